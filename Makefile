@@ -1,0 +1,49 @@
+# wasmqtt: the two commands a new machine needs are `make demo` and `make test`.
+# Each layer keeps its build rules in mk/<layer>.mk and adds to the lists below.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
+
+# Debian packages the project uses (installed on demand, only when missing).
+APT_PKGS := mosquitto gcc-arm-none-eabi libnewlib-arm-none-eabi libunicorn2 wabt binaryen socat openocd
+# Artifacts the tests, the demo and the benchmarks need; layers append to it.
+BUILD_ARTIFACTS :=
+# Extra commands run before vitest in `make test` (short fuzz runs and the like).
+TEST_EXTRA :=
+
+NODE_TS := node --import tsx
+
+include $(sort $(wildcard mk/*.mk))
+
+.PHONY: help deps apt npm build test demo bench soak fuzz typecheck clean
+help:
+	@echo "make demo   - run the demo on embedded defaults (no board, no external broker)"
+	@echo "make test   - install what is needed, build, and run every test suite"
+	@echo "make bench  - print benchmark figures and write bench/results.json"
+	@echo "make fuzz   - long fuzz runs;  make soak - long soak runs"
+
+deps: apt npm
+apt:
+	@scripts/ensure-apt.sh $(APT_PKGS)
+npm: node_modules/.package-lock.json
+node_modules/.package-lock.json: package-lock.json
+	@npm ci --no-audit --no-fund --loglevel=error >/dev/null
+	@touch $@
+
+build: deps $(BUILD_ARTIFACTS)
+
+typecheck: deps
+	@tsc --noEmit -p tsconfig.json
+
+test: build typecheck
+	@for t in $(TEST_EXTRA); do $(MAKE) --no-print-directory $$t || exit 1; done
+	@vitest run
+
+demo: build
+	@$(NODE_TS) host-tools/demo/main.ts
+
+bench: build
+	@$(NODE_TS) bench/run.ts
+
+clean:
+	rm -rf build
