@@ -1,0 +1,123 @@
+// Throughput of NodeDevice (core.wasm in Node) against MQTT.js, same shape for both, same
+// Mosquitto, same run: one publisher and one subscriber of the same kind, 64-byte payloads,
+// N messages per QoS, timed from the first publish until every message is received and every
+// QoS 1/2 publish is acknowledged. Figures only; nothing here passes or fails on time.
+import mqtt from 'mqtt';
+import { startMosquitto, type Mosquitto } from '../test/helpers/mosquitto.ts';
+import { NodeDevice } from '../host-tools/sim/host/device.ts';
+import { Err } from '../host-tools/sim/host/abi.ts';
+
+const MESSAGES = Number(process.env.WASMQTT_BENCH_MESSAGES ?? 20_000);
+const PAYLOAD = Buffer.alloc(64, 0x61);
+// Give up on a run that makes no progress for this long (lost messages are then reported, not waited for).
+const STALL_MS = 10_000;
+
+export interface RunResult {
+  msgsPerS: number;
+  received: number;
+  acked: number;
+  ms: number;
+}
+
+function stallGuard(progress: () => number, what: string): { promise: Promise<never>; stop: () => void } {
+  let last = -1;
+  let timer: NodeJS.Timeout;
+  const promise = new Promise<never>((_, reject) => {
+    timer = setInterval(() => {
+      const p = progress();
+      if (p === last) reject(new Error(`${what}: no progress for ${STALL_MS} ms (at ${p})`));
+      last = p;
+    }, STALL_MS);
+  });
+  return { promise, stop: () => clearInterval(timer) };
+}
+
+export async function mqttjsRun(url: string, qos: 0 | 1 | 2, n: number, topic: string): Promise<RunResult> {
+  const sub = await mqtt.connectAsync(url, { clientId: `bench-js-sub-${qos}`, clean: true, reconnectPeriod: 0 });
+  const pub = await mqtt.connectAsync(url, { clientId: `bench-js-pub-${qos}`, clean: true, reconnectPeriod: 0 });
+  try {
+    await sub.subscribeAsync(topic, { qos });
+    let received = 0;
+    let acked = 0;
+    const done = new Promise<void>((resolve) => {
+      const check = () => { if (received >= n && (qos === 0 || acked >= n)) resolve(); };
+      sub.on('message', () => { received++; check(); });
+      for (let i = 0; i < n; i++) pub.publish(topic, PAYLOAD, { qos }, () => { acked++; check(); });
+    });
+    const t0 = performance.now();
+    const guard = stallGuard(() => received + acked, `MQTT.js QoS ${qos}`);
+    try {
+      await Promise.race([done, guard.promise]);
+    } finally {
+      guard.stop();
+    }
+    const ms = performance.now() - t0;
+    return { msgsPerS: Math.round((n / ms) * 1000), received, acked, ms: Math.round(ms) };
+  } finally {
+    await Promise.all([pub.endAsync(true), sub.endAsync(true)]);
+  }
+}
+
+export async function nodeDeviceRun(url: string, qos: 0 | 1 | 2, n: number, topic: string, window?: number): Promise<RunResult> {
+  const sub = await NodeDevice.start({ broker: url, clientId: `bench-dev-sub-${qos}`, cleanSession: true, window });
+  const pub = await NodeDevice.start({ broker: url, clientId: `bench-dev-pub-${qos}`, cleanSession: true, window });
+  try {
+    const granted = await sub.subscribe(topic, { qos });
+    if (granted[0] !== qos) throw new Error(`subscriber was granted QoS ${granted[0]} instead of ${qos}`);
+    let received = 0;
+    let acked = 0;
+    let sent = 0;
+    const t0 = performance.now();
+    const done = new Promise<void>((resolve, reject) => {
+      const check = () => { if (received >= n && (qos === 0 || acked >= n)) resolve(); };
+      sub.on('message', () => { received++; check(); });
+      pub.on('publish_done', () => { acked++; check(); pump(); });
+      pub.on('fatal', reject);
+      // Hand messages to the core until its outgoing slots are full; PUBLISH_DONE refills.
+      // QoS 0 has no completion event, so it yields to the event loop between batches.
+      const pump = (): void => {
+        while (sent < n) {
+          const r = pub.publishNow(topic, PAYLOAD, qos);
+          if (r === Err.QUEUE_FULL) {
+            if (qos === 0) setImmediate(pump);
+            return;
+          }
+          if (r < 0) { reject(new Error(`publish failed with core error ${r}`)); return; }
+          sent++;
+          if (qos === 0 && sent % 64 === 0) { setImmediate(pump); return; }
+        }
+      };
+      pump();
+    });
+    const guard = stallGuard(() => received + acked, `NodeDevice QoS ${qos}`);
+    try {
+      await Promise.race([done, guard.promise]);
+    } finally {
+      guard.stop();
+    }
+    const ms = performance.now() - t0;
+    return { msgsPerS: Math.round((n / ms) * 1000), received, acked, ms: Math.round(ms) };
+  } finally {
+    await pub.close();
+    await sub.close();
+  }
+}
+
+export async function run(): Promise<Record<string, unknown>> {
+  // Unlimited in-flight and queue at the broker: Mosquitto 2.0.11 drops QoS 2 beyond
+  // max_inflight_messages and QoS 1/2 beyond max_queued_messages, which would measure loss, not speed.
+  const broker: Mosquitto = await startMosquitto({ extraConfig: ['max_inflight_messages 0', 'max_queued_messages 0'] });
+  const out: Record<string, unknown> = { mqtt_bench_messages: MESSAGES, mqtt_bench_payload_bytes: PAYLOAD.byteLength };
+  try {
+    for (const qos of [0, 1, 2] as const) {
+      const js = await mqttjsRun(broker.url, qos, MESSAGES, `bench/js/${qos}`);
+      const dev = await nodeDeviceRun(broker.url, qos, MESSAGES, `bench/dev/${qos}`);
+      out[`nodedevice_qos${qos}_msgs_per_s`] = dev.msgsPerS;
+      out[`mqttjs_qos${qos}_msgs_per_s`] = js.msgsPerS;
+      out[`nodedevice_vs_mqttjs_qos${qos}_ratio`] = Math.round((dev.msgsPerS / js.msgsPerS) * 100) / 100;
+    }
+  } finally {
+    await broker.stop();
+  }
+  return out;
+}

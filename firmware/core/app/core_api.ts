@@ -1,0 +1,6 @@
+// The core's client API as the console uses it: the same functions hosts call through the
+// exports (docs/core-api.md), called directly since the console is compiled into core.wasm.
+export {
+  wq_buf, wq_buf_size, wq_config, wq_connect, wq_disconnect, wq_publish, wq_subscribe,
+  wq_unsubscribe, wq_stat, configSave as consoleConfigSave, configLoad as consoleConfigLoad,
+} from "../index";

@@ -1,0 +1,126 @@
+// Runtime configuration: one static blob that is also the CONFIG store record's payload.
+// Layout (version CONFIG_VERSION): u16 version, then string fields [u8 len][max bytes],
+// then u32 number fields; see fieldOf(). Numbers default as documented in api/abi.ts.
+import { CFG_CLIENT_ID, CFG_USERNAME, CFG_PASSWORD, CFG_WILL_TOPIC, CFG_WILL_PAYLOAD, CFG_WILL_FLAGS,
+  CFG_KEEPALIVE_S, CFG_CLEAN_SESSION, CFG_BROKER_IP, CFG_BROKER_PORT, CFG_MAC, CFG_DEVICE_IP,
+  CFG_GATEWAY, CFG_NETMASK, CFG_RETRY_MS, CFG_MAX_RETRIES, CFG_BACKOFF_MIN_MS, CFG_BACKOFF_MAX_MS,
+  CFG_TIMEOUT_MS, CFG_WINDOW, CFG_TRACE, ERR_CONFIG_KEY, ERR_CONFIG_VALUE, WINDOW_MAX } from "./api/abi";
+import { checkTopicName } from "./mqtt/topic";
+import { checkUtf8 } from "./mqtt/wire";
+
+export const CONFIG_VERSION: u16 = 1;
+export const CONFIG_BYTES: i32 = 464;
+/** The blob; 4 bytes of room on each side let the store append it in place. */
+export const CFG: usize = memory.data(CONFIG_BYTES + 8) + 4;
+
+// string fields: offset of the length byte, and max length
+const S_CLIENT_ID: i32 = 2;    // 64
+const S_USERNAME: i32 = 67;    // 64
+const S_PASSWORD: i32 = 132;   // 64
+const S_WILL_TOPIC: i32 = 197; // 96
+const S_WILL_PAYLOAD: i32 = 294; // 96
+const S_MAC: i32 = 391;        // 6 (fixed)
+const N_BASE: i32 = 400;       // u32 numbers: key CFG_WILL_FLAGS.. at N_BASE + 4 * (index)
+
+/** Offset of a number key's u32, or -1. */
+function numOffset(key: i32): i32 {
+  switch (key) {
+    case CFG_WILL_FLAGS: return N_BASE;
+    case CFG_KEEPALIVE_S: return N_BASE + 4;
+    case CFG_CLEAN_SESSION: return N_BASE + 8;
+    case CFG_BROKER_IP: return N_BASE + 12;
+    case CFG_BROKER_PORT: return N_BASE + 16;
+    case CFG_DEVICE_IP: return N_BASE + 20;
+    case CFG_GATEWAY: return N_BASE + 24;
+    case CFG_NETMASK: return N_BASE + 28;
+    case CFG_RETRY_MS: return N_BASE + 32;
+    case CFG_MAX_RETRIES: return N_BASE + 36;
+    case CFG_BACKOFF_MIN_MS: return N_BASE + 40;
+    case CFG_BACKOFF_MAX_MS: return N_BASE + 44;
+    case CFG_TIMEOUT_MS: return N_BASE + 48;
+    case CFG_WINDOW: return N_BASE + 52;
+    case CFG_TRACE: return N_BASE + 56;
+  }
+  return -1;
+}
+
+/** [offset of length byte] << 8 | max length, for string keys; -1 otherwise. */
+function strField(key: i32): i32 {
+  switch (key) {
+    case CFG_CLIENT_ID: return S_CLIENT_ID << 8 | 64;
+    case CFG_USERNAME: return S_USERNAME << 8 | 64;
+    case CFG_PASSWORD: return S_PASSWORD << 8 | 64;
+    case CFG_WILL_TOPIC: return S_WILL_TOPIC << 8 | 96;
+    case CFG_WILL_PAYLOAD: return S_WILL_PAYLOAD << 8 | 96;
+  }
+  return -1;
+}
+
+export function num(key: i32): u32 { return load<u32>(CFG + <usize>numOffset(key)); }
+function setNum(key: i32, v: u32): void { store<u32>(CFG + <usize>numOffset(key), v); }
+
+/** Pointer to a string field's bytes; its length via strLen (username/password: -1 when empty). */
+export function strPtr(key: i32): usize { return CFG + <usize>(strField(key) >> 8) + 1; }
+export function strLen(key: i32): i32 { return <i32>load<u8>(CFG + <usize>(strField(key) >> 8)); }
+export function macPtr(): usize { return CFG + S_MAC; }
+
+export function configDefaults(): void {
+  memory.fill(CFG, 0, CONFIG_BYTES);
+  store<u16>(CFG, CONFIG_VERSION);
+  store<u8>(CFG + S_CLIENT_ID, 7);
+  store<u64>(CFG + S_CLIENT_ID + 1, 0x007474716d736177); // "wasmqtt"
+  store<u8>(CFG + S_MAC, 0x02);
+  store<u8>(CFG + S_MAC + 5, 0x01);
+  setNum(CFG_KEEPALIVE_S, 60);
+  setNum(CFG_BROKER_IP, 0x7f000001);
+  setNum(CFG_BROKER_PORT, 1883);
+  setNum(CFG_DEVICE_IP, 0xc0a80132);
+  setNum(CFG_GATEWAY, 0xc0a80101);
+  setNum(CFG_NETMASK, 0xffffff00);
+  setNum(CFG_MAX_RETRIES, 5);
+  setNum(CFG_BACKOFF_MIN_MS, 500);
+  setNum(CFG_BACKOFF_MAX_MS, 30000);
+  setNum(CFG_TIMEOUT_MS, 10000);
+  setNum(CFG_WINDOW, 8);
+}
+
+/** Sets `key` from [src, src+len) (strings: bytes; numbers: little-endian 1..4 bytes). */
+export function configSet(key: i32, src: usize, len: i32): i32 {
+  if (len < 0) return ERR_CONFIG_VALUE;
+  let sf = strField(key);
+  if (sf >= 0) {
+    if (len > (sf & 0xff)) return ERR_CONFIG_VALUE;
+    if (key == CFG_WILL_TOPIC) { if (len > 0 && checkTopicName(src, len) < 0) return ERR_CONFIG_VALUE; }
+    else if (key != CFG_WILL_PAYLOAD && key != CFG_PASSWORD && checkUtf8(src, len) < 0) return ERR_CONFIG_VALUE;
+    let at = CFG + <usize>(sf >> 8);
+    store<u8>(at, <u8>len);
+    memory.copy(at + 1, src, len);
+    return 0;
+  }
+  if (key == CFG_MAC) {
+    if (len != 6) return ERR_CONFIG_VALUE;
+    memory.copy(CFG + S_MAC, src, 6);
+    return 0;
+  }
+  if (numOffset(key) < 0) return ERR_CONFIG_KEY;
+  if (len < 1 || len > 4) return ERR_CONFIG_VALUE;
+  let v: u32 = 0;
+  for (let i = len - 1; i >= 0; i--) v = (v << 8) | <u32>load<u8>(src + i);
+  let ok = true;
+  switch (key) {
+    case CFG_WILL_FLAGS: ok = v <= 6 && (v & 3) != 3; break;
+    case CFG_KEEPALIVE_S: ok = v <= 65535; break;
+    case CFG_CLEAN_SESSION: case CFG_TRACE: ok = v <= 1; break;
+    case CFG_BROKER_PORT: ok = v >= 1 && v <= 65535; break;
+    case CFG_WINDOW: ok = v >= 1 && v <= <u32>WINDOW_MAX; break;
+    case CFG_MAX_RETRIES: ok = v <= 255; break;
+    case CFG_BACKOFF_MIN_MS: case CFG_TIMEOUT_MS: ok = v >= 1 && v <= 3600000; break;
+    case CFG_BACKOFF_MAX_MS: ok = v >= 1 && v <= 3600000; break;
+  }
+  if (!ok) return ERR_CONFIG_VALUE;
+  setNum(key, v);
+  return 0;
+}
+
+/** True when the blob at CFG has this build's version (after loading from the store). */
+export function configValid(): bool { return load<u16>(CFG) == CONFIG_VERSION; }

@@ -1,0 +1,70 @@
+// core.wasm entry: the exports of docs/core-api.md. Everything is static; start() only
+// initialises buffers and loads config + session from the store.
+import * as A from "./api/abi";
+import { entropy } from "./api/board";
+import { CFG, CONFIG_BYTES, configDefaults, configSet, configValid } from "./config";
+import { storeInit, storeUsed, storeReadPayload, groupSize, compactions } from "./store/store";
+import * as S from "./mqtt/session";
+import * as C from "./mqtt/client";
+
+/** Loads the latest saved config into the running config; ERR_NO_CONFIG when none is valid. */
+export function configLoad(): i32 {
+  if (S.cfgOff == 0xffffffff) return A.ERR_NO_CONFIG;
+  if (storeReadPayload(S.cfgOff, 0, CFG, CONFIG_BYTES) != 0) { configDefaults(); return A.ERR_STORE_IO; }
+  if (!configValid()) { configDefaults(); return A.ERR_NO_CONFIG; }
+  return 0;
+}
+
+/** Saves the running config (a new CONFIG record; the previous one becomes garbage). */
+export function configSave(): i32 { return S.persistConfig(); }
+
+export function start(): void {
+  configDefaults();
+  let e = storeInit();
+  if (e < 0) C.emitError(e, 0, 0);
+  S.sessionLoad();
+  configLoad();
+  if (S.nextPid == 1 && S.outN == 0) S.setNextPid(<i32>(entropy() % 65535) + 1);
+  C.start();
+}
+
+export function step(): i32 { return C.step(); }
+export function wq_buf(): usize { return C.BUF; }
+export function wq_buf_size(): i32 { return A.STAGING_SIZE; }
+
+export function wq_config(key: i32, len: i32): i32 {
+  if (len < 0 || len > A.STAGING_SIZE) return A.ERR_ARG;
+  if (key == A.CFG_NEXT_PID) {
+    if (len < 1 || len > 4) return A.ERR_CONFIG_VALUE;
+    let v = 0;
+    for (let i = len - 1; i >= 0; i--) v = (v << 8) | <i32>load<u8>(C.BUF + i);
+    if (v < 1 || v > 65535) return A.ERR_CONFIG_VALUE;
+    S.setNextPid(v);
+    return 0;
+  }
+  return configSet(key, C.BUF, len);
+}
+
+export function wq_config_save(): i32 { return configSave(); }
+export function wq_config_load(): i32 { return configLoad(); }
+export function wq_connect(): i32 { return C.connect(); }
+export function wq_disconnect(): i32 { return C.disconnect(); }
+export function wq_publish(topicLen: i32, payloadLen: i32, flags: i32): i32 { return C.publish(topicLen, payloadLen, flags); }
+export function wq_subscribe(count: i32): i32 { return C.subscribe(count, false); }
+export function wq_unsubscribe(count: i32): i32 { return C.subscribe(count, true); }
+
+export function wq_stat(key: i32): i32 {
+  switch (key) {
+    case A.STAT_MEM_HIGH_WATER: return <i32>__heap_base;
+    case A.STAT_STORE_USED: return storeUsed();
+    case A.STAT_STORE_COMPACTIONS: return compactions;
+    case A.STAT_DUPS_SUPPRESSED: return C.dupsSuppressed();
+    case A.STAT_STORE_CAPACITY: return <i32>groupSize;
+  }
+  return C.stat(key);
+}
+
+/** Target of `--use abort=`: reports ERR_ABORT instead of importing env.abort. */
+export function wqAbort(msg: string | null, file: string | null, line: u32, col: u32): void {
+  C.emitError(A.ERR_ABORT, 0, <i32>line);
+}

@@ -1,0 +1,77 @@
+// CONNECT (type 1): encode for the client; decode for tests and symmetry.
+import { ERR_TOO_BIG, PACKET_MAX, ERR_PROTOCOL_NAME, ERR_PROTOCOL_LEVEL, ERR_CONNECT_FLAGS,
+  ERR_QOS3, ERR_RL_MISMATCH } from "../../api/abi";
+import { putHeader, putStr, putU16, varintLen } from "../wire";
+import { rp, rEnd, rStart, rLen, readU16, readBytes } from "./reader";
+import { fail, setA, setB, setC, setD, setE, setCode } from "./packet";
+
+/**
+ * Encodes CONNECT at dst. A length < 0 means the field is absent (user, password, will).
+ * willFlags: bits 0-1 QoS, bit 2 retain. Returns the packet length or ERR_TOO_BIG.
+ */
+export function encodeConnect(dst: usize, cid: usize, cidLen: i32, user: usize, userLen: i32,
+  pass: usize, passLen: i32, willT: usize, willTLen: i32, willP: usize, willPLen: i32,
+  willFlags: i32, clean: i32, keepalive: i32): i32 {
+  let rl = 10 + 2 + cidLen;
+  let flags = clean != 0 ? 0x02 : 0;
+  if (willTLen >= 0) {
+    rl += 4 + willTLen + willPLen;
+    flags |= 0x04 | ((willFlags & 3) << 3) | ((willFlags & 4) << 3);
+  }
+  if (userLen >= 0) { rl += 2 + userLen; flags |= 0x80; }
+  if (passLen >= 0) { rl += 2 + passLen; flags |= 0x40; }
+  if (1 + varintLen(rl) + rl > PACKET_MAX) return ERR_TOO_BIG;
+  let p = putHeader(dst, 0x10, rl);
+  p = putU16(p, 4);
+  store<u32>(p, 0x5454514d); // "MQTT"
+  p += 4;
+  store<u8>(p++, 4);          // protocol level 3.1.1
+  store<u8>(p++, <u8>flags);
+  p = putU16(p, keepalive);
+  p = putStr(p, cid, cidLen);
+  if (willTLen >= 0) { p = putStr(p, willT, willTLen); p = putStr(p, willP, willPLen); }
+  if (userLen >= 0) p = putStr(p, user, userLen);
+  if (passLen >= 0) p = putStr(p, pass, passLen);
+  return <i32>(p - dst);
+}
+
+/** Decodes a CONNECT body (reader positioned after the fixed header). */
+export function decodeConnect(): i32 {
+  let name = readBytes(false);
+  if (name == 0) return rLen;
+  if (rLen != 4 || load<u32>(name) != 0x5454514d) return fail(ERR_PROTOCOL_NAME, name, rStart);
+  if (rp + 4 > rEnd) return fail(ERR_RL_MISMATCH, rp, rStart);
+  if (load<u8>(rp) != 4) return fail(ERR_PROTOCOL_LEVEL, rp, rStart);
+  let flags = <i32>load<u8>(rp + 1);
+  let at = rp + 1;
+  rp += 2;
+  let wq = (flags >> 3) & 3;
+  if ((flags & 1) != 0) return fail(ERR_CONNECT_FLAGS, at, rStart);
+  if (wq == 3) return fail(ERR_QOS3, at, rStart);
+  if ((flags & 0x04) == 0 && (flags & 0x38) != 0) return fail(ERR_CONNECT_FLAGS, at, rStart);
+  if ((flags & 0x80) == 0 && (flags & 0x40) != 0) return fail(ERR_CONNECT_FLAGS, at, rStart);
+  setCode(flags, readU16());
+  let p = readBytes(true);
+  if (p == 0) return rLen;
+  setA(p, rLen);
+  if ((flags & 0x04) != 0) {
+    p = readBytes(true);
+    if (p == 0) return rLen;
+    setB(p, rLen);
+    p = readBytes(false);
+    if (p == 0) return rLen;
+    setC(p, rLen);
+  }
+  if ((flags & 0x80) != 0) {
+    p = readBytes(true);
+    if (p == 0) return rLen;
+    setD(p, rLen);
+  }
+  if ((flags & 0x40) != 0) {
+    p = readBytes(false);
+    if (p == 0) return rLen;
+    setE(p, rLen);
+  }
+  if (rp != rEnd) return fail(ERR_RL_MISMATCH, rp, rStart);
+  return 0;
+}

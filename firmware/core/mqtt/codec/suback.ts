@@ -1,0 +1,27 @@
+// SUBACK (9): packet id + one return code per filter (0, 1, 2 granted QoS; 0x80 failure).
+import { ERR_EMPTY_LIST, ERR_SUBACK_CODE } from "../../api/abi";
+import { putHeader, putU16 } from "../wire";
+import { rp, rEnd, rStart, readPid } from "./reader";
+import { fail, setA, setPid, setCount } from "./packet";
+
+export function encodeSuback(dst: usize, pid: i32, codes: usize, n: i32): i32 {
+  let p = putHeader(dst, 0x90, 2 + n);
+  p = putU16(p, pid);
+  memory.copy(p, codes, n);
+  return <i32>(p + n - dst);
+}
+
+export function decodeSuback(): i32 {
+  let pid = readPid();
+  if (pid < 0) return pid;
+  setPid(pid);
+  let n = <i32>(rEnd - rp);
+  if (n <= 0) return fail(ERR_EMPTY_LIST, rp, rStart);
+  for (let i = 0; i < n; i++) {
+    let c = load<u8>(rp + i);
+    if (c > 2 && c != 0x80) return fail(ERR_SUBACK_CODE, rp + i, rStart);
+  }
+  setA(rp, n);
+  setCount(n);
+  return 0;
+}

@@ -1,0 +1,121 @@
+// Chip bring-up and shared socket plumbing: reset, VERSIONR check, network identity, buffer
+// sizes, interrupt routing, link status, and the Sn_CR command discipline.
+import {
+  CHIP_VERSION, GAR, PHYCFGR, PHY_LNK, RTR, SIMR, SN_CR, SN_RXBUF_SIZE, VERSIONR, regBlock,
+} from "./regs";
+import { SCRATCH, r8, readBuf, w8, writeBuf, w5500_reset, waitCommandTaken } from "./spi";
+
+/** Socket carrying the MQTT connection, and the one used for UDP. */
+export const TCP_SN: i32 = 0;
+export const UDP_SN: i32 = 1;
+/** Buffer sizes in KB per socket (Σ ≤ 16 each way): the MQTT socket gets the lion's share. */
+export const TCP_TX_KB: i32 = 8;
+export const TCP_RX_KB: i32 = 8;
+export const UDP_KB: i32 = 2;
+export const OTHER_KB: i32 = 1;
+
+export const W5_OK: i32 = 0;
+export const W5_ERR_VERSION: i32 = -1; // VERSIONR is not 0x04: no W5500 on the bus (wiring, SPI mode, power)
+export const W5_ERR_NOT_INIT: i32 = -2; // w5Init has not succeeded
+export const W5_ERR_CHIP: i32 = -3; // a command was never taken (Sn_CR stuck): chip hung
+export const W5_ERR_STATE: i32 = -4; // the socket did not open in the expected mode
+export const W5_ERR_ARG: i32 = -5; // bad argument (length, port)
+
+export let inited: bool = false;
+/** The network identity as written by w5Init (GAR, SUBR, SHAR, SIPR: 18 bytes), to detect a chip reset. */
+const IDENTITY: usize = memory.data(18);
+/** Sockets with a command written but not yet seen taken (bit n = socket n). */
+let cmdUnchecked: u32 = 0;
+/** Sockets whose interrupts reach the INT pin (SIMR). */
+let simr: u8 = 0;
+
+/** Size of socket sn's TX / RX buffer in bytes. */
+export function txSize(sn: i32): i32 { return (sn == TCP_SN ? TCP_TX_KB : sn == UDP_SN ? UDP_KB : OTHER_KB) << 10; }
+export function rxSize(sn: i32): i32 { return (sn == TCP_SN ? TCP_RX_KB : sn == UDP_SN ? UDP_KB : OTHER_KB) << 10; }
+
+function putU32(at: usize, v: u32): void {
+  store<u8>(at, <u8>(v >> 24)); store<u8>(at + 1, <u8>(v >> 16));
+  store<u8>(at + 2, <u8>(v >> 8)); store<u8>(at + 3, <u8>v);
+}
+
+/**
+ * Hardware reset, VERSIONR check, network identity (one 18-byte burst: GAR, SUBR, SHAR, SIPR),
+ * buffer sizes. `mac` points at 6 bytes; addresses are u32 with the first octet in the top byte.
+ * Returns W5_OK or W5_ERR_VERSION.
+ */
+export function w5Init(mac: usize, ip: u32, gateway: u32, netmask: u32): i32 {
+  inited = false;
+  cmdUnchecked = 0;
+  simr = 0;
+  w5500_reset();
+  if (r8(VERSIONR, 0) != CHIP_VERSION) return W5_ERR_VERSION;
+  putU32(SCRATCH, gateway);
+  putU32(SCRATCH + 4, netmask);
+  memory.copy(SCRATCH + 8, mac, 6);
+  putU32(SCRATCH + 14, ip);
+  writeBuf(GAR, 0, SCRATCH, 18);
+  memory.copy(IDENTITY, SCRATCH, 18);
+  for (let sn = 0; sn < 8; sn++) {
+    store<u8>(SCRATCH, <u8>(rxSize(sn) >> 10));
+    store<u8>(SCRATCH + 1, <u8>(txSize(sn) >> 10));
+    writeBuf(SN_RXBUF_SIZE, regBlock(sn), SCRATCH, 2);
+  }
+  w8(SIMR, 0, 0);
+  inited = true;
+  return W5_OK;
+}
+
+/**
+ * Re-runs w5Init if the chip lost its configuration (a reset behind the driver's back): one
+ * 21-byte read, done before each new connection.
+ */
+export function w5EnsureConfigured(): i32 {
+  readBuf(GAR, 0, SCRATCH, 18);
+  if (memory.compare(SCRATCH, IDENTITY, 18) == 0) return W5_OK;
+  let mac = SCRATCH + 20;
+  memory.copy(mac, IDENTITY + 8, 6);
+  let gw = getU32(IDENTITY), mask = getU32(IDENTITY + 4), ip = getU32(IDENTITY + 14);
+  return w5Init(mac, ip, gw, mask);
+}
+
+function getU32(at: usize): u32 {
+  return (<u32>load<u8>(at) << 24) | (<u32>load<u8>(at + 1) << 16) | (<u32>load<u8>(at + 2) << 8) | <u32>load<u8>(at + 3);
+}
+
+/** Retry timing: `rtr` in 100 µs units, `rcr` retries (ARPTO = rtr·(rcr+1)). One 3-byte burst. */
+export function w5SetRetry(rtr: u16, rcr: u8): void {
+  store<u8>(SCRATCH, <u8>(rtr >> 8)); store<u8>(SCRATCH + 1, <u8>rtr); store<u8>(SCRATCH + 2, rcr);
+  writeBuf(RTR, 0, SCRATCH, 3);
+}
+
+/** PHY link up (PHYCFGR.LNK). One 4-byte frame; call it when it matters, not every step. */
+export function w5Link(): bool { return (r8(PHYCFGR, 0) & PHY_LNK) != 0; }
+
+/** Route (or stop routing) socket sn's interrupts to the INT pin. */
+export function w5Route(sn: i32, on: bool): void {
+  let shifted: i32 = 1 << sn;
+  let bit = <u8>shifted;
+  let v: u8 = on ? <u8>(simr | bit) : <u8>(simr & ~bit);
+  if (v == simr) return;
+  simr = v;
+  w8(SIMR, 0, v);
+}
+
+/**
+ * Issue a socket command without waiting for it to be taken: the NEXT command on this socket
+ * first spins until Sn_CR reads 0. Commands are rare enough that the spin almost never repeats,
+ * and the hot path (SEND, RECV) saves a status frame per call.
+ */
+export function command(sn: i32, cmd: u8): bool {
+  if ((cmdUnchecked & (1 << sn)) != 0 && !waitCommandTaken(sn)) return false;
+  w8(SN_CR, regBlock(sn), cmd);
+  cmdUnchecked |= 1 << sn;
+  return true;
+}
+
+/** Issue a command and wait until it is taken (OPEN/CLOSE/CONNECT, before reading Sn_SR). */
+export function commandNow(sn: i32, cmd: u8): bool {
+  if (!command(sn, cmd)) return false;
+  cmdUnchecked &= ~(1 << sn);
+  return waitCommandTaken(sn);
+}

@@ -1,0 +1,181 @@
+// The MQTT transport over W5500 socket 0: the same five functions as net/transport.ts
+// (netConnect, netState, netSend, netRecv, netClose), non-blocking, no allocation.
+//
+// SPI economy (the figures in docs/w5500.md): the driver keeps its own copies of TX_WR and
+// RX_RD and a lower bound of the TX free space, so a send is: [Sn_CR check when a command is
+// outstanding] + TX data burst + TX_WR + SEND. Reception is interrupt-gated: while INTn is high
+// nothing is read; when it is low, one 2-byte frame reads Sn_IR+Sn_SR, one clears Sn_IR, and
+// Sn_RX_RSR is read until two reads agree. RX_RD/RECV are committed only when half the RX buffer
+// has been consumed (or when asked), not per read.
+//
+// Sn_SR → transport state:
+//   CLOSED → NET_CLOSED;  INIT, SYNSENT, SYNRECV → NET_CONNECTING;  ESTABLISHED → NET_ESTABLISHED;
+//   CLOSE_WAIT, FIN_WAIT, CLOSING, TIME_WAIT, LAST_ACK → NET_CLOSING
+import {
+  CR_CLOSE, CR_CONNECT, CR_DISCON, CR_OPEN, CR_RECV, CR_SEND, IR_CON, IR_DISCON, IR_RECV,
+  IR_TIMEOUT, MODE_TCP, SN_DIPR, SN_IMR, SN_IR, SN_MR, SN_PORT, SN_RX_RD, SN_RX_RSR,
+  SN_TX_FSR, SN_TX_WR, SR_CLOSED, SR_CLOSE_WAIT, SR_ESTABLISHED, SR_INIT, SR_SYNSENT,
+  regBlock, rxBlock, txBlock,
+} from "./regs";
+import { SCRATCH, r8, readBuf, stable16, w16, w8, w5500_irq, writeBuf } from "./spi";
+import {
+  TCP_SN, W5_ERR_ARG, W5_ERR_CHIP, W5_ERR_NOT_INIT, W5_ERR_STATE, command, commandNow, inited,
+  rxSize, w5EnsureConfigured, w5Route,
+} from "./chip";
+
+export const NET_CLOSED: i32 = 0;
+export const NET_CONNECTING: i32 = 1;
+export const NET_ESTABLISHED: i32 = 2;
+export const NET_CLOSING: i32 = 3;
+
+const SN: i32 = TCP_SN;
+const REG: i32 = regBlock(TCP_SN);
+
+/** Last Sn_SR seen. */
+let sr: u8 = SR_CLOSED;
+let txWr: u16 = 0;
+/** Lower bound of Sn_TX_FSR (the chip only frees space; we only consume it). */
+let txFree: i32 = 0;
+let rxRd: u16 = 0;
+/** Bytes received and not yet read by the caller. */
+let rxAvail: i32 = 0;
+/** Bytes read by the caller but not yet released to the chip (RX_RD + RECV pending). */
+let rxUncommitted: i32 = 0;
+/** Poll registers on every call instead of waiting for INTn (boards without the INT line). */
+let polling: bool = false;
+let localPort: u16 = 49152;
+
+/** Use polling instead of the INT pin. */
+export function tcpSetPolling(on: bool): void { polling = on; }
+
+/** Start a TCP connection to ip:port (ip u32, first octet in the top byte). 0 started, < 0 error. */
+export function netConnect(ip: u32, port: i32): i32 {
+  if (!inited) return W5_ERR_NOT_INIT;
+  if (port <= 0 || port > 0xffff) return W5_ERR_ARG;
+  let e = w5EnsureConfigured(); // a chip reset since init (brown-out, RSTn glitch) loses everything
+  if (e < 0) return e;
+  if (sr != SR_CLOSED && !commandNow(SN, CR_CLOSE)) return W5_ERR_CHIP;
+  w8(SN_MR, REG, MODE_TCP);
+  w8(SN_IR, REG, 0xff); // clear stale interrupts so INTn only reports this connection
+  w8(SN_IMR, REG, IR_CON | IR_DISCON | IR_RECV | IR_TIMEOUT);
+  localPort = localPort >= 65000 ? 49152 : localPort + 1; // a fresh port per connection
+  w16(SN_PORT, REG, localPort);
+  if (!commandNow(SN, CR_OPEN)) return W5_ERR_CHIP;
+  if (r8(0x03, REG) != SR_INIT) { sr = SR_CLOSED; return W5_ERR_STATE; }
+  store<u8>(SCRATCH, <u8>(ip >> 24)); store<u8>(SCRATCH + 1, <u8>(ip >> 16));
+  store<u8>(SCRATCH + 2, <u8>(ip >> 8)); store<u8>(SCRATCH + 3, <u8>ip);
+  store<u8>(SCRATCH + 4, <u8>(port >> 8)); store<u8>(SCRATCH + 5, <u8>port);
+  writeBuf(SN_DIPR, REG, SCRATCH, 6); // Sn_DIPR + Sn_DPORT in one burst
+  if (!command(SN, CR_CONNECT)) return W5_ERR_CHIP;
+  w5Route(SN, true);
+  sr = SR_SYNSENT;
+  rxAvail = 0; rxUncommitted = 0; txFree = 0;
+  return 0;
+}
+
+/** Reads Sn_IR+Sn_SR, clears what was seen, refreshes pointers on connect and RX size on RECV. */
+function service(): void {
+  readBuf(SN_IR, REG, SCRATCH, 2);
+  let ir = load<u8>(SCRATCH);
+  let now = load<u8>(SCRATCH + 1);
+  if (ir != 0) w8(SN_IR, REG, ir);
+  if (now == SR_ESTABLISHED && sr != SR_ESTABLISHED) {
+    // Connected: the chip re-initialised its pointers; take TX_FSR..RX_WR in one 12-byte burst.
+    readBuf(SN_TX_FSR, REG, SCRATCH, 12);
+    txFree = (<i32>load<u8>(SCRATCH) << 8) | <i32>load<u8>(SCRATCH + 1);
+    txWr = (<u16>load<u8>(SCRATCH + 4) << 8) | <u16>load<u8>(SCRATCH + 5);
+    rxRd = (<u16>load<u8>(SCRATCH + 8) << 8) | <u16>load<u8>(SCRATCH + 9);
+    rxAvail = 0; rxUncommitted = 0;
+    ir |= IR_RECV; // data may already be waiting
+  }
+  sr = now;
+  if ((ir & IR_RECV) != 0 || polling) refreshRx();
+}
+
+function refreshRx(): void {
+  if (sr == SR_CLOSED) return;
+  let rsr = stable16(SN_RX_RSR, REG);
+  if (rsr >= 0) rxAvail = rsr - rxUncommitted;
+}
+
+function update(): void {
+  if (sr == SR_CLOSED) return;
+  // Transitional states (connecting, closing) are short and not all of their exits raise an
+  // interrupt (LAST_ACK → CLOSED does not), so they are polled; ESTABLISHED waits for INTn.
+  if (polling || sr != SR_ESTABLISHED || w5500_irq() != 0) service();
+}
+
+export function netState(): i32 {
+  update();
+  if (sr == SR_CLOSED) return NET_CLOSED;
+  if (sr == SR_ESTABLISHED) return NET_ESTABLISHED;
+  if (sr == SR_INIT || sr == SR_SYNSENT || sr == 0x16) return NET_CONNECTING;
+  return NET_CLOSING;
+}
+
+/** Queue up to len bytes from src; returns bytes accepted (0 when the TX buffer is full), < 0 when the connection is gone. */
+export function netSend(src: usize, len: i32): i32 {
+  if (len < 0) return W5_ERR_ARG;
+  if (netState() != NET_ESTABLISHED) return -1;
+  if (len == 0) return 0;
+  if (txFree < len) {
+    let f = stable16(SN_TX_FSR, REG);
+    if (f < 0) return 0;
+    txFree = f;
+  }
+  let n = len < txFree ? len : txFree;
+  if (n == 0) return 0;
+  writeBuf(<i32>txWr, txBlock(SN), src, n);
+  txWr += <u16>n;
+  w16(SN_TX_WR, REG, txWr);
+  if (!command(SN, CR_SEND)) return W5_ERR_CHIP;
+  txFree -= n;
+  return n;
+}
+
+/** Release consumed RX bytes to the chip (RX_RD + RECV). */
+function commitRx(): void {
+  if (rxUncommitted == 0) return;
+  w16(SN_RX_RD, REG, rxRd);
+  command(SN, CR_RECV);
+  rxUncommitted = 0;
+}
+
+/** Read up to max bytes into dst: bytes read, 0 when none yet, < 0 when the peer closed and nothing is left. */
+export function netRecv(dst: usize, max: i32): i32 {
+  if (max < 0) return W5_ERR_ARG;
+  if (rxAvail == 0) update();
+  if (rxAvail > 0 && max > 0) {
+    let n = max < rxAvail ? max : rxAvail;
+    readBuf(<i32>rxRd, rxBlock(SN), dst, n);
+    rxRd += <u16>n;
+    rxAvail -= n;
+    rxUncommitted += n;
+    if (rxUncommitted >= (rxSize(SN) >> 1)) commitRx();
+    return n;
+  }
+  if (rxAvail > 0) return 0;
+  if (sr == SR_CLOSED || sr == SR_CLOSE_WAIT) return -1;
+  if (sr != SR_ESTABLISHED && sr != SR_SYNSENT && sr != SR_INIT) return -1;
+  return 0;
+}
+
+/** Graceful close (FIN via DISCON); a connection not yet up is simply closed. Safe in any state. */
+export function netClose(): void {
+  if (sr == SR_CLOSED) return;
+  if (sr == SR_ESTABLISHED || sr == SR_CLOSE_WAIT) {
+    commitRx();
+    command(SN, CR_DISCON);
+    sr = 0x18; // FIN_WAIT until the chip says otherwise
+  } else {
+    commandNow(SN, CR_CLOSE);
+    sr = SR_CLOSED;
+    w5Route(SN, false);
+  }
+  rxAvail = 0; rxUncommitted = 0;
+}
+
+/** Counters for tests and the console: last Sn_SR, cached TX free, known RX bytes. */
+export function tcpSr(): i32 { return <i32>sr; }
+export function tcpTxFree(): i32 { return txFree; }
+export function tcpRxAvail(): i32 { return rxAvail; }

@@ -1,0 +1,223 @@
+// Log-structured store on NOR flash (board store_* imports).
+//
+// The area is split into two page groups used ping-pong. A group starts with a 12-byte header
+// [u32 magic "WQS1"][u32 sequence][u16 crc16 of the 8 bytes][u16 0] and holds records
+// [u8 type][u8 0][u16 len][len bytes][pad to even][u16 crc16 of type..payload] appended from
+// offset 12. The active group is the one with a valid header and the higher sequence.
+// A record whose first half-word reads 0xFFFF ends the log; a record with a bad CRC or an
+// impossible length (torn by a power cut) also ends it and marks the log dirty, so the next
+// append first compacts. Compaction erases the other group, copies the live records there and
+// writes that group's header LAST: a cut during compaction leaves the old group active.
+import { store_size, store_page_size, store_read, store_write, store_erase } from "../api/board";
+import { ERR_NO_STORE, ERR_STORE_IO, ERR_QUEUE_FULL } from "../api/abi";
+
+const MAGIC: u32 = 0x31535157; // "WQS1" little-endian
+export const HDR: u32 = 12;
+const CHUNK: i32 = 64;
+const scratch: usize = memory.data(CHUNK + 16);
+
+export let groupSize: u32 = 0;     // bytes per page group (0 = no usable store)
+export let activeBase: u32 = 0;    // offset of the active group
+export let writePos: u32 = 0;      // next append offset (absolute)
+export let seq: u32 = 0;           // active group's sequence
+export let dirty: bool = false;    // a torn record was found: compact before appending
+export let compactions: i32 = 0;
+let pageSize: u32 = 0;
+let limit: u32 = 0;                // end of the group appends go to
+let savedPos: u32 = 0;             // old log end while a compaction runs
+
+// iterator state (storeFirst / storeNext)
+export let recType: i32 = 0;
+export let recOff: u32 = 0;        // record start
+export let recLen: i32 = 0;        // payload length; payload at recOff + 4
+
+export function crc16(crc: i32, p: usize, len: i32): i32 {
+  for (let i = 0; i < len; i++) {
+    crc ^= <i32>load<u8>(p + i) << 8;
+    for (let b = 0; b < 8; b++) crc = (crc & 0x8000) != 0 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+  }
+  return crc;
+}
+
+/** Bytes a record with a `len`-byte payload occupies. */
+// @ts-ignore: decorator
+@inline export function recordSize(len: i32): u32 { return 6 + <u32>((len + 1) & ~1); }
+
+function readHeader(base: u32): bool {
+  if (store_read(base, scratch, 12) != 0) return false;
+  if (load<u32>(scratch) != MAGIC) return false;
+  if (crc16(0xffff, scratch, 8) != <i32>load<u16>(scratch + 8)) return false;
+  seq = load<u32>(scratch + 4);
+  return true;
+}
+
+/**
+ * Finds the active group and the end of its log (formatting a blank store). Returns 0, or
+ * ERR_NO_STORE when the area is smaller than 2 pages, or ERR_STORE_IO.
+ */
+export function storeInit(): i32 {
+  let size = <u32>store_size();
+  pageSize = <u32>store_page_size();
+  groupSize = 0;
+  if (pageSize == 0 || (pageSize & 1) != 0 || size < 2 * pageSize) return ERR_NO_STORE;
+  groupSize = (size / pageSize / 2) * pageSize;
+  let ok0 = readHeader(0);
+  let s0 = seq;
+  let ok1 = readHeader(groupSize);
+  let s1 = seq;
+  if (!ok0 && !ok1) {
+    // blank or unrecognised: format group 0 as sequence 1
+    if (eraseGroup(0) != 0) return ERR_STORE_IO;
+    activeBase = 0;
+    seq = 0;
+    if (writeHeader(0, 1) != 0) return ERR_STORE_IO;
+  } else if (ok1 && (!ok0 || <i32>(s1 - s0) > 0)) {
+    activeBase = groupSize; seq = s1;
+  } else {
+    activeBase = 0; seq = s0;
+  }
+  limit = activeBase + groupSize;
+  dirty = false;
+  // find the end of the log
+  let ok = storeFirst();
+  while (ok) ok = storeNext();
+  return 0;
+}
+
+function eraseGroup(base: u32): i32 {
+  for (let o: u32 = 0; o < groupSize; o += pageSize) {
+    if (store_erase(base + o) != 0) return ERR_STORE_IO;
+  }
+  return 0;
+}
+
+function writeHeader(base: u32, s: u32): i32 {
+  store<u32>(scratch, MAGIC);
+  store<u32>(scratch + 4, s);
+  store<u16>(scratch + 8, <u16>crc16(0xffff, scratch, 8));
+  store<u16>(scratch + 10, 0);
+  if (store_write(base, scratch, 12) != 0) return ERR_STORE_IO;
+  seq = s;
+  return 0;
+}
+
+/** Reads the record at writePos into recType/recLen; false at the end of the log. */
+function readRecord(): bool {
+  let end = activeBase + groupSize;
+  if (writePos + 6 > end) return false;
+  if (store_read(writePos, scratch, 4) != 0) { dirty = true; return false; }
+  if (load<u16>(scratch) == 0xffff) return false;          // erased: clean end
+  let type = <i32>load<u8>(scratch);
+  let len = <i32>load<u16>(scratch + 2);
+  if (writePos + recordSize(len) > end) { dirty = true; return false; }
+  let crc = crc16(0xffff, scratch, 4);
+  let p = writePos + 4;
+  let left = len;
+  while (left > 0) {
+    let n = left < CHUNK ? left : CHUNK;
+    store_read(p, scratch, n);
+    crc = crc16(crc, scratch, n);
+    p += <u32>n;
+    left -= n;
+  }
+  store_read(writePos + 4 + <u32>((len + 1) & ~1), scratch, 2);
+  if (<i32>load<u16>(scratch) != crc) { dirty = true; return false; }
+  recType = type;
+  recOff = writePos;
+  recLen = len;
+  return true;
+}
+
+/** Starts iterating the active log; false when it is empty. Ends with writePos = end of log. */
+export function storeFirst(): bool {
+  writePos = activeBase + HDR;
+  return readRecord();
+}
+
+/** Moves to the next record; false at the end (writePos then points past the last valid record). */
+export function storeNext(): bool {
+  writePos = recOff + recordSize(recLen);
+  return readRecord();
+}
+
+/**
+ * Appends a record whose payload is at [p, p+len). Needs 4 writable bytes before p and 4 after
+ * p+len (the record is assembled in place, then written with one store_write). Returns the
+ * record offset, ERR_QUEUE_FULL when the group has no room (compact, then retry), or
+ * ERR_STORE_IO (the caller compacts once and retries).
+ */
+export function storeAppend(type: i32, p: usize, len: i32, reserve: u32): i32 {
+  if (groupSize == 0) return ERR_NO_STORE;
+  if (dirty) return ERR_QUEUE_FULL;
+  let size = recordSize(len);
+  if (writePos + size + reserve > limit) return ERR_QUEUE_FULL;
+  let rec = p - 4;
+  let save = load<u32>(rec);
+  store<u8>(rec, <u8>type);
+  store<u8>(rec + 1, 0);
+  store<u16>(rec + 2, <u16>len);
+  let crc = crc16(0xffff, rec, 4 + len);
+  let saveTail = load<u32>(p + len);
+  if ((len & 1) != 0) store<u8>(p + len, 0xff);
+  store<u16>(p + <usize>((len + 1) & ~1), <u16>crc);
+  let r = store_write(writePos, rec, <i32>size);
+  store<u32>(rec, save);
+  store<u32>(p + len, saveTail);
+  let off = writePos;
+  if (r != 0) { dirty = true; return ERR_STORE_IO; }
+  writePos += size;
+  return <i32>off;
+}
+
+/** Reads `len` payload bytes of the record at `off`, from payload byte `from`, into dst. */
+export function storeReadPayload(off: u32, from: i32, dst: usize, len: i32): i32 {
+  return store_read(off + 4 + <u32>from, dst, len) == 0 ? 0 : ERR_STORE_IO;
+}
+
+/** Begins a compaction: erases the other group and directs appends there. */
+export function compactBegin(): i32 {
+  let other = activeBase == 0 ? groupSize : 0;
+  if (eraseGroup(other) != 0) return ERR_STORE_IO;
+  savedPos = writePos;
+  writePos = other + HDR;
+  limit = other + groupSize;
+  dirty = false;
+  return 0;
+}
+
+/** Copies the record at `off` (in the old group) verbatim; returns its new offset or an error. */
+export function compactCopy(off: u32): i32 {
+  store_read(off, scratch, 4);
+  let size = recordSize(<i32>load<u16>(scratch + 2));
+  if (writePos + size > limit) return ERR_QUEUE_FULL;
+  let dst = writePos;
+  let done: u32 = 0;
+  while (done < size) {
+    let n = size - done < <u32>CHUNK ? size - done : <u32>CHUNK;
+    store_read(off + done, scratch, <i32>n);
+    if (store_write(dst + done, scratch, <i32>n) != 0) return ERR_STORE_IO;
+    done += n;
+  }
+  writePos += size;
+  return <i32>dst;
+}
+
+/** Commits a compaction: the new group's header (written last) makes it the active one. */
+export function compactCommit(): i32 {
+  let other = activeBase == 0 ? groupSize : 0;
+  if (writeHeader(other, seq + 1) != 0) return ERR_STORE_IO;
+  activeBase = other;
+  limit = other + groupSize;
+  compactions++;
+  return 0;
+}
+
+/** Aborts a failed compaction: appends continue in the old group (marked dirty to retry). */
+export function compactAbort(): void {
+  limit = activeBase + groupSize;
+  writePos = savedPos;
+  dirty = true;
+}
+
+/** Bytes used in the active group. */
+export function storeUsed(): i32 { return groupSize == 0 ? 0 : <i32>(writePos - activeBase); }

@@ -1,0 +1,26 @@
+/* Shared between the STM32F103 HAL files; not part of the HAL interface. */
+#ifndef WASMQTT_STM32F103_INTERNAL_H
+#define WASMQTT_STM32F103_INTERNAL_H
+#include <stdint.h>
+#include "board_config.h" /* generated per board from boards/<name>.json by host-tools/build */
+
+extern uint32_t hal_sysclk_hz;  /* 72 MHz from HSE, 64 MHz on the HSI fallback */
+extern int hal_clock_on_hsi;    /* 1 when HSE did not start */
+
+void clock_init(void);
+void systick_init(void);
+void gpio_config(uint32_t port, uint32_t pin, uint32_t mode);
+void gpio_write(uint32_t port, uint32_t pin, int level);
+int gpio_read(uint32_t port, uint32_t pin);
+void usart_init(void);
+int usart_rx_pending(void);
+void spi_init(void);
+void iwdg_init(void);
+void stack_guard_fill(void);
+void fault_print(const char *s);
+void fault_print_hex(const char *key, uint32_t v);
+
+static inline void cpu_wfi(void) { __asm volatile ("wfi"); }
+static inline void irq_disable(void) { __asm volatile ("cpsid i" ::: "memory"); }
+static inline void irq_enable(void) { __asm volatile ("cpsie i" ::: "memory"); }
+#endif

@@ -1,0 +1,269 @@
+/* Embedding API on top of the loader and interpreter: load, link, find, call. */
+#include "rt_internal.h"
+
+static int name_eq(const uint8_t * s, uint32_t n, const char * z)
+{
+    uint32_t i = 0;
+    for (; i < n; i++) if (z[i] == 0 || (uint8_t)z[i] != s[i]) return 0;
+    return z[i] == 0;
+}
+
+static M3ValueType vt(uint8_t b)
+{
+    switch (b) {
+    case 0x7f: return c_m3Type_i32;
+    case 0x7e: return c_m3Type_i64;
+    case 0x7d: return c_m3Type_f32;
+    case 0x7c: return c_m3Type_f64;
+    case 0x70: case 0x6f: return c_m3Type_i32; /* references travel as 32-bit handles */
+    default: return c_m3Type_unknown;
+    }
+}
+
+M3Result m3_LoadModule(IM3Runtime rt, IM3Module m)
+{
+    if (!rt || !m) return m3Err_moduleNotLinked;
+    if (rt->module || m->runtime) return m3Err_moduleAlreadyLinked;
+    uint32_t saved = rt->env->arena_used;
+    rt->module = m;
+    M3Result r = wq_instantiate(rt, m);
+    if (r) { rt->module = NULL; rt->env->arena_used = saved; return r; }
+    m->runtime = rt;
+    return m3Err_none;
+}
+
+static const char * const_sig_char(uint8_t b)
+{
+    switch (b) { case 0x7f: return "i*"; case 0x7e: return "I"; case 0x7d: return "f"; case 0x7c: return "F"; default: return ""; }
+}
+static int sig_char_ok(char c, uint8_t b)
+{
+    const char * ok = const_sig_char(b);
+    for (; *ok; ok++) if (*ok == c) return 1;
+    return 0;
+}
+
+/* wasm3 signature strings: results before '(', params inside; v = none, i/I/f/F, * = i32 pointer */
+static int signature_matches(IM3Module m, const WqType * t, const char * sig)
+{
+    const uint8_t * res = m->bytes + t->results_off, * par = m->bytes + t->params_off;
+    uint32_t k = 0;
+    const char * s = sig;
+    while (*s && *s != '(') {
+        if (*s == 'v') { s++; continue; }
+        if (k >= t->nresults || !sig_char_ok(*s, res[k])) return 0;
+        k++; s++;
+    }
+    if (k != t->nresults || *s != '(') return 0;
+    s++; k = 0;
+    while (*s && *s != ')') {
+        if (*s == 'v' ) { s++; continue; }
+        if (k >= t->nparams || !sig_char_ok(*s, par[k])) return 0;
+        k++; s++;
+    }
+    return *s == ')' && s[1] == 0 && k == t->nparams;
+}
+
+M3Result m3_LinkRawFunctionEx(IM3Module m, const char * const modName, const char * const fnName,
+                              const char * const signature, M3RawCall fn, const void * userdata)
+{
+    if (!m || !fnName || !fn) return m3Err_functionLookupFailed;
+    if (!m->sec[2].end) return m3Err_functionLookupFailed;
+    const uint8_t * s = m->bytes + m->sec[2].start, * se = m->bytes + m->sec[2].end;
+    uint32_t n, fi = 0, u;
+    M3Result result = m3Err_functionLookupFailed;
+    if (!wq_read_leb32(&s, se, &n)) return m3Err_wasmMalformed;
+    while (n--) {
+        uint32_t ml, nl;
+        if (!wq_read_leb32(&s, se, &ml) || (uint32_t)(se - s) < ml) return m3Err_wasmMalformed;
+        const uint8_t * mod = s; s += ml;
+        if (!wq_read_leb32(&s, se, &nl) || (uint32_t)(se - s) < nl) return m3Err_wasmMalformed;
+        const uint8_t * nm = s; s += nl;
+        if (s >= se) return m3Err_wasmMalformed;
+        uint8_t kind = *s++;
+        if (kind == 0) {
+            if (!wq_read_leb32(&s, se, &u)) return m3Err_wasmMalformed;
+            if ((!modName || (modName[0] == '*' && modName[1] == 0) || name_eq(mod, ml, modName)) && name_eq(nm, nl, fnName)) {
+                if (fi >= m->nimports) return wqrt_Err_predecodedCorrupt;
+                const WqType * t = &m->types[m->funcs[fi].type];
+                if (signature && !signature_matches(m, t, signature)) return wqrt_Err_signatureMismatch;
+                m->imports[fi].fn = fn; m->imports[fi].userdata = userdata;
+                result = m3Err_none;
+            }
+            fi++;
+        } else if (kind == 1) { s++; uint32_t f2; if (s > se || !wq_read_leb32(&s, se, &f2) || !wq_read_leb32(&s, se, &u)) return m3Err_wasmMalformed; if (f2 & 1) { if (!wq_read_leb32(&s, se, &u)) return m3Err_wasmMalformed; } }
+        else if (kind == 2) { uint32_t f2; if (!wq_read_leb32(&s, se, &f2) || !wq_read_leb32(&s, se, &u)) return m3Err_wasmMalformed; if (f2 & 1) { if (!wq_read_leb32(&s, se, &u)) return m3Err_wasmMalformed; } }
+        else if (kind == 3) { if (se - s < 2) return m3Err_wasmMalformed; s += 2; }
+        else return m3Err_wasmMalformed;
+    }
+    return result;
+}
+
+M3Result m3_LinkRawFunction(IM3Module m, const char * const modName, const char * const fnName,
+                            const char * const signature, M3RawCall fn)
+{
+    return m3_LinkRawFunctionEx(m, modName, fnName, signature, fn, NULL);
+}
+
+/* Every import must be bound before the first call: reports the first unbound one. */
+static M3Result check_imports(IM3Runtime rt)
+{
+    IM3Module m = rt->module;
+    for (uint32_t i = 0; i < m->nimports; i++) if (!m->imports[i].fn) return m3Err_functionImportMissing;
+    return m3Err_none;
+}
+
+M3Result m3_RunStart(IM3Module m)
+{
+    if (!m || !m->runtime) return m3Err_moduleNotLinked;
+    if (m->started || m->start_func == UINT32_MAX) { m->started = 1; return m3Err_none; }
+    M3Result r = check_imports(m->runtime);
+    if (r) return r;
+    m->started = 1;
+    IM3Runtime rt = m->runtime;
+    if (rt->running) return m3Err_moduleAlreadyLinked;
+    rt->running = 1;
+    r = wq_invoke(rt, m->start_func, 0);
+    rt->running = 0;
+    return r;
+}
+
+M3Result m3_FindFunction(IM3Function * out, IM3Runtime rt, const char * const name)
+{
+    if (!out) return m3Err_functionLookupFailed;
+    *out = NULL;
+    if (!rt || !rt->module || !name) return m3Err_moduleNotLinked;
+    IM3Module m = rt->module;
+    if (!m->sec[7].end) return m3Err_functionLookupFailed;
+    const uint8_t * s = m->bytes + m->sec[7].start, * se = m->bytes + m->sec[7].end;
+    uint32_t n, nl, idx;
+    if (!wq_read_leb32(&s, se, &n)) return m3Err_wasmMalformed;
+    while (n--) {
+        if (!wq_read_leb32(&s, se, &nl) || (uint32_t)(se - s) < nl + 1) return m3Err_wasmMalformed;
+        const uint8_t * nm = s; s += nl;
+        uint8_t kind = *s++;
+        if (!wq_read_leb32(&s, se, &idx)) return m3Err_wasmMalformed;
+        if (kind != 0 || !name_eq(nm, nl, name)) continue;
+        if (idx >= m->nfuncs) return wqrt_Err_predecodedCorrupt;
+        M3Result r = m3_RunStart(m);
+        if (r) return r;
+        for (uint32_t h = 0; h < rt->nhandles; h++)
+            if (rt->handles[h].index == idx) { *out = &rt->handles[h]; return m3Err_none; }
+        if (rt->nhandles >= WQRT_MAX_HANDLES) return m3Err_mallocFailed;
+        struct M3Function * f = &rt->handles[rt->nhandles++];
+        f->module = m; f->index = idx; f->name = name;
+        *out = f;
+        return m3Err_none;
+    }
+    return m3Err_functionLookupFailed;
+}
+
+static const WqType * ftype(IM3Function f) { return &f->module->types[f->module->funcs[f->index].type]; }
+
+uint32_t m3_GetArgCount(IM3Function f) { return f ? ftype(f)->nparams : 0; }
+uint32_t m3_GetRetCount(IM3Function f) { return f ? ftype(f)->nresults : 0; }
+M3ValueType m3_GetArgType(IM3Function f, uint32_t i)
+{
+    if (!f || i >= ftype(f)->nparams) return c_m3Type_none;
+    return vt(f->module->bytes[ftype(f)->params_off + i]);
+}
+M3ValueType m3_GetRetType(IM3Function f, uint32_t i)
+{
+    if (!f || i >= ftype(f)->nresults) return c_m3Type_none;
+    return vt(f->module->bytes[ftype(f)->results_off + i]);
+}
+const char * m3_GetFunctionName(IM3Function f) { return f ? f->name : NULL; }
+
+static M3Result call_prepared(IM3Function f)
+{
+    IM3Runtime rt = f->module->runtime;
+    M3Result r = check_imports(rt);
+    if (r) return r;
+    rt->running = 1;
+    r = wq_invoke(rt, f->index, ftype(f)->nparams);
+    rt->running = 0;
+    return r;
+}
+
+static M3Result call_begin(IM3Function f)
+{
+    if (!f || !f->module || !f->module->runtime) return m3Err_moduleNotLinked;
+    IM3Runtime rt = f->module->runtime;
+    if (rt->running) return "m3_Call* from inside a host function is not supported";
+    if ((uint64_t)ftype(f)->nparams + ftype(f)->nresults > (uint64_t)(rt->stack_end - rt->stack)) return m3Err_trapStackOverflow;
+    return m3Err_none;
+}
+
+M3Result m3_CallVL(IM3Function f, va_list ap)
+{
+    M3Result r = call_begin(f);
+    if (r) return r;
+    uint64_t * s = f->module->runtime->stack;
+    for (uint32_t i = 0; i < ftype(f)->nparams; i++) {
+        switch (m3_GetArgType(f, i)) {
+        case c_m3Type_i64: s[i] = va_arg(ap, uint64_t); break;
+#if WQRT_FLOATS
+        case c_m3Type_f32: { float v = (float)va_arg(ap, double); uint32_t u; memcpy(&u, &v, 4); s[i] = u; break; }
+        case c_m3Type_f64: { double v = va_arg(ap, double); memcpy(&s[i], &v, 8); break; }
+#else
+        case c_m3Type_f32: case c_m3Type_f64: return wqrt_Err_unsupported;
+#endif
+        default: s[i] = va_arg(ap, uint32_t); break;
+        }
+    }
+    return call_prepared(f);
+}
+
+M3Result m3_CallV(IM3Function f, ...)
+{
+    va_list ap; va_start(ap, f);
+    M3Result r = m3_CallVL(f, ap);
+    va_end(ap);
+    return r;
+}
+
+M3Result m3_Call(IM3Function f, uint32_t argc, const void * argv[])
+{
+    M3Result r = call_begin(f);
+    if (r) return r;
+    if (argc != ftype(f)->nparams) return m3Err_argumentCountMismatch;
+    uint64_t * s = f->module->runtime->stack;
+    for (uint32_t i = 0; i < argc; i++) {
+        M3ValueType t = m3_GetArgType(f, i);
+        s[i] = 0;
+        memcpy(&s[i], argv[i], (t == c_m3Type_i64 || t == c_m3Type_f64) ? 8 : 4);
+    }
+    return call_prepared(f);
+}
+
+M3Result m3_GetResultsVL(IM3Function f, va_list ap)
+{
+    if (!f || !f->module || !f->module->runtime) return m3Err_moduleNotLinked;
+    uint64_t * s = f->module->runtime->stack;
+    for (uint32_t i = 0; i < ftype(f)->nresults; i++) {
+        M3ValueType t = m3_GetRetType(f, i);
+        void * p = va_arg(ap, void *);
+        memcpy(p, &s[i], (t == c_m3Type_i64 || t == c_m3Type_f64) ? 8 : 4);
+    }
+    return m3Err_none;
+}
+
+M3Result m3_GetResultsV(IM3Function f, ...)
+{
+    va_list ap; va_start(ap, f);
+    M3Result r = m3_GetResultsVL(f, ap);
+    va_end(ap);
+    return r;
+}
+
+M3Result m3_GetResults(IM3Function f, uint32_t retc, const void * retv[])
+{
+    if (!f || !f->module || !f->module->runtime) return m3Err_moduleNotLinked;
+    if (retc != ftype(f)->nresults) return m3Err_argumentCountMismatch;
+    uint64_t * s = f->module->runtime->stack;
+    for (uint32_t i = 0; i < retc; i++) {
+        M3ValueType t = m3_GetRetType(f, i);
+        memcpy((void *)retv[i], &s[i], (t == c_m3Type_i64 || t == c_m3Type_f64) ? 8 : 4);
+    }
+    return m3Err_none;
+}

@@ -1,0 +1,569 @@
+/* The interpreter: executes the module's original bytecode in place (flash), using the
+ * pre-decoded blob for everything derived from the code: function records (locals, max
+ * operand height) and the branch side table (target pc, target side-table index, values to
+ * keep and drop). Values are 64-bit slots (wasm3's raw-call layout); locals sit below the
+ * operand stack in the same array. Every memory access is checked against mem_bytes. */
+#include "rt_internal.h"
+
+#define TRAP(res) do { err = (res); goto trap; } while (0)
+
+static inline uint32_t leb_u32(const uint8_t ** pp)
+{
+    const uint8_t * p = *pp;
+    uint32_t b = *p++, v = b & 0x7f;
+    if (b & 0x80) {
+        unsigned shift = 7;
+        do { b = *p++; v |= (b & 0x7f) << shift; shift += 7; } while ((b & 0x80) && shift < 35);
+    }
+    *pp = p;
+    return v;
+}
+static inline int32_t leb_s32(const uint8_t ** pp)
+{
+    const uint8_t * p = *pp;
+    uint32_t v = 0, b; unsigned shift = 0;
+    do { b = *p++; v |= (b & 0x7f) << shift; shift += 7; } while ((b & 0x80) && shift < 35);
+    if (shift < 32 && (b & 0x40)) v |= ~0u << shift;
+    *pp = p;
+    return (int32_t)v;
+}
+static inline int64_t leb_s64(const uint8_t ** pp)
+{
+    const uint8_t * p = *pp;
+    uint64_t v = 0, b; unsigned shift = 0;
+    do { b = *p++; v |= (b & 0x7f) << shift; shift += 7; } while ((b & 0x80) && shift < 70);
+    if (shift < 64 && (b & 0x40)) v |= ~(uint64_t)0 << shift;
+    *pp = p;
+    return (int64_t)v;
+}
+static inline void skip_blocktype(const uint8_t ** pp)
+{
+    uint8_t b = **pp;
+    if (b == 0x40 || (b >= 0x6f && b <= 0x7f)) (*pp)++;
+    else (void)leb_s64(pp);
+}
+
+#if WQRT_FLOATS
+typedef union { uint32_t u; float f; } F32U;
+typedef union { uint64_t u; double f; } F64U;
+static inline float f32_of(uint64_t s) { F32U x; x.u = (uint32_t)s; return x.f; }
+static inline double f64_of(uint64_t s) { F64U x; x.u = s; return x.f; }
+static inline uint64_t of_f32(float f) { F32U x; x.f = f; return x.u; }
+static inline uint64_t of_f64(double f) { F64U x; x.f = f; return x.u; }
+static float f32_min(float a, float b) { if (a != a || b != b) return a + b; if (a == 0 && b == 0) return of_f32(a) >> 31 ? a : b; return a < b ? a : b; }
+static float f32_max(float a, float b) { if (a != a || b != b) return a + b; if (a == 0 && b == 0) return of_f32(a) >> 31 ? b : a; return a > b ? a : b; }
+static double f64_min(double a, double b) { if (a != a || b != b) return a + b; if (a == 0 && b == 0) return of_f64(a) >> 63 ? a : b; return a < b ? a : b; }
+static double f64_max(double a, double b) { if (a != a || b != b) return a + b; if (a == 0 && b == 0) return of_f64(a) >> 63 ? b : a; return a > b ? a : b; }
+/* rounding helpers quiet a signalling NaN input, as wasm requires an arithmetic NaN out */
+static float f32_nearest(float a) { return a != a ? a + a : __builtin_nearbyintf(a); }
+static double f64_nearest(double a) { return a != a ? a + a : __builtin_nearbyint(a); }
+static float f32_round(float a, int how) { if (a != a) return a + a; return how == 0 ? __builtin_ceilf(a) : how == 1 ? __builtin_floorf(a) : __builtin_truncf(a); }
+static double f64_round(double a, int how) { if (a != a) return a + a; return how == 0 ? __builtin_ceil(a) : how == 1 ? __builtin_floor(a) : __builtin_trunc(a); }
+#endif
+
+static inline int dropped(const uint8_t * bits, uint32_t i) { return (bits[i >> 3] >> (i & 7)) & 1; }
+
+/* Runs function `func` with its `nargs` arguments in stack[0..nargs); leaves its results in
+ * stack[0..nresults). Not reentrant (a host function must not call back into wasm). */
+M3Result wq_invoke(IM3Runtime rt, uint32_t func, uint32_t nargs)
+{
+    IM3Module m = rt->module;
+    const uint8_t * const base = m->bytes;
+    const WqType * const types = m->types;
+    const WqFunc * const funcs = m->funcs;
+    const WqSide * const side = m->side;
+    uint64_t * const stack_end = rt->stack_end;
+    WqFrame * frame = rt->frames;
+    WqFrame * const frame_end = rt->frames + rt->max_frames;
+    uint8_t * mem = rt->mem;
+    uint32_t mem_bytes = rt->mem_bytes;
+    uint64_t * const globals = rt->globals;
+    M3Result err = m3Err_none;
+    const uint8_t * pc = NULL, * ip = NULL;
+    const WqSide * stp = NULL;
+    uint64_t * fp = rt->stack;
+    uint64_t * sp = rt->stack + nargs;
+    uint32_t cur = func;
+    const uint8_t * code_end = NULL;
+
+    (void)nargs;
+    rt->trap = NULL;
+    /* frames[0] is the host's: returning to it ends the call; deeper frames hold callers */
+    frame->pc = NULL; frame->fp = fp; frame->func = func; frame->stp = NULL;
+    {   /* entry from the host */
+        const WqFunc * f = &funcs[cur];
+        const WqType * t = &types[f->type];
+        if (cur < m->nimports) {
+            uint64_t * args = sp - t->nparams;
+            WqImport * imp = &m->imports[cur];
+            if (args + t->nresults + t->nparams > stack_end) TRAP(m3Err_trapStackOverflow);
+            if (!imp->fn) TRAP(m3Err_functionImportMissing);
+            if (t->nresults) memmove(args + t->nresults, args, t->nparams * 8u);
+            struct M3Function fn = { m, cur, NULL };
+            M3ImportContext ctx = { (void *)imp->userdata, &fn };
+            const void * r = imp->fn(rt, &ctx, args, mem);
+            if (r) TRAP((M3Result)r);
+            sp = args + t->nresults;
+            goto done;
+        }
+        if (fp + t->nparams + f->nlocals + f->maxstack > stack_end) TRAP(m3Err_trapStackOverflow);
+        memset(sp, 0, f->nlocals * 8u);
+        sp += f->nlocals;
+        pc = base + f->code_start;
+        code_end = base + f->code_end;
+        stp = side + f->stp_base;
+    }
+    uint32_t callee;
+
+next:
+    for (;;) {
+        ip = pc;
+        uint8_t op = *pc++;
+        switch (op) {
+        case 0x00: TRAP(m3Err_trapUnreachable);
+        case 0x01: break;
+        case 0x02: case 0x03: skip_blocktype(&pc); break;
+        case 0x04:
+            if ((uint32_t)*--sp) { skip_blocktype(&pc); stp++; }
+            else { pc = base + stp->pc; stp = side + stp->stp; }
+            break;
+        case 0x05: pc = base + stp->pc; stp = side + stp->stp; break;
+        case 0x0b:
+            if (ip == code_end) goto do_return;
+            break;
+        case 0x0d:
+            if (!(uint32_t)*--sp) { (void)leb_u32(&pc); stp++; break; }
+            goto do_branch;
+        case 0x0e: {
+            uint32_t n = leb_u32(&pc);
+            uint32_t i = (uint32_t)*--sp;
+            stp += i < n ? i : n;
+        }
+        /* fall through */
+        case 0x0c:
+        do_branch: {
+            uint32_t keep = stp->keep, drop = stp->drop;
+#ifdef WQRT_FUEL
+            if (rt->fuel && --rt->fuel == 0) TRAP("[trap] fuel exhausted");
+#endif
+            if (drop) { memmove(sp - keep - drop, sp - keep, keep * 8u); sp -= drop; }
+            pc = base + stp->pc; stp = side + stp->stp;
+            break;
+        }
+        case 0x0f:
+        do_return: {
+            const WqType * t = &types[funcs[cur].type];
+            uint32_t nr = t->nresults;
+            if (nr && sp - nr != fp) memmove(fp, sp - nr, nr * 8u);
+            sp = fp + nr;
+            if (frame == rt->frames) goto done;
+            pc = frame->pc; stp = frame->stp; fp = frame->fp; cur = frame->func;
+            frame--;
+            code_end = base + funcs[cur].code_end;
+            break;
+        }
+        case 0x10: {
+            uint32_t f = leb_u32(&pc);
+            if (f >= m->nfuncs) TRAP(m3Err_unknownFunction);
+            if (f < m->nimports) {
+                uint32_t caller = cur; cur = f;
+                const WqType * t = &types[funcs[f].type];
+                uint64_t * args = sp - t->nparams;
+                WqImport * imp = &m->imports[f];
+                if (args + t->nresults + t->nparams > stack_end) { cur = caller; TRAP(m3Err_trapStackOverflow); }
+                if (!imp->fn) { cur = caller; TRAP(m3Err_functionImportMissing); }
+                if (t->nresults) memmove(args + t->nresults, args, t->nparams * 8u);
+                struct M3Function fn = { m, f, NULL };
+                M3ImportContext ctx = { (void *)imp->userdata, &fn };
+                const void * r = imp->fn(rt, &ctx, args, mem);
+                cur = caller;
+                if (r) TRAP((M3Result)r);
+                sp = args + t->nresults;
+                mem = rt->mem; mem_bytes = rt->mem_bytes;
+                break;
+            }
+            callee = f;
+            goto call_wasm;
+        }
+        case 0x11: {
+            uint32_t ti = leb_u32(&pc), tab = leb_u32(&pc);
+            uint32_t i = (uint32_t)*--sp;
+            WqTable * t = &rt->tables[tab];
+            if (i >= t->size) TRAP(m3Err_trapTableIndexOutOfRange);
+            uint32_t e = t->elems[i];
+            if (!e) TRAP(m3Err_trapTableElementIsNull);
+            uint32_t f = e - 1;
+            if (f >= m->nfuncs) TRAP(m3Err_trapTableIndexOutOfRange);
+            if (types[funcs[f].type].canon != types[ti].canon) TRAP(m3Err_trapIndirectCallTypeMismatch);
+            if (f < m->nimports) {
+                const WqType * ft = &types[funcs[f].type];
+                uint64_t * args = sp - ft->nparams;
+                WqImport * imp = &m->imports[f];
+                if (args + ft->nresults + ft->nparams > stack_end) TRAP(m3Err_trapStackOverflow);
+                if (!imp->fn) TRAP(m3Err_functionImportMissing);
+                if (ft->nresults) memmove(args + ft->nresults, args, ft->nparams * 8u);
+                struct M3Function fn = { m, f, NULL };
+                M3ImportContext ctx = { (void *)imp->userdata, &fn };
+                const void * r = imp->fn(rt, &ctx, args, mem);
+                if (r) TRAP((M3Result)r);
+                sp = args + ft->nresults;
+                mem = rt->mem; mem_bytes = rt->mem_bytes;
+                break;
+            }
+            callee = f;
+            goto call_wasm;
+        }
+        case 0x1a: sp--; break;
+        case 0x1b: { uint32_t c = (uint32_t)*--sp; sp--; if (!c) sp[-1] = sp[0]; break; }
+        case 0x1c: { pc += 2; uint32_t c = (uint32_t)*--sp; sp--; if (!c) sp[-1] = sp[0]; break; }
+        case 0x20: { uint32_t i = leb_u32(&pc); *sp++ = fp[i]; break; }
+        case 0x21: { uint32_t i = leb_u32(&pc); fp[i] = *--sp; break; }
+        case 0x22: { uint32_t i = leb_u32(&pc); fp[i] = sp[-1]; break; }
+        case 0x23: { uint32_t i = leb_u32(&pc); *sp++ = globals[i]; break; }
+        case 0x24: { uint32_t i = leb_u32(&pc); globals[i] = *--sp; break; }
+        case 0x25: {
+            WqTable * t = &rt->tables[leb_u32(&pc)];
+            uint32_t i = (uint32_t)sp[-1];
+            if (i >= t->size) TRAP("[trap] out of bounds table access");
+            sp[-1] = t->elems[i];
+            break;
+        }
+        case 0x26: {
+            WqTable * t = &rt->tables[leb_u32(&pc)];
+            uint64_t v = *--sp; uint32_t i = (uint32_t)*--sp;
+            if (i >= t->size) TRAP("[trap] out of bounds table access");
+            t->elems[i] = (uint32_t)v;
+            break;
+        }
+
+#define EA(N) \
+        uint64_t ea; { (void)leb_u32(&pc); uint32_t off = leb_u32(&pc); \
+          ea = (uint64_t)(uint32_t)sp[-1] + off; \
+          if (ea + (N) > mem_bytes) TRAP(m3Err_trapOutOfBoundsMemoryAccess); }
+#define LOAD(N, T, CONV) { EA(N) T v; memcpy(&v, mem + ea, N); sp[-1] = (uint64_t)(CONV)v; break; }
+        case 0x28: LOAD(4, uint32_t, uint32_t)
+        case 0x29: LOAD(8, uint64_t, uint64_t)
+        case 0x2a: LOAD(4, uint32_t, uint32_t)
+        case 0x2b: LOAD(8, uint64_t, uint64_t)
+        case 0x2c: LOAD(1, int8_t, uint32_t)
+        case 0x2d: LOAD(1, uint8_t, uint32_t)
+        case 0x2e: LOAD(2, int16_t, uint32_t)
+        case 0x2f: LOAD(2, uint16_t, uint32_t)
+        case 0x30: LOAD(1, int8_t, int64_t)
+        case 0x31: LOAD(1, uint8_t, uint64_t)
+        case 0x32: LOAD(2, int16_t, int64_t)
+        case 0x33: LOAD(2, uint16_t, uint64_t)
+        case 0x34: LOAD(4, int32_t, int64_t)
+        case 0x35: LOAD(4, uint32_t, uint64_t)
+#define STORE(N) { uint64_t v = *--sp; EA(N) sp--; memcpy(mem + ea, &v, N); break; }
+        case 0x36: STORE(4)
+        case 0x37: STORE(8)
+        case 0x38: STORE(4)
+        case 0x39: STORE(8)
+        case 0x3a: STORE(1)
+        case 0x3b: STORE(2)
+        case 0x3c: STORE(1)
+        case 0x3d: STORE(2)
+        case 0x3e: STORE(4)
+        case 0x3f: pc++; *sp++ = rt->mem_pages; break;
+        case 0x40: {
+            pc++;
+            uint32_t delta = (uint32_t)sp[-1], old = rt->mem_pages;
+            uint64_t pages = (uint64_t)old + delta;
+            uint32_t maxp = m->mem_max == UINT32_MAX ? 65536u : m->mem_max;
+            uint64_t bytes = pages * 65536ull;
+            if (pages > maxp || (bytes > rt->mem_cap && delta != 0)) { sp[-1] = (uint32_t)-1; break; }
+            if (bytes > rt->mem_cap) bytes = rt->mem_cap;
+            if (bytes > rt->mem_bytes) memset(rt->mem + rt->mem_bytes, 0, (uint32_t)bytes - rt->mem_bytes);
+            rt->mem_pages = (uint32_t)pages; rt->mem_bytes = (uint32_t)bytes; mem_bytes = rt->mem_bytes;
+            sp[-1] = old;
+            break;
+        }
+        case 0x41: *sp++ = (uint32_t)leb_s32(&pc); break;
+        case 0x42: *sp++ = (uint64_t)leb_s64(&pc); break;
+        case 0x43: { uint32_t v; memcpy(&v, pc, 4); pc += 4; *sp++ = v; break; }
+        case 0x44: { uint64_t v; memcpy(&v, pc, 8); pc += 8; *sp++ = v; break; }
+
+#define A32 ((uint32_t)sp[-2])
+#define B32 ((uint32_t)sp[-1])
+#define A64 (sp[-2])
+#define B64 (sp[-1])
+#define BIN32(expr) { uint32_t a = A32, b = B32; (void)a; (void)b; sp--; sp[-1] = (uint32_t)(expr); break; }
+#define BIN64(expr) { uint64_t a = A64, b = B64; (void)a; (void)b; sp--; sp[-1] = (uint64_t)(expr); break; }
+#define CMP64(expr) { uint64_t a = A64, b = B64; sp--; sp[-1] = (uint32_t)(expr); break; }
+#define UN32(expr) { uint32_t a = (uint32_t)sp[-1]; sp[-1] = (uint32_t)(expr); break; }
+#define UN64(expr) { uint64_t a = sp[-1]; sp[-1] = (uint64_t)(expr); break; }
+        case 0x45: UN32(a == 0)
+        case 0x46: BIN32(a == b)
+        case 0x47: BIN32(a != b)
+        case 0x48: BIN32((int32_t)a < (int32_t)b)
+        case 0x49: BIN32(a < b)
+        case 0x4a: BIN32((int32_t)a > (int32_t)b)
+        case 0x4b: BIN32(a > b)
+        case 0x4c: BIN32((int32_t)a <= (int32_t)b)
+        case 0x4d: BIN32(a <= b)
+        case 0x4e: BIN32((int32_t)a >= (int32_t)b)
+        case 0x4f: BIN32(a >= b)
+        case 0x50: sp[-1] = (uint32_t)(sp[-1] == 0); break;
+        case 0x51: CMP64(a == b)
+        case 0x52: CMP64(a != b)
+        case 0x53: CMP64((int64_t)a < (int64_t)b)
+        case 0x54: CMP64(a < b)
+        case 0x55: CMP64((int64_t)a > (int64_t)b)
+        case 0x56: CMP64(a > b)
+        case 0x57: CMP64((int64_t)a <= (int64_t)b)
+        case 0x58: CMP64(a <= b)
+        case 0x59: CMP64((int64_t)a >= (int64_t)b)
+        case 0x5a: CMP64(a >= b)
+#if WQRT_FLOATS
+#define FCMP32(expr) { float a = f32_of(sp[-2]), b = f32_of(sp[-1]); sp--; sp[-1] = (uint32_t)(expr); break; }
+#define FCMP64(expr) { double a = f64_of(sp[-2]), b = f64_of(sp[-1]); sp--; sp[-1] = (uint32_t)(expr); break; }
+        case 0x5b: FCMP32(a == b)
+        case 0x5c: FCMP32(a != b)
+        case 0x5d: FCMP32(a < b)
+        case 0x5e: FCMP32(a > b)
+        case 0x5f: FCMP32(a <= b)
+        case 0x60: FCMP32(a >= b)
+        case 0x61: FCMP64(a == b)
+        case 0x62: FCMP64(a != b)
+        case 0x63: FCMP64(a < b)
+        case 0x64: FCMP64(a > b)
+        case 0x65: FCMP64(a <= b)
+        case 0x66: FCMP64(a >= b)
+#endif
+        case 0x67: UN32(a ? (uint32_t)__builtin_clz(a) : 32u)
+        case 0x68: UN32(a ? (uint32_t)__builtin_ctz(a) : 32u)
+        case 0x69: UN32((uint32_t)__builtin_popcount(a))
+        case 0x6a: BIN32(a + b)
+        case 0x6b: BIN32(a - b)
+        case 0x6c: BIN32(a * b)
+        case 0x6d: {
+            int32_t a = (int32_t)A32, b = (int32_t)B32;
+            if (b == 0) TRAP(m3Err_trapDivisionByZero);
+            if (a == INT32_MIN && b == -1) TRAP(m3Err_trapIntegerOverflow);
+            sp--; sp[-1] = (uint32_t)(a / b); break;
+        }
+        case 0x6e: { uint32_t a = A32, b = B32; if (!b) TRAP(m3Err_trapDivisionByZero); sp--; sp[-1] = a / b; break; }
+        case 0x6f: {
+            int32_t a = (int32_t)A32, b = (int32_t)B32;
+            if (b == 0) TRAP(m3Err_trapDivisionByZero);
+            sp--; sp[-1] = (b == -1) ? 0u : (uint32_t)(a % b); break;
+        }
+        case 0x70: { uint32_t a = A32, b = B32; if (!b) TRAP(m3Err_trapDivisionByZero); sp--; sp[-1] = a % b; break; }
+        case 0x71: BIN32(a & b)
+        case 0x72: BIN32(a | b)
+        case 0x73: BIN32(a ^ b)
+        case 0x74: BIN32(a << (b & 31))
+        case 0x75: BIN32((uint32_t)((int32_t)a >> (b & 31)))
+        case 0x76: BIN32(a >> (b & 31))
+        case 0x77: BIN32((a << (b & 31)) | (a >> ((32 - (b & 31)) & 31)))
+        case 0x78: BIN32((a >> (b & 31)) | (a << ((32 - (b & 31)) & 31)))
+        case 0x79: UN64(a ? (uint64_t)__builtin_clzll(a) : 64u)
+        case 0x7a: UN64(a ? (uint64_t)__builtin_ctzll(a) : 64u)
+        case 0x7b: UN64((uint64_t)__builtin_popcountll(a))
+        case 0x7c: BIN64(a + b)
+        case 0x7d: BIN64(a - b)
+        case 0x7e: BIN64(a * b)
+        case 0x7f: {
+            int64_t a = (int64_t)A64, b = (int64_t)B64;
+            if (b == 0) TRAP(m3Err_trapDivisionByZero);
+            if (a == INT64_MIN && b == -1) TRAP(m3Err_trapIntegerOverflow);
+            sp--; sp[-1] = (uint64_t)(a / b); break;
+        }
+        case 0x80: { uint64_t a = A64, b = B64; if (!b) TRAP(m3Err_trapDivisionByZero); sp--; sp[-1] = a / b; break; }
+        case 0x81: {
+            int64_t a = (int64_t)A64, b = (int64_t)B64;
+            if (b == 0) TRAP(m3Err_trapDivisionByZero);
+            sp--; sp[-1] = (b == -1) ? 0u : (uint64_t)(a % b); break;
+        }
+        case 0x82: { uint64_t a = A64, b = B64; if (!b) TRAP(m3Err_trapDivisionByZero); sp--; sp[-1] = a % b; break; }
+        case 0x83: BIN64(a & b)
+        case 0x84: BIN64(a | b)
+        case 0x85: BIN64(a ^ b)
+        case 0x86: BIN64(a << (b & 63))
+        case 0x87: BIN64((uint64_t)((int64_t)a >> (b & 63)))
+        case 0x88: BIN64(a >> (b & 63))
+        case 0x89: BIN64((a << (b & 63)) | (a >> ((64 - (b & 63)) & 63)))
+        case 0x8a: BIN64((a >> (b & 63)) | (a << ((64 - (b & 63)) & 63)))
+#if WQRT_FLOATS
+#define FUN32(expr) { float a = f32_of(sp[-1]); sp[-1] = of_f32(expr); break; }
+#define FBIN32(expr) { float a = f32_of(sp[-2]), b = f32_of(sp[-1]); sp--; sp[-1] = of_f32(expr); break; }
+#define FUN64(expr) { double a = f64_of(sp[-1]); sp[-1] = of_f64(expr); break; }
+#define FBIN64(expr) { double a = f64_of(sp[-2]), b = f64_of(sp[-1]); sp--; sp[-1] = of_f64(expr); break; }
+        case 0x8b: sp[-1] = (uint32_t)sp[-1] & 0x7fffffffu; break;
+        case 0x8c: sp[-1] = (uint32_t)sp[-1] ^ 0x80000000u; break;
+        case 0x8d: FUN32(f32_round(a, 0))
+        case 0x8e: FUN32(f32_round(a, 1))
+        case 0x8f: FUN32(f32_round(a, 2))
+        case 0x90: FUN32(f32_nearest(a))
+        case 0x91: FUN32(__builtin_sqrtf(a))
+        case 0x92: FBIN32(a + b)
+        case 0x93: FBIN32(a - b)
+        case 0x94: FBIN32(a * b)
+        case 0x95: FBIN32(a / b)
+        case 0x96: FBIN32(f32_min(a, b))
+        case 0x97: FBIN32(f32_max(a, b))
+        case 0x98: { uint32_t a = (uint32_t)sp[-2], b = (uint32_t)sp[-1]; sp--; sp[-1] = (a & 0x7fffffffu) | (b & 0x80000000u); break; }
+        case 0x99: sp[-1] &= 0x7fffffffffffffffull; break;
+        case 0x9a: sp[-1] ^= 0x8000000000000000ull; break;
+        case 0x9b: FUN64(f64_round(a, 0))
+        case 0x9c: FUN64(f64_round(a, 1))
+        case 0x9d: FUN64(f64_round(a, 2))
+        case 0x9e: FUN64(f64_nearest(a))
+        case 0x9f: FUN64(__builtin_sqrt(a))
+        case 0xa0: FBIN64(a + b)
+        case 0xa1: FBIN64(a - b)
+        case 0xa2: FBIN64(a * b)
+        case 0xa3: FBIN64(a / b)
+        case 0xa4: FBIN64(f64_min(a, b))
+        case 0xa5: FBIN64(f64_max(a, b))
+        case 0xa6: { uint64_t a = sp[-2], b = sp[-1]; sp--; sp[-1] = (a & 0x7fffffffffffffffull) | (b & 0x8000000000000000ull); break; }
+#endif
+        case 0xa7: sp[-1] = (uint32_t)sp[-1]; break;
+#if WQRT_FLOATS
+#define TRUNC(SRC_OF, T, LO, HI, DST) { double a = (double)SRC_OF(sp[-1]); \
+            if (a != a) TRAP(m3Err_trapIntegerConversion); \
+            if (!(a > (LO) && a < (HI))) TRAP(m3Err_trapIntegerOverflow); \
+            sp[-1] = (DST)(T)a; break; }
+        case 0xa8: TRUNC(f32_of, int32_t, -2147483649.0, 2147483648.0, uint32_t)
+        case 0xa9: TRUNC(f32_of, uint32_t, -1.0, 4294967296.0, uint32_t)
+        case 0xaa: TRUNC(f64_of, int32_t, -2147483649.0, 2147483648.0, uint32_t)
+        case 0xab: TRUNC(f64_of, uint32_t, -1.0, 4294967296.0, uint32_t)
+#endif
+        case 0xac: sp[-1] = (uint64_t)(int64_t)(int32_t)(uint32_t)sp[-1]; break;
+        case 0xad: sp[-1] = (uint32_t)sp[-1]; break;
+#if WQRT_FLOATS
+        case 0xae: { float a = f32_of(sp[-1]); if (a != a) TRAP(m3Err_trapIntegerConversion); if (!(a >= -9223372036854775808.0f && a < 9223372036854775808.0f)) TRAP(m3Err_trapIntegerOverflow); sp[-1] = (uint64_t)(int64_t)a; break; }
+        case 0xaf: { float a = f32_of(sp[-1]); if (a != a) TRAP(m3Err_trapIntegerConversion); if (!(a > -1.0f && a < 18446744073709551616.0f)) TRAP(m3Err_trapIntegerOverflow); sp[-1] = (uint64_t)a; break; }
+        case 0xb0: { double a = f64_of(sp[-1]); if (a != a) TRAP(m3Err_trapIntegerConversion); if (!(a >= -9223372036854775808.0 && a < 9223372036854775808.0)) TRAP(m3Err_trapIntegerOverflow); sp[-1] = (uint64_t)(int64_t)a; break; }
+        case 0xb1: { double a = f64_of(sp[-1]); if (a != a) TRAP(m3Err_trapIntegerConversion); if (!(a > -1.0 && a < 18446744073709551616.0)) TRAP(m3Err_trapIntegerOverflow); sp[-1] = (uint64_t)a; break; }
+        case 0xb2: sp[-1] = of_f32((float)(int32_t)(uint32_t)sp[-1]); break;
+        case 0xb3: sp[-1] = of_f32((float)(uint32_t)sp[-1]); break;
+        case 0xb4: sp[-1] = of_f32((float)(int64_t)sp[-1]); break;
+        case 0xb5: sp[-1] = of_f32((float)sp[-1]); break;
+        case 0xb6: sp[-1] = of_f32((float)f64_of(sp[-1])); break;
+        case 0xb7: sp[-1] = of_f64((double)(int32_t)(uint32_t)sp[-1]); break;
+        case 0xb8: sp[-1] = of_f64((double)(uint32_t)sp[-1]); break;
+        case 0xb9: sp[-1] = of_f64((double)(int64_t)sp[-1]); break;
+        case 0xba: sp[-1] = of_f64((double)sp[-1]); break;
+        case 0xbb: sp[-1] = of_f64((double)f32_of(sp[-1])); break;
+        case 0xbc: case 0xbd: case 0xbe: case 0xbf: break; /* reinterpret: same bits */
+#endif
+        case 0xc0: UN32((uint32_t)(int32_t)(int8_t)a)
+        case 0xc1: UN32((uint32_t)(int32_t)(int16_t)a)
+        case 0xc2: UN64((uint64_t)(int64_t)(int8_t)a)
+        case 0xc3: UN64((uint64_t)(int64_t)(int16_t)a)
+        case 0xc4: UN64((uint64_t)(int64_t)(int32_t)a)
+        case 0xd0: pc++; *sp++ = 0; break;
+        case 0xd1: sp[-1] = (sp[-1] == 0); break;
+        case 0xd2: { uint32_t f = leb_u32(&pc); *sp++ = (uint64_t)f + 1; break; }
+        case 0xfc: {
+            uint32_t sub = leb_u32(&pc);
+            switch (sub) {
+#if WQRT_FLOATS
+#define SAT(SRC_OF, T, LO, HI, MINV, MAXV, DST) { double a = (double)SRC_OF(sp[-1]); \
+                sp[-1] = (a != a) ? 0 : (a <= (LO)) ? (DST)(T)(MINV) : (a >= (HI)) ? (DST)(T)(MAXV) : (DST)(T)a; break; }
+            case 0: SAT(f32_of, int32_t, -2147483649.0, 2147483648.0, INT32_MIN, INT32_MAX, uint32_t)
+            case 1: SAT(f32_of, uint32_t, -1.0, 4294967296.0, 0, UINT32_MAX, uint32_t)
+            case 2: SAT(f64_of, int32_t, -2147483649.0, 2147483648.0, INT32_MIN, INT32_MAX, uint32_t)
+            case 3: SAT(f64_of, uint32_t, -1.0, 4294967296.0, 0, UINT32_MAX, uint32_t)
+            case 4: { double a = (double)f32_of(sp[-1]); sp[-1] = (a != a) ? 0 : (a < -9223372036854775808.0) ? (uint64_t)INT64_MIN : (a >= 9223372036854775808.0) ? (uint64_t)INT64_MAX : (uint64_t)(int64_t)a; break; }
+            case 5: { double a = (double)f32_of(sp[-1]); sp[-1] = (a != a || a <= -1.0) ? 0 : (a >= 18446744073709551616.0) ? UINT64_MAX : (uint64_t)a; break; }
+            case 6: { double a = f64_of(sp[-1]); sp[-1] = (a != a) ? 0 : (a < -9223372036854775808.0) ? (uint64_t)INT64_MIN : (a >= 9223372036854775808.0) ? (uint64_t)INT64_MAX : (uint64_t)(int64_t)a; break; }
+            case 7: { double a = f64_of(sp[-1]); sp[-1] = (a != a || a <= -1.0) ? 0 : (a >= 18446744073709551616.0) ? UINT64_MAX : (uint64_t)a; break; }
+#endif
+            case 8: { /* memory.init */
+                uint32_t seg = leb_u32(&pc); pc++;
+                uint32_t n = (uint32_t)*--sp, s = (uint32_t)*--sp, d = (uint32_t)*--sp;
+                WqSeg sg; sg.count = 0; sg.items = NULL;
+                if (seg < m->ndata && !dropped(rt->data_dropped, seg)) { M3Result r = wq_segment(m, 1, seg, &sg); if (r) TRAP(r); }
+                if ((uint64_t)s + n > sg.count || (uint64_t)d + n > mem_bytes) TRAP(m3Err_trapOutOfBoundsMemoryAccess);
+                if (n) memcpy(mem + d, sg.items + s, n);
+                break;
+            }
+            case 9: { uint32_t seg = leb_u32(&pc); if (seg < WQRT_MAX_SEGMENTS) rt->data_dropped[seg >> 3] |= (uint8_t)(1u << (seg & 7)); break; }
+            case 10: {
+                pc += 2;
+                uint32_t n = (uint32_t)*--sp, s = (uint32_t)*--sp, d = (uint32_t)*--sp;
+                if ((uint64_t)s + n > mem_bytes || (uint64_t)d + n > mem_bytes) TRAP(m3Err_trapOutOfBoundsMemoryAccess);
+                memmove(mem + d, mem + s, n);
+                break;
+            }
+            case 11: {
+                pc++;
+                uint32_t n = (uint32_t)*--sp; uint8_t v = (uint8_t)*--sp; uint32_t d = (uint32_t)*--sp;
+                if ((uint64_t)d + n > mem_bytes) TRAP(m3Err_trapOutOfBoundsMemoryAccess);
+                memset(mem + d, v, n);
+                break;
+            }
+            case 12: {
+                uint32_t seg = leb_u32(&pc), tab = leb_u32(&pc);
+                uint32_t n = (uint32_t)*--sp, s = (uint32_t)*--sp, d = (uint32_t)*--sp;
+                M3Result r = wq_table_init_from_segment(rt, tab, seg, d, s, n);
+                if (r) TRAP(r[0] == '[' ? r : "[trap] out of bounds table access");
+                break;
+            }
+            case 13: { uint32_t seg = leb_u32(&pc); if (seg < WQRT_MAX_SEGMENTS) rt->elem_dropped[seg >> 3] |= (uint8_t)(1u << (seg & 7)); break; }
+            case 14: {
+                WqTable * td = &rt->tables[leb_u32(&pc)], * ts = &rt->tables[leb_u32(&pc)];
+                uint32_t n = (uint32_t)*--sp, s = (uint32_t)*--sp, d = (uint32_t)*--sp;
+                if ((uint64_t)s + n > ts->size || (uint64_t)d + n > td->size) TRAP("[trap] out of bounds table access");
+                memmove(td->elems + d, ts->elems + s, n * 4u);
+                break;
+            }
+            case 15: {
+                WqTable * t = &rt->tables[leb_u32(&pc)];
+                uint32_t n = (uint32_t)*--sp; uint32_t v = (uint32_t)sp[-1];
+                uint32_t old = t->size;
+                if ((uint64_t)old + n > t->max) { sp[-1] = (uint32_t)-1; break; }
+                for (uint32_t k = 0; k < n; k++) t->elems[old + k] = v;
+                t->size = old + n; sp[-1] = old;
+                break;
+            }
+            case 16: { WqTable * t = &rt->tables[leb_u32(&pc)]; *sp++ = t->size; break; }
+            case 17: {
+                WqTable * t = &rt->tables[leb_u32(&pc)];
+                uint32_t n = (uint32_t)*--sp; uint32_t v = (uint32_t)*--sp; uint32_t d = (uint32_t)*--sp;
+                if ((uint64_t)d + n > t->size) TRAP("[trap] out of bounds table access");
+                for (uint32_t k = 0; k < n; k++) t->elems[d + k] = v;
+                break;
+            }
+            default: TRAP(wqrt_Err_unsupported);
+            }
+            break;
+        }
+        default:
+            TRAP(wqrt_Err_unsupported);
+        }
+    }
+
+call_wasm: {
+        const WqFunc * f = &funcs[callee];
+#ifdef WQRT_FUEL
+        if (rt->fuel && --rt->fuel == 0) TRAP("[trap] fuel exhausted");
+#endif
+        const WqType * t = &types[f->type];
+        uint64_t * nfp = sp - t->nparams;
+        if (nfp + t->nparams + f->nlocals + f->maxstack > stack_end) TRAP(m3Err_trapStackOverflow);
+        if (frame + 1 >= frame_end) TRAP(m3Err_trapStackOverflow);
+        ++frame;
+        frame->pc = pc; frame->stp = stp; frame->fp = fp; frame->func = cur;
+        cur = callee;
+        fp = nfp;
+        memset(sp, 0, f->nlocals * 8u);
+        sp += f->nlocals;
+        pc = base + f->code_start;
+        code_end = base + f->code_end;
+        stp = side + f->stp_base;
+        goto next;
+    }
+
+done:
+    rt->last_nresults = (uint32_t)(sp - rt->stack);
+    return m3Err_none;
+trap:
+    rt->trap = err;
+    rt->trap_func = cur;
+    rt->trap_offset = ip ? (uint32_t)(ip - base) : 0;
+    return err;
+}

@@ -1,0 +1,496 @@
+/* Loader and embedding API: parses the module in place (no copy), checks the pre-decoded
+ * blob against it, binds imports and instantiates globals, tables, memory and segments in
+ * the caller's arena. Every read of module bytes is bounds-checked. */
+#define M3_IMPLEMENT_ERROR_STRINGS
+#include "rt_internal.h"
+#undef M3_IMPLEMENT_ERROR_STRINGS
+
+const M3Result wqrt_Err_noPredecoded      = "module has no wasmqtt.predecoded section: run host-tools/wasm/predecode.ts on it at build time";
+const M3Result wqrt_Err_predecodedVersion = "wasmqtt.predecoded section has another format version: re-run host-tools/wasm/predecode.ts";
+const M3Result wqrt_Err_predecodedStale   = "wasmqtt.predecoded section does not match the module (hash differs): re-run host-tools/wasm/predecode.ts";
+const M3Result wqrt_Err_predecodedCorrupt = "wasmqtt.predecoded section is corrupt (checksum or shape wrong): re-run host-tools/wasm/predecode.ts";
+const M3Result wqrt_Err_signatureMismatch = "import signature does not match the function linked to it";
+const M3Result wqrt_Err_unsupported       = "module uses a feature outside this runtime's subset";
+static const M3Result errMissingGlobal    = "missing imported global (no resolver or unknown name)";
+static const M3Result errArena            = "runtime arena too small: give wqrt_SetArena more bytes";
+static const M3Result errSegmentOOB       = "out of bounds memory access";   /* spec wording for data segment traps */
+static const M3Result errTableOOB         = "out of bounds table access";
+
+static struct M3Environment g_env;
+#ifndef WQRT_DEFAULT_ARENA
+#  define WQRT_DEFAULT_ARENA 0
+#endif
+#if WQRT_DEFAULT_ARENA > 0
+static uint64_t g_default_arena[WQRT_DEFAULT_ARENA / 8];
+#endif
+
+static WqGlobalResolver g_resolver;
+void wqrt_SetGlobalResolver(WqGlobalResolver fn) { g_resolver = fn; }
+
+/* ---- small readers ---- */
+int wq_read_leb32(const uint8_t ** p, const uint8_t * end, uint32_t * out)
+{
+    uint32_t v = 0; unsigned shift = 0;
+    while (*p < end && shift < 35) {
+        uint8_t b = *(*p)++;
+        v |= (uint32_t)(b & 0x7f) << shift;
+        if (!(b & 0x80)) { *out = v; return 1; }
+        shift += 7;
+    }
+    return 0;
+}
+static int read_sleb64(const uint8_t ** p, const uint8_t * end, uint64_t * out)
+{
+    uint64_t v = 0; unsigned shift = 0;
+    while (*p < end && shift < 70) {
+        uint8_t b = *(*p)++;
+        v |= (uint64_t)(b & 0x7f) << shift;
+        shift += 7;
+        if (!(b & 0x80)) {
+            if (shift < 64 && (b & 0x40)) v |= ~(uint64_t)0 << shift;
+            *out = v; return 1;
+        }
+    }
+    return 0;
+}
+static uint32_t fnv1a(const uint8_t * p, uint32_t n)
+{
+    uint32_t h = 0x811c9dc5u;
+    while (n--) { h ^= *p++; h *= 0x01000193u; }
+    return h;
+}
+static uint32_t rd32(const uint8_t * p) { uint32_t v; memcpy(&v, p, 4); return v; }
+
+void * wq_alloc(IM3Environment env, uint32_t bytes)
+{
+    uint32_t aligned = (bytes + 7u) & ~7u;
+    if (!env->arena || aligned < bytes || env->arena_size - env->arena_used < aligned) return NULL;
+    void * p = env->arena + env->arena_used;
+    env->arena_used += aligned;
+    memset(p, 0, aligned);
+    return p;
+}
+
+/* ---- environment and runtime ---- */
+IM3Environment m3_NewEnvironment(void)
+{
+    if (!g_env.arena) {
+#if WQRT_DEFAULT_ARENA > 0
+        g_env.arena = (uint8_t *)g_default_arena; g_env.arena_size = sizeof g_default_arena;
+#endif
+    }
+    g_env.arena_used = 0;
+    return &g_env;
+}
+void m3_FreeEnvironment(IM3Environment env) { if (env) env->arena_used = 0; }
+
+M3Result wqrt_SetArena(IM3Environment env, void * arena, uint32_t bytes)
+{
+    if (!env) return m3Err_mallocFailed;
+    uintptr_t a = ((uintptr_t)arena + 7u) & ~(uintptr_t)7u;
+    uint32_t lost = (uint32_t)(a - (uintptr_t)arena);
+    if (!arena || bytes <= lost) return errArena;
+    env->arena = (uint8_t *)a; env->arena_size = bytes - lost; env->arena_used = 0;
+    return m3Err_none;
+}
+uint32_t wqrt_ArenaUsed(IM3Environment env) { return env ? env->arena_used : 0; }
+
+IM3Runtime m3_NewRuntime(IM3Environment env, uint32_t stackBytes, void * userdata)
+{
+    if (!env) return NULL;
+    IM3Runtime rt = (IM3Runtime)wq_alloc(env, sizeof(struct M3Runtime));
+    if (!rt) return NULL;
+    uint32_t slots = stackBytes / 8u;
+    if (slots < 16) slots = 16;
+    rt->stack = (uint64_t *)wq_alloc(env, slots * 8u);
+    if (!rt->stack) return NULL;
+    rt->stack_end = rt->stack + slots;
+    rt->env = env; rt->userdata = userdata; rt->max_frames = WQRT_DEFAULT_FRAMES;
+    return rt;
+}
+void m3_FreeRuntime(IM3Runtime rt) { (void)rt; }
+void * m3_GetUserData(IM3Runtime rt) { return rt ? rt->userdata : NULL; }
+uint8_t * m3_GetMemory(IM3Runtime rt, uint32_t * size, uint32_t index)
+{
+    if (!rt || index != 0 || !rt->mem) { if (size) *size = 0; return NULL; }
+    if (size) *size = rt->mem_bytes;
+    return rt->mem;
+}
+uint32_t m3_GetMemorySize(IM3Runtime rt) { return rt ? rt->mem_bytes : 0; }
+
+M3Result wqrt_SetMemoryLimit(IM3Runtime rt, uint32_t bytes)
+{
+    if (!rt || rt->module) return m3Err_moduleAlreadyLinked;
+    rt->mem_limit = bytes; return m3Err_none;
+}
+M3Result wqrt_SetCallDepth(IM3Runtime rt, uint32_t frames)
+{
+    if (!rt || rt->module || frames == 0) return m3Err_moduleAlreadyLinked;
+    rt->max_frames = frames; return m3Err_none;
+}
+M3Result wqrt_GetTrapInfo(IM3Runtime rt, uint32_t * f, uint32_t * off)
+{
+    if (!rt) return NULL;
+    if (f) *f = rt->trap_func;
+    if (off) *off = rt->trap_offset;
+    return rt->trap;
+}
+void m3_GetErrorInfo(IM3Runtime rt, M3ErrorInfo * info)
+{
+    if (!info) return;
+    memset(info, 0, sizeof *info);
+    if (!rt) return;
+    info->result = rt->trap; info->runtime = rt; info->module = rt->module;
+    info->message = rt->trap;
+}
+void m3_ResetErrorInfo(IM3Runtime rt) { if (rt) { rt->trap = NULL; rt->trap_func = rt->trap_offset = 0; } }
+
+/* ---- parsing ---- */
+static const char kSection[] = "wasmqtt.predecoded";
+
+/* Skips a constant expression; returns 0 when it runs off the end. */
+static int skip_const(const uint8_t ** p, const uint8_t * end)
+{
+    uint64_t v; uint32_t u;
+    for (;;) {
+        if (*p >= end) return 0;
+        uint8_t op = *(*p)++;
+        switch (op) {
+        case 0x0b: return 1;
+        case 0x41: case 0x42: if (!read_sleb64(p, end, &v)) return 0; break;
+        case 0x43: if (end - *p < 4) return 0; *p += 4; break;
+        case 0x44: if (end - *p < 8) return 0; *p += 8; break;
+        case 0x23: case 0xd2: if (!wq_read_leb32(p, end, &u)) return 0; break;
+        case 0xd0: if (*p >= end) return 0; (*p)++; break;
+        default: return 0;
+        }
+    }
+}
+
+static int skip_limits(const uint8_t ** p, const uint8_t * end, uint32_t * min, uint32_t * max)
+{
+    if (*p >= end) return 0;
+    uint8_t flag = *(*p)++;
+    if (!wq_read_leb32(p, end, min)) return 0;
+    *max = UINT32_MAX;
+    if (flag & 1) return wq_read_leb32(p, end, max);
+    return 1;
+}
+
+static int skip_name(const uint8_t ** p, const uint8_t * end, const uint8_t ** s, uint32_t * n)
+{
+    if (!wq_read_leb32(p, end, n) || (uint32_t)(end - *p) < *n) return 0;
+    *s = *p; *p += *n; return 1;
+}
+
+M3Result m3_ParseModule(IM3Environment env, IM3Module * out, const uint8_t * const bytes, uint32_t len)
+{
+    if (!out) return m3Err_wasmMalformed;
+    *out = NULL;
+    if (!env || !bytes) return m3Err_wasmMalformed;
+    if (len < 8 || rd32(bytes) != 0x6d736100u) return m3Err_wasmMalformed;
+    if (rd32(bytes + 4) != 1) return m3Err_incompatibleWasmVersion;
+
+    uint32_t saved_used = env->arena_used;
+    IM3Module m = (IM3Module)wq_alloc(env, sizeof(struct M3Module));
+    if (!m) return m3Err_mallocFailed;
+    m->env = env; m->bytes = bytes; m->len = len; m->start_func = UINT32_MAX;
+
+    const uint8_t * p = bytes + 8, * end = bytes + len;
+    const uint8_t * blob = NULL; uint32_t blob_len = 0, blob_section_start = 0;
+    M3Result err = m3Err_none;
+    while (p < end) {
+        uint32_t section_start = (uint32_t)(p - bytes);
+        uint8_t id = *p++;
+        uint32_t size;
+        if (!wq_read_leb32(&p, end, &size)) { err = m3Err_wasmUnderrun; goto fail; }
+        if ((uint32_t)(end - p) < size) { err = m3Err_wasmSectionOverrun; goto fail; }
+        const uint8_t * s = p, * se = p + size;
+        p = se;
+        if (blob) { err = wqrt_Err_predecodedCorrupt; goto fail; } /* our section must be last */
+        if (id == 0) {
+            const uint8_t * nm; uint32_t nlen;
+            if (!skip_name(&s, se, &nm, &nlen)) { err = m3Err_wasmMalformed; goto fail; }
+            if (nlen == sizeof kSection - 1 && memcmp(nm, kSection, nlen) == 0) {
+                if (s >= se) { err = wqrt_Err_predecodedCorrupt; goto fail; }
+                uint8_t pad = *s++;
+                if ((uint32_t)(se - s) < pad) { err = wqrt_Err_predecodedCorrupt; goto fail; }
+                s += pad;
+                blob = s; blob_len = (uint32_t)(se - s); blob_section_start = section_start;
+            }
+            continue;
+        }
+        if (id > 12) { err = m3Err_wasmMalformed; goto fail; }
+        m->sec[id].start = (uint32_t)(s - bytes); m->sec[id].end = (uint32_t)(se - bytes);
+    }
+    if (!blob) { err = wqrt_Err_noPredecoded; goto fail; }
+    if (blob_len < 32 || rd32(blob) != WQRT_MAGIC) { err = wqrt_Err_predecodedCorrupt; goto fail; }
+    if (rd32(blob + 4) != WQRT_BLOB_VERSION) { err = wqrt_Err_predecodedVersion; goto fail; }
+    if (((uintptr_t)blob & 3u) != 0) { err = "wasmqtt.predecoded blob is not 4-byte aligned: place the module at a 4-byte aligned address"; goto fail; }
+    if (fnv1a(bytes, blob_section_start) != rd32(blob + 8)) { err = wqrt_Err_predecodedStale; goto fail; }
+    if (fnv1a(blob + 16, blob_len - 16) != rd32(blob + 12)) { err = wqrt_Err_predecodedCorrupt; goto fail; }
+    m->ntypes = rd32(blob + 16); m->nfuncs = rd32(blob + 20); m->nimports = rd32(blob + 24); m->nside = rd32(blob + 28);
+    {
+        uint64_t need = 32ull + (uint64_t)m->ntypes * 16 + (uint64_t)m->nfuncs * 20 + (uint64_t)m->nside * 12;
+        if (need != blob_len || m->nimports > m->nfuncs) { err = wqrt_Err_predecodedCorrupt; goto fail; }
+    }
+    m->types = (const WqType *)(const void *)(blob + 32);
+    m->funcs = (const WqFunc *)(const void *)(blob + 32 + m->ntypes * 16);
+    m->side = (const WqSide *)(const void *)(blob + 32 + m->ntypes * 16 + m->nfuncs * 20);
+    /* The blob passed its checksum and the module its hash, so both come from the build
+     * tool; these range checks keep a bug there from turning into a wild read here. */
+    for (uint32_t i = 0; i < m->nfuncs; i++) {
+        const WqFunc * f = &m->funcs[i];
+        if (f->type >= m->ntypes) { err = wqrt_Err_predecodedCorrupt; goto fail; }
+        if (i >= m->nimports && (f->code_start > f->code_end || f->code_end >= blob_section_start || f->stp_base > m->nside)) { err = wqrt_Err_predecodedCorrupt; goto fail; }
+    }
+
+    /* imports: count globals, note memory/table imports */
+    if (m->sec[2].end) {
+        const uint8_t * s = bytes + m->sec[2].start, * se = bytes + m->sec[2].end;
+        uint32_t n, u, mn, mx; const uint8_t * nm; uint32_t nl;
+        if (!wq_read_leb32(&s, se, &n)) { err = m3Err_wasmMalformed; goto fail; }
+        while (n--) {
+            if (!skip_name(&s, se, &nm, &nl) || !skip_name(&s, se, &nm, &nl) || s >= se) { err = m3Err_wasmMalformed; goto fail; }
+            uint8_t kind = *s++;
+            if (kind == 0) { if (!wq_read_leb32(&s, se, &u)) { err = m3Err_wasmMalformed; goto fail; } }
+            else if (kind == 1) { if (s >= se) { err = m3Err_wasmMalformed; goto fail; } s++; if (!skip_limits(&s, se, &mn, &mx)) { err = m3Err_wasmMalformed; goto fail; } m->ntables++; }
+            else if (kind == 2) { if (!skip_limits(&s, se, &mn, &mx)) { err = m3Err_wasmMalformed; goto fail; } m->has_memory++; m->mem_min = mn; m->mem_max = mx; }
+            else if (kind == 3) { if (se - s < 2) { err = m3Err_wasmMalformed; goto fail; } s += 2; m->nglobals++; m->nimport_globals++; }
+            else { err = m3Err_wasmMalformed; goto fail; }
+        }
+    }
+    if (m->sec[4].end) {
+        const uint8_t * s = bytes + m->sec[4].start, * se = bytes + m->sec[4].end; uint32_t n;
+        if (!wq_read_leb32(&s, se, &n)) { err = m3Err_wasmMalformed; goto fail; }
+        m->ntables += n;
+    }
+    if (m->ntables > WQRT_MAX_TABLES) { err = wqrt_Err_unsupported; goto fail; }
+    if (m->sec[5].end) {
+        const uint8_t * s = bytes + m->sec[5].start, * se = bytes + m->sec[5].end; uint32_t n, mn, mx;
+        if (!wq_read_leb32(&s, se, &n)) { err = m3Err_wasmMalformed; goto fail; }
+        if (n) { if (!skip_limits(&s, se, &mn, &mx)) { err = m3Err_wasmMalformed; goto fail; } m->has_memory += n; m->mem_min = mn; m->mem_max = mx; }
+    }
+    if (m->has_memory > 1) { err = m3Err_tooManyMemorySections; goto fail; }
+    if (m->sec[6].end) {
+        const uint8_t * s = bytes + m->sec[6].start, * se = bytes + m->sec[6].end; uint32_t n;
+        if (!wq_read_leb32(&s, se, &n)) { err = m3Err_wasmMalformed; goto fail; }
+        m->nglobals += n;
+    }
+    if (m->sec[8].end) {
+        const uint8_t * s = bytes + m->sec[8].start, * se = bytes + m->sec[8].end;
+        if (!wq_read_leb32(&s, se, &m->start_func) || m->start_func >= m->nfuncs) { err = m3Err_wasmMalformed; goto fail; }
+    }
+    if (m->sec[9].end) {
+        const uint8_t * s = bytes + m->sec[9].start, * se = bytes + m->sec[9].end;
+        if (!wq_read_leb32(&s, se, &m->nelem)) { err = m3Err_wasmMalformed; goto fail; }
+    }
+    if (m->sec[11].end) {
+        const uint8_t * s = bytes + m->sec[11].start, * se = bytes + m->sec[11].end;
+        if (!wq_read_leb32(&s, se, &m->ndata)) { err = m3Err_wasmMalformed; goto fail; }
+    }
+    if (m->nelem > WQRT_MAX_SEGMENTS || m->ndata > WQRT_MAX_SEGMENTS) { err = wqrt_Err_unsupported; goto fail; }
+    if (m->nimports) {
+        m->imports = (WqImport *)wq_alloc(env, m->nimports * (uint32_t)sizeof(WqImport));
+        if (!m->imports) { err = m3Err_mallocFailed; goto fail; }
+    }
+    *out = m;
+    return m3Err_none;
+fail:
+    env->arena_used = saved_used;
+    return err;
+}
+
+void m3_FreeModule(IM3Module m) { (void)m; }
+
+/* Evaluates a constant expression (validated at build time) into a 64-bit slot. */
+static M3Result eval_const(IM3Runtime rt, const uint8_t ** p, const uint8_t * end, uint64_t * out)
+{
+    uint64_t v = 0; uint32_t u;
+    for (;;) {
+        if (*p >= end) return m3Err_wasmMissingInitExpr;
+        uint8_t op = *(*p)++;
+        switch (op) {
+        case 0x0b: *out = v; return m3Err_none;
+        case 0x41: if (!read_sleb64(p, end, &v)) return m3Err_wasmMalformed; v = (uint32_t)v; break;
+        case 0x42: if (!read_sleb64(p, end, &v)) return m3Err_wasmMalformed; break;
+        case 0x43: if (end - *p < 4) return m3Err_wasmUnderrun; v = rd32(*p); *p += 4; break;
+        case 0x44: if (end - *p < 8) return m3Err_wasmUnderrun; memcpy(&v, *p, 8); *p += 8; break;
+        case 0x23: if (!wq_read_leb32(p, end, &u) || u >= rt->module->nglobals) return m3Err_wasmMalformed; v = rt->globals[u]; break;
+        case 0xd0: if (*p >= end) return m3Err_wasmUnderrun; (*p)++; v = 0; break;
+        case 0xd2: if (!wq_read_leb32(p, end, &u) || u >= rt->module->nfuncs) return m3Err_wasmMalformed; v = (uint64_t)u + 1; break;
+        default: return m3Err_wasmMalformed;
+        }
+    }
+}
+
+/* Walks the data (data=1) or elem section to segment `index` and describes it. */
+M3Result wq_segment(IM3Module m, int data, uint32_t index, WqSeg * o)
+{
+    WqSpan sp = m->sec[data ? 11 : 9];
+    const uint8_t * s = m->bytes + sp.start, * se = m->bytes + sp.end;
+    uint32_t n, u;
+    if (!sp.end || !wq_read_leb32(&s, se, &n) || index >= n) return m3Err_wasmMalformed;
+    for (uint32_t i = 0; ; i++) {
+        memset(o, 0, sizeof *o);
+        if (!wq_read_leb32(&s, se, &o->flags)) return m3Err_wasmMalformed;
+        if (data) {
+            if (o->flags == 2 && !wq_read_leb32(&s, se, &o->index)) return m3Err_wasmMalformed;
+            if (o->flags != 1) { o->offset_expr = s; if (!skip_const(&s, se)) return m3Err_wasmMalformed; }
+            if (!wq_read_leb32(&s, se, &u) || (uint32_t)(se - s) < u) return m3Err_wasmMalformed;
+            o->items = s; o->count = u;
+            if (i == index) return m3Err_none;
+            s += u;
+        } else {
+            if ((o->flags & 1) == 0) {
+                if ((o->flags & 2) && !wq_read_leb32(&s, se, &o->index)) return m3Err_wasmMalformed;
+                o->offset_expr = s;
+                if (!skip_const(&s, se)) return m3Err_wasmMalformed;
+            }
+            if (o->flags & 3) { if (s >= se) return m3Err_wasmMalformed; s++; }
+            if (!wq_read_leb32(&s, se, &o->count)) return m3Err_wasmMalformed;
+            o->items = s; o->kind = (uint8_t)((o->flags & 4) ? 1 : 0);
+            if (i == index) return m3Err_none;
+            for (uint32_t k = 0; k < o->count; k++) {
+                if (o->kind) { if (!skip_const(&s, se)) return m3Err_wasmMalformed; }
+                else if (!wq_read_leb32(&s, se, &u)) return m3Err_wasmMalformed;
+            }
+        }
+    }
+}
+
+/* Copies n elem items starting at item `src` of segment `seg` into table `t` at `dst`. */
+M3Result wq_table_init_from_segment(IM3Runtime rt, uint32_t t, uint32_t seg, uint32_t dst, uint32_t src, uint32_t n)
+{
+    IM3Module m = rt->module;
+    WqSeg sg; memset(&sg, 0, sizeof sg);
+    if (seg >= m->nelem || t >= m->ntables) return errTableOOB;
+    if (!(rt->elem_dropped[seg >> 3] & (1u << (seg & 7)))) { M3Result r = wq_segment(m, 0, seg, &sg); if (r) return r; }
+    const uint8_t * s = sg.items; uint32_t count = sg.count; uint8_t kind = sg.kind;
+    WqTable * tab = &rt->tables[t];
+    if ((uint64_t)src + n > count || (uint64_t)dst + n > tab->size) return errTableOOB;
+    const uint8_t * se = m->bytes + m->sec[9].end;
+    for (uint32_t k = 0; k < src + n; k++) {
+        uint64_t v; uint32_t f;
+        if (kind) { M3Result r = eval_const(rt, &s, se, &v); if (r) return r; }
+        else { if (!wq_read_leb32(&s, se, &f)) return m3Err_wasmMalformed; v = (uint64_t)f + 1; }
+        if (k >= src) tab->elems[dst + k - src] = (uint32_t)v;
+    }
+    return m3Err_none;
+}
+
+/* Creates globals, tables and memory in the arena and applies active segments. */
+M3Result wq_instantiate(IM3Runtime rt, IM3Module m)
+{
+    IM3Environment env = rt->env;
+    const uint8_t * b = m->bytes;
+    M3Result r;
+    rt->frames = (WqFrame *)wq_alloc(env, rt->max_frames * (uint32_t)sizeof(WqFrame));
+    if (!rt->frames) return errArena;
+    if (m->nglobals) {
+        rt->globals = (uint64_t *)wq_alloc(env, m->nglobals * 8u);
+        if (!rt->globals) return errArena;
+    }
+    /* imported tables, memory and globals; the runtime creates imported tables/memories
+     * itself from their declared limits (one module per runtime) */
+    uint32_t ti = 0, gi = 0;
+    if (m->sec[2].end) {
+        const uint8_t * s = b + m->sec[2].start, * se = b + m->sec[2].end; uint32_t n = 0, u = 0, mn = 0, mx = 0, ml = 0, nl = 0;
+        const uint8_t * mod = NULL, * nm = NULL;
+        wq_read_leb32(&s, se, &n);
+        while (n--) {
+            skip_name(&s, se, &mod, &ml); skip_name(&s, se, &nm, &nl);
+            uint8_t kind = *s++;
+            if (kind == 0) wq_read_leb32(&s, se, &u);
+            else if (kind == 1 || kind == 2) {
+                uint8_t et = kind == 1 ? *s++ : 0;
+                skip_limits(&s, se, &mn, &mx);
+                /* the host may say how big the imported table/memory really is */
+                int found = 0;
+                uint64_t v = g_resolver ? g_resolver((const char *)mod, ml, (const char *)nm, nl, kind == 1 ? WQRT_IMPORT_TABLE : WQRT_IMPORT_MEMORY, &found) : 0;
+                if (found) { mn = (uint32_t)v; mx = (uint32_t)(v >> 32); }
+                if (kind == 1) { rt->tables[ti].elem = et; rt->tables[ti].size = mn; rt->tables[ti++].max = mx; }
+                else { m->mem_min = mn; m->mem_max = mx; }
+            }
+            else {
+                uint8_t type = *s; s += 2;
+                int found = 0;
+                uint64_t v = g_resolver ? g_resolver((const char *)mod, ml, (const char *)nm, nl, type, &found) : 0;
+                if (!found) return errMissingGlobal;
+                rt->globals[gi++] = v;
+            }
+        }
+    }
+    if (m->sec[4].end) {
+        const uint8_t * s = b + m->sec[4].start, * se = b + m->sec[4].end; uint32_t n = 0, mn = 0, mx = 0;
+        wq_read_leb32(&s, se, &n);
+        while (n--) {
+            if (s >= se) return m3Err_wasmMalformed;
+            uint8_t et = *s++;
+            if (!skip_limits(&s, se, &mn, &mx)) return m3Err_wasmMalformed;
+            rt->tables[ti].elem = et; rt->tables[ti].size = mn; rt->tables[ti++].max = mx;
+        }
+    }
+    for (uint32_t t = 0; t < m->ntables; t++) {
+        WqTable * tab = &rt->tables[t];
+        /* tables get room to grow to their max, capped by config */
+        uint32_t cap = tab->max;
+#ifndef WQRT_TABLE_GROW_CAP
+#  define WQRT_TABLE_GROW_CAP 1024
+#endif
+        if (cap > tab->size + WQRT_TABLE_GROW_CAP) cap = tab->size + WQRT_TABLE_GROW_CAP;
+        if (cap < tab->size) cap = tab->size;
+        if (cap > (1u << 24)) return errArena;
+        tab->max = cap;
+        tab->elems = (uint32_t *)wq_alloc(env, cap * 4u + 4u);
+        if (!tab->elems) return errArena;
+    }
+    if (m->sec[6].end) {
+        const uint8_t * s = b + m->sec[6].start, * se = b + m->sec[6].end; uint32_t n = 0;
+        wq_read_leb32(&s, se, &n);
+        while (n--) {
+            if (se - s < 2) return m3Err_wasmMalformed;
+            s += 2;
+            if ((r = eval_const(rt, &s, se, &rt->globals[gi++])) != m3Err_none) return r;
+        }
+    }
+    if (m->has_memory) {
+        uint32_t avail = env->arena_size - env->arena_used;
+        uint32_t cap = rt->mem_limit ? rt->mem_limit : avail;
+        if (cap > avail) return errArena;
+        uint64_t want_max = (m->mem_max == UINT32_MAX ? 65536ull : m->mem_max) * 65536ull;
+        if (cap > want_max) cap = (uint32_t)want_max;
+        uint64_t init = (uint64_t)m->mem_min * 65536ull;
+        rt->mem = (uint8_t *)env->arena + env->arena_used;
+        if (init > cap) {
+            /* below-one-page boards: memory is capped; the declared pages are kept for memory.size */
+            if (m->mem_min > 1) return "linear memory: module's minimum pages exceed the board cap (wqrt_SetMemoryLimit)";
+            init = cap;
+        }
+        env->arena_used += (cap + 7u) & ~7u;
+        rt->mem_cap = cap; rt->mem_pages = m->mem_min; rt->mem_bytes = (uint32_t)init;
+        memset(rt->mem, 0, rt->mem_bytes);
+    }
+    /* active elem segments, then active data segments (spec order); both are dropped after */
+    for (uint32_t i = 0; i < m->nelem; i++) {
+        WqSeg sg; uint64_t off;
+        if ((r = wq_segment(m, 0, i, &sg)) != m3Err_none) return r;
+        if ((sg.flags & 1) == 0) {
+            const uint8_t * e = sg.offset_expr;
+            if ((r = eval_const(rt, &e, b + m->sec[9].end, &off)) != m3Err_none) return r;
+            if ((r = wq_table_init_from_segment(rt, sg.index, i, (uint32_t)off, 0, sg.count)) != m3Err_none) return r;
+        }
+        if ((sg.flags & 1) == 0 || (sg.flags & 2)) rt->elem_dropped[i >> 3] |= (uint8_t)(1u << (i & 7));
+    }
+    for (uint32_t i = 0; i < m->ndata; i++) {
+        WqSeg sg; uint64_t off;
+        if ((r = wq_segment(m, 1, i, &sg)) != m3Err_none) return r;
+        if (sg.flags == 1) continue;
+        const uint8_t * e = sg.offset_expr;
+        if ((r = eval_const(rt, &e, b + m->sec[11].end, &off)) != m3Err_none) return r;
+        if ((uint64_t)(uint32_t)off + sg.count > rt->mem_bytes) return errSegmentOOB;
+        if (sg.count) memcpy(rt->mem + (uint32_t)off, sg.items, sg.count);
+        rt->data_dropped[i >> 3] |= (uint8_t)(1u << (i & 7));
+    }
+    return m3Err_none;
+}

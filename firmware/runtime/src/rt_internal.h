@@ -1,0 +1,106 @@
+/* Internal structures of wasmqtt's wasm runtime. Everything derived from the module's code
+ * (types, function records, branch side table) is read in place from the pre-decoded blob
+ * in flash; RAM holds only what changes at run time. */
+#ifndef rt_internal_h
+#define rt_internal_h
+
+#include <string.h>
+#include "wasm3.h"
+#include "wasmqtt_rt.h"
+
+#ifndef WQRT_FLOATS
+#  define WQRT_FLOATS 0              /* f32/f64 support (off on the bluepill build) */
+#endif
+#ifndef WQRT_MAX_TABLES
+#  define WQRT_MAX_TABLES 8
+#endif
+#ifndef WQRT_MAX_SEGMENTS
+#  define WQRT_MAX_SEGMENTS 128      /* data and elem segments tracked for data.drop/elem.drop */
+#endif
+#ifndef WQRT_MAX_HANDLES
+#  define WQRT_MAX_HANDLES 24        /* distinct functions m3_FindFunction can hand out */
+#endif
+#ifndef WQRT_DEFAULT_FRAMES
+#  define WQRT_DEFAULT_FRAMES 64
+#endif
+
+#define WQRT_MAGIC 0x44505157u      /* "WQPD" */
+
+typedef struct { uint16_t canon, nparams, nresults, pad; uint32_t params_off, results_off; } WqType;
+typedef struct { uint16_t type, nlocals, maxstack, pad; uint32_t code_start, code_end, stp_base; } WqFunc;
+typedef struct { uint32_t pc, stp; uint16_t keep, drop; } WqSide;
+
+typedef struct { M3RawCall fn; const void * userdata; } WqImport;
+
+typedef struct { uint32_t size, max; uint8_t elem; uint32_t * elems; } WqTable;
+
+typedef struct { const uint8_t * pc; const WqSide * stp; uint64_t * fp; uint32_t func; } WqFrame;
+
+struct M3Function { IM3Module module; uint32_t index; const char * name; };
+
+struct M3Environment {
+    uint8_t *   arena;
+    uint32_t    arena_size;
+    uint32_t    arena_used;
+};
+
+/* Section bounds: start/end offsets of each known section's payload, 0/0 when absent. */
+typedef struct { uint32_t start, end; } WqSpan;
+
+struct M3Module {
+    IM3Environment  env;
+    IM3Runtime      runtime;
+    const uint8_t * bytes;
+    uint32_t        len;
+    WqSpan          sec[13];
+    const WqType *  types;
+    const WqFunc *  funcs;
+    const WqSide *  side;
+    uint32_t        ntypes, nfuncs, nimports, nside;
+    uint32_t        nglobals, nimport_globals, ntables, ndata, nelem;
+    uint32_t        start_func;          /* UINT32_MAX when none */
+    int             has_memory;
+    uint32_t        mem_min, mem_max;    /* pages */
+    WqImport *      imports;             /* nimports entries in RAM: the link-time binding */
+    int             started;
+};
+
+struct M3Runtime {
+    IM3Environment  env;
+    void *          userdata;
+    IM3Module       module;
+    uint64_t *      stack;
+    uint64_t *      stack_end;
+    WqFrame *       frames;
+    uint32_t        max_frames;
+    uint8_t *       mem;
+    uint32_t        mem_bytes;           /* accessible bytes: min(pages * 64 KiB, cap) */
+    uint32_t        mem_pages;
+    uint32_t        mem_cap;             /* bytes reserved for linear memory */
+    uint32_t        mem_limit;           /* user cap (wqrt_SetMemoryLimit), 0 = all of the arena */
+    uint64_t *      globals;
+    WqTable         tables[WQRT_MAX_TABLES];
+    uint8_t         data_dropped[WQRT_MAX_SEGMENTS / 8];
+    uint8_t         elem_dropped[WQRT_MAX_SEGMENTS / 8];
+    struct M3Function handles[WQRT_MAX_HANDLES];
+    uint32_t        nhandles;
+    uint32_t        last_nresults;
+    M3Result        trap;
+    uint32_t        trap_func, trap_offset;
+    int             running;
+#ifdef WQRT_FUEL
+    uint32_t        fuel;                /* host fuzz builds: branches + calls left, 0 = unlimited */
+#endif
+};
+
+/* loader.c */
+int      wq_read_leb32(const uint8_t ** p, const uint8_t * end, uint32_t * out);
+M3Result wq_instantiate(IM3Runtime rt, IM3Module m);
+typedef struct { uint32_t flags, index, count; uint8_t kind; const uint8_t * offset_expr; const uint8_t * items; } WqSeg;
+M3Result wq_segment(IM3Module m, int data, uint32_t index, WqSeg * o);
+void *   wq_alloc(IM3Environment env, uint32_t bytes);
+/* interp.c */
+M3Result wq_invoke(IM3Runtime rt, uint32_t func, uint32_t nargs);
+M3Result wq_table_init_from_segment(IM3Runtime rt, uint32_t table, uint32_t seg, uint32_t dst, uint32_t src, uint32_t n);
+
+#endif

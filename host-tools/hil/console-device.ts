@@ -1,0 +1,239 @@
+// HIL adapter for any device with the wasmqtt console on a byte stream: a real board's UART,
+// the virtual board's pty, or NodeDevice's UART. The line syntax lives in
+// monitor/console-protocol.ts; this file only knows which commands a scenario needs.
+import { ConnectRefused, DeviceBase, type ClientSettings, type HilDevice } from './device.ts';
+import { escapeArg, packetName, parseConsoleLine, valueBytes, type ConsoleLine } from '../monitor/console-protocol.ts';
+
+/** What carries the console, and what the runner may do to the device around it. */
+export interface ConsoleTransport {
+  readonly description: string;
+  write(text: string): void;
+  /** Registers the receiver of console bytes (called again after a power cycle if the stream changes). */
+  onData(fn: (chunk: Buffer) => void): void;
+  /** The IPv4 address and port the device must be told for a broker URL. */
+  brokerAddress(url: string): Promise<{ ip: string; port: number }>;
+  powerOff?(): Promise<void>;
+  /** Boots the device again; `settings` are the last ones used (some transports need them at boot). */
+  powerOn?(settings: ClientSettings): Promise<void>;
+  linkDown?(): Promise<void>;
+  linkUp?(): Promise<void>;
+  close(): Promise<void>;
+}
+
+interface Pending { cmd: string; resolve: (l: ConsoleLine) => void; reject: (e: Error) => void }
+/** A console line with its arrival number: events that arrive in the same chunk as a reply
+ * are seen by waits registered after that reply (they look back from the reply's number). */
+type Numbered = ConsoleLine & { seq: number };
+const HISTORY = 1000;
+
+function seqOf(l: ConsoleLine): number {
+  return (l as Numbered).seq;
+}
+
+export class ConsoleDevice extends DeviceBase implements HilDevice {
+  readonly description: string;
+  readonly canPowerCycle: boolean;
+  readonly canControlLink: boolean;
+  private partial = '';
+  private readonly replies: Pending[] = [];
+  private readonly eventWaiters = new Set<{ match: (l: ConsoleLine) => boolean; resolve: (l: ConsoleLine) => void }>();
+  private readonly history: Numbered[] = [];
+  private seq = 0;
+  private settings: ClientSettings | undefined;
+  private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly transport: ConsoleTransport, private readonly replyTimeoutMs = 5000) {
+    super();
+    this.description = transport.description;
+    this.canPowerCycle = !!(transport.powerOff && transport.powerOn);
+    this.canControlLink = !!(transport.linkDown && transport.linkUp);
+    transport.onData((chunk) => this.onData(chunk));
+  }
+
+  private onData(chunk: Buffer): void {
+    this.partial += chunk.toString('latin1');
+    let nl: number;
+    while ((nl = this.partial.indexOf('\n')) >= 0) {
+      const line = this.partial.slice(0, nl);
+      this.partial = this.partial.slice(nl + 1);
+      this.onLine(parseConsoleLine(line));
+    }
+  }
+
+  private onLine(line: ConsoleLine): void {
+    const l: Numbered = { ...line, seq: ++this.seq };
+    if (l.kind === 'ok' || l.kind === 'error') {
+      const i = this.replies.findIndex((p) => p.cmd === l.name || l.name === '-');
+      if (i >= 0) {
+        const [p] = this.replies.splice(i, 1);
+        if (l.kind === 'ok') p!.resolve(l);
+        else p!.reject(new Error(`device answered "${l.raw}"`));
+      }
+      return;
+    }
+    if (l.kind !== 'event') return;
+    this.history.push(l);
+    if (this.history.length > HISTORY) this.history.shift();
+    const f = l.fields;
+    switch (l.name) {
+      case 'connected': this.markConnected(true); break;
+      case 'disconnected': this.markConnected(false); break;
+      case 'message':
+        this.emit('message', { topic: f.topic ?? '', payload: valueBytes(f.payload ?? ''), qos: Number(f.qos), retain: f.retain === '1', dup: f.dup === '1' });
+        break;
+      case 'error': this.emit('device-error', { code: f.code ?? '?', message: `${f.code ?? '?'}${f.packet && f.packet !== '0' ? ` in ${packetName(f.packet)}` : ''}` }); break;
+      case 'trace': {
+        const name = packetName(f.type);
+        const flags = Number(f.flags ?? 0);
+        const pid = Number(f.pid ?? 0);
+        this.emit('packet', {
+          from: f.dir === 'tx' ? 'device' : 'broker', packet: name, packetId: pid || undefined,
+          qos: name === 'PUBLISH' ? (flags >> 1) & 3 : undefined, dup: name === 'PUBLISH' ? (flags & 8) !== 0 : undefined,
+        });
+        break;
+      }
+      default: break;
+    }
+    for (const w of [...this.eventWaiters]) if (w.match(l)) { this.eventWaiters.delete(w); w.resolve(l); }
+  }
+
+  /** Sends one command and resolves with its ok line (rejects on err or silence). Commands are serialised. */
+  command(line: string): Promise<ConsoleLine> {
+    const cmd = line.split(' ')[0]!;
+    const run = (): Promise<ConsoleLine> => new Promise<ConsoleLine>((resolve, reject) => {
+      const p: Pending = {
+        cmd,
+        resolve: (l) => { clearTimeout(t); resolve(l); },
+        reject: (e) => { clearTimeout(t); reject(e); },
+      };
+      const t = setTimeout(() => {
+        const i = this.replies.indexOf(p);
+        if (i >= 0) this.replies.splice(i, 1);
+        reject(new Error(`no reply to "${line}" within ${this.replyTimeoutMs} ms (is the console running at the right baud rate?)`));
+      }, this.replyTimeoutMs);
+      this.replies.push(p);
+      this.transport.write(line + '\r\n');
+    });
+    const next = this.chain.then(run, run);
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Resolves with the first event matching that arrived after line number `since` (default: from now on). */
+  private nextEvent(match: (l: ConsoleLine) => boolean, what: string, ms: number, since?: number): { promise: Promise<ConsoleLine>; cancel: () => void } {
+    let w!: { match: (l: ConsoleLine) => boolean; resolve: (l: ConsoleLine) => void };
+    let timer: NodeJS.Timeout;
+    const seen = since === undefined ? undefined : this.history.find((l) => l.seq > since && match(l));
+    if (seen) return { promise: Promise.resolve(seen), cancel: () => {} };
+    const promise = new Promise<ConsoleLine>((resolve, reject) => {
+      w = { match, resolve: (l) => { clearTimeout(timer); resolve(l); } };
+      timer = setTimeout(() => { this.eventWaiters.delete(w); reject(new Error(`timed out after ${ms} ms waiting for ${what}`)); }, ms);
+      this.eventWaiters.add(w);
+    });
+    return { promise, cancel: () => { clearTimeout(timer); this.eventWaiters.delete(w); } };
+  }
+
+  private async configure(s: ClientSettings): Promise<void> {
+    const addr = await this.transport.brokerAddress(s.broker);
+    await this.command('disconnect').catch(() => undefined);
+    this.connected = false;
+    await this.command('set trace 1');
+    await this.command(`set host ${addr.ip}`);
+    await this.command(`set port ${addr.port}`);
+    await this.command(`set id ${escapeArg(s.clientId)}`);
+    await this.command(`set clean ${s.cleanSession ? 1 : 0}`);
+    await this.command(`set keepalive ${s.keepalive}`);
+    if (s.will) await this.command(`set will ${escapeArg(s.will.topic)} ${s.will.qos} ${s.will.retain ? 1 : 0} ${escapeArg(s.will.payload)}`);
+    else await this.command('set will');
+  }
+
+  async connect(s: ClientSettings): Promise<{ sessionPresent: boolean }> {
+    this.settings = s;
+    await this.configure(s);
+    return this.startConnect();
+  }
+
+  private async startConnect(): Promise<{ sessionPresent: boolean }> {
+    const outcome = this.nextEvent((l) => l.name === 'connected' || (l.name === 'connect-failed' && l.fields.rc !== undefined && l.fields.rc !== 'none'),
+      'evt connected (CONNACK)', 15_000);
+    try {
+      await this.command('connect');
+    } catch (e) {
+      outcome.cancel();
+      throw e;
+    }
+    const l = await outcome.promise;
+    if (l.name === 'connect-failed') {
+      await this.command('disconnect').catch(() => undefined);
+      const rc = Number(l.fields.rc);
+      throw new ConnectRefused(rc, `broker refused the connection: CONNACK return code ${rc} (${l.fields.error ?? ''})`);
+    }
+    return { sessionPresent: l.fields.session_present === '1' };
+  }
+
+  async publish(topic: string, payload: string, qos: 0 | 1 | 2, retain = false): Promise<void> {
+    const ok = await this.command(`pub ${escapeArg(topic)} ${qos} ${retain ? 1 : 0} ${escapeArg(payload)}`);
+    if (qos === 0) return;
+    const pid = ok.fields.pid;
+    await this.nextEvent((l) => l.name === 'publish-done' && l.fields.pid === pid, `publish-done for packet ${pid}`, 30_000, seqOf(ok)).promise;
+  }
+
+  async subscribe(filter: string, qos: 0 | 1 | 2): Promise<number> {
+    const ok = await this.command(`sub ${escapeArg(filter)} ${qos}`);
+    const ack = await this.nextEvent((l) => l.name === 'suback' && l.fields.pid === ok.fields.pid, `suback for packet ${ok.fields.pid}`, 15_000, seqOf(ok)).promise;
+    const first = (ack.fields.codes ?? '').split(',')[0];
+    return first === 'failure' ? 0x80 : Number(first);
+  }
+
+  async unsubscribe(filter: string): Promise<void> {
+    const ok = await this.command(`unsub ${escapeArg(filter)}`);
+    await this.nextEvent((l) => l.name === 'unsuback' && l.fields.pid === ok.fields.pid, `unsuback for packet ${ok.fields.pid}`, 15_000, seqOf(ok)).promise;
+  }
+
+  async disconnect(): Promise<void> {
+    await this.command('disconnect');
+    this.markConnected(false);
+  }
+
+  async powerOff(): Promise<void> {
+    if (!this.transport.powerOff) throw new Error(`${this.description} cannot be power-cycled`);
+    await this.transport.powerOff();
+    for (const p of this.replies.splice(0)) p.reject(new Error('device powered off'));
+    this.partial = '';
+    this.markConnected(false);
+  }
+
+  async powerOn(): Promise<void> {
+    if (!this.transport.powerOn || !this.settings) throw new Error(`${this.description} cannot be powered on`);
+    await this.transport.powerOn(this.settings);
+    await this.waitForConsole();
+    // The board boots with its saved session; configure it as before and connect again.
+    await this.configure(this.settings);
+    await this.startConnect();
+  }
+
+  /** After a boot: asks `status` until the console answers (bounded). */
+  private async waitForConsole(attempts = 10): Promise<void> {
+    for (let i = 0; ; i++) {
+      try {
+        await this.command('status');
+        return;
+      } catch (e) {
+        if (i + 1 >= attempts) throw new Error(`the console did not answer after power-on (${(e as Error).message})`);
+      }
+    }
+  }
+
+  async linkDown(): Promise<void> {
+    if (!this.transport.linkDown) throw new Error(`${this.description} has no link control`);
+    await this.transport.linkDown();
+  }
+
+  async linkUp(): Promise<void> {
+    await this.transport.linkUp?.();
+  }
+
+  async close(): Promise<void> {
+    await this.transport.close();
+  }
+}

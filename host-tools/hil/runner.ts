@@ -1,0 +1,142 @@
+// Runs scenarios one after another against one device and one broker, each with its own
+// packet trace, timeout and broker-side clients, and collects a report.
+import mqtt, { type MqttClient } from 'mqtt';
+import type { BrokerHandle } from './brokers.ts';
+import type { ClientSettings, HilDevice } from './device.ts';
+import { summarise, type HilReport, type ScenarioResult } from './report.ts';
+import { TraceRecorder } from './trace.ts';
+
+export type Capability = 'powerCycle' | 'linkControl' | 'brokerRestart' | 'localBroker';
+
+export interface Scenario {
+  id: string;
+  title: string;
+  needs?: Capability[];
+  run(ctx: ScenarioContext): Promise<void>;
+}
+
+/** A broker-side MQTT.js client that records what it receives. */
+export interface Observer {
+  client: MqttClient;
+  received: { topic: string; payload: string; qos: number; retain: boolean }[];
+  /** Resolves once `n` messages matched (bounded by the scenario timeout). */
+  waitForCount(n: number, match?: (m: { topic: string; payload: string }) => boolean): Promise<void>;
+}
+
+export interface ScenarioContext {
+  device: HilDevice;
+  broker: BrokerHandle;
+  trace: TraceRecorder;
+  /** Unique per scenario and run: topics and client ids never collide with earlier runs. */
+  prefix: string;
+  settings(overrides?: Partial<ClientSettings>): ClientSettings;
+  observer(subscribe?: string, qos?: 0 | 1 | 2): Promise<Observer>;
+  /** Records a passed check for the report. */
+  check(text: string): void;
+  /** Waits for a condition on events, failing with `what` after the scenario's wait limit. */
+  waitUntil(cond: () => boolean, what: string, ms?: number): Promise<void>;
+  waitMs: number;
+}
+
+export interface RunnerOptions {
+  device: HilDevice;
+  broker: BrokerHandle;
+  scenarios: Scenario[];
+  /** Scenario time limit (ms). */
+  timeoutMs?: number;
+  /** Wait limit of one step inside a scenario (ms). */
+  waitMs?: number;
+  only?: string[];
+  onResult?: (r: ScenarioResult) => void;
+}
+
+function capabilityMissing(c: Capability, o: RunnerOptions): string | undefined {
+  switch (c) {
+    case 'powerCycle': return o.device.canPowerCycle ? undefined : 'the device cannot be power-cycled (use --sim, or --relay-command for a real board)';
+    case 'linkControl': return o.device.canControlLink ? undefined : 'the runner cannot pull this device\'s link (use --sim, or --link-command for a real board)';
+    case 'brokerRestart': return o.broker.restart ? undefined : 'the broker is not the runner\'s own (omit --broker to let the runner start Mosquitto)';
+    case 'localBroker': return o.device.description.startsWith('NodeDevice') ? undefined : 'needs a scripted broker the device can reach on loopback';
+  }
+}
+
+export async function runScenarios(o: RunnerOptions): Promise<HilReport> {
+  const started = Date.now();
+  const results: ScenarioResult[] = [];
+  const runId = Date.now().toString(36);
+  const list = o.only?.length ? o.scenarios.filter((s) => o.only!.includes(s.id)) : o.scenarios;
+  for (const s of list) {
+    const r = await runOne(s, o, runId);
+    results.push(r);
+    o.onResult?.(r);
+  }
+  return {
+    tool: 'wasmqtt hil', device: o.device.description, broker: o.broker.description,
+    startedAt: new Date(started).toISOString(), durationMs: Date.now() - started, summary: summarise(results), scenarios: results,
+  };
+}
+
+async function runOne(s: Scenario, o: RunnerOptions, runId: string): Promise<ScenarioResult> {
+  const t0 = Date.now();
+  const trace = new TraceRecorder();
+  const checks: string[] = [];
+  const missing = (s.needs ?? []).map((c) => capabilityMissing(c, o)).find(Boolean);
+  if (missing) return { id: s.id, title: s.title, status: 'not-run', ms: 0, checks, reason: missing, trace: [] };
+
+  const waitMs = o.waitMs ?? 10_000;
+  const observers: MqttClient[] = [];
+  const onPacket = (p: { from: 'device' | 'broker'; packet: string; packetId?: number; qos?: number; dup?: boolean }): void =>
+    trace.packet(p.from, p.packet, { packetId: p.packetId, qos: p.qos, dup: p.dup });
+  o.device.on('packet', onPacket);
+  const prefix = `wasmqtt-hil/${runId}/${s.id}`;
+  let n = 0;
+  const ctx: ScenarioContext = {
+    device: o.device, broker: o.broker, trace, prefix, waitMs,
+    settings: (over = {}) => ({ broker: o.broker.url, clientId: `hil-${runId}-${n++}`.slice(0, 23), cleanSession: true, keepalive: 30, ...over }),
+    check: (t) => { checks.push(t); },
+    waitUntil: (cond, what, ms = waitMs) => new Promise<void>((resolve, reject) => {
+      const until = Date.now() + ms;
+      const poll = (): void => {
+        if (cond()) return resolve();
+        if (Date.now() > until) return reject(new Error(`timed out after ${ms} ms waiting for ${what}`));
+        setTimeout(poll, 5);
+      };
+      poll();
+    }),
+    observer: async (filter = `${prefix}/#`, qos = 2) => {
+      const client = await mqtt.connectAsync(o.broker.url, { clientId: `obs-${runId}-${n++}`.slice(0, 23), reconnectPeriod: 200, connectTimeout: waitMs });
+      observers.push(client);
+      const received: Observer['received'] = [];
+      client.on('message', (topic, payload, packet) => received.push({ topic, payload: payload.toString(), qos: packet.qos, retain: packet.retain }));
+      await client.subscribeAsync(filter, { qos });
+      return {
+        client, received,
+        waitForCount: (count, match = () => true) => ctx.waitUntil(() => received.filter(match).length >= count,
+          `${count} message(s) at the broker-side observer (got ${received.filter(match).length})`),
+      };
+    },
+  };
+
+  let status: ScenarioResult['status'] = 'pass';
+  let reason: string | undefined;
+  const limit = o.timeoutMs ?? 30_000;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      s.run(ctx),
+      new Promise((_r, reject) => { timer = setTimeout(() => reject(new Error(`scenario exceeded its ${limit} ms limit`)), limit); }),
+    ]);
+  } catch (err) {
+    status = 'fail';
+    reason = err instanceof Error ? err.message : String(err);
+  } finally {
+    clearTimeout(timer);
+    o.device.off('packet', onPacket);
+    // Scenario-local listeners (inboxes, error collectors) end with the scenario.
+    for (const ev of ['message', 'device-error'] as const) o.device.removeAllListeners(ev);
+    await Promise.all(observers.map((c) => c.endAsync(true).catch(() => undefined)));
+    // Leave the device disconnected and powered for the next scenario.
+    await o.device.linkUp().catch(() => undefined);
+    await o.device.disconnect().catch(() => undefined);
+  }
+  return { id: s.id, title: s.title, status, ms: Date.now() - t0, checks, reason, trace: trace.entries };
+}

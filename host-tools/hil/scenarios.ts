@@ -1,0 +1,311 @@
+// The HIL scenario suite. Every scenario talks to the device only through HilDevice and checks
+// outcomes on the broker side with MQTT.js, so the same suite runs on NodeDevice, the
+// virtual board and a real board. Counts are exact where MQTT promises them (QoS 2: exactly
+// once; QoS 1: at least once, all present); QoS 0 is checked on loopback only.
+import { ConnectRefused, type DeviceMessage, type DevicePacket } from './device.ts';
+import { HostileBroker } from './brokers.ts';
+import type { Scenario, ScenarioContext } from './runner.ts';
+
+function assert(cond: unknown, msg: string): asserts cond {
+  if (!cond) throw new Error(msg);
+}
+
+/** Collects what the device receives during a scenario. */
+function deviceInbox(ctx: ScenarioContext): DeviceMessage[] {
+  const got: DeviceMessage[] = [];
+  ctx.device.on('message', (m: DeviceMessage) => got.push(m));
+  return got;
+}
+
+function duplicates(payloads: string[]): string[] {
+  const seen = new Set<string>();
+  return payloads.filter((p) => (seen.has(p) ? true : (seen.add(p), false)));
+}
+
+const N = 20;
+
+function publishUp(qos: 0 | 1 | 2): Scenario {
+  return {
+    id: `publish-qos${qos}`,
+    title: `device publishes ${N} messages at QoS ${qos}; broker side counts them`,
+    async run(ctx) {
+      const obs = await ctx.observer();
+      await ctx.device.connect(ctx.settings());
+      const sent = Array.from({ length: N }, (_, i) => `m${i}`);
+      await Promise.all(sent.map((p) => ctx.device.publish(`${ctx.prefix}/up`, p, qos)));
+      ctx.check(`device completed ${N} publishes${qos ? ` (${qos === 1 ? 'PUBACK' : 'PUBCOMP'} for each)` : ''}`);
+      await obs.waitForCount(N);
+      const got = obs.received.map((m) => m.payload);
+      const missing = sent.filter((p) => !got.includes(p));
+      assert(missing.length === 0, `broker side is missing ${missing.length} message(s): ${missing.slice(0, 5).join(', ')}`);
+      if (qos === 2) {
+        const dups = duplicates(got);
+        assert(dups.length === 0, `QoS 2 delivered ${dups.length} duplicate(s) at the broker side: ${dups.slice(0, 5).join(', ')}`);
+        ctx.check(`broker side received exactly ${N}, no duplicate`);
+      } else ctx.check(`broker side received all ${N} (${got.length} deliveries)`);
+      const pubrecs = ctx.trace.entries.filter((e) => e.packet === 'PUBREC').length;
+      if (qos === 2) { assert(pubrecs >= N, `trace shows ${pubrecs} PUBREC for ${N} QoS 2 publishes`); ctx.check(`trace: PUBLISH → PUBREC → PUBREL → PUBCOMP for each`); }
+    },
+  };
+}
+
+function receiveDown(qos: 0 | 1 | 2): Scenario {
+  return {
+    id: `receive-qos${qos}`,
+    title: `broker side publishes ${N} messages at QoS ${qos}; device counts them`,
+    async run(ctx) {
+      const inbox = deviceInbox(ctx);
+      await ctx.device.connect(ctx.settings());
+      const granted = await ctx.device.subscribe(`${ctx.prefix}/down`, qos);
+      assert(granted === qos, `SUBACK granted QoS ${granted}, asked ${qos}`);
+      ctx.check(`SUBACK granted QoS ${qos}`);
+      const obs = await ctx.observer(`${ctx.prefix}/none`);
+      const sent = Array.from({ length: N }, (_, i) => `d${i}`);
+      for (const p of sent) await obs.client.publishAsync(`${ctx.prefix}/down`, p, { qos });
+      await ctx.waitUntil(() => new Set(inbox.map((m) => m.payload.toString())).size >= N, `${N} messages at the device (got ${inbox.length})`);
+      const got = inbox.map((m) => m.payload.toString());
+      if (qos === 2) {
+        // Give a duplicate the chance to show: a marker published after the burst arrives after any resend of it.
+        await obs.client.publishAsync(`${ctx.prefix}/down`, 'end', { qos: 2 });
+        await ctx.waitUntil(() => inbox.some((m) => m.payload.toString() === 'end'), 'the end marker at the device');
+        const dups = duplicates(inbox.map((m) => m.payload.toString()));
+        assert(dups.length === 0, `device delivered ${dups.length} duplicate(s): ${dups.slice(0, 5).join(', ')}`);
+        ctx.check(`device delivered exactly ${N}, no duplicate`);
+      } else ctx.check(`device received all ${N} (${got.length} deliveries)`);
+      assert(inbox.every((m) => m.qos === qos), `device saw QoS ${[...new Set(inbox.map((m) => m.qos))].join('/')} instead of ${qos}`);
+    },
+  };
+}
+
+export const scenarios: Scenario[] = [
+  {
+    id: 'connect',
+    title: 'connect: CONNACK 0 accepted, clean session reported',
+    async run(ctx) {
+      const r = await ctx.device.connect(ctx.settings());
+      assert(!r.sessionPresent, 'CONNACK reported a session present for a clean session');
+      ctx.check('CONNACK 0, session present = 0');
+      const kinds = ctx.trace.entries.map((e) => `${e.from}:${e.packet}`);
+      assert(kinds.includes('device:CONNECT') && kinds.includes('broker:CONNACK'), `trace lacks CONNECT/CONNACK: ${kinds.join(' ')}`);
+      ctx.check('trace: CONNECT → CONNACK');
+    },
+  },
+  {
+    id: 'connack-codes',
+    title: 'CONNACK refusals 1..5 are reported with their return code',
+    needs: ['localBroker'],
+    async run(ctx) {
+      for (let rc = 1; rc <= 5; rc++) {
+        const hostile = new HostileBroker({ connackCode: rc });
+        await hostile.start();
+        try {
+          const err = await ctx.device.connect(ctx.settings({ broker: hostile.url })).then(() => undefined, (e: unknown) => e);
+          assert(err instanceof ConnectRefused, `CONNACK ${rc}: connect did not fail with a refusal (${err instanceof Error ? err.message : 'it succeeded'})`);
+          assert(err.returnCode === rc, `CONNACK ${rc} reported as ${err.returnCode}`);
+          ctx.check(`CONNACK ${rc}: ${err.message}`);
+        } finally {
+          await ctx.device.disconnect().catch(() => undefined);
+          await hostile.stop();
+        }
+      }
+    },
+  },
+  {
+    id: 'subscribe-unsubscribe',
+    title: 'subscribe, receive, unsubscribe, receive nothing more',
+    async run(ctx) {
+      const inbox = deviceInbox(ctx);
+      await ctx.device.connect(ctx.settings());
+      await ctx.device.subscribe(`${ctx.prefix}/a`, 1);
+      await ctx.device.subscribe(`${ctx.prefix}/b`, 1);
+      const obs = await ctx.observer(`${ctx.prefix}/none`);
+      await obs.client.publishAsync(`${ctx.prefix}/a`, 'first', { qos: 1 });
+      await ctx.waitUntil(() => inbox.some((m) => m.payload.toString() === 'first'), 'the message on a/ at the device');
+      ctx.check('message on a subscribed topic arrived');
+      await ctx.device.unsubscribe(`${ctx.prefix}/a`);
+      ctx.check('UNSUBACK received');
+      // Same publisher, same QoS: the broker keeps order, so once "after" arrives on b/, "ghost" on a/ would have too.
+      await obs.client.publishAsync(`${ctx.prefix}/a`, 'ghost', { qos: 1 });
+      await obs.client.publishAsync(`${ctx.prefix}/b`, 'after', { qos: 1 });
+      await ctx.waitUntil(() => inbox.some((m) => m.payload.toString() === 'after'), 'the message on b/ at the device');
+      assert(!inbox.some((m) => m.payload.toString() === 'ghost'), 'a message on the unsubscribed topic was delivered');
+      ctx.check('nothing delivered from the unsubscribed topic');
+    },
+  },
+  publishUp(0), publishUp(1), publishUp(2),
+  receiveDown(0), receiveDown(1), receiveDown(2),
+  {
+    id: 'retained',
+    title: 'a retained message reaches a new subscription with the retain flag',
+    async run(ctx) {
+      const obs = await ctx.observer(`${ctx.prefix}/none`);
+      await obs.client.publishAsync(`${ctx.prefix}/state`, 'on', { qos: 1, retain: true });
+      const inbox = deviceInbox(ctx);
+      await ctx.device.connect(ctx.settings());
+      await ctx.device.subscribe(`${ctx.prefix}/state`, 1);
+      await ctx.waitUntil(() => inbox.length > 0, 'the retained message at the device');
+      assert(inbox[0]!.retain && inbox[0]!.payload.toString() === 'on', `got ${JSON.stringify({ retain: inbox[0]!.retain, payload: inbox[0]!.payload.toString() })}`);
+      ctx.check('retained "on" delivered with retain = 1');
+      await obs.client.publishAsync(`${ctx.prefix}/state`, '', { qos: 1, retain: true }); // clear it
+    },
+  },
+  {
+    id: 'last-will',
+    title: 'last will published by the broker when the device drops without DISCONNECT',
+    needs: ['powerCycle'],
+    async run(ctx) {
+      const obs = await ctx.observer(`${ctx.prefix}/will`, 1);
+      await ctx.device.connect(ctx.settings({ keepalive: 5, will: { topic: `${ctx.prefix}/will`, payload: 'gone', qos: 1, retain: false } }));
+      ctx.trace.note('power cut');
+      await ctx.device.powerOff();
+      await obs.waitForCount(1, (m) => m.payload === 'gone');
+      ctx.check('broker side received the will "gone"');
+    },
+  },
+  {
+    id: 'keepalive',
+    title: 'keepalive: PINGREQ/PINGRESP within the keepalive period, connection kept',
+    async run(ctx) {
+      await ctx.device.connect(ctx.settings({ keepalive: 1 }));
+      const pings = (): number => ctx.trace.entries.filter((e) => e.packet === 'PINGRESP').length;
+      await ctx.waitUntil(() => pings() >= 2, 'two PINGRESP (keepalive 1 s)', 5000);
+      assert(ctx.device.isConnected(), 'device lost the connection while idle');
+      ctx.check(`${pings()} PINGREQ/PINGRESP exchanges, still connected`);
+    },
+  },
+  {
+    id: 'broker-restart',
+    title: 'broker restart: device reconnects, session (subscription) resumed',
+    needs: ['brokerRestart'],
+    async run(ctx) {
+      const inbox = deviceInbox(ctx);
+      await ctx.device.connect(ctx.settings({ cleanSession: false, keepalive: 5 }));
+      await ctx.device.subscribe(`${ctx.prefix}/in`, 1);
+      ctx.trace.note('broker restart');
+      await ctx.broker.restart!();
+      await ctx.waitUntil(() => !ctx.device.isConnected() || ctx.trace.entries.filter((e) => e.packet === 'CONNACK').length >= 2, 'the device to notice the restart');
+      await ctx.device.waitConnected(ctx.waitMs);
+      ctx.check('device reconnected after the restart');
+      const obs = await ctx.observer(`${ctx.prefix}/out`);
+      await obs.client.publishAsync(`${ctx.prefix}/in`, 'after-restart', { qos: 1 });
+      await ctx.waitUntil(() => inbox.some((m) => m.payload.toString() === 'after-restart'), 'a message on the persisted subscription');
+      ctx.check('persisted subscription delivered a QoS 1 message (no resubscribe)');
+      await ctx.device.publish(`${ctx.prefix}/out`, 'q2', 2);
+      await obs.waitForCount(1);
+      ctx.check('QoS 2 publish after the restart completed');
+    },
+  },
+  {
+    id: 'link-down-up',
+    title: 'link down and up: publishes made offline are delivered after the link returns',
+    needs: ['linkControl'],
+    async run(ctx) {
+      const obs = await ctx.observer();
+      await ctx.device.connect(ctx.settings({ cleanSession: false, keepalive: 2 }));
+      ctx.trace.note('link down');
+      await ctx.device.linkDown();
+      await ctx.waitUntil(() => !ctx.device.isConnected(), 'the device to see the link go down');
+      const pending = [
+        ...[0, 1, 2, 3, 4].map((i) => ctx.device.publish(`${ctx.prefix}/q1`, `a${i}`, 1)),
+        ...[0, 1, 2, 3, 4].map((i) => ctx.device.publish(`${ctx.prefix}/q2`, `b${i}`, 2)),
+      ];
+      ctx.check('10 publishes queued while offline');
+      ctx.trace.note('link up');
+      await ctx.device.linkUp();
+      await Promise.all(pending);
+      await obs.waitForCount(10);
+      const q2 = obs.received.filter((m) => m.topic.endsWith('/q2')).map((m) => m.payload);
+      assert(duplicates(q2).length === 0 && q2.length === 5, `QoS 2 after link up: ${q2.join(',')}`);
+      ctx.check('all 5 QoS 1 and exactly 5 QoS 2 delivered after the link returned');
+    },
+  },
+  {
+    id: 'power-cycle-qos2-out',
+    title: 'power cut after PUBREC (device → broker QoS 2): resumes with PUBREL, delivered once',
+    needs: ['powerCycle'],
+    async run(ctx) {
+      const obs = await ctx.observer();
+      await ctx.device.connect(ctx.settings({ cleanSession: false, keepalive: 5 }));
+      let cut = false;
+      const onPacket = (p: DevicePacket): void => {
+        if (!cut && p.from === 'broker' && p.packet === 'PUBREC') { cut = true; ctx.trace.note('power cut'); void ctx.device.powerOff(); }
+      };
+      ctx.device.on('packet', onPacket);
+      await ctx.device.publish(`${ctx.prefix}/x`, 'exactly-once', 2).catch(() => undefined);
+      await ctx.waitUntil(() => cut, 'PUBREC, to cut power after it');
+      ctx.device.off('packet', onPacket);
+      const before = ctx.trace.entries.length;
+      await ctx.device.powerOn();
+      ctx.trace.note('power on');
+      await ctx.waitUntil(() => ctx.trace.entries.slice(before).some((e) => e.packet === 'PUBCOMP'), 'PUBCOMP after the power cycle');
+      const after = ctx.trace.entries.slice(before);
+      assert(!after.some((e) => e.from === 'device' && e.packet === 'PUBLISH'), 'the device re-sent PUBLISH after PUBREC (must send PUBREL)');
+      ctx.check('after power-on the device sent PUBREL (not PUBLISH) and got PUBCOMP');
+      await obs.client.publishAsync(`${ctx.prefix}/marker`, 'm', { qos: 2 });
+      await obs.waitForCount(1, (m) => m.payload === 'm');
+      const n = obs.received.filter((m) => m.payload === 'exactly-once').length;
+      assert(n === 1, `broker side received the message ${n} times`);
+      ctx.check('broker side received it exactly once');
+    },
+  },
+  {
+    id: 'power-cycle-qos2-in',
+    title: 'power cut after the device\'s PUBREC (broker → device QoS 2): no duplicate delivery',
+    needs: ['powerCycle'],
+    async run(ctx) {
+      const inbox = deviceInbox(ctx);
+      await ctx.device.connect(ctx.settings({ cleanSession: false, keepalive: 5 }));
+      await ctx.device.subscribe(`${ctx.prefix}/in`, 2);
+      let cut = false;
+      const onPacket = (p: DevicePacket): void => {
+        if (!cut && p.from === 'device' && p.packet === 'PUBREC') { cut = true; ctx.trace.note('power cut'); void ctx.device.powerOff(); }
+      };
+      ctx.device.on('packet', onPacket);
+      const obs = await ctx.observer(`${ctx.prefix}/none`);
+      await obs.client.publishAsync(`${ctx.prefix}/in`, 'once', { qos: 2 });
+      await ctx.waitUntil(() => cut, 'the device\'s PUBREC, to cut power after it');
+      ctx.device.off('packet', onPacket);
+      await ctx.device.powerOn();
+      ctx.trace.note('power on');
+      await obs.client.publishAsync(`${ctx.prefix}/in`, 'marker', { qos: 2 });
+      await ctx.waitUntil(() => inbox.some((m) => m.payload.toString() === 'marker'), 'the marker after the power cycle');
+      const n = inbox.filter((m) => m.payload.toString() === 'once').length;
+      assert(n === 1, `the device delivered the message ${n} times across the power cut`);
+      ctx.check('delivered exactly once across the power cut');
+    },
+  },
+  {
+    id: 'hostile-broker',
+    title: 'malformed packets from a hostile broker: error reported, connection closed, device keeps working',
+    needs: ['localBroker'],
+    async run(ctx) {
+      const cases: [string, number[]][] = [
+        ['PUBLISH with QoS 3', [0x36, 0x05, 0x00, 0x01, 0x74, 0x00, 0x01]],
+        ['remaining length of 5 bytes', [0x30, 0xff, 0xff, 0xff, 0xff, 0x7f]],
+        ['wildcard in a PUBLISH topic', [0x30, 0x03, 0x00, 0x01, 0x23]],
+        ['reserved packet type 15', [0xf0, 0x00]],
+      ];
+      for (const [name, bytes] of cases) {
+        const hostile = new HostileBroker({ connackCode: 0, afterConnack: Buffer.from(bytes) });
+        await hostile.start();
+        const errors: { code: number; message: string }[] = [];
+        const onErr = (e: { code: number; message: string }): void => { errors.push(e); };
+        ctx.device.on('device-error', onErr);
+        try {
+          await ctx.device.connect(ctx.settings({ broker: hostile.url }));
+          await ctx.waitUntil(() => errors.length > 0 && hostile.closedByDevice > 0, `an error event and the device closing the connection (${name})`);
+          ctx.check(`${name}: "${errors[0]!.message}", connection closed by the device`);
+        } finally {
+          ctx.device.off('device-error', onErr);
+          await ctx.device.disconnect().catch(() => undefined);
+          await hostile.stop();
+        }
+      }
+      const obs = await ctx.observer();
+      await ctx.device.connect(ctx.settings());
+      await ctx.device.publish(`${ctx.prefix}/alive`, 'ok', 1);
+      await obs.waitForCount(1);
+      ctx.check('device still works afterwards (QoS 1 publish completed)');
+    },
+  },
+];

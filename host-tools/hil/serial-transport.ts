@@ -1,0 +1,84 @@
+// Console transport over a serial port: a real board's UART (ST-Link VCP or USB-UART) or the
+// virtual board's pty. Power and link control on real hardware come from user commands (a
+// USB relay, a managed switch port), with {state} replaced by on/off.
+import { spawn } from 'node:child_process';
+import type { SerialPort } from 'serialport';
+import { UserError } from '../config/load.ts';
+import { openSerialPort } from '../monitor/open-port.ts';
+import type { ConsoleTransport } from './console-device.ts';
+
+export interface SerialTransportOptions {
+  path: string;
+  baud?: number;
+  description?: string;
+  /** Shell command that switches the board's power; {state} is on or off. */
+  relayCommand?: string;
+  /** Shell command that switches the board's Ethernet link; {state} is up or down. */
+  linkCommand?: string;
+  /** The device reaches this machine's loopback (the virtual board's W5500 model uses host sockets). */
+  allowLoopback?: boolean;
+}
+
+function runHook(template: string, state: string): Promise<void> {
+  const cmd = template.replaceAll('{state}', state);
+  return new Promise((resolve, reject) => {
+    const child = spawn('/bin/sh', ['-c', cmd], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    child.once('error', (e) => reject(new Error(`hook "${cmd}" could not run: ${e.message}`)));
+    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`hook "${cmd}" exited with ${code}: ${err.trim()}`))));
+  });
+}
+
+export class SerialTransport implements ConsoleTransport {
+  readonly description: string;
+  readonly powerOff?: () => Promise<void>;
+  readonly powerOn?: () => Promise<void>;
+  readonly linkDown?: () => Promise<void>;
+  readonly linkUp?: () => Promise<void>;
+
+  private readonly allowLoopback: boolean;
+
+  private constructor(private readonly port: SerialPort, o: SerialTransportOptions) {
+    this.allowLoopback = o.allowLoopback ?? false;
+    this.description = o.description ?? `board on ${o.path}`;
+    if (o.relayCommand) {
+      const cmd = o.relayCommand;
+      this.powerOff = () => runHook(cmd, 'off');
+      this.powerOn = () => runHook(cmd, 'on');
+    }
+    if (o.linkCommand) {
+      const cmd = o.linkCommand;
+      this.linkDown = () => runHook(cmd, 'down');
+      this.linkUp = () => runHook(cmd, 'up');
+    }
+  }
+
+  static async open(o: SerialTransportOptions): Promise<SerialTransport> {
+    return new SerialTransport(await openSerialPort(o.path, o.baud ?? 115200), o);
+  }
+
+  write(text: string): void {
+    this.port.write(text);
+  }
+
+  onData(fn: (chunk: Buffer) => void): void {
+    this.port.on('data', fn);
+  }
+
+  /** A board has no DNS and cannot reach this machine's loopback: it needs a LAN IPv4 address. */
+  async brokerAddress(url: string): Promise<{ ip: string; port: number }> {
+    const u = new URL(url);
+    if (!/^\d+\.\d+\.\d+\.\d+$/.test(u.hostname)) {
+      throw new UserError(`the board needs the broker as an IPv4 address (it has no DNS): got ${u.hostname}; pass --broker mqtt://192.168.x.y:1883`);
+    }
+    if (u.hostname.startsWith('127.') && !this.allowLoopback) {
+      throw new UserError(`the board cannot reach ${u.hostname} (this machine's loopback); pass --broker mqtt://<this machine's LAN address>:1883`);
+    }
+    return { ip: u.hostname, port: Number(u.port || 1883) };
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => (this.port.isOpen ? this.port.close(() => resolve()) : resolve()));
+  }
+}

@@ -1,0 +1,155 @@
+// TypeScript mirror of firmware/core/api/abi.ts (the core's ABI constants). Keep the two in
+// step: test/core/abi-mirror.test.ts compares every value. Event records are little-endian.
+
+export const Size = {
+  PACKET_MAX: 1024, STAGING_SIZE: 1024, OUT_SLOTS: 40, WINDOW_MAX: 32, IN_QOS2_SLOTS: 32,
+  SUB_SLOTS: 8, FILTER_MAX: 64, PENDING_REQ_SLOTS: 4,
+} as const;
+
+/** wq_config keys. Strings: UTF-8 bytes. Numbers: little-endian, 1..4 bytes. IPv4 as u32 (192.168.1.10 = 0xC0A8010A). */
+export const Cfg = {
+  CLIENT_ID: 1, USERNAME: 2, PASSWORD: 3, WILL_TOPIC: 4, WILL_PAYLOAD: 5, WILL_FLAGS: 6,
+  KEEPALIVE_S: 7, CLEAN_SESSION: 8, BROKER_IP: 9, BROKER_PORT: 10, MAC: 11, DEVICE_IP: 12,
+  GATEWAY: 13, NETMASK: 14, RETRY_MS: 15, MAX_RETRIES: 16, BACKOFF_MIN_MS: 17,
+  BACKOFF_MAX_MS: 18, TIMEOUT_MS: 19, WINDOW: 20, TRACE: 21, NEXT_PID: 22,
+} as const;
+/** Which config keys take a string/bytes value (the rest are numbers). */
+export const CFG_BYTES_KEYS: ReadonlySet<number> = new Set([
+  Cfg.CLIENT_ID, Cfg.USERNAME, Cfg.PASSWORD, Cfg.WILL_TOPIC, Cfg.WILL_PAYLOAD, Cfg.MAC,
+]);
+
+/** wq_stat keys. */
+export const Stat = {
+  STATE: 1, INFLIGHT_OUT: 2, QUEUED_OUT: 3, INFLIGHT_IN: 4, NEXT_PID: 5, TX_PACKETS: 6,
+  RX_PACKETS: 7, RETRANSMITS: 8, RECONNECTS: 9, PROTOCOL_ERRORS: 10, LAST_ERROR: 11,
+  MEM_HIGH_WATER: 12, STORE_USED: 13, STORE_COMPACTIONS: 14, DUPS_SUPPRESSED: 15,
+  STORE_CAPACITY: 16,
+} as const;
+
+/** STAT_STATE values. */
+export const ClientState = { IDLE: 0, BACKOFF: 1, TCP_CONNECTING: 2, MQTT_CONNECTING: 3, CONNECTED: 4 } as const;
+
+/** Negative results and error codes in event records. */
+export const Err = {
+  ARG: -1, TOO_BIG: -2, QUEUE_FULL: -3, NOT_CONNECTED: -4, BUSY: -5, TOPIC: -6, CONFIG_KEY: -7,
+  CONFIG_VALUE: -8, NO_STORE: -9, STORE_IO: -10, NO_CONFIG: -11, NOT_STARTED: -12,
+  TCP_FAILED: -20, TIMEOUT: -21, KEEPALIVE: -22, CONNACK_REFUSED: -23, RETRIES: -24,
+  UNEXPECTED: -25, ABORT: -26,
+  RL_TOO_LONG: -40, RL_MISMATCH: -41, FLAGS: -42, QOS3: -43, PID_ZERO: -44, UTF8: -45,
+  UTF8_NULL: -46, UTF8_SURROGATE: -47, TOPIC_WILDCARD: -48, TOPIC_EMPTY: -49, OVERSIZE: -50,
+  TYPE_RESERVED: -51, STRING_OVERRUN: -52, CONNACK_FLAGS: -53, CONNACK_CODE: -54,
+  SUBACK_CODE: -55, EMPTY_LIST: -56, SUB_OPTIONS: -57, PROTOCOL_NAME: -58, PROTOCOL_LEVEL: -59,
+  CONNECT_FLAGS: -60, FILTER: -61, SESSION_PRESENT: -62,
+} as const;
+
+/** What each error means and what to do about it (the core sends only the code). */
+export const ERROR_TEXT: Readonly<Record<number, string>> = {
+  [Err.ARG]: 'bad argument (length, count, QoS or flag bits): check the call against docs/core-api.md',
+  [Err.TOO_BIG]: 'packet would exceed 1024 bytes: shorten the topic/payload or raise PACKET_MAX',
+  [Err.QUEUE_FULL]: 'outgoing queue or store is full; nothing was queued: retry after PUBLISH_DONE events',
+  [Err.NOT_CONNECTED]: 'not connected: wait for the CONNECTED event before subscribing',
+  [Err.BUSY]: 'too many SUBSCRIBE/UNSUBSCRIBE awaiting acks: wait for SUBACK/UNSUBACK',
+  [Err.TOPIC]: 'invalid topic name or filter: no wildcards in topics, + and # only as whole levels, # last',
+  [Err.CONFIG_KEY]: 'unknown config key: see Cfg in host-tools/sim/host/abi.ts',
+  [Err.CONFIG_VALUE]: 'config value too long or out of range: see the key comment in firmware/core/api/abi.ts',
+  [Err.NO_STORE]: 'no usable persistent store (needs at least 2 erase pages): give the board a store area',
+  [Err.STORE_IO]: 'persistent store read/write/erase failed: check the flash area and its bounds',
+  [Err.NO_CONFIG]: 'no saved config in the store: the defaults are in use; save a config first',
+  [Err.NOT_STARTED]: 'start() has not been called',
+  [Err.TCP_FAILED]: 'TCP connection failed or closed by the peer: check the broker address/port; reconnecting',
+  [Err.TIMEOUT]: 'no TCP connection or CONNACK in time: check the broker is reachable; reconnecting',
+  [Err.KEEPALIVE]: 'broker silent past 1.5 x keepalive (no PINGRESP): dead link, reconnecting',
+  [Err.CONNACK_REFUSED]: 'broker refused the connection (see CONNACK return code): fix client id/credentials',
+  [Err.RETRIES]: 'no ack after the maximum number of resends: link declared dead, reconnecting',
+  [Err.UNEXPECTED]: 'broker sent a packet a client must not receive here: protocol error, reconnecting',
+  [Err.ABORT]: 'internal assertion failed in the core: please report with the trace',
+  [Err.RL_TOO_LONG]: 'malformed packet: remaining length longer than 4 bytes; connection closed, session kept',
+  [Err.RL_MISMATCH]: 'malformed packet: remaining length disagrees with its contents; connection closed, session kept',
+  [Err.FLAGS]: 'malformed packet: reserved fixed-header flag bits wrong; connection closed, session kept',
+  [Err.QOS3]: 'malformed packet: QoS 3 is not allowed; connection closed, session kept',
+  [Err.PID_ZERO]: 'malformed packet: packet identifier 0; connection closed, session kept',
+  [Err.UTF8]: 'malformed packet: invalid UTF-8 in a string; connection closed, session kept',
+  [Err.UTF8_NULL]: 'malformed packet: U+0000 in a string; connection closed, session kept',
+  [Err.UTF8_SURROGATE]: 'malformed packet: encoded UTF-16 surrogate in a string; connection closed, session kept',
+  [Err.TOPIC_WILDCARD]: 'malformed packet: wildcard in a PUBLISH topic; connection closed, session kept',
+  [Err.TOPIC_EMPTY]: 'malformed packet: empty topic name; connection closed, session kept',
+  [Err.OVERSIZE]: 'packet larger than 1024 bytes: connection closed, session kept; raise PACKET_MAX if needed',
+  [Err.TYPE_RESERVED]: 'malformed packet: reserved packet type 0 or 15; connection closed, session kept',
+  [Err.STRING_OVERRUN]: 'malformed packet: a length-prefixed field runs past the end; connection closed, session kept',
+  [Err.CONNACK_FLAGS]: 'malformed CONNACK: reserved acknowledge flag bits set; connection closed',
+  [Err.CONNACK_CODE]: 'malformed CONNACK: return code above 5; connection closed',
+  [Err.SUBACK_CODE]: 'malformed SUBACK: return code not 0, 1, 2 or 0x80; connection closed, session kept',
+  [Err.EMPTY_LIST]: 'malformed packet: SUBSCRIBE/UNSUBSCRIBE/SUBACK without entries; connection closed',
+  [Err.SUB_OPTIONS]: 'malformed SUBSCRIBE: reserved bits in the requested QoS byte',
+  [Err.PROTOCOL_NAME]: 'malformed CONNECT: protocol name is not "MQTT"',
+  [Err.PROTOCOL_LEVEL]: 'malformed CONNECT: protocol level is not 4 (MQTT 3.1.1)',
+  [Err.CONNECT_FLAGS]: 'malformed CONNECT: reserved flag, will QoS/retain without will, or password without username',
+  [Err.FILTER]: 'malformed topic filter: + and # must fill a whole level and # must be last',
+  [Err.SESSION_PRESENT]: 'malformed CONNACK: session present set with a non-zero return code; connection closed',
+};
+
+export function errorText(code: number): string {
+  return ERROR_TEXT[code] ?? `unknown error ${code}`;
+}
+
+export const EventKind = {
+  CONNECTED: 1, CONNECT_FAILED: 2, DISCONNECTED: 3, MESSAGE: 4, PUBLISH_DONE: 5, SUBACK: 6,
+  UNSUBACK: 7, ERROR: 8, TRACE: 9,
+} as const;
+
+export const PacketType = {
+  CONNECT: 1, CONNACK: 2, PUBLISH: 3, PUBACK: 4, PUBREC: 5, PUBREL: 6, PUBCOMP: 7, SUBSCRIBE: 8,
+  SUBACK: 9, UNSUBSCRIBE: 10, UNSUBACK: 11, PINGREQ: 12, PINGRESP: 13, DISCONNECT: 14,
+} as const;
+export const PACKET_NAMES = ['', 'CONNECT', 'CONNACK', 'PUBLISH', 'PUBACK', 'PUBREC', 'PUBREL',
+  'PUBCOMP', 'SUBSCRIBE', 'SUBACK', 'UNSUBSCRIBE', 'UNSUBACK', 'PINGREQ', 'PINGRESP', 'DISCONNECT'] as const;
+
+export type CoreEvent =
+  | { kind: 'connected'; sessionPresent: boolean }
+  | { kind: 'connect_failed'; error: number; returnCode: number | null; message: string }
+  | { kind: 'disconnected'; reason: number; message: string }
+  | { kind: 'message'; qos: number; retain: boolean; dup: boolean; subscription: number | null;
+      packetId: number; topic: string; payload: Uint8Array }
+  | { kind: 'publish_done'; packetId: number; qos: number }
+  | { kind: 'suback'; packetId: number; granted: number[] }
+  | { kind: 'unsuback'; packetId: number }
+  | { kind: 'error'; code: number; packetType: number; detail: number; message: string }
+  | { kind: 'trace'; direction: 'sent' | 'received'; packetType: number; name: string; flags: number;
+      extra: number; packetId: number; length: number };
+
+/** Decodes one event record (copy the bytes out of wasm memory first; the payload is copied). */
+export function decodeEvent(kind: number, rec: Uint8Array): CoreEvent {
+  const dv = new DataView(rec.buffer, rec.byteOffset, rec.byteLength);
+  switch (kind) {
+    case EventKind.CONNECTED: return { kind: 'connected', sessionPresent: rec[0] === 1 };
+    case EventKind.CONNECT_FAILED: {
+      const error = dv.getInt32(0, true);
+      return { kind: 'connect_failed', error, returnCode: rec[4] === 0xff ? null : rec[4]!, message: errorText(error) };
+    }
+    case EventKind.DISCONNECTED: {
+      const reason = dv.getInt32(0, true);
+      return { kind: 'disconnected', reason, message: reason === 0 ? 'disconnected by request' : errorText(reason) };
+    }
+    case EventKind.MESSAGE: {
+      const t = dv.getUint16(4, true), p = dv.getUint16(6, true);
+      return {
+        kind: 'message', qos: rec[0]! & 3, retain: (rec[0]! & 4) !== 0, dup: (rec[0]! & 8) !== 0,
+        subscription: rec[1] === 0xff ? null : rec[1]!, packetId: dv.getUint16(2, true),
+        topic: new TextDecoder().decode(rec.subarray(8, 8 + t)), payload: rec.slice(8 + t, 8 + t + p),
+      };
+    }
+    case EventKind.PUBLISH_DONE: return { kind: 'publish_done', packetId: dv.getUint16(0, true), qos: rec[2]! };
+    case EventKind.SUBACK: return { kind: 'suback', packetId: dv.getUint16(0, true), granted: [...rec.subarray(3, 3 + rec[2]!)] };
+    case EventKind.UNSUBACK: return { kind: 'unsuback', packetId: dv.getUint16(0, true) };
+    case EventKind.ERROR: {
+      const code = dv.getInt32(0, true);
+      return { kind: 'error', code, packetType: rec[4]!, detail: dv.getUint16(6, true), message: errorText(code) };
+    }
+    case EventKind.TRACE: return {
+      kind: 'trace', direction: rec[0] === 0 ? 'sent' : 'received', packetType: rec[1]!,
+      name: PACKET_NAMES[rec[1]!] ?? `type${rec[1]}`, flags: rec[2]!, extra: rec[3]!,
+      packetId: dv.getUint16(4, true), length: dv.getUint16(6, true),
+    };
+    default: throw new Error(`core.wasm sent unknown event kind ${kind}; host and core ABI versions differ`);
+  }
+}

@@ -1,0 +1,691 @@
+// NodeDevice: core.wasm run by Node's WebAssembly engine, with the board ABI implemented in
+// TypeScript (docs/board-abi.md) and the client API of docs/core-api.md wrapped in promises.
+// Time comes from a Clock (virtual in tests), the network from one NetworkBackend seam
+// (hostnet today, the W5500 model later), persistence from a NOR-flash store.
+import { EventEmitter } from 'node:events';
+import { readFileSync, existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Cfg, CFG_BYTES_KEYS, ClientState, Err, EventKind, Stat, decodeEvent, errorText, type CoreEvent } from './abi.ts';
+import { RealClock, type Clock, VirtualClock } from './clock.ts';
+import { LinearMemory } from './memory.ts';
+import { HostNet } from './hostnet.ts';
+import { type ImportFn, type ImportModules, type NetworkBackend, ipv4ToU32 } from './network.ts';
+import { MemoryStore, PowerCut } from './store.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** Where `make build` puts the core. */
+export const DEFAULT_CORE_WASM = process.env.WASMQTT_CORE_WASM ?? resolve(here, '../../../build/core/core.wasm');
+/** The broker address the device believes in (its embedded view); mapped to the real broker. */
+export const DEFAULT_DEVICE_BROKER = '192.168.1.10:1883';
+
+/** CONNACK return codes (MQTT 3.1.1 §3.2.2.3) with what to do about each. */
+export const CONNACK_TEXT: Readonly<Record<number, string>> = {
+  1: 'unacceptable protocol version (the broker does not speak MQTT 3.1.1)',
+  2: 'client identifier rejected (use 1-23 characters [0-9a-zA-Z] or check the broker\'s id rules)',
+  3: 'server unavailable (the broker is up but not accepting MQTT connections; retry later)',
+  4: 'bad user name or password (check username/password)',
+  5: 'not authorized (the broker\'s ACL refuses this client)',
+};
+
+export interface Will {
+  topic: string;
+  payload: string | Uint8Array;
+  qos?: 0 | 1 | 2;
+  retain?: boolean;
+}
+
+export interface NodeDeviceOptions {
+  /** mqtt://host:port of the real broker (loopback). Used to build the default hostnet address map. */
+  broker?: string;
+  clientId?: string;
+  /** Default true (a fresh device); false keeps the session in the store and at the broker. */
+  cleanSession?: boolean;
+  /** Seconds; 0 disables keepalive. Default 60. */
+  keepalive?: number;
+  username?: string;
+  password?: string;
+  will?: Will;
+  /** QoS 1/2 in flight at once (1..32). Default: the core's (8). */
+  window?: number;
+  /** Resend unacked PUBLISH/PUBREL after this many ms while connected (0 = only on reconnect). */
+  retryMs?: number;
+  maxRetries?: number;
+  backoffMinMs?: number;
+  backoffMaxMs?: number;
+  /** TCP connect + CONNACK timeout in (device) ms. */
+  connectTimeoutMs?: number;
+  /** Persistent area; default a fresh 4 KB in-memory store (1 KB pages). */
+  store?: MemoryStore;
+  /** Default RealClock; pass a VirtualClock and drive time with advance(). */
+  clock?: Clock;
+  /** Path or bytes of core.wasm; default build/core/core.wasm. */
+  wasm?: string | Uint8Array;
+  /** The network seam; default HostNet mapping deviceBroker → broker. */
+  network?: NetworkBackend;
+  /** The broker address the device is configured with. Default 192.168.1.10:1883. */
+  deviceBroker?: string;
+  /** Seed for entropy() so packet ids and jitter are reproducible; default random. */
+  seed?: number;
+  /** Emit 'trace' events (one per packet). Default: on when a 'trace' listener exists at start. */
+  trace?: boolean;
+  /** Wait for CONNACK before start() resolves (default true); a refusal rejects start(). */
+  waitConnected?: boolean;
+  /** Real-time guard for waits (start, publish acks...) so a broken link fails a test instead of hanging. Default 15000. */
+  realTimeoutMs?: number;
+}
+
+export interface PublishOptions {
+  qos?: 0 | 1 | 2;
+  retain?: boolean;
+  /** When the core's outgoing slots are full, wait for one to free instead of failing with QueueFullError. */
+  waitForSlot?: boolean;
+}
+
+export interface Message {
+  topic: string;
+  payload: Buffer;
+  qos: number;
+  retain: boolean;
+  dup: boolean;
+  packetId: number;
+  /** Index of the first matching subscription, null if none matched. */
+  subscription: number | null;
+}
+
+/** Any failure reported by the core, with its ERR_* code and a readable explanation. */
+export class CoreError extends Error {
+  constructor(readonly code: number, message?: string) {
+    super(message ?? `${errorText(code)} (core error ${code})`);
+    this.name = 'CoreError';
+  }
+}
+
+/** The outgoing queue (offline queue + window) is full; nothing was queued. */
+export class QueueFullError extends CoreError {
+  constructor() {
+    super(Err.QUEUE_FULL);
+    this.name = 'QueueFullError';
+  }
+}
+
+/** The broker refused the CONNECT. */
+export class ConnackError extends CoreError {
+  constructor(readonly returnCode: number) {
+    super(Err.CONNACK_REFUSED, `broker refused the connection: CONNACK return code ${returnCode}, ${CONNACK_TEXT[returnCode] ?? 'unknown code'}`);
+    this.name = 'ConnackError';
+  }
+}
+
+/** Thrown by start() when core.wasm is missing, corrupt or does not match the ABI. */
+export class BadModuleError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BadModuleError';
+  }
+}
+
+const REQUIRED_EXPORTS = ['memory', 'start', 'step', 'wq_buf', 'wq_buf_size', 'wq_config', 'wq_connect',
+  'wq_disconnect', 'wq_publish', 'wq_subscribe', 'wq_unsubscribe', 'wq_stat'] as const;
+
+interface CoreExports {
+  memory: WebAssembly.Memory;
+  start(): number | undefined;
+  step(): number;
+  wq_buf(): number;
+  wq_buf_size(): number;
+  wq_config(key: number, len: number): number;
+  wq_connect(): number;
+  wq_disconnect(): number;
+  wq_publish(topicLen: number, payloadLen: number, flags: number): number;
+  wq_subscribe(count: number): number;
+  wq_unsubscribe(count: number): number;
+  wq_stat(key: number): number;
+}
+
+const compiled = new Map<string, WebAssembly.Module>();
+const utf8 = new TextEncoder();
+
+async function loadModule(src: string | Uint8Array | undefined): Promise<WebAssembly.Module> {
+  const path = typeof src === 'string' ? src : src === undefined ? DEFAULT_CORE_WASM : null;
+  if (path !== null) {
+    const hit = compiled.get(path);
+    if (hit) return hit;
+    if (!existsSync(path)) throw new BadModuleError(`core.wasm not found at ${path}: run \`make build\` first`);
+  }
+  const bytes = path !== null ? readFileSync(path) : new Uint8Array(src as Uint8Array);
+  let mod: WebAssembly.Module;
+  try {
+    mod = await WebAssembly.compile(bytes);
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    throw new BadModuleError(`${path ?? 'the given bytes'} is not a valid WebAssembly module (${why}): rebuild core.wasm with \`make build\``);
+  }
+  const names = new Set(WebAssembly.Module.exports(mod).map((e) => e.name));
+  const missing = REQUIRED_EXPORTS.filter((n) => !names.has(n));
+  if (missing.length > 0) {
+    throw new BadModuleError(`${path ?? 'the given module'} is not a wasmqtt core: it lacks the exports ${missing.join(', ')} (see docs/core-api.md)`);
+  }
+  if (path !== null) compiled.set(path, mod);
+  return mod;
+}
+
+type Waiter = { match: (e: CoreEvent) => boolean; resolve: (e: CoreEvent) => void; reject: (e: Error) => void };
+
+/**
+ * One simulated device. Events: 'message' (Message), 'connected' ({sessionPresent}),
+ * 'disconnected' ({reason, message}), 'connect_failed', 'error' (CoreError; a protocol error from
+ * the broker, a keepalive timeout... the device keeps running and reconnects), 'trace'
+ * (CoreEvent of kind trace), 'uart' (string), 'fatal' (the core trapped or power was cut; the
+ * device is dead), 'event' (every CoreEvent). Invariant: the core is never re-entered: events are
+ * queued during a wasm call and emitted after it returns.
+ */
+export class NodeDevice extends EventEmitter {
+  readonly clock: Clock;
+  readonly store: MemoryStore;
+  readonly network: NetworkBackend;
+  private exports!: CoreExports;
+  private mem!: LinearMemory;
+  private pending: CoreEvent[] = [];
+  private inCall = false;
+  private stepScheduled = false;
+  private timer: NodeJS.Timeout | null = null;
+  private nextDeadline = 0;
+  private dead = false;
+  private closing = false;
+  private readonly doneWaiters = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
+  private readonly waiters = new Set<Waiter>();
+  private readonly uartIn: number[] = [];
+  private readonly rand: () => number;
+  private readonly realTimeoutMs: number;
+  private traceOn = false;
+  /** The error that killed the device, if any. */
+  fatalError: Error | null = null;
+
+  private constructor(private readonly opts: NodeDeviceOptions) {
+    super();
+    this.clock = opts.clock ?? new RealClock();
+    this.store = opts.store ?? new MemoryStore();
+    this.realTimeoutMs = opts.realTimeoutMs ?? 15_000;
+    this.network = opts.network ?? NodeDevice.defaultNetwork(opts, (m) => this.emit('netlog', m));
+    this.rand = opts.seed !== undefined ? seeded(opts.seed) : () => randomBytes(4).readUInt32LE(0);
+  }
+
+  private static defaultNetwork(opts: NodeDeviceOptions, log: (m: string) => void): NetworkBackend {
+    const url = new URL(opts.broker ?? 'mqtt://127.0.0.1:1883');
+    if (url.protocol !== 'mqtt:' && url.protocol !== 'tcp:') {
+      throw new Error(`broker URL must be mqtt://host:port (got ${opts.broker})`);
+    }
+    const port = url.port === '' ? 1883 : Number(url.port);
+    return new HostNet({ map: [{ device: opts.deviceBroker ?? DEFAULT_DEVICE_BROKER, host: url.hostname, port }], onError: log });
+  }
+
+  /** Loads core.wasm, implements its imports, configures it and (unless waitConnected: false) connects. */
+  static async start(opts: NodeDeviceOptions = {}): Promise<NodeDevice> {
+    const mod = await loadModule(opts.wasm);
+    const dev = new NodeDevice(opts);
+    await dev.instantiate(mod);
+    if (opts.trace === true || (opts.trace === undefined && dev.listenerCount('trace') > 0)) dev.setTrace(true);
+    // Enable tracing lazily when someone listens for it.
+    dev.on('newListener', (ev: string) => { if (ev === 'trace' && !dev.traceOn && !dev.dead) dev.setTrace(true); });
+    dev.applyConfig();
+    dev.call(() => dev.exports.wq_connect());
+    dev.wake();
+    if (opts.waitConnected === false) return dev;
+    try {
+      await dev.waitConnected();
+    } catch (err) {
+      dev.kill();
+      throw err;
+    }
+    return dev;
+  }
+
+  /** Resolves on the next CONNECTED; rejects with ConnackError on a refusal or a clear timeout. */
+  async waitConnected(): Promise<void> {
+    if (this.state() === ClientState.CONNECTED) return;
+    const ev = await this.waitFor((e) => e.kind === 'connected' || (e.kind === 'connect_failed' && e.error === Err.CONNACK_REFUSED),
+      `CONNACK from ${this.opts.broker ?? 'the broker'}`);
+    if (ev.kind === 'connect_failed') throw new ConnackError(ev.returnCode ?? 0);
+  }
+
+  // ---------------------------------------------------------------- imports (board ABI)
+
+  private async instantiate(mod: WebAssembly.Module): Promise<void> {
+    let memRef: LinearMemory | null = null;
+    const mem = (): LinearMemory => {
+      if (!memRef) throw new Error('core.wasm called an import before its memory was available');
+      return memRef;
+    };
+    // Imports are bound lazily to `mem()` because the memory exists only after instantiation.
+    const lazyMem = new Proxy({} as LinearMemory, {
+      get: (_t, k) => {
+        const m = mem();
+        const v = (m as unknown as Record<string | symbol, unknown>)[k];
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(m) : v;
+      },
+    });
+    const board: Record<string, ImportFn> = {
+      millis: () => this.clock.now() >>> 0,
+      entropy: () => this.rand() | 0,
+      uart_write: (src: number, len: number) => {
+        this.emitLater({ kind: 'uart', text: Buffer.from(mem().range('uart_write', src, len)).toString('utf8') });
+      },
+      uart_read: (dst: number, max: number) => {
+        const view = mem().range('uart_read', dst, max);
+        const n = Math.min(max, this.uartIn.length);
+        for (let i = 0; i < n; i++) view[i] = this.uartIn.shift()!;
+        return n;
+      },
+      store_size: () => this.store.size,
+      store_page_size: () => this.store.pageSize,
+      store_read: (off: number, dst: number, len: number) => {
+        const view = mem().range('store_read', dst, len);
+        const r = this.store.read(off, len);
+        if (typeof r === 'number') return r;
+        view.set(r);
+        return 0;
+      },
+      store_write: (off: number, src: number, len: number) => this.store.write(off, mem().range('store_write', src, len)),
+      store_erase: (off: number) => this.store.erase(off),
+      event: (kind: number, ptr: number, len: number) => {
+        this.pending.push(decodeEvent(kind, mem().copyOut('event', ptr, len)));
+      },
+    };
+    const provided: ImportModules = { board };
+    const net = this.network.imports(lazyMem, this.clock);
+    for (const [modName, fns] of Object.entries(net)) provided[modName] = { ...(provided[modName] ?? {}), ...fns };
+
+    const importObject: WebAssembly.Imports = {};
+    const missing: string[] = [];
+    for (const imp of WebAssembly.Module.imports(mod)) {
+      const fn = provided[imp.module]?.[imp.name];
+      if (imp.kind !== 'function' || !fn) {
+        missing.push(`${imp.module}.${imp.name}`);
+        continue;
+      }
+      (importObject[imp.module] ??= {})[imp.name] = fn;
+    }
+    if (missing.length > 0) {
+      throw new BadModuleError(`core.wasm needs imports this host does not provide: ${missing.join(', ')} ` +
+        `(network backend: ${this.network.constructor.name}; see docs/board-abi.md)`);
+    }
+    let inst: WebAssembly.Instance;
+    try {
+      inst = await WebAssembly.instantiate(mod, importObject);
+    } catch (err) {
+      throw new BadModuleError(`core.wasm could not be instantiated: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    this.exports = inst.exports as unknown as CoreExports;
+    memRef = new LinearMemory(this.exports.memory);
+    this.mem = memRef;
+    this.network.setWake(() => this.wake());
+    const r = this.call(() => this.exports.start() ?? 0);
+    if (this.dead) throw this.fatalError ?? new Error('core.wasm died in start()');
+    if (typeof r === 'number' && r < 0) throw new CoreError(r, `core.wasm start() failed: ${errorText(r)}`);
+  }
+
+  // ---------------------------------------------------------------- configuration
+
+  /** Sets one config key (Cfg.*) to a number or bytes; throws CoreError on a bad key/value. */
+  config(key: number, value: number | string | Uint8Array): void {
+    let bytes: Uint8Array;
+    if (CFG_BYTES_KEYS.has(key)) {
+      if (typeof value === 'number') throw new Error(`config key ${key} takes a string or bytes, not a number`);
+      bytes = typeof value === 'string' ? utf8.encode(value) : value;
+    } else {
+      if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 0xffffffff) {
+        throw new Error(`config key ${key} takes an integer 0..2^32-1, got ${String(value)}`);
+      }
+      bytes = new Uint8Array(4);
+      new DataView(bytes.buffer).setUint32(0, value, true);
+    }
+    this.stage(bytes);
+    const r = this.call(() => this.exports.wq_config(key, bytes.byteLength));
+    if (r < 0) throw new CoreError(r, `config key ${key}: ${errorText(r)}`);
+  }
+
+  private applyConfig(): void {
+    const o = this.opts;
+    const [ip, port] = (o.deviceBroker ?? DEFAULT_DEVICE_BROKER).split(':');
+    this.config(Cfg.BROKER_IP, ipv4ToU32(ip!));
+    this.config(Cfg.BROKER_PORT, Number(port ?? 1883));
+    if (o.clientId !== undefined) this.config(Cfg.CLIENT_ID, o.clientId);
+    this.config(Cfg.CLEAN_SESSION, o.cleanSession === false ? 0 : 1);
+    if (o.keepalive !== undefined) this.config(Cfg.KEEPALIVE_S, o.keepalive);
+    if (o.username !== undefined) this.config(Cfg.USERNAME, o.username);
+    if (o.password !== undefined) this.config(Cfg.PASSWORD, o.password);
+    if (o.will) {
+      this.config(Cfg.WILL_TOPIC, o.will.topic);
+      this.config(Cfg.WILL_PAYLOAD, typeof o.will.payload === 'string' ? utf8.encode(o.will.payload) : o.will.payload);
+      this.config(Cfg.WILL_FLAGS, (o.will.qos ?? 0) | (o.will.retain ? 4 : 0));
+    }
+    if (o.window !== undefined) this.config(Cfg.WINDOW, o.window);
+    if (o.retryMs !== undefined) this.config(Cfg.RETRY_MS, o.retryMs);
+    if (o.maxRetries !== undefined) this.config(Cfg.MAX_RETRIES, o.maxRetries);
+    if (o.backoffMinMs !== undefined) this.config(Cfg.BACKOFF_MIN_MS, o.backoffMinMs);
+    if (o.backoffMaxMs !== undefined) this.config(Cfg.BACKOFF_MAX_MS, o.backoffMaxMs);
+    if (o.connectTimeoutMs !== undefined) this.config(Cfg.TIMEOUT_MS, o.connectTimeoutMs);
+  }
+
+  private setTrace(on: boolean): void {
+    this.traceOn = on;
+    this.config(Cfg.TRACE, on ? 1 : 0);
+  }
+
+  // ---------------------------------------------------------------- client API
+
+  /**
+   * Publishes; resolves when QoS 0 is handed to the core, on PUBACK (QoS 1) or PUBCOMP (QoS 2).
+   * Offline publishes are queued by the core; a full queue rejects with QueueFullError
+   * (unless waitForSlot), and nothing is dropped silently.
+   */
+  async publish(topic: string, payload: string | Uint8Array, opts: PublishOptions = {}): Promise<number> {
+    const qos = opts.qos ?? 0;
+    for (;;) {
+      const pid = this.publishNow(topic, payload, qos, opts.retain ?? false);
+      if (pid === Err.QUEUE_FULL && opts.waitForSlot) {
+        await this.waitFor((e) => e.kind === 'publish_done' || e.kind === 'connected', 'a free outgoing slot (PUBLISH_DONE)');
+        continue;
+      }
+      if (pid === Err.QUEUE_FULL) throw new QueueFullError();
+      if (pid < 0) throw new CoreError(pid, `publish to "${topic}": ${errorText(pid)}`);
+      if (qos === 0) return 0;
+      await this.waitDone(pid, `${qos === 1 ? 'PUBACK' : 'PUBCOMP'} for packet ${pid}`);
+      return pid;
+    }
+  }
+
+  /**
+   * The synchronous form: hands one message to the core and returns its packet id (0 for
+   * QoS 0) or a negative ERR_* (Err.QUEUE_FULL when the outgoing slots are full). Completion
+   * shows as a 'publish_done' event; onDone(pid) resolves too.
+   */
+  publishNow(topic: string, payload: string | Uint8Array, qos: 0 | 1 | 2, retain = false): number {
+    this.assertAlive();
+    const buf = this.exports.wq_buf();
+    const size = this.exports.wq_buf_size();
+    const mem = this.mem.bytes();
+    const staging = mem.subarray(buf, buf + size);
+    const t = utf8.encodeInto(topic, staging);
+    if (t.read !== topic.length) throw new CoreError(Err.TOO_BIG, `topic "${topic.slice(0, 40)}..." does not fit the ${size}-byte staging buffer`);
+    let plen: number;
+    if (typeof payload === 'string') {
+      const p = utf8.encodeInto(payload, staging.subarray(t.written));
+      if (p.read !== payload.length) throw new CoreError(Err.TOO_BIG, `topic + payload exceed the ${size}-byte staging buffer`);
+      plen = p.written;
+    } else {
+      if (t.written + payload.byteLength > size) throw new CoreError(Err.TOO_BIG, `topic + payload (${t.written + payload.byteLength} bytes) exceed the ${size}-byte staging buffer`);
+      staging.set(payload, t.written);
+      plen = payload.byteLength;
+    }
+    const pid = this.call(() => this.exports.wq_publish(t.written, plen, (qos & 3) | (retain ? 4 : 0)));
+    this.wake();
+    return pid;
+  }
+
+  /** Resolves when packet `pid` completes (PUBACK/PUBCOMP). */
+  onDone(pid: number): Promise<void> {
+    return this.waitDone(pid, `completion of packet ${pid}`);
+  }
+
+  /** Subscribes to one or more filters; resolves with the granted QoS per filter (128 = refused). */
+  async subscribe(filters: string | string[] | Record<string, 0 | 1 | 2>, opts: { qos?: 0 | 1 | 2 } = {}): Promise<number[]> {
+    const entries: Array<[string, number]> = typeof filters === 'string' ? [[filters, opts.qos ?? 0]]
+      : Array.isArray(filters) ? filters.map((f) => [f, opts.qos ?? 0]) : Object.entries(filters);
+    const parts: number[] = [];
+    for (const [f, q] of entries) {
+      const b = utf8.encode(f);
+      parts.push(b.byteLength >> 8, b.byteLength & 0xff, ...b, q);
+    }
+    this.stage(Uint8Array.from(parts));
+    const pid = this.call(() => this.exports.wq_subscribe(entries.length));
+    if (pid < 0) throw new CoreError(pid, `subscribe ${entries.map((e) => e[0]).join(', ')}: ${errorText(pid)}`);
+    this.wake();
+    const ev = await this.waitFor((e) => e.kind === 'suback' && e.packetId === pid, `SUBACK for packet ${pid}`);
+    return ev.kind === 'suback' ? ev.granted : [];
+  }
+
+  async unsubscribe(filters: string | string[]): Promise<void> {
+    const list = typeof filters === 'string' ? [filters] : filters;
+    const parts: number[] = [];
+    for (const f of list) {
+      const b = utf8.encode(f);
+      parts.push(b.byteLength >> 8, b.byteLength & 0xff, ...b);
+    }
+    this.stage(Uint8Array.from(parts));
+    const pid = this.call(() => this.exports.wq_unsubscribe(list.length));
+    if (pid < 0) throw new CoreError(pid, `unsubscribe ${list.join(', ')}: ${errorText(pid)}`);
+    this.wake();
+    await this.waitFor((e) => e.kind === 'unsuback' && e.packetId === pid, `UNSUBACK for packet ${pid}`);
+  }
+
+  /** A number from wq_stat (Stat.*). */
+  stat(key: number): number {
+    this.assertAlive();
+    return this.call(() => this.exports.wq_stat(key));
+  }
+
+  state(): number {
+    return this.dead ? ClientState.IDLE : this.stat(Stat.STATE);
+  }
+
+  /** Bytes for the core's console (uart_read). */
+  uartInput(data: string | Uint8Array): void {
+    for (const b of typeof data === 'string' ? utf8.encode(data) : data) this.uartIn.push(b);
+    this.wake();
+  }
+
+  /** Sends DISCONNECT, closes the connection and stops the device. */
+  async close(): Promise<void> {
+    if (this.dead || this.closing) return;
+    this.closing = true;
+    try {
+      this.call(() => this.exports.wq_disconnect());
+      this.runStep();
+    } finally {
+      this.stop(new Error('device closed'));
+    }
+  }
+
+  /** Power loss: no DISCONNECT, no FIN; the store keeps whatever was written. */
+  kill(): void {
+    if (this.dead) return;
+    this.network.destroy();
+    this.stop(new Error('device was killed (simulated power loss)'));
+  }
+
+  get alive(): boolean {
+    return !this.dead;
+  }
+
+  // ---------------------------------------------------------------- time and stepping
+
+  /**
+   * Virtual time only: moves the clock forward by `ms`, running step() at every deadline the
+   * core asked for on the way and once at the end.
+   */
+  advance(ms: number): void {
+    if (!(this.clock instanceof VirtualClock)) throw new Error('advance() needs a VirtualClock (pass clock: new VirtualClock())');
+    const target = this.clock.now() + ms;
+    this.runStep();
+    for (let guard = 0; !this.dead && guard < 1_000_000; guard++) {
+      const now = this.clock.now();
+      if (this.nextDeadline > target || now >= target) break;
+      this.clock.advance(Math.max(0, this.nextDeadline - now));
+      this.runStep();
+      // A core asking for 0 ms forever at one instant would spin; move time on by 1 ms.
+      if (this.clock.now() === now && this.nextDeadline <= now) this.clock.advance(1);
+    }
+    if (!this.dead && this.clock.now() < target) {
+      this.clock.advance(target - this.clock.now());
+      this.runStep();
+    }
+  }
+
+  /** Runs step() soon (coalesced); called on network news and after API calls. */
+  wake(): void {
+    if (this.stepScheduled || this.dead) return;
+    this.stepScheduled = true;
+    setImmediate(() => {
+      this.stepScheduled = false;
+      this.runStep();
+    });
+  }
+
+  /** Runs the core's step() now and schedules the next one (real time) or records the deadline (virtual). */
+  runStep(): void {
+    if (this.dead) return;
+    const ms = this.call(() => this.exports.step());
+    if (this.dead) return;
+    const delay = ms < 0 ? 0 : ms;
+    this.nextDeadline = this.clock.now() + delay;
+    if (!this.clock.virtual) {
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = setTimeout(() => { this.timer = null; this.runStep(); }, Math.min(delay, 60_000));
+    }
+  }
+
+  // ---------------------------------------------------------------- events and waits
+
+  /**
+   * Resolves with the first core event matching `match` (from now on). Rejects after
+   * realTimeoutMs of real time with a message naming what was awaited, or when the device dies.
+   */
+  waitFor(match: (e: CoreEvent) => boolean, what = 'an event', timeoutMs = this.realTimeoutMs): Promise<CoreEvent> {
+    if (this.dead) return Promise.reject(this.fatalError ?? new Error('device is stopped'));
+    return new Promise((resolve, reject) => {
+      const w: Waiter = {
+        match,
+        resolve: (e) => { clearTimeout(t); this.waiters.delete(w); resolve(e); },
+        reject: (e) => { clearTimeout(t); this.waiters.delete(w); reject(e); },
+      };
+      const t = setTimeout(() => {
+        this.waiters.delete(w);
+        reject(new Error(`timed out after ${timeoutMs} ms of real time waiting for ${what} (client state ${this.dead ? 'dead' : this.stat(Stat.STATE)})`));
+      }, timeoutMs);
+      this.waiters.add(w);
+    });
+  }
+
+  private waitDone(pid: number, what: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => {
+        this.doneWaiters.delete(pid);
+        reject(new Error(`timed out after ${this.realTimeoutMs} ms of real time waiting for ${what}`));
+      }, this.realTimeoutMs);
+      this.doneWaiters.set(pid, {
+        resolve: () => { clearTimeout(t); resolve(); },
+        reject: (e) => { clearTimeout(t); reject(e); },
+      });
+    });
+  }
+
+  /** Calls into wasm with the re-entrancy guard, then emits queued events. */
+  private call<T>(fn: () => T): T {
+    if (this.inCall) throw new Error('NodeDevice: re-entrant call into core.wasm (call the API after events, not inside an import)');
+    this.inCall = true;
+    let result: T;
+    try {
+      result = fn();
+    } catch (err) {
+      this.inCall = false;
+      this.die(err);
+      throw this.fatalError!;
+    } finally {
+      this.inCall = false;
+    }
+    this.network.afterStep?.();
+    this.flush();
+    return result;
+  }
+
+  private emitLater(e: { kind: 'uart'; text: string }): void {
+    setImmediate(() => this.emit('uart', e.text));
+  }
+
+  private flush(): void {
+    if (this.pending.length === 0) return;
+    const batch = this.pending;
+    this.pending = [];
+    for (const e of batch) this.dispatch(e);
+  }
+
+  private dispatch(e: CoreEvent): void {
+    switch (e.kind) {
+      case 'message':
+        this.emit('message', {
+          topic: e.topic, payload: Buffer.from(e.payload.buffer, e.payload.byteOffset, e.payload.byteLength), qos: e.qos,
+          retain: e.retain, dup: e.dup, packetId: e.packetId, subscription: e.subscription,
+        } satisfies Message);
+        break;
+      case 'publish_done': {
+        const w = this.doneWaiters.get(e.packetId);
+        if (w) {
+          this.doneWaiters.delete(e.packetId);
+          w.resolve();
+        }
+        this.emit('publish_done', e);
+        break;
+      }
+      case 'connected': this.emit('connected', e); break;
+      case 'disconnected': this.emit('disconnected', e); break;
+      case 'connect_failed': this.emit('connect_failed', e); break;
+      case 'error':
+        // 'error' on an EventEmitter throws when unhandled; the device keeps running, so only emit if someone listens.
+        if (this.listenerCount('error') > 0) this.emit('error', new CoreError(e.code, `${e.message} (core error ${e.code}, packet type ${e.packetType}, detail ${e.detail})`));
+        break;
+      case 'trace': this.emit('trace', e); break;
+      default: break;
+    }
+    this.emit('event', e);
+    for (const w of [...this.waiters]) if (w.match(e)) w.resolve(e);
+  }
+
+  private stage(bytes: Uint8Array): void {
+    this.assertAlive();
+    const size = this.exports.wq_buf_size();
+    if (bytes.byteLength > size) throw new CoreError(Err.TOO_BIG, `argument of ${bytes.byteLength} bytes exceeds the ${size}-byte staging buffer`);
+    this.mem.copyIn('staging', this.exports.wq_buf(), bytes);
+  }
+
+  private assertAlive(): void {
+    if (this.dead) throw this.fatalError ?? new Error('device is stopped');
+  }
+
+  private die(err: unknown): void {
+    const e = err instanceof PowerCut ? err
+      : new Error(`core.wasm stopped: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`);
+    this.network.destroy();
+    this.stop(e);
+    if (this.listenerCount('fatal') > 0) this.emit('fatal', e);
+  }
+
+  private stop(reason: Error): void {
+    if (this.dead) return;
+    this.dead = true;
+    this.fatalError = reason;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.network.destroy();
+    for (const [, w] of this.doneWaiters) w.reject(reason);
+    this.doneWaiters.clear();
+    for (const w of [...this.waiters]) w.reject(reason);
+    this.waiters.clear();
+  }
+}
+
+/** A seeded u32 generator for entropy(). */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (t ^ (t >>> 14)) >>> 0;
+  };
+}
+
+export { EventKind };

@@ -1,0 +1,56 @@
+// Bounds-checked access to the core's linear memory: the board ABI's sandbox rule is that no
+// host ever reads or writes outside linear memory, so every import goes through here.
+
+/** Raised by an import when core.wasm passes a pointer range outside its linear memory. */
+export class SandboxViolation extends Error {
+  constructor(what: string, ptr: number, len: number, size: number) {
+    super(`${what}: range [${ptr}, ${ptr + len}) is outside core.wasm's linear memory (${size} bytes)`);
+    this.name = 'SandboxViolation';
+  }
+}
+
+/** A view of a WebAssembly.Memory that re-reads the buffer after memory.grow (which detaches it). */
+export class LinearMemory {
+  private view: Uint8Array;
+
+  constructor(private readonly memory: WebAssembly.Memory) {
+    this.view = new Uint8Array(memory.buffer);
+  }
+
+  get size(): number {
+    return this.bytes().byteLength;
+  }
+
+  /** The whole memory, refreshed if it grew. */
+  bytes(): Uint8Array {
+    if (this.view.buffer !== this.memory.buffer) this.view = new Uint8Array(this.memory.buffer);
+    return this.view;
+  }
+
+  /** Throws SandboxViolation unless [ptr, ptr+len) lies inside memory. */
+  check(what: string, ptr: number, len: number): Uint8Array {
+    const mem = this.bytes();
+    // Pointers arrive as i32: treat them as unsigned so a "negative" pointer is out of range too.
+    const p = ptr >>> 0;
+    const n = len >>> 0;
+    if (len < 0 || p + n > mem.byteLength) throw new SandboxViolation(what, p, len, mem.byteLength);
+    return mem;
+  }
+
+  /** A live subarray (no copy) of [ptr, ptr+len); valid until the next call into wasm. */
+  range(what: string, ptr: number, len: number): Uint8Array {
+    const mem = this.check(what, ptr, len);
+    return mem.subarray(ptr >>> 0, (ptr >>> 0) + len);
+  }
+
+  /** A copy of [ptr, ptr+len). */
+  copyOut(what: string, ptr: number, len: number): Uint8Array {
+    return this.range(what, ptr, len).slice();
+  }
+
+  /** Copies `data` to `ptr`. */
+  copyIn(what: string, ptr: number, data: Uint8Array): void {
+    const mem = this.check(what, ptr, data.byteLength);
+    mem.set(data, ptr >>> 0);
+  }
+}

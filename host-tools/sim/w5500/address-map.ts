@@ -1,0 +1,57 @@
+// Maps device-side IPv4 endpoints (what firmware writes into Sn_DIPR/Sn_DPORT) to real host
+// endpoints, e.g. 192.168.1.10:1883 → 127.0.0.1:<mosquitto port>. An endpoint missing from the
+// map behaves as an unreachable host on the device's network (no ARP reply → ARPTO).
+
+export interface HostEndpoint { host: string; port: number }
+
+export class AddressMap {
+  private readonly routes = new Map<string, HostEndpoint>();
+
+  /** Add a route. `device` is "a.b.c.d:port" or "a.b.c.d:*" (any port, same port on the host). */
+  add(device: string, target: HostEndpoint | string): this {
+    const m = /^(\d+\.\d+\.\d+\.\d+):(\d+|\*)$/.exec(device);
+    if (!m || !isIpv4(m[1]!)) {
+      throw new Error(`address map: "${device}" is not a device endpoint; write it as 192.168.1.10:1883 or 192.168.1.10:*`);
+    }
+    const t = typeof target === 'string' ? parseHostEndpoint(target) : target;
+    if (!Number.isInteger(t.port) || t.port < 0 || t.port > 65535) {
+      throw new Error(`address map: port ${t.port} for "${device}" is not 0..65535`);
+    }
+    this.routes.set(`${m[1]}:${m[2]}`, t);
+    return this;
+  }
+
+  /** Where a device endpoint goes, or undefined when it is unreachable. Port 0 in a `*` route means "same port". */
+  resolve(ip: Uint8Array | string, port: number): HostEndpoint | undefined {
+    const ipStr = typeof ip === 'string' ? ip : Array.from(ip.subarray(0, 4)).join('.');
+    const exact = this.routes.get(`${ipStr}:${port}`);
+    if (exact) return exact;
+    const any = this.routes.get(`${ipStr}:*`);
+    if (any) return { host: any.host, port: any.port === 0 ? port : any.port };
+    return undefined;
+  }
+
+  /** The device endpoint that maps to a host endpoint (for the source of inbound UDP), if any. */
+  reverse(host: string, port: number): { ip: number[]; port: number } | undefined {
+    for (const [dev, t] of this.routes) {
+      if (t.host === host && t.port === port) {
+        const [ip, p] = dev.split(':');
+        return { ip: ip!.split('.').map(Number), port: p === '*' ? port : Number(p) };
+      }
+    }
+    return undefined;
+  }
+}
+
+function isIpv4(s: string): boolean {
+  return s.split('.').every((x) => Number(x) >= 0 && Number(x) <= 255);
+}
+
+function parseHostEndpoint(s: string): HostEndpoint {
+  const i = s.lastIndexOf(':');
+  const port = Number(s.slice(i + 1));
+  if (i <= 0 || !Number.isInteger(port)) {
+    throw new Error(`address map: "${s}" is not a host endpoint; write it as 127.0.0.1:1883`);
+  }
+  return { host: s.slice(0, i), port };
+}

@@ -1,0 +1,8 @@
+// The W5500 chip model: public surface.
+export { W5500, type W5500Options, type SpiCounters } from './w5500.ts';
+export { AddressMap, type HostEndpoint } from './address-map.ts';
+export { FaultInjector } from './faults.ts';
+export { FrameTrace } from './trace.ts';
+export { w5500Imports, BoardAbiError, type W5500BoardImports } from './imports.ts';
+export { W5500NetworkBackend, type W5500BackendOptions } from './node-device-backend.ts';
+export * from './registers.ts';

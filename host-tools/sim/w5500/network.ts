@@ -1,0 +1,140 @@
+// The network backend: real Node sockets behind the chip's sockets. TCP through node:net, UDP
+// through node:dgram. Everything here is event-driven; the chip model turns these events into
+// register state on its own schedule (virtual time), and counts operations still in flight so a
+// test can wait for them instead of sleeping.
+import { createConnection, createServer, type Server, type Socket as NetSocket } from 'node:net';
+import { createSocket, type Socket as DgramSocket } from 'node:dgram';
+import type { HostEndpoint } from './address-map.ts';
+
+export interface TcpEvents {
+  connect(): void;
+  data(chunk: Uint8Array): void;
+  /** The peer sent FIN. */
+  end(): void;
+  /** The connection is gone; `reset` when it ended by RST or an error (ECONNREFUSED, ECONNRESET). */
+  close(reset: boolean): void;
+}
+
+/** One TCP connection as the chip's socket uses it. */
+export interface TcpLink {
+  /** Send bytes; `acked` runs when the peer side has taken them (the chip's ACK pointer moves). */
+  write(data: Uint8Array, acked: () => void): void;
+  /** FIN. */
+  end(): void;
+  /** RST. */
+  reset(): void;
+  pause(): void;
+  resume(): void;
+  readonly remote: { address: string; port: number };
+}
+
+export interface UdpLink {
+  send(to: HostEndpoint, data: Uint8Array, sent: () => void): void;
+  close(): void;
+  readonly hostPort: number;
+}
+
+export interface Listener {
+  close(): void;
+  readonly hostPort: number;
+}
+
+/** Activity counter shared by the model: `busy` > 0 while a Node operation has not called back. */
+export class Activity {
+  busy = 0;
+  private waiters: Array<() => void> = [];
+  private eventWaiters: Array<() => void> = [];
+  private listeners: Array<() => void> = [];
+  begin(): void { this.busy++; }
+  onEvent(cb: () => void): void { this.listeners.push(cb); }
+  end(): void {
+    this.busy--;
+    this.notify();
+  }
+  /** Something arrived from the network (state the host may want to look at). */
+  notify(): void {
+    for (const l of this.listeners) l();
+    const ev = this.eventWaiters; this.eventWaiters = [];
+    for (const w of ev) w();
+    if (this.busy === 0) { const s = this.waiters; this.waiters = []; for (const w of s) w(); }
+  }
+  settled(): Promise<void> {
+    if (this.busy === 0) return Promise.resolve();
+    return new Promise((r) => this.waiters.push(r));
+  }
+  nextEvent(): Promise<void> { return new Promise((r) => this.eventWaiters.push(r)); }
+}
+
+export class NodeNetwork {
+  constructor(readonly activity: Activity) {}
+
+  tcpConnect(to: HostEndpoint, ev: TcpEvents): TcpLink {
+    const s = createConnection({ host: to.host, port: to.port });
+    this.activity.begin();
+    let connecting = true;
+    s.once('connect', () => { connecting = false; this.activity.end(); ev.connect(); });
+    return this.wrap(s, ev, () => { if (connecting) { connecting = false; this.activity.end(); } });
+  }
+
+  tcpListen(onConnection: (link: (ev: TcpEvents) => TcpLink) => void, ready: (port: number) => void): Listener {
+    const server: Server = createServer({ pauseOnConnect: true }, (s) => {
+      onConnection((ev) => { const l = this.wrap(s, ev, () => {}); s.resume(); return l; });
+    });
+    this.activity.begin();
+    let hostPort = 0;
+    let pending = true;
+    const done = () => { if (pending) { pending = false; this.activity.end(); } };
+    server.on('error', done);
+    server.listen(0, '127.0.0.1', () => {
+      const a = server.address();
+      hostPort = typeof a === 'object' && a ? a.port : 0;
+      done();
+      ready(hostPort);
+    });
+    return { close: () => { done(); server.close(); }, get hostPort() { return hostPort; } };
+  }
+
+  udpOpen(onMessage: (from: HostEndpoint, data: Uint8Array) => void, ready: (port: number) => void): UdpLink {
+    const sock: DgramSocket = createSocket('udp4');
+    let hostPort = 0;
+    let open = true;
+    let binding = true;
+    const bound = () => { if (binding) { binding = false; this.activity.end(); } };
+    this.activity.begin();
+    sock.on('message', (msg, rinfo) => { onMessage({ host: rinfo.address, port: rinfo.port }, new Uint8Array(msg)); this.activity.notify(); });
+    sock.on('error', () => { /* a closed or unreachable UDP peer is not the chip's concern */ });
+    sock.bind(0, '127.0.0.1', () => { hostPort = sock.address().port; bound(); if (open) ready(hostPort); });
+    const activity = this.activity;
+    return {
+      send(to, data, sent) {
+        if (!open) return;
+        activity.begin();
+        sock.send(data, to.port, to.host, () => { activity.end(); sent(); });
+      },
+      close() { if (open) { open = false; bound(); sock.close(); } },
+      get hostPort() { return hostPort; },
+    };
+  }
+
+  private wrap(s: NetSocket, ev: TcpEvents, onGone: () => void): TcpLink {
+    const activity = this.activity;
+    let closed = false;
+    s.setNoDelay(true);
+    s.on('data', (b) => { ev.data(new Uint8Array(b)); activity.notify(); });
+    s.on('end', () => { ev.end(); activity.notify(); });
+    s.on('error', () => { /* reported through 'close' with hadError */ });
+    s.on('close', (hadError) => { closed = true; onGone(); ev.close(hadError); activity.notify(); });
+    return {
+      write(data, acked) {
+        if (closed || s.destroyed) return;
+        activity.begin();
+        s.write(data, () => { activity.end(); acked(); });
+      },
+      end() { if (!closed) s.end(); },
+      reset() { if (!closed) s.resetAndDestroy(); },
+      pause() { s.pause(); },
+      resume() { s.resume(); },
+      get remote() { return { address: s.remoteAddress ?? '0.0.0.0', port: s.remotePort ?? 0 }; },
+    };
+  }
+}

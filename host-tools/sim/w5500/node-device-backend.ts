@@ -1,0 +1,56 @@
+// A ready network backend for NodeDevice (host-tools/sim/host): it implements that layer's
+// NetworkBackend seam with a W5500 model, so core.wasm built with the W5500 transport runs
+// against the model (and through it real sockets) instead of the transitional hostnet imports.
+// NodeDevice's clock becomes the chip's clock, so RTR/RCR timeouts follow virtual time.
+import type { Clock } from '../host/clock.ts';
+import type { LinearMemory } from '../host/memory.ts';
+import type { ImportModules, NetworkBackend } from '../host/network.ts';
+import { AddressMap } from './address-map.ts';
+import { w5500Imports } from './imports.ts';
+import { FrameTrace } from './trace.ts';
+import { W5500 } from './w5500.ts';
+
+export interface W5500BackendOptions {
+  /** Device endpoint → host endpoint, e.g. { '192.168.1.10:1883': '127.0.0.1:18830' }. */
+  routes?: Record<string, string>;
+  /** Write a frame trace to this file. */
+  traceFile?: string;
+  /** Frames a written Sn_CR stays visible before the chip takes it (default 0). */
+  commandBusyFrames?: number;
+}
+
+export class W5500NetworkBackend implements NetworkBackend {
+  readonly model: W5500;
+  readonly trace?: FrameTrace;
+  private clock: Clock | null = null;
+  private wake: () => void = () => {};
+
+  constructor(opts: W5500BackendOptions = {}) {
+    const map = new AddressMap();
+    for (const [dev, host] of Object.entries(opts.routes ?? {})) map.add(dev, host);
+    this.trace = opts.traceFile ? new FrameTrace(opts.traceFile) : undefined;
+    this.model = new W5500({
+      clock: () => this.clock?.now() ?? 0,
+      addressMap: map,
+      trace: this.trace,
+      commandBusyFrames: opts.commandBusyFrames,
+    });
+    this.model.onNetworkEvent(() => this.wake());
+  }
+
+  /** The board.w5500_* imports over the model; pointers are checked against core.wasm's memory. */
+  imports(memory: LinearMemory, clock: Clock): ImportModules {
+    this.clock = clock;
+    return { board: { ...w5500Imports(this.model, () => memory.bytes()) } };
+  }
+
+  setWake(wake: () => void): void { this.wake = wake; }
+
+  /** Power loss: the chip loses power; every connection is dropped without FIN. */
+  destroy(): void { this.model.powerOff(); }
+
+  /** Virtual time of the chip's next timeout or delayed packet, or -1 (for hosts that jump time). */
+  nextDeadline(): number { return this.model.nextDeadline(); }
+
+  close(): Promise<void> { return this.model.close(); }
+}

@@ -1,0 +1,528 @@
+// One of the chip's 8 hardware sockets: its register block (BSB 1+4n), the Sn_CR command
+// machine, the Sn_SR state machine, TX/RX pointer arithmetic and the real Node connection behind
+// it. Network input is queued and applied at frame boundaries (the chip receives packets between
+// the host's SPI frames), so a 16-bit size register can change between two single-byte reads.
+//
+// TCP state transitions (Sn_SR), as modelled:
+//   CLOSED  --OPEN(Sn_MR=TCP)--> INIT        CLOSED --OPEN(UDP)--> UDP   CLOSED --OPEN(MACRAW, S0)--> MACRAW
+//   INIT    --LISTEN--> LISTEN --peer SYN--> ESTABLISHED (+CON)
+//   INIT    --CONNECT--> SYNSENT --SYN/ACK--> ESTABLISHED (+CON) | --ARPTO/TCPTO--> CLOSED (+TIMEOUT)
+//                                          | --RST--> CLOSED (+DISCON)
+//   ESTABLISHED --peer FIN--> CLOSE_WAIT (+DISCON) --DISCON--> LAST_ACK --peer gone--> CLOSED
+//   ESTABLISHED --DISCON--> FIN_WAIT --peer FIN--> CLOSED (+DISCON) | --TCPTO--> CLOSED (+TIMEOUT)
+//   ESTABLISHED/CLOSE_WAIT --unacked data for TCPTO--> CLOSED (+TIMEOUT);  any --RST--> CLOSED (+DISCON)
+//   any --CLOSE--> CLOSED
+import type { AddressMap, HostEndpoint } from './address-map.ts';
+import type { BufferMemory } from './buffers.ts';
+import type { CommonRegisters } from './common-registers.ts';
+import type { Listener, NodeNetwork, TcpLink, UdpLink } from './network.ts';
+import {
+  BUF_SIZES_KB, CMD, SN, SN_MR_MACRAW, SN_MR_TCP, SN_MR_UDP, SNIR_CON, SNIR_DISCON,
+  SNIR_RECV, SNIR_SENDOK, SNIR_TIMEOUT, SOCKET_REG_SIZE, SR, TCP_MSS, hex,
+} from './registers.ts';
+
+/** What a socket needs from its chip. */
+export interface ChipContext {
+  now(): number;
+  common: CommonRegisters;
+  tx: BufferMemory;
+  rx: BufferMemory;
+  network: NodeNetwork;
+  addressMap: AddressMap;
+  linkUp(): boolean;
+  /** Cycles (frames) a command stays visible in Sn_CR before it is taken. */
+  commandBusyFrames: number;
+  note(text: string): void;
+  /** A listener got its host port (tests connect there). */
+  listening(sn: number, hostPort: number): void;
+}
+
+type Inbound =
+  | { kind: 'connected'; at: number }
+  | { kind: 'data'; at: number; bytes: Uint8Array }
+  | { kind: 'fin'; at: number }
+  | { kind: 'rst'; at: number }
+  | { kind: 'acked'; at: number; n: number }
+  | { kind: 'datagram'; at: number; from: HostEndpoint; bytes: Uint8Array };
+
+/** Bytes waiting in the inbound queue above which the Node socket is paused (back-pressure). */
+const PAUSE_ABOVE = 256 * 1024;
+const RESUME_BELOW = 64 * 1024;
+
+const WRITABLE = new Set<number>([
+  SN.MR, SN.PORT, SN.PORT + 1, SN.DPORT, SN.DPORT + 1, SN.MSSR, SN.MSSR + 1, SN.TOS, SN.TTL,
+  SN.TX_WR, SN.TX_WR + 1, SN.RX_RD, SN.RX_RD + 1, SN.IMR, SN.FRAG, SN.FRAG + 1, SN.KPALVTR,
+  ...[0, 1, 2, 3, 4, 5].map((i) => SN.DHAR + i), ...[0, 1, 2, 3].map((i) => SN.DIPR + i),
+]);
+
+export class ChipSocket {
+  private readonly regs = new Uint8Array(SOCKET_REG_SIZE);
+  private status: number = SR.CLOSED;
+  private ir = 0;
+  private pendingCmd = 0;
+  private cmdBusy = 0;
+  private txRd = 0;
+  private ackPtr = 0;
+  private rxWr = 0;
+  private rxRdCommitted = 0;
+  private tcp: TcpLink | null = null;
+  private udp: UdpLink | null = null;
+  private listener: Listener | null = null;
+  private inbound: Inbound[] = [];
+  private inboundBytes = 0;
+  private paused = false;
+  /** Outbound TCP data held back by a black hole / stall / link down, with its first send time. */
+  private held: Uint8Array[] = [];
+  private heldSince = -1;
+  /** Virtual-time deadline for the current timeout (ARPTO / TCPTO), or -1. */
+  private deadline = -1;
+  /** A CONNECT waiting for the path to open (black hole lifted) before its Node connect starts. */
+  private connectTo: HostEndpoint | null = null;
+  /** Bumped whenever the Node side is torn down, so late callbacks of an old connection are ignored. */
+  private generation = 0;
+
+  // Faults (set through FaultInjector).
+  blackHole = false;
+  stalled = false;
+  delayMs = 0;
+
+  constructor(readonly n: number, private readonly chip: ChipContext) {
+    this.reset();
+  }
+
+  /** Chip reset: registers to datasheet reset values; any Node connection is torn down. */
+  reset(): void {
+    this.teardown('close'); // the peer sees the connection end (FIN), see docs/w5500.md
+    this.regs.fill(0);
+    this.regs.fill(0xff, SN.DHAR, SN.DHAR + 6);
+    this.regs[SN.TTL] = 0x80;
+    this.regs[SN.RXBUF_SIZE] = 2;
+    this.regs[SN.TXBUF_SIZE] = 2;
+    this.regs[SN.IMR] = 0xff;
+    this.regs[SN.FRAG] = 0x40; // 0x4000 [unverified]
+    this.status = SR.CLOSED;
+    this.ir = 0;
+    this.pendingCmd = 0;
+    this.txRd = this.ackPtr = this.rxWr = this.rxRdCommitted = 0;
+    this.blackHole = this.stalled = false;
+    this.delayMs = 0;
+  }
+
+  get sr(): number { return this.status; }
+  get irBits(): number { return this.ir; }
+  get mode(): number { return this.regs[SN.MR]! & 0x0f; }
+  private get txSize(): number { return this.chip.tx.size(this.n); }
+  private get rxSize(): number { return this.chip.rx.size(this.n); }
+  private get txWr(): number { return this.r16(SN.TX_WR); }
+  private get rxRd(): number { return this.r16(SN.RX_RD); }
+
+  /** Sn_TX_FSR: free TX space; in TCP mode measured from the peer's ACK pointer, not TX_RD. */
+  txFree(): number {
+    const used = (this.txWr - (this.mode === SN_MR_TCP ? this.ackPtr : this.txRd)) & 0xffff;
+    return Math.max(0, this.txSize - used);
+  }
+  /** Sn_RX_RSR: received bytes not yet released by RECV. */
+  rxUsed(): number { return Math.min(this.rxSize, (this.rxWr - this.rxRdCommitted) & 0xffff); }
+
+  read(addr: number): number {
+    switch (addr) {
+      case SN.CR: return this.pendingCmd;
+      case SN.IR: return this.ir;
+      case SN.SR: return this.status;
+      case SN.RXBUF_SIZE: return this.chip.rx.sizesKb[this.n]!;
+      case SN.TXBUF_SIZE: return this.chip.tx.sizesKb[this.n]!;
+      case SN.TX_FSR: return this.txFree() >> 8;
+      case SN.TX_FSR + 1: return this.txFree() & 0xff;
+      case SN.TX_RD: return this.txRd >> 8;
+      case SN.TX_RD + 1: return this.txRd & 0xff;
+      case SN.RX_RSR: return this.rxUsed() >> 8;
+      case SN.RX_RSR + 1: return this.rxUsed() & 0xff;
+      case SN.RX_WR: return this.rxWr >> 8;
+      case SN.RX_WR + 1: return this.rxWr & 0xff;
+    }
+    if (addr >= SOCKET_REG_SIZE) return 0;
+    if (addr === 0x14 || (addr >= 0x17 && addr <= 0x1d)) return 0; // reserved
+    return this.regs[addr]!;
+  }
+
+  write(addr: number, value: number): void {
+    value &= 0xff;
+    if (addr === SN.CR) {
+      if (value === 0) return;
+      if (this.pendingCmd !== 0) {
+        this.chip.note(`S${this.n}: Sn_CR ${hex(value, 2)} written while ${hex(this.pendingCmd, 2)} not yet taken: ignored (wait until Sn_CR reads 0)`);
+        return;
+      }
+      this.cmdBusy = this.chip.commandBusyFrames;
+      if (this.cmdBusy === 0) { this.execute(value); this.changes++; return; } // taken at once
+      this.pendingCmd = value;
+      return;
+    }
+    if (addr === SN.IR) { this.ir &= ~value & 0x1f; return; }
+    if (addr === SN.RXBUF_SIZE || addr === SN.TXBUF_SIZE) {
+      if (!BUF_SIZES_KB.includes(value)) {
+        this.chip.note(`S${this.n}: ${addr === SN.RXBUF_SIZE ? 'Sn_RXBUF_SIZE' : 'Sn_TXBUF_SIZE'}=${value} is not 0,1,2,4,8 or 16 KB: ignored`);
+        return;
+      }
+      (addr === SN.RXBUF_SIZE ? this.chip.rx : this.chip.tx).sizesKb[this.n] = value;
+      return;
+    }
+    if (WRITABLE.has(addr)) this.regs[addr] = value;
+  }
+
+  /** Raise Sn_IR bits; like the chip, a bit is only set when enabled in Sn_IMR. */
+  private raise(bits: number): void { this.ir |= bits & this.regs[SN.IMR]!; }
+
+  /**
+   * Frame boundary: take a pending command, apply network input, fire virtual-time timeouts.
+   * Returns true when anything changed (the host has something new to look at).
+   */
+  poll(): boolean {
+    const before = this.changes;
+    if (this.pendingCmd !== 0) {
+      if (this.cmdBusy > 0) this.cmdBusy--;
+      else { const c = this.pendingCmd; this.pendingCmd = 0; this.execute(c); this.changes++; }
+    }
+    this.flushHeld();
+    this.deliver();
+    this.checkTimers();
+    return this.changes !== before;
+  }
+
+  /** Count of state changes applied (commands, packets, timeouts). */
+  private changes = 0;
+
+  /** True when queued network input could be applied now (a test's "something to do"). */
+  hasDeliverable(): boolean {
+    if (this.pathBlocked()) return false;
+    const head = this.inbound[0];
+    return head !== undefined && this.chip.now() >= head.at + this.delayMs;
+  }
+
+  /** Next virtual time at which this socket has something scheduled (timeouts, delayed input), or -1. */
+  nextDeadline(): number {
+    let t = this.deadline;
+    if (this.heldSince >= 0 && !this.stalled) {
+      const to = this.heldSince + this.chip.common.tcpTimeoutMs();
+      t = t < 0 ? to : Math.min(t, to);
+    }
+    const head = this.inbound[0];
+    if (head && this.delayMs > 0 && !this.pathBlocked()) {
+      const d = head.at + this.delayMs;
+      t = t < 0 ? d : Math.min(t, d);
+    }
+    return t;
+  }
+
+  private pathBlocked(): boolean { return this.blackHole || this.stalled || !this.chip.linkUp(); }
+
+  private execute(cmd: number): void {
+    const mode = this.mode;
+    switch (cmd) {
+      case CMD.OPEN: return this.open(mode);
+      case CMD.LISTEN:
+        if (mode === SN_MR_TCP && this.status === SR.INIT) return this.listen();
+        break;
+      case CMD.CONNECT:
+        if (mode === SN_MR_TCP && this.status === SR.INIT) return this.connect();
+        break;
+      case CMD.DISCON: return this.discon();
+      case CMD.CLOSE: this.teardown('close'); this.status = SR.CLOSED; return;
+      case CMD.SEND: case CMD.SEND_MAC: return this.send(cmd);
+      case CMD.SEND_KEEP:
+        if (this.status === SR.ESTABLISHED && this.regs[SN.KPALVTR] === 0 && this.pathBlocked() && this.heldSince < 0) {
+          this.heldSince = this.chip.now(); // the keep-alive probe goes unanswered
+        }
+        return;
+      case CMD.RECV:
+        this.rxRdCommitted = this.rxRd;
+        return;
+    }
+    this.chip.note(`S${this.n}: command ${hex(cmd, 2)} has no effect in mode ${mode} / Sn_SR ${hex(this.status, 2)}`);
+  }
+
+  private open(mode: number): void {
+    this.teardown('close');
+    // Pointers restart where they are (the chip does not zero them); drivers must read them.
+    this.txRd = this.ackPtr = this.txWr;
+    this.rxRdCommitted = this.rxWr;
+    this.w16(SN.RX_RD, this.rxWr);
+    this.ir = 0;
+    if (mode === SN_MR_TCP) this.status = SR.INIT;
+    else if (mode === SN_MR_UDP) this.openUdp();
+    else if (mode === SN_MR_MACRAW && this.n === 0) this.status = SR.MACRAW;
+    else {
+      this.status = SR.CLOSED;
+      this.chip.note(`S${this.n}: OPEN with Sn_MR P=${mode} is not a supported protocol here: socket stays CLOSED`);
+    }
+  }
+
+  private openUdp(): void {
+    this.status = SR.UDP;
+    const gen = this.generation;
+    this.udp = this.chip.network.udpOpen((from, bytes) => {
+      if (gen === this.generation) this.push({ kind: 'datagram', at: this.chip.now(), from, bytes });
+    }, (port) => this.chip.note(`S${this.n}: UDP port ${this.r16(SN.PORT)} is host 127.0.0.1:${port}`));
+  }
+
+  private listen(): void {
+    this.status = SR.LISTEN;
+    const gen = this.generation;
+    this.listener = this.chip.network.tcpListen((accept) => {
+      if (gen !== this.generation || this.status !== SR.LISTEN || this.tcp) {
+        accept(this.events(-1)).reset();
+        return;
+      }
+      this.tcp = accept(this.events(gen));
+      const r = this.tcp.remote;
+      const rev = this.chip.addressMap.reverse(r.address, r.port);
+      this.regs.set(rev?.ip ?? r.address.split('.').map(Number), SN.DIPR);
+      this.w16(SN.DPORT, rev?.port ?? r.port);
+      this.push({ kind: 'connected', at: this.chip.now() });
+      this.listener?.close();
+      this.listener = null;
+    }, (port) => this.chip.listening(this.n, port));
+  }
+
+  private connect(): void {
+    this.status = SR.SYNSENT;
+    const dip = this.regs.slice(SN.DIPR, SN.DIPR + 4);
+    const dst = this.chip.linkUp() ? this.chip.addressMap.resolve(dip, this.r16(SN.DPORT)) : undefined;
+    if (!dst) {
+      // No ARP reply: the chip retries RCR+1 times, RTR apart, then gives up.
+      this.deadline = this.chip.now() + this.chip.common.arpTimeoutMs();
+      return;
+    }
+    this.connectTo = dst;
+    this.deadline = this.chip.now() + this.chip.common.tcpTimeoutMs();
+    this.startConnect();
+  }
+
+  private startConnect(): void {
+    if (!this.connectTo || this.pathBlocked()) return;
+    const to = this.connectTo;
+    this.connectTo = null;
+    this.tcp = this.chip.network.tcpConnect(to, this.events(this.generation));
+  }
+
+  private events(gen: number) {
+    const live = () => gen === this.generation;
+    return {
+      connect: () => { if (live()) this.push({ kind: 'connected', at: this.chip.now() }); },
+      data: (bytes: Uint8Array) => { if (live()) this.push({ kind: 'data', at: this.chip.now(), bytes }); },
+      end: () => { if (live()) this.push({ kind: 'fin', at: this.chip.now() }); },
+      close: (reset: boolean) => {
+        if (!live()) return;
+        this.push(reset ? { kind: 'rst', at: this.chip.now() } : { kind: 'fin', at: this.chip.now() });
+      },
+    };
+  }
+
+  private push(ev: Inbound): void {
+    this.inbound.push(ev);
+    if (ev.kind === 'data') {
+      this.inboundBytes += ev.bytes.length;
+      if (this.inboundBytes > PAUSE_ABOVE && this.tcp && !this.paused) { this.paused = true; this.tcp.pause(); }
+    }
+  }
+
+  private discon(): void {
+    switch (this.status) {
+      case SR.ESTABLISHED:
+        this.status = SR.FIN_WAIT;
+        this.deadline = this.chip.now() + this.chip.common.tcpTimeoutMs();
+        if (!this.pathBlocked()) this.tcp?.end();
+        return;
+      case SR.CLOSE_WAIT:
+        this.status = SR.LAST_ACK;
+        if (!this.pathBlocked()) this.tcp?.end();
+        this.deadline = this.chip.now() + this.chip.common.tcpTimeoutMs();
+        // The peer already closed its side; once our FIN is out the connection is done.
+        this.push({ kind: 'fin', at: this.chip.now() });
+        return;
+      case SR.INIT: case SR.LISTEN: case SR.SYNSENT:
+        this.teardown('close');
+        this.status = SR.CLOSED;
+        return;
+    }
+  }
+
+  private send(cmd: number): void {
+    const len = Math.min((this.txWr - this.txRd) & 0xffff, this.txSize);
+    const data = this.chip.tx.copyOut(this.n, this.txRd, len);
+    if (this.status === SR.ESTABLISHED || this.status === SR.CLOSE_WAIT) {
+      this.txRd = this.txWr;
+      if (len > 0) this.tcpWrite(data);
+      this.raise(SNIR_SENDOK);
+      return;
+    }
+    if (this.status === SR.UDP) {
+      this.txRd = this.ackPtr = this.txWr;
+      const dip = this.regs.slice(SN.DIPR, SN.DIPR + 4);
+      const dport = this.r16(SN.DPORT);
+      const dst = this.chip.linkUp() && !this.blackHole ? this.chip.addressMap.resolve(dip, dport) : undefined;
+      if (dst && this.udp) {
+        this.udp.send(dst, data, () => {});
+        this.raise(SNIR_SENDOK);
+      } else if (cmd === CMD.SEND_MAC) {
+        this.raise(SNIR_SENDOK); // no ARP: the frame leaves, nobody answers
+      } else {
+        this.chip.common.setUnreachable(dip, dport);
+        this.deadline = this.chip.now() + this.chip.common.arpTimeoutMs();
+      }
+      return;
+    }
+    if (this.status === SR.MACRAW) {
+      this.txRd = this.ackPtr = this.txWr;
+      this.chip.note(`S${this.n}: MACRAW frame of ${len} bytes sent to no one (the model has no raw Ethernet)`);
+      this.raise(SNIR_SENDOK);
+      return;
+    }
+    this.chip.note(`S${this.n}: SEND in Sn_SR ${hex(this.status, 2)} ignored (not connected)`);
+  }
+
+  private tcpWrite(data: Uint8Array): void {
+    if (this.pathBlocked()) {
+      this.held.push(data);
+      if (this.heldSince < 0) this.heldSince = this.chip.now();
+      return;
+    }
+    const gen = this.generation;
+    // The peer's ACK arrives per segment; FSR grows as they land.
+    for (let off = 0; off < data.length; off += TCP_MSS) {
+      const seg = data.subarray(off, Math.min(data.length, off + TCP_MSS));
+      this.tcp?.write(seg, () => { if (gen === this.generation) this.push({ kind: 'acked', at: this.chip.now(), n: seg.length }); });
+    }
+  }
+
+  private flushHeld(): void {
+    if (this.pathBlocked()) return;
+    if (this.connectTo) this.startConnect();
+    const h = this.held; this.held = []; this.heldSince = -1;
+    for (const d of h) this.tcpWrite(d);
+  }
+
+  private deliver(): void {
+    if (this.pathBlocked()) return;
+    const now = this.chip.now();
+    let segmentBudget = TCP_MSS; // one segment's worth of payload per frame boundary
+    while (this.inbound.length > 0) {
+      const ev = this.inbound[0]!;
+      if (now < ev.at + this.delayMs) return;
+      switch (ev.kind) {
+        case 'connected':
+          if (this.status === SR.SYNSENT || this.status === SR.LISTEN) {
+            this.status = SR.ESTABLISHED;
+            this.deadline = -1;
+            if (this.r16(SN.MSSR) === 0) this.w16(SN.MSSR, TCP_MSS);
+            this.raise(SNIR_CON);
+          }
+          break;
+        case 'acked':
+          this.ackPtr = (this.ackPtr + ev.n) & 0xffff;
+          break;
+        case 'data': {
+          if (this.status !== SR.ESTABLISHED && this.status !== SR.FIN_WAIT) break; // no reader: dropped
+          const room = this.rxSize - this.rxUsed();
+          const n = Math.min(room, segmentBudget, ev.bytes.length);
+          if (n === 0) return; // window closed: the peer waits
+          this.changes++;
+          this.chip.rx.copyIn(this.n, this.rxWr, ev.bytes.subarray(0, n));
+          this.rxWr = (this.rxWr + n) & 0xffff;
+          this.raise(SNIR_RECV);
+          segmentBudget -= n;
+          this.inboundBytes -= n;
+          if (this.paused && this.inboundBytes < RESUME_BELOW) { this.paused = false; this.tcp?.resume(); }
+          if (n < ev.bytes.length) { ev.bytes = ev.bytes.subarray(n); return; }
+          break;
+        }
+        case 'fin':
+          if (this.status === SR.ESTABLISHED) { this.status = SR.CLOSE_WAIT; this.raise(SNIR_DISCON); }
+          else if (this.status === SR.FIN_WAIT || this.status === SR.LAST_ACK) {
+            if (this.status === SR.FIN_WAIT) this.raise(SNIR_DISCON);
+            this.teardown('close');
+            this.status = SR.CLOSED;
+            return;
+          } else if (this.status === SR.SYNSENT) { this.teardown('close'); this.status = SR.CLOSED; this.raise(SNIR_DISCON); return; }
+          break;
+        case 'rst':
+          if (this.status !== SR.CLOSED && this.mode === SN_MR_TCP) {
+            this.teardown('gone');
+            this.status = SR.CLOSED;
+            this.raise(SNIR_DISCON);
+            return;
+          }
+          break;
+        case 'datagram': {
+          if (this.status !== SR.UDP) break;
+          const rev = this.chip.addressMap.reverse(ev.from.host, ev.from.port);
+          const ip = rev?.ip ?? ev.from.host.split('.').map(Number);
+          const port = rev?.port ?? ev.from.port;
+          const need = 8 + ev.bytes.length;
+          if (this.rxSize - this.rxUsed() < need) {
+            this.chip.note(`S${this.n}: UDP datagram of ${ev.bytes.length} bytes dropped (RX buffer full)`);
+            break;
+          }
+          const hdr = new Uint8Array([ip[0]!, ip[1]!, ip[2]!, ip[3]!, port >> 8, port & 0xff, ev.bytes.length >> 8, ev.bytes.length & 0xff]);
+          this.chip.rx.copyIn(this.n, this.rxWr, hdr);
+          this.chip.rx.copyIn(this.n, (this.rxWr + 8) & 0xffff, ev.bytes);
+          this.rxWr = (this.rxWr + need) & 0xffff;
+          this.raise(SNIR_RECV);
+          break;
+        }
+      }
+      this.inbound.shift();
+      this.changes++;
+    }
+  }
+
+  private checkTimers(): void {
+    const now = this.chip.now();
+    if (this.deadline >= 0 && now >= this.deadline) {
+      this.deadline = -1;
+      this.changes++;
+      if (this.status === SR.UDP) { this.raise(SNIR_TIMEOUT); return; } // ARP failed; the socket stays open
+      if (this.status === SR.SYNSENT || this.status === SR.FIN_WAIT || this.status === SR.LAST_ACK) {
+        this.chip.note(`S${this.n}: timeout in Sn_SR ${hex(this.status, 2)} → CLOSED`);
+        this.teardown('close');
+        this.status = SR.CLOSED;
+        this.raise(SNIR_TIMEOUT);
+        return;
+      }
+    }
+    if (this.heldSince >= 0 && !this.stalled && now >= this.heldSince + this.chip.common.tcpTimeoutMs()) {
+      this.changes++;
+      this.chip.note(`S${this.n}: no ACK for ${this.chip.common.tcpTimeoutMs()} ms (RTR/RCR) → TIMEOUT, CLOSED`);
+      this.teardown('close');
+      this.status = SR.CLOSED;
+      this.raise(SNIR_TIMEOUT);
+    }
+  }
+
+  /** Drop the Node side. `close` sends FIN to the peer, `reset` RST, `gone` nothing (already closed). */
+  teardown(how: 'close' | 'reset' | 'gone'): void {
+    this.generation++;
+    if (this.tcp) {
+      if (how === 'close') this.tcp.end();
+      else if (how === 'reset') this.tcp.reset();
+    }
+    this.tcp = null;
+    this.udp?.close(); this.udp = null;
+    this.listener?.close(); this.listener = null;
+    this.inbound = []; this.inboundBytes = 0; this.paused = false;
+    this.held = []; this.heldSince = -1;
+    this.deadline = -1;
+    this.connectTo = null;
+    this.ackPtr = this.txRd;
+  }
+
+  /** Fault: the peer closes gracefully (FIN) or aborts (RST). */
+  peerClose(reset: boolean): void {
+    if (!this.tcp) return;
+    if (reset) this.tcp.reset(); else this.tcp.end();
+    this.push(reset ? { kind: 'rst', at: this.chip.now() } : { kind: 'fin', at: this.chip.now() });
+  }
+
+  private r16(a: number): number { return (this.regs[a]! << 8) | this.regs[a + 1]!; }
+  private w16(a: number, v: number): void { this.regs[a] = (v >> 8) & 0xff; this.regs[a + 1] = v & 0xff; }
+}

@@ -1,0 +1,258 @@
+// The W5500 chip model: SPI frames in, register state and real network traffic out.
+// Two front doors: a whole-frame API for the Node host (read/write/frame) and a byte-clocked
+// API with chip select for the virtual board's SPI1 (select/transfer/deselect). Time is the
+// host's virtual clock: nothing here reads the wall clock.
+import { AddressMap } from './address-map.ts';
+import { BufferMemory } from './buffers.ts';
+import { CommonRegisters } from './common-registers.ts';
+import { FaultInjector } from './faults.ts';
+import { Activity, NodeNetwork } from './network.ts';
+import { Phy } from './phy.ts';
+import {
+  BLOCK_COMMON, CTRL_RWB_WRITE, OM_VDM, RX_MEMORY, SN, SOCKET_COUNT, TX_MEMORY, controlByte,
+} from './registers.ts';
+import { ChipSocket, type ChipContext } from './socket.ts';
+import { SpiFrameDecoder, type FrameTarget } from './spi-frame.ts';
+import type { FrameTrace } from './trace.ts';
+
+export interface W5500Options {
+  /** Virtual milliseconds (the host's clock). */
+  clock: () => number;
+  addressMap?: AddressMap;
+  trace?: FrameTrace;
+  /** Frames a written Sn_CR command stays visible before the chip takes it (default 0: taken at the next frame). */
+  commandBusyFrames?: number;
+}
+
+export interface SpiCounters {
+  frames: number;
+  /** All bytes on the bus: 3 header bytes per frame plus data. */
+  bytes: number;
+  dataBytes: number;
+}
+
+export class W5500 implements FrameTarget {
+  readonly common: CommonRegisters;
+  readonly phy: Phy;
+  readonly tx = new BufferMemory(TX_MEMORY);
+  readonly rx = new BufferMemory(RX_MEMORY);
+  readonly sockets: ChipSocket[];
+  readonly addressMap: AddressMap;
+  readonly faults: FaultInjector;
+  readonly counters: SpiCounters = { frames: 0, bytes: 0, dataBytes: 0 };
+  private readonly activity = new Activity();
+  private readonly decoder = new SpiFrameDecoder(this);
+  private readonly clock: () => number;
+  private readonly trace?: FrameTrace;
+  private readonly listenPorts = new Map<number, number>();
+
+  constructor(opts: W5500Options) {
+    this.clock = opts.clock;
+    this.trace = opts.trace;
+    this.addressMap = opts.addressMap ?? new AddressMap();
+    this.phy = new Phy((up) => this.note(`PHY link ${up ? 'up' : 'down'}`));
+    this.common = new CommonRegisters({
+      softwareReset: () => this.softwareReset(),
+      socketInterrupts: () => this.sir(),
+      phyRead: () => this.phy.read(),
+      phyWrite: (v) => this.phy.write(v),
+    });
+    const network = new NodeNetwork(this.activity);
+    const ctx: ChipContext = {
+      now: () => this.clock(),
+      common: this.common,
+      tx: this.tx,
+      rx: this.rx,
+      network,
+      addressMap: this.addressMap,
+      linkUp: () => this.phy.linkUp,
+      commandBusyFrames: opts.commandBusyFrames ?? 0,
+      note: (t) => this.note(t),
+      listening: (sn, port) => { this.listenPorts.set(sn, port); this.note(`S${sn}: LISTEN reachable at 127.0.0.1:${port}`); },
+    };
+    this.sockets = Array.from({ length: SOCKET_COUNT }, (_, n) => new ChipSocket(n, ctx));
+    this.faults = new FaultInjector(this);
+  }
+
+  // ---- whole-frame API (Node host) ----
+
+  /** One VDM read frame of `len` bytes at (addr, block). */
+  read(addr: number, block: number, len: number): Uint8Array {
+    return this.frame(addr, controlByte(block, false, OM_VDM), len);
+  }
+
+  /** One VDM write frame at (addr, block). */
+  write(addr: number, block: number, data: Uint8Array): void {
+    this.frame(addr, controlByte(block, true, OM_VDM), data);
+  }
+
+  /**
+   * One whole frame: `control` is the raw control byte (BSB, RWB, OM); for writes pass the data,
+   * for reads the length. Returns the bytes read (or written). FDM lengths are enforced.
+   */
+  frame(addr: number, control: number, dataOrLen: Uint8Array | number): Uint8Array {
+    const write = (control & CTRL_RWB_WRITE) !== 0;
+    const len = typeof dataOrLen === 'number' ? dataOrLen : dataOrLen.length;
+    const fixed = [0, 1, 2, 4][control & 3]!;
+    if (fixed !== 0 && len !== fixed) {
+      throw new Error(`W5500 frame: control byte 0x${control.toString(16)} selects fixed length ${fixed} but ${len} data bytes were given; use OM=00 (VDM) for other lengths`);
+    }
+    if (write && typeof dataOrLen === 'number') throw new Error('W5500 frame: a write frame needs its data bytes, not a length');
+    if (len < 1) throw new Error('W5500 frame: a frame carries at least one data byte');
+    this.decoder.select();
+    this.decoder.transfer(addr >> 8);
+    this.decoder.transfer(addr & 0xff);
+    this.decoder.transfer(control);
+    const out = new Uint8Array(len);
+    for (let i = 0; i < len; i++) out[i] = this.decoder.transfer(write ? (dataOrLen as Uint8Array)[i]! : 0);
+    this.decoder.deselect();
+    return write ? (dataOrLen as Uint8Array) : out;
+  }
+
+  // ---- byte-clocked API with chip select (virtual board SPI1) ----
+
+  select(): void { this.decoder.select(); }
+  transfer(mosi: number): number { return this.decoder.transfer(mosi); }
+  deselect(): void { this.decoder.deselect(); }
+
+  // ---- pins ----
+
+  /** INTn asserted (low): (IR & IMR) ≠ 0 or (SIR & SIMR) ≠ 0. Applies pending network input first. */
+  get intAsserted(): boolean {
+    this.poll();
+    return (this.common.ir & this.common.imr) !== 0 || (this.sir() & this.common.simr) !== 0;
+  }
+
+  /** RSTn pulse: every register to its reset value, all connections dropped. */
+  hardwareReset(): void {
+    this.note('hardware reset (RSTn)');
+    this.resetAll();
+  }
+
+  // ---- time and events ----
+
+  /** Apply what the chip would have done by now: commands, received packets, timeouts. True if anything changed. */
+  poll(): boolean {
+    let changed = false;
+    for (const s of this.sockets) changed = s.poll() || changed;
+    return changed;
+  }
+
+  /** True when network input is waiting that the next frame (or poll) would apply. */
+  hasPendingInput(): boolean { return this.sockets.some((s) => s.hasDeliverable()); }
+
+  /**
+   * Resolves when the host has something new to look at: at once if applying what already
+   * arrived changed the chip's state, else on the next network event. Tests await this instead
+   * of sleeping.
+   */
+  waitForInput(): Promise<void> {
+    if (this.poll()) return Promise.resolve();
+    return this.activity.nextEvent();
+  }
+
+  /** Resolves when no Node socket operation (connect, write, bind, listen) is in flight. */
+  settled(): Promise<void> { return this.activity.settled(); }
+
+  /** Earliest virtual time at which a timeout or delayed packet is due, or -1 when none. */
+  nextDeadline(): number {
+    let t = -1;
+    for (const s of this.sockets) {
+      const d = s.nextDeadline();
+      if (d >= 0 && (t < 0 || d < t)) t = d;
+    }
+    return t;
+  }
+
+  /** Host port a LISTEN socket can be reached at (after the listener is bound), if any. */
+  listenPort(sn: number): number | undefined { return this.listenPorts.get(sn); }
+
+  /** Run `cb` whenever something arrives from the network (data, connection, close, ACK). */
+  onNetworkEvent(cb: () => void): void { this.activity.onEvent(cb); }
+
+  /** Power cut: every connection vanishes without FIN (the peer sees a reset); registers reset. */
+  powerOff(): void {
+    this.note('power off');
+    for (const s of this.sockets) s.teardown('reset');
+    this.resetAll();
+  }
+
+  /** Close every Node socket (end of a test). */
+  async close(): Promise<void> {
+    for (const s of this.sockets) s.teardown('close');
+    await this.activity.settled();
+  }
+
+  // ---- FrameTarget ----
+
+  frameStart(): void {
+    this.poll();
+    this.counters.frames++;
+    this.counters.bytes += 3;
+  }
+
+  readByte(block: number, addr: number): number {
+    this.counters.bytes++; this.counters.dataBytes++;
+    if (block === BLOCK_COMMON) return this.common.read(addr);
+    const n = (block - 1) >> 2;
+    switch ((block - 1) & 3) {
+      case 0: return this.sockets[n]!.read(addr);
+      case 1: return this.tx.read(n, addr);
+      case 2: return this.rx.read(n, addr);
+      default: return 0; // reserved block
+    }
+  }
+
+  writeByte(block: number, addr: number, value: number): void {
+    this.counters.bytes++; this.counters.dataBytes++;
+    if (block === BLOCK_COMMON) { this.common.write(addr, value); return; }
+    const n = (block - 1) >> 2;
+    switch ((block - 1) & 3) {
+      case 0:
+        this.sockets[n]!.write(addr, value);
+        if (addr === SN.CR) this.schedulePoll();
+        return;
+      case 1: this.tx.write(n, addr, value); return;
+      case 2: this.rx.write(n, addr, value); return; // the host may scribble on RX memory, as on the chip
+      default: return;
+    }
+  }
+
+  frameEnd(addr: number, control: number, data: Uint8Array): void {
+    this.trace?.frame(this.clock(), addr, control, data);
+  }
+
+  note(text: string): void { this.trace?.note(this.clock(), text); }
+
+  private pollScheduled = false;
+
+  /**
+   * The chip works on a command whether or not the host clocks more frames: once the host's
+   * current burst of frames is over (end of the current JS task), the model catches up.
+   */
+  private schedulePoll(): void {
+    if (this.pollScheduled) return;
+    this.pollScheduled = true;
+    queueMicrotask(() => { this.pollScheduled = false; this.poll(); });
+  }
+
+  private sir(): number {
+    let v = 0;
+    for (const s of this.sockets) if (s.irBits !== 0) v |= 1 << s.n;
+    return v;
+  }
+
+  private softwareReset(): void {
+    this.note('software reset (MR.RST)');
+    this.resetAll();
+  }
+
+  private resetAll(): void {
+    this.common.reset();
+    this.phy.reset();
+    this.tx.reset();
+    this.rx.reset();
+    for (const s of this.sockets) s.reset();
+    this.listenPorts.clear();
+  }
+}

@@ -1,0 +1,29 @@
+# Firmware layer: STM32F103 HAL, binding, boards, linker scripts, `wasmqtt build` (host-tools/build).
+# Every board's ELF, the POSIX host build of the binding (fake HAL) with the real core.wasm, and
+# the same host build with a tiny fixture module (test/firmware/fixtures/tiny-core.wat).
+FW_BOARDS := bluepill bluepill128 stm32f103rc stm32f103ze
+FW_C_SRCS := $(shell find firmware/hal firmware/binding firmware/runtime -name '*.[ch]' 2>/dev/null)
+FW_TOOL_SRCS := $(wildcard host-tools/build/*.ts host-tools/wasm/*.ts) host-tools/cli/commands/build.ts
+FW_DEPS := $(FW_C_SRCS) $(wildcard linker/*.ld) $(FW_TOOL_SRCS)
+WASMQTT_CLI := $(NODE_TS) host-tools/cli/main.ts
+
+# `make build` must not stop the whole team when an image grows past its budget: it reports
+# (--allow-over-budget); test/firmware/size.test.ts holds bluepill to its budget.
+build/%/firmware.elf: boards/%.json build/core/core.wasm $(FW_DEPS) | npm
+	@$(WASMQTT_CLI) build --board $* --core-wasm build/core/core.wasm --allow-over-budget | grep -E '^  (flash|RAM total)' | sed 's/^/$*: /'
+
+build/host/wasmqtt-host: build/core/core.wasm boards/bluepill.json $(FW_DEPS) | npm
+	@$(WASMQTT_CLI) build --host --core-wasm build/core/core.wasm >/dev/null
+
+build/firmware-test/tiny-core.wasm: test/firmware/fixtures/tiny-core.wat
+	@mkdir -p $(@D)
+	@wat2wasm $< -o $@
+
+build/firmware-test/host-tiny/wasmqtt-host: build/firmware-test/tiny-core.wasm boards/bluepill.json $(FW_DEPS) | npm
+	@$(WASMQTT_CLI) build --host --core-wasm $< --out $(@D) >/dev/null
+
+BUILD_ARTIFACTS += build/firmware-test/host-tiny/wasmqtt-host
+# The images embed the real core.wasm, whose rule lives in mk/core.mk.
+ifneq ($(wildcard mk/core.mk),)
+BUILD_ARTIFACTS += $(FW_BOARDS:%=build/%/firmware.elf) build/host/wasmqtt-host
+endif

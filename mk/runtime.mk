@@ -1,0 +1,71 @@
+# Runtime layer (C wasm interpreter with wasm3's embedding API + build-time pre-decoder).
+# Owner: runtime engineer. Outputs under build/runtime/.
+RT_DIR      := firmware/runtime
+RT_SRCS     := $(wildcard $(RT_DIR)/src/*.c)
+RT_HDRS     := $(wildcard $(RT_DIR)/src/*.h $(RT_DIR)/include/*.h)
+RT_TS       := $(wildcard host-tools/wasm/*.ts)
+RT_OUT      := build/runtime
+RT_CFLAGS   := -std=c11 -Wall -Wextra -Wno-unused-parameter -I$(RT_DIR)/include
+RT_SAN      := -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all
+RT_ARM_CC   := arm-none-eabi-gcc
+RT_ARM_FLAGS := -std=c11 -Os -mthumb -mcpu=cortex-m3 -ffunction-sections -fdata-sections -Wall -I$(RT_DIR)/include
+# Seeds for the fuzzer and the fixture the API tests load (the same file serves upstream wasm3).
+RT_FIXTURES := $(RT_OUT)/api.pd.wasm $(RT_OUT)/fuzz-seed.pd.wasm
+FUZZ_ITERATIONS ?= 1000000
+FUZZ_SEED ?= 1
+
+# Spec driver: plain -O2 with floats on (the whole suite runs on it; ASan runs the API tests,
+# the fuzzer and an ASan spec subset).
+$(RT_OUT)/spec_driver: $(RT_SRCS) $(RT_HDRS) $(RT_DIR)/host/spec_driver.c
+	@mkdir -p $(@D)
+	@gcc $(RT_CFLAGS) -O2 -DWQRT_FLOATS=1 -DWQRT_MAX_HANDLES=4096 $(RT_SRCS) $(RT_DIR)/host/spec_driver.c -o $@ -lm
+$(RT_OUT)/spec_driver_asan: $(RT_SRCS) $(RT_HDRS) $(RT_DIR)/host/spec_driver.c
+	@mkdir -p $(@D)
+	@gcc $(RT_CFLAGS) $(RT_SAN) -DWQRT_FLOATS=1 -DWQRT_MAX_HANDLES=4096 $(RT_SRCS) $(RT_DIR)/host/spec_driver.c -o $@ -lm
+$(RT_OUT)/api_test: $(RT_SRCS) $(RT_HDRS) test/runtime/api/api_test.c
+	@mkdir -p $(@D)
+	@gcc $(RT_CFLAGS) $(RT_SAN) $(RT_SRCS) test/runtime/api/api_test.c -o $@
+$(RT_OUT)/fuzz_loader: $(RT_SRCS) $(RT_HDRS) $(RT_DIR)/host/fuzz_loader.c
+	@mkdir -p $(@D)
+	@gcc $(RT_CFLAGS) $(RT_SAN) -std=gnu11 -DWQRT_FUEL $(RT_SRCS) $(RT_DIR)/host/fuzz_loader.c -o $@
+# Host harness that runs core.wasm with recorded board imports (compared with Node's engine).
+$(RT_OUT)/core_trace: $(RT_SRCS) $(RT_HDRS) $(RT_DIR)/host/core_trace.c
+	@mkdir -p $(@D)
+	@gcc $(RT_CFLAGS) $(RT_SAN) $(RT_SRCS) $(RT_DIR)/host/core_trace.c -o $@
+
+$(RT_OUT)/%.wasm: test/runtime/fixtures/%.wat
+	@mkdir -p $(@D)
+	@wat2wasm $< -o $@
+$(RT_OUT)/%.pd.wasm: $(RT_OUT)/%.wasm $(RT_TS) | npm
+	@$(NODE_TS) host-tools/wasm/predecode.ts $< $@ >/dev/null
+
+# Cortex-M3 objects for the size figure (floats off, as on the bluepill).
+$(RT_OUT)/arm/%.o: $(RT_DIR)/src/%.c $(RT_HDRS)
+	@mkdir -p $(@D)
+	@$(RT_ARM_CC) $(RT_ARM_FLAGS) -c $< -o $@
+RT_ARM_OBJS := $(RT_SRCS:$(RT_DIR)/src/%.c=$(RT_OUT)/arm/%.o)
+
+RT_ARTIFACTS := $(RT_OUT)/spec_driver $(RT_OUT)/spec_driver_asan $(RT_OUT)/api_test $(RT_OUT)/fuzz_loader \
+                $(RT_FIXTURES) $(RT_ARM_OBJS)
+ifneq ($(wildcard $(RT_DIR)/host/core_trace.c),)
+RT_ARTIFACTS += $(RT_OUT)/core_trace
+endif
+BUILD_ARTIFACTS += $(RT_ARTIFACTS)
+
+.PHONY: fuzz fuzz-runtime fuzz-runtime-short test-wasm3
+# `make fuzz`: >= 1,000,000 executions (FUZZ_ITERATIONS, FUZZ_SEED to vary).
+fuzz: fuzz-runtime
+fuzz-runtime: $(RT_OUT)/fuzz_loader $(RT_FIXTURES)
+	@$(RT_OUT)/fuzz_loader $(FUZZ_ITERATIONS) $(FUZZ_SEED) $(RT_FIXTURES) $(wildcard $(RT_OUT)/core.pd.wasm)
+# The short run inside `make test`.
+fuzz-runtime-short: $(RT_OUT)/fuzz_loader $(RT_FIXTURES)
+	@$(RT_OUT)/fuzz_loader 30000 $$(date +%j) $(RT_FIXTURES)
+TEST_EXTRA += fuzz-runtime-short
+
+# `make test-wasm3 WASM3_SRC=DIR`: the API tests built against a user's upstream wasm3 checkout
+# (DIR/source/*.c); not part of `make test` because no registry serves wasm3's source.
+test-wasm3: $(RT_OUT)/api.pd.wasm $(RT_OUT)/api_test
+	@test -n "$(WASM3_SRC)" -a -d "$(WASM3_SRC)/source" || { echo "test-wasm3: set WASM3_SRC to a wasm3 checkout (the folder that holds source/)"; exit 2; }
+	@gcc -std=gnu11 -O1 -g -w -I$(WASM3_SRC)/source $(WASM3_SRC)/source/*.c test/runtime/api/api_test.c -o $(RT_OUT)/api_test_wasm3 -lm
+	@echo "upstream wasm3 ($(WASM3_SRC)):" && $(RT_OUT)/api_test_wasm3 $(RT_OUT)/api.pd.wasm
+	@echo "wasmqtt runtime:" && $(RT_OUT)/api_test $(RT_OUT)/api.pd.wasm

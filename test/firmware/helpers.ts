@@ -1,0 +1,86 @@
+// Shared by the firmware suites: paths, running the CLI, and driving a host build of the binding.
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../../host-tools/build/boards.ts';
+
+export { REPO_ROOT };
+export const TINY_HOST = join(REPO_ROOT, 'build/firmware-test/host-tiny/wasmqtt-host');
+export const TINY_WASM = join(REPO_ROOT, 'build/firmware-test/tiny-core.wasm');
+export const CORE_HOST = join(REPO_ROOT, 'build/host/wasmqtt-host');
+export const CORE_WASM = join(REPO_ROOT, 'build/core/core.wasm');
+
+export function requireArtifact(path: string): string {
+  if (!existsSync(path)) throw new Error(`${path} is missing: run \`make build\` first`);
+  return path;
+}
+
+/** Runs `wasmqtt ...` the way a user would (tsx), returning exit code and output. */
+export function cli(args: string[], env: NodeJS.ProcessEnv = process.env) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'host-tools/cli/main.ts'), ...args], {
+    cwd: REPO_ROOT, env, encoding: 'utf8', timeout: 120_000,
+  });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** A running host build of the firmware: write console lines, wait for output lines. */
+export class HostDevice {
+  readonly proc: ChildProcessWithoutNullStreams;
+  private buf = '';
+  readonly lines: string[] = [];
+  private waiters: (() => void)[] = [];
+  exited: Promise<number | null>;
+
+  constructor(exe: string, args: string[]) {
+    this.proc = spawn(exe, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=0' } });
+    this.proc.stdout.setEncoding('latin1');
+    this.proc.stdout.on('data', (d: string) => {
+      this.buf += d;
+      let i: number;
+      while ((i = this.buf.indexOf('\n')) >= 0) {
+        this.lines.push(this.buf.slice(0, i).replace(/\r$/, ''));
+        this.buf = this.buf.slice(i + 1);
+      }
+      this.waiters.splice(0).forEach((w) => w());
+    });
+    this.proc.stderr.setEncoding('utf8');
+    this.proc.stderr.on('data', (d: string) => { this.lines.push(`[stderr] ${d}`); this.waiters.splice(0).forEach((w) => w()); });
+    this.exited = new Promise((resolve) => this.proc.on('exit', (code) => { resolve(code); this.waiters.splice(0).forEach((w) => w()); }));
+  }
+
+  /** The raw bytes printed so far that do not end in a newline yet. */
+  partial(): string { return this.buf; }
+
+  write(s: string | Buffer): void { this.proc.stdin.write(s); }
+  send(line: string): void { this.write(line + '\n'); }
+
+  /** Waits for a line (at index >= from) matching `re`; fails with the transcript on timeout. */
+  async waitFor(re: RegExp, from = 0, timeoutMs = 15_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const hit = this.lines.slice(from).find((l) => re.test(l));
+      if (hit !== undefined) return hit;
+      if (this.proc.exitCode !== null && this.proc.exitCode !== undefined) {
+        throw new Error(`device exited (${this.proc.exitCode}) before ${re}:\n${this.lines.join('\n')}`);
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timed out waiting for ${re}; console so far:\n${this.lines.join('\n')}`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, left);
+        this.waiters.push(() => { clearTimeout(t); resolve(); });
+      });
+    }
+  }
+
+  /** Sends a command and returns its ok/err reply (the first ok/err line after it). */
+  async command(line: string, timeoutMs = 15_000): Promise<string> {
+    const from = this.lines.length;
+    this.send(line);
+    return this.waitFor(/^(ok|err) /, from, timeoutMs);
+  }
+
+  async stop(): Promise<void> {
+    if (this.proc.exitCode === null) this.proc.kill('SIGKILL');
+    await this.exited;
+  }
+}
