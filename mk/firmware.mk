@@ -12,6 +12,13 @@ WASMQTT_CLI := $(NODE_TS) host-tools/cli/main.ts
 build/%/firmware.elf: boards/%.json build/core/core.wasm $(FW_DEPS) | npm
 	@$(WASMQTT_CLI) build --board $* --core-wasm build/core/core.wasm --allow-over-budget | grep -E '^  (flash|RAM total)' | sed 's/^/$*: /'
 
+# Engine "aot": core.wasm compiled to C by wasm2c (no interpreter, no module in flash).
+build/bluepill-aot/firmware.elf: boards/bluepill.json build/core/core.wasm $(FW_DEPS) $(wildcard firmware/binding/aot/*) | npm
+	@$(WASMQTT_CLI) build --board bluepill --engine aot --core-wasm build/core/core.wasm --allow-over-budget | grep -E '^  (flash|RAM total)' | sed 's/^/bluepill-aot: /'
+
+build/host-aot/wasmqtt-host: build/core/core.wasm boards/bluepill.json $(FW_DEPS) $(wildcard firmware/binding/aot/*) | npm
+	@$(WASMQTT_CLI) build --host --engine aot --core-wasm build/core/core.wasm --out build/host-aot >/dev/null
+
 build/host/wasmqtt-host: build/core/core.wasm boards/bluepill.json $(FW_DEPS) | npm
 	@$(WASMQTT_CLI) build --host --core-wasm build/core/core.wasm >/dev/null
 
@@ -25,5 +32,6 @@ build/firmware-test/host-tiny/wasmqtt-host: build/firmware-test/tiny-core.wasm b
 BUILD_ARTIFACTS += build/firmware-test/host-tiny/wasmqtt-host
 # The images embed the real core.wasm, whose rule lives in mk/core.mk.
 ifneq ($(wildcard mk/core.mk),)
-BUILD_ARTIFACTS += $(FW_BOARDS:%=build/%/firmware.elf) build/host/wasmqtt-host
+BUILD_ARTIFACTS += $(FW_BOARDS:%=build/%/firmware.elf) build/host/wasmqtt-host \
+  build/bluepill-aot/firmware.elf build/host-aot/wasmqtt-host
 endif

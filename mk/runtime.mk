@@ -11,6 +11,8 @@ RT_ARM_CC   := arm-none-eabi-gcc
 RT_ARM_FLAGS := -std=c11 -Os -mthumb -mcpu=cortex-m3 -ffunction-sections -fdata-sections -Wall -I$(RT_DIR)/include
 # Seeds for the fuzzer and the fixture the API tests load (the same file serves upstream wasm3).
 RT_FIXTURES := $(RT_OUT)/api.pd.wasm $(RT_OUT)/fuzz-seed.pd.wasm
+# The spec suite needs more tables/segments/handles than a board build keeps room for.
+RT_SPEC_DEFS := -DWQRT_REFTYPES=1 -DWQRT_MAX_HANDLES=4096 -DWQRT_MAX_TABLES=8 -DWQRT_MAX_SEGMENTS=128 -DWQRT_TABLE_GROW_CAP=1024
 FUZZ_ITERATIONS ?= 1000000
 FUZZ_SEED ?= 1
 
@@ -18,16 +20,16 @@ FUZZ_SEED ?= 1
 # the fuzzer and an ASan spec subset).
 $(RT_OUT)/spec_driver: $(RT_SRCS) $(RT_HDRS) $(RT_DIR)/host/spec_driver.c
 	@mkdir -p $(@D)
-	@gcc $(RT_CFLAGS) -O2 -DWQRT_FLOATS=1 -DWQRT_MAX_HANDLES=4096 $(RT_SRCS) $(RT_DIR)/host/spec_driver.c -o $@ -lm
+	@gcc $(RT_CFLAGS) -O2 -DWQRT_FLOATS=1 $(RT_SPEC_DEFS) $(RT_SRCS) $(RT_DIR)/host/spec_driver.c -o $@ -lm
 $(RT_OUT)/spec_driver_asan: $(RT_SRCS) $(RT_HDRS) $(RT_DIR)/host/spec_driver.c
 	@mkdir -p $(@D)
-	@gcc $(RT_CFLAGS) $(RT_SAN) -DWQRT_FLOATS=1 -DWQRT_MAX_HANDLES=4096 $(RT_SRCS) $(RT_DIR)/host/spec_driver.c -o $@ -lm
+	@gcc $(RT_CFLAGS) $(RT_SAN) -DWQRT_FLOATS=1 $(RT_SPEC_DEFS) $(RT_SRCS) $(RT_DIR)/host/spec_driver.c -o $@ -lm
 $(RT_OUT)/api_test: $(RT_SRCS) $(RT_HDRS) test/runtime/api/api_test.c
 	@mkdir -p $(@D)
 	@gcc $(RT_CFLAGS) $(RT_SAN) $(RT_SRCS) test/runtime/api/api_test.c -o $@
 $(RT_OUT)/fuzz_loader: $(RT_SRCS) $(RT_HDRS) $(RT_DIR)/host/fuzz_loader.c
 	@mkdir -p $(@D)
-	@gcc $(RT_CFLAGS) $(RT_SAN) -std=gnu11 -DWQRT_FUEL $(RT_SRCS) $(RT_DIR)/host/fuzz_loader.c -o $@
+	@gcc $(RT_CFLAGS) $(RT_SAN) -std=gnu11 -DWQRT_FUEL $(RT_SPEC_DEFS) $(RT_SRCS) $(RT_DIR)/host/fuzz_loader.c -o $@
 # Host harness that runs core.wasm with recorded board imports (compared with Node's engine).
 $(RT_OUT)/core_trace: $(RT_SRCS) $(RT_HDRS) $(RT_DIR)/host/core_trace.c
 	@mkdir -p $(@D)
@@ -69,3 +71,46 @@ test-wasm3: $(RT_OUT)/api.pd.wasm $(RT_OUT)/api_test
 	@gcc -std=gnu11 -O1 -g -w -I$(WASM3_SRC)/source $(WASM3_SRC)/source/*.c test/runtime/api/api_test.c -o $(RT_OUT)/api_test_wasm3 -lm
 	@echo "upstream wasm3 ($(WASM3_SRC)):" && $(RT_OUT)/api_test_wasm3 $(RT_OUT)/api.pd.wasm
 	@echo "wasmqtt runtime:" && $(RT_OUT)/api_test $(RT_OUT)/api.pd.wasm
+
+# ---- instruction-count benchmark (bench/runtime.bench.ts): the core's codec on a Cortex-M3
+# under unicorn, interpreted from flash vs compiled natively through wasm2c -O2.
+RT_BENCH    := $(RT_OUT)/bench
+RT_BENCH_SRC := host-tools/wasm/armbench
+RT_BENCH_ARM := arm-none-eabi-gcc -mthumb -mcpu=cortex-m3 -ffreestanding -nostartfiles -nostdlib \
+                -ffunction-sections -fdata-sections -Wl,--gc-sections -T $(RT_BENCH_SRC)/bench.ld
+$(RT_BENCH)/arm_count: $(RT_BENCH_SRC)/arm_count.c
+	@mkdir -p $(@D)
+	@gcc -std=gnu11 -O2 -Wall $< -o $@ -lunicorn
+$(RT_OUT)/codec-test.pd.wasm: build/core/codec-test.wasm $(RT_TS) | npm
+	@$(NODE_TS) host-tools/wasm/predecode.ts $< $@ >/dev/null
+$(RT_BENCH)/codec_module.c: $(RT_OUT)/codec-test.pd.wasm host-tools/wasm/embed-c.ts
+	@mkdir -p $(@D)
+	@$(NODE_TS) host-tools/wasm/embed-c.ts $< $@ bench_module
+$(RT_BENCH)/codec.c: build/core/codec-test.wasm
+	@mkdir -p $(@D)
+	@wasm2c $< -n codec -o $@
+	@cp /usr/include/wasm-rt.h $(@D)/wasm-rt.h
+$(RT_BENCH)/interp_%.elf: $(RT_BENCH_SRC)/interp_main.c $(RT_BENCH_SRC)/crt.c $(RT_BENCH)/codec_module.c $(RT_SRCS) $(RT_HDRS)
+	@$(RT_BENCH_ARM) -std=c11 -Os -DITERATIONS=$* -I$(RT_DIR)/include -I$(RT_BENCH_SRC) $(RT_BENCH_SRC)/crt.c $(RT_BENCH_SRC)/interp_main.c $(RT_BENCH)/codec_module.c $(RT_SRCS) -lgcc -o $@
+$(RT_BENCH)/native_%.elf: $(RT_BENCH_SRC)/native_main.c $(RT_BENCH_SRC)/crt.c $(RT_BENCH)/codec.c
+	@$(RT_BENCH_ARM) -std=gnu11 -O2 -w -DNDEBUG -DITERATIONS=$* -I$(RT_BENCH) -I$(RT_BENCH_SRC) $(RT_BENCH_SRC)/crt.c $(RT_BENCH_SRC)/native_main.c $(RT_BENCH)/codec.c -lgcc -o $@
+RT_BENCH_ARTIFACTS := $(RT_BENCH)/arm_count $(RT_BENCH)/interp_1000.elf $(RT_BENCH)/interp_0.elf $(RT_BENCH)/native_1000.elf $(RT_BENCH)/native_0.elf
+ifneq ($(wildcard mk/core.mk),)
+BUILD_ARTIFACTS += $(RT_BENCH_ARTIFACTS)
+endif
+$(RT_BENCH)/core_module.c: $(RT_OUT)/core.pd.wasm host-tools/wasm/embed-c.ts
+	@mkdir -p $(@D)
+	@$(NODE_TS) host-tools/wasm/embed-c.ts $< $@ core_module
+$(RT_OUT)/core.pd.wasm: build/core/core.wasm $(RT_TS) | npm
+	@$(NODE_TS) host-tools/wasm/predecode.ts $< $@ >/dev/null
+$(RT_BENCH)/ram.elf: $(RT_BENCH_SRC)/ram_main.c $(RT_BENCH_SRC)/crt.c $(RT_BENCH)/core_module.c $(RT_SRCS) $(RT_HDRS)
+	@$(RT_BENCH_ARM) -std=c11 -Os -I$(RT_DIR)/include $(RT_BENCH_SRC)/crt.c $(RT_BENCH_SRC)/ram_main.c $(RT_BENCH)/core_module.c $(RT_SRCS) -lgcc -o $@
+# size.elf links the Cortex-M3 objects (-Os, floats off) with the binding's API use; its map
+# gives runtime_flash_bytes.
+$(RT_BENCH)/size.elf: $(RT_BENCH_SRC)/size_main.c $(RT_BENCH_SRC)/crt.c $(RT_ARM_OBJS)
+	@mkdir -p $(@D)
+	@$(RT_BENCH_ARM) -std=c11 -Os -I$(RT_DIR)/include $(RT_BENCH_SRC)/crt.c $(RT_BENCH_SRC)/size_main.c $(RT_ARM_OBJS) -lgcc -Wl,-Map=$(RT_BENCH)/size.map -o $@
+RT_BENCH_ARTIFACTS += $(RT_BENCH)/ram.elf $(RT_BENCH)/size.elf
+$(RT_BENCH)/host_count_%: $(RT_BENCH_SRC)/interp_main.c $(RT_BENCH_SRC)/host_count.c $(RT_BENCH)/codec_module.c $(RT_SRCS) $(RT_HDRS)
+	@gcc -std=c11 -O2 -DWQRT_COUNT_OPS -DHOST_WRAPPER -DITERATIONS=$* -I$(RT_DIR)/include -I$(RT_BENCH_SRC) $(RT_BENCH_SRC)/interp_main.c $(RT_BENCH_SRC)/host_count.c $(RT_BENCH)/codec_module.c $(RT_SRCS) -o $@
+RT_BENCH_ARTIFACTS += $(RT_BENCH)/host_count_1000 $(RT_BENCH)/host_count_0

@@ -7,7 +7,7 @@
  *   evt boot board=NAME reset=CAUSE runtime=NAME module=BYTES
  *   evt loaded arena_used=N arena=N memory_cap=N (our runtime: RAM the module really took)
  *   evt warn code=no-network detail="..."       (hostnet seam on the chip)
- *   evt trap func=N offset=N error="..."         (then a restart)
+ *   evt trap func=N offset=N [in=start] error="..." (then a restart; after 5 s if in start())
  *   evt fatal stage=STAGE error="..."            (module could not be loaded; restart in 5 s)
  *   evt fault kind=stack-overflow                (guard band below the stack overwritten) */
 #include <stddef.h>
@@ -16,6 +16,8 @@
 #include "board_config.h"
 #ifdef WASMQTT_RT
 #include "wasmqtt_rt.h"
+#else
+#include "m3_env.h" /* upstream wasm3: the runtime's memoryLimit field is how its embedders cap memory */
 #endif
 
 /* The watchdog fires after ~2 s without a feed; never idle in one go for longer than this. */
@@ -67,16 +69,11 @@ static void out_quoted(const char *s)
     out_str("\"");
 }
 
-static void fatal(const char *stage, M3Result r) __attribute__((noreturn));
-static void fatal(const char *stage, M3Result r)
+/* Waits before a restart that would likely fail the same way (a module that cannot load, a
+ * trap inside start()), so the report can be read and the device does not spin through resets. */
+static void restart_after_pause(void) __attribute__((noreturn));
+static void restart_after_pause(void)
 {
-    out_str("evt fatal stage=");
-    out_str(stage);
-    out_str(" error=");
-    out_quoted(r);
-    out_str("\r\n");
-    /* A module that cannot load will not load next time either: wait, so the line can be read
-     * and the device does not spin through resets, then try again. */
     uint32_t until = hal_millis() + 5000u;
     while ((int32_t)(until - hal_millis()) > 0) {
         hal_watchdog_feed();
@@ -85,8 +82,19 @@ static void fatal(const char *stage, M3Result r)
     hal_reset();
 }
 
-static void trap(IM3Runtime runtime, M3Result r) __attribute__((noreturn));
-static void trap(IM3Runtime runtime, M3Result r)
+static void fatal(const char *stage, M3Result r) __attribute__((noreturn));
+static void fatal(const char *stage, M3Result r)
+{
+    out_str("evt fatal stage=");
+    out_str(stage);
+    out_str(" error=");
+    out_quoted(r);
+    out_str("\r\n");
+    restart_after_pause();
+}
+
+static void trap(IM3Runtime runtime, M3Result r, int in_start) __attribute__((noreturn));
+static void trap(IM3Runtime runtime, M3Result r, int in_start)
 {
     out_str("\r\nevt trap");
 #ifdef WASMQTT_RT
@@ -105,9 +113,10 @@ static void trap(IM3Runtime runtime, M3Result r)
         out_quoted(m3_GetFunctionName(info.function));
     }
 #endif
-    out_str(" error=");
+    out_str(in_start ? " in=start error=" : " error=");
     out_quoted(r);
     out_str("\r\n");
+    if (in_start) restart_after_pause();
     hal_reset();
 }
 
@@ -133,6 +142,8 @@ int main(int argc, char **argv)
 #ifdef WASMQTT_RT
     r = wqrt_SetMemoryLimit(runtime, BOARD_WASM_MEMORY_CAP);
     if (r != m3Err_none) fatal("memory-limit", r);
+#else
+    runtime->memoryLimit = BOARD_WASM_MEMORY_CAP;
 #endif
     IM3Module module = NULL;
     r = m3_ParseModule(env, &module, core_wasm, core_wasm_len);
@@ -163,14 +174,14 @@ int main(int argc, char **argv)
     if (r != m3Err_none) fatal("find-step", r);
 
     r = m3_CallV(start);
-    if (r != m3Err_none) trap(runtime, r);
+    if (r != m3Err_none) trap(runtime, r, 1);
 
     for (;;) {
         r = m3_CallV(step);
-        if (r != m3Err_none) trap(runtime, r);
+        if (r != m3Err_none) trap(runtime, r, 0);
         int32_t wait_ms = 0;
         r = m3_GetResultsV(step, &wait_ms);
-        if (r != m3Err_none) trap(runtime, r);
+        if (r != m3Err_none) trap(runtime, r, 0);
         if (hal_stack_guard_check() != 0) {
             out_str("\r\nevt fault kind=stack-overflow\r\n");
             hal_reset();

@@ -60,11 +60,12 @@ export function wq_stat(key: i32): i32 {
     case A.STAT_STORE_COMPACTIONS: return compactions;
     case A.STAT_DUPS_SUPPRESSED: return C.dupsSuppressed();
     case A.STAT_STORE_CAPACITY: return <i32>groupSize;
+    case A.STAT_STORE_ERRORS: return S.storeErrors;
   }
   return C.stat(key);
 }
 
 /** Target of `--use abort=`: reports ERR_ABORT instead of importing env.abort. */
-export function wqAbort(msg: string | null, file: string | null, line: u32, col: u32): void {
+function wqAbort(msg: string | null, file: string | null, line: u32, col: u32): void {
   C.emitError(A.ERR_ABORT, 0, <i32>line);
 }

@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadProjectConfig } from '../config/load.ts';
 
 export interface CheckResult {
   name: string;
@@ -29,6 +30,8 @@ export interface DoctorEnv {
   projectRoot?: string;
   /** Node version to judge (default: this process's). */
   nodeVersion?: string;
+  /** Where to look for wasmqtt.config.json (default: the working directory, upwards). */
+  cwd?: string;
 }
 
 const projectRootDefault = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -120,6 +123,17 @@ function checkUnicorn(libDirs: string[]): CheckResult {
   return { ...base, ok: false, detail: `libunicorn.so.2 not found in ${libDirs.join(', ')}`, fix: 'sudo apt-get install -y libunicorn2' };
 }
 
+/** The project config is optional; when present it must be valid. */
+function checkConfig(cwd: string): CheckResult {
+  const base = { name: 'wasmqtt.config.json', purpose: 'project settings (board, network, broker, client)', required: true };
+  try {
+    const { path } = loadProjectConfig(undefined, cwd);
+    return { ...base, ok: true, detail: path ?? 'none found (optional; see wasmqtt.config.example.json)' };
+  } catch (err) {
+    return { ...base, ok: false, detail: 'invalid', fix: (err as Error).message.replace(/\n\s*/g, '; ') };
+  }
+}
+
 export function runDoctor(env: DoctorEnv = {}): CheckResult[] {
   const path = env.path ?? [process.env.PATH ?? '', '/usr/sbin', '/sbin'].join(delimiter);
   const root = env.projectRoot ?? projectRootDefault;
@@ -130,6 +144,7 @@ export function runDoctor(env: DoctorEnv = {}): CheckResult[] {
     checkNewlib(path),
     ...TOOLS.slice(1).map((t) => checkTool(t, path)),
     checkUnicorn(env.libDirs ?? DEFAULT_LIB_DIRS),
+    checkConfig(env.cwd ?? process.cwd()),
   ];
 }
 

@@ -5,7 +5,7 @@ import cliProgress from 'cli-progress';
 import { UserError } from '../config/load.ts';
 import { loadBoard } from '../config/boards.ts';
 import { checkImageFits, readElfImage } from './elf.ts';
-import { classifyOpenocdOutput, formatFailure, openocdFlashArgs, openocdUnlockArgs, type OpenocdTarget } from './openocd.ts';
+import { classifyOpenocdOutput, formatFailure, openocdFlashArgs, openocdProbeArgs, openocdUnlockArgs, type OpenocdTarget } from './openocd.ts';
 import { formatProbe, listProbes, type ProbeScan } from './probes.ts';
 import { FlashProgressTracker } from './progress.ts';
 
@@ -91,7 +91,7 @@ export async function flashBoard(opts: FlashOptions): Promise<FlashResult> {
   const bin = opts.openocd ?? 'openocd';
   const board = loadBoard(opts.board);
   const image = readElfImage(opts.elfPath, board.name);
-  checkImageFits(image, board.name, board.flashBytes, opts.elfPath);
+  checkImageFits(image, board.name, board.flashBytes, opts.elfPath, board.storeBytes);
   ensureOpenocd(bin);
   const serial = chooseProbe(opts.probeScan ?? listProbes(), opts.probeSerial);
   const target: OpenocdTarget = { ...opts, probeSerial: serial };
@@ -145,4 +145,23 @@ export async function unlockBoard(opts: Omit<FlashOptions, 'elfPath'>): Promise<
   const outcome = await runOpenocd(bin, openocdUnlockArgs(target), () => {});
   const failure = classifyOpenocdOutput(outcome.output, outcome.code, target);
   if (failure) throw new UserError(`unlock failed: ${formatFailure(failure)}`);
+}
+
+export interface ProbeCheck {
+  probeSerial?: string;
+  /** What OpenOCD reported about the chip (flash size, device id), when it got that far. */
+  facts: string[];
+}
+
+/** Connects through the probe, halts the chip, reads its flash size, and lets it run again. */
+export async function checkTarget(opts: OpenocdTarget & { openocd?: string; probeScan?: ProbeScan }): Promise<ProbeCheck> {
+  const bin = opts.openocd ?? 'openocd';
+  ensureOpenocd(bin);
+  const serial = chooseProbe(opts.probeScan ?? listProbes(), opts.probeSerial);
+  const target = { ...opts, probeSerial: serial };
+  const outcome = await runOpenocd(bin, openocdProbeArgs(target), () => {});
+  const failure = classifyOpenocdOutput(outcome.output, outcome.code, target);
+  if (failure) throw new UserError(`target check failed: ${formatFailure(failure)}`);
+  const facts = outcome.output.split('\n').filter((l) => /flash size|device id|Target voltage|STLINK V/i.test(l)).map((l) => l.replace(/^Info\s*:\s*/, '').trim());
+  return { probeSerial: serial, facts };
 }

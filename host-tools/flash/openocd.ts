@@ -26,9 +26,10 @@ function tclWord(s: string): string {
 export function openocdBaseArgs(t: OpenocdTarget): string[] {
   const args = ['-f', 'interface/stlink.cfg'];
   if (t.probeSerial) args.push('-c', `adapter serial ${t.probeSerial}`);
-  if (t.speedKHz) args.push('-c', `adapter speed ${t.speedKHz}`);
+  // CPUTAPID is read by the target script; the speed must come after it (it sets 1000 kHz).
   if (t.anyCpuTapId) args.push('-c', 'set CPUTAPID 0');
   args.push('-f', 'target/stm32f1x.cfg');
+  if (t.speedKHz) args.push('-c', `adapter speed ${t.speedKHz}`);
   if (t.connectUnderReset) args.push('-c', 'reset_config srst_only srst_nogate connect_assert_srst');
   return args;
 }

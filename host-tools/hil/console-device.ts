@@ -24,6 +24,7 @@ interface Pending { cmd: string; resolve: (l: ConsoleLine) => void; reject: (e: 
 /** A console line with its arrival number: events that arrive in the same chunk as a reply
  * are seen by waits registered after that reply (they look back from the reply's number). */
 type Numbered = ConsoleLine & { seq: number };
+interface EventWaiter { match: (l: ConsoleLine) => boolean; resolve: (l: ConsoleLine) => void; reject: (e: Error) => void }
 const HISTORY = 1000;
 
 function seqOf(l: ConsoleLine): number {
@@ -36,11 +37,13 @@ export class ConsoleDevice extends DeviceBase implements HilDevice {
   readonly canControlLink: boolean;
   private partial = '';
   private readonly replies: Pending[] = [];
-  private readonly eventWaiters = new Set<{ match: (l: ConsoleLine) => boolean; resolve: (l: ConsoleLine) => void }>();
+  private readonly eventWaiters = new Set<EventWaiter>();
   private readonly history: Numbered[] = [];
   private seq = 0;
   private settings: ClientSettings | undefined;
   private chain: Promise<unknown> = Promise.resolve();
+  /** Between powerOff and the next powerOn/connect: the console hears nothing. */
+  private poweredOff = false;
 
   constructor(private readonly transport: ConsoleTransport, private readonly replyTimeoutMs = 5000) {
     super();
@@ -121,12 +124,12 @@ export class ConsoleDevice extends DeviceBase implements HilDevice {
 
   /** Resolves with the first event matching that arrived after line number `since` (default: from now on). */
   private nextEvent(match: (l: ConsoleLine) => boolean, what: string, ms: number, since?: number): { promise: Promise<ConsoleLine>; cancel: () => void } {
-    let w!: { match: (l: ConsoleLine) => boolean; resolve: (l: ConsoleLine) => void };
+    let w!: EventWaiter;
     let timer: NodeJS.Timeout;
     const seen = since === undefined ? undefined : this.history.find((l) => l.seq > since && match(l));
     if (seen) return { promise: Promise.resolve(seen), cancel: () => {} };
     const promise = new Promise<ConsoleLine>((resolve, reject) => {
-      w = { match, resolve: (l) => { clearTimeout(timer); resolve(l); } };
+      w = { match, resolve: (l) => { clearTimeout(timer); resolve(l); }, reject: (e) => { clearTimeout(timer); reject(e); } };
       timer = setTimeout(() => { this.eventWaiters.delete(w); reject(new Error(`timed out after ${ms} ms waiting for ${what}`)); }, ms);
       this.eventWaiters.add(w);
     });
@@ -135,6 +138,7 @@ export class ConsoleDevice extends DeviceBase implements HilDevice {
 
   private async configure(s: ClientSettings): Promise<void> {
     const addr = await this.transport.brokerAddress(s.broker);
+    this.poweredOff = false;
     await this.command('disconnect').catch(() => undefined);
     this.connected = false;
     await this.command('set trace 1');
@@ -191,6 +195,7 @@ export class ConsoleDevice extends DeviceBase implements HilDevice {
   }
 
   async disconnect(): Promise<void> {
+    if (this.poweredOff) return;
     await this.command('disconnect');
     this.markConnected(false);
   }
@@ -198,7 +203,9 @@ export class ConsoleDevice extends DeviceBase implements HilDevice {
   async powerOff(): Promise<void> {
     if (!this.transport.powerOff) throw new Error(`${this.description} cannot be power-cycled`);
     await this.transport.powerOff();
+    this.poweredOff = true;
     for (const p of this.replies.splice(0)) p.reject(new Error('device powered off'));
+    for (const w of [...this.eventWaiters]) { this.eventWaiters.delete(w); w.reject(new Error('device powered off')); }
     this.partial = '';
     this.markConnected(false);
   }
@@ -206,6 +213,7 @@ export class ConsoleDevice extends DeviceBase implements HilDevice {
   async powerOn(): Promise<void> {
     if (!this.transport.powerOn || !this.settings) throw new Error(`${this.description} cannot be powered on`);
     await this.transport.powerOn(this.settings);
+    this.poweredOff = false;
     await this.waitForConsole();
     // The board boots with its saved session; configure it as before and connect again.
     await this.configure(this.settings);

@@ -16,9 +16,11 @@ const QOS_PACKETS = new Set(['PUBLISH', 'PUBACK', 'PUBREC', 'PUBREL', 'PUBCOMP']
 const COLOURS: Record<string, string> = {
   PUBLISH: '#1f6feb', PUBACK: '#2da44e', PUBREC: '#bf8700', PUBREL: '#8250df', PUBCOMP: '#2da44e',
 };
-const WIDTH = 560;
+const MIN_WIDTH = 560;
 const LEFT = 150;
 const RIGHT = 470;
+/** Approximate advance of one 14 px monospace character, to fit the title. */
+const TITLE_CHAR_PX = 8.5;
 const ROW = 28;
 const TOP = 70;
 
@@ -41,6 +43,7 @@ export function renderLadderSvg(trace: readonly TraceEntry[], opts: LadderOption
   const rows = all.slice(0, maxRows);
   const hidden = all.length - rows.length;
   const height = TOP + (rows.length + (hidden ? 1 : 0)) * ROW + 30;
+  const WIDTH = Math.max(MIN_WIDTH, Math.ceil((opts.title?.length ?? 0) * TITLE_CHAR_PX) + 40);
   const out: string[] = [];
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="monospace" font-size="12">`);
   out.push('<defs><marker id="head" markerWidth="8" markerHeight="8" refX="8" refY="4" orient="auto"><path d="M0,0 L8,4 L0,8 z" fill="context-stroke"/></marker></defs>');

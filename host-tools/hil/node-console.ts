@@ -16,7 +16,6 @@ export class NodeConsoleTransport implements ConsoleTransport {
   private readonly store = new MemoryStore();
   private readonly relay = new LinkRelay('127.0.0.1', 9, false);
   private receiver: ((chunk: Buffer) => void) | undefined;
-  private booted = false;
 
   constructor(private readonly wasmPath?: string) {}
 
@@ -30,7 +29,6 @@ export class NodeConsoleTransport implements ConsoleTransport {
     dev.on('uart', (text: string) => this.receiver?.(Buffer.from(text, 'utf8')));
     dev.on('error', () => { /* the console reports errors as evt lines */ });
     this.dev = dev;
-    this.booted = true;
   }
 
   write(text: string): void {
@@ -43,7 +41,8 @@ export class NodeConsoleTransport implements ConsoleTransport {
   }
 
   async brokerAddress(url: string): Promise<{ ip: string; port: number }> {
-    if (!this.booted) await this.boot();
+    // A new scenario starts from a powered board (a previous one may have cut the power).
+    if (!this.dev?.alive) await this.boot();
     const u = new URL(url);
     this.relay.retarget(u.hostname, Number(u.port || 1883));
     this.relay.up();
@@ -53,6 +52,9 @@ export class NodeConsoleTransport implements ConsoleTransport {
   async powerOff(): Promise<void> {
     this.dev?.kill();
     this.dev = undefined;
+    // UART output the core wrote before the cut is still queued (one setImmediate per write):
+    // let it through first, as a real UART would have sent it before the power went.
+    await new Promise((resolve) => setImmediate(resolve));
   }
 
   async powerOn(settings: ClientSettings): Promise<void> {

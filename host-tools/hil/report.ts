@@ -39,14 +39,19 @@ export function summarise(results: ScenarioResult[]): HilReport['summary'] {
   };
 }
 
+/** Fixed-width status word for the readable report and progress lines. */
+export function statusMark(s: ScenarioStatus): string {
+  return s === 'pass' ? 'PASS   ' : s === 'fail' ? 'FAIL   ' : 'NOT RUN';
+}
+
 /** Readable report: one line per scenario with its time, then the details of failures. */
 export function formatReport(r: HilReport): string {
   const lines = [`wasmqtt hil: ${r.device} against ${r.broker}`];
   const w = Math.max(...r.scenarios.map((s) => s.id.length), 8);
   for (const s of r.scenarios) {
-    const mark = s.status === 'pass' ? 'PASS' : s.status === 'fail' ? 'FAIL' : 'SKIP';
+    const mark = statusMark(s.status);
     lines.push(`  ${mark}  ${s.id.padEnd(w)}  ${(s.ms / 1000).toFixed(2).padStart(6)} s  ${s.title}${s.status === 'not-run' ? ` (not run: ${s.reason})` : ''}`);
-    if (s.status === 'pass') for (const c of s.checks) lines.push(`          ${' '.repeat(w)}             ✓ ${c}`);
+    if (s.status === 'pass') for (const c of s.checks) lines.push(`          ${' '.repeat(w)}                ✓ ${c}`);
   }
   const failed = r.scenarios.filter((s) => s.status === 'fail');
   for (const s of failed) {

@@ -156,8 +156,8 @@ export const scenarios: Scenario[] = [
     async run(ctx) {
       const obs = await ctx.observer(`${ctx.prefix}/will`, 1);
       await ctx.device.connect(ctx.settings({ keepalive: 5, will: { topic: `${ctx.prefix}/will`, payload: 'gone', qos: 1, retain: false } }));
-      ctx.trace.note('power cut');
       await ctx.device.powerOff();
+      ctx.trace.note('power cut');
       await obs.waitForCount(1, (m) => m.payload === 'gone');
       ctx.check('broker side received the will "gone"');
     },
@@ -171,6 +171,33 @@ export const scenarios: Scenario[] = [
       await ctx.waitUntil(() => pings() >= 2, 'two PINGRESP (keepalive 1 s)', 5000);
       assert(ctx.device.isConnected(), 'device lost the connection while idle');
       ctx.check(`${pings()} PINGREQ/PINGRESP exchanges, still connected`);
+    },
+  },
+  {
+    id: 'keepalive-dead-link',
+    title: 'a broker that stops answering PINGREQ is detected within 1.5 x keepalive',
+    needs: ['localBroker'],
+    async run(ctx) {
+      // Accepts the connection, then stays silent: no PINGRESP ever comes back.
+      const silent = new HostileBroker({ connackCode: 0 });
+      await silent.start();
+      const errors: { code: number | string; message: string }[] = [];
+      ctx.device.on('device-error', (e: { code: number | string; message: string }) => errors.push(e));
+      try {
+        await ctx.device.connect(ctx.settings({ broker: silent.url, keepalive: 1 }));
+        const t0 = Date.now();
+        await ctx.waitUntil(() => !ctx.device.isConnected(), 'the device to give up on the silent broker', 5000);
+        const ms = Date.now() - t0;
+        // 1.5 x keepalive, plus up to a second for a busy host's timers (real time here, as on a board).
+        assert(ms <= 2500, `dead link noticed after ${ms} ms, more than 1.5 x keepalive (1500 ms) + 1000 ms scheduling allowance`);
+        assert(ctx.trace.entries.some((e) => e.from === 'device' && e.packet === 'PINGREQ'), 'no PINGREQ was sent before giving up');
+        ctx.check(`PINGREQ unanswered; link declared dead after ${ms} ms (keepalive 1 s)`);
+        assert(silent.closedByDevice > 0, 'the device did not close the dead connection');
+        ctx.check('the device closed the connection itself');
+      } finally {
+        await ctx.device.disconnect().catch(() => undefined);
+        await silent.stop();
+      }
     },
   },
   {
@@ -226,17 +253,20 @@ export const scenarios: Scenario[] = [
     async run(ctx) {
       const obs = await ctx.observer();
       await ctx.device.connect(ctx.settings({ cleanSession: false, keepalive: 5 }));
-      let cut = false;
+      // The note goes in once the power is off: packets the device sent before the cut (in the
+      // same step as PUBREC, e.g. its PUBREL) stay above the line in the ladder.
+      let cut: Promise<void> | undefined;
       const onPacket = (p: DevicePacket): void => {
-        if (!cut && p.from === 'broker' && p.packet === 'PUBREC') { cut = true; ctx.trace.note('power cut'); void ctx.device.powerOff(); }
+        if (!cut && p.from === 'broker' && p.packet === 'PUBREC') cut = ctx.device.powerOff().then(() => ctx.trace.note('power cut'));
       };
       ctx.device.on('packet', onPacket);
       await ctx.device.publish(`${ctx.prefix}/x`, 'exactly-once', 2).catch(() => undefined);
-      await ctx.waitUntil(() => cut, 'PUBREC, to cut power after it');
+      await ctx.waitUntil(() => cut !== undefined, 'PUBREC, to cut power after it');
+      await cut;
       ctx.device.off('packet', onPacket);
       const before = ctx.trace.entries.length;
-      await ctx.device.powerOn();
       ctx.trace.note('power on');
+      await ctx.device.powerOn();
       await ctx.waitUntil(() => ctx.trace.entries.slice(before).some((e) => e.packet === 'PUBCOMP'), 'PUBCOMP after the power cycle');
       const after = ctx.trace.entries.slice(before);
       assert(!after.some((e) => e.from === 'device' && e.packet === 'PUBLISH'), 'the device re-sent PUBLISH after PUBREC (must send PUBREL)');
@@ -256,17 +286,18 @@ export const scenarios: Scenario[] = [
       const inbox = deviceInbox(ctx);
       await ctx.device.connect(ctx.settings({ cleanSession: false, keepalive: 5 }));
       await ctx.device.subscribe(`${ctx.prefix}/in`, 2);
-      let cut = false;
+      let cut: Promise<void> | undefined;
       const onPacket = (p: DevicePacket): void => {
-        if (!cut && p.from === 'device' && p.packet === 'PUBREC') { cut = true; ctx.trace.note('power cut'); void ctx.device.powerOff(); }
+        if (!cut && p.from === 'device' && p.packet === 'PUBREC') cut = ctx.device.powerOff().then(() => ctx.trace.note('power cut'));
       };
       ctx.device.on('packet', onPacket);
       const obs = await ctx.observer(`${ctx.prefix}/none`);
       await obs.client.publishAsync(`${ctx.prefix}/in`, 'once', { qos: 2 });
-      await ctx.waitUntil(() => cut, 'the device\'s PUBREC, to cut power after it');
+      await ctx.waitUntil(() => cut !== undefined, 'the device\'s PUBREC, to cut power after it');
+      await cut;
       ctx.device.off('packet', onPacket);
-      await ctx.device.powerOn();
       ctx.trace.note('power on');
+      await ctx.device.powerOn();
       await obs.client.publishAsync(`${ctx.prefix}/in`, 'marker', { qos: 2 });
       await ctx.waitUntil(() => inbox.some((m) => m.payload.toString() === 'marker'), 'the marker after the power cycle');
       const n = inbox.filter((m) => m.payload.toString() === 'once').length;

@@ -20,7 +20,7 @@ export interface TraceEntry {
 
 export class TraceRecorder {
   readonly entries: TraceEntry[] = [];
-  private readonly t0 = Date.now();
+  private readonly t0: number;
 
   constructor(private readonly now: () => number = Date.now) {
     this.t0 = now();

@@ -1,7 +1,7 @@
 // Finds the board's serial port: the ST-Link virtual COM port first, then common USB-UART
 // bridges, then a running virtual board's pseudo-terminal. serialport's list() needs
 // udevadm; without it (containers, minimal systems) we read /sys/class/tty directly.
-import { existsSync, readdirSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { SerialPort } from 'serialport';
 import { listVirtualPorts } from './virtual-ports.ts';
@@ -84,11 +84,6 @@ export async function detectPorts(opts: { sysfsRoot?: string; devDir?: string; v
     found.set(v.path, { path: v.path, kind: 'virtual-board', description: `virtual board ${v.board} (pid ${v.pid})` });
   }
   return [...found.values()].sort((a, b) => RANK[a.kind] - RANK[b.kind] || a.path.localeCompare(b.path));
-}
-
-/** Resolves a symlinked port path for display (e.g. /dev/serial/by-id/... → /dev/ttyACM0). */
-export function displayPath(path: string): string {
-  try { return `${path} -> ${readlinkSync(path)}`; } catch { return path; }
 }
 
 /**

@@ -37,6 +37,8 @@ export class CoreHarness {
   now = 0;
   entropy = 0x1234;
   events: CoreEvent[] = [];
+  /** Called inside the core's event import (re-entrancy tests). */
+  onEvent: ((e: CoreEvent) => void) | undefined;
   /** Transport: 0 closed, 1 connecting, 2 established. */
   netState = 0;
   connects: Array<{ ip: number; port: number }> = [];
@@ -61,7 +63,12 @@ export class CoreHarness {
       board: {
         millis: () => this.now >>> 0,
         entropy: () => this.entropy,
-        event: (kind: number, p: number, len: number) => { check(p, len); this.events.push(decodeEvent(kind, mem().slice(p, p + len))); },
+        event: (kind: number, p: number, len: number) => {
+          check(p, len);
+          const e = decodeEvent(kind, mem().slice(p, p + len));
+          this.events.push(e);
+          this.onEvent?.(e);
+        },
         store_size: () => this.store.size,
         store_page_size: () => this.store.pageSize,
         store_read: (off: number, p: number, len: number) => { check(p, len); return this.store.read(off, mem().subarray(p, p + len)); },

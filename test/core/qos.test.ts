@@ -47,8 +47,13 @@ describe('outgoing QoS flows', () => {
   it('QoS 0 goes out at once and needs no ack', () => {
     const h = started(); h.connect();
     expect(h.publish('t', 'zero', 0)).toBe(0);
+    expect(h.publish('t', 'kept', 0, true)).toBe(0);
+    const id = h.publish('t', 'kept1', 1, true);
     h.run();
-    expect(h.sentPackets()).toMatchObject([{ cmd: 'publish', qos: 0, payload: Buffer.from('zero') }]);
+    expect(h.sentPackets()).toMatchObject([{ cmd: 'publish', qos: 0, retain: false, payload: Buffer.from('zero') },
+      { cmd: 'publish', qos: 0, retain: true }, { cmd: 'publish', qos: 1, retain: true, messageId: id }]);
+    h.feedPacket({ cmd: 'puback', messageId: id });
+    h.run();
     expect(h.x.wq_stat(Stat.INFLIGHT_OUT)).toBe(0);
   });
   it('QoS 1: PUBLISH until PUBACK, resent with DUP=1 after a link loss', () => {
@@ -281,7 +286,9 @@ describe('connection management', () => {
     const h = started(); h.connect();
     h.sendLimit = 3;
     const ids = [h.publish('a/b', 'payload-1', 1), h.publish('a/b', 'payload-2', 1)];
-    h.run(100);
+    let waits = 0;
+    for (let i = 0; i < 100; i++) if (h.step() === 1) waits++;
+    expect(waits).toBeGreaterThan(0); // a full transport asks to be called again shortly
     expect(cmds(h.sentPackets() as P[])).toEqual(ids.map((i) => `publish:${i}`));
   });
 });
@@ -302,7 +309,7 @@ describe('subscriptions', () => {
     const u = h.unsubscribe(['a/+']);
     h.run();
     expect(h.sentPackets()).toMatchObject([{ cmd: 'unsubscribe', messageId: u, unsubscriptions: ['a/+'] }]);
-    h.feedPacket({ cmd: 'unsuback', messageId: u });
+    h.feedPacket({ cmd: 'unsuback', messageId: u, granted: [] });
     h.run();
     expect(h.ofKind('unsuback')).toEqual([{ kind: 'unsuback', packetId: u }]);
   });
@@ -329,6 +336,41 @@ describe('subscriptions', () => {
     expect(h.subscribe([{ filter: 'a/#/b', qos: 0 }])).toBe(Err.TOPIC);
     expect(h.subscribe([{ filter: 'a', qos: 3 }])).toBe(Err.ARG);
     expect(h.x.wq_subscribe(0)).toBe(Err.ARG);
+  });
+});
+
+describe('re-entrant calls from event handlers', () => {
+  it('publishing and disconnecting inside a MESSAGE handler is safe', () => {
+    const h = started(); h.connect();
+    let n = 0;
+    h.onEvent = (e) => {
+      if (e.kind !== 'message') return;
+      n++;
+      expect(h.publish('echo', 'back', 1)).toBeGreaterThan(0);
+      if (n === 2) h.x.wq_disconnect();
+    };
+    for (let i = 1; i <= 3; i++) h.feedPacket({ cmd: 'publish', topic: 'in', payload: Buffer.from(`m${i}`), qos: 1, messageId: i, retain: false, dup: false });
+    h.run();
+    expect(n).toBe(2); // the third one arrived after the disconnect and is not processed
+    expect(h.ofKind('disconnected')).toHaveLength(1);
+    expect(h.x.wq_stat(Stat.STATE)).toBe(ClientState.IDLE);
+    expect(h.x.wq_stat(Stat.QUEUED_OUT) + h.x.wq_stat(Stat.INFLIGHT_OUT)).toBe(2);
+    h.onEvent = undefined;
+    h.connect(true);
+    expect((h.sentPackets() as P[]).filter((p) => p.cmd === 'publish')).toHaveLength(2);
+  });
+});
+
+describe('trace events', () => {
+  it('one TRACE per packet with direction, type and packet id (for ladder diagrams)', () => {
+    const h = started((x) => x.config(Cfg.TRACE, 1)); h.connect();
+    const id = h.publish('t', 'x', 2);
+    h.run();
+    h.feedPacket({ cmd: 'pubrec', messageId: id }); h.run();
+    h.feedPacket({ cmd: 'pubcomp', messageId: id }); h.run();
+    const ladder = h.ofKind('trace').map((t) => `${t.direction === 'sent' ? '->' : '<-'} ${t.name}${t.packetId ? ' ' + t.packetId : ''}`);
+    expect(ladder).toEqual(['-> CONNECT', '<- CONNACK', `-> PUBLISH ${id}`, `<- PUBREC ${id}`, `-> PUBREL ${id}`, `<- PUBCOMP ${id}`]);
+    expect(h.ofKind('trace')[1]).toMatchObject({ extra: 0, length: 4 });
   });
 });
 

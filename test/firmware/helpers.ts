@@ -8,6 +8,8 @@ export { REPO_ROOT };
 export const TINY_HOST = join(REPO_ROOT, 'build/firmware-test/host-tiny/wasmqtt-host');
 export const TINY_WASM = join(REPO_ROOT, 'build/firmware-test/tiny-core.wasm');
 export const CORE_HOST = join(REPO_ROOT, 'build/host/wasmqtt-host');
+/** The same binding loop with core.wasm compiled to C by wasm2c (engine aot). */
+export const CORE_HOST_AOT = join(REPO_ROOT, 'build/host-aot/wasmqtt-host');
 export const CORE_WASM = join(REPO_ROOT, 'build/core/core.wasm');
 
 export function requireArtifact(path: string): string {
@@ -51,7 +53,8 @@ export class HostDevice {
   /** The raw bytes printed so far that do not end in a newline yet. */
   partial(): string { return this.buf; }
 
-  write(s: string | Buffer): void { this.proc.stdin.write(s); }
+  /** Strings are sent byte-for-byte (latin1), so tests can send any byte value. */
+  write(s: string | Buffer): void { this.proc.stdin.write(typeof s === 'string' ? Buffer.from(s, 'latin1') : s); }
   send(line: string): void { this.write(line + '\n'); }
 
   /** Waits for a line (at index >= from) matching `re`; fails with the transcript on timeout. */

@@ -61,6 +61,7 @@ export class FaultProxy extends EventEmitter {
   connections = 0;
   cuts = 0;
   private readonly links = new Set<Link>();
+  private readonly closedConns = new Set<number>();
   private server: Server | null = null;
   private paused = false;
   private holeDirs = new Set<Direction>();
@@ -141,6 +142,18 @@ export class FaultProxy extends EventEmitter {
     return this.packets.filter((p) => p.packet.cmd === cmd && (dir === undefined || p.dir === dir));
   }
 
+  /**
+   * Resolves once connection `conn` is over on the client side (its FIN/RST has been read, so
+   * every byte the client sent before it has been forwarded or dropped).
+   */
+  clientClosed(conn: number): Promise<void> {
+    if (this.closedConns.has(conn)) return Promise.resolve();
+    return new Promise((r) => {
+      const on = (id: number) => { if (id === conn) { this.off('clientClosed', on); r(); } };
+      this.on('clientClosed', on);
+    });
+  }
+
   /** Resolves once `n` connections have been accepted in total. */
   async waitForConnections(n: number): Promise<void> {
     while (this.connections < n) await new Promise((r) => this.once('connection', r));
@@ -211,7 +224,11 @@ export class FaultProxy extends EventEmitter {
     server.on('end', finish);
     client.on('error', () => { link.dead = true; server.destroy(); this.links.delete(link); });
     server.on('error', () => { link.dead = true; client.destroy(); this.links.delete(link); });
-    client.on('close', () => this.links.delete(link));
+    client.on('close', () => {
+      this.links.delete(link);
+      this.closedConns.add(link.id);
+      this.emit('clientClosed', link.id);
+    });
     server.connect({ host: this.targetHost, port: this.targetPort });
     this.emit('connection', link.id);
   }

@@ -75,10 +75,12 @@ describe('malformed packets from a hostile broker', () => {
       const byTopic = new Map([r1, r2].map((p) => [(p as { topic: string }).topic, p as { messageId: number; dup: boolean }]));
       expect(byTopic.get('q/1')).toMatchObject({ messageId: (pub1 as { messageId: number }).messageId, dup: true });
       expect(byTopic.get('q/2')).toMatchObject({ messageId: (pub2 as { messageId: number }).messageId, dup: true });
-      c2.send([0x40, 0x02, 0x00, byTopic.get('q/1')!.messageId]);
-      c2.send([0x50, 0x02, 0x00, byTopic.get('q/2')!.messageId]);
-      await c2.next('pubrel');
-      c2.send([0x70, 0x02, 0x00, byTopic.get('q/2')!.messageId]);
+      const id1 = byTopic.get('q/1')!.messageId;
+      const id2 = byTopic.get('q/2')!.messageId;
+      c2.send([0x40, 0x02, id1 >> 8, id1 & 0xff]); // PUBACK
+      c2.send([0x50, 0x02, id2 >> 8, id2 & 0xff]); // PUBREC
+      expect(await c2.next('pubrel')).toMatchObject({ messageId: id2 });
+      c2.send([0x70, 0x02, id2 >> 8, id2 & 0xff]); // PUBCOMP
       expect(await p1).toBe(byTopic.get('q/1')!.messageId);
       expect(await p2).toBe(byTopic.get('q/2')!.messageId);
       expect(dev.stat(Stat.INFLIGHT_OUT)).toBe(0);

@@ -75,6 +75,7 @@ describe('reset mid-QoS 2 flow (new instance on the same store)', () => {
     const pub = await onWire(a.conn, 'up', 'publish');
     const id = (pub.packet as { messageId: number }).messageId;
     a.dev.kill();
+    await proxy.clientClosed(a.conn); // whatever the device sent before dying has met the black hole
     proxy.blackhole(false);
     const b = await boot('reset-a', store);
     await b.dev.waitFor((e) => e.kind === 'publish_done' && e.packetId === id, `PUBCOMP for ${id}`);
@@ -97,6 +98,7 @@ describe('reset mid-QoS 2 flow (new instance on the same store)', () => {
     const id = (rec.packet as { messageId: number }).messageId;
     await onWire(a.conn, 'up', 'pubrel');
     a.dev.kill();
+    await proxy.clientClosed(a.conn); // whatever the device sent before dying has met the black hole
     proxy.blackhole(false);
     const b = await boot('reset-b', store);
     await b.dev.waitFor((e) => e.kind === 'publish_done' && e.packetId === id, `PUBCOMP for ${id}`);
@@ -118,6 +120,7 @@ describe('reset mid-QoS 2 flow (new instance on the same store)', () => {
     await delivered;
     await sentRec;
     a.dev.kill();
+    await proxy.clientClosed(a.conn); // whatever the device sent before dying has met the black hole
     proxy.blackhole(false);
     const b = await boot('reset-c', store);
     // The broker resends the PUBLISH (DUP) on the resumed session; the device answers without delivering.
@@ -140,6 +143,7 @@ describe('reset mid-QoS 2 flow (new instance on the same store)', () => {
     await observer.publishAsync('reset/in/d', 'once', { qos: 2 });
     await rec;
     a.dev.kill();
+    await proxy.clientClosed(a.conn); // whatever the device sent before dying has met the black hole
     proxy.blackhole(false);
     const b = await boot('reset-d', store);
     await onWire(b.conn, 'up', 'pubcomp');

@@ -3,6 +3,12 @@
 import { describe, it, expect } from 'vitest';
 import { ConsoleDevice, type ConsoleTransport } from '../../host-tools/hil/console-device.ts';
 import { ConnectRefused, type DeviceMessage, type DevicePacket } from '../../host-tools/hil/device.ts';
+import { SerialTransport } from '../../host-tools/hil/serial-transport.ts';
+import { SerialPort } from 'serialport';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ptyPair } from './pty.ts';
 
 class ScriptedConsole implements ConsoleTransport {
   readonly description = 'scripted console';
@@ -88,5 +94,53 @@ describe('ConsoleDevice (HIL adapter over the device console)', () => {
     const silent = new ConsoleDevice(new ScriptedConsole(() => {}), 100);
     await expect(silent.command('status')).rejects.toThrow(/no reply to "status" within 100 ms/);
     expect(silent.canPowerCycle).toBe(false);
+  });
+});
+
+describe('SerialTransport (a board on a serial port)', () => {
+  it('drives the console over a pty, and powers the board through the relay hook', async () => {
+    const pair = await ptyPair();
+    const board = await new Promise<SerialPort>((resolve, reject) => { const p = new SerialPort({ path: pair.b, baudRate: 115200 }, (e) => (e ? reject(e) : resolve(p))); });
+    const answer = firmwareLike();
+    let pending = '';
+    board.on('data', (d: Buffer) => {
+      pending += d.toString();
+      let nl: number;
+      while ((nl = pending.indexOf('\r\n')) >= 0) {
+        const line = pending.slice(0, nl);
+        pending = pending.slice(nl + 2);
+        answer(line, (s) => board.write(s + '\r\n'));
+      }
+    });
+    const log = join(mkdtempSync(join(tmpdir(), 'wasmqtt-relay-')), 'relay.log');
+    const transport = await SerialTransport.open({ path: pair.a, relayCommand: `echo power {state} >> ${log}`, allowLoopback: true });
+    const dev = new ConsoleDevice(transport, 2000);
+    try {
+      expect(dev.canPowerCycle).toBe(true);
+      expect(dev.canControlLink).toBe(false);
+      await dev.connect({ broker: 'mqtt://127.0.0.1:1883', clientId: 'b1', cleanSession: false, keepalive: 5 });
+      await dev.publish('t', 'x', 2);
+      await dev.powerOff();
+      await dev.powerOn();
+      expect(readFileSync(log, 'utf8')).toBe('power off\npower on\n');
+      expect(dev.isConnected()).toBe(true);
+    } finally {
+      await dev.close();
+      await new Promise<void>((r) => board.close(() => r()));
+      await pair.close();
+    }
+  });
+
+  it('refuses a broker address a board cannot reach', async () => {
+    const pair = await ptyPair();
+    const t = await SerialTransport.open({ path: pair.a });
+    try {
+      await expect(t.brokerAddress('mqtt://127.0.0.1:1883')).rejects.toThrow(/cannot reach 127\.0\.0\.1 .*LAN address/);
+      await expect(t.brokerAddress('mqtt://broker.local:1883')).rejects.toThrow(/IPv4 address \(it has no DNS\)/);
+      expect(await t.brokerAddress('mqtt://192.168.1.10:1884')).toEqual({ ip: '192.168.1.10', port: 1884 });
+    } finally {
+      await t.close();
+      await pair.close();
+    }
   });
 });

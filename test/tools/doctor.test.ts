@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -19,8 +19,8 @@ describe('wasmqtt doctor', () => {
 
   it('says how to install each missing tool, and the one apt command for all', () => {
     const empty = mkdtempSync(join(tmpdir(), 'wasmqtt-nopath-'));
-    const results = runDoctor({ path: empty, libDirs: [empty], nodeVersion: 'v18.0.0', projectRoot: empty });
-    expect(results.every((r) => !r.ok)).toBe(true);
+    const results = runDoctor({ path: empty, libDirs: [empty], nodeVersion: 'v18.0.0', projectRoot: empty, cwd: empty });
+    expect(results.filter((r) => r.ok).map((r) => r.name)).toEqual(['wasmqtt.config.json']); // none is fine
     const text = formatDoctor(results);
     expect(text).toContain('[MISS] openocd');
     expect(text).toContain('fix: sudo apt-get install -y openocd');
@@ -29,6 +29,14 @@ describe('wasmqtt doctor', () => {
     expect(text).toMatch(/version v18\.0\.0 is older than 20\.19/);
     expect(text).toContain('[warn] udevadm');
     expect(text).toMatch(/install them all at once: sudo apt-get install -y gcc-arm-none-eabi libnewlib-arm-none-eabi openocd mosquitto socat wabt libunicorn2$/);
+  });
+
+  it('reports an invalid project config with its problems', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wasmqtt-cfg-'));
+    writeFileSync(join(dir, 'wasmqtt.config.json'), '{"broker": {"host": "h", "port": 0}}');
+    const cfg = runDoctor({ cwd: dir }).find((r) => r.name === 'wasmqtt.config.json')!;
+    expect(cfg.ok).toBe(false);
+    expect(cfg.fix).toContain('broker.port: expected a TCP port 1..65535 (got 0)');
   });
 
   it('runs as a CLI command and exits 0 when everything required is there', () => {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { openocdFlashArgs, openocdUnlockArgs, classifyOpenocdOutput } from '../../host-tools/flash/openocd.ts';
 import { listProbes, type ProbeScan } from '../../host-tools/flash/probes.ts';
 import { chooseProbe, flashBoard } from '../../host-tools/flash/flash.ts';
-import { readElfImage } from '../../host-tools/flash/elf.ts';
+import { checkImageFits, readElfImage } from '../../host-tools/flash/elf.ts';
 import { FlashProgressTracker } from '../../host-tools/flash/progress.ts';
 import { runCli } from './run-cli.ts';
 
@@ -54,10 +54,10 @@ describe('OpenOCD command lines', () => {
       '-f', 'interface/stlink.cfg', '-f', 'target/stm32f1x.cfg', '-c', 'program {/b/firmware.elf} verify reset exit',
     ]);
   });
-  it('selects the probe by serial and sets speed, clone id and connect-under-reset in the right order', () => {
+  it('selects the probe by serial; clone id before the target script, speed and reset mode after it', () => {
     expect(openocdFlashArgs({ probeSerial: '066DFF', speedKHz: 480, anyCpuTapId: true, connectUnderReset: true }, 'fw.elf')).toEqual([
-      '-f', 'interface/stlink.cfg', '-c', 'adapter serial 066DFF', '-c', 'adapter speed 480', '-c', 'set CPUTAPID 0',
-      '-f', 'target/stm32f1x.cfg', '-c', 'reset_config srst_only srst_nogate connect_assert_srst',
+      '-f', 'interface/stlink.cfg', '-c', 'adapter serial 066DFF', '-c', 'set CPUTAPID 0',
+      '-f', 'target/stm32f1x.cfg', '-c', 'adapter speed 480', '-c', 'reset_config srst_only srst_nogate connect_assert_srst',
       '-c', 'program {fw.elf} verify reset exit',
     ]);
   });
@@ -84,6 +84,26 @@ describe('real OpenOCD without a probe', () => {
     expect(r.stderr).toContain('wasmqtt: flash failed: no ST-Link with serial ABC123 was found');
     expect(r.stderr).toContain('hint: list the attached probes and their serials: wasmqtt probes');
     expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('every option we pass is accepted by the real OpenOCD (it gets as far as looking for the probe)', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { openocdProbeArgs } = await import('../../host-tools/flash/openocd.ts');
+    const all = { probeSerial: 'ABC', speedKHz: 480, anyCpuTapId: true, connectUnderReset: true };
+    for (const args of [openocdFlashArgs(all, smallElf), openocdUnlockArgs(all), openocdProbeArgs(all)]) {
+      const r = spawnSync('openocd', args, { encoding: 'utf8', timeout: 20_000 });
+      const out = `${r.stdout}${r.stderr}`;
+      expect(out, args.join(' ')).toContain('Error: open failed');
+      expect(out).toContain('clock speed 480 kHz'); // our speed wins over the target script's 1000 kHz
+      expect(out).not.toMatch(/invalid command name|Unknown|wrong # args|Can't find/);
+      expect(classifyOpenocdOutput(out, r.status, all)?.kind).toBe('no-probe');
+    }
+  });
+
+  it('`wasmqtt probes --check` runs the real OpenOCD and explains the missing probe', () => {
+    const r = runCli(['probes', '--check'], { env: { WASMQTT_SYSFS_ROOT: '/nonexistent' } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('wasmqtt: target check failed: no ST-Link probe was found');
   });
 
   it('says how to install OpenOCD when it is missing', () => {
@@ -114,6 +134,12 @@ describe('pre-flight checks', () => {
   it('refuses an image larger than the board flash before running OpenOCD', async () => {
     const err = await flashBoard({ board: 'bluepill', elfPath: bigElf, openocd: '/nonexistent/openocd' }).catch((e: Error) => e);
     expect((err as Error).message).toMatch(/does not fit bluepill's flash: the image ends at 0x0801....,\s\d+ bytes past the end of its 64 KiB/);
+  });
+  it('refuses an image that reaches into the persistent store pages', () => {
+    const img = readElfImage(bigElf);
+    expect(() => checkImageFits(img, 'bluepill128', 128 * 1024, 'big.elf', 128 * 1024 - 60 * 1024))
+      .toThrow(/reaches into bluepill128's persistent store .* would erase the saved config and MQTT session/);
+    expect(() => checkImageFits(img, 'bluepill128', 128 * 1024, 'big.elf', 2048)).not.toThrow();
   });
   it('refuses a file that is not an ELF', () => {
     const notElf = join(dir, 'fw.bin');

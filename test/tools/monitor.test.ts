@@ -24,11 +24,11 @@ function openPort(path: string): Promise<SerialPort> {
 }
 
 /** Collects a stream's text and waits for a pattern (bounded: a failure, never a hang). */
-function collector(stream: NodeJS.ReadableStream) {
+function collector(stream: NodeJS.ReadableStream, stripAnsi = false) {
   let text = '';
   const waiters: { re: RegExp; resolve: () => void }[] = [];
   stream.on('data', (d: Buffer) => {
-    text += d.toString();
+    text += stripAnsi ? d.toString().replace(/\x1b\[[0-9;]*[A-Za-z]/g, '') : d.toString();
     for (const w of [...waiters]) if (w.re.test(text)) { waiters.splice(waiters.indexOf(w), 1); w.resolve(); }
   });
   return {
@@ -174,6 +174,30 @@ describe('wasmqtt monitor over a socat pty pair', () => {
     expect(runCli(['monitor', '--list'], { env }).stdout).toContain(`${pty.a}  virtual board bluepill (pid ${process.pid})`);
     const mon = startMonitor([], env);
     await collector(mon.stderr).waitFor(new RegExp(`using ${pty.a.replace(/[/.]/g, '\\$&')} \\(virtual board bluepill`));
+  });
+
+  it('on a terminal: line editing, history, and device lines redrawn around the prompt', async () => {
+    pty = await ptyPair();
+    cleanups.push(() => pty.close());
+    const device = await openPort(pty.b);
+    cleanups.push(() => new Promise<void>((r) => device.close(() => r())));
+    const fromMonitor = collector(device);
+    // socat gives the monitor a real terminal (a pty) as stdin/stdout, as a person would have.
+    const term = spawn('socat', [`EXEC:${process.execPath} ${BIN} monitor ${pty.a},pty,setsid,ctty,stderr`, 'STDIO']);
+    cleanups.push(() => new Promise<void>((r) => { if (term.exitCode !== null) return r(); term.once('exit', () => r()); term.kill('SIGTERM'); }));
+    const screen = collector(term.stdout, true);
+    await screen.waitFor(/> $/);
+    term.stdin.write('pub t 0 0 hellp');
+    term.stdin.write('\x7f'); // backspace
+    term.stdin.write('o\r');
+    await fromMonitor.waitFor(/pub t 0 0 hello\r\n/);
+    term.stdin.write('\x1b[A\r'); // up arrow: the previous line again
+    await fromMonitor.waitFor(/pub t 0 0 hello\r\npub t 0 0 hello\r\n/);
+    term.stdin.write('sta');
+    device.write('evt connected session_present=0\r\n');
+    await screen.waitFor(/connected to the broker\r?\n> sta/);
+    term.stdin.write('\x1d'); // Ctrl-]
+    await new Promise<void>((resolve) => (term.exitCode !== null ? resolve() : term.once('exit', () => resolve())));
   });
 
   it('a missing port and no port at all give clear errors', () => {

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createServer, type Server, type Socket } from 'node:net';
 import { createSocket } from 'node:dgram';
 import {
-  AddressMap, COMMON, SN, SR, W5500, socketRegBlock,
+  AddressMap, COMMON, FrameTrace, SN, SR, W5500, socketRegBlock,
 } from '../../host-tools/sim/w5500/index.ts';
 import { DriverHost, ip4 } from '../../host-tools/sim/w5500/driver-host.ts';
 import { VirtualClock, r8 } from './helpers.ts';
@@ -31,11 +31,11 @@ const received = (p: Peer) => Buffer.concat(p.data);
 let cleanup: Array<() => Promise<void> | void> = [];
 afterEach(async () => { for (const c of cleanup.reverse()) await c(); cleanup = []; });
 
-async function rig(opts: { busy?: number } = {}) {
+async function rig(opts: { busy?: number; trace?: FrameTrace } = {}) {
   const peer = await startPeer();
   const clock = new VirtualClock();
   const map = new AddressMap().add('192.168.1.10:1883', `127.0.0.1:${peer.port}`);
-  const m = new W5500({ clock: clock.now, addressMap: map, commandBusyFrames: opts.busy });
+  const m = new W5500({ clock: clock.now, addressMap: map, commandBusyFrames: opts.busy, trace: opts.trace });
   const d = await DriverHost.load(m);
   cleanup.push(() => new Promise<void>((r) => { for (const c of peer.conns) c.destroy(); peer.server.close(() => r()); }));
   cleanup.push(() => m.close());
@@ -203,12 +203,15 @@ describe('W5500 driver TCP transport', () => {
     expect(Array.from(r.m.read(COMMON.SIPR, 0, 4))).toEqual([192, 168, 1, 50]);
   });
 
-  it('waits for Sn_CR to clear when the chip is slow to take commands', async () => {
-    const r = await rig({ busy: 3 });
+  it('never issues a command (or a SEND) before the previous one is taken and complete', async () => {
+    const trace = new FrameTrace();
+    const r = await rig({ busy: 3, trace });
     await connected(r);
     for (let i = 0; i < 20; i++) expect(r.d.send(Uint8Array.of(i))).toBe(1);
     await until(r.m, () => received(r.peer).length === 20, 'all 20 sends');
     expect(Array.from(received(r.peer))).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    expect(trace.lines.filter((l) => l.includes('not yet taken'))).toEqual([]);
+    expect(trace.lines.filter((l) => l.includes('R S0.TX_RD')).length).toBeGreaterThan(19); // waited on TX_RD
   });
 
   it('works without the INT pin (polling mode)', async () => {

@@ -107,8 +107,10 @@ describe('W5500 TCP client through the address map', () => {
     const s = await setup();
     w8(s.m, s.d.b, SN.RXBUF_SIZE, 8);
     await established(s);
+    s.m.faults.stall(0); // hold delivery until all 6000 bytes are queued in the model
     s.peer.conns.at(-1)!.write(Buffer.alloc(6000, 1));
-    while (!s.m.hasPendingInput()) await s.m.waitForInput();
+    while (s.m.sockets[0]!.queuedInputBytes < 6000) await s.m.waitForInput();
+    s.m.faults.stall(0, false);
     // Read Sn_RX_RSR one byte per frame, as WIZnet's driver does: segments land between frames.
     const seen = new Set<number>();
     for (let i = 0; i < 6; i++) {
@@ -225,6 +227,19 @@ describe('W5500 TCP client through the address map', () => {
     expect(s.d.sr()).toBe(SR.ESTABLISHED);
   });
 
+  it('SEND_KEEP probes an idle connection: unanswered (black hole) it times out after TCPTO', async () => {
+    const s = await setup();
+    await established(s);
+    command(s.m, 0, CMD.SEND_KEEP); // a healthy peer answers: nothing changes
+    s.clock.advance(40_000);
+    expect(s.d.sr()).toBe(SR.ESTABLISHED);
+    s.m.faults.blackHole(0);
+    command(s.m, 0, CMD.SEND_KEEP);
+    s.clock.advance(31_800);
+    expect(s.d.sr()).toBe(SR.CLOSED);
+    expect(s.d.ir() & SNIR_TIMEOUT).toBe(SNIR_TIMEOUT);
+  });
+
   it('chip reset drops connections and forgets everything', async () => {
     const s = await setup();
     await established(s);
@@ -284,6 +299,23 @@ describe('W5500 UDP', () => {
     const rx = d.recv();
     expect(Array.from(rx.subarray(0, 8))).toEqual([192, 168, 1, 20, 0x16, 0x33, 0, 6]);
     expect(new TextDecoder().decode(rx.subarray(8))).toBe('reply!');
+  });
+
+  it('SEND_MAC skips ARP: an unmapped destination still gets SENDOK, no timeout', async () => {
+    const clock = new VirtualClock();
+    const m = new W5500({ clock: clock.now });
+    cleanup.push(() => m.close());
+    const d = new TestDriver(m, 0);
+    d.openUdp(4000);
+    d.connect([10, 1, 2, 3], 9);
+    m.write(SN.DHAR, d.b, Uint8Array.of(2, 0, 0, 0, 0, 9));
+    const wr = r16(m, d.b, SN.TX_WR);
+    m.write(wr, 2, Uint8Array.of(1, 2, 3));
+    m.write(SN.TX_WR, d.b, Uint8Array.of(((wr + 3) >> 8) & 0xff, (wr + 3) & 0xff));
+    command(m, 0, CMD.SEND_MAC);
+    clock.advance(5000);
+    expect(d.ir()).toBe(SNIR_SENDOK);
+    expect(d.sr()).toBe(SR.UDP);
   });
 
   it('sendto an unmapped address times out after ARPTO and the socket stays open', async () => {

@@ -65,7 +65,8 @@ export const STAT_STORE_USED: i32 = 13;      // bytes used in the active store p
 export const STAT_STORE_COMPACTIONS: i32 = 14;// ping-pong compactions since start()
 export const STAT_DUPS_SUPPRESSED: i32 = 15; // incoming QoS 2 duplicates answered without re-delivery
 export const STAT_STORE_CAPACITY: i32 = 16;  // bytes of one store page group (0 = no usable store)
-export const STAT_KEY_COUNT: i32 = 16;
+export const STAT_STORE_ERRORS: i32 = 17;    // session records that could not be written (store full even after compaction, or I/O)
+export const STAT_KEY_COUNT: i32 = 17;
 
 // ---- Client states (STAT_STATE) ----
 export const ST_IDLE: i32 = 0;          // not connecting (before wq_connect / after wq_disconnect)

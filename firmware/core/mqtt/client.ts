@@ -15,7 +15,7 @@ import { millis, entropy, board_event } from "../api/board";
 import { netConnect, netState, netSend, netRecv, netClose, NET_ESTABLISHED, NET_CLOSED } from "../net/transport";
 import { consoleStep, consoleOnEvent } from "../app/console";
 import { num, strPtr, strLen } from "../config";
-import { frame, decodeFramed, hdrLen } from "./codec/decode";
+import { frame, decodeFromBroker } from "./codec/decode";
 import * as D from "./codec/packet";
 import { encodeConnect } from "./codec/connect";
 import { encodePublish, publishSize } from "./codec/publish";
@@ -58,6 +58,9 @@ let pingOut: bool = false;
 let pingAt: u32 = 0;
 let now: u32 = 0;
 let lastConnackRc: i32 = 0xff;
+/** Bumped whenever the link is dropped: lets loops notice a drop made from inside an event
+ * handler (e.g. the host calling wq_disconnect() while handling a MESSAGE). */
+let linkEpoch: i32 = 0;
 
 // ---- stats ----
 let txPackets: i32 = 0;
@@ -158,6 +161,7 @@ function enterBackoff(): void {
  */
 export function dropLink(reason: i32): void {
   let was = state;
+  linkEpoch++;
   netClose();
   txLen = 0;
   rxLen = 0;
@@ -367,7 +371,8 @@ export function publish(tlen: i32, plen: i32, flags: i32): i32 {
   let size = publishSize(tlen, plen, qos);
   if (size > A.PACKET_MAX) return A.ERR_TOO_BIG;
   let f = (qos << 1) | ((flags >> 2) & 1);
-  if (qos == 0 && state == A.ST_CONNECTED && S.queuedCount() == 0 && txRoom() >= size) {
+  let online = state == A.ST_CONNECTED && !S.anyQueued();
+  if (qos == 0 && online && txRoom() >= size) {
     encodePublish(TXB + txLen, f, BUF, tlen, 0, BUF + tlen, plen);
     txCommit(size);
     return 0;
@@ -382,7 +387,15 @@ export function publish(tlen: i32, plen: i32, flags: i32): i32 {
   store<u8>(dst - 1, 0);
   let off = S.persistPub(dst - 4, size + 4);
   if (off < 0) { if (qos > 0) S.setNextPid(pid); return off; }
-  S.outAdd(<u32>off, pid, size, qos, S.S_QUEUED, 0);
+  let i = S.outAdd(<u32>off, pid, size, qos, S.S_QUEUED, 0);
+  if (qos > 0 && online && S.inflightCount() < <i32>num(A.CFG_WINDOW) && txRoom() >= size) {
+    // nothing ahead of it and the window is open: send from the staging copy right away
+    memory.copy(TXB + txLen, dst, size);
+    txCommit(size);
+    S.setFlags(i, 1);
+    S.setState(i, S.S_PUB_SENT);
+    S.setSent(i, millis());
+  }
   return pid;
 }
 
@@ -498,7 +511,7 @@ function onConnack(): void {
 
 /** Handles one framed packet; false when the connection was dropped. */
 function onPacket(p: usize, total: i32): bool {
-  let type = decodeFramed(p, total);
+  let type = decodeFromBroker(p, total);
   rxPackets++;
   lastRx = now;
   pingOut = false;
@@ -557,7 +570,10 @@ function onPacket(p: usize, total: i32): bool {
 }
 
 /** Reads and handles what has arrived; false when the connection was dropped. */
+let rxMore: bool = false;
+
 function receive(): bool {
+  rxMore = false;
   for (let round = 0; round < 8; round++) {
     let n = netRecv(RXB + rxLen, A.PACKET_MAX - rxLen);
     if (n < 0 && rxLen == 0) { dropLink(A.ERR_TCP_FAILED); return false; }
@@ -572,13 +588,15 @@ function receive(): bool {
         return false;
       }
       if (total == 0) break;
-      if (!onPacket(RXB + off, total)) return false;
+      let epoch = linkEpoch;
+      if (!onPacket(RXB + off, total) || epoch != linkEpoch) return false;
       off += total;
     }
     if (off > 0) { rxLen -= off; memory.copy(RXB, RXB + off, rxLen); }
     if (n < 0) { dropLink(A.ERR_TCP_FAILED); return false; }
-    if (n == 0 || txRoom() < 8) break;
+    if (n == 0 || txRoom() < 8) return true;
   }
+  rxMore = true;
   return true;
 }
 
@@ -658,12 +676,15 @@ export function step(): i32 {
     pump();
   }
   if (!flush()) { dropLink(A.ERR_TCP_FAILED); return 0; }
-  if (txLen > 0 || rxLen > 0) return 0;
+  if (txLen > 0) return 1;   // the transport is full: try again shortly
+  if (rxMore) return 0;      // stopped reading with data still arriving
   if (state == A.ST_CONNECTED) {
+    let window = <i32>num(A.CFG_WINDOW);
+    let inflight = S.inflightCount();
     for (let i = 0; i < S.outN; i++) {
       let st = S.oState(i);
       if (st == S.S_REL_QUEUED) return 0;
-      if (st == S.S_QUEUED && (S.oQos(i) == 0 || (S.oFlags(i) & 1) != 0 || S.inflightCount() < <i32>num(A.CFG_WINDOW))) return 0;
+      if (st == S.S_QUEUED && (S.oQos(i) == 0 || (S.oFlags(i) & 1) != 0 || inflight < window)) return 0;
     }
   }
   return wait;

@@ -17,8 +17,9 @@ export const R_REL_GONE: i32 = 5;  // [u16 pid]: PUBCOMP received
 export const R_INQ2: i32 = 6;      // [u16 pid]: incoming QoS 2 delivered, PUBREL awaited
 export const R_INQ2_GONE: i32 = 7; // [u16 pid]: PUBREL received
 export const R_PID: i32 = 8;       // [u16 next packet id] (written at compaction)
-/** Store bytes kept free by publishes so that state records always fit. */
-const RESERVE: u32 = 256;
+/** Store bytes publishes leave free so that every state record (one per outgoing entry and
+ * incoming QoS 2 id, plus the PID record) still fits after a compaction. */
+const RESERVE: u32 = 8 * (OUT_SLOTS + IN_QOS2_SLOTS + 1);
 const NONE: u32 = 0xffffffff;
 
 // ---- outgoing table: OUT_SLOTS entries of 16 bytes ----
@@ -135,6 +136,12 @@ export function queuedCount(): i32 {
   let n = 0;
   for (let i = 0; i < outN; i++) if (oState(i) == S_QUEUED && (oFlags(i) & 1) == 0) n++;
   return n;
+}
+
+/** True when some entry waits for a (re)send of its PUBLISH: new packets must queue behind it. */
+export function anyQueued(): bool {
+  for (let i = 0; i < outN; i++) if (oState(i) == S_QUEUED) return true;
+  return false;
 }
 
 /** Link lost: every entry goes back to "send again" (PUBLISH with DUP=1, or PUBREL). */

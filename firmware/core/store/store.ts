@@ -31,10 +31,17 @@ export let recType: i32 = 0;
 export let recOff: u32 = 0;        // record start
 export let recLen: i32 = 0;        // payload length; payload at recOff + 4
 
+/** CRC-16/CCITT-FALSE table for one nibble (32 bytes: two lookups per byte instead of 8 shifts). */
+const CRC_NIBBLE: usize = memory.data<u16>([
+  0x0000, 0x1021, 0x2042, 0x3063, 0x4084, 0x50a5, 0x60c6, 0x70e7,
+  0x8108, 0x9129, 0xa14a, 0xb16b, 0xc18c, 0xd1ad, 0xe1ce, 0xf1ef,
+]);
+
 export function crc16(crc: i32, p: usize, len: i32): i32 {
   for (let i = 0; i < len; i++) {
-    crc ^= <i32>load<u8>(p + i) << 8;
-    for (let b = 0; b < 8; b++) crc = (crc & 0x8000) != 0 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+    let b = <i32>load<u8>(p + i);
+    crc = ((crc << 4) & 0xffff) ^ <i32>load<u16>(CRC_NIBBLE + (<usize>(((crc >> 12) ^ (b >> 4)) & 15) << 1));
+    crc = ((crc << 4) & 0xffff) ^ <i32>load<u16>(CRC_NIBBLE + (<usize>(((crc >> 12) ^ b) & 15) << 1));
   }
   return crc;
 }

@@ -71,8 +71,8 @@ static uint32_t run_module(const uint8_t * bytes, uint32_t len, int call_all, ui
     uint8_t * mem = m3_GetMemory(rt, &size, 0);
     if (mem && rnd() % 2) for (uint32_t k = 0; k < 64; k++) mem[rnd() % size] = (uint8_t)rnd();
     /* call every exported function a few times with random arguments */
-    if (!m->sec[7].end) return 1;
-    const uint8_t * s = m->bytes + m->sec[7].start, * se = m->bytes + m->sec[7].end;
+    if (!m->sec[WQ_SEC(7)].end) return 1;
+    const uint8_t * s = m->bytes + m->sec[WQ_SEC(7)].start, * se = m->bytes + m->sec[WQ_SEC(7)].end;
     uint32_t n, nl, idx;
     if (!wq_read_leb32(&s, se, &n)) return 1;
     while (n--) {
@@ -88,7 +88,7 @@ static uint32_t run_module(const uint8_t * bytes, uint32_t len, int call_all, ui
         rt->running = 1;
         M3Result r = wq_invoke(rt, idx, t->nparams);
         rt->running = 0;
-        if (r && strcmp(r, "[trap] fuel exhausted") == 0) (*fuel_outs)++;
+        if (r && r == wq_trapFuel) (*fuel_outs)++;
     }
     return 1;
 }

@@ -79,9 +79,9 @@ static void get(const char * name)
 {
     if (!rt) { printf("error no module\n"); return; }
     IM3Module m = rt->module;
-    const uint8_t * s = m->bytes + m->sec[7].start, * se = m->bytes + m->sec[7].end;
+    const uint8_t * s = m->bytes + m->sec[WQ_SEC(7)].start, * se = m->bytes + m->sec[WQ_SEC(7)].end;
     uint32_t n = 0, nl, idx;
-    if (m->sec[7].end) wq_read_leb32(&s, se, &n);
+    if (m->sec[WQ_SEC(7)].end) wq_read_leb32(&s, se, &n);
     while (n--) {
         wq_read_leb32(&s, se, &nl);
         const uint8_t * nm = s; s += nl;

@@ -46,12 +46,12 @@ typedef uint64_t (* WqGlobalResolver)(const char * mod, uint32_t modLen, const c
 void        wqrt_SetGlobalResolver  (WqGlobalResolver fn);
 
 /* Result strings specific to this runtime (load errors about the pre-decoded section). */
-extern const M3Result wqrt_Err_noPredecoded;      /* module has no wasmqtt.predecoded section */
-extern const M3Result wqrt_Err_predecodedVersion; /* section written by another tool version */
-extern const M3Result wqrt_Err_predecodedStale;   /* code hash differs: module changed after pre-decoding */
-extern const M3Result wqrt_Err_predecodedCorrupt; /* section checksum/shape wrong */
-extern const M3Result wqrt_Err_signatureMismatch; /* import linked with a different signature */
-extern const M3Result wqrt_Err_unsupported;       /* feature outside this runtime's subset */
+extern const char wqrt_Err_noPredecoded[];      /* module has no wasmqtt.predecoded section */
+extern const char wqrt_Err_predecodedVersion[]; /* section written by another tool version */
+extern const char wqrt_Err_predecodedStale[];   /* code hash differs: module changed after pre-decoding */
+extern const char wqrt_Err_predecodedCorrupt[]; /* section checksum/shape wrong */
+extern const char wqrt_Err_signatureMismatch[]; /* import linked with a different signature */
+extern const char wqrt_Err_unsupported[];       /* feature outside this runtime's subset */
 
 #if defined(__cplusplus)
 }

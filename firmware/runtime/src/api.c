@@ -68,8 +68,8 @@ M3Result m3_LinkRawFunctionEx(IM3Module m, const char * const modName, const cha
                               const char * const signature, M3RawCall fn, const void * userdata)
 {
     if (!m || !fnName || !fn) return m3Err_functionLookupFailed;
-    if (!m->sec[2].end) return m3Err_functionLookupFailed;
-    const uint8_t * s = m->bytes + m->sec[2].start, * se = m->bytes + m->sec[2].end;
+    if (!m->sec[WQ_SEC(2)].end) return m3Err_functionLookupFailed;
+    const uint8_t * s = m->bytes + m->sec[WQ_SEC(2)].start, * se = m->bytes + m->sec[WQ_SEC(2)].end;
     uint32_t n, fi = 0, u;
     M3Result result = m3Err_functionLookupFailed;
     if (!wq_read_leb32(&s, se, &n)) return m3Err_wasmMalformed;
@@ -134,8 +134,8 @@ M3Result m3_FindFunction(IM3Function * out, IM3Runtime rt, const char * const na
     *out = NULL;
     if (!rt || !rt->module || !name) return m3Err_moduleNotLinked;
     IM3Module m = rt->module;
-    if (!m->sec[7].end) return m3Err_functionLookupFailed;
-    const uint8_t * s = m->bytes + m->sec[7].start, * se = m->bytes + m->sec[7].end;
+    if (!m->sec[WQ_SEC(7)].end) return m3Err_functionLookupFailed;
+    const uint8_t * s = m->bytes + m->sec[WQ_SEC(7)].start, * se = m->bytes + m->sec[WQ_SEC(7)].end;
     uint32_t n, nl, idx;
     if (!wq_read_leb32(&s, se, &n)) return m3Err_wasmMalformed;
     while (n--) {
@@ -150,33 +150,40 @@ M3Result m3_FindFunction(IM3Function * out, IM3Runtime rt, const char * const na
         for (uint32_t h = 0; h < rt->nhandles; h++)
             if (rt->handles[h].index == idx) { *out = &rt->handles[h]; return m3Err_none; }
         if (rt->nhandles >= WQRT_MAX_HANDLES) return m3Err_mallocFailed;
-        struct M3Function * f = &rt->handles[rt->nhandles++];
-        f->module = m; f->index = idx; f->name = name;
+        if (idx > 0xfffe) return wqrt_Err_unsupported;
+        struct M3Function * f = &rt->handles[rt->nhandles];
+        f->slot = (uint16_t)rt->nhandles++; f->index = (uint16_t)idx; f->name = name;
         *out = f;
         return m3Err_none;
     }
     return m3Err_functionLookupFailed;
 }
 
-static const WqType * ftype(IM3Function f) { return &f->module->types[f->module->funcs[f->index].type]; }
+static IM3Runtime frt(IM3Function f)
+{
+    if (!f || f->slot >= WQRT_MAX_HANDLES) return NULL;
+    return (IM3Runtime)(void *)((char *)(f - f->slot) - offsetof(struct M3Runtime, handles));
+}
+static IM3Module fn_module(IM3Function f) { IM3Runtime rt = frt(f); return rt ? rt->module : NULL; }
+static const WqType * ftype(IM3Function f) { IM3Module m = fn_module(f); return &m->types[m->funcs[f->index].type]; }
 
-uint32_t m3_GetArgCount(IM3Function f) { return f ? ftype(f)->nparams : 0; }
-uint32_t m3_GetRetCount(IM3Function f) { return f ? ftype(f)->nresults : 0; }
+uint32_t m3_GetArgCount(IM3Function f) { return fn_module(f) ? ftype(f)->nparams : 0; }
+uint32_t m3_GetRetCount(IM3Function f) { return fn_module(f) ? ftype(f)->nresults : 0; }
 M3ValueType m3_GetArgType(IM3Function f, uint32_t i)
 {
-    if (!f || i >= ftype(f)->nparams) return c_m3Type_none;
-    return vt(f->module->bytes[ftype(f)->params_off + i]);
+    if (!fn_module(f) || i >= ftype(f)->nparams) return c_m3Type_none;
+    return vt(fn_module(f)->bytes[ftype(f)->params_off + i]);
 }
 M3ValueType m3_GetRetType(IM3Function f, uint32_t i)
 {
-    if (!f || i >= ftype(f)->nresults) return c_m3Type_none;
-    return vt(f->module->bytes[ftype(f)->results_off + i]);
+    if (!fn_module(f) || i >= ftype(f)->nresults) return c_m3Type_none;
+    return vt(fn_module(f)->bytes[ftype(f)->results_off + i]);
 }
 const char * m3_GetFunctionName(IM3Function f) { return f ? f->name : NULL; }
 
 static M3Result call_prepared(IM3Function f)
 {
-    IM3Runtime rt = f->module->runtime;
+    IM3Runtime rt = frt(f);
     M3Result r = check_imports(rt);
     if (r) return r;
     rt->running = 1;
@@ -187,9 +194,9 @@ static M3Result call_prepared(IM3Function f)
 
 static M3Result call_begin(IM3Function f)
 {
-    if (!f || !f->module || !f->module->runtime) return m3Err_moduleNotLinked;
-    IM3Runtime rt = f->module->runtime;
-    if (rt->running) return "m3_Call* from inside a host function is not supported";
+    IM3Runtime rt = frt(f);
+    if (!rt || !rt->module) return m3Err_moduleNotLinked;
+    if (rt->running) return wq_errReentrant;
     if ((uint64_t)ftype(f)->nparams + ftype(f)->nresults > (uint64_t)(rt->stack_end - rt->stack)) return m3Err_trapStackOverflow;
     return m3Err_none;
 }
@@ -198,7 +205,7 @@ M3Result m3_CallVL(IM3Function f, va_list ap)
 {
     M3Result r = call_begin(f);
     if (r) return r;
-    uint64_t * s = f->module->runtime->stack;
+    uint64_t * s = frt(f)->stack;
     for (uint32_t i = 0; i < ftype(f)->nparams; i++) {
         switch (m3_GetArgType(f, i)) {
         case c_m3Type_i64: s[i] = va_arg(ap, uint64_t); break;
@@ -227,7 +234,7 @@ M3Result m3_Call(IM3Function f, uint32_t argc, const void * argv[])
     M3Result r = call_begin(f);
     if (r) return r;
     if (argc != ftype(f)->nparams) return m3Err_argumentCountMismatch;
-    uint64_t * s = f->module->runtime->stack;
+    uint64_t * s = frt(f)->stack;
     for (uint32_t i = 0; i < argc; i++) {
         M3ValueType t = m3_GetArgType(f, i);
         s[i] = 0;
@@ -238,8 +245,8 @@ M3Result m3_Call(IM3Function f, uint32_t argc, const void * argv[])
 
 M3Result m3_GetResultsVL(IM3Function f, va_list ap)
 {
-    if (!f || !f->module || !f->module->runtime) return m3Err_moduleNotLinked;
-    uint64_t * s = f->module->runtime->stack;
+    if (!frt(f) || !frt(f)->module) return m3Err_moduleNotLinked;
+    uint64_t * s = frt(f)->stack;
     for (uint32_t i = 0; i < ftype(f)->nresults; i++) {
         M3ValueType t = m3_GetRetType(f, i);
         void * p = va_arg(ap, void *);
@@ -258,9 +265,9 @@ M3Result m3_GetResultsV(IM3Function f, ...)
 
 M3Result m3_GetResults(IM3Function f, uint32_t retc, const void * retv[])
 {
-    if (!f || !f->module || !f->module->runtime) return m3Err_moduleNotLinked;
+    if (!frt(f) || !frt(f)->module) return m3Err_moduleNotLinked;
     if (retc != ftype(f)->nresults) return m3Err_argumentCountMismatch;
-    uint64_t * s = f->module->runtime->stack;
+    uint64_t * s = frt(f)->stack;
     for (uint32_t i = 0; i < retc; i++) {
         M3ValueType t = m3_GetRetType(f, i);
         memcpy((void *)retv[i], &s[i], (t == c_m3Type_i64 || t == c_m3Type_f64) ? 8 : 4);

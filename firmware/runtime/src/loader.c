@@ -5,18 +5,24 @@
 #include "rt_internal.h"
 #undef M3_IMPLEMENT_ERROR_STRINGS
 
-const M3Result wqrt_Err_noPredecoded      = "module has no wasmqtt.predecoded section: run host-tools/wasm/predecode.ts on it at build time";
-const M3Result wqrt_Err_predecodedVersion = "wasmqtt.predecoded section has another format version: re-run host-tools/wasm/predecode.ts";
-const M3Result wqrt_Err_predecodedStale   = "wasmqtt.predecoded section does not match the module (hash differs): re-run host-tools/wasm/predecode.ts";
-const M3Result wqrt_Err_predecodedCorrupt = "wasmqtt.predecoded section is corrupt (checksum or shape wrong): re-run host-tools/wasm/predecode.ts";
-const M3Result wqrt_Err_signatureMismatch = "import signature does not match the function linked to it";
-const M3Result wqrt_Err_unsupported       = "module uses a feature outside this runtime's subset";
-static const M3Result errMissingGlobal    = "missing imported global (no resolver or unknown name)";
-static const M3Result errArena            = "runtime arena too small: give wqrt_SetArena more bytes";
-static const M3Result errSegmentOOB       = "out of bounds memory access";   /* spec wording for data segment traps */
-static const M3Result errTableOOB         = "out of bounds table access";
+const char wqrt_Err_noPredecoded[] = "module has no wasmqtt.predecoded section: run host-tools/wasm/predecode.ts on it at build time";
+const char wqrt_Err_predecodedVersion[] = "wasmqtt.predecoded section has another format version: re-run host-tools/wasm/predecode.ts";
+const char wqrt_Err_predecodedStale[] = "wasmqtt.predecoded section does not match the module (hash differs): re-run host-tools/wasm/predecode.ts";
+const char wqrt_Err_predecodedCorrupt[] = "wasmqtt.predecoded section is corrupt (checksum or shape wrong): re-run host-tools/wasm/predecode.ts";
+const char wqrt_Err_signatureMismatch[] = "import signature does not match the function linked to it";
+const char wqrt_Err_unsupported[] = "module uses a feature outside this runtime's subset";
+static const char errMissingGlobal[] = "missing imported global (no resolver or unknown name)";
+static const char errArena[] = "runtime arena too small: give wqrt_SetArena more bytes";
+#define errSegmentOOB m3Err_trapOutOfBoundsMemoryAccess
+const char wq_trapTableOOB[] = "[trap] out of bounds table access";
+#define errTableOOB wq_trapTableOOB
+static const char errMisaligned[] = "wasmqtt.predecoded blob is not 4-byte aligned: place the module at a 4-byte aligned address";
+static const char errMemCap[] = "linear memory: module's minimum pages exceed the board cap (wqrt_SetMemoryLimit)";
+const char wq_trapFuel[] = "[trap] fuel exhausted";
+const char wq_errReentrant[] = "m3_Call* from inside a host function is not supported";
 
 static struct M3Environment g_env;
+const int8_t wq_sec_slot[13] = { -1, -1, 0, -1, 1, 2, 3, 4, 5, 6, -1, 7, -1 };
 #ifndef WQRT_DEFAULT_ARENA
 #  define WQRT_DEFAULT_ARENA 0
 #endif
@@ -221,12 +227,12 @@ M3Result m3_ParseModule(IM3Environment env, IM3Module * out, const uint8_t * con
             continue;
         }
         if (id > 12) { err = m3Err_wasmMalformed; goto fail; }
-        m->sec[id].start = (uint32_t)(s - bytes); m->sec[id].end = (uint32_t)(se - bytes);
+        if (wq_sec_slot[id] >= 0) { m->sec[wq_sec_slot[id]].start = (uint32_t)(s - bytes); m->sec[wq_sec_slot[id]].end = (uint32_t)(se - bytes); }
     }
     if (!blob) { err = wqrt_Err_noPredecoded; goto fail; }
     if (blob_len < 32 || rd32(blob) != WQRT_MAGIC) { err = wqrt_Err_predecodedCorrupt; goto fail; }
     if (rd32(blob + 4) != WQRT_BLOB_VERSION) { err = wqrt_Err_predecodedVersion; goto fail; }
-    if (((uintptr_t)blob & 3u) != 0) { err = "wasmqtt.predecoded blob is not 4-byte aligned: place the module at a 4-byte aligned address"; goto fail; }
+    if (((uintptr_t)blob & 3u) != 0) { err = errMisaligned; goto fail; }
     if (fnv1a(bytes, blob_section_start) != rd32(blob + 8)) { err = wqrt_Err_predecodedStale; goto fail; }
     if (fnv1a(blob + 16, blob_len - 16) != rd32(blob + 12)) { err = wqrt_Err_predecodedCorrupt; goto fail; }
     m->ntypes = rd32(blob + 16); m->nfuncs = rd32(blob + 20); m->nimports = rd32(blob + 24); m->nside = rd32(blob + 28);
@@ -246,8 +252,8 @@ M3Result m3_ParseModule(IM3Environment env, IM3Module * out, const uint8_t * con
     }
 
     /* imports: count globals, note memory/table imports */
-    if (m->sec[2].end) {
-        const uint8_t * s = bytes + m->sec[2].start, * se = bytes + m->sec[2].end;
+    if (m->sec[WQ_SEC(2)].end) {
+        const uint8_t * s = bytes + m->sec[WQ_SEC(2)].start, * se = bytes + m->sec[WQ_SEC(2)].end;
         uint32_t n, u, mn, mx; const uint8_t * nm; uint32_t nl;
         if (!wq_read_leb32(&s, se, &n)) { err = m3Err_wasmMalformed; goto fail; }
         while (n--) {
@@ -260,33 +266,33 @@ M3Result m3_ParseModule(IM3Environment env, IM3Module * out, const uint8_t * con
             else { err = m3Err_wasmMalformed; goto fail; }
         }
     }
-    if (m->sec[4].end) {
-        const uint8_t * s = bytes + m->sec[4].start, * se = bytes + m->sec[4].end; uint32_t n;
+    if (m->sec[WQ_SEC(4)].end) {
+        const uint8_t * s = bytes + m->sec[WQ_SEC(4)].start, * se = bytes + m->sec[WQ_SEC(4)].end; uint32_t n;
         if (!wq_read_leb32(&s, se, &n)) { err = m3Err_wasmMalformed; goto fail; }
         m->ntables += n;
     }
     if (m->ntables > WQRT_MAX_TABLES) { err = wqrt_Err_unsupported; goto fail; }
-    if (m->sec[5].end) {
-        const uint8_t * s = bytes + m->sec[5].start, * se = bytes + m->sec[5].end; uint32_t n, mn, mx;
+    if (m->sec[WQ_SEC(5)].end) {
+        const uint8_t * s = bytes + m->sec[WQ_SEC(5)].start, * se = bytes + m->sec[WQ_SEC(5)].end; uint32_t n, mn, mx;
         if (!wq_read_leb32(&s, se, &n)) { err = m3Err_wasmMalformed; goto fail; }
         if (n) { if (!skip_limits(&s, se, &mn, &mx)) { err = m3Err_wasmMalformed; goto fail; } m->has_memory += n; m->mem_min = mn; m->mem_max = mx; }
     }
     if (m->has_memory > 1) { err = m3Err_tooManyMemorySections; goto fail; }
-    if (m->sec[6].end) {
-        const uint8_t * s = bytes + m->sec[6].start, * se = bytes + m->sec[6].end; uint32_t n;
+    if (m->sec[WQ_SEC(6)].end) {
+        const uint8_t * s = bytes + m->sec[WQ_SEC(6)].start, * se = bytes + m->sec[WQ_SEC(6)].end; uint32_t n;
         if (!wq_read_leb32(&s, se, &n)) { err = m3Err_wasmMalformed; goto fail; }
         m->nglobals += n;
     }
-    if (m->sec[8].end) {
-        const uint8_t * s = bytes + m->sec[8].start, * se = bytes + m->sec[8].end;
+    if (m->sec[WQ_SEC(8)].end) {
+        const uint8_t * s = bytes + m->sec[WQ_SEC(8)].start, * se = bytes + m->sec[WQ_SEC(8)].end;
         if (!wq_read_leb32(&s, se, &m->start_func) || m->start_func >= m->nfuncs) { err = m3Err_wasmMalformed; goto fail; }
     }
-    if (m->sec[9].end) {
-        const uint8_t * s = bytes + m->sec[9].start, * se = bytes + m->sec[9].end;
+    if (m->sec[WQ_SEC(9)].end) {
+        const uint8_t * s = bytes + m->sec[WQ_SEC(9)].start, * se = bytes + m->sec[WQ_SEC(9)].end;
         if (!wq_read_leb32(&s, se, &m->nelem)) { err = m3Err_wasmMalformed; goto fail; }
     }
-    if (m->sec[11].end) {
-        const uint8_t * s = bytes + m->sec[11].start, * se = bytes + m->sec[11].end;
+    if (m->sec[WQ_SEC(11)].end) {
+        const uint8_t * s = bytes + m->sec[WQ_SEC(11)].start, * se = bytes + m->sec[WQ_SEC(11)].end;
         if (!wq_read_leb32(&s, se, &m->ndata)) { err = m3Err_wasmMalformed; goto fail; }
     }
     if (m->nelem > WQRT_MAX_SEGMENTS || m->ndata > WQRT_MAX_SEGMENTS) { err = wqrt_Err_unsupported; goto fail; }
@@ -327,7 +333,7 @@ static M3Result eval_const(IM3Runtime rt, const uint8_t ** p, const uint8_t * en
 /* Walks the data (data=1) or elem section to segment `index` and describes it. */
 M3Result wq_segment(IM3Module m, int data, uint32_t index, WqSeg * o)
 {
-    WqSpan sp = m->sec[data ? 11 : 9];
+    WqSpan sp = m->sec[data ? WQ_SEC(11) : WQ_SEC(9)];
     const uint8_t * s = m->bytes + sp.start, * se = m->bytes + sp.end;
     uint32_t n, u;
     if (!sp.end || !wq_read_leb32(&s, se, &n) || index >= n) return m3Err_wasmMalformed;
@@ -369,7 +375,7 @@ M3Result wq_table_init_from_segment(IM3Runtime rt, uint32_t t, uint32_t seg, uin
     const uint8_t * s = sg.items; uint32_t count = sg.count; uint8_t kind = sg.kind;
     WqTable * tab = &rt->tables[t];
     if ((uint64_t)src + n > count || (uint64_t)dst + n > tab->size) return errTableOOB;
-    const uint8_t * se = m->bytes + m->sec[9].end;
+    const uint8_t * se = m->bytes + m->sec[WQ_SEC(9)].end;
     for (uint32_t k = 0; k < src + n; k++) {
         uint64_t v; uint32_t f;
         if (kind) { M3Result r = eval_const(rt, &s, se, &v); if (r) return r; }
@@ -394,8 +400,8 @@ M3Result wq_instantiate(IM3Runtime rt, IM3Module m)
     /* imported tables, memory and globals; the runtime creates imported tables/memories
      * itself from their declared limits (one module per runtime) */
     uint32_t ti = 0, gi = 0;
-    if (m->sec[2].end) {
-        const uint8_t * s = b + m->sec[2].start, * se = b + m->sec[2].end; uint32_t n = 0, u = 0, mn = 0, mx = 0, ml = 0, nl = 0;
+    if (m->sec[WQ_SEC(2)].end) {
+        const uint8_t * s = b + m->sec[WQ_SEC(2)].start, * se = b + m->sec[WQ_SEC(2)].end; uint32_t n = 0, u = 0, mn = 0, mx = 0, ml = 0, nl = 0;
         const uint8_t * mod = NULL, * nm = NULL;
         wq_read_leb32(&s, se, &n);
         while (n--) {
@@ -421,8 +427,8 @@ M3Result wq_instantiate(IM3Runtime rt, IM3Module m)
             }
         }
     }
-    if (m->sec[4].end) {
-        const uint8_t * s = b + m->sec[4].start, * se = b + m->sec[4].end; uint32_t n = 0, mn = 0, mx = 0;
+    if (m->sec[WQ_SEC(4)].end) {
+        const uint8_t * s = b + m->sec[WQ_SEC(4)].start, * se = b + m->sec[WQ_SEC(4)].end; uint32_t n = 0, mn = 0, mx = 0;
         wq_read_leb32(&s, se, &n);
         while (n--) {
             if (s >= se) return m3Err_wasmMalformed;
@@ -435,9 +441,6 @@ M3Result wq_instantiate(IM3Runtime rt, IM3Module m)
         WqTable * tab = &rt->tables[t];
         /* tables get room to grow to their max, capped by config */
         uint32_t cap = tab->max;
-#ifndef WQRT_TABLE_GROW_CAP
-#  define WQRT_TABLE_GROW_CAP 1024
-#endif
         if (cap > tab->size + WQRT_TABLE_GROW_CAP) cap = tab->size + WQRT_TABLE_GROW_CAP;
         if (cap < tab->size) cap = tab->size;
         if (cap > (1u << 24)) return errArena;
@@ -445,8 +448,8 @@ M3Result wq_instantiate(IM3Runtime rt, IM3Module m)
         tab->elems = (uint32_t *)wq_alloc(env, cap * 4u + 4u);
         if (!tab->elems) return errArena;
     }
-    if (m->sec[6].end) {
-        const uint8_t * s = b + m->sec[6].start, * se = b + m->sec[6].end; uint32_t n = 0;
+    if (m->sec[WQ_SEC(6)].end) {
+        const uint8_t * s = b + m->sec[WQ_SEC(6)].start, * se = b + m->sec[WQ_SEC(6)].end; uint32_t n = 0;
         wq_read_leb32(&s, se, &n);
         while (n--) {
             if (se - s < 2) return m3Err_wasmMalformed;
@@ -464,7 +467,7 @@ M3Result wq_instantiate(IM3Runtime rt, IM3Module m)
         rt->mem = (uint8_t *)env->arena + env->arena_used;
         if (init > cap) {
             /* below-one-page boards: memory is capped; the declared pages are kept for memory.size */
-            if (m->mem_min > 1) return "linear memory: module's minimum pages exceed the board cap (wqrt_SetMemoryLimit)";
+            if (m->mem_min > 1) return errMemCap;
             init = cap;
         }
         env->arena_used += (cap + 7u) & ~7u;
@@ -477,7 +480,7 @@ M3Result wq_instantiate(IM3Runtime rt, IM3Module m)
         if ((r = wq_segment(m, 0, i, &sg)) != m3Err_none) return r;
         if ((sg.flags & 1) == 0) {
             const uint8_t * e = sg.offset_expr;
-            if ((r = eval_const(rt, &e, b + m->sec[9].end, &off)) != m3Err_none) return r;
+            if ((r = eval_const(rt, &e, b + m->sec[WQ_SEC(9)].end, &off)) != m3Err_none) return r;
             if ((r = wq_table_init_from_segment(rt, sg.index, i, (uint32_t)off, 0, sg.count)) != m3Err_none) return r;
         }
         if ((sg.flags & 1) == 0 || (sg.flags & 2)) rt->elem_dropped[i >> 3] |= (uint8_t)(1u << (i & 7));
@@ -487,7 +490,7 @@ M3Result wq_instantiate(IM3Runtime rt, IM3Module m)
         if ((r = wq_segment(m, 1, i, &sg)) != m3Err_none) return r;
         if (sg.flags == 1) continue;
         const uint8_t * e = sg.offset_expr;
-        if ((r = eval_const(rt, &e, b + m->sec[11].end, &off)) != m3Err_none) return r;
+        if ((r = eval_const(rt, &e, b + m->sec[WQ_SEC(11)].end, &off)) != m3Err_none) return r;
         if ((uint64_t)(uint32_t)off + sg.count > rt->mem_bytes) return errSegmentOOB;
         if (sg.count) memcpy(rt->mem + (uint32_t)off, sg.items, sg.count);
         rt->data_dropped[i >> 3] |= (uint8_t)(1u << (i & 7));

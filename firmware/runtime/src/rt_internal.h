@@ -11,14 +11,20 @@
 #ifndef WQRT_FLOATS
 #  define WQRT_FLOATS 0              /* f32/f64 support (off on the bluepill build) */
 #endif
+#ifndef WQRT_REFTYPES
+#  define WQRT_REFTYPES 0            /* table.get/set/size/grow/fill/copy/init, elem.drop, ref.* */
+#endif
 #ifndef WQRT_MAX_TABLES
-#  define WQRT_MAX_TABLES 8
+#  define WQRT_MAX_TABLES 2
 #endif
 #ifndef WQRT_MAX_SEGMENTS
-#  define WQRT_MAX_SEGMENTS 128      /* data and elem segments tracked for data.drop/elem.drop */
+#  define WQRT_MAX_SEGMENTS 32       /* data and elem segments tracked for data.drop/elem.drop */
 #endif
 #ifndef WQRT_MAX_HANDLES
-#  define WQRT_MAX_HANDLES 24        /* distinct functions m3_FindFunction can hand out */
+#  define WQRT_MAX_HANDLES 12        /* distinct functions m3_FindFunction can hand out */
+#endif
+#ifndef WQRT_TABLE_GROW_CAP
+#  define WQRT_TABLE_GROW_CAP 0      /* table entries reserved for table.grow beyond the minimum */
 #endif
 #ifndef WQRT_DEFAULT_FRAMES
 #  define WQRT_DEFAULT_FRAMES 64
@@ -36,7 +42,10 @@ typedef struct { uint32_t size, max; uint8_t elem; uint32_t * elems; } WqTable;
 
 typedef struct { const uint8_t * pc; const WqSide * stp; uint64_t * fp; uint32_t func; } WqFrame;
 
-struct M3Function { IM3Module module; uint32_t index; const char * name; };
+/* A handle from m3_FindFunction lives in its runtime's handles[]; `slot` finds the runtime
+ * again (no module pointer: 8 bytes on Cortex-M3). Import contexts use slot = WQ_NO_SLOT. */
+struct M3Function { const char * name; uint16_t index; uint16_t slot; };
+#define WQ_NO_SLOT 0xffffu
 
 struct M3Environment {
     uint8_t *   arena;
@@ -44,15 +53,18 @@ struct M3Environment {
     uint32_t    arena_used;
 };
 
-/* Section bounds: start/end offsets of each known section's payload, 0/0 when absent. */
+/* Section bounds: start/end offsets of the payload of each section the runtime reads after
+ * loading (import, table, memory, global, export, start, elem, data), 0/0 when absent. */
 typedef struct { uint32_t start, end; } WqSpan;
+#define WQ_SEC(id) ((id) == 2 ? 0 : (id) == 4 ? 1 : (id) == 5 ? 2 : (id) == 6 ? 3 : (id) == 7 ? 4 : (id) == 8 ? 5 : (id) == 9 ? 6 : 7)
+extern const int8_t wq_sec_slot[13];
 
 struct M3Module {
     IM3Environment  env;
     IM3Runtime      runtime;
     const uint8_t * bytes;
     uint32_t        len;
-    WqSpan          sec[13];
+    WqSpan          sec[8];
     const WqType *  types;
     const WqFunc *  funcs;
     const WqSide *  side;
@@ -94,6 +106,7 @@ struct M3Runtime {
 };
 
 /* loader.c */
+extern const char wq_trapTableOOB[], wq_trapFuel[], wq_errReentrant[];
 int      wq_read_leb32(const uint8_t ** p, const uint8_t * end, uint32_t * out);
 M3Result wq_instantiate(IM3Runtime rt, IM3Module m);
 typedef struct { uint32_t flags, index, count; uint8_t kind; const uint8_t * offset_expr; const uint8_t * items; } WqSeg;

@@ -2,13 +2,14 @@
 // report against the board's budget (see docs/boards.md).
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { buildFirmware, buildHost, BuildError, type RuntimeKind } from '../../build/firmware.ts';
+import { buildFirmware, buildHost, BuildError, type EngineKind, type RuntimeKind } from '../../build/firmware.ts';
 import { formatReport } from '../../build/size.ts';
 import { listBoards } from '../../build/boards.ts';
 
 interface BuildCliOptions {
   board?: string;
   runtime: RuntimeKind;
+  engine: EngineKind;
   wasm3Src?: string;
   coreWasm?: string;
   out?: string;
@@ -24,6 +25,7 @@ export function register(program: Command): void {
     .description('build the firmware for a board: core.wasm + runtime + HAL -> build/<board>/firmware.{elf,bin,hex,map}, with a size report')
     .option('-b, --board <name>', `board file in boards/ (${listBoards().join(', ')})`)
     .addOption(new Option('--runtime <name>', 'wasm runtime to link').choices(['wasmqtt-rt', 'wasm3']).default('wasmqtt-rt'))
+    .addOption(new Option('--engine <name>', 'interp: interpret the embedded core.wasm; aot: compile it to C with wasm2c').choices(['interp', 'aot']).default('interp'))
     .option('--wasm3-src <dir>', 'upstream wasm3 checkout, for --runtime wasm3')
     .option('--core-wasm <file>', 'embed this core.wasm instead of building build/core/core.wasm')
     .option('--boards-dir <dir>', 'read board files from this folder instead of boards/')
@@ -33,7 +35,7 @@ export function register(program: Command): void {
     .option('--json', 'print the size report as JSON (machine-readable)')
     .action(async (o: BuildCliOptions) => {
       if (o.host) {
-        const exe = await buildHost({ coreWasm: o.coreWasm, outDir: o.out, board: o.board });
+        const exe = await buildHost({ coreWasm: o.coreWasm, outDir: o.out, board: o.board, runtime: o.runtime, engine: o.engine, wasm3Src: o.wasm3Src });
         if (o.json) console.log(JSON.stringify({ host: exe }));
         else console.log(`host binary: ${exe}`);
         return;
@@ -41,7 +43,7 @@ export function register(program: Command): void {
       if (!o.board) throw new Error(`--board is required. Known boards: ${listBoards(o.boardsDir).join(', ')}`);
       try {
         const r = await buildFirmware({
-          board: o.board, runtime: o.runtime, wasm3Src: o.wasm3Src, coreWasm: o.coreWasm, outDir: o.out,
+          board: o.board, runtime: o.runtime, engine: o.engine, wasm3Src: o.wasm3Src, coreWasm: o.coreWasm, outDir: o.out,
           allowOverBudget: o.allowOverBudget, boardsDir: o.boardsDir, log: o.json ? undefined : (s) => console.log(s),
         });
         if (o.json) console.log(JSON.stringify({ ok: true, elf: r.elf, bin: r.bin, hex: r.hex, map: r.map, report: r.report }, null, 2));

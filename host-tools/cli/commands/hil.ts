@@ -9,7 +9,7 @@ import { ConsoleDevice } from '../../hil/console-device.ts';
 import type { HilDevice } from '../../hil/device.ts';
 import { NodeConsoleTransport } from '../../hil/node-console.ts';
 import { NodeDeviceAdapter } from '../../hil/node-device.ts';
-import { formatReport, writeJsonReport, writeLadders } from '../../hil/report.ts';
+import { formatReport, statusMark, writeJsonReport, writeLadders } from '../../hil/report.ts';
 import { runScenarios } from '../../hil/runner.ts';
 import { scenarios } from '../../hil/scenarios.ts';
 import { SerialTransport } from '../../hil/serial-transport.ts';
@@ -91,7 +91,7 @@ export function register(program: Command): void {
         process.stderr.write(`wasmqtt hil: ${device.description} against ${broker.description}\n`);
         const report = await runScenarios({
           device, broker, scenarios, only, timeoutMs: timeout,
-          onResult: (r) => process.stderr.write(`  ${r.status === 'pass' ? 'PASS' : r.status === 'fail' ? 'FAIL' : 'SKIP'}  ${r.id} (${(r.ms / 1000).toFixed(2)} s)\n`),
+          onResult: (r) => process.stderr.write(`  ${statusMark(r.status)}  ${r.id} (${(r.ms / 1000).toFixed(2)} s)\n`),
         });
         writeLadders(report, f.svgDir ?? join('build', 'hil'));
         console.log(formatReport(report));

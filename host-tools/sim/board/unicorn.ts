@@ -1,6 +1,6 @@
 // Debian's libunicorn2 (2.0.1) through koffi: just the calls the virtual board needs, with the
 // enum values taken from /usr/include/unicorn/{unicorn,arm}.h of that version.
-import koffi from 'koffi';
+import koffi, { type LibraryHandle } from 'koffi';
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,8 +40,8 @@ const MmioRead = koffi.proto('uint64_t vb_mmio_read(void *uc, uint64_t offset, u
 const MmioWrite = koffi.proto('void vb_mmio_write(void *uc, uint64_t offset, unsigned int size, uint64_t value, void *user)');
 const HookMem = koffi.proto('bool vb_hook_mem(void *uc, int type, uint64_t address, int size, int64_t value, void *user)');
 
-let lib: koffi.IKoffiLib | undefined;
-let clockLib: koffi.IKoffiLib | undefined;
+let lib: LibraryHandle | undefined;
+let clockLib: LibraryHandle | undefined;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 let api: Record<string, (...args: any[]) => any> | undefined;
 
@@ -103,6 +103,7 @@ export class UnicornCpu {
   private readonly registered: unknown[] = [];
   private readonly scratch = new Uint32Array(1);
   private closed = false;
+  private finalInstr = 0;
 
   constructor() {
     const out: unknown[] = [null];
@@ -118,7 +119,7 @@ export class UnicornCpu {
   }
 
   /** Instructions executed since this engine was created (exact, also mid-run). */
-  get instr(): number { return Number(koffi.decode(this.clockPtr, 'uint64_t')); }
+  get instr(): number { return this.closed ? this.finalInstr : Number(koffi.decode(this.clockPtr, 'uint64_t')); }
   set instr(v: number) { koffi.encode(this.clockPtr, 'uint64_t', v); }
   get deadline(): number { return Number(koffi.decode(this.clockPtr, 8, 'uint64_t')); }
   set deadline(v: number) { koffi.encode(this.clockPtr, 8, 'uint64_t', v); }
@@ -207,6 +208,7 @@ export class UnicornCpu {
 
   close(): void {
     if (this.closed) return;
+    this.finalInstr = this.instr;
     this.closed = true;
     this.api.uc_close(this.uc);
     for (const r of this.registered) koffi.unregister(r as never);

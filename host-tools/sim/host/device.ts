@@ -191,6 +191,7 @@ export class NodeDevice extends EventEmitter {
   private inCall = false;
   private stepScheduled = false;
   private timer: NodeJS.Timeout | null = null;
+  private timerDue = Infinity;
   private nextDeadline = 0;
   private dead = false;
   private closing = false;
@@ -280,17 +281,11 @@ export class NodeDevice extends EventEmitter {
       },
       store_size: () => this.store.size,
       store_page_size: () => this.store.pageSize,
-      store_read: (off: number, dst: number, len: number) => {
-        const view = mem().range('store_read', dst, len);
-        const r = this.store.read(off, len);
-        if (typeof r === 'number') return r;
-        view.set(r);
-        return 0;
-      },
+      store_read: (off: number, dst: number, len: number) => this.store.readInto(off, mem().range('store_read', dst, len)),
       store_write: (off: number, src: number, len: number) => this.store.write(off, mem().range('store_write', src, len)),
       store_erase: (off: number) => this.store.erase(off),
       event: (kind: number, ptr: number, len: number) => {
-        this.pending.push(decodeEvent(kind, mem().copyOut('event', ptr, len)));
+        this.pending.push(kind === EventKind.MESSAGE ? decodeMessage(mem().range('event', ptr, len)) : decodeEvent(kind, mem().copyOut('event', ptr, len)));
       },
     };
     const provided: ImportModules = { board };
@@ -542,8 +537,12 @@ export class NodeDevice extends EventEmitter {
     const delay = ms < 0 ? 0 : ms;
     this.nextDeadline = this.clock.now() + delay;
     if (!this.clock.virtual) {
+      // Re-arm only for an earlier deadline: a timer firing early just runs one harmless extra step.
+      const due = this.nextDeadline;
+      if (this.timer && due >= this.timerDue) return;
       if (this.timer) clearTimeout(this.timer);
-      this.timer = setTimeout(() => { this.timer = null; this.runStep(); }, Math.min(delay, 60_000));
+      this.timerDue = due;
+      this.timer = setTimeout(() => { this.timer = null; this.timerDue = Infinity; this.runStep(); }, Math.min(delay, 60_000));
     }
   }
 
@@ -674,6 +673,21 @@ export class NodeDevice extends EventEmitter {
     for (const w of [...this.waiters]) w.reject(reason);
     this.waiters.clear();
   }
+}
+
+const utf8Decoder = new TextDecoder();
+
+/** The MESSAGE record (layout in abi.ts, EV_MESSAGE) decoded on the hot path: one decoder, one payload copy. */
+function decodeMessage(rec: Uint8Array): CoreEvent {
+  const dv = new DataView(rec.buffer, rec.byteOffset, rec.byteLength);
+  const t = dv.getUint16(4, true);
+  const p = dv.getUint16(6, true);
+  if (8 + t + p > rec.byteLength) throw new Error(`core.wasm sent a MESSAGE record of ${rec.byteLength} bytes that claims ${8 + t + p}`);
+  return {
+    kind: 'message', qos: rec[0]! & 3, retain: (rec[0]! & 4) !== 0, dup: (rec[0]! & 8) !== 0,
+    subscription: rec[1] === 0xff ? null : rec[1]!, packetId: dv.getUint16(2, true),
+    topic: utf8Decoder.decode(rec.subarray(8, 8 + t)), payload: rec.slice(8 + t, 8 + t + p),
+  };
 }
 
 /** A seeded u32 generator for entropy(). */

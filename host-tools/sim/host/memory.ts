@@ -23,7 +23,8 @@ export class LinearMemory {
 
   /** The whole memory, refreshed if it grew. */
   bytes(): Uint8Array {
-    if (this.view.buffer !== this.memory.buffer) this.view = new Uint8Array(this.memory.buffer);
+    // memory.grow detaches the old buffer (its length drops to 0): only then re-read it.
+    if (this.view.byteLength === 0) this.view = new Uint8Array(this.memory.buffer);
     return this.view;
   }
 

@@ -33,7 +33,7 @@ export class MemoryStore {
   readonly pageSize: number;
   protected readonly data: Uint8Array;
   /** Counts of operations, for tests and the bench (flash wear). */
-  readonly stats = { writes: 0, erases: 0, bytesWritten: 0, pgErrors: 0 };
+  readonly stats = { reads: 0, bytesRead: 0, writes: 0, erases: 0, bytesWritten: 0, pgErrors: 0 };
   private cutAfter = -1;
 
   constructor(opts: StoreOptions = {}) {
@@ -67,6 +67,15 @@ export class MemoryStore {
   read(off: number, len: number): Uint8Array | number {
     if (!this.inRange(off, len)) return STORE_OUT_OF_RANGE;
     return this.data.slice(off, off + len);
+  }
+
+  /** Copies [off, off + dst.length) into dst without allocating: 0 ok, -1 out of range. */
+  readInto(off: number, dst: Uint8Array): number {
+    if (!this.inRange(off, dst.byteLength)) return STORE_OUT_OF_RANGE;
+    this.stats.reads++;
+    this.stats.bytesRead += dst.byteLength;
+    dst.set(this.data.subarray(off, off + dst.byteLength));
+    return STORE_OK;
   }
 
   /** Programs `src` at `off`: 0 ok, -1 out of range or odd offset/length, -2 PGERR (nothing written). */

@@ -11,6 +11,11 @@ import { FrameTrace } from './trace.ts';
 import { W5500 } from './w5500.ts';
 
 export interface W5500BackendOptions {
+  /**
+   * The chip's clock in ms. Default: the Clock NodeDevice passes to imports(). A host without
+   * NodeDevice (e.g. the virtual board, which wires `model` to its SPI1) passes its own.
+   */
+  clock?: () => number;
   /** Device endpoint → host endpoint, e.g. { '192.168.1.10:1883': '127.0.0.1:18830' }. */
   routes?: Record<string, string>;
   /** Write a frame trace to this file. */
@@ -30,7 +35,7 @@ export class W5500NetworkBackend implements NetworkBackend {
     for (const [dev, host] of Object.entries(opts.routes ?? {})) map.add(dev, host);
     this.trace = opts.traceFile ? new FrameTrace(opts.traceFile) : undefined;
     this.model = new W5500({
-      clock: () => this.clock?.now() ?? 0,
+      clock: opts.clock ?? (() => this.clock?.now() ?? 0),
       addressMap: map,
       trace: this.trace,
       commandBusyFrames: opts.commandBusyFrames,

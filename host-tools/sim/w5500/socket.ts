@@ -104,11 +104,12 @@ export class ChipSocket {
     this.ir = 0;
     this.pendingCmd = 0;
     this.txRd = this.ackPtr = this.rxWr = this.rxRdCommitted = 0;
-    this.blackHole = this.stalled = false;
-    this.delayMs = 0;
+    // Faults (black hole, stall, delay) are network conditions: they survive a chip reset.
   }
 
   get sr(): number { return this.status; }
+  /** Received TCP payload bytes queued behind the RX buffer (arrived from Node, not yet in RX memory). */
+  get queuedInputBytes(): number { return this.inboundBytes; }
   get irBits(): number { return this.ir; }
   get mode(): number { return this.regs[SN.MR]! & 0x0f; }
   private get txSize(): number { return this.chip.tx.size(this.n); }
@@ -191,13 +192,6 @@ export class ChipSocket {
 
   /** Count of state changes applied (commands, packets, timeouts). */
   private changes = 0;
-
-  /** True when queued network input could be applied now (a test's "something to do"). */
-  hasDeliverable(): boolean {
-    if (this.pathBlocked()) return false;
-    const head = this.inbound[0];
-    return head !== undefined && this.chip.now() >= head.at + this.delayMs;
-  }
 
   /** Next virtual time at which this socket has something scheduled (timeouts, delayed input), or -1. */
   nextDeadline(): number {

@@ -25,7 +25,8 @@ export class FrameTrace {
 
   private add(line: string): void {
     this.lines.push(line);
-    if (this.lines.length > this.max) this.lines.splice(0, this.lines.length - this.max);
+    // Trim in batches so a long run does not shift the whole array on every frame.
+    if (this.lines.length > this.max + (this.max >> 3)) this.lines.splice(0, this.lines.length - this.max);
     if (this.file) appendFileSync(this.file, line + '\n');
   }
 }

@@ -138,9 +138,6 @@ export class W5500 implements FrameTarget {
     return changed;
   }
 
-  /** True when network input is waiting that the next frame (or poll) would apply. */
-  hasPendingInput(): boolean { return this.sockets.some((s) => s.hasDeliverable()); }
-
   /**
    * Resolves when the host has something new to look at: at once if applying what already
    * arrived changed the chip's state, else on the next network event. Tests await this instead

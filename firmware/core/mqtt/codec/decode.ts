@@ -1,8 +1,8 @@
 // The strict decoder's entry points: fixed header (framing) and per-type dispatch.
 import { ERR_RL_TOO_LONG, ERR_OVERSIZE, ERR_TYPE_RESERVED, ERR_FLAGS, ERR_QOS3, ERR_RL_MISMATCH,
-  PACKET_MAX } from "../../api/abi";
+  PACKET_MAX, ERR_UNEXPECTED } from "../../api/abi";
 import { readerInit } from "./reader";
-import { setHeader, setQos, fail } from "./packet";
+import { setHeader, setQos, fail, dQos } from "./packet";
 import { decodeConnect } from "./connect";
 import { decodeConnack } from "./connack";
 import { decodePublish } from "./publish";
@@ -41,37 +41,59 @@ export function frame(p: usize, avail: i32): i32 {
   return ERR_RL_TOO_LONG;
 }
 
-/**
- * Validates and decodes the framed packet at p (total bytes). Returns its type (1..14) or an
- * ERR_* code; on success the fields are in codec/packet.ts. Never reads outside [p, p+total).
- */
-export function decodeFramed(p: usize, total: i32): i32 {
+/** Sets up the decoded header and reader; checks the fixed-header flags. Returns the type or an error. */
+function header(p: usize, total: i32): i32 {
   let first = <i32>load<u8>(p);
   let type = first >> 4;
   let flags = first & 15;
   setHeader(type, flags, hdrLen, remLen);
   readerInit(p, p + hdrLen, p + total);
-  let e = 0;
   if (type == 3) {
     let qos = (flags >> 1) & 3;
     if (qos == 3) return fail(ERR_QOS3, p, p);
     if (qos == 0 && (flags & 8) != 0) return fail(ERR_FLAGS, p, p);
     setQos(qos);
-    e = decodePublish(qos);
-  } else {
-    let want = (type == 6 || type == 8 || type == 10) ? 2 : 0;
-    if (flags != want) return fail(ERR_FLAGS, p, p);
-    switch (type) {
-      case 1: e = decodeConnect(); break;
-      case 2: e = decodeConnack(); break;
-      case 4: case 5: case 6: case 7: case 11: e = decodePidOnly(); break;
-      case 8: e = decodeSubList(true); break;
-      case 9: e = decodeSuback(); break;
-      case 10: e = decodeUnsubscribe(); break;
-      default: if (remLen != 0) return fail(ERR_RL_MISMATCH, p + 1, p); // 12, 13, 14
-    }
+  } else if (flags != ((type == 6 || type == 8 || type == 10) ? 2 : 0)) return fail(ERR_FLAGS, p, p);
+  return type;
+}
+
+/** Body of a packet a broker may send to a client; ERR_UNEXPECTED for the other types. */
+function brokerBody(type: i32, p: usize): i32 {
+  switch (type) {
+    case 2: return decodeConnack();
+    case 3: return decodePublish(dQos);
+    case 4: case 5: case 6: case 7: case 11: return decodePidOnly();
+    case 9: return decodeSuback();
+    case 13: return remLen != 0 ? fail(ERR_RL_MISMATCH, p + 1, p) : 0;
   }
-  return e < 0 ? e : type;
+  return ERR_UNEXPECTED;
+}
+
+/**
+ * Validates and decodes a framed packet received by the client (p, total bytes). Returns its
+ * type or an ERR_* code (ERR_UNEXPECTED for CONNECT, SUBSCRIBE, UNSUBSCRIBE, PINGREQ,
+ * DISCONNECT); on success the fields are in codec/packet.ts. Never reads outside [p, p+total).
+ */
+export function decodeFromBroker(p: usize, total: i32): i32 {
+  let t = header(p, total);
+  if (t < 0) return t;
+  let e = brokerBody(t, p);
+  return e < 0 ? e : t;
+}
+
+/** Like decodeFromBroker but for all 14 types (codec tests; a broker-side user). */
+export function decodeFramed(p: usize, total: i32): i32 {
+  let t = header(p, total);
+  if (t < 0) return t;
+  let e = 0;
+  switch (t) {
+    case 1: e = decodeConnect(); break;
+    case 8: e = decodeSubList(true); break;
+    case 10: e = decodeUnsubscribe(); break;
+    case 12: case 14: e = remLen != 0 ? fail(ERR_RL_MISMATCH, p + 1, p) : 0; break;
+    default: e = brokerBody(t, p);
+  }
+  return e < 0 ? e : t;
 }
 
 /** frame + decodeFramed for a buffer that must hold exactly one whole packet (tests). */

@@ -1,9 +1,9 @@
 // Chip bring-up and shared socket plumbing: reset, VERSIONR check, network identity, buffer
 // sizes, interrupt routing, link status, and the Sn_CR command discipline.
 import {
-  CHIP_VERSION, GAR, PHYCFGR, PHY_LNK, RTR, SIMR, SN_CR, SN_RXBUF_SIZE, VERSIONR, regBlock,
+  CHIP_VERSION, CR_SEND, GAR, PHYCFGR, PHY_LNK, RTR, SIMR, SN_CR, SN_RXBUF_SIZE, SN_TX_RD, VERSIONR, regBlock,
 } from "./regs";
-import { SCRATCH, r8, readBuf, w8, writeBuf, w5500_reset, waitCommandTaken } from "./spi";
+import { SCRATCH, r8, r16, readBuf, w8, writeBuf, w5500_reset, waitCommandTaken } from "./spi";
 
 /** Socket carrying the MQTT connection, and the one used for UDP. */
 export const TCP_SN: i32 = 0;
@@ -26,6 +26,13 @@ export let inited: bool = false;
 const IDENTITY: usize = memory.data(18);
 /** Sockets with a command written but not yet seen taken (bit n = socket n). */
 let cmdUnchecked: u32 = 0;
+/** Last command written per socket (8 bytes). */
+const LAST_CMD: usize = memory.data(8);
+/** Sockets whose last SEND is not yet known to be complete, and the TX_RD that completes it (u16 × 8). */
+let sendPending: u32 = 0;
+const SEND_END: usize = memory.data(16);
+/** Longest wait for a previous SEND to complete (TX_RD reads, 5-byte frames: ~11 ms at 18 MHz). */
+const SEND_SPIN_MAX: i32 = 5000;
 /** Sockets whose interrupts reach the INT pin (SIMR). */
 let simr: u8 = 0;
 
@@ -46,6 +53,7 @@ function putU32(at: usize, v: u32): void {
 export function w5Init(mac: usize, ip: u32, gateway: u32, netmask: u32): i32 {
   inited = false;
   cmdUnchecked = 0;
+  sendPending = 0;
   simr = 0;
   w5500_reset();
   if (r8(VERSIONR, 0) != CHIP_VERSION) return W5_ERR_VERSION;
@@ -110,7 +118,36 @@ export function command(sn: i32, cmd: u8): bool {
   if ((cmdUnchecked & (1 << sn)) != 0 && !waitCommandTaken(sn)) return false;
   w8(SN_CR, regBlock(sn), cmd);
   cmdUnchecked |= 1 << sn;
+  store<u8>(LAST_CMD + <usize>sn, cmd);
   return true;
+}
+
+/** Record a SEND issued with TX_WR = `txWr`: it is complete when Sn_TX_RD reaches that value. */
+export function sendIssued(sn: i32, txWr: u16): void {
+  store<u16>(SEND_END + (<usize>sn << 1), txWr);
+  sendPending |= 1 << sn;
+}
+
+/** Forget any pending SEND (after OPEN: the chip re-initialised its pointers). */
+export function sendReset(sn: i32): void { sendPending &= ~(1 << sn); }
+
+/**
+ * The datasheet requires the previous SEND to be complete before the next one. It is complete
+ * when Sn_TX_RD has caught up with the TX_WR it was issued with (one 5-byte frame, and a torn
+ * 16-bit read can never equal that value early). A complete SEND was necessarily taken, so the
+ * Sn_CR check before the next command is skipped too. Bounded: false if it is still running.
+ */
+export function sendDone(sn: i32): bool {
+  if ((sendPending & (1 << sn)) == 0) return true;
+  let want = load<u16>(SEND_END + (<usize>sn << 1));
+  for (let i = 0; i < SEND_SPIN_MAX; i++) {
+    if (r16(SN_TX_RD, regBlock(sn)) == want) {
+      sendPending &= ~(1 << sn);
+      if (load<u8>(LAST_CMD + <usize>sn) == CR_SEND) cmdUnchecked &= ~(1 << sn);
+      return true;
+    }
+  }
+  return false;
 }
 
 /** Issue a command and wait until it is taken (OPEN/CLOSE/CONNECT, before reading Sn_SR). */

@@ -20,6 +20,7 @@ export const SN_PORT: u16 = 0x04;
 export const SN_DIPR: u16 = 0x0c; // Sn_DIPR[4] Sn_DPORT[2] adjacent: one 6-byte write
 export const SN_RXBUF_SIZE: u16 = 0x1e; // RXBUF, TXBUF adjacent
 export const SN_TX_FSR: u16 = 0x20;
+export const SN_TX_RD: u16 = 0x22;
 export const SN_TX_WR: u16 = 0x24;
 export const SN_RX_RSR: u16 = 0x26;
 export const SN_RX_RD: u16 = 0x28;
@@ -38,7 +39,9 @@ export const CR_RECV: u8 = 0x40;
 export const SR_CLOSED: u8 = 0x00;
 export const SR_INIT: u8 = 0x13;
 export const SR_SYNSENT: u8 = 0x15;
+export const SR_SYNRECV: u8 = 0x16;
 export const SR_ESTABLISHED: u8 = 0x17;
+export const SR_FIN_WAIT: u8 = 0x18;
 export const SR_CLOSE_WAIT: u8 = 0x1c;
 export const SR_UDP: u8 = 0x22;
 

@@ -2,8 +2,8 @@
 // (netConnect, netState, netSend, netRecv, netClose), non-blocking, no allocation.
 //
 // SPI economy (the figures in docs/w5500.md): the driver keeps its own copies of TX_WR and
-// RX_RD and a lower bound of the TX free space, so a send is: [Sn_CR check when a command is
-// outstanding] + TX data burst + TX_WR + SEND. Reception is interrupt-gated: while INTn is high
+// RX_RD and a lower bound of the TX free space, so a send is: previous-SEND-complete check
+// (Sn_TX_RD, one frame) + TX data burst + TX_WR + SEND. Reception is interrupt-gated: while INTn is high
 // nothing is read; when it is low, one 2-byte frame reads Sn_IR+Sn_SR, one clears Sn_IR, and
 // Sn_RX_RSR is read until two reads agree. RX_RD/RECV are committed only when half the RX buffer
 // has been consumed (or when asked), not per read.
@@ -14,13 +14,13 @@
 import {
   CR_CLOSE, CR_CONNECT, CR_DISCON, CR_OPEN, CR_RECV, CR_SEND, IR_CON, IR_DISCON, IR_RECV,
   IR_TIMEOUT, MODE_TCP, SN_DIPR, SN_IMR, SN_IR, SN_MR, SN_PORT, SN_RX_RD, SN_RX_RSR,
-  SN_TX_FSR, SN_TX_WR, SR_CLOSED, SR_CLOSE_WAIT, SR_ESTABLISHED, SR_INIT, SR_SYNSENT,
+  SN_SR, SN_TX_FSR, SN_TX_WR, SR_CLOSED, SR_CLOSE_WAIT, SR_ESTABLISHED, SR_FIN_WAIT, SR_INIT, SR_SYNRECV, SR_SYNSENT,
   regBlock, rxBlock, txBlock,
 } from "./regs";
 import { SCRATCH, r8, readBuf, stable16, w16, w8, w5500_irq, writeBuf } from "./spi";
 import {
   TCP_SN, W5_ERR_ARG, W5_ERR_CHIP, W5_ERR_NOT_INIT, W5_ERR_STATE, command, commandNow, inited,
-  rxSize, w5EnsureConfigured, w5Route,
+  rxSize, sendDone, sendIssued, sendReset, w5EnsureConfigured, w5Route,
 } from "./chip";
 
 export const NET_CLOSED: i32 = 0;
@@ -61,7 +61,8 @@ export function netConnect(ip: u32, port: i32): i32 {
   localPort = localPort >= 65000 ? 49152 : localPort + 1; // a fresh port per connection
   w16(SN_PORT, REG, localPort);
   if (!commandNow(SN, CR_OPEN)) return W5_ERR_CHIP;
-  if (r8(0x03, REG) != SR_INIT) { sr = SR_CLOSED; return W5_ERR_STATE; }
+  sendReset(SN);
+  if (r8(SN_SR, REG) != SR_INIT) { sr = SR_CLOSED; return W5_ERR_STATE; }
   store<u8>(SCRATCH, <u8>(ip >> 24)); store<u8>(SCRATCH + 1, <u8>(ip >> 16));
   store<u8>(SCRATCH + 2, <u8>(ip >> 8)); store<u8>(SCRATCH + 3, <u8>ip);
   store<u8>(SCRATCH + 4, <u8>(port >> 8)); store<u8>(SCRATCH + 5, <u8>port);
@@ -109,7 +110,7 @@ export function netState(): i32 {
   update();
   if (sr == SR_CLOSED) return NET_CLOSED;
   if (sr == SR_ESTABLISHED) return NET_ESTABLISHED;
-  if (sr == SR_INIT || sr == SR_SYNSENT || sr == 0x16) return NET_CONNECTING;
+  if (sr == SR_INIT || sr == SR_SYNSENT || sr == SR_SYNRECV) return NET_CONNECTING;
   return NET_CLOSING;
 }
 
@@ -118,6 +119,7 @@ export function netSend(src: usize, len: i32): i32 {
   if (len < 0) return W5_ERR_ARG;
   if (netState() != NET_ESTABLISHED) return -1;
   if (len == 0) return 0;
+  if (!sendDone(SN)) return 0; // the previous SEND is still going out: try again next step
   if (txFree < len) {
     let f = stable16(SN_TX_FSR, REG);
     if (f < 0) return 0;
@@ -129,6 +131,7 @@ export function netSend(src: usize, len: i32): i32 {
   txWr += <u16>n;
   w16(SN_TX_WR, REG, txWr);
   if (!command(SN, CR_SEND)) return W5_ERR_CHIP;
+  sendIssued(SN, txWr);
   txFree -= n;
   return n;
 }
@@ -166,7 +169,7 @@ export function netClose(): void {
   if (sr == SR_ESTABLISHED || sr == SR_CLOSE_WAIT) {
     commitRx();
     command(SN, CR_DISCON);
-    sr = 0x18; // FIN_WAIT until the chip says otherwise
+    sr = SR_FIN_WAIT; // until the chip says otherwise
   } else {
     commandNow(SN, CR_CLOSE);
     sr = SR_CLOSED;

@@ -2,11 +2,12 @@
 // datagram sits in the RX buffer behind an 8-byte header: peer IP[4], peer port[2], length[2].
 import {
   CR_OPEN, CR_RECV, CR_SEND, IR_RECV, IR_TIMEOUT, MODE_UDP, SN_DIPR, SN_IMR, SN_IR, SN_MR, SN_PORT,
-  SN_RX_RD, SN_RX_RSR, SN_TX_FSR, SN_TX_WR, SR_UDP, regBlock, rxBlock, txBlock, CR_CLOSE,
+  SN_RX_RD, SN_RX_RSR, SN_SR, SN_TX_FSR, SN_TX_WR, SR_UDP, regBlock, rxBlock, txBlock, CR_CLOSE,
 } from "./regs";
 import { SCRATCH, r16, r8, readBuf, stable16, w16, w8, writeBuf } from "./spi";
 import {
-  UDP_SN, W5_ERR_ARG, W5_ERR_CHIP, W5_ERR_NOT_INIT, W5_ERR_STATE, command, commandNow, inited, w5Route,
+  UDP_SN, W5_ERR_ARG, W5_ERR_CHIP, W5_ERR_NOT_INIT, W5_ERR_STATE, command, commandNow, inited,
+  sendDone, sendIssued, sendReset, w5Route,
 } from "./chip";
 
 const SN: i32 = UDP_SN;
@@ -32,7 +33,8 @@ export function udpOpen(port: i32): i32 {
   w8(SN_IMR, REG, IR_RECV | IR_TIMEOUT);
   w16(SN_PORT, REG, <u16>port);
   if (!commandNow(SN, CR_OPEN)) return W5_ERR_CHIP;
-  if (r8(0x03, REG) != SR_UDP) return W5_ERR_STATE;
+  sendReset(SN);
+  if (r8(SN_SR, REG) != SR_UDP) return W5_ERR_STATE;
   txWr = r16(SN_TX_WR, REG);
   rxRd = r16(SN_RX_RD, REG);
   lastPort = -1;
@@ -52,6 +54,7 @@ export function udpClose(): void {
 export function udpSendTo(ip: u32, port: i32, src: usize, len: i32): i32 {
   if (!open) return W5_ERR_STATE;
   if (len <= 0 || len > UDP_MAX || port <= 0 || port > 0xffff) return W5_ERR_ARG;
+  if (!sendDone(SN)) return 0;
   let free = stable16(SN_TX_FSR, REG);
   if (free < len) return 0;
   if (ip != lastIp || port != lastPort) {
@@ -65,6 +68,7 @@ export function udpSendTo(ip: u32, port: i32, src: usize, len: i32): i32 {
   txWr += <u16>len;
   w16(SN_TX_WR, REG, txWr);
   if (!command(SN, CR_SEND)) return W5_ERR_CHIP;
+  sendIssued(SN, txWr);
   return len;
 }
 

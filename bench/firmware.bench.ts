@@ -1,0 +1,82 @@
+// Firmware figures per board (from the images `make build` wrote): flash and RAM against the
+// budget, what the embedded module costs, and peers measured in the same run: the platform
+// alone (HAL + binding + runtime with a 0.4 KB module) and the console's share of core.wasm.
+// WASM3_SRC=DIR adds the same binding linked with upstream wasm3.
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { listBoards, REPO_ROOT } from '../host-tools/build/boards.ts';
+import { buildFirmware } from '../host-tools/build/firmware.ts';
+import type { SizeReport } from '../host-tools/build/size.ts';
+
+const pct = (a: number, b: number) => Math.round((a / b) * 1000) / 10;
+
+function boardFigures(r: SizeReport) {
+  return {
+    firmware_flash_bytes: r.flash.used,
+    firmware_ram_bytes: r.ram.total,
+    flash_budget_bytes: r.flash.budget,
+    ram_budget_bytes: r.ram.budget,
+    flash_pct_of_budget: pct(r.flash.used, r.flash.budget),
+    ram_pct_of_budget: pct(r.ram.total, r.ram.budget),
+    within_budget: r.overBudget.length === 0,
+    module_bytes_in_flash: r.moduleBytes,
+    static_ram_bytes: r.ram.static,
+    stack_bytes: r.ram.stack + r.ram.guard,
+    linear_memory_cap_bytes: r.ram.linearMemoryCap,
+  };
+}
+
+/** core.wasm rebuilt with empty console hooks, to price the console. */
+function coreWithoutConsole(dir: string): number {
+  cpSync(join(REPO_ROOT, 'firmware'), join(dir, 'firmware'), { recursive: true });
+  cpSync(join(REPO_ROOT, 'asconfig.json'), join(dir, 'asconfig.json'));
+  writeFileSync(join(dir, 'firmware/core/app/console.ts'),
+    'export function consoleStep(): void {}\nexport function consoleOnEvent(kind: i32, ptr: usize, len: i32): void {}\n');
+  const out = join(dir, 'core-noconsole.wasm');
+  const r = spawnSync(join(REPO_ROOT, 'node_modules/.bin/asc'), ['--config', 'asconfig.json', '--target', 'release', '-o', out], { cwd: dir, encoding: 'utf8' });
+  if (r.status !== 0 || !existsSync(out)) throw new Error(`asc failed: ${r.stderr}`);
+  return readFileSync(out).length;
+}
+
+export async function run(): Promise<Record<string, unknown>> {
+  const figures: Record<string, unknown> = {};
+  for (const b of listBoards()) {
+    const file = join(REPO_ROOT, 'build', b, 'size.json');
+    if (!existsSync(file)) throw new Error(`${file} is missing: run make build`);
+    figures[b] = boardFigures(JSON.parse(readFileSync(file, 'utf8')) as SizeReport);
+  }
+  const tmp = mkdtempSync(join(tmpdir(), 'wasmqtt-fw-bench-'));
+  try {
+    const tinyWasm = join(REPO_ROOT, 'build/firmware-test/tiny-core.wasm');
+    const platform = await buildFirmware({ board: 'bluepill', coreWasm: tinyWasm, outDir: join(tmp, 'platform'), allowOverBudget: true });
+    const platformBytes = platform.report.flash.used - platform.report.moduleBytes;
+    const core = readFileSync(join(REPO_ROOT, 'build/core/core.wasm')).length;
+    const noConsole = coreWithoutConsole(join(tmp, 'core'));
+    const bp = figures.bluepill as ReturnType<typeof boardFigures>;
+    figures.peers = {
+      platform_flash_bytes_hal_binding_runtime: platformBytes,
+      core_wasm_bytes: core,
+      console_wasm_bytes: core - noConsole,
+      predecoded_module_bytes: bp.module_bytes_in_flash,
+      predecode_overhead_pct: pct(bp.module_bytes_in_flash - core, core),
+      bluepill_room_left_for_a_second_module_slot_bytes: 60 * 1024 - bp.firmware_flash_bytes - bp.module_bytes_in_flash,
+    };
+    if (process.env.WASM3_SRC) {
+      const w3 = await buildFirmware({ board: 'stm32f103ze', runtime: 'wasm3', wasm3Src: process.env.WASM3_SRC, coreWasm: join(REPO_ROOT, 'build/core/core.wasm'), outDir: join(tmp, 'wasm3'), allowOverBudget: true });
+      const ours = figures.stm32f103ze as ReturnType<typeof boardFigures>;
+      figures.upstream_wasm3 = {
+        firmware_flash_bytes: w3.report.flash.used,
+        platform_flash_bytes_hal_binding_wasm3: w3.report.flash.used - w3.report.moduleBytes,
+        flash_ratio_vs_ours: Math.round((w3.report.flash.used / ours.firmware_flash_bytes) * 100) / 100,
+      };
+    }
+    figures.reference_not_measured_here = {
+      wasm3_alone_cortex_m3_flash_kb: '38-47', wasm3_heap_kb: 12, paho_embedded_kb: 4.4, coremqtt_kb: 6.9,
+    };
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  return figures;
+}

@@ -1,0 +1,75 @@
+// Runtime figures: spec-test totals, flash and RAM of the C runtime on Cortex-M3, and the
+// interpreter's speed against the same code compiled natively (wasm2c -O2), counted exactly as
+// Thumb instructions under unicorn. Artifacts come from `make build` (mk/runtime.mk).
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { runSpecSuite } from '../host-tools/wasm/spectest.ts';
+
+const REPO = resolve(import.meta.dirname, '..');
+const OUT = join(REPO, 'build/runtime');
+const BENCH = join(OUT, 'bench');
+
+function need(path: string): string {
+  if (!existsSync(path)) throw new Error(`${path} is missing: run make build first`);
+  return path;
+}
+
+/** Runs an ELF under unicorn until wq_done; returns [instructions, r0]. */
+function countInstructions(elf: string): [number, number] {
+  const nm = execFileSync('arm-none-eabi-nm', [need(elf)], { encoding: 'utf8' });
+  const done = /^([0-9a-f]+) T wq_done$/m.exec(nm)?.[1];
+  if (!done) throw new Error(`${elf} has no wq_done symbol`);
+  const out = execFileSync(need(join(BENCH, 'arm_count')), [elf, done], { encoding: 'utf8' }).trim().split(' ');
+  return [Number(out[0]), Number(out[1]) | 0];
+}
+
+/** .text + .rodata the link kept from the runtime's objects (and the libgcc helpers they pull). */
+function flashFromMap(map: string): { runtime: number; libgcc: number } {
+  const text = readFileSync(need(map), 'utf8');
+  const kept = text.slice(text.indexOf('Linker script and memory map'));
+  let runtime = 0, libgcc = 0;
+  const re = /^ (\.(?:text|rodata)[^\s]*)\s*\n?\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+(\S+)/gm;
+  for (let m; (m = re.exec(kept)); ) {
+    const size = parseInt(m[3]!, 16);
+    if (m[4]!.includes('build/runtime/arm/')) runtime += size;
+    else if (m[4]!.includes('libgcc.a')) libgcc += size;
+  }
+  return { runtime, libgcc };
+}
+
+export async function run(): Promise<Record<string, unknown>> {
+  const suite = await runSpecSuite(undefined, need(join(OUT, 'spec_driver')));
+  const flash = flashFromMap(join(BENCH, 'size.map'));
+  const [, ramBytes] = countInstructions(join(BENCH, 'ram.elf'));
+
+  const [i1000, sumI] = countInstructions(join(BENCH, 'interp_1000.elf'));
+  const [i0] = countInstructions(join(BENCH, 'interp_0.elf'));
+  const [n1000, sumN] = countInstructions(join(BENCH, 'native_1000.elf'));
+  const [n0] = countInstructions(join(BENCH, 'native_0.elf'));
+  if (sumI !== sumN) throw new Error(`interpreter and native disagree on the workload checksum (${sumI} vs ${sumN})`);
+  const ops = (n: number) => Number(execFileSync(need(join(BENCH, `host_count_${n}`)), { encoding: 'utf8' }).split(' ')[0]);
+  const wasmOps = ops(1000) - ops(0);
+  const interp = i1000 - i0, native = n1000 - n0;
+  const corePd = join(OUT, 'core.pd.wasm'), core = join(REPO, 'build/core/core.wasm');
+
+  return {
+    spec_tests_passed: suite.passed,
+    spec_tests_failed: suite.failed,
+    spec_tests_skipped: suite.skipped,
+    spec_skipped_by_reason: suite.skipReasons,
+    runtime_flash_bytes: flash.runtime,
+    runtime_flash_bytes_with_libgcc_helpers: flash.runtime + flash.libgcc,
+    runtime_ram_bytes: ramBytes,
+    runtime_ram_note: 'core.wasm loaded on Cortex-M3: arena bytes beyond linear memory, value stack and call frames; does not grow with code size',
+    core_wasm_bytes: existsSync(core) ? statSync(core).size : null,
+    core_predecoded_flash_added_bytes: existsSync(core) && existsSync(corePd) ? statSync(corePd).size - statSync(core).size : null,
+    workload: 'encode + decode 1,000 QoS 1 PUBLISH (19-byte topic, 64-byte payload) with the core codec (build/core/codec-test.wasm)',
+    interp_thumb_instructions: interp,
+    native_wasm2c_O2_thumb_instructions: native,
+    interp_vs_native_instr_ratio: Math.round((interp / native) * 100) / 100,
+    wasm_instructions_executed: wasmOps,
+    interp_thumb_instr_per_wasm_op: Math.round((interp / wasmOps) * 100) / 100,
+    wasm3: process.env.WASM3_SRC ? 'not measured: the bare-metal wasm3 image is not built by this bench yet' : 'set WASM3_SRC to compare (not measured yet)',
+  };
+}

@@ -1,0 +1,119 @@
+/* Engine "aot": the same main loop as firmware/binding/main.c, but core.wasm was compiled to C
+ * by wasm2c at build time (gen/core_aot.c), so there is no interpreter and no module in flash.
+ * The imports below are the board ABI with the same bounds checks as the interpreter binding;
+ * a trap (from the generated code or from a check here) longjmps back to the loop, is reported
+ * as `evt trap engine=aot error="..."`, and the device restarts with its session in flash. */
+#include <stddef.h>
+#include "aot_binding.h"
+#include "core_aot.h"
+#include "board_config.h"
+#include "../../hal/hal.h"
+
+#define MAX_IDLE_MS 500u
+
+static Z_core_instance_t core;
+static struct Z_board_instance_t board_imports;
+static struct Z_hostnet_instance_t hostnet_imports;
+
+static void out_str(const char *s)
+{
+    const char *e = s;
+    while (*e) e++;
+    hal_uart_write((const uint8_t *)s, (uint32_t)(e - s));
+}
+
+static void out_u32(uint32_t v)
+{
+    char buf[11];
+    int i = 10;
+    buf[i] = 0;
+    do { buf[--i] = (char)('0' + v % 10u); v /= 10u; } while (v != 0 && i > 0);
+    out_str(&buf[i]);
+}
+
+/* (offset, len) inside linear memory, or a trap: the sandbox rule of docs/board-abi.md. */
+static uint8_t *span(wasm_rt_memory_t *m, uint32_t off, uint32_t len)
+{
+    if (off > m->size || len > m->size - off) wasm_rt_trap(WASM_RT_TRAP_OOB);
+    return m->data + off;
+}
+
+u32 Z_boardZ_millis(struct Z_board_instance_t *b) { (void)b; return hal_millis(); }
+u32 Z_boardZ_entropy(struct Z_board_instance_t *b) { (void)b; return hal_entropy(); }
+void Z_boardZ_event(struct Z_board_instance_t *b, u32 kind, u32 ptr, u32 len) { (void)kind; (void)span(b->memory, ptr, len); }
+u32 Z_boardZ_store_size(struct Z_board_instance_t *b) { (void)b; return hal_store_size(); }
+u32 Z_boardZ_store_page_size(struct Z_board_instance_t *b) { (void)b; return hal_store_page_size(); }
+u32 Z_boardZ_store_erase(struct Z_board_instance_t *b, u32 off) { (void)b; return (u32)hal_store_erase(off); }
+u32 Z_boardZ_store_read(struct Z_board_instance_t *b, u32 off, u32 dst, u32 len) { return (u32)hal_store_read(off, span(b->memory, dst, len), len); }
+u32 Z_boardZ_store_write(struct Z_board_instance_t *b, u32 off, u32 src, u32 len) { return (u32)hal_store_write(off, span(b->memory, src, len), len); }
+u32 Z_boardZ_uart_read(struct Z_board_instance_t *b, u32 dst, u32 max) { return hal_uart_read(span(b->memory, dst, max), max); }
+void Z_boardZ_uart_write(struct Z_board_instance_t *b, u32 src, u32 len) { hal_uart_write(span(b->memory, src, len), len); }
+void Z_boardZ_w5500_read(struct Z_board_instance_t *b, u32 addr, u32 block, u32 dst, u32 len) { hal_w5500_read((uint16_t)addr, (uint8_t)block, span(b->memory, dst, len), len); }
+void Z_boardZ_w5500_write(struct Z_board_instance_t *b, u32 addr, u32 block, u32 src, u32 len) { hal_w5500_write((uint16_t)addr, (uint8_t)block, span(b->memory, src, len), len); }
+void Z_boardZ_w5500_reset(struct Z_board_instance_t *b) { (void)b; hal_w5500_reset(); }
+u32 Z_boardZ_w5500_irq(struct Z_board_instance_t *b) { (void)b; return (u32)hal_w5500_irq(); }
+
+u32 Z_hostnetZ_connect(struct Z_hostnet_instance_t *n, u32 ip, u32 port) { (void)n; return (u32)hal_net_connect(ip, port); }
+u32 Z_hostnetZ_state(struct Z_hostnet_instance_t *n) { (void)n; return (u32)hal_net_state(); }
+u32 Z_hostnetZ_send(struct Z_hostnet_instance_t *n, u32 src, u32 len) { return (u32)hal_net_send(span(n->memory, src, len), len); }
+u32 Z_hostnetZ_recv(struct Z_hostnet_instance_t *n, u32 dst, u32 max) { return (u32)hal_net_recv(span(n->memory, dst, max), max); }
+void Z_hostnetZ_close(struct Z_hostnet_instance_t *n) { (void)n; hal_net_close(); }
+
+static void pause_then_reset(void) __attribute__((noreturn));
+static void pause_then_reset(void)
+{
+    uint32_t until = hal_millis() + 5000u;
+    while ((int32_t)(until - hal_millis()) > 0) {
+        hal_watchdog_feed();
+        hal_idle_until(hal_millis() + MAX_IDLE_MS);
+    }
+    hal_reset();
+}
+
+int main(int argc, char **argv)
+{
+    hal_init(argc, argv);
+    out_str("evt boot board=" BOARD_NAME " reset=");
+    out_str(hal_reset_cause());
+    out_str(" runtime=aot-wasm2c module=0\r\n");
+
+    /* 0 while starting, 1 once step() runs: a trap in start() waits before restarting. */
+    static volatile int phase;
+    if (setjmp(aot_trap_jmp) != 0) {
+        out_str("\r\nevt trap engine=aot");
+        out_str(phase == 0 ? " in=start error=\"" : " error=\"");
+        out_str(wasm_rt_strerror(aot_last_trap));
+        out_str("\"\r\n");
+        if (phase == 0) pause_then_reset();
+        hal_reset();
+    }
+    wasm_rt_init();
+    Z_core_init_module();
+    board_imports.memory = &core.w2c_memory;
+    hostnet_imports.memory = &core.w2c_memory;
+#if AOT_IMPORTS_HOSTNET
+    Z_core_instantiate(&core, &board_imports, &hostnet_imports);
+#else
+    Z_core_instantiate(&core, &board_imports);
+#endif
+    out_str("evt loaded memory=");
+    out_u32(core.w2c_memory.size);
+    out_str(" memory_cap=");
+    out_u32(BOARD_WASM_MEMORY_CAP);
+    out_str("\r\n");
+    if (AOT_IMPORTS_HOSTNET && !hal_net_available()) {
+        out_str("evt warn code=no-network detail=\"this core.wasm uses the hostnet TCP seam, which "
+                "does not exist on the chip; rebuild the core with the W5500 transport\"\r\n");
+    }
+    Z_coreZ_start(&core);
+    phase = 1;
+    for (;;) {
+        int32_t wait_ms = (int32_t)Z_coreZ_step(&core);
+        if (hal_stack_guard_check() != 0) {
+            out_str("\r\nevt fault kind=stack-overflow\r\n");
+            hal_reset();
+        }
+        hal_watchdog_feed();
+        if (wait_ms > 0) hal_idle_until(hal_millis() + ((uint32_t)wait_ms > MAX_IDLE_MS ? MAX_IDLE_MS : (uint32_t)wait_ms));
+    }
+}

@@ -1,0 +1,91 @@
+// `wasmqtt sim`: boot a firmware image on the virtual STM32F103 board (unicorn + TypeScript
+// peripherals + the W5500 model), expose its UART as a pty, and run until stopped.
+import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { VirtualBoard } from '../../sim/board/board.ts';
+import { formatFault } from '../../sim/board/fault-report.ts';
+import { BoardRunner } from '../../sim/board/runner.ts';
+import { UartPty, UartStream } from '../../sim/board/uart.ts';
+import { W5500NetworkBackend } from '../../sim/w5500/index.ts';
+import { advertiseVirtualPort } from '../../monitor/virtual-ports.ts';
+
+interface SimFlags {
+  board: string;
+  elf?: string;
+  broker?: string;
+  deviceBroker: string;
+  route: string[];
+  store?: string;
+  trace?: string;
+  speed: string;
+  for?: string;
+  pty: boolean;
+}
+
+export function register(program: Command): void {
+  program
+    .command('sim')
+    .description('run a firmware image on the virtual STM32F103 board; its UART appears as a pty')
+    .option('--board <name>', 'board from boards/', 'bluepill')
+    .option('--elf <path>', 'firmware image (default: build/<board>/firmware.elf from `wasmqtt build`)')
+    .option('--broker <host:port>', 'where the device\'s broker connection goes on this machine')
+    .option('--device-broker <ip:port>', 'the broker address configured on the device', '127.0.0.1:1883')
+    .option('--route <dev=host>', 'extra device→host endpoint route, e.g. 192.168.1.20:80=127.0.0.1:8080 (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--store <file>', 'file keeping the persistent-store flash pages (default: build/<board>/vboard-store.bin)')
+    .option('--trace <file>', 'write the W5500 SPI frame trace to this file')
+    .option('--speed <ratio>', 'virtual seconds per wall second (1 = real time; "max" = as fast as possible)', '1')
+    .option('--for <ms>', 'stop after this many virtual milliseconds')
+    .option('--no-pty', 'no pseudo-terminal: copy the UART to stdout and stdin to the UART')
+    .action(async (f: SimFlags) => {
+      const elf = resolve(f.elf ?? `build/${f.board}/firmware.elf`);
+      if (!existsSync(elf)) throw new Error(`${elf} does not exist; build it with \`wasmqtt build --board ${f.board}\` (or make build), or pass --elf`);
+      const speed = f.speed === 'max' ? Infinity : Number(f.speed);
+      if (!(speed > 0)) throw new Error(`--speed ${f.speed} is not a positive number or "max"`);
+      const routes: Record<string, string> = {};
+      if (f.broker) routes[f.deviceBroker] = f.broker;
+      for (const r of f.route) {
+        const [dev, host] = r.split('=');
+        if (!dev || !host) throw new Error(`--route ${r}: write it as DEVICE_IP:PORT=HOST:PORT`);
+        routes[dev] = host;
+      }
+      let board: VirtualBoard | undefined;
+      const net = new W5500NetworkBackend({ clock: () => board?.millis() ?? 0, routes, traceFile: f.trace });
+      board = new VirtualBoard({ board: f.board, elf, w5500: net.model, storeFile: resolve(f.store ?? `build/${f.board}/vboard-store.bin`) });
+      const b = board;
+      b.on('warning', (t: string) => console.error(`sim: ${t}`));
+      b.on('fault', (info) => console.error(formatFault(info, b.image)));
+      b.on('lockup', (info) => console.error(formatFault(info, b.image)));
+      b.on('reset', (cause: string) => { if (cause !== 'power') console.error(`sim: board reset (${cause})`); });
+      const uart = new UartStream(b);
+      let pty: UartPty | undefined;
+      let withdraw = () => {};
+      if (f.pty) {
+        pty = await UartPty.open(uart);
+        withdraw = advertiseVirtualPort(pty.path, f.board);
+        console.log(`virtual ${f.board} running ${elf}`);
+        console.log(`UART: ${pty.path}   (wasmqtt monitor ${pty.path})`);
+      } else {
+        uart.pipe(process.stdout);
+        process.stdin.pipe(uart);
+      }
+      const runner = new BoardRunner(b, { speed, forMs: f.for !== undefined ? Number(f.for) : undefined });
+      const stop = async () => {
+        await runner.stop();
+        pty?.close();
+        withdraw();
+        await net.close();
+        b.close();
+      };
+      process.once('SIGINT', () => { void stop().then(() => process.exit(0)); });
+      process.once('SIGTERM', () => { void stop().then(() => process.exit(0)); });
+      runner.start();
+      if (f.for) {
+        await runner.finished();
+        await stop();
+        console.error(`sim: ran ${b.millis().toFixed(1)} virtual ms, ${b.instructions} instructions`);
+        process.exit(b.fault?.kind === 'lockup' ? 1 : 0);
+      }
+      runner.on('stopped', (why: string) => { if (why === 'lockup') void stop().then(() => process.exit(1)); });
+    });
+}

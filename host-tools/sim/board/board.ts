@@ -1,0 +1,568 @@
+// The virtual STM32F103 board: a unicorn Cortex-M3 plus the TypeScript peripheral models, the
+// M-profile exception model unicorn leaves to us, and virtual time.
+//
+// Time: core cycles = executed instructions × CPI + cycles skipped while idle. The CPI (default
+// 1.25) stands for a Cortex-M3 at 72 MHz running from flash with 2 wait states behind the
+// prefetch buffer: most instructions take 1 cycle, loads/stores 2, taken branches 2-4. WFI, and
+// a status-register poll of a busy peripheral (USART TXE, FLASH BSY, DMA TCIF), jump straight to
+// the next timed event instead of executing the wait.
+//
+// Exceptions: entry pushes the 8-word frame (r0-r3, r12, lr, return address, xPSR; 8-byte
+// aligned with xPSR bit 9 when padded) on the active stack, sets LR to EXC_RETURN, IPSR to the
+// exception number and PC from the vector table at VTOR. Return is detected when the CPU
+// branches to an EXC_RETURN value (unicorn stops on the fetch from 0xFFFFFFxx); the frame is
+// popped and the masks restored. Priorities, PRIGROUP, PRIMASK/BASEPRI/FAULTMASK, tail pending
+// and escalation of disabled faults to HardFault follow the ARMv7-M rules; a fault at
+// HardFault priority stops the board in lockup.
+import { EventEmitter } from 'node:events';
+import { Afio } from './afio.ts';
+import { type BoardSpec, loadBoardSpec, parsePin } from './board-spec.ts';
+import { Bus, type UnmodelledAccess } from './bus.ts';
+import { Dma } from './dma.ts';
+import { Dwt } from './dwt.ts';
+import { ElfImage } from './elf.ts';
+import { Exc, ExceptionState } from './exceptions.ts';
+import { FlashInterface, FlashStore } from './flash.ts';
+import { GpioPort } from './gpio.ts';
+import { Iwdg } from './iwdg.ts';
+import { Nvic } from './nvic.ts';
+import type { Peripheral, TimeSource } from './peripheral.ts';
+import { Rcc, ResetFlag } from './rcc.ts';
+import { CFSR_BITS, HFSR_FORCED, Scb } from './scb.ts';
+import { Spi, type SpiDevice } from './spi.ts';
+import { SysTick } from './systick.ts';
+import { UniqueId } from './uid.ts';
+import { Reg, UcErr, UnicornCpu, UC_PROT_READ, UC_PROT_EXEC, UC_PROT_ALL } from './unicorn.ts';
+import { Usart } from './usart.ts';
+
+export const DEFAULT_CPI = 1.25;
+/** Longest CPU slice between peripheral updates (instructions). */
+const MAX_SLICE = 200_000;
+const EXC_RETURN_MIN = 0xfffffff0;
+
+/** The W5500 side of the board: SPI byte clock plus the RST and INT pins. */
+export interface W5500Pins extends SpiDevice {
+  readonly intAsserted: boolean;
+  hardwareReset(): void;
+}
+
+export interface BoardOptions {
+  /** Board name from boards/ or a parsed spec. */
+  board?: string | BoardSpec;
+  /** Firmware image (path or parsed). */
+  elf: string | ElfImage;
+  /** File holding the persistent-store pages (created when missing); omitted: kept in memory only. */
+  storeFile?: string;
+  /** Cycles per instruction for virtual time. */
+  cpi?: number;
+  /** The W5500 model (or any byte-clocked device) on SPI1 with its pins. */
+  w5500?: W5500Pins;
+  /** HSE crystal frequency; 0 models a crystal that does not start. Default from the board file. */
+  hseHz?: number;
+}
+
+export type ResetCause = 'power' | 'software' | 'watchdog' | 'pin';
+
+export interface FaultInfo {
+  /** The fault as raised before any escalation. */
+  kind: 'hardfault' | 'memmanage' | 'busfault' | 'usagefault' | 'lockup';
+  reason: string;
+  pc: number;
+  lr: number;
+  sp: number;
+  xpsr: number;
+  regs: number[]; // r0..r12
+  cfsr: number;
+  hfsr: number;
+  bfar?: number;
+  /** Words from the stack at the fault (for the backtrace). */
+  stack: number[];
+  cycles: number;
+}
+
+export interface BoardStats {
+  instructions: number;
+  idleCycles: number;
+  exceptionsTaken: number;
+  resets: number;
+  cpuRuns: number;
+}
+
+/** Events: 'uart' (byte: number), 'reset' (cause), 'fault' (FaultInfo), 'warning' (text), 'lockup' (FaultInfo). */
+export class VirtualBoard extends EventEmitter implements TimeSource {
+  readonly spec: BoardSpec;
+  readonly image: ElfImage;
+  readonly cpi: number;
+  readonly store: FlashStore;
+  readonly storeBase: number;
+  readonly stats: BoardStats = { instructions: 0, idleCycles: 0, exceptionsTaken: 0, resets: 0, cpuRuns: 0 };
+
+  // Peripherals (rebuilt on a power cut, kept across resets).
+  exc!: ExceptionState;
+  rcc!: Rcc;
+  flash!: FlashInterface;
+  gpio!: GpioPort[];
+  afio!: Afio;
+  usart!: Usart;
+  spi!: Spi;
+  dma!: Dma;
+  systick!: SysTick;
+  nvic!: Nvic;
+  scb!: Scb;
+  iwdg!: Iwdg;
+  dwt!: Dwt;
+  uid!: UniqueId;
+  private cpu!: UnicornCpu;
+  private bus!: Bus;
+  private timed: Peripheral[] = [];
+
+  private pc = 0;
+  private sleeping = false;
+  private polling = false;
+  private resetRequest?: ResetCause;
+  private halted?: FaultInfo;
+  private lastBadAddress?: { kind: string; address: number };
+  private idleCycles = 0;
+  private instrBase = 0; // instructions from earlier CPUs (before power cuts)
+  private hzNow = 8_000_000;
+  private nsBase = 0;
+  private cyclesAtHz = 0;
+  private readonly w5500?: W5500Pins;
+  private readonly hseHz: number;
+  private readonly warned = new Set<string>();
+  private powered = false;
+  /** Why the chip last started. */
+  resetCause: ResetCause = 'power';
+
+  constructor(opts: BoardOptions) {
+    super();
+    this.spec = typeof opts.board === 'object' ? opts.board : loadBoardSpec(opts.board ?? 'bluepill');
+    this.image = typeof opts.elf === 'string' ? ElfImage.load(opts.elf) : opts.elf;
+    this.cpi = opts.cpi ?? DEFAULT_CPI;
+    this.w5500 = opts.w5500;
+    this.hseHz = opts.hseHz ?? this.spec.clock.hseHz;
+    const m = this.spec.memory;
+    const storeStart = this.image.symbol('__store_start');
+    const storeEnd = this.image.symbol('__store_end');
+    const pageBytes = m.flashPageBytes;
+    this.storeBase = storeStart ?? m.flashOrigin + m.flashBytes - this.spec.storePages * pageBytes;
+    const storeSize = storeStart !== undefined && storeEnd !== undefined ? storeEnd - storeStart : this.spec.storePages * pageBytes;
+    if ((this.storeBase - m.flashOrigin) % 4096 !== 0 || storeSize % 1024 !== 0) {
+      throw new Error(`store at 0x${this.storeBase.toString(16)} (+${storeSize}) must start on a 4 KB boundary of flash for the virtual board`);
+    }
+    this.store = new FlashStore(this.storeBase, storeSize, pageBytes, opts.storeFile);
+    for (const seg of this.image.segments) {
+      const inFlash = seg.address >= m.flashOrigin && seg.address + seg.data.length <= this.storeBase;
+      const inRam = seg.address >= m.ramOrigin && seg.address + seg.data.length <= m.ramOrigin + m.ramBytes;
+      if (!inFlash && !inRam) {
+        throw new Error(`${this.image.path}: segment at 0x${seg.address.toString(16)} (${seg.data.length} bytes) is outside this board's flash (below the store) and RAM; was it built for ${this.spec.name}?`);
+      }
+    }
+    this.powerOn();
+  }
+
+  // ---------------------------------------------------------------- time
+
+  cycles(): number { return this.idleCycles + (this.instrBase + this.cpu.instr) * this.cpi; }
+  hz(): number { return this.hzNow; }
+  /** Virtual nanoseconds since the first power-on. */
+  nowNs(): number { return this.nsBase + ((this.cycles() - this.cyclesAtHz) * 1e9) / this.hzNow; }
+  /** Virtual milliseconds (the W5500 model's clock). */
+  millis(): number { return this.nowNs() / 1e6; }
+  get instructions(): number { return this.instrBase + this.cpu.instr; }
+  get isSleeping(): boolean { return this.sleeping; }
+  get fault(): FaultInfo | undefined { return this.halted; }
+
+  private setHz(hz: number): void {
+    if (!this.cpu) { this.hzNow = hz; return; }
+    const c = this.cycles();
+    this.nsBase += ((c - this.cyclesAtHz) * 1e9) / this.hzNow;
+    this.cyclesAtHz = c;
+    this.hzNow = hz;
+  }
+
+  private nsToCycles(ns: number): number { return (ns * this.hzNow) / 1e9; }
+
+  // ---------------------------------------------------------------- power and reset
+
+  private powerOn(): void {
+    const m = this.spec.memory;
+    this.cpu = new UnicornCpu();
+    const flashCode = this.storeBase - m.flashOrigin;
+    const image = new Uint8Array(flashCode).fill(0xff);
+    for (const seg of this.image.segments) {
+      if (seg.address >= m.flashOrigin && seg.address < this.storeBase) image.set(seg.data, seg.address - m.flashOrigin);
+    }
+    for (const base of [0, m.flashOrigin]) {
+      this.cpu.mapRam(base, flashCode, UC_PROT_READ | UC_PROT_EXEC);
+      this.cpu.write(base, image);
+    }
+    this.cpu.mapRam(m.ramOrigin, Math.ceil(m.ramBytes / 4096) * 4096, UC_PROT_ALL);
+    for (const seg of this.image.segments) {
+      if (seg.address >= m.ramOrigin && seg.address < m.ramOrigin + m.ramBytes) this.cpu.write(seg.address, seg.data);
+    }
+
+    this.exc = new ExceptionState();
+    this.bus = new Bus((a) => this.reportUnmodelled(a), () => this.cpu.reg(Reg.PC));
+    this.rcc = new Rcc(this.hseHz, (hz) => this.setHz(hz));
+    this.flash = new FlashInterface(this.store, this);
+    this.flash.onBusyPoll = () => this.busyPoll();
+    this.flash.onWarning = (t) => this.warnOnce(t);
+    this.gpio = [0, 1, 2, 3, 4].map((p) => new GpioPort(p));
+    this.afio = new Afio();
+    this.usart = new Usart(this);
+    this.usart.onTransmit = (b) => this.emit('uart', b);
+    this.usart.onBusyPoll = () => this.busyPoll();
+    this.spi = new Spi(this, this.w5500);
+    this.dma = new Dma(this, this.spi, { read: (a, n) => this.cpu.read(a, n), write: (a, b) => this.cpu.write(a, b) });
+    this.dma.onWarning = (t) => this.warnOnce(t);
+    this.dma.onBusyPoll = () => this.busyPoll();
+    this.systick = new SysTick(this);
+    this.systick.onInterrupt = () => this.exc.setPending(Exc.SysTick);
+    this.nvic = new Nvic(this.exc);
+    this.nvic.onChange = () => this.cpu.stopSoon();
+    this.scb = new Scb(this.exc);
+    this.scb.onChange = () => this.cpu.stopSoon();
+    this.scb.onSystemReset = () => this.requestReset('software');
+    this.iwdg = new Iwdg(this);
+    this.iwdg.onExpire = () => this.requestReset('watchdog');
+    this.dwt = new Dwt(this);
+    this.uid = new UniqueId(m.flashBytes / 1024);
+    const all: Peripheral[] = [this.rcc, this.flash, ...this.gpio, this.afio, this.usart, this.spi, this.dma, this.systick,
+      this.nvic, this.scb, this.iwdg, this.dwt];
+    for (const p of all) this.bus.attach(p);
+    this.timed = [this.flash, this.usart, this.dma, this.systick, this.iwdg];
+    this.cpu.mapMmio(0x40000000, 0x30000, { read: (o, s) => this.bus.read(0x40000000 + o, s), write: (o, s, v) => this.bus.write(0x40000000 + o, s, v) });
+    this.cpu.mapMmio(0xe0000000, 0x100000, { read: (o, s) => this.bus.read(0xe0000000 + o, s), write: (o, s, v) => this.bus.write(0xe0000000 + o, s, v) });
+    this.cpu.mapMmio(0x1ffff000, 0x1000, { read: (o, s) => this.uid.read(o, s), write: () => this.warnOnce('write to system memory (unique ID area) ignored') });
+    for (const base of [this.storeBase, this.storeBase - m.flashOrigin]) {
+      this.cpu.mapMmio(base, this.store.bytes.length, {
+        read: (o, s) => this.flash.readStore(this.storeBase + o, s),
+        write: (o, s, v) => this.flash.writeStore(this.storeBase + o, s, v),
+      });
+    }
+    this.cpu.onInvalidAccess((kind, address) => { this.lastBadAddress = { kind, address }; });
+    this.wirePins();
+    this.powered = true;
+    this.resetCore('power');
+  }
+
+  private wirePins(): void {
+    const cs = parsePin(this.spec.pins.w5500Cs);
+    const rst = parsePin(this.spec.pins.w5500Rst);
+    const irq = parsePin(this.spec.pins.w5500Int);
+    this.gpio[cs.port]!.onOutput((pin, level) => { if (pin === cs.pin) this.spi.setChipSelect(level); });
+    this.gpio[rst.port]!.onOutput((pin, level) => { if (pin === rst.pin && level === 0) this.w5500?.hardwareReset(); });
+    if (this.w5500) {
+      const chip = this.w5500;
+      this.gpio[irq.port]!.connectInput(irq.pin, () => (chip.intAsserted ? 0 : 1));
+    }
+  }
+
+  /**
+   * Cut the power and switch it on again: RAM and peripheral state are lost, the store file is
+   * kept. The W5500 shares the supply, so it resets too (its connections end).
+   */
+  powerCycle(): void {
+    this.flash.powerCut();
+    this.w5500?.hardwareReset();
+    const c = this.cycles();
+    this.instrBase += this.cpu.instr;
+    this.cpu.close();
+    this.powered = false;
+    this.idleCycles = c - this.instrBase * this.cpi; // time keeps running across the cut
+    this.powerOn();
+  }
+
+  /** Pulse NRST (pin reset): like a system reset with RCC_CSR.PINRSTF only. */
+  pinReset(): void { this.resetCore('pin'); }
+
+  private requestReset(cause: ResetCause): void {
+    this.resetRequest ??= cause;
+    this.cpu.stopSoon();
+  }
+
+  private resetCore(cause: ResetCause): void {
+    this.stats.resets++;
+    this.resetRequest = undefined;
+    this.halted = undefined;
+    this.sleeping = false;
+    this.polling = false;
+    const flag = cause === 'power' ? ResetFlag.POR | ResetFlag.PIN : cause === 'software' ? ResetFlag.SFT | ResetFlag.PIN
+      : cause === 'watchdog' ? ResetFlag.IWDG | ResetFlag.PIN : ResetFlag.PIN;
+    // Flags accumulate until firmware clears them with RMVF (the F103 keeps PINRSTF on every reset).
+    for (const p of this.bus.all()) if (p !== this.rcc) p.reset();
+    this.rcc.reset();
+    this.rcc.setResetCause(flag);
+    this.exc.reset();
+    this.cpu.setReg(Reg.CONTROL, 0);
+    this.cpu.setReg(Reg.PRIMASK, 0);
+    this.cpu.setReg(Reg.FAULTMASK, 0);
+    this.cpu.setReg(Reg.BASEPRI, 0);
+    this.cpu.setReg(Reg.IPSR, 0);
+    this.cpu.setReg(Reg.XPSR, 0x01000000);
+    this.cpu.setReg(Reg.LR, 0xffffffff);
+    const sp = this.cpu.read32(0);
+    const entry = this.cpu.read32(4);
+    this.cpu.setReg(Reg.SP, sp & ~3);
+    this.pc = entry & ~1;
+    this.resetCause = cause;
+    this.emit('reset', cause);
+  }
+
+  // ---------------------------------------------------------------- running
+
+  /** Run for `ms` virtual milliseconds (or until a lockup). */
+  runFor(ms: number): void {
+    const end = this.nowNs() + ms * 1e6;
+    // The clock may change during the run (RCC switch), so re-aim in cycles until the time is reached.
+    while (!this.halted && this.nowNs() < end - 0.5) {
+      this.runUntilCycles(this.cycles() + Math.max(1, this.nsToCycles(end - this.nowNs())));
+    }
+  }
+
+  /** Run until `cond()` holds (checked between slices) or `maxMs` virtual ms pass; returns cond(). */
+  runUntil(cond: () => boolean, maxMs: number, chunkMs = 1): boolean {
+    const end = this.nowNs() + maxMs * 1e6;
+    while (!cond()) {
+      if (this.nowNs() >= end || this.halted) return cond();
+      this.runFor(Math.min(chunkMs, (end - this.nowNs()) / 1e6));
+    }
+    return true;
+  }
+
+  /** Core loop: peripherals, exceptions, CPU slices, idle skips. */
+  runUntilCycles(target: number): void {
+    if (!this.powered) throw new Error('board is powered off');
+    while (!this.halted) {
+      const now = this.cycles();
+      for (const p of this.timed) p.tick!(now);
+      if (this.resetRequest) { this.resetCore(this.resetRequest); continue; }
+      if (this.usart.interruptLine) this.exc.setPending(Exc.IRQ0 + this.usart.irq);
+      if (now >= target) return;
+
+      const pendingNow = this.exc.highestPending();
+      if (pendingNow !== 0) {
+        const take = this.exc.toTake(this.cpu.reg(Reg.PRIMASK), this.cpu.reg(Reg.FAULTMASK), this.cpu.reg(Reg.BASEPRI));
+        if (take !== 0) { this.sleeping = false; this.enterException(take, this.pc); continue; }
+        if (this.sleeping) this.sleeping = false; // WFI also wakes on a masked pending interrupt
+      }
+      if (this.sleeping || this.polling) {
+        this.polling = false;
+        const next = Math.min(this.nextEvent(), target);
+        if (next > now) { this.idleCycles += next - now; this.stats.idleCycles += next - now; }
+        if (this.sleeping && next === target) return;
+        continue;
+      }
+      const budget = Math.min(this.nextEvent(), target) - now;
+      const slice = Math.max(1, Math.min(MAX_SLICE, Math.ceil(budget / this.cpi)));
+      const before = this.cpu.instr;
+      this.cpu.deadline = before + slice;
+      this.lastBadAddress = undefined;
+      const rc = this.cpu.run(this.pc);
+      this.stats.cpuRuns++;
+      this.stats.instructions += this.cpu.instr - before;
+      this.pc = this.cpu.reg(Reg.PC);
+      if (rc !== UcErr.OK) { this.handleStop(rc); continue; }
+      if (this.cpu.instr < this.cpu.deadline && !this.resetRequest && this.isAfterWfi(this.pc)) this.sleeping = true;
+    }
+  }
+
+  private nextEvent(): number {
+    let t = Infinity;
+    for (const p of this.timed) t = Math.min(t, p.nextEvent!());
+    return t;
+  }
+
+  private busyPoll(): void {
+    this.polling = true;
+    this.cpu.stopSoon();
+  }
+
+  private isAfterWfi(pc: number): boolean {
+    const hw = this.cpu.tryRead(pc - 2, 2);
+    return hw !== undefined && hw[0] === 0x30 && hw[1] === 0xbf;
+  }
+
+  // ---------------------------------------------------------------- exceptions
+
+  private enterException(n: number, returnAddress: number): void {
+    const cpu = this.cpu;
+    const handlerMode = this.exc.stack.length > 0;
+    const control = cpu.reg(Reg.CONTROL);
+    const onPsp = !handlerMode && (control & 2) !== 0;
+    const sp = cpu.reg(Reg.SP);
+    const xpsr = cpu.reg(Reg.XPSR);
+    let frame = (sp - 32) >>> 0;
+    let pad = 0;
+    if (frame & 4) { frame -= 4; pad = 1 << 9; }
+    const words = [Reg.R0, Reg.R1, Reg.R2, Reg.R3, Reg.R12, Reg.LR].map((r) => cpu.reg(r));
+    words.push(returnAddress >>> 0, ((xpsr & ~(1 << 9)) | pad | (1 << 24)) >>> 0);
+    const bytes = new Uint8Array(32);
+    const dv = new DataView(bytes.buffer);
+    words.forEach((w, i) => dv.setUint32(i * 4, w, true));
+    try {
+      cpu.write(frame, bytes);
+    } catch {
+      // Stacking failed (stack pointer outside RAM): that is a fault of its own; at HardFault level, lockup.
+      this.lockup(`exception ${n} entry: cannot push the frame at 0x${frame.toString(16)} (stack pointer 0x${sp.toString(16)} is outside RAM)`);
+      return;
+    }
+    cpu.setReg(Reg.SP, frame);
+    if (onPsp) cpu.setReg(Reg.CONTROL, control & ~2); // handler runs on MSP
+    cpu.setReg(Reg.LR, handlerMode ? 0xfffffff1 : onPsp ? 0xfffffffd : 0xfffffff9);
+    cpu.setReg(Reg.IPSR, n);
+    this.exc.pending[n] = 0;
+    this.exc.active[n] = 1;
+    this.exc.stack.push(n);
+    this.stats.exceptionsTaken++;
+    const vector = cpu.read32((this.scb.vtor + 4 * n) >>> 0);
+    if ((vector & 1) === 0) {
+      this.raiseFault(Exc.UsageFault, CFSR_BITS.INVSTATE, `vector ${n} at 0x${(this.scb.vtor + 4 * n).toString(16)} is 0x${vector.toString(16)} (not a Thumb address)`, vector);
+      return;
+    }
+    this.pc = vector & ~1;
+  }
+
+  private exceptionReturn(excReturn: number): void {
+    const cpu = this.cpu;
+    const n = this.exc.stack[this.exc.stack.length - 1];
+    const mode = excReturn & 0xf;
+    if (n === undefined || (mode !== 1 && mode !== 9 && mode !== 0xd) || (mode === 1 && this.exc.stack.length < 2)) {
+      this.raiseFault(Exc.UsageFault, CFSR_BITS.INVPC, `branch to EXC_RETURN 0x${excReturn.toString(16)} ${n === undefined ? 'outside any exception handler' : 'with an invalid return mode'}`, excReturn);
+      return;
+    }
+    this.exc.stack.pop();
+    this.exc.active[n] = 0;
+    if (mode === 0xd) cpu.setReg(Reg.CONTROL, cpu.reg(Reg.CONTROL) | 2);
+    const sp = cpu.reg(Reg.SP);
+    let bytes: Uint8Array;
+    try { bytes = cpu.read(sp, 32); } catch {
+      this.lockup(`exception return: cannot pop the frame at 0x${sp.toString(16)}`);
+      return;
+    }
+    const dv = new DataView(bytes.buffer);
+    const w = (i: number) => dv.getUint32(i * 4, true);
+    [Reg.R0, Reg.R1, Reg.R2, Reg.R3, Reg.R12, Reg.LR].forEach((r, i) => cpu.setReg(r, w(i)));
+    const xpsr = w(7);
+    cpu.setReg(Reg.SP, (sp + 32 + ((xpsr & (1 << 9)) ? 4 : 0)) >>> 0);
+    cpu.setReg(Reg.XPSR, xpsr & ~(1 << 9));
+    cpu.setReg(Reg.IPSR, mode === 1 ? this.exc.stack[this.exc.stack.length - 1]! : 0);
+    this.pc = w(6) & ~1;
+  }
+
+  private handleStop(rc: number): void {
+    const pc = this.pc >>> 0;
+    if (rc === UcErr.EXCEPTION && pc >= EXC_RETURN_MIN) { this.exceptionReturn(pc | 1); return; }
+    if (rc === UcErr.FETCH_UNMAPPED && pc >= EXC_RETURN_MIN) { this.exceptionReturn(pc | 1); return; }
+    const bad = this.lastBadAddress;
+    switch (rc) {
+      case UcErr.READ_UNMAPPED: case UcErr.WRITE_UNMAPPED: case UcErr.READ_PROT: case UcErr.WRITE_PROT: {
+        const addr = bad?.address ?? 0;
+        this.scb.bfar = addr;
+        this.raiseFault(Exc.BusFault, CFSR_BITS.PRECISERR | CFSR_BITS.BFARVALID,
+          `${bad?.kind ?? 'data'} access to 0x${addr.toString(16)} ${rc === UcErr.WRITE_PROT ? '(read-only flash)' : '(nothing mapped there)'}`, pc);
+        return;
+      }
+      case UcErr.FETCH_UNMAPPED: case UcErr.FETCH_PROT:
+        this.raiseFault(Exc.BusFault, CFSR_BITS.IBUSERR, `instruction fetch from 0x${pc.toString(16)} (not executable memory)`, pc);
+        return;
+      case UcErr.INSN_INVALID:
+        this.raiseFault(Exc.UsageFault, CFSR_BITS.UNDEFINSTR, `undefined instruction at 0x${pc.toString(16)}`, pc);
+        return;
+      case UcErr.READ_UNALIGNED: case UcErr.WRITE_UNALIGNED: case UcErr.FETCH_UNALIGNED:
+        this.raiseFault(Exc.UsageFault, CFSR_BITS.UNALIGNED, `unaligned access at 0x${pc.toString(16)}`, pc);
+        return;
+      case UcErr.EXCEPTION: {
+        const prev = this.cpu.tryRead(pc - 2, 2);
+        const here = this.cpu.tryRead(pc, 2);
+        if (prev && prev[1] === 0xdf) { this.exc.setPending(Exc.SVCall); return; } // SVC: PC is already past it
+        if (here && here[1] === 0xbe) {
+          this.scb.hfsr |= 1 << 31; // DEBUGEVT: BKPT without a debugger
+          this.raiseFault(Exc.HardFault, 0, `BKPT #${here[0]} at 0x${pc.toString(16)} with no debugger attached`, pc);
+          return;
+        }
+        if (here && here[1] === 0xde) {
+          this.raiseFault(Exc.UsageFault, CFSR_BITS.UNDEFINSTR, `UDF #${here[0]} at 0x${pc.toString(16)}`, pc);
+          return;
+        }
+        this.raiseFault(Exc.UsageFault, CFSR_BITS.INVSTATE, `CPU exception at 0x${pc.toString(16)} (invalid state, e.g. a branch to an ARM-mode address)`, pc);
+        return;
+      }
+      default:
+        this.lockup(`emulator stopped: ${this.cpu.errorText(rc)} at 0x${pc.toString(16)}`);
+    }
+  }
+
+  /** Synchronous fault: taken now, escalated to HardFault when disabled or not allowed to preempt. */
+  private raiseFault(n: number, cfsrBits: number, reason: string, faultPc: number): void {
+    this.scb.cfsr |= cfsrBits;
+    const masks = [this.cpu.reg(Reg.PRIMASK), this.cpu.reg(Reg.FAULTMASK), this.cpu.reg(Reg.BASEPRI)] as const;
+    const execPrio = this.exc.executionPriority(...masks);
+    let target = n;
+    if (n !== Exc.HardFault && (!this.scb.faultEnabled(n) || this.exc.groupPriority(n) >= execPrio)) {
+      target = Exc.HardFault;
+      this.scb.hfsr |= HFSR_FORCED;
+    }
+    const info = this.faultInfo(n, reason, faultPc);
+    if (target === Exc.HardFault && execPrio <= -1) { this.lockup(`fault while at HardFault/NMI priority: ${reason}`, info); return; }
+    this.emit('fault', info);
+    this.enterException(target, faultPc);
+  }
+
+  private faultInfo(n: number, reason: string, pc: number): FaultInfo {
+    const cpu = this.cpu;
+    const sp = cpu.reg(Reg.SP);
+    const stack: number[] = [];
+    for (let i = 0; i < 64; i++) {
+      const b = cpu.tryRead(sp + 4 * i, 4);
+      if (!b) break;
+      stack.push((b[0]! | (b[1]! << 8) | (b[2]! << 16) | (b[3]! << 24)) >>> 0);
+    }
+    const kinds: Record<number, FaultInfo['kind']> = { 3: 'hardfault', 4: 'memmanage', 5: 'busfault', 6: 'usagefault' };
+    return {
+      kind: kinds[n] ?? 'hardfault', reason, pc: pc >>> 0, lr: cpu.reg(Reg.LR), sp, xpsr: cpu.reg(Reg.XPSR),
+      regs: [Reg.R0, Reg.R1, Reg.R2, Reg.R3, Reg.R4, Reg.R5, Reg.R6, Reg.R7, Reg.R8, Reg.R9, Reg.R10, Reg.R11, Reg.R12].map((r) => cpu.reg(r)),
+      cfsr: this.scb.cfsr, hfsr: this.scb.hfsr, bfar: (this.scb.cfsr & CFSR_BITS.BFARVALID) ? this.scb.bfar : undefined,
+      stack, cycles: this.cycles(),
+    };
+  }
+
+  private lockup(reason: string, info?: FaultInfo): void {
+    const f = { ...(info ?? this.faultInfo(Exc.HardFault, reason, this.pc)), kind: 'lockup' as const, reason };
+    this.halted = f;
+    this.emit('lockup', f);
+  }
+
+  // ---------------------------------------------------------------- misc
+
+  private reportUnmodelled(a: UnmodelledAccess): void {
+    this.warnOnce(`unmodelled peripheral: ${a.kind} of ${a.size} byte(s) at 0x${a.address.toString(16)} (PC 0x${a.pc.toString(16)}); reads return 0, writes are dropped`);
+  }
+
+  private warnOnce(text: string): void {
+    if (this.warned.has(text)) return;
+    this.warned.add(text);
+    this.emit('warning', text);
+  }
+
+  /** Type into the console (USART1 RX). */
+  uartInput(data: Uint8Array | string): void { this.usart.receive(data); }
+
+  /** Read guest memory (tests, debugging). */
+  readMemory(address: number, len: number): Uint8Array { return this.cpu.read(address, len); }
+
+  /** Current register values (r0-r12, sp, lr, pc, xpsr). */
+  registers(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (let i = 0; i <= 12; i++) out[`r${i}`] = this.cpu.reg(Reg.R0 + i);
+    out.sp = this.cpu.reg(Reg.SP); out.lr = this.cpu.reg(Reg.LR); out.pc = this.pc; out.xpsr = this.cpu.reg(Reg.XPSR);
+    return out;
+  }
+
+  close(): void {
+    if (!this.powered) return;
+    this.powered = false;
+    this.cpu.close();
+  }
+}

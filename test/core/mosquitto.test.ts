@@ -1,0 +1,114 @@
+// The real core.wasm against a real Mosquitto, over a minimal `hostnet` on node:net (the
+// full NodeDevice is the host layer's; this only proves the core's bytes satisfy a real broker).
+import { describe, it, expect } from 'vitest';
+import { Socket } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { startMosquitto } from '../helpers/mosquitto.ts';
+import { NorStore } from './nor-store.ts';
+import { Cfg, decodeEvent, type CoreEvent } from '../../host-tools/sim/host/abi.ts';
+import type { CoreExports } from './harness.ts';
+
+class NetCore {
+  x!: CoreExports;
+  events: CoreEvent[] = [];
+  private sock: Socket | undefined;
+  private state = 0;
+  private rx: Buffer[] = [];
+  private eof = false;
+  private wake: (() => void) | undefined;
+
+  constructor(readonly port: number, readonly store = new NorStore()) {
+    const mem = () => new Uint8Array(this.x.memory.buffer);
+    const inst = new WebAssembly.Instance(new WebAssembly.Module(readFileSync('build/core/core.wasm')), {
+      board: {
+        millis: () => Math.floor(performance.now()) >>> 0, entropy: () => (Math.random() * 2 ** 32) >>> 0,
+        event: (k: number, p: number, l: number) => { this.events.push(decodeEvent(k, mem().slice(p, p + l))); },
+        store_size: () => this.store.size, store_page_size: () => this.store.pageSize,
+        store_read: (o: number, p: number, l: number) => this.store.read(o, mem().subarray(p, p + l)),
+        store_write: (o: number, p: number, l: number) => this.store.write(o, mem().slice(p, p + l)),
+        store_erase: (o: number) => this.store.erase(o),
+        uart_write: () => {}, uart_read: () => 0,
+      },
+      hostnet: {
+        connect: (_ip: number, port: number) => {
+          this.rx = []; this.eof = false; this.state = 1;
+          const s = new Socket();
+          this.sock = s;
+          s.setNoDelay(true);
+          s.on('connect', () => { if (this.sock === s) this.state = 2; this.poke(); });
+          s.on('data', (d) => { if (this.sock === s) this.rx.push(d); this.poke(); });
+          s.on('end', () => { if (this.sock === s) this.eof = true; this.poke(); });
+          s.on('error', () => { if (this.sock === s) { this.state = 0; this.eof = true; } this.poke(); });
+          s.connect(this.port === 0 ? port : this.port, '127.0.0.1');
+          return 0;
+        },
+        state: () => this.state,
+        send: (p: number, l: number) => { if (this.state !== 2) return -1; this.sock!.write(mem().slice(p, p + l)); return l; },
+        recv: (p: number, max: number) => {
+          if (this.rx.length === 0) return this.eof ? -1 : 0;
+          const all = Buffer.concat(this.rx);
+          const n = Math.min(max, all.length);
+          mem().set(all.subarray(0, n), p);
+          this.rx = n < all.length ? [all.subarray(n)] : [];
+          return n;
+        },
+        close: () => { this.sock?.end(); this.sock = undefined; this.state = 0; },
+      },
+    } as unknown as WebAssembly.Imports);
+    this.x = inst.exports as unknown as CoreExports;
+    this.x.start();
+  }
+  private poke(): void { const w = this.wake; this.wake = undefined; w?.(); }
+  stage(b: Uint8Array): void { new Uint8Array(this.x.memory.buffer).set(b, this.x.wq_buf()); }
+  config(key: number, v: string | number): void {
+    const b = typeof v === 'string' ? Buffer.from(v) : Buffer.from(new Uint32Array([v]).buffer);
+    this.stage(b);
+    expect(this.x.wq_config(key, b.length)).toBe(0);
+  }
+  publish(topic: string, payload: string, qos: number): number {
+    const t = Buffer.from(topic), p = Buffer.from(payload);
+    this.stage(Buffer.concat([t, p]));
+    return this.x.wq_publish(t.length, p.length, qos);
+  }
+  subscribe(filter: string, qos: number): number {
+    const f = Buffer.from(filter);
+    this.stage(Buffer.from([f.length >> 8, f.length & 255, ...f, qos]));
+    return this.x.wq_subscribe(1);
+  }
+  /** Runs the core until `done()` holds (event-driven; fails after `ms`). */
+  async until(done: () => boolean, ms = 5000): Promise<void> {
+    const end = performance.now() + ms;
+    while (!done()) {
+      if (performance.now() > end) throw new Error(`timed out; events: ${JSON.stringify(this.events.slice(-5))}`);
+      const wait = this.x.step();
+      if (done()) break;
+      if (wait > 0) await new Promise<void>((r) => { this.wake = r; setTimeout(r, Math.min(wait, 50)); });
+      else await new Promise((r) => setImmediate(r));
+    }
+  }
+}
+
+describe('core.wasm against a real Mosquitto', () => {
+  it('connects, subscribes and round-trips QoS 0, 1 and 2 exactly once', async () => {
+    const broker = await startMosquitto();
+    try {
+      const c = new NetCore(broker.port);
+      c.config(Cfg.CLIENT_ID, 'core-it'); c.config(Cfg.CLEAN_SESSION, 1); c.config(Cfg.BROKER_PORT, broker.port);
+      c.x.wq_connect();
+      await c.until(() => c.events.some((e) => e.kind === 'connected'));
+      const sid = c.subscribe('core/it/#', 2);
+      await c.until(() => c.events.some((e) => e.kind === 'suback'));
+      expect(c.events.find((e) => e.kind === 'suback')).toEqual({ kind: 'suback', packetId: sid, granted: [2] });
+      const ids = [0, 1, 2].map((q) => c.publish(`core/it/q${q}`, `m${q}`, q));
+      await c.until(() => c.events.filter((e) => e.kind === 'message').length >= 3 && c.events.filter((e) => e.kind === 'publish_done').length >= 2);
+      const msgs = c.events.filter((e): e is Extract<CoreEvent, { kind: 'message' }> => e.kind === 'message');
+      expect(msgs.map((m) => [m.topic, Buffer.from(m.payload).toString(), m.qos]).sort()).toEqual([
+        ['core/it/q0', 'm0', 0], ['core/it/q1', 'm1', 1], ['core/it/q2', 'm2', 2]]);
+      expect(c.events.filter((e) => e.kind === 'publish_done').map((e) => (e as { packetId: number }).packetId).sort()).toEqual([ids[1], ids[2]].sort());
+      c.x.wq_disconnect();
+      expect(c.events.filter((e) => e.kind === 'error')).toEqual([]);
+    } finally {
+      await broker.stop();
+    }
+  });
+});

@@ -1,0 +1,89 @@
+// The firmware images `make build` wrote (real core.wasm, real arm-none-eabi-gcc): vector
+// table, reset handler, section placement, the reserved store pages, the stack guard, and no
+// heap, stdio or float code pulled in.
+import { describe, it, expect } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readElf, readLoaded, SHF_ALLOC, SHT_NOBITS, type Elf } from '../../host-tools/build/elf.ts';
+import { loadBoard, listBoards } from '../../host-tools/build/boards.ts';
+import { REPO_ROOT, requireArtifact } from './helpers.ts';
+
+const FORBIDDEN = /^(malloc|_malloc_r|free|_free_r|calloc|realloc|_sbrk|_sbrk_r|printf|_printf_r|vfprintf|_vfprintf_r|_printf_float|_dtoa_r|puts|__aeabi_(f|d)(add|sub|mul|div)|__aeabi_(i|ui|l|ul)2(f|d))$/;
+
+function sym(elf: Elf, name: string): number {
+  const s = elf.symbols.find((x) => x.name === name);
+  if (!s) throw new Error(`symbol ${name} missing`);
+  return s.value;
+}
+
+function section(elf: Elf, name: string) {
+  const s = elf.sections.find((x) => x.name === name);
+  if (!s) throw new Error(`section ${name} missing`);
+  return s;
+}
+
+// Every board with the interpreter, and bluepill with core.wasm compiled to C (engine aot).
+const IMAGES = [...listBoards().map((b) => [b, b] as const), ['bluepill', 'bluepill-aot'] as const];
+
+describe('firmware ELF images', () => {
+  for (const [name, dir] of IMAGES) {
+    it(`${dir}: vector table, placement, store page, stack guard, no heap/stdio/float`, () => {
+      const board = loadBoard(name);
+      const elf = readElf(requireArtifact(join(REPO_ROOT, 'build', dir, 'firmware.elf')));
+      const flashEnd = board.memory.flashOrigin + board.memory.flashBytes;
+      const storeStart = flashEnd - board.storePages * board.memory.flashPageBytes;
+      const ramTop = board.memory.ramOrigin + board.memory.ramBytes;
+
+      // Vector table at the start of flash: initial SP = top of RAM, handlers are Thumb addresses.
+      expect(section(elf, '.isr_vector').addr).toBe(board.memory.flashOrigin);
+      const vt = readLoaded(elf, board.memory.flashOrigin, 76 * 4);
+      const vec = (i: number) => vt.readUInt32LE(i * 4);
+      expect(vec(0)).toBe(ramTop);
+      expect(vec(1)).toBe(sym(elf, 'Reset_Handler') | 1);
+      expect(elf.entry).toBe(vec(1));
+      expect(vec(3)).toBe(sym(elf, 'HardFault_Handler') | 1);
+      expect(vec(15)).toBe(sym(elf, 'SysTick_Handler') | 1);
+      expect(vec(16 + 37)).toBe(sym(elf, 'USART1_IRQHandler') | 1);
+      const text = section(elf, '.text');
+      for (const i of [1, 3, 15, 53]) {
+        expect(vec(i) & ~1).toBeGreaterThanOrEqual(text.addr);
+        expect(vec(i) & ~1).toBeLessThan(text.addr + text.size);
+      }
+
+      // Everything loaded into flash stays below the store; RAM sections stay in RAM.
+      for (const s of elf.sections.filter((x) => (x.flags & SHF_ALLOC) && x.type !== SHT_NOBITS && x.addr < 0x20000000)) {
+        expect(s.addr + s.size, s.name).toBeLessThanOrEqual(storeStart);
+      }
+      const data = section(elf, '.data');
+      const bss = section(elf, '.bss');
+      expect(data.addr).toBe(board.memory.ramOrigin);
+      const load = elf.segments.find((p) => p.vaddr === data.addr && p.filesz > 0);
+      if (data.size > 0) expect(load!.paddr + load!.filesz).toBeLessThanOrEqual(storeStart);
+
+      // The store: the last storePages pages of flash, page aligned, exported to the HAL.
+      const store = section(elf, '.store');
+      expect(store.addr).toBe(storeStart);
+      expect(store.size).toBe(board.storePages * board.memory.flashPageBytes);
+      expect(store.type).toBe(SHT_NOBITS);
+      expect(sym(elf, '__store_start')).toBe(storeStart);
+      expect(sym(elf, '__store_end')).toBe(flashEnd);
+
+      // Stack at the top of RAM, guard band right below it, statics below the guard.
+      const stack = section(elf, '.stack');
+      const guard = section(elf, '.stack_guard');
+      expect(stack.addr + stack.size).toBe(ramTop);
+      expect(stack.size).toBe(board.stackBytes);
+      expect(guard.addr + guard.size).toBe(stack.addr);
+      expect(guard.size).toBe(board.stackGuardBytes);
+      expect(bss.addr + bss.size).toBeLessThanOrEqual(guard.addr);
+
+      const bad = elf.symbols.filter((s) => FORBIDDEN.test(s.name)).map((s) => s.name);
+      expect(bad, 'heap, stdio or float code linked in').toEqual([]);
+
+      // The .bin is exactly the flash image (vector table first, ends with .data's load image).
+      const bin = readFileSync(join(REPO_ROOT, 'build', dir, 'firmware.bin'));
+      expect(bin.readUInt32LE(0)).toBe(ramTop);
+      expect(board.memory.flashOrigin + bin.length).toBeLessThanOrEqual(storeStart);
+    });
+  }
+});

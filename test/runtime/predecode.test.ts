@@ -1,0 +1,78 @@
+// The build-time pre-decoder: validation errors, the blob layout the C loader reads, and the CLI.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { fnv1a, predecode, SECTION_NAME } from '../../host-tools/wasm/predecode.ts';
+import { WasmError } from '../../host-tools/wasm/module.ts';
+
+const REPO = resolve(import.meta.dirname, '../..');
+const wat = (src: string): Uint8Array => {
+  const dir = mkdtempSync(join(tmpdir(), 'wqpd-'));
+  writeFileSync(join(dir, 'm.wat'), src);
+  execFileSync('wat2wasm', ['--no-check', join(dir, 'm.wat'), '-o', join(dir, 'm.wasm')]);
+  return readFileSync(join(dir, 'm.wasm'));
+};
+
+function blobOf(wasm: Uint8Array) {
+  const name = Buffer.from(SECTION_NAME);
+  const at = Buffer.from(wasm).indexOf(name);
+  const pad = wasm[at + name.length]!;
+  const off = at + name.length + 1 + pad;
+  return { off, dv: new DataView(wasm.buffer, wasm.byteOffset + off) };
+}
+
+describe('predecode', () => {
+  it('appends an aligned blob with version, module hash and branch side table', () => {
+    const src = wat(`(module (func (export "f") (param i32) (result i32)
+      (block (result i32) (br_if 0 (i32.const 7) (local.get 0)) (drop) (i32.const 9))))`);
+    const { wasm, sideEntries } = predecode(src);
+    const { off, dv } = blobOf(wasm);
+    expect(off % 4).toBe(0);
+    expect(dv.getUint32(0, true)).toBe(0x44505157);
+    expect(dv.getUint32(4, true)).toBe(1);
+    // the section is appended, so the hashed prefix is exactly the input module
+    expect(dv.getUint32(8, true)).toBe(fnv1a(src));
+    expect(dv.getUint32(20, true)).toBe(1); // one function
+    expect(sideEntries).toBe(1); // the br_if
+    const ntypes = dv.getUint32(16, true);
+    const side = 32 + ntypes * 16 + 20;
+    // br_if to the block end keeps one value and drops nothing; it jumps to the byte after `end`
+    expect(dv.getUint16(side + 8, true)).toBe(1);
+    expect(dv.getUint16(side + 10, true)).toBe(0);
+    expect(wasm[dv.getUint32(side, true) - 1]).toBe(0x0b);
+  });
+
+  it('is idempotent: pre-decoding a pre-decoded module replaces the section', () => {
+    const src = wat('(module (func (export "f")))');
+    const once = predecode(src).wasm;
+    expect(Buffer.from(predecode(once).wasm)).toEqual(Buffer.from(once));
+  });
+
+  it('rejects invalid and malformed modules with the reason', () => {
+    expect(() => predecode(new Uint8Array([0, 0x61, 0x73, 0x6d, 2, 0, 0, 0]))).toThrow(/unknown binary version/);
+    const bad = wat('(module (func (result i32) (i64.const 1)))');
+    try {
+      predecode(bad);
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(WasmError);
+      expect((e as WasmError).kind).toBe('invalid');
+      expect((e as Error).message).toMatch(/type mismatch/);
+    }
+  });
+
+  it('CLI writes the output and explains a bad input without a stack trace', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wqpd-'));
+    writeFileSync(join(dir, 'in.wasm'), wat('(module (func (export "f")))'));
+    const ok = spawnSync('node', ['--import', 'tsx', 'host-tools/wasm/predecode.ts', join(dir, 'in.wasm'), join(dir, 'out.wasm')], { cwd: REPO, encoding: 'utf8' });
+    expect(ok.status).toBe(0);
+    expect(readFileSync(join(dir, 'out.wasm')).includes(Buffer.from(SECTION_NAME))).toBe(true);
+    writeFileSync(join(dir, 'bad.wasm'), Buffer.from('not wasm at all'));
+    const bad = spawnSync('node', ['--import', 'tsx', 'host-tools/wasm/predecode.ts', join(dir, 'bad.wasm'), join(dir, 'o.wasm')], { cwd: REPO, encoding: 'utf8' });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/is not a valid module \(malformed\): magic header not detected/);
+    expect(bad.stderr).not.toMatch(/at .*\.ts:\d+/);
+  });
+});

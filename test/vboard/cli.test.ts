@@ -1,0 +1,30 @@
+// `wasmqtt sim` as a user runs it: the UART on stdout with --no-pty, and clear errors.
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { FIXTURE_ELF, ROOT, requireBuilt, tempStore } from './helpers.ts';
+
+function sim(args: string[], input = '') {
+  return spawnSync(process.execPath, ['--import', 'tsx', 'host-tools/cli/main.ts', 'sim', ...args], { cwd: ROOT, input, encoding: 'utf8', timeout: 60_000 });
+}
+
+describe('wasmqtt sim', () => {
+  it('boots an image and copies its UART to stdout', () => {
+    const r = sim(['--elf', requireBuilt(FIXTURE_ELF), '--store', tempStore(), '--no-pty', '--for', '50', '--speed', 'max']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('fixture boot cause=power clk=72000000');
+    expect(r.stderr).toMatch(/ran 50\.0 virtual ms/);
+  });
+
+  it('says what is wrong when the image is missing, without a stack trace', () => {
+    const r = sim(['--elf', '/nonexistent/firmware.elf', '--no-pty']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('/nonexistent/firmware.elf does not exist');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('rejects a bad --speed', () => {
+    const r = sim(['--elf', requireBuilt(FIXTURE_ELF), '--speed', 'fast', '--no-pty']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('--speed fast is not a positive number');
+  });
+});

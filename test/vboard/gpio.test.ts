@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { GpioPort } from '../../host-tools/sim/board/gpio.ts';
+import { Afio } from '../../host-tools/sim/board/afio.ts';
+
+describe('GPIO model', () => {
+  it('drives outputs through BSRR/BRR and reports each change', () => {
+    const a = new GpioPort(0);
+    expect(a.base).toBe(0x40010800);
+    const changes: string[] = [];
+    a.onOutput((pin, level) => changes.push(`${pin}=${level}`));
+    a.write(0x00, 4, 0x00030000); // PA4 output push-pull 50 MHz
+    a.write(0x10, 4, 1 << 4);
+    a.write(0x10, 4, 1 << 20);
+    a.write(0x14, 4, 1 << 4); // already low: no change
+    expect(changes).toEqual(['4=1', '4=0']);
+    a.write(0x10, 4, (1 << 4) | (1 << 20)); // set wins
+    expect(a.read(0x08, 4) & (1 << 4)).toBe(1 << 4);
+  });
+
+  it('reads inputs from a provider, and pulls from ODR in pull mode', () => {
+    const b = new GpioPort(1);
+    let line = 0;
+    b.connectInput(1, () => line);
+    expect(b.read(0x08, 4) & 2).toBe(0);
+    line = 1;
+    expect(b.read(0x08, 4) & 2).toBe(2);
+    b.write(0x00, 4, 0x8); // PB0 input with pull
+    b.write(0x0c, 4, 1); // pull-up
+    expect(b.read(0x08, 4) & 1).toBe(1);
+  });
+});
+
+describe('AFIO model', () => {
+  it('stores MAPR and EXTICR', () => {
+    const afio = new Afio();
+    afio.write(0x04, 4, 0x02000000);
+    afio.write(0x08, 4, 0x1);
+    expect(afio.read(0x04, 4)).toBe(0x02000000);
+    expect(afio.read(0x08, 4)).toBe(1);
+    afio.reset();
+    expect(afio.mapr).toBe(0);
+  });
+});
