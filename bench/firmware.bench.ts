@@ -5,9 +5,9 @@
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { listBoards, REPO_ROOT } from '../host-tools/build/boards.ts';
-import { buildFirmware } from '../host-tools/build/firmware.ts';
+import { buildFirmware, buildHost } from '../host-tools/build/firmware.ts';
 import type { SizeReport } from '../host-tools/build/size.ts';
 
 const pct = (a: number, b: number) => Math.round((a / b) * 1000) / 10;
@@ -26,6 +26,35 @@ function boardFigures(r: SizeReport) {
     stack_bytes: r.ram.stack + r.ram.guard,
     linear_memory_cap_bytes: r.ram.linearMemoryCap,
   };
+}
+
+/** Console commands per second through a host build (fake HAL, no sanitizers): the interpreter
+ * vs the wasm2c-compiled core doing the same work on this machine. Counts `ok` replies as they
+ * stream and stops the device when all `n` arrived. */
+function consoleCommandsPerSecond(exe: string, store: string, n: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const lines = Array.from({ length: n }, (_, i) => (i % 2 ? 'status' : 'show')).join('\n') + '\n';
+    const p = spawn(exe, ['--store', store], { stdio: ['pipe', 'pipe', 'inherit'] });
+    let oks = 0;
+    let tail = '';
+    const t0 = process.hrtime.bigint();
+    const timer = setTimeout(() => { p.kill('SIGKILL'); reject(new Error(`only ${oks} of ${n} replies in 120 s`)); }, 120_000);
+    p.stdout.setEncoding('latin1');
+    p.stdout.on('data', (d: string) => {
+      const text = tail + d;
+      const parts = text.split('\n');
+      tail = parts.pop()!;
+      oks += parts.filter((l) => l.startsWith('ok ')).length;
+      if (oks >= n) {
+        const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+        clearTimeout(timer);
+        p.kill('SIGKILL');
+        resolve(Math.round(n / secs));
+      }
+    });
+    p.stdin.on('error', () => {});
+    p.stdin.write(lines);
+  });
 }
 
 /** core.wasm rebuilt with empty console hooks, to price the console. */
@@ -62,6 +91,20 @@ export async function run(): Promise<Record<string, unknown>> {
       predecoded_module_bytes: bp.module_bytes_in_flash,
       predecode_overhead_pct: pct(bp.module_bytes_in_flash - core, core),
       bluepill_room_left_for_a_second_module_slot_bytes: 60 * 1024 - bp.firmware_flash_bytes - bp.module_bytes_in_flash,
+    };
+    const aot = JSON.parse(readFileSync(join(REPO_ROOT, 'build/bluepill-aot/size.json'), 'utf8')) as SizeReport;
+    const coreWasm = join(REPO_ROOT, 'build/core/core.wasm');
+    const interpHost = await buildHost({ coreWasm, outDir: join(tmp, 'h-interp'), sanitize: false });
+    const aotHost = await buildHost({ coreWasm, outDir: join(tmp, 'h-aot'), engine: 'aot', sanitize: false });
+    const interpRate = await consoleCommandsPerSecond(interpHost, join(tmp, 's1.bin'), 4000);
+    const aotRate = await consoleCommandsPerSecond(aotHost, join(tmp, 's2.bin'), 4000);
+    figures.engine_aot_bluepill = {
+      ...boardFigures(aot),
+      flash_ratio_vs_interpreter: Math.round((aot.flash.used / bp.firmware_flash_bytes) * 100) / 100,
+      ram_ratio_vs_interpreter: Math.round((aot.ram.total / bp.firmware_ram_bytes) * 100) / 100,
+      host_console_commands_per_s_interpreter: interpRate,
+      host_console_commands_per_s_aot: aotRate,
+      host_speed_ratio_aot_vs_interpreter: Math.round((aotRate / interpRate) * 10) / 10,
     };
     if (process.env.WASM3_SRC) {
       const w3 = await buildFirmware({ board: 'stm32f103ze', runtime: 'wasm3', wasm3Src: process.env.WASM3_SRC, coreWasm: join(REPO_ROOT, 'build/core/core.wasm'), outDir: join(tmp, 'wasm3'), allowOverBudget: true });

@@ -114,3 +114,13 @@ RT_BENCH_ARTIFACTS += $(RT_BENCH)/ram.elf $(RT_BENCH)/size.elf
 $(RT_BENCH)/host_count_%: $(RT_BENCH_SRC)/interp_main.c $(RT_BENCH_SRC)/host_count.c $(RT_BENCH)/codec_module.c $(RT_SRCS) $(RT_HDRS)
 	@gcc -std=c11 -O2 -DWQRT_COUNT_OPS -DHOST_WRAPPER -DITERATIONS=$* -I$(RT_DIR)/include -I$(RT_BENCH_SRC) $(RT_BENCH_SRC)/interp_main.c $(RT_BENCH_SRC)/host_count.c $(RT_BENCH)/codec_module.c $(RT_SRCS) -o $@
 RT_BENCH_ARTIFACTS += $(RT_BENCH)/host_count_1000 $(RT_BENCH)/host_count_0
+# The same workload on upstream wasm3 (only when WASM3_SRC is given; `make bench WASM3_SRC=DIR`).
+$(RT_BENCH)/codec_plain.c: build/core/codec-test.wasm host-tools/wasm/embed-c.ts
+	@mkdir -p $(@D)
+	@$(NODE_TS) host-tools/wasm/embed-c.ts $< $@ bench_plain_module
+$(RT_BENCH)/wasm3_%.elf: $(RT_BENCH_SRC)/wasm3_main.c $(RT_BENCH_SRC)/crt.c $(RT_BENCH)/codec_plain.c
+	@test -n "$(WASM3_SRC)" -a -d "$(WASM3_SRC)/source" || { echo "set WASM3_SRC to a wasm3 checkout (the folder that holds source/)"; exit 2; }
+	@arm-none-eabi-gcc -mthumb -mcpu=cortex-m3 -Os -std=gnu11 -w -ffunction-sections -fdata-sections -Wl,--gc-sections \
+	  -nostartfiles --specs=nano.specs -T $(RT_BENCH_SRC)/bench.ld -Dd_m3HasFloat=0 -DITERATIONS=$* \
+	  -I$(WASM3_SRC)/source -I$(RT_BENCH_SRC) $(RT_BENCH_SRC)/crt.c $< $(RT_BENCH)/codec_plain.c \
+	  $(filter-out %/m3_api_libc.c %/m3_api_meta_wasi.c %/m3_api_tracer.c %/m3_api_uvwasi.c %/m3_api_wasi.c,$(wildcard $(WASM3_SRC)/source/*.c)) -o $@

@@ -7,6 +7,8 @@ import { escapeArg, packetName, parseConsoleLine, valueBytes, type ConsoleLine }
 /** What carries the console, and what the runner may do to the device around it. */
 export interface ConsoleTransport {
   readonly description: string;
+  /** The device reaches this machine's loopback (NodeDevice, the virtual board). */
+  readonly reachesRunnerLoopback: boolean;
   write(text: string): void;
   /** Registers the receiver of console bytes (called again after a power cycle if the stream changes). */
   onData(fn: (chunk: Buffer) => void): void;
@@ -35,6 +37,7 @@ export class ConsoleDevice extends DeviceBase implements HilDevice {
   readonly description: string;
   readonly canPowerCycle: boolean;
   readonly canControlLink: boolean;
+  readonly reachesRunnerLoopback: boolean;
   private partial = '';
   private readonly replies: Pending[] = [];
   private readonly eventWaiters = new Set<EventWaiter>();
@@ -50,6 +53,7 @@ export class ConsoleDevice extends DeviceBase implements HilDevice {
     this.description = transport.description;
     this.canPowerCycle = !!(transport.powerOff && transport.powerOn);
     this.canControlLink = !!(transport.linkDown && transport.linkUp);
+    this.reachesRunnerLoopback = transport.reachesRunnerLoopback;
     transport.onData((chunk) => this.onData(chunk));
   }
 

@@ -48,6 +48,8 @@ export interface HilDevice extends EventEmitter {
   readonly canPowerCycle: boolean;
   /** The Ethernet link can be taken down and up. */
   readonly canControlLink: boolean;
+  /** The device can reach brokers the runner opens on this machine's loopback (scripted brokers). */
+  readonly reachesRunnerLoopback: boolean;
   /** Configures the client and connects; resolves on CONNACK 0, rejects with ConnectRefused. */
   connect(settings: ClientSettings): Promise<{ sessionPresent: boolean }>;
   /** Resolves when QoS 0 is handed over, on PUBACK (1) or PUBCOMP (2). */

@@ -12,6 +12,7 @@ const DEVICE_BROKER = { ip: '192.168.1.10', port: 1883 };
 
 export class NodeConsoleTransport implements ConsoleTransport {
   readonly description = 'NodeDevice console (core.wasm on Node, driven over its UART)';
+  readonly reachesRunnerLoopback = true;
   private dev: NodeDevice | undefined;
   private readonly store = new MemoryStore();
   private readonly relay = new LinkRelay('127.0.0.1', 9, false);

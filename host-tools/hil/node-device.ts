@@ -10,6 +10,7 @@ export class NodeDeviceAdapter extends DeviceBase implements HilDevice {
   readonly description = 'NodeDevice (core.wasm on Node)';
   readonly canPowerCycle = true;
   readonly canControlLink = true;
+  readonly reachesRunnerLoopback = true;
   private dev: NodeDevice | undefined;
   private relay: LinkRelay | undefined;
   private settings: ClientSettings | undefined;

@@ -55,7 +55,7 @@ function capabilityMissing(c: Capability, o: RunnerOptions): string | undefined 
     case 'powerCycle': return o.device.canPowerCycle ? undefined : 'the device cannot be power-cycled (use --sim, or --relay-command for a real board)';
     case 'linkControl': return o.device.canControlLink ? undefined : 'the runner cannot pull this device\'s link (use --sim, or --link-command for a real board)';
     case 'brokerRestart': return o.broker.restart ? undefined : 'the broker is not the runner\'s own (omit --broker to let the runner start Mosquitto)';
-    case 'localBroker': return o.device.description.startsWith('NodeDevice') ? undefined : 'needs a scripted broker the device can reach on loopback';
+    case 'localBroker': return o.device.reachesRunnerLoopback ? undefined : 'needs a scripted broker on this machine\'s loopback, which a board on Ethernet cannot reach';
   }
 }
 
@@ -64,8 +64,8 @@ export async function runScenarios(o: RunnerOptions): Promise<HilReport> {
   const results: ScenarioResult[] = [];
   const runId = Date.now().toString(36);
   const list = o.only?.length ? o.scenarios.filter((s) => o.only!.includes(s.id)) : o.scenarios;
-  for (const s of list) {
-    const r = await runOne(s, o, runId);
+  for (const [i, s] of list.entries()) {
+    const r = await runOne(s, o, `${runId}-${i}`);
     results.push(r);
     o.onResult?.(r);
   }
@@ -75,7 +75,8 @@ export async function runScenarios(o: RunnerOptions): Promise<HilReport> {
   };
 }
 
-async function runOne(s: Scenario, o: RunnerOptions, runId: string): Promise<ScenarioResult> {
+/** `tag` is unique per scenario in a run, so client ids (and broker-side sessions) never carry over. */
+async function runOne(s: Scenario, o: RunnerOptions, tag: string): Promise<ScenarioResult> {
   const t0 = Date.now();
   const trace = new TraceRecorder();
   const checks: string[] = [];
@@ -87,11 +88,11 @@ async function runOne(s: Scenario, o: RunnerOptions, runId: string): Promise<Sce
   const onPacket = (p: { from: 'device' | 'broker'; packet: string; packetId?: number; qos?: number; dup?: boolean }): void =>
     trace.packet(p.from, p.packet, { packetId: p.packetId, qos: p.qos, dup: p.dup });
   o.device.on('packet', onPacket);
-  const prefix = `wasmqtt-hil/${runId}/${s.id}`;
+  const prefix = `wasmqtt-hil/${tag}/${s.id}`;
   let n = 0;
   const ctx: ScenarioContext = {
     device: o.device, broker: o.broker, trace, prefix, waitMs,
-    settings: (over = {}) => ({ broker: o.broker.url, clientId: `hil-${runId}-${n++}`.slice(0, 23), cleanSession: true, keepalive: 30, ...over }),
+    settings: (over = {}) => ({ broker: o.broker.url, clientId: `hil-${tag}-${n++}`, cleanSession: true, keepalive: 30, ...over }),
     check: (t) => { checks.push(t); },
     waitUntil: (cond, what, ms = waitMs) => new Promise<void>((resolve, reject) => {
       const until = Date.now() + ms;
@@ -103,7 +104,7 @@ async function runOne(s: Scenario, o: RunnerOptions, runId: string): Promise<Sce
       poll();
     }),
     observer: async (filter = `${prefix}/#`, qos = 2) => {
-      const client = await mqtt.connectAsync(o.broker.url, { clientId: `obs-${runId}-${n++}`.slice(0, 23), reconnectPeriod: 200, connectTimeout: waitMs });
+      const client = await mqtt.connectAsync(o.broker.url, { clientId: `obs-${tag}-${n++}`, reconnectPeriod: 200, connectTimeout: waitMs });
       observers.push(client);
       const received: Observer['received'] = [];
       client.on('message', (topic, payload, packet) => received.push({ topic, payload: payload.toString(), qos: packet.qos, retain: packet.retain }));

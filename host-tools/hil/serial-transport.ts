@@ -37,10 +37,10 @@ export class SerialTransport implements ConsoleTransport {
   readonly linkDown?: () => Promise<void>;
   readonly linkUp?: () => Promise<void>;
 
-  private readonly allowLoopback: boolean;
+  readonly reachesRunnerLoopback: boolean;
 
   private constructor(private readonly port: SerialPort, o: SerialTransportOptions) {
-    this.allowLoopback = o.allowLoopback ?? false;
+    this.reachesRunnerLoopback = o.allowLoopback ?? false;
     this.description = o.description ?? `board on ${o.path}`;
     if (o.relayCommand) {
       const cmd = o.relayCommand;
@@ -72,7 +72,7 @@ export class SerialTransport implements ConsoleTransport {
     if (!/^\d+\.\d+\.\d+\.\d+$/.test(u.hostname)) {
       throw new UserError(`the board needs the broker as an IPv4 address (it has no DNS): got ${u.hostname}; pass --broker mqtt://192.168.x.y:1883`);
     }
-    if (u.hostname.startsWith('127.') && !this.allowLoopback) {
+    if (u.hostname.startsWith('127.') && !this.reachesRunnerLoopback) {
       throw new UserError(`the board cannot reach ${u.hostname} (this machine's loopback); pass --broker mqtt://<this machine's LAN address>:1883`);
     }
     return { ip: u.hostname, port: Number(u.port || 1883) };

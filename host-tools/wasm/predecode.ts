@@ -8,11 +8,12 @@
 //   12 blob hash (FNV-1a of blob bytes 16..end)   16 ntypes   20 nfuncs (imports included)
 //   24 nimported funcs   28 nside
 //   32 ntypes x { canon u16, nparams u16, nresults u16, 0 u16, paramsOff u32, resultsOff u32 }
-//      nfuncs x { type u16, nLocals u16, maxStack u16, 0 u16, codeStart u32, codeEnd u32, stpBase u32 }
-//      nside  x { targetPc u32, targetStp u32, keep u16, drop u16 }
+//      nfuncs x { type u16, nLocals u16, maxStack u16, codeLen u16, codeStart u32, stpBase u32 }
+//      nside  x { targetPc u16, targetStp u16, keep u8, drop u8 }   (6 bytes)
 // canon: the first type index with the same signature (call_indirect compares canon ids).
-// Offsets (paramsOff, codeStart, codeEnd, targetPc) are byte offsets from the module start;
-// an imported function has codeStart = codeEnd = stpBase = 0.
+// paramsOff, resultsOff and codeStart are byte offsets from the module start; codeStart + codeLen
+// is the function's final `end`. A side entry's targetPc is relative to its function's codeStart
+// and targetStp to its stpBase. An imported function has codeStart = codeLen = stpBase = 0.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseModule, WasmError, type ParsedModule } from './module.ts';
@@ -94,7 +95,7 @@ export function predecode(input: Uint8Array): PredecodeResult {
   const ntypes = m.types.length;
   const nfuncs = m.funcs.length;
   const nside = m.bodies.reduce((a, f) => a + f.side.length, 0);
-  const blobLen = 32 + ntypes * 16 + nfuncs * 20 + nside * 12;
+  const blobLen = 32 + ntypes * 16 + nfuncs * 16 + nside * 6;
   if (ntypes > 0xffff) throw new WasmError('invalid', `${ntypes} types; the pre-decoded form allows 65535`);
   const blob = new Uint8Array(blobLen);
   const dv = new DataView(blob.buffer);
@@ -122,26 +123,26 @@ export function predecode(input: Uint8Array): PredecodeResult {
     if (i >= m.importedFuncs) {
       const f = m.bodies[i - m.importedFuncs]!;
       if (f.maxStack > 0xffff) throw new WasmError('invalid', `function needs ${f.maxStack} operand slots; the pre-decoded form allows 65535`);
+      if (f.end - f.codeStart > 0xffff || f.side.length > 0xffff)
+        throw new WasmError('invalid', `function ${i} is too large for the pre-decoded form (${f.end - f.codeStart} code bytes, ${f.side.length} branches; 65535 each)`);
       dv.setUint16(o + 2, f.localCount, true);
       dv.setUint16(o + 4, f.maxStack, true);
+      dv.setUint16(o + 6, f.end - f.codeStart, true);
       dv.setUint32(o + 8, f.codeStart, true);
-      dv.setUint32(o + 12, f.end, true);
-      dv.setUint32(o + 16, stp, true);
+      dv.setUint32(o + 12, stp, true);
       stp += f.side.length;
     }
-    o += 20;
+    o += 16;
   });
-  stp = 0;
   for (const f of m.bodies) {
     for (const e of f.side) {
-      if (e.keep > 0xffff || e.drop > 0xffff) throw new WasmError('invalid', 'branch keeps or drops more than 65535 values');
-      dv.setUint32(o, e.targetPc, true);
-      dv.setUint32(o + 4, e.targetStp + stp, true);
-      dv.setUint16(o + 8, e.keep, true);
-      dv.setUint16(o + 10, e.drop, true);
-      o += 12;
+      if (e.keep > 0xff || e.drop > 0xff) throw new WasmError('invalid', `a branch keeps ${e.keep} and drops ${e.drop} values; the pre-decoded form allows 255 each`);
+      dv.setUint16(o, e.targetPc - f.codeStart, true);
+      dv.setUint16(o + 2, e.targetStp, true);
+      dv.setUint8(o + 4, e.keep);
+      dv.setUint8(o + 5, e.drop);
+      o += 6;
     }
-    stp += f.side.length;
   }
   dv.setUint32(12, fnv1a(blob.subarray(16)), true);
 

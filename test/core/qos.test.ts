@@ -239,6 +239,7 @@ describe('connection management', () => {
       times.push(h.now - t0);
     }
     expect(h.ofKind('connect_failed')[0]).toMatchObject({ error: Err.CONNACK_REFUSED, returnCode: 5 });
+    expect(h.ofKind('connect_failed')[0]!.message).toMatch(/CONNACK 5\): not authorized/);
     expect(times[0]).toBeGreaterThanOrEqual(1000); expect(times[0]).toBeLessThanOrEqual(1260);
     expect(times[1]).toBeGreaterThanOrEqual(2000); expect(times[1]).toBeLessThanOrEqual(2510);
     expect(times[3]).toBeGreaterThanOrEqual(8000); expect(times[4]).toBeLessThanOrEqual(10010);
@@ -336,6 +337,8 @@ describe('subscriptions', () => {
     expect(h.subscribe([{ filter: 'a/#/b', qos: 0 }])).toBe(Err.TOPIC);
     expect(h.subscribe([{ filter: 'a', qos: 3 }])).toBe(Err.ARG);
     expect(h.x.wq_subscribe(0)).toBe(Err.ARG);
+    for (let i = 0; i < Size.PENDING_REQ_SLOTS; i++) expect(h.subscribe([{ filter: `f/${i}`, qos: 1 }])).toBeGreaterThan(0);
+    expect(h.subscribe([{ filter: 'one/more', qos: 1 }])).toBe(Err.BUSY);
   });
 });
 
@@ -375,6 +378,12 @@ describe('trace events', () => {
 });
 
 describe('API argument checks', () => {
+  it('calls before start() are refused', () => {
+    const h = new CoreHarness();
+    expect(h.publish('t', 'x', 1)).toBe(Err.NOT_STARTED);
+    expect(h.x.wq_connect()).toBe(Err.NOT_STARTED);
+    expect(h.x.step()).toBeGreaterThan(0);
+  });
   it('publish and config reject bad input with specific codes', () => {
     const h = started();
     expect(h.publish('a/+', 'x', 0)).toBe(Err.TOPIC);

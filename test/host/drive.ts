@@ -10,7 +10,14 @@ export function autoReconnect(dev: NodeDevice, ms: number): () => void {
   let on = true;
   const handler = (e: { kind: string }) => {
     if (e.kind === 'connect_failed' || e.kind === 'disconnected') {
-      setImmediate(() => { if (on && dev.alive) dev.advance(ms); });
+      setImmediate(() => {
+        if (!on || !dev.alive) return;
+        try {
+          dev.advance(ms);
+        } catch (err) {
+          if (dev.alive) throw err; // a death (e.g. a simulated power cut) is reported through 'fatal'
+        }
+      });
     }
   };
   dev.on('event', handler);

@@ -92,6 +92,12 @@ describe('QoS flows against Mosquitto, checked on the wire', () => {
       expect(granted).toEqual([qos]);
       const messages: Message[] = [];
       dev.on('message', (m: Message) => messages.push(m));
+      // The order in which the core raised things: delivery must come before the acknowledgement.
+      const order: string[] = [];
+      dev.on('event', (e: CoreEvent) => {
+        if (e.kind === 'message') order.push('delivered');
+        if (e.kind === 'trace' && e.direction === 'sent' && (e.name === 'PUBACK' || e.name === 'PUBREC')) order.push(`sent ${e.name}`);
+      });
       const pub = await observer(`obs-in-${qos}`);
       const lastAck = qos === 0 ? null : new Promise<void>((resolve) => {
         const want = qos === 1 ? 'puback' : 'pubcomp';
@@ -103,6 +109,7 @@ describe('QoS flows against Mosquitto, checked on the wire', () => {
       await delivered;
       if (lastAck) await lastAck;
       expect(messages).toHaveLength(1);
+      expect(order).toEqual(qos === 0 ? ['delivered'] : ['delivered', qos === 1 ? 'sent PUBACK' : 'sent PUBREC']);
       expect(messages[0]).toMatchObject({ topic: `flows/in/${qos}`, qos, retain: false, subscription: 0 });
       expect(messages[0]!.payload.toString()).toBe(`in${qos}`);
       const flow = wire(conn, (p) => ['publish', 'puback', 'pubrec', 'pubrel', 'pubcomp'].includes(p.packet.cmd));

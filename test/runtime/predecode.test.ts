@@ -37,11 +37,14 @@ describe('predecode', () => {
     expect(dv.getUint32(20, true)).toBe(1); // one function
     expect(sideEntries).toBe(1); // the br_if
     const ntypes = dv.getUint32(16, true);
-    const side = 32 + ntypes * 16 + 20;
+    const func = 32 + ntypes * 16;
+    const side = func + 16;
+    const codeStart = dv.getUint32(func + 8, true);
+    expect(wasm[codeStart + dv.getUint16(func + 6, true)]).toBe(0x0b); // the function's final end
     // br_if to the block end keeps one value and drops nothing; it jumps to the byte after `end`
-    expect(dv.getUint16(side + 8, true)).toBe(1);
-    expect(dv.getUint16(side + 10, true)).toBe(0);
-    expect(wasm[dv.getUint32(side, true) - 1]).toBe(0x0b);
+    expect(dv.getUint8(side + 4)).toBe(1);
+    expect(dv.getUint8(side + 5)).toBe(0);
+    expect(wasm[codeStart + dv.getUint16(side, true) - 1]).toBe(0x0b);
   });
 
   it('is idempotent: pre-decoding a pre-decoded module replaces the section', () => {

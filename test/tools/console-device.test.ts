@@ -12,6 +12,7 @@ import { ptyPair } from './pty.ts';
 
 class ScriptedConsole implements ConsoleTransport {
   readonly description = 'scripted console';
+  readonly reachesRunnerLoopback = true;
   sent: string[] = [];
   private rx: ((c: Buffer) => void) | undefined;
   constructor(private readonly answer: (line: string, say: (s: string) => void) => void) {}

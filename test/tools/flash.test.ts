@@ -125,6 +125,61 @@ describe('real OpenOCD without a probe', () => {
   });
 });
 
+/**
+ * A stand-in for OpenOCD with a probe attached (none exists on this machine): prints what
+ * OpenOCD 0.12 prints for a successful program/verify/reset, or a verify failure. It tests
+ * the flash layer's handling of OpenOCD's output; the real binary is used everywhere it can be.
+ */
+function fakeOpenocd(mode: 'ok' | 'verify-fail'): string {
+  const file = join(dir, `openocd-${mode}.sh`);
+  const lines = mode === 'ok'
+    ? ['** Programming Started **', 'Info : device id = 0x20036410', 'Info : flash size = 64kbytes', '** Programming Finished **', '** Verify Started **', 'verified 14 bytes from file fw.elf in 0.1s (0.137 KiB/s)', '** Verified OK **', '** Resetting Target **', 'shutdown command invoked']
+    : ['** Programming Started **', '** Programming Finished **', '** Verify Started **', 'Error: checksum mismatch - attempting binary compare', 'diff 0 address 0x08000004. Was 0xff instead of 0x41', '** Verify Failed **'];
+  writeFileSync(file, [
+    '#!/bin/sh',
+    'if [ "$1" = "--version" ]; then echo "Open On-Chip Debugger 0.12.0" >&2; exit 0; fi',
+    'echo "$@" > "$0.args"',
+    'echo "Open On-Chip Debugger 0.12.0" >&2',
+    ...lines.map((l) => `sleep 0.05; echo '${l}' >&2`),
+    `exit ${mode === 'ok' ? 0 : 1}`,
+  ].join('\n'), { mode: 0o755 });
+  return file;
+}
+
+describe('flash output handling (OpenOCD stand-in with a probe)', () => {
+  it('reports success with size, board and time, and JSON with the exact command', () => {
+    const ocd = fakeOpenocd('ok');
+    const r = runCli(['flash', '--board', 'bluepill', '--elf', smallElf, '--openocd', ocd, '--speed', '480'], { env: { WASMQTT_SYSFS_ROOT: '/nonexistent' } });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^flashed .*small\.elf \(\d+ bytes\) to bluepill: verified, reset, \d+\.\d\d s\n$/);
+    expect(r.stderr).toMatch(/connecting\n  programming\n  verifying\n  resetting\n/);
+    const json = runCli(['flash', '--board', 'bluepill', '--elf', smallElf, '--openocd', ocd, '--json'], { env: { WASMQTT_SYSFS_ROOT: '/nonexistent' } });
+    expect(JSON.parse(json.stdout).command).toEqual([ocd, '-f', 'interface/stlink.cfg', '-f', 'target/stm32f1x.cfg', '-c', `program {${smallElf}} verify reset exit`]);
+  });
+
+  it('draws a progress bar on a terminal', async () => {
+    const ocd = fakeOpenocd('ok');
+    const { spawn } = await import('node:child_process');
+    const bin = new URL('../../host-tools/cli/bin.mjs', import.meta.url).pathname;
+    // socat gives the command a real terminal, so cli-progress draws (stdin stays open meanwhile).
+    const term = spawn('socat', [`EXEC:${process.execPath} ${bin} flash --board bluepill --elf ${smallElf} --openocd ${ocd},pty,setsid,ctty,stderr`, 'STDIO'],
+      { env: { ...process.env, WASMQTT_SYSFS_ROOT: '/nonexistent' } });
+    let out = '';
+    term.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    const killer = setTimeout(() => term.kill('SIGKILL'), 30_000);
+    await new Promise<void>((resolve) => term.once('exit', () => resolve()));
+    clearTimeout(killer);
+    expect(out).toMatch(/flashing bluepill \|[█░]+\| 100% \| done/);
+    expect(out).toMatch(/verified, reset, \d+\.\d\d s/);
+  });
+
+  it('turns a verify failure into the address and values, exit code 1', () => {
+    const r = runCli(['flash', '--board', 'bluepill', '--elf', smallElf, '--openocd', fakeOpenocd('verify-fail')], { env: { WASMQTT_SYSFS_ROOT: '/nonexistent' } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('wasmqtt: flash failed: verify failed: flash at 0x08000004 reads 0xff but the image has 0x41');
+  });
+});
+
 describe('pre-flight checks', () => {
   it('reads the load segments of a real ELF', () => {
     const img = readElfImage(bigElf);

@@ -13,6 +13,7 @@ class ScriptedDevice extends EventEmitter {
   readonly description = 'scripted';
   canPowerCycle = false;
   readonly canControlLink = false;
+  readonly reachesRunnerLoopback = false;
   disconnects = 0;
   async connect() { this.emit('packet', { from: 'device', packet: 'CONNECT' }); this.emit('packet', { from: 'broker', packet: 'CONNACK' }); return { sessionPresent: false }; }
   async publish(_t: string, _p: string, qos: number) {
@@ -41,19 +42,21 @@ describe('HIL runner', () => {
       { id: 'stuck-qos2', title: 'fails', run: async (ctx) => { await ctx.device.publish('t', 'p', 2); throw new Error('no PUBCOMP after PUBREC'); } },
       { id: 'power', title: 'needs power', needs: ['powerCycle'], run: async () => {} },
       { id: 'restart', title: 'needs restart', needs: ['brokerRestart'], run: async () => {} },
+      { id: 'hostile', title: 'needs a scripted broker', needs: ['localBroker'], run: async () => {} },
       { id: 'slow', title: 'hangs', run: () => new Promise(() => {}) },
     ];
     const report = await runScenarios({ device: device as unknown as HilDevice, broker, scenarios, timeoutMs: 300 });
     expect(report.scenarios.map((s) => [s.id, s.status])).toEqual([
-      ['ok', 'pass'], ['stuck-qos2', 'fail'], ['power', 'not-run'], ['restart', 'not-run'], ['slow', 'fail'],
+      ['ok', 'pass'], ['stuck-qos2', 'fail'], ['power', 'not-run'], ['restart', 'not-run'], ['hostile', 'not-run'], ['slow', 'fail'],
     ]);
-    expect(report.summary).toEqual({ passed: 1, failed: 2, notRun: 2 });
+    expect(report.summary).toEqual({ passed: 1, failed: 2, notRun: 3 });
     const stuck = report.scenarios[1]!;
     expect(stuck.reason).toBe('no PUBCOMP after PUBREC');
     expect(stuck.trace.map((e) => `${e.from}:${e.packet}`)).toEqual(['device:PUBLISH', 'broker:PUBREC']);
     expect(report.scenarios[2]!.reason).toMatch(/cannot be power-cycled/);
     expect(report.scenarios[3]!.reason).toMatch(/omit --broker/);
-    expect(report.scenarios[4]!.reason).toBe('scenario exceeded its 300 ms limit');
+    expect(report.scenarios[4]!.reason).toMatch(/a board on Ethernet cannot reach/);
+    expect(report.scenarios[5]!.reason).toBe('scenario exceeded its 300 ms limit');
     expect(device.disconnects).toBe(3); // every scenario that ran leaves the device disconnected
 
     const dir = mkdtempSync(join(tmpdir(), 'wasmqtt-hil-'));
@@ -66,7 +69,7 @@ describe('HIL runner', () => {
     expect(text).toMatch(/NOT RUN {2}power .*\(not run: the device cannot be power-cycled/);
     expect(text).toContain('stuck-qos2 failed: no PUBCOMP after PUBREC');
     expect(text).toContain(`packet trace: ${svgs[0]}`);
-    expect(text).toMatch(/1 passed, 2 failed, 2 not run in \d+\.\d s$/);
+    expect(text).toMatch(/1 passed, 2 failed, 3 not run in \d+\.\d s$/);
 
     const json = join(dir, 'out', 'report.json');
     writeJsonReport(report, json);

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Dwt } from '../../host-tools/sim/board/dwt.ts';
 import { ManualTime } from '../../host-tools/sim/board/peripheral.ts';
-import { UniqueId } from '../../host-tools/sim/board/uid.ts';
 
 describe('DWT model', () => {
   it('counts core cycles while CYCCNTENA is set, wrapping at 32 bits', () => {
@@ -18,13 +17,5 @@ describe('DWT model', () => {
     d.write(0x0, 4, 0);
     time.now = 5000;
     expect(d.read(0x4, 4)).toBe(0x10);
-  });
-});
-
-describe('unique ID / flash size', () => {
-  it('returns the 96-bit ID and the flash size in KB', () => {
-    const uid = new UniqueId(64, [1, 2, 3]);
-    expect(uid.read(0x7e0, 2)).toBe(64);
-    expect([0x7e8, 0x7ec, 0x7f0].map((o) => uid.read(o, 4))).toEqual([1, 2, 3]);
   });
 });

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { GpioPort } from '../../host-tools/sim/board/gpio.ts';
-import { Afio } from '../../host-tools/sim/board/afio.ts';
 
 describe('GPIO model', () => {
   it('drives outputs through BSRR/BRR and reports each change', () => {
@@ -27,17 +26,5 @@ describe('GPIO model', () => {
     b.write(0x00, 4, 0x8); // PB0 input with pull
     b.write(0x0c, 4, 1); // pull-up
     expect(b.read(0x08, 4) & 1).toBe(1);
-  });
-});
-
-describe('AFIO model', () => {
-  it('stores MAPR and EXTICR', () => {
-    const afio = new Afio();
-    afio.write(0x04, 4, 0x02000000);
-    afio.write(0x08, 4, 0x1);
-    expect(afio.read(0x04, 4)).toBe(0x02000000);
-    expect(afio.read(0x08, 4)).toBe(1);
-    afio.reset();
-    expect(afio.mapr).toBe(0);
   });
 });

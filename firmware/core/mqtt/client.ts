@@ -390,11 +390,11 @@ export function publish(tlen: i32, plen: i32, flags: i32): i32 {
   let i = S.outAdd(<u32>off, pid, size, qos, S.S_QUEUED, 0);
   if (qos > 0 && online && S.inflightCount() < <i32>num(A.CFG_WINDOW) && txRoom() >= size) {
     // nothing ahead of it and the window is open: send from the staging copy right away
-    memory.copy(TXB + txLen, dst, size);
-    txCommit(size);
     S.setFlags(i, 1);
     S.setState(i, S.S_PUB_SENT);
     S.setSent(i, millis());
+    memory.copy(TXB + txLen, dst, size);
+    txCommit(size);
   }
   return pid;
 }

@@ -10,7 +10,7 @@
 
 static uint64_t arena[(160u * 1024u) / 8];
 static char ** lines; static size_t nlines, at;
-static char names[64][64];
+static char names[64][132];
 static IM3Runtime rt;
 static unsigned long n_exports, n_imports, n_bytes;
 

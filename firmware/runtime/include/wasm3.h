@@ -78,12 +78,14 @@ typedef struct M3ImportContext
 
 /* ---- result strings (m3Err_none is NULL; every other result is a constant string) ---- */
 #if defined(M3_IMPLEMENT_ERROR_STRINGS)
-#  define d_m3ErrorConst(LABEL, STRING)   const M3Result m3Err_##LABEL = { STRING };
+/* each text is its own object so --gc-sections drops the ones an image never uses */
+#  define d_m3ErrorConst(LABEL, STRING)   static const char m3ErrText_##LABEL[] = STRING; const M3Result m3Err_##LABEL = m3ErrText_##LABEL;
+const M3Result m3Err_none = NULL;
 #else
 #  define d_m3ErrorConst(LABEL, STRING)   extern const M3Result m3Err_##LABEL;
+extern const M3Result m3Err_none;
 #endif
 
-d_m3ErrorConst  (none,                          NULL)
 d_m3ErrorConst  (mallocFailed,                  "memory allocation failed")
 /* parse errors */
 d_m3ErrorConst  (incompatibleWasmVersion,       "incompatible Wasm binary version")

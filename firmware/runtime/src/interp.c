@@ -113,6 +113,8 @@ M3Result wq_invoke(IM3Runtime rt, uint32_t func, uint32_t nargs)
     uint64_t * sp = rt->stack + nargs;
     uint32_t cur = func;
     const uint8_t * code_end = NULL;
+    const uint8_t * fbase = NULL;      /* current function: code start and side-table base */
+    const WqSide * sbase = NULL;
 
     (void)nargs;
     rt->trap = NULL;
@@ -136,9 +138,9 @@ M3Result wq_invoke(IM3Runtime rt, uint32_t func, uint32_t nargs)
         }
         if (fp + t->nparams + f->nlocals + f->maxstack > stack_end) TRAP(m3Err_trapStackOverflow);
         for (uint32_t k = f->nlocals; k; k--) *sp++ = 0;
-        pc = base + f->code_start;
-        code_end = base + f->code_end;
-        stp = side + f->stp_base;
+        pc = fbase = base + f->code_start;
+        code_end = fbase + f->code_len;
+        stp = sbase = side + f->stp_base;
     }
     uint32_t callee;
 
@@ -264,9 +266,9 @@ next:
         OP(0x02): OP(0x03): SKIP_BLOCKTYPE(); DISPATCH;
         OP(0x04):
             if ((uint32_t)*--sp) { SKIP_BLOCKTYPE(); stp++; }
-            else { pc = base + stp->pc; stp = side + stp->stp; }
+            else { pc = fbase + stp->pc; stp = sbase + stp->stp; }
             DISPATCH;
-        OP(0x05): pc = base + stp->pc; stp = side + stp->stp; DISPATCH;
+        OP(0x05): pc = fbase + stp->pc; stp = sbase + stp->stp; DISPATCH;
         OP(0x0b):
             if (pc - 1 == code_end) goto do_return;
             DISPATCH;
@@ -277,8 +279,8 @@ next:
             uint32_t n; READ_U32(n);
             uint32_t i = (uint32_t)*--sp;
             stp += i < n ? i : n;
+            goto do_branch;
         }
-        /* fall through */
         OP(0x0c):
         do_branch: {
             uint32_t keep = stp->keep, drop = stp->drop;
@@ -286,7 +288,7 @@ next:
             if (rt->fuel && --rt->fuel == 0) TRAP(wq_trapFuel);
 #endif
             if (drop) { uint64_t * d_ = sp - keep - drop, * s_ = sp - keep; for (uint32_t k = 0; k < keep; k++) d_[k] = s_[k]; sp -= drop; }
-            pc = base + stp->pc; stp = side + stp->stp;
+            pc = fbase + stp->pc; stp = sbase + stp->stp;
             DISPATCH;
         }
         case 0x0f:
@@ -298,7 +300,9 @@ next:
             if (frame == rt->frames) goto done;
             pc = frame->pc; stp = frame->stp; fp = frame->fp; cur = frame->func;
             frame--;
-            code_end = base + funcs[cur].code_end;
+            fbase = base + funcs[cur].code_start;
+            sbase = side + funcs[cur].stp_base;
+            code_end = fbase + funcs[cur].code_len;
             break;
         }
         case 0x10: {
@@ -677,8 +681,15 @@ next:
             }
             break;
         }
-        default:
+#if !WQRT_FLOATS
+        case 0x5b ... 0x66: case 0x8b ... 0xa6: case 0xa8 ... 0xab: case 0xae ... 0xbf:
+#endif
+#if !WQRT_REFTYPES
+        case 0x25: case 0x26: case 0xd0 ... 0xd2:
+#endif
             TRAP(wqrt_Err_unsupported);
+        default:   /* never in validated code; a trap keeps a tampered module harmless */
+            TRAP(m3Err_unknownOpcode);
         }
     }
 
@@ -696,9 +707,9 @@ call_wasm: {
         cur = callee;
         fp = nfp;
         for (uint32_t k = f->nlocals; k; k--) *sp++ = 0;
-        pc = base + f->code_start;
-        code_end = base + f->code_end;
-        stp = side + f->stp_base;
+        pc = fbase = base + f->code_start;
+        code_end = fbase + f->code_len;
+        stp = sbase = side + f->stp_base;
         goto next;
     }
 

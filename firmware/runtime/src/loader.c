@@ -5,21 +5,22 @@
 #include "rt_internal.h"
 #undef M3_IMPLEMENT_ERROR_STRINGS
 
-const char wqrt_Err_noPredecoded[] = "module has no wasmqtt.predecoded section: run host-tools/wasm/predecode.ts on it at build time";
-const char wqrt_Err_predecodedVersion[] = "wasmqtt.predecoded section has another format version: re-run host-tools/wasm/predecode.ts";
-const char wqrt_Err_predecodedStale[] = "wasmqtt.predecoded section does not match the module (hash differs): re-run host-tools/wasm/predecode.ts";
-const char wqrt_Err_predecodedCorrupt[] = "wasmqtt.predecoded section is corrupt (checksum or shape wrong): re-run host-tools/wasm/predecode.ts";
-const char wqrt_Err_signatureMismatch[] = "import signature does not match the function linked to it";
-const char wqrt_Err_unsupported[] = "module uses a feature outside this runtime's subset";
-static const char errMissingGlobal[] = "missing imported global (no resolver or unknown name)";
-static const char errArena[] = "runtime arena too small: give wqrt_SetArena more bytes";
+/* The pre-decoded section's problems all have one fix: run host-tools/wasm/predecode.ts. */
+const char wqrt_Err_noPredecoded[] = "no wasmqtt.predecoded section: run predecode.ts";
+const char wqrt_Err_predecodedVersion[] = "wasmqtt.predecoded: other version: rerun predecode.ts";
+const char wqrt_Err_predecodedStale[] = "wasmqtt.predecoded: module changed (hash differs): rerun predecode.ts";
+const char wqrt_Err_predecodedCorrupt[] = "wasmqtt.predecoded: corrupt: rerun predecode.ts";
+const char wqrt_Err_signatureMismatch[] = "import signature mismatch";
+const char wqrt_Err_unsupported[] = "feature outside this runtime's build";
+static const char errMissingGlobal[] = "missing imported global";
+static const char errArena[] = "arena too small: give wqrt_SetArena more";
 #define errSegmentOOB m3Err_trapOutOfBoundsMemoryAccess
 const char wq_trapTableOOB[] = "[trap] out of bounds table access";
 #define errTableOOB wq_trapTableOOB
-static const char errMisaligned[] = "wasmqtt.predecoded blob is not 4-byte aligned: place the module at a 4-byte aligned address";
-static const char errMemCap[] = "linear memory: module's minimum pages exceed the board cap (wqrt_SetMemoryLimit)";
+static const char errMisaligned[] = "module not 4-byte aligned";
+static const char errMemCap[] = "memory min pages > wqrt_SetMemoryLimit";
 const char wq_trapFuel[] = "[trap] fuel exhausted";
-const char wq_errReentrant[] = "m3_Call* from inside a host function is not supported";
+const char wq_errReentrant[] = "m3_Call inside a host function";
 
 static struct M3Environment g_env;
 const int8_t wq_sec_slot[13] = { -1, -1, 0, -1, 1, 2, 3, 4, 5, 6, -1, 7, -1 };
@@ -237,18 +238,18 @@ M3Result m3_ParseModule(IM3Environment env, IM3Module * out, const uint8_t * con
     if (fnv1a(blob + 16, blob_len - 16) != rd32(blob + 12)) { err = wqrt_Err_predecodedCorrupt; goto fail; }
     m->ntypes = rd32(blob + 16); m->nfuncs = rd32(blob + 20); m->nimports = rd32(blob + 24); m->nside = rd32(blob + 28);
     {
-        uint64_t need = 32ull + (uint64_t)m->ntypes * 16 + (uint64_t)m->nfuncs * 20 + (uint64_t)m->nside * 12;
+        uint64_t need = 32ull + (uint64_t)m->ntypes * 16 + (uint64_t)m->nfuncs * 16 + (uint64_t)m->nside * 6;
         if (need != blob_len || m->nimports > m->nfuncs) { err = wqrt_Err_predecodedCorrupt; goto fail; }
     }
     m->types = (const WqType *)(const void *)(blob + 32);
     m->funcs = (const WqFunc *)(const void *)(blob + 32 + m->ntypes * 16);
-    m->side = (const WqSide *)(const void *)(blob + 32 + m->ntypes * 16 + m->nfuncs * 20);
+    m->side = (const WqSide *)(const void *)(blob + 32 + m->ntypes * 16 + m->nfuncs * 16);
     /* The blob passed its checksum and the module its hash, so both come from the build
      * tool; these range checks keep a bug there from turning into a wild read here. */
     for (uint32_t i = 0; i < m->nfuncs; i++) {
         const WqFunc * f = &m->funcs[i];
         if (f->type >= m->ntypes) { err = wqrt_Err_predecodedCorrupt; goto fail; }
-        if (i >= m->nimports && (f->code_start > f->code_end || f->code_end >= blob_section_start || f->stp_base > m->nside)) { err = wqrt_Err_predecodedCorrupt; goto fail; }
+        if (i >= m->nimports && ((uint64_t)f->code_start + f->code_len >= blob_section_start || f->stp_base > m->nside)) { err = wqrt_Err_predecodedCorrupt; goto fail; }
     }
 
     /* imports: count globals, note memory/table imports */

@@ -33,8 +33,9 @@
 #define WQRT_MAGIC 0x44505157u      /* "WQPD" */
 
 typedef struct { uint16_t canon, nparams, nresults, pad; uint32_t params_off, results_off; } WqType;
-typedef struct { uint16_t type, nlocals, maxstack, pad; uint32_t code_start, code_end, stp_base; } WqFunc;
-typedef struct { uint32_t pc, stp; uint16_t keep, drop; } WqSide;
+typedef struct { uint16_t type, nlocals, maxstack, code_len; uint32_t code_start, stp_base; } WqFunc;
+/* pc is relative to the function's code_start, stp to its stp_base */
+typedef struct { uint16_t pc, stp; uint8_t keep, drop; } WqSide;
 
 typedef struct { M3RawCall fn; const void * userdata; } WqImport;
 

@@ -59,6 +59,6 @@ export function register(program: Command): void {
       const elfPath = f.elf ?? join('build', board, 'firmware.elf');
       const r = await flashBoard({ ...common, elfPath });
       if (f.json) console.log(JSON.stringify(r, null, 2));
-      else console.log(`flashed ${r.elfPath} (${(r.imageBytes / 1024).toFixed(1)} KiB) to ${r.board}${r.probeSerial ? ` via ST-Link ${r.probeSerial}` : ''}: verified, reset, ${r.seconds.toFixed(2)} s`);
+      else console.log(`flashed ${r.elfPath} (${r.imageBytes < 1024 ? `${r.imageBytes} bytes` : `${(r.imageBytes / 1024).toFixed(1)} KiB`}) to ${r.board}${r.probeSerial ? ` via ST-Link ${r.probeSerial}` : ''}: verified, reset, ${r.seconds.toFixed(2)} s`);
     });
 }

@@ -7,6 +7,9 @@ import { loadProjectConfig, pick, UserError } from '../../config/load.ts';
 import { choosePort, detectPorts } from '../../monitor/ports.ts';
 import { openSerialPort } from '../../monitor/open-port.ts';
 import { MonitorSession } from '../../monitor/session.ts';
+import { provisionCommands } from '../../config/provision.ts';
+import { ConsoleDevice } from '../../hil/console-device.ts';
+import { SerialTransport } from '../../hil/serial-transport.ts';
 
 interface MonitorFlags {
   baud?: string;
@@ -15,6 +18,7 @@ interface MonitorFlags {
   decode?: boolean;
   list?: boolean;
   eol?: string;
+  provision?: boolean;
   config?: string;
 }
 
@@ -31,6 +35,7 @@ export function register(program: Command): void {
     .option('--no-decode', 'show event lines exactly as the device sends them')
     .option('--eol <crlf|lf|cr>', 'line ending sent after each typed line (default crlf)')
     .option('-l, --list', 'list the candidate ports and exit')
+    .option('--provision', 'send the config\'s network, broker and client settings to the device, save them, and exit')
     .option('-c, --config <file>', 'project config (default: nearest wasmqtt.config.json)')
     .action(async (portArg: string | undefined, f: MonitorFlags) => {
       const { config } = loadProjectConfig(f.config);
@@ -53,6 +58,20 @@ export function register(program: Command): void {
         } catch (err) {
           throw new UserError((err as Error).message);
         }
+      }
+      if (f.provision) {
+        const commands = provisionCommands(config);
+        const device = new ConsoleDevice(await SerialTransport.open({ path, baud }));
+        try {
+          for (const c of commands) {
+            await device.command(c).catch((e: Error) => { throw new UserError(`provisioning stopped at "${c}": ${e.message}`); });
+            console.log(`ok  ${c.startsWith('set pass') ? 'set pass ***' : c}`);
+          }
+          console.log(`provisioned ${path}: ${commands.length - 1} settings saved to the device's flash`);
+        } finally {
+          await device.close();
+        }
+        return;
       }
       const port = await openSerialPort(path, baud);
       const interactive = process.stdin.isTTY === true;

@@ -88,6 +88,15 @@ export const ERROR_TEXT: Readonly<Record<number, string>> = {
   [Err.SESSION_PRESENT]: 'malformed CONNACK: session present set with a non-zero return code; connection closed',
 };
 
+/** CONNACK return codes 1..5 (MQTT 3.1.1 §3.2.2.3) and what to do about each. */
+export const CONNACK_TEXT: Readonly<Record<number, string>> = {
+  1: 'unacceptable protocol version: the broker does not speak MQTT 3.1.1',
+  2: 'client identifier rejected: set another client id (CFG_CLIENT_ID)',
+  3: 'server unavailable: the broker refuses clients for now; the core keeps retrying',
+  4: 'bad user name or password: fix CFG_USERNAME / CFG_PASSWORD',
+  5: 'not authorized: grant this client access on the broker',
+};
+
 export function errorText(code: number): string {
   return ERROR_TEXT[code] ?? `unknown error ${code}`;
 }
@@ -124,7 +133,9 @@ export function decodeEvent(kind: number, rec: Uint8Array): CoreEvent {
     case EventKind.CONNECTED: return { kind: 'connected', sessionPresent: rec[0] === 1 };
     case EventKind.CONNECT_FAILED: {
       const error = dv.getInt32(0, true);
-      return { kind: 'connect_failed', error, returnCode: rec[4] === 0xff ? null : rec[4]!, message: errorText(error) };
+      const rc = rec[4] === 0xff ? null : rec[4]!;
+      const message = error === Err.CONNACK_REFUSED && rc !== null ? `broker refused the connection (CONNACK ${rc}): ${CONNACK_TEXT[rc] ?? 'unknown code'}` : errorText(error);
+      return { kind: 'connect_failed', error, returnCode: rc, message };
     }
     case EventKind.DISCONNECTED: {
       const reason = dv.getInt32(0, true);

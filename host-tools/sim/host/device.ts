@@ -70,6 +70,8 @@ export interface NodeDeviceOptions {
   seed?: number;
   /** Emit 'trace' events (one per packet). Default: on when a 'trace' listener exists at start. */
   trace?: boolean;
+  /** Attached before connecting; messages delivered during start() also reach later 'message' listeners. */
+  onMessage?: (m: Message) => void;
   /** Wait for CONNACK before start() resolves (default true); a refusal rejects start(). */
   waitConnected?: boolean;
   /** Real-time guard for waits (start, publish acks...) so a broken link fails a test instead of hanging. Default 15000. */
@@ -144,6 +146,12 @@ interface CoreExports {
   wq_stat(key: number): number;
 }
 
+const CFG_NAMES: Readonly<Record<number, string>> = Object.fromEntries(Object.entries(Cfg).map(([k, v]) => [v, k]));
+const STATE_NAMES: Readonly<Record<number, string>> = {
+  [ClientState.IDLE]: 'idle', [ClientState.BACKOFF]: 'waiting to reconnect', [ClientState.TCP_CONNECTING]: 'connecting TCP',
+  [ClientState.MQTT_CONNECTING]: 'waiting for CONNACK', [ClientState.CONNECTED]: 'connected',
+};
+
 const compiled = new Map<string, WebAssembly.Module>();
 const utf8 = new TextEncoder();
 
@@ -201,6 +209,9 @@ export class NodeDevice extends EventEmitter {
   private readonly rand: () => number;
   private readonly realTimeoutMs: number;
   private traceOn = false;
+  /** Messages delivered while start() was still running (see start()); null once released. */
+  private heldMessages: Message[] | null = [];
+  private lastLinkError: string | null = null;
   /** The error that killed the device, if any. */
   fatalError: Error | null = null;
 
@@ -230,16 +241,26 @@ export class NodeDevice extends EventEmitter {
     if (opts.trace === true || (opts.trace === undefined && dev.listenerCount('trace') > 0)) dev.setTrace(true);
     // Enable tracing lazily when someone listens for it.
     dev.on('newListener', (ev: string) => { if (ev === 'trace' && !dev.traceOn && !dev.dead) dev.setTrace(true); });
-    dev.applyConfig();
-    dev.call(() => dev.exports.wq_connect());
-    dev.wake();
-    if (opts.waitConnected === false) return dev;
     try {
-      await dev.waitConnected();
+      dev.applyConfig();
+      dev.call(() => dev.exports.wq_connect());
     } catch (err) {
       dev.kill();
       throw err;
     }
+    dev.wake();
+    if (opts.onMessage) dev.on('message', opts.onMessage);
+    if (opts.waitConnected !== false) {
+      try {
+        await dev.waitConnected();
+      } catch (err) {
+        dev.kill();
+        throw err;
+      }
+    }
+    // Messages can arrive in the same segment as CONNACK (a resumed session's queue): hold them
+    // until the caller, resuming after this await, has attached its 'message' listeners.
+    setImmediate(() => dev.releaseMessages());
     return dev;
   }
 
@@ -249,6 +270,11 @@ export class NodeDevice extends EventEmitter {
     const ev = await this.waitFor((e) => e.kind === 'connected' || (e.kind === 'connect_failed' && e.error === Err.CONNACK_REFUSED),
       `CONNACK from ${this.opts.broker ?? 'the broker'}`);
     if (ev.kind === 'connect_failed') throw new ConnackError(ev.returnCode ?? 0);
+  }
+
+  /** The last reason a connection attempt failed or dropped (for error messages), if any. */
+  get lastConnectionError(): string | null {
+    return this.lastLinkError;
   }
 
   // ---------------------------------------------------------------- imports (board ABI)
@@ -325,20 +351,21 @@ export class NodeDevice extends EventEmitter {
 
   /** Sets one config key (Cfg.*) to a number or bytes; throws CoreError on a bad key/value. */
   config(key: number, value: number | string | Uint8Array): void {
+    const name = CFG_NAMES[key] ?? `key ${key}`;
     let bytes: Uint8Array;
     if (CFG_BYTES_KEYS.has(key)) {
-      if (typeof value === 'number') throw new Error(`config key ${key} takes a string or bytes, not a number`);
+      if (typeof value === 'number') throw new Error(`config ${name} takes a string or bytes, not a number`);
       bytes = typeof value === 'string' ? utf8.encode(value) : value;
     } else {
       if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 0xffffffff) {
-        throw new Error(`config key ${key} takes an integer 0..2^32-1, got ${String(value)}`);
+        throw new Error(`config ${name} takes an integer 0..4294967295, got ${String(value)}`);
       }
       bytes = new Uint8Array(4);
       new DataView(bytes.buffer).setUint32(0, value, true);
     }
     this.stage(bytes);
     const r = this.call(() => this.exports.wq_config(key, bytes.byteLength));
-    if (r < 0) throw new CoreError(r, `config key ${key}: ${errorText(r)}`);
+    if (r < 0) throw new CoreError(r, `config ${name}: ${errorText(r)}`);
   }
 
   private applyConfig(): void {
@@ -525,7 +552,7 @@ export class NodeDevice extends EventEmitter {
     this.stepScheduled = true;
     setImmediate(() => {
       this.stepScheduled = false;
-      this.runStep();
+      this.stepQuietly();
     });
   }
 
@@ -542,7 +569,16 @@ export class NodeDevice extends EventEmitter {
       if (this.timer && due >= this.timerDue) return;
       if (this.timer) clearTimeout(this.timer);
       this.timerDue = due;
-      this.timer = setTimeout(() => { this.timer = null; this.timerDue = Infinity; this.runStep(); }, Math.min(delay, 60_000));
+      this.timer = setTimeout(() => { this.timer = null; this.timerDue = Infinity; this.stepQuietly(); }, Math.min(delay, 60_000));
+    }
+  }
+
+  /** runStep() from a timer or I/O callback: a death is already reported ('fatal', fatalError), so do not rethrow. */
+  private stepQuietly(): void {
+    try {
+      this.runStep();
+    } catch (err) {
+      if (!this.dead) throw err;
     }
   }
 
@@ -562,7 +598,9 @@ export class NodeDevice extends EventEmitter {
       };
       const t = setTimeout(() => {
         this.waiters.delete(w);
-        reject(new Error(`timed out after ${timeoutMs} ms of real time waiting for ${what} (client state ${this.dead ? 'dead' : this.stat(Stat.STATE)})`));
+        const state = this.dead ? 'dead' : (STATE_NAMES[this.stat(Stat.STATE)] ?? String(this.stat(Stat.STATE)));
+        const last = this.lastLinkError ? `; last connection error: ${this.lastLinkError}` : '';
+        reject(new Error(`timed out after ${timeoutMs} ms of real time waiting for ${what} (client ${state}${last})`));
       }, timeoutMs);
       this.waiters.add(w);
     });
@@ -590,6 +628,8 @@ export class NodeDevice extends EventEmitter {
       result = fn();
     } catch (err) {
       this.inCall = false;
+      // Events the core raised before it died were delivered (their import returned): emit them.
+      this.flush();
       this.die(err);
       throw this.fatalError!;
     } finally {
@@ -614,7 +654,7 @@ export class NodeDevice extends EventEmitter {
   private dispatch(e: CoreEvent): void {
     switch (e.kind) {
       case 'message':
-        this.emit('message', {
+        this.emitMessage({
           topic: e.topic, payload: Buffer.from(e.payload.buffer, e.payload.byteOffset, e.payload.byteLength), qos: e.qos,
           retain: e.retain, dup: e.dup, packetId: e.packetId, subscription: e.subscription,
         } satisfies Message);
@@ -629,8 +669,14 @@ export class NodeDevice extends EventEmitter {
         break;
       }
       case 'connected': this.emit('connected', e); break;
-      case 'disconnected': this.emit('disconnected', e); break;
-      case 'connect_failed': this.emit('connect_failed', e); break;
+      case 'disconnected':
+        if (e.reason !== 0) this.lastLinkError = e.message;
+        this.emit('disconnected', e);
+        break;
+      case 'connect_failed':
+        this.lastLinkError = e.message;
+        this.emit('connect_failed', e);
+        break;
       case 'error':
         // 'error' on an EventEmitter throws when unhandled; the device keeps running, so only emit if someone listens.
         if (this.listenerCount('error') > 0) this.emit('error', new CoreError(e.code, `${e.message} (core error ${e.code}, packet type ${e.packetType}, detail ${e.detail})`));
@@ -640,6 +686,17 @@ export class NodeDevice extends EventEmitter {
     }
     this.emit('event', e);
     for (const w of [...this.waiters]) if (w.match(e)) w.resolve(e);
+  }
+
+  private emitMessage(m: Message): void {
+    if (this.heldMessages) this.heldMessages.push(m);
+    else this.emit('message', m);
+  }
+
+  private releaseMessages(): void {
+    const held = this.heldMessages;
+    this.heldMessages = null;
+    for (const m of held ?? []) this.emit('message', m);
   }
 
   private stage(bytes: Uint8Array): void {

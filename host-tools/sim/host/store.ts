@@ -59,6 +59,7 @@ export class MemoryStore {
    * Arms a power cut: the next `halfWords` half-word programs (or page erases, which count as
    * one) succeed, then the operation in progress stops part-way and throws PowerCut. The
    * half-word being programmed when the cut hits is left torn (one byte programmed).
+   * A negative count disarms it.
    */
   powerCutAfter(halfWords: number): void {
     this.cutAfter = halfWords;
