@@ -5,15 +5,19 @@
 import mqtt from 'mqtt';
 import { startMosquitto, type Mosquitto } from '../test/helpers/mosquitto.ts';
 import { NodeDevice } from '../host-tools/sim/host/device.ts';
-import { Err, Size } from '../host-tools/sim/host/abi.ts';
+import { Err, Size, Stat } from '../host-tools/sim/host/abi.ts';
+import { MemoryStore } from '../host-tools/sim/host/store.ts';
 
 const MESSAGES = Number(process.env.WASMQTT_BENCH_MESSAGES ?? 20_000);
 const PAYLOAD = Buffer.alloc(64, 0x61);
 // Give up on a run that makes no progress for this long (lost messages are then reported, not waited for).
 const STALL_MS = 10_000;
-// MQTT.js keeps every publish in flight at once; the device gets its largest window (a config
-// value, not a code change) so both pipeline as deeply as they can.
-const DEVICE_WINDOW = Size.WINDOW_MAX;
+// MQTT.js keeps every publish in flight at once. The device runs the board's store (4 pages of
+// 1 KB, two 2 KB groups) and the deepest window whose in-flight records still fit one group
+// with room to spare (~90 bytes per QoS 1/2 record).
+const DEVICE_WINDOW = Math.min(16, Size.WINDOW_MAX);
+// A second QoS 1 figure with a 16-page store shows what store compaction costs.
+const BIG_STORE_BYTES = 16 * 1024;
 
 export interface RunResult {
   msgsPerS: number;
@@ -63,9 +67,10 @@ export async function mqttjsRun(url: string, qos: 0 | 1 | 2, n: number, topic: s
   }
 }
 
-export async function nodeDeviceRun(url: string, qos: 0 | 1 | 2, n: number, topic: string, window?: number): Promise<RunResult> {
-  const sub = await NodeDevice.start({ broker: url, clientId: `bench-dev-sub-${qos}`, cleanSession: true, window });
-  const pub = await NodeDevice.start({ broker: url, clientId: `bench-dev-pub-${qos}`, cleanSession: true, window });
+export async function nodeDeviceRun(url: string, qos: 0 | 1 | 2, n: number, topic: string, window: number, storeBytes = 4096): Promise<RunResult> {
+  const store = () => new MemoryStore({ size: storeBytes, pageSize: 1024 });
+  const sub = await NodeDevice.start({ broker: url, clientId: `bench-dev-sub-${qos}`, cleanSession: true, window, store: store() });
+  const pub = await NodeDevice.start({ broker: url, clientId: `bench-dev-pub-${qos}`, cleanSession: true, window, store: store() });
   try {
     const granted = await sub.subscribe(topic, { qos });
     if (granted[0] !== qos) throw new Error(`subscriber was granted QoS ${granted[0]} instead of ${qos}`);
@@ -78,10 +83,11 @@ export async function nodeDeviceRun(url: string, qos: 0 | 1 | 2, n: number, topi
       sub.on('message', () => { received++; check(); });
       pub.on('publish_done', () => { acked++; check(); pump(); });
       pub.on('fatal', reject);
-      // Hand messages to the core until its outgoing slots are full; PUBLISH_DONE refills.
+      // Keep `window` QoS 1/2 messages in the core (as an application honouring the window
+      // would; filling every outgoing slot would also fill the store); PUBLISH_DONE refills.
       // QoS 0 has no completion event, so it yields to the event loop between batches.
       const pump = (): void => {
-        while (sent < n) {
+        while (sent < n && (qos === 0 || pub.stat(Stat.INFLIGHT_OUT) + pub.stat(Stat.QUEUED_OUT) < window)) {
           const r = pub.publishNow(topic, PAYLOAD, qos);
           if (r === Err.QUEUE_FULL) {
             if (qos === 0) setImmediate(pump);
@@ -109,19 +115,37 @@ export async function nodeDeviceRun(url: string, qos: 0 | 1 | 2, n: number, topi
 }
 
 export async function run(): Promise<Record<string, unknown>> {
-  // Unlimited in-flight and queue at the broker: Mosquitto 2.0.11 drops QoS 2 beyond
-  // max_inflight_messages and QoS 1/2 beyond max_queued_messages, which would measure loss, not speed.
+  // One Mosquitto for both kinds. No in-flight limit: MQTT.js pipelines every publish at once and
+  // Mosquitto 2.0.11 silently drops incoming QoS 2 beyond max_inflight_messages (DESIGN.md).
+  // Unlimited queue too, so a slow subscriber measures speed, not loss.
   const broker: Mosquitto = await startMosquitto({ extraConfig: ['max_inflight_messages 0', 'max_queued_messages 0'] });
   const out: Record<string, unknown> = {
     mqtt_bench_messages: MESSAGES, mqtt_bench_payload_bytes: PAYLOAD.byteLength, nodedevice_bench_window: DEVICE_WINDOW,
   };
+  // A device run that stalls is a finding, not a crash of the whole bench: record it and go on.
+  const devRun = async (qos: 0 | 1 | 2, topic: string, storeBytes?: number): Promise<number | null> => {
+    try {
+      return (await nodeDeviceRun(broker.url, qos, MESSAGES, topic, DEVICE_WINDOW, storeBytes)).msgsPerS;
+    } catch (err) {
+      const msg = err instanceof Error ? err.message : String(err);
+      console.error(`bench: ${msg}`);
+      out[`nodedevice_qos${qos}${storeBytes ? '_16k_store' : ''}_error`] = msg;
+      return null;
+    }
+  };
+  const ratio = (a: number | null, b: number) => (a === null ? null : Math.round((a / b) * 100) / 100);
   try {
     for (const qos of [0, 1, 2] as const) {
       const js = await mqttjsRun(broker.url, qos, MESSAGES, `bench/js/${qos}`);
-      const dev = await nodeDeviceRun(broker.url, qos, MESSAGES, `bench/dev/${qos}`, DEVICE_WINDOW);
-      out[`nodedevice_qos${qos}_msgs_per_s`] = dev.msgsPerS;
+      const dev = await devRun(qos, `bench/dev/${qos}`);
+      out[`nodedevice_qos${qos}_msgs_per_s`] = dev;
       out[`mqttjs_qos${qos}_msgs_per_s`] = js.msgsPerS;
-      out[`nodedevice_vs_mqttjs_qos${qos}_ratio`] = Math.round((dev.msgsPerS / js.msgsPerS) * 100) / 100;
+      out[`nodedevice_vs_mqttjs_qos${qos}_ratio`] = ratio(dev, js.msgsPerS);
+      if (qos === 1) {
+        const big = await devRun(1, 'bench/dev/1big', BIG_STORE_BYTES);
+        out.nodedevice_qos1_msgs_per_s_16k_store = big;
+        out.nodedevice_16k_store_vs_mqttjs_qos1_ratio = ratio(big, js.msgsPerS);
+      }
     }
   } finally {
     await broker.stop();

@@ -26,9 +26,21 @@ const SPI_HZ = 18_000_000;
 async function qosSoak(): Promise<Record<string, number | string>> {
   const mq = await startMosquitto();
   let board: VirtualBoard | undefined;
-  const net = new W5500NetworkBackend({ clock: () => board?.millis() ?? 0, routes: { '127.0.0.1:1883': `127.0.0.1:${mq.port}` } });
-  board = new VirtualBoard({ board: 'bluepill', elf: ELF_W5500, w5500: net.model });
-  const b = board;
+  let net: W5500NetworkBackend | undefined;
+  let runner: BoardRunner | undefined;
+  try {
+    net = new W5500NetworkBackend({ clock: () => board?.millis() ?? 0, routes: { '127.0.0.1:1883': `127.0.0.1:${mq.port}` } });
+    board = new VirtualBoard({ board: 'bluepill', elf: ELF_W5500, w5500: net.model });
+    return await soakOn(board, net, (r) => { runner = r; });
+  } finally {
+    await runner?.stop();
+    board?.close();
+    await net?.close();
+    await mq.stop();
+  }
+}
+
+async function soakOn(b: VirtualBoard, net: W5500NetworkBackend, started: (r: BoardRunner) => void): Promise<Record<string, number | string>> {
   let out = '';
   b.on('uart', (c: number) => { out += String.fromCharCode(c); });
   // First CONNECT: the first TX-buffer write whose first byte is the CONNECT header 0x10.
@@ -41,16 +53,14 @@ async function qosSoak(): Promise<Record<string, number | string>> {
     lastBlock = block;
     writeByte(block, addr, v);
   };
-  // Capped at SOAK_SPEED: unthrottled, virtual time would outrun the broker's wall-clock replies
-  // on a loaded machine and the core's timeouts would fire.
   const runner = new BoardRunner(b, { speed: SOAK_SPEED });
+  started(runner);
   runner.start();
-  try {
-    await runner.until(() => out.includes('evt loaded'), 2000, 'boot');
+  await runner.until(() => out.includes('evt loaded'), 2000, 'boot');
     b.uartInput('connect\r\n');
     await runner.until(() => out.includes('evt connected'), 20_000, 'connect');
-    // Idle cost while connected (SysTick and the idle loop), subtracted below: the soak runs
-    // unthrottled, so how much idle virtual time passes per publish depends on broker latency.
+    // Idle cost while connected (SysTick and the idle loop), subtracted below: how much idle
+    // virtual time passes per publish depends on the broker's wall-clock latency.
     b.runFor(20);
     const idleI0 = b.instructions;
     b.runFor(500);
@@ -70,13 +80,7 @@ async function qosSoak(): Promise<Record<string, number | string>> {
       spiBytes: (net.model.counters.bytes - s0) / SOAK_PUBLISHES,
       realtime: (b.millis() - v0) / 1000 / wall,
       connectInstr,
-    };
-  } finally {
-    await runner.stop();
-    b.close();
-    await net.close();
-    await mq.stop();
-  }
+  };
 }
 
 function rawUnicornMips(): number {
@@ -139,6 +143,9 @@ export async function run(): Promise<Record<string, unknown>> {
   const warmInstr = b.instructions - warmI0;
 
   // Phase 2, a console session: idle with commands every 100 virtual ms for 10 virtual s.
+  const idle0 = b.instructions;
+  b.runFor(500);
+  const sessionIdlePerMs = (b.instructions - idle0) / 500;
   const v0 = b.millis(), i0 = b.instructions;
   t = performance.now();
   for (let k = 0; k < 100; k++) {
@@ -167,6 +174,8 @@ export async function run(): Promise<Record<string, unknown>> {
     vboard_realtime_factor_session: `QoS soak: ${SOAK_PUBLISHES} QoS 1 publishes typed on the console, real Mosquitto, runner capped at ${SOAK_SPEED}x`,
     console_session_realtime_factor: Number((sessionVirtual / sessionWall).toFixed(1)),
     console_session_instructions_per_virtual_s: Math.round(sessionInstr / sessionVirtual),
+    console_command_instructions: Math.round((sessionInstr - sessionIdlePerMs * sessionVirtual * 1000) / 100),
+    console_command_note: 'one `show` or `status` line in, its reply out (idle cost subtracted): the console share of a typed publish',
     cpi_assumed: b.cpi,
     ...(soak ? projection(soak.instr as number, soak.spiBytes as number, b.cpi, soak.connectInstr as number, soak.idlePerMs as number) : {
       vboard_instr_per_qos1_publish: null, projected_msgs_per_s_72mhz: null,

@@ -29,9 +29,19 @@ build/firmware-test/tiny-core.wasm: test/firmware/fixtures/tiny-core.wat
 build/firmware-test/host-tiny/wasmqtt-host: build/firmware-test/tiny-core.wasm boards/bluepill.json $(FW_DEPS) | npm
 	@$(WASMQTT_CLI) build --host --core-wasm $< --out $(@D) >/dev/null
 
-BUILD_ARTIFACTS += build/firmware-test/host-tiny/wasmqtt-host
+# The bluepill image around the tiny module: drives SPI1 (polled and DMA) against the W5500
+# model on the virtual board (test/firmware/hal-vboard.test.ts).
+build/firmware-test/bluepill-tiny/firmware.elf: build/firmware-test/tiny-core.wasm boards/bluepill.json $(FW_DEPS) | npm
+	@$(WASMQTT_CLI) build --board bluepill --core-wasm $< --out $(@D) >/dev/null
+
+BUILD_ARTIFACTS += build/firmware-test/host-tiny/wasmqtt-host build/firmware-test/bluepill-tiny/firmware.elf
 # The images embed the real core.wasm, whose rule lives in mk/core.mk.
 ifneq ($(wildcard mk/core.mk),)
 BUILD_ARTIFACTS += $(FW_BOARDS:%=build/%/firmware.elf) build/host/wasmqtt-host \
   build/bluepill-aot/firmware.elf build/host-aot/wasmqtt-host
 endif
+
+# The console's word table follows the core's error codes (abi.ts); core.wasm depends on it
+# through mk/core.mk's source list, so a new ERR_* is named before the next core build.
+firmware/core/app/words.ts: firmware/core/api/abi.ts host-tools/build/console-words.ts | npm
+	@$(NODE_TS) host-tools/build/console-words.ts >/dev/null

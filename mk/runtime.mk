@@ -47,7 +47,7 @@ $(RT_OUT)/arm/%.o: $(RT_DIR)/src/%.c $(RT_HDRS)
 	@$(RT_ARM_CC) $(RT_ARM_FLAGS) -c $< -o $@
 RT_ARM_OBJS := $(RT_SRCS:$(RT_DIR)/src/%.c=$(RT_OUT)/arm/%.o)
 
-RT_ARTIFACTS := $(RT_OUT)/spec_driver $(RT_OUT)/spec_driver_asan $(RT_OUT)/api_test $(RT_OUT)/fuzz_loader \
+RT_ARTIFACTS := $(RT_OUT)/api.wasm $(RT_OUT)/fuzz-seed.wasm $(RT_OUT)/spec_driver $(RT_OUT)/spec_driver_asan $(RT_OUT)/api_test $(RT_OUT)/fuzz_loader \
                 $(RT_FIXTURES) $(RT_ARM_OBJS)
 ifneq ($(wildcard $(RT_DIR)/host/core_trace.c),)
 RT_ARTIFACTS += $(RT_OUT)/core_trace
@@ -94,10 +94,7 @@ $(RT_BENCH)/interp_%.elf: $(RT_BENCH_SRC)/interp_main.c $(RT_BENCH_SRC)/crt.c $(
 	@$(RT_BENCH_ARM) -std=c11 -Os -DITERATIONS=$* -I$(RT_DIR)/include -I$(RT_BENCH_SRC) $(RT_BENCH_SRC)/crt.c $(RT_BENCH_SRC)/interp_main.c $(RT_BENCH)/codec_module.c $(RT_SRCS) -lgcc -o $@
 $(RT_BENCH)/native_%.elf: $(RT_BENCH_SRC)/native_main.c $(RT_BENCH_SRC)/crt.c $(RT_BENCH)/codec.c
 	@$(RT_BENCH_ARM) -std=gnu11 -O2 -w -DNDEBUG -DITERATIONS=$* -I$(RT_BENCH) -I$(RT_BENCH_SRC) $(RT_BENCH_SRC)/crt.c $(RT_BENCH_SRC)/native_main.c $(RT_BENCH)/codec.c -lgcc -o $@
-RT_BENCH_ARTIFACTS := $(RT_BENCH)/arm_count $(RT_BENCH)/interp_1000.elf $(RT_BENCH)/interp_0.elf $(RT_BENCH)/native_1000.elf $(RT_BENCH)/native_0.elf
-ifneq ($(wildcard mk/core.mk),)
-BUILD_ARTIFACTS += $(RT_BENCH_ARTIFACTS)
-endif
+RT_BENCH_ARTIFACTS := $(RT_OUT)/core.pd.wasm $(RT_BENCH)/arm_count $(RT_BENCH)/interp_1000.elf $(RT_BENCH)/interp_0.elf $(RT_BENCH)/native_1000.elf $(RT_BENCH)/native_0.elf
 $(RT_BENCH)/core_module.c: $(RT_OUT)/core.pd.wasm host-tools/wasm/embed-c.ts
 	@mkdir -p $(@D)
 	@$(NODE_TS) host-tools/wasm/embed-c.ts $< $@ core_module
@@ -124,3 +121,8 @@ $(RT_BENCH)/wasm3_%.elf: $(RT_BENCH_SRC)/wasm3_main.c $(RT_BENCH_SRC)/crt.c $(RT
 	  -nostartfiles --specs=nano.specs -T $(RT_BENCH_SRC)/bench.ld -Dd_m3HasFloat=0 -DITERATIONS=$* \
 	  -I$(WASM3_SRC)/source -I$(RT_BENCH_SRC) $(RT_BENCH_SRC)/crt.c $< $(RT_BENCH)/codec_plain.c \
 	  $(filter-out %/m3_api_libc.c %/m3_api_meta_wasi.c %/m3_api_tracer.c %/m3_api_uvwasi.c %/m3_api_wasi.c,$(wildcard $(WASM3_SRC)/source/*.c)) -o $@
+
+# Last, so every RT_BENCH_ARTIFACTS addition above is in (BUILD_ARTIFACTS expands on +=).
+ifneq ($(wildcard mk/core.mk),)
+BUILD_ARTIFACTS += $(RT_BENCH_ARTIFACTS)
+endif

@@ -23,7 +23,7 @@ describe('wasmqtt build', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('arm-none-eabi-gcc not found on PATH. Install it with: sudo apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi');
     expect(r.stderr).not.toMatch(/\n\s+at /);
-  });
+  }, 120_000);
 
   it('over budget fails, prints the figures and names the largest contributors; --json for machines', () => {
     const dir = mkdtempSync(join(tmpdir(), 'wasmqtt-budget-'));
@@ -58,7 +58,7 @@ describe('wasmqtt build', () => {
     expect(ok.report.overBudget).toEqual([]);
     for (const f of ['firmware.elf', 'firmware.bin', 'firmware.hex', 'firmware.map']) expect(existsSync(join(out, f))).toBe(true);
     expect(readFileSync(join(out, 'firmware.hex'), 'utf8').startsWith(':02000004080')).toBe(true);
-  });
+  }, 240_000); // three full compiles; the machine is shared
 
   it('--runtime wasm3 without --wasm3-src says what to pass', () => {
     const r = cli(['build', '--board', 'stm32f103rc', '--runtime', 'wasm3', '--core-wasm', requireArtifact(TINY_WASM), '--out', mkdtempSync(join(tmpdir(), 'wasmqtt-w3-'))]);

@@ -79,8 +79,8 @@ describe('binding on the host (tiny module)', () => {
       await dev.waitFor(/^tiny up$/);
       dev.write('t');
       const trap = await dev.waitFor(/^evt trap /);
-      // step is function 7: six imports (0-5), then start (6), then step (7).
-      expect(trap).toMatch(/^evt trap func=7 offset=0x[0-9a-f]{8} error="\[trap\] unreachable executed"$/);
+      // step is function 9: eight imports (0-7), then start (8), then step (9).
+      expect(trap).toMatch(/^evt trap func=9 offset=0x[0-9a-f]{8} error="\[trap\] unreachable executed"$/);
     } finally {
       await dev.stop();
     }

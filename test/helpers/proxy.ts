@@ -57,6 +57,8 @@ export class FaultProxy extends EventEmitter {
   port = 0;
   /** Every MQTT packet seen, in order, with its connection number and direction. */
   readonly packets: SniffedPacket[] = [];
+  /** Keep `packets` (default true); long runs turn it off and decode only for 'packet' listeners. */
+  recordPackets = true;
   /** Connections accepted so far, and cuts made. */
   connections = 0;
   cuts = 0;
@@ -127,7 +129,7 @@ export class FaultProxy extends EventEmitter {
     }
   }
 
-  /** Accepts and silently drops traffic in the given directions (default both): a dead link that never closes. */
+  /** Accepts and silently drops traffic in the given directions (default both): a dead link that never closes. Emits 'dropped' (conn, dir, bytes). */
   blackhole(on: boolean, dirs: Direction[] = ['up', 'down']): void {
     this.holeDirs = on ? new Set(dirs) : new Set();
   }
@@ -205,7 +207,7 @@ export class FaultProxy extends EventEmitter {
     for (const dir of ['up', 'down'] as const) {
       link.parsers[dir].on('packet', (packet: Packet) => {
         const sp = { conn: link.id, dir, packet };
-        this.packets.push(sp);
+        if (this.recordPackets) this.packets.push(sp);
         this.emit('packet', sp);
       });
       // A cut mid-packet leaves the parser with garbage; the next connection gets fresh parsers.
@@ -250,14 +252,18 @@ export class FaultProxy extends EventEmitter {
   }
 
   private forward(l: Link, dir: Direction, data: Buffer): void {
-    if (l.dead || this.holeDirs.has(dir)) return;
+    if (l.dead) return;
+    if (this.holeDirs.has(dir)) {
+      this.emit('dropped', l.id, dir, data.byteLength);
+      return;
+    }
     let chunk = data;
     const room = l.cutAt - l.forwarded;
     const cutting = chunk.byteLength >= room;
     if (cutting) chunk = chunk.subarray(0, Math.max(0, room));
     if (chunk.byteLength > 0) {
       l.forwarded += chunk.byteLength;
-      l.parsers[dir].parse(chunk);
+      if (this.recordPackets || this.listenerCount('packet') > 0) l.parsers[dir].parse(chunk);
       (dir === 'up' ? l.server : l.client).write(chunk);
     }
     if (cutting) this.cut(l, l.cutMode);

@@ -28,8 +28,9 @@ M3Result    wqrt_SetMemoryLimit     (IM3Runtime runtime, uint32_t bytes);
 /* Caps the call depth (frames). Call before m3_LoadModule. Default 64. */
 M3Result    wqrt_SetCallDepth       (IM3Runtime runtime, uint32_t frames);
 
-/* Where the last trap happened: wasm function index (imports count first) and byte offset
- * of the trapping instruction from the start of the module. Returns the trap result or NULL. */
+/* Where the last trap happened: wasm function index (imports count first) and the byte offset,
+ * from the start of the module, just past the trapping instruction (its opcode and immediates).
+ * Returns the trap result or NULL. */
 M3Result    wqrt_GetTrapInfo        (IM3Runtime runtime, uint32_t * o_funcIndex, uint32_t * o_byteOffset);
 
 /* Bytes of the arena in use (runtime state, stack, frames, globals, tables, memory). */
