@@ -5,7 +5,7 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
 # Debian packages the project uses (installed on demand, only when missing).
-APT_PKGS := mosquitto gcc-arm-none-eabi libnewlib-arm-none-eabi libunicorn2 wabt binaryen socat openocd
+APT_PKGS := gcc libc6-dev mosquitto gcc-arm-none-eabi libnewlib-arm-none-eabi libunicorn2 libunicorn-dev wabt binaryen socat openocd
 # Artifacts the tests, the demo and the benchmarks need; layers append to it.
 BUILD_ARTIFACTS :=
 # Extra commands run before vitest in `make test` (short fuzz runs and the like).

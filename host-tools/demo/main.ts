@@ -27,7 +27,8 @@ function brokerLine(p: BrokerPacket): string {
 
 async function main(): Promise<void> {
   const broker = await DemoBroker.start();
-  console.log(`aedes broker on ${broker.url} (in-process); device sees it as 192.168.1.10:1883\n`);
+  console.log(`aedes broker on ${broker.url} (in-process); the device (core.wasm in Node) sees it as 192.168.1.10:1883`);
+  console.log('left: packets as the device traced them; indented: the same packets on the broker\'s socket\n');
   let dev: NodeDevice | null = null;
   try {
     let devicePort = -1;
