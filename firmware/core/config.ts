@@ -24,24 +24,9 @@ const N_BASE: i32 = 400;       // u32 numbers: key CFG_WILL_FLAGS.. at N_BASE + 
 
 /** Offset of a number key's u32, or -1. */
 function numOffset(key: i32): i32 {
-  switch (key) {
-    case CFG_WILL_FLAGS: return N_BASE;
-    case CFG_KEEPALIVE_S: return N_BASE + 4;
-    case CFG_CLEAN_SESSION: return N_BASE + 8;
-    case CFG_BROKER_IP: return N_BASE + 12;
-    case CFG_BROKER_PORT: return N_BASE + 16;
-    case CFG_DEVICE_IP: return N_BASE + 20;
-    case CFG_GATEWAY: return N_BASE + 24;
-    case CFG_NETMASK: return N_BASE + 28;
-    case CFG_RETRY_MS: return N_BASE + 32;
-    case CFG_MAX_RETRIES: return N_BASE + 36;
-    case CFG_BACKOFF_MIN_MS: return N_BASE + 40;
-    case CFG_BACKOFF_MAX_MS: return N_BASE + 44;
-    case CFG_TIMEOUT_MS: return N_BASE + 48;
-    case CFG_WINDOW: return N_BASE + 52;
-    case CFG_TRACE: return N_BASE + 56;
-  }
-  return -1;
+  // number keys are CFG_WILL_FLAGS..CFG_TRACE minus CFG_MAC, stored in key order
+  if (key < CFG_WILL_FLAGS || key > CFG_TRACE || key == CFG_MAC) return -1;
+  return N_BASE + 4 * (key - CFG_WILL_FLAGS - (key > CFG_MAC ? 1 : 0));
 }
 
 /** [offset of length byte] << 8 | max length, for string keys; -1 otherwise. */

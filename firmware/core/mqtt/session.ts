@@ -57,8 +57,7 @@ export function transition(state: i32, ev: i32): i32 {
   return n == X ? -1 : <i32>n;
 }
 
-// @ts-ignore: decorator
-@inline export function slot(i: i32): usize { return OUT + <usize>(i << 4); }
+export function slot(i: i32): usize { return OUT + <usize>(i << 4); }
 export function oOff(i: i32): u32 { return load<u32>(slot(i)); }
 export function oSent(i: i32): u32 { return load<u32>(slot(i), 4); }
 export function oPid(i: i32): i32 { return <i32>load<u16>(slot(i), 8); }

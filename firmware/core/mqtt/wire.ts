@@ -2,13 +2,11 @@
 // strings and the strict UTF-8 check. Every reader takes an explicit end pointer.
 import { ERR_UTF8, ERR_UTF8_NULL, ERR_UTF8_SURROGATE } from "../api/abi";
 
-// @ts-ignore: decorator
-@inline export function getU16(p: usize): i32 {
+export function getU16(p: usize): i32 {
   return (<i32>load<u8>(p) << 8) | <i32>load<u8>(p + 1);
 }
 
-// @ts-ignore: decorator
-@inline export function putU16(p: usize, v: i32): usize {
+export function putU16(p: usize, v: i32): usize {
   store<u8>(p, <u8>(v >> 8));
   store<u8>(p + 1, <u8>v);
   return p + 2;
