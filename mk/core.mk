@@ -14,6 +14,7 @@ CORE_WASM_OPT := wasm-opt --enable-sign-ext --enable-bulk-memory --enable-mutabl
 build/core/core.wasm: $(CORE_SRC) | node_modules/.package-lock.json
 	@mkdir -p build/core && rm -f $@.tmp $@.asc
 	@$(CORE_ASC) --config asconfig.json --target release --outFile $@.asc $(CORE_QUIET)
+	@command -v wasm-opt >/dev/null || { echo "core.wasm: wasm-opt not found; install the Debian package binaryen (apt-get install binaryen)" >&2; exit 1; }
 	@test -s $@.asc && $(CORE_WASM_OPT) $@.asc -o $@.tmp && rm -f $@.asc
 	@test -s $@.tmp && mv $@.tmp $@
 

@@ -69,6 +69,13 @@ export function configDefaults(): void {
   setNum(CFG_WINDOW, 8);
 }
 
+/** The little-endian number in [src, src+len) (len 1..4, checked by the callers). */
+export function readLE(src: usize, len: i32): u32 {
+  let v: u32 = 0;
+  for (let i = len - 1; i >= 0; i--) v = (v << 8) | <u32>load<u8>(src + i);
+  return v;
+}
+
 /** Sets `key` from [src, src+len) (strings: bytes; numbers: little-endian 1..4 bytes). */
 export function configSet(key: i32, src: usize, len: i32): i32 {
   if (len < 0) return ERR_CONFIG_VALUE;
@@ -89,8 +96,7 @@ export function configSet(key: i32, src: usize, len: i32): i32 {
   }
   if (numOffset(key) < 0) return ERR_CONFIG_KEY;
   if (len < 1 || len > 4) return ERR_CONFIG_VALUE;
-  let v: u32 = 0;
-  for (let i = len - 1; i >= 0; i--) v = (v << 8) | <u32>load<u8>(src + i);
+  let v = readLE(src, len);
   let ok = true;
   switch (key) {
     case CFG_WILL_FLAGS: ok = v <= 6 && (v & 3) != 3; break;

@@ -166,11 +166,9 @@ export function dropLink(reason: i32): void {
   S.outLinkLost();
   S.reqClear();
   if (reason != 0) lastError = reason;
-  if (was == A.ST_CONNECTED || reason == 0) {
-    store<i32>(EVB, reason);
-    emit(A.EV_DISCONNECTED, EVB, 4);
-  } else {
-    store<i32>(EVB, reason);
+  store<i32>(EVB, reason);
+  if (was == A.ST_CONNECTED || reason == 0) emit(A.EV_DISCONNECTED, EVB, 4);
+  else {
     store<u8>(EVB + 4, <u8>(reason == A.ERR_CONNACK_REFUSED ? lastConnackRc : 0xff));
     emit(A.EV_CONNECT_FAILED, EVB, 5);
   }
@@ -240,16 +238,12 @@ export function disconnect(): i32 {
 // ---- subscriptions ----
 function subAt(i: i32): usize { return SUBS + <usize>(i * SUB_STRIDE); }
 
+/** Slot holding filter [f, f+len), or -1; len 0 finds the first free slot. */
 function subFind(f: usize, len: i32): i32 {
   for (let i = 0; i < A.SUB_SLOTS; i++) {
     let s = subAt(i);
     if (<i32>load<u8>(s) == len && memory.compare(s + 6, f, len) == 0) return i;
   }
-  return -1;
-}
-
-function subFreeSlot(): i32 {
-  for (let i = 0; i < A.SUB_SLOTS; i++) if (load<u8>(subAt(i)) == 0) return i;
   return -1;
 }
 
@@ -345,7 +339,7 @@ export function subscribe(count: i32, unsub: bool): i32 {
       p += 2 + fl;
       continue;
     }
-    if (k < 0) k = subFreeSlot();
+    if (k < 0) k = subFind(0, 0); // a free slot (counted above)
     let s = subAt(k);
     store<u8>(s, <u8>fl);
     store<u8>(s + 1, load<u8>(p + 2 + fl));
@@ -398,9 +392,7 @@ export function publish(tlen: i32, plen: i32, flags: i32): i32 {
   let i = S.outAdd(<u32>off, pid, size, qos, S.S_QUEUED, 0);
   if (qos > 0 && online && S.inflightCount() < <i32>num(A.CFG_WINDOW) && txRoom() >= size) {
     // nothing ahead of it and the window is open: send from the staging copy right away
-    S.setFlags(i, 1);
-    S.setState(i, S.S_PUB_SENT);
-    S.setSent(i, millis());
+    S.markSent(i, S.S_QUEUED, 1, millis()); // -> S_PUB_SENT
     memory.copy(TXB + txLen, dst, size);
     txCommit(size);
   }
@@ -426,17 +418,13 @@ function pump(): void {
       txCommit(len);
       if (qos == 0) { S.dropPubBytes(i); S.outFree(i); continue; }
       if (!resend) inflight++;
-      S.setFlags(i, fl | 1);
-      S.setState(i, S.transition(st, S.E_SEND));
-      S.setSent(i, now);
+      S.markSent(i, st, fl | 1, now);
     } else if (st == S.S_REL_QUEUED) {
       if (txRoom() < 4) break;
       let fl = S.oFlags(i);
       if ((fl & 2) != 0) retransmits++;
       sendAck(A.PT_PUBREL, S.oPid(i));
-      S.setFlags(i, fl | 2);
-      S.setState(i, S.transition(st, S.E_SEND));
-      S.setSent(i, now);
+      S.markSent(i, st, fl | 2, now);
     }
   }
 }
