@@ -2,7 +2,7 @@
 // The one launcher: tests, benchmarks and `wasmqtt hil` all use it, so a failure names the
 // broker's log the same way everywhere.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,6 +56,9 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Mosqu
     throw new UserError(`Mosquitto not found at ${MOSQUITTO_BIN}\n  install it: apt-get install -y mosquitto  (or run \`make deps\`)`);
   }
   const dir = mkdtempSync(join(tmpdir(), 'wasmqtt-mosq-'));
+  // Started as root, Mosquitto drops to the `mosquitto` user: it must still be able to write
+  // its log and persistence file here, or a restart silently loses every session.
+  chmodSync(dir, 0o777);
   const port = await freePort();
   const logFile = join(dir, 'mosquitto.log');
   const conf = [
