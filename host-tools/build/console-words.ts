@@ -1,9 +1,9 @@
 // Generates firmware/core/app/words.ts: every word the device console reads or prints, as one
-// ASCII byte blob; the last byte of each word has bit 7 set, so no offset table is needed (a
-// word is found by counting ends; the console's few hundred lookups per line cost nothing next
-// to 115200 baud). AssemblyScript string literals cost two bytes per
-// character plus a header each, in flash and in the core's (capped) linear memory; one blob of
-// ASCII bytes costs one byte per character, once.
+// byte blob. AssemblyScript string literals cost two bytes per character plus a header each, in
+// flash and in the core's (capped) linear memory; here a character costs at most one byte:
+// bit 7 marks a word's last byte (no offset table: a word is found by counting ends, which is
+// nothing next to 115200 baud), and the runs most words share ("connect", "bad-", ...) are
+// stored once and referenced by one byte below 32 (compressWords).
 //   node --import tsx host-tools/build/console-words.ts        (rewrites words.ts)
 // test/firmware/console.test.ts fails when words.ts is out of date with this list.
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -41,19 +41,103 @@ export function coreErrors(): { name: string; code: number; word: string }[] {
 
 const constName = (w: string) => (w === '-' ? 'W_DASH' : 'W_' + w.toUpperCase().replace(/[^A-Z0-9]+/g, '_'));
 
+/** Symbol codes 0..FRAG_MAX-1 stand for fragment i (a word id in FRAG_WORD); printable ASCII
+ * (0x21..0x7e) stands for itself. */
+export const FRAG_MAX = 32;
+/** Longest expanded word the device's word buffer holds. */
+export const WORD_MAX = 32;
+
+type Symbols = number[];
+const key = (xs: Symbols) => xs.join(',');
+
+function countIn(seq: Symbols, pat: Symbols): number {
+  let n = 0;
+  for (let i = 0; i + pat.length <= seq.length; ) {
+    if (pat.every((x, j) => seq[i + j] === x)) { n++; i += pat.length; } else i++;
+  }
+  return n;
+}
+
+function replaceIn(seq: Symbols, pat: Symbols, sym: number): Symbols {
+  const out: Symbols = [];
+  for (let i = 0; i < seq.length; ) {
+    if (i + pat.length <= seq.length && pat.every((x, j) => seq[i + j] === x)) { out.push(sym); i += pat.length; }
+    else out.push(seq[i++]!);
+  }
+  return out;
+}
+
+/**
+ * Shared fragments: greedily picks the symbol run whose replacement by a one-byte reference
+ * saves the most bytes (a run that is a whole word is defined by that word; any other run
+ * becomes an extra word after the named ones), up to FRAG_MAX times. Deterministic: ties go to
+ * the run found first. Returns each word's symbols (extra words appended) and the fragment
+ * table (word id per fragment).
+ */
+export function compressWords(words: string[]): { enc: Symbols[]; frags: number[] } {
+  const enc: Symbols[] = words.map((w) => [...w].map((ch) => ch.charCodeAt(0)));
+  const frags: number[] = [];
+  while (frags.length < FRAG_MAX) {
+    const counts = new Map<string, { pat: Symbols; n: number }>();
+    for (const e of enc) {
+      const seen = new Set<string>();
+      for (let i = 0; i < e.length; i++) {
+        for (let j = i + 2; j <= Math.min(e.length, i + 16); j++) {
+          const pat = e.slice(i, j);
+          const k = key(pat);
+          if (seen.has(k)) continue;
+          seen.add(k);
+          const c = counts.get(k) ?? { pat, n: 0 };
+          c.n += countIn(e, pat);
+          counts.set(k, c);
+        }
+      }
+    }
+    const whole = new Map<string, number>();
+    enc.forEach((e, i) => { if (!whole.has(key(e))) whole.set(key(e), i); });
+    let best: { gain: number; pat: Symbols; def: number | undefined } | undefined;
+    for (const [k, { pat, n }] of counts) {
+      const def = whole.get(k);
+      const uses = def === undefined ? n : n - 1; // the defining word keeps its letters
+      const gain = uses * (pat.length - 1) - 1 - (def === undefined ? pat.length : 0);
+      if (!best || gain > best.gain) best = { gain, pat, def };
+    }
+    if (!best || best.gain <= 0) break;
+    const sym = frags.length;
+    const def = best.def ?? enc.length;
+    for (let i = 0; i < enc.length; i++) if (i !== def) enc[i] = replaceIn(enc[i]!, best.pat, sym);
+    if (best.def === undefined) enc.push(best.pat);
+    frags.push(def);
+  }
+  // Every word must expand back to itself (and fit the device's word buffer).
+  const expand = (e: Symbols, depth: number): string => {
+    if (depth > FRAG_MAX) throw new Error('console word fragments refer to each other in a cycle');
+    return e.map((x) => (x < FRAG_MAX ? expand(enc[frags[x]!]!, depth + 1) : String.fromCharCode(x))).join('');
+  };
+  words.forEach((w, i) => {
+    if (expand(enc[i]!, 0) !== w) throw new Error(`console word '${w}' does not round-trip through its fragments`);
+  });
+  for (const e of enc) if (expand(e, 0).length > WORD_MAX) throw new Error(`a console word is longer than ${WORD_MAX} bytes`);
+  return { enc, frags };
+}
+
 export function generateWords(): string {
   const errs = coreErrors();
   const words: string[] = [...CONSOLE_WORDS];
   for (const e of errs) if (!words.includes(e.word)) words.push(e.word);
   const names = new Set<string>();
-  const bytes: number[] = [];
   for (const w of words) {
     if (w.length === 0) throw new Error('console words must not be empty (the end bit marks a last byte)');
     for (const ch of w) {
       const c = ch.charCodeAt(0);
       if (c < 0x21 || c > 0x7e) throw new Error(`console word '${w}' must be printable ASCII without spaces`);
-      bytes.push(c);
     }
+  }
+  const { enc, frags } = compressWords(words);
+  if (enc.length > 255) throw new Error('more than 255 console words: word ids are bytes (255 = unnamed)');
+  const bytes: number[] = [];
+  for (const e of enc) {
+    bytes.push(...e);
     bytes.push(bytes.pop()! | 0x80);
   }
   const maxCode = Math.max(...errs.map((e) => -e.code));
@@ -65,9 +149,12 @@ export function generateWords(): string {
   const rows = (xs: number[]) => xs.map((x, i) => (i % 24 === 0 ? '\n  ' : ' ') + x + ',').join('');
   const out = [
     '// Generated by host-tools/build/console-words.ts; do not edit. Every word the device console',
-    '// reads or prints, as ASCII bytes (one byte per character, stored once; bit 7 ends a word).',
-    `export const WORD_COUNT: i32 = ${words.length};`,
+    '// reads or prints, as ASCII bytes; bit 7 ends a word, and a byte below 32 stands for the',
+    '// word FRAG_WORD[byte] (shared fragments such as "connect", "bad-").',
+    `export const WORD_COUNT: i32 = ${enc.length};`,
+    `export const WORD_MAX: i32 = ${WORD_MAX};`,
     `export const WORD_BYTES: usize = memory.data<u8>([${rows(bytes)}\n]);`,
+    `export const FRAG_WORD: usize = memory.data<u8>([${rows(frags)}\n]);`,
     '/** Word id of the name of core error code -i (0 = none); 255 = unnamed. */',
     `export const ERR_WORD: usize = memory.data<u8>([${rows(errTable)}\n]);`,
     `export const ERR_WORD_COUNT: i32 = ${errTable.length};`,

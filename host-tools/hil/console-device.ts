@@ -141,6 +141,12 @@ export class ConsoleDevice extends DeviceBase implements HilDevice {
   }
 
   private async configure(s: ClientSettings): Promise<void> {
+    if (this.poweredOff && this.transport.powerOn) {
+      // An earlier scenario ended with the power cut (last-will): a new one starts from a powered board.
+      await this.transport.powerOn(s);
+      this.poweredOff = false;
+      await this.waitForConsole();
+    }
     const addr = await this.transport.brokerAddress(s.broker);
     this.poweredOff = false;
     await this.command('disconnect').catch(() => undefined);

@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import type { SerialPort } from 'serialport';
 import { UserError } from '../config/load.ts';
 import { openSerialPort } from '../monitor/open-port.ts';
+import { sendBoardAction } from '../sim/board/control.ts';
 import type { ConsoleTransport } from './console-device.ts';
 
 export interface SerialTransportOptions {
@@ -17,6 +18,8 @@ export interface SerialTransportOptions {
   linkCommand?: string;
   /** The device reaches this machine's loopback (the virtual board's W5500 model uses host sockets). */
   allowLoopback?: boolean;
+  /** A virtual board's control socket: power and link control when no command above is given. */
+  control?: string;
 }
 
 function runHook(template: string, state: string): Promise<void> {
@@ -46,11 +49,19 @@ export class SerialTransport implements ConsoleTransport {
       const cmd = o.relayCommand;
       this.powerOff = () => runHook(cmd, 'off');
       this.powerOn = () => runHook(cmd, 'on');
+    } else if (o.control) {
+      const ctl = o.control;
+      this.powerOff = () => sendBoardAction(ctl, 'power off');
+      this.powerOn = () => sendBoardAction(ctl, 'power on');
     }
     if (o.linkCommand) {
       const cmd = o.linkCommand;
       this.linkDown = () => runHook(cmd, 'down');
       this.linkUp = () => runHook(cmd, 'up');
+    } else if (o.control) {
+      const ctl = o.control;
+      this.linkDown = () => sendBoardAction(ctl, 'link down');
+      this.linkUp = () => sendBoardAction(ctl, 'link up');
     }
   }
 

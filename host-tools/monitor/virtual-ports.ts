@@ -1,6 +1,7 @@
 // How a running virtual board tells the monitor and the HIL runner where its UART is: it
-// writes <dir>/<pid>.json = {"path": "/dev/pts/N", "board": "bluepill", "pid": N} while it
-// runs and removes it on exit. Entries of dead processes are ignored (and cleaned up).
+// writes <dir>/<pid>.json = {"path": "/dev/pts/N", "board": "bluepill", "pid": N, "control": SOCKET}
+// while it runs and removes it on exit. Entries of dead processes are ignored (and cleaned up).
+// `control` is the board's power/link control socket (host-tools/sim/board/control.ts).
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +10,8 @@ export interface VirtualPort {
   path: string;
   board: string;
   pid: number;
+  /** Unix socket taking "power off|on" and "link down|up" (absent: no bench controls). */
+  control?: string;
 }
 
 export function virtualPortsDir(): string {
@@ -20,10 +23,10 @@ function alive(pid: number): boolean {
 }
 
 /** For the virtual board: advertise its UART pty; returns a function that withdraws it. */
-export function advertiseVirtualPort(path: string, board: string, dir = virtualPortsDir(), pid = process.pid): () => void {
+export function advertiseVirtualPort(path: string, board: string, dir = virtualPortsDir(), pid = process.pid, control?: string): () => void {
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${pid}.json`);
-  writeFileSync(file, JSON.stringify({ path, board, pid } satisfies VirtualPort));
+  writeFileSync(file, JSON.stringify({ path, board, pid, control } satisfies VirtualPort));
   return () => rmSync(file, { force: true });
 }
 

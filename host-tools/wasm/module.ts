@@ -27,7 +27,8 @@ const isRef = (t: number) => t === FUNCREF || t === EXTERNREF;
 export interface FuncType { params: number[]; results: number[] }
 export interface Limits { min: number; max: number | null }
 export interface Import { module: string; name: string; kind: number; type: number | Limits | { t: number; mut: boolean } | { elem: number; limits: Limits } }
-export interface SideEntry { targetPc: number; targetStp: number; keep: number; drop: number }
+/** originPc: just past the branch opcode (the pre-decoded form stores targets relative to it) */
+export interface SideEntry { originPc: number; targetPc: number; targetStp: number; keep: number; drop: number }
 export interface FuncBody { start: number; end: number; codeStart: number; localCount: number; maxStack: number; side: SideEntry[] }
 export interface ParsedModule {
   types: FuncType[];
@@ -512,12 +513,13 @@ function validateBody(r: Reader, m: ParsedModule, typeIdx: number, declaredRefs:
     c.unreachable = true;
   };
   // one side entry for a branch to label depth `d`, taken with the current stack
+  let opAt = 0; // the instruction being validated: side entries record where they come from
   const branchEntry = (d: number) => {
     const c = ctrls[ctrls.length - 1 - d]!;
     const keep = labelTypes(c).length;
     const cur = ctrls[ctrls.length - 1]!;
     const drop = cur.unreachable ? 0 : Math.max(0, opds.length - c.height - keep);
-    const e: SideEntry = { targetPc: 0, targetStp: 0, keep, drop };
+    const e: SideEntry = { originPc: opAt + 1, targetPc: 0, targetStp: 0, keep, drop };
     if (c.op === 0x03) {
       e.targetPc = c.loopPc;
       e.targetStp = c.loopStp;
@@ -576,6 +578,7 @@ function validateBody(r: Reader, m: ParsedModule, typeIdx: number, declaredRefs:
   for (;;) {
     if (r.eof()) malformed(ctrls.length ? 'unexpected end of section or function' : 'section size mismatch');
     const at = r.p;
+    opAt = at;
     const op = r.u8();
     // numeric ops by table
     if (op >= 0x45 && op <= 0xc4) {
@@ -601,7 +604,7 @@ function validateBody(r: Reader, m: ParsedModule, typeIdx: number, declaredRefs:
         popVals(bt.params);
         pushCtrl(op, bt.params, bt.results);
         ctrls[ctrls.length - 1]!.ifEntry = side.length;
-        side.push({ targetPc: 0, targetStp: 0, keep: 0, drop: 0 });
+        side.push({ originPc: opAt + 1, targetPc: 0, targetStp: 0, keep: 0, drop: 0 });
         break;
       }
       case 0x05: {
@@ -611,7 +614,7 @@ function validateBody(r: Reader, m: ParsedModule, typeIdx: number, declaredRefs:
         popCtrl();
         // then-branch falls through: jump past the end
         c.pending.push(side.length);
-        side.push({ targetPc: 0, targetStp: 0, keep: c.results.length, drop: 0 });
+        side.push({ originPc: opAt + 1, targetPc: 0, targetStp: 0, keep: c.results.length, drop: 0 });
         side[ifE]!.targetPc = r.p;
         side[ifE]!.targetStp = side.length;
         ctrls.push({ ...c, op: 0x05, unreachable: false, ifEntry: -1 });

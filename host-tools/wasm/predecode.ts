@@ -9,17 +9,18 @@
 //   24 nimported funcs   28 nside
 //   32 ntypes x { canon u16, nparams u16, nresults u16, 0 u16, paramsOff u32, resultsOff u32 }
 //      nfuncs x { type u16, nLocals u16, maxStack u16, codeLen u16, codeStart u32, stpBase u32 }
-//      nside  x { targetPc u16, targetStp u16, keep u8, drop u8 }   (6 bytes)
+//      nside  x { dPc i16, dStp i16, keep u8, drop u8 }   (6 bytes)
 // canon: the first type index with the same signature (call_indirect compares canon ids).
 // paramsOff, resultsOff and codeStart are byte offsets from the module start; codeStart + codeLen
-// is the function's final `end`. A side entry's targetPc is relative to its function's codeStart
-// and targetStp to its stpBase. An imported function has codeStart = codeLen = stpBase = 0.
+// is the function's final `end`. A side entry is relative to its branch: target pc = the address
+// just past the branch opcode + dPc; target entry = this entry's index + dStp (version 2; version
+// 1 was relative to the function). An imported function has codeStart = codeLen = stpBase = 0.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseModule, WasmError, type ParsedModule } from './module.ts';
 
 export const SECTION_NAME = 'wasmqtt.predecoded';
-export const BLOB_VERSION = 1;
+export const BLOB_VERSION = 2;
 const MAGIC = 0x44505157; // "WQPD"
 
 export function fnv1a(bytes: Uint8Array): number {
@@ -134,16 +135,20 @@ export function predecode(input: Uint8Array): PredecodeResult {
     }
     o += 16;
   });
-  for (const f of m.bodies) {
-    for (const e of f.side) {
+  m.bodies.forEach((f, bi) => {
+    f.side.forEach((e, k) => {
       if (e.keep > 0xff || e.drop > 0xff) throw new WasmError('invalid', `a branch keeps ${e.keep} and drops ${e.drop} values; the pre-decoded form allows 255 each`);
-      dv.setUint16(o, e.targetPc - f.codeStart, true);
-      dv.setUint16(o + 2, e.targetStp, true);
+      // relative to the branch itself, so the interpreter needs no per-function base registers
+      const dPc = e.targetPc - e.originPc, dStp = e.targetStp - k;
+      if (dPc < -0x8000 || dPc > 0x7fff || dStp < -0x8000 || dStp > 0x7fff)
+        throw new WasmError('invalid', `function ${m.importedFuncs + bi} branches ${dPc} bytes and ${dStp} branches away; the pre-decoded form allows 32767 each way (split the function)`);
+      dv.setInt16(o, dPc, true);
+      dv.setInt16(o + 2, dStp, true);
       dv.setUint8(o + 4, e.keep);
       dv.setUint8(o + 5, e.drop);
       o += 6;
-    }
-  }
+    });
+  });
   dv.setUint32(12, fnv1a(blob.subarray(16)), true);
 
   // section: id 0, size, name, pad byte, pad, blob - with the blob 4-byte aligned

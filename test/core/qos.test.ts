@@ -86,6 +86,27 @@ describe('outgoing QoS flows', () => {
     expect(h.ofKind('publish_done')).toEqual([{ kind: 'publish_done', packetId: id, qos: 2 }]);
     expect(cmds(reconnect(h))).toEqual([]);
   });
+  it('clean session = 1 (§3.1.2.4): unacked PUBLISH resent as new (DUP=0), QoS 2 past PUBREC completed without a PUBREL', () => {
+    const h = started((c) => c.config(Cfg.CLEAN_SESSION, 1)); h.connect();
+    const q1 = h.publish('t', 'one', 1);
+    const q2 = h.publish('t', 'two', 2);
+    const q2b = h.publish('t', 'three', 2);
+    h.run();
+    expect(cmds(h.sentPackets() as P[])).toEqual([`publish:${q1}`, `publish:${q2}`, `publish:${q2b}`]);
+    h.feedPacket({ cmd: 'pubrec', messageId: q2 });
+    h.run();
+    expect(cmds(h.sentPackets() as P[])).toEqual([`pubrel:${q2}`]);
+    // The new session has none of the old ids: no PUBREL, no DUP; the QoS 2 past PUBREC is done.
+    expect(cmds(reconnect(h, false))).toEqual([`publish:${q1}`, `publish:${q2b}`]);
+    expect(h.ofKind('publish_done')).toEqual([{ kind: 'publish_done', packetId: q2, qos: 2 }]);
+    h.feedPacket({ cmd: 'puback', messageId: q1 });
+    h.feedPacket({ cmd: 'pubrec', messageId: q2b });
+    h.run();
+    h.feedPacket({ cmd: 'pubcomp', messageId: q2b });
+    h.run();
+    expect(h.ofKind('publish_done').map((e) => e.packetId)).toEqual([q2, q1, q2b]);
+    expect(h.x.wq_stat(Stat.INFLIGHT_OUT) + h.x.wq_stat(Stat.QUEUED_OUT)).toBe(0);
+  });
   it('acks of the wrong kind or for unknown ids are ignored', () => {
     const h = started(); h.connect();
     const id1 = h.publish('t', 'a', 1);

@@ -112,6 +112,46 @@ describe('store log: compaction and capacity', () => {
     b.connect(true);
     expect((b.sentPackets() as P[]).map((p) => p.messageId)).toEqual(ok);
   });
+  it('a full store refuses early: further publishes cost no compaction and no store write', () => {
+    const store = new NorStore(4 * 1024, 1024);
+    const h = reboot(store);
+    while (h.publish('big', 'x'.repeat(200), 1) > 0);
+    const compactions = h.x.wq_stat(Stat.STORE_COMPACTIONS);
+    const [writes, erases] = [store.writes, store.erases];
+    for (let i = 0; i < 50; i++) expect(h.publish('big', 'x'.repeat(200), 1)).toBe(Err.QUEUE_FULL);
+    expect(h.x.wq_stat(Stat.STORE_COMPACTIONS)).toBe(compactions);
+    expect([store.writes, store.erases]).toEqual([writes, erases]);
+  });
+  it('a full window of 16 QoS 1 on the board\'s 4 KB store: every publish accepted, compaction about every 4th message', () => {
+    const store = new NorStore(4 * 1024, 1024);
+    const h = reboot(store);
+    h.config(Cfg.WINDOW, 16);
+    h.connect(true);
+    const ids: number[] = [];
+    for (let i = 0; i < 16; i++) ids.push(h.publish('w/t', 'p'.repeat(64), 1));
+    h.x.step();
+    h.takeSent();
+    const N = 2000;
+    const [w0, e0, c0] = [store.writes, store.erases, h.x.wq_stat(Stat.STORE_COMPACTIONS)];
+    for (let i = 0; i < N; i++) {
+      const id = ids.shift()!;
+      h.feed([0x40, 2, id >> 8, id & 255]);
+      h.x.step();
+      const n = h.publish('w/t', 'p'.repeat(64), 1);
+      expect(n).toBeGreaterThan(0);
+      ids.push(n);
+      h.x.step();
+      h.takeSent();
+    }
+    const perMsg = (store.writes - w0) / N;
+    const compactionsPerMsg = (h.x.wq_stat(Stat.STORE_COMPACTIONS) - c0) / N;
+    console.log(`4 KB store, window 16, 64-byte QoS 1: ${perMsg.toFixed(2)} writes, ${((store.erases - e0) / N).toFixed(2)} erases, ${compactionsPerMsg.toFixed(2)} compactions per message`);
+    // Live set ~16 × 90 B + reserve in a 2 KB group: ~230 B free after each compaction.
+    expect(compactionsPerMsg).toBeLessThanOrEqual(0.3);
+    expect((store.erases - e0) / N).toBeLessThanOrEqual(0.6); // 2 pages per compaction
+    expect(perMsg).toBeLessThanOrEqual(12); // PUB + PUB_GONE, plus the compaction copies (64-byte chunks)
+    expect(h.ofKind('error')).toEqual([]);
+  });
   it('config save/load round-trips through the store and survives compaction', () => {
     const store = new NorStore(4 * 1024, 1024);
     const a = reboot(store);

@@ -31,7 +31,7 @@ describe('predecode', () => {
     const { off, dv } = blobOf(wasm);
     expect(off % 4).toBe(0);
     expect(dv.getUint32(0, true)).toBe(0x44505157);
-    expect(dv.getUint32(4, true)).toBe(1);
+    expect(dv.getUint32(4, true)).toBe(2);
     // the section is appended, so the hashed prefix is exactly the input module
     expect(dv.getUint32(8, true)).toBe(fnv1a(src));
     expect(dv.getUint32(20, true)).toBe(1); // one function
@@ -44,7 +44,29 @@ describe('predecode', () => {
     // br_if to the block end keeps one value and drops nothing; it jumps to the byte after `end`
     expect(dv.getUint8(side + 4)).toBe(1);
     expect(dv.getUint8(side + 5)).toBe(0);
-    expect(wasm[codeStart + dv.getUint16(side, true) - 1]).toBe(0x0b);
+    // targets are relative to the branch: pc to just past its opcode, entry to its own index
+    const brIf = wasm.indexOf(0x0d, codeStart);
+    expect(wasm[brIf + 1 + dv.getInt16(side, true) - 1]).toBe(0x0b);
+    expect(dv.getInt16(side + 2, true)).toBe(1); // the next entry (none left in this function)
+  });
+
+  it('encodes a loop branch as a backward distance to the loop body', () => {
+    const src = wat(`(module (func (export "f") (param i32)
+      (loop (br_if 0 (local.tee 0 (i32.sub (local.get 0) (i32.const 1)))))))`);
+    const { wasm } = predecode(src);
+    const { dv } = blobOf(wasm);
+    const side = 32 + dv.getUint32(16, true) * 16 + 16;
+    const codeStart = dv.getUint32(32 + dv.getUint32(16, true) * 16 + 8, true);
+    const loop = wasm.indexOf(0x03, codeStart), brIf = wasm.indexOf(0x0d, loop);
+    const dPc = dv.getInt16(side, true);
+    expect(dPc).toBeLessThan(0);
+    expect(brIf + 1 + dPc).toBe(loop + 2); // after `loop` and its block type
+    expect(dv.getInt16(side + 2, true)).toBe(0); // back to the same entry
+  });
+
+  it('refuses a branch farther than the branch-relative form can encode, saying why', () => {
+    const src = wat(`(module (func (param i32) (block (br_if 0 (local.get 0)) ${'nop '.repeat(33000)})))`);
+    expect(() => predecode(src)).toThrow(/branches 33\d\d\d bytes .*32767 each way/);
   });
 
   it('is idempotent: pre-decoding a pre-decoded module replaces the section', () => {

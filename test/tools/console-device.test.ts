@@ -145,3 +145,23 @@ describe('SerialTransport (a board on a serial port)', () => {
     }
   });
 });
+
+describe('ConsoleDevice across scenarios', () => {
+  it('powers the board back on before the next connect when the last scenario ended with the power cut', async () => {
+    const t = new ScriptedConsole(firmwareLike()) as ScriptedConsole & { powerOff(): Promise<void>; powerOn(): Promise<void> };
+    const power: string[] = [];
+    t.powerOff = async () => { power.push('off'); };
+    t.powerOn = async () => { power.push('on'); };
+    const dev = new ConsoleDevice(t, 1000);
+    const settings = { broker: 'mqtt://x:1', clientId: 'c', cleanSession: true, keepalive: 5 };
+    await dev.connect(settings);
+    await dev.powerOff(); // e.g. last-will: the scenario ends here
+    t.sent = [];
+    await dev.connect(settings);
+    expect(power).toEqual(['off', 'on']);
+    expect(t.sent[0]).toBe('status'); // the console answered before it was configured
+    expect(t.sent.at(-1)).toBe('connect');
+    expect(dev.isConnected()).toBe(true);
+  });
+});
+

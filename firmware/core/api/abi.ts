@@ -129,7 +129,8 @@ export const EV_CONNECTED: i32 = 1;
 export const EV_CONNECT_FAILED: i32 = 2;
 /** [0] i32 reason: 0 = wq_disconnect, else ERR_*. The core reconnects unless the reason is 0. */
 export const EV_DISCONNECTED: i32 = 3;
-/** [0] u8 flags (bits 0-1 QoS, bit 2 retain, bit 3 dup); [1] u8 index of the first matching
+/** [0] u8 flags (bits 0-1 QoS, bit 2 retain, bit 3 dup, bit 4 redelivered: QoS 2 delivered again
+ * because a power cut tore its "delivered" mark, so the app may have seen it); [1] u8 index of the first matching
  * subscription (0xFF none); [2] u16 packet id (0 for QoS 0); [4] u16 topic length T;
  * [6] u16 payload length P; [8] topic (T bytes); [8+T] payload (P bytes). */
 export const EV_MESSAGE: i32 = 4;

@@ -19,10 +19,10 @@ import {
   wq_unsubscribe, wq_stat, consoleConfigSave, consoleConfigLoad,
 } from "./core_api";
 import { uart_read } from "./uart";
-import { putByte, putWord, putErr, putU32, putI32, putIp, putHexByte, putEscaped, key, endLine, flush } from "./out";
+import { putByte, putWord, putErr, putU32, putI32, putIp, putHex, putEscaped, key, endLine, flush } from "./out";
 import {
-  LINE, LINE_MAX, lineLen, setLineLen, beginParse, nextToken, restOfLine, tokIs, tokU32, tokIpv4,
-  tokMac, tokPtr, tokLen, badEscape,
+  LINE, LINE_MAX, lineLen, setLineLen, beginParse, nextToken, restOfLine, tokIs, tokU32, tokBytes,
+  tokPtr, tokLen, badEscape,
 } from "./parse";
 import {
   W_OK, W_ERR, W_EVT, W_DASH, W_HELP, W_SHOW, W_NET, W_SET, W_SAVE, W_LOAD, W_CONNECT, W_DISCONNECT,
@@ -41,8 +41,9 @@ import {
 // ---- input ----
 const RX_CHUNK: i32 = 64;
 const RX: usize = memory.data(RX_CHUNK);
-let overflowed = false; // the current line went past LINE_MAX: discard it, report once
-let badByte = false;    // a control byte other than TAB/BS/DEL arrived in the current line
+// Why the current line is already refused (its err word), 0 while it is fine: a line past
+// LINE_MAX is discarded and reported once; a control byte other than TAB/BS/DEL spoils the line.
+let lineError = 0;
 let echo = false;
 
 /** Reads what the UART has (at most 4 chunks per step, so the MQTT engine keeps running) and
@@ -59,75 +60,94 @@ export function consoleStep(): void {
 function onByte(b: i32): void {
   if (b == 13 || b == 10) {
     if (echo) endLine();
-    if (overflowed) errLine(W_DASH, W_LINE_TOO_LONG);
-    else if (badByte) errLine(W_DASH, W_BAD_BYTE);
+    cmd = W_DASH;
+    if (lineError) fail(lineError);
     else if (lineLen > 0) execute();
-    overflowed = false;
-    badByte = false;
+    lineError = 0;
     setLineLen(0);
     return;
   }
   if (b == 8 || b == 127) { // backspace, for people at a terminal
-    if (lineLen > 0 && !overflowed) setLineLen(lineLen - 1);
+    if (lineLen > 0 && lineError != W_LINE_TOO_LONG) setLineLen(lineLen - 1);
     return;
   }
-  if (b < 32 && b != 9) { badByte = true; return; }
-  if (lineLen >= LINE_MAX) { overflowed = true; return; }
+  if (b < 32 && b != 9) { if (!lineError) lineError = W_BAD_BYTE; return; }
+  if (lineLen >= LINE_MAX) { lineError = W_LINE_TOO_LONG; return; }
   store<u8>(LINE + <usize>lineLen, <u8>b);
   setLineLen(lineLen + 1);
   if (echo) { putByte(b); flush(); }
 }
 
 // ---- replies ----
+let cmd: i32 = 0; // word id of the command being executed (W_DASH before it is known)
+
 function lineStart(kind: i32, w: i32): void { putWord(kind); putByte(32); putWord(w); }
-function okLine(cmd: i32): void { lineStart(W_OK, cmd); endLine(); }
-function errLine(cmd: i32, code: i32): void { lineStart(W_ERR, cmd); putByte(32); putWord(code); endLine(); }
-function coreErr(cmd: i32, rc: i32): void { lineStart(W_ERR, cmd); putByte(32); putErr(rc); endLine(); }
-function result(cmd: i32, rc: i32): void { if (rc < 0) coreErr(cmd, rc); else okLine(cmd); }
-function pidResult(cmd: i32, rc: i32): void {
-  if (rc < 0) { coreErr(cmd, rc); return; }
+function okLine(): void { lineStart(W_OK, cmd); endLine(); }
+/** `err <cmd> <code>` for one of the console's own error words. */
+function fail(code: i32): void { lineStart(W_ERR, cmd); putByte(32); putWord(code); endLine(); }
+function coreErr(rc: i32): void { lineStart(W_ERR, cmd); putByte(32); putErr(rc); endLine(); }
+function result(rc: i32): void { if (rc < 0) coreErr(rc); else okLine(); }
+function pidResult(rc: i32): void {
+  if (rc < 0) { coreErr(rc); return; }
   lineStart(W_OK, cmd); key(W_PID); putU32(<u32>rc); endLine();
 }
 
 // ---- commands ----
-let cmd: i32 = 0;
+// Commands that take no argument, as bits (cmd - W_HELP): help, show, save, load, connect,
+// disconnect, status.
+const NO_ARGS: i32 = 1 << (W_HELP - W_HELP) | 1 << (W_SHOW - W_HELP) | 1 << (W_SAVE - W_HELP)
+  | 1 << (W_LOAD - W_HELP) | 1 << (W_CONNECT - W_HELP) | 1 << (W_DISCONNECT - W_HELP) | 1 << (W_STATUS - W_HELP);
+
+/** The word id in first..last equal to the current token, or -1. */
+function tokWord(first: i32, last: i32): i32 {
+  for (let w = first; w <= last; w++) if (tokIs(w)) return w;
+  return -1;
+}
 
 function execute(): void {
   beginParse();
   if (!nextToken()) return;
-  if (badEscape) { errLine(W_DASH, W_BAD_ESCAPE); return; }
-  cmd = -1;
-  for (let w = W_HELP; w <= W_ECHO; w++) if (tokIs(w)) { cmd = w; break; }
-  if (cmd < 0) {
+  cmd = W_DASH;
+  if (badEscape) { fail(W_BAD_ESCAPE); return; }
+  let c = tokWord(W_HELP, W_ECHO);
+  if (c < 0) {
     lineStart(W_ERR, W_DASH); putByte(32); putWord(W_UNKNOWN_COMMAND); putByte(32);
     putEscaped(tokPtr(), tokLen < 32 ? tokLen : 32);
     endLine();
     return;
   }
-  if (cmd == W_HELP) { if (noMore()) cmdHelp(); }
-  else if (cmd == W_SHOW) { if (noMore()) cmdShow(); }
-  else if (cmd == W_NET) cmdNet();
-  else if (cmd == W_SET) cmdSet();
-  else if (cmd == W_SAVE) { if (noMore()) result(cmd, consoleConfigSave()); }
-  else if (cmd == W_LOAD) { if (noMore()) result(cmd, consoleConfigLoad()); }
-  else if (cmd == W_CONNECT) { if (noMore()) result(cmd, wq_connect()); }
-  else if (cmd == W_DISCONNECT) { if (noMore()) result(cmd, wq_disconnect()); }
-  else if (cmd == W_SUB || cmd == W_UNSUB) cmdSub();
-  else if (cmd == W_PUB) cmdPub();
-  else if (cmd == W_STATUS) { if (noMore()) cmdStatus(); }
-  else cmdEcho();
+  cmd = c;
+  if ((NO_ARGS >> (c - W_HELP)) & 1 && !noMore()) return;
+  switch (c) {
+    case W_HELP: cmdHelp(); break;
+    case W_SHOW: printLine(W_OK, FMT_SHOW, 0, 0, <i32>num(CFG_WILL_FLAGS)); break;
+    case W_NET: case W_SET: cmdField(); break;
+    case W_SAVE: result(consoleConfigSave()); break;
+    case W_LOAD: result(consoleConfigLoad()); break;
+    case W_CONNECT: result(wq_connect()); break;
+    case W_DISCONNECT: result(wq_disconnect()); break;
+    case W_SUB: case W_UNSUB: cmdSub(); break;
+    case W_PUB: cmdPub(); break;
+    case W_STATUS: printLine(W_OK, FMT_STATUS, 0, 0, 0); break;
+    default: cmdEcho();
+  }
 }
 
 /** The next token, which must exist and decode cleanly; otherwise an err line. */
 function need(): bool {
-  if (!nextToken()) { errLine(cmd, W_MISSING_ARGUMENT); return false; }
-  if (badEscape) { errLine(cmd, W_BAD_ESCAPE); return false; }
+  if (!nextToken()) { fail(W_MISSING_ARGUMENT); return false; }
+  return clean();
+}
+
+/** The current token decoded cleanly; otherwise an err line. */
+function clean(): bool {
+  if (badEscape) { fail(W_BAD_ESCAPE); return false; }
   return true;
 }
 
 /** No further token may follow. */
 function noMore(): bool {
-  if (nextToken()) { errLine(cmd, W_EXTRA_ARGUMENT); return false; }
+  if (nextToken()) { fail(W_EXTRA_ARGUMENT); return false; }
   return true;
 }
 
@@ -140,98 +160,107 @@ function cmdHelp(): void {
   endLine();
 }
 
+/** Copies len bytes into the core's staging buffer; false (after an err line) when too long. */
 function stage(p: usize, len: i32): bool {
-  if (len > wq_buf_size()) return false;
+  if (len > wq_buf_size()) { fail(W_TOO_LONG); return false; }
   memory.copy(wq_buf(), p, <usize>len);
   return true;
 }
 
-function setNumber(cfgKey: i32, v: u32): void {
-  store<u32>(wq_buf(), v);
-  result(cmd, wq_config(cfgKey, 4));
-}
+// `net` and `set` fields, indexed by word id - W_MAC: the config key, and the value kind in bits 5-7.
+const V_IP: u8 = 0 << 5, V_NUM: u8 = 1 << 5, V_STR: u8 = 2 << 5, V_MAC: u8 = 3 << 5, V_WILL: u8 = 4 << 5;
+const FIELDS: usize = memory.data<u8>([
+  V_MAC | <u8>CFG_MAC, V_IP | <u8>CFG_DEVICE_IP, V_IP | <u8>CFG_GATEWAY, V_IP | <u8>CFG_NETMASK, // net
+  V_IP | <u8>CFG_BROKER_IP, V_NUM | <u8>CFG_BROKER_PORT, V_STR | <u8>CFG_CLIENT_ID, V_STR | <u8>CFG_USERNAME, // set
+  V_STR | <u8>CFG_PASSWORD, V_NUM | <u8>CFG_KEEPALIVE_S, V_NUM | <u8>CFG_CLEAN_SESSION, V_WILL, V_NUM | <u8>CFG_TRACE,
+]);
 
-function setBytes(cfgKey: i32, p: usize, len: i32): void {
-  if (!stage(p, len)) { errLine(cmd, W_TOO_LONG); return; }
-  result(cmd, wq_config(cfgKey, len));
-}
-
-function cmdNet(): void {
+/** `net mac|ip|gw|mask VALUE` and `set host|port|id|user|pass|keepalive|clean|will|trace ...`. */
+function cmdField(): void {
   if (!need()) return;
-  let field = tokIs(W_MAC) ? CFG_MAC : tokIs(W_IP) ? CFG_DEVICE_IP : tokIs(W_GW) ? CFG_GATEWAY : tokIs(W_MASK) ? CFG_NETMASK : 0;
-  if (field == 0) { errLine(cmd, W_BAD_FIELD); return; }
-  if (!need()) return;
-  if (field == CFG_MAC) {
-    if (!tokMac(wq_buf())) { errLine(cmd, W_BAD_MAC); return; }
-    if (noMore()) result(cmd, wq_config(CFG_MAC, 6));
+  let w = cmd == W_NET ? tokWord(W_MAC, W_MASK) : tokWord(W_HOST, W_TRACE);
+  if (w < 0) { fail(W_BAD_FIELD); return; }
+  let f = <i32>load<u8>(FIELDS + <usize>(w - W_MAC));
+  let k = f & 31;
+  let kind = <u8>(f & 0xe0);
+  if (kind == V_WILL) { cmdSetWill(); return; }
+  if (kind == V_STR) {
+    // No value clears the field (no username / password; an empty client id).
+    let p = LINE;
+    let n = 0;
+    if (nextToken()) {
+      if (!clean()) return;
+      p = tokPtr();
+      n = tokLen;
+      if (!noMore()) return;
+    }
+    if (stage(p, n)) result(wq_config(k, n));
     return;
   }
-  let ip = tokIpv4();
-  if (ip < 0) { errLine(cmd, W_BAD_IP); return; }
-  if (noMore()) setNumber(field, <u32>ip);
-}
-
-function cmdSet(): void {
   if (!need()) return;
-  if (tokIs(W_HOST)) {
-    if (!need()) return;
-    let ip = tokIpv4(); // the device has no DNS: the broker is an IPv4 address
-    if (ip < 0) { errLine(cmd, W_BAD_IP); return; }
-    if (noMore()) setNumber(CFG_BROKER_IP, <u32>ip);
-  } else if (tokIs(W_PORT) || tokIs(W_KEEPALIVE) || tokIs(W_CLEAN) || tokIs(W_TRACE)) {
-    let k = tokIs(W_PORT) ? CFG_BROKER_PORT : tokIs(W_KEEPALIVE) ? CFG_KEEPALIVE_S : tokIs(W_CLEAN) ? CFG_CLEAN_SESSION : CFG_TRACE;
-    if (!need()) return;
+  if (kind == V_MAC) {
+    if (tokLen != 17 || !tokBytes(wq_buf(), 6, 16, 58, 45, false)) { fail(W_BAD_MAC); return; }
+    if (noMore()) result(wq_config(k, 6));
+    return;
+  }
+  if (kind == V_IP) {
+    // The device has no DNS: addresses (the broker's too) are IPv4.
+    if (!tokBytes(wq_buf(), 4, 10, 46, 46, true)) { fail(W_BAD_IP); return; }
+  } else {
     let v = tokU32();
-    if (v < 0) { errLine(cmd, W_BAD_NUMBER); return; }
-    if (noMore()) setNumber(k, <u32>v);
-  } else if (tokIs(W_ID) || tokIs(W_USER) || tokIs(W_PASS)) {
-    let k = tokIs(W_ID) ? CFG_CLIENT_ID : tokIs(W_USER) ? CFG_USERNAME : CFG_PASSWORD;
-    // No value clears the field (no username / password; an empty client id).
-    if (!nextToken()) { setBytes(k, LINE, 0); return; }
-    if (badEscape) { errLine(cmd, W_BAD_ESCAPE); return; }
-    let p = tokPtr();
-    let n = tokLen;
-    if (noMore()) setBytes(k, p, n);
-  } else if (tokIs(W_WILL)) {
-    cmdSetWill();
-  } else errLine(cmd, W_BAD_FIELD);
+    if (v < 0) { fail(W_BAD_NUMBER); return; }
+    store<u32>(wq_buf(), <u32>v);
+  }
+  if (noMore()) result(wq_config(k, 4));
 }
 
 /** `set will` clears the will; `set will TOPIC QOS RETAIN [PAYLOAD...]` sets it. */
 function cmdSetWill(): void {
-  let tp: usize = LINE;
-  let tl = 0;
-  let flags = 0;
-  let pp: usize = LINE;
-  let pl = 0;
-  if (nextToken()) {
-    if (badEscape) { errLine(cmd, W_BAD_ESCAPE); return; }
-    tp = tokPtr();
-    tl = tokLen;
-    flags = qosRetain();
-    if (flags < 0) return;
-    restOfLine();
-    if (badEscape) { errLine(cmd, W_BAD_ESCAPE); return; }
-    pp = tokPtr();
-    pl = tokLen;
-  }
+  topicLen = 0;
+  msgFlags = 0;
+  // Without arguments the (empty) current token is the payload.
+  if (nextToken() && !(clean() && message())) return;
   // Payload first: staging is a copy, the line buffer keeps the topic for the second call.
-  if (!stage(pp, pl)) { errLine(cmd, W_TOO_LONG); return; }
-  let rc = wq_config(CFG_WILL_PAYLOAD, pl);
-  if (rc >= 0) rc = stage(tp, tl) ? wq_config(CFG_WILL_TOPIC, tl) : -1;
-  if (rc >= 0) { store<u8>(wq_buf(), <u8>flags); rc = wq_config(CFG_WILL_FLAGS, 1); }
-  result(cmd, rc);
+  if (!stage(tokPtr(), tokLen)) return;
+  let rc = wq_config(CFG_WILL_PAYLOAD, tokLen);
+  if (rc >= 0) {
+    if (!stage(topicPtr, topicLen)) return;
+    rc = wq_config(CFG_WILL_TOPIC, topicLen);
+  }
+  if (rc >= 0) { store<u8>(wq_buf(), <u8>msgFlags); rc = wq_config(CFG_WILL_FLAGS, 1); }
+  result(rc);
+}
+
+let topicPtr: usize = 0;
+let topicLen: i32 = 0;
+let msgFlags: i32 = 0;
+
+/** `TOPIC QOS RETAIN [PAYLOAD...]` with TOPIC the current, clean token: fills topicPtr,
+ * topicLen and msgFlags, and leaves the payload (the rest of the line) as the current token;
+ * false after an err line. */
+function message(): bool {
+  topicPtr = tokPtr();
+  topicLen = tokLen;
+  msgFlags = qosRetain();
+  if (msgFlags < 0) return false;
+  restOfLine();
+  return clean();
+}
+
+/** The current token as a number 0..max, or -1 after an err line with `code`. */
+function tokUpTo(max: i32, code: i32): i32 {
+  let v = tokU32();
+  if (v < 0 || v > max) { fail(code); return -1; }
+  return <i32>v;
 }
 
 /** QOS (0..2) and RETAIN (0/1) tokens as flag bits, or -1 after an err line. */
 function qosRetain(): i32 {
   if (!need()) return -1;
-  let q = tokU32();
-  if (q < 0 || q > 2) { errLine(cmd, W_BAD_QOS); return -1; }
-  if (!need()) return -1;
-  let r = tokU32();
-  if (r < 0 || r > 1) { errLine(cmd, W_BAD_RETAIN); return -1; }
-  return <i32>q | (<i32>r << 2);
+  let q = tokUpTo(2, W_BAD_QOS);
+  if (q < 0 || !need()) return -1;
+  let r = tokUpTo(1, W_BAD_RETAIN);
+  return r < 0 ? -1 : q | (r << 2);
 }
 
 /** `sub FILTER [QOS]` and `unsub FILTER`: one entry in the staging buffer. */
@@ -239,93 +268,146 @@ function cmdSub(): void {
   if (!need()) return;
   let fp = tokPtr();
   let fl = tokLen;
-  let q: i64 = 0;
+  let q = 0;
   if (cmd == W_SUB && nextToken()) {
-    q = tokU32();
-    if (q < 0 || q > 2) { errLine(cmd, W_BAD_QOS); return; }
+    q = tokUpTo(2, W_BAD_QOS);
+    if (q < 0) return;
   }
   if (!noMore()) return;
-  if (fl + 3 > wq_buf_size()) { errLine(cmd, W_TOO_LONG); return; }
+  if (fl + 3 > wq_buf_size()) { fail(W_TOO_LONG); return; }
   let b = wq_buf();
   store<u8>(b, <u8>(fl >> 8));
   store<u8>(b + 1, <u8>fl);
   memory.copy(b + 2, fp, <usize>fl);
   store<u8>(b + 2 + <usize>fl, <u8>q);
-  pidResult(cmd, cmd == W_SUB ? wq_subscribe(1) : wq_unsubscribe(1));
+  pidResult(cmd == W_SUB ? wq_subscribe(1) : wq_unsubscribe(1));
 }
 
 /** `pub TOPIC QOS RETAIN [PAYLOAD...]`: the payload is the rest of the line. */
 function cmdPub(): void {
-  if (!need()) return;
-  let tp = tokPtr();
-  let tl = tokLen;
-  let flags = qosRetain();
-  if (flags < 0) return;
-  restOfLine();
-  if (badEscape) { errLine(cmd, W_BAD_ESCAPE); return; }
-  if (tl + tokLen > wq_buf_size()) { errLine(cmd, W_TOO_BIG); return; }
+  if (!need() || !message()) return;
+  if (topicLen + tokLen > wq_buf_size()) { fail(W_TOO_BIG); return; }
   let b = wq_buf();
-  memory.copy(b, tp, <usize>tl);
-  memory.copy(b + <usize>tl, tokPtr(), <usize>tokLen);
-  pidResult(cmd, wq_publish(tl, tokLen, flags));
-}
-
-// (key word, stat key) pairs printed by `status` after the state.
-const STATUS_KEYS: usize = memory.data<u8>([
-  <u8>W_INFLIGHT, <u8>STAT_INFLIGHT_OUT, <u8>W_QUEUED, <u8>STAT_QUEUED_OUT,
-  <u8>W_INFLIGHT_IN, <u8>STAT_INFLIGHT_IN, <u8>W_TX, <u8>STAT_TX_PACKETS, <u8>W_RX, <u8>STAT_RX_PACKETS,
-  <u8>W_RETRANSMITS, <u8>STAT_RETRANSMITS, <u8>W_RECONNECTS, <u8>STAT_RECONNECTS,
-  <u8>W_STORE_USED, <u8>STAT_STORE_USED, <u8>W_STORE_CAPACITY, <u8>STAT_STORE_CAPACITY,
-]);
-const STATUS_KEY_COUNT: i32 = 9;
-
-function cmdStatus(): void {
-  lineStart(W_OK, W_STATUS);
-  key(W_STATE);
-  let s = wq_stat(STAT_STATE);
-  // ST_IDLE..ST_CONNECTED are 0..4; the words idle, backoff, tcp-connecting, mqtt-connecting,
-  // connected follow each other in words.ts.
-  putWord(s >= 0 && s <= 4 ? W_IDLE + s : W_UNKNOWN);
-  for (let i = 0; i < STATUS_KEY_COUNT; i++) {
-    key(<i32>load<u8>(STATUS_KEYS + <usize>(2 * i)));
-    putI32(wq_stat(<i32>load<u8>(STATUS_KEYS + <usize>(2 * i + 1))));
-  }
-  key(W_LAST_ERROR);
-  putErr(wq_stat(STAT_LAST_ERROR));
-  endLine();
+  memory.copy(b, topicPtr, <usize>topicLen);
+  memory.copy(b + <usize>topicLen, tokPtr(), <usize>tokLen);
+  pidResult(wq_publish(topicLen, tokLen, msgFlags));
 }
 
 function cmdEcho(): void {
   if (!need()) return;
-  let on = tokIs(W_ON);
-  if (!on && !tokIs(W_OFF)) { errLine(cmd, W_BAD_VALUE); return; }
+  let w = tokWord(W_ON, W_OFF);
+  if (w < 0) { fail(W_BAD_VALUE); return; }
   if (!noMore()) return;
-  echo = on;
-  okLine(cmd);
+  echo = w == W_ON;
+  okLine();
 }
+
+// ---- table-driven reply and event lines ----
+// `ok show`, `ok status` and every `evt` line are one format each in LINE_FORMATS: the line's
+// word, then (key word, field op, argument) triples, then FMT_END. One small interpreter prints
+// them all, which is far smaller than a call sequence per field.
+const FMT_END: u8 = 0xff; // no word id, op or argument is 0xff
+const F_NUM: u8 = 0;     // putU32(config number `arg`)
+const F_IP: u8 = 1;      // config number `arg` as A.B.C.D
+const F_STR: u8 = 2;     // config string `arg`, escaped
+const F_STAT: u8 = 3;    // wq_stat(arg), signed
+const F_U8: u8 = 4;      // event byte at `arg`
+const F_U16: u8 = 5;     // event u16 at `arg`
+const F_ERR: u8 = 6;     // event i32 at `arg` as an error name
+const F_BITS: u8 = 7;    // (bits >> arg) & (arg ? 1 : 3): QoS (bits 0-1), retain (2), dup (3)
+const F_RC: u8 = 8;      // event byte at `arg`, 255 = none
+const F_REASON: u8 = 9;  // event i32 at `arg`: 0 = requested, else an error name
+const F_DIR: u8 = 10;    // event byte at `arg`: 0 = tx, else rx
+const F_TOPIC: u8 = 11;  // message topic (record offset 8, length at 4), escaped
+const F_PAYLOAD: u8 = 12;// message payload (after the topic, length at 6), escaped
+const F_CODES: u8 = 13;  // suback codes: count at 2, codes from 3 (never past the record)
+const F_MAC: u8 = 14;    // config MAC aa:bb:...
+const F_PASS: u8 = 15;   // `set` or `none`: the password itself is never printed
+const F_WILL: u8 = 16;   // will topic, or `none`
+const F_STATE: u8 = 17;  // client state word
+const F_STAT_ERR: u8 = 18; // wq_stat(arg) as an error name
+
+// Format index: event kind k (1..9) is k - 1; then show and status.
+const FMT_SHOW: i32 = 9;
+const FMT_STATUS: i32 = 10;
+const LINE_FORMATS: usize = memory.data<u8>([
+  <u8>W_CONNECTED, <u8>W_SESSION_PRESENT, F_U8, 0, FMT_END,
+  <u8>W_CONNECT_FAILED, <u8>W_ERROR, F_ERR, 0, <u8>W_RC, F_RC, 4, FMT_END,
+  <u8>W_DISCONNECTED, <u8>W_REASON, F_REASON, 0, FMT_END,
+  <u8>W_MESSAGE, <u8>W_TOPIC, F_TOPIC, 0, <u8>W_QOS, F_BITS, 0, <u8>W_RETAIN, F_BITS, 2, <u8>W_DUP, F_BITS, 3,
+  <u8>W_PID, F_U16, 2, <u8>W_LEN, F_U16, 6, <u8>W_PAYLOAD, F_PAYLOAD, 0, FMT_END,
+  <u8>W_PUBLISH_DONE, <u8>W_PID, F_U16, 0, <u8>W_QOS, F_U8, 2, FMT_END,
+  <u8>W_SUBACK, <u8>W_PID, F_U16, 0, <u8>W_CODES, F_CODES, 0, FMT_END,
+  <u8>W_UNSUBACK, <u8>W_PID, F_U16, 0, FMT_END,
+  <u8>W_ERROR, <u8>W_CODE, F_ERR, 0, <u8>W_PACKET, F_U8, 4, <u8>W_DETAIL, F_U16, 6, FMT_END,
+  <u8>W_TRACE, <u8>W_DIR, F_DIR, 0, <u8>W_TYPE, F_U8, 1, <u8>W_FLAGS, F_U8, 2, <u8>W_EXTRA, F_U8, 3,
+  <u8>W_PID, F_U16, 4, <u8>W_LEN, F_U16, 6, FMT_END,
+  <u8>W_SHOW, <u8>W_MAC, F_MAC, 0, <u8>W_IP, F_IP, <u8>CFG_DEVICE_IP, <u8>W_GW, F_IP, <u8>CFG_GATEWAY,
+  <u8>W_MASK, F_IP, <u8>CFG_NETMASK, <u8>W_HOST, F_IP, <u8>CFG_BROKER_IP, <u8>W_PORT, F_NUM, <u8>CFG_BROKER_PORT,
+  <u8>W_ID, F_STR, <u8>CFG_CLIENT_ID, <u8>W_USER, F_STR, <u8>CFG_USERNAME, <u8>W_PASS, F_PASS, 0,
+  <u8>W_KEEPALIVE, F_NUM, <u8>CFG_KEEPALIVE_S, <u8>W_CLEAN, F_NUM, <u8>CFG_CLEAN_SESSION, <u8>W_WILL, F_WILL, 0,
+  <u8>W_WILL_QOS, F_BITS, 0, <u8>W_WILL_RETAIN, F_BITS, 2, <u8>W_WILL_PAYLOAD, F_STR, <u8>CFG_WILL_PAYLOAD, FMT_END,
+  <u8>W_STATUS, <u8>W_STATE, F_STATE, 0, <u8>W_INFLIGHT, F_STAT, <u8>STAT_INFLIGHT_OUT,
+  <u8>W_QUEUED, F_STAT, <u8>STAT_QUEUED_OUT, <u8>W_INFLIGHT_IN, F_STAT, <u8>STAT_INFLIGHT_IN,
+  <u8>W_TX, F_STAT, <u8>STAT_TX_PACKETS, <u8>W_RX, F_STAT, <u8>STAT_RX_PACKETS,
+  <u8>W_RETRANSMITS, F_STAT, <u8>STAT_RETRANSMITS, <u8>W_RECONNECTS, F_STAT, <u8>STAT_RECONNECTS,
+  <u8>W_STORE_USED, F_STAT, <u8>STAT_STORE_USED, <u8>W_STORE_CAPACITY, F_STAT, <u8>STAT_STORE_CAPACITY,
+  <u8>W_LAST_ERROR, F_STAT_ERR, <u8>STAT_LAST_ERROR, FMT_END,
+]);
 
 function putStr(cfgKey: i32): void { putEscaped(strPtr(cfgKey), strLen(cfgKey)); }
 
-function cmdShow(): void {
-  lineStart(W_OK, W_SHOW);
-  key(W_MAC);
-  let m = macPtr();
-  for (let i = 0; i < 6; i++) { if (i > 0) putByte(58); putHexByte(<i32>load<u8>(m + <usize>i)); }
-  key(W_IP); putIp(num(CFG_DEVICE_IP));
-  key(W_GW); putIp(num(CFG_GATEWAY));
-  key(W_MASK); putIp(num(CFG_NETMASK));
-  key(W_HOST); putIp(num(CFG_BROKER_IP));
-  key(W_PORT); putU32(num(CFG_BROKER_PORT));
-  key(W_ID); putStr(CFG_CLIENT_ID);
-  key(W_USER); putStr(CFG_USERNAME);
-  key(W_PASS); putWord(strLen(CFG_PASSWORD) > 0 ? W_SET : W_NONE); // never echo the password
-  key(W_KEEPALIVE); putU32(num(CFG_KEEPALIVE_S));
-  key(W_CLEAN); putU32(num(CFG_CLEAN_SESSION));
-  key(W_WILL); if (strLen(CFG_WILL_TOPIC) > 0) putStr(CFG_WILL_TOPIC); else putWord(W_NONE);
-  let wf = num(CFG_WILL_FLAGS);
-  key(W_WILL_QOS); putU32(wf & 3);
-  key(W_WILL_RETAIN); putU32((wf >> 2) & 1);
-  key(W_WILL_PAYLOAD); putStr(CFG_WILL_PAYLOAD);
+/** Prints `<prefix> <word> key=value...` for format `fmt`. `ptr`/`len` are the event record
+ * (already checked against its layout), `bits` the flag byte F_BITS reads. */
+function printLine(prefix: i32, fmt: i32, ptr: usize, len: i32, bits: i32): void {
+  let p = LINE_FORMATS;
+  while (fmt > 0) { if (load<u8>(p) == FMT_END) fmt--; p++; }
+  lineStart(prefix, <i32>load<u8>(p++));
+  for (let k = <i32>load<u8>(p); k != FMT_END; k = <i32>load<u8>(p)) {
+    let op = load<u8>(p + 1);
+    let arg = <i32>load<u8>(p + 2);
+    p += 3;
+    key(k);
+    switch (op) {
+      case F_NUM: putU32(num(arg)); break;
+      case F_IP: putIp(num(arg)); break;
+      case F_STR: putStr(arg); break;
+      case F_STAT: putI32(wq_stat(arg)); break;
+      case F_U8: putU32(u8at(ptr, arg)); break;
+      case F_U16: putU32(u16at(ptr, arg)); break;
+      case F_ERR: putErr(load<i32>(ptr + <usize>arg)); break;
+      case F_BITS: putU32((bits >> arg) & (arg ? 1 : 3)); break;
+      case F_RC: { let rc = u8at(ptr, arg); if (rc == 255) putWord(W_NONE); else putU32(rc); break; }
+      case F_REASON: { let r = load<i32>(ptr + <usize>arg); if (r == 0) putWord(W_REQUESTED); else putErr(r); break; }
+      case F_DIR: putWord(u8at(ptr, arg) == 0 ? W_TX : W_RX); break;
+      case F_TOPIC: putEscaped(ptr + 8, u16at(ptr, 4)); break;
+      case F_PAYLOAD: putEscaped(ptr + 8 + <usize>u16at(ptr, 4), u16at(ptr, 6)); break;
+      case F_CODES: {
+        let n = u8at(ptr, 2);
+        for (let i = 0; i < n && 3 + i < len; i++) {
+          if (i > 0) putByte(44);
+          let c = u8at(ptr, 3 + i);
+          if (c == 0x80) putWord(W_FAILURE); else putU32(c);
+        }
+        break;
+      }
+      case F_MAC: {
+        let m = macPtr();
+        for (let i = 0; i < 6; i++) { if (i > 0) putByte(58); putHex(<i32>load<u8>(m + <usize>i), 87); }
+        break;
+      }
+      case F_PASS: putWord(strLen(CFG_PASSWORD) > 0 ? W_SET : W_NONE); break;
+      case F_WILL: if (strLen(CFG_WILL_TOPIC) > 0) putStr(CFG_WILL_TOPIC); else putWord(W_NONE); break;
+      case F_STATE: {
+        // ST_IDLE..ST_CONNECTED are 0..4; the words idle, backoff, tcp-connecting,
+        // mqtt-connecting, connected follow each other in words.ts.
+        let s = wq_stat(STAT_STATE);
+        putWord(<u32>s <= 4 ? W_IDLE + s : W_UNKNOWN);
+        break;
+      }
+      default: putErr(wq_stat(arg)); // F_STAT_ERR
+    }
+  }
   endLine();
 }
 
@@ -336,62 +418,14 @@ function cmdShow(): void {
 // Smallest record length per event kind 1..9 (api/abi.ts layouts).
 const EVENT_MIN: usize = memory.data<u8>([0, 1, 5, 4, 8, 3, 3, 2, 8, 8]);
 
-/** One `evt` line per core event. A record shorter than its layout is reported, never read. */
+/** One `evt` line per core event. A record shorter than its layout is reported, never read;
+ * an unknown kind is printed as `evt unknown kind= len=`. */
 export function consoleOnEvent(kind: i32, ptr: usize, len: i32): void {
-  let min = kind >= 1 && kind <= 9 ? <i32>load<u8>(EVENT_MIN + <usize>kind) : 0;
-  if (len < min || kind == EV_MESSAGE && 8 + u16at(ptr, 4) + u16at(ptr, 6) > len) {
-    lineStart(W_EVT, W_MALFORMED_EVENT); key(W_KIND); putI32(kind); key(W_LEN); putI32(len); endLine();
+  let known = kind >= 1 && kind <= 9;
+  if (!known || len < <i32>load<u8>(EVENT_MIN + <usize>kind)
+    || kind == EV_MESSAGE && 8 + u16at(ptr, 4) + u16at(ptr, 6) > len) {
+    lineStart(W_EVT, known ? W_MALFORMED_EVENT : W_UNKNOWN); key(W_KIND); putI32(kind); key(W_LEN); putI32(len); endLine();
     return;
   }
-  putWord(W_EVT);
-  putByte(32);
-  if (kind == EV_CONNECTED) {
-    putWord(W_CONNECTED); key(W_SESSION_PRESENT); putI32(u8at(ptr, 0));
-  } else if (kind == EV_CONNECT_FAILED) {
-    putWord(W_CONNECT_FAILED); key(W_ERROR); putErr(load<i32>(ptr)); key(W_RC);
-    let rc = u8at(ptr, 4);
-    if (rc == 255) putWord(W_NONE); else putI32(rc);
-  } else if (kind == EV_DISCONNECTED) {
-    let reason = load<i32>(ptr);
-    putWord(W_DISCONNECTED); key(W_REASON);
-    if (reason == 0) putWord(W_REQUESTED); else putErr(reason);
-  } else if (kind == EV_MESSAGE) {
-    let flags = u8at(ptr, 0);
-    let tl = u16at(ptr, 4);
-    let pl = u16at(ptr, 6);
-    putWord(W_MESSAGE);
-    key(W_TOPIC); putEscaped(ptr + 8, tl);
-    key(W_QOS); putI32(flags & 3);
-    key(W_RETAIN); putI32((flags >> 2) & 1);
-    key(W_DUP); putI32((flags >> 3) & 1);
-    key(W_PID); putI32(u16at(ptr, 2));
-    key(W_LEN); putI32(pl);
-    key(W_PAYLOAD); putEscaped(ptr + 8 + <usize>tl, pl);
-  } else if (kind == EV_PUBLISH_DONE) {
-    putWord(W_PUBLISH_DONE); key(W_PID); putI32(u16at(ptr, 0)); key(W_QOS); putI32(u8at(ptr, 2));
-  } else if (kind == EV_SUBACK) {
-    let n = u8at(ptr, 2);
-    putWord(W_SUBACK); key(W_PID); putI32(u16at(ptr, 0)); key(W_CODES);
-    for (let i = 0; i < n && 3 + i < len; i++) {
-      if (i > 0) putByte(44);
-      let c = u8at(ptr, 3 + i);
-      if (c == 0x80) putWord(W_FAILURE); else putI32(c);
-    }
-  } else if (kind == EV_UNSUBACK) {
-    putWord(W_UNSUBACK); key(W_PID); putI32(u16at(ptr, 0));
-  } else if (kind == EV_ERROR) {
-    putWord(W_ERROR); key(W_CODE); putErr(load<i32>(ptr));
-    key(W_PACKET); putI32(u8at(ptr, 4)); key(W_DETAIL); putI32(u16at(ptr, 6));
-  } else if (kind == EV_TRACE) {
-    putWord(W_TRACE);
-    key(W_DIR); putWord(u8at(ptr, 0) == 0 ? W_TX : W_RX);
-    key(W_TYPE); putI32(u8at(ptr, 1));
-    key(W_FLAGS); putI32(u8at(ptr, 2));
-    key(W_EXTRA); putI32(u8at(ptr, 3));
-    key(W_PID); putI32(u16at(ptr, 4));
-    key(W_LEN); putI32(u16at(ptr, 6));
-  } else {
-    putWord(W_UNKNOWN); key(W_KIND); putI32(kind); key(W_LEN); putI32(len);
-  }
-  endLine();
+  printLine(W_EVT, kind - 1, ptr, len, u8at(ptr, 0));
 }

@@ -1,7 +1,7 @@
 // Console output: one static line buffer, flushed to the UART when full or at end of line.
 // Text comes from the word table (words.ts); nothing here allocates.
 import { uart_write } from "./uart";
-import { WORD_BYTES, WORD_OFFSETS, WORD_COUNT, ERR_WORD, ERR_WORD_COUNT, W_UNKNOWN } from "./words";
+import { WORD_BYTES, WORD_COUNT, WORD_MAX, FRAG_WORD, ERR_WORD, ERR_WORD_COUNT, W_UNKNOWN } from "./words";
 
 const OUT_BYTES: i32 = 128;
 const OUT: usize = memory.data(OUT_BYTES);
@@ -18,12 +18,38 @@ export function putByte(b: i32): void {
   outLen++;
 }
 
-@inline export function wordStart(w: i32): i32 { return <i32>load<u16>(WORD_OFFSETS + (<usize>w << 1)); }
-@inline export function wordEnd(w: i32): i32 { return <i32>load<u16>(WORD_OFFSETS + (<usize>(w + 1) << 1)); }
+/** Address of word `w`'s first byte (0 <= w < WORD_COUNT): skips w word ends (bit 7). */
+function wordPtr(w: i32): usize {
+  let p = WORD_BYTES;
+  while (w > 0) { if (load<u8>(p) & 0x80) w--; p++; }
+  return p;
+}
+
+/** The last word expanded by wordText (fragments resolved); never written past WORD_MAX. */
+export const WORD_BUF: usize = memory.data(WORD_MAX);
+let wordLen: i32 = 0;
+
+function expandInto(w: i32): void {
+  let p = wordPtr(w);
+  let b: i32;
+  do {
+    b = <i32>load<u8>(p++);
+    let c = b & 0x7f;
+    // Fragments never refer back to themselves (checked by the generator), so this ends.
+    if (c < 32) expandInto(<i32>load<u8>(FRAG_WORD + <usize>c));
+    else if (wordLen < WORD_MAX) { store<u8>(WORD_BUF + <usize>wordLen, <u8>c); wordLen++; }
+  } while (b < 0x80);
+}
+
+/** Expands word `w` (an unknown id reads as "unknown") into WORD_BUF; returns its length. */
+export function wordText(w: i32): i32 {
+  wordLen = 0;
+  expandInto(<u32>w < <u32>WORD_COUNT ? w : W_UNKNOWN);
+  return wordLen;
+}
 
 export function putWord(w: i32): void {
-  if (w < 0 || w >= WORD_COUNT) w = W_UNKNOWN;
-  for (let i = wordStart(w), e = wordEnd(w); i < e; i++) putByte(<i32>load<u8>(WORD_BYTES + <usize>i));
+  for (let i = 0, n = wordText(w); i < n; i++) putByte(<i32>load<u8>(WORD_BUF + <usize>i));
 }
 
 /** The core error code's name (ERR_QUEUE_FULL -> queue-full, 0 -> none). */
@@ -46,25 +72,20 @@ export function endLine(): void {
 }
 
 export function putU32(v: u32): void {
-  let div: u32 = 1000000000;
-  let started = false;
-  while (div > 0) {
-    let d = v / div;
-    if (d != 0 || started || div == 1) { putByte(48 + <i32>d); started = true; }
-    v -= d * div;
-    div /= 10;
-  }
+  if (v >= 10) putU32(v / 10); // at most 9 levels deep
+  putByte(48 + <i32>(v % 10));
 }
 
 export function putI32(v: i32): void {
   if (v < 0) { putByte(45); putU32(<u32>(-(<i64>v))); } else putU32(<u32>v);
 }
 
-@inline function nibble(n: i32, upper: bool): i32 { return n < 10 ? 48 + n : (upper ? 55 : 87) + n; }
-
-export function putHexByte(b: i32): void {
-  putByte(nibble((b >> 4) & 15, false));
-  putByte(nibble(b & 15, false));
+/** Two hex digits; `letters` is 'a' - 10 (lower case) or 'A' - 10 (upper case). */
+export function putHex(b: i32, letters: i32): void {
+  for (let shift = 4; shift >= 0; shift -= 4) {
+    let n = (b >> shift) & 15;
+    putByte(n < 10 ? 48 + n : letters + n);
+  }
 }
 
 export function putIp(ip: u32): void {
@@ -81,8 +102,7 @@ export function putEscaped(p: usize, len: i32): void {
     let b = <i32>load<u8>(p + <usize>i);
     if (b < 0x21 || b > 0x7e || b == 0x25) {
       putByte(0x25);
-      putByte(nibble(b >> 4, true));
-      putByte(nibble(b & 15, true));
+      putHex(b, 55);
     } else putByte(b);
   }
 }

@@ -2,8 +2,7 @@
 // or tabs; %XX inside a token is the byte 0xXX (decoded in place, so the line buffer is the only
 // storage). Numbers, IPv4 addresses and MAC addresses are parsed strictly: anything else is an
 // error, never a guess.
-import { WORD_BYTES } from "./words";
-import { wordStart, wordEnd } from "./out";
+import { wordText, WORD_BUF } from "./out";
 
 export const LINE_MAX: i32 = 256;
 export const LINE: usize = memory.data(LINE_MAX);
@@ -19,11 +18,12 @@ export function setLineLen(n: i32): void { lineLen = n; }
 @inline function at(i: i32): i32 { return <i32>load<u8>(LINE + <usize>i); }
 @inline function isSpace(b: i32): bool { return b == 32 || b == 9; }
 
+/** A hex digit's value (either case), or -1. Decimal digits are 0..9 too, so base-10 parsing
+ * rejects values >= 10. */
 function hexVal(b: i32): i32 {
-  if (b >= 48 && b <= 57) return b - 48;
-  if (b >= 65 && b <= 70) return b - 55;
-  if (b >= 97 && b <= 102) return b - 87;
-  return -1;
+  if (<u32>(b - 48) < 10) return b - 48;
+  b |= 32; // upper case to lower case
+  return <u32>(b - 97) < 6 ? b - 87 : -1;
 }
 
 export function beginParse(): void {
@@ -33,21 +33,24 @@ export function beginParse(): void {
   badEscape = false;
 }
 
-/** Decodes bytes from `cur` up to the next separator (or the line end when `toEnd`) into place
- * starting at tokStart. */
+/** Skips the separating blanks, then decodes bytes up to the next separator (or the line end
+ * when `toEnd`) into place starting at tokStart. */
 function decodeFrom(toEnd: bool): void {
+  while (cur < lineLen && isSpace(at(cur))) cur++;
   tokStart = cur;
   let w = cur;
   while (cur < lineLen) {
     let b = at(cur);
     if (!toEnd && isSpace(b)) break;
+    cur++;
     if (b == 37) {
-      let hi = cur + 1 < lineLen ? hexVal(at(cur + 1)) : -1;
-      let lo = cur + 2 < lineLen ? hexVal(at(cur + 2)) : -1;
-      if (hi < 0 || lo < 0) { badEscape = true; cur++; continue; }
+      // Bytes past lineLen are stale: they read as 0, which is no hex digit.
+      let hi = hexVal(cur < lineLen ? at(cur) : 0);
+      let lo = hexVal(cur + 1 < lineLen ? at(cur + 1) : 0);
+      if ((hi | lo) < 0) { badEscape = true; continue; }
       b = (hi << 4) | lo;
-      cur += 3;
-    } else cur++;
+      cur += 2;
+    }
     store<u8>(LINE + <usize>w, <u8>b);
     w++;
   }
@@ -56,25 +59,19 @@ function decodeFrom(toEnd: bool): void {
 
 /** Advances to the next token; false (and tokLen 0) at the end of the line. */
 export function nextToken(): bool {
-  while (cur < lineLen && isSpace(at(cur))) cur++;
-  if (cur >= lineLen) { tokStart = cur; tokLen = 0; return false; }
   decodeFrom(false);
-  return true;
+  return cur > tokStart;
 }
 
 /** The rest of the line after the separating blanks, escapes decoded, inner spaces kept. */
-export function restOfLine(): void {
-  while (cur < lineLen && isSpace(at(cur))) cur++;
-  decodeFrom(true);
-}
+export function restOfLine(): void { decodeFrom(true); }
 
 export function tokPtr(): usize { return LINE + <usize>tokStart; }
 
 /** The current token equals console word `w` (words.ts). */
 export function tokIs(w: i32): bool {
-  let s = wordStart(w);
-  if (tokLen != wordEnd(w) - s) return false;
-  for (let i = 0; i < tokLen; i++) if (at(tokStart + i) != <i32>load<u8>(WORD_BYTES + <usize>(s + i))) return false;
+  if (wordText(w) != tokLen) return false;
+  for (let i = 0; i < tokLen; i++) if (at(tokStart + i) != <i32>load<u8>(WORD_BUF + <usize>i)) return false;
   return true;
 }
 
@@ -90,42 +87,29 @@ export function tokU32(): i64 {
   return v > 0xffffffff ? -1 : v;
 }
 
-/** Dotted IPv4 (four 0..255 parts), as u32 with the first part in the top byte, or -1. */
-export function tokIpv4(): i64 {
-  let v: i64 = 0;
-  let part: i32 = 0;
+/** The token as `count` numbers 0..255 in `base` (1..3 digits each) separated by `sep1` or
+ * `sep2`, stored at dst + i (or dst + count - 1 - i when `reversed`); false when malformed.
+ * IPv4 is 4 decimal parts with '.', reversed so dst holds the address as a little-endian u32
+ * with the first part in the top byte; a MAC is 6 hex parts with ':' or '-' in 17 bytes
+ * (which forces two digits per part). */
+export function tokBytes(dst: usize, count: i32, base: i32, sep1: i32, sep2: i32, reversed: bool): bool {
+  let part = 0;
   let digits = 0;
-  let parts = 0;
+  let n = 0;
   for (let i = 0; i <= tokLen; i++) {
-    let b = i < tokLen ? at(tokStart + i) : 46;
-    if (b == 46) {
-      if (digits == 0 || part > 255 || parts == 4) return -1;
-      v = (v << 8) | part;
-      parts++;
+    let b = i < tokLen ? at(tokStart + i) : sep1;
+    if (b == sep1 || b == sep2) {
+      if (digits == 0 || part > 255 || n == count) return false;
+      store<u8>(dst + <usize>(reversed ? count - 1 - n : n), <u8>part);
+      n++;
       part = 0;
       digits = 0;
     } else {
-      let d = b - 48;
-      if (d < 0 || d > 9 || digits == 3) return -1;
-      part = part * 10 + d;
+      let d = hexVal(b);
+      if (d < 0 || d >= base || digits == 3) return false;
+      part = part * base + d;
       digits++;
     }
   }
-  return parts == 4 ? v : -1;
-}
-
-/** MAC "aa:bb:cc:dd:ee:ff" (or with '-') into dst[0..6); false when malformed. */
-export function tokMac(dst: usize): bool {
-  if (tokLen != 17) return false;
-  for (let i = 0; i < 6; i++) {
-    let hi = hexVal(at(tokStart + i * 3));
-    let lo = hexVal(at(tokStart + i * 3 + 1));
-    if (hi < 0 || lo < 0) return false;
-    if (i < 5) {
-      let sep = at(tokStart + i * 3 + 2);
-      if (sep != 58 && sep != 45) return false;
-    }
-    store<u8>(dst + <usize>i, <u8>((hi << 4) | lo));
-  }
-  return true;
+  return n == count;
 }

@@ -459,19 +459,34 @@ function onOutAck(type: i32, pid: i32): void {
   S.setFlags(i, S.oFlags(i) & ~2);
 }
 
-/** Incoming PUBLISH at p: deliver (once for QoS 2) and acknowledge after delivery. */
+/**
+ * Incoming PUBLISH at p: deliver (once for QoS 2) and acknowledge after delivery. QoS 2 order:
+ * persist "received" → MESSAGE → mark delivered (one half-word) → PUBREC. A full id table
+ * drops the link with ERR_QUEUE_FULL (never a silent drop): the broker resends on reconnect.
+ */
 function onPublish(p: usize): void {
   let qos = D.dQos;
   let pid = D.dPid;
-  if (qos == 2 && S.inHas(pid)) { dupsCount++; sendAck(A.PT_PUBREC, pid); return; }
-  if (qos == 2 && S.inN == A.IN_QOS2_SLOTS) { emitError(A.ERR_QUEUE_FULL, A.PT_PUBLISH, pid); return; } // no PUBREC: the broker resends later
+  let redelivered = 0;
+  if (qos == 2) {
+    let i = S.inFind(pid);
+    if (i >= 0) {
+      let m = S.inMark(i);
+      if (m == S.MARK_DONE) { dupsCount++; sendAck(A.PT_PUBREC, pid); return; }
+      if (m != S.MARK_NEW) redelivered = 16; // a cut tore the mark: the app may have it already
+    } else if (S.inAdd(pid) < 0) {
+      emitError(A.ERR_QUEUE_FULL, A.PT_PUBLISH, pid);
+      dropLink(A.ERR_QUEUE_FULL);
+      return;
+    }
+  }
   let t = D.dA;
   let tlen = D.dALen;
   let plen = D.dBLen;
   let sub = subRoute(t, tlen);
   if (qos > 0) { memory.copy(t + 2, t, tlen); t += 2; }
   let rec = t - 8;
-  store<u8>(rec, <u8>(qos | ((D.dFlags & 1) << 2) | (D.dFlags & 8)));
+  store<u8>(rec, <u8>(qos | ((D.dFlags & 1) << 2) | (D.dFlags & 8) | redelivered));
   store<u8>(rec + 1, <u8>sub);
   store<u16>(rec + 2, <u16>pid);
   store<u16>(rec + 4, <u16>tlen);
@@ -479,8 +494,8 @@ function onPublish(p: usize): void {
   emit(A.EV_MESSAGE, rec, 8 + tlen + plen);
   if (qos == 1) sendAck(A.PT_PUBACK, pid);
   else if (qos == 2) {
-    S.inAdd(pid);
-    S.persist(S.R_INQ2, pid, 2);
+    let i = S.inFind(pid);
+    if (i >= 0) S.inDelivered(i);
     sendAck(A.PT_PUBREC, pid);
   }
 }
@@ -497,12 +512,33 @@ function onConnack(): void {
   everConnected = true;
   if (sp == 0) {
     // the broker has no session: incoming QoS 2 ids are stale
-    for (let i = 0; i < S.inN; i++) S.persist(S.R_INQ2_GONE, load<u16>(S.INQ2 + (<usize>i << 1)), 2);
+    for (let i = 0; i < S.inN; i++) S.persist(S.R_INQ2_GONE, S.inPid(i), 2);
     S.inClear();
   }
   store<u8>(EVB, <u8>sp);
   emit(A.EV_CONNECTED, EVB, 1);
+  if (num(A.CFG_CLEAN_SESSION) == 1) newSession();
   if (state == A.ST_CONNECTED) resubscribe(sp == 0);
+}
+
+/**
+ * Clean session = 1 (§3.1.2.4): the broker kept none of our packet ids. A PUBLISH not yet
+ * acknowledged goes again as a new message (DUP=0, counted as queued); a QoS 2 message past
+ * PUBREC is complete (the broker owned it from PUBREC on), reported by PUBLISH_DONE instead of
+ * sending a PUBREL that belongs to the discarded session. Nothing is dropped.
+ */
+function newSession(): void {
+  for (let i = 0; i < S.outN; i++) {
+    let st = S.oState(i);
+    if (st == S.S_REL_QUEUED || st == S.S_REL_SENT) {
+      let pid = S.oPid(i);
+      S.persist(S.R_REL_GONE, pid, 2);
+      S.outFree(i);
+      store<u16>(EVB, <u16>pid);
+      store<u8>(EVB + 2, 2);
+      emit(A.EV_PUBLISH_DONE, EVB, 3);
+    } else if (st != S.S_FREE) S.setFlags(i, S.oFlags(i) & ~1);
+  }
 }
 
 /** Handles one framed packet; false when the connection was dropped. */

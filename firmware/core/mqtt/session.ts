@@ -5,7 +5,7 @@
 //  - the packet-id allocator and SUBSCRIBE/UNSUBSCRIBE requests awaiting acks.
 import { OUT_SLOTS, IN_QOS2_SLOTS, PENDING_REQ_SLOTS, ERR_QUEUE_FULL, ERR_STORE_IO, ERR_NO_STORE } from "../api/abi";
 import { storeAppend, storeFirst, storeNext, recType, recOff, recLen, storeReadPayload, dirty,
-  compactBegin, compactCopy, compactCommit, compactAbort, groupSize } from "../store/store";
+  compactBegin, compactCopy, compactCommit, compactAbort, groupSize, storeMark, MARKED, recordSize, HDR } from "../store/store";
 import { CFG, CONFIG_BYTES } from "../config";
 
 // ---- store record types ----
@@ -14,12 +14,14 @@ export const R_PUB: i32 = 2;       // [u16 pid][u8 qos][u8 0][PUBLISH packet byt
 export const R_PUB_GONE: i32 = 3;  // [u32 offset of the R_PUB record]: its bytes are no longer needed
 export const R_REL: i32 = 4;       // [u16 pid]: outgoing QoS 2 past PUBREC, PUBREL owed
 export const R_REL_GONE: i32 = 5;  // [u16 pid]: PUBCOMP received
-export const R_INQ2: i32 = 6;      // [u16 pid]: incoming QoS 2 delivered, PUBREL awaited
+export const R_INQ2: i32 = 6;      // [u16 pid]: incoming QoS 2 delivered (older format, read only)
+export const R_INQ2M: i32 = 6 | MARKED; // [u16 pid][u16 mark]: incoming QoS 2 received; mark 0 = delivered
 export const R_INQ2_GONE: i32 = 7; // [u16 pid]: PUBREL received
 export const R_PID: i32 = 8;       // [u16 next packet id] (written at compaction)
-/** Store bytes publishes leave free so that every state record (one per outgoing entry and
- * incoming QoS 2 id, plus the PID record) still fits after a compaction. */
-const RESERVE: u32 = 8 * (OUT_SLOTS + IN_QOS2_SLOTS + 1);
+/** Store bytes a publish must leave free in a compacted group: every incoming QoS 2 id's
+ * record, the PID record and the two state records one ack appends before the PUBLISH bytes go
+ * (outgoing entries shrink when compacted: R_REL is smaller than any R_PUB). */
+const RESERVE: u32 = 10 * IN_QOS2_SLOTS + 8 + 24;
 const NONE: u32 = 0xffffffff;
 
 // ---- outgoing table: OUT_SLOTS entries of 16 bytes ----
@@ -160,28 +162,72 @@ export function outLinkLost(): void {
   }
 }
 
-// ---- incoming QoS 2 ids ----
-export const INQ2: usize = memory.data(IN_QOS2_SLOTS * 2);
+// ---- incoming QoS 2 ids: IN_QOS2_SLOTS entries of 8 bytes ----
+// [0] u32 store offset of its R_INQ2M record (NONE: not persisted)  [4] u16 packet id
+// [6] u16 mark: MARK_NEW received, not yet delivered; MARK_DONE delivered; anything else: a power
+// cut tore the mark write after the app got the message (redeliver, flagged as such).
+export const MARK_NEW: i32 = 0xffff;
+export const MARK_DONE: i32 = 0;
+export const INQ2: usize = memory.data(IN_QOS2_SLOTS * 8);
 export let inN: i32 = 0;
+function inAt(i: i32): usize { return INQ2 + (<usize>i << 3); }
+export function inPid(i: i32): i32 { return <i32>load<u16>(inAt(i), 4); }
+export function inMark(i: i32): i32 { return <i32>load<u16>(inAt(i), 6); }
 
 /** Index of this id among the incoming QoS 2 ids, or -1. */
-function inIndex(pid: i32): i32 {
-  for (let i = 0; i < inN; i++) if (<i32>load<u16>(INQ2 + (<usize>i << 1)) == pid) return i;
+export function inFind(pid: i32): i32 {
+  for (let i = 0; i < inN; i++) if (inPid(i) == pid) return i;
   return -1;
 }
-export function inHas(pid: i32): bool { return inIndex(pid) >= 0; }
-export function inAdd(pid: i32): bool {
-  if (inN == IN_QOS2_SLOTS) return false;
-  store<u16>(INQ2 + (<usize>inN << 1), <u16>pid);
-  inN++;
-  return true;
+function inPut(pid: i32, off: u32, mark: i32): i32 {
+  let i = inFind(pid);
+  if (i < 0) {
+    if (inN == IN_QOS2_SLOTS) return -1;
+    i = inN++;
+  }
+  let e = inAt(i);
+  store<u32>(e, off);
+  store<u16>(e, <u16>pid, 4);
+  store<u16>(e, <u16>mark, 6);
+  return i;
 }
+/** Writes an R_INQ2M record [pid][mark]; its offset, or NONE when it could not be written. */
+function persistIn(pid: i32, mark: i32): u32 {
+  if (groupSize == 0) return NONE;
+  store<u16>(SREC, <u16>pid);
+  store<u16>(SREC + 2, <u16>mark);
+  let r = appendOnce(R_INQ2M, SREC, 4, 0);
+  if (r < 0) { storeErrors++; return NONE; }
+  return <u32>r;
+}
+/**
+ * Records a new incoming QoS 2 id as "received, not delivered" BEFORE delivery (a cut before
+ * this record ends means no PUBREC went out: the broker resends). Index, or -1 when full.
+ */
+export function inAdd(pid: i32): i32 {
+  if (inN == IN_QOS2_SLOTS) return -1;
+  return inPut(pid, persistIn(pid, MARK_NEW), MARK_NEW);
+}
+/**
+ * Entry i was delivered: flips its record's mark with ONE half-word program (the only write
+ * a cut can tear after the app saw the message). A torn mark cannot be programmed again, so
+ * that case appends a fresh record already marked.
+ */
+export function inDelivered(i: i32): void {
+  let off = inOff(i);
+  let pid = inPid(i);
+  if (inMark(i) == MARK_NEW && off != NONE) {
+    if (storeMark(off + 6) != 0) { storeErrors++; off = persistIn(pid, MARK_DONE); }
+  } else off = persistIn(pid, MARK_DONE);
+  inPut(pid, off, MARK_DONE);
+}
+function inOff(i: i32): u32 { return load<u32>(inAt(i)); }
 /** Forgets the id (the last one takes its place); false when unknown. */
 export function inRemove(pid: i32): bool {
-  let i = inIndex(pid);
+  let i = inFind(pid);
   if (i < 0) return false;
   inN--;
-  store<u16>(INQ2 + (<usize>i << 1), load<u16>(INQ2 + (<usize>inN << 1)));
+  memory.copy(inAt(i), inAt(inN), 8);
   return true;
 }
 export function inClear(): void { inN = 0; }
@@ -237,7 +283,8 @@ export function allocPid(): i32 {
 // ---- persistence ----
 /** Small-record scratch: 4 bytes of record-header room, 4 payload, 4 tail room. */
 const SREC: usize = memory.data(16) + 4;
-const NEWOFF: usize = memory.data(OUT_SLOTS * 4);
+const NEWOFF: usize = memory.data((OUT_SLOTS + IN_QOS2_SLOTS) * 4);
+const NEWIN: usize = NEWOFF + OUT_SLOTS * 4;
 export let cfgOff: u32 = 0xffffffff;     // latest R_CONFIG record
 export let storeErrors: i32 = 0;
 
@@ -259,6 +306,8 @@ export function persist(type: i32, v: u32, len: i32): void {
 /** Persists a PUBLISH (payload at p with its 4-byte prefix); returns the record offset or an error. */
 export function persistPub(p: usize, len: i32): i32 {
   if (groupSize == 0) return ERR_NO_STORE;
+  // Refuse early when even a compacted group could not hold it: no compaction that cannot help.
+  if (liveBytes() + recordSize(len) + RESERVE > groupSize) return ERR_QUEUE_FULL;
   let r = appendOnce(R_PUB, p, len, RESERVE);
   return r == ERR_STORE_IO ? r : r < 0 ? ERR_QUEUE_FULL : r;
 }
@@ -270,6 +319,18 @@ export function persistConfig(): i32 {
   if (r < 0) return r;
   cfgOff = <u32>r;
   return 0;
+}
+
+/** Bytes the live set occupies in a freshly compacted group (what compact() would write). */
+function liveBytes(): u32 {
+  let n: u32 = HDR + 8 + 10 * <u32>inN; // header, R_PID, R_INQ2M records
+  if (cfgOff != NONE) n += recordSize(CONFIG_BYTES);
+  for (let i = 0; i < outN; i++) {
+    let s = oState(i);
+    if (s == S_REL_QUEUED || s == S_REL_SENT) n += 8;
+    else if (s != S_FREE && oOff(i) != NONE) n += recordSize(oLen(i) + 4);
+  }
+  return n;
 }
 
 /**
@@ -296,13 +357,16 @@ export function compact(): i32 {
     }
   }
   for (let i = 0; i < inN && r >= 0; i++) {
-    store<u32>(SREC, load<u16>(INQ2 + (<usize>i << 1)));
-    r = storeAppend(R_INQ2, SREC, 2, 0);
+    store<u16>(SREC, <u16>inPid(i));
+    store<u16>(SREC + 2, <u16>inMark(i));
+    r = storeAppend(R_INQ2M, SREC, 4, 0);
+    store<u32>(NEWIN + (<usize>i << 2), <u32>r);
   }
   if (r >= 0) r = compactCommit();
   if (r < 0) { compactAbort(); return r; }
   cfgOff = newCfg;
   for (let i = 0; i < outN; i++) if (oState(i) != S_FREE) setOff(i, load<u32>(NEWOFF + (<usize>i << 2)));
+  for (let i = 0; i < inN; i++) store<u32>(inAt(i), load<u32>(NEWIN + (<usize>i << 2)));
   return 0;
 }
 
@@ -332,7 +396,8 @@ export function sessionLoad(): void {
     } else if (t == R_REL_GONE) {
       let i = outFind(v);
       if (i >= 0 && oState(i) >= S_REL_QUEUED) outFree(i);
-    } else if (t == R_INQ2) { if (!inHas(v)) inAdd(v); }
+    } else if (t == R_INQ2) inPut(v, NONE, MARK_DONE);
+    else if (t == R_INQ2M && recLen == 4) inPut(v, recOff, <i32>load<u16>(SREC + 2));
     else if (t == R_INQ2_GONE) inRemove(v);
     else if (t == R_PID && v > 0) nextPid = v;
     ok = storeNext();

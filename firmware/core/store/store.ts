@@ -8,6 +8,9 @@
 // impossible length (torn by a power cut) also ends it and marks the log dirty, so the next
 // append first compacts. Compaction erases the other group, copies the live records there and
 // writes that group's header LAST: a cut during compaction leaves the old group active.
+// A record type with bit 0x40 (MARKED) ends its payload with a mark half-word kept out of the
+// CRC (counted as 0xFFFF): it is written 0xFFFF and later flipped to 0x0000 by one half-word
+// program (storeMark), so a state change needs no new record.
 import { store_size, store_page_size, store_read, store_write, store_erase } from "../api/board";
 import { ERR_NO_STORE, ERR_STORE_IO, ERR_QUEUE_FULL } from "../api/abi";
 
@@ -15,6 +18,9 @@ const MAGIC: u32 = 0x31535157; // "WQS1" little-endian
 export const HDR: u32 = 12;
 const CHUNK: i32 = 64;
 const scratch: usize = memory.data(CHUNK + 16);
+const FFFF: usize = memory.data<u16>([0xffff, 0]);
+/** Record-type bit: the payload's last half-word is a mark outside the CRC (see above). */
+export const MARKED: i32 = 0x40;
 
 export let groupSize: u32 = 0;     // bytes per page group (0 = no usable store)
 export let activeBase: u32 = 0;    // offset of the active group
@@ -118,7 +124,8 @@ function readRecord(): bool {
   if (writePos + recordSize(len) > end) { dirty = true; return false; }
   let crc = crc16(0xffff, scratch, 4);
   let p = writePos + 4;
-  let left = len;
+  let marked = (type & MARKED) != 0 && len >= 2;
+  let left = marked ? len - 2 : len;
   while (left > 0) {
     let n = left < CHUNK ? left : CHUNK;
     store_read(p, scratch, n);
@@ -126,6 +133,7 @@ function readRecord(): bool {
     p += <u32>n;
     left -= n;
   }
+  if (marked) crc = crc16(crc, FFFF, 2);
   store_read(writePos + 4 + <u32>((len + 1) & ~1), scratch, 2);
   if (<i32>load<u16>(scratch) != crc) { dirty = true; return false; }
   recType = type;
@@ -162,7 +170,11 @@ export function storeAppend(type: i32, p: usize, len: i32, reserve: u32): i32 {
   store<u8>(rec, <u8>type);
   store<u8>(rec + 1, 0);
   store<u16>(rec + 2, <u16>len);
+  let mark: usize = (type & MARKED) != 0 && len >= 2 ? p + len - 2 : 0;
+  let saveMark = mark != 0 ? load<u16>(mark) : 0;
+  if (mark != 0) store<u16>(mark, 0xffff);
   let crc = crc16(0xffff, rec, 4 + len);
+  if (mark != 0) store<u16>(mark, saveMark);
   let saveTail = load<u32>(p + len);
   if ((len & 1) != 0) store<u8>(p + len, 0xff);
   store<u16>(p + <usize>((len + 1) & ~1), <u16>crc);
@@ -173,6 +185,12 @@ export function storeAppend(type: i32, p: usize, len: i32, reserve: u32): i32 {
   if (r != 0) { dirty = true; return ERR_STORE_IO; }
   writePos += size;
   return <i32>off;
+}
+
+/** Flips the mark half-word at `at` (0xFFFF) to 0x0000 with a single half-word program. */
+export function storeMark(at: u32): i32 {
+  store<u16>(scratch, 0);
+  return store_write(at, scratch, 2) == 0 ? 0 : ERR_STORE_IO;
 }
 
 /** Reads `len` payload bytes of the record at `off`, from payload byte `from`, into dst. */

@@ -12,16 +12,24 @@ uint64_t wqrt_op_hist[256];
 
 #define TRAP(res) do { err = (res); goto trap; } while (0)
 
+/* A fused pair executes its second instruction without a dispatch; profiling builds still
+ * count it, so instructions-per-op figures stay per wasm instruction. */
+#ifdef WQRT_COUNT_OPS
+#  define COUNT_FUSED() (wqrt_op_count++, wqrt_op_hist[*pc]++)
+#else
+#  define COUNT_FUSED() ((void)0)
+#endif
+
 /* LEB128 readers. The hot path (one byte) is a macro on the interpreter's own pc so pc stays
  * in a register; longer encodings go to an out-of-line helper that returns the value in the
  * low word and the bytes consumed in the high word. */
-static uint64_t leb_u32_slow(const uint8_t * p)
+static __attribute__((noinline)) uint64_t leb_u32_slow(const uint8_t * p)
 {
     uint32_t v = 0, b; unsigned shift = 0, n = 0;
     do { b = p[n++]; v |= (b & 0x7f) << shift; shift += 7; } while ((b & 0x80) && shift < 35);
     return (uint64_t)v | ((uint64_t)n << 32);
 }
-static uint64_t leb_s32_slow(const uint8_t * p)
+static __attribute__((noinline)) uint64_t leb_s32_slow(const uint8_t * p)
 {
     uint32_t v = 0, b; unsigned shift = 0, n = 0;
     do { b = p[n++]; v |= (b & 0x7f) << shift; shift += 7; } while ((b & 0x80) && shift < 35);
@@ -31,8 +39,12 @@ static uint64_t leb_s32_slow(const uint8_t * p)
 #define READ_U32(dst) do { uint32_t b_ = *pc; \
         if (b_ < 0x80) { pc++; (dst) = b_; } \
         else { uint64_t r_ = leb_u32_slow(pc); pc += (uint32_t)(r_ >> 32); (dst) = (uint32_t)r_; } } while (0)
+/* i32.const also has a two-byte fast path: a sixth of the codec's constants are 64..8191
+ * or small negatives, and the general decoder costs ~40 instructions */
 #define READ_S32(dst) do { uint32_t b_ = *pc; \
-        if (b_ < 0x40) { pc++; (dst) = b_; } \
+        if (b_ < 0x80) { pc++; (dst) = (uint32_t)((int32_t)(b_ << 25) >> 25); } \
+        else if (pc[1] < 0x80) { \
+            (dst) = (uint32_t)((int32_t)(((b_ & 0x7f) | ((uint32_t)pc[1] << 7)) << 18) >> 18); pc += 2; } \
         else { uint64_t r_ = leb_s32_slow(pc); pc += (uint32_t)(r_ >> 32); (dst) = (uint32_t)r_; } } while (0)
 #define SKIP_U32() do { if (*pc++ & 0x80) { while (*pc++ & 0x80) {} } } while (0)
 static const uint8_t * leb_s64(const uint8_t * p, int64_t * out)
@@ -113,13 +125,15 @@ static uint64_t * call_host(IM3Runtime rt, uint32_t f, uint64_t * sp)
 M3Result wq_invoke(IM3Runtime rt, uint32_t func, uint32_t nargs)
 {
     IM3Module m = rt->module;
-    const uint8_t * const base = m->bytes;
-    const WqType * const types = m->types;
-    const WqFunc * const funcs = m->funcs;
-    const WqSide * const side = m->side;
-    uint64_t * const stack_end = rt->stack_end;
+    /* Cold values are read through m and rt where used: fewer locals competing for the
+     * Cortex-M3's registers keeps the hot ones (pc, sp, fp, stp) out of the stack frame. */
+#define base (m->bytes)
+#define types (m->types)
+#define funcs (m->funcs)
+#define side (m->side)
+#define stack_end (rt->stack_end)
+#define frame_end (rt->frames + rt->max_frames)
     WqFrame * frame = rt->frames;
-    WqFrame * const frame_end = rt->frames + rt->max_frames;
     uint8_t * mem = rt->mem;
     uint32_t mem_bytes = rt->mem_bytes;
     uint64_t * const globals = rt->globals;
@@ -129,9 +143,6 @@ M3Result wq_invoke(IM3Runtime rt, uint32_t func, uint32_t nargs)
     uint64_t * fp = rt->stack;
     uint64_t * sp = rt->stack + nargs;
     uint32_t cur = func;
-    const uint8_t * code_end = NULL;
-    const uint8_t * fbase = NULL;      /* current function: code start and side-table base */
-    const WqSide * sbase = NULL;
 
     (void)nargs;
     rt->trap = NULL;
@@ -147,11 +158,11 @@ M3Result wq_invoke(IM3Runtime rt, uint32_t func, uint32_t nargs)
         }
         if (fp + t->nparams + f->nlocals + f->maxstack > stack_end) TRAP(m3Err_trapStackOverflow);
         for (uint32_t k = f->nlocals; k; k--) *sp++ = 0;
-        pc = fbase = base + f->code_start;
-        code_end = fbase + f->code_len;
-        stp = sbase = side + f->stp_base;
+        pc = base + f->code_start;
+        stp = side + f->stp_base;
     }
     uint32_t callee;
+    uint32_t cond;                     /* a fused i32 comparison's result for if / br_if */
 
 
 next:
@@ -166,20 +177,30 @@ next:
         case 0x01: break;
         OP(0x02): OP(0x03): SKIP_BLOCKTYPE(); DISPATCH;
         OP(0x04):
-            if ((uint32_t)*--sp) { SKIP_BLOCKTYPE(); stp++; }
-            else { pc = fbase + stp->pc; stp = sbase + stp->stp; }
+            cond = (uint32_t)*--sp;
+        do_if:
+            if (cond) {   /* a taken `if` starts with local.get three times in four */
+                SKIP_BLOCKTYPE(); stp++;
+                if (*pc == 0x20) { COUNT_FUSED(); pc++; goto do_local_get; }
+            }
+            else { pc += stp->pc; stp += stp->stp; }
             DISPATCH;
-        OP(0x05): pc = fbase + stp->pc; stp = sbase + stp->stp; DISPATCH;
+        OP(0x05): pc += stp->pc; stp += stp->stp; DISPATCH;
         OP(0x0b):
-            if (pc - 1 == code_end) goto do_return;
+            /* the function's final `end` (looked up here: a register is worth more) */
+            if (pc - 1 == base + funcs[cur].code_start + funcs[cur].code_len) goto do_return;
             DISPATCH;
         OP(0x0d):
-            if (!(uint32_t)*--sp) { SKIP_U32(); stp++; DISPATCH; }
+            cond = (uint32_t)*--sp;
+        do_br_if:
+            if (!cond) { SKIP_U32(); stp++; DISPATCH; }
             goto do_branch;
         case 0x0e: {
+            const uint8_t * origin = pc;   /* side entries are relative to just past the opcode */
             uint32_t n; READ_U32(n);
             uint32_t i = (uint32_t)*--sp;
             stp += i < n ? i : n;
+            pc = origin;
             goto do_branch;
         }
         OP(0x0c):
@@ -189,7 +210,8 @@ next:
             if (rt->fuel && --rt->fuel == 0) TRAP(wq_trapFuel);
 #endif
             if (drop) { uint64_t * d_ = sp - keep - drop, * s_ = sp - keep; for (uint32_t k = 0; k < keep; k++) d_[k] = s_[k]; sp -= drop; }
-            pc = fbase + stp->pc; stp = sbase + stp->stp;
+            pc += stp->pc; stp += stp->stp;
+            if (*pc == 0x20) { COUNT_FUSED(); pc++; goto do_local_get; }   /* loop heads reload a local */
             DISPATCH;
         }
         case 0x0f:
@@ -201,9 +223,6 @@ next:
             if (frame == rt->frames) goto done;
             pc = frame->pc; stp = frame->stp; fp = frame->fp; cur = frame->func;
             frame--;
-            fbase = base + funcs[cur].code_start;
-            sbase = side + funcs[cur].stp_base;
-            code_end = fbase + funcs[cur].code_len;
             break;
         }
         case 0x10: {
@@ -230,9 +249,15 @@ next:
         OP(0x1a): sp--; DISPATCH;
         OP(0x1b): { uint32_t c = (uint32_t)*--sp; sp--; if (!c) sp[-1] = sp[0]; DISPATCH; }
         case 0x1c: { pc += 2; uint32_t c = (uint32_t)*--sp; sp--; if (!c) sp[-1] = sp[0]; break; }
-        OP(0x20): { uint32_t i; READ_U32(i); *sp++ = fp[i]; DISPATCH; }
+        OP(0x20):
+        do_local_get: { uint32_t i; READ_U32(i); *sp++ = fp[i]; DISPATCH; }
         OP(0x21): { uint32_t i; READ_U32(i); fp[i] = *--sp; DISPATCH; }
-        OP(0x22): { uint32_t i; READ_U32(i); fp[i] = sp[-1]; DISPATCH; }
+        OP(0x22):
+        do_local_tee: {   /* 9 in 10 are followed by i32.const in the codec */
+            uint32_t i; READ_U32(i); fp[i] = sp[-1];
+            if (*pc == 0x41) { COUNT_FUSED(); pc++; goto do_i32_const; }
+            DISPATCH;
+        }
         OP(0x23): { uint32_t i; READ_U32(i); *sp++ = globals[i]; DISPATCH; }
         OP(0x24): { uint32_t i; READ_U32(i); globals[i] = *--sp; DISPATCH; }
 #if WQRT_REFTYPES
@@ -266,7 +291,8 @@ next:
             SKIP_U32(); uint32_t off; READ_U32(off);
             uint32_t ea = (uint32_t)sp[-1] + off;
             if (ea < off || ea >= mem_bytes) TRAP(m3Err_trapOutOfBoundsMemoryAccess);
-            sp[-1] = mem[ea];
+            SET32(&sp[-1], mem[ea]);
+            if (*pc == 0x22) { COUNT_FUSED(); pc++; goto do_local_tee; }   /* usually kept in a local */
             break;
         }
         case 0x28 ... 0x2c: case 0x2e ... 0x35: {
@@ -310,7 +336,11 @@ next:
             sp[-1] = old;
             break;
         }
-        OP(0x41): { uint32_t v; READ_S32(v); *sp++ = v; DISPATCH; }
+        OP(0x41):
+        do_i32_const: {   /* an i32 fills the low half of its slot only */
+            uint32_t v; READ_S32(v);
+            SET32(sp, v); sp++; DISPATCH;
+        }
         case 0x42: { int64_t v; pc = leb_s64(pc, &v); *sp++ = (uint64_t)v; break; }
         case 0x43: { uint32_t v = *(const u32_u *)pc; pc += 4; *sp++ = v; break; }
         case 0x44: { uint64_t v = *(const u64_u *)pc; pc += 8; *sp++ = v; break; }
@@ -324,17 +354,24 @@ next:
 #define CMP64(expr) { uint64_t a = A64, b = B64; sp--; SET32(&sp[-1], expr); DISPATCH; }
 #define UN32(expr) { uint32_t a = (uint32_t)sp[-1]; SET32(&sp[-1], expr); DISPATCH; }
 #define UN64(expr) { uint64_t a = sp[-1]; sp[-1] = (uint64_t)(expr); DISPATCH; }
-        OP(0x45): UN32(a == 0)
-        OP(0x46): BIN32(a == b)
-        OP(0x47): BIN32(a != b)
-        OP(0x48): BIN32((int32_t)a < (int32_t)b)
-        OP(0x49): BIN32(a < b)
-        OP(0x4a): BIN32((int32_t)a > (int32_t)b)
-        OP(0x4b): BIN32(a > b)
-        OP(0x4c): BIN32((int32_t)a <= (int32_t)b)
-        OP(0x4d): BIN32(a <= b)
-        OP(0x4e): BIN32((int32_t)a >= (int32_t)b)
-        OP(0x4f): BIN32(a >= b)
+/* An i32 comparison followed by `if` or `br_if` (a third of all comparisons in the codec)
+ * hands its result straight to the branch: one dispatch and a stack push/pop fewer. */
+#define FUSE_COND(npop, expr) { cond = (expr); sp -= (npop); \
+            if (*pc == 0x04) { COUNT_FUSED(); pc++; goto do_if; } \
+            if (*pc == 0x0d) { COUNT_FUSED(); pc++; goto do_br_if; } \
+            SET32(&sp[0], cond); sp++; DISPATCH; }
+#define CMP32(expr) { uint32_t a = A32, b = B32; FUSE_COND(2, expr) }
+        OP(0x45): { uint32_t a = (uint32_t)sp[-1]; FUSE_COND(1, a == 0) }
+        OP(0x46): CMP32(a == b)
+        OP(0x47): CMP32(a != b)
+        OP(0x48): CMP32((int32_t)a < (int32_t)b)
+        OP(0x49): CMP32(a < b)
+        OP(0x4a): CMP32((int32_t)a > (int32_t)b)
+        OP(0x4b): CMP32(a > b)
+        OP(0x4c): CMP32((int32_t)a <= (int32_t)b)
+        OP(0x4d): CMP32(a <= b)
+        OP(0x4e): CMP32((int32_t)a >= (int32_t)b)
+        OP(0x4f): CMP32(a >= b)
         case 0x50: sp[-1] = (uint32_t)(sp[-1] == 0); break;
         OP(0x51): CMP64(a == b)
         OP(0x52): CMP64(a != b)
@@ -382,7 +419,7 @@ next:
         }
         case 0x70: { uint32_t a = A32, b = B32; if (!b) TRAP(m3Err_trapDivisionByZero); sp--; sp[-1] = a % b; break; }
         OP(0x71): BIN32(a & b)
-        OP(0x72): BIN32(a | b)
+        OP(0x72): CMP32(a | b)   /* often a combined condition for `if` */
         OP(0x73): BIN32(a ^ b)
         OP(0x74): BIN32(a << (b & 31))
         OP(0x75): BIN32((uint32_t)((int32_t)a >> (b & 31)))
@@ -606,9 +643,8 @@ call_wasm: {
         cur = callee;
         fp = nfp;
         for (uint32_t k = f->nlocals; k; k--) *sp++ = 0;
-        pc = fbase = base + f->code_start;
-        code_end = fbase + f->code_len;
-        stp = sbase = side + f->stp_base;
+        pc = base + f->code_start;
+        stp = side + f->stp_base;
         goto next;
     }
 
@@ -621,4 +657,10 @@ trap:
     /* pc is just past the trapping instruction (its opcode and immediates) */
     rt->trap_offset = pc ? (uint32_t)(pc - base) : 0;
     return err;
+#undef base
+#undef types
+#undef funcs
+#undef side
+#undef stack_end
+#undef frame_end
 }

@@ -34,8 +34,9 @@
 
 typedef struct { uint16_t canon, nparams, nresults, pad; uint32_t params_off, results_off; } WqType;
 typedef struct { uint16_t type, nlocals, maxstack, code_len; uint32_t code_start, stp_base; } WqFunc;
-/* pc is relative to the function's code_start, stp to its stp_base */
-typedef struct { uint16_t pc, stp; uint8_t keep, drop; } WqSide;
+/* Relative to the branch (format version 2): target pc = the address just past the branch
+ * opcode + pc; target entry = this entry + stp. No per-function base needs a register. */
+typedef struct { int16_t pc, stp; uint8_t keep, drop; } WqSide;
 
 typedef struct { M3RawCall fn; const void * userdata; } WqImport;
 

@@ -47,7 +47,7 @@ async function chooseDevice(f: HilFlags, port: string | undefined, sim: boolean,
   if (running.length === 0) throw new UserError('no virtual board is running; start one (wasmqtt sim --board bluepill) in another terminal, then run wasmqtt hil --sim');
   if (running.length > 1) throw new UserError(`${running.length} virtual boards are running (${running.map((v) => v.path).join(', ')}); pick one with --port`);
   const v = running[0]!;
-  return new ConsoleDevice(await SerialTransport.open({ path: v.path, baud, description: `virtual board ${v.board} on ${v.path}`, relayCommand, linkCommand: f.linkCommand, allowLoopback: true }));
+  return new ConsoleDevice(await SerialTransport.open({ path: v.path, baud, description: `virtual board ${v.board} on ${v.path}`, relayCommand, linkCommand: f.linkCommand, allowLoopback: true, control: v.control }));
 }
 
 export function register(program: Command): void {

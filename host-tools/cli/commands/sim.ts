@@ -2,13 +2,14 @@
 // peripherals + the W5500 model), expose its UART as a pty, and run until stopped.
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { VirtualBoard } from '../../sim/board/board.ts';
 import { formatFault } from '../../sim/board/fault-report.ts';
 import { BoardRunner } from '../../sim/board/runner.ts';
 import { UartPty, UartStream } from '../../sim/board/uart.ts';
-import { W5500NetworkBackend } from '../../sim/w5500/index.ts';
-import { advertiseVirtualPort } from '../../monitor/virtual-ports.ts';
+import { serveBoardControl, type BoardAction } from '../../sim/board/control.ts';
+import { FaultInjector, W5500NetworkBackend } from '../../sim/w5500/index.ts';
+import { advertiseVirtualPort, virtualPortsDir } from '../../monitor/virtual-ports.ts';
 
 interface SimFlags {
   board: string;
@@ -42,7 +43,9 @@ export function register(program: Command): void {
       if (!existsSync(elf)) throw new Error(`${elf} does not exist; build it with \`wasmqtt build --board ${f.board}\` (or make build), or pass --elf`);
       const speed = f.speed === 'max' ? Infinity : Number(f.speed);
       if (!(speed > 0)) throw new Error(`--speed ${f.speed} is not a positive number or "max"`);
-      const routes: Record<string, string> = {};
+      // The device's loopback is this machine's loopback, same port: a broker the HIL runner
+      // starts on 127.0.0.1:<port> is reachable at that address from the device too.
+      const routes: Record<string, string> = { '127.0.0.1:*': '127.0.0.1:0' };
       if (f.broker) routes[f.deviceBroker] = f.broker;
       for (const r of f.route) {
         const [dev, host] = r.split('=');
@@ -60,20 +63,27 @@ export function register(program: Command): void {
       const uart = new UartStream(b);
       let pty: UartPty | undefined;
       let withdraw = () => {};
+      let control: { close(): Promise<void> } | undefined;
+      const runner = new BoardRunner(b, { speed, forMs: f.for !== undefined ? Number(f.for) : undefined });
       if (f.pty) {
         pty = await UartPty.open(uart);
-        withdraw = advertiseVirtualPort(pty.path, f.board);
+        const controlPath = join(virtualPortsDir(), `${process.pid}.ctl`);
+        control = await serveBoardControl(controlPath, (a) => benchAction(a, b, runner, net)).catch((e: unknown) => {
+          pty?.close(); // or socat keeps the process alive after the error
+          throw e;
+        });
+        withdraw = advertiseVirtualPort(pty.path, f.board, virtualPortsDir(), process.pid, controlPath);
         console.log(`virtual ${f.board} running ${elf}`);
         console.log(`UART: ${pty.path}   (wasmqtt monitor ${pty.path})`);
       } else {
         uart.pipe(process.stdout);
         process.stdin.pipe(uart);
       }
-      const runner = new BoardRunner(b, { speed, forMs: f.for !== undefined ? Number(f.for) : undefined });
       const stop = async () => {
         await runner.stop();
         pty?.close();
         withdraw();
+        await control?.close();
         await net.close();
         b.close();
       };
@@ -88,4 +98,29 @@ export function register(program: Command): void {
       }
       runner.on('stopped', (why: string) => { if (why === 'lockup') void stop().then(() => process.exit(1)); });
     });
+}
+
+/**
+ * Power and link control for `wasmqtt hil --sim`. Power off stops the CPU (virtual time stands
+ * still while the board is off) and cuts the W5500's connections without FIN, as a pulled plug
+ * does; power on is a cold start: RAM and peripherals lost, the store file kept.
+ */
+let poweredOff = false;
+async function benchAction(action: BoardAction, board: VirtualBoard, runner: BoardRunner, net: W5500NetworkBackend): Promise<void> {
+  switch (action) {
+    case 'power off':
+      if (poweredOff) return;
+      await runner.stop();
+      net.model.powerOff();
+      poweredOff = true;
+      return;
+    case 'power on':
+      if (!poweredOff) return;
+      board.powerCycle();
+      poweredOff = false;
+      runner.start();
+      return;
+    case 'link down': new FaultInjector(net.model).linkDown(); return;
+    case 'link up': new FaultInjector(net.model).linkUp(); return;
+  }
 }

@@ -117,7 +117,7 @@ export type CoreEvent =
   | { kind: 'connected'; sessionPresent: boolean }
   | { kind: 'connect_failed'; error: number; returnCode: number | null; message: string }
   | { kind: 'disconnected'; reason: number; message: string }
-  | { kind: 'message'; qos: number; retain: boolean; dup: boolean; subscription: number | null;
+  | { kind: 'message'; qos: number; retain: boolean; dup: boolean; redelivered: boolean; subscription: number | null;
       packetId: number; topic: string; payload: Uint8Array }
   | { kind: 'publish_done'; packetId: number; qos: number }
   | { kind: 'suback'; packetId: number; granted: number[] }
@@ -144,7 +144,7 @@ export function decodeEvent(kind: number, rec: Uint8Array): CoreEvent {
     case EventKind.MESSAGE: {
       const t = dv.getUint16(4, true), p = dv.getUint16(6, true);
       return {
-        kind: 'message', qos: rec[0]! & 3, retain: (rec[0]! & 4) !== 0, dup: (rec[0]! & 8) !== 0,
+        kind: 'message', qos: rec[0]! & 3, retain: (rec[0]! & 4) !== 0, dup: (rec[0]! & 8) !== 0, redelivered: (rec[0]! & 16) !== 0,
         subscription: rec[1] === 0xff ? null : rec[1]!, packetId: dv.getUint16(2, true),
         topic: new TextDecoder().decode(rec.subarray(8, 8 + t)), payload: rec.slice(8 + t, 8 + t + p),
       };
@@ -154,7 +154,12 @@ export function decodeEvent(kind: number, rec: Uint8Array): CoreEvent {
     case EventKind.UNSUBACK: return { kind: 'unsuback', packetId: dv.getUint16(0, true) };
     case EventKind.ERROR: {
       const code = dv.getInt32(0, true);
-      return { kind: 'error', code, packetType: rec[4]!, detail: dv.getUint16(6, true), message: errorText(code) };
+      const packetType = rec[4]!;
+      // ERR_QUEUE_FULL about an incoming PUBLISH is the incoming QoS 2 table, not the outgoing queue.
+      const message = code === Err.QUEUE_FULL && packetType === 3
+        ? `incoming QoS 2 table full (${Size.IN_QOS2_SLOTS} ids awaiting PUBREL): link dropped so the broker resends the message on reconnect; lower the broker's inflight limit`
+        : errorText(code);
+      return { kind: 'error', code, packetType, detail: dv.getUint16(6, true), message };
     }
     case EventKind.TRACE: return {
       kind: 'trace', direction: rec[0] === 0 ? 'sent' : 'received', packetType: rec[1]!,

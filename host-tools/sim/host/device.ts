@@ -91,6 +91,9 @@ export interface Message {
   qos: number;
   retain: boolean;
   dup: boolean;
+  /** QoS 2 only: a power cut tore the core's "delivered" mark for this message, so the app may
+   * already have it (from before the reset); de-duplicate on it if that matters. */
+  redelivered: boolean;
   packetId: number;
   /** Index of the first matching subscription, null if none matched. */
   subscription: number | null;
@@ -656,7 +659,7 @@ export class NodeDevice extends EventEmitter {
       case 'message':
         this.emitMessage({
           topic: e.topic, payload: Buffer.from(e.payload.buffer, e.payload.byteOffset, e.payload.byteLength), qos: e.qos,
-          retain: e.retain, dup: e.dup, packetId: e.packetId, subscription: e.subscription,
+          retain: e.retain, dup: e.dup, redelivered: e.redelivered, packetId: e.packetId, subscription: e.subscription,
         } satisfies Message);
         break;
       case 'publish_done': {
@@ -741,7 +744,7 @@ function decodeMessage(rec: Uint8Array): CoreEvent {
   const p = dv.getUint16(6, true);
   if (8 + t + p > rec.byteLength) throw new Error(`core.wasm sent a MESSAGE record of ${rec.byteLength} bytes that claims ${8 + t + p}`);
   return {
-    kind: 'message', qos: rec[0]! & 3, retain: (rec[0]! & 4) !== 0, dup: (rec[0]! & 8) !== 0,
+    kind: 'message', qos: rec[0]! & 3, retain: (rec[0]! & 4) !== 0, dup: (rec[0]! & 8) !== 0, redelivered: (rec[0]! & 16) !== 0,
     subscription: rec[1] === 0xff ? null : rec[1]!, packetId: dv.getUint16(2, true),
     topic: utf8Decoder.decode(rec.subarray(8, 8 + t)), payload: rec.slice(8 + t, 8 + t + p),
   };

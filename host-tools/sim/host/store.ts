@@ -35,6 +35,9 @@ export class MemoryStore {
   /** Counts of operations, for tests and the bench (flash wear). */
   readonly stats = { reads: 0, bytesRead: 0, writes: 0, erases: 0, bytesWritten: 0, pgErrors: 0 };
   private cutAfter = -1;
+  /** What the last simulated power cut interrupted (null before any): the program's offset and
+   * length and the data it was writing, or the page erase. Lets tests tell which write was torn. */
+  lastCut: { op: 'write'; offset: number; data: Uint8Array } | { op: 'erase'; offset: number } | null = null;
 
   constructor(opts: StoreOptions = {}) {
     const pageSize = opts.pageSize ?? 1024;
@@ -96,6 +99,7 @@ export class MemoryStore {
         this.data[off + i] = src[i]!;
         this.persist(off + i, 1);
         this.cutAfter = -1;
+        this.lastCut = { op: 'write', offset: off, data: src.slice() };
         throw new PowerCut();
       }
       if (this.cutAfter > 0) this.cutAfter--;
@@ -116,6 +120,7 @@ export class MemoryStore {
       this.data.fill(0xff, start, start + this.pageSize / 2);
       this.persist(start, this.pageSize);
       this.cutAfter = -1;
+      this.lastCut = { op: 'erase', offset: start };
       throw new PowerCut();
     }
     if (this.cutAfter > 0) this.cutAfter--;
