@@ -24,24 +24,9 @@ const N_BASE: i32 = 400;       // u32 numbers: key CFG_WILL_FLAGS.. at N_BASE + 
 
 /** Offset of a number key's u32, or -1. */
 function numOffset(key: i32): i32 {
-  switch (key) {
-    case CFG_WILL_FLAGS: return N_BASE;
-    case CFG_KEEPALIVE_S: return N_BASE + 4;
-    case CFG_CLEAN_SESSION: return N_BASE + 8;
-    case CFG_BROKER_IP: return N_BASE + 12;
-    case CFG_BROKER_PORT: return N_BASE + 16;
-    case CFG_DEVICE_IP: return N_BASE + 20;
-    case CFG_GATEWAY: return N_BASE + 24;
-    case CFG_NETMASK: return N_BASE + 28;
-    case CFG_RETRY_MS: return N_BASE + 32;
-    case CFG_MAX_RETRIES: return N_BASE + 36;
-    case CFG_BACKOFF_MIN_MS: return N_BASE + 40;
-    case CFG_BACKOFF_MAX_MS: return N_BASE + 44;
-    case CFG_TIMEOUT_MS: return N_BASE + 48;
-    case CFG_WINDOW: return N_BASE + 52;
-    case CFG_TRACE: return N_BASE + 56;
-  }
-  return -1;
+  // number keys are CFG_WILL_FLAGS..CFG_TRACE minus CFG_MAC, stored in key order
+  if (key < CFG_WILL_FLAGS || key > CFG_TRACE || key == CFG_MAC) return -1;
+  return N_BASE + 4 * (key - CFG_WILL_FLAGS - (key > CFG_MAC ? 1 : 0));
 }
 
 /** [offset of length byte] << 8 | max length, for string keys; -1 otherwise. */
@@ -84,6 +69,13 @@ export function configDefaults(): void {
   setNum(CFG_WINDOW, 8);
 }
 
+/** The little-endian number in [src, src+len) (len 1..4, checked by the callers). */
+export function readLE(src: usize, len: i32): u32 {
+  let v: u32 = 0;
+  for (let i = len - 1; i >= 0; i--) v = (v << 8) | <u32>load<u8>(src + i);
+  return v;
+}
+
 /** Sets `key` from [src, src+len) (strings: bytes; numbers: little-endian 1..4 bytes). */
 export function configSet(key: i32, src: usize, len: i32): i32 {
   if (len < 0) return ERR_CONFIG_VALUE;
@@ -104,8 +96,7 @@ export function configSet(key: i32, src: usize, len: i32): i32 {
   }
   if (numOffset(key) < 0) return ERR_CONFIG_KEY;
   if (len < 1 || len > 4) return ERR_CONFIG_VALUE;
-  let v: u32 = 0;
-  for (let i = len - 1; i >= 0; i--) v = (v << 8) | <u32>load<u8>(src + i);
+  let v = readLE(src, len);
   let ok = true;
   switch (key) {
     case CFG_WILL_FLAGS: ok = v <= 6 && (v & 3) != 3; break;

@@ -2,7 +2,7 @@
 // initialises buffers and loads config + session from the store.
 import * as A from "./api/abi";
 import { entropy } from "./api/board";
-import { CFG, CONFIG_BYTES, configDefaults, configSet, configValid } from "./config";
+import { CFG, CONFIG_BYTES, configDefaults, configSet, configValid, readLE } from "./config";
 import { storeInit, storeUsed, storeReadPayload, groupSize, compactions } from "./store/store";
 import * as S from "./mqtt/session";
 import * as C from "./mqtt/client";
@@ -36,10 +36,9 @@ export function wq_config(key: i32, len: i32): i32 {
   if (len < 0 || len > A.STAGING_SIZE) return A.ERR_ARG;
   if (key == A.CFG_NEXT_PID) {
     if (len < 1 || len > 4) return A.ERR_CONFIG_VALUE;
-    let v = 0;
-    for (let i = len - 1; i >= 0; i--) v = (v << 8) | <i32>load<u8>(C.BUF + i);
+    let v = readLE(C.BUF, len);
     if (v < 1 || v > 65535) return A.ERR_CONFIG_VALUE;
-    S.setNextPid(v);
+    S.setNextPid(<i32>v);
     return 0;
   }
   return configSet(key, C.BUF, len);

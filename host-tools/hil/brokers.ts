@@ -1,11 +1,8 @@
 // Brokers the HIL runner can use: a Mosquitto it starts itself (so it can restart it with
 // persistence), any broker by URL, and a scripted hostile broker for refusal and
 // malformed-packet scenarios.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, connect, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { createServer, type Server, type Socket } from 'node:net';
+import { startMosquitto } from '../broker/mosquitto.ts';
 import { UserError } from '../config/load.ts';
 
 export interface BrokerHandle {
@@ -16,64 +13,17 @@ export interface BrokerHandle {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const a = srv.address();
-      const port = typeof a === 'object' && a ? a.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect({ host: '127.0.0.1', port });
-    s.once('connect', () => { s.destroy(); resolve(true); });
-    s.once('error', () => resolve(false));
-  });
-}
-
 /** Starts Debian's Mosquitto on a free loopback port with persistence (for broker restarts). */
-export async function startManagedMosquitto(bin = process.env.MOSQUITTO_BIN ?? '/usr/sbin/mosquitto'): Promise<BrokerHandle> {
-  if (!existsSync(bin)) throw new UserError(`Mosquitto not found at ${bin}\n  install it: sudo apt-get install -y mosquitto   (or pass --broker mqtt://HOST:PORT)`);
-  const dir = mkdtempSync(join(tmpdir(), 'wasmqtt-hil-mosq-'));
-  const port = await freePort();
-  const log = join(dir, 'mosquitto.log');
-  writeFileSync(join(dir, 'mosquitto.conf'), [
-    `listener ${port} 127.0.0.1`, 'allow_anonymous true', `log_dest file ${log}`,
-    'persistence true', `persistence_location ${dir}/`, 'autosave_interval 1', 'max_inflight_messages 0', '',
-  ].join('\n'));
-  let proc: ChildProcess | undefined;
-  const launch = async (): Promise<void> => {
-    proc = spawn(bin, ['-c', join(dir, 'mosquitto.conf')], { stdio: 'ignore' });
-    let exited = false;
-    proc.once('exit', () => { exited = true; });
-    for (let i = 0; i < 200 && !exited; i++) {
-      if (await canConnect(port)) return;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    let text = '';
-    try { text = readFileSync(log, 'utf8'); } catch { /* no log yet */ }
-    throw new UserError(`Mosquitto did not start on 127.0.0.1:${port}\n${text}`);
-  };
-  const kill = async (): Promise<void> => {
-    const p = proc;
-    if (!p || p.exitCode !== null || p.signalCode !== null) return;
-    await new Promise<void>((resolve) => {
-      const t = setTimeout(() => p.kill('SIGKILL'), 3000);
-      p.once('exit', () => { clearTimeout(t); resolve(); });
-      p.kill('SIGTERM'); // Mosquitto saves its persistence file on SIGTERM
-    });
-  };
-  await launch();
+export async function startManagedMosquitto(): Promise<BrokerHandle> {
+  const broker = await startMosquitto({
+    persistence: true,
+    extraConfig: ['autosave_interval 1', 'max_inflight_messages 0'],
+  });
   return {
-    url: `mqtt://127.0.0.1:${port}`,
-    description: `Mosquitto (started by the runner, 127.0.0.1:${port}, persistence on)`,
-    restart: async () => { await kill(); await launch(); },
-    stop: async () => { await kill(); rmSync(dir, { recursive: true, force: true }); },
+    url: broker.url,
+    description: `Mosquitto (started by the runner, 127.0.0.1:${broker.port}, persistence on)`,
+    restart: () => broker.restart(),
+    stop: () => broker.stop(),
   };
 }
 

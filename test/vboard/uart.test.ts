@@ -1,9 +1,12 @@
 // USART1 as a Node stream and as a pseudo-terminal (socat), driven by the runner in real time.
-import { closeSync, constants, openSync, readSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, constants, mkdtempSync, openSync, readSync, writeFileSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { VirtualBoard } from '../../host-tools/sim/board/board.ts';
 import { BoardRunner } from '../../host-tools/sim/board/runner.ts';
 import { UartPty, UartStream } from '../../host-tools/sim/board/uart.ts';
+import { openSerialPort } from '../../host-tools/monitor/open-port.ts';
 import { FIXTURE_ELF, requireBuilt } from './helpers.ts';
 
 const cleanup: Array<() => Promise<void> | void> = [];
@@ -51,5 +54,31 @@ describe('UART host side', () => {
       try { const n = readSync(fd, buf, 0, buf.length, null); text += buf.toString('latin1', 0, n); } catch { /* EAGAIN: nothing yet */ }
     }
     expect(text).toContain('hello\r\n');
+  });
+
+  it('carries each byte once through the pty when socat logs in several chunks (serialport client)', async () => {
+    // Real socat, but its -d -d log reaches us one line per 50 ms, as it does on a loaded machine:
+    // "PTY is ..." then "reading from and writing to stdio", "starting data transfer loop".
+    const dir = mkdtempSync(join(tmpdir(), 'vboard-socat-'));
+    const socat = join(dir, 'socat-slow-log');
+    writeFileSync(socat, '#!/bin/bash\nexec socat "$@" 2> >(while IFS= read -r l; do printf "%s\\n" "$l" >&2; sleep 0.05; done)\n');
+    chmodSync(socat, 0o755);
+    const { board, uart, runner } = start(20);
+    const received: number[] = [];
+    const feed = board.uartInput.bind(board);
+    board.uartInput = (bytes: Uint8Array | string) => { received.push(...(typeof bytes === 'string' ? Buffer.from(bytes) : bytes)); feed(bytes); };
+    const pty = await UartPty.open(uart, undefined, socat);
+    cleanup.push(() => pty.close());
+    await new Promise((r) => setTimeout(r, 300)); // the whole log has arrived
+    await runner.until(() => runner.virtualMs > 20, 1000, 'boot');
+    const port = await openSerialPort(pty.path, 115200);
+    cleanup.push(() => new Promise<void>((r) => port.close(() => r())));
+    let text = '';
+    port.on('data', (d: Buffer) => { text += d.toString('latin1'); });
+    port.write('h');
+    await runner.until(() => text.includes('hello\r\n'), 1000, 'the reply to h');
+    await runner.until(() => runner.virtualMs > 60, 1000, 'any duplicate to arrive');
+    expect(Buffer.from(received).toString('latin1')).toBe('h');
+    expect(text.match(/hello\r\n/g)).toHaveLength(1); // the boot banner may precede it
   });
 });

@@ -19,11 +19,10 @@ import { frame, decodeFromBroker } from "./codec/decode";
 import * as D from "./codec/packet";
 import { encodeConnect } from "./codec/connect";
 import { encodePublish, publishSize } from "./codec/publish";
-import { encodePuback, encodePubrec, encodePubrel, encodePubcomp } from "./codec/ack";
 import { encodeSubscribe } from "./codec/subscribe";
 import { encodeUnsubscribe } from "./codec/unsubscribe";
 import { encodeEmpty } from "./codec/empty";
-import { putU16, getU16, varintLen } from "./wire";
+import { putU16, getU16, varintLen, encodePidPacket } from "./wire";
 import { checkTopicName, checkFilter, topicMatches } from "./topic";
 import * as S from "./session";
 
@@ -137,10 +136,8 @@ function flush(): bool {
 }
 
 function sendAck(type: i32, pid: i32): void {
-  let p = TXB + txLen;
-  let n = type == A.PT_PUBACK ? encodePuback(p, pid) : type == A.PT_PUBREC ? encodePubrec(p, pid)
-    : type == A.PT_PUBREL ? encodePubrel(p, pid) : encodePubcomp(p, pid);
-  txCommit(n);
+  // PUBACK/PUBREC/PUBCOMP have flags 0, PUBREL 0b0010 (§3.6.1); all are header + packet id
+  txCommit(encodePidPacket(TXB + txLen, (type << 4) | (type == A.PT_PUBREL ? 2 : 0), pid));
 }
 
 // ---- connection lifecycle ----
@@ -169,17 +166,26 @@ export function dropLink(reason: i32): void {
   S.outLinkLost();
   S.reqClear();
   if (reason != 0) lastError = reason;
-  if (was == A.ST_CONNECTED || reason == 0) {
-    store<i32>(EVB, reason);
-    emit(A.EV_DISCONNECTED, EVB, 4);
-  } else {
-    store<i32>(EVB, reason);
+  store<i32>(EVB, reason);
+  if (was == A.ST_CONNECTED || reason == 0) emit(A.EV_DISCONNECTED, EVB, 4);
+  else {
     store<u8>(EVB + 4, <u8>(reason == A.ERR_CONNACK_REFUSED ? lastConnackRc : 0xff));
     emit(A.EV_CONNECT_FAILED, EVB, 5);
   }
   if (wantOnline) enterBackoff();
   else state = A.ST_IDLE;
 }
+
+/** A protocol error: counted, reported as EV_ERROR, then the link is dropped. Returns false. */
+function protoFail(code: i32, ptype: i32, detail: i32): bool {
+  protoErrors++;
+  emitError(code, ptype, detail);
+  dropLink(code);
+  return false;
+}
+
+/** dropLink() for step()/timers(): returns 0 (run again at once). */
+function dropNow(reason: i32): i32 { dropLink(reason); return 0; }
 
 function beginConnect(): void {
   if (everConnected || attempt > 0) reconnects++;
@@ -232,16 +238,12 @@ export function disconnect(): i32 {
 // ---- subscriptions ----
 function subAt(i: i32): usize { return SUBS + <usize>(i * SUB_STRIDE); }
 
+/** Slot holding filter [f, f+len), or -1; len 0 finds the first free slot. */
 function subFind(f: usize, len: i32): i32 {
   for (let i = 0; i < A.SUB_SLOTS; i++) {
     let s = subAt(i);
     if (<i32>load<u8>(s) == len && memory.compare(s + 6, f, len) == 0) return i;
   }
-  return -1;
-}
-
-function subFreeSlot(): i32 {
-  for (let i = 0; i < A.SUB_SLOTS; i++) if (load<u8>(subAt(i)) == 0) return i;
   return -1;
 }
 
@@ -337,7 +339,7 @@ export function subscribe(count: i32, unsub: bool): i32 {
       p += 2 + fl;
       continue;
     }
-    if (k < 0) k = subFreeSlot();
+    if (k < 0) k = subFind(0, 0); // a free slot (counted above)
     let s = subAt(k);
     store<u8>(s, <u8>fl);
     store<u8>(s + 1, load<u8>(p + 2 + fl));
@@ -390,9 +392,7 @@ export function publish(tlen: i32, plen: i32, flags: i32): i32 {
   let i = S.outAdd(<u32>off, pid, size, qos, S.S_QUEUED, 0);
   if (qos > 0 && online && S.inflightCount() < <i32>num(A.CFG_WINDOW) && txRoom() >= size) {
     // nothing ahead of it and the window is open: send from the staging copy right away
-    S.setFlags(i, 1);
-    S.setState(i, S.S_PUB_SENT);
-    S.setSent(i, millis());
+    S.markSent(i, S.S_QUEUED, 1, millis()); // -> S_PUB_SENT
     memory.copy(TXB + txLen, dst, size);
     txCommit(size);
   }
@@ -418,17 +418,13 @@ function pump(): void {
       txCommit(len);
       if (qos == 0) { S.dropPubBytes(i); S.outFree(i); continue; }
       if (!resend) inflight++;
-      S.setFlags(i, fl | 1);
-      S.setState(i, S.transition(st, S.E_SEND));
-      S.setSent(i, now);
+      S.markSent(i, st, fl | 1, now);
     } else if (st == S.S_REL_QUEUED) {
       if (txRoom() < 4) break;
       let fl = S.oFlags(i);
       if ((fl & 2) != 0) retransmits++;
       sendAck(A.PT_PUBREL, S.oPid(i));
-      S.setFlags(i, fl | 2);
-      S.setState(i, S.transition(st, S.E_SEND));
-      S.setSent(i, now);
+      S.markSent(i, st, fl | 2, now);
     }
   }
 }
@@ -516,14 +512,11 @@ function onPacket(p: usize, total: i32): bool {
   lastRx = now;
   pingOut = false;
   if (type < 0) {
-    protoErrors++;
-    emitError(type, <i32>(load<u8>(p) >> 4), D.dErrAt);
-    dropLink(type);
-    return false;
+    return protoFail(type, <i32>(load<u8>(p) >> 4), D.dErrAt);
   }
   trace(1, p, total);
   if (state == A.ST_MQTT_CONNECTING) {
-    if (type != A.PT_CONNACK) { protoErrors++; emitError(A.ERR_UNEXPECTED, type, 0); dropLink(A.ERR_UNEXPECTED); return false; }
+    if (type != A.PT_CONNACK) return protoFail(A.ERR_UNEXPECTED, type, 0);
     onConnack();
     return state == A.ST_CONNECTED;
   }
@@ -559,12 +552,7 @@ function onPacket(p: usize, total: i32): bool {
       break;
     }
     case A.PT_PINGRESP: break;
-    default: {
-      protoErrors++;
-      emitError(A.ERR_UNEXPECTED, type, 0);
-      dropLink(A.ERR_UNEXPECTED);
-      return false;
-    }
+    default: return protoFail(A.ERR_UNEXPECTED, type, 0);
   }
   return true;
 }
@@ -581,12 +569,7 @@ function receive(): bool {
     let off = 0;
     while (off < rxLen && txRoom() >= 8) {
       let total = frame(RXB + off, rxLen - off);
-      if (total < 0) {
-        protoErrors++;
-        emitError(total, <i32>(load<u8>(RXB + off) >> 4), 0);
-        dropLink(total);
-        return false;
-      }
+      if (total < 0) return protoFail(total, <i32>(load<u8>(RXB + off) >> 4), 0);
       if (total == 0) break;
       let epoch = linkEpoch;
       if (!onPacket(RXB + off, total) || epoch != linkEpoch) return false;
@@ -609,7 +592,7 @@ function timers(): i32 {
   if (ka > 0) {
     if (pingOut) {
       let left = ka / 2 - since(pingAt);
-      if (left <= 0) { dropLink(A.ERR_KEEPALIVE); return 0; }
+      if (left <= 0) return dropNow(A.ERR_KEEPALIVE);
       next = left;
     } else {
       let left = min(ka - since(lastTx), ka - since(lastRx));
@@ -630,7 +613,7 @@ function timers(): i32 {
       if (st != S.S_PUB_SENT && st != S.S_REL_SENT) continue;
       let left = retry - since(S.oSent(i));
       if (left <= 0) {
-        if (S.oRetries(i) >= maxr) { dropLink(A.ERR_RETRIES); return 0; }
+        if (S.oRetries(i) >= maxr) return dropNow(A.ERR_RETRIES);
         S.setRetries(i, S.oRetries(i) + 1);
         S.setState(i, S.transition(st, S.E_RETRY));
         left = 0;
@@ -658,8 +641,8 @@ export function step(): i32 {
       let ns = netState();
       if (ns == NET_ESTABLISHED) { sendConnect(); break; }
       let left = <i32>num(A.CFG_TIMEOUT_MS) - since(stateAt);
-      if (ns == NET_CLOSED) { dropLink(A.ERR_TCP_FAILED); return 0; }
-      if (left <= 0) { dropLink(A.ERR_TIMEOUT); return 0; }
+      if (ns == NET_CLOSED) return dropNow(A.ERR_TCP_FAILED);
+      if (left <= 0) return dropNow(A.ERR_TIMEOUT);
       return min(left, 10);
     }
     case A.ST_IDLE: return 1000;
@@ -668,14 +651,14 @@ export function step(): i32 {
   if (!receive()) return 0;
   if (state == A.ST_MQTT_CONNECTING) {
     let left = <i32>num(A.CFG_TIMEOUT_MS) - since(stateAt);
-    if (left <= 0) { dropLink(A.ERR_TIMEOUT); return 0; }
+    if (left <= 0) return dropNow(A.ERR_TIMEOUT);
     wait = left;
   } else if (state == A.ST_CONNECTED) {
     wait = timers();
     if (state != A.ST_CONNECTED) return 0;
     pump();
   }
-  if (!flush()) { dropLink(A.ERR_TCP_FAILED); return 0; }
+  if (!flush()) return dropNow(A.ERR_TCP_FAILED);
   if (txLen > 0) return 1;   // the transport is full: try again shortly
   if (rxMore) return 0;      // stopped reading with data still arriving
   if (state == A.ST_CONNECTED) {

@@ -57,8 +57,7 @@ export function transition(state: i32, ev: i32): i32 {
   return n == X ? -1 : <i32>n;
 }
 
-// @ts-ignore: decorator
-@inline export function slot(i: i32): usize { return OUT + <usize>(i << 4); }
+export function slot(i: i32): usize { return OUT + <usize>(i << 4); }
 export function oOff(i: i32): u32 { return load<u32>(slot(i)); }
 export function oSent(i: i32): u32 { return load<u32>(slot(i), 4); }
 export function oPid(i: i32): i32 { return <i32>load<u16>(slot(i), 8); }
@@ -72,6 +71,12 @@ export function setSent(i: i32, t: u32): void { store<u32>(slot(i), t, 4); }
 export function setRetries(i: i32, r: i32): void { store<u8>(slot(i), <u8>r, 14); }
 export function setFlags(i: i32, f: i32): void { store<u8>(slot(i), <u8>f, 15); }
 function setOff(i: i32, off: u32): void { store<u32>(slot(i), off); }
+/** Entry i (read in state `st`) went into the TX buffer at time t: new flags, SEND transition. */
+export function markSent(i: i32, st: i32, flags: i32, t: u32): void {
+  setFlags(i, flags);
+  setState(i, transition(st, E_SEND));
+  setSent(i, t);
+}
 
 /** Squeezes freed slots out, keeping creation order. */
 function squeeze(): void {
@@ -159,45 +164,51 @@ export function outLinkLost(): void {
 export const INQ2: usize = memory.data(IN_QOS2_SLOTS * 2);
 export let inN: i32 = 0;
 
-export function inHas(pid: i32): bool {
-  for (let i = 0; i < inN; i++) if (<i32>load<u16>(INQ2 + (<usize>i << 1)) == pid) return true;
-  return false;
+/** Index of this id among the incoming QoS 2 ids, or -1. */
+function inIndex(pid: i32): i32 {
+  for (let i = 0; i < inN; i++) if (<i32>load<u16>(INQ2 + (<usize>i << 1)) == pid) return i;
+  return -1;
 }
+export function inHas(pid: i32): bool { return inIndex(pid) >= 0; }
 export function inAdd(pid: i32): bool {
   if (inN == IN_QOS2_SLOTS) return false;
   store<u16>(INQ2 + (<usize>inN << 1), <u16>pid);
   inN++;
   return true;
 }
+/** Forgets the id (the last one takes its place); false when unknown. */
 export function inRemove(pid: i32): bool {
-  for (let i = 0; i < inN; i++) {
-    let p = INQ2 + (<usize>i << 1);
-    if (<i32>load<u16>(p) == pid) {
-      store<u16>(p, load<u16>(INQ2 + (<usize>(inN - 1) << 1)));
-      inN--;
-      return true;
-    }
-  }
-  return false;
+  let i = inIndex(pid);
+  if (i < 0) return false;
+  inN--;
+  store<u16>(INQ2 + (<usize>i << 1), load<u16>(INQ2 + (<usize>inN << 1)));
+  return true;
 }
 export function inClear(): void { inN = 0; }
 
 // ---- requests awaiting SUBACK / UNSUBACK: [u16 pid][u8 type][u8 0] ----
 export const REQ: usize = memory.data(PENDING_REQ_SLOTS * 4);
-export function reqAdd(pid: i32, type: i32): bool {
+/** The request slot holding this id (0 = a free slot) and type (-1 = any type), or 0. */
+function reqFind(pid: i32, type: i32): usize {
   for (let i = 0; i < PENDING_REQ_SLOTS; i++) {
     let p = REQ + (<usize>i << 2);
-    if (load<u16>(p) == 0) { store<u16>(p, <u16>pid); store<u8>(p + 2, <u8>type); return true; }
+    if (<i32>load<u16>(p) == pid && (type < 0 || <i32>load<u8>(p + 2) == type)) return p;
   }
-  return false;
+  return 0;
+}
+export function reqAdd(pid: i32, type: i32): bool {
+  let p = reqFind(0, -1);
+  if (p == 0) return false;
+  store<u16>(p, <u16>pid);
+  store<u8>(p + 2, <u8>type);
+  return true;
 }
 /** Removes the request with this id and type; false when unknown. */
 export function reqTake(pid: i32, type: i32): bool {
-  for (let i = 0; i < PENDING_REQ_SLOTS; i++) {
-    let p = REQ + (<usize>i << 2);
-    if (<i32>load<u16>(p) == pid && <i32>load<u8>(p + 2) == type) { store<u32>(p, 0); return true; }
-  }
-  return false;
+  let p = reqFind(pid, type);
+  if (p == 0) return false;
+  store<u32>(p, 0);
+  return true;
 }
 export function reqFreeSlots(): i32 {
   let n = 0;
@@ -219,9 +230,7 @@ export function allocPid(): i32 {
     let p = nextPid;
     nextPid = p == 65535 ? 1 : p + 1;
     if (outFind(p) >= 0) continue;
-    let used = false;
-    for (let i = 0; i < PENDING_REQ_SLOTS; i++) if (<i32>load<u16>(REQ + (<usize>i << 2)) == p) used = true;
-    if (!used) return p;
+    if (reqFind(p, -1) == 0) return p;
   }
 }
 

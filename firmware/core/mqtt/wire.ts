@@ -2,13 +2,11 @@
 // strings and the strict UTF-8 check. Every reader takes an explicit end pointer.
 import { ERR_UTF8, ERR_UTF8_NULL, ERR_UTF8_SURROGATE } from "../api/abi";
 
-// @ts-ignore: decorator
-@inline export function getU16(p: usize): i32 {
+export function getU16(p: usize): i32 {
   return (<i32>load<u8>(p) << 8) | <i32>load<u8>(p + 1);
 }
 
-// @ts-ignore: decorator
-@inline export function putU16(p: usize, v: i32): usize {
+export function putU16(p: usize, v: i32): usize {
   store<u8>(p, <u8>(v >> 8));
   store<u8>(p + 1, <u8>v);
   return p + 2;
@@ -58,20 +56,17 @@ export function checkUtf8(p: usize, len: i32): i32 {
       if (c == 0) return ERR_UTF8_NULL;
       continue;
     }
-    let n = 0;
-    let cp = 0;
-    let min = 0;
-    if ((c & 0xe0) == 0xc0) { n = 1; cp = c & 0x1f; min = 0x80; }
-    else if ((c & 0xf0) == 0xe0) { n = 2; cp = c & 0x0f; min = 0x800; }
-    else if ((c & 0xf8) == 0xf0) { n = 3; cp = c & 0x07; min = 0x10000; }
-    else return ERR_UTF8;
-    if (p + <usize>n > end) return ERR_UTF8;
+    // continuation bytes after a lead 110xxxxx / 1110xxxx / 11110xxx; other leads are invalid
+    let n = c < 0xc0 || c >= 0xf8 ? 0 : c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : 1;
+    if (n == 0 || p + <usize>n > end) return ERR_UTF8;
+    let cp = c & (0x3f >> (n - 1));
     for (let i = 0; i < n; i++) {
       let cc = <i32>load<u8>(p++);
       if ((cc & 0xc0) != 0x80) return ERR_UTF8;
       cp = (cp << 6) | (cc & 0x3f);
     }
-    if (cp < min || cp > 0x10ffff) return ERR_UTF8;
+    // shortest form: 2 bytes from U+0080, 3 from U+0800, 4 from U+10000
+    if (cp < (n == 1 ? 0x80 : n == 2 ? 0x800 : 0x10000) || cp > 0x10ffff) return ERR_UTF8;
     if (cp >= 0xd800 && cp <= 0xdfff) return ERR_UTF8_SURROGATE;
   }
   return 0;

@@ -47,8 +47,7 @@ export function crc16(crc: i32, p: usize, len: i32): i32 {
 }
 
 /** Bytes a record with a `len`-byte payload occupies. */
-// @ts-ignore: decorator
-@inline export function recordSize(len: i32): u32 { return 6 + <u32>((len + 1) & ~1); }
+export function recordSize(len: i32): u32 { return 6 + <u32>((len + 1) & ~1); }
 
 function readHeader(base: u32): bool {
   if (store_read(base, scratch, 12) != 0) return false;

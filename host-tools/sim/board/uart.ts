@@ -45,28 +45,36 @@ export class UartStream extends Duplex {
 export class UartPty {
   private constructor(readonly path: string, private readonly proc: ChildProcess) {}
 
-  static open(stream: Duplex, link?: string): Promise<UartPty> {
+  /**
+   * Starts socat and wires it to `stream` exactly once. socat's `-d -d` log names the pty on its
+   * first line and keeps logging afterwards ("starting data transfer loop", ...), in as many
+   * stderr chunks as the scheduler makes: the log is parsed until the first match only, or
+   * every later chunk would pipe the stream again and each byte would travel twice (garbled
+   * output, commands run twice). `socat` is the executable (default: socat on PATH).
+   */
+  static open(stream: Duplex, link?: string, socat = 'socat'): Promise<UartPty> {
     const addr = `PTY,raw,echo=0${link ? `,link=${link}` : ''}`;
     let proc: ChildProcess;
     try {
-      proc = spawn('socat', ['-d', '-d', addr, 'STDIO'], { stdio: ['pipe', 'pipe', 'pipe'] });
+      proc = spawn(socat, ['-d', '-d', addr, 'STDIO'], { stdio: ['pipe', 'pipe', 'pipe'] });
     } catch (err) {
       return Promise.reject(new Error(`cannot start socat for the UART pty (${(err as Error).message}); install Debian's socat`));
     }
     return new Promise((resolve, reject) => {
       let log = '';
+      let wired = false;
       const fail = (why: string) => reject(new Error(`socat could not make a pty: ${why}; is Debian's socat installed?`));
-      proc.on('error', (e) => fail(e.message));
-      proc.on('exit', (code) => fail(`exited with ${code}: ${log.trim()}`));
+      proc.on('error', (e) => { if (!wired) fail(e.message); });
+      proc.on('exit', (code) => { if (!wired) fail(`exited with ${code}: ${log.trim()}`); });
       proc.stderr!.on('data', (d: Buffer) => {
+        if (wired) return; // later log lines: drained, never parsed again
         log += d.toString();
         const m = /PTY is (\S+)/.exec(log);
-        if (m) {
-          proc.removeAllListeners('exit');
-          stream.pipe(proc.stdin!);
-          proc.stdout!.pipe(stream);
-          resolve(new UartPty(link ?? m[1]!, proc));
-        }
+        if (!m) return;
+        wired = true;
+        stream.pipe(proc.stdin!);
+        proc.stdout!.pipe(stream);
+        resolve(new UartPty(link ?? m[1]!, proc));
       });
     });
   }
