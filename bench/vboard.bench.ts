@@ -2,8 +2,8 @@
 // peer measured in the same run (unicorn alone on a two-instruction loop, with the same
 // instruction-counting hook) so the cost of the peripheral models and exception handling shows.
 // Network figures (instructions and SPI bytes per QoS 1 publish, reset to first CONNECT, the
-// 72 MHz projection, the realtime factor over a QoS soak) come from the firmware built with the
-// W5500 transport (build/vboard/fw-w5500, see mk/vboard.mk) against a real Mosquitto.
+// 72 MHz projection, the realtime factor over a QoS soak) come from the same image (core.wasm's
+// transport is the W5500 driver) against a real Mosquitto.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { VirtualBoard } from '../host-tools/sim/board/board.ts';
@@ -14,7 +14,6 @@ import { startMosquitto } from '../test/helpers/mosquitto.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const ELF = join(ROOT, 'build/bluepill/firmware.elf');
-const ELF_W5500 = join(ROOT, 'build/vboard/fw-w5500/firmware.elf');
 const SOAK_PUBLISHES = 200;
 const SOAK_SPEED = 50;
 const SPI_HZ = 18_000_000;
@@ -30,7 +29,7 @@ async function qosSoak(): Promise<Record<string, number | string>> {
   let runner: BoardRunner | undefined;
   try {
     net = new W5500NetworkBackend({ clock: () => board?.millis() ?? 0, routes: { '127.0.0.1:1883': `127.0.0.1:${mq.port}` } });
-    board = new VirtualBoard({ board: 'bluepill', elf: ELF_W5500, w5500: net.model });
+    board = new VirtualBoard({ board: 'bluepill', elf: ELF, w5500: net.model });
     return await soakOn(board, net, (r) => { runner = r; });
   } finally {
     await runner?.stop();
@@ -158,7 +157,7 @@ export async function run(): Promise<Record<string, unknown>> {
   b.close();
 
   const raw = rawUnicornMips();
-  const soak = existsSync(ELF_W5500) ? await qosSoak() : undefined;
+  const soak = existsSync(ELF) ? await qosSoak() : undefined;
   const mips = bootInstr / bootWall / 1e6;
   const warmMips = warmInstr / warmWall / 1e6;
   return {
@@ -179,7 +178,7 @@ export async function run(): Promise<Record<string, unknown>> {
     cpi_assumed: b.cpi,
     ...(soak ? projection(soak.instr as number, soak.spiBytes as number, b.cpi, soak.connectInstr as number, soak.idlePerMs as number) : {
       vboard_instr_per_qos1_publish: null, projected_msgs_per_s_72mhz: null,
-      network_figures_missing_because: `${ELF_W5500} missing (make build)`,
+      network_figures_missing_because: `${ELF} missing (make build)`,
     }),
   };
 }

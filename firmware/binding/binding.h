@@ -10,10 +10,9 @@
 extern const uint8_t core_wasm[];
 extern const uint32_t core_wasm_len;
 
-/* Links every board.* and hostnet.* import the module has. Imports the module does not use
- * are skipped. Returns NULL or the first link error. Sets *uses_hostnet when the module
- * imports the transitional hostnet seam. */
-M3Result binding_link_imports(IM3Module module, int *uses_hostnet);
+/* Links every board.* import the module has. Imports the module does not use are skipped.
+ * Returns NULL or the first link error. */
+M3Result binding_link_imports(IM3Module module);
 
 /* Console output helpers for the C side's own lines (boot, trap, errors). */
 void out_str(const char *s);

@@ -134,47 +134,6 @@ static m3ApiRawFunction(b_event)
     m3ApiSuccess();
 }
 
-/* ---- hostnet (transitional TCP seam) ---- */
-static m3ApiRawFunction(n_connect)
-{
-    m3ApiReturnType(int32_t)
-    m3ApiGetArg(uint32_t, ip) m3ApiGetArg(uint32_t, port)
-    (void)runtime; (void)_ctx; (void)_mem;
-    m3ApiReturn(hal_net_connect(ip, port));
-}
-
-static m3ApiRawFunction(n_state)
-{
-    m3ApiReturnType(int32_t)
-    (void)runtime; (void)_ctx; (void)_mem;
-    m3ApiReturn(hal_net_state());
-}
-
-static m3ApiRawFunction(n_send)
-{
-    m3ApiReturnType(int32_t)
-    m3ApiGetArg(uint32_t, src) m3ApiGetArg(uint32_t, len)
-    SPAN_OR_TRAP(p, src, len);
-    (void)_ctx; (void)_mem;
-    m3ApiReturn(hal_net_send(p, len));
-}
-
-static m3ApiRawFunction(n_recv)
-{
-    m3ApiReturnType(int32_t)
-    m3ApiGetArg(uint32_t, dst) m3ApiGetArg(uint32_t, max)
-    SPAN_OR_TRAP(p, dst, max);
-    (void)_ctx; (void)_mem;
-    m3ApiReturn(hal_net_recv(p, max));
-}
-
-static m3ApiRawFunction(n_close)
-{
-    (void)runtime; (void)_ctx; (void)_sp; (void)_mem;
-    hal_net_close();
-    m3ApiSuccess();
-}
-
 typedef struct {
     const char *module;
     const char *name;
@@ -197,22 +156,15 @@ static const import_entry imports[] = {
     {"board", "store_erase", "i(i)", b_store_erase},
     {"board", "entropy", "i()", b_entropy},
     {"board", "event", "v(iii)", b_event},
-    {"hostnet", "connect", "i(ii)", n_connect},
-    {"hostnet", "state", "i()", n_state},
-    {"hostnet", "send", "i(ii)", n_send},
-    {"hostnet", "recv", "i(ii)", n_recv},
-    {"hostnet", "close", "v()", n_close},
 };
 
-M3Result binding_link_imports(IM3Module module, int *uses_hostnet)
+M3Result binding_link_imports(IM3Module module)
 {
-    *uses_hostnet = 0;
     for (size_t i = 0; i < sizeof imports / sizeof imports[0]; i++) {
         const import_entry *e = &imports[i];
         M3Result r = m3_LinkRawFunction(module, e->module, e->name, e->signature, e->fn);
         if (r == m3Err_functionLookupFailed) continue; /* the module does not import it */
         if (r != m3Err_none) return r;
-        if (e->module[0] == 'h') *uses_hostnet = 1;
     }
     return m3Err_none;
 }

@@ -6,7 +6,6 @@
  * Console lines printed from C (the AssemblyScript console prints everything else):
  *   evt boot board=NAME reset=CAUSE runtime=NAME module=BYTES
  *   evt loaded arena_used=N arena=N memory_cap=N (our runtime: RAM the module really took)
- *   evt warn code=no-network detail="..."       (hostnet seam on the chip)
  *   evt trap func=N offset=N [in=start] error="..." (then a restart; after 5 s if in start())
  *   evt fatal stage=STAGE error="..."            (module could not be loaded; restart in 5 s)
  *   evt fault kind=stack-overflow                (guard band below the stack overwritten) */
@@ -159,13 +158,8 @@ int main(int argc, char **argv)
     out_u32(BOARD_WASM_MEMORY_CAP);
     out_str("\r\n");
 #endif
-    int uses_hostnet = 0;
-    r = binding_link_imports(module, &uses_hostnet);
+    r = binding_link_imports(module);
     if (r != m3Err_none) fatal("link", r);
-    if (uses_hostnet && !hal_net_available()) {
-        out_str("evt warn code=no-network detail=\"this core.wasm uses the hostnet TCP seam, which "
-                "does not exist on the chip; rebuild the core with the W5500 transport\"\r\n");
-    }
 
     IM3Function start = NULL, step = NULL;
     r = m3_FindFunction(&start, runtime, "start");

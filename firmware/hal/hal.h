@@ -1,6 +1,6 @@
 /* The hardware interface the binding (firmware/binding) needs. Two implementations:
  * stm32f103/ (registers of the real chip, also run by the virtual board) and posix/ (a fake
- * HAL for host tests: stdin/stdout UART, a file-backed store, TCP for hostnet, a real clock).
+ * HAL for host tests: stdin/stdout UART, a file-backed store, the W5500 register model over a pipe, a real clock).
  * Every function is non-allocating; every buffer behind it is static. */
 #ifndef WASMQTT_HAL_H
 #define WASMQTT_HAL_H
@@ -53,14 +53,5 @@ const char *hal_reset_cause(void);
 
 /* Checks the guard band below the stack; 0 intact, -1 overwritten (stack overflow). */
 int hal_stack_guard_check(void);
-
-/* Transitional TCP seam (module "hostnet" in docs/board-abi.md). On the chip these report
- * "no network" (-1), since the W5500 driver in core.wasm is the transport there. */
-int hal_net_connect(uint32_t ip, uint32_t port);
-int hal_net_state(void);
-int hal_net_send(const uint8_t *src, uint32_t len);
-int hal_net_recv(uint8_t *dst, uint32_t max);
-void hal_net_close(void);
-int hal_net_available(void); /* 1 when hostnet is a real seam (POSIX), 0 on the chip */
 
 #endif

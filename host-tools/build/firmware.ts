@@ -126,11 +126,9 @@ async function generateAot(coreFile: string, gen: string): Promise<{ files: stri
   const rtHeader = ['/usr/include/wasm-rt.h', '/usr/local/include/wasm-rt.h'].find(existsSync);
   if (!rtHeader) throw new ToolchainError('wasm-rt.h (from wabt) not found. Install it with: sudo apt-get install wabt');
   writeIfChanged(join(gen, 'wasm-rt.h'), readFileSync(rtHeader, 'utf8'));
-  const header = readFileSync(join(gen, 'core_aot.h'), 'utf8');
   return {
     files: [...cFiles(join(FW, 'binding/aot')), join(gen, 'core_aot.c')],
-    defines: ['-DNDEBUG', '-DWASM_RT_MEMCHECK_SIGNAL_HANDLER=0', '-DWASM_RT_MAX_CALL_STACK_DEPTH=96',
-      `-DAOT_IMPORTS_HOSTNET=${header.includes('struct Z_hostnet_instance_t*') ? 1 : 0}`],
+    defines: ['-DNDEBUG', '-DWASM_RT_MEMCHECK_SIGNAL_HANDLER=0', '-DWASM_RT_MAX_CALL_STACK_DEPTH=96'],
   };
 }
 
@@ -236,11 +234,15 @@ export async function buildHost(opts: { coreWasm?: string; outDir?: string; boar
   }
   const exe = join(out, 'wasmqtt-host');
   log(`cc (host): ${sources.length} files`);
+  // The fake HAL's W5500 is the TypeScript model behind host-tools/sim/w5500/spi-bridge.ts; the
+  // command is baked in with absolute paths so the program runs from any directory.
+  const bridgeCmd = [process.execPath, '--import', import.meta.resolve('tsx'), join(REPO_ROOT, 'host-tools/sim/w5500/spi-bridge.ts')]
+    .map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
   const r = await run(cc, ['-O2', '-g', '-std=gnu11', '-Wall', '-Wextra', '-Wno-unused-parameter',
     // AddressSanitizer for tests (the glue and the runtime must never step outside a buffer);
     // off for speed measurements.
     ...(opts.sanitize === false ? [] : ['-fsanitize=address,undefined', '-fno-sanitize-recover=undefined']),
-    ...rt.defines, '-I', gen, ...rt.includes.flatMap((d) => ['-I', d]), ...sources, '-o', exe]);
+    ...rt.defines, `-DWASMQTT_W5500_BRIDGE_CMD=${JSON.stringify(bridgeCmd)}`, '-I', gen, ...rt.includes.flatMap((d) => ['-I', d]), ...sources, '-o', exe]);
   if (r.code !== 0) throw new BuildError(`host build failed:\n${r.stderr.trim()}`);
   return exe;
 }

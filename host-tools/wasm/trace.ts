@@ -15,7 +15,6 @@ const READS: Record<string, [number, number]> = {
   'board.store_write': [1, 2],
   'board.event': [1, 2],
   'board.w5500_write': [2, 3],
-  'hostnet.send': [0, 1],
 };
 
 function hex(b: Uint8Array): string {

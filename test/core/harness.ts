@@ -1,10 +1,25 @@
 // Runs the real build/core/core.wasm with a scripted host: a virtual clock, a NOR store mock
-// and a fake transport whose bytes the test reads and writes (parsed with mqtt-packet).
+// and a scripted network whose bytes the test reads and writes (parsed with mqtt-packet). The
+// core's transport is its W5500 driver, so the chip is the register model (host-tools/sim/w5500)
+// on the virtual clock, with the network behind its sockets scripted here instead of real sockets.
 // A unit-test harness for the core layer; the real-broker tests live with the host layer.
 import { readFileSync } from 'node:fs';
 import mqttPacket from 'mqtt-packet';
 import { NorStore } from './nor-store.ts';
 import { Cfg, decodeEvent, type CoreEvent } from '../../host-tools/sim/host/abi.ts';
+import { ipv4ToU32 } from '../../host-tools/sim/host/network.ts';
+import { AddressMap, type HostEndpoint } from '../../host-tools/sim/w5500/address-map.ts';
+import { w5500Imports } from '../../host-tools/sim/w5500/imports.ts';
+import type { ChipNetwork, Listener, TcpEvents, TcpLink, UdpLink } from '../../host-tools/sim/w5500/network.ts';
+import { SN } from '../../host-tools/sim/w5500/registers.ts';
+import { W5500 } from '../../host-tools/sim/w5500/w5500.ts';
+
+/** Every device address "resolves" to itself, so the script sees the IP and port the core dialled. */
+class IdentityMap extends AddressMap {
+  override resolve(ip: Uint8Array | string, port: number): HostEndpoint {
+    return { host: typeof ip === 'string' ? ip : Array.from(ip.subarray(0, 4)).join('.'), port };
+  }
+}
 
 export const CORE_WASM = 'build/core/core.wasm';
 
@@ -39,26 +54,87 @@ export class CoreHarness {
   events: CoreEvent[] = [];
   /** Called inside the core's event import (re-entrancy tests). */
   onEvent: ((e: CoreEvent) => void) | undefined;
-  /** Transport: 0 closed, 1 connecting, 2 established. */
-  netState = 0;
+  /** TCP connections the chip opened (the address the core dialled). */
   connects: Array<{ ip: number; port: number }> = [];
+  /** Connections the device closed (FIN or RST from the chip), at most one per connection. */
   closes = 0;
   /** Bytes the core sent since the last takeSent(). */
   private sent: number[] = [];
-  /** Bytes waiting for the core's recv. */
+  /** Bytes fed before the connection was up, delivered once it is. */
   private inbox: number[] = [];
-  peerClosed = false;
-  /** When set, connection attempts fail (the transport goes back to closed). */
+  private peerClosedNow = false;
+  /** When set, connection attempts fail (the peer answers with RST). */
   refuseConnect = false;
-  /** Max bytes send() accepts per call (to test partial sends). */
-  sendLimit = Infinity;
+  private txLimit = Infinity;
+  private txBudget = Infinity;
+  /** Bytes the chip takes per step() (or API call) at most, to test partial sends: Sn_TX_FSR reads no more. */
+  get sendLimit(): number { return this.txLimit; }
+  set sendLimit(v: number) { this.txLimit = v; this.txBudget = v; }
+  /** The W5500 register model behind the core's transport (its sockets talk to the script). */
+  readonly chip: W5500;
   readonly x: CoreExports;
+  private netStateNow = 0;
+  private establishNext = false;
+  private pendingConnect: TcpEvents | null = null;
+  private link: { ev: TcpEvents; closed: boolean } | null = null;
+
+  /** The scripted peer: 0 closed, 1 connecting (waits for netState = 2), 2 established. */
+  get netState(): number { return this.netStateNow; }
+  set netState(v: number) {
+    this.netStateNow = v;
+    if (v !== 2) return;
+    const ev = this.pendingConnect;
+    if (ev) { this.pendingConnect = null; this.establish(ev); } else this.establishNext = true;
+  }
+
+  /** Setting it makes the broker side close (FIN); the core reads what is left, then sees the close. */
+  get peerClosed(): boolean { return this.peerClosedNow; }
+  set peerClosed(v: boolean) {
+    this.peerClosedNow = v;
+    if (v && this.link && !this.link.closed) this.link.ev.end();
+  }
+
+  private establish(ev: TcpEvents): void {
+    this.netStateNow = 2;
+    this.link = { ev, closed: false };
+    ev.connect();
+    if (this.inbox.length > 0) { ev.data(Uint8Array.from(this.inbox)); this.inbox = []; }
+  }
+
+  private scriptedNetwork(): ChipNetwork {
+    const unsupported = (what: string) => new Error(`the core harness scripts TCP client connections only (the core opened ${what})`);
+    return {
+      tcpConnect: (to: HostEndpoint, ev: TcpEvents): TcpLink => {
+        this.connects.push({ ip: ipv4ToU32(to.host), port: to.port });
+        this.peerClosedNow = false;
+        this.inbox = [];
+        this.link = null;
+        const me = { ev, closed: false };
+        const closeOnce = () => { if (this.link?.ev === ev && !me.closed) { me.closed = true; this.link.closed = true; this.closes++; this.netStateNow = 0; } };
+        if (this.refuseConnect) { this.netStateNow = 0; ev.close(true); }
+        else if (this.establishNext) { this.establishNext = false; this.establish(ev); }
+        else { this.netStateNow = 1; this.pendingConnect = ev; }
+        return {
+          write: (data, acked) => { if (this.link?.ev === ev) { for (const b of data) this.sent.push(b); acked(); } },
+          end: closeOnce,
+          reset: closeOnce,
+          pause: () => {},
+          resume: () => {},
+          remote: { address: to.host, port: to.port },
+        };
+      },
+      tcpListen: (): Listener => { throw unsupported('a TCP listener'); },
+      udpOpen: (): UdpLink => { throw unsupported('a UDP socket'); },
+    };
+  }
 
   constructor(readonly store: NorStore = new NorStore(), wasmPath = CORE_WASM) {
     const mem = () => new Uint8Array(this.x.memory.buffer);
     const check = (p: number, len: number) => {
       if (p < 0 || len < 0 || p + len > this.x.memory.buffer.byteLength) throw new Error(`core passed out-of-range memory ${p}+${len}`);
     };
+    this.chip = new W5500({ clock: () => this.now, addressMap: new IdentityMap(), network: () => this.scriptedNetwork() });
+    const w5500 = w5500Imports(this.chip, () => this.x.memory);
     const imports = {
       board: {
         millis: () => this.now >>> 0,
@@ -76,26 +152,20 @@ export class CoreHarness {
         store_erase: (off: number) => this.store.erase(off),
         uart_write: () => {},
         uart_read: () => 0,
-        w5500_read: () => {}, w5500_write: () => {}, w5500_reset: () => {}, w5500_irq: () => 0,
-      },
-      hostnet: {
-        connect: (ip: number, port: number) => { this.connects.push({ ip: ip >>> 0, port }); this.netState = this.refuseConnect ? 0 : 1; this.peerClosed = false; this.inbox = []; return 0; },
-        state: () => this.netState,
-        send: (p: number, len: number) => {
-          check(p, len);
-          if (this.netState !== 2) return -1;
-          const n = Math.min(len, this.sendLimit);
-          for (const b of mem().subarray(p, p + n)) this.sent.push(b);
-          return n;
+        ...w5500,
+        w5500_read: (addr: number, block: number, dst: number, len: number) => {
+          w5500.w5500_read(addr, block, dst, len);
+          // Partial sends: Sn_TX_FSR reports no more than what is left of this step's budget.
+          if ((block & 3) === 1 && addr === SN.TX_FSR && len >= 2 && Number.isFinite(this.txBudget)) {
+            const m = mem();
+            const free = Math.min((m[dst]! << 8) | m[dst + 1]!, Math.max(0, this.txBudget));
+            m[dst] = free >> 8; m[dst + 1] = free & 0xff;
+          }
         },
-        recv: (p: number, max: number) => {
-          check(p, max);
-          if (this.inbox.length === 0) return this.peerClosed ? -1 : 0;
-          const chunk = this.inbox.splice(0, max);
-          mem().set(chunk, p);
-          return chunk.length;
+        w5500_write: (addr: number, block: number, src: number, len: number) => {
+          if ((block & 3) === 2) this.txBudget -= len; // bytes into a socket's TX buffer
+          w5500.w5500_write(addr, block, src, len);
         },
-        close: () => { this.closes++; this.netState = 0; },
       },
     };
     const inst = new WebAssembly.Instance(moduleFor(wasmPath), imports as unknown as WebAssembly.Imports);
@@ -138,12 +208,12 @@ export class CoreHarness {
     return this.x.wq_unsubscribe(filters.length);
   }
 
-  step(): number { return this.x.step(); }
+  step(): number { this.txBudget = this.txLimit; return this.x.step(); }
 
   /** Steps until the core asks for a pause > 0 (bounded). */
   run(max = 50): number {
     let w = 0;
-    for (let i = 0; i < max; i++) { w = this.x.step(); if (w > 0) return w; }
+    for (let i = 0; i < max; i++) { w = this.step(); if (w > 0) return w; }
     return w;
   }
 
@@ -165,7 +235,11 @@ export class CoreHarness {
     return out;
   }
 
-  feed(bytes: Uint8Array | number[]): void { for (const b of bytes) this.inbox.push(b); }
+  /** Bytes from the broker: to the chip now when connected, else once the next connection is up. */
+  feed(bytes: Uint8Array | number[]): void {
+    if (this.link && !this.link.closed && this.netStateNow === 2) this.link.ev.data(Uint8Array.from(bytes));
+    else for (const b of bytes) this.inbox.push(b);
+  }
   feedPacket(p: mqttPacket.Packet): void { this.feed(mqttPacket.generate(p, { protocolVersion: 4 })); }
 
   /** Starts the core, connects, answers CONNECT with CONNACK; returns the CONNECT packet. */

@@ -9,9 +9,9 @@ import { Stat } from '../../host-tools/sim/host/abi.ts';
 const mod = new WebAssembly.Module(readFileSync('build/core/core.wasm'));
 
 describe('core.wasm shape', () => {
-  it('imports only from modules "board" and "hostnet" (no env.abort/seed/trace)', () => {
+  it('imports only from module "board" (no env.abort/seed/trace; the W5500 driver is the transport)', () => {
     const mods = new Set(WebAssembly.Module.imports(mod).map((i) => i.module));
-    expect([...mods].sort()).toEqual(['board', 'hostnet']);
+    expect([...mods].sort()).toEqual(['board']);
   });
   it('exports the API of docs/core-api.md', () => {
     const names = WebAssembly.Module.exports(mod).map((e) => e.name);

@@ -1,24 +1,27 @@
-// The real core.wasm against a real Mosquitto, over a minimal `hostnet` on node:net (the
-// full NodeDevice is the host layer's; this only proves the core's bytes satisfy a real broker).
+// The real core.wasm against a real Mosquitto, through its W5500 driver on the register model
+// with real loopback sockets (the full NodeDevice is the host layer's; this only proves the
+// core's bytes satisfy a real broker).
 import { describe, it, expect } from 'vitest';
-import { Socket } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { startMosquitto } from '../helpers/mosquitto.ts';
 import { NorStore } from './nor-store.ts';
 import { Cfg, decodeEvent, type CoreEvent } from '../../host-tools/sim/host/abi.ts';
 import type { CoreExports } from './harness.ts';
+import { AddressMap } from '../../host-tools/sim/w5500/address-map.ts';
+import { w5500Imports } from '../../host-tools/sim/w5500/imports.ts';
+import { W5500 } from '../../host-tools/sim/w5500/w5500.ts';
 
 class NetCore {
   x!: CoreExports;
   events: CoreEvent[] = [];
-  private sock: Socket | undefined;
-  private state = 0;
-  private rx: Buffer[] = [];
-  private eof = false;
+  readonly chip: W5500;
   private wake: (() => void) | undefined;
 
   constructor(readonly port: number, readonly store = new NorStore()) {
     const mem = () => new Uint8Array(this.x.memory.buffer);
+    // Every device address goes to the broker on loopback (port 0 = the port the core dialled).
+    this.chip = new W5500({ clock: () => Math.floor(performance.now()), addressMap: new AddressMap().add('*:*', { host: '127.0.0.1', port }) });
+    this.chip.onNetworkEvent(() => this.poke());
     const inst = new WebAssembly.Instance(new WebAssembly.Module(readFileSync('build/core/core.wasm')), {
       board: {
         millis: () => Math.floor(performance.now()) >>> 0, entropy: () => (Math.random() * 2 ** 32) >>> 0,
@@ -28,31 +31,7 @@ class NetCore {
         store_write: (o: number, p: number, l: number) => this.store.write(o, mem().slice(p, p + l)),
         store_erase: (o: number) => this.store.erase(o),
         uart_write: () => {}, uart_read: () => 0,
-      },
-      hostnet: {
-        connect: (_ip: number, port: number) => {
-          this.rx = []; this.eof = false; this.state = 1;
-          const s = new Socket();
-          this.sock = s;
-          s.setNoDelay(true);
-          s.on('connect', () => { if (this.sock === s) this.state = 2; this.poke(); });
-          s.on('data', (d) => { if (this.sock === s) this.rx.push(d); this.poke(); });
-          s.on('end', () => { if (this.sock === s) this.eof = true; this.poke(); });
-          s.on('error', () => { if (this.sock === s) { this.state = 0; this.eof = true; } this.poke(); });
-          s.connect(this.port === 0 ? port : this.port, '127.0.0.1');
-          return 0;
-        },
-        state: () => this.state,
-        send: (p: number, l: number) => { if (this.state !== 2) return -1; this.sock!.write(mem().slice(p, p + l)); return l; },
-        recv: (p: number, max: number) => {
-          if (this.rx.length === 0) return this.eof ? -1 : 0;
-          const all = Buffer.concat(this.rx);
-          const n = Math.min(max, all.length);
-          mem().set(all.subarray(0, n), p);
-          this.rx = n < all.length ? [all.subarray(n)] : [];
-          return n;
-        },
-        close: () => { this.sock?.end(); this.sock = undefined; this.state = 0; },
+        ...w5500Imports(this.chip, () => this.x.memory),
       },
     } as unknown as WebAssembly.Imports);
     this.x = inst.exports as unknown as CoreExports;
@@ -107,6 +86,7 @@ describe('core.wasm against a real Mosquitto', () => {
       expect(c.events.filter((e) => e.kind === 'publish_done').map((e) => (e as { packetId: number }).packetId).sort()).toEqual([ids[1], ids[2]].sort());
       c.x.wq_disconnect();
       expect(c.events.filter((e) => e.kind === 'error')).toEqual([]);
+      await c.chip.close();
     } finally {
       await broker.stop();
     }

@@ -1,6 +1,8 @@
 // The real chain minus the chip: the C binding + our interpreter + the real core.wasm (with the
 // device console) on a Linux host with the fake HAL, talking MQTT to a real Mosquitto through
-// the hostnet seam. Everything is driven through the console, as a person or HIL script would.
+// its W5500 driver and the W5500 model behind the fake HAL's SPI bridge
+// (host-tools/sim/w5500/spi-bridge.ts). Everything is driven through the console, as a person
+// or HIL script would.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -45,7 +45,8 @@ describe('core.wasm: C runtime vs Node engine', () => {
       await peer.endAsync();
       await broker.stop();
     }
-    const sends = rec.lines.filter((l) => l.startsWith('I hostnet.send'));
+    // Wire bytes: W5500 frames into a socket's TX buffer (block select 2 + 4n).
+    const sends = rec.lines.filter((l) => { const m = /^I board\.w5500_write 4 \d+ (\d+) /.exec(l); return m !== null && (Number(m[1]) & 3) === 2; });
     expect(sends.length).toBeGreaterThan(5);
     const dir = mkdtempSync(join(tmpdir(), 'wqtrace-'));
     writeFileSync(join(dir, 'trace.txt'), rec.lines.join('\n') + '\n');

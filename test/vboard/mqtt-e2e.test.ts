@@ -1,4 +1,4 @@
-// End to end on the virtual board: the real firmware image (with the W5500 transport), the real
+// End to end on the virtual board: the real firmware image (build/bluepill), the real
 // W5500 model on SPI1, a real Mosquitto, driven through USART commands; a peer MQTT.js client
 // checks the broker side. Includes a power cut in the middle of a QoS 2 flow.
 import mqtt from 'mqtt';
@@ -9,7 +9,7 @@ import { W5500NetworkBackend } from '../../host-tools/sim/w5500/index.ts';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.ts';
 import { ROOT, requireBuilt, tempStore } from './helpers.ts';
 
-const FW_W5500 = `${ROOT}/build/vboard/fw-w5500/firmware.elf`;
+const FW_W5500 = `${ROOT}/build/bluepill/firmware.elf`;
 // Broker replies take wall time while the firmware's timeouts run on virtual time: at 5x a
 // 1 ms wall reply is 5 virtual ms, far inside the core's 10 s timeout.
 const SPEED = 5;

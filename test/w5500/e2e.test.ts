@@ -1,5 +1,5 @@
-// End to end: core.wasm (built with its transport switched to the W5500 driver,
-// build/w5500/core-w5500.wasm) in NodeDevice → driver → W5500 model → real Mosquitto, with an
+// End to end: core.wasm (whose transport is the W5500 driver) in NodeDevice → driver → W5500
+// model → real Mosquitto, with an
 // MQTT.js peer on the same broker. QoS 2 both ways; a cable pull mid-transfer.
 import { afterEach, describe, expect, it } from 'vitest';
 import mqtt from 'mqtt';
@@ -8,7 +8,7 @@ import { NodeDevice, type Message } from '../../host-tools/sim/host/device.ts';
 import { VirtualClock } from '../../host-tools/sim/host/clock.ts';
 import { W5500NetworkBackend, COMMON, SR } from '../../host-tools/sim/w5500/index.ts';
 
-const CORE = 'build/w5500/core-w5500.wasm';
+const CORE = 'build/core/core.wasm';
 let cleanup: Array<() => Promise<void> | void> = [];
 afterEach(async () => { for (const c of cleanup.reverse()) await c(); cleanup = []; });
 

@@ -54,6 +54,15 @@ describe('AddressMap', () => {
     expect(map.reverse('127.0.0.1', 1)).toBeUndefined();
   });
 
+  it('"*:*" catches every address not mapped more precisely (one upstream, e.g. the POSIX host build)', () => {
+    const map = new AddressMap()
+      .add('192.168.1.10:1883', '127.0.0.1:41883')
+      .add('*:*', { host: '127.0.0.1', port: 0 });
+    expect(map.resolve('192.168.1.10', 1883)).toEqual({ host: '127.0.0.1', port: 41883 });
+    expect(map.resolve('10.1.2.3', 18830)).toEqual({ host: '127.0.0.1', port: 18830 });
+    expect(map.reverse('127.0.0.1', 18830)).toBeUndefined(); // no single device address to name
+    expect(() => map.add('*:1883', '127.0.0.1:1')).toThrow(/192\.168\.1\.10:\* or \*:\*/);
+  });
   it('rejects malformed entries with a message saying how to write them', () => {
     const map = new AddressMap();
     expect(() => map.add('broker:1883', '127.0.0.1:1')).toThrow(/write it as 192\.168\.1\.10:1883/);

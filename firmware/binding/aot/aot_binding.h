@@ -9,5 +9,4 @@ extern wasm_rt_trap_t aot_last_trap;
 
 /* The instance pointers wasm2c passes to every import: they give the imports the core's memory. */
 struct Z_board_instance_t { wasm_rt_memory_t *memory; };
-struct Z_hostnet_instance_t { wasm_rt_memory_t *memory; };
 #endif

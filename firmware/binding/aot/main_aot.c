@@ -13,7 +13,6 @@
 
 static Z_core_instance_t core;
 static struct Z_board_instance_t board_imports;
-static struct Z_hostnet_instance_t hostnet_imports;
 
 static void out_str(const char *s)
 {
@@ -53,12 +52,6 @@ void Z_boardZ_w5500_write(struct Z_board_instance_t *b, u32 addr, u32 block, u32
 void Z_boardZ_w5500_reset(struct Z_board_instance_t *b) { (void)b; hal_w5500_reset(); }
 u32 Z_boardZ_w5500_irq(struct Z_board_instance_t *b) { (void)b; return (u32)hal_w5500_irq(); }
 
-u32 Z_hostnetZ_connect(struct Z_hostnet_instance_t *n, u32 ip, u32 port) { (void)n; return (u32)hal_net_connect(ip, port); }
-u32 Z_hostnetZ_state(struct Z_hostnet_instance_t *n) { (void)n; return (u32)hal_net_state(); }
-u32 Z_hostnetZ_send(struct Z_hostnet_instance_t *n, u32 src, u32 len) { return (u32)hal_net_send(span(n->memory, src, len), len); }
-u32 Z_hostnetZ_recv(struct Z_hostnet_instance_t *n, u32 dst, u32 max) { return (u32)hal_net_recv(span(n->memory, dst, max), max); }
-void Z_hostnetZ_close(struct Z_hostnet_instance_t *n) { (void)n; hal_net_close(); }
-
 static void pause_then_reset(void) __attribute__((noreturn));
 static void pause_then_reset(void)
 {
@@ -90,21 +83,12 @@ int main(int argc, char **argv)
     wasm_rt_init();
     Z_core_init_module();
     board_imports.memory = &core.w2c_memory;
-    hostnet_imports.memory = &core.w2c_memory;
-#if AOT_IMPORTS_HOSTNET
-    Z_core_instantiate(&core, &board_imports, &hostnet_imports);
-#else
     Z_core_instantiate(&core, &board_imports);
-#endif
     out_str("evt loaded memory=");
     out_u32(core.w2c_memory.size);
     out_str(" memory_cap=");
     out_u32(BOARD_WASM_MEMORY_CAP);
     out_str("\r\n");
-    if (AOT_IMPORTS_HOSTNET && !hal_net_available()) {
-        out_str("evt warn code=no-network detail=\"this core.wasm uses the hostnet TCP seam, which "
-                "does not exist on the chip; rebuild the core with the W5500 transport\"\r\n");
-    }
     Z_coreZ_start(&core);
     phase = 1;
     for (;;) {

@@ -1,18 +1,19 @@
 /* A fake HAL for running the real binding + runtime + core.wasm on a Linux host in tests:
  * UART = stdin/stdout, store = a file (NOR-flash semantics enforced, like the chip), clock =
- * CLOCK_MONOTONIC, hostnet = one non-blocking TCP socket to loopback, W5500 = absent (reads
- * return zeros, so a core using the W5500 transport sees no chip).
+ * CLOCK_MONOTONIC, W5500 = the TypeScript register model (host-tools/sim/w5500/spi-bridge.ts)
+ * in a child process: each SPI frame goes over a socketpair and waits for its reply, and the
+ * bridge writes a byte to a pipe when INTn news arrives, which ends hal_idle_until's wait. The
+ * model's sockets are real loopback sockets; its clock is real time like ours.
  *
  * Options (argv): --store FILE (default wasmqtt-store.bin), --store-pages N (default 2),
- * --page-size N (default 1024), --net-host IPV4 (where every hostnet connect goes; default
- * 127.0.0.1). hal_reset() re-executes the program with the same arguments; the file keeps the
+ * --page-size N (default 1024), --w5500-bridge CMD (shell command that runs the bridge; default
+ * $WASMQTT_W5500_BRIDGE, else the one the build baked in, WASMQTT_W5500_BRIDGE_CMD: every
+ * device address routed to 127.0.0.1 on the same port). The bridge starts on the first W5500
+ * frame. hal_reset() re-executes the program with the same arguments; the file keeps the
  * store, so a restart after a trap resumes the session like the chip does. */
 #define _GNU_SOURCE
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -31,9 +32,12 @@ static uint32_t page_size = 1024;
 static uint32_t store_pages = 2;
 static uint8_t store_image[STORE_MAX_BYTES];
 static struct timespec t0;
-static const char *net_host = "127.0.0.1";
-static int net_fd = -1;
-static int net_state_now; /* 0 closed, 1 connecting, 2 established, 3 closing */
+#ifndef WASMQTT_W5500_BRIDGE_CMD
+#define WASMQTT_W5500_BRIDGE_CMD ""
+#endif
+static const char *bridge_cmd;
+static int bridge_fd = -1;  /* frames out, replies in */
+static int bridge_evt = -1; /* one byte whenever the chip may have news (INTn) */
 static int stdin_eof;
 
 static void die(const char *msg)
@@ -69,8 +73,8 @@ void hal_init(int argc, char **argv)
         if (strcmp(argv[i], "--store") == 0) store_path = argv[++i];
         else if (strcmp(argv[i], "--store-pages") == 0) store_pages = parse_u32(argv[++i], "--store-pages");
         else if (strcmp(argv[i], "--page-size") == 0) page_size = parse_u32(argv[++i], "--page-size");
-        else if (strcmp(argv[i], "--net-host") == 0) net_host = argv[++i];
-        else { fprintf(stderr, "wasmqtt-host: unknown option %s (known: --store --store-pages --page-size --net-host)\n", argv[i]); exit(2); }
+        else if (strcmp(argv[i], "--w5500-bridge") == 0) bridge_cmd = argv[++i];
+        else { fprintf(stderr, "wasmqtt-host: unknown option %s (known: --store --store-pages --page-size --w5500-bridge)\n", argv[i]); exit(2); }
     }
     if (page_size == 0 || (page_size & 1u) || store_pages == 0 || (uint64_t)page_size * store_pages > STORE_MAX_BYTES)
         die("store geometry out of range (page size even, pages >= 1, total <= 64 KiB)");
@@ -101,8 +105,12 @@ void hal_idle_until(uint32_t deadline_ms)
     struct pollfd fds[2];
     int n = 0;
     if (!stdin_eof) { fds[n].fd = 0; fds[n].events = POLLIN; n++; }
-    if (net_fd >= 0) { fds[n].fd = net_fd; fds[n].events = POLLIN | (net_state_now == 1 ? POLLOUT : 0); n++; }
+    if (bridge_evt >= 0) { fds[n].fd = bridge_evt; fds[n].events = POLLIN; n++; }
     (void)poll(fds, (nfds_t)n, wait);
+    if (bridge_evt >= 0) {
+        uint8_t drain[64];
+        while (read(bridge_evt, drain, sizeof drain) > 0) {}
+    }
 }
 
 void hal_uart_write(const uint8_t *src, uint32_t len)
@@ -131,19 +139,81 @@ uint32_t hal_uart_read(uint8_t *dst, uint32_t max)
     return r < 0 ? 0 : (uint32_t)r;
 }
 
+/* ---- W5500: frames to the model in spi-bridge.ts (protocol described there) ---- */
+static void bridge_io(int write_side, uint8_t *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t r = write_side ? write(bridge_fd, p, n) : read(bridge_fd, p, n);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) die("the W5500 bridge (spi-bridge.ts) went away; its error is printed above");
+        p += r;
+        n -= (size_t)r;
+    }
+}
+
+static void bridge_start(void)
+{
+    const char *cmd = bridge_cmd ? bridge_cmd : getenv("WASMQTT_W5500_BRIDGE");
+    if (cmd == NULL || *cmd == 0) cmd = WASMQTT_W5500_BRIDGE_CMD;
+    if (*cmd == 0) die("no W5500 bridge command: pass --w5500-bridge 'node --import tsx host-tools/sim/w5500/spi-bridge.ts'");
+    int sv[2], ev[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0 || pipe2(ev, O_CLOEXEC) != 0) die("cannot create the W5500 bridge channels");
+    pid_t pid = fork();
+    if (pid < 0) die("cannot start the W5500 bridge (fork)");
+    if (pid == 0) {
+        /* The child: stdin/stdout = frames, fd 3 = INTn news; stderr stays ours. dup2 clears CLOEXEC. */
+        dup2(sv[1], 0);
+        dup2(sv[1], 1);
+        dup2(ev[1], 3);
+        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+        _exit(127);
+    }
+    close(sv[1]);
+    close(ev[1]);
+    bridge_fd = sv[0];
+    bridge_evt = ev[0];
+    fcntl(bridge_evt, F_SETFL, fcntl(bridge_evt, F_GETFL) | O_NONBLOCK);
+    uint8_t ready = 0;
+    bridge_io(0, &ready, 1);
+    if (ready != 0x57) die("the W5500 bridge answered with something else than its ready byte (wrong --w5500-bridge command?)");
+}
+
+static void bridge_request(char op, uint16_t addr, uint8_t block, uint32_t len)
+{
+    if (bridge_fd < 0) bridge_start();
+    uint8_t h[8] = {(uint8_t)op, block, (uint8_t)addr, (uint8_t)(addr >> 8),
+                    (uint8_t)len, (uint8_t)(len >> 8), (uint8_t)(len >> 16), (uint8_t)(len >> 24)};
+    bridge_io(1, h, sizeof h);
+}
+
 void hal_w5500_read(uint16_t addr, uint8_t block, uint8_t *dst, uint32_t len)
 {
-    (void)addr; (void)block;
-    memset(dst, 0, len);
+    bridge_request('R', addr, block, len);
+    bridge_io(0, dst, len);
 }
 
 void hal_w5500_write(uint16_t addr, uint8_t block, const uint8_t *src, uint32_t len)
 {
-    (void)addr; (void)block; (void)src; (void)len;
+    uint8_t ack;
+    bridge_request('W', addr, block, len);
+    bridge_io(1, (uint8_t *)src, len);
+    bridge_io(0, &ack, 1);
 }
 
-void hal_w5500_reset(void) {}
-int hal_w5500_irq(void) { return 0; }
+void hal_w5500_reset(void)
+{
+    uint8_t ack;
+    bridge_request('X', 0, 0, 0);
+    bridge_io(0, &ack, 1);
+}
+
+int hal_w5500_irq(void)
+{
+    uint8_t v;
+    bridge_request('Q', 0, 0, 0);
+    bridge_io(0, &v, 1);
+    return v;
+}
 
 uint32_t hal_store_size(void) { return page_size * store_pages; }
 uint32_t hal_store_page_size(void) { return page_size; }
@@ -191,76 +261,10 @@ const char *hal_reset_cause(void) { return getenv("WASMQTT_HOST_RESTARTED") ? "s
 
 void hal_reset(void)
 {
-    if (net_fd >= 0) close(net_fd);
+    /* The bridge's channels are close-on-exec: it sees EOF, exits, and the new image starts a
+     * fresh one (a reset chip, as RSTn follows the MCU reset on the board). */
     setenv("WASMQTT_HOST_RESTARTED", "1", 1);
     execv("/proc/self/exe", saved_argv);
     die("restart failed (execv)");
     exit(3);
-}
-
-/* ---- hostnet over one TCP socket ---- */
-int hal_net_available(void) { return 1; }
-
-int hal_net_connect(uint32_t ip, uint32_t port)
-{
-    (void)ip; /* device addresses all map to --net-host */
-    if (port == 0 || port > 65535) return -1;
-    if (net_fd >= 0) close(net_fd);
-    net_fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-    if (net_fd < 0) return -1;
-    int one = 1;
-    setsockopt(net_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    struct sockaddr_in a;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_port = htons((uint16_t)port);
-    if (inet_pton(AF_INET, net_host, &a.sin_addr) != 1) return -1;
-    if (connect(net_fd, (struct sockaddr *)&a, sizeof a) == 0) net_state_now = 2;
-    else if (errno == EINPROGRESS) net_state_now = 1;
-    else { close(net_fd); net_fd = -1; net_state_now = 0; return -1; }
-    return 0;
-}
-
-int hal_net_state(void)
-{
-    if (net_state_now == 1) {
-        struct pollfd p = {.fd = net_fd, .events = POLLOUT};
-        if (poll(&p, 1, 0) > 0) {
-            int err = 0;
-            socklen_t l = sizeof err;
-            getsockopt(net_fd, SOL_SOCKET, SO_ERROR, &err, &l);
-            if (err == 0) net_state_now = 2;
-            else { close(net_fd); net_fd = -1; net_state_now = 0; }
-        }
-    }
-    return net_state_now;
-}
-
-int hal_net_send(const uint8_t *src, uint32_t len)
-{
-    if (net_fd < 0 || net_state_now != 2) return -1;
-    ssize_t w = send(net_fd, src, len, MSG_NOSIGNAL);
-    if (w < 0) return (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -1;
-    return (int)w;
-}
-
-int hal_net_recv(uint8_t *dst, uint32_t max)
-{
-    if (net_fd < 0) return -1;
-    if (net_state_now == 1) return 0;
-    ssize_t r = recv(net_fd, dst, max, 0);
-    if (r > 0) return (int)r;
-    if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return 0;
-    net_state_now = 0;
-    return -1;
-}
-
-void hal_net_close(void)
-{
-    if (net_fd >= 0) {
-        shutdown(net_fd, SHUT_WR);
-        close(net_fd);
-    }
-    net_fd = -1;
-    net_state_now = 0;
 }

@@ -1,4 +1,4 @@
-/* hal_init, watchdog, entropy, stack guard, fault reporting, and the hostnet stubs. */
+/* hal_init, watchdog, entropy, stack guard, and fault reporting. */
 #include "regs.h"
 #include "internal.h"
 #include "../hal.h"
@@ -125,11 +125,3 @@ __attribute__((naked)) void HardFault_Handler(void)
         "mrsne r0, psp\n"
         "b hardfault_report\n");
 }
-
-/* No hostnet on the chip: core.wasm's W5500 driver is the transport. */
-int hal_net_available(void) { return 0; }
-int hal_net_connect(uint32_t ip, uint32_t port) { (void)ip; (void)port; return -1; }
-int hal_net_state(void) { return 0; }
-int hal_net_send(const uint8_t *src, uint32_t len) { (void)src; (void)len; return -1; }
-int hal_net_recv(uint8_t *dst, uint32_t max) { (void)dst; (void)max; return -1; }
-void hal_net_close(void) {}

@@ -49,7 +49,7 @@ static m3ApiRawFunction(replay_import)
     for (uint32_t i = 0; i < t->nparams; i++) k += snprintf(got + k, sizeof got - (size_t)k, " %u", (uint32_t)args[i]);
     /* the bytes this import reads (same table as trace.ts) */
     int pa = -1, la = -1;
-    if (!strcmp(names[idx], "board.uart_write") || !strcmp(names[idx], "hostnet.send")) pa = 0, la = 1;
+    if (!strcmp(names[idx], "board.uart_write")) pa = 0, la = 1;
     else if (!strcmp(names[idx], "board.store_write") || !strcmp(names[idx], "board.event")) pa = 1, la = 2;
     else if (!strcmp(names[idx], "board.w5500_write")) pa = 2, la = 3;
     k += snprintf(got + k, sizeof got - (size_t)k, " O ");

@@ -9,7 +9,7 @@ import { W5500NetworkBackend } from '../w5500/index.ts';
 import { VirtualBoard } from './board.ts';
 import { BoardRunner } from './runner.ts';
 
-export const DEMO_ELF = join(import.meta.dirname, '../../../build/vboard/fw-w5500/firmware.elf');
+export const DEMO_ELF = join(import.meta.dirname, '../../../build/bluepill/firmware.elf');
 const NAMES = ['', 'CONNECT', 'CONNACK', 'PUBLISH', 'PUBACK', 'PUBREC', 'PUBREL', 'PUBCOMP', 'SUBSCRIBE', 'SUBACK', 'UNSUBSCRIBE', 'UNSUBACK', 'PINGREQ', 'PINGRESP', 'DISCONNECT'];
 
 /** Runs the scripted session; `print` gets every output line. Resolves when all flows completed. */

@@ -1,7 +1,8 @@
 // NodeDevice: core.wasm run by Node's WebAssembly engine, with the board ABI implemented in
 // TypeScript (docs/board-abi.md) and the client API of docs/core-api.md wrapped in promises.
-// Time comes from a Clock (virtual in tests), the network from one NetworkBackend seam
-// (hostnet today, the W5500 model later), persistence from a NOR-flash store.
+// Time comes from a Clock (virtual in tests), the network from one NetworkBackend seam (by
+// default the W5500 register model, host-tools/sim/w5500, whose clock is this Clock), persistence
+// from a NOR-flash store.
 import { EventEmitter } from 'node:events';
 import { readFileSync, existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -10,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { Cfg, CFG_BYTES_KEYS, ClientState, Err, EventKind, Stat, decodeEvent, errorText, type CoreEvent } from './abi.ts';
 import { RealClock, type Clock, VirtualClock } from './clock.ts';
 import { LinearMemory } from './memory.ts';
-import { HostNet } from './hostnet.ts';
+import { W5500NetworkBackend } from '../w5500/node-device-backend.ts';
 import { type ImportFn, type ImportModules, type NetworkBackend, ipv4ToU32 } from './network.ts';
 import { MemoryStore, PowerCut } from './store.ts';
 
@@ -37,7 +38,7 @@ export interface Will {
 }
 
 export interface NodeDeviceOptions {
-  /** mqtt://host:port of the real broker (loopback). Used to build the default hostnet address map. */
+  /** mqtt://host:port of the real broker (loopback): the default W5500 model routes deviceBroker here. */
   broker?: string;
   clientId?: string;
   /** Default true (a fresh device); false keeps the session in the store and at the broker. */
@@ -62,7 +63,7 @@ export interface NodeDeviceOptions {
   clock?: Clock;
   /** Path or bytes of core.wasm; default build/core/core.wasm. */
   wasm?: string | Uint8Array;
-  /** The network seam; default HostNet mapping deviceBroker → broker. */
+  /** The network seam; default a W5500 model routing deviceBroker → broker. */
   network?: NetworkBackend;
   /** The broker address the device is configured with. Default 192.168.1.10:1883. */
   deviceBroker?: string;
@@ -223,17 +224,17 @@ export class NodeDevice extends EventEmitter {
     this.clock = opts.clock ?? new RealClock();
     this.store = opts.store ?? new MemoryStore();
     this.realTimeoutMs = opts.realTimeoutMs ?? 15_000;
-    this.network = opts.network ?? NodeDevice.defaultNetwork(opts, (m) => this.emit('netlog', m));
+    this.network = opts.network ?? NodeDevice.defaultNetwork(opts);
     this.rand = opts.seed !== undefined ? seeded(opts.seed) : () => randomBytes(4).readUInt32LE(0);
   }
 
-  private static defaultNetwork(opts: NodeDeviceOptions, log: (m: string) => void): NetworkBackend {
+  private static defaultNetwork(opts: NodeDeviceOptions): NetworkBackend {
     const url = new URL(opts.broker ?? 'mqtt://127.0.0.1:1883');
     if (url.protocol !== 'mqtt:' && url.protocol !== 'tcp:') {
       throw new Error(`broker URL must be mqtt://host:port (got ${opts.broker})`);
     }
     const port = url.port === '' ? 1883 : Number(url.port);
-    return new HostNet({ map: [{ device: opts.deviceBroker ?? DEFAULT_DEVICE_BROKER, host: url.hostname, port }], onError: log });
+    return new W5500NetworkBackend({ routes: { [opts.deviceBroker ?? DEFAULT_DEVICE_BROKER]: `${url.hostname}:${port}` } });
   }
 
   /** Loads core.wasm, implements its imports, configures it and (unless waitConnected: false) connects. */

@@ -1,5 +1,5 @@
-// The one network seam of NodeDevice. A backend contributes wasm imports (today the
-// transitional `hostnet` module; later the W5500 model's `board.w5500_*` functions) and tells
+// The one network seam of NodeDevice. A backend contributes wasm imports (the W5500 model's
+// `board.w5500_*` functions, host-tools/sim/w5500/node-device-backend.ts) and tells
 // the device when the network has news so the core is stepped early. NodeDevice knows nothing
 // else about the network, so the W5500 model (host-tools/sim/w5500) slots in here unchanged.
 import type { Clock } from './clock.ts';
@@ -19,13 +19,6 @@ export interface NetworkBackend {
   afterStep?(): void;
   /** Drops every connection at once, as a power loss would (no FIN, no DISCONNECT). */
   destroy(): void;
-}
-
-/** Device-side IPv4 address and port → where the host really connects (always loopback here). */
-export interface AddressMapEntry {
-  device: string; // "192.168.1.10:1883"
-  host: string; // "127.0.0.1"
-  port: number;
 }
 
 /** "192.168.1.10" → 0xC0A8010A (the order the board ABI passes IPs in). */

@@ -7,11 +7,15 @@ export interface HostEndpoint { host: string; port: number }
 export class AddressMap {
   private readonly routes = new Map<string, HostEndpoint>();
 
-  /** Add a route. `device` is "a.b.c.d:port" or "a.b.c.d:*" (any port, same port on the host). */
+  /**
+   * Add a route. `device` is "a.b.c.d:port", "a.b.c.d:*" (any port, same port on the host when
+   * the target port is 0) or "*:*" (any address: a host with a single upstream, e.g. the POSIX
+   * firmware build, whose old TCP seam sent every connect to one host).
+   */
   add(device: string, target: HostEndpoint | string): this {
-    const m = /^(\d+\.\d+\.\d+\.\d+):(\d+|\*)$/.exec(device);
-    if (!m || !isIpv4(m[1]!)) {
-      throw new Error(`address map: "${device}" is not a device endpoint; write it as 192.168.1.10:1883 or 192.168.1.10:*`);
+    const m = /^(\d+\.\d+\.\d+\.\d+|\*):(\d+|\*)$/.exec(device);
+    if (!m || (m[1] !== '*' && !isIpv4(m[1]!)) || (m[1] === '*' && m[2] !== '*')) {
+      throw new Error(`address map: "${device}" is not a device endpoint; write it as 192.168.1.10:1883, 192.168.1.10:* or *:*`);
     }
     const t = typeof target === 'string' ? parseHostEndpoint(target) : target;
     if (!Number.isInteger(t.port) || t.port < 0 || t.port > 65535) {
@@ -28,12 +32,15 @@ export class AddressMap {
     if (exact) return exact;
     const any = this.routes.get(`${ipStr}:*`);
     if (any) return { host: any.host, port: any.port === 0 ? port : any.port };
+    const all = this.routes.get('*:*');
+    if (all) return { host: all.host, port: all.port === 0 ? port : all.port };
     return undefined;
   }
 
   /** The device endpoint that maps to a host endpoint (for the source of inbound UDP), if any. */
   reverse(host: string, port: number): { ip: number[]; port: number } | undefined {
     for (const [dev, t] of this.routes) {
+      if (dev.startsWith('*')) continue; // no single device address to report
       if (t.host === host && t.port === port) {
         const [ip, p] = dev.split(':');
         return { ip: ip!.split('.').map(Number), port: p === '*' ? port : Number(p) };

@@ -65,7 +65,14 @@ export class Activity {
   nextEvent(): Promise<void> { return new Promise((r) => this.eventWaiters.push(r)); }
 }
 
-export class NodeNetwork {
+/** What the chip's sockets need from a network: real sockets (NodeNetwork) or a unit test's script. */
+export interface ChipNetwork {
+  tcpConnect(to: HostEndpoint, ev: TcpEvents): TcpLink;
+  tcpListen(onConnection: (link: (ev: TcpEvents) => TcpLink) => void, ready: (port: number) => void): Listener;
+  udpOpen(onMessage: (from: HostEndpoint, data: Uint8Array) => void, ready: (port: number) => void): UdpLink;
+}
+
+export class NodeNetwork implements ChipNetwork {
   constructor(readonly activity: Activity) {}
 
   tcpConnect(to: HostEndpoint, ev: TcpEvents): TcpLink {

@@ -1,6 +1,6 @@
-// A ready network backend for NodeDevice (host-tools/sim/host): it implements that layer's
-// NetworkBackend seam with a W5500 model, so core.wasm built with the W5500 transport runs
-// against the model (and through it real sockets) instead of the transitional hostnet imports.
+// NodeDevice's network (host-tools/sim/host; its default): it implements that layer's
+// NetworkBackend seam with a W5500 model, so core.wasm's W5500 driver runs against the model
+// (and through it real sockets).
 // NodeDevice's clock becomes the chip's clock, so RTR/RCR timeouts follow virtual time.
 import type { Clock } from '../host/clock.ts';
 import type { LinearMemory } from '../host/memory.ts';

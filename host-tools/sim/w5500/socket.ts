@@ -15,7 +15,7 @@
 import type { AddressMap, HostEndpoint } from './address-map.ts';
 import type { BufferMemory } from './buffers.ts';
 import type { CommonRegisters } from './common-registers.ts';
-import type { Listener, NodeNetwork, TcpLink, UdpLink } from './network.ts';
+import type { ChipNetwork, Listener, TcpLink, UdpLink } from './network.ts';
 import {
   BUF_SIZES_KB, CMD, SN, SN_MR_MACRAW, SN_MR_TCP, SN_MR_UDP, SNIR_CON, SNIR_DISCON,
   SNIR_RECV, SNIR_SENDOK, SNIR_TIMEOUT, SOCKET_REG_SIZE, SR, TCP_MSS, hex,
@@ -27,7 +27,7 @@ export interface ChipContext {
   common: CommonRegisters;
   tx: BufferMemory;
   rx: BufferMemory;
-  network: NodeNetwork;
+  network: ChipNetwork;
   addressMap: AddressMap;
   linkUp(): boolean;
   /** Cycles (frames) a command stays visible in Sn_CR before it is taken. */

@@ -6,7 +6,7 @@ import { AddressMap } from './address-map.ts';
 import { BufferMemory } from './buffers.ts';
 import { CommonRegisters } from './common-registers.ts';
 import { FaultInjector } from './faults.ts';
-import { Activity, NodeNetwork } from './network.ts';
+import { Activity, NodeNetwork, type ChipNetwork } from './network.ts';
 import { Phy } from './phy.ts';
 import {
   BLOCK_COMMON, CTRL_RWB_WRITE, OM_VDM, RX_MEMORY, SN, SOCKET_COUNT, TX_MEMORY, controlByte,
@@ -22,6 +22,8 @@ export interface W5500Options {
   trace?: FrameTrace;
   /** Frames a written Sn_CR command stays visible before the chip takes it (default 0: taken at the next frame). */
   commandBusyFrames?: number;
+  /** The network behind the sockets; default real Node sockets. A unit test may script one. */
+  network?: (activity: Activity) => ChipNetwork;
 }
 
 export interface SpiCounters {
@@ -57,7 +59,7 @@ export class W5500 implements FrameTarget {
       phyRead: () => this.phy.read(),
       phyWrite: (v) => this.phy.write(v),
     });
-    const network = new NodeNetwork(this.activity);
+    const network = opts.network ? opts.network(this.activity) : new NodeNetwork(this.activity);
     const ctx: ChipContext = {
       now: () => this.clock(),
       common: this.common,
