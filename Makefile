@@ -37,7 +37,8 @@ typecheck: deps
 
 test: build typecheck
 	@for t in $(TEST_EXTRA); do $(MAKE) --no-print-directory $$t || exit 1; done
-	@vitest run
+	@mkdir -p build; status=0; vitest run --reporter=default --reporter=json --outputFile.json=build/vitest.json || status=$$?; \
+	  node scripts/test-summary.mjs build/vitest.json; exit $$status
 
 demo: build
 	@$(NODE_TS) host-tools/demo/main.ts
