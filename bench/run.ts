@@ -84,9 +84,4 @@ async function main(): Promise<void> {
 }
 
 const isEntry = process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1];
-if (isEntry) {
-  await main();
-  // A finished batch run exits even if a component left a handle open (a NodeDevice on the
-  // W5500 model currently keeps its process busy after close(); tracked in the issue notes).
-  process.exit(process.exitCode ?? 0);
-}
+if (isEntry) await main();
