@@ -76,6 +76,11 @@ export async function run(): Promise<Record<string, unknown>> {
     if (!existsSync(file)) throw new Error(`${file} is missing: run make build`);
     figures[b] = boardFigures(JSON.parse(readFileSync(file, 'utf8')) as SizeReport);
   }
+  // The issue's keys, one object per figure with a value per board.
+  const perBoard = (key: 'firmware_flash_bytes' | 'firmware_ram_bytes') =>
+    Object.fromEntries(listBoards().map((b) => [b, (figures[b] as ReturnType<typeof boardFigures>)[key]]));
+  figures.firmware_flash_bytes = perBoard('firmware_flash_bytes');
+  figures.firmware_ram_bytes = perBoard('firmware_ram_bytes');
   const tmp = mkdtempSync(join(tmpdir(), 'wasmqtt-fw-bench-'));
   try {
     const tinyWasm = join(REPO_ROOT, 'build/firmware-test/tiny-core.wasm');
