@@ -5,6 +5,7 @@
 import { EventEmitter } from 'node:events';
 import { createServer, Socket, type Server } from 'node:net';
 import mqttPacket, { type Packet } from 'mqtt-packet';
+import { mulberry32 } from '../../host-tools/sim/host/prng.ts';
 
 export type CutMode = 'fin' | 'rst';
 /** up: client → broker; down: broker → client. */
@@ -27,16 +28,10 @@ export interface RandomCutOptions {
   maxCuts?: number;
 }
 
-/** mulberry32: a tiny seeded PRNG (deterministic cut points). */
+/** Seeded floats in [0, 1) for deterministic cut points (the host's mulberry32, scaled). */
 export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
+  return () => next() / 4294967296;
 }
 
 class Link {

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { Cfg, CFG_BYTES_KEYS, ClientState, Err, EventKind, Stat, decodeEvent, errorText, type CoreEvent } from './abi.ts';
 import { RealClock, type Clock, VirtualClock } from './clock.ts';
 import { LinearMemory } from './memory.ts';
+import { mulberry32 } from './prng.ts';
 import { W5500NetworkBackend } from '../w5500/node-device-backend.ts';
 import { type ImportFn, type ImportModules, type NetworkBackend, ipv4ToU32 } from './network.ts';
 import { MemoryStore, PowerCut } from './store.ts';
@@ -225,7 +226,7 @@ export class NodeDevice extends EventEmitter {
     this.store = opts.store ?? new MemoryStore();
     this.realTimeoutMs = opts.realTimeoutMs ?? 15_000;
     this.network = opts.network ?? NodeDevice.defaultNetwork(opts);
-    this.rand = opts.seed !== undefined ? seeded(opts.seed) : () => randomBytes(4).readUInt32LE(0);
+    this.rand = opts.seed !== undefined ? mulberry32(opts.seed) : () => randomBytes(4).readUInt32LE(0);
   }
 
   private static defaultNetwork(opts: NodeDeviceOptions): NetworkBackend {
@@ -748,18 +749,6 @@ function decodeMessage(rec: Uint8Array): CoreEvent {
     kind: 'message', qos: rec[0]! & 3, retain: (rec[0]! & 4) !== 0, dup: (rec[0]! & 8) !== 0, redelivered: (rec[0]! & 16) !== 0,
     subscription: rec[1] === 0xff ? null : rec[1]!, packetId: dv.getUint16(2, true),
     topic: utf8Decoder.decode(rec.subarray(8, 8 + t)), payload: rec.slice(8 + t, 8 + t + p),
-  };
-}
-
-/** A seeded u32 generator for entropy(). */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
   };
 }
 
