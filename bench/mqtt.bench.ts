@@ -26,17 +26,30 @@ export interface RunResult {
   ms: number;
 }
 
-function stallGuard(progress: () => number, what: string): { promise: Promise<never>; stop: () => void } {
+/**
+ * Waits for a run to finish (or to stop making progress for STALL_MS, a clear error rather than
+ * a hang) and turns its counters into a result, timed from t0.
+ */
+async function finishRun(done: Promise<void>, t0: number, n: number,
+  counts: () => { received: number; acked: number }, what: string): Promise<RunResult> {
   let last = -1;
-  let timer: NodeJS.Timeout;
-  const promise = new Promise<never>((_, reject) => {
+  let timer: NodeJS.Timeout | undefined;
+  const stalled = new Promise<never>((_, reject) => {
     timer = setInterval(() => {
-      const p = progress();
+      const { received, acked } = counts();
+      const p = received + acked;
       if (p === last) reject(new Error(`${what}: no progress for ${STALL_MS} ms (at ${p})`));
       last = p;
     }, STALL_MS);
   });
-  return { promise, stop: () => clearInterval(timer) };
+  try {
+    await Promise.race([done, stalled]);
+  } finally {
+    clearInterval(timer);
+  }
+  const ms = performance.now() - t0;
+  const { received, acked } = counts();
+  return { msgsPerS: Math.round((n / ms) * 1000), received, acked, ms: Math.round(ms) };
 }
 
 export async function mqttjsRun(url: string, qos: 0 | 1 | 2, n: number, topic: string): Promise<RunResult> {
@@ -54,14 +67,7 @@ export async function mqttjsRun(url: string, qos: 0 | 1 | 2, n: number, topic: s
       for (let i = 0; i < n; i++) pub.publish(topic, PAYLOAD, { qos }, () => { acked++; check(); });
     });
     const t0 = performance.now();
-    const guard = stallGuard(() => received + acked, `MQTT.js QoS ${qos}`);
-    try {
-      await Promise.race([done, guard.promise]);
-    } finally {
-      guard.stop();
-    }
-    const ms = performance.now() - t0;
-    return { msgsPerS: Math.round((n / ms) * 1000), received, acked, ms: Math.round(ms) };
+    return await finishRun(done, t0, n, () => ({ received, acked }), `MQTT.js QoS ${qos}`);
   } finally {
     await Promise.all([pub.endAsync(true), sub.endAsync(true)]);
   }
@@ -100,14 +106,7 @@ export async function nodeDeviceRun(url: string, qos: 0 | 1 | 2, n: number, topi
       };
       pump();
     });
-    const guard = stallGuard(() => received + acked, `NodeDevice QoS ${qos}`);
-    try {
-      await Promise.race([done, guard.promise]);
-    } finally {
-      guard.stop();
-    }
-    const ms = performance.now() - t0;
-    return { msgsPerS: Math.round((n / ms) * 1000), received, acked, ms: Math.round(ms) };
+    return await finishRun(done, t0, n, () => ({ received, acked }), `NodeDevice QoS ${qos}`);
   } finally {
     await pub.close();
     await sub.close();
