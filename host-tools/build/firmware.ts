@@ -202,7 +202,9 @@ export async function buildFirmware(opts: BuildOptions): Promise<BuildResult> {
   if (overflow && report.overBudget.length === 0) report.overBudget.push('link');
   writeFileSync(join(out, 'size.json'), JSON.stringify(report, null, 2) + '\n');
   if (report.overBudget.length > 0 && !opts.allowOverBudget) {
-    throw new BuildError(`${board.name} is over budget (${report.overBudget.join(', ')}):\n${formatReport(report)}`, report);
+    throw new BuildError(`${board.name} is over budget (${report.overBudget.join(', ')}):\n${formatReport(report)}\n` +
+      `shrink the largest contributors above, or raise "budget" in the board file (${opts.boardsDir ? join(opts.boardsDir, `${board.name}.json`) : `boards/${board.name}.json`}) if the part has room; ` +
+      `--allow-over-budget reports without failing (images written to ${relative(REPO_ROOT, out) || out})`, report);
   }
   return { elf, bin, hex, map, report };
 }

@@ -1,8 +1,15 @@
-// `make demo`: an embedded broker (aedes, in-process, loopback) and one NodeDevice running the
-// real core.wasm. The device subscribes to demo/in/# at QoS 2, publishes one message at QoS 0,
-// 1 and 2, and the broker sends it one at each QoS; every flow is shown as the device traced it
-// and as the broker saw it on its socket, with packet ids.
+// `make demo`, in two parts, each against an embedded broker (aedes, in-process, loopback):
+//  1. the virtual board: the built bluepill firmware (HAL + interpreter + core.wasm) on the
+//     virtual STM32F103 with the W5500 model, driven by a session typed on its console
+//     (host-tools/sim/board/demo.ts);
+//  2. the same core.wasm in Node (NodeDevice), driven through its API.
+// In both the device subscribes to demo/in/# at QoS 2, publishes one message at QoS 0, 1 and 2,
+// and the broker sends it one at each QoS; every flow is shown as the device traced it and as
+// the broker saw it on its socket, with packet ids.
+import { existsSync } from 'node:fs';
+import { relative } from 'node:path';
 import { NodeDevice, BadModuleError } from '../sim/host/device.ts';
+import { DEMO_ELF, virtualBoardDemo } from '../sim/board/demo.ts';
 import type { CoreEvent } from '../sim/host/abi.ts';
 import { DemoBroker, type BrokerPacket } from './broker.ts';
 
@@ -25,7 +32,21 @@ function brokerLine(p: BrokerPacket): string {
   return `              ${color(33, arrow)}${describePacket(pk.cmd.toUpperCase(), pk.messageId ?? 0, extra)}`;
 }
 
-async function main(): Promise<void> {
+/** A user-facing failure: printed as is, without the docs pointer. */
+class DemoSetupError extends Error {}
+
+async function boardPart(): Promise<void> {
+  // WASMQTT_DEMO_ELF: another bluepill image (W5500 transport) to show instead of the built one.
+  const elf = process.env.WASMQTT_DEMO_ELF || DEMO_ELF;
+  if (!existsSync(elf)) {
+    throw new DemoSetupError(`the firmware image ${relative(process.cwd(), elf)} is not built: run \`make build\` (or \`wasmqtt build --board bluepill\`) first`);
+  }
+  console.log(color(1, '== Part 1: the firmware on the virtual board (STM32F103 + W5500 model) ==\n'));
+  await virtualBoardDemo((line) => console.log(line), elf);
+}
+
+async function nodePart(): Promise<void> {
+  console.log(color(1, '\n== Part 2: the same core.wasm in Node (NodeDevice, no board) ==\n'));
   const broker = await DemoBroker.start();
   console.log(`aedes broker on ${broker.url} (in-process); the device (core.wasm in Node) sees it as 192.168.1.10:1883`);
   console.log('left: packets as the device traced them; indented: the same packets on the broker\'s socket\n');
@@ -73,7 +94,7 @@ async function main(): Promise<void> {
     await dev.close();
     await gone;
     show('DISCONNECT');
-    console.log('demo finished: every flow completed.');
+    console.log('Node demo finished: every flow completed.');
   } finally {
     dev?.kill();
     await broker.close();
@@ -81,10 +102,11 @@ async function main(): Promise<void> {
 }
 
 try {
-  await main();
+  await boardPart();
+  await nodePart();
 } catch (err) {
   const msg = err instanceof Error ? err.message : String(err);
   console.error(`demo failed: ${msg}`);
-  if (!(err instanceof BadModuleError)) console.error('(see docs/node-host.md)');
+  if (!(err instanceof BadModuleError) && !(err instanceof DemoSetupError)) console.error('(see docs/virtual-board.md and docs/node-host.md)');
   process.exitCode = 1;
 }

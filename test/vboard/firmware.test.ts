@@ -55,4 +55,26 @@ describe('real firmware on the virtual board', () => {
     expect(first.io.out).toContain('reset=power');
     expect(first.cmd('show', /ok show [^\n]*\r\n/)).toContain(' id=vboard-7 ');
   });
+
+  it('sends console output through the TX ring and the USART1 TXE interrupt: whole, in order, never polling', () => {
+    const { b, io, ready } = boot();
+    ready();
+    let busyPolls = 0;
+    const skipAhead = b.usart.onBusyPoll;
+    b.usart.onBusyPoll = () => { busyPolls++; skipAhead(); };
+    io.out = '';
+    // Six replies at once: far more than the 256-byte TX ring, so the writer has to wait for room.
+    const lines = ['show', 'status', 'help', 'show', 'status', 'help'];
+    b.uartInput(lines.map((l) => `${l}\r\n`).join(''));
+    expect(b.runUntil(() => (io.out.match(/\r\n/g) ?? []).length >= lines.length, 3000)).toBe(true);
+    const replies = io.out.split('\r\n').slice(0, lines.length);
+    expect(replies.map((r) => r.split(' ').slice(0, 2).join(' '))).toEqual(lines.map((l) => `ok ${l}`));
+    expect(replies[3]).toBe(replies[0]);
+    expect(replies[5]).toBe(replies[2]);
+    expect(io.out.length).toBeGreaterThan(2 * 256);
+    // A polled writer reads SR while TXE is 0 for every byte after the first; the ISR never does.
+    expect(busyPolls).toBe(0);
+    expect(b.fault).toBeUndefined();
+  });
 });
+

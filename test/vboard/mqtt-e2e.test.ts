@@ -82,7 +82,7 @@ describe('virtual board + W5500 model + Mosquitto', () => {
     await dev.see(/evt suback pid=\d+ codes=2/, 5000);
 
     dev.send('pub vb/out 2 0 from-device');
-    const ok = await dev.see(/ok pub pid=(\d+)/, 2000);
+    const ok = await dev.see(/ok pub pid=(\d+)\r\n/, 2000); // the whole number: output trickles out
     await dev.see(new RegExp(`evt publish-done pid=${ok[1]} qos=2`), 5000);
     await dev.runner.until(() => p.got.length > 0, 2000, 'the peer receiving the publish');
     expect(p.got).toEqual(['from-device']);

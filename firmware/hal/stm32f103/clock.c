@@ -93,6 +93,7 @@ const char *hal_reset_cause(void)
 
 void hal_reset(void)
 {
+    usart_tx_flush(); /* the last lines (a fault report, `ok reboot`) must reach the console */
     __asm volatile ("dsb");
     SCB_AIRCR = SCB_AIRCR_RESET;
     __asm volatile ("dsb");

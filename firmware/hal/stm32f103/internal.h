@@ -14,6 +14,7 @@ void gpio_write(uint32_t port, uint32_t pin, int level);
 int gpio_read(uint32_t port, uint32_t pin);
 void usart_init(void);
 int usart_rx_pending(void);
+void usart_tx_flush(void); /* queued console output out (polled, bounded), e.g. before a reset */
 void spi_init(void);
 void iwdg_init(void);
 void stack_guard_fill(void);

@@ -95,6 +95,8 @@
 #define USART_CR1_RE    (1u << 2)
 #define USART_CR1_TE    (1u << 3)
 #define USART_CR1_RXNEIE (1u << 5)
+#define USART_CR1_TCIE  (1u << 6)
+#define USART_CR1_TXEIE (1u << 7)
 #define USART_CR1_UE    (1u << 13)
 #define USART1_IRQN     37
 

@@ -80,9 +80,18 @@ export interface FaultInfo {
   cycles: number;
 }
 
+/** Peripherals whose busy flag the firmware polls (the board skips ahead to their next event). */
+export type BusyWaitSource = 'flash' | 'usart' | 'dma';
+
 export interface BoardStats {
   instructions: number;
+  /** Cycles skipped without executing: asleep in WFI, or in a busy-poll loop (below). */
   idleCycles: number;
+  /** The part of idleCycles the core spent polling a busy peripheral (USART TXE, flash BSY, DMA):
+   * not asleep, so on the chip these cycles are CPU time lost to the wait. */
+  busyWaitCycles: number;
+  /** busyWaitCycles by the peripheral polled. */
+  busyWaitBy: Record<BusyWaitSource, number>;
   exceptionsTaken: number;
   resets: number;
   cpuRuns: number;
@@ -95,7 +104,7 @@ export class VirtualBoard extends EventEmitter implements TimeSource {
   readonly cpi: number;
   readonly store: FlashStore;
   readonly storeBase: number;
-  readonly stats: BoardStats = { instructions: 0, idleCycles: 0, exceptionsTaken: 0, resets: 0, cpuRuns: 0 };
+  readonly stats: BoardStats = { instructions: 0, idleCycles: 0, busyWaitCycles: 0, busyWaitBy: { flash: 0, usart: 0, dma: 0 }, exceptionsTaken: 0, resets: 0, cpuRuns: 0 };
 
   // Peripherals (rebuilt on a power cut, kept across resets).
   exc!: ExceptionState;
@@ -119,6 +128,7 @@ export class VirtualBoard extends EventEmitter implements TimeSource {
   private pc = 0;
   private sleeping = false;
   private polling = false;
+  private pollingOn: BusyWaitSource = 'flash';
   private resetRequest?: ResetCause;
   private halted?: FaultInfo;
   private lastBadAddress?: { kind: string; address: number };
@@ -206,17 +216,18 @@ export class VirtualBoard extends EventEmitter implements TimeSource {
     this.bus = new Bus((a) => this.reportUnmodelled(a), () => this.cpu.reg(Reg.PC));
     this.rcc = new Rcc(this.hseHz, (hz) => this.setHz(hz));
     this.flash = new FlashInterface(this.store, this);
-    this.flash.onBusyPoll = () => this.busyPoll();
+    this.flash.onBusyPoll = () => this.busyPoll('flash');
     this.flash.onWarning = (t) => this.warnOnce(t);
     this.gpio = [0, 1, 2, 3, 4].map((p) => new GpioPort(p));
     this.afio = new Afio();
     this.usart = new Usart(this);
     this.usart.onTransmit = (b) => this.emit('uart', b);
-    this.usart.onBusyPoll = () => this.busyPoll();
+    this.usart.onBusyPoll = () => this.busyPoll('usart');
+    this.usart.onLineRaised = () => this.cpu.stopSoon();
     this.spi = new Spi(this, this.w5500);
     this.dma = new Dma(this, this.spi, { read: (a, n) => this.cpu.read(a, n), write: (a, b) => this.cpu.write(a, b) });
     this.dma.onWarning = (t) => this.warnOnce(t);
-    this.dma.onBusyPoll = () => this.busyPoll();
+    this.dma.onBusyPoll = () => this.busyPoll('dma');
     this.systick = new SysTick(this);
     this.systick.onInterrupt = () => this.exc.setPending(Exc.SysTick);
     this.nvic = new Nvic(this.exc);
@@ -338,7 +349,9 @@ export class VirtualBoard extends EventEmitter implements TimeSource {
       const now = this.cycles();
       for (const p of this.timed) p.tick!(now);
       if (this.resetRequest) { this.resetCore(this.resetRequest); continue; }
-      if (this.usart.interruptLine) this.exc.setPending(Exc.IRQ0 + this.usart.irq);
+      // A level: while its handler runs, the handler itself clears the source (reads DR, writes DR,
+      // clears TXEIE); the line is looked at again once it has returned, as the NVIC does.
+      if (this.usart.interruptLine && !this.exc.active[Exc.IRQ0 + this.usart.irq]) this.exc.setPending(Exc.IRQ0 + this.usart.irq);
       if (now >= target) return;
 
       const pendingNow = this.exc.highestPending();
@@ -350,7 +363,10 @@ export class VirtualBoard extends EventEmitter implements TimeSource {
       if (this.sleeping || this.polling) {
         this.polling = false;
         const next = Math.min(this.nextEvent(), target);
-        if (next > now) { this.idleCycles += next - now; this.stats.idleCycles += next - now; }
+        if (next > now) {
+          this.idleCycles += next - now; this.stats.idleCycles += next - now;
+          if (!this.sleeping) { this.stats.busyWaitCycles += next - now; this.stats.busyWaitBy[this.pollingOn] += next - now; }
+        }
         if (this.sleeping && next === target) return;
         continue;
       }
@@ -374,8 +390,9 @@ export class VirtualBoard extends EventEmitter implements TimeSource {
     return t;
   }
 
-  private busyPoll(): void {
+  private busyPoll(source: BusyWaitSource): void {
     this.polling = true;
+    this.pollingOn = source;
     this.cpu.stopSoon();
   }
 

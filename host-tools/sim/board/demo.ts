@@ -3,7 +3,7 @@
 // typed on the device console (`set trace 1`, connect, sub, pub); each QoS flow is shown as the
 // device traced it (its `evt trace` lines over USART1) and as the broker saw it on its socket.
 // Run alone: node --import tsx host-tools/sim/board/demo.ts
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { DemoBroker, type BrokerPacket } from '../../demo/broker.ts';
 import { W5500NetworkBackend } from '../w5500/index.ts';
 import { VirtualBoard } from './board.ts';
@@ -13,11 +13,11 @@ export const DEMO_ELF = join(import.meta.dirname, '../../../build/bluepill/firmw
 const NAMES = ['', 'CONNECT', 'CONNACK', 'PUBLISH', 'PUBACK', 'PUBREC', 'PUBREL', 'PUBCOMP', 'SUBSCRIBE', 'SUBACK', 'UNSUBSCRIBE', 'UNSUBACK', 'PINGREQ', 'PINGRESP', 'DISCONNECT'];
 
 /** Runs the scripted session; `print` gets every output line. Resolves when all flows completed. */
-export async function virtualBoardDemo(print: (line: string) => void = console.log): Promise<void> {
+export async function virtualBoardDemo(print: (line: string) => void = console.log, elf: string = DEMO_ELF): Promise<void> {
   const broker = await DemoBroker.start();
   let board: VirtualBoard | undefined;
   const net = new W5500NetworkBackend({ clock: () => board?.millis() ?? 0, routes: { '127.0.0.1:1883': `127.0.0.1:${broker.port}` } });
-  board = new VirtualBoard({ board: 'bluepill', elf: DEMO_ELF, w5500: net.model });
+  board = new VirtualBoard({ board: 'bluepill', elf, w5500: net.model });
   const b = board;
   const runner = new BoardRunner(b, { speed: 20 });
   let out = '';
@@ -48,7 +48,7 @@ export async function virtualBoardDemo(print: (line: string) => void = console.l
   const type = (line: string) => b.uartInput(`${line}\r\n`);
   runner.start();
   try {
-    print(`virtual bluepill running ${DEMO_ELF}`);
+    print(`virtual bluepill running ${relative(process.cwd(), elf) || elf}`);
     print(`aedes broker on ${broker.url}; the device's broker 127.0.0.1:1883 is routed there by the W5500 model\n`);
     await see(/evt loaded/, 2000);
     type('set trace 1');

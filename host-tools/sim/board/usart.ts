@@ -1,4 +1,5 @@
-// USART1: 8N1 transmit and receive at the rate BRR sets, with RXNE/TXE/TC interrupts (IRQ 37).
+// USART1: 8N1 transmit and receive at the rate BRR sets, with RXNE/TXE/TC interrupts (IRQ 37,
+// a level: high while an enabled flag is set).
 // TX: a DR write moves the byte to the shift register at once (TXE stays 1 while it is idle),
 // and the byte reaches the host when its 10 bit-times have passed. RX: host bytes arrive one per
 // 10 bit-times; a byte that arrives while RXNE is still set is lost and sets ORE, as on the chip.
@@ -8,6 +9,9 @@ const SR = 0x00, DR = 0x04, BRR = 0x08, CR1 = 0x0c, CR2 = 0x10, CR3 = 0x14, GTPR
 export const SR_ORE = 1 << 3, SR_RXNE = 1 << 5, SR_TC = 1 << 6, SR_TXE = 1 << 7;
 const CR1_RE = 1 << 2, CR1_TE = 1 << 3, CR1_RXNEIE = 1 << 5, CR1_TCIE = 1 << 6, CR1_TXEIE = 1 << 7, CR1_UE = 1 << 13;
 export const USART1_IRQ = 37;
+/** Two SR reads that find TXE=0 this close together (core cycles), with no other USART access in
+ * between, are a polling loop: a TXE poll loop is a handful of instructions per iteration. */
+const BUSY_POLL_WINDOW = 64;
 
 export class Usart implements Peripheral {
   readonly name = 'USART1';
@@ -24,19 +28,27 @@ export class Usart implements Peripheral {
   private shifting?: { byte: number; doneAt: number };
   private txHolding?: number;
   private readonly rxQueue: number[] = [];
+  /** Cycle of the last SR read that found the transmitter busy (TXE=0), while still a poll run. */
+  private busyReadAt?: number;
   private nextRxAt = 0;
   /** Bytes lost to overrun (RXNE still set when the next one arrived). */
   overruns = 0;
   /** Receives every transmitted byte when its stop bit is done. */
   onTransmit: (byte: number) => void = () => {};
-  /** Called when the firmware polls TXE/TC while the transmitter is busy (the board skips ahead). */
+  /** Called when the firmware polls TXE in a loop while the transmitter is busy (the board skips
+   * ahead). A single SR read with TXE=0 (an RX interrupt handler while output is going out) is
+   * not a poll: skipping ahead there would steal CPU time the chip has. */
   onBusyPoll: () => void = () => {};
+  /** Called when a register write raises the interrupt line (e.g. TXEIE set while TXE is 1), so
+   * the board can end the CPU slice and take the interrupt right after that instruction, as the
+   * chip would; lines raised by time passing are seen by the board between slices anyway. */
+  onLineRaised: () => void = () => {};
 
   constructor(private readonly time: TimeSource) {}
 
   reset(): void {
     this.sr = SR_TXE | SR_TC; this.rdr = 0; this.brr = 0; this.cr1 = 0; this.cr2 = 0; this.cr3 = 0; this.gtpr = 0;
-    this.shifting = undefined; this.txHolding = undefined;
+    this.shifting = undefined; this.txHolding = undefined; this.busyReadAt = undefined;
   }
 
   /** Queue bytes typed on the host side; they arrive at the line rate once the receiver is on. */
@@ -89,11 +101,18 @@ export class Usart implements Peripheral {
     this.tick(this.time.cycles());
     let v = 0;
     switch (offset & ~3) {
-      case SR:
+      case SR: {
         v = this.sr;
-        if (!(this.sr & SR_TXE)) this.onBusyPoll();
+        const now = this.time.cycles();
+        if (this.sr & SR_TXE) this.busyReadAt = undefined;
+        else {
+          if (this.busyReadAt !== undefined && now - this.busyReadAt <= BUSY_POLL_WINDOW) this.onBusyPoll();
+          this.busyReadAt = now;
+        }
         break;
+      }
       case DR:
+        this.busyReadAt = undefined;
         v = this.rdr;
         this.sr &= ~(SR_RXNE | SR_ORE); // reading DR after SR clears both
         break;
@@ -109,6 +128,13 @@ export class Usart implements Peripheral {
 
   write(offset: number, size: number, value: number): void {
     this.tick(this.time.cycles());
+    const before = this.interruptLine;
+    this.writeRegister(offset, value);
+    if (!before && this.interruptLine) this.onLineRaised();
+  }
+
+  private writeRegister(offset: number, value: number): void {
+    this.busyReadAt = undefined;
     switch (offset & ~3) {
       case SR: this.sr &= (value | ~(SR_RXNE | SR_TC)) >>> 0; return; // rc_w0 bits
       case DR: this.transmit(value & 0xff); return;
