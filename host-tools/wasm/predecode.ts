@@ -9,18 +9,23 @@
 //   24 nimported funcs   28 nside
 //   32 ntypes x { canon u16, nparams u16, nresults u16, 0 u16, paramsOff u32, resultsOff u32 }
 //      nfuncs x { type u16, nLocals u16, maxStack u16, codeLen u16, codeStart u32, stpBase u32 }
-//      nside  x { dPc i16, dStp i16, keep u8, drop u8 }   (6 bytes)
+//      nside  x u32 side entry (version 3), then nlong x { dPc i16, dStp i16, keep u8, drop u8 }
+//      (6 bytes each; nlong = the bytes left / 6)
 // canon: the first type index with the same signature (call_indirect compares canon ids).
 // paramsOff, resultsOff and codeStart are byte offsets from the module start; codeStart + codeLen
 // is the function's final `end`. A side entry is relative to its branch: target pc = the address
 // just past the branch opcode + dPc; target entry = this entry's index + dStp (version 2; version
 // 1 was relative to the function). An imported function has codeStart = codeLen = stpBase = 0.
+// Side entry (version 3, 4 bytes instead of 6): bit 0 clear = short form, bits 1-2 keep (0..3),
+// bits 3-6 drop (0..15), bits 7-17 dStp (signed, -1024..1023), bits 18-31 dPc (signed,
+// -8192..8191); bit 0 set = bits 1-31 index a long entry. Every core.wasm branch fits the short
+// form; long entries keep the spec suite's large functions working.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseModule, WasmError, type ParsedModule } from './module.ts';
 
 export const SECTION_NAME = 'wasmqtt.predecoded';
-export const BLOB_VERSION = 2;
+export const BLOB_VERSION = 3;
 const MAGIC = 0x44505157; // "WQPD"
 
 export function fnv1a(bytes: Uint8Array): number {
@@ -87,6 +92,8 @@ export interface PredecodeResult {
   module: ParsedModule;
   blobBytes: number;
   sideEntries: number;
+  /** side entries that needed the 6-byte long form */
+  longEntries: number;
 }
 
 /** Validates `input` and returns it with the pre-decoded section appended. Throws WasmError. */
@@ -96,7 +103,20 @@ export function predecode(input: Uint8Array): PredecodeResult {
   const ntypes = m.types.length;
   const nfuncs = m.funcs.length;
   const nside = m.bodies.reduce((a, f) => a + f.side.length, 0);
-  const blobLen = 32 + ntypes * 16 + nfuncs * 16 + nside * 6;
+  const entries = m.bodies.flatMap((f, bi) =>
+    f.side.map((e, k) => {
+      if (e.keep > 0xff || e.drop > 0xff) throw new WasmError('invalid', `a branch keeps ${e.keep} and drops ${e.drop} values; the pre-decoded form allows 255 each`);
+      // relative to the branch itself, so the interpreter needs no per-function base registers
+      const dPc = e.targetPc - e.originPc, dStp = e.targetStp - k;
+      if (dPc < -0x8000 || dPc > 0x7fff || dStp < -0x8000 || dStp > 0x7fff)
+        throw new WasmError('invalid', `function ${m.importedFuncs + bi} branches ${dPc} bytes and ${dStp} branches away; the pre-decoded form allows 32767 each way (split the function)`);
+      return { dPc, dStp, keep: e.keep, drop: e.drop };
+    }),
+  );
+  const fitsShort = (e: { dPc: number; dStp: number; keep: number; drop: number }) =>
+    e.keep <= 3 && e.drop <= 15 && e.dStp >= -1024 && e.dStp <= 1023 && e.dPc >= -8192 && e.dPc <= 8191;
+  const nlong = entries.filter((e) => !fitsShort(e)).length;
+  const blobLen = 32 + ntypes * 16 + nfuncs * 16 + nside * 4 + nlong * 6;
   if (ntypes > 0xffff) throw new WasmError('invalid', `${ntypes} types; the pre-decoded form allows 65535`);
   const blob = new Uint8Array(blobLen);
   const dv = new DataView(blob.buffer);
@@ -135,20 +155,20 @@ export function predecode(input: Uint8Array): PredecodeResult {
     }
     o += 16;
   });
-  m.bodies.forEach((f, bi) => {
-    f.side.forEach((e, k) => {
-      if (e.keep > 0xff || e.drop > 0xff) throw new WasmError('invalid', `a branch keeps ${e.keep} and drops ${e.drop} values; the pre-decoded form allows 255 each`);
-      // relative to the branch itself, so the interpreter needs no per-function base registers
-      const dPc = e.targetPc - e.originPc, dStp = e.targetStp - k;
-      if (dPc < -0x8000 || dPc > 0x7fff || dStp < -0x8000 || dStp > 0x7fff)
-        throw new WasmError('invalid', `function ${m.importedFuncs + bi} branches ${dPc} bytes and ${dStp} branches away; the pre-decoded form allows 32767 each way (split the function)`);
-      dv.setInt16(o, dPc, true);
-      dv.setInt16(o + 2, dStp, true);
-      dv.setUint8(o + 4, e.keep);
-      dv.setUint8(o + 5, e.drop);
-      o += 6;
-    });
-  });
+  let longAt = o + nside * 4, nextLong = 0;
+  for (const e of entries) {
+    if (fitsShort(e)) {
+      dv.setUint32(o, (((e.dPc & 0x3fff) << 18) | ((e.dStp & 0x7ff) << 7) | (e.drop << 3) | (e.keep << 1)) >>> 0, true);
+    } else {
+      dv.setUint32(o, ((nextLong++ << 1) | 1) >>> 0, true);
+      dv.setInt16(longAt, e.dPc, true);
+      dv.setInt16(longAt + 2, e.dStp, true);
+      dv.setUint8(longAt + 4, e.keep);
+      dv.setUint8(longAt + 5, e.drop);
+      longAt += 6;
+    }
+    o += 4;
+  }
   dv.setUint32(12, fnv1a(blob.subarray(16)), true);
 
   // section: id 0, size, name, pad byte, pad, blob - with the blob 4-byte aligned
@@ -171,7 +191,7 @@ export function predecode(input: Uint8Array): PredecodeResult {
       out[q++] = pad;
       q += pad;
       out.set(blob, q);
-      return { wasm: out, module: m, blobBytes: blobLen, sideEntries: nside };
+      return { wasm: out, module: m, blobBytes: blobLen, sideEntries: nside, longEntries: nlong };
     }
   }
   throw new Error('internal: could not align the pre-decoded blob');
@@ -192,7 +212,7 @@ function main(argv: string[]) {
   try {
     const r = predecode(input);
     writeFileSync(argv[1]!, r.wasm);
-    console.log(`predecode: ${argv[0]} -> ${argv[1]}: ${r.module.bodies.length} functions, ${r.sideEntries} side-table entries, ${r.blobBytes} bytes of flash added`);
+    console.log(`predecode: ${argv[0]} -> ${argv[1]}: ${r.module.bodies.length} functions, ${r.sideEntries} side-table entries (${r.longEntries} long), ${r.blobBytes} bytes of flash added`);
   } catch (e) {
     if (e instanceof WasmError) {
       console.error(`predecode: ${argv[0]} is not a valid module (${e.kind}): ${e.message}`);

@@ -31,7 +31,7 @@ describe('predecode', () => {
     const { off, dv } = blobOf(wasm);
     expect(off % 4).toBe(0);
     expect(dv.getUint32(0, true)).toBe(0x44505157);
-    expect(dv.getUint32(4, true)).toBe(2);
+    expect(dv.getUint32(4, true)).toBe(3);
     // the section is appended, so the hashed prefix is exactly the input module
     expect(dv.getUint32(8, true)).toBe(fnv1a(src));
     expect(dv.getUint32(20, true)).toBe(1); // one function
@@ -41,13 +41,16 @@ describe('predecode', () => {
     const side = func + 16;
     const codeStart = dv.getUint32(func + 8, true);
     expect(wasm[codeStart + dv.getUint16(func + 6, true)]).toBe(0x0b); // the function's final end
+    // one 32-bit short entry: bit 0 clear, keep bits 1-2, drop 3-6, dStp 7-17, dPc 18-31
+    const e = dv.getUint32(side, true);
+    expect(e & 1).toBe(0);
     // br_if to the block end keeps one value and drops nothing; it jumps to the byte after `end`
-    expect(dv.getUint8(side + 4)).toBe(1);
-    expect(dv.getUint8(side + 5)).toBe(0);
+    expect((e >>> 1) & 3).toBe(1);
+    expect((e >>> 3) & 15).toBe(0);
     // targets are relative to the branch: pc to just past its opcode, entry to its own index
     const brIf = wasm.indexOf(0x0d, codeStart);
-    expect(wasm[brIf + 1 + dv.getInt16(side, true) - 1]).toBe(0x0b);
-    expect(dv.getInt16(side + 2, true)).toBe(1); // the next entry (none left in this function)
+    expect(wasm[brIf + 1 + (e >> 18) - 1]).toBe(0x0b);
+    expect((e << 14) >> 21).toBe(1); // the next entry (none left in this function)
   });
 
   it('encodes a loop branch as a backward distance to the loop body', () => {
@@ -58,10 +61,33 @@ describe('predecode', () => {
     const side = 32 + dv.getUint32(16, true) * 16 + 16;
     const codeStart = dv.getUint32(32 + dv.getUint32(16, true) * 16 + 8, true);
     const loop = wasm.indexOf(0x03, codeStart), brIf = wasm.indexOf(0x0d, loop);
-    const dPc = dv.getInt16(side, true);
+    const e = dv.getUint32(side, true);
+    const dPc = e >> 18;
     expect(dPc).toBeLessThan(0);
     expect(brIf + 1 + dPc).toBe(loop + 2); // after `loop` and its block type
-    expect(dv.getInt16(side + 2, true)).toBe(0); // back to the same entry
+    expect((e << 14) >> 21).toBe(0); // back to the same entry
+  });
+
+  it('puts what the 32-bit entry cannot hold in a long entry, and the runtime follows it', () => {
+    // 9,000 nops: farther than the short form's 8,191 bytes; the taken br_if keeps its value
+    // (keep/drop read through the long path too)
+    const src = wat(`(module (func (export "f") (param i32) (result i32)
+      (block (result i32) (i32.const 7) (br_if 0 (local.get 0)) (drop) ${'nop '.repeat(9000)} (i32.const 9))))`);
+    const { wasm, sideEntries, longEntries } = predecode(src);
+    expect(sideEntries).toBe(1);
+    expect(longEntries).toBe(1);
+    const { dv } = blobOf(wasm);
+    const side = 32 + dv.getUint32(16, true) * 16 + 16;
+    expect(dv.getUint32(side, true)).toBe(1); // long entry 0
+    expect(dv.getInt16(side + 4, true)).toBeGreaterThan(9000); // its dPc
+    expect(dv.getUint8(side + 8)).toBe(1); // keep
+    const dir = mkdtempSync(join(tmpdir(), 'wqpd-'));
+    writeFileSync(join(dir, 'far.wasm'), wasm);
+    const run = spawnSync(join(REPO, 'build/runtime/spec_driver'), {
+      input: [`load ${join(dir, 'far.wasm')}`, 'invoke f 1 1', 'invoke f 1 0'].join('\n') + '\n', encoding: 'utf8',
+    });
+    const out = run.stdout.trim().split('\n').map((l) => l.replace(/ ([0-9a-f]+)$/, (_, v: string) => ` ${Number(BigInt('0x' + v) & 0xffffffffn)}`));
+    expect(out).toEqual(['ok', 'ok 7', 'ok 9']);
   });
 
   it('refuses a branch farther than the branch-relative form can encode, saying why', () => {

@@ -87,7 +87,7 @@ static void get(const char * name)
         const uint8_t * nm = s; s += nl;
         uint8_t kind = *s++;
         wq_read_leb32(&s, se, &idx);
-        if (kind == 3 && strlen(name) == nl && !memcmp(nm, name, nl)) { printf("ok %llx\n", (unsigned long long)rt->globals[idx]); return; }
+        if (kind == 3 && strlen(name) == nl && !memcmp(nm, name, nl)) { printf("ok %llx\n", (unsigned long long)wq_global_get(rt, idx)); return; }
     }
     printf("error no such global\n");
 }

@@ -109,17 +109,19 @@ M3Result m3_LinkRawFunction(IM3Module m, const char * const modName, const char 
 static M3Result check_imports(IM3Runtime rt)
 {
     IM3Module m = rt->module;
+    if (m->started & WQ_IMPORTS_BOUND) return m3Err_none;   /* a binding is never undone */
     for (uint32_t i = 0; i < m->nimports; i++) if (!m->imports[i].fn) return m3Err_functionImportMissing;
+    m->started |= WQ_IMPORTS_BOUND;
     return m3Err_none;
 }
 
 M3Result m3_RunStart(IM3Module m)
 {
     if (!m || !m->runtime) return m3Err_moduleNotLinked;
-    if (m->started || m->start_func == UINT32_MAX) { m->started = 1; return m3Err_none; }
+    if ((m->started & WQ_STARTED) || m->start_func == UINT32_MAX) { m->started |= WQ_STARTED; return m3Err_none; }
     M3Result r = check_imports(m->runtime);
     if (r) return r;
-    m->started = 1;
+    m->started |= WQ_STARTED;
     IM3Runtime rt = m->runtime;
     if (rt->running) return m3Err_moduleAlreadyLinked;
     rt->running = 1;
@@ -181,44 +183,49 @@ M3ValueType m3_GetRetType(IM3Function f, uint32_t i)
 }
 const char * m3_GetFunctionName(IM3Function f) { return f ? f->name : NULL; }
 
-static M3Result call_prepared(IM3Function f)
+/* Calls run often (the firmware's step() every loop): look the runtime and type up once. */
+static M3Result call_prepared(IM3Runtime rt, IM3Function f, const WqType * t)
 {
-    IM3Runtime rt = frt(f);
     M3Result r = check_imports(rt);
     if (r) return r;
     rt->running = 1;
-    r = wq_invoke(rt, f->index, ftype(f)->nparams);
+    r = wq_invoke(rt, f->index, t->nparams);
     rt->running = 0;
     return r;
 }
 
-static M3Result call_begin(IM3Function f)
+/* Checks that f can be called now; on success gives its runtime and type. */
+static M3Result call_begin(IM3Function f, IM3Runtime * rt_out, const WqType ** t_out)
 {
     IM3Runtime rt = frt(f);
     if (!rt || !rt->module) return m3Err_moduleNotLinked;
     if (rt->running) return wq_errReentrant;
-    if ((uint64_t)ftype(f)->nparams + ftype(f)->nresults > (uint64_t)(rt->stack_end - rt->stack)) return m3Err_trapStackOverflow;
+    const WqType * t = ftype(f);
+    if ((uint64_t)t->nparams + t->nresults > (uint64_t)(rt->stack_end - rt->stack)) return m3Err_trapStackOverflow;
+    *rt_out = rt; *t_out = t;
     return m3Err_none;
 }
 
 M3Result m3_CallVL(IM3Function f, va_list ap)
 {
-    M3Result r = call_begin(f);
+    IM3Runtime rt; const WqType * t;
+    M3Result r = call_begin(f, &rt, &t);
     if (r) return r;
-    uint64_t * s = frt(f)->stack;
-    for (uint32_t i = 0; i < ftype(f)->nparams; i++) {
-        switch (m3_GetArgType(f, i)) {
-        case c_m3Type_i64: s[i] = va_arg(ap, uint64_t); break;
+    uint64_t * s = rt->stack;
+    const uint8_t * types = rt->module->bytes + t->params_off;
+    for (uint32_t i = 0; i < t->nparams; i++) {
+        switch (types[i]) {   /* value type bytes: i64 0x7e, f32 0x7d, f64 0x7c; i32 and references take 32 bits */
+        case 0x7e: s[i] = va_arg(ap, uint64_t); break;
 #if WQRT_FLOATS
-        case c_m3Type_f32: { float v = (float)va_arg(ap, double); uint32_t u; memcpy(&u, &v, 4); s[i] = u; break; }
-        case c_m3Type_f64: { double v = va_arg(ap, double); memcpy(&s[i], &v, 8); break; }
+        case 0x7d: { float v = (float)va_arg(ap, double); uint32_t u; memcpy(&u, &v, 4); s[i] = u; break; }
+        case 0x7c: { double v = va_arg(ap, double); memcpy(&s[i], &v, 8); break; }
 #else
-        case c_m3Type_f32: case c_m3Type_f64: return wqrt_Err_unsupported;
+        case 0x7d: case 0x7c: return wqrt_Err_unsupported;
 #endif
         default: s[i] = va_arg(ap, uint32_t); break;
         }
     }
-    return call_prepared(f);
+    return call_prepared(rt, f, t);
 }
 
 M3Result m3_CallV(IM3Function f, ...)
@@ -231,26 +238,31 @@ M3Result m3_CallV(IM3Function f, ...)
 
 M3Result m3_Call(IM3Function f, uint32_t argc, const void * argv[])
 {
-    M3Result r = call_begin(f);
+    IM3Runtime rt; const WqType * t;
+    M3Result r = call_begin(f, &rt, &t);
     if (r) return r;
-    if (argc != ftype(f)->nparams) return m3Err_argumentCountMismatch;
-    uint64_t * s = frt(f)->stack;
+    if (argc != t->nparams) return m3Err_argumentCountMismatch;
+    uint64_t * s = rt->stack;
+    const uint8_t * types = rt->module->bytes + t->params_off;
     for (uint32_t i = 0; i < argc; i++) {
-        M3ValueType t = m3_GetArgType(f, i);
+        M3ValueType vt_ = vt(types[i]);
         s[i] = 0;
-        memcpy(&s[i], argv[i], (t == c_m3Type_i64 || t == c_m3Type_f64) ? 8 : 4);
+        memcpy(&s[i], argv[i], (vt_ == c_m3Type_i64 || vt_ == c_m3Type_f64) ? 8 : 4);
     }
-    return call_prepared(f);
+    return call_prepared(rt, f, t);
 }
 
 M3Result m3_GetResultsVL(IM3Function f, va_list ap)
 {
-    if (!frt(f) || !frt(f)->module) return m3Err_moduleNotLinked;
-    uint64_t * s = frt(f)->stack;
-    for (uint32_t i = 0; i < ftype(f)->nresults; i++) {
-        M3ValueType t = m3_GetRetType(f, i);
+    IM3Runtime rt = frt(f);
+    if (!rt || !rt->module) return m3Err_moduleNotLinked;
+    const WqType * t = ftype(f);
+    const uint8_t * types = rt->module->bytes + t->results_off;
+    for (uint32_t i = 0; i < t->nresults; i++) {
         void * p = va_arg(ap, void *);
-        memcpy(p, &s[i], (t == c_m3Type_i64 || t == c_m3Type_f64) ? 8 : 4);
+        /* constant sizes: GCC inlines the copies (i64 0x7e, f64 0x7c take 8 bytes) */
+        if (types[i] == 0x7e || types[i] == 0x7c) memcpy(p, &rt->stack[i], 8);
+        else memcpy(p, &rt->stack[i], 4);
     }
     return m3Err_none;
 }

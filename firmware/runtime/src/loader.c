@@ -237,13 +237,18 @@ M3Result m3_ParseModule(IM3Environment env, IM3Module * out, const uint8_t * con
     if (fnv1a(bytes, blob_section_start) != rd32(blob + 8)) { err = wqrt_Err_predecodedStale; goto fail; }
     if (fnv1a(blob + 16, blob_len - 16) != rd32(blob + 12)) { err = wqrt_Err_predecodedCorrupt; goto fail; }
     m->ntypes = rd32(blob + 16); m->nfuncs = rd32(blob + 20); m->nimports = rd32(blob + 24); m->nside = rd32(blob + 28);
+    uint32_t nlong;
     {
-        uint64_t need = 32ull + (uint64_t)m->ntypes * 16 + (uint64_t)m->nfuncs * 16 + (uint64_t)m->nside * 6;
-        if (need != blob_len || m->nimports > m->nfuncs) { err = wqrt_Err_predecodedCorrupt; goto fail; }
+        uint64_t need = 32ull + (uint64_t)m->ntypes * 16 + (uint64_t)m->nfuncs * 16 + (uint64_t)m->nside * 4;
+        if (need > blob_len || (blob_len - need) % 6 || m->nimports > m->nfuncs) { err = wqrt_Err_predecodedCorrupt; goto fail; }
+        nlong = (uint32_t)((blob_len - need) / 6);
     }
     m->types = (const WqType *)(const void *)(blob + 32);
     m->funcs = (const WqFunc *)(const void *)(blob + 32 + m->ntypes * 16);
     m->side = (const WqSide *)(const void *)(blob + 32 + m->ntypes * 16 + m->nfuncs * 16);
+    m->side_long = (const WqSideLong *)(const void *)(blob + 32 + m->ntypes * 16 + m->nfuncs * 16 + m->nside * 4);
+    for (uint32_t i = 0; i < m->nside; i++)   /* the interpreter follows long indices unchecked */
+        if (WQ_SIDE_LONG(m->side[i]) && (m->side[i] >> 1) >= nlong) { err = wqrt_Err_predecodedCorrupt; goto fail; }
     /* The blob passed its checksum and the module its hash, so both come from the build
      * tool; these range checks keep a bug there from turning into a wild read here. */
     for (uint32_t i = 0; i < m->nfuncs; i++) {
@@ -263,7 +268,7 @@ M3Result m3_ParseModule(IM3Environment env, IM3Module * out, const uint8_t * con
             if (kind == 0) { if (!wq_read_leb32(&s, se, &u)) { err = m3Err_wasmMalformed; goto fail; } }
             else if (kind == 1) { if (s >= se) { err = m3Err_wasmMalformed; goto fail; } s++; if (!skip_limits(&s, se, &mn, &mx)) { err = m3Err_wasmMalformed; goto fail; } m->ntables++; }
             else if (kind == 2) { if (!skip_limits(&s, se, &mn, &mx)) { err = m3Err_wasmMalformed; goto fail; } m->has_memory++; m->mem_min = mn; m->mem_max = mx; }
-            else if (kind == 3) { if (se - s < 2) { err = m3Err_wasmMalformed; goto fail; } s += 2; m->nglobals++; m->nimport_globals++; }
+            else if (kind == 3) { if (se - s < 2) { err = m3Err_wasmMalformed; goto fail; } m->wide_globals |= WQ_WIDE(*s); s += 2; m->nglobals++; m->nimport_globals++; }
             else { err = m3Err_wasmMalformed; goto fail; }
         }
     }
@@ -281,8 +286,13 @@ M3Result m3_ParseModule(IM3Environment env, IM3Module * out, const uint8_t * con
     if (m->has_memory > 1) { err = m3Err_tooManyMemorySections; goto fail; }
     if (m->sec[WQ_SEC(6)].end) {
         const uint8_t * s = bytes + m->sec[WQ_SEC(6)].start, * se = bytes + m->sec[WQ_SEC(6)].end; uint32_t n;
-        if (!wq_read_leb32(&s, se, &n)) { err = m3Err_wasmMalformed; goto fail; }
+        if (!wq_read_leb32(&s, se, &n) || n > (uint32_t)(se - s)) { err = m3Err_wasmMalformed; goto fail; }
         m->nglobals += n;
+        while (n--) {   /* only the types matter here: do the globals need high words? */
+            if (se - s < 2) { err = m3Err_wasmMalformed; goto fail; }
+            m->wide_globals |= WQ_WIDE(*s); s += 2;
+            if (!skip_const(&s, se)) { err = m3Err_wasmMalformed; goto fail; }
+        }
     }
     if (m->sec[WQ_SEC(8)].end) {
         const uint8_t * s = bytes + m->sec[WQ_SEC(8)].start, * se = bytes + m->sec[WQ_SEC(8)].end;
@@ -323,7 +333,7 @@ static M3Result eval_const(IM3Runtime rt, const uint8_t ** p, const uint8_t * en
         case 0x42: if (!read_sleb64(p, end, &v)) return m3Err_wasmMalformed; break;
         case 0x43: if (end - *p < 4) return m3Err_wasmUnderrun; v = rd32(*p); *p += 4; break;
         case 0x44: if (end - *p < 8) return m3Err_wasmUnderrun; memcpy(&v, *p, 8); *p += 8; break;
-        case 0x23: if (!wq_read_leb32(p, end, &u) || u >= rt->module->nglobals) return m3Err_wasmMalformed; v = rt->globals[u]; break;
+        case 0x23: if (!wq_read_leb32(p, end, &u) || u >= rt->module->nglobals) return m3Err_wasmMalformed; v = wq_global_get(rt, u); break;
         case 0xd0: if (*p >= end) return m3Err_wasmUnderrun; (*p)++; v = 0; break;
         case 0xd2: if (!wq_read_leb32(p, end, &u) || u >= rt->module->nfuncs) return m3Err_wasmMalformed; v = (uint64_t)u + 1; break;
         default: return m3Err_wasmMalformed;
@@ -395,8 +405,10 @@ M3Result wq_instantiate(IM3Runtime rt, IM3Module m)
     rt->frames = (WqFrame *)wq_alloc(env, rt->max_frames * (uint32_t)sizeof(WqFrame));
     if (!rt->frames) return errArena;
     if (m->nglobals) {
-        rt->globals = (uint64_t *)wq_alloc(env, m->nglobals * 8u);
+        /* low words; high words after them only when some global is 64-bit or a reference */
+        rt->globals = (uint32_t *)wq_alloc(env, m->nglobals * (m->wide_globals ? 8u : 4u));
         if (!rt->globals) return errArena;
+        rt->globals_hi = m->wide_globals ? rt->globals + m->nglobals : rt->globals;
     }
     /* imported tables, memory and globals; the runtime creates imported tables/memories
      * itself from their declared limits (one module per runtime) */
@@ -424,7 +436,7 @@ M3Result wq_instantiate(IM3Runtime rt, IM3Module m)
                 int found = 0;
                 uint64_t v = g_resolver ? g_resolver((const char *)mod, ml, (const char *)nm, nl, type, &found) : 0;
                 if (!found) return errMissingGlobal;
-                rt->globals[gi++] = v;
+                wq_global_set(rt, gi++, v);
             }
         }
     }
@@ -455,7 +467,9 @@ M3Result wq_instantiate(IM3Runtime rt, IM3Module m)
         while (n--) {
             if (se - s < 2) return m3Err_wasmMalformed;
             s += 2;
-            if ((r = eval_const(rt, &s, se, &rt->globals[gi++])) != m3Err_none) return r;
+            uint64_t v;
+            if ((r = eval_const(rt, &s, se, &v)) != m3Err_none) return r;
+            wq_global_set(rt, gi++, v);
         }
     }
     if (m->has_memory) {

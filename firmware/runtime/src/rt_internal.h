@@ -34,9 +34,17 @@
 
 typedef struct { uint16_t canon, nparams, nresults, pad; uint32_t params_off, results_off; } WqType;
 typedef struct { uint16_t type, nlocals, maxstack, code_len; uint32_t code_start, stp_base; } WqFunc;
-/* Relative to the branch (format version 2): target pc = the address just past the branch
- * opcode + pc; target entry = this entry + stp. No per-function base needs a register. */
-typedef struct { int16_t pc, stp; uint8_t keep, drop; } WqSide;
+/* A side entry is relative to its branch: target pc = the address just past the branch opcode
+ * + dPc; target entry = this entry + dStp. Version 3 packs it in 32 bits (bit 0 clear):
+ * keep bits 1-2, drop bits 3-6, dStp bits 7-17 (signed), dPc bits 18-31 (signed). With bit 0
+ * set, bits 1-31 index a 6-byte long entry (WqSideLong) for what does not fit. */
+typedef uint32_t WqSide;
+typedef struct { int16_t pc, stp; uint8_t keep, drop; } WqSideLong;
+#define WQ_SIDE_LONG(e)  ((e) & 1u)
+#define WQ_SIDE_KEEP(e)  (((e) >> 1) & 3u)
+#define WQ_SIDE_DROP(e)  (((e) >> 3) & 15u)
+#define WQ_SIDE_STP(e)   ((int32_t)((e) << 14) >> 21)
+#define WQ_SIDE_PC(e)    ((int32_t)(e) >> 18)
 
 typedef struct { M3RawCall fn; const void * userdata; } WqImport;
 
@@ -70,14 +78,18 @@ struct M3Module {
     const WqType *  types;
     const WqFunc *  funcs;
     const WqSide *  side;
+    const WqSideLong * side_long;
     uint32_t        ntypes, nfuncs, nimports, nside;
     uint32_t        nglobals, nimport_globals, ntables, ndata, nelem;
+    uint32_t        wide_globals;        /* nonzero when a global is i64, f64 or a reference */
     uint32_t        start_func;          /* UINT32_MAX when none */
     int             has_memory;
     uint32_t        mem_min, mem_max;    /* pages */
     WqImport *      imports;             /* nimports entries in RAM: the link-time binding */
-    int             started;
+    uint32_t        started;             /* WQ_STARTED | WQ_IMPORTS_BOUND */
 };
+#define WQ_STARTED        1u
+#define WQ_IMPORTS_BOUND  2u
 
 struct M3Runtime {
     IM3Environment  env;
@@ -92,7 +104,8 @@ struct M3Runtime {
     uint32_t        mem_pages;
     uint32_t        mem_cap;             /* bytes reserved for linear memory */
     uint32_t        mem_limit;           /* user cap (wqrt_SetMemoryLimit), 0 = all of the arena */
-    uint64_t *      globals;
+    uint32_t *      globals;             /* low 32-bit word of each global */
+    uint32_t *      globals_hi;          /* high words: globals + nglobals, or globals itself when all are 32-bit */
     WqTable         tables[WQRT_MAX_TABLES];
     uint8_t         data_dropped[WQRT_MAX_SEGMENTS / 8];
     uint8_t         elem_dropped[WQRT_MAX_SEGMENTS / 8];
@@ -106,6 +119,22 @@ struct M3Runtime {
     uint32_t        fuel;                /* host fuzz builds: branches + calls left, 0 = unlimited */
 #endif
 };
+
+/* Globals are 32-bit words: global i's low word is globals[i]; its high word is globals_hi[i],
+ * which is a second array only when the module has a 64-bit or reference global. When every
+ * global is i32/f32, globals_hi == globals: a read then puts the low word in the high half too
+ * (stale bits, which i32 readers ignore) and a write stores the high word first so the low word
+ * wins. No per-global type lookup at run time, 4 bytes of RAM per i32 global. */
+#define WQ_WIDE(t) ((t) != 0x7f && (t) != 0x7d)
+static inline uint64_t wq_global_get(IM3Runtime rt, uint32_t i)
+{
+    return rt->globals_hi == rt->globals ? rt->globals[i] : ((uint64_t)rt->globals_hi[i] << 32 | rt->globals[i]);
+}
+static inline void wq_global_set(IM3Runtime rt, uint32_t i, uint64_t v)
+{
+    rt->globals_hi[i] = (uint32_t)(v >> 32);
+    rt->globals[i] = (uint32_t)v;
+}
 
 /* loader.c */
 extern const char wq_trapTableOOB[], wq_trapFuel[], wq_errReentrant[];
