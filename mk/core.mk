@@ -1,33 +1,56 @@
 # MQTT core (AssemblyScript -> core.wasm). Owner: core engineer.
 # Outputs are written to a temp file and renamed, so tests running meanwhile never see a
-# missing or half-written module.
-CORE_SRC := $(shell find firmware/core -name '*.ts' -o -name '*.json' 2>/dev/null) asconfig.json
+# missing or half-written module; the temp name carries the shell's PID, so two makes running
+# at once in the shared tree never take (and then miss) each other's file.
+CORE_SRC := $(shell find firmware/core -name '*.ts' -o -name '*.json' 2>/dev/null) asconfig.json mk/core.mk
 CORE_ASC := node_modules/.bin/asc
 CORE_QUIET := 2>&1 | { grep -v 'converge was suboptimal' || true; }
 
 # binaryen's wasm-opt -Oz after asc saves ~120 B more than asc's own shrink pipeline; the feature
 # flags are exactly what asc emits (no new opcode kinds for the device interpreter), and the memory
 # layout (data segment addresses) is not changed by it.
+# --low-memory-unused (-157 B) folds `p + C` (C < 1024) into load/store offsets. It differs from
+# the plain add only when p + C wraps past 4 GiB, which no pointer in a 1-page module does; such
+# an access now traps in the interpreter's bounds check instead of wrapping to a low address.
+# (--ignore-implicit-traps would save ~75 B more but may hoist loads out of their guards: not used.)
 CORE_WASM_OPT := wasm-opt --enable-sign-ext --enable-bulk-memory --enable-mutable-globals \
-  --enable-nontrapping-float-to-int -Oz --converge
+  --enable-nontrapping-float-to-int -Oz --converge --low-memory-unused
 
 build/core/core.wasm: $(CORE_SRC) | node_modules/.package-lock.json
-	@mkdir -p build/core && rm -f $@.tmp $@.asc
-	@$(CORE_ASC) --config asconfig.json --target release --outFile $@.asc $(CORE_QUIET)
 	@command -v wasm-opt >/dev/null || { echo "core.wasm: wasm-opt not found; install the Debian package binaryen (apt-get install binaryen)" >&2; exit 1; }
-	@test -s $@.asc && $(CORE_WASM_OPT) $@.asc -o $@.tmp && rm -f $@.asc
-	@test -s $@.tmp && mv $@.tmp $@
+	@mkdir -p build/core && t=$@.$$$$; \
+	  $(CORE_ASC) --config asconfig.json --target release --outFile $$t.asc $(CORE_QUIET); \
+	  test -s $$t.asc && $(CORE_WASM_OPT) $$t.asc -o $$t.tmp && rm -f $$t.asc && mv $$t.tmp $@ \
+	  || { rm -f $$t.asc $$t.tmp; echo "$@: build failed (see above)" >&2; exit 1; }
 
 # Same sources with the runtime exported: lets a test read the bump allocator's pointer.
 build/core/core-probe.wasm: $(CORE_SRC) | node_modules/.package-lock.json
-	@mkdir -p build/core && rm -f $@.tmp
-	@$(CORE_ASC) --config asconfig.json --target probe --outFile $@.tmp $(CORE_QUIET)
-	@test -s $@.tmp && mv $@.tmp $@
+	@mkdir -p build/core && t=$@.$$$$.tmp; \
+	  $(CORE_ASC) --config asconfig.json --target probe --outFile $$t $(CORE_QUIET); \
+	  test -s $$t && mv $$t $@ || { rm -f $$t; echo "$@: build failed (see above)" >&2; exit 1; }
 
 # The codec, topic rules and QoS transition table on their own, for byte-exact unit tests.
 build/core/codec-test.wasm: $(CORE_SRC) | node_modules/.package-lock.json
-	@mkdir -p build/core && rm -f $@.tmp
-	@$(CORE_ASC) --config firmware/core/codec.asconfig.json --outFile $@.tmp $(CORE_QUIET)
-	@test -s $@.tmp && mv $@.tmp $@
+	@mkdir -p build/core && t=$@.$$$$.tmp; \
+	  $(CORE_ASC) --config firmware/core/codec.asconfig.json --outFile $$t $(CORE_QUIET); \
+	  test -s $$t && mv $$t $@ || { rm -f $$t; echo "$@: build failed (see above)" >&2; exit 1; }
 
 BUILD_ARTIFACTS += build/core/core.wasm build/core/core-probe.wasm build/core/codec-test.wasm
+
+# `make core-size`: where core.wasm's bytes go, for size work (not part of the build). Section
+# sizes, bytes per source area and the 25 largest functions of the same module with a name
+# section (a --debug build through the same wasm-opt pipeline; the code is the same as
+# core.wasm's). Inlined functions count in their caller (most of the client ends up in `step`).
+.PHONY: core-size
+core-size: build/core/core.wasm
+	@$(CORE_ASC) --config asconfig.json --target release --debug --outFile build/core/core-names.asc.wasm $(CORE_QUIET)
+	@$(CORE_WASM_OPT) -g build/core/core-names.asc.wasm -o build/core/core-names.wasm && rm -f build/core/core-names.asc.wasm
+	@echo "core.wasm: $$(stat -c %s build/core/core.wasm) B"
+	@wasm-objdump -h build/core/core.wasm | sed -nE 's/^ *([A-Za-z]+) start=.*size=0x([0-9a-f]+).*/\1 \2/p' \
+	  | while read name hex; do printf '  %-9s %6d B\n' $$name $$((16#$$hex)); done
+	@wasm-objdump -x build/core/core-names.wasm | sed -nE 's/^ - func\[[0-9]+\] size=([0-9]+) <(.*)>$$/\1 \2/p' > build/core/core-funcs.txt
+	@echo "code by area (firmware/core/...):"
+	@awk '{ n = split($$2, p, "/"); a = (p[3] == "index" || p[3] == "config") ? p[3] : p[3] "/" p[4]; if (p[1] != "firmware") a = "(runtime)"; s[a] += $$1 } \
+	  END { for (a in s) printf "  %6d B  %s\n", s[a], a }' build/core/core-funcs.txt | sort -rn
+	@echo "largest functions:"
+	@sort -rn build/core/core-funcs.txt | head -25 | awk '{ printf "  %6d B  %s\n", $$1, $$2 }'

@@ -136,7 +136,10 @@ export function generateWords(): string {
   const { enc, frags } = compressWords(words);
   if (enc.length > 255) throw new Error('more than 255 console words: word ids are bytes (255 = unnamed)');
   const bytes: number[] = [];
-  for (const e of enc) {
+  // WORD_INDEX[i] = byte offset of word 16*i, so a lookup skips at most 15 words.
+  const index: number[] = [];
+  for (const [i, e] of enc.entries()) {
+    if (i % 16 === 0) index.push(bytes.length);
     bytes.push(...e);
     bytes.push(bytes.pop()! | 0x80);
   }
@@ -155,6 +158,8 @@ export function generateWords(): string {
     `export const WORD_MAX: i32 = ${WORD_MAX};`,
     `export const WORD_BYTES: usize = memory.data<u8>([${rows(bytes)}\n]);`,
     `export const FRAG_WORD: usize = memory.data<u8>([${rows(frags)}\n]);`,
+    '/** Byte offset in WORD_BYTES of word 16*i. */',
+    `export const WORD_INDEX: usize = memory.data<u16>([${rows(index)}\n]);`,
     '/** Word id of the name of core error code -i (0 = none); 255 = unnamed. */',
     `export const ERR_WORD: usize = memory.data<u8>([${rows(errTable)}\n]);`,
     `export const ERR_WORD_COUNT: i32 = ${errTable.length};`,

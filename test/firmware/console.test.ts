@@ -1,11 +1,13 @@
 // The device console (firmware/core/app) inside the real core.wasm, run by the real binding and
 // interpreter (host build): good input, hostile input, a seeded fuzz run, and the rule that no
 // input but `save` touches the saved config.
-import { describe, it, expect } from 'vitest';
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CORE_HOST, HostDevice, requireArtifact } from './helpers.ts';
+import mqtt from 'mqtt';
+import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.ts';
 import { generateWords, WORDS_FILE, coreErrors, CONSOLE_WORDS } from '../../host-tools/build/console-words.ts';
 
 function device(store: string): HostDevice {
@@ -153,6 +155,83 @@ describe('device console', () => {
     }
     // Nothing above was `save`: after a reboot the config is exactly the saved one.
     expect(await showAfterReboot(store)).toBe(before);
+  });
+});
+
+describe('pub -n (repeat count)', () => {
+  let broker: Mosquitto;
+  beforeAll(async () => { broker = await startMosquitto(); });
+  afterAll(async () => { await broker?.stop(); });
+
+  it('queues N copies offline with one reply, waits on a full queue, and stops on input', async () => {
+    const dev = await booted(tmpStore());
+    try {
+      const one = /^ok pub pid=(\d+)$/.exec(await dev.command('pub t/a 1 0 x'))!;
+      const three = /^ok pub pid=(\d+) queued=3$/.exec(await dev.command('pub -n 3 t/a 1 0 two words'))!;
+      expect(Number(three[1])).toBe(Number(one[1]) + 3);
+      expect(await dev.command('pub -n 1 t/a 0 0')).toMatch(/^ok pub pid=0 queued=1$/);
+      const counts = (st: string) => { const m = /inflight=(\d+) queued=(\d+)/.exec(st)!; return Number(m[1]) + Number(m[2]); };
+      expect(counts(await dev.command('status'))).toBe(5);
+      const cases: [string, string][] = [
+        ['pub -n', 'err pub missing-argument'],
+        ['pub -n 5', 'err pub missing-argument'],
+        ['pub -n 5 t', 'err pub missing-argument'],
+        ['pub -n 0 t 0 0 x', 'err pub bad-number'],
+        ['pub -n 4294967296 t 0 0 x', 'err pub bad-number'],
+        ['pub -n five t 0 0 x', 'err pub bad-number'],
+        ['pub -n 2 t 3 0 x', 'err pub bad-qos'],
+        ['pub -n 2 a/+ 1 0 x', 'err pub topic queued=0'],
+        // An escaped "-n" is a topic, not the option.
+        ['pub %2Dn 0 0 x', 'ok pub pid=0'],
+      ];
+      for (const [input, want] of cases) expect(await dev.command(input), input).toBe(want);
+      const before = counts(await dev.command('status'));
+      // Offline the queue fills up: the run waits for room (nothing refused, nothing dropped)
+      // until the next input ends it; its reply says how many were queued.
+      const from = dev.lines.length;
+      dev.write('pub -n 100000 t/b 1 0 y\r\nstatus\r\n');
+      const run = await dev.waitFor(/^ok pub /, from);
+      const queued = Number(/^ok pub pid=\d+ queued=(\d+)$/.exec(run)![1]);
+      expect(queued).toBeGreaterThan(0);
+      expect(queued).toBeLessThan(100000);
+      const st = await dev.waitFor(/^ok status /, from);
+      expect(counts(st)).toBe(before + queued);
+      expect(dev.lines.slice(from).filter((l) => /^(ok|err) /.test(l))).toEqual([run, st]);
+      expect(await dev.command('pub t/a 1 0 x')).toBe('err pub queue-full');
+    } finally {
+      await dev.stop();
+    }
+  });
+
+  it('delivers every one of N QoS 1 and QoS 2 publishes to a real broker through the in-flight window', async () => {
+    const peer = await mqtt.connectAsync(broker.url, { clientId: 'console-repeat-peer' });
+    // More than the offline queue holds (35 with this store), so the run must wait for acks.
+    const want = new Map([['wasmqtt/repeat/q1', 100], ['wasmqtt/repeat/q2', 40]]);
+    const got = new Map<string, string[]>();
+    let allIn!: () => void;
+    const delivered = new Promise<void>((resolve) => { allIn = resolve; });
+    peer.on('message', (topic, payload) => {
+      got.set(topic, [...(got.get(topic) ?? []), payload.toString()]);
+      if ([...want].every(([t, n]) => (got.get(t)?.length ?? 0) >= n)) allIn();
+    });
+    await peer.subscribeAsync('wasmqtt/repeat/#', { qos: 2 });
+    const dev = await booted(tmpStore());
+    try {
+      expect(await dev.command(`set port ${broker.port}`)).toBe('ok set');
+      expect(await dev.command('set id console-repeat')).toBe('ok set');
+      expect(await dev.command('connect')).toBe('ok connect');
+      await dev.waitFor(/^evt connected /);
+
+      expect(await dev.command('pub -n 100 wasmqtt/repeat/q1 1 0 m 1', 30_000)).toMatch(/^ok pub pid=\d+ queued=100$/);
+      expect(await dev.command('pub -n 40 wasmqtt/repeat/q2 2 1 two', 30_000)).toMatch(/^ok pub pid=\d+ queued=40$/);
+      await delivered;
+      expect(got.get('wasmqtt/repeat/q1')).toEqual(Array(100).fill('m 1'));
+      expect(got.get('wasmqtt/repeat/q2')).toEqual(Array(40).fill('two'));
+      expect(dev.lines.filter((l) => /^evt (trap|fatal|fault|error)/.test(l))).toEqual([]);
+    } finally {
+      await dev.stop();
+      await peer.endAsync();
+    }
   });
 });
 

@@ -10,7 +10,7 @@ import {
   CFG_GATEWAY, CFG_NETMASK, CFG_TRACE,
   STAT_STATE, STAT_INFLIGHT_OUT, STAT_QUEUED_OUT, STAT_INFLIGHT_IN, STAT_TX_PACKETS, STAT_RX_PACKETS,
   STAT_RETRANSMITS, STAT_RECONNECTS, STAT_LAST_ERROR, STAT_STORE_USED, STAT_STORE_CAPACITY,
-  EV_MESSAGE,
+  EV_MESSAGE, ERR_QUEUE_FULL,
 } from "../api/abi";
 import { num, strPtr, strLen, macPtr } from "../config";
 import {
@@ -18,10 +18,10 @@ import {
   wq_unsubscribe, wq_stat, consoleConfigSave, consoleConfigLoad,
 } from "./core_api";
 import { uart_read } from "./uart";
-import { putByte, putWord, putErr, putU32, putI32, putIp, putHex, putEscaped, key, endLine, flush } from "./out";
+import { putByte, putWord, putErr, errWord, putU32, putI32, putIp, putHex, putEscaped, key, endLine, flush } from "./out";
 import {
   LINE, LINE_MAX, lineLen, setLineLen, beginParse, nextToken, restOfLine, tokIs, tokU32, tokBytes,
-  tokPtr, tokLen, badEscape,
+  tokPtr, tokLen, badEscape, tokIsOption,
 } from "./parse";
 import {
   W_OK, W_ERR, W_EVT, W_DASH, W_HELP, W_SHOW, W_NET, W_SET, W_SAVE, W_LOAD, W_CONNECT, W_DISCONNECT,
@@ -48,6 +48,7 @@ let echo = false;
 /** Reads what the UART has (at most 4 chunks per step, so the MQTT engine keeps running) and
  * executes every complete line. */
 export function consoleStep(): void {
+  if (pubLeft > 0) pubRun(); // a `pub -n` run waiting for room in the core
   for (let round = 0; round < 4; round++) {
     let n = uart_read(RX, RX_CHUNK);
     if (n <= 0) return;
@@ -66,6 +67,10 @@ function onByte(b: i32): void {
     setLineLen(0);
     return;
   }
+  // Input ends a `pub -n` run (its reply says how many were queued) before it can overwrite the
+  // message in the line buffer; so a run that waits for a broker never blocks the console. The
+  // line end that sent the command (the LF of CRLF) does not count.
+  if (pubLeft > 0) pubEnd(0);
   if (b == 8 || b == 127) { // backspace, for people at a terminal
     if (lineLen > 0 && lineError != W_LINE_TOO_LONG) setLineLen(lineLen - 1);
     return;
@@ -81,15 +86,20 @@ function onByte(b: i32): void {
 let cmd: i32 = 0; // word id of the command being executed (W_DASH before it is known)
 
 function lineStart(kind: i32, w: i32): void { putWord(kind); putByte(32); putWord(w); }
-function okLine(): void { lineStart(W_OK, cmd); endLine(); }
+/** `err <cmd> <code>` without the line end; `code` is an error word. */
+function errStart(code: i32): void { lineStart(W_ERR, cmd); putByte(32); putWord(code); }
 /** `err <cmd> <code>` for one of the console's own error words. */
-function fail(code: i32): void { lineStart(W_ERR, cmd); putByte(32); putWord(code); endLine(); }
-function coreErr(rc: i32): void { lineStart(W_ERR, cmd); putByte(32); putErr(rc); endLine(); }
-function result(rc: i32): void { if (rc < 0) coreErr(rc); else okLine(); }
-function pidResult(rc: i32): void {
-  if (rc < 0) { coreErr(rc); return; }
-  lineStart(W_OK, cmd); key(W_PID); putU32(<u32>rc); endLine();
+function fail(code: i32): void { errStart(code); endLine(); }
+/** The reply to a core call without its line end: `err <cmd> <core error name>` for rc < 0, else
+ * `ok <cmd>`, with `pid=rc` when `withPid`. */
+function replyStart(rc: i32, withPid: bool): void {
+  if (rc < 0) errStart(errWord(rc));
+  else {
+    lineStart(W_OK, cmd);
+    if (withPid) { key(W_PID); putU32(<u32>rc); }
+  }
 }
+function result(rc: i32): void { replyStart(rc, false); endLine(); }
 
 // ---- commands ----
 // Commands that take no argument, as bits (cmd - W_HELP): help, show, save, load, connect,
@@ -110,26 +120,28 @@ function execute(): void {
   if (badEscape) { fail(W_BAD_ESCAPE); return; }
   let c = tokWord(W_HELP, W_ECHO);
   if (c < 0) {
-    lineStart(W_ERR, W_DASH); putByte(32); putWord(W_UNKNOWN_COMMAND); putByte(32);
+    errStart(W_UNKNOWN_COMMAND); putByte(32);
     putEscaped(tokPtr(), tokLen < 32 ? tokLen : 32);
     endLine();
     return;
   }
   cmd = c;
   if ((NO_ARGS >> (c - W_HELP)) & 1 && !noMore()) return;
+  let rc: i32;
   switch (c) {
-    case W_HELP: cmdHelp(); break;
-    case W_SHOW: printLine(W_OK, FMT_SHOW, 0, 0, <i32>num(CFG_WILL_FLAGS)); break;
-    case W_NET: case W_SET: cmdField(); break;
-    case W_SAVE: result(consoleConfigSave()); break;
-    case W_LOAD: result(consoleConfigLoad()); break;
-    case W_CONNECT: result(wq_connect()); break;
-    case W_DISCONNECT: result(wq_disconnect()); break;
-    case W_SUB: case W_UNSUB: cmdSub(); break;
-    case W_PUB: cmdPub(); break;
-    case W_STATUS: printLine(W_OK, FMT_STATUS, 0, 0, 0); break;
-    default: cmdEcho();
+    case W_HELP: cmdHelp(); return;
+    case W_SHOW: printLine(W_OK, FMT_SHOW, 0, 0, <i32>num(CFG_WILL_FLAGS)); return;
+    case W_NET: case W_SET: cmdField(); return;
+    case W_SUB: case W_UNSUB: cmdSub(); return;
+    case W_PUB: cmdPub(); return;
+    case W_STATUS: printLine(W_OK, FMT_STATUS, 0, 0, 0); return;
+    case W_ECHO: cmdEcho(); return;
+    case W_SAVE: rc = consoleConfigSave(); break;
+    case W_LOAD: rc = consoleConfigLoad(); break;
+    case W_CONNECT: rc = wq_connect(); break;
+    default: rc = wq_disconnect();
   }
+  result(rc);
 }
 
 /** The next token, which must exist and decode cleanly; otherwise an err line. */
@@ -197,12 +209,11 @@ function cmdField(): void {
     return;
   }
   if (!need()) return;
+  let n = 4;
   if (kind == V_MAC) {
+    n = 6;
     if (tokLen != 17 || !tokBytes(wq_buf(), 6, 16, 58, 45, false)) { fail(W_BAD_MAC); return; }
-    if (noMore()) result(wq_config(k, 6));
-    return;
-  }
-  if (kind == V_IP) {
+  } else if (kind == V_IP) {
     // The device has no DNS: addresses (the broker's too) are IPv4.
     if (!tokBytes(wq_buf(), 4, 10, 46, 46, true)) { fail(W_BAD_IP); return; }
   } else {
@@ -210,7 +221,7 @@ function cmdField(): void {
     if (v < 0) { fail(W_BAD_NUMBER); return; }
     store<u32>(wq_buf(), <u32>v);
   }
-  if (noMore()) result(wq_config(k, 4));
+  if (noMore()) result(wq_config(k, n));
 }
 
 /** `set will` clears the will; `set will TOPIC QOS RETAIN [PAYLOAD...]` sets it. */
@@ -275,21 +286,69 @@ function cmdSub(): void {
   if (!noMore()) return;
   if (fl + 3 > wq_buf_size()) { fail(W_TOO_LONG); return; }
   let b = wq_buf();
-  store<u8>(b, <u8>(fl >> 8));
-  store<u8>(b + 1, <u8>fl);
+  store<u16>(b, bswap<u16>(<u16>fl)); // big-endian length
   memory.copy(b + 2, fp, <usize>fl);
   store<u8>(b + 2 + <usize>fl, <u8>q);
-  pidResult(cmd == W_SUB ? wq_subscribe(1) : wq_unsubscribe(1));
+  replyStart(cmd == W_SUB ? wq_subscribe(1) : wq_unsubscribe(1), true);
+  endLine();
 }
 
-/** `pub TOPIC QOS RETAIN [PAYLOAD...]`: the payload is the rest of the line. */
+// `pub -n N ...` run: the message (topic, payload) stays in the line buffer, which no input
+// touches while the run lasts (the first input byte ends the run, see onByte).
+let pubLeft: u32 = 0;    // publishes still to make; 0 when no run is going on
+let pubQueued: u32 = 0;  // accepted by the core so far
+let pubRepeat = false;   // `-n` given: wait on queue-full, add queued= to the reply
+let pubPid: i32 = 0;     // pid of the last accepted publish (0 for QoS 0)
+let payLen: i32 = 0;     // the payload follows the topic in the line buffer (see cmdPub)
+
+/** `pub [-n N] TOPIC QOS RETAIN [PAYLOAD...]`: the payload is the rest of the line. */
 function cmdPub(): void {
-  if (!need() || !message()) return;
+  if (!need()) return;
+  let n: i64 = 1;
+  pubRepeat = tokIsOption(110); // -n
+  if (pubRepeat) {
+    if (!need()) return;
+    n = tokU32();
+    if (n < 1) { fail(W_BAD_NUMBER); return; }
+    if (!need()) return;
+  }
+  if (!message()) return;
   if (topicLen + tokLen > wq_buf_size()) { fail(W_TOO_BIG); return; }
-  let b = wq_buf();
-  memory.copy(b, topicPtr, <usize>topicLen);
-  memory.copy(b + <usize>topicLen, tokPtr(), <usize>tokLen);
-  pidResult(wq_publish(topicLen, tokLen, msgFlags));
+  // Topic and payload side by side, as the core wants them staged: one copy per publish.
+  payLen = tokLen;
+  memory.copy(topicPtr + <usize>topicLen, tokPtr(), <usize>payLen);
+  pubLeft = <u32>n;
+  pubQueued = 0;
+  pubPid = 0;
+  pubRun();
+}
+
+/** Publishes until the run is done, the core has no room (a repeat run then waits for the next
+ * step) or the core refuses the message; then prints the command's one reply line. */
+function pubRun(): void {
+  let rc = 0;
+  while (pubLeft > 0) {
+    // The core builds the packet in place: stage a fresh copy every time.
+    memory.copy(wq_buf(), topicPtr, <usize>(topicLen + payLen));
+    rc = wq_publish(topicLen, payLen, msgFlags);
+    if (rc < 0) {
+      if (rc == ERR_QUEUE_FULL && pubRepeat) return;
+      break;
+    }
+    pubPid = rc;
+    pubQueued++;
+    pubLeft--;
+  }
+  pubEnd(rc);
+}
+
+/** `ok pub pid=LAST` or `err pub CODE`, plus `queued=N` for a repeat run; ends the run. */
+function pubEnd(rc: i32): void {
+  cmd = W_PUB; // a run outlives its line: the line end already reset cmd
+  replyStart(rc < 0 ? rc : pubPid, true);
+  if (pubRepeat) { key(W_QUEUED); putU32(pubQueued); }
+  endLine();
+  pubLeft = 0;
 }
 
 function cmdEcho(): void {
@@ -298,7 +357,7 @@ function cmdEcho(): void {
   if (w < 0) { fail(W_BAD_VALUE); return; }
   if (!noMore()) return;
   echo = w == W_ON;
-  okLine();
+  result(0);
 }
 
 // ---- table-driven reply and event lines ----

@@ -1,7 +1,7 @@
 // Console output: one static line buffer, flushed to the UART when full or at end of line.
 // Text comes from the word table (words.ts); nothing here allocates.
 import { uart_write } from "./uart";
-import { WORD_BYTES, WORD_COUNT, WORD_MAX, FRAG_WORD, ERR_WORD, ERR_WORD_COUNT, W_UNKNOWN } from "./words";
+import { WORD_BYTES, WORD_INDEX, WORD_COUNT, WORD_MAX, FRAG_WORD, ERR_WORD, ERR_WORD_COUNT, W_UNKNOWN } from "./words";
 
 const OUT_BYTES: i32 = 128;
 const OUT: usize = memory.data(OUT_BYTES);
@@ -18,9 +18,11 @@ export function putByte(b: i32): void {
   outLen++;
 }
 
-/** Address of word `w`'s first byte (0 <= w < WORD_COUNT): skips w word ends (bit 7). */
+/** Address of word `w`'s first byte (0 <= w < WORD_COUNT): from the indexed word 16*(w/16),
+ * skips w%16 word ends (bit 7). */
 function wordPtr(w: i32): usize {
-  let p = WORD_BYTES;
+  let p = WORD_BYTES + <usize>load<u16>(WORD_INDEX + (<usize>(w >> 4) << 1));
+  w &= 15;
   while (w > 0) { if (load<u8>(p) & 0x80) w--; p++; }
   return p;
 }
@@ -52,11 +54,13 @@ export function putWord(w: i32): void {
   for (let i = 0, n = wordText(w); i < n; i++) putByte(<i32>load<u8>(WORD_BUF + <usize>i));
 }
 
-/** The core error code's name (ERR_QUEUE_FULL -> queue-full, 0 -> none). */
-export function putErr(code: i32): void {
+/** The word naming core error code `code` (ERR_QUEUE_FULL -> queue-full, 0 -> none). */
+export function errWord(code: i32): i32 {
   let i = -code;
-  putWord(i >= 0 && i < ERR_WORD_COUNT ? <i32>load<u8>(ERR_WORD + <usize>i) : W_UNKNOWN);
+  return i >= 0 && i < ERR_WORD_COUNT ? <i32>load<u8>(ERR_WORD + <usize>i) : W_UNKNOWN;
 }
+
+export function putErr(code: i32): void { putWord(errWord(code)); }
 
 /** " key=" */
 export function key(w: i32): void {
@@ -77,7 +81,8 @@ export function putU32(v: u32): void {
 }
 
 export function putI32(v: i32): void {
-  if (v < 0) { putByte(45); putU32(<u32>(-(<i64>v))); } else putU32(<u32>v);
+  if (v < 0) { putByte(45); v = -v; } // -(-2^31) wraps to 2^31, right as a u32
+  putU32(<u32>v);
 }
 
 /** Two hex digits; `letters` is 'a' - 10 (lower case) or 'A' - 10 (upper case). */

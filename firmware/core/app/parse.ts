@@ -5,7 +5,8 @@
 import { wordText, WORD_BUF } from "./out";
 
 export const LINE_MAX: i32 = 256;
-export const LINE: usize = memory.data(LINE_MAX);
+/** The line, and two more bytes for the zeros beginParse puts after it. */
+export const LINE: usize = memory.data(LINE_MAX + 2);
 export let lineLen: i32 = 0;
 let cur: i32 = 0;
 export let tokStart: i32 = 0;
@@ -27,6 +28,8 @@ function hexVal(b: i32): i32 {
 }
 
 export function beginParse(): void {
+  // Two zeros after the line: a `%` at its end then reads non-hex bytes (0 is none), not stale ones.
+  store<u16>(LINE + <usize>lineLen, 0);
   cur = 0;
   tokStart = 0;
   tokLen = 0;
@@ -44,9 +47,9 @@ function decodeFrom(toEnd: bool): void {
     if (!toEnd && isSpace(b)) break;
     cur++;
     if (b == 37) {
-      // Bytes past lineLen are stale: they read as 0, which is no hex digit.
-      let hi = hexVal(cur < lineLen ? at(cur) : 0);
-      let lo = hexVal(cur + 1 < lineLen ? at(cur + 1) : 0);
+      // Past the line end this reads beginParse's zeros, which are no hex digits.
+      let hi = hexVal(at(cur));
+      let lo = hexVal(at(cur + 1));
       if ((hi | lo) < 0) { badEscape = true; continue; }
       b = (hi << 4) | lo;
       cur += 2;
@@ -68,6 +71,12 @@ export function restOfLine(): void { decodeFrom(true); }
 
 export function tokPtr(): usize { return LINE + <usize>tokStart; }
 
+/** The current token is the option `-<letter>` typed as is (`%2Dn` is the text "-n", not an
+ * option). Two raw bytes cannot hold an escape, so they are the decoded bytes too. */
+export function tokIsOption(letter: i32): bool {
+  return cur - tokStart == 2 && <i32>load<u16>(tokPtr()) == (letter << 8 | 45);
+}
+
 /** The current token equals console word `w` (words.ts). */
 export function tokIs(w: i32): bool {
   if (wordText(w) != tokLen) return false;
@@ -81,7 +90,7 @@ export function tokU32(): i64 {
   let v: i64 = 0;
   for (let i = 0; i < tokLen; i++) {
     let d = at(tokStart + i) - 48;
-    if (d < 0 || d > 9) return -1;
+    if (<u32>d > 9) return -1;
     v = v * 10 + d;
   }
   return v > 0xffffffff ? -1 : v;

@@ -40,6 +40,10 @@ export const FRAG_WORD: usize = memory.data<u8>([
   10, 138, 30, 139, 140, 95, 141, 12, 142, 143, 28, 61, 144, 54, 67, 145, 146, 147, 148, 9, 37, 55, 56, 77,
   120, 149, 150, 151, 152, 153, 154, 155,
 ]);
+/** Byte offset in WORD_BYTES of word 16*i. */
+export const WORD_INDEX: usize = memory.data<u16>([
+  0, 54, 108, 190, 257, 339, 423, 507, 621, 690,
+]);
 /** Word id of the name of core error code -i (0 = none); 255 = unnamed. */
 export const ERR_WORD: usize = memory.data<u8>([
   69, 100, 99, 101, 102, 103, 54, 104, 105, 106, 107, 108, 109, 255, 255, 255, 255, 255, 255, 255, 110, 111, 26, 112,

@@ -9,8 +9,7 @@ import { SCRATCH, r8, r16, readBuf, w8, writeBuf, w5500_reset, waitCommandTaken 
 export const TCP_SN: i32 = 0;
 export const UDP_SN: i32 = 1;
 /** Buffer sizes in KB per socket (Σ ≤ 16 each way): the MQTT socket gets the lion's share. */
-export const TCP_TX_KB: i32 = 8;
-export const TCP_RX_KB: i32 = 8;
+export const TCP_KB: i32 = 8;
 export const UDP_KB: i32 = 2;
 export const OTHER_KB: i32 = 1;
 
@@ -36,14 +35,11 @@ const SEND_SPIN_MAX: i32 = 5000;
 /** Sockets whose interrupts reach the INT pin (SIMR). */
 let simr: u8 = 0;
 
-/** Size of socket sn's TX / RX buffer in bytes. */
-export function txSize(sn: i32): i32 { return (sn == TCP_SN ? TCP_TX_KB : sn == UDP_SN ? UDP_KB : OTHER_KB) << 10; }
-export function rxSize(sn: i32): i32 { return (sn == TCP_SN ? TCP_RX_KB : sn == UDP_SN ? UDP_KB : OTHER_KB) << 10; }
+/** Size of socket sn's TX buffer, and of its RX buffer, in KB. */
+export function bufKB(sn: i32): i32 { return sn == TCP_SN ? TCP_KB : sn == UDP_SN ? UDP_KB : OTHER_KB; }
 
-function putU32(at: usize, v: u32): void {
-  store<u8>(at, <u8>(v >> 24)); store<u8>(at + 1, <u8>(v >> 16));
-  store<u8>(at + 2, <u8>(v >> 8)); store<u8>(at + 3, <u8>v);
-}
+/** Stores v big-endian (the chip's byte order) at `at`. */
+export function putU32(at: usize, v: u32): void { store<u32>(at, bswap<u32>(v)); }
 
 /**
  * Hardware reset, VERSIONR check, network identity (one 18-byte burst: GAR, SUBR, SHAR, SIPR),
@@ -51,21 +47,24 @@ function putU32(at: usize, v: u32): void {
  * Returns W5_OK or W5_ERR_VERSION.
  */
 export function w5Init(mac: usize, ip: u32, gateway: u32, netmask: u32): i32 {
+  putU32(IDENTITY, gateway);
+  putU32(IDENTITY + 4, netmask);
+  memory.copy(IDENTITY + 8, mac, 6);
+  putU32(IDENTITY + 14, ip);
+  return bringUp();
+}
+
+/** Reset and configure the chip from IDENTITY (the register image of GAR..SIPR). */
+function bringUp(): i32 {
   inited = false;
   cmdUnchecked = 0;
   sendPending = 0;
   simr = 0;
   w5500_reset();
   if (r8(VERSIONR, 0) != CHIP_VERSION) return W5_ERR_VERSION;
-  putU32(SCRATCH, gateway);
-  putU32(SCRATCH + 4, netmask);
-  memory.copy(SCRATCH + 8, mac, 6);
-  putU32(SCRATCH + 14, ip);
-  writeBuf(GAR, 0, SCRATCH, 18);
-  memory.copy(IDENTITY, SCRATCH, 18);
+  writeBuf(GAR, 0, IDENTITY, 18);
   for (let sn = 0; sn < 8; sn++) {
-    store<u8>(SCRATCH, <u8>(rxSize(sn) >> 10));
-    store<u8>(SCRATCH + 1, <u8>(txSize(sn) >> 10));
+    store<u16>(SCRATCH, <u16>(bufKB(sn) * 0x101)); // Sn_RXBUF_SIZE, Sn_TXBUF_SIZE
     writeBuf(SN_RXBUF_SIZE, regBlock(sn), SCRATCH, 2);
   }
   w8(SIMR, 0, 0);
@@ -74,20 +73,12 @@ export function w5Init(mac: usize, ip: u32, gateway: u32, netmask: u32): i32 {
 }
 
 /**
- * Re-runs w5Init if the chip lost its configuration (a reset behind the driver's back): one
- * 21-byte read, done before each new connection.
+ * Re-runs the bring-up if the chip lost its configuration (a reset behind the driver's back):
+ * one 18-byte read, done before each new connection.
  */
 export function w5EnsureConfigured(): i32 {
   readBuf(GAR, 0, SCRATCH, 18);
-  if (memory.compare(SCRATCH, IDENTITY, 18) == 0) return W5_OK;
-  let mac = SCRATCH + 20;
-  memory.copy(mac, IDENTITY + 8, 6);
-  let gw = getU32(IDENTITY), mask = getU32(IDENTITY + 4), ip = getU32(IDENTITY + 14);
-  return w5Init(mac, ip, gw, mask);
-}
-
-function getU32(at: usize): u32 {
-  return (<u32>load<u8>(at) << 24) | (<u32>load<u8>(at + 1) << 16) | (<u32>load<u8>(at + 2) << 8) | <u32>load<u8>(at + 3);
+  return memory.compare(SCRATCH, IDENTITY, 18) == 0 ? W5_OK : bringUp();
 }
 
 /** Retry timing: `rtr` in 100 µs units, `rcr` retries (ARPTO = rtr·(rcr+1)). One 3-byte burst. */

@@ -30,12 +30,14 @@ export function w8(addr: i32, block: i32, v: u8): void {
 /** One 2-byte frame (big-endian). Not atomic on the chip: see stable16. */
 export function r16(addr: i32, block: i32): u16 {
   w5500_read(addr, block, SCRATCH, 2);
-  return (<u16>load<u8>(SCRATCH) << 8) | <u16>load<u8>(SCRATCH + 1);
+  return be16(SCRATCH);
 }
 
+/** The big-endian (chip order) u16 at p. */
+export function be16(p: usize): u16 { return bswap<u16>(load<u16>(p)); }
+
 export function w16(addr: i32, block: i32, v: u16): void {
-  store<u8>(SCRATCH, <u8>(v >> 8));
-  store<u8>(SCRATCH + 1, <u8>v);
+  store<u16>(SCRATCH, bswap<u16>(v));
   w5500_write(addr, block, SCRATCH, 2);
 }
 

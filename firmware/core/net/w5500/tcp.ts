@@ -17,10 +17,10 @@ import {
   SN_SR, SN_TX_FSR, SN_TX_WR, SR_CLOSED, SR_CLOSE_WAIT, SR_ESTABLISHED, SR_FIN_WAIT, SR_INIT, SR_SYNRECV, SR_SYNSENT,
   regBlock, rxBlock, txBlock,
 } from "./regs";
-import { SCRATCH, r8, readBuf, stable16, w16, w8, w5500_irq, writeBuf } from "./spi";
+import { SCRATCH, be16, r8, readBuf, stable16, w16, w8, w5500_irq, writeBuf } from "./spi";
 import {
   TCP_SN, W5_ERR_ARG, W5_ERR_CHIP, W5_ERR_NOT_INIT, W5_ERR_STATE, command, commandNow, inited,
-  rxSize, sendDone, sendIssued, sendReset, w5EnsureConfigured, w5Route,
+  bufKB, putU32, sendDone, sendIssued, sendReset, w5EnsureConfigured, w5Route,
 } from "./chip";
 
 export const NET_CLOSED: i32 = 0;
@@ -63,9 +63,8 @@ export function netConnect(ip: u32, port: i32): i32 {
   if (!commandNow(SN, CR_OPEN)) return W5_ERR_CHIP;
   sendReset(SN);
   if (r8(SN_SR, REG) != SR_INIT) { sr = SR_CLOSED; return W5_ERR_STATE; }
-  store<u8>(SCRATCH, <u8>(ip >> 24)); store<u8>(SCRATCH + 1, <u8>(ip >> 16));
-  store<u8>(SCRATCH + 2, <u8>(ip >> 8)); store<u8>(SCRATCH + 3, <u8>ip);
-  store<u8>(SCRATCH + 4, <u8>(port >> 8)); store<u8>(SCRATCH + 5, <u8>port);
+  putU32(SCRATCH, ip);
+  store<u16>(SCRATCH + 4, bswap<u16>(<u16>port));
   writeBuf(SN_DIPR, REG, SCRATCH, 6); // Sn_DIPR + Sn_DPORT in one burst
   if (!command(SN, CR_CONNECT)) return W5_ERR_CHIP;
   w5Route(SN, true);
@@ -83,9 +82,9 @@ function service(): void {
   if (now == SR_ESTABLISHED && sr != SR_ESTABLISHED) {
     // Connected: the chip re-initialised its pointers; take TX_FSR..RX_WR in one 12-byte burst.
     readBuf(SN_TX_FSR, REG, SCRATCH, 12);
-    txFree = (<i32>load<u8>(SCRATCH) << 8) | <i32>load<u8>(SCRATCH + 1);
-    txWr = (<u16>load<u8>(SCRATCH + 4) << 8) | <u16>load<u8>(SCRATCH + 5);
-    rxRd = (<u16>load<u8>(SCRATCH + 8) << 8) | <u16>load<u8>(SCRATCH + 9);
+    txFree = <i32>be16(SCRATCH);
+    txWr = be16(SCRATCH + 4);
+    rxRd = be16(SCRATCH + 8);
     rxAvail = 0; rxUncommitted = 0;
     ir |= IR_RECV; // data may already be waiting
   }
@@ -154,13 +153,12 @@ export function netRecv(dst: usize, max: i32): i32 {
     rxRd += <u16>n;
     rxAvail -= n;
     rxUncommitted += n;
-    if (rxUncommitted >= (rxSize(SN) >> 1)) commitRx();
+    if (rxUncommitted >= (bufKB(SN) << 9)) commitRx(); // half the RX buffer
     return n;
   }
-  if (rxAvail > 0) return 0;
-  if (sr == SR_CLOSED || sr == SR_CLOSE_WAIT) return -1;
-  if (sr != SR_ESTABLISHED && sr != SR_SYNSENT && sr != SR_INIT) return -1;
-  return 0;
+  // Nothing to read: wait (0) while data may still come, else the peer is gone (CLOSED,
+  // CLOSE_WAIT and the other closing states).
+  return rxAvail > 0 || sr == SR_ESTABLISHED || sr == SR_SYNSENT || sr == SR_INIT ? 0 : -1;
 }
 
 /** Graceful close (FIN via DISCON); a connection not yet up is simply closed. Safe in any state. */
