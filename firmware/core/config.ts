@@ -1,10 +1,8 @@
 // Runtime configuration: one static blob that is also the CONFIG store record's payload.
 // Layout (version CONFIG_VERSION): u16 version, then string fields [u8 len][max bytes],
-// then u32 number fields; see fieldOf(). Numbers default as documented in api/abi.ts.
-import { CFG_CLIENT_ID, CFG_USERNAME, CFG_PASSWORD, CFG_WILL_TOPIC, CFG_WILL_PAYLOAD, CFG_WILL_FLAGS,
-  CFG_KEEPALIVE_S, CFG_CLEAN_SESSION, CFG_BROKER_IP, CFG_BROKER_PORT, CFG_MAC, CFG_DEVICE_IP,
-  CFG_GATEWAY, CFG_NETMASK, CFG_RETRY_MS, CFG_MAX_RETRIES, CFG_BACKOFF_MIN_MS, CFG_BACKOFF_MAX_MS,
-  CFG_TIMEOUT_MS, CFG_WINDOW, CFG_TRACE, ERR_CONFIG_KEY, ERR_CONFIG_VALUE, WINDOW_MAX } from "./api/abi";
+// then u32 number fields (numOffset()); defaults and limits in NUM_DEFAULTS / NUM_MAX, as documented in api/abi.ts.
+import { CFG_CLIENT_ID, CFG_PASSWORD, CFG_WILL_TOPIC, CFG_WILL_PAYLOAD, CFG_WILL_FLAGS, CFG_MAC,
+  CFG_TRACE, ERR_CONFIG_KEY, ERR_CONFIG_VALUE, WINDOW_MAX } from "./api/abi";
 import { checkTopicName } from "./mqtt/topic";
 import { checkUtf8 } from "./mqtt/wire";
 
@@ -29,20 +27,25 @@ function numOffset(key: i32): i32 {
   return N_BASE + 4 * (key - CFG_WILL_FLAGS - (key > CFG_MAC ? 1 : 0));
 }
 
+/** Per string key CFG_CLIENT_ID..CFG_WILL_PAYLOAD (1..5): offset of its length byte << 8 | max length. */
+const STR_FIELDS: usize = memory.data<u32>([<u32>(S_CLIENT_ID << 8 | 64), <u32>(S_USERNAME << 8 | 64),
+  <u32>(S_PASSWORD << 8 | 64), <u32>(S_WILL_TOPIC << 8 | 96), <u32>(S_WILL_PAYLOAD << 8 | 96)]);
+
 /** [offset of length byte] << 8 | max length, for string keys; -1 otherwise. */
 function strField(key: i32): i32 {
-  switch (key) {
-    case CFG_CLIENT_ID: return S_CLIENT_ID << 8 | 64;
-    case CFG_USERNAME: return S_USERNAME << 8 | 64;
-    case CFG_PASSWORD: return S_PASSWORD << 8 | 64;
-    case CFG_WILL_TOPIC: return S_WILL_TOPIC << 8 | 96;
-    case CFG_WILL_PAYLOAD: return S_WILL_PAYLOAD << 8 | 96;
-  }
-  return -1;
+  return <u32>(key - CFG_CLIENT_ID) < 5 ? load<i32>(STR_FIELDS + (<usize>(key - CFG_CLIENT_ID) << 2)) : -1;
 }
 
 export function num(key: i32): u32 { return load<u32>(CFG + <usize>numOffset(key)); }
-function setNum(key: i32, v: u32): void { store<u32>(CFG + <usize>numOffset(key), v); }
+
+// Per number field, in stored order (CFG_WILL_FLAGS..CFG_TRACE without CFG_MAC): default and
+// largest value; NUM_MIN1 has a bit per field whose smallest value is 1 (else 0).
+const NUM_COUNT: i32 = 15;
+const NUM_DEFAULTS: usize = memory.data<u32>([0, 60, 0, 0x7f000001, 1883, 0xc0a80132, 0xc0a80101,
+  0xffffff00, 0, 5, 500, 30000, 10000, 8, 0]);
+const NUM_MAX: usize = memory.data<u32>([6, 65535, 1, 0xffffffff, 65535, 0xffffffff, 0xffffffff,
+  0xffffffff, 0xffffffff, 255, 3600000, 3600000, 3600000, WINDOW_MAX, 1]);
+const NUM_MIN1: i32 = 0b011110000010000; // BROKER_PORT, BACKOFF_MIN/MAX, TIMEOUT, WINDOW
 
 /** Pointer to a string field's bytes; its length via strLen (username/password: -1 when empty). */
 export function strPtr(key: i32): usize { return CFG + <usize>(strField(key) >> 8) + 1; }
@@ -56,17 +59,7 @@ export function configDefaults(): void {
   store<u64>(CFG + S_CLIENT_ID + 1, 0x007474716d736177); // "wasmqtt"
   store<u8>(CFG + S_MAC, 0x02);
   store<u8>(CFG + S_MAC + 5, 0x01);
-  setNum(CFG_KEEPALIVE_S, 60);
-  setNum(CFG_BROKER_IP, 0x7f000001);
-  setNum(CFG_BROKER_PORT, 1883);
-  setNum(CFG_DEVICE_IP, 0xc0a80132);
-  setNum(CFG_GATEWAY, 0xc0a80101);
-  setNum(CFG_NETMASK, 0xffffff00);
-  setNum(CFG_MAX_RETRIES, 5);
-  setNum(CFG_BACKOFF_MIN_MS, 500);
-  setNum(CFG_BACKOFF_MAX_MS, 30000);
-  setNum(CFG_TIMEOUT_MS, 10000);
-  setNum(CFG_WINDOW, 8);
+  memory.copy(CFG + N_BASE, NUM_DEFAULTS, NUM_COUNT * 4);
 }
 
 /** The little-endian number in [src, src+len) (len 1..4, checked by the callers). */
@@ -94,22 +87,14 @@ export function configSet(key: i32, src: usize, len: i32): i32 {
     memory.copy(CFG + S_MAC, src, 6);
     return 0;
   }
-  if (numOffset(key) < 0) return ERR_CONFIG_KEY;
+  let off = numOffset(key);
+  if (off < 0) return ERR_CONFIG_KEY;
   if (len < 1 || len > 4) return ERR_CONFIG_VALUE;
   let v = readLE(src, len);
-  let ok = true;
-  switch (key) {
-    case CFG_WILL_FLAGS: ok = v <= 6 && (v & 3) != 3; break;
-    case CFG_KEEPALIVE_S: ok = v <= 65535; break;
-    case CFG_CLEAN_SESSION: case CFG_TRACE: ok = v <= 1; break;
-    case CFG_BROKER_PORT: ok = v >= 1 && v <= 65535; break;
-    case CFG_WINDOW: ok = v >= 1 && v <= <u32>WINDOW_MAX; break;
-    case CFG_MAX_RETRIES: ok = v <= 255; break;
-    case CFG_BACKOFF_MIN_MS: case CFG_TIMEOUT_MS: ok = v >= 1 && v <= 3600000; break;
-    case CFG_BACKOFF_MAX_MS: ok = v >= 1 && v <= 3600000; break;
-  }
-  if (!ok) return ERR_CONFIG_VALUE;
-  setNum(key, v);
+  let f = (off - N_BASE) >> 2;
+  if (v > load<u32>(NUM_MAX + (<usize>f << 2)) || (v == 0 && ((NUM_MIN1 >> f) & 1) != 0)) return ERR_CONFIG_VALUE;
+  if (key == CFG_WILL_FLAGS && (v & 3) == 3) return ERR_CONFIG_VALUE;
+  store<u32>(CFG + <usize>off, v);
   return 0;
 }
 

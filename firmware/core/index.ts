@@ -57,9 +57,7 @@ export function wq_stat(key: i32): i32 {
     case A.STAT_MEM_HIGH_WATER: return <i32>__heap_base;
     case A.STAT_STORE_USED: return storeUsed();
     case A.STAT_STORE_COMPACTIONS: return compactions;
-    case A.STAT_DUPS_SUPPRESSED: return C.dupsSuppressed();
     case A.STAT_STORE_CAPACITY: return <i32>groupSize;
-    case A.STAT_STORE_ERRORS: return S.storeErrors;
   }
   return C.stat(key);
 }

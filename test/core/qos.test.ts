@@ -352,6 +352,36 @@ describe('subscriptions', () => {
     expect(h.ofKind('suback').map((e) => e.granted)).toEqual([[2], [2]]);
     expect(cmds(reconnect(h, true))).toEqual([]);
   });
+  it('clean session = 1: subscriptions are not replayed at the next CONNACK (the app subscribes again)', () => {
+    const h = started((c) => c.config(Cfg.CLEAN_SESSION, 1)); h.connect();
+    const id = h.subscribe([{ filter: 's/1', qos: 1 }]);
+    h.run(); h.sentPackets();
+    h.feedPacket({ cmd: 'suback', messageId: id, granted: [1] }); h.run();
+    expect(cmds(reconnect(h, false))).toEqual([]);
+    // and the old filter no longer routes
+    h.feedPacket({ cmd: 'publish', topic: 's/1', payload: Buffer.from('x'), qos: 0, retain: false, dup: false }); h.run();
+    expect(h.ofKind('message').map((m) => m.subscription)).toEqual([null]);
+  });
+  it('another client id (or broker) is another session: old filters and incoming QoS 2 ids dropped, queued messages sent as new', () => {
+    const h = started(); h.connect();
+    const id = h.subscribe([{ filter: 'a/1', qos: 1 }, { filter: 'a/2', qos: 2 }]);
+    h.run(); h.sentPackets();
+    h.feedPacket({ cmd: 'suback', messageId: id, granted: [1, 2] });
+    h.feedPacket({ cmd: 'publish', topic: 'a/2', payload: Buffer.from('in'), qos: 2, messageId: 77, retain: false, dup: false });
+    const q1 = h.publish('o', 'x', 1);
+    h.run(); h.sentPackets();
+    expect(h.x.wq_stat(Stat.INFLIGHT_IN)).toBe(1);
+    h.config(Cfg.CLIENT_ID, 'someone-else');
+    // even when the broker has a session for the new id, the old one's state is not replayed
+    expect(cmds(reconnect(h, true))).toEqual([`publish:${q1}`]);
+    expect(h.x.wq_stat(Stat.INFLIGHT_IN)).toBe(0);
+    h.feedPacket({ cmd: 'publish', topic: 'a/2', payload: Buffer.from('in'), qos: 2, messageId: 77, retain: false, dup: false }); h.run();
+    expect(h.ofKind('message').map((m) => m.subscription)).toEqual([1, null]); // delivered again: a new session's id
+    h.sentPackets();
+    expect(cmds(reconnect(h, true))).toEqual([`publish:${q1}:dup`]); // the same id again: its session is kept
+    h.config(Cfg.BROKER_PORT, 1884);
+    expect(cmds(reconnect(h, true))).toEqual([`publish:${q1}`]);
+  });
   it('rejects bad requests with clear codes', () => {
     const h = started();
     expect(h.subscribe([{ filter: 'a', qos: 0 }])).toBe(Err.NOT_CONNECTED);

@@ -69,6 +69,52 @@ describe('reset with clean session = 0 resumes the session', () => {
     expect(sent.map((p) => p.payload!.toString())).toEqual(['a', 'b', 'c']);
     expect(sent.map((p) => p.messageId ?? 0)).toEqual([ids[0], undefined, ids[2]].map((x) => x ?? 0));
   });
+  it('DUP after a reset: sent before → DUP=1, queued (window or offline) and never sent → DUP=0, also across compaction', () => {
+    const store = new NorStore();
+    const a = reboot(store, (h) => h.config(Cfg.WINDOW, 1)); a.connect();
+    const sent = a.publish('t', 'sent', 1);
+    const beyond = a.publish('t', 'beyond-window', 2);
+    a.run();
+    expect(cmds(a.sentPackets() as P[])).toEqual([`publish:${sent}`]);
+    a.peerClosed = true; a.run();
+    const offline = a.publish('t', 'offline', 1);
+    const b = reboot(store, (h) => h.config(Cfg.WINDOW, 1));
+    expect([b.x.wq_stat(Stat.INFLIGHT_OUT), b.x.wq_stat(Stat.QUEUED_OUT)]).toEqual([1, 2]);
+    b.connect(true);
+    expect(cmds(b.sentPackets() as P[])).toEqual([`publish:${sent}:dup`]);
+    b.feedPacket({ cmd: 'puback', messageId: sent }); b.run();
+    expect(cmds(b.sentPackets() as P[])).toEqual([`publish:${beyond}`]); // its first send programs its mark
+    // a compaction copies the records with their marks
+    expect(b.x.wq_stat(Stat.STORE_COMPACTIONS)).toBe(0);
+    const c = reboot(store, (h) => h.config(Cfg.WINDOW, 1));
+    c.connect(true);
+    expect(cmds(c.sentPackets() as P[])).toEqual([`publish:${beyond}:dup`]);
+    for (let i = 0; i < 400 && c.x.wq_stat(Stat.STORE_COMPACTIONS) === 0; i++) { c.config(Cfg.TRACE, 0); c.x.wq_config_save(); }
+    expect(c.x.wq_stat(Stat.STORE_COMPACTIONS)).toBeGreaterThan(0);
+    const d = reboot(store, (h) => h.config(Cfg.WINDOW, 1));
+    d.connect(true);
+    expect(cmds(d.sentPackets() as P[])).toEqual([`publish:${beyond}:dup`]);
+    d.feedPacket({ cmd: 'pubrec', messageId: beyond }); d.run();
+    d.feedPacket({ cmd: 'pubcomp', messageId: beyond }); d.run();
+    expect(cmds(d.sentPackets() as P[])).toEqual([`pubrel:${beyond}`, `publish:${offline}`]);
+  });
+  it('a power cut at the first send of a queued PUBLISH: before its mark is programmed → DUP=0 after the reset, after → DUP=1', () => {
+    for (const [budget, dup] of [[10, false], [12, true]] as const) {
+      const store = new NorStore();
+      const a = reboot(store, (h) => h.config(Cfg.WINDOW, 1)); a.connect();
+      const first = a.publish('t', 'first', 1);
+      const queued = a.publish('t', 'queued', 1);
+      a.run(); a.sentPackets();
+      // PUBACK: the PUB_GONE record (10 bytes), then the pump programs the mark (2 bytes) and sends
+      store.cutAfter = budget;
+      a.feedPacket({ cmd: 'puback', messageId: first });
+      if (!dup) expect(() => a.run()).toThrow(PowerCut);
+      else { a.run(); expect(cmds(a.sentPackets() as P[])).toEqual([`publish:${queued}`]); }
+      store.cutAfter = undefined;
+      const b = reboot(store); b.connect(true);
+      expect(cmds(b.sentPackets() as P[]), `cut after ${budget} bytes`).toEqual([`publish:${queued}${dup ? ':dup' : ''}`]);
+    }
+  });
   it('the packet-id counter continues after a reset', () => {
     const store = new NorStore();
     const a = reboot(store, (h) => h.config(Cfg.NEXT_PID, 500)); a.connect();

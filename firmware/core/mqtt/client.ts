@@ -12,6 +12,7 @@
 //   any               wq_disconnect()                          → IDLE (DISCONNECTED reason 0)
 import * as A from "../api/abi";
 import { millis, entropy, board_event } from "../api/board";
+import { bump, setStat, getStat } from "../api/stats";
 import { netConnect, netState, netSend, netRecv, netClose, NET_ESTABLISHED, NET_CLOSED } from "../net/transport";
 import { consoleStep, consoleOnEvent } from "../app/console";
 import { num, strPtr, strLen } from "../config";
@@ -19,8 +20,7 @@ import { frame, decodeFromBroker } from "./codec/decode";
 import * as D from "./codec/packet";
 import { encodeConnect } from "./codec/connect";
 import { encodePublish, publishSize } from "./codec/publish";
-import { encodeSubscribe } from "./codec/subscribe";
-import { encodeUnsubscribe } from "./codec/unsubscribe";
+import { encodeList } from "./codec/subscribe";
 import { encodeEmpty } from "./codec/empty";
 import { putU16, getU16, varintLen, encodePidPacket } from "./wire";
 import { checkTopicName, checkFilter, topicMatches } from "./topic";
@@ -61,17 +61,7 @@ let lastConnackRc: i32 = 0xff;
  * handler (e.g. the host calling wq_disconnect() while handling a MESSAGE). */
 let linkEpoch: i32 = 0;
 
-// ---- stats ----
-let txPackets: i32 = 0;
-let rxPackets: i32 = 0;
-let retransmits: i32 = 0;
-let reconnects: i32 = 0;
-let protoErrors: i32 = 0;
-let lastError: i32 = 0;
-let dupsCount: i32 = 0;
-
 export function clientState(): i32 { return state; }
-export function dupsSuppressed(): i32 { return dupsCount; }
 
 // ---- events ----
 function emit(kind: i32, p: usize, len: i32): void {
@@ -80,11 +70,9 @@ function emit(kind: i32, p: usize, len: i32): void {
 }
 
 export function emitError(code: i32, ptype: i32, detail: i32): void {
-  lastError = code;
+  setStat(A.STAT_LAST_ERROR, code);
   store<i32>(EVB, code);
-  store<u8>(EVB + 4, <u8>ptype);
-  store<u8>(EVB + 5, 0);
-  store<u16>(EVB + 6, <u16>detail);
+  store<u32>(EVB + 4, <u32>(ptype & 0xff) | <u32>detail << 16); // [u8 type][u8 0][u16 detail]
   emit(A.EV_ERROR, EVB, 8);
 }
 
@@ -103,12 +91,9 @@ function trace(dir: i32, p: usize, total: i32): void {
   } else if (type >= 4 && type <= 11) pid = getU16(p + hl);
   if (type == 2) extra = <i32>load<u8>(p + 3);
   if (type == 9) extra = total - hl - 2;
-  store<u8>(EVB, <u8>dir);
-  store<u8>(EVB + 1, <u8>type);
-  store<u8>(EVB + 2, <u8>(first & 15));
-  store<u8>(EVB + 3, <u8>extra);
-  store<u16>(EVB + 4, <u16>pid);
-  store<u16>(EVB + 6, <u16>total);
+  // [u8 dir][u8 type][u8 flags][u8 extra][u16 pid][u16 total]
+  store<u32>(EVB, <u32>dir | <u32>type << 8 | <u32>(first & 15) << 16 | <u32>extra << 24);
+  store<u32>(EVB + 4, <u32>pid | <u32>total << 16);
   emit(A.EV_TRACE, EVB, 8);
 }
 
@@ -119,7 +104,7 @@ function txRoom(): i32 { return TX_SIZE - txLen; }
 function txCommit(len: i32): void {
   trace(0, TXB + txLen, len);
   txLen += len;
-  txPackets++;
+  bump(A.STAT_TX_PACKETS);
 }
 
 /** Sends what the transport accepts; false when the connection is gone. */
@@ -165,7 +150,7 @@ export function dropLink(reason: i32): void {
   pingOut = false;
   S.outLinkLost();
   S.reqClear();
-  if (reason != 0) lastError = reason;
+  if (reason != 0) setStat(A.STAT_LAST_ERROR, reason);
   store<i32>(EVB, reason);
   if (was == A.ST_CONNECTED || reason == 0) emit(A.EV_DISCONNECTED, EVB, 4);
   else {
@@ -178,7 +163,7 @@ export function dropLink(reason: i32): void {
 
 /** A protocol error: counted, reported as EV_ERROR, then the link is dropped. Returns false. */
 function protoFail(code: i32, ptype: i32, detail: i32): bool {
-  protoErrors++;
+  bump(A.STAT_PROTOCOL_ERRORS);
   emitError(code, ptype, detail);
   dropLink(code);
   return false;
@@ -188,7 +173,7 @@ function protoFail(code: i32, ptype: i32, detail: i32): bool {
 function dropNow(reason: i32): i32 { dropLink(reason); return 0; }
 
 function beginConnect(): void {
-  if (everConnected || attempt > 0) reconnects++;
+  if (everConnected || attempt > 0) bump(A.STAT_RECONNECTS);
   stateAt = now;
   if (netConnect(num(A.CFG_BROKER_IP), <i32>num(A.CFG_BROKER_PORT)) < 0) {
     state = A.ST_TCP_CONNECTING;
@@ -198,7 +183,11 @@ function beginConnect(): void {
   state = A.ST_TCP_CONNECTING;
 }
 
+/** Identity (sessionIdentity()) of the CONNECT in flight: the session a CONNACK belongs to. */
+let connIdentity: u32 = 0;
+
 function sendConnect(): void {
+  connIdentity = sessionIdentity();
   txLen = 0;
   rxLen = 0;
   let ul = strLen(A.CFG_USERNAME);
@@ -257,21 +246,13 @@ function subRoute(t: usize, len: i32): i32 {
   return 0xff;
 }
 
-/** After CONNACK: subscribe again to everything (no session at the broker) or to what is pending. */
+/**
+ * After CONNACK: subscribe again to everything (the broker lost our session) or to what is still
+ * pending, through subscribe() with the list staged in BUF (step() may reuse the staging buffer).
+ */
 function resubscribe(all: bool): void {
-  let listLen = 0;
+  let p = BUF;
   let n = 0;
-  for (let i = 0; i < A.SUB_SLOTS; i++) {
-    let s = subAt(i);
-    let fl = <i32>load<u8>(s);
-    if (fl == 0 || (!all && load<u8>(s + 2) != 0xff)) continue;
-    listLen += 3 + fl;
-    n++;
-  }
-  if (n == 0 || txRoom() < listLen + 8) return;
-  let pid = S.allocPid();
-  let p = TXB + txLen + 1 + <usize>varintLen(2 + listLen) + 2;
-  let k = 0;
   for (let i = 0; i < A.SUB_SLOTS; i++) {
     let s = subAt(i);
     let fl = <i32>load<u8>(s);
@@ -280,18 +261,17 @@ function resubscribe(all: bool): void {
     memory.copy(p, s + 6, fl);
     p += fl;
     store<u8>(p++, load<u8>(s + 1));
-    store<u8>(s + 2, 0xff);
-    store<u8>(s + 3, <u8>k);
-    k++;
-    store<u16>(s + 4, <u16>pid);
+    n++;
   }
-  let hl = 1 + varintLen(2 + listLen);
-  txCommit(encodeSubscribe(TXB + txLen, pid, TXB + txLen + hl + 2, listLen));
-  S.reqAdd(pid, A.PT_SUBSCRIBE);
+  if (n > 0) subscribe(n, false);
 }
 
-/** Validates a staged filter list; returns its byte length or an error. */
+/** Filters of the last parseList(withQos) that have no routing slot yet. */
+let newFilters: i32 = 0;
+
+/** Validates a staged filter list; returns its byte length or an error. Counts newFilters. */
 function parseList(count: i32, withQos: bool): i32 {
+  newFilters = 0;
   if (count < 1 || count > A.SUB_SLOTS) return A.ERR_ARG;
   let p = BUF;
   let end = BUF + A.STAGING_SIZE;
@@ -301,6 +281,7 @@ function parseList(count: i32, withQos: bool): i32 {
     if (p + 2 + fl + (withQos ? 1 : 0) > end) return A.ERR_ARG;
     if (checkFilter(p + 2, fl) < 0) return A.ERR_TOPIC;
     if (fl > A.FILTER_MAX) return A.ERR_TOO_BIG;
+    if (withQos && subFind(p + 2, fl) < 0) newFilters++;
     p += 2 + fl;
     if (withQos) { if (load<u8>(p) > 2) return A.ERR_ARG; p++; }
   }
@@ -312,23 +293,14 @@ export function subscribe(count: i32, unsub: bool): i32 {
   let listLen = parseList(count, !unsub);
   if (listLen < 0) return listLen;
   if (state != A.ST_CONNECTED) return A.ERR_NOT_CONNECTED;
-  if (S.reqFreeSlots() == 0) return A.ERR_BUSY;
+  if (S.reqFull()) return A.ERR_BUSY;
   let size = 1 + varintLen(2 + listLen) + 2 + listLen;
   if (size > A.PACKET_MAX) return A.ERR_TOO_BIG;
   if (txRoom() < size) return A.ERR_BUSY;
-  if (!unsub) {
-    // every new filter needs a routing slot
-    let need = 0;
-    let p = BUF;
-    for (let i = 0; i < count; i++) {
-      let fl = getU16(p);
-      if (subFind(p + 2, fl) < 0) need++;
-      p += 3 + fl;
-    }
-    let free = 0;
-    for (let i = 0; i < A.SUB_SLOTS; i++) if (load<u8>(subAt(i)) == 0) free++;
-    if (need > free) return A.ERR_BUSY;
-  }
+  // every new filter needs a routing slot
+  let free = 0;
+  for (let i = 0; i < A.SUB_SLOTS; i++) if (load<u8>(subAt(i)) == 0) free++;
+  if (newFilters > free) return A.ERR_BUSY;
   let pid = S.allocPid();
   let p = BUF;
   for (let i = 0; i < count; i++) {
@@ -351,7 +323,7 @@ export function subscribe(count: i32, unsub: bool): i32 {
   }
   let hl = 1 + varintLen(2 + listLen);
   let dst = BUF - 2 - hl;
-  let n = unsub ? encodeUnsubscribe(dst, pid, BUF, listLen) : encodeSubscribe(dst, pid, BUF, listLen);
+  let n = encodeList(dst, unsub ? 0xa2 : 0x82, pid, BUF, listLen); // UNSUBSCRIBE or SUBSCRIBE
   memory.copy(TXB + txLen, dst, n);
   txCommit(n);
   S.reqAdd(pid, unsub ? A.PT_UNSUBSCRIBE : A.PT_SUBSCRIBE);
@@ -373,60 +345,79 @@ export function publish(tlen: i32, plen: i32, flags: i32): i32 {
   let size = publishSize(tlen, plen, qos);
   if (size > A.PACKET_MAX) return A.ERR_TOO_BIG;
   let f = (qos << 1) | ((flags >> 2) & 1);
-  let online = state == A.ST_CONNECTED && !S.anyQueued();
-  if (qos == 0 && online && txRoom() >= size) {
-    encodePublish(TXB + txLen, f, BUF, tlen, 0, BUF + tlen, plen);
-    txCommit(size);
-    return 0;
-  }
-  if (S.outFreeSlots() == 0) return A.ERR_QUEUE_FULL;
+  S.outTally();
+  let online = state == A.ST_CONNECTED && S.nToSend == 0;
+  let room = txRoom() >= size;
+  let direct = qos == 0 && online && room; // QoS 0 that can go now is not stored
+  if (!direct && S.nUsed == A.OUT_SLOTS) return A.ERR_QUEUE_FULL;
+  // nothing ahead of it and the window is open: it goes from the staging copy right away
+  let sendNow = qos > 0 && online && S.nInflight < <i32>num(A.CFG_WINDOW) && room;
   let pid = qos > 0 ? S.allocPid() : 0;
-  let rl = 2 + tlen + (qos > 0 ? 2 : 0) + plen;
-  let dst = BUF - 2 - (qos > 0 ? 2 : 0) - (size - rl); // header room: the packet is built in place
+  // built in place: the payload stays where it is, the header goes into the room before BUF
+  let dst = BUF + <usize>(tlen + plen - size);
   encodePublish(dst, f, BUF, tlen, pid, BUF + tlen, plen);
-  store<u16>(dst - 4, <u16>pid);
-  store<u8>(dst - 2, <u8>qos);
-  store<u8>(dst - 1, 0);
-  let off = S.persistPub(dst - 4, size + 4);
-  if (off < 0) { if (qos > 0) S.setNextPid(pid); return off; }
-  let i = S.outAdd(<u32>off, pid, size, qos, S.S_QUEUED, 0);
-  if (qos > 0 && online && S.inflightCount() < <i32>num(A.CFG_WINDOW) && txRoom() >= size) {
-    // nothing ahead of it and the window is open: send from the staging copy right away
-    S.markSent(i, S.S_QUEUED, 1, millis()); // -> S_PUB_SENT
-    memory.copy(TXB + txLen, dst, size);
-    txCommit(size);
+  if (!direct) {
+    store<u16>(dst - 4, <u16>pid);
+    store<u16>(dst - 2, <u16>qos);
+    let off = S.persistPub(dst - 4, size, qos > 0 && !sendNow);
+    if (off < 0) { if (qos > 0) S.setNextPid(pid); return off; }
+    let i = S.outAdd(<u32>off, pid, size, qos, S.S_QUEUED, qos > 0 && !sendNow ? S.F_QREC | S.F_MARK : 0);
+    if (!sendNow) return pid;
+    S.markSent(i, S.S_QUEUED, S.F_SENT, millis()); // -> S_PUB_SENT
   }
+  memory.copy(TXB + txLen, dst, size);
+  txCommit(size);
   return pid;
 }
+
+/** Set by pump() when it stopped for TX room with packets still to send (step() runs again at
+ * once); cleared at the start of every step(). */
+let pumpMore: bool = false;
 
 /** Sends queued PUBLISH/PUBREL packets in creation order while the window and TX room allow. */
 function pump(): void {
   let window = <i32>num(A.CFG_WINDOW);
-  let inflight = S.inflightCount();
+  S.outTally();
+  let inflight = S.nInflight;
   for (let i = 0; i < S.outN; i++) {
     let st = S.oState(i);
     if (st == S.S_QUEUED) {
       let qos = S.oQos(i);
       let fl = S.oFlags(i);
-      let resend = (fl & 1) != 0;
+      let resend = (fl & S.F_SENT) != 0;
       if (qos > 0 && !resend && inflight >= window) break;
       let len = S.oLen(i);
-      if (txRoom() < len) break;
+      if (txRoom() < len) { pumpMore = true; break; }
       let p = TXB + txLen;
       if (S.readPub(i, p) < 0) { emitError(A.ERR_STORE_IO, A.PT_PUBLISH, S.oPid(i)); S.outFree(i); continue; }
-      if (qos > 0 && resend) { store<u8>(p, load<u8>(p) | 8); retransmits++; }
+      if (qos > 0) {
+        if (resend) { store<u8>(p, load<u8>(p) | 8); bump(A.STAT_RETRANSMITS); }
+        else S.markFirstSend(i); // before txCommit: a reset after this resends with DUP=1
+      }
       txCommit(len);
       if (qos == 0) { S.dropPubBytes(i); S.outFree(i); continue; }
       if (!resend) inflight++;
-      S.markSent(i, st, fl | 1, now);
+      S.markSent(i, st, S.oFlags(i) | S.F_SENT, now);
     } else if (st == S.S_REL_QUEUED) {
-      if (txRoom() < 4) break;
+      if (txRoom() < 4) { pumpMore = true; break; }
       let fl = S.oFlags(i);
-      if ((fl & 2) != 0) retransmits++;
+      if ((fl & S.F_REL_SENT) != 0) bump(A.STAT_RETRANSMITS);
       sendAck(A.PT_PUBREL, S.oPid(i));
-      S.markSent(i, st, fl | 2, now);
+      S.markSent(i, st, fl | S.F_REL_SENT, now);
     }
   }
+}
+
+/** Outgoing entry i is complete: its store records are retired, the slot freed, PUBLISH_DONE emitted. */
+function complete(i: i32): void {
+  let pid = S.oPid(i);
+  let qos = S.oQos(i);
+  if (qos == 1) S.dropPubBytes(i);
+  else S.persist(S.R_REL_GONE, pid, 2);
+  S.outFree(i);
+  store<u16>(EVB, <u16>pid);
+  store<u8>(EVB + 2, <u8>qos);
+  emit(A.EV_PUBLISH_DONE, EVB, 3);
 }
 
 /** An ack for an outgoing message (PUBACK, PUBREC or PUBCOMP). */
@@ -440,15 +431,7 @@ function onOutAck(type: i32, pid: i32): void {
   let st = S.oState(i);
   let next = S.transition(st, ev);
   if (next < 0) return;
-  if (next == S.S_FREE) {
-    if (qos == 1) S.dropPubBytes(i);
-    else S.persist(S.R_REL_GONE, pid, 2);
-    S.outFree(i);
-    store<u16>(EVB, <u16>pid);
-    store<u8>(EVB + 2, <u8>qos);
-    emit(A.EV_PUBLISH_DONE, EVB, 3);
-    return;
-  }
+  if (next == S.S_FREE) { complete(i); return; }
   if (st < S.S_REL_QUEUED) {
     // PUBREC: owe PUBREL from now on, never the PUBLISH again (REL persisted before the bytes go)
     S.persist(S.R_REL, pid, 2);
@@ -456,7 +439,7 @@ function onOutAck(type: i32, pid: i32): void {
   }
   S.setState(i, next);
   S.setRetries(i, 0);
-  S.setFlags(i, S.oFlags(i) & ~2);
+  S.setFlags(i, S.oFlags(i) & ~S.F_REL_SENT);
 }
 
 /**
@@ -472,7 +455,7 @@ function onPublish(p: usize): void {
     let i = S.inFind(pid);
     if (i >= 0) {
       let m = S.inMark(i);
-      if (m == S.MARK_DONE) { dupsCount++; sendAck(A.PT_PUBREC, pid); return; }
+      if (m == S.MARK_DONE) { bump(A.STAT_DUPS_SUPPRESSED); sendAck(A.PT_PUBREC, pid); return; }
       if (m != S.MARK_NEW) redelivered = 16; // a cut tore the mark: the app may have it already
     } else if (S.inAdd(pid) < 0) {
       emitError(A.ERR_QUEUE_FULL, A.PT_PUBLISH, pid);
@@ -489,8 +472,7 @@ function onPublish(p: usize): void {
   store<u8>(rec, <u8>(qos | ((D.dFlags & 1) << 2) | (D.dFlags & 8) | redelivered));
   store<u8>(rec + 1, <u8>sub);
   store<u16>(rec + 2, <u16>pid);
-  store<u16>(rec + 4, <u16>tlen);
-  store<u16>(rec + 6, <u16>plen);
+  store<u32>(rec + 4, <u32>tlen | <u32>plen << 16);
   emit(A.EV_MESSAGE, rec, 8 + tlen + plen);
   if (qos == 1) sendAck(A.PT_PUBACK, pid);
   else if (qos == 2) {
@@ -510,15 +492,37 @@ function onConnack(): void {
   state = A.ST_CONNECTED;
   attempt = 0;
   everConnected = true;
-  if (sp == 0) {
-    // the broker has no session: incoming QoS 2 ids are stale
+  // The stored session belongs to one (client id, broker). Another one's broker-side session is
+  // not ours: its subscriptions and incoming QoS 2 ids are dropped, queued messages go as new.
+  let id = connIdentity;
+  let moved = S.owner != 0xffffffff && S.owner != id;
+  if (sp == 0 || moved) {
+    // the broker has no session of ours: incoming QoS 2 ids are stale
     for (let i = 0; i < S.inN; i++) S.persist(S.R_INQ2_GONE, S.inPid(i), 2);
     S.inClear();
   }
+  if (moved || num(A.CFG_CLEAN_SESSION) == 1) {
+    // a new session: no subscription is replayed (the app subscribes again on CONNECTED)
+    memory.fill(SUBS, 0, A.SUB_SLOTS * SUB_STRIDE);
+    newSession();
+  }
+  if (S.owner != id) S.setOwner(id); // after the old session's records are dropped
+  if (state != A.ST_CONNECTED) return; // a PUBLISH_DONE handler dropped the link
   store<u8>(EVB, <u8>sp);
   emit(A.EV_CONNECTED, EVB, 1);
-  if (num(A.CFG_CLEAN_SESSION) == 1) newSession();
   if (state == A.ST_CONNECTED) resubscribe(sp == 0);
+}
+
+/** 31-bit FNV-1a of (client id, broker IP, broker port): whose session the store holds. */
+function sessionIdentity(): u32 {
+  let h: u32 = 0x811c9dc5;
+  let p = strPtr(A.CFG_CLIENT_ID);
+  let n = strLen(A.CFG_CLIENT_ID);
+  for (let i = 0; i < n + 2; i++) {
+    let b: u32 = i < n ? <u32>load<u8>(p + i) : num(i == n ? A.CFG_BROKER_IP : A.CFG_BROKER_PORT);
+    h = (h ^ b) * 0x01000193;
+  }
+  return h >>> 1;
 }
 
 /**
@@ -530,21 +534,15 @@ function onConnack(): void {
 function newSession(): void {
   for (let i = 0; i < S.outN; i++) {
     let st = S.oState(i);
-    if (st == S.S_REL_QUEUED || st == S.S_REL_SENT) {
-      let pid = S.oPid(i);
-      S.persist(S.R_REL_GONE, pid, 2);
-      S.outFree(i);
-      store<u16>(EVB, <u16>pid);
-      store<u8>(EVB + 2, 2);
-      emit(A.EV_PUBLISH_DONE, EVB, 3);
-    } else if (st != S.S_FREE) S.setFlags(i, S.oFlags(i) & ~1);
+    if (st >= S.S_REL_QUEUED) complete(i); // QoS 2 past PUBREC
+    else if (st != S.S_FREE) S.setFlags(i, S.oFlags(i) & ~S.F_SENT);
   }
 }
 
 /** Handles one framed packet; false when the connection was dropped. */
 function onPacket(p: usize, total: i32): bool {
   let type = decodeFromBroker(p, total);
-  rxPackets++;
+  bump(A.STAT_RX_PACKETS);
   lastRx = now;
   pingOut = false;
   if (type < 0) {
@@ -665,6 +663,7 @@ export function step(): i32 {
   if (!started) return 1000;
   consoleStep();
   now = millis();
+  pumpMore = false;
   let wait = 1000;
   switch (state) {
     case A.ST_BACKOFF: {
@@ -696,16 +695,7 @@ export function step(): i32 {
   }
   if (!flush()) return dropNow(A.ERR_TCP_FAILED);
   if (txLen > 0) return 1;   // the transport is full: try again shortly
-  if (rxMore) return 0;      // stopped reading with data still arriving
-  if (state == A.ST_CONNECTED) {
-    let window = <i32>num(A.CFG_WINDOW);
-    let inflight = S.inflightCount();
-    for (let i = 0; i < S.outN; i++) {
-      let st = S.oState(i);
-      if (st == S.S_REL_QUEUED) return 0;
-      if (st == S.S_QUEUED && (S.oQos(i) == 0 || (S.oFlags(i) & 1) != 0 || inflight < window)) return 0;
-    }
-  }
+  if (rxMore || pumpMore) return 0; // stopped reading with data still arriving, or sending for room
   return wait;
 }
 
@@ -722,16 +712,10 @@ export function start(): void {
 export function stat(key: i32): i32 {
   switch (key) {
     case A.STAT_STATE: return state;
-    case A.STAT_INFLIGHT_OUT: return S.inflightCount();
-    case A.STAT_QUEUED_OUT: return S.queuedCount();
+    case A.STAT_INFLIGHT_OUT: S.outTally(); return S.nInflight;
+    case A.STAT_QUEUED_OUT: S.outTally(); return S.nFresh;
     case A.STAT_INFLIGHT_IN: return S.inN;
     case A.STAT_NEXT_PID: return S.nextPid;
-    case A.STAT_TX_PACKETS: return txPackets;
-    case A.STAT_RX_PACKETS: return rxPackets;
-    case A.STAT_RETRANSMITS: return retransmits;
-    case A.STAT_RECONNECTS: return reconnects;
-    case A.STAT_PROTOCOL_ERRORS: return protoErrors;
-    case A.STAT_LAST_ERROR: return lastError;
   }
-  return A.ERR_ARG;
+  return key > 0 && key <= A.STAT_KEY_COUNT ? getStat(key) : A.ERR_ARG;
 }

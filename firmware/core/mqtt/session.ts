@@ -3,14 +3,18 @@
 //    their PUBLISH bytes live only in the store (R_PUB records), RAM keeps 16 bytes each;
 //  - incoming QoS 2 packet ids between PUBLISH and PUBREL;
 //  - the packet-id allocator and SUBSCRIBE/UNSUBSCRIBE requests awaiting acks.
-import { OUT_SLOTS, IN_QOS2_SLOTS, PENDING_REQ_SLOTS, ERR_QUEUE_FULL, ERR_STORE_IO, ERR_NO_STORE } from "../api/abi";
+import { OUT_SLOTS, IN_QOS2_SLOTS, PENDING_REQ_SLOTS, ERR_QUEUE_FULL, ERR_STORE_IO, ERR_NO_STORE, STAT_STORE_ERRORS } from "../api/abi";
 import { storeAppend, storeFirst, storeNext, recType, recOff, recLen, storeReadPayload, dirty,
   compactBegin, compactCopy, compactCommit, compactAbort, groupSize, storeMark, MARKED, recordSize, HDR } from "../store/store";
 import { CFG, CONFIG_BYTES } from "../config";
+import { bump } from "../api/stats";
 
 // ---- store record types ----
 export const R_CONFIG: i32 = 1;    // the config blob (config.ts)
-export const R_PUB: i32 = 2;       // [u16 pid][u8 qos][u8 0][PUBLISH packet bytes]
+export const R_PUB: i32 = 2;       // [u16 pid][u8 qos][u8 0][PUBLISH packet bytes]: written as it is sent
+/** [u16 pid][u8 qos][u8 pad][PUBLISH][pad bytes][u16 mark]: written queued (never sent); the mark is
+ * programmed 0x0000 just before its first transmission, so a reset can tell "sent" from "never sent". */
+export const R_PUBQ: i32 = R_PUB | MARKED;
 export const R_PUB_GONE: i32 = 3;  // [u32 offset of the R_PUB record]: its bytes are no longer needed
 export const R_REL: i32 = 4;       // [u16 pid]: outgoing QoS 2 past PUBREC, PUBREL owed
 export const R_REL_GONE: i32 = 5;  // [u16 pid]: PUBCOMP received
@@ -18,6 +22,7 @@ export const R_INQ2: i32 = 6;      // [u16 pid]: incoming QoS 2 delivered (older
 export const R_INQ2M: i32 = 6 | MARKED; // [u16 pid][u16 mark]: incoming QoS 2 received; mark 0 = delivered
 export const R_INQ2_GONE: i32 = 7; // [u16 pid]: PUBREL received
 export const R_PID: i32 = 8;       // [u16 next packet id] (written at compaction)
+export const R_OWNER: i32 = 9;     // [u32 session identity]: the (client id, broker) the state below it belongs to
 /** Store bytes a publish must leave free in a compacted group: every incoming QoS 2 id's
  * record, the PID record and the two state records one ack appends before the PUBLISH bytes go
  * (outgoing entries shrink when compacted: R_REL is smaller than any R_PUB). */
@@ -27,9 +32,13 @@ const NONE: u32 = 0xffffffff;
 // ---- outgoing table: OUT_SLOTS entries of 16 bytes ----
 // [0] u32 store offset of R_PUB (NONE once the bytes are dead)  [4] u32 time of the last send
 // [8] u16 packet id  [10] u16 packet length  [12] u8 QoS  [13] u8 state  [14] u8 timed resends
-// [15] u8 flags: bit 0 PUBLISH sent before (resend with DUP=1), bit 1 PUBREL sent before
+// [15] u8 flags: F_SENT, F_REL_SENT, F_MARK, F_QREC
 export const OUT: usize = memory.data(OUT_SLOTS * 16);
 export let outN: i32 = 0;           // slots in use, holes (S_FREE) included
+export const F_SENT: i32 = 1;       // PUBLISH sent before in this session: a resend carries DUP=1
+export const F_REL_SENT: i32 = 2;   // PUBREL sent before
+export const F_MARK: i32 = 4;       // its R_PUBQ record's "sent" mark is still erased: program it at first send
+export const F_QREC: i32 = 8;       // its record is an R_PUBQ (2 + pad bytes longer than an R_PUB)
 
 // Outgoing states and the transition table (rows: state; columns: event).
 export const S_FREE: i32 = 0;
@@ -97,14 +106,9 @@ export function outAdd(off: u32, pid: i32, len: i32, qos: i32, state: i32, flags
   if (outN == OUT_SLOTS) return -1;
   let i = outN++;
   let s = slot(i);
-  store<u32>(s, off);
-  store<u32>(s, 0, 4);
-  store<u16>(s, <u16>pid, 8);
-  store<u16>(s, <u16>len, 10);
-  store<u8>(s, <u8>qos, 12);
-  store<u8>(s, <u8>state, 13);
-  store<u8>(s, 0, 14);
-  store<u8>(s, <u8>flags, 15);
+  store<u64>(s, <u64>off); // time of the last send 0
+  store<u32>(s, <u32>pid | <u32>len << 16, 8);
+  store<u32>(s, <u32>qos | <u32>state << 8 | <u32>flags << 24, 12); // timed resends 0
   return i;
 }
 
@@ -113,42 +117,33 @@ export function outFree(i: i32): void {
   while (outN > 0 && oState(outN - 1) == S_FREE) outN--;
 }
 
-export function outCount(): i32 {
-  let n = 0;
-  for (let i = 0; i < outN; i++) if (oState(i) != S_FREE) n++;
-  return n;
-}
+// Counts over the outgoing table, refreshed by outTally() (one pass for all of them).
+export let nUsed: i32 = 0;      // entries in use
+export let nInflight: i32 = 0;  // QoS 1/2 sent at least once and not completed (counted against the window)
+export let nFresh: i32 = 0;     // entries waiting for their first send
+export let nToSend: i32 = 0;    // entries waiting for a (re)send of their PUBLISH: new packets queue behind them
 
-/** Free slots for new publishes. */
-export function outFreeSlots(): i32 { return OUT_SLOTS - outCount(); }
+/** Refreshes nUsed, nInflight, nFresh and nToSend. */
+export function outTally(): void {
+  let used = 0, inflight = 0, fresh = 0, toSend = 0;
+  for (let i = 0; i < outN; i++) {
+    let s = oState(i);
+    if (s == S_FREE) continue;
+    used++;
+    let sent = (oFlags(i) & F_SENT) != 0;
+    if (s == S_QUEUED) { toSend++; if (!sent) fresh++; }
+    if (oQos(i) > 0 && (s != S_QUEUED || sent)) inflight++;
+  }
+  nUsed = used;
+  nInflight = inflight;
+  nFresh = fresh;
+  nToSend = toSend;
+}
 
 /** Index of the QoS > 0 entry with this packet id, or -1. */
 export function outFind(pid: i32): i32 {
   for (let i = 0; i < outN; i++) if (oState(i) != S_FREE && oQos(i) > 0 && oPid(i) == pid) return i;
   return -1;
-}
-
-/** QoS 1/2 messages counted against the window: sent at least once and not completed. */
-export function inflightCount(): i32 {
-  let n = 0;
-  for (let i = 0; i < outN; i++) {
-    let s = oState(i);
-    if (s != S_FREE && oQos(i) > 0 && (s != S_QUEUED || (oFlags(i) & 1) != 0)) n++;
-  }
-  return n;
-}
-
-/** Entries waiting for their first send. */
-export function queuedCount(): i32 {
-  let n = 0;
-  for (let i = 0; i < outN; i++) if (oState(i) == S_QUEUED && (oFlags(i) & 1) == 0) n++;
-  return n;
-}
-
-/** True when some entry waits for a (re)send of its PUBLISH: new packets must queue behind it. */
-export function anyQueued(): bool {
-  for (let i = 0; i < outN; i++) if (oState(i) == S_QUEUED) return true;
-  return false;
 }
 
 /** Link lost: every entry goes back to "send again" (PUBLISH with DUP=1, or PUBREL). */
@@ -192,14 +187,7 @@ function inPut(pid: i32, off: u32, mark: i32): i32 {
   return i;
 }
 /** Writes an R_INQ2M record [pid][mark]; its offset, or NONE when it could not be written. */
-function persistIn(pid: i32, mark: i32): u32 {
-  if (groupSize == 0) return NONE;
-  store<u16>(SREC, <u16>pid);
-  store<u16>(SREC + 2, <u16>mark);
-  let r = appendOnce(R_INQ2M, SREC, 4, 0);
-  if (r < 0) { storeErrors++; return NONE; }
-  return <u32>r;
-}
+function persistIn(pid: i32, mark: i32): u32 { return persist(R_INQ2M, <u32>pid | <u32>mark << 16, 4); }
 /**
  * Records a new incoming QoS 2 id as "received, not delivered" BEFORE delivery (a cut before
  * this record ends means no PUBREC went out: the broker resends). Index, or -1 when full.
@@ -217,7 +205,7 @@ export function inDelivered(i: i32): void {
   let off = inOff(i);
   let pid = inPid(i);
   if (inMark(i) == MARK_NEW && off != NONE) {
-    if (storeMark(off + 6) != 0) { storeErrors++; off = persistIn(pid, MARK_DONE); }
+    if (storeMark(off + 6) != 0) { bump(STAT_STORE_ERRORS); off = persistIn(pid, MARK_DONE); }
   } else off = persistIn(pid, MARK_DONE);
   inPut(pid, off, MARK_DONE);
 }
@@ -256,11 +244,8 @@ export function reqTake(pid: i32, type: i32): bool {
   store<u32>(p, 0);
   return true;
 }
-export function reqFreeSlots(): i32 {
-  let n = 0;
-  for (let i = 0; i < PENDING_REQ_SLOTS; i++) if (load<u16>(REQ + (<usize>i << 2)) == 0) n++;
-  return n;
-}
+/** True when every request slot is taken. */
+export function reqFull(): bool { return reqFind(0, -1) == 0; }
 export function reqClear(): void { memory.fill(REQ, 0, PENDING_REQ_SLOTS * 4); }
 
 // ---- packet identifiers ----
@@ -286,7 +271,8 @@ const SREC: usize = memory.data(16) + 4;
 const NEWOFF: usize = memory.data((OUT_SLOTS + IN_QOS2_SLOTS) * 4);
 const NEWIN: usize = NEWOFF + OUT_SLOTS * 4;
 export let cfgOff: u32 = 0xffffffff;     // latest R_CONFIG record
-export let storeErrors: i32 = 0;
+/** Identity of the (client id, broker) the stored session belongs to; NONE: not known yet. */
+export let owner: u32 = NONE;
 
 function appendOnce(type: i32, p: usize, len: i32, reserve: u32): i32 {
   let r = storeAppend(type, p, len, reserve);
@@ -296,20 +282,54 @@ function appendOnce(type: i32, p: usize, len: i32, reserve: u32): i32 {
   return r;
 }
 
-/** Persists a small state record (payload u16 or u32 value); failures are counted, not fatal. */
-export function persist(type: i32, v: u32, len: i32): void {
-  if (groupSize == 0) return;
+/** Persists a small state record (payload u16 or u32 value); its offset, or NONE when it could
+ * not be written (counted in STAT_STORE_ERRORS, not fatal). */
+export function persist(type: i32, v: u32, len: i32): u32 {
+  if (groupSize == 0) return NONE;
   store<u32>(SREC, v);
-  if (appendOnce(type, SREC, len, 0) < 0) storeErrors++;
+  let r = appendOnce(type, SREC, len, 0);
+  if (r >= 0) return <u32>r;
+  bump(STAT_STORE_ERRORS);
+  return NONE;
 }
 
-/** Persists a PUBLISH (payload at p with its 4-byte prefix); returns the record offset or an error. */
-export function persistPub(p: usize, len: i32): i32 {
+/** The session now belongs to identity `id` (set at CONNACK, after the old session's state is dropped). */
+export function setOwner(id: u32): void {
+  owner = id;
+  persist(R_OWNER, id, 4);
+}
+
+/** Payload bytes of the record of a `size`-byte PUBLISH: R_PUBQ adds pad + mark. */
+function pubRecLen(size: i32, queued: bool): i32 { return queued ? 6 + ((size + 1) & ~1) : 4 + size; }
+
+/**
+ * Persists a PUBLISH of `size` bytes at p + 4 (p: its 4-byte prefix [pid][qos][0]; 7 writable
+ * bytes after the packet). `queued`: it is not being sent now (R_PUBQ, "sent" mark erased);
+ * otherwise it goes into the TX buffer right after this call (R_PUB). Record offset or an error.
+ */
+export function persistPub(p: usize, size: i32, queued: bool): i32 {
   if (groupSize == 0) return ERR_NO_STORE;
+  let len = pubRecLen(size, queued);
   // Refuse early when even a compacted group could not hold it: no compaction that cannot help.
   if (liveBytes() + recordSize(len) + RESERVE > groupSize) return ERR_QUEUE_FULL;
-  let r = appendOnce(R_PUB, p, len, RESERVE);
+  if (queued) {
+    store<u8>(p + 3, <u8>(size & 1)); // pad bytes before the mark (keeps the mark half-word aligned)
+    store<u16>(p + <usize>len - 2, 0xffff);
+  }
+  let r = appendOnce(queued ? R_PUBQ : R_PUB, p, len, RESERVE);
   return r == ERR_STORE_IO ? r : r < 0 ? ERR_QUEUE_FULL : r;
+}
+
+/**
+ * Entry i goes on the wire for the first time: if its record is an R_PUBQ with the mark still
+ * erased, programs the mark (one half-word) BEFORE the bytes can leave, so a reset resends it
+ * with DUP=1. A failed program is counted in STAT_STORE_ERRORS.
+ */
+export function markFirstSend(i: i32): void {
+  let f = oFlags(i);
+  if ((f & F_MARK) == 0) return;
+  setFlags(i, f & ~F_MARK);
+  if (storeMark(oOff(i) + 8 + <u32>((oLen(i) + 1) & ~1)) != 0) bump(STAT_STORE_ERRORS);
 }
 
 /** Persists the config blob as a new R_CONFIG record. */
@@ -325,10 +345,11 @@ export function persistConfig(): i32 {
 function liveBytes(): u32 {
   let n: u32 = HDR + 8 + 10 * <u32>inN; // header, R_PID, R_INQ2M records
   if (cfgOff != NONE) n += recordSize(CONFIG_BYTES);
+  if (owner != NONE) n += 10;
   for (let i = 0; i < outN; i++) {
     let s = oState(i);
     if (s == S_REL_QUEUED || s == S_REL_SENT) n += 8;
-    else if (s != S_FREE && oOff(i) != NONE) n += recordSize(oLen(i) + 4);
+    else if (s != S_FREE && oOff(i) != NONE) n += recordSize(pubRecLen(oLen(i), (oFlags(i) & F_QREC) != 0));
   }
   return n;
 }
@@ -344,6 +365,7 @@ export function compact(): i32 {
   let newCfg = NONE;
   if (cfgOff != NONE) { r = compactCopy(cfgOff); if (r >= 0) newCfg = <u32>r; }
   if (r >= 0) { store<u32>(SREC, nextPid); r = storeAppend(R_PID, SREC, 2, 0); }
+  if (r >= 0 && owner != NONE) { store<u32>(SREC, owner); r = storeAppend(R_OWNER, SREC, 4, 0); }
   for (let i = 0; i < outN && r >= 0; i++) {
     let s = oState(i);
     store<u32>(NEWOFF + (<usize>i << 2), NONE);
@@ -357,8 +379,7 @@ export function compact(): i32 {
     }
   }
   for (let i = 0; i < inN && r >= 0; i++) {
-    store<u16>(SREC, <u16>inPid(i));
-    store<u16>(SREC + 2, <u16>inMark(i));
+    store<u32>(SREC, load<u32>(inAt(i), 4)); // [pid][mark]
     r = storeAppend(R_INQ2M, SREC, 4, 0);
     store<u32>(NEWIN + (<usize>i << 2), <u32>r);
   }
@@ -375,31 +396,57 @@ export function sessionLoad(): void {
   outN = 0;
   inN = 0;
   cfgOff = NONE;
+  owner = NONE;
   if (groupSize == 0) return;
   let ok = storeFirst();
   while (ok) {
     let t = recType;
+    let marked = (t & MARKED) != 0; // only R_PUBQ and R_INQ2M are written with the bit
     let v: i32 = 0;
     if (t != R_CONFIG && recLen >= 2) { storeReadPayload(recOff, 0, SREC, 4); v = <i32>load<u16>(SREC); }
-    if (t == R_CONFIG) cfgOff = recOff;
-    else if (t == R_PUB && recLen > 4) {
-      let qos = <i32>load<u8>(SREC + 2);
-      outAdd(recOff, v, recLen - 4, qos, S_QUEUED, 1);
-      if (qos > 0) nextPid = v == 65535 ? 1 : v + 1;
-    } else if (t == R_PUB_GONE && recLen == 4) {
-      let off = load<u32>(SREC);
-      for (let i = 0; i < outN; i++) if (oState(i) != S_FREE && oOff(i) == off) outFree(i);
-    } else if (t == R_REL) {
-      let i = outFind(v);
-      if (i >= 0) { setState(i, S_REL_QUEUED); setOff(i, NONE); }
-      else outAdd(NONE, v, 4, 2, S_REL_QUEUED, 0);
-    } else if (t == R_REL_GONE) {
-      let i = outFind(v);
-      if (i >= 0 && oState(i) >= S_REL_QUEUED) outFree(i);
-    } else if (t == R_INQ2) inPut(v, NONE, MARK_DONE);
-    else if (t == R_INQ2M && recLen == 4) inPut(v, recOff, <i32>load<u16>(SREC + 2));
-    else if (t == R_INQ2_GONE) inRemove(v);
-    else if (t == R_PID && v > 0) nextPid = v;
+    switch (t & ~MARKED) {
+      case R_CONFIG: cfgOff = recOff; break;
+      case R_PUB: {
+        if (recLen <= (marked ? 8 : 4)) break;
+        let qos = <i32>load<u8>(SREC + 2);
+        let len = recLen - 4;
+        let f = F_SENT; // an R_PUB was written as it was sent
+        if (marked) {
+          len -= 2 + <i32>load<u8>(SREC + 3);
+          storeReadPayload(recOff, recLen - 2, SREC, 2);
+          // mark 0xFFFF: never sent. Programmed or torn: the bytes may have left (DUP=1).
+          f = load<u16>(SREC) == 0xffff ? F_QREC | F_MARK : F_QREC | F_SENT;
+        }
+        outAdd(recOff, v, len, qos, S_QUEUED, f);
+        if (qos > 0) nextPid = v == 65535 ? 1 : v + 1;
+        break;
+      }
+      case R_PUB_GONE: {
+        let off = load<u32>(SREC);
+        for (let i = 0; i < outN; i++) if (oState(i) != S_FREE && oOff(i) == off) outFree(i);
+        break;
+      }
+      case R_REL: {
+        let i = outFind(v);
+        if (i >= 0) { setState(i, S_REL_QUEUED); setOff(i, NONE); }
+        else outAdd(NONE, v, 4, 2, S_REL_QUEUED, 0);
+        break;
+      }
+      case R_REL_GONE: {
+        let i = outFind(v);
+        if (i >= 0 && oState(i) >= S_REL_QUEUED) outFree(i);
+        break;
+      }
+      case R_INQ2: inPut(v, marked ? recOff : NONE, marked ? <i32>load<u16>(SREC + 2) : MARK_DONE); break;
+      case R_INQ2_GONE: inRemove(v); break;
+      case R_PID: if (v > 0) nextPid = v; break;
+      case R_OWNER: {
+        // a new owner: what was sent before went to another session, so it is new to this one
+        let id = load<u32>(SREC);
+        if (owner != NONE && id != owner) for (let i = 0; i < outN; i++) setFlags(i, oFlags(i) & ~F_SENT);
+        owner = id;
+      }
+    }
     ok = storeNext();
   }
   if (dirty) compact();

@@ -31,33 +31,26 @@ export function checkFilter(p: usize, len: i32): i32 {
   return checkUtf8(p, len);
 }
 
-/** True when topic name t matches filter f (both already validated). */
+/**
+ * True when topic name t matches filter f (both already validated). Compared byte by byte: a
+ * '+' (always a whole level) consumes one topic level, '#' (always last) matches the rest.
+ */
 export function topicMatches(f: usize, flen: i32, t: usize, tlen: i32): bool {
   if (tlen > 0 && load<u8>(t) == 0x24 && flen > 0) {
     let c0 = load<u8>(f);
-    if (c0 == PLUS || c0 == HASH) return false;
+    if (c0 == PLUS || c0 == HASH) return false; // the '$' rule (§4.7.2)
   }
-  let fi = 0;
   let ti = 0;
-  while (true) {
-    if (fi == flen) return ti == tlen;
+  for (let fi = 0; fi < flen; fi++) {
     let c = load<u8>(f + fi);
     if (c == HASH) return true;
     if (c == PLUS) {
       while (ti < tlen && load<u8>(t + ti) != SLASH) ti++;
-      fi++;
-    } else {
-      while (fi < flen && load<u8>(f + fi) != SLASH) {
-        if (ti >= tlen || load<u8>(t + ti) != load<u8>(f + fi)) return false;
-        fi++;
-        ti++;
-      }
-      if (ti < tlen && load<u8>(t + ti) != SLASH) return false;
+      continue;
     }
-    if (fi == flen) return ti == tlen;
-    // filter is at '/'; a topic that ended here matches only a trailing "/#" (parent level)
-    if (ti == tlen) return fi + 2 == flen && load<u8>(f + fi + 1) == HASH;
-    fi++;
-    ti++;
+    // the topic ended: only a trailing "/#" still matches (it includes the parent level)
+    if (ti == tlen) return c == SLASH && fi + 2 == flen && load<u8>(f + fi + 1) == HASH;
+    if (load<u8>(t + ti++) != c) return false;
   }
+  return ti == tlen;
 }

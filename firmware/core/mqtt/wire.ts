@@ -56,18 +56,19 @@ export function checkUtf8(p: usize, len: i32): i32 {
       if (c == 0) return ERR_UTF8_NULL;
       continue;
     }
-    // continuation bytes after a lead 110xxxxx / 1110xxxx / 11110xxx; other leads are invalid
-    let n = c < 0xc0 || c >= 0xf8 ? 0 : c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : 1;
-    if (n == 0 || p + <usize>n > end) return ERR_UTF8;
-    let cp = c & (0x3f >> (n - 1));
+    // n continuation bytes after a lead 110xxxxx / 1110xxxx / 11110xxx. Leads C0/C1 are always
+    // overlong and F5..FF beyond U+10FFFF; continuation bytes (80..BF) cannot lead.
+    let n = c < 0xe0 ? 1 : c < 0xf0 ? 2 : 3;
+    if (c < 0xc2 || c > 0xf4 || p + <usize>n > end) return ERR_UTF8;
+    let cp = c & (0x3f >> n);
     for (let i = 0; i < n; i++) {
       let cc = <i32>load<u8>(p++);
       if ((cc & 0xc0) != 0x80) return ERR_UTF8;
       cp = (cp << 6) | (cc & 0x3f);
     }
-    // shortest form: 2 bytes from U+0080, 3 from U+0800, 4 from U+10000
-    if (cp < (n == 1 ? 0x80 : n == 2 ? 0x800 : 0x10000) || cp > 0x10ffff) return ERR_UTF8;
-    if (cp >= 0xd800 && cp <= 0xdfff) return ERR_UTF8_SURROGATE;
+    // shortest form: 3 bytes from U+0800, 4 from U+10000 (2 bytes: the lead check above)
+    if (cp < 1 << (5 * n + 1) || cp > 0x10ffff) return ERR_UTF8;
+    if ((cp >> 11) == 0x1b) return ERR_UTF8_SURROGATE; // U+D800..U+DFFF
   }
   return 0;
 }
