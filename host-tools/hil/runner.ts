@@ -19,8 +19,14 @@ export interface Scenario {
 export interface Observer {
   client: MqttClient;
   received: { topic: string; payload: string; qos: number; retain: boolean }[];
-  /** Resolves once `n` messages matched (bounded by the scenario timeout). */
-  waitForCount(n: number, match?: (m: { topic: string; payload: string }) => boolean): Promise<void>;
+  /**
+   * Resolves once `n` messages matched (bounded by the step wait limit). `deliverable`, when
+   * given, is how many of them the broker can hold at most (e.g. the publishes it acknowledged
+   * to the device, all of which it has already queued for this observer): once that many
+   * arrived and it is below `n`, the wait fails at once with the exact count instead of
+   * running out the clock.
+   */
+  waitForCount(n: number, match?: (m: { topic: string; payload: string }) => boolean, deliverable?: () => number): Promise<void>;
 }
 
 export interface ScenarioContext {
@@ -33,8 +39,11 @@ export interface ScenarioContext {
   observer(subscribe?: string, qos?: 0 | 1 | 2): Promise<Observer>;
   /** Records a passed check for the report. */
   check(text: string): void;
-  /** Waits for a condition on events, failing with `what` after the scenario's wait limit. */
-  waitUntil(cond: () => boolean, what: string, ms?: number): Promise<void>;
+  /**
+   * Waits for a condition on events, failing with `what` after the scenario's wait limit, or at
+   * once with the reason `hopeless()` returns when the condition can no longer come true.
+   */
+  waitUntil(cond: () => boolean, what: string | (() => string), ms?: number, hopeless?: () => string | undefined): Promise<void>;
   waitMs: number;
 }
 
@@ -94,11 +103,15 @@ async function runOne(s: Scenario, o: RunnerOptions, tag: string): Promise<Scena
     device: o.device, broker: o.broker, trace, prefix, waitMs,
     settings: (over = {}) => ({ broker: o.broker.url, clientId: `hil-${tag}-${n++}`, cleanSession: true, keepalive: 30, ...over }),
     check: (t) => { checks.push(t); },
-    waitUntil: (cond, what, ms = waitMs) => new Promise<void>((resolve, reject) => {
+    waitUntil: (cond, what, ms = waitMs, hopeless = () => undefined) => new Promise<void>((resolve, reject) => {
       const until = Date.now() + ms;
       const poll = (): void => {
         if (cond()) return resolve();
-        if (Date.now() > until) return reject(new Error(`timed out after ${ms} ms waiting for ${what}`));
+        // `what` as a function reads the state when the wait ends (e.g. how many arrived by then).
+        const name = (): string => (typeof what === 'string' ? what : what());
+        const why = hopeless();
+        if (why !== undefined) return reject(new Error(`${name()}: ${why}`));
+        if (Date.now() > until) return reject(new Error(`timed out after ${ms} ms waiting for ${name()}`));
         setTimeout(poll, 5);
       };
       poll();
@@ -111,8 +124,14 @@ async function runOne(s: Scenario, o: RunnerOptions, tag: string): Promise<Scena
       await client.subscribeAsync(filter, { qos });
       return {
         client, received,
-        waitForCount: (count, match = () => true) => ctx.waitUntil(() => received.filter(match).length >= count,
-          `${count} message(s) at the broker-side observer (got ${received.filter(match).length})`),
+        waitForCount: (count, match = () => true, deliverable) => {
+          const got = (): number => received.filter(match).length;
+          return ctx.waitUntil(() => got() >= count, () => `${count} message(s) at the broker-side observer (got ${got()})`, undefined, () => {
+            const d = deliverable?.();
+            return d !== undefined && d < count && got() >= d
+              ? `no more can arrive: the broker acknowledged only ${d} of the device's publishes` : undefined;
+          });
+        },
       };
     },
   };

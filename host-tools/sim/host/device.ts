@@ -158,6 +158,8 @@ const STATE_NAMES: Readonly<Record<number, string>> = {
 };
 
 const compiled = new Map<string, WebAssembly.Module>();
+/** Steps runStep() may chain when event handlers keep giving the core new work (then it yields to the event loop). */
+const MAX_RESTEPS = 8;
 const utf8 = new TextEncoder();
 
 async function loadModule(src: string | Uint8Array | undefined): Promise<WebAssembly.Module> {
@@ -203,6 +205,9 @@ export class NodeDevice extends EventEmitter {
   private pending: CoreEvent[] = [];
   private inCall = false;
   private stepScheduled = false;
+  /** runStep() is running (its events are being emitted); wake() then asks it to step again. */
+  private stepping = false;
+  private restep = false;
   private timer: NodeJS.Timeout | null = null;
   private timerDue = Infinity;
   private nextDeadline = 0;
@@ -211,6 +216,7 @@ export class NodeDevice extends EventEmitter {
   private readonly doneWaiters = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
   private readonly waiters = new Set<Waiter>();
   private readonly uartIn: number[] = [];
+  private uartPending: Buffer[] = [];
   private readonly rand: () => number;
   private readonly realTimeoutMs: number;
   private traceOn = false;
@@ -285,24 +291,14 @@ export class NodeDevice extends EventEmitter {
   // ---------------------------------------------------------------- imports (board ABI)
 
   private async instantiate(mod: WebAssembly.Module): Promise<void> {
-    let memRef: LinearMemory | null = null;
-    const mem = (): LinearMemory => {
-      if (!memRef) throw new Error('core.wasm called an import before its memory was available');
-      return memRef;
-    };
-    // Imports are bound lazily to `mem()` because the memory exists only after instantiation.
-    const lazyMem = new Proxy({} as LinearMemory, {
-      get: (_t, k) => {
-        const m = mem();
-        const v = (m as unknown as Record<string | symbol, unknown>)[k];
-        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(m) : v;
-      },
-    });
+    // Imports are bound before instantiation; the memory they check against is attached after it.
+    const memory = new LinearMemory();
+    const mem = (): LinearMemory => memory;
     const board: Record<string, ImportFn> = {
       millis: () => this.clock.now() >>> 0,
       entropy: () => this.rand() | 0,
       uart_write: (src: number, len: number) => {
-        this.emitLater({ kind: 'uart', text: Buffer.from(mem().range('uart_write', src, len)).toString('utf8') });
+        this.uartOut(Buffer.from(mem().range('uart_write', src, len)));
       },
       uart_read: (dst: number, max: number) => {
         const view = mem().range('uart_read', dst, max);
@@ -320,7 +316,7 @@ export class NodeDevice extends EventEmitter {
       },
     };
     const provided: ImportModules = { board };
-    const net = this.network.imports(lazyMem, this.clock);
+    const net = this.network.imports(memory, this.clock);
     for (const [modName, fns] of Object.entries(net)) provided[modName] = { ...(provided[modName] ?? {}), ...fns };
 
     const importObject: WebAssembly.Imports = {};
@@ -344,8 +340,8 @@ export class NodeDevice extends EventEmitter {
       throw new BadModuleError(`core.wasm could not be instantiated: ${err instanceof Error ? err.message : String(err)}`);
     }
     this.exports = inst.exports as unknown as CoreExports;
-    memRef = new LinearMemory(this.exports.memory);
-    this.mem = memRef;
+    memory.attach(this.exports.memory);
+    this.mem = memory;
     this.network.setWake(() => this.wake());
     const r = this.call(() => this.exports.start() ?? 0);
     if (this.dead) throw this.fatalError ?? new Error('core.wasm died in start()');
@@ -553,6 +549,10 @@ export class NodeDevice extends EventEmitter {
 
   /** Runs step() soon (coalesced); called on network news and after API calls. */
   wake(): void {
+    // Called from an event handler while runStep() is emitting that step's events (e.g. a
+    // publish on PUBLISH_DONE): runStep() steps again before it returns, so the new work
+    // leaves in this turn of the event loop instead of the next.
+    if (this.stepping) { this.restep = true; return; }
     if (this.stepScheduled || this.dead) return;
     this.stepScheduled = true;
     setImmediate(() => {
@@ -564,7 +564,20 @@ export class NodeDevice extends EventEmitter {
   /** Runs the core's step() now and schedules the next one (real time) or records the deadline (virtual). */
   runStep(): void {
     if (this.dead) return;
-    const ms = this.call(() => this.exports.step());
+    let ms: number;
+    const outer = !this.stepping;
+    this.stepping = true;
+    try {
+      let rounds = 0;
+      do {
+        this.restep = false;
+        ms = this.call(() => this.exports.step());
+      } while (outer && this.restep && !this.dead && ++rounds < MAX_RESTEPS);
+    } finally {
+      if (outer) this.stepping = false;
+    }
+    // Work queued by handlers beyond the last round still gets its step.
+    if (outer && this.restep && !this.dead) { this.restep = false; this.wake(); }
     if (this.dead) return;
     const delay = ms < 0 ? 0 : ms;
     this.nextDeadline = this.clock.now() + delay;
@@ -645,8 +658,20 @@ export class NodeDevice extends EventEmitter {
     return result;
   }
 
-  private emitLater(e: { kind: 'uart'; text: string }): void {
-    setImmediate(() => this.emit('uart', e.text));
+  /**
+   * Console output, emitted as 'uart' on the next turn of the event loop (never inside a wasm
+   * call). The core writes a line per event, so the writes of one turn go out as one chunk:
+   * one timer and one UTF-8 decode per turn, and a character split across writes stays whole.
+   */
+  private uartOut(bytes: Buffer): void {
+    this.uartPending.push(bytes);
+    if (this.uartPending.length > 1) return;
+    setImmediate(() => {
+      const chunks = this.uartPending;
+      this.uartPending = [];
+      if (this.listenerCount('uart') === 0) return;
+      this.emit('uart', (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)).toString('utf8'));
+    });
   }
 
   private flush(): void {

@@ -11,9 +11,19 @@ export class SandboxViolation extends Error {
 
 /** A view of a WebAssembly.Memory that re-reads the buffer after memory.grow (which detaches it). */
 export class LinearMemory {
-  private view: Uint8Array;
+  private view = new Uint8Array(0);
 
-  constructor(private readonly memory: WebAssembly.Memory) {
+  /**
+   * `memory` may come later through attach(): a module's imports are bound before it is
+   * instantiated, and its exported memory exists only after.
+   */
+  constructor(private memory?: WebAssembly.Memory) {
+    if (memory) this.view = new Uint8Array(memory.buffer);
+  }
+
+  /** Binds the memory this view reads (once the module exporting it is instantiated). */
+  attach(memory: WebAssembly.Memory): void {
+    this.memory = memory;
     this.view = new Uint8Array(memory.buffer);
   }
 
@@ -24,7 +34,10 @@ export class LinearMemory {
   /** The whole memory, refreshed if it grew. */
   bytes(): Uint8Array {
     // memory.grow detaches the old buffer (its length drops to 0): only then re-read it.
-    if (this.view.byteLength === 0) this.view = new Uint8Array(this.memory.buffer);
+    if (this.view.byteLength === 0) {
+      if (!this.memory) throw new Error('core.wasm called an import before its memory was available');
+      this.view = new Uint8Array(this.memory.buffer);
+    }
     return this.view;
   }
 

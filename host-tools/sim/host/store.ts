@@ -93,6 +93,13 @@ export class MemoryStore {
       }
     }
     this.stats.writes++;
+    // No cut armed: every half-word lands, so program them in one copy.
+    if (this.cutAfter < 0) {
+      this.data.set(src, off);
+      this.stats.bytesWritten += len;
+      this.persist(off, len);
+      return STORE_OK;
+    }
     for (let i = 0; i < len; i += 2) {
       if (this.cutAfter === 0) {
         // Torn half-word: NOR programs bit by bit; model it as the low byte landing only.

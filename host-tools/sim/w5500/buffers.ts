@@ -44,15 +44,39 @@ export class BufferMemory {
     if (i >= 0) this.mem[i] = value & 0xff;
   }
 
+  /**
+   * The physical run for `len` bytes from 16-bit offset `from` of socket sn: calls `span(phys,
+   * k, n)` for each contiguous piece (k = index into the caller's data), splitting where the
+   * socket's region wraps or the memory ends. Bulk copies go through here instead of per byte.
+   */
+  private spans(sn: number, from: number, len: number, span: (phys: number, k: number, n: number) => void): void {
+    const size = this.size(sn);
+    if (size === 0) return;
+    const base = this.base(sn);
+    for (let k = 0; k < len;) {
+      const pos = (from + k) & (size - 1);
+      const phys = (base + pos) % this.totalBytes;
+      const n = Math.min(len - k, size - pos, this.totalBytes - phys);
+      span(phys, k, n);
+      k += n;
+    }
+  }
+
+  /** Fill `out` from 16-bit offset `from` (wrapping) of socket sn's buffer; a 0 KB buffer reads 0. */
+  readInto(sn: number, from: number, out: Uint8Array): void {
+    if (this.size(sn) === 0) { out.fill(0); return; }
+    this.spans(sn, from, out.length, (phys, k, n) => out.set(this.mem.subarray(phys, phys + n), k));
+  }
+
   /** Copy `len` bytes starting at 16-bit offset `from` (wrapping) out of socket sn's buffer. */
   copyOut(sn: number, from: number, len: number): Uint8Array {
     const out = new Uint8Array(len);
-    for (let k = 0; k < len; k++) out[k] = this.read(sn, (from + k) & 0xffff);
+    this.readInto(sn, from, out);
     return out;
   }
 
-  /** Copy `data` into socket sn's buffer at 16-bit offset `at` (wrapping). */
+  /** Copy `data` into socket sn's buffer at 16-bit offset `at` (wrapping); a 0 KB buffer ignores it. */
   copyIn(sn: number, at: number, data: Uint8Array): void {
-    for (let k = 0; k < data.length; k++) this.write(sn, (at + k) & 0xffff, data[k]!);
+    this.spans(sn, at, data.length, (phys, k, n) => this.mem.set(data.subarray(k, k + n), phys));
   }
 }

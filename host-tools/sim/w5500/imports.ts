@@ -37,14 +37,15 @@ export function w5500Imports(model: W5500, getMemory: MemorySource): W5500BoardI
     w5500_read(addr, block, dst, len) {
       const mem = view(getMemory);
       check('w5500_read', mem, addr, block, dst, len);
-      const data = model.frame(addr >>> 0, controlByte(block >>> 0, false, OM_VDM), len >>> 0);
-      mem.set(data, dst >>> 0);
+      const p = dst >>> 0;
+      model.frameInto(addr >>> 0, controlByte(block >>> 0, false, OM_VDM), mem.subarray(p, p + (len >>> 0)));
     },
     w5500_write(addr, block, src, len) {
       const mem = view(getMemory);
       check('w5500_write', mem, addr, block, src, len);
-      const data = mem.slice(src >>> 0, (src >>> 0) + (len >>> 0));
-      model.frame(addr >>> 0, controlByte(block >>> 0, true, OM_VDM), data);
+      const p = src >>> 0;
+      // A view, not a copy: the chip copies the bytes into its registers / TX memory during the frame.
+      model.frameInto(addr >>> 0, controlByte(block >>> 0, true, OM_VDM), mem.subarray(p, p + (len >>> 0)));
     },
     w5500_reset() { model.hardwareReset(); },
     w5500_irq() { return model.intAsserted ? 1 : 0; },

@@ -184,9 +184,10 @@ export class ChipSocket {
       if (this.cmdBusy > 0) this.cmdBusy--;
       else { const c = this.pendingCmd; this.pendingCmd = 0; this.execute(c); this.changes++; }
     }
-    this.flushHeld();
-    this.deliver();
-    this.checkTimers();
+    // Each step only when it has something to do: this runs at every SPI frame for all 8 sockets.
+    if (this.held.length > 0 || this.heldSince >= 0 || this.connectTo) this.flushHeld();
+    if (this.inbound.length > 0) this.deliver();
+    if (this.deadline >= 0 || this.heldSince >= 0) this.checkTimers();
     return this.changes !== before;
   }
 

@@ -15,6 +15,9 @@ import { ChipSocket, type ChipContext } from './socket.ts';
 import { SpiFrameDecoder, type FrameTarget } from './spi-frame.ts';
 import type { FrameTrace } from './trace.ts';
 
+/** Data bytes of a fixed-length frame per OM[1:0] (0 = variable). */
+const FDM_LENGTH = [0, 1, 2, 4] as const;
+
 export interface W5500Options {
   /** Virtual milliseconds (the host's clock). */
   clock: () => number;
@@ -95,20 +98,61 @@ export class W5500 implements FrameTarget {
   frame(addr: number, control: number, dataOrLen: Uint8Array | number): Uint8Array {
     const write = (control & CTRL_RWB_WRITE) !== 0;
     const len = typeof dataOrLen === 'number' ? dataOrLen : dataOrLen.length;
-    const fixed = [0, 1, 2, 4][control & 3]!;
+    this.checkFrame(control, len, write && typeof dataOrLen === 'number');
+    if (write) {
+      this.frameData(addr, control, dataOrLen as Uint8Array);
+      return dataOrLen as Uint8Array;
+    }
+    const out = new Uint8Array(len);
+    this.frameData(addr, control, out);
+    return out;
+  }
+
+  /**
+   * One whole frame whose data is `data`: written to the chip for a write control byte, filled
+   * with what the chip drives on MISO for a read. The Node host's imports pass a view of the
+   * module's memory here, so a frame costs no copy beyond the chip's own.
+   */
+  frameInto(addr: number, control: number, data: Uint8Array): void {
+    this.checkFrame(control, data.length, false);
+    this.frameData(addr, control, data);
+  }
+
+  private checkFrame(control: number, len: number, writeWithoutData: boolean): void {
+    const fixed = FDM_LENGTH[control & 3]!;
     if (fixed !== 0 && len !== fixed) {
       throw new Error(`W5500 frame: control byte 0x${control.toString(16)} selects fixed length ${fixed} but ${len} data bytes were given; use OM=00 (VDM) for other lengths`);
     }
-    if (write && typeof dataOrLen === 'number') throw new Error('W5500 frame: a write frame needs its data bytes, not a length');
+    if (writeWithoutData) throw new Error('W5500 frame: a write frame needs its data bytes, not a length');
     if (len < 1) throw new Error('W5500 frame: a frame carries at least one data byte');
-    this.decoder.select();
-    this.decoder.transfer(addr >> 8);
-    this.decoder.transfer(addr & 0xff);
-    this.decoder.transfer(control);
-    const out = new Uint8Array(len);
-    for (let i = 0; i < len; i++) out[i] = this.decoder.transfer(write ? (dataOrLen as Uint8Array)[i]! : 0);
-    this.decoder.deselect();
-    return write ? (dataOrLen as Uint8Array) : out;
+  }
+
+  /**
+   * What the byte-clocked decoder does for one frame (header, then each data byte at an
+   * auto-incrementing address, then the frame end), without clocking single bytes: buffer
+   * blocks are copied as runs, register blocks still go byte by byte (reads and writes there
+   * have side effects, e.g. Sn_CR).
+   */
+  private frameData(addr: number, control: number, data: Uint8Array): void {
+    if (this.decoder.isSelected) this.decoder.deselect(); // a byte-clocked frame in progress ends, as select() would end it
+    this.frameStart();
+    const write = (control & CTRL_RWB_WRITE) !== 0;
+    const block = control >> 3;
+    const len = data.length;
+    const kind = block === BLOCK_COMMON ? -1 : (block - 1) & 3;
+    if (kind === 1 || kind === 2) {
+      const mem = kind === 1 ? this.tx : this.rx;
+      const n = (block - 1) >> 2;
+      if (write) mem.copyIn(n, addr, data);
+      else mem.readInto(n, addr, data);
+      this.counters.bytes += len;
+      this.counters.dataBytes += len;
+    } else if (write) {
+      for (let i = 0; i < len; i++) this.writeByte(block, (addr + i) & 0xffff, data[i]!);
+    } else {
+      for (let i = 0; i < len; i++) data[i] = this.readByte(block, (addr + i) & 0xffff);
+    }
+    this.frameEnd(addr, control, data);
   }
 
   // ---- byte-clocked API with chip select (virtual board SPI1) ----
