@@ -230,6 +230,13 @@ export class ConsoleDevice extends DeviceBase implements HilDevice {
     await this.startConnect();
   }
 
+  async outgoingHeld(): Promise<number> {
+    const l = await this.command('status');
+    const n = Number(l.fields.inflight) + Number(l.fields.queued);
+    if (!Number.isFinite(n)) throw new Error(`the console's status line has no inflight/queued counts: ${l.raw}`);
+    return n;
+  }
+
   /** After a boot: asks `status` until the console answers (bounded). */
   private async waitForConsole(attempts = 10): Promise<void> {
     for (let i = 0; ; i++) {

@@ -66,6 +66,8 @@ export interface HilDevice extends EventEmitter {
   linkUp(): Promise<void>;
   /** Resolves on the next 'connected' (or now, if connected). */
   waitConnected(timeoutMs: number): Promise<void>;
+  /** Outgoing QoS 1/2 messages the device still holds (in flight + queued), as its core counts them. */
+  outgoingHeld(): Promise<number>;
   isConnected(): boolean;
   close(): Promise<void>;
 }

@@ -1,6 +1,7 @@
 // HIL adapter for NodeDevice: the real core.wasm on Node's engine, its network through a
 // LinkRelay (so the link can be pulled) and its store kept across power cycles.
 import { NodeDevice, ConnackError } from '../sim/host/device.ts';
+import { Stat } from '../sim/host/abi.ts';
 import { MemoryStore } from '../sim/host/store.ts';
 import type { CoreEvent } from '../sim/host/abi.ts';
 import { ConnectRefused, DeviceBase, type ClientSettings, type HilDevice } from './device.ts';
@@ -64,6 +65,11 @@ export class NodeDeviceAdapter extends DeviceBase implements HilDevice {
       throw err;
     }
     return { sessionPresent };
+  }
+
+  async outgoingHeld(): Promise<number> {
+    const dev = this.need();
+    return dev.stat(Stat.INFLIGHT_OUT) + dev.stat(Stat.QUEUED_OUT);
   }
 
   private need(): NodeDevice {

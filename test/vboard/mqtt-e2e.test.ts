@@ -129,6 +129,36 @@ describe('virtual board + W5500 model + Mosquitto', () => {
     await new Promise((r) => setTimeout(r, 100)); // let a duplicate, if any, reach the peer
     expect(p.got).toEqual(['survive-the-cut']);
   });
+  it('resumes a QoS 2 publish with PUBREL after a power cut between PUBREC and PUBCOMP', async () => {
+    const { mq, dev } = await setup();
+    const p = await peer(mq.port, 'vb/rel');
+    await dev.see(/evt loaded [^\n]*\n/, 2000);
+    dev.send('connect');
+    await dev.see(/evt connected session_present=0/, 20_000);
+    await dev.runner.stop();
+    dev.out = '';
+    dev.send('pub vb/rel 2 0 released-then-cut');
+    // Run in small slices, letting the broker's packets in between, until the PUBREC is
+    // recorded (R_REL); then cut at once, before PUBCOMP can complete the flow.
+    const released = () => storeRecords(dev.board.store.bytes).some((r) => r.type === R_REL);
+    for (let i = 0; i < 20_000 && !released(); i++) {
+      dev.board.runFor(0.2);
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(released()).toBe(true);
+    dev.board.powerCycle();
+    dev.out = '';
+    dev.runner = new BoardRunner(dev.board, { speed: SPEED });
+    dev.runner.start();
+    await dev.see(/evt loaded [^\n]*\n/, 2000);
+    dev.send('connect');
+    await dev.see(/evt connected session_present=1/, 20_000);
+    await dev.see(/evt publish-done pid=\d+ qos=2/, 10_000);
+    await dev.runner.until(() => p.got.length > 0, 2000, 'the peer receiving the publish');
+    dev.board.runFor(200);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(p.got).toEqual(['released-then-cut']);
+  });
 });
 
 // The core's store log (firmware/core/store/store.ts): group header of 12 bytes, then records
