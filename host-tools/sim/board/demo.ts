@@ -64,13 +64,16 @@ export async function virtualBoardDemo(print: (line: string) => void = console.l
       if (qos === 0) await see(/ok pub pid=0/, 2000);
       else await runner.until(() => new RegExp(`evt publish-done pid=\\d+ qos=${qos}`).test(out.slice(before)), 5000, `QoS ${qos} publish`);
       await runner.until(() => lines.some((l) => l.includes('-->  broker PUBLISH') && l.includes(`topic=demo/out/qos${qos}`)), 5000, 'the broker receiving the publish');
-      b.runFor(5);
+      // The device's own trace lines trail its console output at 115200 baud: wait for its last one.
+      const lastOut = ['device  --> PUBLISH', 'device  <-- PUBACK', 'device  <-- PUBCOMP'][qos]!;
+      await runner.until(() => lines.some((l) => l.startsWith(`  ${lastOut}`)), 5000, `the device's ${lastOut.slice(12).trim()} trace line`);
       show(`QoS ${qos}, device -> broker: pub demo/out/qos${qos}`);
       const mark = out.length;
       broker.aedes.publish({ cmd: 'publish', topic: `demo/in/qos${qos}`, payload: Buffer.from(`command at QoS ${qos}`), qos, retain: false, dup: false }, () => {});
       await runner.until(() => out.slice(mark).includes(`evt message topic=demo/in/qos${qos}`), 5000, `QoS ${qos} delivery`);
       await runner.until(() => lines.some((l) => l.includes(qos === 2 ? 'PUBCOMP' : qos === 1 ? 'PUBACK' : 'PUBLISH') && l.includes('broker')), 5000, 'broker side');
-      b.runFor(5);
+      const lastIn = ['device  <-- PUBLISH', 'device  --> PUBACK', 'device  --> PUBCOMP'][qos]!;
+      await runner.until(() => lines.slice(-8).some((l) => l.startsWith(`  ${lastIn}`)), 5000, `the device's ${lastIn.slice(12).trim()} trace line`);
       show(`QoS ${qos}, broker -> device: message on demo/in/qos${qos}`);
     }
     print(`virtual board: ${b.instructions.toLocaleString('en-US')} instructions in ${b.millis().toFixed(0)} virtual ms; ${net.model.counters.bytes} SPI bytes`);
