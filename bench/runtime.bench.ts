@@ -51,6 +51,10 @@ export async function run(): Promise<Record<string, unknown>> {
   const ops = (n: number) => Number(execFileSync(need(join(BENCH, `host_count_${n}`)), { encoding: 'utf8' }).split(' ')[0]);
   const wasmOps = ops(1000) - ops(0);
   const interp = i1000 - i0, native = n1000 - n0;
+  // call cost: the same loop with and without a call to a one-instruction accessor
+  const [c1, sumC1] = countInstructions(join(BENCH, 'call_1.elf'));
+  const [c0, sumC0] = countInstructions(join(BENCH, 'call_0.elf'));
+  if (sumC1 !== sumC0) throw new Error(`the call benchmark's two loops disagree (${sumC1} vs ${sumC0})`);
   const corePd = join(OUT, 'core.pd.wasm'), core = join(REPO, 'build/core/core.wasm');
   let wasm3: Record<string, unknown> | string = 'set WASM3_SRC to a wasm3 checkout to measure it on the same workload';
   if (process.env.WASM3_SRC) {
@@ -85,6 +89,8 @@ export async function run(): Promise<Record<string, unknown>> {
     wasm_instructions_executed: wasmOps,
     interp_thumb_instr_per_wasm_op: Math.round((interp / wasmOps) * 100) / 100,
     interp_load_instructions: i0,
+    interp_thumb_instr_per_call: (c1 - c0) / 1000,
+    interp_call_note: 'one wasm call + return of a one-instruction accessor (1 param, 1 result; local.get 0 inside), both dispatches included (test/runtime/fixtures/callbench.wat)',
     wasm3,
   };
 }

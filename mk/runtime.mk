@@ -122,6 +122,14 @@ $(RT_BENCH)/wasm3_%.elf: $(RT_BENCH_SRC)/wasm3_main.c $(RT_BENCH_SRC)/crt.c $(RT
 	  -I$(WASM3_SRC)/source -I$(RT_BENCH_SRC) $(RT_BENCH_SRC)/crt.c $< $(RT_BENCH)/codec_plain.c \
 	  $(filter-out %/m3_api_libc.c %/m3_api_meta_wasi.c %/m3_api_tracer.c %/m3_api_uvwasi.c %/m3_api_wasi.c,$(wildcard $(WASM3_SRC)/source/*.c)) -o $@
 
+# Call cost (bench/runtime.bench.ts): the same loop with and without a call to an accessor.
+$(RT_BENCH)/callbench_module.c: $(RT_OUT)/callbench.pd.wasm host-tools/wasm/embed-c.ts
+	@mkdir -p $(@D)
+	@$(NODE_TS) host-tools/wasm/embed-c.ts $< $@ callbench_module
+$(RT_BENCH)/call_%.elf: $(RT_BENCH_SRC)/call_main.c $(RT_BENCH_SRC)/crt.c $(RT_BENCH)/callbench_module.c $(RT_SRCS) $(RT_HDRS)
+	@$(RT_BENCH_ARM) -std=c11 -Os -DCALLS=$* -DN=1000 -I$(RT_DIR)/include $(RT_BENCH_SRC)/crt.c $(RT_BENCH_SRC)/call_main.c $(RT_BENCH)/callbench_module.c $(RT_SRCS) -lgcc -o $@
+RT_BENCH_ARTIFACTS += $(RT_BENCH)/call_1.elf $(RT_BENCH)/call_0.elf
+
 # Last, so every RT_BENCH_ARTIFACTS addition above is in (BUILD_ARTIFACTS expands on +=).
 ifneq ($(wildcard mk/core.mk),)
 BUILD_ARTIFACTS += $(RT_BENCH_ARTIFACTS)

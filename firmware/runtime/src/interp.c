@@ -109,7 +109,9 @@ static uint64_t * call_host(IM3Runtime rt, uint32_t f, uint64_t * sp)
     if (args + t->nresults + t->nparams <= rt->stack_end) {
         r = m3Err_functionImportMissing;
         if (imp->fn) {
-            if (t->nresults) memmove(args + t->nresults, args, t->nparams * 8u);
+            /* slide the arguments up over the result slots, top first (they overlap); a slot
+             * loop instead of memmove: most imports take one or two arguments */
+            if (t->nresults) for (uint32_t k = t->nparams; k--; ) args[t->nresults + k] = args[k];
             struct M3Function fn = { NULL, (uint16_t)f, WQ_NO_SLOT };
             M3ImportContext ctx = { (void *)imp->userdata, &fn };
             r = (M3Result)imp->fn(rt, &ctx, args, rt->mem);
@@ -132,8 +134,8 @@ M3Result wq_invoke(IM3Runtime rt, uint32_t func, uint32_t nargs)
 #define funcs (m->funcs)
 #define side (m->side)
 #define stack_end (rt->stack_end)
-#define frame_end (rt->frames + rt->max_frames)
     WqFrame * frame = rt->frames;
+    WqFrame * const last_frame = rt->frames + rt->max_frames - 1;   /* once per entry, not per call */
 #define MEM (rt->mem)
 #define MEM_BYTES (rt->mem_bytes)
     uint32_t * const globals = rt->globals;
@@ -151,17 +153,17 @@ M3Result wq_invoke(IM3Runtime rt, uint32_t func, uint32_t nargs)
     const WqSide * stp = NULL;
 #endif
     uint64_t * sp = rt->stack + nargs;
-    uint32_t cur = func;
+    const WqFunc * cur = &funcs[func];   /* the running function's record (a pointer: no index scaling per use) */
 
     (void)nargs;
     rt->trap = NULL;
     /* frames[0] is the host's: returning to it ends the call; deeper frames hold callers */
-    frame->pc = NULL; frame->fp = fp; frame->func = func; frame->stp = NULL;
+    frame->pc = NULL; frame->fp = fp; frame->func = cur; frame->stp = NULL;
     {   /* entry from the host */
-        const WqFunc * f = &funcs[cur];
+        const WqFunc * f = cur;
         const WqType * t = &types[f->type];
-        if (cur < m->nimports) {
-            sp = call_host(rt, cur, sp);
+        if (func < m->nimports) {
+            sp = call_host(rt, func, sp);
             if (!sp) TRAP(rt->trap);
             goto done;
         }
@@ -170,7 +172,7 @@ M3Result wq_invoke(IM3Runtime rt, uint32_t func, uint32_t nargs)
         pc = base + f->code_start;
         stp = side + f->stp_base;
     }
-    uint32_t callee;
+    const WqFunc * callee;
     uint32_t cond;                     /* a fused i32 comparison's result for if / br_if */
 
 
@@ -208,7 +210,7 @@ next:
         }
         OP(0x0b):
             /* the function's final `end` (looked up here: a register is worth more) */
-            if (pc - 1 == base + funcs[cur].code_start + funcs[cur].code_len) goto do_return;
+            if (pc - 1 == base + cur->code_start + cur->code_len) goto do_return;
             DISPATCH;
         OP(0x0d):
             cond = (uint32_t)*--sp;
@@ -238,9 +240,10 @@ next:
         }
         case 0x0f:
         do_return: {
-            const WqType * t = &types[funcs[cur].type];
-            uint32_t nr = t->nresults;
-            if (sp - nr != fp) { uint64_t * s_ = sp - nr; for (uint32_t k = 0; k < nr; k++) fp[k] = s_[k]; }
+            uint32_t nr = types[cur->type].nresults;
+            /* results move down to fp (ascending copy: the destination is below the source);
+             * one result, the common case, is one load and one store */
+            if (nr) { uint64_t * s_ = sp - nr; fp[0] = s_[0]; for (uint32_t k = 1; k < nr; k++) fp[k] = s_[k]; }
             sp = fp + nr;
             if (frame == rt->frames) goto done;
             pc = frame->pc; stp = frame->stp; fp = frame->fp; cur = frame->func;
@@ -250,7 +253,7 @@ next:
         case 0x10: {
             uint32_t f; READ_U32(f);
             if (f >= m->nfuncs) TRAP(m3Err_unknownFunction);
-            callee = f;
+            callee = &funcs[f];
             if (f < m->nimports) goto call_import;
             goto call_wasm;
         }
@@ -263,8 +266,8 @@ next:
             if (!e) TRAP(m3Err_trapTableElementIsNull);
             uint32_t f = e - 1;
             if (f >= m->nfuncs) TRAP(m3Err_trapTableIndexOutOfRange);
-            if (types[funcs[f].type].canon != types[ti].canon) TRAP(m3Err_trapIndirectCallTypeMismatch);
-            callee = f;
+            callee = &funcs[f];
+            if (types[callee->type].canon != types[ti].canon) TRAP(m3Err_trapIndirectCallTypeMismatch);
             if (f < m->nimports) goto call_import;
             goto call_wasm;
         }
@@ -644,24 +647,23 @@ next:
     }
 
 call_import: {
-        uint64_t * nsp = call_host(rt, callee, sp);
+        uint64_t * nsp = call_host(rt, (uint32_t)(callee - funcs), sp);
         if (!nsp) TRAP(rt->trap);
         sp = nsp;
         goto next;
     }
 
 call_wasm: {
-        const WqFunc * f = &funcs[callee];
+        const WqFunc * f = callee;
 #ifdef WQRT_FUEL
         if (rt->fuel && --rt->fuel == 0) TRAP(wq_trapFuel);
 #endif
-        const WqType * t = &types[f->type];
-        uint64_t * nfp = sp - t->nparams;
-        if (nfp + t->nparams + f->nlocals + f->maxstack > stack_end) TRAP(m3Err_trapStackOverflow);
-        if (frame + 1 >= frame_end) TRAP(m3Err_trapStackOverflow);
+        /* the arguments are already on the stack: the callee needs its locals and operands above sp */
+        if (sp + f->nlocals + f->maxstack > stack_end || frame >= last_frame) TRAP(m3Err_trapStackOverflow);
+        uint64_t * nfp = sp - types[f->type].nparams;
         ++frame;
         frame->pc = pc; frame->stp = stp; frame->fp = fp; frame->func = cur;
-        cur = callee;
+        cur = f;
         fp = nfp;
         for (uint32_t k = f->nlocals; k; k--) *sp++ = 0;
         pc = base + f->code_start;
@@ -674,7 +676,7 @@ done:
     return m3Err_none;
 trap:
     rt->trap = err;
-    rt->trap_func = cur;
+    rt->trap_func = (uint32_t)(cur - funcs);
     /* pc is just past the trapping instruction (its opcode and immediates) */
     rt->trap_offset = pc ? (uint32_t)(pc - base) : 0;
     return err;
@@ -683,7 +685,6 @@ trap:
 #undef funcs
 #undef side
 #undef stack_end
-#undef frame_end
 #undef MEM
 #undef MEM_BYTES
 }

@@ -50,7 +50,7 @@ typedef struct { M3RawCall fn; const void * userdata; } WqImport;
 
 typedef struct { uint32_t size, max; uint8_t elem; uint32_t * elems; } WqTable;
 
-typedef struct { const uint8_t * pc; const WqSide * stp; uint64_t * fp; uint32_t func; } WqFrame;
+typedef struct { const uint8_t * pc; const WqSide * stp; uint64_t * fp; const WqFunc * func; } WqFrame;
 
 /* A handle from m3_FindFunction lives in its runtime's handles[]; `slot` finds the runtime
  * again (no module pointer: 8 bytes on Cortex-M3). Import contexts use slot = WQ_NO_SLOT. */
