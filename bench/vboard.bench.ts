@@ -14,6 +14,9 @@ import { startMosquitto } from '../test/helpers/mosquitto.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const ELF = join(ROOT, 'build/bluepill/firmware.elf');
+// The same firmware with core.wasm compiled to C by wasm2c (`wasmqtt build --engine aot`): the peer
+// that shows what the interpreter costs on the MQTT path.
+const AOT_ELF = join(ROOT, 'build/bluepill-aot/firmware.elf');
 const SOAK_PUBLISHES = 200;
 const SOAK_SPEED = 50;
 const REPEAT_PUBLISHES = 200;
@@ -30,14 +33,14 @@ interface Soak { typed: PathFigures; repeat: PathFigures & { virtualMsPerPublish
  * then (a) SOAK_PUBLISHES QoS 1 publishes typed on the console one after another, and (b) one
  * `pub -n REPEAT_PUBLISHES` line: the same QoS 1 publishes handed to the core back to back.
  */
-async function qosSoak(): Promise<Soak> {
+async function qosSoak(elf: string = ELF): Promise<Soak> {
   const mq = await startMosquitto();
   let board: VirtualBoard | undefined;
   let net: W5500NetworkBackend | undefined;
   let runner: BoardRunner | undefined;
   try {
     net = new W5500NetworkBackend({ clock: () => board?.millis() ?? 0, routes: { '127.0.0.1:1883': `127.0.0.1:${mq.port}` } });
-    board = new VirtualBoard({ board: 'bluepill', elf: ELF, w5500: net.model });
+    board = new VirtualBoard({ board: 'bluepill', elf, w5500: net.model });
     return await soakOn(board, net, (r) => { runner = r; });
   } finally {
     await runner?.stop();
@@ -142,16 +145,24 @@ function rawUnicornMips(): number {
   } finally { cpu.close(); }
 }
 
-/** Messages per second at 72 MHz for one path: CPU-bound (instructions × CPI), SPI-bound (W5500
- * bytes at 18 MHz) and UART-bound (console bytes at 115200 8N1; RX and TX run in parallel, so the
- * busier direction counts), the lowest of them and which it is. */
+/** Messages per second at 72 MHz for one path. The chip's own time per message is its
+ * instructions × CPI plus the cycles it waits on a busy peripheral; flash programming (the store
+ * persisting each QoS 1/2 message: half-word programs and page erases) is shown as its own bound
+ * because no engine can make it faster. SPI-bound is the W5500 bytes at 18 MHz, UART-bound the
+ * console bytes at 115200 8N1 (RX and TX run in parallel, so the busier direction counts). The
+ * value is the lowest of device time, SPI and UART; limited_by names the largest share. */
 function bounds(p: PathFigures, cpi: number): Record<string, unknown> {
+  const flashWait = p.busyWaitBy.flash ?? 0;
+  const cpuCycles = p.instr * cpi + (p.busyWaitCycles - flashWait);
   const limits = {
-    cpu: 72e6 / (p.instr * cpi + p.busyWaitCycles),
+    cpu: 72e6 / cpuCycles,
+    flash: flashWait > 0 ? 72e6 / flashWait : Infinity,
     spi_18mhz: SPI_HZ / 8 / p.spiBytes,
     uart_115200: UART_BYTES_PER_S / Math.max(p.uartInBytes, p.uartOutBytes),
   };
-  const [limitedBy, value] = Object.entries(limits).sort((a, b) => a[1] - b[1])[0]!;
+  const device = 72e6 / (cpuCycles + flashWait);
+  const value = Math.min(device, limits.spi_18mhz, limits.uart_115200);
+  const limitedBy = value === device ? (cpuCycles >= flashWait ? 'cpu' : 'flash') : value === limits.spi_18mhz ? 'spi_18mhz' : 'uart_115200';
   return {
     instr_per_publish: Math.round(p.instr),
     busy_wait_cycles_per_publish: Math.round(p.busyWaitCycles),
@@ -161,6 +172,8 @@ function bounds(p: PathFigures, cpi: number): Record<string, unknown> {
     spi_bytes_per_publish: Number(p.spiBytes.toFixed(1)),
     uart_bytes_per_publish: { in: Number(p.uartInBytes.toFixed(1)), out: Number(p.uartOutBytes.toFixed(1)) },
     cpu_bound: Math.round(limits.cpu),
+    flash_bound: Number.isFinite(limits.flash) ? Math.round(limits.flash) : null,
+    device_bound_cpu_plus_flash: Math.round(device),
     spi_bound_18mhz: Math.round(limits.spi_18mhz),
     uart_bound_115200: Math.round(limits.uart_115200),
     value: Math.round(value),
@@ -180,7 +193,8 @@ function projection(soak: Soak, cpi: number): Record<string, unknown> {
     projected_msgs_per_s_72mhz_console_typed: { ...bounds(soak.typed, cpi), path: 'one `pub` line typed per message, each waited for' },
     projected_msgs_per_s_note: 'projected_msgs_per_s_72mhz is the MQTT path (what an application on the device gets); the console-typed figure is what a terminal user gets, ' +
       'and it also pays the console (line in, parse, reply and event out; its bytes at 115200 baud). UART TX is interrupt-driven, so the CPU bound counts ' +
-      'the TX interrupt per byte, not the character times; the UART bound is the line rate. CPU bound = 72e6 / (instr × cpi_assumed + busy-wait cycles), busy waits being polls of a busy peripheral (the polled UART TX was ~6,250 cycles per byte).',
+      'the TX interrupt per byte, not the character times; the UART bound is the line rate. CPU bound = 72e6 / (instr × cpi_assumed + busy-wait cycles other than flash); ' +
+      'flash bound = 72e6 / flash-busy cycles (half-word programs and page erases of the store, timed by the FLASH model); the device bound adds both, since the CPU waits for the flash.',
     pub_repeat_virtual_ms_per_publish: Number(soak.repeat.virtualMsPerPublish.toFixed(3)),
     instructions_reset_to_first_connect: soak.connectInstr,
     instructions_reset_to_first_connect_note: 'includes booting, loading core.wasm and typing `connect` at 115200 baud',
@@ -230,6 +244,7 @@ export async function run(): Promise<Record<string, unknown>> {
 
   const raw = rawUnicornMips();
   const soak = existsSync(ELF) ? await qosSoak() : undefined;
+  const aot = existsSync(AOT_ELF) ? await qosSoak(AOT_ELF) : undefined;
   const mips = bootInstr / bootWall / 1e6;
   const warmMips = warmInstr / warmWall / 1e6;
   return {
@@ -252,5 +267,10 @@ export async function run(): Promise<Record<string, unknown>> {
       vboard_instr_per_qos1_publish: null, projected_msgs_per_s_72mhz: null,
       network_figures_missing_because: `${ELF} missing (make build)`,
     }),
+    ...(aot ? {
+      vboard_instr_per_qos1_publish_engine_aot: Math.round(aot.repeat.instr),
+      projected_msgs_per_s_72mhz_engine_aot: { ...bounds(aot.repeat, b.cpi), path: `pub -n ${REPEAT_PUBLISHES} (MQTT path), core.wasm through wasm2c instead of the interpreter` },
+      ...(soak ? { interpreter_vs_aot_instr_per_qos1_publish: Number((soak.repeat.instr / aot.repeat.instr).toFixed(1)) } : {}),
+    } : { engine_aot_figures_missing_because: `${AOT_ELF} missing (make build)` }),
   };
 }
