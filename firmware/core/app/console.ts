@@ -415,11 +415,21 @@ const LINE_FORMATS: usize = memory.data<u8>([
 
 function putStr(cfgKey: i32): void { putEscaped(strPtr(cfgKey), strLen(cfgKey)); }
 
+// The last format printed and where it starts: a run of messages prints the same `evt` line
+// each time, so the walk over the formats before it is done once.
+let lastFmt: i32 = -1;
+let lastFmtAt: usize = 0;
+
 /** Prints `<prefix> <word> key=value...` for format `fmt`. `ptr`/`len` are the event record
  * (already checked against its layout), `bits` the flag byte F_BITS reads. */
 function printLine(prefix: i32, fmt: i32, ptr: usize, len: i32, bits: i32): void {
-  let p = LINE_FORMATS;
-  while (fmt > 0) { if (load<u8>(p) == FMT_END) fmt--; p++; }
+  let p = lastFmtAt;
+  if (fmt != lastFmt) {
+    lastFmt = fmt;
+    p = LINE_FORMATS;
+    while (fmt > 0) { if (load<u8>(p) == FMT_END) fmt--; p++; }
+    lastFmtAt = p;
+  }
   lineStart(prefix, <i32>load<u8>(p++));
   for (let k = <i32>load<u8>(p); k != FMT_END; k = <i32>load<u8>(p)) {
     let op = load<u8>(p + 1);

@@ -18,12 +18,21 @@ export function putByte(b: i32): void {
   outLen++;
 }
 
+/** Words found lately, direct-mapped by w % 8: [u16 w + 1 (0: empty)][u16 offset in WORD_BYTES].
+ * Event lines repeat the same few words (`evt publish-done pid= qos=` per message), and the walk
+ * below costs ~40 loop rounds a word on the device's interpreter. */
+const WORD_CACHE: usize = memory.data(8 * 4);
+
 /** Address of word `w`'s first byte (0 <= w < WORD_COUNT): from the indexed word 16*(w/16),
  * skips w%16 word ends (bit 7). */
 function wordPtr(w: i32): usize {
+  let c = WORD_CACHE + (<usize>(w & 7) << 2);
+  let e = load<u32>(c);
+  if (e >>> 16 == <u32>w + 1) return WORD_BYTES + <usize>(e & 0xffff);
   let p = WORD_BYTES + <usize>load<u16>(WORD_INDEX + (<usize>(w >> 4) << 1));
-  w &= 15;
-  while (w > 0) { if (load<u8>(p) & 0x80) w--; p++; }
+  let k = w & 15;
+  while (k > 0) { if (load<u8>(p) & 0x80) k--; p++; }
+  store<u32>(c, (<u32>w + 1) << 16 | <u32>(p - WORD_BYTES));
   return p;
 }
 
@@ -51,7 +60,10 @@ export function wordText(w: i32): i32 {
 }
 
 export function putWord(w: i32): void {
-  for (let i = 0, n = wordText(w); i < n; i++) putByte(<i32>load<u8>(WORD_BUF + <usize>i));
+  let n = wordText(w); // <= WORD_MAX < OUT_BYTES: fits once the line buffer is flushed
+  if (outLen + n > OUT_BYTES) flush();
+  memory.copy(OUT + <usize>outLen, WORD_BUF, <usize>n);
+  outLen += n;
 }
 
 /** The word naming core error code `code` (ERR_QUEUE_FULL -> queue-full, 0 -> none). */

@@ -379,7 +379,7 @@ function pump(): void {
   let window = <i32>num(A.CFG_WINDOW);
   S.outTally();
   let inflight = S.nInflight;
-  for (let i = 0; i < S.outN; i++) {
+  for (let i = S.outLo; i < S.outN; i++) {
     let st = S.oState(i);
     if (st == S.S_QUEUED) {
       let qos = S.oQos(i);
@@ -532,7 +532,7 @@ function sessionIdentity(): u32 {
  * sending a PUBREL that belongs to the discarded session. Nothing is dropped.
  */
 function newSession(): void {
-  for (let i = 0; i < S.outN; i++) {
+  for (let i = S.outLo; i < S.outN; i++) {
     let st = S.oState(i);
     if (st >= S.S_REL_QUEUED) complete(i); // QoS 2 past PUBREC
     else if (st != S.S_FREE) S.setFlags(i, S.oFlags(i) & ~S.F_SENT);
@@ -642,7 +642,7 @@ function timers(): i32 {
   let retry = <i32>num(A.CFG_RETRY_MS);
   if (retry > 0) {
     let maxr = <i32>num(A.CFG_MAX_RETRIES);
-    for (let i = 0; i < S.outN; i++) {
+    for (let i = S.outLo; i < S.outN; i++) {
       let st = S.oState(i);
       if (st != S.S_PUB_SENT && st != S.S_REL_SENT) continue;
       let left = retry - since(S.oSent(i));

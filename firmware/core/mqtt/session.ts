@@ -35,6 +35,9 @@ const NONE: u32 = 0xffffffff;
 // [15] u8 flags: F_SENT, F_REL_SENT, F_MARK, F_QREC
 export const OUT: usize = memory.data(OUT_SLOTS * 16);
 export let outN: i32 = 0;           // slots in use, holes (S_FREE) included
+/** Every entry below it is S_FREE (holes stay until squeeze()): scans start here, so a long
+ * table whose oldest entries completed costs only its live span. Invariant: outLo <= outN. */
+export let outLo: i32 = 0;
 export const F_SENT: i32 = 1;       // PUBLISH sent before in this session: a resend carries DUP=1
 export const F_REL_SENT: i32 = 2;   // PUBREL sent before
 export const F_MARK: i32 = 4;       // its R_PUBQ record's "sent" mark is still erased: program it at first send
@@ -68,20 +71,20 @@ export function transition(state: i32, ev: i32): i32 {
   return n == X ? -1 : <i32>n;
 }
 
-export function slot(i: i32): usize { return OUT + <usize>(i << 4); }
-export function oOff(i: i32): u32 { return load<u32>(slot(i)); }
-export function oSent(i: i32): u32 { return load<u32>(slot(i), 4); }
-export function oPid(i: i32): i32 { return <i32>load<u16>(slot(i), 8); }
-export function oLen(i: i32): i32 { return <i32>load<u16>(slot(i), 10); }
-export function oQos(i: i32): i32 { return <i32>load<u8>(slot(i), 12); }
-export function oState(i: i32): i32 { return <i32>load<u8>(slot(i), 13); }
-export function oRetries(i: i32): i32 { return <i32>load<u8>(slot(i), 14); }
-export function oFlags(i: i32): i32 { return <i32>load<u8>(slot(i), 15); }
-export function setState(i: i32, s: i32): void { store<u8>(slot(i), <u8>s, 13); }
-export function setSent(i: i32, t: u32): void { store<u32>(slot(i), t, 4); }
-export function setRetries(i: i32, r: i32): void { store<u8>(slot(i), <u8>r, 14); }
-export function setFlags(i: i32, f: i32): void { store<u8>(slot(i), <u8>f, 15); }
-function setOff(i: i32, off: u32): void { store<u32>(slot(i), off); }
+@inline export function slot(i: i32): usize { return OUT + <usize>(i << 4); }
+@inline export function oOff(i: i32): u32 { return load<u32>(slot(i)); }
+@inline export function oSent(i: i32): u32 { return load<u32>(slot(i), 4); }
+@inline export function oPid(i: i32): i32 { return <i32>load<u16>(slot(i), 8); }
+@inline export function oLen(i: i32): i32 { return <i32>load<u16>(slot(i), 10); }
+@inline export function oQos(i: i32): i32 { return <i32>load<u8>(slot(i), 12); }
+@inline export function oState(i: i32): i32 { return <i32>load<u8>(slot(i), 13); }
+@inline export function oRetries(i: i32): i32 { return <i32>load<u8>(slot(i), 14); }
+@inline export function oFlags(i: i32): i32 { return <i32>load<u8>(slot(i), 15); }
+@inline export function setState(i: i32, s: i32): void { store<u8>(slot(i), <u8>s, 13); }
+@inline export function setSent(i: i32, t: u32): void { store<u32>(slot(i), t, 4); }
+@inline export function setRetries(i: i32, r: i32): void { store<u8>(slot(i), <u8>r, 14); }
+@inline export function setFlags(i: i32, f: i32): void { store<u8>(slot(i), <u8>f, 15); }
+@inline function setOff(i: i32, off: u32): void { store<u32>(slot(i), off); }
 /** Entry i (read in state `st`) went into the TX buffer at time t: new flags, SEND transition. */
 export function markSent(i: i32, st: i32, flags: i32, t: u32): void {
   setFlags(i, flags);
@@ -98,6 +101,7 @@ function squeeze(): void {
     w++;
   }
   outN = w;
+  outLo = 0;
 }
 
 /** Appends an outgoing entry; returns its index or -1 when every slot is used. */
@@ -115,6 +119,8 @@ export function outAdd(off: u32, pid: i32, len: i32, qos: i32, state: i32, flags
 export function outFree(i: i32): void {
   setState(i, S_FREE);
   while (outN > 0 && oState(outN - 1) == S_FREE) outN--;
+  if (outLo > outN) outLo = outN;
+  while (outLo < outN && oState(outLo) == S_FREE) outLo++;
 }
 
 // Counts over the outgoing table, refreshed by outTally() (one pass for all of them).
@@ -126,7 +132,7 @@ export let nToSend: i32 = 0;    // entries waiting for a (re)send of their PUBLI
 /** Refreshes nUsed, nInflight, nFresh and nToSend. */
 export function outTally(): void {
   let used = 0, inflight = 0, fresh = 0, toSend = 0;
-  for (let i = 0; i < outN; i++) {
+  for (let i = outLo; i < outN; i++) {
     let s = oState(i);
     if (s == S_FREE) continue;
     used++;
@@ -142,13 +148,14 @@ export function outTally(): void {
 
 /** Index of the QoS > 0 entry with this packet id, or -1. */
 export function outFind(pid: i32): i32 {
-  for (let i = 0; i < outN; i++) if (oState(i) != S_FREE && oQos(i) > 0 && oPid(i) == pid) return i;
+  // the id first: it rules out all but (at most) one entry with a single load
+  for (let i = outLo; i < outN; i++) if (oPid(i) == pid && oState(i) != S_FREE && oQos(i) > 0) return i;
   return -1;
 }
 
 /** Link lost: every entry goes back to "send again" (PUBLISH with DUP=1, or PUBREL). */
 export function outLinkLost(): void {
-  for (let i = 0; i < outN; i++) {
+  for (let i = outLo; i < outN; i++) {
     let s = oState(i);
     if (s == S_FREE) continue;
     let n = transition(s, E_LINK_LOST);
@@ -300,7 +307,7 @@ export function setOwner(id: u32): void {
 }
 
 /** Payload bytes of the record of a `size`-byte PUBLISH: R_PUBQ adds pad + mark. */
-function pubRecLen(size: i32, queued: bool): i32 { return queued ? 6 + ((size + 1) & ~1) : 4 + size; }
+@inline function pubRecLen(size: i32, queued: bool): i32 { return queued ? 6 + ((size + 1) & ~1) : 4 + size; }
 
 /**
  * Persists a PUBLISH of `size` bytes at p + 4 (p: its 4-byte prefix [pid][qos][0]; 7 writable
@@ -346,10 +353,11 @@ function liveBytes(): u32 {
   let n: u32 = HDR + 8 + 10 * <u32>inN; // header, R_PID, R_INQ2M records
   if (cfgOff != NONE) n += recordSize(CONFIG_BYTES);
   if (owner != NONE) n += 10;
-  for (let i = 0; i < outN; i++) {
+  for (let i = outLo; i < outN; i++) {
     let s = oState(i);
     if (s == S_REL_QUEUED || s == S_REL_SENT) n += 8;
-    else if (s != S_FREE && oOff(i) != NONE) n += recordSize(pubRecLen(oLen(i), (oFlags(i) & F_QREC) != 0));
+    // recordSize() written out: this loop runs on every publish (a call each costs more than the sum)
+    else if (s != S_FREE && oOff(i) != NONE) n += 6 + <u32>((pubRecLen(oLen(i), (oFlags(i) & F_QREC) != 0) + 1) & ~1);
   }
   return n;
 }
@@ -366,7 +374,7 @@ export function compact(): i32 {
   if (cfgOff != NONE) { r = compactCopy(cfgOff); if (r >= 0) newCfg = <u32>r; }
   if (r >= 0) { store<u32>(SREC, nextPid); r = storeAppend(R_PID, SREC, 2, 0); }
   if (r >= 0 && owner != NONE) { store<u32>(SREC, owner); r = storeAppend(R_OWNER, SREC, 4, 0); }
-  for (let i = 0; i < outN && r >= 0; i++) {
+  for (let i = outLo; i < outN && r >= 0; i++) {
     let s = oState(i);
     store<u32>(NEWOFF + (<usize>i << 2), NONE);
     if (s == S_FREE) continue;
@@ -386,7 +394,7 @@ export function compact(): i32 {
   if (r >= 0) r = compactCommit();
   if (r < 0) { compactAbort(); return r; }
   cfgOff = newCfg;
-  for (let i = 0; i < outN; i++) if (oState(i) != S_FREE) setOff(i, load<u32>(NEWOFF + (<usize>i << 2)));
+  for (let i = outLo; i < outN; i++) if (oState(i) != S_FREE) setOff(i, load<u32>(NEWOFF + (<usize>i << 2)));
   for (let i = 0; i < inN; i++) store<u32>(inAt(i), load<u32>(NEWIN + (<usize>i << 2)));
   return 0;
 }
@@ -394,6 +402,7 @@ export function compact(): i32 {
 /** Rebuilds the session from the store log (start()); compacts when the log was torn. */
 export function sessionLoad(): void {
   outN = 0;
+  outLo = 0;
   inN = 0;
   cfgOff = NONE;
   owner = NONE;
@@ -423,7 +432,7 @@ export function sessionLoad(): void {
       }
       case R_PUB_GONE: {
         let off = load<u32>(SREC);
-        for (let i = 0; i < outN; i++) if (oState(i) != S_FREE && oOff(i) == off) outFree(i);
+        for (let i = outLo; i < outN; i++) if (oState(i) != S_FREE && oOff(i) == off) outFree(i);
         break;
       }
       case R_REL: {
@@ -443,7 +452,7 @@ export function sessionLoad(): void {
       case R_OWNER: {
         // a new owner: what was sent before went to another session, so it is new to this one
         let id = load<u32>(SREC);
-        if (owner != NONE && id != owner) for (let i = 0; i < outN; i++) setFlags(i, oFlags(i) & ~F_SENT);
+        if (owner != NONE && id != owner) for (let i = outLo; i < outN; i++) setFlags(i, oFlags(i) & ~F_SENT);
         owner = id;
       }
     }

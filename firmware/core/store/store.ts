@@ -37,19 +37,19 @@ export let recType: i32 = 0;
 export let recOff: u32 = 0;        // record start
 export let recLen: i32 = 0;        // payload length; payload at recOff + 4
 
-/** CRC-16/CCITT-FALSE table for one nibble (32 bytes: two lookups per byte instead of 8 shifts). */
-const CRC_NIBBLE: usize = memory.data<u16>([
-  0x0000, 0x1021, 0x2042, 0x3063, 0x4084, 0x50a5, 0x60c6, 0x70e7,
-  0x8108, 0x9129, 0xa14a, 0xb16b, 0xc18c, 0xd1ad, 0xe1ce, 0xf1ef,
-]);
-
+/**
+ * CRC-16/CCITT-FALSE (poly 0x1021; the caller passes 0xffff to start) over len bytes at p,
+ * continuing from `crc`. One byte per round without a table: with x = the byte xor the CRC's
+ * high byte, and x ^= x >> 4, the polynomial's multiples reduce to x ^ x << 5 ^ x << 12.
+ * Bits above 15 are left to pile up during the loop (no round reads them) and cut at the end.
+ */
 export function crc16(crc: i32, p: usize, len: i32): i32 {
-  for (let i = 0; i < len; i++) {
-    let b = <i32>load<u8>(p + i);
-    crc = ((crc << 4) & 0xffff) ^ <i32>load<u16>(CRC_NIBBLE + (<usize>(((crc >> 12) ^ (b >> 4)) & 15) << 1));
-    crc = ((crc << 4) & 0xffff) ^ <i32>load<u16>(CRC_NIBBLE + (<usize>(((crc >> 12) ^ b) & 15) << 1));
+  for (let end = p + <usize>len; p < end; p++) {
+    let x = ((crc >>> 8) ^ <i32>load<u8>(p)) & 0xff;
+    x ^= x >> 4;
+    crc = (crc << 8) ^ (x << 12) ^ (x << 5) ^ x;
   }
-  return crc;
+  return crc & 0xffff;
 }
 
 /** Bytes a record with a `len`-byte payload occupies. */
