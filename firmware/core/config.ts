@@ -2,7 +2,7 @@
 // Layout (version CONFIG_VERSION): u16 version, then string fields [u8 len][max bytes],
 // then u32 number fields (numOffset()); defaults and limits in NUM_DEFAULTS / NUM_MAX, as documented in api/abi.ts.
 import { CFG_CLIENT_ID, CFG_PASSWORD, CFG_WILL_TOPIC, CFG_WILL_PAYLOAD, CFG_WILL_FLAGS, CFG_MAC,
-  CFG_TRACE, ERR_CONFIG_KEY, ERR_CONFIG_VALUE, WINDOW_MAX } from "./api/abi";
+  CFG_TRACE, CFG_CONSOLE_QUIET, ERR_CONFIG_KEY, ERR_CONFIG_VALUE, WINDOW_MAX } from "./api/abi";
 import { checkTopicName } from "./mqtt/topic";
 import { checkUtf8 } from "./mqtt/wire";
 
@@ -22,7 +22,9 @@ const N_BASE: i32 = 400;       // u32 numbers: key CFG_WILL_FLAGS.. at N_BASE + 
 
 /** Offset of a number key's u32, or -1. */
 function numOffset(key: i32): i32 {
-  // number keys are CFG_WILL_FLAGS..CFG_TRACE minus CFG_MAC, stored in key order
+  // number keys are CFG_WILL_FLAGS..CFG_TRACE minus CFG_MAC, stored in key order, then
+  // CFG_CONSOLE_QUIET in the last 4 bytes (a config saved before it existed reads 0 there: not quiet)
+  if (key == CFG_CONSOLE_QUIET) return CONFIG_BYTES - 4;
   if (key < CFG_WILL_FLAGS || key > CFG_TRACE || key == CFG_MAC) return -1;
   return N_BASE + 4 * (key - CFG_WILL_FLAGS - (key > CFG_MAC ? 1 : 0));
 }
@@ -38,13 +40,13 @@ function strField(key: i32): i32 {
 
 export function num(key: i32): u32 { return load<u32>(CFG + <usize>numOffset(key)); }
 
-// Per number field, in stored order (CFG_WILL_FLAGS..CFG_TRACE without CFG_MAC): default and
+// Per number field, in stored order (CFG_WILL_FLAGS..CFG_TRACE without CFG_MAC, CFG_CONSOLE_QUIET): default and
 // largest value; NUM_MIN1 has a bit per field whose smallest value is 1 (else 0).
-const NUM_COUNT: i32 = 15;
+const NUM_COUNT: i32 = 16;
 const NUM_DEFAULTS: usize = memory.data<u32>([0, 60, 0, 0x7f000001, 1883, 0xc0a80132, 0xc0a80101,
-  0xffffff00, 0, 5, 500, 30000, 10000, 8, 0]);
+  0xffffff00, 0, 5, 500, 30000, 10000, 8, 0, 0]);
 const NUM_MAX: usize = memory.data<u32>([6, 65535, 1, 0xffffffff, 65535, 0xffffffff, 0xffffffff,
-  0xffffffff, 0xffffffff, 255, 3600000, 3600000, 3600000, WINDOW_MAX, 1]);
+  0xffffffff, 0xffffffff, 255, 3600000, 3600000, 3600000, WINDOW_MAX, 1, 1]);
 const NUM_MIN1: i32 = 0b011110000010000; // BROKER_PORT, BACKOFF_MIN/MAX, TIMEOUT, WINDOW
 
 /** Pointer to a string field's bytes; its length via strLen (username/password: -1 when empty). */

@@ -24,7 +24,7 @@ export class NodeConsoleTransport implements ConsoleTransport {
     if (!this.relay.port) await this.relay.start();
     const dev = await NodeDevice.start({
       broker: this.relay.url, deviceBroker: `${DEVICE_BROKER.ip}:${DEVICE_BROKER.port}`, store: this.store, wasm: this.wasmPath,
-      waitConnected: false, backoffMinMs: 100, backoffMaxMs: 500,
+      waitConnected: false, backoffMinMs: 100, backoffMaxMs: 500, console: true,
       ...(settings ? { clientId: settings.clientId, cleanSession: settings.cleanSession, keepalive: settings.keepalive } : {}),
     });
     dev.on('uart', (text: string) => this.receiver?.(Buffer.from(text, 'utf8')));

@@ -46,7 +46,8 @@ export const CFG_TIMEOUT_MS: i32 = 19;    // number: TCP connect + CONNACK timeo
 export const CFG_WINDOW: i32 = 20;        // number 1..WINDOW_MAX: QoS 1/2 in flight; default 8
 export const CFG_TRACE: i32 = 21;         // number 0/1: emit EV_TRACE per packet; default 0
 export const CFG_NEXT_PID: i32 = 22;      // number 1..65535: next packet id to try (session state, for tests); not saved with config
-export const CFG_KEY_COUNT: i32 = 22;
+export const CFG_CONSOLE_QUIET: i32 = 23; // number 0/1: 1 = the console prints no evt lines (replies to typed commands still go out), for hosts that drive the core through its API and read no UART; default 0
+export const CFG_KEY_COUNT: i32 = 23;
 
 // ---- Stat keys: wq_stat(key) ----
 export const STAT_STATE: i32 = 1;            // client state, ST_* below

@@ -7,7 +7,7 @@
 import {
   CFG_CLIENT_ID, CFG_USERNAME, CFG_PASSWORD, CFG_WILL_TOPIC, CFG_WILL_PAYLOAD, CFG_WILL_FLAGS,
   CFG_KEEPALIVE_S, CFG_CLEAN_SESSION, CFG_BROKER_IP, CFG_BROKER_PORT, CFG_MAC, CFG_DEVICE_IP,
-  CFG_GATEWAY, CFG_NETMASK, CFG_TRACE,
+  CFG_GATEWAY, CFG_NETMASK, CFG_TRACE, CFG_CONSOLE_QUIET,
   STAT_STATE, STAT_INFLIGHT_OUT, STAT_QUEUED_OUT, STAT_INFLIGHT_IN, STAT_TX_PACKETS, STAT_RX_PACKETS,
   STAT_RETRANSMITS, STAT_RECONNECTS, STAT_LAST_ERROR, STAT_STORE_USED, STAT_STORE_CAPACITY,
   EV_MESSAGE, ERR_QUEUE_FULL,
@@ -489,6 +489,7 @@ const EVENT_MIN: usize = memory.data<u8>([0, 1, 5, 4, 8, 3, 3, 2, 8, 8]);
 /** One `evt` line per core event. A record shorter than its layout is reported, never read;
  * an unknown kind is printed as `evt unknown kind= len=`. */
 export function consoleOnEvent(kind: i32, ptr: usize, len: i32): void {
+  if (num(CFG_CONSOLE_QUIET) != 0) return; // the host reads events through the event import instead
   let known = kind >= 1 && kind <= 9;
   if (!known || len < <i32>load<u8>(EVENT_MIN + <usize>kind)
     || kind == EV_MESSAGE && 8 + u16at(ptr, 4) + u16at(ptr, 6) > len) {

@@ -11,7 +11,7 @@ export const Cfg = {
   CLIENT_ID: 1, USERNAME: 2, PASSWORD: 3, WILL_TOPIC: 4, WILL_PAYLOAD: 5, WILL_FLAGS: 6,
   KEEPALIVE_S: 7, CLEAN_SESSION: 8, BROKER_IP: 9, BROKER_PORT: 10, MAC: 11, DEVICE_IP: 12,
   GATEWAY: 13, NETMASK: 14, RETRY_MS: 15, MAX_RETRIES: 16, BACKOFF_MIN_MS: 17,
-  BACKOFF_MAX_MS: 18, TIMEOUT_MS: 19, WINDOW: 20, TRACE: 21, NEXT_PID: 22,
+  BACKOFF_MAX_MS: 18, TIMEOUT_MS: 19, WINDOW: 20, TRACE: 21, NEXT_PID: 22, CONSOLE_QUIET: 23,
 } as const;
 /** Which config keys take a string/bytes value (the rest are numbers). */
 export const CFG_BYTES_KEYS: ReadonlySet<number> = new Set([

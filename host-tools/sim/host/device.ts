@@ -68,6 +68,13 @@ export interface NodeDeviceOptions {
   network?: NetworkBackend;
   /** The broker address the device is configured with. Default 192.168.1.10:1883. */
   deviceBroker?: string;
+  /**
+   * Whether the core's console prints its `evt` lines on the UART ('uart' events). The API gets
+   * every event either way; formatting lines nobody reads costs ~a third of the core's time per
+   * QoS 1 message. Default: on while something listens for 'uart' (attaching a listener turns it
+   * on); true: on from the first instruction, so a listener added after start() misses nothing.
+   */
+  console?: boolean;
   /** Seed for entropy() so packet ids and jitter are reproducible; default random. */
   seed?: number;
   /** Emit 'trace' events (one per packet). Default: on when a 'trace' listener exists at start. */
@@ -220,6 +227,7 @@ export class NodeDevice extends EventEmitter {
   private readonly rand: () => number;
   private readonly realTimeoutMs: number;
   private traceOn = false;
+  private consoleOn = true;
   /** Messages delivered while start() was still running (see start()); null once released. */
   private heldMessages: Message[] | null = [];
   private lastLinkError: string | null = null;
@@ -252,6 +260,9 @@ export class NodeDevice extends EventEmitter {
     if (opts.trace === true || (opts.trace === undefined && dev.listenerCount('trace') > 0)) dev.setTrace(true);
     // Enable tracing lazily when someone listens for it.
     dev.on('newListener', (ev: string) => { if (ev === 'trace' && !dev.traceOn && !dev.dead) dev.setTrace(true); });
+    // Console event lines only when someone reads the UART (or asked for them up front).
+    dev.setConsole(opts.console === true || dev.listenerCount('uart') > 0);
+    dev.on('newListener', (ev: string) => { if (ev === 'uart' && !dev.consoleOn && !dev.dead) dev.setConsole(true); });
     try {
       dev.applyConfig();
       dev.call(() => dev.exports.wq_connect());
@@ -390,6 +401,11 @@ export class NodeDevice extends EventEmitter {
     if (o.backoffMinMs !== undefined) this.config(Cfg.BACKOFF_MIN_MS, o.backoffMinMs);
     if (o.backoffMaxMs !== undefined) this.config(Cfg.BACKOFF_MAX_MS, o.backoffMaxMs);
     if (o.connectTimeoutMs !== undefined) this.config(Cfg.TIMEOUT_MS, o.connectTimeoutMs);
+  }
+
+  private setConsole(on: boolean): void {
+    this.consoleOn = on;
+    this.config(Cfg.CONSOLE_QUIET, on ? 0 : 1);
   }
 
   private setTrace(on: boolean): void {

@@ -1,0 +1,53 @@
+// NodeDevice keeps the core's console quiet (CFG_CONSOLE_QUIET) while nothing reads the UART:
+// the API still gets every event, the core skips formatting `evt` lines nobody reads, and
+// attaching a 'uart' listener turns the lines back on from then on.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.ts';
+import { NodeDevice } from '../../host-tools/sim/host/device.ts';
+
+let broker: Mosquitto;
+beforeAll(async () => { broker = await startMosquitto(); });
+afterAll(async () => { await broker.stop(); });
+
+/** Everything the core writes to its UART, seen below the 'uart' event. */
+function tapUart(dev: NodeDevice): () => string {
+  let text = '';
+  const d = dev as unknown as { uartOut(b: Buffer): void };
+  const orig = d.uartOut.bind(dev);
+  d.uartOut = (b: Buffer) => { text += b.toString('latin1'); orig(b); };
+  return () => text;
+}
+
+describe('NodeDevice console lines', () => {
+  it('writes no evt lines while nothing listens for uart, and all of them once something does', async () => {
+    const dev = await NodeDevice.start({ broker: broker.url, clientId: 'quiet-console' });
+    try {
+      const uart = tapUart(dev);
+      const events: string[] = [];
+      dev.on('publish_done', () => events.push('publish_done'));
+      await dev.publish('quiet/t', 'unheard', { qos: 1 });
+      expect(events).toEqual(['publish_done']); // the API is told either way
+      expect(uart()).toBe('');
+
+      const heard: string[] = [];
+      dev.on('uart', (s: string) => heard.push(s));
+      const pid = await dev.publish('quiet/t', 'heard', { qos: 1 });
+      await new Promise((r) => setImmediate(r)); // 'uart' events are coalesced per event-loop turn
+      expect(uart()).toContain(`evt publish-done pid=${pid} qos=1`);
+      expect(heard.join('')).toContain(`evt publish-done pid=${pid} qos=1`);
+    } finally {
+      await dev.close();
+    }
+  });
+
+  it('with console: true prints from the start, so a listener added after start() misses nothing', async () => {
+    const dev = await NodeDevice.start({ broker: broker.url, clientId: 'loud-console', console: true });
+    try {
+      const uart = tapUart(dev);
+      await dev.publish('quiet/t', 'x', { qos: 1 });
+      expect(uart()).toMatch(/evt publish-done pid=\d+ qos=1/);
+    } finally {
+      await dev.close();
+    }
+  });
+});
