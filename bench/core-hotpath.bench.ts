@@ -1,6 +1,6 @@
 // Core hot path: how much wasm work one QoS 1 publish costs inside core.wasm. The same sources
 // are built with names (asc --debug, the same wasm-opt pipeline as core.wasm) and then
-// instrumented by binaryen's --log-execution, which calls env.log_execution(id) at every
+// instrumented by binaryen's --log-execution, which calls an imported log_execution(id) at every
 // function entry and every loop iteration. The module runs in NodeDevice against a real
 // Mosquitto (window 8, 64-byte payload); the counts over N acknowledged publishes, divided by
 // N, are the figures. On the device interpreter a wasm call costs ~85 Thumb instructions, so
@@ -16,13 +16,16 @@ import { W5500NetworkBackend } from '../host-tools/sim/w5500/node-device-backend
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'build/core-hotpath');
+// The binaryen that `make` runs (the Makefile puts node_modules/.bin first on PATH): Debian's
+// older wasm-opt prints and names the instrumentation differently.
+const WASM_OPT = join(root, 'node_modules/.bin/wasm-opt');
 const FEATURES = ['--enable-sign-ext', '--enable-bulk-memory', '--enable-mutable-globals', '--enable-nontrapping-float-to-int'];
 const PUBLISHES = 400;
 
 type Kind = 'entry' | 'loop' | 'return';
 
 /** Builds the instrumented module; returns its path and, per log id, [function name, kind]. */
-function buildInstrumented(): { wasm: string; ids: Map<number, [string, Kind]> } {
+function buildInstrumented(): { wasm: string; ids: Map<number, [string, Kind]>; importModule: string } {
   mkdirSync(out, { recursive: true });
   const asc = join(out, 'core-names.asc.wasm');
   const named = join(out, 'core-names.wasm');
@@ -31,13 +34,17 @@ function buildInstrumented(): { wasm: string; ids: Map<number, [string, Kind]> }
     execFileSync(cmd, args, { cwd: root, encoding: 'utf8', maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'pipe'] });
   run(join(root, 'node_modules/.bin/asc'), ['--config', 'asconfig.json', '--target', 'release', '--debug', '--outFile', asc]);
   // the flags of mk/core.mk's CORE_WASM_OPT, with -g to keep the names
-  run('wasm-opt', [...FEATURES, '-Oz', '--converge', '--low-memory-unused', '-g', asc, '-o', named]);
-  run('wasm-opt', [...FEATURES, '-g', '--log-execution', named, '-o', logged]);
-  const wat = run('wasm-opt', [...FEATURES, logged, '--print']);
+  run(WASM_OPT, [...FEATURES, '-Oz', '--converge', '--low-memory-unused', '-g', asc, '-o', named]);
+  run(WASM_OPT, [...FEATURES, '-g', '--log-execution', named, '-o', logged]);
+  const wat = run(WASM_OPT, [...FEATURES, logged, '--print']);
   // The pass puts a log call first in every function body (entry), at the top of every loop
   // body (iteration) and before every `return` (not counted: the entry already counted the call).
   // Read from the printed text: the first call in a function is its entry; a call within two
   // lines of a `(loop` opening is an iteration; any other is a return.
+  // The pass adds an import named log_execution; the printed text may call it by another name.
+  const imp = /\(import "([^"]+)" "log_execution" \(func \$(\S+)/.exec(wat);
+  if (!imp) throw new Error('core-hotpath: the instrumented module imports no log_execution (binaryen changed its pass?)');
+  const [, importModule, logFn] = imp;
   const ids = new Map<number, [string, Kind]>();
   const lines = wat.split('\n');
   let fn = '';
@@ -47,7 +54,7 @@ function buildInstrumented(): { wasm: string; ids: Map<number, [string, Kind]> }
     const t = lines[i].trim();
     const f = /^\(func \$(\S+)/.exec(t);
     if (f) { fn = f[1].replace(/^firmware\/core\//, ''); first = true; }
-    const id = t === '(call $log_execution' ? /\(i32\.const (\d+)\)/.exec(lines[i + 1] ?? '') : null;
+    const id = t === `(call $${logFn}` ? /\(i32\.const (\d+)\)/.exec(lines[i + 1] ?? '') : null;
     if (id) {
       const kind: Kind = first ? 'entry' : recent.some((r) => r.startsWith('(loop')) ? 'loop' : 'return';
       ids.set(Number(id[1]), [fn, kind]);
@@ -56,21 +63,22 @@ function buildInstrumented(): { wasm: string; ids: Map<number, [string, Kind]> }
     if (t !== '') { recent.push(t); if (recent.length > 2) recent.shift(); }
   }
   if (ids.size === 0) throw new Error('core-hotpath: no log_execution calls found in the instrumented module');
-  return { wasm: logged, ids };
+  return { wasm: logged, ids, importModule: importModule! };
 }
 
 export async function run(): Promise<Record<string, unknown>> {
-  const { wasm, ids } = buildInstrumented();
+  const { wasm, ids, importModule } = buildInstrumented();
   const broker = await startMosquitto();
   const counts = new Map<number, number>();
   let counting = false;
   try {
     const net = new W5500NetworkBackend({ routes: { [DEFAULT_DEVICE_BROKER]: broker.url.replace('mqtt://', '') } });
     const base = net.imports.bind(net);
-    net.imports = (mem, clock) => ({
-      ...base(mem, clock),
-      env: { log_execution: (id: number) => { if (counting) counts.set(id, (counts.get(id) ?? 0) + 1); } },
-    });
+    net.imports = (mem, clock) => {
+      const fns = base(mem, clock);
+      const log = (id: number): void => { if (counting) counts.set(id, (counts.get(id) ?? 0) + 1); };
+      return { ...fns, [importModule]: { ...(fns[importModule] ?? {}), log_execution: log } };
+    };
     const dev = await NodeDevice.start({
       broker: broker.url, clientId: 'hotpath-pub', cleanSession: true, window: 8, wasm: readFileSync(wasm), network: net,
     });

@@ -80,7 +80,6 @@ export async function run(): Promise<Record<string, unknown>> {
     runtime_flash_bytes_with_libgcc_helpers: flash.runtime + flash.libgcc,
     runtime_ram_bytes: ramBytes,
     runtime_ram_note: 'core.wasm loaded on Cortex-M3: arena bytes beyond linear memory, value stack and call frames; does not grow with code size',
-    core_wasm_bytes: existsSync(core) ? statSync(core).size : null,
     core_predecoded_flash_added_bytes: existsSync(core) && existsSync(corePd) ? statSync(corePd).size - statSync(core).size : null,
     workload: 'encode + decode 1,000 QoS 1 PUBLISH (19-byte topic, 64-byte payload) with the core codec (build/core/codec-test.wasm)',
     interp_thumb_instructions: interp,
