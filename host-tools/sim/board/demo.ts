@@ -73,7 +73,8 @@ export async function virtualBoardDemo(print: (line: string) => void = console.l
       await runner.until(() => out.slice(mark).includes(`evt message topic=demo/in/qos${qos}`), 5000, `QoS ${qos} delivery`);
       await runner.until(() => lines.some((l) => l.includes(qos === 2 ? 'PUBCOMP' : qos === 1 ? 'PUBACK' : 'PUBLISH') && l.includes('broker')), 5000, 'broker side');
       const lastIn = ['device  <-- PUBLISH', 'device  --> PUBACK', 'device  --> PUBCOMP'][qos]!;
-      await runner.until(() => lines.slice(-8).some((l) => l.startsWith(`  ${lastIn}`)), 5000, `the device's ${lastIn.slice(12).trim()} trace line`);
+      await runner.until(() => lines.some((l) => l.startsWith(`  ${lastIn}`)), 5000, `the device's ${lastIn.slice(12).trim()} trace line`);
+      await runner.until(() => lines.some((l) => l.startsWith(`  app     <-- message topic=demo/in/qos${qos} `)), 5000, 'the app line of the delivered message');
       show(`QoS ${qos}, broker -> device: message on demo/in/qos${qos}`);
     }
     print(`virtual board: ${b.instructions.toLocaleString('en-US')} instructions in ${b.millis().toFixed(0)} virtual ms; ${net.model.counters.bytes} SPI bytes`);
