@@ -28,6 +28,33 @@ const N = 20;
 const PUBCOMP = 7;
 const PUBREL = 6;
 
+/**
+ * Runs `trigger` and cuts the device's power as soon as a PUBREC from `from` shows in the trace,
+ * releases what the relay held, powers the device on again, and returns the trace index where
+ * the power-on part starts. The cut is noted once the power is off, so packets the device sent
+ * in the same step as PUBREC (e.g. its PUBREL) stay above the line in the ladder.
+ */
+async function powerCycleOnPubrec(ctx: ScenarioContext, from: 'broker' | 'device', relay: HoldRelay | undefined,
+  trigger: () => Promise<unknown>, what: string): Promise<number> {
+  let cut: Promise<void> | undefined;
+  const onPacket = (p: DevicePacket): void => {
+    if (!cut && p.from === from && p.packet === 'PUBREC') cut = ctx.device.powerOff().then(() => ctx.trace.note('power cut'));
+  };
+  ctx.device.on('packet', onPacket);
+  try {
+    await trigger();
+    await ctx.waitUntil(() => cut !== undefined, what);
+    await cut;
+  } finally {
+    ctx.device.off('packet', onPacket);
+  }
+  relay?.release();
+  const before = ctx.trace.entries.length;
+  ctx.trace.note('power on');
+  await ctx.device.powerOn();
+  return before;
+}
+
 /** A relay to the broker that can hold packets back, where the device reaches this machine's loopback; else undefined. */
 async function holdRelayFor(ctx: ScenarioContext): Promise<HoldRelay | undefined> {
   if (!ctx.device.reachesRunnerLoopback) return undefined;
@@ -288,21 +315,8 @@ export const scenarios: Scenario[] = [
           const payload = `exactly-once-${attempt}`;
           payloads.push(payload);
           relay?.hold(PUBCOMP);
-          // The note goes in once the power is off: packets the device sent before the cut (in
-          // the same step as PUBREC, e.g. its PUBREL) stay above the line in the ladder.
-          let cut: Promise<void> | undefined;
-          const onPacket = (p: DevicePacket): void => {
-            if (!cut && p.from === 'broker' && p.packet === 'PUBREC') cut = ctx.device.powerOff().then(() => ctx.trace.note('power cut'));
-          };
-          ctx.device.on('packet', onPacket);
-          await ctx.device.publish(`${ctx.prefix}/x`, payload, 2).catch(() => undefined);
-          await ctx.waitUntil(() => cut !== undefined, 'PUBREC, to cut power after it');
-          await cut;
-          ctx.device.off('packet', onPacket);
-          relay?.release();
-          const before = ctx.trace.entries.length;
-          ctx.trace.note('power on');
-          await ctx.device.powerOn();
+          const before = await powerCycleOnPubrec(ctx, 'broker', relay,
+            () => ctx.device.publish(`${ctx.prefix}/x`, payload, 2).catch(() => undefined), 'PUBREC, to cut power after it');
           await ctx.device.waitConnected(10_000);
           const completed = (): boolean => ctx.trace.entries.slice(before).some((e) => e.packet === 'PUBCOMP');
           if (!relay && !completed() && await ctx.device.outgoingHeld() === 0) {
@@ -342,20 +356,9 @@ export const scenarios: Scenario[] = [
         await ctx.device.connect(ctx.settings({ cleanSession: false, keepalive: 5, ...(relay ? { broker: relay.url } : {}) }));
         await ctx.device.subscribe(`${ctx.prefix}/in`, 2);
         relay?.hold(PUBREL);
-        let cut: Promise<void> | undefined;
-        const onPacket = (p: DevicePacket): void => {
-          if (!cut && p.from === 'device' && p.packet === 'PUBREC') cut = ctx.device.powerOff().then(() => ctx.trace.note('power cut'));
-        };
-        ctx.device.on('packet', onPacket);
         const obs = await ctx.observer(`${ctx.prefix}/none`);
-        await obs.client.publishAsync(`${ctx.prefix}/in`, 'once', { qos: 2 });
-        await ctx.waitUntil(() => cut !== undefined, 'the device\'s PUBREC, to cut power after it');
-        await cut;
-        ctx.device.off('packet', onPacket);
-        relay?.release();
-        const before = ctx.trace.entries.length;
-        ctx.trace.note('power on');
-        await ctx.device.powerOn();
+        const before = await powerCycleOnPubrec(ctx, 'device', relay,
+          () => obs.client.publishAsync(`${ctx.prefix}/in`, 'once', { qos: 2 }), 'the device\'s PUBREC, to cut power after it');
         await obs.client.publishAsync(`${ctx.prefix}/in`, 'marker', { qos: 2 });
         await ctx.waitUntil(() => inbox.some((m) => m.payload.toString() === 'marker'), 'the marker after the power cycle');
         const n = inbox.filter((m) => m.payload.toString() === 'once').length;
