@@ -76,8 +76,7 @@ async function soakOn(b: VirtualBoard, net: W5500NetworkBackend, started: (r: Bo
     b.runFor(500);
     const idlePerMs = (b.instructions - idleI0) / 500;
     // (a) Console-typed: SOAK_PUBLISHES `pub` lines typed one after another, each waited for.
-    const i0 = b.instructions, s0 = net.model.counters.bytes, v0 = b.millis(), w0 = performance.now();
-    const out0 = out.length, bw0 = b.stats.busyWaitCycles, by0 = { ...b.stats.busyWaitBy }, fl0 = { ...b.flash.stats };
+    const a0 = snapshot(b, net, out.length), w0 = performance.now();
     let typedIn = 0;
     for (let k = 0; k < SOAK_PUBLISHES; k++) {
       const done = `evt publish-done pid=`;
@@ -88,43 +87,47 @@ async function soakOn(b: VirtualBoard, net: W5500NetworkBackend, started: (r: Bo
       await runner.until(() => out.split(done).length > before, 10_000, `publish ${k}`);
     }
     const wall = (performance.now() - w0) / 1000;
-    const virtMs = b.millis() - v0;
-    const typed = {
-      instr: (b.instructions - i0 - idlePerMs * virtMs) / SOAK_PUBLISHES,
-      busyWaitCycles: (b.stats.busyWaitCycles - bw0) / SOAK_PUBLISHES,
-      busyWaitBy: perPublish(b.stats.busyWaitBy, by0, SOAK_PUBLISHES),
-      flashPrograms: (b.flash.stats.programs - fl0.programs) / SOAK_PUBLISHES,
-      flashErases: (b.flash.stats.erases - fl0.erases) / SOAK_PUBLISHES,
-      spiBytes: (net.model.counters.bytes - s0) / SOAK_PUBLISHES,
-      uartInBytes: typedIn / SOAK_PUBLISHES,
-      uartOutBytes: (out.length - out0) / SOAK_PUBLISHES,
-    };
+    const a1 = snapshot(b, net, out.length);
+    const virtMs = a1.ms - a0.ms;
+    const typed = perPath(a0, a1, SOAK_PUBLISHES, idlePerMs, typedIn);
     const realtime = virtMs / 1000 / wall;
 
     // (b) The MQTT path: one `pub -n` line hands REPEAT_PUBLISHES QoS 1 messages to the core back
     // to back (docs/console.md); done when its reply and every `evt publish-done` are out.
     b.runFor(20);
     const mark = out.length;
-    const j0 = b.instructions, t0 = net.model.counters.bytes, u0 = b.millis(), bw1 = b.stats.busyWaitCycles, by1 = { ...b.stats.busyWaitBy }, fl1 = { ...b.flash.stats };
+    const r0 = snapshot(b, net, mark);
     const repeatLine = `pub -n ${REPEAT_PUBLISHES} bench/repeat 1 0 message-x\r\n`;
     b.uartInput(repeatLine);
     const doneCount = () => out.slice(mark).split('evt publish-done pid=').length - 1;
     await runner.until(() => /ok pub pid=\d+ queued=\d+\r\n/.test(out.slice(mark)) && doneCount() >= REPEAT_PUBLISHES, 60_000, `pub -n ${REPEAT_PUBLISHES}`);
     const reply = /ok pub pid=\d+ queued=(\d+)\r\n/.exec(out.slice(mark));
     if (!reply || Number(reply[1]) !== REPEAT_PUBLISHES) throw new Error(`pub -n ${REPEAT_PUBLISHES} did not queue all: ${out.slice(mark, mark + 200)}`);
-    const repeatMs = b.millis() - u0;
-    const repeat = {
-      instr: (b.instructions - j0 - idlePerMs * repeatMs) / REPEAT_PUBLISHES,
-      busyWaitCycles: (b.stats.busyWaitCycles - bw1) / REPEAT_PUBLISHES,
-      busyWaitBy: perPublish(b.stats.busyWaitBy, by1, REPEAT_PUBLISHES),
-      flashPrograms: (b.flash.stats.programs - fl1.programs) / REPEAT_PUBLISHES,
-      flashErases: (b.flash.stats.erases - fl1.erases) / REPEAT_PUBLISHES,
-      spiBytes: (net.model.counters.bytes - t0) / REPEAT_PUBLISHES,
-      uartInBytes: repeatLine.length / REPEAT_PUBLISHES,
-      uartOutBytes: (out.length - mark) / REPEAT_PUBLISHES,
-      virtualMsPerPublish: repeatMs / REPEAT_PUBLISHES,
-    };
+    const r1 = snapshot(b, net, out.length);
+    const repeat = { ...perPath(r0, r1, REPEAT_PUBLISHES, idlePerMs, repeatLine.length), virtualMsPerPublish: (r1.ms - r0.ms) / REPEAT_PUBLISHES };
     return { typed, repeat, idlePerMs, realtime, connectInstr };
+}
+
+/** Counters at one moment, to turn into per-publish figures with perPath(). */
+interface Snapshot { instr: number; ms: number; busy: number; busyBy: Record<string, number>; programs: number; erases: number; spi: number; outLen: number }
+
+function snapshot(b: VirtualBoard, net: W5500NetworkBackend, outLen: number): Snapshot {
+  return { instr: b.instructions, ms: b.millis(), busy: b.stats.busyWaitCycles, busyBy: { ...b.stats.busyWaitBy },
+    programs: b.flash.stats.programs, erases: b.flash.stats.erases, spi: net.model.counters.bytes, outLen };
+}
+
+/** Per-publish figures between snapshots `a` and `z` over `n` publishes (idle-loop cost subtracted). */
+function perPath(a: Snapshot, z: Snapshot, n: number, idlePerMs: number, uartInBytes: number): PathFigures {
+  return {
+    instr: (z.instr - a.instr - idlePerMs * (z.ms - a.ms)) / n,
+    busyWaitCycles: (z.busy - a.busy) / n,
+    busyWaitBy: perPublish(z.busyBy, a.busyBy, n),
+    flashPrograms: (z.programs - a.programs) / n,
+    flashErases: (z.erases - a.erases) / n,
+    spiBytes: (z.spi - a.spi) / n,
+    uartInBytes: uartInBytes / n,
+    uartOutBytes: (z.outLen - a.outLen) / n,
+  };
 }
 
 function perPublish(now: Record<string, number>, before: Record<string, number>, n: number): Record<string, number> {
