@@ -123,6 +123,8 @@ $(RT_BENCH)/wasm3_%.elf: $(RT_BENCH_SRC)/wasm3_main.c $(RT_BENCH_SRC)/crt.c $(RT
 	  $(filter-out %/m3_api_libc.c %/m3_api_meta_wasi.c %/m3_api_tracer.c %/m3_api_uvwasi.c %/m3_api_wasi.c,$(wildcard $(WASM3_SRC)/source/*.c)) -o $@
 
 # Call cost (bench/runtime.bench.ts): the same loop with and without a call to an accessor.
+# Built by pattern rules; kept so make does not delete them after the build (and print it).
+.SECONDARY: $(RT_OUT)/callbench.wasm $(RT_OUT)/callbench.pd.wasm
 $(RT_BENCH)/callbench_module.c: $(RT_OUT)/callbench.pd.wasm host-tools/wasm/embed-c.ts
 	@mkdir -p $(@D)
 	@$(NODE_TS) host-tools/wasm/embed-c.ts $< $@ callbench_module
