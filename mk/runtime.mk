@@ -90,7 +90,7 @@ $(RT_BENCH)/codec.c: build/core/codec-test.wasm
 	@mkdir -p $(@D)
 	@wasm2c $< -n codec -o $@
 	@cp /usr/include/wasm-rt.h $(@D)/wasm-rt.h
-$(RT_BENCH)/interp_%.elf: $(RT_BENCH_SRC)/interp_main.c $(RT_BENCH_SRC)/crt.c $(RT_BENCH)/codec_module.c $(RT_SRCS) $(RT_HDRS)
+$(RT_BENCH)/interp_%.elf: $(RT_BENCH_SRC)/interp_main.c $(RT_BENCH_SRC)/workload.h $(RT_BENCH_SRC)/workload_m3.h $(RT_BENCH_SRC)/crt.c $(RT_BENCH)/codec_module.c $(RT_SRCS) $(RT_HDRS)
 	@$(RT_BENCH_ARM) -std=c11 -Os -DITERATIONS=$* -I$(RT_DIR)/include -I$(RT_BENCH_SRC) $(RT_BENCH_SRC)/crt.c $(RT_BENCH_SRC)/interp_main.c $(RT_BENCH)/codec_module.c $(RT_SRCS) -lgcc -o $@
 $(RT_BENCH)/native_%.elf: $(RT_BENCH_SRC)/native_main.c $(RT_BENCH_SRC)/crt.c $(RT_BENCH)/codec.c
 	@$(RT_BENCH_ARM) -std=gnu11 -O2 -w -DNDEBUG -DITERATIONS=$* -I$(RT_BENCH) -I$(RT_BENCH_SRC) $(RT_BENCH_SRC)/crt.c $(RT_BENCH_SRC)/native_main.c $(RT_BENCH)/codec.c -lgcc -o $@
@@ -108,14 +108,14 @@ $(RT_BENCH)/size.elf: $(RT_BENCH_SRC)/size_main.c $(RT_BENCH_SRC)/crt.c $(RT_ARM
 	@mkdir -p $(@D)
 	@$(RT_BENCH_ARM) -std=c11 -Os -I$(RT_DIR)/include $(RT_BENCH_SRC)/crt.c $(RT_BENCH_SRC)/size_main.c $(RT_ARM_OBJS) -lgcc -Wl,-Map=$(RT_BENCH)/size.map -o $@
 RT_BENCH_ARTIFACTS += $(RT_BENCH)/ram.elf $(RT_BENCH)/size.elf
-$(RT_BENCH)/host_count_%: $(RT_BENCH_SRC)/interp_main.c $(RT_BENCH_SRC)/host_count.c $(RT_BENCH)/codec_module.c $(RT_SRCS) $(RT_HDRS)
+$(RT_BENCH)/host_count_%: $(RT_BENCH_SRC)/interp_main.c $(RT_BENCH_SRC)/workload.h $(RT_BENCH_SRC)/workload_m3.h $(RT_BENCH_SRC)/host_count.c $(RT_BENCH)/codec_module.c $(RT_SRCS) $(RT_HDRS)
 	@gcc -std=c11 -O2 -DWQRT_COUNT_OPS -DHOST_WRAPPER -DITERATIONS=$* -I$(RT_DIR)/include -I$(RT_BENCH_SRC) $(RT_BENCH_SRC)/interp_main.c $(RT_BENCH_SRC)/host_count.c $(RT_BENCH)/codec_module.c $(RT_SRCS) -o $@
 RT_BENCH_ARTIFACTS += $(RT_BENCH)/host_count_1000 $(RT_BENCH)/host_count_0
 # The same workload on upstream wasm3 (only when WASM3_SRC is given; `make bench WASM3_SRC=DIR`).
 $(RT_BENCH)/codec_plain.c: build/core/codec-test.wasm host-tools/wasm/embed-c.ts
 	@mkdir -p $(@D)
 	@$(NODE_TS) host-tools/wasm/embed-c.ts $< $@ bench_plain_module
-$(RT_BENCH)/wasm3_%.elf: $(RT_BENCH_SRC)/wasm3_main.c $(RT_BENCH_SRC)/crt.c $(RT_BENCH)/codec_plain.c
+$(RT_BENCH)/wasm3_%.elf: $(RT_BENCH_SRC)/wasm3_main.c $(RT_BENCH_SRC)/workload.h $(RT_BENCH_SRC)/workload_m3.h $(RT_BENCH_SRC)/crt.c $(RT_BENCH)/codec_plain.c
 	@test -n "$(WASM3_SRC)" -a -d "$(WASM3_SRC)/source" || { echo "set WASM3_SRC to a wasm3 checkout (the folder that holds source/)"; exit 2; }
 	@arm-none-eabi-gcc -mthumb -mcpu=cortex-m3 -Os -std=gnu11 -w -ffunction-sections -fdata-sections -Wl,--gc-sections \
 	  -nostartfiles --specs=nano.specs -T $(RT_BENCH_SRC)/bench.ld -Dd_m3HasFloat=0 -DITERATIONS=$* \
