@@ -1,39 +1,20 @@
 // Reset mid-QoS 2 flow: the device loses power at each step of a QoS 2 exchange, in both
 // directions, and a new instance starts on the same store (clean session = 0). Nothing is lost
 // and nothing is delivered twice; the resumed flow is checked on the wire.
-import { describe, it, expect, beforeAll, afterAll, afterEach } from 'vitest';
-import mqtt, { type MqttClient } from 'mqtt';
-import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.ts';
-import { FaultProxy, type SniffedPacket, type Direction } from '../helpers/proxy.ts';
+import { describe, it, expect } from 'vitest';
+import type { SniffedPacket, Direction } from '../helpers/proxy.ts';
+import { useProxiedBroker } from '../helpers/proxied-broker.ts';
 import { NodeDevice, type Message } from '../../host-tools/sim/host/device.ts';
 import { MemoryStore } from '../../host-tools/sim/host/store.ts';
 
-let broker: Mosquitto;
-let proxy: FaultProxy;
-let observer: MqttClient;
-const cleanups: Array<() => Promise<void> | void> = [];
-
-beforeAll(async () => {
-  broker = await startMosquitto();
-  proxy = await FaultProxy.start(broker.port);
-  observer = await mqtt.connectAsync(broker.url, { clientId: 'reset-observer', reconnectPeriod: 0 });
-});
-afterAll(async () => {
-  await observer.endAsync(true);
-  await proxy.close();
-  await broker.stop();
-});
-afterEach(async () => {
-  proxy.blackhole(false);
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const rig = useProxiedBroker('reset-observer');
 
 async function boot(clientId: string, store: MemoryStore): Promise<{ dev: NodeDevice; conn: number; messages: Message[] }> {
-  const conn = proxy.connections + 1;
-  const dev = await NodeDevice.start({ broker: proxy.url, clientId, cleanSession: false, store, trace: true });
+  const conn = rig.proxy.connections + 1;
+  const dev = await NodeDevice.start({ broker: rig.proxy.url, clientId, cleanSession: false, store, trace: true });
   const messages: Message[] = [];
   dev.on('message', (m: Message) => messages.push(m));
-  cleanups.push(() => dev.kill());
+  rig.cleanups.push(() => dev.kill());
   return { dev, conn, messages };
 }
 
@@ -42,17 +23,17 @@ function onWire(conn: number, dir: Direction, cmd: string, then?: () => void): P
   return new Promise((resolve) => {
     const on = (p: SniffedPacket) => {
       if (p.conn === conn && p.dir === dir && p.packet.cmd === cmd) {
-        proxy.off('packet', on);
+        rig.proxy.off('packet', on);
         then?.();
         resolve(p);
       }
     };
-    proxy.on('packet', on);
+    rig.proxy.on('packet', on);
   });
 }
 
 function flowOn(conn: number, id: number): string[] {
-  return proxy.packets
+  return rig.proxy.packets
     .filter((p) => p.conn === conn && ['publish', 'pubrec', 'pubrel', 'pubcomp'].includes(p.packet.cmd) && (p.packet as { messageId?: number }).messageId === id)
     .map((p) => `${p.dir} ${p.packet.cmd}${(p.packet as { dup?: boolean }).dup ? ' dup' : ''}`);
 }
@@ -60,51 +41,51 @@ function flowOn(conn: number, id: number): string[] {
 function count(topic: string): { n: () => number; stop: () => void } {
   let n = 0;
   const on = (t: string) => { if (t === topic) n++; };
-  observer.on('message', on);
-  return { n: () => n, stop: () => observer.off('message', on) };
+  rig.observer.on('message', on);
+  return { n: () => n, stop: () => rig.observer.off('message', on) };
 }
 
 describe('reset mid-QoS 2 flow (new instance on the same store)', () => {
   it('device → broker, power lost after PUBLISH, before PUBREC: resent with DUP=1, delivered once', async () => {
-    await observer.subscribeAsync('reset/out/a', { qos: 2 });
+    await rig.observer.subscribeAsync('reset/out/a', { qos: 2 });
     const seen = count('reset/out/a');
     const store = new MemoryStore();
     const a = await boot('reset-a', store);
-    proxy.blackhole(true, ['down']);
+    rig.proxy.blackhole(true, ['down']);
     void a.dev.publish('reset/out/a', 'x', { qos: 2 }).catch(() => {});
     const pub = await onWire(a.conn, 'up', 'publish');
     const id = (pub.packet as { messageId: number }).messageId;
     a.dev.kill();
-    await proxy.clientClosed(a.conn); // whatever the device sent before dying has met the black hole
-    proxy.blackhole(false);
+    await rig.proxy.clientClosed(a.conn); // whatever the device sent before dying has met the black hole
+    rig.proxy.blackhole(false);
     const b = await boot('reset-a', store);
     await b.dev.waitFor((e) => e.kind === 'publish_done' && e.packetId === id, `PUBCOMP for ${id}`);
     expect(flowOn(b.conn, id)).toEqual(['up publish dup', 'down pubrec', 'up pubrel', 'down pubcomp']);
     // The observer got its copy when the broker first received it; the resend must not add one.
     await b.dev.publish('reset/out/a', 'marker', { qos: 2 });
-    while (seen.n() < 2) await new Promise((r) => observer.once('message', r));
+    while (seen.n() < 2) await new Promise((r) => rig.observer.once('message', r));
     expect(seen.n()).toBe(2);
     seen.stop();
   });
 
   it('device → broker, power lost after PUBREC/PUBREL, before PUBCOMP: only PUBREL is resent, never the PUBLISH', async () => {
-    await observer.subscribeAsync('reset/out/b', { qos: 2 });
+    await rig.observer.subscribeAsync('reset/out/b', { qos: 2 });
     const seen = count('reset/out/b');
     const store = new MemoryStore();
     const a = await boot('reset-b', store);
-    const recvd = onWire(a.conn, 'down', 'pubrec', () => proxy.blackhole(true, ['down'])); // PUBREC passes, PUBCOMP will not
+    const recvd = onWire(a.conn, 'down', 'pubrec', () => rig.proxy.blackhole(true, ['down'])); // PUBREC passes, PUBCOMP will not
     void a.dev.publish('reset/out/b', 'y', { qos: 2 }).catch(() => {});
     const rec = await recvd;
     const id = (rec.packet as { messageId: number }).messageId;
     await onWire(a.conn, 'up', 'pubrel');
     a.dev.kill();
-    await proxy.clientClosed(a.conn); // whatever the device sent before dying has met the black hole
-    proxy.blackhole(false);
+    await rig.proxy.clientClosed(a.conn); // whatever the device sent before dying has met the black hole
+    rig.proxy.blackhole(false);
     const b = await boot('reset-b', store);
     await b.dev.waitFor((e) => e.kind === 'publish_done' && e.packetId === id, `PUBCOMP for ${id}`);
     expect(flowOn(b.conn, id)).toEqual(['up pubrel', 'down pubcomp']);
     await b.dev.publish('reset/out/b', 'marker', { qos: 2 });
-    while (seen.n() < 2) await new Promise((r) => observer.once('message', r));
+    while (seen.n() < 2) await new Promise((r) => rig.observer.once('message', r));
     expect(seen.n()).toBe(2);
     seen.stop();
   });
@@ -115,22 +96,22 @@ describe('reset mid-QoS 2 flow (new instance on the same store)', () => {
     await a.dev.subscribe({ 'reset/in/c': 2 });
     const delivered = a.dev.waitFor((e) => e.kind === 'message', 'the message');
     const sentRec = a.dev.waitFor((e) => e.kind === 'trace' && e.direction === 'sent' && e.name === 'PUBREC', 'PUBREC');
-    onWire(a.conn, 'down', 'publish', () => proxy.blackhole(true, ['up'])); // the device's PUBREC will be lost
-    await observer.publishAsync('reset/in/c', 'once', { qos: 2 });
+    onWire(a.conn, 'down', 'publish', () => rig.proxy.blackhole(true, ['up'])); // the device's PUBREC will be lost
+    await rig.observer.publishAsync('reset/in/c', 'once', { qos: 2 });
     await delivered;
     await sentRec;
     a.dev.kill();
-    await proxy.clientClosed(a.conn); // whatever the device sent before dying has met the black hole
-    proxy.blackhole(false);
+    await rig.proxy.clientClosed(a.conn); // whatever the device sent before dying has met the black hole
+    rig.proxy.blackhole(false);
     const b = await boot('reset-c', store);
     // The broker resends the PUBLISH (DUP) on the resumed session; the device answers without delivering.
     const done = onWire(b.conn, 'up', 'pubcomp');
     await done;
-    const id = (proxy.packets.find((p) => p.conn === b.conn && p.packet.cmd === 'publish')!.packet as { messageId: number }).messageId;
+    const id = (rig.proxy.packets.find((p) => p.conn === b.conn && p.packet.cmd === 'publish')!.packet as { messageId: number }).messageId;
     expect(flowOn(b.conn, id)).toEqual(['down publish dup', 'up pubrec', 'down pubrel', 'up pubcomp']);
     // A marker proves the new instance delivers normally; the first message was not delivered again.
     const marker = b.dev.waitFor((e) => e.kind === 'message' && e.topic === 'reset/in/c', 'the marker');
-    await observer.publishAsync('reset/in/c', 'marker', { qos: 2 });
+    await rig.observer.publishAsync('reset/in/c', 'marker', { qos: 2 });
     await marker;
     expect([...a.messages, ...b.messages].map((m) => m.payload.toString())).toEqual(['once', 'marker']);
   });
@@ -139,19 +120,19 @@ describe('reset mid-QoS 2 flow (new instance on the same store)', () => {
     const store = new MemoryStore();
     const a = await boot('reset-d', store);
     await a.dev.subscribe({ 'reset/in/d': 2 });
-    const rec = onWire(a.conn, 'up', 'pubrec', () => proxy.blackhole(true, ['down'])); // the PUBREL will be lost
-    await observer.publishAsync('reset/in/d', 'once', { qos: 2 });
+    const rec = onWire(a.conn, 'up', 'pubrec', () => rig.proxy.blackhole(true, ['down'])); // the PUBREL will be lost
+    await rig.observer.publishAsync('reset/in/d', 'once', { qos: 2 });
     await rec;
     a.dev.kill();
-    await proxy.clientClosed(a.conn); // whatever the device sent before dying has met the black hole
-    proxy.blackhole(false);
+    await rig.proxy.clientClosed(a.conn); // whatever the device sent before dying has met the black hole
+    rig.proxy.blackhole(false);
     const b = await boot('reset-d', store);
     await onWire(b.conn, 'up', 'pubcomp');
     const marker = b.dev.waitFor((e) => e.kind === 'message' && e.topic === 'reset/in/d', 'the marker');
-    await observer.publishAsync('reset/in/d', 'marker', { qos: 2 });
+    await rig.observer.publishAsync('reset/in/d', 'marker', { qos: 2 });
     await marker;
     expect([...a.messages, ...b.messages].map((m) => m.payload.toString())).toEqual(['once', 'marker']);
-    const first = proxy.packets.find((p) => p.conn === b.conn && p.packet.cmd === 'pubrel')!;
+    const first = rig.proxy.packets.find((p) => p.conn === b.conn && p.packet.cmd === 'pubrel')!;
     expect(flowOn(b.conn, (first.packet as { messageId: number }).messageId)).toEqual(['down pubrel', 'up pubcomp']);
   });
 });

@@ -2,52 +2,31 @@
 // belongs to one (client id, broker). A device that connects under another client id must not
 // replay the old id's subscriptions, and must still deliver what the app queued, as new
 // messages (DUP=0). Checked on the wire through a sniffing proxy in front of a real Mosquitto.
-import { describe, it, expect, beforeAll, afterAll, afterEach } from 'vitest';
-import mqtt, { type MqttClient } from 'mqtt';
+import { describe, it, expect } from 'vitest';
 import type { IConnectPacket, IPublishPacket } from 'mqtt-packet';
-import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.ts';
-import { FaultProxy } from '../helpers/proxy.ts';
+import { useProxiedBroker } from '../helpers/proxied-broker.ts';
 import { NodeDevice } from '../../host-tools/sim/host/device.ts';
 import { MemoryStore } from '../../host-tools/sim/host/store.ts';
 import { Cfg } from '../../host-tools/sim/host/abi.ts';
 
-let broker: Mosquitto;
-let proxy: FaultProxy;
-let observer: MqttClient;
-const cleanups: Array<() => Promise<void> | void> = [];
-
-beforeAll(async () => {
-  broker = await startMosquitto();
-  proxy = await FaultProxy.start(broker.port);
-  observer = await mqtt.connectAsync(broker.url, { clientId: 'owner-observer', reconnectPeriod: 0 });
-});
-afterAll(async () => {
-  await observer.endAsync(true);
-  await proxy.close();
-  await broker.stop();
-});
-afterEach(async () => {
-  proxy.blackhole(false);
-  proxy.refuse(false);
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const rig = useProxiedBroker('owner-observer');
 
 async function boot(clientId: string, store: MemoryStore, window?: number): Promise<NodeDevice> {
-  const dev = await NodeDevice.start({ broker: proxy.url, clientId, cleanSession: false, store, window, backoffMinMs: 20, backoffMaxMs: 40 });
-  cleanups.push(() => dev.kill());
+  const dev = await NodeDevice.start({ broker: rig.proxy.url, clientId, cleanSession: false, store, window, backoffMinMs: 20, backoffMaxMs: 40 });
+  rig.cleanups.push(() => dev.kill());
   return dev;
 }
 
 /** The proxy connection on which the device sent CONNECT with this client id (the latest one). */
 function connOf(clientId: string): number {
-  const c = proxy.sniffed('connect', 'up').filter((p) => (p.packet as IConnectPacket).clientId === clientId);
+  const c = rig.proxy.sniffed('connect', 'up').filter((p) => (p.packet as IConnectPacket).clientId === clientId);
   expect(c.length, `a CONNECT from ${clientId}`).toBeGreaterThan(0);
   return c[c.length - 1]!.conn;
 }
 
 /** What the device sent on a connection, as `cmd[ topic][ dup]` strings. */
 function upOn(conn: number): string[] {
-  return proxy.packets.filter((p) => p.conn === conn && p.dir === 'up' && p.packet.cmd !== 'pingreq').map((p) => {
+  return rig.proxy.packets.filter((p) => p.conn === conn && p.dir === 'up' && p.packet.cmd !== 'pingreq').map((p) => {
     const k = p.packet as Partial<IPublishPacket>;
     return `${p.packet.cmd}${k.topic ? ` ${k.topic}` : ''}${k.dup ? ' dup' : ''}`;
   });
@@ -55,7 +34,7 @@ function upOn(conn: number): string[] {
 
 /** Counts observer deliveries per payload on a topic; `until` waits for a marker payload. */
 async function watch(topic: string): Promise<{ got: Map<string, number>; until: (payload: string) => Promise<void>; stop: () => void }> {
-  await observer.subscribeAsync(topic, { qos: 1 });
+  await rig.observer.subscribeAsync(topic, { qos: 1 });
   const got = new Map<string, number>();
   const waiters: Array<() => void> = [];
   const on = (t: string, p: Buffer) => {
@@ -63,9 +42,9 @@ async function watch(topic: string): Promise<{ got: Map<string, number>; until: 
     got.set(p.toString(), (got.get(p.toString()) ?? 0) + 1);
     for (const w of waiters.splice(0)) w();
   };
-  observer.on('message', on);
+  rig.observer.on('message', on);
   const until = async (payload: string) => { while (!got.has(payload)) await new Promise<void>((r) => waiters.push(r)); };
-  return { got, until, stop: () => observer.off('message', on) };
+  return { got, until, stop: () => rig.observer.off('message', on) };
 }
 
 describe('the stored session belongs to one (client id, broker)', () => {
@@ -75,15 +54,15 @@ describe('the stored session belongs to one (client id, broker)', () => {
     const dev = await boot('owner-a1', store);
     expect(await dev.subscribe({ 'owner/a1/x': 1, 'owner/a1/y': 1, 'owner/a1/z/#': 1 })).toEqual([1, 1, 1]);
     // Offline: the link is cut and reconnects are refused while the app queues a message.
-    proxy.refuse(true);
+    rig.proxy.refuse(true);
     const down = dev.waitFor((e) => e.kind === 'disconnected', 'DISCONNECTED');
-    proxy.cutAll();
+    rig.proxy.cutAll();
     await down;
     const pid = dev.publishNow('owner/out/1', 'queued-under-a', 1);
     expect(pid).toBeGreaterThan(0);
     dev.config(Cfg.CLIENT_ID, 'owner-b1');
     const connected = dev.waitFor((e) => e.kind === 'connected', 'CONNECTED as owner-b1');
-    proxy.refuse(false);
+    rig.proxy.refuse(false);
     await connected;
     await dev.onDone(pid);
     await dev.publish('owner/out/1', 'marker', { qos: 1 });
@@ -94,7 +73,7 @@ describe('the stored session belongs to one (client id, broker)', () => {
     expect(seen.got.get('queued-under-a')).toBe(1);
     // The new session routes nothing to the old filters: the broker has none for owner-b1.
     const stray = dev.waitFor((e) => e.kind === 'message', 'a message', 300).then(() => 'delivered', () => 'none');
-    await observer.publishAsync('owner/a1/x', 'for-a-only', { qos: 1 });
+    await rig.observer.publishAsync('owner/a1/x', 'for-a-only', { qos: 1 });
     expect(await stray).toBe('none');
   });
 
@@ -105,11 +84,11 @@ describe('the stored session belongs to one (client id, broker)', () => {
     await a.subscribe({ 'owner/a2/x': 1 });
     // The broker never gets the first PUBLISH (so it cannot deliver it twice); the window of 1
     // keeps the second one queued in the store, never sent.
-    proxy.blackhole(true, ['up']);
-    const aConn = proxy.connections;
+    rig.proxy.blackhole(true, ['up']);
+    const aConn = rig.proxy.connections;
     const dropped = new Promise<void>((r) => {
-      const on = (conn: number, dir: string) => { if (conn === aConn && dir === 'up') { proxy.off('dropped', on); r(); } };
-      proxy.on('dropped', on);
+      const on = (conn: number, dir: string) => { if (conn === aConn && dir === 'up') { rig.proxy.off('dropped', on); r(); } };
+      rig.proxy.on('dropped', on);
     });
     const sent = a.publishNow('owner/out/2', 'in-flight', 1);
     const queued = a.publishNow('owner/out/2', 'never-sent', 1);
@@ -117,8 +96,8 @@ describe('the stored session belongs to one (client id, broker)', () => {
     expect(queued).toBeGreaterThan(0);
     await dropped; // the first PUBLISH left the device (and met the black hole)
     a.kill();
-    await proxy.clientClosed(aConn);
-    proxy.blackhole(false);
+    await rig.proxy.clientClosed(aConn);
+    rig.proxy.blackhole(false);
     const b = await boot('owner-b2', store, 1);
     await Promise.all([b.onDone(sent), b.onDone(queued)]);
     await b.publish('owner/out/2', 'marker', { qos: 1 });
@@ -138,7 +117,7 @@ describe('the stored session belongs to one (client id, broker)', () => {
     expect(upOn(connOf('owner-same'))).toEqual(['connect', 'publish owner/same/out']);
     // the broker-side subscription of the resumed session still delivers
     const got = b.waitFor((e) => e.kind === 'message' && e.topic === 'owner/same/x', 'a message on the resumed subscription');
-    await observer.publishAsync('owner/same/x', 'still-mine', { qos: 1 });
+    await rig.observer.publishAsync('owner/same/x', 'still-mine', { qos: 1 });
     await got;
   });
 });
