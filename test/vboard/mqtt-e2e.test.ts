@@ -53,6 +53,31 @@ class Device {
 
   send(line: string): void { this.board.uartInput(`${line}\r\n`); }
 
+  /** Boots and connects with a fresh session, then stops the runner: the test drives the board. */
+  async connectThenHold(): Promise<void> {
+    await this.see(/evt loaded [^\n]*\n/, 2000);
+    this.send('connect');
+    await this.see(/evt connected session_present=0/, 20_000);
+    await this.runner.stop();
+    this.out = '';
+  }
+
+  /** Cuts the power (flash kept), boots again, reconnects with the stored session and waits
+   * until the open QoS 2 publish completes and nothing is left in flight. */
+  async powerCycleAndResume(): Promise<void> {
+    this.board.powerCycle();
+    this.out = '';
+    this.runner = new BoardRunner(this.board, { speed: SPEED });
+    this.runner.start();
+    await this.see(/evt boot board=bluepill reset=power[^\n]*\n/, 2000);
+    await this.see(/evt loaded [^\n]*\n/, 2000);
+    this.send('connect');
+    await this.see(/evt connected session_present=1/, 20_000);
+    await this.see(/evt publish-done pid=\d+ qos=2/, 10_000);
+    this.send('status');
+    await this.see(/ok status [^\n]*inflight=0 /, 2000);
+  }
+
   count(re: RegExp): number { return this.out.match(new RegExp(re, 'g'))?.length ?? 0; }
 
   async close(): Promise<void> {
@@ -69,6 +94,13 @@ async function peer(port: number, topic: string): Promise<{ client: mqtt.MqttCli
   await client.subscribeAsync(topic, { qos: 2 });
   cleanup.push(() => client.endAsync());
   return { client, got };
+}
+
+/** Waits for the peer's copy, then gives a duplicate, if any, time to arrive too. */
+async function receivedOnce(dev: Device, p: { got: string[] }): Promise<void> {
+  await dev.runner.until(() => p.got.length > 0, 2000, 'the peer receiving the publish');
+  dev.board.runFor(200);
+  await new Promise((r) => setTimeout(r, 100)); // let a duplicate, if any, reach the peer
 }
 
 describe('virtual board + W5500 model + Mosquitto', () => {
@@ -98,13 +130,9 @@ describe('virtual board + W5500 model + Mosquitto', () => {
   it('resumes a QoS 2 publish from flash after a power cut mid-flow: no loss, no duplicate', async () => {
     const { mq, dev } = await setup();
     const p = await peer(mq.port, 'vb/cut');
-    await dev.see(/evt loaded [^\n]*\n/, 2000);
-    dev.send('connect');
-    await dev.see(/evt connected session_present=0/, 20_000);
     // Drive the board synchronously from here: no network input can arrive meanwhile, so the
     // cut lands after the device stored and sent its PUBLISH and before any PUBREC.
-    await dev.runner.stop();
-    dev.out = '';
+    await dev.connectThenHold();
     dev.send('pub vb/cut 2 0 survive-the-cut');
     const stored = () => storeRecords(dev.board.store.bytes).some((r) => r.type === R_PUB && r.text.includes('survive-the-cut'));
     expect(dev.board.runUntil(stored, 100, 0.05)).toBe(true);
@@ -113,30 +141,14 @@ describe('virtual board + W5500 model + Mosquitto', () => {
     expect(dev.net.model.counters.frames).toBeGreaterThan(frames0);
     const types = storeRecords(dev.board.store.bytes).map((r) => r.type);
     expect(types).not.toContain(R_REL); // no PUBREC seen yet: the flow is open
-    dev.board.powerCycle();
-    dev.out = '';
-    dev.runner = new BoardRunner(dev.board, { speed: SPEED });
-    dev.runner.start();
-    await dev.see(/evt boot board=bluepill reset=power[^\n]*\n/, 2000);
-    await dev.see(/evt loaded [^\n]*\n/, 2000);
-    dev.send('connect');
-    await dev.see(/evt connected session_present=1/, 20_000);
-    await dev.see(/evt publish-done pid=\d+ qos=2/, 10_000);
-    dev.send('status');
-    await dev.see(/ok status [^\n]*inflight=0 /, 2000);
-    await dev.runner.until(() => p.got.length > 0, 2000, 'the peer receiving the publish');
-    dev.board.runFor(200);
-    await new Promise((r) => setTimeout(r, 100)); // let a duplicate, if any, reach the peer
+    await dev.powerCycleAndResume();
+    await receivedOnce(dev, p);
     expect(p.got).toEqual(['survive-the-cut']);
   });
   it('resumes a QoS 2 publish with PUBREL after a power cut between PUBREC and PUBCOMP', async () => {
     const { mq, dev } = await setup();
     const p = await peer(mq.port, 'vb/rel');
-    await dev.see(/evt loaded [^\n]*\n/, 2000);
-    dev.send('connect');
-    await dev.see(/evt connected session_present=0/, 20_000);
-    await dev.runner.stop();
-    dev.out = '';
+    await dev.connectThenHold();
     dev.send('pub vb/rel 2 0 released-then-cut');
     // Run in small slices, letting the broker's packets in between, until the PUBREC is
     // recorded (R_REL); then cut at once, before PUBCOMP can complete the flow.
@@ -146,17 +158,8 @@ describe('virtual board + W5500 model + Mosquitto', () => {
       await new Promise((r) => setImmediate(r));
     }
     expect(released()).toBe(true);
-    dev.board.powerCycle();
-    dev.out = '';
-    dev.runner = new BoardRunner(dev.board, { speed: SPEED });
-    dev.runner.start();
-    await dev.see(/evt loaded [^\n]*\n/, 2000);
-    dev.send('connect');
-    await dev.see(/evt connected session_present=1/, 20_000);
-    await dev.see(/evt publish-done pid=\d+ qos=2/, 10_000);
-    await dev.runner.until(() => p.got.length > 0, 2000, 'the peer receiving the publish');
-    dev.board.runFor(200);
-    await new Promise((r) => setTimeout(r, 100));
+    await dev.powerCycleAndResume();
+    await receivedOnce(dev, p);
     expect(p.got).toEqual(['released-then-cut']);
   });
 });
