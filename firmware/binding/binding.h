@@ -4,6 +4,7 @@
 #define WASMQTT_BINDING_H
 #include <stdint.h>
 #include "wasm3.h"
+#include "device_io.h"
 
 /* The embedded module (for our runtime: core.wasm with its pre-decoded custom section), written
  * by host-tools/build into build/<board>/core_wasm.c. Lives in flash; never copied. */
@@ -14,8 +15,4 @@ extern const uint32_t core_wasm_len;
  * Returns NULL or the first link error. */
 M3Result binding_link_imports(IM3Module module);
 
-/* Console output helpers for the C side's own lines (boot, trap, errors). */
-void out_str(const char *s);
-void out_u32(uint32_t v);
-void out_hex(uint32_t v);
 #endif

@@ -19,9 +19,6 @@
 #include "m3_env.h" /* upstream wasm3: the runtime's memoryLimit field is how its embedders cap memory */
 #endif
 
-/* The watchdog fires after ~2 s without a feed; never idle in one go for longer than this. */
-#define MAX_IDLE_MS 500u
-
 #ifdef WASMQTT_RT
 /* Everything the interpreter needs at run time, sized by the board file: linear memory (capped),
  * value stack, frames, globals. Static, so the linker's RAM figure is the whole story. */
@@ -30,30 +27,6 @@ static uint64_t wasm_arena[BOARD_WASM_ARENA_BYTES / 8u];
 #else
 #define RUNTIME_NAME "wasm3"
 #endif
-
-void out_str(const char *s)
-{
-    const char *e = s;
-    while (*e) e++;
-    hal_uart_write((const uint8_t *)s, (uint32_t)(e - s));
-}
-
-void out_u32(uint32_t v)
-{
-    char buf[11];
-    int i = 10;
-    buf[i] = 0;
-    do { buf[--i] = (char)('0' + v % 10u); v /= 10u; } while (v != 0 && i > 0);
-    out_str(&buf[i]);
-}
-
-void out_hex(uint32_t v)
-{
-    char buf[11] = "0x";
-    for (int i = 0; i < 8; i++) buf[2 + i] = "0123456789abcdef"[(v >> (28 - 4 * i)) & 0xFu];
-    buf[10] = 0;
-    out_str(buf);
-}
 
 /* Quotes a runtime message for a console line: drops quotes and control characters so the
  * line stays one parseable record. */
@@ -66,19 +39,6 @@ static void out_quoted(const char *s)
         hal_uart_write((const uint8_t *)c, 1);
     }
     out_str("\"");
-}
-
-/* Waits before a restart that would likely fail the same way (a module that cannot load, a
- * trap inside start()), so the report can be read and the device does not spin through resets. */
-static void restart_after_pause(void) __attribute__((noreturn));
-static void restart_after_pause(void)
-{
-    uint32_t until = hal_millis() + 5000u;
-    while ((int32_t)(until - hal_millis()) > 0) {
-        hal_watchdog_feed();
-        hal_idle_until(hal_millis() + MAX_IDLE_MS);
-    }
-    hal_reset();
 }
 
 static void fatal(const char *stage, M3Result r) __attribute__((noreturn));

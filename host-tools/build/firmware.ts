@@ -127,7 +127,7 @@ async function generateAot(coreFile: string, gen: string): Promise<{ files: stri
   if (!rtHeader) throw new ToolchainError('wasm-rt.h (from wabt) not found. Install it with: sudo apt-get install wabt');
   writeIfChanged(join(gen, 'wasm-rt.h'), readFileSync(rtHeader, 'utf8'));
   return {
-    files: [...cFiles(join(FW, 'binding/aot')), join(gen, 'core_aot.c')],
+    files: [...cFiles(join(FW, 'binding/aot')), join(FW, 'binding/device_io.c'), join(gen, 'core_aot.c')],
     defines: ['-DNDEBUG', '-DWASM_RT_MEMCHECK_SIGNAL_HANDLER=0', '-DWASM_RT_MAX_CALL_STACK_DEPTH=96'],
   };
 }

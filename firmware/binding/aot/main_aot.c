@@ -8,27 +8,10 @@
 #include "core_aot.h"
 #include "board_config.h"
 #include "../../hal/hal.h"
-
-#define MAX_IDLE_MS 500u
+#include "../device_io.h"
 
 static Z_core_instance_t core;
 static struct Z_board_instance_t board_imports;
-
-static void out_str(const char *s)
-{
-    const char *e = s;
-    while (*e) e++;
-    hal_uart_write((const uint8_t *)s, (uint32_t)(e - s));
-}
-
-static void out_u32(uint32_t v)
-{
-    char buf[11];
-    int i = 10;
-    buf[i] = 0;
-    do { buf[--i] = (char)('0' + v % 10u); v /= 10u; } while (v != 0 && i > 0);
-    out_str(&buf[i]);
-}
 
 /* (offset, len) inside linear memory, or a trap: the sandbox rule of docs/board-abi.md. */
 static uint8_t *span(wasm_rt_memory_t *m, uint32_t off, uint32_t len)
@@ -52,17 +35,6 @@ void Z_boardZ_w5500_write(struct Z_board_instance_t *b, u32 addr, u32 block, u32
 void Z_boardZ_w5500_reset(struct Z_board_instance_t *b) { (void)b; hal_w5500_reset(); }
 u32 Z_boardZ_w5500_irq(struct Z_board_instance_t *b) { (void)b; return (u32)hal_w5500_irq(); }
 
-static void pause_then_reset(void) __attribute__((noreturn));
-static void pause_then_reset(void)
-{
-    uint32_t until = hal_millis() + 5000u;
-    while ((int32_t)(until - hal_millis()) > 0) {
-        hal_watchdog_feed();
-        hal_idle_until(hal_millis() + MAX_IDLE_MS);
-    }
-    hal_reset();
-}
-
 int main(int argc, char **argv)
 {
     hal_init(argc, argv);
@@ -77,7 +49,7 @@ int main(int argc, char **argv)
         out_str(phase == 0 ? " in=start error=\"" : " error=\"");
         out_str(wasm_rt_strerror(aot_last_trap));
         out_str("\"\r\n");
-        if (phase == 0) pause_then_reset();
+        if (phase == 0) restart_after_pause();
         hal_reset();
     }
     wasm_rt_init();
