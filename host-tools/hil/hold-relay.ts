@@ -29,18 +29,26 @@ export class MqttFramer {
   }
 }
 
+/** One relayed connection and the broker → device packets held back on it. */
+interface Link { client: Socket; upstream: Socket; held: Buffer[] }
+
 export class HoldRelay {
   private server: Server | undefined;
-  private readonly pairs = new Set<[Socket, Socket]>();
+  private readonly links = new Set<Link>();
   /** MQTT packet type (e.g. 7 = PUBCOMP) currently held on the broker → device side, or 0. */
   private holdType = 0;
-  /** How many packets are being held now. */
-  held = 0;
   port = 0;
 
   constructor(private readonly targetHost: string, private readonly targetPort: number) {}
 
   get url(): string { return `mqtt://127.0.0.1:${this.port}`; }
+
+  /** How many packets are being held now. */
+  get held(): number {
+    let n = 0;
+    for (const l of this.links) n += l.held.length;
+    return n;
+  }
 
   /** Holds every broker → device packet of `type` until release() (or until its connection drops). */
   hold(type: number): void { this.holdType = type; }
@@ -48,37 +56,23 @@ export class HoldRelay {
   /** Stops holding; packets held so far on live connections are delivered in order. */
   release(): void {
     this.holdType = 0;
-    for (const [client] of this.pairs) client.emit('release');
+    for (const l of this.links) for (const pkt of l.held.splice(0)) l.client.write(pkt);
   }
 
   async start(): Promise<void> {
     this.server = createServer((client) => {
-      const upstream = connect({ host: this.targetHost, port: this.targetPort });
-      const pair: [Socket, Socket] = [client, upstream];
-      this.pairs.add(pair);
-      const queue: Buffer[] = [];
+      const link: Link = { client, upstream: connect({ host: this.targetHost, port: this.targetPort }), held: [] };
+      this.links.add(link);
       const framer = new MqttFramer();
-      const drop = (): void => { client.destroy(); upstream.destroy(); this.held -= queue.length; queue.length = 0; this.pairs.delete(pair); };
-      client.on('error', drop);
-      upstream.on('error', drop);
-      client.on('close', drop);
-      upstream.on('close', drop);
-      client.pipe(upstream);
-      upstream.on('data', (chunk: Buffer) => {
+      const drop = (): void => { client.destroy(); link.upstream.destroy(); this.links.delete(link); };
+      for (const s of [client, link.upstream]) { s.on('error', drop); s.on('close', drop); }
+      client.pipe(link.upstream);
+      link.upstream.on('data', (chunk: Buffer) => {
         for (const pkt of framer.push(chunk)) {
           // Once one packet is held, later ones queue behind it: the device sees the broker's order.
-          if (queue.length > 0 || (this.holdType !== 0 && pkt[0]! >> 4 === this.holdType)) {
-            queue.push(pkt);
-            this.held++;
-          } else {
-            client.write(pkt);
-          }
+          if (link.held.length > 0 || (this.holdType !== 0 && pkt[0]! >> 4 === this.holdType)) link.held.push(pkt);
+          else client.write(pkt);
         }
-      });
-      client.on('release', () => {
-        for (const pkt of queue) client.write(pkt);
-        this.held -= queue.length;
-        queue.length = 0;
       });
     });
     await new Promise<void>((resolve, reject) => {
@@ -90,8 +84,8 @@ export class HoldRelay {
   }
 
   async close(): Promise<void> {
-    for (const [a, b] of this.pairs) { a.destroy(); b.destroy(); }
-    this.pairs.clear();
+    for (const l of this.links) { l.client.destroy(); l.upstream.destroy(); }
+    this.links.clear();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 }
