@@ -258,11 +258,14 @@ export class NodeDevice extends EventEmitter {
     const dev = new NodeDevice(opts);
     await dev.instantiate(mod);
     if (opts.trace === true || (opts.trace === undefined && dev.listenerCount('trace') > 0)) dev.setTrace(true);
-    // Enable tracing lazily when someone listens for it.
-    dev.on('newListener', (ev: string) => { if (ev === 'trace' && !dev.traceOn && !dev.dead) dev.setTrace(true); });
     // Console event lines only when someone reads the UART (or asked for them up front).
     dev.setConsole(opts.console === true || dev.listenerCount('uart') > 0);
-    dev.on('newListener', (ev: string) => { if (ev === 'uart' && !dev.consoleOn && !dev.dead) dev.setConsole(true); });
+    // Trace events and console lines cost the core work: turned on when someone listens.
+    dev.on('newListener', (ev: string) => {
+      if (dev.dead) return;
+      if (ev === 'trace' && !dev.traceOn) dev.setTrace(true);
+      else if (ev === 'uart' && !dev.consoleOn) dev.setConsole(true);
+    });
     try {
       dev.applyConfig();
       dev.call(() => dev.exports.wq_connect());
