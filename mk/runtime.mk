@@ -41,10 +41,16 @@ $(RT_OUT)/%.wasm: test/runtime/fixtures/%.wat
 $(RT_OUT)/%.pd.wasm: $(RT_OUT)/%.wasm $(RT_TS) | npm
 	@$(NODE_TS) host-tools/wasm/predecode.ts $< $@ >/dev/null
 
-# Cortex-M3 objects for the size figure (floats off, as on the bluepill).
+# Cortex-M3 objects for the size figure (floats off, as on the bluepill). interp.c goes through
+# host-tools/build/interp-dispatch.ts, as in the firmware build (it drops the dead range check of
+# the opcode dispatch).
+RT_INTERP_CC := $(NODE_TS) host-tools/build/interp-dispatch.ts
 $(RT_OUT)/arm/%.o: $(RT_DIR)/src/%.c $(RT_HDRS)
 	@mkdir -p $(@D)
 	@$(RT_ARM_CC) $(RT_ARM_FLAGS) -c $< -o $@
+$(RT_OUT)/arm/interp.o: $(RT_DIR)/src/interp.c $(RT_HDRS) host-tools/build/interp-dispatch.ts | npm
+	@mkdir -p $(@D)
+	@$(RT_INTERP_CC) $(RT_ARM_CC) $(RT_ARM_FLAGS) -c $< -o $@
 RT_ARM_OBJS := $(RT_SRCS:$(RT_DIR)/src/%.c=$(RT_OUT)/arm/%.o)
 
 RT_ARTIFACTS := $(RT_OUT)/api.wasm $(RT_OUT)/fuzz-seed.wasm $(RT_OUT)/spec_driver $(RT_OUT)/spec_driver_asan $(RT_OUT)/api_test $(RT_OUT)/fuzz_loader \
@@ -78,6 +84,12 @@ RT_BENCH    := $(RT_OUT)/bench
 RT_BENCH_SRC := host-tools/wasm/armbench
 RT_BENCH_ARM := arm-none-eabi-gcc -mthumb -mcpu=cortex-m3 -ffreestanding -nostartfiles -nostdlib \
                 -ffunction-sections -fdata-sections -Wl,--gc-sections -T $(RT_BENCH_SRC)/bench.ld
+# The runtime as the benchmark programs link it: interp.c through the dispatch step (as on the
+# boards), the other files compiled with the program.
+RT_BENCH_RT := $(filter-out %/interp.c,$(RT_SRCS)) $(RT_BENCH)/interp.o
+$(RT_BENCH)/interp.o: $(RT_DIR)/src/interp.c $(RT_HDRS) host-tools/build/interp-dispatch.ts | npm
+	@mkdir -p $(@D)
+	@$(RT_INTERP_CC) arm-none-eabi-gcc -mthumb -mcpu=cortex-m3 -ffreestanding -ffunction-sections -fdata-sections -std=c11 -Os -I$(RT_DIR)/include -c $< -o $@
 $(RT_BENCH)/arm_count: $(RT_BENCH_SRC)/arm_count.c
 	@mkdir -p $(@D)
 	@gcc -std=gnu11 -O2 -Wall $< -o $@ -lunicorn
@@ -90,8 +102,8 @@ $(RT_BENCH)/codec.c: build/core/codec-test.wasm
 	@mkdir -p $(@D)
 	@wasm2c $< -n codec -o $@
 	@cp /usr/include/wasm-rt.h $(@D)/wasm-rt.h
-$(RT_BENCH)/interp_%.elf: $(RT_BENCH_SRC)/interp_main.c $(RT_BENCH_SRC)/workload.h $(RT_BENCH_SRC)/workload_m3.h $(RT_BENCH_SRC)/crt.c $(RT_BENCH)/codec_module.c $(RT_SRCS) $(RT_HDRS)
-	@$(RT_BENCH_ARM) -std=c11 -Os -DITERATIONS=$* -I$(RT_DIR)/include -I$(RT_BENCH_SRC) $(RT_BENCH_SRC)/crt.c $(RT_BENCH_SRC)/interp_main.c $(RT_BENCH)/codec_module.c $(RT_SRCS) -lgcc -o $@
+$(RT_BENCH)/interp_%.elf: $(RT_BENCH_SRC)/interp_main.c $(RT_BENCH_SRC)/workload.h $(RT_BENCH_SRC)/workload_m3.h $(RT_BENCH_SRC)/crt.c $(RT_BENCH)/codec_module.c $(RT_BENCH_RT) $(RT_HDRS)
+	@$(RT_BENCH_ARM) -std=c11 -Os -DITERATIONS=$* -I$(RT_DIR)/include -I$(RT_BENCH_SRC) $(RT_BENCH_SRC)/crt.c $(RT_BENCH_SRC)/interp_main.c $(RT_BENCH)/codec_module.c $(RT_BENCH_RT) -lgcc -o $@
 $(RT_BENCH)/native_%.elf: $(RT_BENCH_SRC)/native_main.c $(RT_BENCH_SRC)/crt.c $(RT_BENCH)/codec.c
 	@$(RT_BENCH_ARM) -std=gnu11 -O2 -w -DNDEBUG -DITERATIONS=$* -I$(RT_BENCH) -I$(RT_BENCH_SRC) $(RT_BENCH_SRC)/crt.c $(RT_BENCH_SRC)/native_main.c $(RT_BENCH)/codec.c -lgcc -o $@
 RT_BENCH_ARTIFACTS := $(RT_OUT)/core.pd.wasm $(RT_BENCH)/arm_count $(RT_BENCH)/interp_1000.elf $(RT_BENCH)/interp_0.elf $(RT_BENCH)/native_1000.elf $(RT_BENCH)/native_0.elf
@@ -100,8 +112,8 @@ $(RT_BENCH)/core_module.c: $(RT_OUT)/core.pd.wasm host-tools/wasm/embed-c.ts
 	@$(NODE_TS) host-tools/wasm/embed-c.ts $< $@ core_module
 $(RT_OUT)/core.pd.wasm: build/core/core.wasm $(RT_TS) | npm
 	@$(NODE_TS) host-tools/wasm/predecode.ts $< $@ >/dev/null
-$(RT_BENCH)/ram.elf: $(RT_BENCH_SRC)/ram_main.c $(RT_BENCH_SRC)/crt.c $(RT_BENCH)/core_module.c $(RT_SRCS) $(RT_HDRS)
-	@$(RT_BENCH_ARM) -std=c11 -Os -I$(RT_DIR)/include $(RT_BENCH_SRC)/crt.c $(RT_BENCH_SRC)/ram_main.c $(RT_BENCH)/core_module.c $(RT_SRCS) -lgcc -o $@
+$(RT_BENCH)/ram.elf: $(RT_BENCH_SRC)/ram_main.c $(RT_BENCH_SRC)/crt.c $(RT_BENCH)/core_module.c $(RT_BENCH_RT) $(RT_HDRS)
+	@$(RT_BENCH_ARM) -std=c11 -Os -I$(RT_DIR)/include $(RT_BENCH_SRC)/crt.c $(RT_BENCH_SRC)/ram_main.c $(RT_BENCH)/core_module.c $(RT_BENCH_RT) -lgcc -o $@
 # size.elf links the Cortex-M3 objects (-Os, floats off) with the binding's API use; its map
 # gives runtime_flash_bytes.
 $(RT_BENCH)/size.elf: $(RT_BENCH_SRC)/size_main.c $(RT_BENCH_SRC)/crt.c $(RT_ARM_OBJS)
@@ -128,8 +140,8 @@ $(RT_BENCH)/wasm3_%.elf: $(RT_BENCH_SRC)/wasm3_main.c $(RT_BENCH_SRC)/workload.h
 $(RT_BENCH)/callbench_module.c: $(RT_OUT)/callbench.pd.wasm host-tools/wasm/embed-c.ts
 	@mkdir -p $(@D)
 	@$(NODE_TS) host-tools/wasm/embed-c.ts $< $@ callbench_module
-$(RT_BENCH)/call_%.elf: $(RT_BENCH_SRC)/call_main.c $(RT_BENCH_SRC)/crt.c $(RT_BENCH)/callbench_module.c $(RT_SRCS) $(RT_HDRS)
-	@$(RT_BENCH_ARM) -std=c11 -Os -DCALLS=$* -DN=1000 -I$(RT_DIR)/include $(RT_BENCH_SRC)/crt.c $(RT_BENCH_SRC)/call_main.c $(RT_BENCH)/callbench_module.c $(RT_SRCS) -lgcc -o $@
+$(RT_BENCH)/call_%.elf: $(RT_BENCH_SRC)/call_main.c $(RT_BENCH_SRC)/crt.c $(RT_BENCH)/callbench_module.c $(RT_BENCH_RT) $(RT_HDRS)
+	@$(RT_BENCH_ARM) -std=c11 -Os -DCALLS=$* -DN=1000 -I$(RT_DIR)/include $(RT_BENCH_SRC)/crt.c $(RT_BENCH_SRC)/call_main.c $(RT_BENCH)/callbench_module.c $(RT_BENCH_RT) -lgcc -o $@
 RT_BENCH_ARTIFACTS += $(RT_BENCH)/call_1.elf $(RT_BENCH)/call_0.elf
 
 # Last, so every RT_BENCH_ARTIFACTS addition above is in (BUILD_ARTIFACTS expands on +=).

@@ -167,7 +167,8 @@ static IM3Runtime frt(IM3Function f)
     return (IM3Runtime)(void *)((char *)(f - f->slot) - offsetof(struct M3Runtime, handles));
 }
 static IM3Module fn_module(IM3Function f) { IM3Runtime rt = frt(f); return rt ? rt->module : NULL; }
-static const WqType * ftype(IM3Function f) { IM3Module m = fn_module(f); return &m->types[m->funcs[f->index].type]; }
+static const WqType * type_in(IM3Module m, IM3Function f) { return &m->types[m->funcs[f->index].type]; }
+static const WqType * ftype(IM3Function f) { return type_in(fn_module(f), f); }
 
 uint32_t m3_GetArgCount(IM3Function f) { return fn_module(f) ? ftype(f)->nparams : 0; }
 uint32_t m3_GetRetCount(IM3Function f) { return fn_module(f) ? ftype(f)->nresults : 0; }
@@ -200,7 +201,7 @@ static M3Result call_begin(IM3Function f, IM3Runtime * rt_out, const WqType ** t
     IM3Runtime rt = frt(f);
     if (!rt || !rt->module) return m3Err_moduleNotLinked;
     if (rt->running) return wq_errReentrant;
-    const WqType * t = ftype(f);
+    const WqType * t = type_in(rt->module, f);
     if ((uint64_t)t->nparams + t->nresults > (uint64_t)(rt->stack_end - rt->stack)) return m3Err_trapStackOverflow;
     *rt_out = rt; *t_out = t;
     return m3Err_none;
@@ -256,7 +257,7 @@ M3Result m3_GetResultsVL(IM3Function f, va_list ap)
 {
     IM3Runtime rt = frt(f);
     if (!rt || !rt->module) return m3Err_moduleNotLinked;
-    const WqType * t = ftype(f);
+    const WqType * t = type_in(rt->module, f);
     const uint8_t * types = rt->module->bytes + t->results_off;
     for (uint32_t i = 0; i < t->nresults; i++) {
         void * p = va_arg(ap, void *);
