@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compileInterpreter, removeDispatchRangeCheck } from '../../host-tools/build/interp-dispatch.ts';
+import { listBoards } from '../../host-tools/build/boards.ts';
 import { REPO_ROOT, requireArtifact } from '../firmware/helpers.ts';
 
 const table = (n: number) => Array.from({ length: n }, (_, i) => `\t.2byte\t(.L${100 + i}-.L38)/2`).join('\n');
@@ -55,7 +56,7 @@ describe('removeDispatchRangeCheck', () => {
 });
 
 describe('interp.c on arm-none-eabi-gcc', () => {
-  it('compiles with exactly one range check removed, and the board and bench objects have none', async () => {
+  it('compiles with exactly one range check removed, and the board images and bench objects have none', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'wq-dispatch-'));
     try {
       const flags = ['-mthumb', '-mcpu=cortex-m3', '-Os', '-std=c11', `-I${join(REPO_ROOT, 'firmware/runtime/include')}`];
@@ -64,8 +65,9 @@ describe('interp.c on arm-none-eabi-gcc', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-    // what the build linked: the bluepill image, the size object and the benchmark program
-    for (const file of ['build/bluepill/firmware.elf', 'build/runtime/arm/interp.o', 'build/runtime/bench/interp_1000.elf']) {
+    // what the build linked: every board's image, the size object and the benchmark program
+    const linked = [...listBoards().map((b) => `build/${b}/firmware.elf`), 'build/runtime/arm/interp.o', 'build/runtime/bench/interp_1000.elf'];
+    for (const file of linked) {
       const dis = execFileSync('arm-none-eabi-objdump', ['-d', '--no-show-raw-insn', requireArtifact(join(REPO_ROOT, file))], { encoding: 'utf8', maxBuffer: 64 << 20 });
       const fn = dis.slice(dis.indexOf('<wq_invoke>:'));
       const body = fn.slice(0, fn.search(/\n\n/));
