@@ -168,7 +168,7 @@ describe('store log: compaction and capacity', () => {
     expect(h.x.wq_stat(Stat.STORE_COMPACTIONS)).toBe(compactions);
     expect([store.writes, store.erases]).toEqual([writes, erases]);
   });
-  it('a full window of 16 QoS 1 on the board\'s 4 KB store: every publish accepted, compaction about every 4th message', () => {
+  it('a full window of 16 QoS 1 on a 4 KB store: every publish accepted, compaction about every 4th message', () => {
     const store = new NorStore(4 * 1024, 1024);
     const h = reboot(store);
     h.config(Cfg.WINDOW, 16);
