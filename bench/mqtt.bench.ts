@@ -7,6 +7,11 @@ import { startMosquitto, type Mosquitto } from '../test/helpers/mosquitto.ts';
 import { NodeDevice } from '../host-tools/sim/host/device.ts';
 import { Err, Size, Stat } from '../host-tools/sim/host/abi.ts';
 import { MemoryStore } from '../host-tools/sim/host/store.ts';
+import { loadBoard } from '../host-tools/build/boards.ts';
+
+/** The bluepill's store geometry: the devices run on what the smallest board gives them. */
+const BLUEPILL = loadBoard('bluepill');
+const BOARD_STORE_BYTES = BLUEPILL.storePages * BLUEPILL.memory.flashPageBytes;
 
 const MESSAGES = Number(process.env.WASMQTT_BENCH_MESSAGES ?? 20_000);
 const PAYLOAD = Buffer.alloc(64, 0x61);
@@ -85,8 +90,8 @@ export async function mqttjsRun(url: string, qos: 0 | 1 | 2, n: number, topic: s
   }
 }
 
-export async function nodeDeviceRun(url: string, qos: 0 | 1 | 2, n: number, topic: string, window: number, storeBytes = 4096): Promise<RunResult> {
-  const store = () => new MemoryStore({ size: storeBytes, pageSize: 1024 });
+export async function nodeDeviceRun(url: string, qos: 0 | 1 | 2, n: number, topic: string, window: number, storeBytes = BOARD_STORE_BYTES): Promise<RunResult> {
+  const store = () => new MemoryStore({ size: storeBytes, pageSize: BLUEPILL.memory.flashPageBytes });
   const sub = await NodeDevice.start({ broker: url, clientId: `bench-dev-sub-${qos}`, cleanSession: true, window, store: store() });
   const pub = await NodeDevice.start({ broker: url, clientId: `bench-dev-pub-${qos}`, cleanSession: true, window, store: store() });
   try {
