@@ -57,8 +57,7 @@ export function macPtr(): usize { return CFG + S_MAC; }
 export function configDefaults(): void {
   memory.fill(CFG, 0, CONFIG_BYTES);
   store<u16>(CFG, CONFIG_VERSION);
-  store<u8>(CFG + S_CLIENT_ID, 7);
-  store<u64>(CFG + S_CLIENT_ID + 1, 0x007474716d736177); // "wasmqtt"
+  store<u64>(CFG + S_CLIENT_ID, 0x7474716d73617707); // length 7, "wasmqtt"
   store<u8>(CFG + S_MAC, 0x02);
   store<u8>(CFG + S_MAC + 5, 0x01);
   memory.copy(CFG + N_BASE, NUM_DEFAULTS, NUM_COUNT * 4);
@@ -71,9 +70,9 @@ export function readLE(src: usize, len: i32): u32 {
   return v;
 }
 
-/** Sets `key` from [src, src+len) (strings: bytes; numbers: little-endian 1..4 bytes). */
+/** Sets `key` from [src, src+len) (strings: bytes; numbers: little-endian 1..4 bytes); len >= 0
+ * (wq_config, the only caller, refuses a negative one). */
 export function configSet(key: i32, src: usize, len: i32): i32 {
-  if (len < 0) return ERR_CONFIG_VALUE;
   let sf = strField(key);
   if (sf >= 0) {
     if (len > (sf & 0xff)) return ERR_CONFIG_VALUE;

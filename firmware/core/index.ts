@@ -8,15 +8,12 @@ import * as S from "./mqtt/session";
 import * as C from "./mqtt/client";
 
 /** Loads the latest saved config into the running config; ERR_NO_CONFIG when none is valid. */
-export function configLoad(): i32 {
+function configLoad(): i32 {
   if (S.cfgOff == 0xffffffff) return A.ERR_NO_CONFIG;
   if (storeReadPayload(S.cfgOff, 0, CFG, CONFIG_BYTES) != 0) { configDefaults(); return A.ERR_STORE_IO; }
   if (!configValid()) { configDefaults(); return A.ERR_NO_CONFIG; }
   return 0;
 }
-
-/** Saves the running config (a new CONFIG record; the previous one becomes garbage). */
-export function configSave(): i32 { return S.persistConfig(); }
 
 export function start(): void {
   configDefaults();
@@ -44,7 +41,8 @@ export function wq_config(key: i32, len: i32): i32 {
   return configSet(key, C.BUF, len);
 }
 
-export function wq_config_save(): i32 { return configSave(); }
+/** Saves the running config (a new CONFIG record; the previous one becomes garbage). */
+export function wq_config_save(): i32 { return S.persistConfig(); }
 export function wq_config_load(): i32 { return configLoad(); }
 export function wq_connect(): i32 { return C.connect(); }
 export function wq_disconnect(): i32 { return C.disconnect(); }

@@ -15,12 +15,12 @@ import {
 import { num, strPtr, strLen, macPtr } from "../config";
 import {
   wq_buf, wq_buf_size, wq_config, wq_connect, wq_disconnect, wq_publish, wq_subscribe,
-  wq_unsubscribe, wq_stat, consoleConfigSave, consoleConfigLoad,
+  wq_unsubscribe, wq_stat, wq_config_save, wq_config_load,
 } from "./core_api";
 import { uart_read } from "./uart";
 import { putByte, putWord, putErr, errWord, putU32, putI32, putIp, putHex, putEscaped, key, endLine, flush } from "./out";
 import {
-  LINE, LINE_MAX, lineLen, setLineLen, beginParse, nextToken, restOfLine, tokIs, tokU32, tokBytes,
+  LINE, LINE_MAX, lineLen, setLineLen, beginParse, nextToken, restOfLine, tokIs, tokU32, tokNum, tokBytes,
   tokPtr, tokLen, badEscape, tokIsOption,
 } from "./parse";
 import {
@@ -115,9 +115,7 @@ function tokWord(first: i32, last: i32): i32 {
 
 function execute(): void {
   beginParse();
-  if (!nextToken()) return;
-  cmd = W_DASH;
-  if (badEscape) { fail(W_BAD_ESCAPE); return; }
+  if (!nextToken() || !clean()) return; // (cmd is W_DASH: onByte set it)
   let c = tokWord(W_HELP, W_ECHO);
   if (c < 0) {
     errStart(W_UNKNOWN_COMMAND); putByte(32);
@@ -136,8 +134,8 @@ function execute(): void {
     case W_PUB: cmdPub(); return;
     case W_STATUS: printLine(W_OK, FMT_STATUS, 0, 0, 0); return;
     case W_ECHO: cmdEcho(); return;
-    case W_SAVE: rc = consoleConfigSave(); break;
-    case W_LOAD: rc = consoleConfigLoad(); break;
+    case W_SAVE: rc = wq_config_save(); break;
+    case W_LOAD: rc = wq_config_load(); break;
     case W_CONNECT: rc = wq_connect(); break;
     default: rc = wq_disconnect();
   }
@@ -217,9 +215,8 @@ function cmdField(): void {
     // The device has no DNS: addresses (the broker's too) are IPv4.
     if (!tokBytes(wq_buf(), 4, 10, 46, 46, true)) { fail(W_BAD_IP); return; }
   } else {
-    let v = tokU32();
-    if (v < 0) { fail(W_BAD_NUMBER); return; }
-    store<u32>(wq_buf(), <u32>v);
+    if (!tokU32()) { fail(W_BAD_NUMBER); return; }
+    store<u32>(wq_buf(), tokNum);
   }
   if (noMore()) result(wq_config(k, n));
 }
@@ -259,9 +256,8 @@ function message(): bool {
 
 /** The current token as a number 0..max, or -1 after an err line with `code`. */
 function tokUpTo(max: i32, code: i32): i32 {
-  let v = tokU32();
-  if (v < 0 || v > max) { fail(code); return -1; }
-  return <i32>v;
+  if (!tokU32() || tokNum > <u32>max) { fail(code); return -1; }
+  return <i32>tokNum;
 }
 
 /** QOS (0..2) and RETAIN (0/1) tokens as flag bits, or -1 after an err line. */
@@ -286,7 +282,8 @@ function cmdSub(): void {
   if (!noMore()) return;
   if (fl + 3 > wq_buf_size()) { fail(W_TOO_LONG); return; }
   let b = wq_buf();
-  store<u16>(b, bswap<u16>(<u16>fl)); // big-endian length
+  store<u8>(b, <u8>(fl >> 8)); // big-endian length
+  store<u8>(b + 1, <u8>fl);
   memory.copy(b + 2, fp, <usize>fl);
   store<u8>(b + 2 + <usize>fl, <u8>q);
   replyStart(cmd == W_SUB ? wq_subscribe(1) : wq_unsubscribe(1), true);
@@ -304,12 +301,12 @@ let payLen: i32 = 0;     // the payload follows the topic in the line buffer (se
 /** `pub [-n N] TOPIC QOS RETAIN [PAYLOAD...]`: the payload is the rest of the line. */
 function cmdPub(): void {
   if (!need()) return;
-  let n: i64 = 1;
+  let n: u32 = 1;
   pubRepeat = tokIsOption(110); // -n
   if (pubRepeat) {
     if (!need()) return;
-    n = tokU32();
-    if (n < 1) { fail(W_BAD_NUMBER); return; }
+    if (!tokU32() || tokNum == 0) { fail(W_BAD_NUMBER); return; }
+    n = tokNum;
     if (!need()) return;
   }
   if (!message()) return;
@@ -317,7 +314,7 @@ function cmdPub(): void {
   // Topic and payload side by side, as the core wants them staged: one copy per publish.
   payLen = tokLen;
   memory.copy(topicPtr + <usize>topicLen, tokPtr(), <usize>payLen);
-  pubLeft = <u32>n;
+  pubLeft = n;
   pubQueued = 0;
   pubPid = 0;
   pubRun();
@@ -371,19 +368,19 @@ const F_STR: u8 = 2;     // config string `arg`, escaped
 const F_STAT: u8 = 3;    // wq_stat(arg), signed
 const F_U8: u8 = 4;      // event byte at `arg`
 const F_U16: u8 = 5;     // event u16 at `arg`
-const F_ERR: u8 = 6;     // event i32 at `arg` as an error name
+const F_ERR: u8 = 6;     // event i32 at `arg` as an error name; 0 = requested (only a DISCONNECTED
+                         // reason is ever 0: the other error fields always hold an ERR_*)
 const F_BITS: u8 = 7;    // (bits >> arg) & (arg ? 1 : 3): QoS (bits 0-1), retain (2), dup (3)
 const F_RC: u8 = 8;      // event byte at `arg`, 255 = none
-const F_REASON: u8 = 9;  // event i32 at `arg`: 0 = requested, else an error name
-const F_DIR: u8 = 10;    // event byte at `arg`: 0 = tx, else rx
-const F_TOPIC: u8 = 11;  // message topic (record offset 8, length at 4), escaped
-const F_PAYLOAD: u8 = 12;// message payload (after the topic, length at 6), escaped
-const F_CODES: u8 = 13;  // suback codes: count at 2, codes from 3 (never past the record)
-const F_MAC: u8 = 14;    // config MAC aa:bb:...
-const F_PASS: u8 = 15;   // `set` or `none`: the password itself is never printed
-const F_WILL: u8 = 16;   // will topic, or `none`
-const F_STATE: u8 = 17;  // client state word
-const F_STAT_ERR: u8 = 18; // wq_stat(arg) as an error name
+const F_DIR: u8 = 9;     // event byte at `arg`: 0 = tx, else rx
+const F_TOPIC: u8 = 10;  // message topic (record offset 8, length at 4), escaped
+const F_PAYLOAD: u8 = 11;// message payload (after the topic, length at 6), escaped
+const F_CODES: u8 = 12;  // suback codes: count at 2, codes from 3 (never past the record)
+const F_MAC: u8 = 13;    // config MAC aa:bb:...
+const F_PASS: u8 = 14;   // `set` or `none`: the password itself is never printed
+const F_WILL: u8 = 15;   // will topic, or `none`
+const F_STATE: u8 = 16;  // client state word
+const F_STAT_ERR: u8 = 17; // wq_stat(arg) as an error name
 
 // Format index: event kind k (1..9) is k - 1; then show and status.
 const FMT_SHOW: i32 = 9;
@@ -391,7 +388,7 @@ const FMT_STATUS: i32 = 10;
 const LINE_FORMATS: usize = memory.data<u8>([
   <u8>W_CONNECTED, <u8>W_SESSION_PRESENT, F_U8, 0, FMT_END,
   <u8>W_CONNECT_FAILED, <u8>W_ERROR, F_ERR, 0, <u8>W_RC, F_RC, 4, FMT_END,
-  <u8>W_DISCONNECTED, <u8>W_REASON, F_REASON, 0, FMT_END,
+  <u8>W_DISCONNECTED, <u8>W_REASON, F_ERR, 0, FMT_END,
   <u8>W_MESSAGE, <u8>W_TOPIC, F_TOPIC, 0, <u8>W_QOS, F_BITS, 0, <u8>W_RETAIN, F_BITS, 2, <u8>W_DUP, F_BITS, 3,
   <u8>W_PID, F_U16, 2, <u8>W_LEN, F_U16, 6, <u8>W_PAYLOAD, F_PAYLOAD, 0, FMT_END,
   <u8>W_PUBLISH_DONE, <u8>W_PID, F_U16, 0, <u8>W_QOS, F_U8, 2, FMT_END,
@@ -443,10 +440,9 @@ function printLine(prefix: i32, fmt: i32, ptr: usize, len: i32, bits: i32): void
       case F_STAT: putI32(wq_stat(arg)); break;
       case F_U8: putU32(u8at(ptr, arg)); break;
       case F_U16: putU32(u16at(ptr, arg)); break;
-      case F_ERR: putErr(load<i32>(ptr + <usize>arg)); break;
+      case F_ERR: { let e = load<i32>(ptr + <usize>arg); if (e == 0) putWord(W_REQUESTED); else putErr(e); break; }
       case F_BITS: putU32((bits >> arg) & (arg ? 1 : 3)); break;
       case F_RC: { let rc = u8at(ptr, arg); if (rc == 255) putWord(W_NONE); else putU32(rc); break; }
-      case F_REASON: { let r = load<i32>(ptr + <usize>arg); if (r == 0) putWord(W_REQUESTED); else putErr(r); break; }
       case F_DIR: putWord(u8at(ptr, arg) == 0 ? W_TX : W_RX); break;
       case F_TOPIC: putEscaped(ptr + 8, u16at(ptr, 4)); break;
       case F_PAYLOAD: putEscaped(ptr + 8 + <usize>u16at(ptr, 4), u16at(ptr, 6)); break;

@@ -2,5 +2,5 @@
 // exports (docs/core-api.md), called directly since the console is compiled into core.wasm.
 export {
   wq_buf, wq_buf_size, wq_config, wq_connect, wq_disconnect, wq_publish, wq_subscribe,
-  wq_unsubscribe, wq_stat, configSave as consoleConfigSave, configLoad as consoleConfigLoad,
+  wq_unsubscribe, wq_stat, wq_config_save, wq_config_load,
 } from "../index";

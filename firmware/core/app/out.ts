@@ -1,7 +1,7 @@
 // Console output: one static line buffer, flushed to the UART when full or at end of line.
 // Text comes from the word table (words.ts); nothing here allocates.
 import { uart_write } from "./uart";
-import { WORD_BYTES, WORD_INDEX, WORD_COUNT, WORD_MAX, FRAG_WORD, ERR_WORD, ERR_WORD_COUNT, W_UNKNOWN } from "./words";
+import { WORD_BYTES, WORD_INDEX, WORD_COUNT, WORD_MAX, FRAG_CODES, FRAG_WORD, ERR_WORD, ERR_WORD_COUNT, W_UNKNOWN } from "./words";
 
 const OUT_BYTES: i32 = 128;
 const OUT: usize = memory.data(OUT_BYTES);
@@ -47,7 +47,7 @@ function expandInto(w: i32): void {
     b = <i32>load<u8>(p++);
     let c = b & 0x7f;
     // Fragments never refer back to themselves (checked by the generator), so this ends.
-    if (c < 32) expandInto(<i32>load<u8>(FRAG_WORD + <usize>c));
+    if (c < FRAG_CODES) expandInto(<i32>load<u8>(FRAG_WORD + <usize>c));
     else if (wordLen < WORD_MAX) { store<u8>(WORD_BUF + <usize>wordLen, <u8>c); wordLen++; }
   } while (b < 0x80);
 }

@@ -84,16 +84,21 @@ export function tokIs(w: i32): bool {
   return true;
 }
 
-/** Decimal u32 (1..10 digits, no sign, no overflow), or -1. */
-export function tokU32(): i64 {
-  if (tokLen < 1 || tokLen > 10) return -1;
-  let v: i64 = 0;
+/** The value tokU32 read. */
+export let tokNum: u32 = 0;
+
+/** The token as a decimal u32 (1..10 digits, no sign, no overflow) into tokNum; false when it
+ * is not one. (u32 arithmetic with an overflow check per digit: no i64 on the device.) */
+export function tokU32(): bool {
+  if (tokLen < 1 || tokLen > 10) return false;
+  let v: u32 = 0;
   for (let i = 0; i < tokLen; i++) {
-    let d = at(tokStart + i) - 48;
-    if (<u32>d > 9) return -1;
+    let d = <u32>(at(tokStart + i) - 48);
+    if (d > 9 || v > (0xffffffff - d) / 10) return false;
     v = v * 10 + d;
   }
-  return v > 0xffffffff ? -1 : v;
+  tokNum = v;
+  return true;
 }
 
 /** The token as `count` numbers 0..255 in `base` (1..3 digits each) separated by `sep1` or

@@ -72,7 +72,7 @@ function emit(kind: i32, p: usize, len: i32): void {
 export function emitError(code: i32, ptype: i32, detail: i32): void {
   setStat(A.STAT_LAST_ERROR, code);
   store<i32>(EVB, code);
-  store<u32>(EVB + 4, <u32>(ptype & 0xff) | <u32>detail << 16); // [u8 type][u8 0][u16 detail]
+  store<u32>(EVB + 4, <u32>ptype | <u32>detail << 16); // [u8 type][u8 0][u16 detail] (types are 0..15)
   emit(A.EV_ERROR, EVB, 8);
 }
 
@@ -175,12 +175,8 @@ function dropNow(reason: i32): i32 { dropLink(reason); return 0; }
 function beginConnect(): void {
   if (everConnected || attempt > 0) bump(A.STAT_RECONNECTS);
   stateAt = now;
-  if (netConnect(num(A.CFG_BROKER_IP), <i32>num(A.CFG_BROKER_PORT)) < 0) {
-    state = A.ST_TCP_CONNECTING;
-    dropLink(A.ERR_TCP_FAILED);
-    return;
-  }
   state = A.ST_TCP_CONNECTING;
+  if (netConnect(num(A.CFG_BROKER_IP), <i32>num(A.CFG_BROKER_PORT)) < 0) dropLink(A.ERR_TCP_FAILED);
 }
 
 /** Identity (sessionIdentity()) of the CONNECT in flight: the session a CONNACK belongs to. */
@@ -188,8 +184,7 @@ let connIdentity: u32 = 0;
 
 function sendConnect(): void {
   connIdentity = sessionIdentity();
-  txLen = 0;
-  rxLen = 0;
+  // (TX and RX are empty: dropLink() and start() empty them, and nothing is sent or read before CONNECT)
   let ul = strLen(A.CFG_USERNAME);
   let pl = strLen(A.CFG_PASSWORD);
   let wl = strLen(A.CFG_WILL_TOPIC);
@@ -231,7 +226,11 @@ function subAt(i: i32): usize { return SUBS + <usize>(i * SUB_STRIDE); }
 function subFind(f: usize, len: i32): i32 {
   for (let i = 0; i < A.SUB_SLOTS; i++) {
     let s = subAt(i);
-    if (<i32>load<u8>(s) == len && memory.compare(s + 6, f, len) == 0) return i;
+    if (<i32>load<u8>(s) != len) continue;
+    // a byte loop: memory.compare's code (inlined at each use) is several times its size
+    let k = 0;
+    while (k < len && load<u8>(s + 6 + <usize>k) == load<u8>(f + <usize>k)) k++;
+    if (k == len) return i;
   }
   return -1;
 }
@@ -321,11 +320,7 @@ export function subscribe(count: i32, unsub: bool): i32 {
     memory.copy(s + 6, p + 2, fl);
     p += 3 + fl;
   }
-  let hl = 1 + varintLen(2 + listLen);
-  let dst = BUF - 2 - hl;
-  let n = encodeList(dst, unsub ? 0xa2 : 0x82, pid, BUF, listLen); // UNSUBSCRIBE or SUBSCRIBE
-  memory.copy(TXB + txLen, dst, n);
-  txCommit(n);
+  txCommit(encodeList(TXB + txLen, unsub ? 0xa2 : 0x82, pid, BUF, listLen)); // UNSUBSCRIBE or SUBSCRIBE (room checked above)
   S.reqAdd(pid, unsub ? A.PT_UNSUBSCRIBE : A.PT_SUBSCRIBE);
   return pid;
 }
@@ -345,7 +340,7 @@ export function publish(tlen: i32, plen: i32, flags: i32): i32 {
   let size = publishSize(tlen, plen, qos);
   if (size > A.PACKET_MAX) return A.ERR_TOO_BIG;
   let f = (qos << 1) | ((flags >> 2) & 1);
-  S.outTally();
+  S.outTally(); // the counts below, and the live bytes persistPub() checks the store room with
   let online = state == A.ST_CONNECTED && S.nToSend == 0;
   let room = txRoom() >= size;
   let direct = qos == 0 && online && room; // QoS 0 that can go now is not stored
@@ -598,8 +593,8 @@ function receive(): bool {
   rxMore = false;
   for (let round = 0; round < 8; round++) {
     let n = netRecv(RXB + rxLen, A.PACKET_MAX - rxLen);
-    if (n < 0 && rxLen == 0) { dropLink(A.ERR_TCP_FAILED); return false; }
     if (n > 0) rxLen += n;
+    // (n < 0, the peer closed: the packets already here are handled first, then the link drops)
     let off = 0;
     while (off < rxLen && txRoom() >= 8) {
       let total = frame(RXB + off, rxLen - off);
@@ -629,7 +624,7 @@ function timers(): i32 {
       if (left <= 0) return dropNow(A.ERR_KEEPALIVE);
       next = left;
     } else {
-      let left = min(ka - since(lastTx), ka - since(lastRx));
+      let left = ka - max(since(lastTx), since(lastRx));
       if (left <= 0 && txRoom() >= 2) {
         txCommit(encodeEmpty(TXB + txLen, A.PT_PINGREQ));
         pingOut = true;
@@ -664,7 +659,6 @@ export function step(): i32 {
   consoleStep();
   now = millis();
   pumpMore = false;
-  let wait = 1000;
   switch (state) {
     case A.ST_BACKOFF: {
       let left = <i32>backoffMs - since(stateAt);
@@ -682,13 +676,14 @@ export function step(): i32 {
     }
     case A.ST_IDLE: return 1000;
   }
-  // MQTT_CONNECTING or CONNECTED
+  // MQTT_CONNECTING or CONNECTED (a link dropped meanwhile makes receive() return false)
   if (!receive()) return 0;
+  let wait: i32;
   if (state == A.ST_MQTT_CONNECTING) {
     let left = <i32>num(A.CFG_TIMEOUT_MS) - since(stateAt);
     if (left <= 0) return dropNow(A.ERR_TIMEOUT);
     wait = left;
-  } else if (state == A.ST_CONNECTED) {
+  } else {
     wait = timers();
     if (state != A.ST_CONNECTED) return 0;
     pump();

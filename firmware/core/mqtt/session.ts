@@ -55,9 +55,9 @@ export const E_PUBREC: i32 = 2;     // (QoS 2 only)
 export const E_PUBCOMP: i32 = 3;    // (QoS 2 only)
 export const E_LINK_LOST: i32 = 4;  // connection closed: everything is sent again on reconnect
 export const E_RETRY: i32 = 5;      // CFG_RETRY_MS elapsed without ack
-const X: u8 = 0xff;                 // event ignored in this state
+const X: i8 = -1;                   // event ignored in this state
 //                                  SEND        PUBACK      PUBREC        PUBCOMP     LINK_LOST     RETRY
-const TRANSITIONS: usize = memory.data<u8>([
+const TRANSITIONS: usize = memory.data<i8>([
   /* FREE       */                  X,          X,          X,            X,          X,            X,
   /* QUEUED     */                  2,          0,          3,            X,          1,            X,
   /* PUB_SENT   */                  X,          0,          3,            X,          1,            1,
@@ -67,8 +67,7 @@ const TRANSITIONS: usize = memory.data<u8>([
 
 /** Next state for (state, event), or -1 when the event does not apply (ignored). */
 export function transition(state: i32, ev: i32): i32 {
-  let n = load<u8>(TRANSITIONS + <usize>(state * 6 + ev));
-  return n == X ? -1 : <i32>n;
+  return <i32>load<i8>(TRANSITIONS + <usize>(state * 6 + ev)); // X (-1) sign-extends to -1
 }
 
 @inline export function slot(i: i32): usize { return OUT + <usize>(i << 4); }
@@ -128,22 +127,30 @@ export let nUsed: i32 = 0;      // entries in use
 export let nInflight: i32 = 0;  // QoS 1/2 sent at least once and not completed (counted against the window)
 export let nFresh: i32 = 0;     // entries waiting for their first send
 export let nToSend: i32 = 0;    // entries waiting for a (re)send of their PUBLISH: new packets queue behind them
+/** Store bytes the entries' records take in a freshly compacted group (see liveBytes). */
+let outBytes: u32 = 0;
 
-/** Refreshes nUsed, nInflight, nFresh and nToSend. */
+/** Refreshes nUsed, nInflight, nFresh, nToSend and outBytes. */
 export function outTally(): void {
   let used = 0, inflight = 0, fresh = 0, toSend = 0;
+  let bytes: u32 = 0;
   for (let i = outLo; i < outN; i++) {
     let s = oState(i);
     if (s == S_FREE) continue;
     used++;
-    let sent = (oFlags(i) & F_SENT) != 0;
+    let f = oFlags(i);
+    let sent = (f & F_SENT) != 0;
     if (s == S_QUEUED) { toSend++; if (!sent) fresh++; }
     if (oQos(i) > 0 && (s != S_QUEUED || sent)) inflight++;
+    if (s >= S_REL_QUEUED) bytes += 8; // R_REL
+    // recordSize() written out: this loop runs on every publish (a call each costs more than the sum)
+    else if (oOff(i) != NONE) bytes += 6 + <u32>((pubRecLen(oLen(i), (f & F_QREC) != 0) + 1) & ~1);
   }
   nUsed = used;
   nInflight = inflight;
   nFresh = fresh;
   nToSend = toSend;
+  outBytes = bytes;
 }
 
 /** Index of the QoS > 0 entry with this packet id, or -1. */
@@ -275,11 +282,11 @@ export function allocPid(): i32 {
 // ---- persistence ----
 /** Small-record scratch: 4 bytes of record-header room, 4 payload, 4 tail room. */
 const SREC: usize = memory.data(16) + 4;
-const NEWOFF: usize = memory.data((OUT_SLOTS + IN_QOS2_SLOTS) * 4);
-const NEWIN: usize = NEWOFF + OUT_SLOTS * 4;
+/** compact(): the new offset of each outgoing entry's record, applied once the compaction commits. */
+const NEWOFF: usize = memory.data(OUT_SLOTS * 4);
 export let cfgOff: u32 = 0xffffffff;     // latest R_CONFIG record
 /** Identity of the (client id, broker) the stored session belongs to; NONE: not known yet. */
-export let owner: u32 = NONE;
+export let owner: u32 = 0xffffffff; // NONE (a literal: a constant's name here costs a start function)
 
 function appendOnce(type: i32, p: usize, len: i32, reserve: u32): i32 {
   let r = storeAppend(type, p, len, reserve);
@@ -311,7 +318,7 @@ export function setOwner(id: u32): void {
 
 /**
  * Persists a PUBLISH of `size` bytes at p + 4 (p: its 4-byte prefix [pid][qos][0]; 7 writable
- * bytes after the packet). `queued`: it is not being sent now (R_PUBQ, "sent" mark erased);
+ * bytes after the packet); call outTally() first (the room check counts its outBytes). `queued`: it is not being sent now (R_PUBQ, "sent" mark erased);
  * otherwise it goes into the TX buffer right after this call (R_PUB). Record offset or an error.
  */
 export function persistPub(p: usize, size: i32, queued: bool): i32 {
@@ -348,18 +355,19 @@ export function persistConfig(): i32 {
   return 0;
 }
 
-/** Bytes the live set occupies in a freshly compacted group (what compact() would write). */
+/** Bytes the live set occupies in a freshly compacted group (what compact() would write); the
+ * outgoing entries' share as of the last outTally(). */
 function liveBytes(): u32 {
-  let n: u32 = HDR + 8 + 10 * <u32>inN; // header, R_PID, R_INQ2M records
+  let n: u32 = HDR + 8 + 10 * <u32>inN + outBytes; // header, R_PID, R_INQ2M records, outgoing records
   if (cfgOff != NONE) n += recordSize(CONFIG_BYTES);
   if (owner != NONE) n += 10;
-  for (let i = outLo; i < outN; i++) {
-    let s = oState(i);
-    if (s == S_REL_QUEUED || s == S_REL_SENT) n += 8;
-    // recordSize() written out: this loop runs on every publish (a call each costs more than the sum)
-    else if (s != S_FREE && oOff(i) != NONE) n += 6 + <u32>((pubRecLen(oLen(i), (oFlags(i) & F_QREC) != 0) + 1) & ~1);
-  }
   return n;
+}
+
+/** Appends a small record (payload v: 2 or 4 bytes) as is, without a compaction on failure. */
+function appendSmall(type: i32, v: u32, len: i32): i32 {
+  store<u32>(SREC, v);
+  return storeAppend(type, SREC, len, 0);
 }
 
 /**
@@ -372,30 +380,29 @@ export function compact(): i32 {
   let r = 0;
   let newCfg = NONE;
   if (cfgOff != NONE) { r = compactCopy(cfgOff); if (r >= 0) newCfg = <u32>r; }
-  if (r >= 0) { store<u32>(SREC, nextPid); r = storeAppend(R_PID, SREC, 2, 0); }
-  if (r >= 0 && owner != NONE) { store<u32>(SREC, owner); r = storeAppend(R_OWNER, SREC, 4, 0); }
+  if (r >= 0) r = appendSmall(R_PID, nextPid, 2);
+  if (r >= 0 && owner != NONE) r = appendSmall(R_OWNER, owner, 4);
   for (let i = outLo; i < outN && r >= 0; i++) {
     let s = oState(i);
     store<u32>(NEWOFF + (<usize>i << 2), NONE);
     if (s == S_FREE) continue;
-    if (s == S_REL_QUEUED || s == S_REL_SENT) {
-      store<u32>(SREC, oPid(i));
-      r = storeAppend(R_REL, SREC, 2, 0);
-    } else if (oOff(i) != NONE) {
+    if (s == S_REL_QUEUED || s == S_REL_SENT) r = appendSmall(R_REL, oPid(i), 2);
+    else if (oOff(i) != NONE) {
       r = compactCopy(oOff(i));
       if (r >= 0) store<u32>(NEWOFF + (<usize>i << 2), <u32>r);
     }
   }
+  // The R_INQ2M records go one after another (10 bytes each): the i-th is at inFirst + 10 * i.
+  let inFirst: u32 = 0;
   for (let i = 0; i < inN && r >= 0; i++) {
-    store<u32>(SREC, load<u32>(inAt(i), 4)); // [pid][mark]
-    r = storeAppend(R_INQ2M, SREC, 4, 0);
-    store<u32>(NEWIN + (<usize>i << 2), <u32>r);
+    r = appendSmall(R_INQ2M, load<u32>(inAt(i), 4), 4); // [pid][mark]
+    if (i == 0) inFirst = <u32>r;
   }
   if (r >= 0) r = compactCommit();
   if (r < 0) { compactAbort(); return r; }
   cfgOff = newCfg;
   for (let i = outLo; i < outN; i++) if (oState(i) != S_FREE) setOff(i, load<u32>(NEWOFF + (<usize>i << 2)));
-  for (let i = 0; i < inN; i++) store<u32>(inAt(i), load<u32>(NEWIN + (<usize>i << 2)));
+  for (let i = 0; i < inN; i++) store<u32>(inAt(i), inFirst + 10 * <u32>i);
   return 0;
 }
 

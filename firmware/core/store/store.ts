@@ -37,8 +37,12 @@ export let recType: i32 = 0;
 export let recOff: u32 = 0;        // record start
 export let recLen: i32 = 0;        // payload length; payload at recOff + 4
 
+/** The CRC's start value 0xFFFF, as -1: only the low 16 bits count (see crc16), and -1 is one
+ * byte of code where 0xFFFF is three. */
+const CRC_START: i32 = -1;
+
 /**
- * CRC-16/CCITT-FALSE (poly 0x1021; the caller passes 0xffff to start) over len bytes at p,
+ * CRC-16/CCITT-FALSE (poly 0x1021; the caller passes CRC_START to start) over len bytes at p,
  * continuing from `crc`. One byte per round without a table: with x = the byte xor the CRC's
  * high byte, and x ^= x >> 4, the polynomial's multiples reduce to x ^ x << 5 ^ x << 12.
  * Bits above 15 are left to pile up during the loop (no round reads them) and cut at the end.
@@ -58,7 +62,7 @@ export function recordSize(len: i32): u32 { return 6 + <u32>((len + 1) & ~1); }
 function readHeader(base: u32): bool {
   if (store_read(base, scratch, 12) != 0) return false;
   if (load<u32>(scratch) != MAGIC) return false;
-  if (crc16(0xffff, scratch, 8) != <i32>load<u16>(scratch + 8)) return false;
+  if (crc16(CRC_START, scratch, 8) != <i32>load<u16>(scratch + 8)) return false;
   seq = load<u32>(scratch + 4);
   return true;
 }
@@ -106,7 +110,7 @@ function eraseGroup(base: u32): i32 {
 function writeHeader(base: u32, s: u32): i32 {
   store<u32>(scratch, MAGIC);
   store<u32>(scratch + 4, s);
-  store<u16>(scratch + 8, <u16>crc16(0xffff, scratch, 8));
+  store<u16>(scratch + 8, <u16>crc16(CRC_START, scratch, 8));
   store<u16>(scratch + 10, 0);
   if (store_write(base, scratch, 12) != 0) return ERR_STORE_IO;
   seq = s;
@@ -122,7 +126,7 @@ function readRecord(): bool {
   let type = <i32>load<u8>(scratch);
   let len = <i32>load<u16>(scratch + 2);
   if (writePos + recordSize(len) > end) { dirty = true; return false; }
-  let crc = crc16(0xffff, scratch, 4);
+  let crc = crc16(CRC_START, scratch, 4);
   let p = writePos + 4;
   let marked = (type & MARKED) != 0 && len >= 2;
   let left = marked ? len - 2 : len;
@@ -170,11 +174,10 @@ export function storeAppend(type: i32, p: usize, len: i32, reserve: u32): i32 {
   store<u8>(rec, <u8>type);
   store<u8>(rec + 1, 0);
   store<u16>(rec + 2, <u16>len);
-  let mark: usize = (type & MARKED) != 0 && len >= 2 ? p + len - 2 : 0;
-  let saveMark = mark != 0 ? load<u16>(mark) : 0;
-  if (mark != 0) store<u16>(mark, 0xffff);
-  let crc = crc16(0xffff, rec, 4 + len);
-  if (mark != 0) store<u16>(mark, saveMark);
+  // a MARKED record's mark half-word counts as 0xFFFF, whatever it holds (as in readRecord)
+  let marked = (type & MARKED) != 0 && len >= 2;
+  let crc = crc16(CRC_START, rec, marked ? 2 + len : 4 + len);
+  if (marked) crc = crc16(crc, FFFF, 2);
   let saveTail = load<u32>(p + len);
   if ((len & 1) != 0) store<u8>(p + len, 0xff);
   store<u16>(p + <usize>((len + 1) & ~1), <u16>crc);

@@ -1,7 +1,7 @@
 // CONNACK (type 2): acknowledge flags (session present) and return code 0..5.
 import { ERR_CONNACK_FLAGS, ERR_CONNACK_CODE, ERR_RL_MISMATCH, ERR_SESSION_PRESENT } from "../../api/abi";
-import { rp, rEnd, rStart } from "./reader";
-import { fail, setCode } from "./packet";
+import { rp, rEnd, failAt, failHere } from "./reader";
+import { setCode } from "./packet";
 
 export function encodeConnack(dst: usize, sessionPresent: i32, rc: i32): i32 {
   store<u32>(dst, 0x0002 | (<u32>(sessionPresent & 1) << 16) | (<u32>(rc & 0xff) << 24));
@@ -11,12 +11,12 @@ export function encodeConnack(dst: usize, sessionPresent: i32, rc: i32): i32 {
 }
 
 export function decodeConnack(): i32 {
-  if (rEnd - rp != 2) return fail(ERR_RL_MISMATCH, rp, rStart);
+  if (rEnd - rp != 2) return failHere(ERR_RL_MISMATCH);
   let ack = <i32>load<u8>(rp);
   let rc = <i32>load<u8>(rp + 1);
-  if ((ack & 0xfe) != 0) return fail(ERR_CONNACK_FLAGS, rp, rStart);
-  if (rc > 5) return fail(ERR_CONNACK_CODE, rp + 1, rStart);
-  if (rc != 0 && ack != 0) return fail(ERR_SESSION_PRESENT, rp, rStart);
+  if ((ack & 0xfe) != 0) return failHere(ERR_CONNACK_FLAGS);
+  if (rc > 5) return failAt(ERR_CONNACK_CODE, rp + 1);
+  if (rc != 0 && ack != 0) return failHere(ERR_SESSION_PRESENT);
   setCode(rc, ack);
   return 0;
 }

@@ -1,13 +1,14 @@
 // CONNECT (type 1): encode for the client; decode for tests and symmetry.
-import { ERR_TOO_BIG, PACKET_MAX, ERR_PROTOCOL_NAME, ERR_PROTOCOL_LEVEL, ERR_CONNECT_FLAGS,
+import { ERR_PROTOCOL_NAME, ERR_PROTOCOL_LEVEL, ERR_CONNECT_FLAGS,
   ERR_QOS3, ERR_RL_MISMATCH } from "../../api/abi";
-import { putHeader, putStr, putU16, varintLen } from "../wire";
-import { rp, rEnd, rStart, rLen, readU16, readBytes } from "./reader";
-import { fail, setA, setB, setC, setD, setE, setCode } from "./packet";
+import { putHeader, putStr, putU16 } from "../wire";
+import { rp, rEnd, rLen, readU16, readBytes, failAt, failHere } from "./reader";
+import { setA, setB, setC, setD, setE, setCode } from "./packet";
 
 /**
  * Encodes CONNECT at dst. A length < 0 means the field is absent (user, password, will).
- * willFlags: bits 0-1 QoS, bit 2 retain. Returns the packet length or ERR_TOO_BIG.
+ * willFlags: bits 0-1 QoS, bit 2 retain. Returns the packet length. The caller keeps it under
+ * PACKET_MAX (the client's config fields add up to far less).
  */
 export function encodeConnect(dst: usize, cid: usize, cidLen: i32, user: usize, userLen: i32,
   pass: usize, passLen: i32, willT: usize, willTLen: i32, willP: usize, willPLen: i32,
@@ -16,11 +17,10 @@ export function encodeConnect(dst: usize, cid: usize, cidLen: i32, user: usize, 
   let flags = clean != 0 ? 0x02 : 0;
   if (willTLen >= 0) {
     rl += 4 + willTLen + willPLen;
-    flags |= 0x04 | ((willFlags & 3) << 3) | ((willFlags & 4) << 3);
+    flags |= 0x04 | ((willFlags & 7) << 3); // will QoS to bits 3-4, will retain to bit 5
   }
   if (userLen >= 0) { rl += 2 + userLen; flags |= 0x80; }
   if (passLen >= 0) { rl += 2 + passLen; flags |= 0x40; }
-  if (1 + varintLen(rl) + rl > PACKET_MAX) return ERR_TOO_BIG;
   let p = putHeader(dst, 0x10, rl);
   p = putU16(p, 4);
   store<u32>(p, 0x5454514d); // "MQTT"
@@ -39,17 +39,17 @@ export function encodeConnect(dst: usize, cid: usize, cidLen: i32, user: usize, 
 export function decodeConnect(): i32 {
   let name = readBytes(false);
   if (name == 0) return rLen;
-  if (rLen != 4 || load<u32>(name) != 0x5454514d) return fail(ERR_PROTOCOL_NAME, name, rStart);
-  if (rp + 4 > rEnd) return fail(ERR_RL_MISMATCH, rp, rStart);
-  if (load<u8>(rp) != 4) return fail(ERR_PROTOCOL_LEVEL, rp, rStart);
+  if (rLen != 4 || load<u32>(name) != 0x5454514d) return failAt(ERR_PROTOCOL_NAME, name);
+  if (rp + 4 > rEnd) return failHere(ERR_RL_MISMATCH);
+  if (load<u8>(rp) != 4) return failHere(ERR_PROTOCOL_LEVEL);
   let flags = <i32>load<u8>(rp + 1);
   let at = rp + 1;
   rp += 2;
   let wq = (flags >> 3) & 3;
-  if ((flags & 1) != 0) return fail(ERR_CONNECT_FLAGS, at, rStart);
-  if (wq == 3) return fail(ERR_QOS3, at, rStart);
-  if ((flags & 0x04) == 0 && (flags & 0x38) != 0) return fail(ERR_CONNECT_FLAGS, at, rStart);
-  if ((flags & 0x80) == 0 && (flags & 0x40) != 0) return fail(ERR_CONNECT_FLAGS, at, rStart);
+  if ((flags & 1) != 0) return failAt(ERR_CONNECT_FLAGS, at);
+  if (wq == 3) return failAt(ERR_QOS3, at);
+  if ((flags & 0x04) == 0 && (flags & 0x38) != 0) return failAt(ERR_CONNECT_FLAGS, at);
+  if ((flags & 0x80) == 0 && (flags & 0x40) != 0) return failAt(ERR_CONNECT_FLAGS, at);
   setCode(flags, readU16());
   let p = readBytes(true);
   if (p == 0) return rLen;
@@ -72,6 +72,6 @@ export function decodeConnect(): i32 {
     if (p == 0) return rLen;
     setE(p, rLen);
   }
-  if (rp != rEnd) return fail(ERR_RL_MISMATCH, rp, rStart);
+  if (rp != rEnd) return failHere(ERR_RL_MISMATCH);
   return 0;
 }

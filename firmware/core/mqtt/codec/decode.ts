@@ -1,7 +1,7 @@
 // The strict decoder's entry points: fixed header (framing) and per-type dispatch.
 import { ERR_RL_TOO_LONG, ERR_OVERSIZE, ERR_TYPE_RESERVED, ERR_FLAGS, ERR_QOS3, ERR_RL_MISMATCH,
   PACKET_MAX, ERR_UNEXPECTED } from "../../api/abi";
-import { readerInit } from "./reader";
+import { readerInit, failAt } from "./reader";
 import { setHeader, setQos, fail, dQos } from "./packet";
 import { decodeConnect } from "./connect";
 import { decodeConnack } from "./connack";
@@ -50,10 +50,10 @@ function header(p: usize, total: i32): i32 {
   readerInit(p, p + hdrLen, p + total);
   if (type == 3) {
     let qos = (flags >> 1) & 3;
-    if (qos == 3) return fail(ERR_QOS3, p, p);
-    if (qos == 0 && (flags & 8) != 0) return fail(ERR_FLAGS, p, p);
+    if (qos == 3) return failAt(ERR_QOS3, p);
+    if (qos == 0 && (flags & 8) != 0) return failAt(ERR_FLAGS, p);
     setQos(qos);
-  } else if (flags != ((type == 6 || type == 8 || type == 10) ? 2 : 0)) return fail(ERR_FLAGS, p, p);
+  } else if (flags != ((0x540 >> type) & 1) << 1) return failAt(ERR_FLAGS, p); // 0b0010 for PUBREL, SUBSCRIBE, UNSUBSCRIBE (bits 6, 8, 10), else 0
   return type;
 }
 
@@ -64,7 +64,7 @@ function brokerBody(type: i32, p: usize): i32 {
     case 3: return decodePublish(dQos);
     case 4: case 5: case 6: case 7: case 11: return decodePidOnly();
     case 9: return decodeSuback();
-    case 13: return remLen != 0 ? fail(ERR_RL_MISMATCH, p + 1, p) : 0;
+    case 13: return remLen != 0 ? failAt(ERR_RL_MISMATCH, p + 1) : 0;
   }
   return ERR_UNEXPECTED;
 }
@@ -90,7 +90,7 @@ export function decodeFramed(p: usize, total: i32): i32 {
     case 1: e = decodeConnect(); break;
     case 8: e = decodeSubList(true); break;
     case 10: e = decodeUnsubscribe(); break;
-    case 12: case 14: e = remLen != 0 ? fail(ERR_RL_MISMATCH, p + 1, p) : 0; break;
+    case 12: case 14: e = remLen != 0 ? failAt(ERR_RL_MISMATCH, p + 1) : 0; break;
     default: e = brokerBody(t, p);
   }
   return e < 0 ? e : t;

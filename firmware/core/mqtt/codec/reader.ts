@@ -10,9 +10,14 @@ export let rLen: i32 = 0;    // length of the last string read
 
 export function readerInit(start: usize, body: usize, end: usize): void { rStart = start; rp = body; rEnd = end; }
 
+/** fail() for an error found at `at` in the packet being read (offset from rStart). */
+export function failAt(code: i32, at: usize): i32 { return fail(code, at, rStart); }
+/** fail() for an error found at the cursor. */
+export function failHere(code: i32): i32 { return fail(code, rp, rStart); }
+
 /** Reads a u16; returns it or ERR_RL_MISMATCH when the packet ends first. */
 export function readU16(): i32 {
-  if (rp + 2 > rEnd) return fail(ERR_RL_MISMATCH, rp, rStart);
+  if (rp + 2 > rEnd) return failHere(ERR_RL_MISMATCH);
   let v = getU16(rp);
   rp += 2;
   return v;
@@ -21,7 +26,7 @@ export function readU16(): i32 {
 /** Reads a non-zero packet id; returns it or an error. */
 export function readPid(): i32 {
   let v = readU16();
-  if (v == 0) return fail(ERR_PID_ZERO, rp - 2, rStart);
+  if (v == 0) return failAt(ERR_PID_ZERO, rp - 2);
   return v;
 }
 
@@ -29,11 +34,11 @@ export function readPid(): i32 {
 export function readBytes(utf8: bool): usize {
   let n = readU16();
   if (n < 0) { rLen = n; return 0; }
-  if (rp + <usize>n > rEnd) { rLen = fail(ERR_STRING_OVERRUN, rp - 2, rStart); return 0; }
+  if (rp + <usize>n > rEnd) { rLen = failAt(ERR_STRING_OVERRUN, rp - 2); return 0; }
   let p = rp;
   if (utf8) {
     let e = checkUtf8(p, n);
-    if (e < 0) { rLen = fail(e, p, rStart); return 0; }
+    if (e < 0) { rLen = failAt(e, p); return 0; }
   }
   rp += n;
   rLen = n;

@@ -1,8 +1,8 @@
 // SUBACK (9): packet id + one return code per filter (0, 1, 2 granted QoS; 0x80 failure).
 import { ERR_EMPTY_LIST, ERR_SUBACK_CODE } from "../../api/abi";
 import { putHeader, putU16 } from "../wire";
-import { rp, rEnd, rStart, readPid } from "./reader";
-import { fail, setA, setPid, setCount } from "./packet";
+import { rp, rEnd, readPid, failAt, failHere } from "./reader";
+import { setA, setPid, setCount } from "./packet";
 
 export function encodeSuback(dst: usize, pid: i32, codes: usize, n: i32): i32 {
   let p = putHeader(dst, 0x90, 2 + n);
@@ -16,10 +16,10 @@ export function decodeSuback(): i32 {
   if (pid < 0) return pid;
   setPid(pid);
   let n = <i32>(rEnd - rp);
-  if (n <= 0) return fail(ERR_EMPTY_LIST, rp, rStart);
+  if (n <= 0) return failHere(ERR_EMPTY_LIST);
   for (let i = 0; i < n; i++) {
     let c = load<u8>(rp + i);
-    if (c > 2 && c != 0x80) return fail(ERR_SUBACK_CODE, rp + i, rStart);
+    if (c > 2 && c != 0x80) return failAt(ERR_SUBACK_CODE, rp + i);
   }
   setA(rp, n);
   setCount(n);

@@ -1,22 +1,21 @@
 // SUBSCRIBE (8): packet id + entries (u16 length, filter, requested QoS byte).
 // The entry list has exactly the layout of the API's staging format, so it is copied as is.
-import { ERR_TOO_BIG, PACKET_MAX, ERR_EMPTY_LIST, ERR_SUB_OPTIONS, ERR_QOS3 } from "../../api/abi";
-import { putHeader, putU16, varintLen } from "../wire";
+import { ERR_EMPTY_LIST, ERR_SUB_OPTIONS, ERR_QOS3 } from "../../api/abi";
+import { putHeader, putU16 } from "../wire";
 import { checkFilter } from "../topic";
-import { rp, rEnd, rStart, rLen, readBytes, readPid } from "./reader";
-import { fail, setA, setPid, setCount } from "./packet";
+import { rp, rEnd, rLen, readBytes, readPid, failAt, failHere } from "./reader";
+import { setA, setPid, setCount } from "./packet";
 import * as R from "./reader";
 
-/** list = entries in wire layout, listLen bytes. Returns the packet length or ERR_TOO_BIG. */
+/** list = entries in wire layout, listLen bytes. Returns the packet length (the caller keeps it
+ * under PACKET_MAX). */
 export function encodeSubscribe(dst: usize, pid: i32, list: usize, listLen: i32): i32 {
   return encodeList(dst, 0x82, pid, list, listLen);
 }
 
 /** SUBSCRIBE (first = 0x82) or UNSUBSCRIBE (0xA2): header, packet id, entry list. */
 export function encodeList(dst: usize, first: i32, pid: i32, list: usize, listLen: i32): i32 {
-  let rl = 2 + listLen;
-  if (1 + varintLen(rl) + rl > PACKET_MAX) return ERR_TOO_BIG;
-  let p = putHeader(dst, first, rl);
+  let p = putHeader(dst, first, 2 + listLen);
   p = putU16(p, pid);
   memory.copy(p, list, listLen);
   return <i32>(p + listLen - dst);
@@ -33,17 +32,17 @@ export function decodeSubList(withQos: bool): i32 {
     let f = readBytes(true);
     if (f == 0) return rLen;
     let e = checkFilter(f, rLen);
-    if (e < 0) return fail(e, f, rStart);
+    if (e < 0) return failAt(e, f);
     if (withQos) {
-      if (R.rp >= rEnd) return fail(ERR_SUB_OPTIONS, R.rp, rStart);
+      if (R.rp >= rEnd) return failHere(ERR_SUB_OPTIONS);
       let q = load<u8>(R.rp);
-      if ((q & 0xfc) != 0) return fail(ERR_SUB_OPTIONS, R.rp, rStart);
-      if (q == 3) return fail(ERR_QOS3, R.rp, rStart);
-      R.readerInit(rStart, R.rp + 1, rEnd);
+      if ((q & 0xfc) != 0) return failHere(ERR_SUB_OPTIONS);
+      if (q == 3) return failHere(ERR_QOS3);
+      R.readerInit(R.rStart, R.rp + 1, rEnd);
     }
     n++;
   }
-  if (n == 0) return fail(ERR_EMPTY_LIST, R.rp, rStart);
+  if (n == 0) return failHere(ERR_EMPTY_LIST);
   setCount(n);
   return 0;
 }

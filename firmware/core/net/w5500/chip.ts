@@ -33,7 +33,7 @@ const SEND_END: usize = memory.data(16);
 /** Longest wait for a previous SEND to complete (TX_RD reads, 5-byte frames: ~11 ms at 18 MHz). */
 const SEND_SPIN_MAX: i32 = 5000;
 /** Sockets whose interrupts reach the INT pin (SIMR). */
-let simr: u8 = 0;
+let simr: i32 = 0; // (i32, not u8: no mask per use; sn < 8 keeps it a byte)
 
 /** Size of socket sn's TX buffer, and of its RX buffer, in KB. */
 export function bufKB(sn: i32): i32 { return sn == TCP_SN ? TCP_KB : sn == UDP_SN ? UDP_KB : OTHER_KB; }
@@ -78,7 +78,9 @@ function bringUp(): i32 {
  */
 export function w5EnsureConfigured(): i32 {
   readBuf(GAR, 0, SCRATCH, 18);
-  return memory.compare(SCRATCH, IDENTITY, 18) == 0 ? W5_OK : bringUp();
+  // compared a half-word at a time: memory.compare's code (inlined at each use) is far larger
+  for (let i = 0; i < 18; i += 2) if (load<u16>(SCRATCH + <usize>i) != load<u16>(IDENTITY + <usize>i)) return bringUp();
+  return W5_OK;
 }
 
 /** Retry timing: `rtr` in 100 µs units, `rcr` retries (ARPTO = rtr·(rcr+1)). One 3-byte burst. */
@@ -92,12 +94,11 @@ export function w5Link(): bool { return (r8(PHYCFGR, 0) & PHY_LNK) != 0; }
 
 /** Route (or stop routing) socket sn's interrupts to the INT pin. */
 export function w5Route(sn: i32, on: bool): void {
-  let shifted: i32 = 1 << sn;
-  let bit = <u8>shifted;
-  let v: u8 = on ? <u8>(simr | bit) : <u8>(simr & ~bit);
+  let bit = 1 << sn;
+  let v = on ? simr | bit : simr & ~bit;
   if (v == simr) return;
   simr = v;
-  w8(SIMR, 0, v);
+  w8(SIMR, 0, <u8>v);
 }
 
 /**
@@ -114,8 +115,8 @@ export function command(sn: i32, cmd: u8): bool {
 }
 
 /** Record a SEND issued with TX_WR = `txWr`: it is complete when Sn_TX_RD reaches that value. */
-export function sendIssued(sn: i32, txWr: u16): void {
-  store<u16>(SEND_END + (<usize>sn << 1), txWr);
+export function sendIssued(sn: i32, txWr: i32): void {
+  store<u16>(SEND_END + (<usize>sn << 1), <u16>txWr);
   sendPending |= 1 << sn;
 }
 
@@ -130,7 +131,7 @@ export function sendReset(sn: i32): void { sendPending &= ~(1 << sn); }
  */
 export function sendDone(sn: i32): bool {
   if ((sendPending & (1 << sn)) == 0) return true;
-  let want = load<u16>(SEND_END + (<usize>sn << 1));
+  let want = <i32>load<u16>(SEND_END + (<usize>sn << 1));
   for (let i = 0; i < SEND_SPIN_MAX; i++) {
     if (r16(SN_TX_RD, regBlock(sn)) == want) {
       sendPending &= ~(1 << sn);

@@ -27,17 +27,24 @@ export function w8(addr: i32, block: i32, v: u8): void {
   w5500_write(addr, block, SCRATCH, 1);
 }
 
-/** One 2-byte frame (big-endian). Not atomic on the chip: see stable16. */
-export function r16(addr: i32, block: i32): u16 {
+/** One 2-byte frame (big-endian), 0..65535. Not atomic on the chip: see stable16. */
+export function r16(addr: i32, block: i32): i32 {
   w5500_read(addr, block, SCRATCH, 2);
   return be16(SCRATCH);
 }
 
-/** The big-endian (chip order) u16 at p. */
-export function be16(p: usize): u16 { return bswap<u16>(load<u16>(p)); }
+/** The big-endian (chip order) u16 at p. i32 in and out here: u16 values cost a mask per use. */
+export function be16(p: usize): i32 { return (<i32>load<u8>(p) << 8) | <i32>load<u8>(p + 1); }
 
-export function w16(addr: i32, block: i32, v: u16): void {
-  store<u16>(SCRATCH, bswap<u16>(v));
+/** Writes the low 16 bits of v big-endian (chip order) at p. */
+export function putBe16(p: usize, v: i32): void {
+  store<u8>(p, <u8>(v >> 8));
+  store<u8>(p + 1, <u8>v);
+}
+
+/** One 2-byte frame: the low 16 bits of v. */
+export function w16(addr: i32, block: i32, v: i32): void {
+  putBe16(SCRATCH, v);
   w5500_write(addr, block, SCRATCH, 2);
 }
 
@@ -46,9 +53,9 @@ export function w16(addr: i32, block: i32, v: u16): void {
  * agree (datasheet note). Bounded; -1 if it never settles (the chip is misbehaving).
  */
 export function stable16(addr: i32, block: i32): i32 {
-  let a = <i32>r16(addr, block);
+  let a = r16(addr, block);
   for (let i = 0; i < 8; i++) {
-    let b = <i32>r16(addr, block);
+    let b = r16(addr, block);
     if (a == b) return a;
     a = b;
   }

@@ -15,12 +15,12 @@ import {
   CR_CLOSE, CR_CONNECT, CR_DISCON, CR_OPEN, CR_RECV, CR_SEND, IR_CON, IR_DISCON, IR_RECV,
   IR_TIMEOUT, MODE_TCP, SN_DIPR, SN_IMR, SN_IR, SN_MR, SN_PORT, SN_RX_RD, SN_RX_RSR,
   SN_SR, SN_TX_FSR, SN_TX_WR, SR_CLOSED, SR_CLOSE_WAIT, SR_ESTABLISHED, SR_FIN_WAIT, SR_INIT, SR_SYNRECV, SR_SYNSENT,
-  regBlock, rxBlock, txBlock,
+  rxBlock, txBlock,
 } from "./regs";
-import { SCRATCH, be16, r8, readBuf, stable16, w16, w8, w5500_irq, writeBuf } from "./spi";
+import { SCRATCH, be16, putBe16, r8, readBuf, stable16, w16, w8, w5500_irq, writeBuf } from "./spi";
 import {
   TCP_SN, W5_ERR_ARG, W5_ERR_CHIP, W5_ERR_NOT_INIT, W5_ERR_STATE, command, commandNow, inited,
-  bufKB, putU32, sendDone, sendIssued, sendReset, w5EnsureConfigured, w5Route,
+  TCP_KB, putU32, sendDone, sendIssued, sendReset, w5EnsureConfigured, w5Route,
 } from "./chip";
 
 export const NET_CLOSED: i32 = 0;
@@ -29,21 +29,22 @@ export const NET_ESTABLISHED: i32 = 2;
 export const NET_CLOSING: i32 = 3;
 
 const SN: i32 = TCP_SN;
-const REG: i32 = regBlock(TCP_SN);
+const REG: i32 = 1 + 4 * TCP_SN; // regBlock(TCP_SN), written out: a call is not folded into a constant
 
 /** Last Sn_SR seen. */
-let sr: u8 = SR_CLOSED;
-let txWr: u16 = 0;
+let sr: i32 = 0; // SR_CLOSED (a literal: a constant's name here costs a start function)
+/** TX_WR and RX_RD: 16-bit chip pointers kept in i32 (masked where they advance). */
+let txWr: i32 = 0;
 /** Lower bound of Sn_TX_FSR (the chip only frees space; we only consume it). */
 let txFree: i32 = 0;
-let rxRd: u16 = 0;
+let rxRd: i32 = 0;
 /** Bytes received and not yet read by the caller. */
 let rxAvail: i32 = 0;
 /** Bytes read by the caller but not yet released to the chip (RX_RD + RECV pending). */
 let rxUncommitted: i32 = 0;
 /** Poll registers on every call instead of waiting for INTn (boards without the INT line). */
 let polling: bool = false;
-let localPort: u16 = 49152;
+let localPort: i32 = 49152;
 
 /** Use polling instead of the INT pin. */
 export function tcpSetPolling(on: bool): void { polling = on; }
@@ -64,7 +65,7 @@ export function netConnect(ip: u32, port: i32): i32 {
   sendReset(SN);
   if (r8(SN_SR, REG) != SR_INIT) { sr = SR_CLOSED; return W5_ERR_STATE; }
   putU32(SCRATCH, ip);
-  store<u16>(SCRATCH + 4, bswap<u16>(<u16>port));
+  putBe16(SCRATCH + 4, port);
   writeBuf(SN_DIPR, REG, SCRATCH, 6); // Sn_DIPR + Sn_DPORT in one burst
   if (!command(SN, CR_CONNECT)) return W5_ERR_CHIP;
   w5Route(SN, true);
@@ -76,13 +77,13 @@ export function netConnect(ip: u32, port: i32): i32 {
 /** Reads Sn_IR+Sn_SR, clears what was seen, refreshes pointers on connect and RX size on RECV. */
 function service(): void {
   readBuf(SN_IR, REG, SCRATCH, 2);
-  let ir = load<u8>(SCRATCH);
-  let now = load<u8>(SCRATCH + 1);
-  if (ir != 0) w8(SN_IR, REG, ir);
+  let ir = <i32>load<u8>(SCRATCH);
+  let now = <i32>load<u8>(SCRATCH + 1);
+  if (ir != 0) w8(SN_IR, REG, <u8>ir);
   if (now == SR_ESTABLISHED && sr != SR_ESTABLISHED) {
     // Connected: the chip re-initialised its pointers; take TX_FSR..RX_WR in one 12-byte burst.
     readBuf(SN_TX_FSR, REG, SCRATCH, 12);
-    txFree = <i32>be16(SCRATCH);
+    txFree = be16(SCRATCH);
     txWr = be16(SCRATCH + 4);
     rxRd = be16(SCRATCH + 8);
     rxAvail = 0; rxUncommitted = 0;
@@ -126,8 +127,8 @@ export function netSend(src: usize, len: i32): i32 {
   }
   let n = len < txFree ? len : txFree;
   if (n == 0) return 0;
-  writeBuf(<i32>txWr, txBlock(SN), src, n);
-  txWr += <u16>n;
+  writeBuf(txWr, txBlock(SN), src, n);
+  txWr = (txWr + n) & 0xffff;
   w16(SN_TX_WR, REG, txWr);
   if (!command(SN, CR_SEND)) return W5_ERR_CHIP;
   sendIssued(SN, txWr);
@@ -149,11 +150,11 @@ export function netRecv(dst: usize, max: i32): i32 {
   if (rxAvail == 0) update();
   if (rxAvail > 0 && max > 0) {
     let n = max < rxAvail ? max : rxAvail;
-    readBuf(<i32>rxRd, rxBlock(SN), dst, n);
-    rxRd += <u16>n;
+    readBuf(rxRd, rxBlock(SN), dst, n);
+    rxRd = (rxRd + n) & 0xffff;
     rxAvail -= n;
     rxUncommitted += n;
-    if (rxUncommitted >= (bufKB(SN) << 9)) commitRx(); // half the RX buffer
+    if (rxUncommitted >= TCP_KB << 9) commitRx(); // half the RX buffer
     return n;
   }
   // Nothing to read: wait (0) while data may still come, else the peer is gone (CLOSED,

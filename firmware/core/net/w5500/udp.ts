@@ -2,7 +2,7 @@
 // datagram sits in the RX buffer behind an 8-byte header: peer IP[4], peer port[2], length[2].
 import {
   CR_OPEN, CR_RECV, CR_SEND, IR_RECV, IR_TIMEOUT, MODE_UDP, SN_DIPR, SN_IMR, SN_IR, SN_MR, SN_PORT,
-  SN_RX_RD, SN_RX_RSR, SN_SR, SN_TX_FSR, SN_TX_WR, SR_UDP, regBlock, rxBlock, txBlock, CR_CLOSE,
+  SN_RX_RD, SN_RX_RSR, SN_SR, SN_TX_FSR, SN_TX_WR, SR_UDP, rxBlock, txBlock, CR_CLOSE,
 } from "./regs";
 import { SCRATCH, r16, r8, readBuf, stable16, w16, w8, writeBuf } from "./spi";
 import {
@@ -11,7 +11,7 @@ import {
 } from "./chip";
 
 const SN: i32 = UDP_SN;
-const REG: i32 = regBlock(UDP_SN);
+const REG: i32 = 1 + 4 * UDP_SN; // regBlock(UDP_SN) written out (see tcp.ts)
 /** Largest UDP payload the chip sends without fragmentation (default MTU, datasheet Sn_MSSR). */
 export const UDP_MAX: i32 = 1472;
 
@@ -35,8 +35,8 @@ export function udpOpen(port: i32): i32 {
   if (!commandNow(SN, CR_OPEN)) return W5_ERR_CHIP;
   sendReset(SN);
   if (r8(SN_SR, REG) != SR_UDP) return W5_ERR_STATE;
-  txWr = r16(SN_TX_WR, REG);
-  rxRd = r16(SN_RX_RD, REG);
+  txWr = <u16>r16(SN_TX_WR, REG);
+  rxRd = <u16>r16(SN_RX_RD, REG);
   lastPort = -1;
   open = true;
   w5Route(SN, true);
