@@ -4,6 +4,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { formatFault } from '../../host-tools/sim/board/fault-report.ts';
 import type { FaultInfo } from '../../host-tools/sim/board/board.ts';
 import { W5500 } from '../../host-tools/sim/w5500/index.ts';
+import { Exc } from '../../host-tools/sim/board/exceptions.ts';
+import { Reg, type UnicornCpu } from '../../host-tools/sim/board/unicorn.ts';
 import { CapturedBoard, tempStore } from './helpers.ts';
 
 let open: CapturedBoard[] = [];
@@ -42,6 +44,25 @@ describe('virtual board on the fixture firmware', () => {
     expect(b.command('p', 'pendsv ticks-running=1\r\n')).toBe('pendsv ticks-running=1\r\n');
     expect(b.command('u', 'svc\r\n')).toBe('svc\r\n');
     expect(b.command('h', 'hello\r\n')).toBe('hello\r\n'); // still alive after both returns
+  });
+
+  it('exception entry clears the IT state for the handler and stacks it for the return', () => {
+    // An interrupt can be taken between two instructions of an IT block (the AOT firmware hit
+    // this under `pub -n`: the USART handler ran its first loads under the block's conditions).
+    const b = board();
+    b.boot();
+    const inner = b.board as unknown as { cpu: UnicornCpu; pc: number; enterException(n: number, ret: number): void };
+    const cpu = inner.cpu;
+    const itState = 0x0600_1c00; // `itee ne` after its first instruction: two slots left
+    cpu.setReg(Reg.XPSR, (cpu.reg(Reg.XPSR) | itState) >>> 0);
+    expect(cpu.reg(Reg.XPSR) & 0x0600fc00).toBe(itState); // unicorn keeps what was written
+    const ret = inner.pc;
+    inner.enterException(Exc.PendSV, ret);
+    expect(cpu.reg(Reg.XPSR) & 0x0600fc00).toBe(0);
+    expect(cpu.reg(Reg.IPSR)).toBe(Exc.PendSV);
+    const frame = cpu.read(cpu.reg(Reg.SP), 32);
+    const stacked = new DataView(frame.buffer, frame.byteOffset).getUint32(28, true);
+    expect(stacked & 0x0600fc00).toBe(itState);
   });
 
   it('programs the store in flash and keeps it across a power cut; erase takes 20 ms', () => {

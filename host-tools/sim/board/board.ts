@@ -36,6 +36,9 @@ import { Reg, UcErr, UnicornCpu, UC_PROT_READ, UC_PROT_EXEC, UC_PROT_ALL } from 
 import { Usart } from './usart.ts';
 
 export const DEFAULT_CPI = 1.25;
+/** xPSR bits of the IT state (IT[1:0] at 26:25, IT[7:2] at 15:10). */
+const XPSR_IT = 0x0600fc00;
+
 /** Longest CPU slice between peripheral updates (instructions). */
 const MAX_SLICE = 200_000;
 const EXC_RETURN_MIN = 0xfffffff0;
@@ -426,6 +429,10 @@ export class VirtualBoard extends EventEmitter implements TimeSource {
       return;
     }
     cpu.setReg(Reg.SP, frame);
+    // The handler starts outside any IT block: entry clears EPSR.IT (the stacked xPSR keeps it for
+    // the return). Without this a handler taken between two instructions of an IT block ran its
+    // first instructions under the interrupted block's conditions.
+    cpu.setReg(Reg.XPSR, (xpsr & ~XPSR_IT) >>> 0);
     if (onPsp) cpu.setReg(Reg.CONTROL, control & ~2); // handler runs on MSP
     cpu.setReg(Reg.LR, handlerMode ? 0xfffffff1 : onPsp ? 0xfffffffd : 0xfffffff9);
     cpu.setReg(Reg.IPSR, n);
