@@ -10,6 +10,7 @@ import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.ts';
 import { ROOT, requireBuilt, tempStore } from './helpers.ts';
 
 const FW_W5500 = `${ROOT}/build/bluepill/firmware.elf`;
+const FW_AOT = `${ROOT}/build/bluepill-aot/firmware.elf`;
 // Broker replies take wall time while the firmware's timeouts run on virtual time: at 5x a
 // 1 ms wall reply is 5 virtual ms, far inside the core's 10 s timeout.
 const SPEED = 5;
@@ -17,10 +18,10 @@ const SPEED = 5;
 const cleanup: Array<() => Promise<void> | void> = [];
 afterEach(async () => { for (const c of cleanup.splice(0).reverse()) await c(); });
 
-async function setup(): Promise<{ mq: Mosquitto; dev: Device }> {
+async function setup(elf = FW_W5500): Promise<{ mq: Mosquitto; dev: Device }> {
   const mq = await startMosquitto();
   cleanup.push(() => mq.stop());
-  const dev = new Device(mq.port, tempStore());
+  const dev = new Device(mq.port, tempStore(), elf);
   cleanup.push(() => dev.close());
   return { mq, dev };
 }
@@ -31,10 +32,10 @@ class Device {
   net: W5500NetworkBackend;
   out = '';
 
-  constructor(brokerPort: number, storeFile: string) {
+  constructor(brokerPort: number, storeFile: string, elf: string) {
     let board: VirtualBoard | undefined;
     this.net = new W5500NetworkBackend({ clock: () => board?.millis() ?? 0, routes: { '127.0.0.1:1883': `127.0.0.1:${brokerPort}` } });
-    board = new VirtualBoard({ board: 'bluepill', elf: requireBuilt(FW_W5500), w5500: this.net.model, storeFile });
+    board = new VirtualBoard({ board: 'bluepill', elf: requireBuilt(elf), w5500: this.net.model, storeFile });
     this.board = board;
     board.on('uart', (c: number) => { this.out += String.fromCharCode(c); });
     this.runner = new BoardRunner(board, { speed: SPEED });
@@ -126,6 +127,27 @@ describe('virtual board + W5500 model + Mosquitto', () => {
     expect(dev.net.model.counters.frames).toBeGreaterThan(0);
     expect(dev.board.fault).toBeUndefined();
   });
+
+  for (const [engine, elf] of [['interpreter', FW_W5500], ['aot', FW_AOT]] as const) {
+    it(`${engine} image: a \`pub -n 100\` QoS 1 burst reaches the peer once per message, window full, no fault`, async () => {
+      const { mq, dev } = await setup(elf);
+      const p = await peer(mq.port, 'vb/burst');
+      await dev.see(/evt loaded [^\n]*\n/, 2000);
+      dev.send('connect');
+      await dev.see(/evt connected session_present=\d/, 20_000);
+      dev.send('pub -n 100 vb/burst 1 0 burst-message');
+      await dev.see(/ok pub pid=\d+ queued=100\r\n/, 20_000);
+      await dev.runner.until(() => dev.count(/evt publish-done pid=\d+ qos=1/) === 100, 20_000, '100 publish-done events');
+      await dev.runner.until(() => p.got.length >= 100, 5000, 'the peer receiving 100 messages');
+      dev.send('status');
+      await dev.see(/ok status [^\n]*inflight=0 /, 2000);
+      expect(p.got.length).toBe(100);
+      expect(new Set(p.got)).toEqual(new Set(['burst-message']));
+      expect(dev.board.fault).toBeUndefined();
+      expect(dev.count(/evt (fault|trap)/)).toBe(0);
+      expect(dev.count(/evt boot /)).toBe(1); // no restart on the way
+    });
+  }
 
   it('resumes a QoS 2 publish from flash after a power cut mid-flow: no loss, no duplicate', async () => {
     const { mq, dev } = await setup();
