@@ -76,23 +76,14 @@ export function emitError(code: i32, ptype: i32, detail: i32): void {
   emit(A.EV_ERROR, EVB, 8);
 }
 
-/** EV_TRACE for the packet at p (already framed or encoded by us). */
-function trace(dir: i32, p: usize, total: i32): void {
+/** EV_TRACE for the packet at p (already framed or encoded by us). Its packet id and extra byte
+ * come from the caller, who has them at hand (cheaper than parsing the packet again): `extra` is
+ * the CONNACK return code or the SUBACK code count (only received packets have one). */
+function trace(dir: i32, p: usize, total: i32, pid: i32, extra: i32): void {
   if (num(A.CFG_TRACE) == 0) return;
-  let first = <i32>load<u8>(p);
-  let type = first >> 4;
-  let hl = 1;
-  while ((load<u8>(p + hl) & 0x80) != 0) hl++;
-  hl++;
-  let pid = 0;
-  let extra = 0;
-  if (type == 3) {
-    if ((first & 6) != 0) pid = getU16(p + hl + 2 + getU16(p + hl));
-  } else if (type >= 4 && type <= 11) pid = getU16(p + hl);
-  if (type == 2) extra = <i32>load<u8>(p + 3);
-  if (type == 9) extra = total - hl - 2;
+  let first = <u32>load<u8>(p);
   // [u8 dir][u8 type][u8 flags][u8 extra][u16 pid][u16 total]
-  store<u32>(EVB, <u32>dir | <u32>type << 8 | <u32>(first & 15) << 16 | <u32>extra << 24);
+  store<u32>(EVB, <u32>dir | (first >> 4) << 8 | (first & 15) << 16 | <u32>extra << 24);
   store<u32>(EVB + 4, <u32>pid | <u32>total << 16);
   emit(A.EV_TRACE, EVB, 8);
 }
@@ -100,9 +91,9 @@ function trace(dir: i32, p: usize, total: i32): void {
 // ---- TX ----
 function txRoom(): i32 { return TX_SIZE - txLen; }
 
-/** Commits `len` bytes just encoded at TXB + txLen as one packet. */
-function txCommit(len: i32): void {
-  trace(0, TXB + txLen, len);
+/** Commits `len` bytes just encoded at TXB + txLen as one packet (packet id `pid`, 0 if none). */
+function txCommit(len: i32, pid: i32): void {
+  trace(0, TXB + txLen, len, pid, 0);
   txLen += len;
   bump(A.STAT_TX_PACKETS);
 }
@@ -122,7 +113,7 @@ function flush(): bool {
 
 function sendAck(type: i32, pid: i32): void {
   // PUBACK/PUBREC/PUBCOMP have flags 0, PUBREL 0b0010 (§3.6.1); all are header + packet id
-  txCommit(encodePidPacket(TXB + txLen, (type << 4) | (type == A.PT_PUBREL ? 2 : 0), pid));
+  txCommit(encodePidPacket(TXB + txLen, (type << 4) | (type == A.PT_PUBREL ? 2 : 0), pid), pid);
 }
 
 // ---- connection lifecycle ----
@@ -194,7 +185,7 @@ function sendConnect(): void {
     strPtr(A.CFG_WILL_TOPIC), wl > 0 ? wl : -1,
     strPtr(A.CFG_WILL_PAYLOAD), strLen(A.CFG_WILL_PAYLOAD),
     <i32>num(A.CFG_WILL_FLAGS), <i32>num(A.CFG_CLEAN_SESSION), <i32>num(A.CFG_KEEPALIVE_S));
-  txCommit(n);
+  txCommit(n, 0);
   state = A.ST_MQTT_CONNECTING;
   stateAt = now;
   lastRx = now;
@@ -212,7 +203,7 @@ export function disconnect(): i32 {
   wantOnline = false;
   if (state == A.ST_CONNECTED) {
     now = millis();
-    if (txRoom() >= 2) txCommit(encodeEmpty(TXB + txLen, A.PT_DISCONNECT));
+    if (txRoom() >= 2) txCommit(encodeEmpty(TXB + txLen, A.PT_DISCONNECT), 0);
     flush();
   }
   if (state != A.ST_IDLE) dropLink(0);
@@ -307,20 +298,18 @@ export function subscribe(count: i32, unsub: bool): i32 {
     let k = subFind(p + 2, fl);
     if (unsub) {
       if (k >= 0) store<u8>(subAt(k), 0);
-      p += 2 + fl;
-      continue;
+    } else {
+      if (k < 0) k = subFind(0, 0); // a free slot (counted above)
+      let s = subAt(k);
+      // [len][requested QoS][granted: 0xFF pending][index in this SUBSCRIBE] in one store
+      store<u32>(s, <u32>fl | <u32>load<u8>(p + 2 + fl) << 8 | 0xff0000 | <u32>i << 24);
+      store<u16>(s + 4, <u16>pid);
+      memory.copy(s + 6, p + 2, fl);
+      p++; // the QoS byte
     }
-    if (k < 0) k = subFind(0, 0); // a free slot (counted above)
-    let s = subAt(k);
-    store<u8>(s, <u8>fl);
-    store<u8>(s + 1, load<u8>(p + 2 + fl));
-    store<u8>(s + 2, 0xff);
-    store<u8>(s + 3, <u8>i);
-    store<u16>(s + 4, <u16>pid);
-    memory.copy(s + 6, p + 2, fl);
-    p += 3 + fl;
+    p += 2 + fl;
   }
-  txCommit(encodeList(TXB + txLen, unsub ? 0xa2 : 0x82, pid, BUF, listLen)); // UNSUBSCRIBE or SUBSCRIBE (room checked above)
+  txCommit(encodeList(TXB + txLen, unsub ? 0xa2 : 0x82, pid, BUF, listLen), pid); // UNSUBSCRIBE or SUBSCRIBE (room checked above)
   S.reqAdd(pid, unsub ? A.PT_UNSUBSCRIBE : A.PT_SUBSCRIBE);
   return pid;
 }
@@ -361,7 +350,7 @@ export function publish(tlen: i32, plen: i32, flags: i32): i32 {
     S.markSent(i, S.S_QUEUED, S.F_SENT, millis()); // -> S_PUB_SENT
   }
   memory.copy(TXB + txLen, dst, size);
-  txCommit(size);
+  txCommit(size, pid);
   return pid;
 }
 
@@ -389,7 +378,7 @@ function pump(): void {
         if (resend) { store<u8>(p, load<u8>(p) | 8); bump(A.STAT_RETRANSMITS); }
         else S.markFirstSend(i); // before txCommit: a reset after this resends with DUP=1
       }
-      txCommit(len);
+      txCommit(len, S.oPid(i));
       if (qos == 0) { S.dropPubBytes(i); S.outFree(i); continue; }
       if (!resend) inflight++;
       S.markSent(i, st, S.oFlags(i) | S.F_SENT, now);
@@ -410,8 +399,7 @@ function complete(i: i32): void {
   if (qos == 1) S.dropPubBytes(i);
   else S.persist(S.R_REL_GONE, pid, 2);
   S.outFree(i);
-  store<u16>(EVB, <u16>pid);
-  store<u8>(EVB + 2, <u8>qos);
+  store<u32>(EVB, <u32>pid | <u32>qos << 16); // [u16 pid][u8 qos]
   emit(A.EV_PUBLISH_DONE, EVB, 3);
 }
 
@@ -464,9 +452,8 @@ function onPublish(p: usize): void {
   let sub = subRoute(t, tlen);
   if (qos > 0) { memory.copy(t + 2, t, tlen); t += 2; }
   let rec = t - 8;
-  store<u8>(rec, <u8>(qos | ((D.dFlags & 1) << 2) | (D.dFlags & 8) | redelivered));
-  store<u8>(rec + 1, <u8>sub);
-  store<u16>(rec + 2, <u16>pid);
+  // [u8 flags][u8 subscription][u16 pid] in one store
+  store<u32>(rec, <u32>(qos | ((D.dFlags & 1) << 2) | (D.dFlags & 8) | redelivered) | <u32>sub << 8 | <u32>pid << 16);
   store<u32>(rec + 4, <u32>tlen | <u32>plen << 16);
   emit(A.EV_MESSAGE, rec, 8 + tlen + plen);
   if (qos == 1) sendAck(A.PT_PUBACK, pid);
@@ -543,7 +530,8 @@ function onPacket(p: usize, total: i32): bool {
   if (type < 0) {
     return protoFail(type, <i32>(load<u8>(p) >> 4), D.dErrAt);
   }
-  trace(1, p, total);
+  // (the decoder zeroes what a type does not have: dPid, dCode outside CONNACK, dCount outside SUBACK)
+  trace(1, p, total, D.dPid, D.dCode | D.dCount);
   if (state == A.ST_MQTT_CONNECTING) {
     if (type != A.PT_CONNACK) return protoFail(A.ERR_UNEXPECTED, type, 0);
     onConnack();
@@ -626,7 +614,7 @@ function timers(): i32 {
     } else {
       let left = ka - max(since(lastTx), since(lastRx));
       if (left <= 0 && txRoom() >= 2) {
-        txCommit(encodeEmpty(TXB + txLen, A.PT_PINGREQ));
+        txCommit(encodeEmpty(TXB + txLen, A.PT_PINGREQ), 0);
         pingOut = true;
         pingAt = now;
         left = ka / 2;
