@@ -2,25 +2,17 @@
 // left the device goes again with DUP=1 after a reset; one that was only queued (offline, or
 // beyond the in-flight window) and never transmitted goes with DUP=0. Checked on the wire
 // through a sniffing proxy in front of a real Mosquitto, with a new NodeDevice on the same store.
-import { describe, it, expect, afterEach } from 'vitest';
-import mqtt from 'mqtt';
+import { describe, it, expect } from 'vitest';
 import type { IPublishPacket } from 'mqtt-packet';
-import { startMosquitto } from '../helpers/mosquitto.ts';
-import { FaultProxy } from '../helpers/proxy.ts';
+import { useProxiedBroker } from '../helpers/proxied-broker.ts';
 import { NodeDevice } from '../../host-tools/sim/host/device.ts';
 import { MemoryStore } from '../../host-tools/sim/host/store.ts';
 
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => { for (const c of cleanups.splice(0).reverse()) await c(); });
+const rig = useProxiedBroker('dup-observer');
 
 describe('DUP flag after a power cut', () => {
   it('sent before the cut → DUP=1; queued beyond the window or offline, never sent → DUP=0 (QoS 1 and 2)', async () => {
-    const broker = await startMosquitto();
-    cleanups.push(() => broker.stop());
-    const proxy = await FaultProxy.start(broker.port);
-    cleanups.push(() => proxy.close());
-    const observer = await mqtt.connectAsync(broker.url, { clientId: 'dup-observer', reconnectPeriod: 0 });
-    cleanups.push(() => observer.endAsync(true));
+    const { proxy, observer, cleanups } = rig;
     await observer.subscribeAsync('dup/out', { qos: 2 });
     const got = new Map<string, number>();
     observer.on('message', (_t, p) => got.set(p.toString(), (got.get(p.toString()) ?? 0) + 1));
