@@ -1,9 +1,11 @@
-// Core figures: module size, static memory high-water, store bytes per message, and the raw
-// speed of the QoS 1 engine (publish + PUBACK through core.wasm with an in-memory transport),
+// Core figures: module size (core.wasm, and device.wasm = core + console), static memory
+// high-water, store bytes per message, and the raw speed of the QoS 1 engine (publish + PUBACK through core.wasm with an in-memory transport),
 // next to mqtt-packet generating and parsing the same two packets as a peer in the same run.
 import { statSync } from 'node:fs';
 import mqttPacket from 'mqtt-packet';
 import { CoreHarness, CORE_WASM } from '../test/core/harness.ts';
+
+const DEVICE_WASM = 'build/core/device.wasm';
 import { NorStore } from '../test/core/nor-store.ts';
 import { Stat, Cfg } from '../host-tools/sim/host/abi.ts';
 import { listBoards, loadBoard } from '../host-tools/build/boards.ts';
@@ -116,6 +118,9 @@ export async function run(): Promise<Record<string, unknown>> {
   return {
     core_wasm_bytes: statSync(CORE_WASM).size,
     core_memory_high_water_bytes: h.x.wq_stat(Stat.MEM_HIGH_WATER),
+    // The module the firmware images embed: the core with the device console (firmware/app).
+    device_wasm_bytes: statSync(DEVICE_WASM).size,
+    device_memory_high_water_bytes: CoreHarness.started(undefined, DEVICE_WASM).x.wq_stat(Stat.MEM_HIGH_WATER),
     core_store_writes_per_qos1_message: +(storeWrites / N).toFixed(2),
     core_store_compactions_per_1000_qos1: +((h.x.wq_stat(Stat.STORE_COMPACTIONS) * 1000) / N).toFixed(2),
     core_store_wear: storeWearByBoard(),

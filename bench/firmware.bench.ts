@@ -1,11 +1,12 @@
 // Firmware figures per board (from the images `make build` wrote): flash and RAM against the
 // budget, what the embedded module costs, and peers measured in the same run: the platform
-// alone (HAL + binding + runtime with a 0.4 KB module) and the console's share of core.wasm.
+// alone (HAL + binding + runtime with a 0.4 KB module), core.wasm and the console's share of
+// device.wasm (the module the images embed).
 // WASM3_SRC=DIR adds the same binding linked with upstream wasm3.
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { listBoards, REPO_ROOT } from '../host-tools/build/boards.ts';
 import { buildFirmware, buildHost } from '../host-tools/build/firmware.ts';
 import type { SizeReport } from '../host-tools/build/size.ts';
@@ -58,17 +59,6 @@ function consoleCommandsPerSecond(exe: string, store: string, n: number): Promis
 }
 
 /** core.wasm rebuilt with empty console hooks, to price the console. */
-function coreWithoutConsole(dir: string): number {
-  cpSync(join(REPO_ROOT, 'firmware'), join(dir, 'firmware'), { recursive: true });
-  cpSync(join(REPO_ROOT, 'asconfig.json'), join(dir, 'asconfig.json'));
-  writeFileSync(join(dir, 'firmware/core/app/console.ts'),
-    'export function consoleStep(): void {}\nexport function consoleOnEvent(kind: i32, ptr: usize, len: i32): void {}\n');
-  const out = join(dir, 'core-noconsole.wasm');
-  const r = spawnSync(join(REPO_ROOT, 'node_modules/.bin/asc'), ['--config', 'asconfig.json', '--target', 'release', '-o', out], { cwd: dir, encoding: 'utf8' });
-  if (r.status !== 0 || !existsSync(out)) throw new Error(`asc failed: ${r.stderr}`);
-  return readFileSync(out).length;
-}
-
 export async function run(): Promise<Record<string, unknown>> {
   const figures: Record<string, unknown> = {};
   for (const b of listBoards()) {
@@ -84,23 +74,24 @@ export async function run(): Promise<Record<string, unknown>> {
   const tmp = mkdtempSync(join(tmpdir(), 'wasmqtt-fw-bench-'));
   try {
     const tinyWasm = join(REPO_ROOT, 'build/firmware-test/tiny-core.wasm');
-    const platform = await buildFirmware({ board: 'bluepill', coreWasm: tinyWasm, outDir: join(tmp, 'platform'), allowOverBudget: true });
+    const platform = await buildFirmware({ board: 'bluepill', wasm: tinyWasm, outDir: join(tmp, 'platform'), allowOverBudget: true });
     const platformBytes = platform.report.flash.used - platform.report.moduleBytes;
     const core = readFileSync(join(REPO_ROOT, 'build/core/core.wasm')).length;
-    const noConsole = coreWithoutConsole(join(tmp, 'core'));
+    const device = readFileSync(join(REPO_ROOT, 'build/core/device.wasm')).length;
     const bp = figures.bluepill as ReturnType<typeof boardFigures>;
     figures.peers = {
       platform_flash_bytes_hal_binding_runtime: platformBytes,
       core_wasm_bytes: core,
-      console_wasm_bytes: core - noConsole,
+      device_wasm_bytes: device,
+      console_wasm_bytes: device - core,
       predecoded_module_bytes: bp.module_bytes_in_flash,
-      predecode_overhead_pct: pct(bp.module_bytes_in_flash - core, core),
+      predecode_overhead_pct: pct(bp.module_bytes_in_flash - device, device),
       bluepill_room_left_for_a_second_module_slot_bytes: 60 * 1024 - bp.firmware_flash_bytes - bp.module_bytes_in_flash,
     };
     const aot = JSON.parse(readFileSync(join(REPO_ROOT, 'build/bluepill-aot/size.json'), 'utf8')) as SizeReport;
-    const coreWasm = join(REPO_ROOT, 'build/core/core.wasm');
-    const interpHost = await buildHost({ coreWasm, outDir: join(tmp, 'h-interp'), sanitize: false });
-    const aotHost = await buildHost({ coreWasm, outDir: join(tmp, 'h-aot'), engine: 'aot', sanitize: false });
+    const deviceWasm = join(REPO_ROOT, 'build/core/device.wasm');
+    const interpHost = await buildHost({ wasm: deviceWasm, outDir: join(tmp, 'h-interp'), sanitize: false });
+    const aotHost = await buildHost({ wasm: deviceWasm, outDir: join(tmp, 'h-aot'), engine: 'aot', sanitize: false });
     const interpRate = await consoleCommandsPerSecond(interpHost, join(tmp, 's1.bin'), 4000);
     const aotRate = await consoleCommandsPerSecond(aotHost, join(tmp, 's2.bin'), 4000);
     figures.engine_aot_bluepill = {
@@ -112,7 +103,7 @@ export async function run(): Promise<Record<string, unknown>> {
       host_speed_ratio_aot_vs_interpreter: Math.round((aotRate / interpRate) * 10) / 10,
     };
     if (process.env.WASM3_SRC) {
-      const w3 = await buildFirmware({ board: 'stm32f103ze', runtime: 'wasm3', wasm3Src: process.env.WASM3_SRC, coreWasm: join(REPO_ROOT, 'build/core/core.wasm'), outDir: join(tmp, 'wasm3'), allowOverBudget: true });
+      const w3 = await buildFirmware({ board: 'stm32f103ze', runtime: 'wasm3', wasm3Src: process.env.WASM3_SRC, wasm: deviceWasm, outDir: join(tmp, 'wasm3'), allowOverBudget: true });
       const ours = figures.stm32f103ze as ReturnType<typeof boardFigures>;
       figures.upstream_wasm3 = {
         firmware_flash_bytes: w3.report.flash.used,

@@ -55,7 +55,7 @@ export async function run(): Promise<Record<string, unknown>> {
   const [c1, sumC1] = countInstructions(join(BENCH, 'call_1.elf'));
   const [c0, sumC0] = countInstructions(join(BENCH, 'call_0.elf'));
   if (sumC1 !== sumC0) throw new Error(`the call benchmark's two loops disagree (${sumC1} vs ${sumC0})`);
-  const corePd = join(OUT, 'core.pd.wasm'), core = join(REPO, 'build/core/core.wasm');
+  const devicePd = join(OUT, 'device.pd.wasm'), device = join(REPO, 'build/core/device.wasm');
   let wasm3: Record<string, unknown> | string = 'set WASM3_SRC to a wasm3 checkout to measure it on the same workload';
   if (process.env.WASM3_SRC) {
     execFileSync('make', ['-s', join('build/runtime/bench/wasm3_1000.elf'), join('build/runtime/bench/wasm3_0.elf'), `WASM3_SRC=${process.env.WASM3_SRC}`], { cwd: REPO, stdio: 'inherit' });
@@ -79,8 +79,8 @@ export async function run(): Promise<Record<string, unknown>> {
     runtime_flash_bytes: flash.runtime,
     runtime_flash_bytes_with_libgcc_helpers: flash.runtime + flash.libgcc,
     runtime_ram_bytes: ramBytes,
-    runtime_ram_note: 'core.wasm loaded on Cortex-M3: arena bytes beyond linear memory, value stack and call frames; does not grow with code size',
-    core_predecoded_flash_added_bytes: existsSync(core) && existsSync(corePd) ? statSync(corePd).size - statSync(core).size : null,
+    runtime_ram_note: 'device.wasm (core + console, as the boards run it) loaded on Cortex-M3: arena bytes beyond linear memory, value stack and call frames; does not grow with code size',
+    device_predecoded_flash_added_bytes: existsSync(device) && existsSync(devicePd) ? statSync(devicePd).size - statSync(device).size : null,
     workload: 'encode + decode 1,000 QoS 1 PUBLISH (19-byte topic, 64-byte payload) with the core codec (build/core/codec-test.wasm)',
     interp_thumb_instructions: interp,
     native_wasm2c_O2_thumb_instructions: native,

@@ -2,7 +2,7 @@
 // peer measured in the same run (unicorn alone on a two-instruction loop, with the same
 // instruction-counting hook) so the cost of the peripheral models and exception handling shows.
 // Network figures (instructions and SPI bytes per QoS 1 publish, reset to first CONNECT, the
-// 72 MHz projection, the realtime factor over a QoS soak) come from the same image (core.wasm's
+// 72 MHz projection, the realtime factor over a QoS soak) come from the same image (device.wasm's
 // transport is the W5500 driver) against a real Mosquitto.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,7 +14,7 @@ import { startMosquitto } from '../test/helpers/mosquitto.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const ELF = join(ROOT, 'build/bluepill/firmware.elf');
-// The same firmware with core.wasm compiled to C by wasm2c (`wasmqtt build --engine aot`): the peer
+// The same firmware with device.wasm compiled to C by wasm2c (`wasmqtt build --engine aot`): the peer
 // that shows what the interpreter costs on the MQTT path.
 const AOT_ELF = join(ROOT, 'build/bluepill-aot/firmware.elf');
 const SOAK_PUBLISHES = 200;
@@ -200,7 +200,7 @@ function projection(soak: Soak, cpi: number): Record<string, unknown> {
       'flash bound = 72e6 / flash-busy cycles (half-word programs and page erases of the store, timed by the FLASH model); the device bound adds both, since the CPU waits for the flash.',
     pub_repeat_virtual_ms_per_publish: Number(soak.repeat.virtualMsPerPublish.toFixed(3)),
     instructions_reset_to_first_connect: soak.connectInstr,
-    instructions_reset_to_first_connect_note: 'includes booting, loading core.wasm and typing `connect` at 115200 baud',
+    instructions_reset_to_first_connect_note: 'includes booting, loading device.wasm and typing `connect` at 115200 baud',
   };
 }
 
@@ -213,7 +213,7 @@ export async function run(): Promise<Record<string, unknown>> {
   let out = '';
   b.on('uart', (c: number) => { out += String.fromCharCode(c); });
 
-  // Phase 1, CPU-bound: reset until the runtime has loaded core.wasm (parse, validate, link).
+  // Phase 1, CPU-bound: reset until the runtime has loaded device.wasm (parse, validate, link).
   let t = performance.now();
   b.runUntil(() => out.includes('evt loaded'), 5000, 0.5);
   const bootWall = (performance.now() - t) / 1000;
@@ -272,7 +272,7 @@ export async function run(): Promise<Record<string, unknown>> {
     }),
     ...(aot ? {
       vboard_instr_per_qos1_publish_engine_aot: Math.round(aot.repeat.instr),
-      projected_msgs_per_s_72mhz_engine_aot: { ...bounds(aot.repeat, b.cpi), path: `pub -n ${REPEAT_PUBLISHES} (MQTT path), core.wasm through wasm2c instead of the interpreter` },
+      projected_msgs_per_s_72mhz_engine_aot: { ...bounds(aot.repeat, b.cpi), path: `pub -n ${REPEAT_PUBLISHES} (MQTT path), device.wasm through wasm2c instead of the interpreter` },
       ...(soak ? { interpreter_vs_aot_instr_per_qos1_publish: Number((soak.repeat.instr / aot.repeat.instr).toFixed(1)) } : {}),
     } : { engine_aot_figures_missing_because: `${AOT_ELF} missing (make build)` }),
   };

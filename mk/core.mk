@@ -1,8 +1,10 @@
-# MQTT core (AssemblyScript -> core.wasm). Owner: core engineer.
+# MQTT core (AssemblyScript -> core.wasm) and the device module (core + console app ->
+# device.wasm, what the firmware images embed). Owner: core engineer.
 # Outputs are written to a temp file and renamed, so tests running meanwhile never see a
 # missing or half-written module; the temp name carries the shell's PID, so two makes running
 # at once in the shared tree never take (and then miss) each other's file.
 CORE_SRC := $(shell find firmware/core -name '*.ts' -o -name '*.json' 2>/dev/null) asconfig.json mk/core.mk
+APP_SRC := $(shell find firmware/app -name '*.ts' -o -name '*.json' 2>/dev/null)
 CORE_ASC := node_modules/.bin/asc
 CORE_QUIET := 2>&1 | { grep -v 'converge was suboptimal' || true; }
 
@@ -16,18 +18,29 @@ CORE_QUIET := 2>&1 | { grep -v 'converge was suboptimal' || true; }
 CORE_WASM_OPT := wasm-opt --enable-sign-ext --enable-bulk-memory --enable-mutable-globals \
   --enable-nontrapping-float-to-int -Oz --converge --low-memory-unused
 
-build/core/core.wasm: $(CORE_SRC) | node_modules/.package-lock.json
-	@command -v wasm-opt >/dev/null || { echo "core.wasm: wasm-opt not found; install the Debian package binaryen (apt-get install binaryen)" >&2; exit 1; }
-	@mkdir -p build/core && t=$@.$$$$; \
-	  $(CORE_ASC) --config asconfig.json --target release --outFile $$t.asc $(CORE_QUIET); \
+# $(call CORE_MODULE,asconfig): asc with that config's release target, then wasm-opt, into $@.
+CORE_MODULE = @command -v wasm-opt >/dev/null || { echo "$@: wasm-opt not found; install the Debian package binaryen (apt-get install binaryen)" >&2; exit 1; }; \
+	mkdir -p build/core && t=$@.$$$$; \
+	  $(CORE_ASC) --config $(1) --target release --outFile $$t.asc $(CORE_QUIET); \
 	  test -s $$t.asc && $(CORE_WASM_OPT) $$t.asc -o $$t.tmp && rm -f $$t.asc && mv $$t.tmp $@ \
 	  || { rm -f $$t.asc $$t.tmp; echo "$@: build failed (see above)" >&2; exit 1; }
 
+# The MQTT core alone: what NodeDevice runs, and what an app is compiled with.
+build/core/core.wasm: $(CORE_SRC) | node_modules/.package-lock.json
+	$(call CORE_MODULE,asconfig.json)
+
+# The core with the device console (firmware/app/console): what the firmware images embed.
+build/core/device.wasm: $(CORE_SRC) $(APP_SRC) | node_modules/.package-lock.json
+	$(call CORE_MODULE,firmware/app/console/asconfig.json)
+
 # Same sources with the runtime exported: lets a test read the bump allocator's pointer.
-build/core/core-probe.wasm: $(CORE_SRC) | node_modules/.package-lock.json
-	@mkdir -p build/core && t=$@.$$$$.tmp; \
-	  $(CORE_ASC) --config asconfig.json --target probe --outFile $$t $(CORE_QUIET); \
+CORE_PROBE = @mkdir -p build/core && t=$@.$$$$.tmp; \
+	  $(CORE_ASC) --config $(1) --target probe --outFile $$t $(CORE_QUIET); \
 	  test -s $$t && mv $$t $@ || { rm -f $$t; echo "$@: build failed (see above)" >&2; exit 1; }
+build/core/core-probe.wasm: $(CORE_SRC) | node_modules/.package-lock.json
+	$(call CORE_PROBE,asconfig.json)
+build/core/device-probe.wasm: $(CORE_SRC) $(APP_SRC) | node_modules/.package-lock.json
+	$(call CORE_PROBE,firmware/app/console/asconfig.json)
 
 # The codec, topic rules and QoS transition table on their own, for byte-exact unit tests.
 build/core/codec-test.wasm: $(CORE_SRC) | node_modules/.package-lock.json
@@ -35,22 +48,27 @@ build/core/codec-test.wasm: $(CORE_SRC) | node_modules/.package-lock.json
 	  $(CORE_ASC) --config firmware/core/codec.asconfig.json --outFile $$t $(CORE_QUIET); \
 	  test -s $$t && mv $$t $@ || { rm -f $$t; echo "$@: build failed (see above)" >&2; exit 1; }
 
-BUILD_ARTIFACTS += build/core/core.wasm build/core/core-probe.wasm build/core/codec-test.wasm
+BUILD_ARTIFACTS += build/core/core.wasm build/core/device.wasm build/core/core-probe.wasm build/core/device-probe.wasm \
+  build/core/codec-test.wasm
 
-# `make core-size`: where core.wasm's bytes go, for size work (not part of the build). Section
-# sizes, bytes per source area and the 25 largest functions of the same module with a name
-# section (a --debug build through the same wasm-opt pipeline; the code is the same as
-# core.wasm's). Inlined functions count in their caller (most of the client ends up in `step`).
+# `make core-size`: where the bytes of core.wasm and device.wasm go, for size work (not part of
+# the build). Section sizes, bytes per source area and the largest functions of the same module
+# with a name section (a --debug build through the same wasm-opt pipeline; the code is the same
+# as the release module's). Inlined functions count in their caller (most of the client ends up
+# in `step`).
 .PHONY: core-size
-core-size: build/core/core.wasm
-	@$(CORE_ASC) --config asconfig.json --target release --debug --outFile build/core/core-names.asc.wasm $(CORE_QUIET)
-	@$(CORE_WASM_OPT) -g build/core/core-names.asc.wasm -o build/core/core-names.wasm && rm -f build/core/core-names.asc.wasm
-	@echo "core.wasm: $$(stat -c %s build/core/core.wasm) B"
-	@wasm-objdump -h build/core/core.wasm | sed -nE 's/^ *([A-Za-z]+) start=.*size=0x([0-9a-f]+).*/\1 \2/p' \
-	  | while read name hex; do printf '  %-9s %6d B\n' $$name $$((16#$$hex)); done
-	@wasm-objdump -x build/core/core-names.wasm | sed -nE 's/^ - func\[[0-9]+\] size=([0-9]+) <(.*)>$$/\1 \2/p' > build/core/core-funcs.txt
-	@echo "code by area (firmware/core/...):"
-	@awk '{ n = split($$2, p, "/"); a = (p[3] == "index" || p[3] == "config") ? p[3] : p[3] "/" p[4]; if (p[1] != "firmware") a = "(runtime)"; s[a] += $$1 } \
-	  END { for (a in s) printf "  %6d B  %s\n", s[a], a }' build/core/core-funcs.txt | sort -rn
-	@echo "largest functions:"
-	@sort -rn build/core/core-funcs.txt | head -25 | awk '{ printf "  %6d B  %s\n", $$1, $$2 }'
+core-size: build/core/core.wasm build/core/device.wasm
+	@for m in core:asconfig.json device:firmware/app/console/asconfig.json; do \
+	  name=$${m%%:*}; cfg=$${m#*:}; w=build/core/$$name.wasm; n=build/core/$$name-names; \
+	  $(CORE_ASC) --config $$cfg --target release --debug --outFile $$n.asc.wasm $(CORE_QUIET); \
+	  $(CORE_WASM_OPT) -g $$n.asc.wasm -o $$n.wasm && rm -f $$n.asc.wasm || exit 1; \
+	  echo "$$name.wasm: $$(stat -c %s $$w) B"; \
+	  wasm-objdump -h $$w | sed -nE 's/^ *([A-Za-z]+) start=.*size=0x([0-9a-f]+).*/\1 \2/p' \
+	    | while read sec hex; do printf '  %-9s %6d B\n' $$sec $$((16#$$hex)); done; \
+	  wasm-objdump -x $$n.wasm | sed -nE 's/^ - func\[[0-9]+\] size=([0-9]+) <(.*)>$$/\1 \2/p' > $$n-funcs.txt; \
+	  echo "code by area (firmware/...):"; \
+	  awk '{ n = split($$2, p, "/"); a = (p[3] == "index" || p[3] == "config") ? p[2] "/" p[3] : p[2] "/" p[3] "/" p[4]; \
+	    if (p[1] != "firmware") a = "(runtime)"; s[a] += $$1 } END { for (a in s) printf "  %6d B  %s\n", s[a], a }' $$n-funcs.txt | sort -rn; \
+	  echo "largest functions:"; \
+	  sort -rn $$n-funcs.txt | head -$$([ $$name = core ] && echo 25 || echo 10) | awk '{ printf "  %6d B  %s\n", $$1, $$2 }'; \
+	done

@@ -1,5 +1,6 @@
 # Firmware layer: STM32F103 HAL, binding, boards, linker scripts, `wasmqtt build` (host-tools/build).
-# Every board's ELF, the POSIX host build of the binding (fake HAL) with the real core.wasm, and
+# Every board's ELF, the POSIX host build of the binding (fake HAL) with the real device.wasm
+# (the MQTT core with the device console), and
 # the same host build with a tiny fixture module (test/firmware/fixtures/tiny-core.wat).
 FW_BOARDS := bluepill bluepill128 stm32f103rc stm32f103ze
 FW_C_SRCS := $(shell find firmware/hal firmware/binding firmware/runtime -name '*.[ch]' 2>/dev/null)
@@ -15,41 +16,41 @@ WASMQTT_CLI := $(NODE_TS) host-tools/cli/main.ts
 FW_BOARDS_DIR ?= boards
 FW_BUDGET_FAIL = { touch -d @0 $@ 2>/dev/null; echo "make: $(1) failed (over its budget, or a build error above); see docs/boards.md \"Budgets\"" >&2; exit 1; }
 
-build/%/firmware.elf: $(FW_BOARDS_DIR)/%.json build/core/core.wasm $(FW_DEPS) | npm
-	@set -o pipefail; $(WASMQTT_CLI) build --board $* --boards-dir $(FW_BOARDS_DIR) --core-wasm build/core/core.wasm \
+build/%/firmware.elf: $(FW_BOARDS_DIR)/%.json build/core/device.wasm $(FW_DEPS) | npm
+	@set -o pipefail; $(WASMQTT_CLI) build --board $* --boards-dir $(FW_BOARDS_DIR) --wasm build/core/device.wasm \
 	  | grep -E '^  (flash|RAM total)' | sed 's/^/$*: /' || $(call FW_BUDGET_FAIL,$*)
 
-# Engine "aot": core.wasm compiled to C by wasm2c (no interpreter, no module in flash).
-build/bluepill-aot/firmware.elf: boards/bluepill.json build/core/core.wasm $(FW_DEPS) $(wildcard firmware/binding/aot/*) | npm
-	@set -o pipefail; $(WASMQTT_CLI) build --board bluepill --engine aot --core-wasm build/core/core.wasm \
+# Engine "aot": device.wasm compiled to C by wasm2c (no interpreter, no module in flash).
+build/bluepill-aot/firmware.elf: boards/bluepill.json build/core/device.wasm $(FW_DEPS) $(wildcard firmware/binding/aot/*) | npm
+	@set -o pipefail; $(WASMQTT_CLI) build --board bluepill --engine aot --wasm build/core/device.wasm \
 	  | grep -E '^  (flash|RAM total)' | sed 's/^/bluepill-aot: /' || $(call FW_BUDGET_FAIL,bluepill-aot)
 
-build/host-aot/wasmqtt-host: build/core/core.wasm boards/bluepill.json $(FW_DEPS) $(wildcard firmware/binding/aot/*) | npm
-	@$(WASMQTT_CLI) build --host --engine aot --core-wasm build/core/core.wasm --out build/host-aot >/dev/null
+build/host-aot/wasmqtt-host: build/core/device.wasm boards/bluepill.json $(FW_DEPS) $(wildcard firmware/binding/aot/*) | npm
+	@$(WASMQTT_CLI) build --host --engine aot --wasm build/core/device.wasm --out build/host-aot >/dev/null
 
-build/host/wasmqtt-host: build/core/core.wasm boards/bluepill.json $(FW_DEPS) | npm
-	@$(WASMQTT_CLI) build --host --core-wasm build/core/core.wasm >/dev/null
+build/host/wasmqtt-host: build/core/device.wasm boards/bluepill.json $(FW_DEPS) | npm
+	@$(WASMQTT_CLI) build --host --wasm build/core/device.wasm >/dev/null
 
 build/firmware-test/tiny-core.wasm: test/firmware/fixtures/tiny-core.wat
 	@mkdir -p $(@D)
 	@wat2wasm $< -o $@
 
 build/firmware-test/host-tiny/wasmqtt-host: build/firmware-test/tiny-core.wasm boards/bluepill.json $(FW_DEPS) | npm
-	@$(WASMQTT_CLI) build --host --core-wasm $< --out $(@D) >/dev/null
+	@$(WASMQTT_CLI) build --host --wasm $< --out $(@D) >/dev/null
 
 # The bluepill image around the tiny module: drives SPI1 (polled and DMA) against the W5500
 # model on the virtual board (test/firmware/hal-vboard.test.ts).
 build/firmware-test/bluepill-tiny/firmware.elf: build/firmware-test/tiny-core.wasm boards/bluepill.json $(FW_DEPS) | npm
-	@$(WASMQTT_CLI) build --board bluepill --core-wasm $< --out $(@D) >/dev/null
+	@$(WASMQTT_CLI) build --board bluepill --wasm $< --out $(@D) >/dev/null
 
 BUILD_ARTIFACTS += build/firmware-test/host-tiny/wasmqtt-host build/firmware-test/bluepill-tiny/firmware.elf
-# The images embed the real core.wasm, whose rule lives in mk/core.mk.
+# The images embed the real device.wasm, whose rule lives in mk/core.mk.
 ifneq ($(wildcard mk/core.mk),)
 BUILD_ARTIFACTS += $(FW_BOARDS:%=build/%/firmware.elf) build/host/wasmqtt-host \
   build/bluepill-aot/firmware.elf build/host-aot/wasmqtt-host
 endif
 
-# The console's word table follows the core's error codes (abi.ts); core.wasm depends on it
-# through mk/core.mk's source list, so a new ERR_* is named before the next core build.
-firmware/core/app/words.ts: firmware/core/api/abi.ts host-tools/build/console-words.ts | npm
+# The console's word table follows the core's error codes (abi.ts); device.wasm depends on it
+# through mk/core.mk's source list, so a new ERR_* is named before the next device build.
+firmware/app/console/words.ts: firmware/core/api/abi.ts host-tools/build/console-words.ts | npm
 	@$(NODE_TS) host-tools/build/console-words.ts >/dev/null

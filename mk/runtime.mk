@@ -64,7 +64,7 @@ BUILD_ARTIFACTS += $(RT_ARTIFACTS)
 # `make fuzz`: >= 1,000,000 executions (FUZZ_ITERATIONS, FUZZ_SEED to vary).
 fuzz: fuzz-runtime
 fuzz-runtime: $(RT_OUT)/fuzz_loader $(RT_FIXTURES)
-	@$(RT_OUT)/fuzz_loader $(FUZZ_ITERATIONS) $(FUZZ_SEED) $(RT_FIXTURES) $(wildcard $(RT_OUT)/core.pd.wasm)
+	@$(RT_OUT)/fuzz_loader $(FUZZ_ITERATIONS) $(FUZZ_SEED) $(RT_FIXTURES) $(wildcard $(RT_OUT)/core.pd.wasm $(RT_OUT)/device.pd.wasm)
 # The short run inside `make test`.
 fuzz-runtime-short: $(RT_OUT)/fuzz_loader $(RT_FIXTURES)
 	@$(RT_OUT)/fuzz_loader 30000 $$(date +%j) $(RT_FIXTURES)
@@ -103,11 +103,14 @@ $(RT_BENCH)/interp_%.elf: $(RT_BENCH_SRC)/interp_main.c $(RT_BENCH_SRC)/workload
 	@$(RT_BENCH_ARM) -std=c11 -Os -DITERATIONS=$* -I$(RT_DIR)/include -I$(RT_BENCH_SRC) $(RT_BENCH_SRC)/crt.c $(RT_BENCH_SRC)/interp_main.c $(RT_BENCH)/codec_module.c $(RT_BENCH_RT) -lgcc -o $@
 $(RT_BENCH)/native_%.elf: $(RT_BENCH_SRC)/native_main.c $(RT_BENCH_SRC)/crt.c $(RT_BENCH)/codec.c
 	@$(RT_BENCH_ARM) -std=gnu11 -O2 -w -DNDEBUG -DITERATIONS=$* -I$(RT_BENCH) -I$(RT_BENCH_SRC) $(RT_BENCH_SRC)/crt.c $(RT_BENCH_SRC)/native_main.c $(RT_BENCH)/codec.c -lgcc -o $@
-RT_BENCH_ARTIFACTS := $(RT_OUT)/core.pd.wasm $(RT_BENCH)/arm_count $(RT_BENCH)/interp_1000.elf $(RT_BENCH)/interp_0.elf $(RT_BENCH)/native_1000.elf $(RT_BENCH)/native_0.elf
-$(RT_BENCH)/core_module.c: $(RT_OUT)/core.pd.wasm host-tools/wasm/embed-c.ts
+RT_BENCH_ARTIFACTS := $(RT_OUT)/core.pd.wasm $(RT_OUT)/device.pd.wasm $(RT_BENCH)/arm_count $(RT_BENCH)/interp_1000.elf $(RT_BENCH)/interp_0.elf $(RT_BENCH)/native_1000.elf $(RT_BENCH)/native_0.elf
+# ram.elf loads the module the boards run (the core with the console).
+$(RT_BENCH)/core_module.c: $(RT_OUT)/device.pd.wasm host-tools/wasm/embed-c.ts
 	@mkdir -p $(@D)
 	@$(NODE_TS) host-tools/wasm/embed-c.ts $< $@ core_module
 $(RT_OUT)/core.pd.wasm: build/core/core.wasm $(RT_TS) | npm
+	@$(NODE_TS) host-tools/wasm/predecode.ts $< $@ >/dev/null
+$(RT_OUT)/device.pd.wasm: build/core/device.wasm $(RT_TS) | npm
 	@$(NODE_TS) host-tools/wasm/predecode.ts $< $@ >/dev/null
 $(RT_BENCH)/ram.elf: $(RT_BENCH_SRC)/ram_main.c $(RT_BENCH_SRC)/crt.c $(RT_BENCH)/core_module.c $(RT_BENCH_RT) $(RT_HDRS)
 	@$(RT_BENCH_ARM) -std=c11 -Os -I$(RT_DIR)/include $(RT_BENCH_SRC)/crt.c $(RT_BENCH_SRC)/ram_main.c $(RT_BENCH)/core_module.c $(RT_BENCH_RT) -lgcc -o $@

@@ -1,4 +1,4 @@
-// Generates firmware/core/app/words.ts: every word the device console reads or prints, as one
+// Generates firmware/app/console/words.ts: every word the device console reads or prints, as one
 // byte blob. AssemblyScript string literals cost two bytes per character plus a header each, in
 // flash and in the core's (capped) linear memory; here a character costs at most one byte:
 // bit 7 marks a word's last byte (no offset table: a word is found by counting ends, which is
@@ -179,7 +179,7 @@ export function generateWords(): string {
   return out.join('\n');
 }
 
-export const WORDS_FILE = join(REPO_ROOT, 'firmware/core/app/words.ts');
+export const WORDS_FILE = join(REPO_ROOT, 'firmware/app/console/words.ts');
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   writeFileSync(WORDS_FILE, generateWords());

@@ -1,4 +1,5 @@
-// `wasmqtt build`: core.wasm (asc, via the core layer's make rule) -> pre-decoded module
+// `wasmqtt build`: device.wasm (the core with the console app; asc, via the core layer's make
+// rule) -> pre-decoded module
 // (host-tools/wasm/predecode.ts) -> embedded as a C array -> HAL + binding + runtime compiled
 // with arm-none-eabi-gcc (-Os, sections, --gc-sections, newlib-nano, no heap, no printf) ->
 // .elf/.bin/.hex/.map under build/<board>/ -> size report against the board budget.
@@ -11,7 +12,7 @@ import { predecode } from '../wasm/predecode.ts';
 import { compileInterpreter } from './interp-dispatch.ts';
 
 export type RuntimeKind = 'wasmqtt-rt' | 'wasm3';
-/** interp: core.wasm embedded and interpreted; aot: core.wasm compiled to C by wasm2c. */
+/** interp: the module embedded and interpreted; aot: the module compiled to C by wasm2c. */
 export type EngineKind = 'interp' | 'aot';
 
 export interface BuildOptions {
@@ -20,8 +21,9 @@ export interface BuildOptions {
   engine?: EngineKind;
   /** Upstream wasm3 checkout (its source/ folder is compiled) for runtime 'wasm3'. */
   wasm3Src?: string;
-  /** A core.wasm to embed instead of building build/core/core.wasm. */
-  coreWasm?: string;
+  /** The module to embed instead of building build/core/device.wasm (e.g. build/core/core.wasm
+   * for an image without the console). */
+  wasm?: string;
   /** Output folder; default build/<board> (build/<board>-wasm3 for the upstream runtime). */
   outDir?: string;
   boardsDir?: string;
@@ -38,7 +40,7 @@ export class BuildError extends Error {
 
 const FW = join(REPO_ROOT, 'firmware');
 const INTERP_C = join(FW, 'runtime/src/interp.c');
-const CORE_WASM = join(REPO_ROOT, 'build/core/core.wasm');
+const DEVICE_WASM = join(REPO_ROOT, 'build/core/device.wasm');
 
 export const ARM_CFLAGS = [
   '-mcpu=cortex-m3', '-mthumb', '-mfloat-abi=soft', '-Os', '-g', '-std=gnu11',
@@ -51,16 +53,16 @@ function cFiles(dir: string): string[] {
   return readdirSync(dir).filter((f) => f.endsWith('.c')).sort().map((f) => join(dir, f));
 }
 
-/** Compiles the core with the core layer's own rule (asc + its asconfig), so there is one recipe. */
-async function ensureCoreWasm(log: (s: string) => void): Promise<string> {
+/** Compiles device.wasm with the core layer's own rule (asc + its asconfig), so there is one recipe. */
+async function ensureDeviceWasm(log: (s: string) => void): Promise<string> {
   if (!existsSync(join(REPO_ROOT, 'mk/core.mk'))) {
-    if (existsSync(CORE_WASM)) return CORE_WASM;
-    throw new BuildError('no rule to build core.wasm (mk/core.mk is missing) and build/core/core.wasm does not exist; pass --core-wasm FILE');
+    if (existsSync(DEVICE_WASM)) return DEVICE_WASM;
+    throw new BuildError('no rule to build device.wasm (mk/core.mk is missing) and build/core/device.wasm does not exist; pass --wasm FILE');
   }
-  log('core: make build/core/core.wasm');
-  const r = await run('make', ['-s', '--no-print-directory', 'build/core/core.wasm'], { cwd: REPO_ROOT });
-  if (r.code !== 0) throw new BuildError(`compiling core.wasm failed:\n${(r.stdout + r.stderr).trim()}`);
-  return CORE_WASM;
+  log('core: make build/core/device.wasm');
+  const r = await run('make', ['-s', '--no-print-directory', 'build/core/device.wasm'], { cwd: REPO_ROOT });
+  if (r.code !== 0) throw new BuildError(`compiling device.wasm failed:\n${(r.stdout + r.stderr).trim()}`);
+  return DEVICE_WASM;
 }
 
 /** The module bytes to embed: pre-decoded for our runtime, as-is for upstream wasm3. */
@@ -148,7 +150,7 @@ export async function buildFirmware(opts: BuildOptions): Promise<BuildResult> {
   mkdirSync(gen, { recursive: true });
   mkdirSync(objDir, { recursive: true });
 
-  const coreFile = opts.coreWasm ? resolve(opts.coreWasm) : await ensureCoreWasm(log);
+  const coreFile = opts.wasm ? resolve(opts.wasm) : await ensureDeviceWasm(log);
   if (!existsSync(coreFile)) throw new BuildError(`core module ${coreFile} does not exist`);
   let moduleBytes: Uint8Array = new Uint8Array(0);
   writeIfChanged(join(gen, 'board_config.h'), boardConfigHeader(board));
@@ -220,7 +222,7 @@ export async function buildFirmware(opts: BuildOptions): Promise<BuildResult> {
 
 /** The POSIX host build of the binding: same binding + runtime + core.wasm, fake HAL, host gcc.
  * Used by the tests to prove the C glue against a real broker before any chip is involved. */
-export async function buildHost(opts: { coreWasm?: string; outDir?: string; board?: string; runtime?: RuntimeKind; engine?: EngineKind; wasm3Src?: string; sanitize?: boolean; log?: (s: string) => void } = {}): Promise<string> {
+export async function buildHost(opts: { wasm?: string; outDir?: string; board?: string; runtime?: RuntimeKind; engine?: EngineKind; wasm3Src?: string; sanitize?: boolean; log?: (s: string) => void } = {}): Promise<string> {
   const runtime = opts.runtime ?? 'wasmqtt-rt';
   const engine = opts.engine ?? 'interp';
   const log = opts.log ?? (() => {});
@@ -229,7 +231,7 @@ export async function buildHost(opts: { coreWasm?: string; outDir?: string; boar
   const out = opts.outDir ?? join(REPO_ROOT, 'build/host');
   const gen = join(out, 'gen');
   mkdirSync(gen, { recursive: true });
-  const coreFile = opts.coreWasm ? resolve(opts.coreWasm) : await ensureCoreWasm(log);
+  const coreFile = opts.wasm ? resolve(opts.wasm) : await ensureDeviceWasm(log);
   writeIfChanged(join(gen, 'board_config.h'), boardConfigHeader(board, `host-posix(${board.name})`, true));
   let rt: { files: string[]; includes: string[]; defines: string[] };
   let sources: string[];

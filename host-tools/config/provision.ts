@@ -1,5 +1,5 @@
 // Turns the project config's network, broker and client sections into device console
-// commands (firmware/core/app/console.ts), ending with `save` so the board keeps them in flash.
+// commands (firmware/app/console/console.ts), ending with `save` so the board keeps them in flash.
 // Used by `wasmqtt monitor --provision`; the console answers each with ok or err.
 import { escapeArg } from '../monitor/console-protocol.ts';
 import { UserError } from './load.ts';

@@ -1,8 +1,9 @@
 // `make demo`, in two parts, each against an embedded broker (aedes, in-process, loopback):
-//  1. the virtual board: the built bluepill firmware (HAL + interpreter + core.wasm) on the
-//     virtual STM32F103 with the W5500 model, driven by a session typed on its console
+//  1. the virtual board: the built bluepill firmware (HAL + interpreter + device.wasm, the MQTT
+//     core with the console) on the virtual STM32F103 with the W5500 model, driven by a session
+//     typed on its console
 //     (host-tools/sim/board/demo.ts);
-//  2. the same core.wasm in Node (NodeDevice), driven through its API.
+//  2. the same MQTT core in Node (core.wasm in NodeDevice), driven through its API.
 // In both the device subscribes to demo/in/# at QoS 2, publishes one message at QoS 0, 1 and 2,
 // and the broker sends it one at each QoS; every flow is shown as the device traced it and as
 // the broker saw it on its socket, with packet ids.
@@ -46,7 +47,7 @@ async function boardPart(): Promise<void> {
 }
 
 async function nodePart(): Promise<void> {
-  console.log(color(1, '\n== Part 2: the same core.wasm in Node (NodeDevice, no board) ==\n'));
+  console.log(color(1, '\n== Part 2: the same MQTT core in Node (core.wasm in NodeDevice, no board) ==\n'));
   const broker = await DemoBroker.start();
   console.log(`aedes broker on ${broker.url} (in-process); the device (core.wasm in Node) sees it as 192.168.1.10:1883`);
   console.log('left: packets as the device traced them; indented: the same packets on the broker\'s socket\n');

@@ -1,4 +1,4 @@
-// Console transport over NodeDevice's UART: core.wasm (with the same console the chip runs)
+// Console transport over NodeDevice's UART: device.wasm (the core with the console the chip runs)
 // on Node, its network through a LinkRelay the runner can retarget and pull, its store kept
 // across power cycles. The device believes the broker is 192.168.1.10:1883; the relay
 // forwards that to whichever broker a scenario names.
@@ -11,7 +11,7 @@ import { LinkRelay } from './link-relay.ts';
 const DEVICE_BROKER = { ip: '192.168.1.10', port: 1883 };
 
 export class NodeConsoleTransport implements ConsoleTransport {
-  readonly description = 'NodeDevice console (core.wasm on Node, driven over its UART)';
+  readonly description = 'NodeDevice console (device.wasm on Node, driven over its UART)';
   readonly reachesRunnerLoopback = true;
   private dev: NodeDevice | undefined;
   private readonly store = new MemoryStore();

@@ -1,6 +1,6 @@
 // The device console's line protocol as the host tools read and write it — the ONE place
 // that knows its syntax (the monitor's decoder and the HIL runner's console adapter both use
-// this module). The authority is the firmware's console (firmware/core/app/console.ts,
+// this module). The authority is the firmware's console (firmware/app/console/console.ts,
 // docs/console.md): every reply is one line,
 //   ok <cmd> key=value ...        a command succeeded
 //   err <cmd> <code> <text...>    a command failed (<cmd> is "-" when there was no command)

@@ -52,6 +52,9 @@ export class CoreHarness {
   now = 0;
   entropy = 0x1234;
   events: CoreEvent[] = [];
+  /** Bytes device.wasm's console reads next (uart_read), and what it wrote (uart_write). */
+  uartIn: number[] = [];
+  uartOut = '';
   /** Called inside the core's event import (re-entrancy tests). */
   onEvent: ((e: CoreEvent) => void) | undefined;
   /** TCP connections the chip opened (the address the core dialled). */
@@ -150,8 +153,13 @@ export class CoreHarness {
         store_read: (off: number, p: number, len: number) => { check(p, len); return this.store.read(off, mem().subarray(p, p + len)); },
         store_write: (off: number, p: number, len: number) => { check(p, len); return this.store.write(off, mem().slice(p, p + len)); },
         store_erase: (off: number) => this.store.erase(off),
-        uart_write: () => {},
-        uart_read: () => 0,
+        uart_write: (p: number, len: number) => { check(p, len); this.uartOut += Buffer.from(mem().subarray(p, p + len)).toString('latin1'); },
+        uart_read: (p: number, max: number) => {
+          check(p, max);
+          const n = Math.min(max, this.uartIn.length);
+          mem().set(this.uartIn.splice(0, n), p);
+          return n;
+        },
         ...w5500,
         w5500_read: (addr: number, block: number, dst: number, len: number) => {
           w5500.w5500_read(addr, block, dst, len);

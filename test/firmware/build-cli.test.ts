@@ -19,7 +19,7 @@ describe('wasmqtt build', () => {
   it('a missing toolchain names the apt-get command', () => {
     // An empty PATH folder: no arm-none-eabi-gcc (node itself is started by absolute path).
     const empty = mkdtempSync(join(tmpdir(), 'wasmqtt-nopath-'));
-    const r = cli(['build', '--board', 'bluepill', '--core-wasm', requireArtifact(TINY_WASM)], { ...process.env, PATH: empty });
+    const r = cli(['build', '--board', 'bluepill', '--wasm', requireArtifact(TINY_WASM)], { ...process.env, PATH: empty });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('arm-none-eabi-gcc not found on PATH. Install it with: sudo apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi');
     expect(r.stderr).not.toMatch(/\n\s+at /);
@@ -32,7 +32,7 @@ describe('wasmqtt build', () => {
     board.budget = { flashBytes: 8 * 1024, ramBytes: 4 * 1024 };
     writeFileSync(join(dir, 'tight.json'), JSON.stringify(board));
     const out = join(dir, 'out');
-    const text = cli(['build', '--board', 'tight', '--boards-dir', dir, '--core-wasm', requireArtifact(TINY_WASM), '--out', out]);
+    const text = cli(['build', '--board', 'tight', '--boards-dir', dir, '--wasm', requireArtifact(TINY_WASM), '--out', out]);
     expect(text.code).toBe(1);
     expect(text.stderr).toMatch(/tight is over budget \(flash, ram\)/);
     expect(text.stderr).toMatch(/flash\s+\d+ B .* of 8\.0 KB budget .*OVER BUDGET/);
@@ -40,7 +40,7 @@ describe('wasmqtt build', () => {
     expect(text.stderr).toMatch(/largest RAM contributors \(objects\):\n\s+\d+ B  binding\/main\.o/);
     expect(text.stderr).toMatch(/wasm_arena/);
 
-    const json = cli(['build', '--board', 'tight', '--boards-dir', dir, '--core-wasm', TINY_WASM, '--out', out, '--json']);
+    const json = cli(['build', '--board', 'tight', '--boards-dir', dir, '--wasm', TINY_WASM, '--out', out, '--json']);
     expect(json.code).toBe(1);
     const doc = JSON.parse(json.stdout);
     expect(doc.ok).toBe(false);
@@ -51,7 +51,7 @@ describe('wasmqtt build', () => {
     expect(existsSync(join(out, 'firmware.elf'))).toBe(true);
     expect(JSON.parse(readFileSync(join(out, 'size.json'), 'utf8')).board).toBe('tight');
 
-    const fits = cli(['build', '--board', 'bluepill', '--core-wasm', TINY_WASM, '--out', out, '--json']);
+    const fits = cli(['build', '--board', 'bluepill', '--wasm', TINY_WASM, '--out', out, '--json']);
     expect(fits.code, fits.stderr).toBe(0);
     const ok = JSON.parse(fits.stdout);
     expect(ok.ok).toBe(true);
@@ -61,7 +61,7 @@ describe('wasmqtt build', () => {
   }, 240_000); // three full compiles; the machine is shared
 
   it('--runtime wasm3 without --wasm3-src says what to pass', () => {
-    const r = cli(['build', '--board', 'stm32f103rc', '--runtime', 'wasm3', '--core-wasm', requireArtifact(TINY_WASM), '--out', mkdtempSync(join(tmpdir(), 'wasmqtt-w3-'))]);
+    const r = cli(['build', '--board', 'stm32f103rc', '--runtime', 'wasm3', '--wasm', requireArtifact(TINY_WASM), '--out', mkdtempSync(join(tmpdir(), 'wasmqtt-w3-'))]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/--runtime wasm3 needs --wasm3-src DIR/);
   });

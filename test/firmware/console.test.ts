@@ -1,4 +1,4 @@
-// The device console (firmware/core/app) inside the real core.wasm, run by the real binding and
+// The device console (firmware/app/console) inside the real device.wasm, run by the real binding and
 // interpreter (host build): good input, hostile input, a seeded fuzz run, and the rule that no
 // input but `save` touches the saved config.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';

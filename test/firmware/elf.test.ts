@@ -1,4 +1,4 @@
-// The firmware images `make build` wrote (real core.wasm, real arm-none-eabi-gcc): vector
+// The firmware images `make build` wrote (real device.wasm, real arm-none-eabi-gcc): vector
 // table, reset handler, section placement, the reserved store pages, the stack guard, and no
 // heap, stdio or float code pulled in.
 import { describe, it, expect } from 'vitest';
@@ -22,7 +22,7 @@ function section(elf: Elf, name: string) {
   return s;
 }
 
-// Every board with the interpreter, and bluepill with core.wasm compiled to C (engine aot).
+// Every board with the interpreter, and bluepill with device.wasm compiled to C (engine aot).
 const IMAGES = [...listBoards().map((b) => [b, b] as const), ['bluepill', 'bluepill-aot'] as const];
 
 describe('firmware ELF images', () => {

@@ -8,9 +8,10 @@ export { REPO_ROOT };
 export const TINY_HOST = join(REPO_ROOT, 'build/firmware-test/host-tiny/wasmqtt-host');
 export const TINY_WASM = join(REPO_ROOT, 'build/firmware-test/tiny-core.wasm');
 export const CORE_HOST = join(REPO_ROOT, 'build/host/wasmqtt-host');
-/** The same binding loop with core.wasm compiled to C by wasm2c (engine aot). */
+/** The same binding loop with device.wasm compiled to C by wasm2c (engine aot). */
 export const CORE_HOST_AOT = join(REPO_ROOT, 'build/host-aot/wasmqtt-host');
-export const CORE_WASM = join(REPO_ROOT, 'build/core/core.wasm');
+/** The module the firmware images embed: the MQTT core with the device console. */
+export const DEVICE_WASM = join(REPO_ROOT, 'build/core/device.wasm');
 
 export function requireArtifact(path: string): string {
   if (!existsSync(path)) throw new Error(`${path} is missing: run \`make build\` first`);

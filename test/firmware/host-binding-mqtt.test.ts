@@ -1,5 +1,5 @@
-// The real chain minus the chip: the C binding + our interpreter + the real core.wasm (with the
-// device console) on a Linux host with the fake HAL, talking MQTT to a real Mosquitto through
+// The real chain minus the chip: the C binding + our interpreter + the real device.wasm (the
+// core with the device console) on a Linux host with the fake HAL, talking MQTT to a real Mosquitto through
 // its W5500 driver and the W5500 model behind the fake HAL's SPI bridge
 // (host-tools/sim/w5500/spi-bridge.ts). Everything is driven through the console, as a person
 // or HIL script would.
@@ -19,7 +19,7 @@ for (const [engine, exe, tag] of [['interpreter', CORE_HOST, 'interp'], ['aot (w
 const device = (store: string): HostDevice =>
   new HostDevice(requireArtifact(exe), ['--store', store, '--page-size', '1024', '--store-pages', '4']);
 
-describe(`firmware binding + ${engine} + core.wasm on the host, against Mosquitto`, () => {
+describe(`firmware binding + ${engine} + device.wasm on the host, against Mosquitto`, () => {
   it('configures, connects, subscribes, receives, publishes QoS 2, and keeps its config and queue across a power cut', async () => {
     const store = join(mkdtempSync(join(tmpdir(), 'wasmqtt-fw-mqtt-')), 'store.bin');
     const peer = await mqtt.connectAsync(broker.url, { clientId: `fw-peer-${tag}` });

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { listBoards, loadBoard } from '../../host-tools/build/boards.ts';
 import { sizeReport, type SizeReport } from '../../host-tools/build/size.ts';
-import { CORE_WASM, REPO_ROOT, requireArtifact } from './helpers.ts';
+import { DEVICE_WASM, REPO_ROOT, requireArtifact } from './helpers.ts';
 
 /** Every image `make build` builds: each board (interpreter) and the bluepill AOT image. */
 const IMAGES = [...listBoards().map((b) => ({ dir: b, board: b })), { dir: 'bluepill-aot', board: 'bluepill' }];
@@ -36,7 +36,7 @@ describe('size budgets (make build output)', () => {
   }
 
   it('make fails on an image over its budget, names the largest contributors, and retries next time', () => {
-    requireArtifact(CORE_WASM);
+    requireArtifact(DEVICE_WASM);
     const name = `budget-check-${process.pid}`;
     const boards = mkdtempSync(join(tmpdir(), 'wasmqtt-boards-'));
     const spec = JSON.parse(readFileSync(join(REPO_ROOT, 'boards/bluepill.json'), 'utf8'));
@@ -45,8 +45,8 @@ describe('size budgets (make build output)', () => {
     writeFileSync(join(boards, `${name}.json`), JSON.stringify(spec));
     const out = join(REPO_ROOT, 'build', name);
     try {
-      // -o: never rebuild core.wasm from here (another layer's rule); only this board's image.
-      const r = spawnSync('make', ['-s', '--no-print-directory', '-o', 'build/core/core.wasm', '-o', 'npm',
+      // -o: never rebuild device.wasm from here (another layer's rule); only this board's image.
+      const r = spawnSync('make', ['-s', '--no-print-directory', '-o', 'build/core/device.wasm', '-o', 'npm',
         `build/${name}/firmware.elf`, `FW_BOARDS_DIR=${boards}`], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 120_000 });
       expect(r.status, r.stdout + r.stderr).not.toBe(0);
       expect(r.stderr).toMatch(new RegExp(`${name} is over budget \\(flash\\)`));
@@ -57,7 +57,7 @@ describe('size budgets (make build output)', () => {
       expect(r.stderr).not.toMatch(/\n\s+at /);
       // Kept for inspection, but dated so that make does not take it as up to date.
       expect(statSync(join(out, 'firmware.elf')).mtimeMs).toBe(0);
-      const again = spawnSync('make', ['-q', '-o', 'build/core/core.wasm', '-o', 'npm', `build/${name}/firmware.elf`, `FW_BOARDS_DIR=${boards}`], { cwd: REPO_ROOT });
+      const again = spawnSync('make', ['-q', '-o', 'build/core/device.wasm', '-o', 'npm', `build/${name}/firmware.elf`, `FW_BOARDS_DIR=${boards}`], { cwd: REPO_ROOT });
       expect(again.status).not.toBe(0);
     } finally {
       rmSync(out, { recursive: true, force: true });

@@ -1,9 +1,11 @@
-// NodeDevice keeps the core's console quiet (CFG_CONSOLE_QUIET) while nothing reads the UART:
-// the API still gets every event, the core skips formatting `evt` lines nobody reads, and
-// attaching a 'uart' listener turns the lines back on from then on.
+// NodeDevice and the device console: core.wasm (the default) has none, and asking it for one is a
+// clear error; console: true runs device.wasm with its lines on from the start; device.wasm run
+// without console: true stays quiet (CFG_CONSOLE_QUIET) while nothing reads the UART: the API
+// still gets every event, the console skips formatting `evt` lines nobody reads, and attaching a
+// 'uart' listener turns the lines back on from then on.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.ts';
-import { NodeDevice } from '../../host-tools/sim/host/device.ts';
+import { BadModuleError, DEFAULT_CORE_WASM, DEFAULT_DEVICE_WASM, NodeDevice } from '../../host-tools/sim/host/device.ts';
 
 let broker: Mosquitto;
 beforeAll(async () => { broker = await startMosquitto(); });
@@ -20,7 +22,7 @@ function tapUart(dev: NodeDevice): () => string {
 
 describe('NodeDevice console lines', () => {
   it('writes no evt lines while nothing listens for uart, and all of them once something does', async () => {
-    const dev = await NodeDevice.start({ broker: broker.url, clientId: 'quiet-console' });
+    const dev = await NodeDevice.start({ broker: broker.url, clientId: 'quiet-console', wasm: DEFAULT_DEVICE_WASM });
     try {
       const uart = tapUart(dev);
       const events: string[] = [];
@@ -49,5 +51,22 @@ describe('NodeDevice console lines', () => {
     } finally {
       await dev.close();
     }
+  });
+
+  it('core.wasm (the default) has no console: uart listeners, uart input and console: true say so', async () => {
+    const dev = await NodeDevice.start({ broker: broker.url, clientId: 'no-console' });
+    try {
+      const uart = tapUart(dev);
+      expect(() => dev.on('uart', () => {})).toThrow(/runs core\.wasm, which has no console: start it with \{ console: true \}/);
+      expect(() => dev.uartInput('status\r\n')).toThrow(/has no console/);
+      expect(dev.listenerCount('uart')).toBe(0);
+      await dev.publish('quiet/t', 'x', { qos: 1 }); // the device itself is unharmed
+      expect(uart()).toBe('');
+    } finally {
+      await dev.close();
+    }
+    const err = await NodeDevice.start({ broker: broker.url, clientId: 'no-console', wasm: DEFAULT_CORE_WASM, console: true }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BadModuleError);
+    expect((err as Error).message).toMatch(/console: true needs a module with the device console \(build\/core\/device\.wasm\); .*core\.wasm has none/);
   });
 });

@@ -1,5 +1,5 @@
 // Unit test of the HIL console adapter: the exact command lines it sends and how it reads
-// replies and events, against a scripted console that answers like firmware/core/app/console.ts.
+// replies and events, against a scripted console that answers like firmware/app/console/console.ts.
 import { describe, it, expect } from 'vitest';
 import { ConsoleDevice, type ConsoleTransport } from '../../host-tools/hil/console-device.ts';
 import { ConnectRefused, type DeviceMessage, type DevicePacket } from '../../host-tools/hil/device.ts';

@@ -15,16 +15,16 @@ import { writeLadders } from '../../host-tools/hil/report.ts';
 import type { HilDevice } from '../../host-tools/hil/device.ts';
 import { runCli } from './run-cli.ts';
 
-const CORE = new URL('../../build/core/core.wasm', import.meta.url).pathname;
+const DEVICE = new URL('../../build/core/device.wasm', import.meta.url).pathname;
 let broker: BrokerHandle;
 
 beforeAll(async () => {
-  if (!existsSync(CORE)) throw new Error(`${CORE} is missing: run \`make build\` first`);
+  if (!existsSync(DEVICE)) throw new Error(`${DEVICE} is missing: run \`make build\` first`);
   broker = await startManagedMosquitto();
 });
 afterAll(async () => { await broker?.stop(); });
 
-describe('wasmqtt hil on core.wasm in Node', () => {
+describe('wasmqtt hil on the core in Node', () => {
   it('passes every scenario driving the device over its UART console (as on a board)', async () => {
     const device = new ConsoleDevice(new NodeConsoleTransport());
     try {

@@ -29,7 +29,7 @@ describe('make demo (host-tools/demo/main.ts)', () => {
     const r = run();
     expect(r.status, r.stderr).toBe(0);
     const board = r.stdout.indexOf('Part 1: the firmware on the virtual board');
-    const node = r.stdout.indexOf('Part 2: the same core.wasm in Node');
+    const node = r.stdout.indexOf('Part 2: the same MQTT core in Node');
     expect(board).toBeGreaterThanOrEqual(0);
     expect(node).toBeGreaterThan(board);
     const boardPart = r.stdout.slice(board, node);

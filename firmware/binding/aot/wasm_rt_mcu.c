@@ -101,14 +101,23 @@ uint32_t wasm_rt_register_func_type(uint32_t params, uint32_t results, ...)
     return ntypes;
 }
 
-/* core.wasm (AssemblyScript, stub runtime) has no tables; a module that needs one traps at
- * instantiation instead of running with a table this runtime does not provide. */
+/* One funcref table, static like the memory: device.wasm has one (its app event hook, three
+ * entries); a module whose table is larger than AOT_TABLE_MAX traps at instantiation instead of
+ * running with a table this runtime cannot hold. Slots start null, as wasm requires. */
+#define AOT_TABLE_MAX 8
+static wasm_rt_funcref_t table_slots[AOT_TABLE_MAX];
+static int table_taken;
+
 void wasm_rt_allocate_funcref_table(wasm_rt_funcref_table_t *t, uint32_t elements, uint32_t max)
 {
-    (void)t; (void)elements; (void)max;
-    wasm_rt_trap(WASM_RT_TRAP_CALL_INDIRECT);
+    if (table_taken || elements > AOT_TABLE_MAX) wasm_rt_trap(WASM_RT_TRAP_CALL_INDIRECT);
+    table_taken = 1;
+    memset(table_slots, 0, sizeof table_slots);
+    t->data = table_slots;
+    t->size = elements;
+    t->max_size = max < AOT_TABLE_MAX ? max : AOT_TABLE_MAX;
 }
-void wasm_rt_free_funcref_table(wasm_rt_funcref_table_t *t) { (void)t; }
+void wasm_rt_free_funcref_table(wasm_rt_funcref_table_t *t) { (void)t; table_taken = 0; }
 void wasm_rt_allocate_externref_table(wasm_rt_externref_table_t *t, uint32_t elements, uint32_t max)
 {
     (void)t; (void)elements; (void)max;

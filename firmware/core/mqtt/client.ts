@@ -14,7 +14,7 @@ import * as A from "../api/abi";
 import { millis, entropy, board_event } from "../api/board";
 import { bump, setStat, getStat } from "../api/stats";
 import { netConnect, netState, netSend, netRecv, netClose, NET_ESTABLISHED, NET_CLOSED } from "../net/transport";
-import { consoleStep, consoleOnEvent } from "../app/console";
+import { appEvent } from "../api/app";
 import { num, strPtr, strLen } from "../config";
 import { frame, decodeFromBroker } from "./codec/decode";
 import * as D from "./codec/packet";
@@ -66,7 +66,7 @@ export function clientState(): i32 { return state; }
 // ---- events ----
 function emit(kind: i32, p: usize, len: i32): void {
   board_event(kind, p, len);
-  consoleOnEvent(kind, p, len);
+  appEvent(kind, p, len);
 }
 
 export function emitError(code: i32, ptype: i32, detail: i32): void {
@@ -644,7 +644,6 @@ function timers(): i32 {
 /** One scheduling round; returns ms until the core next needs to run. */
 export function step(): i32 {
   if (!started) return 1000;
-  consoleStep();
   now = millis();
   pumpMore = false;
   switch (state) {

@@ -11,7 +11,7 @@ interface BuildCliOptions {
   runtime: RuntimeKind;
   engine: EngineKind;
   wasm3Src?: string;
-  coreWasm?: string;
+  wasm?: string;
   out?: string;
   json?: boolean;
   host?: boolean;
@@ -22,12 +22,12 @@ interface BuildCliOptions {
 export function register(program: Command): void {
   program
     .command('build')
-    .description('build the firmware for a board: core.wasm + runtime + HAL -> build/<board>/firmware.{elf,bin,hex,map}, with a size report')
+    .description('build the firmware for a board: device.wasm (core + console) + runtime + HAL -> build/<board>/firmware.{elf,bin,hex,map}, with a size report')
     .option('-b, --board <name>', `board file in boards/ (${listBoards().join(', ')})`)
     .addOption(new Option('--runtime <name>', 'wasm runtime to link').choices(['wasmqtt-rt', 'wasm3']).default('wasmqtt-rt'))
-    .addOption(new Option('--engine <name>', 'interp: interpret the embedded core.wasm; aot: compile it to C with wasm2c').choices(['interp', 'aot']).default('interp'))
+    .addOption(new Option('--engine <name>', 'interp: interpret the embedded module; aot: compile it to C with wasm2c').choices(['interp', 'aot']).default('interp'))
     .option('--wasm3-src <dir>', 'upstream wasm3 checkout, for --runtime wasm3')
-    .option('--core-wasm <file>', 'embed this core.wasm instead of building build/core/core.wasm')
+    .option('--wasm <file>', 'embed this module instead of building build/core/device.wasm (build/core/core.wasm: an image without the console)')
     .option('--boards-dir <dir>', 'read board files from this folder instead of boards/')
     .option('--out <dir>', 'output folder (default build/<board>)')
     .option('--host', 'build the POSIX host binary of the binding (fake HAL) into build/host instead')
@@ -35,7 +35,7 @@ export function register(program: Command): void {
     .option('--json', 'print the size report as JSON (machine-readable)')
     .action(async (o: BuildCliOptions) => {
       if (o.host) {
-        const exe = await buildHost({ coreWasm: o.coreWasm, outDir: o.out, board: o.board, runtime: o.runtime, engine: o.engine, wasm3Src: o.wasm3Src });
+        const exe = await buildHost({ wasm: o.wasm, outDir: o.out, board: o.board, runtime: o.runtime, engine: o.engine, wasm3Src: o.wasm3Src });
         if (o.json) console.log(JSON.stringify({ host: exe }));
         else console.log(`host binary: ${exe}`);
         return;
@@ -43,7 +43,7 @@ export function register(program: Command): void {
       if (!o.board) throw new Error(`--board is required. Known boards: ${listBoards(o.boardsDir).join(', ')}`);
       try {
         const r = await buildFirmware({
-          board: o.board, runtime: o.runtime, engine: o.engine, wasm3Src: o.wasm3Src, coreWasm: o.coreWasm, outDir: o.out,
+          board: o.board, runtime: o.runtime, engine: o.engine, wasm3Src: o.wasm3Src, wasm: o.wasm, outDir: o.out,
           allowOverBudget: o.allowOverBudget, boardsDir: o.boardsDir, log: o.json ? undefined : (s) => console.log(s),
         });
         if (o.json) console.log(JSON.stringify({ ok: true, elf: r.elf, bin: r.bin, hex: r.hex, map: r.map, report: r.report }, null, 2));

@@ -35,7 +35,7 @@ interface HilFlags {
 async function chooseDevice(f: HilFlags, port: string | undefined, sim: boolean, relayCommand: string | undefined): Promise<HilDevice> {
   const chosen = [f.node, f.nodeApi, port !== undefined, sim].filter(Boolean).length;
   if (chosen !== 1) {
-    throw new UserError('choose one device: --port PORT (a board), --sim (a running virtual board), --node (core.wasm in Node, driven over its console) or --node-api');
+    throw new UserError('choose one device: --port PORT (a board), --sim (a running virtual board), --node (device.wasm in Node, driven over its console) or --node-api (core.wasm through the NodeDevice API)');
   }
   if (f.node) return new ConsoleDevice(new NodeConsoleTransport(f.wasm));
   if (f.nodeApi) return new NodeDeviceAdapter(f.wasm);
@@ -56,7 +56,7 @@ export function register(program: Command): void {
     .description('run the hardware-in-the-loop scenario suite against a device and a broker')
     .option('--port <port>', 'a board\'s console serial port')
     .option('--sim', 'a running virtual board (wasmqtt sim)')
-    .option('--node', 'core.wasm in Node, driven over its UART console like a board')
+    .option('--node', 'device.wasm (core + console) in Node, driven over its UART console like a board')
     .option('--node-api', 'core.wasm in Node, driven through the NodeDevice API')
     .option('--baud <rate>', 'console baud rate (default 115200)')
     .option('--relay-command <cmd>', 'shell command that powers the board on/off ({state} = on|off); enables power-cycle scenarios')
@@ -67,7 +67,7 @@ export function register(program: Command): void {
     .option('--only <ids>', 'comma-separated scenario ids')
     .option('--list', 'list the scenarios and exit')
     .option('--timeout <ms>', 'per-scenario time limit')
-    .option('--wasm <path>', 'core.wasm for --node (default build/core/core.wasm)')
+    .option('--wasm <path>', 'the module for --node (default build/core/device.wasm) or --node-api (default build/core/core.wasm)')
     .option('-c, --config <file>', 'project config (default: nearest wasmqtt.config.json)')
     .action(async (f: HilFlags) => {
       if (f.list) {

@@ -17,8 +17,11 @@ import { type ImportFn, type ImportModules, type NetworkBackend, ipv4ToU32 } fro
 import { MemoryStore, PowerCut } from './store.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
-/** Where `make build` puts the core. */
+/** Where `make build` puts the MQTT core (no console): what a NodeDevice runs by default. */
 export const DEFAULT_CORE_WASM = process.env.WASMQTT_CORE_WASM ?? resolve(here, '../../../build/core/core.wasm');
+/** The core with the device console (firmware/app/console), as the firmware images run it: what
+ * a NodeDevice started with `console: true` runs. */
+export const DEFAULT_DEVICE_WASM = process.env.WASMQTT_DEVICE_WASM ?? resolve(here, '../../../build/core/device.wasm');
 /** The broker address the device believes in (its embedded view); mapped to the real broker. */
 export const DEFAULT_DEVICE_BROKER = '192.168.1.10:1883';
 
@@ -62,17 +65,20 @@ export interface NodeDeviceOptions {
   store?: MemoryStore;
   /** Default RealClock; pass a VirtualClock and drive time with advance(). */
   clock?: Clock;
-  /** Path or bytes of core.wasm; default build/core/core.wasm. */
+  /** Path or bytes of the module; default build/core/core.wasm, or build/core/device.wasm
+   * (core + console) with `console: true`. */
   wasm?: string | Uint8Array;
   /** The network seam; default a W5500 model routing deviceBroker → broker. */
   network?: NetworkBackend;
   /** The broker address the device is configured with. Default 192.168.1.10:1883. */
   deviceBroker?: string;
   /**
-   * Whether the core's console prints its `evt` lines on the UART ('uart' events). The API gets
-   * every event either way; formatting lines nobody reads costs ~a third of the core's time per
-   * QoS 1 message. Default: on while something listens for 'uart' (attaching a listener turns it
-   * on); true: on from the first instruction, so a listener added after start() misses nothing.
+   * true: run the device console (docs/console.md) as the firmware does: device.wasm unless
+   * `wasm` names another module, its `evt` lines on from the first instruction (a 'uart' listener
+   * added after start() misses nothing), input through uartInput(). Default: core.wasm, which
+   * has no console ('uart' listeners and uartInput() throw). A module with a console given as
+   * `wasm` without `console: true` prints its `evt` lines only while something listens for 'uart'
+   * (formatting lines nobody reads costs ~a third of the core's time per QoS 1 message).
    */
   console?: boolean;
   /** Seed for entropy() so packet ids and jitter are reproducible; default random. */
@@ -228,6 +234,8 @@ export class NodeDevice extends EventEmitter {
   private readonly realTimeoutMs: number;
   private traceOn = false;
   private consoleOn = true;
+  /** The module has the device console (imports board.uart_read): device.wasm, not core.wasm. */
+  private hasConsole = false;
   /** Messages delivered while start() was still running (see start()); null once released. */
   private heldMessages: Message[] | null = [];
   private lastLinkError: string | null = null;
@@ -254,14 +262,19 @@ export class NodeDevice extends EventEmitter {
 
   /** Loads core.wasm, implements its imports, configures it and (unless waitConnected: false) connects. */
   static async start(opts: NodeDeviceOptions = {}): Promise<NodeDevice> {
-    const mod = await loadModule(opts.wasm);
+    const mod = await loadModule(opts.wasm ?? (opts.console === true ? DEFAULT_DEVICE_WASM : undefined));
     const dev = new NodeDevice(opts);
+    dev.hasConsole = WebAssembly.Module.imports(mod).some((i) => i.module === 'board' && i.name === 'uart_read');
+    if (opts.console === true && !dev.hasConsole) {
+      throw new BadModuleError(`console: true needs a module with the device console (build/core/device.wasm); ${typeof opts.wasm === 'string' ? opts.wasm : 'the given module'} has none`);
+    }
     await dev.instantiate(mod);
     if (opts.trace === true || (opts.trace === undefined && dev.listenerCount('trace') > 0)) dev.setTrace(true);
     // Console event lines only when someone reads the UART (or asked for them up front).
-    dev.setConsole(opts.console === true || dev.listenerCount('uart') > 0);
+    if (dev.hasConsole) dev.setConsole(opts.console === true || dev.listenerCount('uart') > 0);
     // Trace events and console lines cost the core work: turned on when someone listens.
     dev.on('newListener', (ev: string) => {
+      if (ev === 'uart') dev.requireConsole();
       if (dev.dead) return;
       if (ev === 'trace' && !dev.traceOn) dev.setTrace(true);
       else if (ev === 'uart' && !dev.consoleOn) dev.setConsole(true);
@@ -406,6 +419,12 @@ export class NodeDevice extends EventEmitter {
     if (o.connectTimeoutMs !== undefined) this.config(Cfg.TIMEOUT_MS, o.connectTimeoutMs);
   }
 
+  /** For 'uart' listeners and uartInput(): the module must have the console. */
+  private requireConsole(): void {
+    if (this.hasConsole) return;
+    throw new Error('this NodeDevice runs core.wasm, which has no console: start it with { console: true } to run device.wasm (the core with the device console)');
+  }
+
   private setConsole(on: boolean): void {
     this.consoleOn = on;
     this.config(Cfg.CONSOLE_QUIET, on ? 0 : 1);
@@ -513,8 +532,9 @@ export class NodeDevice extends EventEmitter {
     return this.dead ? ClientState.IDLE : this.stat(Stat.STATE);
   }
 
-  /** Bytes for the core's console (uart_read). */
+  /** Bytes for the device console (uart_read); needs `console: true` (device.wasm). */
   uartInput(data: string | Uint8Array): void {
+    this.requireConsole();
     for (const b of typeof data === 'string' ? utf8.encode(data) : data) this.uartIn.push(b);
     this.wake();
   }

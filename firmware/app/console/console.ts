@@ -11,8 +11,8 @@ import {
   STAT_STATE, STAT_INFLIGHT_OUT, STAT_QUEUED_OUT, STAT_INFLIGHT_IN, STAT_TX_PACKETS, STAT_RX_PACKETS,
   STAT_RETRANSMITS, STAT_RECONNECTS, STAT_LAST_ERROR, STAT_STORE_USED, STAT_STORE_CAPACITY,
   EV_MESSAGE, ERR_QUEUE_FULL,
-} from "../api/abi";
-import { num, strPtr, strLen, macPtr } from "../config";
+} from "../../core/api/abi";
+import { num, strPtr, strLen, macPtr } from "../../core/config";
 import {
   wq_buf, wq_buf_size, wq_config, wq_connect, wq_disconnect, wq_publish, wq_subscribe,
   wq_unsubscribe, wq_stat, wq_config_save, wq_config_load,

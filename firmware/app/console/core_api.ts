@@ -3,4 +3,4 @@
 export {
   wq_buf, wq_buf_size, wq_config, wq_connect, wq_disconnect, wq_publish, wq_subscribe,
   wq_unsubscribe, wq_stat, wq_config_save, wq_config_load,
-} from "../index";
+} from "../../core/index";
