@@ -21,8 +21,8 @@ export interface BuildOptions {
   engine?: EngineKind;
   /** Upstream wasm3 checkout (its source/ folder is compiled) for runtime 'wasm3'. */
   wasm3Src?: string;
-  /** The module to embed instead of building build/core/device.wasm (e.g. build/core/core.wasm
-   * for an image without the console). */
+  /** The module to embed instead of building build/core/device.wasm (another app built with the
+   * core, or a test fixture). */
   wasm?: string;
   /** Output folder; default build/<board> (build/<board>-wasm3 for the upstream runtime). */
   outDir?: string;

@@ -27,7 +27,7 @@ export function register(program: Command): void {
     .addOption(new Option('--runtime <name>', 'wasm runtime to link').choices(['wasmqtt-rt', 'wasm3']).default('wasmqtt-rt'))
     .addOption(new Option('--engine <name>', 'interp: interpret the embedded module; aot: compile it to C with wasm2c').choices(['interp', 'aot']).default('interp'))
     .option('--wasm3-src <dir>', 'upstream wasm3 checkout, for --runtime wasm3')
-    .option('--wasm <file>', 'embed this module instead of building build/core/device.wasm (build/core/core.wasm: an image without the console)')
+    .option('--wasm <file>', 'embed this module (another app built with the core) instead of building build/core/device.wasm')
     .option('--boards-dir <dir>', 'read board files from this folder instead of boards/')
     .option('--out <dir>', 'output folder (default build/<board>)')
     .option('--host', 'build the POSIX host binary of the binding (fake HAL) into build/host instead')
