@@ -3,7 +3,8 @@
 // key=value with %XX escapes, and nothing the peer sends can make the console allocate, trap
 // or touch the saved config except `save`. All text lives in words.ts (one ASCII blob).
 //
-// The core calls consoleStep() from step() and consoleOnEvent() from its event dispatch.
+// The app entry (index.ts) calls consoleStep() in every step() and registers consoleOnEvent() as
+// the core's app event handler (core/api/app.ts).
 import {
   CFG_CLIENT_ID, CFG_USERNAME, CFG_PASSWORD, CFG_WILL_TOPIC, CFG_WILL_PAYLOAD, CFG_WILL_FLAGS,
   CFG_KEEPALIVE_S, CFG_CLEAN_SESSION, CFG_BROKER_IP, CFG_BROKER_PORT, CFG_MAC, CFG_DEVICE_IP,

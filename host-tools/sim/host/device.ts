@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events';
 import { readFileSync, existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Cfg, CFG_BYTES_KEYS, ClientState, Err, EventKind, Stat, decodeEvent, errorText, type CoreEvent } from './abi.ts';
 import { RealClock, type Clock, VirtualClock } from './clock.ts';
@@ -180,7 +180,7 @@ async function loadModule(src: string | Uint8Array | undefined): Promise<WebAsse
   if (path !== null) {
     const hit = compiled.get(path);
     if (hit) return hit;
-    if (!existsSync(path)) throw new BadModuleError(`core.wasm not found at ${path}: run \`make build\` first`);
+    if (!existsSync(path)) throw new BadModuleError(`${basename(path)} not found at ${path}: run \`make build\` first`);
   }
   const bytes = path !== null ? readFileSync(path) : new Uint8Array(src as Uint8Array);
   let mod: WebAssembly.Module;
