@@ -3,9 +3,7 @@
 // next to mqtt-packet generating and parsing the same two packets as a peer in the same run.
 import { statSync } from 'node:fs';
 import mqttPacket from 'mqtt-packet';
-import { CoreHarness, CORE_WASM } from '../test/core/harness.ts';
-
-const DEVICE_WASM = 'build/core/device.wasm';
+import { CoreHarness, CORE_WASM, DEVICE_WASM } from '../test/core/harness.ts';
 import { NorStore } from '../test/core/nor-store.ts';
 import { Stat, Cfg } from '../host-tools/sim/host/abi.ts';
 import { listBoards, loadBoard } from '../host-tools/build/boards.ts';

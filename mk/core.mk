@@ -33,20 +33,20 @@ build/core/core.wasm: $(CORE_SRC) | node_modules/.package-lock.json
 build/core/device.wasm: $(CORE_SRC) $(APP_SRC) | node_modules/.package-lock.json
 	$(call CORE_MODULE,firmware/app/console/asconfig.json)
 
-# Same sources with the runtime exported: lets a test read the bump allocator's pointer.
-CORE_PROBE = @mkdir -p build/core && t=$@.$$$$.tmp; \
-	  $(CORE_ASC) --config $(1) --target probe --outFile $$t $(CORE_QUIET); \
+# $(call CORE_ASC_ONLY,asconfig,asc flags): asc alone (no wasm-opt), into $@.
+CORE_ASC_ONLY = @mkdir -p build/core && t=$@.$$$$.tmp; \
+	  $(CORE_ASC) --config $(1) $(2) --outFile $$t $(CORE_QUIET); \
 	  test -s $$t && mv $$t $@ || { rm -f $$t; echo "$@: build failed (see above)" >&2; exit 1; }
+
+# Same sources with the runtime exported: lets a test read the bump allocator's pointer.
 build/core/core-probe.wasm: $(CORE_SRC) | node_modules/.package-lock.json
-	$(call CORE_PROBE,asconfig.json)
+	$(call CORE_ASC_ONLY,asconfig.json,--target probe)
 build/core/device-probe.wasm: $(CORE_SRC) $(APP_SRC) | node_modules/.package-lock.json
-	$(call CORE_PROBE,firmware/app/console/asconfig.json)
+	$(call CORE_ASC_ONLY,firmware/app/console/asconfig.json,--target probe)
 
 # The codec, topic rules and QoS transition table on their own, for byte-exact unit tests.
 build/core/codec-test.wasm: $(CORE_SRC) | node_modules/.package-lock.json
-	@mkdir -p build/core && t=$@.$$$$.tmp; \
-	  $(CORE_ASC) --config firmware/core/codec.asconfig.json --outFile $$t $(CORE_QUIET); \
-	  test -s $$t && mv $$t $@ || { rm -f $$t; echo "$@: build failed (see above)" >&2; exit 1; }
+	$(call CORE_ASC_ONLY,firmware/core/codec.asconfig.json)
 
 BUILD_ARTIFACTS += build/core/core.wasm build/core/device.wasm build/core/core-probe.wasm build/core/device-probe.wasm \
   build/core/codec-test.wasm

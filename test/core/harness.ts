@@ -22,6 +22,8 @@ class IdentityMap extends AddressMap {
 }
 
 export const CORE_WASM = 'build/core/core.wasm';
+/** The core with the device console (firmware/app/console), as the firmware images embed it. */
+export const DEVICE_WASM = 'build/core/device.wasm';
 
 export interface CoreExports {
   memory: WebAssembly.Memory;

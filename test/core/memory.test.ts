@@ -4,11 +4,11 @@
 // high-water mark within the 8 KB budget.
 import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { CoreHarness } from './harness.ts';
+import { CoreHarness, CORE_WASM, DEVICE_WASM } from './harness.ts';
 import { Stat } from '../../host-tools/sim/host/abi.ts';
 
-const mod = new WebAssembly.Module(readFileSync('build/core/core.wasm'));
-const deviceMod = new WebAssembly.Module(readFileSync('build/core/device.wasm'));
+const mod = new WebAssembly.Module(readFileSync(CORE_WASM));
+const deviceMod = new WebAssembly.Module(readFileSync(DEVICE_WASM));
 const importNames = (m: WebAssembly.Module) => WebAssembly.Module.imports(m).map((i) => `${i.module}.${i.name}`);
 
 describe('core.wasm shape', () => {
@@ -37,7 +37,7 @@ describe('device.wasm shape (core + console)', () => {
     expect(WebAssembly.Module.exports(deviceMod).map((e) => e.name).sort()).toEqual(WebAssembly.Module.exports(mod).map((e) => e.name).sort());
   });
   it('static data and buffers, the console\'s included, end below 8 KB', () => {
-    const h = CoreHarness.started(undefined, 'build/core/device.wasm');
+    const h = CoreHarness.started(undefined, DEVICE_WASM);
     const core = CoreHarness.started().x.wq_stat(Stat.MEM_HIGH_WATER);
     expect(h.x.wq_stat(Stat.MEM_HIGH_WATER)).toBeGreaterThan(core); // the console's line buffers
     expect(h.x.wq_stat(Stat.MEM_HIGH_WATER)).toBeLessThanOrEqual(8 * 1024);

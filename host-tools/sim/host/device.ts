@@ -175,8 +175,8 @@ const compiled = new Map<string, WebAssembly.Module>();
 const MAX_RESTEPS = 8;
 const utf8 = new TextEncoder();
 
-async function loadModule(src: string | Uint8Array | undefined): Promise<WebAssembly.Module> {
-  const path = typeof src === 'string' ? src : src === undefined ? DEFAULT_CORE_WASM : null;
+async function loadModule(src: string | Uint8Array): Promise<WebAssembly.Module> {
+  const path = typeof src === 'string' ? src : null;
   if (path !== null) {
     const hit = compiled.get(path);
     if (hit) return hit;
@@ -260,9 +260,9 @@ export class NodeDevice extends EventEmitter {
     return new W5500NetworkBackend({ routes: { [opts.deviceBroker ?? DEFAULT_DEVICE_BROKER]: `${url.hostname}:${port}` } });
   }
 
-  /** Loads core.wasm, implements its imports, configures it and (unless waitConnected: false) connects. */
+  /** Loads core.wasm (device.wasm with console: true), implements its imports, configures it and (unless waitConnected: false) connects. */
   static async start(opts: NodeDeviceOptions = {}): Promise<NodeDevice> {
-    const mod = await loadModule(opts.wasm ?? (opts.console === true ? DEFAULT_DEVICE_WASM : undefined));
+    const mod = await loadModule(opts.wasm ?? (opts.console === true ? DEFAULT_DEVICE_WASM : DEFAULT_CORE_WASM));
     const dev = new NodeDevice(opts);
     dev.hasConsole = WebAssembly.Module.imports(mod).some((i) => i.module === 'board' && i.name === 'uart_read');
     if (opts.console === true && !dev.hasConsole) {
