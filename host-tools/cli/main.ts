@@ -1,8 +1,9 @@
 // The `wasmqtt` command line. Each subcommand lives in ./commands/<name>.ts and exports
 // `register(program)`; this file only discovers and wires them, so layers add commands
-// without touching each other.
+// without touching each other. bin.mjs (the package's bin, reached through npx, npm exec, a
+// linked or global install) calls run(); `node --import tsx host-tools/cli/main.ts` runs it too.
 import { Command } from 'commander';
-import { readdirSync } from 'node:fs';
+import { readdirSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -26,12 +27,11 @@ export async function buildProgram(): Promise<Command> {
   return program;
 }
 
-const isEntry = process.argv[1] !== undefined &&
-  (process.argv[1].endsWith('main.ts') || process.argv[1].endsWith('bin.mjs'));
-if (isEntry) {
+/** Parses `argv` (node, script, args...) and runs the command; sets process.exitCode on failure. */
+export async function run(argv: string[] = process.argv): Promise<void> {
   const program = await buildProgram();
   try {
-    await program.parseAsync(process.argv);
+    await program.parseAsync(argv);
   } catch (err) {
     // Expected failures carry a user-facing message; never print a stack trace for them.
     const msg = err instanceof Error ? err.message : String(err);
@@ -39,3 +39,16 @@ if (isEntry) {
     process.exitCode = 1;
   }
 }
+
+/** True when node was started on this very file (not when bin.mjs or a test imports it). */
+function startedDirectly(): boolean {
+  const script = process.argv[1];
+  if (script === undefined) return false;
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (startedDirectly()) await run();
