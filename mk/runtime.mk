@@ -12,7 +12,7 @@ RT_ARM_FLAGS := -std=c11 -Os -mthumb -mcpu=cortex-m3 -ffunction-sections -fdata-
 # Seeds for the fuzzer and the fixture the API tests load (the same file serves upstream wasm3).
 RT_FIXTURES := $(RT_OUT)/api.pd.wasm $(RT_OUT)/fuzz-seed.pd.wasm
 # The spec suite needs more tables/segments/handles than a board build keeps room for.
-RT_SPEC_DEFS := -DWQRT_REFTYPES=1 -DWQRT_MAX_HANDLES=4096 -DWQRT_MAX_TABLES=8 -DWQRT_MAX_SEGMENTS=128 -DWQRT_TABLE_GROW_CAP=1024
+RT_SPEC_DEFS := -DWQRT_REFTYPES=1 -DWQRT_MAX_HANDLES=4096 -DWQRT_MAX_TABLES=8 -DWQRT_TABLE_GROW_CAP=1024
 FUZZ_ITERATIONS ?= 1000000
 FUZZ_SEED ?= 1
 
@@ -30,6 +30,14 @@ $(RT_OUT)/api_test: $(RT_SRCS) $(RT_HDRS) test/runtime/api/api_test.c
 $(RT_OUT)/fuzz_loader: $(RT_SRCS) $(RT_HDRS) $(RT_DIR)/host/fuzz_loader.c
 	@mkdir -p $(@D)
 	@gcc $(RT_CFLAGS) $(RT_SAN) -std=gnu11 -DWQRT_FUEL $(RT_SPEC_DEFS) $(RT_SRCS) $(RT_DIR)/host/fuzz_loader.c -o $@
+# A wasm3-API-only program (no wqrt_* calls: default arena, unaligned module bytes).
+$(RT_OUT)/plain_driver: $(RT_SRCS) $(RT_HDRS) $(RT_DIR)/host/plain_driver.c
+	@mkdir -p $(@D)
+	@gcc $(RT_CFLAGS) $(RT_SAN) $(RT_SRCS) $(RT_DIR)/host/plain_driver.c -o $@
+# Ordinary AssemblyScript string code: 83 data segments (one per literal and itoa table).
+$(RT_OUT)/strings.wasm: test/runtime/fixtures/strings.ts test/runtime/fixtures/strings.asconfig.json | node_modules/.package-lock.json
+	@mkdir -p $(@D)
+	@node_modules/.bin/asc --config test/runtime/fixtures/strings.asconfig.json --outFile $@
 # Host harness that runs core.wasm with recorded board imports (compared with Node's engine).
 $(RT_OUT)/core_trace: $(RT_SRCS) $(RT_HDRS) $(RT_DIR)/host/core_trace.c
 	@mkdir -p $(@D)
@@ -53,7 +61,7 @@ $(RT_OUT)/arm/interp.o: $(RT_DIR)/src/interp.c $(RT_HDRS) host-tools/build/inter
 	@$(RT_INTERP_CC) $(RT_ARM_CC) $(RT_ARM_FLAGS) -c $< -o $@
 RT_ARM_OBJS := $(RT_SRCS:$(RT_DIR)/src/%.c=$(RT_OUT)/arm/%.o)
 
-RT_ARTIFACTS := $(RT_OUT)/api.wasm $(RT_OUT)/fuzz-seed.wasm $(RT_OUT)/spec_driver $(RT_OUT)/spec_driver_asan $(RT_OUT)/api_test $(RT_OUT)/fuzz_loader \
+RT_ARTIFACTS := $(RT_OUT)/plain_driver $(RT_OUT)/strings.pd.wasm $(RT_OUT)/api.wasm $(RT_OUT)/fuzz-seed.wasm $(RT_OUT)/spec_driver $(RT_OUT)/spec_driver_asan $(RT_OUT)/api_test $(RT_OUT)/fuzz_loader \
                 $(RT_FIXTURES) $(RT_ARM_OBJS)
 ifneq ($(wildcard $(RT_DIR)/host/core_trace.c),)
 RT_ARTIFACTS += $(RT_OUT)/core_trace

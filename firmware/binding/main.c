@@ -22,7 +22,9 @@
 #ifdef WASMQTT_RT
 /* Everything the interpreter needs at run time, sized by the board file: linear memory (capped),
  * value stack, frames, globals. Static, so the linker's RAM figure is the whole story. */
-static uint64_t wasm_arena[BOARD_WASM_ARENA_BYTES / 8u];
+uint64_t wqrt_default_arena[BOARD_WASM_ARENA_BYTES / 8u];   /* replaces the runtime's weak default */
+const uint32_t wqrt_default_arena_bytes = sizeof wqrt_default_arena;
+#define wasm_arena wqrt_default_arena
 #define RUNTIME_NAME "wasmqtt-rt"
 #else
 #define RUNTIME_NAME "wasm3"

@@ -585,7 +585,7 @@ next:
                 if (n) memcpy(MEM + d, sg.items + s, n);
                 break;
             }
-            case 9: { uint32_t seg; READ_U32(seg); if (seg < WQRT_MAX_SEGMENTS) rt->data_dropped[seg >> 3] |= (uint8_t)(1u << (seg & 7)); break; }
+            case 9: { uint32_t seg; READ_U32(seg); if (seg < m->ndata) rt->data_dropped[seg >> 3] |= (uint8_t)(1u << (seg & 7)); break; }
             case 10: {
                 pc += 2;
                 uint32_t n = (uint32_t)*--sp, s = (uint32_t)*--sp, d = (uint32_t)*--sp;
@@ -608,7 +608,7 @@ next:
                 if (r) TRAP(r[0] == '[' ? r : wq_trapTableOOB);
                 break;
             }
-            case 13: { uint32_t seg; READ_U32(seg); if (seg < WQRT_MAX_SEGMENTS) rt->elem_dropped[seg >> 3] |= (uint8_t)(1u << (seg & 7)); break; }
+            case 13: { uint32_t seg; READ_U32(seg); if (seg < m->nelem) rt->elem_dropped[seg >> 3] |= (uint8_t)(1u << (seg & 7)); break; }
             case 14: {
                 uint32_t di_, si_; READ_U32(di_); READ_U32(si_); WqTable * td = &rt->tables[di_], * ts = &rt->tables[si_];
                 uint32_t n = (uint32_t)*--sp, s = (uint32_t)*--sp, d = (uint32_t)*--sp;

@@ -17,19 +17,18 @@ static const char errArena[] = "arena too small: give wqrt_SetArena more";
 #define errSegmentOOB m3Err_trapOutOfBoundsMemoryAccess
 const char wq_trapTableOOB[] = "[trap] out of bounds table access";
 #define errTableOOB wq_trapTableOOB
-static const char errMisaligned[] = "module not 4-byte aligned";
+static const char errMisaligned[] = "module not 4-byte aligned, arena full: declare it aligned(4)";
 static const char errMemCap[] = "memory min pages > wqrt_SetMemoryLimit";
 const char wq_trapFuel[] = "[trap] fuel exhausted";
 const char wq_errReentrant[] = "m3_Call inside a host function";
 
 static struct M3Environment g_env;
 const int8_t wq_sec_slot[13] = { -1, -1, 0, -1, 1, 2, 3, 4, 5, 6, -1, 7, -1 };
-#ifndef WQRT_DEFAULT_ARENA
-#  define WQRT_DEFAULT_ARENA 0
-#endif
-#if WQRT_DEFAULT_ARENA > 0
-static uint64_t g_default_arena[WQRT_DEFAULT_ARENA / 8];
-#endif
+/* The arena of a program that never calls wqrt_SetArena (wasm3 would malloc). Weak, so an
+ * embedder that defines both symbols itself (the firmware binding, sized by the board file)
+ * replaces it and the linker drops this one. */
+__attribute__((weak, aligned(8))) uint64_t wqrt_default_arena[WQRT_DEFAULT_ARENA / 8];
+__attribute__((weak)) const uint32_t wqrt_default_arena_bytes = (WQRT_DEFAULT_ARENA / 8) * 8;
 
 static WqGlobalResolver g_resolver;
 void wqrt_SetGlobalResolver(WqGlobalResolver fn) { g_resolver = fn; }
@@ -81,11 +80,7 @@ void * wq_alloc(IM3Environment env, uint32_t bytes)
 /* ---- environment and runtime ---- */
 IM3Environment m3_NewEnvironment(void)
 {
-    if (!g_env.arena) {
-#if WQRT_DEFAULT_ARENA > 0
-        g_env.arena = (uint8_t *)g_default_arena; g_env.arena_size = sizeof g_default_arena;
-#endif
-    }
+    if (!g_env.arena) { g_env.arena = (uint8_t *)wqrt_default_arena; g_env.arena_size = wqrt_default_arena_bytes; }
     g_env.arena_used = 0;
     return &g_env;
 }
@@ -190,8 +185,9 @@ static int skip_name(const uint8_t ** p, const uint8_t * end, const uint8_t ** s
     *s = *p; *p += *n; return 1;
 }
 
-M3Result m3_ParseModule(IM3Environment env, IM3Module * out, const uint8_t * const bytes, uint32_t len)
+M3Result m3_ParseModule(IM3Environment env, IM3Module * out, const uint8_t * const i_bytes, uint32_t len)
 {
+    const uint8_t * bytes = i_bytes;
     if (!out) return m3Err_wasmMalformed;
     *out = NULL;
     if (!env || !bytes) return m3Err_wasmMalformed;
@@ -202,10 +198,17 @@ M3Result m3_ParseModule(IM3Environment env, IM3Module * out, const uint8_t * con
     IM3Module m = (IM3Module)wq_alloc(env, sizeof(struct M3Module));
     if (!m) return m3Err_mallocFailed;
     m->env = env; m->bytes = bytes; m->len = len; m->start_func = UINT32_MAX;
-
+    M3Result err = m3Err_none;
+    if (((uintptr_t)bytes & 3u) != 0) {
+        /* The blob's tables are read as words: an unaligned module (a plain `unsigned char[]`,
+         * a buffer at an odd offset) is copied once into the arena, as wasm3 copies code. */
+        uint8_t * copy = (uint8_t *)wq_alloc(env, len);
+        if (!copy) { err = errMisaligned; goto fail; }
+        memcpy(copy, bytes, len);
+        m->bytes = bytes = copy;
+    }
     const uint8_t * p = bytes + 8, * end = bytes + len;
     const uint8_t * blob = NULL; uint32_t blob_len = 0, blob_section_start = 0;
-    M3Result err = m3Err_none;
     while (p < end) {
         uint32_t section_start = (uint32_t)(p - bytes);
         uint8_t id = *p++;
@@ -233,7 +236,7 @@ M3Result m3_ParseModule(IM3Environment env, IM3Module * out, const uint8_t * con
     if (!blob) { err = wqrt_Err_noPredecoded; goto fail; }
     if (blob_len < 32 || rd32(blob) != WQRT_MAGIC) { err = wqrt_Err_predecodedCorrupt; goto fail; }
     if (rd32(blob + 4) != WQRT_BLOB_VERSION) { err = wqrt_Err_predecodedVersion; goto fail; }
-    if (((uintptr_t)blob & 3u) != 0) { err = errMisaligned; goto fail; }
+    if (((uintptr_t)blob & 3u) != 0) { err = wqrt_Err_predecodedCorrupt; goto fail; }
     if (fnv1a(bytes, blob_section_start) != rd32(blob + 8)) { err = wqrt_Err_predecodedStale; goto fail; }
     if (fnv1a(blob + 16, blob_len - 16) != rd32(blob + 12)) { err = wqrt_Err_predecodedCorrupt; goto fail; }
     m->ntypes = rd32(blob + 16); m->nfuncs = rd32(blob + 20); m->nimports = rd32(blob + 24); m->nside = rd32(blob + 28);
@@ -306,7 +309,6 @@ M3Result m3_ParseModule(IM3Environment env, IM3Module * out, const uint8_t * con
         const uint8_t * s = bytes + m->sec[WQ_SEC(11)].start, * se = bytes + m->sec[WQ_SEC(11)].end;
         if (!wq_read_leb32(&s, se, &m->ndata)) { err = m3Err_wasmMalformed; goto fail; }
     }
-    if (m->nelem > WQRT_MAX_SEGMENTS || m->ndata > WQRT_MAX_SEGMENTS) { err = wqrt_Err_unsupported; goto fail; }
     if (m->nimports) {
         m->imports = (WqImport *)wq_alloc(env, m->nimports * (uint32_t)sizeof(WqImport));
         if (!m->imports) { err = m3Err_mallocFailed; goto fail; }
@@ -409,6 +411,13 @@ M3Result wq_instantiate(IM3Runtime rt, IM3Module m)
         rt->globals = (uint32_t *)wq_alloc(env, m->nglobals * (m->wide_globals ? 8u : 4u));
         if (!rt->globals) return errArena;
         rt->globals_hi = m->wide_globals ? rt->globals + m->nglobals : rt->globals;
+    }
+    /* before linear memory, which takes the rest of the arena when it has no cap */
+    if (m->ndata + m->nelem) {
+        uint32_t dbytes = (m->ndata + 7u) / 8u;
+        rt->data_dropped = (uint8_t *)wq_alloc(env, dbytes + (m->nelem + 7u) / 8u);
+        if (!rt->data_dropped) return errArena;
+        rt->elem_dropped = rt->data_dropped + dbytes;
     }
     /* imported tables, memory and globals; the runtime creates imported tables/memories
      * itself from their declared limits (one module per runtime) */

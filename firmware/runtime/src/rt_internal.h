@@ -17,9 +17,6 @@
 #ifndef WQRT_MAX_TABLES
 #  define WQRT_MAX_TABLES 2
 #endif
-#ifndef WQRT_MAX_SEGMENTS
-#  define WQRT_MAX_SEGMENTS 32       /* data and elem segments tracked for data.drop/elem.drop */
-#endif
 #ifndef WQRT_MAX_HANDLES
 #  define WQRT_MAX_HANDLES 12        /* distinct functions m3_FindFunction can hand out */
 #endif
@@ -28,6 +25,13 @@
 #endif
 #ifndef WQRT_DEFAULT_FRAMES
 #  define WQRT_DEFAULT_FRAMES 64
+#endif
+#ifndef WQRT_DEFAULT_ARENA           /* bytes of the arena used when wqrt_SetArena is never called */
+#  if defined(__arm__)
+#    define WQRT_DEFAULT_ARENA (16u * 1024u)    /* linear memory capped to what is left */
+#  else
+#    define WQRT_DEFAULT_ARENA (1024u * 1024u)
+#  endif
 #endif
 
 #define WQRT_MAGIC 0x44505157u      /* "WQPD" */
@@ -107,8 +111,8 @@ struct M3Runtime {
     uint32_t *      globals;             /* low 32-bit word of each global */
     uint32_t *      globals_hi;          /* high words: globals + nglobals, or globals itself when all are 32-bit */
     WqTable         tables[WQRT_MAX_TABLES];
-    uint8_t         data_dropped[WQRT_MAX_SEGMENTS / 8];
-    uint8_t         elem_dropped[WQRT_MAX_SEGMENTS / 8];
+    uint8_t *       data_dropped;        /* one bit per data segment, then per elem segment, */
+    uint8_t *       elem_dropped;        /* in the arena (no limit on the segment count) */
     struct M3Function handles[WQRT_MAX_HANDLES];
     uint32_t        nhandles;
     uint32_t        last_nresults;

@@ -1,0 +1,61 @@
+// Compatibility with programs written for wasm3: a driver that uses wasm3's public API only
+// (firmware/runtime/host/plain_driver.c: no wqrt_SetArena, no wasmqtt_rt.h) loads modules
+// from aligned and unaligned buffers, and ordinary AssemblyScript string code (83 data
+// segments) loads and computes what Node's engine computes.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const OUT = resolve(import.meta.dirname, '../../build/runtime');
+const plain = (module: string, offset: number, fn: string, ...args: number[]): string => {
+  try {
+    return execFileSync(join(OUT, 'plain_driver'), [join(OUT, module), String(offset), fn, ...args.map(String)], { encoding: 'utf8' }).trim();
+  } catch (e) {
+    return String((e as { stdout?: string }).stdout ?? e).trim();
+  }
+};
+
+async function nodeRun(file: string, arg: number): Promise<number> {
+  const { instance } = await WebAssembly.instantiate(readFileSync(join(OUT, file)), {});
+  return (instance.exports.run as (v: number) => number)(arg) >>> 0;
+}
+
+describe('a wasm3-API-only program', () => {
+  it('gets a default arena: m3_NewRuntime works without wqrt_SetArena', async () => {
+    expect(plain('strings.pd.wasm', 0, 'run', 42)).toBe(`ok ${await nodeRun('strings.wasm', 42)}`);
+  });
+
+  it('loads module bytes that are not 4-byte aligned (offsets 1, 2, 3)', async () => {
+    const want = `ok ${await nodeRun('strings.wasm', -7)}`;
+    for (const offset of [1, 2, 3]) expect(plain('strings.pd.wasm', offset, 'run', -7)).toBe(want);
+  });
+
+  it('names the fix for a module without the pre-decoded section', () => {
+    expect(plain('strings.wasm', 1, 'run', 1)).toBe('error no wasmqtt.predecoded section: run predecode.ts');
+  });
+
+  it('reports an unbound import on the first call, as wasm3 does', () => {
+    expect(plain('api.pd.wasm', 1, 'add', 2, 3)).toBe('error missing imported function');
+  });
+});
+
+describe('data segments', () => {
+  it('an AssemblyScript module with more than 32 data segments loads and runs', async () => {
+    const data = readFileSync(join(OUT, 'strings.wasm'));
+    // section 11's count: the fixture's string literals and itoa tables, one segment each
+    let p = 8, count = 0;
+    const leb = (): number => {
+      let v = 0, shift = 0, b: number;
+      do { b = data[p++]!; v |= (b & 0x7f) << shift; shift += 7; } while (b & 0x80);
+      return v;
+    };
+    while (p < data.length) {
+      const id = data[p++]!, size = leb(), next = p + size;
+      if (id === 11) count = leb();
+      p = next;
+    }
+    expect(count).toBeGreaterThanOrEqual(39);
+    for (const v of [0, 1, 12345, -99999]) expect(plain('strings.pd.wasm', 0, 'run', v)).toBe(`ok ${await nodeRun('strings.wasm', v)}`);
+  });
+});
