@@ -3,20 +3,14 @@
 # Outputs are written to a temp file and renamed, so tests running meanwhile never see a
 # missing or half-written module; the temp name carries the shell's PID, so two makes running
 # at once in the shared tree never take (and then miss) each other's file.
-CORE_SRC := $(shell find firmware/core -name '*.ts' -o -name '*.json' 2>/dev/null) asconfig.json mk/core.mk
+CORE_SRC := $(shell find firmware/core -name '*.ts' -o -name '*.json' 2>/dev/null) asconfig.json mk/core.mk host-tools/build/wasm-opt.flags
 APP_SRC := $(shell find firmware/app -name '*.ts' -o -name '*.json' 2>/dev/null)
 CORE_ASC := node_modules/.bin/asc
 CORE_QUIET := 2>&1 | { grep -v 'converge was suboptimal' || true; }
 
-# binaryen's wasm-opt -Oz after asc saves ~120 B more than asc's own shrink pipeline; the feature
-# flags are exactly what asc emits (no new opcode kinds for the device interpreter), and the memory
-# layout (data segment addresses) is not changed by it.
-# --low-memory-unused (-157 B) folds `p + C` (C < 1024) into load/store offsets. It differs from
-# the plain add only when p + C wraps past 4 GiB, which no pointer in a 1-page module does; such
-# an access now traps in the interpreter's bounds check instead of wrapping to a low address.
-# (--ignore-implicit-traps would save ~75 B more but may hoist loads out of their guards: not used.)
-CORE_WASM_OPT := wasm-opt --enable-sign-ext --enable-bulk-memory --enable-mutable-globals \
-  --enable-nontrapping-float-to-int -Oz --converge --low-memory-unused
+# wasm-opt's flags (and why each) live in host-tools/build/wasm-opt.flags, shared with the app
+# build of `wasmqtt build` (host-tools/build/app.ts).
+CORE_WASM_OPT := wasm-opt $(shell grep -v '^\#' host-tools/build/wasm-opt.flags)
 
 # $(call CORE_MODULE,asconfig): asc with that config's release target, then wasm-opt, into $@.
 CORE_MODULE = @command -v wasm-opt >/dev/null || { echo "$@: wasm-opt not found; install the Debian package binaryen (apt-get install binaryen)" >&2; exit 1; }; \

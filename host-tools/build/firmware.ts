@@ -1,12 +1,17 @@
-// `wasmqtt build`: device.wasm (the core with the console app; asc, via the core layer's make
-// rule) -> pre-decoded module
+// `wasmqtt build`: the module (device.wasm, the core with the console app, via the core layer's
+// make rule; or an app compiled by ./app.ts; or --wasm FILE) -> checks (./module-check.ts) ->
+// pre-decoded module
 // (host-tools/wasm/predecode.ts) -> embedded as a C array -> HAL + binding + runtime compiled
 // with arm-none-eabi-gcc (-Os, sections, --gc-sections, newlib-nano, no heap, no printf) ->
 // .elf/.bin/.hex/.map under build/<board>/ -> size report against the board budget.
-import { mkdirSync, readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+// Sources come from this package (REPO_ROOT is its root, in this repo or in node_modules);
+// outputs go under the project folder (projectDir), never into the package.
+import { mkdirSync, readFileSync, readdirSync, writeFileSync, existsSync, realpathSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { boardConfigHeader, loadBoard, loadBoardFile, REPO_ROOT, BOARDS_DIR, wasm3HeapBytes, type Board } from './boards.ts';
 import { findTool, pool, run, ToolchainError } from './toolchain.ts';
+import { compileApp, AppBuildError } from './app.ts';
+import { aotImports, checkModule, interpImports, ModuleFormatError, readModuleFacts, runtimeSegmentLimit, type Engine } from './module-check.ts';
 import { formatReport, sizeReport, type SizeReport } from './size.ts';
 import { predecode } from '../wasm/predecode.ts';
 import { compileInterpreter } from './interp-dispatch.ts';
@@ -24,15 +29,25 @@ export interface BuildOptions {
   /** The module to embed instead of building build/core/device.wasm (another app built with the
    * core, or a test fixture). */
   wasm?: string;
-  /** Output folder; default build/<board> (build/<board>-wasm3 for the upstream runtime). */
+  /** An app's entry file (AssemblyScript), compiled with the core by ./app.ts and embedded. */
+  app?: string;
+  /** The folder whose build/ receives the outputs: a user's project (where its
+   * wasmqtt.config.json is), default this package's root (the repo). */
+  projectDir?: string;
+  /** Output folder; default <projectDir>/build/<board>[-aot|-wasm3] for the project's own image
+   * (device.wasm in this repo, the configured app in a project), and
+   * <projectDir>/build/<module name>/<board>[-aot|-wasm3] for any other module, so building
+   * another module never replaces the default image. */
   outDir?: string;
+  /** Rebuild into an output folder that holds another module's image. */
+  force?: boolean;
   boardsDir?: string;
   /** Print the report but do not fail when over budget. */
   allowOverBudget?: boolean;
   log?: (line: string) => void;
 }
 
-export interface BuildResult { elf: string; bin: string; hex: string; map: string; report: SizeReport }
+export interface BuildResult { elf: string; bin: string; hex: string; map: string; report: SizeReport; module: string; outDir: string }
 
 export class BuildError extends Error {
   constructor(message: string, readonly report?: SizeReport) { super(message); }
@@ -136,22 +151,89 @@ async function generateAot(coreFile: string, gen: string): Promise<{ files: stri
   };
 }
 
+/** What an output folder was built from (image.json), so another module's build never replaces
+ * it silently. */
+interface ImageMarker { source: string }
+
+function realOrResolved(p: string): string {
+  try { return realpathSync(p); } catch { return resolve(p); }
+}
+
+/** Where an image goes when no --out is given (see BuildOptions.outDir). */
+export function defaultOutDir(o: { board: string; engine: EngineKind; runtime: RuntimeKind; projectDir: string; source: string; ownImage: boolean }): string {
+  const leaf = o.engine === 'aot' ? `${o.board}-aot` : o.runtime === 'wasm3' ? `${o.board}-wasm3` : o.board;
+  if (o.ownImage) return join(o.projectDir, 'build', leaf);
+  // an app's entry is named by its folder (examples/sensor/main.ts -> sensor), a module by its file
+  const stem = o.source.endsWith('.ts') ? basename(dirname(o.source)) : basename(o.source).replace(/\.wasm$/, '');
+  return join(o.projectDir, 'build', stem.replace(/[^\w.-]/g, '_'), leaf);
+}
+
+function claimOutDir(out: string, source: string, explicit: boolean, force: boolean | undefined): void {
+  const file = join(out, 'image.json');
+  if (!explicit && !force && existsSync(file)) {
+    let prev: ImageMarker | undefined;
+    try { prev = JSON.parse(readFileSync(file, 'utf8')) as ImageMarker; } catch { /* unreadable: treat as ours */ }
+    if (prev?.source && prev.source !== source) {
+      throw new BuildError(`${out} holds the image built from ${prev.source}, not ${source}; ` +
+        'pass --out DIR for this one (or --force to replace it)');
+    }
+  }
+  mkdirSync(out, { recursive: true });
+  writeFileSync(file, JSON.stringify({ source } satisfies ImageMarker, null, 2) + '\n');
+}
+
+/** The module checks of module-check.ts for this board and engine; throws with every problem. */
+export function checkModuleForBoard(bytes: Uint8Array, name: string, board: Board, boardFile: string, engine: EngineKind, runtime: RuntimeKind): void {
+  let facts;
+  try {
+    facts = readModuleFacts(bytes);
+  } catch (e) {
+    if (e instanceof ModuleFormatError) throw new BuildError(`${name}: ${e.message}`);
+    throw e;
+  }
+  const kind: Engine = engine === 'aot' ? 'aot' : runtime === 'wasm3' ? 'wasm3' : 'interp';
+  const provided = kind === 'aot' ? aotImports(join(FW, 'binding/aot')) : interpImports(join(FW, 'binding'));
+  const problems = checkModule({
+    facts, moduleName: name, board, boardFile, engine: kind, provided,
+    segmentLimit: kind === 'interp' ? runtimeSegmentLimit(join(FW, 'runtime/src')) : null,
+  });
+  if (problems.length > 0) {
+    throw new BuildError(`${name} cannot run on ${board.name} (${kind === 'aot' ? 'aot' : runtime}):\n  ${problems.join('\n  ')}`);
+  }
+}
+
 export async function buildFirmware(opts: BuildOptions): Promise<BuildResult> {
   const log = opts.log ?? (() => {});
   const runtime = opts.runtime ?? 'wasmqtt-rt';
   const board: Board = opts.boardsDir ? loadBoard(opts.board, opts.boardsDir) : loadBoard(opts.board, BOARDS_DIR);
+  const boardFile = opts.boardsDir ? join(opts.boardsDir, `${board.name}.json`) : `boards/${board.name}.json`;
   const gcc = findTool('arm-none-eabi-gcc');
   const objcopy = findTool('arm-none-eabi-objcopy');
   const engine = opts.engine ?? 'interp';
   if (engine === 'aot' && runtime !== 'wasmqtt-rt') throw new BuildError('--engine aot replaces the runtime; do not combine it with --runtime wasm3');
-  const out = opts.outDir ?? join(REPO_ROOT, 'build', engine === 'aot' ? `${board.name}-aot` : runtime === 'wasm3' ? `${board.name}-wasm3` : board.name);
+  if (opts.app && opts.wasm) throw new BuildError('give either an app (--app FILE or "app" in wasmqtt.config.json) or a module (--wasm FILE), not both');
+  const projectDir = resolve(opts.projectDir ?? REPO_ROOT);
+  const source = opts.app ? realOrResolved(opts.app) : opts.wasm ? realOrResolved(opts.wasm) : DEVICE_WASM;
+  // The project's own image: device.wasm in this repo, or the app of a user's project.
+  const ownImage = source === realOrResolved(DEVICE_WASM) || (opts.app !== undefined && projectDir !== realOrResolved(REPO_ROOT));
+  const out = opts.outDir ? resolve(opts.outDir) : defaultOutDir({ board: board.name, engine, runtime, projectDir, source, ownImage });
+  claimOutDir(out, source, opts.outDir !== undefined, opts.force);
   const gen = join(out, 'gen');
   const objDir = join(out, 'obj');
   mkdirSync(gen, { recursive: true });
   mkdirSync(objDir, { recursive: true });
 
-  const coreFile = opts.wasm ? resolve(opts.wasm) : await ensureDeviceWasm(log);
+  let coreFile: string;
+  if (opts.app) {
+    coreFile = await compileApp({ entry: opts.app, outFile: join(out, 'app.wasm'), log }).catch((e: unknown) => {
+      if (e instanceof AppBuildError) throw new BuildError(e.message);
+      throw e;
+    });
+  } else {
+    coreFile = opts.wasm ? resolve(opts.wasm) : await ensureDeviceWasm(log);
+  }
   if (!existsSync(coreFile)) throw new BuildError(`core module ${coreFile} does not exist`);
+  checkModuleForBoard(readFileSync(coreFile), relative(process.cwd(), coreFile) || coreFile, board, boardFile, engine, runtime);
   let moduleBytes: Uint8Array = new Uint8Array(0);
   writeIfChanged(join(gen, 'board_config.h'), boardConfigHeader(board));
   let rt: { files: string[]; includes: string[]; defines: string[] };
@@ -215,9 +297,9 @@ export async function buildFirmware(opts: BuildOptions): Promise<BuildResult> {
   if (report.overBudget.length > 0 && !opts.allowOverBudget) {
     throw new BuildError(`${board.name} is over budget (${report.overBudget.join(', ')}):\n${formatReport(report)}\n` +
       `shrink the largest contributors above, or raise "budget" in the board file (${opts.boardsDir ? join(opts.boardsDir, `${board.name}.json`) : `boards/${board.name}.json`}) if the part has room; ` +
-      `--allow-over-budget reports without failing (images written to ${relative(REPO_ROOT, out) || out})`, report);
+      `--allow-over-budget reports without failing (images written to ${relative(process.cwd(), out) || out})`, report);
   }
-  return { elf, bin, hex, map, report };
+  return { elf, bin, hex, map, report, module: coreFile, outDir: out };
 }
 
 /** The POSIX host build of the binding: same binding + runtime + core.wasm, fake HAL, host gcc.

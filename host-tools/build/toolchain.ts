@@ -13,6 +13,7 @@ const PACKAGE_OF: Record<string, string> = {
   'arm-none-eabi-size': 'binutils-arm-none-eabi',
   gcc: 'gcc',
   wasm2c: 'wabt',
+  'wasm-opt': 'binaryen',
 };
 
 export function findTool(name: string, envPath = process.env.PATH ?? ''): string {

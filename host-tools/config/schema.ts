@@ -71,6 +71,8 @@ export const hilSchema = z.strictObject({
 export const projectConfigSchema = z.strictObject({
   $schema: z.string().optional(),
   board: z.string().min(1).optional(),
+  /** The app's entry file (AssemblyScript), relative to this file; default src/main.ts. */
+  app: z.string().min(1).regex(/\.ts$/, { message: 'expected the app\'s entry file, e.g. src/main.ts' }).optional(),
   network: networkSchema.optional(),
   broker: brokerSchema.optional(),
   client: clientSchema.optional(),

@@ -2,11 +2,35 @@
 // naming the largest contributors, and --json. Uses the tiny fixture module so it does not
 // depend on the size of the real core.
 import { describe, it, expect } from 'vitest';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, existsSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cli, requireArtifact, TINY_WASM, REPO_ROOT } from './helpers.ts';
+import { runCli } from '../tools/run-cli.ts';
 import { mapContributors, contributorName } from '../../host-tools/build/size.ts';
+import { checkModule, readModuleFacts, interpImports, aotImports } from '../../host-tools/build/module-check.ts';
+import { loadBoard } from '../../host-tools/build/boards.ts';
+import { APP_ASC_OPTIONS, wasmOptFlags } from '../../host-tools/build/app.ts';
+
+/** A module from WAT text (wabt's wat2wasm), written into `dir`. */
+function wat(dir: string, name: string, text: string): string {
+  const src = join(dir, `${name}.wat`);
+  writeFileSync(src, text);
+  execFileSync('wat2wasm', [src, '-o', join(dir, `${name}.wasm`)]);
+  return join(dir, `${name}.wasm`);
+}
+
+/** A project folder outside the repo: its own wasmqtt.config.json, no app. */
+function project(config: object): string {
+  const dir = mkdtempSync(join(tmpdir(), 'wasmqtt-proj-'));
+  writeFileSync(join(dir, 'wasmqtt.config.json'), JSON.stringify(config));
+  return dir;
+}
+
+const MODULE_HEAD = `(memory (export "memory") 1)
+  (func (export "start"))
+  (func (export "step") (result i32) (i32.const 10))`;
 
 describe('wasmqtt build', () => {
   it('an unknown board lists the known boards, without a stack trace', () => {
@@ -86,5 +110,80 @@ describe('wasmqtt build', () => {
     ]);
     expect(c.ram).toEqual([{ name: 'binding/main.o', bytes: 0x2a00 }]);
     expect(contributorName('/a/b/hal__stm32f103__spi.o')).toBe('hal/stm32f103/spi.o');
+  });
+
+  it('a module importing what the board ABI lacks fails the build for both engines, naming the import', () => {
+    const dir = project({ board: 'bluepill' });
+    const bad = wat(dir, 'gpio', `(module (import "board" "gpio_frob" (func (param i32))) (import "env" "abort" (func (param i32 i32 i32 i32))) ${MODULE_HEAD})`);
+    for (const engine of ['interp', 'aot']) {
+      const r = runCli(['build', '--wasm', bad, '--engine', engine], { cwd: dir, timeoutMs: 120_000 });
+      expect(r.code, r.stdout).toBe(1);
+      expect(r.stderr).toMatch(/import board\.gpio_frob is not provided by the (interpreter|AOT) binding/);
+      expect(r.stderr).toMatch(/import env\.abort is not provided .*AssemblyScript's abort/);
+      expect(r.stderr).toContain('board.w5500_read');
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(existsSync(join(dir, 'build/gpio', engine === 'aot' ? 'bluepill-aot' : 'bluepill', 'firmware.elf'))).toBe(false);
+    }
+  });
+
+  it('static data beyond the linear-memory cap, a wrong signature and missing exports fail with what to change', () => {
+    const dir = project({ board: 'bluepill' });
+    const cap = loadBoard('bluepill').wasm.linearMemoryCapBytes;
+    const big = wat(dir, 'big', `(module (import "board" "millis" (func (param i32))) (memory (export "memory") 1) (data (i32.const ${cap - 4}) "0123456789"))`);
+    const r = runCli(['build', '--wasm', big], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`static data ends at byte ${cap + 6} of linear memory, but bluepill gives a module ${cap} bytes`);
+    expect(r.stderr).toMatch(/import board\.millis takes 1 argument\(s\) and returns 0 value\(s\), but the board ABI's board\.millis takes 0 and returns 1/);
+    expect(r.stderr).toMatch(/does not export start/);
+  });
+
+  it('more data segments than the interpreter states it takes is an error with a fix (AOT has no such limit)', () => {
+    const segs = Array.from({ length: 39 }, (_, i) => `(data (i32.const ${i * 16}) "t=")`).join(' ');
+    const dir = mkdtempSync(join(tmpdir(), 'wasmqtt-segs-'));
+    const facts = readModuleFacts(readFileSync(wat(dir, 'segs', `(module ${MODULE_HEAD} ${segs})`)));
+    expect(facts.data).toHaveLength(39);
+    const board = loadBoard('bluepill');
+    const base = { facts, moduleName: 'segs.wasm', board, boardFile: 'boards/bluepill.json', segmentLimit: 32 };
+    expect(checkModule({ ...base, engine: 'interp', provided: interpImports(join(REPO_ROOT, 'firmware/binding')) }))
+      .toEqual([expect.stringMatching(/^39 data segments, the interpreter takes 32: fewer distinct constant strings/)]);
+    expect(checkModule({ ...base, engine: 'aot', provided: aotImports(join(REPO_ROOT, 'firmware/binding/aot')) })).toEqual([]);
+  });
+
+  it('both bindings provide the same board ABI (the import check reads them from their C sources)', () => {
+    const interp = interpImports(join(REPO_ROOT, 'firmware/binding'));
+    const aot = aotImports(join(REPO_ROOT, 'firmware/binding/aot'));
+    expect(interp.size).toBeGreaterThanOrEqual(14);
+    expect(Object.fromEntries(aot)).toEqual(Object.fromEntries(interp));
+  });
+
+  it('in a project: the board comes from wasmqtt.config.json; another module gets its own output folder, never the project image\'s', () => {
+    const dir = project({ board: 'bluepill' });
+    const tiny = join(dir, 'tiny-core.wasm');
+    copyFileSync(requireArtifact(TINY_WASM), tiny);
+    const r = runCli(['build', '--wasm', tiny, '--json'], { cwd: dir, timeoutMs: 180_000 });
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.elf).toBe(join(dir, 'build/tiny-core/bluepill/firmware.elf'));
+    expect(doc.report.board).toBe('bluepill');
+    expect(existsSync(doc.elf)).toBe(true);
+    expect(existsSync(join(dir, 'build/bluepill'))).toBe(false);
+
+    // a second module of the same name from elsewhere does not replace it without --out/--force
+    const other = join(dir, 'other');
+    mkdirSync(other);
+    copyFileSync(tiny, join(other, 'tiny-core.wasm'));
+    const clash = runCli(['build', '--wasm', join(other, 'tiny-core.wasm')], { cwd: dir });
+    expect(clash.code).toBe(1);
+    expect(clash.stderr).toContain(`holds the image built from ${tiny}`);
+    expect(clash.stderr).toContain('pass --out DIR');
+  }, 240_000);
+
+  it('an app is compiled with the options of the console\'s asconfig and the wasm-opt flags mk/core.mk uses', () => {
+    const consoleCfg = JSON.parse(readFileSync(join(REPO_ROOT, 'firmware/app/console/asconfig.json'), 'utf8'));
+    const { use: _use, ...opts } = consoleCfg.options;
+    const { outFile: _out, ...release } = consoleCfg.targets.release;
+    expect({ ...opts, ...release }).toEqual(APP_ASC_OPTIONS);
+    expect(wasmOptFlags()).toEqual(expect.arrayContaining(['-Oz', '--converge', '--low-memory-unused', '--enable-bulk-memory']));
+    expect(readFileSync(join(REPO_ROOT, 'mk/core.mk'), 'utf8')).toContain('host-tools/build/wasm-opt.flags');
   });
 });
