@@ -14,6 +14,15 @@
 // popped and the masks restored. Priorities, PRIGROUP, PRIMASK/BASEPRI/FAULTMASK, tail pending
 // and escalation of disabled faults to HardFault follow the ARMv7-M rules; a fault at
 // HardFault priority stops the board in lockup.
+//
+// Flash stall: while the FLASH controller programs or erases (BSY), every CPU access to flash
+// waits (RM0008 §3.3.3), instruction fetches and vector reads included. The board models it as
+// time passing with the CPU frozen: peripherals keep running (USART bytes arrive and overrun,
+// SysTick wraps but keeps one pending bit), interrupts stay pending until the stall ends. Code
+// running from RAM goes on; its first access to flash (fetch, load, vector) starts the stall.
+//
+// SRAM: a system reset (SYSRESETREQ, watchdog, NRST) leaves it as it was; a power cut loses it:
+// at power-on it holds pseudo-random bytes (seeded, so runs repeat), as silicon holds noise.
 import { EventEmitter } from 'node:events';
 import { Afio } from './afio.ts';
 import { type BoardSpec, loadBoardSpec, parsePin } from './board-spec.ts';
@@ -22,7 +31,7 @@ import { Dma } from './dma.ts';
 import { Dwt } from './dwt.ts';
 import { ElfImage } from './elf.ts';
 import { Exc, ExceptionState } from './exceptions.ts';
-import { FlashInterface, FlashStore } from './flash.ts';
+import { FlashInterface, FlashStore, type FlashTiming } from './flash.ts';
 import { GpioPort } from './gpio.ts';
 import { Iwdg } from './iwdg.ts';
 import { Nvic } from './nvic.ts';
@@ -32,7 +41,7 @@ import { CFSR_BITS, HFSR_FORCED, Scb } from './scb.ts';
 import { Spi, type SpiDevice } from './spi.ts';
 import { SysTick } from './systick.ts';
 import { UniqueId } from './uid.ts';
-import { Reg, UcErr, UnicornCpu, UC_PROT_READ, UC_PROT_EXEC, UC_PROT_ALL } from './unicorn.ts';
+import { Reg, UcErr, UnicornCpu, UC_PROT_READ, UC_PROT_EXEC, UC_PROT_ALL, UC_PROT_NONE } from './unicorn.ts';
 import { Usart } from './usart.ts';
 
 export const DEFAULT_CPI = 1.25;
@@ -62,6 +71,12 @@ export interface BoardOptions {
   w5500?: W5500Pins;
   /** HSE crystal frequency; 0 models a crystal that does not start. Default from the board file. */
   hseHz?: number;
+  /** Flash program/erase times: `typical` (default) or the datasheet `max` (worst-case tests). */
+  flashTiming?: FlashTiming;
+  /** What the chip's flash-size register (0x1FFFF7E0) reports, in KB; default the board file's
+   * flash. Less than the board needs models a part without the flash the image expects (e.g. a
+   * 64 KB STM32F103C8 running a 128 KB board's image). */
+  flashSizeKb?: number;
 }
 
 export type ResetCause = 'power' | 'software' | 'watchdog' | 'pin';
@@ -98,6 +113,10 @@ export interface BoardStats {
   exceptionsTaken: number;
   resets: number;
   cpuRuns: number;
+  /** Cycles the CPU sat frozen on a flash access while the FLASH was busy (also in busyWaitBy.flash). */
+  flashStallCycles: number;
+  /** Flash stalls (a fetch, load or vector read that had to wait for a program or erase). */
+  flashStalls: number;
 }
 
 /** Events: 'uart' (byte: number), 'reset' (cause), 'fault' (FaultInfo), 'warning' (text), 'lockup' (FaultInfo). */
@@ -107,7 +126,8 @@ export class VirtualBoard extends EventEmitter implements TimeSource {
   readonly cpi: number;
   readonly store: FlashStore;
   readonly storeBase: number;
-  readonly stats: BoardStats = { instructions: 0, idleCycles: 0, busyWaitCycles: 0, busyWaitBy: { flash: 0, usart: 0, dma: 0 }, exceptionsTaken: 0, resets: 0, cpuRuns: 0 };
+  readonly stats: BoardStats = { instructions: 0, idleCycles: 0, busyWaitCycles: 0, busyWaitBy: { flash: 0, usart: 0, dma: 0 }, exceptionsTaken: 0, resets: 0, cpuRuns: 0, flashStallCycles: 0, flashStalls: 0 };
+  readonly flashTiming: FlashTiming;
 
   // Peripherals (rebuilt on a power cut, kept across resets).
   exc!: ExceptionState;
@@ -144,6 +164,13 @@ export class VirtualBoard extends EventEmitter implements TimeSource {
   private readonly hseHz: number;
   private readonly warned = new Set<string>();
   private powered = false;
+  private powerOns = 0;
+  private readonly flashSizeKb: number;
+  /** The CPU waits for the FLASH (a flash access while BSY): no instruction runs until it is done. */
+  private flashStall = false;
+  /** Flash is mapped inaccessible while an operation runs and the CPU is in RAM, so the first
+   * flash access traps and becomes a stall. */
+  private flashGuarded = false;
   /** Why the chip last started. */
   resetCause: ResetCause = 'power';
 
@@ -154,6 +181,8 @@ export class VirtualBoard extends EventEmitter implements TimeSource {
     this.cpi = opts.cpi ?? DEFAULT_CPI;
     this.w5500 = opts.w5500;
     this.hseHz = opts.hseHz ?? this.spec.clock.hseHz;
+    this.flashTiming = opts.flashTiming ?? 'typical';
+    this.flashSizeKb = opts.flashSizeKb ?? this.spec.memory.flashBytes / 1024;
     const m = this.spec.memory;
     const storeStart = this.image.symbol('__store_start');
     const storeEnd = this.image.symbol('__store_end');
@@ -211,6 +240,7 @@ export class VirtualBoard extends EventEmitter implements TimeSource {
       this.cpu.write(base, image);
     }
     this.cpu.mapRam(m.ramOrigin, Math.ceil(m.ramBytes / 4096) * 4096, UC_PROT_ALL);
+    this.cpu.write(m.ramOrigin, powerOnNoise(m.ramBytes, ++this.powerOns));
     for (const seg of this.image.segments) {
       if (seg.address >= m.ramOrigin && seg.address < m.ramOrigin + m.ramBytes) this.cpu.write(seg.address, seg.data);
     }
@@ -218,8 +248,10 @@ export class VirtualBoard extends EventEmitter implements TimeSource {
     this.exc = new ExceptionState();
     this.bus = new Bus((a) => this.reportUnmodelled(a), () => this.cpu.reg(Reg.PC));
     this.rcc = new Rcc(this.hseHz, (hz) => this.setHz(hz));
-    this.flash = new FlashInterface(this.store, this);
+    this.flash = new FlashInterface(this.store, this, this.flashTiming);
     this.flash.onBusyPoll = () => this.busyPoll('flash');
+    this.flash.onBusyStart = () => this.flashBusyStarted();
+    this.flash.onBusyRead = () => this.stallUntilFlashDone();
     this.flash.onWarning = (t) => this.warnOnce(t);
     this.gpio = [0, 1, 2, 3, 4].map((p) => new GpioPort(p));
     this.afio = new Afio();
@@ -241,14 +273,17 @@ export class VirtualBoard extends EventEmitter implements TimeSource {
     this.iwdg = new Iwdg(this);
     this.iwdg.onExpire = () => this.requestReset('watchdog');
     this.dwt = new Dwt(this);
-    this.uid = new UniqueId(m.flashBytes / 1024);
+    this.uid = new UniqueId(this.flashSizeKb);
     const all: Peripheral[] = [this.rcc, this.flash, ...this.gpio, this.afio, this.usart, this.spi, this.dma, this.systick,
       this.nvic, this.scb, this.iwdg, this.dwt];
     for (const p of all) this.bus.attach(p);
     this.timed = [this.flash, this.usart, this.dma, this.systick, this.iwdg];
     this.cpu.mapMmio(0x40000000, 0x30000, { read: (o, s) => this.bus.read(0x40000000 + o, s), write: (o, s, v) => this.bus.write(0x40000000 + o, s, v) });
     this.cpu.mapMmio(0xe0000000, 0x100000, { read: (o, s) => this.bus.read(0xe0000000 + o, s), write: (o, s, v) => this.bus.write(0xe0000000 + o, s, v) });
-    this.cpu.mapMmio(0x1ffff000, 0x1000, { read: (o, s) => this.uid.read(o, s), write: () => this.warnOnce('write to system memory (unique ID area) ignored') });
+    // System memory (2 KB, with the flash-size register and the unique ID at its end); the
+    // reserved space above the option bytes (up to 0x1FFFFFFF, right below SRAM) is a bus error,
+    // so a stack that runs off the bottom of SRAM faults.
+    this.cpu.mapMmio(0x1ffff000, 0x800, { read: (o, s) => this.uid.read(o, s), write: () => this.warnOnce('write to system memory (unique ID area) ignored') });
     for (const base of [this.storeBase, this.storeBase - m.flashOrigin]) {
       this.cpu.mapMmio(base, this.store.bytes.length, {
         read: (o, s) => this.flash.readStore(this.storeBase + o, s),
@@ -284,6 +319,8 @@ export class VirtualBoard extends EventEmitter implements TimeSource {
     this.instrBase += this.cpu.instr;
     this.cpu.close();
     this.powered = false;
+    this.flashStall = false;
+    this.flashGuarded = false;
     this.idleCycles = c - this.instrBase * this.cpi; // time keeps running across the cut
     this.powerOn();
   }
@@ -306,6 +343,8 @@ export class VirtualBoard extends EventEmitter implements TimeSource {
       : cause === 'watchdog' ? ResetFlag.IWDG | ResetFlag.PIN : ResetFlag.PIN;
     // Flags accumulate until firmware clears them with RMVF (the F103 keeps PINRSTF on every reset).
     for (const p of this.bus.all()) if (p !== this.rcc) p.reset();
+    this.flashStall = false;
+    this.guardFlash(false);
     this.rcc.reset();
     this.rcc.setResetCause(flag);
     this.exc.reset();
@@ -355,11 +394,23 @@ export class VirtualBoard extends EventEmitter implements TimeSource {
       // A level: while its handler runs, the handler itself clears the source (reads DR, writes DR,
       // clears TXEIE); the line is looked at again once it has returned, as the NVIC does.
       if (this.usart.interruptLine && !this.exc.active[Exc.IRQ0 + this.usart.irq]) this.exc.setPending(Exc.IRQ0 + this.usart.irq);
+      if (this.flashGuarded && !this.flash.busy) this.guardFlash(false);
       if (now >= target) return;
+      if (this.flashStall) {
+        if (this.flash.busy) {
+          // Frozen on a flash access: only time passes, in steps of the next peripheral event.
+          const next = Math.min(this.nextEvent(), target);
+          if (next > now) this.addStallCycles(next - now);
+          continue;
+        }
+        this.flashStall = false;
+      }
 
       const pendingNow = this.exc.highestPending();
       if (pendingNow !== 0) {
         const take = this.exc.toTake(this.cpu.reg(Reg.PRIMASK), this.cpu.reg(Reg.FAULTMASK), this.cpu.reg(Reg.BASEPRI));
+        // Exception entry reads the vector: from a table in flash it waits for the FLASH first.
+        if (take !== 0 && this.flash.busy && this.isFlashAddress((this.scb.vtor + 4 * take) >>> 0)) { this.startFlashStall(); continue; }
         if (take !== 0) { this.sleeping = false; this.enterException(take, this.pc); continue; }
         if (this.sleeping) this.sleeping = false; // WFI also wakes on a masked pending interrupt
       }
@@ -393,6 +444,53 @@ export class VirtualBoard extends EventEmitter implements TimeSource {
     return t;
   }
 
+  /** Flash code (both the 0x08000000 range and its alias at 0) and the store pages. */
+  private isFlashAddress(a: number): boolean {
+    const m = this.spec.memory;
+    const end = this.storeBase + this.store.bytes.length;
+    return (a >= m.flashOrigin && a < end) || a < end - m.flashOrigin;
+  }
+
+  /** A program or erase has just started. From flash code the next fetch already waits; from RAM
+   * the CPU goes on until it touches flash, so flash is made inaccessible until then. */
+  private flashBusyStarted(): void {
+    if (this.isFlashAddress(this.cpu.reg(Reg.PC))) this.startFlashStall();
+    else this.guardFlash(true);
+  }
+
+  private startFlashStall(): void {
+    if (!this.flashStall) this.stats.flashStalls++;
+    this.flashStall = true;
+    this.sleeping = false;
+    this.cpu.stopSoon();
+  }
+
+  /** A store-page read in the middle of an instruction while the FLASH is busy: the bus holds the
+   * access until the operation ends, so time jumps there at once (peripherals catch up after the
+   * instruction, interrupts wait); the slice ends so nothing runs on borrowed time. */
+  private stallUntilFlashDone(): void {
+    const wait = this.flash.nextEvent() - this.cycles();
+    this.stats.flashStalls++;
+    if (wait > 0) this.addStallCycles(wait);
+    this.cpu.stopSoon();
+  }
+
+  private addStallCycles(n: number): void {
+    this.idleCycles += n;
+    this.stats.idleCycles += n;
+    this.stats.busyWaitCycles += n;
+    this.stats.busyWaitBy.flash += n;
+    this.stats.flashStallCycles += n;
+  }
+
+  private guardFlash(on: boolean): void {
+    if (on === this.flashGuarded) return;
+    this.flashGuarded = on;
+    const m = this.spec.memory;
+    const flashCode = this.storeBase - m.flashOrigin;
+    for (const base of [0, m.flashOrigin]) this.cpu.protect(base, flashCode, on ? UC_PROT_NONE : UC_PROT_READ | UC_PROT_EXEC);
+  }
+
   private busyPoll(source: BusyWaitSource): void {
     this.polling = true;
     this.pollingOn = source;
@@ -424,8 +522,7 @@ export class VirtualBoard extends EventEmitter implements TimeSource {
     try {
       cpu.write(frame, bytes);
     } catch {
-      // Stacking failed (stack pointer outside RAM): that is a fault of its own; at HardFault level, lockup.
-      this.lockup(`exception ${n} entry: cannot push the frame at 0x${frame.toString(16)} (stack pointer 0x${sp.toString(16)} is outside RAM)`);
+      this.stackingFailed(n, frame, sp);
       return;
     }
     cpu.setReg(Reg.SP, frame);
@@ -445,6 +542,41 @@ export class VirtualBoard extends EventEmitter implements TimeSource {
       this.raiseFault(Exc.UsageFault, CFSR_BITS.INVSTATE, `vector ${n} at 0x${(this.scb.vtor + 4 * n).toString(16)} is 0x${vector.toString(16)} (not a Thumb address)`, vector);
       return;
     }
+    this.pc = vector & ~1;
+  }
+
+  /**
+   * The frame for exception `n` could not be pushed (the stack ran off the bottom of SRAM): a
+   * derived BusFault (CFSR.STKERR). As on the chip the handler is entered without a frame and
+   * with SP already lowered; BusFault when enabled and able to preempt, else HardFault; a failed
+   * push for HardFault itself is a lockup.
+   */
+  private stackingFailed(n: number, frame: number, sp: number): void {
+    const reason = `exception ${n} entry: cannot push the frame at 0x${frame.toString(16)} (stack pointer 0x${sp.toString(16)} is outside RAM)`;
+    if (n === Exc.HardFault || this.exc.stack.includes(Exc.HardFault)) { this.lockup(reason); return; }
+    this.scb.cfsr |= CFSR_BITS.STKERR;
+    const cpu = this.cpu;
+    const masks = [cpu.reg(Reg.PRIMASK), cpu.reg(Reg.FAULTMASK), cpu.reg(Reg.BASEPRI)] as const;
+    let target: number = Exc.BusFault;
+    if (n === Exc.BusFault || !this.scb.faultEnabled(Exc.BusFault) || this.exc.groupPriority(Exc.BusFault) >= this.exc.executionPriority(...masks)) {
+      target = Exc.HardFault;
+      this.scb.hfsr |= HFSR_FORCED;
+    }
+    this.emit('fault', this.faultInfo(Exc.BusFault, reason, this.pc));
+    const handlerMode = this.exc.stack.length > 0;
+    const control = cpu.reg(Reg.CONTROL);
+    const onPsp = !handlerMode && (control & 2) !== 0;
+    cpu.setReg(Reg.SP, frame);
+    cpu.setReg(Reg.XPSR, (cpu.reg(Reg.XPSR) & ~XPSR_IT) >>> 0);
+    if (onPsp) cpu.setReg(Reg.CONTROL, control & ~2);
+    cpu.setReg(Reg.LR, handlerMode ? 0xfffffff1 : onPsp ? 0xfffffffd : 0xfffffff9);
+    cpu.setReg(Reg.IPSR, target);
+    this.exc.pending[n] = 0;
+    this.exc.pending[target] = 0;
+    this.exc.active[target] = 1;
+    this.exc.stack.push(target);
+    this.stats.exceptionsTaken++;
+    const vector = cpu.read32((this.scb.vtor + 4 * target) >>> 0);
     this.pc = vector & ~1;
   }
 
@@ -480,6 +612,14 @@ export class VirtualBoard extends EventEmitter implements TimeSource {
     if (rc === UcErr.EXCEPTION && pc >= EXC_RETURN_MIN) { this.exceptionReturn(pc | 1); return; }
     if (rc === UcErr.FETCH_UNMAPPED && pc >= EXC_RETURN_MIN) { this.exceptionReturn(pc | 1); return; }
     const bad = this.lastBadAddress;
+    if (this.flashGuarded && (rc === UcErr.FETCH_PROT || rc === UcErr.READ_PROT)) {
+      const addr = rc === UcErr.FETCH_PROT ? pc : bad?.address ?? pc;
+      if (this.isFlashAddress(addr)) {
+        // RAM code touched flash during an operation: the instruction waits, then runs again.
+        if (this.flash.busy) this.startFlashStall(); else this.guardFlash(false);
+        return;
+      }
+    }
     switch (rc) {
       case UcErr.READ_UNMAPPED: case UcErr.WRITE_UNMAPPED: case UcErr.READ_PROT: case UcErr.WRITE_PROT: {
         const addr = bad?.address ?? 0;
@@ -576,6 +716,19 @@ export class VirtualBoard extends EventEmitter implements TimeSource {
   /** Read guest memory (tests, debugging). */
   readMemory(address: number, len: number): Uint8Array { return this.cpu.read(address, len); }
 
+  /**
+   * Set a core register as a debugger would (halted between slices): r0-r12, sp, lr or pc. Tests
+   * use it to put the firmware in a state it cannot reach on its own (a stack at its limit).
+   */
+  setRegister(name: string, value: number): void {
+    if (name === 'pc') { this.pc = value & ~1; return; }
+    const ids: Record<string, number> = { sp: Reg.SP, lr: Reg.LR };
+    for (let i = 0; i <= 12; i++) ids[`r${i}`] = Reg.R0 + i;
+    const id = ids[name];
+    if (id === undefined) throw new Error(`setRegister: unknown register ${name} (r0-r12, sp, lr, pc)`);
+    this.cpu.setReg(id, value);
+  }
+
   /** Current register values (r0-r12, sp, lr, pc, xpsr). */
   registers(): Record<string, number> {
     const out: Record<string, number> = {};
@@ -589,4 +742,16 @@ export class VirtualBoard extends EventEmitter implements TimeSource {
     this.powered = false;
     this.cpu.close();
   }
+}
+
+/** SRAM content at power-on: noise, not zeros (silicon powers up with random cells). Seeded by the
+ * power-on count so a run repeats exactly. */
+function powerOnNoise(bytes: number, seed: number): Uint8Array {
+  const out = new Uint8Array(bytes);
+  let x = (0x9e3779b9 ^ Math.imul(seed, 0x85ebca6b)) >>> 0 || 1;
+  for (let i = 0; i < bytes; i++) {
+    x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
+    out[i] = x & 0xff;
+  }
+  return out;
 }

@@ -18,11 +18,15 @@ export class Iwdg implements Peripheral {
   private expiresAt = Infinity;
   /** Called when the counter reaches zero. */
   onExpire: () => void = () => {};
+  /** Longest time between two reloads (start counts as one) since the last clearFeedStats(), in
+   * ns at the current core clock: how close the firmware came to a watchdog reset. */
+  maxUnfedNs = 0;
+  private lastReloadAt?: number;
 
   constructor(private readonly time: TimeSource) {}
 
   /** A system reset does not stop the IWDG on real silicon only with the hardware option; we follow the default (software watchdog: reset stops it). */
-  reset(): void { this.pr = 0; this.rlr = 0xfff; this.unlocked = false; this.started = false; this.expiresAt = Infinity; }
+  reset(): void { this.pr = 0; this.rlr = 0xfff; this.unlocked = false; this.started = false; this.expiresAt = Infinity; this.lastReloadAt = undefined; }
 
   get running(): boolean { return this.started; }
 
@@ -30,6 +34,9 @@ export class Iwdg implements Peripheral {
   periodNs(): number { return ((4 << this.pr) * (this.rlr + 1) * 1e9) / LSI_HZ; }
 
   nextEvent(): number { return this.expiresAt; }
+
+  /** Start a new measurement of maxUnfedNs (from now). */
+  clearFeedStats(): void { this.maxUnfedNs = 0; if (this.started) this.lastReloadAt = this.time.cycles(); }
 
   tick(cycles: number): void {
     if (this.started && cycles >= this.expiresAt) {
@@ -64,6 +71,9 @@ export class Iwdg implements Peripheral {
   }
 
   private reload(): void {
+    const now = this.time.cycles();
+    if (this.lastReloadAt !== undefined) this.maxUnfedNs = Math.max(this.maxUnfedNs, ((now - this.lastReloadAt) * 1e9) / this.time.hz());
+    this.lastReloadAt = now;
     this.expiresAt = this.time.cycles() + nsToCycles(this.periodNs(), this.time.hz());
   }
 }

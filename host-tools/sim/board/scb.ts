@@ -7,7 +7,7 @@ import { readSized, writeSized, type Peripheral } from './peripheral.ts';
 const CPUID = 0x00, ICSR = 0x04, VTOR = 0x08, AIRCR = 0x0c, SCR = 0x10, CCR = 0x14, SHPR1 = 0x18,
   SHCSR = 0x24, CFSR = 0x28, HFSR = 0x2c, DFSR = 0x30, MMFAR = 0x34, BFAR = 0x38, AFSR = 0x3c, DEMCR = 0xfc;
 export const CFSR_BITS = {
-  IBUSERR: 1 << 8, PRECISERR: 1 << 9, BFARVALID: 1 << 15,
+  IBUSERR: 1 << 8, PRECISERR: 1 << 9, STKERR: 1 << 12, BFARVALID: 1 << 15,
   UNDEFINSTR: 1 << 16, INVSTATE: 1 << 17, INVPC: 1 << 18, UNALIGNED: 1 << 24, DIVBYZERO: 1 << 25,
 } as const;
 export const HFSR_FORCED = 1 << 30;

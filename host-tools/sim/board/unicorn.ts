@@ -11,6 +11,7 @@ export const UC_MODE_MCLASS = 1 << 5;
 export const UC_CPU_ARM_CORTEX_M3 = 8; // enum uc_cpu_arm: 926, 946, 1026, 1136_R2, 1136, 1176, 11MPCORE, M0, M3
 export const UC_CTL_CPU_MODEL = 7;
 export const UC_CTL_IO_WRITE = 1;
+export const UC_PROT_NONE = 0;
 export const UC_PROT_READ = 1;
 export const UC_PROT_WRITE = 2;
 export const UC_PROT_EXEC = 4;
@@ -19,7 +20,9 @@ export const UC_HOOK_CODE = 1 << 2;
 export const UC_HOOK_MEM_READ_UNMAPPED = 1 << 4;
 export const UC_HOOK_MEM_WRITE_UNMAPPED = 1 << 5;
 export const UC_HOOK_MEM_FETCH_UNMAPPED = 1 << 6;
+export const UC_HOOK_MEM_READ_PROT = 1 << 7;
 export const UC_HOOK_MEM_WRITE_PROT = 1 << 8;
+export const UC_HOOK_MEM_FETCH_PROT = 1 << 9;
 
 /** uc_err values (unicorn.h). */
 export const UcErr = {
@@ -66,6 +69,7 @@ function load(): NonNullable<typeof api> {
     uc_ctl: lib.func('int uc_ctl(void *uc, uint32_t control, ...)'),
     uc_strerror: lib.func('const char *uc_strerror(int code)'),
     uc_mem_map: lib.func('int uc_mem_map(void *uc, uint64_t address, size_t size, uint32_t perms)'),
+    uc_mem_protect: lib.func('int uc_mem_protect(void *uc, uint64_t address, size_t size, uint32_t perms)'),
     uc_mem_map_ptr: lib.func('int uc_mem_map_ptr(void *uc, uint64_t address, size_t size, uint32_t perms, void *ptr)'),
     uc_mmio_map: lib.func('int uc_mmio_map(void *uc, uint64_t address, size_t size, vb_mmio_read *r, void *ru, vb_mmio_write *w, void *wu)'),
     uc_mem_read: lib.func('int uc_mem_read(void *uc, uint64_t address, _Out_ uint8_t *bytes, size_t size)'),
@@ -128,6 +132,12 @@ export class UnicornCpu {
     check(`uc_mem_map(0x${address.toString(16)})`, this.api.uc_mem_map(this.uc, address, size, perms));
   }
 
+  /** Change a mapped range's permissions (also from inside a callback: a removed EXEC right ends
+   * the current translation block, so the next fetch sees it). */
+  protect(address: number, size: number, perms: number): void {
+    check(`uc_mem_protect(0x${address.toString(16)})`, this.api.uc_mem_protect(this.uc, address, size, perms));
+  }
+
   /** Map host memory (from koffi.alloc) so two guest ranges can alias it (flash at 0 and 0x08000000). */
   mapPtr(address: number, size: number, perms: number, ptr: unknown): void {
     check(`uc_mem_map_ptr(0x${address.toString(16)})`, this.api.uc_mem_map_ptr(this.uc, address, size, perms, ptr));
@@ -153,7 +163,8 @@ export class UnicornCpu {
       return false;
     }, koffi.pointer(HookMem));
     this.registered.push(h);
-    const types = UC_HOOK_MEM_READ_UNMAPPED | UC_HOOK_MEM_WRITE_UNMAPPED | UC_HOOK_MEM_FETCH_UNMAPPED | UC_HOOK_MEM_WRITE_PROT;
+    const types = UC_HOOK_MEM_READ_UNMAPPED | UC_HOOK_MEM_WRITE_UNMAPPED | UC_HOOK_MEM_FETCH_UNMAPPED | UC_HOOK_MEM_WRITE_PROT |
+      UC_HOOK_MEM_READ_PROT | UC_HOOK_MEM_FETCH_PROT;
     check('uc_hook_add(mem invalid)', this.api.uc_hook_add(this.uc, [0], types, h, null, 1, 0));
   }
 
