@@ -156,3 +156,63 @@ RT_BENCH_ARTIFACTS += $(RT_BENCH)/call_1.elf $(RT_BENCH)/call_0.elf
 ifneq ($(wildcard mk/core.mk),)
 BUILD_ARTIFACTS += $(RT_BENCH_ARTIFACTS)
 endif
+
+# ---- interpreter suite (bench/interp-suite.bench.ts; not part of `make build`): Embench-IoT
+# programs (from an Embench checkout, EMBENCH_SRC=DIR, never committed) and our loop kernel,
+# compiled from C by clang-14 to wasm32, plus the core codec above; each run on Cortex-M3 by
+# our interpreter, by upstream wasm3 (WASM3_SRC=DIR) and natively through wasm2c -O2, with
+# the same wasm3-API driver (interp_main.c / wasm3_main.c with -DSUITE). Per workload W:
+# build/runtime/bench/suite/W/{interp,native,wasm3}_{n,0}.elf (run(n) and run(0), the baseline).
+RT_SUITE     := $(RT_BENCH)/suite
+RT_SUITE_SRC := $(RT_BENCH_SRC)/suite
+SUITE_CC     := clang-14 --target=wasm32 -O2 -ffreestanding -nostdlib -w -I$(RT_SUITE_SRC)/include \
+                -Wl,--no-entry -Wl,-z,stack-size=8192 -Wl,--initial-memory=65536 -Wl,--max-memory=65536 -Wl,--export=run
+SUITE_EMBENCH := crc32 edn mont64 sha256
+SUITE_FILE_crc32  := src/crc32/crc_32.c
+SUITE_FILE_edn    := src/edn/libedn.c
+SUITE_FILE_mont64 := src/aha-mont64/mont64.c
+SUITE_FILE_sha256 := src/nettle-sha256/nettle-sha256.c
+# run(n): inner repetitions (Embench's local scale factor is 170/81/472/475: a fraction of it)
+SUITE_N_crc32 := 8
+SUITE_N_edn := 2
+SUITE_N_mont64 := 40
+SUITE_N_sha256 := 10
+SUITE_N_kernel := 4
+.PHONY: suite-clang
+suite-clang:
+	@scripts/ensure-apt.sh clang-14 lld-14
+$(SUITE_EMBENCH:%=$(RT_SUITE)/%/plain.wasm): $(RT_SUITE)/%/plain.wasm: $(RT_SUITE_SRC)/embench_entry.c $(RT_SUITE_SRC)/libc.c | suite-clang
+	@test -n "$(EMBENCH_SRC)" -a -f "$(EMBENCH_SRC)/support/beebsc.c" || { echo "$@: set EMBENCH_SRC to an Embench-IoT checkout (the folder that holds support/ and src/)" >&2; exit 2; }
+	@mkdir -p $(@D)
+	@$(SUITE_CC) -I$(EMBENCH_SRC)/support -DGLOBAL_SCALE_FACTOR=1 '-DEMBENCH_FILE="$(abspath $(EMBENCH_SRC))/$(SUITE_FILE_$*)"' \
+	  $(RT_SUITE_SRC)/embench_entry.c $(EMBENCH_SRC)/support/beebsc.c $(RT_SUITE_SRC)/libc.c -o $@
+$(RT_SUITE)/kernel/plain.wasm: $(RT_SUITE_SRC)/kernel.c | suite-clang
+	@mkdir -p $(@D)
+	@$(SUITE_CC) $< -o $@
+$(RT_SUITE)/%/pd.wasm: $(RT_SUITE)/%/plain.wasm $(RT_TS) | npm
+	@$(NODE_TS) host-tools/wasm/predecode.ts $< $@ >/dev/null
+$(RT_SUITE)/%/module.c: $(RT_SUITE)/%/pd.wasm host-tools/wasm/embed-c.ts
+	@$(NODE_TS) host-tools/wasm/embed-c.ts $< $@ bench_module
+$(RT_SUITE)/%/plain_module.c: $(RT_SUITE)/%/plain.wasm host-tools/wasm/embed-c.ts
+	@$(NODE_TS) host-tools/wasm/embed-c.ts $< $@ bench_plain_module
+$(RT_SUITE)/%/suite.c: $(RT_SUITE)/%/plain.wasm
+	@wasm2c $< -n suite -o $@
+	@cp /usr/include/wasm-rt.h $(@D)/wasm-rt.h
+.SECONDARY: $(foreach w,$(SUITE_EMBENCH) kernel,$(addprefix $(RT_SUITE)/$(w)/,plain.wasm pd.wasm module.c plain_module.c suite.c))
+# Two programs per engine and workload: run(n) (K = n) and run(0) (K = 0, the baseline).
+define SUITE_RULES
+$(RT_SUITE)/%/interp_$(1).elf: $(RT_SUITE)/%/module.c $(RT_BENCH_SRC)/interp_main.c $(RT_BENCH_SRC)/workload_m3.h $(RT_BENCH_SRC)/crt.c $(RT_BENCH_RT) $(RT_HDRS)
+	@$(RT_BENCH_ARM) -std=c11 -Os -DSUITE -DITERATIONS=$(2) -I$(RT_DIR)/include -I$(RT_BENCH_SRC) $(RT_BENCH_SRC)/crt.c $(RT_BENCH_SRC)/interp_main.c $$< $(RT_BENCH_RT) -lgcc -o $$@
+$(RT_SUITE)/%/native_$(1).elf: $(RT_SUITE)/%/suite.c $(RT_BENCH_SRC)/native_main.c $(RT_BENCH_SRC)/crt.c
+	@$(RT_BENCH_ARM) -std=gnu11 -O2 -w -DNDEBUG -DSUITE -DITERATIONS=$(2) -I$$(@D) -I$(RT_BENCH_SRC) $(RT_BENCH_SRC)/crt.c $(RT_BENCH_SRC)/native_main.c $$< -lgcc -o $$@
+$(RT_SUITE)/%/host_$(1): $(RT_SUITE)/%/module.c $(RT_BENCH_SRC)/interp_main.c $(RT_BENCH_SRC)/workload_m3.h $(RT_BENCH_SRC)/host_count.c $(RT_SRCS) $(RT_HDRS)
+	@gcc -std=c11 -O2 -DWQRT_COUNT_OPS -DHOST_WRAPPER -DSUITE -DITERATIONS=$(2) -I$(RT_DIR)/include -I$(RT_BENCH_SRC) $(RT_BENCH_SRC)/interp_main.c $(RT_BENCH_SRC)/host_count.c $$< $(RT_SRCS) -o $$@
+$(RT_SUITE)/%/wasm3_$(1).elf: $(RT_SUITE)/%/plain_module.c $(RT_BENCH_SRC)/wasm3_main.c $(RT_BENCH_SRC)/workload_m3.h $(RT_BENCH_SRC)/crt.c
+	@test -n "$(WASM3_SRC)" -a -d "$(WASM3_SRC)/source" || { echo "set WASM3_SRC to a wasm3 checkout (the folder that holds source/)"; exit 2; }
+	@arm-none-eabi-gcc -mthumb -mcpu=cortex-m3 -Os -std=gnu11 -w -ffunction-sections -fdata-sections -Wl,--gc-sections \
+	  -nostartfiles --specs=nano.specs -T $(RT_BENCH_SRC)/bench.ld -Dd_m3HasFloat=0 -DSUITE -DITERATIONS=$(2) \
+	  -I$(WASM3_SRC)/source -I$(RT_BENCH_SRC) $(RT_BENCH_SRC)/crt.c $(RT_BENCH_SRC)/wasm3_main.c $$< \
+	  $$(filter-out %/m3_api_libc.c %/m3_api_meta_wasi.c %/m3_api_tracer.c %/m3_api_uvwasi.c %/m3_api_wasi.c,$$(wildcard $(WASM3_SRC)/source/*.c)) -o $$@
+endef
+$(eval $(call SUITE_RULES,n,$$(SUITE_N_$$*)))
+$(eval $(call SUITE_RULES,0,0))

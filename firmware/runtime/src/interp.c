@@ -7,6 +7,7 @@
 
 #ifdef WQRT_COUNT_OPS
 uint64_t wqrt_op_count;          /* host profiling builds: wasm instructions executed */
+uint64_t wqrt_fused_count;        /* of them, executed without a dispatch of their own */
 uint64_t wqrt_op_hist[256];
 #endif
 
@@ -15,7 +16,7 @@ uint64_t wqrt_op_hist[256];
 /* A fused pair executes its second instruction without a dispatch; profiling builds still
  * count it, so instructions-per-op figures stay per wasm instruction. */
 #ifdef WQRT_COUNT_OPS
-#  define COUNT_FUSED() (wqrt_op_count++, wqrt_op_hist[*pc]++)
+#  define COUNT_FUSED() (wqrt_op_count++, wqrt_fused_count++, wqrt_op_hist[*pc]++)
 #else
 #  define COUNT_FUSED() ((void)0)
 #endif

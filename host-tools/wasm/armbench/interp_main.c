@@ -17,5 +17,9 @@ int main(void)
     IM3Environment env = m3_NewEnvironment();
     wqrt_SetArena(env, arena, sizeof arena);
     IM3Runtime rt = m3_NewRuntime(env, 4096, 0);
+#ifdef SUITE
+    return run_suite_workload(env, rt, bench_module, bench_module_len);
+#else
     return run_codec_workload(env, rt, bench_module, bench_module_len);
+#endif
 }

@@ -3,7 +3,11 @@
 #include <stdint.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#ifdef SUITE
+#include "suite.h"       /* the suite's workload (bench/interp-suite.bench.ts), wasm2c -n suite */
+#else
 #include "codec.h"
+#endif
 #include "workload.h"
 
 static uint8_t linear[65536];
@@ -19,6 +23,16 @@ void wasm_rt_free_memory(wasm_rt_memory_t * m) { (void)m; }
 static uint32_t ntypes;
 uint32_t wasm_rt_register_func_type(uint32_t params, uint32_t results, ...) { (void)params; (void)results; return ++ntypes; }
 
+#ifdef SUITE
+int main(void)
+{
+    static Z_suite_instance_t inst;
+    Z_suite_init_module();
+    Z_suite_instantiate(&inst);
+    Z_suiteZ_run(&inst, 1);   /* as the interpreted programs do */
+    return (int)Z_suiteZ_run(&inst, ITERATIONS);
+}
+#else
 int main(void)
 {
     static Z_codec_instance_t inst;
@@ -36,3 +50,4 @@ int main(void)
     }
     return (int)acc;
 }
+#endif

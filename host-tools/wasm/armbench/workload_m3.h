@@ -27,3 +27,21 @@ static int run_codec_workload(IM3Environment env, IM3Runtime rt, const uint8_t *
     }
     return (int)acc;
 }
+
+/* The interpreter suite (-DSUITE): the module's run(1), then run(ITERATIONS), through the same API calls
+ * on both runtimes. Returns run's result, or a negative step number on an API error. */
+static int run_suite_workload(IM3Environment env, IM3Runtime rt, const uint8_t *module, uint32_t module_len)
+{
+    IM3Module m;
+    IM3Function run;
+    int32_t r = 0;
+    if (m3_ParseModule(env, &m, module, module_len)) return -1;
+    if (m3_LoadModule(rt, m)) return -2;
+    if (m3_FindFunction(&run, rt, "run")) return -3;
+    /* run(1) first in every program, the baseline included: wasm3 compiles each function on
+     * its first call, and the figure compares execution (start-up is reported apart) */
+    if (m3_CallV(run, (int32_t)1)) return -4;
+    if (m3_CallV(run, (int32_t)ITERATIONS)) return -5;
+    m3_GetResultsV(run, &r);
+    return r;
+}

@@ -1,0 +1,125 @@
+// The interpreter suite: workloads the project did not write for itself, counted as Thumb
+// instructions on Cortex-M3 (unicorn, host-tools/wasm/armbench/arm_count.c) for our
+// interpreter, upstream wasm3 and the same wasm compiled natively by wasm2c -O2, all three
+// through the same driver (wasm3's embedding API for the two interpreters). Workloads:
+// four Embench-IoT programs (crc32, edn, aha-mont64, nettle-sha256) and a loop kernel
+// (host-tools/wasm/armbench/suite/kernel.c), compiled from C by clang-14 --target=wasm32 -O2,
+// and the core's codec (the runtime bench's workload). Sources that are not the project's
+// come from EMBENCH_SRC / WASM3_SRC, or else from the fetched mirrors under /work/.mirror,
+// extracted to a temp dir outside the repo; without them their figures say so.
+// Each figure is run(n) minus run(0), both after a warm-up run(1) (wasm3 compiles lazily).
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const REPO = resolve(import.meta.dirname, '..');
+const BENCH = join(REPO, 'build/runtime/bench');
+const SUITE = join(BENCH, 'suite');
+const MIRROR = '/work/.mirror';
+const EMBENCH = ['crc32', 'edn', 'mont64', 'sha256'] as const;
+
+/** A source tree from an env var, or extracted from a fetched mirror (a bare git dir) into a
+ * temp dir keyed by its commit; `undefined` with the reason when neither is there. */
+function sourceTree(envVar: string, mirror: string, paths: string[], marker: string): { dir?: string; why?: string } {
+  const fromEnv = process.env[envVar];
+  if (fromEnv) {
+    if (!existsSync(join(fromEnv, marker))) return { why: `${envVar}=${fromEnv} has no ${marker}` };
+    return { dir: resolve(fromEnv) };
+  }
+  const git = join(MIRROR, mirror, 'repo');
+  if (!existsSync(git)) return { why: `set ${envVar}=DIR (no ${envVar} and no mirror at ${git})` };
+  const commit = execFileSync('git', ['--git-dir', git, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+  const dir = join(tmpdir(), `wasmqtt-${mirror}-${commit}`);
+  if (!existsSync(join(dir, marker))) {
+    mkdirSync(dir, { recursive: true });
+    execFileSync('sh', ['-c', `git --git-dir='${git}' archive HEAD ${paths.join(' ')} | tar -x -C '${dir}'`]);
+  }
+  return { dir };
+}
+
+/** Runs an ELF under unicorn until wq_done; returns [instructions, r0]. */
+function countInstructions(elf: string): [number, number] {
+  const nm = execFileSync('arm-none-eabi-nm', [elf], { encoding: 'utf8' });
+  const done = /^([0-9a-f]+) T wq_done$/m.exec(nm)?.[1];
+  if (!done) throw new Error(`${elf} has no wq_done symbol`);
+  const out = execFileSync(join(BENCH, 'arm_count'), [elf, done], { encoding: 'utf8' }).trim().split(' ');
+  return [Number(out[0]), Number(out[1]) | 0];
+}
+
+/** Host build with op counting: [wasm instructions, result, dispatches]. */
+function countOps(exe: string): [number, number, number] {
+  const out = execFileSync(exe, { encoding: 'utf8' }).trim().split(' ');
+  return [Number(out[0]), Number(out[1]) | 0, Number(out[2])];
+}
+
+const r2 = (x: number) => Math.round(x * 100) / 100;
+const geomean = (xs: number[]) => (xs.length ? r2(Math.exp(xs.reduce((a, x) => a + Math.log(x), 0) / xs.length)) : null);
+
+interface Files { interp: [string, string]; native: [string, string]; wasm3: [string, string]; host: [string, string] }
+
+function measure(name: string, f: Files, withWasm3: boolean, checkVerify: boolean): Record<string, unknown> {
+  const diff = (pair: [string, string]) => {
+    const [a, sa] = countInstructions(pair[0]);
+    const [b] = countInstructions(pair[1]);
+    return { instr: a - b, sum: sa };
+  };
+  const interp = diff(f.interp), native = diff(f.native);
+  const [opsN, sumH, dispN] = countOps(f.host[0]);
+  const [ops0, , disp0] = countOps(f.host[1]);
+  const ops = opsN - ops0, dispatches = dispN - disp0;
+  if (interp.sum !== native.sum || sumH !== native.sum) throw new Error(`${name}: engines disagree on the result (interp ${interp.sum}, host ${sumH}, wasm2c ${native.sum})`);
+  if (checkVerify && (native.sum & 1) !== 1) throw new Error(`${name}: the program's own verification failed (result ${native.sum})`);
+  const out: Record<string, unknown> = {
+    thumb_instructions: interp.instr,
+    wasm2c_O2_thumb_instructions: native.instr,
+    vs_wasm2c_O2: r2(interp.instr / native.instr),
+    thumb_instr_per_wasm_op: r2(interp.instr / ops),
+    dispatches_per_wasm_op: r2(dispatches / ops),
+    wasm_instructions: ops,
+  };
+  if (withWasm3) {
+    const w = diff(f.wasm3);
+    if (w.sum !== native.sum) throw new Error(`${name}: wasm3 disagrees on the result (${w.sum} vs ${native.sum})`);
+    out.wasm3_thumb_instructions = w.instr;
+    out.vs_wasm3 = r2(interp.instr / w.instr);
+    out.wasm3_vs_wasm2c_O2 = r2(w.instr / native.instr);
+  }
+  return out;
+}
+
+export async function run(): Promise<Record<string, unknown>> {
+  const embench = sourceTree('EMBENCH_SRC', 'embench+embench-iot', ['src', 'support'], 'support/beebsc.c');
+  const wasm3 = sourceTree('WASM3_SRC', 'wasm3+wasm3', ['source'], 'source/wasm3.h');
+  const names = [...(embench.dir ? EMBENCH : []), 'kernel'];
+  const suiteFiles = (w: string): Files => ({
+    interp: [join(SUITE, w, 'interp_n.elf'), join(SUITE, w, 'interp_0.elf')],
+    native: [join(SUITE, w, 'native_n.elf'), join(SUITE, w, 'native_0.elf')],
+    wasm3: [join(SUITE, w, 'wasm3_n.elf'), join(SUITE, w, 'wasm3_0.elf')],
+    host: [join(SUITE, w, 'host_n'), join(SUITE, w, 'host_0')],
+  });
+  const codec: Files = {
+    interp: [join(BENCH, 'interp_1000.elf'), join(BENCH, 'interp_0.elf')],
+    native: [join(BENCH, 'native_1000.elf'), join(BENCH, 'native_0.elf')],
+    wasm3: [join(BENCH, 'wasm3_1000.elf'), join(BENCH, 'wasm3_0.elf')],
+    host: [join(BENCH, 'host_count_1000'), join(BENCH, 'host_count_0')],
+  };
+  const targets = [...names.flatMap((w) => Object.values(suiteFiles(w)).flat()), ...Object.values(codec).flat()]
+    .filter((t) => wasm3.dir || !t.includes('wasm3_'))
+    .map((t) => t.slice(REPO.length + 1));
+  const vars = [...(embench.dir ? [`EMBENCH_SRC=${embench.dir}`] : []), ...(wasm3.dir ? [`WASM3_SRC=${wasm3.dir}`] : [])];
+  execFileSync('make', ['-s', ...targets, ...vars], { cwd: REPO, stdio: ['ignore', 'inherit', 'inherit'] });
+
+  const suite: Record<string, unknown> = {};
+  for (const w of names) suite[w] = measure(w, suiteFiles(w), !!wasm3.dir, w !== 'kernel');
+  suite.codec = measure('codec', codec, !!wasm3.dir, false);
+  const all = Object.values(suite) as Array<Record<string, number>>;
+  suite.geomean_vs_wasm2c_O2 = geomean(all.map((x) => x.vs_wasm2c_O2!));
+  suite.geomean_vs_wasm3 = wasm3.dir ? geomean(all.map((x) => x.vs_wasm3!)) : null;
+  suite.worst_vs_wasm3 = wasm3.dir ? Math.max(...all.map((x) => x.vs_wasm3!)) : null;
+  suite.workloads = `${names.join(', ')}, codec${embench.dir ? ` (Embench-IoT from ${embench.dir})` : ''}`;
+  if (!embench.dir) suite.embench_missing = `Embench-IoT workloads not run: ${embench.why}`;
+  if (!wasm3.dir) suite.wasm3_missing = `wasm3 not measured: ${wasm3.why}`;
+  else suite.wasm3_source = wasm3.dir;
+  return { interp_suite: suite };
+}
