@@ -202,13 +202,14 @@ export function checkModuleForBoard(bytes: Uint8Array, name: string, board: Boar
   }
 }
 
-export async function buildFirmware(opts: BuildOptions): Promise<BuildResult> {
+interface PreparedModule { board: Board; boardFile: string; engine: EngineKind; runtime: RuntimeKind; out: string; coreFile: string }
+
+/** Board, output folder and the checked module: the part of a build before any C is compiled. */
+async function prepareModule(opts: BuildOptions): Promise<PreparedModule> {
   const log = opts.log ?? (() => {});
   const runtime = opts.runtime ?? 'wasmqtt-rt';
   const board: Board = opts.boardsDir ? loadBoard(opts.board, opts.boardsDir) : loadBoard(opts.board, BOARDS_DIR);
   const boardFile = opts.boardsDir ? join(opts.boardsDir, `${board.name}.json`) : `boards/${board.name}.json`;
-  const gcc = findTool('arm-none-eabi-gcc');
-  const objcopy = findTool('arm-none-eabi-objcopy');
   const engine = opts.engine ?? 'interp';
   if (engine === 'aot' && runtime !== 'wasmqtt-rt') throw new BuildError('--engine aot replaces the runtime; do not combine it with --runtime wasm3');
   if (opts.app && opts.wasm) throw new BuildError('give either an app (--app FILE or "app" in wasmqtt.config.json) or a module (--wasm FILE), not both');
@@ -218,11 +219,6 @@ export async function buildFirmware(opts: BuildOptions): Promise<BuildResult> {
   const ownImage = source === realOrResolved(DEVICE_WASM) || (opts.app !== undefined && projectDir !== realOrResolved(REPO_ROOT));
   const out = opts.outDir ? resolve(opts.outDir) : defaultOutDir({ board: board.name, engine, runtime, projectDir, source, ownImage });
   claimOutDir(out, source, opts.outDir !== undefined, opts.force);
-  const gen = join(out, 'gen');
-  const objDir = join(out, 'obj');
-  mkdirSync(gen, { recursive: true });
-  mkdirSync(objDir, { recursive: true });
-
   let coreFile: string;
   if (opts.app) {
     coreFile = await compileApp({ entry: opts.app, outFile: join(out, 'app.wasm'), log }).catch((e: unknown) => {
@@ -234,6 +230,25 @@ export async function buildFirmware(opts: BuildOptions): Promise<BuildResult> {
   }
   if (!existsSync(coreFile)) throw new BuildError(`core module ${coreFile} does not exist`);
   checkModuleForBoard(readFileSync(coreFile), relative(process.cwd(), coreFile) || coreFile, board, boardFile, engine, runtime);
+  return { board, boardFile, engine, runtime, out, coreFile };
+}
+
+/** The module alone (an app compiled and checked for the board, no C toolchain): what a
+ * project's tests run on NodeDevice. */
+export async function buildModule(opts: BuildOptions): Promise<{ module: string; outDir: string; bytes: number }> {
+  const p = await prepareModule(opts);
+  return { module: p.coreFile, outDir: p.out, bytes: readFileSync(p.coreFile).length };
+}
+
+export async function buildFirmware(opts: BuildOptions): Promise<BuildResult> {
+  const log = opts.log ?? (() => {});
+  const gcc = findTool('arm-none-eabi-gcc');
+  const objcopy = findTool('arm-none-eabi-objcopy');
+  const { board, engine, runtime, out, coreFile } = await prepareModule(opts);
+  const gen = join(out, 'gen');
+  const objDir = join(out, 'obj');
+  mkdirSync(gen, { recursive: true });
+  mkdirSync(objDir, { recursive: true });
   let moduleBytes: Uint8Array = new Uint8Array(0);
   writeIfChanged(join(gen, 'board_config.h'), boardConfigHeader(board));
   let rt: { files: string[]; includes: string[]; defines: string[] };

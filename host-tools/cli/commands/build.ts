@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { relative, resolve } from 'node:path';
-import { buildFirmware, buildHost, BuildError, type EngineKind, type RuntimeKind } from '../../build/firmware.ts';
+import { buildFirmware, buildHost, buildModule, BuildError, type EngineKind, type RuntimeKind } from '../../build/firmware.ts';
 import { formatReport } from '../../build/size.ts';
 import { listBoards } from '../../build/boards.ts';
 import { pick, UserError } from '../../config/load.ts';
@@ -24,6 +24,7 @@ interface BuildCliOptions {
   boardsDir?: string;
   config?: string;
   force?: boolean;
+  moduleOnly?: boolean;
 }
 
 export function register(program: Command): void {
@@ -40,6 +41,7 @@ export function register(program: Command): void {
     .option('--out <dir>', 'output folder (default build/<board>; build/<name>/<board> for a module that is not the project\'s own)')
     .option('--force', 'replace an output folder that holds another module\'s image')
     .option('-c, --config <file>', 'project config (default: nearest wasmqtt.config.json)')
+    .option('--module-only', 'compile and check the app module only (build/<board>/app.wasm, what the project\'s tests run), no C toolchain')
     .option('--host', 'build the POSIX host binary of the binding (fake HAL) into build/host instead')
     .option('--allow-over-budget', 'report but do not fail when over the board budget')
     .option('--json', 'print the size report as JSON (machine-readable)')
@@ -57,11 +59,18 @@ export function register(program: Command): void {
       if (!app && !o.wasm && !project.isPackageRepo) {
         throw new UserError(`no app to build in ${project.dir}: create one with \`wasmqtt init\`, set "app" in wasmqtt.config.json, or pass --app FILE / --wasm FILE`);
       }
+      const opts = {
+        board, runtime: o.runtime, engine: o.engine, wasm3Src: o.wasm3Src, wasm: o.wasm, app, outDir: o.out, force: o.force,
+        projectDir: project.dir, allowOverBudget: o.allowOverBudget, boardsDir: o.boardsDir, log: o.json ? undefined : (s: string) => console.log(s),
+      };
+      if (o.moduleOnly) {
+        const m = await buildModule(opts);
+        if (o.json) console.log(JSON.stringify({ ok: true, module: m.module, bytes: m.bytes }, null, 2));
+        else console.log(`wrote ${relative(process.cwd(), m.module) || m.module} (${m.bytes} B), checked for ${board} (${o.engine === 'aot' ? 'aot' : o.runtime})`);
+        return;
+      }
       try {
-        const r = await buildFirmware({
-          board, runtime: o.runtime, engine: o.engine, wasm3Src: o.wasm3Src, wasm: o.wasm, app, outDir: o.out, force: o.force,
-          projectDir: project.dir, allowOverBudget: o.allowOverBudget, boardsDir: o.boardsDir, log: o.json ? undefined : (s) => console.log(s),
-        });
+        const r = await buildFirmware(opts);
         if (o.json) console.log(JSON.stringify({ ok: true, elf: r.elf, bin: r.bin, hex: r.hex, map: r.map, module: r.module, report: r.report }, null, 2));
         else console.log(`${formatReport(r.report)}\nwrote ${relative(process.cwd(), r.elf) || r.elf} (.bin .hex .map)`);
       } catch (e) {

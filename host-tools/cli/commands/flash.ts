@@ -1,8 +1,9 @@
 // `wasmqtt flash --board NAME [--elf PATH] [--probe SERIAL]`: program, verify and reset over
 // ST-Link with Debian's OpenOCD. Settings come from flags, then wasmqtt.config.json.
 import type { Command } from 'commander';
-import { join } from 'node:path';
-import { loadProjectConfig, pick, UserError } from '../../config/load.ts';
+import { join, relative } from 'node:path';
+import { pick, UserError } from '../../config/load.ts';
+import { loadProject } from '../../config/project.ts';
 import { flashBoard, unlockBoard } from '../../flash/flash.ts';
 
 interface FlashFlags {
@@ -24,7 +25,7 @@ export function register(program: Command): void {
     .command('flash')
     .description('program, verify and reset a board over ST-Link (OpenOCD)')
     .option('-b, --board <name>', 'board (bluepill, bluepill128, stm32f103rc, stm32f103ze)')
-    .option('--elf <path>', 'firmware image (default build/<board>/firmware.elf)')
+    .option('--elf <path>', 'firmware image (default build/<board>/firmware.elf in the project folder)')
     .option('-p, --probe <serial>', 'ST-Link serial number, when several are attached (see `wasmqtt probes`)')
     .option('--speed <kHz>', 'SWD clock in kHz')
     .option('--connect-under-reset', 'hold NRST while connecting (firmware that disables SWD or sleeps)')
@@ -35,7 +36,7 @@ export function register(program: Command): void {
     .option('--json', 'print the result as JSON')
     .option('-c, --config <file>', 'project config (default: nearest wasmqtt.config.json)')
     .action(async (f: FlashFlags) => {
-      const { config } = loadProjectConfig(f.config);
+      const { config, dir } = loadProject(f.config);
       const board = pick(f.board, config.board);
       if (!board) throw new UserError('no board given: pass --board NAME or set "board" in wasmqtt.config.json');
       const speed = f.speed !== undefined ? Number(f.speed) : undefined;
@@ -56,7 +57,9 @@ export function register(program: Command): void {
         console.log('read protection cleared (chip erased); power-cycle the board, then flash it');
         return;
       }
-      const elfPath = f.elf ?? join('build', board, 'firmware.elf');
+      const inProject = join(dir, 'build', board, 'firmware.elf');
+      const shown = relative(process.cwd(), inProject);
+      const elfPath = f.elf ?? (shown.startsWith('..') ? inProject : shown);
       const r = await flashBoard({ ...common, elfPath });
       if (f.json) console.log(JSON.stringify(r, null, 2));
       else console.log(`flashed ${r.elfPath} (${r.imageBytes < 1024 ? `${r.imageBytes} bytes` : `${(r.imageBytes / 1024).toFixed(1)} KiB`}) to ${r.board}${r.probeSerial ? ` via ST-Link ${r.probeSerial}` : ''}: verified, reset, ${r.seconds.toFixed(2)} s`);

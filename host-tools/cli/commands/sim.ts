@@ -1,8 +1,11 @@
 // `wasmqtt sim`: boot a firmware image on the virtual STM32F103 board (unicorn + TypeScript
-// peripherals + the W5500 model), expose its UART as a pty, and run until stopped.
+// peripherals + the W5500 model), expose its UART as a pty, and run until stopped. Board, image
+// and broker come from flags, then the project's wasmqtt.config.json.
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { pick, UserError } from '../../config/load.ts';
+import { loadProject } from '../../config/project.ts';
 import { VirtualBoard } from '../../sim/board/board.ts';
 import { formatFault } from '../../sim/board/fault-report.ts';
 import { BoardRunner } from '../../sim/board/runner.ts';
@@ -12,10 +15,11 @@ import { FaultInjector, W5500NetworkBackend } from '../../sim/w5500/index.ts';
 import { advertiseVirtualPort, virtualPortsDir } from '../../monitor/virtual-ports.ts';
 
 interface SimFlags {
-  board: string;
+  board?: string;
   elf?: string;
   broker?: string;
-  deviceBroker: string;
+  deviceBroker?: string;
+  config?: string;
   route: string[];
   store?: string;
   trace?: string;
@@ -28,10 +32,11 @@ export function register(program: Command): void {
   program
     .command('sim')
     .description('run a firmware image on the virtual STM32F103 board; its UART appears as a pty')
-    .option('--board <name>', 'board from boards/', 'bluepill')
-    .option('--elf <path>', 'firmware image (default: build/<board>/firmware.elf from `wasmqtt build`)')
-    .option('--broker <host:port>', 'where the device\'s broker connection goes on this machine')
-    .option('--device-broker <ip:port>', 'the broker address configured on the device', '127.0.0.1:1883')
+    .option('--board <name>', 'board from boards/ (default: "board" in wasmqtt.config.json, else bluepill)')
+    .option('--elf <path>', 'firmware image (default: build/<board>/firmware.elf from `wasmqtt build`, in the project folder)')
+    .option('--broker <host:port>', 'where the device\'s broker connection goes on this machine (default: the config\'s broker)')
+    .option('--device-broker <ip:port>', 'the broker address configured on the device (default: the config\'s broker, else 127.0.0.1:1883)')
+    .option('-c, --config <file>', 'project config (default: nearest wasmqtt.config.json)')
     .option('--route <dev=host>', 'extra device→host endpoint route, e.g. 192.168.1.20:80=127.0.0.1:8080 (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--store <file>', 'file keeping the persistent-store flash pages (default: build/<board>/vboard-store.bin)')
     .option('--trace <file>', 'write the W5500 SPI frame trace to this file')
@@ -39,14 +44,21 @@ export function register(program: Command): void {
     .option('--for <ms>', 'stop after this many virtual milliseconds')
     .option('--no-pty', 'no pseudo-terminal: copy the UART to stdout and stdin to the UART')
     .action(async (f: SimFlags) => {
-      const elf = resolve(f.elf ?? `build/${f.board}/firmware.elf`);
-      if (!existsSync(elf)) throw new Error(`${elf} does not exist; build it with \`wasmqtt build --board ${f.board}\` (or make build), or pass --elf`);
+      const project = loadProject(f.config);
+      const boardName = pick(f.board, project.config.board, 'bluepill');
+      const elf = resolve(f.elf ?? join(project.dir, 'build', boardName, 'firmware.elf'));
+      if (!existsSync(elf)) throw new UserError(`${elf} does not exist; build it with \`wasmqtt build --board ${boardName}\` (or make build), or pass --elf`);
+      const configured = project.config.broker ? `${project.config.broker.host}:${project.config.broker.port}` : undefined;
+      // The device only knows IPv4 addresses; a broker named by host name is reached from this
+      // machine by that name, and the device is given the loopback address for it.
+      const deviceBroker = pick(f.deviceBroker, configured && /^\d+\.\d+\.\d+\.\d+:\d+$/.test(configured) ? configured : undefined, '127.0.0.1:1883');
+      const broker = pick(f.broker, configured);
       const speed = f.speed === 'max' ? Infinity : Number(f.speed);
       if (!(speed > 0)) throw new Error(`--speed ${f.speed} is not a positive number or "max"`);
       // The device's loopback is this machine's loopback, same port: a broker the HIL runner
       // starts on 127.0.0.1:<port> is reachable at that address from the device too.
       const routes: Record<string, string> = { '127.0.0.1:*': '127.0.0.1:0' };
-      if (f.broker) routes[f.deviceBroker] = f.broker;
+      if (broker) routes[deviceBroker] = broker;
       for (const r of f.route) {
         const [dev, host] = r.split('=');
         if (!dev || !host) throw new Error(`--route ${r}: write it as DEVICE_IP:PORT=HOST:PORT`);
@@ -54,7 +66,7 @@ export function register(program: Command): void {
       }
       let board: VirtualBoard | undefined;
       const net = new W5500NetworkBackend({ clock: () => board?.millis() ?? 0, routes, traceFile: f.trace });
-      board = new VirtualBoard({ board: f.board, elf, w5500: net.model, storeFile: resolve(f.store ?? `build/${f.board}/vboard-store.bin`) });
+      board = new VirtualBoard({ board: boardName, elf, w5500: net.model, storeFile: resolve(f.store ?? join(project.dir, 'build', boardName, 'vboard-store.bin')) });
       const b = board;
       b.on('warning', (t: string) => console.error(`sim: ${t}`));
       b.on('fault', (info) => console.error(formatFault(info, b.image)));
@@ -72,8 +84,8 @@ export function register(program: Command): void {
           pty?.close(); // or socat keeps the process alive after the error
           throw e;
         });
-        withdraw = advertiseVirtualPort(pty.path, f.board, virtualPortsDir(), process.pid, controlPath);
-        console.log(`virtual ${f.board} running ${elf}`);
+        withdraw = advertiseVirtualPort(pty.path, boardName, virtualPortsDir(), process.pid, controlPath);
+        console.log(`virtual ${boardName} running ${elf}`);
         console.log(`UART: ${pty.path}   (wasmqtt monitor ${pty.path})`);
       } else {
         uart.pipe(process.stdout);
