@@ -124,6 +124,48 @@ static m3ApiRawFunction(b_entropy)
     m3ApiReturn(hal_entropy());
 }
 
+/* The app's pins, ADC and unique id: the HAL refuses pins it drives itself (hal.h). */
+static m3ApiRawFunction(b_gpio_mode)
+{
+    m3ApiReturnType(int32_t)
+    m3ApiGetArg(uint32_t, pin) m3ApiGetArg(uint32_t, mode)
+    (void)runtime; (void)_ctx; (void)_mem;
+    m3ApiReturn(hal_gpio_mode(pin, mode));
+}
+
+static m3ApiRawFunction(b_gpio_write)
+{
+    m3ApiReturnType(int32_t)
+    m3ApiGetArg(uint32_t, pin) m3ApiGetArg(uint32_t, level)
+    (void)runtime; (void)_ctx; (void)_mem;
+    m3ApiReturn(hal_gpio_write(pin, level));
+}
+
+static m3ApiRawFunction(b_gpio_read)
+{
+    m3ApiReturnType(int32_t)
+    m3ApiGetArg(uint32_t, pin)
+    (void)runtime; (void)_ctx; (void)_mem;
+    m3ApiReturn(hal_gpio_read(pin));
+}
+
+static m3ApiRawFunction(b_adc_read)
+{
+    m3ApiReturnType(int32_t)
+    m3ApiGetArg(uint32_t, channel)
+    (void)runtime; (void)_ctx; (void)_mem;
+    m3ApiReturn(hal_adc_read(channel));
+}
+
+static m3ApiRawFunction(b_uid)
+{
+    m3ApiGetArg(uint32_t, dst)
+    SPAN_OR_TRAP(p, dst, 12);
+    (void)_ctx; (void)_mem;
+    hal_uid(p);
+    m3ApiSuccess();
+}
+
 /* Events are for hosts that watch the core; the device console inside core.wasm already
  * turns them into lines, so the firmware only checks the record is inside memory. */
 static m3ApiRawFunction(b_event)
@@ -156,6 +198,11 @@ static const import_entry imports[] = {
     {"board", "store_erase", "i(i)", b_store_erase},
     {"board", "entropy", "i()", b_entropy},
     {"board", "event", "v(iii)", b_event},
+    {"board", "uid", "v(i)", b_uid},
+    {"board", "gpio_mode", "i(ii)", b_gpio_mode},
+    {"board", "gpio_write", "i(ii)", b_gpio_write},
+    {"board", "gpio_read", "i(i)", b_gpio_read},
+    {"board", "adc_read", "i(i)", b_adc_read},
 };
 
 M3Result binding_link_imports(IM3Module module)

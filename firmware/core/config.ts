@@ -5,6 +5,7 @@ import { CFG_CLIENT_ID, CFG_PASSWORD, CFG_WILL_TOPIC, CFG_WILL_PAYLOAD, CFG_WILL
   CFG_TRACE, CFG_CONSOLE_QUIET, ERR_CONFIG_KEY, ERR_CONFIG_VALUE, WINDOW_MAX } from "./api/abi";
 import { checkTopicName } from "./mqtt/topic";
 import { checkUtf8 } from "./mqtt/wire";
+import { uid } from "./api/board";
 
 export const CONFIG_VERSION: u16 = 1;
 export const CONFIG_BYTES: i32 = 464;
@@ -54,14 +55,34 @@ export function strPtr(key: i32): usize { return CFG + <usize>(strField(key) >> 
 export function strLen(key: i32): i32 { return <i32>load<u8>(CFG + <usize>(strField(key) >> 8)); }
 export function macPtr(): usize { return CFG + S_MAC; }
 
+/** The chip's 96-bit unique id (board `uid` import), read by configDefaults(). */
+export const UID: usize = memory.data(12);
+
+/**
+ * Defaults, with the identity taken from the chip's unique id so no two boards share one:
+ * client id "wasmqtt-" + the 12 id bytes as 24 hex digits (address order), and a locally
+ * administered unicast MAC 02:xx:xx:xx:xx:xx whose 5 bytes are the id folded (byte i xors into
+ * byte 1 + i % 5). Chips of one wafer and lot share id bytes 4..11, so their die coordinates
+ * (bytes 0..3, which land on distinct MAC bytes) keep their MACs apart.
+ */
 export function configDefaults(): void {
   memory.fill(CFG, 0, CONFIG_BYTES);
   store<u16>(CFG, CONFIG_VERSION);
-  store<u64>(CFG + S_CLIENT_ID, 0x7474716d73617707); // length 7, "wasmqtt"
-  store<u8>(CFG + S_MAC, 0x02);
-  store<u8>(CFG + S_MAC + 5, 0x01);
+  uid(UID);
+  let id = CFG + S_CLIENT_ID;
+  store<u8>(id, 32);
+  store<u64>(id + 1, 0x2d7474716d736177); // "wasmqtt-"
+  let mac = CFG + S_MAC;
+  store<u8>(mac, 0x02);
+  for (let i: usize = 0; i < 24; i++) {
+    let b = <i32>load<u8>(UID + (i >> 1));
+    let d = (i & 1) != 0 ? b & 15 : b >> 4;
+    store<u8>(id + 9 + i, <u8>(d < 10 ? 48 + d : 87 + d));
+    if ((i & 1) == 0) { let at = mac + 1 + (i >> 1) % 5; store<u8>(at, load<u8>(at) ^ <u8>b); }
+  }
   memory.copy(CFG + N_BASE, NUM_DEFAULTS, NUM_COUNT * 4);
 }
+
 
 /** The little-endian number in [src, src+len) (len 1..4, checked by the callers). */
 export function readLE(src: usize, len: i32): u32 {

@@ -41,6 +41,29 @@ int hal_store_erase(uint32_t off);
 
 uint32_t hal_entropy(void);
 
+/* App pins and analog inputs (the board ABI's gpio_* and adc_read). `pin` is port * 16 + number
+ * (PA0 = 0, PC13 = 45); `mode` one of HAL_PIN_* below. Each returns 0 (gpio_read: the level 0/1;
+ * adc_read: the 12-bit reading), HAL_PIN_NONE for a pin, mode or channel that does not exist, or
+ * HAL_PIN_RESERVED for a pin the HAL itself drives (SPI1 and the W5500's CS/RST/INT, USART1, SWD). */
+#define HAL_PIN_INPUT 0u
+#define HAL_PIN_INPUT_PULLUP 1u
+#define HAL_PIN_INPUT_PULLDOWN 2u
+#define HAL_PIN_OUTPUT 3u
+#define HAL_PIN_OUTPUT_OPEN_DRAIN 4u
+#define HAL_PIN_ANALOG 5u
+#define HAL_PIN_NONE (-1)
+#define HAL_PIN_RESERVED (-2)
+#define HAL_ADC_TIMEOUT (-3) /* calibration or a conversion did not finish within 10 ms */
+int hal_gpio_mode(uint32_t pin, uint32_t mode);
+int hal_gpio_write(uint32_t pin, uint32_t level);
+int hal_gpio_read(uint32_t pin);
+/* One conversion of ADC1 `channel` (0..15: pins PA0-PA7, PB0-PB1, PC0-PC5; 16: the internal
+ * temperature sensor; 17: VREFINT). The app sets the pin to HAL_PIN_ANALOG first. */
+int hal_adc_read(uint32_t channel);
+
+/* The chip's 96-bit unique id: 12 bytes in address order. */
+void hal_uid(uint8_t dst[12]);
+
 /* Watchdog: the main loop feeds it once per iteration. */
 void hal_watchdog_feed(void);
 

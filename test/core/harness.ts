@@ -24,6 +24,9 @@ class IdentityMap extends AddressMap {
 export const CORE_WASM = 'build/core/core.wasm';
 /** The core with the device console (firmware/app/console), as the firmware images embed it. */
 export const DEVICE_WASM = 'build/core/device.wasm';
+/** The chip's unique id every harness device reports (board `uid`): its default client id is
+ * `wasmqtt-` + these bytes in hex. */
+export const HARNESS_UID = Uint8Array.from([0x36, 0xff, 0x32, 0x00, 0x0b, 0x47, 0x35, 0x32, 0x31, 0x68, 0x17, 0x43]);
 
 export interface CoreExports {
   memory: WebAssembly.Memory;
@@ -144,6 +147,7 @@ export class CoreHarness {
       board: {
         millis: () => this.now >>> 0,
         entropy: () => this.entropy,
+        uid: (p: number) => { check(p, 12); mem().set(HARNESS_UID, p); },
         event: (kind: number, p: number, len: number) => {
           check(p, len);
           const e = decodeEvent(kind, mem().slice(p, p + len));

@@ -25,6 +25,7 @@ class NetCore {
     const inst = new WebAssembly.Instance(new WebAssembly.Module(readFileSync('build/core/core.wasm')), {
       board: {
         millis: () => Math.floor(performance.now()) >>> 0, entropy: () => (Math.random() * 2 ** 32) >>> 0,
+        uid: (p: number) => { mem().set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], p); },
         event: (k: number, p: number, l: number) => { this.events.push(decodeEvent(k, mem().slice(p, p + l))); },
         store_size: () => this.store.size, store_page_size: () => this.store.pageSize,
         store_read: (o: number, p: number, l: number) => this.store.read(o, mem().subarray(p, p + l)),

@@ -1,7 +1,7 @@
 // Session persistence through the store_* imports: the log format survives resets, torn writes
 // (power cuts at every possible byte) and ping-pong compaction, using a NOR-flash mock.
 import { describe, it, expect } from 'vitest';
-import { CoreHarness } from './harness.ts';
+import { CoreHarness, HARNESS_UID } from './harness.ts';
 import { NorStore, PowerCut } from './nor-store.ts';
 import { Cfg, Stat, Err } from '../../host-tools/sim/host/abi.ts';
 import type mqttPacket from 'mqtt-packet';
@@ -211,10 +211,10 @@ describe('store log: compaction and capacity', () => {
     expect(c).toMatchObject({ clientId: 'saved-id', keepalive: 7 });
     expect(b.connects[0]!.port).toBe(1999);
   });
-  it('a blank store uses defaults and reports no saved config', () => {
+  it('a blank store uses defaults and reports no saved config; the client id comes from the chip id', () => {
     const h = reboot(new NorStore());
     expect(h.x.wq_config_load()).toBe(Err.NO_CONFIG);
-    expect(h.connect()).toMatchObject({ clientId: 'wasmqtt', keepalive: 60, clean: false });
+    expect(h.connect()).toMatchObject({ clientId: `wasmqtt-${Buffer.from(HARNESS_UID).toString('hex')}`, keepalive: 60, clean: false });
   });
   it('no store: a clear error, QoS 0 still works online', () => {
     const h = reboot(new NorStore(0, 1024));

@@ -51,7 +51,7 @@ describe('HAL on the virtual board', () => {
     const aot = boot('build/bluepill-aot/firmware.elf');
     expect(aot.waitFor(/evt boot [^\n]*\n/)).toContain('runtime=aot-wasm2c');
     expect(aot.waitFor(/evt loaded [^\n]*\n/)).toMatch(/memory=8192 memory_cap=8192/);
-    expect(aot.command('show', /ok show [^\n]*\r\n/)).toMatch(/ id=wasmqtt /);
+    expect(aot.command('show', /ok show [^\n]*\r\n/)).toMatch(/ id=wasmqtt-[0-9a-f]{24} /);
     expect(aot.board.fault).toBeUndefined();
   });
 

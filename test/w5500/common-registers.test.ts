@@ -2,7 +2,7 @@
 // interrupt register semantics, PHY status, RTR/RCR timeout arithmetic. Values from the W5500
 // datasheet v1.0.9 section 4.1.
 import { describe, expect, it } from 'vitest';
-import { COMMON, W5500, BLOCK_COMMON as C } from '../../host-tools/sim/w5500/index.ts';
+import { COMMON, DATASHEET_TIMING, W5500, BLOCK_COMMON as C } from '../../host-tools/sim/w5500/index.ts';
 import { VirtualClock, r8, r16, w8 } from './helpers.ts';
 
 const chip = () => new W5500({ clock: new VirtualClock().now });
@@ -82,8 +82,47 @@ describe('W5500 common registers', () => {
     expect(r8(m, C, COMMON.PHYCFGR)).toBe(0xbf);
     w8(m, C, COMMON.PHYCFGR, 0xff); // status bits are read-only
     expect(r8(m, C, COMMON.PHYCFGR) & 0x07).toBe(0x07);
-    w8(m, C, COMMON.PHYCFGR, 0xf0); // OPMD=1, OPMDC=110: power down
+    w8(m, C, COMMON.PHYCFGR, 0x70); // OPMD=1, OPMDC=110 (power down), applied by a PHY reset as the datasheet says
+    w8(m, C, COMMON.PHYCFGR, 0xf0);
     expect(r8(m, C, COMMON.PHYCFGR) & 1).toBe(0);
+  });
+
+  it('PHYCFGR reads back a forced mode after the PHY reset: 10/half → 0xC1, 10/full 0xCD, 100/half 0xD3, 100/full 0xDF', () => {
+    const m = chip();
+    const force = (opmdc: number) => {
+      w8(m, C, COMMON.PHYCFGR, 0x40 | (opmdc << 3)); // RST=0 with the new mode (ioLibrary wizphy_setphyconf + reset)
+      w8(m, C, COMMON.PHYCFGR, 0xc0 | (opmdc << 3));
+      return r8(m, C, COMMON.PHYCFGR);
+    };
+    expect([0, 1, 2, 3, 4, 7].map(force)).toEqual([0xc1, 0xcd, 0xd3, 0xdf, 0xe3, 0xff]);
+    m.faults.linkDown();
+    expect(r8(m, C, COMMON.PHYCFGR)).toBe(0xf8); // speed/duplex are only reported with a link
+  });
+
+  it('datasheet timing: a short RSTn pulse is ignored, the SPI is dead until the PLL locks, the link needs auto-negotiation', () => {
+    const clock = new VirtualClock();
+    const m = new W5500({ clock: clock.now, timing: DATASHEET_TIMING });
+    w8(m, C, COMMON.RCR, 3);
+    m.setResetPin(0); clock.advance(0.2); m.setResetPin(1); // 200 µs < T_RC (500 µs): a glitch
+    expect(r8(m, C, COMMON.RCR)).toBe(3);
+    m.setResetPin(0); clock.advance(0.5); m.setResetPin(1);
+    expect(r8(m, C, COMMON.VERSIONR)).toBe(0); // PLL not locked: nothing answers
+    w8(m, C, COMMON.RCR, 5); // lost
+    clock.advance(1);
+    expect(r8(m, C, COMMON.VERSIONR)).toBe(4);
+    expect(r8(m, C, COMMON.RCR)).toBe(8); // reset value: the reset happened, the early write was lost
+    expect(r8(m, C, COMMON.PHYCFGR) & 1).toBe(0); // auto-negotiation in progress
+    expect(m.nextDeadline()).toBeCloseTo(1500.7); // reset released at t = 0.7
+    clock.advance(1498);
+    expect(r8(m, C, COMMON.PHYCFGR) & 1).toBe(0);
+    clock.advance(1);
+    expect(r8(m, C, COMMON.PHYCFGR)).toBe(0xbf);
+    m.faults.linkDown();
+    clock.advance(10);
+    m.faults.linkUp(); // cable back: negotiation again
+    expect(r8(m, C, COMMON.PHYCFGR) & 1).toBe(0);
+    clock.advance(1500);
+    expect(r8(m, C, COMMON.PHYCFGR) & 1).toBe(1);
   });
 
   it('computes ARPTO and TCPTO from RTR/RCR as the datasheet example (1.8 s, 31.8 s)', () => {

@@ -6,7 +6,9 @@ import mqtt from 'mqtt';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.ts';
 import { NodeDevice, type Message } from '../../host-tools/sim/host/device.ts';
 import { VirtualClock } from '../../host-tools/sim/host/clock.ts';
-import { W5500NetworkBackend, COMMON, SR } from '../../host-tools/sim/w5500/index.ts';
+import { W5500NetworkBackend, COMMON, DATASHEET_TIMING, SR } from '../../host-tools/sim/w5500/index.ts';
+import { Err, Stat } from '../../host-tools/sim/host/abi.ts';
+import type { CoreEvent } from '../../host-tools/sim/host/abi.ts';
 
 const CORE = 'build/core/core.wasm';
 let cleanup: Array<() => Promise<void> | void> = [];
@@ -99,5 +101,72 @@ describe('core.wasm over the W5500 driver and model, real Mosquitto', () => {
       if (i % 2 === 0) expect(n, `QoS 2 m${i}`).toBe(1);
       else expect(n, `QoS 1 m${i}`).toBeGreaterThanOrEqual(1);
     }
+  });
+
+  it('link awareness with datasheet timing: waits for auto-negotiation, drops at once on cable out, reconnects within 1 s of link up, QoS 2 exactly once', async () => {
+    const broker: Mosquitto = await startMosquitto();
+    cleanup.push(() => broker.stop());
+    const net = new W5500NetworkBackend({ routes: { '192.168.1.10:1883': `127.0.0.1:${broker.port}` }, timing: DATASHEET_TIMING });
+    cleanup.push(() => net.close());
+    const clock = new VirtualClock();
+    const dev = await NodeDevice.start({
+      wasm: CORE, network: net, clock, clientId: 'w5-e2e-link', cleanSession: false, keepalive: 0,
+      backoffMinMs: 100, backoffMaxMs: 200, realTimeoutMs: 20_000, seed: 7, waitConnected: false,
+    });
+    cleanup.push(() => { if (dev.alive) dev.kill(); });
+    const events: Array<{ at: number; e: CoreEvent }> = [];
+    dev.on('event', (e: CoreEvent) => events.push({ at: clock.now(), e }));
+    const seen = (kind: string) => events.filter((x) => x.e.kind === kind);
+    /** Advance virtual time in small steps, letting real socket traffic land in between. */
+    const run = async (ms: number, until: () => boolean = () => false) => {
+      for (let t = 0; t < ms && !until(); t += 10) {
+        dev.advance(10);
+        await Promise.race([net.model.waitForInput(), new Promise<void>((r) => setImmediate(r))]);
+      }
+    };
+    // Auto-negotiation takes 1.5 s after the reset: no connect attempt (no SYN, no failure) before the link is up.
+    await run(1400);
+    expect(seen('link').map((x) => (x.e as { up: boolean }).up)).toEqual([false]);
+    expect(seen('connect_failed')).toEqual([]);
+    expect(net.model.sockets[0]!.sr).toBe(SR.CLOSED);
+    expect(dev.stat(Stat.LINK)).toBe(0);
+    await run(2000, () => seen('connected').length > 0);
+    const up1 = seen('link')[1]!;
+    expect((up1.e as { up: boolean }).up).toBe(true);
+    expect(seen('connected')[0]!.at - up1.at).toBeLessThan(1000);
+
+    const peer = await mqtt.connectAsync(broker.url, { clientId: 'w5-e2e-link-peer', clean: true, reconnectPeriod: 0 });
+    cleanup.push(() => peer.endAsync());
+    await peer.subscribeAsync('w5/link', { qos: 2 });
+    const atPeer = new Map<string, number>();
+    peer.on('message', (_t, p) => atPeer.set(p.toString(), (atPeer.get(p.toString()) ?? 0) + 1));
+    const N = 20;
+    const done: Array<Promise<void>> = [];
+    for (let i = 0; i < N; i++) {
+      const pid = dev.publishNow('w5/link', `m${i}`, 2);
+      expect(pid).toBeGreaterThan(0);
+      const p = dev.onDone(pid); p.catch(() => {}); done.push(p);
+      if (i === 8) {
+        net.model.faults.linkDown(); // cable out mid-QoS 2
+        const pulledAt = clock.now();
+        await run(300, () => seen('disconnected').length > 0);
+        const d = seen('disconnected')[0]!;
+        expect((d.e as { reason: number }).reason).toBe(Err.LINK_DOWN);
+        expect(d.at - pulledAt).toBeLessThanOrEqual(100); // at once (one link poll), not after keepalive or TCPTO
+      }
+    }
+    const reconnects = dev.stat(Stat.RECONNECTS);
+    await run(5000); // cable out for 5 s: the core waits for the link, it does not hammer ARP
+    expect(dev.stat(Stat.RECONNECTS)).toBe(reconnects);
+    expect(seen('connect_failed')).toEqual([]);
+    net.model.faults.linkUp(); // cable back: auto-negotiation again, then reconnect at once
+    const connectedBefore = seen('connected').length;
+    await run(4000, () => seen('connected').length > connectedBefore);
+    const up2 = seen('link').at(-1)!;
+    expect((up2.e as { up: boolean }).up).toBe(true);
+    expect(seen('connected').at(-1)!.at - up2.at).toBeLessThan(1000);
+    await run(3000, () => atPeer.size === N);
+    await Promise.all(done);
+    for (let i = 0; i < N; i++) expect(atPeer.get(`m${i}`), `m${i}`).toBe(1);
   });
 });

@@ -15,10 +15,19 @@ export function r16(m: W5500, block: number, addr: number): number {
 export function w8(m: W5500, block: number, addr: number, v: number): void { m.write(addr, block, Uint8Array.of(v)); }
 export function w16(m: W5500, block: number, addr: number, v: number): void { m.write(addr, block, Uint8Array.of(v >> 8, v & 0xff)); }
 
-/** Issue a socket command and spin on Sn_CR like WIZnet's driver does. */
+/**
+ * Issue a socket command and wait like WIZnet's driver does: spin on Sn_CR, then (Sn_SR lags the
+ * command) for OPEN until Sn_SR leaves CLOSED, for CLOSE until it reads CLOSED, for the other
+ * state-changing commands until it differs from before.
+ */
 export function command(m: W5500, sn: number, cmd: number): void {
-  w8(m, socketRegBlock(sn), SN.CR, cmd);
-  for (let i = 0; i < 100 && r8(m, socketRegBlock(sn), SN.CR) !== 0; i++);
+  const b = socketRegBlock(sn);
+  const before = r8(m, b, SN.SR);
+  w8(m, b, SN.CR, cmd);
+  for (let i = 0; i < 100 && r8(m, b, SN.CR) !== 0; i++);
+  const settled = (sr: number) => cmd === CMD.OPEN ? sr !== 0 : cmd === CMD.CLOSE ? sr === 0
+    : cmd === CMD.CONNECT || cmd === CMD.LISTEN || cmd === CMD.DISCON ? sr !== before : true;
+  for (let i = 0; i < 20 && !settled(r8(m, b, SN.SR)); i++);
 }
 
 /** Poll until `cond` holds, waiting for network events in between (no sleeps). */

@@ -13,7 +13,8 @@ describe('Phy', () => {
     phy.setCable(true);
     phy.write(0x38); // RST = 0
     phy.write(0xb8);
-    phy.write(0xf0); // OPMD = 1, OPMDC = 110: power down
+    phy.write(0x70); // OPMD = 1, OPMDC = 110: power down, taken when the PHY leaves reset
+    phy.write(0xf0);
     phy.reset();
     expect(changes).toEqual([false, true, false, true, false, true]);
   });

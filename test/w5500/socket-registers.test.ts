@@ -84,6 +84,9 @@ describe('W5500 socket registers', () => {
     expect(r8(m, b, SN.CR)).toBe(CMD.OPEN); // still being taken
     expect(r8(m, b, SN.CR)).toBe(CMD.OPEN);
     expect(r8(m, b, SN.CR)).toBe(0);
+    // Sn_SR lags the command (statusLatencyFrames = 2): a driver must wait for it to leave CLOSED
+    expect(r8(m, b, SN.SR)).toBe(SR.CLOSED);
+    expect(r8(m, b, SN.SR)).toBe(SR.CLOSED);
     expect(r8(m, b, SN.SR)).toBe(SR.INIT);
     command(m, 0, CMD.CLOSE);
     expect(r8(m, b, SN.SR)).toBe(SR.CLOSED);
@@ -102,6 +105,7 @@ describe('W5500 socket registers', () => {
     w8(m, b, SN.CR, CMD.OPEN);
     w8(m, b, SN.CR, CMD.CLOSE); // too early: lost, as on the chip
     while (r8(m, b, SN.CR) !== 0);
+    for (let i = 0; i < 10 && r8(m, b, SN.SR) === SR.CLOSED; i++);
     expect(r8(m, b, SN.SR)).toBe(SR.INIT);
   });
 
@@ -135,6 +139,19 @@ describe('W5500 socket registers', () => {
     clock.advance(1800);
     expect(r8(m, b, SN.SR)).toBe(SR.CLOSED);
     expect(r8(m, b, SN.IR)).toBe(0);
+  });
+
+  it('Sn_SR shows a command\'s state only after the configured latency; 0 frames = at once', () => {
+    const lagged = new W5500({ clock: new VirtualClock().now, timing: { statusLatencyFrames: 3 } });
+    w8(lagged, S(0), SN.MR, 0x01);
+    w8(lagged, S(0), SN.CR, CMD.OPEN);
+    expect(r8(lagged, S(0), SN.CR)).toBe(0);
+    const seen = Array.from({ length: 5 }, () => r8(lagged, S(0), SN.SR));
+    expect(seen).toEqual([SR.CLOSED, SR.CLOSED, SR.CLOSED, SR.INIT, SR.INIT]);
+    const instant = new W5500({ clock: new VirtualClock().now, timing: { statusLatencyFrames: 0 } });
+    w8(instant, S(0), SN.MR, 0x01);
+    w8(instant, S(0), SN.CR, CMD.OPEN);
+    expect(r8(instant, S(0), SN.SR)).toBe(SR.INIT);
   });
 
   it('hardware reset returns socket registers to reset values', () => {

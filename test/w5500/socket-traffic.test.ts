@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createServer, connect as netConnect, type Server, type Socket } from 'node:net';
 import { createSocket } from 'node:dgram';
 import {
-  AddressMap, SN, SR, SNIR_CON, SNIR_DISCON, SNIR_RECV, SNIR_SENDOK, SNIR_TIMEOUT, W5500, CMD,
+  AddressMap, COMMON, IR_UNREACH, SN, SR, SNIR_CON, SNIR_DISCON, SNIR_RECV, SNIR_SENDOK, SNIR_TIMEOUT, W5500, CMD,
 } from '../../host-tools/sim/w5500/index.ts';
 import { TestDriver, VirtualClock, command, r16, until, w8 } from './helpers.ts';
 
@@ -134,6 +134,27 @@ describe('W5500 TCP client through the address map', () => {
     expect(new TextDecoder().decode(s.d.recv())).toBe('bye'); // data before FIN is kept
     command(s.m, 0, CMD.DISCON);
     await until(s.m, () => s.d.sr() === SR.CLOSED, 'CLOSED');
+  });
+
+  it('half-close: in CLOSE_WAIT data still reaches the peer, TX_FSR comes back to full, our FIN only on DISCON', async () => {
+    const s = await setup();
+    await established(s);
+    const conn = s.peer.conns.at(-1)!;
+    let closedAt = -1;
+    conn.on('close', () => { closedAt = total(s.peer); });
+    conn.end(); // the peer is done sending, but still reads (Node: allowHalfOpen false ends after our FIN)
+    await until(s.m, () => s.d.sr() === SR.CLOSE_WAIT, 'CLOSE_WAIT');
+    await s.m.settled();
+    expect(s.peer.ended).toBe(false); // our side: no FIN yet (peer.ended is the peer hearing OUR FIN)
+    expect(s.d.send(new TextEncoder().encode('late'))).toBe(true);
+    await until(s.m, () => total(s.peer) === 4 && s.d.stable16(SN.TX_FSR) === 2048, 'data at peer and FSR full');
+    expect(Buffer.concat(s.peer.received).toString()).toBe('late');
+    expect(s.peer.ended).toBe(false);
+    expect(s.d.sr()).toBe(SR.CLOSE_WAIT);
+    command(s.m, 0, CMD.DISCON);
+    await until(s.m, () => s.d.sr() === SR.CLOSED, 'CLOSED after our FIN is acknowledged');
+    expect(s.peer.ended).toBe(true);
+    expect(closedAt).toBe(4);
   });
 
   it('active DISCON: FIN_WAIT until the peer closes, then CLOSED', async () => {
@@ -329,7 +350,28 @@ describe('W5500 UDP', () => {
     clock.advance(1800);
     expect(d.ir() & SNIR_TIMEOUT).toBe(SNIR_TIMEOUT);
     expect(d.sr()).toBe(SR.UDP);
-    expect(Array.from(m.read(0x28, 0, 6))).toEqual([10, 1, 2, 3, 0, 9]); // UIPR/UPORTR
+    // UIPR/UPORTR belong to ICMP port unreachable, not to an ARP timeout
+    expect(Array.from(m.read(COMMON.UIPR, 0, 6))).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(m.read(COMMON.IR, 0, 1)[0]! & IR_UNREACH).toBe(0);
+  });
+
+  it('sendto a closed port of a reachable host: ICMP port unreachable raises IR.UNREACH with UIPR/UPORTR', async () => {
+    const closed = createSocket('udp4'); // bind, note the port, close: nothing listens there
+    await new Promise<void>((r) => closed.bind(0, '127.0.0.1', r));
+    const port = closed.address().port;
+    await new Promise<void>((r) => closed.close(() => r()));
+    const clock = new VirtualClock();
+    const m = new W5500({ clock: clock.now, addressMap: new AddressMap().add('10.1.2.3:53', `127.0.0.1:${port}`) });
+    cleanup.push(() => m.close());
+    const d = new TestDriver(m, 1);
+    d.openUdp(4000);
+    d.connect([10, 1, 2, 3], 53);
+    d.send(new Uint8Array(4));
+    expect(d.ir() & SNIR_SENDOK).toBe(SNIR_SENDOK);
+    await until(m, () => (m.read(COMMON.IR, 0, 1)[0]! & IR_UNREACH) !== 0, 'IR.UNREACH');
+    expect(Array.from(m.read(COMMON.UIPR, 0, 6))).toEqual([10, 1, 2, 3, 0, 53]);
+    expect(d.sr()).toBe(SR.UDP); // the socket stays open
+    expect(d.ir() & SNIR_TIMEOUT).toBe(0);
   });
 });
 

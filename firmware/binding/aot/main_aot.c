@@ -34,6 +34,11 @@ void Z_boardZ_w5500_read(struct Z_board_instance_t *b, u32 addr, u32 block, u32 
 void Z_boardZ_w5500_write(struct Z_board_instance_t *b, u32 addr, u32 block, u32 src, u32 len) { hal_w5500_write((uint16_t)addr, (uint8_t)block, span(b->memory, src, len), len); }
 void Z_boardZ_w5500_reset(struct Z_board_instance_t *b) { (void)b; hal_w5500_reset(); }
 u32 Z_boardZ_w5500_irq(struct Z_board_instance_t *b) { (void)b; return (u32)hal_w5500_irq(); }
+void Z_boardZ_uid(struct Z_board_instance_t *b, u32 dst) { hal_uid(span(b->memory, dst, 12)); }
+u32 Z_boardZ_gpio_mode(struct Z_board_instance_t *b, u32 pin, u32 mode) { (void)b; return (u32)hal_gpio_mode(pin, mode); }
+u32 Z_boardZ_gpio_write(struct Z_board_instance_t *b, u32 pin, u32 level) { (void)b; return (u32)hal_gpio_write(pin, level); }
+u32 Z_boardZ_gpio_read(struct Z_board_instance_t *b, u32 pin) { (void)b; return (u32)hal_gpio_read(pin); }
+u32 Z_boardZ_adc_read(struct Z_board_instance_t *b, u32 channel) { (void)b; return (u32)hal_adc_read(channel); }
 
 int main(int argc, char **argv)
 {

@@ -67,7 +67,8 @@ export const STAT_STORE_COMPACTIONS: i32 = 14;// ping-pong compactions since sta
 export const STAT_DUPS_SUPPRESSED: i32 = 15; // incoming QoS 2 duplicates answered without re-delivery
 export const STAT_STORE_CAPACITY: i32 = 16;  // bytes of one store page group (0 = no usable store)
 export const STAT_STORE_ERRORS: i32 = 17;    // session records that could not be written (store full even after compaction, or I/O)
-export const STAT_KEY_COUNT: i32 = 17;
+export const STAT_LINK: i32 = 18;           // Ethernet link (PHYCFGR.LNK, read every LINK_POLL_MS = 100 ms): 1 up, 0 down, -1 not read yet
+export const STAT_KEY_COUNT: i32 = 18;
 
 // ---- Client states (STAT_STATE) ----
 export const ST_IDLE: i32 = 0;          // not connecting (before wq_connect / after wq_disconnect)
@@ -98,6 +99,8 @@ export const ERR_CONNACK_REFUSED: i32 = -23;// CONNACK return code != 0 (code in
 export const ERR_RETRIES: i32 = -24;       // CFG_MAX_RETRIES resends without ack
 export const ERR_UNEXPECTED: i32 = -25;    // a packet the broker must not send (or before CONNACK)
 export const ERR_ABORT: i32 = -26;         // internal assertion (never expected)
+export const ERR_LINK_DOWN: i32 = -27;     // no Ethernet link (PHYCFGR.LNK = 0): connecting waits for it, a connection is dropped at once
+export const ERR_NO_CHIP: i32 = -28;       // the W5500 does not answer (VERSIONR is not 4): wiring, SPI, power, reset pin
 // Decoder: malformed packet from the peer (connection closed, session kept)
 export const ERR_RL_TOO_LONG: i32 = -40;   // remaining length uses more than 4 bytes
 export const ERR_RL_MISMATCH: i32 = -41;   // remaining length disagrees with the packet's contents
@@ -148,6 +151,9 @@ export const EV_ERROR: i32 = 8;
  * flags (low nibble); [3] u8 extra (CONNACK return code, SUBSCRIBE/SUBACK entry count, else 0);
  * [4] u16 packet id (0 none); [6] u16 total packet length. Only when CFG_TRACE = 1. */
 export const EV_TRACE: i32 = 9;
+/** [0] u8 1 = Ethernet link up, 0 = down. On every change of PHYCFGR.LNK (read every 100 ms once
+ * connecting), and for the first reading. */
+export const EV_LINK: i32 = 10;
 
 // ---- MQTT packet types ----
 export const PT_CONNECT: i32 = 1;

@@ -17,3 +17,5 @@
 @external("board", "store_write") export declare function store_write(off: u32, src: usize, len: i32): i32;
 // @ts-ignore: decorator
 @external("board", "store_erase") export declare function store_erase(off: u32): i32;
+// @ts-ignore: decorator
+@external("board", "uid") export declare function uid(dst: usize): void;

@@ -13,7 +13,10 @@
 import * as A from "../api/abi";
 import { millis, entropy, board_event } from "../api/board";
 import { bump, setStat, getStat } from "../api/stats";
-import { netConnect, netState, netSend, netRecv, netClose, NET_ESTABLISHED, NET_CLOSED } from "../net/transport";
+import {
+  netConnect, netState, netSend, netRecv, netClose, netLinkPoll, netLinkChanged, netLinkState, LINK_POLL_MS,
+  NET_ESTABLISHED, NET_CLOSED,
+} from "../net/transport";
 import { appEvent } from "../api/app";
 import { num, strPtr, strLen } from "../config";
 import { frame, decodeFromBroker } from "./codec/decode";
@@ -163,7 +166,18 @@ function protoFail(code: i32, ptype: i32, detail: i32): bool {
 /** dropLink() for step()/timers(): returns 0 (run again at once). */
 function dropNow(reason: i32): i32 { dropLink(reason); return 0; }
 
+/** Reads the Ethernet link when due (net layer); a change is reported as EV_LINK. 1 up, 0 down, < 0 no chip. */
+function linkWatch(): i32 {
+  let l = netLinkPoll(now);
+  if (netLinkChanged()) { store<u8>(EVB, <u8>l); emit(A.EV_LINK, EVB, 1); }
+  return l;
+}
+
 function beginConnect(): void {
+  // connect only over a link: without one, wait in BACKOFF (no attempt counted) until it is up
+  let l = linkWatch();
+  if (l < 0) { dropLink(A.ERR_NO_CHIP); return; }
+  if (l == 0) { setStat(A.STAT_LAST_ERROR, A.ERR_LINK_DOWN); state = A.ST_BACKOFF; stateAt = now; backoffMs = 0; return; }
   if (everConnected || attempt > 0) bump(A.STAT_RECONNECTS);
   stateAt = now;
   state = A.ST_TCP_CONNECTING;
@@ -646,10 +660,16 @@ export function step(): i32 {
   if (!started) return 1000;
   now = millis();
   pumpMore = false;
+  if (state != A.ST_IDLE) {
+    let l = linkWatch();
+    if (l == 0 && state >= A.ST_TCP_CONNECTING) return dropNow(A.ERR_LINK_DOWN); // cable out: drop at once
+    if (l == 0 && state == A.ST_BACKOFF) return LINK_POLL_MS;
+    if (l > 0 && netLinkChanged()) backoffMs = 0; // cable back: reconnect at once
+  }
   switch (state) {
     case A.ST_BACKOFF: {
       let left = <i32>backoffMs - since(stateAt);
-      if (left > 0) return left;
+      if (left > 0) return min(left, LINK_POLL_MS);
       beginConnect();
       return 10;
     }
@@ -675,6 +695,7 @@ export function step(): i32 {
     if (state != A.ST_CONNECTED) return 0;
     pump();
   }
+  if (wait > LINK_POLL_MS) wait = LINK_POLL_MS; // a pulled cable is noticed within LINK_POLL_MS
   if (!flush()) return dropNow(A.ERR_TCP_FAILED);
   if (txLen > 0) return 1;   // the transport is full: try again shortly
   if (rxMore || pumpMore) return 0; // stopped reading with data still arriving, or sending for room
@@ -698,6 +719,7 @@ export function stat(key: i32): i32 {
     case A.STAT_QUEUED_OUT: S.outTally(); return S.nFresh;
     case A.STAT_INFLIGHT_IN: return S.inN;
     case A.STAT_NEXT_PID: return S.nextPid;
+    case A.STAT_LINK: return netLinkState();
   }
   return key > 0 && key <= A.STAT_KEY_COUNT ? getStat(key) : A.ERR_ARG;
 }

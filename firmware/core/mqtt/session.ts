@@ -22,6 +22,7 @@ export const R_INQ2: i32 = 6;      // [u16 pid]: incoming QoS 2 delivered (older
 export const R_INQ2M: i32 = 6 | MARKED; // [u16 pid][u16 mark]: incoming QoS 2 received; mark 0 = delivered
 export const R_INQ2_GONE: i32 = 7; // [u16 pid]: PUBREL received
 export const R_PID: i32 = 8;       // [u16 next packet id] (written at compaction)
+export const R_APP: i32 = 16;      // an app's settings blob (firmware/app/sdk/settings.ts); the latest one counts
 export const R_OWNER: i32 = 9;     // [u32 session identity]: the (client id, broker) the state below it belongs to
 /** Store bytes a publish must leave free in a compacted group: every incoming QoS 2 id's
  * record, the PID record and the two state records one ack appends before the PUBLISH bytes go
@@ -285,6 +286,8 @@ const SREC: usize = memory.data(16) + 4;
 /** compact(): the new offset of each outgoing entry's record, applied once the compaction commits. */
 const NEWOFF: usize = memory.data(OUT_SLOTS * 4);
 export let cfgOff: u32 = 0xffffffff;     // latest R_CONFIG record
+export let appOff: u32 = 0xffffffff;     // latest R_APP record, and its payload length
+export let appLen: i32 = 0;
 /** Identity of the (client id, broker) the stored session belongs to; NONE: not known yet. */
 export let owner: u32 = 0xffffffff; // NONE (a literal: a constant's name here costs a start function)
 
@@ -355,11 +358,23 @@ export function persistConfig(): i32 {
   return 0;
 }
 
+/** Persists an app's settings blob [p, p+len) as a new R_APP record (4 writable bytes on each
+ * side of it, as storeAppend needs); the previous one becomes garbage. */
+export function persistApp(p: usize, len: i32): i32 {
+  if (groupSize == 0) return ERR_NO_STORE;
+  let r = appendOnce(R_APP, p, len, 0);
+  if (r < 0) return r;
+  appOff = <u32>r;
+  appLen = len;
+  return 0;
+}
+
 /** Bytes the live set occupies in a freshly compacted group (what compact() would write); the
  * outgoing entries' share as of the last outTally(). */
 function liveBytes(): u32 {
   let n: u32 = HDR + 8 + 10 * <u32>inN + outBytes; // header, R_PID, R_INQ2M records, outgoing records
   if (cfgOff != NONE) n += recordSize(CONFIG_BYTES);
+  if (appOff != NONE) n += recordSize(appLen);
   if (owner != NONE) n += 10;
   return n;
 }
@@ -379,7 +394,9 @@ export function compact(): i32 {
   if (compactBegin() != 0) { compactAbort(); return ERR_STORE_IO; }
   let r = 0;
   let newCfg = NONE;
+  let newApp = NONE;
   if (cfgOff != NONE) { r = compactCopy(cfgOff); if (r >= 0) newCfg = <u32>r; }
+  if (r >= 0 && appOff != NONE) { r = compactCopy(appOff); if (r >= 0) newApp = <u32>r; }
   if (r >= 0) r = appendSmall(R_PID, nextPid, 2);
   if (r >= 0 && owner != NONE) r = appendSmall(R_OWNER, owner, 4);
   for (let i = outLo; i < outN && r >= 0; i++) {
@@ -401,6 +418,7 @@ export function compact(): i32 {
   if (r >= 0) r = compactCommit();
   if (r < 0) { compactAbort(); return r; }
   cfgOff = newCfg;
+  appOff = newApp;
   for (let i = outLo; i < outN; i++) if (oState(i) != S_FREE) setOff(i, load<u32>(NEWOFF + (<usize>i << 2)));
   for (let i = 0; i < inN; i++) store<u32>(inAt(i), inFirst + 10 * <u32>i);
   return 0;
@@ -412,6 +430,7 @@ export function sessionLoad(): void {
   outLo = 0;
   inN = 0;
   cfgOff = NONE;
+  appOff = NONE;
   owner = NONE;
   if (groupSize == 0) return;
   let ok = storeFirst();
@@ -422,6 +441,7 @@ export function sessionLoad(): void {
     if (t != R_CONFIG && recLen >= 2) { storeReadPayload(recOff, 0, SREC, 4); v = <i32>load<u16>(SREC); }
     switch (t & ~MARKED) {
       case R_CONFIG: cfgOff = recOff; break;
+      case R_APP: appOff = recOff; appLen = recLen; break;
       case R_PUB: {
         if (recLen <= (marked ? 8 : 4)) break;
         let qos = <i32>load<u8>(SREC + 2);

@@ -1,30 +1,62 @@
 // The ONE transport seam of the MQTT client: a single non-blocking TCP connection, carried by
 // the W5500 socket driver (net/w5500) over the board ABI's w5500_* SPI imports.
 // Contract:
+//   netLinkPoll(now): 1 link up, 0 down, < 0 no chip (brings the chip up; reads PHYCFGR at most
+//                     every LINK_POLL_MS: the chip has no link interrupt); netLinkChanged() after it
 //   netConnect(ip, port): start connecting (ip u32, 192.168.1.10 = 0xC0A8010A); 0 started, <0 error
 //   netState(): NET_CLOSED / NET_CONNECTING / NET_ESTABLISHED / NET_CLOSING; never blocks
 //   netSend(src, len): bytes accepted now (0..len), <0 when the connection is gone
 //   netRecv(dst, max): bytes read now (0 none yet), <0 when the peer closed and nothing is left
 //   netClose(): graceful close (FIN); safe to call in any state
 // The chip is brought up from the device config (CFG_MAC, CFG_DEVICE_IP, CFG_GATEWAY,
-// CFG_NETMASK) on the first connect, and again if it was reset behind the driver's back.
+// CFG_NETMASK) on the first link poll or connect, and again if it was reset behind the driver's back.
 import * as A from "../api/abi";
 import { num, macPtr } from "../config";
-import { inited, w5Init } from "./w5500/chip";
+import { inited, w5Init, w5Link } from "./w5500/chip";
 import {
   netConnect as w5Connect, netState as w5State, netSend as w5Send, netRecv as w5Recv, netClose as w5Close,
 } from "./w5500/tcp";
 
 export { NET_CLOSED, NET_CONNECTING, NET_ESTABLISHED, NET_CLOSING } from "./w5500/tcp";
 
+/** How often PHYCFGR.LNK is read (one 4-byte frame): the delay before a pulled cable is noticed. */
+export const LINK_POLL_MS: i32 = 100;
+
+/** Link state as last read: -1 unknown (never read), 0 down, 1 up; and whether the last poll changed it. */
+let link: i32 = -1;
+let linkChanged: bool = false;
+let linkReadAt: u32 = 0;
+
+function chipUp(): i32 {
+  if (inited) return 0;
+  return w5Init(macPtr(), num(A.CFG_DEVICE_IP), num(A.CFG_GATEWAY), num(A.CFG_NETMASK));
+}
+
+/** The link: 1 up, 0 down, < 0 the chip does not answer (W5_ERR_*). Reads the PHY when due. */
+export function netLinkPoll(now: u32): i32 {
+  linkChanged = false;
+  if (link >= 0 && <i32>(now - linkReadAt) < LINK_POLL_MS) return link;
+  linkReadAt = now;
+  let e = chipUp();
+  if (e < 0) return e;
+  let up: i32 = w5Link() ? 1 : 0;
+  linkChanged = up != link;
+  link = up;
+  return up;
+}
+
+/** Whether the last netLinkPoll() saw the link change (or read it for the first time). */
+export function netLinkChanged(): bool { return linkChanged; }
+
 export function netConnect(ip: u32, port: i32): i32 {
-  if (!inited) {
-    let e = w5Init(macPtr(), num(A.CFG_DEVICE_IP), num(A.CFG_GATEWAY), num(A.CFG_NETMASK));
-    if (e < 0) return e;
-  }
+  let e = chipUp();
+  if (e < 0) return e;
   return w5Connect(ip, port);
 }
 export function netState(): i32 { return w5State(); }
 export function netSend(src: usize, len: i32): i32 { return w5Send(src, len); }
 export function netRecv(dst: usize, max: i32): i32 { return w5Recv(dst, max); }
 export function netClose(): void { w5Close(); }
+
+/** Link as last read: 1 up, 0 down, -1 not read yet. */
+export function netLinkState(): i32 { return link; }

@@ -9,7 +9,8 @@
  * --page-size N (default 1024), --w5500-bridge CMD (shell command that runs the bridge; default
  * $WASMQTT_W5500_BRIDGE, else the one the build baked in, WASMQTT_W5500_BRIDGE_CMD: every
  * device address routed to 127.0.0.1 on the same port). The bridge starts on the first W5500
- * frame. hal_reset() re-executes the program with the same arguments; the file keeps the
+ * frame. --uid HEX (24 hex digits) sets the unique id; by default it is a hash of the store
+ * file's path, so it survives a restart and two hosts with their own stores differ. hal_reset() re-executes the program with the same arguments; the file keeps the
  * store, so a restart after a trap resumes the session like the chip does. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -23,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "../hal.h"
+#include "board_config.h"
 
 #define STORE_MAX_BYTES (64u * 1024u)
 
@@ -39,6 +41,7 @@ static const char *bridge_cmd;
 static int bridge_fd = -1;  /* frames out, replies in */
 static int bridge_evt = -1; /* one byte whenever the chip may have news (INTn) */
 static int stdin_eof;
+static const char *uid_hex;
 
 static void die(const char *msg)
 {
@@ -74,8 +77,11 @@ void hal_init(int argc, char **argv)
         else if (strcmp(argv[i], "--store-pages") == 0) store_pages = parse_u32(argv[++i], "--store-pages");
         else if (strcmp(argv[i], "--page-size") == 0) page_size = parse_u32(argv[++i], "--page-size");
         else if (strcmp(argv[i], "--w5500-bridge") == 0) bridge_cmd = argv[++i];
-        else { fprintf(stderr, "wasmqtt-host: unknown option %s (known: --store --store-pages --page-size --w5500-bridge)\n", argv[i]); exit(2); }
+        else if (strcmp(argv[i], "--uid") == 0) uid_hex = argv[++i];
+        else { fprintf(stderr, "wasmqtt-host: unknown option %s (known: --store --store-pages --page-size --w5500-bridge --uid)\n", argv[i]); exit(2); }
     }
+    if (uid_hex != NULL && (strlen(uid_hex) != 24 || strspn(uid_hex, "0123456789abcdefABCDEF") != 24))
+        die("--uid needs 24 hex digits (the 96-bit unique id)");
     if (page_size == 0 || (page_size & 1u) || store_pages == 0 || (uint64_t)page_size * store_pages > STORE_MAX_BYTES)
         die("store geometry out of range (page size even, pages >= 1, total <= 64 KiB)");
     signal(SIGPIPE, SIG_IGN);
@@ -267,4 +273,77 @@ void hal_reset(void)
     execv("/proc/self/exe", saved_argv);
     die("restart failed (execv)");
     exit(3);
+}
+
+/* ---- app pins and ADC: the same rules as the chip's HAL (stm32f103/pins.c, adc.c), in memory.
+ * Inputs read their pull (floating: 0); every analog pin reads mid-scale (2048), the temperature
+ * sensor 1.43 V (25 C, datasheet V25) and VREFINT 1.20 V, against VDDA = 3.3 V. */
+#define PIN_BIT(port, n) (1ull << ((port) * 16u + (n)))
+static const uint64_t reserved_pins = PIN_BIT(0, 5) | PIN_BIT(0, 6) | PIN_BIT(0, 7) | PIN_BIT(0, 9) |
+    PIN_BIT(0, 10) | PIN_BIT(0, 13) | PIN_BIT(0, 14) |
+    PIN_BIT(BOARD_W5500_CS_PORT, BOARD_W5500_CS_PIN) | PIN_BIT(BOARD_W5500_RST_PORT, BOARD_W5500_RST_PIN) |
+    PIN_BIT(BOARD_W5500_INT_PORT, BOARD_W5500_INT_PIN);
+static uint8_t pin_mode[80];
+static uint8_t pin_latch[80];
+
+static int pin_check(uint32_t pin)
+{
+    if (pin >= 80u) return HAL_PIN_NONE;
+    return (reserved_pins & (1ull << pin)) ? HAL_PIN_RESERVED : 0;
+}
+
+int hal_gpio_mode(uint32_t pin, uint32_t mode)
+{
+    int r = pin_check(pin);
+    if (r != 0) return r;
+    if (mode > HAL_PIN_ANALOG) return HAL_PIN_NONE;
+    pin_mode[pin] = (uint8_t)mode;
+    if (mode == HAL_PIN_INPUT_PULLUP) pin_latch[pin] = 1;
+    else if (mode == HAL_PIN_INPUT_PULLDOWN) pin_latch[pin] = 0;
+    return 0;
+}
+
+int hal_gpio_write(uint32_t pin, uint32_t level)
+{
+    int r = pin_check(pin);
+    if (r != 0) return r;
+    pin_latch[pin] = level != 0;
+    return 0;
+}
+
+int hal_gpio_read(uint32_t pin)
+{
+    int r = pin_check(pin);
+    if (r != 0) return r;
+    uint8_t m = pin_mode[pin];
+    if (m == HAL_PIN_OUTPUT || m == HAL_PIN_OUTPUT_OPEN_DRAIN || m == HAL_PIN_INPUT_PULLUP || m == HAL_PIN_INPUT_PULLDOWN) return pin_latch[pin];
+    return 0;
+}
+
+int hal_adc_read(uint32_t channel)
+{
+    static const uint8_t channel_pin[16] = {0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 32, 33, 34, 35, 36, 37};
+    if (channel > 17u) return HAL_PIN_NONE;
+    if (channel == 16u) return 1775; /* 1.43 V */
+    if (channel == 17u) return 1489; /* 1.20 V */
+    int r = pin_check(channel_pin[channel]);
+    return r != 0 ? r : 2048;
+}
+
+void hal_uid(uint8_t dst[12])
+{
+    if (uid_hex != NULL) {
+        for (int i = 0; i < 12; i++) {
+            char byte[3] = {uid_hex[2 * i], uid_hex[2 * i + 1], 0};
+            dst[i] = (uint8_t)strtoul(byte, NULL, 16);
+        }
+        return;
+    }
+    /* FNV-1a over the store path, spread over 12 bytes */
+    uint32_t h = 2166136261u;
+    for (const char *p = store_path; *p; p++) h = (h ^ (uint8_t)*p) * 16777619u;
+    for (int i = 0; i < 12; i++) {
+        h = (h ^ (uint32_t)i) * 16777619u;
+        dst[i] = (uint8_t)(h >> 24);
+    }
 }

@@ -23,7 +23,9 @@
 //
 // SRAM: a system reset (SYSRESETREQ, watchdog, NRST) leaves it as it was; a power cut loses it:
 // at power-on it holds pseudo-random bytes (seeded, so runs repeat), as silicon holds noise.
+import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { Adc } from './adc.ts';
 import { Afio } from './afio.ts';
 import { type BoardSpec, loadBoardSpec, parsePin } from './board-spec.ts';
 import { Bus, type UnmodelledAccess } from './bus.ts';
@@ -77,6 +79,9 @@ export interface BoardOptions {
    * flash. Less than the board needs models a part without the flash the image expects (e.g. a
    * 64 KB STM32F103C8 running a 128 KB board's image). */
   flashSizeKb?: number;
+  /** The chip's 96-bit unique id (three words at 0x1FFFF7E8); default random per board, kept
+   * across resets and power cuts, so two virtual boards never share a MAC or client id. */
+  uid?: [number, number, number];
 }
 
 export type ResetCause = 'power' | 'software' | 'watchdog' | 'pin';
@@ -144,6 +149,8 @@ export class VirtualBoard extends EventEmitter implements TimeSource {
   iwdg!: Iwdg;
   dwt!: Dwt;
   uid!: UniqueId;
+  adc!: Adc;
+  private readonly uidWords: [number, number, number];
   private cpu!: UnicornCpu;
   private bus!: Bus;
   private timed: Peripheral[] = [];
@@ -183,6 +190,7 @@ export class VirtualBoard extends EventEmitter implements TimeSource {
     this.hseHz = opts.hseHz ?? this.spec.clock.hseHz;
     this.flashTiming = opts.flashTiming ?? 'typical';
     this.flashSizeKb = opts.flashSizeKb ?? this.spec.memory.flashBytes / 1024;
+    this.uidWords = opts.uid ?? [randomBytes(4).readUInt32LE(0), randomBytes(4).readUInt32LE(0), randomBytes(4).readUInt32LE(0)];
     const m = this.spec.memory;
     const storeStart = this.image.symbol('__store_start');
     const storeEnd = this.image.symbol('__store_end');
@@ -253,7 +261,10 @@ export class VirtualBoard extends EventEmitter implements TimeSource {
     this.flash.onBusyStart = () => this.flashBusyStarted();
     this.flash.onBusyRead = () => this.stallUntilFlashDone();
     this.flash.onWarning = (t) => this.warnOnce(t);
-    this.gpio = [0, 1, 2, 3, 4].map((p) => new GpioPort(p));
+    this.gpio = [0, 1, 2, 3, 4].map((p) => new GpioPort(p, () => this.rcc.apb2Enabled(2 + p)));
+    for (const g of this.gpio) g.onWarning = (t) => this.warnOnce(t);
+    this.adc = new Adc(this, { enabled: () => this.rcc.apb2Enabled(9), cfgr: () => this.rcc.read(0x04, 4) });
+    this.adc.onWarning = (t) => this.warnOnce(t);
     this.afio = new Afio();
     this.usart = new Usart(this);
     this.usart.onTransmit = (b) => this.emit('uart', b);
@@ -273,11 +284,11 @@ export class VirtualBoard extends EventEmitter implements TimeSource {
     this.iwdg = new Iwdg(this);
     this.iwdg.onExpire = () => this.requestReset('watchdog');
     this.dwt = new Dwt(this);
-    this.uid = new UniqueId(this.flashSizeKb);
+    this.uid = new UniqueId(this.flashSizeKb, this.uidWords);
     const all: Peripheral[] = [this.rcc, this.flash, ...this.gpio, this.afio, this.usart, this.spi, this.dma, this.systick,
-      this.nvic, this.scb, this.iwdg, this.dwt];
+      this.nvic, this.scb, this.iwdg, this.dwt, this.adc];
     for (const p of all) this.bus.attach(p);
-    this.timed = [this.flash, this.usart, this.dma, this.systick, this.iwdg];
+    this.timed = [this.flash, this.usart, this.dma, this.systick, this.iwdg, this.adc];
     this.cpu.mapMmio(0x40000000, 0x30000, { read: (o, s) => this.bus.read(0x40000000 + o, s), write: (o, s, v) => this.bus.write(0x40000000 + o, s, v) });
     this.cpu.mapMmio(0xe0000000, 0x100000, { read: (o, s) => this.bus.read(0xe0000000 + o, s), write: (o, s, v) => this.bus.write(0xe0000000 + o, s, v) });
     // System memory (2 KB, with the flash-size register and the unique ID at its end); the

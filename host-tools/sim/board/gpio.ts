@@ -1,5 +1,6 @@
 // GPIO port (A..E): CRL/CRH pin configuration, IDR/ODR, BSRR/BRR. Output changes are reported
-// to listeners (chip select, reset lines, LED); inputs come from a per-pin provider.
+// to listeners (chip select, reset lines, LED); inputs come from a per-pin provider. Without its
+// RCC clock (APB2ENR.IOPxEN) a port ignores writes and reads 0, as on the chip.
 import { readSized, writeSized, type Peripheral } from './peripheral.ts';
 
 const CRL = 0x00, CRH = 0x04, IDR = 0x08, ODR = 0x0c, BSRR = 0x10, BRR = 0x14, LCKR = 0x18;
@@ -14,8 +15,11 @@ export class GpioPort implements Peripheral {
   private lckr = 0;
   private readonly inputs = new Map<number, () => number>();
   private readonly listeners: Array<(pin: number, level: number) => void> = [];
+  /** Called once per kind of misuse (the board prints it as a warning). */
+  onWarning: (text: string) => void = () => {};
 
-  constructor(readonly port: number) {
+  /** `clockOn`: the port's RCC clock enable (default: always on, for a port tested alone). */
+  constructor(readonly port: number, private readonly clockOn: () => boolean = () => true) {
     this.name = `GPIO${'ABCDEFG'[port]}`;
     this.base = 0x40010800 + 0x400 * port;
   }
@@ -48,6 +52,7 @@ export class GpioPort implements Peripheral {
   get outputLatch(): number { return this.odr; }
 
   read(offset: number, size: number): number {
+    if (!this.clockOn()) return 0;
     let v = 0;
     switch (offset & ~3) {
       case CRL: v = this.crl; break;
@@ -61,6 +66,10 @@ export class GpioPort implements Peripheral {
   }
 
   write(offset: number, size: number, value: number): void {
+    if (!this.clockOn()) {
+      this.onWarning(`${this.name} written with its clock off (RCC_APB2ENR.IOP${this.name[4]}EN = 0): the write is lost, as on the chip`);
+      return;
+    }
     const before = this.odr;
     switch (offset & ~3) {
       case CRL: this.crl = writeSized(this.crl, offset, size, value); break;

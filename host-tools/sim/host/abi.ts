@@ -23,7 +23,7 @@ export const Stat = {
   STATE: 1, INFLIGHT_OUT: 2, QUEUED_OUT: 3, INFLIGHT_IN: 4, NEXT_PID: 5, TX_PACKETS: 6,
   RX_PACKETS: 7, RETRANSMITS: 8, RECONNECTS: 9, PROTOCOL_ERRORS: 10, LAST_ERROR: 11,
   MEM_HIGH_WATER: 12, STORE_USED: 13, STORE_COMPACTIONS: 14, DUPS_SUPPRESSED: 15,
-  STORE_CAPACITY: 16, STORE_ERRORS: 17,
+  STORE_CAPACITY: 16, STORE_ERRORS: 17, LINK: 18,
 } as const;
 
 /** STAT_STATE values. */
@@ -34,7 +34,7 @@ export const Err = {
   ARG: -1, TOO_BIG: -2, QUEUE_FULL: -3, NOT_CONNECTED: -4, BUSY: -5, TOPIC: -6, CONFIG_KEY: -7,
   CONFIG_VALUE: -8, NO_STORE: -9, STORE_IO: -10, NO_CONFIG: -11, NOT_STARTED: -12,
   TCP_FAILED: -20, TIMEOUT: -21, KEEPALIVE: -22, CONNACK_REFUSED: -23, RETRIES: -24,
-  UNEXPECTED: -25, ABORT: -26,
+  UNEXPECTED: -25, ABORT: -26, LINK_DOWN: -27, NO_CHIP: -28,
   RL_TOO_LONG: -40, RL_MISMATCH: -41, FLAGS: -42, QOS3: -43, PID_ZERO: -44, UTF8: -45,
   UTF8_NULL: -46, UTF8_SURROGATE: -47, TOPIC_WILDCARD: -48, TOPIC_EMPTY: -49, OVERSIZE: -50,
   TYPE_RESERVED: -51, STRING_OVERRUN: -52, CONNACK_FLAGS: -53, CONNACK_CODE: -54,
@@ -63,6 +63,8 @@ export const ERROR_TEXT: Readonly<Record<number, string>> = {
   [Err.RETRIES]: 'no ack after the maximum number of resends: link declared dead, reconnecting',
   [Err.UNEXPECTED]: 'broker sent a packet a client must not receive here: protocol error, reconnecting',
   [Err.ABORT]: 'internal assertion failed in the core: please report with the trace',
+  [Err.LINK_DOWN]: 'no Ethernet link (PHYCFGR.LNK = 0): check the cable and the switch port; the core reconnects as soon as the link is back',
+  [Err.NO_CHIP]: 'the W5500 does not answer (VERSIONR is not 0x04): check its wiring, SPI mode 0/3, power and reset pin',
   [Err.RL_TOO_LONG]: 'malformed packet: remaining length longer than 4 bytes; connection closed, session kept',
   [Err.RL_MISMATCH]: 'malformed packet: remaining length disagrees with its contents; connection closed, session kept',
   [Err.FLAGS]: 'malformed packet: reserved fixed-header flag bits wrong; connection closed, session kept',
@@ -103,7 +105,7 @@ export function errorText(code: number): string {
 
 export const EventKind = {
   CONNECTED: 1, CONNECT_FAILED: 2, DISCONNECTED: 3, MESSAGE: 4, PUBLISH_DONE: 5, SUBACK: 6,
-  UNSUBACK: 7, ERROR: 8, TRACE: 9,
+  UNSUBACK: 7, ERROR: 8, TRACE: 9, LINK: 10,
 } as const;
 
 export const PacketType = {
@@ -124,7 +126,8 @@ export type CoreEvent =
   | { kind: 'unsuback'; packetId: number }
   | { kind: 'error'; code: number; packetType: number; detail: number; message: string }
   | { kind: 'trace'; direction: 'sent' | 'received'; packetType: number; name: string; flags: number;
-      extra: number; packetId: number; length: number };
+      extra: number; packetId: number; length: number }
+  | { kind: 'link'; up: boolean };
 
 /** Decodes one event record (copy the bytes out of wasm memory first; the payload is copied). */
 export function decodeEvent(kind: number, rec: Uint8Array): CoreEvent {
@@ -166,6 +169,7 @@ export function decodeEvent(kind: number, rec: Uint8Array): CoreEvent {
       name: PACKET_NAMES[rec[1]!] ?? `type${rec[1]}`, flags: rec[2]!, extra: rec[3]!,
       packetId: dv.getUint16(4, true), length: dv.getUint16(6, true),
     };
+    case EventKind.LINK: return { kind: 'link', up: rec[0] === 1 };
     default: throw new Error(`core.wasm sent unknown event kind ${kind}; host and core ABI versions differ`);
   }
 }

@@ -15,6 +15,8 @@ import { mulberry32 } from './prng.ts';
 import { W5500NetworkBackend } from '../w5500/node-device-backend.ts';
 import { type ImportFn, type ImportModules, type NetworkBackend, ipv4ToU32 } from './network.ts';
 import { MemoryStore, PowerCut } from './store.ts';
+import { NodePins, reservedPins } from './pins.ts';
+import { loadBoardSpec } from '../board/board-spec.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** Where `make build` puts the MQTT core (no console): what a NodeDevice runs by default. */
@@ -91,6 +93,11 @@ export interface NodeDeviceOptions {
   waitConnected?: boolean;
   /** Real-time guard for waits (start, publish acks...) so a broken link fails a test instead of hanging. Default 15000. */
   realTimeoutMs?: number;
+  /** The chip's 96-bit unique id as 24 hex digits (the default client id and MAC come from it);
+   * default random, or derived from `seed` when given. */
+  uid?: string;
+  /** Board file (boards/<name>.json) whose own pins an app may not use. Default bluepill. */
+  board?: string;
 }
 
 export interface PublishOptions {
@@ -162,6 +169,8 @@ interface CoreExports {
   wq_subscribe(count: number): number;
   wq_unsubscribe(count: number): number;
   wq_stat(key: number): number;
+  /** Apps on the app API (firmware/app/sdk/exports.ts) only. */
+  wq_app_settings?(len: number): number;
 }
 
 const CFG_NAMES: Readonly<Record<number, string>> = Object.fromEntries(Object.entries(Cfg).map(([k, v]) => [v, k]));
@@ -206,13 +215,17 @@ type Waiter = { match: (e: CoreEvent) => boolean; resolve: (e: CoreEvent) => voi
  * 'disconnected' ({reason, message}), 'connect_failed', 'error' (CoreError; a protocol error from
  * the broker, a keepalive timeout... the device keeps running and reconnects), 'trace'
  * (CoreEvent of kind trace), 'uart' (string), 'fatal' (the core trapped or power was cut; the
- * device is dead), 'event' (every CoreEvent). Invariant: the core is never re-entered: events are
+ * device is dead), 'event' (every CoreEvent), 'pin' ({pin: 'PC13', level}: an app's pin changed level). Invariant: the core is never re-entered: events are
  * queued during a wasm call and emitted after it returns.
  */
 export class NodeDevice extends EventEmitter {
   readonly clock: Clock;
   readonly store: MemoryStore;
   readonly network: NetworkBackend;
+  /** The app's pins and ADC inputs: set inputs and analog volts, watch outputs (pins.ts). */
+  readonly pins: NodePins;
+  /** The unique id the device reports (24 hex digits). */
+  readonly uid: string;
   private exports!: CoreExports;
   private mem!: LinearMemory;
   private pending: CoreEvent[] = [];
@@ -236,6 +249,8 @@ export class NodeDevice extends EventEmitter {
   private consoleOn = true;
   /** The module has the device console (imports board.uart_read): device.wasm, not core.wasm. */
   private hasConsole = false;
+  /** The module prints lines (imports board.uart_write): the console, or an app's log(). */
+  private hasUartOut = false;
   /** Messages delivered while start() was still running (see start()); null once released. */
   private heldMessages: Message[] | null = [];
   private lastLinkError: string | null = null;
@@ -249,6 +264,11 @@ export class NodeDevice extends EventEmitter {
     this.realTimeoutMs = opts.realTimeoutMs ?? 15_000;
     this.network = opts.network ?? NodeDevice.defaultNetwork(opts);
     this.rand = opts.seed !== undefined ? mulberry32(opts.seed) : () => randomBytes(4).readUInt32LE(0);
+    this.pins = new NodePins(reservedPins(loadBoardSpec(opts.board ?? 'bluepill')));
+    this.pins.onChange((pin, level) => this.emit('pin', { pin, level }));
+    if (opts.uid !== undefined && !/^[0-9a-fA-F]{24}$/.test(opts.uid)) throw new Error(`uid must be 24 hex digits (96 bits), got "${opts.uid}"`);
+    const seeded = opts.seed !== undefined ? mulberry32(opts.seed ^ 0x55494400) : undefined;
+    this.uid = (opts.uid ?? Buffer.from(Array.from({ length: 12 }, () => (seeded ? seeded() : randomBytes(1)[0]!) & 0xff)).toString('hex')).toLowerCase();
   }
 
   private static defaultNetwork(opts: NodeDeviceOptions): NetworkBackend {
@@ -265,6 +285,7 @@ export class NodeDevice extends EventEmitter {
     const mod = await loadModule(opts.wasm ?? (opts.console === true ? DEFAULT_DEVICE_WASM : DEFAULT_CORE_WASM));
     const dev = new NodeDevice(opts);
     dev.hasConsole = WebAssembly.Module.imports(mod).some((i) => i.module === 'board' && i.name === 'uart_read');
+    dev.hasUartOut = WebAssembly.Module.imports(mod).some((i) => i.module === 'board' && i.name === 'uart_write');
     if (opts.console === true && !dev.hasConsole) {
       throw new BadModuleError(`console: true needs a module with the device console (build/core/device.wasm); ${typeof opts.wasm === 'string' ? opts.wasm : 'the given module'} has none`);
     }
@@ -274,7 +295,7 @@ export class NodeDevice extends EventEmitter {
     if (dev.hasConsole) dev.setConsole(opts.console === true || dev.listenerCount('uart') > 0);
     // Trace events and console lines cost the core work: turned on when someone listens.
     dev.on('newListener', (ev: string) => {
-      if (ev === 'uart') dev.requireConsole();
+      if (ev === 'uart') dev.requireUartOut();
       if (dev.dead) return;
       if (ev === 'trace' && !dev.traceOn) dev.setTrace(true);
       else if (ev === 'uart' && !dev.consoleOn) dev.setConsole(true);
@@ -338,6 +359,11 @@ export class NodeDevice extends EventEmitter {
       store_read: (off: number, dst: number, len: number) => this.store.readInto(off, mem().range('store_read', dst, len)),
       store_write: (off: number, src: number, len: number) => this.store.write(off, mem().range('store_write', src, len)),
       store_erase: (off: number) => this.store.erase(off),
+      uid: (dst: number) => { mem().range('uid', dst, 12).set(Buffer.from(this.uid, 'hex')); },
+      gpio_mode: (pin: number, mode: number) => this.pins.mode(pin, mode),
+      gpio_write: (pin: number, level: number) => this.pins.write(pin, level),
+      gpio_read: (pin: number) => this.pins.read(pin),
+      adc_read: (channel: number) => this.pins.adcRead(channel),
       event: (kind: number, ptr: number, len: number) => {
         this.pending.push(kind === EventKind.MESSAGE ? decodeMessage(mem().range('event', ptr, len)) : decodeEvent(kind, mem().copyOut('event', ptr, len)));
       },
@@ -376,6 +402,23 @@ export class NodeDevice extends EventEmitter {
   }
 
   // ---------------------------------------------------------------- configuration
+
+  /**
+   * Replaces an app's settings (firmware/app/sdk/settings.ts: "key=value" lines, 128 bytes in
+   * all) and saves them in the store; the app reads them at its next start (a NodeDevice started
+   * again on the same store). Throws for a module that is not an app or values that do not fit.
+   */
+  setAppSettings(values: Readonly<Record<string, string | number>>): void {
+    if (!this.exports.wq_app_settings) throw new BadModuleError('this module has no app settings (it is not built on the app API, firmware/app/sdk)');
+    const text = Object.entries(values).map(([k, v]) => {
+      if (/[=\n]/.test(k) || /\n/.test(String(v))) throw new Error(`app setting ${JSON.stringify(k)}: keys may not hold "=" or newlines, values no newlines`);
+      return `${k}=${v}\n`;
+    }).join('');
+    const bytes = utf8.encode(text);
+    this.stage(bytes);
+    const r = this.call(() => this.exports.wq_app_settings!(bytes.byteLength));
+    if (r < 0) throw new CoreError(r, `app settings (${bytes.byteLength} bytes): ${r === Err.ARG ? 'more than the 128 bytes an app keeps' : errorText(r)}`);
+  }
 
   /** Sets one config key (Cfg.*) to a number or bytes; throws CoreError on a bad key/value. */
   config(key: number, value: number | string | Uint8Array): void {
@@ -419,7 +462,13 @@ export class NodeDevice extends EventEmitter {
     if (o.connectTimeoutMs !== undefined) this.config(Cfg.TIMEOUT_MS, o.connectTimeoutMs);
   }
 
-  /** For 'uart' listeners and uartInput(): the module must have the console. */
+  /** For 'uart' listeners: the module must print (uart_write: the console, or an app's log lines). */
+  private requireUartOut(): void {
+    if (this.hasUartOut) return;
+    this.requireConsole();
+  }
+
+  /** For uartInput(): the module must have the console. */
   private requireConsole(): void {
     if (this.hasConsole) return;
     throw new Error('this NodeDevice runs core.wasm, which has no console: start it with { console: true } to run device.wasm (the core with the device console)');

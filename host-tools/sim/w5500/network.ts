@@ -9,9 +9,9 @@ import type { HostEndpoint } from './address-map.ts';
 export interface TcpEvents {
   connect(): void;
   data(chunk: Uint8Array): void;
-  /** The peer sent FIN. */
+  /** The peer sent FIN (our side stays open: half-close). */
   end(): void;
-  /** The connection is gone; `reset` when it ended by RST or an error (ECONNREFUSED, ECONNRESET). */
+  /** The connection is gone both ways; `reset` when it ended by RST or an error (ECONNREFUSED, ECONNRESET). */
   close(reset: boolean): void;
 }
 
@@ -69,14 +69,20 @@ export class Activity {
 export interface ChipNetwork {
   tcpConnect(to: HostEndpoint, ev: TcpEvents): TcpLink;
   tcpListen(onConnection: (link: (ev: TcpEvents) => TcpLink) => void, ready: (port: number) => void): Listener;
-  udpOpen(onMessage: (from: HostEndpoint, data: Uint8Array) => void, ready: (port: number) => void): UdpLink;
+  /** `unreachable` runs when a destination answered with ICMP port unreachable. */
+  udpOpen(onMessage: (from: HostEndpoint, data: Uint8Array) => void, ready: (port: number) => void,
+    unreachable?: (to: HostEndpoint) => void): UdpLink;
 }
+
+/** Destinations a UDP socket keeps a connected Node socket for (to hear ICMP errors), oldest dropped first. */
+const UDP_PEERS_MAX = 8;
 
 export class NodeNetwork implements ChipNetwork {
   constructor(readonly activity: Activity) {}
 
   tcpConnect(to: HostEndpoint, ev: TcpEvents): TcpLink {
-    const s = createConnection({ host: to.host, port: to.port });
+    // allowHalfOpen: the peer's FIN does not end our side; the chip sends FIN on DISCON only
+    const s = createConnection({ host: to.host, port: to.port, allowHalfOpen: true });
     this.activity.begin();
     let connecting = true;
     s.once('connect', () => { connecting = false; this.activity.end(); ev.connect(); });
@@ -84,7 +90,7 @@ export class NodeNetwork implements ChipNetwork {
   }
 
   tcpListen(onConnection: (link: (ev: TcpEvents) => TcpLink) => void, ready: (port: number) => void): Listener {
-    const server: Server = createServer({ pauseOnConnect: true }, (s) => {
+    const server: Server = createServer({ pauseOnConnect: true, allowHalfOpen: true }, (s) => {
       onConnection((ev) => { const l = this.wrap(s, ev, () => {}); s.resume(); return l; });
     });
     this.activity.begin();
@@ -101,24 +107,80 @@ export class NodeNetwork implements ChipNetwork {
     return { close: () => { done(); server.close(); }, get hostPort() { return hostPort; } };
   }
 
-  udpOpen(onMessage: (from: HostEndpoint, data: Uint8Array) => void, ready: (port: number) => void): UdpLink {
-    const sock: DgramSocket = createSocket('udp4');
+  /**
+   * One bound socket receives from anyone; each destination sent to gets its own socket bound to
+   * the same port (SO_REUSEADDR) and connected to it, because only a connected UDP socket hears
+   * the ICMP port-unreachable its datagram caused (as ECONNREFUSED). The kernel hands a peer's
+   * replies to the connected socket.
+   */
+  udpOpen(onMessage: (from: HostEndpoint, data: Uint8Array) => void, ready: (port: number) => void,
+    unreachable?: (to: HostEndpoint) => void): UdpLink {
+    const activity = this.activity;
+    const sock: DgramSocket = createSocket({ type: 'udp4', reuseAddr: true });
     let hostPort = 0;
     let open = true;
     let binding = true;
-    const bound = () => { if (binding) { binding = false; this.activity.end(); } };
-    this.activity.begin();
-    sock.on('message', (msg, rinfo) => { onMessage({ host: rinfo.address, port: rinfo.port }, new Uint8Array(msg)); this.activity.notify(); });
-    sock.on('error', () => { /* a closed or unreachable UDP peer is not the chip's concern */ });
-    sock.bind(0, '127.0.0.1', () => { hostPort = sock.address().port; bound(); if (open) ready(hostPort); });
-    const activity = this.activity;
+    const bound = () => { if (binding) { binding = false; activity.end(); } };
+    const receive = (msg: Buffer, rinfo: { address: string; port: number }) => {
+      if (!open) return;
+      onMessage({ host: rinfo.address, port: rinfo.port }, new Uint8Array(msg));
+      activity.notify();
+    };
+    activity.begin();
+    sock.on('message', receive);
+    sock.on('error', () => { /* errors of the unconnected socket carry no destination */ });
+    const afterBind: Array<() => void> = [];
+    sock.bind(0, '127.0.0.1', () => {
+      hostPort = sock.address().port; bound();
+      if (open) ready(hostPort);
+      for (const f of afterBind.splice(0)) f();
+    });
+    interface Peer { sock: DgramSocket; ready: boolean; queue: Array<() => void>; settle: () => void }
+    const drop = (p: Peer) => { p.settle(); p.sock.close(); for (const q of p.queue.splice(0)) q(); };
+    const peers = new Map<string, Peer>();
+    const peerFor = (to: HostEndpoint): Peer => {
+      const key = `${to.host}:${to.port}`;
+      let p = peers.get(key);
+      if (p) { peers.delete(key); peers.set(key, p); return p; } // most recent last
+      if (peers.size >= UDP_PEERS_MAX) {
+        const [oldKey, old] = peers.entries().next().value!;
+        peers.delete(oldKey); drop(old);
+      }
+      const c = createSocket({ type: 'udp4', reuseAddr: true });
+      let pending = true;
+      const peer: Peer = { sock: c, ready: false, queue: [], settle: () => { if (pending) { pending = false; activity.end(); } } };
+      p = peer;
+      peers.set(key, peer);
+      c.on('message', receive);
+      c.on('error', (e: NodeJS.ErrnoException) => {
+        if (e.code === 'ECONNREFUSED' && open) { unreachable?.(to); activity.notify(); }
+      });
+      activity.begin();
+      const start = () => c.bind(hostPort, '127.0.0.1', () => c.connect(to.port, to.host, () => {
+        peer.settle();
+        peer.ready = true;
+        for (const q of peer.queue.splice(0)) q();
+      }));
+      if (binding) afterBind.push(() => { if (pending) start(); }); else start();
+      return peer;
+    };
     return {
       send(to, data, sent) {
         if (!open) return;
         activity.begin();
-        sock.send(data, to.port, to.host, () => { activity.end(); sent(); });
+        const go = () => {
+          if (!open) { activity.end(); return; }
+          p.sock.send(data, () => { activity.end(); sent(); });
+        };
+        const p = peerFor(to);
+        if (p.ready) go(); else p.queue.push(go);
       },
-      close() { if (open) { open = false; bound(); sock.close(); } },
+      close() {
+        if (!open) return;
+        open = false; bound(); sock.close();
+        for (const p of peers.values()) drop(p);
+        peers.clear();
+      },
       get hostPort() { return hostPort; },
     };
   }

@@ -8,7 +8,7 @@ import type { ImportModules, NetworkBackend } from '../host/network.ts';
 import { AddressMap } from './address-map.ts';
 import { w5500Imports } from './imports.ts';
 import { FrameTrace } from './trace.ts';
-import { W5500 } from './w5500.ts';
+import { W5500, type W5500Timing } from './w5500.ts';
 
 export interface W5500BackendOptions {
   /**
@@ -22,6 +22,8 @@ export interface W5500BackendOptions {
   traceFile?: string;
   /** Frames a written Sn_CR stays visible before the chip takes it (default 0). */
   commandBusyFrames?: number;
+  /** Reset/PLL/auto-negotiation/Sn_SR timing (W5500Options.timing; DATASHEET_TIMING for the silicon's). */
+  timing?: Partial<W5500Timing>;
 }
 
 export class W5500NetworkBackend implements NetworkBackend {
@@ -39,6 +41,7 @@ export class W5500NetworkBackend implements NetworkBackend {
       addressMap: map,
       trace: this.trace,
       commandBusyFrames: opts.commandBusyFrames,
+      timing: opts.timing,
     });
     this.model.onNetworkEvent(() => this.wake());
   }

@@ -8,16 +8,19 @@
 //   INIT    --LISTEN--> LISTEN --peer SYN--> ESTABLISHED (+CON)
 //   INIT    --CONNECT--> SYNSENT --SYN/ACK--> ESTABLISHED (+CON) | --ARPTO/TCPTO--> CLOSED (+TIMEOUT)
 //                                          | --RST--> CLOSED (+DISCON)
-//   ESTABLISHED --peer FIN--> CLOSE_WAIT (+DISCON) --DISCON--> LAST_ACK --peer gone--> CLOSED
+//   ESTABLISHED --peer FIN--> CLOSE_WAIT (+DISCON; SEND still works: half-close) --DISCON (our FIN)--> LAST_ACK --ACK--> CLOSED
 //   ESTABLISHED --DISCON--> FIN_WAIT --peer FIN--> CLOSED (+DISCON) | --TCPTO--> CLOSED (+TIMEOUT)
 //   ESTABLISHED/CLOSE_WAIT --unacked data for TCPTO--> CLOSED (+TIMEOUT);  any --RST--> CLOSED (+DISCON)
 //   any --CLOSE--> CLOSED
+// Sn_SR shows a command's new state only timing.statusLatencyFrames frames after Sn_CR reads 0.
+// UDP: SEND to an unmapped destination → ARPTO → Sn_IR.TIMEOUT; to a mapped one whose port is
+// closed (ICMP port unreachable) → IR.UNREACH with UIPR/UPORTR.
 import type { AddressMap, HostEndpoint } from './address-map.ts';
 import type { BufferMemory } from './buffers.ts';
 import type { CommonRegisters } from './common-registers.ts';
 import type { ChipNetwork, Listener, TcpLink, UdpLink } from './network.ts';
 import {
-  BUF_SIZES_KB, CMD, SN, SN_MR_MACRAW, SN_MR_TCP, SN_MR_UDP, SNIR_CON, SNIR_DISCON,
+  BUF_SIZES_KB, CMD, IR_UNREACH, SN, SN_MR_MACRAW, SN_MR_TCP, SN_MR_UDP, SNIR_CON, SNIR_DISCON,
   SNIR_RECV, SNIR_SENDOK, SNIR_TIMEOUT, SOCKET_REG_SIZE, SR, TCP_MSS, hex,
 } from './registers.ts';
 
@@ -32,6 +35,8 @@ export interface ChipContext {
   linkUp(): boolean;
   /** Cycles (frames) a command stays visible in Sn_CR before it is taken. */
   commandBusyFrames: number;
+  /** Frames Sn_SR lags behind a taken command. */
+  statusLatencyFrames: number;
   note(text: string): void;
   /** A listener got its host port (tests connect there). */
   listening(sn: number, hostPort: number): void;
@@ -41,6 +46,9 @@ type Inbound =
   | { kind: 'connected'; at: number }
   | { kind: 'data'; at: number; bytes: Uint8Array }
   | { kind: 'fin'; at: number }
+  /** The Node connection ended both ways without error (after our FIN was acknowledged). */
+  | { kind: 'closed'; at: number }
+  | { kind: 'unreachable'; at: number; ip: Uint8Array; port: number }
   | { kind: 'rst'; at: number }
   | { kind: 'acked'; at: number; n: number }
   | { kind: 'datagram'; at: number; from: HostEndpoint; bytes: Uint8Array };
@@ -58,6 +66,13 @@ const WRITABLE = new Set<number>([
 export class ChipSocket {
   private readonly regs = new Uint8Array(SOCKET_REG_SIZE);
   private status: number = SR.CLOSED;
+  /** Sn_SR as read while a command's effect is not yet visible, and for how many more frame starts. */
+  private shownStatus: number = SR.CLOSED;
+  private statusLag = 0;
+  /** The state the lagging command led to (a later change, e.g. a timeout, shows at once). */
+  private laggedStatus: number = SR.CLOSED;
+  /** The Node connection is fully closed (both FINs): a DISCON in CLOSE_WAIT completes at once. */
+  private linkClosed = false;
   private ir = 0;
   private pendingCmd = 0;
   private cmdBusy = 0;
@@ -101,6 +116,7 @@ export class ChipSocket {
     this.regs[SN.IMR] = 0xff;
     this.regs[SN.FRAG] = 0x40; // 0x4000 [unverified]
     this.status = SR.CLOSED;
+    this.statusLag = 0;
     this.ir = 0;
     this.pendingCmd = 0;
     this.txRd = this.ackPtr = this.rxWr = this.rxRdCommitted = 0;
@@ -129,7 +145,7 @@ export class ChipSocket {
     switch (addr) {
       case SN.CR: return this.pendingCmd;
       case SN.IR: return this.ir;
-      case SN.SR: return this.status;
+      case SN.SR: return this.statusLag > 0 && this.status === this.laggedStatus ? this.shownStatus : this.status;
       case SN.RXBUF_SIZE: return this.chip.rx.sizesKb[this.n]!;
       case SN.TXBUF_SIZE: return this.chip.tx.sizesKb[this.n]!;
       case SN.TX_FSR: return this.txFree() >> 8;
@@ -155,7 +171,7 @@ export class ChipSocket {
         return;
       }
       this.cmdBusy = this.chip.commandBusyFrames;
-      if (this.cmdBusy === 0) { this.execute(value); this.changes++; return; } // taken at once
+      if (this.cmdBusy === 0) { this.take(value, 2); return; } // taken at once: Sn_CR reads 0 from the next frame
       this.pendingCmd = value;
       return;
     }
@@ -182,7 +198,7 @@ export class ChipSocket {
     const before = this.changes;
     if (this.pendingCmd !== 0) {
       if (this.cmdBusy > 0) this.cmdBusy--;
-      else { const c = this.pendingCmd; this.pendingCmd = 0; this.execute(c); this.changes++; }
+      else { const c = this.pendingCmd; this.pendingCmd = 0; this.take(c, 1); }
     }
     // Each step only when it has something to do: this runs at every SPI frame for all 8 sockets.
     if (this.held.length > 0 || this.heldSince >= 0 || this.connectTo) this.flushHeld();
@@ -190,6 +206,21 @@ export class ChipSocket {
     if (this.deadline >= 0 || this.heldSince >= 0) this.checkTimers();
     return this.changes !== before;
   }
+
+  /** Run a command; Sn_SR keeps showing the state before it for the latency (+ `extra` frame starts). */
+  private take(cmd: number, extra: number): void {
+    const shown = this.read(SN.SR);
+    this.execute(cmd);
+    this.changes++;
+    if (this.status !== shown && this.chip.statusLatencyFrames > 0) {
+      this.shownStatus = shown;
+      this.laggedStatus = this.status;
+      this.statusLag = this.chip.statusLatencyFrames + extra;
+    }
+  }
+
+  /** A frame starts: the Sn_SR latency counts down. */
+  frameTick(): void { if (this.statusLag > 0) this.statusLag--; }
 
   /** Count of state changes applied (commands, packets, timeouts). */
   private changes = 0;
@@ -257,8 +288,15 @@ export class ChipSocket {
     const gen = this.generation;
     this.udp = this.chip.network.udpOpen((from, bytes) => {
       if (gen === this.generation) this.push({ kind: 'datagram', at: this.chip.now(), from, bytes });
-    }, (port) => this.chip.note(`S${this.n}: UDP port ${this.r16(SN.PORT)} is host 127.0.0.1:${port}`));
+    }, (port) => this.chip.note(`S${this.n}: UDP port ${this.r16(SN.PORT)} is host 127.0.0.1:${port}`), (to) => {
+      if (gen !== this.generation) return;
+      const dev = this.udpDest.get(`${to.host}:${to.port}`);
+      if (dev) this.push({ kind: 'unreachable', at: this.chip.now(), ip: dev.ip, port: dev.port });
+    });
   }
+
+  /** Host endpoint → device endpoint of UDP destinations sent to (for UIPR/UPORTR on ICMP unreachable). */
+  private udpDest = new Map<string, { ip: Uint8Array; port: number }>();
 
   private listen(): void {
     this.status = SR.LISTEN;
@@ -308,7 +346,7 @@ export class ChipSocket {
       end: () => { if (live()) this.push({ kind: 'fin', at: this.chip.now() }); },
       close: (reset: boolean) => {
         if (!live()) return;
-        this.push(reset ? { kind: 'rst', at: this.chip.now() } : { kind: 'fin', at: this.chip.now() });
+        this.push(reset ? { kind: 'rst', at: this.chip.now() } : { kind: 'closed', at: this.chip.now() });
       },
     };
   }
@@ -329,11 +367,12 @@ export class ChipSocket {
         if (!this.pathBlocked()) this.tcp?.end();
         return;
       case SR.CLOSE_WAIT:
+        // Our FIN goes out only now (half-close: until DISCON the peer still gets our data);
+        // CLOSED follows when it is acknowledged (the Node socket closes both ways).
         this.status = SR.LAST_ACK;
-        if (!this.pathBlocked()) this.tcp?.end();
         this.deadline = this.chip.now() + this.chip.common.tcpTimeoutMs();
-        // The peer already closed its side; once our FIN is out the connection is done.
-        this.push({ kind: 'fin', at: this.chip.now() });
+        if (this.linkClosed || !this.tcp) this.push({ kind: 'closed', at: this.chip.now() });
+        else if (!this.pathBlocked()) this.tcp.end();
         return;
       case SR.INIT: case SR.LISTEN: case SR.SYNSENT:
         this.teardown('close');
@@ -357,12 +396,13 @@ export class ChipSocket {
       const dport = this.r16(SN.DPORT);
       const dst = this.chip.linkUp() && !this.blackHole ? this.chip.addressMap.resolve(dip, dport) : undefined;
       if (dst && this.udp) {
+        this.udpDest.set(`${dst.host}:${dst.port}`, { ip: dip, port: dport });
         this.udp.send(dst, data, () => {});
         this.raise(SNIR_SENDOK);
       } else if (cmd === CMD.SEND_MAC) {
         this.raise(SNIR_SENDOK); // no ARP: the frame leaves, nobody answers
       } else {
-        this.chip.common.setUnreachable(dip, dport);
+        // No ARP reply: Sn_IR.TIMEOUT after ARPTO. UIPR/UPORTR are for ICMP unreachable only.
         this.deadline = this.chip.now() + this.chip.common.arpTimeoutMs();
       }
       return;
@@ -431,7 +471,13 @@ export class ChipSocket {
           if (n < ev.bytes.length) { ev.bytes = ev.bytes.subarray(n); return; }
           break;
         }
+        case 'closed':
         case 'fin':
+          if (ev.kind === 'closed') {
+            this.linkClosed = true;
+            if (this.status === SR.LAST_ACK) { this.teardown('gone'); this.status = SR.CLOSED; return; }
+            // otherwise a close is also the peer's FIN (a FIN_WAIT ends, ESTABLISHED half-closes)
+          }
           if (this.status === SR.ESTABLISHED) { this.status = SR.CLOSE_WAIT; this.raise(SNIR_DISCON); }
           else if (this.status === SR.FIN_WAIT || this.status === SR.LAST_ACK) {
             if (this.status === SR.FIN_WAIT) this.raise(SNIR_DISCON);
@@ -439,6 +485,12 @@ export class ChipSocket {
             this.status = SR.CLOSED;
             return;
           } else if (this.status === SR.SYNSENT) { this.teardown('close'); this.status = SR.CLOSED; this.raise(SNIR_DISCON); return; }
+          break;
+        case 'unreachable':
+          if (this.status !== SR.UDP) break;
+          this.chip.common.setUnreachable(ev.ip, ev.port);
+          this.chip.common.raise(IR_UNREACH);
+          this.chip.note(`S${this.n}: ICMP port unreachable from ${Array.from(ev.ip).join('.')}:${ev.port} → IR.UNREACH`);
           break;
         case 'rst':
           if (this.status !== SR.CLOSED && this.mode === SN_MR_TCP) {
@@ -509,6 +561,8 @@ export class ChipSocket {
     this.deadline = -1;
     this.connectTo = null;
     this.ackPtr = this.txRd;
+    this.linkClosed = false;
+    this.udpDest.clear();
   }
 
   /** Fault: the peer closes gracefully (FIN) or aborts (RST). */

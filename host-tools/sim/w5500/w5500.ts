@@ -27,7 +27,31 @@ export interface W5500Options {
   commandBusyFrames?: number;
   /** The network behind the sockets; default real Node sockets. A unit test may script one. */
   network?: (activity: Activity) => ChipNetwork;
+  /** Reset, PLL, auto-negotiation and Sn_SR timing (default DEFAULT_TIMING; DATASHEET_TIMING for the silicon's). */
+  timing?: Partial<W5500Timing>;
 }
+
+/** How long the chip takes to do things, in virtual ms or SPI frames. */
+export interface W5500Timing {
+  /** RSTn must stay low at least this long to reset the chip (datasheet T_RC: 500 µs); a shorter pulse is ignored. */
+  resetLowMinMs: number;
+  /** After RSTn goes high the chip answers nothing until its PLL locks (datasheet T_PL: 1 ms max): reads 0, writes lost. */
+  pllLockMs: number;
+  /** Link up this long after a reset, a PHY reset or a cable plug (auto-negotiation, commonly 1-3 s). */
+  linkUpMs: number;
+  /** Frames after the one where Sn_CR first reads 0 during which Sn_SR still shows the state before the command. */
+  statusLatencyFrames: number;
+}
+
+/** What the silicon does (datasheet v1.0.9 section 5.5 for reset/PLL; auto-negotiation a typical 1.5 s). */
+export const DATASHEET_TIMING: W5500Timing = { resetLowMinMs: 0.5, pllLockMs: 1, linkUpMs: 1500, statusLatencyFrames: 2 };
+/**
+ * The default: the chip's Sn_SR latency (drivers must wait for Sn_SR, as WIZnet's do) and the
+ * reset-pulse rule, but no PLL-lock wait and the link up at once, so hosts whose reset import
+ * cannot let time pass (NodeDevice on a virtual clock) and tests that do not care about
+ * bring-up time start at once. Pass DATASHEET_TIMING (or single fields) for the rest.
+ */
+export const DEFAULT_TIMING: W5500Timing = { resetLowMinMs: 0.5, pllLockMs: 0, linkUpMs: 0, statusLatencyFrames: 2 };
 
 export interface SpiCounters {
   frames: number;
@@ -50,12 +74,18 @@ export class W5500 implements FrameTarget {
   private readonly clock: () => number;
   private readonly trace?: FrameTrace;
   private readonly listenPorts = new Map<number, number>();
+  readonly timing: W5500Timing;
+  /** Virtual time until which the PLL is not locked (SPI dead), and since when RSTn is held low (-1: high). */
+  private readyAt = -1;
+  private resetLowSince = -1;
+  private deadNoted = false;
 
   constructor(opts: W5500Options) {
     this.clock = opts.clock;
     this.trace = opts.trace;
+    this.timing = { ...DEFAULT_TIMING, ...opts.timing };
     this.addressMap = opts.addressMap ?? new AddressMap();
-    this.phy = new Phy((up) => this.note(`PHY link ${up ? 'up' : 'down'}`));
+    this.phy = new Phy((up) => { this.note(`PHY link ${up ? 'up' : 'down'}`); this.activity.notify(); }, () => this.clock(), this.timing.linkUpMs);
     this.common = new CommonRegisters({
       softwareReset: () => this.softwareReset(),
       socketInterrupts: () => this.sir(),
@@ -72,6 +102,7 @@ export class W5500 implements FrameTarget {
       addressMap: this.addressMap,
       linkUp: () => this.phy.linkUp,
       commandBusyFrames: opts.commandBusyFrames ?? 0,
+      statusLatencyFrames: this.timing.statusLatencyFrames,
       note: (t) => this.note(t),
       listening: (sn, port) => { this.listenPorts.set(sn, port); this.note(`S${sn}: LISTEN reachable at 127.0.0.1:${port}`); },
     };
@@ -139,6 +170,12 @@ export class W5500 implements FrameTarget {
     const write = (control & CTRL_RWB_WRITE) !== 0;
     const block = control >> 3;
     const len = data.length;
+    if (!this.ready()) {
+      if (!write) data.fill(0);
+      this.counters.bytes += len; this.counters.dataBytes += len;
+      this.frameEnd(addr, control, data);
+      return;
+    }
     const kind = block === BLOCK_COMMON ? -1 : (block - 1) & 3;
     if (kind === 1 || kind === 2) {
       const mem = kind === 1 ? this.tx : this.rx;
@@ -169,17 +206,58 @@ export class W5500 implements FrameTarget {
     return (this.common.ir & this.common.imr) !== 0 || (this.sir() & this.common.simr) !== 0;
   }
 
-  /** RSTn pulse: every register to its reset value, all connections dropped. */
+  /**
+   * A whole RSTn pulse, long enough (the host waited T_RC): every register to its reset value, all
+   * connections dropped; the chip then answers nothing until its PLL locks (timing.pllLockMs).
+   */
   hardwareReset(): void {
     this.note('hardware reset (RSTn)');
     this.resetAll();
+    this.pllStart();
+  }
+
+  /**
+   * The RSTn pin, for hosts that drive it (0 = low). The chip resets when it goes high after at
+   * least timing.resetLowMinMs low; a shorter pulse is a glitch and is ignored (traced).
+   */
+  setResetPin(level: 0 | 1): void {
+    const now = this.clock();
+    if (level === 0) { if (this.resetLowSince < 0) this.resetLowSince = now; return; }
+    if (this.resetLowSince < 0) return;
+    const held = now - this.resetLowSince;
+    this.resetLowSince = -1;
+    if (held + 1e-9 < this.timing.resetLowMinMs) { // (ms are fractional here: no float rounding noise)
+      this.note(`RSTn low for ${held} ms < ${this.timing.resetLowMinMs} ms (T_RC): no reset`);
+      return;
+    }
+    this.hardwareReset();
+  }
+
+  /** False while RSTn is held low or the PLL has not locked yet: the SPI interface is dead. */
+  ready(): boolean {
+    if (this.resetLowSince >= 0) return this.deadFrame('RSTn held low');
+    if (this.readyAt >= 0) {
+      if (this.clock() < this.readyAt) return this.deadFrame(`PLL not locked until t=${this.readyAt}`);
+      this.readyAt = -1;
+    }
+    this.deadNoted = false;
+    return true;
+  }
+
+  private deadFrame(why: string): false {
+    if (!this.deadNoted) { this.deadNoted = true; this.note(`SPI frame while ${why}: reads 0, writes lost`); }
+    return false;
+  }
+
+  private pllStart(): void {
+    this.readyAt = this.timing.pllLockMs > 0 ? this.clock() + this.timing.pllLockMs : -1;
   }
 
   // ---- time and events ----
 
   /** Apply what the chip would have done by now: commands, received packets, timeouts. True if anything changed. */
   poll(): boolean {
-    let changed = false;
+    let changed = this.phy.poll();
     for (const s of this.sockets) changed = s.poll() || changed;
     return changed;
   }
@@ -199,7 +277,8 @@ export class W5500 implements FrameTarget {
 
   /** Earliest virtual time at which a timeout or delayed packet is due, or -1 when none. */
   nextDeadline(): number {
-    let t = -1;
+    let t = this.phy.nextDeadline();
+    if (this.readyAt >= 0 && (t < 0 || this.readyAt < t)) t = this.readyAt;
     for (const s of this.sockets) {
       const d = s.nextDeadline();
       if (d >= 0 && (t < 0 || d < t)) t = d;
@@ -229,6 +308,7 @@ export class W5500 implements FrameTarget {
   // ---- FrameTarget ----
 
   frameStart(): void {
+    for (const s of this.sockets) s.frameTick();
     this.poll();
     this.counters.frames++;
     this.counters.bytes += 3;
@@ -236,6 +316,7 @@ export class W5500 implements FrameTarget {
 
   readByte(block: number, addr: number): number {
     this.counters.bytes++; this.counters.dataBytes++;
+    if (!this.ready()) return 0;
     if (block === BLOCK_COMMON) return this.common.read(addr);
     const n = (block - 1) >> 2;
     switch ((block - 1) & 3) {
@@ -248,6 +329,7 @@ export class W5500 implements FrameTarget {
 
   writeByte(block: number, addr: number, value: number): void {
     this.counters.bytes++; this.counters.dataBytes++;
+    if (!this.ready()) return;
     if (block === BLOCK_COMMON) { this.common.write(addr, value); return; }
     const n = (block - 1) >> 2;
     switch ((block - 1) & 3) {

@@ -1,7 +1,7 @@
 // Chip bring-up and shared socket plumbing: reset, VERSIONR check, network identity, buffer
 // sizes, interrupt routing, link status, and the Sn_CR command discipline.
 import {
-  CHIP_VERSION, CR_SEND, GAR, PHYCFGR, PHY_LNK, RTR, SIMR, SN_CR, SN_RXBUF_SIZE, SN_TX_RD, VERSIONR, regBlock,
+  CHIP_VERSION, CR_CLOSE, CR_SEND, GAR, PHYCFGR, PHY_LNK, RTR, SIMR, SN_CR, SN_RXBUF_SIZE, SN_SR, SN_TX_RD, VERSIONR, regBlock,
 } from "./regs";
 import { SCRATCH, r8, r16, readBuf, w8, writeBuf, w5500_reset, waitCommandTaken } from "./spi";
 
@@ -47,21 +47,36 @@ export function putU32(at: usize, v: u32): void { store<u32>(at, bswap<u32>(v));
  * Returns W5_OK or W5_ERR_VERSION.
  */
 export function w5Init(mac: usize, ip: u32, gateway: u32, netmask: u32): i32 {
-  putU32(IDENTITY, gateway);
-  putU32(IDENTITY + 4, netmask);
+  w5Identity(ip, gateway, netmask);
   memory.copy(IDENTITY + 8, mac, 6);
-  putU32(IDENTITY + 14, ip);
   return bringUp();
 }
 
-/** Reset and configure the chip from IDENTITY (the register image of GAR..SIPR). */
+/** Set the address, gateway and mask (a DHCP lease): written to the chip at once when it is up. */
+export function w5Identity(ip: u32, gateway: u32, netmask: u32): void {
+  putU32(IDENTITY, gateway);
+  putU32(IDENTITY + 4, netmask);
+  putU32(IDENTITY + 14, ip);
+  if (inited) writeBuf(GAR, 0, IDENTITY, 18);
+}
+
+/** A reset was pulsed and VERSIONR has not answered yet (the PLL may still be locking). */
+let resetPending: bool = false;
+
+/**
+ * Reset and configure the chip from IDENTITY (the register image of GAR..SIPR). When VERSIONR
+ * does not answer, the next call looks again without another reset: a host whose reset import
+ * returns before the chip's PLL has locked gets the chip once it has.
+ */
 function bringUp(): i32 {
   inited = false;
   cmdUnchecked = 0;
   sendPending = 0;
   simr = 0;
-  w5500_reset();
+  if (!resetPending) w5500_reset();
+  resetPending = true;
   if (r8(VERSIONR, 0) != CHIP_VERSION) return W5_ERR_VERSION;
+  resetPending = false;
   writeBuf(GAR, 0, IDENTITY, 18);
   for (let sn = 0; sn < 8; sn++) {
     store<u16>(SCRATCH, <u16>(bufKB(sn) * 0x101)); // Sn_RXBUF_SIZE, Sn_TXBUF_SIZE
@@ -147,4 +162,23 @@ export function commandNow(sn: i32, cmd: u8): bool {
   if (!command(sn, cmd)) return false;
   cmdUnchecked &= ~(1 << sn);
   return waitCommandTaken(sn);
+}
+
+/** Longest wait for Sn_SR to show a taken command's state (4-byte frames). */
+const SR_SPIN_MAX: i32 = 200;
+
+/**
+ * Issue a command and wait until Sn_SR shows its outcome: Sn_SR changes a little after Sn_CR
+ * clears (WIZnet's driver waits the same way). CLOSE: until Sn_SR reads CLOSED; others: until
+ * it differs from `before` (the state the command leaves). Returns the last Sn_SR read, or -1
+ * when the command was never taken.
+ */
+export function commandSettled(sn: i32, cmd: u8, before: i32): i32 {
+  if (!commandNow(sn, cmd)) return -1;
+  let v: i32 = 0;
+  for (let i = 0; i < SR_SPIN_MAX; i++) {
+    v = <i32>r8(SN_SR, regBlock(sn));
+    if (cmd == CR_CLOSE ? v == 0 : v != before) break;
+  }
+  return v;
 }

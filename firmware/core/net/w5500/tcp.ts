@@ -19,7 +19,7 @@ import {
 } from "./regs";
 import { SCRATCH, be16, putBe16, r8, readBuf, stable16, w16, w8, w5500_irq, writeBuf } from "./spi";
 import {
-  TCP_SN, W5_ERR_ARG, W5_ERR_CHIP, W5_ERR_NOT_INIT, W5_ERR_STATE, command, commandNow, inited,
+  TCP_SN, W5_ERR_ARG, W5_ERR_CHIP, W5_ERR_NOT_INIT, W5_ERR_STATE, command, commandNow, commandSettled, inited,
   TCP_KB, putU32, sendDone, sendIssued, sendReset, w5EnsureConfigured, w5Route,
 } from "./chip";
 
@@ -55,15 +55,16 @@ export function netConnect(ip: u32, port: i32): i32 {
   if (port <= 0 || port > 0xffff) return W5_ERR_ARG;
   let e = w5EnsureConfigured(); // a chip reset since init (brown-out, RSTn glitch) loses everything
   if (e < 0) return e;
-  if (sr != SR_CLOSED && !commandNow(SN, CR_CLOSE)) return W5_ERR_CHIP;
+  if (sr != SR_CLOSED && commandSettled(SN, CR_CLOSE, 0) < 0) return W5_ERR_CHIP;
   w8(SN_MR, REG, MODE_TCP);
   w8(SN_IR, REG, 0xff); // clear stale interrupts so INTn only reports this connection
   w8(SN_IMR, REG, IR_CON | IR_DISCON | IR_RECV | IR_TIMEOUT);
   localPort = localPort >= 65000 ? 49152 : localPort + 1; // a fresh port per connection
   w16(SN_PORT, REG, localPort);
-  if (!commandNow(SN, CR_OPEN)) return W5_ERR_CHIP;
+  let opened = commandSettled(SN, CR_OPEN, SR_CLOSED);
+  if (opened < 0) return W5_ERR_CHIP;
   sendReset(SN);
-  if (r8(SN_SR, REG) != SR_INIT) { sr = SR_CLOSED; return W5_ERR_STATE; }
+  if (opened != SR_INIT) { sr = SR_CLOSED; return W5_ERR_STATE; }
   putU32(SCRATCH, ip);
   putBe16(SCRATCH + 4, port);
   writeBuf(SN_DIPR, REG, SCRATCH, 6); // Sn_DIPR + Sn_DPORT in one burst
@@ -167,8 +168,8 @@ export function netClose(): void {
   if (sr == SR_CLOSED) return;
   if (sr == SR_ESTABLISHED || sr == SR_CLOSE_WAIT) {
     commitRx();
-    command(SN, CR_DISCON);
-    sr = SR_FIN_WAIT; // until the chip says otherwise
+    let v = commandSettled(SN, CR_DISCON, sr);
+    sr = v < 0 || v == sr ? SR_FIN_WAIT : v; // (a chip that never shows it: closing until it says otherwise)
   } else {
     commandNow(SN, CR_CLOSE);
     sr = SR_CLOSED;

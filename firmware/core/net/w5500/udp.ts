@@ -6,7 +6,7 @@ import {
 } from "./regs";
 import { SCRATCH, r16, r8, readBuf, stable16, w16, w8, writeBuf } from "./spi";
 import {
-  UDP_SN, W5_ERR_ARG, W5_ERR_CHIP, W5_ERR_NOT_INIT, W5_ERR_STATE, command, commandNow, inited,
+  UDP_SN, W5_ERR_ARG, W5_ERR_CHIP, W5_ERR_NOT_INIT, W5_ERR_STATE, command, commandNow, commandSettled, inited,
   sendDone, sendIssued, sendReset, w5Route,
 } from "./chip";
 
@@ -27,14 +27,15 @@ let fromPort: i32 = 0;
 export function udpOpen(port: i32): i32 {
   if (!inited) return W5_ERR_NOT_INIT;
   if (port <= 0 || port > 0xffff) return W5_ERR_ARG;
-  if (open) commandNow(SN, CR_CLOSE);
+  if (open) commandSettled(SN, CR_CLOSE, 0);
   w8(SN_MR, REG, MODE_UDP);
   w8(SN_IR, REG, 0xff);
   w8(SN_IMR, REG, IR_RECV | IR_TIMEOUT);
   w16(SN_PORT, REG, <u16>port);
-  if (!commandNow(SN, CR_OPEN)) return W5_ERR_CHIP;
+  let opened = commandSettled(SN, CR_OPEN, 0);
+  if (opened < 0) return W5_ERR_CHIP;
   sendReset(SN);
-  if (r8(SN_SR, REG) != SR_UDP) return W5_ERR_STATE;
+  if (opened != SR_UDP) return W5_ERR_STATE;
   txWr = <u16>r16(SN_TX_WR, REG);
   rxRd = <u16>r16(SN_RX_RD, REG);
   lastPort = -1;
