@@ -42,8 +42,12 @@ build/core/device-probe.wasm: $(CORE_SRC) $(APP_SRC) | node_modules/.package-loc
 build/core/codec-test.wasm: $(CORE_SRC) | node_modules/.package-lock.json
 	$(call CORE_ASC_ONLY,firmware/core/codec.asconfig.json)
 
+# The session tables and store log driven step by step, for the store property test.
+build/core/session-test.wasm: $(CORE_SRC) | node_modules/.package-lock.json
+	$(call CORE_ASC_ONLY,firmware/core/session.asconfig.json)
+
 BUILD_ARTIFACTS += build/core/core.wasm build/core/device.wasm build/core/core-probe.wasm build/core/device-probe.wasm \
-  build/core/codec-test.wasm
+  build/core/codec-test.wasm build/core/session-test.wasm
 
 # `make core-size`: where the bytes of core.wasm and device.wasm go, for size work (not part of
 # the build). Section sizes, bytes per source area and the largest functions of the same module

@@ -12,8 +12,8 @@ export const STAGING_SIZE: i32 = 1024;
 export const OUT_SLOTS: i32 = 40;
 /** Upper bound for CFG_WINDOW (QoS 1/2 PUBLISH/PUBREL in flight at once). */
 export const WINDOW_MAX: i32 = 32;
-/** Incoming QoS 2 packet ids remembered between PUBLISH and PUBREL. */
-export const IN_QOS2_SLOTS: i32 = 32;
+/** Runs of consecutive incoming QoS 2 packet ids remembered between PUBLISH and PUBREL (any number of ids per run: session.ts). */
+export const IN_QOS2_RUNS: i32 = 32;
 /** Subscriptions remembered for routing and re-subscription. */
 export const SUB_SLOTS: i32 = 8;
 /** Longest subscription filter kept for routing (bytes). */
@@ -125,6 +125,9 @@ export const ERR_PROTOCOL_LEVEL: i32 = -59;// CONNECT protocol level is not 4
 export const ERR_CONNECT_FLAGS: i32 = -60; // CONNECT reserved flag set, or will QoS/retain without will, or password without username
 export const ERR_FILTER: i32 = -61;        // topic filter with misplaced + or #
 export const ERR_SESSION_PRESENT: i32 = -62;// CONNACK session-present=1 with a non-zero return code
+export const ERR_ACK_QOS: i32 = -63;       // PUBACK answering a QoS 2 PUBLISH, or PUBREC answering a QoS 1 one (detail: packet id)
+export const ERR_SUBACK_MISMATCH: i32 = -64;  // SUBACK with more or fewer return codes than the SUBSCRIBE had filters (detail: packet id)
+export const ERR_ACK_UNKNOWN: i32 = -65;   // SUBACK/UNSUBACK for a packet id with no SUBSCRIBE/UNSUBSCRIBE awaiting it (detail: packet id)
 
 // ---- Event kinds: board.event(kind, ptr, len); the record is valid only during the call ----
 /** [0] u8 session_present. */

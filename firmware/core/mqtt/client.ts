@@ -138,6 +138,7 @@ function enterBackoff(): void {
 export function dropLink(reason: i32): void {
   let was = state;
   linkEpoch++;
+  flush(); // acks already built still go out, ahead of the FIN: unanswered, the broker resends what they answer
   netClose();
   txLen = 0;
   rxLen = 0;
@@ -324,7 +325,7 @@ export function subscribe(count: i32, unsub: bool): i32 {
     p += 2 + fl;
   }
   txCommit(encodeList(TXB + txLen, unsub ? 0xa2 : 0x82, pid, BUF, listLen), pid); // UNSUBSCRIBE or SUBSCRIBE (room checked above)
-  S.reqAdd(pid, unsub ? A.PT_UNSUBSCRIBE : A.PT_SUBSCRIBE);
+  S.reqAdd(pid, unsub ? A.PT_UNSUBSCRIBE : A.PT_SUBSCRIBE, count);
   return pid;
 }
 
@@ -420,11 +421,12 @@ function complete(i: i32): void {
 /** An ack for an outgoing message (PUBACK, PUBREC or PUBCOMP). */
 function onOutAck(type: i32, pid: i32): void {
   let i = S.outFind(pid);
-  if (type == A.PT_PUBREC && (i < 0 || S.oQos(i) != 2)) { sendAck(A.PT_PUBREL, pid); return; } // unknown: release it anyway
+  if (type == A.PT_PUBREC && i < 0) { sendAck(A.PT_PUBREL, pid); return; } // unknown: release it anyway
   if (i < 0) return;
   let qos = S.oQos(i);
   let ev = type == A.PT_PUBACK ? S.E_PUBACK : type == A.PT_PUBREC ? S.E_PUBREC : S.E_PUBCOMP;
-  if ((ev == S.E_PUBACK) != (qos == 1)) return; // an ack of the wrong kind for this QoS: ignore
+  // PUBACK for a QoS 2 message, or PUBREC for a QoS 1 one: the broker broke the flow (§4.3)
+  if ((ev == S.E_PUBACK) != (qos == 1)) { protoFail(A.ERR_ACK_QOS, type, pid); return; }
   let st = S.oState(i);
   let next = S.transition(st, ev);
   if (next < 0) return;
@@ -441,8 +443,8 @@ function onOutAck(type: i32, pid: i32): void {
 
 /**
  * Incoming PUBLISH at p: deliver (once for QoS 2) and acknowledge after delivery. QoS 2 order:
- * persist "received" → MESSAGE → mark delivered (one half-word) → PUBREC. A full id table
- * drops the link with ERR_QUEUE_FULL (never a silent drop): the broker resends on reconnect.
+ * persist "received" → MESSAGE → mark delivered (one half-word) → PUBREC. A new id that needs a
+ * run of the full id table never gets here: onPacket() holds it (see receive()).
  */
 function onPublish(p: usize): void {
   let qos = D.dQos;
@@ -454,11 +456,7 @@ function onPublish(p: usize): void {
       let m = S.inMark(i);
       if (m == S.MARK_DONE) { bump(A.STAT_DUPS_SUPPRESSED); sendAck(A.PT_PUBREC, pid); return; }
       if (m != S.MARK_NEW) redelivered = 16; // a cut tore the mark: the app may have it already
-    } else if (S.inAdd(pid) < 0) {
-      emitError(A.ERR_QUEUE_FULL, A.PT_PUBLISH, pid);
-      dropLink(A.ERR_QUEUE_FULL);
-      return;
-    }
+    } else S.inAdd(pid);
   }
   let t = D.dA;
   let tlen = D.dALen;
@@ -494,8 +492,7 @@ function onConnack(): void {
   let moved = S.owner != 0xffffffff && S.owner != id;
   if (sp == 0 || moved) {
     // the broker has no session of ours: incoming QoS 2 ids are stale
-    for (let i = 0; i < S.inN; i++) S.persist(S.R_INQ2_GONE, S.inPid(i), 2);
-    S.inClear();
+    if (S.inN > 0) { S.persist(S.R_INQ2_NONE, 0, 2); S.inClear(); }
   }
   if (moved || num(A.CFG_CLEAN_SESSION) == 1) {
     // a new session: no subscription is replayed (the app subscribes again on CONNECTED)
@@ -535,9 +532,17 @@ function newSession(): void {
   }
 }
 
+/** Set by onPacket() when the packet must wait in the RX buffer for a free run of incoming
+ * QoS 2 ids (a new id that joins no run, or a PUBREL that splits one): see receive(). */
+let held: bool = false;
+
 /** Handles one framed packet; false when the connection was dropped. */
 function onPacket(p: usize, total: i32): bool {
   let type = decodeFromBroker(p, total);
+  if (type == A.PT_PUBLISH ? D.dQos == 2 && S.inFull() && S.inFind(D.dPid) < 0
+    : type == A.PT_PUBREL && S.inRemoveWaits(D.dPid)) {
+    if (state == A.ST_CONNECTED) { held = true; return true; } // (before CONNACK it is a protocol error, below)
+  }
   bump(A.STAT_RX_PACKETS);
   lastRx = now;
   pingOut = false;
@@ -555,20 +560,22 @@ function onPacket(p: usize, total: i32): bool {
     case A.PT_PUBLISH: onPublish(p); break;
     case A.PT_PUBACK: case A.PT_PUBREC: case A.PT_PUBCOMP: onOutAck(type, D.dPid); break;
     case A.PT_PUBREL: {
-      if (S.inRemove(D.dPid)) S.persist(S.R_INQ2_GONE, D.dPid, 2);
+      if (S.inRemove(D.dPid) > 0) S.persist(S.R_INQ2_GONE, D.dPid, 2);
       sendAck(A.PT_PUBCOMP, D.dPid); // also for an unknown id (§4.3.3)
       break;
     }
     case A.PT_SUBACK: {
       let pid = D.dPid;
-      if (!S.reqTake(pid, A.PT_SUBSCRIBE)) break;
-      let codes = D.dA;
       let n = D.dCount;
+      let want = S.reqTake(pid, A.PT_SUBSCRIBE);
+      // a SUBACK must answer a SUBSCRIBE, code for code (§3.9.3): anything else is the broker's error
+      if (want != n) return protoFail(want < 0 ? A.ERR_ACK_UNKNOWN : A.ERR_SUBACK_MISMATCH, type, pid);
+      let codes = D.dA;
       for (let i = 0; i < A.SUB_SLOTS; i++) {
         let s = subAt(i);
         if (load<u8>(s) == 0 || <i32>load<u16>(s + 4) != pid) continue;
         let k = <i32>load<u8>(s + 3);
-        let g = k < n ? load<u8>(codes + k) : <u8>0x80;
+        let g = load<u8>(codes + k);
         if (g == 0x80) store<u8>(s, 0); else store<u8>(s + 2, g);
       }
       store<u16>(codes - 3, <u16>pid);
@@ -577,7 +584,7 @@ function onPacket(p: usize, total: i32): bool {
       break;
     }
     case A.PT_UNSUBACK: {
-      if (!S.reqTake(D.dPid, A.PT_UNSUBSCRIBE)) break;
+      if (S.reqTake(D.dPid, A.PT_UNSUBSCRIBE) < 0) return protoFail(A.ERR_ACK_UNKNOWN, type, D.dPid);
       store<u16>(EVB, <u16>D.dPid);
       emit(A.EV_UNSUBACK, EVB, 2);
       break;
@@ -588,11 +595,41 @@ function onPacket(p: usize, total: i32): bool {
   return true;
 }
 
+/**
+ * A packet waits (held) for a free run of incoming QoS 2 ids: the acks already received behind
+ * it (PUBACK..PUBCOMP, PINGRESP) are handled now and cut out of the RX buffer; a PUBREL among
+ * them frees a run. Safe out of order: the broker cannot reuse an id it has not completed, so an
+ * ack never concerns a PUBLISH it overtakes. False when the link dropped.
+ */
+function acksBehind(at: i32): bool {
+  while (at < rxLen && txRoom() >= 8) {
+    let total = frame(RXB + at, rxLen - at);
+    if (total <= 0) break; // (a bad frame is reported when the reader reaches it)
+    let type = <i32>(load<u8>(RXB + at) >> 4);
+    if (<u32>(type - A.PT_PUBACK) < 4 || type == A.PT_PINGRESP) {
+      held = false;
+      let epoch = linkEpoch;
+      if (!onPacket(RXB + at, total) || epoch != linkEpoch) return false;
+      if (!held) {
+        rxLen -= total;
+        memory.copy(RXB + at, RXB + at + total, rxLen - at);
+        continue;
+      }
+    }
+    at += total;
+  }
+  return true;
+}
+
 /** Reads and handles what has arrived; false when the connection was dropped. */
 let rxMore: bool = false;
+/** A packet is held in the RX buffer (see acksBehind): the socket is read only as far as the buffer
+ * has room, so a broker that keeps sending meets TCP flow control, never a dropped link. */
+let rxHeld: bool = false;
 
 function receive(): bool {
   rxMore = false;
+  rxHeld = false;
   for (let round = 0; round < 8; round++) {
     let n = netRecv(RXB + rxLen, A.PACKET_MAX - rxLen);
     if (n > 0) rxLen += n;
@@ -603,7 +640,14 @@ function receive(): bool {
       if (total < 0) return protoFail(total, <i32>(load<u8>(RXB + off) >> 4), 0);
       if (total == 0) break;
       let epoch = linkEpoch;
+      held = false;
       if (!onPacket(RXB + off, total) || epoch != linkEpoch) return false;
+      if (held) {
+        let before = rxLen;
+        if (!acksBehind(off + total)) return false;
+        if (rxLen == before) { rxHeld = true; break; }
+        continue; // an ack behind it may have freed a run: try it again
+      }
       off += total;
     }
     if (off > 0) { rxLen -= off; memory.copy(RXB, RXB + off, rxLen); }
@@ -623,7 +667,7 @@ function timers(): i32 {
   if (ka > 0) {
     if (pingOut) {
       let left = ka / 2 - since(pingAt);
-      if (left <= 0) return dropNow(A.ERR_KEEPALIVE);
+      if (left <= 0) { emitError(A.ERR_KEEPALIVE, A.PT_PINGREQ, 0); return dropNow(A.ERR_KEEPALIVE); }
       next = left;
     } else {
       let left = ka - max(since(lastTx), since(lastRx));
@@ -699,7 +743,7 @@ export function step(): i32 {
   if (!flush()) return dropNow(A.ERR_TCP_FAILED);
   if (txLen > 0) return 1;   // the transport is full: try again shortly
   if (rxMore || pumpMore) return 0; // stopped reading with data still arriving, or sending for room
-  return wait;
+  return rxHeld ? min(wait, 10) : wait; // held: poll for the PUBREL that frees a run
 }
 
 export function start(): void {
@@ -717,7 +761,7 @@ export function stat(key: i32): i32 {
     case A.STAT_STATE: return state;
     case A.STAT_INFLIGHT_OUT: S.outTally(); return S.nInflight;
     case A.STAT_QUEUED_OUT: S.outTally(); return S.nFresh;
-    case A.STAT_INFLIGHT_IN: return S.inN;
+    case A.STAT_INFLIGHT_IN: return S.inCount();
     case A.STAT_NEXT_PID: return S.nextPid;
     case A.STAT_LINK: return netLinkState();
   }

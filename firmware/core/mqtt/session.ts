@@ -3,7 +3,7 @@
 //    their PUBLISH bytes live only in the store (R_PUB records), RAM keeps 16 bytes each;
 //  - incoming QoS 2 packet ids between PUBLISH and PUBREL;
 //  - the packet-id allocator and SUBSCRIBE/UNSUBSCRIBE requests awaiting acks.
-import { OUT_SLOTS, IN_QOS2_SLOTS, PENDING_REQ_SLOTS, ERR_QUEUE_FULL, ERR_STORE_IO, ERR_NO_STORE, STAT_STORE_ERRORS } from "../api/abi";
+import { OUT_SLOTS, IN_QOS2_RUNS, PENDING_REQ_SLOTS, ERR_QUEUE_FULL, ERR_STORE_IO, ERR_NO_STORE, STAT_STORE_ERRORS } from "../api/abi";
 import { storeAppend, storeFirst, storeNext, recType, recOff, recLen, storeReadPayload, dirty,
   compactBegin, compactCopy, compactCommit, compactAbort, groupSize, storeMark, MARKED, recordSize, HDR } from "../store/store";
 import { CFG, CONFIG_BYTES } from "../config";
@@ -24,10 +24,12 @@ export const R_INQ2_GONE: i32 = 7; // [u16 pid]: PUBREL received
 export const R_PID: i32 = 8;       // [u16 next packet id] (written at compaction)
 export const R_APP: i32 = 16;      // an app's settings blob (firmware/app/sdk/settings.ts); the latest one counts
 export const R_OWNER: i32 = 9;     // [u32 session identity]: the (client id, broker) the state below it belongs to
-/** Store bytes a publish must leave free in a compacted group: every incoming QoS 2 id's
+export const R_INQ2_RUN: i32 = 10; // [u16 first id][u16 last id]: incoming QoS 2 ids, all delivered (written at compaction)
+export const R_INQ2_NONE: i32 = 11;// [u16 0]: every incoming QoS 2 id is forgotten (the broker has no session of ours)
+/** Store bytes a publish must leave free in a compacted group: every incoming QoS 2 run's
  * record, the PID record and the two state records one ack appends before the PUBLISH bytes go
  * (outgoing entries shrink when compacted: R_REL is smaller than any R_PUB). */
-const RESERVE: u32 = 10 * IN_QOS2_SLOTS + 8 + 24;
+const RESERVE: u32 = 10 * IN_QOS2_RUNS + 8 + 24;
 const NONE: u32 = 0xffffffff;
 
 // ---- outgoing table: OUT_SLOTS entries of 16 bytes ----
@@ -172,70 +174,127 @@ export function outLinkLost(): void {
   }
 }
 
-// ---- incoming QoS 2 ids: IN_QOS2_SLOTS entries of 8 bytes ----
-// [0] u32 store offset of its R_INQ2M record (NONE: not persisted)  [4] u16 packet id
-// [6] u16 mark: MARK_NEW received, not yet delivered; MARK_DONE delivered; anything else: a power
-// cut tore the mark write after the app got the message (redeliver, flagged as such).
+// ---- incoming QoS 2 ids between PUBLISH and PUBREL: IN_QOS2_RUNS runs of 8 bytes ----
+// A run is a range of consecutive packet ids sharing one mark: [0] u16 first id [2] u16 last id
+// [4] u16 mark: MARK_NEW received, not yet delivered; MARK_DONE delivered; anything else: a power
+// cut tore the mark write after the app got the message (redeliver, flagged as such). Only
+// MARK_DONE runs hold more than one id, and two MARK_DONE runs are never adjacent (inMerge).
+// Brokers number the PUBLISHes they send one after another, so any burst awaiting PUBREL is one
+// or two runs: what fills the table is gaps between ids, not the number of ids.
 export const MARK_NEW: i32 = 0xffff;
 export const MARK_DONE: i32 = 0;
-export const INQ2: usize = memory.data(IN_QOS2_SLOTS * 8);
-export let inN: i32 = 0;
+export const INQ2: usize = memory.data(IN_QOS2_RUNS * 8);
+export let inN: i32 = 0;            // runs in use
+/** The newest R_INQ2M record (inAdd) and its id: the record inDelivered flips in place. */
+let newOff: u32 = NONE;
+let newPid: i32 = 0;
 function inAt(i: i32): usize { return INQ2 + (<usize>i << 3); }
-export function inPid(i: i32): i32 { return <i32>load<u16>(inAt(i), 4); }
-export function inMark(i: i32): i32 { return <i32>load<u16>(inAt(i), 6); }
+export function inLo(i: i32): i32 { return <i32>load<u16>(inAt(i)); }
+export function inHi(i: i32): i32 { return <i32>load<u16>(inAt(i), 2); }
+export function inMark(i: i32): i32 { return <i32>load<u16>(inAt(i), 4); }
+function inSet(i: i32, lo: i32, hi: i32, mark: i32): void {
+  store<u64>(inAt(i), <u64>lo | <u64>hi << 16 | <u64>mark << 32);
+}
+/** Removes run i (the last run takes its place). */
+function inDrop(i: i32): void {
+  inN--;
+  memory.copy(inAt(i), inAt(inN), 8);
+}
 
-/** Index of this id among the incoming QoS 2 ids, or -1. */
+/** Index of the run holding this id, or -1. */
 export function inFind(pid: i32): i32 {
-  for (let i = 0; i < inN; i++) if (inPid(i) == pid) return i;
+  for (let i = 0; i < inN; i++) if (pid >= inLo(i) && pid <= inHi(i)) return i;
   return -1;
 }
-function inPut(pid: i32, off: u32, mark: i32): i32 {
+/** True when a new run cannot be added: a new id that joins no run must wait (flow control). */
+export function inFull(): bool { return inN == IN_QOS2_RUNS; }
+/** Ids awaiting PUBREL (STAT_INFLIGHT_IN). */
+export function inCount(): i32 {
+  let n = 0;
+  for (let i = 0; i < inN; i++) n += inHi(i) - inLo(i) + 1;
+  return n;
+}
+/** Run i is delivered: it joins the delivered runs next to it. */
+function inMerge(i: i32): void {
+  let lo = inLo(i);
+  let hi = inHi(i);
+  // (at most one delivered run touches each end: delivered runs are never adjacent)
+  for (let j = inN - 1; j >= 0; j--) {
+    if (j == i || inMark(j) != MARK_DONE) continue;
+    if (inHi(j) + 1 == lo) lo = inLo(j);
+    else if (inLo(j) - 1 == hi) hi = inHi(j);
+    else continue;
+    inDrop(j);
+    if (i == inN) i = j; // run i was the last one: it moved to j
+  }
+  inSet(i, lo, hi, MARK_DONE);
+}
+/** Sets one id's mark (a new single-id run when unknown; a delivered id merges). Index, or -1 when full. */
+function inPut(pid: i32, mark: i32): i32 {
   let i = inFind(pid);
   if (i < 0) {
-    if (inN == IN_QOS2_SLOTS) return -1;
+    if (inFull()) return -1;
     i = inN++;
-  }
-  let e = inAt(i);
-  store<u32>(e, off);
-  store<u16>(e, <u16>pid, 4);
-  store<u16>(e, <u16>mark, 6);
-  return i;
+  } else if (inMark(i) == MARK_DONE) return i; // (a delivered id stays delivered)
+  inSet(i, pid, pid, mark);
+  if (mark == MARK_DONE) inMerge(i);
+  return inFind(pid);
 }
 /** Writes an R_INQ2M record [pid][mark]; its offset, or NONE when it could not be written. */
 function persistIn(pid: i32, mark: i32): u32 { return persist(R_INQ2M, <u32>pid | <u32>mark << 16, 4); }
 /**
  * Records a new incoming QoS 2 id as "received, not delivered" BEFORE delivery (a cut before
- * this record ends means no PUBREC went out: the broker resends). Index, or -1 when full.
+ * this record ends means no PUBREC went out: the broker resends). Index, or -1 when no run is
+ * free (checked first: nothing is written then; the caller holds the packet).
  */
 export function inAdd(pid: i32): i32 {
-  if (inN == IN_QOS2_SLOTS) return -1;
-  return inPut(pid, persistIn(pid, MARK_NEW), MARK_NEW);
+  if (inFull()) return -1;
+  newOff = persistIn(pid, MARK_NEW);
+  newPid = pid;
+  return inPut(pid, MARK_NEW);
 }
 /**
- * Entry i was delivered: flips its record's mark with ONE half-word program (the only write
- * a cut can tear after the app saw the message). A torn mark cannot be programmed again, so
- * that case appends a fresh record already marked.
+ * The id in single-id run i was delivered: flips its record's mark with ONE half-word program
+ * (the only write a cut can tear after the app saw the message). A torn mark cannot be
+ * programmed again, and a record moved by a compaction is not the one inAdd wrote, so those
+ * cases append a fresh record already marked.
  */
 export function inDelivered(i: i32): void {
-  let off = inOff(i);
-  let pid = inPid(i);
-  if (inMark(i) == MARK_NEW && off != NONE) {
-    if (storeMark(off + 6) != 0) { bump(STAT_STORE_ERRORS); off = persistIn(pid, MARK_DONE); }
-  } else off = persistIn(pid, MARK_DONE);
-  inPut(pid, off, MARK_DONE);
+  let pid = inLo(i);
+  if (inMark(i) == MARK_NEW && newPid == pid && newOff != NONE) {
+    if (storeMark(newOff + 6) != 0) { bump(STAT_STORE_ERRORS); persistIn(pid, MARK_DONE); }
+  } else persistIn(pid, MARK_DONE);
+  newOff = NONE;
+  inPut(pid, MARK_DONE);
 }
-function inOff(i: i32): u32 { return load<u32>(inAt(i)); }
-/** Forgets the id (the last one takes its place); false when unknown. */
-export function inRemove(pid: i32): bool {
+/**
+ * Forgets the id (PUBREL). 1 when forgotten, 0 when unknown, -1 when it sits inside a run and
+ * splitting that run needs a run the table does not have (the caller holds the PUBREL).
+ */
+export function inRemove(pid: i32): i32 {
   let i = inFind(pid);
-  if (i < 0) return false;
-  inN--;
-  memory.copy(inAt(i), inAt(inN), 8);
-  return true;
+  if (i < 0) return 0;
+  let lo = inLo(i);
+  let hi = inHi(i);
+  let m = inMark(i);
+  if (lo == hi) inDrop(i);
+  else if (pid == lo) inSet(i, lo + 1, hi, m);
+  else if (pid == hi) inSet(i, lo, hi - 1, m);
+  else {
+    if (inFull()) return -1;
+    inSet(i, lo, pid - 1, m);
+    inSet(inN++, pid + 1, hi, m);
+  }
+  return 1;
 }
-export function inClear(): void { inN = 0; }
+/** True when forgetting this id would need a run the table does not have. */
+export function inRemoveWaits(pid: i32): bool {
+  let i = inFind(pid);
+  return i >= 0 && inFull() && pid != inLo(i) && pid != inHi(i);
+}
+export function inClear(): void { inN = 0; newOff = NONE; }
 
-// ---- requests awaiting SUBACK / UNSUBACK: [u16 pid][u8 type][u8 0] ----
+// ---- requests awaiting SUBACK / UNSUBACK: [u16 pid][u8 type][u8 filter count] ----
 export const REQ: usize = memory.data(PENDING_REQ_SLOTS * 4);
 /** The request slot holding this id (0 = a free slot) and type (-1 = any type), or 0. */
 function reqFind(pid: i32, type: i32): usize {
@@ -245,19 +304,19 @@ function reqFind(pid: i32, type: i32): usize {
   }
   return 0;
 }
-export function reqAdd(pid: i32, type: i32): bool {
+export function reqAdd(pid: i32, type: i32, count: i32): bool {
   let p = reqFind(0, -1);
   if (p == 0) return false;
-  store<u16>(p, <u16>pid);
-  store<u8>(p + 2, <u8>type);
+  store<u32>(p, <u32>pid | <u32>type << 16 | <u32>count << 24);
   return true;
 }
-/** Removes the request with this id and type; false when unknown. */
-export function reqTake(pid: i32, type: i32): bool {
+/** Removes the request with this id and type; its filter count, or -1 when unknown. */
+export function reqTake(pid: i32, type: i32): i32 {
   let p = reqFind(pid, type);
-  if (p == 0) return false;
+  if (p == 0) return -1;
+  let n = <i32>load<u8>(p + 3);
   store<u32>(p, 0);
-  return true;
+  return n;
 }
 /** True when every request slot is taken. */
 export function reqFull(): bool { return reqFind(0, -1) == 0; }
@@ -283,6 +342,9 @@ export function allocPid(): i32 {
 // ---- persistence ----
 /** Small-record scratch: 4 bytes of record-header room, 4 payload, 4 tail room. */
 const SREC: usize = memory.data(16) + 4;
+/** compact()'s own small-record scratch: a compaction runs in the middle of persist(), whose
+ * record waits in SREC to be appended again once the compaction is done. */
+const CREC: usize = memory.data(16) + 4;
 /** compact(): the new offset of each outgoing entry's record, applied once the compaction commits. */
 const NEWOFF: usize = memory.data(OUT_SLOTS * 4);
 export let cfgOff: u32 = 0xffffffff;     // latest R_CONFIG record
@@ -379,10 +441,10 @@ function liveBytes(): u32 {
   return n;
 }
 
-/** Appends a small record (payload v: 2 or 4 bytes) as is, without a compaction on failure. */
+/** compact(): appends a small record (payload v: 2 or 4 bytes) from CREC, never SREC. */
 function appendSmall(type: i32, v: u32, len: i32): i32 {
-  store<u32>(SREC, v);
-  return storeAppend(type, SREC, len, 0);
+  store<u32>(CREC, v);
+  return storeAppend(type, CREC, len, 0);
 }
 
 /**
@@ -409,18 +471,18 @@ export function compact(): i32 {
       if (r >= 0) store<u32>(NEWOFF + (<usize>i << 2), <u32>r);
     }
   }
-  // The R_INQ2M records go one after another (10 bytes each): the i-th is at inFirst + 10 * i.
-  let inFirst: u32 = 0;
   for (let i = 0; i < inN && r >= 0; i++) {
-    r = appendSmall(R_INQ2M, load<u32>(inAt(i), 4), 4); // [pid][mark]
-    if (i == 0) inFirst = <u32>r;
+    let m = inMark(i);
+    // a delivered run in one record; an id not (known to be) delivered keeps its mark
+    r = m == MARK_DONE ? appendSmall(R_INQ2_RUN, load<u32>(inAt(i)), 4)
+      : appendSmall(R_INQ2M, <u32>inLo(i) | <u32>m << 16, 4);
   }
   if (r >= 0) r = compactCommit();
   if (r < 0) { compactAbort(); return r; }
   cfgOff = newCfg;
   appOff = newApp;
   for (let i = outLo; i < outN; i++) if (oState(i) != S_FREE) setOff(i, load<u32>(NEWOFF + (<usize>i << 2)));
-  for (let i = 0; i < inN; i++) store<u32>(inAt(i), inFirst + 10 * <u32>i);
+  newOff = NONE; // inAdd's record was copied: inDelivered appends a marked one instead
   return 0;
 }
 
@@ -473,8 +535,10 @@ export function sessionLoad(): void {
         if (i >= 0 && oState(i) >= S_REL_QUEUED) outFree(i);
         break;
       }
-      case R_INQ2: inPut(v, marked ? recOff : NONE, marked ? <i32>load<u16>(SREC + 2) : MARK_DONE); break;
+      case R_INQ2: inPut(v, marked ? <i32>load<u16>(SREC + 2) : MARK_DONE); break;
       case R_INQ2_GONE: inRemove(v); break;
+      case R_INQ2_RUN: if (!inFull()) inSet(inN++, v, <i32>load<u16>(SREC + 2), MARK_DONE); break; // (only compact() writes them: first in a group, disjoint)
+      case R_INQ2_NONE: inClear(); break;
       case R_PID: if (v > 0) nextPid = v; break;
       case R_OWNER: {
         // a new owner: what was sent before went to another session, so it is new to this one

@@ -2,7 +2,7 @@
 // step: test/core/abi-mirror.test.ts compares every value. Event records are little-endian.
 
 export const Size = {
-  PACKET_MAX: 1024, STAGING_SIZE: 1024, OUT_SLOTS: 40, WINDOW_MAX: 32, IN_QOS2_SLOTS: 32,
+  PACKET_MAX: 1024, STAGING_SIZE: 1024, OUT_SLOTS: 40, WINDOW_MAX: 32, IN_QOS2_RUNS: 32,
   SUB_SLOTS: 8, FILTER_MAX: 64, PENDING_REQ_SLOTS: 4,
 } as const;
 
@@ -39,7 +39,7 @@ export const Err = {
   UTF8_NULL: -46, UTF8_SURROGATE: -47, TOPIC_WILDCARD: -48, TOPIC_EMPTY: -49, OVERSIZE: -50,
   TYPE_RESERVED: -51, STRING_OVERRUN: -52, CONNACK_FLAGS: -53, CONNACK_CODE: -54,
   SUBACK_CODE: -55, EMPTY_LIST: -56, SUB_OPTIONS: -57, PROTOCOL_NAME: -58, PROTOCOL_LEVEL: -59,
-  CONNECT_FLAGS: -60, FILTER: -61, SESSION_PRESENT: -62,
+  CONNECT_FLAGS: -60, FILTER: -61, SESSION_PRESENT: -62, ACK_QOS: -63, SUBACK_MISMATCH: -64, ACK_UNKNOWN: -65,
 } as const;
 
 /** What each error means and what to do about it (the core sends only the code). */
@@ -88,6 +88,9 @@ export const ERROR_TEXT: Readonly<Record<number, string>> = {
   [Err.CONNECT_FLAGS]: 'malformed CONNECT: reserved flag, will QoS/retain without will, or password without username',
   [Err.FILTER]: 'malformed topic filter: + and # must fill a whole level and # must be last',
   [Err.SESSION_PRESENT]: 'malformed CONNACK: session present set with a non-zero return code; connection closed',
+  [Err.ACK_QOS]: 'broker acknowledged a PUBLISH with the wrong kind of ack (PUBACK for QoS 2 or PUBREC for QoS 1): protocol error; connection closed, session kept, the message is sent again on reconnect',
+  [Err.SUBACK_MISMATCH]: 'broker sent a SUBACK whose return-code count differs from the SUBSCRIBE\'s filter count: protocol error; connection closed, session kept, the subscription is sent again on reconnect',
+  [Err.ACK_UNKNOWN]: 'broker sent a SUBACK/UNSUBACK for a packet id no request is waiting for: protocol error; connection closed, session kept, pending subscriptions are sent again on reconnect',
 };
 
 /** CONNACK return codes 1..5 (MQTT 3.1.1 §3.2.2.3) and what to do about each. */
@@ -158,10 +161,7 @@ export function decodeEvent(kind: number, rec: Uint8Array): CoreEvent {
     case EventKind.ERROR: {
       const code = dv.getInt32(0, true);
       const packetType = rec[4]!;
-      // ERR_QUEUE_FULL about an incoming PUBLISH is the incoming QoS 2 table, not the outgoing queue.
-      const message = code === Err.QUEUE_FULL && packetType === 3
-        ? `incoming QoS 2 table full (${Size.IN_QOS2_SLOTS} ids awaiting PUBREL): link dropped so the broker resends the message on reconnect; lower the broker's inflight limit`
-        : errorText(code);
+      const message = errorText(code);
       return { kind: 'error', code, packetType, detail: dv.getUint16(6, true), message };
     }
     case EventKind.TRACE: return {
