@@ -11,7 +11,9 @@ static int dma_ok = BOARD_SPI_DMA_MIN_BYTES > 0;
 
 void spi_init(void)
 {
-    RCC_APB2ENR |= RCC_APB2ENR_SPI1EN | RCC_APB2ENR_AFIOEN;
+    /* the W5500 pins' ports clocked first: a port without its clock drops the level writes below */
+    RCC_APB2ENR |= RCC_APB2ENR_SPI1EN | RCC_APB2ENR_AFIOEN | (RCC_APB2ENR_IOPAEN << BOARD_W5500_CS_PORT) |
+        (RCC_APB2ENR_IOPAEN << BOARD_W5500_RST_PORT) | (RCC_APB2ENR_IOPAEN << BOARD_W5500_INT_PORT);
     RCC_AHBENR |= RCC_AHBENR_DMA1EN;
     gpio_config(0, 5, GPIO_AF_PP_50MHZ);
     gpio_config(0, 6, GPIO_IN_FLOATING);
