@@ -83,7 +83,7 @@ TEST_EXTRA += fuzz-runtime-short
 test-wasm3: $(RT_OUT)/api.pd.wasm $(RT_OUT)/api_test
 	@test -n "$(WASM3_SRC)" -a -d "$(WASM3_SRC)/source" || { echo "test-wasm3: set WASM3_SRC to a wasm3 checkout (the folder that holds source/)"; exit 2; }
 	@gcc -std=gnu11 -O1 -g -w -I$(WASM3_SRC)/source $(WASM3_SRC)/source/*.c test/runtime/api/api_test.c -o $(RT_OUT)/api_test_wasm3 -lm
-	@echo "upstream wasm3 ($(WASM3_SRC)):" && $(RT_OUT)/api_test_wasm3 $(RT_OUT)/api.pd.wasm
+	@echo "upstream wasm3 ($(WASM3_SRC)):" && $(RT_OUT)/api_test_wasm3 $(RT_OUT)/api.wasm
 	@echo "wasmqtt runtime:" && $(RT_OUT)/api_test $(RT_OUT)/api.pd.wasm
 
 # ---- instruction-count benchmark (bench/runtime.bench.ts): the core's codec on a Cortex-M3

@@ -29,7 +29,10 @@ export interface Limits { min: number; max: number | null }
 export interface Import { module: string; name: string; kind: number; type: number | Limits | { t: number; mut: boolean } | { elem: number; limits: Limits } }
 /** originPc: just past the branch opcode (the pre-decoded form stores targets relative to it) */
 export interface SideEntry { originPc: number; targetPc: number; targetStp: number; keep: number; drop: number }
-export interface FuncBody { start: number; end: number; codeStart: number; localCount: number; maxStack: number; side: SideEntry[] }
+/** An i32.const / i64.const in a body: opcode offset, LEB length and value (predecode.ts rewrites
+ * the multi-byte ones into fixed-width immediates). */
+export interface ConstSite { at: number; lebLen: number; wide: boolean; value: bigint }
+export interface FuncBody { start: number; end: number; codeStart: number; localCount: number; maxStack: number; side: SideEntry[]; consts: ConstSite[]; instrs: number[] }
 export interface ParsedModule {
   types: FuncType[];
   typeOffsets: { params: number; results: number }[];
@@ -474,6 +477,8 @@ function validateBody(r: Reader, m: ParsedModule, typeIdx: number, declaredRefs:
   const opds: number[] = [];
   const ctrls: Ctrl[] = [];
   const side: SideEntry[] = [];
+  const consts: ConstSite[] = [];
+  const instrs: number[] = []; // every instruction's offset, in order (predecode.ts fuses sequences)
   let maxStack = 0;
 
   const push = (t: number) => {
@@ -579,6 +584,7 @@ function validateBody(r: Reader, m: ParsedModule, typeIdx: number, declaredRefs:
     if (r.eof()) malformed(ctrls.length ? 'unexpected end of section or function' : 'section size mismatch');
     const at = r.p;
     opAt = at;
+    instrs.push(at);
     const op = r.u8();
     // numeric ops by table
     if (op >= 0x45 && op <= 0xc4) {
@@ -637,7 +643,7 @@ function validateBody(r: Reader, m: ParsedModule, typeIdx: number, declaredRefs:
         pushVals(c.results);
         if (isFuncEnd) {
           if (!r.eof()) malformed('section size mismatch');
-          return { start, end: at, codeStart, localCount, maxStack, side };
+          return { start, end: at, codeStart, localCount, maxStack, side, consts, instrs };
         }
         break;
       }
@@ -771,8 +777,8 @@ function validateBody(r: Reader, m: ParsedModule, typeIdx: number, declaredRefs:
         push(I32);
         break;
       }
-      case 0x41: r.sleb(32); push(I32); break;
-      case 0x42: r.sleb(64); push(I64); break;
+      case 0x41: consts.push({ at, wide: false, value: r.sleb(32), lebLen: r.p - at - 1 }); push(I32); break;
+      case 0x42: consts.push({ at, wide: true, value: r.sleb(64), lebLen: r.p - at - 1 }); push(I64); break;
       case 0x43: r.bytes(4); push(F32); break;
       case 0x44: r.bytes(8); push(F64); break;
       case 0xd0: push(refType(r)); break;

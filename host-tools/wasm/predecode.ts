@@ -25,7 +25,7 @@ import { pathToFileURL } from 'node:url';
 import { parseModule, WasmError, type ParsedModule } from './module.ts';
 
 export const SECTION_NAME = 'wasmqtt.predecoded';
-export const BLOB_VERSION = 3;
+export const BLOB_VERSION = 4;
 const MAGIC = 0x44505157; // "WQPD"
 
 export function fnv1a(bytes: Uint8Array): number {
@@ -87,6 +87,96 @@ function stripOwnSection(b: Uint8Array): Uint8Array {
   return out;
 }
 
+/** Opcodes that only the pre-decoder writes (unassigned in Wasm 2.0), with the C names in
+ * rt_internal.h. Each replaces an instruction in place, in the same number of bytes, so
+ * branch targets, side entries and trap offsets stay where they were. */
+export const OP = {
+  I32_CONST_24: 0xd3, // i32.const, 3-byte LEB -> 3 raw bytes (sign-extended)
+  I32_CONST_32: 0xd4, // i32.const, 4-byte LEB -> 4 raw bytes
+  I32_CONST_32_PAD: 0xd5, // i32.const, 5-byte LEB -> 4 raw bytes + 1 unused
+  I64_CONST_8: 0xd6, // i64.const, 1-byte LEB -> 1 raw byte (sign-extended)
+  I64_CONST_16: 0xd7, // i64.const, 2-byte LEB -> 2 raw bytes
+  I64_CONST_24: 0xd8, // i64.const, 3-byte LEB -> 3 raw bytes
+  I64_CONST_32: 0xd9, // i64.const, 4-byte LEB -> 4 raw bytes
+  I64_CONST_32_SKIP: 0xda, // i64.const, 5..7-byte LEB of a 32-bit value -> 4 raw bytes, then n: skip n bytes from there
+  I64_CONST_64_SKIP: 0xdb, // i64.const, 9..10-byte LEB -> 8 raw bytes, then n: skip n bytes from there
+  // Sequences: only the first opcode byte changes; the handler reads the rest as they are.
+  LGET_LGET: 0xdc, // local.get a; local.get b
+  LGET_I32C: 0xdd, // local.get a; i32.const c (one- or two-byte LEB)
+  I32C_ADD: 0xde, // i32.const c (one- or two-byte LEB); i32.add
+  LSET_LGET: 0xdf, // local.set a; local.get b
+  LGET_I32C_ADD: 0xe0, // local.get a; i32.const c (one- or two-byte LEB); i32.add
+  LGET_LGET_ADD: 0xe1, // local.get a; local.get b; i32.add
+} as const;
+
+/** Opcode sequences fused into one dispatch, longest first; 'c' is an i32.const with a one- or
+ * two-byte LEB (the interpreter's fast path; longer ones became I32_CONST_*). Chosen from the
+ * interpreter suite's executed-sequence counts (bench/interp-suite.bench.ts). */
+const FUSE: Array<[readonly (number | 'c')[], number]> = [
+  [[0x20, 'c', 0x6a], OP.LGET_I32C_ADD],
+  [[0x20, 0x20, 0x6a], OP.LGET_LGET_ADD],
+  [[0x20, 0x20], OP.LGET_LGET],
+  [[0x20, 'c'], OP.LGET_I32C],
+  [['c', 0x6a], OP.I32C_ADD],
+  [[0x21, 0x20], OP.LSET_LGET],
+];
+
+/** The module with its constants' LEB immediates replaced by fixed-width little-endian ones
+ * (see OP). The interpreter's LEB decoder costs ~40 instructions on a 3- to 5-byte constant
+ * (CRC and hash constants, masks, 64-bit values); the raw form is one load. Where the LEB was
+ * longer than the raw value plus one byte, that byte says how far the next instruction is. */
+function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
+  const out = original.slice();
+  const dv = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  for (const f of m.bodies) {
+    for (const c of f.consts) {
+      const imm = c.at + 1, n = c.lebLen;
+      if (!c.wide) {
+        if (n < 3) continue; // one- and two-byte LEBs have a fast path in the interpreter
+        const v = Number(BigInt.asIntN(32, c.value));
+        out[c.at] = n === 3 ? OP.I32_CONST_24 : n === 4 ? OP.I32_CONST_32 : OP.I32_CONST_32_PAD;
+        if (n === 3) { out[imm] = v & 0xff; out[imm + 1] = (v >> 8) & 0xff; out[imm + 2] = (v >> 16) & 0xff; }
+        else dv.setInt32(imm, v, true);
+        continue;
+      }
+      const v = BigInt.asIntN(64, c.value);
+      if (n <= 3) {
+        out[c.at] = [OP.I64_CONST_8, OP.I64_CONST_16, OP.I64_CONST_24][n - 1]!;
+        const x = Number(v);
+        for (let k = 0; k < n; k++) out[imm + k] = (x >> (8 * k)) & 0xff;
+      } else if (n === 4) {
+        out[c.at] = OP.I64_CONST_32; // a 4-byte LEB holds 28 bits
+        dv.setInt32(imm, Number(v), true);
+      } else if (n <= 7 && v >= -(2n ** 31n) && v < 2n ** 31n) {
+        out[c.at] = OP.I64_CONST_32_SKIP;
+        dv.setInt32(imm, Number(v), true);
+        out[imm + 4] = n - 4;
+      } else if (n >= 9) {
+        out[c.at] = OP.I64_CONST_64_SKIP;
+        dv.setBigInt64(imm, v, true);
+        out[imm + 8] = n - 8;
+      }
+      // 5..7-byte LEBs of values beyond 32 bits and 8-byte ones keep their LEB (rare)
+    }
+    // Sequences, on the original opcodes. A branch into the middle of one lands on an
+    // unchanged instruction, so only fall-through enters the fused form.
+    const ins = f.instrs;
+    const matches = (k: number, pat: readonly (number | 'c')[]) =>
+      pat.every((want, j) => {
+        const at = ins[k + j];
+        if (at === undefined || ins[k + j + 1] === undefined) return false;
+        return want === 'c' ? original[at] === 0x41 && ins[k + j + 1]! - at <= 3 : original[at] === want;
+      });
+    for (let k = 0; k < ins.length; k++) {
+      const hit = FUSE.find(([pat]) => matches(k, pat));
+      if (!hit) continue;
+      out[ins[k]!] = hit[1];
+      k += hit[0].length - 1;
+    }
+  }
+  return out;
+}
+
 export interface PredecodeResult {
   wasm: Uint8Array;
   module: ParsedModule;
@@ -98,8 +188,9 @@ export interface PredecodeResult {
 
 /** Validates `input` and returns it with the pre-decoded section appended. Throws WasmError. */
 export function predecode(input: Uint8Array): PredecodeResult {
-  const base = stripOwnSection(input);
-  const m = parseModule(base);
+  const original = stripOwnSection(input);
+  const m = parseModule(original);
+  const base = rewriteCode(original, m);
   const ntypes = m.types.length;
   const nfuncs = m.funcs.length;
   const nside = m.bodies.reduce((a, f) => a + f.side.length, 0);

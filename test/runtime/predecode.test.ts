@@ -31,7 +31,7 @@ describe('predecode', () => {
     const { off, dv } = blobOf(wasm);
     expect(off % 4).toBe(0);
     expect(dv.getUint32(0, true)).toBe(0x44505157);
-    expect(dv.getUint32(4, true)).toBe(3);
+    expect(dv.getUint32(4, true)).toBe(4);
     // the section is appended, so the hashed prefix is exactly the input module
     expect(dv.getUint32(8, true)).toBe(fnv1a(src));
     expect(dv.getUint32(20, true)).toBe(1); // one function

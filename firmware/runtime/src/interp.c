@@ -17,8 +17,10 @@ uint64_t wqrt_op_hist[256];
  * count it, so instructions-per-op figures stay per wasm instruction. */
 #ifdef WQRT_COUNT_OPS
 #  define COUNT_FUSED() (wqrt_op_count++, wqrt_fused_count++, wqrt_op_hist[*pc]++)
+#  define COUNT_EXTRA(n) (wqrt_op_count += (n), wqrt_fused_count += (n))   /* pre-decoder-fused instructions */
 #else
 #  define COUNT_FUSED() ((void)0)
+#  define COUNT_EXTRA(n) ((void)0)
 #endif
 
 /* LEB128 readers. The hot path (one byte) is a macro on the interpreter's own pc so pc stays
@@ -71,6 +73,8 @@ static const uint8_t * leb_s64(const uint8_t * p, int64_t * out)
 typedef uint16_t __attribute__((aligned(1), may_alias)) u16_u;
 typedef uint32_t __attribute__((aligned(1), may_alias)) u32_u;
 typedef uint64_t __attribute__((aligned(1), may_alias)) u64_u;
+typedef int32_t __attribute__((aligned(1), may_alias)) s32_u;
+typedef int16_t __attribute__((aligned(1), may_alias)) s16_u;
 
 #if WQRT_FLOATS
 typedef union { uint32_t u; float f; } F32U;
@@ -379,6 +383,25 @@ next:
         case 0x42: { int64_t v; pc = leb_s64(pc, &v); *sp++ = (uint64_t)v; break; }
         case 0x43: { uint32_t v = *(const u32_u *)pc; pc += 4; *sp++ = v; break; }
         case 0x44: { uint64_t v = *(const u64_u *)pc; pc += 8; *sp++ = v; break; }
+        /* Constants rewritten by the pre-decoder (host-tools/wasm/predecode.ts, OP): the same
+         * bytes, a fixed-width little-endian immediate instead of a multi-byte LEB. */
+        case WQ_OP_I32_CONST_24: { uint32_t v = (uint32_t)(*(const s32_u *)(pc - 1) >> 8); pc += 3; SET32(sp, v); sp++; break; }
+        case WQ_OP_I32_CONST_32: { uint32_t v = *(const u32_u *)pc; pc += 4; SET32(sp, v); sp++; break; }
+        case WQ_OP_I32_CONST_32_PAD: { uint32_t v = *(const u32_u *)pc; pc += 5; SET32(sp, v); sp++; break; }
+        case WQ_OP_I64_CONST_8: { *sp++ = (uint64_t)(int64_t)(int8_t)*pc; pc++; break; }
+        case WQ_OP_I64_CONST_16: { *sp++ = (uint64_t)(int64_t)*(const s16_u *)pc; pc += 2; break; }
+        case WQ_OP_I64_CONST_24: { *sp++ = (uint64_t)(int64_t)(*(const s32_u *)(pc - 1) >> 8); pc += 3; break; }
+        case WQ_OP_I64_CONST_32: { *sp++ = (uint64_t)(int64_t)*(const s32_u *)pc; pc += 4; break; }
+        case WQ_OP_I64_CONST_32_SKIP: { *sp++ = (uint64_t)(int64_t)*(const s32_u *)pc; pc += 4; pc += *pc; break; }
+        case WQ_OP_I64_CONST_64_SKIP: { *sp++ = *(const u64_u *)pc; pc += 8; pc += *pc; break; }
+        /* Sequences fused by the pre-decoder: the first opcode byte replaced, the rest as in the
+         * original (the handler steps over the inner opcodes, pc++). */
+        case WQ_OP_LGET_LGET: { uint32_t i, j; READ_U32(i); pc++; READ_U32(j); COUNT_EXTRA(1); sp[0] = fp[i]; sp[1] = fp[j]; sp += 2; break; }
+        case WQ_OP_LGET_I32C: { uint32_t i, v; READ_U32(i); pc++; READ_S32(v); COUNT_EXTRA(1); sp[0] = fp[i]; SET32(&sp[1], v); sp += 2; break; }
+        case WQ_OP_I32C_ADD: { uint32_t v; READ_S32(v); pc++; COUNT_EXTRA(1); SET32(&sp[-1], (uint32_t)sp[-1] + v); break; }
+        case WQ_OP_LSET_LGET: { uint32_t i, j; READ_U32(i); pc++; READ_U32(j); COUNT_EXTRA(1); fp[i] = sp[-1]; sp[-1] = fp[j]; break; }
+        case WQ_OP_LGET_I32C_ADD: { uint32_t i, v; READ_U32(i); pc++; READ_S32(v); pc++; COUNT_EXTRA(2); SET32(sp, (uint32_t)fp[i] + v); sp++; break; }
+        case WQ_OP_LGET_LGET_ADD: { uint32_t i, j; READ_U32(i); pc++; READ_U32(j); pc++; COUNT_EXTRA(2); SET32(sp, (uint32_t)fp[i] + (uint32_t)fp[j]); sp++; break; }
 
 #define A32 ((uint32_t)sp[-2])
 #define B32 ((uint32_t)sp[-1])

@@ -36,6 +36,26 @@
 
 #define WQRT_MAGIC 0x44505157u      /* "WQPD" */
 
+/* Opcodes only the pre-decoder writes (unassigned in Wasm 2.0; host-tools/wasm/predecode.ts OP):
+ * an i32.const / i64.const whose LEB immediate became a fixed-width little-endian one in the
+ * same bytes. *_SKIP: after the raw value, a byte n says the next instruction is n bytes on. */
+#define WQ_OP_I32_CONST_24      0xd3   /* 3 raw bytes, sign-extended */
+#define WQ_OP_I32_CONST_32      0xd4
+#define WQ_OP_I32_CONST_32_PAD  0xd5   /* 4 raw bytes + 1 unused */
+#define WQ_OP_I64_CONST_8       0xd6
+#define WQ_OP_I64_CONST_16      0xd7
+#define WQ_OP_I64_CONST_24      0xd8
+#define WQ_OP_I64_CONST_32      0xd9
+#define WQ_OP_I64_CONST_32_SKIP 0xda
+#define WQ_OP_I64_CONST_64_SKIP 0xdb
+/* Fused sequences: the first instruction's opcode byte replaced, the others left as they are. */
+#define WQ_OP_LGET_LGET         0xdc   /* local.get a; local.get b */
+#define WQ_OP_LGET_I32C         0xdd   /* local.get a; i32.const c (1-2 byte LEB) */
+#define WQ_OP_I32C_ADD          0xde   /* i32.const c (1-2 byte LEB); i32.add */
+#define WQ_OP_LSET_LGET         0xdf   /* local.set a; local.get b */
+#define WQ_OP_LGET_I32C_ADD     0xe0   /* local.get a; i32.const c; i32.add */
+#define WQ_OP_LGET_LGET_ADD     0xe1   /* local.get a; local.get b; i32.add */
+
 typedef struct { uint16_t canon, nparams, nresults, pad; uint32_t params_off, results_off; } WqType;
 typedef struct { uint16_t type, nlocals, maxstack, code_len; uint32_t code_start, stp_base; } WqFunc;
 /* A side entry is relative to its branch: target pc = the address just past the branch opcode
