@@ -20,4 +20,14 @@ build/bluepill-sensor-aot/firmware.elf: boards/bluepill.json build/app/sensor.wa
 	@set -o pipefail; $(WASMQTT_CLI) build --board bluepill --engine aot --wasm build/app/sensor.wasm --out build/bluepill-sensor-aot \
 	  | grep -E '^  (flash|RAM total)' | sed 's/^/bluepill-sensor-aot: /' || $(call FW_BUDGET_FAIL,bluepill-sensor-aot)
 
-BUILD_ARTIFACTS += build/app/sensor.wasm build/bluepill-sensor/firmware.elf build/bluepill-sensor-aot/firmware.elf
+# The pin/ADC probe the app tests run (test/app/fixtures/probe.ts), as a module and a bluepill
+# image. A test fixture, not an image to ship: it may pass the flash budget (the virtual board
+# runs anything inside the flash region below the store).
+build/app/probe.wasm: $(APP_CORE_SRC) $(APP_SDK_SRC) mk/app.mk $(wildcard test/app/fixtures/probe*) | node_modules/.package-lock.json
+	$(call CORE_MODULE,test/app/fixtures/probe.asconfig.json)
+build/bluepill-probe/firmware.elf: boards/bluepill.json build/app/probe.wasm $(APP_FW_DEPS) | npm
+	@set -o pipefail; $(WASMQTT_CLI) build --board bluepill --wasm build/app/probe.wasm --out build/bluepill-probe --allow-over-budget \
+	  | grep -E '^  (flash|RAM total)' | sed 's/^/bluepill-probe: /' || $(call FW_BUDGET_FAIL,bluepill-probe)
+
+BUILD_ARTIFACTS += build/app/sensor.wasm build/bluepill-sensor/firmware.elf build/bluepill-sensor-aot/firmware.elf \
+  build/app/probe.wasm build/bluepill-probe/firmware.elf

@@ -251,6 +251,8 @@ export class NodeDevice extends EventEmitter {
   private hasConsole = false;
   /** The module prints lines (imports board.uart_write): the console, or an app's log(). */
   private hasUartOut = false;
+  /** The last `evt app-error` line an app printed (it stops right after). */
+  private lastAppError: string | null = null;
   /** Messages delivered while start() was still running (see start()); null once released. */
   private heldMessages: Message[] | null = [];
   private lastLinkError: string | null = null;
@@ -752,6 +754,7 @@ export class NodeDevice extends EventEmitter {
    * one timer and one UTF-8 decode per turn, and a character split across writes stays whole.
    */
   private uartOut(bytes: Buffer): void {
+    if (bytes.length > 14 && bytes.subarray(0, 14).toString('latin1') === 'evt app-error ') this.lastAppError = bytes.toString('utf8').trim();
     this.uartPending.push(bytes);
     if (this.uartPending.length > 1) return;
     setImmediate(() => {
@@ -829,8 +832,11 @@ export class NodeDevice extends EventEmitter {
   }
 
   private die(err: unknown): void {
+    // An app on the app API says why it stopped in an `evt app-error <code>` line just before
+    // its trap (docs/app-api.md "Errors").
+    const why = this.lastAppError ? ` after "${this.lastAppError}" (see docs/app-api.md, Errors)` : '';
     const e = err instanceof PowerCut ? err
-      : new Error(`core.wasm stopped: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`);
+      : new Error(`core.wasm stopped: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}${why}`);
     this.network.destroy();
     this.stop(e);
     if (this.listenerCount('fatal') > 0) this.emit('fatal', e);
