@@ -58,6 +58,8 @@ describe('examples/sensor firmware on the virtual board', () => {
       expect(p.got[0]!.qos).toBe(1);
       expect(Math.abs(Number(p.got[0]!.payload) - 41.3)).toBeLessThanOrEqual(0.2);
       expect(io.out).toContain(`vb/${engine}/temp\r\n`); // the app's log line
+      // identity from the chip id the HAL reads at 0x1FFFF7E8 (address order): no config sets it
+      expect(mq.log()).toContain(' as wasmqtt-111111112222222233333333 ');
       board.adc.setTemperature(12);
       const n = p.got.length;
       await runner.until(() => p.got.length > n, 3000, 'the next temperature');

@@ -28,3 +28,21 @@ describe('GPIO model', () => {
     expect(b.read(0x08, 4) & 1).toBe(1);
   });
 });
+
+describe('GPIO port clock', () => {
+  it('ignores writes and reads 0 while its RCC clock (APB2ENR.IOPxEN) is off', () => {
+    let on = false;
+    const warnings: string[] = [];
+    const c = new GpioPort(2, () => on);
+    c.onWarning = (t) => warnings.push(t);
+    c.write(0x04, 4, 0x00200000); // PC13 output
+    c.write(0x10, 4, 1 << 13);
+    on = true;
+    expect(c.read(0x04, 4)).toBe(0x44444444);
+    expect(c.outputLatch).toBe(0);
+    expect(warnings[0]).toMatch(/GPIOC written with its clock off/);
+    c.write(0x04, 4, 0x44244444);
+    c.write(0x10, 4, 1 << 13);
+    expect(c.level(13)).toBe(1);
+  });
+});
