@@ -21,7 +21,7 @@ export interface SizeReport {
 }
 
 const FLASH_SECTIONS = /^\.(isr_vector|text|rodata|ARM\.exidx|data)$/;
-const RAM_SECTIONS = /^\.(data|bss)$/;
+const RAM_SECTIONS = /^\.(data|bss|noinit|ram_vectors)$/;
 
 function sectionSize(elf: Elf, name: string): number {
   return elf.sections.find((s) => s.name === name)?.size ?? 0;
@@ -69,7 +69,8 @@ export function sizeReport(elfFile: string, mapFile: string | undefined, board: 
   const flashUsed = elf.sections
     .filter((s) => (s.flags & SHF_ALLOC) && s.type !== SHT_NOBITS && s.addr < 0x20000000 && FLASH_SECTIONS.test(s.name))
     .reduce((a, s) => a + s.size, 0) + sectionSize(elf, '.data');
-  const ramStatic = sectionSize(elf, '.data') + sectionSize(elf, '.bss');
+  // .noinit (kept across resets) and the RAM vector table are static RAM too.
+  const ramStatic = sectionSize(elf, '.data') + sectionSize(elf, '.bss') + sectionSize(elf, '.noinit') + sectionSize(elf, '.ram_vectors');
   const stack = sectionSize(elf, '.stack');
   const guard = sectionSize(elf, '.stack_guard');
   const storeBytes = board.storePages * board.memory.flashPageBytes;

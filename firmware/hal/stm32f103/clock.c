@@ -61,7 +61,8 @@ void systick_init(void)
     SYST_CSR = 7u; /* processor clock, interrupt, enable */
 }
 
-void SysTick_Handler(void)
+/* In RAM (and reached through the RAM vector table): a flash erase must not stop the clock. */
+HAL_RAMFUNC void SysTick_Handler(void)
 {
     millis_now++;
 }
@@ -75,6 +76,7 @@ void hal_idle_until(uint32_t deadline_ms)
 {
     /* SysTick wakes the core every millisecond, so each WFI is short; the loop re-checks the
      * deadline, pending UART input and the W5500 interrupt line. */
+    usart_report_lost();
     while ((int32_t)(deadline_ms - millis_now) > 0) {
         if (usart_rx_pending() || hal_w5500_irq()) return;
         hal_watchdog_feed();

@@ -1,7 +1,15 @@
 /* The persistent store: the flash pages the linker script reserves at the end of flash
  * (__store_start .. __store_end). Erase and program follow RM0008 §3: unlock with the two
  * keys, one operation at a time, half-word programming, BSY polling, then lock again. Every
- * write and erase is read back; a mismatch is reported (-3) rather than trusted. */
+ * write and erase is read back; a mismatch is reported (-3) rather than trusted.
+ *
+ * While the flash programs (40-70 us per half-word) or erases a page (20-40 ms), every CPU
+ * access to flash stalls (RM0008 §3.3.3). The writer and eraser therefore run from RAM
+ * (HAL_RAMFUNC, with everything they call inlined), and so do the interrupts they must not
+ * hold up (RAM vector table, USART1 and SysTick handlers): console input keeps arriving and
+ * the millisecond clock keeps counting during an erase. The watchdog is fed before every
+ * operation and while waiting, so a long compaction (many erases and programs in one store
+ * call) never starves it, even at the datasheet's maximum times. */
 #include "regs.h"
 #include "internal.h"
 #include "../hal.h"
@@ -14,16 +22,19 @@ extern uint8_t __store_start[], __store_end[], __store_page_size[];
 
 /* Page erase takes ~20-40 ms, half-word programming ~50 us; bound the waits well above that. */
 #define FLASH_BUSY_SPINS 4000000u
+#define ALWAYS_INLINE static inline __attribute__((always_inline))
+
+ALWAYS_INLINE void watchdog_feed(void) { IWDG_KR = 0xAAAAu; }
 
 uint32_t hal_store_size(void) { return STORE_SIZE; }
 uint32_t hal_store_page_size(void) { return PAGE_SIZE; }
 
-static int flash_wait(void)
+HAL_RAMFUNC_LOCAL static int flash_wait(void)
 {
     uint32_t spins = FLASH_BUSY_SPINS;
     while ((FLASH_SR & FLASH_SR_BSY) != 0) {
         if (spins-- == 0) return -3;
-        if ((spins & 0xFFFFu) == 0) hal_watchdog_feed();
+        if ((spins & 0xFFFFu) == 0) watchdog_feed();
     }
     uint32_t sr = FLASH_SR;
     FLASH_SR = FLASH_SR_EOP | FLASH_SR_PGERR | FLASH_SR_WRPRTERR; /* write 1 to clear */
@@ -32,7 +43,7 @@ static int flash_wait(void)
     return 0;
 }
 
-static void flash_unlock(void)
+ALWAYS_INLINE void flash_unlock(void)
 {
     if (FLASH_CR & FLASH_CR_LOCK) {
         FLASH_KEYR = FLASH_KEY1;
@@ -40,9 +51,9 @@ static void flash_unlock(void)
     }
 }
 
-static void flash_lock(void) { FLASH_CR |= FLASH_CR_LOCK; }
+ALWAYS_INLINE void flash_lock(void) { FLASH_CR |= FLASH_CR_LOCK; }
 
-static int in_range(uint32_t off, uint32_t len)
+ALWAYS_INLINE int in_range(uint32_t off, uint32_t len)
 {
     return off <= STORE_SIZE && len <= STORE_SIZE - off;
 }
@@ -55,7 +66,7 @@ int hal_store_read(uint32_t off, uint8_t *dst, uint32_t len)
     return 0;
 }
 
-int hal_store_write(uint32_t off, const uint8_t *src, uint32_t len)
+HAL_RAMFUNC int hal_store_write(uint32_t off, const uint8_t *src, uint32_t len)
 {
     if (!in_range(off, len) || (off & 1u) || (len & 1u)) return -1;
     volatile uint16_t *dst = (volatile uint16_t *)(uintptr_t)(STORE_BASE + off);
@@ -68,6 +79,7 @@ int hal_store_write(uint32_t off, const uint8_t *src, uint32_t len)
     for (uint32_t i = 0; i < len / 2u && rc == 0; i++) {
         uint16_t hw = (uint16_t)(src[2u * i] | ((uint16_t)src[2u * i + 1u] << 8));
         FLASH_CR |= FLASH_CR_PG;
+        watchdog_feed();
         dst[i] = hw;
         rc = flash_wait();
         FLASH_CR &= ~FLASH_CR_PG;
@@ -77,13 +89,14 @@ int hal_store_write(uint32_t off, const uint8_t *src, uint32_t len)
     return rc;
 }
 
-int hal_store_erase(uint32_t off)
+HAL_RAMFUNC int hal_store_erase(uint32_t off)
 {
     if (off >= STORE_SIZE) return -1;
     uint32_t page = STORE_BASE + (off / PAGE_SIZE) * PAGE_SIZE;
     flash_unlock();
     FLASH_CR |= FLASH_CR_PER;
     FLASH_AR = page;
+    watchdog_feed();
     FLASH_CR |= FLASH_CR_STRT;
     int rc = flash_wait();
     FLASH_CR &= ~FLASH_CR_PER;

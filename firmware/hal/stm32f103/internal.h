@@ -20,6 +20,17 @@ void iwdg_init(void);
 void stack_guard_fill(void);
 void fault_print(const char *s);
 void fault_print_hex(const char *key, uint32_t v);
+void puts_dec(uint32_t v); /* console, decimal */
+
+/* Code that runs while the flash programs or erases (the store writer, the interrupt handlers):
+ * copied to RAM with .data, since every fetch from flash stalls until the operation ends.
+ * long_call: RAM is out of BL range from flash. Such code must not call into flash. */
+#define HAL_RAMFUNC __attribute__((section(".ramfunc"), noinline, long_call))
+/* The same for a helper only called from RAM code (a plain BL reaches it). */
+#define HAL_RAMFUNC_LOCAL __attribute__((section(".ramfunc"), noinline))
+
+/* Prints an `evt warn code=uart-overrun` line when console bytes were lost since the last one. */
+void usart_report_lost(void);
 
 static inline void cpu_wfi(void) { __asm volatile ("wfi"); }
 static inline void irq_disable(void) { __asm volatile ("cpsid i" ::: "memory"); }

@@ -76,6 +76,7 @@
 #define GPIO_BRR(port)  REG32(GPIO_BASE(port) + 0x14)
 /* 4-bit pin configurations (CNF[1:0] MODE[1:0]) */
 #define GPIO_OUT_PP_50MHZ   0x3u
+#define GPIO_OUT_PP_2MHZ    0x2u /* PC13-PC15 are specified for 2 MHz at most (datasheet) */
 #define GPIO_AF_PP_50MHZ    0xBu
 #define GPIO_IN_FLOATING    0x4u
 #define GPIO_IN_PULL        0x8u
@@ -155,7 +156,8 @@
 #define SCB_AIRCR_RESET (0x05FA0000u | (1u << 2))
 #define SCB_SHCSR_FAULTS_EN ((1u << 16) | (1u << 17) | (1u << 18))
 
-/* 96-bit unique device ID */
+/* 96-bit unique device ID, and the flash size in KB right before it */
 #define UID_BASE        0x1FFFF7E8u
+#define FLASH_SIZE_KB   REG16(0x1FFFF7E0u)
 
 #endif

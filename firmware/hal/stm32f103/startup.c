@@ -1,6 +1,10 @@
-/* Reset entry and vector table for the STM32F103 (Cortex-M3). The reset handler copies .data,
- * zeroes .bss, paints the stack guard and calls main(); unused interrupts land in one handler
- * that reports the IRQ number and resets, so a stray interrupt is never a silent hang. */
+/* Reset entry and vector table for the STM32F103 (Cortex-M3). The reset handler copies .data
+ * (which holds the code that runs from RAM), zeroes .bss, paints the stack guard, copies the
+ * vector table to RAM and points VTOR there (a page erase stalls every flash access for up to
+ * 40 ms, vector reads included: the console and SysTick interrupts must not wait that long),
+ * turns on the MemManage/BusFault/UsageFault handlers and calls main(); unused interrupts land
+ * in one handler that reports the IRQ number and resets, so a stray interrupt is never a
+ * silent hang. */
 #include <stdint.h>
 #include "regs.h"
 #include "internal.h"
@@ -15,12 +19,23 @@ void Default_Handler(void);
 void SysTick_Handler(void);
 void USART1_IRQHandler(void);
 
+/* 16 system exceptions + 60 peripheral interrupts (the high-density F103 has 60; the smaller
+ * parts ignore the upper entries). Reserved entries 7-10 and 13 stay zero. */
+#define VECTOR_COUNT (16 + 60)
+typedef void (*vector_fn)(void);
+extern const vector_fn vector_table[VECTOR_COUNT];
+__attribute__((section(".ram_vectors"))) static vector_fn ram_vector_table[VECTOR_COUNT];
+
 void Reset_Handler(void)
 {
     uint32_t *src = &__data_load;
     for (uint32_t *dst = &__data_start; dst < &__data_end;) *dst++ = *src++;
     for (uint32_t *dst = &__bss_start; dst < &__bss_end;) *dst++ = 0;
     stack_guard_fill();
+    for (uint32_t i = 0; i < VECTOR_COUNT; i++) ram_vector_table[i] = vector_table[i];
+    SCB_VTOR = (uint32_t)(uintptr_t)ram_vector_table;
+    SCB_SHCSR |= SCB_SHCSR_FAULTS_EN; /* else each of them escalates to HardFault */
+    __asm volatile ("dsb\nisb" ::: "memory");
     main(0, 0);
     hal_reset(); /* main() never returns; if it does, start over rather than hang */
 }
@@ -35,11 +50,6 @@ void Default_Handler(void)
     hal_reset();
 }
 
-/* 16 system exceptions + 60 peripheral interrupts (the high-density F103 has 60; the smaller
- * parts ignore the upper entries). Reserved entries 7-10 and 13 stay zero. */
-#define VECTOR_COUNT (16 + 60)
-typedef void (*vector_fn)(void);
-
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Woverride-init" /* defaults first, then the handlers we have */
 __attribute__((section(".isr_vector"), used))
@@ -50,7 +60,7 @@ const vector_fn vector_table[VECTOR_COUNT] = {
     [1] = Reset_Handler,
     [2] = Default_Handler,    /* NMI */
     [3] = HardFault_Handler,
-    [4] = HardFault_Handler,  /* MemManage: reported the same way */
+    [4] = HardFault_Handler,  /* MemManage (enabled in SHCSR): reported the same way, by kind */
     [5] = HardFault_Handler,  /* BusFault */
     [6] = HardFault_Handler,  /* UsageFault */
     [11] = Default_Handler,   /* SVCall */

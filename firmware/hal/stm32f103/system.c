@@ -4,6 +4,7 @@
 #include "../hal.h"
 
 extern uint32_t __stack_guard_start[], __stack_bottom[];
+extern uint8_t __store_end[];
 #define GUARD_PATTERN 0xDEADC0DEu
 
 void stack_guard_fill(void)
@@ -42,6 +43,31 @@ static void puts_raw(const char *s)
     hal_uart_write((const uint8_t *)s, (uint32_t)(e - s));
 }
 
+void puts_dec(uint32_t v)
+{
+    char buf[11];
+    char *p = buf + sizeof buf - 1;
+    *p = 0;
+    do { *--p = (char)('0' + v % 10u); v /= 10u; } while (v != 0u);
+    puts_raw(p);
+}
+
+/* A board whose store (or code) lies above 64 KB needs a part with that much flash: the chip's
+ * flash-size register says what the part guarantees. A 64 KB STM32F103C8 often has the upper
+ * 64 KB anyway (the board file allows it), so this warns and goes on; every store write and
+ * erase is read back, so missing flash shows as store errors, not as silent corruption. */
+static void flash_size_check(void)
+{
+    uint32_t need_kb = ((uint32_t)(uintptr_t)__store_end - 0x08000000u) / 1024u;
+    uint32_t have_kb = FLASH_SIZE_KB;
+    if (have_kb >= need_kb) return;
+    puts_raw("evt warn code=flash-size chip_kb=");
+    puts_dec(have_kb);
+    puts_raw(" need_kb=");
+    puts_dec(need_kb);
+    puts_raw("\r\n");
+}
+
 void hal_init(int argc, char **argv)
 {
     (void)argc;
@@ -52,14 +78,17 @@ void hal_init(int argc, char **argv)
     spi_init();
     iwdg_init();
 #if BOARD_LED_PORT >= 0
+    RCC_APB2ENR |= RCC_APB2ENR_IOPAEN << BOARD_LED_PORT; /* a port ignores writes until clocked */
     gpio_write(BOARD_LED_PORT, BOARD_LED_PIN, BOARD_LED_ACTIVE_LOW ? 0 : 1); /* LED on: alive */
-    gpio_config(BOARD_LED_PORT, BOARD_LED_PIN, GPIO_OUT_PP_50MHZ);
+    /* 2 MHz: the most PC13-PC15 allow, and plenty for an LED on any pin. */
+    gpio_config(BOARD_LED_PORT, BOARD_LED_PIN, GPIO_OUT_PP_2MHZ);
 #endif
     if (hal_clock_on_hsi) {
         puts_raw(hal_sysclk_hz == 64000000u
             ? "evt warn code=hse-failed detail=\"HSE did not start; running on HSI at 64 MHz\"\r\n"
             : "evt warn code=pll-failed detail=\"PLL did not lock; running on HSI at 8 MHz\"\r\n");
     }
+    flash_size_check();
 }
 
 /* The F103 has no RNG. Mix the 96-bit unique ID, the SysTick phase (which depends on when
@@ -94,8 +123,9 @@ void fault_print_hex(const char *key, uint32_t v)
     puts_raw(buf);
 }
 
-/* Called from the HardFault entry with the exception frame the CPU pushed (r0-r3, r12, lr,
- * pc, xpsr). Prints one machine-readable line, then resets: the session lives in flash. */
+/* Called from the fault entry with the exception frame the CPU pushed (r0-r3, r12, lr, pc,
+ * xpsr), or NULL when the stack had run off the bottom of SRAM (no frame could be pushed).
+ * Prints one machine-readable line, then resets: the session lives in flash. */
 void hardfault_report(const uint32_t *frame) __attribute__((noreturn, used));
 void hardfault_report(const uint32_t *frame)
 {
@@ -103,10 +133,12 @@ void hardfault_report(const uint32_t *frame)
     __asm volatile ("mrs %0, ipsr" : "=r"(ipsr));
     fault_print("\r\nevt fault kind=");
     static const char *const kinds[] = {"hard", "hard", "hard", "hard", "memmanage", "busfault", "usagefault"};
-    fault_print((ipsr & 0x1FFu) <= 6u ? kinds[ipsr & 0x1FFu] : "other");
-    fault_print_hex(" pc", frame[6]);
-    fault_print_hex(" lr", frame[5]);
-    fault_print_hex(" xpsr", frame[7]);
+    fault_print(frame == 0 ? "stack-overflow" : (ipsr & 0x1FFu) <= 6u ? kinds[ipsr & 0x1FFu] : "other");
+    if (frame != 0) {
+        fault_print_hex(" pc", frame[6]);
+        fault_print_hex(" lr", frame[5]);
+        fault_print_hex(" xpsr", frame[7]);
+    }
     fault_print_hex(" cfsr", SCB_CFSR);
     fault_print_hex(" hfsr", SCB_HFSR);
     fault_print_hex(" mmfar", SCB_MMFAR);
@@ -115,7 +147,9 @@ void hardfault_report(const uint32_t *frame)
     hal_reset();
 }
 
-/* Picks the stack the fault frame was pushed on (EXC_RETURN bit 2) and passes it on. */
+/* Entry of HardFault, MemManage, BusFault and UsageFault. Picks the stack the fault frame was
+ * pushed on (EXC_RETURN bit 2); a frame below SRAM means the stack overflowed and nothing was
+ * pushed (NULL). The report never returns, so it runs on a fresh stack from the top. */
 __attribute__((naked)) void HardFault_Handler(void)
 {
     __asm volatile(
@@ -123,5 +157,11 @@ __attribute__((naked)) void HardFault_Handler(void)
         "ite eq\n"
         "mrseq r0, msp\n"
         "mrsne r0, psp\n"
+        "ldr r1, =__stack_guard_start\n"
+        "cmp r0, r1\n"
+        "it lo\n"
+        "movlo r0, #0\n"
+        "ldr r1, =_estack\n"
+        "msr msp, r1\n"
         "b hardfault_report\n");
 }

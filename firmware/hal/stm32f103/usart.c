@@ -4,7 +4,10 @@
  * lets uart_write block, never drop: a writer that finds the TX ring full sleeps (WFI, feeding the
  * watchdog) until the TXE interrupt has made room. In an exception handler or with interrupts
  * masked (fault report) the ring is drained and written by polling instead, since the TXE
- * interrupt cannot run there. */
+ * interrupt cannot run there. The handler runs from RAM through the RAM vector table, so bytes
+ * that arrive while the flash erases (up to 40 ms, ~460 character times) are still taken one by
+ * one; bytes lost anyway (hardware overrun, or a full ring) are counted and reported by an
+ * `evt warn code=uart-overrun` line. */
 #include "regs.h"
 #include "internal.h"
 #include "../hal.h"
@@ -13,7 +16,8 @@
 static volatile uint8_t rx_ring[RX_RING_BYTES];
 static volatile uint32_t rx_head; /* written by the ISR */
 static volatile uint32_t rx_tail; /* written by hal_uart_read */
-static volatile uint32_t rx_overruns;
+static volatile uint32_t rx_lost;  /* bytes lost: overrun (ORE) or ring full; written by the ISR */
+static uint32_t rx_lost_reported;
 
 /* One console line (an `evt message` with a 128-byte payload, URL-encoded, is the longest common
  * one) fits without the writer waiting. Power of two. */
@@ -34,7 +38,9 @@ void usart_init(void)
 {
     RCC_APB2ENR |= RCC_APB2ENR_USART1EN | RCC_APB2ENR_AFIOEN;
     gpio_config(0, 9, GPIO_AF_PP_50MHZ);
-    gpio_config(0, 10, GPIO_IN_FLOATING);
+    /* Pull-up on RX (ODR=1 with input-pull): an unconnected console reads idle, not noise. */
+    gpio_write(0, 10, 1);
+    gpio_config(0, 10, GPIO_IN_PULL);
     /* USART1 is on APB2, which runs at SYSCLK; BRR is the rounded divider. */
     USART1_BRR = (hal_sysclk_hz + BOARD_UART_BAUD / 2u) / BOARD_UART_BAUD;
     USART1_CR1 = USART_CR1_UE | USART_CR1_TE | USART_CR1_RE | USART_CR1_RXNEIE;
@@ -42,17 +48,18 @@ void usart_init(void)
     NVIC_ISER(USART1_IRQN / 32) = 1u << (USART1_IRQN % 32);
 }
 
-void USART1_IRQHandler(void)
+HAL_RAMFUNC void USART1_IRQHandler(void)
 {
     uint32_t sr = USART1_SR;
     if (sr & (USART_SR_RXNE | USART_SR_ORE)) {
         uint8_t b = (uint8_t)USART1_DR; /* reading DR clears RXNE and ORE */
+        if (sr & USART_SR_ORE) rx_lost++; /* at least one byte came while DR was still full */
         uint32_t next = (rx_head + 1u) & (RX_RING_BYTES - 1u);
         if (next != rx_tail) {
             rx_ring[rx_head] = b;
             rx_head = next;
         } else {
-            rx_overruns++;
+            rx_lost++;
         }
     }
     if ((sr & USART_SR_TXE) && (USART1_CR1 & USART_CR1_TXEIE)) {
@@ -64,6 +71,16 @@ void USART1_IRQHandler(void)
             USART1_CR1 &= ~USART_CR1_TXEIE; /* nothing left: TXE would interrupt forever */
         }
     }
+}
+
+void usart_report_lost(void)
+{
+    uint32_t lost = rx_lost;
+    if (lost == rx_lost_reported) return;
+    rx_lost_reported = lost;
+    fault_print("evt warn code=uart-overrun lost=");
+    puts_dec(lost); /* bytes lost since boot */
+    fault_print("\r\n");
 }
 
 int usart_rx_pending(void)
