@@ -19,8 +19,9 @@ function boot(opts: Partial<BoardOptions> = {}) {
   board = new VirtualBoard({ board: 'bluepill', elf: requireBuilt(FIRMWARE_ELF), w5500: chip, flashTiming: 'max', ...opts });
   boards.push(board);
   const b = board;
-  const io = { out: '', resets: [] as string[], faults: [] as FaultInfo[] };
+  const io = { out: '', resets: [] as string[], faults: [] as FaultInfo[], warnings: [] as string[] };
   b.on('uart', (c: number) => { io.out += String.fromCharCode(c); });
+  b.on('warning', (t: string) => io.warnings.push(t));
   b.on('reset', (c: string) => io.resets.push(c));
   b.on('fault', (f: FaultInfo) => io.faults.push(f));
   const waitFor = (re: RegExp, ms = 2000) => {
@@ -60,6 +61,8 @@ describe('real firmware on a board that stalls on flash (datasheet-max timing)',
   it('console bytes typed while the store erases and programs all arrive; the clock keeps time', () => {
     const { b, io, waitFor } = boot();
     expect(b.scb.vtor).toBeGreaterThanOrEqual(0x20000000); // vector table in RAM
+    // Every port is clocked before its pins are written (the LED on PC13, the W5500's RST on PB0).
+    expect(io.warnings.filter((w) => w.includes('clock off'))).toEqual([]);
     io.out = '';
     b.uartInput('echo on\r\n');
     waitFor(/ok echo\r\n/);
