@@ -22,6 +22,16 @@ describe('wasmqtt sim', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it('runs with the datasheet-maximum flash timing and rejects an unknown one', () => {
+    const r = sim(['--elf', requireBuilt(FIXTURE_ELF), '--store', tempStore(), '--no-pty', '--for', '150', '--speed', 'max', '--flash-timing', 'max'], 'E');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/erased\r\nticks=[12]\r\n/); // the erase froze the CPU: SysTick ran once for 40 ms
+    const bad = sim(['--elf', requireBuilt(FIXTURE_ELF), '--no-pty', '--flash-timing', 'slow']);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain('--flash-timing slow: use typical or max');
+    expect(bad.stderr).not.toMatch(/\n\s+at /);
+  });
+
   it('rejects a bad --speed', () => {
     const r = sim(['--elf', requireBuilt(FIXTURE_ELF), '--speed', 'fast', '--no-pty']);
     expect(r.status).toBe(1);

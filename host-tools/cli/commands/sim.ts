@@ -26,6 +26,7 @@ interface SimFlags {
   speed: string;
   for?: string;
   pty: boolean;
+  flashTiming: string;
 }
 
 export function register(program: Command): void {
@@ -42,6 +43,7 @@ export function register(program: Command): void {
     .option('--trace <file>', 'write the W5500 SPI frame trace to this file')
     .option('--speed <ratio>', 'virtual seconds per wall second (1 = real time; "max" = as fast as possible)', '1')
     .option('--for <ms>', 'stop after this many virtual milliseconds')
+    .option('--flash-timing <typical|max>', 'flash program/erase times: typical (52.5 us, 20 ms) or the datasheet maximum (70 us, 40 ms)', 'typical')
     .option('--no-pty', 'no pseudo-terminal: copy the UART to stdout and stdin to the UART')
     .action(async (f: SimFlags) => {
       const project = loadProject(f.config);
@@ -55,6 +57,7 @@ export function register(program: Command): void {
       const broker = pick(f.broker, configured);
       const speed = f.speed === 'max' ? Infinity : Number(f.speed);
       if (!(speed > 0)) throw new Error(`--speed ${f.speed} is not a positive number or "max"`);
+      if (f.flashTiming !== 'typical' && f.flashTiming !== 'max') throw new UserError(`--flash-timing ${f.flashTiming}: use typical or max`);
       // The device's loopback is this machine's loopback, same port: a broker the HIL runner
       // starts on 127.0.0.1:<port> is reachable at that address from the device too.
       const routes: Record<string, string> = { '127.0.0.1:*': '127.0.0.1:0' };
@@ -66,7 +69,8 @@ export function register(program: Command): void {
       }
       let board: VirtualBoard | undefined;
       const net = new W5500NetworkBackend({ clock: () => board?.millis() ?? 0, routes, traceFile: f.trace });
-      board = new VirtualBoard({ board: boardName, elf, w5500: net.model, storeFile: resolve(f.store ?? join(project.dir, 'build', boardName, 'vboard-store.bin')) });
+      board = new VirtualBoard({ board: boardName, elf, w5500: net.model, flashTiming: f.flashTiming,
+        storeFile: resolve(f.store ?? join(project.dir, 'build', boardName, 'vboard-store.bin')) });
       const b = board;
       b.on('warning', (t: string) => console.error(`sim: ${t}`));
       b.on('fault', (info) => console.error(formatFault(info, b.image)));
