@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { VirtualBoard } from '../host-tools/sim/board/board.ts';
+import type { FlashTiming } from '../host-tools/sim/board/flash.ts';
 import { Reg, UnicornCpu } from '../host-tools/sim/board/unicorn.ts';
 import { BoardRunner } from '../host-tools/sim/board/runner.ts';
 import { W5500, W5500NetworkBackend } from '../host-tools/sim/w5500/index.ts';
@@ -26,21 +27,21 @@ const UART_BYTES_PER_S = 115_200 / 10; // 8N1: 10 bit times per byte
 /** Per publish: instructions (idle subtracted), cycles polling a busy peripheral (CPU time on the
  * chip too, e.g. a polled UART TX), W5500 SPI bytes, console bytes in and out. */
 interface PathFigures { instr: number; busyWaitCycles: number; busyWaitBy: Record<string, number>; flashPrograms: number; flashErases: number; spiBytes: number; uartInBytes: number; uartOutBytes: number }
-interface Soak { typed: PathFigures; repeat: PathFigures & { virtualMsPerPublish: number }; idlePerMs: number; realtime: number; connectInstr: number }
+interface Soak { typed: PathFigures; repeat: PathFigures & { virtualMsPerPublish: number }; idlePerMs: number; realtime: number; connectInstr: number; maxUnfedMs: number }
 
 /**
  * QoS soak on the firmware with the W5500 transport against a real Mosquitto: reset → connect,
  * then (a) SOAK_PUBLISHES QoS 1 publishes typed on the console one after another, and (b) one
  * `pub -n REPEAT_PUBLISHES` line: the same QoS 1 publishes handed to the core back to back.
  */
-async function qosSoak(elf: string = ELF): Promise<Soak> {
+async function qosSoak(elf: string = ELF, flashTiming: FlashTiming = 'typical'): Promise<Soak> {
   const mq = await startMosquitto();
   let board: VirtualBoard | undefined;
   let net: W5500NetworkBackend | undefined;
   let runner: BoardRunner | undefined;
   try {
     net = new W5500NetworkBackend({ clock: () => board?.millis() ?? 0, routes: { '127.0.0.1:1883': `127.0.0.1:${mq.port}` } });
-    board = new VirtualBoard({ board: 'bluepill', elf, w5500: net.model });
+    board = new VirtualBoard({ board: 'bluepill', elf, w5500: net.model, flashTiming });
     return await soakOn(board, net, (r) => { runner = r; });
   } finally {
     await runner?.stop();
@@ -105,7 +106,8 @@ async function soakOn(b: VirtualBoard, net: W5500NetworkBackend, started: (r: Bo
     if (!reply || Number(reply[1]) !== REPEAT_PUBLISHES) throw new Error(`pub -n ${REPEAT_PUBLISHES} did not queue all: ${out.slice(mark, mark + 200)}`);
     const r1 = snapshot(b, net, out.length);
     const repeat = { ...perPath(r0, r1, REPEAT_PUBLISHES, idlePerMs, repeatLine.length), virtualMsPerPublish: (r1.ms - r0.ms) / REPEAT_PUBLISHES };
-    return { typed, repeat, idlePerMs, realtime, connectInstr };
+    // The longest stretch without a watchdog feed since power-on (first-boot format included).
+    return { typed, repeat, idlePerMs, realtime, connectInstr, maxUnfedMs: b.iwdg.maxUnfedNs / 1e6 };
 }
 
 /** Counters at one moment, to turn into per-publish figures with perPath(). */
@@ -132,6 +134,61 @@ function perPath(a: Snapshot, z: Snapshot, n: number, idlePerMs: number, uartInB
 
 function perPublish(now: Record<string, number>, before: Record<string, number>, n: number): Record<string, number> {
   return Object.fromEntries(Object.keys(now).map((k) => [k, Math.round((now[k]! - (before[k] ?? 0)) / n)]));
+}
+
+/**
+ * Console input while the store erases and programs, with no network: after `echo on`, rounds of
+ * `save` (a store append; every few rounds a compaction, which erases a whole page group) with
+ * the next line (`set id ...`) right behind it, so its bytes arrive while the flash is busy. The
+ * FLASH runs at the datasheet's maximum times. Lost = printable bytes typed minus bytes echoed.
+ * The peer is how many bytes arrived while the flash was busy (the bytes a firmware whose
+ * handlers stall with the flash would have put at risk).
+ */
+function consoleDuringErases(rounds = 150): Record<string, unknown> {
+  let board: VirtualBoard | undefined;
+  const chip = new W5500({ clock: () => board?.millis() ?? 0 });
+  board = new VirtualBoard({ board: 'bluepill', elf: ELF, w5500: chip, flashTiming: 'max' });
+  const b = board;
+  try {
+    let out = '';
+    b.on('uart', (c: number) => { out += String.fromCharCode(c); });
+    if (!b.runUntil(() => out.includes('evt loaded'), 5000)) throw new Error(`console-during-erase: no boot: ${out.slice(-200)}`);
+    b.runFor(100);
+    b.uartInput('echo on\r\n');
+    if (!b.runUntil(() => out.includes('ok echo\r\n'), 500)) throw new Error('console-during-erase: no reply to echo on');
+    out = '';
+    // Bytes taken off the line while the FLASH was busy: counted around the USART model's tick.
+    let duringBusy = 0;
+    const usartTick = b.usart.tick.bind(b.usart);
+    b.usart.tick = (cycles: number) => {
+      const before = b.usart.rxBacklog;
+      usartTick(cycles);
+      if (b.flash.busy) duringBusy += before - b.usart.rxBacklog;
+    };
+    const erases0 = b.flash.stats.erases;
+    let typed = 0;
+    for (let k = 0; k < rounds; k++) {
+      const line = `save\r\nset id bench-typed-${k}\r\n`;
+      typed += line.length - 4; // printable bytes (the CR LF pairs are not echoed as bytes)
+      const n0 = out.split('ok set\r\n').length;
+      b.uartInput(line);
+      if (!b.runUntil(() => out.split('ok set\r\n').length > n0, 2000)) break; // a garbled line gets no `ok set`
+    }
+    const echoed = out.split('\r\n').filter((l) => !/^(ok|err|evt) /.test(l)).join('').length;
+    return {
+      vboard_console_bytes_lost_during_erase: typed - echoed,
+      vboard_console_bytes_typed_during_erase_run: typed,
+      vboard_console_bytes_arrived_while_flash_busy: duringBusy,
+      vboard_console_erase_run_page_erases: b.flash.stats.erases - erases0,
+      vboard_console_erase_run_usart_overruns: b.usart.overruns,
+      vboard_console_erase_run_cpu_flash_stalls: b.stats.flashStalls,
+      vboard_console_bytes_lost_during_erase_note: `${rounds} rounds of \`save\` + \`set id ...\` typed at 115200 baud, the second line arriving while the store programs or compacts ` +
+        '(datasheet-max flash times: 70 us per half-word, 40 ms per page erase); lost = typed printable bytes minus echoed (`echo on`); ' +
+        'arrived_while_flash_busy is the peer: bytes that a firmware with its interrupt handlers in flash would have had to take during a stall',
+    };
+  } finally {
+    b.close();
+  }
 }
 
 function rawUnicornMips(): number {
@@ -248,6 +305,9 @@ export async function run(): Promise<Record<string, unknown>> {
   const raw = rawUnicornMips();
   const soak = existsSync(ELF) ? await qosSoak() : undefined;
   const aot = existsSync(AOT_ELF) ? await qosSoak(AOT_ELF) : undefined;
+  // The same soak with the FLASH at the datasheet's maximum times: how long the watchdog goes unfed.
+  const soakMax = await qosSoak(ELF, 'max');
+  const duringErases = consoleDuringErases();
   const mips = bootInstr / bootWall / 1e6;
   const warmMips = warmInstr / warmWall / 1e6;
   return {
@@ -266,6 +326,11 @@ export async function run(): Promise<Record<string, unknown>> {
     console_command_instructions: Math.round((sessionInstr - sessionIdlePerMs * sessionVirtual * 1000) / 100),
     console_command_note: 'one `show` or `status` line in, its reply out (idle cost subtracted): the console share of a typed publish',
     cpi_assumed: b.cpi,
+    vboard_watchdog_max_unfed_ms_datasheet_max: Number(soakMax.maxUnfedMs.toFixed(1)),
+    vboard_watchdog_max_unfed_ms_typical: soak ? Number(soak.maxUnfedMs.toFixed(1)) : null,
+    vboard_watchdog_max_unfed_note: `longest time between two IWDG reloads from power-on to the end of the QoS soak (first-boot store format, ${SOAK_PUBLISHES} typed and ${REPEAT_PUBLISHES} repeated QoS 1 publishes), ` +
+      'FLASH at the datasheet maximum (70 us per half-word program, 40 ms per page erase); the _typical figure is the main soak (52.5 us, 20 ms) as peer. The IWDG times out after 2 s at the nominal 40 kHz LSI, 1.33 s at its fastest (60 kHz)',
+    ...duringErases,
     ...(soak ? projection(soak, b.cpi) : {
       vboard_instr_per_qos1_publish: null, projected_msgs_per_s_72mhz: null,
       network_figures_missing_because: `${ELF} missing (make build)`,
