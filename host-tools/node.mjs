@@ -7,5 +7,5 @@ register();
 const api = await import('./testing.ts');
 export const {
   NodeDevice, CoreError, QueueFullError, ConnackError, BadModuleError,
-  VirtualClock, RealClock, MemoryStore, TestBroker, appModule,
+  VirtualClock, RealClock, MemoryStore, TestBroker, PinMode, ClientState, Stat, appModule, connectPeer, runUntil,
 } = api;

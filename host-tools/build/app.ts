@@ -57,9 +57,10 @@ export function importsPackageByName(entry: string): boolean {
   return files.some((f) => /from\s+["']wasmqtt\//.test(readFileSync(f, 'utf8')));
 }
 
-/** A folder holding `wasmqtt` -> this package, for asc's --path. */
+/** A folder holding `wasmqtt` -> this package, for asc's --path. It is named node_modules so
+ * that tools that skip node_modules (test runners, linters) do not walk into the package. */
 function packageLinkDir(outDir: string): string {
-  const dir = join(outDir, 'asc-lib');
+  const dir = join(outDir, 'asc-lib', 'node_modules');
   const link = join(dir, 'wasmqtt');
   mkdirSync(dir, { recursive: true });
   let ok = false;
