@@ -63,6 +63,10 @@ describe('real firmware on a board that stalls on flash (datasheet-max timing)',
     expect(b.scb.vtor).toBeGreaterThanOrEqual(0x20000000); // vector table in RAM
     // Every port is clocked before its pins are written (the LED on PC13, the W5500's RST on PB0).
     expect(io.warnings.filter((w) => w.includes('clock off'))).toEqual([]);
+    const CRH = 0x04, ODR = 0x0c;
+    expect((b.gpio[2]!.read(CRH, 4) >>> 20) & 0xf).toBe(0x2); // PC13: push-pull output, 2 MHz
+    expect((b.gpio[0]!.read(CRH, 4) >>> 8) & 0xf).toBe(0x8); // PA10 (USART1 RX): input with pull...
+    expect((b.gpio[0]!.read(ODR, 4) >>> 10) & 1).toBe(1); // ...up
     io.out = '';
     b.uartInput('echo on\r\n');
     waitFor(/ok echo\r\n/);
