@@ -12,10 +12,10 @@ CORE_QUIET := 2>&1 | { grep -v 'converge was suboptimal' || true; }
 # build of `wasmqtt build` (host-tools/build/app.ts).
 CORE_WASM_OPT := wasm-opt $(shell grep -v '^\#' host-tools/build/wasm-opt.flags)
 
-# $(call CORE_MODULE,asconfig): asc with that config's release target, then wasm-opt, into $@.
+# $(call CORE_MODULE,asconfig[,asc flags]): asc with that config's release target, then wasm-opt, into $@.
 CORE_MODULE = @command -v wasm-opt >/dev/null || { echo "$@: wasm-opt not found; install the Debian package binaryen (apt-get install binaryen)" >&2; exit 1; }; \
 	mkdir -p build/core && t=$@.$$$$; \
-	  $(CORE_ASC) --config $(1) --target release --outFile $$t.asc $(CORE_QUIET); \
+	  $(CORE_ASC) --config $(1) --target release $(2) --outFile $$t.asc $(CORE_QUIET); \
 	  test -s $$t.asc && $(CORE_WASM_OPT) $$t.asc -o $$t.tmp && rm -f $$t.asc && mv $$t.tmp $@ \
 	  || { rm -f $$t.asc $$t.tmp; echo "$@: build failed (see above)" >&2; exit 1; }
 
@@ -26,6 +26,11 @@ build/core/core.wasm: $(CORE_SRC) | node_modules/.package-lock.json
 # The core with the device console (firmware/app/console): what the firmware images embed.
 build/core/device.wasm: $(CORE_SRC) $(APP_SRC) | node_modules/.package-lock.json
 	$(call CORE_MODULE,firmware/app/console/asconfig.json)
+
+# The same for a board with its own MQTT packet limit N (mqtt.packetMax in its board file).
+build/core/device-p%.wasm: $(CORE_SRC) $(APP_SRC) | node_modules/.package-lock.json
+	$(call CORE_MODULE,firmware/app/console/asconfig.json,--use WQ_PACKET_MAX=$*)
+.PRECIOUS: build/core/device-p%.wasm
 
 # $(call CORE_ASC_ONLY,asconfig,asc flags): asc alone (no wasm-opt), into $@.
 CORE_ASC_ONLY = @mkdir -p build/core && t=$@.$$$$.tmp; \
@@ -47,7 +52,7 @@ build/core/session-test.wasm: $(CORE_SRC) | node_modules/.package-lock.json
 	$(call CORE_ASC_ONLY,firmware/core/session.asconfig.json)
 
 BUILD_ARTIFACTS += build/core/core.wasm build/core/device.wasm build/core/core-probe.wasm build/core/device-probe.wasm \
-  build/core/codec-test.wasm build/core/session-test.wasm
+  build/core/codec-test.wasm build/core/session-test.wasm build/core/device-p4096.wasm
 
 # `make core-size`: where the bytes of core.wasm and device.wasm go, for size work (not part of
 # the build). Section sizes, bytes per source area and the largest functions of the same module

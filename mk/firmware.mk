@@ -16,8 +16,13 @@ WASMQTT_CLI := $(NODE_TS) host-tools/cli/main.ts
 FW_BOARDS_DIR ?= boards
 FW_BUDGET_FAIL = { touch -d @0 $@ 2>/dev/null; echo "make: $(1) failed (over its budget, or a build error above); see docs/boards.md \"Budgets\"" >&2; exit 1; }
 
-build/%/firmware.elf: $(FW_BOARDS_DIR)/%.json build/core/device.wasm $(FW_DEPS) | npm
-	@set -o pipefail; $(WASMQTT_CLI) build --board $* --boards-dir $(FW_BOARDS_DIR) --wasm build/core/device.wasm \
+# A board's MQTT packet limit (mqtt.packetMax in its board file) is a compile-time constant of
+# the module: a board that sets one embeds build/core/device-p<N>.wasm, the others device.wasm.
+fw_packet_max = $(shell sed -n 's/.*"packetMax": *\([0-9][0-9]*\).*/\1/p' $(FW_BOARDS_DIR)/$(1).json 2>/dev/null)
+fw_module = build/core/device$(if $(call fw_packet_max,$(1)),-p$(call fw_packet_max,$(1))).wasm
+.SECONDEXPANSION:
+build/%/firmware.elf: $(FW_BOARDS_DIR)/%.json $$(call fw_module,$$*) $(FW_DEPS) | npm
+	@set -o pipefail; $(WASMQTT_CLI) build --board $* --boards-dir $(FW_BOARDS_DIR) --wasm $(call fw_module,$*) \
 	  | grep -E '^  (flash|RAM total)' | sed 's/^/$*: /' || $(call FW_BUDGET_FAIL,$*)
 
 # Engine "aot": device.wasm compiled to C by wasm2c (no interpreter, no module in flash).

@@ -55,6 +55,8 @@ export const BoardSchema = z.object({
     dmaMinBytes: z.number().int().min(0),
   }),
   uart: z.object({ baud: z.number().int().positive() }),
+  /** The MQTT packet limit compiled into this board's module (PACKET_MAX; 1024 when absent). */
+  mqtt: z.object({ packetMax: z.number().int().min(128).max(65536) }).optional(),
 }).superRefine((b, ctx) => {
   const storeBytes = b.storePages * b.memory.flashPageBytes;
   if (b.budget.flashBytes > b.memory.flashBytes - storeBytes) {

@@ -3,6 +3,7 @@
 // monitor/console-protocol.ts; this file only knows which commands a scenario needs.
 import { ConnectRefused, DeviceBase, type ClientSettings, type HilDevice } from './device.ts';
 import { escapeArg, packetName, parseConsoleLine, valueBytes, type ConsoleLine } from '../monitor/console-protocol.ts';
+import { topicDecoder } from '../sim/host/abi.ts';
 
 /** What carries the console, and what the runner may do to the device around it. */
 export interface ConsoleTransport {
@@ -86,7 +87,8 @@ export class ConsoleDevice extends DeviceBase implements HilDevice {
       case 'connected': this.markConnected(true); break;
       case 'disconnected': this.markConnected(false); break;
       case 'message':
-        this.emit('message', { topic: f.topic ?? '', payload: valueBytes(f.payload ?? ''), qos: Number(f.qos), retain: f.retain === '1', dup: f.dup === '1' });
+        // the console prints topic bytes %XX-escaped: decoded as UTF-8 like every host (BOM kept)
+        this.emit('message', { topic: topicDecoder.decode(valueBytes(f.topic ?? '')), payload: valueBytes(f.payload ?? ''), qos: Number(f.qos), retain: f.retain === '1', dup: f.dup === '1' });
         break;
       case 'error': this.emit('device-error', { code: f.code ?? '?', message: `${f.code ?? '?'}${f.packet && f.packet !== '0' ? ` in ${packetName(f.packet)}` : ''}` }); break;
       case 'trace': {

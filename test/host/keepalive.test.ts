@@ -58,6 +58,10 @@ describe('keepalive (virtual time)', () => {
       expect(detectedAt).toBeGreaterThan(0);
       const dis = events.find((x) => x.e.kind === 'disconnected')!.e as Extract<CoreEvent, { kind: 'disconnected' }>;
       expect(dis.reason).toBe(Err.KEEPALIVE);
+      // the app hears it as an error too, as docs/node-host.md says, just before the disconnect
+      const err = events.findIndex((x) => x.e.kind === 'error' && x.e.code === Err.KEEPALIVE);
+      expect(err).toBeGreaterThanOrEqual(0);
+      expect(err).toBeLessThan(events.findIndex((x) => x.e.kind === 'disconnected'));
       expect(detectedAt - silentFrom).toBeLessThanOrEqual(1.5 * KEEPALIVE_S * 1000);
       // And not too early: the broker had a full keepalive period to answer.
       expect(detectedAt - silentFrom).toBeGreaterThanOrEqual(KEEPALIVE_S * 1000);

@@ -3,90 +3,11 @@
 // checks the broker side. Includes a power cut in the middle of a QoS 2 flow.
 import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
-import { VirtualBoard } from '../../host-tools/sim/board/board.ts';
-import { BoardRunner } from '../../host-tools/sim/board/runner.ts';
-import { W5500NetworkBackend } from '../../host-tools/sim/w5500/index.ts';
-import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.ts';
-import { ROOT, requireBuilt, tempStore } from './helpers.ts';
-
-const FW_W5500 = `${ROOT}/build/bluepill/firmware.elf`;
-const FW_AOT = `${ROOT}/build/bluepill-aot/firmware.elf`;
-// Broker replies take wall time while the firmware's timeouts run on virtual time: at 5x a
-// 1 ms wall reply is 5 virtual ms, far inside the core's 10 s timeout.
-const SPEED = 5;
+import { Device, FW_AOT, FW_W5500, setupDevice } from './mqtt-device.ts';
 
 const cleanup: Array<() => Promise<void> | void> = [];
 afterEach(async () => { for (const c of cleanup.splice(0).reverse()) await c(); });
-
-async function setup(elf = FW_W5500): Promise<{ mq: Mosquitto; dev: Device }> {
-  const mq = await startMosquitto();
-  cleanup.push(() => mq.stop());
-  const dev = new Device(mq.port, tempStore(), elf);
-  cleanup.push(() => dev.close());
-  return { mq, dev };
-}
-
-class Device {
-  board: VirtualBoard;
-  runner: BoardRunner;
-  net: W5500NetworkBackend;
-  out = '';
-
-  constructor(brokerPort: number, storeFile: string, elf: string) {
-    let board: VirtualBoard | undefined;
-    this.net = new W5500NetworkBackend({ clock: () => board?.millis() ?? 0, routes: { '127.0.0.1:1883': `127.0.0.1:${brokerPort}` } });
-    board = new VirtualBoard({ board: 'bluepill', elf: requireBuilt(elf), w5500: this.net.model, storeFile });
-    this.board = board;
-    board.on('uart', (c: number) => { this.out += String.fromCharCode(c); });
-    this.runner = new BoardRunner(board, { speed: SPEED });
-    this.runner.start();
-  }
-
-  /** Waits until the console output matches; returns the match. */
-  async see(re: RegExp, maxVirtualMs: number): Promise<RegExpExecArray> {
-    try {
-      await this.runner.until(() => re.test(this.out), maxVirtualMs, String(re));
-    } catch (err) {
-      throw new Error(`${(err as Error).message}; console:\n${this.out}`);
-    }
-    return re.exec(this.out)!;
-  }
-
-  send(line: string): void { this.board.uartInput(`${line}\r\n`); }
-
-  /** Boots and connects with a fresh session, then stops the runner: the test drives the board. */
-  async connectThenHold(): Promise<void> {
-    await this.see(/evt loaded [^\n]*\n/, 2000);
-    this.send('connect');
-    await this.see(/evt connected session_present=0/, 20_000);
-    await this.runner.stop();
-    this.out = '';
-  }
-
-  /** Cuts the power (flash kept), boots again, reconnects with the stored session and waits
-   * until the open QoS 2 publish completes and nothing is left in flight. */
-  async powerCycleAndResume(): Promise<void> {
-    this.board.powerCycle();
-    this.out = '';
-    this.runner = new BoardRunner(this.board, { speed: SPEED });
-    this.runner.start();
-    await this.see(/evt boot board=bluepill reset=power[^\n]*\n/, 2000);
-    await this.see(/evt loaded [^\n]*\n/, 2000);
-    this.send('connect');
-    await this.see(/evt connected session_present=1/, 20_000);
-    await this.see(/evt publish-done pid=\d+ qos=2/, 10_000);
-    this.send('status');
-    await this.see(/ok status [^\n]*inflight=0 /, 2000);
-  }
-
-  count(re: RegExp): number { return this.out.match(new RegExp(re, 'g'))?.length ?? 0; }
-
-  async close(): Promise<void> {
-    await this.runner.stop();
-    this.board.close();
-    await this.net.close();
-  }
-}
+const setup = (elf = FW_W5500) => setupDevice(cleanup, elf);
 
 async function peer(port: number, topic: string): Promise<{ client: mqtt.MqttClient; got: string[] }> {
   const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { clientId: `peer-${process.pid}`, clean: true });

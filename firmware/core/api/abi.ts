@@ -4,16 +4,21 @@
 // All multi-byte fields in event records are little-endian (the wasm memory order).
 
 // ---- Compile-time sizes (every static buffer is sized from these) ----
-/** Largest MQTT packet the core sends or accepts, fixed header included. */
-export const PACKET_MAX: i32 = 1024;
-/** Staging buffer for API arguments (topic + payload, filters, config values). */
-export const STAGING_SIZE: i32 = 1024;
+/** Largest MQTT packet the core sends or accepts, fixed header included, unless the build sets
+ * another: a board's `mqtt.packetMax` (boards/<board>.json) reaches asc as `--use WQ_PACKET_MAX=N`.
+ * A larger PUBLISH from the broker closes the link (ERR_OVERSIZE); a larger publish() is refused
+ * (ERR_TOO_BIG). Each of the RX, TX and staging buffers is about this size. */
+export const PACKET_MAX_DEFAULT: i32 = 1024;
+// @ts-ignore: WQ_PACKET_MAX exists only when the build defines it
+export const PACKET_MAX: i32 = isDefined(WQ_PACKET_MAX) ? <i32>WQ_PACKET_MAX : PACKET_MAX_DEFAULT;
+/** Staging buffer for API arguments (topic + payload, filters, config values): a packet's worth. */
+export const STAGING_SIZE: i32 = PACKET_MAX;
 /** Outgoing message slots: QoS 1/2 in flight plus queued-offline publishes. */
 export const OUT_SLOTS: i32 = 40;
 /** Upper bound for CFG_WINDOW (QoS 1/2 PUBLISH/PUBREL in flight at once). */
 export const WINDOW_MAX: i32 = 32;
 /** Runs of consecutive incoming QoS 2 packet ids remembered between PUBLISH and PUBREL (any number of ids per run: session.ts). */
-export const IN_QOS2_RUNS: i32 = 32;
+export const IN_QOS2_RUNS: i32 = 16;
 /** Subscriptions remembered for routing and re-subscription. */
 export const SUB_SLOTS: i32 = 8;
 /** Longest subscription filter kept for routing (bytes). */

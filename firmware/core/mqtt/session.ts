@@ -341,10 +341,10 @@ export function allocPid(): i32 {
 
 // ---- persistence ----
 /** Small-record scratch: 4 bytes of record-header room, 4 payload, 4 tail room. */
-const SREC: usize = memory.data(16) + 4;
+const SREC: usize = memory.data(12, 4) + 4;
 /** compact()'s own small-record scratch: a compaction runs in the middle of persist(), whose
  * record waits in SREC to be appended again once the compaction is done. */
-const CREC: usize = memory.data(16) + 4;
+const CREC: usize = memory.data(12, 4) + 4;
 /** compact(): the new offset of each outgoing entry's record, applied once the compaction commits. */
 const NEWOFF: usize = memory.data(OUT_SLOTS * 4);
 export let cfgOff: u32 = 0xffffffff;     // latest R_CONFIG record

@@ -2,7 +2,7 @@
 // step: test/core/abi-mirror.test.ts compares every value. Event records are little-endian.
 
 export const Size = {
-  PACKET_MAX: 1024, STAGING_SIZE: 1024, OUT_SLOTS: 40, WINDOW_MAX: 32, IN_QOS2_RUNS: 32,
+  PACKET_MAX: 1024, STAGING_SIZE: 1024, OUT_SLOTS: 40, WINDOW_MAX: 32, IN_QOS2_RUNS: 16,
   SUB_SLOTS: 8, FILTER_MAX: 64, PENDING_REQ_SLOTS: 4,
 } as const;
 
@@ -102,6 +102,10 @@ export const CONNACK_TEXT: Readonly<Record<number, string>> = {
   5: 'not authorized: grant this client access on the broker',
 };
 
+/** Topic bytes → string. A leading U+FEFF is part of the topic and is kept [MQTT-1.5.3-3]
+ * (TextDecoder strips it by default); every host decodes topics with this one. */
+export const topicDecoder = new TextDecoder('utf-8', { ignoreBOM: true });
+
 export function errorText(code: number): string {
   return ERROR_TEXT[code] ?? `unknown error ${code}`;
 }
@@ -152,7 +156,7 @@ export function decodeEvent(kind: number, rec: Uint8Array): CoreEvent {
       return {
         kind: 'message', qos: rec[0]! & 3, retain: (rec[0]! & 4) !== 0, dup: (rec[0]! & 8) !== 0, redelivered: (rec[0]! & 16) !== 0,
         subscription: rec[1] === 0xff ? null : rec[1]!, packetId: dv.getUint16(2, true),
-        topic: new TextDecoder().decode(rec.subarray(8, 8 + t)), payload: rec.slice(8 + t, 8 + t + p),
+        topic: topicDecoder.decode(rec.subarray(8, 8 + t)), payload: rec.slice(8 + t, 8 + t + p),
       };
     }
     case EventKind.PUBLISH_DONE: return { kind: 'publish_done', packetId: dv.getUint16(0, true), qos: rec[2]! };

@@ -8,7 +8,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Cfg, CFG_BYTES_KEYS, ClientState, Err, EventKind, Stat, decodeEvent, errorText, type CoreEvent } from './abi.ts';
+import { Cfg, CFG_BYTES_KEYS, ClientState, Err, EventKind, Stat, decodeEvent, errorText, topicDecoder, type CoreEvent } from './abi.ts';
 import { RealClock, type Clock, VirtualClock } from './clock.ts';
 import { LinearMemory } from './memory.ts';
 import { mulberry32 } from './prng.ts';
@@ -555,7 +555,8 @@ export class NodeDevice extends EventEmitter {
     const pid = this.call(() => this.exports.wq_subscribe(entries.length));
     if (pid < 0) throw new CoreError(pid, `subscribe ${entries.map((e) => e[0]).join(', ')}: ${errorText(pid)}`);
     this.wake();
-    const ev = await this.waitFor((e) => e.kind === 'suback' && e.packetId === pid, `SUBACK for packet ${pid}`);
+    const ev = await this.waitFor((e) => (e.kind === 'suback' && e.packetId === pid) || e.kind === 'disconnected', `SUBACK for packet ${pid}`);
+    if (ev.kind === 'disconnected') throw linkLostBefore(`subscribe ${entries.map((e) => e[0]).join(', ')}`, 'SUBACK', pid, ev);
     return ev.kind === 'suback' ? ev.granted : [];
   }
 
@@ -570,7 +571,8 @@ export class NodeDevice extends EventEmitter {
     const pid = this.call(() => this.exports.wq_unsubscribe(list.length));
     if (pid < 0) throw new CoreError(pid, `unsubscribe ${list.join(', ')}: ${errorText(pid)}`);
     this.wake();
-    await this.waitFor((e) => e.kind === 'unsuback' && e.packetId === pid, `UNSUBACK for packet ${pid}`);
+    const ev = await this.waitFor((e) => (e.kind === 'unsuback' && e.packetId === pid) || e.kind === 'disconnected', `UNSUBACK for packet ${pid}`);
+    if (ev.kind === 'disconnected') throw linkLostBefore(`unsubscribe ${list.join(', ')}`, 'UNSUBACK', pid, ev);
   }
 
   /** A number from wq_stat (Stat.*). */
@@ -856,7 +858,13 @@ export class NodeDevice extends EventEmitter {
   }
 }
 
-const utf8Decoder = new TextDecoder();
+
+/** subscribe()/unsubscribe() settle when the link drops before their ack: the core sends a
+ * pending SUBSCRIBE again on the next connection (session kept), an UNSUBSCRIBE is not. */
+function linkLostBefore(what: string, ack: string, pid: number, ev: Extract<CoreEvent, { kind: 'disconnected' }>): CoreError {
+  const again = ack === 'SUBACK' ? 'the device subscribes again when it reconnects' : 'call unsubscribe() again once connected';
+  return new CoreError(ev.reason, `${what}: the connection dropped before the ${ack} for packet ${pid} (${ev.message}); ${again}`);
+}
 
 /** The MESSAGE record (layout in abi.ts, EV_MESSAGE) decoded on the hot path: one decoder, one payload copy. */
 function decodeMessage(rec: Uint8Array): CoreEvent {
@@ -867,7 +875,7 @@ function decodeMessage(rec: Uint8Array): CoreEvent {
   return {
     kind: 'message', qos: rec[0]! & 3, retain: (rec[0]! & 4) !== 0, dup: (rec[0]! & 8) !== 0, redelivered: (rec[0]! & 16) !== 0,
     subscription: rec[1] === 0xff ? null : rec[1]!, packetId: dv.getUint16(2, true),
-    topic: utf8Decoder.decode(rec.subarray(8, 8 + t)), payload: rec.slice(8 + t, 8 + t + p),
+    topic: topicDecoder.decode(rec.subarray(8, 8 + t)), payload: rec.slice(8 + t, 8 + t + p),
   };
 }
 
