@@ -149,7 +149,8 @@ void hardfault_report(const uint32_t *frame)
 
 /* Entry of HardFault, MemManage, BusFault and UsageFault. Picks the stack the fault frame was
  * pushed on (EXC_RETURN bit 2); a frame below SRAM means the stack overflowed and nothing was
- * pushed (NULL). The report never returns, so it runs on a fresh stack from the top. */
+ * pushed (NULL). A frame in the lowest 512 bytes leaves the report no room below it, so the
+ * report (which never returns) then runs from the top of the stack, far above that frame. */
 __attribute__((naked)) void HardFault_Handler(void)
 {
     __asm volatile(
@@ -161,7 +162,10 @@ __attribute__((naked)) void HardFault_Handler(void)
         "cmp r0, r1\n"
         "it lo\n"
         "movlo r0, #0\n"
-        "ldr r1, =_estack\n"
-        "msr msp, r1\n"
+        "add r1, r1, #512\n"
+        "cmp r0, r1\n"
+        "itt lo\n"
+        "ldrlo r1, =_estack\n"
+        "msrlo msp, r1\n"
         "b hardfault_report\n");
 }
