@@ -108,7 +108,11 @@ export async function run(): Promise<Record<string, unknown>> {
     .filter((t) => wasm3.dir || !t.includes('wasm3_'))
     .map((t) => t.slice(REPO.length + 1));
   const vars = [...(embench.dir ? [`EMBENCH_SRC=${embench.dir}`] : []), ...(wasm3.dir ? [`WASM3_SRC=${wasm3.dir}`] : [])];
-  execFileSync('make', ['-s', ...targets, ...vars], { cwd: REPO, stdio: ['ignore', 'inherit', 'inherit'] });
+  try {
+    execFileSync('make', ['-s', ...targets, ...vars], { cwd: REPO, stdio: ['ignore', 'inherit', 'inherit'] });
+  } catch {
+    throw new Error(`building the suite's programs failed (make's output above; ${vars.join(' ') || 'no EMBENCH_SRC / WASM3_SRC'})`);
+  }
 
   const suite: Record<string, unknown> = {};
   for (const w of names) suite[w] = measure(w, suiteFiles(w), !!wasm3.dir, w !== 'kernel');

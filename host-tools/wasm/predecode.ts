@@ -107,7 +107,30 @@ export const OP = {
   LSET_LGET: 0xdf, // local.set a; local.get b
   LGET_I32C_ADD: 0xe0, // local.get a; i32.const c (one- or two-byte LEB); i32.add
   LGET_LGET_ADD: 0xe1, // local.get a; local.get b; i32.add
+  // i32.const c (one-byte LEB); <binary op>: the LEB byte becomes the operand as a raw signed
+  // byte (shift counts masked to 0..31, rotl stored as a right-rotate count)
+  I32C8_SUB: 0xe2,
+  I32C8_AND: 0xe3,
+  I32C8_XOR: 0xe4,
+  I32C8_SHL: 0xe5,
+  I32C8_SHR_S: 0xe6,
+  I32C8_SHR_U: 0xe7,
+  I32C8_ROTL: 0xe8,
+  I32C8_MUL: 0xe9,
 } as const;
+
+/** i32.const c; <op> pairs with a one-byte c: the binary op's opcode -> [fused opcode, the raw
+ * operand byte the handler reads]. */
+const CONST8_BINOPS: Record<number, [number, (c: number) => number]> = {
+  0x6b: [OP.I32C8_SUB, (c) => c],
+  0x71: [OP.I32C8_AND, (c) => c],
+  0x73: [OP.I32C8_XOR, (c) => c],
+  0x74: [OP.I32C8_SHL, (c) => c & 31],
+  0x75: [OP.I32C8_SHR_S, (c) => c & 31],
+  0x76: [OP.I32C8_SHR_U, (c) => c & 31],
+  0x77: [OP.I32C8_ROTL, (c) => (32 - (c & 31)) & 31],
+  0x6c: [OP.I32C8_MUL, (c) => c],
+};
 
 /** Opcode sequences fused into one dispatch, longest first; 'c' is an i32.const with a one- or
  * two-byte LEB (the interpreter's fast path; longer ones became I32_CONST_*). Chosen from the
@@ -167,8 +190,22 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
         if (at === undefined || ins[k + j + 1] === undefined) return false;
         return want === 'c' ? original[at] === 0x41 && ins[k + j + 1]! - at <= 3 : original[at] === want;
       });
+    // i32.const c (one-byte LEB) then a binary op of CONST8_BINOPS, at instruction k
+    const const8 = (k: number) => {
+      const at = ins[k], next = ins[k + 1];
+      return at !== undefined && next !== undefined && ins[k + 2] !== undefined && original[at] === 0x41 && next - at === 2 ? CONST8_BINOPS[original[next]!] : undefined;
+    };
     for (let k = 0; k < ins.length; k++) {
-      const hit = FUSE.find(([pat]) => matches(k, pat));
+      const c8 = const8(k);
+      if (c8) {
+        const at = ins[k]!;
+        out[at] = c8[0];
+        out[at + 1] = c8[1](((original[at + 1]! << 25) >> 25)) & 0xff;
+        k += 1;
+        continue;
+      }
+      // a local.get before such a pair stays on its own: the pair saves more than local.get + const
+      const hit = FUSE.find(([pat]) => matches(k, pat) && !(pat[0] === 0x20 && pat[1] === 'c' && pat.length === 2 && const8(k + 1)));
       if (!hit) continue;
       out[ins[k]!] = hit[1];
       k += hit[0].length - 1;

@@ -415,6 +415,17 @@ next:
         case WQ_OP_LGET_LGET: { uint32_t i, j; READ_U32(i); pc++; READ_U32(j); COUNT_EXTRA(1); sp[0] = fp[i]; sp[1] = fp[j]; sp += 2; break; }
         case WQ_OP_LGET_I32C: { uint32_t i, v; READ_U32(i); pc++; READ_S32(v); COUNT_EXTRA(1); sp[0] = fp[i]; SET32(&sp[1], v); sp += 2; break; }
         case WQ_OP_I32C_ADD: { uint32_t v; READ_S32(v); pc++; COUNT_EXTRA(1); SET32(&sp[-1], (uint32_t)sp[-1] + v); break; }
+        /* i32.const c; <op> with c a raw signed byte (shift counts already masked, rotl as a
+         * right-rotate count): one load of the operand, no push and pop */
+#define I32C8(expr) { uint32_t b = (uint32_t)(int32_t)(int8_t)*pc; pc += 2; COUNT_EXTRA(1); uint32_t a = (uint32_t)sp[-1]; SET32(&sp[-1], expr); break; }
+        case WQ_OP_I32C8_SUB: I32C8(a - b)
+        case WQ_OP_I32C8_AND: I32C8(a & b)
+        case WQ_OP_I32C8_XOR: I32C8(a ^ b)
+        case WQ_OP_I32C8_SHL: I32C8(a << b)
+        case WQ_OP_I32C8_SHR_S: I32C8((uint32_t)((int32_t)a >> b))
+        case WQ_OP_I32C8_SHR_U: I32C8(a >> b)
+        case WQ_OP_I32C8_ROTL: I32C8((a >> b) | (a << ((32 - b) & 31)))
+        case WQ_OP_I32C8_MUL: I32C8(a * b)
         case WQ_OP_LSET_LGET: { uint32_t i, j; READ_U32(i); pc++; READ_U32(j); COUNT_EXTRA(1); fp[i] = sp[-1]; sp[-1] = fp[j]; break; }
         case WQ_OP_LGET_I32C_ADD: { uint32_t i, v; READ_U32(i); pc++; READ_S32(v); pc++; COUNT_EXTRA(2); SET32(sp, (uint32_t)fp[i] + v); sp++; break; }
         case WQ_OP_LGET_LGET_ADD: { uint32_t i, j; READ_U32(i); pc++; READ_U32(j); pc++; COUNT_EXTRA(2); SET32(sp, (uint32_t)fp[i] + (uint32_t)fp[j]); sp++; break; }

@@ -55,6 +55,16 @@
 #define WQ_OP_LSET_LGET         0xdf   /* local.set a; local.get b */
 #define WQ_OP_LGET_I32C_ADD     0xe0   /* local.get a; i32.const c; i32.add */
 #define WQ_OP_LGET_LGET_ADD     0xe1   /* local.get a; local.get b; i32.add */
+/* i32.const c (1-byte LEB, rewritten to a raw signed byte: shift counts masked to 0..31, rotl as
+ * a right-rotate count); <op> */
+#define WQ_OP_I32C8_SUB         0xe2
+#define WQ_OP_I32C8_AND         0xe3
+#define WQ_OP_I32C8_XOR         0xe4
+#define WQ_OP_I32C8_SHL         0xe5
+#define WQ_OP_I32C8_SHR_S       0xe6
+#define WQ_OP_I32C8_SHR_U       0xe7
+#define WQ_OP_I32C8_ROTL        0xe8
+#define WQ_OP_I32C8_MUL         0xe9
 
 typedef struct { uint16_t canon, nparams, nresults, pad; uint32_t params_off, results_off; } WqType;
 typedef struct { uint16_t type, nlocals, maxstack, code_len; uint32_t code_start, stp_base; } WqFunc;
