@@ -22,12 +22,12 @@ fw_packet_max = $(shell sed -n 's/.*"packetMax": *\([0-9][0-9]*\).*/\1/p' $(FW_B
 fw_module = build/core/device$(if $(call fw_packet_max,$(1)),-p$(call fw_packet_max,$(1))).wasm
 .SECONDEXPANSION:
 build/%/firmware.elf: $(FW_BOARDS_DIR)/%.json $$(call fw_module,$$*) $(FW_DEPS) | npm
-	@set -o pipefail; $(WASMQTT_CLI) build --board $* --boards-dir $(FW_BOARDS_DIR) --wasm $(call fw_module,$*) \
+	@set -o pipefail; $(WASMQTT_CLI) build --board $* --boards-dir $(FW_BOARDS_DIR) --wasm $(call fw_module,$*) --out $(@D) \
 	  | grep -E '^  (flash|RAM total)' | sed 's/^/$*: /' || $(call FW_BUDGET_FAIL,$*)
 
 # Engine "aot": device.wasm compiled to C by wasm2c (no interpreter, no module in flash).
 build/bluepill-aot/firmware.elf: boards/bluepill.json build/core/device.wasm $(FW_DEPS) $(wildcard firmware/binding/aot/*) | npm
-	@set -o pipefail; $(WASMQTT_CLI) build --board bluepill --engine aot --wasm build/core/device.wasm \
+	@set -o pipefail; $(WASMQTT_CLI) build --board bluepill --engine aot --wasm build/core/device.wasm --out $(@D) \
 	  | grep -E '^  (flash|RAM total)' | sed 's/^/bluepill-aot: /' || $(call FW_BUDGET_FAIL,bluepill-aot)
 
 build/host-aot/wasmqtt-host: build/core/device.wasm boards/bluepill.json $(FW_DEPS) $(wildcard firmware/binding/aot/*) | npm
