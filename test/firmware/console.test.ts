@@ -49,10 +49,10 @@ describe('device console', () => {
       }
       expect(await dev.command('show')).toBe('ok show mac=02:ab:cd:00:00:09 ip=10.0.0.7 gw=10.0.0.1 mask=255.255.255.0 '
         + 'host=10.0.0.2 port=1884 id=dev%201 user=alice pass=set keepalive=15 clean=1 will=dev/status will_qos=1 '
-        + 'will_retain=1 will_payload=gone%20%20offline');
+        + 'will_retain=1 will_payload=gone%20%20offline packet-max=1024');
       expect(await dev.command('set will')).toBe('ok set');
       expect(await dev.command('set pass')).toBe('ok set');
-      expect(await dev.command('show')).toMatch(/ pass=none .* will=none will_qos=0 will_retain=0 will_payload=$/);
+      expect(await dev.command('show')).toMatch(/ pass=none .* will=none will_qos=0 will_retain=0 will_payload= packet-max=1024$/);
       // CRLF, tabs between tokens, and backspace editing as a terminal sends them.
       dev.write('set\tport\t1999\r\n');
       await dev.waitFor(/^ok set$/, dev.lines.length - 1);

@@ -68,7 +68,9 @@ describe('firmware image: QoS 2 bursts to the device', () => {
       return proxy.port;
     });
     await subscribed(dev, 'vb/c');
-    proxy.randomCuts({ seed: 20261206, minBytes: 2000, maxBytes: 12_000, mode: 'fin' });
+    // a cut every 4-16 KB of traffic: a reconnect brings a resend of every unreleased message, so
+    // cuts closer than one such flood would only measure how slowly the device works through it
+    proxy.randomCuts({ seed: 20261206, minBytes: 4_000, maxBytes: 16_000, mode: 'fin' });
     const publishing = publishBurst(mq.port, 'vb/c', N);
     await dev.runner.until(() => delivered(dev, 'vb\\/c').size === N, 600_000, `${N} distinct messages on the console`);
     await publishing;
@@ -76,7 +78,7 @@ describe('firmware image: QoS 2 bursts to the device', () => {
     const cuts = proxy.cuts;
     dev.board.runFor(2000);
     const counts = delivered(dev, 'vb\\/c');
-    expect(cuts, 'the proxy must have cut connections').toBeGreaterThanOrEqual(3);
+    expect(cuts, 'the proxy must have cut connections').toBeGreaterThanOrEqual(2);
     expect(counts.size).toBe(N);
     expect([...counts].filter(([, n]) => n !== 1)).toEqual([]);
     expect(dev.count(/evt disconnected/), 'link drops beyond the cuts are self-inflicted').toBeLessThanOrEqual(cuts);

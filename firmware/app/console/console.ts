@@ -11,7 +11,7 @@ import {
   CFG_GATEWAY, CFG_NETMASK, CFG_TRACE, CFG_CONSOLE_QUIET,
   STAT_STATE, STAT_INFLIGHT_OUT, STAT_QUEUED_OUT, STAT_INFLIGHT_IN, STAT_TX_PACKETS, STAT_RX_PACKETS,
   STAT_RETRANSMITS, STAT_RECONNECTS, STAT_LAST_ERROR, STAT_STORE_USED, STAT_STORE_CAPACITY,
-  EV_MESSAGE, ERR_QUEUE_FULL,
+  EV_MESSAGE, ERR_QUEUE_FULL, PACKET_MAX,
 } from "../../core/api/abi";
 import { num, strPtr, strLen, macPtr } from "../../core/config";
 import {
@@ -31,7 +31,7 @@ import {
   W_PID, W_STATE, W_INFLIGHT, W_QUEUED, W_INFLIGHT_IN, W_TX, W_RX, W_RETRANSMITS, W_RECONNECTS,
   W_LAST_ERROR, W_STORE_USED, W_STORE_CAPACITY, W_WILL_QOS, W_WILL_RETAIN, W_WILL_PAYLOAD,
   W_SESSION_PRESENT, W_ERROR, W_RC, W_REASON, W_TOPIC, W_QOS, W_RETAIN, W_DUP, W_LEN, W_PAYLOAD,
-  W_CODES, W_CODE, W_PACKET, W_DETAIL, W_KIND, W_DIR, W_TYPE, W_FLAGS, W_EXTRA, W_NONE, W_REQUESTED,
+  W_CODES, W_CODE, W_PACKET, W_DETAIL, W_KIND, W_DIR, W_TYPE, W_FLAGS, W_EXTRA, W_PACKET_MAX, W_NONE, W_REQUESTED,
   W_FAILURE, W_IDLE, W_UNKNOWN, W_MALFORMED_EVENT, W_MESSAGE, W_CONNECT_FAILED, W_DISCONNECTED,
   W_PUBLISH_DONE, W_SUBACK, W_UNSUBACK, W_LINE_TOO_LONG, W_BAD_BYTE, W_BAD_ESCAPE, W_UNKNOWN_COMMAND,
   W_MISSING_ARGUMENT, W_EXTRA_ARGUMENT, W_BAD_FIELD, W_BAD_MAC, W_BAD_IP, W_BAD_NUMBER, W_TOO_LONG,
@@ -382,6 +382,7 @@ const F_PASS: u8 = 14;   // `set` or `none`: the password itself is never printe
 const F_WILL: u8 = 15;   // will topic, or `none`
 const F_STATE: u8 = 16;  // client state word
 const F_STAT_ERR: u8 = 17; // wq_stat(arg) as an error name
+const F_LIMIT: u8 = 18;  // the build's MQTT packet limit (PACKET_MAX: a board setting)
 
 // Format index: event kind k (1..9) is k - 1; then show and status.
 const FMT_SHOW: i32 = 9;
@@ -402,7 +403,8 @@ const LINE_FORMATS: usize = memory.data<u8>([
   <u8>W_MASK, F_IP, <u8>CFG_NETMASK, <u8>W_HOST, F_IP, <u8>CFG_BROKER_IP, <u8>W_PORT, F_NUM, <u8>CFG_BROKER_PORT,
   <u8>W_ID, F_STR, <u8>CFG_CLIENT_ID, <u8>W_USER, F_STR, <u8>CFG_USERNAME, <u8>W_PASS, F_PASS, 0,
   <u8>W_KEEPALIVE, F_NUM, <u8>CFG_KEEPALIVE_S, <u8>W_CLEAN, F_NUM, <u8>CFG_CLEAN_SESSION, <u8>W_WILL, F_WILL, 0,
-  <u8>W_WILL_QOS, F_BITS, 0, <u8>W_WILL_RETAIN, F_BITS, 2, <u8>W_WILL_PAYLOAD, F_STR, <u8>CFG_WILL_PAYLOAD, FMT_END,
+  <u8>W_WILL_QOS, F_BITS, 0, <u8>W_WILL_RETAIN, F_BITS, 2, <u8>W_WILL_PAYLOAD, F_STR, <u8>CFG_WILL_PAYLOAD,
+  <u8>W_PACKET_MAX, F_LIMIT, 0, FMT_END,
   <u8>W_STATUS, <u8>W_STATE, F_STATE, 0, <u8>W_INFLIGHT, F_STAT, <u8>STAT_INFLIGHT_OUT,
   <u8>W_QUEUED, F_STAT, <u8>STAT_QUEUED_OUT, <u8>W_INFLIGHT_IN, F_STAT, <u8>STAT_INFLIGHT_IN,
   <u8>W_TX, F_STAT, <u8>STAT_TX_PACKETS, <u8>W_RX, F_STAT, <u8>STAT_RX_PACKETS,
@@ -439,6 +441,7 @@ function printLine(prefix: i32, fmt: i32, ptr: usize, len: i32, bits: i32): void
       case F_IP: putIp(num(arg)); break;
       case F_STR: putStr(arg); break;
       case F_STAT: putI32(wq_stat(arg)); break;
+      case F_LIMIT: putU32(<u32>PACKET_MAX); break;
       case F_U8: putU32(u8at(ptr, arg)); break;
       case F_U16: putU32(u16at(ptr, arg)); break;
       case F_ERR: { let e = load<i32>(ptr + <usize>arg); if (e == 0) putWord(W_REQUESTED); else putErr(e); break; }
