@@ -52,6 +52,20 @@ describe('a topic that begins with U+FEFF keeps it [MQTT-1.5.3-3]', () => {
   });
 });
 
+describe('a close never throws away acks already built', () => {
+  it('QoS 2 PUBLISHes and a malformed packet in one segment: every PUBREC goes out before the FIN', async () => {
+    const { c1, events } = await connected('flush-before-close');
+    const pubs = [1, 2, 3].flatMap((id) => {
+      const body = [0x00, 0x01, 0x66, 0x00, id, 0x6d];
+      return [0x34, body.length, ...body];
+    });
+    c1.send([...pubs, 0x30, 0x03, 0x00, 0x00, 0x78]); // then a PUBLISH with an empty topic
+    await c1.closed;
+    expect(events.find((e) => e.kind === 'error')).toMatchObject({ code: Err.TOPIC_EMPTY });
+    expect(c1.packets.filter((p) => p.cmd === 'pubrec').map((p) => p.messageId)).toEqual([1, 2, 3]);
+  });
+});
+
 describe('acks that do not match what the device sent: protocol errors, session kept', () => {
   for (const [name, codes] of [['fewer', [0x01]], ['more', [0x01, 0x02, 0x00]]] as const) {
     it(`a SUBACK with ${name} return codes than the SUBSCRIBE had filters`, async () => {
