@@ -117,6 +117,15 @@ export const OP = {
   I32C8_SHR_U: 0xe7,
   I32C8_ROTL: 0xe8,
   I32C8_MUL: 0xe9,
+  // i32.const c (one-byte LEB, now a raw signed byte); <comparison>: the result goes on to a
+  // following if / br_if as the plain comparison's does
+  I32C8_EQ: 0xea,
+  I32C8_NE: 0xeb,
+  I32C8_LT_S: 0xec,
+  I32C8_LT_U: 0xed,
+  I32C8_GT_S: 0xee,
+  I32C8_GT_U: 0xef,
+  LGET_I64C8: 0xf0, // local.get a; i64.const c (one-byte LEB, already I64_CONST_8)
 } as const;
 
 /** i32.const c; <op> pairs with a one-byte c: the binary op's opcode -> [fused opcode, the raw
@@ -130,12 +139,19 @@ const CONST8_BINOPS: Record<number, [number, (c: number) => number]> = {
   0x76: [OP.I32C8_SHR_U, (c) => c & 31],
   0x77: [OP.I32C8_ROTL, (c) => (32 - (c & 31)) & 31],
   0x6c: [OP.I32C8_MUL, (c) => c],
+  0x46: [OP.I32C8_EQ, (c) => c],
+  0x47: [OP.I32C8_NE, (c) => c],
+  0x48: [OP.I32C8_LT_S, (c) => c],
+  0x49: [OP.I32C8_LT_U, (c) => c],
+  0x4a: [OP.I32C8_GT_S, (c) => c],
+  0x4b: [OP.I32C8_GT_U, (c) => c],
 };
 
 /** Opcode sequences fused into one dispatch, longest first; 'c' is an i32.const with a one- or
  * two-byte LEB (the interpreter's fast path; longer ones became I32_CONST_*). Chosen from the
  * interpreter suite's executed-sequence counts (bench/interp-suite.bench.ts). */
-const FUSE: Array<[readonly (number | 'c')[], number]> = [
+const FUSE: Array<[readonly (number | 'c' | 'k')[], number]> = [
+  [[0x20, 'k'], OP.LGET_I64C8],
   [[0x20, 'c', 0x6a], OP.LGET_I32C_ADD],
   [[0x20, 0x20, 0x6a], OP.LGET_LGET_ADD],
   [[0x20, 0x20], OP.LGET_LGET],
@@ -184,11 +200,14 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
     // Sequences, on the original opcodes. A branch into the middle of one lands on an
     // unchanged instruction, so only fall-through enters the fused form.
     const ins = f.instrs;
-    const matches = (k: number, pat: readonly (number | 'c')[]) =>
+    // 'c': an i32.const with a one- or two-byte LEB; 'k': an i64.const with a one-byte LEB
+    const matches = (k: number, pat: readonly (number | 'c' | 'k')[]) =>
       pat.every((want, j) => {
         const at = ins[k + j];
         if (at === undefined || ins[k + j + 1] === undefined) return false;
-        return want === 'c' ? original[at] === 0x41 && ins[k + j + 1]! - at <= 3 : original[at] === want;
+        if (want === 'c') return original[at] === 0x41 && ins[k + j + 1]! - at <= 3;
+        if (want === 'k') return original[at] === 0x42 && ins[k + j + 1]! - at === 2;
+        return original[at] === want;
       });
     // i32.const c (one-byte LEB) then a binary op of CONST8_BINOPS, at instruction k
     const const8 = (k: number) => {

@@ -426,6 +426,7 @@ next:
         case WQ_OP_I32C8_SHR_U: I32C8(a >> b)
         case WQ_OP_I32C8_ROTL: I32C8((a >> b) | (a << ((32 - b) & 31)))
         case WQ_OP_I32C8_MUL: I32C8(a * b)
+        case WQ_OP_LGET_I64C8: { uint32_t i; READ_U32(i); pc++; COUNT_EXTRA(1); sp[0] = fp[i]; sp[1] = (uint64_t)(int64_t)(int8_t)*pc; pc++; sp += 2; break; }
         case WQ_OP_LSET_LGET: { uint32_t i, j; READ_U32(i); pc++; READ_U32(j); COUNT_EXTRA(1); fp[i] = sp[-1]; sp[-1] = fp[j]; break; }
         case WQ_OP_LGET_I32C_ADD: { uint32_t i, v; READ_U32(i); pc++; READ_S32(v); pc++; COUNT_EXTRA(2); SET32(sp, (uint32_t)fp[i] + v); sp++; break; }
         case WQ_OP_LGET_LGET_ADD: { uint32_t i, j; READ_U32(i); pc++; READ_U32(j); pc++; COUNT_EXTRA(2); SET32(sp, (uint32_t)fp[i] + (uint32_t)fp[j]); sp++; break; }
@@ -446,6 +447,14 @@ next:
             if (*pc == 0x0d) { COUNT_FUSED(); pc++; goto do_br_if; } \
             SET32(&sp[0], cond); sp++; DISPATCH; }
 #define CMP32(expr) { uint32_t a = A32, b = B32; FUSE_COND(2, expr) }
+#define I32C8_CMP(expr) { uint32_t b = (uint32_t)(int32_t)(int8_t)*pc; pc += 2; COUNT_EXTRA(1); uint32_t a = (uint32_t)sp[-1]; cond = (expr); goto do_cond1; }
+        case WQ_OP_I32C8_EQ: I32C8_CMP(a == b)
+        case WQ_OP_I32C8_NE: I32C8_CMP(a != b)
+        case WQ_OP_I32C8_LT_S: I32C8_CMP((int32_t)a < (int32_t)b)
+        case WQ_OP_I32C8_LT_U: I32C8_CMP(a < b)
+        case WQ_OP_I32C8_GT_S: I32C8_CMP((int32_t)a > (int32_t)b)
+        case WQ_OP_I32C8_GT_U: I32C8_CMP(a > b)
+        do_cond1: FUSE_COND(1, cond)   /* one operand popped: the constant was never pushed */
         OP(0x45): { uint32_t a = (uint32_t)sp[-1]; FUSE_COND(1, a == 0) }
         OP(0x46): CMP32(a == b)
         OP(0x47): CMP32(a != b)

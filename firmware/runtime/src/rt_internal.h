@@ -65,6 +65,13 @@
 #define WQ_OP_I32C8_SHR_U       0xe7
 #define WQ_OP_I32C8_ROTL        0xe8
 #define WQ_OP_I32C8_MUL         0xe9
+#define WQ_OP_I32C8_EQ          0xea   /* the same for comparisons (the result may go on to if / br_if) */
+#define WQ_OP_I32C8_NE          0xeb
+#define WQ_OP_I32C8_LT_S        0xec
+#define WQ_OP_I32C8_LT_U        0xed
+#define WQ_OP_I32C8_GT_S        0xee
+#define WQ_OP_I32C8_GT_U        0xef
+#define WQ_OP_LGET_I64C8        0xf0   /* local.get a; i64.const c (1-byte LEB, raw) */
 
 typedef struct { uint16_t canon, nparams, nresults, pad; uint32_t params_off, results_off; } WqType;
 typedef struct { uint16_t type, nlocals, maxstack, code_len; uint32_t code_start, stp_base; } WqFunc;
