@@ -467,12 +467,16 @@ function onPublish(p: usize): void {
   // [u8 flags][u8 subscription][u16 pid] in one store
   store<u32>(rec, <u32>(qos | ((D.dFlags & 1) << 2) | (D.dFlags & 8) | redelivered) | <u32>sub << 8 | <u32>pid << 16);
   store<u32>(rec + 4, <u32>tlen | <u32>plen << 16);
+  let epoch = linkEpoch;
   emit(A.EV_MESSAGE, rec, 8 + tlen + plen);
-  if (qos == 1) sendAck(A.PT_PUBACK, pid);
+  // A handler that ended the link (wq_disconnect) took its TX buffer with it: no ack goes into
+  // the next connection's (the broker sends the message again; a QoS 2 id stays delivered).
+  let live = epoch == linkEpoch;
+  if (qos == 1) { if (live) sendAck(A.PT_PUBACK, pid); }
   else if (qos == 2) {
     let i = S.inFind(pid);
     if (i >= 0) S.inDelivered(i);
-    sendAck(A.PT_PUBREC, pid);
+    if (live) sendAck(A.PT_PUBREC, pid);
   }
 }
 
