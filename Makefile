@@ -26,9 +26,12 @@ deps: apt npm
 apt:
 	@scripts/ensure-apt.sh $(APT_PKGS)
 npm: node_modules/.package-lock.json
+# One npm ci at a time: npm ci first deletes node_modules, so a second make started meanwhile
+# would see the tree missing and start another, deleting the first one's half-done install.
+# Under the lock, a make that waited finds the install done and skips it.
 node_modules/.package-lock.json: package-lock.json
-	@npm ci --no-audit --no-fund --loglevel=error >/dev/null
-	@touch $@
+	@mkdir -p build && flock build/.npm-ci.lock sh -c 'test node_modules/.package-lock.json -nt package-lock.json || \
+	  { npm ci --no-audit --no-fund --loglevel=error >/dev/null && touch node_modules/.package-lock.json; }'
 
 build: deps $(BUILD_ARTIFACTS)
 
