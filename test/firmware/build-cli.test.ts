@@ -62,7 +62,7 @@ describe('wasmqtt build', () => {
     expect(text.stderr).toMatch(/flash\s+\d+ B .* of 8\.0 KB budget .*OVER BUDGET/);
     expect(text.stderr).toMatch(/largest flash contributors \(objects\):\n\s+\d+ B  runtime\/src\/\w+\.o/);
     expect(text.stderr).toMatch(/largest RAM contributors \(objects\):\n\s+\d+ B  binding\/main\.o/);
-    expect(text.stderr).toMatch(/wasm_arena/);
+    expect(text.stderr).toMatch(/wqrt_default_arena/); // the binding's board-sized arena (firmware/binding/main.c)
 
     const json = cli(['build', '--board', 'tight', '--boards-dir', dir, '--wasm', TINY_WASM, '--out', out, '--json']);
     expect(json.code).toBe(1);
