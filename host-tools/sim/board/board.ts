@@ -197,8 +197,9 @@ export class VirtualBoard extends EventEmitter implements TimeSource {
     const pageBytes = m.flashPageBytes;
     this.storeBase = storeStart ?? m.flashOrigin + m.flashBytes - this.spec.storePages * pageBytes;
     const storeSize = storeStart !== undefined && storeEnd !== undefined ? storeEnd - storeStart : this.spec.storePages * pageBytes;
-    if ((this.storeBase - m.flashOrigin) % 4096 !== 0 || storeSize % 1024 !== 0) {
-      throw new Error(`store at 0x${this.storeBase.toString(16)} (+${storeSize}) must start on a 4 KB boundary of flash for the virtual board`);
+    // unicorn maps memory in 1 KB pages on this CPU: flash below the store and the store's MMIO.
+    if ((this.storeBase - m.flashOrigin) % 1024 !== 0 || storeSize % 1024 !== 0) {
+      throw new Error(`store at 0x${this.storeBase.toString(16)} (+${storeSize}) must start and end on a 1 KB boundary of flash for the virtual board`);
     }
     this.store = new FlashStore(this.storeBase, storeSize, pageBytes, opts.storeFile);
     for (const seg of this.image.segments) {
