@@ -52,6 +52,15 @@ describe('pins and ADC through the app API', () => {
       .rejects.toThrow(/evt app-error pin-reserved PA5/);
   });
 
+  it('NodeDevice: an app whose setup() outgrows the board\'s linear memory fails at start, as it traps on the board', async () => {
+    const store = new MemoryStore({ size: 12 * 1024, pageSize: 1024 });
+    const first = await NodeDevice.start({ wasm: PROBE_WASM, store, clock: new VirtualClock(), waitConnected: false });
+    first.setAppSettings({ text: 3000 });
+    await first.close();
+    await expect(NodeDevice.start({ wasm: PROBE_WASM, store, clock: new VirtualClock(), waitConnected: false }))
+      .rejects.toThrow(/the app uses \d+ bytes of linear memory after setup\(\) .* bluepill gives a module 8192/);
+  });
+
   it('NodeDevice: reads an input and an analog pin, toggles an output', async () => {
     const { dev, lines } = await probeOnNode({ out: PB6, in: PB5, adc: PA0 });
     try {
@@ -77,6 +86,17 @@ describe('pins and ADC through the app API', () => {
     try {
       waitFor(/evt app-error pin-reserved PB0\r\n/, 2000);
       waitFor(/evt trap [^\n]*in=start[^\n]*\r\n/, 500);
+    } finally {
+      board.close();
+    }
+  });
+
+  it('virtual board: the same app traps in start (its Text lies past the 8 KB the runtime gives it)', async () => {
+    const file = tempStore();
+    await writeAppSettingsImage(file, PROBE_WASM, { text: 3000 });
+    const { board, waitFor } = probeOnBoard(file);
+    try {
+      waitFor(/evt trap [^\n]*in=start[^\n]*\r\n/, 2000);
     } finally {
       board.close();
     }

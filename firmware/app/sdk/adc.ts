@@ -3,7 +3,7 @@
 // 1.20 V), which also gives the supply voltage the readings are relative to.
 import { adc_read, gpio_mode } from "./board";
 import { checkPin, pinName, PIN_NAME } from "./pins";
-import { fail, failWith } from "./state";
+import { fail, failWith, E_ADC_TIMEOUT, E_PIN_NO_ADC } from "./state";
 
 /** Channel of each pin (port * 16 + number) that has one: PA0-PA7 = 0-7, PB0-PB1 = 8-9, PC0-PC5 = 10-15. */
 function channelOf(pin: i32): i32 {
@@ -18,7 +18,7 @@ let analogPins: i32 = 0;
 
 function convert(channel: i32, pin: i32): i32 {
   let r = adc_read(channel);
-  if (r == -3) fail("adc-timeout");
+  if (r == -3) fail(E_ADC_TIMEOUT);
   return checkPin(r, pin);
 }
 
@@ -29,7 +29,7 @@ export class Adc {
   /** The 12-bit reading (0..4095 = 0..VDDA) of a pin with an ADC channel; sets it to analog first. */
   static read(pin: i32): i32 {
     let ch = channelOf(pin);
-    if (ch < 0) failWith("pin-no-adc", PIN_NAME, pinName(pin));
+    if (ch < 0) failWith(E_PIN_NO_ADC, PIN_NAME, pinName(pin));
     if ((analogPins & (1 << ch)) == 0) { checkPin(gpio_mode(pin, 5), pin); analogPins |= 1 << ch; }
     return convert(ch, pin);
   }

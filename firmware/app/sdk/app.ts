@@ -8,6 +8,9 @@ import { settingsLoad } from "./settings";
 import { setRunning } from "./state";
 import { runTimers } from "./timer";
 
+/** End of the linear memory the app uses (statics and setup()'s allocations), set after setup(). */
+export let memoryEnd: usize = 0;
+
 export class App {
   /** The module's start(): the core, the settings, then `setup` (make pins, Texts, timers and
    * subscriptions there; the API allocates nothing after it returns). */
@@ -17,6 +20,7 @@ export class App {
     settingsLoad();
     setup();
     setRunning();
+    memoryEnd = changetype<usize>(heap.alloc(0));
   }
 
   /** The module's step(): returns ms until something is due (the host sleeps until then or an interrupt). */

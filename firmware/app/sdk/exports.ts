@@ -7,11 +7,16 @@ import { wq_buf } from "../../core/index";
 import { SETTINGS, settingsLen, settingsReplace } from "./settings";
 import { persistApp } from "../../core/mqtt/session";
 import { ERR_ARG } from "../../core/api/abi";
+import { memoryEnd } from "./app";
 
 export {
   wq_buf, wq_buf_size, wq_config, wq_config_save, wq_config_load, wq_connect, wq_disconnect,
   wq_publish, wq_subscribe, wq_unsubscribe, wq_stat,
 } from "../../core/index";
+
+/** End of the linear memory in use after setup() (static data and setup()'s Texts): a host
+ * checks it against the board's linear-memory cap, which the device enforces by trapping. */
+export function wq_app_memory_end(): i32 { return <i32>memoryEnd; }
 
 /** Replaces the app settings with the `len` bytes staged in wq_buf ("key=value\n" lines, at
  * most 128 bytes) and saves them; 0, ERR_ARG (too long) or a store error. They are read at the

@@ -7,7 +7,7 @@ import { wq_buf, wq_connect, wq_disconnect, wq_publish, wq_subscribe, wq_stat } 
 import { strPtr, strLen } from "../../core/config";
 import { topicMatches } from "../../core/mqtt/topic";
 import { Text, bytesEqual, parseInt32, utf8Into } from "./text";
-import { fail, LINE } from "./state";
+import { LINE, fail, E_FILTERS_FULL, E_FILTER_SIZE, E_QOS } from "./state";
 
 /** A received message: a view of the core's MESSAGE record, valid only inside the handler
  * (copy what you keep into a Text). Read it before publishing from the handler: a publish
@@ -114,9 +114,9 @@ export class Mqtt {
    * more stops the app with a clear error.
    */
   static subscribe<T>(filter: T, qos: i32, handler: MessageHandler): void {
-    if (qos < 0 || qos > 2) fail("qos");
+    if (qos < 0 || qos > 2) fail(E_QOS);
     let n = isString<T>() ? changetype<string>(filter).length : changetype<Text>(filter).length;
-    if (n == 0 || n > FILTER_MAX) fail("filter-size");
+    if (n == 0 || n > FILTER_MAX) fail(E_FILTER_SIZE);
     for (let i = 0; i < SUBS; i++) {
       let s = subAt(i);
       if (load<u32>(s) != 0) continue;
@@ -125,7 +125,7 @@ export class Mqtt {
       store<u32>(s, (isString<T>() ? 1 : 0) | qos << 8, 8);
       return;
     }
-    fail("filters-full");
+    fail(E_FILTERS_FULL);
   }
 
   /** Calls `handler` on every connection (with the broker's session-present flag). */

@@ -2,7 +2,7 @@
 // the STM32F103's CRL/CRH. The pins the board uses itself (SPI1 and the W5500's CS/RST/INT,
 // USART1, SWD PA13/PA14) are refused with a clear error the first time the app touches them.
 import { gpio_mode, gpio_write, gpio_read } from "./board";
-import { failWith } from "./state";
+import { failWith, E_PIN_INVALID, E_PIN_RESERVED } from "./state";
 
 export const PA0: i32 = 0;
 export const PA1: i32 = 1;
@@ -100,8 +100,8 @@ export function pinName(pin: i32): i32 {
 
 /** Stops the app when the board refused `pin` (r < 0). */
 export function checkPin(r: i32, pin: i32): i32 {
-  if (r == -2) failWith("pin-reserved", PIN_NAME, pinName(pin));
-  else if (r < 0) failWith("pin-invalid", PIN_NAME, pin >= 0 && pin < 80 ? pinName(pin) : 0);
+  if (r == -2) failWith(E_PIN_RESERVED, PIN_NAME, pinName(pin));
+  else if (r < 0) failWith(E_PIN_INVALID, PIN_NAME, pin >= 0 && pin < 80 ? pinName(pin) : 0);
   return r;
 }
 

@@ -1,6 +1,6 @@
 // Text: a fixed-capacity byte buffer for topics and payloads built at run time. An app makes
 // the ones it needs in setup() (the only time the API allocates); after that, nothing does.
-import { fail, running } from "./state";
+import { fail, running, E_TEXT_AFTER_SETUP } from "./state";
 
 /** The code point of `s` at char index i (a surrogate pair counts once), and in `cpChars` how
  * many chars it took. */
@@ -74,7 +74,7 @@ export class Text {
 
   /** A buffer of `capacity` bytes; only in setup() (after it, the app may not allocate). */
   constructor(capacity: i32) {
-    if (running) fail("text-after-setup");
+    if (running) fail(E_TEXT_AFTER_SETUP);
     this.capacity = capacity;
     this.bytes = heap.alloc(<usize>capacity);
   }

@@ -3,14 +3,14 @@
 // so a timer handler may call the whole API. 8 timers at once; the step() the host calls
 // returns the time to the next one, so the device sleeps in between.
 import { millis } from "../../core/api/board";
-import { fail } from "./state";
+import { fail, E_TIMERS_FULL, E_TIMER_TIME } from "./state";
 
 const SLOTS: i32 = 8;
 /** Per timer: [u32 due][u32 period (0: one-shot)][u32 handler (0: free)]. */
 const TIMERS: usize = memory.data(SLOTS * 12);
 
 function add(ms: i32, period: i32, fn: () => void): i32 {
-  if (ms < 0) fail("timer-time");
+  if (ms < 0) fail(E_TIMER_TIME);
   for (let i = 0; i < SLOTS; i++) {
     let t = TIMERS + <usize>(i * 12);
     if (load<u32>(t, 8) != 0) continue;
@@ -19,7 +19,7 @@ function add(ms: i32, period: i32, fn: () => void): i32 {
     store<u32>(t, <u32>changetype<usize>(fn), 8);
     return i;
   }
-  fail("timers-full");
+  fail(E_TIMERS_FULL);
   return -1;
 }
 

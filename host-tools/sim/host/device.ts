@@ -171,6 +171,7 @@ interface CoreExports {
   wq_stat(key: number): number;
   /** Apps on the app API (firmware/app/sdk/exports.ts) only. */
   wq_app_settings?(len: number): number;
+  wq_app_memory_end?(): number;
 }
 
 const CFG_NAMES: Readonly<Record<number, string>> = Object.fromEntries(Object.entries(Cfg).map(([k, v]) => [v, k]));
@@ -226,6 +227,8 @@ export class NodeDevice extends EventEmitter {
   readonly pins: NodePins;
   /** The unique id the device reports (24 hex digits). */
   readonly uid: string;
+  /** Linear memory the board's runtime gives a module (its board file's wasm.linearMemoryCapBytes). */
+  private readonly memoryCap: number;
   private exports!: CoreExports;
   private mem!: LinearMemory;
   private pending: CoreEvent[] = [];
@@ -266,7 +269,9 @@ export class NodeDevice extends EventEmitter {
     this.realTimeoutMs = opts.realTimeoutMs ?? 15_000;
     this.network = opts.network ?? NodeDevice.defaultNetwork(opts);
     this.rand = opts.seed !== undefined ? mulberry32(opts.seed) : () => randomBytes(4).readUInt32LE(0);
-    this.pins = new NodePins(reservedPins(loadBoardSpec(opts.board ?? 'bluepill')));
+    const spec = loadBoardSpec(opts.board ?? 'bluepill');
+    this.pins = new NodePins(reservedPins(spec));
+    this.memoryCap = (spec as { wasm?: { linearMemoryCapBytes?: number } }).wasm?.linearMemoryCapBytes ?? Infinity;
     this.pins.onChange((pin, level) => this.emit('pin', { pin, level }));
     if (opts.uid !== undefined && !/^[0-9a-fA-F]{24}$/.test(opts.uid)) throw new Error(`uid must be 24 hex digits (96 bits), got "${opts.uid}"`);
     const seeded = opts.seed !== undefined ? mulberry32(opts.seed ^ 0x55494400) : undefined;
@@ -400,6 +405,13 @@ export class NodeDevice extends EventEmitter {
     this.network.setWake(() => this.wake());
     const r = this.call(() => this.exports.start() ?? 0);
     if (this.dead) throw this.fatalError ?? new Error('core.wasm died in start()');
+    // Node's engine gives a module whole 64 KB pages; the board's runtime gives it only its cap
+    // and traps beyond it: an app that needs more must fail here as it would on the board.
+    const end = this.exports.wq_app_memory_end?.() ?? 0;
+    if (end > this.memoryCap) {
+      this.stop(new Error('memory over the cap'));
+      throw new BadModuleError(`the app uses ${end} bytes of linear memory after setup() (static data and its Texts), but ${this.opts.board ?? 'bluepill'} gives a module ${this.memoryCap} (wasm.linearMemoryCapBytes in its board file): on the board it traps; make fewer or smaller Texts, or shorten constant strings`);
+    }
     if (typeof r === 'number' && r < 0) throw new CoreError(r, `core.wasm start() failed: ${errorText(r)}`);
   }
 
