@@ -61,6 +61,27 @@ describe('pins and ADC through the app API', () => {
       .rejects.toThrow(/the app uses \d+ bytes of linear memory after setup\(\) .* bluepill gives a module 8192/);
   });
 
+  it('NodeDevice: settings the app saves itself survive a restart; after() runs once, a cancelled timer never', async () => {
+    const store = new MemoryStore({ size: 12 * 1024, pageSize: 1024 });
+    const first = await NodeDevice.start({ wasm: PROBE_WASM, store, clock: new VirtualClock(), waitConnected: false });
+    first.setAppSettings({ boots: 0 });
+    await first.close();
+    for (const expected of [1, 2]) {
+      const dev = await NodeDevice.start({ wasm: PROBE_WASM, store, clock: new VirtualClock(), waitConnected: false });
+      let out = '';
+      dev.on('uart', (s: string) => { out += s; });
+      dev.advance(49);
+      dev.advance(1);
+      dev.advance(200);
+      await new Promise((r) => setImmediate(r));
+      await dev.close();
+      expect(out).toContain(`boots=${expected}\r\n`);
+      expect(out.match(/after 50 ms\r\n/g)).toHaveLength(1);
+      expect(out).not.toContain('cancelled timer ran');
+      expect(out).not.toContain('save failed');
+    }
+  });
+
   it('NodeDevice: reads an input and an analog pin, toggles an output', async () => {
     const { dev, lines } = await probeOnNode({ out: PB6, in: PB5, adc: PA0 });
     try {
