@@ -88,6 +88,9 @@ export interface AppBuildOptions {
   entry: string;
   /** The module to write. */
   outFile: string;
+  /** The project folder (where wasmqtt.config.json is): asc's base folder for an app outside
+   * this package. Default: the entry's folder. */
+  projectDir?: string;
   log?: (line: string) => void;
 }
 
@@ -102,8 +105,13 @@ export async function compileApp(o: AppBuildOptions): Promise<string> {
   const abortName = importsPackageByName(entry) || !inPackage ? `~lib/wasmqtt/${CORE_ABORT}` : CORE_ABORT;
   const tmp = `${resolve(o.outFile)}.${process.pid}`;
   o.log?.(`asc: ${relative(process.cwd(), entry) || entry}`);
-  // Base dir = the package root: the core's files keep the names the abort alias uses.
-  const asc = await run(process.execPath, [ascBin(), entry, '--path', packageLinkDir(outDir), ...ascOptionArgs(abortName), '--outFile', `${tmp}.asc`], { cwd: PACKAGE_ROOT });
+  // asc's base folder must hold the entry: asc compiles files it reaches through "../" above
+  // its base folder twice (the core's static data doubled, 14 KB instead of 7.6 KB for the
+  // sensor app). The package root for an app inside this repo (its relative imports reach the
+  // core there), the project folder for a user's app (it reaches the package as ~lib/wasmqtt).
+  const baseDir = inPackage ? PACKAGE_ROOT : resolve(o.projectDir ?? dirname(entry));
+  if (!(entry + sep).startsWith(baseDir + sep)) throw new AppBuildError(`the app's entry ${entry} must be inside the project folder ${baseDir}`);
+  const asc = await run(process.execPath, [ascBin(), relative(baseDir, entry), '--path', packageLinkDir(outDir), ...ascOptionArgs(abortName), '--outFile', `${tmp}.asc`], { cwd: baseDir });
   const ascOut = (asc.stdout + asc.stderr).split('\n').filter((l) => !/converge was suboptimal/.test(l)).join('\n').trim();
   if (asc.code !== 0 || !existsSync(`${tmp}.asc`)) {
     rmSync(`${tmp}.asc`, { force: true });

@@ -12,6 +12,7 @@ import { boardConfigHeader, loadBoard, loadBoardFile, REPO_ROOT, BOARDS_DIR, was
 import { findTool, pool, run, ToolchainError } from './toolchain.ts';
 import { compileApp, AppBuildError } from './app.ts';
 import { aotImports, checkModule, interpImports, ModuleFormatError, readModuleFacts, runtimeSegmentLimit, type Engine } from './module-check.ts';
+import { runStartOnHost, startProblems } from './start-check.ts';
 import { formatReport, sizeReport, type SizeReport } from './size.ts';
 import { predecode } from '../wasm/predecode.ts';
 import { compileInterpreter } from './interp-dispatch.ts';
@@ -221,7 +222,7 @@ async function prepareModule(opts: BuildOptions): Promise<PreparedModule> {
   claimOutDir(out, source, opts.outDir !== undefined, opts.force);
   let coreFile: string;
   if (opts.app) {
-    coreFile = await compileApp({ entry: opts.app, outFile: join(out, 'app.wasm'), log }).catch((e: unknown) => {
+    coreFile = await compileApp({ entry: opts.app, outFile: join(out, 'app.wasm'), projectDir, log }).catch((e: unknown) => {
       if (e instanceof AppBuildError) throw new BuildError(e.message);
       throw e;
     });
@@ -229,7 +230,14 @@ async function prepareModule(opts: BuildOptions): Promise<PreparedModule> {
     coreFile = opts.wasm ? resolve(opts.wasm) : await ensureDeviceWasm(log);
   }
   if (!existsSync(coreFile)) throw new BuildError(`core module ${coreFile} does not exist`);
-  checkModuleForBoard(readFileSync(coreFile), relative(process.cwd(), coreFile) || coreFile, board, boardFile, engine, runtime);
+  const name = relative(process.cwd(), coreFile) || coreFile;
+  const bytes = readFileSync(coreFile);
+  checkModuleForBoard(bytes, name, board, boardFile, engine, runtime);
+  // the memory start() really takes (static data + setup()'s buffers) against the cap
+  const started = await runStartOnHost(bytes, board);
+  const problems = startProblems(started, board, boardFile);
+  if (problems.length > 0) throw new BuildError(`${name} cannot run on ${board.name}:\n  ${problems.join('\n  ')}`);
+  log(`start(): ${started.usedBytes} of ${board.wasm.linearMemoryCapBytes} B of linear memory on ${board.name}`);
   return { board, boardFile, engine, runtime, out, coreFile };
 }
 

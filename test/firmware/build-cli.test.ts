@@ -137,6 +137,28 @@ describe('wasmqtt build', () => {
     expect(r.stderr).toMatch(/does not export start/);
   });
 
+  it('start() run on the host: memory used past the cap and an app-error trap fail the build before linking', () => {
+    const dir = project({ board: 'bluepill' });
+    const cap = loadBoard('bluepill').wasm.linearMemoryCapBytes;
+    // what setup() allocates lands after the static data: here a buffer written at cap + 16
+    const heap = wat(dir, 'heap', `(module (memory (export "memory") 1)
+      (func (export "start") (i32.store (i32.const ${cap + 16}) (i32.const 0x11223344)))
+      (func (export "step") (result i32) (i32.const 10)))`);
+    const r = runCli(['build', '--wasm', heap], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`start() uses linear memory up to byte ${cap + 20} (static data plus what setup() allocates), but bluepill gives a module ${cap} bytes`);
+    // the app API's own refusal (a pin the board uses), printed on the console, then a trap
+    const pin = wat(dir, 'pin', `(module (import "board" "gpio_mode" (func $mode (param i32 i32) (result i32)))
+      (import "board" "uart_write" (func $w (param i32 i32))) (memory (export "memory") 1)
+      (data (i32.const 64) "evt app-error \\"pin PA5 is used by the board (SPI1 SCK)\\"\\0d\\0a")
+      (func (export "start") (if (i32.eq (call $mode (i32.const 5) (i32.const 3)) (i32.const -2))
+        (then (call $w (i32.const 64) (i32.const 57)) unreachable)))
+      (func (export "step") (result i32) (i32.const 10)))`);
+    const p = runCli(['build', '--wasm', pin], { cwd: dir });
+    expect(p.code).toBe(1);
+    expect(p.stderr).toContain('start() stops on bluepill: pin PA5 is used by the board (SPI1 SCK)');
+  });
+
   it('more data segments than the interpreter states it takes is an error with a fix (AOT has no such limit)', () => {
     const segs = Array.from({ length: 39 }, (_, i) => `(data (i32.const ${i * 16}) "t=")`).join(' ');
     const dir = mkdtempSync(join(tmpdir(), 'wasmqtt-segs-'));

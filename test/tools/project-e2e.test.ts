@@ -48,7 +48,7 @@ beforeAll(async () => {
 afterAll(async () => { await registry?.close(); });
 
 describe('a project outside the repo, from the packed tarball', () => {
-  it('npm init, npm i -D <tarball>, --help, init, npm install, build --board bluepill, npm test', async () => {
+  it('npm init, npm i -D <tarball>, --help, init, npm install, build --board bluepill, sim, npm test', async () => {
     const proj = join(work, 'my-device');
     mkdirSync(proj);
     expect((await sh('npm', ['init', '-y'], proj)).code).toBe(0);
@@ -82,6 +82,12 @@ describe('a project outside the repo, from the packed tarball', () => {
     expect(imports.some((n) => /^(gpio_|adc_)/.test(n)), imports.join(' ')).toBe(true);
     // outputs went to the project, nothing into the installed package
     expect(existsSync(join(proj, 'node_modules/wasmqtt/build/bluepill'))).toBe(false);
+
+    // the packaged virtual board boots the image: the app's first console line
+    const sim = await sh('npx', ['wasmqtt', 'sim', '--for', '3000', '--no-pty', '--speed', 'max'], proj, 120_000);
+    expect(sim.code, sim.out).toBe(0);
+    expect(sim.out).toContain('my-device started');
+    expect(sim.out).not.toMatch(/evt trap|evt fault/);
 
     const test = await sh('npm', ['test'], proj);
     expect(test.code, test.out).toBe(0);

@@ -25,7 +25,7 @@ function setup(): void {
   Mqtt.subscribe(ledTopic, 2, onLed);
   Timer.every(Settings.int("period", 10) * 1000, report);
   Mqtt.connect();
-  log(new Text(96).add("{{name}}: ").addText(tempTopic).add(" every ").addInt(Settings.int("period", 10)).add(" s"));
+  log("{{name}} started"); // a string literal: no buffer, unlike a Text
 }
 
 function report(): void {
