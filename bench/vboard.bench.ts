@@ -144,7 +144,7 @@ function perPublish(now: Record<string, number>, before: Record<string, number>,
  * The peer is how many bytes arrived while the flash was busy (the bytes a firmware whose
  * handlers stall with the flash would have put at risk).
  */
-function consoleDuringErases(rounds = 150): Record<string, unknown> {
+export function consoleDuringErases(rounds = 150): Record<string, unknown> {
   let board: VirtualBoard | undefined;
   const chip = new W5500({ clock: () => board?.millis() ?? 0 });
   board = new VirtualBoard({ board: 'bluepill', elf: ELF, w5500: chip, flashTiming: 'max' });
@@ -166,6 +166,11 @@ function consoleDuringErases(rounds = 150): Record<string, unknown> {
       if (b.flash.busy) duringBusy += before - b.usart.rxBacklog;
     };
     const erases0 = b.flash.stats.erases;
+    // The firmware's millisecond counter against virtual time: SysTick ticks lost in a stall would
+    // show as a growing gap.
+    const millisAt = b.image.symbols.find((sym) => sym.name === 'millis_now')?.address;
+    const firmwareMillis = () => (millisAt === undefined ? NaN : new DataView(b.readMemory(millisAt, 4).buffer).getUint32(0, true));
+    const gap0 = b.millis() - firmwareMillis();
     let typed = 0;
     for (let k = 0; k < rounds; k++) {
       const line = `save\r\nset id bench-typed-${k}\r\n`;
@@ -174,7 +179,9 @@ function consoleDuringErases(rounds = 150): Record<string, unknown> {
       b.uartInput(line);
       if (!b.runUntil(() => out.split('ok set\r\n').length > n0, 2000)) break; // a garbled line gets no `ok set`
     }
+    b.runFor(20); // the echo of the last line end is still going out
     const echoed = out.split('\r\n').filter((l) => !/^(ok|err|evt) /.test(l)).join('').length;
+    const drift = b.millis() - firmwareMillis() - gap0;
     return {
       vboard_console_bytes_lost_during_erase: typed - echoed,
       vboard_console_bytes_typed_during_erase_run: typed,
@@ -182,6 +189,8 @@ function consoleDuringErases(rounds = 150): Record<string, unknown> {
       vboard_console_erase_run_page_erases: b.flash.stats.erases - erases0,
       vboard_console_erase_run_usart_overruns: b.usart.overruns,
       vboard_console_erase_run_cpu_flash_stalls: b.stats.flashStalls,
+      vboard_console_erase_run_millis_drift_ms: Number(drift.toFixed(1)),
+      vboard_console_erase_run_virtual_ms_in_flash_ops: Number(((b.stats.busyWaitBy.flash / 72e6) * 1000).toFixed(0)),
       vboard_console_bytes_lost_during_erase_note: `${rounds} rounds of \`save\` + \`set id ...\` typed at 115200 baud, the second line arriving while the store programs or compacts ` +
         '(datasheet-max flash times: 70 us per half-word, 40 ms per page erase); lost = typed printable bytes minus echoed (`echo on`); ' +
         'arrived_while_flash_busy is the peer: bytes that a firmware with its interrupt handlers in flash would have had to take during a stall',

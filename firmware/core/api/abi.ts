@@ -52,11 +52,7 @@ export const CFG_WINDOW: i32 = 20;        // number 1..WINDOW_MAX: QoS 1/2 in fl
 export const CFG_TRACE: i32 = 21;         // number 0/1: emit EV_TRACE per packet; default 0
 export const CFG_NEXT_PID: i32 = 22;      // number 1..65535: next packet id to try (session state, for tests); not saved with config
 export const CFG_CONSOLE_QUIET: i32 = 23; // number 0/1: 1 = the console prints no evt lines (replies to typed commands still go out), for hosts that drive the core through its API and read no UART; default 0
-// The next two exist only in a module with the LAN services (net/lan.ts lanEnable(); core.wasm: ERR_CONFIG_KEY)
-// and are not part of the saved config blob (wq_config_save keeps the blob, and bluepill's 8 KB of linear memory, as they are).
-export const CFG_BROKER_HOST: i32 = 24;   // string ≤ 63: the broker's host name, resolved by DNS (A record, cached for its TTL) before a connect; empty = use CFG_BROKER_IP; default empty
-export const CFG_DNS_SERVER: i32 = 25;    // number: DNS server IPv4; 0 = the gateway (CFG_GATEWAY); default 0
-export const CFG_KEY_COUNT: i32 = 25;
+export const CFG_KEY_COUNT: i32 = 23;
 
 // ---- Stat keys: wq_stat(key) ----
 export const STAT_STATE: i32 = 1;            // client state, ST_* below
@@ -110,10 +106,6 @@ export const ERR_UNEXPECTED: i32 = -25;    // a packet the broker must not send 
 export const ERR_ABORT: i32 = -26;         // internal assertion (never expected)
 export const ERR_LINK_DOWN: i32 = -27;     // no Ethernet link (PHYCFGR.LNK = 0): connecting waits for it, a connection is dropped at once
 export const ERR_NO_CHIP: i32 = -28;       // the W5500 does not answer (VERSIONR is not 4): wiring, SPI, power, reset pin
-export const ERR_DNS_NAME: i32 = -29;      // CFG_BROKER_HOST does not resolve: the DNS server says no such name (or it has no A record)
-export const ERR_DNS_TIMEOUT: i32 = -30;   // no answer from the DNS server after 3 tries (1 + 2 + 4 s)
-export const ERR_DNS_SERVER: i32 = -31;    // the DNS server failed or refused the query (SERVFAIL, REFUSED)
-export const ERR_DNS_BAD: i32 = -32;       // CFG_BROKER_HOST is not a valid host name, or no DNS server is known
 // Decoder: malformed packet from the peer (connection closed, session kept)
 export const ERR_RL_TOO_LONG: i32 = -40;   // remaining length uses more than 4 bytes
 export const ERR_RL_MISMATCH: i32 = -41;   // remaining length disagrees with the packet's contents

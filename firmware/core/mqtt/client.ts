@@ -14,7 +14,7 @@ import * as A from "../api/abi";
 import { millis, entropy, board_event } from "../api/board";
 import { bump, setStat, getStat } from "../api/stats";
 import {
-  netConnect, netState, netSend, netRecv, netClose, netLinkPoll, netLinkChanged, netLinkState, netError, LINK_POLL_MS,
+  netConnect, netState, netSend, netRecv, netClose, netLinkPoll, netLinkChanged, netLinkState, LINK_POLL_MS,
   NET_ESTABLISHED, NET_CLOSED,
 } from "../net/transport";
 import { appEvent } from "../api/app";
@@ -725,7 +725,7 @@ export function step(): i32 {
       let ns = netState();
       if (ns == NET_ESTABLISHED) { sendConnect(); break; }
       let left = <i32>num(A.CFG_TIMEOUT_MS) - since(stateAt);
-      if (ns == NET_CLOSED) return dropNow(netError()); // (ERR_TCP_FAILED, or why the broker's name did not resolve)
+      if (ns == NET_CLOSED) return dropNow(A.ERR_TCP_FAILED);
       if (left <= 0) return dropNow(A.ERR_TIMEOUT);
       return min(left, 10);
     }
