@@ -52,6 +52,15 @@ describe('pins and ADC through the app API', () => {
       .rejects.toThrow(/evt app-error pin-reserved PA5/);
   });
 
+  it('NodeDevice: an invalid subscription filter stops the app at start with filter-invalid', async () => {
+    const store = new MemoryStore({ size: 12 * 1024, pageSize: 1024 });
+    const first = await NodeDevice.start({ wasm: PROBE_WASM, store, clock: new VirtualClock(), waitConnected: false });
+    first.setAppSettings({ bad: 1 });
+    await first.close();
+    await expect(NodeDevice.start({ wasm: PROBE_WASM, store, clock: new VirtualClock(), waitConnected: false }))
+      .rejects.toThrow(/evt app-error filter-invalid/);
+  });
+
   it('NodeDevice: an app whose setup() outgrows the board\'s linear memory fails at start, as it traps on the board', async () => {
     const store = new MemoryStore({ size: 12 * 1024, pageSize: 1024 });
     const first = await NodeDevice.start({ wasm: PROBE_WASM, store, clock: new VirtualClock(), waitConnected: false });
@@ -76,9 +85,9 @@ describe('pins and ADC through the app API', () => {
       await new Promise((r) => setImmediate(r));
       await dev.close();
       expect(out).toContain(`boots=${expected}\r\n`);
-      expect(out.match(/after 50 ms\r\n/g)).toHaveLength(1);
-      expect(out).not.toContain('cancelled timer ran');
-      expect(out).not.toContain('save failed');
+      expect(out.match(/after\r\n/g)).toHaveLength(1);
+      expect(out).not.toContain('never');
+      expect(out).not.toContain('nosave');
     }
   });
 

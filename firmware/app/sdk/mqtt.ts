@@ -5,9 +5,9 @@
 import * as A from "../../core/api/abi";
 import { wq_buf, wq_connect, wq_disconnect, wq_publish, wq_subscribe, wq_stat } from "../../core/index";
 import { strPtr, strLen } from "../../core/config";
-import { topicMatches } from "../../core/mqtt/topic";
+import { checkFilter, topicMatches } from "../../core/mqtt/topic";
 import { Text, bytesEqual, parseInt32, utf8Into } from "./text";
-import { LINE, fail, E_FILTERS_FULL, E_FILTER_SIZE, E_QOS } from "./state";
+import { LINE, LINE_BYTES, fail, E_FILTERS_FULL, E_FILTER_INVALID, E_FILTER_SIZE, E_QOS } from "./state";
 
 /** A received message: a view of the core's MESSAGE record, valid only inside the handler
  * (copy what you keep into a Text). Read it before publishing from the handler: a publish
@@ -117,6 +117,9 @@ export class Mqtt {
     if (qos < 0 || qos > 2) fail(E_QOS);
     let n = isString<T>() ? changetype<string>(filter).length : changetype<Text>(filter).length;
     if (n == 0 || n > FILTER_MAX) fail(E_FILTER_SIZE);
+    let bytes = put<T>(filter, LINE, LINE_BYTES);
+    if (bytes <= 0 || bytes > FILTER_MAX) fail(E_FILTER_SIZE);
+    if (checkFilter(LINE, bytes) < 0) fail(E_FILTER_INVALID); // a misplaced + or #, or bad UTF-8
     for (let i = 0; i < SUBS; i++) {
       let s = subAt(i);
       if (load<u32>(s) != 0) continue;
