@@ -75,6 +75,9 @@ export async function runStartOnHost(bytes: Uint8Array, board: Board): Promise<S
   const m = mem();
   let used = m.length;
   while (used > 0 && m[used - 1] === 0) used--;
+  // an app on the app API says where its allocations end (zero-filled buffers included)
+  const end = instance.exports.wq_app_memory_end as (() => number) | undefined;
+  if (!trap && typeof end === 'function') used = Math.max(used, end() >>> 0);
   return { usedBytes: used, trap, console: printed };
 }
 
