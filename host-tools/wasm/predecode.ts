@@ -48,8 +48,15 @@ function uleb(n: number): number[] {
   return out;
 }
 
-/** Removes an existing wasmqtt.predecoded section so a module can be pre-decoded again. */
+/** Removes an existing wasmqtt.predecoded section so a module can be pre-decoded again, and
+ * undoes the code rewriting it describes (rewriteCode), so the result is the original module. */
 function stripOwnSection(b: Uint8Array): Uint8Array {
+  let blob: Uint8Array | undefined;
+  const stripped = stripSection(b, (payload) => { blob = payload; });
+  return blob ? undoRewrite(stripped, blob) : stripped;
+}
+
+function stripSection(b: Uint8Array, found: (blob: Uint8Array) => void): Uint8Array {
   if (b.length < 8) return b;
   const parts: Uint8Array[] = [b.subarray(0, 8)];
   let p = 8;
@@ -74,6 +81,7 @@ function stripOwnSection(b: Uint8Array): Uint8Array {
         sh += 7;
       } while (byte & 0x80 && q < end);
       own = q + n <= end && new TextDecoder().decode(b.subarray(q, q + n)) === SECTION_NAME;
+      if (own && q + n < end) found(b.subarray(q + n + 1 + b[q + n]!, end));
     }
     if (!own) parts.push(b.subarray(start, end));
     p = end;
@@ -126,6 +134,7 @@ export const OP = {
   I32C8_GT_S: 0xee,
   I32C8_GT_U: 0xef,
   LGET_I64C8: 0xf0, // local.get a; i64.const c (one-byte LEB, already I64_CONST_8)
+  END_FUNC: 0xf1, // a function's final `end` (so a block's `end` needs no check)
 } as const;
 
 /** i32.const c; <op> pairs with a one-byte c: the binary op's opcode -> [fused opcode, the raw
@@ -197,6 +206,7 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
       }
       // 5..7-byte LEBs of values beyond 32 bits and 8-byte ones keep their LEB (rare)
     }
+    out[f.end] = OP.END_FUNC;
     // Sequences, on the original opcodes. A branch into the middle of one lands on an
     // unchanged instruction, so only fall-through enters the fused form.
     const ins = f.instrs;
@@ -212,7 +222,11 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
     // i32.const c (one-byte LEB) then a binary op of CONST8_BINOPS, at instruction k
     const const8 = (k: number) => {
       const at = ins[k], next = ins[k + 1];
-      return at !== undefined && next !== undefined && ins[k + 2] !== undefined && original[at] === 0x41 && next - at === 2 ? CONST8_BINOPS[original[next]!] : undefined;
+      if (at === undefined || next === undefined || ins[k + 2] === undefined || original[at] !== 0x41 || next - at !== 2) return undefined;
+      const fused = CONST8_BINOPS[original[next]!];
+      // shift counts only 0..31, so the masking keeps the rewrite invertible (undoRewrite)
+      if (fused && fused[0] >= OP.I32C8_SHL && fused[0] <= OP.I32C8_ROTL && original[at + 1]! > 31) return undefined;
+      return fused;
     };
     for (let k = 0; k < ins.length; k++) {
       const c8 = const8(k);
@@ -228,6 +242,108 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
       if (!hit) continue;
       out[ins[k]!] = hit[1];
       k += hit[0].length - 1;
+    }
+  }
+  return out;
+}
+
+/** Bytes of the immediates of the (original or rewritten) instruction at p, for walking code. */
+function immediateBytes(b: Uint8Array, p: number): number {
+  const leb = (q: number) => { while (b[q]! & 0x80) q++; return q + 1; };
+  const op = b[p]!, q = p + 1;
+  switch (op) {
+    case 0x02: case 0x03: case 0x04: return (b[q] === 0x40 || (b[q]! >= 0x6f && b[q]! <= 0x7f) ? q + 1 : leb(q)) - q;
+    case 0x0e: {
+      let n = 0, sh = 0, r = q, x: number;
+      do { x = b[r++]!; n += (x & 0x7f) * 2 ** sh; sh += 7; } while (x & 0x80);
+      for (let i = 0; i <= n; i++) r = leb(r);
+      return r - q;
+    }
+    case 0x11: return leb(leb(q)) - q;
+    case 0x1c: return leb(q) - q + b[q]!; // a count under 128 (one result type per the spec)
+    case 0x43: return 4;
+    case 0x44: return 8;
+    case 0xd0: return 1;
+    case 0xfc: {
+      const sub = b[q]!, r = leb(q);
+      if (sub === 8 || sub === 14 || sub === 12) return (sub === 8 ? leb(r) + 1 : leb(leb(r))) - q;
+      if (sub === 10) return r + 2 - q;
+      if (sub === 11) return r + 1 - q;
+      if (sub >= 9 && sub <= 17) return leb(r) - q;
+      return r - q;
+    }
+    case OP.I32_CONST_24: case OP.I64_CONST_24: return 3;
+    case OP.I32_CONST_32: case OP.I64_CONST_32: return 4;
+    case OP.I32_CONST_32_PAD: return 5;
+    case OP.I64_CONST_8: return 1;
+    case OP.I64_CONST_16: return 2;
+    case OP.I64_CONST_32_SKIP: return 4 + b[q + 4]!;
+    case OP.I64_CONST_64_SKIP: return 8 + b[q + 8]!;
+    case OP.END_FUNC: return 0;
+    default:
+      if (op >= OP.I32C8_SUB && op <= OP.I32C8_GT_U) return 1;
+      if (op === 0x0c || op === 0x0d || op === 0x10 || (op >= 0x20 && op <= 0x26) || op === 0xd2 || op === 0x41 || op === 0x42 || op === 0x3f || op === 0x40) return leb(q) - q;
+      if (op >= OP.LGET_LGET && op <= OP.LGET_LGET_ADD) return leb(q) - q;
+      if (op === OP.LGET_I64C8) return leb(q) - q;
+      if (op >= 0x28 && op <= 0x3e) return leb(leb(q)) - q;
+      return 0;
+  }
+}
+
+/** A signed LEB of exactly n bytes (the encoding of a value in a given length is unique). */
+function slebFixed(v: bigint, n: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    out.push(Number(v & 0x7fn) | (i < n - 1 ? 0x80 : 0));
+    v >>= 7n;
+  }
+  return out;
+}
+
+/** The inverse of rewriteCode, from the blob's function records (format 4): walks each body
+ * and puts back the original opcodes and LEB immediates, byte for byte. */
+function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
+  const dv = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
+  if (blob.length < 32 || dv.getUint32(4, true) !== BLOB_VERSION) return module; // older formats did not rewrite
+  const out = module.slice();
+  const mv = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  const ntypes = dv.getUint32(16, true), nfuncs = dv.getUint32(20, true), nimports = dv.getUint32(24, true);
+  const undoFirst: Record<number, number> = {
+    [OP.LGET_LGET]: 0x20, [OP.LGET_I32C]: 0x20, [OP.LGET_I32C_ADD]: 0x20, [OP.LGET_LGET_ADD]: 0x20, [OP.LGET_I64C8]: 0x20,
+    [OP.LSET_LGET]: 0x21, [OP.I32C_ADD]: 0x41, [OP.END_FUNC]: 0x0b,
+  };
+  const unC8 = Object.fromEntries(Object.entries(CONST8_BINOPS).map(([, [fused]]) => [fused, true]));
+  for (let i = nimports; i < nfuncs; i++) {
+    const rec = 32 + ntypes * 16 + i * 16;
+    if (rec + 16 > blob.length) return module;
+    const codeLen = dv.getUint16(rec + 6, true), start = dv.getUint32(rec + 8, true);
+    for (let p = start; p <= start + codeLen && p < out.length; ) {
+      const op = out[p]!, len = 1 + immediateBytes(out, p);
+      const imm = p + 1;
+      if (op === OP.I32_CONST_24 || op === OP.I64_CONST_24) {
+        const v = BigInt(((out[imm]! | (out[imm + 1]! << 8) | (out[imm + 2]! << 16)) << 8) >> 8);
+        out[p] = op === OP.I32_CONST_24 ? 0x41 : 0x42;
+        out.set(slebFixed(v, 3), imm);
+      } else if (op === OP.I32_CONST_32 || op === OP.I32_CONST_32_PAD || op === OP.I64_CONST_32 || op === OP.I64_CONST_32_SKIP) {
+        const v = BigInt(mv.getInt32(imm, true));
+        out[p] = op === OP.I32_CONST_32 || op === OP.I32_CONST_32_PAD ? 0x41 : 0x42;
+        out.set(slebFixed(v, len - 1), imm);
+      } else if (op === OP.I64_CONST_8 || op === OP.I64_CONST_16) {
+        const v = BigInt(op === OP.I64_CONST_8 ? (out[imm]! << 24) >> 24 : mv.getInt16(imm, true));
+        out[p] = 0x42;
+        out.set(slebFixed(v, len - 1), imm);
+      } else if (op === OP.I64_CONST_64_SKIP) {
+        out[p] = 0x42;
+        out.set(slebFixed(mv.getBigInt64(imm, true), len - 1), imm);
+      } else if (unC8[op]) {
+        const raw = (out[imm]! << 24) >> 24;
+        const c = op === OP.I32C8_ROTL ? (32 - raw) & 31 : raw;
+        out[p] = 0x41;
+        out[imm] = c & 0x7f;
+      } else if (undoFirst[op] !== undefined) {
+        out[p] = undoFirst[op]!;
+      }
+      p += len;
     }
   }
   return out;

@@ -32,15 +32,19 @@ describe('predecode', () => {
     expect(off % 4).toBe(0);
     expect(dv.getUint32(0, true)).toBe(0x44505157);
     expect(dv.getUint32(4, true)).toBe(4);
-    // the section is appended, so the hashed prefix is exactly the input module
-    expect(dv.getUint32(8, true)).toBe(fnv1a(src));
+    // the hash covers the rewritten module, which differs from the input only in the
+    // function's final `end` (WQ_OP_END_FUNC): no multi-byte constant, no fused sequence here
+    expect(dv.getUint32(8, true)).toBe(fnv1a(wasm.subarray(0, src.length)));
+    const changed = [...src].flatMap((b, i) => (wasm[i] !== b ? [i] : []));
+    expect(changed.length).toBe(1);
+    expect(wasm[changed[0]!]).toBe(0xf1);
     expect(dv.getUint32(20, true)).toBe(1); // one function
     expect(sideEntries).toBe(1); // the br_if
     const ntypes = dv.getUint32(16, true);
     const func = 32 + ntypes * 16;
     const side = func + 16;
     const codeStart = dv.getUint32(func + 8, true);
-    expect(wasm[codeStart + dv.getUint16(func + 6, true)]).toBe(0x0b); // the function's final end
+    expect(wasm[codeStart + dv.getUint16(func + 6, true)]).toBe(0xf1); // the function's final end, rewritten
     // one 32-bit short entry: bit 0 clear, keep bits 1-2, drop 3-6, dStp 7-17, dPc 18-31
     const e = dv.getUint32(side, true);
     expect(e & 1).toBe(0);
@@ -95,10 +99,47 @@ describe('predecode', () => {
     expect(() => predecode(src)).toThrow(/branches 33\d\d\d bytes .*32767 each way/);
   });
 
-  it('is idempotent: pre-decoding a pre-decoded module replaces the section', () => {
-    const src = wat('(module (func (export "f")))');
-    const once = predecode(src).wasm;
-    expect(Buffer.from(predecode(once).wasm)).toEqual(Buffer.from(once));
+  // constants of every rewritten width, each fused sequence, and the shift counts kept as they are
+  const rewriteSrc = `(module (func (export "f") (param i32 i64) (result i32) (local i32)
+      (local.set 2 (i32.add (local.get 0) (i32.const 1000000)))
+      (local.set 2 (i32.xor (local.get 2) (i32.const 0x7fffffff)))
+      (local.set 2 (i32.add (local.get 2) (i32.const 300000)))
+      (local.set 2 (i32.add (local.get 2) (i32.wrap_i64 (i64.add (local.get 1) (i64.const -5)))))
+      (local.set 2 (i32.add (local.get 2) (i32.wrap_i64 (i64.mul (local.get 1) (i64.const 1000)))))
+      (local.set 2 (i32.add (local.get 2) (i32.wrap_i64 (i64.shr_u (i64.const 0x123456789abcdef) (i64.const 4)))))
+      (local.set 2 (i32.add (local.get 2) (i32.wrap_i64 (i64.const 200000000))))
+      (local.set 2 (i32.add (local.get 2) (i32.wrap_i64 (i64.const 0x7fffffff))))
+      (local.set 2 (i32.add (local.get 2) (i32.shl (local.get 0) (i32.const 3))))
+      (local.set 2 (i32.add (local.get 2) (i32.shr_s (local.get 0) (i32.const 33))))
+      (local.set 2 (i32.add (local.get 2) (i32.rotl (local.get 2) (i32.const 7))))
+      (local.set 2 (i32.add (local.get 2) (i32.sub (local.get 2) (i32.const -3))))
+      (local.set 2 (i32.add (local.get 2) (i32.mul (local.get 2) (i32.const 9))))
+      (local.set 2 (i32.add (local.get 2) (i32.and (local.get 2) (i32.const 60))))
+      (if (i32.lt_s (local.get 0) (i32.const 5)) (then (local.set 2 (i32.add (local.get 2) (i32.const 11)))))
+      (if (i32.ne (local.get 0) (i32.const -1)) (then (local.set 2 (i32.add (local.get 2) (local.get 0)))))
+      (i32.add (local.get 2) (i32.gt_u (local.get 0) (i32.const 2)))))`;
+
+  it('is idempotent: pre-decoding a pre-decoded module gives the same bytes (the rewriting is undone first)', () => {
+    for (const src of [wat('(module (func (export "f")))'), wat(rewriteSrc)]) {
+      const once = predecode(src).wasm;
+      expect(Buffer.from(predecode(once).wasm)).toEqual(Buffer.from(once));
+    }
+  });
+
+  it('rewritten constants and fused sequences compute what Node\'s engine computes', () => {
+    const src = wat(rewriteSrc);
+    const { wasm } = predecode(src);
+    expect([...src].filter((b, i) => wasm[i] !== b).length).toBeGreaterThan(20); // it did rewrite
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(src), {});
+    const f = instance.exports.f as (a: number, b: bigint) => number;
+    const dir = mkdtempSync(join(tmpdir(), 'wqpd-'));
+    writeFileSync(join(dir, 'rw.wasm'), wasm);
+    const args: Array<[number, bigint]> = [[0, 0n], [1, 7n], [-1, -1n], [4, 123456789012n], [0x7fffffff, -(2n ** 63n)], [-2147483648, 99n]];
+    const run = spawnSync(join(REPO, 'build/runtime/spec_driver'), {
+      input: [`load ${join(dir, 'rw.wasm')}`, ...args.map(([a, b]) => `invoke f 2 ${(a >>> 0).toString(16)} ${BigInt.asUintN(64, b).toString(16)}`)].join('\n') + '\n', encoding: 'utf8',
+    });
+    const out = run.stdout.trim().split('\n').map((l) => l.replace(/ ([0-9a-f]+)$/, (_, v: string) => ` ${Number(BigInt('0x' + v) & 0xffffffffn)}`));
+    expect(out).toEqual(['ok', ...args.map(([a, b]) => `ok ${f(a, b) >>> 0}`)]);
   });
 
   it('rejects invalid and malformed modules with the reason', () => {

@@ -201,9 +201,11 @@ next:
 #endif
         switch (op) {
         case 0x00: TRAP(m3Err_trapUnreachable);
-        case 0x01: __asm__ volatile(""); break;   /* a body of its own: an empty case would
+        case 0x01: case 0x0b: __asm__ volatile(""); break;   /* nop and a block's `end` (the
+            function's final `end` is WQ_OP_END_FUNC): a body of their own, as an empty case would
             target the loop head, before the jump table, and GCC then needs a word table (adr +
             ldr pc) instead of tbh: one instruction more per dispatch and 512 bytes more */
+        case WQ_OP_END_FUNC: goto do_return;
         OP(0x02): OP(0x03): SKIP_BLOCKTYPE(); DISPATCH;
         OP(0x04):
             cond = (uint32_t)*--sp;
@@ -221,10 +223,6 @@ next:
             pc += WQ_SIDE_PC(e); stp += WQ_SIDE_STP(e);
             DISPATCH;
         }
-        OP(0x0b):
-            /* the function's final `end` (looked up here: a register is worth more) */
-            if (pc - 1 == base + cur->code_start + cur->code_len) goto do_return;
-            DISPATCH;
         OP(0x0d):
             cond = (uint32_t)*--sp;
         do_br_if:

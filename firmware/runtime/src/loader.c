@@ -257,7 +257,9 @@ M3Result m3_ParseModule(IM3Environment env, IM3Module * out, const uint8_t * con
     for (uint32_t i = 0; i < m->nfuncs; i++) {
         const WqFunc * f = &m->funcs[i];
         if (f->type >= m->ntypes) { err = wqrt_Err_predecodedCorrupt; goto fail; }
-        if (i >= m->nimports && ((uint64_t)f->code_start + f->code_len >= blob_section_start || f->stp_base > m->nside)) { err = wqrt_Err_predecodedCorrupt; goto fail; }
+        /* the interpreter returns at the final `end`, rewritten to WQ_OP_END_FUNC: never run past it */
+        if (i >= m->nimports && ((uint64_t)f->code_start + f->code_len >= blob_section_start || f->stp_base > m->nside
+                                 || bytes[f->code_start + f->code_len] != WQ_OP_END_FUNC)) { err = wqrt_Err_predecodedCorrupt; goto fail; }
     }
 
     /* imports: count globals, note memory/table imports */
