@@ -3,7 +3,7 @@
 // without touching each other. bin.mjs (the package's bin, reached through npx, npm exec, a
 // linked or global install) calls run(); `node --import tsx host-tools/cli/main.ts` runs it too.
 import { Command } from 'commander';
-import { readdirSync, realpathSync } from 'node:fs';
+import { readFileSync, readdirSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -15,8 +15,10 @@ const here = dirname(fileURLToPath(import.meta.url));
 
 export async function buildProgram(): Promise<Command> {
   const program = new Command();
+  const { version } = JSON.parse(readFileSync(join(here, '../../package.json'), 'utf8')) as { version: string };
   program
     .name('wasmqtt')
+    .version(version, '-V, --version', 'print the version of the wasmqtt package')
     .description('MQTT in WebAssembly on STM32F103 + W5500: build, flash, monitor, simulate, test')
     .showHelpAfterError('(run `wasmqtt --help` for the commands)');
   const dir = join(here, 'commands');

@@ -60,6 +60,11 @@ describe('a project outside the repo, from the packed tarball', () => {
     expect(help.code, help.out).toBe(0);
     for (const cmd of ['init', 'build', 'sim', 'flash', 'monitor', 'probes', 'hil', 'doctor']) expect(help.stdout).toMatch(new RegExp(`^\\s+${cmd}\\b`, 'm'));
 
+    // npm exec reaches the same bin
+    const version = await sh('npm', ['exec', '--', 'wasmqtt', '--version'], proj, 60_000);
+    expect(version.code, version.out).toBe(0);
+    expect(version.stdout.trim()).toBe(JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')).version);
+
     const init = await sh('npx', ['wasmqtt', 'init'], proj, 60_000);
     expect(init.code, init.out).toBe(0);
     for (const f of ['src/main.ts', 'test/app.test.ts', 'wasmqtt.config.json', '.gitignore', 'README.md']) expect(existsSync(join(proj, f)), f).toBe(true);
