@@ -130,7 +130,7 @@ describe('predecode', () => {
     const src = wat(rewriteSrc);
     const { wasm } = predecode(src);
     expect([...src].filter((b, i) => wasm[i] !== b).length).toBeGreaterThan(20); // it did rewrite
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(src), {});
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(src)), {});
     const f = instance.exports.f as (a: number, b: bigint) => number;
     const dir = mkdtempSync(join(tmpdir(), 'wqpd-'));
     writeFileSync(join(dir, 'rw.wasm'), wasm);
