@@ -1,14 +1,16 @@
 // What every part of the app API shares: whether setup() is over, the console line buffer, and
 // the one way the API stops an app that asked for something impossible.
 import { uart_write } from "./board";
+import { BUF } from "../../core/mqtt/client";
 
 /** True once setup() has returned: from then on the API allocates nothing. */
 export let running = false;
 export function setRunning(): void { running = true; }
 
-/** One console line (log(), errors), CR LF included. */
+/** One console line (log(), errors) or filter, CR LF included: the core's staging buffer, free
+ * whenever the app runs (the core reads it only inside an API call, and each call stages anew). */
 export const LINE_BYTES: i32 = 128;
-export const LINE: usize = memory.data(LINE_BYTES + 2);
+export const LINE: usize = BUF;
 
 // Error codes (docs/app-api.md "Errors"), kept as ASCII bytes: as string literals they would
 // take four times the linear memory.
