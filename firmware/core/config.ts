@@ -110,7 +110,7 @@ export function configSet(key: i32, src: usize, len: i32): i32 {
     return 0;
   }
   let off = numOffset(key);
-  if (off < 0) return ERR_CONFIG_KEY;
+  if (off < 0) return lanHook(key, src, len);
   if (len < 1 || len > 4) return ERR_CONFIG_VALUE;
   let v = readLE(src, len);
   let f = (off - N_BASE) >> 2;
@@ -119,6 +119,18 @@ export function configSet(key: i32, src: usize, len: i32): i32 {
   store<u32>(CFG + <usize>off, v);
   return 0;
 }
+
+/**
+ * The LAN services' hook (net/lan.ts lanEnable()), one function for two jobs so a module without
+ * them pays for one function reference: config keys this blob does not hold (key > 0: returns
+ * like configSet; CFG_BROKER_HOST, CFG_DNS_SERVER), and the transport's name resolution (key 0:
+ * start, -1: poll; `len` = millis(); net/transport.ts). Without LAN services: ERR_CONFIG_KEY, and
+ * 2 ("no host name") for resolution. The blob, and bluepill's 8 KB of linear memory, stay as they are.
+ */
+export type LanHook = (key: i32, src: usize, len: i32) => i32;
+function noLan(key: i32, src: usize, len: i32): i32 { return key > 0 ? ERR_CONFIG_KEY : 2; }
+export let lanHook: LanHook = noLan;
+export function setLanHook(h: LanHook): void { lanHook = h; }
 
 /** True when the blob at CFG has this build's version (after loading from the store). */
 export function configValid(): bool { return load<u16>(CFG) == CONFIG_VERSION; }

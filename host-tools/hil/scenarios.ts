@@ -293,6 +293,48 @@ export const scenarios: Scenario[] = [
     },
   },
   {
+    id: 'link-cable-out-qos2',
+    title: 'cable out mid-QoS 2 and back: the device drops at once, reconnects within 1 s of the link, nothing lost or doubled',
+    needs: ['linkControl'],
+    async run(ctx) {
+      const obs = await ctx.observer();
+      // keepalive 60 s: a drop within a second is the link seen going, not a keepalive timeout
+      await ctx.device.connect(ctx.settings({ cleanSession: false, keepalive: 60 }));
+      let pulled: Promise<number> | undefined;
+      const onPacket = (p: DevicePacket): void => {
+        if (!pulled && p.from === 'broker' && p.packet === 'PUBREC') {
+          pulled = ctx.device.linkDown().then(() => { ctx.trace.note('cable out'); return Date.now(); });
+        }
+      };
+      ctx.device.on('packet', onPacket);
+      const sent = Array.from({ length: N }, (_, i) => `c${i}`);
+      const pending = sent.map((p) => ctx.device.publish(`${ctx.prefix}/q2`, p, 2));
+      try {
+        await ctx.waitUntil(() => pulled !== undefined, 'a PUBREC from the broker to pull the cable on');
+      } finally {
+        ctx.device.off('packet', onPacket);
+      }
+      const outAt = await pulled!;
+      await ctx.waitUntil(() => !ctx.device.isConnected(), 'the device to drop the connection when the link went');
+      const dropMs = Date.now() - outAt;
+      assert(dropMs < 5000, `the device took ${dropMs} ms to drop the connection after the cable was pulled (keepalive is 60 s)`);
+      ctx.check(`connection dropped ${dropMs} ms after the cable was pulled, mid-QoS 2 (keepalive 60 s)`);
+      ctx.trace.note('cable in');
+      const inAt = Date.now();
+      await ctx.device.linkUp();
+      await ctx.device.waitConnected(10_000);
+      const upMs = Date.now() - inAt;
+      assert(upMs <= 1000, `the device reconnected ${upMs} ms after the link came back (at most 1000 ms expected)`);
+      ctx.check(`reconnected ${upMs} ms after the link came back (≤ 1000 ms)`);
+      await Promise.all(pending);
+      await obs.waitForCount(N);
+      const got = obs.received.filter((m) => m.topic.endsWith('/q2')).map((m) => m.payload);
+      assert(duplicates(got).length === 0, `QoS 2 delivered twice: ${duplicates(got).join(',')}`);
+      assert(sent.every((p) => got.includes(p)), `QoS 2 lost: ${sent.filter((p) => !got.includes(p)).join(',')}`);
+      ctx.check(`all ${N} QoS 2 messages delivered exactly once across the cable pull`);
+    },
+  },
+  {
     id: 'power-cycle-qos2-out',
     title: 'power cut after PUBREC (device → broker QoS 2): resumes with PUBREL, delivered once',
     needs: ['powerCycle'],

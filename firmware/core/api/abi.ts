@@ -52,7 +52,11 @@ export const CFG_WINDOW: i32 = 20;        // number 1..WINDOW_MAX: QoS 1/2 in fl
 export const CFG_TRACE: i32 = 21;         // number 0/1: emit EV_TRACE per packet; default 0
 export const CFG_NEXT_PID: i32 = 22;      // number 1..65535: next packet id to try (session state, for tests); not saved with config
 export const CFG_CONSOLE_QUIET: i32 = 23; // number 0/1: 1 = the console prints no evt lines (replies to typed commands still go out), for hosts that drive the core through its API and read no UART; default 0
-export const CFG_KEY_COUNT: i32 = 23;
+// The next two exist only in a module with the LAN services (net/lan.ts lanEnable(); core.wasm: ERR_CONFIG_KEY)
+// and are not part of the saved config blob (wq_config_save keeps the blob, and bluepill's 8 KB of linear memory, as they are).
+export const CFG_BROKER_HOST: i32 = 24;   // string ≤ 63: the broker's host name, resolved by DNS (A record, cached for its TTL) before a connect; empty = use CFG_BROKER_IP; default empty
+export const CFG_DNS_SERVER: i32 = 25;    // number: DNS server IPv4; 0 = the gateway (CFG_GATEWAY); default 0
+export const CFG_KEY_COUNT: i32 = 25;
 
 // ---- Stat keys: wq_stat(key) ----
 export const STAT_STATE: i32 = 1;            // client state, ST_* below
@@ -106,6 +110,10 @@ export const ERR_UNEXPECTED: i32 = -25;    // a packet the broker must not send 
 export const ERR_ABORT: i32 = -26;         // internal assertion (never expected)
 export const ERR_LINK_DOWN: i32 = -27;     // no Ethernet link (PHYCFGR.LNK = 0): connecting waits for it, a connection is dropped at once
 export const ERR_NO_CHIP: i32 = -28;       // the W5500 does not answer (VERSIONR is not 4): wiring, SPI, power, reset pin
+export const ERR_DNS_NAME: i32 = -29;      // CFG_BROKER_HOST does not resolve: the DNS server says no such name (or it has no A record)
+export const ERR_DNS_TIMEOUT: i32 = -30;   // no answer from the DNS server after 3 tries (1 + 2 + 4 s)
+export const ERR_DNS_SERVER: i32 = -31;    // the DNS server failed or refused the query (SERVFAIL, REFUSED)
+export const ERR_DNS_BAD: i32 = -32;       // CFG_BROKER_HOST is not a valid host name, or no DNS server is known
 // Decoder: malformed packet from the peer (connection closed, session kept)
 export const ERR_RL_TOO_LONG: i32 = -40;   // remaining length uses more than 4 bytes
 export const ERR_RL_MISMATCH: i32 = -41;   // remaining length disagrees with the packet's contents
@@ -137,9 +145,12 @@ export const ERR_ACK_UNKNOWN: i32 = -65;   // SUBACK/UNSUBACK for a packet id wi
 // ---- Event kinds: board.event(kind, ptr, len); the record is valid only during the call ----
 /** [0] u8 session_present. */
 export const EV_CONNECTED: i32 = 1;
-/** [0] i32 error (ERR_TCP_FAILED, ERR_TIMEOUT, ERR_CONNACK_REFUSED or a decoder error); [4] u8 CONNACK return code (0xFF = none). */
+/** [0] i32 error (ERR_TCP_FAILED, ERR_TIMEOUT, ERR_CONNACK_REFUSED, ERR_LINK_DOWN, ERR_NO_CHIP, ERR_DNS_* or a decoder error);
+ * [4] u8 CONNACK return code (0xFF = none); [8] u32 address tried, [12] u16 port (the DNS server and 53
+ * for ERR_DNS_*, else the broker's address, resolved or CFG_BROKER_IP, and port). */
 export const EV_CONNECT_FAILED: i32 = 2;
-/** [0] i32 reason: 0 = wq_disconnect, else ERR_*. The core reconnects unless the reason is 0. */
+/** [0] i32 reason: 0 = wq_disconnect, else ERR_*. The core reconnects unless the reason is 0.
+ * [8] u32 address, [12] u16 port of the broker the connection was with (as in EV_CONNECT_FAILED). */
 export const EV_DISCONNECTED: i32 = 3;
 /** [0] u8 flags (bits 0-1 QoS, bit 2 retain, bit 3 dup, bit 4 redelivered: QoS 2 delivered again
  * because a power cut tore its "delivered" mark, so the app may have seen it); [1] u8 index of the first matching

@@ -14,7 +14,7 @@ import * as A from "../api/abi";
 import { millis, entropy, board_event } from "../api/board";
 import { bump, setStat, getStat } from "../api/stats";
 import {
-  netConnect, netState, netSend, netRecv, netClose, netLinkPoll, netLinkChanged, netLinkState, LINK_POLL_MS,
+  netConnect, netState, netSend, netRecv, netClose, netLinkPoll, netLinkChanged, netLinkState, netError, netTried, LINK_POLL_MS,
   NET_ESTABLISHED, NET_CLOSED,
 } from "../net/transport";
 import { appEvent } from "../api/app";
@@ -147,11 +147,9 @@ export function dropLink(reason: i32): void {
   S.reqClear();
   if (reason != 0) setStat(A.STAT_LAST_ERROR, reason);
   store<i32>(EVB, reason);
-  if (was == A.ST_CONNECTED || reason == 0) emit(A.EV_DISCONNECTED, EVB, 4);
-  else {
-    store<u8>(EVB + 4, <u8>(reason == A.ERR_CONNACK_REFUSED ? lastConnackRc : 0xff));
-    emit(A.EV_CONNECT_FAILED, EVB, 5);
-  }
+  store<u8>(EVB + 4, <u8>(reason == A.ERR_CONNACK_REFUSED ? lastConnackRc : 0xff));
+  netTried(EVB + 8); // [8] u32 address, [12] u16 port: what this connection went to
+  emit(was == A.ST_CONNECTED || reason == 0 ? A.EV_DISCONNECTED : A.EV_CONNECT_FAILED, EVB, 14);
   if (wantOnline) enterBackoff();
   else state = A.ST_IDLE;
 }
@@ -725,7 +723,7 @@ export function step(): i32 {
       let ns = netState();
       if (ns == NET_ESTABLISHED) { sendConnect(); break; }
       let left = <i32>num(A.CFG_TIMEOUT_MS) - since(stateAt);
-      if (ns == NET_CLOSED) return dropNow(A.ERR_TCP_FAILED);
+      if (ns == NET_CLOSED) return dropNow(netError()); // (ERR_TCP_FAILED, or why the broker's name did not resolve)
       if (left <= 0) return dropNow(A.ERR_TIMEOUT);
       return min(left, 10);
     }

@@ -12,10 +12,11 @@ export const Cfg = {
   KEEPALIVE_S: 7, CLEAN_SESSION: 8, BROKER_IP: 9, BROKER_PORT: 10, MAC: 11, DEVICE_IP: 12,
   GATEWAY: 13, NETMASK: 14, RETRY_MS: 15, MAX_RETRIES: 16, BACKOFF_MIN_MS: 17,
   BACKOFF_MAX_MS: 18, TIMEOUT_MS: 19, WINDOW: 20, TRACE: 21, NEXT_PID: 22, CONSOLE_QUIET: 23,
+  BROKER_HOST: 24, DNS_SERVER: 25,
 } as const;
 /** Which config keys take a string/bytes value (the rest are numbers). */
 export const CFG_BYTES_KEYS: ReadonlySet<number> = new Set([
-  Cfg.CLIENT_ID, Cfg.USERNAME, Cfg.PASSWORD, Cfg.WILL_TOPIC, Cfg.WILL_PAYLOAD, Cfg.MAC,
+  Cfg.CLIENT_ID, Cfg.USERNAME, Cfg.PASSWORD, Cfg.WILL_TOPIC, Cfg.WILL_PAYLOAD, Cfg.MAC, Cfg.BROKER_HOST,
 ]);
 
 /** wq_stat keys. */
@@ -35,6 +36,7 @@ export const Err = {
   CONFIG_VALUE: -8, NO_STORE: -9, STORE_IO: -10, NO_CONFIG: -11, NOT_STARTED: -12,
   TCP_FAILED: -20, TIMEOUT: -21, KEEPALIVE: -22, CONNACK_REFUSED: -23, RETRIES: -24,
   UNEXPECTED: -25, ABORT: -26, LINK_DOWN: -27, NO_CHIP: -28,
+  DNS_NAME: -29, DNS_TIMEOUT: -30, DNS_SERVER: -31, DNS_BAD: -32,
   RL_TOO_LONG: -40, RL_MISMATCH: -41, FLAGS: -42, QOS3: -43, PID_ZERO: -44, UTF8: -45,
   UTF8_NULL: -46, UTF8_SURROGATE: -47, TOPIC_WILDCARD: -48, TOPIC_EMPTY: -49, OVERSIZE: -50,
   TYPE_RESERVED: -51, STRING_OVERRUN: -52, CONNACK_FLAGS: -53, CONNACK_CODE: -54,
@@ -65,6 +67,10 @@ export const ERROR_TEXT: Readonly<Record<number, string>> = {
   [Err.ABORT]: 'internal assertion failed in the core: please report with the trace',
   [Err.LINK_DOWN]: 'no Ethernet link (PHYCFGR.LNK = 0): check the cable and the switch port; the core reconnects as soon as the link is back',
   [Err.NO_CHIP]: 'the W5500 does not answer (VERSIONR is not 0x04): check its wiring, SPI mode 0/3, power and reset pin',
+  [Err.DNS_NAME]: 'the broker host name does not resolve: the DNS server says no such name (or no IPv4 address); check the spelling and the DNS server; retrying',
+  [Err.DNS_TIMEOUT]: 'no answer from the DNS server (3 tries over 7 s): check the DNS server address (CFG_DNS_SERVER, or the gateway) and that it answers on UDP port 53; retrying',
+  [Err.DNS_SERVER]: 'the DNS server failed or refused to resolve the broker host name (SERVFAIL/REFUSED): check that it may answer this device; retrying',
+  [Err.DNS_BAD]: 'the broker host name cannot be looked up: not a valid host name (dot-separated labels, at most 63 characters) or no DNS server known (set CFG_DNS_SERVER or a gateway)',
   [Err.RL_TOO_LONG]: 'malformed packet: remaining length longer than 4 bytes; connection closed, session kept',
   [Err.RL_MISMATCH]: 'malformed packet: remaining length disagrees with its contents; connection closed, session kept',
   [Err.FLAGS]: 'malformed packet: reserved fixed-header flag bits wrong; connection closed, session kept',
@@ -124,8 +130,8 @@ export const PACKET_NAMES = ['', 'CONNECT', 'CONNACK', 'PUBLISH', 'PUBACK', 'PUB
 
 export type CoreEvent =
   | { kind: 'connected'; sessionPresent: boolean }
-  | { kind: 'connect_failed'; error: number; returnCode: number | null; message: string }
-  | { kind: 'disconnected'; reason: number; message: string }
+  | { kind: 'connect_failed'; error: number; returnCode: number | null; message: string; tried?: string }
+  | { kind: 'disconnected'; reason: number; message: string; tried?: string }
   | { kind: 'message'; qos: number; retain: boolean; dup: boolean; redelivered: boolean; subscription: number | null;
       packetId: number; topic: string; payload: Uint8Array }
   | { kind: 'publish_done'; packetId: number; qos: number }
@@ -136,6 +142,14 @@ export type CoreEvent =
       extra: number; packetId: number; length: number }
   | { kind: 'link'; up: boolean };
 
+/** "a.b.c.d:port" from [8] u32 address, [12] u16 port of a CONNECT_FAILED/DISCONNECTED record (cores before it: undefined). */
+function triedEndpoint(rec: Uint8Array): string | undefined {
+  if (rec.length < 14) return undefined;
+  const dv = new DataView(rec.buffer, rec.byteOffset, rec.byteLength);
+  const ip = dv.getUint32(8, true);
+  return `${ip >>> 24}.${(ip >>> 16) & 255}.${(ip >>> 8) & 255}.${ip & 255}:${dv.getUint16(12, true)}`;
+}
+
 /** Decodes one event record (copy the bytes out of wasm memory first; the payload is copied). */
 export function decodeEvent(kind: number, rec: Uint8Array): CoreEvent {
   const dv = new DataView(rec.buffer, rec.byteOffset, rec.byteLength);
@@ -144,12 +158,16 @@ export function decodeEvent(kind: number, rec: Uint8Array): CoreEvent {
     case EventKind.CONNECT_FAILED: {
       const error = dv.getInt32(0, true);
       const rc = rec[4] === 0xff ? null : rec[4]!;
-      const message = error === Err.CONNACK_REFUSED && rc !== null ? `broker refused the connection (CONNACK ${rc}): ${CONNACK_TEXT[rc] ?? 'unknown code'}` : errorText(error);
-      return { kind: 'connect_failed', error, returnCode: rc, message };
+      const text = error === Err.CONNACK_REFUSED && rc !== null ? `broker refused the connection (CONNACK ${rc}): ${CONNACK_TEXT[rc] ?? 'unknown code'}` : errorText(error);
+      const tried = triedEndpoint(rec);
+      const what = error <= Err.DNS_NAME && error >= Err.DNS_BAD ? 'asked the DNS server' : 'tried';
+      return { kind: 'connect_failed', error, returnCode: rc, message: tried ? `${text} (${what} ${tried})` : text, ...(tried ? { tried } : {}) };
     }
     case EventKind.DISCONNECTED: {
       const reason = dv.getInt32(0, true);
-      return { kind: 'disconnected', reason, message: reason === 0 ? 'disconnected by request' : errorText(reason) };
+      const tried = triedEndpoint(rec);
+      const text = reason === 0 ? 'disconnected by request' : errorText(reason);
+      return { kind: 'disconnected', reason, message: tried && reason !== 0 ? `${text} (broker ${tried})` : text, ...(tried ? { tried } : {}) };
     }
     case EventKind.MESSAGE: {
       const t = dv.getUint16(4, true), p = dv.getUint16(6, true);

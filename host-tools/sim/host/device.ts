@@ -72,7 +72,7 @@ export interface NodeDeviceOptions {
   wasm?: string | Uint8Array;
   /** The network seam; default a W5500 model routing deviceBroker → broker. */
   network?: NetworkBackend;
-  /** The broker address the device is configured with. Default 192.168.1.10:1883. */
+  /** The broker address the device is configured with: IPv4 or host name (resolved by the device's DNS) and port. Default 192.168.1.10:1883. */
   deviceBroker?: string;
   /**
    * true: run the device console (docs/console.md) as the firmware does: device.wasm unless
@@ -455,8 +455,19 @@ export class NodeDevice extends EventEmitter {
 
   private applyConfig(): void {
     const o = this.opts;
-    const [ip, port] = (o.deviceBroker ?? DEFAULT_DEVICE_BROKER).split(':');
-    this.config(Cfg.BROKER_IP, ipv4ToU32(ip!));
+    const [host, port] = (o.deviceBroker ?? DEFAULT_DEVICE_BROKER).split(':');
+    // a host name goes to the device's DNS client (a module with LAN services, e.g. build/w5500/core-lan.wasm)
+    if (/^\d+(\.\d+){3}$/.test(host!)) this.config(Cfg.BROKER_IP, ipv4ToU32(host!));
+    else {
+      try {
+        this.config(Cfg.BROKER_HOST, host!);
+      } catch (e) {
+        if (e instanceof CoreError && e.code === Err.CONFIG_KEY) {
+          throw new BadModuleError(`deviceBroker "${host}" is a host name, but this module has no DNS client (core.wasm is the MQTT client alone): use a module with the LAN services (build/w5500/core-lan.wasm) or give an IPv4 address`);
+        }
+        throw e;
+      }
+    }
     this.config(Cfg.BROKER_PORT, Number(port ?? 1883));
     if (o.clientId !== undefined) this.config(Cfg.CLIENT_ID, o.clientId);
     this.config(Cfg.CLEAN_SESSION, o.cleanSession === false ? 0 : 1);
