@@ -276,8 +276,9 @@ void hal_reset(void)
 }
 
 /* ---- app pins and ADC: the same rules as the chip's HAL (stm32f103/pins.c, adc.c), in memory.
- * Inputs read their pull (floating: 0); every analog pin reads mid-scale (2048), the temperature
- * sensor 1.43 V (25 C, datasheet V25) and VREFINT 1.20 V, against VDDA = 3.3 V. */
+ * Inputs read their pull (floating: 0); analog pins read 0 V, the temperature sensor 1.43 V
+ * (25 C, datasheet V25) and VREFINT 1.20 V, against VDDA = 3.3 V: NodeDevice's and the virtual
+ * board's defaults. */
 #define PIN_BIT(port, n) (1ull << ((port) * 16u + (n)))
 static const uint64_t reserved_pins = PIN_BIT(0, 5) | PIN_BIT(0, 6) | PIN_BIT(0, 7) | PIN_BIT(0, 9) |
     PIN_BIT(0, 10) | PIN_BIT(0, 13) | PIN_BIT(0, 14) |
@@ -327,7 +328,7 @@ int hal_adc_read(uint32_t channel)
     if (channel == 16u) return 1775; /* 1.43 V */
     if (channel == 17u) return 1489; /* 1.20 V */
     int r = pin_check(channel_pin[channel]);
-    return r != 0 ? r : 2048;
+    return r != 0 ? r : 0;
 }
 
 void hal_uid(uint8_t dst[12])
