@@ -33,26 +33,26 @@ export interface StartCheck {
   console: string;
 }
 
-export async function runStartOnHost(bytes: Uint8Array, board: Board): Promise<StartCheck> {
-  const mod = await WebAssembly.compile(new Uint8Array(bytes));
-  const storeSize = board.storePages * board.memory.flashPageBytes;
-  const store = new Uint8Array(storeSize).fill(0xff);
+/** Board imports that behave like the chip's at boot, for running a module on this machine:
+ * the store in `store` (the board's geometry), `uid` as the chip id, the board's own pins
+ * refused, no network (the W5500 reads as zeros), console output to `print`. */
+export function hostBoardImports(mod: WebAssembly.Module, board: Board, store: Uint8Array, uid: Uint8Array, mem: () => Uint8Array,
+  print: (text: string) => void): Record<string, Record<string, (...a: number[]) => number | void>> {
+  const storeSize = store.length;
   const reserved = boardReservedPins(board);
-  let memory: WebAssembly.Memory | undefined;
-  const mem = () => new Uint8Array(memory!.buffer);
-  let printed = '';
   const pinCall = (pin: number) => (reserved.has(pin) ? PIN_RESERVED : pin >= 0 && pin < 80 ? 0 : -1);
+  const page = board.memory.flashPageBytes;
   const board_: Record<string, (...a: number[]) => number | void> = {
     millis: () => 0,
     entropy: () => 0x2545f491,
-    uid: (dst) => { mem().set([0x57, 0x51, 0x10, 0x20, 0x30, 0x40, 0x50, 0x60, 0x70, 0x80, 0x90, 0xa0], dst); },
-    uart_write: (src, len) => { printed += Buffer.from(mem().subarray(src, src + len)).toString('latin1'); },
+    uid: (dst) => { mem().set(uid.subarray(0, 12), dst); },
+    uart_write: (src, len) => { print(Buffer.from(mem().subarray(src, src + len)).toString('latin1')); },
     uart_read: () => 0,
     store_size: () => storeSize,
-    store_page_size: () => board.memory.flashPageBytes,
+    store_page_size: () => page,
     store_read: (off, dst, len) => { if (off + len > storeSize) return -1; mem().set(store.subarray(off, off + len), dst); return 0; },
     store_write: (off, src, len) => { if (off + len > storeSize) return -1; store.set(mem().subarray(src, src + len), off); return 0; },
-    store_erase: (off) => { if (off >= storeSize) return -1; const p = off - (off % board.memory.flashPageBytes); store.fill(0xff, p, p + board.memory.flashPageBytes); return 0; },
+    store_erase: (off) => { if (off >= storeSize) return -1; const p = off - (off % page); store.fill(0xff, p, p + page); return 0; },
     gpio_mode: (pin) => pinCall(pin),
     gpio_write: (pin) => pinCall(pin),
     gpio_read: (pin) => pinCall(pin),
@@ -61,9 +61,20 @@ export async function runStartOnHost(bytes: Uint8Array, board: Board): Promise<S
   const imports: Record<string, Record<string, (...a: number[]) => number | void>> = {};
   for (const imp of WebAssembly.Module.imports(mod)) {
     if (imp.kind !== 'function') continue;
-    const fn = (imp.module === 'board' ? board_[imp.name] : undefined) ?? (() => 0);
-    (imports[imp.module] ??= {})[imp.name] = fn;
+    (imports[imp.module] ??= {})[imp.name] = (imp.module === 'board' ? board_[imp.name] : undefined) ?? (() => 0);
   }
+  return imports;
+}
+
+const HOST_UID = new Uint8Array([0x57, 0x51, 0x10, 0x20, 0x30, 0x40, 0x50, 0x60, 0x70, 0x80, 0x90, 0xa0]);
+
+export async function runStartOnHost(bytes: Uint8Array, board: Board): Promise<StartCheck> {
+  const mod = await WebAssembly.compile(new Uint8Array(bytes));
+  const store = new Uint8Array(board.storePages * board.memory.flashPageBytes).fill(0xff);
+  let memory: WebAssembly.Memory | undefined;
+  const mem = () => new Uint8Array(memory!.buffer);
+  let printed = '';
+  const imports = hostBoardImports(mod, board, store, HOST_UID, mem, (t) => { printed += t; });
   const instance = await WebAssembly.instantiate(mod, imports);
   memory = instance.exports.memory as WebAssembly.Memory;
   let trap: string | undefined;

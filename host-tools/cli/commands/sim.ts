@@ -2,10 +2,13 @@
 // peripherals + the W5500 model), expose its UART as a pty, and run until stopped. Board, image
 // and broker come from flags, then the project's wasmqtt.config.json.
 import type { Command } from 'commander';
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { pick, UserError } from '../../config/load.ts';
-import { loadProject } from '../../config/project.ts';
+import { loadProject, type Project } from '../../config/project.ts';
+import { provisionKey, provisionStore, virtualChipId } from '../../config/store-image.ts';
+import { loadBoard as loadBoardFile } from '../../build/boards.ts';
+import { readElf } from '../../build/elf.ts';
 import { VirtualBoard } from '../../sim/board/board.ts';
 import { formatFault } from '../../sim/board/fault-report.ts';
 import { BoardRunner } from '../../sim/board/runner.ts';
@@ -67,10 +70,13 @@ export function register(program: Command): void {
         if (!dev || !host) throw new Error(`--route ${r}: write it as DEVICE_IP:PORT=HOST:PORT`);
         routes[dev] = host;
       }
+      const storeFile = resolve(f.store ?? join(project.dir, 'build', boardName, 'vboard-store.bin'));
+      // an app's virtual board: a chip id fixed per project, the config's settings in its store
+      const chipId = virtualChipId(project.dir);
+      await provisionVirtualStore(project, boardName, elf, storeFile, chipId);
       let board: VirtualBoard | undefined;
       const net = new W5500NetworkBackend({ clock: () => board?.millis() ?? 0, routes, traceFile: f.trace });
-      board = new VirtualBoard({ board: boardName, elf, w5500: net.model, flashTiming: f.flashTiming,
-        storeFile: resolve(f.store ?? join(project.dir, 'build', boardName, 'vboard-store.bin')) });
+      board = new VirtualBoard({ board: boardName, elf, w5500: net.model, flashTiming: f.flashTiming, storeFile, uid: chipId });
       const b = board;
       b.on('warning', (t: string) => console.error(`sim: ${t}`));
       b.on('fault', (info) => console.error(formatFault(info, b.image)));
@@ -114,6 +120,34 @@ export function register(program: Command): void {
       }
       runner.on('stopped', (why: string) => { if (why === 'lockup') void stop().then(() => process.exit(1)); });
     });
+}
+
+/**
+ * Saves the config's network, broker and client settings into the virtual board's store when
+ * the image is an app (its module, app.wasm, beside the ELF: an app has no console to take them)
+ * and they changed since the last run (`<store>.provisioned` holds what was written). The store
+ * keeps its session otherwise.
+ */
+async function provisionVirtualStore(project: Project, boardName: string, elf: string, storeFile: string, chipId: [number, number, number]): Promise<void> {
+  const c = project.config;
+  const module = join(dirname(elf), 'app.wasm');
+  if (!(c.network || c.broker || c.client) || !existsSync(module)) return;
+  const bytes = readFileSync(module);
+  const key = provisionKey(c, bytes);
+  const marker = `${storeFile}.provisioned`;
+  if (existsSync(storeFile) && existsSync(marker) && readFileSync(marker, 'utf8').trim() === key) return;
+  const board = loadBoardFile(boardName);
+  const symbols = readElf(elf).symbols;
+  const start = symbols.find((x) => x.name === '__store_start')?.value;
+  const end = symbols.find((x) => x.name === '__store_end')?.value;
+  const size = start !== undefined && end !== undefined ? end - start : board.storePages * board.memory.flashPageBytes;
+  const current = existsSync(storeFile) ? new Uint8Array(readFileSync(storeFile)) : new Uint8Array(size).fill(0xff);
+  if (current.length !== size) throw new UserError(`${storeFile} holds ${current.length} bytes but the image's store is ${size}; delete it (the device's saved session and settings) or pass another --store`);
+  const store = await provisionStore({ module: bytes, board, store: current, chipId, config: c });
+  mkdirSync(dirname(storeFile), { recursive: true });
+  writeFileSync(storeFile, store);
+  writeFileSync(marker, key + '\n');
+  console.error(`sim: saved wasmqtt.config.json's ${['network', 'broker', 'client'].filter((k) => c[k as 'network']).join(', ')} settings into the board's store`);
 }
 
 /**
