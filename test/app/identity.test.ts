@@ -8,7 +8,7 @@ import { VirtualClock } from '../../host-tools/sim/host/clock.ts';
 import { W5500NetworkBackend } from '../../host-tools/sim/w5500/node-device-backend.ts';
 import { BLOCK_COMMON, COMMON } from '../../host-tools/sim/w5500/registers.ts';
 import { startMosquitto } from '../helpers/mosquitto.ts';
-import { FIXTURE_ELF, ROOT, requireBuilt } from '../vboard/helpers.ts';
+import { FIXTURE_ELF, ROOT, requireBuilt, tempStore } from '../vboard/helpers.ts';
 import { VirtualBoard } from '../../host-tools/sim/board/board.ts';
 
 const cleanup: Array<() => Promise<unknown> | void> = [];
@@ -66,7 +66,7 @@ describe('identity from the chip id', () => {
     expect(mac(dev)).toBe(expectedMac(dev.uid));
   });
 
-  it('virtual boards: a random unique id per board unless one is given, kept across a power cut', () => {
+  it('virtual boards: a unique id per board (random, or from its store file) unless one is given, kept across a power cut', () => {
     const uidOf = (b: VirtualBoard) => [0x7e8, 0x7ec, 0x7f0].map((o) => b.uid.read(o, 4));
     const a = new VirtualBoard({ board: 'bluepill', elf: requireBuilt(FIXTURE_ELF) });
     const b = new VirtualBoard({ board: 'bluepill', elf: requireBuilt(FIXTURE_ELF) });
@@ -77,6 +77,14 @@ describe('identity from the chip id', () => {
       const before = uidOf(a);
       a.powerCycle();
       expect(uidOf(a)).toEqual(before);
+      // a board that runs on a store file is the same chip each time (its session resumes)
+      const store = tempStore();
+      const d1 = new VirtualBoard({ board: 'bluepill', elf: requireBuilt(FIXTURE_ELF), storeFile: store });
+      const d2 = new VirtualBoard({ board: 'bluepill', elf: requireBuilt(FIXTURE_ELF), storeFile: store });
+      const e = new VirtualBoard({ board: 'bluepill', elf: requireBuilt(FIXTURE_ELF), storeFile: tempStore() });
+      expect(uidOf(d1)).toEqual(uidOf(d2));
+      expect(uidOf(e)).not.toEqual(uidOf(d1));
+      for (const x of [d1, d2, e]) x.close();
     } finally {
       for (const x of [a, b, c]) x.close();
     }

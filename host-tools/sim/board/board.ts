@@ -23,8 +23,9 @@
 //
 // SRAM: a system reset (SYSRESETREQ, watchdog, NRST) leaves it as it was; a power cut loses it:
 // at power-on it holds pseudo-random bytes (seeded, so runs repeat), as silicon holds noise.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { resolve } from 'node:path';
 import { Adc } from './adc.ts';
 import { Afio } from './afio.ts';
 import { type BoardSpec, loadBoardSpec, parsePin } from './board-spec.ts';
@@ -47,6 +48,12 @@ import { Reg, UcErr, UnicornCpu, UC_PROT_READ, UC_PROT_EXEC, UC_PROT_ALL, UC_PRO
 import { Usart } from './usart.ts';
 
 export const DEFAULT_CPI = 1.25;
+
+/** Three id words from a path (SHA-256), for a board that runs on that store file. */
+function uidOfPath(path: string): [number, number, number] {
+  const h = createHash('sha256').update(path).digest();
+  return [h.readUInt32LE(0), h.readUInt32LE(4), h.readUInt32LE(8)];
+}
 /** xPSR bits of the IT state (IT[1:0] at 26:25, IT[7:2] at 15:10). */
 const XPSR_IT = 0x0600fc00;
 
@@ -79,8 +86,10 @@ export interface BoardOptions {
    * flash. Less than the board needs models a part without the flash the image expects (e.g. a
    * 64 KB STM32F103C8 running a 128 KB board's image). */
   flashSizeKb?: number;
-  /** The chip's 96-bit unique id (three words at 0x1FFFF7E8); default random per board, kept
-   * across resets and power cuts, so two virtual boards never share a MAC or client id. */
+  /** The chip's 96-bit unique id (three words at 0x1FFFF7E8), kept across resets and power
+   * cuts. Default: derived from the store file's path (the same board each time it runs on that
+   * store, as a chip keeps its id), or random without one; two boards never share a MAC or
+   * client id unless they share a store file. */
   uid?: [number, number, number];
 }
 
@@ -190,7 +199,7 @@ export class VirtualBoard extends EventEmitter implements TimeSource {
     this.hseHz = opts.hseHz ?? this.spec.clock.hseHz;
     this.flashTiming = opts.flashTiming ?? 'typical';
     this.flashSizeKb = opts.flashSizeKb ?? this.spec.memory.flashBytes / 1024;
-    this.uidWords = opts.uid ?? [randomBytes(4).readUInt32LE(0), randomBytes(4).readUInt32LE(0), randomBytes(4).readUInt32LE(0)];
+    this.uidWords = opts.uid ?? (opts.storeFile ? uidOfPath(resolve(opts.storeFile)) : [randomBytes(4).readUInt32LE(0), randomBytes(4).readUInt32LE(0), randomBytes(4).readUInt32LE(0)]);
     const m = this.spec.memory;
     const storeStart = this.image.symbol('__store_start');
     const storeEnd = this.image.symbol('__store_end');
