@@ -11,6 +11,9 @@ export interface ClientSettings {
   cleanSession: boolean;
   keepalive: number;
   will?: { topic: string; payload: string; qos: 0 | 1 | 2; retain: boolean };
+  /** Give the device the broker as this host name (its DNS client resolves it through `dnsServer`, host:port of a DNS server on this machine). */
+  brokerName?: string;
+  dnsServer?: string;
 }
 
 export interface DeviceMessage {
@@ -50,6 +53,8 @@ export interface HilDevice extends EventEmitter {
   readonly canControlLink: boolean;
   /** The device can reach brokers the runner opens on this machine's loopback (scripted brokers). */
   readonly reachesRunnerLoopback: boolean;
+  /** The device has a DNS client and takes ClientSettings.brokerName (a module with the LAN services). */
+  readonly resolvesNames?: boolean;
   /** Configures the client and connects; resolves on CONNACK 0, rejects with ConnectRefused. */
   connect(settings: ClientSettings): Promise<{ sessionPresent: boolean }>;
   /** Resolves when QoS 0 is handed over, on PUBACK (1) or PUBCOMP (2). */

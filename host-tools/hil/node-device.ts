@@ -6,6 +6,12 @@ import { MemoryStore } from '../sim/host/store.ts';
 import type { CoreEvent } from '../sim/host/abi.ts';
 import { ConnectRefused, DeviceBase, type ClientSettings, type HilDevice } from './device.ts';
 import { LinkRelay } from './link-relay.ts';
+import { readFileSync } from 'node:fs';
+import { W5500NetworkBackend } from '../sim/w5500/node-device-backend.ts';
+
+/** The device's view of the LAN when the broker is given by name: broker and DNS server (the gateway). */
+const LAN_BROKER = '192.168.1.10:1883';
+const LAN_DNS = '192.168.1.1:53';
 
 export class NodeDeviceAdapter extends DeviceBase implements HilDevice {
   readonly description = 'NodeDevice (core.wasm on Node)';
@@ -19,6 +25,16 @@ export class NodeDeviceAdapter extends DeviceBase implements HilDevice {
 
   constructor(private readonly wasmPath?: string) {
     super();
+  }
+
+  /** A module with the LAN services (firmware/core/net/lan-core.ts exports wq_lan) resolves host names. */
+  get resolvesNames(): boolean {
+    if (!this.wasmPath) return false;
+    try {
+      return WebAssembly.Module.exports(new WebAssembly.Module(readFileSync(this.wasmPath))).some((e) => e.name === 'wq_lan');
+    } catch {
+      return false;
+    }
   }
 
   async connect(s: ClientSettings): Promise<{ sessionPresent: boolean }> {
@@ -47,7 +63,16 @@ export class NodeDeviceAdapter extends DeviceBase implements HilDevice {
       }
     };
     try {
+      // By name: the device resolves s.brokerName through its gateway (the runner's DNS server),
+      // and the address it gets is routed to the relay.
+      const byName = s.brokerName !== undefined && s.dnsServer !== undefined;
+      const relay = new URL(this.relay!.url);
+      const lan = byName ? {
+        network: new W5500NetworkBackend({ routes: { [LAN_BROKER]: `127.0.0.1:${relay.port}`, [LAN_DNS]: s.dnsServer! } }),
+        deviceBroker: `${s.brokerName}:1883`,
+      } : {};
       const dev = await NodeDevice.start({
+        ...lan,
         broker: this.relay!.url, clientId: s.clientId, cleanSession: s.cleanSession, keepalive: s.keepalive,
         will: s.will, store: this.store, trace: true, wasm: this.wasmPath, backoffMinMs: 100, backoffMaxMs: 500,
         waitConnected: false,

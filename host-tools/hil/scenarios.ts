@@ -6,6 +6,7 @@ import { HoldRelay } from './hold-relay.ts';
 import { ConnectRefused, type DeviceMessage, type DevicePacket } from './device.ts';
 import { HostileBroker } from './brokers.ts';
 import type { Scenario, ScenarioContext } from './runner.ts';
+import { startDnsmasq } from '../sim/w5500/dnsmasq.ts';
 
 function assert(cond: unknown, msg: string): asserts cond {
   if (!cond) throw new Error(msg);
@@ -332,6 +333,50 @@ export const scenarios: Scenario[] = [
       assert(duplicates(got).length === 0, `QoS 2 delivered twice: ${duplicates(got).join(',')}`);
       assert(sent.every((p) => got.includes(p)), `QoS 2 lost: ${sent.filter((p) => !got.includes(p)).join(',')}`);
       ctx.check(`all ${N} QoS 2 messages delivered exactly once across the cable pull`);
+    },
+  },
+  {
+    id: 'dns-broker-by-name',
+    title: 'broker given by host name: the device asks the DNS server (dnsmasq) once, connects and publishes',
+    needs: ['dns'],
+    async run(ctx) {
+      // 192.168.1.10: the address the device's network routes to the broker (hil/node-device.ts)
+      const dns = await startDnsmasq({ hosts: { 'broker.hil.test': '192.168.1.10' } });
+      try {
+        const obs = await ctx.observer();
+        await ctx.device.connect(ctx.settings({ brokerName: 'broker.hil.test', dnsServer: `127.0.0.1:${dns.port}` }));
+        const asked = dns.queries.filter((q) => q.includes('query[A] broker.hil.test'));
+        assert(asked.length === 1, `expected one A query for broker.hil.test, dnsmasq logged: ${dns.queries.join('; ') || 'nothing'}`);
+        ctx.check('broker.hil.test resolved with one A query to dnsmasq, then connected');
+        await ctx.device.publish(`${ctx.prefix}/dns`, 'by-name', 1);
+        await obs.waitForCount(1);
+        ctx.check('QoS 1 publish through the broker found by name');
+      } finally {
+        await ctx.device.disconnect().catch(() => undefined);
+        await dns.stop();
+      }
+    },
+  },
+  {
+    id: 'dns-unresolvable',
+    title: 'a broker name that does not resolve: a clear error naming the DNS server asked, and retries',
+    needs: ['dns'],
+    async run(ctx) {
+      const dns = await startDnsmasq({ hosts: { 'broker.hil.test': '192.168.1.10' } });
+      try {
+        let err: Error | undefined;
+        await ctx.device.connect(ctx.settings({ brokerName: 'nosuch.hil.test', dnsServer: `127.0.0.1:${dns.port}` }))
+          .catch((e: Error) => { err = e; });
+        assert(err, 'the device connected to a name that does not resolve');
+        assert(/does not resolve/.test(err.message) && /asked the DNS server 192\.168\.1\.1:53/.test(err.message), `unclear error: ${err.message}`);
+        ctx.check(`connect failed: ${err.message.slice(err.message.indexOf('the broker host name'))}`);
+        const asked = dns.queries.filter((q) => q.includes('query[A] nosuch.hil.test')).length;
+        assert(asked >= 2, `the device asked ${asked} time(s); it should retry`);
+        ctx.check(`${asked} lookups: the device retried with backoff`);
+      } finally {
+        await ctx.device.disconnect().catch(() => undefined);
+        await dns.stop();
+      }
     },
   },
   {

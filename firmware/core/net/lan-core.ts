@@ -8,6 +8,9 @@ export {
   wq_publish, wq_subscribe, wq_unsubscribe, wq_stat,
 } from "../index";
 
+/** Marks a module with the LAN services (hosts check for this export: hil --node-api). */
+export function wq_lan(): i32 { return 1; }
+
 export function start(): void {
   lanEnable();
   coreStart();
