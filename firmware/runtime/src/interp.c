@@ -342,14 +342,20 @@ next:
             SET32(&sp[-1], *(const u32_u *)(MEM + ea));
             break;
         }
-        case 0x29 ... 0x2c: case 0x2e ... 0x35: {
+        case 0x2e: {   /* i32.load16_s: 16-bit sample arrays (DSP code) */
+            SKIP_U32(); uint32_t off; READ_U32(off);
+            uint32_t ea = (uint32_t)sp[-1] + off;
+            if (ea < off || MEM_BYTES < 2 || ea > MEM_BYTES - 2) TRAP(m3Err_trapOutOfBoundsMemoryAccess);
+            SET32(&sp[-1], (uint32_t)(int32_t)*(const s16_u *)(MEM + ea));
+            break;
+        }
+        case 0x29 ... 0x2c: case 0x2f ... 0x35: {
             EA_CHECK(0x28, 4, 8, 4, 8, 1, 1, 2, 2, 1, 1, 2, 2, 4, 4)
             switch (op) {
             case 0x31: sp[-1] = *a; break;
             case 0x2a: case 0x35: sp[-1] = *(const u32_u *)a; break;
             case 0x29: case 0x2b: sp[-1] = *(const u64_u *)a; break;
             case 0x2c: sp[-1] = (uint32_t)(int32_t)(int8_t)*a; break;
-            case 0x2e: sp[-1] = (uint32_t)(int32_t)(int16_t)*(const u16_u *)a; break;
             case 0x2f: case 0x33: sp[-1] = *(const u16_u *)a; break;
             case 0x30: sp[-1] = (uint64_t)(int64_t)(int8_t)*a; break;
             case 0x32: sp[-1] = (uint64_t)(int64_t)(int16_t)*(const u16_u *)a; break;
@@ -366,12 +372,21 @@ next:
             *(u32_u *)(MEM + ea) = v;
             break;
         }
-        case 0x37 ... 0x3e: {
+        case 0x3a: {   /* i32.store8: byte buffers and flag arrays */
+            uint32_t v = (uint32_t)*--sp;
+            SKIP_U32(); uint32_t off; READ_U32(off);
+            uint32_t ea = (uint32_t)sp[-1] + off;
+            if (ea < off || ea >= MEM_BYTES) TRAP(m3Err_trapOutOfBoundsMemoryAccess);
+            sp--;
+            MEM[ea] = (uint8_t)v;
+            break;
+        }
+        case 0x37 ... 0x39: case 0x3b ... 0x3e: {
             uint64_t v = *--sp;
             EA_CHECK(0x36, 4, 8, 4, 8, 1, 2, 1, 2, 4)
             sp--;
             switch (op) {
-            case 0x3a: case 0x3c: *a = (uint8_t)v; break;
+            case 0x3c: *a = (uint8_t)v; break;
             case 0x38: case 0x3e: *(u32_u *)a = (uint32_t)v; break;
             case 0x37: case 0x39: *(u64_u *)a = v; break;
             default: *(u16_u *)a = (uint16_t)v; break;   /* 0x3b, 0x3d */
