@@ -26,8 +26,9 @@ import { encodePublish, publishSize } from "./codec/publish";
 import { encodeList } from "./codec/subscribe";
 import { encodeEmpty } from "./codec/empty";
 import { putU16, getU16, varintLen, encodePidPacket } from "./wire";
-import { checkTopicName, checkFilter, topicMatches } from "./topic";
+import { checkTopicName, checkFilter } from "./topic";
 import * as S from "./session";
+import { subLen, subQos, subGranted, subFilter, subFree, subFind, subRoute, subSet, subDrop, subGrant, subClear, SUB_PENDING } from "./subs";
 
 // ---- static buffers ----
 /** Staging buffer: 16 bytes of header room before it, 8 after (packets are built in place). */
@@ -38,10 +39,6 @@ const RXB: usize = memory.data(8 + A.PACKET_MAX) + 8;
 const TX_SIZE: i32 = A.PACKET_MAX + 256;
 const TXB: usize = memory.data(TX_SIZE);
 const EVB: usize = memory.data(16);
-/** Subscriptions: [u8 len][u8 requested QoS][u8 granted (0xFF pending, 0x80 refused)][u8 index in its
- * SUBSCRIBE][u16 pid][filter bytes]. len 0 = free slot. */
-const SUB_STRIDE: i32 = 6 + A.FILTER_MAX;
-const SUBS: usize = memory.data(A.SUB_SLOTS * (6 + A.FILTER_MAX));
 
 let rxLen: i32 = 0;
 let txLen: i32 = 0;
@@ -223,32 +220,7 @@ export function disconnect(): i32 {
   return 0;
 }
 
-// ---- subscriptions ----
-function subAt(i: i32): usize { return SUBS + <usize>(i * SUB_STRIDE); }
-
-/** Slot holding filter [f, f+len), or -1; len 0 finds the first free slot. */
-function subFind(f: usize, len: i32): i32 {
-  for (let i = 0; i < A.SUB_SLOTS; i++) {
-    let s = subAt(i);
-    if (<i32>load<u8>(s) != len) continue;
-    // a byte loop: memory.compare's code (inlined at each use) is several times its size
-    let k = 0;
-    while (k < len && load<u8>(s + 6 + <usize>k) == load<u8>(f + <usize>k)) k++;
-    if (k == len) return i;
-  }
-  return -1;
-}
-
-/** Index of the first granted subscription matching topic [t, t+len), or 0xFF. */
-function subRoute(t: usize, len: i32): i32 {
-  for (let i = 0; i < A.SUB_SLOTS; i++) {
-    let s = subAt(i);
-    let fl = <i32>load<u8>(s);
-    if (fl != 0 && load<u8>(s + 2) != 0x80 && topicMatches(s + 6, fl, t, len)) return i;
-  }
-  return 0xff;
-}
-
+// ---- subscriptions (the table is subs.ts) ----
 /**
  * After CONNACK: subscribe again to everything (the broker lost our session) or to what is still
  * pending, through subscribe() with the list staged in BUF (step() may reuse the staging buffer).
@@ -257,13 +229,12 @@ function resubscribe(all: bool): void {
   let p = BUF;
   let n = 0;
   for (let i = 0; i < A.SUB_SLOTS; i++) {
-    let s = subAt(i);
-    let fl = <i32>load<u8>(s);
-    if (fl == 0 || (!all && load<u8>(s + 2) != 0xff)) continue;
+    let fl = subLen(i);
+    if (fl == 0 || (!all && subGranted(i) != SUB_PENDING)) continue;
     p = putU16(p, fl);
-    memory.copy(p, s + 6, fl);
+    memory.copy(p, subFilter(i), fl);
     p += fl;
-    store<u8>(p++, load<u8>(s + 1));
+    store<u8>(p++, <u8>subQos(i));
     n++;
   }
   if (n > 0) subscribe(n, false);
@@ -300,29 +271,23 @@ export function subscribe(count: i32, unsub: bool): i32 {
   let size = 1 + varintLen(2 + listLen) + 2 + listLen;
   if (size > A.PACKET_MAX) return A.ERR_TOO_BIG;
   if (txRoom() < size) return A.ERR_BUSY;
-  // every new filter needs a routing slot
-  let free = 0;
-  for (let i = 0; i < A.SUB_SLOTS; i++) if (load<u8>(subAt(i)) == 0) free++;
-  if (newFilters > free) return A.ERR_BUSY;
+  if (newFilters > subFree()) return A.ERR_BUSY; // every new filter needs a routing slot
   let pid = S.allocPid();
   let p = BUF;
   for (let i = 0; i < count; i++) {
     let fl = getU16(p);
     let k = subFind(p + 2, fl);
     if (unsub) {
-      if (k >= 0) store<u8>(subAt(k), 0);
+      if (k >= 0) subDrop(k);
     } else {
       if (k < 0) k = subFind(0, 0); // a free slot (counted above)
-      let s = subAt(k);
-      // [len][requested QoS][granted: 0xFF pending][index in this SUBSCRIBE] in one store
-      store<u32>(s, <u32>fl | <u32>load<u8>(p + 2 + fl) << 8 | 0xff0000 | <u32>i << 24);
-      store<u16>(s + 4, <u16>pid);
-      memory.copy(s + 6, p + 2, fl);
+      subSet(k, p + 2, fl, <i32>load<u8>(p + 2 + fl), i, pid);
       p++; // the QoS byte
     }
     p += 2 + fl;
   }
-  txCommit(encodeList(TXB + txLen, unsub ? 0xa2 : 0x82, pid, BUF, listLen), pid); // UNSUBSCRIBE or SUBSCRIBE (room checked above)
+  // UNSUBSCRIBE or SUBSCRIBE, flags 0010 (§3.8.1, §3.10.1); room checked above
+  txCommit(encodeList(TXB + txLen, unsub ? A.PT_UNSUBSCRIBE << 4 | 2 : A.PT_SUBSCRIBE << 4 | 2, pid, BUF, listLen), pid);
   S.reqAdd(pid, unsub ? A.PT_UNSUBSCRIBE : A.PT_SUBSCRIBE, count);
   return pid;
 }
@@ -498,7 +463,7 @@ function onConnack(): void {
   }
   if (moved || num(A.CFG_CLEAN_SESSION) == 1) {
     // a new session: no subscription is replayed (the app subscribes again on CONNECTED)
-    memory.fill(SUBS, 0, A.SUB_SLOTS * SUB_STRIDE);
+    subClear();
     newSession();
   }
   if (S.owner != id) S.setOwner(id); // after the old session's records are dropped
@@ -573,13 +538,7 @@ function onPacket(p: usize, total: i32): bool {
       // a SUBACK must answer a SUBSCRIBE, code for code (§3.9.3): anything else is the broker's error
       if (want != n) return protoFail(want < 0 ? A.ERR_ACK_UNKNOWN : A.ERR_SUBACK_MISMATCH, type, pid);
       let codes = D.dA;
-      for (let i = 0; i < A.SUB_SLOTS; i++) {
-        let s = subAt(i);
-        if (load<u8>(s) == 0 || <i32>load<u16>(s + 4) != pid) continue;
-        let k = <i32>load<u8>(s + 3);
-        let g = load<u8>(codes + k);
-        if (g == 0x80) store<u8>(s, 0); else store<u8>(s + 2, g);
-      }
+      subGrant(pid, codes);
       store<u16>(codes - 3, <u16>pid);
       store<u8>(codes - 1, <u8>n);
       emit(A.EV_SUBACK, codes - 3, 3 + n);
@@ -754,7 +713,7 @@ export function start(): void {
   state = A.ST_IDLE;
   txLen = 0;
   rxLen = 0;
-  memory.fill(SUBS, 0, A.SUB_SLOTS * SUB_STRIDE);
+  subClear();
   S.reqClear();
 }
 
