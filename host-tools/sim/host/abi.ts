@@ -167,7 +167,8 @@ export function decodeEvent(kind: number, rec: Uint8Array): CoreEvent {
       const reason = dv.getInt32(0, true);
       const tried = triedEndpoint(rec);
       const text = reason === 0 ? 'disconnected by request' : errorText(reason);
-      return { kind: 'disconnected', reason, message: tried && reason !== 0 ? `${text} (broker ${tried})` : text, ...(tried ? { tried } : {}) };
+      // (a requested disconnect says nothing about where: no `tried`)
+      return { kind: 'disconnected', reason, message: tried && reason !== 0 ? `${text} (broker ${tried})` : text, ...(tried && reason !== 0 ? { tried } : {}) };
     }
     case EventKind.MESSAGE: {
       const t = dv.getUint16(4, true), p = dv.getUint16(6, true);
