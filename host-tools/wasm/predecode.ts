@@ -137,6 +137,7 @@ export const OP = {
   END_FUNC: 0xf1, // a function's final `end` (so a block's `end` needs no check)
   LTEE_LGET: 0xf2, // local.tee a; local.get b
   LTEE_BR_IF: 0xf3, // local.tee a; br_if l
+  LGET_ADD: 0xf4, // local.get a; i32.add
 } as const;
 
 /** i32.const c; <op> pairs with a one-byte c: the binary op's opcode -> [fused opcode, the raw
@@ -171,6 +172,7 @@ const FUSE: Array<[readonly (number | 'c' | 'k')[], number]> = [
   [[0x21, 0x20], OP.LSET_LGET],
   [[0x22, 0x20], OP.LTEE_LGET],
   [[0x22, 0x0d], OP.LTEE_BR_IF],
+  [[0x20, 0x6a], OP.LGET_ADD],
 ];
 
 /** The module with its constants' LEB immediates replaced by fixed-width little-endian ones
@@ -288,7 +290,7 @@ function immediateBytes(b: Uint8Array, p: number): number {
       if (op >= OP.I32C8_SUB && op <= OP.I32C8_GT_U) return 1;
       if (op === 0x0c || op === 0x0d || op === 0x10 || (op >= 0x20 && op <= 0x26) || op === 0xd2 || op === 0x41 || op === 0x42 || op === 0x3f || op === 0x40) return leb(q) - q;
       if (op >= OP.LGET_LGET && op <= OP.LGET_LGET_ADD) return leb(q) - q;
-      if (op === OP.LGET_I64C8 || op === OP.LTEE_LGET || op === OP.LTEE_BR_IF) return leb(q) - q;
+      if (op === OP.LGET_I64C8 || op === OP.LTEE_LGET || op === OP.LTEE_BR_IF || op === OP.LGET_ADD) return leb(q) - q;
       if (op >= 0x28 && op <= 0x3e) return leb(leb(q)) - q;
       return 0;
   }
@@ -314,7 +316,7 @@ function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
   const ntypes = dv.getUint32(16, true), nfuncs = dv.getUint32(20, true), nimports = dv.getUint32(24, true);
   const undoFirst: Record<number, number> = {
     [OP.LGET_LGET]: 0x20, [OP.LGET_I32C]: 0x20, [OP.LGET_I32C_ADD]: 0x20, [OP.LGET_LGET_ADD]: 0x20, [OP.LGET_I64C8]: 0x20,
-    [OP.LSET_LGET]: 0x21, [OP.I32C_ADD]: 0x41, [OP.END_FUNC]: 0x0b, [OP.LTEE_LGET]: 0x22, [OP.LTEE_BR_IF]: 0x22,
+    [OP.LSET_LGET]: 0x21, [OP.I32C_ADD]: 0x41, [OP.END_FUNC]: 0x0b, [OP.LTEE_LGET]: 0x22, [OP.LTEE_BR_IF]: 0x22, [OP.LGET_ADD]: 0x20,
   };
   const unC8 = Object.fromEntries(Object.entries(CONST8_BINOPS).map(([, [fused]]) => [fused, true]));
   for (let i = nimports; i < nfuncs; i++) {

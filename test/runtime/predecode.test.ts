@@ -115,6 +115,9 @@ describe('predecode', () => {
       (local.set 2 (i32.add (local.get 2) (i32.sub (local.get 2) (i32.const -3))))
       (local.set 2 (i32.add (local.get 2) (i32.mul (local.get 2) (i32.const 9))))
       (local.set 2 (i32.add (local.get 2) (i32.and (local.get 2) (i32.const 60))))
+      (local.set 2 (i32.add (i32.xor (local.get 2) (i32.const 5)) (local.get 0)))
+      (local.set 2 (local.tee 2 (i32.add (local.get 2) (i32.const 1))))
+      (block (br_if 0 (local.tee 2 (i32.sub (local.get 2) (i32.const 1)))))
       (if (i32.lt_s (local.get 0) (i32.const 5)) (then (local.set 2 (i32.add (local.get 2) (i32.const 11)))))
       (if (i32.ne (local.get 0) (i32.const -1)) (then (local.set 2 (i32.add (local.get 2) (local.get 0)))))
       (i32.add (local.get 2) (i32.gt_u (local.get 0) (i32.const 2)))))`;

@@ -443,6 +443,7 @@ next:
         case WQ_OP_I32C8_ROTL: I32C8((a >> b) | (a << ((32 - b) & 31)))
         case WQ_OP_I32C8_MUL: I32C8(a * b)
         case WQ_OP_LGET_I64C8: { uint32_t i; READ_U32(i); pc++; COUNT_EXTRA(1); sp[0] = fp[i]; sp[1] = (uint64_t)(int64_t)(int8_t)*pc; pc++; sp += 2; break; }
+        case WQ_OP_LGET_ADD: { uint32_t i; READ_U32(i); pc++; COUNT_EXTRA(1); SET32(&sp[-1], (uint32_t)sp[-1] + (uint32_t)fp[i]); break; }
         case WQ_OP_LTEE_LGET: { uint32_t i, j; READ_U32(i); pc++; READ_U32(j); COUNT_EXTRA(1); fp[i] = sp[-1]; *sp++ = fp[j]; break; }
         case WQ_OP_LTEE_BR_IF: { uint32_t i; READ_U32(i); pc++; COUNT_EXTRA(1); fp[i] = sp[-1]; cond = (uint32_t)*--sp; goto do_br_if; }
         case WQ_OP_LSET_LGET: { uint32_t i, j; READ_U32(i); pc++; READ_U32(j); COUNT_EXTRA(1); fp[i] = sp[-1]; sp[-1] = fp[j]; break; }

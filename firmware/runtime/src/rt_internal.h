@@ -75,6 +75,7 @@
 #define WQ_OP_END_FUNC          0xf1   /* a function's final `end`: return */
 #define WQ_OP_LTEE_LGET         0xf2   /* local.tee a; local.get b */
 #define WQ_OP_LTEE_BR_IF        0xf3   /* local.tee a; br_if l */
+#define WQ_OP_LGET_ADD          0xf4   /* local.get a; i32.add */
 
 typedef struct { uint16_t canon, nparams, nresults, pad; uint32_t params_off, results_off; } WqType;
 typedef struct { uint16_t type, nlocals, maxstack, code_len; uint32_t code_start, stp_base; } WqFunc;
