@@ -4,9 +4,8 @@
 // default the W5500 register model, host-tools/sim/w5500, whose clock is this Clock), persistence
 // from a NOR-flash store.
 import { EventEmitter } from 'node:events';
-import { readFileSync, existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { basename, dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Cfg, CFG_BYTES_KEYS, ClientState, Err, EventKind, Stat, decodeEvent, errorText, topicDecoder, type CoreEvent } from './abi.ts';
 import { RealClock, type Clock, VirtualClock } from './clock.ts';
@@ -17,6 +16,13 @@ import { type ImportFn, type ImportModules, type NetworkBackend, ipv4ToU32 } fro
 import { MemoryStore, PowerCut } from './store.ts';
 import { NodePins, reservedPins } from './pins.ts';
 import { loadBoardSpec } from '../board/board-spec.ts';
+import { CONNACK_TEXT, CoreError, QueueFullError, ConnackError, BadModuleError } from './errors.ts';
+import type { Will, NodeDeviceOptions, PublishOptions, Message } from './types.ts';
+import { loadModule, type CoreExports } from './module-loader.ts';
+
+// Split out of this file (STYLE.md); re-exported so importers keep one entry point.
+export { CONNACK_TEXT, CoreError, QueueFullError, ConnackError, BadModuleError };
+export type { Will, NodeDeviceOptions, PublishOptions, Message };
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** Where `make build` puts the MQTT core (no console): what a NodeDevice runs by default. */
@@ -27,187 +33,15 @@ export const DEFAULT_DEVICE_WASM = process.env.WASMQTT_DEVICE_WASM ?? resolve(he
 /** The broker address the device believes in (its embedded view); mapped to the real broker. */
 export const DEFAULT_DEVICE_BROKER = '192.168.1.10:1883';
 
-/** CONNACK return codes (MQTT 3.1.1 §3.2.2.3) with what to do about each. */
-export const CONNACK_TEXT: Readonly<Record<number, string>> = {
-  1: 'unacceptable protocol version (the broker does not speak MQTT 3.1.1)',
-  2: 'client identifier rejected (use 1-23 characters [0-9a-zA-Z] or check the broker\'s id rules)',
-  3: 'server unavailable (the broker is up but not accepting MQTT connections; retry later)',
-  4: 'bad user name or password (check username/password)',
-  5: 'not authorized (the broker\'s ACL refuses this client)',
-};
-
-export interface Will {
-  topic: string;
-  payload: string | Uint8Array;
-  qos?: 0 | 1 | 2;
-  retain?: boolean;
-}
-
-export interface NodeDeviceOptions {
-  /** mqtt://host:port of the real broker (loopback): the default W5500 model routes deviceBroker here. */
-  broker?: string;
-  clientId?: string;
-  /** Default true (a fresh device); false keeps the session in the store and at the broker. */
-  cleanSession?: boolean;
-  /** Seconds; 0 disables keepalive. Default 60. */
-  keepalive?: number;
-  username?: string;
-  password?: string;
-  will?: Will;
-  /** QoS 1/2 in flight at once (1..32). Default: the core's (8). */
-  window?: number;
-  /** Resend unacked PUBLISH/PUBREL after this many ms while connected (0 = only on reconnect). */
-  retryMs?: number;
-  maxRetries?: number;
-  backoffMinMs?: number;
-  backoffMaxMs?: number;
-  /** TCP connect + CONNACK timeout in (device) ms. */
-  connectTimeoutMs?: number;
-  /** Persistent area; default a fresh 4 KB in-memory store (1 KB pages). */
-  store?: MemoryStore;
-  /** Default RealClock; pass a VirtualClock and drive time with advance(). */
-  clock?: Clock;
-  /** Path or bytes of the module; default build/core/core.wasm, or build/core/device.wasm
-   * (core + console) with `console: true`. */
-  wasm?: string | Uint8Array;
-  /** The network seam; default a W5500 model routing deviceBroker → broker. */
-  network?: NetworkBackend;
-  /** The broker address the device is configured with: IPv4 or host name (resolved by the device's DNS) and port. Default 192.168.1.10:1883. */
-  deviceBroker?: string;
-  /**
-   * true: run the device console (docs/console.md) as the firmware does: device.wasm unless
-   * `wasm` names another module, its `evt` lines on from the first instruction (a 'uart' listener
-   * added after start() misses nothing), input through uartInput(). Default: core.wasm, which
-   * has no console ('uart' listeners and uartInput() throw). A module with a console given as
-   * `wasm` without `console: true` prints its `evt` lines only while something listens for 'uart'
-   * (formatting lines nobody reads costs ~a third of the core's time per QoS 1 message).
-   */
-  console?: boolean;
-  /** Seed for entropy() so packet ids and jitter are reproducible; default random. */
-  seed?: number;
-  /** Emit 'trace' events (one per packet). Default: on when a 'trace' listener exists at start. */
-  trace?: boolean;
-  /** Attached before connecting; messages delivered during start() also reach later 'message' listeners. */
-  onMessage?: (m: Message) => void;
-  /** Wait for CONNACK before start() resolves (default true); a refusal rejects start(). */
-  waitConnected?: boolean;
-  /** Real-time guard for waits (start, publish acks...) so a broken link fails a test instead of hanging. Default 15000. */
-  realTimeoutMs?: number;
-  /** The chip's 96-bit unique id as 24 hex digits (the default client id and MAC come from it);
-   * default random, or derived from `seed` when given. */
-  uid?: string;
-  /** Board file (boards/<name>.json) whose own pins an app may not use. Default bluepill. */
-  board?: string;
-}
-
-export interface PublishOptions {
-  qos?: 0 | 1 | 2;
-  retain?: boolean;
-  /** When the core's outgoing slots are full, wait for one to free instead of failing with QueueFullError. */
-  waitForSlot?: boolean;
-}
-
-export interface Message {
-  topic: string;
-  payload: Buffer;
-  qos: number;
-  retain: boolean;
-  dup: boolean;
-  /** QoS 2 only: a power cut tore the core's "delivered" mark for this message, so the app may
-   * already have it (from before the reset); de-duplicate on it if that matters. */
-  redelivered: boolean;
-  packetId: number;
-  /** Index of the first matching subscription, null if none matched. */
-  subscription: number | null;
-}
-
-/** Any failure reported by the core, with its ERR_* code and a readable explanation. */
-export class CoreError extends Error {
-  constructor(readonly code: number, message?: string) {
-    super(message ?? `${errorText(code)} (core error ${code})`);
-    this.name = 'CoreError';
-  }
-}
-
-/** The outgoing queue (offline queue + window) is full; nothing was queued. */
-export class QueueFullError extends CoreError {
-  constructor() {
-    super(Err.QUEUE_FULL);
-    this.name = 'QueueFullError';
-  }
-}
-
-/** The broker refused the CONNECT. */
-export class ConnackError extends CoreError {
-  constructor(readonly returnCode: number) {
-    super(Err.CONNACK_REFUSED, `broker refused the connection: CONNACK return code ${returnCode}, ${CONNACK_TEXT[returnCode] ?? 'unknown code'}`);
-    this.name = 'ConnackError';
-  }
-}
-
-/** Thrown by start() when core.wasm is missing, corrupt or does not match the ABI. */
-export class BadModuleError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'BadModuleError';
-  }
-}
-
-const REQUIRED_EXPORTS = ['memory', 'start', 'step', 'wq_buf', 'wq_buf_size', 'wq_config', 'wq_connect',
-  'wq_disconnect', 'wq_publish', 'wq_subscribe', 'wq_unsubscribe', 'wq_stat'] as const;
-
-interface CoreExports {
-  memory: WebAssembly.Memory;
-  start(): number | undefined;
-  step(): number;
-  wq_buf(): number;
-  wq_buf_size(): number;
-  wq_config(key: number, len: number): number;
-  wq_connect(): number;
-  wq_disconnect(): number;
-  wq_publish(topicLen: number, payloadLen: number, flags: number): number;
-  wq_subscribe(count: number): number;
-  wq_unsubscribe(count: number): number;
-  wq_stat(key: number): number;
-  /** Apps on the app API (firmware/app/sdk/exports.ts) only. */
-  wq_app_settings?(len: number): number;
-  wq_app_memory_end?(): number;
-}
-
 const CFG_NAMES: Readonly<Record<number, string>> = Object.fromEntries(Object.entries(Cfg).map(([k, v]) => [v, k]));
 const STATE_NAMES: Readonly<Record<number, string>> = {
   [ClientState.IDLE]: 'idle', [ClientState.BACKOFF]: 'waiting to reconnect', [ClientState.TCP_CONNECTING]: 'connecting TCP',
   [ClientState.MQTT_CONNECTING]: 'waiting for CONNACK', [ClientState.CONNECTED]: 'connected',
 };
 
-const compiled = new Map<string, WebAssembly.Module>();
 /** Steps runStep() may chain when event handlers keep giving the core new work (then it yields to the event loop). */
 const MAX_RESTEPS = 8;
 const utf8 = new TextEncoder();
-
-async function loadModule(src: string | Uint8Array): Promise<WebAssembly.Module> {
-  const path = typeof src === 'string' ? src : null;
-  if (path !== null) {
-    const hit = compiled.get(path);
-    if (hit) return hit;
-    if (!existsSync(path)) throw new BadModuleError(`${basename(path)} not found at ${path}: run \`make build\` first`);
-  }
-  const bytes = path !== null ? readFileSync(path) : new Uint8Array(src as Uint8Array);
-  let mod: WebAssembly.Module;
-  try {
-    mod = await WebAssembly.compile(bytes);
-  } catch (err) {
-    const why = err instanceof Error ? err.message : String(err);
-    throw new BadModuleError(`${path ?? 'the given bytes'} is not a valid WebAssembly module (${why}): rebuild core.wasm with \`make build\``);
-  }
-  const names = new Set(WebAssembly.Module.exports(mod).map((e) => e.name));
-  const missing = REQUIRED_EXPORTS.filter((n) => !names.has(n));
-  if (missing.length > 0) {
-    throw new BadModuleError(`${path ?? 'the given module'} is not a wasmqtt core: it lacks the exports ${missing.join(', ')} (see docs/core-api.md)`);
-  }
-  if (path !== null) compiled.set(path, mod);
-  return mod;
-}
 
 type Waiter = { match: (e: CoreEvent) => boolean; resolve: (e: CoreEvent) => void; reject: (e: Error) => void };
 
