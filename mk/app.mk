@@ -29,5 +29,10 @@ build/bluepill-probe/firmware.elf: boards/bluepill.json build/app/probe.wasm $(A
 	@set -o pipefail; $(WASMQTT_CLI) build --board bluepill --wasm build/app/probe.wasm --out build/bluepill-probe --allow-over-budget \
 	  | grep -E '^  (flash|RAM total)' | sed 's/^/bluepill-probe: /' || $(call FW_BUDGET_FAIL,bluepill-probe)
 
+# The settings test app (test/app/fixtures/settings.ts), NodeDevice only.
+build/app/settings-test.wasm: $(APP_CORE_SRC) $(APP_SDK_SRC) mk/app.mk $(wildcard test/app/fixtures/settings*) | node_modules/.package-lock.json
+	$(call CORE_MODULE,test/app/fixtures/settings.asconfig.json)
+
+BUILD_ARTIFACTS += build/app/settings-test.wasm
 BUILD_ARTIFACTS += build/app/sensor.wasm build/bluepill-sensor/firmware.elf build/bluepill-sensor-aot/firmware.elf \
   build/app/probe.wasm build/bluepill-probe/firmware.elf

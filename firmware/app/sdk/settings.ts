@@ -101,8 +101,7 @@ export class Settings {
     remove(key);
     let p = keyAt(key);
     if (p == 0) return false;
-    let room = SETTINGS_BYTES - settingsLen;
-    let v = utf8Into(s, p, room - 1);
+    let v = utf8Into(s, p, <i32>(SETTINGS + <usize>SETTINGS_BYTES - p) - 1); // (room for the newline)
     if (v < s.length) return false; // (fewer bytes than chars: it did not fit)
     store<u8>(p + v, 0x0a);
     settingsLen = <i32>(p + v + 1 - SETTINGS);
