@@ -59,13 +59,15 @@ export const E_PUBCOMP: i32 = 3;    // (QoS 2 only)
 export const E_LINK_LOST: i32 = 4;  // connection closed: everything is sent again on reconnect
 export const E_RETRY: i32 = 5;      // CFG_RETRY_MS elapsed without ack
 const X: i8 = -1;                   // event ignored in this state
+// the cells as i8 (memory.data<i8> takes constants of its own type)
+const FR: i8 = <i8>S_FREE, QU: i8 = <i8>S_QUEUED, PS: i8 = <i8>S_PUB_SENT, RQ: i8 = <i8>S_REL_QUEUED, RS: i8 = <i8>S_REL_SENT;
 //                                  SEND        PUBACK      PUBREC        PUBCOMP     LINK_LOST     RETRY
 const TRANSITIONS: usize = memory.data<i8>([
   /* FREE       */                  X,          X,          X,            X,          X,            X,
-  /* QUEUED     */                  2,          0,          3,            X,          1,            X,
-  /* PUB_SENT   */                  X,          0,          3,            X,          1,            1,
-  /* REL_QUEUED */                  4,          X,          3,            0,          3,            X,
-  /* REL_SENT   */                  X,          X,          3,            0,          3,            3,
+  /* QUEUED     */                  PS,         FR,         RQ,           X,          QU,           X,
+  /* PUB_SENT   */                  X,          FR,         RQ,           X,          QU,           QU,
+  /* REL_QUEUED */                  RS,         X,          RQ,           FR,         RQ,           X,
+  /* REL_SENT   */                  X,          X,          RQ,           FR,         RQ,           RQ,
 ]);
 
 /** Next state for (state, event), or -1 when the event does not apply (ignored). */
