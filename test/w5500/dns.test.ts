@@ -72,6 +72,17 @@ describe('DNS client against dnsmasq', () => {
     expect(r.dns.queries.filter((q) => q.includes('query[A] broker.wq.test'))).toHaveLength(1); // from the cache
   });
 
+  it('after the TTL the cached answer expires: the next connect asks again', async () => {
+    const r = await rig({ name: 'broker.wq.test', ttl: 1 });
+    await r.run(5000, () => r.events.some((x) => x.e.kind === 'connected'));
+    await r.run(1500); // connected for 1.5 s of virtual time: past the 1 s TTL
+    r.net.model.faults.dropConnection(0);
+    const n = r.events.filter((x) => x.e.kind === 'connected').length;
+    await r.run(10_000, () => r.events.filter((x) => x.e.kind === 'connected').length > n);
+    expect(r.events.filter((x) => x.e.kind === 'connected').length).toBe(n + 1);
+    expect(r.dns.queries.filter((q) => q.includes('query[A] broker.wq.test'))).toHaveLength(2);
+  });
+
   it('a name that does not resolve: ERR_DNS_NAME naming what to check, then retries with backoff, each asking again', async () => {
     const r = await rig({ name: 'nosuch.wq.test' });
     await r.run(5000, () => failures(r.events).length >= 3);
