@@ -75,6 +75,8 @@ describe('W5500 driver bring-up', () => {
     // Simulate "no chip": replace the model's VERSIONR by a bus that floats high.
     const orig = m.readByte.bind(m);
     m.readByte = () => 0xff;
+    // right after its reset pulse a chip may still be locking its PLL: W5_ERR_BOOTING; asked again, no chip
+    expect(d.init(MAC, '10.0.0.2', '10.0.0.1', '255.0.0.0')).toBe(-6);
     expect(d.init(MAC, '10.0.0.2', '10.0.0.1', '255.0.0.0')).toBe(-1);
     m.readByte = orig;
     expect(d.init(MAC, '10.0.0.2', '10.0.0.1', '255.0.0.0')).toBe(0);

@@ -143,6 +143,8 @@ describe('core.wasm over the W5500 driver and model, real Mosquitto', () => {
     expect(net.model.sockets[0]!.sr).toBe(SR.CLOSED);
     expect(dev.stat(Stat.LINK)).toBe(0);
     await run(2000, () => seen('connected').length > 0);
+    // no failed attempt before this connect (a PLL still locking is not "no chip"; a link not up is waited for)
+    expect(dev.stat(Stat.RECONNECTS)).toBe(0);
     const up1 = seen('link')[1]!;
     expect((up1.e as { up: boolean }).up).toBe(true);
     expect(seen('connected')[0]!.at - up1.at).toBeLessThan(1000);

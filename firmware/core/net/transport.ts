@@ -16,7 +16,7 @@ import * as A from "../api/abi";
 import { millis } from "../api/board";
 import { num, macPtr, lanHook } from "../config";
 import { dnsAddr, dnsServerAddr } from "./dns";
-import { inited, w5Init, w5Link } from "./w5500/chip";
+import { inited, w5Init, w5Link, W5_ERR_BOOTING } from "./w5500/chip";
 import {
   netConnect as w5Connect, netState as w5State, netSend as w5Send, netRecv as w5Recv, netClose as w5Close,
 } from "./w5500/tcp";
@@ -31,6 +31,9 @@ export const LINK_POLL_MS: i32 = 100;
 let link: i32 = -1;
 let linkChanged: bool = false;
 let linkReadAt: u32 = 0;
+/** netLinkPoll()'s answer until the next read is due. */
+let linkResult: i32 = 0;
+let polled: bool = false;
 
 function chipUp(): i32 {
   if (inited) return 0;
@@ -40,14 +43,16 @@ function chipUp(): i32 {
 /** The link: 1 up, 0 down, < 0 the chip does not answer (W5_ERR_*). Reads the PHY when due. */
 export function netLinkPoll(now: u32): i32 {
   linkChanged = false;
-  if (link >= 0 && <i32>(now - linkReadAt) < LINK_POLL_MS) return link;
+  if (polled && <i32>(now - linkReadAt) < LINK_POLL_MS) return linkResult;
+  polled = true;
   linkReadAt = now;
   let e = chipUp();
-  if (e < 0) return e;
-  let up: i32 = w5Link() ? 1 : 0;
-  linkChanged = up != link;
-  link = up;
-  return up;
+  // just reset: no link yet, and VERSIONR gets one more poll period before "no chip"
+  if (e == W5_ERR_BOOTING) e = 0;
+  if (e < 0) return linkResult = e;
+  let up: i32 = e == 0 && inited && w5Link() ? 1 : 0;
+  if (inited) { linkChanged = up != link; link = up; }
+  return linkResult = up;
 }
 
 /** Whether the last netLinkPoll() saw the link change (or read it for the first time). */

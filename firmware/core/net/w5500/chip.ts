@@ -19,6 +19,7 @@ export const W5_ERR_NOT_INIT: i32 = -2; // w5Init has not succeeded
 export const W5_ERR_CHIP: i32 = -3; // a command was never taken (Sn_CR stuck): chip hung
 export const W5_ERR_STATE: i32 = -4; // the socket did not open in the expected mode
 export const W5_ERR_ARG: i32 = -5; // bad argument (length, port)
+export const W5_ERR_BOOTING: i32 = -6; // VERSIONR not answering yet on the first read after a reset (PLL locking): ask again later
 
 export let inited: bool = false;
 /** The network identity as written by w5Init (GAR, SUBR, SHAR, SIPR: 18 bytes), to detect a chip reset. */
@@ -44,7 +45,8 @@ export function putU32(at: usize, v: u32): void { store<u32>(at, bswap<u32>(v));
 /**
  * Hardware reset, VERSIONR check, network identity (one 18-byte burst: GAR, SUBR, SHAR, SIPR),
  * buffer sizes. `mac` points at 6 bytes; addresses are u32 with the first octet in the top byte.
- * Returns W5_OK or W5_ERR_VERSION.
+ * Returns W5_OK, W5_ERR_BOOTING (VERSIONR silent on the first read after the reset pulse: call
+ * again later, no new pulse) or W5_ERR_VERSION (still silent: no chip).
  */
 export function w5Init(mac: usize, ip: u32, gateway: u32, netmask: u32): i32 {
   w5Identity(ip, gateway, netmask);
@@ -73,9 +75,10 @@ function bringUp(): i32 {
   cmdUnchecked = 0;
   sendPending = 0;
   simr = 0;
-  if (!resetPending) w5500_reset();
+  let fresh = !resetPending;
+  if (fresh) w5500_reset();
   resetPending = true;
-  if (r8(VERSIONR, 0) != CHIP_VERSION) return W5_ERR_VERSION;
+  if (r8(VERSIONR, 0) != CHIP_VERSION) return fresh ? W5_ERR_BOOTING : W5_ERR_VERSION;
   resetPending = false;
   writeBuf(GAR, 0, IDENTITY, 18);
   for (let sn = 0; sn < 8; sn++) {
