@@ -6,6 +6,8 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.ts';
 import { BadModuleError, DEFAULT_CORE_WASM, DEFAULT_DEVICE_WASM, NodeDevice } from '../../host-tools/sim/host/device.ts';
+import { VirtualClock } from '../../host-tools/sim/host/clock.ts';
+import type { W5500NetworkBackend } from '../../host-tools/sim/w5500/node-device-backend.ts';
 
 let broker: Mosquitto;
 beforeAll(async () => { broker = await startMosquitto(); });
@@ -48,6 +50,27 @@ describe('NodeDevice console lines', () => {
       const uart = tapUart(dev);
       await dev.publish('quiet/t', 'x', { qos: 1 });
       expect(uart()).toMatch(/evt publish-done pid=\d+ qos=1/);
+    } finally {
+      await dev.close();
+    }
+  });
+
+  it('prints the Ethernet link going down and up (evt link)', async () => {
+    const clock = new VirtualClock();
+    const dev = await NodeDevice.start({ broker: broker.url, clientId: 'link-console', console: true, clock, backoffMinMs: 100, backoffMaxMs: 100 });
+    try {
+      const uart = tapUart(dev);
+      const model = (dev.network as W5500NetworkBackend).model;
+      model.faults.linkDown();
+      const down = dev.waitFor((e) => e.kind === 'disconnected', 'the drop on cable out');
+      dev.advance(200);
+      await down;
+      model.faults.linkUp();
+      const back = dev.waitFor((e) => e.kind === 'connected', 'the reconnection on link up');
+      for (let i = 0; i < 30 && !/evt connected/.test(uart()); i++) { dev.advance(100); await new Promise((r) => setTimeout(r, 5)); }
+      await back;
+      expect(uart()).toMatch(/evt link up=0\r\n[^]*evt disconnected reason=link-down[^]*evt link up=1\r\n[^]*evt connected/);
+      expect(uart()).not.toMatch(/evt unknown/);
     } finally {
       await dev.close();
     }

@@ -11,7 +11,7 @@ import {
   CFG_GATEWAY, CFG_NETMASK, CFG_TRACE, CFG_CONSOLE_QUIET,
   STAT_STATE, STAT_INFLIGHT_OUT, STAT_QUEUED_OUT, STAT_INFLIGHT_IN, STAT_TX_PACKETS, STAT_RX_PACKETS,
   STAT_RETRANSMITS, STAT_RECONNECTS, STAT_LAST_ERROR, STAT_STORE_USED, STAT_STORE_CAPACITY,
-  EV_MESSAGE, ERR_QUEUE_FULL, PACKET_MAX,
+  EV_MESSAGE, EV_LINK, ERR_QUEUE_FULL, PACKET_MAX,
 } from "../../core/api/abi";
 import { num, strPtr, strLen, macPtr } from "../../core/config";
 import {
@@ -31,7 +31,7 @@ import {
   W_PID, W_STATE, W_INFLIGHT, W_QUEUED, W_INFLIGHT_IN, W_TX, W_RX, W_RETRANSMITS, W_RECONNECTS,
   W_LAST_ERROR, W_STORE_USED, W_STORE_CAPACITY, W_WILL_QOS, W_WILL_RETAIN, W_WILL_PAYLOAD,
   W_SESSION_PRESENT, W_ERROR, W_RC, W_REASON, W_TOPIC, W_QOS, W_RETAIN, W_DUP, W_LEN, W_PAYLOAD,
-  W_CODES, W_CODE, W_PACKET, W_DETAIL, W_KIND, W_DIR, W_TYPE, W_FLAGS, W_EXTRA, W_PACKET_MAX, W_NONE, W_REQUESTED,
+  W_CODES, W_CODE, W_PACKET, W_DETAIL, W_KIND, W_DIR, W_TYPE, W_FLAGS, W_EXTRA, W_PACKET_MAX, W_LINK, W_UP, W_NONE, W_REQUESTED,
   W_FAILURE, W_IDLE, W_UNKNOWN, W_MALFORMED_EVENT, W_MESSAGE, W_CONNECT_FAILED, W_DISCONNECTED,
   W_PUBLISH_DONE, W_SUBACK, W_UNSUBACK, W_LINE_TOO_LONG, W_BAD_BYTE, W_BAD_ESCAPE, W_UNKNOWN_COMMAND,
   W_MISSING_ARGUMENT, W_EXTRA_ARGUMENT, W_BAD_FIELD, W_BAD_MAC, W_BAD_IP, W_BAD_NUMBER, W_TOO_LONG,
@@ -384,9 +384,9 @@ const F_STATE: u8 = 16;  // client state word
 const F_STAT_ERR: u8 = 17; // wq_stat(arg) as an error name
 const F_LIMIT: u8 = 18;  // the build's MQTT packet limit (PACKET_MAX: a board setting)
 
-// Format index: event kind k (1..9) is k - 1; then show and status.
-const FMT_SHOW: i32 = 9;
-const FMT_STATUS: i32 = 10;
+// Format index: event kind k (1..10) is k - 1; then show and status.
+const FMT_SHOW: i32 = 10;
+const FMT_STATUS: i32 = 11;
 const LINE_FORMATS: usize = memory.data<u8>([
   <u8>W_CONNECTED, <u8>W_SESSION_PRESENT, F_U8, 0, FMT_END,
   <u8>W_CONNECT_FAILED, <u8>W_ERROR, F_ERR, 0, <u8>W_RC, F_RC, 4, FMT_END,
@@ -399,6 +399,7 @@ const LINE_FORMATS: usize = memory.data<u8>([
   <u8>W_ERROR, <u8>W_CODE, F_ERR, 0, <u8>W_PACKET, F_U8, 4, <u8>W_DETAIL, F_U16, 6, FMT_END,
   <u8>W_TRACE, <u8>W_DIR, F_DIR, 0, <u8>W_TYPE, F_U8, 1, <u8>W_FLAGS, F_U8, 2, <u8>W_EXTRA, F_U8, 3,
   <u8>W_PID, F_U16, 4, <u8>W_LEN, F_U16, 6, FMT_END,
+  <u8>W_LINK, <u8>W_UP, F_U8, 0, FMT_END,
   <u8>W_SHOW, <u8>W_MAC, F_MAC, 0, <u8>W_IP, F_IP, <u8>CFG_DEVICE_IP, <u8>W_GW, F_IP, <u8>CFG_GATEWAY,
   <u8>W_MASK, F_IP, <u8>CFG_NETMASK, <u8>W_HOST, F_IP, <u8>CFG_BROKER_IP, <u8>W_PORT, F_NUM, <u8>CFG_BROKER_PORT,
   <u8>W_ID, F_STR, <u8>CFG_CLIENT_ID, <u8>W_USER, F_STR, <u8>CFG_USERNAME, <u8>W_PASS, F_PASS, 0,
@@ -483,14 +484,14 @@ function printLine(prefix: i32, fmt: i32, ptr: usize, len: i32, bits: i32): void
 @inline function u8at(p: usize, off: i32): i32 { return <i32>load<u8>(p + <usize>off); }
 @inline function u16at(p: usize, off: i32): i32 { return <i32>load<u16>(p + <usize>off); }
 
-// Smallest record length per event kind 1..9 (api/abi.ts layouts).
-const EVENT_MIN: usize = memory.data<u8>([0, 1, 5, 4, 8, 3, 3, 2, 8, 8]);
+// Smallest record length per event kind 1..10 (api/abi.ts layouts).
+const EVENT_MIN: usize = memory.data<u8>([0, 1, 5, 4, 8, 3, 3, 2, 8, 8, 1]);
 
 /** One `evt` line per core event. A record shorter than its layout is reported, never read;
  * an unknown kind is printed as `evt unknown kind= len=`. */
 export function consoleOnEvent(kind: i32, ptr: usize, len: i32): void {
   if (num(CFG_CONSOLE_QUIET) != 0) return; // the host reads events through the event import instead
-  let known = kind >= 1 && kind <= 9;
+  let known = kind >= 1 && kind <= EV_LINK;
   if (!known || len < <i32>load<u8>(EVENT_MIN + <usize>kind)
     || kind == EV_MESSAGE && 8 + u16at(ptr, 4) + u16at(ptr, 6) > len) {
     lineStart(W_EVT, known ? W_MALFORMED_EVENT : W_UNKNOWN); key(W_KIND); putI32(kind); key(W_LEN); putI32(len); endLine();
