@@ -29,7 +29,7 @@ export const PENDING_REQ_SLOTS: i32 = 4;
 // ---- Config keys: wq_config(key, len) reads the value from the staging buffer ----
 // String keys take `len` bytes (UTF-8). Number keys take a little-endian unsigned integer
 // of `len` = 1..4 bytes. IPv4 addresses are numbers with 192.168.1.10 = 0xC0A8010A.
-export const CFG_CLIENT_ID: i32 = 1;      // string ≤ 64, default "wasmqtt"
+export const CFG_CLIENT_ID: i32 = 1;      // string ≤ 64, default "wasmqtt-" + the chip's unique id in 24 hex digits
 export const CFG_USERNAME: i32 = 2;       // string ≤ 64, empty = no username
 export const CFG_PASSWORD: i32 = 3;       // string ≤ 64, empty = no password (needs a username)
 export const CFG_WILL_TOPIC: i32 = 4;     // string ≤ 96, empty = no last will
@@ -39,7 +39,7 @@ export const CFG_KEEPALIVE_S: i32 = 7;    // number: keepalive seconds, 0 = off;
 export const CFG_CLEAN_SESSION: i32 = 8;  // number 0/1; default 0 (session kept across resets)
 export const CFG_BROKER_IP: i32 = 9;      // number: broker IPv4; default 0x7F000001
 export const CFG_BROKER_PORT: i32 = 10;   // number; default 1883
-export const CFG_MAC: i32 = 11;           // 6 bytes; default 02:00:00:00:00:01
+export const CFG_MAC: i32 = 11;           // 6 bytes; default 02 + the unique id folded onto 5 bytes (config.ts)
 export const CFG_DEVICE_IP: i32 = 12;     // number: device IPv4; default 192.168.1.50
 export const CFG_GATEWAY: i32 = 13;       // number: gateway IPv4; default 192.168.1.1
 export const CFG_NETMASK: i32 = 14;       // number: netmask; default 255.255.255.0
