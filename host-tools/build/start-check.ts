@@ -8,21 +8,7 @@
 // then the bytes written past the cap are looked for. A trap in start() (e.g. the app API's
 // `evt app-error` for a pin the board uses) is reported with the console line it printed.
 import type { Board } from './boards.ts';
-
-const PIN_RESERVED = -2;
-
-function pinNumber(name: string): number {
-  return (name.charCodeAt(1) - 65) * 16 + Number(name.slice(2));
-}
-
-/** The pins the board uses itself (all named in its board file but the LED), and SWD PA13/PA14. */
-export function boardReservedPins(board: Board): Set<number> {
-  const out = new Set([pinNumber('PA13'), pinNumber('PA14')]);
-  for (const [key, value] of Object.entries(board.pins)) {
-    if (key !== 'led' && typeof value === 'string') out.add(pinNumber(value));
-  }
-  return out;
-}
+import { PIN_RESERVED, reservedPins } from '../sim/host/pins.ts';
 
 export interface StartCheck {
   /** One past the last byte of linear memory start() left non-zero (data, heap headers, buffers written). */
@@ -39,7 +25,7 @@ export interface StartCheck {
 export function hostBoardImports(mod: WebAssembly.Module, board: Board, store: Uint8Array, uid: Uint8Array, mem: () => Uint8Array,
   print: (text: string) => void): Record<string, Record<string, (...a: number[]) => number | void>> {
   const storeSize = store.length;
-  const reserved = boardReservedPins(board);
+  const reserved = reservedPins(board);
   const pinCall = (pin: number) => (reserved.has(pin) ? PIN_RESERVED : pin >= 0 && pin < 80 ? 0 : -1);
   const page = board.memory.flashPageBytes;
   const board_: Record<string, (...a: number[]) => number | void> = {

@@ -2,7 +2,6 @@
 // embeds it) against a real Mosquitto, in virtual time: settings provisioned into the store, the
 // internal temperature set on the ADC and read back from the broker at QoS 1, the PC13 LED
 // switched by QoS 2 messages; and the identity the chip id gives two devices.
-import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NodeDevice } from '../../host-tools/sim/host/device.ts';
 import { VirtualClock } from '../../host-tools/sim/host/clock.ts';
@@ -10,6 +9,7 @@ import { MemoryStore } from '../../host-tools/sim/host/store.ts';
 import { PinMode } from '../../host-tools/sim/host/pins.ts';
 import { Stat } from '../../host-tools/sim/host/abi.ts';
 import { startMosquitto } from '../helpers/mosquitto.ts';
+import { subscribedPeer } from '../helpers/peer.ts';
 import { ROOT } from '../vboard/helpers.ts';
 
 const SENSOR_WASM = `${ROOT}/build/app/sensor.wasm`;
@@ -22,14 +22,7 @@ async function broker(): Promise<{ url: string; port: number }> {
   return { url: `mqtt://127.0.0.1:${mq.port}`, port: mq.port };
 }
 
-async function peer(port: number, topic: string): Promise<{ client: mqtt.MqttClient; got: Array<{ payload: string; qos: number }> }> {
-  const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { clientId: `peer-${process.pid}-${Math.random().toString(16).slice(2)}`, clean: true });
-  cleanup.push(() => client.endAsync());
-  const got: Array<{ payload: string; qos: number }> = [];
-  client.on('message', (_t, payload, packet) => got.push({ payload: payload.toString(), qos: packet.qos }));
-  await client.subscribeAsync(topic, { qos: 2 });
-  return { client, got };
-}
+const peer = (port: number, topic: string) => subscribedPeer(port, topic, cleanup);
 
 async function startSensor(url: string, store: MemoryStore, clock: VirtualClock, uid?: string): Promise<NodeDevice> {
   const dev = await NodeDevice.start({ wasm: SENSOR_WASM, broker: url, store, clock, uid });

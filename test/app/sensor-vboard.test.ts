@@ -3,13 +3,13 @@
 // ADC1 (power-up, calibration, 239.5-cycle sampling, TSVREFE) on the register model, the
 // temperature set on the model comes back from the broker at QoS 1, QoS 2 messages drive PC13
 // through GPIOC's registers; settings from a store image the app itself wrote.
-import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { VirtualBoard } from '../../host-tools/sim/board/board.ts';
 import { BoardRunner } from '../../host-tools/sim/board/runner.ts';
 import { W5500NetworkBackend } from '../../host-tools/sim/w5500/index.ts';
 import { writeAppSettingsImage } from '../../host-tools/sim/host/provision-store.ts';
 import { startMosquitto } from '../helpers/mosquitto.ts';
+import { subscribedPeer } from '../helpers/peer.ts';
 import { ROOT, requireBuilt, tempStore } from '../vboard/helpers.ts';
 
 const SENSOR_WASM = `${ROOT}/build/app/sensor.wasm`;
@@ -31,14 +31,7 @@ async function bootSensor(elf: string, brokerPort: number, storeFile: string, ui
   return { board: b, runner, io };
 }
 
-async function peer(port: number, topic: string) {
-  const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { clientId: `peer-${process.pid}-${Math.random().toString(16).slice(2)}`, clean: true });
-  cleanup.push(() => client.endAsync());
-  const got: Array<{ payload: string; qos: number }> = [];
-  client.on('message', (_t, payload, packet) => got.push({ payload: payload.toString(), qos: packet.qos }));
-  await client.subscribeAsync(topic, { qos: 2 });
-  return { client, got };
-}
+const peer = (port: number, topic: string) => subscribedPeer(port, topic, cleanup);
 
 describe('examples/sensor firmware on the virtual board', () => {
   for (const [engine, elf] of IMAGES) {

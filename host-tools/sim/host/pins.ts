@@ -24,7 +24,7 @@ export function pinName(pin: number): string { return `P${String.fromCharCode(65
 
 /** The pins the board uses itself (every pin named in its board file but the LED, plus SWD
  * PA13/PA14): an app may not touch them. */
-export function reservedPins(spec: BoardSpec): Set<number> {
+export function reservedPins(spec: Pick<BoardSpec, 'pins'>): Set<number> {
   const out = new Set([pinNumber('PA13'), pinNumber('PA14')]);
   for (const [key, value] of Object.entries(spec.pins)) {
     if (key !== 'led' && typeof value === 'string') out.add(pinNumber(value));
