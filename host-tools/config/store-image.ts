@@ -6,7 +6,10 @@
 // The saved blob carries the identity made from the chip id (client id, MAC) unless the config
 // sets them: so it is made with the id of the device it is for, never a shared one.
 import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Board } from '../build/boards.ts';
+import { readElf } from '../build/elf.ts';
 import { hostBoardImports } from '../build/start-check.ts';
 import { Cfg, errorText } from '../sim/host/abi.ts';
 import { ipv4ToU32 } from '../sim/host/network.ts';
@@ -92,4 +95,42 @@ export async function provisionStore(o: { module: Uint8Array; board: Board; stor
   const saved = (ex.wq_config_save as () => number)();
   if (saved < 0) throw new UserError(`saving the config into the store failed: ${errorText(saved)}`);
   return o.store;
+}
+
+/** True when the config has settings that go into the store (network, broker or client). */
+export function hasStoreSettings(c: ProjectConfig): boolean {
+  return Boolean(c.network || c.broker || c.client);
+}
+
+/** The names of the config's sections that go into the store, for messages. */
+export function storeSections(c: ProjectConfig): string[] {
+  return (['network', 'broker', 'client'] as const).filter((k) => c[k]);
+}
+
+/** Where a firmware image keeps its store: the linker's __store_start/__store_end, else the
+ * board's last storePages pages. */
+export function imageStoreRegion(elfPath: string, board: Board): { address: number; bytes: number } {
+  const symbols = readElf(elfPath).symbols;
+  const start = symbols.find((x) => x.name === '__store_start')?.value;
+  const end = symbols.find((x) => x.name === '__store_end')?.value;
+  if (start !== undefined && end !== undefined && end > start) return { address: start, bytes: end - start };
+  const bytes = board.storePages * board.memory.flashPageBytes;
+  return { address: board.memory.flashOrigin + board.memory.flashBytes - bytes, bytes };
+}
+
+/**
+ * The module a firmware image was built from (it writes the store the way that image reads it):
+ * the source in image.json beside the ELF (`wasmqtt build` writes it) when that is a module, else
+ * the app.wasm compiled beside it. Undefined when neither is there.
+ */
+export function imageModule(elfPath: string): string | undefined {
+  const dir = dirname(elfPath);
+  const marker = join(dir, 'image.json');
+  if (existsSync(marker)) {
+    let source: unknown;
+    try { source = (JSON.parse(readFileSync(marker, 'utf8')) as { source?: unknown }).source; } catch { /* unreadable: look for app.wasm */ }
+    if (typeof source === 'string' && source.endsWith('.wasm') && existsSync(source)) return source;
+  }
+  const app = join(dir, 'app.wasm');
+  return existsSync(app) ? app : undefined;
 }

@@ -1,11 +1,14 @@
 // `wasmqtt flash`: pre-flight checks (OpenOCD present, image fits the board, one probe
 // chosen), then OpenOCD program/verify/reset with a progress bar and the time taken.
 import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import { UserError } from '../config/load.ts';
 import { loadBoard } from '../config/boards.ts';
-import { checkImageFits, readElfImage } from './elf.ts';
-import { classifyOpenocdOutput, formatFailure, openocdFlashArgs, openocdProbeArgs, openocdUnlockArgs, type OpenocdTarget } from './openocd.ts';
+import { checkImageFits, readElfImage, type ElfImage } from './elf.ts';
+import { classifyOpenocdOutput, formatFailure, openocdChipIdArgs, openocdFlashArgs, openocdProbeArgs, openocdUnlockArgs, parseChipId, type OpenocdTarget } from './openocd.ts';
 import { formatProbe, listProbes, type ProbeScan } from './probes.ts';
 import { FlashProgressTracker } from './progress.ts';
 
@@ -20,6 +23,25 @@ export interface FlashOptions extends OpenocdTarget {
   out?: NodeJS.WritableStream & { isTTY?: boolean };
   /** Print OpenOCD's full output. */
   verbose?: boolean;
+  /**
+   * The persistent store to give the chip: its address and size, and the image for a chip id.
+   * The chip's id is read through the probe first; the store image is programmed after the
+   * firmware image, in the same OpenOCD run, before the reset.
+   */
+  store?: StorePlan;
+}
+
+export interface StorePlan {
+  address: number;
+  bytes: number;
+  image: (chipId: [number, number, number]) => Promise<Uint8Array>;
+}
+
+export interface StoreResult {
+  address: number;
+  bytes: number;
+  /** The chip's unique id words as read at 0x1FFFF7E8. */
+  chipId: [number, number, number];
 }
 
 export interface FlashResult {
@@ -29,6 +51,8 @@ export interface FlashResult {
   seconds: number;
   probeSerial?: string;
   command: string[];
+  /** The store written, when one was. */
+  store?: StoreResult;
 }
 
 const APT_HINT = 'OpenOCD is not installed (or not on PATH)\n  install it: sudo apt-get install -y openocd   (or set flash.openocd in wasmqtt.config.json to its path)';
@@ -95,10 +119,44 @@ export async function flashBoard(opts: FlashOptions): Promise<FlashResult> {
   ensureOpenocd(bin);
   const serial = chooseProbe(opts.probeScan ?? listProbes(), opts.probeSerial);
   const target: OpenocdTarget = { ...opts, probeSerial: serial };
-  const args = openocdFlashArgs(target, opts.elfPath);
-
   const t0 = Date.now();
-  const tracker = new FlashProgressTracker(image.flashBytes, t0);
+  let store: { result: StoreResult; dir: string; path: string } | undefined;
+  if (opts.store) {
+    const chipId = await readChipId(bin, target, out, opts.verbose);
+    const bytes = await opts.store.image(chipId);
+    if (bytes.length !== opts.store.bytes) throw new Error(`store image is ${bytes.length} bytes, the store ${opts.store.bytes}`);
+    // a private file, removed after: it holds the broker password
+    const dir = mkdtempSync(join(tmpdir(), 'wasmqtt-store-'));
+    const path = join(dir, 'store.bin');
+    writeFileSync(path, bytes, { mode: 0o600 });
+    store = { result: { address: opts.store.address, bytes: bytes.length, chipId }, dir, path };
+  }
+  try {
+    return await programImage({ opts, bin, target, board: board.name, image, t0, store });
+  } finally {
+    if (store) rmSync(store.dir, { recursive: true, force: true });
+  }
+}
+
+/** Reads the chip's 96-bit unique id through the probe (the chip runs on afterwards). */
+async function readChipId(bin: string, target: OpenocdTarget, out: NodeJS.WritableStream, verbose?: boolean): Promise<[number, number, number]> {
+  out.write('reading the chip\'s unique id\n');
+  const outcome = await runOpenocd(bin, openocdChipIdArgs(target), (line) => { if (verbose) out.write(`openocd: ${line}\n`); });
+  const failure = classifyOpenocdOutput(outcome.output, outcome.code, target);
+  if (failure) throw new UserError(`flash failed: ${formatFailure(failure)}`);
+  const id = parseChipId(outcome.output);
+  if (!id) throw new UserError('flash failed: OpenOCD did not print the chip\'s unique id (at 0x1FFFF7E8), so the store cannot be made for this chip\n  hint: run it again with --verbose to see OpenOCD\'s output, or pass --keep-store to program the image only');
+  return id;
+}
+
+/** The OpenOCD run that programs, verifies (the image, then the store if any) and resets. */
+async function programImage(p: { opts: FlashOptions; bin: string; target: OpenocdTarget; board: string; image: ElfImage; t0: number;
+  store: { result: StoreResult; path: string } | undefined }): Promise<FlashResult> {
+  const { opts, bin, target, image, t0, store } = p;
+  const out = opts.out ?? process.stderr;
+  const serial = target.probeSerial;
+  const args = openocdFlashArgs(target, opts.elfPath, store && { path: store.path, address: store.result.address });
+  const tracker = new FlashProgressTracker(image.flashBytes + (store?.result.bytes ?? 0), t0);
   const bar = out.isTTY
     ? new cliProgress.SingleBar({
         stream: out as NodeJS.WriteStream,
@@ -107,12 +165,13 @@ export async function flashBoard(opts: FlashOptions): Promise<FlashResult> {
         clearOnComplete: false,
       }, cliProgress.Presets.shades_classic)
     : undefined;
-  bar?.start(100, 0, { phase: 'connecting', board: board.name });
+  bar?.start(100, 0, { phase: 'connecting', board: p.board });
   const tick = bar ? setInterval(() => {
     const s = tracker.state(Date.now());
     bar.update(Math.round(s.fraction * 100), { phase: s.phase });
   }, 100) : undefined;
-  if (!bar) out.write(`flashing ${opts.elfPath} (${image.flashBytes} bytes) to ${board.name}: connecting\n`);
+  const storeNote = store ? ` and the store (${store.result.bytes} bytes at 0x${store.result.address.toString(16).padStart(8, '0')})` : '';
+  if (!bar) out.write(`flashing ${opts.elfPath} (${image.flashBytes} bytes)${storeNote} to ${p.board}: connecting\n`);
 
   let outcome: RunOutcome;
   try {
@@ -133,7 +192,7 @@ export async function flashBoard(opts: FlashOptions): Promise<FlashResult> {
   bar?.update(100, { phase: 'done' });
   bar?.stop();
   const seconds = (Date.now() - t0) / 1000;
-  return { board: board.name, elfPath: opts.elfPath, imageBytes: image.flashBytes, seconds, probeSerial: serial, command: [bin, ...args] };
+  return { board: p.board, elfPath: opts.elfPath, imageBytes: image.flashBytes, seconds, probeSerial: serial, command: [bin, ...args], store: store?.result };
 }
 
 /** Clears read protection (mass erase). */

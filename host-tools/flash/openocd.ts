@@ -34,9 +34,34 @@ export function openocdBaseArgs(t: OpenocdTarget): string[] {
   return args;
 }
 
-/** program + verify + reset, then exit. */
-export function openocdFlashArgs(t: OpenocdTarget, elfPath: string): string[] {
-  return [...openocdBaseArgs(t), '-c', `program ${tclWord(elfPath)} verify reset exit`];
+/** A raw image for one flash address (the persistent store's pages). */
+export interface FlashRegion {
+  path: string;
+  address: number;
+}
+
+/**
+ * program + verify + reset, then exit. With `store`, the image is programmed and verified first,
+ * then the store image at its address (all its pages erased and written), then the reset.
+ */
+export function openocdFlashArgs(t: OpenocdTarget, elfPath: string, store?: FlashRegion): string[] {
+  if (!store) return [...openocdBaseArgs(t), '-c', `program ${tclWord(elfPath)} verify reset exit`];
+  return [...openocdBaseArgs(t), '-c', `program ${tclWord(elfPath)} verify`,
+    '-c', `program ${tclWord(store.path)} verify reset exit 0x${store.address.toString(16).padStart(8, '0')}`];
+}
+
+/** The STM32F1's 96-bit unique device id (reference manual RM0008, 30.2). */
+export const UID_ADDRESS = 0x1ffff7e8;
+
+/** Connects, halts, prints the chip's unique id words, lets the chip run again and exits. */
+export function openocdChipIdArgs(t: OpenocdTarget): string[] {
+  return [...openocdBaseArgs(t), '-c', 'init', '-c', 'reset halt', '-c', `mdw 0x${UID_ADDRESS.toString(16)} 3`, '-c', 'reset run', '-c', 'exit'];
+}
+
+/** The three id words from `mdw`'s line ("0x1ffff7e8: 0034ffd8 4e4b3032 20333230"), or undefined. */
+export function parseChipId(output: string): [number, number, number] | undefined {
+  const m = /0x0*1ffff7e8:\s+([0-9a-f]{8})\s+([0-9a-f]{8})\s+([0-9a-f]{8})/i.exec(output);
+  return m ? [parseInt(m[1]!, 16), parseInt(m[2]!, 16), parseInt(m[3]!, 16)] : undefined;
 }
 
 /**

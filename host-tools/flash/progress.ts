@@ -37,7 +37,8 @@ export class FlashProgressTracker {
       : undefined;
     const speed = /\(([\d.]+) KiB\/s\)/.exec(text);
     if (speed) this.reportedKiBps = Number(speed[1]);
-    if (next && next !== this.phase) {
+    // phases only move forward: with a store image OpenOCD programs and verifies twice
+    if (next && PHASE_START[next] > PHASE_START[this.phase]) {
       this.phase = next;
       this.phaseStartedAt = now;
       return true;

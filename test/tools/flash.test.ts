@@ -61,6 +61,11 @@ describe('OpenOCD command lines', () => {
       '-c', 'program {fw.elf} verify reset exit',
     ]);
   });
+  it('with a store image: the image, then the store at its address, then the reset', () => {
+    expect(openocdFlashArgs({}, '/b/firmware.elf', { path: '/t/store.bin', address: 0x0800d800 }).slice(4)).toEqual([
+      '-c', 'program {/b/firmware.elf} verify', '-c', 'program {/t/store.bin} verify reset exit 0x0800d800',
+    ]);
+  });
   it('unlocks with stm32f1x unlock between halts', () => {
     expect(openocdUnlockArgs({}).slice(4)).toEqual(['-c', 'init', '-c', 'reset halt', '-c', 'stm32f1x unlock 0', '-c', 'reset halt', '-c', 'exit']);
   });
@@ -88,9 +93,10 @@ describe('real OpenOCD without a probe', () => {
 
   it('every option we pass is accepted by the real OpenOCD (it gets as far as looking for the probe)', async () => {
     const { spawnSync } = await import('node:child_process');
-    const { openocdProbeArgs } = await import('../../host-tools/flash/openocd.ts');
+    const { openocdProbeArgs, openocdChipIdArgs } = await import('../../host-tools/flash/openocd.ts');
     const all = { probeSerial: 'ABC', speedKHz: 480, anyCpuTapId: true, connectUnderReset: true };
-    for (const args of [openocdFlashArgs(all, smallElf), openocdUnlockArgs(all), openocdProbeArgs(all)]) {
+    const withStore = openocdFlashArgs(all, smallElf, { path: join(dir, 'store.bin'), address: 0x0800d800 });
+    for (const args of [openocdFlashArgs(all, smallElf), withStore, openocdUnlockArgs(all), openocdProbeArgs(all), openocdChipIdArgs(all)]) {
       const r = spawnSync('openocd', args, { encoding: 'utf8', timeout: 20_000 });
       const out = `${r.stdout}${r.stderr}`;
       expect(out, args.join(' ')).toContain('Error: open failed');
