@@ -5,17 +5,22 @@
 // Section payload: name, pad-length byte, pad zeros (so the blob starts 4-byte aligned in
 // the module), then the blob (little-endian). The section must be the module's last one.
 //   0 magic "WQPD"   4 version   8 module hash (FNV-1a of every module byte before this section)
-//   12 blob hash (FNV-1a of blob bytes 16..end)   16 ntypes   20 nfuncs (imports included)
-//   24 nimported funcs   28 nside
-//   32 ntypes x { canon u16, nparams u16, nresults u16, 0 u16, paramsOff u32, resultsOff u32 }
-//      nfuncs x { type u16, nLocals u16, maxStack u16, codeLen u16, codeStart u32, stpBase u32 }
-//      nside  x u32 side entry (version 3), then nlong x { dPc i16, dStp i16, keep u8, drop u8 }
+//   12 blob hash (FNV-1a of blob bytes 16..end)   16 ntypes u16   18 nwide u16
+//   20 nfuncs (imports included)   24 nimported funcs   28 nside
+//   32 ntypes x { canon u16, nparams u8, nresults u8, paramsOff u16, resultsOff u16 }
+//      nfuncs x { code u16, stpBase u16, type u16, nLocals u8, frame u8 }   (format 5: 8 bytes)
+//      nwide x { codeStart u32, stpBase u32, nLocals u16, frame u16 }
+//      nside x u32 side entry (version 3), then nlong x { dPc i16, dStp i16, keep u8, drop u8 }
 //      (6 bytes each; nlong = the bytes left / 6)
 // canon: the first type index with the same signature (call_indirect compares canon ids).
-// paramsOff, resultsOff and codeStart are byte offsets from the module start; codeStart + codeLen
-// is the function's final `end`. A side entry is relative to its branch: target pc = the address
-// just past the branch opcode + dPc; target entry = this entry's index + dStp (version 2; version
-// 1 was relative to the function). An imported function has codeStart = codeLen = stpBase = 0.
+// paramsOff, resultsOff and code are byte offsets from the module start; code is where the
+// function's instructions start (its final `end` is its body's last byte); frame = nLocals +
+// the most operand slots it uses. A function whose numbers do not fit a byte or a u16 (code
+// beyond 64 KiB, frame >= 255, 65,536+ side entries before it) has frame = 255 and code = the
+// index of its wide record. An imported function has code = stpBase = nLocals = frame = 0.
+// A side entry is relative to its branch: target pc = the address just past the branch opcode
+// + dPc; target entry = this entry's index + dStp (version 2; version 1 was relative to the
+// function).
 // Side entry (version 3, 4 bytes instead of 6): bit 0 clear = short form, bits 1-2 keep (0..3),
 // bits 3-6 drop (0..15), bits 7-17 dStp (signed, -1024..1023), bits 18-31 dPc (signed,
 // -8192..8191); bit 0 set = bits 1-31 index a long entry. Every core.wasm branch fits the short
@@ -25,8 +30,11 @@ import { pathToFileURL } from 'node:url';
 import { parseModule, WasmError, type ParsedModule } from './module.ts';
 
 export const SECTION_NAME = 'wasmqtt.predecoded';
-export const BLOB_VERSION = 4;
+export const BLOB_VERSION = 5;
+/** Blob versions whose code was rewritten in place (undoRewrite puts the original back). */
+const REWRITTEN_VERSIONS = [4, 5];
 const MAGIC = 0x44505157; // "WQPD"
+const WIDE_FRAME = 0xff; // a function record's frame byte: see its wide record
 
 export function fnv1a(bytes: Uint8Array): number {
   let h = 0x811c9dc5;
@@ -306,24 +314,48 @@ function slebFixed(v: bigint, n: number): number[] {
   return out;
 }
 
-/** The inverse of rewriteCode, from the blob's function records (format 4): walks each body
- * and puts back the original opcodes and LEB immediates, byte for byte. */
+/** Each function body's [first instruction, final `end`] in a module, from its code section. */
+function bodyRanges(b: Uint8Array): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  const leb = (q: number): [number, number] => {
+    let v = 0, sh = 0, x: number;
+    do { x = b[q++]!; v += (x & 0x7f) * 2 ** sh; sh += 7; } while (x & 0x80 && q < b.length);
+    return [v, q];
+  };
+  for (let p = 8; p < b.length; ) {
+    const id = b[p]!;
+    const [size, s] = leb(p + 1);
+    if (id === 10) {
+      let [n, q] = leb(s);
+      while (n-- > 0 && q < s + size) {
+        const [bodySize, bs] = leb(q);
+        const end = bs + bodySize;
+        let [groups, r] = leb(bs);
+        while (groups-- > 0) r = leb(r)[1] + 1;
+        out.push([r, end - 1]);
+        q = end;
+      }
+      break;
+    }
+    p = s + size;
+  }
+  return out;
+}
+
+/** The inverse of rewriteCode (blob formats 4 and 5): walks each body and puts back the original
+ * opcodes and LEB immediates, byte for byte. */
 function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
   const dv = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
-  if (blob.length < 32 || dv.getUint32(4, true) !== BLOB_VERSION) return module; // older formats did not rewrite
+  if (blob.length < 32 || !REWRITTEN_VERSIONS.includes(dv.getUint32(4, true))) return module; // older formats did not rewrite
   const out = module.slice();
   const mv = new DataView(out.buffer, out.byteOffset, out.byteLength);
-  const ntypes = dv.getUint32(16, true), nfuncs = dv.getUint32(20, true), nimports = dv.getUint32(24, true);
   const undoFirst: Record<number, number> = {
     [OP.LGET_LGET]: 0x20, [OP.LGET_I32C]: 0x20, [OP.LGET_I32C_ADD]: 0x20, [OP.LGET_LGET_ADD]: 0x20, [OP.LGET_I64C8]: 0x20,
     [OP.LSET_LGET]: 0x21, [OP.I32C_ADD]: 0x41, [OP.END_FUNC]: 0x0b, [OP.LTEE_LGET]: 0x22, [OP.LTEE_BR_IF]: 0x22, [OP.LGET_ADD]: 0x20,
   };
   const unC8 = Object.fromEntries(Object.entries(CONST8_BINOPS).map(([, [fused]]) => [fused, true]));
-  for (let i = nimports; i < nfuncs; i++) {
-    const rec = 32 + ntypes * 16 + i * 16;
-    if (rec + 16 > blob.length) return module;
-    const codeLen = dv.getUint16(rec + 6, true), start = dv.getUint32(rec + 8, true);
-    for (let p = start; p <= start + codeLen && p < out.length; ) {
+  for (const [start, end] of bodyRanges(module)) {
+    for (let p = start; p <= end && p < out.length; ) {
       const op = out[p]!, len = 1 + immediateBytes(out, p);
       const imm = p + 1;
       if (op === OP.I32_CONST_24 || op === OP.I64_CONST_24) {
@@ -385,45 +417,61 @@ export function predecode(input: Uint8Array): PredecodeResult {
   const fitsShort = (e: { dPc: number; dStp: number; keep: number; drop: number }) =>
     e.keep <= 3 && e.drop <= 15 && e.dStp >= -1024 && e.dStp <= 1023 && e.dPc >= -8192 && e.dPc <= 8191;
   const nlong = entries.filter((e) => !fitsShort(e)).length;
-  const blobLen = 32 + ntypes * 16 + nfuncs * 16 + nside * 4 + nlong * 6;
   if (ntypes > 0xffff) throw new WasmError('invalid', `${ntypes} types; the pre-decoded form allows 65535`);
+  // function records: 8 bytes, or a wide record for what does not fit (see the header comment)
+  let stp = 0;
+  const wide: Array<{ codeStart: number; stp: number; nLocals: number; frame: number }> = [];
+  const records = m.funcs.map((typeIdx, i) => {
+    if (i < m.importedFuncs) return { code: 0, stp: 0, type: typeIdx, nLocals: 0, frame: 0 };
+    const f = m.bodies[i - m.importedFuncs]!;
+    const frame = f.localCount + f.maxStack;
+    if (f.localCount > 0xffff || frame > 0xffff) throw new WasmError('invalid', `function ${i} needs ${f.localCount} locals and ${frame} slots in all; the pre-decoded form allows 65535`);
+    const rec = { code: f.codeStart, stp, type: typeIdx, nLocals: f.localCount, frame };
+    stp += f.side.length;
+    if (rec.code <= 0xffff && rec.stp <= 0xffff && frame < WIDE_FRAME) return rec;
+    wide.push({ codeStart: rec.code, stp: rec.stp, nLocals: rec.nLocals, frame });
+    if (wide.length > 0xffff) throw new WasmError('invalid', 'more than 65535 functions need wide records');
+    return { code: wide.length - 1, stp: 0, type: typeIdx, nLocals: 0, frame: WIDE_FRAME };
+  });
+  const blobLen = 32 + ntypes * 8 + nfuncs * 8 + wide.length * 12 + nside * 4 + nlong * 6;
   const blob = new Uint8Array(blobLen);
   const dv = new DataView(blob.buffer);
   dv.setUint32(0, MAGIC, true);
   dv.setUint32(4, BLOB_VERSION, true);
   dv.setUint32(8, fnv1a(base), true);
-  dv.setUint32(16, ntypes, true);
+  dv.setUint16(16, ntypes, true);
+  dv.setUint16(18, wide.length, true);
   dv.setUint32(20, nfuncs, true);
   dv.setUint32(24, m.importedFuncs, true);
   dv.setUint32(28, nside, true);
   let o = 32;
   const sigKey = m.types.map((t) => `${t.params.join(',')}>${t.results.join(',')}`);
   m.types.forEach((t, i) => {
-    if (t.params.length > 0xffff || t.results.length > 0xffff) throw new WasmError('invalid', 'too many parameters or results');
+    if (t.params.length > 0xff || t.results.length > 0xff) throw new WasmError('invalid', `type ${i} has ${t.params.length} parameters and ${t.results.length} results; the pre-decoded form allows 255 each`);
+    const offs = m.typeOffsets[i]!;
+    if (offs.params > 0xffff || offs.results > 0xffff) throw new WasmError('invalid', 'the type section ends beyond the module\'s first 64 KiB (move custom sections after it)');
     dv.setUint16(o, sigKey.indexOf(sigKey[i]!), true);
-    dv.setUint16(o + 2, t.params.length, true);
-    dv.setUint16(o + 4, t.results.length, true);
-    dv.setUint32(o + 8, m.typeOffsets[i]!.params, true);
-    dv.setUint32(o + 12, m.typeOffsets[i]!.results, true);
-    o += 16;
+    dv.setUint8(o + 2, t.params.length);
+    dv.setUint8(o + 3, t.results.length);
+    dv.setUint16(o + 4, offs.params, true);
+    dv.setUint16(o + 6, offs.results, true);
+    o += 8;
   });
-  let stp = 0;
-  m.funcs.forEach((typeIdx, i) => {
-    dv.setUint16(o, typeIdx, true);
-    if (i >= m.importedFuncs) {
-      const f = m.bodies[i - m.importedFuncs]!;
-      if (f.maxStack > 0xffff) throw new WasmError('invalid', `function needs ${f.maxStack} operand slots; the pre-decoded form allows 65535`);
-      if (f.end - f.codeStart > 0xffff || f.side.length > 0xffff)
-        throw new WasmError('invalid', `function ${i} is too large for the pre-decoded form (${f.end - f.codeStart} code bytes, ${f.side.length} branches; 65535 each)`);
-      dv.setUint16(o + 2, f.localCount, true);
-      dv.setUint16(o + 4, f.maxStack, true);
-      dv.setUint16(o + 6, f.end - f.codeStart, true);
-      dv.setUint32(o + 8, f.codeStart, true);
-      dv.setUint32(o + 12, stp, true);
-      stp += f.side.length;
-    }
-    o += 16;
-  });
+  for (const r of records) {
+    dv.setUint16(o, r.code, true);
+    dv.setUint16(o + 2, r.stp, true);
+    dv.setUint16(o + 4, r.type, true);
+    dv.setUint8(o + 6, r.nLocals);
+    dv.setUint8(o + 7, r.frame);
+    o += 8;
+  }
+  for (const w of wide) {
+    dv.setUint32(o, w.codeStart, true);
+    dv.setUint32(o + 4, w.stp, true);
+    dv.setUint16(o + 8, w.nLocals, true);
+    dv.setUint16(o + 10, w.frame, true);
+    o += 12;
+  }
   let longAt = o + nside * 4, nextLong = 0;
   for (const e of entries) {
     if (fitsShort(e)) {

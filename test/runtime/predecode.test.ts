@@ -31,7 +31,7 @@ describe('predecode', () => {
     const { off, dv } = blobOf(wasm);
     expect(off % 4).toBe(0);
     expect(dv.getUint32(0, true)).toBe(0x44505157);
-    expect(dv.getUint32(4, true)).toBe(4);
+    expect(dv.getUint32(4, true)).toBe(5);
     // the hash covers the rewritten module, which differs from the input only in the
     // function's final `end` (WQ_OP_END_FUNC): no multi-byte constant, no fused sequence here
     expect(dv.getUint32(8, true)).toBe(fnv1a(wasm.subarray(0, src.length)));
@@ -40,11 +40,17 @@ describe('predecode', () => {
     expect(wasm[changed[0]!]).toBe(0xf1);
     expect(dv.getUint32(20, true)).toBe(1); // one function
     expect(sideEntries).toBe(1); // the br_if
-    const ntypes = dv.getUint32(16, true);
-    const func = 32 + ntypes * 16;
-    const side = func + 16;
-    const codeStart = dv.getUint32(func + 8, true);
-    expect(wasm[codeStart + dv.getUint16(func + 6, true)]).toBe(0xf1); // the function's final end, rewritten
+    const ntypes = dv.getUint16(16, true);
+    expect(dv.getUint16(18, true)).toBe(0); // no wide function record
+    // type: canon u16, nparams u8, nresults u8, params and results offsets u16
+    expect([dv.getUint16(32, true), dv.getUint8(34), dv.getUint8(35)]).toEqual([0, 1, 1]);
+    expect(wasm[dv.getUint16(36, true)]).toBe(0x7f); // the i32 parameter
+    // function record (8 bytes): code u16, stpBase u16, type u16, nLocals u8, frame u8
+    const func = 32 + ntypes * 8;
+    const side = func + 8;
+    const codeStart = dv.getUint16(func, true);
+    expect([dv.getUint16(func + 2, true), dv.getUint16(func + 4, true), dv.getUint8(func + 6), dv.getUint8(func + 7)]).toEqual([0, 0, 0, 2]);
+    expect(wasm[codeStart]).toBe(0x02); // the block: code points at the first instruction
     // one 32-bit short entry: bit 0 clear, keep bits 1-2, drop 3-6, dStp 7-17, dPc 18-31
     const e = dv.getUint32(side, true);
     expect(e & 1).toBe(0);
@@ -62,8 +68,8 @@ describe('predecode', () => {
       (loop (br_if 0 (local.tee 0 (i32.sub (local.get 0) (i32.const 1)))))))`);
     const { wasm } = predecode(src);
     const { dv } = blobOf(wasm);
-    const side = 32 + dv.getUint32(16, true) * 16 + 16;
-    const codeStart = dv.getUint32(32 + dv.getUint32(16, true) * 16 + 8, true);
+    const side = 32 + dv.getUint16(16, true) * 8 + 8;
+    const codeStart = dv.getUint16(32 + dv.getUint16(16, true) * 8, true);
     const loop = wasm.indexOf(0x03, codeStart), brIf = wasm.indexOf(0x0d, loop);
     const e = dv.getUint32(side, true);
     const dPc = e >> 18;
@@ -81,7 +87,7 @@ describe('predecode', () => {
     expect(sideEntries).toBe(1);
     expect(longEntries).toBe(1);
     const { dv } = blobOf(wasm);
-    const side = 32 + dv.getUint32(16, true) * 16 + 16;
+    const side = 32 + dv.getUint16(16, true) * 8 + 8;
     expect(dv.getUint32(side, true)).toBe(1); // long entry 0
     expect(dv.getInt16(side + 4, true)).toBeGreaterThan(9000); // its dPc
     expect(dv.getUint8(side + 8)).toBe(1); // keep
@@ -92,6 +98,31 @@ describe('predecode', () => {
     });
     const out = run.stdout.trim().split('\n').map((l) => l.replace(/ ([0-9a-f]+)$/, (_, v: string) => ` ${Number(BigInt('0x' + v) & 0xffffffffn)}`));
     expect(out).toEqual(['ok', 'ok 7', 'ok 9']);
+  });
+
+  it('gives a function with 255+ slots a wide record, and the runtime follows it', () => {
+    // 300 locals: the 8-byte record's frame byte says "wide" and its code field indexes the
+    // 12-byte record; the second function stays short
+    const src = wat(`(module
+      (func (export "f") (param i32) (result i32) (local ${'i32 '.repeat(300)})
+        (local.set 300 (i32.add (local.get 0) (i32.const 5))) (call 1 (local.get 300)))
+      (func (param i32) (result i32) (i32.mul (local.get 0) (i32.const 3))))`);
+    const { wasm } = predecode(src);
+    const { dv } = blobOf(wasm);
+    const ntypes = dv.getUint16(16, true);
+    expect(dv.getUint16(18, true)).toBe(1); // one wide record
+    const func = 32 + ntypes * 8, wide = func + 2 * 8;
+    expect([dv.getUint16(func, true), dv.getUint8(func + 7)]).toEqual([0, 0xff]); // wide record 0
+    expect(dv.getUint8(func + 8 + 7)).toBeLessThan(0xff); // the second function: short
+    const codeStart = dv.getUint32(wide, true);
+    expect(wasm[codeStart]).toBe(0xe0); // local.get 0; i32.const 5; i32.add, fused (LGET_I32C_ADD)
+    expect([dv.getUint16(wide + 8, true), dv.getUint16(wide + 10, true)]).toEqual([300, 302]);
+    const dir = mkdtempSync(join(tmpdir(), 'wqpd-'));
+    writeFileSync(join(dir, 'wide.wasm'), wasm);
+    const run = spawnSync(join(REPO, 'build/runtime/spec_driver'), {
+      input: [`load ${join(dir, 'wide.wasm')}`, 'invoke f 1 2'].join('\n') + '\n', encoding: 'utf8',
+    });
+    expect(run.stdout.trim().split('\n').map((l) => l.replace(/ ([0-9a-f]+)$/, (_, v: string) => ` ${Number(BigInt('0x' + v) & 0xffffffffn)}`))).toEqual(['ok', 'ok 21']);
   });
 
   it('refuses a branch farther than the branch-relative form can encode, saying why', () => {

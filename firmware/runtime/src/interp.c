@@ -180,10 +180,12 @@ M3Result wq_invoke(IM3Runtime rt, uint32_t func, uint32_t nargs)
             if (!sp) TRAP(rt->trap);
             goto done;
         }
-        if (fp + t->nparams + f->nlocals + f->maxstack > stack_end) TRAP(m3Err_trapStackOverflow);
-        for (uint32_t k = f->nlocals; k; k--) *sp++ = 0;
-        pc = base + f->code_start;
-        stp = side + f->stp_base;
+        uint32_t code, stpb, nloc, frm;
+        WQ_FUNC_FIELDS(m, f, code, stpb, nloc, frm);
+        if (fp + t->nparams + frm > stack_end) TRAP(m3Err_trapStackOverflow);
+        for (uint32_t k = nloc; k; k--) *sp++ = 0;
+        pc = base + code;
+        stp = side + stpb;
     }
     const WqFunc * callee;
     uint32_t cond;                     /* a fused i32 comparison's result for if / br_if */
@@ -749,16 +751,18 @@ call_wasm: {
 #ifdef WQRT_FUEL
         if (rt->fuel && --rt->fuel == 0) TRAP(wq_trapFuel);
 #endif
+        uint32_t code, stpb, nloc, frm;
+        WQ_FUNC_FIELDS(m, f, code, stpb, nloc, frm);
         /* the arguments are already on the stack: the callee needs its locals and operands above sp */
-        if (sp + f->nlocals + f->maxstack > stack_end || frame >= last_frame) TRAP(m3Err_trapStackOverflow);
+        if (sp + frm > stack_end || frame >= last_frame) TRAP(m3Err_trapStackOverflow);
         uint64_t * nfp = sp - types[f->type].nparams;
         ++frame;
         frame->pc = pc; frame->stp = stp; frame->fp = fp; frame->func = cur;
         cur = f;
         fp = nfp;
-        for (uint32_t k = f->nlocals; k; k--) *sp++ = 0;
-        pc = base + f->code_start;
-        stp = side + f->stp_base;
+        for (uint32_t k = nloc; k; k--) *sp++ = 0;
+        pc = base + code;
+        stp = side + stpb;
         goto next;
     }
 

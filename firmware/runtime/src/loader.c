@@ -66,6 +66,7 @@ static uint32_t fnv1a(const uint8_t * p, uint32_t n)
     return h;
 }
 static uint32_t rd32(const uint8_t * p) { uint32_t v; memcpy(&v, p, 4); return v; }
+static uint32_t rd16(const uint8_t * p) { uint16_t v; memcpy(&v, p, 2); return v; }
 
 void * wq_alloc(IM3Environment env, uint32_t bytes)
 {
@@ -209,6 +210,7 @@ M3Result m3_ParseModule(IM3Environment env, IM3Module * out, const uint8_t * con
     }
     const uint8_t * p = bytes + 8, * end = bytes + len;
     const uint8_t * blob = NULL; uint32_t blob_len = 0, blob_section_start = 0;
+    const uint8_t * code = NULL, * code_end = NULL;   /* the code section's payload */
     while (p < end) {
         uint32_t section_start = (uint32_t)(p - bytes);
         uint8_t id = *p++;
@@ -231,6 +233,7 @@ M3Result m3_ParseModule(IM3Environment env, IM3Module * out, const uint8_t * con
             continue;
         }
         if (id > 12) { err = m3Err_wasmMalformed; goto fail; }
+        if (id == 10) { code = s; code_end = se; }
         if (wq_sec_slot[id] >= 0) { m->sec[wq_sec_slot[id]].start = (uint32_t)(s - bytes); m->sec[wq_sec_slot[id]].end = (uint32_t)(se - bytes); }
     }
     if (!blob) { err = wqrt_Err_noPredecoded; goto fail; }
@@ -239,27 +242,40 @@ M3Result m3_ParseModule(IM3Environment env, IM3Module * out, const uint8_t * con
     if (((uintptr_t)blob & 3u) != 0) { err = wqrt_Err_predecodedCorrupt; goto fail; }
     if (fnv1a(bytes, blob_section_start) != rd32(blob + 8)) { err = wqrt_Err_predecodedStale; goto fail; }
     if (fnv1a(blob + 16, blob_len - 16) != rd32(blob + 12)) { err = wqrt_Err_predecodedCorrupt; goto fail; }
-    m->ntypes = rd32(blob + 16); m->nfuncs = rd32(blob + 20); m->nimports = rd32(blob + 24); m->nside = rd32(blob + 28);
-    uint32_t nlong;
+    m->ntypes = rd16(blob + 16); m->nfuncs = rd32(blob + 20); m->nimports = rd32(blob + 24); m->nside = rd32(blob + 28);
+    uint32_t nwide = rd16(blob + 18), nlong;
     {
-        uint64_t need = 32ull + (uint64_t)m->ntypes * 16 + (uint64_t)m->nfuncs * 16 + (uint64_t)m->nside * 4;
+        uint64_t need = 32ull + (uint64_t)m->ntypes * 8 + (uint64_t)m->nfuncs * 8 + (uint64_t)nwide * 12 + (uint64_t)m->nside * 4;
         if (need > blob_len || (blob_len - need) % 6 || m->nimports > m->nfuncs) { err = wqrt_Err_predecodedCorrupt; goto fail; }
         nlong = (uint32_t)((blob_len - need) / 6);
     }
     m->types = (const WqType *)(const void *)(blob + 32);
-    m->funcs = (const WqFunc *)(const void *)(blob + 32 + m->ntypes * 16);
-    m->side = (const WqSide *)(const void *)(blob + 32 + m->ntypes * 16 + m->nfuncs * 16);
-    m->side_long = (const WqSideLong *)(const void *)(blob + 32 + m->ntypes * 16 + m->nfuncs * 16 + m->nside * 4);
+    m->funcs = (const WqFunc *)(const void *)(blob + 32 + m->ntypes * 8);
+    m->side = (const WqSide *)(const void *)(blob + 32 + m->ntypes * 8 + m->nfuncs * 8 + nwide * 12);
+    m->side_long = (const WqSideLong *)(const void *)((const uint8_t *)m->side + m->nside * 4);
     for (uint32_t i = 0; i < m->nside; i++)   /* the interpreter follows long indices unchecked */
         if (WQ_SIDE_LONG(m->side[i]) && (m->side[i] >> 1) >= nlong) { err = wqrt_Err_predecodedCorrupt; goto fail; }
     /* The blob passed its checksum and the module its hash, so both come from the build
-     * tool; these range checks keep a bug there from turning into a wild read here. */
-    for (uint32_t i = 0; i < m->nfuncs; i++) {
-        const WqFunc * f = &m->funcs[i];
-        if (f->type >= m->ntypes) { err = wqrt_Err_predecodedCorrupt; goto fail; }
-        /* the interpreter returns at the final `end`, rewritten to WQ_OP_END_FUNC: never run past it */
-        if (i >= m->nimports && ((uint64_t)f->code_start + f->code_len >= blob_section_start || f->stp_base > m->nside
-                                 || bytes[f->code_start + f->code_len] != WQ_OP_END_FUNC)) { err = wqrt_Err_predecodedCorrupt; goto fail; }
+     * tool; these range checks keep a bug there from turning into a wild read here. Defined
+     * function j's record must point into body j of the code section, whose last byte is its
+     * final `end`, rewritten to WQ_OP_END_FUNC (the interpreter returns there: never runs past). */
+    {
+        const uint8_t * cp = code;
+        uint32_t nbodies = 0;
+        if ((m->nfuncs > m->nimports) && (!code || !wq_read_leb32(&cp, code_end, &nbodies) || nbodies != m->nfuncs - m->nimports)) { err = wqrt_Err_predecodedCorrupt; goto fail; }
+        for (uint32_t i = 0; i < m->nfuncs; i++) {
+            const WqFunc * f = &m->funcs[i];
+            if (f->type >= m->ntypes) { err = wqrt_Err_predecodedCorrupt; goto fail; }
+            if (i < m->nimports) continue;
+            uint32_t size, c, stpb, nloc, frm;
+            if (f->frame == WQ_FUNC_WIDE && f->code >= nwide) { err = wqrt_Err_predecodedCorrupt; goto fail; }
+            WQ_FUNC_FIELDS(m, f, c, stpb, nloc, frm);
+            if (!wq_read_leb32(&cp, code_end, &size) || size > (uint32_t)(code_end - cp)) { err = m3Err_wasmMalformed; goto fail; }
+            const uint8_t * body_end = cp + size;
+            if (c < (uint32_t)(cp - bytes) || c >= (uint32_t)(body_end - bytes) || body_end[-1] != WQ_OP_END_FUNC
+                || stpb > m->nside || frm < nloc) { err = wqrt_Err_predecodedCorrupt; goto fail; }
+            cp = body_end;
+        }
     }
 
     /* imports: count globals, note memory/table imports */

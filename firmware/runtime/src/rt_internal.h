@@ -77,8 +77,19 @@
 #define WQ_OP_LTEE_BR_IF        0xf3   /* local.tee a; br_if l */
 #define WQ_OP_LGET_ADD          0xf4   /* local.get a; i32.add */
 
-typedef struct { uint16_t canon, nparams, nresults, pad; uint32_t params_off, results_off; } WqType;
-typedef struct { uint16_t type, nlocals, maxstack, code_len; uint32_t code_start, stp_base; } WqFunc;
+typedef struct { uint16_t canon; uint8_t nparams, nresults; uint16_t params_off, results_off; } WqType;
+/* A function record (format 5) is 8 bytes: the code's offset from the module start, the index
+ * of its first side entry, its type, its locals and its frame (locals + operand slots). A
+ * function whose numbers do not fit (code beyond 64 KiB, 255+ locals or slots, 65,536+ side
+ * entries before it) has frame = WQ_FUNC_WIDE and `code` indexes a 12-byte WqFuncWide. */
+typedef struct { uint16_t code, stp_base, type; uint8_t nlocals, frame; } WqFunc;
+typedef struct { uint32_t code_start, stp_base; uint16_t nlocals, frame; } WqFuncWide;
+#define WQ_FUNC_WIDE 0xffu
+/* The fields the interpreter needs from record f (module m) into code/stpb/nloc/frm. */
+#define WQ_FUNC_FIELDS(m, f, code_, stpb_, nloc_, frm_) do { \
+        (code_) = (f)->code; (stpb_) = (f)->stp_base; (nloc_) = (f)->nlocals; (frm_) = (f)->frame; \
+        if ((frm_) == WQ_FUNC_WIDE) { const WqFuncWide * w_ = &WQ_FUNCS_WIDE(m)[code_]; \
+            (code_) = w_->code_start; (stpb_) = w_->stp_base; (nloc_) = w_->nlocals; (frm_) = w_->frame; } } while (0)
 /* A side entry is relative to its branch: target pc = the address just past the branch opcode
  * + dPc; target entry = this entry + dStp. Version 3 packs it in 32 bits (bit 0 clear):
  * keep bits 1-2, drop bits 3-6, dStp bits 7-17 (signed), dPc bits 18-31 (signed). With bit 0
@@ -121,7 +132,7 @@ struct M3Module {
     uint32_t        len;
     WqSpan          sec[8];
     const WqType *  types;
-    const WqFunc *  funcs;
+    const WqFunc *  funcs;              /* then the WqFuncWide records (WQ_FUNCS_WIDE) */
     const WqSide *  side;
     const WqSideLong * side_long;
     uint32_t        ntypes, nfuncs, nimports, nside;
@@ -164,6 +175,14 @@ struct M3Runtime {
     uint32_t        fuel;                /* host fuzz builds: branches + calls left, 0 = unlimited */
 #endif
 };
+
+/* The wide function records follow the 8-byte ones (a function, not a macro: interp.c names
+ * m->funcs `funcs`). */
+static inline const WqFuncWide * wq_funcs_wide(const struct M3Module * m)
+{
+    return (const WqFuncWide *)(const void *)(m->funcs + m->nfuncs);
+}
+#define WQ_FUNCS_WIDE(m) wq_funcs_wide(m)
 
 /* Globals are 32-bit words: global i's low word is globals[i]; its high word is globals_hi[i],
  * which is a second array only when the module has a 64-bit or reference global. When every
