@@ -10,7 +10,7 @@
 //   32 ntypes x { canon u16, nparams u8, nresults u8, paramsOff u16, resultsOff u16 }
 //      nfuncs x { code u16, stpBase u16, type u16, nLocals u8, frame u8 }   (format 5: 8 bytes)
 //      nwide x { codeStart u32, stpBase u32, nLocals u16, frame u16 }
-//      nside x u32 side entry (version 3), then nlong x { dPc i16, dStp i16, keep u8, drop u8 }
+//      nside x u16 side entry, then nlong x { dPc i16, dStp i16, keep u8, drop u8 }
 //      (6 bytes each; nlong = the bytes left / 6)
 // canon: the first type index with the same signature (call_indirect compares canon ids).
 // paramsOff, resultsOff and code are byte offsets from the module start; code is where the
@@ -19,20 +19,19 @@
 // beyond 64 KiB, frame >= 255, 65,536+ side entries before it) has frame = 255 and code = the
 // index of its wide record. An imported function has code = stpBase = nLocals = frame = 0.
 // A side entry is relative to its branch: target pc = the address just past the branch opcode
-// + dPc; target entry = this entry's index + dStp (version 2; version 1 was relative to the
-// function).
-// Side entry (version 3, 4 bytes instead of 6): bit 0 clear = short form, bits 1-2 keep (0..3),
-// bits 3-6 drop (0..15), bits 7-17 dStp (signed, -1024..1023), bits 18-31 dPc (signed,
-// -8192..8191); bit 0 set = bits 1-31 index a long entry. Every core.wasm branch fits the short
-// form; long entries keep the spec suite's large functions working.
+// + dPc; target entry = this entry's index + dStp.
+// Side entry (format 6, 2 bytes): bit 0 clear = short form, nothing dropped (so nothing moves,
+// whatever is kept), bits 1-6 dStp (signed, -32..31), bits 7-15 dPc (signed, -256..255); bit 0
+// set = bits 1-15 index a long entry. 9 in 10 of an AssemblyScript module's branches are short;
+// long entries keep loops over 256 bytes and the spec suite's large functions working.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseModule, WasmError, type ParsedModule } from './module.ts';
 
 export const SECTION_NAME = 'wasmqtt.predecoded';
-export const BLOB_VERSION = 5;
+export const BLOB_VERSION = 6;
 /** Blob versions whose code was rewritten in place (undoRewrite puts the original back). */
-const REWRITTEN_VERSIONS = [4, 5];
+const REWRITTEN_VERSIONS = [4, 5, 6];
 const MAGIC = 0x44505157; // "WQPD"
 const WIDE_FRAME = 0xff; // a function record's frame byte: see its wide record
 
@@ -342,7 +341,7 @@ function bodyRanges(b: Uint8Array): Array<[number, number]> {
   return out;
 }
 
-/** The inverse of rewriteCode (blob formats 4 and 5): walks each body and puts back the original
+/** The inverse of rewriteCode (blob formats 4 to 6): walks each body and puts back the original
  * opcodes and LEB immediates, byte for byte. */
 function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
   const dv = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
@@ -414,9 +413,12 @@ export function predecode(input: Uint8Array): PredecodeResult {
       return { dPc, dStp, keep: e.keep, drop: e.drop };
     }),
   );
+  // 16-bit short entry: nothing dropped (then whatever is kept stays where it is), dStp in 6
+  // bits, dPc in 9 (signed)
   const fitsShort = (e: { dPc: number; dStp: number; keep: number; drop: number }) =>
-    e.keep <= 3 && e.drop <= 15 && e.dStp >= -1024 && e.dStp <= 1023 && e.dPc >= -8192 && e.dPc <= 8191;
+    e.drop === 0 && e.dStp >= -32 && e.dStp <= 31 && e.dPc >= -256 && e.dPc <= 255;
   const nlong = entries.filter((e) => !fitsShort(e)).length;
+  if (nlong > 0x7fff) throw new WasmError('invalid', `${nlong} branches need long side entries; the pre-decoded form allows 32767 (split the module's largest functions)`);
   if (ntypes > 0xffff) throw new WasmError('invalid', `${ntypes} types; the pre-decoded form allows 65535`);
   // function records: 8 bytes, or a wide record for what does not fit (see the header comment)
   let stp = 0;
@@ -433,7 +435,7 @@ export function predecode(input: Uint8Array): PredecodeResult {
     if (wide.length > 0xffff) throw new WasmError('invalid', 'more than 65535 functions need wide records');
     return { code: wide.length - 1, stp: 0, type: typeIdx, nLocals: 0, frame: WIDE_FRAME };
   });
-  const blobLen = 32 + ntypes * 8 + nfuncs * 8 + wide.length * 12 + nside * 4 + nlong * 6;
+  const blobLen = 32 + ntypes * 8 + nfuncs * 8 + wide.length * 12 + nside * 2 + nlong * 6;
   const blob = new Uint8Array(blobLen);
   const dv = new DataView(blob.buffer);
   dv.setUint32(0, MAGIC, true);
@@ -472,19 +474,19 @@ export function predecode(input: Uint8Array): PredecodeResult {
     dv.setUint16(o + 10, w.frame, true);
     o += 12;
   }
-  let longAt = o + nside * 4, nextLong = 0;
+  let longAt = o + nside * 2, nextLong = 0;
   for (const e of entries) {
     if (fitsShort(e)) {
-      dv.setUint32(o, (((e.dPc & 0x3fff) << 18) | ((e.dStp & 0x7ff) << 7) | (e.drop << 3) | (e.keep << 1)) >>> 0, true);
+      dv.setUint16(o, ((e.dPc & 0x1ff) << 7) | ((e.dStp & 0x3f) << 1), true);
     } else {
-      dv.setUint32(o, ((nextLong++ << 1) | 1) >>> 0, true);
+      dv.setUint16(o, (nextLong++ << 1) | 1, true);
       dv.setInt16(longAt, e.dPc, true);
       dv.setInt16(longAt + 2, e.dStp, true);
       dv.setUint8(longAt + 4, e.keep);
       dv.setUint8(longAt + 5, e.drop);
       longAt += 6;
     }
-    o += 4;
+    o += 2;
   }
   dv.setUint32(12, fnv1a(blob.subarray(16)), true);
 

@@ -31,7 +31,7 @@ describe('predecode', () => {
     const { off, dv } = blobOf(wasm);
     expect(off % 4).toBe(0);
     expect(dv.getUint32(0, true)).toBe(0x44505157);
-    expect(dv.getUint32(4, true)).toBe(5);
+    expect(dv.getUint32(4, true)).toBe(6);
     // the hash covers the rewritten module, which differs from the input only in the
     // function's final `end` (WQ_OP_END_FUNC): no multi-byte constant, no fused sequence here
     expect(dv.getUint32(8, true)).toBe(fnv1a(wasm.subarray(0, src.length)));
@@ -51,16 +51,16 @@ describe('predecode', () => {
     const codeStart = dv.getUint16(func, true);
     expect([dv.getUint16(func + 2, true), dv.getUint16(func + 4, true), dv.getUint8(func + 6), dv.getUint8(func + 7)]).toEqual([0, 0, 0, 2]);
     expect(wasm[codeStart]).toBe(0x02); // the block: code points at the first instruction
-    // one 32-bit short entry: bit 0 clear, keep bits 1-2, drop 3-6, dStp 7-17, dPc 18-31
-    const e = dv.getUint32(side, true);
+    // one 16-bit short entry (br_if to the block end keeps one value and drops nothing, so
+    // nothing moves): bit 0 clear, dStp bits 1-6, dPc bits 7-15
+    const e = dv.getInt16(side, true);
     expect(e & 1).toBe(0);
-    // br_if to the block end keeps one value and drops nothing; it jumps to the byte after `end`
-    expect((e >>> 1) & 3).toBe(1);
-    expect((e >>> 3) & 15).toBe(0);
-    // targets are relative to the branch: pc to just past its opcode, entry to its own index
+    // targets are relative to the branch: pc to just past its opcode, entry to its own index;
+    // it jumps to the byte after `end`
     const brIf = wasm.indexOf(0x0d, codeStart);
-    expect(wasm[brIf + 1 + (e >> 18) - 1]).toBe(0x0b);
-    expect((e << 14) >> 21).toBe(1); // the next entry (none left in this function)
+    expect(wasm[brIf + 1 + (e >> 7) - 1]).toBe(0x0b);
+    expect((e << 25) >> 26).toBe(1); // the next entry (none left in this function)
+    expect(wasm.length - off).toBe(32 + ntypes * 8 + 8 + 2); // header, type, function, side entry
   });
 
   it('encodes a loop branch as a backward distance to the loop body', () => {
@@ -71,15 +71,15 @@ describe('predecode', () => {
     const side = 32 + dv.getUint16(16, true) * 8 + 8;
     const codeStart = dv.getUint16(32 + dv.getUint16(16, true) * 8, true);
     const loop = wasm.indexOf(0x03, codeStart), brIf = wasm.indexOf(0x0d, loop);
-    const e = dv.getUint32(side, true);
-    const dPc = e >> 18;
+    const e = dv.getInt16(side, true);
+    const dPc = e >> 7;
     expect(dPc).toBeLessThan(0);
     expect(brIf + 1 + dPc).toBe(loop + 2); // after `loop` and its block type
-    expect((e << 14) >> 21).toBe(0); // back to the same entry
+    expect((e << 25) >> 26).toBe(0); // back to the same entry
   });
 
-  it('puts what the 32-bit entry cannot hold in a long entry, and the runtime follows it', () => {
-    // 9,000 nops: farther than the short form's 8,191 bytes; the taken br_if keeps its value
+  it('puts what the 16-bit entry cannot hold in a long entry, and the runtime follows it', () => {
+    // 9,000 nops: farther than the short form's 255 bytes; the taken br_if keeps its value
     // (keep/drop read through the long path too)
     const src = wat(`(module (func (export "f") (param i32) (result i32)
       (block (result i32) (i32.const 7) (br_if 0 (local.get 0)) (drop) ${'nop '.repeat(9000)} (i32.const 9))))`);
@@ -88,9 +88,9 @@ describe('predecode', () => {
     expect(longEntries).toBe(1);
     const { dv } = blobOf(wasm);
     const side = 32 + dv.getUint16(16, true) * 8 + 8;
-    expect(dv.getUint32(side, true)).toBe(1); // long entry 0
-    expect(dv.getInt16(side + 4, true)).toBeGreaterThan(9000); // its dPc
-    expect(dv.getUint8(side + 8)).toBe(1); // keep
+    expect(dv.getUint16(side, true)).toBe(1); // long entry 0
+    expect(dv.getInt16(side + 2, true)).toBeGreaterThan(9000); // its dPc
+    expect(dv.getUint8(side + 6)).toBe(1); // keep
     const dir = mkdtempSync(join(tmpdir(), 'wqpd-'));
     writeFileSync(join(dir, 'far.wasm'), wasm);
     const run = spawnSync(join(REPO, 'build/runtime/spec_driver'), {

@@ -220,8 +220,8 @@ next:
             DISPATCH;
         OP(0x05):
         do_jump: {   /* if (not taken) and else: no values move */
-            uint32_t e = *stp;
-            if (WQ_SIDE_LONG(e)) { const WqSideLong * l = &m->side_long[e >> 1]; pc += l->pc; stp += l->stp; DISPATCH; }
+            int32_t e = *stp;
+            if (WQ_SIDE_LONG(e)) { const WqSideLong * l = &m->side_long[WQ_SIDE_INDEX(e)]; pc += l->pc; stp += l->stp; DISPATCH; }
             pc += WQ_SIDE_PC(e); stp += WQ_SIDE_STP(e);
             DISPATCH;
         }
@@ -240,16 +240,16 @@ next:
         }
         OP(0x0c):
         do_branch: {
-            uint32_t e = *stp, keep, drop; int32_t dpc, dstp;
+            int32_t e = *stp;
 #ifdef WQRT_FUEL
             if (rt->fuel && --rt->fuel == 0) TRAP(wq_trapFuel);
 #endif
             /* short entry, nothing dropped (loop back-edges, most forward exits): just move */
-            if ((e & 0x79u) == 0) { pc += WQ_SIDE_PC(e); stp += WQ_SIDE_STP(e); goto branched; }
-            if (WQ_SIDE_LONG(e)) { const WqSideLong * l = &m->side_long[e >> 1]; keep = l->keep; drop = l->drop; dpc = l->pc; dstp = l->stp; }
-            else { keep = WQ_SIDE_KEEP(e); drop = WQ_SIDE_DROP(e); dpc = WQ_SIDE_PC(e); dstp = WQ_SIDE_STP(e); }
+            if (!WQ_SIDE_LONG(e)) { pc += WQ_SIDE_PC(e); stp += WQ_SIDE_STP(e); goto branched; }
+            const WqSideLong * l = &m->side_long[WQ_SIDE_INDEX(e)];
+            uint32_t keep = l->keep, drop = l->drop;
             if (drop) { uint64_t * d_ = sp - keep - drop, * s_ = sp - keep; for (uint32_t k = 0; k < keep; k++) d_[k] = s_[k]; sp -= drop; }
-            pc += dpc; stp += dstp;
+            pc += l->pc; stp += l->stp;
         branched:
             if (*pc == 0x20) { COUNT_FUSED(); pc++; goto do_local_get; }   /* loop heads reload a local */
             DISPATCH;

@@ -245,16 +245,16 @@ M3Result m3_ParseModule(IM3Environment env, IM3Module * out, const uint8_t * con
     m->ntypes = rd16(blob + 16); m->nfuncs = rd32(blob + 20); m->nimports = rd32(blob + 24); m->nside = rd32(blob + 28);
     uint32_t nwide = rd16(blob + 18), nlong;
     {
-        uint64_t need = 32ull + (uint64_t)m->ntypes * 8 + (uint64_t)m->nfuncs * 8 + (uint64_t)nwide * 12 + (uint64_t)m->nside * 4;
+        uint64_t need = 32ull + (uint64_t)m->ntypes * 8 + (uint64_t)m->nfuncs * 8 + (uint64_t)nwide * 12 + (uint64_t)m->nside * 2;
         if (need > blob_len || (blob_len - need) % 6 || m->nimports > m->nfuncs) { err = wqrt_Err_predecodedCorrupt; goto fail; }
         nlong = (uint32_t)((blob_len - need) / 6);
     }
     m->types = (const WqType *)(const void *)(blob + 32);
     m->funcs = (const WqFunc *)(const void *)(blob + 32 + m->ntypes * 8);
     m->side = (const WqSide *)(const void *)(blob + 32 + m->ntypes * 8 + m->nfuncs * 8 + nwide * 12);
-    m->side_long = (const WqSideLong *)(const void *)((const uint8_t *)m->side + m->nside * 4);
+    m->side_long = (const WqSideLong *)(const void *)(m->side + m->nside);
     for (uint32_t i = 0; i < m->nside; i++)   /* the interpreter follows long indices unchecked */
-        if (WQ_SIDE_LONG(m->side[i]) && (m->side[i] >> 1) >= nlong) { err = wqrt_Err_predecodedCorrupt; goto fail; }
+        if (WQ_SIDE_LONG(m->side[i]) && WQ_SIDE_INDEX(m->side[i]) >= nlong) { err = wqrt_Err_predecodedCorrupt; goto fail; }
     /* The blob passed its checksum and the module its hash, so both come from the build
      * tool; these range checks keep a bug there from turning into a wild read here. Defined
      * function j's record must point into body j of the code section, whose last byte is its

@@ -91,16 +91,17 @@ typedef struct { uint32_t code_start, stp_base; uint16_t nlocals, frame; } WqFun
         if ((frm_) == WQ_FUNC_WIDE) { const WqFuncWide * w_ = &WQ_FUNCS_WIDE(m)[code_]; \
             (code_) = w_->code_start; (stpb_) = w_->stp_base; (nloc_) = w_->nlocals; (frm_) = w_->frame; } } while (0)
 /* A side entry is relative to its branch: target pc = the address just past the branch opcode
- * + dPc; target entry = this entry + dStp. Version 3 packs it in 32 bits (bit 0 clear):
- * keep bits 1-2, drop bits 3-6, dStp bits 7-17 (signed), dPc bits 18-31 (signed). With bit 0
- * set, bits 1-31 index a 6-byte long entry (WqSideLong) for what does not fit. */
-typedef uint32_t WqSide;
+ * + dPc; target entry = this entry + dStp. Format 6 packs it in 16 bits (bit 0 clear): dStp
+ * bits 1-6 (signed, -32..31), dPc bits 7-15 (signed, -256..255), nothing dropped (a taken
+ * branch that drops nothing moves no values, whatever it keeps). With bit 0 set, bits 1-15
+ * index a 6-byte long entry (WqSideLong) for what does not fit (9 in 10 of an AssemblyScript
+ * module's branches fit). */
+typedef int16_t WqSide;
 typedef struct { int16_t pc, stp; uint8_t keep, drop; } WqSideLong;
-#define WQ_SIDE_LONG(e)  ((e) & 1u)
-#define WQ_SIDE_KEEP(e)  (((e) >> 1) & 3u)
-#define WQ_SIDE_DROP(e)  (((e) >> 3) & 15u)
-#define WQ_SIDE_STP(e)   ((int32_t)((e) << 14) >> 21)
-#define WQ_SIDE_PC(e)    ((int32_t)(e) >> 18)
+#define WQ_SIDE_LONG(e)  ((e) & 1)
+#define WQ_SIDE_INDEX(e) ((uint32_t)(uint16_t)(e) >> 1)
+#define WQ_SIDE_STP(e)   ((int32_t)((uint32_t)(e) << 25) >> 26)
+#define WQ_SIDE_PC(e)    ((int32_t)(e) >> 7)
 
 typedef struct { M3RawCall fn; const void * userdata; } WqImport;
 
