@@ -56,7 +56,10 @@ export const CFG_CONSOLE_QUIET: i32 = 23; // number 0/1: 1 = the console prints 
 // and are not part of the saved config blob (wq_config_save keeps the blob, and bluepill's 8 KB of linear memory, as they are).
 export const CFG_BROKER_HOST: i32 = 24;   // string ≤ 63: the broker's host name, resolved by DNS (A record, cached for its TTL) before a connect; empty = use CFG_BROKER_IP; default empty
 export const CFG_DNS_SERVER: i32 = 25;    // number: DNS server IPv4; 0 = the gateway (CFG_GATEWAY); default 0
-export const CFG_KEY_COUNT: i32 = 25;
+// The LAN module's DHCP client (net/dhcp.ts) needs no key of its own: CFG_DEVICE_IP = 0 (0.0.0.0) means "no static
+// address: lease one by DHCP", so the choice is saved with the config. Only the static fallback is a LAN key:
+export const CFG_DHCP_FALLBACK: i32 = 26; // number: with CFG_DEVICE_IP 0, the IPv4 used (with CFG_GATEWAY, CFG_NETMASK) when no DHCP server offers a lease within CFG_TIMEOUT_MS; 0 = none (keep asking); not saved; default 0
+export const CFG_KEY_COUNT: i32 = 26;
 
 // ---- Stat keys: wq_stat(key) ----
 export const STAT_STATE: i32 = 1;            // client state, ST_* below
@@ -78,6 +81,22 @@ export const STAT_STORE_CAPACITY: i32 = 16;  // bytes of one store page group (0
 export const STAT_STORE_ERRORS: i32 = 17;    // session records that could not be written (store full even after compaction, or I/O)
 export const STAT_LINK: i32 = 18;           // Ethernet link (PHYCFGR.LNK, read every LINK_POLL_MS = 100 ms): 1 up, 0 down, -1 not read yet
 export const STAT_KEY_COUNT: i32 = 18;
+// LAN module only (net/lan-core.ts's wq_stat; other modules: ERR_ARG). Addresses are numbers (192.168.1.10 = 0xC0A8010A, read as i32).
+export const STAT_DHCP_STATE: i32 = 19;     // DHCP_* below
+export const STAT_IP: i32 = 20;             // the device's address in use (leased, static or fallback; 0 none)
+export const STAT_GATEWAY: i32 = 21;        // the gateway in use
+export const STAT_NETMASK: i32 = 22;        // the netmask in use
+export const STAT_DNS: i32 = 23;            // the DNS server in use (CFG_DNS_SERVER, else the lease's, else the gateway)
+export const STAT_LEASE_LEFT_S: i32 = 24;   // seconds until the lease expires; -1 no lease
+
+// ---- DHCP client states (STAT_DHCP_STATE, EV_DHCP) ----
+export const DHCP_STATIC: i32 = 0;      // not used: CFG_DEVICE_IP is a static address
+export const DHCP_SELECTING: i32 = 1;   // DISCOVER sent (again after 4, 8, 16, 32, 64, 64... s), waiting for an OFFER
+export const DHCP_REQUESTING: i32 = 2;  // REQUEST for the offered address sent, waiting for ACK/NAK (4 tries, then SELECTING)
+export const DHCP_BOUND: i32 = 3;       // leased: the address is on the chip
+export const DHCP_RENEWING: i32 = 4;    // past T1: REQUEST unicast to the server that leased it
+export const DHCP_REBINDING: i32 = 5;   // past T2: REQUEST broadcast to any server
+export const DHCP_FALLBACK: i32 = 6;    // no offer in time: CFG_DHCP_FALLBACK in use, still discovering
 
 // ---- Client states (STAT_STATE) ----
 export const ST_IDLE: i32 = 0;          // not connecting (before wq_connect / after wq_disconnect)
@@ -114,6 +133,11 @@ export const ERR_DNS_NAME: i32 = -29;      // CFG_BROKER_HOST does not resolve: 
 export const ERR_DNS_TIMEOUT: i32 = -30;   // no answer from the DNS server after 3 tries (1 + 2 + 4 s)
 export const ERR_DNS_SERVER: i32 = -31;    // the DNS server failed or refused the query (SERVFAIL, REFUSED)
 export const ERR_DNS_BAD: i32 = -32;       // CFG_BROKER_HOST is not a valid host name, or no DNS server is known
+export const ERR_DHCP_NO_OFFER: i32 = -33; // DHCP DISCOVER phase: no server offered an address within CFG_TIMEOUT_MS (still asking)
+export const ERR_DHCP_NO_ACK: i32 = -34;   // DHCP REQUEST phase: the server that offered the address did not confirm it (starts over)
+export const ERR_DHCP_NAK: i32 = -35;      // DHCP REQUEST/RENEW phase: the server refused the address (NAK): it starts over with DISCOVER
+export const ERR_DHCP_LEASE_LOST: i32 = -36;// DHCP lease expired (renew at T1 and rebind at T2 unanswered): address dropped, MQTT link dropped, starting over
+export const ERR_DHCP_DECLINED: i32 = -37; // DHCP ACK phase: another host answers ARP for the leased address: DECLINE sent, starting over
 // Decoder: malformed packet from the peer (connection closed, session kept)
 export const ERR_RL_TOO_LONG: i32 = -40;   // remaining length uses more than 4 bytes
 export const ERR_RL_MISMATCH: i32 = -41;   // remaining length disagrees with the packet's contents
@@ -173,6 +197,18 @@ export const EV_TRACE: i32 = 9;
 /** [0] u8 1 = Ethernet link up, 0 = down. On every change of PHYCFGR.LNK (read every 100 ms once
  * connecting), and for the first reading. */
 export const EV_LINK: i32 = 10;
+/** LAN module only. [0] u8 what happened (DHCPEV_*), [1] u8 DHCP state after it (DHCP_*); [4] u32 address,
+ * [8] u32 gateway, [12] u32 netmask, [16] u32 DNS server, [20] u32 lease seconds, [24] u32 DHCP server
+ * (what the lease says; zeros when no lease is held). */
+export const EV_DHCP: i32 = 11;
+export const DHCPEV_BOUND: i32 = 1;     // a lease: the address is on the chip
+export const DHCPEV_RENEWED: i32 = 2;   // the lease was extended (ACK in RENEWING or REBINDING)
+export const DHCPEV_RENEWING: i32 = 3;  // T1 reached: asking the leasing server to extend
+export const DHCPEV_REBINDING: i32 = 4; // T2 reached without an answer: asking any server
+export const DHCPEV_EXPIRED: i32 = 5;   // the lease ran out: address dropped (ERR_DHCP_LEASE_LOST)
+export const DHCPEV_NAK: i32 = 6;       // the server refused the address: starting over (ERR_DHCP_NAK)
+export const DHCPEV_DECLINED: i32 = 7;  // the offered address is in use (ARP answered): DECLINE sent (ERR_DHCP_DECLINED)
+export const DHCPEV_FALLBACK: i32 = 8;  // no offer in time: using CFG_DHCP_FALLBACK
 
 // ---- MQTT packet types ----
 export const PT_CONNECT: i32 = 1;

@@ -39,8 +39,21 @@ let cached: bool = false;
 
 /** The address found by the last DNS_DONE. */
 export function dnsAddr(): u32 { return addr; }
-/** The DNS server the last query went to. */
+/** The DNS server the last query went to (or the DHCP server, after a DHCP failure: lan.ts). */
 export function dnsServerAddr(): u32 { return server; }
+/** Its port, for error records: 53 (67 after a DHCP failure). Never written in a module without the LAN services. */
+export let askedPort: i32 = 53;
+/** The DNS server when CFG_DNS_SERVER is 0: the lease's (lan.ts), else the gateway. */
+export let dnsDefault: u32 = 0;
+
+/** For lan.ts: a connect that waited for DHCP goes to `ip` (no host name to resolve). */
+export function dnsUse(ip: u32): void { addr = ip; askedPort = 53; }
+/** For lan.ts: the attempt failed asking `ip`:`port` (a DHCP server). */
+export function dnsAsked(ip: u32, port: i32): void { server = ip; askedPort = port; }
+/** The DNS server a lookup would ask now. */
+export function dnsServerNow(): u32 { return dnsServer != 0 ? dnsServer : dnsDefault != 0 ? dnsDefault : num(A.CFG_GATEWAY); }
+/** For lan.ts: the lease's DNS server (or gateway), used when CFG_DNS_SERVER is 0. */
+export function dnsSetDefault(ip: u32): void { dnsDefault = ip; }
 
 /** The config keys this module holds (through config.ts's LanHook); a new host name drops the cache. */
 export function lanConfigSet(key: i32, src: usize, len: i32): i32 {
@@ -167,7 +180,8 @@ export function lanHookDns(key: i32, src: usize, now: i32): i32 {
   if (key > 0) return lanConfigSet(key, src, now);
   if (key == 0) {
     if (load<u8>(NAME) == 0) return DNS_NO_NAME;
-    dnsStart(dnsServer != 0 ? dnsServer : num(A.CFG_GATEWAY), <u32>now);
+    askedPort = 53;
+    dnsStart(dnsServerNow(), <u32>now);
   }
   return dnsPoll(<u32>now);
 }

@@ -1,11 +1,15 @@
-// core-lan.wasm entry (tests, bench, hil --node with LAN services): core.wasm's API with the LAN
-// services enabled (net/lan.ts), the way an app entry opts in.
-import { start as coreStart } from "../index";
-import { lanEnable } from "./lan";
+// core-lan.wasm entry (tests, bench, hil --node-api with LAN services): core.wasm's API with the
+// LAN services enabled (net/lan.ts), the way an app entry opts in: lanEnable() before start(),
+// lanStep() in step() (and the link dropped when the address it ran over is gone), lanStat() in wq_stat.
+import * as A from "../api/abi";
+import { millis } from "../api/board";
+import { start as coreStart, step as coreStep, wq_stat as coreStat } from "../index";
+import { clientState, dropLink } from "../mqtt/client";
+import { lanEnable, lanStep, lanLost, lanStat } from "./lan";
 
 export {
-  step, wq_buf, wq_buf_size, wq_config, wq_config_save, wq_config_load, wq_connect, wq_disconnect,
-  wq_publish, wq_subscribe, wq_unsubscribe, wq_stat,
+  wq_buf, wq_buf_size, wq_config, wq_config_save, wq_config_load, wq_connect, wq_disconnect,
+  wq_publish, wq_subscribe, wq_unsubscribe,
 } from "../index";
 
 /** Marks a module with the LAN services (hosts check for this export: hil --node-api). */
@@ -14,4 +18,16 @@ export function wq_lan(): i32 { return 1; }
 export function start(): void {
   lanEnable();
   coreStart();
+}
+
+export function step(): i32 {
+  let st = clientState();
+  let wait = lanStep(millis(), st != A.ST_IDLE);
+  let lost = lanLost();
+  if (lost != 0 && st >= A.ST_TCP_CONNECTING) dropLink(lost);
+  return min(wait, coreStep());
+}
+
+export function wq_stat(key: i32): i32 {
+  return key >= A.STAT_DHCP_STATE && key <= A.STAT_LEASE_LEFT_S ? lanStat(key, millis()) : coreStat(key);
 }

@@ -1,8 +1,72 @@
-// The LAN services of the core's network layer (DNS today): linked into a module only when its
-// entry calls lanEnable() before the core's start(), so core.wasm (the MQTT client alone, with
-// its size budget) carries none of it and an app on a LAN opts in (docs/w5500.md, "LAN").
-import { setLanHook } from "../config";
-import { lanHookDns } from "./dns";
+// The LAN services of the core's network layer (DHCP and DNS): linked into a module only when
+// its entry calls lanEnable() before the core's start() and lanStep() in its step(), so core.wasm
+// (the MQTT client alone, with its size budget) carries none of it and an app on a LAN opts in
+// (docs/w5500.md, "LAN services").
+import * as A from "../api/abi";
+import { setLanHook, num, readLE } from "../config";
+import { lanHookDns, lanConfigSet, dnsUse, dnsAsked, dnsSetDefault, dnsServerNow, DNS_NO_NAME, DNS_DONE } from "./dns";
+import { dhcpWanted, dhcpGate, dhcpPoll, dhcpSetFallback, dhcpTakeLost, dhcpFailure, dhcpDns, dhcpStat, dhcpServer, dhcpGateway } from "./dhcp";
+import { netLinkState } from "./transport";
 
-/** From now on CFG_BROKER_HOST and CFG_DNS_SERVER are config keys and host names are resolved by DNS. */
-export function lanEnable(): void { setLanHook(lanHookDns); }
+/** A connect is waiting for DHCP to hold an address (since `waitSince`, millis()). */
+let waiting: bool = false;
+let waitSince: u32 = 0;
+
+/**
+ * config.ts's LanHook: the LAN keys (key > 0), and the transport's name resolution (key 0 start,
+ * -1 poll; `len` = millis()). With DHCP (CFG_DEVICE_IP 0) a connect first waits for an address:
+ * pending (0) until one is held, or a DHCP failure, as the DNS failures are, once CFG_TIMEOUT_MS
+ * has nearly passed (the transport reports ERR_NO_CHIP + the code: ERR_DHCP_*).
+ */
+function lanHook(key: i32, src: usize, len: i32): i32 {
+  if (key == A.CFG_DHCP_FALLBACK) {
+    if (len < 1 || len > 4) return A.ERR_CONFIG_VALUE;
+    dhcpSetFallback(readLE(src, len));
+    return 0;
+  }
+  if (key > 0) return lanConfigSet(key, src, len);
+  let now = <u32>len;
+  if (key == 0) waiting = dhcpWanted();
+  if (waiting) {
+    if (key == 0) waitSince = now;
+    let g = dhcpGate(waitSince, now);
+    if (g == 0) return 0;
+    waiting = false;
+    if (g < 0) { dnsAsked(dhcpServer(), 67); return g - A.ERR_NO_CHIP; }
+    // an address is held: resolve (or not) as a connect starting now would
+    dnsSetDefault(dhcpDns() != 0 ? dhcpDns() : dhcpGateway());
+    let r = lanHookDns(0, src, len);
+    if (r == DNS_NO_NAME) { dnsUse(num(A.CFG_BROKER_IP)); return DNS_DONE; }
+    return r;
+  }
+  return lanHookDns(key, src, len);
+}
+
+/** From now on the LAN keys are config keys, DHCP runs when CFG_DEVICE_IP is 0 and host names are resolved by DNS. */
+export function lanEnable(): void { setLanHook(lanHook); }
+
+/**
+ * The DHCP client's round, for the entry's step() while the client is not idle (`active`):
+ * returns ms until it next needs to run.
+ */
+export function lanStep(now: u32, active: bool): i32 {
+  if (!active || !dhcpWanted()) return 1000;
+  return dhcpPoll(now, netLinkState() == 1);
+}
+
+/** After lanStep(): the ERR_* the MQTT link must be dropped with (the address it ran over is gone), or 0. */
+export function lanLost(): i32 {
+  if (!dhcpTakeLost()) return 0;
+  let f = dhcpFailure();
+  return f != 0 ? f : A.ERR_DHCP_LEASE_LOST;
+}
+
+/** LAN stat keys (STAT_DHCP_STATE..STAT_LEASE_LEFT_S); ERR_ARG for others. */
+export function lanStat(key: i32, now: u32): i32 {
+  if (key == A.STAT_DNS) {
+    dnsSetDefault(dhcpDns() != 0 ? dhcpDns() : dhcpGateway());
+    return <i32>dnsServerNow();
+  }
+  if (key < A.STAT_DHCP_STATE || key > A.STAT_LEASE_LEFT_S) return A.ERR_ARG;
+  return dhcpStat(key, now);
+}

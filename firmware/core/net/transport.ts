@@ -15,7 +15,7 @@
 import * as A from "../api/abi";
 import { millis } from "../api/board";
 import { num, macPtr, lanHook } from "../config";
-import { dnsAddr, dnsServerAddr } from "./dns";
+import { dnsAddr, dnsServerAddr, askedPort } from "./dns";
 import { inited, w5Init, w5Link, W5_ERR_BOOTING } from "./w5500/chip";
 import {
   netConnect as w5Connect, netState as w5State, netSend as w5Send, netRecv as w5Recv, netClose as w5Close,
@@ -104,11 +104,11 @@ export function netError(): i32 { return dnsFailure != 0 ? A.ERR_NO_CHIP + dnsFa
 /**
  * What the last connect tried, for error records: u32 address (a number, 192.168.1.10 =
  * 0xC0A8010A) at `at`, u16 port at `at + 4`: the DNS server and 53 when the broker's name did not
- * resolve, else the broker's address (resolved from CFG_BROKER_HOST, or CFG_BROKER_IP) and port.
+ * resolve (the DHCP server and 67 when no address was leased), else the broker's address (resolved from CFG_BROKER_HOST, or CFG_BROKER_IP) and port.
  */
 export function netTried(at: usize): void {
   store<u32>(at, dnsFailure != 0 ? dnsServerAddr() : triedIp);
-  store<u16>(at + 4, <u16>(dnsFailure != 0 ? 53 : triedPort));
+  store<u16>(at + 4, <u16>(dnsFailure != 0 ? askedPort : triedPort));
 }
 
 export function netSend(src: usize, len: i32): i32 { return w5Send(src, len); }

@@ -12,7 +12,7 @@ export const Cfg = {
   KEEPALIVE_S: 7, CLEAN_SESSION: 8, BROKER_IP: 9, BROKER_PORT: 10, MAC: 11, DEVICE_IP: 12,
   GATEWAY: 13, NETMASK: 14, RETRY_MS: 15, MAX_RETRIES: 16, BACKOFF_MIN_MS: 17,
   BACKOFF_MAX_MS: 18, TIMEOUT_MS: 19, WINDOW: 20, TRACE: 21, NEXT_PID: 22, CONSOLE_QUIET: 23,
-  BROKER_HOST: 24, DNS_SERVER: 25,
+  BROKER_HOST: 24, DNS_SERVER: 25, DHCP_FALLBACK: 26,
 } as const;
 /** Which config keys take a string/bytes value (the rest are numbers). */
 export const CFG_BYTES_KEYS: ReadonlySet<number> = new Set([
@@ -25,7 +25,15 @@ export const Stat = {
   RX_PACKETS: 7, RETRANSMITS: 8, RECONNECTS: 9, PROTOCOL_ERRORS: 10, LAST_ERROR: 11,
   MEM_HIGH_WATER: 12, STORE_USED: 13, STORE_COMPACTIONS: 14, DUPS_SUPPRESSED: 15,
   STORE_CAPACITY: 16, STORE_ERRORS: 17, LINK: 18,
+  // LAN module only (build/w5500/core-lan.wasm)
+  DHCP_STATE: 19, IP: 20, GATEWAY: 21, NETMASK: 22, DNS: 23, LEASE_LEFT_S: 24,
 } as const;
+
+/** STAT_DHCP_STATE values and the names `status` prints. */
+export const DhcpState = { STATIC: 0, SELECTING: 1, REQUESTING: 2, BOUND: 3, RENEWING: 4, REBINDING: 5, FALLBACK: 6 } as const;
+export const DHCP_STATE_NAMES = ['static', 'selecting', 'requesting', 'bound', 'renewing', 'rebinding', 'fallback'] as const;
+/** EV_DHCP's [0]: what happened. */
+export const DHCP_EVENT_NAMES = ['', 'bound', 'renewed', 'renewing', 'rebinding', 'expired', 'nak', 'declined', 'fallback'] as const;
 
 /** STAT_STATE values. */
 export const ClientState = { IDLE: 0, BACKOFF: 1, TCP_CONNECTING: 2, MQTT_CONNECTING: 3, CONNECTED: 4 } as const;
@@ -37,6 +45,7 @@ export const Err = {
   TCP_FAILED: -20, TIMEOUT: -21, KEEPALIVE: -22, CONNACK_REFUSED: -23, RETRIES: -24,
   UNEXPECTED: -25, ABORT: -26, LINK_DOWN: -27, NO_CHIP: -28,
   DNS_NAME: -29, DNS_TIMEOUT: -30, DNS_SERVER: -31, DNS_BAD: -32,
+  DHCP_NO_OFFER: -33, DHCP_NO_ACK: -34, DHCP_NAK: -35, DHCP_LEASE_LOST: -36, DHCP_DECLINED: -37,
   RL_TOO_LONG: -40, RL_MISMATCH: -41, FLAGS: -42, QOS3: -43, PID_ZERO: -44, UTF8: -45,
   UTF8_NULL: -46, UTF8_SURROGATE: -47, TOPIC_WILDCARD: -48, TOPIC_EMPTY: -49, OVERSIZE: -50,
   TYPE_RESERVED: -51, STRING_OVERRUN: -52, CONNACK_FLAGS: -53, CONNACK_CODE: -54,
@@ -71,6 +80,11 @@ export const ERROR_TEXT: Readonly<Record<number, string>> = {
   [Err.DNS_TIMEOUT]: 'no answer from the DNS server (3 tries over 7 s): check the DNS server address (CFG_DNS_SERVER, or the gateway) and that it answers on UDP port 53; retrying',
   [Err.DNS_SERVER]: 'the DNS server failed or refused to resolve the broker host name (SERVFAIL/REFUSED): check that it may answer this device; retrying',
   [Err.DNS_BAD]: 'the broker host name cannot be looked up: not a valid host name (dot-separated labels, at most 63 characters) or no DNS server known (set CFG_DNS_SERVER or a gateway)',
+  [Err.DHCP_NO_OFFER]: 'DHCP, DISCOVER phase: no DHCP server offered an address in time: check that the LAN has a DHCP server (router) on this segment and VLAN, and the cable; still asking (or set a static fallback)',
+  [Err.DHCP_NO_ACK]: 'DHCP, REQUEST phase: the server that offered an address did not confirm it: check the DHCP server\'s log and that it is not overloaded; starting over with DISCOVER',
+  [Err.DHCP_NAK]: 'DHCP, REQUEST/RENEW phase: the DHCP server refused the address (NAK; e.g. the pool or subnet changed): starting over with DISCOVER',
+  [Err.DHCP_LEASE_LOST]: 'DHCP lease expired: renewal at T1 and rebinding at T2 went unanswered, so the address was dropped and the MQTT link with it: check that the DHCP server is running; asking for a new lease',
+  [Err.DHCP_DECLINED]: 'DHCP, ACK phase: another host answers ARP for the leased address (address conflict): DECLINE sent; check for a static address inside the DHCP pool; starting over',
   [Err.RL_TOO_LONG]: 'malformed packet: remaining length longer than 4 bytes; connection closed, session kept',
   [Err.RL_MISMATCH]: 'malformed packet: remaining length disagrees with its contents; connection closed, session kept',
   [Err.FLAGS]: 'malformed packet: reserved fixed-header flag bits wrong; connection closed, session kept',
@@ -118,7 +132,7 @@ export function errorText(code: number): string {
 
 export const EventKind = {
   CONNECTED: 1, CONNECT_FAILED: 2, DISCONNECTED: 3, MESSAGE: 4, PUBLISH_DONE: 5, SUBACK: 6,
-  UNSUBACK: 7, ERROR: 8, TRACE: 9, LINK: 10,
+  UNSUBACK: 7, ERROR: 8, TRACE: 9, LINK: 10, DHCP: 11,
 } as const;
 
 export const PacketType = {
@@ -140,7 +154,10 @@ export type CoreEvent =
   | { kind: 'error'; code: number; packetType: number; detail: number; message: string }
   | { kind: 'trace'; direction: 'sent' | 'received'; packetType: number; name: string; flags: number;
       extra: number; packetId: number; length: number }
-  | { kind: 'link'; up: boolean };
+  | { kind: 'link'; up: boolean }
+  | { kind: 'dhcp'; event: string; state: string; ip: string; gateway: string; netmask: string; dns: string; leaseS: number; server: string; message: string };
+
+function ipText(v: number): string { return `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`; }
 
 /** "a.b.c.d:port" from [8] u32 address, [12] u16 port of a CONNECT_FAILED/DISCONNECTED record (cores before it: undefined). */
 function triedEndpoint(rec: Uint8Array): string | undefined {
@@ -160,7 +177,8 @@ export function decodeEvent(kind: number, rec: Uint8Array): CoreEvent {
       const rc = rec[4] === 0xff ? null : rec[4]!;
       const text = error === Err.CONNACK_REFUSED && rc !== null ? `broker refused the connection (CONNACK ${rc}): ${CONNACK_TEXT[rc] ?? 'unknown code'}` : errorText(error);
       const tried = triedEndpoint(rec);
-      const what = error <= Err.DNS_NAME && error >= Err.DNS_BAD ? 'asked the DNS server' : 'tried';
+      const what = error <= Err.DNS_NAME && error >= Err.DNS_BAD ? 'asked the DNS server'
+        : error <= Err.DHCP_NO_OFFER && error >= Err.DHCP_DECLINED ? 'asked the DHCP server' : 'tried';
       return { kind: 'connect_failed', error, returnCode: rc, message: tried ? `${text} (${what} ${tried})` : text, ...(tried ? { tried } : {}) };
     }
     case EventKind.DISCONNECTED: {
@@ -193,6 +211,17 @@ export function decodeEvent(kind: number, rec: Uint8Array): CoreEvent {
       packetId: dv.getUint16(4, true), length: dv.getUint16(6, true),
     };
     case EventKind.LINK: return { kind: 'link', up: rec[0] === 1 };
+    case EventKind.DHCP: {
+      const at = (o: number) => ipText(dv.getUint32(o, true));
+      const event = DHCP_EVENT_NAMES[rec[0]!] || `event${rec[0]}`;
+      const state = DHCP_STATE_NAMES[rec[1]!] ?? `state${rec[1]}`;
+      const leaseS = dv.getUint32(20, true);
+      const lease = `${at(4)} mask ${at(12)} gateway ${at(8)} dns ${at(16)}`;
+      const message = event === 'bound' || event === 'renewed' ? `DHCP ${event}: ${lease}, lease ${leaseS} s from ${at(24)}`
+        : event === 'fallback' ? `DHCP: no offer in time, static fallback ${at(4)} mask ${at(12)} gateway ${at(8)} (still asking)`
+        : `DHCP ${event}${event === 'expired' ? ': address dropped' : ''} (now ${state})`;
+      return { kind: 'dhcp', event, state, ip: at(4), gateway: at(8), netmask: at(12), dns: at(16), leaseS, server: at(24), message };
+    }
     default: throw new Error(`core.wasm sent unknown event kind ${kind}; host and core ABI versions differ`);
   }
 }

@@ -319,6 +319,7 @@ export class NodeDevice extends EventEmitter {
     if (o.backoffMinMs !== undefined) this.config(Cfg.BACKOFF_MIN_MS, o.backoffMinMs);
     if (o.backoffMaxMs !== undefined) this.config(Cfg.BACKOFF_MAX_MS, o.backoffMaxMs);
     if (o.connectTimeoutMs !== undefined) this.config(Cfg.TIMEOUT_MS, o.connectTimeoutMs);
+    for (const [key, value] of o.deviceConfig ?? []) this.config(key, value);
   }
 
   /** For 'uart' listeners: the module must print (uart_write: the console, or an app's log lines). */

@@ -39,6 +39,8 @@ export interface NodeDeviceOptions {
   wasm?: string | Uint8Array;
   /** The network seam; default a W5500 model routing deviceBroker → broker. */
   network?: NetworkBackend;
+  /** More config keys (Cfg.*) set after the others, before connecting: e.g. [[Cfg.DEVICE_IP, 0]] for DHCP (LAN module). */
+  deviceConfig?: Array<[key: number, value: number | string]>;
   /** The broker address the device is configured with: IPv4 or host name (resolved by the device's DNS) and port. Default 192.168.1.10:1883. */
   deviceBroker?: string;
   /**

@@ -25,6 +25,24 @@ export class AddressMap {
     return this;
   }
 
+  private readonly udpBinds = new Map<number, HostEndpoint>();
+
+  /**
+   * A device UDP port whose socket is a host socket bound to `host` (e.g. DHCP's client port 68
+   * → 0.0.0.0:<the DHCP server's client port>, so the socket hears the server's broadcast
+   * replies on a veth the test made). Without one, a UDP socket binds 127.0.0.1 and a free port.
+   */
+  bindUdp(devicePort: number, host: HostEndpoint | string): this {
+    if (!Number.isInteger(devicePort) || devicePort < 1 || devicePort > 65535) {
+      throw new Error(`address map: UDP port ${devicePort} is not 1..65535`);
+    }
+    this.udpBinds.set(devicePort, typeof host === 'string' ? parseHostEndpoint(host) : host);
+    return this;
+  }
+
+  /** The host endpoint a device UDP port binds, if bindUdp() gave one. */
+  udpBinding(devicePort: number): HostEndpoint | undefined { return this.udpBinds.get(devicePort); }
+
   /** Where a device endpoint goes, or undefined when it is unreachable. Port 0 in a `*` route means "same port". */
   resolve(ip: Uint8Array | string, port: number): HostEndpoint | undefined {
     const ipStr = typeof ip === 'string' ? ip : Array.from(ip.subarray(0, 4)).join('.');

@@ -71,7 +71,7 @@ export interface ChipNetwork {
   tcpListen(onConnection: (link: (ev: TcpEvents) => TcpLink) => void, ready: (port: number) => void): Listener;
   /** `unreachable` runs when a destination answered with ICMP port unreachable. */
   udpOpen(onMessage: (from: HostEndpoint, data: Uint8Array) => void, ready: (port: number) => void,
-    unreachable?: (to: HostEndpoint) => void): UdpLink;
+    unreachable?: (to: HostEndpoint) => void, bind?: HostEndpoint): UdpLink;
 }
 
 /** Destinations a UDP socket keeps a connected Node socket for (to hear ICMP errors), oldest dropped first. */
@@ -114,7 +114,7 @@ export class NodeNetwork implements ChipNetwork {
    * replies to the connected socket.
    */
   udpOpen(onMessage: (from: HostEndpoint, data: Uint8Array) => void, ready: (port: number) => void,
-    unreachable?: (to: HostEndpoint) => void): UdpLink {
+    unreachable?: (to: HostEndpoint) => void, bind?: HostEndpoint): UdpLink {
     const activity = this.activity;
     const sock: DgramSocket = createSocket({ type: 'udp4', reuseAddr: true });
     let hostPort = 0;
@@ -130,7 +130,7 @@ export class NodeNetwork implements ChipNetwork {
     sock.on('message', receive);
     sock.on('error', () => { /* errors of the unconnected socket carry no destination */ });
     const afterBind: Array<() => void> = [];
-    sock.bind(0, '127.0.0.1', () => {
+    sock.bind(bind?.port ?? 0, bind?.host ?? '127.0.0.1', () => {
       hostPort = sock.address().port; bound();
       if (open) ready(hostPort);
       for (const f of afterBind.splice(0)) f();
@@ -172,6 +172,14 @@ export class NodeNetwork implements ChipNetwork {
           if (!open) { activity.end(); return; }
           p.sock.send(data, () => { activity.end(); sent(); });
         };
+        // A socket with its own binding (one that hears broadcasts) sends from itself: a connected
+        // twin bound to the same port would get every broadcast a second time (the kernel hands a
+        // broadcast to each matching socket), so ICMP unreachable is not heard there.
+        if (bind) {
+          const out = () => { if (!open) { activity.end(); return; } sock.send(data, to.port, to.host, () => { activity.end(); sent(); }); };
+          if (binding) afterBind.push(out); else out();
+          return;
+        }
         const p = peerFor(to);
         if (p.ready) go(); else p.queue.push(go);
       },

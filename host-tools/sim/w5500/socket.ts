@@ -40,6 +40,9 @@ export interface ChipContext {
   note(text: string): void;
   /** A listener got its host port (tests connect there). */
   listening(sn: number, hostPort: number): void;
+  /** A UDP datagram went to the network / came from it (W5500.udpDatagramsSent / udpDatagramsReceived). */
+  udpSent(): void;
+  udpReceived(): void;
 }
 
 type Inbound =
@@ -286,13 +289,14 @@ export class ChipSocket {
   private openUdp(): void {
     this.status = SR.UDP;
     const gen = this.generation;
+    const bind = this.chip.addressMap.udpBinding(this.r16(SN.PORT));
     this.udp = this.chip.network.udpOpen((from, bytes) => {
-      if (gen === this.generation) this.push({ kind: 'datagram', at: this.chip.now(), from, bytes });
-    }, (port) => this.chip.note(`S${this.n}: UDP port ${this.r16(SN.PORT)} is host 127.0.0.1:${port}`), (to) => {
+      if (gen === this.generation) { this.chip.udpReceived(); this.push({ kind: 'datagram', at: this.chip.now(), from, bytes }); }
+    }, (port) => this.chip.note(`S${this.n}: UDP port ${this.r16(SN.PORT)} is host ${bind?.host ?? '127.0.0.1'}:${port}`), (to) => {
       if (gen !== this.generation) return;
       const dev = this.udpDest.get(`${to.host}:${to.port}`);
       if (dev) this.push({ kind: 'unreachable', at: this.chip.now(), ip: dev.ip, port: dev.port });
-    });
+    }, bind);
   }
 
   /** Host endpoint → device endpoint of UDP destinations sent to (for UIPR/UPORTR on ICMP unreachable). */
@@ -398,6 +402,7 @@ export class ChipSocket {
       if (dst && this.udp) {
         this.udpDest.set(`${dst.host}:${dst.port}`, { ip: dip, port: dport });
         this.udp.send(dst, data, () => {});
+        this.chip.udpSent();
         this.raise(SNIR_SENDOK);
       } else if (cmd === CMD.SEND_MAC) {
         this.raise(SNIR_SENDOK); // no ARP: the frame leaves, nobody answers

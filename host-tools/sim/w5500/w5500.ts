@@ -69,6 +69,10 @@ export class W5500 implements FrameTarget {
   readonly addressMap: AddressMap;
   readonly faults: FaultInjector;
   readonly counters: SpiCounters = { frames: 0, bytes: 0, dataBytes: 0 };
+  /** UDP datagrams handed to the network: a test waits for the answer to one before moving virtual time on. */
+  udpDatagramsSent = 0;
+  /** UDP datagrams that arrived from the network for an open UDP socket. */
+  udpDatagramsReceived = 0;
   private readonly activity = new Activity();
   private readonly decoder = new SpiFrameDecoder(this);
   private readonly clock: () => number;
@@ -105,6 +109,8 @@ export class W5500 implements FrameTarget {
       statusLatencyFrames: this.timing.statusLatencyFrames,
       note: (t) => this.note(t),
       listening: (sn, port) => { this.listenPorts.set(sn, port); this.note(`S${sn}: LISTEN reachable at 127.0.0.1:${port}`); },
+      udpSent: () => { this.udpDatagramsSent++; },
+      udpReceived: () => { this.udpDatagramsReceived++; },
     };
     this.sockets = Array.from({ length: SOCKET_COUNT }, (_, n) => new ChipSocket(n, ctx));
     this.faults = new FaultInjector(this);
