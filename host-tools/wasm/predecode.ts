@@ -29,9 +29,9 @@ import { pathToFileURL } from 'node:url';
 import { parseModule, WasmError, type ParsedModule } from './module.ts';
 
 export const SECTION_NAME = 'wasmqtt.predecoded';
-export const BLOB_VERSION = 6;
+export const BLOB_VERSION = 7;
 /** Blob versions whose code was rewritten in place (undoRewrite puts the original back). */
-const REWRITTEN_VERSIONS = [4, 5, 6];
+const REWRITTEN_VERSIONS = [4, 5, 6, 7];
 const MAGIC = 0x44505157; // "WQPD"
 const WIDE_FRAME = 0xff; // a function record's frame byte: see its wide record
 
@@ -145,7 +145,24 @@ export const OP = {
   LTEE_LGET: 0xf2, // local.tee a; local.get b
   LTEE_BR_IF: 0xf3, // local.tee a; br_if l
   LGET_ADD: 0xf4, // local.get a; i32.add
+  // An index, block type or label of two or more LEB bytes gets an opcode of its own, so the
+  // plain opcodes always have a one-byte immediate, which the interpreter reads without a check.
+  LGET_LEB: 0xf5,
+  LSET_LEB: 0xf6,
+  LTEE_LEB: 0xf7,
+  GGET_LEB: 0xf8,
+  GSET_LEB: 0xf9,
+  BLOCK_LEB: 0xfa,
+  LOOP_LEB: 0x07,
+  IF_LEB: 0xfb,
+  BR_IF_LEB: 0x06,
 } as const;
+
+/** Plain opcode -> its opcode when the immediate takes two or more bytes. */
+const LEB_FORMS: Record<number, number> = {
+  0x20: OP.LGET_LEB, 0x21: OP.LSET_LEB, 0x22: OP.LTEE_LEB, 0x23: OP.GGET_LEB, 0x24: OP.GSET_LEB,
+  0x02: OP.BLOCK_LEB, 0x03: OP.LOOP_LEB, 0x04: OP.IF_LEB, 0x0d: OP.BR_IF_LEB,
+};
 
 /** i32.const c; <op> pairs with a one-byte c: the binary op's opcode -> [fused opcode, the raw
  * operand byte the handler reads]. */
@@ -220,6 +237,10 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
       // 5..7-byte LEBs of values beyond 32 bits and 8-byte ones keep their LEB (rare)
     }
     out[f.end] = OP.END_FUNC;
+    for (let k = 0; k + 1 < f.instrs.length; k++) {
+      const at = f.instrs[k]!, long = LEB_FORMS[original[at]!];
+      if (long !== undefined && f.instrs[k + 1]! - at > 2) out[at] = long;
+    }
     // Sequences, on the original opcodes. A branch into the middle of one lands on an
     // unchanged instruction, so only fall-through enters the fused form.
     const ins = f.instrs;
@@ -230,6 +251,8 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
         if (at === undefined || ins[k + j + 1] === undefined) return false;
         if (want === 'c') return original[at] === 0x41 && ins[k + j + 1]! - at <= 3;
         if (want === 'k') return original[at] === 0x42 && ins[k + j + 1]! - at === 2;
+        // the fused handlers read one-byte indices and labels
+        if (LEB_FORMS[want] !== undefined && ins[k + j + 1]! - at !== 2) return false;
         return original[at] === want;
       });
     // i32.const c (one-byte LEB) then a binary op of CONST8_BINOPS, at instruction k
@@ -293,11 +316,13 @@ function immediateBytes(b: Uint8Array, p: number): number {
     case OP.I64_CONST_32_SKIP: return 4 + b[q + 4]!;
     case OP.I64_CONST_64_SKIP: return 8 + b[q + 8]!;
     case OP.END_FUNC: return 0;
+    case OP.BLOCK_LEB: case OP.LOOP_LEB: case OP.IF_LEB: return leb(q) - q;
     default:
       if (op >= OP.I32C8_SUB && op <= OP.I32C8_GT_U) return 1;
       if (op === 0x0c || op === 0x0d || op === 0x10 || (op >= 0x20 && op <= 0x26) || op === 0xd2 || op === 0x41 || op === 0x42 || op === 0x3f || op === 0x40) return leb(q) - q;
       if (op >= OP.LGET_LGET && op <= OP.LGET_LGET_ADD) return leb(q) - q;
       if (op === OP.LGET_I64C8 || op === OP.LTEE_LGET || op === OP.LTEE_BR_IF || op === OP.LGET_ADD) return leb(q) - q;
+      if ((op >= OP.LGET_LEB && op <= OP.GSET_LEB) || op === OP.BR_IF_LEB) return leb(q) - q;
       if (op >= 0x28 && op <= 0x3e) return leb(leb(q)) - q;
       return 0;
   }
@@ -341,7 +366,7 @@ function bodyRanges(b: Uint8Array): Array<[number, number]> {
   return out;
 }
 
-/** The inverse of rewriteCode (blob formats 4 to 6): walks each body and puts back the original
+/** The inverse of rewriteCode (blob formats 4 to 7): walks each body and puts back the original
  * opcodes and LEB immediates, byte for byte. */
 function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
   const dv = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
@@ -351,6 +376,7 @@ function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
   const undoFirst: Record<number, number> = {
     [OP.LGET_LGET]: 0x20, [OP.LGET_I32C]: 0x20, [OP.LGET_I32C_ADD]: 0x20, [OP.LGET_LGET_ADD]: 0x20, [OP.LGET_I64C8]: 0x20,
     [OP.LSET_LGET]: 0x21, [OP.I32C_ADD]: 0x41, [OP.END_FUNC]: 0x0b, [OP.LTEE_LGET]: 0x22, [OP.LTEE_BR_IF]: 0x22, [OP.LGET_ADD]: 0x20,
+    ...Object.fromEntries(Object.entries(LEB_FORMS).map(([plain, long]) => [long, Number(plain)])),
   };
   const unC8 = Object.fromEntries(Object.entries(CONST8_BINOPS).map(([, [fused]]) => [fused, true]));
   for (const [start, end] of bodyRanges(module)) {

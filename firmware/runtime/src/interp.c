@@ -57,6 +57,10 @@ static __attribute__((noinline)) uint64_t leb_s32_slow(const uint8_t * p)
         else if (pc[1] < 0x80) { \
             (dst) = (uint32_t)((int32_t)(((b_ & 0x7f) | ((uint32_t)pc[1] << 7)) << 18) >> 18); pc += 2; } \
         else { uint64_t r_ = leb_s32_slow(pc); pc += (uint32_t)(r_ >> 32); (dst) = (uint32_t)r_; } } while (0)
+/* local.*, global.* indices, block types and br_if labels: the pre-decoder gives the ones of
+ * two or more bytes opcodes of their own (WQ_OP_*_LEB), so these opcodes always have one byte,
+ * read without a check (-2 instructions each on Cortex-M3) */
+#define READ_IDX(dst) FETCH_BYTE(dst)
 #define SKIP_U32() do { if (*pc++ & 0x80) { while (*pc++ & 0x80) {} } } while (0)
 static const uint8_t * leb_s64(const uint8_t * p, int64_t * out)
 {
@@ -208,12 +212,13 @@ next:
             target the loop head, before the jump table, and GCC then needs a word table (adr +
             ldr pc) instead of tbh: one instruction more per dispatch and 512 bytes more */
         case WQ_OP_END_FUNC: goto do_return;
-        OP(0x02): OP(0x03): SKIP_BLOCKTYPE(); DISPATCH;
+        OP(0x02): OP(0x03): pc++; DISPATCH;   /* a one-byte block type (WQ_OP_BLOCK_LEB: longer) */
+        case WQ_OP_BLOCK_LEB: case WQ_OP_LOOP_LEB: SKIP_BLOCKTYPE(); break;
         OP(0x04):
             cond = (uint32_t)*--sp;
         do_if:
             if (cond) {   /* a taken `if` starts with local.get three times in four */
-                SKIP_BLOCKTYPE(); stp++;
+                pc++; stp++;
                 if (*pc == 0x20) { COUNT_FUSED(); pc++; goto do_local_get; }
             }
             else goto do_jump;
@@ -225,10 +230,19 @@ next:
             pc += WQ_SIDE_PC(e); stp += WQ_SIDE_STP(e);
             DISPATCH;
         }
+        case WQ_OP_IF_LEB:   /* `if` with a block type of two or more bytes */
+            cond = (uint32_t)*--sp;
+            if (!cond) goto do_jump;
+            SKIP_BLOCKTYPE(); stp++;
+            break;
+        case WQ_OP_BR_IF_LEB:   /* br_if with a label of two or more bytes */
+            cond = (uint32_t)*--sp;
+            if (!cond) { SKIP_U32(); stp++; break; }
+            goto do_branch;
         OP(0x0d):
             cond = (uint32_t)*--sp;
         do_br_if:
-            if (!cond) { SKIP_U32(); stp++; DISPATCH; }
+            if (!cond) { pc++; stp++; DISPATCH; }   /* a one-byte label */
             goto do_branch;
         case 0x0e: {
             const uint8_t * origin = pc;   /* side entries are relative to just past the opcode */
@@ -291,17 +305,23 @@ next:
         OP(0x1b): { uint32_t c = (uint32_t)*--sp; sp--; if (!c) sp[-1] = sp[0]; DISPATCH; }
         case 0x1c: { pc += 2; uint32_t c = (uint32_t)*--sp; sp--; if (!c) sp[-1] = sp[0]; break; }
         OP(0x20):
-        do_local_get: { uint32_t i; READ_U32(i); *sp++ = fp[i]; DISPATCH; }
-        OP(0x21): { uint32_t i; READ_U32(i); fp[i] = *--sp; DISPATCH; }
+        do_local_get: { uint32_t i; READ_IDX(i); *sp++ = fp[i]; DISPATCH; }
+        OP(0x21): { uint32_t i; READ_IDX(i); fp[i] = *--sp; DISPATCH; }
         OP(0x22):
         do_local_tee: {   /* 9 in 10 are followed by i32.const in the codec */
-            uint32_t i; READ_U32(i); fp[i] = sp[-1];
+            uint32_t i; READ_IDX(i); fp[i] = sp[-1];
             if (*pc == 0x41) { COUNT_FUSED(); pc++; goto do_i32_const; }
             DISPATCH;
         }
         /* globals: see wq_global_get in rt_internal.h (no type lookup; high word first on a write) */
-        OP(0x23): { uint32_t i; READ_U32(i); *sp++ = (uint64_t)globals_hi[i] << 32 | globals[i]; DISPATCH; }
-        OP(0x24): { uint32_t i; READ_U32(i); uint64_t v = *--sp; globals_hi[i] = (uint32_t)(v >> 32); globals[i] = (uint32_t)v; DISPATCH; }
+        OP(0x23): { uint32_t i; READ_IDX(i); *sp++ = (uint64_t)globals_hi[i] << 32 | globals[i]; DISPATCH; }
+        OP(0x24): { uint32_t i; READ_IDX(i); uint64_t v = *--sp; globals_hi[i] = (uint32_t)(v >> 32); globals[i] = (uint32_t)v; DISPATCH; }
+        /* the same with an index of two or more bytes (128+ locals or globals) */
+        case WQ_OP_LGET_LEB: { uint32_t i; READ_U32(i); *sp++ = fp[i]; break; }
+        case WQ_OP_LSET_LEB: { uint32_t i; READ_U32(i); fp[i] = *--sp; break; }
+        case WQ_OP_LTEE_LEB: { uint32_t i; READ_U32(i); fp[i] = sp[-1]; break; }
+        case WQ_OP_GGET_LEB: { uint32_t i; READ_U32(i); *sp++ = (uint64_t)globals_hi[i] << 32 | globals[i]; break; }
+        case WQ_OP_GSET_LEB: { uint32_t i; READ_U32(i); uint64_t v = *--sp; globals_hi[i] = (uint32_t)(v >> 32); globals[i] = (uint32_t)v; break; }
 #if WQRT_REFTYPES
         case 0x25: {
             uint32_t ti_; READ_U32(ti_); WqTable * t = &rt->tables[ti_];
@@ -430,8 +450,8 @@ next:
         case WQ_OP_I64_CONST_64_SKIP: { *sp++ = *(const u64_u *)pc; pc += 8; pc += *pc; break; }
         /* Sequences fused by the pre-decoder: the first opcode byte replaced, the rest as in the
          * original (the handler steps over the inner opcodes, pc++). */
-        case WQ_OP_LGET_LGET: { uint32_t i, j; READ_U32(i); pc++; READ_U32(j); COUNT_EXTRA(1); sp[0] = fp[i]; sp[1] = fp[j]; sp += 2; break; }
-        case WQ_OP_LGET_I32C: { uint32_t i, v; READ_U32(i); pc++; READ_S32(v); COUNT_EXTRA(1); sp[0] = fp[i]; SET32(&sp[1], v); sp += 2; break; }
+        case WQ_OP_LGET_LGET: { uint32_t i, j; READ_IDX(i); pc++; READ_IDX(j); COUNT_EXTRA(1); sp[0] = fp[i]; sp[1] = fp[j]; sp += 2; break; }
+        case WQ_OP_LGET_I32C: { uint32_t i, v; READ_IDX(i); pc++; READ_S32(v); COUNT_EXTRA(1); sp[0] = fp[i]; SET32(&sp[1], v); sp += 2; break; }
         case WQ_OP_I32C_ADD: { uint32_t v; READ_S32(v); pc++; COUNT_EXTRA(1); SET32(&sp[-1], (uint32_t)sp[-1] + v); break; }
         /* i32.const c; <op> with c a raw signed byte (shift counts already masked, rotl as a
          * right-rotate count): one load of the operand, no push and pop */
@@ -444,13 +464,13 @@ next:
         case WQ_OP_I32C8_SHR_U: I32C8(a >> b)
         case WQ_OP_I32C8_ROTL: I32C8((a >> b) | (a << ((32 - b) & 31)))
         case WQ_OP_I32C8_MUL: I32C8(a * b)
-        case WQ_OP_LGET_I64C8: { uint32_t i; READ_U32(i); pc++; COUNT_EXTRA(1); sp[0] = fp[i]; sp[1] = (uint64_t)(int64_t)(int8_t)*pc; pc++; sp += 2; break; }
-        case WQ_OP_LGET_ADD: { uint32_t i; READ_U32(i); pc++; COUNT_EXTRA(1); SET32(&sp[-1], (uint32_t)sp[-1] + (uint32_t)fp[i]); break; }
-        case WQ_OP_LTEE_LGET: { uint32_t i, j; READ_U32(i); pc++; READ_U32(j); COUNT_EXTRA(1); fp[i] = sp[-1]; *sp++ = fp[j]; break; }
-        case WQ_OP_LTEE_BR_IF: { uint32_t i; READ_U32(i); pc++; COUNT_EXTRA(1); fp[i] = sp[-1]; cond = (uint32_t)*--sp; goto do_br_if; }
-        case WQ_OP_LSET_LGET: { uint32_t i, j; READ_U32(i); pc++; READ_U32(j); COUNT_EXTRA(1); fp[i] = sp[-1]; sp[-1] = fp[j]; break; }
-        case WQ_OP_LGET_I32C_ADD: { uint32_t i, v; READ_U32(i); pc++; READ_S32(v); pc++; COUNT_EXTRA(2); SET32(sp, (uint32_t)fp[i] + v); sp++; break; }
-        case WQ_OP_LGET_LGET_ADD: { uint32_t i, j; READ_U32(i); pc++; READ_U32(j); pc++; COUNT_EXTRA(2); SET32(sp, (uint32_t)fp[i] + (uint32_t)fp[j]); sp++; break; }
+        case WQ_OP_LGET_I64C8: { uint32_t i; READ_IDX(i); pc++; COUNT_EXTRA(1); sp[0] = fp[i]; sp[1] = (uint64_t)(int64_t)(int8_t)*pc; pc++; sp += 2; break; }
+        case WQ_OP_LGET_ADD: { uint32_t i; READ_IDX(i); pc++; COUNT_EXTRA(1); SET32(&sp[-1], (uint32_t)sp[-1] + (uint32_t)fp[i]); break; }
+        case WQ_OP_LTEE_LGET: { uint32_t i, j; READ_IDX(i); pc++; READ_IDX(j); COUNT_EXTRA(1); fp[i] = sp[-1]; *sp++ = fp[j]; break; }
+        case WQ_OP_LTEE_BR_IF: { uint32_t i; READ_IDX(i); pc++; COUNT_EXTRA(1); fp[i] = sp[-1]; cond = (uint32_t)*--sp; goto do_br_if; }
+        case WQ_OP_LSET_LGET: { uint32_t i, j; READ_IDX(i); pc++; READ_IDX(j); COUNT_EXTRA(1); fp[i] = sp[-1]; sp[-1] = fp[j]; break; }
+        case WQ_OP_LGET_I32C_ADD: { uint32_t i, v; READ_IDX(i); pc++; READ_S32(v); pc++; COUNT_EXTRA(2); SET32(sp, (uint32_t)fp[i] + v); sp++; break; }
+        case WQ_OP_LGET_LGET_ADD: { uint32_t i, j; READ_IDX(i); pc++; READ_IDX(j); pc++; COUNT_EXTRA(2); SET32(sp, (uint32_t)fp[i] + (uint32_t)fp[j]); sp++; break; }
 
 #define A32 ((uint32_t)sp[-2])
 #define B32 ((uint32_t)sp[-1])

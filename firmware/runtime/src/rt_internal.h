@@ -76,6 +76,17 @@
 #define WQ_OP_LTEE_LGET         0xf2   /* local.tee a; local.get b */
 #define WQ_OP_LTEE_BR_IF        0xf3   /* local.tee a; br_if l */
 #define WQ_OP_LGET_ADD          0xf4   /* local.get a; i32.add */
+/* An instruction whose index, block type or label takes two or more LEB bytes (format 6): the
+ * plain opcodes then always have a one-byte immediate, read without a check. */
+#define WQ_OP_LGET_LEB          0xf5
+#define WQ_OP_LSET_LEB          0xf6
+#define WQ_OP_LTEE_LEB          0xf7
+#define WQ_OP_GGET_LEB          0xf8
+#define WQ_OP_GSET_LEB          0xf9
+#define WQ_OP_BLOCK_LEB         0xfa
+#define WQ_OP_LOOP_LEB          0x07   /* the same at run time as BLOCK_LEB */
+#define WQ_OP_IF_LEB            0xfb
+#define WQ_OP_BR_IF_LEB         0x06
 
 typedef struct { uint16_t canon; uint8_t nparams, nresults; uint16_t params_off, results_off; } WqType;
 /* A function record (format 5) is 8 bytes: the code's offset from the module start, the index
