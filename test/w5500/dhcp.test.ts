@@ -22,7 +22,7 @@ afterEach(async () => { for (const c of cleanup.reverse()) await c(); cleanup = 
 
 type Dhcp = Extract<CoreEvent, { kind: 'dhcp' }>;
 
-async function lan(o: DhcpRigOptions & { config?: Array<[number, number]>; serverDown?: boolean } = {}) {
+async function lan(o: DhcpRigOptions & { config?: Array<[number, number]>; serverDown?: boolean; holder?: boolean } = {}) {
   const rig: DhcpRig = await startDhcpRig(o);
   cleanup.push(() => rig.close());
   if (o.serverDown) await rig.stop();
@@ -31,6 +31,8 @@ async function lan(o: DhcpRigOptions & { config?: Array<[number, number]>; serve
   // the broker on the LAN's router address, reached on this machine's loopback
   const net = new W5500NetworkBackend({ routes: { [`${rig.routerIp}:1883`]: `127.0.0.1:${broker.port}` } });
   rig.route(net.model.addressMap);
+  // another host on the LAN already using the address dnsmasq leases: it answers ARP (any route makes the model's ARP succeed)
+  if (o.holder) net.model.addressMap.add(`${rig.leaseIp}:*`, '127.0.0.1:0');
   cleanup.push(() => net.close());
   const clock = new VirtualClock();
   const dev = await NodeDevice.start({
@@ -42,24 +44,30 @@ async function lan(o: DhcpRigOptions & { config?: Array<[number, number]>; serve
   const events: Array<{ at: number; e: CoreEvent }> = [];
   dev.on('event', (e: CoreEvent) => events.push({ at: clock.now(), e }));
   let serverUp = !o.serverDown;
-  /** Datagrams sent while the server was down (never answered): every later one gets exactly one answer (OFFER, ACK or NAK). */
-  let unanswered = 0;
-  const owed = () => net.model.udpDatagramsSent - net.model.udpDatagramsReceived - unanswered;
+  /**
+   * Answers dnsmasq owes: every DISCOVER and REQUEST sent to it while it runs gets exactly one
+   * (OFFER, ACK or NAK); a DECLINE and the ARP probe's datagram get none.
+   */
+  let owed = 0;
+  const server = `${rig.serverIp}:67`;
+  net.model.onUdp((dir, peer, data) => {
+    if (`${peer.host}:${peer.port}` !== server) return;
+    if (dir === 'received') owed = Math.max(0, owed - 1);
+    else if (serverUp && (data[242] === 1 || data[242] === 3)) owed++; // option 53 (the first option): DISCOVER, REQUEST
+  });
   /**
    * Virtual time in 20 ms steps until `until` holds or `ms` have passed. While dnsmasq runs,
-   * virtual time stands still until each datagram the device sent has its answer (the device
-   * may also send when an arrival wakes it); a TCP connect in progress holds it until the model
-   * has nothing in flight.
+   * virtual time stands still until what it owes has arrived (the device may also send when an
+   * arrival wakes it); a TCP connect in progress holds it until the model has nothing in flight.
    */
   const run = async (ms: number, until: () => boolean = () => false) => {
     const end = clock.now() + ms;
     const realDeadline = Date.now() + 60_000;
     while (clock.now() < end && !until()) {
       if (Date.now() > realDeadline) throw new Error(`virtual time stuck at ${clock.now()} ms`);
-      if (!serverUp) unanswered = net.model.udpDatagramsSent - net.model.udpDatagramsReceived;
       // dnsmasq answers within milliseconds; 5 s of real time is a dead server (the test then fails on what it expected)
       const give = Date.now() + 5000;
-      while (serverUp && owed() > 0 && Date.now() < give) {
+      while (owed > 0 && Date.now() < give) {
         await Promise.race([net.model.waitForInput(), new Promise<void>((r) => setTimeout(r, 50))]);
       }
       if (dev.stat(Stat.STATE) === ClientState.TCP_CONNECTING) await net.model.settled();
@@ -72,7 +80,11 @@ async function lan(o: DhcpRigOptions & { config?: Array<[number, number]>; serve
   const count = (kind: CoreEvent['kind']) => events.filter((x) => x.e.kind === kind).length;
   return {
     rig, broker, net, clock, dev, events, run, dhcp, count,
-    setServerUp(up: boolean) { if (!up) unanswered = net.model.udpDatagramsSent - net.model.udpDatagramsReceived; serverUp = up; },
+    /** Until dnsmasq has logged a line like `re` (real time, at most 5 s). */
+    async logged(re: RegExp) {
+      for (const give = Date.now() + 5000; !rig.log.some((l) => re.test(l)) && Date.now() < give;) await new Promise((res) => setTimeout(res, 20));
+    },
+    setServerUp(up: boolean) { serverUp = up; if (!up) owed = 0; },
   };
 }
 
@@ -92,7 +104,7 @@ describe('DHCP client against dnsmasq (in a network namespace of its own)', () =
     expect(r.dev.stat(Stat.GATEWAY)).toBe(ip(r.rig.routerIp));
     expect(r.dev.stat(Stat.NETMASK)).toBe(ip('255.255.255.0'));
     expect(r.dev.stat(Stat.DNS)).toBe(ip(r.rig.dnsIp));
-    expect(r.dev.stat(Stat.LEASE_LEFT_S)).toBeGreaterThanOrEqual(119); // (the connect took a few hundred ms of it)
+    expect(r.dev.stat(Stat.LEASE_LEFT_S)).toBeGreaterThanOrEqual(117); // (the ARP probe and the connect took 2 s or so of it)
     expect(r.dev.stat(Stat.LEASE_LEFT_S)).toBeLessThanOrEqual(120);
     // the address is on the chip (SIPR, GAR, SUBR as the W5500 would send from)
     const common = r.net.model.read(0x0001, 0, 18);
@@ -109,8 +121,10 @@ describe('DHCP client against dnsmasq (in a network namespace of its own)', () =
     const ev = r.dhcp().map((e) => e.event);
     expect(ev).toEqual(['bound', 'renewing', 'renewed']);
     const renewingAt = r.events.find((x) => x.e.kind === 'dhcp' && x.e.event === 'renewing')!.at;
-    expect(renewingAt - boundAt).toBeGreaterThanOrEqual(59_950); // T1 = 60 s (dnsmasq's option 58), counted from the REQUEST, 20 ms before the ACK
-    expect(renewingAt - boundAt).toBeLessThan(60_200);
+    // T1 = 60 s (dnsmasq's option 58), counted from the REQUEST: 20 ms before the ACK, and the ARP
+    // probe of the new address (1.8 s: the chip's ARP timeout) came between the ACK and 'bound'
+    expect(renewingAt - boundAt).toBeGreaterThanOrEqual(60_000 - 1800 - 100);
+    expect(renewingAt - boundAt).toBeLessThan(60_000 - 1800 + 100);
     expect(r.rig.log.slice(4).map((l) => l.split('(')[0])).toEqual(['DHCPREQUEST', 'DHCPACK']);
     expect(r.dhcp().at(-1)!.ip).toBe(r.rig.leaseIp);
     expect(r.dev.stat(Stat.LEASE_LEFT_S)).toBe(120); // counted from the renewing REQUEST
@@ -145,10 +159,11 @@ describe('DHCP client against dnsmasq (in a network namespace of its own)', () =
     await r.run(125_000, () => r.dhcp().some((e) => e.event === 'expired'));
     expect(r.dhcp().map((e) => e.event)).toEqual(['bound', 'renewing', 'rebinding', 'expired']);
     const at = (what: string) => r.events.find((x) => x.e.kind === 'dhcp' && x.e.event === what)!.at - boundAt;
-    expect(at('rebinding')).toBeGreaterThanOrEqual(104_950); // T2 = 105 s (option 59)
-    expect(at('rebinding')).toBeLessThan(105_200);
-    expect(at('expired')).toBeGreaterThanOrEqual(119_950);
-    expect(at('expired')).toBeLessThan(120_200);
+    // T2 = 105 s (option 59) and the lease's 120 s, from the REQUEST (1.8 s of ARP probe before 'bound')
+    expect(at('rebinding')).toBeGreaterThanOrEqual(105_000 - 1900);
+    expect(at('rebinding')).toBeLessThan(105_000 - 1700);
+    expect(at('expired')).toBeGreaterThanOrEqual(120_000 - 1900);
+    expect(at('expired')).toBeLessThan(120_000 - 1700);
     const drop = r.events.find((x) => x.e.kind === 'disconnected')!;
     expect(drop.e).toMatchObject({ reason: Err.DHCP_LEASE_LOST });
     expect((drop.e as { message: string }).message).toMatch(/DHCP lease expired.*check that the DHCP server is running/);
@@ -170,6 +185,26 @@ describe('DHCP client against dnsmasq (in a network namespace of its own)', () =
     expect(r.rig.log.map((l) => l.split('(')[0])).toEqual(['DHCPDISCOVER', 'DHCPOFFER', 'DHCPREQUEST', 'DHCPACK']);
     expect(r.dhcp().at(-1)).toMatchObject({ event: 'bound', ip: r.rig.leaseIp });
     expect(r.count('connected')).toBe(2);
+  }, 60_000);
+
+  it('the leased address answers ARP (another host has it): DECLINE, no address taken, DISCOVER again after 10 s', async () => {
+    const r = await lan({ holder: true });
+    await r.run(15_000, () => r.events.some((x) => x.e.kind === 'connect_failed'));
+    expect(r.dhcp().map((e) => e.event)).toEqual(['declined']);
+    await r.logged(/^DHCPDECLINE/); // (unanswered, so nothing else tells when dnsmasq has logged it)
+    expect(r.rig.log.map((l) => l.split('(')[0])).toEqual(['DHCPDISCOVER', 'DHCPOFFER', 'DHCPREQUEST', 'DHCPACK', 'DHCPDECLINE']);
+    const failed = r.events.find((x) => x.e.kind === 'connect_failed')!.e as { error: number; message: string };
+    expect(failed.error).toBe(Err.DHCP_DECLINED);
+    expect(failed.message).toMatch(/another host answers ARP for the leased address.*\(asked the DHCP server 255\.255\.255\.255:67\)$/);
+    expect(r.dev.stat(Stat.IP)).toBe(0);
+    expect([...r.net.model.read(0x000f, 0, 4)]).toEqual([0, 0, 0, 0]); // never put on the chip
+    const declinedAt = r.events.find((x) => x.e.kind === 'dhcp')!.at;
+    await r.run(12_000, () => r.rig.log.length > 5);
+    expect(r.rig.log[5]).toMatch(/^DHCPDISCOVER/);
+    const again = r.net.model.udpDatagramsSent;
+    expect(again).toBeGreaterThan(0);
+    expect(r.clock.now() - declinedAt).toBeGreaterThanOrEqual(10_000);
+    expect(r.count('connected')).toBe(0);
   }, 60_000);
 
   it('no DHCP server and a static fallback configured: the fallback after CFG_TIMEOUT_MS, connected over it, still asking', async () => {

@@ -3,8 +3,10 @@
 // States (A.DHCP_*):
 //   SELECTING   OFFER                         → REQUESTING (REQUEST broadcast for the offered address)
 //               no OFFER by CFG_TIMEOUT_MS    → FALLBACK when CFG_DHCP_FALLBACK is set (still discovering)
-//   REQUESTING  ACK                           → BOUND (address, gateway, mask on the chip; EV_DHCP bound)
-//               NAK / 4 tries unanswered      → SELECTING
+//   REQUESTING  ACK                           → probe: a datagram to the address while the chip has none
+//                                               (an ARP probe, RFC 5227); NAK / 4 tries unanswered → SELECTING
+//     probe     ARP unanswered (Sn_IR.TIMEOUT) → BOUND (address, gateway, mask on the chip; EV_DHCP bound)
+//               ARP answered (no TIMEOUT)     → DECLINE, SELECTING after 10 s (EV_DHCP declined)
 //   BOUND       T1 (option 58, else lease/2)  → RENEWING (REQUEST unicast to the leasing server)
 //   RENEWING    ACK → BOUND (renewed); NAK → SELECTING (address dropped); T2 (option 59, else 7/8 lease) → REBINDING
 //   REBINDING   ACK → BOUND (renewed); NAK or lease end → SELECTING (address dropped: EV_DHCP expired)
@@ -15,7 +17,8 @@ import * as A from "../api/abi";
 import { entropy, board_event } from "../api/board";
 import { appEvent } from "../api/app";
 import { num, macPtr } from "../config";
-import { udpOpen, udpSendTo, udpRecvFrom, udpFromPort } from "./w5500/udp";
+import { udpOpen, udpSendTo, udpRecvFrom, udpFromPort, udpIrTake } from "./w5500/udp";
+import { IR_TIMEOUT } from "./w5500/regs";
 import { inited, w5Identity } from "./w5500/chip";
 
 const CLIENT_PORT: i32 = 68;
@@ -37,6 +40,13 @@ const OPTS: i32 = 240;
 const EVB: usize = memory.data(28);
 
 let state: i32 = 0; // A.DHCP_STATIC
+/** An ACKed address being probed with ARP since `probeAt` (state stays REQUESTING meanwhile). */
+let probing: bool = false;
+let probeAt: u32 = 0;
+/** Longest ARP wait: the chip's ARPTO at reset values (RTR 200 ms × (RCR 8 + 1) = 1.8 s) and a margin. */
+const PROBE_MS: u32 = 2500;
+/** The discard port the probe datagram goes to (nobody needs to listen: the ARP is the test). */
+const PROBE_PORT: i32 = 9;
 let fallback: bool = false;
 let xid: u32 = 0;
 let tries: i32 = 0;
@@ -240,12 +250,45 @@ function receive(n: i32, now: u32): void {
   t1Ms = min(t1Ms, t2Ms);
   leaseAt = reqAt;
   if (leaseS > 0x3fffff) leaseAt = now;
-    state = A.DHCP_BOUND;
   awaiting = false;
+  if (!renewed) {
+    // a new address: is anyone using it? (the chip has no address yet: the ARP asks from 0.0.0.0)
+    probing = true;
+    probeAt = now;
+    udpIrTake();
+    udpSendTo(ip, PROBE_PORT, BUF, 1);
+    return;
+  }
+  bind(true);
+}
+
+/** The lease in ip/gw/mask/... is ours: on the chip, BOUND, reported. */
+function bind(renewed: bool): void {
+  state = A.DHCP_BOUND;
   failure = 0;
   fallback = false;
   w5Identity(ip, gw, mask);
   emit(renewed ? A.DHCPEV_RENEWED : A.DHCPEV_BOUND);
+}
+
+/** The probe's outcome: ARP unanswered (TIMEOUT) → bound; answered → DECLINE and start over in 10 s. */
+function probe(now: u32): void {
+  udpRecvFrom(BUF, 0); // (reads and clears Sn_IR)
+  if ((udpIrTake() & IR_TIMEOUT) != 0) { probing = false; bind(false); return; }
+  if (now - probeAt < PROBE_MS) return;
+  probing = false;
+  send(now, DECLINE);
+  failure = A.ERR_DHCP_DECLINED;
+  state = fallback ? A.DHCP_FALLBACK : A.DHCP_SELECTING;
+  emit(A.DHCPEV_DECLINED);
+  ip = 0; server = 0;
+  // RFC 2131 3.1.5: wait at least 10 s before DISCOVER again
+  xid = entropy();
+  tries = 0;
+  selectAt = now;
+  sentAt = now;
+  waitMs = 10000;
+  awaiting = true;
 }
 
 /**
@@ -255,6 +298,7 @@ function receive(n: i32, now: u32): void {
 export function dhcpPoll(now: u32, link: bool): i32 {
   if (!inited || !link) return 100;
   if (state == A.DHCP_STATIC) { restart(now); return 20; }
+  if (probing) { probe(now); return 20; }
   if (state >= A.DHCP_BOUND && state != A.DHCP_FALLBACK) {
     let t = now - leaseAt;
     if (t >= leaseMs) {
@@ -302,7 +346,8 @@ function useFallback(now: u32): void {
  */
 export function dhcpGate(since: u32, now: u32): i32 {
   if (dhcpReady()) return 1;
-  if (failure == A.ERR_DHCP_NAK) { failure = 0; return A.ERR_DHCP_NAK; }
+  // a refusal ends the attempt at once (the next waits for the new exchange)
+  if (failure == A.ERR_DHCP_NAK || failure == A.ERR_DHCP_DECLINED) { let f = failure; failure = 0; return f; }
   if (<i32>(now - since) < <i32>num(A.CFG_TIMEOUT_MS) - 200) return 0;
   // the phase it is stuck in (a REQUEST phase that gave up counts: an offer came, no ACK)
   return state == A.DHCP_REQUESTING || failure == A.ERR_DHCP_NO_ACK ? A.ERR_DHCP_NO_ACK : A.ERR_DHCP_NO_OFFER;

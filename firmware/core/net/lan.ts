@@ -26,9 +26,9 @@ function lanHook(key: i32, src: usize, len: i32): i32 {
   }
   if (key > 0) return lanConfigSet(key, src, len);
   let now = <u32>len;
-  if (key == 0) waiting = dhcpWanted();
+  // (the transport takes any answer but 2 from the start call as "pending" and polls: results come from polls)
+  if (key == 0 && dhcpWanted()) { waiting = true; waitSince = now; return 0; }
   if (waiting) {
-    if (key == 0) waitSince = now;
     let g = dhcpGate(waitSince, now);
     if (g == 0) return 0;
     waiting = false;

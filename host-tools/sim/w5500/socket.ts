@@ -41,8 +41,8 @@ export interface ChipContext {
   /** A listener got its host port (tests connect there). */
   listening(sn: number, hostPort: number): void;
   /** A UDP datagram went to the network / came from it (W5500.udpDatagramsSent / udpDatagramsReceived). */
-  udpSent(): void;
-  udpReceived(): void;
+  udpSent(to: HostEndpoint, data: Uint8Array): void;
+  udpReceived(from: HostEndpoint, data: Uint8Array): void;
 }
 
 type Inbound =
@@ -291,7 +291,7 @@ export class ChipSocket {
     const gen = this.generation;
     const bind = this.chip.addressMap.udpBinding(this.r16(SN.PORT));
     this.udp = this.chip.network.udpOpen((from, bytes) => {
-      if (gen === this.generation) { this.chip.udpReceived(); this.push({ kind: 'datagram', at: this.chip.now(), from, bytes }); }
+      if (gen === this.generation) { this.chip.udpReceived(from, bytes); this.push({ kind: 'datagram', at: this.chip.now(), from, bytes }); }
     }, (port) => this.chip.note(`S${this.n}: UDP port ${this.r16(SN.PORT)} is host ${bind?.host ?? '127.0.0.1'}:${port}`), (to) => {
       if (gen !== this.generation) return;
       const dev = this.udpDest.get(`${to.host}:${to.port}`);
@@ -402,7 +402,7 @@ export class ChipSocket {
       if (dst && this.udp) {
         this.udpDest.set(`${dst.host}:${dst.port}`, { ip: dip, port: dport });
         this.udp.send(dst, data, () => {});
-        this.chip.udpSent();
+        this.chip.udpSent(dst, data);
         this.raise(SNIR_SENDOK);
       } else if (cmd === CMD.SEND_MAC) {
         this.raise(SNIR_SENDOK); // no ARP: the frame leaves, nobody answers

@@ -2,7 +2,7 @@
 // Two front doors: a whole-frame API for the Node host (read/write/frame) and a byte-clocked
 // API with chip select for the virtual board's SPI1 (select/transfer/deselect). Time is the
 // host's virtual clock: nothing here reads the wall clock.
-import { AddressMap } from './address-map.ts';
+import { AddressMap, type HostEndpoint } from './address-map.ts';
 import { BufferMemory } from './buffers.ts';
 import { CommonRegisters } from './common-registers.ts';
 import { FaultInjector } from './faults.ts';
@@ -73,6 +73,9 @@ export class W5500 implements FrameTarget {
   udpDatagramsSent = 0;
   /** UDP datagrams that arrived from the network for an open UDP socket. */
   udpDatagramsReceived = 0;
+  private udpWatchers: Array<(dir: 'sent' | 'received', peer: HostEndpoint, data: Uint8Array) => void> = [];
+  /** Called for every UDP datagram sent to (or received from) a host endpoint, e.g. to tell a DHCP request from a DECLINE. */
+  onUdp(cb: (dir: 'sent' | 'received', peer: HostEndpoint, data: Uint8Array) => void): void { this.udpWatchers.push(cb); }
   private readonly activity = new Activity();
   private readonly decoder = new SpiFrameDecoder(this);
   private readonly clock: () => number;
@@ -109,8 +112,8 @@ export class W5500 implements FrameTarget {
       statusLatencyFrames: this.timing.statusLatencyFrames,
       note: (t) => this.note(t),
       listening: (sn, port) => { this.listenPorts.set(sn, port); this.note(`S${sn}: LISTEN reachable at 127.0.0.1:${port}`); },
-      udpSent: () => { this.udpDatagramsSent++; },
-      udpReceived: () => { this.udpDatagramsReceived++; },
+      udpSent: (to, data) => { this.udpDatagramsSent++; for (const w of this.udpWatchers) w('sent', to, data); },
+      udpReceived: (from, data) => { this.udpDatagramsReceived++; for (const w of this.udpWatchers) w('received', from, data); },
     };
     this.sockets = Array.from({ length: SOCKET_COUNT }, (_, n) => new ChipSocket(n, ctx));
     this.faults = new FaultInjector(this);

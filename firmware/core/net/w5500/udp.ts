@@ -22,6 +22,11 @@ let lastIp: u32 = 0;
 let lastPort: i32 = -1;
 let fromIp: u32 = 0;
 let fromPort: i32 = 0;
+/** Sn_IR bits seen (and cleared) since udpIrTake(): IR_TIMEOUT = a SEND whose ARP went unanswered. */
+let irSeen: i32 = 0;
+
+/** The Sn_IR bits seen since the last call (IR_TIMEOUT, IR_RECV), then forgotten. */
+export function udpIrTake(): i32 { let v = irSeen; irSeen = 0; return v; }
 
 /** Open the UDP socket on local `port`. 0 ok, < 0 error. */
 export function udpOpen(port: i32): i32 {
@@ -82,7 +87,7 @@ export function udpRecvFrom(dst: usize, max: i32): i32 {
   if (!open) return W5_ERR_STATE;
   if (max < 0) return W5_ERR_ARG;
   let ir = r8(SN_IR, REG);
-  if (ir != 0) w8(SN_IR, REG, ir);
+  if (ir != 0) { w8(SN_IR, REG, ir); irSeen |= ir; }
   let rsr = stable16(SN_RX_RSR, REG);
   if (rsr < 8) return 0;
   readBuf(<i32>rxRd, rxBlock(SN), SCRATCH, 8);
