@@ -29,9 +29,9 @@ import { pathToFileURL } from 'node:url';
 import { parseModule, WasmError, type ParsedModule } from './module.ts';
 
 export const SECTION_NAME = 'wasmqtt.predecoded';
-export const BLOB_VERSION = 7;
+export const BLOB_VERSION = 8;
 /** Blob versions whose code was rewritten in place (undoRewrite puts the original back). */
-const REWRITTEN_VERSIONS = [4, 5, 6, 7];
+const REWRITTEN_VERSIONS = [4, 5, 6, 7, 8];
 const MAGIC = 0x44505157; // "WQPD"
 const WIDE_FRAME = 0xff; // a function record's frame byte: see its wide record
 
@@ -156,6 +156,9 @@ export const OP = {
   LOOP_LEB: 0x07,
   IF_LEB: 0xfb,
   BR_IF_LEB: 0x06,
+  // a load or store whose align or offset takes two or more bytes: the align's first byte
+  // becomes (opcode - 0x28) | align << 5 | 0x80 when the align LEB goes on
+  MEM_LEB: 0x08,
 } as const;
 
 /** Plain opcode -> its opcode when the immediate takes two or more bytes. */
@@ -240,6 +243,11 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
     for (let k = 0; k + 1 < f.instrs.length; k++) {
       const at = f.instrs[k]!, long = LEB_FORMS[original[at]!];
       if (long !== undefined && f.instrs[k + 1]! - at > 2) out[at] = long;
+      const op = original[at]!;
+      if (op >= 0x28 && op <= 0x3e && f.instrs[k + 1]! - at > 3) {
+        out[at] = OP.MEM_LEB;
+        out[at + 1] = (op - 0x28) | ((original[at + 1]! & 3) << 5) | (original[at + 1]! & 0x80);
+      }
     }
     // Sequences, on the original opcodes. A branch into the middle of one lands on an
     // unchanged instruction, so only fall-through enters the fused form.
@@ -317,6 +325,7 @@ function immediateBytes(b: Uint8Array, p: number): number {
     case OP.I64_CONST_64_SKIP: return 8 + b[q + 8]!;
     case OP.END_FUNC: return 0;
     case OP.BLOCK_LEB: case OP.LOOP_LEB: case OP.IF_LEB: return leb(q) - q;
+    case OP.MEM_LEB: return leb(b[q]! & 0x80 ? leb(q + 1) : q + 1) - q;
     default:
       if (op >= OP.I32C8_SUB && op <= OP.I32C8_GT_U) return 1;
       if (op === 0x0c || op === 0x0d || op === 0x10 || (op >= 0x20 && op <= 0x26) || op === 0xd2 || op === 0x41 || op === 0x42 || op === 0x3f || op === 0x40) return leb(q) - q;
@@ -366,7 +375,7 @@ function bodyRanges(b: Uint8Array): Array<[number, number]> {
   return out;
 }
 
-/** The inverse of rewriteCode (blob formats 4 to 7): walks each body and puts back the original
+/** The inverse of rewriteCode (blob formats 4 to 8): walks each body and puts back the original
  * opcodes and LEB immediates, byte for byte. */
 function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
   const dv = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
@@ -403,6 +412,10 @@ function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
         const c = op === OP.I32C8_ROTL ? (32 - raw) & 31 : raw;
         out[p] = 0x41;
         out[imm] = c & 0x7f;
+      } else if (op === OP.MEM_LEB) {
+        const x = out[imm]!;
+        out[p] = 0x28 + (x & 31);
+        out[imm] = ((x >> 5) & 3) | (x & 0x80);
       } else if (undoFirst[op] !== undefined) {
         out[p] = undoFirst[op]!;
       }

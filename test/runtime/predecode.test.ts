@@ -31,7 +31,7 @@ describe('predecode', () => {
     const { off, dv } = blobOf(wasm);
     expect(off % 4).toBe(0);
     expect(dv.getUint32(0, true)).toBe(0x44505157);
-    expect(dv.getUint32(4, true)).toBe(7);
+    expect(dv.getUint32(4, true)).toBe(8);
     // the hash covers the rewritten module, which differs from the input only in the
     // function's final `end` (WQ_OP_END_FUNC): no multi-byte constant, no fused sequence here
     expect(dv.getUint32(8, true)).toBe(fnv1a(wasm.subarray(0, src.length)));
@@ -125,13 +125,19 @@ describe('predecode', () => {
     expect(run.stdout.trim().split('\n').map((l) => l.replace(/ ([0-9a-f]+)$/, (_, v: string) => ` ${Number(BigInt('0x' + v) & 0xffffffffn)}`))).toEqual(['ok', 'ok 21']);
   });
 
-  it('gives multi-byte local/global indices, block types and br_if labels opcodes of their own, and they run as in Node', () => {
+  it('gives multi-byte local/global indices, block types, br_if labels and memory offsets opcodes of their own, and they run as in Node', () => {
     // 130 globals and locals (indices >= 128), 65 types (a block type index >= 64), 130 nested
     // blocks (a br_if label >= 128): the plain opcodes are left with one-byte immediates only
     const types = Array.from({ length: 64 }, (_, i) => `(type (func (param ${'i64 '.repeat(i + 1)})))`).join(' ');
     const globals = Array.from({ length: 130 }, (_, i) => `(global (mut i32) (i32.const ${i}))`).join(' ');
-    const src = wat(`(module ${types} (type $bt (func (param i32) (result i32))) ${globals}
+    const src = wat(`(module ${types} (type $bt (func (param i32) (result i32))) ${globals} (memory 1)
       (func (export "f") (param i32) (result i32) (local ${'i32 '.repeat(130)})
+        (i32.store offset=200 (i32.const 4) (i32.mul (local.get 0) (i32.const 7)))
+        (i32.store8 offset=129 (i32.const 0) (i32.const 0x1ff))
+        (i64.store16 offset=1000 (i32.const 2) (i64.const -3))
+        (global.set 127 (i32.add (i32.load offset=200 (i32.const 4)) (i32.load8_u offset=129 (i32.const 0))))
+        (global.set 127 (i32.add (global.get 127) (i32.wrap_i64 (i64.load16_s offset=1000 (i32.const 2)))))
+        (global.set 127 (i32.add (global.get 127) (i32.load16_s offset=300 (i32.const 20))))
         (local.set 129 (i32.add (local.get 0) (global.get 129)))
         (global.set 128 (local.tee 128 (i32.mul (local.get 129) (i32.const 3))))
         (local.get 0) (block (type $bt) (param i32) (result i32) (i32.add (global.get 128)))
@@ -139,9 +145,9 @@ describe('predecode', () => {
         (if (type $bt) (param i32) (result i32) (local.get 0) (then (i32.add (i32.const 100))) (else (i32.add (i32.const 200))))
         (local.set 1)
         ${'(block '.repeat(130)} (br_if 129 (i32.gt_s (local.get 0) (i32.const 5))) (local.set 1 (i32.add (local.get 1) (i32.const 1000))) ${')'.repeat(130)}
-        (local.get 1)))`);
+        (i32.add (local.get 1) (global.get 127))))`);
     const { wasm } = predecode(src);
-    for (const op of [0xf5, 0xf6, 0xf7, 0xf8, 0xf9, 0xfa, 0x07, 0xfb, 0x06]) expect(wasm.indexOf(op, 8), `opcode ${op.toString(16)}`).toBeGreaterThan(0);
+    for (const op of [0xf5, 0xf6, 0xf7, 0xf8, 0xf9, 0xfa, 0x07, 0xfb, 0x06, 0x08]) expect(wasm.indexOf(op, 8), `opcode ${op.toString(16)}`).toBeGreaterThan(0);
     expect(Buffer.from(predecode(wasm).wasm)).toEqual(Buffer.from(wasm)); // and undone exactly
     const instance = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(src)), {});
     const f = instance.exports.f as (a: number) => number;

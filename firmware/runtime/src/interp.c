@@ -193,6 +193,7 @@ M3Result wq_invoke(IM3Runtime rt, uint32_t func, uint32_t nargs)
     }
     const WqFunc * callee;
     uint32_t cond;                     /* a fused i32 comparison's result for if / br_if */
+    uint32_t off;                      /* a load's or store's offset */
 
 
     /* The next opcode is fetched at the bottom of the loop: with the fetch at the top GCC kept
@@ -345,33 +346,56 @@ next:
          * must not carry and the access must end within the memory size. */
 #define EA_CHECK(OP0, ...) \
             static const uint8_t width[] = { __VA_ARGS__ }; \
-            SKIP_U32(); uint32_t off; READ_U32(off); \
             uint32_t w = width[op - (OP0)], ea = (uint32_t)sp[-1] + off; \
             if (ea < off || w > MEM_BYTES || ea > MEM_BYTES - w) TRAP(m3Err_trapOutOfBoundsMemoryAccess); \
             uint8_t * a = MEM + ea;
-        case 0x2d: {   /* i32.load8_u: the hot load (byte codecs) keeps its own copy */
-            SKIP_U32(); uint32_t off; READ_U32(off);
+/* A plain load or store has a one-byte align and a one-byte offset (below 128): the
+ * pre-decoder gives longer ones WQ_OP_MEM_LEB, so the offset is one load, no LEB check. */
+#define READ_MEMARG() (off = pc[1], pc += 2)
+        case WQ_OP_MEM_LEB: {
+            /* the original opcode - 0x28 in bits 0-4, bit 7: the align LEB goes on; then the
+             * rest of the memarg as it was */
+            uint32_t x = *pc++;
+            if (x & 0x80) { while (*pc++ & 0x80) {} }
+            READ_U32(off);
+            op = 0x28 + (x & 31);
+            switch (op) {
+            case 0x2d: goto mem_load8_u;
+            case 0x28: goto mem_load32;
+            case 0x2e: goto mem_load16_s;
+            case 0x36: goto mem_store32;
+            case 0x3a: goto mem_store8;
+            default: if (op < 0x36) goto mem_load; goto mem_store;
+            }
+        }
+        case 0x2d:   /* i32.load8_u: the hot load (byte codecs) keeps its own copy */
+            READ_MEMARG();
+        mem_load8_u: {
             uint32_t ea = (uint32_t)sp[-1] + off;
             if (ea < off || ea >= MEM_BYTES) TRAP(m3Err_trapOutOfBoundsMemoryAccess);
             SET32(&sp[-1], MEM[ea]);
             if (*pc == 0x22) { COUNT_FUSED(); pc++; goto do_local_tee; }   /* usually kept in a local */
             break;
         }
-        case 0x28: {   /* i32.load: compiled C's hot load (arrays, structs) keeps its own copy */
-            SKIP_U32(); uint32_t off; READ_U32(off);
+        case 0x28:   /* i32.load: compiled C's hot load (arrays, structs) keeps its own copy */
+            READ_MEMARG();
+        mem_load32: {
             uint32_t ea = (uint32_t)sp[-1] + off;
             if (ea < off || MEM_BYTES < 4 || ea > MEM_BYTES - 4) TRAP(m3Err_trapOutOfBoundsMemoryAccess);
             SET32(&sp[-1], *(const u32_u *)(MEM + ea));
             break;
         }
-        case 0x2e: {   /* i32.load16_s: 16-bit sample arrays (DSP code) */
-            SKIP_U32(); uint32_t off; READ_U32(off);
+        case 0x2e:   /* i32.load16_s: 16-bit sample arrays (DSP code) */
+            READ_MEMARG();
+        mem_load16_s: {
             uint32_t ea = (uint32_t)sp[-1] + off;
             if (ea < off || MEM_BYTES < 2 || ea > MEM_BYTES - 2) TRAP(m3Err_trapOutOfBoundsMemoryAccess);
             SET32(&sp[-1], (uint32_t)(int32_t)*(const s16_u *)(MEM + ea));
             break;
         }
-        case 0x29 ... 0x2c: case 0x2f ... 0x35: {
+        case 0x29 ... 0x2c: case 0x2f ... 0x35:
+            READ_MEMARG();
+        mem_load: {
             EA_CHECK(0x28, 4, 8, 4, 8, 1, 1, 2, 2, 1, 1, 2, 2, 4, 4)
             switch (op) {
             case 0x31: sp[-1] = *a; break;
@@ -385,25 +409,29 @@ next:
             }
             break;
         }
-        case 0x36: {   /* i32.store: likewise */
+        case 0x36:   /* i32.store: likewise */
+            READ_MEMARG();
+        mem_store32: {
             uint32_t v = (uint32_t)*--sp;
-            SKIP_U32(); uint32_t off; READ_U32(off);
             uint32_t ea = (uint32_t)sp[-1] + off;
             if (ea < off || MEM_BYTES < 4 || ea > MEM_BYTES - 4) TRAP(m3Err_trapOutOfBoundsMemoryAccess);
             sp--;
             *(u32_u *)(MEM + ea) = v;
             break;
         }
-        case 0x3a: {   /* i32.store8: byte buffers and flag arrays */
+        case 0x3a:   /* i32.store8: byte buffers and flag arrays */
+            READ_MEMARG();
+        mem_store8: {
             uint32_t v = (uint32_t)*--sp;
-            SKIP_U32(); uint32_t off; READ_U32(off);
             uint32_t ea = (uint32_t)sp[-1] + off;
             if (ea < off || ea >= MEM_BYTES) TRAP(m3Err_trapOutOfBoundsMemoryAccess);
             sp--;
             MEM[ea] = (uint8_t)v;
             break;
         }
-        case 0x37 ... 0x39: case 0x3b ... 0x3e: {
+        case 0x37 ... 0x39: case 0x3b ... 0x3e:
+            READ_MEMARG();
+        mem_store: {
             uint64_t v = *--sp;
             EA_CHECK(0x36, 4, 8, 4, 8, 1, 2, 1, 2, 4)
             sp--;

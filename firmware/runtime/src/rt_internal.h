@@ -87,6 +87,8 @@
 #define WQ_OP_LOOP_LEB          0x07   /* the same at run time as BLOCK_LEB */
 #define WQ_OP_IF_LEB            0xfb
 #define WQ_OP_BR_IF_LEB         0x06
+#define WQ_OP_MEM_LEB           0x08   /* a load or store whose align or offset has 2+ bytes:
+                                          (opcode - 0x28) | align << 5 | 0x80 if the align LEB goes on */
 
 typedef struct { uint16_t canon; uint8_t nparams, nresults; uint16_t params_off, results_off; } WqType;
 /* A function record (format 5) is 8 bytes: the code's offset from the module start, the index
