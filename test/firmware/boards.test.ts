@@ -49,7 +49,7 @@ describe('board files', () => {
     expect(kb('bluepill128')).toEqual([128, 20]);
     expect(kb('stm32f103rc')).toEqual([256, 48]);
     expect(kb('stm32f103ze')).toEqual([512, 64]);
-    expect(loadBoard('bluepill').budget).toEqual({ flashBytes: 50 * 1024, ramBytes: 16 * 1024 });
+    expect(loadBoard('bluepill').budget).toEqual({ flashBytes: 48 * 1024, ramBytes: 16 * 1024 });
   });
 
   it('board_config.h carries the W5500 wiring from the board file', () => {
