@@ -29,9 +29,9 @@ import { pathToFileURL } from 'node:url';
 import { parseModule, WasmError, type ParsedModule } from './module.ts';
 
 export const SECTION_NAME = 'wasmqtt.predecoded';
-export const BLOB_VERSION = 8;
+export const BLOB_VERSION = 9;
 /** Blob versions whose code was rewritten in place (undoRewrite puts the original back). */
-const REWRITTEN_VERSIONS = [4, 5, 6, 7, 8];
+const REWRITTEN_VERSIONS = [4, 5, 6, 7, 8, 9];
 const MAGIC = 0x44505157; // "WQPD"
 const WIDE_FRAME = 0xff; // a function record's frame byte: see its wide record
 
@@ -117,10 +117,10 @@ export const OP = {
   I64_CONST_64_SKIP: 0xdb, // i64.const, 9..10-byte LEB -> 8 raw bytes, then n: skip n bytes from there
   // Sequences: only the first opcode byte changes; the handler reads the rest as they are.
   LGET_LGET: 0xdc, // local.get a; local.get b
-  LGET_I32C: 0xdd, // local.get a; i32.const c (one- or two-byte LEB)
-  I32C_ADD: 0xde, // i32.const c (one- or two-byte LEB); i32.add
+  LGET_I32C: 0xdd, // local.get a; i32.const c (one-byte LEB)
+  I32C_ADD: 0xde, // i32.const c (one-byte LEB); i32.add
   LSET_LGET: 0xdf, // local.set a; local.get b
-  LGET_I32C_ADD: 0xe0, // local.get a; i32.const c (one- or two-byte LEB); i32.add
+  LGET_I32C_ADD: 0xe0, // local.get a; i32.const c (one-byte LEB); i32.add
   LGET_LGET_ADD: 0xe1, // local.get a; local.get b; i32.add
   // i32.const c (one-byte LEB); <binary op>: the LEB byte becomes the operand as a raw signed
   // byte (shift counts masked to 0..31, rotl stored as a right-rotate count)
@@ -159,6 +159,7 @@ export const OP = {
   // a load or store whose align or offset takes two or more bytes: the align's first byte
   // becomes (opcode - 0x28) | align << 5 | 0x80 when the align LEB goes on
   MEM_LEB: 0x08,
+  I32_CONST_16: 0x09, // i32.const, 2-byte LEB -> 2 raw bytes (so 0x41 always has a one-byte LEB)
 } as const;
 
 /** Plain opcode -> its opcode when the immediate takes two or more bytes. */
@@ -186,8 +187,8 @@ const CONST8_BINOPS: Record<number, [number, (c: number) => number]> = {
   0x4b: [OP.I32C8_GT_U, (c) => c],
 };
 
-/** Opcode sequences fused into one dispatch, longest first; 'c' is an i32.const with a one- or
- * two-byte LEB (the interpreter's fast path; longer ones became I32_CONST_*). Chosen from the
+/** Opcode sequences fused into one dispatch, longest first; 'c' is an i32.const with a one-byte
+ * LEB (the plain opcode's only form; longer ones became I32_CONST_*). Chosen from the
  * interpreter suite's executed-sequence counts (bench/interp-suite.bench.ts). */
 const FUSE: Array<[readonly (number | 'c' | 'k')[], number]> = [
   [[0x20, 'k'], OP.LGET_I64C8],
@@ -213,8 +214,9 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
     for (const c of f.consts) {
       const imm = c.at + 1, n = c.lebLen;
       if (!c.wide) {
-        if (n < 3) continue; // one- and two-byte LEBs have a fast path in the interpreter
+        if (n < 2) continue; // a one-byte LEB is the plain opcode's only form
         const v = Number(BigInt.asIntN(32, c.value));
+        if (n === 2) { out[c.at] = OP.I32_CONST_16; dv.setInt16(imm, v, true); continue; }
         out[c.at] = n === 3 ? OP.I32_CONST_24 : n === 4 ? OP.I32_CONST_32 : OP.I32_CONST_32_PAD;
         if (n === 3) { out[imm] = v & 0xff; out[imm + 1] = (v >> 8) & 0xff; out[imm + 2] = (v >> 16) & 0xff; }
         else dv.setInt32(imm, v, true);
@@ -252,12 +254,12 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
     // Sequences, on the original opcodes. A branch into the middle of one lands on an
     // unchanged instruction, so only fall-through enters the fused form.
     const ins = f.instrs;
-    // 'c': an i32.const with a one- or two-byte LEB; 'k': an i64.const with a one-byte LEB
+    // 'c': an i32.const with a one-byte LEB; 'k': an i64.const with a one-byte LEB
     const matches = (k: number, pat: readonly (number | 'c' | 'k')[]) =>
       pat.every((want, j) => {
         const at = ins[k + j];
         if (at === undefined || ins[k + j + 1] === undefined) return false;
-        if (want === 'c') return original[at] === 0x41 && ins[k + j + 1]! - at <= 3;
+        if (want === 'c') return original[at] === 0x41 && ins[k + j + 1]! - at === 2;
         if (want === 'k') return original[at] === 0x42 && ins[k + j + 1]! - at === 2;
         // the fused handlers read one-byte indices and labels
         if (LEB_FORMS[want] !== undefined && ins[k + j + 1]! - at !== 2) return false;
@@ -316,6 +318,7 @@ function immediateBytes(b: Uint8Array, p: number): number {
       if (sub >= 9 && sub <= 17) return leb(r) - q;
       return r - q;
     }
+    case OP.I32_CONST_16: return 2;
     case OP.I32_CONST_24: case OP.I64_CONST_24: return 3;
     case OP.I32_CONST_32: case OP.I64_CONST_32: return 4;
     case OP.I32_CONST_32_PAD: return 5;
@@ -375,7 +378,7 @@ function bodyRanges(b: Uint8Array): Array<[number, number]> {
   return out;
 }
 
-/** The inverse of rewriteCode (blob formats 4 to 8): walks each body and puts back the original
+/** The inverse of rewriteCode (blob formats 4 to 9): walks each body and puts back the original
  * opcodes and LEB immediates, byte for byte. */
 function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
   const dv = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
@@ -400,6 +403,9 @@ function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
         const v = BigInt(mv.getInt32(imm, true));
         out[p] = op === OP.I32_CONST_32 || op === OP.I32_CONST_32_PAD ? 0x41 : 0x42;
         out.set(slebFixed(v, len - 1), imm);
+      } else if (op === OP.I32_CONST_16) {
+        out[p] = 0x41;
+        out.set(slebFixed(BigInt(mv.getInt16(imm, true)), 2), imm);
       } else if (op === OP.I64_CONST_8 || op === OP.I64_CONST_16) {
         const v = BigInt(op === OP.I64_CONST_8 ? (out[imm]! << 24) >> 24 : mv.getInt16(imm, true));
         out[p] = 0x42;

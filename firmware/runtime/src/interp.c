@@ -32,13 +32,6 @@ static __attribute__((noinline)) uint64_t leb_u32_slow(const uint8_t * p)
     do { b = p[n++]; v |= (b & 0x7f) << shift; shift += 7; } while ((b & 0x80) && shift < 35);
     return (uint64_t)v | ((uint64_t)n << 32);
 }
-static __attribute__((noinline)) uint64_t leb_s32_slow(const uint8_t * p)
-{
-    uint32_t v = 0, b; unsigned shift = 0, n = 0;
-    do { b = p[n++]; v |= (b & 0x7f) << shift; shift += 7; } while ((b & 0x80) && shift < 35);
-    if (shift < 32 && (b & 0x40)) v |= ~0u << shift;
-    return (uint64_t)v | ((uint64_t)n << 32);
-}
 /* GCC reads `*pc` and increments pc as two instructions even where a post-indexed load does
  * both; on Cortex-M the load is written out (-3.4% instructions: local.get/set/tee, globals and
  * calls all read an index). */
@@ -50,17 +43,13 @@ static __attribute__((noinline)) uint64_t leb_s32_slow(const uint8_t * p)
 #define READ_U32(dst) do { uint32_t b_; FETCH_BYTE(b_); \
         if (b_ < 0x80) { (dst) = b_; } \
         else { uint64_t r_ = leb_u32_slow(pc - 1); pc += (uint32_t)(r_ >> 32) - 1; (dst) = (uint32_t)r_; } } while (0)
-/* i32.const also has a two-byte fast path: a sixth of the codec's constants are 64..8191
- * or small negatives, and the general decoder costs ~40 instructions */
-#define READ_S32(dst) do { uint32_t b_ = *pc; \
-        if (b_ < 0x80) { pc++; (dst) = (uint32_t)((int32_t)(b_ << 25) >> 25); } \
-        else if (pc[1] < 0x80) { \
-            (dst) = (uint32_t)((int32_t)(((b_ & 0x7f) | ((uint32_t)pc[1] << 7)) << 18) >> 18); pc += 2; } \
-        else { uint64_t r_ = leb_s32_slow(pc); pc += (uint32_t)(r_ >> 32); (dst) = (uint32_t)r_; } } while (0)
 /* local.*, global.* indices, block types and br_if labels: the pre-decoder gives the ones of
  * two or more bytes opcodes of their own (WQ_OP_*_LEB), so these opcodes always have one byte,
  * read without a check (-2 instructions each on Cortex-M3) */
 #define READ_IDX(dst) FETCH_BYTE(dst)
+/* i32.const: the pre-decoder leaves 0x41 only on one-byte LEBs (longer ones get fixed-width
+ * raw immediates, WQ_OP_I32_CONST_16 and up), so the value is the byte's low 7 bits, signed */
+#define READ_S7(dst) do { uint32_t b_; FETCH_BYTE(b_); (dst) = (uint32_t)((int32_t)(b_ << 25) >> 25); } while (0)
 #define SKIP_U32() do { if (*pc++ & 0x80) { while (*pc++ & 0x80) {} } } while (0)
 static const uint8_t * leb_s64(const uint8_t * p, int64_t * out)
 {
@@ -459,7 +448,7 @@ next:
         }
         OP(0x41):
         do_i32_const: {   /* an i32 fills the low half of its slot only */
-            uint32_t v; READ_S32(v);
+            uint32_t v; READ_S7(v);
             SET32(sp, v); sp++; DISPATCH;
         }
         case 0x42: { int64_t v; pc = leb_s64(pc, &v); *sp++ = (uint64_t)v; break; }
@@ -467,6 +456,7 @@ next:
         case 0x44: { uint64_t v = *(const u64_u *)pc; pc += 8; *sp++ = v; break; }
         /* Constants rewritten by the pre-decoder (host-tools/wasm/predecode.ts, OP): the same
          * bytes, a fixed-width little-endian immediate instead of a multi-byte LEB. */
+        case WQ_OP_I32_CONST_16: { uint32_t v = (uint32_t)(int32_t)*(const s16_u *)pc; pc += 2; SET32(sp, v); sp++; break; }
         case WQ_OP_I32_CONST_24: { uint32_t v = (uint32_t)(*(const s32_u *)(pc - 1) >> 8); pc += 3; SET32(sp, v); sp++; break; }
         case WQ_OP_I32_CONST_32: { uint32_t v = *(const u32_u *)pc; pc += 4; SET32(sp, v); sp++; break; }
         case WQ_OP_I32_CONST_32_PAD: { uint32_t v = *(const u32_u *)pc; pc += 5; SET32(sp, v); sp++; break; }
@@ -479,8 +469,8 @@ next:
         /* Sequences fused by the pre-decoder: the first opcode byte replaced, the rest as in the
          * original (the handler steps over the inner opcodes, pc++). */
         case WQ_OP_LGET_LGET: { uint32_t i, j; READ_IDX(i); pc++; READ_IDX(j); COUNT_EXTRA(1); sp[0] = fp[i]; sp[1] = fp[j]; sp += 2; break; }
-        case WQ_OP_LGET_I32C: { uint32_t i, v; READ_IDX(i); pc++; READ_S32(v); COUNT_EXTRA(1); sp[0] = fp[i]; SET32(&sp[1], v); sp += 2; break; }
-        case WQ_OP_I32C_ADD: { uint32_t v; READ_S32(v); pc++; COUNT_EXTRA(1); SET32(&sp[-1], (uint32_t)sp[-1] + v); break; }
+        case WQ_OP_LGET_I32C: { uint32_t i, v; READ_IDX(i); pc++; READ_S7(v); COUNT_EXTRA(1); sp[0] = fp[i]; SET32(&sp[1], v); sp += 2; break; }
+        case WQ_OP_I32C_ADD: { uint32_t v; READ_S7(v); pc++; COUNT_EXTRA(1); SET32(&sp[-1], (uint32_t)sp[-1] + v); break; }
         /* i32.const c; <op> with c a raw signed byte (shift counts already masked, rotl as a
          * right-rotate count): one load of the operand, no push and pop */
 #define I32C8(expr) { uint32_t b = (uint32_t)(int32_t)(int8_t)*pc; pc += 2; COUNT_EXTRA(1); uint32_t a = (uint32_t)sp[-1]; SET32(&sp[-1], expr); break; }
@@ -497,7 +487,7 @@ next:
         case WQ_OP_LTEE_LGET: { uint32_t i, j; READ_IDX(i); pc++; READ_IDX(j); COUNT_EXTRA(1); fp[i] = sp[-1]; *sp++ = fp[j]; break; }
         case WQ_OP_LTEE_BR_IF: { uint32_t i; READ_IDX(i); pc++; COUNT_EXTRA(1); fp[i] = sp[-1]; cond = (uint32_t)*--sp; goto do_br_if; }
         case WQ_OP_LSET_LGET: { uint32_t i, j; READ_IDX(i); pc++; READ_IDX(j); COUNT_EXTRA(1); fp[i] = sp[-1]; sp[-1] = fp[j]; break; }
-        case WQ_OP_LGET_I32C_ADD: { uint32_t i, v; READ_IDX(i); pc++; READ_S32(v); pc++; COUNT_EXTRA(2); SET32(sp, (uint32_t)fp[i] + v); sp++; break; }
+        case WQ_OP_LGET_I32C_ADD: { uint32_t i, v; READ_IDX(i); pc++; READ_S7(v); pc++; COUNT_EXTRA(2); SET32(sp, (uint32_t)fp[i] + v); sp++; break; }
         case WQ_OP_LGET_LGET_ADD: { uint32_t i, j; READ_IDX(i); pc++; READ_IDX(j); pc++; COUNT_EXTRA(2); SET32(sp, (uint32_t)fp[i] + (uint32_t)fp[j]); sp++; break; }
 
 #define A32 ((uint32_t)sp[-2])

@@ -50,8 +50,8 @@
 #define WQ_OP_I64_CONST_64_SKIP 0xdb
 /* Fused sequences: the first instruction's opcode byte replaced, the others left as they are. */
 #define WQ_OP_LGET_LGET         0xdc   /* local.get a; local.get b */
-#define WQ_OP_LGET_I32C         0xdd   /* local.get a; i32.const c (1-2 byte LEB) */
-#define WQ_OP_I32C_ADD          0xde   /* i32.const c (1-2 byte LEB); i32.add */
+#define WQ_OP_LGET_I32C         0xdd   /* local.get a; i32.const c (one-byte LEB) */
+#define WQ_OP_I32C_ADD          0xde   /* i32.const c (one-byte LEB); i32.add */
 #define WQ_OP_LSET_LGET         0xdf   /* local.set a; local.get b */
 #define WQ_OP_LGET_I32C_ADD     0xe0   /* local.get a; i32.const c; i32.add */
 #define WQ_OP_LGET_LGET_ADD     0xe1   /* local.get a; local.get b; i32.add */
@@ -87,6 +87,7 @@
 #define WQ_OP_LOOP_LEB          0x07   /* the same at run time as BLOCK_LEB */
 #define WQ_OP_IF_LEB            0xfb
 #define WQ_OP_BR_IF_LEB         0x06
+#define WQ_OP_I32_CONST_16      0x09   /* i32.const, 2-byte LEB -> 2 raw bytes (0x41 keeps one-byte LEBs only) */
 #define WQ_OP_MEM_LEB           0x08   /* a load or store whose align or offset has 2+ bytes:
                                           (opcode - 0x28) | align << 5 | 0x80 if the align LEB goes on */
 
