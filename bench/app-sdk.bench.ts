@@ -1,22 +1,32 @@
 // The app API's cost on the blue pill (docs/app-api.md): the examples/sensor images `make build`
 // wrote (both engines) against the board's budget, and the flash an app of your own has left:
 // the budget minus an image whose app is empty (App.start with an empty setup: the core, the
-// runtime, the HAL and what every app carries of the API), built here in the same run. Peers
-// from the same run: the console image (build/bluepill*, the default firmware).
+// runtime, the HAL and what every app carries of the API), built here in the same run. The
+// linear memory the scaffolded app (templates/project) takes by the end of start(), against the
+// board's cap: what is left for an app's own buffers. Both apps are compiled as `wasmqtt build`
+// compiles a project's (host-tools/build/app.ts: asc + wasm-opt.flags), with their `wasmqtt/app`
+// imports made relative (an entry inside this package reaching the SDK by name would compile
+// the core twice). Peers from the same run: the console image (build/bluepill*).
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { spawnSync } from 'node:child_process';
-import { REPO_ROOT } from '../host-tools/build/boards.ts';
+import { loadBoard, REPO_ROOT } from '../host-tools/build/boards.ts';
+import { compileApp } from '../host-tools/build/app.ts';
 import { buildFirmware } from '../host-tools/build/firmware.ts';
+import { runStartOnHost } from '../host-tools/build/start-check.ts';
 import type { SizeReport } from '../host-tools/build/size.ts';
 
-/** asc resolves only relative paths: `sdk` is the SDK folder relative to the entry's. */
-const emptyApp = (sdk: string) => `import { App } from "${sdk}/index";
-export * from "${sdk}/exports";
+const EMPTY_APP = `import { App } from "wasmqtt/app";
+export * from "wasmqtt/app/exports";
 export function start(): void { App.start(setup); }
 export function step(): i32 { return App.step(); }
 function setup(): void {}
 `;
+
+/** An app's source with its `wasmqtt/app` imports relative to `dir`. */
+function inPackage(source: string, dir: string): string {
+  const sdk = relative(dir, join(REPO_ROOT, 'firmware/app/sdk'));
+  return source.replaceAll('"wasmqtt/app/exports"', `"${sdk}/exports"`).replaceAll('"wasmqtt/app"', `"${sdk}/index"`);
+}
 
 function sizeOf(dir: string): SizeReport {
   const file = join(REPO_ROOT, 'build', dir, 'size.json');
@@ -24,27 +34,19 @@ function sizeOf(dir: string): SizeReport {
   return JSON.parse(readFileSync(file, 'utf8')) as SizeReport;
 }
 
-/** asc + wasm-opt with the flags of mk/core.mk's CORE_MODULE. */
-function compileApp(entry: string, out: string): void {
-  const asc = spawnSync(join(REPO_ROOT, 'node_modules/.bin/asc'), [entry, '--runtime', 'stub', '--noAssert',
-    '--use', 'abort=firmware/core/index/wqAbort', '--initialMemory', '1', '--maximumMemory', '1',
-    '--optimizeLevel', '0', '--shrinkLevel', '2', '--converge', '-o', `${out}.asc`], { cwd: REPO_ROOT, encoding: 'utf8' });
-  if (asc.status !== 0) throw new Error(`asc failed on the empty app: ${asc.stderr}`);
-  const opt = spawnSync('wasm-opt', ['--enable-sign-ext', '--enable-bulk-memory', '--enable-mutable-globals',
-    '--enable-nontrapping-float-to-int', '-Oz', '--converge', '--low-memory-unused', `${out}.asc`, '-o', out], { encoding: 'utf8' });
-  if (opt.status !== 0) throw new Error(`wasm-opt failed on the empty app: ${opt.stderr}`);
-}
-
 export async function run(): Promise<Record<string, unknown>> {
-  // (inside the repo: asc compiles modules reached through "../../" outside its working folder
-  // twice, doubling the core's static data)
   mkdirSync(join(REPO_ROOT, 'build/app'), { recursive: true });
   const tmp = mkdtempSync(join(REPO_ROOT, 'build/app/bench-'));
   try {
     const entry = join(tmp, 'empty.ts');
-    writeFileSync(entry, emptyApp(relative(tmp, join(REPO_ROOT, 'firmware/app/sdk'))));
-    const wasm = join(tmp, 'empty.wasm');
-    compileApp(entry, wasm);
+    writeFileSync(entry, inPackage(EMPTY_APP, tmp));
+    const wasm = await compileApp({ entry, outFile: join(tmp, 'empty.wasm') });
+    const template = join(tmp, 'template.ts');
+    writeFileSync(template, inPackage(readFileSync(join(REPO_ROOT, 'templates/project/src/main.ts'), 'utf8').replaceAll('{{name}}', 'my-device'), tmp));
+    const templateWasm = await compileApp({ entry: template, outFile: join(tmp, 'template.wasm') });
+    const bluepill = loadBoard('bluepill');
+    const started = await runStartOnHost(readFileSync(templateWasm), bluepill);
+    if (started.trap) throw new Error(`the template's start() trapped on the host: ${started.trap}`);
     const figures = {
       sensor_flash_bytes: {} as Record<string, number>,
       sensor_ram_bytes: {} as Record<string, number>,
@@ -54,6 +56,9 @@ export async function run(): Promise<Record<string, unknown>> {
       console_flash_bytes: {} as Record<string, number>,
       sensor_wasm_bytes: readFileSync(join(REPO_ROOT, 'build/app/sensor.wasm')).length,
       empty_app_wasm_bytes: readFileSync(wasm).length,
+      linear_memory_cap_bytes: { bluepill: bluepill.wasm.linearMemoryCapBytes },
+      template_linear_memory_bytes: { bluepill: started.usedBytes },
+      linear_memory_left_after_template_bytes: { bluepill: bluepill.wasm.linearMemoryCapBytes - started.usedBytes },
     };
     for (const [key, engine, sensorDir, consoleDir] of [['bluepill', 'interp', 'bluepill-sensor', 'bluepill'],
       ['bluepill_aot', 'aot', 'bluepill-sensor-aot', 'bluepill-aot']] as const) {
