@@ -29,9 +29,9 @@ import { pathToFileURL } from 'node:url';
 import { parseModule, WasmError, type ParsedModule } from './module.ts';
 
 export const SECTION_NAME = 'wasmqtt.predecoded';
-export const BLOB_VERSION = 9;
+export const BLOB_VERSION = 10;
 /** Blob versions whose code was rewritten in place (undoRewrite puts the original back). */
-const REWRITTEN_VERSIONS = [4, 5, 6, 7, 8, 9];
+const REWRITTEN_VERSIONS = [4, 5, 6, 7, 8, 9, 10];
 const MAGIC = 0x44505157; // "WQPD"
 const WIDE_FRAME = 0xff; // a function record's frame byte: see its wide record
 
@@ -160,6 +160,10 @@ export const OP = {
   // becomes (opcode - 0x28) | align << 5 | 0x80 when the align LEB goes on
   MEM_LEB: 0x08,
   I32_CONST_16: 0x09, // i32.const, 2-byte LEB -> 2 raw bytes (so 0x41 always has a one-byte LEB)
+  I32C16_ADD: 0x0a, // i32.const c (I32_CONST_16); i32.add
+  LGET_I32C16_ADD: 0x12, // local.get a; i32.const c (I32_CONST_16); i32.add
+  ADD_LSET: 0x13, // i32.add; local.set a
+  ADD_LTEE: 0x14, // i32.add; local.tee a
 } as const;
 
 /** Plain opcode -> its opcode when the immediate takes two or more bytes. */
@@ -190,7 +194,9 @@ const CONST8_BINOPS: Record<number, [number, (c: number) => number]> = {
 /** Opcode sequences fused into one dispatch, longest first; 'c' is an i32.const with a one-byte
  * LEB (the plain opcode's only form; longer ones became I32_CONST_*). Chosen from the
  * interpreter suite's executed-sequence counts (bench/interp-suite.bench.ts). */
-const FUSE: Array<[readonly (number | 'c' | 'k')[], number]> = [
+const FUSE: Array<[readonly (number | 'c' | 'k' | 'w')[], number]> = [
+  [[0x20, 'w', 0x6a], OP.LGET_I32C16_ADD],
+  [['w', 0x6a], OP.I32C16_ADD],
   [[0x20, 'k'], OP.LGET_I64C8],
   [[0x20, 'c', 0x6a], OP.LGET_I32C_ADD],
   [[0x20, 0x20, 0x6a], OP.LGET_LGET_ADD],
@@ -201,6 +207,8 @@ const FUSE: Array<[readonly (number | 'c' | 'k')[], number]> = [
   [[0x22, 0x20], OP.LTEE_LGET],
   [[0x22, 0x0d], OP.LTEE_BR_IF],
   [[0x20, 0x6a], OP.LGET_ADD],
+  [[0x6a, 0x21], OP.ADD_LSET],
+  [[0x6a, 0x22], OP.ADD_LTEE],
 ];
 
 /** The module with its constants' LEB immediates replaced by fixed-width little-endian ones
@@ -255,12 +263,13 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
     // unchanged instruction, so only fall-through enters the fused form.
     const ins = f.instrs;
     // 'c': an i32.const with a one-byte LEB; 'k': an i64.const with a one-byte LEB
-    const matches = (k: number, pat: readonly (number | 'c' | 'k')[]) =>
+    const matches = (k: number, pat: readonly (number | 'c' | 'k' | 'w')[]) =>
       pat.every((want, j) => {
         const at = ins[k + j];
         if (at === undefined || ins[k + j + 1] === undefined) return false;
         if (want === 'c') return original[at] === 0x41 && ins[k + j + 1]! - at === 2;
         if (want === 'k') return original[at] === 0x42 && ins[k + j + 1]! - at === 2;
+        if (want === 'w') return original[at] === 0x41 && ins[k + j + 1]! - at === 3; // now I32_CONST_16
         // the fused handlers read one-byte indices and labels
         if (LEB_FORMS[want] !== undefined && ins[k + j + 1]! - at !== 2) return false;
         return original[at] === want;
@@ -318,7 +327,8 @@ function immediateBytes(b: Uint8Array, p: number): number {
       if (sub >= 9 && sub <= 17) return leb(r) - q;
       return r - q;
     }
-    case OP.I32_CONST_16: return 2;
+    case OP.I32_CONST_16: case OP.I32C16_ADD: return 2;
+    case OP.ADD_LSET: case OP.ADD_LTEE: return 0;
     case OP.I32_CONST_24: case OP.I64_CONST_24: return 3;
     case OP.I32_CONST_32: case OP.I64_CONST_32: return 4;
     case OP.I32_CONST_32_PAD: return 5;
@@ -334,7 +344,7 @@ function immediateBytes(b: Uint8Array, p: number): number {
       if (op === 0x0c || op === 0x0d || op === 0x10 || (op >= 0x20 && op <= 0x26) || op === 0xd2 || op === 0x41 || op === 0x42 || op === 0x3f || op === 0x40) return leb(q) - q;
       if (op >= OP.LGET_LGET && op <= OP.LGET_LGET_ADD) return leb(q) - q;
       if (op === OP.LGET_I64C8 || op === OP.LTEE_LGET || op === OP.LTEE_BR_IF || op === OP.LGET_ADD) return leb(q) - q;
-      if ((op >= OP.LGET_LEB && op <= OP.GSET_LEB) || op === OP.BR_IF_LEB) return leb(q) - q;
+      if ((op >= OP.LGET_LEB && op <= OP.GSET_LEB) || op === OP.BR_IF_LEB || op === OP.LGET_I32C16_ADD) return leb(q) - q;
       if (op >= 0x28 && op <= 0x3e) return leb(leb(q)) - q;
       return 0;
   }
@@ -378,7 +388,7 @@ function bodyRanges(b: Uint8Array): Array<[number, number]> {
   return out;
 }
 
-/** The inverse of rewriteCode (blob formats 4 to 9): walks each body and puts back the original
+/** The inverse of rewriteCode (blob formats 4 to 10): walks each body and puts back the original
  * opcodes and LEB immediates, byte for byte. */
 function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
   const dv = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
@@ -388,12 +398,15 @@ function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
   const undoFirst: Record<number, number> = {
     [OP.LGET_LGET]: 0x20, [OP.LGET_I32C]: 0x20, [OP.LGET_I32C_ADD]: 0x20, [OP.LGET_LGET_ADD]: 0x20, [OP.LGET_I64C8]: 0x20,
     [OP.LSET_LGET]: 0x21, [OP.I32C_ADD]: 0x41, [OP.END_FUNC]: 0x0b, [OP.LTEE_LGET]: 0x22, [OP.LTEE_BR_IF]: 0x22, [OP.LGET_ADD]: 0x20,
+    [OP.LGET_I32C16_ADD]: 0x20, [OP.ADD_LSET]: 0x6a, [OP.ADD_LTEE]: 0x6a,
     ...Object.fromEntries(Object.entries(LEB_FORMS).map(([plain, long]) => [long, Number(plain)])),
   };
   const unC8 = Object.fromEntries(Object.entries(CONST8_BINOPS).map(([, [fused]]) => [fused, true]));
   for (const [start, end] of bodyRanges(module)) {
     for (let p = start; p <= end && p < out.length; ) {
-      const op = out[p]!, len = 1 + immediateBytes(out, p);
+      let op = out[p]!;
+      const len = 1 + immediateBytes(out, p);
+      if (op === OP.I32C16_ADD) out[p] = op = OP.I32_CONST_16; // then as a plain I32_CONST_16
       const imm = p + 1;
       if (op === OP.I32_CONST_24 || op === OP.I64_CONST_24) {
         const v = BigInt(((out[imm]! | (out[imm + 1]! << 8) | (out[imm + 2]! << 16)) << 8) >> 8);

@@ -31,7 +31,7 @@ describe('predecode', () => {
     const { off, dv } = blobOf(wasm);
     expect(off % 4).toBe(0);
     expect(dv.getUint32(0, true)).toBe(0x44505157);
-    expect(dv.getUint32(4, true)).toBe(9);
+    expect(dv.getUint32(4, true)).toBe(10);
     // the hash covers the rewritten module, which differs from the input only in the
     // function's final `end` (WQ_OP_END_FUNC): no multi-byte constant, no fused sequence here
     expect(dv.getUint32(8, true)).toBe(fnv1a(wasm.subarray(0, src.length)));
@@ -172,6 +172,10 @@ describe('predecode', () => {
       (local.set 2 (i32.xor (local.get 2) (i32.const 0x7fffffff)))
       (local.set 2 (i32.add (local.get 2) (i32.const 300000)))
       (local.set 2 (i32.sub (local.get 2) (i32.const -1000)))
+      (local.set 2 (i32.add (local.get 2) (i32.const 1000)))
+      (local.set 2 (i32.add (i32.mul (local.get 2) (i32.const 3)) (i32.const -2000)))
+      (local.set 2 (i32.add (i32.mul (local.get 2) (local.get 0)) (i32.shl (local.get 0) (local.get 2))))
+      (local.set 2 (i32.add (local.tee 2 (i32.add (i32.shl (local.get 0) (local.get 2)) (i32.rotl (local.get 2) (local.get 0)))) (i32.const 7)))
       (local.set 2 (i32.add (local.get 2) (i32.wrap_i64 (i64.add (local.get 1) (i64.const -5)))))
       (local.set 2 (i32.add (local.get 2) (i32.wrap_i64 (i64.mul (local.get 1) (i64.const 1000)))))
       (local.set 2 (i32.add (local.get 2) (i32.wrap_i64 (i64.shr_u (i64.const 0x123456789abcdef) (i64.const 4)))))

@@ -194,6 +194,9 @@ next:
 #ifdef WQRT_COUNT_OPS
         wqrt_op_count++;
         wqrt_op_hist[op]++;
+#  ifdef WQRT_PC_PROFILE   /* host profiling: dispatches per code offset (choosing sequences to fuse) */
+        { extern uint32_t wqrt_pc_hist[]; wqrt_pc_hist[pc - 1 - base]++; }
+#  endif
 #endif
         switch (op) {
         case 0x00: TRAP(m3Err_trapUnreachable);
@@ -488,6 +491,16 @@ next:
         case WQ_OP_LTEE_BR_IF: { uint32_t i; READ_IDX(i); pc++; COUNT_EXTRA(1); fp[i] = sp[-1]; cond = (uint32_t)*--sp; goto do_br_if; }
         case WQ_OP_LSET_LGET: { uint32_t i, j; READ_IDX(i); pc++; READ_IDX(j); COUNT_EXTRA(1); fp[i] = sp[-1]; sp[-1] = fp[j]; break; }
         case WQ_OP_LGET_I32C_ADD: { uint32_t i, v; READ_IDX(i); pc++; READ_S7(v); pc++; COUNT_EXTRA(2); SET32(sp, (uint32_t)fp[i] + v); sp++; break; }
+        case WQ_OP_I32C16_ADD: { uint32_t v = (uint32_t)(int32_t)*(const s16_u *)pc; pc += 3; COUNT_EXTRA(1); SET32(&sp[-1], (uint32_t)sp[-1] + v); break; }
+        case WQ_OP_LGET_I32C16_ADD: { uint32_t i; READ_IDX(i); uint32_t v = (uint32_t)(int32_t)*(const s16_u *)(pc + 1); pc += 4; COUNT_EXTRA(2); SET32(sp, (uint32_t)fp[i] + v); sp++; break; }
+        case WQ_OP_ADD_LSET: { uint32_t i = pc[1]; pc += 2; COUNT_EXTRA(1); sp -= 2; SET32(&fp[i], (uint32_t)sp[0] + (uint32_t)sp[1]); break; }
+        case WQ_OP_ADD_LTEE: {
+            uint32_t i = pc[1]; pc += 2; COUNT_EXTRA(1); sp--;
+            uint32_t r = (uint32_t)sp[-1] + (uint32_t)sp[0];
+            SET32(&sp[-1], r); SET32(&fp[i], r);
+            if (*pc == 0x41) { COUNT_FUSED(); pc++; goto do_i32_const; }   /* as local.tee */
+            break;
+        }
         case WQ_OP_LGET_LGET_ADD: { uint32_t i, j; READ_IDX(i); pc++; READ_IDX(j); pc++; COUNT_EXTRA(2); SET32(sp, (uint32_t)fp[i] + (uint32_t)fp[j]); sp++; break; }
 
 #define A32 ((uint32_t)sp[-2])

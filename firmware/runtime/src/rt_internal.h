@@ -88,6 +88,10 @@
 #define WQ_OP_IF_LEB            0xfb
 #define WQ_OP_BR_IF_LEB         0x06
 #define WQ_OP_I32_CONST_16      0x09   /* i32.const, 2-byte LEB -> 2 raw bytes (0x41 keeps one-byte LEBs only) */
+#define WQ_OP_I32C16_ADD        0x0a   /* i32.const c (I32_CONST_16); i32.add */
+#define WQ_OP_LGET_I32C16_ADD   0x12   /* local.get a; i32.const c (I32_CONST_16); i32.add */
+#define WQ_OP_ADD_LSET          0x13   /* i32.add; local.set a */
+#define WQ_OP_ADD_LTEE          0x14   /* i32.add; local.tee a */
 #define WQ_OP_MEM_LEB           0x08   /* a load or store whose align or offset has 2+ bytes:
                                           (opcode - 0x28) | align << 5 | 0x80 if the align LEB goes on */
 
