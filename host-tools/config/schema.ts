@@ -16,7 +16,10 @@ export const networkSchema = z.strictObject({
   ip: ipv4.optional(),
   gateway: ipv4.optional(),
   mask: ipv4.optional(),
+  /** Lease the address by DHCP (a module with the LAN services: docs/w5500.md); then ip, gateway and mask come from the lease. */
   dhcp: z.boolean().optional(),
+}).refine((n) => !n.dhcp || (n.ip === undefined && n.gateway === undefined && n.mask === undefined), {
+  message: 'dhcp: true takes the address, gateway and mask from the DHCP lease; drop ip, gateway and mask (or dhcp for a static address)',
 });
 
 export const brokerSchema = z.strictObject({

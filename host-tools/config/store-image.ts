@@ -29,7 +29,12 @@ function u32(v: number): Uint8Array {
 export function configEntries(c: ProjectConfig): Array<{ key: number; bytes: Uint8Array; field: string }> {
   const out: Array<{ key: number; bytes: Uint8Array; field: string }> = [];
   const n = c.network;
-  if (n?.dhcp) throw new UserError('network.dhcp: the device has no DHCP client; give network.ip, gateway and mask');
+  if (n?.dhcp) {
+    // DHCP is the saved device address 0.0.0.0 (firmware/core/net/dhcp.ts): the lease brings address, gateway and mask
+    const fixed = (['ip', 'gateway', 'mask'] as const).filter((k) => n[k] !== undefined);
+    if (fixed.length) throw new UserError(`network.dhcp: the DHCP lease gives the device its address, gateway and mask; drop network.${fixed.join(', network.')} (or drop network.dhcp for a static address)`);
+    out.push({ key: Cfg.DEVICE_IP, bytes: u32(0), field: 'network.dhcp' });
+  }
   if (n?.mac) out.push({ key: Cfg.MAC, bytes: Uint8Array.from(n.mac.split(':').map((h) => parseInt(h, 16))), field: 'network.mac' });
   if (n?.ip) out.push({ key: Cfg.DEVICE_IP, bytes: u32(ipv4ToU32(n.ip)), field: 'network.ip' });
   if (n?.gateway) out.push({ key: Cfg.GATEWAY, bytes: u32(ipv4ToU32(n.gateway)), field: 'network.gateway' });
@@ -83,6 +88,9 @@ export async function provisionStore(o: { module: Uint8Array; board: Board; stor
   const ex = instance.exports as Record<string, unknown>;
   for (const name of ['memory', 'start', 'wq_buf', 'wq_config', 'wq_config_save']) {
     if (ex[name] === undefined) throw new UserError(`the module does not export ${name}, so the config cannot be saved into its store (an app re-exports "wasmqtt/app/exports")`);
+  }
+  if (entries.some((e) => e.field === 'network.dhcp') && ex.wq_lan === undefined) {
+    throw new UserError('wasmqtt.config.json network.dhcp: this module has no DHCP client (the firmware images, device.wasm and core.wasm carry none); use a module with the LAN services (build/w5500/core-lan.wasm, or an app that calls lanEnable(): docs/w5500.md, "LAN services"), or give network.ip, gateway and mask');
   }
   memory = ex.memory as WebAssembly.Memory;
   (ex.start as () => void)();
