@@ -29,9 +29,9 @@ import { pathToFileURL } from 'node:url';
 import { parseModule, WasmError, type ParsedModule } from './module.ts';
 
 export const SECTION_NAME = 'wasmqtt.predecoded';
-export const BLOB_VERSION = 10;
+export const BLOB_VERSION = 11;
 /** Blob versions whose code was rewritten in place (undoRewrite puts the original back). */
-const REWRITTEN_VERSIONS = [4, 5, 6, 7, 8, 9, 10];
+const REWRITTEN_VERSIONS = [4, 5, 6, 7, 8, 9, 10, 11];
 const MAGIC = 0x44505157; // "WQPD"
 const WIDE_FRAME = 0xff; // a function record's frame byte: see its wide record
 
@@ -164,6 +164,11 @@ export const OP = {
   LGET_I32C16_ADD: 0x12, // local.get a; i32.const c (I32_CONST_16); i32.add
   ADD_LSET: 0x13, // i32.add; local.set a
   ADD_LTEE: 0x14, // i32.add; local.tee a
+  // i64 shifts by a constant 0..63 (an I64_CONST_8): 64-bit arithmetic from C (mont64)
+  LGET_I64C8_SHL: 0x15, // local.get a; i64.const c; i64.shl
+  LGET_I64C8_SHR_U: 0x16, // local.get a; i64.const c; i64.shr_u
+  I64C8_SHL: 0x17, // i64.const c; i64.shl
+  I64C8_SHR_U: 0x18, // i64.const c; i64.shr_u
 } as const;
 
 /** Plain opcode -> its opcode when the immediate takes two or more bytes. */
@@ -194,9 +199,13 @@ const CONST8_BINOPS: Record<number, [number, (c: number) => number]> = {
 /** Opcode sequences fused into one dispatch, longest first; 'c' is an i32.const with a one-byte
  * LEB (the plain opcode's only form; longer ones became I32_CONST_*). Chosen from the
  * interpreter suite's executed-sequence counts (bench/interp-suite.bench.ts). */
-const FUSE: Array<[readonly (number | 'c' | 'k' | 'w')[], number]> = [
+const FUSE: Array<[readonly (number | 'c' | 'k' | 'w' | 's')[], number]> = [
   [[0x20, 'w', 0x6a], OP.LGET_I32C16_ADD],
   [['w', 0x6a], OP.I32C16_ADD],
+  [[0x20, 's', 0x86], OP.LGET_I64C8_SHL],
+  [[0x20, 's', 0x88], OP.LGET_I64C8_SHR_U],
+  [['s', 0x86], OP.I64C8_SHL],
+  [['s', 0x88], OP.I64C8_SHR_U],
   [[0x20, 'k'], OP.LGET_I64C8],
   [[0x20, 'c', 0x6a], OP.LGET_I32C_ADD],
   [[0x20, 0x20, 0x6a], OP.LGET_LGET_ADD],
@@ -263,12 +272,13 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
     // unchanged instruction, so only fall-through enters the fused form.
     const ins = f.instrs;
     // 'c': an i32.const with a one-byte LEB; 'k': an i64.const with a one-byte LEB
-    const matches = (k: number, pat: readonly (number | 'c' | 'k' | 'w')[]) =>
+    const matches = (k: number, pat: readonly (number | 'c' | 'k' | 'w' | 's')[]) =>
       pat.every((want, j) => {
         const at = ins[k + j];
         if (at === undefined || ins[k + j + 1] === undefined) return false;
         if (want === 'c') return original[at] === 0x41 && ins[k + j + 1]! - at === 2;
         if (want === 'k') return original[at] === 0x42 && ins[k + j + 1]! - at === 2;
+        if (want === 's') return original[at] === 0x42 && ins[k + j + 1]! - at === 2 && original[at + 1]! < 64; // a shift count
         if (want === 'w') return original[at] === 0x41 && ins[k + j + 1]! - at === 3; // now I32_CONST_16
         // the fused handlers read one-byte indices and labels
         if (LEB_FORMS[want] !== undefined && ins[k + j + 1]! - at !== 2) return false;
@@ -328,6 +338,7 @@ function immediateBytes(b: Uint8Array, p: number): number {
       return r - q;
     }
     case OP.I32_CONST_16: case OP.I32C16_ADD: return 2;
+    case OP.I64C8_SHL: case OP.I64C8_SHR_U: return 1;
     case OP.ADD_LSET: case OP.ADD_LTEE: return 0;
     case OP.I32_CONST_24: case OP.I64_CONST_24: return 3;
     case OP.I32_CONST_32: case OP.I64_CONST_32: return 4;
@@ -344,7 +355,7 @@ function immediateBytes(b: Uint8Array, p: number): number {
       if (op === 0x0c || op === 0x0d || op === 0x10 || (op >= 0x20 && op <= 0x26) || op === 0xd2 || op === 0x41 || op === 0x42 || op === 0x3f || op === 0x40) return leb(q) - q;
       if (op >= OP.LGET_LGET && op <= OP.LGET_LGET_ADD) return leb(q) - q;
       if (op === OP.LGET_I64C8 || op === OP.LTEE_LGET || op === OP.LTEE_BR_IF || op === OP.LGET_ADD) return leb(q) - q;
-      if ((op >= OP.LGET_LEB && op <= OP.GSET_LEB) || op === OP.BR_IF_LEB || op === OP.LGET_I32C16_ADD) return leb(q) - q;
+      if ((op >= OP.LGET_LEB && op <= OP.GSET_LEB) || op === OP.BR_IF_LEB || op === OP.LGET_I32C16_ADD || op === OP.LGET_I64C8_SHL || op === OP.LGET_I64C8_SHR_U) return leb(q) - q;
       if (op >= 0x28 && op <= 0x3e) return leb(leb(q)) - q;
       return 0;
   }
@@ -388,7 +399,7 @@ function bodyRanges(b: Uint8Array): Array<[number, number]> {
   return out;
 }
 
-/** The inverse of rewriteCode (blob formats 4 to 10): walks each body and puts back the original
+/** The inverse of rewriteCode (blob formats 4 to 11): walks each body and puts back the original
  * opcodes and LEB immediates, byte for byte. */
 function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
   const dv = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
@@ -398,7 +409,7 @@ function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
   const undoFirst: Record<number, number> = {
     [OP.LGET_LGET]: 0x20, [OP.LGET_I32C]: 0x20, [OP.LGET_I32C_ADD]: 0x20, [OP.LGET_LGET_ADD]: 0x20, [OP.LGET_I64C8]: 0x20,
     [OP.LSET_LGET]: 0x21, [OP.I32C_ADD]: 0x41, [OP.END_FUNC]: 0x0b, [OP.LTEE_LGET]: 0x22, [OP.LTEE_BR_IF]: 0x22, [OP.LGET_ADD]: 0x20,
-    [OP.LGET_I32C16_ADD]: 0x20, [OP.ADD_LSET]: 0x6a, [OP.ADD_LTEE]: 0x6a,
+    [OP.LGET_I32C16_ADD]: 0x20, [OP.ADD_LSET]: 0x6a, [OP.ADD_LTEE]: 0x6a, [OP.LGET_I64C8_SHL]: 0x20, [OP.LGET_I64C8_SHR_U]: 0x20,
     ...Object.fromEntries(Object.entries(LEB_FORMS).map(([plain, long]) => [long, Number(plain)])),
   };
   const unC8 = Object.fromEntries(Object.entries(CONST8_BINOPS).map(([, [fused]]) => [fused, true]));
@@ -407,6 +418,7 @@ function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
       let op = out[p]!;
       const len = 1 + immediateBytes(out, p);
       if (op === OP.I32C16_ADD) out[p] = op = OP.I32_CONST_16; // then as a plain I32_CONST_16
+      if (op === OP.I64C8_SHL || op === OP.I64C8_SHR_U) out[p] = op = OP.I64_CONST_8;
       const imm = p + 1;
       if (op === OP.I32_CONST_24 || op === OP.I64_CONST_24) {
         const v = BigInt(((out[imm]! | (out[imm + 1]! << 8) | (out[imm + 2]! << 16)) << 8) >> 8);

@@ -31,7 +31,7 @@ describe('predecode', () => {
     const { off, dv } = blobOf(wasm);
     expect(off % 4).toBe(0);
     expect(dv.getUint32(0, true)).toBe(0x44505157);
-    expect(dv.getUint32(4, true)).toBe(10);
+    expect(dv.getUint32(4, true)).toBe(11);
     // the hash covers the rewritten module, which differs from the input only in the
     // function's final `end` (WQ_OP_END_FUNC): no multi-byte constant, no fused sequence here
     expect(dv.getUint32(8, true)).toBe(fnv1a(wasm.subarray(0, src.length)));
@@ -178,6 +178,10 @@ describe('predecode', () => {
       (local.set 2 (i32.add (local.tee 2 (i32.add (i32.shl (local.get 0) (local.get 2)) (i32.rotl (local.get 2) (local.get 0)))) (i32.const 7)))
       (local.set 2 (i32.add (local.get 2) (i32.wrap_i64 (i64.add (local.get 1) (i64.const -5)))))
       (local.set 2 (i32.add (local.get 2) (i32.wrap_i64 (i64.mul (local.get 1) (i64.const 1000)))))
+      (local.set 2 (i32.add (local.get 2) (i32.wrap_i64 (i64.shr_u (local.get 1) (i64.const 33)))))
+      (local.set 2 (i32.add (local.get 2) (i32.wrap_i64 (i64.shl (local.get 1) (i64.const 7)))))
+      (local.set 2 (i32.add (local.get 2) (i32.wrap_i64 (i64.shr_u (i64.shl (local.get 1) (i64.const 63)) (i64.const 40)))))
+      (local.set 2 (i32.add (local.get 2) (i32.wrap_i64 (i64.shl (local.get 1) (i64.const -1)))))
       (local.set 2 (i32.add (local.get 2) (i32.wrap_i64 (i64.shr_u (i64.const 0x123456789abcdef) (i64.const 4)))))
       (local.set 2 (i32.add (local.get 2) (i32.wrap_i64 (i64.const 200000000))))
       (local.set 2 (i32.add (local.get 2) (i32.wrap_i64 (i64.const 0x7fffffff))))

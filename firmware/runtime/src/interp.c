@@ -501,6 +501,11 @@ next:
             if (*pc == 0x41) { COUNT_FUSED(); pc++; goto do_i32_const; }   /* as local.tee */
             break;
         }
+        /* 64-bit shifts are long on Cortex-M3: the local.get forms push and share the code */
+        case WQ_OP_LGET_I64C8_SHL: { uint32_t i; READ_IDX(i); *sp++ = fp[i]; pc++; COUNT_EXTRA(1); goto i64c8_shl; }
+        case WQ_OP_LGET_I64C8_SHR_U: { uint32_t i; READ_IDX(i); *sp++ = fp[i]; pc++; COUNT_EXTRA(1); goto i64c8_shr_u; }
+        case WQ_OP_I64C8_SHL: i64c8_shl: { uint32_t c = pc[0]; pc += 2; COUNT_EXTRA(1); sp[-1] <<= c; break; }
+        case WQ_OP_I64C8_SHR_U: i64c8_shr_u: { uint32_t c = pc[0]; pc += 2; COUNT_EXTRA(1); sp[-1] >>= c; break; }
         case WQ_OP_LGET_LGET_ADD: { uint32_t i, j; READ_IDX(i); pc++; READ_IDX(j); pc++; COUNT_EXTRA(2); SET32(sp, (uint32_t)fp[i] + (uint32_t)fp[j]); sp++; break; }
 
 #define A32 ((uint32_t)sp[-2])

@@ -92,6 +92,10 @@
 #define WQ_OP_LGET_I32C16_ADD   0x12   /* local.get a; i32.const c (I32_CONST_16); i32.add */
 #define WQ_OP_ADD_LSET          0x13   /* i32.add; local.set a */
 #define WQ_OP_ADD_LTEE          0x14   /* i32.add; local.tee a */
+#define WQ_OP_LGET_I64C8_SHL    0x15   /* local.get a; i64.const c (I64_CONST_8, 0..63); i64.shl */
+#define WQ_OP_LGET_I64C8_SHR_U  0x16   /* the same with i64.shr_u */
+#define WQ_OP_I64C8_SHL         0x17   /* i64.const c (I64_CONST_8, 0..63); i64.shl */
+#define WQ_OP_I64C8_SHR_U       0x18
 #define WQ_OP_MEM_LEB           0x08   /* a load or store whose align or offset has 2+ bytes:
                                           (opcode - 0x28) | align << 5 | 0x80 if the align LEB goes on */
 
