@@ -1,4 +1,4 @@
-// The HAL's own memcpy/memmove/memset/memcmp and __udivmoddi4 (firmware/hal/stm32f103/libc.c,
+// The HAL's own memcpy/memmove/memset/memcmp, __udivmoddi4 and __popcount (hal/stm32f103/libc.c,
 // which replace newlib-nano's and libgcc's for size), compiled by arm-none-eabi-gcc and run on the
 // virtual board's Cortex-M3 behind libgcc's __aeabi_uldivmod/__aeabi_ldivmod, against BigInt and
 // a JS model: aligned and unaligned pointers, overlaps both ways, every tail length, 64-bit
@@ -87,11 +87,13 @@ static const uint8_t mcases[][4] = { ${memCases.map((c) => `{${c.join(', ')}}`).
 volatile uint64_t uout[COUNT(ucases)][2];
 volatile int64_t sout[COUNT(scases)][2];
 volatile uint32_t mout[COUNT(mcases)];
+volatile uint32_t pout[COUNT(ucases)][2];
 volatile uint32_t done;
 static uint8_t buf[64];
 static uint32_t fnv(void) { uint32_t h = 0x811c9dc5u; for (int i = 0; i < 64; i++) h = (h ^ buf[i]) * 0x01000193u; return h; }
 void Reset_Handler(void) {
   for (unsigned i = 0; i < COUNT(ucases); i++) { uout[i][0] = ucases[i][0] / ucases[i][1]; uout[i][1] = ucases[i][0] % ucases[i][1]; }
+  for (unsigned i = 0; i < COUNT(ucases); i++) { pout[i][0] = (uint32_t)__builtin_popcount((uint32_t)ucases[i][1]); pout[i][1] = (uint32_t)__builtin_popcountll(ucases[i][0]); }
   for (unsigned i = 0; i < COUNT(scases); i++) { sout[i][0] = scases[i][0] / scases[i][1]; sout[i][1] = scases[i][0] % scases[i][1]; }
   for (unsigned i = 0; i < COUNT(mcases); i++) {
     const uint8_t *c = mcases[i];
@@ -127,9 +129,11 @@ describe('the HAL\'s C library routines on the Cortex-M3', () => {
     const sym = (n: string) => readElf(elf).symbols.find((s) => s.name === n);
     expect(sym('__udivmoddi4')!.size).toBeLessThan(128); // libgcc's is 712 B
     expect(sym('memcpy')!.value).toBe(sym('memmove')!.value);
+    expect(sym('__popcountsi2')!.size).toBeLessThan(40); // libgcc's is 40 B, its __popcountdi2 72 B
+    expect(sym('__popcountdi2')!.size).toBeLessThan(72);
   });
 
-  it('64-bit division and remainder, unsigned and signed, and every memory case, match', () => {
+  it('64-bit division and remainder, unsigned and signed, bit counts, and every memory case, match', () => {
     const board = new VirtualBoard({ board: 'bluepill', elf });
     try {
       const syms = readElf(elf).symbols;
@@ -145,6 +149,11 @@ describe('the HAL\'s C library routines on the Cortex-M3', () => {
       const sv = new DataView(s.buffer, s.byteOffset);
       const gotS = signedCases.map((_, i) => [sv.getBigInt64(i * 16, true), sv.getBigInt64(i * 16 + 8, true)]);
       expect(gotS).toEqual(signedCases.map(([a, b]) => [a / b, a % b])); // both truncate toward zero
+      const bits = (v: bigint) => [...v.toString(2)].filter((c) => c === '1').length;
+      const p = board.readMemory(at('pout'), unsignedCases.length * 8);
+      const pv = new DataView(p.buffer, p.byteOffset);
+      expect(unsignedCases.map((_, i) => [pv.getUint32(i * 8, true), pv.getUint32(i * 8 + 4, true)]))
+        .toEqual(unsignedCases.map(([a, b]) => [bits(b & 0xffffffffn), bits(a)]));
       const m = board.readMemory(at('mout'), memCases.length * 4);
       const mv = new DataView(m.buffer, m.byteOffset);
       const got = memCases.map((c, i) => [...c, mv.getUint32(i * 4, true)]);

@@ -1,9 +1,10 @@
 /* The C library routines the firmware calls, written for size: they replace newlib-nano's
  * memcpy/memmove/memset/memcmp (744 B together: the speed-tuned ARMv7-M versions) and libgcc's
- * __udivmoddi4 (712 B, behind __aeabi_uldivmod/__aeabi_ldivmod) with ~200 B. The linker takes a
- * symbol from an archive only when no object defines it, so these win.
- * Who calls them: the interpreter (memory.copy/fill, the loader, i64.div/rem: no module of ours
- * divides 64-bit numbers), the start-up code (.data copy, .bss clear) and the binding.
+ * __udivmoddi4 (712 B, behind __aeabi_uldivmod/__aeabi_ldivmod) and __popcountsi2/di2 (112 B)
+ * with 320 B. The linker takes a symbol from an archive only when no object defines it, so
+ * these win. Who calls them: the interpreter (memory.copy/fill, the loader, i64.div/rem and
+ * popcnt: no module of ours divides 64-bit numbers or counts bits), the start-up code (.data
+ * copy, .bss clear) and the binding.
  * Copies go a word at a time when both pointers are word-aligned (the interpreter's linear
  * memory and buffers are), else a byte at a time. GCC must not turn these loops back into calls
  * of themselves, hence no-tree-loop-distribute-patterns. */
@@ -80,4 +81,18 @@ uint64_t __udivmoddi4(uint64_t n, uint64_t d, uint64_t *rem)
     }
     if (rem) *rem = r;
     return n;
+}
+
+/* Set bits, one per step (i32.popcnt; i64.popcnt through __popcountdi2). A shift loop: GCC
+ * turns the x &= x - 1 form back into a call of this very function. */
+LIBC_FN int __popcountsi2(uint32_t x)
+{
+    int n = 0;
+    for (; x; x >>= 1) n += (int)(x & 1u);
+    return n;
+}
+
+int __popcountdi2(uint64_t x)
+{
+    return __popcountsi2((uint32_t)x) + __popcountsi2((uint32_t)(x >> 32));
 }
