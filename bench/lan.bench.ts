@@ -1,4 +1,4 @@
-// What the LAN services (firmware/core/net/lan.ts: the DNS client today; no DHCP client yet)
+// What the LAN services (firmware/core/net/lan.ts: the DHCP and DNS clients, net/dhcp.ts, net/dns.ts)
 // cost: build/w5500/core-lan.wasm (core.wasm with lanEnable()) against its peer core.wasm, both
 // from the same `make build`, and in a bluepill image (interpreter engine): each module embedded
 // by `wasmqtt build` in this run, so the difference is what the image pays. Also the flash the
@@ -38,7 +38,7 @@ export async function run(): Promise<Record<string, unknown>> {
         bluepill_core_lan_image_flash_bytes: withLan.flash.used,
         bluepill_flash_budget_bytes: plain.flash.budget,
         ...(consoleReport ? { bluepill_console_image_flash_left_bytes: consoleReport.flash.budget - consoleReport.flash.used } : {}),
-        dhcp_included: false,
+        dhcp_included: true,
       },
     };
   } finally {

@@ -207,7 +207,7 @@ describe('DHCP client against dnsmasq (in a network namespace of its own)', () =
     expect(r.count('connected')).toBe(0);
   }, 60_000);
 
-  it('no DHCP server and a static fallback configured: the fallback after CFG_TIMEOUT_MS, connected over it, still asking', async () => {
+  it('no DHCP server and a static fallback configured: the fallback after CFG_TIMEOUT_MS, connected over it, still asking; a lease later replaces it', async () => {
     const r = await lan({ serverDown: true, config: [[Cfg.DHCP_FALLBACK, ipv4ToU32('10.99.0.50')], [Cfg.GATEWAY, ipv4ToU32('10.99.0.1')]] });
     await r.run(30_000, () => r.count('connected') > 0);
     const fb = r.dhcp().find((e) => e.event === 'fallback')!;
@@ -219,6 +219,14 @@ describe('DHCP client against dnsmasq (in a network namespace of its own)', () =
     const sent = r.net.model.udpDatagramsSent;
     await r.run(70_000);
     expect(r.net.model.udpDatagramsSent).toBeGreaterThan(sent); // DISCOVER goes on in the background
+    // a server appears: the lease replaces the fallback, and the MQTT link is made again over it
+    await r.rig.start();
+    r.setServerUp(true);
+    await r.run(80_000, () => r.count('connected') > 1);
+    expect(r.dhcp().map((e) => e.event)).toEqual(['fallback', 'bound']);
+    expect(r.dev.stat(Stat.IP)).toBe(ip(r.rig.leaseIp));
+    expect(r.events.find((x) => x.e.kind === 'disconnected')?.e).toMatchObject({ reason: Err.DHCP_LEASE_LOST });
+    expect(r.count('connected')).toBe(2);
   }, 60_000);
 
   it('core.wasm has no DHCP client: the fallback key is refused as unknown', async () => {

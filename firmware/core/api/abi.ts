@@ -136,7 +136,7 @@ export const ERR_DNS_BAD: i32 = -32;       // CFG_BROKER_HOST is not a valid hos
 export const ERR_DHCP_NO_OFFER: i32 = -33; // DHCP DISCOVER phase: no server offered an address within CFG_TIMEOUT_MS (still asking)
 export const ERR_DHCP_NO_ACK: i32 = -34;   // DHCP REQUEST phase: the server that offered the address did not confirm it (starts over)
 export const ERR_DHCP_NAK: i32 = -35;      // DHCP REQUEST/RENEW phase: the server refused the address (NAK): it starts over with DISCOVER
-export const ERR_DHCP_LEASE_LOST: i32 = -36;// DHCP lease expired (renew at T1 and rebind at T2 unanswered): address dropped, MQTT link dropped, starting over
+export const ERR_DHCP_LEASE_LOST: i32 = -36;// DHCP lease expired (renew at T1 and rebind at T2 unanswered): address dropped, MQTT link dropped, starting over (also: a lease replaced the static fallback, or a renewal moved the address)
 export const ERR_DHCP_DECLINED: i32 = -37; // DHCP ACK phase: another host answers ARP for the leased address: DECLINE sent, starting over
 // Decoder: malformed packet from the peer (connection closed, session kept)
 export const ERR_RL_TOO_LONG: i32 = -40;   // remaining length uses more than 4 bytes

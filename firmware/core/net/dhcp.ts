@@ -274,7 +274,12 @@ function bind(renewed: bool): void {
 /** The probe's outcome: ARP unanswered (TIMEOUT) → bound; answered → DECLINE and start over in 10 s. */
 function probe(now: u32): void {
   udpRecvFrom(BUF, 0); // (reads and clears Sn_IR)
-  if ((udpIrTake() & IR_TIMEOUT) != 0) { probing = false; bind(false); return; }
+  if ((udpIrTake() & IR_TIMEOUT) != 0) {
+    probing = false;
+    lost = fallback; // a connection over the static fallback cannot survive the address changing under it
+    bind(false);
+    return;
+  }
   if (now - probeAt < PROBE_MS) return;
   probing = false;
   send(now, DECLINE);

@@ -83,7 +83,7 @@ export const ERROR_TEXT: Readonly<Record<number, string>> = {
   [Err.DHCP_NO_OFFER]: 'DHCP, DISCOVER phase: no DHCP server offered an address in time: check that the LAN has a DHCP server (router) on this segment and VLAN, and the cable; still asking (or set a static fallback)',
   [Err.DHCP_NO_ACK]: 'DHCP, REQUEST phase: the server that offered an address did not confirm it: check the DHCP server\'s log and that it is not overloaded; starting over with DISCOVER',
   [Err.DHCP_NAK]: 'DHCP, REQUEST/RENEW phase: the DHCP server refused the address (NAK; e.g. the pool or subnet changed): starting over with DISCOVER',
-  [Err.DHCP_LEASE_LOST]: 'DHCP lease expired: renewal at T1 and rebinding at T2 went unanswered, so the address was dropped and the MQTT link with it: check that the DHCP server is running; asking for a new lease',
+  [Err.DHCP_LEASE_LOST]: 'DHCP lease expired: renewal at T1 and rebinding at T2 went unanswered, so the address was dropped and the MQTT link with it: check that the DHCP server is running; asking for a new lease (also when a lease replaces the static fallback or a renewal moves the address: the link is made again over the new one)',
   [Err.DHCP_DECLINED]: 'DHCP, ACK phase: another host answers ARP for the leased address (address conflict): DECLINE sent; check for a static address inside the DHCP pool; starting over',
   [Err.RL_TOO_LONG]: 'malformed packet: remaining length longer than 4 bytes; connection closed, session kept',
   [Err.RL_MISMATCH]: 'malformed packet: remaining length disagrees with its contents; connection closed, session kept',
