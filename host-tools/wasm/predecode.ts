@@ -29,9 +29,9 @@ import { pathToFileURL } from 'node:url';
 import { parseModule, WasmError, type ParsedModule } from './module.ts';
 
 export const SECTION_NAME = 'wasmqtt.predecoded';
-export const BLOB_VERSION = 11;
+export const BLOB_VERSION = 12;
 /** Blob versions whose code was rewritten in place (undoRewrite puts the original back). */
-const REWRITTEN_VERSIONS = [4, 5, 6, 7, 8, 9, 10, 11];
+const REWRITTEN_VERSIONS = [4, 5, 6, 7, 8, 9, 10, 11, 12];
 const MAGIC = 0x44505157; // "WQPD"
 const WIDE_FRAME = 0xff; // a function record's frame byte: see its wide record
 
@@ -169,7 +169,19 @@ export const OP = {
   LGET_I64C8_SHR_U: 0x16, // local.get a; i64.const c; i64.shr_u
   I64C8_SHL: 0x17, // i64.const c; i64.shl
   I64C8_SHR_U: 0x18, // i64.const c; i64.shr_u
+  LTEE_I32C: 0x19, // local.tee a; i32.const c (one-byte LEB)
+  LTEE_I32C16: 0x1d, // local.tee a; i32.const c (I32_CONST_16)
+  I32C16_LT_U: 0x1e, // i32.const c (I32_CONST_16); i32.lt_u (the result may go on to if / br_if)
+  I32C16_NE: 0x1f, // i32.const c (I32_CONST_16); i32.ne (likewise)
+  I32C16_AND: 0x27, // i32.const c (I32_CONST_16); i32.and
+  LGET_C8_ROTL: 0xc5, // local.get a; I32C8_ROTL c
+  LGET_C8_SHR_U: 0xc6, // local.get a; I32C8_SHR_U c
 } as const;
+
+/** local.get a followed by these i32.const c (one byte); <op> pairs: fused opcode. */
+const LGET_CONST8: Record<number, number> = { [OP.I32C8_ROTL]: OP.LGET_C8_ROTL, [OP.I32C8_SHR_U]: OP.LGET_C8_SHR_U };
+/** Fused heads whose first instruction is an I32_CONST_16 (undone through it). */
+const C16_HEADS = new Set<number>([OP.I32C16_ADD, OP.I32C16_LT_U, OP.I32C16_NE, OP.I32C16_AND]);
 
 /** Plain opcode -> its opcode when the immediate takes two or more bytes. */
 const LEB_FORMS: Record<number, number> = {
@@ -202,6 +214,11 @@ const CONST8_BINOPS: Record<number, [number, (c: number) => number]> = {
 const FUSE: Array<[readonly (number | 'c' | 'k' | 'w' | 's')[], number]> = [
   [[0x20, 'w', 0x6a], OP.LGET_I32C16_ADD],
   [['w', 0x6a], OP.I32C16_ADD],
+  [['w', 0x49], OP.I32C16_LT_U],
+  [['w', 0x47], OP.I32C16_NE],
+  [['w', 0x71], OP.I32C16_AND],
+  [[0x22, 'c'], OP.LTEE_I32C],
+  [[0x22, 'w'], OP.LTEE_I32C16],
   [[0x20, 's', 0x86], OP.LGET_I64C8_SHL],
   [[0x20, 's', 0x88], OP.LGET_I64C8_SHR_U],
   [['s', 0x86], OP.I64C8_SHL],
@@ -302,8 +319,20 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
         k += 1;
         continue;
       }
-      // a local.get before such a pair stays on its own: the pair saves more than local.get + const
-      const hit = FUSE.find(([pat]) => matches(k, pat) && !(pat[0] === 0x20 && pat[1] === 'c' && pat.length === 2 && const8(k + 1)));
+      // local.get before a rotate or shift by a constant: one dispatch for the three
+      const lc8 = original[ins[k]!] === 0x20 && ins[k + 1]! - ins[k]! === 2 ? const8(k + 1) : undefined;
+      if (lc8 && LGET_CONST8[lc8[0]] !== undefined) {
+        const at = ins[k + 1]!;
+        out[ins[k]!] = LGET_CONST8[lc8[0]]!;
+        out[at] = lc8[0];
+        out[at + 1] = lc8[1](((original[at + 1]! << 25) >> 25)) & 0xff;
+        k += 2;
+        continue;
+      }
+      // a local.get or local.tee before such a pair (or before a fused constant) stays on its
+      // own: the pair saves more than the local op + const
+      const constHead = (j: number) => const8(j) || matches(j, ['c', 0x6a]) || FUSE.some(([pat]) => pat[0] === 'w' && pat.length === 2 && matches(j, pat));
+      const hit = FUSE.find(([pat]) => matches(k, pat) && !((pat[0] === 0x20 || pat[0] === 0x22) && (pat[1] === 'c' || pat[1] === 'w') && pat.length === 2 && constHead(k + 1)));
       if (!hit) continue;
       out[ins[k]!] = hit[1];
       k += hit[0].length - 1;
@@ -337,7 +366,7 @@ function immediateBytes(b: Uint8Array, p: number): number {
       if (sub >= 9 && sub <= 17) return leb(r) - q;
       return r - q;
     }
-    case OP.I32_CONST_16: case OP.I32C16_ADD: return 2;
+    case OP.I32_CONST_16: case OP.I32C16_ADD: case OP.I32C16_LT_U: case OP.I32C16_NE: case OP.I32C16_AND: return 2;
     case OP.I64C8_SHL: case OP.I64C8_SHR_U: return 1;
     case OP.ADD_LSET: case OP.ADD_LTEE: return 0;
     case OP.I32_CONST_24: case OP.I64_CONST_24: return 3;
@@ -355,7 +384,8 @@ function immediateBytes(b: Uint8Array, p: number): number {
       if (op === 0x0c || op === 0x0d || op === 0x10 || (op >= 0x20 && op <= 0x26) || op === 0xd2 || op === 0x41 || op === 0x42 || op === 0x3f || op === 0x40) return leb(q) - q;
       if (op >= OP.LGET_LGET && op <= OP.LGET_LGET_ADD) return leb(q) - q;
       if (op === OP.LGET_I64C8 || op === OP.LTEE_LGET || op === OP.LTEE_BR_IF || op === OP.LGET_ADD) return leb(q) - q;
-      if ((op >= OP.LGET_LEB && op <= OP.GSET_LEB) || op === OP.BR_IF_LEB || op === OP.LGET_I32C16_ADD || op === OP.LGET_I64C8_SHL || op === OP.LGET_I64C8_SHR_U) return leb(q) - q;
+      if ((op >= OP.LGET_LEB && op <= OP.GSET_LEB) || op === OP.BR_IF_LEB || op === OP.LGET_I32C16_ADD || op === OP.LGET_I64C8_SHL || op === OP.LGET_I64C8_SHR_U
+        || op === OP.LTEE_I32C || op === OP.LTEE_I32C16 || op === OP.LGET_C8_ROTL || op === OP.LGET_C8_SHR_U) return leb(q) - q;
       if (op >= 0x28 && op <= 0x3e) return leb(leb(q)) - q;
       return 0;
   }
@@ -399,7 +429,7 @@ function bodyRanges(b: Uint8Array): Array<[number, number]> {
   return out;
 }
 
-/** The inverse of rewriteCode (blob formats 4 to 11): walks each body and puts back the original
+/** The inverse of rewriteCode (blob formats 4 to 12): walks each body and puts back the original
  * opcodes and LEB immediates, byte for byte. */
 function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
   const dv = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
@@ -410,6 +440,7 @@ function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
     [OP.LGET_LGET]: 0x20, [OP.LGET_I32C]: 0x20, [OP.LGET_I32C_ADD]: 0x20, [OP.LGET_LGET_ADD]: 0x20, [OP.LGET_I64C8]: 0x20,
     [OP.LSET_LGET]: 0x21, [OP.I32C_ADD]: 0x41, [OP.END_FUNC]: 0x0b, [OP.LTEE_LGET]: 0x22, [OP.LTEE_BR_IF]: 0x22, [OP.LGET_ADD]: 0x20,
     [OP.LGET_I32C16_ADD]: 0x20, [OP.ADD_LSET]: 0x6a, [OP.ADD_LTEE]: 0x6a, [OP.LGET_I64C8_SHL]: 0x20, [OP.LGET_I64C8_SHR_U]: 0x20,
+    [OP.LTEE_I32C]: 0x22, [OP.LTEE_I32C16]: 0x22, [OP.LGET_C8_ROTL]: 0x20, [OP.LGET_C8_SHR_U]: 0x20,
     ...Object.fromEntries(Object.entries(LEB_FORMS).map(([plain, long]) => [long, Number(plain)])),
   };
   const unC8 = Object.fromEntries(Object.entries(CONST8_BINOPS).map(([, [fused]]) => [fused, true]));
@@ -417,7 +448,7 @@ function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
     for (let p = start; p <= end && p < out.length; ) {
       let op = out[p]!;
       const len = 1 + immediateBytes(out, p);
-      if (op === OP.I32C16_ADD) out[p] = op = OP.I32_CONST_16; // then as a plain I32_CONST_16
+      if (C16_HEADS.has(op)) out[p] = op = OP.I32_CONST_16; // then as a plain I32_CONST_16
       if (op === OP.I64C8_SHL || op === OP.I64C8_SHR_U) out[p] = op = OP.I64_CONST_8;
       const imm = p + 1;
       if (op === OP.I32_CONST_24 || op === OP.I64_CONST_24) {

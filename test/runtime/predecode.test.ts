@@ -31,7 +31,7 @@ describe('predecode', () => {
     const { off, dv } = blobOf(wasm);
     expect(off % 4).toBe(0);
     expect(dv.getUint32(0, true)).toBe(0x44505157);
-    expect(dv.getUint32(4, true)).toBe(11);
+    expect(dv.getUint32(4, true)).toBe(12);
     // the hash covers the rewritten module, which differs from the input only in the
     // function's final `end` (WQ_OP_END_FUNC): no multi-byte constant, no fused sequence here
     expect(dv.getUint32(8, true)).toBe(fnv1a(wasm.subarray(0, src.length)));
@@ -173,13 +173,19 @@ describe('predecode', () => {
       (local.set 2 (i32.add (local.get 2) (i32.const 300000)))
       (local.set 2 (i32.sub (local.get 2) (i32.const -1000)))
       (local.set 2 (i32.add (local.get 2) (i32.const 1000)))
+      (local.set 2 (i32.add (i32.and (local.tee 2 (i32.xor (i32.const 1) (i32.rotl (local.get 2) (i32.const 13)))) (i32.const 4095)) (i32.shr_u (local.get 0) (i32.const 27))))
+      (local.set 2 (i32.add (local.get 2) (i32.lt_u (local.tee 2 (i32.add (local.get 2) (local.get 0))) (i32.const 3000))))
+      (local.set 2 (i32.add (local.get 2) (i32.mul (local.tee 2 (i32.xor (local.get 2) (local.get 0))) (i32.const 7))))
+      (local.set 2 (i32.add (local.get 2) (i32.mul (local.tee 2 (i32.xor (local.get 2) (local.get 0))) (i32.const 3001))))
+      (if (i32.ne (local.get 2) (i32.const 2000)) (then (local.set 2 (i32.add (local.get 2) (i32.const 99)))))
+      (if (i32.lt_u (local.get 0) (i32.const 1000)) (then (local.set 2 (i32.add (local.get 2) (i32.const 98)))))
       (local.set 2 (i32.add (i32.mul (local.get 2) (i32.const 3)) (i32.const -2000)))
       (local.set 2 (i32.add (i32.mul (local.get 2) (local.get 0)) (i32.shl (local.get 0) (local.get 2))))
       (local.set 2 (i32.add (local.tee 2 (i32.add (i32.shl (local.get 0) (local.get 2)) (i32.rotl (local.get 2) (local.get 0)))) (i32.const 7)))
       (local.set 2 (i32.add (local.get 2) (i32.wrap_i64 (i64.add (local.get 1) (i64.const -5)))))
       (local.set 2 (i32.add (local.get 2) (i32.wrap_i64 (i64.mul (local.get 1) (i64.const 1000)))))
-      (local.set 2 (i32.add (local.get 2) (i32.wrap_i64 (i64.shr_u (local.get 1) (i64.const 33)))))
-      (local.set 2 (i32.add (local.get 2) (i32.wrap_i64 (i64.shl (local.get 1) (i64.const 7)))))
+      (local.set 2 (i32.add (i32.wrap_i64 (i64.shr_u (local.get 1) (i64.const 33))) (local.get 2)))
+      (local.set 2 (i32.add (i32.wrap_i64 (i64.shl (local.get 1) (i64.const 7))) (local.get 2)))
       (local.set 2 (i32.add (local.get 2) (i32.wrap_i64 (i64.shr_u (i64.shl (local.get 1) (i64.const 63)) (i64.const 40)))))
       (local.set 2 (i32.add (local.get 2) (i32.wrap_i64 (i64.shl (local.get 1) (i64.const -1)))))
       (local.set 2 (i32.add (local.get 2) (i32.wrap_i64 (i64.shr_u (i64.const 0x123456789abcdef) (i64.const 4)))))

@@ -301,11 +301,12 @@ next:
         do_local_get: { uint32_t i; READ_IDX(i); *sp++ = fp[i]; DISPATCH; }
         OP(0x21): { uint32_t i; READ_IDX(i); fp[i] = *--sp; DISPATCH; }
         OP(0x22):
-        do_local_tee: {   /* 9 in 10 are followed by i32.const in the codec */
+        do_local_tee: {   /* one followed by i32.const is WQ_OP_LTEE_I32C* */
             uint32_t i; READ_IDX(i); fp[i] = sp[-1];
-            if (*pc == 0x41) { COUNT_FUSED(); pc++; goto do_i32_const; }
             DISPATCH;
         }
+        case WQ_OP_LTEE_I32C: { uint32_t i; READ_IDX(i); fp[i] = sp[-1]; uint32_t v = (uint32_t)((int32_t)((uint32_t)pc[1] << 25) >> 25); pc += 2; COUNT_EXTRA(1); SET32(sp, v); sp++; break; }
+        case WQ_OP_LTEE_I32C16: { uint32_t i; READ_IDX(i); fp[i] = sp[-1]; uint32_t v = (uint32_t)(int32_t)*(const s16_u *)(pc + 1); pc += 3; COUNT_EXTRA(1); SET32(sp, v); sp++; break; }
         /* globals: see wq_global_get in rt_internal.h (no type lookup; high word first on a write) */
         OP(0x23): { uint32_t i; READ_IDX(i); *sp++ = (uint64_t)globals_hi[i] << 32 | globals[i]; DISPATCH; }
         OP(0x24): { uint32_t i; READ_IDX(i); uint64_t v = *--sp; globals_hi[i] = (uint32_t)(v >> 32); globals[i] = (uint32_t)v; DISPATCH; }
@@ -506,6 +507,9 @@ next:
         case WQ_OP_LGET_I64C8_SHR_U: { uint32_t i; READ_IDX(i); *sp++ = fp[i]; pc++; COUNT_EXTRA(1); goto i64c8_shr_u; }
         case WQ_OP_I64C8_SHL: i64c8_shl: { uint32_t c = pc[0]; pc += 2; COUNT_EXTRA(1); sp[-1] <<= c; break; }
         case WQ_OP_I64C8_SHR_U: i64c8_shr_u: { uint32_t c = pc[0]; pc += 2; COUNT_EXTRA(1); sp[-1] >>= c; break; }
+        case WQ_OP_I32C16_AND: { uint32_t v = (uint32_t)(int32_t)*(const s16_u *)pc; pc += 3; COUNT_EXTRA(1); SET32(&sp[-1], (uint32_t)sp[-1] & v); break; }
+        case WQ_OP_LGET_C8_ROTL: { uint32_t i; READ_IDX(i); uint32_t c = pc[1], a = (uint32_t)fp[i]; pc += 3; COUNT_EXTRA(2); SET32(sp, (a >> c) | (a << ((32 - c) & 31))); sp++; break; }
+        case WQ_OP_LGET_C8_SHR_U: { uint32_t i; READ_IDX(i); uint32_t c = pc[1]; pc += 3; COUNT_EXTRA(2); SET32(sp, (uint32_t)fp[i] >> c); sp++; break; }
         case WQ_OP_LGET_LGET_ADD: { uint32_t i, j; READ_IDX(i); pc++; READ_IDX(j); pc++; COUNT_EXTRA(2); SET32(sp, (uint32_t)fp[i] + (uint32_t)fp[j]); sp++; break; }
 
 #define A32 ((uint32_t)sp[-2])
@@ -531,6 +535,9 @@ next:
         case WQ_OP_I32C8_LT_U: I32C8_CMP(a < b)
         case WQ_OP_I32C8_GT_S: I32C8_CMP((int32_t)a > (int32_t)b)
         case WQ_OP_I32C8_GT_U: I32C8_CMP(a > b)
+#define I32C16_CMP(expr) { uint32_t b = (uint32_t)(int32_t)*(const s16_u *)pc; pc += 3; COUNT_EXTRA(1); uint32_t a = (uint32_t)sp[-1]; cond = (expr); goto do_cond1; }
+        case WQ_OP_I32C16_LT_U: I32C16_CMP(a < b)
+        case WQ_OP_I32C16_NE: I32C16_CMP(a != b)
         do_cond1: FUSE_COND(1, cond)   /* one operand popped: the constant was never pushed */
         OP(0x45): { uint32_t a = (uint32_t)sp[-1]; FUSE_COND(1, a == 0) }
         OP(0x46): CMP32(a == b)

@@ -96,6 +96,13 @@
 #define WQ_OP_LGET_I64C8_SHR_U  0x16   /* the same with i64.shr_u */
 #define WQ_OP_I64C8_SHL         0x17   /* i64.const c (I64_CONST_8, 0..63); i64.shl */
 #define WQ_OP_I64C8_SHR_U       0x18
+#define WQ_OP_LTEE_I32C         0x19   /* local.tee a; i32.const c (one-byte LEB) */
+#define WQ_OP_LTEE_I32C16       0x1d   /* local.tee a; i32.const c (I32_CONST_16) */
+#define WQ_OP_I32C16_LT_U       0x1e   /* i32.const c (I32_CONST_16); i32.lt_u (may go on to if / br_if) */
+#define WQ_OP_I32C16_NE         0x1f   /* the same with i32.ne */
+#define WQ_OP_I32C16_AND        0x27   /* i32.const c (I32_CONST_16); i32.and */
+#define WQ_OP_LGET_C8_ROTL      0xc5   /* local.get a; I32C8_ROTL c */
+#define WQ_OP_LGET_C8_SHR_U     0xc6   /* local.get a; I32C8_SHR_U c */
 #define WQ_OP_MEM_LEB           0x08   /* a load or store whose align or offset has 2+ bytes:
                                           (opcode - 0x28) | align << 5 | 0x80 if the align LEB goes on */
 
