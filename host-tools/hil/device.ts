@@ -1,6 +1,7 @@
 // The HIL runner's view of a device: the few operations every scenario needs, whatever runs
 // the core (NodeDevice in Node, the virtual board or a real board over its UART console).
 // Each adapter maps these onto its transport; scenarios never see the transport.
+import type { DhcpRig } from '../sim/w5500/dhcp-rig.ts';
 import { EventEmitter } from 'node:events';
 import type { Side } from './trace.ts';
 
@@ -14,6 +15,8 @@ export interface ClientSettings {
   /** Give the device the broker as this host name (its DNS client resolves it through `dnsServer`, host:port of a DNS server on this machine). */
   brokerName?: string;
   dnsServer?: string;
+  /** Lease the device's address from this LAN's DHCP server (dnsmasq in a network namespace: sim/w5500/dhcp-rig.ts); the broker is on its router address. */
+  dhcp?: DhcpRig;
 }
 
 export interface DeviceMessage {
@@ -55,6 +58,8 @@ export interface HilDevice extends EventEmitter {
   readonly reachesRunnerLoopback: boolean;
   /** The device has a DNS client and takes ClientSettings.brokerName (a module with the LAN services). */
   readonly resolvesNames?: boolean;
+  /** The device has a DHCP client and takes ClientSettings.dhcp; it emits 'dhcp' (the core's EV_DHCP, decoded). */
+  readonly leasesAddress?: boolean;
   /** Configures the client and connects; resolves on CONNACK 0, rejects with ConnectRefused. */
   connect(settings: ClientSettings): Promise<{ sessionPresent: boolean }>;
   /** Resolves when QoS 0 is handed over, on PUBACK (1) or PUBCOMP (2). */

@@ -1,13 +1,14 @@
 // HIL adapter for NodeDevice: the real core.wasm on Node's engine, its network through a
 // LinkRelay (so the link can be pulled) and its store kept across power cycles.
 import { NodeDevice, ConnackError } from '../sim/host/device.ts';
-import { Stat } from '../sim/host/abi.ts';
+import { Cfg, Stat } from '../sim/host/abi.ts';
 import { MemoryStore } from '../sim/host/store.ts';
 import type { CoreEvent } from '../sim/host/abi.ts';
 import { ConnectRefused, DeviceBase, type ClientSettings, type HilDevice } from './device.ts';
 import { LinkRelay } from './link-relay.ts';
 import { readFileSync } from 'node:fs';
 import { W5500NetworkBackend } from '../sim/w5500/node-device-backend.ts';
+import type { DhcpRig } from '../sim/w5500/dhcp-rig.ts';
 
 /** The device's view of the LAN when the broker is given by name: broker and DNS server (the gateway). */
 const LAN_BROKER = '192.168.1.10:1883';
@@ -26,6 +27,9 @@ export class NodeDeviceAdapter extends DeviceBase implements HilDevice {
   constructor(private readonly wasmPath?: string) {
     super();
   }
+
+  /** A module with the LAN services (firmware/core/net/lan-core.ts exports wq_lan) leases its address by DHCP. */
+  get leasesAddress(): boolean { return this.resolvesNames; }
 
   /** A module with the LAN services (firmware/core/net/lan-core.ts exports wq_lan) resolves host names. */
   get resolvesNames(): boolean {
@@ -54,6 +58,7 @@ export class NodeDeviceAdapter extends DeviceBase implements HilDevice {
       if (e.kind === 'connected') { sessionPresent = e.sessionPresent; this.markConnected(true); }
       else if (e.kind === 'disconnected') this.markConnected(false);
       else if (e.kind === 'error') this.emit('device-error', { code: e.code, message: e.message });
+      else if (e.kind === 'dhcp') this.emit('dhcp', e);
       else if (e.kind === 'trace') {
         const pub = e.name === 'PUBLISH';
         this.emit('packet', {
@@ -70,7 +75,7 @@ export class NodeDeviceAdapter extends DeviceBase implements HilDevice {
       const lan = byName ? {
         network: new W5500NetworkBackend({ routes: { [LAN_BROKER]: `127.0.0.1:${relay.port}`, [LAN_DNS]: s.dnsServer! } }),
         deviceBroker: `${s.brokerName}:1883`,
-      } : {};
+      } : s.dhcp ? this.dhcpLan(s.dhcp, relay.port) : {};
       const dev = await NodeDevice.start({
         ...lan,
         broker: this.relay!.url, clientId: s.clientId, cleanSession: s.cleanSession, keepalive: s.keepalive,
@@ -90,6 +95,13 @@ export class NodeDeviceAdapter extends DeviceBase implements HilDevice {
       throw err;
     }
     return { sessionPresent };
+  }
+
+  /** The device on a DHCP LAN: address 0.0.0.0 (lease one), the broker on the LAN's router address, routed to the relay. */
+  private dhcpLan(rig: DhcpRig, relayPort: string) {
+    const network = new W5500NetworkBackend({ routes: { [`${rig.routerIp}:1883`]: `127.0.0.1:${relayPort}` } });
+    rig.route(network.model.addressMap);
+    return { network, deviceBroker: `${rig.routerIp}:1883`, deviceConfig: [[Cfg.DEVICE_IP, 0]] as Array<[number, number]> };
   }
 
   async outgoingHeld(): Promise<number> {

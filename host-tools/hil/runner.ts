@@ -6,7 +6,7 @@ import type { ClientSettings, HilDevice } from './device.ts';
 import { summarise, type HilReport, type ScenarioResult } from './report.ts';
 import { TraceRecorder } from './trace.ts';
 
-export type Capability = 'powerCycle' | 'linkControl' | 'brokerRestart' | 'localBroker' | 'dns';
+export type Capability = 'powerCycle' | 'linkControl' | 'brokerRestart' | 'localBroker' | 'dns' | 'dhcp';
 
 export interface Scenario {
   id: string;
@@ -64,6 +64,7 @@ function capabilityMissing(c: Capability, o: RunnerOptions): string | undefined 
     case 'powerCycle': return o.device.canPowerCycle ? undefined : 'the device cannot be power-cycled (use --sim, or --relay-command for a real board)';
     case 'linkControl': return o.device.canControlLink ? undefined : 'the runner cannot pull this device\'s link (use --sim, or --link-command for a real board)';
     case 'dns': return o.device.resolvesNames ? undefined : 'needs a device with a DNS client: --node-api --wasm build/w5500/core-lan.wasm (the firmware images and device.wasm carry none: docs/w5500.md, "LAN services")';
+    case 'dhcp': return o.device.leasesAddress ? undefined : 'needs a device with a DHCP client: --node-api --wasm build/w5500/core-lan.wasm (the firmware images and device.wasm carry none: docs/w5500.md, "LAN services")';
     case 'brokerRestart': return o.broker.restart ? undefined : 'the broker is not the runner\'s own (omit --broker to let the runner start Mosquitto)';
     case 'localBroker': return o.device.reachesRunnerLoopback ? undefined : 'needs a scripted broker on this machine\'s loopback, which a board on Ethernet cannot reach';
   }

@@ -7,6 +7,8 @@ import { ConnectRefused, type DeviceMessage, type DevicePacket } from './device.
 import { HostileBroker } from './brokers.ts';
 import type { Scenario, ScenarioContext } from './runner.ts';
 import { startDnsmasq } from '../sim/w5500/dnsmasq.ts';
+import { startDhcpRig } from '../sim/w5500/dhcp-rig.ts';
+import type { CoreEvent } from '../sim/host/abi.ts';
 
 function assert(cond: unknown, msg: string): asserts cond {
   if (!cond) throw new Error(msg);
@@ -16,6 +18,15 @@ function assert(cond: unknown, msg: string): asserts cond {
 function deviceInbox(ctx: ScenarioContext): DeviceMessage[] {
   const got: DeviceMessage[] = [];
   ctx.device.on('message', (m: DeviceMessage) => got.push(m));
+  return got;
+}
+
+type DhcpEvent = Extract<CoreEvent, { kind: 'dhcp' }>;
+
+/** Collects the device's DHCP events (EV_DHCP) during a scenario. */
+function dhcpEvents(ctx: ScenarioContext): DhcpEvent[] {
+  const got: DhcpEvent[] = [];
+  ctx.device.on('dhcp', (e: DhcpEvent) => { got.push(e); ctx.trace.note(e.message); });
   return got;
 }
 
@@ -376,6 +387,91 @@ export const scenarios: Scenario[] = [
       } finally {
         await ctx.device.disconnect().catch(() => undefined);
         await dns.stop();
+      }
+    },
+  },
+  {
+    id: 'dhcp-lease',
+    title: 'DHCP: the device leases its address from dnsmasq (DISCOVER, OFFER, REQUEST, ACK), connects to the broker and publishes',
+    needs: ['dhcp'],
+    async run(ctx) {
+      const rig = await startDhcpRig();
+      try {
+        const leases = dhcpEvents(ctx);
+        const obs = await ctx.observer();
+        await ctx.device.connect(ctx.settings({ dhcp: rig }));
+        const bound = leases.find((e) => e.event === 'bound');
+        assert(bound && bound.ip === rig.leaseIp && bound.gateway === rig.routerIp && bound.dns === rig.dnsIp,
+          `expected a lease of ${rig.leaseIp} (gateway ${rig.routerIp}, DNS ${rig.dnsIp}); the device reported: ${leases.map((e) => e.message).join('; ') || 'nothing'}`);
+        const asked = rig.log.map((l) => l.split('(')[0]).join(',');
+        assert(asked === 'DHCPDISCOVER,DHCPOFFER,DHCPREQUEST,DHCPACK', `dnsmasq logged: ${rig.log.join('; ')}`);
+        ctx.check(`${bound.message} (dnsmasq: DISCOVER, OFFER, REQUEST, ACK)`);
+        await ctx.device.publish(`${ctx.prefix}/dhcp`, 'leased', 1);
+        await obs.waitForCount(1);
+        ctx.check('QoS 1 publish over the leased address');
+      } finally {
+        await ctx.device.disconnect().catch(() => undefined);
+        await rig.close();
+      }
+    },
+  },
+  {
+    id: 'dhcp-renew',
+    title: 'DHCP: at T1 the device renews with the server (dnsmasq, T1 4 s): same address, the MQTT link stays up',
+    needs: ['dhcp'],
+    async run(ctx) {
+      const rig = await startDhcpRig({ t1S: 4, t2S: 8 });
+      try {
+        const leases = dhcpEvents(ctx);
+        const obs = await ctx.observer();
+        await ctx.device.connect(ctx.settings({ dhcp: rig }));
+        let dropped = false;
+        const onDrop = (): void => { dropped = true; };
+        ctx.device.on('disconnected', onDrop);
+        await ctx.waitUntil(() => leases.some((e) => e.event === 'renewed'), () => `a renewal at T1 (the device reported: ${leases.map((e) => e.event).join(', ')})`);
+        ctx.device.off('disconnected', onDrop);
+        const renewed = leases.find((e) => e.event === 'renewed')!;
+        assert(renewed.ip === rig.leaseIp, `the renewal moved the device to ${renewed.ip}`);
+        assert(rig.log.slice(4).map((l) => l.split('(')[0]).join(',').startsWith('DHCPREQUEST,DHCPACK'), `dnsmasq logged: ${rig.log.join('; ')}`);
+        assert(!dropped && ctx.device.isConnected(), 'the MQTT link dropped during the renewal');
+        ctx.check(`renewed at T1: ${renewed.ip} kept, lease ${renewed.leaseS} s again; the MQTT link stayed up`);
+        await ctx.device.publish(`${ctx.prefix}/dhcp`, 'renewed', 1);
+        await obs.waitForCount(1);
+        ctx.check('QoS 1 publish after the renewal');
+      } finally {
+        await ctx.device.disconnect().catch(() => undefined);
+        await rig.close();
+      }
+    },
+  },
+  {
+    id: 'dhcp-server-gone',
+    title: 'DHCP: the server goes away (renew at T1, rebind at T2 unanswered), comes back: the rebind is answered, address and link kept',
+    needs: ['dhcp'],
+    async run(ctx) {
+      const rig = await startDhcpRig({ t1S: 4, t2S: 8 });
+      try {
+        const leases = dhcpEvents(ctx);
+        const obs = await ctx.observer();
+        await ctx.device.connect(ctx.settings({ dhcp: rig }));
+        await rig.stop();
+        ctx.trace.note('dnsmasq killed');
+        await ctx.waitUntil(() => leases.some((e) => e.event === 'rebinding'), () => `renewing at T1 and rebinding at T2 (the device reported: ${leases.map((e) => e.event).join(', ')})`, 20_000);
+        ctx.check(`events: ${leases.map((e) => e.message).join('; ')}`);
+        assert(rig.log.filter((l) => l.startsWith('DHCPREQUEST')).length === 1, 'dnsmasq answered while it was gone');
+        await rig.start();
+        ctx.trace.note('dnsmasq restarted');
+        await ctx.waitUntil(() => leases.some((e) => e.event === 'renewed'), () => `the rebinding REQUEST answered by the restarted dnsmasq (the device reported: ${leases.map((e) => e.event).join(', ')})`, 20_000);
+        const renewed = leases.find((e) => e.event === 'renewed')!;
+        assert(renewed.ip === rig.leaseIp, `the device came back with ${renewed.ip}`);
+        ctx.check(`rebound with ${renewed.server} after its restart: ${renewed.ip} kept`);
+        assert(ctx.device.isConnected(), 'the MQTT link is down after the rebind');
+        await ctx.device.publish(`${ctx.prefix}/dhcp`, 'rebound', 1);
+        await obs.waitForCount(1);
+        ctx.check('the MQTT link stayed up (the lease never ran out); QoS 1 publish after the server came back');
+      } finally {
+        await ctx.device.disconnect().catch(() => undefined);
+        await rig.close();
       }
     },
   },

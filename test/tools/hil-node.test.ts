@@ -31,10 +31,10 @@ describe('wasmqtt hil on the core in Node', () => {
       const report = await runScenarios({ device, broker, scenarios, timeoutMs: 20_000 });
       const failed = report.scenarios.filter((s) => s.status === 'fail').map((s) => `${s.id}: ${s.reason}`);
       expect(failed).toEqual([]);
-      // device.wasm has no DNS client (docs/w5500.md, "LAN services"): exactly the dns scenarios
-      // are not run, each saying which module to use; test/w5500/hil-lan.test.ts runs them
+      // device.wasm has no DNS or DHCP client (docs/w5500.md, "LAN services"): exactly the dns and
+      // dhcp scenarios are not run, each saying which module to use; test/w5500/hil-lan.test.ts runs them
       const notRun = report.scenarios.filter((s) => s.status === 'not-run');
-      expect(notRun.map((s) => s.id)).toEqual(scenarios.filter((s) => s.needs?.includes('dns')).map((s) => s.id));
+      expect(notRun.map((s) => s.id)).toEqual(scenarios.filter((s) => s.needs?.includes('dns') || s.needs?.includes('dhcp')).map((s) => s.id));
       for (const s of notRun) expect(s.reason).toMatch(/core-lan\.wasm/);
       expect(report.summary.passed).toBe(scenarios.length - notRun.length);
       const q2 = report.scenarios.find((s) => s.id === 'power-cycle-qos2-out')!;
