@@ -23,10 +23,12 @@ function deviceInbox(ctx: ScenarioContext): DeviceMessage[] {
 
 type DhcpEvent = Extract<CoreEvent, { kind: 'dhcp' }>;
 
-/** Collects the device's DHCP events (EV_DHCP) during a scenario. */
-function dhcpEvents(ctx: ScenarioContext): DhcpEvent[] {
-  const got: DhcpEvent[] = [];
-  ctx.device.on('dhcp', (e: DhcpEvent) => { got.push(e); ctx.trace.note(e.message); });
+/** Collects the device's DHCP events (EV_DHCP) until `stop()`, noting each in the trace. */
+function dhcpEvents(ctx: ScenarioContext): DhcpEvent[] & { stop(): void } {
+  const got = [] as unknown as DhcpEvent[] & { stop(): void };
+  const on = (e: DhcpEvent): void => { got.push(e); ctx.trace.note(e.message); };
+  ctx.device.on('dhcp', on);
+  got.stop = () => { ctx.device.off('dhcp', on); };
   return got;
 }
 
@@ -396,8 +398,8 @@ export const scenarios: Scenario[] = [
     needs: ['dhcp'],
     async run(ctx) {
       const rig = await startDhcpRig();
+      const leases = dhcpEvents(ctx);
       try {
-        const leases = dhcpEvents(ctx);
         const obs = await ctx.observer();
         await ctx.device.connect(ctx.settings({ dhcp: rig }));
         const bound = leases.find((e) => e.event === 'bound');
@@ -410,6 +412,7 @@ export const scenarios: Scenario[] = [
         await obs.waitForCount(1);
         ctx.check('QoS 1 publish over the leased address');
       } finally {
+        leases.stop();
         await ctx.device.disconnect().catch(() => undefined);
         await rig.close();
       }
@@ -421,8 +424,8 @@ export const scenarios: Scenario[] = [
     needs: ['dhcp'],
     async run(ctx) {
       const rig = await startDhcpRig({ t1S: 4, t2S: 8 });
+      const leases = dhcpEvents(ctx);
       try {
-        const leases = dhcpEvents(ctx);
         const obs = await ctx.observer();
         await ctx.device.connect(ctx.settings({ dhcp: rig }));
         let dropped = false;
@@ -439,6 +442,7 @@ export const scenarios: Scenario[] = [
         await obs.waitForCount(1);
         ctx.check('QoS 1 publish after the renewal');
       } finally {
+        leases.stop();
         await ctx.device.disconnect().catch(() => undefined);
         await rig.close();
       }
@@ -450,8 +454,8 @@ export const scenarios: Scenario[] = [
     needs: ['dhcp'],
     async run(ctx) {
       const rig = await startDhcpRig({ t1S: 4, t2S: 8 });
+      const leases = dhcpEvents(ctx);
       try {
-        const leases = dhcpEvents(ctx);
         const obs = await ctx.observer();
         await ctx.device.connect(ctx.settings({ dhcp: rig }));
         await rig.stop();
@@ -470,6 +474,7 @@ export const scenarios: Scenario[] = [
         await obs.waitForCount(1);
         ctx.check('the MQTT link stayed up (the lease never ran out); QoS 1 publish after the server came back');
       } finally {
+        leases.stop();
         await ctx.device.disconnect().catch(() => undefined);
         await rig.close();
       }
