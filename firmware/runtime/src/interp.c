@@ -374,7 +374,7 @@ next:
             READ_MEMARG();
         mem_load32: {
             uint32_t ea = (uint32_t)sp[-1] + off;
-            if (ea < off || MEM_BYTES < 4 || ea > MEM_BYTES - 4) TRAP(m3Err_trapOutOfBoundsMemoryAccess);
+            if (ea < off || ea >= rt->mem_end4) TRAP(m3Err_trapOutOfBoundsMemoryAccess);
             SET32(&sp[-1], *(const u32_u *)(MEM + ea));
             break;
         }
@@ -382,7 +382,7 @@ next:
             READ_MEMARG();
         mem_load16_s: {
             uint32_t ea = (uint32_t)sp[-1] + off;
-            if (ea < off || MEM_BYTES < 2 || ea > MEM_BYTES - 2) TRAP(m3Err_trapOutOfBoundsMemoryAccess);
+            if (ea < off || ea >= rt->mem_end2) TRAP(m3Err_trapOutOfBoundsMemoryAccess);
             SET32(&sp[-1], (uint32_t)(int32_t)*(const s16_u *)(MEM + ea));
             break;
         }
@@ -407,7 +407,7 @@ next:
         mem_store32: {
             uint32_t v = (uint32_t)*--sp;
             uint32_t ea = (uint32_t)sp[-1] + off;
-            if (ea < off || MEM_BYTES < 4 || ea > MEM_BYTES - 4) TRAP(m3Err_trapOutOfBoundsMemoryAccess);
+            if (ea < off || ea >= rt->mem_end4) TRAP(m3Err_trapOutOfBoundsMemoryAccess);
             sp--;
             *(u32_u *)(MEM + ea) = v;
             break;
@@ -446,7 +446,7 @@ next:
             if (pages > maxp || (bytes > rt->mem_cap && delta != 0)) { sp[-1] = (uint32_t)-1; break; }
             if (bytes > rt->mem_cap) bytes = rt->mem_cap;
             if (bytes > rt->mem_bytes) memset(rt->mem + rt->mem_bytes, 0, (uint32_t)bytes - rt->mem_bytes);
-            rt->mem_pages = (uint32_t)pages; rt->mem_bytes = (uint32_t)bytes;
+            rt->mem_pages = (uint32_t)pages; wq_set_mem_bytes(rt, (uint32_t)bytes);
             sp[-1] = old;
             break;
         }

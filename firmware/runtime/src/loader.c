@@ -513,7 +513,7 @@ M3Result wq_instantiate(IM3Runtime rt, IM3Module m)
             init = cap;
         }
         env->arena_used += (cap + 7u) & ~7u;
-        rt->mem_cap = cap; rt->mem_pages = m->mem_min; rt->mem_bytes = (uint32_t)init;
+        rt->mem_cap = cap; rt->mem_pages = m->mem_min; wq_set_mem_bytes(rt, (uint32_t)init);
         memset(rt->mem, 0, rt->mem_bytes);
     }
     /* active elem segments, then active data segments (spec order); both are dropped after */

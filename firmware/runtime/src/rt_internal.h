@@ -187,6 +187,7 @@ struct M3Runtime {
     uint32_t        max_frames;
     uint8_t *       mem;
     uint32_t        mem_bytes;           /* accessible bytes: min(pages * 64 KiB, cap) */
+    uint32_t        mem_end2, mem_end4;  /* a 2- or 4-byte access must start below these (0: none fits) */
     uint32_t        mem_pages;
     uint32_t        mem_cap;             /* bytes reserved for linear memory */
     uint32_t        mem_limit;           /* user cap (wqrt_SetMemoryLimit), 0 = all of the arena */
@@ -213,6 +214,15 @@ static inline const WqFuncWide * wq_funcs_wide(const struct M3Module * m)
     return (const WqFuncWide *)(const void *)(m->funcs + m->nfuncs);
 }
 #define WQ_FUNCS_WIDE(m) wq_funcs_wide(m)
+
+/* Sets the accessible linear-memory size and the per-width limits the hot loads and stores
+ * compare with (one compare instead of three). */
+static inline void wq_set_mem_bytes(IM3Runtime rt, uint32_t bytes)
+{
+    rt->mem_bytes = bytes;
+    rt->mem_end2 = bytes >= 2 ? bytes - 1 : 0;
+    rt->mem_end4 = bytes >= 4 ? bytes - 3 : 0;
+}
 
 /* Globals are 32-bit words: global i's low word is globals[i]; its high word is globals_hi[i],
  * which is a second array only when the module has a 64-bit or reference global. When every
