@@ -209,6 +209,7 @@ export const DHCPEV_EXPIRED: i32 = 5;   // the lease ran out: address dropped (E
 export const DHCPEV_NAK: i32 = 6;       // the server refused the address: starting over (ERR_DHCP_NAK)
 export const DHCPEV_DECLINED: i32 = 7;  // the offered address is in use (ARP answered): DECLINE sent (ERR_DHCP_DECLINED)
 export const DHCPEV_FALLBACK: i32 = 8;  // no offer in time: using CFG_DHCP_FALLBACK
+export const DHCPEV_VERIFYING: i32 = 9; // the link came back with a lease held: REQUEST (INIT-REBOOT) to confirm the address
 
 // ---- MQTT packet types ----
 export const PT_CONNECT: i32 = 1;

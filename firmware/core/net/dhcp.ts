@@ -10,6 +10,8 @@
 //   BOUND       T1 (option 58, else lease/2)  → RENEWING (REQUEST unicast to the leasing server)
 //   RENEWING    ACK → BOUND (renewed); NAK → SELECTING (address dropped); T2 (option 59, else 7/8 lease) → REBINDING
 //   REBINDING   ACK → BOUND (renewed); NAK or lease end → SELECTING (address dropped: EV_DHCP expired)
+//   (link back while an address is held: INIT-REBOOT, a broadcast REQUEST for it (EV_DHCP verifying):
+//    ACK → renewed; NAK → SELECTING (address and link dropped); 2 tries unanswered → the lease is kept)
 // Retransmits back off 4, 8, 16, 32, 64 s (+ up to 1 s of jitter), never past the next state
 // change. All timing is millis() (virtual time on a host); the transaction id is fresh per exchange.
 // Non-blocking: dhcpPoll() each step; one static message buffer, no allocation.
@@ -40,6 +42,9 @@ const OPTS: i32 = 240;
 const EVB: usize = memory.data(28);
 
 let state: i32 = 0; // A.DHCP_STATIC
+/** The PHY link at the last poll, and an INIT-REBOOT REQUEST in flight (the link came back with a lease held). */
+let linkWas: bool = false;
+let verifying: bool = false;
 /** An ACKed address being probed with ARP since `probeAt` (state stays REQUESTING meanwhile). */
 let probing: bool = false;
 let probeAt: u32 = 0;
@@ -133,6 +138,7 @@ function emit(what: i32): void {
 /** Starts over from SELECTING (first start, NAK, lease lost); the chip has no address meanwhile. */
 function restart(now: u32): void {
   state = fallback ? A.DHCP_FALLBACK : A.DHCP_SELECTING;
+  verifying = false;
   ip = 0; server = 0; leaseS = 0;
   if (!fallback) w5Identity(0, 0, 0);
   selectAt = now;
@@ -154,8 +160,9 @@ function send(now: u32, type: u8 = 0): void {
   if (type == 0) type = state == A.DHCP_SELECTING || state == A.DHCP_FALLBACK ? DISCOVER : REQUEST;
   // REQUEST: SELECTING names the server and address (options 54, 50); RENEWING/REBINDING put
   // the address in ciaddr; only RENEWING is unicast (to the server), and only it can hear a unicast reply
-  let renewing = state == A.DHCP_RENEWING;
-  let withCiaddr = type == REQUEST && (renewing || state == A.DHCP_REBINDING);
+  // INIT-REBOOT (verifying) asks like SELECTING but names no server: any server may answer
+  let renewing = state == A.DHCP_RENEWING && !verifying;
+  let withCiaddr = type == REQUEST && !verifying && (renewing || state == A.DHCP_REBINDING);
   memory.fill(BUF, 0, BUF_SIZE);
   store<u32>(BUF, 0x00060101); // op 1 (request), htype 1 (Ethernet), hlen 6, hops 0
   put32(BUF + 4, xid);
@@ -167,7 +174,7 @@ function send(now: u32, type: u8 = 0): void {
   store<u8>(p, 53); store<u8>(p + 1, 1); store<u8>(p + 2, type); p += 3;
   if ((type == REQUEST && !withCiaddr) || type == DECLINE) {
     store<u8>(p, 50); store<u8>(p + 1, 4); put32(p + 2, ip); p += 6; // requested (declined) address
-    store<u8>(p, 54); store<u8>(p + 1, 4); put32(p + 2, server); p += 6; // server identifier
+    if (!verifying) { store<u8>(p, 54); store<u8>(p + 1, 4); put32(p + 2, server); p += 6; } // server identifier
   }
   if (type != DECLINE) {
     // parameter request list: mask, router, DNS, lease time, T1, T2
@@ -265,6 +272,7 @@ function receive(n: i32, now: u32): void {
 /** The lease in ip/gw/mask/... is ours: on the chip, BOUND, reported. */
 function bind(renewed: bool): void {
   state = A.DHCP_BOUND;
+  verifying = false;
   failure = 0;
   fallback = false;
   w5Identity(ip, gw, mask);
@@ -301,8 +309,13 @@ function probe(now: u32): void {
  * link is up (nothing is sent without one). Returns ms until it next needs to run.
  */
 export function dhcpPoll(now: u32, link: bool): i32 {
-  if (!inited || !link) return 100;
-  if (state == A.DHCP_STATIC) { restart(now); return 20; }
+  if (!inited || !link) { linkWas = false; return 100; }
+  if (state == A.DHCP_STATIC) { linkWas = true; restart(now); return 20; }
+  if (!linkWas) {
+    // the cable may now be in another network: confirm the address before trusting it (RFC 2131 3.2)
+    linkWas = true;
+    if (state >= A.DHCP_BOUND && state <= A.DHCP_REBINDING) { verifying = true; exchange(now); emit(A.DHCPEV_VERIFYING); }
+  }
   if (probing) { probe(now); return 20; }
   if (state >= A.DHCP_BOUND && state != A.DHCP_FALLBACK) {
     let t = now - leaseAt;
@@ -313,8 +326,8 @@ export function dhcpPoll(now: u32, link: bool): i32 {
       emit(A.DHCPEV_EXPIRED);
       return 20;
     }
-    if (state == A.DHCP_BOUND && t >= t1Ms) { state = A.DHCP_RENEWING; exchange(now); emit(A.DHCPEV_RENEWING); }
-    else if (state == A.DHCP_RENEWING && t >= t2Ms) { state = A.DHCP_REBINDING; exchange(now); emit(A.DHCPEV_REBINDING); }
+    if (state == A.DHCP_BOUND && t >= t1Ms) { state = A.DHCP_RENEWING; verifying = false; exchange(now); emit(A.DHCPEV_RENEWING); }
+    else if (state == A.DHCP_RENEWING && t >= t2Ms) { state = A.DHCP_REBINDING; verifying = false; exchange(now); emit(A.DHCPEV_REBINDING); }
   }
   if (awaiting) {
     let n = udpRecvFrom(BUF, BUF_SIZE);
@@ -322,6 +335,7 @@ export function dhcpPoll(now: u32, link: bool): i32 {
   }
   if (awaiting && now - sentAt >= waitMs) {
     if (state == A.DHCP_REQUESTING && tries >= 4) { failure = A.ERR_DHCP_NO_ACK; restart(now); }
+    else if (verifying && tries >= 2) { verifying = false; awaiting = false; } // no server answers: keep the unexpired lease (RFC 2131 3.2)
     else if (state == A.DHCP_SELECTING && fallbackIp != 0 && now - selectAt >= num(A.CFG_TIMEOUT_MS)) useFallback(now);
     else send(now);
   }

@@ -33,7 +33,7 @@ export const Stat = {
 export const DhcpState = { STATIC: 0, SELECTING: 1, REQUESTING: 2, BOUND: 3, RENEWING: 4, REBINDING: 5, FALLBACK: 6 } as const;
 export const DHCP_STATE_NAMES = ['static', 'selecting', 'requesting', 'bound', 'renewing', 'rebinding', 'fallback'] as const;
 /** EV_DHCP's [0]: what happened. */
-export const DHCP_EVENT_NAMES = ['', 'bound', 'renewed', 'renewing', 'rebinding', 'expired', 'nak', 'declined', 'fallback'] as const;
+export const DHCP_EVENT_NAMES = ['', 'bound', 'renewed', 'renewing', 'rebinding', 'expired', 'nak', 'declined', 'fallback', 'verifying'] as const;
 
 /** STAT_STATE values. */
 export const ClientState = { IDLE: 0, BACKOFF: 1, TCP_CONNECTING: 2, MQTT_CONNECTING: 3, CONNECTED: 4 } as const;
