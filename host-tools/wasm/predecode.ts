@@ -29,9 +29,9 @@ import { pathToFileURL } from 'node:url';
 import { parseModule, WasmError, type ParsedModule } from './module.ts';
 
 export const SECTION_NAME = 'wasmqtt.predecoded';
-export const BLOB_VERSION = 12;
+export const BLOB_VERSION = 13;
 /** Blob versions whose code was rewritten in place (undoRewrite puts the original back). */
-const REWRITTEN_VERSIONS = [4, 5, 6, 7, 8, 9, 10, 11, 12];
+const REWRITTEN_VERSIONS = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13];
 const MAGIC = 0x44505157; // "WQPD"
 const WIDE_FRAME = 0xff; // a function record's frame byte: see its wide record
 
@@ -176,6 +176,8 @@ export const OP = {
   I32C16_AND: 0x27, // i32.const c (I32_CONST_16); i32.and
   LGET_C8_ROTL: 0xc5, // local.get a; I32C8_ROTL c
   LGET_C8_SHR_U: 0xc6, // local.get a; I32C8_SHR_U c
+  SHL_SHR_S: 0xc7, // I32C8_SHL k; I32C8_SHR_S j (sign extension of a bit field)
+  LTEE_I64C8: 0xc8, // local.tee a; i64.const c (I64_CONST_8)
 } as const;
 
 /** local.get a followed by these i32.const c (one byte); <op> pairs: fused opcode. */
@@ -219,6 +221,7 @@ const FUSE: Array<[readonly (number | 'c' | 'k' | 'w' | 's')[], number]> = [
   [['w', 0x71], OP.I32C16_AND],
   [[0x22, 'c'], OP.LTEE_I32C],
   [[0x22, 'w'], OP.LTEE_I32C16],
+  [[0x22, 'k'], OP.LTEE_I64C8],
   [[0x20, 's', 0x86], OP.LGET_I64C8_SHL],
   [[0x20, 's', 0x88], OP.LGET_I64C8_SHR_U],
   [['s', 0x86], OP.I64C8_SHL],
@@ -316,6 +319,15 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
         const at = ins[k]!;
         out[at] = c8[0];
         out[at + 1] = c8[1](((original[at + 1]! << 25) >> 25)) & 0xff;
+        const next = const8(k + 2);
+        if (c8[0] === OP.I32C8_SHL && next && next[0] === OP.I32C8_SHR_S) { // x << k >> j: one dispatch
+          const at2 = ins[k + 2]!;
+          out[at2] = next[0];
+          out[at2 + 1] = next[1](((original[at2 + 1]! << 25) >> 25)) & 0xff;
+          out[at] = OP.SHL_SHR_S;
+          k += 3;
+          continue;
+        }
         k += 1;
         continue;
       }
@@ -331,8 +343,8 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
       }
       // a local.get or local.tee before such a pair (or before a fused constant) stays on its
       // own: the pair saves more than the local op + const
-      const constHead = (j: number) => const8(j) || matches(j, ['c', 0x6a]) || FUSE.some(([pat]) => pat[0] === 'w' && pat.length === 2 && matches(j, pat));
-      const hit = FUSE.find(([pat]) => matches(k, pat) && !((pat[0] === 0x20 || pat[0] === 0x22) && (pat[1] === 'c' || pat[1] === 'w') && pat.length === 2 && constHead(k + 1)));
+      const constHead = (j: number) => const8(j) || matches(j, ['c', 0x6a]) || FUSE.some(([pat]) => (pat[0] === 'w' || pat[0] === 's') && pat.length === 2 && matches(j, pat));
+      const hit = FUSE.find(([pat]) => matches(k, pat) && !((pat[0] === 0x20 || pat[0] === 0x22) && (pat[1] === 'c' || pat[1] === 'w' || (pat[1] === 'k' && pat[0] === 0x22)) && pat.length === 2 && constHead(k + 1)));
       if (!hit) continue;
       out[ins[k]!] = hit[1];
       k += hit[0].length - 1;
@@ -367,7 +379,7 @@ function immediateBytes(b: Uint8Array, p: number): number {
       return r - q;
     }
     case OP.I32_CONST_16: case OP.I32C16_ADD: case OP.I32C16_LT_U: case OP.I32C16_NE: case OP.I32C16_AND: return 2;
-    case OP.I64C8_SHL: case OP.I64C8_SHR_U: return 1;
+    case OP.I64C8_SHL: case OP.I64C8_SHR_U: case OP.SHL_SHR_S: return 1;
     case OP.ADD_LSET: case OP.ADD_LTEE: return 0;
     case OP.I32_CONST_24: case OP.I64_CONST_24: return 3;
     case OP.I32_CONST_32: case OP.I64_CONST_32: return 4;
@@ -385,7 +397,7 @@ function immediateBytes(b: Uint8Array, p: number): number {
       if (op >= OP.LGET_LGET && op <= OP.LGET_LGET_ADD) return leb(q) - q;
       if (op === OP.LGET_I64C8 || op === OP.LTEE_LGET || op === OP.LTEE_BR_IF || op === OP.LGET_ADD) return leb(q) - q;
       if ((op >= OP.LGET_LEB && op <= OP.GSET_LEB) || op === OP.BR_IF_LEB || op === OP.LGET_I32C16_ADD || op === OP.LGET_I64C8_SHL || op === OP.LGET_I64C8_SHR_U
-        || op === OP.LTEE_I32C || op === OP.LTEE_I32C16 || op === OP.LGET_C8_ROTL || op === OP.LGET_C8_SHR_U) return leb(q) - q;
+        || op === OP.LTEE_I32C || op === OP.LTEE_I32C16 || op === OP.LGET_C8_ROTL || op === OP.LGET_C8_SHR_U || op === OP.LTEE_I64C8) return leb(q) - q;
       if (op >= 0x28 && op <= 0x3e) return leb(leb(q)) - q;
       return 0;
   }
@@ -429,7 +441,7 @@ function bodyRanges(b: Uint8Array): Array<[number, number]> {
   return out;
 }
 
-/** The inverse of rewriteCode (blob formats 4 to 12): walks each body and puts back the original
+/** The inverse of rewriteCode (blob formats 4 to 13): walks each body and puts back the original
  * opcodes and LEB immediates, byte for byte. */
 function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
   const dv = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
@@ -440,7 +452,7 @@ function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
     [OP.LGET_LGET]: 0x20, [OP.LGET_I32C]: 0x20, [OP.LGET_I32C_ADD]: 0x20, [OP.LGET_LGET_ADD]: 0x20, [OP.LGET_I64C8]: 0x20,
     [OP.LSET_LGET]: 0x21, [OP.I32C_ADD]: 0x41, [OP.END_FUNC]: 0x0b, [OP.LTEE_LGET]: 0x22, [OP.LTEE_BR_IF]: 0x22, [OP.LGET_ADD]: 0x20,
     [OP.LGET_I32C16_ADD]: 0x20, [OP.ADD_LSET]: 0x6a, [OP.ADD_LTEE]: 0x6a, [OP.LGET_I64C8_SHL]: 0x20, [OP.LGET_I64C8_SHR_U]: 0x20,
-    [OP.LTEE_I32C]: 0x22, [OP.LTEE_I32C16]: 0x22, [OP.LGET_C8_ROTL]: 0x20, [OP.LGET_C8_SHR_U]: 0x20,
+    [OP.LTEE_I32C]: 0x22, [OP.LTEE_I32C16]: 0x22, [OP.LTEE_I64C8]: 0x22, [OP.LGET_C8_ROTL]: 0x20, [OP.LGET_C8_SHR_U]: 0x20,
     ...Object.fromEntries(Object.entries(LEB_FORMS).map(([plain, long]) => [long, Number(plain)])),
   };
   const unC8 = Object.fromEntries(Object.entries(CONST8_BINOPS).map(([, [fused]]) => [fused, true]));
@@ -450,6 +462,7 @@ function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
       const len = 1 + immediateBytes(out, p);
       if (C16_HEADS.has(op)) out[p] = op = OP.I32_CONST_16; // then as a plain I32_CONST_16
       if (op === OP.I64C8_SHL || op === OP.I64C8_SHR_U) out[p] = op = OP.I64_CONST_8;
+      if (op === OP.SHL_SHR_S) out[p] = op = OP.I32C8_SHL;
       const imm = p + 1;
       if (op === OP.I32_CONST_24 || op === OP.I64_CONST_24) {
         const v = BigInt(((out[imm]! | (out[imm + 1]! << 8) | (out[imm + 2]! << 16)) << 8) >> 8);

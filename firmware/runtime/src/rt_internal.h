@@ -103,6 +103,8 @@
 #define WQ_OP_I32C16_AND        0x27   /* i32.const c (I32_CONST_16); i32.and */
 #define WQ_OP_LGET_C8_ROTL      0xc5   /* local.get a; I32C8_ROTL c */
 #define WQ_OP_LGET_C8_SHR_U     0xc6   /* local.get a; I32C8_SHR_U c */
+#define WQ_OP_SHL_SHR_S         0xc7   /* I32C8_SHL k; I32C8_SHR_S j: a signed bit field */
+#define WQ_OP_LTEE_I64C8        0xc8   /* local.tee a; i64.const c (I64_CONST_8) */
 #define WQ_OP_MEM_LEB           0x08   /* a load or store whose align or offset has 2+ bytes:
                                           (opcode - 0x28) | align << 5 | 0x80 if the align LEB goes on */
 
