@@ -46,6 +46,17 @@ describe('HAL on the virtual board', () => {
   it('with the crystal: 72 MHz, no warning; the aot image boots and answers too', () => {
     const interp = boot('build/bluepill/firmware.elf');
     interp.waitFor(/evt loaded [^\n]*\n/);
+    // The vector table VTOR points at (top 512 bytes of RAM), written by the reset handler: the
+    // 16 system entries from flash, USART1 (IRQ 37) to its handler, every other interrupt to
+    // the handler that reports it.
+    const elf = readElf(join(REPO_ROOT, 'build/bluepill/firmware.elf'));
+    const fn = (name: string) => elf.symbols.find((s) => s.name === name)!.value | 1;
+    const ram = interp.board.readMemory(0x20000000 + 20 * 1024 - 512, 76 * 4);
+    const flash = interp.board.readMemory(0x08000000, 16 * 4);
+    const vec = (b: Uint8Array, i: number) => new DataView(b.buffer, b.byteOffset).getUint32(i * 4, true);
+    expect(Array.from({ length: 16 }, (_, i) => vec(ram, i))).toEqual(Array.from({ length: 16 }, (_, i) => vec(flash, i)));
+    expect(Array.from({ length: 60 }, (_, i) => vec(ram, 16 + i)))
+      .toEqual(Array.from({ length: 60 }, (_, i) => fn(i === 37 ? 'USART1_IRQHandler' : 'Default_Handler')));
     expect(interp.board.hz()).toBe(72_000_000);
     expect(interp.output()).not.toContain('hse-failed');
     const aot = boot('build/bluepill-aot/firmware.elf');

@@ -6,6 +6,7 @@
  * in one handler that reports the IRQ number and resets, so a stray interrupt is never a
  * silent hang. */
 #include <stdint.h>
+#include <string.h>
 #include "regs.h"
 #include "internal.h"
 #include "../hal.h"
@@ -20,10 +21,14 @@ void SysTick_Handler(void);
 void USART1_IRQHandler(void);
 
 /* 16 system exceptions + 60 peripheral interrupts (the high-density F103 has 60; the smaller
- * parts ignore the upper entries). Reserved entries 7-10 and 13 stay zero. */
-#define VECTOR_COUNT (16 + 60)
+ * parts ignore the upper entries). Reserved entries 7-10 and 13 stay zero. Flash holds only the
+ * system exceptions (all the chip can take before VTOR moves to RAM: no interrupt is enabled
+ * yet); the reset handler writes the interrupt entries into the RAM table, which saves the
+ * 240 bytes of a flash table that says "Default_Handler" 59 times. */
+#define SYSTEM_VECTORS 16
+#define VECTOR_COUNT (SYSTEM_VECTORS + 60)
 typedef void (*vector_fn)(void);
-extern const vector_fn vector_table[VECTOR_COUNT];
+extern const vector_fn vector_table[SYSTEM_VECTORS];
 __attribute__((section(".ram_vectors"))) static vector_fn ram_vector_table[VECTOR_COUNT];
 
 void Reset_Handler(void)
@@ -32,7 +37,9 @@ void Reset_Handler(void)
     for (uint32_t *dst = &__data_start; dst < &__data_end;) *dst++ = *src++;
     for (uint32_t *dst = &__bss_start; dst < &__bss_end;) *dst++ = 0;
     stack_guard_fill();
-    for (uint32_t i = 0; i < VECTOR_COUNT; i++) ram_vector_table[i] = vector_table[i];
+    memcpy(ram_vector_table, vector_table, sizeof vector_table);
+    for (uint32_t i = SYSTEM_VECTORS; i < VECTOR_COUNT; i++) ram_vector_table[i] = Default_Handler;
+    ram_vector_table[SYSTEM_VECTORS + USART1_IRQN] = USART1_IRQHandler;
     SCB_VTOR = (uint32_t)(uintptr_t)ram_vector_table;
     SCB_SHCSR |= SCB_SHCSR_FAULTS_EN; /* else each of them escalates to HardFault */
     __asm volatile ("dsb\nisb" ::: "memory");
@@ -50,12 +57,8 @@ void Default_Handler(void)
     hal_reset();
 }
 
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Woverride-init" /* defaults first, then the handlers we have */
 __attribute__((section(".isr_vector"), used))
-const vector_fn vector_table[VECTOR_COUNT] = {
-    /* GCC range designator: every peripheral interrupt defaults to the reporting handler. */
-    [16 ... VECTOR_COUNT - 1] = Default_Handler,
+const vector_fn vector_table[SYSTEM_VECTORS] = {
     [0] = (vector_fn)(uintptr_t)&_estack,
     [1] = Reset_Handler,
     [2] = Default_Handler,    /* NMI */
@@ -67,6 +70,4 @@ const vector_fn vector_table[VECTOR_COUNT] = {
     [12] = Default_Handler,   /* DebugMon */
     [14] = Default_Handler,   /* PendSV */
     [15] = SysTick_Handler,
-    [16 + USART1_IRQN] = USART1_IRQHandler,
 };
-#pragma GCC diagnostic pop
