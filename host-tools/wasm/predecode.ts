@@ -517,11 +517,21 @@ export function predecode(input: Uint8Array): PredecodeResult {
   const ntypes = m.types.length;
   const nfuncs = m.funcs.length;
   const nside = m.bodies.reduce((a, f) => a + f.side.length, 0);
+  // A branch that lands on a block's `end` or on `block` / `loop` (no-ops at run time, with no
+  // side entries) lands past them instead: one dispatch fewer per taken branch there. The
+  // function's final `end` (END_FUNC) stops it; plain block openers have a one-byte block type.
+  const skipNoops = (t: number): number => {
+    for (;;) {
+      if (base[t] === 0x0b) t += 1;
+      else if (base[t] === 0x02 || base[t] === 0x03) t += 2;
+      else return t;
+    }
+  };
   const entries = m.bodies.flatMap((f, bi) =>
     f.side.map((e, k) => {
       if (e.keep > 0xff || e.drop > 0xff) throw new WasmError('invalid', `a branch keeps ${e.keep} and drops ${e.drop} values; the pre-decoded form allows 255 each`);
       // relative to the branch itself, so the interpreter needs no per-function base registers
-      const dPc = e.targetPc - e.originPc, dStp = e.targetStp - k;
+      const dPc = skipNoops(e.targetPc) - e.originPc, dStp = e.targetStp - k;
       if (dPc < -0x8000 || dPc > 0x7fff || dStp < -0x8000 || dStp > 0x7fff)
         throw new WasmError('invalid', `function ${m.importedFuncs + bi} branches ${dPc} bytes and ${dStp} branches away; the pre-decoded form allows 32767 each way (split the function)`);
       return { dPc, dStp, keep: e.keep, drop: e.drop };
