@@ -1,6 +1,6 @@
 // The HAL's own memcpy/memmove/memset/memcmp, __udivmoddi4 and __popcount (hal/stm32f103/libc.c,
 // which replace newlib-nano's and libgcc's for size), compiled by arm-none-eabi-gcc and run on the
-// virtual board's Cortex-M3 behind libgcc's __aeabi_uldivmod/__aeabi_ldivmod, against BigInt and
+// virtual board's Cortex-M3 (64-bit division through the HAL's __aeabi_uldivmod/__aeabi_ldivmod), against BigInt and
 // a JS model: aligned and unaligned pointers, overlaps both ways, every tail length, 64-bit
 // operands on both sides of the 32-bit fast path.
 import { describe, expect, it, beforeAll } from 'vitest';
@@ -128,6 +128,8 @@ describe('the HAL\'s C library routines on the Cortex-M3', () => {
   it('the image links the HAL\'s routines, not newlib\'s or libgcc\'s', () => {
     const sym = (n: string) => readElf(elf).symbols.find((s) => s.name === n);
     expect(sym('__udivmoddi4')!.size).toBeLessThan(128); // libgcc's is 712 B
+    expect(sym('ldivmod_signed')).toBeDefined(); // our __aeabi_ldivmod's helper: libgcc's entries are not linked
+    expect(readElf(elf).symbols.filter((s) => /^__aeabi_u?ldivmod$/.test(s.name)).map((s) => s.size)).toEqual([20, 20]);
     expect(sym('memcpy')!.value).toBe(sym('memmove')!.value);
     expect(sym('__popcountsi2')!.size).toBeLessThan(40); // libgcc's is 40 B, its __popcountdi2 72 B
     expect(sym('__popcountdi2')!.size).toBeLessThan(72);

@@ -1,7 +1,7 @@
 /* The C library routines the firmware calls, written for size: they replace newlib-nano's
  * memcpy/memmove/memset/memcmp (744 B together: the speed-tuned ARMv7-M versions) and libgcc's
- * __udivmoddi4 (712 B, behind __aeabi_uldivmod/__aeabi_ldivmod) and __popcountsi2/di2 (112 B)
- * with 320 B. The linker takes a symbol from an archive only when no object defines it, so
+ * __udivmoddi4, __aeabi_uldivmod and __aeabi_ldivmod (924 B) and __popcountsi2/di2 (112 B)
+ * with 438 B. The linker takes a symbol from an archive only when no object defines it, so
  * these win. Who calls them: the interpreter (memory.copy/fill, the loader, i64.div/rem and
  * popcnt: no module of ours divides 64-bit numbers or counts bits), the start-up code (.data
  * copy, .bss clear) and the binding.
@@ -82,6 +82,31 @@ uint64_t __udivmoddi4(uint64_t n, uint64_t d, uint64_t *rem)
     if (rem) *rem = r;
     return n;
 }
+
+/* The run-time ABI's 64-bit division entries (ARM IHI 0043): quotient in r0:r1, remainder in
+ * r2:r3. A C function cannot return that pair, so these call __udivmoddi4 (or the signed
+ * helper below) with the remainder's address as the stack argument, then load it into r2:r3.
+ * A zero divisor gives quotient 0 and remainder n (the interpreter traps before dividing). */
+__attribute__((used)) static int64_t ldivmod_signed(int64_t n, int64_t d, int64_t *rem)
+{
+    uint64_t r;
+    uint64_t q = __udivmoddi4(n < 0 ? -(uint64_t)n : (uint64_t)n, d < 0 ? -(uint64_t)d : (uint64_t)d, &r);
+    *rem = n < 0 ? -(int64_t)r : (int64_t)r; /* the remainder takes the dividend's sign */
+    return (n < 0) != (d < 0) ? -(int64_t)q : (int64_t)q;
+}
+
+#define DIVMOD_VIA(helper)                                                                    \
+    __asm volatile("push {r4, lr}\n\t"                                                        \
+                   "sub sp, #16\n\t"          /* [sp]: the pointer argument, [sp+8]: the remainder */ \
+                   "add r4, sp, #8\n\t"                                                        \
+                   "str r4, [sp]\n\t"                                                          \
+                   "bl " helper "\n\t"                                                         \
+                   "ldrd r2, r3, [sp, #8]\n\t"                                                 \
+                   "add sp, #16\n\t"                                                           \
+                   "pop {r4, pc}\n\t")
+
+__attribute__((naked)) void __aeabi_uldivmod(void) { DIVMOD_VIA("__udivmoddi4"); }
+__attribute__((naked)) void __aeabi_ldivmod(void) { DIVMOD_VIA("ldivmod_signed"); }
 
 /* Set bits, one per step (i32.popcnt; i64.popcnt through __popcountdi2). A shift loop: GCC
  * turns the x &= x - 1 form back into a call of this very function. */
