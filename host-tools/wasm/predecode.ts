@@ -29,9 +29,9 @@ import { pathToFileURL } from 'node:url';
 import { parseModule, WasmError, type ParsedModule } from './module.ts';
 
 export const SECTION_NAME = 'wasmqtt.predecoded';
-export const BLOB_VERSION = 13;
+export const BLOB_VERSION = 14;
 /** Blob versions whose code was rewritten in place (undoRewrite puts the original back). */
-const REWRITTEN_VERSIONS = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13];
+const REWRITTEN_VERSIONS = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14];
 const MAGIC = 0x44505157; // "WQPD"
 const WIDE_FRAME = 0xff; // a function record's frame byte: see its wide record
 
@@ -178,10 +178,16 @@ export const OP = {
   LGET_C8_SHR_U: 0xc6, // local.get a; I32C8_SHR_U c
   SHL_SHR_S: 0xc7, // I32C8_SHL k; I32C8_SHR_S j (sign extension of a bit field)
   LTEE_I64C8: 0xc8, // local.tee a; i64.const c (I64_CONST_8)
+  LGET_C8_EQ: 0xc9, // local.get a; I32C8_EQ c (the result may go on to if / br_if)
+  LGET_I32C_ADD_LSET: 0xca, // local.get a; i32.const c; i32.add; local.set b (i++)
+  LGET_I32C_ADD_LTEE: 0xcb, // local.get a; i32.const c; i32.add; local.tee b
+  LTEE_I32C_ADD: 0xcc, // local.tee a; i32.const c; i32.add
+  LGET_LGET_LT_U: 0xcd, // local.get a; local.get b; i32.lt_u (may go on to if / br_if)
+  LGET_LGET_GT_S: 0xce, // local.get a; local.get b; i32.gt_s (likewise)
 } as const;
 
 /** local.get a followed by these i32.const c (one byte); <op> pairs: fused opcode. */
-const LGET_CONST8: Record<number, number> = { [OP.I32C8_ROTL]: OP.LGET_C8_ROTL, [OP.I32C8_SHR_U]: OP.LGET_C8_SHR_U };
+const LGET_CONST8: Record<number, number> = { [OP.I32C8_ROTL]: OP.LGET_C8_ROTL, [OP.I32C8_SHR_U]: OP.LGET_C8_SHR_U, [OP.I32C8_EQ]: OP.LGET_C8_EQ };
 /** Fused heads whose first instruction is an I32_CONST_16 (undone through it). */
 const C16_HEADS = new Set<number>([OP.I32C16_ADD, OP.I32C16_LT_U, OP.I32C16_NE, OP.I32C16_AND]);
 
@@ -214,6 +220,11 @@ const CONST8_BINOPS: Record<number, [number, (c: number) => number]> = {
  * LEB (the plain opcode's only form; longer ones became I32_CONST_*). Chosen from the
  * interpreter suite's executed-sequence counts (bench/interp-suite.bench.ts). */
 const FUSE: Array<[readonly (number | 'c' | 'k' | 'w' | 's')[], number]> = [
+  [[0x20, 'c', 0x6a, 0x21], OP.LGET_I32C_ADD_LSET],
+  [[0x20, 'c', 0x6a, 0x22], OP.LGET_I32C_ADD_LTEE],
+  [[0x22, 'c', 0x6a], OP.LTEE_I32C_ADD],
+  [[0x20, 0x20, 0x49], OP.LGET_LGET_LT_U],
+  [[0x20, 0x20, 0x4a], OP.LGET_LGET_GT_S],
   [[0x20, 'w', 0x6a], OP.LGET_I32C16_ADD],
   [['w', 0x6a], OP.I32C16_ADD],
   [['w', 0x49], OP.I32C16_LT_U],
@@ -397,7 +408,8 @@ function immediateBytes(b: Uint8Array, p: number): number {
       if (op >= OP.LGET_LGET && op <= OP.LGET_LGET_ADD) return leb(q) - q;
       if (op === OP.LGET_I64C8 || op === OP.LTEE_LGET || op === OP.LTEE_BR_IF || op === OP.LGET_ADD) return leb(q) - q;
       if ((op >= OP.LGET_LEB && op <= OP.GSET_LEB) || op === OP.BR_IF_LEB || op === OP.LGET_I32C16_ADD || op === OP.LGET_I64C8_SHL || op === OP.LGET_I64C8_SHR_U
-        || op === OP.LTEE_I32C || op === OP.LTEE_I32C16 || op === OP.LGET_C8_ROTL || op === OP.LGET_C8_SHR_U || op === OP.LTEE_I64C8) return leb(q) - q;
+        || op === OP.LTEE_I32C || op === OP.LTEE_I32C16 || op === OP.LGET_C8_ROTL || op === OP.LGET_C8_SHR_U || op === OP.LTEE_I64C8
+        || (op >= OP.LGET_C8_EQ && op <= OP.LGET_LGET_GT_S)) return leb(q) - q;
       if (op >= 0x28 && op <= 0x3e) return leb(leb(q)) - q;
       return 0;
   }
@@ -441,7 +453,7 @@ function bodyRanges(b: Uint8Array): Array<[number, number]> {
   return out;
 }
 
-/** The inverse of rewriteCode (blob formats 4 to 13): walks each body and puts back the original
+/** The inverse of rewriteCode (blob formats 4 to 14): walks each body and puts back the original
  * opcodes and LEB immediates, byte for byte. */
 function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
   const dv = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
@@ -452,7 +464,9 @@ function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
     [OP.LGET_LGET]: 0x20, [OP.LGET_I32C]: 0x20, [OP.LGET_I32C_ADD]: 0x20, [OP.LGET_LGET_ADD]: 0x20, [OP.LGET_I64C8]: 0x20,
     [OP.LSET_LGET]: 0x21, [OP.I32C_ADD]: 0x41, [OP.END_FUNC]: 0x0b, [OP.LTEE_LGET]: 0x22, [OP.LTEE_BR_IF]: 0x22, [OP.LGET_ADD]: 0x20,
     [OP.LGET_I32C16_ADD]: 0x20, [OP.ADD_LSET]: 0x6a, [OP.ADD_LTEE]: 0x6a, [OP.LGET_I64C8_SHL]: 0x20, [OP.LGET_I64C8_SHR_U]: 0x20,
-    [OP.LTEE_I32C]: 0x22, [OP.LTEE_I32C16]: 0x22, [OP.LTEE_I64C8]: 0x22, [OP.LGET_C8_ROTL]: 0x20, [OP.LGET_C8_SHR_U]: 0x20,
+    [OP.LTEE_I32C]: 0x22, [OP.LTEE_I32C16]: 0x22, [OP.LTEE_I64C8]: 0x22,
+    [OP.LGET_C8_EQ]: 0x20, [OP.LGET_I32C_ADD_LSET]: 0x20, [OP.LGET_I32C_ADD_LTEE]: 0x20, [OP.LTEE_I32C_ADD]: 0x22,
+    [OP.LGET_LGET_LT_U]: 0x20, [OP.LGET_LGET_GT_S]: 0x20, [OP.LGET_C8_ROTL]: 0x20, [OP.LGET_C8_SHR_U]: 0x20,
     ...Object.fromEntries(Object.entries(LEB_FORMS).map(([plain, long]) => [long, Number(plain)])),
   };
   const unC8 = Object.fromEntries(Object.entries(CONST8_BINOPS).map(([, [fused]]) => [fused, true]));

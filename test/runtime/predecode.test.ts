@@ -31,7 +31,7 @@ describe('predecode', () => {
     const { off, dv } = blobOf(wasm);
     expect(off % 4).toBe(0);
     expect(dv.getUint32(0, true)).toBe(0x44505157);
-    expect(dv.getUint32(4, true)).toBe(13);
+    expect(dv.getUint32(4, true)).toBe(14);
     // the hash covers the rewritten module, which differs from the input only in the
     // function's final `end` (WQ_OP_END_FUNC): no multi-byte constant, no fused sequence here
     expect(dv.getUint32(8, true)).toBe(fnv1a(wasm.subarray(0, src.length)));
@@ -173,6 +173,14 @@ describe('predecode', () => {
       (local.set 2 (i32.add (local.get 2) (i32.const 300000)))
       (local.set 2 (i32.sub (local.get 2) (i32.const -1000)))
       (local.set 2 (i32.add (local.get 2) (i32.const 1000)))
+      (local.set 2 (i32.add (local.get 2) (i32.const 9)))
+      (local.set 2 (i32.mul (i32.const 5) (local.tee 2 (i32.add (local.get 2) (i32.const -7)))))
+      (local.set 2 (i32.add (local.tee 2 (i32.xor (i32.const 3) (local.get 0))) (i32.const 61)))
+      (local.set 2 (i32.add (i32.const 1) (i32.add (local.get 2) (i32.eq (local.get 0) (i32.const -1)))))
+      (if (i32.eq (local.get 0) (i32.const 4)) (then (local.set 2 (i32.add (local.get 2) (i32.const 17)))))
+      (local.set 2 (i32.add (i32.const 1) (i32.add (i32.lt_u (local.get 2) (local.get 0)) (i32.gt_s (local.get 0) (local.get 2)))))
+      (block (br_if 0 (i32.lt_u (local.get 0) (local.get 2))) (local.set 2 (i32.add (local.get 2) (i32.const 33))))
+      (block (br_if 0 (i32.gt_s (local.get 0) (local.get 2))) (local.set 2 (i32.add (local.get 2) (i32.const 35))))
       (local.set 2 (i32.add (i32.const 1) (i32.shr_s (i32.shl (local.get 0) (i32.const 24)) (i32.const 20))))
       (local.set 2 (i32.add (local.get 2) (i32.wrap_i64 (i64.add (local.tee 1 (i64.extend_i32_u (local.get 2))) (i64.const -9)))))
       (local.set 2 (i32.add (i32.and (local.tee 2 (i32.xor (i32.const 1) (i32.rotl (local.get 2) (i32.const 13)))) (i32.const 4095)) (i32.shr_u (local.get 0) (i32.const 27))))

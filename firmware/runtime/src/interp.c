@@ -512,6 +512,9 @@ next:
         case WQ_OP_LGET_C8_SHR_U: { uint32_t i; READ_IDX(i); uint32_t c = pc[1]; pc += 3; COUNT_EXTRA(2); SET32(sp, (uint32_t)fp[i] >> c); sp++; break; }
         case WQ_OP_SHL_SHR_S: { uint32_t k = pc[0], j = pc[3]; pc += 5; COUNT_EXTRA(3); SET32(&sp[-1], (uint32_t)((int32_t)((uint32_t)sp[-1] << k) >> j)); break; }
         case WQ_OP_LTEE_I64C8: { uint32_t i; READ_IDX(i); fp[i] = sp[-1]; sp[0] = (uint64_t)(int64_t)(int8_t)pc[1]; pc += 2; sp++; COUNT_EXTRA(1); break; }
+        case WQ_OP_LGET_I32C_ADD_LSET: { uint32_t i; READ_IDX(i); uint32_t v = (uint32_t)((int32_t)((uint32_t)pc[1] << 25) >> 25), j = pc[4]; pc += 5; COUNT_EXTRA(3); SET32(&fp[j], (uint32_t)fp[i] + v); break; }
+        case WQ_OP_LGET_I32C_ADD_LTEE: { uint32_t i; READ_IDX(i); uint32_t v = (uint32_t)((int32_t)((uint32_t)pc[1] << 25) >> 25), j = pc[4]; pc += 5; COUNT_EXTRA(3); v += (uint32_t)fp[i]; SET32(&fp[j], v); SET32(sp, v); sp++; break; }
+        case WQ_OP_LTEE_I32C_ADD: { uint32_t i; READ_IDX(i); fp[i] = sp[-1]; uint32_t v = (uint32_t)((int32_t)((uint32_t)pc[1] << 25) >> 25); pc += 3; COUNT_EXTRA(2); SET32(&sp[-1], (uint32_t)sp[-1] + v); break; }
         case WQ_OP_LGET_LGET_ADD: { uint32_t i, j; READ_IDX(i); pc++; READ_IDX(j); pc++; COUNT_EXTRA(2); SET32(sp, (uint32_t)fp[i] + (uint32_t)fp[j]); sp++; break; }
 
 #define A32 ((uint32_t)sp[-2])
@@ -541,6 +544,10 @@ next:
         case WQ_OP_I32C16_LT_U: I32C16_CMP(a < b)
         case WQ_OP_I32C16_NE: I32C16_CMP(a != b)
         do_cond1: FUSE_COND(1, cond)   /* one operand popped: the constant was never pushed */
+        case WQ_OP_LGET_C8_EQ: { uint32_t i; READ_IDX(i); uint32_t b = (uint32_t)(int32_t)(int8_t)pc[1]; pc += 3; COUNT_EXTRA(2); cond = (uint32_t)fp[i] == b; goto do_cond0; }
+        case WQ_OP_LGET_LGET_LT_U: { uint32_t i, j; READ_IDX(i); j = pc[1]; pc += 3; COUNT_EXTRA(2); cond = (uint32_t)fp[i] < (uint32_t)fp[j]; goto do_cond0; }
+        case WQ_OP_LGET_LGET_GT_S: { uint32_t i, j; READ_IDX(i); j = pc[1]; pc += 3; COUNT_EXTRA(2); cond = (int32_t)fp[i] > (int32_t)fp[j]; goto do_cond0; }
+        do_cond0: FUSE_COND(0, cond)   /* nothing popped: both operands came from locals and constants */
         OP(0x45): { uint32_t a = (uint32_t)sp[-1]; FUSE_COND(1, a == 0) }
         OP(0x46): CMP32(a == b)
         OP(0x47): CMP32(a != b)

@@ -105,6 +105,12 @@
 #define WQ_OP_LGET_C8_SHR_U     0xc6   /* local.get a; I32C8_SHR_U c */
 #define WQ_OP_SHL_SHR_S         0xc7   /* I32C8_SHL k; I32C8_SHR_S j: a signed bit field */
 #define WQ_OP_LTEE_I64C8        0xc8   /* local.tee a; i64.const c (I64_CONST_8) */
+#define WQ_OP_LGET_C8_EQ        0xc9   /* local.get a; I32C8_EQ c (may go on to if / br_if) */
+#define WQ_OP_LGET_I32C_ADD_LSET 0xca  /* local.get a; i32.const c; i32.add; local.set b */
+#define WQ_OP_LGET_I32C_ADD_LTEE 0xcb  /* local.get a; i32.const c; i32.add; local.tee b */
+#define WQ_OP_LTEE_I32C_ADD     0xcc   /* local.tee a; i32.const c; i32.add */
+#define WQ_OP_LGET_LGET_LT_U    0xcd   /* local.get a; local.get b; i32.lt_u (may go on to if / br_if) */
+#define WQ_OP_LGET_LGET_GT_S    0xce   /* local.get a; local.get b; i32.gt_s (likewise) */
 #define WQ_OP_MEM_LEB           0x08   /* a load or store whose align or offset has 2+ bytes:
                                           (opcode - 0x28) | align << 5 | 0x80 if the align LEB goes on */
 
