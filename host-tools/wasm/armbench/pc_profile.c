@@ -5,7 +5,8 @@
  * codec):
  *   gcc -O1 -DWQRT_COUNT_OPS -DWQRT_PC_PROFILE -DHOST_WRAPPER -DSUITE -DITERATIONS=2 \
  *     -Ifirmware/runtime/include -Ihost-tools/wasm/armbench host-tools/wasm/armbench/interp_main.c \
- *     host-tools/wasm/armbench/pc_profile.c build/runtime/bench/suite/W/module.c firmware/runtime/src/*.c */
+ *     host-tools/wasm/armbench/pc_profile.c build/runtime/bench/suite/W/module.c \
+ *     firmware/runtime/src/api.c firmware/runtime/src/interp.c firmware/runtime/src/loader.c */
 #include <stdio.h>
 #include <stdint.h>
 #define PC_PROFILE_BYTES (1u << 20)
