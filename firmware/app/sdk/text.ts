@@ -6,11 +6,13 @@ import { fail, running, E_TEXT_AFTER_SETUP } from "./state";
  * many chars it took. */
 let cpChars: i32 = 1;
 function codePoint(s: string, i: i32): i32 {
-  let c = <i32>s.charCodeAt(i);
+  // (the callers keep i < s.length: read the UTF-16 units without charCodeAt's range check)
+  let at = changetype<usize>(s) + (<usize>i << 1);
+  let c = <i32>load<u16>(at);
   cpChars = 1;
   if (c >= 0xd800 && c < 0xdc00 && i + 1 < s.length) {
     cpChars = 2;
-    c = 0x10000 + ((c - 0xd800) << 10) + (<i32>s.charCodeAt(i + 1) - 0xdc00);
+    c = 0x10000 + ((c - 0xd800) << 10) + (<i32>load<u16>(at, 2) - 0xdc00);
   }
   return c;
 }
