@@ -14,6 +14,7 @@ import { VirtualBoard } from '../../host-tools/sim/board/board.ts';
 import { BoardRunner } from '../../host-tools/sim/board/runner.ts';
 import { W5500NetworkBackend } from '../../host-tools/sim/w5500/index.ts';
 import { parseChipId } from '../../host-tools/flash/openocd.ts';
+import { loadBoard } from '../../host-tools/build/boards.ts';
 import { startMosquitto } from '../helpers/mosquitto.ts';
 import { ROOT, requireBuilt } from '../vboard/helpers.ts';
 import { runCli } from './run-cli.ts';
@@ -21,9 +22,11 @@ import { runCli } from './run-cli.ts';
 const SENSOR_ELF = `${ROOT}/build/bluepill-sensor/firmware.elf`;
 /** The id words the stand-in reports, as OpenOCD's mdw prints them. */
 const CHIP_ID: [number, number, number] = [0x0034ffd8, 0x4e4b3032, 0x20333230];
-/** bluepill: 64 KiB flash, the last 10 pages of 1 KiB are the store. */
-const STORE_ADDRESS = 0x0800d800;
-const STORE_BYTES = 10 * 1024;
+/** bluepill's store: the last storePages pages of its flash (0x0800d800, 10 KiB today). */
+const BLUEPILL = loadBoard('bluepill');
+const STORE_BYTES = BLUEPILL.storePages * BLUEPILL.memory.flashPageBytes;
+const STORE_ADDRESS = BLUEPILL.memory.flashOrigin + BLUEPILL.memory.flashBytes - STORE_BYTES;
+const HEX_ADDRESS = `0x${STORE_ADDRESS.toString(16).padStart(8, '0')}`;
 const NO_USB = { WASMQTT_SYSFS_ROOT: '/nonexistent' };
 
 const cleanup: Array<() => Promise<unknown> | void> = [];
@@ -74,7 +77,7 @@ describe('wasmqtt flash writes the config into the chip\'s store', () => {
     expect(more).toEqual([]);
     expect(idRun).toContain('-c init -c reset halt -c mdw 0x1ffff7e8 3 -c reset run -c exit');
     expect(programRun).toContain(`-c program {${SENSOR_ELF}} verify -c program {`);
-    expect(programRun).toMatch(/store\.bin\} verify reset exit 0x0800d800$/);
+    expect(programRun!.endsWith(`store.bin} verify reset exit ${HEX_ADDRESS}`)).toBe(true);
     const json = JSON.parse(r.stdout) as { store: { address: number; bytes: number; chipId: number[] } };
     expect(json.store).toEqual({ address: STORE_ADDRESS, bytes: STORE_BYTES, chipId: CHIP_ID });
     // the file OpenOCD was given holds the broker password: it is gone after the run
@@ -115,9 +118,9 @@ describe('wasmqtt flash writes the config into the chip\'s store', () => {
     const r = runCli(['flash', '--elf', SENSOR_ELF, '--openocd', ocd], { cwd: dir, env: NO_USB, timeoutMs: 60_000 });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('reading the chip\'s unique id\n');
-    expect(r.stderr).toContain('(10240 bytes at 0x0800d800) to bluepill: connecting\n  programming\n  verifying\n  resetting\n');
+    expect(r.stderr).toContain(`(${STORE_BYTES} bytes at ${HEX_ADDRESS}) to bluepill: connecting\n  programming\n  verifying\n  resetting\n`);
     expect(r.stdout).toMatch(/^flashed .*firmware\.elf \([\d.]+ KiB\) to bluepill: verified, reset, \d+\.\d\d s\n/);
-    expect(r.stdout).toContain('store: broker settings from the config for chip 0034ffd8 4e4b3032 20333230 (10.0 KiB at 0x0800d800); the chip\'s previous store was replaced\n');
+    expect(r.stdout).toContain(`store: broker settings from the config for chip 0034ffd8 4e4b3032 20333230 (${(STORE_BYTES / 1024).toFixed(1)} KiB at ${HEX_ADDRESS}); the chip's previous store was replaced\n`);
   }, 60_000);
 
   it('--keep-store programs the image only, without reading the chip id', () => {
