@@ -67,6 +67,8 @@ describe('network.dhcp in the project config', () => {
         await Promise.race([net.model.waitForInput(), new Promise<void>((r) => setTimeout(r, 20))]);
       }
       await net.model.settled();
+      // CONNECT sent: the CONNACK comes in real time (2 s of it at most)
+      if (dev.stat(Stat.STATE) === ClientState.MQTT_CONNECTING) await Promise.race([net.model.waitForInput(), new Promise<void>((r) => setTimeout(r, 2000))]);
       await new Promise<void>((r) => setImmediate(r));
     }
     expect(events.find((e) => e.kind === 'dhcp')).toMatchObject({ event: 'bound', ip: rig.leaseIp });

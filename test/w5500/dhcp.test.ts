@@ -58,7 +58,8 @@ async function lan(o: DhcpRigOptions & { config?: Array<[number, number]>; serve
   /**
    * Virtual time in 20 ms steps until `until` holds or `ms` have passed. While dnsmasq runs,
    * virtual time stands still until what it owes has arrived (the device may also send when an
-   * arrival wakes it); a TCP connect in progress holds it until the model has nothing in flight.
+   * arrival wakes it); a TCP connect in progress holds it until the model has nothing in flight,
+   * a CONNECT until the broker's answer is in.
    */
   const run = async (ms: number, until: () => boolean = () => false) => {
     const end = clock.now() + ms;
@@ -70,7 +71,10 @@ async function lan(o: DhcpRigOptions & { config?: Array<[number, number]>; serve
       while (owed > 0 && Date.now() < give) {
         await Promise.race([net.model.waitForInput(), new Promise<void>((r) => setTimeout(r, 50))]);
       }
-      if (dev.stat(Stat.STATE) === ClientState.TCP_CONNECTING) await net.model.settled();
+      const st = dev.stat(Stat.STATE);
+      if (st === ClientState.TCP_CONNECTING) await net.model.settled();
+      // CONNECT sent: Mosquitto's CONNACK comes in real time (2 s of it at most), not by luck within CFG_TIMEOUT_MS of virtual time
+      if (st === ClientState.MQTT_CONNECTING) await Promise.race([net.model.waitForInput(), new Promise<void>((r) => setTimeout(r, 2000))]);
       dev.advance(20);
       await net.model.settled();
       await new Promise<void>((r) => setImmediate(r));

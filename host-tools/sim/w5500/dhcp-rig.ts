@@ -12,7 +12,7 @@
 // Needs root (ip netns, veth): a rig that cannot be built throws saying why (tests fail, never skip).
 // Used by test/w5500/dhcp.test.ts (through test/helpers/dhcp-rig.ts) and the hil dhcp scenarios.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../broker/mosquitto.ts';
@@ -55,15 +55,32 @@ function run(cmd: string[], what: string): string {
   return r.stdout;
 }
 
-/** A /24 in 10.213.0.0/16 that no interface or route of this machine uses. */
-function freeSubnet(): string {
+/**
+ * A /24 in 10.213.0.0/16 that no interface or route of this machine uses, claimed with a lock file
+ * (rigs of test files running at once must never share one: replies would take the wrong veth).
+ * A lock whose process is gone is taken over. Returns the subnet and the lock's release.
+ */
+function claimSubnet(): { net: string; release: () => void } {
   const used = run(['ip', '-4', '-o', 'addr'], 'listing addresses') + run(['ip', '-4', 'route'], 'listing routes');
-  for (let i = 0; i < 64; i++) {
+  for (let i = 0; i < 250; i++) {
     const third = (process.pid * 7 + rigCount * 13 + i * 29) % 250 + 1;
     const net = `10.213.${third}`;
-    if (!used.includes(`${net}.`)) return net;
+    if (used.includes(`${net}.`)) continue;
+    const lock = join(tmpdir(), `wq-dhcp-rig-${third}.lock`);
+    try {
+      writeFileSync(lock, String(process.pid), { flag: 'wx' });
+    } catch {
+      const owner = Number(readFileSync(lock, 'utf8'));
+      if (owner && owner !== process.pid && alive(owner)) continue;
+      writeFileSync(lock, String(process.pid));
+    }
+    return { net, release: () => rmSync(lock, { force: true }) };
   }
-  throw new Error('DHCP test rig: no free /24 in 10.213.0.0/16 (every candidate is in use on this machine)');
+  throw new Error('DHCP test rig: no free /24 in 10.213.0.0/16 (every candidate is in use or claimed on this machine)');
+}
+
+function alive(pid: number): boolean {
+  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
 }
 
 export async function startDhcpRig(opts: DhcpRigOptions = {}): Promise<DhcpRig> {
@@ -72,7 +89,7 @@ export async function startDhcpRig(opts: DhcpRigOptions = {}): Promise<DhcpRig> 
   const ns = `wqdhcp-${tag}`;
   const hostIf = `wqh${tag}`;
   const nsIf = `wqn${tag}`;
-  const net = freeSubnet();
+  const { net, release } = claimSubnet();
   const leaseIp = `${net}.10`, serverIp = `${net}.2`, routerIp = `${net}.1`, dnsIp = `${net}.2`;
   const clientPort = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'wq-dhcp-'));
@@ -80,6 +97,7 @@ export async function startDhcpRig(opts: DhcpRigOptions = {}): Promise<DhcpRig> 
   const cleanupNet = () => {
     spawnSync('ip', ['netns', 'del', ns]);
     spawnSync('ip', ['link', 'del', hostIf]);
+    release();
   };
   try {
     run(['ip', 'netns', 'add', ns], 'creating the network namespace');
