@@ -36,8 +36,10 @@
 
 #define WQRT_MAGIC 0x44505157u      /* "WQPD" */
 
-/* Opcodes only the pre-decoder writes (unassigned in Wasm 2.0; host-tools/wasm/predecode.ts OP):
- * an i32.const / i64.const whose LEB immediate became a fixed-width little-endian one in the
+/* Opcodes only the pre-decoder writes (unassigned in Wasm 2.0; host-tools/wasm/predecode.ts OP).
+ * Keep one byte value (0xcf) without a case: with all 256 covered GCC peels opcode 0 off the
+ * dispatch table and biases every dispatch by one (docs/runtime.md, "Code rewriting"). */
+/* Constants: an i32.const / i64.const whose LEB immediate became a fixed-width little-endian one in the
  * same bytes. *_SKIP: after the raw value, a byte n says the next instruction is n bytes on. */
 #define WQ_OP_I32_CONST_24      0xd3   /* 3 raw bytes, sign-extended */
 #define WQ_OP_I32_CONST_32      0xd4
