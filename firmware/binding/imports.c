@@ -2,8 +2,10 @@
  * offset into the core's linear memory and is checked against the memory's current size
  * before the HAL touches it (the sandbox rule); a bad one traps the call. */
 #include <stddef.h>
+#include <string.h>
 #include "binding.h"
 #include "../hal/hal.h"
+#include "board_config.h"
 
 /* Resolves (offset, len) to a host pointer, or NULL when any byte is outside linear memory. */
 static uint8_t *mem_span(IM3Runtime runtime, uint32_t off, uint32_t len)
@@ -166,6 +168,45 @@ static m3ApiRawFunction(b_uid)
     m3ApiSuccess();
 }
 
+/* The retained RAM of the keep_* imports (docs/board-abi.md): in .noinit, which the reset
+ * handler does not touch, so a system reset (watchdog, NRST, SYSRESETREQ, a fault) leaves the
+ * core's RAM log as it was; after a power cut it is noise, which the log's header CRC rejects. */
+static uint8_t keep_area[BOARD_KEEP_BYTES] __attribute__((section(".noinit"), aligned(4)));
+
+/* Copies between linear memory and the retained RAM: 0, or -1 when off/len leave it. */
+static int32_t keep_copy(uint32_t off, uint8_t *p, uint32_t len, int write)
+{
+    if (off > BOARD_KEEP_BYTES || len > BOARD_KEEP_BYTES - off) return -1;
+    if (write) memcpy(keep_area + off, p, len);
+    else memcpy(p, keep_area + off, len);
+    return 0;
+}
+
+static m3ApiRawFunction(b_keep_size)
+{
+    m3ApiReturnType(uint32_t)
+    (void)runtime; (void)_ctx; (void)_mem;
+    m3ApiReturn(BOARD_KEEP_BYTES);
+}
+
+static m3ApiRawFunction(b_keep_read)
+{
+    m3ApiReturnType(int32_t)
+    m3ApiGetArg(uint32_t, off) m3ApiGetArg(uint32_t, dst) m3ApiGetArg(uint32_t, len)
+    SPAN_OR_TRAP(p, dst, len);
+    (void)_ctx; (void)_mem;
+    m3ApiReturn(keep_copy(off, p, len, 0));
+}
+
+static m3ApiRawFunction(b_keep_write)
+{
+    m3ApiReturnType(int32_t)
+    m3ApiGetArg(uint32_t, off) m3ApiGetArg(uint32_t, src) m3ApiGetArg(uint32_t, len)
+    SPAN_OR_TRAP(p, src, len);
+    (void)_ctx; (void)_mem;
+    m3ApiReturn(keep_copy(off, p, len, 1));
+}
+
 /* Events are for hosts that watch the core; the device console inside core.wasm already
  * turns them into lines, so the firmware only checks the record is inside memory. */
 static m3ApiRawFunction(b_event)
@@ -203,6 +244,9 @@ static const import_entry imports[] = {
     {"board", "gpio_write", "i(ii)", b_gpio_write},
     {"board", "gpio_read", "i(i)", b_gpio_read},
     {"board", "adc_read", "i(i)", b_adc_read},
+    {"board", "keep_size", "i()", b_keep_size},
+    {"board", "keep_read", "i(iii)", b_keep_read},
+    {"board", "keep_write", "i(iii)", b_keep_write},
 };
 
 M3Result binding_link_imports(IM3Module module)

@@ -2,7 +2,7 @@
 // Layout (version CONFIG_VERSION): u16 version, then string fields [u8 len][max bytes],
 // then u32 number fields (numOffset()); defaults and limits in NUM_DEFAULTS / NUM_MAX, as documented in api/abi.ts.
 import { CFG_CLIENT_ID, CFG_PASSWORD, CFG_WILL_TOPIC, CFG_WILL_PAYLOAD, CFG_WILL_FLAGS, CFG_MAC,
-  CFG_TRACE, CFG_CONSOLE_QUIET, ERR_CONFIG_KEY, ERR_CONFIG_VALUE, WINDOW_MAX } from "./api/abi";
+  CFG_TRACE, CFG_CONSOLE_QUIET, CFG_SPILL_MS, ERR_CONFIG_KEY, ERR_CONFIG_VALUE, WINDOW_MAX } from "./api/abi";
 import { checkTopicName } from "./mqtt/topic";
 import { checkUtf8 } from "./mqtt/wire";
 import { uid } from "./api/board";
@@ -19,6 +19,7 @@ const S_PASSWORD: i32 = 132;   // 64
 const S_WILL_TOPIC: i32 = 197; // 96
 const S_WILL_PAYLOAD: i32 = 294; // 96
 const S_MAC: i32 = 391;        // 6 (fixed)
+const N_SPILL: i32 = 398;      // u16 CFG_SPILL_MS (0 in a blob saved before the key existed: flash-first)
 const N_BASE: i32 = 400;       // u32 numbers: key CFG_WILL_FLAGS.. at N_BASE + 4 * (index)
 
 /** Offset of a number key's u32, or -1. */
@@ -40,6 +41,8 @@ function strField(key: i32): i32 {
 }
 
 export function num(key: i32): u32 { return load<u32>(CFG + <usize>numOffset(key)); }
+/** CFG_SPILL_MS: 0 = flash-first. */
+export function spillMs(): u32 { return <u32>load<u16>(CFG + N_SPILL); }
 
 // Per number field, in stored order (CFG_WILL_FLAGS..CFG_TRACE without CFG_MAC, CFG_CONSOLE_QUIET): default and
 // largest value; NUM_MIN1 has a bit per field whose smallest value is 1 (else 0).
@@ -81,6 +84,7 @@ export function configDefaults(): void {
     if ((i & 1) == 0) { let at = mac + 1 + (i >> 1) % 5; store<u8>(at, load<u8>(at) ^ <u8>b); }
   }
   memory.copy(CFG + N_BASE, NUM_DEFAULTS, NUM_COUNT * 4);
+  store<u16>(CFG + N_SPILL, 1000);
 }
 
 
@@ -110,9 +114,14 @@ export function configSet(key: i32, src: usize, len: i32): i32 {
     return 0;
   }
   let off = numOffset(key);
-  if (off < 0) return lanHook(key, src, len);
+  if (off < 0 && key != CFG_SPILL_MS) return lanHook(key, src, len);
   if (len < 1 || len > 4) return ERR_CONFIG_VALUE;
   let v = readLE(src, len);
+  if (off < 0) {
+    if (v > 65535) return ERR_CONFIG_VALUE;
+    store<u16>(CFG + N_SPILL, <u16>v);
+    return 0;
+  }
   let f = (off - N_BASE) >> 2;
   if (v > load<u32>(NUM_MAX + (<usize>f << 2)) || (v == 0 && ((NUM_MIN1 >> f) & 1) != 0)) return ERR_CONFIG_VALUE;
   if (key == CFG_WILL_FLAGS && (v & 3) == 3) return ERR_CONFIG_VALUE;

@@ -31,7 +31,7 @@ export function pub(id: i32, qos: i32, size: i32, now: i32): i32 {
   store<u16>(PKT, <u16>id);
   store<u16>(PKT + 2, <u16>qos);
   fill(PKT + 4, id, size);
-  let off = S.persistPub(PKT, size, now == 0);
+  let off = S.persistPub(PKT, size, now == 0, false);
   if (off < 0) return off;
   let i = S.outAdd(<u32>off, id, size, qos, S.S_QUEUED, now == 0 ? S.F_QREC | S.F_MARK : 0);
   if (now != 0) S.markSent(i, S.S_QUEUED, S.F_SENT, 0);

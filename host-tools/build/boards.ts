@@ -28,6 +28,8 @@ export const BoardSchema = z.object({
     ramBytes: z.number().int().positive(),
   }),
   storePages: z.number().int().min(2, 'the core needs at least 2 store pages (ping-pong compaction)'),
+  /** Retained RAM for the core's RAM log (board keep_* imports), in .noinit: kept across system resets. */
+  keepBytes: z.number().int().min(0).multipleOf(128),
   stackBytes: z.number().int().min(512).multipleOf(8),
   stackGuardBytes: z.number().int().min(8).multipleOf(4),
   wasm: z.object({
@@ -143,6 +145,7 @@ export function boardConfigHeader(b: Board, nameOverride?: string, host = false)
     `#define BOARD_WASM_MEMORY_CAP ${b.wasm.linearMemoryCapBytes}u`,
     `#define BOARD_WASM_STACK_BYTES ${b.wasm.valueStackBytes}u`,
     `#define BOARD_WASM_ARENA_BYTES ${arenaBytes(b, host)}u`,
+    `#define BOARD_KEEP_BYTES ${b.keepBytes}u`,
     '#endif',
     '',
   ];

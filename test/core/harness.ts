@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import mqttPacket from 'mqtt-packet';
 import { NorStore } from './nor-store.ts';
+import { keepImports, type RetainedRam } from '../../host-tools/sim/host/keep.ts';
 import { Cfg, decodeEvent, type CoreEvent } from '../../host-tools/sim/host/abi.ts';
 import { ipv4ToU32 } from '../../host-tools/sim/host/network.ts';
 import { AddressMap, type HostEndpoint } from '../../host-tools/sim/w5500/address-map.ts';
@@ -136,7 +137,7 @@ export class CoreHarness {
     };
   }
 
-  constructor(readonly store: NorStore = new NorStore(), wasmPath = CORE_WASM) {
+  constructor(readonly store: NorStore = new NorStore(), wasmPath = CORE_WASM, readonly keep?: RetainedRam) {
     const mem = () => new Uint8Array(this.x.memory.buffer);
     const check = (p: number, len: number) => {
       if (p < 0 || len < 0 || p + len > this.x.memory.buffer.byteLength) throw new Error(`core passed out-of-range memory ${p}+${len}`);
@@ -159,6 +160,7 @@ export class CoreHarness {
         store_read: (off: number, p: number, len: number) => { check(p, len); return this.store.read(off, mem().subarray(p, p + len)); },
         store_write: (off: number, p: number, len: number) => { check(p, len); return this.store.write(off, mem().slice(p, p + len)); },
         store_erase: (off: number) => this.store.erase(off),
+        ...keepImports(keep, (_w, p, len) => { check(p, len); return mem().subarray(p, p + len); }),
         uart_write: (p: number, len: number) => { check(p, len); this.uartOut += Buffer.from(mem().subarray(p, p + len)).toString('latin1'); },
         uart_read: (p: number, max: number) => {
           check(p, max);
@@ -269,8 +271,8 @@ export class CoreHarness {
     return c;
   }
 
-  static started(store?: NorStore, wasm?: string, setup?: (h: CoreHarness) => void): CoreHarness {
-    const h = new CoreHarness(store, wasm);
+  static started(store?: NorStore, wasm?: string, setup?: (h: CoreHarness) => void, keep?: RetainedRam): CoreHarness {
+    const h = new CoreHarness(store, wasm, keep);
     h.x.start();
     h.config(Cfg.TRACE, 0);
     setup?.(h);

@@ -31,6 +31,7 @@ class NetCore {
         store_read: (o: number, p: number, l: number) => this.store.read(o, mem().subarray(p, p + l)),
         store_write: (o: number, p: number, l: number) => this.store.write(o, mem().slice(p, p + l)),
         store_erase: (o: number) => this.store.erase(o),
+        keep_size: () => 0, keep_read: () => -1, keep_write: () => -1, // (no retained RAM: flash-first)
         uart_write: () => {}, uart_read: () => 0,
         ...w5500Imports(this.chip, () => this.x.memory),
       },

@@ -30,6 +30,7 @@ function open(store: NorStore): Record<string, Fn> {
       store_read: (off: number, p: number, len: number) => store.read(off, view(p, len)),
       store_write: (off: number, p: number, len: number) => store.write(off, view(p, len).slice()),
       store_erase: (off: number) => store.erase(off),
+      keep_size: () => 0, keep_read: () => -1, keep_write: () => -1, // (no retained RAM: the flash tier alone)
     },
   });
   const x = inst.exports as unknown as Session;

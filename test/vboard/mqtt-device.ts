@@ -4,6 +4,7 @@ import { VirtualBoard } from '../../host-tools/sim/board/board.ts';
 import { BoardRunner } from '../../host-tools/sim/board/runner.ts';
 import { W5500NetworkBackend } from '../../host-tools/sim/w5500/index.ts';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.ts';
+import { writeFileSync } from 'node:fs';
 import { ROOT, requireBuilt, tempStore } from './helpers.ts';
 
 export const FW_W5500 = `${ROOT}/build/bluepill/firmware.elf`;
@@ -14,12 +15,15 @@ export const SPEED = 5;
 
 /** A Mosquitto (extra config lines as given) and the firmware image connected to it; both are
  * closed by the cleanups pushed onto `cleanup`. `brokerPort` overrides where the board's broker
- * address leads (a fault proxy in front of the broker, say). */
+ * address leads (a fault proxy in front of the broker, say); `storeImage` is the store the board
+ * boots with (e.g. a saved config: host-tools/sim/host/provision-store.ts), else a blank one. */
 export async function setupDevice(cleanup: Array<() => Promise<void> | void>, elf = FW_W5500,
-  extraConfig: string[] = [], brokerPort?: (mq: Mosquitto) => Promise<number>): Promise<{ mq: Mosquitto; dev: Device }> {
+  extraConfig: string[] = [], brokerPort?: (mq: Mosquitto) => Promise<number>, storeImage?: Uint8Array): Promise<{ mq: Mosquitto; dev: Device }> {
   const mq = await startMosquitto({ extraConfig });
   cleanup.push(() => mq.stop());
-  const dev = new Device(brokerPort ? await brokerPort(mq) : mq.port, tempStore(), elf);
+  const storeFile = tempStore();
+  if (storeImage) writeFileSync(storeFile, storeImage);
+  const dev = new Device(brokerPort ? await brokerPort(mq) : mq.port, storeFile, elf);
   cleanup.push(() => dev.close());
   return { mq, dev };
 }

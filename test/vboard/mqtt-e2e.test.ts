@@ -4,10 +4,13 @@
 import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Device, FW_AOT, FW_W5500, setupDevice } from './mqtt-device.ts';
+import { configImage } from '../../host-tools/sim/host/provision-store.ts';
 
 const cleanup: Array<() => Promise<void> | void> = [];
 afterEach(async () => { for (const c of cleanup.splice(0).reverse()) await c(); });
 const setup = (elf = FW_W5500) => setupDevice(cleanup, elf);
+/** The board with a saved flash-first config (CFG_SPILL_MS 0): the power-cut guarantees below are flash-first's. */
+const setupFlashFirst = async () => setupDevice(cleanup, FW_W5500, [], undefined, await configImage({ spillMs: 0 }));
 
 async function peer(port: number, topic: string): Promise<{ client: mqtt.MqttClient; got: string[] }> {
   const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { clientId: `peer-${process.pid}`, clean: true });
@@ -71,7 +74,7 @@ describe('virtual board + W5500 model + Mosquitto', () => {
   }
 
   it('resumes a QoS 2 publish from flash after a power cut mid-flow: no loss, no duplicate', async () => {
-    const { mq, dev } = await setup();
+    const { mq, dev } = await setupFlashFirst();
     const p = await peer(mq.port, 'vb/cut');
     // Drive the board synchronously from here: no network input can arrive meanwhile, so the
     // cut lands after the device stored and sent its PUBLISH and before any PUBREC.
@@ -89,7 +92,7 @@ describe('virtual board + W5500 model + Mosquitto', () => {
     expect(p.got).toEqual(['survive-the-cut']);
   });
   it('resumes a QoS 2 publish with PUBREL after a power cut between PUBREC and PUBCOMP', async () => {
-    const { mq, dev } = await setup();
+    const { mq, dev } = await setupFlashFirst();
     const p = await peer(mq.port, 'vb/rel');
     await dev.connectThenHold();
     dev.send('pub vb/rel 2 0 released-then-cut');

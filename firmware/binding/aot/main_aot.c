@@ -4,6 +4,7 @@
  * a trap (from the generated code or from a check here) longjmps back to the loop, is reported
  * as `evt trap engine=aot error="..."`, and the device restarts with its session in flash. */
 #include <stddef.h>
+#include <string.h>
 #include "aot_binding.h"
 #include "core_aot.h"
 #include "board_config.h"
@@ -39,6 +40,19 @@ u32 Z_boardZ_gpio_mode(struct Z_board_instance_t *b, u32 pin, u32 mode) { (void)
 u32 Z_boardZ_gpio_write(struct Z_board_instance_t *b, u32 pin, u32 level) { (void)b; return (u32)hal_gpio_write(pin, level); }
 u32 Z_boardZ_gpio_read(struct Z_board_instance_t *b, u32 pin) { (void)b; return (u32)hal_gpio_read(pin); }
 u32 Z_boardZ_adc_read(struct Z_board_instance_t *b, u32 channel) { (void)b; return (u32)hal_adc_read(channel); }
+
+/* The retained RAM of the keep_* imports (see imports.c): .noinit, kept across system resets. */
+static uint8_t keep_area[BOARD_KEEP_BYTES] __attribute__((section(".noinit"), aligned(4)));
+static u32 keep_copy(u32 off, uint8_t *p, u32 len, int write)
+{
+    if (off > BOARD_KEEP_BYTES || len > BOARD_KEEP_BYTES - off) return (u32)-1;
+    if (write) memcpy(keep_area + off, p, len);
+    else memcpy(p, keep_area + off, len);
+    return 0;
+}
+u32 Z_boardZ_keep_size(struct Z_board_instance_t *b) { (void)b; return BOARD_KEEP_BYTES; }
+u32 Z_boardZ_keep_read(struct Z_board_instance_t *b, u32 off, u32 dst, u32 len) { return keep_copy(off, span(b->memory, dst, len), len, 0); }
+u32 Z_boardZ_keep_write(struct Z_board_instance_t *b, u32 off, u32 src, u32 len) { return keep_copy(off, span(b->memory, src, len), len, 1); }
 
 int main(int argc, char **argv)
 {

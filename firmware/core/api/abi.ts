@@ -59,7 +59,16 @@ export const CFG_DNS_SERVER: i32 = 25;    // number: DNS server IPv4; 0 = the ga
 // The LAN module's DHCP client (net/dhcp.ts) needs no key of its own: CFG_DEVICE_IP = 0 (0.0.0.0) means "no static
 // address: lease one by DHCP", so the choice is saved with the config. Only the static fallback is a LAN key:
 export const CFG_DHCP_FALLBACK: i32 = 26; // number: with CFG_DEVICE_IP 0, the IPv4 used (with CFG_GATEWAY, CFG_NETMASK) when no DHCP server offers a lease within CFG_TIMEOUT_MS; 0 = none (keep asking); not saved; default 0
-export const CFG_KEY_COUNT: i32 = 26;
+/** number 0..65535, saved: ram-first persistence (docs/mqtt-core.md, "Persistence policies"): a QoS 1/2 PUBLISH made
+ * while connected waits for its ack in the retained RAM log (board keep_* imports) and is copied to the flash when unacked
+ * for this many ms after it was last sent (so also after a link loss); incoming QoS 2 ids stay in RAM. 0 = flash-first: every QoS 1/2 PUBLISH and
+ * incoming QoS 2 id is written to the flash first. Default 1000. A config saved before this key existed reads 0 there
+ * (flash-first, as before) until saved again. A board without retained RAM (keep_size() 0) is flash-first. */
+export const CFG_SPILL_MS: i32 = 27;
+export const CFG_KEY_COUNT: i32 = 27;
+
+/** wq_publish flags bit 3: write this QoS 1/2 message to the flash first whatever CFG_SPILL_MS says. */
+export const PUB_DURABLE: i32 = 8;
 
 // ---- Stat keys: wq_stat(key) ----
 export const STAT_STATE: i32 = 1;            // client state, ST_* below

@@ -19,3 +19,9 @@
 @external("board", "store_erase") export declare function store_erase(off: u32): i32;
 // @ts-ignore: decorator
 @external("board", "uid") export declare function uid(dst: usize): void;
+// @ts-ignore: decorator
+@external("board", "keep_size") export declare function keep_size(): i32;
+// @ts-ignore: decorator
+@external("board", "keep_read") export declare function keep_read(off: u32, dst: usize, len: i32): i32;
+// @ts-ignore: decorator
+@external("board", "keep_write") export declare function keep_write(off: u32, src: usize, len: i32): i32;

@@ -18,7 +18,8 @@ import {
   NET_ESTABLISHED, NET_CLOSED,
 } from "../net/transport";
 import { appEvent } from "../api/app";
-import { num, strPtr, strLen } from "../config";
+import { num, strPtr, strLen, spillMs } from "../config";
+import { KEEP } from "../store/store";
 import { frame, decodeFromBroker } from "./codec/decode";
 import * as D from "./codec/packet";
 import { encodeConnect } from "./codec/connect";
@@ -302,7 +303,7 @@ export function subscribe(count: i32, unsub: bool): i32 {
 export function publish(tlen: i32, plen: i32, flags: i32): i32 {
   if (!started) return A.ERR_NOT_STARTED;
   let qos = flags & 3;
-  if ((flags & ~7) != 0 || qos == 3 || tlen <= 0 || plen < 0 || tlen + plen > A.STAGING_SIZE) return A.ERR_ARG;
+  if ((flags & ~15) != 0 || qos == 3 || tlen <= 0 || plen < 0 || tlen + plen > A.STAGING_SIZE) return A.ERR_ARG;
   if (checkTopicName(BUF, tlen) < 0) return A.ERR_TOPIC;
   let size = publishSize(tlen, plen, qos);
   if (size > A.PACKET_MAX) return A.ERR_TOO_BIG;
@@ -321,11 +322,13 @@ export function publish(tlen: i32, plen: i32, flags: i32): i32 {
   if (!direct) {
     store<u16>(dst - 4, <u16>pid);
     store<u16>(dst - 2, <u16>qos);
-    let off = S.persistPub(dst - 4, size, qos > 0 && !sendNow);
+    // ram-first: into the RAM log while the link is up, unless the app asked for `durable`
+    let off = S.persistPub(dst - 4, size, qos > 0 && !sendNow, state == A.ST_CONNECTED && (flags & A.PUB_DURABLE) == 0 && spillMs() != 0);
     if (off < 0) { if (qos > 0) S.setNextPid(pid); return off; }
-    let i = S.outAdd(<u32>off, pid, size, qos, S.S_QUEUED, qos > 0 && !sendNow ? S.F_QREC | S.F_MARK : 0);
-    if (!sendNow) return pid;
-    S.markSent(i, S.S_QUEUED, S.F_SENT, millis()); // -> S_PUB_SENT
+    let i = S.outAdd(<u32>off, pid, size, qos, S.S_QUEUED,
+      (qos > 0 && !sendNow ? S.F_QREC | S.F_MARK : 0) | ((<u32>off & KEEP) != 0 ? S.F_RAM : 0));
+    if (!sendNow) { S.setSent(i, millis()); return pid; } // (the spill clock of a RAM entry)
+    S.markSent(i, S.S_QUEUED, S.oFlags(i) | S.F_SENT, millis()); // -> S_PUB_SENT (F_RAM kept)
   }
   memory.copy(TXB + txLen, dst, size);
   txCommit(size, pid);
@@ -375,7 +378,7 @@ function complete(i: i32): void {
   let pid = S.oPid(i);
   let qos = S.oQos(i);
   if (qos == 1) S.dropPubBytes(i);
-  else S.persist(S.R_REL_GONE, pid, 2);
+  else S.persist(S.R_REL_GONE, pid, 2, S.isRam(i));
   S.outFree(i);
   store<u32>(EVB, <u32>pid | <u32>qos << 16); // [u16 pid][u8 qos]
   emit(A.EV_PUBLISH_DONE, EVB, 3);
@@ -396,7 +399,7 @@ function onOutAck(type: i32, pid: i32): void {
   if (next == S.S_FREE) { complete(i); return; }
   if (st < S.S_REL_QUEUED) {
     // PUBREC: owe PUBREL from now on, never the PUBLISH again (REL persisted before the bytes go)
-    S.persist(S.R_REL, pid, 2);
+    S.persist(S.R_REL, pid, 2, S.isRam(i));
     S.dropPubBytes(i);
   }
   S.setState(i, next);
@@ -459,7 +462,7 @@ function onConnack(): void {
   let moved = S.owner != 0xffffffff && S.owner != id;
   if (sp == 0 || moved) {
     // the broker has no session of ours: incoming QoS 2 ids are stale
-    if (S.inN > 0) { S.persist(S.R_INQ2_NONE, 0, 2); S.inClear(); }
+    if (S.inN > 0) { S.persist(S.R_INQ2_NONE, 0, 2, S.inRam()); S.inClear(); }
   }
   if (moved || num(A.CFG_CLEAN_SESSION) == 1) {
     // a new session: no subscription is replayed (the app subscribes again on CONNECTED)
@@ -527,7 +530,7 @@ function onPacket(p: usize, total: i32): bool {
     case A.PT_PUBLISH: onPublish(p); break;
     case A.PT_PUBACK: case A.PT_PUBREC: case A.PT_PUBCOMP: onOutAck(type, D.dPid); break;
     case A.PT_PUBREL: {
-      if (S.inRemove(D.dPid) > 0) S.persist(S.R_INQ2_GONE, D.dPid, 2);
+      if (S.inRemove(D.dPid) > 0) S.persist(S.R_INQ2_GONE, D.dPid, 2, S.inRam());
       sendAck(A.PT_PUBCOMP, D.dPid); // also for an unknown id (§4.3.3)
       break;
     }
@@ -665,6 +668,13 @@ export function step(): i32 {
   if (!started) return 1000;
   now = millis();
   pumpMore = false;
+  // ram-first: a message in the RAM log not acknowledged CFG_SPILL_MS after it was last sent
+  // (or queued) is copied to the flash; after a link loss it is never acked, so it goes too.
+  // (step() runs at least every LINK_POLL_MS while not idle: no deadline of its own.)
+  let spill = spillMs();
+  for (let i = S.outLo; i < S.outN; i++) {
+    if (S.oState(i) != S.S_FREE && S.isRam(i) && <u32>since(S.oSent(i)) >= spill) S.spill(i);
+  }
   if (state != A.ST_IDLE) {
     let l = linkWatch();
     if (l == 0 && state >= A.ST_TCP_CONNECTING) return dropNow(A.ERR_LINK_DOWN); // cable out: drop at once
@@ -710,6 +720,7 @@ export function step(): i32 {
 export function start(): void {
   started = true;
   now = millis();
+  for (let i = S.outLo; i < S.outN; i++) S.setSent(i, now); // the spill clock of replayed RAM entries
   state = A.ST_IDLE;
   txLen = 0;
   rxLen = 0;

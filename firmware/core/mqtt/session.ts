@@ -1,12 +1,17 @@
 // Session state (MQTT 3.1.1 §4.1) kept in static tables and mirrored in the store:
 //  - outgoing messages (QoS 0 queued offline, QoS 1/2 queued or in flight), in creation order;
-//    their PUBLISH bytes live only in the store (R_PUB records), RAM keeps 16 bytes each;
+//    their PUBLISH bytes live only in the store (R_PUB records), RAM keeps 16 bytes each. A record
+//    is in one of two tiers (store.ts): the retained RAM log (ram-first, CFG_SPILL_MS > 0: costs
+//    no flash, survives resets but not a power cut) or the flash (flash-first, `durable`, offline,
+//    RAM log full, or copied there, "spilled", when unacked for CFG_SPILL_MS). Every state record
+//    about a message goes to the tier that holds it;
 //  - incoming QoS 2 packet ids between PUBLISH and PUBREL;
 //  - the packet-id allocator and SUBSCRIBE/UNSUBSCRIBE requests awaiting acks.
 import { OUT_SLOTS, IN_QOS2_RUNS, PENDING_REQ_SLOTS, ERR_QUEUE_FULL, ERR_STORE_IO, ERR_NO_STORE, STAT_STORE_ERRORS } from "../api/abi";
 import { storeAppend, storeFirst, storeNext, recType, recOff, recLen, storeReadPayload, dirty,
-  compactBegin, compactCopy, compactCommit, compactAbort, groupSize, storeMark, MARKED, recordSize, HDR } from "../store/store";
-import { CFG, CONFIG_BYTES } from "../config";
+  compactBegin, compactCopy, compactCommit, compactAbort, groupSize, storeMark, MARKED, recordSize, HDR,
+  KEEP, ram, useTier, storeInit } from "../store/store";
+import { CFG, CONFIG_BYTES, spillMs } from "../config";
 import { bump } from "../api/stats";
 
 // ---- store record types ----
@@ -45,6 +50,9 @@ export const F_SENT: i32 = 1;       // PUBLISH sent before in this session: a re
 export const F_REL_SENT: i32 = 2;   // PUBREL sent before
 export const F_MARK: i32 = 4;       // its R_PUBQ record's "sent" mark is still erased: program it at first send
 export const F_QREC: i32 = 8;       // its record is an R_PUBQ (2 + pad bytes longer than an R_PUB)
+export const F_RAM: i32 = 16;       // its records are in the retained RAM log, not the flash
+/** The entry's records are in the RAM tier. */
+export function isRam(i: i32): bool { return (oFlags(i) & F_RAM) != 0; }
 
 // Outgoing states and the transition table (rows: state; columns: event).
 export const S_FREE: i32 = 0;
@@ -147,6 +155,7 @@ export function outTally(): void {
     let sent = (f & F_SENT) != 0;
     if (s == S_QUEUED) { toSend++; if (!sent) fresh++; }
     if (oQos(i) > 0 && (s != S_QUEUED || sent)) inflight++;
+    if ((f & F_RAM) != 0) continue; // (liveBytes() is the flash's)
     if (s >= S_REL_QUEUED) bytes += 8; // R_REL
     // recordSize() written out: this loop runs on every publish (a call each costs more than the sum)
     else if (oOff(i) != NONE) bytes += 6 + <u32>((pubRecLen(oLen(i), (f & F_QREC) != 0) + 1) & ~1);
@@ -243,7 +252,15 @@ function inPut(pid: i32, mark: i32): i32 {
   return inFind(pid);
 }
 /** Writes an R_INQ2M record [pid][mark]; its offset, or NONE when it could not be written. */
-function persistIn(pid: i32, mark: i32): u32 { return persist(R_INQ2M, <u32>pid | <u32>mark << 16, 4); }
+function persistIn(pid: i32, mark: i32): u32 { return persist(R_INQ2M, <u32>pid | <u32>mark << 16, 4, inRam()); }
+/** Set by sessionLoad(): the board has a usable retained RAM log. */
+export let keepOk: bool = false;
+/**
+ * Incoming QoS 2 ids are kept in the RAM log under ram-first: no flash write per message; a
+ * reset keeps them, a power cut between PUBREC and PUBREL forgets them, so the broker's
+ * resend of such a message is delivered a second time. Flash-first keeps exactly-once.
+ */
+export function inRam(): bool { return keepOk && spillMs() != 0; }
 /**
  * Records a new incoming QoS 2 id as "received, not delivered" BEFORE delivery (a cut before
  * this record ends means no PUBREC went out: the broker resends). Index, or -1 when no run is
@@ -355,21 +372,24 @@ export let appLen: i32 = 0;
 /** Identity of the (client id, broker) the stored session belongs to; NONE: not known yet. */
 export let owner: u32 = 0xffffffff; // NONE (a literal: a constant's name here costs a start function)
 
-function appendOnce(type: i32, p: usize, len: i32, reserve: u32): i32 {
-  let r = storeAppend(type, p, len, reserve);
-  if (r == ERR_QUEUE_FULL || r == ERR_STORE_IO) {
-    if (compact() == 0) r = storeAppend(type, p, len, reserve);
+/** Appends to the tier `r` (the RAM log when true), compacting that tier once when needed. */
+function appendOnce(type: i32, p: usize, len: i32, reserve: u32, r: bool): i32 {
+  useTier(r);
+  let o = storeAppend(type, p, len, reserve);
+  if (o == ERR_QUEUE_FULL || o == ERR_STORE_IO) {
+    if (compact() == 0) o = storeAppend(type, p, len, reserve);
   }
-  return r;
+  useTier(false);
+  return o;
 }
 
-/** Persists a small state record (payload u16 or u32 value); its offset, or NONE when it could
- * not be written (counted in STAT_STORE_ERRORS, not fatal). */
-export function persist(type: i32, v: u32, len: i32): u32 {
-  if (groupSize == 0) return NONE;
+/** Persists a small state record (payload u16 or u32 value) in the flash, or in the RAM log
+ * (`r`); its offset, or NONE when it could not be written (counted in STAT_STORE_ERRORS, not fatal). */
+export function persist(type: i32, v: u32, len: i32, r: bool = false): u32 {
+  if (r ? !keepOk : groupSize == 0) return NONE;
   store<u32>(SREC, v);
-  let r = appendOnce(type, SREC, len, 0);
-  if (r >= 0) return <u32>r;
+  let o = appendOnce(type, SREC, len, 0, r);
+  if (o >= 0) return <u32>o;
   bump(STAT_STORE_ERRORS);
   return NONE;
 }
@@ -386,19 +406,52 @@ export function setOwner(id: u32): void {
 /**
  * Persists a PUBLISH of `size` bytes at p + 4 (p: its 4-byte prefix [pid][qos][0]; 7 writable
  * bytes after the packet); call outTally() first (the room check counts its outBytes). `queued`: it is not being sent now (R_PUBQ, "sent" mark erased);
- * otherwise it goes into the TX buffer right after this call (R_PUB). Record offset or an error.
+ * otherwise it goes into the TX buffer right after this call (R_PUB). `toRam`: into the RAM log
+ * when it has room (the flash otherwise). Record offset (KEEP bit set: in the RAM log) or an error.
  */
-export function persistPub(p: usize, size: i32, queued: bool): i32 {
-  if (groupSize == 0) return ERR_NO_STORE;
+export function persistPub(p: usize, size: i32, queued: bool, toRam: bool): i32 {
   let len = pubRecLen(size, queued);
-  // Refuse early when even a compacted group could not hold it: no compaction that cannot help.
-  if (liveBytes() + recordSize(len) + RESERVE > groupSize) return ERR_QUEUE_FULL;
   if (queued) {
     store<u8>(p + 3, <u8>(size & 1)); // pad bytes before the mark (keeps the mark half-word aligned)
     store<u16>(p + <usize>len - 2, 0xffff);
   }
-  let r = appendOnce(queued ? R_PUBQ : R_PUB, p, len, RESERVE);
+  let type = queued ? R_PUBQ : R_PUB;
+  if (toRam && keepOk) {
+    // room for the two state records its ack appends before its bytes can go (as RESERVE)
+    let r = appendOnce(type, p, len, 24, true);
+    if (r >= 0) return r;
+  }
+  if (groupSize == 0) return ERR_NO_STORE;
+  // Refuse early when even a compacted group could not hold it: no compaction that cannot help.
+  if (liveBytes() + recordSize(len) + RESERVE > groupSize) return ERR_QUEUE_FULL;
+  let r = appendOnce(type, p, len, RESERVE, false);
   return r == ERR_STORE_IO ? r : r < 0 ? ERR_QUEUE_FULL : r;
+}
+
+/**
+ * Copies entry i from the RAM log to the flash ("spill": unacked for CFG_SPILL_MS, or the link
+ * is down), then retires the RAM copy. The record is copied as it is (its "sent" mark too), and
+ * the flash copy comes first: a reset in between finds both, and sessionLoad() takes the flash's.
+ * Nothing happens (the entry stays in RAM, tried again later) when a compacted flash group
+ * could not hold it: no compaction that cannot help.
+ */
+export function spill(i: i32): void {
+  let off = oOff(i);
+  let pid = oPid(i);
+  if (off == NONE) { // past PUBREC: only the PUBREL is owed
+    if (persist(R_REL, pid, 2) == NONE) return;
+    persist(R_REL_GONE, pid, 2, true);
+  } else {
+    outTally();
+    let size = recordSize(pubRecLen(oLen(i), (oFlags(i) & F_QREC) != 0));
+    if (groupSize == 0 || liveBytes() + size + RESERVE > groupSize) return;
+    let r = compactCopy(off);
+    if (r < 0 && compact() == 0) r = compactCopy(off); // (a torn record ends the log: compact first)
+    if (r < 0) return;
+    setOff(i, <u32>r);
+    persist(R_PUB_GONE, off, 4, true);
+  }
+  setFlags(i, oFlags(i) & ~F_RAM);
 }
 
 /**
@@ -416,7 +469,7 @@ export function markFirstSend(i: i32): void {
 /** Persists the config blob as a new R_CONFIG record. */
 export function persistConfig(): i32 {
   if (groupSize == 0) return ERR_NO_STORE;
-  let r = appendOnce(R_CONFIG, CFG, CONFIG_BYTES, 0);
+  let r = appendOnce(R_CONFIG, CFG, CONFIG_BYTES, 0, false);
   if (r < 0) return r;
   cfgOff = <u32>r;
   return 0;
@@ -426,7 +479,7 @@ export function persistConfig(): i32 {
  * side of it, as storeAppend needs); the previous one becomes garbage. */
 export function persistApp(p: usize, len: i32): i32 {
   if (groupSize == 0) return ERR_NO_STORE;
-  let r = appendOnce(R_APP, p, len, 0);
+  let r = appendOnce(R_APP, p, len, 0, false);
   if (r < 0) return r;
   appOff = <u32>r;
   appLen = len;
@@ -450,30 +503,33 @@ function appendSmall(type: i32, v: u32, len: i32): i32 {
 }
 
 /**
- * Ping-pong compaction: writes the live set (latest config, next packet id, every outgoing
- * R_PUB still needed, R_REL for QoS 2 past PUBREC, R_INQ2 ids) into the other group and then
- * commits it. On failure the old group stays active and nothing in RAM changes.
+ * Ping-pong compaction of the selected tier (useTier): writes its live set (the flash: latest
+ * config, next packet id, owner; both: every outgoing R_PUB still needed and R_REL for QoS 2 past
+ * PUBREC of the entries it holds, the incoming QoS 2 ids when they are its) into the other group
+ * and then commits it. On failure the old group stays active and nothing in RAM changes.
  */
 export function compact(): i32 {
   if (compactBegin() != 0) { compactAbort(); return ERR_STORE_IO; }
   let r = 0;
-  let newCfg = NONE;
-  let newApp = NONE;
-  if (cfgOff != NONE) { r = compactCopy(cfgOff); if (r >= 0) newCfg = <u32>r; }
-  if (r >= 0 && appOff != NONE) { r = compactCopy(appOff); if (r >= 0) newApp = <u32>r; }
-  if (r >= 0) r = appendSmall(R_PID, nextPid, 2);
-  if (r >= 0 && owner != NONE) r = appendSmall(R_OWNER, owner, 4);
+  let newCfg = cfgOff;
+  let newApp = appOff;
+  if (!ram) {
+    if (cfgOff != NONE) { r = compactCopy(cfgOff); if (r >= 0) newCfg = <u32>r; }
+    if (r >= 0 && appOff != NONE) { r = compactCopy(appOff); if (r >= 0) newApp = <u32>r; }
+    if (r >= 0) r = appendSmall(R_PID, nextPid, 2);
+    if (r >= 0 && owner != NONE) r = appendSmall(R_OWNER, owner, 4);
+  }
   for (let i = outLo; i < outN && r >= 0; i++) {
     let s = oState(i);
-    store<u32>(NEWOFF + (<usize>i << 2), NONE);
-    if (s == S_FREE) continue;
+    store<u32>(NEWOFF + (<usize>i << 2), oOff(i));
+    if (s == S_FREE || isRam(i) != ram) continue;
     if (s == S_REL_QUEUED || s == S_REL_SENT) r = appendSmall(R_REL, oPid(i), 2);
     else if (oOff(i) != NONE) {
       r = compactCopy(oOff(i));
       if (r >= 0) store<u32>(NEWOFF + (<usize>i << 2), <u32>r);
     }
   }
-  for (let i = 0; i < inN && r >= 0; i++) {
+  for (let i = 0; i < inN && r >= 0 && ram == inRam(); i++) {
     let m = inMark(i);
     // a delivered run in one record; an id not (known to be) delivered keeps its mark
     r = m == MARK_DONE ? appendSmall(R_INQ2_RUN, load<u32>(inAt(i)), 4)
@@ -488,7 +544,10 @@ export function compact(): i32 {
   return 0;
 }
 
-/** Rebuilds the session from the store log (start()); compacts when the log was torn. */
+/**
+ * Rebuilds the session (start()) from the flash's log, then from the RAM log when its header is
+ * valid (a reset; after a power cut it is noise and gets formatted); compacts a torn log.
+ */
 export function sessionLoad(): void {
   outN = 0;
   outLo = 0;
@@ -496,7 +555,16 @@ export function sessionLoad(): void {
   cfgOff = NONE;
   appOff = NONE;
   owner = NONE;
-  if (groupSize == 0) return;
+  if (groupSize != 0) replay();
+  useTier(true);
+  keepOk = storeInit() == 0;
+  if (keepOk) replay();
+  useTier(false);
+}
+
+/** Replays the selected tier's log. In the RAM log, a record about a packet id that the flash
+ * holds is a copy that was spilled: the flash's counts. */
+function replay(): void {
   let ok = storeFirst();
   while (ok) {
     let t = recType;
@@ -517,7 +585,8 @@ export function sessionLoad(): void {
           // mark 0xFFFF: never sent. Programmed or torn: the bytes may have left (DUP=1).
           f = load<u16>(SREC) == 0xffff ? F_QREC | F_MARK : F_QREC | F_SENT;
         }
-        outAdd(recOff, v, len, qos, S_QUEUED, f);
+        if (qos > 0 && other(v)) break;
+        outAdd(recOff, v, len, qos, S_QUEUED, ram ? f | F_RAM : f);
         if (qos > 0) nextPid = v == 65535 ? 1 : v + 1;
         break;
       }
@@ -527,14 +596,15 @@ export function sessionLoad(): void {
         break;
       }
       case R_REL: {
+        if (other(v)) break;
         let i = outFind(v);
         if (i >= 0) { setState(i, S_REL_QUEUED); setOff(i, NONE); }
-        else outAdd(NONE, v, 4, 2, S_REL_QUEUED, 0);
+        else outAdd(NONE, v, 4, 2, S_REL_QUEUED, ram ? F_RAM : 0);
         break;
       }
       case R_REL_GONE: {
         let i = outFind(v);
-        if (i >= 0 && oState(i) >= S_REL_QUEUED) outFree(i);
+        if (i >= 0 && !other(v) && oState(i) >= S_REL_QUEUED) outFree(i);
         break;
       }
       case R_INQ2: inPut(v, marked ? <i32>load<u16>(SREC + 2) : MARK_DONE); break;
@@ -554,12 +624,18 @@ export function sessionLoad(): void {
   if (dirty) compact();
 }
 
+/** Replaying the RAM log: the id belongs to an entry the flash holds. */
+function other(pid: i32): bool {
+  let i = outFind(pid);
+  return ram && i >= 0 && !isRam(i);
+}
+
 /** Drops the PUBLISH bytes of entry i from the store's live set. */
 export function dropPubBytes(i: i32): void {
   let off = oOff(i);
   if (off == NONE) return;
   setOff(i, NONE);
-  persist(R_PUB_GONE, off, 4);
+  persist(R_PUB_GONE, off, 4, (off & KEEP) != 0);
 }
 
 export function readPub(i: i32, dst: usize): i32 { return storeReadPayload(oOff(i), 4, dst, oLen(i)); }

@@ -11,7 +11,13 @@
 // A record type with bit 0x40 (MARKED) ends its payload with a mark half-word kept out of the
 // CRC (counted as 0xFFFF): it is written 0xFFFF and later flipped to 0x0000 by one half-word
 // program (storeMark), so a state change needs no new record.
-import { store_size, store_page_size, store_read, store_write, store_erase } from "../api/board";
+//
+// Two tiers share this code: the flash store, and the retained RAM log (board keep_* imports:
+// SRAM that survives a system reset but not a power cut), one group per half of it, the same
+// header and records (the header's magic and CRC tell a log from power-on noise). A RAM-tier
+// offset has the KEEP bit set, so reads, writes and marks find their tier from the offset alone;
+// appends, compaction and replay work on the tier useTier() selected (the flash, by default).
+import { store_size, store_page_size, store_read, store_write, store_erase, keep_size, keep_read, keep_write } from "../api/board";
 import { ERR_NO_STORE, ERR_STORE_IO, ERR_QUEUE_FULL } from "../api/abi";
 
 const MAGIC: u32 = 0x31535157; // "WQS1" little-endian
@@ -21,6 +27,8 @@ const scratch: usize = memory.data(CHUNK + 16);
 const FFFF: usize = memory.data<u16>([0xffff, 0]);
 /** Record-type bit: the payload's last half-word is a mark outside the CRC (see above). */
 export const MARKED: i32 = 0x40;
+/** Offset bit of the retained RAM tier. */
+export const KEEP: u32 = 0x40000000;
 
 export let groupSize: u32 = 0;     // bytes per page group (0 = no usable store)
 export let activeBase: u32 = 0;    // offset of the active group
@@ -31,6 +39,31 @@ export let compactions: i32 = 0;
 let pageSize: u32 = 0;
 let limit: u32 = 0;                // end of the group appends go to
 let savedPos: u32 = 0;             // old log end while a compaction runs
+/** The tier appends, compaction and replay work on: true = the retained RAM log. */
+export let ram: bool = false;
+/** The other tier's state while this one is selected (groupSize, activeBase, writePos, seq, dirty). */
+const OTHER: usize = memory.data(20);
+
+/** Selects the tier: swaps the store state with the other tier's (never during a compaction,
+ * so `limit` follows from the rest and `savedPos` is not needed). */
+export function useTier(r: bool): void {
+  if (r == ram) return;
+  ram = r;
+  let t = OTHER;
+  let v = load<u32>(t); store<u32>(t, groupSize); groupSize = v;
+  v = load<u32>(t, 4); store<u32>(t, activeBase, 4); activeBase = v;
+  v = load<u32>(t, 8); store<u32>(t, writePos, 8); writePos = v;
+  v = load<u32>(t, 12); store<u32>(t, seq, 12); seq = v;
+  v = load<u32>(t, 16); store<u32>(t, <u32>dirty, 16); dirty = v != 0;
+  limit = activeBase + groupSize;
+}
+
+function rd(off: u32, dst: usize, len: i32): i32 {
+  return (off & KEEP) != 0 ? keep_read(off & ~KEEP, dst, len) : store_read(off, dst, len);
+}
+function wr(off: u32, src: usize, len: i32): i32 {
+  return (off & KEEP) != 0 ? keep_write(off & ~KEEP, src, len) : store_write(off, src, len);
+}
 
 // iterator state (storeFirst / storeNext)
 export let recType: i32 = 0;
@@ -60,7 +93,7 @@ export function crc16(crc: i32, p: usize, len: i32): i32 {
 export function recordSize(len: i32): u32 { return 6 + <u32>((len + 1) & ~1); }
 
 function readHeader(base: u32): bool {
-  if (store_read(base, scratch, 12) != 0) return false;
+  if (rd(base, scratch, 12) != 0) return false;
   if (load<u32>(scratch) != MAGIC) return false;
   if (crc16(CRC_START, scratch, 8) != <i32>load<u16>(scratch + 8)) return false;
   seq = load<u32>(scratch + 4);
@@ -68,29 +101,33 @@ function readHeader(base: u32): bool {
 }
 
 /**
- * Finds the active group and the end of its log (formatting a blank store). Returns 0, or
- * ERR_NO_STORE when the area is smaller than 2 pages, or ERR_STORE_IO.
+ * Finds the selected tier's active group and the end of its log (formatting a blank store; a
+ * RAM log after a power cut is noise, so it is formatted too). Returns 0, or ERR_NO_STORE when
+ * the area is smaller than 2 pages (the RAM tier: 2 halves), or ERR_STORE_IO.
  */
 export function storeInit(): i32 {
-  let size = <u32>store_size();
-  pageSize = <u32>store_page_size();
+  let size = <u32>(ram ? keep_size() : store_size());
+  // (the RAM log's "page" is a whole group, in 64-byte steps: see eraseGroup; pageSize stays the flash's)
+  let page = ram ? (size >> 1) & ~(<u32>CHUNK - 1) : <u32>store_page_size();
   groupSize = 0;
-  if (pageSize == 0 || (pageSize & 1) != 0 || size < 2 * pageSize) return ERR_NO_STORE;
-  groupSize = (size / pageSize / 2) * pageSize;
-  let ok0 = readHeader(0);
+  if (page == 0 || (page & 1) != 0 || size < 2 * page) return ERR_NO_STORE;
+  if (!ram) pageSize = page;
+  groupSize = (size / page / 2) * page;
+  let b0: u32 = ram ? KEEP : 0;
+  let ok0 = readHeader(b0);
   let s0 = seq;
-  let ok1 = readHeader(groupSize);
+  let ok1 = readHeader(b0 + groupSize);
   let s1 = seq;
   if (!ok0 && !ok1) {
     // blank or unrecognised: format group 0 as sequence 1
-    if (eraseGroup(0) != 0) return ERR_STORE_IO;
-    activeBase = 0;
+    if (eraseGroup(b0) != 0) return ERR_STORE_IO;
+    activeBase = b0;
     seq = 0;
-    if (writeHeader(0, 1) != 0) return ERR_STORE_IO;
+    if (writeHeader(b0, 1) != 0) return ERR_STORE_IO;
   } else if (ok1 && (!ok0 || <i32>(s1 - s0) > 0)) {
-    activeBase = groupSize; seq = s1;
+    activeBase = b0 + groupSize; seq = s1;
   } else {
-    activeBase = 0; seq = s0;
+    activeBase = b0; seq = s0;
   }
   limit = activeBase + groupSize;
   dirty = false;
@@ -100,9 +137,11 @@ export function storeInit(): i32 {
   return 0;
 }
 
+/** Erases a group: NOR page erases, or 0xFF written over it in RAM (one CHUNK at a time). */
 function eraseGroup(base: u32): i32 {
-  for (let o: u32 = 0; o < groupSize; o += pageSize) {
-    if (store_erase(base + o) != 0) return ERR_STORE_IO;
+  if (ram) memory.fill(scratch, 0xff, CHUNK);
+  for (let o: u32 = 0; o < groupSize; o += ram ? <u32>CHUNK : pageSize) {
+    if ((ram ? keep_write((base & ~KEEP) + o, scratch, CHUNK) : store_erase(base + o)) != 0) return ERR_STORE_IO;
   }
   return 0;
 }
@@ -112,7 +151,7 @@ function writeHeader(base: u32, s: u32): i32 {
   store<u32>(scratch + 4, s);
   store<u16>(scratch + 8, <u16>crc16(CRC_START, scratch, 8));
   store<u16>(scratch + 10, 0);
-  if (store_write(base, scratch, 12) != 0) return ERR_STORE_IO;
+  if (wr(base, scratch, 12) != 0) return ERR_STORE_IO;
   seq = s;
   return 0;
 }
@@ -121,7 +160,7 @@ function writeHeader(base: u32, s: u32): i32 {
 function readRecord(): bool {
   let end = activeBase + groupSize;
   if (writePos + 6 > end) return false;
-  if (store_read(writePos, scratch, 4) != 0) { dirty = true; return false; }
+  if (rd(writePos, scratch, 4) != 0) { dirty = true; return false; }
   if (load<u16>(scratch) == 0xffff) return false;          // erased: clean end
   let type = <i32>load<u8>(scratch);
   let len = <i32>load<u16>(scratch + 2);
@@ -132,13 +171,13 @@ function readRecord(): bool {
   let left = marked ? len - 2 : len;
   while (left > 0) {
     let n = left < CHUNK ? left : CHUNK;
-    store_read(p, scratch, n);
+    rd(p, scratch, n);
     crc = crc16(crc, scratch, n);
     p += <u32>n;
     left -= n;
   }
   if (marked) crc = crc16(crc, FFFF, 2);
-  store_read(writePos + 4 + <u32>((len + 1) & ~1), scratch, 2);
+  rd(writePos + 4 + <u32>((len + 1) & ~1), scratch, 2);
   if (<i32>load<u16>(scratch) != crc) { dirty = true; return false; }
   recType = type;
   recOff = writePos;
@@ -181,7 +220,7 @@ export function storeAppend(type: i32, p: usize, len: i32, reserve: u32): i32 {
   let saveTail = load<u32>(p + len);
   if ((len & 1) != 0) store<u8>(p + len, 0xff);
   store<u16>(p + <usize>((len + 1) & ~1), <u16>crc);
-  let r = store_write(writePos, rec, <i32>size);
+  let r = wr(writePos, rec, <i32>size);
   store<u32>(rec, save);
   store<u32>(p + len, saveTail);
   let off = writePos;
@@ -193,17 +232,20 @@ export function storeAppend(type: i32, p: usize, len: i32, reserve: u32): i32 {
 /** Flips the mark half-word at `at` (0xFFFF) to 0x0000 with a single half-word program. */
 export function storeMark(at: u32): i32 {
   store<u16>(scratch, 0);
-  return store_write(at, scratch, 2) == 0 ? 0 : ERR_STORE_IO;
+  return wr(at, scratch, 2) == 0 ? 0 : ERR_STORE_IO;
 }
 
 /** Reads `len` payload bytes of the record at `off`, from payload byte `from`, into dst. */
 export function storeReadPayload(off: u32, from: i32, dst: usize, len: i32): i32 {
-  return store_read(off + 4 + <u32>from, dst, len) == 0 ? 0 : ERR_STORE_IO;
+  return rd(off + 4 + <u32>from, dst, len) == 0 ? 0 : ERR_STORE_IO;
 }
 
 /** Begins a compaction: erases the other group and directs appends there. */
+/** The group that is not active. */
+function otherBase(): u32 { return (activeBase & ~KEEP) == 0 ? activeBase + groupSize : activeBase - groupSize; }
+
 export function compactBegin(): i32 {
-  let other = activeBase == 0 ? groupSize : 0;
+  let other = otherBase();
   if (eraseGroup(other) != 0) return ERR_STORE_IO;
   savedPos = writePos;
   writePos = other + HDR;
@@ -214,15 +256,15 @@ export function compactBegin(): i32 {
 
 /** Copies the record at `off` (in the old group) verbatim; returns its new offset or an error. */
 export function compactCopy(off: u32): i32 {
-  store_read(off, scratch, 4);
+  rd(off, scratch, 4);
   let size = recordSize(<i32>load<u16>(scratch + 2));
   if (writePos + size > limit) return ERR_QUEUE_FULL;
   let dst = writePos;
   let done: u32 = 0;
   while (done < size) {
     let n = size - done < <u32>CHUNK ? size - done : <u32>CHUNK;
-    store_read(off + done, scratch, <i32>n);
-    if (store_write(dst + done, scratch, <i32>n) != 0) return ERR_STORE_IO;
+    rd(off + done, scratch, <i32>n);
+    if (wr(dst + done, scratch, <i32>n) != 0) return ERR_STORE_IO;
     done += n;
   }
   writePos += size;
@@ -231,11 +273,11 @@ export function compactCopy(off: u32): i32 {
 
 /** Commits a compaction: the new group's header (written last) makes it the active one. */
 export function compactCommit(): i32 {
-  let other = activeBase == 0 ? groupSize : 0;
+  let other = otherBase();
   if (writeHeader(other, seq + 1) != 0) return ERR_STORE_IO;
   activeBase = other;
   limit = other + groupSize;
-  compactions++;
+  if (!ram) compactions++; // (STAT_STORE_COMPACTIONS counts the flash's)
   return 0;
 }
 

@@ -12,8 +12,10 @@ export const Cfg = {
   KEEPALIVE_S: 7, CLEAN_SESSION: 8, BROKER_IP: 9, BROKER_PORT: 10, MAC: 11, DEVICE_IP: 12,
   GATEWAY: 13, NETMASK: 14, RETRY_MS: 15, MAX_RETRIES: 16, BACKOFF_MIN_MS: 17,
   BACKOFF_MAX_MS: 18, TIMEOUT_MS: 19, WINDOW: 20, TRACE: 21, NEXT_PID: 22, CONSOLE_QUIET: 23,
-  BROKER_HOST: 24, DNS_SERVER: 25, DHCP_FALLBACK: 26,
+  BROKER_HOST: 24, DNS_SERVER: 25, DHCP_FALLBACK: 26, SPILL_MS: 27,
 } as const;
+/** wq_publish flags bit 3: this QoS 1/2 message goes to the store first (PUB_DURABLE). */
+export const PUB_DURABLE = 8;
 /** Which config keys take a string/bytes value (the rest are numbers). */
 export const CFG_BYTES_KEYS: ReadonlySet<number> = new Set([
   Cfg.CLIENT_ID, Cfg.USERNAME, Cfg.PASSWORD, Cfg.WILL_TOPIC, Cfg.WILL_PAYLOAD, Cfg.MAC, Cfg.BROKER_HOST,

@@ -7,13 +7,14 @@ import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Cfg, CFG_BYTES_KEYS, ClientState, Err, EventKind, Stat, decodeEvent, errorText, topicDecoder, type CoreEvent } from './abi.ts';
+import { Cfg, CFG_BYTES_KEYS, ClientState, Err, EventKind, PUB_DURABLE, Stat, decodeEvent, errorText, topicDecoder, type CoreEvent } from './abi.ts';
 import { RealClock, type Clock, VirtualClock } from './clock.ts';
 import { LinearMemory } from './memory.ts';
 import { mulberry32 } from './prng.ts';
 import { W5500NetworkBackend } from '../w5500/node-device-backend.ts';
 import { type ImportFn, type ImportModules, type NetworkBackend, ipv4ToU32 } from './network.ts';
 import { MemoryStore, PowerCut } from './store.ts';
+import { keepImports, type RetainedRam } from './keep.ts';
 import { NodePins, reservedPins } from './pins.ts';
 import { loadBoardSpec } from '../board/board-spec.ts';
 import { CONNACK_TEXT, CoreError, QueueFullError, ConnackError, BadModuleError } from './errors.ts';
@@ -56,6 +57,8 @@ type Waiter = { match: (e: CoreEvent) => boolean; resolve: (e: CoreEvent) => voi
 export class NodeDevice extends EventEmitter {
   readonly clock: Clock;
   readonly store: MemoryStore;
+  /** The retained RAM (keep_* imports), when given: survives reset(), noise after kill(). */
+  readonly keep: RetainedRam | undefined;
   readonly network: NetworkBackend;
   /** The app's pins and ADC inputs: set inputs and analog volts, watch outputs (pins.ts). */
   readonly pins: NodePins;
@@ -100,6 +103,7 @@ export class NodeDevice extends EventEmitter {
     super();
     this.clock = opts.clock ?? new RealClock();
     this.store = opts.store ?? new MemoryStore();
+    this.keep = opts.keep;
     this.realTimeoutMs = opts.realTimeoutMs ?? 15_000;
     this.network = opts.network ?? NodeDevice.defaultNetwork(opts);
     this.rand = opts.seed !== undefined ? mulberry32(opts.seed) : () => randomBytes(4).readUInt32LE(0);
@@ -200,6 +204,7 @@ export class NodeDevice extends EventEmitter {
       store_read: (off: number, dst: number, len: number) => this.store.readInto(off, mem().range('store_read', dst, len)),
       store_write: (off: number, src: number, len: number) => this.store.write(off, mem().range('store_write', src, len)),
       store_erase: (off: number) => this.store.erase(off),
+      ...keepImports(this.keep, (what, ptr, len) => mem().range(what, ptr, len)),
       uid: (dst: number) => { mem().range('uid', dst, 12).set(Buffer.from(this.uid, 'hex')); },
       gpio_mode: (pin: number, mode: number) => this.pins.mode(pin, mode),
       gpio_write: (pin: number, level: number) => this.pins.write(pin, level),
@@ -319,7 +324,17 @@ export class NodeDevice extends EventEmitter {
     if (o.backoffMinMs !== undefined) this.config(Cfg.BACKOFF_MIN_MS, o.backoffMinMs);
     if (o.backoffMaxMs !== undefined) this.config(Cfg.BACKOFF_MAX_MS, o.backoffMaxMs);
     if (o.connectTimeoutMs !== undefined) this.config(Cfg.TIMEOUT_MS, o.connectTimeoutMs);
+    if (o.spillMs !== undefined) this.config(Cfg.SPILL_MS, o.spillMs);
     for (const [key, value] of o.deviceConfig ?? []) this.config(key, value);
+  }
+
+  /** Saves the running config (the options given to start()) in the store, as wq_config_save:
+   * a device started later on this store boots with it. Throws CoreError when it cannot. */
+  saveConfig(): void {
+    this.assertAlive();
+    if (!this.exports.wq_config_save) throw new BadModuleError('this module has no wq_config_save export');
+    const r = this.call(() => this.exports.wq_config_save!());
+    if (r < 0) throw new CoreError(r, `saving the config: ${errorText(r)}`);
   }
 
   /** For 'uart' listeners: the module must print (uart_write: the console, or an app's log lines). */
@@ -354,7 +369,7 @@ export class NodeDevice extends EventEmitter {
   async publish(topic: string, payload: string | Uint8Array, opts: PublishOptions = {}): Promise<number> {
     const qos = opts.qos ?? 0;
     for (;;) {
-      const pid = this.publishNow(topic, payload, qos, opts.retain ?? false);
+      const pid = this.publishNow(topic, payload, qos, opts.retain ?? false, opts.durable ?? false);
       if (pid === Err.QUEUE_FULL && opts.waitForSlot) {
         await this.waitFor((e) => e.kind === 'publish_done' || e.kind === 'connected', 'a free outgoing slot (PUBLISH_DONE)');
         continue;
@@ -372,7 +387,7 @@ export class NodeDevice extends EventEmitter {
    * QoS 0) or a negative ERR_* (Err.QUEUE_FULL when the outgoing slots are full). Completion
    * shows as a 'publish_done' event; onDone(pid) resolves too.
    */
-  publishNow(topic: string, payload: string | Uint8Array, qos: 0 | 1 | 2, retain = false): number {
+  publishNow(topic: string, payload: string | Uint8Array, qos: 0 | 1 | 2, retain = false, durable = false): number {
     this.assertAlive();
     const buf = this.exports.wq_buf();
     const size = this.exports.wq_buf_size();
@@ -390,7 +405,7 @@ export class NodeDevice extends EventEmitter {
       staging.set(payload, t.written);
       plen = payload.byteLength;
     }
-    const pid = this.call(() => this.exports.wq_publish(t.written, plen, (qos & 3) | (retain ? 4 : 0)));
+    const pid = this.call(() => this.exports.wq_publish(t.written, plen, (qos & 3) | (retain ? 4 : 0) | (durable ? PUB_DURABLE : 0)));
     this.wake();
     return pid;
   }
@@ -462,11 +477,21 @@ export class NodeDevice extends EventEmitter {
     }
   }
 
-  /** Power loss: no DISCONNECT, no FIN; the store keeps whatever was written. */
+  /** Power loss: no DISCONNECT, no FIN; the store keeps whatever was written, the retained RAM
+   * (`keep`) holds noise. */
   kill(): void {
     if (this.dead) return;
     this.network.destroy();
+    this.keep?.powerLoss();
     this.stop(new Error('device was killed (simulated power loss)'));
+  }
+
+  /** A system reset (watchdog, reset pin, software reset, fault): as kill(), but the retained
+   * RAM keeps what the core wrote. Start a new NodeDevice on the same `store` and `keep` to boot again. */
+  reset(): void {
+    if (this.dead) return;
+    this.network.destroy();
+    this.stop(new Error('device was reset (simulated system reset)'));
   }
 
   get alive(): boolean {

@@ -20,6 +20,8 @@ export interface CoreExports {
   wq_subscribe(count: number): number;
   wq_unsubscribe(count: number): number;
   wq_stat(key: number): number;
+  /** core.wasm and device.wasm (docs/core-api.md); an app module may lack it. */
+  wq_config_save?(): number;
   /** Apps on the app API (firmware/app/sdk/exports.ts) only. */
   wq_app_settings?(len: number): number;
   wq_app_memory_end?(): number;

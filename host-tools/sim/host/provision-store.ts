@@ -29,3 +29,24 @@ export async function appSettingsImage(wasm: string | Uint8Array, settings: Read
 export async function writeAppSettingsImage(file: string, wasm: string | Uint8Array, settings: Readonly<Record<string, string | number>>, board = 'bluepill'): Promise<void> {
   writeFileSync(file, await appSettingsImage(wasm, settings, board));
 }
+
+/**
+ * A store image holding a saved config for a board that boots with it (the virtual board's
+ * store file): the core's defaults, the broker at `broker` (IPv4:port), clean session 0, and
+ * `spillMs` (CFG_SPILL_MS; 0 = flash-first). Written by core.wasm itself, so the bytes are the
+ * real CONFIG record.
+ */
+export async function configImage(opts: { broker?: string; spillMs: number; board?: string }): Promise<Uint8Array> {
+  const board = opts.board ?? 'bluepill';
+  const spec = loadBoardSpec(board);
+  const pageSize = spec.memory.flashPageBytes;
+  const store = new MemoryStore({ size: spec.storePages * pageSize, pageSize });
+  const dev = await NodeDevice.start({ store, clock: new VirtualClock(), waitConnected: false, board,
+    deviceBroker: opts.broker ?? '127.0.0.1:1883', cleanSession: false, spillMs: opts.spillMs });
+  try {
+    dev.saveConfig();
+  } finally {
+    dev.kill();
+  }
+  return store.snapshot();
+}

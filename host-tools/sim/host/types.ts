@@ -1,6 +1,7 @@
 // The shapes NodeDevice's API takes and gives: start options, publish options, a delivered message.
 import type { Clock } from './clock.ts';
 import type { MemoryStore } from './store.ts';
+import type { RetainedRam } from './keep.ts';
 import type { NetworkBackend } from './network.ts';
 
 export interface Will {
@@ -32,6 +33,13 @@ export interface NodeDeviceOptions {
   connectTimeoutMs?: number;
   /** Persistent area; default a fresh 4 KB in-memory store (1 KB pages). */
   store?: MemoryStore;
+  /** Retained RAM for the core's RAM log (keep_* imports): a system reset (NodeDevice.reset())
+   * keeps it, a power cut (kill()) fills it with noise. Default none: keep_size() is 0 and the
+   * core writes every QoS 1/2 message to the store first (flash-first). */
+  keep?: RetainedRam;
+  /** CFG_SPILL_MS: ms a QoS 1/2 message waits for its ack in the retained RAM log before it is
+   * copied to the store; 0 = flash-first. Default: the core's (1000). */
+  spillMs?: number;
   /** Default RealClock; pass a VirtualClock and drive time with advance(). */
   clock?: Clock;
   /** Path or bytes of the module; default build/core/core.wasm, or build/core/device.wasm
@@ -74,6 +82,8 @@ export interface PublishOptions {
   retain?: boolean;
   /** When the core's outgoing slots are full, wait for one to free instead of failing with QueueFullError. */
   waitForSlot?: boolean;
+  /** QoS 1/2: write it to the store before anything else, whatever spillMs says (PUB_DURABLE). */
+  durable?: boolean;
 }
 
 export interface Message {
