@@ -155,7 +155,8 @@ export function consoleDuringErases(rounds = 150): Record<string, unknown> {
     if (!b.runUntil(() => out.includes('evt loaded'), 5000)) throw new Error(`console-during-erase: no boot: ${out.slice(-200)}`);
     b.runFor(100);
     b.uartInput('echo on\r\n');
-    if (!b.runUntil(() => out.includes('ok echo\r\n'), 500)) throw new Error('console-during-erase: no reply to echo on');
+    // the reply, then the echo of the line's own end (echo is on by then): both before counting
+    if (!b.runUntil(() => out.includes('ok echo\r\n\r\n'), 500)) throw new Error('console-during-erase: no reply to echo on');
     out = '';
     // Bytes taken off the line while the FLASH was busy: counted around the USART model's tick.
     let duringBusy = 0;

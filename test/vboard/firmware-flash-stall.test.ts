@@ -69,7 +69,7 @@ describe('real firmware on a board that stalls on flash (datasheet-max timing)',
     expect((b.gpio[0]!.read(ODR, 4) >>> 10) & 1).toBe(1); // ...up
     io.out = '';
     b.uartInput('echo on\r\n');
-    waitFor(/ok echo\r\n/);
+    waitFor(/ok echo\r\n\r\n/); // the reply, then the echo of the line's own end (echo is on by then)
     io.out = '';
     const erases0 = b.flash.stats.erases;
     const drift0 = b.millis() - millisNow(b);
