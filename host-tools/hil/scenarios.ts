@@ -46,13 +46,16 @@ const PUBREL = 6;
  * Runs `trigger` and cuts the device's power as soon as a PUBREC from `from` shows in the trace,
  * releases what the relay held, powers the device on again, and returns the trace index where
  * the power-on part starts. The cut is noted once the power is off, so packets the device sent
- * in the same step as PUBREC (e.g. its PUBREL) stay above the line in the ladder.
+ * in the same step as PUBREC (e.g. its PUBREL) stay above the line in the ladder. `afterMs`: the
+ * cut comes that long after the PUBREC (the relay holding the rest of the flow meanwhile).
  */
 async function powerCycleOnPubrec(ctx: ScenarioContext, from: 'broker' | 'device', relay: HoldRelay | undefined,
-  trigger: () => Promise<unknown>, what: string): Promise<number> {
+  trigger: () => Promise<unknown>, what: string, afterMs = 0): Promise<number> {
   let cut: Promise<void> | undefined;
   const onPacket = (p: DevicePacket): void => {
-    if (!cut && p.from === from && p.packet === 'PUBREC') cut = ctx.device.powerOff().then(() => ctx.trace.note('power cut'));
+    if (!cut && p.from === from && p.packet === 'PUBREC') {
+      cut = new Promise<void>((r) => setTimeout(r, afterMs)).then(() => ctx.device.powerOff()).then(() => ctx.trace.note('power cut'));
+    }
   };
   ctx.device.on('packet', onPacket);
   try {
@@ -503,8 +506,12 @@ export const scenarios: Scenario[] = [
           const payload = `exactly-once-${attempt}`;
           payloads.push(payload);
           relay?.hold(PUBCOMP);
+          // The firmware's default policy (ram-first, docs/mqtt-core.md "Persistence policies") keeps
+          // an unfinished flow in RAM and copies it to flash once unacknowledged for CFG_SPILL_MS
+          // (1 s): a power cut before that loses the PUBREL owed (the broker has the message). With
+          // the relay holding PUBCOMP, the cut waits past that bound, so it tests the flash resume.
           const before = await powerCycleOnPubrec(ctx, 'broker', relay,
-            () => ctx.device.publish(`${ctx.prefix}/x`, payload, 2).catch(() => undefined), 'PUBREC, to cut power after it');
+            () => ctx.device.publish(`${ctx.prefix}/x`, payload, 2).catch(() => undefined), 'PUBREC, to cut power after it', relay ? 2500 : 0);
           await ctx.device.waitConnected(10_000);
           const completed = (): boolean => ctx.trace.entries.slice(before).some((e) => e.packet === 'PUBCOMP');
           if (!relay && !completed() && await ctx.device.outgoingHeld() === 0) {
