@@ -40,7 +40,8 @@ function strField(key: i32): i32 {
   return <u32>(key - CFG_CLIENT_ID) < 5 ? load<i32>(STR_FIELDS + (<usize>(key - CFG_CLIENT_ID) << 2)) : -1;
 }
 
-export function num(key: i32): u32 { return load<u32>(CFG + <usize>numOffset(key)); }
+/** A number key's value; CFG_SPILL_MS (a u16 of its own) included, so the console's `show` reads it like the others. */
+export function num(key: i32): u32 { return key == CFG_SPILL_MS ? spillMs() : load<u32>(CFG + <usize>numOffset(key)); }
 /** CFG_SPILL_MS: 0 = flash-first. */
 export function spillMs(): u32 { return <u32>load<u16>(CFG + N_SPILL); }
 

@@ -44,15 +44,18 @@ describe('device console', () => {
         expect(await dev.command(cmd), cmd).toBe('ok net');
       }
       for (const cmd of ['set host 10.0.0.2', 'set port 1884', 'set id dev%201', 'set user alice', 'set pass s3cret',
-        'set keepalive 15', 'set clean 1', 'set will dev/status 1 1 gone  offline']) {
+        'set keepalive 15', 'set clean 1', 'set will dev/status 1 1 gone  offline', 'set spill 250']) {
         expect(await dev.command(cmd), cmd).toBe('ok set');
       }
       expect(await dev.command('show')).toBe('ok show mac=02:ab:cd:00:00:09 ip=10.0.0.7 gw=10.0.0.1 mask=255.255.255.0 '
         + 'host=10.0.0.2 port=1884 id=dev%201 user=alice pass=set keepalive=15 clean=1 will=dev/status will_qos=1 '
-        + 'will_retain=1 will_payload=gone%20%20offline packet-max=1024');
+        + 'will_retain=1 will_payload=gone%20%20offline spill=250 packet-max=1024');
       expect(await dev.command('set will')).toBe('ok set');
       expect(await dev.command('set pass')).toBe('ok set');
-      expect(await dev.command('show')).toMatch(/ pass=none .* will=none will_qos=0 will_retain=0 will_payload= packet-max=1024$/);
+      expect(await dev.command('show')).toMatch(/ pass=none .* will=none will_qos=0 will_retain=0 will_payload= spill=250 packet-max=1024$/);
+      // spill 0 is flash-first (docs/mqtt-core.md "Persistence policies")
+      expect(await dev.command('set spill 0')).toBe('ok set');
+      expect(await dev.command('show')).toMatch(/ spill=0 packet-max=1024$/);
       // CRLF, tabs between tokens, and backspace editing as a terminal sends them.
       dev.write('set\tport\t1999\r\n');
       await dev.waitFor(/^ok set$/, dev.lines.length - 1);
@@ -88,6 +91,7 @@ describe('device console', () => {
         ['set port 0', 'err set config-value'],
         ['set port 70000', 'err set config-value'],
         ['set clean 2', 'err set config-value'],
+        ['set spill 65536', 'err set config-value'],
         ['set id %4', 'err set bad-escape'],
         ['set id a%zzb', 'err set bad-escape'],
         [`set id ${'x'.repeat(65)}`, 'err set config-value'],
