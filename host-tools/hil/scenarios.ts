@@ -32,6 +32,27 @@ function dhcpEvents(ctx: ScenarioContext): DhcpEvent[] & { stop(): void } {
   return got;
 }
 
+type DhcpRig = Awaited<ReturnType<typeof startDhcpRig>>;
+type Observer = Awaited<ReturnType<ScenarioContext['observer']>>;
+
+/** A DHCP scenario's frame: a dnsmasq rig of its own, the device's DHCP events, a broker
+ * observer and a device connected over the lease; `body` runs with them, and the device, the
+ * event listener and the rig are released whatever happens. */
+async function withDhcpLease(ctx: ScenarioContext, times: Parameters<typeof startDhcpRig>[0],
+  body: (rig: DhcpRig, leases: DhcpEvent[], obs: Observer) => Promise<void>): Promise<void> {
+  const rig = await startDhcpRig(times);
+  const leases = dhcpEvents(ctx);
+  try {
+    const obs = await ctx.observer();
+    await ctx.device.connect(ctx.settings({ dhcp: rig }));
+    await body(rig, leases, obs);
+  } finally {
+    leases.stop();
+    await ctx.device.disconnect().catch(() => undefined);
+    await rig.close();
+  }
+}
+
 function duplicates(payloads: string[]): string[] {
   const seen = new Set<string>();
   return payloads.filter((p) => (seen.has(p) ? true : (seen.add(p), false)));
@@ -400,11 +421,7 @@ export const scenarios: Scenario[] = [
     title: 'DHCP: the device leases its address from dnsmasq (DISCOVER, OFFER, REQUEST, ACK), connects to the broker and publishes',
     needs: ['dhcp'],
     async run(ctx) {
-      const rig = await startDhcpRig();
-      const leases = dhcpEvents(ctx);
-      try {
-        const obs = await ctx.observer();
-        await ctx.device.connect(ctx.settings({ dhcp: rig }));
+      await withDhcpLease(ctx, undefined, async (rig, leases, obs) => {
         const bound = leases.find((e) => e.event === 'bound');
         assert(bound && bound.ip === rig.leaseIp && bound.gateway === rig.routerIp && bound.dns === rig.dnsIp,
           `expected a lease of ${rig.leaseIp} (gateway ${rig.routerIp}, DNS ${rig.dnsIp}); the device reported: ${leases.map((e) => e.message).join('; ') || 'nothing'}`);
@@ -414,11 +431,7 @@ export const scenarios: Scenario[] = [
         await ctx.device.publish(`${ctx.prefix}/dhcp`, 'leased', 1);
         await obs.waitForCount(1);
         ctx.check('QoS 1 publish over the leased address');
-      } finally {
-        leases.stop();
-        await ctx.device.disconnect().catch(() => undefined);
-        await rig.close();
-      }
+      });
     },
   },
   {
@@ -426,11 +439,7 @@ export const scenarios: Scenario[] = [
     title: 'DHCP: at T1 the device renews with the server (dnsmasq, T1 4 s): same address, the MQTT link stays up',
     needs: ['dhcp'],
     async run(ctx) {
-      const rig = await startDhcpRig({ t1S: 4, t2S: 8 });
-      const leases = dhcpEvents(ctx);
-      try {
-        const obs = await ctx.observer();
-        await ctx.device.connect(ctx.settings({ dhcp: rig }));
+      await withDhcpLease(ctx, { t1S: 4, t2S: 8 }, async (rig, leases, obs) => {
         let dropped = false;
         const onDrop = (): void => { dropped = true; };
         ctx.device.on('disconnected', onDrop);
@@ -444,11 +453,7 @@ export const scenarios: Scenario[] = [
         await ctx.device.publish(`${ctx.prefix}/dhcp`, 'renewed', 1);
         await obs.waitForCount(1);
         ctx.check('QoS 1 publish after the renewal');
-      } finally {
-        leases.stop();
-        await ctx.device.disconnect().catch(() => undefined);
-        await rig.close();
-      }
+      });
     },
   },
   {
@@ -456,11 +461,7 @@ export const scenarios: Scenario[] = [
     title: 'DHCP: the server goes away (renew at T1, rebind at T2 unanswered), comes back: the rebind is answered, address and link kept',
     needs: ['dhcp'],
     async run(ctx) {
-      const rig = await startDhcpRig({ t1S: 4, t2S: 8 });
-      const leases = dhcpEvents(ctx);
-      try {
-        const obs = await ctx.observer();
-        await ctx.device.connect(ctx.settings({ dhcp: rig }));
+      await withDhcpLease(ctx, { t1S: 4, t2S: 8 }, async (rig, leases, obs) => {
         await rig.stop();
         ctx.trace.note('dnsmasq killed');
         await ctx.waitUntil(() => leases.some((e) => e.event === 'rebinding'), () => `renewing at T1 and rebinding at T2 (the device reported: ${leases.map((e) => e.event).join(', ')})`, 20_000);
@@ -476,11 +477,7 @@ export const scenarios: Scenario[] = [
         await ctx.device.publish(`${ctx.prefix}/dhcp`, 'rebound', 1);
         await obs.waitForCount(1);
         ctx.check('the MQTT link stayed up (the lease never ran out); QoS 1 publish after the server came back');
-      } finally {
-        leases.stop();
-        await ctx.device.disconnect().catch(() => undefined);
-        await rig.close();
-      }
+      });
     },
   },
   {
