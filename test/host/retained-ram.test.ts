@@ -8,7 +8,7 @@ import { useProxiedBroker } from '../helpers/proxied-broker.ts';
 import { NodeDevice, type Message } from '../../host-tools/sim/host/device.ts';
 import { MemoryStore } from '../../host-tools/sim/host/store.ts';
 import { RetainedRam } from '../../host-tools/sim/host/keep.ts';
-import { Stat } from '../../host-tools/sim/host/abi.ts';
+import { Stat, Err } from '../../host-tools/sim/host/abi.ts';
 
 const rig = useProxiedBroker('keep-observer');
 
@@ -216,4 +216,37 @@ describe('power loss: what each policy keeps', () => {
       expect(got).toEqual([...Array(deliveries).fill('once'), 'marker']);
     });
   }
+});
+
+describe('ram-first: a burst deeper than the RAM log waits for acks, it never spills to the flash', () => {
+  it('publishes are refused (queue-full) while unacked messages fill the RAM log, go again as acks free it, and only a durable one writes the flash', async () => {
+    await rig.observer.subscribeAsync('keep/burst', { qos: 1 });
+    const seen = count('keep/burst');
+    const b: Board = { store: new MemoryStore(), keep: new RetainedRam(512) };
+    const a = await boot('keep-burst', b, LONG);
+    const ops = flashOps(b);
+    rig.proxy.pause(); // nothing reaches the broker: no PUBACK frees the RAM log
+    const payload = 'p'.repeat(64);
+    const ids: number[] = [];
+    let rc = 0;
+    while ((rc = a.dev.publishNow('keep/burst', payload, 1)) > 0) ids.push(rc);
+    expect(rc).toBe(Err.QUEUE_FULL);
+    expect(ids.length).toBeGreaterThan(0);
+    expect(ids.length).toBeLessThan(8); // under the window (8): the full RAM log refused it
+    expect(flashOps(b)).toBe(ops);
+    // `durable` is the way past a full RAM log: straight to the flash
+    const durable = a.dev.publishNow('keep/burst', payload, 1, false, true);
+    expect(durable).toBeGreaterThan(0);
+    expect(flashOps(b)).toBeGreaterThan(ops);
+    rig.proxy.resume();
+    await Promise.all([...ids, durable].map((id) => a.dev.onDone(id)));
+    const afterFirst = flashOps(b);
+    // the burst goes on at the pace of the acks, through the RAM log alone
+    for (let k = 0; k < 20; k++) await a.dev.publish('keep/burst', payload, { qos: 1, waitForSlot: true });
+    expect(flashOps(b)).toBe(afterFirst);
+    const total = ids.length + 1 + 20; // every one acked: the observer gets each (QoS 1 at least once)
+    while (seen.n() < total) await new Promise((r) => rig.observer.once('message', r));
+    expect(seen.n()).toBe(total);
+    seen.stop();
+  });
 });

@@ -140,12 +140,13 @@ export let nUsed: i32 = 0;      // entries in use
 export let nInflight: i32 = 0;  // QoS 1/2 sent at least once and not completed (counted against the window)
 export let nFresh: i32 = 0;     // entries waiting for their first send
 export let nToSend: i32 = 0;    // entries waiting for a (re)send of their PUBLISH: new packets queue behind them
+export let nRam: i32 = 0;       // entries whose records are in the RAM log (F_RAM)
 /** Store bytes the entries' records take in a freshly compacted group (see liveBytes). */
 let outBytes: u32 = 0;
 
 /** Refreshes nUsed, nInflight, nFresh, nToSend and outBytes. */
 export function outTally(): void {
-  let used = 0, inflight = 0, fresh = 0, toSend = 0;
+  let used = 0, inflight = 0, fresh = 0, toSend = 0, inRamLog = 0;
   let bytes: u32 = 0;
   for (let i = outLo; i < outN; i++) {
     let s = oState(i);
@@ -155,7 +156,7 @@ export function outTally(): void {
     let sent = (f & F_SENT) != 0;
     if (s == S_QUEUED) { toSend++; if (!sent) fresh++; }
     if (oQos(i) > 0 && (s != S_QUEUED || sent)) inflight++;
-    if ((f & F_RAM) != 0) continue; // (liveBytes() is the flash's)
+    if ((f & F_RAM) != 0) { inRamLog++; continue; } // (liveBytes() is the flash's)
     if (s >= S_REL_QUEUED) bytes += 8; // R_REL
     // recordSize() written out: this loop runs on every publish (a call each costs more than the sum)
     else if (oOff(i) != NONE) bytes += 6 + <u32>((pubRecLen(oLen(i), (f & F_QREC) != 0) + 1) & ~1);
@@ -164,6 +165,7 @@ export function outTally(): void {
   nInflight = inflight;
   nFresh = fresh;
   nToSend = toSend;
+  nRam = inRamLog;
   outBytes = bytes;
 }
 
@@ -420,6 +422,11 @@ export function persistPub(p: usize, size: i32, queued: bool, toRam: bool): i32 
     // room for the two state records its ack appends before its bytes can go (as RESERVE)
     let r = appendOnce(type, p, len, 24, true);
     if (r >= 0) return r;
+    // Full while messages of ours are in it: their acks will make room, so the publish waits
+    // (ERR_QUEUE_FULL, as a full window would) instead of writing the flash: a burst on a
+    // healthy link costs the flash nothing. Only a message no ack can make room for (the RAM
+    // log holds none of ours) goes to the flash.
+    if (nRam > 0) return ERR_QUEUE_FULL;
   }
   if (groupSize == 0) return ERR_NO_STORE;
   // Refuse early when even a compacted group could not hold it: no compaction that cannot help.
