@@ -139,6 +139,29 @@ export class FaultProxy extends EventEmitter {
     return this.packets.filter((p) => p.packet.cmd === cmd && (dir === undefined || p.dir === dir));
   }
 
+  /** Resolves when `cmd` goes `dir` on connection `conn`; runs `then` synchronously at that
+   * moment (before the packet is forwarded: a cut or a reset there lands in the flow's window). */
+  nextPacket(conn: number, dir: Direction, cmd: string, then?: () => void): Promise<SniffedPacket> {
+    return new Promise((resolve) => {
+      const on = (p: SniffedPacket) => {
+        if (p.conn === conn && p.dir === dir && p.packet.cmd === cmd) {
+          this.off('packet', on);
+          then?.();
+          resolve(p);
+        }
+      };
+      this.on('packet', on);
+    });
+  }
+
+  /** The QoS 1/2 flow of packet id `id` on connection `conn` as seen on the wire, e.g.
+   * ['up publish', 'down pubrec', 'up pubrel dup'...]. */
+  flow(conn: number, id: number): string[] {
+    return this.packets
+      .filter((p) => p.conn === conn && ['publish', 'puback', 'pubrec', 'pubrel', 'pubcomp'].includes(p.packet.cmd) && (p.packet as { messageId?: number }).messageId === id)
+      .map((p) => `${p.dir} ${p.packet.cmd}${(p.packet as { dup?: boolean }).dup ? ' dup' : ''}`);
+  }
+
   /**
    * Resolves once connection `conn` is over on the client side (its FIN/RST has been read, so
    * every byte the client sent before it has been forwarded or dropped).

@@ -2,7 +2,6 @@
 // directions, and a new instance starts on the same store (clean session = 0). Nothing is lost
 // and nothing is delivered twice; the resumed flow is checked on the wire.
 import { describe, it, expect } from 'vitest';
-import type { SniffedPacket, Direction } from '../helpers/proxy.ts';
 import { useProxiedBroker } from '../helpers/proxied-broker.ts';
 import { NodeDevice, type Message } from '../../host-tools/sim/host/device.ts';
 import { MemoryStore } from '../../host-tools/sim/host/store.ts';
@@ -16,26 +15,6 @@ async function boot(clientId: string, store: MemoryStore): Promise<{ dev: NodeDe
   dev.on('message', (m: Message) => messages.push(m));
   rig.cleanups.push(() => dev.kill());
   return { dev, conn, messages };
-}
-
-/** Resolves when the proxy sees `cmd` going `dir` on connection `conn`; runs `then` synchronously at that moment. */
-function onWire(conn: number, dir: Direction, cmd: string, then?: () => void): Promise<SniffedPacket> {
-  return new Promise((resolve) => {
-    const on = (p: SniffedPacket) => {
-      if (p.conn === conn && p.dir === dir && p.packet.cmd === cmd) {
-        rig.proxy.off('packet', on);
-        then?.();
-        resolve(p);
-      }
-    };
-    rig.proxy.on('packet', on);
-  });
-}
-
-function flowOn(conn: number, id: number): string[] {
-  return rig.proxy.packets
-    .filter((p) => p.conn === conn && ['publish', 'pubrec', 'pubrel', 'pubcomp'].includes(p.packet.cmd) && (p.packet as { messageId?: number }).messageId === id)
-    .map((p) => `${p.dir} ${p.packet.cmd}${(p.packet as { dup?: boolean }).dup ? ' dup' : ''}`);
 }
 
 function count(topic: string): { n: () => number; stop: () => void } {
@@ -53,14 +32,14 @@ describe('reset mid-QoS 2 flow (new instance on the same store)', () => {
     const a = await boot('reset-a', store);
     rig.proxy.blackhole(true, ['down']);
     void a.dev.publish('reset/out/a', 'x', { qos: 2 }).catch(() => {});
-    const pub = await onWire(a.conn, 'up', 'publish');
+    const pub = await rig.proxy.nextPacket(a.conn, 'up', 'publish');
     const id = (pub.packet as { messageId: number }).messageId;
     a.dev.kill();
     await rig.proxy.clientClosed(a.conn); // whatever the device sent before dying has met the black hole
     rig.proxy.blackhole(false);
     const b = await boot('reset-a', store);
     await b.dev.waitFor((e) => e.kind === 'publish_done' && e.packetId === id, `PUBCOMP for ${id}`);
-    expect(flowOn(b.conn, id)).toEqual(['up publish dup', 'down pubrec', 'up pubrel', 'down pubcomp']);
+    expect(rig.proxy.flow(b.conn, id)).toEqual(['up publish dup', 'down pubrec', 'up pubrel', 'down pubcomp']);
     // The observer got its copy when the broker first received it; the resend must not add one.
     await b.dev.publish('reset/out/a', 'marker', { qos: 2 });
     while (seen.n() < 2) await new Promise((r) => rig.observer.once('message', r));
@@ -73,17 +52,17 @@ describe('reset mid-QoS 2 flow (new instance on the same store)', () => {
     const seen = count('reset/out/b');
     const store = new MemoryStore();
     const a = await boot('reset-b', store);
-    const recvd = onWire(a.conn, 'down', 'pubrec', () => rig.proxy.blackhole(true, ['down'])); // PUBREC passes, PUBCOMP will not
+    const recvd = rig.proxy.nextPacket(a.conn, 'down', 'pubrec', () => rig.proxy.blackhole(true, ['down'])); // PUBREC passes, PUBCOMP will not
     void a.dev.publish('reset/out/b', 'y', { qos: 2 }).catch(() => {});
     const rec = await recvd;
     const id = (rec.packet as { messageId: number }).messageId;
-    await onWire(a.conn, 'up', 'pubrel');
+    await rig.proxy.nextPacket(a.conn, 'up', 'pubrel');
     a.dev.kill();
     await rig.proxy.clientClosed(a.conn); // whatever the device sent before dying has met the black hole
     rig.proxy.blackhole(false);
     const b = await boot('reset-b', store);
     await b.dev.waitFor((e) => e.kind === 'publish_done' && e.packetId === id, `PUBCOMP for ${id}`);
-    expect(flowOn(b.conn, id)).toEqual(['up pubrel', 'down pubcomp']);
+    expect(rig.proxy.flow(b.conn, id)).toEqual(['up pubrel', 'down pubcomp']);
     await b.dev.publish('reset/out/b', 'marker', { qos: 2 });
     while (seen.n() < 2) await new Promise((r) => rig.observer.once('message', r));
     expect(seen.n()).toBe(2);
@@ -96,7 +75,7 @@ describe('reset mid-QoS 2 flow (new instance on the same store)', () => {
     await a.dev.subscribe({ 'reset/in/c': 2 });
     const delivered = a.dev.waitFor((e) => e.kind === 'message', 'the message');
     const sentRec = a.dev.waitFor((e) => e.kind === 'trace' && e.direction === 'sent' && e.name === 'PUBREC', 'PUBREC');
-    onWire(a.conn, 'down', 'publish', () => rig.proxy.blackhole(true, ['up'])); // the device's PUBREC will be lost
+    rig.proxy.nextPacket(a.conn, 'down', 'publish', () => rig.proxy.blackhole(true, ['up'])); // the device's PUBREC will be lost
     await rig.observer.publishAsync('reset/in/c', 'once', { qos: 2 });
     await delivered;
     await sentRec;
@@ -105,10 +84,10 @@ describe('reset mid-QoS 2 flow (new instance on the same store)', () => {
     rig.proxy.blackhole(false);
     const b = await boot('reset-c', store);
     // The broker resends the PUBLISH (DUP) on the resumed session; the device answers without delivering.
-    const done = onWire(b.conn, 'up', 'pubcomp');
+    const done = rig.proxy.nextPacket(b.conn, 'up', 'pubcomp');
     await done;
     const id = (rig.proxy.packets.find((p) => p.conn === b.conn && p.packet.cmd === 'publish')!.packet as { messageId: number }).messageId;
-    expect(flowOn(b.conn, id)).toEqual(['down publish dup', 'up pubrec', 'down pubrel', 'up pubcomp']);
+    expect(rig.proxy.flow(b.conn, id)).toEqual(['down publish dup', 'up pubrec', 'down pubrel', 'up pubcomp']);
     // A marker proves the new instance delivers normally; the first message was not delivered again.
     const marker = b.dev.waitFor((e) => e.kind === 'message' && e.topic === 'reset/in/c', 'the marker');
     await rig.observer.publishAsync('reset/in/c', 'marker', { qos: 2 });
@@ -120,19 +99,19 @@ describe('reset mid-QoS 2 flow (new instance on the same store)', () => {
     const store = new MemoryStore();
     const a = await boot('reset-d', store);
     await a.dev.subscribe({ 'reset/in/d': 2 });
-    const rec = onWire(a.conn, 'up', 'pubrec', () => rig.proxy.blackhole(true, ['down'])); // the PUBREL will be lost
+    const rec = rig.proxy.nextPacket(a.conn, 'up', 'pubrec', () => rig.proxy.blackhole(true, ['down'])); // the PUBREL will be lost
     await rig.observer.publishAsync('reset/in/d', 'once', { qos: 2 });
     await rec;
     a.dev.kill();
     await rig.proxy.clientClosed(a.conn); // whatever the device sent before dying has met the black hole
     rig.proxy.blackhole(false);
     const b = await boot('reset-d', store);
-    await onWire(b.conn, 'up', 'pubcomp');
+    await rig.proxy.nextPacket(b.conn, 'up', 'pubcomp');
     const marker = b.dev.waitFor((e) => e.kind === 'message' && e.topic === 'reset/in/d', 'the marker');
     await rig.observer.publishAsync('reset/in/d', 'marker', { qos: 2 });
     await marker;
     expect([...a.messages, ...b.messages].map((m) => m.payload.toString())).toEqual(['once', 'marker']);
     const first = rig.proxy.packets.find((p) => p.conn === b.conn && p.packet.cmd === 'pubrel')!;
-    expect(flowOn(b.conn, (first.packet as { messageId: number }).messageId)).toEqual(['down pubrel', 'up pubcomp']);
+    expect(rig.proxy.flow(b.conn, (first.packet as { messageId: number }).messageId)).toEqual(['down pubrel', 'up pubcomp']);
   });
 });

@@ -3,7 +3,7 @@
 // so a system reset (watchdog, reset pin...) resumes them with no flash write at all, and a power
 // cut loses what only RAM held; `durable`, a spilled message and flash-first survive a power cut.
 import { describe, it, expect } from 'vitest';
-import type { SniffedPacket, Direction } from '../helpers/proxy.ts';
+import type { Direction } from '../helpers/proxy.ts';
 import { useProxiedBroker } from '../helpers/proxied-broker.ts';
 import { NodeDevice, type Message } from '../../host-tools/sim/host/device.ts';
 import { MemoryStore } from '../../host-tools/sim/host/store.ts';
@@ -26,25 +26,6 @@ async function boot(clientId: string, b: Board, spillMs?: number): Promise<{ dev
 
 /** Program and erase operations the store has seen (flash wear). */
 const flashOps = (b: Board) => b.store.stats.writes + b.store.stats.erases;
-
-function onWire(conn: number, dir: Direction, cmd: string, then?: () => void): Promise<SniffedPacket> {
-  return new Promise((resolve) => {
-    const on = (p: SniffedPacket) => {
-      if (p.conn === conn && p.dir === dir && p.packet.cmd === cmd) {
-        rig.proxy.off('packet', on);
-        then?.();
-        resolve(p);
-      }
-    };
-    rig.proxy.on('packet', on);
-  });
-}
-
-function flowOn(conn: number, id: number): string[] {
-  return rig.proxy.packets
-    .filter((p) => p.conn === conn && ['publish', 'puback', 'pubrec', 'pubrel', 'pubcomp'].includes(p.packet.cmd) && (p.packet as { messageId?: number }).messageId === id)
-    .map((p) => `${p.dir} ${p.packet.cmd}${(p.packet as { dup?: boolean }).dup ? ' dup' : ''}`);
-}
 
 function count(topic: string): { n: () => number; stop: () => void } {
   let n = 0;
@@ -73,12 +54,12 @@ describe('ram-first: a system reset mid-QoS 2 resumes from the retained RAM log,
     const ops = flashOps(b);
     rig.proxy.blackhole(true, ['down']);
     const id = a.dev.publishNow('keep/out/a', 'x', 2);
-    const pub = await onWire(a.conn, 'up', 'publish');
+    const pub = await rig.proxy.nextPacket(a.conn, 'up', 'publish');
     expect((pub.packet as { messageId: number }).messageId).toBe(id);
     await stop(a, 'reset');
     const n = await boot('keep-a', b, LONG);
     await n.dev.waitFor((e) => e.kind === 'publish_done' && e.packetId === id, `PUBCOMP for ${id}`);
-    expect(flowOn(n.conn, id)).toEqual(['up publish dup', 'down pubrec', 'up pubrel', 'down pubcomp']);
+    expect(rig.proxy.flow(n.conn, id)).toEqual(['up publish dup', 'down pubrec', 'up pubrel', 'down pubcomp']);
     expect(flashOps(b)).toBe(ops); // the whole flow, reset included, never touched the flash
     await n.dev.publish('keep/out/a', 'marker', { qos: 2 });
     while (seen.n() < 2) await new Promise((r) => rig.observer.once('message', r));
@@ -90,14 +71,14 @@ describe('ram-first: a system reset mid-QoS 2 resumes from the retained RAM log,
     const b = newBoard();
     const a = await boot('keep-b', b, LONG);
     const ops = flashOps(b);
-    const recvd = onWire(a.conn, 'down', 'pubrec', () => rig.proxy.blackhole(true, ['down']));
+    const recvd = rig.proxy.nextPacket(a.conn, 'down', 'pubrec', () => rig.proxy.blackhole(true, ['down']));
     const id = a.dev.publishNow('keep/out/b', 'y', 2);
     await recvd;
-    await onWire(a.conn, 'up', 'pubrel');
+    await rig.proxy.nextPacket(a.conn, 'up', 'pubrel');
     await stop(a, 'reset');
     const n = await boot('keep-b', b, LONG);
     await n.dev.waitFor((e) => e.kind === 'publish_done' && e.packetId === id, `PUBCOMP for ${id}`);
-    expect(flowOn(n.conn, id)).toEqual(['up pubrel', 'down pubcomp']);
+    expect(rig.proxy.flow(n.conn, id)).toEqual(['up pubrel', 'down pubcomp']);
     expect(flashOps(b)).toBe(ops);
   });
 
@@ -107,14 +88,14 @@ describe('ram-first: a system reset mid-QoS 2 resumes from the retained RAM log,
     await a.dev.subscribe({ 'keep/in/c': 2 });
     const ops = flashOps(b);
     const sentRec = a.dev.waitFor((e) => e.kind === 'trace' && e.direction === 'sent' && e.name === 'PUBREC', 'PUBREC');
-    onWire(a.conn, 'down', 'publish', () => rig.proxy.blackhole(true, ['up']));
+    rig.proxy.nextPacket(a.conn, 'down', 'publish', () => rig.proxy.blackhole(true, ['up']));
     await rig.observer.publishAsync('keep/in/c', 'once', { qos: 2 });
     await sentRec;
     await stop(a, 'reset');
     const n = await boot('keep-c', b, LONG);
-    await onWire(n.conn, 'up', 'pubcomp');
+    await rig.proxy.nextPacket(n.conn, 'up', 'pubcomp');
     const id = (rig.proxy.packets.find((p) => p.conn === n.conn && p.packet.cmd === 'publish')!.packet as { messageId: number }).messageId;
-    expect(flowOn(n.conn, id)).toEqual(['down publish dup', 'up pubrec', 'down pubrel', 'up pubcomp']);
+    expect(rig.proxy.flow(n.conn, id)).toEqual(['down publish dup', 'up pubrec', 'down pubrel', 'up pubcomp']);
     expect(flashOps(b)).toBe(ops);
     const marker = n.dev.waitFor((e) => e.kind === 'message' && e.topic === 'keep/in/c', 'the marker');
     await rig.observer.publishAsync('keep/in/c', 'marker', { qos: 2 });
@@ -127,12 +108,12 @@ describe('ram-first: a system reset mid-QoS 2 resumes from the retained RAM log,
     const a = await boot('keep-d', b, LONG);
     await a.dev.subscribe({ 'keep/in/d': 2 });
     const ops = flashOps(b);
-    const rec = onWire(a.conn, 'up', 'pubrec', () => rig.proxy.blackhole(true, ['down']));
+    const rec = rig.proxy.nextPacket(a.conn, 'up', 'pubrec', () => rig.proxy.blackhole(true, ['down']));
     await rig.observer.publishAsync('keep/in/d', 'once', { qos: 2 });
     await rec;
     await stop(a, 'reset');
     const n = await boot('keep-d', b, LONG);
-    await onWire(n.conn, 'up', 'pubcomp');
+    await rig.proxy.nextPacket(n.conn, 'up', 'pubcomp');
     expect(flashOps(b)).toBe(ops);
     const marker = n.dev.waitFor((e) => e.kind === 'message' && e.topic === 'keep/in/d', 'the marker');
     await rig.observer.publishAsync('keep/in/d', 'marker', { qos: 2 });
@@ -204,12 +185,12 @@ describe('power loss: what each policy keeps', () => {
       const a = await boot(name, b, spillMs);
       await a.dev.subscribe({ [`keep/in/${name}`]: 2 });
       const sentRec = a.dev.waitFor((e) => e.kind === 'trace' && e.direction === 'sent' && e.name === 'PUBREC', 'PUBREC');
-      onWire(a.conn, 'down', 'publish', () => rig.proxy.blackhole(true, ['up']));
+      rig.proxy.nextPacket(a.conn, 'down', 'publish', () => rig.proxy.blackhole(true, ['up']));
       await rig.observer.publishAsync(`keep/in/${name}`, 'once', { qos: 2 });
       await sentRec;
       await stop(a, 'power');
       const n = await boot(name, b, spillMs);
-      await onWire(n.conn, 'up', 'pubcomp');
+      await rig.proxy.nextPacket(n.conn, 'up', 'pubcomp');
       await rig.observer.publishAsync(`keep/in/${name}`, 'marker', { qos: 2 });
       while (!n.messages.some((m) => m.payload.toString() === 'marker')) await new Promise((r) => setTimeout(r, 10));
       const got = [...a.messages, ...n.messages].map((m) => m.payload.toString());
