@@ -28,16 +28,23 @@ class CuttableRam extends RetainedRam {
 
 const ids = (pk: mqttPacket.Packet[], cmd: string) => pk.filter((p) => p.cmd === cmd).map((p) => (p as { messageId?: number }).messageId);
 
+/** A connected core on a 4 KB flash store and a 512 B RAM log whose `k`-th write is cut by a
+ * reset; `flashWrites` counts the flash operations so far (the flow must add none). */
+function connectedWithCut(k: number): { store: NorStore; keep: CuttableRam; a: CoreHarness; flashWrites: number } {
+  const store = new NorStore(4096, 1024);
+  const keep = new CuttableRam(512);
+  const a = CoreHarness.started(store, undefined, undefined, keep);
+  a.connect();
+  const flashWrites = store.writes + store.erases;
+  keep.cutAfter = k;
+  return { store, keep, a, flashWrites };
+}
+
 describe('retained RAM log: a reset at every RAM write of a QoS 2 flow', () => {
   it('device → broker: resumed (PUBLISH DUP or PUBREL) or complete, sent once as new, no flash write', () => {
     let cuts = 0;
     for (let k = 0; ; k++) {
-      const store = new NorStore(4096, 1024);
-      const keep = new CuttableRam(512);
-      const a = CoreHarness.started(store, undefined, undefined, keep);
-      a.connect();
-      const flashWrites = store.writes + store.erases;
-      keep.cutAfter = k;
+      const { store, keep, a, flashWrites } = connectedWithCut(k);
       let id = -1;
       let stage = 'publish';
       try {
@@ -85,12 +92,7 @@ describe('retained RAM log: a reset at every RAM write of a QoS 2 flow', () => {
   it('broker → device: delivered once across a reset at any RAM write; the id stays known until PUBREL, no flash write', () => {
     let cuts = 0;
     for (let k = 0; ; k++) {
-      const store = new NorStore(4096, 1024);
-      const keep = new CuttableRam(512);
-      const a = CoreHarness.started(store, undefined, undefined, keep);
-      a.connect();
-      const flashWrites = store.writes + store.erases;
-      keep.cutAfter = k;
+      const { store, keep, a, flashWrites } = connectedWithCut(k);
       let delivered = 0;
       let pubrecSent = false;
       try {
