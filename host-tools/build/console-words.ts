@@ -17,7 +17,7 @@ export const CONSOLE_WORDS = [
   // commands (their order is the `help` list)
   'help', 'show', 'net', 'set', 'save', 'load', 'connect', 'disconnect', 'sub', 'unsub', 'pub', 'status', 'echo',
   // fields and keys
-  'mac', 'ip', 'gw', 'mask', 'host', 'port', 'id', 'user', 'pass', 'keepalive', 'clean', 'will', 'trace', 'spill',
+  'mac', 'ip', 'gw', 'mask', 'host', 'port', 'id', 'user', 'pass', 'keepalive', 'clean', 'will', 'trace', 'spill', 'quiet',
   'on', 'off', 'commands', 'docs', 'docs/console.md',
   'pid', 'state', 'inflight', 'queued', 'inflight_in', 'tx', 'rx', 'retransmits', 'reconnects', 'last_error',
   'store_used', 'store_capacity', 'will_qos', 'will_retain', 'will_payload', 'session_present', 'error', 'rc',

@@ -49,13 +49,17 @@ describe('device console', () => {
       }
       expect(await dev.command('show')).toBe('ok show mac=02:ab:cd:00:00:09 ip=10.0.0.7 gw=10.0.0.1 mask=255.255.255.0 '
         + 'host=10.0.0.2 port=1884 id=dev%201 user=alice pass=set keepalive=15 clean=1 will=dev/status will_qos=1 '
-        + 'will_retain=1 will_payload=gone%20%20offline spill=250 packet-max=1024');
+        + 'will_retain=1 will_payload=gone%20%20offline spill=250 quiet=0 packet-max=1024');
       expect(await dev.command('set will')).toBe('ok set');
       expect(await dev.command('set pass')).toBe('ok set');
-      expect(await dev.command('show')).toMatch(/ pass=none .* will=none will_qos=0 will_retain=0 will_payload= spill=250 packet-max=1024$/);
+      expect(await dev.command('show')).toMatch(/ pass=none .* will=none will_qos=0 will_retain=0 will_payload= spill=250 quiet=0 packet-max=1024$/);
       // spill 0 is flash-first (docs/mqtt-core.md "Persistence policies")
       expect(await dev.command('set spill 0')).toBe('ok set');
-      expect(await dev.command('show')).toMatch(/ spill=0 packet-max=1024$/);
+      expect(await dev.command('show')).toMatch(/ spill=0 quiet=0 packet-max=1024$/);
+      expect(await dev.command('set quiet 1')).toBe('ok set');
+      expect(await dev.command('show')).toMatch(/ spill=0 quiet=1 packet-max=1024$/);
+      expect(await dev.command('set quiet 0')).toBe('ok set');
+      expect(await dev.command('show')).toMatch(/ spill=0 quiet=0 packet-max=1024$/);
       // CRLF, tabs between tokens, and backspace editing as a terminal sends them.
       dev.write('set\tport\t1999\r\n');
       await dev.waitFor(/^ok set$/, dev.lines.length - 1);
@@ -92,6 +96,7 @@ describe('device console', () => {
         ['set port 70000', 'err set config-value'],
         ['set clean 2', 'err set config-value'],
         ['set spill 65536', 'err set config-value'],
+        ['set quiet 2', 'err set config-value'],
         ['set id %4', 'err set bad-escape'],
         ['set id a%zzb', 'err set bad-escape'],
         [`set id ${'x'.repeat(65)}`, 'err set config-value'],
@@ -227,8 +232,14 @@ describe('pub -n (repeat count)', () => {
       await dev.waitFor(/^evt connected /);
 
       expect(await dev.command('pub -n 100 wasmqtt/repeat/q1 1 0 m 1', 30_000)).toMatch(/^ok pub pid=\d+ queued=100$/);
+      // `set quiet 1`: no evt lines from here on, the replies to typed commands still go out
+      expect(await dev.command('set quiet 1')).toBe('ok set');
+      const quietFrom = dev.lines.length;
       expect(await dev.command('pub -n 40 wasmqtt/repeat/q2 2 1 two', 30_000)).toMatch(/^ok pub pid=\d+ queued=40$/);
       await delivered;
+      expect(await dev.command('status')).toMatch(/^ok status state=connected /);
+      expect(dev.lines.slice(0, quietFrom).filter((l) => l.startsWith('evt publish-done ')).length).toBeGreaterThan(0);
+      expect(dev.lines.slice(quietFrom).filter((l) => l.startsWith('evt '))).toEqual([]);
       expect(got.get('wasmqtt/repeat/q1')).toEqual(Array(100).fill('m 1'));
       expect(got.get('wasmqtt/repeat/q2')).toEqual(Array(40).fill('two'));
       expect(dev.lines.filter((l) => /^evt (trap|fatal|fault|error)/.test(l))).toEqual([]);

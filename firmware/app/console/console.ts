@@ -27,7 +27,7 @@ import {
 import {
   W_OK, W_ERR, W_EVT, W_DASH, W_HELP, W_SHOW, W_NET, W_SET, W_SAVE, W_LOAD, W_CONNECT, W_DISCONNECT,
   W_SUB, W_UNSUB, W_PUB, W_STATUS, W_ECHO, W_MAC, W_IP, W_GW, W_MASK, W_HOST, W_PORT, W_ID, W_USER,
-  W_PASS, W_KEEPALIVE, W_CLEAN, W_WILL, W_TRACE, W_SPILL, W_ON, W_OFF, W_COMMANDS, W_DOCS, W_DOCS_CONSOLE_MD,
+  W_PASS, W_KEEPALIVE, W_CLEAN, W_WILL, W_TRACE, W_SPILL, W_QUIET, W_ON, W_OFF, W_COMMANDS, W_DOCS, W_DOCS_CONSOLE_MD,
   W_PID, W_STATE, W_INFLIGHT, W_QUEUED, W_INFLIGHT_IN, W_TX, W_RX, W_RETRANSMITS, W_RECONNECTS,
   W_LAST_ERROR, W_STORE_USED, W_STORE_CAPACITY, W_WILL_QOS, W_WILL_RETAIN, W_WILL_PAYLOAD,
   W_SESSION_PRESENT, W_ERROR, W_RC, W_REASON, W_TOPIC, W_QOS, W_RETAIN, W_DUP, W_LEN, W_PAYLOAD,
@@ -182,13 +182,13 @@ const V_IP: u8 = 0 << 5, V_NUM: u8 = 1 << 5, V_STR: u8 = 2 << 5, V_MAC: u8 = 3 <
 const FIELDS: usize = memory.data<u8>([
   V_MAC | <u8>CFG_MAC, V_IP | <u8>CFG_DEVICE_IP, V_IP | <u8>CFG_GATEWAY, V_IP | <u8>CFG_NETMASK, // net
   V_IP | <u8>CFG_BROKER_IP, V_NUM | <u8>CFG_BROKER_PORT, V_STR | <u8>CFG_CLIENT_ID, V_STR | <u8>CFG_USERNAME, // set
-  V_STR | <u8>CFG_PASSWORD, V_NUM | <u8>CFG_KEEPALIVE_S, V_NUM | <u8>CFG_CLEAN_SESSION, V_WILL, V_NUM | <u8>CFG_TRACE, V_NUM | <u8>CFG_SPILL_MS,
+  V_STR | <u8>CFG_PASSWORD, V_NUM | <u8>CFG_KEEPALIVE_S, V_NUM | <u8>CFG_CLEAN_SESSION, V_WILL, V_NUM | <u8>CFG_TRACE, V_NUM | <u8>CFG_SPILL_MS, V_NUM | <u8>CFG_CONSOLE_QUIET,
 ]);
 
-/** `net mac|ip|gw|mask VALUE` and `set host|port|id|user|pass|keepalive|clean|will|trace|spill ...`. */
+/** `net mac|ip|gw|mask VALUE` and `set host|port|id|user|pass|keepalive|clean|will|trace|spill|quiet ...`. */
 function cmdField(): void {
   if (!need()) return;
-  let w = cmd == W_NET ? tokWord(W_MAC, W_MASK) : tokWord(W_HOST, W_SPILL);
+  let w = cmd == W_NET ? tokWord(W_MAC, W_MASK) : tokWord(W_HOST, W_QUIET);
   if (w < 0) { fail(W_BAD_FIELD); return; }
   let f = <i32>load<u8>(FIELDS + <usize>(w - W_MAC));
   let k = f & 31;
@@ -405,7 +405,7 @@ const LINE_FORMATS: usize = memory.data<u8>([
   <u8>W_ID, F_STR, <u8>CFG_CLIENT_ID, <u8>W_USER, F_STR, <u8>CFG_USERNAME, <u8>W_PASS, F_PASS, 0,
   <u8>W_KEEPALIVE, F_NUM, <u8>CFG_KEEPALIVE_S, <u8>W_CLEAN, F_NUM, <u8>CFG_CLEAN_SESSION, <u8>W_WILL, F_WILL, 0,
   <u8>W_WILL_QOS, F_BITS, 0, <u8>W_WILL_RETAIN, F_BITS, 2, <u8>W_WILL_PAYLOAD, F_STR, <u8>CFG_WILL_PAYLOAD,
-  <u8>W_SPILL, F_NUM, <u8>CFG_SPILL_MS, <u8>W_PACKET_MAX, F_LIMIT, 0, FMT_END,
+  <u8>W_SPILL, F_NUM, <u8>CFG_SPILL_MS, <u8>W_QUIET, F_NUM, <u8>CFG_CONSOLE_QUIET, <u8>W_PACKET_MAX, F_LIMIT, 0, FMT_END,
   <u8>W_STATUS, <u8>W_STATE, F_STATE, 0, <u8>W_INFLIGHT, F_STAT, <u8>STAT_INFLIGHT_OUT,
   <u8>W_QUEUED, F_STAT, <u8>STAT_QUEUED_OUT, <u8>W_INFLIGHT_IN, F_STAT, <u8>STAT_INFLIGHT_IN,
   <u8>W_TX, F_STAT, <u8>STAT_TX_PACKETS, <u8>W_RX, F_STAT, <u8>STAT_RX_PACKETS,
