@@ -63,7 +63,10 @@ describe('virtual board: the retained RAM log across a system reset', () => {
     expect(Buffer.from(dev.board.store.bytes).equals(Buffer.from(flash))).toBe(true);
   });
 
-  it('broker → device QoS 2, reset pin right after delivery: not delivered twice, flow completed, flash untouched', async () => {
+  it.each([
+    ['reset pin', 'pin'],
+    ['watchdog reset', 'watchdog'],
+  ] as const)('broker → device QoS 2, %s right after delivery: not delivered twice, flow completed, flash untouched', async (_what, cause) => {
     const { mq, dev } = await setupDevice(cleanup);
     const p = await peer(mq.port);
     await dev.see(/evt loaded [^\n]*\n/, 2000);
@@ -76,9 +79,10 @@ describe('virtual board: the retained RAM log across a system reset', () => {
     const flash = dev.board.store.bytes.slice();
     void p.client.publishAsync('vb/keep/in', 'to-device-once', { qos: 2 });
     await runUntil(dev, () => /evt message topic=vb\/keep\/in [^\n]*\n/.test(dev.out), 'the delivery');
-    dev.board.pinReset();
+    if (cause === 'pin') dev.board.pinReset();
+    else dev.board.iwdg.onExpire(); // the independent watchdog fires, as if the firmware had hung
     const before = dev.out;
-    await resume(dev, 'pin');
+    await resume(dev, cause);
     // the broker completes its flow (PUBLISH again, or PUBREL); a marker proves delivery works
     await p.client.publishAsync('vb/keep/in', 'marker', { qos: 2 });
     await dev.see(/evt message topic=vb\/keep\/in [^\n]*payload=marker/, 10_000);
