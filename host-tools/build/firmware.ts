@@ -2,19 +2,19 @@
 // make rule; or an app compiled by ./app.ts; or --wasm FILE) -> checks (./module-check.ts) ->
 // pre-decoded module
 // (host-tools/wasm/predecode.ts) -> embedded as a C array -> HAL + binding + runtime compiled
-// with arm-none-eabi-gcc (-Os, sections, --gc-sections, newlib-nano, no heap, no printf) ->
+// with arm-none-eabi-gcc (-Os, sections, LTO, --gc-sections, newlib-nano, no heap, no printf) ->
 // .elf/.bin/.hex/.map under build/<board>/ -> size report against the board budget.
 // Sources come from this package (REPO_ROOT is its root, in this repo or in node_modules);
 // outputs go under the project folder (projectDir), never into the package.
 import { mkdirSync, readFileSync, readdirSync, writeFileSync, existsSync, realpathSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
-import { boardConfigHeader, loadBoard, loadBoardFile, REPO_ROOT, BOARDS_DIR, wasm3HeapBytes, type Board } from './boards.ts';
+import { arenaBytes, boardConfigHeader, loadBoard, loadBoardFile, REPO_ROOT, BOARDS_DIR, wasm3HeapBytes, type Board } from './boards.ts';
 import { findTool, pool, run, ToolchainError } from './toolchain.ts';
 import { compileApp, AppBuildError } from './app.ts';
 import { aotImports, checkModule, interpImports, ModuleFormatError, readModuleFacts, runtimeSegmentLimit, type Engine } from './module-check.ts';
 import { runStartOnHost, startProblems } from './start-check.ts';
 import { formatReport, sizeReport, type SizeReport } from './size.ts';
-import { predecode } from '../wasm/predecode.ts';
+import { predecode, usedOpcodesHeader } from '../wasm/predecode.ts';
 import { compileInterpreter } from './interp-dispatch.ts';
 
 export type RuntimeKind = 'wasmqtt-rt' | 'wasm3';
@@ -63,6 +63,14 @@ export const ARM_CFLAGS = [
   '-ffunction-sections', '-fdata-sections', '-fno-common', '-fno-builtin-printf',
   '-Wall', '-Wextra', '-Wno-unused-parameter', '-Werror=implicit-function-declaration',
 ];
+
+/** Link-time optimisation for every object but the interpreter's (compiled on its own through
+ * interp-dispatch.ts) and the HAL's libc.c: inlining across the HAL, binding and loader saves
+ * flash (bench key app_sdk.flash_left_for_user_code_bytes). libc.c stays a plain object: its
+ * helpers are called from assembly and from code the compiler emits after the optimiser ran
+ * (memcpy, __aeabi_*), references the optimiser cannot see. */
+const LTO = ['-flto'];
+const LIBC_C = join(FW, 'hal/stm32f103/libc.c');
 
 function cFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];
@@ -121,7 +129,9 @@ function runtimeSources(runtime: RuntimeKind, wasm3Src?: string, board?: Board):
   if (runtime === 'wasmqtt-rt') {
     const files = cFiles(join(FW, 'runtime/src'));
     if (files.length === 0) throw new BuildError('firmware/runtime/src has no C files yet: the interpreter is not there to link');
-    return { files, includes: [join(FW, 'runtime/include')], defines: [] };
+    // The runtime's weak default arena gets the board's size, so the binding's own definition
+    // (main.c) has the same type: link-time optimisation rejects a weak/strong size mismatch.
+    return { files, includes: [join(FW, 'runtime/include')], defines: board ? [`-DWQRT_DEFAULT_ARENA=${arenaBytes(board)}u`] : [] };
   }
   if (!wasm3Src) throw new BuildError('--runtime wasm3 needs --wasm3-src DIR (a checkout of https://github.com/wasm3/wasm3)');
   const src = join(resolve(wasm3Src), 'source');
@@ -272,6 +282,8 @@ export async function buildFirmware(opts: BuildOptions): Promise<BuildResult> {
       throw new BuildError(`pre-decoding ${coreFile} failed: ${(e as Error).message}`);
     }
     writeIfChanged(join(gen, 'core_wasm.c'), embedModuleC(moduleBytes, relative(REPO_ROOT, coreFile)));
+    // a per-image interpreter: only the handlers of the opcodes this module uses (interp.c, WQRT_OPCODE_MASK)
+    if (runtime === 'wasmqtt-rt') writeIfChanged(join(gen, 'wq_used_ops.h'), usedOpcodesHeader(moduleBytes, relative(REPO_ROOT, coreFile)));
     rt = runtimeSources(runtime, opts.wasm3Src, board);
     sources = [...cFiles(join(FW, 'hal/stm32f103')), ...cFiles(join(FW, 'binding')), ...rt.files, join(gen, 'core_wasm.c')];
   }
@@ -282,11 +294,11 @@ export async function buildFirmware(opts: BuildOptions): Promise<BuildResult> {
     const flags = [...ARM_CFLAGS, ...rt.defines, ...includes];
     if (src === INTERP_C) {
       // through the step that drops the opcode dispatch's dead range check (interp-dispatch.ts)
-      const r = await compileInterpreter(gcc, flags, src, obj).catch((e: Error) => { throw new BuildError(e.message); });
+      const r = await compileInterpreter(gcc, [...flags, '-DWQRT_OPCODE_MASK'], src, obj).catch((e: Error) => { throw new BuildError(e.message); });
       if (!r.removed) console.warn(`warning: interp.c: dispatch range check kept (${r.reason}); the interpreter is correct but ~10% slower`);
       return obj;
     }
-    const r = await run(gcc, [...flags, '-c', src, '-o', obj]);
+    const r = await run(gcc, [...flags, ...(src === LIBC_C ? [] : LTO), '-c', src, '-o', obj]);
     if (r.code !== 0) throw new BuildError(`compiling ${relative(REPO_ROOT, src)} failed:\n${r.stderr.trim()}`);
     return obj;
   }), 2);
@@ -296,7 +308,7 @@ export async function buildFirmware(opts: BuildOptions): Promise<BuildResult> {
   const ld = join(REPO_ROOT, board.linkerScript);
   if (!existsSync(ld)) throw new BuildError(`linker script ${board.linkerScript} (named in boards/${board.name}.json) does not exist`);
   const link = await run(gcc, [
-    '-mcpu=cortex-m3', '-mthumb', '-nostartfiles', '--specs=nano.specs',
+    '-mcpu=cortex-m3', '-mthumb', '-nostartfiles', '--specs=nano.specs', ...LTO, '-Os',
     '-Wl,--gc-sections', `-Wl,-Map=${map}`, '-Wl,--noinhibit-exec', '-Wl,--no-warn-rwx-segments',
     '-L', join(REPO_ROOT, 'linker'), '-T', ld, ...objs, '-o', elf,
   ]);

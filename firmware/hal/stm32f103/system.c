@@ -167,5 +167,6 @@ __attribute__((naked)) void HardFault_Handler(void)
         "itt lo\n"
         "ldrlo r1, =_estack\n"
         "msrlo msp, r1\n"
-        "b hardfault_report\n");
+        "b hardfault_report\n"
+        ".ltorg\n");
 }
