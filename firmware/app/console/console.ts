@@ -11,8 +11,12 @@ import {
   CFG_GATEWAY, CFG_NETMASK, CFG_TRACE, CFG_SPILL_MS, CFG_CONSOLE_QUIET,
   STAT_STATE, STAT_INFLIGHT_OUT, STAT_QUEUED_OUT, STAT_INFLIGHT_IN, STAT_TX_PACKETS, STAT_RX_PACKETS,
   STAT_RETRANSMITS, STAT_RECONNECTS, STAT_LAST_ERROR, STAT_STORE_USED, STAT_STORE_CAPACITY,
-  EV_MESSAGE, EV_LINK, ERR_QUEUE_FULL, PACKET_MAX,
+  EV_MESSAGE, EV_LINK, EV_DHCP, ERR_QUEUE_FULL, PACKET_MAX,
 } from "../../core/api/abi";
+// The LAN image's part (console-lan.ts: lanSetHost, lanClearHost, lanShowHost, lanTried, lanStatus,
+// lanDhcpEvent, lanSave, lanLoad) is @global and named only under isDefined(WQ_LAN): asc drops those
+// branches unresolved in device.wasm, which so stays byte for byte what it was without them (an
+// import would lay out the LAN services' buffers in it).
 import { num, strPtr, strLen, macPtr } from "../../core/config";
 import {
   wq_buf, wq_buf_size, wq_config, wq_connect, wq_disconnect, wq_publish, wq_subscribe,
@@ -135,8 +139,8 @@ function execute(): void {
     case W_PUB: cmdPub(); return;
     case W_STATUS: printLine(W_OK, FMT_STATUS, 0, 0, 0); return;
     case W_ECHO: cmdEcho(); return;
-    case W_SAVE: rc = wq_config_save(); break;
-    case W_LOAD: rc = wq_config_load(); break;
+    case W_SAVE: rc = wq_config_save(); if (isDefined(WQ_LAN) && rc >= 0) rc = lanSave(); break;
+    case W_LOAD: rc = wq_config_load(); if (isDefined(WQ_LAN)) lanLoad(); break;
     case W_CONNECT: rc = wq_connect(); break;
     default: rc = wq_disconnect();
   }
@@ -213,8 +217,25 @@ function cmdField(): void {
     n = 6;
     if (tokLen != 17 || !tokBytes(wq_buf(), 6, 16, 58, 45, false)) { fail(W_BAD_MAC); return; }
   } else if (kind == V_IP) {
-    // The device has no DNS: addresses (the broker's too) are IPv4.
-    if (!tokBytes(wq_buf(), 4, 10, 46, 46, true)) { fail(W_BAD_IP); return; }
+    // Addresses are IPv4; a LAN image also takes the broker by host name (console-lan.ts).
+    if (!tokBytes(wq_buf(), 4, 10, 46, 46, true)) {
+      if (isDefined(WQ_LAN) && w == W_HOST) {
+        let p = tokPtr();
+        let len = tokLen;
+        if (!noMore()) return;
+        let rc = lanSetHost(p, len, wq_buf());
+        if (rc != 1) { result(rc); return; }
+      }
+      fail(W_BAD_IP);
+      return;
+    }
+    if (isDefined(WQ_LAN) && w == W_HOST) {
+      if (!noMore()) return;
+      let rc = wq_config(k, n);
+      if (rc >= 0) lanClearHost();
+      result(rc);
+      return;
+    }
   } else {
     if (!tokU32()) { fail(W_BAD_NUMBER); return; }
     store<u32>(wq_buf(), tokNum);
@@ -439,7 +460,7 @@ function printLine(prefix: i32, fmt: i32, ptr: usize, len: i32, bits: i32): void
     key(k);
     switch (op) {
       case F_NUM: putU32(num(arg)); break;
-      case F_IP: putIp(num(arg)); break;
+      case F_IP: if (isDefined(WQ_LAN) && arg == CFG_BROKER_IP) lanShowHost(num(arg)); else putIp(num(arg)); break;
       case F_STR: putStr(arg); break;
       case F_STAT: putI32(wq_stat(arg)); break;
       case F_LIMIT: putU32(<u32>PACKET_MAX); break;
@@ -477,6 +498,10 @@ function printLine(prefix: i32, fmt: i32, ptr: usize, len: i32, bits: i32): void
       default: putErr(wq_stat(arg)); // F_STAT_ERR
     }
   }
+  if (isDefined(WQ_LAN)) { // (lastFmt: the format printed; the walk above counted `fmt` down)
+    if (lastFmt == FMT_STATUS) lanStatus();
+    else if (prefix == W_EVT && (lastFmt == 1 || lastFmt == 2)) lanTried(ptr, len); // connect-failed, disconnected
+  }
   endLine();
 }
 
@@ -491,6 +516,7 @@ const EVENT_MIN: usize = memory.data<u8>([0, 1, 5, 4, 8, 3, 3, 2, 8, 8, 1]);
  * an unknown kind is printed as `evt unknown kind= len=`. */
 export function consoleOnEvent(kind: i32, ptr: usize, len: i32): void {
   if (num(CFG_CONSOLE_QUIET) != 0) return; // the host reads events through the event import instead
+  if (isDefined(WQ_LAN) && kind == EV_DHCP) { lanDhcpEvent(ptr, len); return; }
   let known = kind >= 1 && kind <= EV_LINK;
   if (!known || len < <i32>load<u8>(EVENT_MIN + <usize>kind)
     || kind == EV_MESSAGE && 8 + u16at(ptr, 4) + u16at(ptr, 6) > len) {

@@ -83,6 +83,8 @@ let fallbackIp: u32 = 0;
 
 /** CFG_DHCP_FALLBACK through the LAN hook: the static address used when no server offers one in time. */
 export function dhcpSetFallback(v: u32): void { fallbackIp = v; }
+/** CFG_DHCP_FALLBACK as set (lan.ts saves it). */
+export function dhcpFallbackIp(): u32 { return fallbackIp; }
 
 /** Whether DHCP is in use: CFG_DEVICE_IP is 0.0.0.0. */
 export function dhcpWanted(): bool { return num(A.CFG_DEVICE_IP) == 0; }

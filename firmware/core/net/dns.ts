@@ -37,6 +37,11 @@ let addr: u32 = 0;
 let expires: u32 = 0;
 let cached: bool = false;
 
+/** CFG_BROKER_HOST as set: its length byte, then the bytes (the console's `show`, lan.ts's save). */
+export function dnsName(): usize { return NAME; }
+/** CFG_DNS_SERVER as set (0: the lease's or the gateway). */
+export function dnsServerCfg(): u32 { return dnsServer; }
+
 /** The address found by the last DNS_DONE. */
 export function dnsAddr(): u32 { return addr; }
 /** The DNS server the last query went to (or the DHCP server, after a DHCP failure: lan.ts). */

@@ -4,8 +4,10 @@
 // (docs/w5500.md, "LAN services").
 import * as A from "../api/abi";
 import { setLanHook, num, readLE } from "../config";
-import { lanHookDns, lanConfigSet, dnsUse, dnsAsked, dnsSetDefault, dnsServerNow, DNS_NO_NAME, DNS_DONE } from "./dns";
-import { dhcpWanted, dhcpGate, dhcpPoll, dhcpSetFallback, dhcpTakeLost, dhcpFailure, dhcpDns, dhcpStat, dhcpServer, dhcpGateway } from "./dhcp";
+import { appOff, appLen, persistApp } from "../mqtt/session";
+import { storeReadPayload } from "../store/store";
+import { lanHookDns, lanConfigSet, dnsUse, dnsAsked, dnsSetDefault, dnsServerNow, dnsName, dnsServerCfg, DNS_NO_NAME, DNS_DONE } from "./dns";
+import { dhcpWanted, dhcpGate, dhcpPoll, dhcpSetFallback, dhcpFallbackIp, dhcpTakeLost, dhcpFailure, dhcpDns, dhcpStat, dhcpServer, dhcpGateway } from "./dhcp";
 import { netLinkState } from "./transport";
 
 /** A connect is waiting for DHCP to hold an address (since `waitSince`, millis()). */
@@ -69,4 +71,32 @@ export function lanStat(key: i32, now: u32): i32 {
   }
   if (key < A.STAT_DHCP_STATE || key > A.STAT_LEASE_LEFT_S) return A.ERR_ARG;
   return dhcpStat(key, now);
+}
+
+// The LAN keys' saved copy: the config blob (config.ts) has no room left for them (an app's 8 KB
+// of linear memory), so a module with the LAN services keeps them in the store's app record
+// (R_APP), which neither the console nor core-lan.wasm otherwise uses. Layout: u8 LAN_TAG (not
+// a "key=value" settings blob), the host name as dns.ts holds it (u8 length, 63 bytes), u32
+// CFG_DNS_SERVER, u32 CFG_DHCP_FALLBACK; 4 bytes of room on each side for persistApp().
+const LAN_TAG: u8 = 0xa1;
+const LAN_BYTES: i32 = 73;
+const LAN_REC: usize = memory.data(LAN_BYTES + 8) + 4;
+
+/** Saves CFG_BROKER_HOST, CFG_DNS_SERVER and CFG_DHCP_FALLBACK (the entry's wq_config_save, after the config blob's). */
+export function lanSave(): i32 {
+  store<u8>(LAN_REC, LAN_TAG);
+  memory.copy(LAN_REC + 1, dnsName(), 64);
+  store<u32>(LAN_REC + 65, dnsServerCfg());
+  store<u32>(LAN_REC + 69, dhcpFallbackIp());
+  return persistApp(LAN_REC, LAN_BYTES);
+}
+
+/** Loads the saved LAN keys (after the core's start() or wq_config_load()); none saved: all cleared. */
+export function lanLoad(): void {
+  memory.fill(LAN_REC, 0, LAN_BYTES);
+  if (appOff != 0xffffffff && appLen == LAN_BYTES) storeReadPayload(appOff, 0, LAN_REC, LAN_BYTES);
+  if (load<u8>(LAN_REC) != LAN_TAG) memory.fill(LAN_REC, 0, LAN_BYTES);
+  lanConfigSet(A.CFG_BROKER_HOST, LAN_REC + 2, <i32>load<u8>(LAN_REC + 1) & 63);
+  lanConfigSet(A.CFG_DNS_SERVER, LAN_REC + 65, 4);
+  dhcpSetFallback(load<u32>(LAN_REC + 69));
 }
