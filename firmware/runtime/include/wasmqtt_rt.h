@@ -53,6 +53,7 @@ extern const char wqrt_Err_predecodedStale[];   /* code hash differs: module cha
 extern const char wqrt_Err_predecodedCorrupt[]; /* section checksum/shape wrong */
 extern const char wqrt_Err_signatureMismatch[]; /* import linked with a different signature */
 extern const char wqrt_Err_unsupported[];       /* feature outside this runtime's subset */
+extern const char wqrt_Err_opcodeNotBuilt[];    /* a per-image interpreter (WQRT_OPCODE_MASK) runs a module with an opcode it left out */
 
 #if defined(__cplusplus)
 }

@@ -97,8 +97,33 @@ static double f64_round(double a, int how) { if (a != a) return a + a; return ho
 /* Handlers end with `break` back to the one dispatch switch. A direct-threaded variant
  * (computed goto) was measured: on Cortex-M3 at -Os GCC folds the jumps back into one, and at
  * -O2 it saved ~7% of instructions for +3.4 KB of flash, so it was removed. */
-#define OP(x) case x
 #define DISPATCH break
+
+/* A per-image interpreter: the firmware build passes -DWQRT_OPCODE_MASK and a generated
+ * wq_used_ops.h (host-tools/wasm/predecode.ts, usedOpcodesHeader) with the opcodes the embedded
+ * module's code holds, as eight 32-bit words (WQRT_OPS_W0..W7) and the 0xfc sub-opcodes below 32
+ * (WQRT_OPS_FC). A handler no instruction of the module uses starts with a jump to a trap, so GCC
+ * drops its body (and what only it calls: the LEB decoder of i64.const, libgcc's 64-bit
+ * division). Without the define (spec tests, bench, host builds, wasm3-API users) every handler
+ * is built. The table keeps its 256 entries, so the dispatch check stays removable. */
+#ifdef WQRT_OPCODE_MASK
+#  include "wq_used_ops.h"
+#  define WQ_OPS_WORD(w) ((w) == 0 ? WQRT_OPS_W0 : (w) == 1 ? WQRT_OPS_W1 : (w) == 2 ? WQRT_OPS_W2 : (w) == 3 ? WQRT_OPS_W3 \
+        : (w) == 4 ? WQRT_OPS_W4 : (w) == 5 ? WQRT_OPS_W5 : (w) == 6 ? WQRT_OPS_W6 : WQRT_OPS_W7)
+#  define WQ_USED(x) ((WQ_OPS_WORD((x) >> 5) >> ((x) & 31)) & 1u)
+/* lo..hi within one 32-bit word */
+#  define WQ_USED_RANGE(lo, hi) ((WQ_OPS_WORD((lo) >> 5) >> ((lo) & 31)) & ((2u << ((hi) - (lo))) - 1u))
+#  define WQ_USED_FC(sub) ((WQRT_OPS_FC >> (sub)) & 1u)
+#else
+#  define WQ_USED(x) 1
+#  define WQ_USED_RANGE(lo, hi) 1
+#  define WQ_USED_FC(sub) 1
+#endif
+#define GATE(used) if (!(used)) goto op_not_built;
+/* a handler's case label: `OP(0x20) body` */
+#define OP(x) case x: GATE(WQ_USED(x))
+
+const char wqrt_Err_opcodeNotBuilt[] = "opcode left out of this image's interpreter: rebuild the firmware with this module";
 
 static inline int dropped(const uint8_t * bits, uint32_t i) { return (bits[i >> 3] >> (i & 7)) & 1; }
 
@@ -200,14 +225,14 @@ next:
 #endif
         switch (op) {
         case 0x00: TRAP(m3Err_trapUnreachable);
-        case 0x01: case 0x0b: __asm__ volatile(""); break;   /* nop and a block's `end` (the
+        case 0x01: case 0x0b: GATE(WQ_USED(0x01) || WQ_USED(0x0b)) __asm__ volatile(""); break;   /* nop and a block's `end` (the
             function's final `end` is WQ_OP_END_FUNC): a body of their own, as an empty case would
             target the loop head, before the jump table, and GCC then needs a word table (adr +
             ldr pc) instead of tbh: one instruction more per dispatch and 512 bytes more */
-        case WQ_OP_END_FUNC: goto do_return;
-        OP(0x02): OP(0x03): pc++; DISPATCH;   /* a one-byte block type (WQ_OP_BLOCK_LEB: longer) */
-        case WQ_OP_BLOCK_LEB: case WQ_OP_LOOP_LEB: SKIP_BLOCKTYPE(); break;
-        OP(0x04):
+        OP(WQ_OP_END_FUNC) goto do_return;
+        case 0x02: case 0x03: GATE(WQ_USED(0x02) || WQ_USED(0x03)) pc++; DISPATCH;   /* a one-byte block type (WQ_OP_BLOCK_LEB: longer) */
+        case WQ_OP_BLOCK_LEB: case WQ_OP_LOOP_LEB: GATE(WQ_USED(WQ_OP_BLOCK_LEB) || WQ_USED(WQ_OP_LOOP_LEB)) SKIP_BLOCKTYPE(); break;
+        OP(0x04)
             cond = (uint32_t)*--sp;
         do_if:
             if (cond) {   /* a taken `if` starts with local.get three times in four */
@@ -216,28 +241,28 @@ next:
             }
             else goto do_jump;
             DISPATCH;
-        OP(0x05):
+        OP(0x05)
         do_jump: {   /* if (not taken) and else: no values move */
             int32_t e = *stp;
             if (WQ_SIDE_LONG(e)) { const WqSideLong * l = &m->side_long[WQ_SIDE_INDEX(e)]; pc += l->pc; stp += l->stp; DISPATCH; }
             pc += WQ_SIDE_PC(e); stp += WQ_SIDE_STP(e);
             DISPATCH;
         }
-        case WQ_OP_IF_LEB:   /* `if` with a block type of two or more bytes */
+        OP(WQ_OP_IF_LEB)   /* `if` with a block type of two or more bytes */
             cond = (uint32_t)*--sp;
             if (!cond) goto do_jump;
             SKIP_BLOCKTYPE(); stp++;
             break;
-        case WQ_OP_BR_IF_LEB:   /* br_if with a label of two or more bytes */
+        OP(WQ_OP_BR_IF_LEB)   /* br_if with a label of two or more bytes */
             cond = (uint32_t)*--sp;
             if (!cond) { SKIP_U32(); stp++; break; }
             goto do_branch;
-        OP(0x0d):
+        OP(0x0d)
             cond = (uint32_t)*--sp;
         do_br_if:
             if (!cond) { pc++; stp++; DISPATCH; }   /* a one-byte label */
             goto do_branch;
-        case 0x0e: {
+        OP(0x0e) {
             const uint8_t * origin = pc;   /* side entries are relative to just past the opcode */
             uint32_t n; READ_U32(n);
             uint32_t i = (uint32_t)*--sp;
@@ -245,7 +270,7 @@ next:
             pc = origin;
             goto do_branch;
         }
-        OP(0x0c):
+        OP(0x0c)
         do_branch: {
             int32_t e = *stp;
 #ifdef WQRT_FUEL
@@ -261,7 +286,7 @@ next:
             if (*pc == 0x20) { COUNT_FUSED(); pc++; goto do_local_get; }   /* loop heads reload a local */
             DISPATCH;
         }
-        case 0x0f:
+        OP(0x0f)
         do_return: {
             uint32_t nr = types[cur->type].nresults;
             /* results move down to fp (ascending copy: the destination is below the source);
@@ -273,14 +298,14 @@ next:
             frame--;
             break;
         }
-        case 0x10: {
+        OP(0x10) {
             uint32_t f; READ_U32(f);
             if (f >= m->nfuncs) TRAP(m3Err_unknownFunction);
             callee = &funcs[f];
             if (f < m->nimports) goto call_import;
             goto call_wasm;
         }
-        case 0x11: {
+        OP(0x11) {
             uint32_t ti, tab; READ_U32(ti); READ_U32(tab);
             uint32_t i = (uint32_t)*--sp;
             WqTable * t = &rt->tables[tab];
@@ -294,37 +319,37 @@ next:
             if (f < m->nimports) goto call_import;
             goto call_wasm;
         }
-        OP(0x1a): sp--; DISPATCH;
-        OP(0x1b): { uint32_t c = (uint32_t)*--sp; sp--; if (!c) sp[-1] = sp[0]; DISPATCH; }
-        case 0x1c: { pc += 2; uint32_t c = (uint32_t)*--sp; sp--; if (!c) sp[-1] = sp[0]; break; }
-        OP(0x20):
+        OP(0x1a) sp--; DISPATCH;
+        OP(0x1b) { uint32_t c = (uint32_t)*--sp; sp--; if (!c) sp[-1] = sp[0]; DISPATCH; }
+        OP(0x1c) { pc += 2; uint32_t c = (uint32_t)*--sp; sp--; if (!c) sp[-1] = sp[0]; break; }
+        OP(0x20)
         do_local_get: { uint32_t i; READ_IDX(i); *sp++ = fp[i]; DISPATCH; }
-        OP(0x21): { uint32_t i; READ_IDX(i); fp[i] = *--sp; DISPATCH; }
-        OP(0x22):
+        OP(0x21) { uint32_t i; READ_IDX(i); fp[i] = *--sp; DISPATCH; }
+        OP(0x22)
         do_local_tee: {   /* one followed by i32.const is WQ_OP_LTEE_I32C* */
             uint32_t i; READ_IDX(i); fp[i] = sp[-1];
             DISPATCH;
         }
-        case WQ_OP_LTEE_I32C: { uint32_t i; READ_IDX(i); fp[i] = sp[-1]; uint32_t v = (uint32_t)((int32_t)((uint32_t)pc[1] << 25) >> 25); pc += 2; COUNT_EXTRA(1); SET32(sp, v); sp++; break; }
-        case WQ_OP_LTEE_I32C16: { uint32_t i; READ_IDX(i); fp[i] = sp[-1]; uint32_t v = (uint32_t)(int32_t)*(const s16_u *)(pc + 1); pc += 3; COUNT_EXTRA(1); SET32(sp, v); sp++; break; }
+        OP(WQ_OP_LTEE_I32C) { uint32_t i; READ_IDX(i); fp[i] = sp[-1]; uint32_t v = (uint32_t)((int32_t)((uint32_t)pc[1] << 25) >> 25); pc += 2; COUNT_EXTRA(1); SET32(sp, v); sp++; break; }
+        OP(WQ_OP_LTEE_I32C16) { uint32_t i; READ_IDX(i); fp[i] = sp[-1]; uint32_t v = (uint32_t)(int32_t)*(const s16_u *)(pc + 1); pc += 3; COUNT_EXTRA(1); SET32(sp, v); sp++; break; }
         /* globals: see wq_global_get in rt_internal.h (no type lookup; high word first on a write) */
-        OP(0x23): { uint32_t i; READ_IDX(i); *sp++ = (uint64_t)globals_hi[i] << 32 | globals[i]; DISPATCH; }
-        OP(0x24): { uint32_t i; READ_IDX(i); uint64_t v = *--sp; globals_hi[i] = (uint32_t)(v >> 32); globals[i] = (uint32_t)v; DISPATCH; }
+        OP(0x23) { uint32_t i; READ_IDX(i); *sp++ = (uint64_t)globals_hi[i] << 32 | globals[i]; DISPATCH; }
+        OP(0x24) { uint32_t i; READ_IDX(i); uint64_t v = *--sp; globals_hi[i] = (uint32_t)(v >> 32); globals[i] = (uint32_t)v; DISPATCH; }
         /* the same with an index of two or more bytes (128+ locals or globals) */
-        case WQ_OP_LGET_LEB: { uint32_t i; READ_U32(i); *sp++ = fp[i]; break; }
-        case WQ_OP_LSET_LEB: { uint32_t i; READ_U32(i); fp[i] = *--sp; break; }
-        case WQ_OP_LTEE_LEB: { uint32_t i; READ_U32(i); fp[i] = sp[-1]; break; }
-        case WQ_OP_GGET_LEB: { uint32_t i; READ_U32(i); *sp++ = (uint64_t)globals_hi[i] << 32 | globals[i]; break; }
-        case WQ_OP_GSET_LEB: { uint32_t i; READ_U32(i); uint64_t v = *--sp; globals_hi[i] = (uint32_t)(v >> 32); globals[i] = (uint32_t)v; break; }
+        OP(WQ_OP_LGET_LEB) { uint32_t i; READ_U32(i); *sp++ = fp[i]; break; }
+        OP(WQ_OP_LSET_LEB) { uint32_t i; READ_U32(i); fp[i] = *--sp; break; }
+        OP(WQ_OP_LTEE_LEB) { uint32_t i; READ_U32(i); fp[i] = sp[-1]; break; }
+        OP(WQ_OP_GGET_LEB) { uint32_t i; READ_U32(i); *sp++ = (uint64_t)globals_hi[i] << 32 | globals[i]; break; }
+        OP(WQ_OP_GSET_LEB) { uint32_t i; READ_U32(i); uint64_t v = *--sp; globals_hi[i] = (uint32_t)(v >> 32); globals[i] = (uint32_t)v; break; }
 #if WQRT_REFTYPES
-        case 0x25: {
+        OP(0x25) {
             uint32_t ti_; READ_U32(ti_); WqTable * t = &rt->tables[ti_];
             uint32_t i = (uint32_t)sp[-1];
             if (i >= t->size) TRAP(wq_trapTableOOB);
             sp[-1] = t->elems[i];
             break;
         }
-        case 0x26: {
+        OP(0x26) {
             uint32_t ti_; READ_U32(ti_); WqTable * t = &rt->tables[ti_];
             uint64_t v = *--sp; uint32_t i = (uint32_t)*--sp;
             if (i >= t->size) TRAP(wq_trapTableOOB);
@@ -345,7 +370,7 @@ next:
 /* A plain load or store has a one-byte align and a one-byte offset (below 128): the
  * pre-decoder gives longer ones WQ_OP_MEM_LEB, so the offset is one load, no LEB check. */
 #define READ_MEMARG() (off = pc[1], pc += 2)
-        case WQ_OP_MEM_LEB: {
+        OP(WQ_OP_MEM_LEB) {
             /* the original opcode - 0x28 in bits 0-4, bit 7: the align LEB goes on; then the
              * rest of the memarg as it was */
             uint32_t x = *pc++;
@@ -361,7 +386,7 @@ next:
             default: if (op < 0x36) goto mem_load; goto mem_store;
             }
         }
-        case 0x2d:   /* i32.load8_u: the hot load (byte codecs) keeps its own copy */
+        OP(0x2d)   /* i32.load8_u: the hot load (byte codecs) keeps its own copy */
             READ_MEMARG();
         mem_load8_u: {
             uint32_t ea = (uint32_t)sp[-1] + off;
@@ -370,7 +395,7 @@ next:
             if (*pc == 0x22) { COUNT_FUSED(); pc++; goto do_local_tee; }   /* usually kept in a local */
             break;
         }
-        case 0x28:   /* i32.load: compiled C's hot load (arrays, structs) keeps its own copy */
+        OP(0x28)   /* i32.load: compiled C's hot load (arrays, structs) keeps its own copy */
             READ_MEMARG();
         mem_load32: {
             uint32_t ea = (uint32_t)sp[-1] + off;
@@ -378,7 +403,7 @@ next:
             SET32(&sp[-1], *(const u32_u *)(MEM + ea));
             break;
         }
-        case 0x2e:   /* i32.load16_s: 16-bit sample arrays (DSP code) */
+        OP(0x2e)   /* i32.load16_s: 16-bit sample arrays (DSP code) */
             READ_MEMARG();
         mem_load16_s: {
             uint32_t ea = (uint32_t)sp[-1] + off;
@@ -386,7 +411,7 @@ next:
             SET32(&sp[-1], (uint32_t)(int32_t)*(const s16_u *)(MEM + ea));
             break;
         }
-        case 0x29 ... 0x2c: case 0x2f ... 0x35:
+        case 0x29 ... 0x2c: case 0x2f ... 0x35: GATE(WQ_USED_RANGE(0x29, 0x2c) || WQ_USED_RANGE(0x2f, 0x35))
             READ_MEMARG();
         mem_load: {
             EA_CHECK(0x28, 4, 8, 4, 8, 1, 1, 2, 2, 1, 1, 2, 2, 4, 4)
@@ -402,7 +427,7 @@ next:
             }
             break;
         }
-        case 0x36:   /* i32.store: likewise */
+        OP(0x36)   /* i32.store: likewise */
             READ_MEMARG();
         mem_store32: {
             uint32_t v = (uint32_t)*--sp;
@@ -412,7 +437,7 @@ next:
             *(u32_u *)(MEM + ea) = v;
             break;
         }
-        case 0x3a:   /* i32.store8: byte buffers and flag arrays */
+        OP(0x3a)   /* i32.store8: byte buffers and flag arrays */
             READ_MEMARG();
         mem_store8: {
             uint32_t v = (uint32_t)*--sp;
@@ -422,7 +447,7 @@ next:
             MEM[ea] = (uint8_t)v;
             break;
         }
-        case 0x37 ... 0x39: case 0x3b ... 0x3e:
+        case 0x37 ... 0x39: case 0x3b ... 0x3e: GATE(WQ_USED_RANGE(0x37, 0x39) || WQ_USED_RANGE(0x3b, 0x3e))
             READ_MEMARG();
         mem_store: {
             uint64_t v = *--sp;
@@ -436,8 +461,8 @@ next:
             }
             break;
         }
-        case 0x3f: pc++; *sp++ = rt->mem_pages; break;
-        case 0x40: {
+        OP(0x3f) pc++; *sp++ = rt->mem_pages; break;
+        OP(0x40) {
             pc++;
             uint32_t delta = (uint32_t)sp[-1], old = rt->mem_pages;
             uint64_t pages = (uint64_t)old + delta;
@@ -450,52 +475,52 @@ next:
             sp[-1] = old;
             break;
         }
-        OP(0x41):
+        OP(0x41)
         do_i32_const: {   /* an i32 fills the low half of its slot only */
             uint32_t v; READ_S7(v);
             SET32(sp, v); sp++; DISPATCH;
         }
-        case 0x42: { int64_t v; pc = leb_s64(pc, &v); *sp++ = (uint64_t)v; break; }
-        case 0x43: { uint32_t v = *(const u32_u *)pc; pc += 4; *sp++ = v; break; }
-        case 0x44: { uint64_t v = *(const u64_u *)pc; pc += 8; *sp++ = v; break; }
+        OP(0x42) { int64_t v; pc = leb_s64(pc, &v); *sp++ = (uint64_t)v; break; }
+        OP(0x43) { uint32_t v = *(const u32_u *)pc; pc += 4; *sp++ = v; break; }
+        OP(0x44) { uint64_t v = *(const u64_u *)pc; pc += 8; *sp++ = v; break; }
         /* Constants rewritten by the pre-decoder (host-tools/wasm/predecode.ts, OP): the same
          * bytes, a fixed-width little-endian immediate instead of a multi-byte LEB. */
-        case WQ_OP_I32_CONST_16: { uint32_t v = (uint32_t)(int32_t)*(const s16_u *)pc; pc += 2; SET32(sp, v); sp++; break; }
-        case WQ_OP_I32_CONST_24: { uint32_t v = (uint32_t)(*(const s32_u *)(pc - 1) >> 8); pc += 3; SET32(sp, v); sp++; break; }
-        case WQ_OP_I32_CONST_32: { uint32_t v = *(const u32_u *)pc; pc += 4; SET32(sp, v); sp++; break; }
-        case WQ_OP_I32_CONST_32_PAD: { uint32_t v = *(const u32_u *)pc; pc += 5; SET32(sp, v); sp++; break; }
-        case WQ_OP_I64_CONST_8: { *sp++ = (uint64_t)(int64_t)(int8_t)*pc; pc++; break; }
-        case WQ_OP_I64_CONST_16: { *sp++ = (uint64_t)(int64_t)*(const s16_u *)pc; pc += 2; break; }
-        case WQ_OP_I64_CONST_24: { *sp++ = (uint64_t)(int64_t)(*(const s32_u *)(pc - 1) >> 8); pc += 3; break; }
-        case WQ_OP_I64_CONST_32: { *sp++ = (uint64_t)(int64_t)*(const s32_u *)pc; pc += 4; break; }
-        case WQ_OP_I64_CONST_32_SKIP: { *sp++ = (uint64_t)(int64_t)*(const s32_u *)pc; pc += 4; pc += *pc; break; }
-        case WQ_OP_I64_CONST_64_SKIP: { *sp++ = *(const u64_u *)pc; pc += 8; pc += *pc; break; }
+        OP(WQ_OP_I32_CONST_16) { uint32_t v = (uint32_t)(int32_t)*(const s16_u *)pc; pc += 2; SET32(sp, v); sp++; break; }
+        OP(WQ_OP_I32_CONST_24) { uint32_t v = (uint32_t)(*(const s32_u *)(pc - 1) >> 8); pc += 3; SET32(sp, v); sp++; break; }
+        OP(WQ_OP_I32_CONST_32) { uint32_t v = *(const u32_u *)pc; pc += 4; SET32(sp, v); sp++; break; }
+        OP(WQ_OP_I32_CONST_32_PAD) { uint32_t v = *(const u32_u *)pc; pc += 5; SET32(sp, v); sp++; break; }
+        OP(WQ_OP_I64_CONST_8) { *sp++ = (uint64_t)(int64_t)(int8_t)*pc; pc++; break; }
+        OP(WQ_OP_I64_CONST_16) { *sp++ = (uint64_t)(int64_t)*(const s16_u *)pc; pc += 2; break; }
+        OP(WQ_OP_I64_CONST_24) { *sp++ = (uint64_t)(int64_t)(*(const s32_u *)(pc - 1) >> 8); pc += 3; break; }
+        OP(WQ_OP_I64_CONST_32) { *sp++ = (uint64_t)(int64_t)*(const s32_u *)pc; pc += 4; break; }
+        OP(WQ_OP_I64_CONST_32_SKIP) { *sp++ = (uint64_t)(int64_t)*(const s32_u *)pc; pc += 4; pc += *pc; break; }
+        OP(WQ_OP_I64_CONST_64_SKIP) { *sp++ = *(const u64_u *)pc; pc += 8; pc += *pc; break; }
         /* Sequences fused by the pre-decoder: the first opcode byte replaced, the rest as in the
          * original (the handler steps over the inner opcodes, pc++). */
-        case WQ_OP_LGET_LGET: { uint32_t i, j; READ_IDX(i); pc++; READ_IDX(j); COUNT_EXTRA(1); sp[0] = fp[i]; sp[1] = fp[j]; sp += 2; break; }
-        case WQ_OP_LGET_I32C: { uint32_t i, v; READ_IDX(i); pc++; READ_S7(v); COUNT_EXTRA(1); sp[0] = fp[i]; SET32(&sp[1], v); sp += 2; break; }
-        case WQ_OP_I32C_ADD: { uint32_t v; READ_S7(v); pc++; COUNT_EXTRA(1); SET32(&sp[-1], (uint32_t)sp[-1] + v); break; }
+        OP(WQ_OP_LGET_LGET) { uint32_t i, j; READ_IDX(i); pc++; READ_IDX(j); COUNT_EXTRA(1); sp[0] = fp[i]; sp[1] = fp[j]; sp += 2; break; }
+        OP(WQ_OP_LGET_I32C) { uint32_t i, v; READ_IDX(i); pc++; READ_S7(v); COUNT_EXTRA(1); sp[0] = fp[i]; SET32(&sp[1], v); sp += 2; break; }
+        OP(WQ_OP_I32C_ADD) { uint32_t v; READ_S7(v); pc++; COUNT_EXTRA(1); SET32(&sp[-1], (uint32_t)sp[-1] + v); break; }
         /* i32.const c; <op> with c a raw signed byte (shift counts already masked, rotl as a
          * right-rotate count): one load of the operand, no push and pop */
 #define I32C8(expr) { uint32_t b = (uint32_t)(int32_t)(int8_t)*pc; pc += 2; COUNT_EXTRA(1); uint32_t a = (uint32_t)sp[-1]; SET32(&sp[-1], expr); break; }
-        case WQ_OP_I32C8_SUB: I32C8(a - b)
-        case WQ_OP_I32C8_AND: I32C8(a & b)
-        case WQ_OP_I32C8_XOR: I32C8(a ^ b)
-        case WQ_OP_I32C8_SHL: I32C8(a << b)
-        case WQ_OP_I32C8_SHR_S: I32C8((uint32_t)((int32_t)a >> b))
-        case WQ_OP_I32C8_SHR_U: I32C8(a >> b)
-        case WQ_OP_I32C8_ROTL: I32C8((a >> b) | (a << ((32 - b) & 31)))
-        case WQ_OP_I32C8_MUL: I32C8(a * b)
-        case WQ_OP_LGET_I64C8: { uint32_t i; READ_IDX(i); pc++; COUNT_EXTRA(1); sp[0] = fp[i]; sp[1] = (uint64_t)(int64_t)(int8_t)*pc; pc++; sp += 2; break; }
-        case WQ_OP_LGET_ADD: { uint32_t i; READ_IDX(i); pc++; COUNT_EXTRA(1); SET32(&sp[-1], (uint32_t)sp[-1] + (uint32_t)fp[i]); break; }
-        case WQ_OP_LTEE_LGET: { uint32_t i, j; READ_IDX(i); pc++; READ_IDX(j); COUNT_EXTRA(1); fp[i] = sp[-1]; *sp++ = fp[j]; break; }
-        case WQ_OP_LTEE_BR_IF: { uint32_t i; READ_IDX(i); pc++; COUNT_EXTRA(1); fp[i] = sp[-1]; cond = (uint32_t)*--sp; goto do_br_if; }
-        case WQ_OP_LSET_LGET: { uint32_t i, j; READ_IDX(i); pc++; READ_IDX(j); COUNT_EXTRA(1); fp[i] = sp[-1]; sp[-1] = fp[j]; break; }
-        case WQ_OP_LGET_I32C_ADD: { uint32_t i, v; READ_IDX(i); pc++; READ_S7(v); pc++; COUNT_EXTRA(2); SET32(sp, (uint32_t)fp[i] + v); sp++; break; }
-        case WQ_OP_I32C16_ADD: { uint32_t v = (uint32_t)(int32_t)*(const s16_u *)pc; pc += 3; COUNT_EXTRA(1); SET32(&sp[-1], (uint32_t)sp[-1] + v); break; }
-        case WQ_OP_LGET_I32C16_ADD: { uint32_t i; READ_IDX(i); uint32_t v = (uint32_t)(int32_t)*(const s16_u *)(pc + 1); pc += 4; COUNT_EXTRA(2); SET32(sp, (uint32_t)fp[i] + v); sp++; break; }
-        case WQ_OP_ADD_LSET: { uint32_t i = pc[1]; pc += 2; COUNT_EXTRA(1); sp -= 2; SET32(&fp[i], (uint32_t)sp[0] + (uint32_t)sp[1]); break; }
-        case WQ_OP_ADD_LTEE: {
+        OP(WQ_OP_I32C8_SUB) I32C8(a - b)
+        OP(WQ_OP_I32C8_AND) I32C8(a & b)
+        OP(WQ_OP_I32C8_XOR) I32C8(a ^ b)
+        OP(WQ_OP_I32C8_SHL) I32C8(a << b)
+        OP(WQ_OP_I32C8_SHR_S) I32C8((uint32_t)((int32_t)a >> b))
+        OP(WQ_OP_I32C8_SHR_U) I32C8(a >> b)
+        OP(WQ_OP_I32C8_ROTL) I32C8((a >> b) | (a << ((32 - b) & 31)))
+        OP(WQ_OP_I32C8_MUL) I32C8(a * b)
+        OP(WQ_OP_LGET_I64C8) { uint32_t i; READ_IDX(i); pc++; COUNT_EXTRA(1); sp[0] = fp[i]; sp[1] = (uint64_t)(int64_t)(int8_t)*pc; pc++; sp += 2; break; }
+        OP(WQ_OP_LGET_ADD) { uint32_t i; READ_IDX(i); pc++; COUNT_EXTRA(1); SET32(&sp[-1], (uint32_t)sp[-1] + (uint32_t)fp[i]); break; }
+        OP(WQ_OP_LTEE_LGET) { uint32_t i, j; READ_IDX(i); pc++; READ_IDX(j); COUNT_EXTRA(1); fp[i] = sp[-1]; *sp++ = fp[j]; break; }
+        OP(WQ_OP_LTEE_BR_IF) { uint32_t i; READ_IDX(i); pc++; COUNT_EXTRA(1); fp[i] = sp[-1]; cond = (uint32_t)*--sp; goto do_br_if; }
+        OP(WQ_OP_LSET_LGET) { uint32_t i, j; READ_IDX(i); pc++; READ_IDX(j); COUNT_EXTRA(1); fp[i] = sp[-1]; sp[-1] = fp[j]; break; }
+        OP(WQ_OP_LGET_I32C_ADD) { uint32_t i, v; READ_IDX(i); pc++; READ_S7(v); pc++; COUNT_EXTRA(2); SET32(sp, (uint32_t)fp[i] + v); sp++; break; }
+        OP(WQ_OP_I32C16_ADD) { uint32_t v = (uint32_t)(int32_t)*(const s16_u *)pc; pc += 3; COUNT_EXTRA(1); SET32(&sp[-1], (uint32_t)sp[-1] + v); break; }
+        OP(WQ_OP_LGET_I32C16_ADD) { uint32_t i; READ_IDX(i); uint32_t v = (uint32_t)(int32_t)*(const s16_u *)(pc + 1); pc += 4; COUNT_EXTRA(2); SET32(sp, (uint32_t)fp[i] + v); sp++; break; }
+        OP(WQ_OP_ADD_LSET) { uint32_t i = pc[1]; pc += 2; COUNT_EXTRA(1); sp -= 2; SET32(&fp[i], (uint32_t)sp[0] + (uint32_t)sp[1]); break; }
+        OP(WQ_OP_ADD_LTEE) {
             uint32_t i = pc[1]; pc += 2; COUNT_EXTRA(1); sp--;
             uint32_t r = (uint32_t)sp[-1] + (uint32_t)sp[0];
             SET32(&sp[-1], r); SET32(&fp[i], r);
@@ -503,19 +528,19 @@ next:
             break;
         }
         /* 64-bit shifts are long on Cortex-M3: the local.get forms push and share the code */
-        case WQ_OP_LGET_I64C8_SHL: { uint32_t i; READ_IDX(i); *sp++ = fp[i]; pc++; COUNT_EXTRA(1); goto i64c8_shl; }
-        case WQ_OP_LGET_I64C8_SHR_U: { uint32_t i; READ_IDX(i); *sp++ = fp[i]; pc++; COUNT_EXTRA(1); goto i64c8_shr_u; }
-        case WQ_OP_I64C8_SHL: i64c8_shl: { uint32_t c = pc[0]; pc += 2; COUNT_EXTRA(1); sp[-1] <<= c; break; }
-        case WQ_OP_I64C8_SHR_U: i64c8_shr_u: { uint32_t c = pc[0]; pc += 2; COUNT_EXTRA(1); sp[-1] >>= c; break; }
-        case WQ_OP_I32C16_AND: { uint32_t v = (uint32_t)(int32_t)*(const s16_u *)pc; pc += 3; COUNT_EXTRA(1); SET32(&sp[-1], (uint32_t)sp[-1] & v); break; }
-        case WQ_OP_LGET_C8_ROTL: { uint32_t i; READ_IDX(i); uint32_t c = pc[1], a = (uint32_t)fp[i]; pc += 3; COUNT_EXTRA(2); SET32(sp, (a >> c) | (a << ((32 - c) & 31))); sp++; break; }
-        case WQ_OP_LGET_C8_SHR_U: { uint32_t i; READ_IDX(i); uint32_t c = pc[1]; pc += 3; COUNT_EXTRA(2); SET32(sp, (uint32_t)fp[i] >> c); sp++; break; }
-        case WQ_OP_SHL_SHR_S: { uint32_t k = pc[0], j = pc[3]; pc += 5; COUNT_EXTRA(3); SET32(&sp[-1], (uint32_t)((int32_t)((uint32_t)sp[-1] << k) >> j)); break; }
-        case WQ_OP_LTEE_I64C8: { uint32_t i; READ_IDX(i); fp[i] = sp[-1]; sp[0] = (uint64_t)(int64_t)(int8_t)pc[1]; pc += 2; sp++; COUNT_EXTRA(1); break; }
-        case WQ_OP_LGET_I32C_ADD_LSET: { uint32_t i; READ_IDX(i); uint32_t v = (uint32_t)((int32_t)((uint32_t)pc[1] << 25) >> 25), j = pc[4]; pc += 5; COUNT_EXTRA(3); SET32(&fp[j], (uint32_t)fp[i] + v); break; }
-        case WQ_OP_LGET_I32C_ADD_LTEE: { uint32_t i; READ_IDX(i); uint32_t v = (uint32_t)((int32_t)((uint32_t)pc[1] << 25) >> 25), j = pc[4]; pc += 5; COUNT_EXTRA(3); v += (uint32_t)fp[i]; SET32(&fp[j], v); SET32(sp, v); sp++; break; }
-        case WQ_OP_LTEE_I32C_ADD: { uint32_t i; READ_IDX(i); fp[i] = sp[-1]; uint32_t v = (uint32_t)((int32_t)((uint32_t)pc[1] << 25) >> 25); pc += 3; COUNT_EXTRA(2); SET32(&sp[-1], (uint32_t)sp[-1] + v); break; }
-        case WQ_OP_LGET_LGET_ADD: { uint32_t i, j; READ_IDX(i); pc++; READ_IDX(j); pc++; COUNT_EXTRA(2); SET32(sp, (uint32_t)fp[i] + (uint32_t)fp[j]); sp++; break; }
+        OP(WQ_OP_LGET_I64C8_SHL) { uint32_t i; READ_IDX(i); *sp++ = fp[i]; pc++; COUNT_EXTRA(1); goto i64c8_shl; }
+        OP(WQ_OP_LGET_I64C8_SHR_U) { uint32_t i; READ_IDX(i); *sp++ = fp[i]; pc++; COUNT_EXTRA(1); goto i64c8_shr_u; }
+        OP(WQ_OP_I64C8_SHL) i64c8_shl: { uint32_t c = pc[0]; pc += 2; COUNT_EXTRA(1); sp[-1] <<= c; break; }
+        OP(WQ_OP_I64C8_SHR_U) i64c8_shr_u: { uint32_t c = pc[0]; pc += 2; COUNT_EXTRA(1); sp[-1] >>= c; break; }
+        OP(WQ_OP_I32C16_AND) { uint32_t v = (uint32_t)(int32_t)*(const s16_u *)pc; pc += 3; COUNT_EXTRA(1); SET32(&sp[-1], (uint32_t)sp[-1] & v); break; }
+        OP(WQ_OP_LGET_C8_ROTL) { uint32_t i; READ_IDX(i); uint32_t c = pc[1], a = (uint32_t)fp[i]; pc += 3; COUNT_EXTRA(2); SET32(sp, (a >> c) | (a << ((32 - c) & 31))); sp++; break; }
+        OP(WQ_OP_LGET_C8_SHR_U) { uint32_t i; READ_IDX(i); uint32_t c = pc[1]; pc += 3; COUNT_EXTRA(2); SET32(sp, (uint32_t)fp[i] >> c); sp++; break; }
+        OP(WQ_OP_SHL_SHR_S) { uint32_t k = pc[0], j = pc[3]; pc += 5; COUNT_EXTRA(3); SET32(&sp[-1], (uint32_t)((int32_t)((uint32_t)sp[-1] << k) >> j)); break; }
+        OP(WQ_OP_LTEE_I64C8) { uint32_t i; READ_IDX(i); fp[i] = sp[-1]; sp[0] = (uint64_t)(int64_t)(int8_t)pc[1]; pc += 2; sp++; COUNT_EXTRA(1); break; }
+        OP(WQ_OP_LGET_I32C_ADD_LSET) { uint32_t i; READ_IDX(i); uint32_t v = (uint32_t)((int32_t)((uint32_t)pc[1] << 25) >> 25), j = pc[4]; pc += 5; COUNT_EXTRA(3); SET32(&fp[j], (uint32_t)fp[i] + v); break; }
+        OP(WQ_OP_LGET_I32C_ADD_LTEE) { uint32_t i; READ_IDX(i); uint32_t v = (uint32_t)((int32_t)((uint32_t)pc[1] << 25) >> 25), j = pc[4]; pc += 5; COUNT_EXTRA(3); v += (uint32_t)fp[i]; SET32(&fp[j], v); SET32(sp, v); sp++; break; }
+        OP(WQ_OP_LTEE_I32C_ADD) { uint32_t i; READ_IDX(i); fp[i] = sp[-1]; uint32_t v = (uint32_t)((int32_t)((uint32_t)pc[1] << 25) >> 25); pc += 3; COUNT_EXTRA(2); SET32(&sp[-1], (uint32_t)sp[-1] + v); break; }
+        OP(WQ_OP_LGET_LGET_ADD) { uint32_t i, j; READ_IDX(i); pc++; READ_IDX(j); pc++; COUNT_EXTRA(2); SET32(sp, (uint32_t)fp[i] + (uint32_t)fp[j]); sp++; break; }
 
 #define A32 ((uint32_t)sp[-2])
 #define B32 ((uint32_t)sp[-1])
@@ -534,187 +559,187 @@ next:
             SET32(&sp[0], cond); sp++; DISPATCH; }
 #define CMP32(expr) { uint32_t a = A32, b = B32; FUSE_COND(2, expr) }
 #define I32C8_CMP(expr) { uint32_t b = (uint32_t)(int32_t)(int8_t)*pc; pc += 2; COUNT_EXTRA(1); uint32_t a = (uint32_t)sp[-1]; cond = (expr); goto do_cond1; }
-        case WQ_OP_I32C8_EQ: I32C8_CMP(a == b)
-        case WQ_OP_I32C8_NE: I32C8_CMP(a != b)
-        case WQ_OP_I32C8_LT_S: I32C8_CMP((int32_t)a < (int32_t)b)
-        case WQ_OP_I32C8_LT_U: I32C8_CMP(a < b)
-        case WQ_OP_I32C8_GT_S: I32C8_CMP((int32_t)a > (int32_t)b)
-        case WQ_OP_I32C8_GT_U: I32C8_CMP(a > b)
+        OP(WQ_OP_I32C8_EQ) I32C8_CMP(a == b)
+        OP(WQ_OP_I32C8_NE) I32C8_CMP(a != b)
+        OP(WQ_OP_I32C8_LT_S) I32C8_CMP((int32_t)a < (int32_t)b)
+        OP(WQ_OP_I32C8_LT_U) I32C8_CMP(a < b)
+        OP(WQ_OP_I32C8_GT_S) I32C8_CMP((int32_t)a > (int32_t)b)
+        OP(WQ_OP_I32C8_GT_U) I32C8_CMP(a > b)
 #define I32C16_CMP(expr) { uint32_t b = (uint32_t)(int32_t)*(const s16_u *)pc; pc += 3; COUNT_EXTRA(1); uint32_t a = (uint32_t)sp[-1]; cond = (expr); goto do_cond1; }
-        case WQ_OP_I32C16_LT_U: I32C16_CMP(a < b)
-        case WQ_OP_I32C16_NE: I32C16_CMP(a != b)
+        OP(WQ_OP_I32C16_LT_U) I32C16_CMP(a < b)
+        OP(WQ_OP_I32C16_NE) I32C16_CMP(a != b)
         do_cond1: FUSE_COND(1, cond)   /* one operand popped: the constant was never pushed */
-        case WQ_OP_LGET_C8_EQ: { uint32_t i; READ_IDX(i); uint32_t b = (uint32_t)(int32_t)(int8_t)pc[1]; pc += 3; COUNT_EXTRA(2); cond = (uint32_t)fp[i] == b; goto do_cond0; }
-        case WQ_OP_LGET_LGET_LT_U: { uint32_t i, j; READ_IDX(i); j = pc[1]; pc += 3; COUNT_EXTRA(2); cond = (uint32_t)fp[i] < (uint32_t)fp[j]; goto do_cond0; }
-        case WQ_OP_LGET_LGET_GT_S: { uint32_t i, j; READ_IDX(i); j = pc[1]; pc += 3; COUNT_EXTRA(2); cond = (int32_t)fp[i] > (int32_t)fp[j]; goto do_cond0; }
+        OP(WQ_OP_LGET_C8_EQ) { uint32_t i; READ_IDX(i); uint32_t b = (uint32_t)(int32_t)(int8_t)pc[1]; pc += 3; COUNT_EXTRA(2); cond = (uint32_t)fp[i] == b; goto do_cond0; }
+        OP(WQ_OP_LGET_LGET_LT_U) { uint32_t i, j; READ_IDX(i); j = pc[1]; pc += 3; COUNT_EXTRA(2); cond = (uint32_t)fp[i] < (uint32_t)fp[j]; goto do_cond0; }
+        OP(WQ_OP_LGET_LGET_GT_S) { uint32_t i, j; READ_IDX(i); j = pc[1]; pc += 3; COUNT_EXTRA(2); cond = (int32_t)fp[i] > (int32_t)fp[j]; goto do_cond0; }
         do_cond0: FUSE_COND(0, cond)   /* nothing popped: both operands came from locals and constants */
-        OP(0x45): { uint32_t a = (uint32_t)sp[-1]; FUSE_COND(1, a == 0) }
-        OP(0x46): CMP32(a == b)
-        OP(0x47): CMP32(a != b)
-        OP(0x48): CMP32((int32_t)a < (int32_t)b)
-        OP(0x49): CMP32(a < b)
-        OP(0x4a): CMP32((int32_t)a > (int32_t)b)
-        OP(0x4b): CMP32(a > b)
-        OP(0x4c): CMP32((int32_t)a <= (int32_t)b)
-        OP(0x4d): CMP32(a <= b)
-        OP(0x4e): CMP32((int32_t)a >= (int32_t)b)
-        OP(0x4f): CMP32(a >= b)
-        case 0x50: sp[-1] = (uint32_t)(sp[-1] == 0); break;
-        OP(0x51): CMP64(a == b)
-        OP(0x52): CMP64(a != b)
-        OP(0x53): CMP64((int64_t)a < (int64_t)b)
-        OP(0x54): CMP64(a < b)
-        OP(0x55): CMP64((int64_t)a > (int64_t)b)
-        OP(0x56): CMP64(a > b)
-        OP(0x57): CMP64((int64_t)a <= (int64_t)b)
-        OP(0x58): CMP64(a <= b)
-        OP(0x59): CMP64((int64_t)a >= (int64_t)b)
-        OP(0x5a): CMP64(a >= b)
+        OP(0x45) { uint32_t a = (uint32_t)sp[-1]; FUSE_COND(1, a == 0) }
+        OP(0x46) CMP32(a == b)
+        OP(0x47) CMP32(a != b)
+        OP(0x48) CMP32((int32_t)a < (int32_t)b)
+        OP(0x49) CMP32(a < b)
+        OP(0x4a) CMP32((int32_t)a > (int32_t)b)
+        OP(0x4b) CMP32(a > b)
+        OP(0x4c) CMP32((int32_t)a <= (int32_t)b)
+        OP(0x4d) CMP32(a <= b)
+        OP(0x4e) CMP32((int32_t)a >= (int32_t)b)
+        OP(0x4f) CMP32(a >= b)
+        OP(0x50) sp[-1] = (uint32_t)(sp[-1] == 0); break;
+        OP(0x51) CMP64(a == b)
+        OP(0x52) CMP64(a != b)
+        OP(0x53) CMP64((int64_t)a < (int64_t)b)
+        OP(0x54) CMP64(a < b)
+        OP(0x55) CMP64((int64_t)a > (int64_t)b)
+        OP(0x56) CMP64(a > b)
+        OP(0x57) CMP64((int64_t)a <= (int64_t)b)
+        OP(0x58) CMP64(a <= b)
+        OP(0x59) CMP64((int64_t)a >= (int64_t)b)
+        OP(0x5a) CMP64(a >= b)
 #if WQRT_FLOATS
 #define FCMP32(expr) { float a = f32_of(sp[-2]), b = f32_of(sp[-1]); sp--; sp[-1] = (uint32_t)(expr); break; }
 #define FCMP64(expr) { double a = f64_of(sp[-2]), b = f64_of(sp[-1]); sp--; sp[-1] = (uint32_t)(expr); break; }
-        case 0x5b: FCMP32(a == b)
-        case 0x5c: FCMP32(a != b)
-        case 0x5d: FCMP32(a < b)
-        case 0x5e: FCMP32(a > b)
-        case 0x5f: FCMP32(a <= b)
-        case 0x60: FCMP32(a >= b)
-        case 0x61: FCMP64(a == b)
-        case 0x62: FCMP64(a != b)
-        case 0x63: FCMP64(a < b)
-        case 0x64: FCMP64(a > b)
-        case 0x65: FCMP64(a <= b)
-        case 0x66: FCMP64(a >= b)
+        OP(0x5b) FCMP32(a == b)
+        OP(0x5c) FCMP32(a != b)
+        OP(0x5d) FCMP32(a < b)
+        OP(0x5e) FCMP32(a > b)
+        OP(0x5f) FCMP32(a <= b)
+        OP(0x60) FCMP32(a >= b)
+        OP(0x61) FCMP64(a == b)
+        OP(0x62) FCMP64(a != b)
+        OP(0x63) FCMP64(a < b)
+        OP(0x64) FCMP64(a > b)
+        OP(0x65) FCMP64(a <= b)
+        OP(0x66) FCMP64(a >= b)
 #endif
-        OP(0x67): UN32(a ? (uint32_t)__builtin_clz(a) : 32u)
-        OP(0x68): UN32(a ? (uint32_t)__builtin_ctz(a) : 32u)
-        OP(0x69): UN32((uint32_t)__builtin_popcount(a))
-        OP(0x6a): BIN32(a + b)
-        OP(0x6b): BIN32(a - b)
-        OP(0x6c): BIN32(a * b)
-        case 0x6d: {
+        OP(0x67) UN32(a ? (uint32_t)__builtin_clz(a) : 32u)
+        OP(0x68) UN32(a ? (uint32_t)__builtin_ctz(a) : 32u)
+        OP(0x69) UN32((uint32_t)__builtin_popcount(a))
+        OP(0x6a) BIN32(a + b)
+        OP(0x6b) BIN32(a - b)
+        OP(0x6c) BIN32(a * b)
+        OP(0x6d) {
             int32_t a = (int32_t)A32, b = (int32_t)B32;
             if (b == 0) TRAP(m3Err_trapDivisionByZero);
             if (a == INT32_MIN && b == -1) TRAP(m3Err_trapIntegerOverflow);
             sp--; sp[-1] = (uint32_t)(a / b); break;
         }
-        case 0x6e: { uint32_t a = A32, b = B32; if (!b) TRAP(m3Err_trapDivisionByZero); sp--; sp[-1] = a / b; break; }
-        case 0x6f: {
+        OP(0x6e) { uint32_t a = A32, b = B32; if (!b) TRAP(m3Err_trapDivisionByZero); sp--; sp[-1] = a / b; break; }
+        OP(0x6f) {
             int32_t a = (int32_t)A32, b = (int32_t)B32;
             if (b == 0) TRAP(m3Err_trapDivisionByZero);
             sp--; sp[-1] = (b == -1) ? 0u : (uint32_t)(a % b); break;
         }
-        case 0x70: { uint32_t a = A32, b = B32; if (!b) TRAP(m3Err_trapDivisionByZero); sp--; sp[-1] = a % b; break; }
-        OP(0x71): BIN32(a & b)
-        OP(0x72): CMP32(a | b)   /* often a combined condition for `if` */
-        OP(0x73): BIN32(a ^ b)
-        OP(0x74): BIN32(a << (b & 31))
-        OP(0x75): BIN32((uint32_t)((int32_t)a >> (b & 31)))
-        OP(0x76): BIN32(a >> (b & 31))
-        OP(0x77): BIN32((a << (b & 31)) | (a >> ((32 - (b & 31)) & 31)))
-        OP(0x78): BIN32((a >> (b & 31)) | (a << ((32 - (b & 31)) & 31)))
-        OP(0x79): UN64(a ? (uint64_t)__builtin_clzll(a) : 64u)
-        OP(0x7a): UN64(a ? (uint64_t)__builtin_ctzll(a) : 64u)
-        OP(0x7b): UN64((uint64_t)__builtin_popcountll(a))
-        OP(0x7c): BIN64(a + b)
-        OP(0x7d): BIN64(a - b)
-        OP(0x7e): BIN64(a * b)
-        case 0x7f: {
+        OP(0x70) { uint32_t a = A32, b = B32; if (!b) TRAP(m3Err_trapDivisionByZero); sp--; sp[-1] = a % b; break; }
+        OP(0x71) BIN32(a & b)
+        OP(0x72) CMP32(a | b)   /* often a combined condition for `if` */
+        OP(0x73) BIN32(a ^ b)
+        OP(0x74) BIN32(a << (b & 31))
+        OP(0x75) BIN32((uint32_t)((int32_t)a >> (b & 31)))
+        OP(0x76) BIN32(a >> (b & 31))
+        OP(0x77) BIN32((a << (b & 31)) | (a >> ((32 - (b & 31)) & 31)))
+        OP(0x78) BIN32((a >> (b & 31)) | (a << ((32 - (b & 31)) & 31)))
+        OP(0x79) UN64(a ? (uint64_t)__builtin_clzll(a) : 64u)
+        OP(0x7a) UN64(a ? (uint64_t)__builtin_ctzll(a) : 64u)
+        OP(0x7b) UN64((uint64_t)__builtin_popcountll(a))
+        OP(0x7c) BIN64(a + b)
+        OP(0x7d) BIN64(a - b)
+        OP(0x7e) BIN64(a * b)
+        OP(0x7f) {
             int64_t a = (int64_t)A64, b = (int64_t)B64;
             if (b == 0) TRAP(m3Err_trapDivisionByZero);
             if (a == INT64_MIN && b == -1) TRAP(m3Err_trapIntegerOverflow);
             sp--; sp[-1] = (uint64_t)(a / b); break;
         }
-        case 0x80: { uint64_t a = A64, b = B64; if (!b) TRAP(m3Err_trapDivisionByZero); sp--; sp[-1] = a / b; break; }
-        case 0x81: {
+        OP(0x80) { uint64_t a = A64, b = B64; if (!b) TRAP(m3Err_trapDivisionByZero); sp--; sp[-1] = a / b; break; }
+        OP(0x81) {
             int64_t a = (int64_t)A64, b = (int64_t)B64;
             if (b == 0) TRAP(m3Err_trapDivisionByZero);
             sp--; sp[-1] = (b == -1) ? 0u : (uint64_t)(a % b); break;
         }
-        case 0x82: { uint64_t a = A64, b = B64; if (!b) TRAP(m3Err_trapDivisionByZero); sp--; sp[-1] = a % b; break; }
-        OP(0x83): BIN64(a & b)
-        OP(0x84): BIN64(a | b)
-        OP(0x85): BIN64(a ^ b)
-        OP(0x86): BIN64(a << (b & 63))
-        OP(0x87): BIN64((uint64_t)((int64_t)a >> (b & 63)))
-        OP(0x88): BIN64(a >> (b & 63))
-        OP(0x89): BIN64((a << (b & 63)) | (a >> ((64 - (b & 63)) & 63)))
-        OP(0x8a): BIN64((a >> (b & 63)) | (a << ((64 - (b & 63)) & 63)))
+        OP(0x82) { uint64_t a = A64, b = B64; if (!b) TRAP(m3Err_trapDivisionByZero); sp--; sp[-1] = a % b; break; }
+        OP(0x83) BIN64(a & b)
+        OP(0x84) BIN64(a | b)
+        OP(0x85) BIN64(a ^ b)
+        OP(0x86) BIN64(a << (b & 63))
+        OP(0x87) BIN64((uint64_t)((int64_t)a >> (b & 63)))
+        OP(0x88) BIN64(a >> (b & 63))
+        OP(0x89) BIN64((a << (b & 63)) | (a >> ((64 - (b & 63)) & 63)))
+        OP(0x8a) BIN64((a >> (b & 63)) | (a << ((64 - (b & 63)) & 63)))
 #if WQRT_FLOATS
 #define FUN32(expr) { float a = f32_of(sp[-1]); sp[-1] = of_f32(expr); break; }
 #define FBIN32(expr) { float a = f32_of(sp[-2]), b = f32_of(sp[-1]); sp--; sp[-1] = of_f32(expr); break; }
 #define FUN64(expr) { double a = f64_of(sp[-1]); sp[-1] = of_f64(expr); break; }
 #define FBIN64(expr) { double a = f64_of(sp[-2]), b = f64_of(sp[-1]); sp--; sp[-1] = of_f64(expr); break; }
-        case 0x8b: sp[-1] = (uint32_t)sp[-1] & 0x7fffffffu; break;
-        case 0x8c: sp[-1] = (uint32_t)sp[-1] ^ 0x80000000u; break;
-        case 0x8d: FUN32(f32_round(a, 0))
-        case 0x8e: FUN32(f32_round(a, 1))
-        case 0x8f: FUN32(f32_round(a, 2))
-        case 0x90: FUN32(f32_nearest(a))
-        case 0x91: FUN32(__builtin_sqrtf(a))
-        case 0x92: FBIN32(a + b)
-        case 0x93: FBIN32(a - b)
-        case 0x94: FBIN32(a * b)
-        case 0x95: FBIN32(a / b)
-        case 0x96: FBIN32(f32_min(a, b))
-        case 0x97: FBIN32(f32_max(a, b))
-        case 0x98: { uint32_t a = (uint32_t)sp[-2], b = (uint32_t)sp[-1]; sp--; sp[-1] = (a & 0x7fffffffu) | (b & 0x80000000u); break; }
-        case 0x99: sp[-1] &= 0x7fffffffffffffffull; break;
-        case 0x9a: sp[-1] ^= 0x8000000000000000ull; break;
-        case 0x9b: FUN64(f64_round(a, 0))
-        case 0x9c: FUN64(f64_round(a, 1))
-        case 0x9d: FUN64(f64_round(a, 2))
-        case 0x9e: FUN64(f64_nearest(a))
-        case 0x9f: FUN64(__builtin_sqrt(a))
-        case 0xa0: FBIN64(a + b)
-        case 0xa1: FBIN64(a - b)
-        case 0xa2: FBIN64(a * b)
-        case 0xa3: FBIN64(a / b)
-        case 0xa4: FBIN64(f64_min(a, b))
-        case 0xa5: FBIN64(f64_max(a, b))
-        case 0xa6: { uint64_t a = sp[-2], b = sp[-1]; sp--; sp[-1] = (a & 0x7fffffffffffffffull) | (b & 0x8000000000000000ull); break; }
+        OP(0x8b) sp[-1] = (uint32_t)sp[-1] & 0x7fffffffu; break;
+        OP(0x8c) sp[-1] = (uint32_t)sp[-1] ^ 0x80000000u; break;
+        OP(0x8d) FUN32(f32_round(a, 0))
+        OP(0x8e) FUN32(f32_round(a, 1))
+        OP(0x8f) FUN32(f32_round(a, 2))
+        OP(0x90) FUN32(f32_nearest(a))
+        OP(0x91) FUN32(__builtin_sqrtf(a))
+        OP(0x92) FBIN32(a + b)
+        OP(0x93) FBIN32(a - b)
+        OP(0x94) FBIN32(a * b)
+        OP(0x95) FBIN32(a / b)
+        OP(0x96) FBIN32(f32_min(a, b))
+        OP(0x97) FBIN32(f32_max(a, b))
+        OP(0x98) { uint32_t a = (uint32_t)sp[-2], b = (uint32_t)sp[-1]; sp--; sp[-1] = (a & 0x7fffffffu) | (b & 0x80000000u); break; }
+        OP(0x99) sp[-1] &= 0x7fffffffffffffffull; break;
+        OP(0x9a) sp[-1] ^= 0x8000000000000000ull; break;
+        OP(0x9b) FUN64(f64_round(a, 0))
+        OP(0x9c) FUN64(f64_round(a, 1))
+        OP(0x9d) FUN64(f64_round(a, 2))
+        OP(0x9e) FUN64(f64_nearest(a))
+        OP(0x9f) FUN64(__builtin_sqrt(a))
+        OP(0xa0) FBIN64(a + b)
+        OP(0xa1) FBIN64(a - b)
+        OP(0xa2) FBIN64(a * b)
+        OP(0xa3) FBIN64(a / b)
+        OP(0xa4) FBIN64(f64_min(a, b))
+        OP(0xa5) FBIN64(f64_max(a, b))
+        OP(0xa6) { uint64_t a = sp[-2], b = sp[-1]; sp--; sp[-1] = (a & 0x7fffffffffffffffull) | (b & 0x8000000000000000ull); break; }
 #endif
-        case 0xa7: sp[-1] = (uint32_t)sp[-1]; break;
+        OP(0xa7) sp[-1] = (uint32_t)sp[-1]; break;
 #if WQRT_FLOATS
 #define TRUNC(SRC_OF, T, LO, HI, DST) { double a = (double)SRC_OF(sp[-1]); \
             if (a != a) TRAP(m3Err_trapIntegerConversion); \
             if (!(a > (LO) && a < (HI))) TRAP(m3Err_trapIntegerOverflow); \
             sp[-1] = (DST)(T)a; break; }
-        case 0xa8: TRUNC(f32_of, int32_t, -2147483649.0, 2147483648.0, uint32_t)
-        case 0xa9: TRUNC(f32_of, uint32_t, -1.0, 4294967296.0, uint32_t)
-        case 0xaa: TRUNC(f64_of, int32_t, -2147483649.0, 2147483648.0, uint32_t)
-        case 0xab: TRUNC(f64_of, uint32_t, -1.0, 4294967296.0, uint32_t)
+        OP(0xa8) TRUNC(f32_of, int32_t, -2147483649.0, 2147483648.0, uint32_t)
+        OP(0xa9) TRUNC(f32_of, uint32_t, -1.0, 4294967296.0, uint32_t)
+        OP(0xaa) TRUNC(f64_of, int32_t, -2147483649.0, 2147483648.0, uint32_t)
+        OP(0xab) TRUNC(f64_of, uint32_t, -1.0, 4294967296.0, uint32_t)
 #endif
-        case 0xac: sp[-1] = (uint64_t)(int64_t)(int32_t)(uint32_t)sp[-1]; break;
-        case 0xad: sp[-1] = (uint32_t)sp[-1]; break;
+        OP(0xac) sp[-1] = (uint64_t)(int64_t)(int32_t)(uint32_t)sp[-1]; break;
+        OP(0xad) sp[-1] = (uint32_t)sp[-1]; break;
 #if WQRT_FLOATS
-        case 0xae: { float a = f32_of(sp[-1]); if (a != a) TRAP(m3Err_trapIntegerConversion); if (!(a >= -9223372036854775808.0f && a < 9223372036854775808.0f)) TRAP(m3Err_trapIntegerOverflow); sp[-1] = (uint64_t)(int64_t)a; break; }
-        case 0xaf: { float a = f32_of(sp[-1]); if (a != a) TRAP(m3Err_trapIntegerConversion); if (!(a > -1.0f && a < 18446744073709551616.0f)) TRAP(m3Err_trapIntegerOverflow); sp[-1] = (uint64_t)a; break; }
-        case 0xb0: { double a = f64_of(sp[-1]); if (a != a) TRAP(m3Err_trapIntegerConversion); if (!(a >= -9223372036854775808.0 && a < 9223372036854775808.0)) TRAP(m3Err_trapIntegerOverflow); sp[-1] = (uint64_t)(int64_t)a; break; }
-        case 0xb1: { double a = f64_of(sp[-1]); if (a != a) TRAP(m3Err_trapIntegerConversion); if (!(a > -1.0 && a < 18446744073709551616.0)) TRAP(m3Err_trapIntegerOverflow); sp[-1] = (uint64_t)a; break; }
-        case 0xb2: sp[-1] = of_f32((float)(int32_t)(uint32_t)sp[-1]); break;
-        case 0xb3: sp[-1] = of_f32((float)(uint32_t)sp[-1]); break;
-        case 0xb4: sp[-1] = of_f32((float)(int64_t)sp[-1]); break;
-        case 0xb5: sp[-1] = of_f32((float)sp[-1]); break;
-        case 0xb6: sp[-1] = of_f32((float)f64_of(sp[-1])); break;
-        case 0xb7: sp[-1] = of_f64((double)(int32_t)(uint32_t)sp[-1]); break;
-        case 0xb8: sp[-1] = of_f64((double)(uint32_t)sp[-1]); break;
-        case 0xb9: sp[-1] = of_f64((double)(int64_t)sp[-1]); break;
-        case 0xba: sp[-1] = of_f64((double)sp[-1]); break;
-        case 0xbb: sp[-1] = of_f64((double)f32_of(sp[-1])); break;
-        case 0xbc: case 0xbd: case 0xbe: case 0xbf: break; /* reinterpret: same bits */
+        OP(0xae) { float a = f32_of(sp[-1]); if (a != a) TRAP(m3Err_trapIntegerConversion); if (!(a >= -9223372036854775808.0f && a < 9223372036854775808.0f)) TRAP(m3Err_trapIntegerOverflow); sp[-1] = (uint64_t)(int64_t)a; break; }
+        OP(0xaf) { float a = f32_of(sp[-1]); if (a != a) TRAP(m3Err_trapIntegerConversion); if (!(a > -1.0f && a < 18446744073709551616.0f)) TRAP(m3Err_trapIntegerOverflow); sp[-1] = (uint64_t)a; break; }
+        OP(0xb0) { double a = f64_of(sp[-1]); if (a != a) TRAP(m3Err_trapIntegerConversion); if (!(a >= -9223372036854775808.0 && a < 9223372036854775808.0)) TRAP(m3Err_trapIntegerOverflow); sp[-1] = (uint64_t)(int64_t)a; break; }
+        OP(0xb1) { double a = f64_of(sp[-1]); if (a != a) TRAP(m3Err_trapIntegerConversion); if (!(a > -1.0 && a < 18446744073709551616.0)) TRAP(m3Err_trapIntegerOverflow); sp[-1] = (uint64_t)a; break; }
+        OP(0xb2) sp[-1] = of_f32((float)(int32_t)(uint32_t)sp[-1]); break;
+        OP(0xb3) sp[-1] = of_f32((float)(uint32_t)sp[-1]); break;
+        OP(0xb4) sp[-1] = of_f32((float)(int64_t)sp[-1]); break;
+        OP(0xb5) sp[-1] = of_f32((float)sp[-1]); break;
+        OP(0xb6) sp[-1] = of_f32((float)f64_of(sp[-1])); break;
+        OP(0xb7) sp[-1] = of_f64((double)(int32_t)(uint32_t)sp[-1]); break;
+        OP(0xb8) sp[-1] = of_f64((double)(uint32_t)sp[-1]); break;
+        OP(0xb9) sp[-1] = of_f64((double)(int64_t)sp[-1]); break;
+        OP(0xba) sp[-1] = of_f64((double)sp[-1]); break;
+        OP(0xbb) sp[-1] = of_f64((double)f32_of(sp[-1])); break;
+        case 0xbc: case 0xbd: case 0xbe: case 0xbf: GATE(WQ_USED(0xbc) || WQ_USED(0xbd) || WQ_USED(0xbe) || WQ_USED(0xbf)) break; /* reinterpret: same bits */
 #endif
-        OP(0xc0): UN32((uint32_t)(int32_t)(int8_t)a)
-        OP(0xc1): UN32((uint32_t)(int32_t)(int16_t)a)
-        OP(0xc2): UN64((uint64_t)(int64_t)(int8_t)a)
-        OP(0xc3): UN64((uint64_t)(int64_t)(int16_t)a)
-        OP(0xc4): UN64((uint64_t)(int64_t)(int32_t)a)
+        OP(0xc0) UN32((uint32_t)(int32_t)(int8_t)a)
+        OP(0xc1) UN32((uint32_t)(int32_t)(int16_t)a)
+        OP(0xc2) UN64((uint64_t)(int64_t)(int8_t)a)
+        OP(0xc3) UN64((uint64_t)(int64_t)(int16_t)a)
+        OP(0xc4) UN64((uint64_t)(int64_t)(int32_t)a)
 #if WQRT_REFTYPES
-        case 0xd0: pc++; *sp++ = 0; break;
-        case 0xd1: sp[-1] = (sp[-1] == 0); break;
-        case 0xd2: { uint32_t f; READ_U32(f); *sp++ = (uint64_t)f + 1; break; }
+        OP(0xd0) pc++; *sp++ = 0; break;
+        OP(0xd1) sp[-1] = (sp[-1] == 0); break;
+        OP(0xd2) { uint32_t f; READ_U32(f); *sp++ = (uint64_t)f + 1; break; }
 #endif
-        case 0xfc: {
+        OP(0xfc) {
             uint32_t sub; READ_U32(sub);
             switch (sub) {
 #if WQRT_FLOATS
@@ -729,7 +754,7 @@ next:
             case 6: { double a = f64_of(sp[-1]); sp[-1] = (a != a) ? 0 : (a < -9223372036854775808.0) ? (uint64_t)INT64_MIN : (a >= 9223372036854775808.0) ? (uint64_t)INT64_MAX : (uint64_t)(int64_t)a; break; }
             case 7: { double a = f64_of(sp[-1]); sp[-1] = (a != a || a <= -1.0) ? 0 : (a >= 18446744073709551616.0) ? UINT64_MAX : (uint64_t)a; break; }
 #endif
-            case 8: { /* memory.init */
+            case 8: GATE(WQ_USED_FC(8)) { /* memory.init */
                 uint32_t seg; READ_U32(seg); pc++;
                 uint32_t n = (uint32_t)*--sp, s = (uint32_t)*--sp, d = (uint32_t)*--sp;
                 WqSeg sg; sg.count = 0; sg.items = NULL;
@@ -738,15 +763,15 @@ next:
                 if (n) memcpy(MEM + d, sg.items + s, n);
                 break;
             }
-            case 9: { uint32_t seg; READ_U32(seg); if (seg < m->ndata) rt->data_dropped[seg >> 3] |= (uint8_t)(1u << (seg & 7)); break; }
-            case 10: {
+            case 9: GATE(WQ_USED_FC(9)) { uint32_t seg; READ_U32(seg); if (seg < m->ndata) rt->data_dropped[seg >> 3] |= (uint8_t)(1u << (seg & 7)); break; }
+            case 10: GATE(WQ_USED_FC(10)) {
                 pc += 2;
                 uint32_t n = (uint32_t)*--sp, s = (uint32_t)*--sp, d = (uint32_t)*--sp;
                 if ((uint64_t)s + n > MEM_BYTES || (uint64_t)d + n > MEM_BYTES) TRAP(m3Err_trapOutOfBoundsMemoryAccess);
                 memmove(MEM + d, MEM + s, n);
                 break;
             }
-            case 11: {
+            case 11: GATE(WQ_USED_FC(11)) {
                 pc++;
                 uint32_t n = (uint32_t)*--sp; uint8_t v = (uint8_t)*--sp; uint32_t d = (uint32_t)*--sp;
                 if ((uint64_t)d + n > MEM_BYTES) TRAP(m3Err_trapOutOfBoundsMemoryAccess);
@@ -810,6 +835,11 @@ next:
         }
         op = *pc++;
     }
+
+    /* a handler the per-image build left out (WQRT_OPCODE_MASK): never reached when the
+     * firmware embeds the module its mask came from */
+op_not_built:
+    TRAP(wqrt_Err_opcodeNotBuilt);
 
 call_import: {
         uint64_t * nsp = call_host(rt, (uint32_t)(callee - funcs), sp);
