@@ -3,7 +3,9 @@
 // monitor/console-protocol.ts; this file only knows which commands a scenario needs.
 import { ConnectRefused, DeviceBase, type ClientSettings, type HilDevice } from './device.ts';
 import { escapeArg, packetName, parseConsoleLine, valueBytes, type ConsoleLine } from '../monitor/console-protocol.ts';
-import { topicDecoder } from '../sim/host/abi.ts';
+import { DHCP_EVENT_NAMES, Err, EventKind, decodeEvent, topicDecoder, type CoreEvent } from '../sim/host/abi.ts';
+import { ipv4ToU32 } from '../sim/host/network.ts';
+import type { LanRouting } from './lan-routes.ts';
 
 /** What carries the console, and what the runner may do to the device around it. */
 export interface ConsoleTransport {
@@ -20,7 +22,38 @@ export interface ConsoleTransport {
   powerOn?(settings: ClientSettings): Promise<void>;
   linkDown?(): Promise<void>;
   linkUp?(): Promise<void>;
+  /** The runner owns the device's network and the device runs the LAN image (DHCP, DNS): LAN scenarios can run. */
+  readonly lan?: LanRouting;
   close(): Promise<void>;
+}
+
+/** The core's error number for a console error name (dns-name → Err.DNS_NAME), for the host's texts. */
+function errCode(name: string | undefined): number | undefined {
+  const e = Object.entries(Err).find(([k]) => k.toLowerCase().replace(/_/g, '-') === name);
+  return e?.[1];
+}
+
+/** A console `evt connect-failed` / `evt dhcp` line as the core's event record, decoded as NodeDevice decodes it
+ * (so both name what was tried, and the DHCP messages read the same). */
+function connectFailed(f: Record<string, string>): Extract<CoreEvent, { kind: 'connect_failed' }> {
+  const rec = new Uint8Array(14);
+  const dv = new DataView(rec.buffer);
+  dv.setInt32(0, errCode(f.error) ?? 0, true);
+  rec[4] = f.rc === undefined || f.rc === 'none' ? 0xff : Number(f.rc);
+  const [ip, port] = (f.addr ?? '').split(':');
+  if (ip && port) { dv.setUint32(8, ipv4ToU32(ip), true); dv.setUint16(12, Number(port), true); }
+  return decodeEvent(EventKind.CONNECT_FAILED, f.addr ? rec : rec.subarray(0, 8)) as Extract<CoreEvent, { kind: 'connect_failed' }>;
+}
+function dhcpEvent(f: Record<string, string>): CoreEvent {
+  const rec = new Uint8Array(28);
+  const dv = new DataView(rec.buffer);
+  rec[0] = Math.max(0, DHCP_EVENT_NAMES.indexOf((f.event ?? '') as typeof DHCP_EVENT_NAMES[number]));
+  rec[1] = Number(f.state ?? 0);
+  const ip = (v: string | undefined) => (v ? ipv4ToU32(v) : 0);
+  [f.ip, f.gw, f.mask, f.dns].forEach((v, i) => dv.setUint32(4 + 4 * i, ip(v), true));
+  dv.setUint32(20, Number(f.lease ?? 0), true);
+  dv.setUint32(24, ip(f.server), true);
+  return decodeEvent(EventKind.DHCP, rec);
 }
 
 interface Pending { cmd: string; resolve: (l: ConsoleLine) => void; reject: (e: Error) => void }
@@ -39,6 +72,13 @@ export class ConsoleDevice extends DeviceBase implements HilDevice {
   readonly canPowerCycle: boolean;
   readonly canControlLink: boolean;
   readonly reachesRunnerLoopback: boolean;
+  /** The LAN image on a network the runner owns: it takes the broker by name and leases its address. */
+  readonly resolvesNames: boolean;
+  readonly leasesAddress: boolean;
+  /** The device's own static address, read from `show` before a DHCP scenario first clears it. */
+  private staticIp: string | undefined;
+  /** The LAN the device was last configured on ('static', or a DHCP rig's router). */
+  private segment: string | undefined;
   private partial = '';
   private readonly replies: Pending[] = [];
   private readonly eventWaiters = new Set<EventWaiter>();
@@ -55,6 +95,7 @@ export class ConsoleDevice extends DeviceBase implements HilDevice {
     this.canPowerCycle = !!(transport.powerOff && transport.powerOn);
     this.canControlLink = !!(transport.linkDown && transport.linkUp);
     this.reachesRunnerLoopback = transport.reachesRunnerLoopback;
+    this.resolvesNames = this.leasesAddress = transport.lan !== undefined;
     transport.onData((chunk) => this.onData(chunk));
   }
 
@@ -90,6 +131,7 @@ export class ConsoleDevice extends DeviceBase implements HilDevice {
         // the console prints topic bytes %XX-escaped: decoded as UTF-8 like every host (BOM kept)
         this.emit('message', { topic: topicDecoder.decode(valueBytes(f.topic ?? '')), payload: valueBytes(f.payload ?? ''), qos: Number(f.qos), retain: f.retain === '1', dup: f.dup === '1' });
         break;
+      case 'dhcp': this.emit('dhcp', dhcpEvent(f)); break;
       case 'error': this.emit('device-error', { code: f.code ?? '?', message: `${f.code ?? '?'}${f.packet && f.packet !== '0' ? ` in ${packetName(f.packet)}` : ''}` }); break;
       case 'trace': {
         const name = packetName(f.type);
@@ -143,6 +185,14 @@ export class ConsoleDevice extends DeviceBase implements HilDevice {
   }
 
   private async configure(s: ClientSettings): Promise<void> {
+    // The LAN image moving to another segment (a DHCP rig, or back to the static LAN) is powered
+    // on there, as a board plugged into a new network is: no lease or address carried over.
+    const segment = s.dhcp ? `dhcp ${s.dhcp.routerIp}` : 'static';
+    if (this.transport.lan && this.segment !== undefined && segment !== this.segment && this.transport.powerOff && !this.poweredOff) {
+      await this.transport.powerOff();
+      this.poweredOff = true;
+    }
+    this.segment = segment;
     if (this.poweredOff && this.transport.powerOn) {
       // An earlier scenario ended with the power cut (last-will): a new one starts from a powered board.
       await this.transport.powerOn(s);
@@ -154,7 +204,16 @@ export class ConsoleDevice extends DeviceBase implements HilDevice {
     await this.command('disconnect').catch(() => undefined);
     this.connected = false;
     await this.command('set trace 1');
-    await this.command(`set host ${addr.ip}`);
+    let host = addr.ip;
+    const lan = this.transport.lan;
+    if (lan) {
+      // The LAN image: by name through the scenario's DNS server, or a lease from its DHCP rig; else static.
+      this.staticIp ??= (await this.command('show')).fields.ip;
+      if (s.brokerName !== undefined && s.dnsServer !== undefined) { lan.routeDns(s.dnsServer); host = s.brokerName; }
+      if (s.dhcp) host = lan.routeDhcp(s.dhcp);
+      await this.command(`net ip ${s.dhcp ? '0.0.0.0' : this.staticIp}`);
+    }
+    await this.command(`set host ${escapeArg(host)}`);
     await this.command(`set port ${addr.port}`);
     await this.command(`set id ${escapeArg(s.clientId)}`);
     await this.command(`set clean ${s.cleanSession ? 1 : 0}`);
@@ -170,8 +229,12 @@ export class ConsoleDevice extends DeviceBase implements HilDevice {
   }
 
   private async startConnect(): Promise<{ sessionPresent: boolean }> {
-    const outcome = this.nextEvent((l) => l.name === 'connected' || (l.name === 'connect-failed' && l.fields.rc !== undefined && l.fields.rc !== 'none'),
-      'evt connected (CONNACK)', 15_000);
+    // A refusal ends the wait at once; a broker name that does not resolve after the device's
+    // retry (its second lookup failed too) as well, with what it asked.
+    let lookups = 0;
+    const outcome = this.nextEvent((l) => l.name === 'connected' || (l.name === 'connect-failed' && l.fields.rc !== undefined && l.fields.rc !== 'none')
+      || (l.name === 'connect-failed' && /^dns-/.test(l.fields.error ?? '') && ++lookups >= 2),
+    'evt connected (CONNACK)', 15_000);
     try {
       await this.command('connect');
     } catch (e) {
@@ -179,6 +242,10 @@ export class ConsoleDevice extends DeviceBase implements HilDevice {
       throw e;
     }
     const l = await outcome.promise;
+    if (l.name === 'connect-failed' && l.fields.rc === 'none') {
+      await this.command('disconnect').catch(() => undefined);
+      throw new Error(`connect failed after ${lookups} attempts: ${connectFailed(l.fields).message}`);
+    }
     if (l.name === 'connect-failed') {
       await this.command('disconnect').catch(() => undefined);
       const rc = Number(l.fields.rc);

@@ -59,12 +59,14 @@ export interface RunnerOptions {
   onResult?: (r: ScenarioResult) => void;
 }
 
+const LAN_DEVICES = 'the console\'s LAN image, as --node (build/core/device-lan.wasm) and --sim with no wasmqtt sim running (build/stm32f103rc-lan) run it, or --node-api --wasm build/w5500/core-lan.wasm (device.wasm and the bluepill images carry none, and a board started by wasmqtt sim is not routed by the runner: docs/w5500.md, "LAN services")';
+
 function capabilityMissing(c: Capability, o: RunnerOptions): string | undefined {
   switch (c) {
     case 'powerCycle': return o.device.canPowerCycle ? undefined : 'the device cannot be power-cycled (use --sim, or --relay-command for a real board)';
     case 'linkControl': return o.device.canControlLink ? undefined : 'the runner cannot pull this device\'s link (use --sim, or --link-command for a real board)';
-    case 'dns': return o.device.resolvesNames ? undefined : 'needs a device with a DNS client: --node-api --wasm build/w5500/core-lan.wasm (the firmware images and device.wasm carry none: docs/w5500.md, "LAN services")';
-    case 'dhcp': return o.device.leasesAddress ? undefined : 'needs a device with a DHCP client: --node-api --wasm build/w5500/core-lan.wasm (the firmware images and device.wasm carry none: docs/w5500.md, "LAN services")';
+    case 'dns': return o.device.resolvesNames ? undefined : `needs a device with a DNS client on a network the runner routes: ${LAN_DEVICES}`;
+    case 'dhcp': return o.device.leasesAddress ? undefined : `needs a device with a DHCP client on a network the runner routes: ${LAN_DEVICES}`;
     case 'brokerRestart': return o.broker.restart ? undefined : 'the broker is not the runner\'s own (omit --broker to let the runner start Mosquitto)';
     case 'localBroker': return o.device.reachesRunnerLoopback ? undefined : 'needs a scripted broker on this machine\'s loopback, which a board on Ethernet cannot reach';
   }

@@ -1,6 +1,7 @@
 // `wasmqtt hil [--node | --port PORT | --sim] [--broker URL] [--json FILE]`: the hardware-in-
 // the-loop scenario suite against a device, with a broker-side MQTT.js client.
 import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadProjectConfig, pick, UserError } from '../../config/load.ts';
 import { listVirtualPorts } from '../../monitor/virtual-ports.ts';
@@ -8,6 +9,8 @@ import { externalBroker, startManagedMosquitto, type BrokerHandle } from '../../
 import { ConsoleDevice } from '../../hil/console-device.ts';
 import type { HilDevice } from '../../hil/device.ts';
 import { NodeConsoleTransport } from '../../hil/node-console.ts';
+import { SimBoardTransport } from '../../hil/sim-board.ts';
+import { PACKAGE_ROOT } from '../../config/project.ts';
 import { NodeDeviceAdapter } from '../../hil/node-device.ts';
 import { formatReport, statusMark, writeJsonReport, writeLadders } from '../../hil/report.ts';
 import { runScenarios } from '../../hil/runner.ts';
@@ -37,14 +40,17 @@ async function chooseDevice(f: HilFlags, port: string | undefined, sim: boolean,
   if (chosen !== 1) {
     throw new UserError('choose one device: --port PORT (a board), --sim (a running virtual board), --node (device.wasm in Node, driven over its console) or --node-api (core.wasm through the NodeDevice API)');
   }
-  if (f.node) return new ConsoleDevice(new NodeConsoleTransport(f.wasm));
+  // --node runs the console's LAN image (DHCP and DNS: the LAN scenarios run too) when it is built
+  const lanConsole = join(PACKAGE_ROOT, 'build/core/device-lan.wasm');
+  if (f.node) return new ConsoleDevice(new NodeConsoleTransport(f.wasm ?? (existsSync(lanConsole) ? lanConsole : undefined)));
   if (f.nodeApi) return new NodeDeviceAdapter(f.wasm);
   const baud = f.baud ? Number(f.baud) : 115200;
   if (port) {
     return new ConsoleDevice(await SerialTransport.open({ path: port, baud, relayCommand, linkCommand: f.linkCommand }));
   }
   const running = listVirtualPorts();
-  if (running.length === 0) throw new UserError('no virtual board is running; start one (wasmqtt sim --board bluepill) in another terminal, then run wasmqtt hil --sim');
+  // none running: the runner boots the LAN image on a virtual board of its own (hil/sim-board.ts)
+  if (running.length === 0) return new ConsoleDevice(await SimBoardTransport.start());
   if (running.length > 1) throw new UserError(`${running.length} virtual boards are running (${running.map((v) => v.path).join(', ')}); pick one with --port`);
   const v = running[0]!;
   return new ConsoleDevice(await SerialTransport.open({ path: v.path, baud, description: `virtual board ${v.board} on ${v.path}`, relayCommand, linkCommand: f.linkCommand, allowLoopback: true, control: v.control }));
@@ -55,8 +61,8 @@ export function register(program: Command): void {
     .command('hil')
     .description('run the hardware-in-the-loop scenario suite against a device and a broker')
     .option('--port <port>', 'a board\'s console serial port')
-    .option('--sim', 'a running virtual board (wasmqtt sim)')
-    .option('--node', 'device.wasm (core + console) in Node, driven over its UART console like a board')
+    .option('--sim', 'a running virtual board (wasmqtt sim), else one the runner boots with the LAN image (build/stm32f103rc-lan)')
+    .option('--node', 'the console module (default build/core/device-lan.wasm: with DHCP and DNS) in Node, driven over its UART console like a board')
     .option('--node-api', 'core.wasm in Node, driven through the NodeDevice API')
     .option('--baud <rate>', 'console baud rate (default 115200)')
     .option('--relay-command <cmd>', 'shell command that powers the board on/off ({state} = on|off); enables power-cycle scenarios')
@@ -67,7 +73,7 @@ export function register(program: Command): void {
     .option('--only <ids>', 'comma-separated scenario ids')
     .option('--list', 'list the scenarios and exit')
     .option('--timeout <ms>', 'per-scenario time limit')
-    .option('--wasm <path>', 'the module for --node (default build/core/device.wasm) or --node-api (default build/core/core.wasm)')
+    .option('--wasm <path>', 'the module for --node (default build/core/device-lan.wasm) or --node-api (default build/core/core.wasm)')
     .option('-c, --config <file>', 'project config (default: nearest wasmqtt.config.json)')
     .action(async (f: HilFlags) => {
       if (f.list) {
