@@ -29,9 +29,9 @@ import { pathToFileURL } from 'node:url';
 import { parseModule, WasmError, type ParsedModule } from './module.ts';
 
 export const SECTION_NAME = 'wasmqtt.predecoded';
-export const BLOB_VERSION = 14;
+export const BLOB_VERSION = 15;
 /** Blob versions whose code was rewritten in place (undoRewrite puts the original back). */
-const REWRITTEN_VERSIONS = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14];
+const REWRITTEN_VERSIONS = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15];
 const MAGIC = 0x44505157; // "WQPD"
 const WIDE_FRAME = 0xff; // a function record's frame byte: see its wide record
 
@@ -184,6 +184,10 @@ export const OP = {
   LTEE_I32C_ADD: 0xcc, // local.tee a; i32.const c; i32.add
   LGET_LGET_LT_U: 0xcd, // local.get a; local.get b; i32.lt_u (may go on to if / br_if)
   LGET_LGET_GT_S: 0xce, // local.get a; local.get b; i32.gt_s (likewise)
+  // 0xfd..0xff: the SIMD and threads prefixes, never in a module the validator accepts
+  LGET_C8_ROTL_XOR: 0xfd, // local.get a; I32C8_ROTL c; i32.xor (hash rounds)
+  LGET_I32C16_ADD_LOAD16_S: 0xfe, // local.get a; I32_CONST_16 c; i32.add; i32.load16_s (one-byte memarg)
+  I32C_STORE8: 0xff, // i32.const c (one-byte LEB); i32.store8 (one-byte memarg)
 } as const;
 
 /** local.get a followed by these i32.const c (one byte); <op> pairs: fused opcode. */
@@ -216,10 +220,16 @@ const CONST8_BINOPS: Record<number, [number, (c: number) => number]> = {
   0x4b: [OP.I32C8_GT_U, (c) => c],
 };
 
+/** 'c', 'k', 'w', 's': constants (see rewriteCode); 'M2e' and the like: that load or store
+ * opcode with a one-byte align and offset. */
+type Pat = number | 'c' | 'k' | 'w' | 's' | 'M2e' | 'M3a';
+
 /** Opcode sequences fused into one dispatch, longest first; 'c' is an i32.const with a one-byte
  * LEB (the plain opcode's only form; longer ones became I32_CONST_*). Chosen from the
  * interpreter suite's executed-sequence counts (bench/interp-suite.bench.ts). */
-const FUSE: Array<[readonly (number | 'c' | 'k' | 'w' | 's')[], number]> = [
+const FUSE: Array<[readonly Pat[], number]> = [
+  [[0x20, 'w', 0x6a, 'M2e'], OP.LGET_I32C16_ADD_LOAD16_S],
+  [['c', 'M3a'], OP.I32C_STORE8],
   [[0x20, 'c', 0x6a, 0x21], OP.LGET_I32C_ADD_LSET],
   [[0x20, 'c', 0x6a, 0x22], OP.LGET_I32C_ADD_LTEE],
   [[0x22, 'c', 0x6a], OP.LTEE_I32C_ADD],
@@ -303,7 +313,7 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
     // unchanged instruction, so only fall-through enters the fused form.
     const ins = f.instrs;
     // 'c': an i32.const with a one-byte LEB; 'k': an i64.const with a one-byte LEB
-    const matches = (k: number, pat: readonly (number | 'c' | 'k' | 'w' | 's')[]) =>
+    const matches = (k: number, pat: readonly Pat[]) =>
       pat.every((want, j) => {
         const at = ins[k + j];
         if (at === undefined || ins[k + j + 1] === undefined) return false;
@@ -311,6 +321,7 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
         if (want === 'k') return original[at] === 0x42 && ins[k + j + 1]! - at === 2;
         if (want === 's') return original[at] === 0x42 && ins[k + j + 1]! - at === 2 && original[at + 1]! < 64; // a shift count
         if (want === 'w') return original[at] === 0x41 && ins[k + j + 1]! - at === 3; // now I32_CONST_16
+        if (want === 'M2e' || want === 'M3a') return original[at] === parseInt(want.slice(1), 16) && ins[k + j + 1]! - at === 3;
         // the fused handlers read one-byte indices and labels
         if (LEB_FORMS[want] !== undefined && ins[k + j + 1]! - at !== 2) return false;
         return original[at] === want;
@@ -350,11 +361,13 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
         out[at] = lc8[0];
         out[at + 1] = lc8[1](((original[at + 1]! << 25) >> 25)) & 0xff;
         k += 2;
+        // a rotate then an xor (hash rounds): the xor in the same dispatch
+        if (lc8[0] === OP.I32C8_ROTL && ins[k + 2] !== undefined && original[ins[k + 1]!] === 0x73) { out[ins[k - 2]!] = OP.LGET_C8_ROTL_XOR; k += 1; }
         continue;
       }
       // a local.get or local.tee before such a pair (or before a fused constant) stays on its
       // own: the pair saves more than the local op + const
-      const constHead = (j: number) => const8(j) || matches(j, ['c', 0x6a]) || FUSE.some(([pat]) => (pat[0] === 'w' || pat[0] === 's') && pat.length === 2 && matches(j, pat));
+      const constHead = (j: number) => const8(j) || matches(j, ['c', 0x6a]) || matches(j, ['c', 'M3a']) || FUSE.some(([pat]) => (pat[0] === 'w' || pat[0] === 's') && pat.length === 2 && matches(j, pat));
       const hit = FUSE.find(([pat]) => matches(k, pat) && !((pat[0] === 0x20 || pat[0] === 0x22) && (pat[1] === 'c' || pat[1] === 'w' || (pat[1] === 'k' && pat[0] === 0x22)) && pat.length === 2 && constHead(k + 1)));
       if (!hit) continue;
       out[ins[k]!] = hit[1];
@@ -409,7 +422,7 @@ function immediateBytes(b: Uint8Array, p: number): number {
       if (op === OP.LGET_I64C8 || op === OP.LTEE_LGET || op === OP.LTEE_BR_IF || op === OP.LGET_ADD) return leb(q) - q;
       if ((op >= OP.LGET_LEB && op <= OP.GSET_LEB) || op === OP.BR_IF_LEB || op === OP.LGET_I32C16_ADD || op === OP.LGET_I64C8_SHL || op === OP.LGET_I64C8_SHR_U
         || op === OP.LTEE_I32C || op === OP.LTEE_I32C16 || op === OP.LGET_C8_ROTL || op === OP.LGET_C8_SHR_U || op === OP.LTEE_I64C8
-        || (op >= OP.LGET_C8_EQ && op <= OP.LGET_LGET_GT_S)) return leb(q) - q;
+        || (op >= OP.LGET_C8_EQ && op <= OP.LGET_LGET_GT_S) || op === OP.LGET_C8_ROTL_XOR || op === OP.LGET_I32C16_ADD_LOAD16_S) return leb(q) - q;
       if (op >= 0x28 && op <= 0x3e) return leb(leb(q)) - q;
       return 0;
   }
@@ -467,6 +480,7 @@ function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
     [OP.LTEE_I32C]: 0x22, [OP.LTEE_I32C16]: 0x22, [OP.LTEE_I64C8]: 0x22,
     [OP.LGET_C8_EQ]: 0x20, [OP.LGET_I32C_ADD_LSET]: 0x20, [OP.LGET_I32C_ADD_LTEE]: 0x20, [OP.LTEE_I32C_ADD]: 0x22,
     [OP.LGET_LGET_LT_U]: 0x20, [OP.LGET_LGET_GT_S]: 0x20, [OP.LGET_C8_ROTL]: 0x20, [OP.LGET_C8_SHR_U]: 0x20,
+    [OP.LGET_C8_ROTL_XOR]: 0x20, [OP.LGET_I32C16_ADD_LOAD16_S]: 0x20, [OP.I32C_STORE8]: 0x41,
     ...Object.fromEntries(Object.entries(LEB_FORMS).map(([plain, long]) => [long, Number(plain)])),
   };
   const unC8 = Object.fromEntries(Object.entries(CONST8_BINOPS).map(([, [fused]]) => [fused, true]));

@@ -31,7 +31,7 @@ describe('predecode', () => {
     const { off, dv } = blobOf(wasm);
     expect(off % 4).toBe(0);
     expect(dv.getUint32(0, true)).toBe(0x44505157);
-    expect(dv.getUint32(4, true)).toBe(14);
+    expect(dv.getUint32(4, true)).toBe(15);
     // the hash covers the rewritten module, which differs from the input only in the
     // function's final `end` (WQ_OP_END_FUNC): no multi-byte constant, no fused sequence here
     expect(dv.getUint32(8, true)).toBe(fnv1a(wasm.subarray(0, src.length)));
@@ -235,6 +235,46 @@ describe('predecode', () => {
     });
     const out = run.stdout.trim().split('\n').map((l) => l.replace(/ ([0-9a-f]+)$/, (_, v: string) => ` ${Number(BigInt('0x' + v) & 0xffffffffn)}`));
     expect(out).toEqual(['ok', ...args.map(([a, b]) => `ok ${f(a, b) >>> 0}`)]);
+  });
+
+  // the fused forms that touch memory or chain onto another fused form, each once; arguments
+  // that put an access out of bounds trap in both engines
+  const memSrc = `(module (memory 1) (data (i32.const 1000) "\\01\\80\\ff\\7f\\00\\90\\34\\12")
+    (func (export "f") (param i32 i32) (result i32) (local i32)
+      (local.set 2 (i32.load16_s offset=3 (i32.add (local.get 0) (i32.const 997))))
+      (local.set 2 (i32.add (local.get 2) (i32.load16_s (i32.add (local.get 0) (i32.const -1000)))))
+      (local.set 2 (i32.xor (i32.add (local.get 2) (i32.const 1)) (i32.rotl (local.get 1) (i32.const 7))))
+      (local.set 2 (i32.xor (i32.add (local.get 2) (i32.const 1)) (i32.rotl (local.get 2) (i32.const 31))))
+      (i32.store8 offset=2 (local.get 0) (i32.const -3))
+      (i32.store8 (local.get 1) (i32.const 60))
+      (i32.store8 offset=1 (local.get 1) (i32.const -64))
+      (i32.add (local.get 2) (i32.add (i32.load8_u offset=2 (local.get 0)) (i32.load16_u (local.get 1))))))`;
+
+  it('fused loads, stores and rotate-xor compute what Node\'s engine computes, traps included', async () => {
+    const src = wat(memSrc);
+    const { wasm } = predecode(src);
+    for (const op of [0xfd, 0xfe, 0xff]) expect([...wasm.subarray(0, src.length)].filter((b) => b === op).length, `opcode ${op.toString(16)}`).toBeGreaterThan(0);
+    expect(Buffer.from(predecode(wasm).wasm)).toEqual(Buffer.from(wasm)); // and undone exactly
+    const args: Array<[number, number]> = [[1000, 0], [1000, 2000], [1002, 7], [1004, 65534], [1001, -1], [65535, 3], [0xfffffff0, 5], [999, 100]];
+    const want: string[] = [];
+    for (const [a, b] of args) {
+      // a fresh instance per call, as the driver loads the module once per line below
+      const instance = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(src)), {});
+      try {
+        want.push(`ok ${(instance.exports.f as (a: number, b: number) => number)(a, b) >>> 0}`);
+      } catch (e) {
+        expect(String(e)).toMatch(/out of bounds/);
+        want.push('trap [trap] out of bounds memory access');
+      }
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'wqpd-'));
+    writeFileSync(join(dir, 'mem.wasm'), wasm);
+    const lines = args.flatMap(([a, b]) => [`load ${join(dir, 'mem.wasm')}`, `invoke f 2 ${(a >>> 0).toString(16)} ${(b >>> 0).toString(16)}`]);
+    const run = spawnSync(join(REPO, 'build/runtime/spec_driver'), { input: lines.join('\n') + '\n', encoding: 'utf8' });
+    const out = run.stdout.trim().split('\n').filter((l) => l !== 'ok')
+      .map((l) => l.replace(/^ok ([0-9a-f]+)$/, (_, v: string) => `ok ${Number(BigInt('0x' + v) & 0xffffffffn)}`));
+    expect(out).toEqual(want);
+    expect(want.filter((w) => w.startsWith("ok")).length).toBe(4); // both paths: results and traps
   });
 
   it('rejects invalid and malformed modules with the reason', () => {

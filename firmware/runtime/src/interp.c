@@ -540,6 +540,23 @@ next:
         OP(WQ_OP_LGET_I32C_ADD_LSET) { uint32_t i; READ_IDX(i); uint32_t v = (uint32_t)((int32_t)((uint32_t)pc[1] << 25) >> 25), j = pc[4]; pc += 5; COUNT_EXTRA(3); SET32(&fp[j], (uint32_t)fp[i] + v); break; }
         OP(WQ_OP_LGET_I32C_ADD_LTEE) { uint32_t i; READ_IDX(i); uint32_t v = (uint32_t)((int32_t)((uint32_t)pc[1] << 25) >> 25), j = pc[4]; pc += 5; COUNT_EXTRA(3); v += (uint32_t)fp[i]; SET32(&fp[j], v); SET32(sp, v); sp++; break; }
         OP(WQ_OP_LTEE_I32C_ADD) { uint32_t i; READ_IDX(i); fp[i] = sp[-1]; uint32_t v = (uint32_t)((int32_t)((uint32_t)pc[1] << 25) >> 25); pc += 3; COUNT_EXTRA(2); SET32(&sp[-1], (uint32_t)sp[-1] + v); break; }
+        OP(WQ_OP_LGET_C8_ROTL_XOR) { uint32_t i; READ_IDX(i); uint32_t c = pc[1], a = (uint32_t)fp[i]; pc += 4; COUNT_EXTRA(3); SET32(&sp[-1], (uint32_t)sp[-1] ^ ((a >> c) | (a << ((32 - c) & 31)))); break; }
+        OP(WQ_OP_LGET_I32C16_ADD_LOAD16_S) {   /* a[i + c]: the address never goes through the stack */
+            uint32_t i; READ_IDX(i); uint32_t addr = (uint32_t)fp[i] + (uint32_t)(int32_t)*(const s16_u *)(pc + 1);
+            off = pc[6]; pc += 7; COUNT_EXTRA(3);
+            uint32_t ea = addr + off;
+            if (ea < off || ea >= rt->mem_end2) TRAP(m3Err_trapOutOfBoundsMemoryAccess);
+            SET32(sp, (uint32_t)(int32_t)*(const s16_u *)(MEM + ea)); sp++;
+            break;
+        }
+        OP(WQ_OP_I32C_STORE8) {
+            uint32_t v = (uint32_t)((int32_t)((uint32_t)pc[0] << 25) >> 25); off = pc[3]; pc += 4; COUNT_EXTRA(1);
+            uint32_t ea = (uint32_t)sp[-1] + off;
+            if (ea < off || ea >= MEM_BYTES) TRAP(m3Err_trapOutOfBoundsMemoryAccess);
+            sp--;
+            MEM[ea] = (uint8_t)v;
+            break;
+        }
         OP(WQ_OP_LGET_LGET_ADD) { uint32_t i, j; READ_IDX(i); pc++; READ_IDX(j); pc++; COUNT_EXTRA(2); SET32(sp, (uint32_t)fp[i] + (uint32_t)fp[j]); sp++; break; }
 
 #define A32 ((uint32_t)sp[-2])
@@ -823,13 +840,13 @@ next:
         case 0x25: case 0x26: case 0xd0 ... 0xd2:
 #endif
             TRAP(wqrt_Err_unsupported);
-        /* Never in validated code; a trap keeps a tampered module harmless. Every byte value has
-         * a case of its own so GCC's jump table has all 256 entries: then the range check it
-         * still emits in front of the table is dead, and the Cortex-M build removes it
-         * (host-tools/build/interp-dispatch.ts). The bodies differ from the default's so GCC
-         * does not fold them into it; an explicit default (not __builtin_unreachable) keeps
-         * opcode 0 in the table (GCC would otherwise bias every dispatch by -1). */
-        case 0xfd ... 0xff: __asm__ volatile(""); TRAP(m3Err_unknownOpcode);
+        /* 0xcf only: never in validated code; a trap keeps a tampered module harmless. Every
+         * other byte value has a case of its own (0xfd..0xff, the SIMD and threads prefixes the
+         * validator refuses, are fused sequences), so GCC's jump table has all 256 entries: then
+         * the range check it still emits in front of the table is dead, and the Cortex-M build
+         * removes it (host-tools/build/interp-dispatch.ts). An explicit default (not
+         * __builtin_unreachable) keeps opcode 0 in the table (GCC would otherwise bias every
+         * dispatch by -1). */
         default:
             TRAP(m3Err_unknownOpcode);
         }

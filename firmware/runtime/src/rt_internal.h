@@ -113,6 +113,10 @@
 #define WQ_OP_LTEE_I32C_ADD     0xcc   /* local.tee a; i32.const c; i32.add */
 #define WQ_OP_LGET_LGET_LT_U    0xcd   /* local.get a; local.get b; i32.lt_u (may go on to if / br_if) */
 #define WQ_OP_LGET_LGET_GT_S    0xce   /* local.get a; local.get b; i32.gt_s (likewise) */
+/* 0xfd..0xff: the SIMD and threads prefixes, never in a module the pre-decoder's validator accepts */
+#define WQ_OP_LGET_C8_ROTL_XOR  0xfd   /* local.get a; WQ_OP_I32C8_ROTL c; i32.xor */
+#define WQ_OP_LGET_I32C16_ADD_LOAD16_S 0xfe   /* local.get a; WQ_OP_I32_CONST_16 c; i32.add; i32.load16_s (one-byte memarg) */
+#define WQ_OP_I32C_STORE8       0xff   /* i32.const c (one-byte LEB); i32.store8 (one-byte memarg) */
 #define WQ_OP_MEM_LEB           0x08   /* a load or store whose align or offset has 2+ bytes:
                                           (opcode - 0x28) | align << 5 | 0x80 if the align LEB goes on */
 
