@@ -45,6 +45,9 @@ export interface BuildOptions {
   boardsDir?: string;
   /** Print the report but do not fail when over budget. */
   allowOverBudget?: boolean;
+  /** Compile every interpreter handler, not only those of the opcodes the module uses: the size
+   * the image would have if its app used every opcode (bench/app-sdk.bench.ts reports both). */
+  everyOpcode?: boolean;
   log?: (line: string) => void;
 }
 
@@ -294,7 +297,7 @@ export async function buildFirmware(opts: BuildOptions): Promise<BuildResult> {
     const flags = [...ARM_CFLAGS, ...rt.defines, ...includes];
     if (src === INTERP_C) {
       // through the step that drops the opcode dispatch's dead range check (interp-dispatch.ts)
-      const r = await compileInterpreter(gcc, [...flags, '-DWQRT_OPCODE_MASK'], src, obj).catch((e: Error) => { throw new BuildError(e.message); });
+      const r = await compileInterpreter(gcc, opts.everyOpcode ? flags : [...flags, '-DWQRT_OPCODE_MASK'], src, obj).catch((e: Error) => { throw new BuildError(e.message); });
       if (!r.removed) console.warn(`warning: interp.c: dispatch range check kept (${r.reason}); the interpreter is correct but ~10% slower`);
       return obj;
     }
