@@ -213,7 +213,10 @@ export class ConsoleDevice extends DeviceBase implements HilDevice {
       if (s.dhcp) host = lan.routeDhcp(s.dhcp);
       await this.command(`net ip ${s.dhcp ? '0.0.0.0' : this.staticIp}`);
     }
-    await this.command(`set host ${escapeArg(host)}`);
+    await this.command(`set host ${escapeArg(host)}`).catch((e: Error) => {
+      if (/^\d+(\.\d+){3}$/.test(host) || !/bad-ip/.test(e.message)) throw e;
+      throw new Error(`the device has no DNS client, so it cannot take the broker as "${host}" (${e.message}): run the console's LAN image (build/<board>-lan, docs/w5500.md "LAN images") or give the broker as an IPv4 address`);
+    });
     await this.command(`set port ${addr.port}`);
     await this.command(`set id ${escapeArg(s.clientId)}`);
     await this.command(`set clean ${s.cleanSession ? 1 : 0}`);

@@ -77,12 +77,11 @@ export class SerialTransport implements ConsoleTransport {
     this.port.on('data', fn);
   }
 
-  /** A board has no DNS and cannot reach this machine's loopback: it needs a LAN IPv4 address. */
+  /** A board cannot reach this machine's loopback: it needs a LAN address, or a host name its LAN's DNS
+   * server knows (a LAN image resolves it; an image without a DNS client answers bad-ip, which the
+   * console adapter reports). */
   async brokerAddress(url: string): Promise<{ ip: string; port: number }> {
     const u = new URL(url);
-    if (!/^\d+\.\d+\.\d+\.\d+$/.test(u.hostname)) {
-      throw new UserError(`the board needs the broker as an IPv4 address (it has no DNS): got ${u.hostname}; pass --broker mqtt://192.168.x.y:1883`);
-    }
     if (u.hostname.startsWith('127.') && !this.reachesRunnerLoopback) {
       throw new UserError(`the board cannot reach ${u.hostname} (this machine's loopback); pass --broker mqtt://<this machine's LAN address>:1883`);
     }

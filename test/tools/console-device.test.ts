@@ -137,12 +137,24 @@ describe('SerialTransport (a board on a serial port)', () => {
     const t = await SerialTransport.open({ path: pair.a });
     try {
       await expect(t.brokerAddress('mqtt://127.0.0.1:1883')).rejects.toThrow(/cannot reach 127\.0\.0\.1 .*LAN address/);
-      await expect(t.brokerAddress('mqtt://broker.local:1883')).rejects.toThrow(/IPv4 address \(it has no DNS\)/);
+      // a host name goes to the board as it is: a LAN image resolves it (an image without DNS answers bad-ip, below)
+      expect(await t.brokerAddress('mqtt://broker.local:1883')).toEqual({ ip: 'broker.local', port: 1883 });
       expect(await t.brokerAddress('mqtt://192.168.1.10:1884')).toEqual({ ip: '192.168.1.10', port: 1884 });
     } finally {
       await t.close();
       await pair.close();
     }
+  });
+});
+
+describe('ConsoleDevice and a broker host name', () => {
+  it('an image without a DNS client (set host NAME: err set bad-ip) is reported as that, naming the LAN image', async () => {
+    const fw = firmwareLike();
+    const t = new ScriptedConsole((line, say) => (line === 'set host broker.local' ? say('err set bad-ip') : fw(line, say)));
+    t.brokerAddress = async () => ({ ip: 'broker.local', port: 1883 });
+    const dev = new ConsoleDevice(t, 1000);
+    await expect(dev.connect({ broker: 'mqtt://broker.local:1883', clientId: 'c', cleanSession: true, keepalive: 5 }))
+      .rejects.toThrow(/no DNS client, so it cannot take the broker as "broker\.local" \(device answered "err set bad-ip"\): run the console's LAN image/);
   });
 });
 
