@@ -29,9 +29,11 @@ import { pathToFileURL } from 'node:url';
 import { parseModule, WasmError, type ParsedModule } from './module.ts';
 
 export const SECTION_NAME = 'wasmqtt.predecoded';
-export const BLOB_VERSION = 15;
-/** Blob versions whose code was rewritten in place (undoRewrite puts the original back). */
-const REWRITTEN_VERSIONS = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15];
+export const BLOB_VERSION = 16;
+/** Blob versions whose code was rewritten in place with today's opcodes (undoRewrite puts the
+ * original back). Formats 4 to 15 gave 0xd7-0xda and 0xe4 other meanings: refused. */
+const REWRITTEN_VERSIONS = [16];
+const OLDER_REWRITTEN_VERSIONS = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15];
 const MAGIC = 0x44505157; // "WQPD"
 const WIDE_FRAME = 0xff; // a function record's frame byte: see its wide record
 
@@ -109,11 +111,12 @@ export const OP = {
   I32_CONST_24: 0xd3, // i32.const, 3-byte LEB -> 3 raw bytes (sign-extended)
   I32_CONST_32: 0xd4, // i32.const, 4-byte LEB -> 4 raw bytes
   I32_CONST_32_PAD: 0xd5, // i32.const, 5-byte LEB -> 4 raw bytes + 1 unused
-  I64_CONST_8: 0xd6, // i64.const, 1-byte LEB -> 1 raw byte (sign-extended)
-  I64_CONST_16: 0xd7, // i64.const, 2-byte LEB -> 2 raw bytes
-  I64_CONST_24: 0xd8, // i64.const, 3-byte LEB -> 3 raw bytes
-  I64_CONST_32: 0xd9, // i64.const, 4-byte LEB -> 4 raw bytes
-  I64_CONST_32_SKIP: 0xda, // i64.const, 5..7-byte LEB of a 32-bit value -> 4 raw bytes, then n: skip n bytes from there
+  I64_CONST_8: 0xd6, // i64.const, 1-byte LEB -> 1 raw byte (sign-extended); 2- to 8-byte LEBs stay as they are
+  // (format 16: their opcodes, rare in the suite, went to the sequences below)
+  LGET_I64C8_SHR_U_OR: 0xd7, // local.get a; I64_CONST_8 c; i64.shr_u; i64.or (64-bit funnel shifts)
+  LGET_I64C8_SHL_OR: 0xd8, // local.get a; I64_CONST_8 c; i64.shl; i64.or
+  I32C16_LOAD: 0xd9, // I32_CONST_16 c; i32.load (one-byte memarg): a C global
+  I32C16_ADD_LOAD: 0xda, // I32_CONST_16 c; i32.add; i32.load (one-byte memarg): a table element
   I64_CONST_64_SKIP: 0xdb, // i64.const, 9..10-byte LEB -> 8 raw bytes, then n: skip n bytes from there
   // Sequences: only the first opcode byte changes; the handler reads the rest as they are.
   LGET_LGET: 0xdc, // local.get a; local.get b
@@ -126,7 +129,7 @@ export const OP = {
   // byte (shift counts masked to 0..31, rotl stored as a right-rotate count)
   I32C8_SUB: 0xe2,
   I32C8_AND: 0xe3,
-  I32C8_XOR: 0xe4,
+  LGET_I32C16_ADD_LOAD8_U: 0xe4, // local.get a; I32_CONST_16 c; i32.add; i32.load8_u (one-byte memarg); not an I32C8 op
   I32C8_SHL: 0xe5,
   I32C8_SHR_S: 0xe6,
   I32C8_SHR_U: 0xe7,
@@ -193,7 +196,7 @@ export const OP = {
 /** local.get a followed by these i32.const c (one byte); <op> pairs: fused opcode. */
 const LGET_CONST8: Record<number, number> = { [OP.I32C8_ROTL]: OP.LGET_C8_ROTL, [OP.I32C8_SHR_U]: OP.LGET_C8_SHR_U, [OP.I32C8_EQ]: OP.LGET_C8_EQ };
 /** Fused heads whose first instruction is an I32_CONST_16 (undone through it). */
-const C16_HEADS = new Set<number>([OP.I32C16_ADD, OP.I32C16_LT_U, OP.I32C16_NE, OP.I32C16_AND]);
+const C16_HEADS = new Set<number>([OP.I32C16_ADD, OP.I32C16_LT_U, OP.I32C16_NE, OP.I32C16_AND, OP.I32C16_LOAD, OP.I32C16_ADD_LOAD]);
 
 /** Plain opcode -> its opcode when the immediate takes two or more bytes. */
 const LEB_FORMS: Record<number, number> = {
@@ -206,7 +209,6 @@ const LEB_FORMS: Record<number, number> = {
 const CONST8_BINOPS: Record<number, [number, (c: number) => number]> = {
   0x6b: [OP.I32C8_SUB, (c) => c],
   0x71: [OP.I32C8_AND, (c) => c],
-  0x73: [OP.I32C8_XOR, (c) => c],
   0x74: [OP.I32C8_SHL, (c) => c & 31],
   0x75: [OP.I32C8_SHR_S, (c) => c & 31],
   0x76: [OP.I32C8_SHR_U, (c) => c & 31],
@@ -222,7 +224,7 @@ const CONST8_BINOPS: Record<number, [number, (c: number) => number]> = {
 
 /** 'c', 'k', 'w', 's': constants (see rewriteCode); 'M2e' and the like: that load or store
  * opcode with a one-byte align and offset. */
-type Pat = number | 'c' | 'k' | 'w' | 's' | 'M2e' | 'M3a';
+type Pat = number | 'c' | 'k' | 'w' | 's' | 'M28' | 'M2d' | 'M2e' | 'M3a';
 
 /** Opcode sequences fused into one dispatch, longest first; 'c' is an i32.const with a one-byte
  * LEB (the plain opcode's only form; longer ones became I32_CONST_*). Chosen from the
@@ -230,6 +232,11 @@ type Pat = number | 'c' | 'k' | 'w' | 's' | 'M2e' | 'M3a';
 const FUSE: Array<[readonly Pat[], number]> = [
   [[0x20, 'w', 0x6a, 'M2e'], OP.LGET_I32C16_ADD_LOAD16_S],
   [['c', 'M3a'], OP.I32C_STORE8],
+  [[0x20, 'w', 0x6a, 'M2d'], OP.LGET_I32C16_ADD_LOAD8_U],
+  [[0x20, 's', 0x88, 0x84], OP.LGET_I64C8_SHR_U_OR],
+  [[0x20, 's', 0x86, 0x84], OP.LGET_I64C8_SHL_OR],
+  [['w', 0x6a, 'M28'], OP.I32C16_ADD_LOAD],
+  [['w', 'M28'], OP.I32C16_LOAD],
   [[0x20, 'c', 0x6a, 0x21], OP.LGET_I32C_ADD_LSET],
   [[0x20, 'c', 0x6a, 0x22], OP.LGET_I32C_ADD_LTEE],
   [[0x22, 'c', 0x6a], OP.LTEE_I32C_ADD],
@@ -281,23 +288,15 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
         continue;
       }
       const v = BigInt.asIntN(64, c.value);
-      if (n <= 3) {
-        out[c.at] = [OP.I64_CONST_8, OP.I64_CONST_16, OP.I64_CONST_24][n - 1]!;
-        const x = Number(v);
-        for (let k = 0; k < n; k++) out[imm + k] = (x >> (8 * k)) & 0xff;
-      } else if (n === 4) {
-        out[c.at] = OP.I64_CONST_32; // a 4-byte LEB holds 28 bits
-        dv.setInt32(imm, Number(v), true);
-      } else if (n <= 7 && v >= -(2n ** 31n) && v < 2n ** 31n) {
-        out[c.at] = OP.I64_CONST_32_SKIP;
-        dv.setInt32(imm, Number(v), true);
-        out[imm + 4] = n - 4;
+      if (n === 1) {
+        out[c.at] = OP.I64_CONST_8;
+        out[imm] = Number(v) & 0xff;
       } else if (n >= 9) {
         out[c.at] = OP.I64_CONST_64_SKIP;
         dv.setBigInt64(imm, v, true);
         out[imm + 8] = n - 8;
       }
-      // 5..7-byte LEBs of values beyond 32 bits and 8-byte ones keep their LEB (rare)
+      // 2- to 8-byte LEBs keep their LEB (rare in the suite; format 16 gave their opcodes to sequences)
     }
     out[f.end] = OP.END_FUNC;
     for (let k = 0; k + 1 < f.instrs.length; k++) {
@@ -321,7 +320,7 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
         if (want === 'k') return original[at] === 0x42 && ins[k + j + 1]! - at === 2;
         if (want === 's') return original[at] === 0x42 && ins[k + j + 1]! - at === 2 && original[at + 1]! < 64; // a shift count
         if (want === 'w') return original[at] === 0x41 && ins[k + j + 1]! - at === 3; // now I32_CONST_16
-        if (want === 'M2e' || want === 'M3a') return original[at] === parseInt(want.slice(1), 16) && ins[k + j + 1]! - at === 3;
+        if (want === 'M28' || want === 'M2d' || want === 'M2e' || want === 'M3a') return original[at] === parseInt(want.slice(1), 16) && ins[k + j + 1]! - at === 3;
         // the fused handlers read one-byte indices and labels
         if (LEB_FORMS[want] !== undefined && ins[k + j + 1]! - at !== 2) return false;
         return original[at] === want;
@@ -402,27 +401,26 @@ function immediateBytes(b: Uint8Array, p: number): number {
       if (sub >= 9 && sub <= 17) return leb(r) - q;
       return r - q;
     }
-    case OP.I32_CONST_16: case OP.I32C16_ADD: case OP.I32C16_LT_U: case OP.I32C16_NE: case OP.I32C16_AND: return 2;
+    case OP.I32_CONST_16: case OP.I32C16_ADD: case OP.I32C16_LT_U: case OP.I32C16_NE: case OP.I32C16_AND: case OP.I32C16_LOAD: case OP.I32C16_ADD_LOAD: return 2;
     case OP.I64C8_SHL: case OP.I64C8_SHR_U: case OP.SHL_SHR_S: return 1;
     case OP.ADD_LSET: case OP.ADD_LTEE: return 0;
-    case OP.I32_CONST_24: case OP.I64_CONST_24: return 3;
-    case OP.I32_CONST_32: case OP.I64_CONST_32: return 4;
+    case OP.I32_CONST_24: return 3;
+    case OP.I32_CONST_32: return 4;
     case OP.I32_CONST_32_PAD: return 5;
     case OP.I64_CONST_8: return 1;
-    case OP.I64_CONST_16: return 2;
-    case OP.I64_CONST_32_SKIP: return 4 + b[q + 4]!;
     case OP.I64_CONST_64_SKIP: return 8 + b[q + 8]!;
     case OP.END_FUNC: return 0;
     case OP.BLOCK_LEB: case OP.LOOP_LEB: case OP.IF_LEB: return leb(q) - q;
     case OP.MEM_LEB: return leb(b[q]! & 0x80 ? leb(q + 1) : q + 1) - q;
     default:
-      if (op >= OP.I32C8_SUB && op <= OP.I32C8_GT_U) return 1;
+      if (op >= OP.I32C8_SUB && op <= OP.I32C8_GT_U && op !== OP.LGET_I32C16_ADD_LOAD8_U) return 1;
       if (op === 0x0c || op === 0x0d || op === 0x10 || (op >= 0x20 && op <= 0x26) || op === 0xd2 || op === 0x41 || op === 0x42 || op === 0x3f || op === 0x40) return leb(q) - q;
       if (op >= OP.LGET_LGET && op <= OP.LGET_LGET_ADD) return leb(q) - q;
       if (op === OP.LGET_I64C8 || op === OP.LTEE_LGET || op === OP.LTEE_BR_IF || op === OP.LGET_ADD) return leb(q) - q;
       if ((op >= OP.LGET_LEB && op <= OP.GSET_LEB) || op === OP.BR_IF_LEB || op === OP.LGET_I32C16_ADD || op === OP.LGET_I64C8_SHL || op === OP.LGET_I64C8_SHR_U
         || op === OP.LTEE_I32C || op === OP.LTEE_I32C16 || op === OP.LGET_C8_ROTL || op === OP.LGET_C8_SHR_U || op === OP.LTEE_I64C8
-        || (op >= OP.LGET_C8_EQ && op <= OP.LGET_LGET_GT_S) || op === OP.LGET_C8_ROTL_XOR || op === OP.LGET_I32C16_ADD_LOAD16_S) return leb(q) - q;
+        || (op >= OP.LGET_C8_EQ && op <= OP.LGET_LGET_GT_S) || op === OP.LGET_C8_ROTL_XOR || op === OP.LGET_I32C16_ADD_LOAD16_S
+        || op === OP.LGET_I32C16_ADD_LOAD8_U || op === OP.LGET_I64C8_SHR_U_OR || op === OP.LGET_I64C8_SHL_OR) return leb(q) - q;
       if (op >= 0x28 && op <= 0x3e) return leb(leb(q)) - q;
       return 0;
   }
@@ -470,7 +468,10 @@ function bodyRanges(b: Uint8Array): Array<[number, number]> {
  * opcodes and LEB immediates, byte for byte. */
 function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
   const dv = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
-  if (blob.length < 32 || !REWRITTEN_VERSIONS.includes(dv.getUint32(4, true))) return module; // older formats did not rewrite
+  if (blob.length >= 32 && OLDER_REWRITTEN_VERSIONS.includes(dv.getUint32(4, true))) {
+    throw new WasmError('malformed', `pre-decoded by an older version of this tool (format ${dv.getUint32(4, true)}); pre-decode the original module`);
+  }
+  if (blob.length < 32 || !REWRITTEN_VERSIONS.includes(dv.getUint32(4, true))) return module; // formats 1-3 did not rewrite
   const out = module.slice();
   const mv = new DataView(out.buffer, out.byteOffset, out.byteLength);
   const undoFirst: Record<number, number> = {
@@ -481,6 +482,7 @@ function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
     [OP.LGET_C8_EQ]: 0x20, [OP.LGET_I32C_ADD_LSET]: 0x20, [OP.LGET_I32C_ADD_LTEE]: 0x20, [OP.LTEE_I32C_ADD]: 0x22,
     [OP.LGET_LGET_LT_U]: 0x20, [OP.LGET_LGET_GT_S]: 0x20, [OP.LGET_C8_ROTL]: 0x20, [OP.LGET_C8_SHR_U]: 0x20,
     [OP.LGET_C8_ROTL_XOR]: 0x20, [OP.LGET_I32C16_ADD_LOAD16_S]: 0x20, [OP.I32C_STORE8]: 0x41,
+    [OP.LGET_I32C16_ADD_LOAD8_U]: 0x20, [OP.LGET_I64C8_SHR_U_OR]: 0x20, [OP.LGET_I64C8_SHL_OR]: 0x20,
     ...Object.fromEntries(Object.entries(LEB_FORMS).map(([plain, long]) => [long, Number(plain)])),
   };
   const unC8 = Object.fromEntries(Object.entries(CONST8_BINOPS).map(([, [fused]]) => [fused, true]));
@@ -492,21 +494,20 @@ function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
       if (op === OP.I64C8_SHL || op === OP.I64C8_SHR_U) out[p] = op = OP.I64_CONST_8;
       if (op === OP.SHL_SHR_S) out[p] = op = OP.I32C8_SHL;
       const imm = p + 1;
-      if (op === OP.I32_CONST_24 || op === OP.I64_CONST_24) {
+      if (op === OP.I32_CONST_24) {
         const v = BigInt(((out[imm]! | (out[imm + 1]! << 8) | (out[imm + 2]! << 16)) << 8) >> 8);
-        out[p] = op === OP.I32_CONST_24 ? 0x41 : 0x42;
+        out[p] = 0x41;
         out.set(slebFixed(v, 3), imm);
-      } else if (op === OP.I32_CONST_32 || op === OP.I32_CONST_32_PAD || op === OP.I64_CONST_32 || op === OP.I64_CONST_32_SKIP) {
+      } else if (op === OP.I32_CONST_32 || op === OP.I32_CONST_32_PAD) {
         const v = BigInt(mv.getInt32(imm, true));
-        out[p] = op === OP.I32_CONST_32 || op === OP.I32_CONST_32_PAD ? 0x41 : 0x42;
+        out[p] = 0x41;
         out.set(slebFixed(v, len - 1), imm);
       } else if (op === OP.I32_CONST_16) {
         out[p] = 0x41;
         out.set(slebFixed(BigInt(mv.getInt16(imm, true)), 2), imm);
-      } else if (op === OP.I64_CONST_8 || op === OP.I64_CONST_16) {
-        const v = BigInt(op === OP.I64_CONST_8 ? (out[imm]! << 24) >> 24 : mv.getInt16(imm, true));
+      } else if (op === OP.I64_CONST_8) {
         out[p] = 0x42;
-        out.set(slebFixed(v, len - 1), imm);
+        out.set(slebFixed(BigInt((out[imm]! << 24) >> 24), 1), imm);
       } else if (op === OP.I64_CONST_64_SKIP) {
         out[p] = 0x42;
         out.set(slebFixed(mv.getBigInt64(imm, true), len - 1), imm);

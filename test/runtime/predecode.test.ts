@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fnv1a, predecode, SECTION_NAME } from '../../host-tools/wasm/predecode.ts';
+import { fnv1a, OP, predecode, SECTION_NAME, usedOpcodes } from '../../host-tools/wasm/predecode.ts';
 import { WasmError } from '../../host-tools/wasm/module.ts';
 
 const REPO = resolve(import.meta.dirname, '../..');
@@ -31,7 +31,7 @@ describe('predecode', () => {
     const { off, dv } = blobOf(wasm);
     expect(off % 4).toBe(0);
     expect(dv.getUint32(0, true)).toBe(0x44505157);
-    expect(dv.getUint32(4, true)).toBe(15);
+    expect(dv.getUint32(4, true)).toBe(16);
     // the hash covers the rewritten module, which differs from the input only in the
     // function's final `end` (WQ_OP_END_FUNC): no multi-byte constant, no fused sequence here
     expect(dv.getUint32(8, true)).toBe(fnv1a(wasm.subarray(0, src.length)));
@@ -240,8 +240,14 @@ describe('predecode', () => {
   // the fused forms that touch memory or chain onto another fused form, each once; arguments
   // that put an access out of bounds trap in both engines
   const memSrc = `(module (memory 1) (data (i32.const 1000) "\\01\\80\\ff\\7f\\00\\90\\34\\12")
-    (func (export "f") (param i32 i32) (result i32) (local i32)
-      (local.set 2 (i32.load16_s offset=3 (i32.add (local.get 0) (i32.const 997))))
+    (func (export "f") (param i32 i32) (result i32) (local i32 i64)
+      (local.set 3 (i64.or (i64.extend_i32_u (local.get 0)) (i64.shl (i64.extend_i32_u (local.get 1)) (i64.const 32))))
+      (local.set 2 (i32.wrap_i64 (i64.or (i64.shl (local.get 3) (i64.const 1)) (i64.shr_u (local.get 3) (i64.const 63)))))
+      (local.set 2 (i32.add (local.get 2) (i32.wrap_i64 (i64.shr_u (i64.or (i64.extend_i32_u (local.get 2)) (i64.shl (local.get 3) (i64.const 5))) (i64.const 3)))))
+      (local.set 2 (i32.add (i32.load8_u offset=1 (i32.add (local.get 0) (i32.const -999))) (local.get 2)))
+      (local.set 2 (i32.add (local.get 2) (i32.load offset=2 (i32.const 1000))))
+      (local.set 2 (i32.add (local.get 2) (i32.load offset=1 (i32.add (i32.and (local.get 1) (i32.const 3)) (i32.const 1000)))))
+      (local.set 2 (i32.xor (i32.load16_s offset=3 (i32.add (local.get 0) (i32.const 997))) (local.get 2)))
       (local.set 2 (i32.add (local.get 2) (i32.load16_s (i32.add (local.get 0) (i32.const -1000)))))
       (local.set 2 (i32.xor (i32.add (local.get 2) (i32.const 1)) (i32.rotl (local.get 1) (i32.const 7))))
       (local.set 2 (i32.xor (i32.add (local.get 2) (i32.const 1)) (i32.rotl (local.get 2) (i32.const 31))))
@@ -253,7 +259,9 @@ describe('predecode', () => {
   it('fused loads, stores and rotate-xor compute what Node\'s engine computes, traps included', async () => {
     const src = wat(memSrc);
     const { wasm } = predecode(src);
-    for (const op of [0xfd, 0xfe, 0xff]) expect([...wasm.subarray(0, src.length)].filter((b) => b === op).length, `opcode ${op.toString(16)}`).toBeGreaterThan(0);
+    for (const op of [0xfd, 0xfe, 0xff, OP.LGET_I64C8_SHR_U_OR, OP.LGET_I64C8_SHL_OR, OP.I32C16_LOAD, OP.I32C16_ADD_LOAD, OP.LGET_I32C16_ADD_LOAD8_U]) {
+      expect(usedOpcodes(wasm).ops.has(op), `opcode ${op.toString(16)}`).toBe(true);
+    }
     expect(Buffer.from(predecode(wasm).wasm)).toEqual(Buffer.from(wasm)); // and undone exactly
     const args: Array<[number, number]> = [[1000, 0], [1000, 2000], [1002, 7], [1004, 65534], [1001, -1], [65535, 3], [0xfffffff0, 5], [999, 100]];
     const want: string[] = [];
@@ -275,6 +283,13 @@ describe('predecode', () => {
       .map((l) => l.replace(/^ok ([0-9a-f]+)$/, (_, v: string) => `ok ${Number(BigInt('0x' + v) & 0xffffffffn)}`));
     expect(out).toEqual(want);
     expect(want.filter((w) => w.startsWith("ok")).length).toBe(4); // both paths: results and traps
+  });
+
+  it('refuses to undo a module pre-decoded by an older format, whose opcodes meant other things', () => {
+    const { wasm } = predecode(wat(memSrc));
+    const { dv } = blobOf(wasm);
+    dv.setUint32(4, 15, true);
+    expect(() => predecode(wasm)).toThrow(/pre-decoded by an older version of this tool \(format 15\); pre-decode the original module/);
   });
 
   it('rejects invalid and malformed modules with the reason', () => {

@@ -490,10 +490,6 @@ next:
         OP(WQ_OP_I32_CONST_32) { uint32_t v = *(const u32_u *)pc; pc += 4; SET32(sp, v); sp++; break; }
         OP(WQ_OP_I32_CONST_32_PAD) { uint32_t v = *(const u32_u *)pc; pc += 5; SET32(sp, v); sp++; break; }
         OP(WQ_OP_I64_CONST_8) { *sp++ = (uint64_t)(int64_t)(int8_t)*pc; pc++; break; }
-        OP(WQ_OP_I64_CONST_16) { *sp++ = (uint64_t)(int64_t)*(const s16_u *)pc; pc += 2; break; }
-        OP(WQ_OP_I64_CONST_24) { *sp++ = (uint64_t)(int64_t)(*(const s32_u *)(pc - 1) >> 8); pc += 3; break; }
-        OP(WQ_OP_I64_CONST_32) { *sp++ = (uint64_t)(int64_t)*(const s32_u *)pc; pc += 4; break; }
-        OP(WQ_OP_I64_CONST_32_SKIP) { *sp++ = (uint64_t)(int64_t)*(const s32_u *)pc; pc += 4; pc += *pc; break; }
         OP(WQ_OP_I64_CONST_64_SKIP) { *sp++ = *(const u64_u *)pc; pc += 8; pc += *pc; break; }
         /* Sequences fused by the pre-decoder: the first opcode byte replaced, the rest as in the
          * original (the handler steps over the inner opcodes, pc++). */
@@ -505,7 +501,6 @@ next:
 #define I32C8(expr) { uint32_t b = (uint32_t)(int32_t)(int8_t)*pc; pc += 2; COUNT_EXTRA(1); uint32_t a = (uint32_t)sp[-1]; SET32(&sp[-1], expr); break; }
         OP(WQ_OP_I32C8_SUB) I32C8(a - b)
         OP(WQ_OP_I32C8_AND) I32C8(a & b)
-        OP(WQ_OP_I32C8_XOR) I32C8(a ^ b)
         OP(WQ_OP_I32C8_SHL) I32C8(a << b)
         OP(WQ_OP_I32C8_SHR_S) I32C8((uint32_t)((int32_t)a >> b))
         OP(WQ_OP_I32C8_SHR_U) I32C8(a >> b)
@@ -549,6 +544,31 @@ next:
             SET32(sp, (uint32_t)(int32_t)*(const s16_u *)(MEM + ea)); sp++;
             break;
         }
+        OP(WQ_OP_LGET_I32C16_ADD_LOAD8_U) {   /* a[i + c] of bytes */
+            uint32_t i; READ_IDX(i); uint32_t addr = (uint32_t)fp[i] + (uint32_t)(int32_t)*(const s16_u *)(pc + 1);
+            off = pc[6]; pc += 7; COUNT_EXTRA(3);
+            uint32_t ea = addr + off;
+            if (ea < off || ea >= MEM_BYTES) TRAP(m3Err_trapOutOfBoundsMemoryAccess);
+            SET32(sp, MEM[ea]); sp++;
+            break;
+        }
+        OP(WQ_OP_I32C16_LOAD) {   /* a C global: its address a constant */
+            uint32_t addr = (uint32_t)(int32_t)*(const s16_u *)pc; off = pc[4]; pc += 5; COUNT_EXTRA(1);
+            uint32_t ea = addr + off;
+            if (ea < off || ea >= rt->mem_end4) TRAP(m3Err_trapOutOfBoundsMemoryAccess);
+            SET32(sp, *(const u32_u *)(MEM + ea)); sp++;
+            break;
+        }
+        OP(WQ_OP_I32C16_ADD_LOAD) {   /* table[x]: the table's address a constant */
+            uint32_t addr = (uint32_t)sp[-1] + (uint32_t)(int32_t)*(const s16_u *)pc; off = pc[5]; pc += 6; COUNT_EXTRA(2);
+            uint32_t ea = addr + off;
+            if (ea < off || ea >= rt->mem_end4) TRAP(m3Err_trapOutOfBoundsMemoryAccess);
+            SET32(&sp[-1], *(const u32_u *)(MEM + ea));
+            break;
+        }
+        /* x >> c | y, x << c | y: 64-bit funnel shifts (bignum and crypto code) */
+        OP(WQ_OP_LGET_I64C8_SHR_U_OR) { uint32_t i; READ_IDX(i); uint32_t c = pc[1]; pc += 4; COUNT_EXTRA(3); sp[-1] |= fp[i] >> c; break; }
+        OP(WQ_OP_LGET_I64C8_SHL_OR) { uint32_t i; READ_IDX(i); uint32_t c = pc[1]; pc += 4; COUNT_EXTRA(3); sp[-1] |= fp[i] << c; break; }
         OP(WQ_OP_I32C_STORE8) {
             uint32_t v = (uint32_t)((int32_t)((uint32_t)pc[0] << 25) >> 25); off = pc[3]; pc += 4; COUNT_EXTRA(1);
             uint32_t ea = (uint32_t)sp[-1] + off;

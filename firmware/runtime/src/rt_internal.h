@@ -45,10 +45,7 @@
 #define WQ_OP_I32_CONST_32      0xd4
 #define WQ_OP_I32_CONST_32_PAD  0xd5   /* 4 raw bytes + 1 unused */
 #define WQ_OP_I64_CONST_8       0xd6
-#define WQ_OP_I64_CONST_16      0xd7
-#define WQ_OP_I64_CONST_24      0xd8
-#define WQ_OP_I64_CONST_32      0xd9
-#define WQ_OP_I64_CONST_32_SKIP 0xda
+/* (format 16: i64.const with a 2- to 8-byte LEB keeps it; 0xd7-0xda are sequences below) */
 #define WQ_OP_I64_CONST_64_SKIP 0xdb
 /* Fused sequences: the first instruction's opcode byte replaced, the others left as they are. */
 #define WQ_OP_LGET_LGET         0xdc   /* local.get a; local.get b */
@@ -61,7 +58,6 @@
  * a right-rotate count); <op> */
 #define WQ_OP_I32C8_SUB         0xe2
 #define WQ_OP_I32C8_AND         0xe3
-#define WQ_OP_I32C8_XOR         0xe4
 #define WQ_OP_I32C8_SHL         0xe5
 #define WQ_OP_I32C8_SHR_S       0xe6
 #define WQ_OP_I32C8_SHR_U       0xe7
@@ -117,6 +113,12 @@
 #define WQ_OP_LGET_C8_ROTL_XOR  0xfd   /* local.get a; WQ_OP_I32C8_ROTL c; i32.xor */
 #define WQ_OP_LGET_I32C16_ADD_LOAD16_S 0xfe   /* local.get a; WQ_OP_I32_CONST_16 c; i32.add; i32.load16_s (one-byte memarg) */
 #define WQ_OP_I32C_STORE8       0xff   /* i32.const c (one-byte LEB); i32.store8 (one-byte memarg) */
+/* format 16, on the opcodes of rare constant forms */
+#define WQ_OP_LGET_I64C8_SHR_U_OR 0xd7 /* local.get a; WQ_OP_I64_CONST_8 c; i64.shr_u; i64.or */
+#define WQ_OP_LGET_I64C8_SHL_OR 0xd8   /* local.get a; WQ_OP_I64_CONST_8 c; i64.shl; i64.or */
+#define WQ_OP_I32C16_LOAD       0xd9   /* WQ_OP_I32_CONST_16 c; i32.load (one-byte memarg) */
+#define WQ_OP_I32C16_ADD_LOAD   0xda   /* WQ_OP_I32_CONST_16 c; i32.add; i32.load (one-byte memarg) */
+#define WQ_OP_LGET_I32C16_ADD_LOAD8_U 0xe4   /* local.get a; WQ_OP_I32_CONST_16 c; i32.add; i32.load8_u (one-byte memarg) */
 #define WQ_OP_MEM_LEB           0x08   /* a load or store whose align or offset has 2+ bytes:
                                           (opcode - 0x28) | align << 5 | 0x80 if the align LEB goes on */
 
