@@ -1,6 +1,6 @@
 // The device console of the LAN image (build/core/device-lan.wasm: firmware/app/console/index-lan.ts)
 // on NodeDevice over its UART, against Debian's dnsmasq and a real Mosquitto: `set host NAME`
-// (kept by `save` across a restart on the same store), a connect by name, a name that does not
+// and `net dns A.B.C.D` (kept by `save` across a restart on the same store), a connect by name, a name that does not
 // resolve (the event names the DNS server asked), `set host A.B.C.D` dropping the name; and
 // device.wasm (the bluepill's image, no DNS client) still refusing a name with bad-ip.
 import { afterEach, describe, expect, it } from 'vitest';
@@ -57,13 +57,14 @@ describe('the LAN image\'s console (device-lan.wasm)', () => {
     const store = new MemoryStore();
     const first = await consoleOn(DEVICE_LAN, store, routes);
     expect(await first.send('set host broker.wq.test')).toBe('ok set');
-    expect(await first.send('show')).toMatch(/ host=broker\.wq\.test /);
+    expect(await first.send('net dns 192.168.1.1')).toBe('ok net');
+    expect(await first.send('show')).toMatch(/ host=broker\.wq\.test .* dns=192\.168\.1\.1$/);
     expect(await first.send('save')).toBe('ok save');
     first.kill();
     expect(dns.queries).toEqual([]);
 
     const again = await consoleOn(DEVICE_LAN, store, routes);
-    expect(await again.send('show')).toMatch(/ host=broker\.wq\.test /);
+    expect(await again.send('show')).toMatch(/ host=broker\.wq\.test .* dns=192\.168\.1\.1$/);
     expect(await again.send('set port 1883')).toBe('ok set');
     const at = again.lines().length;
     expect(await again.send('connect')).toBe('ok connect');
@@ -92,6 +93,9 @@ describe('the LAN image\'s console (device-lan.wasm)', () => {
     expect(await c.send('set host 10.0.0.7')).toBe('ok set');
     expect(await c.send('show')).toMatch(/ host=10\.0\.0\.7 /);
     expect(await c.send('set host 300.1.1.1')).toBe('err set bad-ip');
+    expect(await c.send('net dns 10.0.0.53')).toBe('ok net');
+    expect(await c.send('show')).toMatch(/ dns=10\.0\.0\.53$/);
+    expect(await c.send('net dns 10.0.0')).toBe('err net bad-ip');
     expect(await c.send('set host a.b c')).toBe('err set extra-argument');
     expect(await c.send(`set host ${'x'.repeat(64)}`)).toBe('err set config-value');
     const at = c.lines().length;

@@ -2,13 +2,15 @@
 // (build/core/device-lan*.wasm, entry index-lan.ts, asc `--use WQ_LAN=1`), where console.ts calls
 // it from branches under isDefined(WQ_LAN); device.wasm, the bluepill's image, stays byte for
 // byte what it was. Its words live here, not in words.ts, for the same reason.
-import { STAT_LINK, STAT_DHCP_STATE, STAT_IP, STAT_LEASE_LEFT_S, CFG_BROKER_HOST } from "../../core/api/abi";
+import { STAT_LINK, STAT_DHCP_STATE, STAT_IP, STAT_LEASE_LEFT_S, CFG_BROKER_HOST, CFG_DNS_SERVER } from "../../core/api/abi";
 import { millis } from "../../core/api/board";
-import { dnsName } from "../../core/net/dns";
+import { dnsName, dnsServerCfg } from "../../core/net/dns";
 import { lanStat, lanSave as lanCoreSave, lanLoad as lanCoreLoad } from "../../core/net/lan";
-import { wq_stat, wq_config } from "./core_api";
+import { wq_stat, wq_config, wq_buf } from "./core_api";
+import { need, noMore, fail, result } from "./console";
+import { tokPtr, tokLen, tokBytes } from "./parse";
 import { putByte, putWord, putU32, putI32, putIp, putEscaped, endLine } from "./out";
-import { W_EVT, W_STATE, W_IP, W_GW, W_MASK, W_LINK } from "./words";
+import { W_EVT, W_STATE, W_IP, W_GW, W_MASK, W_LINK, W_BAD_IP } from "./words";
 
 // Words, bit 7 ending each: addr dhcp dns lease server event, then the DHCPEV_* names 1..9
 // (bound renewed renewing rebinding expired nak declined fallback verifying).
@@ -60,6 +62,25 @@ function key(w: i32): void { putByte(32); putWord(w); putByte(61); }
   let n = <i32>load<u8>(dnsName());
   if (n > 0) putEscaped(dnsName() + 1, n);
   else putIp(ip);
+}
+
+/** The current token is `dns` (typed as is). */
+@global export function lanTokIsDns(): bool {
+  let p = tokPtr();
+  return tokLen == 3 && load<u8>(p) == 100 && load<u8>(p + 1) == 110 && load<u8>(p + 2) == 115;
+}
+
+/** `net dns A.B.C.D`: the DNS server (CFG_DNS_SERVER; 0.0.0.0: the lease's, else the gateway). */
+@global export function lanNetDns(): void {
+  if (!need()) return;
+  if (!tokBytes(wq_buf(), 4, 10, 46, 46, true)) { fail(W_BAD_IP); return; }
+  if (noMore()) result(wq_config(CFG_DNS_SERVER, 4));
+}
+
+/** `show`'s ` dns=`: CFG_DNS_SERVER as set (0.0.0.0: the lease's DNS server, else the gateway). */
+@global export function lanShowDns(): void {
+  lanKey(L_DNS);
+  putIp(dnsServerCfg());
 }
 
 /** `evt connect-failed` / `evt disconnected`: ` addr=A.B.C.D:PORT`, what was tried (the DNS or DHCP

@@ -13,8 +13,8 @@ import {
   STAT_RETRANSMITS, STAT_RECONNECTS, STAT_LAST_ERROR, STAT_STORE_USED, STAT_STORE_CAPACITY,
   EV_MESSAGE, EV_LINK, EV_DHCP, ERR_QUEUE_FULL, PACKET_MAX,
 } from "../../core/api/abi";
-// The LAN image's part (console-lan.ts: lanSetHost, lanClearHost, lanShowHost, lanTried, lanStatus,
-// lanDhcpEvent, lanSave, lanLoad) is @global and named only under isDefined(WQ_LAN): asc drops those
+// The LAN image's part (console-lan.ts: lanSetHost, lanClearHost, lanShowHost, lanShowDns, lanTokIsDns,
+// lanNetDns, lanTried, lanStatus, lanDhcpEvent, lanSave, lanLoad) is @global and named only under isDefined(WQ_LAN): asc drops those
 // branches unresolved in device.wasm, which so stays byte for byte what it was without them (an
 // import would lay out the LAN services' buffers in it).
 import { num, strPtr, strLen, macPtr } from "../../core/config";
@@ -94,7 +94,7 @@ function lineStart(kind: i32, w: i32): void { putWord(kind); putByte(32); putWor
 /** `err <cmd> <code>` without the line end; `code` is an error word. */
 function errStart(code: i32): void { lineStart(W_ERR, cmd); putByte(32); putWord(code); }
 /** `err <cmd> <code>` for one of the console's own error words. */
-function fail(code: i32): void { errStart(code); endLine(); }
+export function fail(code: i32): void { errStart(code); endLine(); }
 /** The reply to a core call without its line end: `err <cmd> <core error name>` for rc < 0, else
  * `ok <cmd>`, with `pid=rc` when `withPid`. */
 function replyStart(rc: i32, withPid: bool): void {
@@ -104,7 +104,7 @@ function replyStart(rc: i32, withPid: bool): void {
     if (withPid) { key(W_PID); putU32(<u32>rc); }
   }
 }
-function result(rc: i32): void { replyStart(rc, false); endLine(); }
+export function result(rc: i32): void { replyStart(rc, false); endLine(); }
 
 // ---- commands ----
 // Commands that take no argument, as bits (cmd - W_HELP): help, show, save, load, connect,
@@ -148,7 +148,7 @@ function execute(): void {
 }
 
 /** The next token, which must exist and decode cleanly; otherwise an err line. */
-function need(): bool {
+export function need(): bool {
   if (!nextToken()) { fail(W_MISSING_ARGUMENT); return false; }
   return clean();
 }
@@ -160,7 +160,7 @@ function clean(): bool {
 }
 
 /** No further token may follow. */
-function noMore(): bool {
+export function noMore(): bool {
   if (nextToken()) { fail(W_EXTRA_ARGUMENT); return false; }
   return true;
 }
@@ -193,6 +193,7 @@ const FIELDS: usize = memory.data<u8>([
 function cmdField(): void {
   if (!need()) return;
   let w = cmd == W_NET ? tokWord(W_MAC, W_MASK) : tokWord(W_HOST, W_QUIET);
+  if (isDefined(WQ_LAN)) { if (w < 0 && cmd == W_NET && lanTokIsDns()) { lanNetDns(); return; } }
   if (w < 0) { fail(W_BAD_FIELD); return; }
   let f = <i32>load<u8>(FIELDS + <usize>(w - W_MAC));
   let k = f & 31;
@@ -500,6 +501,7 @@ function printLine(prefix: i32, fmt: i32, ptr: usize, len: i32, bits: i32): void
   }
   if (isDefined(WQ_LAN)) { // (lastFmt: the format printed; the walk above counted `fmt` down)
     if (lastFmt == FMT_STATUS) lanStatus();
+    else if (lastFmt == FMT_SHOW) lanShowDns();
     else if (prefix == W_EVT && (lastFmt == 1 || lastFmt == 2)) lanTried(ptr, len); // connect-failed, disconnected
   }
   endLine();
