@@ -2,7 +2,8 @@
 // cost: build/w5500/core-lan.wasm (core.wasm with lanEnable()) against its peer core.wasm, both
 // from the same `make build`, and in a bluepill image (interpreter engine): each module embedded
 // by `wasmqtt build` in this run, so the difference is what the image pays. Also the flash the
-// console image leaves (the default firmware: whether the services would fit beside it).
+// console image leaves (the default firmware: whether the services would fit beside it), and what
+// the console's LAN image (device-lan-p4096.wasm) costs over the console image on stm32f103rc.
 import { existsSync, mkdtempSync, readFileSync, rmSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../host-tools/build/boards.ts';
@@ -26,6 +27,13 @@ export async function run(): Promise<Record<string, unknown>> {
     })).report;
     const plain = await image('build/core/core.wasm', 'core');
     const withLan = await image('build/w5500/core-lan.wasm', 'core-lan');
+    // The console's LAN image (mk/w5500.mk) against the console image on the smallest board it fits:
+    // both modules embedded in this run.
+    const rc = async (wasm: string, dir: string) => (await buildFirmware({
+      board: 'stm32f103rc', engine: 'interp', wasm: join(REPO_ROOT, wasm), outDir: join(tmp, dir), allowOverBudget: true,
+    })).report;
+    const rcConsole = await rc('build/core/device-p4096.wasm', 'rc-console');
+    const rcLan = await rc('build/core/device-lan-p4096.wasm', 'rc-console-lan');
     const consoleImage = join(REPO_ROOT, 'build/bluepill/size.json');
     const consoleReport = existsSync(consoleImage) ? JSON.parse(readFileSync(consoleImage, 'utf8')) as SizeReport : undefined;
     return {
@@ -39,6 +47,9 @@ export async function run(): Promise<Record<string, unknown>> {
         bluepill_flash_budget_bytes: plain.flash.budget,
         ...(consoleReport ? { bluepill_console_image_flash_left_bytes: consoleReport.flash.budget - consoleReport.flash.used } : {}),
         dhcp_included: true,
+        stm32f103rc_console_image_flash_bytes: rcConsole.flash.used,
+        stm32f103rc_console_lan_image_flash_bytes: rcLan.flash.used,
+        console_lan_extra_flash_bytes: rcLan.flash.used - rcConsole.flash.used,
       },
     };
   } finally {

@@ -32,4 +32,4 @@ fw_lan_module = build/core/device-lan$(if $(call fw_packet_max,$(1)),-p$(call fw
 build/%-lan/firmware.elf: $(FW_BOARDS_DIR)/%.json $$(call fw_lan_module,$$*) $(FW_DEPS) | npm
 	@set -o pipefail; $(WASMQTT_CLI) build --board $* --boards-dir $(FW_BOARDS_DIR) --wasm $(call fw_lan_module,$*) --out $(@D) \
 	  | grep -E '^  (flash|RAM total)' | sed 's/^/$*-lan: /' || $(call FW_BUDGET_FAIL,$*-lan)
-BUILD_ARTIFACTS += build/core/device-lan.wasm $(LAN_BOARDS:%=build/%-lan/firmware.elf)
+BUILD_ARTIFACTS += build/core/device-lan.wasm build/core/device-lan-p4096.wasm $(LAN_BOARDS:%=build/%-lan/firmware.elf)
