@@ -188,10 +188,7 @@ export class ConsoleDevice extends DeviceBase implements HilDevice {
     // The LAN image moving to another segment (a DHCP rig, or back to the static LAN) is powered
     // on there, as a board plugged into a new network is: no lease or address carried over.
     const segment = s.dhcp ? `dhcp ${s.dhcp.routerIp}` : 'static';
-    if (this.transport.lan && this.segment !== undefined && segment !== this.segment && this.transport.powerOff && !this.poweredOff) {
-      await this.transport.powerOff();
-      this.poweredOff = true;
-    }
+    if (this.transport.lan && this.segment !== undefined && segment !== this.segment && this.canPowerCycle && !this.poweredOff) await this.powerOff();
     this.segment = segment;
     if (this.poweredOff && this.transport.powerOn) {
       // An earlier scenario ended with the power cut (last-will): a new one starts from a powered board.

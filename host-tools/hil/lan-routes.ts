@@ -2,8 +2,8 @@
 // over its UART, or a virtual board the runner booted itself): the broker at 192.168.1.10:1883
 // (a LinkRelay the runner points at each scenario's broker), its gateway 192.168.1.1 as the DNS
 // server (port 53 → the scenario's dnsmasq), or a DHCP rig's segment (dnsmasq in a network
-// namespace) with the broker at the rig's router address. Kept as a list so a device booted again
-// (power on: a new model) gets the same routes.
+// namespace) with the broker at the rig's router address. Kept so a device booted again (power on:
+// a new model) gets the same routes.
 import type { AddressMap } from '../sim/w5500/address-map.ts';
 import type { DhcpRig } from '../sim/w5500/dhcp-rig.ts';
 import type { LinkRelay } from './link-relay.ts';
@@ -21,30 +21,31 @@ export interface LanRouting {
 }
 
 export class LanRoutes implements LanRouting {
-  private readonly steps: Array<(map: AddressMap) => void> = [];
+  /** The routes by what they are for (a later DNS server or DHCP rig replaces the earlier one). */
+  private readonly steps = new Map<'broker' | 'dns' | 'dhcp', (map: AddressMap) => void>();
   private current: AddressMap | undefined;
 
   constructor(private readonly relay: LinkRelay) {
-    this.steps.push((map) => { map.add(`${LAN_BROKER.ip}:${LAN_BROKER.port}`, `127.0.0.1:${this.relay.port}`); });
+    this.steps.set('broker', (map) => { map.add(`${LAN_BROKER.ip}:${LAN_BROKER.port}`, `127.0.0.1:${this.relay.port}`); });
   }
 
   /** A (new) model's address map: every route so far, and later ones as they come. The relay must be listening. */
   attach(map: AddressMap): void {
     this.current = map;
-    for (const s of this.steps) s(map);
+    for (const s of this.steps.values()) s(map);
   }
 
-  private add(step: (map: AddressMap) => void): void {
-    this.steps.push(step);
+  private set(what: 'dns' | 'dhcp', step: (map: AddressMap) => void): void {
+    this.steps.set(what, step);
     if (this.current) step(this.current);
   }
 
   routeDns(server: string): void {
-    this.add((map) => { map.add(LAN_DNS, server); });
+    this.set('dns', (map) => { map.add(LAN_DNS, server); });
   }
 
   routeDhcp(rig: DhcpRig): string {
-    this.add((map) => {
+    this.set('dhcp', (map) => {
       rig.route(map);
       map.add(`${rig.routerIp}:${LAN_BROKER.port}`, `127.0.0.1:${this.relay.port}`);
     });
