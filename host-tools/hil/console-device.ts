@@ -89,7 +89,7 @@ export class ConsoleDevice extends DeviceBase implements HilDevice {
   /** Between powerOff and the next powerOn/connect: the console hears nothing. */
   private poweredOff = false;
 
-  constructor(private readonly transport: ConsoleTransport, private readonly replyTimeoutMs = 5000) {
+  constructor(private readonly transport: ConsoleTransport, private readonly replyTimeoutMs = 5000, private readonly connectWaitMs = 15_000) {
     super();
     this.description = transport.description;
     this.canPowerCycle = !!(transport.powerOff && transport.powerOn);
@@ -231,17 +231,25 @@ export class ConsoleDevice extends DeviceBase implements HilDevice {
   private async startConnect(): Promise<{ sessionPresent: boolean }> {
     // A refusal ends the wait at once; a broker name that does not resolve after the device's
     // retry (its second lookup failed too) as well, with what it asked.
+    // Any other failure is retried by the device; a wait that runs out says what it tried last.
     let lookups = 0;
-    const outcome = this.nextEvent((l) => l.name === 'connected' || (l.name === 'connect-failed' && l.fields.rc !== undefined && l.fields.rc !== 'none')
-      || (l.name === 'connect-failed' && /^dns-/.test(l.fields.error ?? '') && ++lookups >= 2),
-    'evt connected (CONNACK)', 15_000);
+    let last: ConsoleLine | undefined;
+    const outcome = this.nextEvent((l) => {
+      if (l.name === 'connect-failed') last = l;
+      return l.name === 'connected' || (l.name === 'connect-failed' && l.fields.rc !== undefined && l.fields.rc !== 'none')
+        || (l.name === 'connect-failed' && /^dns-/.test(l.fields.error ?? '') && ++lookups >= 2);
+    }, 'evt connected (CONNACK)', this.connectWaitMs);
     try {
       await this.command('connect');
     } catch (e) {
       outcome.cancel();
       throw e;
     }
-    const l = await outcome.promise;
+    const l = await outcome.promise.catch(async (e: Error) => {
+      if (!last) throw e;
+      await this.command('disconnect').catch(() => undefined);
+      throw new Error(`${e.message}; the device's last attempt: ${connectFailed(last.fields).message}`);
+    });
     if (l.name === 'connect-failed' && l.fields.rc === 'none') {
       await this.command('disconnect').catch(() => undefined);
       throw new Error(`connect failed after ${lookups} attempts: ${connectFailed(l.fields).message}`);

@@ -158,6 +158,20 @@ describe('ConsoleDevice and a broker host name', () => {
   });
 });
 
+describe('ConsoleDevice when the device never connects', () => {
+  it('a wait that runs out says what the device tried last (the LAN image\'s addr=)', async () => {
+    const fw = firmwareLike();
+    const t = new ScriptedConsole((line, say) => {
+      if (line !== 'connect') return fw(line, say);
+      say('ok connect');
+      say('evt connect-failed error=tcp-failed rc=none addr=10.0.0.7:1883');
+    });
+    const dev = new ConsoleDevice(t, 1000, 300);
+    await expect(dev.connect({ broker: 'mqtt://x:1', clientId: 'c', cleanSession: true, keepalive: 5 }))
+      .rejects.toThrow(/timed out after 300 ms waiting for evt connected \(CONNACK\); the device's last attempt: .* \(tried 10\.0\.0\.7:1883\)$/);
+  });
+});
+
 describe('ConsoleDevice across scenarios', () => {
   it('powers the board back on before the next connect when the last scenario ended with the power cut', async () => {
     const t = new ScriptedConsole(firmwareLike()) as ScriptedConsole & { powerOff(): Promise<void>; powerOn(): Promise<void> };
