@@ -81,8 +81,11 @@ export function removeDispatchRangeCheck(asm: string): DispatchPatch {
 /** Added to the caller's flags for interp.c: with GCC's memset/memcpy builtins the interpreter
  * runs 4.7% more instructions on the benchmark (register allocation in the dispatch loop shifts);
  * +28 B. The bench programs were always built freestanding, which implies it, so with this flag
- * the boards run the code the bench measures. */
-const INTERP_FLAGS = ['-fno-builtin'];
+ * the boards run the code the bench measures. Cross-jumping only tails of 6+ instructions (GCC's
+ * default 5): it merged handlers' short `store; b dispatch` tails into one, an extra branch per
+ * dispatch, most in the per-image interpreter (codec: 10.95 M -> 10.63 M instructions there,
+ * +364 B; 10.62 M -> 10.60 M with every handler, +60 B). */
+const INTERP_FLAGS = ['-fno-builtin', '--param=min-crossjump-insns=6'];
 
 /** Compiles `src` with `gcc` and `flags` (plus INTERP_FLAGS) into `obj` through the dispatch patch.
  * Throws with the compiler's message when a step fails; returns the patch result for the caller to report. */
