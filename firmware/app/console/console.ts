@@ -13,10 +13,10 @@ import {
   STAT_RETRANSMITS, STAT_RECONNECTS, STAT_LAST_ERROR, STAT_STORE_USED, STAT_STORE_CAPACITY,
   EV_MESSAGE, EV_LINK, EV_DHCP, ERR_QUEUE_FULL, PACKET_MAX,
 } from "../../core/api/abi";
-// The LAN image's part (console-lan.ts: lanSetHost, lanClearHost, lanShowHost, lanShowDns, lanTokIsDns,
-// lanNetDns, lanTried, lanStatus, lanDhcpEvent, lanSave, lanLoad) is @global and named only under isDefined(WQ_LAN): asc drops those
-// branches unresolved in device.wasm, which so stays byte for byte what it was without them (an
-// import would lay out the LAN services' buffers in it).
+// The LAN image's part (console-lan.ts: lanSetHost, lanClearHost, lanShowHost, lanShowDns,
+// lanTokIsDns, lanNetDns, lanTried, lanStatus, lanDhcpEvent, lanSave, lanLoad) is @global and named
+// only under isDefined(WQ_LAN): asc drops those branches unresolved in device.wasm, which so stays
+// byte for byte what it was without them (an import would lay out the LAN services' buffers in it).
 import { num, strPtr, strLen, macPtr } from "../../core/config";
 import {
   wq_buf, wq_buf_size, wq_config, wq_connect, wq_disconnect, wq_publish, wq_subscribe,
