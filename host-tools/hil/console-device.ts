@@ -206,8 +206,8 @@ export class ConsoleDevice extends DeviceBase implements HilDevice {
     if (lan) {
       // The LAN image: by name through the scenario's DNS server, or a lease from its DHCP rig; else static.
       this.staticIp ??= (await this.command('show')).fields.ip;
-      if (s.brokerName !== undefined && s.dnsServer !== undefined) { lan.routeDns(s.dnsServer); host = s.brokerName; }
-      if (s.dhcp) host = lan.routeDhcp(s.dhcp);
+      if (s.brokerName !== undefined && s.dnsServer !== undefined) { await lan.routeDns(s.dnsServer); host = s.brokerName; }
+      if (s.dhcp) host = await lan.routeDhcp(s.dhcp);
       await this.command(`net ip ${s.dhcp ? '0.0.0.0' : this.staticIp}`);
     }
     await this.command(`set host ${escapeArg(host)}`).catch((e: Error) => {

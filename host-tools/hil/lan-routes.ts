@@ -6,6 +6,7 @@
 // a new model) gets the same routes.
 import type { AddressMap } from '../sim/w5500/address-map.ts';
 import type { DhcpRig } from '../sim/w5500/dhcp-rig.ts';
+import { routeRecorder, sendRoutes } from '../sim/w5500/route-control.ts';
 import type { LinkRelay } from './link-relay.ts';
 
 /** Where the device believes the broker is (routed to the relay), and its gateway (the DNS server it asks). */
@@ -15,9 +16,9 @@ export const LAN_DNS = '192.168.1.1:53';
 /** What a console transport with LAN routing offers the console adapter (hil/console-device.ts). */
 export interface LanRouting {
   /** The device's DNS server (its gateway, 192.168.1.1, UDP 53) leads to `server` (host:port on this machine). */
-  routeDns(server: string): void;
+  routeDns(server: string): Promise<void>;
   /** Puts the device on `rig`'s segment (DHCP to its dnsmasq); returns the broker's address there (the rig's router). */
-  routeDhcp(rig: DhcpRig): string;
+  routeDhcp(rig: DhcpRig): Promise<string>;
 }
 
 export class LanRoutes implements LanRouting {
@@ -40,15 +41,40 @@ export class LanRoutes implements LanRouting {
     if (this.current) step(this.current);
   }
 
-  routeDns(server: string): void {
+  async routeDns(server: string): Promise<void> {
     this.set('dns', (map) => { map.add(LAN_DNS, server); });
   }
 
-  routeDhcp(rig: DhcpRig): string {
+  async routeDhcp(rig: DhcpRig): Promise<string> {
     this.set('dhcp', (map) => {
       rig.route(map);
       map.add(`${rig.routerIp}:${LAN_BROKER.port}`, `127.0.0.1:${this.relay.port}`);
     });
+    return rig.routerIp;
+  }
+}
+
+/**
+ * The same LAN for a virtual board `wasmqtt sim` runs in another process: the routes go over its
+ * route socket (sim/w5500/route-control.ts). Its device reaches this machine's loopback directly,
+ * so the broker behind a name or a rig is the scenario's own (`broker()`: where it listens).
+ */
+export class RemoteLanRoutes implements LanRouting {
+  constructor(private readonly path: string, private readonly broker: () => { ip: string; port: number }) {}
+
+  private brokerAt(device: string): string {
+    const b = this.broker();
+    return `route ${device}:${b.port} ${b.ip}:${b.port}`; // (the device is told the broker's own port)
+  }
+
+  async routeDns(server: string): Promise<void> {
+    await sendRoutes(this.path, [`route ${LAN_DNS} ${server}`, this.brokerAt(LAN_BROKER.ip)]);
+  }
+
+  async routeDhcp(rig: DhcpRig): Promise<string> {
+    const r = routeRecorder();
+    rig.route(r.map);
+    await sendRoutes(this.path, [...r.lines, this.brokerAt(rig.routerIp)]);
     return rig.routerIp;
   }
 }

@@ -59,7 +59,7 @@ export interface RunnerOptions {
   onResult?: (r: ScenarioResult) => void;
 }
 
-const LAN_DEVICES = 'the console\'s LAN image, as --node (build/core/device-lan.wasm) and --sim with no wasmqtt sim running (build/stm32f103rc-lan) run it, or --node-api --wasm build/w5500/core-lan.wasm (device.wasm and the bluepill images carry none, and a board started by wasmqtt sim is not routed by the runner: docs/w5500.md, "LAN services")';
+const LAN_DEVICES = 'the console\'s LAN image, as --node (build/core/device-lan.wasm) runs it, and --sim on build/stm32f103rc-lan (booted by the runner when no wasmqtt sim is running, or wasmqtt sim --board stm32f103rc --elf build/stm32f103rc-lan/firmware.elf), or --node-api --wasm build/w5500/core-lan.wasm (device.wasm and the bluepill images carry none: docs/w5500.md, "LAN images")';
 
 function capabilityMissing(c: Capability, o: RunnerOptions): string | undefined {
   switch (c) {

@@ -5,7 +5,10 @@ import { spawn } from 'node:child_process';
 import type { SerialPort } from 'serialport';
 import { UserError } from '../config/load.ts';
 import { openSerialPort } from '../monitor/open-port.ts';
+import { existsSync } from 'node:fs';
 import { sendBoardAction } from '../sim/board/control.ts';
+import { routeControlPath } from '../sim/w5500/route-control.ts';
+import { RemoteLanRoutes, type LanRouting } from './lan-routes.ts';
 import type { ConsoleTransport } from './console-device.ts';
 
 export interface SerialTransportOptions {
@@ -41,6 +44,9 @@ export class SerialTransport implements ConsoleTransport {
   readonly linkUp?: () => Promise<void>;
 
   readonly reachesRunnerLoopback: boolean;
+  /** A virtual board (wasmqtt sim) running the LAN image: its routes through its route socket. */
+  lan: LanRouting | undefined;
+  private broker = { ip: '127.0.0.1', port: 1883 };
 
   private constructor(private readonly port: SerialPort, o: SerialTransportOptions) {
     this.reachesRunnerLoopback = o.allowLoopback ?? false;
@@ -66,7 +72,26 @@ export class SerialTransport implements ConsoleTransport {
   }
 
   static async open(o: SerialTransportOptions): Promise<SerialTransport> {
-    return new SerialTransport(await openSerialPort(o.path, o.baud ?? 115200), o);
+    const t = new SerialTransport(await openSerialPort(o.path, o.baud ?? 115200), o);
+    const routes = o.control ? routeControlPath(o.control) : undefined;
+    if (routes && existsSync(routes) && await t.runsLanImage()) t.lan = new RemoteLanRoutes(routes, () => t.broker);
+    return t;
+  }
+
+  /** Asks `status` before anyone else reads the port: the LAN image's line has dhcp= (docs/console.md). */
+  private runsLanImage(ms = 3000): Promise<boolean> {
+    return new Promise((resolve) => {
+      let seen = '';
+      const finish = (lan: boolean): void => { clearTimeout(timer); this.port.off('data', on); resolve(lan); };
+      const on = (d: Buffer): void => {
+        seen += d.toString('latin1');
+        const line = /^ok status [^\r\n]*\r?\n/m.exec(seen); // (a whole line: it may come in pieces)
+        if (line) finish(/ dhcp=/.test(line[0]));
+      };
+      const timer = setTimeout(() => finish(false), ms);
+      this.port.on('data', on);
+      this.port.write('status\r\n');
+    });
   }
 
   write(text: string): void {
@@ -85,6 +110,7 @@ export class SerialTransport implements ConsoleTransport {
     if (u.hostname.startsWith('127.') && !this.reachesRunnerLoopback) {
       throw new UserError(`the board cannot reach ${u.hostname} (this machine's loopback); pass --broker mqtt://<this machine's LAN address>:1883`);
     }
+    this.broker = { ip: u.hostname, port: Number(u.port || 1883) };
     return { ip: u.hostname, port: Number(u.port || 1883) };
   }
 

@@ -76,10 +76,32 @@ describe('wasmqtt hil: link and DNS scenarios', () => {
     expect(r.status).toBe(0);
   }, 180_000);
 
+  it('--sim against a wasmqtt sim of the LAN image in another process: the routes go over its route socket', async () => {
+    const vports = mkdtempSync(join(tmpdir(), 'wq-vports-'));
+    const env = { ...process.env, WASMQTT_VPORT_DIR: vports };
+    const sim = spawn(process.execPath, ['--import', 'tsx', 'host-tools/cli/main.ts', 'sim', '--board', 'stm32f103rc',
+      '--elf', 'build/stm32f103rc-lan/firmware.elf', '--store', join(vports, 'store.bin')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      let simOut = '';
+      sim.stdout.on('data', (d: Buffer) => { simOut += d.toString(); });
+      sim.stderr.on('data', (d: Buffer) => { simOut += d.toString(); });
+      const until = Date.now() + 30_000;
+      while (!/UART: \S+/.test(simOut) && Date.now() < until && sim.exitCode === null) await new Promise((r) => setTimeout(r, 20));
+      expect(simOut, simOut).toMatch(/UART: \S+/);
+      const ids = ['dns-broker-by-name', 'dhcp-lease'];
+      const { r, out, report } = await runJson(['--sim', '--only', ids.join(',')], env);
+      expect(report.device).toMatch(/^virtual board stm32f103rc on /);
+      expect(report.scenarios.map((s) => `${s.id}:${s.status}${s.reason ? ` ${s.reason}` : ''}`), out).toEqual(ids.map((id) => `${id}:pass`));
+      expect(r.status).toBe(0);
+    } finally {
+      sim.kill('SIGTERM');
+    }
+  }, 120_000);
+
   it('--node with device.wasm (no DNS or DHCP client) reports those scenarios as not run, naming the images that have them', async () => {
     const r = await cli(['--node', '--wasm', 'build/core/device.wasm', '--only', 'dhcp-lease,dns-broker-by-name']);
     const out = r.stdout + r.stderr;
     expect(out, out).toContain('0 passed, 0 failed, 2 not run');
-    expect(out).toMatch(/needs a device with a DHCP client on a network the runner routes: the console's LAN image, as --node \(build\/core\/device-lan\.wasm\)/);
+    expect(out).toMatch(/needs a device with a DHCP client on a network the runner routes: the console's LAN image, as --node \(build\/core\/device-lan\.wasm\) runs it, and --sim on build\/stm32f103rc-lan/);
   }, 60_000);
 });

@@ -15,6 +15,7 @@ import { BoardRunner } from '../../sim/board/runner.ts';
 import { UartPty, UartStream } from '../../sim/board/uart.ts';
 import { serveBoardControl, type BoardAction } from '../../sim/board/control.ts';
 import { FaultInjector, W5500NetworkBackend } from '../../sim/w5500/index.ts';
+import { routeControlPath, serveRouteControl } from '../../sim/w5500/route-control.ts';
 import { advertiseVirtualPort, virtualPortsDir } from '../../monitor/virtual-ports.ts';
 
 interface SimFlags {
@@ -86,6 +87,7 @@ export function register(program: Command): void {
       let pty: UartPty | undefined;
       let withdraw = () => {};
       let control: { close(): Promise<void> } | undefined;
+      let routeControl: { close(): Promise<void> } | undefined;
       const runner = new BoardRunner(b, { speed, forMs: f.for !== undefined ? Number(f.for) : undefined });
       if (f.pty) {
         pty = await UartPty.open(uart);
@@ -94,6 +96,8 @@ export function register(program: Command): void {
           pty?.close(); // or socat keeps the process alive after the error
           throw e;
         });
+        // routes for the HIL runner's LAN scenarios (a DNS server, a DHCP rig's segment), beside the control socket
+        routeControl = await serveRouteControl(routeControlPath(controlPath), net.model.addressMap);
         withdraw = advertiseVirtualPort(pty.path, boardName, virtualPortsDir(), process.pid, controlPath);
         console.log(`virtual ${boardName} running ${elf}`);
         console.log(`UART: ${pty.path}   (wasmqtt monitor ${pty.path})`);
@@ -106,6 +110,7 @@ export function register(program: Command): void {
         pty?.close();
         withdraw();
         await control?.close();
+        await routeControl?.close();
         await net.close();
         b.close();
       };
