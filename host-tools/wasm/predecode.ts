@@ -29,11 +29,11 @@ import { pathToFileURL } from 'node:url';
 import { parseModule, WasmError, type ParsedModule } from './module.ts';
 
 export const SECTION_NAME = 'wasmqtt.predecoded';
-export const BLOB_VERSION = 16;
+export const BLOB_VERSION = 17;
 /** Blob versions whose code was rewritten in place with today's opcodes (undoRewrite puts the
- * original back). Formats 4 to 15 gave 0xd7-0xda and 0xe4 other meanings: refused. */
-const REWRITTEN_VERSIONS = [16];
-const OLDER_REWRITTEN_VERSIONS = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15];
+ * original back). Formats 4 to 16 gave some of today's opcodes other meanings: refused. */
+const REWRITTEN_VERSIONS = [17];
+const OLDER_REWRITTEN_VERSIONS = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16];
 const MAGIC = 0x44505157; // "WQPD"
 const WIDE_FRAME = 0xff; // a function record's frame byte: see its wide record
 
@@ -130,6 +130,9 @@ export const OP = {
   I32C8_SUB: 0xe2,
   I32C8_AND: 0xe3,
   LGET_I32C16_ADD_LOAD8_U: 0xe4, // local.get a; I32_CONST_16 c; i32.add; i32.load8_u (one-byte memarg); not an I32C8 op
+  // format 17, on the opcodes of block and loop with multi-byte block types
+  I64C8_ADD: 0xfa, // I64_CONST_8 c; i64.add, or i64.sub with the raw byte -c (undone through the op after it)
+  I64_NE_BR_IF: 0x07, // i64.ne; br_if l (one-byte label)
   I32C8_SHL: 0xe5,
   I32C8_SHR_S: 0xe6,
   I32C8_SHR_U: 0xe7,
@@ -155,8 +158,7 @@ export const OP = {
   LTEE_LEB: 0xf7,
   GGET_LEB: 0xf8,
   GSET_LEB: 0xf9,
-  BLOCK_LEB: 0xfa,
-  LOOP_LEB: 0x07,
+  // (block and loop keep a multi-byte block type: the plain handlers skip any; format 17)
   IF_LEB: 0xfb,
   BR_IF_LEB: 0x06,
   // a load or store whose align or offset takes two or more bytes: the align's first byte
@@ -201,7 +203,7 @@ const C16_HEADS = new Set<number>([OP.I32C16_ADD, OP.I32C16_LT_U, OP.I32C16_NE, 
 /** Plain opcode -> its opcode when the immediate takes two or more bytes. */
 const LEB_FORMS: Record<number, number> = {
   0x20: OP.LGET_LEB, 0x21: OP.LSET_LEB, 0x22: OP.LTEE_LEB, 0x23: OP.GGET_LEB, 0x24: OP.GSET_LEB,
-  0x02: OP.BLOCK_LEB, 0x03: OP.LOOP_LEB, 0x04: OP.IF_LEB, 0x0d: OP.BR_IF_LEB,
+  0x04: OP.IF_LEB, 0x0d: OP.BR_IF_LEB,
 };
 
 /** i32.const c; <op> pairs with a one-byte c: the binary op's opcode -> [fused opcode, the raw
@@ -251,6 +253,9 @@ const FUSE: Array<[readonly Pat[], number]> = [
   [[0x22, 'w'], OP.LTEE_I32C16],
   [[0x22, 'k'], OP.LTEE_I64C8],
   [[0x20, 's', 0x86], OP.LGET_I64C8_SHL],
+  [['k', 0x7c], OP.I64C8_ADD],
+  [['k', 0x7d], OP.I64C8_ADD],
+  [[0x52, 0x0d], OP.I64_NE_BR_IF],
   [[0x20, 's', 0x88], OP.LGET_I64C8_SHR_U],
   [['s', 0x86], OP.I64C8_SHL],
   [['s', 0x88], OP.I64C8_SHR_U],
@@ -366,10 +371,11 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
       }
       // a local.get or local.tee before such a pair (or before a fused constant) stays on its
       // own: the pair saves more than the local op + const
-      const constHead = (j: number) => const8(j) || matches(j, ['c', 0x6a]) || matches(j, ['c', 'M3a']) || FUSE.some(([pat]) => (pat[0] === 'w' || pat[0] === 's') && pat.length === 2 && matches(j, pat));
+      const constHead = (j: number) => const8(j) || matches(j, ['c', 0x6a]) || matches(j, ['c', 'M3a']) || FUSE.some(([pat]) => (pat[0] === 'w' || pat[0] === 's' || pat[0] === 'k') && pat.length === 2 && matches(j, pat));
       const hit = FUSE.find(([pat]) => matches(k, pat) && !((pat[0] === 0x20 || pat[0] === 0x22) && (pat[1] === 'c' || pat[1] === 'w' || (pat[1] === 'k' && pat[0] === 0x22)) && pat.length === 2 && constHead(k + 1)));
       if (!hit) continue;
       out[ins[k]!] = hit[1];
+      if (hit[1] === OP.I64C8_ADD && original[ins[k + 1]!] === 0x7d) out[ins[k]! + 1] = -((out[ins[k]! + 1]! << 24) >> 24) & 0xff; // x - c as x + -c
       k += hit[0].length - 1;
     }
   }
@@ -402,7 +408,8 @@ function immediateBytes(b: Uint8Array, p: number): number {
       return r - q;
     }
     case OP.I32_CONST_16: case OP.I32C16_ADD: case OP.I32C16_LT_U: case OP.I32C16_NE: case OP.I32C16_AND: case OP.I32C16_LOAD: case OP.I32C16_ADD_LOAD: return 2;
-    case OP.I64C8_SHL: case OP.I64C8_SHR_U: case OP.SHL_SHR_S: return 1;
+    case OP.I64C8_SHL: case OP.I64C8_SHR_U: case OP.SHL_SHR_S: case OP.I64C8_ADD: return 1;
+    case OP.I64_NE_BR_IF: return 0;
     case OP.ADD_LSET: case OP.ADD_LTEE: return 0;
     case OP.I32_CONST_24: return 3;
     case OP.I32_CONST_32: return 4;
@@ -410,7 +417,7 @@ function immediateBytes(b: Uint8Array, p: number): number {
     case OP.I64_CONST_8: return 1;
     case OP.I64_CONST_64_SKIP: return 8 + b[q + 8]!;
     case OP.END_FUNC: return 0;
-    case OP.BLOCK_LEB: case OP.LOOP_LEB: case OP.IF_LEB: return leb(q) - q;
+    case OP.IF_LEB: return leb(q) - q;
     case OP.MEM_LEB: return leb(b[q]! & 0x80 ? leb(q + 1) : q + 1) - q;
     default:
       if (op >= OP.I32C8_SUB && op <= OP.I32C8_GT_U && op !== OP.LGET_I32C16_ADD_LOAD8_U) return 1;
@@ -482,7 +489,7 @@ function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
     [OP.LGET_C8_EQ]: 0x20, [OP.LGET_I32C_ADD_LSET]: 0x20, [OP.LGET_I32C_ADD_LTEE]: 0x20, [OP.LTEE_I32C_ADD]: 0x22,
     [OP.LGET_LGET_LT_U]: 0x20, [OP.LGET_LGET_GT_S]: 0x20, [OP.LGET_C8_ROTL]: 0x20, [OP.LGET_C8_SHR_U]: 0x20,
     [OP.LGET_C8_ROTL_XOR]: 0x20, [OP.LGET_I32C16_ADD_LOAD16_S]: 0x20, [OP.I32C_STORE8]: 0x41,
-    [OP.LGET_I32C16_ADD_LOAD8_U]: 0x20, [OP.LGET_I64C8_SHR_U_OR]: 0x20, [OP.LGET_I64C8_SHL_OR]: 0x20,
+    [OP.LGET_I32C16_ADD_LOAD8_U]: 0x20, [OP.I64_NE_BR_IF]: 0x52, [OP.LGET_I64C8_SHR_U_OR]: 0x20, [OP.LGET_I64C8_SHL_OR]: 0x20,
     ...Object.fromEntries(Object.entries(LEB_FORMS).map(([plain, long]) => [long, Number(plain)])),
   };
   const unC8 = Object.fromEntries(Object.entries(CONST8_BINOPS).map(([, [fused]]) => [fused, true]));
@@ -491,7 +498,8 @@ function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
       let op = out[p]!;
       const len = 1 + immediateBytes(out, p);
       if (C16_HEADS.has(op)) out[p] = op = OP.I32_CONST_16; // then as a plain I32_CONST_16
-      if (op === OP.I64C8_SHL || op === OP.I64C8_SHR_U) out[p] = op = OP.I64_CONST_8;
+      if (op === OP.I64C8_ADD && out[p + 2] === 0x7d) out[p + 1] = -((out[p + 1]! << 24) >> 24) & 0xff;
+      if (op === OP.I64C8_SHL || op === OP.I64C8_SHR_U || op === OP.I64C8_ADD) out[p] = op = OP.I64_CONST_8;
       if (op === OP.SHL_SHR_S) out[p] = op = OP.I32C8_SHL;
       const imm = p + 1;
       if (op === OP.I32_CONST_24) {
@@ -587,7 +595,7 @@ export function predecode(input: Uint8Array): PredecodeResult {
   const skipNoops = (t: number): number => {
     for (;;) {
       if (base[t] === 0x0b) t += 1;
-      else if (base[t] === 0x02 || base[t] === 0x03) t += 2;
+      else if (base[t] === 0x02 || base[t] === 0x03) t += 1 + immediateBytes(base, t);
       else return t;
     }
   };

@@ -230,8 +230,8 @@ next:
             target the loop head, before the jump table, and GCC then needs a word table (adr +
             ldr pc) instead of tbh: one instruction more per dispatch and 512 bytes more */
         OP(WQ_OP_END_FUNC) goto do_return;
-        case 0x02: case 0x03: GATE(WQ_USED(0x02) || WQ_USED(0x03)) pc++; DISPATCH;   /* a one-byte block type (WQ_OP_BLOCK_LEB: longer) */
-        case WQ_OP_BLOCK_LEB: case WQ_OP_LOOP_LEB: GATE(WQ_USED(WQ_OP_BLOCK_LEB) || WQ_USED(WQ_OP_LOOP_LEB)) SKIP_BLOCKTYPE(); break;
+        case 0x02: case 0x03: GATE(WQ_USED(0x02) || WQ_USED(0x03)) SKIP_U32(); DISPATCH;   /* a block type is one byte (0x40, a
+            value type, a type index below 64) or a multi-byte LEB; branches land past them */
         OP(0x04)
             cond = (uint32_t)*--sp;
         do_if:
@@ -569,6 +569,8 @@ next:
         /* x >> c | y, x << c | y: 64-bit funnel shifts (bignum and crypto code) */
         OP(WQ_OP_LGET_I64C8_SHR_U_OR) { uint32_t i; READ_IDX(i); uint32_t c = pc[1]; pc += 4; COUNT_EXTRA(3); sp[-1] |= fp[i] >> c; break; }
         OP(WQ_OP_LGET_I64C8_SHL_OR) { uint32_t i; READ_IDX(i); uint32_t c = pc[1]; pc += 4; COUNT_EXTRA(3); sp[-1] |= fp[i] << c; break; }
+        OP(WQ_OP_I64C8_ADD) { sp[-1] += (uint64_t)(int64_t)(int8_t)pc[0]; pc += 2; COUNT_EXTRA(1); break; }
+        OP(WQ_OP_I64_NE_BR_IF) { cond = sp[-2] != sp[-1]; sp -= 2; pc++; COUNT_EXTRA(1); goto do_br_if; }
         OP(WQ_OP_I32C_STORE8) {
             uint32_t v = (uint32_t)((int32_t)((uint32_t)pc[0] << 25) >> 25); off = pc[3]; pc += 4; COUNT_EXTRA(1);
             uint32_t ea = (uint32_t)sp[-1] + off;

@@ -81,8 +81,6 @@
 #define WQ_OP_LTEE_LEB          0xf7
 #define WQ_OP_GGET_LEB          0xf8
 #define WQ_OP_GSET_LEB          0xf9
-#define WQ_OP_BLOCK_LEB         0xfa
-#define WQ_OP_LOOP_LEB          0x07   /* the same at run time as BLOCK_LEB */
 #define WQ_OP_IF_LEB            0xfb
 #define WQ_OP_BR_IF_LEB         0x06
 #define WQ_OP_I32_CONST_16      0x09   /* i32.const, 2-byte LEB -> 2 raw bytes (0x41 keeps one-byte LEBs only) */
@@ -119,6 +117,9 @@
 #define WQ_OP_I32C16_LOAD       0xd9   /* WQ_OP_I32_CONST_16 c; i32.load (one-byte memarg) */
 #define WQ_OP_I32C16_ADD_LOAD   0xda   /* WQ_OP_I32_CONST_16 c; i32.add; i32.load (one-byte memarg) */
 #define WQ_OP_LGET_I32C16_ADD_LOAD8_U 0xe4   /* local.get a; WQ_OP_I32_CONST_16 c; i32.add; i32.load8_u (one-byte memarg) */
+/* format 17, on the opcodes of block and loop with multi-byte block types (the plain ones skip any) */
+#define WQ_OP_I64C8_ADD         0xfa   /* WQ_OP_I64_CONST_8 c; i64.add (or i64.sub, the byte holding -c) */
+#define WQ_OP_I64_NE_BR_IF      0x07   /* i64.ne; br_if l (one-byte label) */
 #define WQ_OP_MEM_LEB           0x08   /* a load or store whose align or offset has 2+ bytes:
                                           (opcode - 0x28) | align << 5 | 0x80 if the align LEB goes on */
 
