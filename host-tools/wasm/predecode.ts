@@ -29,11 +29,11 @@ import { pathToFileURL } from 'node:url';
 import { parseModule, WasmError, type ParsedModule } from './module.ts';
 
 export const SECTION_NAME = 'wasmqtt.predecoded';
-export const BLOB_VERSION = 17;
+export const BLOB_VERSION = 18;
 /** Blob versions whose code was rewritten in place with today's opcodes (undoRewrite puts the
  * original back). Formats 4 to 16 gave some of today's opcodes other meanings: refused. */
-const REWRITTEN_VERSIONS = [17];
-const OLDER_REWRITTEN_VERSIONS = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16];
+const REWRITTEN_VERSIONS = [18];
+const OLDER_REWRITTEN_VERSIONS = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17];
 const MAGIC = 0x44505157; // "WQPD"
 const WIDE_FRAME = 0xff; // a function record's frame byte: see its wide record
 
@@ -145,7 +145,7 @@ export const OP = {
   I32C8_LT_S: 0xec,
   I32C8_LT_U: 0xed,
   I32C8_GT_S: 0xee,
-  I32C8_GT_U: 0xef,
+  LTEE_I32C16_LT_U: 0xef, // local.tee a; I32_CONST_16 c; i32.lt_u (on to if / br_if); format 18, was i32.const c; i32.gt_u
   LGET_I64C8: 0xf0, // local.get a; i64.const c (one-byte LEB, already I64_CONST_8)
   END_FUNC: 0xf1, // a function's final `end` (so a block's `end` needs no check)
   LTEE_LGET: 0xf2, // local.tee a; local.get b
@@ -172,7 +172,7 @@ export const OP = {
   // i64 shifts by a constant 0..63 (an I64_CONST_8): 64-bit arithmetic from C (mont64)
   LGET_I64C8_SHL: 0x15, // local.get a; i64.const c; i64.shl
   LGET_I64C8_SHR_U: 0x16, // local.get a; i64.const c; i64.shr_u
-  I64C8_SHL: 0x17, // i64.const c; i64.shl
+  LGET_LGET_ADD_LOAD8_U: 0x17, // local.get a; local.get b; i32.add; i32.load8_u (one-byte memarg); format 18, was i64.const c; i64.shl
   I64C8_SHR_U: 0x18, // i64.const c; i64.shr_u
   LTEE_I32C: 0x19, // local.tee a; i32.const c (one-byte LEB)
   LTEE_I32C16: 0x1d, // local.tee a; i32.const c (I32_CONST_16)
@@ -221,7 +221,6 @@ const CONST8_BINOPS: Record<number, [number, (c: number) => number]> = {
   0x48: [OP.I32C8_LT_S, (c) => c],
   0x49: [OP.I32C8_LT_U, (c) => c],
   0x4a: [OP.I32C8_GT_S, (c) => c],
-  0x4b: [OP.I32C8_GT_U, (c) => c],
 };
 
 /** 'c', 'k', 'w', 's': constants (see rewriteCode); 'M2e' and the like: that load or store
@@ -250,6 +249,7 @@ const FUSE: Array<[readonly Pat[], number]> = [
   [['w', 0x47], OP.I32C16_NE],
   [['w', 0x71], OP.I32C16_AND],
   [[0x22, 'c'], OP.LTEE_I32C],
+  [[0x22, 'w', 0x49], OP.LTEE_I32C16_LT_U],
   [[0x22, 'w'], OP.LTEE_I32C16],
   [[0x22, 'k'], OP.LTEE_I64C8],
   [[0x20, 's', 0x86], OP.LGET_I64C8_SHL],
@@ -257,10 +257,10 @@ const FUSE: Array<[readonly Pat[], number]> = [
   [['k', 0x7d], OP.I64C8_ADD],
   [[0x52, 0x0d], OP.I64_NE_BR_IF],
   [[0x20, 's', 0x88], OP.LGET_I64C8_SHR_U],
-  [['s', 0x86], OP.I64C8_SHL],
   [['s', 0x88], OP.I64C8_SHR_U],
   [[0x20, 'k'], OP.LGET_I64C8],
   [[0x20, 'c', 0x6a], OP.LGET_I32C_ADD],
+  [[0x20, 0x20, 0x6a, 'M2d'], OP.LGET_LGET_ADD_LOAD8_U],
   [[0x20, 0x20, 0x6a], OP.LGET_LGET_ADD],
   [[0x20, 0x20], OP.LGET_LGET],
   [[0x20, 'c'], OP.LGET_I32C],
@@ -408,7 +408,7 @@ function immediateBytes(b: Uint8Array, p: number): number {
       return r - q;
     }
     case OP.I32_CONST_16: case OP.I32C16_ADD: case OP.I32C16_LT_U: case OP.I32C16_NE: case OP.I32C16_AND: case OP.I32C16_LOAD: case OP.I32C16_ADD_LOAD: return 2;
-    case OP.I64C8_SHL: case OP.I64C8_SHR_U: case OP.SHL_SHR_S: case OP.I64C8_ADD: return 1;
+    case OP.I64C8_SHR_U: case OP.SHL_SHR_S: case OP.I64C8_ADD: return 1;
     case OP.I64_NE_BR_IF: return 0;
     case OP.ADD_LSET: case OP.ADD_LTEE: return 0;
     case OP.I32_CONST_24: return 3;
@@ -420,14 +420,15 @@ function immediateBytes(b: Uint8Array, p: number): number {
     case OP.IF_LEB: return leb(q) - q;
     case OP.MEM_LEB: return leb(b[q]! & 0x80 ? leb(q + 1) : q + 1) - q;
     default:
-      if (op >= OP.I32C8_SUB && op <= OP.I32C8_GT_U && op !== OP.LGET_I32C16_ADD_LOAD8_U) return 1;
+      if (op >= OP.I32C8_SUB && op <= OP.I32C8_GT_S && op !== OP.LGET_I32C16_ADD_LOAD8_U) return 1;
       if (op === 0x0c || op === 0x0d || op === 0x10 || (op >= 0x20 && op <= 0x26) || op === 0xd2 || op === 0x41 || op === 0x42 || op === 0x3f || op === 0x40) return leb(q) - q;
       if (op >= OP.LGET_LGET && op <= OP.LGET_LGET_ADD) return leb(q) - q;
       if (op === OP.LGET_I64C8 || op === OP.LTEE_LGET || op === OP.LTEE_BR_IF || op === OP.LGET_ADD) return leb(q) - q;
       if ((op >= OP.LGET_LEB && op <= OP.GSET_LEB) || op === OP.BR_IF_LEB || op === OP.LGET_I32C16_ADD || op === OP.LGET_I64C8_SHL || op === OP.LGET_I64C8_SHR_U
         || op === OP.LTEE_I32C || op === OP.LTEE_I32C16 || op === OP.LGET_C8_ROTL || op === OP.LGET_C8_SHR_U || op === OP.LTEE_I64C8
         || (op >= OP.LGET_C8_EQ && op <= OP.LGET_LGET_GT_S) || op === OP.LGET_C8_ROTL_XOR || op === OP.LGET_I32C16_ADD_LOAD16_S
-        || op === OP.LGET_I32C16_ADD_LOAD8_U || op === OP.LGET_I64C8_SHR_U_OR || op === OP.LGET_I64C8_SHL_OR) return leb(q) - q;
+        || op === OP.LGET_I32C16_ADD_LOAD8_U || op === OP.LGET_I64C8_SHR_U_OR || op === OP.LGET_I64C8_SHL_OR
+        || op === OP.LTEE_I32C16_LT_U || op === OP.LGET_LGET_ADD_LOAD8_U) return leb(q) - q;
       if (op >= 0x28 && op <= 0x3e) return leb(leb(q)) - q;
       return 0;
   }
@@ -490,6 +491,7 @@ function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
     [OP.LGET_LGET_LT_U]: 0x20, [OP.LGET_LGET_GT_S]: 0x20, [OP.LGET_C8_ROTL]: 0x20, [OP.LGET_C8_SHR_U]: 0x20,
     [OP.LGET_C8_ROTL_XOR]: 0x20, [OP.LGET_I32C16_ADD_LOAD16_S]: 0x20, [OP.I32C_STORE8]: 0x41,
     [OP.LGET_I32C16_ADD_LOAD8_U]: 0x20, [OP.I64_NE_BR_IF]: 0x52, [OP.LGET_I64C8_SHR_U_OR]: 0x20, [OP.LGET_I64C8_SHL_OR]: 0x20,
+    [OP.LTEE_I32C16_LT_U]: 0x22, [OP.LGET_LGET_ADD_LOAD8_U]: 0x20,
     ...Object.fromEntries(Object.entries(LEB_FORMS).map(([plain, long]) => [long, Number(plain)])),
   };
   const unC8 = Object.fromEntries(Object.entries(CONST8_BINOPS).map(([, [fused]]) => [fused, true]));
@@ -499,7 +501,7 @@ function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
       const len = 1 + immediateBytes(out, p);
       if (C16_HEADS.has(op)) out[p] = op = OP.I32_CONST_16; // then as a plain I32_CONST_16
       if (op === OP.I64C8_ADD && out[p + 2] === 0x7d) out[p + 1] = -((out[p + 1]! << 24) >> 24) & 0xff;
-      if (op === OP.I64C8_SHL || op === OP.I64C8_SHR_U || op === OP.I64C8_ADD) out[p] = op = OP.I64_CONST_8;
+      if (op === OP.I64C8_SHR_U || op === OP.I64C8_ADD) out[p] = op = OP.I64_CONST_8;
       if (op === OP.SHL_SHR_S) out[p] = op = OP.I32C8_SHL;
       const imm = p + 1;
       if (op === OP.I32_CONST_24) {

@@ -523,9 +523,8 @@ next:
             break;
         }
         /* 64-bit shifts are long on Cortex-M3: the local.get forms push and share the code */
-        OP(WQ_OP_LGET_I64C8_SHL) { uint32_t i; READ_IDX(i); *sp++ = fp[i]; pc++; COUNT_EXTRA(1); goto i64c8_shl; }
+        OP(WQ_OP_LGET_I64C8_SHL) { uint32_t i; READ_IDX(i); uint32_t c = pc[1]; pc += 3; COUNT_EXTRA(2); *sp++ = fp[i] << c; break; }
         OP(WQ_OP_LGET_I64C8_SHR_U) { uint32_t i; READ_IDX(i); *sp++ = fp[i]; pc++; COUNT_EXTRA(1); goto i64c8_shr_u; }
-        OP(WQ_OP_I64C8_SHL) i64c8_shl: { uint32_t c = pc[0]; pc += 2; COUNT_EXTRA(1); sp[-1] <<= c; break; }
         OP(WQ_OP_I64C8_SHR_U) i64c8_shr_u: { uint32_t c = pc[0]; pc += 2; COUNT_EXTRA(1); sp[-1] >>= c; break; }
         OP(WQ_OP_I32C16_AND) { uint32_t v = (uint32_t)(int32_t)*(const s16_u *)pc; pc += 3; COUNT_EXTRA(1); SET32(&sp[-1], (uint32_t)sp[-1] & v); break; }
         OP(WQ_OP_LGET_C8_ROTL) { uint32_t i; READ_IDX(i); uint32_t c = pc[1], a = (uint32_t)fp[i]; pc += 3; COUNT_EXTRA(2); SET32(sp, (a >> c) | (a << ((32 - c) & 31))); sp++; break; }
@@ -571,6 +570,14 @@ next:
         OP(WQ_OP_LGET_I64C8_SHL_OR) { uint32_t i; READ_IDX(i); uint32_t c = pc[1]; pc += 4; COUNT_EXTRA(3); sp[-1] |= fp[i] << c; break; }
         OP(WQ_OP_I64C8_ADD) { sp[-1] += (uint64_t)(int64_t)(int8_t)pc[0]; pc += 2; COUNT_EXTRA(1); break; }
         OP(WQ_OP_I64_NE_BR_IF) { cond = sp[-2] != sp[-1]; sp -= 2; pc++; COUNT_EXTRA(1); goto do_br_if; }
+        OP(WQ_OP_LGET_LGET_ADD_LOAD8_U) {   /* p[i] of bytes, both from locals */
+            uint32_t i, j; READ_IDX(i); j = pc[1]; off = pc[5]; pc += 6; COUNT_EXTRA(3);
+            uint32_t ea = (uint32_t)fp[i] + (uint32_t)fp[j] + off;
+            if (ea < off || ea >= MEM_BYTES) TRAP(m3Err_trapOutOfBoundsMemoryAccess);
+            SET32(sp, MEM[ea]); sp++;
+            if (*pc == 0x22) { COUNT_FUSED(); pc++; goto do_local_tee; }   /* as i32.load8_u */
+            break;
+        }
         OP(WQ_OP_I32C_STORE8) {
             uint32_t v = (uint32_t)((int32_t)((uint32_t)pc[0] << 25) >> 25); off = pc[3]; pc += 4; COUNT_EXTRA(1);
             uint32_t ea = (uint32_t)sp[-1] + off;
@@ -603,10 +610,13 @@ next:
         OP(WQ_OP_I32C8_LT_S) I32C8_CMP((int32_t)a < (int32_t)b)
         OP(WQ_OP_I32C8_LT_U) I32C8_CMP(a < b)
         OP(WQ_OP_I32C8_GT_S) I32C8_CMP((int32_t)a > (int32_t)b)
-        OP(WQ_OP_I32C8_GT_U) I32C8_CMP(a > b)
 #define I32C16_CMP(expr) { uint32_t b = (uint32_t)(int32_t)*(const s16_u *)pc; pc += 3; COUNT_EXTRA(1); uint32_t a = (uint32_t)sp[-1]; cond = (expr); goto do_cond1; }
         OP(WQ_OP_I32C16_LT_U) I32C16_CMP(a < b)
         OP(WQ_OP_I32C16_NE) I32C16_CMP(a != b)
+        OP(WQ_OP_LTEE_I32C16_LT_U) {
+            uint32_t i; READ_IDX(i); fp[i] = sp[-1]; uint32_t b = (uint32_t)(int32_t)*(const s16_u *)(pc + 1); pc += 4; COUNT_EXTRA(2);
+            cond = (uint32_t)sp[-1] < b; goto do_cond1;
+        }
         do_cond1: FUSE_COND(1, cond)   /* one operand popped: the constant was never pushed */
         OP(WQ_OP_LGET_C8_EQ) { uint32_t i; READ_IDX(i); uint32_t b = (uint32_t)(int32_t)(int8_t)pc[1]; pc += 3; COUNT_EXTRA(2); cond = (uint32_t)fp[i] == b; goto do_cond0; }
         OP(WQ_OP_LGET_LGET_LT_U) { uint32_t i, j; READ_IDX(i); j = pc[1]; pc += 3; COUNT_EXTRA(2); cond = (uint32_t)fp[i] < (uint32_t)fp[j]; goto do_cond0; }

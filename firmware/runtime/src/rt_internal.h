@@ -68,7 +68,7 @@
 #define WQ_OP_I32C8_LT_S        0xec
 #define WQ_OP_I32C8_LT_U        0xed
 #define WQ_OP_I32C8_GT_S        0xee
-#define WQ_OP_I32C8_GT_U        0xef
+#define WQ_OP_LTEE_I32C16_LT_U  0xef   /* local.tee a; WQ_OP_I32_CONST_16 c; i32.lt_u (on to if / br_if; format 18) */
 #define WQ_OP_LGET_I64C8        0xf0   /* local.get a; i64.const c (1-byte LEB, raw) */
 #define WQ_OP_END_FUNC          0xf1   /* a function's final `end`: return */
 #define WQ_OP_LTEE_LGET         0xf2   /* local.tee a; local.get b */
@@ -90,7 +90,7 @@
 #define WQ_OP_ADD_LTEE          0x14   /* i32.add; local.tee a */
 #define WQ_OP_LGET_I64C8_SHL    0x15   /* local.get a; i64.const c (I64_CONST_8, 0..63); i64.shl */
 #define WQ_OP_LGET_I64C8_SHR_U  0x16   /* the same with i64.shr_u */
-#define WQ_OP_I64C8_SHL         0x17   /* i64.const c (I64_CONST_8, 0..63); i64.shl */
+#define WQ_OP_LGET_LGET_ADD_LOAD8_U 0x17   /* local.get a; local.get b; i32.add; i32.load8_u (one-byte memarg; format 18) */
 #define WQ_OP_I64C8_SHR_U       0x18
 #define WQ_OP_LTEE_I32C         0x19   /* local.tee a; i32.const c (one-byte LEB) */
 #define WQ_OP_LTEE_I32C16       0x1d   /* local.tee a; i32.const c (I32_CONST_16) */
