@@ -29,11 +29,11 @@ import { pathToFileURL } from 'node:url';
 import { parseModule, WasmError, type ParsedModule } from './module.ts';
 
 export const SECTION_NAME = 'wasmqtt.predecoded';
-export const BLOB_VERSION = 18;
+export const BLOB_VERSION = 19;
 /** Blob versions whose code was rewritten in place with today's opcodes (undoRewrite puts the
  * original back). Formats 4 to 16 gave some of today's opcodes other meanings: refused. */
-const REWRITTEN_VERSIONS = [18];
-const OLDER_REWRITTEN_VERSIONS = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17];
+const REWRITTEN_VERSIONS = [19];
+const OLDER_REWRITTEN_VERSIONS = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18];
 const MAGIC = 0x44505157; // "WQPD"
 const WIDE_FRAME = 0xff; // a function record's frame byte: see its wide record
 
@@ -174,7 +174,7 @@ export const OP = {
   LGET_I64C8_SHR_U: 0x16, // local.get a; i64.const c; i64.shr_u
   LGET_LGET_ADD_LOAD8_U: 0x17, // local.get a; local.get b; i32.add; i32.load8_u (one-byte memarg); format 18, was i64.const c; i64.shl
   I64C8_SHR_U: 0x18, // i64.const c; i64.shr_u
-  LTEE_I32C: 0x19, // local.tee a; i32.const c (one-byte LEB)
+  LGET_LGET_ADD_LTEE: 0x19, // local.get a; local.get b; i32.add; local.tee c (format 19; was local.tee a; i32.const c)
   LTEE_I32C16: 0x1d, // local.tee a; i32.const c (I32_CONST_16)
   I32C16_LT_U: 0x1e, // i32.const c (I32_CONST_16); i32.lt_u (the result may go on to if / br_if)
   I32C16_NE: 0x1f, // i32.const c (I32_CONST_16); i32.ne (likewise)
@@ -248,7 +248,6 @@ const FUSE: Array<[readonly Pat[], number]> = [
   [['w', 0x49], OP.I32C16_LT_U],
   [['w', 0x47], OP.I32C16_NE],
   [['w', 0x71], OP.I32C16_AND],
-  [[0x22, 'c'], OP.LTEE_I32C],
   [[0x22, 'w', 0x49], OP.LTEE_I32C16_LT_U],
   [[0x22, 'w'], OP.LTEE_I32C16],
   [[0x22, 'k'], OP.LTEE_I64C8],
@@ -260,6 +259,7 @@ const FUSE: Array<[readonly Pat[], number]> = [
   [['s', 0x88], OP.I64C8_SHR_U],
   [[0x20, 'k'], OP.LGET_I64C8],
   [[0x20, 'c', 0x6a], OP.LGET_I32C_ADD],
+  [[0x20, 0x20, 0x6a, 0x22], OP.LGET_LGET_ADD_LTEE],
   [[0x20, 0x20, 0x6a, 'M2d'], OP.LGET_LGET_ADD_LOAD8_U],
   [[0x20, 0x20, 0x6a], OP.LGET_LGET_ADD],
   [[0x20, 0x20], OP.LGET_LGET],
@@ -425,7 +425,7 @@ function immediateBytes(b: Uint8Array, p: number): number {
       if (op >= OP.LGET_LGET && op <= OP.LGET_LGET_ADD) return leb(q) - q;
       if (op === OP.LGET_I64C8 || op === OP.LTEE_LGET || op === OP.LTEE_BR_IF || op === OP.LGET_ADD) return leb(q) - q;
       if ((op >= OP.LGET_LEB && op <= OP.GSET_LEB) || op === OP.BR_IF_LEB || op === OP.LGET_I32C16_ADD || op === OP.LGET_I64C8_SHL || op === OP.LGET_I64C8_SHR_U
-        || op === OP.LTEE_I32C || op === OP.LTEE_I32C16 || op === OP.LGET_C8_ROTL || op === OP.LGET_C8_SHR_U || op === OP.LTEE_I64C8
+        || op === OP.LGET_LGET_ADD_LTEE || op === OP.LTEE_I32C16 || op === OP.LGET_C8_ROTL || op === OP.LGET_C8_SHR_U || op === OP.LTEE_I64C8
         || (op >= OP.LGET_C8_EQ && op <= OP.LGET_LGET_GT_S) || op === OP.LGET_C8_ROTL_XOR || op === OP.LGET_I32C16_ADD_LOAD16_S
         || op === OP.LGET_I32C16_ADD_LOAD8_U || op === OP.LGET_I64C8_SHR_U_OR || op === OP.LGET_I64C8_SHL_OR
         || op === OP.LTEE_I32C16_LT_U || op === OP.LGET_LGET_ADD_LOAD8_U) return leb(q) - q;
@@ -486,7 +486,7 @@ function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
     [OP.LGET_LGET]: 0x20, [OP.LGET_I32C]: 0x20, [OP.LGET_I32C_ADD]: 0x20, [OP.LGET_LGET_ADD]: 0x20, [OP.LGET_I64C8]: 0x20,
     [OP.LSET_LGET]: 0x21, [OP.I32C_ADD]: 0x41, [OP.END_FUNC]: 0x0b, [OP.LTEE_LGET]: 0x22, [OP.LTEE_BR_IF]: 0x22, [OP.LGET_ADD]: 0x20,
     [OP.LGET_I32C16_ADD]: 0x20, [OP.ADD_LSET]: 0x6a, [OP.ADD_LTEE]: 0x6a, [OP.LGET_I64C8_SHL]: 0x20, [OP.LGET_I64C8_SHR_U]: 0x20,
-    [OP.LTEE_I32C]: 0x22, [OP.LTEE_I32C16]: 0x22, [OP.LTEE_I64C8]: 0x22,
+    [OP.LGET_LGET_ADD_LTEE]: 0x20, [OP.LTEE_I32C16]: 0x22, [OP.LTEE_I64C8]: 0x22,
     [OP.LGET_C8_EQ]: 0x20, [OP.LGET_I32C_ADD_LSET]: 0x20, [OP.LGET_I32C_ADD_LTEE]: 0x20, [OP.LTEE_I32C_ADD]: 0x22,
     [OP.LGET_LGET_LT_U]: 0x20, [OP.LGET_LGET_GT_S]: 0x20, [OP.LGET_C8_ROTL]: 0x20, [OP.LGET_C8_SHR_U]: 0x20,
     [OP.LGET_C8_ROTL_XOR]: 0x20, [OP.LGET_I32C16_ADD_LOAD16_S]: 0x20, [OP.I32C_STORE8]: 0x41,

@@ -326,11 +326,11 @@ next:
         do_local_get: { uint32_t i; READ_IDX(i); *sp++ = fp[i]; DISPATCH; }
         OP(0x21) { uint32_t i; READ_IDX(i); fp[i] = *--sp; DISPATCH; }
         OP(0x22)
-        do_local_tee: {   /* one followed by i32.const is WQ_OP_LTEE_I32C* */
+        do_local_tee: {   /* one followed by a 16-bit i32.const is WQ_OP_LTEE_I32C16 */
             uint32_t i; READ_IDX(i); fp[i] = sp[-1];
             DISPATCH;
         }
-        OP(WQ_OP_LTEE_I32C) { uint32_t i; READ_IDX(i); fp[i] = sp[-1]; uint32_t v = (uint32_t)((int32_t)((uint32_t)pc[1] << 25) >> 25); pc += 2; COUNT_EXTRA(1); SET32(sp, v); sp++; break; }
+        OP(WQ_OP_LGET_LGET_ADD_LTEE) { uint32_t i, j, k; READ_IDX(i); j = pc[1]; k = pc[4]; pc += 5; COUNT_EXTRA(3); uint32_t v = (uint32_t)fp[i] + (uint32_t)fp[j]; SET32(&fp[k], v); SET32(sp, v); sp++; break; }
         OP(WQ_OP_LTEE_I32C16) { uint32_t i; READ_IDX(i); fp[i] = sp[-1]; uint32_t v = (uint32_t)(int32_t)*(const s16_u *)(pc + 1); pc += 3; COUNT_EXTRA(1); SET32(sp, v); sp++; break; }
         /* globals: see wq_global_get in rt_internal.h (no type lookup; high word first on a write) */
         OP(0x23) { uint32_t i; READ_IDX(i); *sp++ = (uint64_t)globals_hi[i] << 32 | globals[i]; DISPATCH; }
