@@ -29,11 +29,11 @@ import { pathToFileURL } from 'node:url';
 import { parseModule, WasmError, type ParsedModule } from './module.ts';
 
 export const SECTION_NAME = 'wasmqtt.predecoded';
-export const BLOB_VERSION = 19;
+export const BLOB_VERSION = 20;
 /** Blob versions whose code was rewritten in place with today's opcodes (undoRewrite puts the
  * original back). Formats 4 to 16 gave some of today's opcodes other meanings: refused. */
-const REWRITTEN_VERSIONS = [19];
-const OLDER_REWRITTEN_VERSIONS = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18];
+const REWRITTEN_VERSIONS = [20];
+const OLDER_REWRITTEN_VERSIONS = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19];
 const MAGIC = 0x44505157; // "WQPD"
 const WIDE_FRAME = 0xff; // a function record's frame byte: see its wide record
 
@@ -120,7 +120,7 @@ export const OP = {
   I64_CONST_64_SKIP: 0xdb, // i64.const, 9..10-byte LEB -> 8 raw bytes, then n: skip n bytes from there
   // Sequences: only the first opcode byte changes; the handler reads the rest as they are.
   LGET_LGET: 0xdc, // local.get a; local.get b
-  LGET_I32C: 0xdd, // local.get a; i32.const c (one-byte LEB)
+  LGET_I64C8_SHR_S_OR: 0xdd, // local.get a; I64_CONST_8 c; i64.shr_s; i64.or (format 20; was local.get a; i32.const c)
   I32C_ADD: 0xde, // i32.const c (one-byte LEB); i32.add
   LSET_LGET: 0xdf, // local.set a; local.get b
   LGET_I32C_ADD: 0xe0, // local.get a; i32.const c (one-byte LEB); i32.add
@@ -236,6 +236,7 @@ const FUSE: Array<[readonly Pat[], number]> = [
   [[0x20, 'w', 0x6a, 'M2d'], OP.LGET_I32C16_ADD_LOAD8_U],
   [[0x20, 's', 0x88, 0x84], OP.LGET_I64C8_SHR_U_OR],
   [[0x20, 's', 0x86, 0x84], OP.LGET_I64C8_SHL_OR],
+  [[0x20, 's', 0x87, 0x84], OP.LGET_I64C8_SHR_S_OR],
   [['w', 0x6a, 'M28'], OP.I32C16_ADD_LOAD],
   [['w', 'M28'], OP.I32C16_LOAD],
   [[0x20, 'c', 0x6a, 0x21], OP.LGET_I32C_ADD_LSET],
@@ -263,7 +264,6 @@ const FUSE: Array<[readonly Pat[], number]> = [
   [[0x20, 0x20, 0x6a, 'M2d'], OP.LGET_LGET_ADD_LOAD8_U],
   [[0x20, 0x20, 0x6a], OP.LGET_LGET_ADD],
   [[0x20, 0x20], OP.LGET_LGET],
-  [[0x20, 'c'], OP.LGET_I32C],
   [['c', 0x6a], OP.I32C_ADD],
   [[0x21, 0x20], OP.LSET_LGET],
   [[0x22, 0x20], OP.LTEE_LGET],
@@ -483,7 +483,7 @@ function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
   const out = module.slice();
   const mv = new DataView(out.buffer, out.byteOffset, out.byteLength);
   const undoFirst: Record<number, number> = {
-    [OP.LGET_LGET]: 0x20, [OP.LGET_I32C]: 0x20, [OP.LGET_I32C_ADD]: 0x20, [OP.LGET_LGET_ADD]: 0x20, [OP.LGET_I64C8]: 0x20,
+    [OP.LGET_LGET]: 0x20, [OP.LGET_I64C8_SHR_S_OR]: 0x20, [OP.LGET_I32C_ADD]: 0x20, [OP.LGET_LGET_ADD]: 0x20, [OP.LGET_I64C8]: 0x20,
     [OP.LSET_LGET]: 0x21, [OP.I32C_ADD]: 0x41, [OP.END_FUNC]: 0x0b, [OP.LTEE_LGET]: 0x22, [OP.LTEE_BR_IF]: 0x22, [OP.LGET_ADD]: 0x20,
     [OP.LGET_I32C16_ADD]: 0x20, [OP.ADD_LSET]: 0x6a, [OP.ADD_LTEE]: 0x6a, [OP.LGET_I64C8_SHL]: 0x20, [OP.LGET_I64C8_SHR_U]: 0x20,
     [OP.LGET_LGET_ADD_LTEE]: 0x20, [OP.LTEE_I32C16]: 0x22, [OP.LTEE_I64C8]: 0x22,

@@ -494,7 +494,6 @@ next:
         /* Sequences fused by the pre-decoder: the first opcode byte replaced, the rest as in the
          * original (the handler steps over the inner opcodes, pc++). */
         OP(WQ_OP_LGET_LGET) { uint32_t i, j; READ_IDX(i); pc++; READ_IDX(j); COUNT_EXTRA(1); sp[0] = fp[i]; sp[1] = fp[j]; sp += 2; break; }
-        OP(WQ_OP_LGET_I32C) { uint32_t i, v; READ_IDX(i); pc++; READ_S7(v); COUNT_EXTRA(1); sp[0] = fp[i]; SET32(&sp[1], v); sp += 2; break; }
         OP(WQ_OP_I32C_ADD) { uint32_t v; READ_S7(v); pc++; COUNT_EXTRA(1); SET32(&sp[-1], (uint32_t)sp[-1] + v); break; }
         /* i32.const c; <op> with c a raw signed byte (shift counts already masked, rotl as a
          * right-rotate count): one load of the operand, no push and pop */
@@ -567,6 +566,7 @@ next:
         }
         /* x >> c | y, x << c | y: 64-bit funnel shifts (bignum and crypto code) */
         OP(WQ_OP_LGET_I64C8_SHR_U_OR) { uint32_t i; READ_IDX(i); uint32_t c = pc[1]; pc += 4; COUNT_EXTRA(3); sp[-1] |= fp[i] >> c; break; }
+        OP(WQ_OP_LGET_I64C8_SHR_S_OR) { uint32_t i; READ_IDX(i); uint32_t c = pc[1]; pc += 4; COUNT_EXTRA(3); sp[-1] |= (uint64_t)((int64_t)fp[i] >> c); break; }
         OP(WQ_OP_LGET_I64C8_SHL_OR) { uint32_t i; READ_IDX(i); uint32_t c = pc[1]; pc += 4; COUNT_EXTRA(3); sp[-1] |= fp[i] << c; break; }
         OP(WQ_OP_I64C8_ADD) { sp[-1] += (uint64_t)(int64_t)(int8_t)pc[0]; pc += 2; COUNT_EXTRA(1); break; }
         OP(WQ_OP_I64_NE_BR_IF) { cond = sp[-2] != sp[-1]; sp -= 2; pc++; COUNT_EXTRA(1); goto do_br_if; }

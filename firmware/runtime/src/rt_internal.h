@@ -49,7 +49,7 @@
 #define WQ_OP_I64_CONST_64_SKIP 0xdb
 /* Fused sequences: the first instruction's opcode byte replaced, the others left as they are. */
 #define WQ_OP_LGET_LGET         0xdc   /* local.get a; local.get b */
-#define WQ_OP_LGET_I32C         0xdd   /* local.get a; i32.const c (one-byte LEB) */
+#define WQ_OP_LGET_I64C8_SHR_S_OR 0xdd /* local.get a; WQ_OP_I64_CONST_8 c; i64.shr_s; i64.or (format 20) */
 #define WQ_OP_I32C_ADD          0xde   /* i32.const c (one-byte LEB); i32.add */
 #define WQ_OP_LSET_LGET         0xdf   /* local.set a; local.get b */
 #define WQ_OP_LGET_I32C_ADD     0xe0   /* local.get a; i32.const c; i32.add */
