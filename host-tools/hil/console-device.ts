@@ -22,6 +22,8 @@ export interface ConsoleTransport {
   powerOn?(settings: ClientSettings): Promise<void>;
   linkDown?(): Promise<void>;
   linkUp?(): Promise<void>;
+  /** The device's own clock in ms (a virtual board the runner booted: its virtual time). */
+  millis?(): number;
   /** The runner owns the device's network and the device runs the LAN image (DHCP, DNS): LAN scenarios can run. */
   readonly lan?: LanRouting;
   close(): Promise<void>;
@@ -71,6 +73,7 @@ export class ConsoleDevice extends DeviceBase implements HilDevice {
   readonly description: string;
   readonly canPowerCycle: boolean;
   readonly canControlLink: boolean;
+  readonly deviceMillis?: () => number;
   readonly reachesRunnerLoopback: boolean;
   /** The LAN image on a network the runner owns: it takes the broker by name and leases its address. */
   readonly resolvesNames: boolean;
@@ -96,6 +99,7 @@ export class ConsoleDevice extends DeviceBase implements HilDevice {
     this.canControlLink = !!(transport.linkDown && transport.linkUp);
     this.reachesRunnerLoopback = transport.reachesRunnerLoopback;
     this.resolvesNames = this.leasesAddress = transport.lan !== undefined;
+    if (transport.millis) this.deviceMillis = () => transport.millis!();
     transport.onData((chunk) => this.onData(chunk));
   }
 

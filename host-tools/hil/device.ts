@@ -76,6 +76,10 @@ export interface HilDevice extends EventEmitter {
   linkUp(): Promise<void>;
   /** Resolves on the next 'connected' (or now, if connected). */
   waitConnected(timeoutMs: number): Promise<void>;
+  /** The device's own clock in ms, where the runner can read it (a virtual board's virtual time).
+   * Bounds on the device's reactions are measured on it when it is there: an emulator that falls
+   * behind the wall clock under load is not a slow device. */
+  deviceMillis?(): number;
   /** Outgoing QoS 1/2 messages the device still holds (in flight + queued), as its core counts them. */
   outgoingHeld(): Promise<number>;
   isConnected(): boolean;

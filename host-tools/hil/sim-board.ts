@@ -105,6 +105,8 @@ export class SimBoardTransport implements ConsoleTransport {
   async linkDown(): Promise<void> { this.net.model.faults.linkDown(); }
   async linkUp(): Promise<void> { this.net.model.faults.linkUp(); }
 
+  millis(): number { return this.board.millis(); }
+
   async close(): Promise<void> {
     await this.runner.stop();
     this.uart.destroy();
