@@ -1,23 +1,36 @@
 // Turns the project config's network, broker and client sections into device console
 // commands (firmware/app/console/console.ts), ending with `save` so the board keeps them in flash.
-// Used by `wasmqtt monitor --provision`; the console answers each with ok or err.
+// Used by `wasmqtt monitor --provision`; the console answers each with ok or err. DHCP and a
+// broker host name need the console's LAN image (docs/w5500.md, "LAN images"): `net ip 0.0.0.0`
+// there leases the address, `set host NAME` is resolved by its DNS client.
 import { escapeArg } from '../monitor/console-protocol.ts';
 import { UserError } from './load.ts';
 import type { ProjectConfig } from './schema.ts';
 
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 
-export function provisionCommands(c: ProjectConfig): string[] {
+/** The config needs a device with DHCP and DNS clients (the LAN image). */
+export function needsLan(c: ProjectConfig): boolean {
+  return !!c.network?.dhcp || c.network?.dns !== undefined || (c.broker !== undefined && !IPV4.test(c.broker.host));
+}
+
+/** `lan`: the device runs the LAN image (its `status` line has dhcp=); without it DHCP and a
+ * broker host name are refused here, before any command goes out. */
+export function provisionCommands(c: ProjectConfig, o: { lan?: boolean } = {}): string[] {
   const out: string[] = [];
   const n = c.network;
-  if (n?.dhcp) throw new UserError('network.dhcp: the device console has no DHCP setting; give network.ip, gateway and mask instead');
+  const image = 'the device runs the console image without DHCP and DNS; flash a LAN image (build/<board>-lan, docs/w5500.md "LAN images")';
+  if (n?.dhcp && !o.lan) throw new UserError(`network.dhcp: ${image}, or give network.ip, gateway and mask`);
   if (n?.mac) out.push(`net mac ${n.mac}`);
+  if (n?.dhcp) out.push('net ip 0.0.0.0');
   if (n?.ip) out.push(`net ip ${n.ip}`);
   if (n?.gateway) out.push(`net gw ${n.gateway}`);
   if (n?.mask) out.push(`net mask ${n.mask}`);
+  if (n?.dns && !o.lan) throw new UserError(`network.dns: ${image}`);
+  if (n?.dns) out.push(`net dns ${n.dns}`);
   if (c.broker) {
-    if (!IPV4.test(c.broker.host)) {
-      throw new UserError(`broker.host "${c.broker.host}": the device has no DNS; give the broker's IPv4 address`);
+    if (!IPV4.test(c.broker.host) && !o.lan) {
+      throw new UserError(`broker.host "${c.broker.host}": ${image}, or give the broker's IPv4 address`);
     }
     out.push(`set host ${c.broker.host}`, `set port ${c.broker.port}`);
   }

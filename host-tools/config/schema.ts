@@ -18,6 +18,8 @@ export const networkSchema = z.strictObject({
   mask: ipv4.optional(),
   /** Lease the address by DHCP (a module with the LAN services: docs/w5500.md); then ip, gateway and mask come from the lease. */
   dhcp: z.boolean().optional(),
+  /** The DNS server asked for a broker host name (a module with the LAN services); default: the lease's, else the gateway. */
+  dns: ipv4.optional(),
 }).refine((n) => !n.dhcp || (n.ip === undefined && n.gateway === undefined && n.mask === undefined), {
   message: 'dhcp: true takes the address, gateway and mask from the DHCP lease; drop ip, gateway and mask (or dhcp for a static address)',
 });

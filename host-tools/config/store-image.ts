@@ -39,6 +39,7 @@ export function configEntries(c: ProjectConfig): Array<{ key: number; bytes: Uin
   if (n?.ip) out.push({ key: Cfg.DEVICE_IP, bytes: u32(ipv4ToU32(n.ip)), field: 'network.ip' });
   if (n?.gateway) out.push({ key: Cfg.GATEWAY, bytes: u32(ipv4ToU32(n.gateway)), field: 'network.gateway' });
   if (n?.mask) out.push({ key: Cfg.NETMASK, bytes: u32(ipv4ToU32(n.mask)), field: 'network.mask' });
+  if (n?.dns) out.push({ key: Cfg.DNS_SERVER, bytes: u32(ipv4ToU32(n.dns)), field: 'network.dns' });
   if (c.broker) {
     out.push(IPV4.test(c.broker.host)
       ? { key: Cfg.BROKER_IP, bytes: u32(ipv4ToU32(c.broker.host)), field: 'broker.host' }
@@ -89,8 +90,9 @@ export async function provisionStore(o: { module: Uint8Array; board: Board; stor
   for (const name of ['memory', 'start', 'wq_buf', 'wq_config', 'wq_config_save']) {
     if (ex[name] === undefined) throw new UserError(`the module does not export ${name}, so the config cannot be saved into its store (an app re-exports "wasmqtt/app/exports")`);
   }
-  if (entries.some((e) => e.field === 'network.dhcp') && ex.wq_lan === undefined) {
-    throw new UserError('wasmqtt.config.json network.dhcp: this module has no DHCP client (the firmware images, device.wasm and core.wasm carry none); use a module with the LAN services (build/w5500/core-lan.wasm, or an app that calls lanEnable(): docs/w5500.md, "LAN services"), or give network.ip, gateway and mask');
+  const lanField = entries.find((e) => e.field === 'network.dhcp' || e.field === 'network.dns')?.field;
+  if (lanField && ex.wq_lan === undefined) {
+    throw new UserError(`wasmqtt.config.json ${lanField}: this module has no DHCP or DNS client (the firmware images, device.wasm and core.wasm carry none); use a module with the LAN services (build/w5500/core-lan.wasm, or an app that calls lanEnable(): docs/w5500.md, "LAN services"), or give network.ip, gateway and mask`);
   }
   memory = ex.memory as WebAssembly.Memory;
   (ex.start as () => void)();

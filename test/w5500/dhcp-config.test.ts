@@ -34,7 +34,7 @@ describe('network.dhcp in the project config', () => {
   it('a module without a DHCP client (core.wasm) is refused, naming the module to use', async () => {
     const config: ProjectConfig = { network: { dhcp: true } } as ProjectConfig;
     await expect(provisionStore({ module: readFileSync('build/core/core.wasm'), board, store: storeBytes(), chipId, config }))
-      .rejects.toThrow(/network\.dhcp: this module has no DHCP client.*build\/w5500\/core-lan\.wasm/);
+      .rejects.toThrow(/network\.dhcp: this module has no DHCP or DNS client.*build\/w5500\/core-lan\.wasm/);
   });
 
   it('saved by core-lan.wasm into the store: the device boots from it, leases its address from dnsmasq and connects', async () => {

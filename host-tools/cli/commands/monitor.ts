@@ -7,7 +7,7 @@ import { loadProjectConfig, pick, UserError } from '../../config/load.ts';
 import { choosePort, detectPorts } from '../../monitor/ports.ts';
 import { openSerialPort } from '../../monitor/open-port.ts';
 import { MonitorSession } from '../../monitor/session.ts';
-import { provisionCommands } from '../../config/provision.ts';
+import { needsLan, provisionCommands } from '../../config/provision.ts';
 import { ConsoleDevice } from '../../hil/console-device.ts';
 import { SerialTransport } from '../../hil/serial-transport.ts';
 
@@ -60,9 +60,12 @@ export function register(program: Command): void {
         }
       }
       if (f.provision) {
-        const commands = provisionCommands(config);
+        provisionCommands(config, { lan: true }); // the config's own errors first, before the port opens
         const device = new ConsoleDevice(await SerialTransport.open({ path, baud }));
         try {
+          // DHCP or a broker by name: ask the device whether it runs the LAN image (status has dhcp=)
+          const lan = needsLan(config) && (await device.command('status').catch(() => undefined))?.fields.dhcp !== undefined;
+          const commands = provisionCommands(config, { lan });
           for (const c of commands) {
             await device.command(c).catch((e: Error) => { throw new UserError(`provisioning stopped at "${c}": ${e.message}`); });
             console.log(`ok  ${c.startsWith('set pass') ? 'set pass ***' : c}`);
