@@ -29,11 +29,11 @@ import { pathToFileURL } from 'node:url';
 import { parseModule, WasmError, type ParsedModule } from './module.ts';
 
 export const SECTION_NAME = 'wasmqtt.predecoded';
-export const BLOB_VERSION = 20;
+export const BLOB_VERSION = 21;
 /** Blob versions whose code was rewritten in place with today's opcodes (undoRewrite puts the
  * original back). Formats 4 to 16 gave some of today's opcodes other meanings: refused. */
-const REWRITTEN_VERSIONS = [20];
-const OLDER_REWRITTEN_VERSIONS = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19];
+const REWRITTEN_VERSIONS = [21];
+const OLDER_REWRITTEN_VERSIONS = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20];
 const MAGIC = 0x44505157; // "WQPD"
 const WIDE_FRAME = 0xff; // a function record's frame byte: see its wide record
 
@@ -156,8 +156,8 @@ export const OP = {
   LGET_LEB: 0xf5,
   LSET_LEB: 0xf6,
   LTEE_LEB: 0xf7,
-  GGET_LEB: 0xf8,
-  GSET_LEB: 0xf9,
+  GGET_LEB: 0xf8, // also a one-byte index of a 64-bit or reference global
+  GSET_LEB: 0xf9, // likewise
   // (block and loop keep a multi-byte block type: the plain handlers skip any; format 17)
   IF_LEB: 0xfb,
   BR_IF_LEB: 0x06,
@@ -200,7 +200,11 @@ const LGET_CONST8: Record<number, number> = { [OP.I32C8_ROTL]: OP.LGET_C8_ROTL, 
 /** Fused heads whose first instruction is an I32_CONST_16 (undone through it). */
 const C16_HEADS = new Set<number>([OP.I32C16_ADD, OP.I32C16_LT_U, OP.I32C16_NE, OP.I32C16_AND, OP.I32C16_LOAD, OP.I32C16_ADD_LOAD]);
 
-/** Plain opcode -> its opcode when the immediate takes two or more bytes. */
+/** Global types whose value is one 32-bit word. */
+const THIN_GLOBALS = new Set([0x7f, 0x7d]);
+
+/** Plain opcode -> its opcode when the immediate takes two or more bytes (and, for globals, when
+ * the global is 64-bit or a reference). */
 const LEB_FORMS: Record<number, number> = {
   0x20: OP.LGET_LEB, 0x21: OP.LSET_LEB, 0x22: OP.LTEE_LEB, 0x23: OP.GGET_LEB, 0x24: OP.GSET_LEB,
   0x04: OP.IF_LEB, 0x0d: OP.BR_IF_LEB,
@@ -306,7 +310,10 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
     out[f.end] = OP.END_FUNC;
     for (let k = 0; k + 1 < f.instrs.length; k++) {
       const at = f.instrs[k]!, long = LEB_FORMS[original[at]!];
-      if (long !== undefined && f.instrs[k + 1]! - at > 2) out[at] = long;
+      // the plain global.get / global.set move the low word only (i32, f32: format 21); a 64-bit
+      // or reference global takes the other form, which moves both
+      const wideGlobal = (original[at] === 0x23 || original[at] === 0x24) && !THIN_GLOBALS.has(m.globals[original[at + 1]! & 0x7f]?.t ?? 0);
+      if (long !== undefined && (f.instrs[k + 1]! - at > 2 || wideGlobal)) out[at] = long;
       const op = original[at]!;
       if (op >= 0x28 && op <= 0x3e && f.instrs[k + 1]! - at > 3) {
         out[at] = OP.MEM_LEB;

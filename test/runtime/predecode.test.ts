@@ -31,7 +31,7 @@ describe('predecode', () => {
     const { off, dv } = blobOf(wasm);
     expect(off % 4).toBe(0);
     expect(dv.getUint32(0, true)).toBe(0x44505157);
-    expect(dv.getUint32(4, true)).toBe(20);
+    expect(dv.getUint32(4, true)).toBe(21);
     // the hash covers the rewritten module, which differs from the input only in the
     // function's final `end` (WQ_OP_END_FUNC): no multi-byte constant, no fused sequence here
     expect(dv.getUint32(8, true)).toBe(fnv1a(wasm.subarray(0, src.length)));
@@ -295,6 +295,30 @@ describe('predecode', () => {
       .map((l) => l.replace(/^ok ([0-9a-f]+)$/, (_, v: string) => `ok ${Number(BigInt('0x' + v) & 0xffffffffn)}`));
     expect(out).toEqual(want);
     expect(want.filter((w) => w.startsWith("ok")).length).toBe(4); // both paths: results and traps
+  });
+
+  it('moves the low word of i32 globals and both words of i64 ones, as Node\'s engine does', () => {
+    const src = wat(`(module (global $a (mut i32) (i32.const -7)) (global $b (mut i64) (i64.const 0x123456789))
+      (global $c (mut i32) (i32.const 5)) (global $d (mut i64) (i64.const -1))
+      (func (export "f") (param i32 i64) (result i64)
+        (global.set $a (i32.add (global.get $a) (local.get 0)))
+        (global.set $b (i64.add (global.get $b) (local.get 1)))
+        (global.set $c (i32.wrap_i64 (global.get $b)))
+        (global.set $d (i64.extend_i32_s (global.get $a)))
+        (i64.add (i64.add (global.get $b) (global.get $d)) (i64.extend_i32_u (i32.xor (global.get $a) (global.get $c))))))`);
+    const { wasm } = predecode(src);
+    expect(usedOpcodes(wasm).ops.has(0x23) && usedOpcodes(wasm).ops.has(OP.GGET_LEB) && usedOpcodes(wasm).ops.has(OP.GSET_LEB)).toBe(true);
+    expect(Buffer.from(predecode(wasm).wasm)).toEqual(Buffer.from(wasm)); // and undone exactly
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(src)), {});
+    const f = instance.exports.f as (a: number, b: bigint) => bigint;
+    const args: Array<[number, bigint]> = [[0, 0n], [3, -5n], [-1, 2n ** 40n], [0x7fffffff, -(2n ** 63n)]];
+    const want = args.map(([a, b]) => `ok ${BigInt.asUintN(64, f(a, b)).toString(16)}`);
+    const dir = mkdtempSync(join(tmpdir(), 'wqpd-'));
+    writeFileSync(join(dir, 'g.wasm'), wasm);
+    const run = spawnSync(join(REPO, 'build/runtime/spec_driver'), {
+      input: [`load ${join(dir, 'g.wasm')}`, ...args.map(([a, b]) => `invoke f 2 ${(a >>> 0).toString(16)} ${BigInt.asUintN(64, b).toString(16)}`)].join('\n') + '\n', encoding: 'utf8',
+    });
+    expect(run.stdout.trim().split('\n')).toEqual(['ok', ...want]);
   });
 
   it('refuses to undo a module pre-decoded by an older format, whose opcodes meant other things', () => {

@@ -332,10 +332,13 @@ next:
         }
         OP(WQ_OP_LGET_LGET_ADD_LTEE) { uint32_t i, j, k; READ_IDX(i); j = pc[1]; k = pc[4]; pc += 5; COUNT_EXTRA(3); uint32_t v = (uint32_t)fp[i] + (uint32_t)fp[j]; SET32(&fp[k], v); SET32(sp, v); sp++; break; }
         OP(WQ_OP_LTEE_I32C16) { uint32_t i; READ_IDX(i); fp[i] = sp[-1]; uint32_t v = (uint32_t)(int32_t)*(const s16_u *)(pc + 1); pc += 3; COUNT_EXTRA(1); SET32(sp, v); sp++; break; }
-        /* globals: see wq_global_get in rt_internal.h (no type lookup; high word first on a write) */
-        OP(0x23) { uint32_t i; READ_IDX(i); *sp++ = (uint64_t)globals_hi[i] << 32 | globals[i]; DISPATCH; }
-        OP(0x24) { uint32_t i; READ_IDX(i); uint64_t v = *--sp; globals_hi[i] = (uint32_t)(v >> 32); globals[i] = (uint32_t)v; DISPATCH; }
-        /* the same with an index of two or more bytes (128+ locals or globals) */
+        /* globals: see wq_global_get in rt_internal.h. The plain opcodes are i32 and f32 globals
+         * (the pre-decoder gives 64-bit and reference ones WQ_OP_GGET_LEB / GSET_LEB): the low word
+         * only, like an i32.const */
+        OP(0x23) { uint32_t i; READ_IDX(i); SET32(sp, globals[i]); sp++; DISPATCH; }
+        OP(0x24) { uint32_t i; READ_IDX(i); globals[i] = (uint32_t)*--sp; DISPATCH; }
+        /* the same with an index of two or more bytes (128+ locals or globals), and 64-bit or
+         * reference globals (high word first on a write) */
         OP(WQ_OP_LGET_LEB) { uint32_t i; READ_U32(i); *sp++ = fp[i]; break; }
         OP(WQ_OP_LSET_LEB) { uint32_t i; READ_U32(i); fp[i] = *--sp; break; }
         OP(WQ_OP_LTEE_LEB) { uint32_t i; READ_U32(i); fp[i] = sp[-1]; break; }

@@ -79,8 +79,8 @@
 #define WQ_OP_LGET_LEB          0xf5
 #define WQ_OP_LSET_LEB          0xf6
 #define WQ_OP_LTEE_LEB          0xf7
-#define WQ_OP_GGET_LEB          0xf8
-#define WQ_OP_GSET_LEB          0xf9
+#define WQ_OP_GGET_LEB          0xf8   /* also a 64-bit or reference global's global.get */
+#define WQ_OP_GSET_LEB          0xf9   /* likewise global.set */
 #define WQ_OP_IF_LEB            0xfb
 #define WQ_OP_BR_IF_LEB         0x06
 #define WQ_OP_I32_CONST_16      0x09   /* i32.const, 2-byte LEB -> 2 raw bytes (0x41 keeps one-byte LEBs only) */
@@ -245,7 +245,10 @@ static inline void wq_set_mem_bytes(IM3Runtime rt, uint32_t bytes)
  * which is a second array only when the module has a 64-bit or reference global. When every
  * global is i32/f32, globals_hi == globals: a read then puts the low word in the high half too
  * (stale bits, which i32 readers ignore) and a write stores the high word first so the low word
- * wins. No per-global type lookup at run time, 4 bytes of RAM per i32 global. */
+ * wins. No per-global type lookup at run time, 4 bytes of RAM per i32 global. In code, the plain
+ * global.get / global.set are i32/f32 globals and move the low word only (an i32 global's high
+ * word is then stale, as in an operand slot); the pre-decoder gives 64-bit and reference globals
+ * WQ_OP_GGET_LEB / WQ_OP_GSET_LEB, which move both (format 21). */
 #define WQ_WIDE(t) ((t) != 0x7f && (t) != 0x7d)
 static inline uint64_t wq_global_get(IM3Runtime rt, uint32_t i)
 {
