@@ -256,6 +256,7 @@ describe('predecode', () => {
       (local.set 4 (i64.sub (i64.const 0) (local.get 3)))
       (local.set 2 (i32.add (local.get 2) (i32.wrap_i64 (i64.shr_u (i64.or (i64.extend_i32_s (local.get 2)) (i64.shr_s (local.get 4) (i64.const 40))) (i64.const 7)))))
       (local.set 2 (i32.add (i32.load8_u offset=1 (i32.add (local.get 0) (i32.const -999))) (local.get 2)))
+      (block (br_if 0 (i32.load8_u offset=100 (i32.add (local.get 0) (i32.const -100)))) (local.set 2 (i32.add (local.get 2) (i32.const 77))))
       (local.set 2 (i32.add (local.get 2) (i32.load offset=2 (i32.const 1000))))
       (local.set 2 (i32.add (local.get 2) (i32.load offset=1 (i32.add (i32.and (local.get 1) (i32.const 3)) (i32.const 1000)))))
       (local.set 2 (i32.xor (i32.load16_s offset=3 (i32.add (local.get 0) (i32.const 997))) (local.get 2)))

@@ -550,6 +550,7 @@ next:
             off = pc[6]; pc += 7; COUNT_EXTRA(3);
             uint32_t ea = addr + off;
             if (ea < off || ea >= MEM_BYTES) TRAP(m3Err_trapOutOfBoundsMemoryAccess);
+            if (*pc == 0x0d) { COUNT_FUSED(); pc++; cond = MEM[ea]; goto do_br_if; }   /* a flag array's test */
             SET32(sp, MEM[ea]); sp++;
             break;
         }
