@@ -326,12 +326,11 @@ next:
         do_local_get: { uint32_t i; READ_IDX(i); *sp++ = fp[i]; DISPATCH; }
         OP(0x21) { uint32_t i; READ_IDX(i); fp[i] = *--sp; DISPATCH; }
         OP(0x22)
-        do_local_tee: {   /* one followed by a 16-bit i32.const is WQ_OP_LTEE_I32C16 */
+        do_local_tee: {
             uint32_t i; READ_IDX(i); fp[i] = sp[-1];
             DISPATCH;
         }
         OP(WQ_OP_LGET_LGET_ADD_LTEE) { uint32_t i, j, k; READ_IDX(i); j = pc[1]; k = pc[4]; pc += 5; COUNT_EXTRA(3); uint32_t v = (uint32_t)fp[i] + (uint32_t)fp[j]; SET32(&fp[k], v); SET32(sp, v); sp++; break; }
-        OP(WQ_OP_LTEE_I32C16) { uint32_t i; READ_IDX(i); fp[i] = sp[-1]; uint32_t v = (uint32_t)(int32_t)*(const s16_u *)(pc + 1); pc += 3; COUNT_EXTRA(1); SET32(sp, v); sp++; break; }
         /* globals: see wq_global_get in rt_internal.h. The plain opcodes are i32 and f32 globals
          * (the pre-decoder gives 64-bit and reference ones WQ_OP_GGET_LEB / GSET_LEB): the low word
          * only, like an i32.const */
@@ -580,6 +579,14 @@ next:
             if (ea < off || ea >= MEM_BYTES) TRAP(m3Err_trapOutOfBoundsMemoryAccess);
             SET32(sp, MEM[ea]); sp++;
             if (*pc == 0x22) { COUNT_FUSED(); pc++; goto do_local_tee; }   /* as i32.load8_u */
+            break;
+        }
+        OP(WQ_OP_LGET_I32C16_ADD_I32C_STORE8) {   /* a[i + c] = v of bytes (a flag array) */
+            uint32_t i; READ_IDX(i); uint32_t addr = (uint32_t)fp[i] + (uint32_t)(int32_t)*(const s16_u *)(pc + 1);
+            uint32_t v = (uint32_t)((int32_t)((uint32_t)pc[5] << 25) >> 25); off = pc[8]; pc += 9; COUNT_EXTRA(4);
+            uint32_t ea = addr + off;
+            if (ea < off || ea >= MEM_BYTES) TRAP(m3Err_trapOutOfBoundsMemoryAccess);
+            MEM[ea] = (uint8_t)v;
             break;
         }
         OP(WQ_OP_I32C_STORE8) {

@@ -93,7 +93,7 @@
 #define WQ_OP_LGET_LGET_ADD_LOAD8_U 0x17   /* local.get a; local.get b; i32.add; i32.load8_u (one-byte memarg; format 18) */
 #define WQ_OP_I64C8_SHR_U       0x18
 #define WQ_OP_LGET_LGET_ADD_LTEE 0x19  /* local.get a; local.get b; i32.add; local.tee c (format 19) */
-#define WQ_OP_LTEE_I32C16       0x1d   /* local.tee a; i32.const c (I32_CONST_16) */
+#define WQ_OP_LGET_I32C16_ADD_I32C_STORE8 0x1d   /* local.get a; WQ_OP_I32_CONST_16 c; i32.add; i32.const v; i32.store8 (one-byte memarg; format 22) */
 #define WQ_OP_I32C16_LT_U       0x1e   /* i32.const c (I32_CONST_16); i32.lt_u (may go on to if / br_if) */
 #define WQ_OP_I32C16_NE         0x1f   /* the same with i32.ne */
 #define WQ_OP_I32C16_AND        0x27   /* i32.const c (I32_CONST_16); i32.and */
