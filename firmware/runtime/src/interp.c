@@ -507,7 +507,15 @@ next:
         OP(WQ_OP_I32C8_SHR_U) I32C8(a >> b)
         OP(WQ_OP_I32C8_ROTL) I32C8((a >> b) | (a << ((32 - b) & 31)))
         OP(WQ_OP_I32C8_MUL) I32C8(a * b)
-        OP(WQ_OP_LGET_I64C8) { uint32_t i; READ_IDX(i); pc++; COUNT_EXTRA(1); sp[0] = fp[i]; sp[1] = (uint64_t)(int64_t)(int8_t)*pc; pc++; sp += 2; break; }
+        OP(WQ_OP_LSET_LGET_LOAD8_U) {   /* the set first: b may be a */
+            uint32_t i, j; READ_IDX(i); j = pc[1]; off = pc[4]; pc += 5; COUNT_EXTRA(2);
+            fp[i] = sp[-1];
+            uint32_t ea = (uint32_t)fp[j] + off;
+            if (ea < off || ea >= MEM_BYTES) TRAP(m3Err_trapOutOfBoundsMemoryAccess);
+            SET32(&sp[-1], MEM[ea]);
+            if (*pc == 0x22) { COUNT_FUSED(); pc++; goto do_local_tee; }   /* as i32.load8_u */
+            break;
+        }
         OP(WQ_OP_LGET_ADD) { uint32_t i; READ_IDX(i); pc++; COUNT_EXTRA(1); SET32(&sp[-1], (uint32_t)sp[-1] + (uint32_t)fp[i]); break; }
         OP(WQ_OP_LTEE_LGET) { uint32_t i, j; READ_IDX(i); pc++; READ_IDX(j); COUNT_EXTRA(1); fp[i] = sp[-1]; *sp++ = fp[j]; break; }
         OP(WQ_OP_LTEE_BR_IF) { uint32_t i; READ_IDX(i); pc++; COUNT_EXTRA(1); fp[i] = sp[-1]; cond = (uint32_t)*--sp; goto do_br_if; }
