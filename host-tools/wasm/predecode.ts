@@ -29,11 +29,11 @@ import { pathToFileURL } from 'node:url';
 import { parseModule, WasmError, type ParsedModule } from './module.ts';
 
 export const SECTION_NAME = 'wasmqtt.predecoded';
-export const BLOB_VERSION = 23;
+export const BLOB_VERSION = 24;
 /** Blob versions whose code was rewritten in place with today's opcodes (undoRewrite puts the
  * original back). Formats 4 to 16 gave some of today's opcodes other meanings: refused. */
-const REWRITTEN_VERSIONS = [23];
-const OLDER_REWRITTEN_VERSIONS = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22];
+const REWRITTEN_VERSIONS = [24];
+const OLDER_REWRITTEN_VERSIONS = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23];
 const MAGIC = 0x44505157; // "WQPD"
 const WIDE_FRAME = 0xff; // a function record's frame byte: see its wide record
 
@@ -171,7 +171,7 @@ export const OP = {
   ADD_LTEE: 0x14, // i32.add; local.tee a
   // i64 shifts by a constant 0..63 (an I64_CONST_8): 64-bit arithmetic from C (mont64)
   LGET_I64C8_SHL: 0x15, // local.get a; i64.const c; i64.shl
-  LGET_I64C8_SHR_U: 0x16, // local.get a; i64.const c; i64.shr_u
+  LGET_C8_SHR_U_XOR: 0x16, // local.get a; I32C8_SHR_U c; i32.xor (hash rounds; format 24, was local.get a; i64.const c; i64.shr_u)
   LGET_LGET_ADD_LOAD8_U: 0x17, // local.get a; local.get b; i32.add; i32.load8_u (one-byte memarg); format 18, was i64.const c; i64.shl
   I64C8_SHR_U: 0x18, // i64.const c; i64.shr_u
   LGET_LGET_ADD_LTEE: 0x19, // local.get a; local.get b; i32.add; local.tee c (format 19; was local.tee a; i32.const c)
@@ -260,7 +260,6 @@ const FUSE: Array<[readonly Pat[], number]> = [
   [['k', 0x7c], OP.I64C8_ADD],
   [['k', 0x7d], OP.I64C8_ADD],
   [[0x52, 0x0d], OP.I64_NE_BR_IF],
-  [[0x20, 's', 0x88], OP.LGET_I64C8_SHR_U],
   [['s', 0x88], OP.I64C8_SHR_U],
   [[0x20, 'c', 0x6a], OP.LGET_I32C_ADD],
   [[0x20, 0x20, 0x6a, 0x22], OP.LGET_LGET_ADD_LTEE],
@@ -374,6 +373,7 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
         k += 2;
         // a rotate then an xor (hash rounds): the xor in the same dispatch
         if (lc8[0] === OP.I32C8_ROTL && ins[k + 2] !== undefined && original[ins[k + 1]!] === 0x73) { out[ins[k - 2]!] = OP.LGET_C8_ROTL_XOR; k += 1; }
+        else if (lc8[0] === OP.I32C8_SHR_U && ins[k + 2] !== undefined && original[ins[k + 1]!] === 0x73) { out[ins[k - 2]!] = OP.LGET_C8_SHR_U_XOR; k += 1; }
         continue;
       }
       // a local.get or local.tee before such a pair (or before a fused constant) stays on its
@@ -431,7 +431,7 @@ function immediateBytes(b: Uint8Array, p: number): number {
       if (op === 0x0c || op === 0x0d || op === 0x10 || (op >= 0x20 && op <= 0x26) || op === 0xd2 || op === 0x41 || op === 0x42 || op === 0x3f || op === 0x40) return leb(q) - q;
       if (op >= OP.LGET_LGET && op <= OP.LGET_LGET_ADD) return leb(q) - q;
       if (op === OP.LSET_LGET_LOAD8_U || op === OP.LTEE_LGET || op === OP.LTEE_BR_IF || op === OP.LGET_ADD) return leb(q) - q;
-      if ((op >= OP.LGET_LEB && op <= OP.GSET_LEB) || op === OP.BR_IF_LEB || op === OP.LGET_I32C16_ADD || op === OP.LGET_I64C8_SHL || op === OP.LGET_I64C8_SHR_U
+      if ((op >= OP.LGET_LEB && op <= OP.GSET_LEB) || op === OP.BR_IF_LEB || op === OP.LGET_I32C16_ADD || op === OP.LGET_I64C8_SHL || op === OP.LGET_C8_SHR_U_XOR
         || op === OP.LGET_LGET_ADD_LTEE || op === OP.LGET_I32C16_ADD_I32C_STORE8 || op === OP.LGET_C8_ROTL || op === OP.LGET_C8_SHR_U || op === OP.LTEE_I64C8
         || (op >= OP.LGET_C8_EQ && op <= OP.LGET_LGET_GT_S) || op === OP.LGET_C8_ROTL_XOR || op === OP.LGET_I32C16_ADD_LOAD16_S
         || op === OP.LGET_I32C16_ADD_LOAD8_U || op === OP.LGET_I64C8_SHR_U_OR || op === OP.LGET_I64C8_SHL_OR
@@ -492,7 +492,7 @@ function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
   const undoFirst: Record<number, number> = {
     [OP.LGET_LGET]: 0x20, [OP.LGET_I64C8_SHR_S_OR]: 0x20, [OP.LGET_I32C_ADD]: 0x20, [OP.LGET_LGET_ADD]: 0x20, [OP.LSET_LGET_LOAD8_U]: 0x21,
     [OP.LSET_LGET]: 0x21, [OP.I32C_ADD]: 0x41, [OP.END_FUNC]: 0x0b, [OP.LTEE_LGET]: 0x22, [OP.LTEE_BR_IF]: 0x22, [OP.LGET_ADD]: 0x20,
-    [OP.LGET_I32C16_ADD]: 0x20, [OP.ADD_LSET]: 0x6a, [OP.ADD_LTEE]: 0x6a, [OP.LGET_I64C8_SHL]: 0x20, [OP.LGET_I64C8_SHR_U]: 0x20,
+    [OP.LGET_I32C16_ADD]: 0x20, [OP.ADD_LSET]: 0x6a, [OP.ADD_LTEE]: 0x6a, [OP.LGET_I64C8_SHL]: 0x20, [OP.LGET_C8_SHR_U_XOR]: 0x20,
     [OP.LGET_LGET_ADD_LTEE]: 0x20, [OP.LGET_I32C16_ADD_I32C_STORE8]: 0x20, [OP.LTEE_I64C8]: 0x22,
     [OP.LGET_C8_EQ]: 0x20, [OP.LGET_I32C_ADD_LSET]: 0x20, [OP.LGET_I32C_ADD_LTEE]: 0x20, [OP.LTEE_I32C_ADD]: 0x22,
     [OP.LGET_LGET_LT_U]: 0x20, [OP.LGET_LGET_GT_S]: 0x20, [OP.LGET_C8_ROTL]: 0x20, [OP.LGET_C8_SHR_U]: 0x20,

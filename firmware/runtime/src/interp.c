@@ -531,10 +531,9 @@ next:
             if (*pc == 0x41) { COUNT_FUSED(); pc++; goto do_i32_const; }   /* as local.tee */
             break;
         }
-        /* 64-bit shifts are long on Cortex-M3: the local.get forms push and share the code */
+        /* 64-bit shifts by a constant (0..63) */
         OP(WQ_OP_LGET_I64C8_SHL) { uint32_t i; READ_IDX(i); uint32_t c = pc[1]; pc += 3; COUNT_EXTRA(2); *sp++ = fp[i] << c; break; }
-        OP(WQ_OP_LGET_I64C8_SHR_U) { uint32_t i; READ_IDX(i); *sp++ = fp[i]; pc++; COUNT_EXTRA(1); goto i64c8_shr_u; }
-        OP(WQ_OP_I64C8_SHR_U) i64c8_shr_u: { uint32_t c = pc[0]; pc += 2; COUNT_EXTRA(1); sp[-1] >>= c; break; }
+        OP(WQ_OP_I64C8_SHR_U) { uint32_t c = pc[0]; pc += 2; COUNT_EXTRA(1); sp[-1] >>= c; break; }
         OP(WQ_OP_I32C16_AND) { uint32_t v = (uint32_t)(int32_t)*(const s16_u *)pc; pc += 3; COUNT_EXTRA(1); SET32(&sp[-1], (uint32_t)sp[-1] & v); break; }
         OP(WQ_OP_LGET_C8_ROTL) { uint32_t i; READ_IDX(i); uint32_t c = pc[1], a = (uint32_t)fp[i]; pc += 3; COUNT_EXTRA(2); SET32(sp, (a >> c) | (a << ((32 - c) & 31))); sp++; break; }
         OP(WQ_OP_LGET_C8_SHR_U) { uint32_t i; READ_IDX(i); uint32_t c = pc[1]; pc += 3; COUNT_EXTRA(2); SET32(sp, (uint32_t)fp[i] >> c); sp++; break; }
@@ -543,6 +542,7 @@ next:
         OP(WQ_OP_LGET_I32C_ADD_LSET) { uint32_t i; READ_IDX(i); uint32_t v = (uint32_t)((int32_t)((uint32_t)pc[1] << 25) >> 25), j = pc[4]; pc += 5; COUNT_EXTRA(3); SET32(&fp[j], (uint32_t)fp[i] + v); break; }
         OP(WQ_OP_LGET_I32C_ADD_LTEE) { uint32_t i; READ_IDX(i); uint32_t v = (uint32_t)((int32_t)((uint32_t)pc[1] << 25) >> 25), j = pc[4]; pc += 5; COUNT_EXTRA(3); v += (uint32_t)fp[i]; SET32(&fp[j], v); SET32(sp, v); sp++; break; }
         OP(WQ_OP_LTEE_I32C_ADD) { uint32_t i; READ_IDX(i); fp[i] = sp[-1]; uint32_t v = (uint32_t)((int32_t)((uint32_t)pc[1] << 25) >> 25); pc += 3; COUNT_EXTRA(2); SET32(&sp[-1], (uint32_t)sp[-1] + v); break; }
+        OP(WQ_OP_LGET_C8_SHR_U_XOR) { uint32_t i; READ_IDX(i); uint32_t c = pc[1]; pc += 4; COUNT_EXTRA(3); SET32(&sp[-1], (uint32_t)sp[-1] ^ ((uint32_t)fp[i] >> c)); break; }
         OP(WQ_OP_LGET_C8_ROTL_XOR) { uint32_t i; READ_IDX(i); uint32_t c = pc[1], a = (uint32_t)fp[i]; pc += 4; COUNT_EXTRA(3); SET32(&sp[-1], (uint32_t)sp[-1] ^ ((a >> c) | (a << ((32 - c) & 31)))); break; }
         OP(WQ_OP_LGET_I32C16_ADD_LOAD16_S) {   /* a[i + c]: the address never goes through the stack */
             uint32_t i; READ_IDX(i); uint32_t addr = (uint32_t)fp[i] + (uint32_t)(int32_t)*(const s16_u *)(pc + 1);
