@@ -22,7 +22,7 @@ export const CONSOLE_WORDS = [
   'pid', 'state', 'inflight', 'queued', 'inflight_in', 'tx', 'rx', 'retransmits', 'reconnects', 'last_error',
   'store_used', 'store_capacity', 'will_qos', 'will_retain', 'will_payload', 'session_present', 'error', 'rc',
   'reason', 'topic', 'qos', 'retain', 'dup', 'len', 'payload', 'codes', 'code', 'packet', 'detail', 'kind', 'dir',
-  'type', 'flags', 'extra', 'packet-max', 'link', 'up',
+  'type', 'flags', 'extra', 'packet-max', 'link', 'up', 'addr',
   // values
   'none', 'requested', 'failure', 'idle', 'backoff', 'tcp-connecting', 'mqtt-connecting', 'connected',
   'unknown', 'malformed-event', 'message', 'connect-failed', 'disconnected', 'publish-done', 'suback', 'unsuback',

@@ -106,8 +106,13 @@ describe('the LAN image\'s console (device-lan.wasm)', () => {
     await c.send('disconnect');
   }, 30_000);
 
-  it('device.wasm (the bluepill\'s image, no DNS client) still takes IPv4 only', async () => {
+  it('device.wasm (the bluepill\'s image, no DNS client) still takes IPv4 only, and a failed connect names the address tried', async () => {
     const c = await consoleOn(DEVICE, new MemoryStore(), {});
     expect(await c.send('set host broker.wq.test')).toBe('err set bad-ip');
-  });
+    expect(await c.send('set host 10.0.0.7')).toBe('ok set');
+    const at = c.lines().length;
+    await c.send('connect');
+    expect(await c.waitLine(/^evt connect-failed /, at)).toMatch(/^evt connect-failed error=\S+ rc=none addr=10\.0\.0\.7:1883$/);
+    await c.send('disconnect');
+  }, 30_000);
 });

@@ -12,20 +12,20 @@ import { tokPtr, tokLen, tokBytes } from "./parse";
 import { putByte, putWord, putU32, putI32, putIp, putEscaped, endLine } from "./out";
 import { W_EVT, W_STATE, W_IP, W_GW, W_MASK, W_LINK, W_BAD_IP } from "./words";
 
-// Words, bit 7 ending each: addr dhcp dns lease server event, then the DHCPEV_* names 1..9
+// Words, bit 7 ending each: dhcp dns lease server event, then the DHCPEV_* names 1..9
 // (bound renewed renewing rebinding expired nak declined fallback verifying).
-const L_ADDR = 0, L_DHCP = 1, L_DNS = 2, L_LEASE = 3, L_SERVER = 4, L_EVENT = 5, L_DHCPEV = 5;
+const L_DHCP = 0, L_DNS = 1, L_LEASE = 2, L_SERVER = 3, L_EVENT = 4, L_DHCPEV = 4;
 // (inside a function: a top-level memory.data would be laid out in device.wasm too, which imports this file)
 function lanWords(): usize {
   return memory.data<u8>([
-  97, 100, 100, 242, 100, 104, 99, 240, 100, 110, 243, 108, 101, 97, 115, 229, 115, 101, 114, 118, 101, 242,
+  100, 104, 99, 240, 100, 110, 243, 108, 101, 97, 115, 229, 115, 101, 114, 118, 101, 242,
   101, 118, 101, 110, 244, 98, 111, 117, 110, 228, 114, 101, 110, 101, 119, 101, 228, 114, 101, 110, 101, 119,
   105, 110, 231, 114, 101, 98, 105, 110, 100, 105, 110, 231, 101, 120, 112, 105, 114, 101, 228, 110, 97, 235,
   100, 101, 99, 108, 105, 110, 101, 228, 102, 97, 108, 108, 98, 97, 99, 235, 118, 101, 114, 105, 102, 121,
   105, 110, 231,
   ]);
 }
-const LAN_WORD_COUNT = 15;
+const LAN_WORD_COUNT = 14;
 
 function putLanWord(w: i32): void {
   let p = lanWords();
@@ -81,16 +81,6 @@ function key(w: i32): void { putByte(32); putWord(w); putByte(61); }
 @global export function lanShowDns(): void {
   lanKey(L_DNS);
   putIp(dnsServerCfg());
-}
-
-/** `evt connect-failed` / `evt disconnected`: ` addr=A.B.C.D:PORT`, what was tried (the DNS or DHCP
- * server asked, for those errors); records shorter than 14 bytes carry none. */
-@global export function lanTried(ptr: usize, len: i32): void {
-  if (len < 14) return;
-  lanKey(L_ADDR);
-  putIp(load<u32>(ptr + 8));
-  putByte(58);
-  putU32(<u32>load<u16>(ptr + 12));
 }
 
 /** `status`'s LAN fields: ` link= ip= dhcp= lease=` (STAT_LINK, STAT_IP, STAT_DHCP_STATE, STAT_LEASE_LEFT_S). */

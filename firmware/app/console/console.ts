@@ -14,7 +14,7 @@ import {
   EV_MESSAGE, EV_LINK, EV_DHCP, ERR_QUEUE_FULL, PACKET_MAX,
 } from "../../core/api/abi";
 // The LAN image's part (console-lan.ts: lanSetHost, lanClearHost, lanShowHost, lanShowDns,
-// lanTokIsDns, lanNetDns, lanTried, lanStatus, lanDhcpEvent, lanSave, lanLoad) is @global and named
+// lanTokIsDns, lanNetDns, lanStatus, lanDhcpEvent, lanSave, lanLoad) is @global and named
 // only under isDefined(WQ_LAN): asc drops those branches unresolved in device.wasm, which so stays
 // byte for byte what it was without them (an import would lay out the LAN services' buffers in it).
 import { num, strPtr, strLen, macPtr } from "../../core/config";
@@ -35,7 +35,7 @@ import {
   W_PID, W_STATE, W_INFLIGHT, W_QUEUED, W_INFLIGHT_IN, W_TX, W_RX, W_RETRANSMITS, W_RECONNECTS,
   W_LAST_ERROR, W_STORE_USED, W_STORE_CAPACITY, W_WILL_QOS, W_WILL_RETAIN, W_WILL_PAYLOAD,
   W_SESSION_PRESENT, W_ERROR, W_RC, W_REASON, W_TOPIC, W_QOS, W_RETAIN, W_DUP, W_LEN, W_PAYLOAD,
-  W_CODES, W_CODE, W_PACKET, W_DETAIL, W_KIND, W_DIR, W_TYPE, W_FLAGS, W_EXTRA, W_PACKET_MAX, W_LINK, W_UP, W_NONE, W_REQUESTED,
+  W_CODES, W_CODE, W_PACKET, W_DETAIL, W_KIND, W_DIR, W_TYPE, W_FLAGS, W_EXTRA, W_PACKET_MAX, W_LINK, W_UP, W_ADDR, W_NONE, W_REQUESTED,
   W_FAILURE, W_IDLE, W_UNKNOWN, W_MALFORMED_EVENT, W_MESSAGE, W_CONNECT_FAILED, W_DISCONNECTED,
   W_PUBLISH_DONE, W_SUBACK, W_UNSUBACK, W_LINE_TOO_LONG, W_BAD_BYTE, W_BAD_ESCAPE, W_UNKNOWN_COMMAND,
   W_MISSING_ARGUMENT, W_EXTRA_ARGUMENT, W_BAD_FIELD, W_BAD_MAC, W_BAD_IP, W_BAD_NUMBER, W_TOO_LONG,
@@ -499,12 +499,24 @@ function printLine(prefix: i32, fmt: i32, ptr: usize, len: i32, bits: i32): void
       default: putErr(wq_stat(arg)); // F_STAT_ERR
     }
   }
-  if (isDefined(WQ_LAN)) { // (lastFmt: the format printed; the walk above counted `fmt` down)
+  // (lastFmt: the format printed; the walk above counted `fmt` down)
+  if (prefix == W_EVT && (lastFmt == 1 || lastFmt == 2)) putTried(ptr, len); // connect-failed, disconnected
+  if (isDefined(WQ_LAN)) {
     if (lastFmt == FMT_STATUS) lanStatus();
     else if (lastFmt == FMT_SHOW) lanShowDns();
-    else if (prefix == W_EVT && (lastFmt == 1 || lastFmt == 2)) lanTried(ptr, len); // connect-failed, disconnected
   }
   endLine();
+}
+
+/** `evt connect-failed` / `evt disconnected`: ` addr=A.B.C.D:PORT`, what was tried (the broker's
+ * address and port; the DNS or DHCP server asked, for those errors); records shorter than 14
+ * bytes carry none. */
+function putTried(ptr: usize, len: i32): void {
+  if (len < 14) return;
+  key(W_ADDR);
+  putIp(load<u32>(ptr + 8));
+  putByte(58);
+  putU32(<u32>load<u16>(ptr + 12));
 }
 
 // ---- events ----
