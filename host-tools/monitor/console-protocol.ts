@@ -88,6 +88,11 @@ function kv(f: Record<string, string>): string {
   return Object.entries(f).map(([k, v]) => `${k}=${v}`).join(' ');
 }
 
+/** `addr=` of a connect-failed line: what the device tried to reach (the broker, or the DNS or DHCP server). */
+function tried(addr: string | undefined): string {
+  return addr && addr !== '0.0.0.0:0' ? `, tried ${addr}` : '';
+}
+
 /** A person-readable rendering of a parsed line (events decoded, text unchanged). */
 export function describeConsoleLine(l: ConsoleLine): string {
   const f = l.fields;
@@ -98,8 +103,8 @@ export function describeConsoleLine(l: ConsoleLine): string {
   switch (l.name) {
     case 'connected': return `connected to the broker${f.session_present === '1' ? ' (session resumed)' : ''}`;
     case 'connect-failed':
-      return `connect failed: ${f.error ?? '?'}${f.rc && f.rc !== 'none' ? ` (CONNACK ${f.rc}: ${CONNACK_TEXT[f.rc] ?? 'unknown code'})` : ''}`;
-    case 'disconnected': return `disconnected${f.reason && f.reason !== 'requested' ? `: ${f.reason}` : ' (requested)'}`;
+      return `connect failed: ${f.error ?? '?'}${f.rc && f.rc !== 'none' ? ` (CONNACK ${f.rc}: ${CONNACK_TEXT[f.rc] ?? 'unknown code'})` : ''}${tried(f.addr)}`;
+    case 'disconnected': return `disconnected${f.reason && f.reason !== 'requested' ? `: ${f.reason}` : ' (requested)'}${f.addr && f.addr !== '0.0.0.0:0' ? ` (${f.addr})` : ''}`;
     case 'message':
       return `message on ${f.topic ?? '?'} ${showPayload(f.payload)} ${QOS_FLOW[f.qos ?? '0'] ?? `QoS ${f.qos}`}${pid}${f.retain === '1' ? ' retained' : ''}${f.dup === '1' ? ' dup' : ''}`;
     case 'publish-done': return `publish${pid} complete (${QOS_FLOW[f.qos ?? ''] ?? `QoS ${f.qos ?? '?'}`} acknowledged)`;

@@ -65,6 +65,8 @@ describe('console line protocol (monitor decoding)', () => {
     expect(d('evt message topic=sensors/t qos=2 retain=1 dup=0 pid=7 len=4 payload=21.5')).toBe('message on sensors/t "21.5" QoS 2 (PUBREC/PUBREL/PUBCOMP) id 7 retained');
     expect(d('evt publish-done pid=3 qos=1')).toBe('publish id 3 complete (QoS 1 (PUBACK) acknowledged)');
     expect(d('evt connect-failed error=connack-refused rc=5')).toBe('connect failed: connack-refused (CONNACK 5: not authorized)');
+    expect(d('evt connect-failed error=tcp-failed rc=none addr=10.0.0.7:1883')).toBe('connect failed: tcp-failed, tried 10.0.0.7:1883');
+    expect(d('evt disconnected reason=broker-closed addr=10.0.0.7:1883')).toBe('disconnected: broker-closed (10.0.0.7:1883)');
     expect(d('evt error code=qos3 packet=3 detail=0')).toBe('ERROR qos3 in PUBLISH');
     expect(d('evt trace dir=tx type=6 flags=2 extra=0 pid=9 len=4')).toBe('-> PUBREL id 9');
     expect(d('evt trace dir=rx type=3 flags=12 extra=0 pid=5 len=20')).toBe('<- PUBLISH id 5 QoS 2 DUP');
