@@ -54,7 +54,7 @@ describe(`firmware binding + ${engine} + device.wasm on the host, against Mosqui
 
       expect(await dev.command('status')).toMatch(/^ok status state=connected inflight=0 queued=0 .* last_error=none$/);
       expect(await dev.command('disconnect')).toBe('ok disconnect');
-      await dev.waitFor(/^evt disconnected reason=requested$/);
+      await dev.waitFor(/^evt disconnected reason=requested addr=127\.0\.0\.1:\d+$/);
 
       // Offline: a QoS 1 publish is queued in the session, then the power goes (SIGKILL).
       const queued = await dev.command(`pub wasmqtt/fw/out-${tag} 1 0 queued while offline`);
