@@ -292,7 +292,7 @@ export async function buildFirmware(opts: BuildOptions): Promise<BuildResult> {
   }
   const includes = [gen, join(FW, 'hal/stm32f103'), ...rt.includes].flatMap((d) => ['-I', d]);
   log(`cc: ${sources.length} files for ${board.name} (${engine === 'aot' ? 'aot-wasm2c' : runtime})`);
-  const objs = await pool(sources.map((src, i) => async () => {
+  const objs = await pool(sources.map((src) => async () => {
     const obj = join(objDir, objectName(src));
     const flags = [...ARM_CFLAGS, ...rt.defines, ...includes];
     if (src === INTERP_C) {
