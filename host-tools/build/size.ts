@@ -104,7 +104,7 @@ export function sizeReport(elfFile: string, mapFile: string | undefined, board: 
   if (report.ram.total > report.ram.budget) report.overBudget.push('ram');
   if (mapFile) {
     const c = mapContributors(readFileSync(mapFile, 'utf8'));
-    splitModuleOut(c.flash, elf.symbols.find((s) => s.name === 'core_wasm')?.size ?? 0);
+    splitModuleOut(c.flash, moduleBytes);
     report.largest.flashObjects = c.flash.slice(0, 8);
     report.largest.ramObjects = c.ram.slice(0, 8);
   }

@@ -5,13 +5,11 @@
 // there leases the address, `set host NAME` is resolved by its DNS client.
 import { escapeArg } from '../monitor/console-protocol.ts';
 import { UserError } from './load.ts';
-import type { ProjectConfig } from './schema.ts';
-
-const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
+import { brokerHostIsAddress, type ProjectConfig } from './schema.ts';
 
 /** The config needs a device with DHCP and DNS clients (the LAN image). */
 export function needsLan(c: ProjectConfig): boolean {
-  return !!c.network?.dhcp || c.network?.dns !== undefined || (c.broker !== undefined && !IPV4.test(c.broker.host));
+  return !!c.network?.dhcp || c.network?.dns !== undefined || (c.broker !== undefined && !brokerHostIsAddress(c.broker.host));
 }
 
 /** `lan`: the device runs the LAN image (its `status` line has dhcp=); without it DHCP and a
@@ -29,7 +27,7 @@ export function provisionCommands(c: ProjectConfig, o: { lan?: boolean } = {}): 
   if (n?.dns && !o.lan) throw new UserError(`network.dns: ${image}`);
   if (n?.dns) out.push(`net dns ${n.dns}`);
   if (c.broker) {
-    if (!IPV4.test(c.broker.host) && !o.lan) {
+    if (!brokerHostIsAddress(c.broker.host) && !o.lan) {
       throw new UserError(`broker.host "${c.broker.host}": ${image}, or give the broker's IPv4 address`);
     }
     out.push(`set host ${c.broker.host}`, `set port ${c.broker.port}`);

@@ -24,6 +24,11 @@ export const networkSchema = z.strictObject({
   message: 'dhcp: true takes the address, gateway and mask from the DHCP lease; drop ip, gateway and mask (or dhcp for a static address)',
 });
 
+/** broker.host is an address (digits and dots) rather than a host name for the device's DNS client. */
+export function brokerHostIsAddress(host: string): boolean {
+  return /^\d{1,3}(\.\d{1,3}){3}$/.test(host);
+}
+
 export const brokerSchema = z.strictObject({
   host: z.string().min(1, { message: 'expected a host name or IPv4 address' }),
   port: port.default(1883),

@@ -14,9 +14,8 @@ import { hostBoardImports } from '../build/start-check.ts';
 import { Cfg, errorText } from '../sim/host/abi.ts';
 import { ipv4ToU32 } from '../sim/host/network.ts';
 import { UserError } from './load.ts';
-import type { ProjectConfig } from './schema.ts';
+import { brokerHostIsAddress, type ProjectConfig } from './schema.ts';
 
-const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 const utf8 = new TextEncoder();
 
 function u32(v: number): Uint8Array {
@@ -41,7 +40,7 @@ export function configEntries(c: ProjectConfig): Array<{ key: number; bytes: Uin
   if (n?.mask) out.push({ key: Cfg.NETMASK, bytes: u32(ipv4ToU32(n.mask)), field: 'network.mask' });
   if (n?.dns) out.push({ key: Cfg.DNS_SERVER, bytes: u32(ipv4ToU32(n.dns)), field: 'network.dns' });
   if (c.broker) {
-    out.push(IPV4.test(c.broker.host)
+    out.push(brokerHostIsAddress(c.broker.host)
       ? { key: Cfg.BROKER_IP, bytes: u32(ipv4ToU32(c.broker.host)), field: 'broker.host' }
       : { key: Cfg.BROKER_HOST, bytes: utf8.encode(c.broker.host), field: 'broker.host' });
     out.push({ key: Cfg.BROKER_PORT, bytes: u32(c.broker.port), field: 'broker.port' });

@@ -9,7 +9,7 @@ import { lanStat, lanSave as lanCoreSave, lanLoad as lanCoreLoad } from "../../c
 import { wq_stat, wq_config, wq_buf } from "./core_api";
 import { need, noMore, fail, result } from "./console";
 import { tokPtr, tokLen, tokBytes } from "./parse";
-import { putByte, putWord, putU32, putI32, putIp, putEscaped, endLine } from "./out";
+import { putByte, putWord, putU32, putI32, putIp, putEscaped, key, endLine } from "./out";
 import { W_EVT, W_STATE, W_IP, W_GW, W_MASK, W_LINK, W_BAD_IP } from "./words";
 
 // Words, bit 7 ending each: dhcp dns lease server event, then the DHCPEV_* names 1..9
@@ -36,7 +36,6 @@ function putLanWord(w: i32): void {
 
 /** " key=" for a LAN word. */
 function lanKey(w: i32): void { putByte(32); putLanWord(w); putByte(61); }
-function key(w: i32): void { putByte(32); putWord(w); putByte(61); }
 
 /** `save`, after the config blob: the LAN keys (core/net/lan.ts). */
 @global export function lanSave(): i32 { return lanCoreSave(); }
