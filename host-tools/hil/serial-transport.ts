@@ -79,7 +79,7 @@ export class SerialTransport implements ConsoleTransport {
   }
 
   /** Asks `status` before anyone else reads the port: the LAN image's line has dhcp= (docs/console.md). */
-  private runsLanImage(ms = 3000): Promise<boolean> {
+  runsLanImage(ms = 3000): Promise<boolean> {
     return new Promise((resolve) => {
       let seen = '';
       const finish = (lan: boolean): void => { clearTimeout(timer); this.port.off('data', on); resolve(lan); };

@@ -61,10 +61,11 @@ export function register(program: Command): void {
       }
       if (f.provision) {
         provisionCommands(config, { lan: true }); // the config's own errors first, before the port opens
-        const device = new ConsoleDevice(await SerialTransport.open({ path, baud }));
+        const transport = await SerialTransport.open({ path, baud });
+        // DHCP or a broker by name: ask the device whether it runs the LAN image (status has dhcp=)
+        const lan = needsLan(config) && await transport.runsLanImage();
+        const device = new ConsoleDevice(transport);
         try {
-          // DHCP or a broker by name: ask the device whether it runs the LAN image (status has dhcp=)
-          const lan = needsLan(config) && (await device.command('status').catch(() => undefined))?.fields.dhcp !== undefined;
           const commands = provisionCommands(config, { lan });
           for (const c of commands) {
             await device.command(c).catch((e: Error) => { throw new UserError(`provisioning stopped at "${c}": ${e.message}`); });
