@@ -29,11 +29,11 @@ import { pathToFileURL } from 'node:url';
 import { parseModule, WasmError, type ParsedModule } from './module.ts';
 
 export const SECTION_NAME = 'wasmqtt.predecoded';
-export const BLOB_VERSION = 24;
+export const BLOB_VERSION = 25;
 /** Blob versions whose code was rewritten in place with today's opcodes (undoRewrite puts the
  * original back). Formats 4 to 16 gave some of today's opcodes other meanings: refused. */
-const REWRITTEN_VERSIONS = [24];
-const OLDER_REWRITTEN_VERSIONS = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23];
+const REWRITTEN_VERSIONS = [25];
+const OLDER_REWRITTEN_VERSIONS = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24];
 const MAGIC = 0x44505157; // "WQPD"
 const WIDE_FRAME = 0xff; // a function record's frame byte: see its wide record
 
@@ -315,8 +315,20 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
       if (long !== undefined && (f.instrs[k + 1]! - at > 2 || wideGlobal)) out[at] = long;
       const op = original[at]!;
       if (op >= 0x28 && op <= 0x3e && f.instrs[k + 1]! - at > 3) {
+        // format 25: a one-byte align and a two-byte offset (struct fields and statics at 128+:
+        // a third of the loads and stores on the publish path) become a raw 16-bit offset,
+        // read with one load; anything longer keeps its LEB (bit 7 set, and a multi-byte
+        // align's first continuation byte holds the count of its continuation bytes)
+        let alignLen = 1;
+        while (original[at + alignLen]! & 0x80) alignLen++;
         out[at] = OP.MEM_LEB;
-        out[at + 1] = (op - 0x28) | ((original[at + 1]! & 3) << 5) | (original[at + 1]! & 0x80);
+        out[at + 1] = (op - 0x28) | ((original[at + 1]! & 3) << 5);
+        if (alignLen === 1 && f.instrs[k + 1]! - at === 4) {
+          dv.setUint16(at + 2, (original[at + 2]! & 0x7f) | (original[at + 3]! << 7), true);
+        } else {
+          out[at + 1]! |= 0x80;
+          if (alignLen > 1) out[at + 2] = alignLen - 1;
+        }
       }
     }
     // Sequences, on the original opcodes. A branch into the middle of one lands on an
@@ -425,7 +437,7 @@ function immediateBytes(b: Uint8Array, p: number): number {
     case OP.I64_CONST_64_SKIP: return 8 + b[q + 8]!;
     case OP.END_FUNC: return 0;
     case OP.IF_LEB: return leb(q) - q;
-    case OP.MEM_LEB: return leb(b[q]! & 0x80 ? leb(q + 1) : q + 1) - q;
+    case OP.MEM_LEB: return b[q]! & 0x80 ? leb(b[q + 1]! < 0x80 ? q + 1 + b[q + 1]! : q + 1) - q : 3;
     default:
       if (op >= OP.I32C8_SUB && op <= OP.I32C8_GT_S && op !== OP.LGET_I32C16_ADD_LOAD8_U) return 1;
       if (op === 0x0c || op === 0x0d || op === 0x10 || (op >= 0x20 && op <= 0x26) || op === 0xd2 || op === 0x41 || op === 0x42 || op === 0x3f || op === 0x40) return leb(q) - q;
@@ -534,9 +546,16 @@ function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
         out[p] = 0x41;
         out[imm] = c & 0x7f;
       } else if (op === OP.MEM_LEB) {
-        const x = out[imm]!;
+        const x = out[imm]!, align = (x >> 5) & 3;
         out[p] = 0x28 + (x & 31);
-        out[imm] = ((x >> 5) & 3) | (x & 0x80);
+        if (!(x & 0x80)) {
+          const v = mv.getUint16(imm + 1, true);
+          out[imm] = align; out[imm + 1] = (v & 0x7f) | 0x80; out[imm + 2] = v >> 7;
+        } else if (out[imm + 1]! < 0x80) {   // a multi-byte align: 0x80 | a, 0x80 ..., 0x00
+          const n = out[imm + 1]!;
+          out[imm] = align | 0x80;
+          for (let j = 1; j <= n; j++) out[imm + j] = j < n ? 0x80 : 0x00;
+        } else out[imm] = align;
       } else if (undoFirst[op] !== undefined) {
         out[p] = undoFirst[op]!;
       }

@@ -31,7 +31,7 @@ describe('predecode', () => {
     const { off, dv } = blobOf(wasm);
     expect(off % 4).toBe(0);
     expect(dv.getUint32(0, true)).toBe(0x44505157);
-    expect(dv.getUint32(4, true)).toBe(24);
+    expect(dv.getUint32(4, true)).toBe(25);
     // the hash covers the rewritten module, which differs from the input only in the
     // function's final `end` (WQ_OP_END_FUNC): no multi-byte constant, no fused sequence here
     expect(dv.getUint32(8, true)).toBe(fnv1a(wasm.subarray(0, src.length)));
@@ -138,6 +138,8 @@ describe('predecode', () => {
         (global.set 127 (i32.add (i32.load offset=200 (i32.const 4)) (i32.load8_u offset=129 (i32.const 0))))
         (global.set 127 (i32.add (global.get 127) (i32.wrap_i64 (i64.load16_s offset=1000 (i32.const 2)))))
         (global.set 127 (i32.add (global.get 127) (i32.load16_s offset=300 (i32.const 20))))
+        (i32.store16 offset=20000 (i32.const 6) (local.get 0))
+        (global.set 127 (i32.add (global.get 127) (i32.load offset=20000 (i32.const 5))))
         (local.set 129 (i32.add (local.get 0) (global.get 129)))
         (global.set 128 (local.tee 128 (i32.mul (local.get 129) (i32.const 3))))
         (local.get 0) (block (type $bt) (param i32) (result i32) (i32.add (global.get 128)))
@@ -148,6 +150,11 @@ describe('predecode', () => {
         (i32.add (local.get 1) (global.get 127))))`);
     const { wasm } = predecode(src);
     for (const op of [0xf5, 0xf6, 0xf7, 0xf8, 0xf9, 0xfb, 0x06, 0x08]) expect(usedOpcodes(wasm).ops.has(op), `opcode ${op.toString(16)}`).toBe(true);
+    // format 25: a two-byte offset becomes a raw u16 (i32.store, align 2, offset 200); a
+    // three-byte one keeps its LEB (i32.load offset=20000: bit 7 set, the LEB 0xa0 0x9c 0x01)
+    const has = (seq: number[]) => wasm.some((_, i) => seq.every((v, j) => wasm[i + j] === v));
+    expect(has([0x08, (0x36 - 0x28) | (2 << 5), 200, 0])).toBe(true);
+    expect(has([0x08, 0x80 | (2 << 5), 0xa0, 0x9c, 0x01])).toBe(true);
     expect(Buffer.from(predecode(wasm).wasm)).toEqual(Buffer.from(wasm)); // and undone exactly
     const instance = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(src)), {});
     const f = instance.exports.f as (a: number) => number;

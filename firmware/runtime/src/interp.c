@@ -373,19 +373,24 @@ next:
  * pre-decoder gives longer ones WQ_OP_MEM_LEB, so the offset is one load, no LEB check. */
 #define READ_MEMARG() (off = pc[1], pc += 2)
         OP(WQ_OP_MEM_LEB) {
-            /* the original opcode - 0x28 in bits 0-4, bit 7: the align LEB goes on; then the
-             * rest of the memarg as it was */
+            /* the original opcode - 0x28 in bits 0-4; bit 7 clear: a raw 16-bit offset follows
+             * (format 25: a two-byte offset LEB, the common case); set: the offset's LEB, after
+             * the align's continuation bytes when a byte below 0x80 gives their count */
             uint32_t x = *pc++;
-            if (x & 0x80) { while (*pc++ & 0x80) {} }
-            READ_U32(off);
-            op = 0x28 + (x & 31);
-            switch (op) {
-            case 0x2d: goto mem_load8_u;
-            case 0x28: goto mem_load32;
-            case 0x2e: goto mem_load16_s;
-            case 0x36: goto mem_store32;
-            case 0x3a: goto mem_store8;
-            default: if (op < 0x36) goto mem_load; goto mem_store;
+            if (!(x & 0x80)) { off = *(const u16_u *)pc; pc += 2; }
+            else { if (*pc < 0x80) pc += *pc; READ_U32(off); }
+            x &= 31;
+            op = 0x28 + x;
+            /* every value its own case: a table jump, not a chain of compares */
+            switch (x) {
+            case 0x2d - 0x28: goto mem_load8_u;
+            case 0x28 - 0x28: goto mem_load32;
+            case 0x2e - 0x28: goto mem_load16_s;
+            case 0x36 - 0x28: goto mem_store32;
+            case 0x3a - 0x28: goto mem_store8;
+            case 0x29 - 0x28 ... 0x2c - 0x28: case 0x2f - 0x28 ... 0x35 - 0x28: goto mem_load;
+            case 0x37 - 0x28 ... 0x39 - 0x28: case 0x3b - 0x28 ... 0x3e - 0x28: goto mem_store;
+            default: TRAP(m3Err_unknownOpcode);
             }
         }
         OP(0x2d)   /* i32.load8_u: the hot load (byte codecs) keeps its own copy */

@@ -121,7 +121,10 @@
 #define WQ_OP_I64C8_ADD         0xfa   /* WQ_OP_I64_CONST_8 c; i64.add (or i64.sub, the byte holding -c) */
 #define WQ_OP_I64_NE_BR_IF      0x07   /* i64.ne; br_if l (one-byte label) */
 #define WQ_OP_MEM_LEB           0x08   /* a load or store whose align or offset has 2+ bytes:
-                                          (opcode - 0x28) | align << 5 | 0x80 if the align LEB goes on */
+                                          (opcode - 0x28) | align << 5, then a raw u16 offset (format 25:
+                                          a one-byte align, a two-byte offset LEB); | 0x80 for any other
+                                          form: the rest as it was, except that a multi-byte align's
+                                          second byte holds the count of its continuation bytes */
 
 typedef struct { uint16_t canon; uint8_t nparams, nresults; uint16_t params_off, results_off; } WqType;
 /* A function record (format 5) is 8 bytes: the code's offset from the module start, the index
