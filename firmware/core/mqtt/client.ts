@@ -22,11 +22,11 @@ import { num, strPtr, strLen, spillMs } from "../config";
 import { KEEP } from "../store/store";
 import { frame, decodeFromBroker } from "./codec/decode";
 import * as D from "./codec/packet";
-import { encodeConnect } from "./codec/connect";
+import { putConnectHead } from "./codec/connect";
 import { encodePublish, publishSize } from "./codec/publish";
 import { encodeList } from "./codec/subscribe";
 import { encodeEmpty } from "./codec/empty";
-import { putU16, getU16, varintLen, encodePidPacket } from "./wire";
+import { putU16, getU16, varintLen, encodePidPacket, putHeader, putStr } from "./wire";
 import { checkTopicName, checkFilter } from "./topic";
 import * as S from "./session";
 import { subLen, subQos, subGranted, subFilter, subFree, subFind, subRoute, subSet, subDrop, subGrant, subClear, SUB_PENDING } from "./subs";
@@ -184,19 +184,28 @@ function beginConnect(): void {
 /** Identity (sessionIdentity()) of the CONNECT in flight: the session a CONNACK belongs to. */
 let connIdentity: u32 = 0;
 
+/** CONNECT's payload fields after the client id, in wire order (§3.1.3), 16 bits each: the
+ * config key, and above it the connect flag that says the field is there. */
+const CONNECT_FIELDS: u64 = 0x4003_8002_0405_0404; // password, username, will payload, will topic
+
 function sendConnect(): void {
   connIdentity = sessionIdentity();
   // (TX and RX are empty: dropLink() and start() empty them, and nothing is sent or read before CONNECT)
-  let ul = strLen(A.CFG_USERNAME);
-  let pl = strLen(A.CFG_PASSWORD);
-  let wl = strLen(A.CFG_WILL_TOPIC);
-  let n = encodeConnect(TXB, strPtr(A.CFG_CLIENT_ID), strLen(A.CFG_CLIENT_ID),
-    strPtr(A.CFG_USERNAME), ul > 0 ? ul : -1,
-    strPtr(A.CFG_PASSWORD), pl > 0 && ul > 0 ? pl : -1,
-    strPtr(A.CFG_WILL_TOPIC), wl > 0 ? wl : -1,
-    strPtr(A.CFG_WILL_PAYLOAD), strLen(A.CFG_WILL_PAYLOAD),
-    <i32>num(A.CFG_WILL_FLAGS), <i32>num(A.CFG_CLEAN_SESSION), <i32>num(A.CFG_KEEPALIVE_S));
-  txCommit(n, 0);
+  // a will when it has a topic; a password only with a username
+  let flags = num(A.CFG_CLEAN_SESSION) != 0 ? 2 : 0;
+  if (strLen(A.CFG_WILL_TOPIC) > 0) flags |= 4 | (<i32>num(A.CFG_WILL_FLAGS) & 7) << 3; // will QoS, retain
+  if (strLen(A.CFG_USERNAME) > 0) flags |= strLen(A.CFG_PASSWORD) > 0 ? 0xc0 : 0x80;
+  // the payload first, behind room for the headers (at most 5 + 10 bytes), then the headers before it
+  let body = TXB + 16;
+  let p = putStr(body, strPtr(A.CFG_CLIENT_ID), strLen(A.CFG_CLIENT_ID));
+  for (let f = CONNECT_FIELDS; f != 0; f >>= 16) {
+    let k = <i32>f & 0xff;
+    if ((flags & <i32>f >> 8) != 0) p = putStr(p, strPtr(k), strLen(k));
+  }
+  let n = <i32>(p - body);
+  let q = putConnectHead(putHeader(TXB, 0x10, 10 + n), flags, <i32>num(A.CFG_KEEPALIVE_S));
+  memory.copy(q, body, n);
+  txCommit(<i32>(q - TXB) + n, 0);
   state = A.ST_MQTT_CONNECTING;
   stateAt = now;
   lastRx = now;
@@ -390,9 +399,10 @@ function onOutAck(type: i32, pid: i32): void {
   if (type == A.PT_PUBREC && i < 0) { sendAck(A.PT_PUBREL, pid); return; } // unknown: release it anyway
   if (i < 0) return;
   let qos = S.oQos(i);
-  let ev = type == A.PT_PUBACK ? S.E_PUBACK : type == A.PT_PUBREC ? S.E_PUBREC : S.E_PUBCOMP;
   // PUBACK for a QoS 2 message, or PUBREC for a QoS 1 one: the broker broke the flow (§4.3)
-  if ((ev == S.E_PUBACK) != (qos == 1)) { protoFail(A.ERR_ACK_QOS, type, pid); return; }
+  if ((type == A.PT_PUBACK) != (qos == 1)) { protoFail(A.ERR_ACK_QOS, type, pid); return; }
+  // PUBACK 4 → E_PUBACK 1, PUBREC 5 → E_PUBREC 2, PUBCOMP 7 → E_PUBCOMP 3
+  let ev = type == A.PT_PUBCOMP ? S.E_PUBCOMP : type - 3;
   let st = S.oState(i);
   let next = S.transition(st, ev);
   if (next < 0) return;

@@ -21,18 +21,22 @@ export function encodeConnect(dst: usize, cid: usize, cidLen: i32, user: usize, 
   }
   if (userLen >= 0) { rl += 2 + userLen; flags |= 0x80; }
   if (passLen >= 0) { rl += 2 + passLen; flags |= 0x40; }
-  let p = putHeader(dst, 0x10, rl);
-  p = putU16(p, 4);
-  store<u32>(p, 0x5454514d); // "MQTT"
-  p += 4;
-  store<u8>(p++, 4);          // protocol level 3.1.1
-  store<u8>(p++, <u8>flags);
-  p = putU16(p, keepalive);
+  let p = putConnectHead(putHeader(dst, 0x10, rl), flags, keepalive);
   p = putStr(p, cid, cidLen);
   if (willTLen >= 0) { p = putStr(p, willT, willTLen); p = putStr(p, willP, willPLen); }
   if (userLen >= 0) p = putStr(p, user, userLen);
   if (passLen >= 0) p = putStr(p, pass, passLen);
   return <i32>(p - dst);
+}
+
+/** Writes CONNECT's variable header (protocol name and level, connect flags, keepalive: 10
+ * bytes) at p; returns the pointer after it, where the payload's fields go. */
+export function putConnectHead(p: usize, flags: i32, keepalive: i32): usize {
+  p = putU16(p, 4);
+  store<u32>(p, 0x5454514d); // "MQTT"
+  store<u8>(p + 4, 4);        // protocol level 3.1.1
+  store<u8>(p + 5, <u8>flags);
+  return putU16(p + 6, keepalive);
 }
 
 /** Decodes a CONNECT body (reader positioned after the fixed header). */
