@@ -6,6 +6,8 @@ import { CFG, CONFIG_BYTES, configDefaults, configSet, configValid, readLE } fro
 import { storeInit, storeUsed, storeReadPayload, groupSize, compactions } from "./store/store";
 import * as S from "./mqtt/session";
 import * as C from "./mqtt/client";
+import { getStat } from "./api/stats";
+import { netLinkState } from "./net/transport";
 
 /** Loads the latest saved config into the running config; ERR_NO_CONFIG when none is valid. */
 function configLoad(): i32 {
@@ -50,14 +52,21 @@ export function wq_publish(topicLen: i32, payloadLen: i32, flags: i32): i32 { re
 export function wq_subscribe(count: i32): i32 { return C.subscribe(count, false); }
 export function wq_unsubscribe(count: i32): i32 { return C.subscribe(count, true); }
 
+/** The live values by key (one switch: one jump table), then the counters (api/stats.ts). */
 export function wq_stat(key: i32): i32 {
   switch (key) {
+    case A.STAT_STATE: return C.clientState();
+    case A.STAT_INFLIGHT_OUT: S.outTally(); return S.nInflight;
+    case A.STAT_QUEUED_OUT: S.outTally(); return S.nFresh;
+    case A.STAT_INFLIGHT_IN: return S.inCount();
+    case A.STAT_NEXT_PID: return S.nextPid;
     case A.STAT_MEM_HIGH_WATER: return <i32>__heap_base;
     case A.STAT_STORE_USED: return storeUsed();
     case A.STAT_STORE_COMPACTIONS: return compactions;
     case A.STAT_STORE_CAPACITY: return <i32>groupSize;
+    case A.STAT_LINK: return netLinkState();
   }
-  return C.stat(key);
+  return key > 0 && key <= A.STAT_KEY_COUNT ? getStat(key) : A.ERR_ARG;
 }
 
 /** Target of `--use abort=`: reports ERR_ABORT instead of importing env.abort. */

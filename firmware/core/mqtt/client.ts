@@ -12,9 +12,9 @@
 //   any               wq_disconnect()                          → IDLE (DISCONNECTED reason 0)
 import * as A from "../api/abi";
 import { millis, entropy, board_event } from "../api/board";
-import { bump, setStat, getStat } from "../api/stats";
+import { bump, setStat } from "../api/stats";
 import {
-  netConnect, netState, netSend, netRecv, netClose, netLinkPoll, netLinkChanged, netLinkState, netError, netTried, LINK_POLL_MS,
+  netConnect, netState, netSend, netRecv, netClose, netLinkPoll, netLinkChanged, netError, netTried, LINK_POLL_MS,
   NET_ESTABLISHED, NET_CLOSED,
 } from "../net/transport";
 import { appEvent } from "../api/app";
@@ -448,12 +448,11 @@ function onPublish(p: usize): void {
   // A handler that ended the link (wq_disconnect) took its TX buffer with it: no ack goes into
   // the next connection's (the broker sends the message again; a QoS 2 id stays delivered).
   let live = epoch == linkEpoch;
-  if (qos == 1) { if (live) sendAck(A.PT_PUBACK, pid); }
-  else if (qos == 2) {
+  if (qos == 2) {
     let i = S.inFind(pid);
     if (i >= 0) S.inDelivered(i);
-    if (live) sendAck(A.PT_PUBREC, pid);
   }
+  if (qos > 0 && live) sendAck(A.PT_PUBACK - 1 + qos, pid); // PUBACK for QoS 1, PUBREC for QoS 2
 }
 
 function onConnack(): void {
@@ -736,16 +735,4 @@ export function start(): void {
   rxLen = 0;
   subClear();
   S.reqClear();
-}
-
-export function stat(key: i32): i32 {
-  switch (key) {
-    case A.STAT_STATE: return state;
-    case A.STAT_INFLIGHT_OUT: S.outTally(); return S.nInflight;
-    case A.STAT_QUEUED_OUT: S.outTally(); return S.nFresh;
-    case A.STAT_INFLIGHT_IN: return S.inCount();
-    case A.STAT_NEXT_PID: return S.nextPid;
-    case A.STAT_LINK: return netLinkState();
-  }
-  return key > 0 && key <= A.STAT_KEY_COUNT ? getStat(key) : A.ERR_ARG;
 }
