@@ -1,5 +1,5 @@
 // Builds the interpreter (firmware/runtime/src/interp.c) for Cortex-M with its opcode dispatch
-// one range check lighter than GCC leaves it.
+// one range check lighter than GCC leaves it, and copied into the handlers (replicateDispatch).
 //
 // The dispatch is `ldrb op, [pc], #1` then a `tbh` jump table. interp.c gives every one of the
 // 256 byte values a case, so the table has 256 entries and any byte indexes inside it; yet GCC 12
@@ -9,7 +9,9 @@
 // the proof holds (a byte load straight into the index, no label in between, a 256-entry table),
 // and assembles the result. Where the compiler's output has another shape (another GCC version,
 // other flags) nothing is changed and the caller is told why: the interpreter is then correct,
-// only slower.
+// only slower. Then each handler's branch back to the dispatch becomes a dispatch of its own
+// through a word table whose address interp.c keeps in r9 (replicateDispatch, below): 2
+// instructions per dispatch instead of 3.
 //
 // CLI (used by mk/runtime.mk):
 //   node --import tsx host-tools/build/interp-dispatch.ts <arm-gcc> <flags...> -c <interp.c> -o <obj>
@@ -78,6 +80,108 @@ export function removeDispatchRangeCheck(asm: string): DispatchPatch {
   };
 }
 
+export interface DispatchReplication {
+  /** the assembly with the dispatch replicated (unchanged when `copies` is 0) */
+  asm: string;
+  /** handler tails that got their own copy of the dispatch */
+  copies: number;
+  /** why nothing was replicated, when `copies` is 0 */
+  reason?: string;
+}
+
+/** The register interp.c keeps wq_dispatch_table's address in (WQRT_DISPATCH_TABLE). */
+const TABLE_REG = 'r9';
+
+/**
+ * Gives every handler its own dispatch. After removeDispatchRangeCheck the loop head is
+ * `ldrb op, [pc], #1; tbh [pc, op, lsl #1]` and each handler ends with `b head`: 3 instructions
+ * per dispatch. interp.c (built with -DWQRT_DISPATCH_TABLE) keeps the address of
+ * `wq_dispatch_table` in r9 at the loop head; this step moves the 256 `tbh` entries into that
+ * table as words (each case's address, Thumb bit set), makes the head `ldrb; ldr pc, [r9, op,
+ * lsl #2]`, and replaces every `b head` with the same two instructions: 2 per dispatch. GCC at
+ * -Os would merge such copies back into one (the reason a computed goto in C does not give
+ * this), so it is done here. The head stays for the conditional branches and fall-through into
+ * it. Valid because every path into the head carries the interpreter's pc in the same register
+ * (the head is a join point) and the op register is dead there (the head writes it first).
+ * Costs 512 B of table (words instead of halfwords) and 6 B per copy.
+ */
+export function replicateDispatch(asm: string, hot?: ReadonlySet<number>): DispatchReplication {
+  const lines = asm.split('\n');
+  const tbhAt = lines.findIndex((l) => TBH.test(l));
+  const none = (reason: string): DispatchReplication => ({ asm, copies: 0, reason });
+  if (tbhAt < 0) return none('the compiler emitted no tbh jump table');
+  const op = TBH.exec(lines[tbhAt]!)![1]!;
+  // the fetch right before the tbh (its range check already removed), and the head's labels
+  let j = tbhAt - 1;
+  while (j >= 0 && (isInert(lines[j]!) || lines[j]!.startsWith('\t@ '))) j--;
+  const fetch = new RegExp(String.raw`^\tldrb\t${op}, \[(${REG})\], #1(\t@.*)?$`).exec(lines[j] ?? '');
+  if (!fetch) return none('the tbh is not right after the opcode fetch (was its range check removed?)');
+  const pcReg = fetch[1]!;
+  if (op === TABLE_REG || pcReg === TABLE_REG) return none(`the dispatch uses ${TABLE_REG}, the table's register`);
+  const heads: string[] = [];
+  for (let k = j - 1; k >= 0; k--) {
+    const t = lines[k]!;
+    if (/^\.L\d+:$/.test(t)) { heads.push(t.slice(0, -1)); continue; }
+    if (isInert(t)) continue;
+    break;
+  }
+  if (!heads.length) return none('the opcode fetch has no label of its own');
+  // the table that follows: a label, then 256 .2byte entries (.Lcase-.Ltable)/2
+  let k = tbhAt + 1;
+  while (k < lines.length && isInert(lines[k]!)) k++;
+  const tableLabel = /^(\.L\d+):$/.exec(lines[k] ?? '')?.[1];
+  if (!tableLabel) return none('no label after the tbh');
+  const entries: string[] = [];
+  const entry = new RegExp(String.raw`^\t\.2byte\t\((\.L\d+)-${tableLabel.replace('.', '\\.')}\)/2$`);
+  let e = k + 1;
+  for (; e < lines.length; e++) {
+    const m = entry.exec(lines[e]!);
+    if (!m) break;
+    entries.push(m[1]!);
+  }
+  if (entries.length !== 256) return none(`the tbh table has ${entries.length} entries, not 256`);
+  if (!asm.includes('wq_dispatch_table')) return none('interp.c was not built with -DWQRT_DISPATCH_TABLE');
+  const dispatch = [`\tldrb\t${op}, [${pcReg}], #1`, `\tldr\tpc, [${TABLE_REG}, ${op}, lsl #2]`];
+  const headSet = new Set(heads);
+  // a per-image interpreter (`hot` given) copies it only into the handlers of those opcodes; a
+  // branch belongs to the handler whose case label comes last before it
+  const isHot = (o: number) => hot!.has(o);
+  const caseOps = new Map<string, number[]>();
+  entries.forEach((l, o) => caseOps.set(l, [...(caseOps.get(l) ?? []), o]));
+  let inHandler: number[] = [];
+  let copies = 0;
+  const out: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    if (i === tbhAt) { out.push(dispatch[1]!); continue; }
+    if (i >= k && i < e) continue; // the halfword table goes, as words, to .rodata below
+    const label = /^(\.L\d+):$/.exec(lines[i]!)?.[1];
+    if (label && caseOps.has(label)) inHandler = caseOps.get(label)!;
+    const b = /^\tb\t(\.L\d+)$/.exec(lines[i]!);
+    if (b && headSet.has(b[1]!) && (!hot || inHandler.some(isHot))) {
+      // not inside an IT block (GCC writes conditional branches as b<cond>; checked anyway)
+      let p = out.length - 1;
+      while (p >= 0 && isInert(out[p]!)) p--;
+      if (!/^\tit/.test(out[p] ?? '')) { out.push(...dispatch); copies++; continue; }
+    }
+    out.push(lines[i]!);
+  }
+  out.push('\t.section\t.rodata.wq_dispatch_table,"a",%progbits', '\t.align\t2', '\t.global\twq_dispatch_table',
+    '\t.type\twq_dispatch_table, %object', '\t.size\twq_dispatch_table, 1024', 'wq_dispatch_table:',
+    ...entries.map((l) => `\t.word\t${l}+1`), '\t.text', '');
+  return { asm: out.join('\n'), copies };
+}
+
+/** A per-image interpreter (-DWQRT_OPCODE_MASK, the firmware build) gives only these opcodes'
+ * handlers their own dispatch: the bluepill's flash is tight (6 B a copy, and 512 B more for the
+ * word table). They are the 40 most dispatched on the virtual board's publish path (the console
+ * image, host-tools/wasm/armbench/vboard-profile.ts: 90% of its dispatches), with br_if and
+ * return; WQ_OP_* values as in firmware/runtime/src/rt_internal.h. */
+export const PER_IMAGE_HOT_OPCODES: ReadonlySet<number> = new Set([
+  0x20, 0x23, 0xe5, 0x73, 0x41, 0x0c, 0x22, 0x10, 0x04, 0x21, 0xdc, 0xdf, 0x09, 0xf1, 0x24, 0xde, 0x08, 0x1b, 0x0b, 0x2d,
+  0x27, 0xcd, 0xca, 0x71, 0x72, 0xc9, 0xf2, 0xeb, 0xee, 0xe3, 0xea, 0xe7, 0x16, 0x05, 0x36, 0x0a, 0x0d, 0x0f, 0x02, 0x03,
+  0xcf,
+]);
+
 /** Added to the caller's flags for interp.c: with GCC's memset/memcpy builtins the interpreter
  * runs 4.7% more instructions on the benchmark (register allocation in the dispatch loop shifts);
  * +28 B. The bench programs were always built freestanding, which implies it, so with this flag
@@ -89,18 +193,26 @@ const INTERP_FLAGS = ['-fno-builtin', '--param=min-crossjump-insns=6'];
 
 /** Compiles `src` with `gcc` and `flags` (plus INTERP_FLAGS) into `obj` through the dispatch patch.
  * Throws with the compiler's message when a step fails; returns the patch result for the caller to report. */
-export async function compileInterpreter(gcc: string, callerFlags: string[], src: string, obj: string): Promise<Omit<DispatchPatch, 'asm'>> {
-  const flags = [...callerFlags, ...INTERP_FLAGS];
+export async function compileInterpreter(gcc: string, callerFlags: string[], src: string, obj: string): Promise<Omit<DispatchPatch, 'asm'> & { copies: number; replicateReason?: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'wqrt-interp-'));
   try {
     const s = join(dir, 'interp.s');
-    const c = await run(gcc, [...flags, '-S', src, '-o', s]);
-    if (c.code !== 0) throw new Error(`compiling ${src} failed:\n${c.stderr.trim()}`);
-    const patch = removeDispatchRangeCheck(readFileSync(s, 'utf8'));
+    const compile = async (flags: string[]) => {
+      const c = await run(gcc, [...flags, '-S', src, '-o', s]);
+      if (c.code !== 0) throw new Error(`compiling ${src} failed:\n${c.stderr.trim()}`);
+      return removeDispatchRangeCheck(readFileSync(s, 'utf8'));
+    };
+    // with the dispatch table's register first; without it when the shape is not the one expected
+    let flags = [...callerFlags, ...INTERP_FLAGS, '-DWQRT_DISPATCH_TABLE'];
+    let patch = await compile(flags);
+    const perImage = callerFlags.includes('-DWQRT_OPCODE_MASK');
+    const rep = patch.removed ? replicateDispatch(patch.asm, perImage ? PER_IMAGE_HOT_OPCODES : undefined) : { asm: patch.asm, copies: 0, reason: 'the range check was kept' };
+    if (rep.copies) patch = { ...patch, asm: rep.asm };
+    else patch = await compile(flags = [...callerFlags, ...INTERP_FLAGS]);
     writeFileSync(s, patch.asm);
     const a = await run(gcc, [...flags, '-c', s, '-o', obj]);
     if (a.code !== 0) throw new Error(`assembling ${src} failed:\n${a.stderr.trim()}`);
-    return { removed: patch.removed, reason: patch.reason };
+    return { removed: patch.removed, reason: patch.reason, copies: rep.copies, replicateReason: rep.reason };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -118,6 +230,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   try {
     const r = await compileInterpreter(gcc, flags, src, obj);
     if (!r.removed) console.error(`warning: ${src}: dispatch range check kept (${r.reason}); the interpreter is correct but ~10% slower`);
+    else if (!r.copies) console.error(`warning: ${src}: dispatch not replicated (${r.replicateReason}); the interpreter is correct but ~6% slower`);
   } catch (e) {
     console.error((e as Error).message);
     process.exit(1);

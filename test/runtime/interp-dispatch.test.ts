@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compileInterpreter, removeDispatchRangeCheck } from '../../host-tools/build/interp-dispatch.ts';
+import { compileInterpreter, removeDispatchRangeCheck, replicateDispatch } from '../../host-tools/build/interp-dispatch.ts';
 import { listBoards } from '../../host-tools/build/boards.ts';
 import { REPO_ROOT, requireArtifact } from '../firmware/helpers.ts';
 
@@ -55,13 +55,83 @@ describe('removeDispatchRangeCheck', () => {
   });
 });
 
+// the loop head after removeDispatchRangeCheck, two handlers branching back to it, one
+// conditional branch to it and one `b` inside an IT block
+const loop = (opts: { entries?: number; op?: string; noTable?: boolean; between?: string } = {}) => [
+  ...(opts.noTable ? [] : ['\tldr\tr9, .L473', '.L473:', '\t.word\twq_dispatch_table']),
+  '.L474:',
+  '.L30:',
+  `\tldrb\t${opts.op ?? 'r3'}, [r4], #1\t@ zero_extendqisi2`,
+  '\t@ cmp\tr3, #255  (removed)',
+  ...(opts.between !== undefined ? [opts.between] : []),
+  `\ttbh\t[pc, ${opts.op ?? 'r3'}, lsl #1]`,
+  '.L32:',
+  Array.from({ length: opts.entries ?? 256 }, (_, i) => `\t.2byte\t(.L${100 + i}-.L32)/2`).join('\n'),
+  '\t.p2align 1',
+  '.L100:',
+  '\tadds\tr5, r5, #8',
+  '\tb\t.L30',
+  '.L101:',
+  '\tsubs\tr5, r5, #8',
+  '\tbne\t.L474',
+  '\tit\teq',
+  '\tb\t.L30',
+  '\tb\t.L474',
+].join('\n');
+
+describe('replicateDispatch', () => {
+  it('gives each branch back to the loop head its own dispatch through the word table in r9', () => {
+    const r = replicateDispatch(loop());
+    expect(r.copies).toBe(2);
+    const code = r.asm.split('\n');
+    const dispatch = ['\tldrb\tr3, [r4], #1', '\tldr\tpc, [r9, r3, lsl #2]'];
+    // the head keeps its fetch and jumps through the table; the tails end in the same two
+    expect(code.slice(code.indexOf('.L30:') + 1, code.indexOf('.L30:') + 4)).toEqual([code[code.indexOf('.L30:') + 1], '\t@ cmp\tr3, #255  (removed)', dispatch[1]]);
+    expect(code.slice(code.indexOf('.L100:') + 2, code.indexOf('.L100:') + 4)).toEqual(dispatch);
+    const itAt = code.indexOf('\tit\teq');
+    expect(code.slice(itAt + 2, itAt + 4)).toEqual(dispatch);   // the last `b .L474`
+    expect(r.asm).toContain('\tbne\t.L474');                   // conditional branches still reach the head
+    expect(r.asm).toContain('\tit\teq\n\tb\t.L30');             // and a branch in an IT block is left alone
+    expect(r.asm).not.toMatch(/\.2byte/);
+    const table = code.slice(code.indexOf('wq_dispatch_table:') + 1).filter((l) => l.startsWith('\t.word'));
+    expect(table).toHaveLength(256);
+    expect(table[0]).toBe('\t.word\t.L100+1');                 // Thumb addresses
+    expect(table[255]).toBe('\t.word\t.L355+1');
+  });
+
+  it('copies it only into the handlers of the opcodes given (a per-image interpreter)', () => {
+    const r = replicateDispatch(loop(), new Set([0]));   // .L100 is opcode 0's case, .L101 opcode 1's
+    expect(r.copies).toBe(1);
+    const code = r.asm.split('\n');
+    expect(code.slice(code.indexOf('.L100:') + 2, code.indexOf('.L100:') + 4)).toEqual(['\tldrb\tr3, [r4], #1', '\tldr\tpc, [r9, r3, lsl #2]']);
+    expect(code[code.indexOf('\tit\teq') + 2]).toBe('\tb\t.L474');
+  });
+
+  it('leaves every other shape alone and says why', () => {
+    const cases: [string, RegExp][] = [
+      [loop({ noTable: true }), /not built with -DWQRT_DISPATCH_TABLE/],
+      [loop({ entries: 255 }), /255 entries, not 256/],
+      [loop({ op: 'r9' }), /uses r9/],
+      [loop({ between: '\tadds\tr3, r3, #1' }), /not right after the opcode fetch/],
+      ['\tbx\tlr', /no tbh jump table/],
+    ];
+    for (const [asm, why] of cases) {
+      const r = replicateDispatch(asm);
+      expect(r.copies).toBe(0);
+      expect(r.asm).toBe(asm);
+      expect(r.reason).toMatch(why);
+    }
+  });
+});
+
 describe('interp.c on arm-none-eabi-gcc', () => {
-  it('compiles with exactly one range check removed, and the board images and bench objects have none', async () => {
+  it('compiles with exactly one range check removed and the dispatch replicated, and the board images and bench objects have it so', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'wq-dispatch-'));
     try {
       const flags = ['-mthumb', '-mcpu=cortex-m3', '-Os', '-std=c11', `-I${join(REPO_ROOT, 'firmware/runtime/include')}`];
       const r = await compileInterpreter('arm-none-eabi-gcc', flags, join(REPO_ROOT, 'firmware/runtime/src/interp.c'), join(dir, 'interp.o'));
-      expect(r).toEqual({ removed: 1, reason: undefined });
+      expect(r).toMatchObject({ removed: 1, reason: undefined, replicateReason: undefined });
+      expect(r.copies).toBeGreaterThan(100);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -72,11 +142,15 @@ describe('interp.c on arm-none-eabi-gcc', () => {
       const fn = dis.slice(dis.indexOf('<wq_invoke>:'));
       const body = fn.slice(0, fn.search(/\n\n/));
       const insns = body.split('\n').map((l) => /^\s*[0-9a-f]+:\s+(\S+)\s*(.*)$/.exec(l)).filter((m) => m !== null);
-      const at = insns.findIndex((m) => m[1] === 'tbh');
-      expect(at, file).toBeGreaterThan(0);
-      const reg = /\[pc, (\w+), lsl #1\]/.exec(insns[at]![2]!)![1];
-      expect(insns[at - 1]![1], file).toMatch(/^ldrb(\.w)?$/);
-      expect(insns[at - 1]![2], file).toContain(`${reg}, [`);
+      // no tbh dispatch left: the handlers jump through the word table, each after its own fetch
+      expect(insns.some((m) => m[1] === 'tbh' && m[2]!.includes('lsl #1')), file).toBe(false);
+      const jumps = insns.map((m, i) => [m, i] as const).filter(([m]) => /^ldr(\.w)?$/.test(m[1]!) && /^pc, \[r9, \w+, lsl #2\]/.test(m[2]!));
+      expect(jumps.length, file).toBeGreaterThan(30);
+      for (const [m, i] of jumps) {
+        const reg = /\[r9, (\w+),/.exec(m[2]!)![1];
+        expect(insns[i - 1]![1], file).toMatch(/^ldrb(\.w)?$/);
+        expect(insns[i - 1]![2], file).toMatch(new RegExp(`^${reg}, \\[\\w+\\], #1`));
+      }
     }
   });
 });

@@ -96,7 +96,8 @@ static double f64_round(double a, int how) { if (a != a) return a + a; return ho
 
 /* Handlers end with `break` back to the one dispatch switch. A direct-threaded variant
  * (computed goto) was measured: on Cortex-M3 at -Os GCC folds the jumps back into one, and at
- * -O2 it saved ~7% of instructions for +3.4 KB of flash, so it was removed. */
+ * -O2 it saved ~7% of instructions for +3.4 KB of flash, so it was removed. The Cortex-M build
+ * copies the dispatch into the handlers on the assembly instead (WQRT_DISPATCH_TABLE below). */
 #define DISPATCH break
 
 /* A per-image interpreter: the firmware build passes -DWQRT_OPCODE_MASK and a generated
@@ -213,9 +214,22 @@ M3Result wq_invoke(IM3Runtime rt, uint32_t func, uint32_t nargs)
     /* The next opcode is fetched at the bottom of the loop: with the fetch at the top GCC kept
      * pc in two registers and paid two moves per instruction (-3.5%). */
     uint32_t op;
+#if defined(__arm__) && defined(WQRT_DISPATCH_TABLE)
+    /* The Cortex-M build (host-tools/build/interp-dispatch.ts) turns GCC's one `tbh` dispatch into
+     * a word table, wq_dispatch_table, and gives every handler that branched back to it a copy of
+     * the dispatch, `ldrb op, [pc], #1; ldr pc, [r9, op, lsl #2]`: one instruction fewer per
+     * dispatch. The table's address must be in r9 wherever the dispatch runs; the empty asm at
+     * the loop head makes GCC keep it there. */
+    extern const uint32_t wq_dispatch_table[256];
+    register const uint32_t * dispatch_table __asm__("r9") = wq_dispatch_table;
+#  define KEEP_DISPATCH_TABLE() __asm__ volatile("" :: "r"(dispatch_table))
+#else
+#  define KEEP_DISPATCH_TABLE() ((void)0)
+#endif
 next:
     op = *pc++;
     for (;;) {
+        KEEP_DISPATCH_TABLE();
 #ifdef WQRT_COUNT_OPS
         wqrt_op_count++;
         wqrt_op_hist[op]++;

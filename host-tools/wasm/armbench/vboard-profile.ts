@@ -6,9 +6,12 @@
 // dispatched. Prints per function, per category and per opcode. A tool for choosing the next
 // step, not a bench figure (the bench's per-publish figure is the one to quote).
 //   node --import tsx host-tools/wasm/armbench/vboard-profile.ts [firmware.elf] [N]
+// PROFILE_SITES=FILE writes each table jump's address and count, PROFILE_OWN=FILE the same for
+// every instruction of the dispatch (fetches, jumps, branches back): how the per-image hot
+// opcodes of host-tools/build/interp-dispatch.ts were chosen.
 import koffi from 'koffi';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { VirtualBoard } from '../../sim/board/board.ts';
@@ -167,6 +170,13 @@ async function main(): Promise<void> {
       const c = u64(flashOff + ((a - 0x08000000) >> 1) * 8);
       if (c) console.log(`${(c / N).toFixed(1).padStart(8)}  0x${a.toString(16)} bl ${t}`);
     }
+    // how the dispatches spread over the table jumps (the shared head and each replicated copy)
+    if (process.env.PROFILE_OWN) writeFileSync(process.env.PROFILE_OWN, [...shape.own].map((a) => `${a.toString(16)} ${u64(flashOff + ((a - 0x08000000) >> 1) * 8)}`).join('\n') + '\n');
+    if (process.env.PROFILE_SITES) writeFileSync(process.env.PROFILE_SITES, [...shape.jumps].map((a) => `${a.toString(16)} ${u64(flashOff + ((a - 0x08000000) >> 1) * 8)}`).join('\n') + '\n');
+    const sites = [...shape.jumps].map((a) => u64(flashOff + ((a - 0x08000000) >> 1) * 8)).sort((x, y) => y - x);
+    const all = sites.reduce((x, y) => x + y, 0);
+    const share = (n: number) => (100 * sites.slice(0, n).reduce((x, y) => x + y, 0) / (all || 1)).toFixed(1);
+    console.log(`\ntable jumps: ${sites.length} sites, ${sites.filter((c) => c > 0).length} executed; the busiest 10 / 25 / 50 / 75 take ${share(10)} / ${share(25)} / ${share(50)} / ${share(75)}% of the dispatches`);
     const names = opNames();
     const ops = [...Array(257).keys()].map((o) => ({ o, d: u64(dispOff + o * 8), i: u64(instrOff + o * 8) })).filter((x) => x.i > 0);
     const dispatches = ops.reduce((s, x) => s + x.d, 0);
