@@ -29,7 +29,7 @@ import { encodeEmpty } from "./codec/empty";
 import { putU16, getU16, varintLen, encodePidPacket, putHeader, putStr } from "./wire";
 import { checkTopicName, checkFilter } from "./topic";
 import * as S from "./session";
-import { subLen, subQos, subGranted, subFilter, subFree, subFind, subRoute, subSet, subDrop, subGrant, subClear, SUB_PENDING } from "./subs";
+import { SUBS, SUB_BYTES, subNext, subLen, subQos, subGranted, subFilter, subFree, subFind, subRoute, subSet, subDrop, subGrant, subClear, SUB_PENDING } from "./subs";
 
 // ---- static buffers ----
 /** Staging buffer: 16 bytes of header room before it, 8 after (packets are built in place). */
@@ -57,7 +57,6 @@ let lastRx: u32 = 0;
 let pingOut: bool = false;
 let pingAt: u32 = 0;
 let now: u32 = 0;
-let lastConnackRc: i32 = 0xff;
 /** Bumped whenever the link is dropped: lets loops notice a drop made from inside an event
  * handler (e.g. the host calling wq_disconnect() while handling a MESSAGE). */
 let linkEpoch: i32 = 0;
@@ -145,7 +144,7 @@ export function dropLink(reason: i32): void {
   S.reqClear();
   if (reason != 0) setStat(A.STAT_LAST_ERROR, reason);
   store<i32>(EVB, reason);
-  store<u8>(EVB + 4, <u8>(reason == A.ERR_CONNACK_REFUSED ? lastConnackRc : 0xff));
+  store<u8>(EVB + 4, <u8>(reason == A.ERR_CONNACK_REFUSED ? D.dCode : 0xff)); // (that CONNACK is the packet just decoded)
   netTried(EVB + 8); // [8] u32 address, [12] u16 port: what this connection went to
   emit(was == A.ST_CONNECTED || reason == 0 ? A.EV_DISCONNECTED : A.EV_CONNECT_FAILED, EVB, 14);
   if (wantOnline) enterBackoff();
@@ -238,13 +237,13 @@ export function disconnect(): i32 {
 function resubscribe(all: bool): void {
   let p = BUF;
   let n = 0;
-  for (let i = 0; i < A.SUB_SLOTS; i++) {
-    let fl = subLen(i);
-    if (fl == 0 || (!all && subGranted(i) != SUB_PENDING)) continue;
+  for (let s = SUBS; s < SUBS + SUB_BYTES; s = subNext(s)) {
+    let fl = subLen(s);
+    if (fl == 0 || (!all && subGranted(s) != SUB_PENDING)) continue;
     p = putU16(p, fl);
-    memory.copy(p, subFilter(i), fl);
+    memory.copy(p, subFilter(s), fl);
     p += fl;
-    store<u8>(p++, <u8>subQos(i));
+    store<u8>(p++, <u8>subQos(s));
     n++;
   }
   if (n > 0) subscribe(n, false);
@@ -265,7 +264,7 @@ function parseList(count: i32, withQos: bool): i32 {
     if (p + 2 + fl + (withQos ? 1 : 0) > end) return A.ERR_ARG;
     if (checkFilter(p + 2, fl) < 0) return A.ERR_TOPIC;
     if (fl > A.FILTER_MAX) return A.ERR_TOO_BIG;
-    if (withQos && subFind(p + 2, fl) < 0) newFilters++;
+    if (withQos && subFind(p + 2, fl) == 0) newFilters++;
     p += 2 + fl;
     if (withQos) { if (load<u8>(p) > 2) return A.ERR_ARG; p++; }
   }
@@ -286,12 +285,12 @@ export function subscribe(count: i32, unsub: bool): i32 {
   let p = BUF;
   for (let i = 0; i < count; i++) {
     let fl = getU16(p);
-    let k = subFind(p + 2, fl);
+    let s = subFind(p + 2, fl);
     if (unsub) {
-      if (k >= 0) subDrop(k);
+      if (s != 0) subDrop(s);
     } else {
-      if (k < 0) k = subFind(0, 0); // a free slot (counted above)
-      subSet(k, p + 2, fl, <i32>load<u8>(p + 2 + fl), i, pid);
+      if (s == 0) s = subFind(0, 0); // a free slot (counted above)
+      subSet(s, p + 2, fl, <i32>load<u8>(p + 2 + fl), i, pid);
       p++; // the QoS byte
     }
     p += 2 + fl;
@@ -344,9 +343,9 @@ export function publish(tlen: i32, plen: i32, flags: i32): i32 {
   return pid;
 }
 
-/** Set by pump() when it stopped for TX room with packets still to send (step() runs again at
- * once); cleared at the start of every step(). */
-let pumpMore: bool = false;
+/** step() must run again at once: receive() stopped reading with data still arriving, or pump()
+ * stopped for TX room with packets still to send. Cleared at the start of every step(). */
+let runAgain: bool = false;
 
 /** Sends queued PUBLISH/PUBREL packets in creation order while the window and TX room allow. */
 function pump(): void {
@@ -361,7 +360,7 @@ function pump(): void {
       let resend = (fl & S.F_SENT) != 0;
       if (qos > 0 && !resend && inflight >= window) break;
       let len = S.oLen(i);
-      if (txRoom() < len) { pumpMore = true; break; }
+      if (txRoom() < len) { runAgain = true; break; }
       let p = TXB + txLen;
       if (S.readPub(i, p) < 0) { emitError(A.ERR_STORE_IO, A.PT_PUBLISH, S.oPid(i)); S.outFree(i); continue; }
       if (qos > 0) {
@@ -373,7 +372,7 @@ function pump(): void {
       if (!resend) inflight++;
       S.markSent(i, st, S.oFlags(i) | S.F_SENT, now);
     } else if (st == S.S_REL_QUEUED) {
-      if (txRoom() < 4) { pumpMore = true; break; }
+      if (txRoom() < 4) { runAgain = true; break; }
       let fl = S.oFlags(i);
       if ((fl & S.F_REL_SENT) != 0) bump(A.STAT_RETRANSMITS);
       sendAck(A.PT_PUBREL, S.oPid(i));
@@ -457,7 +456,6 @@ function onPublish(p: usize): void {
 
 function onConnack(): void {
   if (D.dCode != 0) {
-    lastConnackRc = D.dCode;
     dropLink(A.ERR_CONNACK_REFUSED);
     return;
   }
@@ -535,36 +533,28 @@ function onPacket(p: usize, total: i32): bool {
     onConnack();
     return state == A.ST_CONNECTED;
   }
-  switch (type) {
-    case A.PT_PUBLISH: onPublish(p); break;
-    case A.PT_PUBACK: case A.PT_PUBREC: case A.PT_PUBCOMP: onOutAck(type, D.dPid); break;
-    case A.PT_PUBREL: {
-      if (S.inRemove(D.dPid) > 0) S.persist(S.R_INQ2_GONE, D.dPid, 2, S.inRam());
-      sendAck(A.PT_PUBCOMP, D.dPid); // also for an unknown id (§4.3.3)
-      break;
-    }
-    case A.PT_SUBACK: {
-      let pid = D.dPid;
-      let n = D.dCount;
-      let want = S.reqTake(pid, A.PT_SUBSCRIBE);
-      // a SUBACK must answer a SUBSCRIBE, code for code (§3.9.3): anything else is the broker's error
-      if (want != n) return protoFail(want < 0 ? A.ERR_ACK_UNKNOWN : A.ERR_SUBACK_MISMATCH, type, pid);
-      let codes = D.dA;
-      subGrant(pid, codes);
-      store<u16>(codes - 3, <u16>pid);
-      store<u8>(codes - 1, <u8>n);
-      emit(A.EV_SUBACK, codes - 3, 3 + n);
-      break;
-    }
-    case A.PT_UNSUBACK: {
-      if (S.reqTake(D.dPid, A.PT_UNSUBSCRIBE) < 0) return protoFail(A.ERR_ACK_UNKNOWN, type, D.dPid);
-      store<u16>(EVB, <u16>D.dPid);
-      emit(A.EV_UNSUBACK, EVB, 2);
-      break;
-    }
-    case A.PT_PINGRESP: break;
-    default: return protoFail(A.ERR_UNEXPECTED, type, 0);
-  }
+  // (ifs, not a switch: the types are too sparse for a jump table, and a compare chain is smaller)
+  let pid = D.dPid;
+  if (type == A.PT_PUBLISH) onPublish(p);
+  else if (type == A.PT_PUBREL) {
+    if (S.inRemove(pid) > 0) S.persist(S.R_INQ2_GONE, pid, 2, S.inRam());
+    sendAck(A.PT_PUBCOMP, pid); // also for an unknown id (§4.3.3)
+  } else if (<u32>(type - A.PT_PUBACK) < 4) onOutAck(type, pid); // PUBACK, PUBREC, PUBCOMP
+  else if (type == A.PT_SUBACK) {
+    let n = D.dCount;
+    let want = S.reqTake(pid, A.PT_SUBSCRIBE);
+    // a SUBACK must answer a SUBSCRIBE, code for code (§3.9.3): anything else is the broker's error
+    if (want != n) return protoFail(want < 0 ? A.ERR_ACK_UNKNOWN : A.ERR_SUBACK_MISMATCH, type, pid);
+    let codes = D.dA;
+    subGrant(pid, codes);
+    store<u16>(codes - 3, <u16>pid);
+    store<u8>(codes - 1, <u8>n);
+    emit(A.EV_SUBACK, codes - 3, 3 + n);
+  } else if (type == A.PT_UNSUBACK) {
+    if (S.reqTake(pid, A.PT_UNSUBSCRIBE) < 0) return protoFail(A.ERR_ACK_UNKNOWN, type, pid);
+    store<u16>(EVB, <u16>pid);
+    emit(A.EV_UNSUBACK, EVB, 2);
+  } else if (type != A.PT_PINGRESP) return protoFail(A.ERR_UNEXPECTED, type, 0);
   return true;
 }
 
@@ -594,14 +584,12 @@ function acksBehind(at: i32): bool {
   return true;
 }
 
-/** Reads and handles what has arrived; false when the connection was dropped. */
-let rxMore: bool = false;
 /** A packet is held in the RX buffer (see acksBehind): the socket is read only as far as the buffer
  * has room, so a broker that keeps sending meets TCP flow control, never a dropped link. */
 let rxHeld: bool = false;
 
+/** Reads and handles what has arrived; false when the connection was dropped. */
 function receive(): bool {
-  rxMore = false;
   rxHeld = false;
   for (let round = 0; round < 8; round++) {
     let n = netRecv(RXB + rxLen, A.PACKET_MAX - rxLen);
@@ -627,7 +615,7 @@ function receive(): bool {
     if (n < 0) { dropLink(A.ERR_TCP_FAILED); return false; }
     if (n == 0 || txRoom() < 8) return true;
   }
-  rxMore = true;
+  runAgain = true;
   return true;
 }
 
@@ -676,7 +664,7 @@ function timers(): i32 {
 export function step(): i32 {
   if (!started) return 1000;
   now = millis();
-  pumpMore = false;
+  runAgain = false;
   // ram-first: a message in the RAM log not acknowledged CFG_SPILL_MS after it was last sent
   // (or queued) is copied to the flash; after a link loss it is never acked, so it goes too.
   // (step() runs at least every LINK_POLL_MS while not idle: no deadline of its own.)
@@ -722,7 +710,7 @@ export function step(): i32 {
   if (wait > LINK_POLL_MS) wait = LINK_POLL_MS; // a pulled cable is noticed within LINK_POLL_MS
   if (!flush()) return dropNow(A.ERR_TCP_FAILED);
   if (txLen > 0) return 1;   // the transport is full: try again shortly
-  if (rxMore || pumpMore) return 0; // stopped reading with data still arriving, or sending for room
+  if (runAgain) return 0; // stopped reading with data still arriving, or sending for room
   return rxHeld ? min(wait, 10) : wait; // held: poll for the PUBREL that frees a run
 }
 

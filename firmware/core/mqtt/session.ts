@@ -199,7 +199,7 @@ export const MARK_DONE: i32 = 0;
 export const INQ2: usize = memory.data(IN_QOS2_RUNS * 8);
 export let inN: i32 = 0;            // runs in use
 /** The newest R_INQ2M record (inAdd) and its id: the record inDelivered flips in place. */
-let newOff: u32 = NONE;
+let newOff: u32 = 0xffffffff; // NONE (a literal: a constant's name here costs a start function)
 let newPid: i32 = 0;
 function inAt(i: i32): usize { return INQ2 + (<usize>i << 3); }
 export function inLo(i: i32): i32 { return <i32>load<u16>(inAt(i)); }

@@ -64,9 +64,8 @@ export function netLinkChanged(): bool { return linkChanged; }
  * DNS_ERR_* code. A module has a DNS client only when its entry calls lanEnable() (net/lan.ts):
  * core.wasm has none (there wq_config refuses CFG_BROKER_HOST as an unknown key).
  */
-/** Resolving CFG_BROKER_HOST before the TCP connect, to this port; the DNS failure (DNS_ERR_*) of the last attempt. */
+/** Resolving CFG_BROKER_HOST before the TCP connect (to triedPort); the DNS failure (DNS_ERR_*) of the last attempt. */
 let resolving: bool = false;
-let wantPort: i32 = 0;
 let dnsFailure: i32 = 0;
 /** Where the last connect went (for error records): the broker's address and port. */
 let triedIp: u32 = 0;
@@ -80,7 +79,6 @@ export function netConnect(ip: u32, port: i32): i32 {
   triedPort = port;
   if (lanHook(0, 0, <i32>millis()) != 2) {
     resolving = true;
-    wantPort = port;
     return 0;
   }
   return w5Connect(ip, port);
@@ -93,7 +91,7 @@ export function netState(): i32 {
     resolving = false;
     if (r < 0) { dnsFailure = r; return NET_CLOSED; }
     triedIp = dnsAddr();
-    if (w5Connect(triedIp, wantPort) < 0) return NET_CLOSED;
+    if (w5Connect(triedIp, triedPort) < 0) return NET_CLOSED;
   }
   return w5State();
 }

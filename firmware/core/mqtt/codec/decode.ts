@@ -59,13 +59,11 @@ function header(p: usize, total: i32): i32 {
 
 /** Body of a packet a broker may send to a client; ERR_UNEXPECTED for the other types. */
 function brokerBody(type: i32, p: usize): i32 {
-  switch (type) {
-    case 2: return decodeConnack();
-    case 3: return decodePublish(dQos);
-    case 4: case 5: case 6: case 7: case 11: return decodePidOnly();
-    case 9: return decodeSuback();
-    case 13: return remLen != 0 ? failAt(ERR_RL_MISMATCH, p + 1) : 0;
-  }
+  if (type == 3) return decodePublish(dQos);
+  if (<u32>(type - 4) < 4 || type == 11) return decodePidOnly(); // PUBACK..PUBCOMP, UNSUBACK
+  if (type == 2) return decodeConnack();
+  if (type == 9) return decodeSuback();
+  if (type == 13) return remLen != 0 ? failAt(ERR_RL_MISMATCH, p + 1) : 0;
   return ERR_UNEXPECTED;
 }
 
