@@ -116,7 +116,7 @@ export function configSet(key: i32, src: usize, len: i32): i32 {
   }
   let off = numOffset(key);
   if (off < 0 && key != CFG_SPILL_MS) return lanHook(key, src, len);
-  if (len < 1 || len > 4) return ERR_CONFIG_VALUE;
+  if (<u32>(len - 1) > 3) return ERR_CONFIG_VALUE; // 1..4 bytes
   let v = readLE(src, len);
   if (off < 0) {
     if (v > 65535) return ERR_CONFIG_VALUE;

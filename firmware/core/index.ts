@@ -34,9 +34,9 @@ export function wq_buf_size(): i32 { return A.STAGING_SIZE; }
 export function wq_config(key: i32, len: i32): i32 {
   if (len < 0 || len > A.STAGING_SIZE) return A.ERR_ARG;
   if (key == A.CFG_NEXT_PID) {
-    if (len < 1 || len > 4) return A.ERR_CONFIG_VALUE;
+    if (<u32>(len - 1) > 3) return A.ERR_CONFIG_VALUE; // 1..4 bytes
     let v = readLE(C.BUF, len);
-    if (v < 1 || v > 65535) return A.ERR_CONFIG_VALUE;
+    if (v - 1 > 65534) return A.ERR_CONFIG_VALUE; // 1..65535
     S.setNextPid(<i32>v);
     return 0;
   }

@@ -111,6 +111,13 @@ function flush(): bool {
   return true;
 }
 
+/** A PINGREQ or DISCONNECT (a fixed header alone) when the TX buffer has room for it. */
+function sendEmpty(type: i32): bool {
+  if (txRoom() < 2) return false;
+  txCommit(encodeEmpty(TXB + txLen, type), 0);
+  return true;
+}
+
 function sendAck(type: i32, pid: i32): void {
   // PUBACK/PUBREC/PUBCOMP have flags 0, PUBREL 0b0010 (§3.6.1); all are header + packet id
   txCommit(encodePidPacket(TXB + txLen, (type << 4) | (type == A.PT_PUBREL ? 2 : 0), pid), pid);
@@ -222,7 +229,7 @@ export function disconnect(): i32 {
   wantOnline = false;
   if (state == A.ST_CONNECTED) {
     now = millis();
-    if (txRoom() >= 2) txCommit(encodeEmpty(TXB + txLen, A.PT_DISCONNECT), 0);
+    sendEmpty(A.PT_DISCONNECT);
     flush();
   }
   if (state != A.ST_IDLE) dropLink(0);
@@ -311,7 +318,7 @@ export function subscribe(count: i32, unsub: bool): i32 {
 export function publish(tlen: i32, plen: i32, flags: i32): i32 {
   if (!started) return A.ERR_NOT_STARTED;
   let qos = flags & 3;
-  if ((flags & ~15) != 0 || qos == 3 || tlen <= 0 || plen < 0 || tlen + plen > A.STAGING_SIZE) return A.ERR_ARG;
+  if (<u32>flags > 15 || qos == 3 || tlen <= 0 || plen < 0 || tlen + plen > A.STAGING_SIZE) return A.ERR_ARG;
   if (checkTopicName(BUF, tlen) < 0) return A.ERR_TOPIC;
   let size = publishSize(tlen, plen, qos);
   if (size > A.PACKET_MAX) return A.ERR_TOO_BIG;
@@ -632,8 +639,7 @@ function timers(): i32 {
       next = left;
     } else {
       let left = ka - max(since(lastTx), since(lastRx));
-      if (left <= 0 && txRoom() >= 2) {
-        txCommit(encodeEmpty(TXB + txLen, A.PT_PINGREQ), 0);
+      if (left <= 0 && sendEmpty(A.PT_PINGREQ)) {
         pingOut = true;
         pingAt = now;
         left = ka / 2;
