@@ -855,7 +855,20 @@ next:
                 pc += 2;
                 uint32_t n = (uint32_t)*--sp, s = (uint32_t)*--sp, d = (uint32_t)*--sp;
                 if ((uint64_t)s + n > MEM_BYTES || (uint64_t)d + n > MEM_BYTES) TRAP(m3Err_trapOutOfBoundsMemoryAccess);
-                memmove(MEM + d, MEM + s, n);
+                /* a word at a time, unaligned (Cortex-M3 and hosts do that in hardware): the
+                 * firmware's memmove goes a byte at a time unless both ends are aligned, and the
+                 * publish path's copies (topics, payloads, a queue moving up) ran 380 to 1,200
+                 * instructions each. Upwards when the destination is below the source or past its
+                 * end, else downwards from the end: no byte is written before it is read. */
+                uint8_t * dst = MEM + d; const uint8_t * src = MEM + s;
+                if (d - s >= n) {
+                    for (; n >= 4; n -= 4, dst += 4, src += 4) *(u32_u *)dst = *(const u32_u *)src;
+                    for (; n; n--) *dst++ = *src++;
+                } else {
+                    dst += n; src += n;
+                    for (; n >= 4; n -= 4) { dst -= 4; src -= 4; *(u32_u *)dst = *(const u32_u *)src; }
+                    for (; n; n--) *--dst = *--src;
+                }
                 break;
             }
             case 11: GATE(WQ_USED_FC(11)) {
