@@ -305,8 +305,8 @@ next:
             uint32_t nr = types[cur->type].nresults;
             /* results move down to fp (ascending copy: the destination is below the source);
              * one result, the common case, is one load and one store */
-            if (nr) { uint64_t * s_ = sp - nr; fp[0] = s_[0]; for (uint32_t k = 1; k < nr; k++) fp[k] = s_[k]; }
-            sp = fp + nr;
+            if (nr == 1) { fp[0] = sp[-1]; sp = fp + 1; }
+            else { uint64_t * s_ = sp - nr; for (uint32_t k = 0; k < nr; k++) fp[k] = s_[k]; sp = fp + nr; }
             if (frame == rt->frames) goto done;
             pc = frame->pc; stp = frame->stp; fp = frame->fp; cur = frame->func;
             frame--;
