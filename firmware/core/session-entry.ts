@@ -14,9 +14,10 @@ export function open(): i32 {
   return r;
 }
 
-function find(id: i32): i32 {
-  for (let i = S.outLo; i < S.outN; i++) if (S.oState(i) != S.S_FREE && S.oPid(i) == id) return i;
-  return -1;
+/** The entry (its slot address) for test id `id`, or 0. */
+function find(id: i32): usize {
+  for (let e = S.outBegin(); e < S.outEnd(); e += S.SLOT) if (S.oState(e) != S.S_FREE && S.oPid(e) == id) return e;
+  return 0;
 }
 
 /** The test's packet bytes for id: byte k is (id + 7k) & 0xFF. */
@@ -33,34 +34,35 @@ export function pub(id: i32, qos: i32, size: i32, now: i32): i32 {
   fill(PKT + 4, id, size);
   let off = S.persistPub(PKT, size, now == 0, false);
   if (off < 0) return off;
-  let i = S.outAdd(<u32>off, id, size, qos, S.S_QUEUED, now == 0 ? S.F_QREC | S.F_MARK : 0);
-  if (now != 0) S.markSent(i, S.S_QUEUED, S.F_SENT, 0);
-  return i;
+  let e = S.outAdd(<u32>off, id, size, qos, S.S_QUEUED, now == 0 ? S.F_QREC | S.F_MARK : 0);
+  if (e == 0) return -1;
+  if (now != 0) S.markSent(e, S.S_QUEUED, S.F_SENT, 0);
+  return <i32>(e - S.OUT) >> 4;
 }
 /** pump(): a queued PUBLISH goes on the wire (its "sent" mark first). */
 export function send(id: i32): void {
-  let i = find(id);
-  if (i < 0 || S.oState(i) != S.S_QUEUED) return;
-  if (S.oQos(i) == 0) { S.dropPubBytes(i); S.outFree(i); return; }
-  S.markFirstSend(i);
-  S.markSent(i, S.S_QUEUED, S.oFlags(i) | S.F_SENT, 0);
+  let e = find(id);
+  if (e == 0 || S.oState(e) != S.S_QUEUED) return;
+  if (S.oQos(e) == 0) { S.dropPubBytes(e); S.outFree(e); return; }
+  S.markFirstSend(e);
+  S.markSent(e, S.S_QUEUED, S.oFlags(e) | S.F_SENT, 0);
 }
 /** PUBACK (QoS 1) or PUBCOMP (QoS 2 past PUBREC): complete(). */
 export function done(id: i32): void {
-  let i = find(id);
-  if (i < 0) return;
-  if (S.oQos(i) == 1) S.dropPubBytes(i);
-  else if (S.oState(i) >= S.S_REL_QUEUED) S.persist(S.R_REL_GONE, id, 2);
+  let e = find(id);
+  if (e == 0) return;
+  if (S.oQos(e) == 1) S.dropPubBytes(e);
+  else if (S.oState(e) >= S.S_REL_QUEUED) S.persist(S.R_REL_GONE, id, 2);
   else return;
-  S.outFree(i);
+  S.outFree(e);
 }
 /** PUBREC for a QoS 2 PUBLISH: PUBREL owed from now on. */
 export function pubrec(id: i32): void {
-  let i = find(id);
-  if (i < 0 || S.oQos(i) != 2 || S.oState(i) >= S.S_REL_QUEUED) return;
+  let e = find(id);
+  if (e == 0 || S.oQos(e) != 2 || S.oState(e) >= S.S_REL_QUEUED) return;
   S.persist(S.R_REL, id, 2);
-  S.dropPubBytes(i);
-  S.setState(i, S.S_REL_QUEUED);
+  S.dropPubBytes(e);
+  S.setState(e, S.S_REL_QUEUED);
 }
 /** An incoming QoS 2 PUBLISH delivered (onPublish): record, deliver, mark. -1 when it must wait. */
 export function inMsg(id: i32): i32 {
@@ -83,10 +85,10 @@ export function inNone(): void { if (S.inN > 0) { S.persist(S.R_INQ2_NONE, 0, 2)
 export function owner(id: u32): void {
   if (S.owner == id) return;
   if (S.owner != 0xffffffff) {
-    for (let i = S.outLo; i < S.outN; i++) {
-      let st = S.oState(i);
-      if (st >= S.S_REL_QUEUED) { S.persist(S.R_REL_GONE, S.oPid(i), 2); S.outFree(i); }
-      else if (st != S.S_FREE) S.setFlags(i, S.oFlags(i) & ~S.F_SENT);
+    for (let e = S.outBegin(); e < S.outEnd(); e += S.SLOT) {
+      let st = S.oState(e);
+      if (st >= S.S_REL_QUEUED) { S.persist(S.R_REL_GONE, S.oPid(e), 2); S.outFree(e); }
+      else if (st != S.S_FREE) S.setFlags(e, S.oFlags(e) & ~S.F_SENT);
     }
     inNone();
   }
@@ -96,19 +98,20 @@ export function compact(): i32 { return S.compact(); }
 export function linkLost(): void { S.outLinkLost(); }
 export function compactionCount(): i32 { return compactions; }
 
-// ---- the live session, read back ----
+// ---- the live session, read back (entries by index: slot(i)) ----
 export function outLo(): i32 { return S.outLo; }
 export function outN(): i32 { return S.outN; }
-export function oPid(i: i32): i32 { return S.oPid(i); }
-export function oQos(i: i32): i32 { return S.oQos(i); }
-export function oState(i: i32): i32 { return S.oState(i); }
-export function oFlags(i: i32): i32 { return S.oFlags(i); }
-export function oLen(i: i32): i32 { return S.oLen(i); }
+export function oPid(i: i32): i32 { return S.oPid(S.slot(i)); }
+export function oQos(i: i32): i32 { return S.oQos(S.slot(i)); }
+export function oState(i: i32): i32 { return S.oState(S.slot(i)); }
+export function oFlags(i: i32): i32 { return S.oFlags(S.slot(i)); }
+export function oLen(i: i32): i32 { return S.oLen(S.slot(i)); }
 /** 1 when entry i's stored PUBLISH bytes are the ones pub() wrote, 0 when not, -1 on a read error. */
 export function pubIntact(i: i32): i32 {
-  let n = S.oLen(i);
-  if (S.readPub(i, PKT) != 0) return -1;
-  let id = S.oPid(i);
+  let e = S.slot(i);
+  let n = S.oLen(e);
+  if (S.readPub(e, PKT) != 0) return -1;
+  let id = S.oPid(e);
   for (let k = 0; k < n; k++) if (load<u8>(PKT + <usize>k) != <u8>(id + 7 * k)) return 0;
   return 1;
 }

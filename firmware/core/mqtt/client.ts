@@ -340,10 +340,10 @@ export function publish(tlen: i32, plen: i32, flags: i32): i32 {
     // ram-first: into the RAM log while the link is up, unless the app asked for `durable`
     let off = S.persistPub(dst - 4, size, qos > 0 && !sendNow, state == A.ST_CONNECTED && (flags & A.PUB_DURABLE) == 0 && spillMs() != 0);
     if (off < 0) { if (qos > 0) S.setNextPid(pid); return off; }
-    let i = S.outAdd(<u32>off, pid, size, qos, S.S_QUEUED,
+    let e = S.outAdd(<u32>off, pid, size, qos, S.S_QUEUED,
       (qos > 0 && !sendNow ? S.F_QREC | S.F_MARK : 0) | ((<u32>off & KEEP) != 0 ? S.F_RAM : 0));
-    if (!sendNow) { S.setSent(i, millis()); return pid; } // (the spill clock of a RAM entry)
-    S.markSent(i, S.S_QUEUED, S.oFlags(i) | S.F_SENT, millis()); // -> S_PUB_SENT (F_RAM kept)
+    if (!sendNow) { S.setSent(e, millis()); return pid; } // (the spill clock of a RAM entry)
+    S.markSent(e, S.S_QUEUED, S.oFlags(e) | S.F_SENT, millis()); // -> S_PUB_SENT (F_RAM kept)
   }
   memory.copy(TXB + txLen, dst, size);
   txCommit(size, pid);
@@ -359,68 +359,68 @@ function pump(): void {
   let window = <i32>num(A.CFG_WINDOW);
   S.outTally();
   let inflight = S.nInflight;
-  for (let i = S.outLo; i < S.outN; i++) {
-    let st = S.oState(i);
+  for (let e = S.outBegin(); e < S.outEnd(); e += S.SLOT) {
+    let st = S.oState(e);
     if (st == S.S_QUEUED) {
-      let qos = S.oQos(i);
-      let fl = S.oFlags(i);
+      let qos = S.oQos(e);
+      let fl = S.oFlags(e);
       let resend = (fl & S.F_SENT) != 0;
       if (qos > 0 && !resend && inflight >= window) break;
-      let len = S.oLen(i);
+      let len = S.oLen(e);
       if (txRoom() < len) { runAgain = true; break; }
       let p = TXB + txLen;
-      if (S.readPub(i, p) < 0) { emitError(A.ERR_STORE_IO, A.PT_PUBLISH, S.oPid(i)); S.outFree(i); continue; }
+      if (S.readPub(e, p) < 0) { emitError(A.ERR_STORE_IO, A.PT_PUBLISH, S.oPid(e)); S.outFree(e); continue; }
       if (qos > 0) {
         if (resend) { store<u8>(p, load<u8>(p) | 8); bump(A.STAT_RETRANSMITS); }
-        else S.markFirstSend(i); // before txCommit: a reset after this resends with DUP=1
+        else S.markFirstSend(e); // before txCommit: a reset after this resends with DUP=1
       }
-      txCommit(len, S.oPid(i));
-      if (qos == 0) { S.dropPubBytes(i); S.outFree(i); continue; }
+      txCommit(len, S.oPid(e));
+      if (qos == 0) { S.dropPubBytes(e); S.outFree(e); continue; }
       if (!resend) inflight++;
-      S.markSent(i, st, S.oFlags(i) | S.F_SENT, now);
+      S.markSent(e, st, S.oFlags(e) | S.F_SENT, now);
     } else if (st == S.S_REL_QUEUED) {
       if (txRoom() < 4) { runAgain = true; break; }
-      let fl = S.oFlags(i);
+      let fl = S.oFlags(e);
       if ((fl & S.F_REL_SENT) != 0) bump(A.STAT_RETRANSMITS);
-      sendAck(A.PT_PUBREL, S.oPid(i));
-      S.markSent(i, st, fl | S.F_REL_SENT, now);
+      sendAck(A.PT_PUBREL, S.oPid(e));
+      S.markSent(e, st, fl | S.F_REL_SENT, now);
     }
   }
 }
 
-/** Outgoing entry i is complete: its store records are retired, the slot freed, PUBLISH_DONE emitted. */
-function complete(i: i32): void {
-  let pid = S.oPid(i);
-  let qos = S.oQos(i);
-  if (qos == 1) S.dropPubBytes(i);
-  else S.persist(S.R_REL_GONE, pid, 2, S.isRam(i));
-  S.outFree(i);
+/** Outgoing entry e is complete: its store records are retired, the slot freed, PUBLISH_DONE emitted. */
+function complete(e: usize): void {
+  let pid = S.oPid(e);
+  let qos = S.oQos(e);
+  if (qos == 1) S.dropPubBytes(e);
+  else S.persist(S.R_REL_GONE, pid, 2, S.isRam(e));
+  S.outFree(e);
   store<u32>(EVB, <u32>pid | <u32>qos << 16); // [u16 pid][u8 qos]
   emit(A.EV_PUBLISH_DONE, EVB, 3);
 }
 
 /** An ack for an outgoing message (PUBACK, PUBREC or PUBCOMP). */
 function onOutAck(type: i32, pid: i32): void {
-  let i = S.outFind(pid);
-  if (type == A.PT_PUBREC && i < 0) { sendAck(A.PT_PUBREL, pid); return; } // unknown: release it anyway
-  if (i < 0) return;
-  let qos = S.oQos(i);
+  let e = S.outFind(pid);
+  if (type == A.PT_PUBREC && e == 0) { sendAck(A.PT_PUBREL, pid); return; } // unknown: release it anyway
+  if (e == 0) return;
+  let qos = S.oQos(e);
   // PUBACK for a QoS 2 message, or PUBREC for a QoS 1 one: the broker broke the flow (§4.3)
   if ((type == A.PT_PUBACK) != (qos == 1)) { protoFail(A.ERR_ACK_QOS, type, pid); return; }
   // PUBACK 4 → E_PUBACK 1, PUBREC 5 → E_PUBREC 2, PUBCOMP 7 → E_PUBCOMP 3
   let ev = type == A.PT_PUBCOMP ? S.E_PUBCOMP : type - 3;
-  let st = S.oState(i);
+  let st = S.oState(e);
   let next = S.transition(st, ev);
   if (next < 0) return;
-  if (next == S.S_FREE) { complete(i); return; }
+  if (next == S.S_FREE) { complete(e); return; }
   if (st < S.S_REL_QUEUED) {
     // PUBREC: owe PUBREL from now on, never the PUBLISH again (REL persisted before the bytes go)
-    S.persist(S.R_REL, pid, 2, S.isRam(i));
-    S.dropPubBytes(i);
+    S.persist(S.R_REL, pid, 2, S.isRam(e));
+    S.dropPubBytes(e);
   }
-  S.setState(i, next);
-  S.setRetries(i, 0);
-  S.setFlags(i, S.oFlags(i) & ~S.F_REL_SENT);
+  S.setState(e, next);
+  S.setRetries(e, 0);
+  S.setFlags(e, S.oFlags(e) & ~S.F_REL_SENT);
 }
 
 /**
@@ -509,10 +509,10 @@ function sessionIdentity(): u32 {
  * sending a PUBREL that belongs to the discarded session. Nothing is dropped.
  */
 function newSession(): void {
-  for (let i = S.outLo; i < S.outN; i++) {
-    let st = S.oState(i);
-    if (st >= S.S_REL_QUEUED) complete(i); // QoS 2 past PUBREC
-    else if (st != S.S_FREE) S.setFlags(i, S.oFlags(i) & ~S.F_SENT);
+  for (let e = S.outBegin(); e < S.outEnd(); e += S.SLOT) {
+    let st = S.oState(e);
+    if (st >= S.S_REL_QUEUED) complete(e); // QoS 2 past PUBREC
+    else if (st != S.S_FREE) S.setFlags(e, S.oFlags(e) & ~S.F_SENT);
   }
 }
 
@@ -650,14 +650,14 @@ function timers(): i32 {
   let retry = <i32>num(A.CFG_RETRY_MS);
   if (retry > 0) {
     let maxr = <i32>num(A.CFG_MAX_RETRIES);
-    for (let i = S.outLo; i < S.outN; i++) {
-      let st = S.oState(i);
+    for (let e = S.outBegin(); e < S.outEnd(); e += S.SLOT) {
+      let st = S.oState(e);
       if (st != S.S_PUB_SENT && st != S.S_REL_SENT) continue;
-      let left = retry - since(S.oSent(i));
+      let left = retry - since(S.oSent(e));
       if (left <= 0) {
-        if (S.oRetries(i) >= maxr) return dropNow(A.ERR_RETRIES);
-        S.setRetries(i, S.oRetries(i) + 1);
-        S.setState(i, S.transition(st, S.E_RETRY));
+        if (S.oRetries(e) >= maxr) return dropNow(A.ERR_RETRIES);
+        S.setRetries(e, S.oRetries(e) + 1);
+        S.setState(e, S.transition(st, S.E_RETRY));
         left = 0;
       }
       if (left < next) next = left;
@@ -675,8 +675,8 @@ export function step(): i32 {
   // (or queued) is copied to the flash; after a link loss it is never acked, so it goes too.
   // (step() runs at least every LINK_POLL_MS while not idle: no deadline of its own.)
   let spill = spillMs();
-  for (let i = S.outLo; i < S.outN; i++) {
-    if (S.oState(i) != S.S_FREE && S.isRam(i) && <u32>since(S.oSent(i)) >= spill) S.spill(i);
+  for (let e = S.outBegin(); e < S.outEnd(); e += S.SLOT) {
+    if (S.oState(e) != S.S_FREE && S.isRam(e) && <u32>since(S.oSent(e)) >= spill) S.spill(e);
   }
   if (state != A.ST_IDLE) {
     let l = linkWatch();
@@ -723,7 +723,7 @@ export function step(): i32 {
 export function start(): void {
   started = true;
   now = millis();
-  for (let i = S.outLo; i < S.outN; i++) S.setSent(i, now); // the spill clock of replayed RAM entries
+  for (let e = S.outBegin(); e < S.outEnd(); e += S.SLOT) S.setSent(e, now); // the spill clock of replayed RAM entries
   state = A.ST_IDLE;
   txLen = 0;
   rxLen = 0;

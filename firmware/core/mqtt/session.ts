@@ -41,7 +41,10 @@ const NONE: u32 = 0xffffffff;
 // [0] u32 store offset of R_PUB (NONE once the bytes are dead)  [4] u32 time of the last send
 // [8] u16 packet id  [10] u16 packet length  [12] u8 QoS  [13] u8 state  [14] u8 timed resends
 // [15] u8 flags: F_SENT, F_REL_SENT, F_MARK, F_QREC
+// An entry is named by its slot's address `e` (slot(index)): the accessors take it, and the loops
+// step it by SLOT, so no slot address is computed from an index more than once.
 export const OUT: usize = memory.data(OUT_SLOTS * 16);
+export const SLOT: usize = 16;
 export let outN: i32 = 0;           // slots in use, holes (S_FREE) included
 /** Every entry below it is S_FREE (holes stay until squeeze()): scans start here, so a long
  * table whose oldest entries completed costs only its live span. Invariant: outLo <= outN. */
@@ -52,7 +55,7 @@ export const F_MARK: i32 = 4;       // its R_PUBQ record's "sent" mark is still 
 export const F_QREC: i32 = 8;       // its record is an R_PUBQ (2 + pad bytes longer than an R_PUB)
 export const F_RAM: i32 = 16;       // its records are in the retained RAM log, not the flash
 /** The entry's records are in the RAM tier. */
-export function isRam(i: i32): bool { return (oFlags(i) & F_RAM) != 0; }
+export function isRam(e: usize): bool { return (oFlags(e) & F_RAM) != 0; }
 
 // Outgoing states and the transition table (rows: state; columns: event).
 export const S_FREE: i32 = 0;
@@ -83,56 +86,59 @@ export function transition(state: i32, ev: i32): i32 {
   return <i32>load<i8>(TRANSITIONS + <usize>(state * 6 + ev)); // X (-1) sign-extends to -1
 }
 
-@inline export function slot(i: i32): usize { return OUT + <usize>(i << 4); }
-@inline export function oOff(i: i32): u32 { return load<u32>(slot(i)); }
-@inline export function oSent(i: i32): u32 { return load<u32>(slot(i), 4); }
-@inline export function oPid(i: i32): i32 { return <i32>load<u16>(slot(i), 8); }
-@inline export function oLen(i: i32): i32 { return <i32>load<u16>(slot(i), 10); }
-@inline export function oQos(i: i32): i32 { return <i32>load<u8>(slot(i), 12); }
-@inline export function oState(i: i32): i32 { return <i32>load<u8>(slot(i), 13); }
-@inline export function oRetries(i: i32): i32 { return <i32>load<u8>(slot(i), 14); }
-@inline export function oFlags(i: i32): i32 { return <i32>load<u8>(slot(i), 15); }
-@inline export function setState(i: i32, s: i32): void { store<u8>(slot(i), <u8>s, 13); }
-@inline export function setSent(i: i32, t: u32): void { store<u32>(slot(i), t, 4); }
-@inline export function setRetries(i: i32, r: i32): void { store<u8>(slot(i), <u8>r, 14); }
-@inline export function setFlags(i: i32, f: i32): void { store<u8>(slot(i), <u8>f, 15); }
-@inline function setOff(i: i32, off: u32): void { store<u32>(slot(i), off); }
-/** Entry i (read in state `st`) went into the TX buffer at time t: new flags, SEND transition. */
-export function markSent(i: i32, st: i32, flags: i32, t: u32): void {
-  setFlags(i, flags);
-  setState(i, transition(st, E_SEND));
-  setSent(i, t);
+/** The slot of index i; the entries in use are slot(outLo) up to (not including) slot(outN). */
+@inline export function slot(i: i32): usize { return OUT + (<usize>i << 4); }
+@inline export function outBegin(): usize { return slot(outLo); }
+@inline export function outEnd(): usize { return slot(outN); }
+@inline export function oOff(e: usize): u32 { return load<u32>(e); }
+@inline export function oSent(e: usize): u32 { return load<u32>(e, 4); }
+@inline export function oPid(e: usize): i32 { return <i32>load<u16>(e, 8); }
+@inline export function oLen(e: usize): i32 { return <i32>load<u16>(e, 10); }
+@inline export function oQos(e: usize): i32 { return <i32>load<u8>(e, 12); }
+@inline export function oState(e: usize): i32 { return <i32>load<u8>(e, 13); }
+@inline export function oRetries(e: usize): i32 { return <i32>load<u8>(e, 14); }
+@inline export function oFlags(e: usize): i32 { return <i32>load<u8>(e, 15); }
+@inline export function setState(e: usize, s: i32): void { store<u8>(e, <u8>s, 13); }
+@inline export function setSent(e: usize, t: u32): void { store<u32>(e, t, 4); }
+@inline export function setRetries(e: usize, r: i32): void { store<u8>(e, <u8>r, 14); }
+@inline export function setFlags(e: usize, f: i32): void { store<u8>(e, <u8>f, 15); }
+@inline function setOff(e: usize, off: u32): void { store<u32>(e, off); }
+/** Entry e (read in state `st`) went into the TX buffer at time t: new flags, SEND transition. */
+export function markSent(e: usize, st: i32, flags: i32, t: u32): void {
+  setFlags(e, flags);
+  setState(e, transition(st, E_SEND));
+  setSent(e, t);
 }
 
 /** Squeezes freed slots out, keeping creation order. */
 function squeeze(): void {
-  let w = 0;
-  for (let r = 0; r < outN; r++) {
+  let w = OUT;
+  for (let r = OUT; r < outEnd(); r += SLOT) {
     if (oState(r) == S_FREE) continue;
-    if (w != r) memory.copy(slot(w), slot(r), 16);
-    w++;
+    if (w != r) memory.copy(w, r, SLOT);
+    w += SLOT;
   }
-  outN = w;
+  outN = <i32>(w - OUT) >> 4;
   outLo = 0;
 }
 
-/** Appends an outgoing entry; returns its index or -1 when every slot is used. */
-export function outAdd(off: u32, pid: i32, len: i32, qos: i32, state: i32, flags: i32): i32 {
+/** Appends an outgoing entry; returns it, or 0 when every slot is used. */
+export function outAdd(off: u32, pid: i32, len: i32, qos: i32, state: i32, flags: i32): usize {
   if (outN == OUT_SLOTS) squeeze();
-  if (outN == OUT_SLOTS) return -1;
-  let i = outN++;
-  let s = slot(i);
-  store<u64>(s, <u64>off); // time of the last send 0
-  store<u32>(s, <u32>pid | <u32>len << 16, 8);
-  store<u32>(s, <u32>qos | <u32>state << 8 | <u32>flags << 24, 12); // timed resends 0
-  return i;
+  if (outN == OUT_SLOTS) return 0;
+  let e = outEnd();
+  outN++;
+  store<u64>(e, <u64>off); // time of the last send 0
+  store<u32>(e, <u32>pid | <u32>len << 16, 8);
+  store<u32>(e, <u32>qos | <u32>state << 8 | <u32>flags << 24, 12); // timed resends 0
+  return e;
 }
 
-export function outFree(i: i32): void {
-  setState(i, S_FREE);
-  while (outN > 0 && oState(outN - 1) == S_FREE) outN--;
+export function outFree(e: usize): void {
+  setState(e, S_FREE);
+  while (outN > 0 && oState(slot(outN - 1)) == S_FREE) outN--;
   if (outLo > outN) outLo = outN;
-  while (outLo < outN && oState(outLo) == S_FREE) outLo++;
+  while (outLo < outN && oState(outBegin()) == S_FREE) outLo++;
 }
 
 // Counts over the outgoing table, refreshed by outTally() (one pass for all of them).
@@ -148,18 +154,18 @@ let outBytes: u32 = 0;
 export function outTally(): void {
   let used = 0, inflight = 0, fresh = 0, toSend = 0, inRamLog = 0;
   let bytes: u32 = 0;
-  for (let i = outLo; i < outN; i++) {
-    let s = oState(i);
+  for (let e = outBegin(); e < outEnd(); e += SLOT) {
+    let s = oState(e);
     if (s == S_FREE) continue;
     used++;
-    let f = oFlags(i);
+    let f = oFlags(e);
     let sent = (f & F_SENT) != 0;
     if (s == S_QUEUED) { toSend++; if (!sent) fresh++; }
-    if (oQos(i) > 0 && (s != S_QUEUED || sent)) inflight++;
+    if (oQos(e) > 0 && (s != S_QUEUED || sent)) inflight++;
     if ((f & F_RAM) != 0) { inRamLog++; continue; } // (liveBytes() is the flash's)
     if (s >= S_REL_QUEUED) bytes += 8; // R_REL
     // recordSize() written out: this loop runs on every publish (a call each costs more than the sum)
-    else if (oOff(i) != NONE) bytes += 6 + <u32>((pubRecLen(oLen(i), (f & F_QREC) != 0) + 1) & ~1);
+    else if (oOff(e) != NONE) bytes += 6 + <u32>((pubRecLen(oLen(e), (f & F_QREC) != 0) + 1) & ~1);
   }
   nUsed = used;
   nInflight = inflight;
@@ -169,21 +175,21 @@ export function outTally(): void {
   outBytes = bytes;
 }
 
-/** Index of the QoS > 0 entry with this packet id, or -1. */
-export function outFind(pid: i32): i32 {
+/** The QoS > 0 entry with this packet id, or 0. */
+export function outFind(pid: i32): usize {
   // the id first: it rules out all but (at most) one entry with a single load
-  for (let i = outLo; i < outN; i++) if (oPid(i) == pid && oState(i) != S_FREE && oQos(i) > 0) return i;
-  return -1;
+  for (let e = outBegin(); e < outEnd(); e += SLOT) if (oPid(e) == pid && oState(e) != S_FREE && oQos(e) > 0) return e;
+  return 0;
 }
 
 /** Link lost: every entry goes back to "send again" (PUBLISH with DUP=1, or PUBREL). */
 export function outLinkLost(): void {
-  for (let i = outLo; i < outN; i++) {
-    let s = oState(i);
+  for (let e = outBegin(); e < outEnd(); e += SLOT) {
+    let s = oState(e);
     if (s == S_FREE) continue;
     let n = transition(s, E_LINK_LOST);
-    if (n >= 0) setState(i, n);
-    setRetries(i, 0);
+    if (n >= 0) setState(e, n);
+    setRetries(e, 0);
   }
 }
 
@@ -355,7 +361,7 @@ export function allocPid(): i32 {
   while (true) {
     let p = nextPid;
     nextPid = p == 65535 ? 1 : p + 1;
-    if (outFind(p) >= 0) continue;
+    if (outFind(p) != 0) continue;
     if (reqFind(p, -1) == 0) return p;
   }
 }
@@ -368,6 +374,8 @@ const SREC: usize = memory.data(12, 4) + 4;
 const CREC: usize = memory.data(12, 4) + 4;
 /** compact(): the new offset of each outgoing entry's record, applied once the compaction commits. */
 const NEWOFF: usize = memory.data(OUT_SLOTS * 4);
+/** Entry e's cell in NEWOFF (4 bytes per 16-byte slot). */
+@inline function newOffAt(e: usize): usize { return NEWOFF + ((e - OUT) >> 2); }
 export let cfgOff: u32 = 0xffffffff;     // latest R_CONFIG record
 export let appOff: u32 = 0xffffffff;     // latest R_APP record, and its payload length
 export let appLen: i32 = 0;
@@ -436,41 +444,41 @@ export function persistPub(p: usize, size: i32, queued: bool, toRam: bool): i32 
 }
 
 /**
- * Copies entry i from the RAM log to the flash ("spill": unacked for CFG_SPILL_MS, or the link
+ * Copies entry e from the RAM log to the flash ("spill": unacked for CFG_SPILL_MS, or the link
  * is down), then retires the RAM copy. The record is copied as it is (its "sent" mark too), and
  * the flash copy comes first: a reset in between finds both, and sessionLoad() takes the flash's.
  * Nothing happens (the entry stays in RAM, tried again later) when a compacted flash group
  * could not hold it: no compaction that cannot help.
  */
-export function spill(i: i32): void {
-  let off = oOff(i);
-  let pid = oPid(i);
+export function spill(e: usize): void {
+  let off = oOff(e);
+  let pid = oPid(e);
   if (off == NONE) { // past PUBREC: only the PUBREL is owed
     if (persist(R_REL, pid, 2) == NONE) return;
     persist(R_REL_GONE, pid, 2, true);
   } else {
     outTally();
-    let size = recordSize(pubRecLen(oLen(i), (oFlags(i) & F_QREC) != 0));
+    let size = recordSize(pubRecLen(oLen(e), (oFlags(e) & F_QREC) != 0));
     if (groupSize == 0 || liveBytes() + size + RESERVE > groupSize) return;
     let r = compactCopy(off);
     if (r < 0 && compact() == 0) r = compactCopy(off); // (a torn record ends the log: compact first)
     if (r < 0) return;
-    setOff(i, <u32>r);
+    setOff(e, <u32>r);
     persist(R_PUB_GONE, off, 4, true);
   }
-  setFlags(i, oFlags(i) & ~F_RAM);
+  setFlags(e, oFlags(e) & ~F_RAM);
 }
 
 /**
- * Entry i goes on the wire for the first time: if its record is an R_PUBQ with the mark still
+ * Entry e goes on the wire for the first time: if its record is an R_PUBQ with the mark still
  * erased, programs the mark (one half-word) BEFORE the bytes can leave, so a reset resends it
  * with DUP=1. A failed program is counted in STAT_STORE_ERRORS.
  */
-export function markFirstSend(i: i32): void {
-  let f = oFlags(i);
+export function markFirstSend(e: usize): void {
+  let f = oFlags(e);
   if ((f & F_MARK) == 0) return;
-  setFlags(i, f & ~F_MARK);
-  if (storeMark(oOff(i) + 8 + <u32>((oLen(i) + 1) & ~1)) != 0) bump(STAT_STORE_ERRORS);
+  setFlags(e, f & ~F_MARK);
+  if (storeMark(oOff(e) + 8 + <u32>((oLen(e) + 1) & ~1)) != 0) bump(STAT_STORE_ERRORS);
 }
 
 /** Persists the config blob as a new R_CONFIG record. */
@@ -526,14 +534,15 @@ export function compact(): i32 {
     if (r >= 0) r = appendSmall(R_PID, nextPid, 2);
     if (r >= 0 && owner != NONE) r = appendSmall(R_OWNER, owner, 4);
   }
-  for (let i = outLo; i < outN && r >= 0; i++) {
-    let s = oState(i);
-    store<u32>(NEWOFF + (<usize>i << 2), oOff(i));
-    if (s == S_FREE || isRam(i) != ram) continue;
-    if (s == S_REL_QUEUED || s == S_REL_SENT) r = appendSmall(R_REL, oPid(i), 2);
-    else if (oOff(i) != NONE) {
-      r = compactCopy(oOff(i));
-      if (r >= 0) store<u32>(NEWOFF + (<usize>i << 2), <u32>r);
+  for (let e = outBegin(); e < outEnd() && r >= 0; e += SLOT) {
+    let s = oState(e);
+    let n = newOffAt(e);
+    store<u32>(n, oOff(e));
+    if (s == S_FREE || isRam(e) != ram) continue;
+    if (s == S_REL_QUEUED || s == S_REL_SENT) r = appendSmall(R_REL, oPid(e), 2);
+    else if (oOff(e) != NONE) {
+      r = compactCopy(oOff(e));
+      if (r >= 0) store<u32>(n, <u32>r);
     }
   }
   for (let i = 0; i < inN && r >= 0 && ram == inRam(); i++) {
@@ -546,7 +555,7 @@ export function compact(): i32 {
   if (r < 0) { compactAbort(); return r; }
   cfgOff = newCfg;
   appOff = newApp;
-  for (let i = outLo; i < outN; i++) if (oState(i) != S_FREE) setOff(i, load<u32>(NEWOFF + (<usize>i << 2)));
+  for (let e = outBegin(); e < outEnd(); e += SLOT) if (oState(e) != S_FREE) setOff(e, load<u32>(newOffAt(e)));
   newOff = NONE; // inAdd's record was copied: inDelivered appends a marked one instead
   return 0;
 }
@@ -599,19 +608,19 @@ function replay(): void {
       }
       case R_PUB_GONE: {
         let off = load<u32>(SREC);
-        for (let i = outLo; i < outN; i++) if (oState(i) != S_FREE && oOff(i) == off) outFree(i);
+        for (let e = outBegin(); e < outEnd(); e += SLOT) if (oState(e) != S_FREE && oOff(e) == off) outFree(e);
         break;
       }
       case R_REL: {
         if (other(v)) break;
-        let i = outFind(v);
-        if (i >= 0) { setState(i, S_REL_QUEUED); setOff(i, NONE); }
+        let e = outFind(v);
+        if (e != 0) { setState(e, S_REL_QUEUED); setOff(e, NONE); }
         else outAdd(NONE, v, 4, 2, S_REL_QUEUED, ram ? F_RAM : 0);
         break;
       }
       case R_REL_GONE: {
-        let i = outFind(v);
-        if (i >= 0 && !other(v) && oState(i) >= S_REL_QUEUED) outFree(i);
+        let e = outFind(v);
+        if (e != 0 && !other(v) && oState(e) >= S_REL_QUEUED) outFree(e);
         break;
       }
       case R_INQ2: inPut(v, marked ? <i32>load<u16>(SREC + 2) : MARK_DONE); break;
@@ -622,7 +631,7 @@ function replay(): void {
       case R_OWNER: {
         // a new owner: what was sent before went to another session, so it is new to this one
         let id = load<u32>(SREC);
-        if (owner != NONE && id != owner) for (let i = outLo; i < outN; i++) setFlags(i, oFlags(i) & ~F_SENT);
+        if (owner != NONE && id != owner) for (let e = outBegin(); e < outEnd(); e += SLOT) setFlags(e, oFlags(e) & ~F_SENT);
         owner = id;
       }
     }
@@ -633,16 +642,16 @@ function replay(): void {
 
 /** Replaying the RAM log: the id belongs to an entry the flash holds. */
 function other(pid: i32): bool {
-  let i = outFind(pid);
-  return ram && i >= 0 && !isRam(i);
+  let e = outFind(pid);
+  return ram && e != 0 && !isRam(e);
 }
 
-/** Drops the PUBLISH bytes of entry i from the store's live set. */
-export function dropPubBytes(i: i32): void {
-  let off = oOff(i);
+/** Drops the PUBLISH bytes of entry e from the store's live set. */
+export function dropPubBytes(e: usize): void {
+  let off = oOff(e);
   if (off == NONE) return;
-  setOff(i, NONE);
+  setOff(e, NONE);
   persist(R_PUB_GONE, off, 4, (off & KEEP) != 0);
 }
 
-export function readPub(i: i32, dst: usize): i32 { return storeReadPayload(oOff(i), 4, dst, oLen(i)); }
+export function readPub(e: usize, dst: usize): i32 { return storeReadPayload(oOff(e), 4, dst, oLen(e)); }
