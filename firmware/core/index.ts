@@ -23,7 +23,7 @@ export function start(): void {
   if (e < 0) C.emitError(e, 0, 0);
   S.sessionLoad();
   configLoad();
-  if (S.nextPid == 1 && S.outN == 0) S.setNextPid(<i32>(entropy() % 65535) + 1);
+  if (S.nextPid == 1 && S.outEnd() == S.OUT) S.setNextPid(<i32>(entropy() % 65535) + 1);
   C.start();
 }
 

@@ -99,8 +99,8 @@ export function linkLost(): void { S.outLinkLost(); }
 export function compactionCount(): i32 { return compactions; }
 
 // ---- the live session, read back (entries by index: slot(i)) ----
-export function outLo(): i32 { return S.outLo; }
-export function outN(): i32 { return S.outN; }
+export function outLo(): i32 { return <i32>(S.outBegin() - S.OUT) >> 4; }
+export function outN(): i32 { return <i32>(S.outEnd() - S.OUT) >> 4; }
 export function oPid(i: i32): i32 { return S.oPid(S.slot(i)); }
 export function oQos(i: i32): i32 { return S.oQos(S.slot(i)); }
 export function oState(i: i32): i32 { return S.oState(S.slot(i)); }

@@ -45,10 +45,11 @@ const NONE: u32 = 0xffffffff;
 // step it by SLOT, so no slot address is computed from an index more than once.
 export const OUT: usize = memory.data(OUT_SLOTS * 16);
 export const SLOT: usize = 16;
-export let outN: i32 = 0;           // slots in use, holes (S_FREE) included
-/** Every entry below it is S_FREE (holes stay until squeeze()): scans start here, so a long
- * table whose oldest entries completed costs only its live span. Invariant: outLo <= outN. */
-export let outLo: i32 = 0;
+/** The slots in use, holes (S_FREE) included, are [outLo, outHi) (0 until sessionLoad()). Every
+ * entry below outLo is S_FREE (holes stay until squeeze()): scans start there, so a long table
+ * whose oldest entries completed costs only its live span. Invariant: outLo <= outHi. */
+let outLo: usize = 0; // (literals: a constant's name here costs a start function)
+let outHi: usize = 0;
 export const F_SENT: i32 = 1;       // PUBLISH sent before in this session: a resend carries DUP=1
 export const F_REL_SENT: i32 = 2;   // PUBREL sent before
 export const F_MARK: i32 = 4;       // its R_PUBQ record's "sent" mark is still erased: program it at first send
@@ -86,10 +87,11 @@ export function transition(state: i32, ev: i32): i32 {
   return <i32>load<i8>(TRANSITIONS + <usize>(state * 6 + ev)); // X (-1) sign-extends to -1
 }
 
-/** The slot of index i; the entries in use are slot(outLo) up to (not including) slot(outN). */
+/** The slot of index i. */
 @inline export function slot(i: i32): usize { return OUT + (<usize>i << 4); }
-@inline export function outBegin(): usize { return slot(outLo); }
-@inline export function outEnd(): usize { return slot(outN); }
+/** The entries to scan: outBegin() up to (not including) outEnd(), stepped by SLOT. */
+@inline export function outBegin(): usize { return outLo; }
+@inline export function outEnd(): usize { return outHi; }
 @inline export function oOff(e: usize): u32 { return load<u32>(e); }
 @inline export function oSent(e: usize): u32 { return load<u32>(e, 4); }
 @inline export function oPid(e: usize): i32 { return <i32>load<u16>(e, 8); }
@@ -118,16 +120,17 @@ function squeeze(): void {
     if (w != r) memory.copy(w, r, SLOT);
     w += SLOT;
   }
-  outN = <i32>(w - OUT) >> 4;
-  outLo = 0;
+  outHi = w;
+  outLo = OUT;
 }
 
 /** Appends an outgoing entry; returns it, or 0 when every slot is used. */
 export function outAdd(off: u32, pid: i32, len: i32, qos: i32, state: i32, flags: i32): usize {
-  if (outN == OUT_SLOTS) squeeze();
-  if (outN == OUT_SLOTS) return 0;
-  let e = outEnd();
-  outN++;
+  const FULL = OUT + <usize>OUT_SLOTS * SLOT;
+  if (outHi == FULL) squeeze();
+  if (outHi == FULL) return 0;
+  let e = outHi;
+  outHi += SLOT;
   store<u64>(e, <u64>off); // time of the last send 0
   store<u32>(e, <u32>pid | <u32>len << 16, 8);
   store<u32>(e, <u32>qos | <u32>state << 8 | <u32>flags << 24, 12); // timed resends 0
@@ -136,9 +139,9 @@ export function outAdd(off: u32, pid: i32, len: i32, qos: i32, state: i32, flags
 
 export function outFree(e: usize): void {
   setState(e, S_FREE);
-  while (outN > 0 && oState(slot(outN - 1)) == S_FREE) outN--;
-  if (outLo > outN) outLo = outN;
-  while (outLo < outN && oState(outBegin()) == S_FREE) outLo++;
+  while (outHi > OUT && oState(outHi - SLOT) == S_FREE) outHi -= SLOT;
+  if (outLo > outHi) outLo = outHi;
+  while (outLo < outHi && oState(outLo) == S_FREE) outLo += SLOT;
 }
 
 // Counts over the outgoing table, refreshed by outTally() (one pass for all of them).
@@ -565,8 +568,8 @@ export function compact(): i32 {
  * valid (a reset; after a power cut it is noise and gets formatted); compacts a torn log.
  */
 export function sessionLoad(): void {
-  outN = 0;
-  outLo = 0;
+  outHi = OUT;
+  outLo = OUT;
   inN = 0;
   cfgOff = NONE;
   appOff = NONE;
