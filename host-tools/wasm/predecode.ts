@@ -402,7 +402,7 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
 }
 
 /** Bytes of the immediates of the (original or rewritten) instruction at p, for walking code. */
-function immediateBytes(b: Uint8Array, p: number): number {
+export function immediateBytes(b: Uint8Array, p: number): number {
   const leb = (q: number) => { while (b[q]! & 0x80) q++; return q + 1; };
   const op = b[p]!, q = p + 1;
   switch (op) {
@@ -427,7 +427,7 @@ function immediateBytes(b: Uint8Array, p: number): number {
       return r - q;
     }
     case OP.I32_CONST_16: case OP.I32C16_ADD: case OP.I32C16_LT_U: case OP.I32C16_NE: case OP.I32C16_AND: case OP.I32C16_LOAD: case OP.I32C16_ADD_LOAD: return 2;
-    case OP.I64C8_SHR_U: case OP.SHL_SHR_S: case OP.I64C8_ADD: return 1;
+    case OP.I64C8_SHR_U: case OP.SHL_SHR_S: case OP.I64C8_ADD: case OP.I32C_STORE8: return 1;
     case OP.I64_NE_BR_IF: return 0;
     case OP.ADD_LSET: case OP.ADD_LTEE: return 0;
     case OP.I32_CONST_24: return 3;

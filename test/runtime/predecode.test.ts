@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fnv1a, OP, predecode, SECTION_NAME, usedOpcodes } from '../../host-tools/wasm/predecode.ts';
+import { fnv1a, immediateBytes, OP, predecode, SECTION_NAME, usedOpcodes } from '../../host-tools/wasm/predecode.ts';
 import { WasmError } from '../../host-tools/wasm/module.ts';
 
 const REPO = resolve(import.meta.dirname, '../..');
@@ -231,10 +231,40 @@ describe('predecode', () => {
       (i32.add (local.get 2) (i32.gt_u (local.get 0) (i32.const 2)))))`;
 
   it('is idempotent: pre-decoding a pre-decoded module gives the same bytes (the rewriting is undone first)', () => {
-    for (const src of [wat('(module (func (export "f")))'), wat(rewriteSrc)]) {
+    for (const src of [wat('(module (func (export "f")))'), wat(rewriteSrc), wat(memSrc), wat(storeConstSrc)]) {
       const once = predecode(src).wasm;
       expect(Buffer.from(predecode(once).wasm)).toEqual(Buffer.from(once));
     }
+  });
+
+  // `i32.const c; i32.store8` (WQ_OP_I32C_STORE8) with constants whose byte is also an opcode:
+  // 0x07 and 0x0c (br, with an immediate). Until session 9 the walk over rewritten code took c
+  // for an instruction of its own: undoing turned 0x07 (WQ_OP_I64_NE_BR_IF) into 0x52, so a
+  // second pre-decode stored 82, and 0x0c swallowed the store's opcode from usedOpcodes (a
+  // per-image interpreter could have left i32.store8 out)
+  const storeConstSrc = `(module (memory 1) (func (export "f") (param i32) (result i32)
+      (i32.store8 (local.get 0) (i32.const 7)) (i32.store8 offset=1 (local.get 0) (i32.const 12))
+      (i32.add (i32.load8_u (local.get 0)) (i32.load8_u offset=1 (local.get 0)))))`;
+
+  it('walks every rewritten instruction at its original length (usedOpcodes and the undo depend on it)', () => {
+    for (const src of [wat(rewriteSrc), wat(memSrc), wat(storeConstSrc)]) {
+      const { wasm, module: m } = predecode(src);
+      for (const body of m.bodies) {
+        body.instrs.forEach((at, k) => {
+          const next = body.instrs[k + 1] ?? body.end + 1;
+          expect(at + 1 + immediateBytes(wasm, at), `opcode 0x${wasm[at]!.toString(16)} at ${at}`).toBe(next);
+        });
+      }
+    }
+    const { wasm } = predecode(wat(storeConstSrc));
+    expect(wasm.filter((b) => b === OP.I32C_STORE8).length).toBe(2);
+    expect(usedOpcodes(wasm).ops.has(0x3a)).toBe(true);
+    expect(usedOpcodes(wasm).ops.has(OP.I64_NE_BR_IF)).toBe(false);
+    const twice = predecode(wasm).wasm;
+    const dir = mkdtempSync(join(tmpdir(), 'wqpd-'));
+    writeFileSync(join(dir, 'twice.wasm'), twice);
+    const run = spawnSync(join(REPO, 'build/runtime/spec_driver'), { input: `load ${join(dir, 'twice.wasm')}\ninvoke f 1 64\n`, encoding: 'utf8' });
+    expect(run.stdout.trim().split('\n')).toEqual(['ok', 'ok 13']);   // 7 + 12 = 0x13 (the driver prints hex)
   });
 
   it('rewritten constants and fused sequences compute what Node\'s engine computes', () => {
