@@ -173,13 +173,14 @@ export function replicateDispatch(asm: string, hot?: ReadonlySet<number>): Dispa
 
 /** A per-image interpreter (-DWQRT_OPCODE_MASK, the firmware build) gives only these opcodes'
  * handlers their own dispatch: the bluepill's flash is tight (6 B a copy, and 512 B more for the
- * word table). They are the 40 most dispatched on the virtual board's publish path (the console
- * image, host-tools/wasm/armbench/vboard-profile.ts: 90% of its dispatches), with br_if and
- * return; WQ_OP_* values as in firmware/runtime/src/rt_internal.h. */
+ * word table). They are the most dispatched on the virtual board's publish path (the console
+ * image, host-tools/wasm/armbench/vboard-profile.ts, its PROFILE_OWN dump: ~97% of its
+ * dispatches), with br_if and return; 0xcf is the default case, after which GCC lays out the
+ * call path. WQ_OP_* values as in firmware/runtime/src/rt_internal.h. */
 export const PER_IMAGE_HOT_OPCODES: ReadonlySet<number> = new Set([
   0x20, 0x23, 0xe5, 0x73, 0x41, 0x0c, 0x22, 0x10, 0x04, 0x21, 0xdc, 0xdf, 0x09, 0xf1, 0x24, 0xde, 0x08, 0x1b, 0x0b, 0x2d,
   0x27, 0xcd, 0xca, 0x71, 0x72, 0xc9, 0xf2, 0xeb, 0xee, 0xe3, 0xea, 0xe7, 0x16, 0x05, 0x36, 0x0a, 0x0d, 0x0f, 0x02, 0x03,
-  0xcf,
+  0xcf, 0x6b, 0xd5, 0x28, 0xe2, 0xe0, 0xcc, 0xf4, 0xd9, 0x6a, 0xe1, 0x3a,
 ]);
 
 /** Added to the caller's flags for interp.c: with GCC's memset/memcpy builtins the interpreter
