@@ -55,8 +55,8 @@ export const F_REL_SENT: i32 = 2;   // PUBREL sent before
 export const F_MARK: i32 = 4;       // its R_PUBQ record's "sent" mark is still erased: program it at first send
 export const F_QREC: i32 = 8;       // its record is an R_PUBQ (2 + pad bytes longer than an R_PUB)
 export const F_RAM: i32 = 16;       // its records are in the retained RAM log, not the flash
-/** The entry's records are in the RAM tier. */
-export function isRam(e: usize): bool { return (oFlags(e) & F_RAM) != 0; }
+/** The entry's records are in the RAM tier. (@inline: step()'s spill scan asks it of every entry, every step.) */
+@inline export function isRam(e: usize): bool { return (oFlags(e) & F_RAM) != 0; }
 
 // Outgoing states and the transition table (rows: state; columns: event).
 export const S_FREE: i32 = 0;
