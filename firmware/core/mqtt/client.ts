@@ -190,9 +190,10 @@ function beginConnect(): void {
 /** Identity (sessionIdentity()) of the CONNECT in flight: the session a CONNACK belongs to. */
 let connIdentity: u32 = 0;
 
-/** CONNECT's payload fields after the client id, in wire order (§3.1.3), 16 bits each: the
- * config key, and above it the connect flag that says the field is there. */
-const CONNECT_FIELDS: u64 = 0x4003_8002_0405_0404; // password, username, will payload, will topic
+/** CONNECT's payload fields after the client id, 16 bits each from the low end in wire order
+ * (§3.1.3: will topic, will payload, username, password): the config key in the low byte, the
+ * connect flag that says the field is there in the high byte. */
+const CONNECT_FIELDS: u64 = 0x4003_8002_0405_0404;
 
 function sendConnect(): void {
   connIdentity = sessionIdentity();
