@@ -52,7 +52,7 @@ build/core/session-test.wasm: $(CORE_SRC) | node_modules/.package-lock.json
 	$(call CORE_ASC_ONLY,firmware/core/session.asconfig.json)
 
 BUILD_ARTIFACTS += build/core/core.wasm build/core/device.wasm build/core/core-probe.wasm build/core/device-probe.wasm \
-  build/core/codec-test.wasm build/core/session-test.wasm build/core/device-p4096.wasm
+  build/core/codec-test.wasm build/core/session-test.wasm build/core/device-p4096.wasm build/core/device-p128.wasm
 
 # `make core-size`: where the bytes of core.wasm and device.wasm go, for size work (not part of
 # the build). Section sizes, bytes per source area and the largest functions of the same module

@@ -31,9 +31,15 @@ function numOffset(key: i32): i32 {
   return N_BASE + 4 * (key - CFG_WILL_FLAGS - (key > CFG_MAC ? 1 : 0));
 }
 
+/** Longest client id, user name and password; longest will topic and will payload. */
+const STR_MAX_ID: i32 = 64;
+const STR_MAX_WILL: i32 = 96;
+/** Every CONNECT payload string at its maximum, each with its 2-byte length (sendConnect() builds them all in the TX buffer). */
+export const CONNECT_PAYLOAD_MAX: i32 = 3 * (2 + STR_MAX_ID) + 2 * (2 + STR_MAX_WILL);
+
 /** Per string key CFG_CLIENT_ID..CFG_WILL_PAYLOAD (1..5): offset of its length byte << 8 | max length. */
-const STR_FIELDS: usize = memory.data<u32>([<u32>(S_CLIENT_ID << 8 | 64), <u32>(S_USERNAME << 8 | 64),
-  <u32>(S_PASSWORD << 8 | 64), <u32>(S_WILL_TOPIC << 8 | 96), <u32>(S_WILL_PAYLOAD << 8 | 96)]);
+const STR_FIELDS: usize = memory.data<u32>([<u32>(S_CLIENT_ID << 8 | STR_MAX_ID), <u32>(S_USERNAME << 8 | STR_MAX_ID),
+  <u32>(S_PASSWORD << 8 | STR_MAX_ID), <u32>(S_WILL_TOPIC << 8 | STR_MAX_WILL), <u32>(S_WILL_PAYLOAD << 8 | STR_MAX_WILL)]);
 
 /** [offset of length byte] << 8 | max length, for string keys; -1 otherwise. */
 function strField(key: i32): i32 {

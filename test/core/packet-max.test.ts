@@ -5,9 +5,11 @@
 import { describe, it, expect } from 'vitest';
 import mqttPacket from 'mqtt-packet';
 import { CoreHarness, DEVICE_WASM } from './harness.ts';
-import { Err } from '../../host-tools/sim/host/abi.ts';
+import { Cfg, Err } from '../../host-tools/sim/host/abi.ts';
 
 const P4096 = 'build/core/device-p4096.wasm';
+/** the board schema's smallest packet limit (host-tools/build/boards.ts) */
+const P128 = 'build/core/device-p128.wasm';
 
 /** A QoS 0 PUBLISH of `total` bytes in all. */
 function publishOf(total: number): Buffer {
@@ -38,6 +40,34 @@ describe('PACKET_MAX per build', () => {
       h2.connect();
       expect(h2.publish('t', Buffer.alloc(limit - 6, 0x42), 0)).toBe(0); // 1 + 2 (RL) + 3 (topic) + payload = limit
       expect(h2.publish('t', Buffer.alloc(limit - 5, 0x42), 0)).toBe(Err.TOO_BIG);
+    });
+  }
+});
+
+describe('the CONNECT at every configured maximum', () => {
+  // The CONNECT is built in the TX buffer before anything else is queued; with every string at
+  // its config maximum it is 409 bytes, longer than a 128-byte packet limit's TX room (384).
+  for (const wasm of [DEVICE_WASM, P128]) {
+    it(`${wasm}: goes out whole and leaves the memory after the TX buffer alone`, () => {
+      const strings: Array<[number, string]> = [[Cfg.CLIENT_ID, 'c'.repeat(64)], [Cfg.USERNAME, 'u'.repeat(64)],
+        [Cfg.PASSWORD, 'p'.repeat(64)], [Cfg.WILL_TOPIC, 'w'.repeat(96)], [Cfg.WILL_PAYLOAD, 'l'.repeat(96)]];
+      const h = CoreHarness.started(undefined, wasm, (s) => { for (const [k, v] of strings) expect(s.config(k, v)).toBe(0); });
+      const c = h.connect();
+      expect(c.clientId).toBe('c'.repeat(64));
+      expect(c.username).toBe('u'.repeat(64));
+      expect(Buffer.from(c.password!).toString()).toBe('p'.repeat(64));
+      expect(c.will?.topic).toBe('w'.repeat(96));
+      expect(Buffer.from(c.will!.payload).toString()).toBe('l'.repeat(96));
+      // the console's word table lies past the TX buffer in this build: an overrun turned this
+      // line into `net pubed session_present=0`
+      expect(h.uartOut).toContain('evt connected session_present=0\r\n');
+      // the client still works after it: a subscribe and a QoS 1 publish round trip
+      expect(h.subscribe([{ filter: 'a/b', qos: 1 }])).toBeGreaterThan(0);
+      expect(h.publish('a/b', 'x', 1)).toBeGreaterThan(0);
+      h.run();
+      expect(h.ofKind('error')).toEqual([]);
+      const sent = h.sentPackets().map((p) => p.cmd);
+      expect(sent).toEqual(['subscribe', 'publish']);
     });
   }
 });

@@ -443,6 +443,10 @@ describe('API argument checks', () => {
     expect(h.publish('a', 'x', 3)).toBe(Err.ARG);
     expect(h.publish('a', 'x'.repeat(1020), 1)).toBe(Err.TOO_BIG);
     expect(h.x.wq_publish(10, 2000, 0)).toBe(Err.ARG);
+    // lengths whose sum overflows i32 are refused, not read past the staging buffer
+    expect(h.x.wq_publish(0x7fffffff, 1, 0)).toBe(Err.ARG);
+    expect(h.x.wq_publish(1, 0x7fffffff, 1)).toBe(Err.ARG);
+    expect(h.x.wq_publish(10, -1, 0)).toBe(Err.ARG);
     expect(h.config(99, 1)).toBe(Err.CONFIG_KEY);
     expect(h.config(Cfg.WINDOW, 0)).toBe(Err.CONFIG_VALUE);
     expect(h.config(Cfg.WINDOW, Size.WINDOW_MAX + 1)).toBe(Err.CONFIG_VALUE);

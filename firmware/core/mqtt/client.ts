@@ -18,7 +18,7 @@ import {
   NET_ESTABLISHED, NET_CLOSED,
 } from "../net/transport";
 import { appEvent } from "../api/app";
-import { num, strPtr, strLen, spillMs } from "../config";
+import { num, strPtr, strLen, spillMs, CONNECT_PAYLOAD_MAX } from "../config";
 import { KEEP } from "../store/store";
 import { frame, decodeFromBroker } from "./codec/decode";
 import * as D from "./codec/packet";
@@ -37,7 +37,10 @@ const STAGING: usize = memory.data(16 + A.STAGING_SIZE + 8);
 export const BUF: usize = STAGING + 16;
 /** Receive buffer with 8 bytes of room before it (MESSAGE records are built in place). */
 const RXB: usize = memory.data(8 + A.PACKET_MAX) + 8;
-const TX_SIZE: i32 = A.PACKET_MAX + 256;
+/** Room for a packet and the acks queued behind it, and never less than sendConnect() builds in
+ * it: the payload at TXB + 16 with every config string at its maximum (more than a 128-byte
+ * packet limit's TX room). */
+const TX_SIZE: i32 = A.PACKET_MAX + 256 > 16 + CONNECT_PAYLOAD_MAX ? A.PACKET_MAX + 256 : 16 + CONNECT_PAYLOAD_MAX;
 const TXB: usize = memory.data(TX_SIZE);
 const EVB: usize = memory.data(16);
 
@@ -319,7 +322,8 @@ export function subscribe(count: i32, unsub: bool): i32 {
 export function publish(tlen: i32, plen: i32, flags: i32): i32 {
   if (!started) return A.ERR_NOT_STARTED;
   let qos = flags & 3;
-  if (<u32>flags > 15 || qos == 3 || tlen <= 0 || plen < 0 || tlen + plen > A.STAGING_SIZE) return A.ERR_ARG;
+  // unsigned compares: a negative plen, or lengths whose sum would overflow, are out of range too
+  if (<u32>flags > 15 || qos == 3 || tlen <= 0 || tlen > A.STAGING_SIZE || <u32>plen > <u32>(A.STAGING_SIZE - tlen)) return A.ERR_ARG;
   if (checkTopicName(BUF, tlen) < 0) return A.ERR_TOPIC;
   let size = publishSize(tlen, plen, qos);
   if (size > A.PACKET_MAX) return A.ERR_TOO_BIG;
