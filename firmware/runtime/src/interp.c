@@ -137,19 +137,19 @@ static uint64_t * call_host(IM3Runtime rt, uint32_t f, uint64_t * sp)
     const WqType * t = &m->types[m->funcs[f].type];
     uint64_t * args = sp - t->nparams;
     WqImport * imp = &m->imports[f];
-    M3Result r = m3Err_trapStackOverflow;
-    if (args + t->nresults + t->nparams <= rt->stack_end) {
-        r = m3Err_functionImportMissing;
-        if (imp->fn) {
-            /* slide the arguments up over the result slots, top first (they overlap); a slot
-             * loop instead of memmove: most imports take one or two arguments */
-            if (t->nresults) for (uint32_t k = t->nparams; k--; ) args[t->nresults + k] = args[k];
-            struct M3Function fn = { NULL, (uint16_t)f, WQ_NO_SLOT };
-            M3ImportContext ctx = { (void *)imp->userdata, &fn };
-            r = (M3Result)imp->fn(rt, &ctx, args, rt->mem);
-            if (!r) return args + t->nresults;
-        }
-    }
+    M3Result r;
+    /* the error strings are loaded on the failure paths only (GCC hoisted them into the call's
+     * path when one variable held either) */
+    if (args + t->nresults + t->nparams > rt->stack_end) { r = m3Err_trapStackOverflow; goto fail; }
+    if (!imp->fn) { r = m3Err_functionImportMissing; goto fail; }
+    /* slide the arguments up over the result slots, top first (they overlap); a slot
+     * loop instead of memmove: most imports take one or two arguments */
+    if (t->nresults) for (uint32_t k = t->nparams; k--; ) args[t->nresults + k] = args[k];
+    struct M3Function fn = { NULL, (uint16_t)f, WQ_NO_SLOT };
+    M3ImportContext ctx = { (void *)imp->userdata, &fn };
+    r = (M3Result)imp->fn(rt, &ctx, args, rt->mem);
+    if (!r) return args + t->nresults;
+fail:
     rt->trap = r;
     return NULL;
 }
