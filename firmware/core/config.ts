@@ -1,10 +1,8 @@
 // Runtime configuration: one static blob that is also the CONFIG store record's payload.
 // Layout (version CONFIG_VERSION): u16 version, then string fields [u8 len][max bytes],
 // then u32 number fields (numOffset()); defaults and limits in NUM_DEFAULTS / NUM_MAX, as documented in api/abi.ts.
-import { CFG_CLIENT_ID, CFG_PASSWORD, CFG_WILL_TOPIC, CFG_WILL_PAYLOAD, CFG_WILL_FLAGS, CFG_MAC,
+import { CFG_CLIENT_ID, CFG_WILL_FLAGS, CFG_MAC,
   CFG_TRACE, CFG_CONSOLE_QUIET, CFG_SPILL_MS, ERR_CONFIG_KEY, ERR_CONFIG_VALUE, WINDOW_MAX } from "./api/abi";
-import { checkTopicName } from "./mqtt/topic";
-import { checkUtf8 } from "./mqtt/wire";
 import { uid } from "./api/board";
 
 export const CONFIG_VERSION: u16 = 1;
@@ -103,13 +101,12 @@ export function readLE(src: usize, len: i32): u32 {
 }
 
 /** Sets `key` from [src, src+len) (strings: bytes; numbers: little-endian 1..4 bytes); len >= 0
- * (wq_config, the only caller, refuses a negative one). */
+ * (wq_config, the only caller, refuses a negative one, and checks the MQTT rules of the client id,
+ * user name and will topic, so this file needs no MQTT). */
 export function configSet(key: i32, src: usize, len: i32): i32 {
   let sf = strField(key);
   if (sf >= 0) {
     if (len > (sf & 0xff)) return ERR_CONFIG_VALUE;
-    if (key == CFG_WILL_TOPIC) { if (len > 0 && checkTopicName(src, len) < 0) return ERR_CONFIG_VALUE; }
-    else if (key != CFG_WILL_PAYLOAD && key != CFG_PASSWORD && checkUtf8(src, len) < 0) return ERR_CONFIG_VALUE;
     let at = CFG + <usize>(sf >> 8);
     store<u8>(at, <u8>len);
     memory.copy(at + 1, src, len);

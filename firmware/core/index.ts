@@ -7,6 +7,8 @@ import { storeInit, storeUsed, storeReadPayload, groupSize, compactions } from "
 import * as S from "./mqtt/session";
 import * as C from "./mqtt/client";
 import { getStat } from "./api/stats";
+import { checkTopicName } from "./mqtt/topic";
+import { checkUtf8 } from "./mqtt/wire";
 import { netLinkState } from "./net/transport";
 
 /** Loads the latest saved config into the running config; ERR_NO_CONFIG when none is valid. */
@@ -40,6 +42,9 @@ export function wq_config(key: i32, len: i32): i32 {
     S.setNextPid(<i32>v);
     return 0;
   }
+  // the MQTT rules of the strings (§1.5.3 UTF-8, §4.7 topic names); a too-long one is configSet()'s ERR_CONFIG_VALUE
+  if (key == A.CFG_WILL_TOPIC ? len > 0 && checkTopicName(C.BUF, len) < 0
+    : (key == A.CFG_CLIENT_ID || key == A.CFG_USERNAME) && checkUtf8(C.BUF, len) < 0) return A.ERR_CONFIG_VALUE;
   return configSet(key, C.BUF, len);
 }
 
