@@ -299,6 +299,7 @@ export async function buildFirmware(opts: BuildOptions): Promise<BuildResult> {
       // through the step that drops the opcode dispatch's dead range check (interp-dispatch.ts)
       const r = await compileInterpreter(gcc, opts.everyOpcode ? flags : [...flags, '-DWQRT_OPCODE_MASK'], src, obj).catch((e: Error) => { throw new BuildError(e.message); });
       if (!r.removed) console.warn(`warning: interp.c: dispatch range check kept (${r.reason}); the interpreter is correct but ~10% slower`);
+      else if (!r.copies) console.warn(`warning: interp.c: dispatch not copied into the handlers (${r.replicateReason}); the interpreter is correct but ~6% slower`);
       return obj;
     }
     const r = await run(gcc, [...flags, ...(src === LIBC_C ? [] : LTO), '-c', src, '-o', obj]);
