@@ -25,7 +25,10 @@ M3Result    wqrt_SetArena           (IM3Environment env, void * arena, uint32_t 
  * trap as out of bounds; memory.grow beyond it returns -1. Call before m3_LoadModule. */
 M3Result    wqrt_SetMemoryLimit     (IM3Runtime runtime, uint32_t bytes);
 
-/* Caps the call depth (frames). Call before m3_LoadModule. Default 64. */
+/* Reserves room for this many call frames (default 64) next to the value stack: frames and
+ * values share the area (frames from its top), so a deep chain of small frames may go further
+ * and a call traps with m3Err_trapStackOverflow only when the two meet. Call before
+ * m3_LoadModule; an arena without room gives an error. */
 M3Result    wqrt_SetCallDepth       (IM3Runtime runtime, uint32_t frames);
 
 /* Where the last trap happened: wasm function index (imports count first) and the byte offset,

@@ -126,12 +126,15 @@ static double f64_round(double a, int how) { if (a != a) return a + a; return ho
 
 const char wqrt_Err_opcodeNotBuilt[] = "opcode left out of this image's interpreter: rebuild the firmware with this module";
 
+/* The host frame's return address: one byte of the one opcode validated code never holds. */
+static const uint8_t wq_host_return[1] = { 0xcf };
+
 static inline int dropped(const uint8_t * bits, uint32_t i) { return (bits[i >> 3] >> (i & 7)) & 1; }
 
 /* Calls imported function `f` with its arguments on top of the operand stack at `sp` (wasm3's
  * raw-call layout: result slots first, then the arguments). Returns the new stack top, or NULL
  * with the trap in rt->trap. One copy for call, call_indirect and a host entry, for flash. */
-static uint64_t * call_host(IM3Runtime rt, uint32_t f, uint64_t * sp)
+static uint64_t * call_host(IM3Runtime rt, uint32_t f, uint64_t * sp, const WqFrame * frame)
 {
     IM3Module m = rt->module;
     const WqType * t = &m->types[m->funcs[f].type];
@@ -140,7 +143,7 @@ static uint64_t * call_host(IM3Runtime rt, uint32_t f, uint64_t * sp)
     M3Result r;
     /* the error strings are loaded on the failure paths only (GCC hoisted them into the call's
      * path when one variable held either) */
-    if (args + t->nresults + t->nparams > rt->stack_end) { r = m3Err_trapStackOverflow; goto fail; }
+    if (args + t->nresults + t->nparams > (const uint64_t *)frame) { r = m3Err_trapStackOverflow; goto fail; }
     if (!imp->fn) { r = m3Err_functionImportMissing; goto fail; }
     /* slide the arguments up over the result slots, top first (they overlap); a slot
      * loop instead of memmove: most imports take one or two arguments */
@@ -165,9 +168,9 @@ M3Result wq_invoke(IM3Runtime rt, uint32_t func, uint32_t nargs)
 #define types (m->types)
 #define funcs (m->funcs)
 #define side (m->side)
-#define stack_end (rt->stack_end)
+    /* Frames grow down from the top of the area the value stack grows up in (loader.c), so one
+     * compare bounds both: the callee's locals and operand slots must end below its frame. */
     WqFrame * frame = rt->frames;
-    WqFrame * const last_frame = rt->frames + rt->max_frames - 1;   /* once per entry, not per call */
 #define MEM (rt->mem)
 #define MEM_BYTES (rt->mem_bytes)
     uint32_t * const globals = rt->globals;
@@ -185,23 +188,25 @@ M3Result wq_invoke(IM3Runtime rt, uint32_t func, uint32_t nargs)
     const WqSide * stp = NULL;
 #endif
     uint64_t * sp = rt->stack + nargs;
-    const WqFunc * cur = &funcs[func];   /* the running function's record (a pointer: no index scaling per use) */
 
     (void)nargs;
     rt->trap = NULL;
-    /* frames[0] is the host's: returning to it ends the call; deeper frames hold callers */
-    frame->pc = NULL; frame->fp = fp; frame->func = cur; frame->stp = NULL;
+    /* frames[0] is the host's: returning to it ends the call (its pc is wq_host_return, whose
+     * opcode only the default case handles, so a return tests nothing); each frame holds the
+     * running function's type (its return reads the result count there; a trap finds the
+     * function from pc, wqrt_GetTrapInfo) and its caller's pc, stp and fp */
     {   /* entry from the host */
-        const WqFunc * f = cur;
+        const WqFunc * f = &funcs[func];
         const WqType * t = &types[f->type];
+        frame->pc = wq_host_return; frame->fp = fp; frame->type = t; frame->stp = NULL;
         if (func < m->nimports) {
-            sp = call_host(rt, func, sp);
+            sp = call_host(rt, func, sp, frame);
             if (!sp) TRAP(rt->trap);
             goto done;
         }
         uint32_t code, stpb, nloc, frm;
         WQ_FUNC_FIELDS(m, f, code, stpb, nloc, frm);
-        if (fp + t->nparams + frm > stack_end) TRAP(m3Err_trapStackOverflow);
+        if (fp + t->nparams + frm > (uint64_t *)frame) TRAP(m3Err_trapStackOverflow);
         for (uint32_t k = nloc; k; k--) *sp++ = 0;
         pc = base + code;
         stp = side + stpb;
@@ -302,14 +307,13 @@ next:
         }
         OP(0x0f)
         do_return: {
-            uint32_t nr = types[cur->type].nresults;
+            uint32_t nr = frame->type->nresults;
             /* results move down to fp (ascending copy: the destination is below the source);
              * one result, the common case, is one load and one store */
             if (nr == 1) { fp[0] = sp[-1]; sp = fp + 1; }
             else { uint64_t * s_ = sp - nr; for (uint32_t k = 0; k < nr; k++) fp[k] = s_[k]; sp = fp + nr; }
-            if (frame == rt->frames) goto done;
-            pc = frame->pc; stp = frame->stp; fp = frame->fp; cur = frame->func;
-            frame--;
+            pc = frame->pc; stp = frame->stp; fp = frame->fp;
+            frame++;
             break;
         }
         OP(0x10) {
@@ -931,6 +935,7 @@ next:
          * __builtin_unreachable) keeps opcode 0 in the table (GCC would otherwise bias every
          * dispatch by -1). */
         default:
+            if (pc == wq_host_return + 1) goto done;   /* the return to the host's frame */
             TRAP(m3Err_unknownOpcode);
         }
         op = *pc++;
@@ -942,7 +947,7 @@ op_not_built:
     TRAP(wqrt_Err_opcodeNotBuilt);
 
 call_import: {
-        uint64_t * nsp = call_host(rt, (uint32_t)(callee - funcs), sp);
+        uint64_t * nsp = call_host(rt, (uint32_t)(callee - funcs), sp, frame);
         if (!nsp) TRAP(rt->trap);
         sp = nsp;
         goto next;
@@ -956,11 +961,11 @@ call_wasm: {
         uint32_t code, stpb, nloc, frm;
         WQ_FUNC_FIELDS(m, f, code, stpb, nloc, frm);
         /* the arguments are already on the stack: the callee needs its locals and operands above sp */
-        if (sp + frm > stack_end || frame >= last_frame) TRAP(m3Err_trapStackOverflow);
-        uint64_t * nfp = sp - types[f->type].nparams;
-        ++frame;
-        frame->pc = pc; frame->stp = stp; frame->fp = fp; frame->func = cur;
-        cur = f;
+        if (sp + frm > (uint64_t *)(frame - 1)) TRAP(m3Err_trapStackOverflow);
+        const WqType * t = &types[f->type];
+        uint64_t * nfp = sp - t->nparams;
+        --frame;
+        frame->pc = pc; frame->stp = stp; frame->fp = fp; frame->type = t;
         fp = nfp;
         for (uint32_t k = nloc; k; k--) *sp++ = 0;
         pc = base + code;
@@ -973,7 +978,7 @@ done:
     return m3Err_none;
 trap:
     rt->trap = err;
-    rt->trap_func = (uint32_t)(cur - funcs);
+    rt->trap_func = func;   /* wqrt_GetTrapInfo finds the function around trap_offset when there is one */
     /* pc is just past the trapping instruction (its opcode and immediates) */
     rt->trap_offset = pc ? (uint32_t)(pc - base) : 0;
     return err;
@@ -981,7 +986,6 @@ trap:
 #undef types
 #undef funcs
 #undef side
-#undef stack_end
 #undef MEM
 #undef MEM_BYTES
 }

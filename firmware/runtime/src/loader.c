@@ -79,6 +79,29 @@ void * wq_alloc(IM3Environment env, uint32_t bytes)
 }
 
 /* ---- environment and runtime ---- */
+/* The value stack (`slots`) and the call frames share one area: values grow up from its start,
+ * frames down from its end, so the interpreter bounds both with one compare per call. A depth
+ * of `frames` reserves that many frames' bytes; values may use what frames do not, and the
+ * reverse, so whatever fitted in separate areas still fits. The area is resized in place when
+ * it is the arena's last allocation (wqrt_SetCallDepth right after m3_NewRuntime), else
+ * allocated again. Returns nonzero when the arena has no room. */
+static int wq_stack_area(IM3Runtime rt, uint32_t slots, uint32_t frames)
+{
+    IM3Environment env = rt->env;
+    uint64_t fbytes = (uint64_t)frames * sizeof(WqFrame);
+    if (fbytes > 0x7fffffffu) return 1;
+    uint32_t bytes = slots * 8u + (uint32_t)fbytes;
+    uint32_t used = env->arena_used;
+    if (rt->stack && (uint8_t *)(rt->frames + 1) == env->arena + used)
+        env->arena_used = (uint32_t)((uint8_t *)rt->stack - env->arena);   /* give the last allocation back */
+    uint64_t * area = (uint64_t *)wq_alloc(env, bytes);
+    if (!area) { env->arena_used = used; return 1; }
+    rt->stack = area; rt->stack_end = area + slots;
+    rt->frames = (WqFrame *)(void *)((uint8_t *)area + bytes) - 1;
+    rt->max_frames = frames;
+    return 0;
+}
+
 IM3Environment m3_NewEnvironment(void)
 {
     if (!g_env.arena) { g_env.arena = (uint8_t *)wqrt_default_arena; g_env.arena_size = wqrt_default_arena_bytes; }
@@ -105,10 +128,8 @@ IM3Runtime m3_NewRuntime(IM3Environment env, uint32_t stackBytes, void * userdat
     if (!rt) return NULL;
     uint32_t slots = stackBytes / 8u;
     if (slots < 16) slots = 16;
-    rt->stack = (uint64_t *)wq_alloc(env, slots * 8u);
-    if (!rt->stack) return NULL;
-    rt->stack_end = rt->stack + slots;
-    rt->env = env; rt->userdata = userdata; rt->max_frames = WQRT_DEFAULT_FRAMES;
+    rt->env = env; rt->userdata = userdata;
+    if (wq_stack_area(rt, slots, WQRT_DEFAULT_FRAMES)) return NULL;
     return rt;
 }
 void m3_FreeRuntime(IM3Runtime rt) { (void)rt; }
@@ -129,12 +150,25 @@ M3Result wqrt_SetMemoryLimit(IM3Runtime rt, uint32_t bytes)
 M3Result wqrt_SetCallDepth(IM3Runtime rt, uint32_t frames)
 {
     if (!rt || rt->module || frames == 0) return m3Err_moduleAlreadyLinked;
-    rt->max_frames = frames; return m3Err_none;
+    return wq_stack_area(rt, (uint32_t)(rt->stack_end - rt->stack), frames) ? errArena : m3Err_none;
 }
 M3Result wqrt_GetTrapInfo(IM3Runtime rt, uint32_t * f, uint32_t * off)
 {
     if (!rt) return NULL;
-    if (f) *f = rt->trap_func;
+    if (f) {
+        /* frames do not name their function (a return reads only its type): the trapping one is
+         * the last whose code starts before the trapping instruction (records are in code order);
+         * no offset means the host's entry call, whose index is trap_func */
+        *f = rt->trap_func;
+        IM3Module m = rt->module;
+        if (m && rt->trap_offset)
+            for (uint32_t i = m->nfuncs; i-- > m->nimports; ) {
+                uint32_t code, stpb, nloc, frm;
+                WQ_FUNC_FIELDS(m, &m->funcs[i], code, stpb, nloc, frm);
+                (void)stpb; (void)nloc; (void)frm;
+                if (code < rt->trap_offset) { *f = i; break; }
+            }
+    }
     if (off) *off = rt->trap_offset;
     return rt->trap;
 }
@@ -422,8 +456,6 @@ M3Result wq_instantiate(IM3Runtime rt, IM3Module m)
     IM3Environment env = rt->env;
     const uint8_t * b = m->bytes;
     M3Result r;
-    rt->frames = (WqFrame *)wq_alloc(env, rt->max_frames * (uint32_t)sizeof(WqFrame));
-    if (!rt->frames) return errArena;
     if (m->nglobals) {
         /* low words; high words after them only when some global is 64-bit or a reference */
         rt->globals = (uint32_t *)wq_alloc(env, m->nglobals * (m->wide_globals ? 8u : 4u));

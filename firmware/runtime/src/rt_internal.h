@@ -156,7 +156,8 @@ typedef struct { M3RawCall fn; const void * userdata; } WqImport;
 
 typedef struct { uint32_t size, max; uint8_t elem; uint32_t * elems; } WqTable;
 
-typedef struct { const uint8_t * pc; const WqSide * stp; uint64_t * fp; const WqFunc * func; } WqFrame;
+/* A call frame: the caller's pc, side-table pointer and fp, and the running function's type. */
+typedef struct { const uint8_t * pc; const WqSide * stp; uint64_t * fp; const WqType * type; } WqFrame;
 
 /* A handle from m3_FindFunction lives in its runtime's handles[]; `slot` finds the runtime
  * again (no module pointer: 8 bytes on Cortex-M3). Import contexts use slot = WQ_NO_SLOT. */
@@ -203,8 +204,8 @@ struct M3Runtime {
     IM3Module       module;
     uint64_t *      stack;
     uint64_t *      stack_end;
-    WqFrame *       frames;
-    uint32_t        max_frames;
+    WqFrame *       frames;              /* the host's frame, the top one: deeper frames go down from it */
+    uint32_t        max_frames;          /* frames reserved above stack_end (the value stack may use them) */
     uint8_t *       mem;
     uint32_t        mem_bytes;           /* accessible bytes: min(pages * 64 KiB, cap) */
     uint32_t        mem_end2, mem_end4;  /* a 2- or 4-byte access must start below these (0: none fits) */
