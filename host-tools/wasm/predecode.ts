@@ -17,7 +17,9 @@
 // function's instructions start (its final `end` is its body's last byte); frame = nLocals +
 // the most operand slots it uses. A function whose numbers do not fit a byte or a u16 (code
 // beyond 64 KiB, frame >= 255, 65,536+ side entries before it) has frame = 255 and code = the
-// index of its wide record. An imported function has code = stpBase = nLocals = frame = 0.
+// index of its wide record. An imported function has frame = 255 and code = 0xffff, an index no
+// wide record has (format 26: a call tests for an import only on the wide path), stpBase =
+// nLocals = 0.
 // A side entry is relative to its branch: target pc = the address just past the branch opcode
 // + dPc; target entry = this entry's index + dStp.
 // Side entry (format 6, 2 bytes): bit 0 clear = short form, nothing dropped (so nothing moves,
@@ -29,13 +31,15 @@ import { pathToFileURL } from 'node:url';
 import { parseModule, WasmError, type ParsedModule } from './module.ts';
 
 export const SECTION_NAME = 'wasmqtt.predecoded';
-export const BLOB_VERSION = 25;
+export const BLOB_VERSION = 26;
 /** Blob versions whose code was rewritten in place with today's opcodes (undoRewrite puts the
- * original back). Formats 4 to 16 gave some of today's opcodes other meanings: refused. */
-const REWRITTEN_VERSIONS = [25];
+ * original back; format 26 changed only the imports' function records). Formats 4 to 24 gave
+ * some of today's opcodes other meanings: refused. */
+const REWRITTEN_VERSIONS = [25, 26];
 const OLDER_REWRITTEN_VERSIONS = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24];
 const MAGIC = 0x44505157; // "WQPD"
 const WIDE_FRAME = 0xff; // a function record's frame byte: see its wide record
+const IMPORT_CODE = 0xffff; // an imported function's record: frame WIDE_FRAME, this code
 
 export function fnv1a(bytes: Uint8Array): number {
   let h = 0x811c9dc5;
@@ -648,7 +652,7 @@ export function predecode(input: Uint8Array): PredecodeResult {
   let stp = 0;
   const wide: Array<{ codeStart: number; stp: number; nLocals: number; frame: number }> = [];
   const records = m.funcs.map((typeIdx, i) => {
-    if (i < m.importedFuncs) return { code: 0, stp: 0, type: typeIdx, nLocals: 0, frame: 0 };
+    if (i < m.importedFuncs) return { code: IMPORT_CODE, stp: 0, type: typeIdx, nLocals: 0, frame: WIDE_FRAME };
     const f = m.bodies[i - m.importedFuncs]!;
     const frame = f.localCount + f.maxStack;
     if (f.localCount > 0xffff || frame > 0xffff) throw new WasmError('invalid', `function ${i} needs ${f.localCount} locals and ${frame} slots in all; the pre-decoded form allows 65535`);
@@ -656,7 +660,7 @@ export function predecode(input: Uint8Array): PredecodeResult {
     stp += f.side.length;
     if (rec.code <= 0xffff && rec.stp <= 0xffff && frame < WIDE_FRAME) return rec;
     wide.push({ codeStart: rec.code, stp: rec.stp, nLocals: rec.nLocals, frame });
-    if (wide.length > 0xffff) throw new WasmError('invalid', 'more than 65535 functions need wide records');
+    if (wide.length > IMPORT_CODE) throw new WasmError('invalid', 'more than 65535 functions need wide records');
     return { code: wide.length - 1, stp: 0, type: typeIdx, nLocals: 0, frame: WIDE_FRAME };
   });
   const blobLen = 32 + ntypes * 8 + nfuncs * 8 + wide.length * 12 + nside * 2 + nlong * 6;

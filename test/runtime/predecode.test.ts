@@ -24,6 +24,18 @@ function blobOf(wasm: Uint8Array) {
 }
 
 describe('predecode', () => {
+  it('marks an imported function\'s record (format 26: frame 255, code 0xffff) so a call tests for an import only on the wide path', () => {
+    const src = wat(`(module (import "env" "f" (func $f (param i32) (result i32)))
+      (func (export "g") (param i32) (result i32) (call $f (local.get 0))))`);
+    const { dv } = blobOf(predecode(src).wasm);
+    const ntypes = dv.getUint16(16, true);
+    expect(dv.getUint32(20, true)).toBe(2); // nfuncs, the import included
+    expect(dv.getUint32(24, true)).toBe(1);
+    const rec = (i: number) => 32 + ntypes * 8 + i * 8;
+    expect(dv.getUint16(rec(0), true)).toBe(0xffff);
+    expect(dv.getUint8(rec(0) + 7)).toBe(0xff);
+    expect(dv.getUint8(rec(1) + 7)).toBeLessThan(0xff); // the defined function keeps a short record
+  });
   it('appends an aligned blob with version, module hash and branch side table', () => {
     const src = wat(`(module (func (export "f") (param i32) (result i32)
       (block (result i32) (br_if 0 (i32.const 7) (local.get 0)) (drop) (i32.const 9))))`);
@@ -31,7 +43,7 @@ describe('predecode', () => {
     const { off, dv } = blobOf(wasm);
     expect(off % 4).toBe(0);
     expect(dv.getUint32(0, true)).toBe(0x44505157);
-    expect(dv.getUint32(4, true)).toBe(25);
+    expect(dv.getUint32(4, true)).toBe(26);
     // the hash covers the rewritten module, which differs from the input only in the
     // function's final `end` (WQ_OP_END_FUNC): no multi-byte constant, no fused sequence here
     expect(dv.getUint32(8, true)).toBe(fnv1a(wasm.subarray(0, src.length)));

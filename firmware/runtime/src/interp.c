@@ -320,8 +320,7 @@ next:
             uint32_t f; READ_U32(f);
             if (f >= m->nfuncs) TRAP(m3Err_unknownFunction);
             callee = &funcs[f];
-            if (f < m->nimports) goto call_import;
-            goto call_wasm;
+            goto call_wasm;   /* an import's record sends it on to call_import */
         }
         OP(0x11) {
             uint32_t ti, tab; READ_U32(ti); READ_U32(tab);
@@ -334,7 +333,6 @@ next:
             if (f >= m->nfuncs) TRAP(m3Err_trapTableIndexOutOfRange);
             callee = &funcs[f];
             if (types[callee->type].canon != types[ti].canon) TRAP(m3Err_trapIndirectCallTypeMismatch);
-            if (f < m->nimports) goto call_import;
             goto call_wasm;
         }
         OP(0x1a) sp--; DISPATCH;
@@ -958,8 +956,12 @@ call_wasm: {
 #ifdef WQRT_FUEL
         if (rt->fuel && --rt->fuel == 0) TRAP(wq_trapFuel);
 #endif
-        uint32_t code, stpb, nloc, frm;
-        WQ_FUNC_FIELDS(m, f, code, stpb, nloc, frm);
+        uint32_t code = f->code, stpb = f->stp_base, nloc = f->nlocals, frm = f->frame;
+        if (frm == WQ_FUNC_WIDE) {   /* an import or a wide record: both rare, tested here only */
+            if (code == WQ_FUNC_IMPORT_CODE) goto call_import;
+            const WqFuncWide * w_ = &WQ_FUNCS_WIDE(m)[code];
+            code = w_->code_start; stpb = w_->stp_base; nloc = w_->nlocals; frm = w_->frame;
+        }
         /* the arguments are already on the stack: the callee needs its locals and operands above sp */
         if (sp + frm > (uint64_t *)(frame - 1)) TRAP(m3Err_trapStackOverflow);
         const WqType * t = &types[f->type];

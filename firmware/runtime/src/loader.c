@@ -300,7 +300,10 @@ M3Result m3_ParseModule(IM3Environment env, IM3Module * out, const uint8_t * con
         for (uint32_t i = 0; i < m->nfuncs; i++) {
             const WqFunc * f = &m->funcs[i];
             if (f->type >= m->ntypes) { err = wqrt_Err_predecodedCorrupt; goto fail; }
-            if (i < m->nimports) continue;
+            if (i < m->nimports) {
+                if (f->frame != WQ_FUNC_WIDE || f->code != WQ_FUNC_IMPORT_CODE) { err = wqrt_Err_predecodedCorrupt; goto fail; }
+                continue;
+            }
             uint32_t size, c, stpb, nloc, frm;
             if (f->frame == WQ_FUNC_WIDE && f->code >= nwide) { err = wqrt_Err_predecodedCorrupt; goto fail; }
             WQ_FUNC_FIELDS(m, f, c, stpb, nloc, frm);

@@ -134,6 +134,9 @@ typedef struct { uint16_t canon; uint8_t nparams, nresults; uint16_t params_off,
 typedef struct { uint16_t code, stp_base, type; uint8_t nlocals, frame; } WqFunc;
 typedef struct { uint32_t code_start, stp_base; uint16_t nlocals, frame; } WqFuncWide;
 #define WQ_FUNC_WIDE 0xffu
+/* an imported function's record (format 26): frame WQ_FUNC_WIDE and this code, an index no wide
+ * record has, so a call tests for an import only on the wide path */
+#define WQ_FUNC_IMPORT_CODE 0xffffu
 /* The fields the interpreter needs from record f (module m) into code/stpb/nloc/frm. */
 #define WQ_FUNC_FIELDS(m, f, code_, stpb_, nloc_, frm_) do { \
         (code_) = (f)->code; (stpb_) = (f)->stp_base; (nloc_) = (f)->nlocals; (frm_) = (f)->frame; \
