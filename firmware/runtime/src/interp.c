@@ -963,15 +963,17 @@ call_wasm: {
             code = w_->code_start; stpb = w_->stp_base; nloc = w_->nlocals; frm = w_->frame;
         }
         /* the arguments are already on the stack: the callee needs its locals and operands above sp */
-        if (sp + frm > (uint64_t *)(frame - 1)) TRAP(m3Err_trapStackOverflow);
-        const WqType * t = &types[f->type];
-        uint64_t * nfp = sp - t->nparams;
-        --frame;
-        frame->pc = pc; frame->stp = stp; frame->fp = fp; frame->type = t;
-        fp = nfp;
-        for (uint32_t k = nloc; k; k--) *sp++ = 0;
+        WqFrame * nf = frame - 1;
+        if (sp + frm > (uint64_t *)nf) TRAP(m3Err_trapStackOverflow);
+        /* the caller's state first: pc, stp and fp are free for the callee's from here */
+        nf->pc = pc; nf->stp = stp; nf->fp = fp;
+        frame = nf;
         pc = base + code;
         stp = side + stpb;
+        const WqType * t = &types[f->type];
+        nf->type = t;
+        fp = sp - t->nparams;
+        for (uint32_t k = nloc; k; k--) *sp++ = 0;
         goto next;
     }
 
