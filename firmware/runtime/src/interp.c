@@ -973,7 +973,8 @@ call_wasm: {
         const WqType * t = &types[f->type];
         nf->type = t;
         fp = sp - t->nparams;
-        for (uint32_t k = nloc; k; k--) *sp++ = 0;
+        /* zeroed locals: a bottom-tested loop, 3 instructions a local instead of 4 */
+        if (nloc) { uint64_t * const e_ = sp + nloc; do *sp++ = 0; while (sp != e_); }
         goto next;
     }
 
