@@ -131,19 +131,21 @@ static const uint8_t wq_host_return[1] = { 0xcf };
 
 static inline int dropped(const uint8_t * bits, uint32_t i) { return (bits[i >> 3] >> (i & 7)) & 1; }
 
-/* Calls imported function `f` with its arguments on top of the operand stack at `sp` (wasm3's
- * raw-call layout: result slots first, then the arguments). Returns the new stack top, or NULL
- * with the trap in rt->trap. One copy for call, call_indirect and a host entry, for flash. */
-static uint64_t * call_host(IM3Runtime rt, uint32_t f, uint64_t * sp, const WqFrame * frame)
+/* Calls the imported function of record `rec` with its arguments on top of the operand stack at
+ * `sp` (wasm3's raw-call layout: result slots first, then the arguments). Returns the new stack
+ * top, or NULL with the trap in rt->trap. One copy for call, call_indirect and a host entry, for
+ * flash. The caller has the record (no index to scale back); `frame` bounds the stack. */
+static uint64_t * call_host(IM3Runtime rt, const WqFunc * rec, uint64_t * sp, const WqFrame * frame)
 {
     IM3Module m = rt->module;
-    const WqType * t = &m->types[m->funcs[f].type];
+    uint32_t f = (uint32_t)(rec - m->funcs);
+    const WqType * t = &m->types[rec->type];
     uint64_t * args = sp - t->nparams;
     WqImport * imp = &m->imports[f];
     M3Result r;
     /* the error strings are loaded on the failure paths only (GCC hoisted them into the call's
      * path when one variable held either) */
-    if (args + t->nresults + t->nparams > (const uint64_t *)frame) { r = m3Err_trapStackOverflow; goto fail; }
+    if (sp + t->nresults > (const uint64_t *)frame) { r = m3Err_trapStackOverflow; goto fail; }
     if (!imp->fn) { r = m3Err_functionImportMissing; goto fail; }
     /* slide the arguments up over the result slots, top first (they overlap); a slot
      * loop instead of memmove: most imports take one or two arguments */
@@ -200,7 +202,7 @@ M3Result wq_invoke(IM3Runtime rt, uint32_t func, uint32_t nargs)
         const WqType * t = &types[f->type];
         frame->pc = wq_host_return; frame->fp = fp; frame->type = t; frame->stp = NULL;
         if (func < m->nimports) {
-            sp = call_host(rt, func, sp, frame);
+            sp = call_host(rt, f, sp, frame);
             if (!sp) TRAP(rt->trap);
             goto done;
         }
@@ -945,7 +947,7 @@ op_not_built:
     TRAP(wqrt_Err_opcodeNotBuilt);
 
 call_import: {
-        uint64_t * nsp = call_host(rt, (uint32_t)(callee - funcs), sp, frame);
+        uint64_t * nsp = call_host(rt, callee, sp, frame);
         if (!nsp) TRAP(rt->trap);
         sp = nsp;
         goto next;
