@@ -56,6 +56,14 @@ int main(int argc, char ** argv)
 #endif
     IM3Runtime rt = m3_NewRuntime(env, 8192, NULL);
     CHECK(rt != NULL, "m3_NewRuntime");
+#ifdef WASMQTT_RT
+    {   /* frames share the value stack's area (a frame is four pointers): a deeper call depth
+         * right after m3_NewRuntime grows that area in place, no second copy in the arena */
+        uint32_t used = wqrt_ArenaUsed(env);
+        CHECK(wqrt_SetCallDepth(rt, 128) == m3Err_none, "wqrt_SetCallDepth");
+        CHECK(wqrt_ArenaUsed(env) - used == 64u * 4u * (uint32_t)sizeof(void *), "call depth 64 -> 128: %u more arena bytes", wqrt_ArenaUsed(env) - used);
+    }
+#endif
 
     IM3Module bad;
     static const uint8_t junk[] = { 0, 'a', 's', 'm', 2, 0, 0, 0 };
