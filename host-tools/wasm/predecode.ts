@@ -31,12 +31,12 @@ import { pathToFileURL } from 'node:url';
 import { parseModule, WasmError, type ParsedModule } from './module.ts';
 
 export const SECTION_NAME = 'wasmqtt.predecoded';
-export const BLOB_VERSION = 26;
+export const BLOB_VERSION = 27;
 /** Blob versions whose code was rewritten in place with today's opcodes (undoRewrite puts the
- * original back; format 26 changed only the imports' function records). Formats 4 to 24 gave
- * some of today's opcodes other meanings: refused. */
-const REWRITTEN_VERSIONS = [25, 26];
-const OLDER_REWRITTEN_VERSIONS = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24];
+ * original back). Formats 4 to 26 gave some of today's opcodes other meanings (format 27: 0xc6
+ * was `local.get; i32.const; i32.shr_u`): refused. */
+const REWRITTEN_VERSIONS = [27];
+const OLDER_REWRITTEN_VERSIONS = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26];
 const MAGIC = 0x44505157; // "WQPD"
 const WIDE_FRAME = 0xff; // a function record's frame byte: see its wide record
 const IMPORT_CODE = 0xffff; // an imported function's record: frame WIDE_FRAME, this code
@@ -184,7 +184,7 @@ export const OP = {
   I32C16_NE: 0x1f, // i32.const c (I32_CONST_16); i32.ne (likewise)
   I32C16_AND: 0x27, // i32.const c (I32_CONST_16); i32.and
   LGET_C8_ROTL: 0xc5, // local.get a; I32C8_ROTL c
-  LGET_C8_SHR_U: 0xc6, // local.get a; I32C8_SHR_U c
+  LGET_C8_SHL_XOR: 0xc6, // local.get a; I32C8_SHL c; i32.xor (CRC-16 rounds on the publish path; format 27, was local.get a; I32C8_SHR_U c)
   SHL_SHR_S: 0xc7, // I32C8_SHL k; I32C8_SHR_S j (sign extension of a bit field)
   LTEE_I64C8: 0xc8, // local.tee a; i64.const c (I64_CONST_8)
   LGET_C8_EQ: 0xc9, // local.get a; I32C8_EQ c (the result may go on to if / br_if)
@@ -200,7 +200,9 @@ export const OP = {
 } as const;
 
 /** local.get a followed by these i32.const c (one byte); <op> pairs: fused opcode. */
-const LGET_CONST8: Record<number, number> = { [OP.I32C8_ROTL]: OP.LGET_C8_ROTL, [OP.I32C8_SHR_U]: OP.LGET_C8_SHR_U, [OP.I32C8_EQ]: OP.LGET_C8_EQ };
+const LGET_CONST8: Record<number, number> = { [OP.I32C8_ROTL]: OP.LGET_C8_ROTL, [OP.I32C8_EQ]: OP.LGET_C8_EQ };
+/** local.get a; i32.const c (one byte); <op>; i32.xor: fused opcode (hash and CRC rounds). */
+const LGET_CONST8_XOR: Record<number, number> = { [OP.I32C8_ROTL]: OP.LGET_C8_ROTL_XOR, [OP.I32C8_SHR_U]: OP.LGET_C8_SHR_U_XOR, [OP.I32C8_SHL]: OP.LGET_C8_SHL_XOR };
 /** Fused heads whose first instruction is an I32_CONST_16 (undone through it). */
 const C16_HEADS = new Set<number>([OP.I32C16_ADD, OP.I32C16_LT_U, OP.I32C16_NE, OP.I32C16_AND, OP.I32C16_LOAD, OP.I32C16_ADD_LOAD]);
 
@@ -381,15 +383,13 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
       }
       // local.get before a rotate or shift by a constant: one dispatch for the three
       const lc8 = original[ins[k]!] === 0x20 && ins[k + 1]! - ins[k]! === 2 ? const8(k + 1) : undefined;
-      if (lc8 && LGET_CONST8[lc8[0]] !== undefined) {
+      const xorForm = lc8 && ins[k + 4] !== undefined && original[ins[k + 3]!] === 0x73 ? LGET_CONST8_XOR[lc8[0]] : undefined;
+      if (lc8 && (xorForm !== undefined || LGET_CONST8[lc8[0]] !== undefined)) {
         const at = ins[k + 1]!;
-        out[ins[k]!] = LGET_CONST8[lc8[0]]!;
+        out[ins[k]!] = xorForm ?? LGET_CONST8[lc8[0]]!;
         out[at] = lc8[0];
         out[at + 1] = lc8[1](((original[at + 1]! << 25) >> 25)) & 0xff;
-        k += 2;
-        // a rotate then an xor (hash rounds): the xor in the same dispatch
-        if (lc8[0] === OP.I32C8_ROTL && ins[k + 2] !== undefined && original[ins[k + 1]!] === 0x73) { out[ins[k - 2]!] = OP.LGET_C8_ROTL_XOR; k += 1; }
-        else if (lc8[0] === OP.I32C8_SHR_U && ins[k + 2] !== undefined && original[ins[k + 1]!] === 0x73) { out[ins[k - 2]!] = OP.LGET_C8_SHR_U_XOR; k += 1; }
+        k += xorForm !== undefined ? 3 : 2;
         continue;
       }
       // a local.get or local.tee before such a pair (or before a fused constant) stays on its
@@ -448,7 +448,7 @@ export function immediateBytes(b: Uint8Array, p: number): number {
       if (op >= OP.LGET_LGET && op <= OP.LGET_LGET_ADD) return leb(q) - q;
       if (op === OP.LSET_LGET_LOAD8_U || op === OP.LTEE_LGET || op === OP.LTEE_BR_IF || op === OP.LGET_ADD) return leb(q) - q;
       if ((op >= OP.LGET_LEB && op <= OP.GSET_LEB) || op === OP.BR_IF_LEB || op === OP.LGET_I32C16_ADD || op === OP.LGET_I64C8_SHL || op === OP.LGET_C8_SHR_U_XOR
-        || op === OP.LGET_LGET_ADD_LTEE || op === OP.LGET_I32C16_ADD_I32C_STORE8 || op === OP.LGET_C8_ROTL || op === OP.LGET_C8_SHR_U || op === OP.LTEE_I64C8
+        || op === OP.LGET_LGET_ADD_LTEE || op === OP.LGET_I32C16_ADD_I32C_STORE8 || op === OP.LGET_C8_ROTL || op === OP.LGET_C8_SHL_XOR || op === OP.LTEE_I64C8
         || (op >= OP.LGET_C8_EQ && op <= OP.LGET_LGET_GT_S) || op === OP.LGET_C8_ROTL_XOR || op === OP.LGET_I32C16_ADD_LOAD16_S
         || op === OP.LGET_I32C16_ADD_LOAD8_U || op === OP.LGET_I64C8_SHR_U_OR || op === OP.LGET_I64C8_SHL_OR
         || op === OP.LTEE_I32C16_LT_U || op === OP.LGET_LGET_ADD_LOAD8_U) return leb(q) - q;
@@ -511,7 +511,7 @@ function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
     [OP.LGET_I32C16_ADD]: 0x20, [OP.ADD_LSET]: 0x6a, [OP.ADD_LTEE]: 0x6a, [OP.LGET_I64C8_SHL]: 0x20, [OP.LGET_C8_SHR_U_XOR]: 0x20,
     [OP.LGET_LGET_ADD_LTEE]: 0x20, [OP.LGET_I32C16_ADD_I32C_STORE8]: 0x20, [OP.LTEE_I64C8]: 0x22,
     [OP.LGET_C8_EQ]: 0x20, [OP.LGET_I32C_ADD_LSET]: 0x20, [OP.LGET_I32C_ADD_LTEE]: 0x20, [OP.LTEE_I32C_ADD]: 0x22,
-    [OP.LGET_LGET_LT_U]: 0x20, [OP.LGET_LGET_GT_S]: 0x20, [OP.LGET_C8_ROTL]: 0x20, [OP.LGET_C8_SHR_U]: 0x20,
+    [OP.LGET_LGET_LT_U]: 0x20, [OP.LGET_LGET_GT_S]: 0x20, [OP.LGET_C8_ROTL]: 0x20, [OP.LGET_C8_SHL_XOR]: 0x20,
     [OP.LGET_C8_ROTL_XOR]: 0x20, [OP.LGET_I32C16_ADD_LOAD16_S]: 0x20, [OP.I32C_STORE8]: 0x41,
     [OP.LGET_I32C16_ADD_LOAD8_U]: 0x20, [OP.I64_NE_BR_IF]: 0x52, [OP.LGET_I64C8_SHR_U_OR]: 0x20, [OP.LGET_I64C8_SHL_OR]: 0x20,
     [OP.LTEE_I32C16_LT_U]: 0x22, [OP.LGET_LGET_ADD_LOAD8_U]: 0x20,

@@ -559,13 +559,13 @@ next:
         OP(WQ_OP_I64C8_SHR_U) { uint32_t c = pc[0]; pc += 2; COUNT_EXTRA(1); sp[-1] >>= c; break; }
         OP(WQ_OP_I32C16_AND) { uint32_t v = (uint32_t)(int32_t)*(const s16_u *)pc; pc += 3; COUNT_EXTRA(1); SET32(&sp[-1], (uint32_t)sp[-1] & v); break; }
         OP(WQ_OP_LGET_C8_ROTL) { uint32_t i; READ_IDX(i); uint32_t c = pc[1], a = (uint32_t)fp[i]; pc += 3; COUNT_EXTRA(2); SET32(sp, (a >> c) | (a << ((32 - c) & 31))); sp++; break; }
-        OP(WQ_OP_LGET_C8_SHR_U) { uint32_t i; READ_IDX(i); uint32_t c = pc[1]; pc += 3; COUNT_EXTRA(2); SET32(sp, (uint32_t)fp[i] >> c); sp++; break; }
         OP(WQ_OP_SHL_SHR_S) { uint32_t k = pc[0], j = pc[3]; pc += 5; COUNT_EXTRA(3); SET32(&sp[-1], (uint32_t)((int32_t)((uint32_t)sp[-1] << k) >> j)); break; }
         OP(WQ_OP_LTEE_I64C8) { uint32_t i; READ_IDX(i); fp[i] = sp[-1]; sp[0] = (uint64_t)(int64_t)(int8_t)pc[1]; pc += 2; sp++; COUNT_EXTRA(1); break; }
         OP(WQ_OP_LGET_I32C_ADD_LSET) { uint32_t i; READ_IDX(i); uint32_t v = (uint32_t)((int32_t)((uint32_t)pc[1] << 25) >> 25), j = pc[4]; pc += 5; COUNT_EXTRA(3); SET32(&fp[j], (uint32_t)fp[i] + v); break; }
         OP(WQ_OP_LGET_I32C_ADD_LTEE) { uint32_t i; READ_IDX(i); uint32_t v = (uint32_t)((int32_t)((uint32_t)pc[1] << 25) >> 25), j = pc[4]; pc += 5; COUNT_EXTRA(3); v += (uint32_t)fp[i]; SET32(&fp[j], v); SET32(sp, v); sp++; break; }
         OP(WQ_OP_LTEE_I32C_ADD) { uint32_t i; READ_IDX(i); fp[i] = sp[-1]; uint32_t v = (uint32_t)((int32_t)((uint32_t)pc[1] << 25) >> 25); pc += 3; COUNT_EXTRA(2); SET32(&sp[-1], (uint32_t)sp[-1] + v); break; }
         OP(WQ_OP_LGET_C8_SHR_U_XOR) { uint32_t i; READ_IDX(i); uint32_t c = pc[1]; pc += 4; COUNT_EXTRA(3); SET32(&sp[-1], (uint32_t)sp[-1] ^ ((uint32_t)fp[i] >> c)); break; }
+        OP(WQ_OP_LGET_C8_SHL_XOR) { uint32_t i; READ_IDX(i); uint32_t c = pc[1]; pc += 4; COUNT_EXTRA(3); SET32(&sp[-1], (uint32_t)sp[-1] ^ ((uint32_t)fp[i] << c)); break; }
         OP(WQ_OP_LGET_C8_ROTL_XOR) { uint32_t i; READ_IDX(i); uint32_t c = pc[1], a = (uint32_t)fp[i]; pc += 4; COUNT_EXTRA(3); SET32(&sp[-1], (uint32_t)sp[-1] ^ ((a >> c) | (a << ((32 - c) & 31)))); break; }
         OP(WQ_OP_LGET_I32C16_ADD_LOAD16_S) {   /* a[i + c]: the address never goes through the stack */
             uint32_t i; READ_IDX(i); uint32_t addr = (uint32_t)fp[i] + (uint32_t)(int32_t)*(const s16_u *)(pc + 1);

@@ -98,7 +98,7 @@
 #define WQ_OP_I32C16_NE         0x1f   /* the same with i32.ne */
 #define WQ_OP_I32C16_AND        0x27   /* i32.const c (I32_CONST_16); i32.and */
 #define WQ_OP_LGET_C8_ROTL      0xc5   /* local.get a; I32C8_ROTL c */
-#define WQ_OP_LGET_C8_SHR_U     0xc6   /* local.get a; I32C8_SHR_U c */
+#define WQ_OP_LGET_C8_SHL_XOR   0xc6   /* local.get a; WQ_OP_I32C8_SHL c; i32.xor (CRC rounds; format 27, was local.get a; I32C8_SHR_U c) */
 #define WQ_OP_SHL_SHR_S         0xc7   /* I32C8_SHL k; I32C8_SHR_S j: a signed bit field */
 #define WQ_OP_LTEE_I64C8        0xc8   /* local.tee a; i64.const c (I64_CONST_8) */
 #define WQ_OP_LGET_C8_EQ        0xc9   /* local.get a; I32C8_EQ c (may go on to if / br_if) */
