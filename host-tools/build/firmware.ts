@@ -15,7 +15,7 @@ import { aotImports, checkModule, interpImports, ModuleFormatError, readModuleFa
 import { runStartOnHost, startProblems } from './start-check.ts';
 import { formatReport, sizeReport, type SizeReport } from './size.ts';
 import { predecode, usedOpcodesHeader } from '../wasm/predecode.ts';
-import { compileInterpreter } from './interp-dispatch.ts';
+import { compileInterpreter, slowerDispatchWarning } from './interp-dispatch.ts';
 
 export type RuntimeKind = 'wasmqtt-rt' | 'wasm3';
 /** interp: the module embedded and interpreted; aot: the module compiled to C by wasm2c. */
@@ -298,8 +298,8 @@ export async function buildFirmware(opts: BuildOptions): Promise<BuildResult> {
     if (src === INTERP_C) {
       // through the step that drops the opcode dispatch's dead range check (interp-dispatch.ts)
       const r = await compileInterpreter(gcc, opts.everyOpcode ? flags : [...flags, '-DWQRT_OPCODE_MASK'], src, obj).catch((e: Error) => { throw new BuildError(e.message); });
-      if (!r.removed) console.warn(`warning: interp.c: dispatch range check kept (${r.reason}); the interpreter is correct but ~10% slower`);
-      else if (!r.copies) console.warn(`warning: interp.c: dispatch not copied into the handlers (${r.replicateReason}); the interpreter is correct but ~6% slower`);
+      const warning = slowerDispatchWarning('interp.c', r);
+      if (warning) console.warn(warning);
       return obj;
     }
     const r = await run(gcc, [...flags, ...(src === LIBC_C ? [] : LTO), '-c', src, '-o', obj]);

@@ -219,6 +219,13 @@ export async function compileInterpreter(gcc: string, callerFlags: string[], src
   }
 }
 
+/** What the caller should print when the interpreter came out slower than it can be (null: nothing). */
+export function slowerDispatchWarning(src: string, r: Awaited<ReturnType<typeof compileInterpreter>>): string | null {
+  if (!r.removed) return `warning: ${src}: dispatch range check kept (${r.reason}); the interpreter is correct but ~10% slower`;
+  if (!r.copies) return `warning: ${src}: dispatch not copied into the handlers (${r.replicateReason}); the interpreter is correct but ~6% slower`;
+  return null;
+}
+
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const [gcc, ...args] = process.argv.slice(2);
   const ci = args.indexOf('-c'), oi = args.indexOf('-o');
@@ -230,8 +237,8 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const flags = args.filter((_, i) => i !== ci && i !== ci + 1 && i !== oi && i !== oi + 1);
   try {
     const r = await compileInterpreter(gcc, flags, src, obj);
-    if (!r.removed) console.error(`warning: ${src}: dispatch range check kept (${r.reason}); the interpreter is correct but ~10% slower`);
-    else if (!r.copies) console.error(`warning: ${src}: dispatch not replicated (${r.replicateReason}); the interpreter is correct but ~6% slower`);
+    const warning = slowerDispatchWarning(src, r);
+    if (warning) console.error(warning);
   } catch (e) {
     console.error((e as Error).message);
     process.exit(1);
