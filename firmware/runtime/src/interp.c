@@ -177,7 +177,10 @@ M3Result wq_invoke(IM3Runtime rt, uint32_t func, uint32_t nargs)
 #define MEM_BYTES (rt->mem_bytes)
     uint32_t * const globals = rt->globals;
     uint32_t * const globals_hi = rt->globals_hi;
-    M3Result err = m3Err_none;
+    /* set by every TRAP on its way to `trap:`. Not initialised to m3Err_none (an extern, so a
+     * load) and `done:` returns NULL: GCC had kept that load in a callee-saved register across
+     * the whole loop for `done:`'s return value, and the frame pointer spilled to the stack */
+    M3Result err;
     const uint8_t * pc = NULL;
 #if defined(__arm__)
     /* GCC at -Os spills the frame pointer and the side-table pointer to the stack (an extra
@@ -982,7 +985,7 @@ call_wasm: {
 
 done:
     rt->last_nresults = (uint32_t)(sp - rt->stack);
-    return m3Err_none;
+    return NULL;   /* m3Err_none (wasm3.h) */
 trap:
     rt->trap = err;
     rt->trap_func = func;   /* wqrt_GetTrapInfo finds the function around trap_offset when there is one */
