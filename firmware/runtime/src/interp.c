@@ -322,8 +322,16 @@ next:
             break;
         }
         OP(0x10) {
-            uint32_t f; READ_U32(f);
-            if (f >= m->nfuncs) TRAP(m3Err_unknownFunction);
+            /* the index: one or two LEB bytes inline (below 16,384 functions), longer ones out of line */
+            uint32_t f = pc[0];
+            if (f < 0x80) pc++;
+            else {
+                uint32_t b2_ = pc[1];
+                if (b2_ < 0x80) { pc += 2; f += (b2_ << 7) - 0x80; }
+                else { uint64_t r_ = leb_u32_slow(pc); pc += (uint32_t)(r_ >> 32); f = (uint32_t)r_; }
+            }
+            /* not compared with nfuncs: the pre-decoder validated every call's index and the
+             * loader runs only code whose hash matches its blob (as local and global indices) */
             callee = &funcs[f];
             goto call_wasm;   /* an import's record sends it on to call_import */
         }

@@ -1,0 +1,45 @@
+// The interpreter's call path (firmware/runtime/src/interp.c, opcode 0x10 and call_wasm): the
+// function index's LEB read inline for one and two bytes and out of line for longer and padded
+// forms, run on the C runtime against Node's engine.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { predecode } from '../../host-tools/wasm/predecode.ts';
+
+const REPO = resolve(import.meta.dirname, '../..');
+
+describe('call', () => {
+  it('reads a function index of one to five LEB bytes, padded ones included, as Node does', () => {
+    // 16,400 functions: from index 16,384 up a call's index takes three LEB bytes. Function k
+    // (k >= 1) returns 3k + 1.
+    const n = 16400;
+    const bodies = Array.from({ length: n - 1 }, (_, i) => `(func (result i32) (i32.const ${3 * (i + 1) + 1}))`).join('\n');
+    // `call 6; nop` and `call 7; nop; nop` become, in the same bytes, call 6 with a padded two-byte
+    // LEB (0x86 0x00) and call 7 with a padded three-byte one (0x87 0x80 0x00); `call 9` and
+    // four nops a padded five-byte one (0x89 0x80 0x80 0x80 0x00)
+    const src = `(module (func (export "f") (result i32)
+      (call 5) (call 127) (i32.add) (call 128) (i32.add) (call 200) (i32.add) (call 16383) (i32.add)
+      (call 16384) (i32.add) (call 16399) (i32.add)
+      (call 6) (nop) (i32.add) (call 7) (nop) (nop) (i32.add) (call 9) (nop) (nop) (nop) (nop) (i32.add))
+      ${bodies})`;
+    const dir = mkdtempSync(join(tmpdir(), 'wqcall-'));
+    writeFileSync(join(dir, 'm.wat'), src);
+    execFileSync('wat2wasm', [join(dir, 'm.wat'), '-o', join(dir, 'm.wasm')]);
+    const plain = new Uint8Array(readFileSync(join(dir, 'm.wasm')));
+    const patch = (from: number[], to: number[]) => {
+      const at = plain.findIndex((_, i) => from.every((v, j) => plain[i + j] === v));
+      expect(at, `bytes ${from.join(' ')}`).toBeGreaterThan(0);
+      plain.set(to, at);
+    };
+    patch([0x10, 6, 0x01], [0x10, 0x86, 0x00]);
+    patch([0x10, 7, 0x01, 0x01], [0x10, 0x87, 0x80, 0x00]);
+    patch([0x10, 9, 0x01, 0x01, 0x01, 0x01], [0x10, 0x89, 0x80, 0x80, 0x80, 0x00]);
+    const want = (new WebAssembly.Instance(new WebAssembly.Module(plain), {}).exports.f as () => number)();
+    expect(want).toBe([5, 127, 128, 200, 16383, 16384, 16399, 6, 7, 9].reduce((a, k) => a + 3 * k + 1, 0));
+    writeFileSync(join(dir, 'pd.wasm'), predecode(plain).wasm);
+    const run = spawnSync(join(REPO, 'build/runtime/spec_driver'), { input: `load ${join(dir, 'pd.wasm')}\ninvoke f 0\n`, encoding: 'utf8' });
+    expect(run.stdout.trim().split('\n')).toEqual(['ok', `ok ${want.toString(16)}`]);
+  });
+});
