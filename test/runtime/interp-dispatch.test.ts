@@ -142,8 +142,10 @@ describe('interp.c on arm-none-eabi-gcc', () => {
       const fn = dis.slice(dis.indexOf('<wq_invoke>:'));
       const body = fn.slice(0, fn.search(/\n\n/));
       const insns = body.split('\n').map((l) => /^\s*[0-9a-f]+:\s+(\S+)\s*(.*)$/.exec(l)).filter((m) => m !== null);
-      // no tbh dispatch left: the handlers jump through the word table, each after its own fetch
-      expect(insns.some((m) => m[1] === 'tbh' && m[2]!.includes('lsl #1')), file).toBe(false);
+      // no tbh dispatch left (a `tbh` right after an opcode fetch; an inner switch, e.g. the
+      // loads' and stores' on their width, may use one): the handlers jump through the word
+      // table, each after its own fetch
+      expect(insns.some((m, i) => m[1] === 'tbh' && m[2]!.includes('lsl #1') && /^ldrb(\.w)?$/.test(insns[i - 1]![1]!) && /\], #1$/.test(insns[i - 1]![2]!)), file).toBe(false);
       const jumps = insns.map((m, i) => [m, i] as const).filter(([m]) => /^ldr(\.w)?$/.test(m[1]!) && /^pc, \[r9, \w+, lsl #2\]/.test(m[2]!));
       expect(jumps.length, file).toBeGreaterThan(30);
       for (const [m, i] of jumps) {

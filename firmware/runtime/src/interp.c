@@ -333,7 +333,32 @@ next:
             /* not compared with nfuncs: the pre-decoder validated every call's index and the
              * loader runs only code whose hash matches its blob (as local and global indices) */
             callee = &funcs[f];
-            goto call_wasm;   /* an import's record sends it on to call_import */
+        }
+        call_wasm: {   /* call_indirect joins here; an import's record goes on to call_import */
+            const WqFunc * f = callee;
+#ifdef WQRT_FUEL
+            if (rt->fuel && --rt->fuel == 0) TRAP(wq_trapFuel);
+#endif
+            uint32_t code = f->code, stpb = f->stp_base, nloc = f->nlocals, frm = f->frame;
+            if (frm == WQ_FUNC_WIDE) {   /* an import or a wide record: both rare, tested here only */
+                if (code == WQ_FUNC_IMPORT_CODE) goto call_import;
+                const WqFuncWide * w_ = &WQ_FUNCS_WIDE(m)[code];
+                code = w_->code_start; stpb = w_->stp_base; nloc = w_->nlocals; frm = w_->frame;
+            }
+            /* the arguments are already on the stack: the callee needs its locals and operands above sp */
+            WqFrame * nf = frame - 1;
+            if (sp + frm > (uint64_t *)nf) TRAP(m3Err_trapStackOverflow);
+            /* the caller's state first: pc, stp and fp are free for the callee's from here */
+            nf->pc = pc; nf->stp = stp; nf->fp = fp;
+            frame = nf;
+            pc = base + code;
+            stp = side + stpb;
+            const WqType * t = &types[f->type];
+            nf->type = t;
+            fp = sp - t->nparams;
+            /* zeroed locals: a bottom-tested loop, 3 instructions a local instead of 4 */
+            if (nloc) { uint64_t * const e_ = sp + nloc; do *sp++ = 0; while (sp != e_); }
+            DISPATCH;
         }
         OP(0x11) {
             uint32_t ti, tab; READ_U32(ti); READ_U32(tab);
@@ -961,33 +986,6 @@ call_import: {
         uint64_t * nsp = call_host(rt, callee, sp, frame);
         if (!nsp) TRAP(rt->trap);
         sp = nsp;
-        goto next;
-    }
-
-call_wasm: {
-        const WqFunc * f = callee;
-#ifdef WQRT_FUEL
-        if (rt->fuel && --rt->fuel == 0) TRAP(wq_trapFuel);
-#endif
-        uint32_t code = f->code, stpb = f->stp_base, nloc = f->nlocals, frm = f->frame;
-        if (frm == WQ_FUNC_WIDE) {   /* an import or a wide record: both rare, tested here only */
-            if (code == WQ_FUNC_IMPORT_CODE) goto call_import;
-            const WqFuncWide * w_ = &WQ_FUNCS_WIDE(m)[code];
-            code = w_->code_start; stpb = w_->stp_base; nloc = w_->nlocals; frm = w_->frame;
-        }
-        /* the arguments are already on the stack: the callee needs its locals and operands above sp */
-        WqFrame * nf = frame - 1;
-        if (sp + frm > (uint64_t *)nf) TRAP(m3Err_trapStackOverflow);
-        /* the caller's state first: pc, stp and fp are free for the callee's from here */
-        nf->pc = pc; nf->stp = stp; nf->fp = fp;
-        frame = nf;
-        pc = base + code;
-        stp = side + stpb;
-        const WqType * t = &types[f->type];
-        nf->type = t;
-        fp = sp - t->nparams;
-        /* zeroed locals: a bottom-tested loop, 3 instructions a local instead of 4 */
-        if (nloc) { uint64_t * const e_ = sp + nloc; do *sp++ = 0; while (sp != e_); }
         goto next;
     }
 
