@@ -149,7 +149,7 @@ static uint64_t * call_host(IM3Runtime rt, const WqFunc * rec, uint64_t * sp, co
     if (!imp->fn) { r = m3Err_functionImportMissing; goto fail; }
     /* slide the arguments up over the result slots, top first (they overlap); a slot
      * loop instead of memmove: most imports take one or two arguments */
-    if (t->nresults) { uint64_t * s_ = sp, * d_ = sp + t->nresults; while (s_ != args) *--d_ = *--s_; }
+    if (t->nresults && sp != args) { uint64_t * s_ = sp, * d_ = sp + t->nresults; do *--d_ = *--s_; while (s_ != args); }
     struct M3Function fn = { NULL, (uint16_t)f, WQ_NO_SLOT };
     M3ImportContext ctx = { (void *)imp->userdata, &fn };
     r = (M3Result)imp->fn(rt, &ctx, args, rt->mem);
