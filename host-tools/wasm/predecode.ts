@@ -8,18 +8,20 @@
 //   12 blob hash (FNV-1a of blob bytes 16..end)   16 ntypes u16   18 nwide u16
 //   20 nfuncs (imports included)   24 nimported funcs   28 nside
 //   32 ntypes x { canon u16, nparams u8, nresults u8, paramsOff u16, resultsOff u16 }
-//      nfuncs x { code u16, stpBase u16, type u16, nLocals u8, frame u8 }   (format 5: 8 bytes)
+//      nfuncs x { codeBack u16, stpFwd u16, type u16, nLocals u8, frame u8 }   (format 5: 8 bytes)
 //      nwide x { codeStart u32, stpBase u32, nLocals u16, frame u16 }
 //      nside x u16 side entry, then nlong x { dPc i16, dStp i16, keep u8, drop u8 }
 //      (6 bytes each; nlong = the bytes left / 6)
 // canon: the first type index with the same signature (call_indirect compares canon ids).
-// paramsOff, resultsOff and code are byte offsets from the module start; code is where the
-// function's instructions start (its final `end` is its body's last byte); frame = nLocals +
-// the most operand slots it uses. A function whose numbers do not fit a byte or a u16 (code
-// beyond 64 KiB, frame >= 255, 65,536+ side entries before it) has frame = 255 and code = the
-// index of its wide record. An imported function has frame = 255 and code = 0xffff, an index no
-// wide record has (format 26: a call tests for an import only on the wide path), stpBase =
-// nLocals = 0.
+// paramsOff, resultsOff and codeStart are byte offsets from the module start, stpBase the index
+// of the function's first side entry. A function record holds both relative to the record
+// itself (format 28), so a call finds them without the module's base addresses: the function's
+// instructions start codeBack bytes before the record (its final `end` is its body's last
+// byte), its first side entry stpFwd bytes after it. frame = nLocals + the most operand slots
+// it uses. A function whose numbers do not fit a byte or a u16 (code or side entries 64 KiB or
+// more from its record, frame >= 255) has frame = 255 and codeBack = the index of its wide
+// record. An imported function has frame = 255 and codeBack = 0xffff, an index no wide record
+// has (format 26: a call tests for an import only on the wide path), stpFwd = nLocals = 0.
 // A side entry is relative to its branch: target pc = the address just past the branch opcode
 // + dPc; target entry = this entry's index + dStp.
 // Side entry (format 6, 2 bytes): bit 0 clear = short form, nothing dropped (so nothing moves,
@@ -31,11 +33,11 @@ import { pathToFileURL } from 'node:url';
 import { parseModule, WasmError, type ParsedModule } from './module.ts';
 
 export const SECTION_NAME = 'wasmqtt.predecoded';
-export const BLOB_VERSION = 27;
+export const BLOB_VERSION = 28;
 /** Blob versions whose code was rewritten in place with today's opcodes (undoRewrite puts the
  * original back). Formats 4 to 26 gave some of today's opcodes other meanings (format 27: 0xc6
- * was `local.get; i32.const; i32.shr_u`): refused. */
-const REWRITTEN_VERSIONS = [27];
+ * was `local.get; i32.const; i32.shr_u`): refused. Format 28 changed only the function records. */
+const REWRITTEN_VERSIONS = [27, 28];
 const OLDER_REWRITTEN_VERSIONS = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26];
 const MAGIC = 0x44505157; // "WQPD"
 const WIDE_FRAME = 0xff; // a function record's frame byte: see its wide record
@@ -648,22 +650,40 @@ export function predecode(input: Uint8Array): PredecodeResult {
   const nlong = entries.filter((e) => !fitsShort(e)).length;
   if (nlong > 0x7fff) throw new WasmError('invalid', `${nlong} branches need long side entries; the pre-decoded form allows 32767 (split the module's largest functions)`);
   if (ntypes > 0xffff) throw new WasmError('invalid', `${ntypes} types; the pre-decoded form allows 65535`);
-  // function records: 8 bytes, or a wide record for what does not fit (see the header comment)
-  let stp = 0;
-  const wide: Array<{ codeStart: number; stp: number; nLocals: number; frame: number }> = [];
-  const records = m.funcs.map((typeIdx, i) => {
-    if (i < m.importedFuncs) return { code: IMPORT_CODE, stp: 0, type: typeIdx, nLocals: 0, frame: WIDE_FRAME };
+  // function records: 8 bytes, or a wide record for what does not fit (see the header comment).
+  // A record's offsets are relative to the record itself, so they depend on where the blob
+  // lands in the module (fixed by the blob's length) and, for the side entries, on how many wide
+  // records sit between: start with none and repeat until the count stops growing.
+  const funcs = m.funcs.map((typeIdx, i) => {
+    if (i < m.importedFuncs) return undefined;
     const f = m.bodies[i - m.importedFuncs]!;
     const frame = f.localCount + f.maxStack;
     if (f.localCount > 0xffff || frame > 0xffff) throw new WasmError('invalid', `function ${i} needs ${f.localCount} locals and ${frame} slots in all; the pre-decoded form allows 65535`);
-    const rec = { code: f.codeStart, stp, type: typeIdx, nLocals: f.localCount, frame };
-    stp += f.side.length;
-    if (rec.code <= 0xffff && rec.stp <= 0xffff && frame < WIDE_FRAME) return rec;
-    wide.push({ codeStart: rec.code, stp: rec.stp, nLocals: rec.nLocals, frame });
-    if (wide.length > IMPORT_CODE) throw new WasmError('invalid', 'more than 65535 functions need wide records');
-    return { code: wide.length - 1, stp: 0, type: typeIdx, nLocals: 0, frame: WIDE_FRAME };
+    return { codeStart: f.codeStart, nLocals: f.localCount, frame, nside: f.side.length };
   });
-  const blobLen = 32 + ntypes * 8 + nfuncs * 8 + wide.length * 12 + nside * 2 + nlong * 6;
+  let wide: Array<{ codeStart: number; stp: number; nLocals: number; frame: number }> = [];
+  let records: Array<{ code: number; stp: number; type: number; nLocals: number; frame: number }> = [];
+  let blobLen = 0, layout = sectionLayout(base.length, 0);
+  for (let nwide = 0; ; nwide = wide.length) {
+    blobLen = 32 + ntypes * 8 + nfuncs * 8 + nwide * 12 + nside * 2 + nlong * 6;
+    layout = sectionLayout(base.length, blobLen);
+    const sideAt = 32 + ntypes * 8 + nfuncs * 8 + nwide * 12;
+    let stp = 0;
+    wide = [];
+    records = m.funcs.map((typeIdx, i) => {
+      const f = funcs[i];
+      if (!f) return { code: IMPORT_CODE, stp: 0, type: typeIdx, nLocals: 0, frame: WIDE_FRAME };
+      const recAt = 32 + ntypes * 8 + i * 8;
+      const back = layout.blobOffset + recAt - f.codeStart, fwd = sideAt + stp * 2 - recAt;
+      const rec = { code: back, stp: fwd, type: typeIdx, nLocals: f.nLocals, frame: f.frame };
+      stp += f.nside;
+      if (back <= 0xffff && fwd <= 0xffff && f.frame < WIDE_FRAME) return rec;
+      wide.push({ codeStart: f.codeStart, stp: stp - f.nside, nLocals: f.nLocals, frame: f.frame });
+      if (wide.length > IMPORT_CODE) throw new WasmError('invalid', 'more than 65535 functions need wide records');
+      return { code: wide.length - 1, stp: 0, type: typeIdx, nLocals: 0, frame: WIDE_FRAME };
+    });
+    if (wide.length === nwide) break;
+  }
   const blob = new Uint8Array(blobLen);
   const dv = new DataView(blob.buffer);
   dv.setUint32(0, MAGIC, true);
@@ -718,28 +738,29 @@ export function predecode(input: Uint8Array): PredecodeResult {
   }
   dv.setUint32(12, fnv1a(blob.subarray(16)), true);
 
-  // section: id 0, size, name, pad byte, pad, blob - with the blob 4-byte aligned
+  // section: id 0, size, name, pad byte, pad, blob (at layout.blobOffset, 4-byte aligned)
   const name = new TextEncoder().encode(SECTION_NAME);
-  for (let pad = 0; pad < 4; pad++) {
-    for (let extra = 0; extra < 8; extra++) {
-      const payloadLen = uleb(name.length).length + name.length + 1 + pad + blobLen;
-      const sizeBytes = uleb(payloadLen);
-      if (sizeBytes.length > extra + 1) continue;
-      const blobOffset = base.length + 1 + sizeBytes.length + uleb(name.length).length + name.length + 1 + pad;
-      if (blobOffset % 4 !== 0) break;
-      const out = new Uint8Array(base.length + 1 + sizeBytes.length + payloadLen);
-      out.set(base, 0);
-      let q = base.length;
-      out[q++] = 0;
-      for (const x of sizeBytes) out[q++] = x;
-      for (const x of uleb(name.length)) out[q++] = x;
-      out.set(name, q);
-      q += name.length;
-      out[q++] = pad;
-      q += pad;
-      out.set(blob, q);
-      return { wasm: out, module: m, blobBytes: blobLen, sideEntries: nside, longEntries: nlong };
-    }
+  const out = new Uint8Array(layout.blobOffset + blobLen);
+  out.set(base, 0);
+  let q = base.length;
+  out[q++] = 0;
+  for (const x of layout.sizeBytes) out[q++] = x;
+  for (const x of uleb(name.length)) out[q++] = x;
+  out.set(name, q);
+  q += name.length;
+  out[q++] = layout.pad;
+  out.set(blob, layout.blobOffset);
+  return { wasm: out, module: m, blobBytes: blobLen, sideEntries: nside, longEntries: nlong };
+}
+
+/** Where a blob of blobLen bytes starts in the module: the section (id 0, size, name, pad byte,
+ * pad) after the moduleLen bytes, with the pad that puts the blob 4-byte aligned. */
+function sectionLayout(moduleLen: number, blobLen: number): { pad: number; sizeBytes: number[]; blobOffset: number } {
+  const nameLen = new TextEncoder().encode(SECTION_NAME).length;
+  for (let pad = 0; pad < 8; pad++) {   // 8: a size LEB that grows by a byte skips a remainder
+    const sizeBytes = uleb(uleb(nameLen).length + nameLen + 1 + pad + blobLen);
+    const blobOffset = moduleLen + 1 + sizeBytes.length + uleb(nameLen).length + nameLen + 1 + pad;
+    if (blobOffset % 4 === 0) return { pad, sizeBytes, blobOffset };
   }
   throw new Error('internal: could not align the pre-decoded blob');
 }

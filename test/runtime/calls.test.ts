@@ -1,6 +1,6 @@
 // The interpreter's call path (firmware/runtime/src/interp.c, opcode 0x10 and call_wasm): the
 // function index's LEB read inline for one and two bytes and out of line for longer and padded
-// forms, run on the C runtime against Node's engine.
+// forms, and calls through wide function records, run on the C runtime against Node's engine.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +11,7 @@ import { predecode } from '../../host-tools/wasm/predecode.ts';
 const REPO = resolve(import.meta.dirname, '../..');
 
 describe('call', () => {
-  it('reads a function index of one to five LEB bytes, padded ones included, as Node does', () => {
+  it('reads a function index of one to five LEB bytes, padded ones included, through wide records, as Node does', () => {
     // 16,400 functions: from index 16,384 up a call's index takes three LEB bytes. Function k
     // (k >= 1) returns 3k + 1.
     const n = 16400;
@@ -38,7 +38,12 @@ describe('call', () => {
     patch([0x10, 9, 0x01, 0x01, 0x01, 0x01], [0x10, 0x89, 0x80, 0x80, 0x80, 0x00]);
     const want = (new WebAssembly.Instance(new WebAssembly.Module(plain), {}).exports.f as () => number)();
     expect(want).toBe([5, 127, 128, 200, 16383, 16384, 16399, 6, 7, 9].reduce((a, k) => a + 3 * k + 1, 0));
-    writeFileSync(join(dir, 'pd.wasm'), predecode(plain).wasm);
+    const pd = predecode(plain).wasm;
+    // every function's code is 64 KiB or more before its record: all wide records (format 28),
+    // the path a module over 64 KiB takes
+    const blob = Buffer.from(pd).lastIndexOf(Buffer.from('WQPD'));
+    expect(new DataView(pd.buffer, pd.byteOffset + blob).getUint16(18, true)).toBe(n);
+    writeFileSync(join(dir, 'pd.wasm'), pd);
     const run = spawnSync(join(REPO, 'build/runtime/spec_driver'), { input: `load ${join(dir, 'pd.wasm')}\ninvoke f 0\n`, encoding: 'utf8' });
     expect(run.stdout.trim().split('\n')).toEqual(['ok', `ok ${want.toString(16)}`]);
   });

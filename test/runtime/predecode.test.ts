@@ -43,7 +43,7 @@ describe('predecode', () => {
     const { off, dv } = blobOf(wasm);
     expect(off % 4).toBe(0);
     expect(dv.getUint32(0, true)).toBe(0x44505157);
-    expect(dv.getUint32(4, true)).toBe(27);
+    expect(dv.getUint32(4, true)).toBe(28);
     // the hash covers the rewritten module, which differs from the input only in the
     // function's final `end` (WQ_OP_END_FUNC): no multi-byte constant, no fused sequence here
     expect(dv.getUint32(8, true)).toBe(fnv1a(wasm.subarray(0, src.length)));
@@ -57,11 +57,12 @@ describe('predecode', () => {
     // type: canon u16, nparams u8, nresults u8, params and results offsets u16
     expect([dv.getUint16(32, true), dv.getUint8(34), dv.getUint8(35)]).toEqual([0, 1, 1]);
     expect(wasm[dv.getUint16(36, true)]).toBe(0x7f); // the i32 parameter
-    // function record (8 bytes): code u16, stpBase u16, type u16, nLocals u8, frame u8
+    // function record (8 bytes): codeBack u16, stpFwd u16, type u16, nLocals u8, frame u8; the
+    // code and the first side entry relative to the record itself (format 28)
     const func = 32 + ntypes * 8;
     const side = func + 8;
-    const codeStart = dv.getUint16(func, true);
-    expect([dv.getUint16(func + 2, true), dv.getUint16(func + 4, true), dv.getUint8(func + 6), dv.getUint8(func + 7)]).toEqual([0, 0, 0, 2]);
+    const codeStart = off + func - dv.getUint16(func, true);
+    expect([dv.getUint16(func + 2, true), dv.getUint16(func + 4, true), dv.getUint8(func + 6), dv.getUint8(func + 7)]).toEqual([side - func, 0, 0, 2]);
     expect(wasm[codeStart]).toBe(0x02); // the block: code points at the first instruction
     // one 16-bit short entry (br_if to the block end keeps one value and drops nothing, so
     // nothing moves): bit 0 clear, dStp bits 1-6, dPc bits 7-15
@@ -79,9 +80,10 @@ describe('predecode', () => {
     const src = wat(`(module (func (export "f") (param i32)
       (loop (br_if 0 (local.tee 0 (i32.sub (local.get 0) (i32.const 1)))))))`);
     const { wasm } = predecode(src);
-    const { dv } = blobOf(wasm);
+    const { off, dv } = blobOf(wasm);
     const side = 32 + dv.getUint16(16, true) * 8 + 8;
-    const codeStart = dv.getUint16(32 + dv.getUint16(16, true) * 8, true);
+    const func = 32 + dv.getUint16(16, true) * 8;
+    const codeStart = off + func - dv.getUint16(func, true); // the record's codeBack (format 28)
     const loop = wasm.indexOf(0x03, codeStart), brIf = wasm.indexOf(0x0d, loop);
     const e = dv.getInt16(side, true);
     const dPc = e >> 7;

@@ -126,8 +126,9 @@ static double f64_round(double a, int how) { if (a != a) return a + a; return ho
 
 const char wqrt_Err_opcodeNotBuilt[] = "opcode left out of this image's interpreter: rebuild the firmware with this module";
 
-/* The host frame's return address: one byte of the one opcode validated code never holds. */
-static const uint8_t wq_host_return[1] = { 0xcf };
+/* The host frame's return address, and where wq_invoke starts (its default case then makes the
+ * host's call): each one byte of the one opcode validated code never holds. */
+static const uint8_t wq_host_return[1] = { 0xcf }, wq_host_call[1] = { 0xcf };
 
 static inline int dropped(const uint8_t * bits, uint32_t i) { return (bits[i >> 3] >> (i & 7)) & 1; }
 
@@ -135,7 +136,7 @@ static inline int dropped(const uint8_t * bits, uint32_t i) { return (bits[i >> 
  * `sp` (wasm3's raw-call layout: result slots first, then the arguments). Returns the new stack
  * top, or NULL with the trap in rt->trap. One copy for call, call_indirect and a host entry, for
  * flash. The caller has the record (no index to scale back); `frame` bounds the stack. */
-static uint64_t * call_host(IM3Runtime rt, const WqFunc * rec, uint64_t * sp, const WqFrame * frame)
+static __attribute__((noinline)) uint64_t * call_host(IM3Runtime rt, const WqFunc * rec, uint64_t * sp, const WqFrame * frame)
 {
     IM3Module m = rt->module;
     uint32_t f = (uint32_t)(rec - m->funcs);
@@ -172,7 +173,7 @@ M3Result wq_invoke(IM3Runtime rt, uint32_t func, uint32_t nargs)
 #define side (m->side)
     /* Frames grow down from the top of the area the value stack grows up in (loader.c), so one
      * compare bounds both: the callee's locals and operand slots must end below its frame. */
-    WqFrame * frame = rt->frames;
+    WqFrame * frame = rt->frames + 1;   /* the host's call below pushes rt->frames */
 #define MEM (rt->mem)
 #define MEM_BYTES (rt->mem_bytes)
     uint32_t * const globals = rt->globals;
@@ -181,7 +182,7 @@ M3Result wq_invoke(IM3Runtime rt, uint32_t func, uint32_t nargs)
      * load) and `done:` returns NULL: GCC had kept that load in a callee-saved register across
      * the whole loop for `done:`'s return value, and the frame pointer spilled to the stack */
     M3Result err;
-    const uint8_t * pc = NULL;
+    const uint8_t * pc = wq_host_call;   /* the loop starts with the host's call */
 #if defined(__arm__)
     /* GCC at -Os spills the frame pointer and the side-table pointer to the stack (an extra
      * load on every local.get and branch); pinning them to callee-saved registers keeps them
@@ -196,26 +197,11 @@ M3Result wq_invoke(IM3Runtime rt, uint32_t func, uint32_t nargs)
 
     (void)nargs;
     rt->trap = NULL;
-    /* frames[0] is the host's: returning to it ends the call (its pc is wq_host_return, whose
-     * opcode only the default case handles, so a return tests nothing); each frame holds the
-     * running function's type (its return reads the result count there; a trap finds the
-     * function from pc, wqrt_GetTrapInfo) and its caller's pc, stp and fp */
-    {   /* entry from the host */
-        const WqFunc * f = &funcs[func];
-        const WqType * t = &types[f->type];
-        frame->pc = wq_host_return; frame->fp = fp; frame->type = t; frame->stp = NULL;
-        if (func < m->nimports) {
-            sp = call_host(rt, f, sp, frame);
-            if (!sp) TRAP(rt->trap);
-            goto done;
-        }
-        uint32_t code, stpb, nloc, frm;
-        WQ_FUNC_FIELDS(m, f, code, stpb, nloc, frm);
-        if (fp + t->nparams + frm > (uint64_t *)frame) TRAP(m3Err_trapStackOverflow);
-        for (uint32_t k = nloc; k; k--) *sp++ = 0;
-        pc = base + code;
-        stp = side + stpb;
-    }
+    /* The host's entry is a call from wq_host_return (the default case's, at wq_host_call):
+     * rt->frames, the top frame, holds it, and returning to it ends the run (wq_host_return's opcode only the
+     * default case handles, so a return tests nothing). Each frame holds the running function's
+     * type (its return reads the result count there; a trap finds the function from pc,
+     * wqrt_GetTrapInfo) and its caller's pc, stp and fp. */
     const WqFunc * callee;
     uint32_t cond;                     /* a fused i32 comparison's result for if / br_if */
     uint32_t off;                      /* a load's or store's offset */
@@ -334,29 +320,27 @@ next:
              * loader runs only code whose hash matches its blob (as local and global indices) */
             callee = &funcs[f];
         }
-        call_wasm: {   /* call_indirect joins here; an import's record goes on to call_import */
+        call_wasm: {   /* call_indirect joins here */
             const WqFunc * f = callee;
 #ifdef WQRT_FUEL
             if (rt->fuel && --rt->fuel == 0) TRAP(wq_trapFuel);
 #endif
-            uint32_t code = f->code, stpb = f->stp_base, nloc = f->nlocals, frm = f->frame;
-            if (frm == WQ_FUNC_WIDE) {   /* an import or a wide record: both rare, tested here only */
-                if (code == WQ_FUNC_IMPORT_CODE) goto call_import;
-                const WqFuncWide * w_ = &WQ_FUNCS_WIDE(m)[code];
-                code = w_->code_start; stpb = w_->stp_base; nloc = w_->nlocals; frm = w_->frame;
-            }
+            uint32_t frm = f->frame;
+            if (frm == WQ_FUNC_WIDE) goto call_wide;   /* an import or a wide record: both rare */
             /* the arguments are already on the stack: the callee needs its locals and operands above sp */
             WqFrame * nf = frame - 1;
             if (sp + frm > (uint64_t *)nf) TRAP(m3Err_trapStackOverflow);
             /* the caller's state first: pc, stp and fp are free for the callee's from here */
             nf->pc = pc; nf->stp = stp; nf->fp = fp;
             frame = nf;
-            pc = base + code;
-            stp = side + stpb;
+            /* the code and the side entries are relative to the record (format 28): no module base */
+            pc = WQ_FUNC_CODE(f);
+            stp = WQ_FUNC_SIDE(f);
             const WqType * t = &types[f->type];
             nf->type = t;
             fp = sp - t->nparams;
             /* zeroed locals: a bottom-tested loop, 3 instructions a local instead of 4 */
+            uint32_t nloc = f->nlocals;
             if (nloc) { uint64_t * const e_ = sp + nloc; do *sp++ = 0; while (sp != e_); }
             DISPATCH;
         }
@@ -972,6 +956,7 @@ next:
          * dispatch by -1). */
         default:
             if (pc == wq_host_return + 1) goto done;   /* the return to the host's frame */
+            if (pc == wq_host_call + 1) { pc = wq_host_return; callee = &funcs[func]; goto call_wasm; }   /* the host's call */
             TRAP(m3Err_unknownOpcode);
         }
         op = *pc++;
@@ -981,6 +966,23 @@ next:
      * firmware embeds the module its mask came from */
 op_not_built:
     TRAP(wqrt_Err_opcodeNotBuilt);
+
+    /* call_wasm's work for a wide record (its fields did not fit the 8-byte one) */
+call_wide: {
+        if (callee->code_back == WQ_FUNC_IMPORT_CODE) goto call_import;
+        const WqFuncWide * w = &WQ_FUNCS_WIDE(m)[callee->code_back];
+        WqFrame * nf = frame - 1;
+        if (sp + w->frame > (uint64_t *)nf) TRAP(m3Err_trapStackOverflow);
+        nf->pc = pc; nf->stp = stp; nf->fp = fp;
+        frame = nf;
+        pc = base + w->code_start;
+        stp = side + w->stp_base;
+        const WqType * t = &types[callee->type];
+        nf->type = t;
+        fp = sp - t->nparams;
+        for (uint32_t k = w->nlocals; k; k--) *sp++ = 0;
+        goto next;
+    }
 
 call_import: {
         uint64_t * nsp = call_host(rt, callee, sp, frame);
@@ -996,7 +998,7 @@ trap:
     rt->trap = err;
     rt->trap_func = func;   /* wqrt_GetTrapInfo finds the function around trap_offset when there is one */
     /* pc is just past the trapping instruction (its opcode and immediates) */
-    rt->trap_offset = pc ? (uint32_t)(pc - base) : 0;
+    rt->trap_offset = pc != wq_host_return ? (uint32_t)(pc - base) : 0;   /* 0: the host's call itself */
     return err;
 #undef base
 #undef types

@@ -301,11 +301,12 @@ M3Result m3_ParseModule(IM3Environment env, IM3Module * out, const uint8_t * con
             const WqFunc * f = &m->funcs[i];
             if (f->type >= m->ntypes) { err = wqrt_Err_predecodedCorrupt; goto fail; }
             if (i < m->nimports) {
-                if (f->frame != WQ_FUNC_WIDE || f->code != WQ_FUNC_IMPORT_CODE) { err = wqrt_Err_predecodedCorrupt; goto fail; }
+                if (f->frame != WQ_FUNC_WIDE || f->code_back != WQ_FUNC_IMPORT_CODE) { err = wqrt_Err_predecodedCorrupt; goto fail; }
                 continue;
             }
             uint32_t size, c, stpb, nloc, frm;
-            if (f->frame == WQ_FUNC_WIDE && f->code >= nwide) { err = wqrt_Err_predecodedCorrupt; goto fail; }
+            /* a short record's side entry must be a whole number of entries from the table's start */
+            if (f->frame == WQ_FUNC_WIDE ? f->code_back >= nwide : (f->stp_fwd & 1u) != 0) { err = wqrt_Err_predecodedCorrupt; goto fail; }
             WQ_FUNC_FIELDS(m, f, c, stpb, nloc, frm);
             if (!wq_read_leb32(&cp, code_end, &size) || size > (uint32_t)(code_end - cp)) { err = m3Err_wasmMalformed; goto fail; }
             const uint8_t * body_end = cp + size;

@@ -127,20 +127,28 @@
                                           second byte holds the count of its continuation bytes */
 
 typedef struct { uint16_t canon; uint8_t nparams, nresults; uint16_t params_off, results_off; } WqType;
-/* A function record (format 5) is 8 bytes: the code's offset from the module start, the index
- * of its first side entry, its type, its locals and its frame (locals + operand slots). A
- * function whose numbers do not fit (code beyond 64 KiB, 255+ locals or slots, 65,536+ side
- * entries before it) has frame = WQ_FUNC_WIDE and `code` indexes a 12-byte WqFuncWide. */
-typedef struct { uint16_t code, stp_base, type; uint8_t nlocals, frame; } WqFunc;
+/* A function record (format 5) is 8 bytes: where its code starts, where its first side entry
+ * is, its type, its locals and its frame (locals + operand slots). The first two are relative to
+ * the record itself (format 28): the code starts `code_back` bytes before the record, the first
+ * side entry is `stp_fwd` bytes after it, so a call needs neither the module's start nor the side
+ * table's. A function whose numbers do not fit (code or side entries 64 KiB or more away, 255+
+ * locals or slots) has frame = WQ_FUNC_WIDE and `code_back` indexes a 12-byte WqFuncWide, which
+ * holds the code's offset from the module start and the side entry's index. */
+typedef struct { uint16_t code_back, stp_fwd, type; uint8_t nlocals, frame; } WqFunc;
 typedef struct { uint32_t code_start, stp_base; uint16_t nlocals, frame; } WqFuncWide;
 #define WQ_FUNC_WIDE 0xffu
-/* an imported function's record (format 26): frame WQ_FUNC_WIDE and this code, an index no wide
- * record has, so a call tests for an import only on the wide path */
+/* an imported function's record (format 26): frame WQ_FUNC_WIDE and this code_back, an index no
+ * wide record has, so a call tests for an import only on the wide path */
 #define WQ_FUNC_IMPORT_CODE 0xffffu
-/* The fields the interpreter needs from record f (module m) into code/stpb/nloc/frm. */
+#define WQ_FUNC_CODE(f) ((const uint8_t *)(f) - (f)->code_back)
+#define WQ_FUNC_SIDE(f) ((const WqSide *)(const void *)((const uint8_t *)(f) + (f)->stp_fwd))
+/* Record f (module m, not an import) as the code's offset from the module start, the index of
+ * the first side entry, the locals and the frame (the loader's checks, a trap's function, the
+ * host's entry). */
 #define WQ_FUNC_FIELDS(m, f, code_, stpb_, nloc_, frm_) do { \
-        (code_) = (f)->code; (stpb_) = (f)->stp_base; (nloc_) = (f)->nlocals; (frm_) = (f)->frame; \
-        if ((frm_) == WQ_FUNC_WIDE) { const WqFuncWide * w_ = &WQ_FUNCS_WIDE(m)[code_]; \
+        (code_) = (uint32_t)(WQ_FUNC_CODE(f) - (m)->bytes); (stpb_) = (uint32_t)(WQ_FUNC_SIDE(f) - wq_side_table(m)); \
+        (nloc_) = (f)->nlocals; (frm_) = (f)->frame; \
+        if ((frm_) == WQ_FUNC_WIDE) { const WqFuncWide * w_ = &WQ_FUNCS_WIDE(m)[(f)->code_back]; \
             (code_) = w_->code_start; (stpb_) = w_->stp_base; (nloc_) = w_->nlocals; (frm_) = w_->frame; } } while (0)
 /* A side entry is relative to its branch: target pc = the address just past the branch opcode
  * + dPc; target entry = this entry + dStp. Format 6 packs it in 16 bits (bit 0 clear): dStp
@@ -238,6 +246,7 @@ static inline const WqFuncWide * wq_funcs_wide(const struct M3Module * m)
     return (const WqFuncWide *)(const void *)(m->funcs + m->nfuncs);
 }
 #define WQ_FUNCS_WIDE(m) wq_funcs_wide(m)
+static inline const WqSide * wq_side_table(const struct M3Module * m) { return m->side; }
 
 /* Sets the accessible linear-memory size and the per-width limits the hot loads and stores
  * compare with (one compare instead of three). */
