@@ -135,7 +135,8 @@ static inline int dropped(const uint8_t * bits, uint32_t i) { return (bits[i >> 
 /* Calls the imported function of record `rec` with its arguments on top of the operand stack at
  * `sp` (wasm3's raw-call layout: result slots first, then the arguments). Returns the new stack
  * top, or NULL with the trap in rt->trap. One copy for call, call_indirect and a host entry, for
- * flash. The caller has the record (no index to scale back); `frame` bounds the stack. */
+ * flash. The caller has the record (no index to scale back); `frame` bounds the stack. Not
+ * inlined: its one call site is in the loop, and inlined it made GCC spill the frame pointer. */
 static __attribute__((noinline)) uint64_t * call_host(IM3Runtime rt, const WqFunc * rec, uint64_t * sp, const WqFrame * frame)
 {
     IM3Module m = rt->module;
@@ -197,11 +198,11 @@ M3Result wq_invoke(IM3Runtime rt, uint32_t func, uint32_t nargs)
 
     (void)nargs;
     rt->trap = NULL;
-    /* The host's entry is a call from wq_host_return (the default case's, at wq_host_call):
-     * rt->frames, the top frame, holds it, and returning to it ends the run (wq_host_return's opcode only the
-     * default case handles, so a return tests nothing). Each frame holds the running function's
-     * type (its return reads the result count there; a trap finds the function from pc,
-     * wqrt_GetTrapInfo) and its caller's pc, stp and fp. */
+    /* The host's entry is a call from wq_host_return, made by the default case (the loop starts
+     * at wq_host_call): rt->frames, the top frame, holds it, and returning to it ends the run
+     * (wq_host_return's opcode only the default case handles, so a return tests nothing). Each
+     * frame holds the running function's type (its return reads the result count there; a trap
+     * finds the function from pc, wqrt_GetTrapInfo) and its caller's pc, stp and fp. */
     const WqFunc * callee;
     uint32_t cond;                     /* a fused i32 comparison's result for if / br_if */
     uint32_t off;                      /* a load's or store's offset */
