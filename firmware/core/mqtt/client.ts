@@ -81,9 +81,10 @@ export function emitError(code: i32, ptype: i32, detail: i32): void {
 
 /** EV_TRACE for the packet at p (already framed or encoded by us). Its packet id and extra byte
  * come from the caller, who has them at hand (cheaper than parsing the packet again): `extra` is
- * the CONNACK return code or the SUBACK code count (only received packets have one). */
+ * the CONNACK return code or the SUBACK code count (only received packets have one). The callers
+ * test tracing() first: with tracing off (the default) no call is made on a packet's path. */
+@inline function tracing(): bool { return numOf(A.CFG_TRACE) != 0; }
 function trace(dir: i32, p: usize, total: i32, pid: i32, extra: i32): void {
-  if (numOf(A.CFG_TRACE) == 0) return;
   let first = <u32>load<u8>(p);
   // [u8 dir][u8 type][u8 flags][u8 extra][u16 pid][u16 total]
   store<u32>(EVB, <u32>dir | (first >> 4) << 8 | (first & 15) << 16 | <u32>extra << 24);
@@ -92,11 +93,11 @@ function trace(dir: i32, p: usize, total: i32, pid: i32, extra: i32): void {
 }
 
 // ---- TX ----
-function txRoom(): i32 { return TX_SIZE - txLen; }
+@inline function txRoom(): i32 { return TX_SIZE - txLen; }
 
 /** Commits `len` bytes just encoded at TXB + txLen as one packet (packet id `pid`, 0 if none). */
 function txCommit(len: i32, pid: i32): void {
-  trace(0, TXB + txLen, len, pid, 0);
+  if (tracing()) trace(0, TXB + txLen, len, pid, 0);
   txLen += len;
   bump(A.STAT_TX_PACKETS);
 }
@@ -539,7 +540,7 @@ function onPacket(p: usize, total: i32): bool {
     return protoFail(type, <i32>(load<u8>(p) >> 4), D.dErrAt);
   }
   // (the decoder zeroes what a type does not have: dPid, dCode outside CONNACK, dCount outside SUBACK)
-  trace(1, p, total, D.dPid, D.dCode | D.dCount);
+  if (tracing()) trace(1, p, total, D.dPid, D.dCode | D.dCount);
   if (state == A.ST_MQTT_CONNECTING) {
     if (type != A.PT_CONNACK) return protoFail(A.ERR_UNEXPECTED, type, 0);
     onConnack();
@@ -631,7 +632,7 @@ function receive(): bool {
   return true;
 }
 
-function since(t: u32): i32 { return <i32>(now - t); }
+@inline function since(t: u32): i32 { return <i32>(now - t); }
 
 /** Keepalive and retry timers; returns ms until the next deadline (or 60000). */
 function timers(): i32 {

@@ -83,7 +83,7 @@ const TRANSITIONS: usize = memory.data<i8>([
 ]);
 
 /** Next state for (state, event), or -1 when the event does not apply (ignored). */
-export function transition(state: i32, ev: i32): i32 {
+@inline export function transition(state: i32, ev: i32): i32 {
   return <i32>load<i8>(TRANSITIONS + <usize>(state * 6 + ev)); // X (-1) sign-extends to -1
 }
 
