@@ -75,18 +75,21 @@ export let recLen: i32 = 0;        // payload length; payload at recOff + 4
 const CRC_START: i32 = -1;
 
 /**
- * CRC-16/CCITT-FALSE (poly 0x1021; the caller passes CRC_START to start) over len bytes at p,
- * continuing from `crc`. One byte per round without a table: with x = the byte xor the CRC's
- * high byte, and x ^= x >> 4, the polynomial's multiples reduce to x ^ x << 5 ^ x << 12.
- * Bits above 15 are left to pile up during the loop (no round reads them) and cut at the end.
+ * CRC-16/CCITT-FALSE (poly 0x1021; the caller passes CRC_START to start) over len >= 1 bytes at
+ * p, continuing from `crc`. One byte per round without a table: with x = the byte xor the CRC's
+ * high byte, and x ^= x >> 4, the polynomial's multiples reduce to x ^ x << 5 ^ x << 12. The CRC
+ * runs in the high half of `c`, so the left shift itself drops the byte that leaves it and the
+ * high byte is `c >>> 24` with no mask (this loop runs over every byte the store writes).
  */
 export function crc16(crc: i32, p: usize, len: i32): i32 {
-  for (let end = p + <usize>len; p < end; p++) {
-    let x = ((crc >>> 8) ^ <i32>load<u8>(p)) & 0xff;
+  let c = crc << 16;
+  let end = p + <usize>len;
+  do {
+    let x = (c >>> 24) ^ <i32>load<u8>(p);
     x ^= x >> 4;
-    crc = (crc << 8) ^ (x << 12) ^ (x << 5) ^ x;
-  }
-  return crc & 0xffff;
+    c = (c << 8) ^ (x << 28) ^ (x << 21) ^ (x << 16);
+  } while (++p < end);
+  return c >>> 16;
 }
 
 /** Bytes a record with a `len`-byte payload occupies. */
