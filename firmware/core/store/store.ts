@@ -16,7 +16,9 @@
 // SRAM that survives a system reset but not a power cut), one group per half of it, the same
 // header and records (the header's magic and CRC tell a log from power-on noise). A RAM-tier
 // offset has the KEEP bit set, so reads, writes and marks find their tier from the offset alone;
-// appends, compaction and replay work on the tier useTier() selected (the flash, by default).
+// appends, compaction and replay work on the tier useTier() selected (the flash, by default). A
+// selection stays until the next useTier(): whoever reads a tier's state (groupSize, storeUsed)
+// or appends selects that tier first, so a run of RAM-log appends swaps nothing.
 import { store_size, store_page_size, store_read, store_write, store_erase, keep_size, keep_read, keep_write } from "../api/board";
 import { ERR_NO_STORE, ERR_STORE_IO, ERR_QUEUE_FULL } from "../api/abi";
 
@@ -45,7 +47,7 @@ export let ram: bool = false;
 const OTHER: usize = memory.data(20);
 
 /** Selects the tier: swaps the store state with the other tier's (never during a compaction,
- * so `limit` follows from the rest and `savedPos` is not needed). */
+ * so `limit` follows from the rest and `savedPos` is not needed). Nothing when it is selected. */
 export function useTier(r: bool): void {
   if (r == ram) return;
   ram = r;
