@@ -61,6 +61,9 @@ describe('store CRC-16', () => {
   it('is CRC-16/CCITT-FALSE (check value 0x29B1) and matches the bitwise reference', () => {
     put(new TextEncoder().encode('123456789'));
     expect(x.crc(-1, 9)).toBe(0x29b1);
+    // store.ts's CRC_MAGIC, where a group header's CRC continues from (the walk below checks the headers)
+    put(new TextEncoder().encode('WQS1'));
+    expect(x.crc(-1, 4)).toBe(0xb4b6);
     let seed = 7;
     const rnd = () => { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; return seed >>> 16; };
     for (let len = 1; len <= 300; len++) {

@@ -388,7 +388,7 @@ export let owner: u32 = 0xffffffff; // NONE (a literal: a constant's name here c
 /** Appends to the tier `r` (the RAM log when true), compacting that tier once when needed. The
  * tier stays selected (store.ts, useTier): under ram-first, append after append is the RAM log's. */
 function appendOnce(type: i32, p: usize, len: i32, reserve: u32, r: bool): i32 {
-  useTier(r);
+  if (r != ram) useTier(r); // (tested here: no call at all on the per-publish path)
   let o = storeAppend(type, p, len, reserve);
   if (o == ERR_QUEUE_FULL || o == ERR_STORE_IO) {
     if (compact() == 0) o = storeAppend(type, p, len, reserve);
