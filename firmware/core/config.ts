@@ -26,8 +26,10 @@ function numOffset(key: i32): i32 {
   // CFG_CONSOLE_QUIET in the last 4 bytes (a config saved before it existed reads 0 there: not quiet)
   if (key == CFG_CONSOLE_QUIET) return CONFIG_BYTES - 4;
   if (key < CFG_WILL_FLAGS || key > CFG_TRACE || key == CFG_MAC) return -1;
-  return N_BASE + 4 * (key - CFG_WILL_FLAGS - (key > CFG_MAC ? 1 : 0));
+  return numAt(key);
 }
+/** Offset of number key CFG_WILL_FLAGS..CFG_TRACE (not CFG_MAC); a constant for a constant key. */
+@inline function numAt(key: i32): i32 { return N_BASE + 4 * (key - CFG_WILL_FLAGS - (key > CFG_MAC ? 1 : 0)); }
 
 /** Longest client id, user name and password; longest will topic and will payload. */
 const STR_MAX_ID: i32 = 64;
@@ -46,6 +48,9 @@ function strField(key: i32): i32 {
 
 /** A number key's value; CFG_SPILL_MS (a u16 of its own) included, so the console's `show` reads it like the others. */
 export function num(key: i32): u32 { return key == CFG_SPILL_MS ? spillMs() : load<u32>(CFG + <usize>numOffset(key)); }
+/** num() for a constant key CFG_WILL_FLAGS..CFG_TRACE (not CFG_MAC): one load, no call, for what
+ * runs on every publish (a call to num() costs the device's interpreter more than the load). */
+@inline export function numOf(key: i32): u32 { return load<u32>(CFG + <usize>numAt(key)); }
 /** CFG_SPILL_MS: 0 = flash-first. */
 export function spillMs(): u32 { return <u32>load<u16>(CFG + N_SPILL); }
 

@@ -3,7 +3,7 @@
 import * as A from "./api/abi";
 import { entropy } from "./api/board";
 import { CFG, CONFIG_BYTES, configDefaults, configSet, configValid, readLE } from "./config";
-import { storeInit, storeUsed, storeReadPayload, groupSize, compactions } from "./store/store";
+import { storeInit, storeUsed, storeReadPayload, groupSize, compactions, useTier } from "./store/store";
 import * as S from "./mqtt/session";
 import * as C from "./mqtt/client";
 import { getStat } from "./api/stats";
@@ -21,6 +21,7 @@ function configLoad(): i32 {
 
 export function start(): void {
   configDefaults();
+  useTier(false); // (the flash's: a second start() may find the RAM log selected)
   let e = storeInit();
   if (e < 0) C.emitError(e, 0, 0);
   S.sessionLoad();
@@ -66,9 +67,9 @@ export function wq_stat(key: i32): i32 {
     case A.STAT_INFLIGHT_IN: return S.inCount();
     case A.STAT_NEXT_PID: return S.nextPid;
     case A.STAT_MEM_HIGH_WATER: return <i32>__heap_base;
-    case A.STAT_STORE_USED: return storeUsed();
+    case A.STAT_STORE_USED: useTier(false); return storeUsed(); // (the flash's figures)
     case A.STAT_STORE_COMPACTIONS: return compactions;
-    case A.STAT_STORE_CAPACITY: return <i32>groupSize;
+    case A.STAT_STORE_CAPACITY: useTier(false); return <i32>groupSize;
     case A.STAT_LINK: return netLinkState();
   }
   return key > 0 && key <= A.STAT_KEY_COUNT ? getStat(key) : A.ERR_ARG;

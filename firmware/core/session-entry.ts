@@ -2,7 +2,7 @@
 // client-level step at a time, for the store property test (test/core/store-property.test.ts).
 // Each export does what client.ts does for that step, with the same session.ts calls. Not shipped.
 import * as S from "./mqtt/session";
-import { storeInit, compactions } from "./store/store";
+import { storeInit, compactions, crc16 } from "./store/store";
 
 /** Packet scratch: the 4-byte record prefix, up to 512 packet bytes, 8 bytes of tail room. */
 const PKT: usize = memory.data(4 + 512 + 8);
@@ -95,6 +95,9 @@ export function owner(id: u32): void {
   S.setOwner(id);
 }
 export function compact(): i32 { return S.compact(); }
+/** The store's CRC-16 over `len` bytes the test put at pkt(), continuing from `crc` (-1 starts). */
+export function crc(crc: i32, len: i32): i32 { return crc16(crc, PKT, len); }
+export function pkt(): usize { return PKT; }
 export function linkLost(): void { S.outLinkLost(); }
 export function compactionCount(): i32 { return compactions; }
 

@@ -18,7 +18,7 @@ import {
   NET_ESTABLISHED, NET_CLOSED,
 } from "../net/transport";
 import { appEvent } from "../api/app";
-import { num, strPtr, strLen, spillMs, CONNECT_PAYLOAD_MAX } from "../config";
+import { num, numOf, strPtr, strLen, spillMs, CONNECT_PAYLOAD_MAX } from "../config";
 import { KEEP } from "../store/store";
 import { frame, decodeFromBroker } from "./codec/decode";
 import * as D from "./codec/packet";
@@ -81,9 +81,10 @@ export function emitError(code: i32, ptype: i32, detail: i32): void {
 
 /** EV_TRACE for the packet at p (already framed or encoded by us). Its packet id and extra byte
  * come from the caller, who has them at hand (cheaper than parsing the packet again): `extra` is
- * the CONNACK return code or the SUBACK code count (only received packets have one). */
+ * the CONNACK return code or the SUBACK code count (only received packets have one). The callers
+ * test tracing() first: with tracing off (the default) no call is made on a packet's path. */
+@inline function tracing(): bool { return numOf(A.CFG_TRACE) != 0; }
 function trace(dir: i32, p: usize, total: i32, pid: i32, extra: i32): void {
-  if (num(A.CFG_TRACE) == 0) return;
   let first = <u32>load<u8>(p);
   // [u8 dir][u8 type][u8 flags][u8 extra][u16 pid][u16 total]
   store<u32>(EVB, <u32>dir | (first >> 4) << 8 | (first & 15) << 16 | <u32>extra << 24);
@@ -92,11 +93,11 @@ function trace(dir: i32, p: usize, total: i32, pid: i32, extra: i32): void {
 }
 
 // ---- TX ----
-function txRoom(): i32 { return TX_SIZE - txLen; }
+@inline function txRoom(): i32 { return TX_SIZE - txLen; }
 
 /** Commits `len` bytes just encoded at TXB + txLen as one packet (packet id `pid`, 0 if none). */
 function txCommit(len: i32, pid: i32): void {
-  trace(0, TXB + txLen, len, pid, 0);
+  if (tracing()) trace(0, TXB + txLen, len, pid, 0);
   txLen += len;
   bump(A.STAT_TX_PACKETS);
 }
@@ -213,7 +214,7 @@ function sendConnect(): void {
     if ((flags & <i32>f >> 8) != 0) p = putStr(p, strPtr(k), strLen(k));
   }
   let n = <i32>(p - body);
-  let q = putConnectHead(putHeader(TXB, 0x10, 10 + n), flags, <i32>num(A.CFG_KEEPALIVE_S));
+  let q = putConnectHead(putHeader(TXB, 0x10, 10 + n), flags, <i32>numOf(A.CFG_KEEPALIVE_S));
   memory.copy(q, body, n);
   txCommit(<i32>(q - TXB) + n, 0);
   state = A.ST_MQTT_CONNECTING;
@@ -334,7 +335,7 @@ export function publish(tlen: i32, plen: i32, flags: i32): i32 {
   let direct = qos == 0 && online && room; // QoS 0 that can go now is not stored
   if (!direct && S.nUsed == A.OUT_SLOTS) return A.ERR_QUEUE_FULL;
   // nothing ahead of it and the window is open: it goes from the staging copy right away
-  let sendNow = qos > 0 && online && S.nInflight < <i32>num(A.CFG_WINDOW) && room;
+  let sendNow = qos > 0 && online && S.nInflight < <i32>numOf(A.CFG_WINDOW) && room;
   let pid = qos > 0 ? S.allocPid() : 0;
   // built in place: the payload stays where it is, the header goes into the room before BUF
   let dst = BUF + <usize>(tlen + plen - size);
@@ -361,7 +362,7 @@ let runAgain: bool = false;
 
 /** Sends queued PUBLISH/PUBREL packets in creation order while the window and TX room allow. */
 function pump(): void {
-  let window = <i32>num(A.CFG_WINDOW);
+  let window = <i32>numOf(A.CFG_WINDOW);
   S.outTally();
   let inflight = S.nInflight;
   for (let e = S.outBegin(); e < S.outEnd(); e += S.SLOT) {
@@ -539,7 +540,7 @@ function onPacket(p: usize, total: i32): bool {
     return protoFail(type, <i32>(load<u8>(p) >> 4), D.dErrAt);
   }
   // (the decoder zeroes what a type does not have: dPid, dCode outside CONNACK, dCount outside SUBACK)
-  trace(1, p, total, D.dPid, D.dCode | D.dCount);
+  if (tracing()) trace(1, p, total, D.dPid, D.dCode | D.dCount);
   if (state == A.ST_MQTT_CONNECTING) {
     if (type != A.PT_CONNACK) return protoFail(A.ERR_UNEXPECTED, type, 0);
     onConnack();
@@ -631,12 +632,12 @@ function receive(): bool {
   return true;
 }
 
-function since(t: u32): i32 { return <i32>(now - t); }
+@inline function since(t: u32): i32 { return <i32>(now - t); }
 
 /** Keepalive and retry timers; returns ms until the next deadline (or 60000). */
 function timers(): i32 {
   let next = 60000;
-  let ka = <i32>num(A.CFG_KEEPALIVE_S) * 1000;
+  let ka = <i32>numOf(A.CFG_KEEPALIVE_S) * 1000;
   if (ka > 0) {
     if (pingOut) {
       let left = ka / 2 - since(pingAt);
@@ -652,9 +653,9 @@ function timers(): i32 {
       next = max(left, 0);
     }
   }
-  let retry = <i32>num(A.CFG_RETRY_MS);
+  let retry = <i32>numOf(A.CFG_RETRY_MS);
   if (retry > 0) {
-    let maxr = <i32>num(A.CFG_MAX_RETRIES);
+    let maxr = <i32>numOf(A.CFG_MAX_RETRIES);
     for (let e = S.outBegin(); e < S.outEnd(); e += S.SLOT) {
       let st = S.oState(e);
       if (st != S.S_PUB_SENT && st != S.S_REL_SENT) continue;

@@ -83,7 +83,7 @@ const TRANSITIONS: usize = memory.data<i8>([
 ]);
 
 /** Next state for (state, event), or -1 when the event does not apply (ignored). */
-export function transition(state: i32, ev: i32): i32 {
+@inline export function transition(state: i32, ev: i32): i32 {
   return <i32>load<i8>(TRANSITIONS + <usize>(state * 6 + ev)); // X (-1) sign-extends to -1
 }
 
@@ -361,11 +361,14 @@ export function setNextPid(p: i32): void { nextPid = p; }
  * pending request. At most OUT_SLOTS + PENDING_REQ_SLOTS ids are in use, so this always succeeds.
  */
 export function allocPid(): i32 {
+  // (requests are rare: with none pending, two loads answer for the four slots)
+  if (PENDING_REQ_SLOTS != 4) ERROR("allocPid reads the request table as two u64");
+  let none = (load<u64>(REQ) | load<u64>(REQ, 8)) == 0;
   while (true) {
     let p = nextPid;
     nextPid = p == 65535 ? 1 : p + 1;
     if (outFind(p) != 0) continue;
-    if (reqFind(p, -1) == 0) return p;
+    if (none || reqFind(p, -1) == 0) return p;
   }
 }
 
@@ -385,20 +388,21 @@ export let appLen: i32 = 0;
 /** Identity of the (client id, broker) the stored session belongs to; NONE: not known yet. */
 export let owner: u32 = 0xffffffff; // NONE (a literal: a constant's name here costs a start function)
 
-/** Appends to the tier `r` (the RAM log when true), compacting that tier once when needed. */
+/** Appends to the tier `r` (the RAM log when true), compacting that tier once when needed. The
+ * tier stays selected (store.ts, useTier): under ram-first, append after append is the RAM log's. */
 function appendOnce(type: i32, p: usize, len: i32, reserve: u32, r: bool): i32 {
-  useTier(r);
+  if (r != ram) useTier(r); // (tested here: no call at all on the per-publish path)
   let o = storeAppend(type, p, len, reserve);
   if (o == ERR_QUEUE_FULL || o == ERR_STORE_IO) {
     if (compact() == 0) o = storeAppend(type, p, len, reserve);
   }
-  useTier(false);
   return o;
 }
 
 /** Persists a small state record (payload u16 or u32 value) in the flash, or in the RAM log
  * (`r`); its offset, or NONE when it could not be written (counted in STAT_STORE_ERRORS, not fatal). */
 export function persist(type: i32, v: u32, len: i32, r: bool = false): u32 {
+  useTier(r);
   if (r ? !keepOk : groupSize == 0) return NONE;
   store<u32>(SREC, v);
   let o = appendOnce(type, SREC, len, 0, r);
@@ -439,6 +443,7 @@ export function persistPub(p: usize, size: i32, queued: bool, toRam: bool): i32 
     // log holds none of ours) goes to the flash.
     if (nRam > 0) return ERR_QUEUE_FULL;
   }
+  useTier(false);
   if (groupSize == 0) return ERR_NO_STORE;
   // Refuse early when even a compacted group could not hold it: no compaction that cannot help.
   if (liveBytes() + recordSize(len) + RESERVE > groupSize) return ERR_QUEUE_FULL;
@@ -460,6 +465,7 @@ export function spill(e: usize): void {
     if (persist(R_REL, pid, 2) == NONE) return;
     persist(R_REL_GONE, pid, 2, true);
   } else {
+    useTier(false);
     outTally();
     let size = recordSize(pubRecLen(oLen(e), (oFlags(e) & F_QREC) != 0));
     if (groupSize == 0 || liveBytes() + size + RESERVE > groupSize) return;
@@ -486,6 +492,7 @@ export function markFirstSend(e: usize): void {
 
 /** Persists the config blob as a new R_CONFIG record. */
 export function persistConfig(): i32 {
+  useTier(false);
   if (groupSize == 0) return ERR_NO_STORE;
   let r = appendOnce(R_CONFIG, CFG, CONFIG_BYTES, 0, false);
   if (r < 0) return r;
@@ -496,6 +503,7 @@ export function persistConfig(): i32 {
 /** Persists an app's settings blob [p, p+len) as a new R_APP record (4 writable bytes on each
  * side of it, as storeAppend needs); the previous one becomes garbage. */
 export function persistApp(p: usize, len: i32): i32 {
+  useTier(false);
   if (groupSize == 0) return ERR_NO_STORE;
   let r = appendOnce(R_APP, p, len, 0, false);
   if (r < 0) return r;

@@ -17,7 +17,13 @@ const HASH: u8 = 0x23;
  * two wrappers above are @inline, so their callers call this directly (no extra call per publish). */
 function checkTopic(p: usize, len: i32, filter: bool): i32 {
   if (len == 0) return filter ? ERR_FILTER : ERR_TOPIC_EMPTY;
-  for (let i = 0; i < len; i++) {
+  // Fast path (every publish checks its topic): bytes 0x2C..0x7F (',' to DEL: '/', digits,
+  // letters, '-', '.', '_'...) are never a wildcard, a NUL or part of a multi-byte character, so
+  // a string of only those is valid, found with one unsigned compare a byte. From the first other
+  // byte on, the full checks (the wildcard scan can start there: the bytes before it have none).
+  let i = 0;
+  while (<u32>load<u8>(p + i) - 0x2c < 0x54) if (++i == len) return 0;
+  for (; i < len; i++) {
     let c = load<u8>(p + i);
     if (c == PLUS || c == HASH) {
       if (!filter) return ERR_TOPIC_WILDCARD;

@@ -16,7 +16,9 @@
 // SRAM that survives a system reset but not a power cut), one group per half of it, the same
 // header and records (the header's magic and CRC tell a log from power-on noise). A RAM-tier
 // offset has the KEEP bit set, so reads, writes and marks find their tier from the offset alone;
-// appends, compaction and replay work on the tier useTier() selected (the flash, by default).
+// appends, compaction and replay work on the tier useTier() selected (the flash, by default). A
+// selection stays until the next useTier(): whoever reads a tier's state (groupSize, storeUsed)
+// or appends selects that tier first, so a run of RAM-log appends swaps nothing.
 import { store_size, store_page_size, store_read, store_write, store_erase, keep_size, keep_read, keep_write } from "../api/board";
 import { ERR_NO_STORE, ERR_STORE_IO, ERR_QUEUE_FULL } from "../api/abi";
 
@@ -45,7 +47,7 @@ export let ram: bool = false;
 const OTHER: usize = memory.data(20);
 
 /** Selects the tier: swaps the store state with the other tier's (never during a compaction,
- * so `limit` follows from the rest and `savedPos` is not needed). */
+ * so `limit` follows from the rest and `savedPos` is not needed). Nothing when it is selected. */
 export function useTier(r: bool): void {
   if (r == ram) return;
   ram = r;
@@ -73,29 +75,39 @@ export let recLen: i32 = 0;        // payload length; payload at recOff + 4
 /** The CRC's start value 0xFFFF, as -1: only the low 16 bits count (see crc16), and -1 is one
  * byte of code where 0xFFFF is three. */
 const CRC_START: i32 = -1;
+/** crc16(CRC_START) over the 4 magic bytes: a group header's CRC starts from it (its magic is
+ * checked or written first), 4 bytes fewer through the CRC loop a header (one a compaction). A
+ * test checks it against crc16 (test/core/store-crc.test.ts). */
+const CRC_MAGIC: i32 = 0xb4b6;
 
 /**
- * CRC-16/CCITT-FALSE (poly 0x1021; the caller passes CRC_START to start) over len bytes at p,
- * continuing from `crc`. One byte per round without a table: with x = the byte xor the CRC's
- * high byte, and x ^= x >> 4, the polynomial's multiples reduce to x ^ x << 5 ^ x << 12.
- * Bits above 15 are left to pile up during the loop (no round reads them) and cut at the end.
+ * CRC-16/CCITT-FALSE (poly 0x1021; the caller passes CRC_START to start) over len >= 1 bytes at
+ * p, continuing from `crc`. One byte per round without a table: with x = the byte xor the CRC's
+ * high byte, and x ^= x >> 4, the polynomial's multiples reduce to x ^ x << 5 ^ x << 12. The CRC
+ * runs in the high half of `c`, so the left shift itself drops the byte that leaves it and the
+ * high byte is `c >>> 24` with no mask (this loop runs over every byte the store writes).
  */
 export function crc16(crc: i32, p: usize, len: i32): i32 {
-  for (let end = p + <usize>len; p < end; p++) {
-    let x = ((crc >>> 8) ^ <i32>load<u8>(p)) & 0xff;
+  let c = crc << 16;
+  let end = p + <usize>len;
+  do {
+    let x = (c >>> 24) ^ <i32>load<u8>(p);
     x ^= x >> 4;
-    crc = (crc << 8) ^ (x << 12) ^ (x << 5) ^ x;
-  }
-  return crc & 0xffff;
+    c = (c << 8) ^ (x << 28) ^ (x << 21) ^ (x << 16);
+  } while (++p < end);
+  return c >>> 16;
 }
 
 /** Bytes a record with a `len`-byte payload occupies. */
-export function recordSize(len: i32): u32 { return 6 + <u32>((len + 1) & ~1); }
+export function recordSize(len: i32): u32 { return sizeOfRecord(len); }
+/** recordSize() inlined, for the per-publish paths (storeAppend, compactCopy): a call costs the
+ * device's interpreter more than the sum. */
+@inline function sizeOfRecord(len: i32): u32 { return 6 + <u32>((len + 1) & ~1); }
 
 function readHeader(base: u32): bool {
   if (rd(base, scratch, 12) != 0) return false;
   if (load<u32>(scratch) != MAGIC) return false;
-  if (crc16(CRC_START, scratch, 8) != <i32>load<u16>(scratch + 8)) return false;
+  if (crc16(CRC_MAGIC, scratch + 4, 4) != <i32>load<u16>(scratch + 8)) return false;
   seq = load<u32>(scratch + 4);
   return true;
 }
@@ -149,7 +161,7 @@ function eraseGroup(base: u32): i32 {
 function writeHeader(base: u32, s: u32): i32 {
   store<u32>(scratch, MAGIC);
   store<u32>(scratch + 4, s);
-  store<u16>(scratch + 8, <u16>crc16(CRC_START, scratch, 8));
+  store<u16>(scratch + 8, <u16>crc16(CRC_MAGIC, scratch + 4, 4));
   store<u16>(scratch + 10, 0);
   if (wr(base, scratch, 12) != 0) return ERR_STORE_IO;
   seq = s;
@@ -206,7 +218,7 @@ export function storeNext(): bool {
 export function storeAppend(type: i32, p: usize, len: i32, reserve: u32): i32 {
   if (groupSize == 0) return ERR_NO_STORE;
   if (dirty) return ERR_QUEUE_FULL;
-  let size = recordSize(len);
+  let size = sizeOfRecord(len);
   if (writePos + size + reserve > limit) return ERR_QUEUE_FULL;
   let rec = p - 4;
   let save = load<u32>(rec);
@@ -242,7 +254,7 @@ export function storeReadPayload(off: u32, from: i32, dst: usize, len: i32): i32
 
 /** Begins a compaction: erases the other group and directs appends there. */
 /** The group that is not active. */
-function otherBase(): u32 { return (activeBase & ~KEEP) == 0 ? activeBase + groupSize : activeBase - groupSize; }
+@inline function otherBase(): u32 { return (activeBase & ~KEEP) == 0 ? activeBase + groupSize : activeBase - groupSize; }
 
 export function compactBegin(): i32 {
   let other = otherBase();
@@ -256,14 +268,17 @@ export function compactBegin(): i32 {
 
 /** Copies the record at `off` (in the old group) verbatim; returns its new offset or an error. */
 export function compactCopy(off: u32): i32 {
-  rd(off, scratch, 4);
-  let size = recordSize(<i32>load<u16>(scratch + 2));
+  // A whole CHUNK in one read: most records fit, so it is their only read (one import call
+  // fewer a record). Near the end of the area that read fails: the header alone, as before.
+  let have: u32 = <u32>CHUNK;
+  if (rd(off, scratch, CHUNK) != 0) { rd(off, scratch, 4); have = 0; }
+  let size = sizeOfRecord(<i32>load<u16>(scratch + 2));
   if (writePos + size > limit) return ERR_QUEUE_FULL;
   let dst = writePos;
   let done: u32 = 0;
   while (done < size) {
     let n = size - done < <u32>CHUNK ? size - done : <u32>CHUNK;
-    rd(off + done, scratch, <i32>n);
+    if (done >= have) rd(off + done, scratch, <i32>n);
     if (wr(dst + done, scratch, <i32>n) != 0) return ERR_STORE_IO;
     done += n;
   }
