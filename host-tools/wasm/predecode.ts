@@ -31,12 +31,12 @@ import { pathToFileURL } from 'node:url';
 import { parseModule, WasmError, type ParsedModule } from './module.ts';
 
 export const SECTION_NAME = 'wasmqtt.predecoded';
-export const BLOB_VERSION = 27;
+export const BLOB_VERSION = 28;
 /** Blob versions whose code was rewritten in place with today's opcodes (undoRewrite puts the
- * original back). Formats 4 to 26 gave some of today's opcodes other meanings (format 27: 0xc6
- * was `local.get; i32.const; i32.shr_u`): refused. */
-const REWRITTEN_VERSIONS = [27];
-const OLDER_REWRITTEN_VERSIONS = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26];
+ * original back). Formats 4 to 27 gave some of today's opcodes other meanings (format 28: 0xe6
+ * was `i32.const c; i32.shr_s`; format 27: 0xc6 was `local.get; i32.const; i32.shr_u`): refused. */
+const REWRITTEN_VERSIONS = [28];
+const OLDER_REWRITTEN_VERSIONS = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27];
 const MAGIC = 0x44505157; // "WQPD"
 const WIDE_FRAME = 0xff; // a function record's frame byte: see its wide record
 const IMPORT_CODE = 0xffff; // an imported function's record: frame WIDE_FRAME, this code
@@ -138,7 +138,8 @@ export const OP = {
   I64C8_ADD: 0xfa, // I64_CONST_8 c; i64.add, or i64.sub with the raw byte -c (undone through the op after it)
   I64_NE_BR_IF: 0x07, // i64.ne; br_if l (one-byte label)
   I32C8_SHL: 0xe5,
-  I32C8_SHR_S: 0xe6,
+  I64C_U32_AND: 0xe6, // i64.const k, a 5-byte LEB with 0 <= k < 2^32 -> 4 raw bytes + 1 unused; i64.and
+  // (format 28: the 32-bit masks of 64-bit C code, which decoded a 5-byte LEB; was i32.const c; i32.shr_s)
   I32C8_SHR_U: 0xe7,
   I32C8_ROTL: 0xe8,
   I32C8_MUL: 0xe9,
@@ -185,7 +186,7 @@ export const OP = {
   I32C16_AND: 0x27, // i32.const c (I32_CONST_16); i32.and
   LGET_C8_ROTL: 0xc5, // local.get a; I32C8_ROTL c
   LGET_C8_SHL_XOR: 0xc6, // local.get a; I32C8_SHL c; i32.xor (CRC-16 rounds on the publish path; format 27, was local.get a; I32C8_SHR_U c)
-  SHL_SHR_S: 0xc7, // I32C8_SHL k; I32C8_SHR_S j (sign extension of a bit field)
+  SHL_SHR_S: 0xc7, // I32C8_SHL k; i32.const j (0..31, its LEB byte is j); i32.shr_s (sign extension of a bit field)
   LTEE_I64C8: 0xc8, // local.tee a; i64.const c (I64_CONST_8)
   LGET_C8_EQ: 0xc9, // local.get a; I32C8_EQ c (the result may go on to if / br_if)
   LGET_I32C_ADD_LSET: 0xca, // local.get a; i32.const c; i32.add; local.set b (i++)
@@ -222,7 +223,6 @@ const CONST8_BINOPS: Record<number, [number, (c: number) => number]> = {
   0x6b: [OP.I32C8_SUB, (c) => c],
   0x71: [OP.I32C8_AND, (c) => c],
   0x74: [OP.I32C8_SHL, (c) => c & 31],
-  0x75: [OP.I32C8_SHR_S, (c) => c & 31],
   0x76: [OP.I32C8_SHR_U, (c) => c & 31],
   0x77: [OP.I32C8_ROTL, (c) => (32 - (c & 31)) & 31],
   0x6c: [OP.I32C8_MUL, (c) => c],
@@ -363,17 +363,26 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
       if (fused && fused[0] >= OP.I32C8_SHL && fused[0] <= OP.I32C8_ROTL && original[at + 1]! > 31) return undefined;
       return fused;
     };
+    const wideConst = new Map(f.consts.filter((c) => c.wide).map((c) => [c.at, c]));
     for (let k = 0; k < ins.length; k++) {
+      // i64.const k (a 5-byte LEB, 0 <= k < 2^32); i64.and: the mask as 4 raw bytes (one load, no LEB)
+      const wc = wideConst.get(ins[k]!);
+      if (wc && wc.lebLen === 5 && wc.value >= 0n && wc.value <= 0xffffffffn && ins[k + 2] !== undefined && original[ins[k + 1]!] === 0x83) {
+        const at = ins[k]!;
+        out[at] = OP.I64C_U32_AND;
+        dv.setUint32(at + 1, Number(wc.value), true);
+        out[at + 5] = 0;
+        k += 1;
+        continue;
+      }
       const c8 = const8(k);
       if (c8) {
         const at = ins[k]!;
         out[at] = c8[0];
         out[at + 1] = c8[1](((original[at + 1]! << 25) >> 25)) & 0xff;
-        const next = const8(k + 2);
-        if (c8[0] === OP.I32C8_SHL && next && next[0] === OP.I32C8_SHR_S) { // x << k >> j: one dispatch
-          const at2 = ins[k + 2]!;
-          out[at2] = next[0];
-          out[at2 + 1] = next[1](((original[at2 + 1]! << 25) >> 25)) & 0xff;
+        const at2 = ins[k + 2], at3 = ins[k + 3];
+        if (c8[0] === OP.I32C8_SHL && at2 !== undefined && at3 !== undefined && ins[k + 4] !== undefined && original[at2] === 0x41 && at3 - at2 === 2
+          && original[at2 + 1]! <= 31 && original[at3] === 0x75) { // x << k >> j: one dispatch (j stays a plain i32.const)
           out[at] = OP.SHL_SHR_S;
           k += 3;
           continue;
@@ -438,6 +447,7 @@ export function immediateBytes(b: Uint8Array, p: number): number {
     case OP.I32_CONST_32: return 4;
     case OP.I32_CONST_32_PAD: return 5;
     case OP.I64_CONST_8: return 1;
+    case OP.I64C_U32_AND: return 5;
     case OP.I64_CONST_64_SKIP: return 8 + b[q + 8]!;
     case OP.END_FUNC: return 0;
     case OP.IF_LEB: return leb(q) - q;
@@ -541,6 +551,9 @@ function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
       } else if (op === OP.I64_CONST_8) {
         out[p] = 0x42;
         out.set(slebFixed(BigInt((out[imm]! << 24) >> 24), 1), imm);
+      } else if (op === OP.I64C_U32_AND) {
+        out[p] = 0x42;
+        out.set(slebFixed(BigInt(mv.getUint32(imm, true)), 5), imm);
       } else if (op === OP.I64_CONST_64_SKIP) {
         out[p] = 0x42;
         out.set(slebFixed(mv.getBigInt64(imm, true), len - 1), imm);

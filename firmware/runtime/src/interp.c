@@ -526,7 +526,6 @@ next:
         OP(WQ_OP_I32C8_SUB) I32C8(a - b)
         OP(WQ_OP_I32C8_AND) I32C8(a & b)
         OP(WQ_OP_I32C8_SHL) I32C8(a << b)
-        OP(WQ_OP_I32C8_SHR_S) I32C8((uint32_t)((int32_t)a >> b))
         OP(WQ_OP_I32C8_SHR_U) I32C8(a >> b)
         OP(WQ_OP_I32C8_ROTL) I32C8((a >> b) | (a << ((32 - b) & 31)))
         OP(WQ_OP_I32C8_MUL) I32C8(a * b)
@@ -602,6 +601,7 @@ next:
         OP(WQ_OP_LGET_I64C8_SHR_U_OR) { uint32_t i; READ_IDX(i); uint32_t c = pc[1]; pc += 4; COUNT_EXTRA(3); sp[-1] |= fp[i] >> c; break; }
         OP(WQ_OP_LGET_I64C8_SHR_S_OR) { uint32_t i; READ_IDX(i); uint32_t c = pc[1]; pc += 4; COUNT_EXTRA(3); sp[-1] |= (uint64_t)((int64_t)fp[i] >> c); break; }
         OP(WQ_OP_LGET_I64C8_SHL_OR) { uint32_t i; READ_IDX(i); uint32_t c = pc[1]; pc += 4; COUNT_EXTRA(3); sp[-1] |= fp[i] << c; break; }
+        OP(WQ_OP_I64C_U32_AND) { uint32_t k = *(const u32_u *)pc; pc += 6; COUNT_EXTRA(1); sp[-1] &= k; break; }   /* x & 0xffffffff */
         OP(WQ_OP_I64C8_ADD) { sp[-1] += (uint64_t)(int64_t)(int8_t)pc[0]; pc += 2; COUNT_EXTRA(1); break; }
         OP(WQ_OP_I64_NE_BR_IF) { cond = sp[-2] != sp[-1]; sp -= 2; pc++; COUNT_EXTRA(1); goto do_br_if; }
         OP(WQ_OP_LGET_LGET_ADD_LOAD8_U) {   /* p[i] of bytes, both from locals */
