@@ -540,7 +540,7 @@ next:
         }
         OP(WQ_OP_LGET_ADD) { uint32_t i; READ_IDX(i); pc++; COUNT_EXTRA(1); SET32(&sp[-1], (uint32_t)sp[-1] + (uint32_t)fp[i]); break; }
         OP(WQ_OP_LTEE_LGET) { uint32_t i, j; READ_IDX(i); pc++; READ_IDX(j); COUNT_EXTRA(1); fp[i] = sp[-1]; *sp++ = fp[j]; break; }
-        OP(WQ_OP_LTEE_BR_IF) { uint32_t i; READ_IDX(i); pc++; COUNT_EXTRA(1); fp[i] = sp[-1]; cond = (uint32_t)*--sp; goto do_br_if; }
+        OP(WQ_OP_LTEE_BR_IF) { uint32_t i; READ_IDX(i); pc++; COUNT_EXTRA(1); cond = (uint32_t)*--sp; SET32(&fp[i], cond); goto do_br_if; }   /* an i32 (a condition): the low word only */
         OP(WQ_OP_LSET_LGET) { uint32_t i, j; READ_IDX(i); pc++; READ_IDX(j); COUNT_EXTRA(1); fp[i] = sp[-1]; sp[-1] = fp[j]; break; }
         OP(WQ_OP_LGET_I32C_ADD) { uint32_t i, v; READ_IDX(i); pc++; READ_S7(v); pc++; COUNT_EXTRA(2); SET32(sp, (uint32_t)fp[i] + v); sp++; break; }
         OP(WQ_OP_I32C16_ADD) { uint32_t v = (uint32_t)(int32_t)*(const s16_u *)pc; pc += 3; COUNT_EXTRA(1); SET32(&sp[-1], (uint32_t)sp[-1] + v); break; }
@@ -562,7 +562,7 @@ next:
         OP(WQ_OP_LTEE_I64C8) { uint32_t i; READ_IDX(i); fp[i] = sp[-1]; sp[0] = (uint64_t)(int64_t)(int8_t)pc[1]; pc += 2; sp++; COUNT_EXTRA(1); break; }
         OP(WQ_OP_LGET_I32C_ADD_LSET) { uint32_t i; READ_IDX(i); uint32_t v = (uint32_t)((int32_t)((uint32_t)pc[1] << 25) >> 25), j = pc[4]; pc += 5; COUNT_EXTRA(3); SET32(&fp[j], (uint32_t)fp[i] + v); break; }
         OP(WQ_OP_LGET_I32C_ADD_LTEE) { uint32_t i; READ_IDX(i); uint32_t v = (uint32_t)((int32_t)((uint32_t)pc[1] << 25) >> 25), j = pc[4]; pc += 5; COUNT_EXTRA(3); v += (uint32_t)fp[i]; SET32(&fp[j], v); SET32(sp, v); sp++; break; }
-        OP(WQ_OP_LTEE_I32C_ADD) { uint32_t i; READ_IDX(i); fp[i] = sp[-1]; uint32_t v = (uint32_t)((int32_t)((uint32_t)pc[1] << 25) >> 25); pc += 3; COUNT_EXTRA(2); SET32(&sp[-1], (uint32_t)sp[-1] + v); break; }
+        OP(WQ_OP_LTEE_I32C_ADD) { uint32_t i; READ_IDX(i); SET32(&fp[i], sp[-1]); uint32_t v = (uint32_t)((int32_t)((uint32_t)pc[1] << 25) >> 25); pc += 3; COUNT_EXTRA(2); SET32(&sp[-1], (uint32_t)sp[-1] + v); break; }
         OP(WQ_OP_LGET_C8_SHR_U_XOR) { uint32_t i; READ_IDX(i); uint32_t c = pc[1]; pc += 4; COUNT_EXTRA(3); SET32(&sp[-1], (uint32_t)sp[-1] ^ ((uint32_t)fp[i] >> c)); break; }
         OP(WQ_OP_LGET_C8_SHL_XOR) { uint32_t i; READ_IDX(i); uint32_t c = pc[1]; pc += 4; COUNT_EXTRA(3); SET32(&sp[-1], (uint32_t)sp[-1] ^ ((uint32_t)fp[i] << c)); break; }
         OP(WQ_OP_LGET_C8_ROTL_XOR) { uint32_t i; READ_IDX(i); uint32_t c = pc[1], a = (uint32_t)fp[i]; pc += 4; COUNT_EXTRA(3); SET32(&sp[-1], (uint32_t)sp[-1] ^ ((a >> c) | (a << ((32 - c) & 31)))); break; }
@@ -656,7 +656,7 @@ next:
         OP(WQ_OP_I32C16_LT_U) I32C16_CMP(a < b)
         OP(WQ_OP_I32C16_NE) I32C16_CMP(a != b)
         OP(WQ_OP_LTEE_I32C16_LT_U) {
-            uint32_t i; READ_IDX(i); fp[i] = sp[-1]; uint32_t b = (uint32_t)(int32_t)*(const s16_u *)(pc + 1); pc += 4; COUNT_EXTRA(2);
+            uint32_t i; READ_IDX(i); SET32(&fp[i], sp[-1]); uint32_t b = (uint32_t)(int32_t)*(const s16_u *)(pc + 1); pc += 4; COUNT_EXTRA(2);
             cond = (uint32_t)sp[-1] < b; goto do_cond1;
         }
         do_cond1: FUSE_COND(1, cond)   /* one operand popped: the constant was never pushed */
