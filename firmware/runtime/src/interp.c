@@ -255,7 +255,6 @@ next:
             value type, a type index below 64) or a multi-byte LEB; branches land past them */
         OP(0x04)
             cond = (uint32_t)*--sp;
-        do_if:
             if (cond) {   /* a taken `if` starts with local.get three times in four */
                 pc++; stp++;
                 if (*pc == 0x20) { COUNT_FUSED(); pc++; goto do_local_get; }
@@ -291,7 +290,18 @@ next:
             pc = origin;
             goto do_branch;
         }
-        OP(0x0c)
+        OP(0x0c) {   /* br: its own copy of a short entry's move (since the comparisons share one
+                      * tail, GCC keeps sp in another register in do_branch: +3 instructions per br) */
+#ifdef WQRT_FUEL
+            goto do_branch;   /* which counts the branch */
+#else
+            int32_t e = *stp;
+            if (WQ_SIDE_LONG(e)) goto do_branch;
+            pc += WQ_SIDE_PC(e); stp += WQ_SIDE_STP(e);
+            if (*pc == 0x20) { COUNT_FUSED(); pc++; goto do_local_get; }
+            DISPATCH;
+#endif
+        }
         do_branch: {
             int32_t e = *stp;
 #ifdef WQRT_FUEL
@@ -640,30 +650,42 @@ next:
 #define UN32(expr) { uint32_t a = (uint32_t)sp[-1]; SET32(&sp[-1], expr); DISPATCH; }
 #define UN64(expr) { uint64_t a = sp[-1]; sp[-1] = (uint64_t)(expr); DISPATCH; }
 /* An i32 comparison followed by `if` or `br_if` (a third of all comparisons in the codec)
- * hands its result straight to the branch: one dispatch and a stack push/pop fewer. */
-#define FUSE_COND(npop, expr) { cond = (expr); sp -= (npop); \
-            if (*pc == 0x04) { COUNT_FUSED(); pc++; goto do_if; } \
-            if (*pc == 0x0d) { COUNT_FUSED(); pc++; goto do_br_if; } \
-            SET32(&sp[0], cond); sp++; DISPATCH; }
+ * hands its result straight to the branch: one dispatch and a stack push/pop fewer. Every
+ * comparison ends in one shared tail (do_cond, its operands popped) rather than a copy of it. */
+#define FUSE_COND(npop, expr) { cond = (expr); sp -= (npop); goto do_cond; }
 #define CMP32(expr) { uint32_t a = A32, b = B32; FUSE_COND(2, expr) }
-#define I32C8_CMP(expr) { uint32_t b = (uint32_t)(int32_t)(int8_t)*pc; pc += 2; COUNT_EXTRA(1); uint32_t a = (uint32_t)sp[-1]; cond = (expr); goto do_cond1; }
+#define I32C8_CMP(expr) { uint32_t b = (uint32_t)(int32_t)(int8_t)*pc; pc += 2; COUNT_EXTRA(1); uint32_t a = (uint32_t)sp[-1]; cond = (expr); sp--; goto do_cond; }
         OP(WQ_OP_I32C8_EQ) I32C8_CMP(a == b)
         OP(WQ_OP_I32C8_NE) I32C8_CMP(a != b)
         OP(WQ_OP_I32C8_LT_S) I32C8_CMP((int32_t)a < (int32_t)b)
         OP(WQ_OP_I32C8_LT_U) I32C8_CMP(a < b)
         OP(WQ_OP_I32C8_GT_S) I32C8_CMP((int32_t)a > (int32_t)b)
-#define I32C16_CMP(expr) { uint32_t b = (uint32_t)(int32_t)*(const s16_u *)pc; pc += 3; COUNT_EXTRA(1); uint32_t a = (uint32_t)sp[-1]; cond = (expr); goto do_cond1; }
+#define I32C16_CMP(expr) { uint32_t b = (uint32_t)(int32_t)*(const s16_u *)pc; pc += 3; COUNT_EXTRA(1); uint32_t a = (uint32_t)sp[-1]; cond = (expr); sp--; goto do_cond; }
         OP(WQ_OP_I32C16_LT_U) I32C16_CMP(a < b)
         OP(WQ_OP_I32C16_NE) I32C16_CMP(a != b)
         OP(WQ_OP_LTEE_I32C16_LT_U) {
             uint32_t i; READ_IDX(i); SET32(&fp[i], sp[-1]); uint32_t b = (uint32_t)(int32_t)*(const s16_u *)(pc + 1); pc += 4; COUNT_EXTRA(2);
-            cond = (uint32_t)sp[-1] < b; goto do_cond1;
+            cond = (uint32_t)sp[-1] < b; sp--; goto do_cond;
         }
-        do_cond1: FUSE_COND(1, cond)   /* one operand popped: the constant was never pushed */
-        OP(WQ_OP_LGET_C8_EQ) { uint32_t i; READ_IDX(i); uint32_t b = (uint32_t)(int32_t)(int8_t)pc[1]; pc += 3; COUNT_EXTRA(2); cond = (uint32_t)fp[i] == b; goto do_cond0; }
-        OP(WQ_OP_LGET_LGET_LT_U) { uint32_t i, j; READ_IDX(i); j = pc[1]; pc += 3; COUNT_EXTRA(2); cond = (uint32_t)fp[i] < (uint32_t)fp[j]; goto do_cond0; }
-        OP(WQ_OP_LGET_LGET_GT_S) { uint32_t i, j; READ_IDX(i); j = pc[1]; pc += 3; COUNT_EXTRA(2); cond = (int32_t)fp[i] > (int32_t)fp[j]; goto do_cond0; }
-        do_cond0: FUSE_COND(0, cond)   /* nothing popped: both operands came from locals and constants */
+        OP(WQ_OP_LGET_C8_EQ) { uint32_t i; READ_IDX(i); uint32_t b = (uint32_t)(int32_t)(int8_t)pc[1]; pc += 3; COUNT_EXTRA(2); cond = (uint32_t)fp[i] == b; goto do_cond; }
+        OP(WQ_OP_LGET_LGET_GT_S) { uint32_t i, j; READ_IDX(i); j = pc[1]; pc += 3; COUNT_EXTRA(2); cond = (int32_t)fp[i] > (int32_t)fp[j]; goto do_cond; }
+        OP(WQ_OP_LGET_LGET_LT_U) { uint32_t i, j; READ_IDX(i); j = pc[1]; pc += 3; COUNT_EXTRA(2); cond = (uint32_t)fp[i] < (uint32_t)fp[j]; goto do_cond; }   /* last before do_cond: a per-image build copies the dispatch only into hot handlers, and takes do_cond for part of this one */
+        do_cond: {   /* a comparison's result: on to a following if / br_if (one-byte immediate) */
+            uint32_t nx = *pc;
+            if (nx == 0x04) {
+                COUNT_FUSED();
+                if (!cond) { pc++; goto do_jump; }
+                pc += 2; stp++;   /* a taken `if` starts with local.get three times in four */
+                if (*pc == 0x20) { COUNT_FUSED(); pc++; goto do_local_get; }
+                DISPATCH;
+            }
+            if (nx == 0x0d) {
+                COUNT_FUSED();
+                if (cond) { pc++; goto do_branch; }
+                pc += 2; stp++; DISPATCH;
+            }
+            SET32(sp, cond); sp++; DISPATCH;
+        }
         OP(0x45) { uint32_t a = (uint32_t)sp[-1]; FUSE_COND(1, a == 0) }
         OP(0x46) CMP32(a == b)
         OP(0x47) CMP32(a != b)
