@@ -277,11 +277,11 @@ next:
             cond = (uint32_t)*--sp;
             if (!cond) { SKIP_U32(); stp++; break; }
             goto do_branch;
-        OP(0x0d)
-            cond = (uint32_t)*--sp;
-        do_br_if:
-            if (!cond) { pc++; stp++; DISPATCH; }   /* a one-byte label */
-            goto do_branch;
+        OP(0x0d)   /* br_if (a one-byte label); the fused forms that end in one test their condition
+                    * themselves and go to do_branch when taken (through a shared do_br_if, GCC kept sp
+                    * in another register in do_branch: one move more per taken branch) */
+            if ((uint32_t)sp[-1]) { sp--; goto do_branch; }
+            sp--; pc++; stp++; DISPATCH;
         OP(0x0e) {
             const uint8_t * origin = pc;   /* side entries are relative to just past the opcode */
             uint32_t n; READ_U32(n);
@@ -550,7 +550,7 @@ next:
         }
         OP(WQ_OP_LGET_ADD) { uint32_t i; READ_IDX(i); pc++; COUNT_EXTRA(1); SET32(&sp[-1], (uint32_t)sp[-1] + (uint32_t)fp[i]); break; }
         OP(WQ_OP_LTEE_LGET) { uint32_t i, j; READ_IDX(i); pc++; READ_IDX(j); COUNT_EXTRA(1); fp[i] = sp[-1]; *sp++ = fp[j]; break; }
-        OP(WQ_OP_LTEE_BR_IF) { uint32_t i; READ_IDX(i); pc++; COUNT_EXTRA(1); cond = (uint32_t)*--sp; SET32(&fp[i], cond); goto do_br_if; }   /* an i32 (a condition): the low word only */
+        OP(WQ_OP_LTEE_BR_IF) { uint32_t i; READ_IDX(i); pc++; COUNT_EXTRA(1); cond = (uint32_t)*--sp; SET32(&fp[i], cond); if (!cond) { pc++; stp++; DISPATCH; } goto do_branch; }   /* an i32 (a condition): the low word only */
         OP(WQ_OP_LSET_LGET) { uint32_t i, j; READ_IDX(i); pc++; READ_IDX(j); COUNT_EXTRA(1); fp[i] = sp[-1]; sp[-1] = fp[j]; break; }
         OP(WQ_OP_LGET_I32C_ADD) { uint32_t i, v; READ_IDX(i); pc++; READ_S7(v); pc++; COUNT_EXTRA(2); SET32(sp, (uint32_t)fp[i] + v); sp++; break; }
         OP(WQ_OP_I32C16_ADD) { uint32_t v = (uint32_t)(int32_t)*(const s16_u *)pc; pc += 3; COUNT_EXTRA(1); SET32(&sp[-1], (uint32_t)sp[-1] + v); break; }
@@ -589,7 +589,7 @@ next:
             off = pc[6]; pc += 7; COUNT_EXTRA(3);
             uint32_t ea = addr + off;
             if (ea < off || ea >= MEM_BYTES) TRAP(m3Err_trapOutOfBoundsMemoryAccess);
-            if (*pc == 0x0d) { COUNT_FUSED(); pc++; cond = MEM[ea]; goto do_br_if; }   /* a flag array's test */
+            if (*pc == 0x0d) { COUNT_FUSED(); if (MEM[ea]) { pc++; goto do_branch; } pc += 2; stp++; DISPATCH; }   /* a flag array's test */
             SET32(sp, MEM[ea]); sp++;
             break;
         }
@@ -613,7 +613,7 @@ next:
         OP(WQ_OP_LGET_I64C8_SHL_OR) { uint32_t i; READ_IDX(i); uint32_t c = pc[1]; pc += 4; COUNT_EXTRA(3); sp[-1] |= fp[i] << c; break; }
         OP(WQ_OP_I64C_U32_AND) { uint32_t k = *(const u32_u *)pc; pc += 6; COUNT_EXTRA(1); sp[-1] &= k; break; }   /* x & 0xffffffff */
         OP(WQ_OP_I64C8_ADD) { sp[-1] += (uint64_t)(int64_t)(int8_t)pc[0]; pc += 2; COUNT_EXTRA(1); break; }
-        OP(WQ_OP_I64_NE_BR_IF) { cond = sp[-2] != sp[-1]; sp -= 2; pc++; COUNT_EXTRA(1); goto do_br_if; }
+        OP(WQ_OP_I64_NE_BR_IF) { cond = sp[-2] != sp[-1]; sp -= 2; pc++; COUNT_EXTRA(1); if (!cond) { pc++; stp++; DISPATCH; } goto do_branch; }
         OP(WQ_OP_LGET_LGET_ADD_LOAD8_U) {   /* p[i] of bytes, both from locals */
             uint32_t i, j; READ_IDX(i); j = pc[1]; off = pc[5]; pc += 6; COUNT_EXTRA(3);
             uint32_t ea = (uint32_t)fp[i] + (uint32_t)fp[j] + off;
