@@ -529,11 +529,11 @@ next:
         /* Sequences fused by the pre-decoder: the first opcode byte replaced, the rest as in the
          * original (the handler steps over the inner opcodes, pc++). */
         OP(WQ_OP_LGET_LGET) { uint32_t i, j; READ_IDX(i); pc++; READ_IDX(j); COUNT_EXTRA(1); sp[0] = fp[i]; sp[1] = fp[j]; sp += 2; break; }
-        OP(WQ_OP_I32C_ADD) { uint32_t v; READ_S7(v); pc++; COUNT_EXTRA(1); SET32(&sp[-1], (uint32_t)sp[-1] + v); break; }
+        OP(WQ_OP_I32C_ADD) { uint32_t v = (uint32_t)(int32_t)(int8_t)*pc; pc += 2; COUNT_EXTRA(1); SET32(&sp[-1], (uint32_t)sp[-1] + v); break; }   /* also x - c, as x + -c */
         /* i32.const c; <op> with c a raw signed byte (shift counts already masked, rotl as a
          * right-rotate count): one load of the operand, no push and pop */
 #define I32C8(expr) { uint32_t b = (uint32_t)(int32_t)(int8_t)*pc; pc += 2; COUNT_EXTRA(1); uint32_t a = (uint32_t)sp[-1]; SET32(&sp[-1], expr); break; }
-        OP(WQ_OP_I32C8_SUB) I32C8(a - b)
+        OP(WQ_OP_I32C8_SHR_S) I32C8((uint32_t)((int32_t)a >> b))
         OP(WQ_OP_I32C8_AND) I32C8(a & b)
         OP(WQ_OP_I32C8_SHL) I32C8(a << b)
         OP(WQ_OP_I32C8_SHR_U) I32C8(a >> b)
