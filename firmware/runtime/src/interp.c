@@ -253,14 +253,13 @@ next:
         OP(WQ_OP_END_FUNC) goto do_return;
         case 0x02: case 0x03: GATE(WQ_USED(0x02) || WQ_USED(0x03)) SKIP_U32(); DISPATCH;   /* a block type is one byte (0x40, a
             value type, a type index below 64) or a multi-byte LEB; branches land past them */
-        OP(0x04)
-            cond = (uint32_t)*--sp;
-            if (cond) {   /* a taken `if` starts with local.get three times in four */
-                pc++; stp++;
+        OP(0x04)   /* the pop in each path: popped first, GCC kept sp in another register (2 moves) */
+            if ((uint32_t)sp[-1]) {   /* a taken `if` starts with local.get three times in four */
+                sp--; pc++; stp++;
                 if (*pc == 0x20) { COUNT_FUSED(); pc++; goto do_local_get; }
+                DISPATCH;
             }
-            else goto do_jump;
-            DISPATCH;
+            sp--; goto do_jump;
         OP(0x05)
         do_jump: {   /* if (not taken) and else: no values move */
             int32_t e = *stp;
