@@ -255,9 +255,9 @@ next:
             value type, a type index below 64) or a multi-byte LEB; branches land past them */
         OP(0x04)   /* the pop in each path: popped first, GCC kept sp in another register (2 moves) */
             if ((uint32_t)sp[-1]) {   /* a taken `if` starts with local.get three times in four */
-                sp--; pc++; stp++;
-                if (*pc == 0x20) { COUNT_FUSED(); pc++; goto do_local_get; }
-                DISPATCH;
+                sp--; stp++;   /* (peeked before pc moves: GCC kept the moved pc in another register) */
+                if (pc[1] == 0x20) { pc++; COUNT_FUSED(); pc++; goto do_local_get; }
+                pc++; DISPATCH;
             }
             sp--; goto do_jump;
         OP(0x05)
@@ -674,9 +674,9 @@ next:
             if (nx == 0x04) {
                 COUNT_FUSED();
                 if (!cond) { pc++; goto do_jump; }
-                pc += 2; stp++;   /* a taken `if` starts with local.get three times in four */
-                if (*pc == 0x20) { COUNT_FUSED(); pc++; goto do_local_get; }
-                DISPATCH;
+                stp++;   /* a taken `if` starts with local.get three times in four */
+                if (pc[2] == 0x20) { pc += 2; COUNT_FUSED(); pc++; goto do_local_get; }
+                pc += 2; DISPATCH;
             }
             if (nx == 0x0d) {
                 COUNT_FUSED();
