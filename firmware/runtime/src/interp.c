@@ -347,7 +347,7 @@ next:
             goto call_wasm;
         }
         OP(0x1a) sp--; DISPATCH;
-        OP(0x1b) { uint32_t c = (uint32_t)*--sp; sp--; if (!c) sp[-1] = sp[0]; DISPATCH; }
+        OP(0x1b) { if (!(uint32_t)sp[-1]) sp[-3] = sp[-2]; sp -= 2; DISPATCH; }   /* popped last: GCC kept a popped sp in another register */
         OP(0x1c) { pc += 2; uint32_t c = (uint32_t)*--sp; sp--; if (!c) sp[-1] = sp[0]; break; }
         OP(0x20)
         do_local_get: { uint32_t i; READ_IDX(i); *sp++ = fp[i]; DISPATCH; }
