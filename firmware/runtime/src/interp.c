@@ -549,16 +549,16 @@ next:
         }
         OP(WQ_OP_LGET_ADD) { uint32_t i; READ_IDX(i); pc++; COUNT_EXTRA(1); SET32(&sp[-1], (uint32_t)sp[-1] + (uint32_t)fp[i]); break; }
         OP(WQ_OP_LTEE_LGET) { uint32_t i, j; READ_IDX(i); pc++; READ_IDX(j); COUNT_EXTRA(1); fp[i] = sp[-1]; *sp++ = fp[j]; break; }
-        OP(WQ_OP_LTEE_BR_IF) { uint32_t i; READ_IDX(i); pc++; COUNT_EXTRA(1); cond = (uint32_t)*--sp; SET32(&fp[i], cond); if (!cond) { pc++; stp++; DISPATCH; } goto do_branch; }   /* an i32 (a condition): the low word only */
+        OP(WQ_OP_LTEE_BR_IF) { uint32_t i; READ_IDX(i); pc++; COUNT_EXTRA(1); cond = (uint32_t)sp[-1]; SET32(&fp[i], cond); if (!cond) { sp--; pc++; stp++; DISPATCH; } sp--; goto do_branch; }   /* an i32 (a condition): the low word only; popped last, as if */
         OP(WQ_OP_LSET_LGET) { uint32_t i, j; READ_IDX(i); pc++; READ_IDX(j); COUNT_EXTRA(1); fp[i] = sp[-1]; sp[-1] = fp[j]; break; }
         OP(WQ_OP_LGET_I32C_ADD) { uint32_t i, v; READ_IDX(i); pc++; READ_S7(v); pc++; COUNT_EXTRA(2); SET32(sp, (uint32_t)fp[i] + v); sp++; break; }
         OP(WQ_OP_I32C16_ADD) { uint32_t v = (uint32_t)(int32_t)*(const s16_u *)pc; pc += 3; COUNT_EXTRA(1); SET32(&sp[-1], (uint32_t)sp[-1] + v); break; }
         OP(WQ_OP_LGET_I32C16_ADD) { uint32_t i; READ_IDX(i); uint32_t v = (uint32_t)(int32_t)*(const s16_u *)(pc + 1); pc += 4; COUNT_EXTRA(2); SET32(sp, (uint32_t)fp[i] + v); sp++; break; }
         OP(WQ_OP_ADD_LSET) { uint32_t i = pc[1]; pc += 2; COUNT_EXTRA(1); sp -= 2; SET32(&fp[i], (uint32_t)sp[0] + (uint32_t)sp[1]); break; }
         OP(WQ_OP_ADD_LTEE) {
-            uint32_t i = pc[1]; pc += 2; COUNT_EXTRA(1); sp--;
-            uint32_t r = (uint32_t)sp[-1] + (uint32_t)sp[0];
-            SET32(&sp[-1], r); SET32(&fp[i], r);
+            uint32_t i = pc[1]; pc += 2; COUNT_EXTRA(1);
+            uint32_t r = (uint32_t)sp[-2] + (uint32_t)sp[-1];
+            SET32(&sp[-2], r); SET32(&fp[i], r); sp--;   /* popped last, as select */
             if (*pc == 0x41) { COUNT_FUSED(); pc++; goto do_i32_const; }   /* as local.tee */
             break;
         }
