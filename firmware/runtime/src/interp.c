@@ -523,7 +523,7 @@ next:
         OP(WQ_OP_I32_CONST_24) { uint32_t v = (uint32_t)(*(const s32_u *)(pc - 1) >> 8); pc += 3; SET32(sp, v); sp++; break; }
         OP(WQ_OP_I32_CONST_32) { uint32_t v = *(const u32_u *)pc; pc += 4; SET32(sp, v); sp++; break; }
         OP(WQ_OP_I32_CONST_32_PAD) { uint32_t v = *(const u32_u *)pc; pc += 5; SET32(sp, v); sp++; break; }
-        OP(WQ_OP_I64_CONST_8) { *sp++ = (uint64_t)(int64_t)(int8_t)*pc; pc++; break; }
+        OP(WQ_OP_I64_CONST_8) { sp[0] = (uint64_t)(int64_t)(int8_t)*pc; pc++; sp++; break; }
         OP(WQ_OP_I64_CONST_64_SKIP) { *sp++ = *(const u64_u *)pc; pc += 8; pc += *pc; break; }
         /* Sequences fused by the pre-decoder: the first opcode byte replaced, the rest as in the
          * original (the handler steps over the inner opcodes, pc++). */
@@ -563,7 +563,7 @@ next:
             break;
         }
         /* 64-bit shifts by a constant (0..63) */
-        OP(WQ_OP_LGET_I64C8_SHL) { uint32_t i; READ_IDX(i); uint32_t c = pc[1]; pc += 3; COUNT_EXTRA(2); *sp++ = fp[i] << c; break; }
+        OP(WQ_OP_LGET_I64C8_SHL) { uint32_t i; READ_IDX(i); uint32_t c = pc[1]; pc += 3; COUNT_EXTRA(2); sp[0] = fp[i] << c; sp++; break; }   /* pushed, then sp moved: with *sp++ GCC copied sp twice */
         OP(WQ_OP_I64C8_SHR_U) { uint32_t c = pc[0]; pc += 2; COUNT_EXTRA(1); sp[-1] >>= c; break; }
         OP(WQ_OP_I32C16_AND) { uint32_t v = (uint32_t)(int32_t)*(const s16_u *)pc; pc += 3; COUNT_EXTRA(1); SET32(&sp[-1], (uint32_t)sp[-1] & v); break; }
         OP(WQ_OP_LGET_C8_ROTL) { uint32_t i; READ_IDX(i); uint32_t c = pc[1], a = (uint32_t)fp[i]; pc += 3; COUNT_EXTRA(2); SET32(sp, (a >> c) | (a << ((32 - c) & 31))); sp++; break; }
