@@ -399,6 +399,9 @@ next:
 /* A plain load or store has a one-byte align and a one-byte offset (below 128): the
  * pre-decoder gives longer ones WQ_OP_MEM_LEB, so the offset is one load, no LEB check. */
 #define READ_MEMARG() (off = pc[1], pc += 2)
+/* a loaded byte going on to local.tee (a one-byte index): stored from the register, the low
+ * word only (an i32), without a dispatch */
+#define BYTE_TEE(v) if (*pc == 0x22) { COUNT_FUSED(); uint32_t t_ = pc[1]; pc += 2; SET32(&fp[t_], (v)); DISPATCH; }
         OP(WQ_OP_MEM_LEB) {
             /* the original opcode - 0x28 in bits 0-4; bit 7 clear: a raw 16-bit offset follows
              * (format 25: a two-byte offset LEB, the common case); set: the offset's LEB, after
@@ -425,8 +428,9 @@ next:
         mem_load8_u: {
             uint32_t ea = (uint32_t)sp[-1] + off;
             if (ea < off || ea >= MEM_BYTES) TRAP(m3Err_trapOutOfBoundsMemoryAccess);
-            SET32(&sp[-1], MEM[ea]);
-            if (*pc == 0x22) { COUNT_FUSED(); pc++; goto do_local_tee; }   /* usually kept in a local */
+            uint32_t v = MEM[ea];
+            SET32(&sp[-1], v);
+            BYTE_TEE(v)   /* usually kept in a local */
             break;
         }
         OP(0x28)   /* i32.load: compiled C's hot load (arrays, structs) keeps its own copy */
@@ -543,8 +547,9 @@ next:
             fp[i] = sp[-1];
             uint32_t ea = (uint32_t)fp[j] + off;
             if (ea < off || ea >= MEM_BYTES) TRAP(m3Err_trapOutOfBoundsMemoryAccess);
-            SET32(&sp[-1], MEM[ea]);
-            if (*pc == 0x22) { COUNT_FUSED(); pc++; goto do_local_tee; }   /* as i32.load8_u */
+            uint32_t v = MEM[ea];
+            SET32(&sp[-1], v);
+            BYTE_TEE(v)   /* as i32.load8_u */
             break;
         }
         OP(WQ_OP_LGET_ADD) { uint32_t i; READ_IDX(i); pc++; COUNT_EXTRA(1); SET32(&sp[-1], (uint32_t)sp[-1] + (uint32_t)fp[i]); break; }
@@ -617,8 +622,9 @@ next:
             uint32_t i, j; READ_IDX(i); j = pc[1]; off = pc[5]; pc += 6; COUNT_EXTRA(3);
             uint32_t ea = (uint32_t)fp[i] + (uint32_t)fp[j] + off;
             if (ea < off || ea >= MEM_BYTES) TRAP(m3Err_trapOutOfBoundsMemoryAccess);
-            SET32(sp, MEM[ea]); sp++;
-            if (*pc == 0x22) { COUNT_FUSED(); pc++; goto do_local_tee; }   /* as i32.load8_u */
+            uint32_t v = MEM[ea];
+            SET32(sp, v); sp++;
+            BYTE_TEE(v)   /* as i32.load8_u */
             break;
         }
         OP(WQ_OP_LGET_I32C16_ADD_I32C_STORE8) {   /* a[i + c] = v of bytes (a flag array) */
