@@ -352,8 +352,7 @@ next:
         OP(0x20)
         do_local_get: { uint32_t i; READ_IDX(i); *sp++ = fp[i]; DISPATCH; }
         OP(0x21) { uint32_t i; READ_IDX(i); fp[i] = *--sp; DISPATCH; }
-        OP(0x22)
-        do_local_tee: {
+        OP(0x22) {
             uint32_t i; READ_IDX(i); fp[i] = sp[-1];
             DISPATCH;
         }
