@@ -99,6 +99,15 @@ static double f64_round(double a, int how) { if (a != a) return a + a; return ho
  * -O2 it saved ~7% of instructions for +3.4 KB of flash, so it was removed. The Cortex-M build
  * copies the dispatch into the handlers on the assembly instead (WQRT_DISPATCH_TABLE below). */
 #define DISPATCH break
+/* A comparison's taken br_if, pc just past the br_if's opcode: do_br moves by a short side entry
+ * itself and leaves long ones to do_branch (a fuel build counts every branch there). The other
+ * conditional branches go to do_branch: through do_br, GCC's register allocation made the
+ * comparisons' path 2 instructions longer again (measured). */
+#ifdef WQRT_FUEL
+#  define TAKEN_BRANCH do_branch
+#else
+#  define TAKEN_BRANCH do_br
+#endif
 
 /* A per-image interpreter: the firmware build passes -DWQRT_OPCODE_MASK and a generated
  * wq_used_ops.h (host-tools/wasm/predecode.ts, usedOpcodesHeader) with the opcodes the embedded
@@ -294,6 +303,7 @@ next:
 #ifdef WQRT_FUEL
             goto do_branch;   /* which counts the branch */
 #else
+        do_br: ;   /* a taken branch, pc just past its opcode: a short entry moves here */
             int32_t e = *stp;
             if (WQ_SIDE_LONG(e)) goto do_branch;
             pc += WQ_SIDE_PC(e); stp += WQ_SIDE_STP(e);
@@ -685,7 +695,7 @@ next:
             }
             if (nx == 0x0d) {
                 COUNT_FUSED();
-                if (cond) { pc++; goto do_branch; }
+                if (cond) { pc++; goto TAKEN_BRANCH; }
                 pc += 2; stp++; DISPATCH;
             }
             SET32(sp, cond); sp++; DISPATCH;
