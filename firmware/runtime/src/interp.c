@@ -598,12 +598,14 @@ next:
             break;
         }
         OP(WQ_OP_LGET_I32C16_ADD_LOAD8_U) {   /* a[i + c] of bytes */
-            uint32_t i; READ_IDX(i); uint32_t addr = (uint32_t)fp[i] + (uint32_t)(int32_t)*(const s16_u *)(pc + 1);
-            off = pc[6]; pc += 7; COUNT_EXTRA(3);
+            /* pc moves once, at the end: peeking after moving it, GCC kept it in another register */
+            uint32_t addr = (uint32_t)fp[pc[0]] + (uint32_t)(int32_t)*(const s16_u *)(pc + 2);
+            off = pc[7]; COUNT_EXTRA(3);
             uint32_t ea = addr + off;
-            if (ea < off || ea >= MEM_BYTES) TRAP(m3Err_trapOutOfBoundsMemoryAccess);
-            if (*pc == 0x0d) { COUNT_FUSED(); if (MEM[ea]) { pc++; goto do_branch; } pc += 2; stp++; DISPATCH; }   /* a flag array's test */
+            if (ea < off || ea >= MEM_BYTES) { pc += 8; TRAP(m3Err_trapOutOfBoundsMemoryAccess); }
+            if (pc[8] == 0x0d) { pc += 8; COUNT_FUSED(); if (MEM[ea]) { pc++; goto do_branch; } pc += 2; stp++; DISPATCH; }   /* a flag array's test */
             SET32(sp, MEM[ea]); sp++;
+            pc += 8;
             break;
         }
         OP(WQ_OP_I32C16_LOAD) {   /* a C global: its address a constant */
@@ -628,12 +630,13 @@ next:
         OP(WQ_OP_I64C8_ADD) { sp[-1] += (uint64_t)(int64_t)(int8_t)pc[0]; pc += 2; COUNT_EXTRA(1); break; }
         OP(WQ_OP_I64_NE_BR_IF) { cond = sp[-2] != sp[-1]; sp -= 2; pc++; COUNT_EXTRA(1); if (!cond) { pc++; stp++; DISPATCH; } goto do_branch; }
         OP(WQ_OP_LGET_LGET_ADD_LOAD8_U) {   /* p[i] of bytes, both from locals */
-            uint32_t i, j; READ_IDX(i); j = pc[1]; off = pc[5]; pc += 6; COUNT_EXTRA(3);
-            uint32_t ea = (uint32_t)fp[i] + (uint32_t)fp[j] + off;
-            if (ea < off || ea >= MEM_BYTES) TRAP(m3Err_trapOutOfBoundsMemoryAccess);
+            off = pc[6]; COUNT_EXTRA(3);   /* pc moves once, at the end (as above) */
+            uint32_t ea = (uint32_t)fp[pc[0]] + (uint32_t)fp[pc[2]] + off;
+            if (ea < off || ea >= MEM_BYTES) { pc += 7; TRAP(m3Err_trapOutOfBoundsMemoryAccess); }
             uint32_t v = MEM[ea];
             SET32(sp, v); sp++;
-            BYTE_TEE(v)   /* as i32.load8_u */
+            if (pc[7] == 0x22) { uint32_t t_ = pc[8]; pc += 7; COUNT_FUSED(); pc += 2; SET32(&fp[t_], v); DISPATCH; }   /* as i32.load8_u */
+            pc += 7;
             break;
         }
         OP(WQ_OP_LGET_I32C16_ADD_I32C_STORE8) {   /* a[i + c] = v of bytes (a flag array) */
