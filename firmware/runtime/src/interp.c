@@ -432,9 +432,18 @@ next:
             default: TRAP(m3Err_unknownOpcode);
             }
         }
-        OP(0x2d)   /* i32.load8_u: the hot load (byte codecs) keeps its own copy */
-            READ_MEMARG();
-        mem_load8_u: {
+        OP(0x2d) {   /* i32.load8_u: the hot load (byte codecs) keeps its own copy; pc moves once, at
+                      * the end (moved first, GCC kept it in another register for the peek) */
+            off = pc[1];
+            uint32_t ea = (uint32_t)sp[-1] + off;
+            if (ea < off || ea >= MEM_BYTES) { pc += 2; TRAP(m3Err_trapOutOfBoundsMemoryAccess); }
+            uint32_t v = MEM[ea];
+            SET32(&sp[-1], v);
+            if (pc[2] == 0x22) { uint32_t t_ = pc[3]; pc += 2; COUNT_FUSED(); pc += 2; SET32(&fp[t_], v); DISPATCH; }   /* usually kept in a local */
+            pc += 2;
+            break;
+        }
+        mem_load8_u: {   /* from WQ_OP_MEM_LEB */
             uint32_t ea = (uint32_t)sp[-1] + off;
             if (ea < off || ea >= MEM_BYTES) TRAP(m3Err_trapOutOfBoundsMemoryAccess);
             uint32_t v = MEM[ea];
@@ -552,13 +561,14 @@ next:
         OP(WQ_OP_I32C8_ROTL) I32C8((a >> b) | (a << ((32 - b) & 31)))
         OP(WQ_OP_I32C8_MUL) I32C8(a * b)
         OP(WQ_OP_LSET_LGET_LOAD8_U) {   /* the set first: b may be a */
-            uint32_t i, j; READ_IDX(i); j = pc[1]; off = pc[4]; pc += 5; COUNT_EXTRA(2);
-            fp[i] = sp[-1];
-            uint32_t ea = (uint32_t)fp[j] + off;
-            if (ea < off || ea >= MEM_BYTES) TRAP(m3Err_trapOutOfBoundsMemoryAccess);
+            off = pc[5]; COUNT_EXTRA(2);   /* pc moves once, at the end (as i32.load8_u) */
+            fp[pc[0]] = sp[-1];
+            uint32_t ea = (uint32_t)fp[pc[2]] + off;
+            if (ea < off || ea >= MEM_BYTES) { pc += 6; TRAP(m3Err_trapOutOfBoundsMemoryAccess); }
             uint32_t v = MEM[ea];
             SET32(&sp[-1], v);
-            BYTE_TEE(v)   /* as i32.load8_u */
+            if (pc[6] == 0x22) { uint32_t t_ = pc[7]; pc += 6; COUNT_FUSED(); pc += 2; SET32(&fp[t_], v); DISPATCH; }   /* as i32.load8_u */
+            pc += 6;
             break;
         }
         OP(WQ_OP_LGET_ADD) { uint32_t i; READ_IDX(i); pc++; COUNT_EXTRA(1); SET32(&sp[-1], (uint32_t)sp[-1] + (uint32_t)fp[i]); break; }
