@@ -432,17 +432,6 @@ next:
             default: TRAP(m3Err_unknownOpcode);
             }
         }
-        OP(0x2d) {   /* i32.load8_u: the hot load (byte codecs) keeps its own copy; pc moves once, at
-                      * the end (moved first, GCC kept it in another register for the peek) */
-            off = pc[1];
-            uint32_t ea = (uint32_t)sp[-1] + off;
-            if (ea < off || ea >= MEM_BYTES) { pc += 2; TRAP(m3Err_trapOutOfBoundsMemoryAccess); }
-            uint32_t v = MEM[ea];
-            SET32(&sp[-1], v);
-            if (pc[2] == 0x22) { uint32_t t_ = pc[3]; pc += 2; COUNT_FUSED(); pc += 2; SET32(&fp[t_], v); DISPATCH; }   /* usually kept in a local */
-            pc += 2;
-            break;
-        }
         mem_load8_u: {   /* from WQ_OP_MEM_LEB */
             uint32_t ea = (uint32_t)sp[-1] + off;
             if (ea < off || ea >= MEM_BYTES) TRAP(m3Err_trapOutOfBoundsMemoryAccess);
@@ -515,6 +504,18 @@ next:
             case 0x37: case 0x39: *(u64_u *)a = v; break;
             default: *(u16_u *)a = (uint16_t)v; break;   /* 0x3b, 0x3d */
             }
+            break;
+        }
+        OP(0x2d) {   /* i32.load8_u: the hot load (byte codecs) keeps its own copy; pc moves once, at
+                      * the end (moved first, GCC kept it in another register for the peek). Placed
+                      * here, away from WQ_OP_MEM_LEB's switch, whose targets must stay within a tbb's reach */
+            off = pc[1];
+            uint32_t ea = (uint32_t)sp[-1] + off;
+            if (ea < off || ea >= MEM_BYTES) { pc += 2; TRAP(m3Err_trapOutOfBoundsMemoryAccess); }
+            uint32_t v = MEM[ea];
+            SET32(&sp[-1], v);
+            if (pc[2] == 0x22) { uint32_t t_ = pc[3]; pc += 2; COUNT_FUSED(); pc += 2; SET32(&fp[t_], v); DISPATCH; }   /* usually kept in a local */
+            pc += 2;
             break;
         }
         OP(0x3f) pc++; *sp++ = rt->mem_pages; break;
