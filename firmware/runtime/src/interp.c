@@ -596,7 +596,7 @@ next:
         OP(WQ_OP_LTEE_I64C8) { uint32_t i; READ_IDX(i); fp[i] = sp[-1]; sp[0] = (uint64_t)(int64_t)(int8_t)pc[1]; pc += 2; sp++; COUNT_EXTRA(1); break; }
         OP(WQ_OP_LGET_I32C_ADD_LSET) { uint32_t i; READ_IDX(i); uint32_t v = (uint32_t)((int32_t)((uint32_t)pc[1] << 25) >> 25), j = pc[4]; pc += 5; COUNT_EXTRA(3); SET32(&fp[j], (uint32_t)fp[i] + v); break; }
         OP(WQ_OP_LGET_I32C_ADD_LTEE) { uint32_t i; READ_IDX(i); uint32_t v = (uint32_t)((int32_t)((uint32_t)pc[1] << 25) >> 25), j = pc[4]; pc += 5; COUNT_EXTRA(3); v += (uint32_t)fp[i]; SET32(&fp[j], v); SET32(sp, v); sp++; break; }
-        OP(WQ_OP_LTEE_I32C_ADD) { uint32_t i; READ_IDX(i); SET32(&fp[i], sp[-1]); uint32_t v = (uint32_t)((int32_t)((uint32_t)pc[1] << 25) >> 25); pc += 3; COUNT_EXTRA(2); SET32(&sp[-1], (uint32_t)sp[-1] + v); break; }
+        OP(WQ_OP_LTEE_I32C_ADD) { uint32_t i; READ_IDX(i); uint32_t a = (uint32_t)sp[-1]; SET32(&fp[i], a); uint32_t v = (uint32_t)((int32_t)((uint32_t)pc[1] << 25) >> 25); pc += 3; COUNT_EXTRA(2); SET32(&sp[-1], a + v); break; }   /* a read once: the store to the local may alias the slot for GCC */
         OP(WQ_OP_LGET_C8_SHR_U_XOR) { uint32_t i; READ_IDX(i); uint32_t c = pc[1]; pc += 4; COUNT_EXTRA(3); SET32(&sp[-1], (uint32_t)sp[-1] ^ ((uint32_t)fp[i] >> c)); break; }
         OP(WQ_OP_LGET_C8_SHL_XOR) { uint32_t i; READ_IDX(i); uint32_t c = pc[1]; pc += 4; COUNT_EXTRA(3); SET32(&sp[-1], (uint32_t)sp[-1] ^ ((uint32_t)fp[i] << c)); break; }
         OP(WQ_OP_LGET_C8_ROTL_XOR) { uint32_t i; READ_IDX(i); uint32_t c = pc[1], a = (uint32_t)fp[i]; pc += 4; COUNT_EXTRA(3); SET32(&sp[-1], (uint32_t)sp[-1] ^ ((a >> c) | (a << ((32 - c) & 31)))); break; }
@@ -692,8 +692,8 @@ next:
         OP(WQ_OP_I32C16_LT_U) I32C16_CMP(a < b)
         OP(WQ_OP_I32C16_NE) I32C16_CMP(a != b)
         OP(WQ_OP_LTEE_I32C16_LT_U) {
-            uint32_t i; READ_IDX(i); SET32(&fp[i], sp[-1]); uint32_t b = (uint32_t)(int32_t)*(const s16_u *)(pc + 1); pc += 4; COUNT_EXTRA(2);
-            cond = (uint32_t)sp[-1] < b; sp--; goto do_cond;
+            uint32_t i; READ_IDX(i); uint32_t a = (uint32_t)sp[-1]; SET32(&fp[i], a); uint32_t b = (uint32_t)(int32_t)*(const s16_u *)(pc + 1); pc += 4; COUNT_EXTRA(2);
+            cond = a < b; sp--; goto do_cond;   /* a read once (as LTEE_I32C_ADD) */
         }
         OP(WQ_OP_LGET_C8_EQ) { uint32_t i; READ_IDX(i); uint32_t b = (uint32_t)(int32_t)(int8_t)pc[1]; pc += 3; COUNT_EXTRA(2); cond = (uint32_t)fp[i] == b; goto do_cond; }
         OP(WQ_OP_LGET_LGET_GT_S) { uint32_t i, j; READ_IDX(i); j = pc[1]; pc += 3; COUNT_EXTRA(2); cond = (int32_t)fp[i] > (int32_t)fp[j]; goto do_cond; }
