@@ -33,12 +33,11 @@ import { pathToFileURL } from 'node:url';
 import { parseModule, WasmError, type ParsedModule } from './module.ts';
 
 export const SECTION_NAME = 'wasmqtt.predecoded';
-export const BLOB_VERSION = 28;
-/** Blob versions whose code was rewritten in place with today's opcodes (undoRewrite puts the
- * original back). Formats 4 to 26 gave some of today's opcodes other meanings (format 27: 0xc6
- * was `local.get; i32.const; i32.shr_u`): refused. Format 28 changed only the function records. */
-const REWRITTEN_VERSIONS = [27, 28];
-const OLDER_REWRITTEN_VERSIONS = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26];
+ * original back). Formats 4 to 29 gave some of today's opcodes other meanings or used other
+ * function records (format 30: records relative to themselves and format 29's fused forms, both
+ * from session 10; format 27: 0xc6 was `local.get; i32.const; i32.shr_u`): refused. */
+const REWRITTEN_VERSIONS = [30];
+const OLDER_REWRITTEN_VERSIONS = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29];
 const MAGIC = 0x44505157; // "WQPD"
 const WIDE_FRAME = 0xff; // a function record's frame byte: see its wide record
 const IMPORT_CODE = 0xffff; // an imported function's record: frame WIDE_FRAME, this code
@@ -127,20 +126,21 @@ export const OP = {
   // Sequences: only the first opcode byte changes; the handler reads the rest as they are.
   LGET_LGET: 0xdc, // local.get a; local.get b
   LGET_I64C8_SHR_S_OR: 0xdd, // local.get a; I64_CONST_8 c; i64.shr_s; i64.or (format 20; was local.get a; i32.const c)
-  I32C_ADD: 0xde, // i32.const c (one-byte LEB); i32.add
+  I32C_ADD: 0xde, // i32.const c (one-byte LEB, now a raw signed byte); i32.add, or i32.sub with the byte -c (format 29; undone through the op after it)
   LSET_LGET: 0xdf, // local.set a; local.get b
   LGET_I32C_ADD: 0xe0, // local.get a; i32.const c (one-byte LEB); i32.add
   LGET_LGET_ADD: 0xe1, // local.get a; local.get b; i32.add
   // i32.const c (one-byte LEB); <binary op>: the LEB byte becomes the operand as a raw signed
   // byte (shift counts masked to 0..31, rotl stored as a right-rotate count)
-  I32C8_SUB: 0xe2,
+  I32C8_SHR_S: 0xe2, // format 29 (was i32.const c; i32.sub, now I32C_ADD with -c)
   I32C8_AND: 0xe3,
   LGET_I32C16_ADD_LOAD8_U: 0xe4, // local.get a; I32_CONST_16 c; i32.add; i32.load8_u (one-byte memarg); not an I32C8 op
   // format 17, on the opcodes of block and loop with multi-byte block types
   I64C8_ADD: 0xfa, // I64_CONST_8 c; i64.add, or i64.sub with the raw byte -c (undone through the op after it)
   I64_NE_BR_IF: 0x07, // i64.ne; br_if l (one-byte label)
   I32C8_SHL: 0xe5,
-  I32C8_SHR_S: 0xe6,
+  I64C_U32_AND: 0xe6, // i64.const k, a 5-byte LEB with 0 <= k < 2^32 -> 4 raw bytes + 1 unused; i64.and
+  // (format 28: the 32-bit masks of 64-bit C code, which decoded a 5-byte LEB; was i32.const c; i32.shr_s)
   I32C8_SHR_U: 0xe7,
   I32C8_ROTL: 0xe8,
   I32C8_MUL: 0xe9,
@@ -187,7 +187,7 @@ export const OP = {
   I32C16_AND: 0x27, // i32.const c (I32_CONST_16); i32.and
   LGET_C8_ROTL: 0xc5, // local.get a; I32C8_ROTL c
   LGET_C8_SHL_XOR: 0xc6, // local.get a; I32C8_SHL c; i32.xor (CRC-16 rounds on the publish path; format 27, was local.get a; I32C8_SHR_U c)
-  SHL_SHR_S: 0xc7, // I32C8_SHL k; I32C8_SHR_S j (sign extension of a bit field)
+  SHL_SHR_S: 0xc7, // I32C8_SHL k; i32.const j (0..31, its LEB byte is j); i32.shr_s (sign extension of a bit field)
   LTEE_I64C8: 0xc8, // local.tee a; i64.const c (I64_CONST_8)
   LGET_C8_EQ: 0xc9, // local.get a; I32C8_EQ c (the result may go on to if / br_if)
   LGET_I32C_ADD_LSET: 0xca, // local.get a; i32.const c; i32.add; local.set b (i++)
@@ -221,10 +221,11 @@ const LEB_FORMS: Record<number, number> = {
 /** i32.const c; <op> pairs with a one-byte c: the binary op's opcode -> [fused opcode, the raw
  * operand byte the handler reads]. */
 const CONST8_BINOPS: Record<number, [number, (c: number) => number]> = {
-  0x6b: [OP.I32C8_SUB, (c) => c],
+  0x6a: [OP.I32C_ADD, (c) => c],
+  0x6b: [OP.I32C_ADD, (c) => -c], // x - c as x + -c (-63..64 fits the signed byte)
+  0x75: [OP.I32C8_SHR_S, (c) => c & 31],
   0x71: [OP.I32C8_AND, (c) => c],
   0x74: [OP.I32C8_SHL, (c) => c & 31],
-  0x75: [OP.I32C8_SHR_S, (c) => c & 31],
   0x76: [OP.I32C8_SHR_U, (c) => c & 31],
   0x77: [OP.I32C8_ROTL, (c) => (32 - (c & 31)) & 31],
   0x6c: [OP.I32C8_MUL, (c) => c],
@@ -234,6 +235,8 @@ const CONST8_BINOPS: Record<number, [number, (c: number) => number]> = {
   0x49: [OP.I32C8_LT_U, (c) => c],
   0x4a: [OP.I32C8_GT_S, (c) => c],
 };
+/** The shifts among them: counts only 0..31 are fused, so the masking keeps the rewrite invertible. */
+const SHIFT_CONST8 = new Set<number>([OP.I32C8_SHL, OP.I32C8_SHR_S, OP.I32C8_SHR_U, OP.I32C8_ROTL]);
 
 /** 'c', 'k', 'w', 's': constants (see rewriteCode); 'M2e' and the like: that load or store
  * opcode with a one-byte align and offset. */
@@ -274,7 +277,6 @@ const FUSE: Array<[readonly Pat[], number]> = [
   [[0x20, 0x20, 0x6a, 'M2d'], OP.LGET_LGET_ADD_LOAD8_U],
   [[0x20, 0x20, 0x6a], OP.LGET_LGET_ADD],
   [[0x20, 0x20], OP.LGET_LGET],
-  [['c', 0x6a], OP.I32C_ADD],
   [[0x21, 0x20, 'M2d'], OP.LSET_LGET_LOAD8_U],
   [[0x21, 0x20], OP.LSET_LGET],
   [[0x22, 0x20], OP.LTEE_LGET],
@@ -362,20 +364,29 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
       if (at === undefined || next === undefined || ins[k + 2] === undefined || original[at] !== 0x41 || next - at !== 2) return undefined;
       const fused = CONST8_BINOPS[original[next]!];
       // shift counts only 0..31, so the masking keeps the rewrite invertible (undoRewrite)
-      if (fused && fused[0] >= OP.I32C8_SHL && fused[0] <= OP.I32C8_ROTL && original[at + 1]! > 31) return undefined;
+      if (fused && SHIFT_CONST8.has(fused[0]) && original[at + 1]! > 31) return undefined;
       return fused;
     };
+    const wideConst = new Map(f.consts.filter((c) => c.wide).map((c) => [c.at, c]));
     for (let k = 0; k < ins.length; k++) {
+      // i64.const k (a 5-byte LEB, 0 <= k < 2^32); i64.and: the mask as 4 raw bytes (one load, no LEB)
+      const wc = wideConst.get(ins[k]!);
+      if (wc && wc.lebLen === 5 && wc.value >= 0n && wc.value <= 0xffffffffn && ins[k + 2] !== undefined && original[ins[k + 1]!] === 0x83) {
+        const at = ins[k]!;
+        out[at] = OP.I64C_U32_AND;
+        dv.setUint32(at + 1, Number(wc.value), true);
+        out[at + 5] = 0;
+        k += 1;
+        continue;
+      }
       const c8 = const8(k);
       if (c8) {
         const at = ins[k]!;
         out[at] = c8[0];
         out[at + 1] = c8[1](((original[at + 1]! << 25) >> 25)) & 0xff;
-        const next = const8(k + 2);
-        if (c8[0] === OP.I32C8_SHL && next && next[0] === OP.I32C8_SHR_S) { // x << k >> j: one dispatch
-          const at2 = ins[k + 2]!;
-          out[at2] = next[0];
-          out[at2 + 1] = next[1](((original[at2 + 1]! << 25) >> 25)) & 0xff;
+        const at2 = ins[k + 2], at3 = ins[k + 3];
+        if (c8[0] === OP.I32C8_SHL && at2 !== undefined && at3 !== undefined && ins[k + 4] !== undefined && original[at2] === 0x41 && at3 - at2 === 2
+          && original[at2 + 1]! <= 31 && original[at3] === 0x75) { // x << k >> j: one dispatch (j stays a plain i32.const)
           out[at] = OP.SHL_SHR_S;
           k += 3;
           continue;
@@ -440,12 +451,14 @@ export function immediateBytes(b: Uint8Array, p: number): number {
     case OP.I32_CONST_32: return 4;
     case OP.I32_CONST_32_PAD: return 5;
     case OP.I64_CONST_8: return 1;
+    case OP.I64C_U32_AND: return 5;
     case OP.I64_CONST_64_SKIP: return 8 + b[q + 8]!;
     case OP.END_FUNC: return 0;
     case OP.IF_LEB: return leb(q) - q;
     case OP.MEM_LEB: return b[q]! & 0x80 ? leb(b[q + 1]! < 0x80 ? q + 1 + b[q + 1]! : q + 1) - q : 3;
     default:
-      if (op >= OP.I32C8_SUB && op <= OP.I32C8_GT_S && op !== OP.LGET_I32C16_ADD_LOAD8_U) return 1;
+      if (op >= OP.I32C8_SHR_S && op <= OP.I32C8_GT_S && op !== OP.LGET_I32C16_ADD_LOAD8_U) return 1;
+      if (op === OP.I32C_ADD) return 1; // a raw byte, not a LEB
       if (op === 0x0c || op === 0x0d || op === 0x10 || (op >= 0x20 && op <= 0x26) || op === 0xd2 || op === 0x41 || op === 0x42 || op === 0x3f || op === 0x40) return leb(q) - q;
       if (op >= OP.LGET_LGET && op <= OP.LGET_LGET_ADD) return leb(q) - q;
       if (op === OP.LSET_LGET_LOAD8_U || op === OP.LTEE_LGET || op === OP.LTEE_BR_IF || op === OP.LGET_ADD) return leb(q) - q;
@@ -509,7 +522,7 @@ function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
   const mv = new DataView(out.buffer, out.byteOffset, out.byteLength);
   const undoFirst: Record<number, number> = {
     [OP.LGET_LGET]: 0x20, [OP.LGET_I64C8_SHR_S_OR]: 0x20, [OP.LGET_I32C_ADD]: 0x20, [OP.LGET_LGET_ADD]: 0x20, [OP.LSET_LGET_LOAD8_U]: 0x21,
-    [OP.LSET_LGET]: 0x21, [OP.I32C_ADD]: 0x41, [OP.END_FUNC]: 0x0b, [OP.LTEE_LGET]: 0x22, [OP.LTEE_BR_IF]: 0x22, [OP.LGET_ADD]: 0x20,
+    [OP.LSET_LGET]: 0x21, [OP.END_FUNC]: 0x0b, [OP.LTEE_LGET]: 0x22, [OP.LTEE_BR_IF]: 0x22, [OP.LGET_ADD]: 0x20,
     [OP.LGET_I32C16_ADD]: 0x20, [OP.ADD_LSET]: 0x6a, [OP.ADD_LTEE]: 0x6a, [OP.LGET_I64C8_SHL]: 0x20, [OP.LGET_C8_SHR_U_XOR]: 0x20,
     [OP.LGET_LGET_ADD_LTEE]: 0x20, [OP.LGET_I32C16_ADD_I32C_STORE8]: 0x20, [OP.LTEE_I64C8]: 0x22,
     [OP.LGET_C8_EQ]: 0x20, [OP.LGET_I32C_ADD_LSET]: 0x20, [OP.LGET_I32C_ADD_LTEE]: 0x20, [OP.LTEE_I32C_ADD]: 0x22,
@@ -543,12 +556,15 @@ function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
       } else if (op === OP.I64_CONST_8) {
         out[p] = 0x42;
         out.set(slebFixed(BigInt((out[imm]! << 24) >> 24), 1), imm);
+      } else if (op === OP.I64C_U32_AND) {
+        out[p] = 0x42;
+        out.set(slebFixed(BigInt(mv.getUint32(imm, true)), 5), imm);
       } else if (op === OP.I64_CONST_64_SKIP) {
         out[p] = 0x42;
         out.set(slebFixed(mv.getBigInt64(imm, true), len - 1), imm);
       } else if (unC8[op]) {
         const raw = (out[imm]! << 24) >> 24;
-        const c = op === OP.I32C8_ROTL ? (32 - raw) & 31 : raw;
+        const c = op === OP.I32C8_ROTL ? (32 - raw) & 31 : op === OP.I32C_ADD && out[p + 2] === 0x6b ? -raw : raw;
         out[p] = 0x41;
         out[imm] = c & 0x7f;
       } else if (op === OP.MEM_LEB) {

@@ -43,7 +43,7 @@ describe('predecode', () => {
     const { off, dv } = blobOf(wasm);
     expect(off % 4).toBe(0);
     expect(dv.getUint32(0, true)).toBe(0x44505157);
-    expect(dv.getUint32(4, true)).toBe(28);
+    expect(dv.getUint32(4, true)).toBe(30);
     // the hash covers the rewritten module, which differs from the input only in the
     // function's final `end` (WQ_OP_END_FUNC): no multi-byte constant, no fused sequence here
     expect(dv.getUint32(8, true)).toBe(fnv1a(wasm.subarray(0, src.length)));
@@ -244,6 +244,13 @@ describe('predecode', () => {
       (local.set 2 (i32.xor (i32.add (local.get 2) (i32.const 1)) (i32.shr_u (local.get 0) (i32.const 13))))
       (local.set 2 (i32.xor (i32.add (local.get 2) (i32.const 1)) (i32.shl (local.get 0) (i32.const 12))))
       (local.set 2 (i32.xor (i32.sub (local.get 2) (i32.const 3)) (i32.shl (local.get 0) (i32.const 31))))
+      (local.set 2 (i32.add (local.get 2) (i32.wrap_i64 (i64.rotl (i64.and (i64.xor (local.get 1) (i64.const -3)) (i64.const 0xffffffff)) (i64.const 17)))))
+      (local.set 2 (i32.xor (local.get 2) (i32.wrap_i64 (i64.shr_u (i64.and (i64.xor (local.get 1) (i64.const -1)) (i64.const 0x8000fff0)) (i64.const 3)))))
+      (local.set 2 (i32.add (local.get 2) (i32.wrap_i64 (i64.shr_u (i64.and (i64.xor (local.get 1) (i64.const -1)) (i64.const 0x300000000)) (i64.const 30)))))
+      (local.set 2 (i32.add (local.get 2) (i32.wrap_i64 (i64.shr_u (i64.and (i64.xor (local.get 1) (i64.const -1)) (i64.const -0x10000000)) (i64.const 40)))))
+      (local.set 2 (i32.xor (i32.sub (local.get 2) (i32.const -64)) (i32.shr_s (local.get 0) (i32.const 5))))
+      (local.set 2 (i32.add (i32.sub (local.get 2) (i32.const 63)) (i32.add (local.get 0) (i32.const -64))))
+      (local.set 2 (i32.xor (i32.add (i32.shr_s (local.get 2) (i32.const 31)) (i32.const -1)) (local.get 2)))
       (i32.add (local.get 2) (i32.gt_u (local.get 0) (i32.const 2)))))`;
 
   it('is idempotent: pre-decoding a pre-decoded module gives the same bytes (the rewriting is undone first)', () => {
@@ -287,7 +294,11 @@ describe('predecode', () => {
     const src = wat(rewriteSrc);
     const { wasm } = predecode(src);
     expect([...src].filter((b, i) => wasm[i] !== b).length).toBeGreaterThan(20); // it did rewrite
-    for (const op of [OP.I64C8_ADD, OP.I64_NE_BR_IF, OP.LTEE_I32C16_LT_U, OP.LGET_LGET_ADD_LTEE, OP.LGET_C8_SHR_U_XOR, OP.LGET_C8_SHL_XOR]) expect(usedOpcodes(wasm).ops.has(op), `opcode ${op.toString(16)}`).toBe(true);
+    for (const op of [OP.I64C8_ADD, OP.I64_NE_BR_IF, OP.LTEE_I32C16_LT_U, OP.LGET_LGET_ADD_LTEE, OP.LGET_C8_SHR_U_XOR, OP.LGET_C8_SHL_XOR, OP.SHL_SHR_S, OP.I32C8_SHR_S, OP.I32C_ADD]) expect(usedOpcodes(wasm).ops.has(op), `opcode ${op.toString(16)}`).toBe(true);
+    // format 28: the two 32-bit masks fuse with their i64.and; a 5-byte constant outside 0..2^32-1 keeps its LEB
+    expect(wasm.filter((b, i) => b === OP.I64C_U32_AND && src[i] === 0x42).length).toBe(2);
+    // format 29: i32.const c; i32.sub is I32C_ADD with the raw byte -c (64 for c = -64)
+    expect(wasm.some((b, i) => b === OP.I32C_ADD && wasm[i + 1] === 64 && wasm[i + 2] === 0x6b)).toBe(true);
     const instance = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(src)), {});
     const f = instance.exports.f as (a: number, b: bigint) => number;
     const dir = mkdtempSync(join(tmpdir(), 'wqpd-'));

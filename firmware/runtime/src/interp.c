@@ -99,6 +99,15 @@ static double f64_round(double a, int how) { if (a != a) return a + a; return ho
  * -O2 it saved ~7% of instructions for +3.4 KB of flash, so it was removed. The Cortex-M build
  * copies the dispatch into the handlers on the assembly instead (WQRT_DISPATCH_TABLE below). */
 #define DISPATCH break
+/* A comparison's taken br_if, pc just past the br_if's opcode: do_br moves by a short side entry
+ * itself and leaves long ones to do_branch (a fuel build counts every branch there). The other
+ * conditional branches go to do_branch: through do_br, GCC's register allocation made the
+ * comparisons' path 2 instructions longer again (measured). */
+#ifdef WQRT_FUEL
+#  define TAKEN_BRANCH do_branch
+#else
+#  define TAKEN_BRANCH do_br
+#endif
 
 /* A per-image interpreter: the firmware build passes -DWQRT_OPCODE_MASK and a generated
  * wq_used_ops.h (host-tools/wasm/predecode.ts, usedOpcodesHeader) with the opcodes the embedded
@@ -250,15 +259,13 @@ next:
         OP(WQ_OP_END_FUNC) goto do_return;
         case 0x02: case 0x03: GATE(WQ_USED(0x02) || WQ_USED(0x03)) SKIP_U32(); DISPATCH;   /* a block type is one byte (0x40, a
             value type, a type index below 64) or a multi-byte LEB; branches land past them */
-        OP(0x04)
-            cond = (uint32_t)*--sp;
-        do_if:
-            if (cond) {   /* a taken `if` starts with local.get three times in four */
-                pc++; stp++;
-                if (*pc == 0x20) { COUNT_FUSED(); pc++; goto do_local_get; }
+        OP(0x04)   /* the pop in each path: popped first, GCC kept sp in another register (2 moves) */
+            if ((uint32_t)sp[-1]) {   /* a taken `if` starts with local.get three times in four */
+                sp--; stp++;   /* (peeked before pc moves: GCC kept the moved pc in another register) */
+                if (pc[1] == 0x20) { pc++; COUNT_FUSED(); pc++; goto do_local_get; }
+                pc++; DISPATCH;
             }
-            else goto do_jump;
-            DISPATCH;
+            sp--; goto do_jump;
         OP(0x05)
         do_jump: {   /* if (not taken) and else: no values move */
             int32_t e = *stp;
@@ -275,11 +282,11 @@ next:
             cond = (uint32_t)*--sp;
             if (!cond) { SKIP_U32(); stp++; break; }
             goto do_branch;
-        OP(0x0d)
-            cond = (uint32_t)*--sp;
-        do_br_if:
-            if (!cond) { pc++; stp++; DISPATCH; }   /* a one-byte label */
-            goto do_branch;
+        OP(0x0d)   /* br_if (a one-byte label); the fused forms that end in one test their condition
+                    * themselves and go to do_branch when taken (through a shared do_br_if, GCC kept sp
+                    * in another register in do_branch: one move more per taken branch) */
+            if ((uint32_t)sp[-1]) { sp--; goto do_branch; }
+            sp--; pc++; stp++; DISPATCH;
         OP(0x0e) {
             const uint8_t * origin = pc;   /* side entries are relative to just past the opcode */
             uint32_t n; READ_U32(n);
@@ -288,7 +295,19 @@ next:
             pc = origin;
             goto do_branch;
         }
-        OP(0x0c)
+        OP(0x0c) {   /* br: its own copy of a short entry's move (since the comparisons share one
+                      * tail, GCC keeps sp in another register in do_branch: +3 instructions per br) */
+#ifdef WQRT_FUEL
+            goto do_branch;   /* which counts the branch */
+#else
+        do_br: ;   /* a taken branch, pc just past its opcode: a short entry moves here */
+            int32_t e = *stp;
+            if (WQ_SIDE_LONG(e)) goto do_branch;
+            pc += WQ_SIDE_PC(e); stp += WQ_SIDE_STP(e);
+            if (*pc == 0x20) { COUNT_FUSED(); pc++; goto do_local_get; }
+            DISPATCH;
+#endif
+        }
         do_branch: {
             int32_t e = *stp;
 #ifdef WQRT_FUEL
@@ -365,14 +384,13 @@ next:
             if (types[callee->type].canon != types[ti].canon) TRAP(m3Err_trapIndirectCallTypeMismatch);
             goto call_wasm;
         }
-        OP(0x1a) sp--; DISPATCH;
-        OP(0x1b) { uint32_t c = (uint32_t)*--sp; sp--; if (!c) sp[-1] = sp[0]; DISPATCH; }
+        OP(0x1a) sp--; __asm__ volatile(""); DISPATCH;   /* drop: a body of its own (GCC pointed its case at local.set's tail, whose dispatch then counted as drop's: no copy of it in a per-image build) */
+        OP(0x1b) { if (!(uint32_t)sp[-1]) sp[-3] = sp[-2]; sp -= 2; DISPATCH; }   /* popped last: GCC kept a popped sp in another register */
         OP(0x1c) { pc += 2; uint32_t c = (uint32_t)*--sp; sp--; if (!c) sp[-1] = sp[0]; break; }
         OP(0x20)
         do_local_get: { uint32_t i; READ_IDX(i); *sp++ = fp[i]; DISPATCH; }
         OP(0x21) { uint32_t i; READ_IDX(i); fp[i] = *--sp; DISPATCH; }
-        OP(0x22)
-        do_local_tee: {
+        OP(0x22) {
             uint32_t i; READ_IDX(i); fp[i] = sp[-1];
             DISPATCH;
         }
@@ -418,6 +436,9 @@ next:
 /* A plain load or store has a one-byte align and a one-byte offset (below 128): the
  * pre-decoder gives longer ones WQ_OP_MEM_LEB, so the offset is one load, no LEB check. */
 #define READ_MEMARG() (off = pc[1], pc += 2)
+/* a loaded byte going on to local.tee (a one-byte index): stored from the register, the low
+ * word only (an i32), without a dispatch */
+#define BYTE_TEE(v) if (*pc == 0x22) { COUNT_FUSED(); uint32_t t_ = pc[1]; pc += 2; SET32(&fp[t_], (v)); DISPATCH; }
         OP(WQ_OP_MEM_LEB) {
             /* the original opcode - 0x28 in bits 0-4; bit 7 clear: a raw 16-bit offset follows
              * (format 25: a two-byte offset LEB, the common case); set: the offset's LEB, after
@@ -439,13 +460,12 @@ next:
             default: TRAP(m3Err_unknownOpcode);
             }
         }
-        OP(0x2d)   /* i32.load8_u: the hot load (byte codecs) keeps its own copy */
-            READ_MEMARG();
-        mem_load8_u: {
+        mem_load8_u: {   /* from WQ_OP_MEM_LEB */
             uint32_t ea = (uint32_t)sp[-1] + off;
             if (ea < off || ea >= MEM_BYTES) TRAP(m3Err_trapOutOfBoundsMemoryAccess);
-            SET32(&sp[-1], MEM[ea]);
-            if (*pc == 0x22) { COUNT_FUSED(); pc++; goto do_local_tee; }   /* usually kept in a local */
+            uint32_t v = MEM[ea];
+            SET32(&sp[-1], v);
+            BYTE_TEE(v)   /* usually kept in a local */
             break;
         }
         OP(0x28)   /* i32.load: compiled C's hot load (arrays, structs) keeps its own copy */
@@ -514,6 +534,18 @@ next:
             }
             break;
         }
+        OP(0x2d) {   /* i32.load8_u: the hot load (byte codecs) keeps its own copy; pc moves once, at
+                      * the end (moved first, GCC kept it in another register for the peek). Placed
+                      * here, away from WQ_OP_MEM_LEB's switch, whose targets must stay within a tbb's reach */
+            off = pc[1];
+            uint32_t ea = (uint32_t)sp[-1] + off;
+            if (ea < off || ea >= MEM_BYTES) { pc += 2; TRAP(m3Err_trapOutOfBoundsMemoryAccess); }
+            uint32_t v = MEM[ea];
+            SET32(&sp[-1], v);
+            if (pc[2] == 0x22) { uint32_t t_ = pc[3]; pc += 2; COUNT_FUSED(); pc += 2; SET32(&fp[t_], v); DISPATCH; }   /* usually kept in a local */
+            pc += 2;
+            break;
+        }
         OP(0x3f) pc++; *sp++ = rt->mem_pages; break;
         OP(0x40) {
             pc++;
@@ -542,48 +574,49 @@ next:
         OP(WQ_OP_I32_CONST_24) { uint32_t v = (uint32_t)(*(const s32_u *)(pc - 1) >> 8); pc += 3; SET32(sp, v); sp++; break; }
         OP(WQ_OP_I32_CONST_32) { uint32_t v = *(const u32_u *)pc; pc += 4; SET32(sp, v); sp++; break; }
         OP(WQ_OP_I32_CONST_32_PAD) { uint32_t v = *(const u32_u *)pc; pc += 5; SET32(sp, v); sp++; break; }
-        OP(WQ_OP_I64_CONST_8) { *sp++ = (uint64_t)(int64_t)(int8_t)*pc; pc++; break; }
+        OP(WQ_OP_I64_CONST_8) { sp[0] = (uint64_t)(int64_t)(int8_t)*pc; pc++; sp++; break; }
         OP(WQ_OP_I64_CONST_64_SKIP) { *sp++ = *(const u64_u *)pc; pc += 8; pc += *pc; break; }
         /* Sequences fused by the pre-decoder: the first opcode byte replaced, the rest as in the
          * original (the handler steps over the inner opcodes, pc++). */
         OP(WQ_OP_LGET_LGET) { uint32_t i, j; READ_IDX(i); pc++; READ_IDX(j); COUNT_EXTRA(1); sp[0] = fp[i]; sp[1] = fp[j]; sp += 2; break; }
-        OP(WQ_OP_I32C_ADD) { uint32_t v; READ_S7(v); pc++; COUNT_EXTRA(1); SET32(&sp[-1], (uint32_t)sp[-1] + v); break; }
+        OP(WQ_OP_I32C_ADD) { uint32_t v = (uint32_t)(int32_t)(int8_t)*pc; pc += 2; COUNT_EXTRA(1); SET32(&sp[-1], (uint32_t)sp[-1] + v); break; }   /* also x - c, as x + -c */
         /* i32.const c; <op> with c a raw signed byte (shift counts already masked, rotl as a
          * right-rotate count): one load of the operand, no push and pop */
 #define I32C8(expr) { uint32_t b = (uint32_t)(int32_t)(int8_t)*pc; pc += 2; COUNT_EXTRA(1); uint32_t a = (uint32_t)sp[-1]; SET32(&sp[-1], expr); break; }
-        OP(WQ_OP_I32C8_SUB) I32C8(a - b)
+        OP(WQ_OP_I32C8_SHR_S) I32C8((uint32_t)((int32_t)a >> b))
         OP(WQ_OP_I32C8_AND) I32C8(a & b)
         OP(WQ_OP_I32C8_SHL) I32C8(a << b)
-        OP(WQ_OP_I32C8_SHR_S) I32C8((uint32_t)((int32_t)a >> b))
         OP(WQ_OP_I32C8_SHR_U) I32C8(a >> b)
         OP(WQ_OP_I32C8_ROTL) I32C8((a >> b) | (a << ((32 - b) & 31)))
         OP(WQ_OP_I32C8_MUL) I32C8(a * b)
         OP(WQ_OP_LSET_LGET_LOAD8_U) {   /* the set first: b may be a */
-            uint32_t i, j; READ_IDX(i); j = pc[1]; off = pc[4]; pc += 5; COUNT_EXTRA(2);
-            fp[i] = sp[-1];
-            uint32_t ea = (uint32_t)fp[j] + off;
-            if (ea < off || ea >= MEM_BYTES) TRAP(m3Err_trapOutOfBoundsMemoryAccess);
-            SET32(&sp[-1], MEM[ea]);
-            if (*pc == 0x22) { COUNT_FUSED(); pc++; goto do_local_tee; }   /* as i32.load8_u */
+            off = pc[5]; COUNT_EXTRA(2);   /* pc moves once, at the end (as i32.load8_u) */
+            fp[pc[0]] = sp[-1];
+            uint32_t ea = (uint32_t)fp[pc[2]] + off;
+            if (ea < off || ea >= MEM_BYTES) { pc += 6; TRAP(m3Err_trapOutOfBoundsMemoryAccess); }
+            uint32_t v = MEM[ea];
+            SET32(&sp[-1], v);
+            if (pc[6] == 0x22) { uint32_t t_ = pc[7]; pc += 6; COUNT_FUSED(); pc += 2; SET32(&fp[t_], v); DISPATCH; }   /* as i32.load8_u */
+            pc += 6;
             break;
         }
         OP(WQ_OP_LGET_ADD) { uint32_t i; READ_IDX(i); pc++; COUNT_EXTRA(1); SET32(&sp[-1], (uint32_t)sp[-1] + (uint32_t)fp[i]); break; }
         OP(WQ_OP_LTEE_LGET) { uint32_t i, j; READ_IDX(i); pc++; READ_IDX(j); COUNT_EXTRA(1); fp[i] = sp[-1]; *sp++ = fp[j]; break; }
-        OP(WQ_OP_LTEE_BR_IF) { uint32_t i; READ_IDX(i); pc++; COUNT_EXTRA(1); fp[i] = sp[-1]; cond = (uint32_t)*--sp; goto do_br_if; }
+        OP(WQ_OP_LTEE_BR_IF) { uint32_t i; READ_IDX(i); pc++; COUNT_EXTRA(1); cond = (uint32_t)sp[-1]; SET32(&fp[i], cond); if (!cond) { sp--; pc++; stp++; DISPATCH; } sp--; goto do_branch; }   /* an i32 (a condition): the low word only; popped last, as if */
         OP(WQ_OP_LSET_LGET) { uint32_t i, j; READ_IDX(i); pc++; READ_IDX(j); COUNT_EXTRA(1); fp[i] = sp[-1]; sp[-1] = fp[j]; break; }
         OP(WQ_OP_LGET_I32C_ADD) { uint32_t i, v; READ_IDX(i); pc++; READ_S7(v); pc++; COUNT_EXTRA(2); SET32(sp, (uint32_t)fp[i] + v); sp++; break; }
         OP(WQ_OP_I32C16_ADD) { uint32_t v = (uint32_t)(int32_t)*(const s16_u *)pc; pc += 3; COUNT_EXTRA(1); SET32(&sp[-1], (uint32_t)sp[-1] + v); break; }
         OP(WQ_OP_LGET_I32C16_ADD) { uint32_t i; READ_IDX(i); uint32_t v = (uint32_t)(int32_t)*(const s16_u *)(pc + 1); pc += 4; COUNT_EXTRA(2); SET32(sp, (uint32_t)fp[i] + v); sp++; break; }
         OP(WQ_OP_ADD_LSET) { uint32_t i = pc[1]; pc += 2; COUNT_EXTRA(1); sp -= 2; SET32(&fp[i], (uint32_t)sp[0] + (uint32_t)sp[1]); break; }
         OP(WQ_OP_ADD_LTEE) {
-            uint32_t i = pc[1]; pc += 2; COUNT_EXTRA(1); sp--;
-            uint32_t r = (uint32_t)sp[-1] + (uint32_t)sp[0];
-            SET32(&sp[-1], r); SET32(&fp[i], r);
+            uint32_t i = pc[1]; pc += 2; COUNT_EXTRA(1);
+            uint32_t r = (uint32_t)sp[-2] + (uint32_t)sp[-1];
+            SET32(&sp[-2], r); SET32(&fp[i], r); sp--;   /* popped last, as select */
             if (*pc == 0x41) { COUNT_FUSED(); pc++; goto do_i32_const; }   /* as local.tee */
             break;
         }
         /* 64-bit shifts by a constant (0..63) */
-        OP(WQ_OP_LGET_I64C8_SHL) { uint32_t i; READ_IDX(i); uint32_t c = pc[1]; pc += 3; COUNT_EXTRA(2); *sp++ = fp[i] << c; break; }
+        OP(WQ_OP_LGET_I64C8_SHL) { uint32_t i; READ_IDX(i); uint32_t c = pc[1]; pc += 3; COUNT_EXTRA(2); sp[0] = fp[i] << c; sp++; break; }   /* pushed, then sp moved: with *sp++ GCC copied sp twice */
         OP(WQ_OP_I64C8_SHR_U) { uint32_t c = pc[0]; pc += 2; COUNT_EXTRA(1); sp[-1] >>= c; break; }
         OP(WQ_OP_I32C16_AND) { uint32_t v = (uint32_t)(int32_t)*(const s16_u *)pc; pc += 3; COUNT_EXTRA(1); SET32(&sp[-1], (uint32_t)sp[-1] & v); break; }
         OP(WQ_OP_LGET_C8_ROTL) { uint32_t i; READ_IDX(i); uint32_t c = pc[1], a = (uint32_t)fp[i]; pc += 3; COUNT_EXTRA(2); SET32(sp, (a >> c) | (a << ((32 - c) & 31))); sp++; break; }
@@ -591,7 +624,7 @@ next:
         OP(WQ_OP_LTEE_I64C8) { uint32_t i; READ_IDX(i); fp[i] = sp[-1]; sp[0] = (uint64_t)(int64_t)(int8_t)pc[1]; pc += 2; sp++; COUNT_EXTRA(1); break; }
         OP(WQ_OP_LGET_I32C_ADD_LSET) { uint32_t i; READ_IDX(i); uint32_t v = (uint32_t)((int32_t)((uint32_t)pc[1] << 25) >> 25), j = pc[4]; pc += 5; COUNT_EXTRA(3); SET32(&fp[j], (uint32_t)fp[i] + v); break; }
         OP(WQ_OP_LGET_I32C_ADD_LTEE) { uint32_t i; READ_IDX(i); uint32_t v = (uint32_t)((int32_t)((uint32_t)pc[1] << 25) >> 25), j = pc[4]; pc += 5; COUNT_EXTRA(3); v += (uint32_t)fp[i]; SET32(&fp[j], v); SET32(sp, v); sp++; break; }
-        OP(WQ_OP_LTEE_I32C_ADD) { uint32_t i; READ_IDX(i); fp[i] = sp[-1]; uint32_t v = (uint32_t)((int32_t)((uint32_t)pc[1] << 25) >> 25); pc += 3; COUNT_EXTRA(2); SET32(&sp[-1], (uint32_t)sp[-1] + v); break; }
+        OP(WQ_OP_LTEE_I32C_ADD) { uint32_t i; READ_IDX(i); uint32_t a = (uint32_t)sp[-1]; SET32(&fp[i], a); uint32_t v = (uint32_t)((int32_t)((uint32_t)pc[1] << 25) >> 25); pc += 3; COUNT_EXTRA(2); SET32(&sp[-1], a + v); break; }   /* a read once: the store to the local may alias the slot for GCC */
         OP(WQ_OP_LGET_C8_SHR_U_XOR) { uint32_t i; READ_IDX(i); uint32_t c = pc[1]; pc += 4; COUNT_EXTRA(3); SET32(&sp[-1], (uint32_t)sp[-1] ^ ((uint32_t)fp[i] >> c)); break; }
         OP(WQ_OP_LGET_C8_SHL_XOR) { uint32_t i; READ_IDX(i); uint32_t c = pc[1]; pc += 4; COUNT_EXTRA(3); SET32(&sp[-1], (uint32_t)sp[-1] ^ ((uint32_t)fp[i] << c)); break; }
         OP(WQ_OP_LGET_C8_ROTL_XOR) { uint32_t i; READ_IDX(i); uint32_t c = pc[1], a = (uint32_t)fp[i]; pc += 4; COUNT_EXTRA(3); SET32(&sp[-1], (uint32_t)sp[-1] ^ ((a >> c) | (a << ((32 - c) & 31)))); break; }
@@ -604,12 +637,14 @@ next:
             break;
         }
         OP(WQ_OP_LGET_I32C16_ADD_LOAD8_U) {   /* a[i + c] of bytes */
-            uint32_t i; READ_IDX(i); uint32_t addr = (uint32_t)fp[i] + (uint32_t)(int32_t)*(const s16_u *)(pc + 1);
-            off = pc[6]; pc += 7; COUNT_EXTRA(3);
+            /* pc moves once, at the end: peeking after moving it, GCC kept it in another register */
+            uint32_t addr = (uint32_t)fp[pc[0]] + (uint32_t)(int32_t)*(const s16_u *)(pc + 2);
+            off = pc[7]; COUNT_EXTRA(3);
             uint32_t ea = addr + off;
-            if (ea < off || ea >= MEM_BYTES) TRAP(m3Err_trapOutOfBoundsMemoryAccess);
-            if (*pc == 0x0d) { COUNT_FUSED(); pc++; cond = MEM[ea]; goto do_br_if; }   /* a flag array's test */
+            if (ea < off || ea >= MEM_BYTES) { pc += 8; TRAP(m3Err_trapOutOfBoundsMemoryAccess); }
+            if (pc[8] == 0x0d) { pc += 8; COUNT_FUSED(); if (MEM[ea]) { pc++; goto do_branch; } pc += 2; stp++; DISPATCH; }   /* a flag array's test */
             SET32(sp, MEM[ea]); sp++;
+            pc += 8;
             break;
         }
         OP(WQ_OP_I32C16_LOAD) {   /* a C global: its address a constant */
@@ -630,14 +665,17 @@ next:
         OP(WQ_OP_LGET_I64C8_SHR_U_OR) { uint32_t i; READ_IDX(i); uint32_t c = pc[1]; pc += 4; COUNT_EXTRA(3); sp[-1] |= fp[i] >> c; break; }
         OP(WQ_OP_LGET_I64C8_SHR_S_OR) { uint32_t i; READ_IDX(i); uint32_t c = pc[1]; pc += 4; COUNT_EXTRA(3); sp[-1] |= (uint64_t)((int64_t)fp[i] >> c); break; }
         OP(WQ_OP_LGET_I64C8_SHL_OR) { uint32_t i; READ_IDX(i); uint32_t c = pc[1]; pc += 4; COUNT_EXTRA(3); sp[-1] |= fp[i] << c; break; }
+        OP(WQ_OP_I64C_U32_AND) { uint32_t k = *(const u32_u *)pc; pc += 6; COUNT_EXTRA(1); sp[-1] &= k; break; }   /* x & 0xffffffff */
         OP(WQ_OP_I64C8_ADD) { sp[-1] += (uint64_t)(int64_t)(int8_t)pc[0]; pc += 2; COUNT_EXTRA(1); break; }
-        OP(WQ_OP_I64_NE_BR_IF) { cond = sp[-2] != sp[-1]; sp -= 2; pc++; COUNT_EXTRA(1); goto do_br_if; }
+        OP(WQ_OP_I64_NE_BR_IF) { cond = sp[-2] != sp[-1]; sp -= 2; pc++; COUNT_EXTRA(1); if (!cond) { pc++; stp++; DISPATCH; } goto do_branch; }
         OP(WQ_OP_LGET_LGET_ADD_LOAD8_U) {   /* p[i] of bytes, both from locals */
-            uint32_t i, j; READ_IDX(i); j = pc[1]; off = pc[5]; pc += 6; COUNT_EXTRA(3);
-            uint32_t ea = (uint32_t)fp[i] + (uint32_t)fp[j] + off;
-            if (ea < off || ea >= MEM_BYTES) TRAP(m3Err_trapOutOfBoundsMemoryAccess);
-            SET32(sp, MEM[ea]); sp++;
-            if (*pc == 0x22) { COUNT_FUSED(); pc++; goto do_local_tee; }   /* as i32.load8_u */
+            off = pc[6]; COUNT_EXTRA(3);   /* pc moves once, at the end (as above) */
+            uint32_t ea = (uint32_t)fp[pc[0]] + (uint32_t)fp[pc[2]] + off;
+            if (ea < off || ea >= MEM_BYTES) { pc += 7; TRAP(m3Err_trapOutOfBoundsMemoryAccess); }
+            uint32_t v = MEM[ea];
+            SET32(sp, v); sp++;
+            if (pc[7] == 0x22) { uint32_t t_ = pc[8]; pc += 7; COUNT_FUSED(); pc += 2; SET32(&fp[t_], v); DISPATCH; }   /* as i32.load8_u */
+            pc += 7;
             break;
         }
         OP(WQ_OP_LGET_I32C16_ADD_I32C_STORE8) {   /* a[i + c] = v of bytes (a flag array) */
@@ -668,30 +706,42 @@ next:
 #define UN32(expr) { uint32_t a = (uint32_t)sp[-1]; SET32(&sp[-1], expr); DISPATCH; }
 #define UN64(expr) { uint64_t a = sp[-1]; sp[-1] = (uint64_t)(expr); DISPATCH; }
 /* An i32 comparison followed by `if` or `br_if` (a third of all comparisons in the codec)
- * hands its result straight to the branch: one dispatch and a stack push/pop fewer. */
-#define FUSE_COND(npop, expr) { cond = (expr); sp -= (npop); \
-            if (*pc == 0x04) { COUNT_FUSED(); pc++; goto do_if; } \
-            if (*pc == 0x0d) { COUNT_FUSED(); pc++; goto do_br_if; } \
-            SET32(&sp[0], cond); sp++; DISPATCH; }
+ * hands its result straight to the branch: one dispatch and a stack push/pop fewer. Every
+ * comparison ends in one shared tail (do_cond, its operands popped) rather than a copy of it. */
+#define FUSE_COND(npop, expr) { cond = (expr); sp -= (npop); goto do_cond; }
 #define CMP32(expr) { uint32_t a = A32, b = B32; FUSE_COND(2, expr) }
-#define I32C8_CMP(expr) { uint32_t b = (uint32_t)(int32_t)(int8_t)*pc; pc += 2; COUNT_EXTRA(1); uint32_t a = (uint32_t)sp[-1]; cond = (expr); goto do_cond1; }
+#define I32C8_CMP(expr) { uint32_t b = (uint32_t)(int32_t)(int8_t)*pc; pc += 2; COUNT_EXTRA(1); uint32_t a = (uint32_t)sp[-1]; cond = (expr); sp--; goto do_cond; }
         OP(WQ_OP_I32C8_EQ) I32C8_CMP(a == b)
         OP(WQ_OP_I32C8_NE) I32C8_CMP(a != b)
         OP(WQ_OP_I32C8_LT_S) I32C8_CMP((int32_t)a < (int32_t)b)
         OP(WQ_OP_I32C8_LT_U) I32C8_CMP(a < b)
         OP(WQ_OP_I32C8_GT_S) I32C8_CMP((int32_t)a > (int32_t)b)
-#define I32C16_CMP(expr) { uint32_t b = (uint32_t)(int32_t)*(const s16_u *)pc; pc += 3; COUNT_EXTRA(1); uint32_t a = (uint32_t)sp[-1]; cond = (expr); goto do_cond1; }
+#define I32C16_CMP(expr) { uint32_t b = (uint32_t)(int32_t)*(const s16_u *)pc; pc += 3; COUNT_EXTRA(1); uint32_t a = (uint32_t)sp[-1]; cond = (expr); sp--; goto do_cond; }
         OP(WQ_OP_I32C16_LT_U) I32C16_CMP(a < b)
         OP(WQ_OP_I32C16_NE) I32C16_CMP(a != b)
         OP(WQ_OP_LTEE_I32C16_LT_U) {
-            uint32_t i; READ_IDX(i); fp[i] = sp[-1]; uint32_t b = (uint32_t)(int32_t)*(const s16_u *)(pc + 1); pc += 4; COUNT_EXTRA(2);
-            cond = (uint32_t)sp[-1] < b; goto do_cond1;
+            uint32_t i; READ_IDX(i); uint32_t a = (uint32_t)sp[-1]; SET32(&fp[i], a); uint32_t b = (uint32_t)(int32_t)*(const s16_u *)(pc + 1); pc += 4; COUNT_EXTRA(2);
+            cond = a < b; sp--; goto do_cond;   /* a read once (as LTEE_I32C_ADD) */
         }
-        do_cond1: FUSE_COND(1, cond)   /* one operand popped: the constant was never pushed */
-        OP(WQ_OP_LGET_C8_EQ) { uint32_t i; READ_IDX(i); uint32_t b = (uint32_t)(int32_t)(int8_t)pc[1]; pc += 3; COUNT_EXTRA(2); cond = (uint32_t)fp[i] == b; goto do_cond0; }
-        OP(WQ_OP_LGET_LGET_LT_U) { uint32_t i, j; READ_IDX(i); j = pc[1]; pc += 3; COUNT_EXTRA(2); cond = (uint32_t)fp[i] < (uint32_t)fp[j]; goto do_cond0; }
-        OP(WQ_OP_LGET_LGET_GT_S) { uint32_t i, j; READ_IDX(i); j = pc[1]; pc += 3; COUNT_EXTRA(2); cond = (int32_t)fp[i] > (int32_t)fp[j]; goto do_cond0; }
-        do_cond0: FUSE_COND(0, cond)   /* nothing popped: both operands came from locals and constants */
+        OP(WQ_OP_LGET_C8_EQ) { uint32_t i; READ_IDX(i); uint32_t b = (uint32_t)(int32_t)(int8_t)pc[1]; pc += 3; COUNT_EXTRA(2); cond = (uint32_t)fp[i] == b; goto do_cond; }
+        OP(WQ_OP_LGET_LGET_GT_S) { uint32_t i, j; READ_IDX(i); j = pc[1]; pc += 3; COUNT_EXTRA(2); cond = (int32_t)fp[i] > (int32_t)fp[j]; goto do_cond; }
+        OP(WQ_OP_LGET_LGET_LT_U) { uint32_t i, j; READ_IDX(i); j = pc[1]; pc += 3; COUNT_EXTRA(2); cond = (uint32_t)fp[i] < (uint32_t)fp[j]; goto do_cond; }   /* last before do_cond: a per-image build copies the dispatch only into hot handlers, and takes do_cond for part of this one */
+        do_cond: {   /* a comparison's result: on to a following if / br_if (one-byte immediate) */
+            uint32_t nx = *pc;
+            if (nx == 0x04) {
+                COUNT_FUSED();
+                if (!cond) { pc++; goto do_jump; }
+                stp++;   /* a taken `if` starts with local.get three times in four */
+                if (pc[2] == 0x20) { pc += 2; COUNT_FUSED(); pc++; goto do_local_get; }
+                pc += 2; DISPATCH;
+            }
+            if (nx == 0x0d) {
+                COUNT_FUSED();
+                if (cond) { pc++; goto TAKEN_BRANCH; }
+                pc += 2; stp++; DISPATCH;
+            }
+            SET32(sp, cond); sp++; DISPATCH;
+        }
         OP(0x45) { uint32_t a = (uint32_t)sp[-1]; FUSE_COND(1, a == 0) }
         OP(0x46) CMP32(a == b)
         OP(0x47) CMP32(a != b)

@@ -50,16 +50,17 @@
 /* Fused sequences: the first instruction's opcode byte replaced, the others left as they are. */
 #define WQ_OP_LGET_LGET         0xdc   /* local.get a; local.get b */
 #define WQ_OP_LGET_I64C8_SHR_S_OR 0xdd /* local.get a; WQ_OP_I64_CONST_8 c; i64.shr_s; i64.or (format 20) */
-#define WQ_OP_I32C_ADD          0xde   /* i32.const c (one-byte LEB); i32.add */
+#define WQ_OP_I32C_ADD          0xde   /* i32.const c (one-byte LEB, now a raw signed byte); i32.add, or i32.sub with the byte -c (format 29) */
 #define WQ_OP_LSET_LGET         0xdf   /* local.set a; local.get b */
 #define WQ_OP_LGET_I32C_ADD     0xe0   /* local.get a; i32.const c; i32.add */
 #define WQ_OP_LGET_LGET_ADD     0xe1   /* local.get a; local.get b; i32.add */
 /* i32.const c (1-byte LEB, rewritten to a raw signed byte: shift counts masked to 0..31, rotl as
  * a right-rotate count); <op> */
-#define WQ_OP_I32C8_SUB         0xe2
+#define WQ_OP_I32C8_SHR_S       0xe2   /* format 29 (format 28 gave 0xe6 to WQ_OP_I64C_U32_AND; i32.const c; i32.sub is WQ_OP_I32C_ADD) */
 #define WQ_OP_I32C8_AND         0xe3
 #define WQ_OP_I32C8_SHL         0xe5
-#define WQ_OP_I32C8_SHR_S       0xe6
+#define WQ_OP_I64C_U32_AND      0xe6   /* i64.const k (a 5-byte LEB, 0 <= k < 2^32: 4 raw bytes + 1 unused); i64.and
+                                          (format 28: 64-bit code's 32-bit masks; was i32.const c; i32.shr_s) */
 #define WQ_OP_I32C8_SHR_U       0xe7
 #define WQ_OP_I32C8_ROTL        0xe8
 #define WQ_OP_I32C8_MUL         0xe9
@@ -99,7 +100,7 @@
 #define WQ_OP_I32C16_AND        0x27   /* i32.const c (I32_CONST_16); i32.and */
 #define WQ_OP_LGET_C8_ROTL      0xc5   /* local.get a; I32C8_ROTL c */
 #define WQ_OP_LGET_C8_SHL_XOR   0xc6   /* local.get a; WQ_OP_I32C8_SHL c; i32.xor (CRC rounds; format 27, was local.get a; I32C8_SHR_U c) */
-#define WQ_OP_SHL_SHR_S         0xc7   /* I32C8_SHL k; I32C8_SHR_S j: a signed bit field */
+#define WQ_OP_SHL_SHR_S         0xc7   /* I32C8_SHL k; i32.const j (0..31); i32.shr_s: a signed bit field */
 #define WQ_OP_LTEE_I64C8        0xc8   /* local.tee a; i64.const c (I64_CONST_8) */
 #define WQ_OP_LGET_C8_EQ        0xc9   /* local.get a; I32C8_EQ c (may go on to if / br_if) */
 #define WQ_OP_LGET_I32C_ADD_LSET 0xca  /* local.get a; i32.const c; i32.add; local.set b */
