@@ -33,6 +33,8 @@ import { pathToFileURL } from 'node:url';
 import { parseModule, WasmError, type ParsedModule } from './module.ts';
 
 export const SECTION_NAME = 'wasmqtt.predecoded';
+export const BLOB_VERSION = 30;
+/** Blob versions whose code was rewritten in place with today's opcodes (undoRewrite puts the
  * original back). Formats 4 to 29 gave some of today's opcodes other meanings or used other
  * function records (format 30: records relative to themselves and format 29's fused forms, both
  * from session 10; format 27: 0xc6 was `local.get; i32.const; i32.shr_u`): refused. */
