@@ -18,17 +18,20 @@ export function putByte(b: i32): void {
   outLen++;
 }
 
-/** Words found lately, direct-mapped by w % 8: [u16 w + 1 (0: empty)][u16 offset in WORD_BYTES].
- * Event lines repeat the same few words (`evt publish-done pid= qos=` per message), and the walk
- * below costs ~40 loop rounds a word on the device's interpreter. */
-const WORD_CACHE: usize = memory.data(8 * 4);
+/** Words found lately, direct-mapped by w % 16: u16 (w / 16 + 1) << 12 | offset in WORD_BYTES
+ * (0: empty; the blob stays under 4 KB, words.ts). Event lines repeat the same few words (`evt
+ * publish-done pid= qos=` per message), a `status` line some 25, and the walk below costs tens
+ * of loop rounds a word on the device's interpreter; 16 entries in the bytes 8 full ones took. */
+const WORD_CACHE: usize = memory.data(16 * 2);
 
 /** Address of word `w`'s first byte (0 <= w < WORD_COUNT): from the indexed word 16*(w/16),
  * skips w%16 word ends (bit 7). */
 function wordPtr(w: i32): usize {
-  let c = WORD_CACHE + (<usize>(w & 7) << 2);
-  let e = load<u32>(c);
-  if (e >>> 16 == <u32>w + 1) return WORD_BYTES + <usize>(e & 0xffff);
+  let c = WORD_CACHE + (<usize>(w & 15) << 1);
+  let e = <i32>load<u16>(c);
+  if (WORD_COUNT > 240) ERROR("wordPtr's cache keeps w / 16 + 1 in 4 bits");
+  let tag = (w >> 4) + 1;
+  if (e >> 12 == tag) return WORD_BYTES + <usize>(e & 0xfff);
   let p = WORD_BYTES + <usize>load<u16>(WORD_INDEX + (<usize>(w >> 4) << 1));
   let k = w & 15;
   // Four bytes a round while the word ends among them (bit 7: one in each byte's bit 0 after
@@ -41,7 +44,7 @@ function wordPtr(w: i32): usize {
     p += 4;
   }
   while (k > 0) { if (load<u8>(p) & 0x80) k--; p++; }
-  store<u32>(c, (<u32>w + 1) << 16 | <u32>(p - WORD_BYTES));
+  store<u16>(c, <u16>(tag << 12 | <i32>(p - WORD_BYTES)));
   return p;
 }
 
