@@ -24,7 +24,7 @@ const N_BASE: i32 = 400;       // u32 numbers: key CFG_WILL_FLAGS.. at N_BASE + 
 function numOffset(key: i32): i32 {
   // number keys are CFG_WILL_FLAGS..CFG_TRACE minus CFG_MAC, stored in key order, then
   // CFG_CONSOLE_QUIET in the last 4 bytes (a config saved before it existed reads 0 there: not quiet)
-  if (key == CFG_CONSOLE_QUIET) return CONFIG_BYTES - 4;
+  if (key == CFG_CONSOLE_QUIET) return N_CONSOLE_QUIET;
   if (key < CFG_WILL_FLAGS || key > CFG_TRACE || key == CFG_MAC) return -1;
   return numAt(key);
 }
@@ -51,6 +51,11 @@ export function num(key: i32): u32 { return key == CFG_SPILL_MS ? spillMs() : lo
 /** num() for a constant key CFG_WILL_FLAGS..CFG_TRACE (not CFG_MAC): one load, no call, for what
  * runs on every publish (a call to num() costs the device's interpreter more than the load). */
 @inline export function numOf(key: i32): u32 { return load<u32>(CFG + <usize>numAt(key)); }
+/** Where CFG_CONSOLE_QUIET is kept: the last 4 bytes. */
+const N_CONSOLE_QUIET: i32 = CONFIG_BYTES - 4;
+/** CFG_CONSOLE_QUIET with one load: the console tests it on every event, and a host may set it
+ * through wq_config at any time (nothing to cache). */
+@inline export function consoleQuiet(): u32 { return load<u32>(CFG + <usize>N_CONSOLE_QUIET); }
 /** CFG_SPILL_MS: 0 = flash-first. */
 export function spillMs(): u32 { return <u32>load<u16>(CFG + N_SPILL); }
 

@@ -17,7 +17,7 @@ import {
 // lanTokIsDns, lanNetDns, lanStatus, lanDhcpEvent, lanSave, lanLoad) is @global and named
 // only under isDefined(WQ_LAN): asc drops those branches unresolved in device.wasm, which so stays
 // byte for byte what it was without them (an import would lay out the LAN services' buffers in it).
-import { num, strPtr, strLen, macPtr, CFG, CONFIG_BYTES } from "../../core/config";
+import { num, strPtr, strLen, macPtr, consoleQuiet } from "../../core/config";
 import {
   wq_buf, wq_buf_size, wq_config, wq_connect, wq_disconnect, wq_publish, wq_subscribe,
   wq_unsubscribe, wq_stat, wq_config_save, wq_config_load,
@@ -529,9 +529,7 @@ const EVENT_MIN: usize = memory.data<u8>([0, 1, 5, 4, 8, 3, 3, 2, 8, 8, 1]);
 /** One `evt` line per core event. A record shorter than its layout is reported, never read;
  * an unknown kind is printed as `evt unknown kind= len=`. */
 export function consoleOnEvent(kind: i32, ptr: usize, len: i32): void {
-  // The host reads events through the event import instead. A load, not num(): this runs on
-  // every event, and a host may set the key through wq_config at any time (so nothing cached).
-  if (load<u32>(CFG + <usize>(CONFIG_BYTES - 4)) != 0) return; // (where numOffset keeps CFG_CONSOLE_QUIET)
+  if (consoleQuiet() != 0) return; // the host reads events through the event import instead
   if (isDefined(WQ_LAN) && kind == EV_DHCP) { lanDhcpEvent(ptr, len); return; }
   let known = kind >= 1 && kind <= EV_LINK;
   if (!known || len < <i32>load<u8>(EVENT_MIN + <usize>kind)
