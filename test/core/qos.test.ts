@@ -160,6 +160,42 @@ describe('outgoing QoS flows', () => {
     expect(sent.map((p) => p.payload.toString())).toEqual(ids.map((_, i) => `n${i}`));
     expect(sent.every((p) => !p.dup)).toBe(true);
   });
+  it('a full table refuses in the documented order (ARG, TOPIC, TOO_BIG before QUEUE_FULL), changing nothing', () => {
+    const h = started((x) => x.config(Cfg.WINDOW, 2));
+    const ids: number[] = [];
+    for (let i = 0; i < Size.OUT_SLOTS; i++) ids.push(h.publish('q', `n${i}`, 1));
+    expect(ids.every((x) => x > 0)).toBe(true);
+    const refusals = () => {
+      expect(h.x.wq_publish(0, 0, 1)).toBe(Err.ARG);
+      expect(h.publish('q', 'x', 3)).toBe(Err.ARG);
+      expect(h.x.wq_publish(1, 0, 16)).toBe(Err.ARG);
+      expect(h.publish('a/+', 'x', 1)).toBe(Err.TOPIC);
+      expect(h.publish('a/#', 'x', 0)).toBe(Err.TOPIC);
+      expect(h.publish(Uint8Array.of(0x71, 0x00), 'x', 2)).toBe(Err.TOPIC); // NUL
+      expect(h.publish(Uint8Array.of(0x71, 0xc3), 'x', 1)).toBe(Err.TOPIC); // a cut UTF-8 sequence
+      expect(h.publish('q', new Uint8Array(Size.PACKET_MAX - 1), 1)).toBe(Err.TOO_BIG);
+      expect(h.publish('q', new Uint8Array(Size.PACKET_MAX - 1), 0)).toBe(Err.TOO_BIG);
+      for (const qos of [0, 1, 2] as const) expect(h.publish('q/valid-topic', 'x', qos)).toBe(Err.QUEUE_FULL);
+    };
+    let image = Buffer.from(h.store.bytes);
+    refusals(); // offline
+    expect(Buffer.from(h.store.bytes).equals(image)).toBe(true);
+    h.connect(); // connected: the window sends 2, 38 stay queued (so even QoS 0 cannot go at once)
+    expect(cmds(h.sentPackets() as P[])).toEqual([`publish:${ids[0]}`, `publish:${ids[1]}`]);
+    const events = h.events.length;
+    image = Buffer.from(h.store.bytes);
+    refusals();
+    h.run();
+    expect(h.sentPackets()).toEqual([]);
+    expect(h.events.length).toBe(events);
+    expect(Buffer.from(h.store.bytes).equals(image)).toBe(true); // no record was written
+    expect(h.x.wq_stat(Stat.QUEUED_OUT)).toBe(Size.OUT_SLOTS - 2);
+    // no packet id was taken by a refusal: the next publish after an ack gets the next one
+    h.feedPacket({ cmd: 'puback', messageId: ids[0]! });
+    h.run();
+    h.sentPackets();
+    expect(h.publish('q', 'after', 1)).toBe(ids[Size.OUT_SLOTS - 1]! + 1);
+  });
 });
 
 describe('incoming QoS flows', () => {

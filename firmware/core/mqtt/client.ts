@@ -328,6 +328,9 @@ export function publish(tlen: i32, plen: i32, flags: i32): i32 {
   if (checkTopicName(BUF, tlen) < 0) return A.ERR_TOPIC;
   let size = publishSize(tlen, plen, qos);
   if (size > A.PACKET_MAX) return A.ERR_TOO_BIG;
+  // A full table refuses all but a QoS 0 that can go out at once (whether it can needs nToSend):
+  // refused here without outTally()'s pass, the cost of each retry while a burst waits for room.
+  if (S.nUsed == A.OUT_SLOTS && (qos > 0 || state != A.ST_CONNECTED)) return A.ERR_QUEUE_FULL;
   let f = (qos << 1) | ((flags >> 2) & 1);
   S.outTally(); // the counts below, and the live bytes persistPub() checks the store room with
   let online = state == A.ST_CONNECTED && S.nToSend == 0;

@@ -131,6 +131,7 @@ export function outAdd(off: u32, pid: i32, len: i32, qos: i32, state: i32, flags
   if (outHi == FULL) return 0;
   let e = outHi;
   outHi += SLOT;
+  nUsed++;
   store<u64>(e, <u64>off); // time of the last send 0
   store<u32>(e, <u32>pid | <u32>len << 16, 8);
   store<u32>(e, <u32>qos | <u32>state << 8 | <u32>flags << 24, 12); // timed resends 0
@@ -139,13 +140,16 @@ export function outAdd(off: u32, pid: i32, len: i32, qos: i32, state: i32, flags
 
 export function outFree(e: usize): void {
   setState(e, S_FREE);
+  nUsed--;
   while (outHi > OUT && oState(outHi - SLOT) == S_FREE) outHi -= SLOT;
   if (outLo > outHi) outLo = outHi;
   while (outLo < outHi && oState(outLo) == S_FREE) outLo += SLOT;
 }
 
+/** Entries in use, kept by outAdd()/outFree() (sessionLoad() empties the table): publish() refuses
+ * a full table with it before paying for outTally(). */
+export let nUsed: i32 = 0;
 // Counts over the outgoing table, refreshed by outTally() (one pass for all of them).
-export let nUsed: i32 = 0;      // entries in use
 export let nInflight: i32 = 0;  // QoS 1/2 sent at least once and not completed (counted against the window)
 export let nFresh: i32 = 0;     // entries waiting for their first send
 export let nToSend: i32 = 0;    // entries waiting for a (re)send of their PUBLISH: new packets queue behind them
@@ -153,14 +157,13 @@ export let nRam: i32 = 0;       // entries whose records are in the RAM log (F_R
 /** Store bytes the entries' records take in a freshly compacted group (see liveBytes). */
 let outBytes: u32 = 0;
 
-/** Refreshes nUsed, nInflight, nFresh, nToSend and outBytes. */
+/** Refreshes nInflight, nFresh, nToSend, nRam and outBytes. */
 export function outTally(): void {
-  let used = 0, inflight = 0, fresh = 0, toSend = 0, inRamLog = 0;
+  let inflight = 0, fresh = 0, toSend = 0, inRamLog = 0;
   let bytes: u32 = 0;
   for (let e = outBegin(); e < outEnd(); e += SLOT) {
     let s = oState(e);
     if (s == S_FREE) continue;
-    used++;
     let f = oFlags(e);
     let sent = (f & F_SENT) != 0;
     if (s == S_QUEUED) { toSend++; if (!sent) fresh++; }
@@ -170,7 +173,6 @@ export function outTally(): void {
     // recordSize() written out: this loop runs on every publish (a call each costs more than the sum)
     else if (oOff(e) != NONE) bytes += 6 + <u32>((pubRecLen(oLen(e), (f & F_QREC) != 0) + 1) & ~1);
   }
-  nUsed = used;
   nInflight = inflight;
   nFresh = fresh;
   nToSend = toSend;
@@ -578,6 +580,7 @@ export function compact(): i32 {
 export function sessionLoad(): void {
   outHi = OUT;
   outLo = OUT;
+  nUsed = 0;
   inN = 0;
   cfgOff = NONE;
   appOff = NONE;

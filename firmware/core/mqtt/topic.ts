@@ -21,7 +21,14 @@ function checkTopic(p: usize, len: i32, filter: bool): i32 {
   // letters, '-', '.', '_'...) are never a wildcard, a NUL or part of a multi-byte character, so
   // a string of only those is valid, found with one unsigned compare a byte. From the first other
   // byte on, the full checks (the wildcard scan can start there: the bytes before it have none).
+  // Four bytes a step first (a word load costs what a byte load does): a byte b is in range when
+  // its bit 7 is clear and (b | 0x80) - 0x2C keeps bit 7 (no borrow crosses bytes: each is >= 0x80).
   let i = 0;
+  for (; i + 4 <= len; i += 4) {
+    let w = load<u32>(p + i);
+    if ((((w | 0x80808080) - 0x2c2c2c2c) & ~w & 0x80808080) != 0x80808080) break;
+  }
+  if (i == len) return 0;
   while (<u32>load<u8>(p + i) - 0x2c < 0x54) if (++i == len) return 0;
   for (; i < len; i++) {
     let c = load<u8>(p + i);
