@@ -33,13 +33,14 @@ import { pathToFileURL } from 'node:url';
 import { parseModule, WasmError, type ParsedModule } from './module.ts';
 
 export const SECTION_NAME = 'wasmqtt.predecoded';
-export const BLOB_VERSION = 30;
+export const BLOB_VERSION = 31;
 /** Blob versions whose code was rewritten in place with today's opcodes (undoRewrite puts the
- * original back). Formats 4 to 29 gave some of today's opcodes other meanings or used other
- * function records (format 30: records relative to themselves and format 29's fused forms, both
- * from session 10; format 27: 0xc6 was `local.get; i32.const; i32.shr_u`): refused. */
-const REWRITTEN_VERSIONS = [30];
-const OLDER_REWRITTEN_VERSIONS = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29];
+ * original back). Formats 4 to 30 gave some of today's opcodes other meanings or used other
+ * function records (format 31: 0xf1 was a function's final `end`, now `return`; format 30:
+ * records relative to themselves and format 29's fused forms, both from session 10; format 27:
+ * 0xc6 was `local.get; i32.const; i32.shr_u`): refused. */
+const REWRITTEN_VERSIONS = [31];
+const OLDER_REWRITTEN_VERSIONS = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30];
 const MAGIC = 0x44505157; // "WQPD"
 const WIDE_FRAME = 0xff; // a function record's frame byte: see its wide record
 const IMPORT_CODE = 0xffff; // an imported function's record: frame WIDE_FRAME, this code
@@ -155,7 +156,7 @@ export const OP = {
   I32C8_GT_S: 0xee,
   LTEE_I32C16_LT_U: 0xef, // local.tee a; I32_CONST_16 c; i32.lt_u (on to if / br_if); format 18, was i32.const c; i32.gt_u
   LSET_LGET_LOAD8_U: 0xf0, // local.set a; local.get b; i32.load8_u (one-byte memarg; format 23, was local.get a; i64.const c)
-  END_FUNC: 0xf1, // a function's final `end` (so a block's `end` needs no check)
+  LSET_BR: 0xf1, // local.set a; br l (format 31: was a function's final `end`, which is now `return`, 0x0f)
   LTEE_LGET: 0xf2, // local.tee a; local.get b
   LTEE_BR_IF: 0xf3, // local.tee a; br_if l
   LGET_ADD: 0xf4, // local.get a; i32.add
@@ -281,6 +282,7 @@ const FUSE: Array<[readonly Pat[], number]> = [
   [[0x20, 0x20], OP.LGET_LGET],
   [[0x21, 0x20, 'M2d'], OP.LSET_LGET_LOAD8_U],
   [[0x21, 0x20], OP.LSET_LGET],
+  [[0x21, 0x0c], OP.LSET_BR],
   [[0x22, 0x20], OP.LTEE_LGET],
   [[0x22, 0x0d], OP.LTEE_BR_IF],
   [[0x20, 0x6a], OP.LGET_ADD],
@@ -318,7 +320,9 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
       }
       // 2- to 8-byte LEBs keep their LEB (rare in the suite; format 16 gave their opcodes to sequences)
     }
-    out[f.end] = OP.END_FUNC;
+    // a function's final `end` becomes `return` (so a block's `end` needs no check); a valid
+    // body never ends in `return` itself, so undoRewrite knows which to put back
+    out[f.end] = 0x0f;
     for (let k = 0; k + 1 < f.instrs.length; k++) {
       const at = f.instrs[k]!, long = LEB_FORMS[original[at]!];
       // the plain global.get / global.set move the low word only (i32, f32: format 21); a 64-bit
@@ -455,7 +459,6 @@ export function immediateBytes(b: Uint8Array, p: number): number {
     case OP.I64_CONST_8: return 1;
     case OP.I64C_U32_AND: return 5;
     case OP.I64_CONST_64_SKIP: return 8 + b[q + 8]!;
-    case OP.END_FUNC: return 0;
     case OP.IF_LEB: return leb(q) - q;
     case OP.MEM_LEB: return b[q]! & 0x80 ? leb(b[q + 1]! < 0x80 ? q + 1 + b[q + 1]! : q + 1) - q : 3;
     default:
@@ -463,7 +466,7 @@ export function immediateBytes(b: Uint8Array, p: number): number {
       if (op === OP.I32C_ADD) return 1; // a raw byte, not a LEB
       if (op === 0x0c || op === 0x0d || op === 0x10 || (op >= 0x20 && op <= 0x26) || op === 0xd2 || op === 0x41 || op === 0x42 || op === 0x3f || op === 0x40) return leb(q) - q;
       if (op >= OP.LGET_LGET && op <= OP.LGET_LGET_ADD) return leb(q) - q;
-      if (op === OP.LSET_LGET_LOAD8_U || op === OP.LTEE_LGET || op === OP.LTEE_BR_IF || op === OP.LGET_ADD) return leb(q) - q;
+      if (op === OP.LSET_LGET_LOAD8_U || op === OP.LSET_BR || op === OP.LTEE_LGET || op === OP.LTEE_BR_IF || op === OP.LGET_ADD) return leb(q) - q;
       if ((op >= OP.LGET_LEB && op <= OP.GSET_LEB) || op === OP.BR_IF_LEB || op === OP.LGET_I32C16_ADD || op === OP.LGET_I64C8_SHL || op === OP.LGET_C8_SHR_U_XOR
         || op === OP.LGET_LGET_ADD_LTEE || op === OP.LGET_I32C16_ADD_I32C_STORE8 || op === OP.LGET_C8_ROTL || op === OP.LGET_C8_SHL_XOR || op === OP.LTEE_I64C8
         || (op >= OP.LGET_C8_EQ && op <= OP.LGET_LGET_GT_S) || op === OP.LGET_C8_ROTL_XOR || op === OP.LGET_I32C16_ADD_LOAD16_S
@@ -524,7 +527,7 @@ function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
   const mv = new DataView(out.buffer, out.byteOffset, out.byteLength);
   const undoFirst: Record<number, number> = {
     [OP.LGET_LGET]: 0x20, [OP.LGET_I64C8_SHR_S_OR]: 0x20, [OP.LGET_I32C_ADD]: 0x20, [OP.LGET_LGET_ADD]: 0x20, [OP.LSET_LGET_LOAD8_U]: 0x21,
-    [OP.LSET_LGET]: 0x21, [OP.END_FUNC]: 0x0b, [OP.LTEE_LGET]: 0x22, [OP.LTEE_BR_IF]: 0x22, [OP.LGET_ADD]: 0x20,
+    [OP.LSET_LGET]: 0x21, [OP.LSET_BR]: 0x21, [OP.LTEE_LGET]: 0x22, [OP.LTEE_BR_IF]: 0x22, [OP.LGET_ADD]: 0x20,
     [OP.LGET_I32C16_ADD]: 0x20, [OP.ADD_LSET]: 0x6a, [OP.ADD_LTEE]: 0x6a, [OP.LGET_I64C8_SHL]: 0x20, [OP.LGET_C8_SHR_U_XOR]: 0x20,
     [OP.LGET_LGET_ADD_LTEE]: 0x20, [OP.LGET_I32C16_ADD_I32C_STORE8]: 0x20, [OP.LTEE_I64C8]: 0x22,
     [OP.LGET_C8_EQ]: 0x20, [OP.LGET_I32C_ADD_LSET]: 0x20, [OP.LGET_I32C_ADD_LTEE]: 0x20, [OP.LTEE_I32C_ADD]: 0x22,
@@ -539,6 +542,7 @@ function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
     for (let p = start; p <= end && p < out.length; ) {
       let op = out[p]!;
       const len = 1 + immediateBytes(out, p);
+      if (p === end && op === 0x0f) { out[p] = 0x0b; break; } // the final `end` (rewriteCode)
       if (C16_HEADS.has(op)) out[p] = op = OP.I32_CONST_16; // then as a plain I32_CONST_16
       if (op === OP.I64C8_ADD && out[p + 2] === 0x7d) out[p + 1] = -((out[p + 1]! << 24) >> 24) & 0xff;
       if (op === OP.I64C8_SHR_U || op === OP.I64C8_ADD) out[p] = op = OP.I64_CONST_8;
@@ -643,7 +647,7 @@ export function predecode(input: Uint8Array): PredecodeResult {
   const nside = m.bodies.reduce((a, f) => a + f.side.length, 0);
   // A branch that lands on a block's `end` or on `block` / `loop` (no-ops at run time, with no
   // side entries) lands past them instead: one dispatch fewer per taken branch there. The
-  // function's final `end` (END_FUNC) stops it; plain block openers have a one-byte block type.
+  // function's final `end` (now 0x0f, `return`) stops it; plain block openers have a one-byte block type.
   const skipNoops = (t: number): number => {
     for (;;) {
       if (base[t] === 0x0b) t += 1;

@@ -43,13 +43,13 @@ describe('predecode', () => {
     const { off, dv } = blobOf(wasm);
     expect(off % 4).toBe(0);
     expect(dv.getUint32(0, true)).toBe(0x44505157);
-    expect(dv.getUint32(4, true)).toBe(30);
+    expect(dv.getUint32(4, true)).toBe(31);
     // the hash covers the rewritten module, which differs from the input only in the
-    // function's final `end` (WQ_OP_END_FUNC): no multi-byte constant, no fused sequence here
+    // function's final `end` (now `return`, 0x0f: format 31): no multi-byte constant, no fused sequence here
     expect(dv.getUint32(8, true)).toBe(fnv1a(wasm.subarray(0, src.length)));
     const changed = [...src].flatMap((b, i) => (wasm[i] !== b ? [i] : []));
     expect(changed.length).toBe(1);
-    expect(wasm[changed[0]!]).toBe(0xf1);
+    expect(wasm[changed[0]!]).toBe(0x0f);
     expect(dv.getUint32(20, true)).toBe(1); // one function
     expect(sideEntries).toBe(1); // the br_if
     const ntypes = dv.getUint16(16, true);
@@ -253,8 +253,82 @@ describe('predecode', () => {
       (local.set 2 (i32.xor (i32.add (i32.shr_s (local.get 2) (i32.const 31)) (i32.const -1)) (local.get 2)))
       (i32.add (local.get 2) (i32.gt_u (local.get 0) (i32.const 2)))))`;
 
+  // format 31: `local.set a; br l` (WQ_OP_LSET_BR, 0xf1: a loop's back-edge, a block's exit
+  // keeping or dropping values, a branch to the function's own label) and every way a function
+  // ends (its final `end` is now `return`, 0x0f: falling off the end, return, br to the body's
+  // label, br_table, unreachable, an empty body, a void body)
+  const lsetBrSrc = `(module (global $g (mut i32) (i32.const 0))
+    (func (export "loop") (param i32 i32) (result i32) (local i32 i32)
+      (block $out (loop $l
+        (br_if $out (i32.ge_u (local.get 2) (local.get 0)))
+        (local.set 3 (i32.xor (i32.mul (local.get 3) (i32.const 31)) (local.get 2)))
+        (local.set 2 (i32.sub (local.get 2) (i32.const -1)))
+        (br $l)))
+      (i32.xor (local.get 3) (local.get 1)))
+    (func (export "exit") (param i32 i32) (result i32) (local i32)
+      (block $b (local.set 2 (i32.mul (local.get 0) (local.get 1))) (br $b) (local.set 2 (i32.const 5)))
+      (local.set 2 (i32.xor (local.get 2)
+        (block $k (result i32) (i32.const 9) (local.set 2 (i32.shl (local.get 2) (i32.const 1))) (br $k))))
+      (local.set 2 (i32.sub (local.get 2)
+        (block $d (result i32) (i32.const 1) (i32.const 70) (local.set 2 (i32.xor (local.get 2) (local.get 1))) (br $d))))
+      (block $v (i32.const 3) (i32.const 4) (local.set 2 (i32.mul (local.get 2) (i32.const 3))) (br $v))
+      (if (local.get 0) (then (local.set 2 (i32.xor (local.get 2) (i32.const 11))) (br 0)))
+      (local.get 2))
+    (func (export "tobody") (param i32 i32) (result i32) (local i32)
+      (local.set 2 (i32.xor (local.get 0) (local.get 1)))
+      (i32.mul (local.get 2) (i32.const 7))
+      (local.set 2 (i32.const 8)) (br 0))
+    (func (export "ret") (param i32 i32) (result i32) (if (local.get 0) (then (return (local.get 1)))) (return (i32.const 4)))
+    (func (export "brtable") (param i32 i32) (result i32)
+      (block $a (block $b (br_table $a $b $a (local.get 0))) (return (i32.const 20))) (i32.const 30) (br_table 0 0 (local.get 1)))
+    (func (export "trap") (param i32 i32) (result i32) (if (local.get 0) (then (return (local.get 1)))) unreachable)
+    (func (export "empty") (param i32 i32) (result i32) (call $void (local.get 0)) (call $nothing) (global.get $g))
+    (func $void (param i32) (global.set $g (i32.add (local.get 0) (i32.const 1))))
+    (func $nothing))`;
+
+  it('runs `local.set; br` fused and every way a function ends as Node\'s engine does (format 31)', () => {
+    const src = wat(lsetBrSrc);
+    const { wasm, module: m } = predecode(src);
+    // the fused form: the loop's back-edge, the four block exits, the if arm's, the body's label
+    expect(m.bodies.flatMap((b) => b.instrs).filter((at) => wasm[at] === OP.LSET_BR).length).toBe(7);
+    expect(m.bodies.every((b) => wasm[b.end] === 0x0f && src[b.end] === 0x0b)).toBe(true);
+    expect(usedOpcodes(wasm).ops.has(OP.LSET_BR)).toBe(true);
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(src)), {});
+    const calls: Array<[string, number, number]> = [];
+    for (const name of ['loop', 'exit', 'tobody', 'ret', 'brtable', 'trap', 'empty'])
+      for (const [a, b] of [[0, 0], [1, 0], [2, 1], [7, 5], [300, 0x12345], [3, -1]] as Array<[number, number]>) calls.push([name, a, b]);
+    const want = calls.map(([name, a, b]) => {
+      try { return `ok ${(instance.exports[name] as (a: number, b: number) => number)(a, b) >>> 0}`; }
+      catch (e) { return (e as Error).message.includes('unreachable') ? 'trap unreachable' : `trap ${(e as Error).message}`; }
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'wqpd-'));
+    writeFileSync(join(dir, 'lsetbr.wasm'), wasm);
+    const run = spawnSync(join(REPO, 'build/runtime/spec_driver'), {
+      input: [`load ${join(dir, 'lsetbr.wasm')}`, ...calls.map(([name, a, b]) => `invoke ${name} 2 ${(a >>> 0).toString(16)} ${(b >>> 0).toString(16)}`)].join('\n') + '\n', encoding: 'utf8',
+    });
+    const out = run.stdout.trim().split('\n').map((l) => l.replace(/^ok ([0-9a-f]+)$/, (_, v: string) => `ok ${Number(BigInt('0x' + v) & 0xffffffffn)}`).replace(/^trap .*unreachable.*$/i, 'trap unreachable'));
+    expect(out).toEqual(['ok', ...want]);
+    // undone and pre-decoded again: the same bytes (a 0x0f only at a body's last byte is its `end`)
+    expect(Buffer.from(predecode(wasm).wasm)).toEqual(Buffer.from(wasm));
+  });
+
+  it('refuses a body whose last byte is not its final `end`\'s marker (0x0f), hash and checksum intact', () => {
+    const src = wat('(module (func (export "f") (result i32) (i32.const 1)))');
+    const { wasm, module: m } = predecode(src);
+    const bad = wasm.slice();
+    bad[m.bodies[0]!.end] = 0x0b;   // the plain `end` the interpreter would run past
+    const { off } = blobOf(bad);
+    new DataView(bad.buffer, off).setUint32(8, fnv1a(bad.subarray(0, src.length)), true);   // the module hash matches again
+    const dir = mkdtempSync(join(tmpdir(), 'wqpd-'));
+    writeFileSync(join(dir, 'good.wasm'), wasm);
+    writeFileSync(join(dir, 'bad.wasm'), bad);
+    const run = (f: string) => spawnSync(join(REPO, 'build/runtime/spec_driver'), { input: `load ${join(dir, f)}\ninvoke f 0\n`, encoding: 'utf8' }).stdout.trim().split('\n');
+    expect(run('good.wasm')).toEqual(['ok', 'ok 1']);
+    expect(run('bad.wasm')[0]).toMatch(/^error .*corrupt/);
+  });
+
   it('is idempotent: pre-decoding a pre-decoded module gives the same bytes (the rewriting is undone first)', () => {
-    for (const src of [wat('(module (func (export "f")))'), wat(rewriteSrc), wat(memSrc), wat(storeConstSrc)]) {
+    for (const src of [wat('(module (func (export "f")))'), wat(rewriteSrc), wat(memSrc), wat(storeConstSrc), wat(lsetBrSrc)]) {
       const once = predecode(src).wasm;
       expect(Buffer.from(predecode(once).wasm)).toEqual(Buffer.from(once));
     }
@@ -270,7 +344,7 @@ describe('predecode', () => {
       (i32.add (i32.load8_u (local.get 0)) (i32.load8_u offset=1 (local.get 0)))))`;
 
   it('walks every rewritten instruction at its original length (usedOpcodes and the undo depend on it)', () => {
-    for (const src of [wat(rewriteSrc), wat(memSrc), wat(storeConstSrc)]) {
+    for (const src of [wat(rewriteSrc), wat(memSrc), wat(storeConstSrc), wat(lsetBrSrc)]) {
       const { wasm, module: m } = predecode(src);
       for (const body of m.bodies) {
         body.instrs.forEach((at, k) => {

@@ -253,10 +253,15 @@ next:
         switch (op) {
         case 0x00: TRAP(m3Err_trapUnreachable);
         case 0x01: case 0x0b: GATE(WQ_USED(0x01) || WQ_USED(0x0b)) __asm__ volatile(""); break;   /* nop and a block's `end` (the
-            function's final `end` is WQ_OP_END_FUNC): a body of their own, as an empty case would
+            function's final `end` is 0x0f, `return`: format 31): a body of their own, as an empty case would
             target the loop head, before the jump table, and GCC then needs a word table (adr +
             ldr pc) instead of tbh: one instruction more per dispatch and 512 bytes more */
-        OP(WQ_OP_END_FUNC) goto do_return;
+        OP(WQ_OP_LSET_BR) {   /* local.set a; br l: the br's side entry is the next one (local.set has
+                               * none); pc just past the br's opcode, as a branch's entry wants. To
+                               * do_branch: through do_br, GCC's registers there cost kernel +1% */
+            uint32_t i; READ_IDX(i); fp[i] = *--sp; COUNT_FUSED(); pc++;
+            goto do_branch;
+        }
         case 0x02: case 0x03: GATE(WQ_USED(0x02) || WQ_USED(0x03)) SKIP_U32(); DISPATCH;   /* a block type is one byte (0x40, a
             value type, a type index below 64) or a multi-byte LEB; branches land past them */
         OP(0x04)   /* the pop in each path: popped first, GCC kept sp in another register (2 moves) */
@@ -323,8 +328,7 @@ next:
             if (*pc == 0x20) { COUNT_FUSED(); pc++; goto do_local_get; }   /* loop heads reload a local */
             DISPATCH;
         }
-        OP(0x0f)
-        do_return: {
+        OP(0x0f) {   /* also every function's final `end` (format 31) */
             uint32_t nr = frame->type->nresults;
             /* results move down to fp (ascending copy: the destination is below the source);
              * one result, the common case, is one load and one store */

@@ -292,7 +292,7 @@ M3Result m3_ParseModule(IM3Environment env, IM3Module * out, const uint8_t * con
     /* The blob passed its checksum and the module its hash, so both come from the build
      * tool; these range checks keep a bug there from turning into a wild read here. Defined
      * function j's record must point into body j of the code section, whose last byte is its
-     * final `end`, rewritten to WQ_OP_END_FUNC (the interpreter returns there: never runs past). */
+     * final `end`, rewritten to 0x0f, `return` (format 31; the interpreter returns there: never runs past). */
     {
         const uint8_t * cp = code;
         uint32_t nbodies = 0;
@@ -310,7 +310,7 @@ M3Result m3_ParseModule(IM3Environment env, IM3Module * out, const uint8_t * con
             WQ_FUNC_FIELDS(m, f, c, stpb, nloc, frm);
             if (!wq_read_leb32(&cp, code_end, &size) || size > (uint32_t)(code_end - cp)) { err = m3Err_wasmMalformed; goto fail; }
             const uint8_t * body_end = cp + size;
-            if (c < (uint32_t)(cp - bytes) || c >= (uint32_t)(body_end - bytes) || body_end[-1] != WQ_OP_END_FUNC
+            if (c < (uint32_t)(cp - bytes) || c >= (uint32_t)(body_end - bytes) || body_end[-1] != 0x0f
                 || stpb > m->nside || frm < nloc) { err = wqrt_Err_predecodedCorrupt; goto fail; }
             cp = body_end;
         }
