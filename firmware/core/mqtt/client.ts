@@ -422,12 +422,11 @@ function onOutAck(type: i32, pid: i32): void {
   let next = S.transition(st, ev);
   if (next < 0) return;
   if (next == S.S_FREE) { complete(e); return; }
-  if (st < S.S_REL_QUEUED) {
-    // PUBREC: owe PUBREL from now on, never the PUBLISH again (REL persisted before the bytes go)
-    S.persist(S.R_REL, pid, 2, S.isRam(e));
-    S.dropPubBytes(e);
-  }
+  // PUBREC: owe PUBREL from now on, never the PUBLISH again (REL persisted before the bytes go)
+  if (st < S.S_REL_QUEUED) S.persist(S.R_REL, pid, 2, S.isRam(e));
+  // the state before the bytes go: a compaction inside dropPubBytes' append writes its R_REL
   S.setState(e, next);
+  S.dropPubBytes(e); // (nothing once past PUBREC: the offset is NONE)
   S.setRetries(e, 0);
   S.setFlags(e, S.oFlags(e) & ~S.F_REL_SENT);
 }

@@ -465,7 +465,6 @@ export function spill(e: usize): void {
   let pid = oPid(e);
   if (off == NONE) { // past PUBREC: only the PUBREL is owed
     if (persist(R_REL, pid, 2) == NONE) return;
-    persist(R_REL_GONE, pid, 2, true);
   } else {
     useTier(false);
     outTally();
@@ -475,9 +474,11 @@ export function spill(e: usize): void {
     if (r < 0 && compact() == 0) r = compactCopy(off); // (a torn record ends the log: compact first)
     if (r < 0) return;
     setOff(e, <u32>r);
-    persist(R_PUB_GONE, off, 4, true);
   }
+  // a flash entry before the RAM log's record: a compaction inside that append must not copy it back
   setFlags(e, oFlags(e) & ~F_RAM);
+  if (off == NONE) persist(R_REL_GONE, pid, 2, true);
+  else persist(R_PUB_GONE, off, 4, true);
 }
 
 /**
