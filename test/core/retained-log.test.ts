@@ -8,7 +8,7 @@ import type mqttPacket from 'mqtt-packet';
 import { CoreHarness } from './harness.ts';
 import { NorStore } from './nor-store.ts';
 import { RetainedRam } from '../../host-tools/sim/host/keep.ts';
-import { Stat } from '../../host-tools/sim/host/abi.ts';
+import { Stat, Err } from '../../host-tools/sim/host/abi.ts';
 
 class Reset extends Error {}
 
@@ -123,5 +123,30 @@ describe('retained RAM log: a reset at every RAM write of a QoS 2 flow', () => {
       expect(b.x.wq_stat(Stat.INFLIGHT_IN), `cut ${k}`).toBe(0);
       expect(store.writes + store.erases, `cut ${k}`).toBe(flashWrites);
     }
+  });
+});
+
+describe('retained RAM log full of messages awaiting acks', () => {
+  it('a publish refused for room does not compact it (nothing there is dead), and is taken once an ack frees room', () => {
+    const store = new NorStore(4096, 1024);
+    const keep = new RetainedRam(512);
+    const a = CoreHarness.started(store, undefined, undefined, keep);
+    a.connect();
+    const ids: number[] = [];
+    let rc = 0;
+    while ((rc = a.publish('t/full', 'x'.repeat(20), 1)) > 0) { ids.push(rc); a.run(); }
+    expect(rc).toBe(Err.QUEUE_FULL);
+    expect(ids.length).toBeGreaterThan(2);
+    const ramWrites = keep.stats.writes, flashWrites = store.writes + store.erases;
+    for (let i = 0; i < 5; i++) expect(a.publish('t/full', 'x'.repeat(20), 1)).toBe(Err.QUEUE_FULL);
+    expect(keep.stats.writes).toBe(ramWrites); // no compaction that could not make room
+    expect(store.writes + store.erases).toBe(flashWrites);
+    a.feedPacket({ cmd: 'puback', messageId: ids[0]! });
+    a.run();
+    const next = a.publish('t/full', 'x'.repeat(20), 1); // the ack's dead records: compacted now
+    expect(next).toBeGreaterThan(0);
+    a.run();
+    expect(a.sentPackets().filter((p) => p.cmd === 'publish').map((p) => (p as { messageId?: number }).messageId)).toContain(next);
+    expect(store.writes + store.erases).toBe(flashWrites);
   });
 });

@@ -395,10 +395,21 @@ export let owner: u32 = 0xffffffff; // NONE (a literal: a constant's name here c
 function appendOnce(type: i32, p: usize, len: i32, reserve: u32, r: bool): i32 {
   if (r != ram) useTier(r); // (tested here: no call at all on the per-publish path)
   let o = storeAppend(type, p, len, reserve);
-  if (o == ERR_QUEUE_FULL || o == ERR_STORE_IO) {
+  // the RAM log: no compaction that cannot make room (a publish waiting for acks tries again and again)
+  if ((o == ERR_QUEUE_FULL || o == ERR_STORE_IO) && (!r || ramLiveMin() + recordSize(len) + reserve <= groupSize)) {
     if (compact() == 0) o = storeAppend(type, p, len, reserve);
   }
   return o;
+}
+
+/** At most the bytes compact() would write to the RAM log: its header and the PUBLISH records of
+ * the entries it holds (10 B + the packet's length, or up to 2 B more); their R_REL records (an
+ * entry past PUBREC has no offset) and its incoming QoS 2 ids left out. A bound from below: a
+ * compaction is skipped only when it could not help. */
+function ramLiveMin(): u32 {
+  let n = HDR;
+  for (let e = outBegin(); e < outEnd(); e += SLOT) if (oState(e) != S_FREE && isRam(e) && oOff(e) != NONE) n += 10 + <u32>oLen(e);
+  return n;
 }
 
 /** Persists a small state record (payload u16 or u32 value) in the flash, or in the RAM log
