@@ -60,6 +60,37 @@ describe('predecode', () => {
     expect([...wasm.subarray(ft & 0x7fffffff, (ft & 0x7fffffff) + 3)]).toEqual([2, 0, 1]);
     expect(wasm[(ft & 0x7fffffff) - 1]).toBe(3); // just past the section's count
   });
+  it('finds a type index of two LEB bytes in the function section (128+ types): call_indirect checks it, the API reads it', () => {
+    // types 0-127 take one i64 each (distinct from what is called), 128 is (i32 i32) -> i32, 129
+    // (i32) -> i32 and 130 the same signature as 128 (canon 128); the defined functions' indices
+    // in the function section are two bytes, so the header's one-byte flag is clear and the
+    // runtime walks the section
+    const filler = Array.from({ length: 128 }, (_, i) => `(type $t${i} (func (param ${'i64 '.repeat(1 + (i % 4))})))`).join('\n');
+    const src = wat(`(module ${filler}
+      (type $bin (func (param i32 i32) (result i32)))
+      (type $un (func (param i32) (result i32)))
+      (type $bin2 (func (param i32 i32) (result i32)))
+      (table 2 funcref) (elem (i32.const 0) $sub $neg)
+      (func $sub (type $bin) (i32.sub (local.get 0) (local.get 1)))
+      (func $neg (type $un) (i32.sub (i32.const 0) (local.get 0)))
+      (func (export "same") (type $bin2) (call_indirect (type $bin2) (local.get 0) (local.get 1) (i32.const 0)))
+      (func (export "other") (type $bin2) (call_indirect (type $bin2) (local.get 0) (local.get 1) (i32.const 1)))
+      (func (export "neg") (type $un) (call_indirect (type $un) (local.get 0) (i32.const 1))))`);
+    const { wasm } = predecode(src);
+    const { dv } = blobOf(wasm);
+    expect(dv.getUint16(16, true)).toBe(131);
+    const ft = dv.getUint32(32, true);
+    expect(ft >>> 31).toBe(0); // two-byte indices: no flag
+    expect([...wasm.subarray(ft, ft + 2)]).toEqual([0x80, 0x01]); // $sub: type 128
+    const dir = mkdtempSync(join(tmpdir(), 'wqpd-'));
+    writeFileSync(join(dir, 'types.wasm'), wasm);
+    const run = spawnSync(join(REPO, 'build/runtime/spec_driver'), {
+      input: [`load ${join(dir, 'types.wasm')}`, 'invoke same 2 9 4', 'invoke other 2 9 4', 'invoke neg 1 5'].join('\n') + '\n', encoding: 'utf8',
+    });
+    const out = run.stdout.trim().split('\n').map((l) => l.replace(/ ([0-9a-f]+)$/, (_, v: string) => ` ${Number(BigInt('0x' + v) & 0xffffffffn) | 0}`));
+    expect(out).toEqual(['ok', 'ok 5', 'trap [trap] indirect call type mismatch', 'ok -5']);
+  });
+
   it('appends an aligned blob with version, module hash and branch side table', () => {
     const src = wat(`(module (func (export "f") (param i32) (result i32)
       (block (result i32) (br_if 0 (i32.const 7) (local.get 0)) (drop) (i32.const 9))))`);
