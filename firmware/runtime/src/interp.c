@@ -338,7 +338,7 @@ next:
             /* the frame's pop in three instructions: GCC moved the frame pointer through a
              * scratch register and back (two moves per return) */
             __asm__("ldrd %[pc], %[stp], [%[fr]]\n\tldr %[fp], [%[fr], #8]\n\tadds %[fr], %[fr], #16"
-                    : [pc] "=&r"(pc), [stp] "=&r"(stp), [fp] "=&r"(fp), [fr] "+r"(frame) : "m"(*fr));
+                    : [pc] "=&r"(pc), [stp] "=&r"(stp), [fp] "=&r"(fp), [fr] "+r"(frame) : : "memory");
 #else
             frame = (WqFrame *)fr + 1;
             pc = fr->pc; stp = fr->stp; fp = fr->fp;
@@ -364,18 +364,49 @@ next:
             if (rt->fuel && --rt->fuel == 0) TRAP(wq_trapFuel);
 #endif
             uint32_t frm = f->frame;
-            if (frm == WQ_FUNC_WIDE) goto call_wide;   /* an import or a wide record: both rare */
+            if (__builtin_expect(frm == WQ_FUNC_WIDE, 0)) goto call_wide;   /* an import or a wide record: both rare */
             /* the arguments are already on the stack: the callee needs its locals and operands above sp */
             WqFrame * nf = frame - 1;
             if (sp + frm > (uint64_t *)nf) TRAP(m3Err_trapStackOverflow);
+            frame = nf;
+#if defined(__arm__)
+            /* the push and the callee's pc, stp and fp, as below, in nine instructions: GCC kept
+             * the old frame pointer in a scratch register for the stores, and stored one word at a time */
+            {
+                uint32_t t_, z0_, z1_;
+                __asm__("strd %[pc], %[stp], [%[nf]]\n\t"
+                        "ldrb %[t], [%[f], #5]\n\t"
+                        "strd %[fp], %[t], [%[nf], #8]\n\t"
+                        "ldrh %[t], [%[f]]\n\t"
+                        "sub %[pc], %[f], %[t]\n\t"
+                        "ldrh %[t], [%[f], #2]\n\t"
+                        "add %[stp], %[f], %[t]\n\t"
+                        "ldrb %[t], [%[f], #4]\n\t"
+                        "sub %[fp], %[sp], %[t], lsl #3\n\t"
+                        /* the zeroed locals */
+                        "ldrb %[t], [%[f], #6]\n\t"
+                        "cmp %[t], #0\n\t"
+                        "beq 2f\n\t"
+                        "add %[t], %[sp], %[t], lsl #3\n\t"
+                        "movs %[z0], #0\n\t"
+                        "movs %[z1], #0\n"
+                        "1:\tstrd %[z0], %[z1], [%[sp]], #8\n\t"
+                        "cmp %[sp], %[t]\n\t"
+                        "bne 1b\n"
+                        "2:"
+                        : [pc] "+&r"(pc), [stp] "+&r"(stp), [fp] "+&r"(fp), [sp] "+&r"(sp), [t] "=&r"(t_), [z0] "=&r"(z0_), [z1] "=&r"(z1_)
+                        : [nf] "r"(nf), [f] "r"(f) : "memory", "cc");
+            }
+            DISPATCH;
+#else
             /* the caller's state first: pc, stp and fp are free for the callee's from here */
             nf->pc = pc; nf->stp = stp; nf->fp = fp;
-            frame = nf;
             /* the code and the side entries are relative to the record (format 28): no module base */
             pc = WQ_FUNC_CODE(f);
             stp = WQ_FUNC_SIDE(f);
             nf->nresults = f->nresults;
             fp = sp - f->nparams;
+#endif
             /* zeroed locals: a bottom-tested loop, 3 instructions a local instead of 4 */
             uint32_t nloc = f->nlocals;
             if (nloc) { uint64_t * const e_ = sp + nloc; do *sp++ = 0; while (sp != e_); }
