@@ -46,14 +46,21 @@ int wq_read_leb32(const uint8_t ** p, const uint8_t * end, uint32_t * out)
     return 0;
 }
 
+/* entry j of the function section's type indices at p (128 types or more: a walk) */
+static __attribute__((noinline)) uint32_t func_type_walk(const uint8_t * p, const uint8_t * end, uint32_t j)
+{
+    uint32_t t = 0;
+    do (void)wq_read_leb32(&p, end, &t); while (j--);
+    return t;
+}
 uint32_t wq_func_type(const struct M3Module * m, uint32_t f)
 {
     if (f < m->nimports) return m->funcs[f].stp_fwd;
-    uint32_t w = WQ_FUNC_TYPES(m), j = f - m->nimports, t = 0;
+    uint32_t w = WQ_FUNC_TYPES(m);
     const uint8_t * p = m->bytes + (w & ~WQ_FUNC_TYPES_BYTES);
-    if (w & WQ_FUNC_TYPES_BYTES) return p[j];
-    do (void)wq_read_leb32(&p, m->bytes + m->len, &t); while (j--);   /* 128 types or more: walk */
-    return t;
+    f -= m->nimports;
+    if (w & WQ_FUNC_TYPES_BYTES) return p[f];   /* the API's calls take this path: no stack frame */
+    return func_type_walk(p, m->bytes + m->len, f);
 }
 static int read_sleb64(const uint8_t ** p, const uint8_t * end, uint64_t * out)
 {
