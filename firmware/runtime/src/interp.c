@@ -1071,7 +1071,7 @@ op_not_built:
 
     /* call_wasm's work for a wide record (its fields did not fit the 8-byte one) */
 call_wide: {
-        if (callee->code_back == WQ_FUNC_IMPORT_CODE) goto call_import;
+        if (*(const int16_t *)(const void *)&callee->code_back == (int16_t)WQ_FUNC_IMPORT_CODE) goto call_import;   /* a signed load: -1 is one compare, 0xffff two */
         const WqFuncWide * w = &WQ_FUNCS_WIDE(m)[callee->code_back];
         WqFrame * nf = frame - 1;
         if (sp + w->frame > (uint64_t *)nf) TRAP(m3Err_trapStackOverflow);
