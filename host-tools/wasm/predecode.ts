@@ -40,7 +40,7 @@ import { parseModule, WasmError, type ParsedModule } from './module.ts';
 export const SECTION_NAME = 'wasmqtt.predecoded';
 export const BLOB_VERSION = 32;
 /** Blob versions whose code was rewritten in place with today's opcodes (undoRewrite puts the
- * original back). Formats 4 to 30 gave some of today's opcodes other meanings or used other
+ * original back; format 32 changed only the function records and the header). Formats 4 to 30 gave some of today's opcodes other meanings or used other
  * function records (format 31: 0xf1 was a function's final `end`, now `return`; format 30:
  * records relative to themselves and format 29's fused forms, both from session 10; format 27:
  * 0xc6 was `local.get; i32.const; i32.shr_u`): refused. */

@@ -172,7 +172,7 @@ M3Result wqrt_GetTrapInfo(IM3Runtime rt, uint32_t * f, uint32_t * off)
 {
     if (!rt) return NULL;
     if (f) {
-        /* frames do not name their function (a return reads only its type): the trapping one is
+        /* frames do not name their function (a return reads only its result count): the trapping one is
          * the last whose code starts before the trapping instruction (records are in code order);
          * no offset means the host's entry call, whose index is trap_func */
         *f = rt->trap_func;
