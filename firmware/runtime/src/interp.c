@@ -339,7 +339,7 @@ next:
 #if defined(__arm__)
             /* the frame's pop in three instructions: GCC moved the frame pointer through a
              * scratch register and back (two moves per return) */
-            __asm__("ldrd %[pc], %[stp], [%[fr]]\n\tldr %[fp], [%[fr], #8]\n\tadds %[fr], %[fr], #16"
+            __asm__("ldrd %[pc], %[stp], [%[fr]]\n\tldr %[fp], [%[fr], #8]\n\tadd %[fr], %[fr], #16"
                     : [pc] "=&r"(pc), [stp] "=&r"(stp), [fp] "=&r"(fp), [fr] "+r"(frame) : : "memory");
 #else
             frame = (WqFrame *)fr + 1;
