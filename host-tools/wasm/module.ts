@@ -44,6 +44,8 @@ export interface ParsedModule {
   importedGlobals: number;
   bodies: FuncBody[];
   codeSection: { start: number; end: number } | null;
+  /** the function section's type indices: where the first starts, and whether each is one byte */
+  funcTypes: { start: number; oneByte: boolean } | null;
   dataCount: number | null;
   nData: number;
   nElem: number;
@@ -150,7 +152,7 @@ export function parseModule(b: Uint8Array): ParsedModule {
   if (b.length < 8) malformed('unexpected end');
   if (b[4] !== 1 || b[5] !== 0 || b[6] !== 0 || b[7] !== 0) malformed('unknown binary version');
   r.p = 8;
-  const m: ParsedModule = { types: [], typeOffsets: [], funcs: [], importedFuncs: 0, tables: [], mems: [], globals: [], importedGlobals: 0, bodies: [], codeSection: null, dataCount: null, nData: 0, nElem: 0 };
+  const m: ParsedModule = { types: [], typeOffsets: [], funcs: [], importedFuncs: 0, tables: [], mems: [], globals: [], importedGlobals: 0, bodies: [], codeSection: null, funcTypes: null, dataCount: null, nData: 0, nElem: 0 };
   const order = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 10, 11];
   let lastOrder = -1;
   let nDefined = 0;
@@ -222,7 +224,9 @@ export function parseModule(b: Uint8Array): ParsedModule {
         break;
       }
       case 3: {
-        for (let n = count(); n > 0; n--) {
+        const n0 = count();
+        m.funcTypes = { start: s.p, oneByte: s.end - s.p === n0 };
+        for (let n = n0; n > 0; n--) {
           const t = s.u32();
           if (t >= m.types.length) invalid('unknown type');
           m.funcs.push(t);

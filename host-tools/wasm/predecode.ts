@@ -7,8 +7,12 @@
 //   0 magic "WQPD"   4 version   8 module hash (FNV-1a of every module byte before this section)
 //   12 blob hash (FNV-1a of blob bytes 16..end)   16 ntypes u16   18 nwide u16
 //   20 nfuncs (imports included)   24 nimported funcs   28 nside
-//   32 ntypes x { canon u16, nparams u8, nresults u8, paramsOff u16, resultsOff u16 }
-//      nfuncs x { codeBack u16, stpFwd u16, type u16, nLocals u8, frame u8 }   (format 5: 8 bytes)
+//   32 funcTypes (where the function section's first type index is, from the module start;
+//      bit 31 set when every index there is one byte: a function's type is then one load)
+//   36 ntypes x { canon u16, nparams u8, nresults u8, paramsOff u16, resultsOff u16 }
+//      nfuncs x { codeBack u16, stpFwd u16, nParams u8, nResults u8, nLocals u8, frame u8 }
+//      (format 5: 8 bytes; format 32: the type's counts instead of its index, so a call and a
+//      return read no type record; an import's stpFwd is its type index)
 //      nwide x { codeStart u32, stpBase u32, nLocals u16, frame u16 }
 //      nside x u16 side entry, then nlong x { dPc i16, dStp i16, keep u8, drop u8 }
 //      (6 bytes each; nlong = the bytes left / 6)
@@ -21,7 +25,8 @@
 // it uses. A function whose numbers do not fit a byte or a u16 (code or side entries 64 KiB or
 // more from its record, frame >= 255) has frame = 255 and codeBack = the index of its wide
 // record. An imported function has frame = 255 and codeBack = 0xffff, an index no wide record
-// has (format 26: a call tests for an import only on the wide path), stpFwd = nLocals = 0.
+// has (format 26: a call tests for an import only on the wide path), stpFwd = its type index,
+// nLocals = 0.
 // A side entry is relative to its branch: target pc = the address just past the branch opcode
 // + dPc; target entry = this entry's index + dStp.
 // Side entry (format 6, 2 bytes): bit 0 clear = short form, nothing dropped (so nothing moves,
@@ -33,17 +38,18 @@ import { pathToFileURL } from 'node:url';
 import { parseModule, WasmError, type ParsedModule } from './module.ts';
 
 export const SECTION_NAME = 'wasmqtt.predecoded';
-export const BLOB_VERSION = 31;
+export const BLOB_VERSION = 32;
 /** Blob versions whose code was rewritten in place with today's opcodes (undoRewrite puts the
- * original back). Formats 4 to 30 gave some of today's opcodes other meanings or used other
+ * original back; format 32 changed only the function records and the header). Formats 4 to 30 gave some of today's opcodes other meanings or used other
  * function records (format 31: 0xf1 was a function's final `end`, now `return`; format 30:
  * records relative to themselves and format 29's fused forms, both from session 10; format 27:
  * 0xc6 was `local.get; i32.const; i32.shr_u`): refused. */
-const REWRITTEN_VERSIONS = [31];
+const REWRITTEN_VERSIONS = [31, 32];
 const OLDER_REWRITTEN_VERSIONS = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30];
 const MAGIC = 0x44505157; // "WQPD"
 const WIDE_FRAME = 0xff; // a function record's frame byte: see its wide record
 const IMPORT_CODE = 0xffff; // an imported function's record: frame WIDE_FRAME, this code
+export const BLOB_HEADER = 36; // the blob's header bytes (format 32: + funcTypes)
 
 export function fnv1a(bytes: Uint8Array): number {
   let h = 0x811c9dc5;
@@ -685,17 +691,18 @@ export function predecode(input: Uint8Array): PredecodeResult {
   });
   let wide: Array<{ codeStart: number; stp: number; nLocals: number; frame: number }> = [];
   let records: Array<{ code: number; stp: number; type: number; nLocals: number; frame: number }> = [];
+  const counts = (typeIdx: number) => [m.types[typeIdx]!.params.length, m.types[typeIdx]!.results.length];
   let blobLen = 0, layout = sectionLayout(base.length, 0);
   for (let nwide = 0; ; nwide = wide.length) {
-    blobLen = 32 + ntypes * 8 + nfuncs * 8 + nwide * 12 + nside * 2 + nlong * 6;
+    blobLen = BLOB_HEADER + ntypes * 8 + nfuncs * 8 + nwide * 12 + nside * 2 + nlong * 6;
     layout = sectionLayout(base.length, blobLen);
-    const sideAt = 32 + ntypes * 8 + nfuncs * 8 + nwide * 12;
+    const sideAt = BLOB_HEADER + ntypes * 8 + nfuncs * 8 + nwide * 12;
     let stp = 0;
     wide = [];
     records = m.funcs.map((typeIdx, i) => {
       const f = funcs[i];
-      if (!f) return { code: IMPORT_CODE, stp: 0, type: typeIdx, nLocals: 0, frame: WIDE_FRAME };
-      const recAt = 32 + ntypes * 8 + i * 8;
+      if (!f) return { code: IMPORT_CODE, stp: typeIdx, type: typeIdx, nLocals: 0, frame: WIDE_FRAME };
+      const recAt = BLOB_HEADER + ntypes * 8 + i * 8;
       const back = layout.blobOffset + recAt - f.codeStart, fwd = sideAt + stp * 2 - recAt;
       const rec = { code: back, stp: fwd, type: typeIdx, nLocals: f.nLocals, frame: f.frame };
       stp += f.nside;
@@ -716,7 +723,8 @@ export function predecode(input: Uint8Array): PredecodeResult {
   dv.setUint32(20, nfuncs, true);
   dv.setUint32(24, m.importedFuncs, true);
   dv.setUint32(28, nside, true);
-  let o = 32;
+  dv.setUint32(32, m.funcTypes ? (m.funcTypes.start | (m.funcTypes.oneByte ? 0x80000000 : 0)) >>> 0 : 0, true);
+  let o = BLOB_HEADER;
   const sigKey = m.types.map((t) => `${t.params.join(',')}>${t.results.join(',')}`);
   m.types.forEach((t, i) => {
     if (t.params.length > 0xff || t.results.length > 0xff) throw new WasmError('invalid', `type ${i} has ${t.params.length} parameters and ${t.results.length} results; the pre-decoded form allows 255 each`);
@@ -732,7 +740,9 @@ export function predecode(input: Uint8Array): PredecodeResult {
   for (const r of records) {
     dv.setUint16(o, r.code, true);
     dv.setUint16(o + 2, r.stp, true);
-    dv.setUint16(o + 4, r.type, true);
+    const [np, nr] = counts(r.type);
+    dv.setUint8(o + 4, np!);
+    dv.setUint8(o + 5, nr!);
     dv.setUint8(o + 6, r.nLocals);
     dv.setUint8(o + 7, r.frame);
     o += 8;

@@ -1,6 +1,8 @@
 // The interpreter's call path (firmware/runtime/src/interp.c, opcode 0x10 and call_wasm): the
 // function index's LEB read inline for one and two bytes and out of line for longer and padded
-// forms, and calls through wide function records, run on the C runtime against Node's engine.
+// forms, and calls through wide function records, run on the C runtime against Node's engine; and
+// the Cortex-M call and return (their inline asm: frame push and pop, zeroed locals) on the bench
+// build's interpreter under unicorn.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -46,5 +48,52 @@ describe('call', () => {
     writeFileSync(join(dir, 'pd.wasm'), pd);
     const run = spawnSync(join(REPO, 'build/runtime/spec_driver'), { input: `load ${join(dir, 'pd.wasm')}\ninvoke f 0\n`, encoding: 'utf8' });
     expect(run.stdout.trim().split('\n')).toEqual(['ok', `ok ${want.toString(16)}`]);
+  });
+
+  it('zeroes 0 to 12 locals over slots a previous call left dirty, and returns 0, 1 and 2 results, on Cortex-M (the call path in asm)', () => {
+    // $dirty leaves 14 nonzero locals in the slots each $lK's locals then take (one operand slot
+    // higher: the caller has `acc` on its stack); $lK returns the OR of its K locals, 0 when the
+    // call zeroed them. A stale slot shows in the checksum, which Node's engine computes too.
+    const K = 12;
+    const ls = Array.from({ length: K + 1 }, (_, k) => `(func $l${k} (result i64) ${k ? `(local ${'i64 '.repeat(k)})` : ''}
+      (i64.const 0) ${Array.from({ length: k }, (_, j) => `(local.get ${j}) (i64.or)`).join(' ')})`).join('\n');
+    const uses = Array.from({ length: K + 1 }, (_, k) => `(drop (call $dirty (i64.extend_i32_u (i32.add (local.get $n) (i32.const 0x55)))))
+        (local.set $acc (i64.add (local.get $acc) (i64.add (call $l${k}) (i64.const ${k + 1}))))`).join('\n');
+    const src = `(module (global $g (mut i32) (i32.const 0))
+      (func $dirty (param i64) (result i64) (local ${'i64 '.repeat(14)})
+        ${Array.from({ length: 14 }, (_, j) => `(local.set ${j + 1} (i64.add (local.get 0) (i64.const ${j})))`).join(' ')}
+        (i64.add (local.get 1) (local.get 14)))
+      ${ls}
+      (func $none (param i32) (global.set $g (i32.add (global.get $g) (local.get 0))))
+      (func $two (param i32) (result i32 i32) (local.get 0) (i32.const 7))
+      (func (export "calls") (param $n i32) (result i32) (local $acc i64)
+        (loop $l
+          ${uses}
+          (call $none (local.get $n))
+          (call $two (local.get $n)) (i32.mul) (i64.extend_i32_u) (local.get $acc) (i64.add) (local.set $acc)
+          (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+          (br_if $l (local.get $n)))
+        (i32.wrap_i64 (i64.add (local.get $acc) (i64.extend_i32_u (global.get $g))))))`;
+    const dir = mkdtempSync(join(tmpdir(), 'wqcall-'));
+    writeFileSync(join(dir, 'm.wat'), src);
+    execFileSync('wat2wasm', [join(dir, 'm.wat'), '-o', join(dir, 'm.wasm')]);
+    const plain = new Uint8Array(readFileSync(join(dir, 'm.wasm')));
+    const n = 3;
+    const want = (new WebAssembly.Instance(new WebAssembly.Module(plain), {}).exports.calls as (n: number) => number)(n);
+    // each $lK adds K + 1 (its locals zero), $two n * 7, $none n to the global
+    expect(want).toBe(n * (((K + 1) * (K + 2)) / 2) + 7 * (n * (n + 1)) / 2 + (n * (n + 1)) / 2);
+    writeFileSync(join(dir, 'm.pd.wasm'), predecode(plain).wasm);
+    execFileSync('node', ['--import', 'tsx', join(REPO, 'host-tools/wasm/embed-c.ts'), join(dir, 'm.pd.wasm'), join(dir, 'module.c'), 'callbench_module'], { cwd: REPO });
+    // the call benchmark's driver and linker script, the interpreter object the bench links
+    // (build/runtime/arm/interp.o: interp.c through the dispatch step)
+    const src_ = (f: string) => join(REPO, f);
+    const elf = join(dir, 'calls.elf');
+    execFileSync('arm-none-eabi-gcc', ['-mthumb', '-mcpu=cortex-m3', '-ffreestanding', '-nostartfiles', '-nostdlib', '-ffunction-sections', '-fdata-sections',
+      '-Wl,--gc-sections', '-T', src_('host-tools/wasm/armbench/bench.ld'), '-std=c11', '-Os', '-DCALLS=1', `-DN=${n}`, `-I${src_('firmware/runtime/include')}`,
+      src_('host-tools/wasm/armbench/crt.c'), src_('host-tools/wasm/armbench/call_main.c'), join(dir, 'module.c'),
+      src_('firmware/runtime/src/api.c'), src_('firmware/runtime/src/loader.c'), src_('build/runtime/arm/interp.o'), '-lgcc', '-o', elf]);
+    const done = /^([0-9a-f]+) T wq_done$/m.exec(execFileSync('arm-none-eabi-nm', [elf], { encoding: 'utf8' }))![1]!;
+    const out = execFileSync(src_('build/runtime/bench/arm_count'), [elf, done], { encoding: 'utf8' }).trim().split(' ');
+    expect(Number(out[1]) | 0).toBe(want);
   });
 });

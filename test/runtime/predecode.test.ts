@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fnv1a, immediateBytes, OP, predecode, SECTION_NAME, usedOpcodes } from '../../host-tools/wasm/predecode.ts';
+import { BLOB_HEADER as HEADER, fnv1a, immediateBytes, OP, predecode, SECTION_NAME, usedOpcodes } from '../../host-tools/wasm/predecode.ts';
 import { WasmError } from '../../host-tools/wasm/module.ts';
 
 const REPO = resolve(import.meta.dirname, '../..');
@@ -31,11 +31,66 @@ describe('predecode', () => {
     const ntypes = dv.getUint16(16, true);
     expect(dv.getUint32(20, true)).toBe(2); // nfuncs, the import included
     expect(dv.getUint32(24, true)).toBe(1);
-    const rec = (i: number) => 32 + ntypes * 8 + i * 8;
+    const rec = (i: number) => HEADER + ntypes * 8 + i * 8;
     expect(dv.getUint16(rec(0), true)).toBe(0xffff);
     expect(dv.getUint8(rec(0) + 7)).toBe(0xff);
+    // format 32: the import's type index in stpFwd, its counts in bytes 4 and 5
+    expect([dv.getUint16(rec(0) + 2, true), dv.getUint8(rec(0) + 4), dv.getUint8(rec(0) + 5)]).toEqual([0, 1, 1]);
     expect(dv.getUint8(rec(1) + 7)).toBeLessThan(0xff); // the defined function keeps a short record
   });
+
+  it('gives each record its type\'s parameter and result counts, and the header the function section\'s types (format 32)', () => {
+    // three types, the defined functions' in another order than the types': the counts are the
+    // function's own type's, and funcTypes points at the function section's one-byte indices
+    const src = wat(`(module
+      (type $a (func (param i32 i32 i32) (result i32)))
+      (type $b (func))
+      (type $c (func (param i64) (result i64 i32)))
+      (func (type $c) (local.get 0) (i32.const 1))
+      (func (type $a) (local.get 2))
+      (func (type $b)))`);
+    const { wasm } = predecode(src);
+    const { dv } = blobOf(wasm);
+    const ntypes = dv.getUint16(16, true);
+    expect(ntypes).toBe(3);
+    const rec = (i: number) => HEADER + ntypes * 8 + i * 8;
+    expect([0, 1, 2].map((i) => [dv.getUint8(rec(i) + 4), dv.getUint8(rec(i) + 5)])).toEqual([[1, 2], [3, 1], [0, 0]]);
+    const ft = dv.getUint32(32, true);
+    expect(ft >>> 31).toBe(1); // every index one byte
+    expect([...wasm.subarray(ft & 0x7fffffff, (ft & 0x7fffffff) + 3)]).toEqual([2, 0, 1]);
+    expect(wasm[(ft & 0x7fffffff) - 1]).toBe(3); // just past the section's count
+  });
+  it('finds a type index of two LEB bytes in the function section (128+ types): call_indirect checks it, the API reads it', () => {
+    // types 0-127 take one i64 each (distinct from what is called), 128 is (i32 i32) -> i32, 129
+    // (i32) -> i32 and 130 the same signature as 128 (canon 128); the defined functions' indices
+    // in the function section are two bytes, so the header's one-byte flag is clear and the
+    // runtime walks the section
+    const filler = Array.from({ length: 128 }, (_, i) => `(type $t${i} (func (param ${'i64 '.repeat(1 + (i % 4))})))`).join('\n');
+    const src = wat(`(module ${filler}
+      (type $bin (func (param i32 i32) (result i32)))
+      (type $un (func (param i32) (result i32)))
+      (type $bin2 (func (param i32 i32) (result i32)))
+      (table 2 funcref) (elem (i32.const 0) $sub $neg)
+      (func $sub (type $bin) (i32.sub (local.get 0) (local.get 1)))
+      (func $neg (type $un) (i32.sub (i32.const 0) (local.get 0)))
+      (func (export "same") (type $bin2) (call_indirect (type $bin2) (local.get 0) (local.get 1) (i32.const 0)))
+      (func (export "other") (type $bin2) (call_indirect (type $bin2) (local.get 0) (local.get 1) (i32.const 1)))
+      (func (export "neg") (type $un) (call_indirect (type $un) (local.get 0) (i32.const 1))))`);
+    const { wasm } = predecode(src);
+    const { dv } = blobOf(wasm);
+    expect(dv.getUint16(16, true)).toBe(131);
+    const ft = dv.getUint32(32, true);
+    expect(ft >>> 31).toBe(0); // two-byte indices: no flag
+    expect([...wasm.subarray(ft, ft + 2)]).toEqual([0x80, 0x01]); // $sub: type 128
+    const dir = mkdtempSync(join(tmpdir(), 'wqpd-'));
+    writeFileSync(join(dir, 'types.wasm'), wasm);
+    const run = spawnSync(join(REPO, 'build/runtime/spec_driver'), {
+      input: [`load ${join(dir, 'types.wasm')}`, 'invoke same 2 9 4', 'invoke other 2 9 4', 'invoke neg 1 5'].join('\n') + '\n', encoding: 'utf8',
+    });
+    const out = run.stdout.trim().split('\n').map((l) => l.replace(/ ([0-9a-f]+)$/, (_, v: string) => ` ${Number(BigInt('0x' + v) & 0xffffffffn) | 0}`));
+    expect(out).toEqual(['ok', 'ok 5', 'trap [trap] indirect call type mismatch', 'ok -5']);
+  });
+
   it('appends an aligned blob with version, module hash and branch side table', () => {
     const src = wat(`(module (func (export "f") (param i32) (result i32)
       (block (result i32) (br_if 0 (i32.const 7) (local.get 0)) (drop) (i32.const 9))))`);
@@ -43,7 +98,7 @@ describe('predecode', () => {
     const { off, dv } = blobOf(wasm);
     expect(off % 4).toBe(0);
     expect(dv.getUint32(0, true)).toBe(0x44505157);
-    expect(dv.getUint32(4, true)).toBe(31);
+    expect(dv.getUint32(4, true)).toBe(32);
     // the hash covers the rewritten module, which differs from the input only in the
     // function's final `end` (now `return`, 0x0f: format 31): no multi-byte constant, no fused sequence here
     expect(dv.getUint32(8, true)).toBe(fnv1a(wasm.subarray(0, src.length)));
@@ -55,14 +110,14 @@ describe('predecode', () => {
     const ntypes = dv.getUint16(16, true);
     expect(dv.getUint16(18, true)).toBe(0); // no wide function record
     // type: canon u16, nparams u8, nresults u8, params and results offsets u16
-    expect([dv.getUint16(32, true), dv.getUint8(34), dv.getUint8(35)]).toEqual([0, 1, 1]);
-    expect(wasm[dv.getUint16(36, true)]).toBe(0x7f); // the i32 parameter
-    // function record (8 bytes): codeBack u16, stpFwd u16, type u16, nLocals u8, frame u8; the
-    // code and the first side entry relative to the record itself (format 28)
-    const func = 32 + ntypes * 8;
+    expect([dv.getUint16(HEADER, true), dv.getUint8(HEADER + 2), dv.getUint8(HEADER + 3)]).toEqual([0, 1, 1]);
+    expect(wasm[dv.getUint16(HEADER + 4, true)]).toBe(0x7f); // the i32 parameter
+    // function record (8 bytes): codeBack u16, stpFwd u16, nParams u8, nResults u8, nLocals u8,
+    // frame u8; the code and the first side entry relative to the record itself (format 28)
+    const func = HEADER + ntypes * 8;
     const side = func + 8;
     const codeStart = off + func - dv.getUint16(func, true);
-    expect([dv.getUint16(func + 2, true), dv.getUint16(func + 4, true), dv.getUint8(func + 6), dv.getUint8(func + 7)]).toEqual([side - func, 0, 0, 2]);
+    expect([dv.getUint16(func + 2, true), dv.getUint8(func + 4), dv.getUint8(func + 5), dv.getUint8(func + 6), dv.getUint8(func + 7)]).toEqual([side - func, 1, 1, 0, 2]);
     expect(wasm[codeStart]).toBe(0x02); // the block: code points at the first instruction
     // one 16-bit short entry (br_if to the block end keeps one value and drops nothing, so
     // nothing moves): bit 0 clear, dStp bits 1-6, dPc bits 7-15
@@ -73,7 +128,7 @@ describe('predecode', () => {
     const brIf = wasm.indexOf(0x0d, codeStart);
     expect(wasm[brIf + 1 + (e >> 7) - 1]).toBe(0x0b);
     expect((e << 25) >> 26).toBe(1); // the next entry (none left in this function)
-    expect(wasm.length - off).toBe(32 + ntypes * 8 + 8 + 2); // header, type, function, side entry
+    expect(wasm.length - off).toBe(HEADER + ntypes * 8 + 8 + 2); // header, type, function, side entry
   });
 
   it('encodes a loop branch as a backward distance to the loop body', () => {
@@ -81,8 +136,8 @@ describe('predecode', () => {
       (loop (br_if 0 (local.tee 0 (i32.sub (local.get 0) (i32.const 1)))))))`);
     const { wasm } = predecode(src);
     const { off, dv } = blobOf(wasm);
-    const side = 32 + dv.getUint16(16, true) * 8 + 8;
-    const func = 32 + dv.getUint16(16, true) * 8;
+    const side = HEADER + dv.getUint16(16, true) * 8 + 8;
+    const func = HEADER + dv.getUint16(16, true) * 8;
     const codeStart = off + func - dv.getUint16(func, true); // the record's codeBack (format 28)
     const loop = wasm.indexOf(0x03, codeStart), brIf = wasm.indexOf(0x0d, loop);
     const e = dv.getInt16(side, true);
@@ -101,7 +156,7 @@ describe('predecode', () => {
     expect(sideEntries).toBe(1);
     expect(longEntries).toBe(1);
     const { dv } = blobOf(wasm);
-    const side = 32 + dv.getUint16(16, true) * 8 + 8;
+    const side = HEADER + dv.getUint16(16, true) * 8 + 8;
     expect(dv.getUint16(side, true)).toBe(1); // long entry 0
     expect(dv.getInt16(side + 2, true)).toBeGreaterThan(9000); // its dPc
     expect(dv.getUint8(side + 6)).toBe(1); // keep
@@ -125,7 +180,7 @@ describe('predecode', () => {
     const { dv } = blobOf(wasm);
     const ntypes = dv.getUint16(16, true);
     expect(dv.getUint16(18, true)).toBe(1); // one wide record
-    const func = 32 + ntypes * 8, wide = func + 2 * 8;
+    const func = HEADER + ntypes * 8, wide = func + 2 * 8;
     expect([dv.getUint16(func, true), dv.getUint8(func + 7)]).toEqual([0, 0xff]); // wide record 0
     expect(dv.getUint8(func + 8 + 7)).toBeLessThan(0xff); // the second function: short
     const codeStart = dv.getUint32(wide, true);

@@ -42,7 +42,7 @@ static void apply_writes(char ** save)
 static m3ApiRawFunction(replay_import)
 {
     uint32_t idx = _ctx->function->index;
-    const WqType * t = &runtime->module->types[runtime->module->funcs[idx].type];
+    const WqType * t = &runtime->module->types[wq_func_type(runtime->module, idx)];
     uint64_t * args = _sp + t->nresults;
     char got[8192];
     int k = snprintf(got, sizeof got, "I %s %u", names[idx], t->nparams);

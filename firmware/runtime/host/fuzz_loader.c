@@ -24,7 +24,7 @@ static m3ApiRawFunction(fuzz_host)
 {
     (void)_ctx;
     /* results first: fill every result slot with noise, then look at pointer-ish args */
-    const WqType * t = &runtime->module->types[runtime->module->funcs[_ctx->function->index].type];
+    const WqType * t = &runtime->module->types[wq_func_type(runtime->module, _ctx->function->index)];
     for (uint32_t i = 0; i < t->nresults; i++) _sp[i] = rnd() % 4 == 0 ? 0 : rnd();
     if (t->nparams >= 2 && t->nresults + 2 <= t->nresults + t->nparams) {
         uint32_t ptr = (uint32_t)_sp[t->nresults], len = (uint32_t)_sp[t->nresults + 1] & 0xffff;
@@ -81,7 +81,7 @@ static uint32_t run_module(const uint8_t * bytes, uint32_t len, int call_all, ui
         uint8_t kind = *s++;
         if (!wq_read_leb32(&s, se, &idx)) return 1;
         if (kind != 0 || idx >= m->nfuncs) continue;
-        const WqType * t = &m->types[m->funcs[idx].type];
+        const WqType * t = &m->types[wq_func_type(m, idx)];
         if (t->nparams > 16) continue;
         for (uint32_t k = 0; k < t->nparams; k++) rt->stack[k] = rnd() % 3 == 0 ? rnd() % 256 : ((uint64_t)rnd() << 32 | rnd());
         rt->fuel = 200000;

@@ -25,7 +25,7 @@ M3Result m3_LoadModule(IM3Runtime rt, IM3Module m)
     if (!rt || !m) return m3Err_moduleNotLinked;
     if (rt->module || m->runtime) return m3Err_moduleAlreadyLinked;
     uint32_t saved = rt->env->arena_used;
-    rt->module = m;
+    rt->module = m; rt->records = m->funcs;
     M3Result r = wq_instantiate(rt, m);
     if (r) { rt->module = NULL; rt->env->arena_used = saved; return r; }
     m->runtime = rt;
@@ -85,7 +85,7 @@ M3Result m3_LinkRawFunctionEx(IM3Module m, const char * const modName, const cha
             if (!wq_read_leb32(&s, se, &u)) return m3Err_wasmMalformed;
             if ((!modName || (modName[0] == '*' && modName[1] == 0) || name_eq(mod, ml, modName)) && name_eq(nm, nl, fnName)) {
                 if (fi >= m->nimports) return wqrt_Err_predecodedCorrupt;
-                const WqType * t = &m->types[m->funcs[fi].type];
+                const WqType * t = &m->types[wq_func_type(m, fi)];
                 if (signature && !signature_matches(m, t, signature)) return wqrt_Err_signatureMismatch;
                 m->imports[fi].fn = fn; m->imports[fi].userdata = userdata;
                 result = m3Err_none;
@@ -167,7 +167,7 @@ static IM3Runtime frt(IM3Function f)
     return (IM3Runtime)(void *)((char *)(f - f->slot) - offsetof(struct M3Runtime, handles));
 }
 static IM3Module fn_module(IM3Function f) { IM3Runtime rt = frt(f); return rt ? rt->module : NULL; }
-static const WqType * type_in(IM3Module m, IM3Function f) { return &m->types[m->funcs[f->index].type]; }
+static const WqType * type_in(IM3Module m, IM3Function f) { return &m->types[wq_func_type(m, f->index)]; }
 static const WqType * ftype(IM3Function f) { return type_in(fn_module(f), f); }
 
 uint32_t m3_GetArgCount(IM3Function f) { return fn_module(f) ? ftype(f)->nparams : 0; }

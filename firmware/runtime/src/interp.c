@@ -149,22 +149,21 @@ static inline int dropped(const uint8_t * bits, uint32_t i) { return (bits[i >> 
 static __attribute__((noinline)) uint64_t * call_host(IM3Runtime rt, const WqFunc * rec, uint64_t * sp, const WqFrame * frame)
 {
     IM3Module m = rt->module;
-    uint32_t f = (uint32_t)(rec - m->funcs);
-    const WqType * t = &m->types[rec->type];
-    uint64_t * args = sp - t->nparams;
+    uint32_t f = (uint32_t)(rec - m->funcs), nresults = rec->nresults;
+    uint64_t * args = sp - rec->nparams;
     WqImport * imp = &m->imports[f];
     M3Result r;
     /* the error strings are loaded on the failure paths only (GCC hoisted them into the call's
      * path when one variable held either) */
-    if (sp + t->nresults > (const uint64_t *)frame) { r = m3Err_trapStackOverflow; goto fail; }
+    if (sp + nresults > (const uint64_t *)frame) { r = m3Err_trapStackOverflow; goto fail; }
     if (!imp->fn) { r = m3Err_functionImportMissing; goto fail; }
     /* slide the arguments up over the result slots, top first (they overlap); a slot
      * loop instead of memmove: most imports take one or two arguments */
-    if (t->nresults && sp != args) { uint64_t * s_ = sp, * d_ = sp + t->nresults; do *--d_ = *--s_; while (s_ != args); }
+    if (nresults && sp != args) { uint64_t * s_ = sp, * d_ = sp + nresults; do *--d_ = *--s_; while (s_ != args); }
     struct M3Function fn = { NULL, (uint16_t)f, WQ_NO_SLOT };
     M3ImportContext ctx = { (void *)imp->userdata, &fn };
     r = (M3Result)imp->fn(rt, &ctx, args, rt->mem);
-    if (!r) return args + t->nresults;
+    if (!r) return args + nresults;
 fail:
     rt->trap = r;
     return NULL;
@@ -183,10 +182,12 @@ M3Result wq_invoke(IM3Runtime rt, uint32_t func, uint32_t nargs)
 #define side (m->side)
     /* Frames grow down from the top of the area the value stack grows up in (loader.c), so one
      * compare bounds both: the callee's locals and operand slots must end below its frame. */
-#if defined(__arm__) && !defined(WQRT_OPCODE_MASK)
-    /* the every-handler build (bench, size object, wasm3-API programs) spills the frame pointer
-     * (a load on every call and return); the per-image one keeps it in a register by itself, and
-     * pinned there GCC spills the module pointer instead (+1.1 K instructions per publish) */
+#if defined(__arm__)
+    /* the every-handler build (bench, size object, wasm3-API programs) spilled the frame pointer
+     * (a load on every call and return). The per-image one kept it in a register by itself until
+     * format 32 (pinned, GCC then spilled the module pointer: +1.1 K instructions per publish);
+     * since a call finds its record through rt, pinning it takes two moves off a return there
+     * and 112 B off the console image (session 11) */
     register WqFrame * frame __asm__("r8") = rt->frames + 1;   /* the host's call pushes rt->frames */
 #else
     WqFrame * frame = rt->frames + 1;   /* the host's call below pushes rt->frames */
@@ -217,7 +218,7 @@ M3Result wq_invoke(IM3Runtime rt, uint32_t func, uint32_t nargs)
     /* The host's entry is a call from wq_host_return, made by the default case (the loop starts
      * at wq_host_call): rt->frames, the top frame, holds it, and returning to it ends the run
      * (wq_host_return's opcode only the default case handles, so a return tests nothing). Each
-     * frame holds the running function's type (its return reads the result count there; a trap
+     * frame holds the running function's result count (its return reads it there; a trap
      * finds the function from pc, wqrt_GetTrapInfo) and its caller's pc, stp and fp. */
     const WqFunc * callee;
     uint32_t cond;                     /* a fused i32 comparison's result for if / br_if */
@@ -329,13 +330,21 @@ next:
             DISPATCH;
         }
         OP(0x0f) {   /* also every function's final `end` (format 31) */
-            uint32_t nr = frame->type->nresults;
+            const WqFrame * fr = frame;
+            uint32_t nr = fr->nresults;
             /* results move down to fp (ascending copy: the destination is below the source);
              * one result, the common case, is one load and one store */
             if (nr == 1) { fp[0] = sp[-1]; sp = fp + 1; }
             else { uint64_t * s_ = sp - nr; for (uint32_t k = 0; k < nr; k++) fp[k] = s_[k]; sp = fp + nr; }
-            pc = frame->pc; stp = frame->stp; fp = frame->fp;
-            frame++;
+#if defined(__arm__)
+            /* the frame's pop in three instructions: GCC moved the frame pointer through a
+             * scratch register and back (two moves per return) */
+            __asm__("ldrd %[pc], %[stp], [%[fr]]\n\tldr %[fp], [%[fr], #8]\n\tadd %[fr], %[fr], #16"
+                    : [pc] "=&r"(pc), [stp] "=&r"(stp), [fp] "=&r"(fp), [fr] "+r"(frame) : : "memory");
+#else
+            frame = (WqFrame *)fr + 1;
+            pc = fr->pc; stp = fr->stp; fp = fr->fp;
+#endif
             break;
         }
         OP(0x10) {
@@ -349,7 +358,7 @@ next:
             }
             /* not compared with nfuncs: the pre-decoder validated every call's index and the
              * loader runs only code whose hash matches its blob (as local and global indices) */
-            callee = &funcs[f];
+            callee = &rt->records[f];   /* rt, not m: the module pointer spills, rt stays in a register */
         }
         call_wasm: {   /* call_indirect joins here */
             const WqFunc * f = callee;
@@ -361,15 +370,59 @@ next:
             /* the arguments are already on the stack: the callee needs its locals and operands above sp */
             WqFrame * nf = frame - 1;
             if (sp + frm > (uint64_t *)nf) TRAP(m3Err_trapStackOverflow);
+            frame = nf;
+#if defined(__arm__)
+            /* the push and the callee's pc, stp and fp, as below, in nine instructions: GCC kept
+             * the old frame pointer in a scratch register for the stores, and stored one word at a time */
+            {
+                uint32_t t_, z0_, z1_;
+                __asm__("strd %[pc], %[stp], [%[nf]]\n\t"
+                        "ldrb %[t], [%[f], #5]\n\t"
+                        "strd %[fp], %[t], [%[nf], #8]\n\t"
+                        "ldrh %[t], [%[f]]\n\t"
+                        "sub %[pc], %[f], %[t]\n\t"
+                        "ldrh %[t], [%[f], #2]\n\t"
+                        "add %[stp], %[f], %[t]\n\t"
+                        "ldrb %[t], [%[f], #4]\n\t"
+                        "sub %[fp], %[sp], %[t], lsl #3\n\t"
+                        /* the zeroed locals: up to 8 by a jump into a run of stores (tbb), one
+                         * instruction a local; beyond 8, one at a time down to 8 first */
+                        "ldrb %[t], [%[f], #6]\n\t"
+                        "cmp %[t], #0\n\t"
+                        "beq 2f\n\t"
+                        "movs %[z0], #0\n\t"
+                        "movs %[z1], #0\n\t"
+                        "cmp %[t], #8\n\t"
+                        "bls 5f\n"
+                        "1:\tstrd %[z0], %[z1], [%[sp]], #8\n\t"
+                        "sub %[t], %[t], #1\n\t"
+                        "cmp %[t], #8\n\t"
+                        "bhi 1b\n"
+                        "5:\ttbb [pc, %[t]]\n"
+                        "4:\t.byte (2f-4b)/2, (17f-4b)/2, (16f-4b)/2, (15f-4b)/2, (14f-4b)/2, (13f-4b)/2, (12f-4b)/2, (11f-4b)/2, (10f-4b)/2\n\t"
+                        ".p2align 1\n"
+                        "10:\tstrd.w %[z0], %[z1], [%[sp]], #8\n"
+                        "11:\tstrd.w %[z0], %[z1], [%[sp]], #8\n"
+                        "12:\tstrd.w %[z0], %[z1], [%[sp]], #8\n"
+                        "13:\tstrd.w %[z0], %[z1], [%[sp]], #8\n"
+                        "14:\tstrd.w %[z0], %[z1], [%[sp]], #8\n"
+                        "15:\tstrd.w %[z0], %[z1], [%[sp]], #8\n"
+                        "16:\tstrd.w %[z0], %[z1], [%[sp]], #8\n"
+                        "17:\tstrd.w %[z0], %[z1], [%[sp]], #8\n"
+                        "2:"
+                        : [pc] "+&r"(pc), [stp] "+&r"(stp), [fp] "+&r"(fp), [sp] "+&r"(sp), [t] "=&r"(t_), [z0] "=&r"(z0_), [z1] "=&r"(z1_)
+                        : [nf] "r"(nf), [f] "r"(f) : "memory", "cc");
+            }
+            DISPATCH;
+#else
             /* the caller's state first: pc, stp and fp are free for the callee's from here */
             nf->pc = pc; nf->stp = stp; nf->fp = fp;
-            frame = nf;
             /* the code and the side entries are relative to the record (format 28): no module base */
             pc = WQ_FUNC_CODE(f);
             stp = WQ_FUNC_SIDE(f);
-            const WqType * t = &types[f->type];
-            nf->type = t;
-            fp = sp - t->nparams;
+            nf->nresults = f->nresults;
+            fp = sp - f->nparams;
+#endif
             /* zeroed locals: a bottom-tested loop, 3 instructions a local instead of 4 */
             uint32_t nloc = f->nlocals;
             if (nloc) { uint64_t * const e_ = sp + nloc; do *sp++ = 0; while (sp != e_); }
@@ -385,7 +438,8 @@ next:
             uint32_t f = e - 1;
             if (f >= m->nfuncs) TRAP(m3Err_trapTableIndexOutOfRange);
             callee = &funcs[f];
-            if (types[callee->type].canon != types[ti].canon) TRAP(m3Err_trapIndirectCallTypeMismatch);
+            uint32_t ct = wq_func_type(m, f);
+            if (ct != ti && types[ct].canon != types[ti].canon) TRAP(m3Err_trapIndirectCallTypeMismatch);
             goto call_wasm;
         }
         OP(0x1a) sp--; __asm__ volatile(""); DISPATCH;   /* drop: a body of its own (GCC pointed its case at local.set's tail, whose dispatch then counted as drop's: no copy of it in a per-image build) */
@@ -1031,7 +1085,7 @@ op_not_built:
 
     /* call_wasm's work for a wide record (its fields did not fit the 8-byte one) */
 call_wide: {
-        if (callee->code_back == WQ_FUNC_IMPORT_CODE) goto call_import;
+        if (*(const int16_t *)(const void *)&callee->code_back == (int16_t)WQ_FUNC_IMPORT_CODE) goto call_import;   /* a signed load: -1 is one compare, 0xffff two */
         const WqFuncWide * w = &WQ_FUNCS_WIDE(m)[callee->code_back];
         WqFrame * nf = frame - 1;
         if (sp + w->frame > (uint64_t *)nf) TRAP(m3Err_trapStackOverflow);
@@ -1039,9 +1093,8 @@ call_wide: {
         frame = nf;
         pc = base + w->code_start;
         stp = side + w->stp_base;
-        const WqType * t = &types[callee->type];
-        nf->type = t;
-        fp = sp - t->nparams;
+        nf->nresults = callee->nresults;
+        fp = sp - callee->nparams;
         for (uint32_t k = w->nlocals; k; k--) *sp++ = 0;
         goto next;
     }

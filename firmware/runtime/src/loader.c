@@ -45,6 +45,23 @@ int wq_read_leb32(const uint8_t ** p, const uint8_t * end, uint32_t * out)
     }
     return 0;
 }
+
+/* entry j of the function section's type indices at p (128 types or more: a walk) */
+static __attribute__((noinline)) uint32_t func_type_walk(const uint8_t * p, const uint8_t * end, uint32_t j)
+{
+    uint32_t t = 0;
+    do (void)wq_read_leb32(&p, end, &t); while (j--);
+    return t;
+}
+uint32_t wq_func_type(const struct M3Module * m, uint32_t f)
+{
+    if (f < m->nimports) return m->funcs[f].stp_fwd;
+    uint32_t w = WQ_FUNC_TYPES(m);
+    const uint8_t * p = m->bytes + (w & ~WQ_FUNC_TYPES_BYTES);
+    f -= m->nimports;
+    if (w & WQ_FUNC_TYPES_BYTES) return p[f];   /* the API's calls take this path: no stack frame */
+    return func_type_walk(p, m->bytes + m->len, f);
+}
 static int read_sleb64(const uint8_t ** p, const uint8_t * end, uint64_t * out)
 {
     uint64_t v = 0; unsigned shift = 0;
@@ -98,7 +115,6 @@ static int wq_stack_area(IM3Runtime rt, uint32_t slots, uint32_t frames)
     if (!area) { env->arena_used = used; return 1; }
     rt->stack = area; rt->stack_end = area + slots;
     rt->frames = (WqFrame *)(void *)((uint8_t *)area + bytes) - 1;
-    rt->max_frames = frames;
     return 0;
 }
 
@@ -156,7 +172,7 @@ M3Result wqrt_GetTrapInfo(IM3Runtime rt, uint32_t * f, uint32_t * off)
 {
     if (!rt) return NULL;
     if (f) {
-        /* frames do not name their function (a return reads only its type): the trapping one is
+        /* frames do not name their function (a return reads only its result count): the trapping one is
          * the last whose code starts before the trapping instruction (records are in code order);
          * no offset means the host's entry call, whose index is trap_func */
         *f = rt->trap_func;
@@ -245,6 +261,7 @@ M3Result m3_ParseModule(IM3Environment env, IM3Module * out, const uint8_t * con
     const uint8_t * p = bytes + 8, * end = bytes + len;
     const uint8_t * blob = NULL; uint32_t blob_len = 0, blob_section_start = 0;
     const uint8_t * code = NULL, * code_end = NULL;   /* the code section's payload */
+    const uint8_t * fsec = NULL, * fsec_end = NULL;   /* the function section's payload */
     while (p < end) {
         uint32_t section_start = (uint32_t)(p - bytes);
         uint8_t id = *p++;
@@ -268,10 +285,11 @@ M3Result m3_ParseModule(IM3Environment env, IM3Module * out, const uint8_t * con
         }
         if (id > 12) { err = m3Err_wasmMalformed; goto fail; }
         if (id == 10) { code = s; code_end = se; }
+        if (id == 3) { fsec = s; fsec_end = se; }
         if (wq_sec_slot[id] >= 0) { m->sec[wq_sec_slot[id]].start = (uint32_t)(s - bytes); m->sec[wq_sec_slot[id]].end = (uint32_t)(se - bytes); }
     }
     if (!blob) { err = wqrt_Err_noPredecoded; goto fail; }
-    if (blob_len < 32 || rd32(blob) != WQRT_MAGIC) { err = wqrt_Err_predecodedCorrupt; goto fail; }
+    if (blob_len < WQ_BLOB_HEADER || rd32(blob) != WQRT_MAGIC) { err = wqrt_Err_predecodedCorrupt; goto fail; }
     if (rd32(blob + 4) != WQRT_BLOB_VERSION) { err = wqrt_Err_predecodedVersion; goto fail; }
     if (((uintptr_t)blob & 3u) != 0) { err = wqrt_Err_predecodedCorrupt; goto fail; }
     if (fnv1a(bytes, blob_section_start) != rd32(blob + 8)) { err = wqrt_Err_predecodedStale; goto fail; }
@@ -279,13 +297,13 @@ M3Result m3_ParseModule(IM3Environment env, IM3Module * out, const uint8_t * con
     m->ntypes = rd16(blob + 16); m->nfuncs = rd32(blob + 20); m->nimports = rd32(blob + 24); m->nside = rd32(blob + 28);
     uint32_t nwide = rd16(blob + 18), nlong;
     {
-        uint64_t need = 32ull + (uint64_t)m->ntypes * 8 + (uint64_t)m->nfuncs * 8 + (uint64_t)nwide * 12 + (uint64_t)m->nside * 2;
+        uint64_t need = WQ_BLOB_HEADER + (uint64_t)m->ntypes * 8 + (uint64_t)m->nfuncs * 8 + (uint64_t)nwide * 12 + (uint64_t)m->nside * 2;
         if (need > blob_len || (blob_len - need) % 6 || m->nimports > m->nfuncs) { err = wqrt_Err_predecodedCorrupt; goto fail; }
         nlong = (uint32_t)((blob_len - need) / 6);
     }
-    m->types = (const WqType *)(const void *)(blob + 32);
-    m->funcs = (const WqFunc *)(const void *)(blob + 32 + m->ntypes * 8);
-    m->side = (const WqSide *)(const void *)(blob + 32 + m->ntypes * 8 + m->nfuncs * 8 + nwide * 12);
+    m->types = (const WqType *)(const void *)(blob + WQ_BLOB_HEADER);
+    m->funcs = (const WqFunc *)(const void *)(blob + WQ_BLOB_HEADER + m->ntypes * 8);
+    m->side = (const WqSide *)(const void *)(blob + WQ_BLOB_HEADER + m->ntypes * 8 + m->nfuncs * 8 + nwide * 12);
     m->side_long = (const WqSideLong *)(const void *)(m->side + m->nside);
     for (uint32_t i = 0; i < m->nside; i++)   /* the interpreter follows long indices unchecked */
         if (WQ_SIDE_LONG(m->side[i]) && WQ_SIDE_INDEX(m->side[i]) >= nlong) { err = wqrt_Err_predecodedCorrupt; goto fail; }
@@ -294,12 +312,19 @@ M3Result m3_ParseModule(IM3Environment env, IM3Module * out, const uint8_t * con
      * function j's record must point into body j of the code section, whose last byte is its
      * final `end`, rewritten to 0x0f, `return` (format 31; the interpreter returns there: never runs past). */
     {
-        const uint8_t * cp = code;
-        uint32_t nbodies = 0;
-        if ((m->nfuncs > m->nimports) && (!code || !wq_read_leb32(&cp, code_end, &nbodies) || nbodies != m->nfuncs - m->nimports)) { err = wqrt_Err_predecodedCorrupt; goto fail; }
+        const uint8_t * cp = code, * tp = fsec;
+        uint32_t nbodies = 0, ntyped = 0, ft = WQ_FUNC_TYPES(m);
+        /* the header's word says where the function section's type indices are, and (bit 31)
+         * that each is one byte: then the section holds nothing else */
+        if ((m->nfuncs > m->nimports) && (!code || !wq_read_leb32(&cp, code_end, &nbodies) || nbodies != m->nfuncs - m->nimports
+            || !fsec || !wq_read_leb32(&tp, fsec_end, &ntyped) || ntyped != nbodies
+            || (ft & ~WQ_FUNC_TYPES_BYTES) != (uint32_t)(tp - bytes)
+            || ((ft & WQ_FUNC_TYPES_BYTES) && (uint32_t)(fsec_end - tp) != nbodies))) { err = wqrt_Err_predecodedCorrupt; goto fail; }
         for (uint32_t i = 0; i < m->nfuncs; i++) {
             const WqFunc * f = &m->funcs[i];
-            if (f->type >= m->ntypes) { err = wqrt_Err_predecodedCorrupt; goto fail; }
+            /* the record's counts are its type's (a call and a return read only the record) */
+            uint32_t ti = wq_func_type(m, i);
+            if (ti >= m->ntypes || f->nparams != m->types[ti].nparams || f->nresults != m->types[ti].nresults) { err = wqrt_Err_predecodedCorrupt; goto fail; }
             if (i < m->nimports) {
                 if (f->frame != WQ_FUNC_WIDE || f->code_back != WQ_FUNC_IMPORT_CODE) { err = wqrt_Err_predecodedCorrupt; goto fail; }
                 continue;

@@ -129,13 +129,16 @@
 
 typedef struct { uint16_t canon; uint8_t nparams, nresults; uint16_t params_off, results_off; } WqType;
 /* A function record (format 5) is 8 bytes: where its code starts, where its first side entry
- * is, its type, its locals and its frame (locals + operand slots). The first two are relative to
- * the record itself (format 28): the code starts `code_back` bytes before the record, the first
- * side entry is `stp_fwd` bytes after it, so a call needs neither the module's start nor the side
- * table's. A function whose numbers do not fit (code or side entries 64 KiB or more away, 255+
- * locals or slots) has frame = WQ_FUNC_WIDE and `code_back` indexes a 12-byte WqFuncWide, which
- * holds the code's offset from the module start and the side entry's index. */
-typedef struct { uint16_t code_back, stp_fwd, type; uint8_t nlocals, frame; } WqFunc;
+ * is, its parameter and result counts, its locals and its frame (locals + operand slots). The
+ * first two are relative to the record itself (format 28): the code starts `code_back` bytes
+ * before the record, the first side entry is `stp_fwd` bytes after it, so a call needs neither
+ * the module's start nor the side table's. The counts are the type's (format 32: a call and a
+ * return read no type record; the type index itself, for call_indirect, the API and linking, is
+ * the function section's, wq_func_type). A function whose numbers do not fit (code or side
+ * entries 64 KiB or more away, 255+ locals or slots) has frame = WQ_FUNC_WIDE and `code_back`
+ * indexes a 12-byte WqFuncWide, which holds the code's offset from the module start and the side
+ * entry's index. An imported function's record holds its type index in `stp_fwd`. */
+typedef struct { uint16_t code_back, stp_fwd; uint8_t nparams, nresults, nlocals, frame; } WqFunc;
 typedef struct { uint32_t code_start, stp_base; uint16_t nlocals, frame; } WqFuncWide;
 #define WQ_FUNC_WIDE 0xffu
 /* an imported function's record (format 26): frame WQ_FUNC_WIDE and this code_back, an index no
@@ -168,8 +171,9 @@ typedef struct { M3RawCall fn; const void * userdata; } WqImport;
 
 typedef struct { uint32_t size, max; uint8_t elem; uint32_t * elems; } WqTable;
 
-/* A call frame: the caller's pc, side-table pointer and fp, and the running function's type. */
-typedef struct { const uint8_t * pc; const WqSide * stp; uint64_t * fp; const WqType * type; } WqFrame;
+/* A call frame: the caller's pc, side-table pointer and fp, and the running function's result
+ * count (format 32: the return's one load; it was the type's address, two dependent loads). */
+typedef struct { const uint8_t * pc; const WqSide * stp; uint64_t * fp; uint32_t nresults; } WqFrame;
 
 /* A handle from m3_FindFunction lives in its runtime's handles[]; `slot` finds the runtime
  * again (no module pointer: 8 bytes on Cortex-M3). Import contexts use slot = WQ_NO_SLOT. */
@@ -217,7 +221,8 @@ struct M3Runtime {
     uint64_t *      stack;
     uint64_t *      stack_end;
     WqFrame *       frames;              /* the host's frame, the top one: deeper frames go down from it */
-    uint32_t        max_frames;          /* frames reserved above stack_end (the value stack may use them) */
+    const WqFunc *  records;             /* module->funcs: a call's record is one load from rt (format 32; the
+                                          * word held a frame count nothing read) */
     uint8_t *       mem;
     uint32_t        mem_bytes;           /* accessible bytes: min(pages * 64 KiB, cap) */
     uint32_t        mem_end2, mem_end4;  /* a 2- or 4-byte access must start below these (0: none fits) */
@@ -249,6 +254,13 @@ static inline const WqFuncWide * wq_funcs_wide(const struct M3Module * m)
 #define WQ_FUNCS_WIDE(m) wq_funcs_wide(m)
 static inline const WqSide * wq_side_table(const struct M3Module * m) { return m->side; }
 
+/* The blob's header is WQ_BLOB_HEADER bytes, the type records follow it (m->types). Its last
+ * word, WQ_FUNC_TYPES, is where the function section's type indices start (from the module
+ * start), with WQ_FUNC_TYPES_BYTES set when each is one byte (fewer than 128 types: then a
+ * function's type is one load). */
+#define WQ_BLOB_HEADER 36u
+#define WQ_FUNC_TYPES(m) (((const uint32_t *)(const void *)(m)->types)[-1])
+#define WQ_FUNC_TYPES_BYTES 0x80000000u
 /* Sets the accessible linear-memory size and the per-width limits the hot loads and stores
  * compare with (one compare instead of three). */
 static inline void wq_set_mem_bytes(IM3Runtime rt, uint32_t bytes)
@@ -283,6 +295,9 @@ int      wq_read_leb32(const uint8_t ** p, const uint8_t * end, uint32_t * out);
 M3Result wq_instantiate(IM3Runtime rt, IM3Module m);
 typedef struct { uint32_t flags, index, count; uint8_t kind; const uint8_t * offset_expr; const uint8_t * items; } WqSeg;
 M3Result wq_segment(IM3Module m, int data, uint32_t index, WqSeg * o);
+/* Function f's type index: an import's record holds it, a defined function's is its function
+ * section entry (the rare paths only: call_indirect's check, the API, linking). */
+uint32_t wq_func_type(const struct M3Module * m, uint32_t f);
 void *   wq_alloc(IM3Environment env, uint32_t bytes);
 /* interp.c */
 M3Result wq_invoke(IM3Runtime rt, uint32_t func, uint32_t nargs);

@@ -161,12 +161,45 @@ int main(int argc, char ** argv)
     if (m3_FindFunction(&fn, rt, "deep") == m3Err_none) {
         r = m3_CallV(fn, 1);
         CHECK(r == m3Err_trapStackOverflow, "runaway recursion: %s", r);
+#ifdef WASMQTT_RT
+        uint32_t fi = 0, off = 0;
+        CHECK(wqrt_GetTrapInfo(rt, &fi, &off) == m3Err_trapStackOverflow && fi == 12 && off > 0, "overflow trap info: func %u off %u", fi, off);
+#endif
         /* the runtime stays usable after a trap */
         IM3Function add;
         int32_t v = 0;
         if (m3_FindFunction(&add, rt, "add") == m3Err_none) { r = m3_CallV(add, 1, 2); m3_GetResultsV(add, &v); }
         CHECK(r == m3Err_none && v == 3, "call after a trap: %s %d", r, v);
     } else CHECK(0, "find deep");
+
+    if (m3_FindFunction(&fn, rt, "outer") == m3Err_none) {
+        int32_t v = 0;
+        r = m3_CallV(fn, 0);
+        CHECK(r == m3Err_trapDivisionByZero, "a trap two calls deep: %s", r);
+#ifdef WASMQTT_RT
+        uint32_t fi = 0, off = 0, off2 = 0;
+        CHECK(wqrt_GetTrapInfo(rt, &fi, &off) == m3Err_trapDivisionByZero && fi == 13 && off > 0, "nested trap info: func %u off %u", fi, off);
+#endif
+        r = m3_CallV(fn, 1);
+        m3_GetResultsV(fn, &v);
+        CHECK(r == m3Err_none && v == 3, "outer(1) = %d: %s", v, r);
+        IM3Function pick;
+        if (m3_FindFunction(&pick, rt, "pick") == m3Err_none) {
+            r = m3_CallV(pick, 0, 4);
+            m3_GetResultsV(pick, &v);
+            CHECK(r == m3Err_none && v == 0, "pick(0, 4) = %d: %s", v, r);
+            r = m3_CallV(pick, 0, 0);
+            CHECK(r == m3Err_trapDivisionByZero, "a trap through call_indirect: %s", r);
+#ifdef WASMQTT_RT
+            /* the same instruction as the direct call's trap: the same function and offset */
+            CHECK(wqrt_GetTrapInfo(rt, &fi, &off2) == m3Err_trapDivisionByZero && fi == 13 && off2 == off, "indirect trap info: func %u off %u (direct %u)", fi, off2, off);
+#endif
+            r = m3_CallV(pick, 1, 4);
+            CHECK(r == m3Err_trapIndirectCallTypeMismatch, "call_indirect to (i64) -> i64 as (i32) -> i32: %s", r);
+            r = m3_CallV(pick, 2, 4);
+            CHECK(r == m3Err_trapTableIndexOutOfRange, "call_indirect past the table: %s", r);
+        } else CHECK(0, "find pick");
+    } else CHECK(0, "find outer");
 
     printf("api_test: %d checks, %d failed\n", checks, failures);
     return failures ? 1 : 0;
