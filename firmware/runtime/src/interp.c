@@ -672,6 +672,16 @@ next:
         OP(WQ_OP_I64C_U32_AND) { uint32_t k = *(const u32_u *)pc; pc += 6; COUNT_EXTRA(1); sp[-1] &= k; break; }   /* x & 0xffffffff */
         OP(WQ_OP_I64C8_ADD) { sp[-1] += (uint64_t)(int64_t)(int8_t)pc[0]; pc += 2; COUNT_EXTRA(1); break; }
         OP(WQ_OP_I64_NE_BR_IF) { cond = sp[-2] != sp[-1]; sp -= 2; pc++; COUNT_EXTRA(1); if (!cond) { pc++; stp++; DISPATCH; } goto do_branch; }
+        OP(WQ_OP_LGET_LOAD8_U) {   /* load<u8>(p): the address never goes through the stack */
+            off = pc[3]; COUNT_EXTRA(1);   /* pc moves once, at the end (as i32.load8_u) */
+            uint32_t ea = (uint32_t)fp[pc[0]] + off;
+            if (ea < off || ea >= MEM_BYTES) { pc += 4; TRAP(m3Err_trapOutOfBoundsMemoryAccess); }
+            uint32_t v = MEM[ea];
+            SET32(sp, v); sp++;
+            if (pc[4] == 0x22) { uint32_t t_ = pc[5]; pc += 4; COUNT_FUSED(); pc += 2; SET32(&fp[t_], v); DISPATCH; }   /* as i32.load8_u */
+            pc += 4;
+            break;
+        }
         OP(WQ_OP_LGET_LGET_ADD_LOAD8_U) {   /* p[i] of bytes, both from locals */
             off = pc[6]; COUNT_EXTRA(3);   /* pc moves once, at the end (as above) */
             uint32_t ea = (uint32_t)fp[pc[0]] + (uint32_t)fp[pc[2]] + off;
@@ -728,7 +738,6 @@ next:
             cond = a < b; sp--; goto do_cond;   /* a read once (as LTEE_I32C_ADD) */
         }
         OP(WQ_OP_LGET_C8_EQ) { uint32_t i; READ_IDX(i); uint32_t b = (uint32_t)(int32_t)(int8_t)pc[1]; pc += 3; COUNT_EXTRA(2); cond = (uint32_t)fp[i] == b; goto do_cond; }
-        OP(WQ_OP_LGET_LGET_GT_S) { uint32_t i, j; READ_IDX(i); j = pc[1]; pc += 3; COUNT_EXTRA(2); cond = (int32_t)fp[i] > (int32_t)fp[j]; goto do_cond; }
         OP(WQ_OP_LGET_LGET_LT_U) { uint32_t i, j; READ_IDX(i); j = pc[1]; pc += 3; COUNT_EXTRA(2); cond = (uint32_t)fp[i] < (uint32_t)fp[j]; goto do_cond; }   /* last before do_cond: a per-image build copies the dispatch only into hot handlers, and takes do_cond for part of this one */
         do_cond: {   /* a comparison's result: on to a following if / br_if (one-byte immediate) */
             uint32_t nx = *pc;
