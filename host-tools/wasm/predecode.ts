@@ -36,7 +36,7 @@ export const SECTION_NAME = 'wasmqtt.predecoded';
 export const BLOB_VERSION = 32;
 /** Blob versions whose code was rewritten in place with today's opcodes (undoRewrite puts the
  * original back). Formats 4 to 30 gave some of today's opcodes other meanings or used other
- * function records (format 32: 0xce was `local.get; local.get; i32.gt_s`; format 31: 0xf1 was a function's final `end`, now `return`; format 30:
+ * function records (format 32: 0xce was `local.get; local.get; i32.gt_s`, 0xef `local.tee; i32.const; i32.lt_u`; format 31: 0xf1 was a function's final `end`, now `return`; format 30:
  * records relative to themselves and format 29's fused forms, both from session 10; format 27:
  * 0xc6 was `local.get; i32.const; i32.shr_u`): refused. */
 const REWRITTEN_VERSIONS = [32];
@@ -154,7 +154,8 @@ export const OP = {
   I32C8_LT_S: 0xec,
   I32C8_LT_U: 0xed,
   I32C8_GT_S: 0xee,
-  LTEE_I32C16_LT_U: 0xef, // local.tee a; I32_CONST_16 c; i32.lt_u (on to if / br_if); format 18, was i32.const c; i32.gt_u
+  LGET_I32C_ADD_LTEE_GT_U_BR_IF: 0xef, // local.get a; i32.const c; i32.add; local.tee b; i32.gt_u; br_if l (a loop's `++p < end`: the store's CRC-16 on the publish path;
+  // format 32, was local.tee a; I32_CONST_16 c; i32.lt_u, run by no workload)
   LSET_LGET_LOAD8_U: 0xf0, // local.set a; local.get b; i32.load8_u (one-byte memarg; format 23, was local.get a; i64.const c)
   LSET_BR: 0xf1, // local.set a; br l (format 31: was a function's final `end`, which is now `return`, 0x0f)
   LTEE_LGET: 0xf2, // local.tee a; local.get b
@@ -259,6 +260,7 @@ const FUSE: Array<[readonly Pat[], number]> = [
   [['w', 0x6a, 'M28'], OP.I32C16_ADD_LOAD],
   [['w', 'M28'], OP.I32C16_LOAD],
   [[0x20, 'c', 0x6a, 0x21], OP.LGET_I32C_ADD_LSET],
+  [[0x20, 'c', 0x6a, 0x22, 0x4b, 0x0d], OP.LGET_I32C_ADD_LTEE_GT_U_BR_IF],
   [[0x20, 'c', 0x6a, 0x22], OP.LGET_I32C_ADD_LTEE],
   [[0x22, 'c', 0x6a], OP.LTEE_I32C_ADD],
   [[0x20, 0x20, 0x49], OP.LGET_LGET_LT_U],
@@ -267,7 +269,6 @@ const FUSE: Array<[readonly Pat[], number]> = [
   [['w', 0x49], OP.I32C16_LT_U],
   [['w', 0x47], OP.I32C16_NE],
   [['w', 0x71], OP.I32C16_AND],
-  [[0x22, 'w', 0x49], OP.LTEE_I32C16_LT_U],
   [[0x22, 'k'], OP.LTEE_I64C8],
   [[0x20, 's', 0x86], OP.LGET_I64C8_SHL],
   [['k', 0x7c], OP.I64C8_ADD],
@@ -471,7 +472,7 @@ export function immediateBytes(b: Uint8Array, p: number): number {
         || op === OP.LGET_LGET_ADD_LTEE || op === OP.LGET_I32C16_ADD_I32C_STORE8 || op === OP.LGET_C8_ROTL || op === OP.LGET_C8_SHL_XOR || op === OP.LTEE_I64C8
         || (op >= OP.LGET_C8_EQ && op <= OP.LGET_LOAD8_U) || op === OP.LGET_C8_ROTL_XOR || op === OP.LGET_I32C16_ADD_LOAD16_S
         || op === OP.LGET_I32C16_ADD_LOAD8_U || op === OP.LGET_I64C8_SHR_U_OR || op === OP.LGET_I64C8_SHL_OR
-        || op === OP.LTEE_I32C16_LT_U || op === OP.LGET_LGET_ADD_LOAD8_U) return leb(q) - q;
+        || op === OP.LGET_I32C_ADD_LTEE_GT_U_BR_IF || op === OP.LGET_LGET_ADD_LOAD8_U) return leb(q) - q;
       if (op >= 0x28 && op <= 0x3e) return leb(leb(q)) - q;
       return 0;
   }
@@ -534,7 +535,7 @@ function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
     [OP.LGET_LGET_LT_U]: 0x20, [OP.LGET_LOAD8_U]: 0x20, [OP.LGET_C8_ROTL]: 0x20, [OP.LGET_C8_SHL_XOR]: 0x20,
     [OP.LGET_C8_ROTL_XOR]: 0x20, [OP.LGET_I32C16_ADD_LOAD16_S]: 0x20, [OP.I32C_STORE8]: 0x41,
     [OP.LGET_I32C16_ADD_LOAD8_U]: 0x20, [OP.I64_NE_BR_IF]: 0x52, [OP.LGET_I64C8_SHR_U_OR]: 0x20, [OP.LGET_I64C8_SHL_OR]: 0x20,
-    [OP.LTEE_I32C16_LT_U]: 0x22, [OP.LGET_LGET_ADD_LOAD8_U]: 0x20,
+    [OP.LGET_I32C_ADD_LTEE_GT_U_BR_IF]: 0x20, [OP.LGET_LGET_ADD_LOAD8_U]: 0x20,
     ...Object.fromEntries(Object.entries(LEB_FORMS).map(([plain, long]) => [long, Number(plain)])),
   };
   const unC8 = Object.fromEntries(Object.entries(CONST8_BINOPS).map(([, [fused]]) => [fused, true]));
