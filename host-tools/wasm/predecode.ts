@@ -156,7 +156,7 @@ export const OP = {
   I32C8_GT_S: 0xee,
   LGET_I32C_ADD_LTEE_GT_U_BR_IF: 0xef, // local.get a; i32.const c; i32.add; local.tee b; i32.gt_u; br_if l (a loop's `++p < end`: the store's CRC-16 on the publish path;
   // format 32, was local.tee a; I32_CONST_16 c; i32.lt_u, run by no workload)
-  LSET_LGET_LOAD8_U: 0xf0, // local.set a; local.get b; i32.load8_u (one-byte memarg; format 23, was local.get a; i64.const c)
+  GGET_LT_U: 0xf0, // global.get g; i32.lt_u (on to if / br_if; format 32, was local.set a; local.get b; i32.load8_u, now local.set + LGET_LOAD8_U)
   LSET_BR: 0xf1, // local.set a; br l (format 31: was a function's final `end`, which is now `return`, 0x0f)
   LTEE_LGET: 0xf2, // local.tee a; local.get b
   LTEE_BR_IF: 0xf3, // local.tee a; br_if l
@@ -280,13 +280,13 @@ const FUSE: Array<[readonly Pat[], number]> = [
   [[0x20, 0x20, 0x6a, 'M2d'], OP.LGET_LGET_ADD_LOAD8_U],
   [[0x20, 0x20, 0x6a], OP.LGET_LGET_ADD],
   [[0x20, 0x20], OP.LGET_LGET],
-  [[0x21, 0x20, 'M2d'], OP.LSET_LGET_LOAD8_U],
   [[0x21, 0x20], OP.LSET_LGET],
   [[0x21, 0x0c], OP.LSET_BR],
   [[0x22, 0x20], OP.LTEE_LGET],
   [[0x22, 0x0d], OP.LTEE_BR_IF],
   [[0x20, 0x6a], OP.LGET_ADD],
   [[0x20, 'M2d'], OP.LGET_LOAD8_U],
+  [[0x23, 0x49], OP.GGET_LT_U],
   [[0x6a, 0x21], OP.ADD_LSET],
   [[0x6a, 0x22], OP.ADD_LTEE],
 ];
@@ -415,7 +415,11 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
       // a local.get or local.tee before such a pair (or before a fused constant) stays on its
       // own: the pair saves more than the local op + const
       const constHead = (j: number) => const8(j) || matches(j, ['c', 0x6a]) || matches(j, ['c', 'M3a']) || FUSE.some(([pat]) => (pat[0] === 'w' || pat[0] === 's' || pat[0] === 'k') && pat.length === 2 && matches(j, pat));
-      const hit = FUSE.find(([pat]) => matches(k, pat) && !((pat[0] === 0x20 || pat[0] === 0x22) && (pat[1] === 'c' || pat[1] === 'w' || (pat[1] === 'k' && pat[0] === 0x22)) && pat.length === 2 && constHead(k + 1)));
+      // likewise a pair ending in a local.get that LGET_LOAD8_U would take (format 32: `local.set;
+      // local.get; i32.load8_u` is local.set + LGET_LOAD8_U, 24 instructions on the publish path
+      // against 27 as LSET_LGET + i32.load8_u)
+      const hit = FUSE.find(([pat]) => matches(k, pat) && !((pat[0] === 0x20 || pat[0] === 0x22) && (pat[1] === 'c' || pat[1] === 'w' || (pat[1] === 'k' && pat[0] === 0x22)) && pat.length === 2 && constHead(k + 1))
+        && !(pat.length === 2 && pat[1] === 0x20 && matches(k + 1, [0x20, 'M2d'])));
       if (!hit) continue;
       out[ins[k]!] = hit[1];
       if (hit[1] === OP.I64C8_ADD && original[ins[k + 1]!] === 0x7d) out[ins[k]! + 1] = -((out[ins[k]! + 1]! << 24) >> 24) & 0xff; // x - c as x + -c
@@ -467,7 +471,7 @@ export function immediateBytes(b: Uint8Array, p: number): number {
       if (op === OP.I32C_ADD) return 1; // a raw byte, not a LEB
       if (op === 0x0c || op === 0x0d || op === 0x10 || (op >= 0x20 && op <= 0x26) || op === 0xd2 || op === 0x41 || op === 0x42 || op === 0x3f || op === 0x40) return leb(q) - q;
       if (op >= OP.LGET_LGET && op <= OP.LGET_LGET_ADD) return leb(q) - q;
-      if (op === OP.LSET_LGET_LOAD8_U || op === OP.LSET_BR || op === OP.LTEE_LGET || op === OP.LTEE_BR_IF || op === OP.LGET_ADD) return leb(q) - q;
+      if (op === OP.GGET_LT_U || op === OP.LSET_BR || op === OP.LTEE_LGET || op === OP.LTEE_BR_IF || op === OP.LGET_ADD) return leb(q) - q;
       if ((op >= OP.LGET_LEB && op <= OP.GSET_LEB) || op === OP.BR_IF_LEB || op === OP.LGET_I32C16_ADD || op === OP.LGET_I64C8_SHL || op === OP.LGET_C8_SHR_U_XOR
         || op === OP.LGET_LGET_ADD_LTEE || op === OP.LGET_I32C16_ADD_I32C_STORE8 || op === OP.LGET_C8_ROTL || op === OP.LGET_C8_SHL_XOR || op === OP.LTEE_I64C8
         || (op >= OP.LGET_C8_EQ && op <= OP.LGET_LOAD8_U) || op === OP.LGET_C8_ROTL_XOR || op === OP.LGET_I32C16_ADD_LOAD16_S
@@ -527,7 +531,7 @@ function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
   const out = module.slice();
   const mv = new DataView(out.buffer, out.byteOffset, out.byteLength);
   const undoFirst: Record<number, number> = {
-    [OP.LGET_LGET]: 0x20, [OP.LGET_I64C8_SHR_S_OR]: 0x20, [OP.LGET_I32C_ADD]: 0x20, [OP.LGET_LGET_ADD]: 0x20, [OP.LSET_LGET_LOAD8_U]: 0x21,
+    [OP.LGET_LGET]: 0x20, [OP.LGET_I64C8_SHR_S_OR]: 0x20, [OP.LGET_I32C_ADD]: 0x20, [OP.LGET_LGET_ADD]: 0x20, [OP.GGET_LT_U]: 0x23,
     [OP.LSET_LGET]: 0x21, [OP.LSET_BR]: 0x21, [OP.LTEE_LGET]: 0x22, [OP.LTEE_BR_IF]: 0x22, [OP.LGET_ADD]: 0x20,
     [OP.LGET_I32C16_ADD]: 0x20, [OP.ADD_LSET]: 0x6a, [OP.ADD_LTEE]: 0x6a, [OP.LGET_I64C8_SHL]: 0x20, [OP.LGET_C8_SHR_U_XOR]: 0x20,
     [OP.LGET_LGET_ADD_LTEE]: 0x20, [OP.LGET_I32C16_ADD_I32C_STORE8]: 0x20, [OP.LTEE_I64C8]: 0x22,

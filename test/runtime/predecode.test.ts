@@ -188,7 +188,11 @@ describe('predecode', () => {
   });
 
   // constants of every rewritten width, each fused sequence, and the shift counts kept as they are
-  const rewriteSrc = `(module (func (export "f") (param i32 i64) (result i32) (local i32)
+  const rewriteSrc = `(module (global $bound (mut i32) (i32.const 1000)) (func (export "f") (param i32 i64) (result i32) (local i32)
+      (if (i32.lt_u (local.get 0) (global.get $bound)) (then (local.set 2 (i32.add (local.get 2) (i32.const 13)))))
+      (block (br_if 0 (i32.lt_u (local.get 2) (global.get $bound))) (local.set 2 (i32.add (local.get 2) (i32.const 5))))
+      (local.set 2 (i32.add (local.get 2) (i32.lt_u (i32.xor (local.get 0) (i32.const 7)) (global.get $bound))))
+      (global.set $bound (i32.add (local.get 2) (i32.const 3)))
       (local.set 2 (i32.add (local.get 0) (i32.const 1000000)))
       (local.set 2 (i32.xor (local.get 2) (i32.const 0x7fffffff)))
       (local.set 2 (i32.add (local.get 2) (i32.const 300000)))
@@ -370,7 +374,7 @@ describe('predecode', () => {
     const src = wat(rewriteSrc);
     const { wasm } = predecode(src);
     expect([...src].filter((b, i) => wasm[i] !== b).length).toBeGreaterThan(20); // it did rewrite
-    for (const op of [OP.I64C8_ADD, OP.I64_NE_BR_IF, OP.LGET_I32C_ADD_LTEE_GT_U_BR_IF, OP.LGET_LGET_ADD_LTEE, OP.LGET_C8_SHR_U_XOR, OP.LGET_C8_SHL_XOR, OP.SHL_SHR_S, OP.I32C8_SHR_S, OP.I32C_ADD]) expect(usedOpcodes(wasm).ops.has(op), `opcode ${op.toString(16)}`).toBe(true);
+    for (const op of [OP.I64C8_ADD, OP.I64_NE_BR_IF, OP.LGET_I32C_ADD_LTEE_GT_U_BR_IF, OP.GGET_LT_U, OP.LGET_LGET_ADD_LTEE, OP.LGET_C8_SHR_U_XOR, OP.LGET_C8_SHL_XOR, OP.SHL_SHR_S, OP.I32C8_SHR_S, OP.I32C_ADD]) expect(usedOpcodes(wasm).ops.has(op), `opcode ${op.toString(16)}`).toBe(true);
     // format 28: the two 32-bit masks fuse with their i64.and; a 5-byte constant outside 0..2^32-1 keeps its LEB
     expect(wasm.filter((b, i) => b === OP.I64C_U32_AND && src[i] === 0x42).length).toBe(2);
     // format 29: i32.const c; i32.sub is I32C_ADD with the raw byte -c (64 for c = -64)
@@ -418,7 +422,7 @@ describe('predecode', () => {
   it('fused loads, stores and rotate-xor compute what Node\'s engine computes, traps included', async () => {
     const src = wat(memSrc);
     const { wasm } = predecode(src);
-    for (const op of [0xfd, 0xfe, 0xff, OP.LGET_I64C8_SHR_U_OR, OP.LGET_I64C8_SHL_OR, OP.I32C16_LOAD, OP.I32C16_ADD_LOAD, OP.LGET_I32C16_ADD_LOAD8_U, OP.LGET_LGET_ADD_LOAD8_U, OP.LGET_I64C8_SHR_S_OR, OP.LGET_I32C16_ADD_I32C_STORE8, OP.LSET_LGET_LOAD8_U, OP.LGET_LOAD8_U]) {
+    for (const op of [0xfd, 0xfe, 0xff, OP.LGET_I64C8_SHR_U_OR, OP.LGET_I64C8_SHL_OR, OP.I32C16_LOAD, OP.I32C16_ADD_LOAD, OP.LGET_I32C16_ADD_LOAD8_U, OP.LGET_LGET_ADD_LOAD8_U, OP.LGET_I64C8_SHR_S_OR, OP.LGET_I32C16_ADD_I32C_STORE8, OP.LGET_LOAD8_U]) {
       expect(usedOpcodes(wasm).ops.has(op), `opcode ${op.toString(16)}`).toBe(true);
     }
     expect(Buffer.from(predecode(wasm).wasm)).toEqual(Buffer.from(wasm)); // and undone exactly

@@ -602,17 +602,6 @@ next:
         OP(WQ_OP_I32C8_SHR_U) I32C8(a >> b)
         OP(WQ_OP_I32C8_ROTL) I32C8((a >> b) | (a << ((32 - b) & 31)))
         OP(WQ_OP_I32C8_MUL) I32C8(a * b)
-        OP(WQ_OP_LSET_LGET_LOAD8_U) {   /* the set first: b may be a */
-            off = pc[5]; COUNT_EXTRA(2);   /* pc moves once, at the end (as i32.load8_u) */
-            fp[pc[0]] = sp[-1];
-            uint32_t ea = (uint32_t)fp[pc[2]] + off;
-            if (ea < off || ea >= MEM_BYTES) { pc += 6; TRAP(m3Err_trapOutOfBoundsMemoryAccess); }
-            uint32_t v = MEM[ea];
-            SET32(&sp[-1], v);
-            if (pc[6] == 0x22) { uint32_t t_ = pc[7]; pc += 6; COUNT_FUSED(); pc += 2; SET32(&fp[t_], v); DISPATCH; }   /* as i32.load8_u */
-            pc += 6;
-            break;
-        }
         OP(WQ_OP_LGET_ADD) { uint32_t i; READ_IDX(i); pc++; COUNT_EXTRA(1); SET32(&sp[-1], (uint32_t)sp[-1] + (uint32_t)fp[i]); break; }
         OP(WQ_OP_LTEE_LGET) { uint32_t i, j; READ_IDX(i); pc++; READ_IDX(j); COUNT_EXTRA(1); fp[i] = sp[-1]; *sp++ = fp[j]; break; }
         OP(WQ_OP_LTEE_BR_IF) { uint32_t i; READ_IDX(i); pc++; COUNT_EXTRA(1); cond = (uint32_t)sp[-1]; SET32(&fp[i], cond); if (!cond) { sp--; pc++; stp++; DISPATCH; } sp--; goto do_branch; }   /* an i32 (a condition): the low word only; popped last, as if */
@@ -749,6 +738,7 @@ next:
             if (a > v) { pc += 8; goto LOOP_BRANCH; }   /* pc just past the br_if's opcode */
             pc += 9; stp++; DISPATCH;
         }
+        OP(WQ_OP_GGET_LT_U) { uint32_t i = pc[0]; pc += 2; COUNT_EXTRA(1); cond = (uint32_t)sp[-1] < globals[i]; sp--; goto do_cond; }   /* x < a bound kept in a global */
         OP(WQ_OP_LGET_C8_EQ) { uint32_t i; READ_IDX(i); uint32_t b = (uint32_t)(int32_t)(int8_t)pc[1]; pc += 3; COUNT_EXTRA(2); cond = (uint32_t)fp[i] == b; goto do_cond; }
         OP(WQ_OP_LGET_LGET_LT_U) { uint32_t i, j; READ_IDX(i); j = pc[1]; pc += 3; COUNT_EXTRA(2); cond = (uint32_t)fp[i] < (uint32_t)fp[j]; goto do_cond; }   /* last before do_cond: a per-image build copies the dispatch only into hot handlers, and takes do_cond for part of this one */
         do_cond: {   /* a comparison's result: on to a following if / br_if (one-byte immediate) */

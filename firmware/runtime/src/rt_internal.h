@@ -70,7 +70,7 @@
 #define WQ_OP_I32C8_LT_U        0xed
 #define WQ_OP_I32C8_GT_S        0xee
 #define WQ_OP_LGET_I32C_ADD_LTEE_GT_U_BR_IF 0xef   /* local.get a; i32.const c; i32.add; local.tee b; i32.gt_u; br_if l (`do ... while (++p < end)`; format 32, was local.tee a; WQ_OP_I32_CONST_16 c; i32.lt_u) */
-#define WQ_OP_LSET_LGET_LOAD8_U 0xf0   /* local.set a; local.get b; i32.load8_u (one-byte memarg; format 23) */
+#define WQ_OP_GGET_LT_U         0xf0   /* global.get g (an i32); i32.lt_u (on to if / br_if; format 32, was local.set a; local.get b; i32.load8_u) */
 #define WQ_OP_LSET_BR           0xf1   /* local.set a; br l (format 31; a function's final `end` is 0x0f, `return`) */
 #define WQ_OP_LTEE_LGET         0xf2   /* local.tee a; local.get b */
 #define WQ_OP_LTEE_BR_IF        0xf3   /* local.tee a; br_if l */
