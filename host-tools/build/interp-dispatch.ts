@@ -184,8 +184,9 @@ export const PER_IMAGE_HOT_OPCODES: ReadonlySet<number> = new Set([
   // session 10: the core's CRC loop now ends in these, and the comparisons' shared tail
   0xcb, 0x49, 0x45, 0x4b, 0x46, 0x1e, 0xec, 0x4e, 0x17, 0x2f, 0x48, 0x47, 0x3b,
   // (format 31: 0xf1 above is now `local.set; br`, ~18 a publish; the final `end` is 0x0f, also above)
-  // session 11 (format 32): `local.get; i32.load8_u`, ~117 a publish; the CRC loop's back edge, ~48
-  0xce, 0xef,
+  // session 11 (format 32): `local.get; i32.load8_u`, ~117 a publish; the CRC loop's back edge, ~48;
+  // `global.get; i32.lt_u`, ~52 (0xcd above is now `local.tee; i32.const; i32.shr_u; local.get; i32.xor`, ~48)
+  0xce, 0xef, 0xf0,
 ]);
 
 /** Added to the caller's flags for interp.c: with GCC's memset/memcpy builtins the interpreter

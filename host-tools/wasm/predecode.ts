@@ -36,7 +36,8 @@ export const SECTION_NAME = 'wasmqtt.predecoded';
 export const BLOB_VERSION = 32;
 /** Blob versions whose code was rewritten in place with today's opcodes (undoRewrite puts the
  * original back). Formats 4 to 30 gave some of today's opcodes other meanings or used other
- * function records (format 32: 0xce was `local.get; local.get; i32.gt_s`, 0xef `local.tee; i32.const; i32.lt_u`; format 31: 0xf1 was a function's final `end`, now `return`; format 30:
+ * function records (format 32: 0xce was `local.get; local.get; i32.gt_s`, 0xef `local.tee; i32.const; i32.lt_u`,
+ * 0xf0 `local.set; local.get; i32.load8_u`, 0xcd `local.get; local.get; i32.lt_u`; format 31: 0xf1 was a function's final `end`, now `return`; format 30:
  * records relative to themselves and format 29's fused forms, both from session 10; format 27:
  * 0xc6 was `local.get; i32.const; i32.shr_u`): refused. */
 const REWRITTEN_VERSIONS = [32];
@@ -197,7 +198,8 @@ export const OP = {
   LGET_I32C_ADD_LSET: 0xca, // local.get a; i32.const c; i32.add; local.set b (i++)
   LGET_I32C_ADD_LTEE: 0xcb, // local.get a; i32.const c; i32.add; local.tee b
   LTEE_I32C_ADD: 0xcc, // local.tee a; i32.const c; i32.add
-  LGET_LGET_LT_U: 0xcd, // local.get a; local.get b; i32.lt_u (may go on to if / br_if)
+  LTEE_C8_SHR_U_LGET_XOR: 0xcd, // local.tee a; i32.const k (0..31, its LEB byte kept); i32.shr_u; local.get b; i32.xor: `x ^= x >> k` on a value just
+  // stored (the store's CRC-16 on the publish path; format 32, was local.get a; local.get b; i32.lt_u, 10 a publish and none in the suite)
   LGET_LOAD8_U: 0xce, // local.get a; i32.load8_u (one-byte memarg; format 32, was local.get a; local.get b; i32.gt_s, run by no workload)
   // 0xfd..0xff: the SIMD and threads prefixes, never in a module the validator accepts
   LGET_C8_ROTL_XOR: 0xfd, // local.get a; I32C8_ROTL c; i32.xor (hash rounds)
@@ -244,7 +246,7 @@ const SHIFT_CONST8 = new Set<number>([OP.I32C8_SHL, OP.I32C8_SHR_S, OP.I32C8_SHR
 
 /** 'c', 'k', 'w', 's': constants (see rewriteCode); 'M2e' and the like: that load or store
  * opcode with a one-byte align and offset. */
-type Pat = number | 'c' | 'k' | 'w' | 's' | 'M28' | 'M2d' | 'M2e' | 'M3a';
+type Pat = number | 'c' | 'n' | 'k' | 'w' | 's' | 'M28' | 'M2d' | 'M2e' | 'M3a';
 
 /** Opcode sequences fused into one dispatch, longest first; 'c' is an i32.const with a one-byte
  * LEB (the plain opcode's only form; longer ones became I32_CONST_*). Chosen from the
@@ -263,7 +265,7 @@ const FUSE: Array<[readonly Pat[], number]> = [
   [[0x20, 'c', 0x6a, 0x22, 0x4b, 0x0d], OP.LGET_I32C_ADD_LTEE_GT_U_BR_IF],
   [[0x20, 'c', 0x6a, 0x22], OP.LGET_I32C_ADD_LTEE],
   [[0x22, 'c', 0x6a], OP.LTEE_I32C_ADD],
-  [[0x20, 0x20, 0x49], OP.LGET_LGET_LT_U],
+  [[0x22, 'n', 0x76, 0x20, 0x73], OP.LTEE_C8_SHR_U_LGET_XOR],
   [[0x20, 'w', 0x6a], OP.LGET_I32C16_ADD],
   [['w', 0x6a], OP.I32C16_ADD],
   [['w', 0x49], OP.I32C16_LT_U],
@@ -357,6 +359,7 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
         const at = ins[k + j];
         if (at === undefined || ins[k + j + 1] === undefined) return false;
         if (want === 'c') return original[at] === 0x41 && ins[k + j + 1]! - at === 2;
+        if (want === 'n') return original[at] === 0x41 && ins[k + j + 1]! - at === 2 && original[at + 1]! <= 31; // a shift count 0..31, read as it is
         if (want === 'k') return original[at] === 0x42 && ins[k + j + 1]! - at === 2;
         if (want === 's') return original[at] === 0x42 && ins[k + j + 1]! - at === 2 && original[at + 1]! < 64; // a shift count
         if (want === 'w') return original[at] === 0x41 && ins[k + j + 1]! - at === 3; // now I32_CONST_16
@@ -536,7 +539,7 @@ function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
     [OP.LGET_I32C16_ADD]: 0x20, [OP.ADD_LSET]: 0x6a, [OP.ADD_LTEE]: 0x6a, [OP.LGET_I64C8_SHL]: 0x20, [OP.LGET_C8_SHR_U_XOR]: 0x20,
     [OP.LGET_LGET_ADD_LTEE]: 0x20, [OP.LGET_I32C16_ADD_I32C_STORE8]: 0x20, [OP.LTEE_I64C8]: 0x22,
     [OP.LGET_C8_EQ]: 0x20, [OP.LGET_I32C_ADD_LSET]: 0x20, [OP.LGET_I32C_ADD_LTEE]: 0x20, [OP.LTEE_I32C_ADD]: 0x22,
-    [OP.LGET_LGET_LT_U]: 0x20, [OP.LGET_LOAD8_U]: 0x20, [OP.LGET_C8_ROTL]: 0x20, [OP.LGET_C8_SHL_XOR]: 0x20,
+    [OP.LTEE_C8_SHR_U_LGET_XOR]: 0x22, [OP.LGET_LOAD8_U]: 0x20, [OP.LGET_C8_ROTL]: 0x20, [OP.LGET_C8_SHL_XOR]: 0x20,
     [OP.LGET_C8_ROTL_XOR]: 0x20, [OP.LGET_I32C16_ADD_LOAD16_S]: 0x20, [OP.I32C_STORE8]: 0x41,
     [OP.LGET_I32C16_ADD_LOAD8_U]: 0x20, [OP.I64_NE_BR_IF]: 0x52, [OP.LGET_I64C8_SHR_U_OR]: 0x20, [OP.LGET_I64C8_SHL_OR]: 0x20,
     [OP.LGET_I32C_ADD_LTEE_GT_U_BR_IF]: 0x20, [OP.LGET_LGET_ADD_LOAD8_U]: 0x20,

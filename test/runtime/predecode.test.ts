@@ -255,6 +255,9 @@ describe('predecode', () => {
       (local.set 2 (i32.xor (i32.sub (local.get 2) (i32.const -64)) (i32.shr_s (local.get 0) (i32.const 5))))
       (local.set 2 (i32.add (i32.sub (local.get 2) (i32.const 63)) (i32.add (local.get 0) (i32.const -64))))
       (local.set 2 (i32.xor (i32.add (i32.shr_s (local.get 2) (i32.const 31)) (i32.const -1)) (local.get 2)))
+      (local.set 2 (i32.xor (i32.shr_u (local.tee 2 (i32.mul (local.get 2) (local.get 0))) (i32.const 4)) (local.get 2)))
+      (local.set 2 (i32.xor (i32.shr_u (local.tee 2 (i32.mul (local.get 2) (local.get 0))) (i32.const 31)) (local.get 0)))
+      (local.set 2 (i32.xor (i32.shr_u (local.tee 2 (i32.mul (local.get 2) (local.get 0))) (i32.const 36)) (local.get 2)))
       (local.set 2 (i32.and (local.get 2) (i32.const 255)))
       (loop (local.set 0 (i32.xor (local.get 0) (local.get 2))) (br_if 0 (i32.gt_u (i32.const 300) (local.tee 2 (i32.add (local.get 2) (i32.const 7))))))
       (i32.add (local.get 2) (i32.gt_u (local.get 0) (i32.const 2)))))`;
@@ -374,7 +377,7 @@ describe('predecode', () => {
     const src = wat(rewriteSrc);
     const { wasm } = predecode(src);
     expect([...src].filter((b, i) => wasm[i] !== b).length).toBeGreaterThan(20); // it did rewrite
-    for (const op of [OP.I64C8_ADD, OP.I64_NE_BR_IF, OP.LGET_I32C_ADD_LTEE_GT_U_BR_IF, OP.GGET_LT_U, OP.LGET_LGET_ADD_LTEE, OP.LGET_C8_SHR_U_XOR, OP.LGET_C8_SHL_XOR, OP.SHL_SHR_S, OP.I32C8_SHR_S, OP.I32C_ADD]) expect(usedOpcodes(wasm).ops.has(op), `opcode ${op.toString(16)}`).toBe(true);
+    for (const op of [OP.I64C8_ADD, OP.I64_NE_BR_IF, OP.LGET_I32C_ADD_LTEE_GT_U_BR_IF, OP.GGET_LT_U, OP.LTEE_C8_SHR_U_LGET_XOR, OP.LGET_LGET_ADD_LTEE, OP.LGET_C8_SHR_U_XOR, OP.LGET_C8_SHL_XOR, OP.SHL_SHR_S, OP.I32C8_SHR_S, OP.I32C_ADD]) expect(usedOpcodes(wasm).ops.has(op), `opcode ${op.toString(16)}`).toBe(true);
     // format 28: the two 32-bit masks fuse with their i64.and; a 5-byte constant outside 0..2^32-1 keeps its LEB
     expect(wasm.filter((b, i) => b === OP.I64C_U32_AND && src[i] === 0x42).length).toBe(2);
     // format 29: i32.const c; i32.sub is I32C_ADD with the raw byte -c (64 for c = -64)
