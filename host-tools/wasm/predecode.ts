@@ -37,7 +37,8 @@ export const BLOB_VERSION = 32;
 /** Blob versions whose code was rewritten in place with today's opcodes (undoRewrite puts the
  * original back). Formats 4 to 30 gave some of today's opcodes other meanings or used other
  * function records (format 32: 0xce was `local.get; local.get; i32.gt_s`, 0xef `local.tee; i32.const; i32.lt_u`,
- * 0xf0 `local.set; local.get; i32.load8_u`, 0xcd `local.get; local.get; i32.lt_u`; format 31: 0xf1 was a function's final `end`, now `return`; format 30:
+ * 0xf0 `local.set; local.get; i32.load8_u`, 0xcd `local.get; local.get; i32.lt_u`, 0xf6 and 0xf7 local.set
+ * and local.tee with a multi-byte index, now LOCAL_LEB's; format 31: 0xf1 was a function's final `end`, now `return`; format 30:
  * records relative to themselves and format 29's fused forms, both from session 10; format 27:
  * 0xc6 was `local.get; i32.const; i32.shr_u`): refused. */
 const REWRITTEN_VERSIONS = [32];
@@ -164,9 +165,13 @@ export const OP = {
   LGET_ADD: 0xf4, // local.get a; i32.add
   // An index, block type or label of two or more LEB bytes gets an opcode of its own, so the
   // plain opcodes always have a one-byte immediate, which the interpreter reads without a check.
-  LGET_LEB: 0xf5,
-  LSET_LEB: 0xf6,
-  LTEE_LEB: 0xf7,
+  // local.get, local.set and local.tee share one (format 32; no workload runs them): the index's
+  // n LEB bytes become a kind (0 get, 1 set, 2 tee) and the index, raw: n = 2, [kind << 6 | idx
+  // & 63, idx >> 6] (a 2-byte LEB holds 14 bits); n = 3..5, [0xc0 | (n - 3) << 2 | kind, idx u16
+  // LE, the rest unused] (a function has at most 65535 locals). Undone through n, byte for byte.
+  LOCAL_LEB: 0xf5,
+  LTEE_C8_SHL_XOR: 0xf6, // local.tee a; i32.const k (0..31, its LEB byte kept); i32.shl; i32.xor (the store's CRC-16; format 32)
+  I32C32_AND: 0xf7, // I32_CONST_32_PAD c (a 5-byte LEB); i32.and: a 32-bit mask (CRC and hash code, the publish path's flags; format 32)
   GGET_LEB: 0xf8, // also a one-byte index of a 64-bit or reference global
   GSET_LEB: 0xf9, // likewise
   // (block and loop keep a multi-byte block type: the plain handlers skip any; format 17)
@@ -220,7 +225,7 @@ const THIN_GLOBALS = new Set([0x7f, 0x7d]);
 /** Plain opcode -> its opcode when the immediate takes two or more bytes (and, for globals, when
  * the global is 64-bit or a reference). */
 const LEB_FORMS: Record<number, number> = {
-  0x20: OP.LGET_LEB, 0x21: OP.LSET_LEB, 0x22: OP.LTEE_LEB, 0x23: OP.GGET_LEB, 0x24: OP.GSET_LEB,
+  0x20: OP.LOCAL_LEB, 0x21: OP.LOCAL_LEB, 0x22: OP.LOCAL_LEB, 0x23: OP.GGET_LEB, 0x24: OP.GSET_LEB,
   0x04: OP.IF_LEB, 0x0d: OP.BR_IF_LEB,
 };
 
@@ -246,7 +251,7 @@ const SHIFT_CONST8 = new Set<number>([OP.I32C8_SHL, OP.I32C8_SHR_S, OP.I32C8_SHR
 
 /** 'c', 'k', 'w', 's': constants (see rewriteCode); 'M2e' and the like: that load or store
  * opcode with a one-byte align and offset. */
-type Pat = number | 'c' | 'n' | 'k' | 'w' | 's' | 'M28' | 'M2d' | 'M2e' | 'M3a';
+type Pat = number | 'c' | 'n' | 'k' | 'w' | 'W' | 's' | 'M28' | 'M2d' | 'M2e' | 'M3a';
 
 /** Opcode sequences fused into one dispatch, longest first; 'c' is an i32.const with a one-byte
  * LEB (the plain opcode's only form; longer ones became I32_CONST_*). Chosen from the
@@ -266,11 +271,13 @@ const FUSE: Array<[readonly Pat[], number]> = [
   [[0x20, 'c', 0x6a, 0x22], OP.LGET_I32C_ADD_LTEE],
   [[0x22, 'c', 0x6a], OP.LTEE_I32C_ADD],
   [[0x22, 'n', 0x76, 0x20, 0x73], OP.LTEE_C8_SHR_U_LGET_XOR],
+  [[0x22, 'n', 0x74, 0x73], OP.LTEE_C8_SHL_XOR],
   [[0x20, 'w', 0x6a], OP.LGET_I32C16_ADD],
   [['w', 0x6a], OP.I32C16_ADD],
   [['w', 0x49], OP.I32C16_LT_U],
   [['w', 0x47], OP.I32C16_NE],
   [['w', 0x71], OP.I32C16_AND],
+  [['W', 0x71], OP.I32C32_AND],
   [[0x22, 'k'], OP.LTEE_I64C8],
   [[0x20, 's', 0x86], OP.LGET_I64C8_SHL],
   [['k', 0x7c], OP.I64C8_ADD],
@@ -332,6 +339,13 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
       // or reference global takes the other form, which moves both
       const wideGlobal = (original[at] === 0x23 || original[at] === 0x24) && !THIN_GLOBALS.has(m.globals[original[at + 1]! & 0x7f]?.t ?? 0);
       if (long !== undefined && (f.instrs[k + 1]! - at > 2 || wideGlobal)) out[at] = long;
+      if (long === OP.LOCAL_LEB && out[at] === long) {
+        const n = f.instrs[k + 1]! - at - 1, kind = original[at]! - 0x20;
+        let idx = 0;
+        for (let j = n - 1; j >= 0; j--) idx = idx * 128 + (original[at + 1 + j]! & 0x7f);
+        if (n === 2) { out[at + 1] = kind << 6 | (idx & 63); out[at + 2] = idx >> 6; }
+        else { out[at + 1] = 0xc0 | (n - 3) << 2 | kind; dv.setUint16(at + 2, idx, true); }
+      }
       const op = original[at]!;
       if (op >= 0x28 && op <= 0x3e && f.instrs[k + 1]! - at > 3) {
         // format 25: a one-byte align and a two-byte offset (struct fields and statics at 128+:
@@ -363,6 +377,7 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
         if (want === 'k') return original[at] === 0x42 && ins[k + j + 1]! - at === 2;
         if (want === 's') return original[at] === 0x42 && ins[k + j + 1]! - at === 2 && original[at + 1]! < 64; // a shift count
         if (want === 'w') return original[at] === 0x41 && ins[k + j + 1]! - at === 3; // now I32_CONST_16
+        if (want === 'W') return original[at] === 0x41 && ins[k + j + 1]! - at === 6; // now I32_CONST_32_PAD
         if (want === 'M28' || want === 'M2d' || want === 'M2e' || want === 'M3a') return original[at] === parseInt(want.slice(1), 16) && ins[k + j + 1]! - at === 3;
         // the fused handlers read one-byte indices and labels
         if (LEB_FORMS[want] !== undefined && ins[k + j + 1]! - at !== 2) return false;
@@ -463,11 +478,12 @@ export function immediateBytes(b: Uint8Array, p: number): number {
     case OP.ADD_LSET: case OP.ADD_LTEE: return 0;
     case OP.I32_CONST_24: return 3;
     case OP.I32_CONST_32: return 4;
-    case OP.I32_CONST_32_PAD: return 5;
+    case OP.I32_CONST_32_PAD: case OP.I32C32_AND: return 5;
     case OP.I64_CONST_8: return 1;
     case OP.I64C_U32_AND: return 5;
     case OP.I64_CONST_64_SKIP: return 8 + b[q + 8]!;
     case OP.IF_LEB: return leb(q) - q;
+    case OP.LOCAL_LEB: return b[q]! >> 6 !== 3 ? 2 : ((b[q]! >> 2) & 3) + 3;
     case OP.MEM_LEB: return b[q]! & 0x80 ? leb(b[q + 1]! < 0x80 ? q + 1 + b[q + 1]! : q + 1) - q : 3;
     default:
       if (op >= OP.I32C8_SHR_S && op <= OP.I32C8_GT_S && op !== OP.LGET_I32C16_ADD_LOAD8_U) return 1;
@@ -475,7 +491,7 @@ export function immediateBytes(b: Uint8Array, p: number): number {
       if (op === 0x0c || op === 0x0d || op === 0x10 || (op >= 0x20 && op <= 0x26) || op === 0xd2 || op === 0x41 || op === 0x42 || op === 0x3f || op === 0x40) return leb(q) - q;
       if (op >= OP.LGET_LGET && op <= OP.LGET_LGET_ADD) return leb(q) - q;
       if (op === OP.GGET_LT_U || op === OP.LSET_BR || op === OP.LTEE_LGET || op === OP.LTEE_BR_IF || op === OP.LGET_ADD) return leb(q) - q;
-      if ((op >= OP.LGET_LEB && op <= OP.GSET_LEB) || op === OP.BR_IF_LEB || op === OP.LGET_I32C16_ADD || op === OP.LGET_I64C8_SHL || op === OP.LGET_C8_SHR_U_XOR
+      if (op === OP.LTEE_C8_SHL_XOR || op === OP.GGET_LEB || op === OP.GSET_LEB || op === OP.BR_IF_LEB || op === OP.LGET_I32C16_ADD || op === OP.LGET_I64C8_SHL || op === OP.LGET_C8_SHR_U_XOR
         || op === OP.LGET_LGET_ADD_LTEE || op === OP.LGET_I32C16_ADD_I32C_STORE8 || op === OP.LGET_C8_ROTL || op === OP.LGET_C8_SHL_XOR || op === OP.LTEE_I64C8
         || (op >= OP.LGET_C8_EQ && op <= OP.LGET_LOAD8_U) || op === OP.LGET_C8_ROTL_XOR || op === OP.LGET_I32C16_ADD_LOAD16_S
         || op === OP.LGET_I32C16_ADD_LOAD8_U || op === OP.LGET_I64C8_SHR_U_OR || op === OP.LGET_I64C8_SHL_OR
@@ -543,7 +559,7 @@ function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
     [OP.LGET_C8_ROTL_XOR]: 0x20, [OP.LGET_I32C16_ADD_LOAD16_S]: 0x20, [OP.I32C_STORE8]: 0x41,
     [OP.LGET_I32C16_ADD_LOAD8_U]: 0x20, [OP.I64_NE_BR_IF]: 0x52, [OP.LGET_I64C8_SHR_U_OR]: 0x20, [OP.LGET_I64C8_SHL_OR]: 0x20,
     [OP.LGET_I32C_ADD_LTEE_GT_U_BR_IF]: 0x20, [OP.LGET_LGET_ADD_LOAD8_U]: 0x20,
-    ...Object.fromEntries(Object.entries(LEB_FORMS).map(([plain, long]) => [long, Number(plain)])),
+    [OP.LTEE_C8_SHL_XOR]: 0x22, [OP.GGET_LEB]: 0x23, [OP.GSET_LEB]: 0x24, [OP.IF_LEB]: 0x04, [OP.BR_IF_LEB]: 0x0d,
   };
   const unC8 = Object.fromEntries(Object.entries(CONST8_BINOPS).map(([, [fused]]) => [fused, true]));
   for (const [start, end] of bodyRanges(module)) {
@@ -555,6 +571,7 @@ function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
       if (op === OP.I64C8_ADD && out[p + 2] === 0x7d) out[p + 1] = -((out[p + 1]! << 24) >> 24) & 0xff;
       if (op === OP.I64C8_SHR_U || op === OP.I64C8_ADD) out[p] = op = OP.I64_CONST_8;
       if (op === OP.SHL_SHR_S) out[p] = op = OP.I32C8_SHL;
+      if (op === OP.I32C32_AND) out[p] = op = OP.I32_CONST_32_PAD;
       const imm = p + 1;
       if (op === OP.I32_CONST_24) {
         const v = BigInt(((out[imm]! | (out[imm + 1]! << 8) | (out[imm + 2]! << 16)) << 8) >> 8);
@@ -581,6 +598,11 @@ function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
         const c = op === OP.I32C8_ROTL ? (32 - raw) & 31 : op === OP.I32C_ADD && out[p + 2] === 0x6b ? -raw : raw;
         out[p] = 0x41;
         out[imm] = c & 0x7f;
+      } else if (op === OP.LOCAL_LEB) {
+        const x = out[imm]!, n = len - 1;
+        const kind = x >> 6 !== 3 ? x >> 6 : x & 3, idx = x >> 6 !== 3 ? (x & 63) | (out[imm + 1]! << 6) : mv.getUint16(imm + 1, true);
+        out[p] = 0x20 + kind;
+        for (let j = 0, v = idx; j < n; j++, v >>= 7) out[imm + j] = (v & 0x7f) | (j < n - 1 ? 0x80 : 0);
       } else if (op === OP.MEM_LEB) {
         const x = out[imm]!, align = (x >> 5) & 3;
         out[p] = 0x28 + (x & 31);

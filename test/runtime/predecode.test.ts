@@ -163,7 +163,10 @@ describe('predecode', () => {
         ${'(block '.repeat(130)} (br_if 129 (i32.gt_s (local.get 0) (i32.const 5))) (local.set 1 (i32.add (local.get 1) (i32.const 1000))) ${')'.repeat(130)}
         (i32.add (local.get 1) (global.get 127))))`);
     const { wasm } = predecode(src);
-    for (const op of [0xf5, 0xf6, 0xf7, 0xf8, 0xf9, 0xfb, 0x06, 0x08]) expect(usedOpcodes(wasm).ops.has(op), `opcode ${op.toString(16)}`).toBe(true);
+    for (const op of [OP.LOCAL_LEB, 0xf8, 0xf9, 0xfb, 0x06, 0x08]) expect(usedOpcodes(wasm).ops.has(op), `opcode ${op.toString(16)}`).toBe(true);
+    // format 32: local.get, local.set and local.tee with a two-byte index share LOCAL_LEB, their kind in the top bits
+    expect(wasm.filter((b, i) => b === OP.LOCAL_LEB && src[i] === 0x21).length).toBeGreaterThan(0);
+    expect(wasm.filter((b, i) => b === OP.LOCAL_LEB && src[i] === 0x22).length).toBeGreaterThan(0);
     // format 25: a two-byte offset becomes a raw u16 (i32.store, align 2, offset 200); a
     // three-byte one keeps its LEB (i32.load offset=20000: bit 7 set, the LEB 0xa0 0x9c 0x01)
     const has = (seq: number[]) => wasm.some((_, i) => seq.every((v, j) => wasm[i + j] === v));
@@ -177,6 +180,25 @@ describe('predecode', () => {
     const args = [0, 3, 9, -4];
     const run = spawnSync(join(REPO, 'build/runtime/spec_driver'), {
       input: [`load ${join(dir, 'leb.wasm')}`, ...args.map((a) => `invoke f 1 ${(a >>> 0).toString(16)}`)].join('\n') + '\n', encoding: 'utf8',
+    });
+    const out = run.stdout.trim().split('\n').map((l) => l.replace(/ ([0-9a-f]+)$/, (_, v: string) => ` ${Number(BigInt('0x' + v) & 0xffffffffn) | 0}`));
+    expect(out).toEqual(['ok', ...args.map((a) => `ok ${f(a)}`)]);
+  });
+
+  it('runs local.get, local.set and local.tee with a three-byte index (16,384+ locals: LOCAL_LEB\'s long form) as Node\'s engine does', () => {
+    const src = wat(`(module (func (export "f") (param i32) (result i32) (local ${'i32 '.repeat(17000)})
+        (local.set 16999 (i32.add (local.get 0) (i32.const 5)))
+        (local.set 200 (i32.mul (local.tee 16500 (i32.add (local.get 16999) (local.get 0))) (i32.const 3)))
+        (i32.add (local.get 200) (i32.sub (local.get 16500) (local.get 16384)))))`);
+    const { wasm } = predecode(src);
+    expect(wasm.filter((b, i) => b === OP.LOCAL_LEB && src[i + 2]! & 0x80).length).toBe(5); // the 3-byte indices
+    expect(Buffer.from(predecode(wasm).wasm)).toEqual(Buffer.from(wasm)); // and undone exactly
+    const f = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(src)), {}).exports.f as (a: number) => number;
+    const dir = mkdtempSync(join(tmpdir(), 'wqpd-'));
+    writeFileSync(join(dir, 'leb3.wasm'), wasm);
+    const args = [0, 7, -9];
+    const run = spawnSync(join(REPO, 'build/runtime/spec_driver'), {
+      input: [`load ${join(dir, 'leb3.wasm')}`, ...args.map((a) => `invoke f 1 ${(a >>> 0).toString(16)}`)].join('\n') + '\n', encoding: 'utf8',
     });
     const out = run.stdout.trim().split('\n').map((l) => l.replace(/ ([0-9a-f]+)$/, (_, v: string) => ` ${Number(BigInt('0x' + v) & 0xffffffffn) | 0}`));
     expect(out).toEqual(['ok', ...args.map((a) => `ok ${f(a)}`)]);
@@ -258,6 +280,10 @@ describe('predecode', () => {
       (local.set 2 (i32.xor (i32.shr_u (local.tee 2 (i32.mul (local.get 2) (local.get 0))) (i32.const 4)) (local.get 2)))
       (local.set 2 (i32.xor (i32.shr_u (local.tee 2 (i32.mul (local.get 2) (local.get 0))) (i32.const 31)) (local.get 0)))
       (local.set 2 (i32.xor (i32.shr_u (local.tee 2 (i32.mul (local.get 2) (local.get 0))) (i32.const 36)) (local.get 2)))
+      (local.set 2 (i32.xor (local.get 0) (i32.shl (local.tee 2 (i32.mul (local.get 2) (local.get 0))) (i32.const 5))))
+      (local.set 2 (i32.xor (local.get 0) (i32.shl (local.tee 2 (i32.mul (local.get 2) (local.get 0))) (i32.const 31))))
+      (local.set 2 (i32.add (local.get 0) (i32.and (local.get 2) (i32.const 0x87654321))))
+      (local.set 2 (i32.add (local.get 0) (i32.and (local.get 2) (i32.const 0x7fffffff))))
       (local.set 2 (i32.and (local.get 2) (i32.const 255)))
       (loop (local.set 0 (i32.xor (local.get 0) (local.get 2))) (br_if 0 (i32.gt_u (i32.const 300) (local.tee 2 (i32.add (local.get 2) (i32.const 7))))))
       (i32.add (local.get 2) (i32.gt_u (local.get 0) (i32.const 2)))))`;
@@ -377,7 +403,7 @@ describe('predecode', () => {
     const src = wat(rewriteSrc);
     const { wasm } = predecode(src);
     expect([...src].filter((b, i) => wasm[i] !== b).length).toBeGreaterThan(20); // it did rewrite
-    for (const op of [OP.I64C8_ADD, OP.I64_NE_BR_IF, OP.LGET_I32C_ADD_LTEE_GT_U_BR_IF, OP.GGET_LT_U, OP.LTEE_C8_SHR_U_LGET_XOR, OP.LGET_LGET_ADD_LTEE, OP.LGET_C8_SHR_U_XOR, OP.LGET_C8_SHL_XOR, OP.SHL_SHR_S, OP.I32C8_SHR_S, OP.I32C_ADD]) expect(usedOpcodes(wasm).ops.has(op), `opcode ${op.toString(16)}`).toBe(true);
+    for (const op of [OP.I64C8_ADD, OP.I64_NE_BR_IF, OP.LGET_I32C_ADD_LTEE_GT_U_BR_IF, OP.GGET_LT_U, OP.LTEE_C8_SHR_U_LGET_XOR, OP.LTEE_C8_SHL_XOR, OP.I32C32_AND, OP.LGET_LGET_ADD_LTEE, OP.LGET_C8_SHR_U_XOR, OP.LGET_C8_SHL_XOR, OP.SHL_SHR_S, OP.I32C8_SHR_S, OP.I32C_ADD]) expect(usedOpcodes(wasm).ops.has(op), `opcode ${op.toString(16)}`).toBe(true);
     // format 28: the two 32-bit masks fuse with their i64.and; a 5-byte constant outside 0..2^32-1 keeps its LEB
     expect(wasm.filter((b, i) => b === OP.I64C_U32_AND && src[i] === 0x42).length).toBe(2);
     // format 29: i32.const c; i32.sub is I32C_ADD with the raw byte -c (64 for c = -64)

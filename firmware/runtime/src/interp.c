@@ -415,9 +415,15 @@ next:
         OP(0x24) { uint32_t i; READ_IDX(i); globals[i] = (uint32_t)*--sp; DISPATCH; }
         /* the same with an index of two or more bytes (128+ locals or globals), and 64-bit or
          * reference globals (high word first on a write) */
-        OP(WQ_OP_LGET_LEB) { uint32_t i; READ_U32(i); *sp++ = fp[i]; break; }
-        OP(WQ_OP_LSET_LEB) { uint32_t i; READ_U32(i); fp[i] = *--sp; break; }
-        OP(WQ_OP_LTEE_LEB) { uint32_t i; READ_U32(i); fp[i] = sp[-1]; break; }
+        OP(WQ_OP_LOCAL_LEB) {   /* local.get / set / tee, the index raw with its kind (format 32: one opcode for the three) */
+            uint32_t b = pc[0], i, kind = b >> 6;
+            if (kind != 3) { i = (b & 63) | (uint32_t)pc[1] << 6; pc += 2; }
+            else { kind = b & 3; i = *(const u16_u *)(pc + 1); pc += 3 + ((b >> 2) & 3); }
+            if (kind == 0) *sp++ = fp[i];
+            else if (kind == 1) fp[i] = *--sp;
+            else fp[i] = sp[-1];
+            break;
+        }
         OP(WQ_OP_GGET_LEB) { uint32_t i; READ_U32(i); *sp++ = (uint64_t)globals_hi[i] << 32 | globals[i]; break; }
         OP(WQ_OP_GSET_LEB) { uint32_t i; READ_U32(i); uint64_t v = *--sp; globals_hi[i] = (uint32_t)(v >> 32); globals[i] = (uint32_t)v; break; }
 #if WQRT_REFTYPES
@@ -620,6 +626,7 @@ next:
         /* 64-bit shifts by a constant (0..63) */
         OP(WQ_OP_LGET_I64C8_SHL) { uint32_t i; READ_IDX(i); uint32_t c = pc[1]; pc += 3; COUNT_EXTRA(2); sp[0] = fp[i] << c; sp++; break; }   /* pushed, then sp moved: with *sp++ GCC copied sp twice */
         OP(WQ_OP_I64C8_SHR_U) { uint32_t c = pc[0]; pc += 2; COUNT_EXTRA(1); sp[-1] >>= c; break; }
+        OP(WQ_OP_I32C32_AND) { uint32_t v = *(const u32_u *)pc; pc += 6; COUNT_EXTRA(1); SET32(&sp[-1], (uint32_t)sp[-1] & v); break; }   /* x & a 32-bit mask */
         OP(WQ_OP_I32C16_AND) { uint32_t v = (uint32_t)(int32_t)*(const s16_u *)pc; pc += 3; COUNT_EXTRA(1); SET32(&sp[-1], (uint32_t)sp[-1] & v); break; }
         OP(WQ_OP_LGET_C8_ROTL) { uint32_t i; READ_IDX(i); uint32_t c = pc[1], a = (uint32_t)fp[i]; pc += 3; COUNT_EXTRA(2); SET32(sp, (a >> c) | (a << ((32 - c) & 31))); sp++; break; }
         OP(WQ_OP_SHL_SHR_S) { uint32_t k = pc[0], j = pc[3]; pc += 5; COUNT_EXTRA(3); SET32(&sp[-1], (uint32_t)((int32_t)((uint32_t)sp[-1] << k) >> j)); break; }
@@ -632,6 +639,12 @@ next:
             uint32_t r = (v >> pc[2]) ^ (uint32_t)fp[pc[5]];   /* k is 0..31 (the pre-decoder's choice) */
             pc += 7; COUNT_EXTRA(4);
             SET32(&sp[-1], r);
+            break;
+        }
+        OP(WQ_OP_LTEE_C8_SHL_XOR) {   /* x = v; ... ^ v << k (popped last, as select) */
+            uint32_t v = (uint32_t)sp[-1]; SET32(&fp[pc[0]], v);
+            uint32_t k = pc[2]; pc += 5; COUNT_EXTRA(3);
+            SET32(&sp[-2], (uint32_t)sp[-2] ^ (v << k)); sp--;
             break;
         }
         OP(WQ_OP_LGET_C8_SHR_U_XOR) { uint32_t i; READ_IDX(i); uint32_t c = pc[1]; pc += 4; COUNT_EXTRA(3); SET32(&sp[-1], (uint32_t)sp[-1] ^ ((uint32_t)fp[i] >> c)); break; }
