@@ -216,6 +216,9 @@ export const OP = {
 const LGET_CONST8: Record<number, number> = { [OP.I32C8_ROTL]: OP.LGET_C8_ROTL, [OP.I32C8_EQ]: OP.LGET_C8_EQ };
 /** local.get a; i32.const c (one byte); <op>; i32.xor: fused opcode (hash and CRC rounds). */
 const LGET_CONST8_XOR: Record<number, number> = { [OP.I32C8_ROTL]: OP.LGET_C8_ROTL_XOR, [OP.I32C8_SHR_U]: OP.LGET_C8_SHR_U_XOR, [OP.I32C8_SHL]: OP.LGET_C8_SHL_XOR };
+/** Fused heads of `x; i32.const c; i32.add ...` that also take `i32.sub` with the const's byte
+ * holding -c (format 32, as I32C_ADD since format 29): undone through the opcode after it. */
+const SUB_AS_ADD = new Set<number>([OP.LGET_I32C_ADD, OP.LGET_I32C_ADD_LSET, OP.LGET_I32C_ADD_LTEE, OP.LTEE_I32C_ADD]);
 /** Fused heads whose first instruction is an I32_CONST_16 (undone through it). */
 const C16_HEADS = new Set<number>([OP.I32C16_ADD, OP.I32C16_LT_U, OP.I32C16_NE, OP.I32C16_AND, OP.I32C16_LOAD, OP.I32C16_ADD_LOAD]);
 
@@ -251,7 +254,7 @@ const SHIFT_CONST8 = new Set<number>([OP.I32C8_SHL, OP.I32C8_SHR_S, OP.I32C8_SHR
 
 /** 'c', 'k', 'w', 's': constants (see rewriteCode); 'M2e' and the like: that load or store
  * opcode with a one-byte align and offset. */
-type Pat = number | 'c' | 'n' | 'k' | 'w' | 'W' | 's' | 'M28' | 'M2d' | 'M2e' | 'M3a';
+type Pat = number | 'c' | 'm' | 'n' | 'k' | 'w' | 'W' | 's' | 'M28' | 'M2d' | 'M2e' | 'M3a';
 
 /** Opcode sequences fused into one dispatch, longest first; 'c' is an i32.const with a one-byte
  * LEB (the plain opcode's only form; longer ones became I32_CONST_*). Chosen from the
@@ -267,9 +270,12 @@ const FUSE: Array<[readonly Pat[], number]> = [
   [['w', 0x6a, 'M28'], OP.I32C16_ADD_LOAD],
   [['w', 'M28'], OP.I32C16_LOAD],
   [[0x20, 'c', 0x6a, 0x21], OP.LGET_I32C_ADD_LSET],
+  [[0x20, 'm', 0x6b, 0x21], OP.LGET_I32C_ADD_LSET],
   [[0x20, 'c', 0x6a, 0x22, 0x4b, 0x0d], OP.LGET_I32C_ADD_LTEE_GT_U_BR_IF],
   [[0x20, 'c', 0x6a, 0x22], OP.LGET_I32C_ADD_LTEE],
+  [[0x20, 'm', 0x6b, 0x22], OP.LGET_I32C_ADD_LTEE],
   [[0x22, 'c', 0x6a], OP.LTEE_I32C_ADD],
+  [[0x22, 'm', 0x6b], OP.LTEE_I32C_ADD],
   [[0x22, 'n', 0x76, 0x20, 0x73], OP.LTEE_C8_SHR_U_LGET_XOR],
   [[0x22, 'n', 0x74, 0x73], OP.LTEE_C8_SHL_XOR],
   [[0x20, 'w', 0x6a], OP.LGET_I32C16_ADD],
@@ -285,6 +291,7 @@ const FUSE: Array<[readonly Pat[], number]> = [
   [[0x52, 0x0d], OP.I64_NE_BR_IF],
   [['s', 0x88], OP.I64C8_SHR_U],
   [[0x20, 'c', 0x6a], OP.LGET_I32C_ADD],
+  [[0x20, 'm', 0x6b], OP.LGET_I32C_ADD],
   [[0x20, 0x20, 0x6a, 0x22], OP.LGET_LGET_ADD_LTEE],
   [[0x20, 0x20, 0x6a, 'M2d'], OP.LGET_LGET_ADD_LOAD8_U],
   [[0x20, 0x20, 0x6a], OP.LGET_LGET_ADD],
@@ -373,6 +380,7 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
         const at = ins[k + j];
         if (at === undefined || ins[k + j + 1] === undefined) return false;
         if (want === 'c') return original[at] === 0x41 && ins[k + j + 1]! - at === 2;
+        if (want === 'm') return original[at] === 0x41 && ins[k + j + 1]! - at === 2 && original[at + 1]! !== 0x40; // -c fits the 7-bit byte (c = -64 does not)
         if (want === 'n') return original[at] === 0x41 && ins[k + j + 1]! - at === 2 && original[at + 1]! <= 31; // a shift count 0..31, read as it is
         if (want === 'k') return original[at] === 0x42 && ins[k + j + 1]! - at === 2;
         if (want === 's') return original[at] === 0x42 && ins[k + j + 1]! - at === 2 && original[at + 1]! < 64; // a shift count
@@ -440,6 +448,7 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
         && !(pat.length === 2 && pat[1] === 0x20 && matches(k + 1, [0x20, 'M2d'])));
       if (!hit) continue;
       out[ins[k]!] = hit[1];
+      if (SUB_AS_ADD.has(hit[1]) && original[ins[k + 2]!] === 0x6b) out[ins[k + 1]! + 1] = -((original[ins[k + 1]! + 1]! << 25) >> 25) & 0x7f; // x - c as x + -c
       if (hit[1] === OP.I64C8_ADD && original[ins[k + 1]!] === 0x7d) out[ins[k]! + 1] = -((out[ins[k]! + 1]! << 24) >> 24) & 0xff; // x - c as x + -c
       k += hit[0].length - 1;
     }
@@ -572,6 +581,7 @@ function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
       if (op === OP.I64C8_SHR_U || op === OP.I64C8_ADD) out[p] = op = OP.I64_CONST_8;
       if (op === OP.SHL_SHR_S) out[p] = op = OP.I32C8_SHL;
       if (op === OP.I32C32_AND) out[p] = op = OP.I32_CONST_32_PAD;
+      if (SUB_AS_ADD.has(op) && out[p + 4] === 0x6b) out[p + 3] = -((out[p + 3]! << 25) >> 25) & 0x7f;
       const imm = p + 1;
       if (op === OP.I32_CONST_24) {
         const v = BigInt(((out[imm]! | (out[imm + 1]! << 8) | (out[imm + 2]! << 16)) << 8) >> 8);

@@ -235,6 +235,11 @@ describe('predecode', () => {
       (local.set 2 (i32.add (local.get 2) (i32.mul (local.tee 2 (i32.xor (local.get 2) (local.get 0))) (i32.const 7))))
       (local.set 2 (i32.add (local.get 2) (i32.mul (local.tee 2 (i32.xor (local.get 2) (local.get 0))) (i32.const 3001))))
       (if (i32.ne (local.get 2) (i32.const 2000)) (then (local.set 2 (i32.add (local.get 2) (i32.const 99)))))
+      (local.set 2 (i32.sub (local.get 2) (i32.const 3)))
+      (local.set 2 (i32.add (i32.const 1) (i32.sub (local.get 2) (i32.const -63))))
+      (local.set 2 (i32.add (i32.const 1) (i32.sub (local.get 2) (i32.const -64))))
+      (local.set 2 (i32.add (i32.const 1) (local.tee 2 (i32.sub (local.get 2) (i32.const 5)))))
+      (local.set 2 (i32.sub (local.tee 2 (i32.mul (local.get 2) (local.get 0))) (i32.const 9)))
       (if (i32.lt_u (local.get 0) (i32.const 1000)) (then (local.set 2 (i32.add (local.get 2) (i32.const 98)))))
       (local.set 2 (i32.add (i32.mul (local.get 2) (i32.const 3)) (i32.const -2000)))
       (local.set 2 (i32.add (i32.mul (local.get 2) (local.get 0)) (i32.shl (local.get 0) (local.get 2))))
@@ -406,6 +411,9 @@ describe('predecode', () => {
     for (const op of [OP.I64C8_ADD, OP.I64_NE_BR_IF, OP.LGET_I32C_ADD_LTEE_GT_U_BR_IF, OP.GGET_LT_U, OP.LTEE_C8_SHR_U_LGET_XOR, OP.LTEE_C8_SHL_XOR, OP.I32C32_AND, OP.LGET_LGET_ADD_LTEE, OP.LGET_C8_SHR_U_XOR, OP.LGET_C8_SHL_XOR, OP.SHL_SHR_S, OP.I32C8_SHR_S, OP.I32C_ADD]) expect(usedOpcodes(wasm).ops.has(op), `opcode ${op.toString(16)}`).toBe(true);
     // format 28: the two 32-bit masks fuse with their i64.and; a 5-byte constant outside 0..2^32-1 keeps its LEB
     expect(wasm.filter((b, i) => b === OP.I64C_U32_AND && src[i] === 0x42).length).toBe(2);
+    // format 32: local.get / local.tee; i32.const c; i32.sub ... is the i32.add form with the const's byte -c (c = -64 stays apart)
+    for (const op of [OP.LGET_I32C_ADD, OP.LGET_I32C_ADD_LSET, OP.LGET_I32C_ADD_LTEE, OP.LTEE_I32C_ADD]) expect(wasm.some((b, i) => b === op && wasm[i + 4] === 0x6b), `opcode ${op.toString(16)} with i32.sub`).toBe(true);
+    expect(wasm.some((b, i) => b === OP.LGET_I32C_ADD && wasm[i + 3] === 63 && wasm[i + 4] === 0x6b)).toBe(true);
     // format 29: i32.const c; i32.sub is I32C_ADD with the raw byte -c (64 for c = -64)
     expect(wasm.some((b, i) => b === OP.I32C_ADD && wasm[i + 1] === 64 && wasm[i + 2] === 0x6b)).toBe(true);
     const instance = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(src)), {});

@@ -52,7 +52,7 @@
 #define WQ_OP_LGET_I64C8_SHR_S_OR 0xdd /* local.get a; WQ_OP_I64_CONST_8 c; i64.shr_s; i64.or (format 20) */
 #define WQ_OP_I32C_ADD          0xde   /* i32.const c (one-byte LEB, now a raw signed byte); i32.add, or i32.sub with the byte -c (format 29) */
 #define WQ_OP_LSET_LGET         0xdf   /* local.set a; local.get b */
-#define WQ_OP_LGET_I32C_ADD     0xe0   /* local.get a; i32.const c; i32.add */
+#define WQ_OP_LGET_I32C_ADD     0xe0   /* local.get a; i32.const c; i32.add (or i32.sub, the const's byte holding -c: format 32; also the next three) */
 #define WQ_OP_LGET_LGET_ADD     0xe1   /* local.get a; local.get b; i32.add */
 /* i32.const c (1-byte LEB, rewritten to a raw signed byte: shift counts masked to 0..31, rotl as
  * a right-rotate count); <op> */
