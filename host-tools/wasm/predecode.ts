@@ -156,7 +156,7 @@ export const OP = {
   I32C8_LT_S: 0xec,
   I32C8_LT_U: 0xed,
   I32C8_GT_S: 0xee,
-  LGET_I32C_ADD_LTEE_GT_U_BR_IF: 0xef, // local.get a; i32.const c; i32.add; local.tee b; i32.gt_u; br_if l (a loop's `++p < end`: the store's CRC-16 on the publish path;
+  LGET_LGET_I32C_ADD_LTEE_GT_U_BR_IF: 0xef, // local.get e; local.get a; i32.const c; i32.add; local.tee b; i32.gt_u; br_if l (a loop's `++p < end`: the store's CRC-16 on the publish path;
   // format 32, was local.tee a; I32_CONST_16 c; i32.lt_u, run by no workload)
   GGET_LT_U: 0xf0, // global.get g; i32.lt_u (on to if / br_if; format 32, was local.set a; local.get b; i32.load8_u, now local.set + LGET_LOAD8_U)
   LSET_BR: 0xf1, // local.set a; br l (format 31: was a function's final `end`, which is now `return`, 0x0f)
@@ -271,7 +271,6 @@ const FUSE: Array<[readonly Pat[], number]> = [
   [['w', 'M28'], OP.I32C16_LOAD],
   [[0x20, 'c', 0x6a, 0x21], OP.LGET_I32C_ADD_LSET],
   [[0x20, 'm', 0x6b, 0x21], OP.LGET_I32C_ADD_LSET],
-  [[0x20, 'c', 0x6a, 0x22, 0x4b, 0x0d], OP.LGET_I32C_ADD_LTEE_GT_U_BR_IF],
   [[0x20, 'c', 0x6a, 0x22], OP.LGET_I32C_ADD_LTEE],
   [[0x20, 'm', 0x6b, 0x22], OP.LGET_I32C_ADD_LTEE],
   [[0x22, 'c', 0x6a], OP.LTEE_I32C_ADD],
@@ -292,6 +291,7 @@ const FUSE: Array<[readonly Pat[], number]> = [
   [['s', 0x88], OP.I64C8_SHR_U],
   [[0x20, 'c', 0x6a], OP.LGET_I32C_ADD],
   [[0x20, 'm', 0x6b], OP.LGET_I32C_ADD],
+  [[0x20, 0x20, 'c', 0x6a, 0x22, 0x4b, 0x0d], OP.LGET_LGET_I32C_ADD_LTEE_GT_U_BR_IF],
   [[0x20, 0x20, 0x6a, 0x22], OP.LGET_LGET_ADD_LTEE],
   [[0x20, 0x20, 0x6a, 'M2d'], OP.LGET_LGET_ADD_LOAD8_U],
   [[0x20, 0x20, 0x6a], OP.LGET_LGET_ADD],
@@ -441,11 +441,11 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
       // a local.get or local.tee before such a pair (or before a fused constant) stays on its
       // own: the pair saves more than the local op + const
       const constHead = (j: number) => const8(j) || matches(j, ['c', 0x6a]) || matches(j, ['c', 'M3a']) || FUSE.some(([pat]) => (pat[0] === 'w' || pat[0] === 's' || pat[0] === 'k') && pat.length === 2 && matches(j, pat));
-      // likewise a pair ending in a local.get that LGET_LOAD8_U would take (format 32: `local.set;
-      // local.get; i32.load8_u` is local.set + LGET_LOAD8_U, 24 instructions on the publish path
-      // against 27 as LSET_LGET + i32.load8_u)
+      // likewise a pair ending in a local.get that LGET_LOAD8_U or the loop's back edge would take
+      // (format 32: `local.set; local.get; i32.load8_u` is local.set + LGET_LOAD8_U, 24
+      // instructions on the publish path against 27 as LSET_LGET + i32.load8_u)
       const hit = FUSE.find(([pat]) => matches(k, pat) && !((pat[0] === 0x20 || pat[0] === 0x22) && (pat[1] === 'c' || pat[1] === 'w' || (pat[1] === 'k' && pat[0] === 0x22)) && pat.length === 2 && constHead(k + 1))
-        && !(pat.length === 2 && pat[1] === 0x20 && matches(k + 1, [0x20, 'M2d'])));
+        && !(pat.length === 2 && pat[1] === 0x20 && (matches(k + 1, [0x20, 'M2d']) || matches(k + 1, [0x20, 0x20, 'c', 0x6a, 0x22, 0x4b, 0x0d]))));
       if (!hit) continue;
       out[ins[k]!] = hit[1];
       if (SUB_AS_ADD.has(hit[1]) && original[ins[k + 2]!] === 0x6b) out[ins[k + 1]! + 1] = -((original[ins[k + 1]! + 1]! << 25) >> 25) & 0x7f; // x - c as x + -c
@@ -504,7 +504,7 @@ export function immediateBytes(b: Uint8Array, p: number): number {
         || op === OP.LGET_LGET_ADD_LTEE || op === OP.LGET_I32C16_ADD_I32C_STORE8 || op === OP.LGET_C8_ROTL || op === OP.LGET_C8_SHL_XOR || op === OP.LTEE_I64C8
         || (op >= OP.LGET_C8_EQ && op <= OP.LGET_LOAD8_U) || op === OP.LGET_C8_ROTL_XOR || op === OP.LGET_I32C16_ADD_LOAD16_S
         || op === OP.LGET_I32C16_ADD_LOAD8_U || op === OP.LGET_I64C8_SHR_U_OR || op === OP.LGET_I64C8_SHL_OR
-        || op === OP.LGET_I32C_ADD_LTEE_GT_U_BR_IF || op === OP.LGET_LGET_ADD_LOAD8_U) return leb(q) - q;
+        || op === OP.LGET_LGET_I32C_ADD_LTEE_GT_U_BR_IF || op === OP.LGET_LGET_ADD_LOAD8_U) return leb(q) - q;
       if (op >= 0x28 && op <= 0x3e) return leb(leb(q)) - q;
       return 0;
   }
@@ -567,7 +567,7 @@ function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
     [OP.LTEE_C8_SHR_U_LGET_XOR]: 0x22, [OP.LGET_LOAD8_U]: 0x20, [OP.LGET_C8_ROTL]: 0x20, [OP.LGET_C8_SHL_XOR]: 0x20,
     [OP.LGET_C8_ROTL_XOR]: 0x20, [OP.LGET_I32C16_ADD_LOAD16_S]: 0x20, [OP.I32C_STORE8]: 0x41,
     [OP.LGET_I32C16_ADD_LOAD8_U]: 0x20, [OP.I64_NE_BR_IF]: 0x52, [OP.LGET_I64C8_SHR_U_OR]: 0x20, [OP.LGET_I64C8_SHL_OR]: 0x20,
-    [OP.LGET_I32C_ADD_LTEE_GT_U_BR_IF]: 0x20, [OP.LGET_LGET_ADD_LOAD8_U]: 0x20,
+    [OP.LGET_LGET_I32C_ADD_LTEE_GT_U_BR_IF]: 0x20, [OP.LGET_LGET_ADD_LOAD8_U]: 0x20,
     [OP.LTEE_C8_SHL_XOR]: 0x22, [OP.GGET_LEB]: 0x23, [OP.GSET_LEB]: 0x24, [OP.IF_LEB]: 0x04, [OP.BR_IF_LEB]: 0x0d,
   };
   const unC8 = Object.fromEntries(Object.entries(CONST8_BINOPS).map(([, [fused]]) => [fused, true]));

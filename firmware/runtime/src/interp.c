@@ -108,7 +108,7 @@ static double f64_round(double a, int how) { if (a != a) return a + a; return ho
 #else
 #  define TAKEN_BRANCH do_br
 #endif
-/* The fused `++p < end` back edge (WQ_OP_LGET_I32C_ADD_LTEE_GT_U_BR_IF): in a per-image build GCC
+/* The fused `++p < end` back edge (WQ_OP_LGET_LGET_I32C_ADD_LTEE_GT_U_BR_IF): in a per-image build GCC
  * copies do_br into it (27 instructions with the loop head's local.get instead of 29 through
  * do_branch: the publish path's CRC loop); in the every-handler build the same goto cost the
  * suite's kernel +1.05% (GCC's registers in do_br), so it goes to do_branch there (measured). */
@@ -751,12 +751,12 @@ next:
 #define I32C16_CMP(expr) { uint32_t b = (uint32_t)(int32_t)*(const s16_u *)pc; pc += 3; COUNT_EXTRA(1); uint32_t a = (uint32_t)sp[-1]; cond = (expr); sp--; goto do_cond; }
         OP(WQ_OP_I32C16_LT_U) I32C16_CMP(a < b)
         OP(WQ_OP_I32C16_NE) I32C16_CMP(a != b)
-        OP(WQ_OP_LGET_I32C_ADD_LTEE_GT_U_BR_IF) {   /* do { ... } while (++p < end): end > (p += c), on to the br_if */
-            uint32_t v = (uint32_t)fp[pc[0]] + (uint32_t)((int32_t)((uint32_t)pc[2] << 25) >> 25);
-            SET32(&fp[pc[5]], v); COUNT_EXTRA(5);
-            uint32_t a = (uint32_t)sp[-1]; sp--;
-            if (a > v) { pc += 8; goto LOOP_BRANCH; }   /* pc just past the br_if's opcode */
-            pc += 9; stp++; DISPATCH;
+        OP(WQ_OP_LGET_LGET_I32C_ADD_LTEE_GT_U_BR_IF) {   /* do { ... } while (++p < end): end > (p += c), on to the br_if */
+            uint32_t e = (uint32_t)fp[pc[0]];   /* read before the store: e may be b */
+            uint32_t v = (uint32_t)fp[pc[2]] + (uint32_t)((int32_t)((uint32_t)pc[4] << 25) >> 25);
+            SET32(&fp[pc[7]], v); COUNT_EXTRA(6);
+            if (e > v) { pc += 10; goto LOOP_BRANCH; }   /* pc just past the br_if's opcode */
+            pc += 11; stp++; DISPATCH;
         }
         OP(WQ_OP_LGET_C8_EQ) { uint32_t i; READ_IDX(i); uint32_t b = (uint32_t)(int32_t)(int8_t)pc[1]; pc += 3; COUNT_EXTRA(2); cond = (uint32_t)fp[i] == b; goto do_cond; }
         OP(WQ_OP_GGET_LT_U) { uint32_t i = pc[0]; pc += 2; COUNT_EXTRA(1); cond = (uint32_t)sp[-1] < globals[i]; sp--; goto do_cond; }   /* x < a bound kept in a global. Last before do_cond: a per-image build copies the dispatch only into hot handlers, and takes do_cond for part of this one */
