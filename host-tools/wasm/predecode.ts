@@ -175,8 +175,13 @@ export const OP = {
   GGET_LEB: 0xf8, // also a one-byte index of a 64-bit or reference global
   GSET_LEB: 0xf9, // likewise
   // (block and loop keep a multi-byte block type: the plain handlers skip any; format 17)
-  IF_LEB: 0xfb,
-  BR_IF_LEB: 0x06,
+  // `if` and `br_if` with a multi-byte immediate share one (format 32; no workload runs them):
+  // neither reads its value at run time (the side entry decides), only its length and which it
+  // is. n = 2: [v & 63 | kind << 6, v >> 6]; n = 3..5: [0x80 | kind << 6 | (n - 3), v u16 LE,
+  // unused] (kind 0 if, 1 br_if; a block type's index and a label below 65536 fit: longer
+  // branches than that are refused). Undone through n, byte for byte.
+  COND_LEB: 0xfb,
+  LGET_C8_SHL: 0x06, // local.get a; I32C8_SHL k (format 32: kernel's index scaling)
   // a load or store whose align or offset takes two or more bytes: the align's first byte
   // becomes (opcode - 0x28) | align << 5 | 0x80 when the align LEB goes on
   MEM_LEB: 0x08,
@@ -213,7 +218,7 @@ export const OP = {
 } as const;
 
 /** local.get a followed by these i32.const c (one byte); <op> pairs: fused opcode. */
-const LGET_CONST8: Record<number, number> = { [OP.I32C8_ROTL]: OP.LGET_C8_ROTL, [OP.I32C8_EQ]: OP.LGET_C8_EQ };
+const LGET_CONST8: Record<number, number> = { [OP.I32C8_ROTL]: OP.LGET_C8_ROTL, [OP.I32C8_EQ]: OP.LGET_C8_EQ, [OP.I32C8_SHL]: OP.LGET_C8_SHL };
 /** local.get a; i32.const c (one byte); <op>; i32.xor: fused opcode (hash and CRC rounds). */
 const LGET_CONST8_XOR: Record<number, number> = { [OP.I32C8_ROTL]: OP.LGET_C8_ROTL_XOR, [OP.I32C8_SHR_U]: OP.LGET_C8_SHR_U_XOR, [OP.I32C8_SHL]: OP.LGET_C8_SHL_XOR };
 /** Fused heads of `x; i32.const c; i32.add ...` that also take `i32.sub` with the const's byte
@@ -229,7 +234,7 @@ const THIN_GLOBALS = new Set([0x7f, 0x7d]);
  * the global is 64-bit or a reference). */
 const LEB_FORMS: Record<number, number> = {
   0x20: OP.LOCAL_LEB, 0x21: OP.LOCAL_LEB, 0x22: OP.LOCAL_LEB, 0x23: OP.GGET_LEB, 0x24: OP.GSET_LEB,
-  0x04: OP.IF_LEB, 0x0d: OP.BR_IF_LEB,
+  0x04: OP.COND_LEB, 0x0d: OP.COND_LEB,
 };
 
 /** i32.const c; <op> pairs with a one-byte c: the binary op's opcode -> [fused opcode, the raw
@@ -346,6 +351,14 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
       // or reference global takes the other form, which moves both
       const wideGlobal = (original[at] === 0x23 || original[at] === 0x24) && !THIN_GLOBALS.has(m.globals[original[at + 1]! & 0x7f]?.t ?? 0);
       if (long !== undefined && (f.instrs[k + 1]! - at > 2 || wideGlobal)) out[at] = long;
+      if (long === OP.COND_LEB && out[at] === long) {
+        const n = f.instrs[k + 1]! - at - 1, kind = original[at] === 0x0d ? 1 : 0;
+        let v = 0;
+        for (let j = n - 1; j >= 0; j--) v = v * 128 + (original[at + 1 + j]! & 0x7f);
+        if (v > 0xffff) throw new WasmError('invalid', `a branch label or block type ${v} at byte ${at}; the pre-decoded form allows 65535`);
+        if (n === 2) { out[at + 1] = (v & 63) | kind << 6; out[at + 2] = v >> 6; }
+        else { out[at + 1] = 0x80 | kind << 6 | (n - 3); dv.setUint16(at + 2, v, true); }
+      }
       if (long === OP.LOCAL_LEB && out[at] === long) {
         const n = f.instrs[k + 1]! - at - 1, kind = original[at]! - 0x20;
         let idx = 0;
@@ -430,7 +443,10 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
       // local.get before a rotate or shift by a constant: one dispatch for the three
       const lc8 = original[ins[k]!] === 0x20 && ins[k + 1]! - ins[k]! === 2 ? const8(k + 1) : undefined;
       const xorForm = lc8 && ins[k + 4] !== undefined && original[ins[k + 3]!] === 0x73 ? LGET_CONST8_XOR[lc8[0]] : undefined;
-      if (lc8 && (xorForm !== undefined || LGET_CONST8[lc8[0]] !== undefined)) {
+      // (`x << k >> j` keeps its SHL_SHR_S: a signed bit field in one dispatch after the local.get)
+      const bitField = lc8 && lc8[0] === OP.I32C8_SHL && ins[k + 5] !== undefined && original[ins[k + 3]!] === 0x41 && ins[k + 4]! - ins[k + 3]! === 2
+        && original[ins[k + 3]! + 1]! <= 31 && original[ins[k + 4]!] === 0x75;
+      if (lc8 && (xorForm !== undefined || (LGET_CONST8[lc8[0]] !== undefined && !bitField))) {
         const at = ins[k + 1]!;
         out[ins[k]!] = xorForm ?? LGET_CONST8[lc8[0]]!;
         out[at] = lc8[0];
@@ -491,7 +507,7 @@ export function immediateBytes(b: Uint8Array, p: number): number {
     case OP.I64_CONST_8: return 1;
     case OP.I64C_U32_AND: return 5;
     case OP.I64_CONST_64_SKIP: return 8 + b[q + 8]!;
-    case OP.IF_LEB: return leb(q) - q;
+    case OP.COND_LEB: return b[q]! & 0x80 ? 3 + (b[q]! & 3) : 2;
     case OP.LOCAL_LEB: return b[q]! >> 6 !== 3 ? 2 : ((b[q]! >> 2) & 3) + 3;
     case OP.MEM_LEB: return b[q]! & 0x80 ? leb(b[q + 1]! < 0x80 ? q + 1 + b[q + 1]! : q + 1) - q : 3;
     default:
@@ -500,7 +516,7 @@ export function immediateBytes(b: Uint8Array, p: number): number {
       if (op === 0x0c || op === 0x0d || op === 0x10 || (op >= 0x20 && op <= 0x26) || op === 0xd2 || op === 0x41 || op === 0x42 || op === 0x3f || op === 0x40) return leb(q) - q;
       if (op >= OP.LGET_LGET && op <= OP.LGET_LGET_ADD) return leb(q) - q;
       if (op === OP.GGET_LT_U || op === OP.LSET_BR || op === OP.LTEE_LGET || op === OP.LTEE_BR_IF || op === OP.LGET_ADD) return leb(q) - q;
-      if (op === OP.LTEE_C8_SHL_XOR || op === OP.GGET_LEB || op === OP.GSET_LEB || op === OP.BR_IF_LEB || op === OP.LGET_I32C16_ADD || op === OP.LGET_I64C8_SHL || op === OP.LGET_C8_SHR_U_XOR
+      if (op === OP.LTEE_C8_SHL_XOR || op === OP.GGET_LEB || op === OP.GSET_LEB || op === OP.LGET_C8_SHL || op === OP.LGET_I32C16_ADD || op === OP.LGET_I64C8_SHL || op === OP.LGET_C8_SHR_U_XOR
         || op === OP.LGET_LGET_ADD_LTEE || op === OP.LGET_I32C16_ADD_I32C_STORE8 || op === OP.LGET_C8_ROTL || op === OP.LGET_C8_SHL_XOR || op === OP.LTEE_I64C8
         || (op >= OP.LGET_C8_EQ && op <= OP.LGET_LOAD8_U) || op === OP.LGET_C8_ROTL_XOR || op === OP.LGET_I32C16_ADD_LOAD16_S
         || op === OP.LGET_I32C16_ADD_LOAD8_U || op === OP.LGET_I64C8_SHR_U_OR || op === OP.LGET_I64C8_SHL_OR
@@ -568,7 +584,7 @@ function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
     [OP.LGET_C8_ROTL_XOR]: 0x20, [OP.LGET_I32C16_ADD_LOAD16_S]: 0x20, [OP.I32C_STORE8]: 0x41,
     [OP.LGET_I32C16_ADD_LOAD8_U]: 0x20, [OP.I64_NE_BR_IF]: 0x52, [OP.LGET_I64C8_SHR_U_OR]: 0x20, [OP.LGET_I64C8_SHL_OR]: 0x20,
     [OP.LGET_LGET_I32C_ADD_LTEE_GT_U_BR_IF]: 0x20, [OP.LGET_LGET_ADD_LOAD8_U]: 0x20,
-    [OP.LTEE_C8_SHL_XOR]: 0x22, [OP.GGET_LEB]: 0x23, [OP.GSET_LEB]: 0x24, [OP.IF_LEB]: 0x04, [OP.BR_IF_LEB]: 0x0d,
+    [OP.LTEE_C8_SHL_XOR]: 0x22, [OP.GGET_LEB]: 0x23, [OP.GSET_LEB]: 0x24, [OP.LGET_C8_SHL]: 0x20,
   };
   const unC8 = Object.fromEntries(Object.entries(CONST8_BINOPS).map(([, [fused]]) => [fused, true]));
   for (const [start, end] of bodyRanges(module)) {
@@ -608,6 +624,10 @@ function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
         const c = op === OP.I32C8_ROTL ? (32 - raw) & 31 : op === OP.I32C_ADD && out[p + 2] === 0x6b ? -raw : raw;
         out[p] = 0x41;
         out[imm] = c & 0x7f;
+      } else if (op === OP.COND_LEB) {
+        const x = out[imm]!, n = len - 1, v = x & 0x80 ? mv.getUint16(imm + 1, true) : (x & 63) | (out[imm + 1]! << 6);
+        out[p] = x & 0x40 ? 0x0d : 0x04;
+        for (let j = 0, w = v; j < n; j++, w >>= 7) out[imm + j] = (w & 0x7f) | (j < n - 1 ? 0x80 : 0);
       } else if (op === OP.LOCAL_LEB) {
         const x = out[imm]!, n = len - 1;
         const kind = x >> 6 !== 3 ? x >> 6 : x & 3, idx = x >> 6 !== 3 ? (x & 63) | (out[imm + 1]! << 6) : mv.getUint16(imm + 1, true);

@@ -163,7 +163,7 @@ describe('predecode', () => {
         ${'(block '.repeat(130)} (br_if 129 (i32.gt_s (local.get 0) (i32.const 5))) (local.set 1 (i32.add (local.get 1) (i32.const 1000))) ${')'.repeat(130)}
         (i32.add (local.get 1) (global.get 127))))`);
     const { wasm } = predecode(src);
-    for (const op of [OP.LOCAL_LEB, 0xf8, 0xf9, 0xfb, 0x06, 0x08]) expect(usedOpcodes(wasm).ops.has(op), `opcode ${op.toString(16)}`).toBe(true);
+    for (const op of [OP.LOCAL_LEB, 0xf8, 0xf9, OP.COND_LEB, 0x08]) expect(usedOpcodes(wasm).ops.has(op), `opcode ${op.toString(16)}`).toBe(true);
     // format 32: local.get, local.set and local.tee with a two-byte index share LOCAL_LEB, their kind in the top bits
     expect(wasm.filter((b, i) => b === OP.LOCAL_LEB && src[i] === 0x21).length).toBeGreaterThan(0);
     expect(wasm.filter((b, i) => b === OP.LOCAL_LEB && src[i] === 0x22).length).toBeGreaterThan(0);
@@ -202,6 +202,25 @@ describe('predecode', () => {
     });
     const out = run.stdout.trim().split('\n').map((l) => l.replace(/ ([0-9a-f]+)$/, (_, v: string) => ` ${Number(BigInt('0x' + v) & 0xffffffffn) | 0}`));
     expect(out).toEqual(['ok', ...args.map((a) => `ok ${f(a)}`)]);
+  });
+
+  it('runs a br_if with a padded three-byte label (COND_LEB\'s long form) as Node\'s engine does', () => {
+    const src = wat(`(module (func (export "f") (param i32) (result i32)
+        (block (br_if 0 (local.get 0)) (nop) (nop) (local.set 0 (i32.const 7))) (local.get 0)))`);
+    const at = src.findIndex((b, i) => b === 0x0d && src[i + 1] === 0 && src[i + 2] === 0x01 && src[i + 3] === 0x01);
+    expect(at).toBeGreaterThan(0);
+    src.set([0x80, 0x80, 0x00], at + 1); // br_if 0 as a 3-byte LEB in place of the two nops: same length
+    const { wasm } = predecode(src);
+    expect(wasm.some((b, i) => b === OP.COND_LEB && src[i] === 0x0d && (wasm[i + 1]! & 0x80) !== 0)).toBe(true);
+    expect(Buffer.from(predecode(wasm).wasm)).toEqual(Buffer.from(wasm)); // and undone exactly
+    const f = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(src)), {}).exports.f as (a: number) => number;
+    const dir = mkdtempSync(join(tmpdir(), 'wqpd-'));
+    writeFileSync(join(dir, 'brif3.wasm'), wasm);
+    const args = [0, 5];
+    const run = spawnSync(join(REPO, 'build/runtime/spec_driver'), {
+      input: [`load ${join(dir, 'brif3.wasm')}`, ...args.map((a) => `invoke f 1 ${(a >>> 0).toString(16)}`)].join('\n') + '\n', encoding: 'utf8',
+    });
+    expect(run.stdout.trim().split('\n')).toEqual(['ok', ...args.map((a) => `ok ${f(a).toString(16)}`)]);
   });
 
   it('refuses a branch farther than the branch-relative form can encode, saying why', () => {
@@ -289,6 +308,7 @@ describe('predecode', () => {
       (local.set 2 (i32.xor (local.get 0) (i32.shl (local.tee 2 (i32.mul (local.get 2) (local.get 0))) (i32.const 31))))
       (local.set 2 (i32.add (local.get 0) (i32.and (local.get 2) (i32.const 0x87654321))))
       (local.set 2 (i32.add (local.get 0) (i32.and (local.get 2) (i32.const 0x7fffffff))))
+      (local.set 2 (i32.add (i32.const 1) (i32.shl (local.get 0) (i32.const 13))))
       (local.set 2 (i32.and (local.get 2) (i32.const 255)))
       (local.set 3 (i32.add (local.get 2) (i32.const 300)))
       (loop (local.set 0 (i32.xor (local.get 0) (local.get 2))) (br_if 0 (i32.gt_u (local.get 3) (local.tee 2 (i32.add (local.get 2) (i32.const 7))))))
@@ -410,7 +430,7 @@ describe('predecode', () => {
     const src = wat(rewriteSrc);
     const { wasm } = predecode(src);
     expect([...src].filter((b, i) => wasm[i] !== b).length).toBeGreaterThan(20); // it did rewrite
-    for (const op of [OP.I64C8_ADD, OP.I64_NE_BR_IF, OP.LGET_LGET_I32C_ADD_LTEE_GT_U_BR_IF, OP.GGET_LT_U, OP.LTEE_C8_SHR_U_LGET_XOR, OP.LTEE_C8_SHL_XOR, OP.I32C32_AND, OP.LGET_LGET_ADD_LTEE, OP.LGET_C8_SHR_U_XOR, OP.LGET_C8_SHL_XOR, OP.SHL_SHR_S, OP.I32C8_SHR_S, OP.I32C_ADD]) expect(usedOpcodes(wasm).ops.has(op), `opcode ${op.toString(16)}`).toBe(true);
+    for (const op of [OP.I64C8_ADD, OP.I64_NE_BR_IF, OP.LGET_LGET_I32C_ADD_LTEE_GT_U_BR_IF, OP.GGET_LT_U, OP.LTEE_C8_SHR_U_LGET_XOR, OP.LTEE_C8_SHL_XOR, OP.I32C32_AND, OP.LGET_C8_SHL, OP.LGET_LGET_ADD_LTEE, OP.LGET_C8_SHR_U_XOR, OP.LGET_C8_SHL_XOR, OP.SHL_SHR_S, OP.I32C8_SHR_S, OP.I32C_ADD]) expect(usedOpcodes(wasm).ops.has(op), `opcode ${op.toString(16)}`).toBe(true);
     // format 28: the two 32-bit masks fuse with their i64.and; a 5-byte constant outside 0..2^32-1 keeps its LEB
     expect(wasm.filter((b, i) => b === OP.I64C_U32_AND && src[i] === 0x42).length).toBe(2);
     // format 32: local.get / local.tee; i32.const c; i32.sub ... is the i32.add form with the const's byte -c (c = -64 stays apart)

@@ -59,8 +59,6 @@ static const uint8_t * leb_s64(const uint8_t * p, int64_t * out)
     *out = (int64_t)v;
     return p;
 }
-/* blocktype: 0x40, a value type (one byte), or a type index (s33 LEB) */
-#define SKIP_BLOCKTYPE() do { uint8_t b_ = *pc; if (b_ == 0x40 || (b_ >= 0x6f && b_ <= 0x7f)) pc++; else { while (*pc++ & 0x80) {} } } while (0)
 
 /* Unaligned little-endian access to linear memory (Cortex-M3 and x86 handle it in hardware). */
 typedef uint16_t __attribute__((aligned(1), may_alias)) u16_u;
@@ -287,15 +285,13 @@ next:
             pc += WQ_SIDE_PC(e); stp += WQ_SIDE_STP(e);
             DISPATCH;
         }
-        OP(WQ_OP_IF_LEB)   /* `if` with a block type of two or more bytes */
+        OP(WQ_OP_COND_LEB) {   /* if / br_if with a multi-byte immediate: its length and which (format 32) */
+            uint32_t b = pc[0], n = b & 0x80 ? 3 + (b & 3) : 2;
             cond = (uint32_t)*--sp;
+            if (b & 0x40) { if (cond) goto do_branch; pc += n; stp++; break; }   /* br_if */
             if (!cond) goto do_jump;
-            SKIP_BLOCKTYPE(); stp++;
-            break;
-        OP(WQ_OP_BR_IF_LEB)   /* br_if with a label of two or more bytes */
-            cond = (uint32_t)*--sp;
-            if (!cond) { SKIP_U32(); stp++; break; }
-            goto do_branch;
+            pc += n; stp++; break;
+        }
         OP(0x0d)   /* br_if (a one-byte label); the fused forms that end in one test their condition
                     * themselves and go to do_branch when taken (through a shared do_br_if, GCC kept sp
                     * in another register in do_branch: one move more per taken branch) */
@@ -628,6 +624,7 @@ next:
         OP(WQ_OP_I64C8_SHR_U) { uint32_t c = pc[0]; pc += 2; COUNT_EXTRA(1); sp[-1] >>= c; break; }
         OP(WQ_OP_I32C32_AND) { uint32_t v = *(const u32_u *)pc; pc += 6; COUNT_EXTRA(1); SET32(&sp[-1], (uint32_t)sp[-1] & v); break; }   /* x & a 32-bit mask */
         OP(WQ_OP_I32C16_AND) { uint32_t v = (uint32_t)(int32_t)*(const s16_u *)pc; pc += 3; COUNT_EXTRA(1); SET32(&sp[-1], (uint32_t)sp[-1] & v); break; }
+        OP(WQ_OP_LGET_C8_SHL) { uint32_t i; READ_IDX(i); uint32_t c = pc[1]; pc += 3; COUNT_EXTRA(2); SET32(sp, (uint32_t)fp[i] << c); sp++; break; }
         OP(WQ_OP_LGET_C8_ROTL) { uint32_t i; READ_IDX(i); uint32_t c = pc[1], a = (uint32_t)fp[i]; pc += 3; COUNT_EXTRA(2); SET32(sp, (a >> c) | (a << ((32 - c) & 31))); sp++; break; }
         OP(WQ_OP_SHL_SHR_S) { uint32_t k = pc[0], j = pc[3]; pc += 5; COUNT_EXTRA(3); SET32(&sp[-1], (uint32_t)((int32_t)((uint32_t)sp[-1] << k) >> j)); break; }
         OP(WQ_OP_LTEE_I64C8) { uint32_t i; READ_IDX(i); fp[i] = sp[-1]; sp[0] = (uint64_t)(int64_t)(int8_t)pc[1]; pc += 2; sp++; COUNT_EXTRA(1); break; }
