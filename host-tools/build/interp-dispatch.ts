@@ -184,6 +184,10 @@ export const PER_IMAGE_HOT_OPCODES: ReadonlySet<number> = new Set([
   // session 10: the core's CRC loop now ends in these, and the comparisons' shared tail
   0xcb, 0x49, 0x45, 0x4b, 0x46, 0x1e, 0xec, 0x4e, 0x17, 0x2f, 0x48, 0x47, 0x3b,
   // (format 31: 0xf1 above is now `local.set; br`, ~18 a publish; the final `end` is 0x0f, also above)
+  // session 11 (format 32): `local.get; i32.load8_u`, ~117 a publish; the CRC loop's back edge, ~48;
+  // `global.get; i32.lt_u`, ~52 (0xcd above is now `local.tee; i32.const; i32.shr_u; local.get; i32.xor`, ~48);
+  // `local.tee; i32.const; i32.shl; i32.xor`, ~48; a 32-bit mask's `i32.and`, ~40; `local.get; i32.const; i32.shl`, ~59
+  0xce, 0xef, 0xf0, 0xf6, 0xf7, 0x06,
 ]);
 
 /** Added to the caller's flags for interp.c: with GCC's memset/memcpy builtins the interpreter

@@ -40,12 +40,14 @@ import { parseModule, WasmError, type ParsedModule } from './module.ts';
 export const SECTION_NAME = 'wasmqtt.predecoded';
 export const BLOB_VERSION = 32;
 /** Blob versions whose code was rewritten in place with today's opcodes (undoRewrite puts the
- * original back; format 32 changed only the function records and the header). Formats 4 to 30 gave some of today's opcodes other meanings or used other
- * function records (format 31: 0xf1 was a function's final `end`, now `return`; format 30:
+ * original back). Formats 4 to 31 gave some of today's opcodes other meanings or used other
+ * function records (format 32 (session 11): the records hold parameter and result counts, not the type index; 0xce was `local.get; local.get; i32.gt_s`, 0xef `local.tee; i32.const; i32.lt_u`,
+ * 0xf0 `local.set; local.get; i32.load8_u`, 0xcd `local.get; local.get; i32.lt_u`, 0xf6 and 0xf7 local.set
+ * and local.tee with a multi-byte index, now LOCAL_LEB's; format 31: 0xf1 was a function's final `end`, now `return`; format 30:
  * records relative to themselves and format 29's fused forms, both from session 10; format 27:
  * 0xc6 was `local.get; i32.const; i32.shr_u`): refused. */
-const REWRITTEN_VERSIONS = [31, 32];
-const OLDER_REWRITTEN_VERSIONS = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30];
+const REWRITTEN_VERSIONS = [32];
+const OLDER_REWRITTEN_VERSIONS = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31];
 const MAGIC = 0x44505157; // "WQPD"
 const WIDE_FRAME = 0xff; // a function record's frame byte: see its wide record
 const IMPORT_CODE = 0xffff; // an imported function's record: frame WIDE_FRAME, this code
@@ -160,22 +162,32 @@ export const OP = {
   I32C8_LT_S: 0xec,
   I32C8_LT_U: 0xed,
   I32C8_GT_S: 0xee,
-  LTEE_I32C16_LT_U: 0xef, // local.tee a; I32_CONST_16 c; i32.lt_u (on to if / br_if); format 18, was i32.const c; i32.gt_u
-  LSET_LGET_LOAD8_U: 0xf0, // local.set a; local.get b; i32.load8_u (one-byte memarg; format 23, was local.get a; i64.const c)
+  LGET_LGET_I32C_ADD_LTEE_GT_U_BR_IF: 0xef, // local.get e; local.get a; i32.const c; i32.add; local.tee b; i32.gt_u; br_if l (a loop's `++p < end`: the store's CRC-16 on the publish path;
+  // format 32, was local.tee a; I32_CONST_16 c; i32.lt_u, run by no workload)
+  GGET_LT_U: 0xf0, // global.get g; i32.lt_u (on to if / br_if; format 32, was local.set a; local.get b; i32.load8_u, now local.set + LGET_LOAD8_U)
   LSET_BR: 0xf1, // local.set a; br l (format 31: was a function's final `end`, which is now `return`, 0x0f)
   LTEE_LGET: 0xf2, // local.tee a; local.get b
   LTEE_BR_IF: 0xf3, // local.tee a; br_if l
   LGET_ADD: 0xf4, // local.get a; i32.add
   // An index, block type or label of two or more LEB bytes gets an opcode of its own, so the
   // plain opcodes always have a one-byte immediate, which the interpreter reads without a check.
-  LGET_LEB: 0xf5,
-  LSET_LEB: 0xf6,
-  LTEE_LEB: 0xf7,
+  // local.get, local.set and local.tee share one (format 32; no workload runs them): the index's
+  // n LEB bytes become a kind (0 get, 1 set, 2 tee) and the index, raw: n = 2, [kind << 6 | idx
+  // & 63, idx >> 6] (a 2-byte LEB holds 14 bits); n = 3..5, [0xc0 | (n - 3) << 2 | kind, idx u16
+  // LE, the rest unused] (a function has at most 65535 locals). Undone through n, byte for byte.
+  LOCAL_LEB: 0xf5,
+  LTEE_C8_SHL_XOR: 0xf6, // local.tee a; i32.const k (0..31, its LEB byte kept); i32.shl; i32.xor (the store's CRC-16; format 32)
+  I32C32_AND: 0xf7, // I32_CONST_32_PAD c (a 5-byte LEB); i32.and: a 32-bit mask (CRC and hash code, the publish path's flags; format 32)
   GGET_LEB: 0xf8, // also a one-byte index of a 64-bit or reference global
   GSET_LEB: 0xf9, // likewise
   // (block and loop keep a multi-byte block type: the plain handlers skip any; format 17)
-  IF_LEB: 0xfb,
-  BR_IF_LEB: 0x06,
+  // `if` and `br_if` with a multi-byte immediate share one (format 32; no workload runs them):
+  // neither reads its value at run time (the side entry decides), only its length and which it
+  // is. n = 2: [v & 63 | kind << 6, v >> 6]; n = 3..5: [0x80 | kind << 6 | (n - 3), v u16 LE,
+  // unused] (kind 0 if, 1 br_if; a block type's index and a label below 65536 fit: longer
+  // branches than that are refused). Undone through n, byte for byte.
+  COND_LEB: 0xfb,
+  LGET_C8_SHL: 0x06, // local.get a; I32C8_SHL k (format 32: kernel's index scaling)
   // a load or store whose align or offset takes two or more bytes: the align's first byte
   // becomes (opcode - 0x28) | align << 5 | 0x80 when the align LEB goes on
   MEM_LEB: 0x08,
@@ -202,8 +214,9 @@ export const OP = {
   LGET_I32C_ADD_LSET: 0xca, // local.get a; i32.const c; i32.add; local.set b (i++)
   LGET_I32C_ADD_LTEE: 0xcb, // local.get a; i32.const c; i32.add; local.tee b
   LTEE_I32C_ADD: 0xcc, // local.tee a; i32.const c; i32.add
-  LGET_LGET_LT_U: 0xcd, // local.get a; local.get b; i32.lt_u (may go on to if / br_if)
-  LGET_LGET_GT_S: 0xce, // local.get a; local.get b; i32.gt_s (likewise)
+  LTEE_C8_SHR_U_LGET_XOR: 0xcd, // local.tee a; i32.const k (0..31, its LEB byte kept); i32.shr_u; local.get b; i32.xor: `x ^= x >> k` on a value just
+  // stored (the store's CRC-16 on the publish path; format 32, was local.get a; local.get b; i32.lt_u, 10 a publish and none in the suite)
+  LGET_LOAD8_U: 0xce, // local.get a; i32.load8_u (one-byte memarg; format 32, was local.get a; local.get b; i32.gt_s, run by no workload)
   // 0xfd..0xff: the SIMD and threads prefixes, never in a module the validator accepts
   LGET_C8_ROTL_XOR: 0xfd, // local.get a; I32C8_ROTL c; i32.xor (hash rounds)
   LGET_I32C16_ADD_LOAD16_S: 0xfe, // local.get a; I32_CONST_16 c; i32.add; i32.load16_s (one-byte memarg)
@@ -211,9 +224,12 @@ export const OP = {
 } as const;
 
 /** local.get a followed by these i32.const c (one byte); <op> pairs: fused opcode. */
-const LGET_CONST8: Record<number, number> = { [OP.I32C8_ROTL]: OP.LGET_C8_ROTL, [OP.I32C8_EQ]: OP.LGET_C8_EQ };
+const LGET_CONST8: Record<number, number> = { [OP.I32C8_ROTL]: OP.LGET_C8_ROTL, [OP.I32C8_EQ]: OP.LGET_C8_EQ, [OP.I32C8_SHL]: OP.LGET_C8_SHL };
 /** local.get a; i32.const c (one byte); <op>; i32.xor: fused opcode (hash and CRC rounds). */
 const LGET_CONST8_XOR: Record<number, number> = { [OP.I32C8_ROTL]: OP.LGET_C8_ROTL_XOR, [OP.I32C8_SHR_U]: OP.LGET_C8_SHR_U_XOR, [OP.I32C8_SHL]: OP.LGET_C8_SHL_XOR };
+/** Fused heads of `x; i32.const c; i32.add ...` that also take `i32.sub` with the const's byte
+ * holding -c (format 32, as I32C_ADD since format 29): undone through the opcode after it. */
+const SUB_AS_ADD = new Set<number>([OP.LGET_I32C_ADD, OP.LGET_I32C_ADD_LSET, OP.LGET_I32C_ADD_LTEE, OP.LTEE_I32C_ADD]);
 /** Fused heads whose first instruction is an I32_CONST_16 (undone through it). */
 const C16_HEADS = new Set<number>([OP.I32C16_ADD, OP.I32C16_LT_U, OP.I32C16_NE, OP.I32C16_AND, OP.I32C16_LOAD, OP.I32C16_ADD_LOAD]);
 
@@ -223,8 +239,8 @@ const THIN_GLOBALS = new Set([0x7f, 0x7d]);
 /** Plain opcode -> its opcode when the immediate takes two or more bytes (and, for globals, when
  * the global is 64-bit or a reference). */
 const LEB_FORMS: Record<number, number> = {
-  0x20: OP.LGET_LEB, 0x21: OP.LSET_LEB, 0x22: OP.LTEE_LEB, 0x23: OP.GGET_LEB, 0x24: OP.GSET_LEB,
-  0x04: OP.IF_LEB, 0x0d: OP.BR_IF_LEB,
+  0x20: OP.LOCAL_LEB, 0x21: OP.LOCAL_LEB, 0x22: OP.LOCAL_LEB, 0x23: OP.GGET_LEB, 0x24: OP.GSET_LEB,
+  0x04: OP.COND_LEB, 0x0d: OP.COND_LEB,
 };
 
 /** i32.const c; <op> pairs with a one-byte c: the binary op's opcode -> [fused opcode, the raw
@@ -249,7 +265,7 @@ const SHIFT_CONST8 = new Set<number>([OP.I32C8_SHL, OP.I32C8_SHR_S, OP.I32C8_SHR
 
 /** 'c', 'k', 'w', 's': constants (see rewriteCode); 'M2e' and the like: that load or store
  * opcode with a one-byte align and offset. */
-type Pat = number | 'c' | 'k' | 'w' | 's' | 'M28' | 'M2d' | 'M2e' | 'M3a';
+type Pat = number | 'c' | 'm' | 'n' | 'k' | 'w' | 'W' | 's' | 'M28' | 'M2d' | 'M2e' | 'M3a';
 
 /** Opcode sequences fused into one dispatch, longest first; 'c' is an i32.const with a one-byte
  * LEB (the plain opcode's only form; longer ones became I32_CONST_*). Chosen from the
@@ -265,16 +281,19 @@ const FUSE: Array<[readonly Pat[], number]> = [
   [['w', 0x6a, 'M28'], OP.I32C16_ADD_LOAD],
   [['w', 'M28'], OP.I32C16_LOAD],
   [[0x20, 'c', 0x6a, 0x21], OP.LGET_I32C_ADD_LSET],
+  [[0x20, 'm', 0x6b, 0x21], OP.LGET_I32C_ADD_LSET],
   [[0x20, 'c', 0x6a, 0x22], OP.LGET_I32C_ADD_LTEE],
+  [[0x20, 'm', 0x6b, 0x22], OP.LGET_I32C_ADD_LTEE],
   [[0x22, 'c', 0x6a], OP.LTEE_I32C_ADD],
-  [[0x20, 0x20, 0x49], OP.LGET_LGET_LT_U],
-  [[0x20, 0x20, 0x4a], OP.LGET_LGET_GT_S],
+  [[0x22, 'm', 0x6b], OP.LTEE_I32C_ADD],
+  [[0x22, 'n', 0x76, 0x20, 0x73], OP.LTEE_C8_SHR_U_LGET_XOR],
+  [[0x22, 'n', 0x74, 0x73], OP.LTEE_C8_SHL_XOR],
   [[0x20, 'w', 0x6a], OP.LGET_I32C16_ADD],
   [['w', 0x6a], OP.I32C16_ADD],
   [['w', 0x49], OP.I32C16_LT_U],
   [['w', 0x47], OP.I32C16_NE],
   [['w', 0x71], OP.I32C16_AND],
-  [[0x22, 'w', 0x49], OP.LTEE_I32C16_LT_U],
+  [['W', 0x71], OP.I32C32_AND],
   [[0x22, 'k'], OP.LTEE_I64C8],
   [[0x20, 's', 0x86], OP.LGET_I64C8_SHL],
   [['k', 0x7c], OP.I64C8_ADD],
@@ -282,16 +301,19 @@ const FUSE: Array<[readonly Pat[], number]> = [
   [[0x52, 0x0d], OP.I64_NE_BR_IF],
   [['s', 0x88], OP.I64C8_SHR_U],
   [[0x20, 'c', 0x6a], OP.LGET_I32C_ADD],
+  [[0x20, 'm', 0x6b], OP.LGET_I32C_ADD],
+  [[0x20, 0x20, 'c', 0x6a, 0x22, 0x4b, 0x0d], OP.LGET_LGET_I32C_ADD_LTEE_GT_U_BR_IF],
   [[0x20, 0x20, 0x6a, 0x22], OP.LGET_LGET_ADD_LTEE],
   [[0x20, 0x20, 0x6a, 'M2d'], OP.LGET_LGET_ADD_LOAD8_U],
   [[0x20, 0x20, 0x6a], OP.LGET_LGET_ADD],
   [[0x20, 0x20], OP.LGET_LGET],
-  [[0x21, 0x20, 'M2d'], OP.LSET_LGET_LOAD8_U],
   [[0x21, 0x20], OP.LSET_LGET],
   [[0x21, 0x0c], OP.LSET_BR],
   [[0x22, 0x20], OP.LTEE_LGET],
   [[0x22, 0x0d], OP.LTEE_BR_IF],
   [[0x20, 0x6a], OP.LGET_ADD],
+  [[0x20, 'M2d'], OP.LGET_LOAD8_U],
+  [[0x23, 0x49], OP.GGET_LT_U],
   [[0x6a, 0x21], OP.ADD_LSET],
   [[0x6a, 0x22], OP.ADD_LTEE],
 ];
@@ -335,6 +357,21 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
       // or reference global takes the other form, which moves both
       const wideGlobal = (original[at] === 0x23 || original[at] === 0x24) && !THIN_GLOBALS.has(m.globals[original[at + 1]! & 0x7f]?.t ?? 0);
       if (long !== undefined && (f.instrs[k + 1]! - at > 2 || wideGlobal)) out[at] = long;
+      if (long === OP.COND_LEB && out[at] === long) {
+        const n = f.instrs[k + 1]! - at - 1, kind = original[at] === 0x0d ? 1 : 0;
+        let v = 0;
+        for (let j = n - 1; j >= 0; j--) v = v * 128 + (original[at + 1 + j]! & 0x7f);
+        if (v > 0xffff) throw new WasmError('invalid', `a branch label or block type ${v} at byte ${at}; the pre-decoded form allows 65535`);
+        if (n === 2) { out[at + 1] = (v & 63) | kind << 6; out[at + 2] = v >> 6; }
+        else { out[at + 1] = 0x80 | kind << 6 | (n - 3); dv.setUint16(at + 2, v, true); }
+      }
+      if (long === OP.LOCAL_LEB && out[at] === long) {
+        const n = f.instrs[k + 1]! - at - 1, kind = original[at]! - 0x20;
+        let idx = 0;
+        for (let j = n - 1; j >= 0; j--) idx = idx * 128 + (original[at + 1 + j]! & 0x7f);
+        if (n === 2) { out[at + 1] = kind << 6 | (idx & 63); out[at + 2] = idx >> 6; }
+        else { out[at + 1] = 0xc0 | (n - 3) << 2 | kind; dv.setUint16(at + 2, idx, true); }
+      }
       const op = original[at]!;
       if (op >= 0x28 && op <= 0x3e && f.instrs[k + 1]! - at > 3) {
         // format 25: a one-byte align and a two-byte offset (struct fields and statics at 128+:
@@ -362,9 +399,12 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
         const at = ins[k + j];
         if (at === undefined || ins[k + j + 1] === undefined) return false;
         if (want === 'c') return original[at] === 0x41 && ins[k + j + 1]! - at === 2;
+        if (want === 'm') return original[at] === 0x41 && ins[k + j + 1]! - at === 2 && original[at + 1]! !== 0x40; // -c fits the 7-bit byte (c = -64 does not)
+        if (want === 'n') return original[at] === 0x41 && ins[k + j + 1]! - at === 2 && original[at + 1]! <= 31; // a shift count 0..31, read as it is
         if (want === 'k') return original[at] === 0x42 && ins[k + j + 1]! - at === 2;
         if (want === 's') return original[at] === 0x42 && ins[k + j + 1]! - at === 2 && original[at + 1]! < 64; // a shift count
         if (want === 'w') return original[at] === 0x41 && ins[k + j + 1]! - at === 3; // now I32_CONST_16
+        if (want === 'W') return original[at] === 0x41 && ins[k + j + 1]! - at === 6; // now I32_CONST_32_PAD
         if (want === 'M28' || want === 'M2d' || want === 'M2e' || want === 'M3a') return original[at] === parseInt(want.slice(1), 16) && ins[k + j + 1]! - at === 3;
         // the fused handlers read one-byte indices and labels
         if (LEB_FORMS[want] !== undefined && ins[k + j + 1]! - at !== 2) return false;
@@ -409,7 +449,10 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
       // local.get before a rotate or shift by a constant: one dispatch for the three
       const lc8 = original[ins[k]!] === 0x20 && ins[k + 1]! - ins[k]! === 2 ? const8(k + 1) : undefined;
       const xorForm = lc8 && ins[k + 4] !== undefined && original[ins[k + 3]!] === 0x73 ? LGET_CONST8_XOR[lc8[0]] : undefined;
-      if (lc8 && (xorForm !== undefined || LGET_CONST8[lc8[0]] !== undefined)) {
+      // (`x << k >> j` keeps its SHL_SHR_S: a signed bit field in one dispatch after the local.get)
+      const bitField = lc8 && lc8[0] === OP.I32C8_SHL && ins[k + 5] !== undefined && original[ins[k + 3]!] === 0x41 && ins[k + 4]! - ins[k + 3]! === 2
+        && original[ins[k + 3]! + 1]! <= 31 && original[ins[k + 4]!] === 0x75;
+      if (lc8 && (xorForm !== undefined || (LGET_CONST8[lc8[0]] !== undefined && !bitField))) {
         const at = ins[k + 1]!;
         out[ins[k]!] = xorForm ?? LGET_CONST8[lc8[0]]!;
         out[at] = lc8[0];
@@ -420,9 +463,14 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
       // a local.get or local.tee before such a pair (or before a fused constant) stays on its
       // own: the pair saves more than the local op + const
       const constHead = (j: number) => const8(j) || matches(j, ['c', 0x6a]) || matches(j, ['c', 'M3a']) || FUSE.some(([pat]) => (pat[0] === 'w' || pat[0] === 's' || pat[0] === 'k') && pat.length === 2 && matches(j, pat));
-      const hit = FUSE.find(([pat]) => matches(k, pat) && !((pat[0] === 0x20 || pat[0] === 0x22) && (pat[1] === 'c' || pat[1] === 'w' || (pat[1] === 'k' && pat[0] === 0x22)) && pat.length === 2 && constHead(k + 1)));
+      // likewise a pair ending in a local.get that LGET_LOAD8_U or the loop's back edge would take
+      // (format 32: `local.set; local.get; i32.load8_u` is local.set + LGET_LOAD8_U, 24
+      // instructions on the publish path against 27 as LSET_LGET + i32.load8_u)
+      const hit = FUSE.find(([pat]) => matches(k, pat) && !((pat[0] === 0x20 || pat[0] === 0x22) && (pat[1] === 'c' || pat[1] === 'w' || (pat[1] === 'k' && pat[0] === 0x22)) && pat.length === 2 && constHead(k + 1))
+        && !(pat.length === 2 && pat[1] === 0x20 && (matches(k + 1, [0x20, 'M2d']) || matches(k + 1, [0x20, 0x20, 'c', 0x6a, 0x22, 0x4b, 0x0d]))));
       if (!hit) continue;
       out[ins[k]!] = hit[1];
+      if (SUB_AS_ADD.has(hit[1]) && original[ins[k + 2]!] === 0x6b) out[ins[k + 1]! + 1] = -((original[ins[k + 1]! + 1]! << 25) >> 25) & 0x7f; // x - c as x + -c
       if (hit[1] === OP.I64C8_ADD && original[ins[k + 1]!] === 0x7d) out[ins[k]! + 1] = -((out[ins[k]! + 1]! << 24) >> 24) & 0xff; // x - c as x + -c
       k += hit[0].length - 1;
     }
@@ -461,23 +509,24 @@ export function immediateBytes(b: Uint8Array, p: number): number {
     case OP.ADD_LSET: case OP.ADD_LTEE: return 0;
     case OP.I32_CONST_24: return 3;
     case OP.I32_CONST_32: return 4;
-    case OP.I32_CONST_32_PAD: return 5;
+    case OP.I32_CONST_32_PAD: case OP.I32C32_AND: return 5;
     case OP.I64_CONST_8: return 1;
     case OP.I64C_U32_AND: return 5;
     case OP.I64_CONST_64_SKIP: return 8 + b[q + 8]!;
-    case OP.IF_LEB: return leb(q) - q;
+    case OP.COND_LEB: return b[q]! & 0x80 ? 3 + (b[q]! & 3) : 2;
+    case OP.LOCAL_LEB: return b[q]! >> 6 !== 3 ? 2 : ((b[q]! >> 2) & 3) + 3;
     case OP.MEM_LEB: return b[q]! & 0x80 ? leb(b[q + 1]! < 0x80 ? q + 1 + b[q + 1]! : q + 1) - q : 3;
     default:
       if (op >= OP.I32C8_SHR_S && op <= OP.I32C8_GT_S && op !== OP.LGET_I32C16_ADD_LOAD8_U) return 1;
       if (op === OP.I32C_ADD) return 1; // a raw byte, not a LEB
       if (op === 0x0c || op === 0x0d || op === 0x10 || (op >= 0x20 && op <= 0x26) || op === 0xd2 || op === 0x41 || op === 0x42 || op === 0x3f || op === 0x40) return leb(q) - q;
       if (op >= OP.LGET_LGET && op <= OP.LGET_LGET_ADD) return leb(q) - q;
-      if (op === OP.LSET_LGET_LOAD8_U || op === OP.LSET_BR || op === OP.LTEE_LGET || op === OP.LTEE_BR_IF || op === OP.LGET_ADD) return leb(q) - q;
-      if ((op >= OP.LGET_LEB && op <= OP.GSET_LEB) || op === OP.BR_IF_LEB || op === OP.LGET_I32C16_ADD || op === OP.LGET_I64C8_SHL || op === OP.LGET_C8_SHR_U_XOR
+      if (op === OP.GGET_LT_U || op === OP.LSET_BR || op === OP.LTEE_LGET || op === OP.LTEE_BR_IF || op === OP.LGET_ADD) return leb(q) - q;
+      if (op === OP.LTEE_C8_SHL_XOR || op === OP.GGET_LEB || op === OP.GSET_LEB || op === OP.LGET_C8_SHL || op === OP.LGET_I32C16_ADD || op === OP.LGET_I64C8_SHL || op === OP.LGET_C8_SHR_U_XOR
         || op === OP.LGET_LGET_ADD_LTEE || op === OP.LGET_I32C16_ADD_I32C_STORE8 || op === OP.LGET_C8_ROTL || op === OP.LGET_C8_SHL_XOR || op === OP.LTEE_I64C8
-        || (op >= OP.LGET_C8_EQ && op <= OP.LGET_LGET_GT_S) || op === OP.LGET_C8_ROTL_XOR || op === OP.LGET_I32C16_ADD_LOAD16_S
+        || (op >= OP.LGET_C8_EQ && op <= OP.LGET_LOAD8_U) || op === OP.LGET_C8_ROTL_XOR || op === OP.LGET_I32C16_ADD_LOAD16_S
         || op === OP.LGET_I32C16_ADD_LOAD8_U || op === OP.LGET_I64C8_SHR_U_OR || op === OP.LGET_I64C8_SHL_OR
-        || op === OP.LTEE_I32C16_LT_U || op === OP.LGET_LGET_ADD_LOAD8_U) return leb(q) - q;
+        || op === OP.LGET_LGET_I32C_ADD_LTEE_GT_U_BR_IF || op === OP.LGET_LGET_ADD_LOAD8_U) return leb(q) - q;
       if (op >= 0x28 && op <= 0x3e) return leb(leb(q)) - q;
       return 0;
   }
@@ -532,16 +581,16 @@ function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
   const out = module.slice();
   const mv = new DataView(out.buffer, out.byteOffset, out.byteLength);
   const undoFirst: Record<number, number> = {
-    [OP.LGET_LGET]: 0x20, [OP.LGET_I64C8_SHR_S_OR]: 0x20, [OP.LGET_I32C_ADD]: 0x20, [OP.LGET_LGET_ADD]: 0x20, [OP.LSET_LGET_LOAD8_U]: 0x21,
+    [OP.LGET_LGET]: 0x20, [OP.LGET_I64C8_SHR_S_OR]: 0x20, [OP.LGET_I32C_ADD]: 0x20, [OP.LGET_LGET_ADD]: 0x20, [OP.GGET_LT_U]: 0x23,
     [OP.LSET_LGET]: 0x21, [OP.LSET_BR]: 0x21, [OP.LTEE_LGET]: 0x22, [OP.LTEE_BR_IF]: 0x22, [OP.LGET_ADD]: 0x20,
     [OP.LGET_I32C16_ADD]: 0x20, [OP.ADD_LSET]: 0x6a, [OP.ADD_LTEE]: 0x6a, [OP.LGET_I64C8_SHL]: 0x20, [OP.LGET_C8_SHR_U_XOR]: 0x20,
     [OP.LGET_LGET_ADD_LTEE]: 0x20, [OP.LGET_I32C16_ADD_I32C_STORE8]: 0x20, [OP.LTEE_I64C8]: 0x22,
     [OP.LGET_C8_EQ]: 0x20, [OP.LGET_I32C_ADD_LSET]: 0x20, [OP.LGET_I32C_ADD_LTEE]: 0x20, [OP.LTEE_I32C_ADD]: 0x22,
-    [OP.LGET_LGET_LT_U]: 0x20, [OP.LGET_LGET_GT_S]: 0x20, [OP.LGET_C8_ROTL]: 0x20, [OP.LGET_C8_SHL_XOR]: 0x20,
+    [OP.LTEE_C8_SHR_U_LGET_XOR]: 0x22, [OP.LGET_LOAD8_U]: 0x20, [OP.LGET_C8_ROTL]: 0x20, [OP.LGET_C8_SHL_XOR]: 0x20,
     [OP.LGET_C8_ROTL_XOR]: 0x20, [OP.LGET_I32C16_ADD_LOAD16_S]: 0x20, [OP.I32C_STORE8]: 0x41,
     [OP.LGET_I32C16_ADD_LOAD8_U]: 0x20, [OP.I64_NE_BR_IF]: 0x52, [OP.LGET_I64C8_SHR_U_OR]: 0x20, [OP.LGET_I64C8_SHL_OR]: 0x20,
-    [OP.LTEE_I32C16_LT_U]: 0x22, [OP.LGET_LGET_ADD_LOAD8_U]: 0x20,
-    ...Object.fromEntries(Object.entries(LEB_FORMS).map(([plain, long]) => [long, Number(plain)])),
+    [OP.LGET_LGET_I32C_ADD_LTEE_GT_U_BR_IF]: 0x20, [OP.LGET_LGET_ADD_LOAD8_U]: 0x20,
+    [OP.LTEE_C8_SHL_XOR]: 0x22, [OP.GGET_LEB]: 0x23, [OP.GSET_LEB]: 0x24, [OP.LGET_C8_SHL]: 0x20,
   };
   const unC8 = Object.fromEntries(Object.entries(CONST8_BINOPS).map(([, [fused]]) => [fused, true]));
   for (const [start, end] of bodyRanges(module)) {
@@ -553,6 +602,8 @@ function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
       if (op === OP.I64C8_ADD && out[p + 2] === 0x7d) out[p + 1] = -((out[p + 1]! << 24) >> 24) & 0xff;
       if (op === OP.I64C8_SHR_U || op === OP.I64C8_ADD) out[p] = op = OP.I64_CONST_8;
       if (op === OP.SHL_SHR_S) out[p] = op = OP.I32C8_SHL;
+      if (op === OP.I32C32_AND) out[p] = op = OP.I32_CONST_32_PAD;
+      if (SUB_AS_ADD.has(op) && out[p + 4] === 0x6b) out[p + 3] = -((out[p + 3]! << 25) >> 25) & 0x7f;
       const imm = p + 1;
       if (op === OP.I32_CONST_24) {
         const v = BigInt(((out[imm]! | (out[imm + 1]! << 8) | (out[imm + 2]! << 16)) << 8) >> 8);
@@ -579,6 +630,15 @@ function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
         const c = op === OP.I32C8_ROTL ? (32 - raw) & 31 : op === OP.I32C_ADD && out[p + 2] === 0x6b ? -raw : raw;
         out[p] = 0x41;
         out[imm] = c & 0x7f;
+      } else if (op === OP.COND_LEB) {
+        const x = out[imm]!, n = len - 1, v = x & 0x80 ? mv.getUint16(imm + 1, true) : (x & 63) | (out[imm + 1]! << 6);
+        out[p] = x & 0x40 ? 0x0d : 0x04;
+        for (let j = 0, w = v; j < n; j++, w >>= 7) out[imm + j] = (w & 0x7f) | (j < n - 1 ? 0x80 : 0);
+      } else if (op === OP.LOCAL_LEB) {
+        const x = out[imm]!, n = len - 1;
+        const kind = x >> 6 !== 3 ? x >> 6 : x & 3, idx = x >> 6 !== 3 ? (x & 63) | (out[imm + 1]! << 6) : mv.getUint16(imm + 1, true);
+        out[p] = 0x20 + kind;
+        for (let j = 0, v = idx; j < n; j++, v >>= 7) out[imm + j] = (v & 0x7f) | (j < n - 1 ? 0x80 : 0);
       } else if (op === OP.MEM_LEB) {
         const x = out[imm]!, align = (x >> 5) & 3;
         out[p] = 0x28 + (x & 31);

@@ -218,7 +218,10 @@ describe('predecode', () => {
         ${'(block '.repeat(130)} (br_if 129 (i32.gt_s (local.get 0) (i32.const 5))) (local.set 1 (i32.add (local.get 1) (i32.const 1000))) ${')'.repeat(130)}
         (i32.add (local.get 1) (global.get 127))))`);
     const { wasm } = predecode(src);
-    for (const op of [0xf5, 0xf6, 0xf7, 0xf8, 0xf9, 0xfb, 0x06, 0x08]) expect(usedOpcodes(wasm).ops.has(op), `opcode ${op.toString(16)}`).toBe(true);
+    for (const op of [OP.LOCAL_LEB, 0xf8, 0xf9, OP.COND_LEB, 0x08]) expect(usedOpcodes(wasm).ops.has(op), `opcode ${op.toString(16)}`).toBe(true);
+    // format 32: local.get, local.set and local.tee with a two-byte index share LOCAL_LEB, their kind in the top bits
+    expect(wasm.filter((b, i) => b === OP.LOCAL_LEB && src[i] === 0x21).length).toBeGreaterThan(0);
+    expect(wasm.filter((b, i) => b === OP.LOCAL_LEB && src[i] === 0x22).length).toBeGreaterThan(0);
     // format 25: a two-byte offset becomes a raw u16 (i32.store, align 2, offset 200); a
     // three-byte one keeps its LEB (i32.load offset=20000: bit 7 set, the LEB 0xa0 0x9c 0x01)
     const has = (seq: number[]) => wasm.some((_, i) => seq.every((v, j) => wasm[i + j] === v));
@@ -237,13 +240,55 @@ describe('predecode', () => {
     expect(out).toEqual(['ok', ...args.map((a) => `ok ${f(a)}`)]);
   });
 
+  it('runs local.get, local.set and local.tee with a three-byte index (16,384+ locals: LOCAL_LEB\'s long form) as Node\'s engine does', () => {
+    const src = wat(`(module (func (export "f") (param i32) (result i32) (local ${'i32 '.repeat(17000)})
+        (local.set 16999 (i32.add (local.get 0) (i32.const 5)))
+        (local.set 200 (i32.mul (local.tee 16500 (i32.add (local.get 16999) (local.get 0))) (i32.const 3)))
+        (i32.add (local.get 200) (i32.sub (local.get 16500) (local.get 16384)))))`);
+    const { wasm } = predecode(src);
+    expect(wasm.filter((b, i) => b === OP.LOCAL_LEB && src[i + 2]! & 0x80).length).toBe(5); // the 3-byte indices
+    expect(Buffer.from(predecode(wasm).wasm)).toEqual(Buffer.from(wasm)); // and undone exactly
+    const f = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(src)), {}).exports.f as (a: number) => number;
+    const dir = mkdtempSync(join(tmpdir(), 'wqpd-'));
+    writeFileSync(join(dir, 'leb3.wasm'), wasm);
+    const args = [0, 7, -9];
+    const run = spawnSync(join(REPO, 'build/runtime/spec_driver'), {
+      input: [`load ${join(dir, 'leb3.wasm')}`, ...args.map((a) => `invoke f 1 ${(a >>> 0).toString(16)}`)].join('\n') + '\n', encoding: 'utf8',
+    });
+    const out = run.stdout.trim().split('\n').map((l) => l.replace(/ ([0-9a-f]+)$/, (_, v: string) => ` ${Number(BigInt('0x' + v) & 0xffffffffn) | 0}`));
+    expect(out).toEqual(['ok', ...args.map((a) => `ok ${f(a)}`)]);
+  });
+
+  it('runs a br_if with a padded three-byte label (COND_LEB\'s long form) as Node\'s engine does', () => {
+    const src = wat(`(module (func (export "f") (param i32) (result i32)
+        (block (br_if 0 (local.get 0)) (nop) (nop) (local.set 0 (i32.const 7))) (local.get 0)))`);
+    const at = src.findIndex((b, i) => b === 0x0d && src[i + 1] === 0 && src[i + 2] === 0x01 && src[i + 3] === 0x01);
+    expect(at).toBeGreaterThan(0);
+    src.set([0x80, 0x80, 0x00], at + 1); // br_if 0 as a 3-byte LEB in place of the two nops: same length
+    const { wasm } = predecode(src);
+    expect(wasm.some((b, i) => b === OP.COND_LEB && src[i] === 0x0d && (wasm[i + 1]! & 0x80) !== 0)).toBe(true);
+    expect(Buffer.from(predecode(wasm).wasm)).toEqual(Buffer.from(wasm)); // and undone exactly
+    const f = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(src)), {}).exports.f as (a: number) => number;
+    const dir = mkdtempSync(join(tmpdir(), 'wqpd-'));
+    writeFileSync(join(dir, 'brif3.wasm'), wasm);
+    const args = [0, 5];
+    const run = spawnSync(join(REPO, 'build/runtime/spec_driver'), {
+      input: [`load ${join(dir, 'brif3.wasm')}`, ...args.map((a) => `invoke f 1 ${(a >>> 0).toString(16)}`)].join('\n') + '\n', encoding: 'utf8',
+    });
+    expect(run.stdout.trim().split('\n')).toEqual(['ok', ...args.map((a) => `ok ${f(a).toString(16)}`)]);
+  });
+
   it('refuses a branch farther than the branch-relative form can encode, saying why', () => {
     const src = wat(`(module (func (param i32) (block (br_if 0 (local.get 0)) ${'nop '.repeat(33000)})))`);
     expect(() => predecode(src)).toThrow(/branches 33\d\d\d bytes .*32767 each way/);
   });
 
   // constants of every rewritten width, each fused sequence, and the shift counts kept as they are
-  const rewriteSrc = `(module (func (export "f") (param i32 i64) (result i32) (local i32)
+  const rewriteSrc = `(module (global $bound (mut i32) (i32.const 1000)) (func (export "f") (param i32 i64) (result i32) (local i32 i32)
+      (if (i32.lt_u (local.get 0) (global.get $bound)) (then (local.set 2 (i32.add (local.get 2) (i32.const 13)))))
+      (block (br_if 0 (i32.lt_u (local.get 2) (global.get $bound))) (local.set 2 (i32.add (local.get 2) (i32.const 5))))
+      (local.set 2 (i32.add (local.get 2) (i32.lt_u (i32.xor (local.get 0) (i32.const 7)) (global.get $bound))))
+      (global.set $bound (i32.add (local.get 2) (i32.const 3)))
       (local.set 2 (i32.add (local.get 0) (i32.const 1000000)))
       (local.set 2 (i32.xor (local.get 2) (i32.const 0x7fffffff)))
       (local.set 2 (i32.add (local.get 2) (i32.const 300000)))
@@ -264,6 +309,11 @@ describe('predecode', () => {
       (local.set 2 (i32.add (local.get 2) (i32.mul (local.tee 2 (i32.xor (local.get 2) (local.get 0))) (i32.const 7))))
       (local.set 2 (i32.add (local.get 2) (i32.mul (local.tee 2 (i32.xor (local.get 2) (local.get 0))) (i32.const 3001))))
       (if (i32.ne (local.get 2) (i32.const 2000)) (then (local.set 2 (i32.add (local.get 2) (i32.const 99)))))
+      (local.set 2 (i32.sub (local.get 2) (i32.const 3)))
+      (local.set 2 (i32.add (i32.const 1) (i32.sub (local.get 2) (i32.const -63))))
+      (local.set 2 (i32.add (i32.const 1) (i32.sub (local.get 2) (i32.const -64))))
+      (local.set 2 (i32.add (i32.const 1) (local.tee 2 (i32.sub (local.get 2) (i32.const 5)))))
+      (local.set 2 (i32.sub (local.tee 2 (i32.mul (local.get 2) (local.get 0))) (i32.const 9)))
       (if (i32.lt_u (local.get 0) (i32.const 1000)) (then (local.set 2 (i32.add (local.get 2) (i32.const 98)))))
       (local.set 2 (i32.add (i32.mul (local.get 2) (i32.const 3)) (i32.const -2000)))
       (local.set 2 (i32.add (i32.mul (local.get 2) (local.get 0)) (i32.shl (local.get 0) (local.get 2))))
@@ -306,6 +356,18 @@ describe('predecode', () => {
       (local.set 2 (i32.xor (i32.sub (local.get 2) (i32.const -64)) (i32.shr_s (local.get 0) (i32.const 5))))
       (local.set 2 (i32.add (i32.sub (local.get 2) (i32.const 63)) (i32.add (local.get 0) (i32.const -64))))
       (local.set 2 (i32.xor (i32.add (i32.shr_s (local.get 2) (i32.const 31)) (i32.const -1)) (local.get 2)))
+      (local.set 2 (i32.xor (i32.shr_u (local.tee 2 (i32.mul (local.get 2) (local.get 0))) (i32.const 4)) (local.get 2)))
+      (local.set 2 (i32.xor (i32.shr_u (local.tee 2 (i32.mul (local.get 2) (local.get 0))) (i32.const 31)) (local.get 0)))
+      (local.set 2 (i32.xor (i32.shr_u (local.tee 2 (i32.mul (local.get 2) (local.get 0))) (i32.const 36)) (local.get 2)))
+      (local.set 2 (i32.xor (local.get 0) (i32.shl (local.tee 2 (i32.mul (local.get 2) (local.get 0))) (i32.const 5))))
+      (local.set 2 (i32.xor (local.get 0) (i32.shl (local.tee 2 (i32.mul (local.get 2) (local.get 0))) (i32.const 31))))
+      (local.set 2 (i32.add (local.get 0) (i32.and (local.get 2) (i32.const 0x87654321))))
+      (local.set 2 (i32.add (local.get 0) (i32.and (local.get 2) (i32.const 0x7fffffff))))
+      (local.set 2 (i32.add (i32.const 1) (i32.shl (local.get 0) (i32.const 13))))
+      (local.set 2 (i32.and (local.get 2) (i32.const 255)))
+      (local.set 3 (i32.add (local.get 2) (i32.const 300)))
+      (loop (local.set 0 (i32.xor (local.get 0) (local.get 2))) (br_if 0 (i32.gt_u (local.get 3) (local.tee 2 (i32.add (local.get 2) (i32.const 7))))))
+      (loop (br_if 0 (i32.gt_u (local.get 2) (local.tee 2 (i32.add (local.get 2) (i32.const 1))))))
       (i32.add (local.get 2) (i32.gt_u (local.get 0) (i32.const 2)))))`;
 
   // format 31: `local.set a; br l` (WQ_OP_LSET_BR, 0xf1: a loop's back-edge, a block's exit
@@ -423,9 +485,12 @@ describe('predecode', () => {
     const src = wat(rewriteSrc);
     const { wasm } = predecode(src);
     expect([...src].filter((b, i) => wasm[i] !== b).length).toBeGreaterThan(20); // it did rewrite
-    for (const op of [OP.I64C8_ADD, OP.I64_NE_BR_IF, OP.LTEE_I32C16_LT_U, OP.LGET_LGET_ADD_LTEE, OP.LGET_C8_SHR_U_XOR, OP.LGET_C8_SHL_XOR, OP.SHL_SHR_S, OP.I32C8_SHR_S, OP.I32C_ADD]) expect(usedOpcodes(wasm).ops.has(op), `opcode ${op.toString(16)}`).toBe(true);
+    for (const op of [OP.I64C8_ADD, OP.I64_NE_BR_IF, OP.LGET_LGET_I32C_ADD_LTEE_GT_U_BR_IF, OP.GGET_LT_U, OP.LTEE_C8_SHR_U_LGET_XOR, OP.LTEE_C8_SHL_XOR, OP.I32C32_AND, OP.LGET_C8_SHL, OP.LGET_LGET_ADD_LTEE, OP.LGET_C8_SHR_U_XOR, OP.LGET_C8_SHL_XOR, OP.SHL_SHR_S, OP.I32C8_SHR_S, OP.I32C_ADD]) expect(usedOpcodes(wasm).ops.has(op), `opcode ${op.toString(16)}`).toBe(true);
     // format 28: the two 32-bit masks fuse with their i64.and; a 5-byte constant outside 0..2^32-1 keeps its LEB
     expect(wasm.filter((b, i) => b === OP.I64C_U32_AND && src[i] === 0x42).length).toBe(2);
+    // format 32: local.get / local.tee; i32.const c; i32.sub ... is the i32.add form with the const's byte -c (c = -64 stays apart)
+    for (const op of [OP.LGET_I32C_ADD, OP.LGET_I32C_ADD_LSET, OP.LGET_I32C_ADD_LTEE, OP.LTEE_I32C_ADD]) expect(wasm.some((b, i) => b === op && wasm[i + 4] === 0x6b), `opcode ${op.toString(16)} with i32.sub`).toBe(true);
+    expect(wasm.some((b, i) => b === OP.LGET_I32C_ADD && wasm[i + 3] === 63 && wasm[i + 4] === 0x6b)).toBe(true);
     // format 29: i32.const c; i32.sub is I32C_ADD with the raw byte -c (64 for c = -64)
     expect(wasm.some((b, i) => b === OP.I32C_ADD && wasm[i + 1] === 64 && wasm[i + 2] === 0x6b)).toBe(true);
     const instance = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(src)), {});
@@ -449,6 +514,7 @@ describe('predecode', () => {
       (local.set 2 (i32.add (local.get 2) (i32.wrap_i64 (i64.shr_u (i64.or (i64.extend_i32_u (local.get 2)) (i64.shl (local.get 3) (i64.const 5))) (i64.const 3)))))
       (local.set 4 (i64.sub (i64.const 0) (local.get 3)))
       (local.set 2 (i32.add (local.get 2) (i32.wrap_i64 (i64.shr_u (i64.or (i64.extend_i32_s (local.get 2)) (i64.shr_s (local.get 4) (i64.const 40))) (i64.const 7)))))
+      (local.set 2 (i32.add (local.get 2) (local.tee 2 (i32.load8_u offset=5 (local.get 0)))))
       (local.set 2 (i32.add (i32.load8_u offset=1 (i32.add (local.get 0) (i32.const -999))) (local.get 2)))
       (block (br_if 0 (i32.load8_u offset=100 (i32.add (local.get 0) (i32.const -100)))) (local.set 2 (i32.add (local.get 2) (i32.const 77))))
       (i32.store8 offset=3 (i32.add (local.get 0) (i32.const -900)) (i32.const -5))
@@ -470,7 +536,7 @@ describe('predecode', () => {
   it('fused loads, stores and rotate-xor compute what Node\'s engine computes, traps included', async () => {
     const src = wat(memSrc);
     const { wasm } = predecode(src);
-    for (const op of [0xfd, 0xfe, 0xff, OP.LGET_I64C8_SHR_U_OR, OP.LGET_I64C8_SHL_OR, OP.I32C16_LOAD, OP.I32C16_ADD_LOAD, OP.LGET_I32C16_ADD_LOAD8_U, OP.LGET_LGET_ADD_LOAD8_U, OP.LGET_I64C8_SHR_S_OR, OP.LGET_I32C16_ADD_I32C_STORE8, OP.LSET_LGET_LOAD8_U]) {
+    for (const op of [0xfd, 0xfe, 0xff, OP.LGET_I64C8_SHR_U_OR, OP.LGET_I64C8_SHL_OR, OP.I32C16_LOAD, OP.I32C16_ADD_LOAD, OP.LGET_I32C16_ADD_LOAD8_U, OP.LGET_LGET_ADD_LOAD8_U, OP.LGET_I64C8_SHR_S_OR, OP.LGET_I32C16_ADD_I32C_STORE8, OP.LGET_LOAD8_U]) {
       expect(usedOpcodes(wasm).ops.has(op), `opcode ${op.toString(16)}`).toBe(true);
     }
     expect(Buffer.from(predecode(wasm).wasm)).toEqual(Buffer.from(wasm)); // and undone exactly

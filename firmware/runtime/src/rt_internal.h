@@ -52,7 +52,7 @@
 #define WQ_OP_LGET_I64C8_SHR_S_OR 0xdd /* local.get a; WQ_OP_I64_CONST_8 c; i64.shr_s; i64.or (format 20) */
 #define WQ_OP_I32C_ADD          0xde   /* i32.const c (one-byte LEB, now a raw signed byte); i32.add, or i32.sub with the byte -c (format 29) */
 #define WQ_OP_LSET_LGET         0xdf   /* local.set a; local.get b */
-#define WQ_OP_LGET_I32C_ADD     0xe0   /* local.get a; i32.const c; i32.add */
+#define WQ_OP_LGET_I32C_ADD     0xe0   /* local.get a; i32.const c; i32.add (or i32.sub, the const's byte holding -c: format 32; also the next three) */
 #define WQ_OP_LGET_LGET_ADD     0xe1   /* local.get a; local.get b; i32.add */
 /* i32.const c (1-byte LEB, rewritten to a raw signed byte: shift counts masked to 0..31, rotl as
  * a right-rotate count); <op> */
@@ -69,21 +69,23 @@
 #define WQ_OP_I32C8_LT_S        0xec
 #define WQ_OP_I32C8_LT_U        0xed
 #define WQ_OP_I32C8_GT_S        0xee
-#define WQ_OP_LTEE_I32C16_LT_U  0xef   /* local.tee a; WQ_OP_I32_CONST_16 c; i32.lt_u (on to if / br_if; format 18) */
-#define WQ_OP_LSET_LGET_LOAD8_U 0xf0   /* local.set a; local.get b; i32.load8_u (one-byte memarg; format 23) */
+#define WQ_OP_LGET_LGET_I32C_ADD_LTEE_GT_U_BR_IF 0xef   /* local.get e; local.get a; i32.const c; i32.add; local.tee b; i32.gt_u; br_if l (`do ... while (++p < end)`; format 32, was local.tee a; WQ_OP_I32_CONST_16 c; i32.lt_u) */
+#define WQ_OP_GGET_LT_U         0xf0   /* global.get g (an i32); i32.lt_u (on to if / br_if; format 32, was local.set a; local.get b; i32.load8_u) */
 #define WQ_OP_LSET_BR           0xf1   /* local.set a; br l (format 31; a function's final `end` is 0x0f, `return`) */
 #define WQ_OP_LTEE_LGET         0xf2   /* local.tee a; local.get b */
 #define WQ_OP_LTEE_BR_IF        0xf3   /* local.tee a; br_if l */
 #define WQ_OP_LGET_ADD          0xf4   /* local.get a; i32.add */
 /* An instruction whose index, block type or label takes two or more LEB bytes (format 6): the
  * plain opcodes then always have a one-byte immediate, read without a check. */
-#define WQ_OP_LGET_LEB          0xf5
-#define WQ_OP_LSET_LEB          0xf6
-#define WQ_OP_LTEE_LEB          0xf7
+#define WQ_OP_LOCAL_LEB         0xf5   /* local.get / set / tee with a multi-byte index (format 32): n = 2: [kind << 6 | i & 63, i >> 6];
+                                        * n = 3..5: [0xc0 | (n - 3) << 2 | kind, i u16 LE, unused]; kind 0 get, 1 set, 2 tee */
+#define WQ_OP_LTEE_C8_SHL_XOR   0xf6   /* local.tee a; i32.const k (0..31: its LEB byte is k); i32.shl; i32.xor (format 32) */
+#define WQ_OP_I32C32_AND        0xf7   /* WQ_OP_I32_CONST_32_PAD c; i32.and (format 32) */
 #define WQ_OP_GGET_LEB          0xf8   /* also a 64-bit or reference global's global.get */
 #define WQ_OP_GSET_LEB          0xf9   /* likewise global.set */
-#define WQ_OP_IF_LEB            0xfb
-#define WQ_OP_BR_IF_LEB         0x06
+#define WQ_OP_COND_LEB          0xfb   /* if / br_if with a multi-byte immediate (format 32): n = 2: [v & 63 | kind << 6, v >> 6];
+                                        * n = 3..5: [0x80 | kind << 6 | (n - 3), v u16 LE, unused]; kind 0 if, 1 br_if */
+#define WQ_OP_LGET_C8_SHL       0x06   /* local.get a; I32C8_SHL k (format 32) */
 #define WQ_OP_I32_CONST_16      0x09   /* i32.const, 2-byte LEB -> 2 raw bytes (0x41 keeps one-byte LEBs only) */
 #define WQ_OP_I32C16_ADD        0x0a   /* i32.const c (I32_CONST_16); i32.add */
 #define WQ_OP_LGET_I32C16_ADD   0x12   /* local.get a; i32.const c (I32_CONST_16); i32.add */
@@ -106,8 +108,8 @@
 #define WQ_OP_LGET_I32C_ADD_LSET 0xca  /* local.get a; i32.const c; i32.add; local.set b */
 #define WQ_OP_LGET_I32C_ADD_LTEE 0xcb  /* local.get a; i32.const c; i32.add; local.tee b */
 #define WQ_OP_LTEE_I32C_ADD     0xcc   /* local.tee a; i32.const c; i32.add */
-#define WQ_OP_LGET_LGET_LT_U    0xcd   /* local.get a; local.get b; i32.lt_u (may go on to if / br_if) */
-#define WQ_OP_LGET_LGET_GT_S    0xce   /* local.get a; local.get b; i32.gt_s (likewise) */
+#define WQ_OP_LTEE_C8_SHR_U_LGET_XOR 0xcd   /* local.tee a; i32.const k (0..31: its LEB byte is k); i32.shr_u; local.get b; i32.xor (format 32, was local.get a; local.get b; i32.lt_u) */
+#define WQ_OP_LGET_LOAD8_U      0xce   /* local.get a; i32.load8_u (one-byte memarg; format 32, was local.get a; local.get b; i32.gt_s) */
 /* 0xfd..0xff: the SIMD and threads prefixes, never in a module the pre-decoder's validator accepts */
 #define WQ_OP_LGET_C8_ROTL_XOR  0xfd   /* local.get a; WQ_OP_I32C8_ROTL c; i32.xor */
 #define WQ_OP_LGET_I32C16_ADD_LOAD16_S 0xfe   /* local.get a; WQ_OP_I32_CONST_16 c; i32.add; i32.load16_s (one-byte memarg) */
