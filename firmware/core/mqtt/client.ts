@@ -573,37 +573,19 @@ function onPacket(p: usize, total: i32): bool {
   return true;
 }
 
-/**
- * A packet waits (held) for a free run of incoming QoS 2 ids: the acks already received behind
- * it (PUBACK..PUBCOMP, PINGRESP) are handled now and cut out of the RX buffer; a PUBREL among
- * them frees a run. Safe out of order: the broker cannot reuse an id it has not completed, so an
- * ack never concerns a PUBLISH it overtakes. False when the link dropped.
- */
-function acksBehind(at: i32): bool {
-  while (at < rxLen && txRoom() >= 8) {
-    let total = frame(RXB + at, rxLen - at);
-    if (total <= 0) break; // (a bad frame is reported when the reader reaches it)
-    let type = <i32>(load<u8>(RXB + at) >> 4);
-    if (<u32>(type - A.PT_PUBACK) < 4 || type == A.PT_PINGRESP) {
-      held = false;
-      let epoch = linkEpoch;
-      if (!onPacket(RXB + at, total) || epoch != linkEpoch) return false;
-      if (!held) {
-        rxLen -= total;
-        memory.copy(RXB + at, RXB + at + total, rxLen - at);
-        continue;
-      }
-    }
-    at += total;
-  }
-  return true;
-}
-
-/** A packet is held in the RX buffer (see acksBehind): the socket is read only as far as the buffer
+/** A packet is held in the RX buffer (see receive()): the socket is read only as far as the buffer
  * has room, so a broker that keeps sending meets TCP flow control, never a dropped link. */
 let rxHeld: bool = false;
 
-/** Reads and handles what has arrived; false when the connection was dropped. */
+/**
+ * Reads and handles what has arrived; false when the connection was dropped. A packet that waits
+ * (held) for a free run of incoming QoS 2 ids stays in the RX buffer while the acks already
+ * received behind it (PUBACK..PUBCOMP, PINGRESP) are handled and cut out of the buffer (one
+ * loop, two modes: `heldAt` >= 0 is the held packet's offset while the acks behind it are
+ * scanned); a PUBREL among them frees a run, and the held packet is tried again. Safe out of
+ * order: the broker cannot reuse an id it has not completed, so an ack never concerns a PUBLISH
+ * it overtakes.
+ */
 function receive(): bool {
   rxHeld = false;
   for (let round = 0; round < 8; round++) {
@@ -611,18 +593,33 @@ function receive(): bool {
     if (n > 0) rxLen += n;
     // (n < 0, the peer closed: the packets already here are handled first, then the link drops)
     let off = 0;
-    while (off < rxLen && txRoom() >= 8) {
-      let total = frame(RXB + off, rxLen - off);
-      if (total < 0) return protoFail(total, <i32>(load<u8>(RXB + off) >> 4), 0);
-      if (total == 0) break;
+    let heldAt = -1;
+    let before = 0;
+    for (;;) {
+      let total = off < rxLen && txRoom() >= 8 ? frame(RXB + off, rxLen - off) : 0;
+      if (heldAt >= 0) {
+        // the acks behind a held packet (a bad frame is reported when the reader reaches it)
+        if (total <= 0) {
+          off = heldAt;
+          heldAt = -1;
+          if (rxLen == before) { rxHeld = true; break; }
+          continue; // an ack behind it may have freed a run: try it again
+        }
+        let type = <i32>(load<u8>(RXB + off) >> 4);
+        if (<u32>(type - A.PT_PUBACK) >= 4 && type != A.PT_PINGRESP) { off += total; continue; }
+      } else {
+        if (total < 0) return protoFail(total, <i32>(load<u8>(RXB + off) >> 4), 0);
+        if (total == 0) break;
+      }
       let epoch = linkEpoch;
       held = false;
       if (!onPacket(RXB + off, total) || epoch != linkEpoch) return false;
-      if (held) {
-        let before = rxLen;
-        if (!acksBehind(off + total)) return false;
-        if (rxLen == before) { rxHeld = true; break; }
-        continue; // an ack behind it may have freed a run: try it again
+      if (heldAt < 0) {
+        if (held) { heldAt = off; before = rxLen; }
+      } else if (!held) {
+        rxLen -= total;
+        memory.copy(RXB + off, RXB + off + total, rxLen - off);
+        continue;
       }
       off += total;
     }

@@ -506,9 +506,7 @@ export function markFirstSend(e: usize): void {
 
 /** Persists the config blob as a new R_CONFIG record. */
 export function persistConfig(): i32 {
-  useTier(false);
-  if (groupSize == 0) return ERR_NO_STORE;
-  let r = appendOnce(R_CONFIG, CFG, CONFIG_BYTES, 0, false);
+  let r = persistBlob(R_CONFIG, CFG, CONFIG_BYTES);
   if (r < 0) return r;
   cfgOff = <u32>r;
   return 0;
@@ -517,13 +515,17 @@ export function persistConfig(): i32 {
 /** Persists an app's settings blob [p, p+len) as a new R_APP record (4 writable bytes on each
  * side of it, as storeAppend needs); the previous one becomes garbage. */
 export function persistApp(p: usize, len: i32): i32 {
-  useTier(false);
-  if (groupSize == 0) return ERR_NO_STORE;
-  let r = appendOnce(R_APP, p, len, 0, false);
+  let r = persistBlob(R_APP, p, len);
   if (r < 0) return r;
   appOff = <u32>r;
   appLen = len;
   return 0;
+}
+
+/** A blob record in the flash: its offset, or an error. */
+function persistBlob(type: i32, p: usize, len: i32): i32 {
+  useTier(false);
+  return groupSize == 0 ? ERR_NO_STORE : appendOnce(type, p, len, 0, false);
 }
 
 /** Bytes the live set occupies in a freshly compacted group (what compact() would write); the
