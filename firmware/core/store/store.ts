@@ -104,10 +104,13 @@ export function recordSize(len: i32): u32 { return sizeOfRecord(len); }
  * device's interpreter more than the sum. */
 @inline function sizeOfRecord(len: i32): u32 { return 6 + <u32>((len + 1) & ~1); }
 
+/** The CRC of the group header in scratch (its magic included: see CRC_MAGIC). */
+function headerCrc(): i32 { return crc16(CRC_MAGIC, scratch + 4, 4); }
+
 function readHeader(base: u32): bool {
   if (rd(base, scratch, 12) != 0) return false;
   if (load<u32>(scratch) != MAGIC) return false;
-  if (crc16(CRC_MAGIC, scratch + 4, 4) != <i32>load<u16>(scratch + 8)) return false;
+  if (headerCrc() != <i32>load<u16>(scratch + 8)) return false;
   seq = load<u32>(scratch + 4);
   return true;
 }
@@ -161,7 +164,7 @@ function eraseGroup(base: u32): i32 {
 function writeHeader(base: u32, s: u32): i32 {
   store<u32>(scratch, MAGIC);
   store<u32>(scratch + 4, s);
-  store<u16>(scratch + 8, <u16>crc16(CRC_MAGIC, scratch + 4, 4));
+  store<u16>(scratch + 8, <u16>headerCrc());
   store<u16>(scratch + 10, 0);
   if (wr(base, scratch, 12) != 0) return ERR_STORE_IO;
   seq = s;
@@ -230,7 +233,7 @@ export function storeAppend(type: i32, p: usize, len: i32, reserve: u32): i32 {
   let crc = crc16(CRC_START, rec, marked ? 2 + len : 4 + len);
   if (marked) crc = crc16(crc, FFFF, 2);
   let saveTail = load<u32>(p + len);
-  if ((len & 1) != 0) store<u8>(p + len, 0xff);
+  store<u8>(p + len, 0xff); // the pad byte of an odd length (an even one's CRC goes over it)
   store<u16>(p + <usize>((len + 1) & ~1), <u16>crc);
   let r = wr(writePos, rec, <i32>size);
   store<u32>(rec, save);
