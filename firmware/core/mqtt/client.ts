@@ -72,11 +72,17 @@ function emit(kind: i32, p: usize, len: i32): void {
   appEvent(kind, p, len);
 }
 
+/** An event of `len` bytes from EVB, its first 4 bytes `v` (little-endian): one call where six
+ * sites stored and passed EVB each. */
+function emitEvb(kind: i32, v: u32, len: i32): void {
+  store<u32>(EVB, v);
+  emit(kind, EVB, len);
+}
+
 export function emitError(code: i32, ptype: i32, detail: i32): void {
   setStat(A.STAT_LAST_ERROR, code);
-  store<i32>(EVB, code);
   store<u32>(EVB + 4, <u32>ptype | <u32>detail << 16); // [u8 type][u8 0][u16 detail] (types are 0..15)
-  emit(A.EV_ERROR, EVB, 8);
+  emitEvb(A.EV_ERROR, code, 8);
 }
 
 /** EV_TRACE for the packet at p (already framed or encoded by us). Its packet id and extra byte
@@ -87,9 +93,8 @@ export function emitError(code: i32, ptype: i32, detail: i32): void {
 function trace(dir: i32, p: usize, total: i32, pid: i32, extra: i32): void {
   let first = <u32>load<u8>(p);
   // [u8 dir][u8 type][u8 flags][u8 extra][u16 pid][u16 total]
-  store<u32>(EVB, <u32>dir | (first >> 4) << 8 | (first & 15) << 16 | <u32>extra << 24);
   store<u32>(EVB + 4, <u32>pid | <u32>total << 16);
-  emit(A.EV_TRACE, EVB, 8);
+  emitEvb(A.EV_TRACE, <u32>dir | (first >> 4) << 8 | (first & 15) << 16 | <u32>extra << 24, 8);
 }
 
 // ---- TX ----
@@ -154,10 +159,9 @@ export function dropLink(reason: i32): void {
   S.outLinkLost();
   S.reqClear();
   if (reason != 0) setStat(A.STAT_LAST_ERROR, reason);
-  store<i32>(EVB, reason);
   store<u8>(EVB + 4, <u8>(reason == A.ERR_CONNACK_REFUSED ? D.dCode : 0xff)); // (that CONNACK is the packet just decoded)
   netTried(EVB + 8); // [8] u32 address, [12] u16 port: what this connection went to
-  emit(was == A.ST_CONNECTED || reason == 0 ? A.EV_DISCONNECTED : A.EV_CONNECT_FAILED, EVB, 14);
+  emitEvb(was == A.ST_CONNECTED || reason == 0 ? A.EV_DISCONNECTED : A.EV_CONNECT_FAILED, reason, 14);
   if (wantOnline) enterBackoff();
   else state = A.ST_IDLE;
 }
@@ -176,7 +180,7 @@ function dropNow(reason: i32): i32 { dropLink(reason); return 0; }
 /** Reads the Ethernet link when due (net layer); a change is reported as EV_LINK. 1 up, 0 down, < 0 no chip. */
 function linkWatch(): i32 {
   let l = netLinkPoll(now);
-  if (netLinkChanged()) { store<u8>(EVB, <u8>l); emit(A.EV_LINK, EVB, 1); }
+  if (netLinkChanged()) emitEvb(A.EV_LINK, l, 1);
   return l;
 }
 
@@ -404,8 +408,7 @@ function complete(e: usize): void {
   if (qos == 1) S.dropPubBytes(e);
   else S.persist(S.R_REL_GONE, pid, 2, S.isRam(e));
   S.outFree(e);
-  store<u32>(EVB, <u32>pid | <u32>qos << 16); // [u16 pid][u8 qos]
-  emit(A.EV_PUBLISH_DONE, EVB, 3);
+  emitEvb(A.EV_PUBLISH_DONE, <u32>pid | <u32>qos << 16, 3); // [u16 pid][u8 qos]
 }
 
 /** An ack for an outgoing message (PUBACK, PUBREC or PUBCOMP). */
@@ -493,8 +496,7 @@ function onConnack(): void {
   }
   if (S.owner != id) S.setOwner(id); // after the old session's records are dropped
   if (state != A.ST_CONNECTED) return; // a PUBLISH_DONE handler dropped the link
-  store<u8>(EVB, <u8>sp);
-  emit(A.EV_CONNECTED, EVB, 1);
+  emitEvb(A.EV_CONNECTED, sp, 1);
   if (state == A.ST_CONNECTED) resubscribe(sp == 0);
 }
 
@@ -567,8 +569,7 @@ function onPacket(p: usize, total: i32): bool {
     emit(A.EV_SUBACK, codes - 3, 3 + n);
   } else if (type == A.PT_UNSUBACK) {
     if (S.reqTake(pid, A.PT_UNSUBSCRIBE) < 0) return protoFail(A.ERR_ACK_UNKNOWN, type, pid);
-    store<u16>(EVB, <u16>pid);
-    emit(A.EV_UNSUBACK, EVB, 2);
+    emitEvb(A.EV_UNSUBACK, pid, 2);
   } else if (type != A.PT_PINGRESP) return protoFail(A.ERR_UNEXPECTED, type, 0);
   return true;
 }
