@@ -519,11 +519,8 @@ function sessionIdentity(): u32 {
  * sending a PUBREL that belongs to the discarded session. Nothing is dropped.
  */
 function newSession(): void {
-  for (let e = S.outBegin(); e < S.outEnd(); e += S.SLOT) {
-    let st = S.oState(e);
-    if (st >= S.S_REL_QUEUED) complete(e); // QoS 2 past PUBREC
-    else if (st != S.S_FREE) S.setFlags(e, S.oFlags(e) & ~S.F_SENT);
-  }
+  for (let e = S.outBegin(); e < S.outEnd(); e += S.SLOT) if (S.oState(e) >= S.S_REL_QUEUED) complete(e); // QoS 2 past PUBREC
+  S.outUnsend();
 }
 
 /** Set by onPacket() when the packet must wait in the RX buffer for a free run of incoming
@@ -634,6 +631,9 @@ function receive(): bool {
 
 @inline function since(t: u32): i32 { return <i32>(now - t); }
 
+/** ms left of CFG_TIMEOUT_MS for the connection state entered at stateAt (<= 0: timed out). */
+function connectLeft(): i32 { return <i32>num(A.CFG_TIMEOUT_MS) - since(stateAt); }
+
 /** Keepalive and retry timers; returns ms until the next deadline (or 60000). */
 function timers(): i32 {
   let next = 60000;
@@ -700,8 +700,8 @@ export function step(): i32 {
     case A.ST_TCP_CONNECTING: {
       let ns = netState();
       if (ns == NET_ESTABLISHED) { sendConnect(); break; }
-      let left = <i32>num(A.CFG_TIMEOUT_MS) - since(stateAt);
       if (ns == NET_CLOSED) return dropNow(netError()); // (ERR_TCP_FAILED, or why the broker's name did not resolve)
+      let left = connectLeft();
       if (left <= 0) return dropNow(A.ERR_TIMEOUT);
       return min(left, 10);
     }
@@ -711,7 +711,7 @@ export function step(): i32 {
   if (!receive()) return 0;
   let wait: i32;
   if (state == A.ST_MQTT_CONNECTING) {
-    let left = <i32>num(A.CFG_TIMEOUT_MS) - since(stateAt);
+    let left = connectLeft();
     if (left <= 0) return dropNow(A.ERR_TIMEOUT);
     wait = left;
   } else {

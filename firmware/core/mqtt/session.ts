@@ -187,6 +187,11 @@ export function outFind(pid: i32): usize {
   return 0;
 }
 
+/** Every entry's PUBLISH goes again as a new message (DUP=0): a new session, or another owner's. */
+export function outUnsend(): void {
+  for (let e = outBegin(); e < outEnd(); e += SLOT) setFlags(e, oFlags(e) & ~F_SENT);
+}
+
 /** Link lost: every entry goes back to "send again" (PUBLISH with DUP=1, or PUBREL). */
 export function outLinkLost(): void {
   for (let e = outBegin(); e < outEnd(); e += SLOT) {
@@ -659,7 +664,7 @@ function replay(): void {
       case R_OWNER: {
         // a new owner: what was sent before went to another session, so it is new to this one
         let id = load<u32>(SREC);
-        if (owner != NONE && id != owner) for (let e = outBegin(); e < outEnd(); e += SLOT) setFlags(e, oFlags(e) & ~F_SENT);
+        if (owner != NONE && id != owner) outUnsend();
         owner = id;
       }
     }
