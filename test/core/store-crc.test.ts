@@ -81,6 +81,32 @@ describe('store CRC-16', () => {
     }
   });
 
+  it('odd and even lengths from every start value (two bytes a round: an odd length has one byte of its own)', () => {
+    // every 16-bit start value, as CRC_START (-1) and as a continued CRC (readRecord's chunks, the
+    // mark's 0xFFFF), over lengths 1..6 (an odd length's lone byte and the pairs after or before it)
+    let seed = 11;
+    const rnd = () => { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; return seed >>> 16; };
+    for (let len = 1; len <= 6; len++) {
+      const b = Uint8Array.from({ length: len }, () => rnd() & 0xff);
+      put(b);
+      for (let start = 0; start <= 0xffff; start++) {
+        const got = x.crc(start, len);
+        if (got !== crcRef(b, start)) expect(got, `length ${len} from 0x${start.toString(16)}`).toBe(crcRef(b, start));
+      }
+      expect(x.crc(-1, len), `length ${len} from CRC_START`).toBe(crcRef(b));
+    }
+    // the header's start: CRC_MAGIC continued over the sequence number (4 bytes)
+    const hdr = Uint8Array.from([0x57, 0x51, 0x53, 0x31, 0x78, 0x56, 0x34, 0x12]);
+    put(hdr.subarray(4));
+    expect(x.crc(0xb4b6, 4)).toBe(crcRef(hdr));
+    // long odd and even runs from non-trivial start values
+    for (const len of [63, 64, 65, 127, 128, 255, 256, 257]) {
+      const b = Uint8Array.from({ length: len }, () => rnd() & 0xff);
+      put(b);
+      for (const start of [0, 1, 0x1021, 0x8000, 0xb4b6, 0xffff]) expect(x.crc(start, len), `length ${len} from 0x${start.toString(16)}`).toBe(crcRef(b, start));
+    }
+  });
+
   it('every header and record the core writes carries the reference CRC, in the flash and in the RAM log', () => {
     const store = new NorStore(2048, 512);
     const keep = new RetainedRam(512);

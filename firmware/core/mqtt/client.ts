@@ -72,11 +72,17 @@ function emit(kind: i32, p: usize, len: i32): void {
   appEvent(kind, p, len);
 }
 
+/** An event of `len` bytes from EVB, its first 4 bytes `v` (little-endian): one call where six
+ * sites stored and passed EVB each. */
+function emitEvb(kind: i32, v: u32, len: i32): void {
+  store<u32>(EVB, v);
+  emit(kind, EVB, len);
+}
+
 export function emitError(code: i32, ptype: i32, detail: i32): void {
   setStat(A.STAT_LAST_ERROR, code);
-  store<i32>(EVB, code);
   store<u32>(EVB + 4, <u32>ptype | <u32>detail << 16); // [u8 type][u8 0][u16 detail] (types are 0..15)
-  emit(A.EV_ERROR, EVB, 8);
+  emitEvb(A.EV_ERROR, code, 8);
 }
 
 /** EV_TRACE for the packet at p (already framed or encoded by us). Its packet id and extra byte
@@ -87,9 +93,8 @@ export function emitError(code: i32, ptype: i32, detail: i32): void {
 function trace(dir: i32, p: usize, total: i32, pid: i32, extra: i32): void {
   let first = <u32>load<u8>(p);
   // [u8 dir][u8 type][u8 flags][u8 extra][u16 pid][u16 total]
-  store<u32>(EVB, <u32>dir | (first >> 4) << 8 | (first & 15) << 16 | <u32>extra << 24);
   store<u32>(EVB + 4, <u32>pid | <u32>total << 16);
-  emit(A.EV_TRACE, EVB, 8);
+  emitEvb(A.EV_TRACE, <u32>dir | (first >> 4) << 8 | (first & 15) << 16 | <u32>extra << 24, 8);
 }
 
 // ---- TX ----
@@ -154,10 +159,9 @@ export function dropLink(reason: i32): void {
   S.outLinkLost();
   S.reqClear();
   if (reason != 0) setStat(A.STAT_LAST_ERROR, reason);
-  store<i32>(EVB, reason);
   store<u8>(EVB + 4, <u8>(reason == A.ERR_CONNACK_REFUSED ? D.dCode : 0xff)); // (that CONNACK is the packet just decoded)
   netTried(EVB + 8); // [8] u32 address, [12] u16 port: what this connection went to
-  emit(was == A.ST_CONNECTED || reason == 0 ? A.EV_DISCONNECTED : A.EV_CONNECT_FAILED, EVB, 14);
+  emitEvb(was == A.ST_CONNECTED || reason == 0 ? A.EV_DISCONNECTED : A.EV_CONNECT_FAILED, reason, 14);
   if (wantOnline) enterBackoff();
   else state = A.ST_IDLE;
 }
@@ -176,7 +180,7 @@ function dropNow(reason: i32): i32 { dropLink(reason); return 0; }
 /** Reads the Ethernet link when due (net layer); a change is reported as EV_LINK. 1 up, 0 down, < 0 no chip. */
 function linkWatch(): i32 {
   let l = netLinkPoll(now);
-  if (netLinkChanged()) { store<u8>(EVB, <u8>l); emit(A.EV_LINK, EVB, 1); }
+  if (netLinkChanged()) emitEvb(A.EV_LINK, l, 1);
   return l;
 }
 
@@ -404,8 +408,7 @@ function complete(e: usize): void {
   if (qos == 1) S.dropPubBytes(e);
   else S.persist(S.R_REL_GONE, pid, 2, S.isRam(e));
   S.outFree(e);
-  store<u32>(EVB, <u32>pid | <u32>qos << 16); // [u16 pid][u8 qos]
-  emit(A.EV_PUBLISH_DONE, EVB, 3);
+  emitEvb(A.EV_PUBLISH_DONE, <u32>pid | <u32>qos << 16, 3); // [u16 pid][u8 qos]
 }
 
 /** An ack for an outgoing message (PUBACK, PUBREC or PUBCOMP). */
@@ -493,8 +496,7 @@ function onConnack(): void {
   }
   if (S.owner != id) S.setOwner(id); // after the old session's records are dropped
   if (state != A.ST_CONNECTED) return; // a PUBLISH_DONE handler dropped the link
-  store<u8>(EVB, <u8>sp);
-  emit(A.EV_CONNECTED, EVB, 1);
+  emitEvb(A.EV_CONNECTED, sp, 1);
   if (state == A.ST_CONNECTED) resubscribe(sp == 0);
 }
 
@@ -517,11 +519,8 @@ function sessionIdentity(): u32 {
  * sending a PUBREL that belongs to the discarded session. Nothing is dropped.
  */
 function newSession(): void {
-  for (let e = S.outBegin(); e < S.outEnd(); e += S.SLOT) {
-    let st = S.oState(e);
-    if (st >= S.S_REL_QUEUED) complete(e); // QoS 2 past PUBREC
-    else if (st != S.S_FREE) S.setFlags(e, S.oFlags(e) & ~S.F_SENT);
-  }
+  for (let e = S.outBegin(); e < S.outEnd(); e += S.SLOT) if (S.oState(e) >= S.S_REL_QUEUED) complete(e); // QoS 2 past PUBREC
+  S.outUnsend();
 }
 
 /** Set by onPacket() when the packet must wait in the RX buffer for a free run of incoming
@@ -567,43 +566,24 @@ function onPacket(p: usize, total: i32): bool {
     emit(A.EV_SUBACK, codes - 3, 3 + n);
   } else if (type == A.PT_UNSUBACK) {
     if (S.reqTake(pid, A.PT_UNSUBSCRIBE) < 0) return protoFail(A.ERR_ACK_UNKNOWN, type, pid);
-    store<u16>(EVB, <u16>pid);
-    emit(A.EV_UNSUBACK, EVB, 2);
+    emitEvb(A.EV_UNSUBACK, pid, 2);
   } else if (type != A.PT_PINGRESP) return protoFail(A.ERR_UNEXPECTED, type, 0);
   return true;
 }
 
-/**
- * A packet waits (held) for a free run of incoming QoS 2 ids: the acks already received behind
- * it (PUBACK..PUBCOMP, PINGRESP) are handled now and cut out of the RX buffer; a PUBREL among
- * them frees a run. Safe out of order: the broker cannot reuse an id it has not completed, so an
- * ack never concerns a PUBLISH it overtakes. False when the link dropped.
- */
-function acksBehind(at: i32): bool {
-  while (at < rxLen && txRoom() >= 8) {
-    let total = frame(RXB + at, rxLen - at);
-    if (total <= 0) break; // (a bad frame is reported when the reader reaches it)
-    let type = <i32>(load<u8>(RXB + at) >> 4);
-    if (<u32>(type - A.PT_PUBACK) < 4 || type == A.PT_PINGRESP) {
-      held = false;
-      let epoch = linkEpoch;
-      if (!onPacket(RXB + at, total) || epoch != linkEpoch) return false;
-      if (!held) {
-        rxLen -= total;
-        memory.copy(RXB + at, RXB + at + total, rxLen - at);
-        continue;
-      }
-    }
-    at += total;
-  }
-  return true;
-}
-
-/** A packet is held in the RX buffer (see acksBehind): the socket is read only as far as the buffer
+/** A packet is held in the RX buffer (see receive()): the socket is read only as far as the buffer
  * has room, so a broker that keeps sending meets TCP flow control, never a dropped link. */
 let rxHeld: bool = false;
 
-/** Reads and handles what has arrived; false when the connection was dropped. */
+/**
+ * Reads and handles what has arrived; false when the connection was dropped. A packet that waits
+ * (held) for a free run of incoming QoS 2 ids stays in the RX buffer while the acks already
+ * received behind it (PUBACK..PUBCOMP, PINGRESP) are handled and cut out of the buffer (one
+ * loop, two modes: `heldAt` >= 0 is the held packet's offset while the acks behind it are
+ * scanned); a PUBREL among them frees a run, and the held packet is tried again. Safe out of
+ * order: the broker cannot reuse an id it has not completed, so an ack never concerns a PUBLISH
+ * it overtakes.
+ */
 function receive(): bool {
   rxHeld = false;
   for (let round = 0; round < 8; round++) {
@@ -611,18 +591,33 @@ function receive(): bool {
     if (n > 0) rxLen += n;
     // (n < 0, the peer closed: the packets already here are handled first, then the link drops)
     let off = 0;
-    while (off < rxLen && txRoom() >= 8) {
-      let total = frame(RXB + off, rxLen - off);
-      if (total < 0) return protoFail(total, <i32>(load<u8>(RXB + off) >> 4), 0);
-      if (total == 0) break;
+    let heldAt = -1;
+    let before = 0;
+    for (;;) {
+      let total = off < rxLen && txRoom() >= 8 ? frame(RXB + off, rxLen - off) : 0;
+      if (heldAt >= 0) {
+        // the acks behind a held packet (a bad frame is reported when the reader reaches it)
+        if (total <= 0) {
+          off = heldAt;
+          heldAt = -1;
+          if (rxLen == before) { rxHeld = true; break; }
+          continue; // an ack behind it may have freed a run: try it again
+        }
+        let type = <i32>(load<u8>(RXB + off) >> 4);
+        if (<u32>(type - A.PT_PUBACK) >= 4 && type != A.PT_PINGRESP) { off += total; continue; }
+      } else {
+        if (total < 0) return protoFail(total, <i32>(load<u8>(RXB + off) >> 4), 0);
+        if (total == 0) break;
+      }
       let epoch = linkEpoch;
       held = false;
       if (!onPacket(RXB + off, total) || epoch != linkEpoch) return false;
-      if (held) {
-        let before = rxLen;
-        if (!acksBehind(off + total)) return false;
-        if (rxLen == before) { rxHeld = true; break; }
-        continue; // an ack behind it may have freed a run: try it again
+      if (heldAt < 0) {
+        if (held) { heldAt = off; before = rxLen; }
+      } else if (!held) {
+        rxLen -= total;
+        memory.copy(RXB + off, RXB + off + total, rxLen - off);
+        continue;
       }
       off += total;
     }
@@ -635,6 +630,9 @@ function receive(): bool {
 }
 
 @inline function since(t: u32): i32 { return <i32>(now - t); }
+
+/** ms left of CFG_TIMEOUT_MS for the connection state entered at stateAt (<= 0: timed out). */
+function connectLeft(): i32 { return <i32>num(A.CFG_TIMEOUT_MS) - since(stateAt); }
 
 /** Keepalive and retry timers; returns ms until the next deadline (or 60000). */
 function timers(): i32 {
@@ -702,8 +700,8 @@ export function step(): i32 {
     case A.ST_TCP_CONNECTING: {
       let ns = netState();
       if (ns == NET_ESTABLISHED) { sendConnect(); break; }
-      let left = <i32>num(A.CFG_TIMEOUT_MS) - since(stateAt);
       if (ns == NET_CLOSED) return dropNow(netError()); // (ERR_TCP_FAILED, or why the broker's name did not resolve)
+      let left = connectLeft();
       if (left <= 0) return dropNow(A.ERR_TIMEOUT);
       return min(left, 10);
     }
@@ -713,7 +711,7 @@ export function step(): i32 {
   if (!receive()) return 0;
   let wait: i32;
   if (state == A.ST_MQTT_CONNECTING) {
-    let left = <i32>num(A.CFG_TIMEOUT_MS) - since(stateAt);
+    let left = connectLeft();
     if (left <= 0) return dropNow(A.ERR_TIMEOUT);
     wait = left;
   } else {

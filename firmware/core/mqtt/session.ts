@@ -187,6 +187,11 @@ export function outFind(pid: i32): usize {
   return 0;
 }
 
+/** Every entry's PUBLISH goes again as a new message (DUP=0): a new session, or another owner's. */
+export function outUnsend(): void {
+  for (let e = outBegin(); e < outEnd(); e += SLOT) setFlags(e, oFlags(e) & ~F_SENT);
+}
+
 /** Link lost: every entry goes back to "send again" (PUBLISH with DUP=1, or PUBREL). */
 export function outLinkLost(): void {
   for (let e = outBegin(); e < outEnd(); e += SLOT) {
@@ -506,9 +511,7 @@ export function markFirstSend(e: usize): void {
 
 /** Persists the config blob as a new R_CONFIG record. */
 export function persistConfig(): i32 {
-  useTier(false);
-  if (groupSize == 0) return ERR_NO_STORE;
-  let r = appendOnce(R_CONFIG, CFG, CONFIG_BYTES, 0, false);
+  let r = persistBlob(R_CONFIG, CFG, CONFIG_BYTES);
   if (r < 0) return r;
   cfgOff = <u32>r;
   return 0;
@@ -517,13 +520,17 @@ export function persistConfig(): i32 {
 /** Persists an app's settings blob [p, p+len) as a new R_APP record (4 writable bytes on each
  * side of it, as storeAppend needs); the previous one becomes garbage. */
 export function persistApp(p: usize, len: i32): i32 {
-  useTier(false);
-  if (groupSize == 0) return ERR_NO_STORE;
-  let r = appendOnce(R_APP, p, len, 0, false);
+  let r = persistBlob(R_APP, p, len);
   if (r < 0) return r;
   appOff = <u32>r;
   appLen = len;
   return 0;
+}
+
+/** A blob record in the flash: its offset, or an error. */
+function persistBlob(type: i32, p: usize, len: i32): i32 {
+  useTier(false);
+  return groupSize == 0 ? ERR_NO_STORE : appendOnce(type, p, len, 0, false);
 }
 
 /** Bytes the live set occupies in a freshly compacted group (what compact() would write); the
@@ -657,7 +664,7 @@ function replay(): void {
       case R_OWNER: {
         // a new owner: what was sent before went to another session, so it is new to this one
         let id = load<u32>(SREC);
-        if (owner != NONE && id != owner) for (let e = outBegin(); e < outEnd(); e += SLOT) setFlags(e, oFlags(e) & ~F_SENT);
+        if (owner != NONE && id != owner) outUnsend();
         owner = id;
       }
     }
