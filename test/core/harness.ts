@@ -207,6 +207,17 @@ export class CoreHarness {
     return this.x.wq_publish(t.length, p.length, qos | (retain ? 4 : 0));
   }
 
+  /** A burst of `n` QoS 1 publishes of `pad` payload bytes on topic `f` (each publish keeps room
+   * in the store for its own acks' records), then a PUBACK for every accepted one: fills the
+   * session log with dead records, the state the compaction tests start from. */
+  burstThenAck(n: number, pad: number): void {
+    const sent: number[] = [];
+    for (let i = 0; i < n; i++) { const id = this.publish('f', 'x'.repeat(pad), 1); if (id > 0) sent.push(id); }
+    this.run();
+    for (const id of sent) this.feedPacket({ cmd: 'puback', messageId: id });
+    this.run();
+  }
+
   subscribe(subs: Array<{ filter: string; qos: number }>): number {
     const parts: number[] = [];
     for (const s of subs) {

@@ -22,12 +22,7 @@ function pubrecThenReset(ram: boolean, acked: number, pad: number): { relOwed: b
   a.connect();
   const m = a.publish('m', 'q2', 2);
   a.run();
-  // a burst first (each publish keeps room for its own acks' records), then all the acks
-  const sent: number[] = [];
-  for (let i = 0; i < acked; i++) { const id = a.publish('f', 'x'.repeat(pad), 1); if (id > 0) sent.push(id); }
-  a.run();
-  for (const id of sent) a.feedPacket({ cmd: 'puback', messageId: id });
-  a.run();
+  a.burstThenAck(acked, pad);
   a.takeSent();
   const ramBefore = keep ? Buffer.from(keep.bytes) : undefined;
   const flashCompactions = a.x.wq_stat(Stat.STORE_COMPACTIONS);

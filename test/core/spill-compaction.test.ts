@@ -22,12 +22,7 @@ function spillThenReset(fillers: number, pad: number): { resent: boolean; compac
   a.connect();
   const m = a.publish('m', 'spill me', 1);
   a.run();
-  // a burst (each publish keeps room for its own acks' records), then their acks
-  const sent: number[] = [];
-  for (let i = 0; i < fillers; i++) { const id = a.publish('f', 'x'.repeat(pad), 1); if (id > 0) sent.push(id); }
-  a.run();
-  for (const id of sent) a.feedPacket({ cmd: 'puback', messageId: id });
-  a.run();
+  a.burstThenAck(fillers, pad);
   const seq = () => Math.max(new DataView(keep.bytes.buffer).getUint32(4, true), new DataView(keep.bytes.buffer).getUint32(128 + 4, true));
   const before = seq();
   a.advance(1500); // fillers acked; M unacked for longer than CFG_SPILL_MS: copied to the flash
