@@ -322,8 +322,12 @@ M3Result m3_ParseModule(IM3Environment env, IM3Module * out, const uint8_t * con
             || ((ft & WQ_FUNC_TYPES_BYTES) && (uint32_t)(fsec_end - tp) != nbodies))) { err = wqrt_Err_predecodedCorrupt; goto fail; }
         for (uint32_t i = 0; i < m->nfuncs; i++) {
             const WqFunc * f = &m->funcs[i];
-            /* the record's counts are its type's (a call and a return read only the record) */
-            uint32_t ti = wq_func_type(m, i);
+            /* the record's counts are its type's (a call and a return read only the record); the
+             * defined functions' type indices are read in order here, each LEB checked, so the
+             * load stays linear (wq_func_type walks from the start with 128+ types) */
+            uint32_t ti;
+            if (i < m->nimports) ti = f->stp_fwd;
+            else if (!wq_read_leb32(&tp, fsec_end, &ti)) { err = wqrt_Err_predecodedCorrupt; goto fail; }
             if (ti >= m->ntypes || f->nparams != m->types[ti].nparams || f->nresults != m->types[ti].nresults) { err = wqrt_Err_predecodedCorrupt; goto fail; }
             if (i < m->nimports) {
                 if (f->frame != WQ_FUNC_WIDE || f->code_back != WQ_FUNC_IMPORT_CODE) { err = wqrt_Err_predecodedCorrupt; goto fail; }
