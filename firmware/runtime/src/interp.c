@@ -146,6 +146,16 @@ const char wqrt_Err_opcodeNotBuilt[] = "opcode left out of this image's interpre
  * host's call): each one byte of the one opcode validated code never holds. */
 static const uint8_t wq_host_return[1] = { 0xcf }, wq_host_call[1] = { 0xcf };
 
+#if defined(__arm__)
+/* The call's and the return's asm (below) address the record's and the frame's fields by
+ * offset: a change of either layout must fail the build, not the calls. */
+#include <stddef.h>
+_Static_assert(offsetof(WqFunc, code_back) == 0 && offsetof(WqFunc, stp_fwd) == 2 && offsetof(WqFunc, nparams) == 4
+               && offsetof(WqFunc, nresults) == 5 && offsetof(WqFunc, nlocals) == 6, "the call's asm reads WqFunc by these offsets");
+_Static_assert(offsetof(WqFrame, pc) == 0 && offsetof(WqFrame, stp) == 4 && offsetof(WqFrame, fp) == 8
+               && offsetof(WqFrame, nresults) == 12 && sizeof(WqFrame) == 16, "the call's and the return's asm use this frame layout");
+#endif
+
 static inline int dropped(const uint8_t * bits, uint32_t i) { return (bits[i >> 3] >> (i & 7)) & 1; }
 
 /* Calls the imported function of record `rec` with its arguments on top of the operand stack at
