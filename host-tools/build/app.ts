@@ -83,6 +83,20 @@ function ascBin(): string {
   return join(dirname(pkg), 'bin', 'asc.js');
 }
 
+/** The wasm-opt of the binaryen package AssemblyScript depends on: the one mk/core.mk runs for
+ * core.wasm and device.wasm, so an app's module does not depend on which binaryen is first on
+ * PATH (Debian's older one makes the same app larger; bench key
+ * app_sdk.flash_left_for_user_code_bytes). PATH only when the package is missing. */
+function wasmOptBin(): string {
+  try {
+    const asc = createRequire(import.meta.url).resolve('assemblyscript/package.json');
+    const pkg = createRequire(asc).resolve('binaryen/package.json');
+    const bin = join(dirname(pkg), 'bin', 'wasm-opt');
+    if (existsSync(bin)) return bin;
+  } catch { /* not installed next to assemblyscript: fall back to PATH */ }
+  return findTool('wasm-opt');
+}
+
 export interface AppBuildOptions {
   /** The app's entry file (its exports are the module's exports). */
   entry: string;
@@ -100,7 +114,7 @@ export async function compileApp(o: AppBuildOptions): Promise<string> {
   if (!existsSync(entry) || !statSync(entry).isFile()) throw new AppBuildError(`the app's entry file ${entry} does not exist (set "app" in wasmqtt.config.json, or run \`wasmqtt init\`)`);
   const outDir = dirname(resolve(o.outFile));
   mkdirSync(outDir, { recursive: true });
-  const wasmOpt = findTool('wasm-opt');
+  const wasmOpt = wasmOptBin();
   const inPackage = (entry + sep).startsWith(PACKAGE_ROOT + sep);
   const abortName = importsPackageByName(entry) || !inPackage ? `~lib/wasmqtt/${CORE_ABORT}` : CORE_ABORT;
   const tmp = `${resolve(o.outFile)}.${process.pid}`;

@@ -3,15 +3,15 @@
 // depend on the size of the real core.
 import { describe, it, expect } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, existsSync, copyFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, existsSync, copyFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { cli, requireArtifact, TINY_WASM, REPO_ROOT } from './helpers.ts';
 import { runCli } from '../tools/run-cli.ts';
 import { mapContributors, contributorName } from '../../host-tools/build/size.ts';
 import { checkModule, readModuleFacts, interpImports, aotImports } from '../../host-tools/build/module-check.ts';
 import { loadBoard } from '../../host-tools/build/boards.ts';
-import { APP_ASC_OPTIONS, wasmOptFlags } from '../../host-tools/build/app.ts';
+import { APP_ASC_OPTIONS, wasmOptFlags, compileApp } from '../../host-tools/build/app.ts';
 
 /** A module from WAT text (wabt's wat2wasm), written into `dir`. */
 function wat(dir: string, name: string, text: string): string {
@@ -209,4 +209,24 @@ describe('wasmqtt build', () => {
     expect(wasmOptFlags()).toEqual(expect.arrayContaining(['-Oz', '--converge', '--low-memory-unused', '--enable-bulk-memory']));
     expect(readFileSync(join(REPO_ROOT, 'mk/core.mk'), 'utf8')).toContain('host-tools/build/wasm-opt.flags');
   });
+
+  it('an app is optimised by the binaryen package the core is built with, whatever wasm-opt is first on PATH', async () => {
+    // A wasm-opt first on PATH that fails if run (as Debian's older binaryen would make another module).
+    const bin = mkdtempSync(join(tmpdir(), 'wasmqtt-wasmopt-'));
+    writeFileSync(join(bin, 'wasm-opt'), '#!/bin/sh\necho "the PATH wasm-opt was run" >&2\nexit 3\n', { mode: 0o755 });
+    mkdirSync(join(REPO_ROOT, 'build/app'), { recursive: true });
+    const dir = mkdtempSync(join(REPO_ROOT, 'build/app/pin-'));
+    const sdk = relative(dir, join(REPO_ROOT, 'firmware/app/sdk'));
+    writeFileSync(join(dir, 'app.ts'), `import { App } from "${sdk}/index";\nexport * from "${sdk}/exports";\n`
+      + 'export function start(): void { App.start(setup); }\nexport function step(): i32 { return App.step(); }\nfunction setup(): void {}\n');
+    const path = process.env.PATH;
+    process.env.PATH = `${bin}:${path}`;
+    try {
+      const out = await compileApp({ entry: join(dir, 'app.ts'), outFile: join(dir, 'app.wasm') });
+      expect(WebAssembly.validate(readFileSync(out))).toBe(true);
+    } finally {
+      process.env.PATH = path;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
