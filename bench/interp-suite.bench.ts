@@ -2,11 +2,14 @@
 // instructions on Cortex-M3 (unicorn, host-tools/wasm/armbench/arm_count.c) for our
 // interpreter, upstream wasm3 and the same wasm compiled natively by wasm2c -O2, all three
 // through the same driver (wasm3's embedding API for the two interpreters). Workloads:
-// four Embench-IoT programs (crc32, edn, aha-mont64, nettle-sha256) and a loop kernel
+// four Embench-IoT programs (crc32, edn, aha-mont64, nettle-sha256), EEMBC CoreMark (one
+// iteration, our port in host-tools/wasm/armbench/suite/coremark/) and a loop kernel
 // (host-tools/wasm/armbench/suite/kernel.c), compiled from C by clang-14 --target=wasm32 -O2,
 // and the core's codec (the runtime bench's workload). Sources that are not the project's
-// come from EMBENCH_SRC / WASM3_SRC, or else from the fetched mirrors under /work/.mirror,
-// extracted to a temp dir outside the repo; without them their figures say so.
+// come from EMBENCH_SRC / COREMARK_SRC / WASM3_SRC, or else from the fetched mirrors under
+// /work/.mirror, extracted to a temp dir outside the repo; without them their figures say so.
+// CoreMark joined in session 12, after the other programs had steered eleven sessions of
+// tuning: the `_without_coremark` geomeans are the earlier suite's, for comparison.
 // Each figure is run(n) minus run(0), both after a warm-up run(1) (wasm3 compiles lazily).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
@@ -18,6 +21,7 @@ const BENCH = join(REPO, 'build/runtime/bench');
 const SUITE = join(BENCH, 'suite');
 const MIRROR = '/work/.mirror';
 const EMBENCH = ['crc32', 'edn', 'mont64', 'sha256'] as const;
+const COREMARK_FILES = ['core_list_join.c', 'core_main.c', 'core_matrix.c', 'core_state.c', 'core_util.c'];
 
 /** A source tree from an env var, or extracted from a fetched mirror (a bare git dir) into a
  * temp dir keyed by its commit; `undefined` with the reason when neither is there. */
@@ -90,8 +94,9 @@ function measure(name: string, f: Files, withWasm3: boolean, checkVerify: boolea
 
 export async function run(): Promise<Record<string, unknown>> {
   const embench = sourceTree('EMBENCH_SRC', 'embench+embench-iot', ['src', 'support'], 'support/beebsc.c');
+  const coremark = sourceTree('COREMARK_SRC', 'eembc+coremark', [...COREMARK_FILES, 'coremark.h'], 'core_main.c');
   const wasm3 = sourceTree('WASM3_SRC', 'wasm3+wasm3', ['source'], 'source/wasm3.h');
-  const names = [...(embench.dir ? EMBENCH : []), 'kernel'];
+  const names = [...(embench.dir ? EMBENCH : []), ...(coremark.dir ? ['coremark'] : []), 'kernel'];
   const suiteFiles = (w: string): Files => ({
     interp: [join(SUITE, w, 'interp_n.elf'), join(SUITE, w, 'interp_0.elf')],
     native: [join(SUITE, w, 'native_n.elf'), join(SUITE, w, 'native_0.elf')],
@@ -107,22 +112,29 @@ export async function run(): Promise<Record<string, unknown>> {
   const targets = [...names.flatMap((w) => Object.values(suiteFiles(w)).flat()), ...Object.values(codec).flat()]
     .filter((t) => wasm3.dir || !t.includes('wasm3_'))
     .map((t) => t.slice(REPO.length + 1));
-  const vars = [...(embench.dir ? [`EMBENCH_SRC=${embench.dir}`] : []), ...(wasm3.dir ? [`WASM3_SRC=${wasm3.dir}`] : [])];
+  const vars = [...(embench.dir ? [`EMBENCH_SRC=${embench.dir}`] : []), ...(coremark.dir ? [`COREMARK_SRC=${coremark.dir}`] : []),
+    ...(wasm3.dir ? [`WASM3_SRC=${wasm3.dir}`] : [])];
   try {
     execFileSync('make', ['-s', ...targets, ...vars], { cwd: REPO, stdio: ['ignore', 'inherit', 'inherit'] });
   } catch {
-    throw new Error(`building the suite's programs failed (make's output above; ${vars.join(' ') || 'no EMBENCH_SRC / WASM3_SRC'})`);
+    throw new Error(`building the suite's programs failed (make's output above; ${vars.join(' ') || 'no EMBENCH_SRC / COREMARK_SRC / WASM3_SRC'})`);
   }
 
   const suite: Record<string, unknown> = {};
-  for (const w of names) suite[w] = measure(w, suiteFiles(w), !!wasm3.dir, w !== 'kernel');
+  for (const w of names) suite[w] = measure(w, suiteFiles(w), !!wasm3.dir, w !== 'kernel');   // CoreMark's bit 0: its CRC validation
   suite.codec = measure('codec', codec, !!wasm3.dir, false);
   const all = Object.values(suite) as Array<Record<string, number>>;
   suite.geomean_vs_wasm2c_O2 = geomean(all.map((x) => x.vs_wasm2c_O2!));
   suite.geomean_vs_wasm3 = wasm3.dir ? geomean(all.map((x) => x.vs_wasm3!)) : null;
   suite.worst_vs_wasm3 = wasm3.dir ? Math.max(...all.map((x) => x.vs_wasm3!)) : null;
-  suite.workloads = `${names.join(', ')}, codec${embench.dir ? ` (Embench-IoT from ${embench.dir})` : ''}`;
+  if (coremark.dir) {
+    const six = Object.entries(suite).filter(([k, v]) => k !== 'coremark' && typeof v === 'object' && v !== null).map(([, v]) => v as Record<string, number>);
+    suite.geomean_vs_wasm2c_O2_without_coremark = geomean(six.map((x) => x.vs_wasm2c_O2!));
+    suite.geomean_vs_wasm3_without_coremark = wasm3.dir ? geomean(six.map((x) => x.vs_wasm3!)) : null;
+  }
+  suite.workloads = `${names.join(', ')}, codec${embench.dir ? ` (Embench-IoT from ${embench.dir})` : ''}${coremark.dir ? ` (CoreMark from ${coremark.dir})` : ''}`;
   if (!embench.dir) suite.embench_missing = `Embench-IoT workloads not run: ${embench.why}`;
+  if (!coremark.dir) suite.coremark_missing = `CoreMark not run: ${coremark.why}`;
   if (!wasm3.dir) suite.wasm3_missing = `wasm3 not measured: ${wasm3.why}`;
   else suite.wasm3_source = wasm3.dir;
   return { interp_suite: suite };

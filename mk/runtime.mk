@@ -178,6 +178,7 @@ SUITE_N_edn := 2
 SUITE_N_mont64 := 40
 SUITE_N_sha256 := 10
 SUITE_N_kernel := 4
+SUITE_N_coremark := 1
 .PHONY: suite-clang
 suite-clang:
 	@scripts/ensure-apt.sh clang-14 lld-14
@@ -186,6 +187,14 @@ $(SUITE_EMBENCH:%=$(RT_SUITE)/%/plain.wasm): $(RT_SUITE)/%/plain.wasm: $(RT_SUIT
 	@mkdir -p $(@D)
 	@$(SUITE_CC) -I$(EMBENCH_SRC)/support -DGLOBAL_SCALE_FACTOR=1 '-DEMBENCH_FILE="$(abspath $(EMBENCH_SRC))/$(SUITE_FILE_$*)"' \
 	  $(RT_SUITE_SRC)/embench_entry.c $(EMBENCH_SRC)/support/beebsc.c $(RT_SUITE_SRC)/libc.c -o $@
+# EEMBC CoreMark (COREMARK_SRC=DIR, a CoreMark checkout, never committed) with our port
+# (suite/coremark/: seeds from run(n), no clock, no printing).
+COREMARK_FILES := core_list_join.c core_main.c core_matrix.c core_state.c core_util.c
+$(RT_SUITE)/coremark/plain.wasm: $(RT_SUITE_SRC)/coremark/coremark_entry.c $(RT_SUITE_SRC)/coremark/core_portme.h $(RT_SUITE_SRC)/libc.c | suite-clang
+	@test -n "$(COREMARK_SRC)" -a -f "$(COREMARK_SRC)/core_main.c" || { echo "$@: set COREMARK_SRC to a CoreMark checkout (the folder that holds core_main.c)" >&2; exit 2; }
+	@mkdir -p $(@D)
+	@$(SUITE_CC) -I$(RT_SUITE_SRC)/coremark -I$(COREMARK_SRC) -Dmain=coremark_main \
+	  $(addprefix $(COREMARK_SRC)/,$(COREMARK_FILES)) $(RT_SUITE_SRC)/coremark/coremark_entry.c $(RT_SUITE_SRC)/libc.c -o $@
 $(RT_SUITE)/kernel/plain.wasm: $(RT_SUITE_SRC)/kernel.c | suite-clang
 	@mkdir -p $(@D)
 	@$(SUITE_CC) $< -o $@
@@ -198,7 +207,7 @@ $(RT_SUITE)/%/plain_module.c: $(RT_SUITE)/%/plain.wasm host-tools/wasm/embed-c.t
 $(RT_SUITE)/%/suite.c: $(RT_SUITE)/%/plain.wasm
 	@wasm2c $< -n suite -o $@
 	@cp /usr/include/wasm-rt.h $(@D)/wasm-rt.h
-.SECONDARY: $(foreach w,$(SUITE_EMBENCH) kernel,$(addprefix $(RT_SUITE)/$(w)/,plain.wasm pd.wasm module.c plain_module.c suite.c))
+.SECONDARY: $(foreach w,$(SUITE_EMBENCH) kernel coremark,$(addprefix $(RT_SUITE)/$(w)/,plain.wasm pd.wasm module.c plain_module.c suite.c))
 # Two programs per engine and workload: run(n) (K = n) and run(0) (K = 0, the baseline).
 define SUITE_RULES
 $(RT_SUITE)/%/interp_$(1).elf: $(RT_SUITE)/%/module.c $(RT_BENCH_SRC)/interp_main.c $(RT_BENCH_SRC)/workload_m3.h $(RT_BENCH_SRC)/crt.c $(RT_BENCH_RT) $(RT_HDRS)
