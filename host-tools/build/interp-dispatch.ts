@@ -188,6 +188,7 @@ export const PER_IMAGE_HOT_OPCODES: ReadonlySet<number> = new Set([
   // `global.get; i32.lt_u`, ~52 (0xcd above is now `local.tee; i32.const; i32.shr_u; local.get; i32.xor`, ~48);
   // `local.tee; i32.const; i32.shl; i32.xor`, ~48; a 32-bit mask's `i32.and`, ~40; `local.get; i32.const; i32.shl`, ~59
   0xce, 0xef, 0xf0, 0xf6, 0xf7, 0x06,
+  // (format 33, session 12: 0xf6 is BLOCK_RUN, a run of no-ops in sequence, ~25 a publish)
   // out in session 11 (flash for #15's floor): 0x4b, 0x1e, 0x17 and 0x08 run under 6 dispatches a
   // publish each now (`i32.gt_u` is the back edge's, `LGET_LGET_ADD_LOAD8_U` gives way to `LGET_LOAD8_U`),
   // 0x0d and 0xe2 under 9 (the plain `br_if`: the comparisons take their own)

@@ -38,16 +38,16 @@ import { pathToFileURL } from 'node:url';
 import { parseModule, WasmError, type ParsedModule } from './module.ts';
 
 export const SECTION_NAME = 'wasmqtt.predecoded';
-export const BLOB_VERSION = 32;
+export const BLOB_VERSION = 33;
 /** Blob versions whose code was rewritten in place with today's opcodes (undoRewrite puts the
  * original back). Formats 4 to 31 gave some of today's opcodes other meanings or used other
- * function records (format 32 (session 11): the records hold parameter and result counts, not the type index; 0xce was `local.get; local.get; i32.gt_s`, 0xef `local.tee; i32.const; i32.lt_u`,
+ * function records (format 33 (session 12): 0xf6 was `local.tee; i32.const; i32.shl; i32.xor`, now BLOCK_RUN; format 32 (session 11): the records hold parameter and result counts, not the type index; 0xce was `local.get; local.get; i32.gt_s`, 0xef `local.tee; i32.const; i32.lt_u`,
  * 0xf0 `local.set; local.get; i32.load8_u`, 0xcd `local.get; local.get; i32.lt_u`, 0xf6 and 0xf7 local.set
  * and local.tee with a multi-byte index, now LOCAL_LEB's; format 31: 0xf1 was a function's final `end`, now `return`; format 30:
  * records relative to themselves and format 29's fused forms, both from session 10; format 27:
  * 0xc6 was `local.get; i32.const; i32.shr_u`): refused. */
-const REWRITTEN_VERSIONS = [32];
-const OLDER_REWRITTEN_VERSIONS = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31];
+const REWRITTEN_VERSIONS = [33];
+const OLDER_REWRITTEN_VERSIONS = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32];
 const MAGIC = 0x44505157; // "WQPD"
 const WIDE_FRAME = 0xff; // a function record's frame byte: see its wide record
 const IMPORT_CODE = 0xffff; // an imported function's record: frame WIDE_FRAME, this code
@@ -176,7 +176,14 @@ export const OP = {
   // & 63, idx >> 6] (a 2-byte LEB holds 14 bits); n = 3..5, [0xc0 | (n - 3) << 2 | kind, idx u16
   // LE, the rest unused] (a function has at most 65535 locals). Undone through n, byte for byte.
   LOCAL_LEB: 0xf5,
-  LTEE_C8_SHL_XOR: 0xf6, // local.tee a; i32.const k (0..31, its LEB byte kept); i32.shl; i32.xor (the store's CRC-16; format 32)
+  // a run of two or more no-ops run in sequence: `block` / `loop` (one-byte block types) twice, then any
+  // more `block`, `loop` and inner `end`: a C switch's block nest before its br_table (CoreMark's
+  // state machine), AssemblyScript's `switch` and loops in blocks. [BLOCK_RUN, bt1, x, bt2]: the
+  // second opcode byte x is where the run ends (x & 63: bytes from BLOCK_RUN), bit 6 set when the
+  // first was `loop`, bit 7 when the second was. No branch lands inside a run (side entries land
+  // past every no-op). Format 33; was `local.tee a; i32.const k; i32.shl; i32.xor` (the store's
+  // CRC-16 only).
+  BLOCK_RUN: 0xf6,
   I32C32_AND: 0xf7, // I32_CONST_32_PAD c (a 5-byte LEB); i32.and: a 32-bit mask (CRC and hash code, the publish path's flags; format 32)
   GGET_LEB: 0xf8, // also a one-byte index of a 64-bit or reference global
   GSET_LEB: 0xf9, // likewise
@@ -287,7 +294,6 @@ const FUSE: Array<[readonly Pat[], number]> = [
   [[0x22, 'c', 0x6a], OP.LTEE_I32C_ADD],
   [[0x22, 'm', 0x6b], OP.LTEE_I32C_ADD],
   [[0x22, 'n', 0x76, 0x20, 0x73], OP.LTEE_C8_SHR_U_LGET_XOR],
-  [[0x22, 'n', 0x74, 0x73], OP.LTEE_C8_SHL_XOR],
   [[0x20, 'w', 0x6a], OP.LGET_I32C16_ADD],
   [['w', 0x6a], OP.I32C16_ADD],
   [['w', 0x49], OP.I32C16_LT_U],
@@ -389,6 +395,19 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
           if (alignLen > 1) out[at + 2] = alignLen - 1;
         }
       }
+    }
+    // Runs of no-ops executed in sequence (BLOCK_RUN): two `block` / `loop` with one-byte block types,
+    // then any more of them and inner `end`s, up to 63 bytes
+    for (let k = 0; k + 2 < f.instrs.length; k++) {
+      const at = f.instrs[k]!, second = f.instrs[k + 1]!;
+      const opener = (j: number) => (original[f.instrs[j]!] === 0x02 || original[f.instrs[j]!] === 0x03) && f.instrs[j + 1]! - f.instrs[j]! === 2;
+      if (!opener(k) || !opener(k + 1)) continue;
+      let j = k + 2;
+      const noop = (q: number) => original[q] === 0x02 || original[q] === 0x03 || (original[q] === 0x0b && q !== f.end);
+      while (j < f.instrs.length && noop(f.instrs[j]!) && f.instrs[j + 1] !== undefined && f.instrs[j + 1]! - at <= 63) j++;
+      out[at] = OP.BLOCK_RUN;
+      out[second] = (f.instrs[j]! - at) | (original[at] === 0x03 ? 0x40 : 0) | (original[second] === 0x03 ? 0x80 : 0);
+      k = j - 1;
     }
     // Sequences, on the original opcodes. A branch into the middle of one lands on an
     // unchanged instruction, so only fall-through enters the fused form.
@@ -506,6 +525,7 @@ export function immediateBytes(b: Uint8Array, p: number): number {
     case OP.I32_CONST_16: case OP.I32C16_ADD: case OP.I32C16_LT_U: case OP.I32C16_NE: case OP.I32C16_AND: case OP.I32C16_LOAD: case OP.I32C16_ADD_LOAD: return 2;
     case OP.I64C8_SHR_U: case OP.SHL_SHR_S: case OP.I64C8_ADD: case OP.I32C_STORE8: return 1;
     case OP.I64_NE_BR_IF: return 0;
+    case OP.BLOCK_RUN: return 3; // the first block type, the second opcode's byte (the run's end) and its block type
     case OP.ADD_LSET: case OP.ADD_LTEE: return 0;
     case OP.I32_CONST_24: return 3;
     case OP.I32_CONST_32: return 4;
@@ -522,7 +542,7 @@ export function immediateBytes(b: Uint8Array, p: number): number {
       if (op === 0x0c || op === 0x0d || op === 0x10 || (op >= 0x20 && op <= 0x26) || op === 0xd2 || op === 0x41 || op === 0x42 || op === 0x3f || op === 0x40) return leb(q) - q;
       if (op >= OP.LGET_LGET && op <= OP.LGET_LGET_ADD) return leb(q) - q;
       if (op === OP.GGET_LT_U || op === OP.LSET_BR || op === OP.LTEE_LGET || op === OP.LTEE_BR_IF || op === OP.LGET_ADD) return leb(q) - q;
-      if (op === OP.LTEE_C8_SHL_XOR || op === OP.GGET_LEB || op === OP.GSET_LEB || op === OP.LGET_C8_SHL || op === OP.LGET_I32C16_ADD || op === OP.LGET_I64C8_SHL || op === OP.LGET_C8_SHR_U_XOR
+      if (op === OP.GGET_LEB || op === OP.GSET_LEB || op === OP.LGET_C8_SHL || op === OP.LGET_I32C16_ADD || op === OP.LGET_I64C8_SHL || op === OP.LGET_C8_SHR_U_XOR
         || op === OP.LGET_LGET_ADD_LTEE || op === OP.LGET_I32C16_ADD_I32C_STORE8 || op === OP.LGET_C8_ROTL || op === OP.LGET_C8_SHL_XOR || op === OP.LTEE_I64C8
         || (op >= OP.LGET_C8_EQ && op <= OP.LGET_LOAD8_U) || op === OP.LGET_C8_ROTL_XOR || op === OP.LGET_I32C16_ADD_LOAD16_S
         || op === OP.LGET_I32C16_ADD_LOAD8_U || op === OP.LGET_I64C8_SHR_U_OR || op === OP.LGET_I64C8_SHL_OR
@@ -590,7 +610,7 @@ function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
     [OP.LGET_C8_ROTL_XOR]: 0x20, [OP.LGET_I32C16_ADD_LOAD16_S]: 0x20, [OP.I32C_STORE8]: 0x41,
     [OP.LGET_I32C16_ADD_LOAD8_U]: 0x20, [OP.I64_NE_BR_IF]: 0x52, [OP.LGET_I64C8_SHR_U_OR]: 0x20, [OP.LGET_I64C8_SHL_OR]: 0x20,
     [OP.LGET_LGET_I32C_ADD_LTEE_GT_U_BR_IF]: 0x20, [OP.LGET_LGET_ADD_LOAD8_U]: 0x20,
-    [OP.LTEE_C8_SHL_XOR]: 0x22, [OP.GGET_LEB]: 0x23, [OP.GSET_LEB]: 0x24, [OP.LGET_C8_SHL]: 0x20,
+    [OP.GGET_LEB]: 0x23, [OP.GSET_LEB]: 0x24, [OP.LGET_C8_SHL]: 0x20,
   };
   const unC8 = Object.fromEntries(Object.entries(CONST8_BINOPS).map(([, [fused]]) => [fused, true]));
   for (const [start, end] of bodyRanges(module)) {
@@ -650,6 +670,10 @@ function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
           out[imm] = align | 0x80;
           for (let j = 1; j <= n; j++) out[imm + j] = j < n ? 0x80 : 0x00;
         } else out[imm] = align;
+      } else if (op === OP.BLOCK_RUN) {
+        const x = out[p + 2]!;
+        out[p] = x & 0x40 ? 0x03 : 0x02;
+        out[p + 2] = x & 0x80 ? 0x03 : 0x02;
       } else if (undoFirst[op] !== undefined) {
         out[p] = undoFirst[op]!;
       }
@@ -714,10 +738,12 @@ export function predecode(input: Uint8Array): PredecodeResult {
   // A branch that lands on a block's `end` or on `block` / `loop` (no-ops at run time, with no
   // side entries) lands past them instead: one dispatch fewer per taken branch there. The
   // function's final `end` (now 0x0f, `return`) stops it; plain block openers have a one-byte block type.
+  // (format 33: read from the original opcodes, so a branch also lands past a whole BLOCK_RUN, never
+  // inside one; the final `end` is 0x0f in the rewritten code only.)
   const skipNoops = (t: number): number => {
     for (;;) {
-      if (base[t] === 0x0b) t += 1;
-      else if (base[t] === 0x02 || base[t] === 0x03) t += 1 + immediateBytes(base, t);
+      if (original[t] === 0x02 || original[t] === 0x03) t += 1 + immediateBytes(original, t);
+      else if (base[t] === 0x0b) t += 1;
       else return t;
     }
   };

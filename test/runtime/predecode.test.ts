@@ -98,7 +98,7 @@ describe('predecode', () => {
     const { off, dv } = blobOf(wasm);
     expect(off % 4).toBe(0);
     expect(dv.getUint32(0, true)).toBe(0x44505157);
-    expect(dv.getUint32(4, true)).toBe(32);
+    expect(dv.getUint32(4, true)).toBe(33);
     // the hash covers the rewritten module, which differs from the input only in the
     // function's final `end` (now `return`, 0x0f: format 31): no multi-byte constant, no fused sequence here
     expect(dv.getUint32(8, true)).toBe(fnv1a(wasm.subarray(0, src.length)));
@@ -445,7 +445,7 @@ describe('predecode', () => {
   });
 
   it('is idempotent: pre-decoding a pre-decoded module gives the same bytes (the rewriting is undone first)', () => {
-    for (const src of [wat('(module (func (export "f")))'), wat(rewriteSrc), wat(memSrc), wat(storeConstSrc), wat(lsetBrSrc)]) {
+    for (const src of [wat('(module (func (export "f")))'), wat(rewriteSrc), wat(memSrc), wat(storeConstSrc), wat(lsetBrSrc), wat(blockRunSrc)]) {
       const once = predecode(src).wasm;
       expect(Buffer.from(predecode(once).wasm)).toEqual(Buffer.from(once));
     }
@@ -461,13 +461,16 @@ describe('predecode', () => {
       (i32.add (i32.load8_u (local.get 0)) (i32.load8_u offset=1 (local.get 0)))))`;
 
   it('walks every rewritten instruction at its original length (usedOpcodes and the undo depend on it)', () => {
-    for (const src of [wat(rewriteSrc), wat(memSrc), wat(storeConstSrc), wat(lsetBrSrc)]) {
+    for (const src of [wat(rewriteSrc), wat(memSrc), wat(storeConstSrc), wat(lsetBrSrc), wat(blockRunSrc)]) {
       const { wasm, module: m } = predecode(src);
       for (const body of m.bodies) {
-        body.instrs.forEach((at, k) => {
+        for (let k = 0; k < body.instrs.length; k++) {
+          const at = body.instrs[k]!;
+          // BLOCK_RUN covers its first two instructions (the second's opcode byte is the run's end)
+          if (wasm[at] === OP.BLOCK_RUN) k++;
           const next = body.instrs[k + 1] ?? body.end + 1;
           expect(at + 1 + immediateBytes(wasm, at), `opcode 0x${wasm[at]!.toString(16)} at ${at}`).toBe(next);
-        });
+        }
       }
     }
     const { wasm } = predecode(wat(storeConstSrc));
@@ -485,7 +488,7 @@ describe('predecode', () => {
     const src = wat(rewriteSrc);
     const { wasm } = predecode(src);
     expect([...src].filter((b, i) => wasm[i] !== b).length).toBeGreaterThan(20); // it did rewrite
-    for (const op of [OP.I64C8_ADD, OP.I64_NE_BR_IF, OP.LGET_LGET_I32C_ADD_LTEE_GT_U_BR_IF, OP.GGET_LT_U, OP.LTEE_C8_SHR_U_LGET_XOR, OP.LTEE_C8_SHL_XOR, OP.I32C32_AND, OP.LGET_C8_SHL, OP.LGET_LGET_ADD_LTEE, OP.LGET_C8_SHR_U_XOR, OP.LGET_C8_SHL_XOR, OP.SHL_SHR_S, OP.I32C8_SHR_S, OP.I32C_ADD]) expect(usedOpcodes(wasm).ops.has(op), `opcode ${op.toString(16)}`).toBe(true);
+    for (const op of [OP.I64C8_ADD, OP.I64_NE_BR_IF, OP.LGET_LGET_I32C_ADD_LTEE_GT_U_BR_IF, OP.GGET_LT_U, OP.LTEE_C8_SHR_U_LGET_XOR, OP.I32C32_AND, OP.LGET_C8_SHL, OP.LGET_LGET_ADD_LTEE, OP.LGET_C8_SHR_U_XOR, OP.LGET_C8_SHL_XOR, OP.SHL_SHR_S, OP.I32C8_SHR_S, OP.I32C_ADD]) expect(usedOpcodes(wasm).ops.has(op), `opcode ${op.toString(16)}`).toBe(true);
     // format 28: the two 32-bit masks fuse with their i64.and; a 5-byte constant outside 0..2^32-1 keeps its LEB
     expect(wasm.filter((b, i) => b === OP.I64C_U32_AND && src[i] === 0x42).length).toBe(2);
     // format 32: local.get / local.tee; i32.const c; i32.sub ... is the i32.add form with the const's byte -c (c = -64 stays apart)
@@ -503,6 +506,66 @@ describe('predecode', () => {
     });
     const out = run.stdout.trim().split('\n').map((l) => l.replace(/ ([0-9a-f]+)$/, (_, v: string) => ` ${Number(BigInt('0x' + v) & 0xffffffffn)}`));
     expect(out).toEqual(['ok', ...args.map(([a, b]) => `ok ${f(a, b) >>> 0}`)]);
+  });
+
+  // Format 33: runs of no-ops executed in sequence (WQ_OP_BLOCK_RUN): a C switch's block nest
+  // before its br_table, a loop whose head starts a run (its branches land where the run's second
+  // opcode was: past every no-op instead), inner `end`s in a run, a block with a result, a nest
+  // longer than the 63 bytes one run covers, and an `if` whose not-taken branch lands on a run.
+  const nest = (n: number, inner: string) => `${'(block '.repeat(n)}${inner}${')'.repeat(n)}`;
+  const blockRunSrc = `(module
+    (func $switch (param $x i32) (result i32) (local $acc i32)
+      (block $d (block $c3 (block $c2 (block $c1 (block $c0
+        (br_table $c0 $c1 $c2 $c3 $d (local.get $x)))
+        (local.set $acc (i32.const 10)) (br $d))
+        (local.set $acc (i32.const 20)) (br $d))
+        (local.set $acc (i32.const 30)) (br $d))
+        (local.set $acc (i32.const 40)))
+      (local.get $acc))
+    (func $loops (param $n i32) (result i32) (local $i i32) (local $s i32)
+      (loop $l (block $b1 (block $b2 (block $b3
+        (local.set $s (i32.add (local.get $s) (local.get $i)))
+        (br_if $b3 (i32.and (local.get $i) (i32.const 1)))
+        (local.set $s (i32.add (local.get $s) (i32.const 100)))))
+        (block (block (local.set $s (i32.xor (local.get $s) (i32.const 5))))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+      (local.get $s))
+    (func $deep (param $x i32) (result i32)
+      (i32.add (block (result i32) (block (result i32) (i32.mul (local.get $x) (i32.const 3))))
+        (block (result i32) ${nest(40, '(br_if 20 (i32.eqz (local.get $x)))')} (i32.const 7))))
+    (func $iff (param $x i32) (result i32) (local $r i32)
+      (if (local.get $x) (then (local.set $r (i32.const 1))))
+      (block (loop (block (local.set $r (i32.add (local.get $r) (i32.const 2))))))
+      (local.get $r))
+    (func (export "f") (param i32) (result i32)
+      (i32.add (i32.add (call $switch (local.get 0)) (call $loops (i32.and (local.get 0) (i32.const 15))))
+        (i32.add (call $deep (local.get 0)) (call $iff (local.get 0))))))`;
+
+  it('runs of no-ops take one dispatch (BLOCK_RUN), compute what Node\'s engine computes and undo byte for byte', () => {
+    const src = wat(blockRunSrc);
+    const { wasm, module: m } = predecode(src);
+    const runs = [...wasm.keys()].filter((i) => wasm[i] === OP.BLOCK_RUN && src[i] !== OP.BLOCK_RUN);
+    expect(runs.length).toBeGreaterThanOrEqual(5);
+    // the switch's nest is one run; a loop heads one (bit 6); the 40-block nest needs more than one
+    expect(runs.some((i) => src[i] === 0x03 && (wasm[i + 2]! & 0x40) !== 0)).toBe(true);
+    expect(runs.every((i) => (wasm[i + 2]! & 63) <= 63 && (wasm[i + 2]! & 63) >= 4)).toBe(true);
+    for (const body of m.bodies) body.instrs.forEach((at, k) => {
+      if (wasm[at] !== OP.BLOCK_RUN) return;
+      const end = at + (wasm[at + 2]! & 63);
+      expect(body.instrs.includes(end), `run at ${at} ends on an instruction`).toBe(true);
+      // no branch lands inside a run: every instruction it covers past its head is a no-op
+      for (const q of body.instrs.slice(k + 1)) if (q < end) expect([0x02, 0x03, 0x0b]).toContain(src[q]);
+    });
+    expect(Buffer.from(predecode(wasm).wasm)).toEqual(Buffer.from(wasm));
+    const f = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(src)), {}).exports.f as (x: number) => number;
+    const dir = mkdtempSync(join(tmpdir(), 'wqpd-'));
+    writeFileSync(join(dir, 'runs.wasm'), wasm);
+    const args = [0, 1, 2, 3, 4, 5, 9, 15, 16, 31, 255, -1, 0x7fffffff];
+    const run = spawnSync(join(REPO, 'build/runtime/spec_driver'), {
+      input: [`load ${join(dir, 'runs.wasm')}`, ...args.map((a) => `invoke f 1 ${(a >>> 0).toString(16)}`)].join('\n') + '\n', encoding: 'utf8',
+    });
+    expect(run.stdout.trim().split('\n')).toEqual(['ok', ...args.map((a) => `ok ${(f(a) >>> 0).toString(16)}`)]);
   });
 
   // the fused forms that touch memory or chain onto another fused form, each once; arguments
@@ -591,6 +654,8 @@ describe('predecode', () => {
     const { dv } = blobOf(wasm);
     dv.setUint32(4, 15, true);
     expect(() => predecode(wasm)).toThrow(/pre-decoded by an older version of this tool \(format 15\); pre-decode the original module/);
+    dv.setUint32(4, 32, true);   // format 32: 0xf6 was `local.tee; i32.const; i32.shl; i32.xor`, now BLOCK_RUN
+    expect(() => predecode(wasm)).toThrow(/older version of this tool \(format 32\)/);
   });
 
   it('rejects invalid and malformed modules with the reason', () => {

@@ -282,6 +282,7 @@ next:
         }
         case 0x02: case 0x03: GATE(WQ_USED(0x02) || WQ_USED(0x03)) SKIP_U32(); DISPATCH;   /* a block type is one byte (0x40, a
             value type, a type index below 64) or a multi-byte LEB; branches land past them */
+        OP(WQ_OP_BLOCK_RUN) { pc += (pc[1] & 63) - 1; DISPATCH; }   /* no-ops in a row: on to where they end */
         OP(0x04)   /* the pop in each path: popped first, GCC kept sp in another register (2 moves) */
             if ((uint32_t)sp[-1]) {   /* a taken `if` starts with local.get three times in four */
                 sp--; stp++;   /* (peeked before pc moves: GCC kept the moved pc in another register) */
@@ -700,12 +701,6 @@ next:
             uint32_t r = (v >> pc[2]) ^ (uint32_t)fp[pc[5]];   /* k is 0..31 (the pre-decoder's choice) */
             pc += 7; COUNT_EXTRA(4);
             SET32(&sp[-1], r);
-            break;
-        }
-        OP(WQ_OP_LTEE_C8_SHL_XOR) {   /* x = v; ... ^ v << k (popped last, as select) */
-            uint32_t v = (uint32_t)sp[-1]; SET32(&fp[pc[0]], v);
-            uint32_t k = pc[2]; pc += 5; COUNT_EXTRA(3);
-            SET32(&sp[-2], (uint32_t)sp[-2] ^ (v << k)); sp--;
             break;
         }
         OP(WQ_OP_LGET_C8_SHR_U_XOR) { uint32_t i; READ_IDX(i); uint32_t c = pc[1]; pc += 4; COUNT_EXTRA(3); SET32(&sp[-1], (uint32_t)sp[-1] ^ ((uint32_t)fp[i] >> c)); break; }

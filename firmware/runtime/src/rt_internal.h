@@ -79,7 +79,7 @@
  * plain opcodes then always have a one-byte immediate, read without a check. */
 #define WQ_OP_LOCAL_LEB         0xf5   /* local.get / set / tee with a multi-byte index (format 32): n = 2: [kind << 6 | i & 63, i >> 6];
                                         * n = 3..5: [0xc0 | (n - 3) << 2 | kind, i u16 LE, unused]; kind 0 get, 1 set, 2 tee */
-#define WQ_OP_LTEE_C8_SHL_XOR   0xf6   /* local.tee a; i32.const k (0..31: its LEB byte is k); i32.shl; i32.xor (format 32) */
+#define WQ_OP_BLOCK_RUN         0xf6   /* block/loop, block/loop (one-byte types), then more no-ops: the second opcode byte & 63 is where the run ends (format 33) */
 #define WQ_OP_I32C32_AND        0xf7   /* WQ_OP_I32_CONST_32_PAD c; i32.and (format 32) */
 #define WQ_OP_GGET_LEB          0xf8   /* also a 64-bit or reference global's global.get */
 #define WQ_OP_GSET_LEB          0xf9   /* likewise global.set */
