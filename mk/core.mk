@@ -13,9 +13,10 @@ CORE_QUIET := 2>&1 | { grep -v 'converge was suboptimal' || true; }
 CORE_WASM_OPT := wasm-opt $(shell grep -v '^\#' host-tools/build/wasm-opt.flags)
 
 # $(call CORE_MODULE,asconfig[,asc flags]): asc with that config's release target, then wasm-opt, into $@.
+# asc --debug: function names for wasm-opt's --no-inline (wasm-opt.flags), which strips them again.
 CORE_MODULE = @command -v wasm-opt >/dev/null || { echo "$@: wasm-opt not found; install the Debian package binaryen (apt-get install binaryen)" >&2; exit 1; }; \
 	mkdir -p build/core && t=$@.$$$$; \
-	  $(CORE_ASC) --config $(1) --target release $(2) --outFile $$t.asc $(CORE_QUIET); \
+	  $(CORE_ASC) --config $(1) --target release --debug $(2) --outFile $$t.asc $(CORE_QUIET); \
 	  test -s $$t.asc && $(CORE_WASM_OPT) $$t.asc -o $$t.tmp && rm -f $$t.asc && mv $$t.tmp $@ \
 	  || { rm -f $$t.asc $$t.tmp; echo "$@: build failed (see above)" >&2; exit 1; }
 
@@ -64,7 +65,7 @@ core-size: build/core/core.wasm build/core/device.wasm
 	@for m in core:asconfig.json device:firmware/app/console/asconfig.json; do \
 	  name=$${m%%:*}; cfg=$${m#*:}; w=build/core/$$name.wasm; n=build/core/$$name-names; \
 	  $(CORE_ASC) --config $$cfg --target release --debug --outFile $$n.asc.wasm $(CORE_QUIET); \
-	  $(CORE_WASM_OPT) -g $$n.asc.wasm -o $$n.wasm && rm -f $$n.asc.wasm || exit 1; \
+	  $(filter-out --strip-debug,$(CORE_WASM_OPT)) -g $$n.asc.wasm -o $$n.wasm && rm -f $$n.asc.wasm || exit 1; \
 	  echo "$$name.wasm: $$(stat -c %s $$w) B"; \
 	  wasm-objdump -h $$w | sed -nE 's/^ *([A-Za-z]+) start=.*size=0x([0-9a-f]+).*/\1 \2/p' \
 	    | while read sec hex; do printf '  %-9s %6d B\n' $$sec $$((16#$$hex)); done; \

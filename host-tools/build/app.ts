@@ -34,7 +34,8 @@ export function wasmOptFlags(file = join(PACKAGE_ROOT, 'host-tools/build/wasm-op
 
 export function ascOptionArgs(abortName: string): string[] {
   const o = APP_ASC_OPTIONS;
-  return ['--runtime', o.runtime, ...(o.noAssert ? ['--noAssert'] : []), '--use', `abort=${abortName}`,
+  // --debug: function names, for wasm-opt.flags' --no-inline (its --strip-debug drops them), as mk/core.mk
+  return ['--runtime', o.runtime, ...(o.noAssert ? ['--noAssert'] : []), '--debug', '--use', `abort=${abortName}`,
     '--initialMemory', String(o.initialMemory), '--maximumMemory', String(o.maximumMemory),
     '--optimizeLevel', String(o.optimizeLevel), '--shrinkLevel', String(o.shrinkLevel), ...(o.converge ? ['--converge'] : [])];
 }

@@ -11,7 +11,7 @@ import { runCli } from '../tools/run-cli.ts';
 import { mapContributors, contributorName } from '../../host-tools/build/size.ts';
 import { checkModule, readModuleFacts, interpImports, aotImports } from '../../host-tools/build/module-check.ts';
 import { loadBoard } from '../../host-tools/build/boards.ts';
-import { APP_ASC_OPTIONS, wasmOptFlags, compileApp } from '../../host-tools/build/app.ts';
+import { APP_ASC_OPTIONS, ascOptionArgs, wasmOptFlags, compileApp } from '../../host-tools/build/app.ts';
 
 /** A module from WAT text (wabt's wat2wasm), written into `dir`. */
 function wat(dir: string, name: string, text: string): string {
@@ -208,6 +208,10 @@ describe('wasmqtt build', () => {
     expect({ ...opts, ...release }).toEqual(APP_ASC_OPTIONS);
     expect(wasmOptFlags()).toEqual(expect.arrayContaining(['-Oz', '--converge', '--low-memory-unused', '--enable-bulk-memory']));
     expect(readFileSync(join(REPO_ROOT, 'mk/core.mk'), 'utf8')).toContain('host-tools/build/wasm-opt.flags');
+    // wasm-opt's --no-inline matches function names: asc emits them (--debug), wasm-opt strips them
+    expect(ascOptionArgs('x')).toContain('--debug');
+    expect(readFileSync(join(REPO_ROOT, 'mk/core.mk'), 'utf8')).toContain('--target release --debug');
+    expect(wasmOptFlags().at(-1)).toBe('--strip-debug');
   });
 
   it('an app is optimised by the binaryen package the core is built with, whatever wasm-opt is first on PATH', async () => {
