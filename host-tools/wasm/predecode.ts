@@ -419,6 +419,12 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
       if (fused && SHIFT_CONST8.has(fused[0]) && original[at + 1]! > 31) return undefined;
       return fused;
     };
+    // local.get a; i32.const k (one byte); shl / shr_u / rotl; i32.xor at instruction j (LGET_CONST8_XOR)
+    const lgetConst8Xor = (j: number) => {
+      if (original[ins[j]!] !== 0x20 || ins[j + 1]! - ins[j]! !== 2 || ins[j + 4] === undefined || original[ins[j + 3]!] !== 0x73) return false;
+      const c8 = const8(j + 1);
+      return c8 !== undefined && LGET_CONST8_XOR[c8[0]] !== undefined;
+    };
     const wideConst = new Map(f.consts.filter((c) => c.wide).map((c) => [c.at, c]));
     for (let k = 0; k < ins.length; k++) {
       // i64.const k (a 5-byte LEB, 0 <= k < 2^32); i64.and: the mask as 4 raw bytes (one load, no LEB)
@@ -466,8 +472,10 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
       // likewise a pair ending in a local.get that LGET_LOAD8_U or the loop's back edge would take
       // (format 32: `local.set; local.get; i32.load8_u` is local.set + LGET_LOAD8_U, 24
       // instructions on the publish path against 27 as LSET_LGET + i32.load8_u)
+      // (session 12: and a local.get that starts `local.get; i32.const k; <shift or rotate>; i32.xor`,
+      // crc32's `crc ^ x >> 16`: lget + LGET_C8_SHR_U_XOR, 2 dispatches against LGET_LGET, I32C8_SHR_U, xor)
       const hit = FUSE.find(([pat]) => matches(k, pat) && !((pat[0] === 0x20 || pat[0] === 0x22) && (pat[1] === 'c' || pat[1] === 'w' || (pat[1] === 'k' && pat[0] === 0x22)) && pat.length === 2 && constHead(k + 1))
-        && !(pat.length === 2 && pat[1] === 0x20 && (matches(k + 1, [0x20, 'M2d']) || matches(k + 1, [0x20, 0x20, 'c', 0x6a, 0x22, 0x4b, 0x0d]))));
+        && !(pat.length === 2 && pat[1] === 0x20 && (matches(k + 1, [0x20, 'M2d']) || matches(k + 1, [0x20, 0x20, 'c', 0x6a, 0x22, 0x4b, 0x0d]) || lgetConst8Xor(k + 1))));
       if (!hit) continue;
       out[ins[k]!] = hit[1];
       if (SUB_AS_ADD.has(hit[1]) && original[ins[k + 2]!] === 0x6b) out[ins[k + 1]! + 1] = -((original[ins[k + 1]! + 1]! << 25) >> 25) & 0x7f; // x - c as x + -c
