@@ -38,16 +38,16 @@ import { pathToFileURL } from 'node:url';
 import { parseModule, WasmError, type ParsedModule } from './module.ts';
 
 export const SECTION_NAME = 'wasmqtt.predecoded';
-export const BLOB_VERSION = 32;
+export const BLOB_VERSION = 33;
 /** Blob versions whose code was rewritten in place with today's opcodes (undoRewrite puts the
  * original back). Formats 4 to 31 gave some of today's opcodes other meanings or used other
- * function records (format 32 (session 11): the records hold parameter and result counts, not the type index; 0xce was `local.get; local.get; i32.gt_s`, 0xef `local.tee; i32.const; i32.lt_u`,
+ * function records (format 33 (session 12): 0xf3 was `local.tee; br_if`, 0x17 `local.get; local.get; i32.add; i32.load8_u`; format 32 (session 11): the records hold parameter and result counts, not the type index; 0xce was `local.get; local.get; i32.gt_s`, 0xef `local.tee; i32.const; i32.lt_u`,
  * 0xf0 `local.set; local.get; i32.load8_u`, 0xcd `local.get; local.get; i32.lt_u`, 0xf6 and 0xf7 local.set
  * and local.tee with a multi-byte index, now LOCAL_LEB's; format 31: 0xf1 was a function's final `end`, now `return`; format 30:
  * records relative to themselves and format 29's fused forms, both from session 10; format 27:
  * 0xc6 was `local.get; i32.const; i32.shr_u`): refused. */
-const REWRITTEN_VERSIONS = [32];
-const OLDER_REWRITTEN_VERSIONS = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31];
+const REWRITTEN_VERSIONS = [33];
+const OLDER_REWRITTEN_VERSIONS = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32];
 const MAGIC = 0x44505157; // "WQPD"
 const WIDE_FRAME = 0xff; // a function record's frame byte: see its wide record
 const IMPORT_CODE = 0xffff; // an imported function's record: frame WIDE_FRAME, this code
@@ -167,7 +167,9 @@ export const OP = {
   GGET_LT_U: 0xf0, // global.get g; i32.lt_u (on to if / br_if; format 32, was local.set a; local.get b; i32.load8_u, now local.set + LGET_LOAD8_U)
   LSET_BR: 0xf1, // local.set a; br l (format 31: was a function's final `end`, which is now `return`, 0x0f)
   LTEE_LGET: 0xf2, // local.tee a; local.get b
-  LTEE_BR_IF: 0xf3, // local.tee a; br_if l
+  // local.get a; i32.const c (one-byte LEB; i32.sub as I32C_ADD, the byte -c); i32.add; local.tee b; br_if l: a counted
+  // loop's back edge, `while (--n)` (clang -O2's count-down latch; format 33, was local.tee a; br_if l)
+  LOOP_STEP_BR_IF: 0xf3,
   LGET_ADD: 0xf4, // local.get a; i32.add
   // An index, block type or label of two or more LEB bytes gets an opcode of its own, so the
   // plain opcodes always have a one-byte immediate, which the interpreter reads without a check.
@@ -199,7 +201,9 @@ export const OP = {
   // i64 shifts by a constant 0..63 (an I64_CONST_8): 64-bit arithmetic from C (mont64)
   LGET_I64C8_SHL: 0x15, // local.get a; i64.const c; i64.shl
   LGET_C8_SHR_U_XOR: 0x16, // local.get a; I32C8_SHR_U c; i32.xor (hash rounds; format 24, was local.get a; i64.const c; i64.shr_u)
-  LGET_LGET_ADD_LOAD8_U: 0x17, // local.get a; local.get b; i32.add; i32.load8_u (one-byte memarg); format 18, was i64.const c; i64.shl
+  // the same with the test `I32_CONST_16 n; i32.ne` before the br_if: `for (...; i != n; i += c)`, clang -O2's latch of a loop
+  // with a constant trip count (format 33, was local.get a; local.get b; i32.add; i32.load8_u: 0.7% of the codec's dispatches)
+  LOOP_STEP_NE16_BR_IF: 0x17,
   I64C8_SHR_U: 0x18, // i64.const c; i64.shr_u
   LGET_LGET_ADD_LTEE: 0x19, // local.get a; local.get b; i32.add; local.tee c (format 19; was local.tee a; i32.const c)
   LGET_I32C16_ADD_I32C_STORE8: 0x1d, // local.get a; I32_CONST_16 c; i32.add; i32.const v; i32.store8 (one-byte memarg; format 22, was local.tee a; I32_CONST_16 c)
@@ -229,7 +233,7 @@ const LGET_CONST8: Record<number, number> = { [OP.I32C8_ROTL]: OP.LGET_C8_ROTL, 
 const LGET_CONST8_XOR: Record<number, number> = { [OP.I32C8_ROTL]: OP.LGET_C8_ROTL_XOR, [OP.I32C8_SHR_U]: OP.LGET_C8_SHR_U_XOR, [OP.I32C8_SHL]: OP.LGET_C8_SHL_XOR };
 /** Fused heads of `x; i32.const c; i32.add ...` that also take `i32.sub` with the const's byte
  * holding -c (format 32, as I32C_ADD since format 29): undone through the opcode after it. */
-const SUB_AS_ADD = new Set<number>([OP.LGET_I32C_ADD, OP.LGET_I32C_ADD_LSET, OP.LGET_I32C_ADD_LTEE, OP.LTEE_I32C_ADD]);
+const SUB_AS_ADD = new Set<number>([OP.LGET_I32C_ADD, OP.LGET_I32C_ADD_LSET, OP.LGET_I32C_ADD_LTEE, OP.LTEE_I32C_ADD, OP.LOOP_STEP_BR_IF, OP.LOOP_STEP_NE16_BR_IF]);
 /** Fused heads whose first instruction is an I32_CONST_16 (undone through it). */
 const C16_HEADS = new Set<number>([OP.I32C16_ADD, OP.I32C16_LT_U, OP.I32C16_NE, OP.I32C16_AND, OP.I32C16_LOAD, OP.I32C16_ADD_LOAD]);
 
@@ -270,7 +274,14 @@ type Pat = number | 'c' | 'm' | 'n' | 'k' | 'w' | 'W' | 's' | 'M28' | 'M2d' | 'M
 /** Opcode sequences fused into one dispatch, longest first; 'c' is an i32.const with a one-byte
  * LEB (the plain opcode's only form; longer ones became I32_CONST_*). Chosen from the
  * interpreter suite's executed-sequence counts (bench/interp-suite.bench.ts). */
+/** The counted loop's back edges: `i += c` (or `i -= c`), then the test. */
+const LOOP_FORMS: Array<[readonly Pat[], number]> = [
+  [[0x20, 'c', 0x6a, 0x22, 'w', 0x47, 0x0d], OP.LOOP_STEP_NE16_BR_IF], [[0x20, 'm', 0x6b, 0x22, 'w', 0x47, 0x0d], OP.LOOP_STEP_NE16_BR_IF],
+  [[0x20, 'c', 0x6a, 0x22, 0x0d], OP.LOOP_STEP_BR_IF], [[0x20, 'm', 0x6b, 0x22, 0x0d], OP.LOOP_STEP_BR_IF],
+];
+
 const FUSE: Array<[readonly Pat[], number]> = [
+  ...LOOP_FORMS,
   [[0x20, 'w', 0x6a, 'M2e'], OP.LGET_I32C16_ADD_LOAD16_S],
   [['c', 'M3a'], OP.I32C_STORE8],
   [[0x20, 'w', 0x6a, 'M2d'], OP.LGET_I32C16_ADD_LOAD8_U],
@@ -304,13 +315,11 @@ const FUSE: Array<[readonly Pat[], number]> = [
   [[0x20, 'm', 0x6b], OP.LGET_I32C_ADD],
   [[0x20, 0x20, 'c', 0x6a, 0x22, 0x4b, 0x0d], OP.LGET_LGET_I32C_ADD_LTEE_GT_U_BR_IF],
   [[0x20, 0x20, 0x6a, 0x22], OP.LGET_LGET_ADD_LTEE],
-  [[0x20, 0x20, 0x6a, 'M2d'], OP.LGET_LGET_ADD_LOAD8_U],
   [[0x20, 0x20, 0x6a], OP.LGET_LGET_ADD],
   [[0x20, 0x20], OP.LGET_LGET],
   [[0x21, 0x20], OP.LSET_LGET],
   [[0x21, 0x0c], OP.LSET_BR],
   [[0x22, 0x20], OP.LTEE_LGET],
-  [[0x22, 0x0d], OP.LTEE_BR_IF],
   [[0x20, 0x6a], OP.LGET_ADD],
   [[0x20, 'M2d'], OP.LGET_LOAD8_U],
   [[0x23, 0x49], OP.GGET_LT_U],
@@ -475,7 +484,7 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
       // (session 12: and a local.get that starts `local.get; i32.const k; <shift or rotate>; i32.xor`,
       // crc32's `crc ^ x >> 16`: lget + LGET_C8_SHR_U_XOR, 2 dispatches against LGET_LGET, I32C8_SHR_U, xor)
       const hit = FUSE.find(([pat]) => matches(k, pat) && !((pat[0] === 0x20 || pat[0] === 0x22) && (pat[1] === 'c' || pat[1] === 'w' || (pat[1] === 'k' && pat[0] === 0x22)) && pat.length === 2 && constHead(k + 1))
-        && !(pat.length === 2 && pat[1] === 0x20 && (matches(k + 1, [0x20, 'M2d']) || matches(k + 1, [0x20, 0x20, 'c', 0x6a, 0x22, 0x4b, 0x0d]) || lgetConst8Xor(k + 1))));
+        && !(pat.length === 2 && pat[1] === 0x20 && (matches(k + 1, [0x20, 'M2d']) || matches(k + 1, [0x20, 0x20, 'c', 0x6a, 0x22, 0x4b, 0x0d]) || lgetConst8Xor(k + 1) || LOOP_FORMS.some(([pat]) => matches(k + 1, pat)))));
       if (!hit) continue;
       out[ins[k]!] = hit[1];
       if (SUB_AS_ADD.has(hit[1]) && original[ins[k + 2]!] === 0x6b) out[ins[k + 1]! + 1] = -((original[ins[k + 1]! + 1]! << 25) >> 25) & 0x7f; // x - c as x + -c
@@ -529,12 +538,12 @@ export function immediateBytes(b: Uint8Array, p: number): number {
       if (op === OP.I32C_ADD) return 1; // a raw byte, not a LEB
       if (op === 0x0c || op === 0x0d || op === 0x10 || (op >= 0x20 && op <= 0x26) || op === 0xd2 || op === 0x41 || op === 0x42 || op === 0x3f || op === 0x40) return leb(q) - q;
       if (op >= OP.LGET_LGET && op <= OP.LGET_LGET_ADD) return leb(q) - q;
-      if (op === OP.GGET_LT_U || op === OP.LSET_BR || op === OP.LTEE_LGET || op === OP.LTEE_BR_IF || op === OP.LGET_ADD) return leb(q) - q;
+      if (op === OP.GGET_LT_U || op === OP.LSET_BR || op === OP.LTEE_LGET || op === OP.LOOP_STEP_BR_IF || op === OP.LGET_ADD) return leb(q) - q;
       if (op === OP.LTEE_C8_SHL_XOR || op === OP.GGET_LEB || op === OP.GSET_LEB || op === OP.LGET_C8_SHL || op === OP.LGET_I32C16_ADD || op === OP.LGET_I64C8_SHL || op === OP.LGET_C8_SHR_U_XOR
         || op === OP.LGET_LGET_ADD_LTEE || op === OP.LGET_I32C16_ADD_I32C_STORE8 || op === OP.LGET_C8_ROTL || op === OP.LGET_C8_SHL_XOR || op === OP.LTEE_I64C8
         || (op >= OP.LGET_C8_EQ && op <= OP.LGET_LOAD8_U) || op === OP.LGET_C8_ROTL_XOR || op === OP.LGET_I32C16_ADD_LOAD16_S
         || op === OP.LGET_I32C16_ADD_LOAD8_U || op === OP.LGET_I64C8_SHR_U_OR || op === OP.LGET_I64C8_SHL_OR
-        || op === OP.LGET_LGET_I32C_ADD_LTEE_GT_U_BR_IF || op === OP.LGET_LGET_ADD_LOAD8_U) return leb(q) - q;
+        || op === OP.LGET_LGET_I32C_ADD_LTEE_GT_U_BR_IF || op === OP.LOOP_STEP_NE16_BR_IF) return leb(q) - q;
       if (op >= 0x28 && op <= 0x3e) return leb(leb(q)) - q;
       return 0;
   }
@@ -590,14 +599,14 @@ function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
   const mv = new DataView(out.buffer, out.byteOffset, out.byteLength);
   const undoFirst: Record<number, number> = {
     [OP.LGET_LGET]: 0x20, [OP.LGET_I64C8_SHR_S_OR]: 0x20, [OP.LGET_I32C_ADD]: 0x20, [OP.LGET_LGET_ADD]: 0x20, [OP.GGET_LT_U]: 0x23,
-    [OP.LSET_LGET]: 0x21, [OP.LSET_BR]: 0x21, [OP.LTEE_LGET]: 0x22, [OP.LTEE_BR_IF]: 0x22, [OP.LGET_ADD]: 0x20,
+    [OP.LSET_LGET]: 0x21, [OP.LSET_BR]: 0x21, [OP.LTEE_LGET]: 0x22, [OP.LOOP_STEP_BR_IF]: 0x20, [OP.LGET_ADD]: 0x20,
     [OP.LGET_I32C16_ADD]: 0x20, [OP.ADD_LSET]: 0x6a, [OP.ADD_LTEE]: 0x6a, [OP.LGET_I64C8_SHL]: 0x20, [OP.LGET_C8_SHR_U_XOR]: 0x20,
     [OP.LGET_LGET_ADD_LTEE]: 0x20, [OP.LGET_I32C16_ADD_I32C_STORE8]: 0x20, [OP.LTEE_I64C8]: 0x22,
     [OP.LGET_C8_EQ]: 0x20, [OP.LGET_I32C_ADD_LSET]: 0x20, [OP.LGET_I32C_ADD_LTEE]: 0x20, [OP.LTEE_I32C_ADD]: 0x22,
     [OP.LTEE_C8_SHR_U_LGET_XOR]: 0x22, [OP.LGET_LOAD8_U]: 0x20, [OP.LGET_C8_ROTL]: 0x20, [OP.LGET_C8_SHL_XOR]: 0x20,
     [OP.LGET_C8_ROTL_XOR]: 0x20, [OP.LGET_I32C16_ADD_LOAD16_S]: 0x20, [OP.I32C_STORE8]: 0x41,
     [OP.LGET_I32C16_ADD_LOAD8_U]: 0x20, [OP.I64_NE_BR_IF]: 0x52, [OP.LGET_I64C8_SHR_U_OR]: 0x20, [OP.LGET_I64C8_SHL_OR]: 0x20,
-    [OP.LGET_LGET_I32C_ADD_LTEE_GT_U_BR_IF]: 0x20, [OP.LGET_LGET_ADD_LOAD8_U]: 0x20,
+    [OP.LGET_LGET_I32C_ADD_LTEE_GT_U_BR_IF]: 0x20, [OP.LOOP_STEP_NE16_BR_IF]: 0x20,
     [OP.LTEE_C8_SHL_XOR]: 0x22, [OP.GGET_LEB]: 0x23, [OP.GSET_LEB]: 0x24, [OP.LGET_C8_SHL]: 0x20,
   };
   const unC8 = Object.fromEntries(Object.entries(CONST8_BINOPS).map(([, [fused]]) => [fused, true]));

@@ -98,7 +98,7 @@ describe('predecode', () => {
     const { off, dv } = blobOf(wasm);
     expect(off % 4).toBe(0);
     expect(dv.getUint32(0, true)).toBe(0x44505157);
-    expect(dv.getUint32(4, true)).toBe(32);
+    expect(dv.getUint32(4, true)).toBe(33);
     // the hash covers the rewritten module, which differs from the input only in the
     // function's final `end` (now `return`, 0x0f: format 31): no multi-byte constant, no fused sequence here
     expect(dv.getUint32(8, true)).toBe(fnv1a(wasm.subarray(0, src.length)));
@@ -429,6 +429,76 @@ describe('predecode', () => {
     expect(Buffer.from(predecode(wasm).wasm)).toEqual(Buffer.from(wasm));
   });
 
+  // session 12 (format 33): a counted loop's back edge in one dispatch, `i += c` or `i -= c` then
+  // `br_if` on i (LOOP_STEP_BR_IF) or on `i != n` (LOOP_STEP_NE16_BR_IF, n a two-byte LEB); a tee into
+  // another local than the one read, a forward exit taken and not; and the forms left apart (a local
+  // step, `<`, a one-byte bound) beside them
+  const loopSrc = `(module
+    (func (export "up_ne16") (param i32 i32) (result i32) (local i32 i32)
+      (local.set 2 (i32.and (local.get 0) (i32.const 255)))
+      (loop (local.set 3 (i32.add (local.get 3) (local.get 2)))
+        (br_if 0 (i32.ne (local.tee 2 (i32.add (local.get 2) (i32.const 1))) (i32.const 300)))) (local.get 3))
+    (func (export "down_nz") (param i32 i32) (result i32) (local i32 i32)
+      (local.set 2 (i32.add (i32.and (local.get 0) (i32.const 63)) (i32.const 1)))
+      (loop (local.set 3 (i32.add (i32.mul (local.get 3) (i32.const 3)) (local.get 2)))
+        (br_if 0 (local.tee 2 (i32.sub (local.get 2) (i32.const 1))))) (local.get 3))
+    (func (export "stride_lt16") (param i32 i32) (result i32) (local i32 i32 i32)
+      (local.set 2 (i32.and (local.get 0) (i32.const 15))) (local.set 4 (local.get 1))
+      (loop (local.set 3 (i32.xor (i32.rotl (local.get 3) (i32.const 5)) (local.get 2)))
+        (br_if 0 (i32.lt_u (local.tee 2 (i32.add (local.get 2) (local.get 4))) (i32.const 2000)))) (i32.add (local.get 3) (local.get 2)))
+    (func (export "up_lt8") (param i32 i32) (result i32) (local i32 i32)
+      (local.set 2 (i32.and (local.get 0) (i32.const 31)))
+      (loop (local.set 3 (i32.add (local.get 3) (i32.const 7)))
+        (br_if 0 (i32.lt_u (local.tee 2 (i32.add (local.get 2) (i32.const 3))) (i32.const 50)))) (i32.add (local.get 3) (local.get 2)))
+    (func (export "up_ne8") (param i32 i32) (result i32) (local i32 i32)
+      (local.set 2 (i32.shl (i32.and (local.get 0) (i32.const 7)) (i32.const 1)))
+      (loop (local.set 3 (i32.add (local.get 3) (local.get 2)))
+        (br_if 0 (i32.ne (local.tee 2 (i32.add (local.get 2) (i32.const 2))) (i32.const 40)))) (local.get 3))
+    (func (export "down_ne16") (param i32 i32) (result i32) (local i32 i32)
+      (local.set 2 (i32.add (i32.and (local.get 0) (i32.const 31)) (i32.const 1000)))
+      (loop (local.set 3 (i32.sub (local.get 3) (local.get 2)))
+        (br_if 0 (i32.ne (local.tee 2 (i32.sub (local.get 2) (i32.const 1))) (i32.const 900)))) (local.get 3))
+    (func (export "double_lt16") (param i32 i32) (result i32) (local i32 i32)
+      (local.set 2 (i32.add (i32.and (local.get 0) (i32.const 3)) (i32.const 1)))
+      (loop (local.set 3 (i32.add (local.get 3) (i32.const 1)))
+        (br_if 0 (i32.lt_u (local.tee 2 (i32.add (local.get 2) (local.get 2))) (i32.const 5000)))) (i32.add (i32.shl (local.get 3) (i32.const 16)) (local.get 2)))
+    (func (export "other_tee") (param i32 i32) (result i32) (local i32 i32 i32)
+      (local.set 4 (i32.and (local.get 0) (i32.const 63)))
+      (loop (local.set 2 (local.get 4)) (local.set 3 (i32.add (local.get 3) (local.get 2)))
+        (br_if 0 (i32.ne (local.tee 4 (i32.add (local.get 2) (i32.const 1))) (i32.const 100)))) (i32.add (local.get 3) (local.get 4)))
+    (func (export "local_nz") (param i32 i32) (result i32) (local i32 i32 i32)
+      (local.set 2 (i32.add (i32.and (local.get 0) (i32.const 31)) (i32.const 1))) (local.set 4 (i32.const -1))
+      (block (loop (local.set 3 (i32.add (local.get 3) (i32.const 1)))
+        (br_if 1 (i32.eqz (local.get 1)))
+        (br_if 0 (local.tee 2 (i32.add (local.get 2) (local.get 4)))))) (i32.add (i32.shl (local.get 3) (i32.const 8)) (local.get 2)))
+    (func (export "fwd_exit") (param i32 i32) (result i32) (local i32 i32)
+      (local.set 2 (i32.add (i32.and (local.get 0) (i32.const 1)) (i32.const 198)))
+      (block (loop (local.set 3 (i32.add (local.get 3) (i32.const 1)))
+        (br_if 1 (i32.ne (local.tee 2 (i32.add (local.get 2) (i32.const 1))) (i32.const 200)))
+        (br 0))) (i32.add (i32.shl (local.get 3) (i32.const 8)) (local.get 2))))`;
+
+  it('runs a counted loop\'s back edge fused (format 33: LOOP_STEP_BR_IF, LOOP_STEP_NE16_BR_IF) as Node\'s engine does', () => {
+    const src = wat(loopSrc);
+    const { wasm, module: m } = predecode(src);
+    const fused = (op: number) => m.bodies.map((b) => b.instrs.filter((at) => wasm[at] === op).length);
+    expect(fused(OP.LOOP_STEP_BR_IF)).toEqual([0, 1, 0, 0, 0, 0, 0, 0, 0, 0]);
+    expect(fused(OP.LOOP_STEP_NE16_BR_IF)).toEqual([1, 0, 0, 0, 0, 1, 0, 1, 0, 1]);
+    expect(wasm.some((b, i) => b === OP.LOOP_STEP_NE16_BR_IF && wasm[i + 4] === 0x6b && wasm[i + 3] === 0x7f)).toBe(true); // i - 1 as i + -1
+    expect(Buffer.from(predecode(wasm).wasm)).toEqual(Buffer.from(wasm)); // undone byte for byte
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(src)), {});
+    const calls: Array<[string, number, number]> = [];
+    for (const name of ['up_ne16', 'down_nz', 'stride_lt16', 'up_lt8', 'up_ne8', 'down_ne16', 'double_lt16', 'other_tee', 'local_nz', 'fwd_exit'])
+      for (const [a, b] of [[0, 1], [1, 3], [7, 0x7ff], [255, -1], [0x12345, 2], [-1, 1000]] as Array<[number, number]>) calls.push([name, a, b]);
+    const want = calls.map(([name, a, b]) => `ok ${(instance.exports[name] as (a: number, b: number) => number)(a, b) >>> 0}`);
+    const dir = mkdtempSync(join(tmpdir(), 'wqpd-'));
+    writeFileSync(join(dir, 'loop.wasm'), wasm);
+    const run = spawnSync(join(REPO, 'build/runtime/spec_driver'), {
+      input: [`load ${join(dir, 'loop.wasm')}`, ...calls.map(([name, a, b]) => `invoke ${name} 2 ${(a >>> 0).toString(16)} ${(b >>> 0).toString(16)}`)].join('\n') + '\n', encoding: 'utf8',
+    });
+    const out = run.stdout.trim().split('\n').map((l) => l.replace(/^ok ([0-9a-f]+)$/, (_, v: string) => `ok ${Number(BigInt('0x' + v) & 0xffffffffn)}`));
+    expect(out).toEqual(['ok', ...want]);
+  });
+
   it('refuses a body whose last byte is not its final `end`\'s marker (0x0f), hash and checksum intact', () => {
     const src = wat('(module (func (export "f") (result i32) (i32.const 1)))');
     const { wasm, module: m } = predecode(src);
@@ -445,7 +515,7 @@ describe('predecode', () => {
   });
 
   it('is idempotent: pre-decoding a pre-decoded module gives the same bytes (the rewriting is undone first)', () => {
-    for (const src of [wat('(module (func (export "f")))'), wat(rewriteSrc), wat(memSrc), wat(storeConstSrc), wat(lsetBrSrc)]) {
+    for (const src of [wat('(module (func (export "f")))'), wat(rewriteSrc), wat(memSrc), wat(storeConstSrc), wat(lsetBrSrc), wat(loopSrc)]) {
       const once = predecode(src).wasm;
       expect(Buffer.from(predecode(once).wasm)).toEqual(Buffer.from(once));
     }
@@ -461,7 +531,7 @@ describe('predecode', () => {
       (i32.add (i32.load8_u (local.get 0)) (i32.load8_u offset=1 (local.get 0)))))`;
 
   it('walks every rewritten instruction at its original length (usedOpcodes and the undo depend on it)', () => {
-    for (const src of [wat(rewriteSrc), wat(memSrc), wat(storeConstSrc), wat(lsetBrSrc)]) {
+    for (const src of [wat(rewriteSrc), wat(memSrc), wat(storeConstSrc), wat(lsetBrSrc), wat(loopSrc)]) {
       const { wasm, module: m } = predecode(src);
       for (const body of m.bodies) {
         body.instrs.forEach((at, k) => {
@@ -536,7 +606,7 @@ describe('predecode', () => {
   it('fused loads, stores and rotate-xor compute what Node\'s engine computes, traps included', async () => {
     const src = wat(memSrc);
     const { wasm } = predecode(src);
-    for (const op of [0xfd, 0xfe, 0xff, OP.LGET_I64C8_SHR_U_OR, OP.LGET_I64C8_SHL_OR, OP.I32C16_LOAD, OP.I32C16_ADD_LOAD, OP.LGET_I32C16_ADD_LOAD8_U, OP.LGET_LGET_ADD_LOAD8_U, OP.LGET_I64C8_SHR_S_OR, OP.LGET_I32C16_ADD_I32C_STORE8, OP.LGET_LOAD8_U]) {
+    for (const op of [0xfd, 0xfe, 0xff, OP.LGET_I64C8_SHR_U_OR, OP.LGET_I64C8_SHL_OR, OP.I32C16_LOAD, OP.I32C16_ADD_LOAD, OP.LGET_I32C16_ADD_LOAD8_U, OP.LGET_I64C8_SHR_S_OR, OP.LGET_I32C16_ADD_I32C_STORE8, OP.LGET_LOAD8_U]) {
       expect(usedOpcodes(wasm).ops.has(op), `opcode ${op.toString(16)}`).toBe(true);
     }
     expect(Buffer.from(predecode(wasm).wasm)).toEqual(Buffer.from(wasm)); // and undone exactly

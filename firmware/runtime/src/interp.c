@@ -670,7 +670,6 @@ next:
         OP(WQ_OP_I32C8_MUL) I32C8(a * b)
         OP(WQ_OP_LGET_ADD) { uint32_t i; READ_IDX(i); pc++; COUNT_EXTRA(1); SET32(&sp[-1], (uint32_t)sp[-1] + (uint32_t)fp[i]); break; }
         OP(WQ_OP_LTEE_LGET) { uint32_t i, j; READ_IDX(i); pc++; READ_IDX(j); COUNT_EXTRA(1); fp[i] = sp[-1]; *sp++ = fp[j]; break; }
-        OP(WQ_OP_LTEE_BR_IF) { uint32_t i; READ_IDX(i); pc++; COUNT_EXTRA(1); cond = (uint32_t)sp[-1]; SET32(&fp[i], cond); if (!cond) { sp--; pc++; stp++; DISPATCH; } sp--; goto do_branch; }   /* an i32 (a condition): the low word only; popped last, as if */
         OP(WQ_OP_LSET_LGET) { uint32_t i, j; READ_IDX(i); pc++; READ_IDX(j); COUNT_EXTRA(1); fp[i] = sp[-1]; sp[-1] = fp[j]; break; }
         OP(WQ_OP_LGET_I32C_ADD) { uint32_t i, v; READ_IDX(i); pc++; READ_S7(v); pc++; COUNT_EXTRA(2); SET32(sp, (uint32_t)fp[i] + v); sp++; break; }
         OP(WQ_OP_I32C16_ADD) { uint32_t v = (uint32_t)(int32_t)*(const s16_u *)pc; pc += 3; COUNT_EXTRA(1); SET32(&sp[-1], (uint32_t)sp[-1] + v); break; }
@@ -761,16 +760,6 @@ next:
             pc += 4;
             break;
         }
-        OP(WQ_OP_LGET_LGET_ADD_LOAD8_U) {   /* p[i] of bytes, both from locals */
-            off = pc[6]; COUNT_EXTRA(3);   /* pc moves once, at the end (as above) */
-            uint32_t ea = (uint32_t)fp[pc[0]] + (uint32_t)fp[pc[2]] + off;
-            if (ea < off || ea >= MEM_BYTES) { pc += 7; TRAP(m3Err_trapOutOfBoundsMemoryAccess); }
-            uint32_t v = MEM[ea];
-            SET32(sp, v); sp++;
-            if (pc[7] == 0x22) { uint32_t t_ = pc[8]; pc += 7; COUNT_FUSED(); pc += 2; SET32(&fp[t_], v); DISPATCH; }   /* as i32.load8_u */
-            pc += 7;
-            break;
-        }
         OP(WQ_OP_LGET_I32C16_ADD_I32C_STORE8) {   /* a[i + c] = v of bytes (a flag array) */
             uint32_t i; READ_IDX(i); uint32_t addr = (uint32_t)fp[i] + (uint32_t)(int32_t)*(const s16_u *)(pc + 1);
             uint32_t v = (uint32_t)((int32_t)((uint32_t)pc[5] << 25) >> 25); off = pc[8]; pc += 9; COUNT_EXTRA(4);
@@ -818,6 +807,18 @@ next:
             SET32(&fp[pc[7]], v); COUNT_EXTRA(6);
             if (e > v) { pc += 10; goto LOOP_BRANCH; }   /* pc just past the br_if's opcode */
             pc += 11; stp++; DISPATCH;
+        }
+        OP(WQ_OP_LOOP_STEP_BR_IF) {   /* i -= 1 (i += c); while (i): a counted loop's back edge, no stack traffic */
+            uint32_t v = (uint32_t)fp[pc[0]] + (uint32_t)((int32_t)((uint32_t)pc[2] << 25) >> 25);
+            SET32(&fp[pc[5]], v); COUNT_EXTRA(4);
+            if (v) { pc += 7; goto TAKEN_BRANCH; }   /* pc just past the br_if's opcode */
+            pc += 8; stp++; DISPATCH;
+        }
+        OP(WQ_OP_LOOP_STEP_NE16_BR_IF) {   /* i += c; while (i != n) */
+            uint32_t v = (uint32_t)fp[pc[0]] + (uint32_t)((int32_t)((uint32_t)pc[2] << 25) >> 25);
+            SET32(&fp[pc[5]], v); COUNT_EXTRA(6);
+            if (v != (uint32_t)(int32_t)*(const s16_u *)(pc + 7)) { pc += 11; goto TAKEN_BRANCH; }
+            pc += 12; stp++; DISPATCH;
         }
         OP(WQ_OP_LGET_C8_EQ) { uint32_t i; READ_IDX(i); uint32_t b = (uint32_t)(int32_t)(int8_t)pc[1]; pc += 3; COUNT_EXTRA(2); cond = (uint32_t)fp[i] == b; goto do_cond; }
         OP(WQ_OP_GGET_LT_U) { uint32_t i = pc[0]; pc += 2; COUNT_EXTRA(1); cond = (uint32_t)sp[-1] < globals[i]; sp--; goto do_cond; }   /* x < a bound kept in a global. Last before do_cond: a per-image build copies the dispatch only into hot handlers, and takes do_cond for part of this one */

@@ -73,7 +73,8 @@
 #define WQ_OP_GGET_LT_U         0xf0   /* global.get g (an i32); i32.lt_u (on to if / br_if; format 32, was local.set a; local.get b; i32.load8_u) */
 #define WQ_OP_LSET_BR           0xf1   /* local.set a; br l (format 31; a function's final `end` is 0x0f, `return`) */
 #define WQ_OP_LTEE_LGET         0xf2   /* local.tee a; local.get b */
-#define WQ_OP_LTEE_BR_IF        0xf3   /* local.tee a; br_if l */
+#define WQ_OP_LOOP_STEP_BR_IF   0xf3   /* local.get a; i32.const c (one-byte LEB); i32.add (or i32.sub, the const's byte -c); local.tee b; br_if l:
+                                          `while (--n)` (format 33, was local.tee a; br_if l) */
 #define WQ_OP_LGET_ADD          0xf4   /* local.get a; i32.add */
 /* An instruction whose index, block type or label takes two or more LEB bytes (format 6): the
  * plain opcodes then always have a one-byte immediate, read without a check. */
@@ -93,7 +94,9 @@
 #define WQ_OP_ADD_LTEE          0x14   /* i32.add; local.tee a */
 #define WQ_OP_LGET_I64C8_SHL    0x15   /* local.get a; i64.const c (I64_CONST_8, 0..63); i64.shl */
 #define WQ_OP_LGET_C8_SHR_U_XOR 0x16   /* local.get a; WQ_OP_I32C8_SHR_U c; i32.xor (format 24) */
-#define WQ_OP_LGET_LGET_ADD_LOAD8_U 0x17   /* local.get a; local.get b; i32.add; i32.load8_u (one-byte memarg; format 18) */
+#define WQ_OP_LOOP_STEP_NE16_BR_IF 0x17   /* local.get a; i32.const c (one-byte LEB); i32.add (or i32.sub, the byte -c); local.tee b;
+                                             WQ_OP_I32_CONST_16 n; i32.ne; br_if l: `for (...; i != n; i += c)` (format 33, was
+                                             local.get a; local.get b; i32.add; i32.load8_u) */
 #define WQ_OP_I64C8_SHR_U       0x18
 #define WQ_OP_LGET_LGET_ADD_LTEE 0x19  /* local.get a; local.get b; i32.add; local.tee c (format 19) */
 #define WQ_OP_LGET_I32C16_ADD_I32C_STORE8 0x1d   /* local.get a; WQ_OP_I32_CONST_16 c; i32.add; i32.const v; i32.store8 (one-byte memarg; format 22) */
