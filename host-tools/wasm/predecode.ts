@@ -41,7 +41,7 @@ export const SECTION_NAME = 'wasmqtt.predecoded';
 export const BLOB_VERSION = 33;
 /** Blob versions whose code was rewritten in place with today's opcodes (undoRewrite puts the
  * original back). Formats 4 to 31 gave some of today's opcodes other meanings or used other
- * function records (format 33 (session 12): 0xf3 was `local.tee; br_if`, 0x17 `local.get; local.get; i32.add; i32.load8_u`; format 32 (session 11): the records hold parameter and result counts, not the type index; 0xce was `local.get; local.get; i32.gt_s`, 0xef `local.tee; i32.const; i32.lt_u`,
+ * function records (format 33 (session 12): 0xf3 was `local.tee; br_if`, 0x17 `local.get; local.get; i32.add; i32.load8_u`, 0x1f `i32.const; i32.ne`; format 32 (session 11): the records hold parameter and result counts, not the type index; 0xce was `local.get; local.get; i32.gt_s`, 0xef `local.tee; i32.const; i32.lt_u`,
  * 0xf0 `local.set; local.get; i32.load8_u`, 0xcd `local.get; local.get; i32.lt_u`, 0xf6 and 0xf7 local.set
  * and local.tee with a multi-byte index, now LOCAL_LEB's; format 31: 0xf1 was a function's final `end`, now `return`; format 30:
  * records relative to themselves and format 29's fused forms, both from session 10; format 27:
@@ -208,7 +208,9 @@ export const OP = {
   LGET_LGET_ADD_LTEE: 0x19, // local.get a; local.get b; i32.add; local.tee c (format 19; was local.tee a; i32.const c)
   LGET_I32C16_ADD_I32C_STORE8: 0x1d, // local.get a; I32_CONST_16 c; i32.add; i32.const v; i32.store8 (one-byte memarg; format 22, was local.tee a; I32_CONST_16 c)
   I32C16_LT_U: 0x1e, // i32.const c (I32_CONST_16); i32.lt_u (the result may go on to if / br_if)
-  I32C16_NE: 0x1f, // i32.const c (I32_CONST_16); i32.ne (likewise)
+  // local.get a; local.get s; i32.add; local.tee b; I32_CONST_16 n; i32.lt_u; br_if l: `for (...; j < n; j += s)`, a
+  // stride kept in a local (format 33, was I32_CONST_16 c; i32.ne, whose loop latches LOOP_STEP_NE16_BR_IF took)
+  LOOP_LSTEP_LT16_BR_IF: 0x1f,
   I32C16_AND: 0x27, // i32.const c (I32_CONST_16); i32.and
   LGET_C8_ROTL: 0xc5, // local.get a; I32C8_ROTL c
   LGET_C8_SHL_XOR: 0xc6, // local.get a; I32C8_SHL c; i32.xor (CRC-16 rounds on the publish path; format 27, was local.get a; I32C8_SHR_U c)
@@ -235,7 +237,7 @@ const LGET_CONST8_XOR: Record<number, number> = { [OP.I32C8_ROTL]: OP.LGET_C8_RO
  * holding -c (format 32, as I32C_ADD since format 29): undone through the opcode after it. */
 const SUB_AS_ADD = new Set<number>([OP.LGET_I32C_ADD, OP.LGET_I32C_ADD_LSET, OP.LGET_I32C_ADD_LTEE, OP.LTEE_I32C_ADD, OP.LOOP_STEP_BR_IF, OP.LOOP_STEP_NE16_BR_IF]);
 /** Fused heads whose first instruction is an I32_CONST_16 (undone through it). */
-const C16_HEADS = new Set<number>([OP.I32C16_ADD, OP.I32C16_LT_U, OP.I32C16_NE, OP.I32C16_AND, OP.I32C16_LOAD, OP.I32C16_ADD_LOAD]);
+const C16_HEADS = new Set<number>([OP.I32C16_ADD, OP.I32C16_LT_U, OP.I32C16_AND, OP.I32C16_LOAD, OP.I32C16_ADD_LOAD]);
 
 /** Global types whose value is one 32-bit word. */
 const THIN_GLOBALS = new Set([0x7f, 0x7d]);
@@ -277,6 +279,7 @@ type Pat = number | 'c' | 'm' | 'n' | 'k' | 'w' | 'W' | 's' | 'M28' | 'M2d' | 'M
 /** The counted loop's back edges: `i += c` (or `i -= c`), then the test. */
 const LOOP_FORMS: Array<[readonly Pat[], number]> = [
   [[0x20, 'c', 0x6a, 0x22, 'w', 0x47, 0x0d], OP.LOOP_STEP_NE16_BR_IF], [[0x20, 'm', 0x6b, 0x22, 'w', 0x47, 0x0d], OP.LOOP_STEP_NE16_BR_IF],
+  [[0x20, 0x20, 0x6a, 0x22, 'w', 0x49, 0x0d], OP.LOOP_LSTEP_LT16_BR_IF],
   [[0x20, 'c', 0x6a, 0x22, 0x0d], OP.LOOP_STEP_BR_IF], [[0x20, 'm', 0x6b, 0x22, 0x0d], OP.LOOP_STEP_BR_IF],
 ];
 
@@ -302,7 +305,6 @@ const FUSE: Array<[readonly Pat[], number]> = [
   [[0x20, 'w', 0x6a], OP.LGET_I32C16_ADD],
   [['w', 0x6a], OP.I32C16_ADD],
   [['w', 0x49], OP.I32C16_LT_U],
-  [['w', 0x47], OP.I32C16_NE],
   [['w', 0x71], OP.I32C16_AND],
   [['W', 0x71], OP.I32C32_AND],
   [[0x22, 'k'], OP.LTEE_I64C8],
@@ -520,7 +522,7 @@ export function immediateBytes(b: Uint8Array, p: number): number {
       if (sub >= 9 && sub <= 17) return leb(r) - q;
       return r - q;
     }
-    case OP.I32_CONST_16: case OP.I32C16_ADD: case OP.I32C16_LT_U: case OP.I32C16_NE: case OP.I32C16_AND: case OP.I32C16_LOAD: case OP.I32C16_ADD_LOAD: return 2;
+    case OP.I32_CONST_16: case OP.I32C16_ADD: case OP.I32C16_LT_U: case OP.I32C16_AND: case OP.I32C16_LOAD: case OP.I32C16_ADD_LOAD: return 2;
     case OP.I64C8_SHR_U: case OP.SHL_SHR_S: case OP.I64C8_ADD: case OP.I32C_STORE8: return 1;
     case OP.I64_NE_BR_IF: return 0;
     case OP.ADD_LSET: case OP.ADD_LTEE: return 0;
@@ -543,7 +545,7 @@ export function immediateBytes(b: Uint8Array, p: number): number {
         || op === OP.LGET_LGET_ADD_LTEE || op === OP.LGET_I32C16_ADD_I32C_STORE8 || op === OP.LGET_C8_ROTL || op === OP.LGET_C8_SHL_XOR || op === OP.LTEE_I64C8
         || (op >= OP.LGET_C8_EQ && op <= OP.LGET_LOAD8_U) || op === OP.LGET_C8_ROTL_XOR || op === OP.LGET_I32C16_ADD_LOAD16_S
         || op === OP.LGET_I32C16_ADD_LOAD8_U || op === OP.LGET_I64C8_SHR_U_OR || op === OP.LGET_I64C8_SHL_OR
-        || op === OP.LGET_LGET_I32C_ADD_LTEE_GT_U_BR_IF || op === OP.LOOP_STEP_NE16_BR_IF) return leb(q) - q;
+        || op === OP.LGET_LGET_I32C_ADD_LTEE_GT_U_BR_IF || op === OP.LOOP_STEP_NE16_BR_IF || op === OP.LOOP_LSTEP_LT16_BR_IF) return leb(q) - q;
       if (op >= 0x28 && op <= 0x3e) return leb(leb(q)) - q;
       return 0;
   }
@@ -606,7 +608,7 @@ function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
     [OP.LTEE_C8_SHR_U_LGET_XOR]: 0x22, [OP.LGET_LOAD8_U]: 0x20, [OP.LGET_C8_ROTL]: 0x20, [OP.LGET_C8_SHL_XOR]: 0x20,
     [OP.LGET_C8_ROTL_XOR]: 0x20, [OP.LGET_I32C16_ADD_LOAD16_S]: 0x20, [OP.I32C_STORE8]: 0x41,
     [OP.LGET_I32C16_ADD_LOAD8_U]: 0x20, [OP.I64_NE_BR_IF]: 0x52, [OP.LGET_I64C8_SHR_U_OR]: 0x20, [OP.LGET_I64C8_SHL_OR]: 0x20,
-    [OP.LGET_LGET_I32C_ADD_LTEE_GT_U_BR_IF]: 0x20, [OP.LOOP_STEP_NE16_BR_IF]: 0x20,
+    [OP.LGET_LGET_I32C_ADD_LTEE_GT_U_BR_IF]: 0x20, [OP.LOOP_STEP_NE16_BR_IF]: 0x20, [OP.LOOP_LSTEP_LT16_BR_IF]: 0x20,
     [OP.LTEE_C8_SHL_XOR]: 0x22, [OP.GGET_LEB]: 0x23, [OP.GSET_LEB]: 0x24, [OP.LGET_C8_SHL]: 0x20,
   };
   const unC8 = Object.fromEntries(Object.entries(CONST8_BINOPS).map(([, [fused]]) => [fused, true]));

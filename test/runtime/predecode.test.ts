@@ -430,9 +430,10 @@ describe('predecode', () => {
   });
 
   // session 12 (format 33): a counted loop's back edge in one dispatch, `i += c` or `i -= c` then
-  // `br_if` on i (LOOP_STEP_BR_IF) or on `i != n` (LOOP_STEP_NE16_BR_IF, n a two-byte LEB); a tee into
-  // another local than the one read, a forward exit taken and not; and the forms left apart (a local
-  // step, `<`, a one-byte bound) beside them
+  // `br_if` on i (LOOP_STEP_BR_IF) or on `i != n` (LOOP_STEP_NE16_BR_IF, n a two-byte LEB), `j += s`
+  // then `j < n` (LOOP_LSTEP_LT16_BR_IF: s a local, n a two-byte LEB; `j += j` reads s before the tee,
+  // a negative s wraps past n unsigned); a tee into another local than the one read, a forward exit
+  // taken and not; and the forms left apart (`<` after a constant step, a one-byte bound) beside them
   const loopSrc = `(module
     (func (export "up_ne16") (param i32 i32) (result i32) (local i32 i32)
       (local.set 2 (i32.and (local.get 0) (i32.const 255)))
@@ -477,12 +478,13 @@ describe('predecode', () => {
         (br_if 1 (i32.ne (local.tee 2 (i32.add (local.get 2) (i32.const 1))) (i32.const 200)))
         (br 0))) (i32.add (i32.shl (local.get 3) (i32.const 8)) (local.get 2))))`;
 
-  it('runs a counted loop\'s back edge fused (format 33: LOOP_STEP_BR_IF, LOOP_STEP_NE16_BR_IF) as Node\'s engine does', () => {
+  it('runs a counted loop\'s back edge fused (format 33: LOOP_STEP_BR_IF, LOOP_STEP_NE16_BR_IF, LOOP_LSTEP_LT16_BR_IF) as Node\'s engine does', () => {
     const src = wat(loopSrc);
     const { wasm, module: m } = predecode(src);
     const fused = (op: number) => m.bodies.map((b) => b.instrs.filter((at) => wasm[at] === op).length);
     expect(fused(OP.LOOP_STEP_BR_IF)).toEqual([0, 1, 0, 0, 0, 0, 0, 0, 0, 0]);
     expect(fused(OP.LOOP_STEP_NE16_BR_IF)).toEqual([1, 0, 0, 0, 0, 1, 0, 1, 0, 1]);
+    expect(fused(OP.LOOP_LSTEP_LT16_BR_IF)).toEqual([0, 0, 1, 0, 0, 0, 1, 0, 0, 0]);
     expect(wasm.some((b, i) => b === OP.LOOP_STEP_NE16_BR_IF && wasm[i + 4] === 0x6b && wasm[i + 3] === 0x7f)).toBe(true); // i - 1 as i + -1
     expect(Buffer.from(predecode(wasm).wasm)).toEqual(Buffer.from(wasm)); // undone byte for byte
     const instance = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(src)), {});

@@ -800,7 +800,6 @@ next:
         OP(WQ_OP_I32C8_GT_S) I32C8_CMP((int32_t)a > (int32_t)b)
 #define I32C16_CMP(expr) { uint32_t b = (uint32_t)(int32_t)*(const s16_u *)pc; pc += 3; COUNT_EXTRA(1); uint32_t a = (uint32_t)sp[-1]; cond = (expr); sp--; goto do_cond; }
         OP(WQ_OP_I32C16_LT_U) I32C16_CMP(a < b)
-        OP(WQ_OP_I32C16_NE) I32C16_CMP(a != b)
         OP(WQ_OP_LGET_LGET_I32C_ADD_LTEE_GT_U_BR_IF) {   /* do { ... } while (++p < end): end > (p += c), on to the br_if */
             uint32_t e = (uint32_t)fp[pc[0]];   /* read before the store: e may be b */
             uint32_t v = (uint32_t)fp[pc[2]] + (uint32_t)((int32_t)((uint32_t)pc[4] << 25) >> 25);
@@ -818,6 +817,12 @@ next:
             uint32_t v = (uint32_t)fp[pc[0]] + (uint32_t)((int32_t)((uint32_t)pc[2] << 25) >> 25);
             SET32(&fp[pc[5]], v); COUNT_EXTRA(6);
             if (v != (uint32_t)(int32_t)*(const s16_u *)(pc + 7)) { pc += 11; goto TAKEN_BRANCH; }
+            pc += 12; stp++; DISPATCH;
+        }
+        OP(WQ_OP_LOOP_LSTEP_LT16_BR_IF) {   /* j += s; while (j < n), unsigned */
+            uint32_t v = (uint32_t)fp[pc[0]] + (uint32_t)fp[pc[2]];   /* s read before the store: it may be b */
+            SET32(&fp[pc[5]], v); COUNT_EXTRA(6);
+            if (v < (uint32_t)(int32_t)*(const s16_u *)(pc + 7)) { pc += 11; goto TAKEN_BRANCH; }
             pc += 12; stp++; DISPATCH;
         }
         OP(WQ_OP_LGET_C8_EQ) { uint32_t i; READ_IDX(i); uint32_t b = (uint32_t)(int32_t)(int8_t)pc[1]; pc += 3; COUNT_EXTRA(2); cond = (uint32_t)fp[i] == b; goto do_cond; }

@@ -101,7 +101,9 @@
 #define WQ_OP_LGET_LGET_ADD_LTEE 0x19  /* local.get a; local.get b; i32.add; local.tee c (format 19) */
 #define WQ_OP_LGET_I32C16_ADD_I32C_STORE8 0x1d   /* local.get a; WQ_OP_I32_CONST_16 c; i32.add; i32.const v; i32.store8 (one-byte memarg; format 22) */
 #define WQ_OP_I32C16_LT_U       0x1e   /* i32.const c (I32_CONST_16); i32.lt_u (may go on to if / br_if) */
-#define WQ_OP_I32C16_NE         0x1f   /* the same with i32.ne */
+#define WQ_OP_LOOP_LSTEP_LT16_BR_IF 0x1f   /* local.get a; local.get s; i32.add; local.tee b; WQ_OP_I32_CONST_16 n; i32.lt_u; br_if l:
+                                              `for (...; j < n; j += s)` (format 33, was WQ_OP_I32_CONST_16 c; i32.ne, which the
+                                              loop forms took over) */
 #define WQ_OP_I32C16_AND        0x27   /* i32.const c (I32_CONST_16); i32.and */
 #define WQ_OP_LGET_C8_ROTL      0xc5   /* local.get a; I32C8_ROTL c */
 #define WQ_OP_LGET_C8_SHL_XOR   0xc6   /* local.get a; WQ_OP_I32C8_SHL c; i32.xor (CRC rounds; format 27, was local.get a; I32C8_SHR_U c) */
