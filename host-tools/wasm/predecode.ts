@@ -41,7 +41,7 @@ export const SECTION_NAME = 'wasmqtt.predecoded';
 export const BLOB_VERSION = 33;
 /** Blob versions whose code was rewritten in place with today's opcodes (undoRewrite puts the
  * original back). Formats 4 to 31 gave some of today's opcodes other meanings or used other
- * function records (format 33 (session 12): 0xf3 was `local.tee; br_if`, 0x17 `local.get; local.get; i32.add; i32.load8_u`, 0x1f `i32.const; i32.ne`; format 32 (session 11): the records hold parameter and result counts, not the type index; 0xce was `local.get; local.get; i32.gt_s`, 0xef `local.tee; i32.const; i32.lt_u`,
+ * function records (format 33 (session 12): 0xf3 was `local.tee; br_if`, 0x17 `local.get; local.get; i32.add; i32.load8_u`, 0x1f `i32.const; i32.ne`, 0xe8 `i32.const; i32.rotl`; format 32 (session 11): the records hold parameter and result counts, not the type index; 0xce was `local.get; local.get; i32.gt_s`, 0xef `local.tee; i32.const; i32.lt_u`,
  * 0xf0 `local.set; local.get; i32.load8_u`, 0xcd `local.get; local.get; i32.lt_u`, 0xf6 and 0xf7 local.set
  * and local.tee with a multi-byte index, now LOCAL_LEB's; format 31: 0xf1 was a function's final `end`, now `return`; format 30:
  * records relative to themselves and format 29's fused forms, both from session 10; format 27:
@@ -153,7 +153,9 @@ export const OP = {
   I64C_U32_AND: 0xe6, // i64.const k, a 5-byte LEB with 0 <= k < 2^32 -> 4 raw bytes + 1 unused; i64.and
   // (format 28: the 32-bit masks of 64-bit C code, which decoded a 5-byte LEB; was i32.const c; i32.shr_s)
   I32C8_SHR_U: 0xe7,
-  I32C8_ROTL: 0xe8,
+  // I32_CONST_16 m; i32.and; i32.const k (0..31, its LEB byte kept); i32.shl; I32_CONST_16 t; i32.add; i32.load (one-byte
+  // memarg): `T[x & 0xff]` of words, the table-driven CRC's and hash's lookup (format 33, was i32.const c; i32.rotl)
+  C16_AND_C8_SHL_C16_ADD_LOAD: 0xe8,
   I32C8_MUL: 0xe9,
   // i32.const c (one-byte LEB, now a raw signed byte); <comparison>: the result goes on to a
   // following if / br_if as the plain comparison's does
@@ -212,7 +214,7 @@ export const OP = {
   // stride kept in a local (format 33, was I32_CONST_16 c; i32.ne, whose loop latches LOOP_STEP_NE16_BR_IF took)
   LOOP_LSTEP_LT16_BR_IF: 0x1f,
   I32C16_AND: 0x27, // i32.const c (I32_CONST_16); i32.and
-  LGET_C8_ROTL: 0xc5, // local.get a; I32C8_ROTL c
+  LGET_C8_ROTL: 0xc5, // local.get a; i32.const c; i32.rotl, the const's byte the right-rotate count (format 33: the inner opcode stays 0x41)
   LGET_C8_SHL_XOR: 0xc6, // local.get a; I32C8_SHL c; i32.xor (CRC-16 rounds on the publish path; format 27, was local.get a; I32C8_SHR_U c)
   SHL_SHR_S: 0xc7, // I32C8_SHL k; i32.const j (0..31, its LEB byte is j); i32.shr_s (sign extension of a bit field)
   LTEE_I64C8: 0xc8, // local.tee a; i64.const c (I64_CONST_8)
@@ -224,20 +226,23 @@ export const OP = {
   // stored (the store's CRC-16 on the publish path; format 32, was local.get a; local.get b; i32.lt_u, 10 a publish and none in the suite)
   LGET_LOAD8_U: 0xce, // local.get a; i32.load8_u (one-byte memarg; format 32, was local.get a; local.get b; i32.gt_s, run by no workload)
   // 0xfd..0xff: the SIMD and threads prefixes, never in a module the validator accepts
-  LGET_C8_ROTL_XOR: 0xfd, // local.get a; I32C8_ROTL c; i32.xor (hash rounds)
+  LGET_C8_ROTL_XOR: 0xfd, // local.get a; i32.const c; i32.rotl; i32.xor (hash rounds; the const's byte as in LGET_C8_ROTL)
   LGET_I32C16_ADD_LOAD16_S: 0xfe, // local.get a; I32_CONST_16 c; i32.add; i32.load16_s (one-byte memarg)
   I32C_STORE8: 0xff, // i32.const c (one-byte LEB); i32.store8 (one-byte memarg)
 } as const;
 
+/** `i32.const c; i32.rotl` alone has no fused form (format 33); after a local.get the const keeps its opcode and its
+ * byte becomes the right-rotate count (LGET_C8_ROTL, LGET_C8_ROTL_XOR read it). */
+const ROTL_INNER = 0x41;
 /** local.get a followed by these i32.const c (one byte); <op> pairs: fused opcode. */
-const LGET_CONST8: Record<number, number> = { [OP.I32C8_ROTL]: OP.LGET_C8_ROTL, [OP.I32C8_EQ]: OP.LGET_C8_EQ, [OP.I32C8_SHL]: OP.LGET_C8_SHL };
+const LGET_CONST8: Record<number, number> = { [ROTL_INNER]: OP.LGET_C8_ROTL, [OP.I32C8_EQ]: OP.LGET_C8_EQ, [OP.I32C8_SHL]: OP.LGET_C8_SHL };
 /** local.get a; i32.const c (one byte); <op>; i32.xor: fused opcode (hash and CRC rounds). */
-const LGET_CONST8_XOR: Record<number, number> = { [OP.I32C8_ROTL]: OP.LGET_C8_ROTL_XOR, [OP.I32C8_SHR_U]: OP.LGET_C8_SHR_U_XOR, [OP.I32C8_SHL]: OP.LGET_C8_SHL_XOR };
+const LGET_CONST8_XOR: Record<number, number> = { [ROTL_INNER]: OP.LGET_C8_ROTL_XOR, [OP.I32C8_SHR_U]: OP.LGET_C8_SHR_U_XOR, [OP.I32C8_SHL]: OP.LGET_C8_SHL_XOR };
 /** Fused heads of `x; i32.const c; i32.add ...` that also take `i32.sub` with the const's byte
  * holding -c (format 32, as I32C_ADD since format 29): undone through the opcode after it. */
 const SUB_AS_ADD = new Set<number>([OP.LGET_I32C_ADD, OP.LGET_I32C_ADD_LSET, OP.LGET_I32C_ADD_LTEE, OP.LTEE_I32C_ADD, OP.LOOP_STEP_BR_IF, OP.LOOP_STEP_NE16_BR_IF]);
 /** Fused heads whose first instruction is an I32_CONST_16 (undone through it). */
-const C16_HEADS = new Set<number>([OP.I32C16_ADD, OP.I32C16_LT_U, OP.I32C16_AND, OP.I32C16_LOAD, OP.I32C16_ADD_LOAD]);
+const C16_HEADS = new Set<number>([OP.I32C16_ADD, OP.I32C16_LT_U, OP.I32C16_AND, OP.I32C16_LOAD, OP.I32C16_ADD_LOAD, OP.C16_AND_C8_SHL_C16_ADD_LOAD]);
 
 /** Global types whose value is one 32-bit word. */
 const THIN_GLOBALS = new Set([0x7f, 0x7d]);
@@ -258,7 +263,7 @@ const CONST8_BINOPS: Record<number, [number, (c: number) => number]> = {
   0x71: [OP.I32C8_AND, (c) => c],
   0x74: [OP.I32C8_SHL, (c) => c & 31],
   0x76: [OP.I32C8_SHR_U, (c) => c & 31],
-  0x77: [OP.I32C8_ROTL, (c) => (32 - (c & 31)) & 31],
+  0x77: [ROTL_INNER, (c) => (32 - (c & 31)) & 31],
   0x6c: [OP.I32C8_MUL, (c) => c],
   0x46: [OP.I32C8_EQ, (c) => c],
   0x47: [OP.I32C8_NE, (c) => c],
@@ -267,7 +272,7 @@ const CONST8_BINOPS: Record<number, [number, (c: number) => number]> = {
   0x4a: [OP.I32C8_GT_S, (c) => c],
 };
 /** The shifts among them: counts only 0..31 are fused, so the masking keeps the rewrite invertible. */
-const SHIFT_CONST8 = new Set<number>([OP.I32C8_SHL, OP.I32C8_SHR_S, OP.I32C8_SHR_U, OP.I32C8_ROTL]);
+const SHIFT_CONST8 = new Set<number>([OP.I32C8_SHL, OP.I32C8_SHR_S, OP.I32C8_SHR_U, ROTL_INNER]);
 
 /** 'c', 'k', 'w', 's': constants (see rewriteCode); 'M2e' and the like: that load or store
  * opcode with a one-byte align and offset. */
@@ -292,6 +297,7 @@ const FUSE: Array<[readonly Pat[], number]> = [
   [[0x20, 's', 0x88, 0x84], OP.LGET_I64C8_SHR_U_OR],
   [[0x20, 's', 0x86, 0x84], OP.LGET_I64C8_SHL_OR],
   [[0x20, 's', 0x87, 0x84], OP.LGET_I64C8_SHR_S_OR],
+  [['w', 0x71, 'n', 0x74, 'w', 0x6a, 'M28'], OP.C16_AND_C8_SHL_C16_ADD_LOAD],
   [['w', 0x6a, 'M28'], OP.I32C16_ADD_LOAD],
   [['w', 'M28'], OP.I32C16_LOAD],
   [[0x20, 'c', 0x6a, 0x21], OP.LGET_I32C_ADD_LSET],
@@ -430,11 +436,13 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
       if (fused && SHIFT_CONST8.has(fused[0]) && original[at + 1]! > 31) return undefined;
       return fused;
     };
-    // local.get a; i32.const k (one byte); shl / shr_u / rotl; i32.xor at instruction j (LGET_CONST8_XOR)
+    // local.get a; i32.const k (one byte); shl / shr_u / rotl; i32.xor at instruction j (LGET_CONST8_XOR), or a rotate
+    // without the xor (LGET_C8_ROTL: `i32.const; i32.rotl` alone is two dispatches since format 33)
     const lgetConst8Xor = (j: number) => {
-      if (original[ins[j]!] !== 0x20 || ins[j + 1]! - ins[j]! !== 2 || ins[j + 4] === undefined || original[ins[j + 3]!] !== 0x73) return false;
+      if (original[ins[j]!] !== 0x20 || ins[j + 1]! - ins[j]! !== 2 || ins[j + 3] === undefined) return false;
       const c8 = const8(j + 1);
-      return c8 !== undefined && LGET_CONST8_XOR[c8[0]] !== undefined;
+      if (c8 === undefined) return false;
+      return (ins[j + 4] !== undefined && original[ins[j + 3]!] === 0x73 && LGET_CONST8_XOR[c8[0]] !== undefined) || c8[0] === ROTL_INNER;
     };
     const wideConst = new Map(f.consts.filter((c) => c.wide).map((c) => [c.at, c]));
     for (let k = 0; k < ins.length; k++) {
@@ -449,7 +457,7 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
         continue;
       }
       const c8 = const8(k);
-      if (c8) {
+      if (c8 && c8[0] !== ROTL_INNER) {
         const at = ins[k]!;
         out[at] = c8[0];
         out[at + 1] = c8[1](((original[at + 1]! << 25) >> 25)) & 0xff;
@@ -484,7 +492,8 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
       // (format 32: `local.set; local.get; i32.load8_u` is local.set + LGET_LOAD8_U, 24
       // instructions on the publish path against 27 as LSET_LGET + i32.load8_u)
       // (session 12: and a local.get that starts `local.get; i32.const k; <shift or rotate>; i32.xor`,
-      // crc32's `crc ^ x >> 16`: lget + LGET_C8_SHR_U_XOR, 2 dispatches against LGET_LGET, I32C8_SHR_U, xor)
+      // crc32's `crc ^ x >> 16`: lget + LGET_C8_SHR_U_XOR, 2 dispatches against LGET_LGET, I32C8_SHR_U, xor;
+      // or `local.get; i32.const k; i32.rotl`)
       const hit = FUSE.find(([pat]) => matches(k, pat) && !((pat[0] === 0x20 || pat[0] === 0x22) && (pat[1] === 'c' || pat[1] === 'w' || (pat[1] === 'k' && pat[0] === 0x22)) && pat.length === 2 && constHead(k + 1))
         && !(pat.length === 2 && pat[1] === 0x20 && (matches(k + 1, [0x20, 'M2d']) || matches(k + 1, [0x20, 0x20, 'c', 0x6a, 0x22, 0x4b, 0x0d]) || lgetConst8Xor(k + 1) || LOOP_FORMS.some(([pat]) => matches(k + 1, pat)))));
       if (!hit) continue;
@@ -522,7 +531,7 @@ export function immediateBytes(b: Uint8Array, p: number): number {
       if (sub >= 9 && sub <= 17) return leb(r) - q;
       return r - q;
     }
-    case OP.I32_CONST_16: case OP.I32C16_ADD: case OP.I32C16_LT_U: case OP.I32C16_AND: case OP.I32C16_LOAD: case OP.I32C16_ADD_LOAD: return 2;
+    case OP.I32_CONST_16: case OP.I32C16_ADD: case OP.I32C16_LT_U: case OP.I32C16_AND: case OP.I32C16_LOAD: case OP.I32C16_ADD_LOAD: case OP.C16_AND_C8_SHL_C16_ADD_LOAD: return 2;
     case OP.I64C8_SHR_U: case OP.SHL_SHR_S: case OP.I64C8_ADD: case OP.I32C_STORE8: return 1;
     case OP.I64_NE_BR_IF: return 0;
     case OP.ADD_LSET: case OP.ADD_LTEE: return 0;
@@ -611,7 +620,7 @@ function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
     [OP.LGET_LGET_I32C_ADD_LTEE_GT_U_BR_IF]: 0x20, [OP.LOOP_STEP_NE16_BR_IF]: 0x20, [OP.LOOP_LSTEP_LT16_BR_IF]: 0x20,
     [OP.LTEE_C8_SHL_XOR]: 0x22, [OP.GGET_LEB]: 0x23, [OP.GSET_LEB]: 0x24, [OP.LGET_C8_SHL]: 0x20,
   };
-  const unC8 = Object.fromEntries(Object.entries(CONST8_BINOPS).map(([, [fused]]) => [fused, true]));
+  const unC8 = Object.fromEntries(Object.entries(CONST8_BINOPS).filter(([, [fused]]) => fused !== ROTL_INNER).map(([, [fused]]) => [fused, true]));
   for (const [start, end] of bodyRanges(module)) {
     for (let p = start; p <= end && p < out.length; ) {
       let op = out[p]!;
@@ -622,6 +631,7 @@ function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
       if (op === OP.I64C8_SHR_U || op === OP.I64C8_ADD) out[p] = op = OP.I64_CONST_8;
       if (op === OP.SHL_SHR_S) out[p] = op = OP.I32C8_SHL;
       if (op === OP.I32C32_AND) out[p] = op = OP.I32_CONST_32_PAD;
+      if (op === OP.LGET_C8_ROTL || op === OP.LGET_C8_ROTL_XOR) out[p + 3] = (32 - out[p + 3]!) & 31; // the left-rotate count back
       if (SUB_AS_ADD.has(op) && out[p + 4] === 0x6b) out[p + 3] = -((out[p + 3]! << 25) >> 25) & 0x7f;
       const imm = p + 1;
       if (op === OP.I32_CONST_24) {
@@ -646,7 +656,7 @@ function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
         out.set(slebFixed(mv.getBigInt64(imm, true), len - 1), imm);
       } else if (unC8[op]) {
         const raw = (out[imm]! << 24) >> 24;
-        const c = op === OP.I32C8_ROTL ? (32 - raw) & 31 : op === OP.I32C_ADD && out[p + 2] === 0x6b ? -raw : raw;
+        const c = op === OP.I32C_ADD && out[p + 2] === 0x6b ? -raw : raw;
         out[p] = 0x41;
         out[imm] = c & 0x7f;
       } else if (op === OP.COND_LEB) {

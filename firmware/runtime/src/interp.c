@@ -666,7 +666,6 @@ next:
         OP(WQ_OP_I32C8_AND) I32C8(a & b)
         OP(WQ_OP_I32C8_SHL) I32C8(a << b)
         OP(WQ_OP_I32C8_SHR_U) I32C8(a >> b)
-        OP(WQ_OP_I32C8_ROTL) I32C8((a >> b) | (a << ((32 - b) & 31)))
         OP(WQ_OP_I32C8_MUL) I32C8(a * b)
         OP(WQ_OP_LGET_ADD) { uint32_t i; READ_IDX(i); pc++; COUNT_EXTRA(1); SET32(&sp[-1], (uint32_t)sp[-1] + (uint32_t)fp[i]); break; }
         OP(WQ_OP_LTEE_LGET) { uint32_t i, j; READ_IDX(i); pc++; READ_IDX(j); COUNT_EXTRA(1); fp[i] = sp[-1]; *sp++ = fp[j]; break; }
@@ -727,6 +726,15 @@ next:
             if (pc[8] == 0x0d) { pc += 8; COUNT_FUSED(); if (MEM[ea]) { pc++; goto do_branch; } pc += 2; stp++; DISPATCH; }   /* a flag array's test */
             SET32(sp, MEM[ea]); sp++;
             pc += 8;
+            break;
+        }
+        OP(WQ_OP_C16_AND_C8_SHL_C16_ADD_LOAD) {   /* T[x & m] of words (a CRC's or a hash's table): masked, scaled,
+                                                   * added to the table's address and loaded, the address never on the stack */
+            uint32_t addr = (((uint32_t)sp[-1] & (uint32_t)(int32_t)*(const s16_u *)pc) << pc[4]) + (uint32_t)(int32_t)*(const s16_u *)(pc + 7);
+            off = pc[12]; pc += 13; COUNT_EXTRA(6);
+            uint32_t ea = addr + off;
+            if (ea < off || ea >= rt->mem_end4) TRAP(m3Err_trapOutOfBoundsMemoryAccess);
+            SET32(&sp[-1], *(const u32_u *)(MEM + ea));
             break;
         }
         OP(WQ_OP_I32C16_LOAD) {   /* a C global: its address a constant */

@@ -62,7 +62,9 @@
 #define WQ_OP_I64C_U32_AND      0xe6   /* i64.const k (a 5-byte LEB, 0 <= k < 2^32: 4 raw bytes + 1 unused); i64.and
                                           (format 28: 64-bit code's 32-bit masks; was i32.const c; i32.shr_s) */
 #define WQ_OP_I32C8_SHR_U       0xe7
-#define WQ_OP_I32C8_ROTL        0xe8
+#define WQ_OP_C16_AND_C8_SHL_C16_ADD_LOAD 0xe8   /* WQ_OP_I32_CONST_16 m; i32.and; i32.const k (0..31); i32.shl; WQ_OP_I32_CONST_16 t; i32.add;
+                                                     i32.load (one-byte memarg): a table of words indexed by x & m (format 33, was
+                                                     i32.const c; i32.rotl, now two dispatches; LGET_C8_ROTL(_XOR) hold a plain i32.const) */
 #define WQ_OP_I32C8_MUL         0xe9
 #define WQ_OP_I32C8_EQ          0xea   /* the same for comparisons (the result may go on to if / br_if) */
 #define WQ_OP_I32C8_NE          0xeb
@@ -105,7 +107,7 @@
                                               `for (...; j < n; j += s)` (format 33, was WQ_OP_I32_CONST_16 c; i32.ne, which the
                                               loop forms took over) */
 #define WQ_OP_I32C16_AND        0x27   /* i32.const c (I32_CONST_16); i32.and */
-#define WQ_OP_LGET_C8_ROTL      0xc5   /* local.get a; I32C8_ROTL c */
+#define WQ_OP_LGET_C8_ROTL      0xc5   /* local.get a; i32.const c (its byte the right-rotate count, 32 - c: format 33); i32.rotl */
 #define WQ_OP_LGET_C8_SHL_XOR   0xc6   /* local.get a; WQ_OP_I32C8_SHL c; i32.xor (CRC rounds; format 27, was local.get a; I32C8_SHR_U c) */
 #define WQ_OP_SHL_SHR_S         0xc7   /* I32C8_SHL k; i32.const j (0..31); i32.shr_s: a signed bit field */
 #define WQ_OP_LTEE_I64C8        0xc8   /* local.tee a; i64.const c (I64_CONST_8) */
@@ -116,7 +118,7 @@
 #define WQ_OP_LTEE_C8_SHR_U_LGET_XOR 0xcd   /* local.tee a; i32.const k (0..31: its LEB byte is k); i32.shr_u; local.get b; i32.xor (format 32, was local.get a; local.get b; i32.lt_u) */
 #define WQ_OP_LGET_LOAD8_U      0xce   /* local.get a; i32.load8_u (one-byte memarg; format 32, was local.get a; local.get b; i32.gt_s) */
 /* 0xfd..0xff: the SIMD and threads prefixes, never in a module the pre-decoder's validator accepts */
-#define WQ_OP_LGET_C8_ROTL_XOR  0xfd   /* local.get a; WQ_OP_I32C8_ROTL c; i32.xor */
+#define WQ_OP_LGET_C8_ROTL_XOR  0xfd   /* local.get a; i32.const c (as above); i32.rotl; i32.xor */
 #define WQ_OP_LGET_I32C16_ADD_LOAD16_S 0xfe   /* local.get a; WQ_OP_I32_CONST_16 c; i32.add; i32.load16_s (one-byte memarg) */
 #define WQ_OP_I32C_STORE8       0xff   /* i32.const c (one-byte LEB); i32.store8 (one-byte memarg) */
 /* format 16, on the opcodes of rare constant forms */
