@@ -278,9 +278,6 @@ const SHIFT_CONST8 = new Set<number>([OP.I32C8_SHL, OP.I32C8_SHR_S, OP.I32C8_SHR
  * opcode with a one-byte align and offset. */
 type Pat = number | 'c' | 'm' | 'n' | 'k' | 'w' | 'W' | 's' | 'M28' | 'M2d' | 'M2e' | 'M3a';
 
-/** Opcode sequences fused into one dispatch, longest first; 'c' is an i32.const with a one-byte
- * LEB (the plain opcode's only form; longer ones became I32_CONST_*). Chosen from the
- * interpreter suite's executed-sequence counts (bench/interp-suite.bench.ts). */
 /** The counted loop's back edges: `i += c` (or `i -= c`), then the test. */
 const LOOP_FORMS: Array<[readonly Pat[], number]> = [
   [[0x20, 'c', 0x6a, 0x22, 'w', 0x47, 0x0d], OP.LOOP_STEP_NE16_BR_IF], [[0x20, 'm', 0x6b, 0x22, 'w', 0x47, 0x0d], OP.LOOP_STEP_NE16_BR_IF],
@@ -288,6 +285,9 @@ const LOOP_FORMS: Array<[readonly Pat[], number]> = [
   [[0x20, 'c', 0x6a, 0x22, 0x0d], OP.LOOP_STEP_BR_IF], [[0x20, 'm', 0x6b, 0x22, 0x0d], OP.LOOP_STEP_BR_IF],
 ];
 
+/** Opcode sequences fused into one dispatch, longest first; 'c' is an i32.const with a one-byte
+ * LEB (the plain opcode's only form; longer ones became I32_CONST_*). Chosen from the
+ * interpreter suite's executed-sequence counts (bench/interp-suite.bench.ts). */
 const FUSE: Array<[readonly Pat[], number]> = [
   ...LOOP_FORMS,
   [[0x20, 'w', 0x6a, 'M2e'], OP.LGET_I32C16_ADD_LOAD16_S],
