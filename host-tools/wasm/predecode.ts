@@ -41,7 +41,7 @@ export const SECTION_NAME = 'wasmqtt.predecoded';
 export const BLOB_VERSION = 33;
 /** Blob versions whose code was rewritten in place with today's opcodes (undoRewrite puts the
  * original back). Formats 4 to 31 gave some of today's opcodes other meanings or used other
- * function records (format 33 (session 12): 0xf6 was `local.tee; i32.const; i32.shl; i32.xor`, now BLOCK_RUN; format 32 (session 11): the records hold parameter and result counts, not the type index; 0xce was `local.get; local.get; i32.gt_s`, 0xef `local.tee; i32.const; i32.lt_u`,
+ * function records (format 33 (session 12): 0xf6 was `local.tee; i32.const; i32.shl; i32.xor`, now BLOCK_RUN; 0xf3 was `local.tee; br_if`, 0x17 `local.get; local.get; i32.add; i32.load8_u`, 0x1f `i32.const; i32.ne`, 0xe8 `i32.const; i32.rotl`; format 32 (session 11): the records hold parameter and result counts, not the type index; 0xce was `local.get; local.get; i32.gt_s`, 0xef `local.tee; i32.const; i32.lt_u`,
  * 0xf0 `local.set; local.get; i32.load8_u`, 0xcd `local.get; local.get; i32.lt_u`, 0xf6 and 0xf7 local.set
  * and local.tee with a multi-byte index, now LOCAL_LEB's; format 31: 0xf1 was a function's final `end`, now `return`; format 30:
  * records relative to themselves and format 29's fused forms, both from session 10; format 27:
@@ -153,7 +153,9 @@ export const OP = {
   I64C_U32_AND: 0xe6, // i64.const k, a 5-byte LEB with 0 <= k < 2^32 -> 4 raw bytes + 1 unused; i64.and
   // (format 28: the 32-bit masks of 64-bit C code, which decoded a 5-byte LEB; was i32.const c; i32.shr_s)
   I32C8_SHR_U: 0xe7,
-  I32C8_ROTL: 0xe8,
+  // I32_CONST_16 m; i32.and; i32.const k (0..31, its LEB byte kept); i32.shl; I32_CONST_16 t; i32.add; i32.load (one-byte
+  // memarg): `T[x & 0xff]` of words, the table-driven CRC's and hash's lookup (format 33, was i32.const c; i32.rotl)
+  C16_AND_C8_SHL_C16_ADD_LOAD: 0xe8,
   I32C8_MUL: 0xe9,
   // i32.const c (one-byte LEB, now a raw signed byte); <comparison>: the result goes on to a
   // following if / br_if as the plain comparison's does
@@ -167,7 +169,9 @@ export const OP = {
   GGET_LT_U: 0xf0, // global.get g; i32.lt_u (on to if / br_if; format 32, was local.set a; local.get b; i32.load8_u, now local.set + LGET_LOAD8_U)
   LSET_BR: 0xf1, // local.set a; br l (format 31: was a function's final `end`, which is now `return`, 0x0f)
   LTEE_LGET: 0xf2, // local.tee a; local.get b
-  LTEE_BR_IF: 0xf3, // local.tee a; br_if l
+  // local.get a; i32.const c (one-byte LEB; i32.sub as I32C_ADD, the byte -c); i32.add; local.tee b; br_if l: a counted
+  // loop's back edge, `while (--n)` (clang -O2's count-down latch; format 33, was local.tee a; br_if l)
+  LOOP_STEP_BR_IF: 0xf3,
   LGET_ADD: 0xf4, // local.get a; i32.add
   // An index, block type or label of two or more LEB bytes gets an opcode of its own, so the
   // plain opcodes always have a one-byte immediate, which the interpreter reads without a check.
@@ -206,14 +210,18 @@ export const OP = {
   // i64 shifts by a constant 0..63 (an I64_CONST_8): 64-bit arithmetic from C (mont64)
   LGET_I64C8_SHL: 0x15, // local.get a; i64.const c; i64.shl
   LGET_C8_SHR_U_XOR: 0x16, // local.get a; I32C8_SHR_U c; i32.xor (hash rounds; format 24, was local.get a; i64.const c; i64.shr_u)
-  LGET_LGET_ADD_LOAD8_U: 0x17, // local.get a; local.get b; i32.add; i32.load8_u (one-byte memarg); format 18, was i64.const c; i64.shl
+  // the same with the test `I32_CONST_16 n; i32.ne` before the br_if: `for (...; i != n; i += c)`, clang -O2's latch of a loop
+  // with a constant trip count (format 33, was local.get a; local.get b; i32.add; i32.load8_u: 0.7% of the codec's dispatches)
+  LOOP_STEP_NE16_BR_IF: 0x17,
   I64C8_SHR_U: 0x18, // i64.const c; i64.shr_u
   LGET_LGET_ADD_LTEE: 0x19, // local.get a; local.get b; i32.add; local.tee c (format 19; was local.tee a; i32.const c)
   LGET_I32C16_ADD_I32C_STORE8: 0x1d, // local.get a; I32_CONST_16 c; i32.add; i32.const v; i32.store8 (one-byte memarg; format 22, was local.tee a; I32_CONST_16 c)
   I32C16_LT_U: 0x1e, // i32.const c (I32_CONST_16); i32.lt_u (the result may go on to if / br_if)
-  I32C16_NE: 0x1f, // i32.const c (I32_CONST_16); i32.ne (likewise)
+  // local.get a; local.get s; i32.add; local.tee b; I32_CONST_16 n; i32.lt_u; br_if l: `for (...; j < n; j += s)`, a
+  // stride kept in a local (format 33, was I32_CONST_16 c; i32.ne, whose loop latches LOOP_STEP_NE16_BR_IF took)
+  LOOP_LSTEP_LT16_BR_IF: 0x1f,
   I32C16_AND: 0x27, // i32.const c (I32_CONST_16); i32.and
-  LGET_C8_ROTL: 0xc5, // local.get a; I32C8_ROTL c
+  LGET_C8_ROTL: 0xc5, // local.get a; i32.const c; i32.rotl, the const's byte the right-rotate count (format 33: the inner opcode stays 0x41)
   LGET_C8_SHL_XOR: 0xc6, // local.get a; I32C8_SHL c; i32.xor (CRC-16 rounds on the publish path; format 27, was local.get a; I32C8_SHR_U c)
   SHL_SHR_S: 0xc7, // I32C8_SHL k; i32.const j (0..31, its LEB byte is j); i32.shr_s (sign extension of a bit field)
   LTEE_I64C8: 0xc8, // local.tee a; i64.const c (I64_CONST_8)
@@ -225,20 +233,23 @@ export const OP = {
   // stored (the store's CRC-16 on the publish path; format 32, was local.get a; local.get b; i32.lt_u, 10 a publish and none in the suite)
   LGET_LOAD8_U: 0xce, // local.get a; i32.load8_u (one-byte memarg; format 32, was local.get a; local.get b; i32.gt_s, run by no workload)
   // 0xfd..0xff: the SIMD and threads prefixes, never in a module the validator accepts
-  LGET_C8_ROTL_XOR: 0xfd, // local.get a; I32C8_ROTL c; i32.xor (hash rounds)
+  LGET_C8_ROTL_XOR: 0xfd, // local.get a; i32.const c; i32.rotl; i32.xor (hash rounds; the const's byte as in LGET_C8_ROTL)
   LGET_I32C16_ADD_LOAD16_S: 0xfe, // local.get a; I32_CONST_16 c; i32.add; i32.load16_s (one-byte memarg)
   I32C_STORE8: 0xff, // i32.const c (one-byte LEB); i32.store8 (one-byte memarg)
 } as const;
 
+/** `i32.const c; i32.rotl` alone has no fused form (format 33); after a local.get the const keeps its opcode and its
+ * byte becomes the right-rotate count (LGET_C8_ROTL, LGET_C8_ROTL_XOR read it). */
+const ROTL_INNER = 0x41;
 /** local.get a followed by these i32.const c (one byte); <op> pairs: fused opcode. */
-const LGET_CONST8: Record<number, number> = { [OP.I32C8_ROTL]: OP.LGET_C8_ROTL, [OP.I32C8_EQ]: OP.LGET_C8_EQ, [OP.I32C8_SHL]: OP.LGET_C8_SHL };
+const LGET_CONST8: Record<number, number> = { [ROTL_INNER]: OP.LGET_C8_ROTL, [OP.I32C8_EQ]: OP.LGET_C8_EQ, [OP.I32C8_SHL]: OP.LGET_C8_SHL };
 /** local.get a; i32.const c (one byte); <op>; i32.xor: fused opcode (hash and CRC rounds). */
-const LGET_CONST8_XOR: Record<number, number> = { [OP.I32C8_ROTL]: OP.LGET_C8_ROTL_XOR, [OP.I32C8_SHR_U]: OP.LGET_C8_SHR_U_XOR, [OP.I32C8_SHL]: OP.LGET_C8_SHL_XOR };
+const LGET_CONST8_XOR: Record<number, number> = { [ROTL_INNER]: OP.LGET_C8_ROTL_XOR, [OP.I32C8_SHR_U]: OP.LGET_C8_SHR_U_XOR, [OP.I32C8_SHL]: OP.LGET_C8_SHL_XOR };
 /** Fused heads of `x; i32.const c; i32.add ...` that also take `i32.sub` with the const's byte
  * holding -c (format 32, as I32C_ADD since format 29): undone through the opcode after it. */
-const SUB_AS_ADD = new Set<number>([OP.LGET_I32C_ADD, OP.LGET_I32C_ADD_LSET, OP.LGET_I32C_ADD_LTEE, OP.LTEE_I32C_ADD]);
+const SUB_AS_ADD = new Set<number>([OP.LGET_I32C_ADD, OP.LGET_I32C_ADD_LSET, OP.LGET_I32C_ADD_LTEE, OP.LTEE_I32C_ADD, OP.LOOP_STEP_BR_IF, OP.LOOP_STEP_NE16_BR_IF]);
 /** Fused heads whose first instruction is an I32_CONST_16 (undone through it). */
-const C16_HEADS = new Set<number>([OP.I32C16_ADD, OP.I32C16_LT_U, OP.I32C16_NE, OP.I32C16_AND, OP.I32C16_LOAD, OP.I32C16_ADD_LOAD]);
+const C16_HEADS = new Set<number>([OP.I32C16_ADD, OP.I32C16_LT_U, OP.I32C16_AND, OP.I32C16_LOAD, OP.I32C16_ADD_LOAD, OP.C16_AND_C8_SHL_C16_ADD_LOAD]);
 
 /** Global types whose value is one 32-bit word. */
 const THIN_GLOBALS = new Set([0x7f, 0x7d]);
@@ -259,7 +270,7 @@ const CONST8_BINOPS: Record<number, [number, (c: number) => number]> = {
   0x71: [OP.I32C8_AND, (c) => c],
   0x74: [OP.I32C8_SHL, (c) => c & 31],
   0x76: [OP.I32C8_SHR_U, (c) => c & 31],
-  0x77: [OP.I32C8_ROTL, (c) => (32 - (c & 31)) & 31],
+  0x77: [ROTL_INNER, (c) => (32 - (c & 31)) & 31],
   0x6c: [OP.I32C8_MUL, (c) => c],
   0x46: [OP.I32C8_EQ, (c) => c],
   0x47: [OP.I32C8_NE, (c) => c],
@@ -268,16 +279,24 @@ const CONST8_BINOPS: Record<number, [number, (c: number) => number]> = {
   0x4a: [OP.I32C8_GT_S, (c) => c],
 };
 /** The shifts among them: counts only 0..31 are fused, so the masking keeps the rewrite invertible. */
-const SHIFT_CONST8 = new Set<number>([OP.I32C8_SHL, OP.I32C8_SHR_S, OP.I32C8_SHR_U, OP.I32C8_ROTL]);
+const SHIFT_CONST8 = new Set<number>([OP.I32C8_SHL, OP.I32C8_SHR_S, OP.I32C8_SHR_U, ROTL_INNER]);
 
 /** 'c', 'k', 'w', 's': constants (see rewriteCode); 'M2e' and the like: that load or store
  * opcode with a one-byte align and offset. */
 type Pat = number | 'c' | 'm' | 'n' | 'k' | 'w' | 'W' | 's' | 'M28' | 'M2d' | 'M2e' | 'M3a';
 
+/** The counted loop's back edges: `i += c` (or `i -= c`), then the test. */
+const LOOP_FORMS: Array<[readonly Pat[], number]> = [
+  [[0x20, 'c', 0x6a, 0x22, 'w', 0x47, 0x0d], OP.LOOP_STEP_NE16_BR_IF], [[0x20, 'm', 0x6b, 0x22, 'w', 0x47, 0x0d], OP.LOOP_STEP_NE16_BR_IF],
+  [[0x20, 0x20, 0x6a, 0x22, 'w', 0x49, 0x0d], OP.LOOP_LSTEP_LT16_BR_IF],
+  [[0x20, 'c', 0x6a, 0x22, 0x0d], OP.LOOP_STEP_BR_IF], [[0x20, 'm', 0x6b, 0x22, 0x0d], OP.LOOP_STEP_BR_IF],
+];
+
 /** Opcode sequences fused into one dispatch, longest first; 'c' is an i32.const with a one-byte
  * LEB (the plain opcode's only form; longer ones became I32_CONST_*). Chosen from the
  * interpreter suite's executed-sequence counts (bench/interp-suite.bench.ts). */
 const FUSE: Array<[readonly Pat[], number]> = [
+  ...LOOP_FORMS,
   [[0x20, 'w', 0x6a, 'M2e'], OP.LGET_I32C16_ADD_LOAD16_S],
   [['c', 'M3a'], OP.I32C_STORE8],
   [[0x20, 'w', 0x6a, 'M2d'], OP.LGET_I32C16_ADD_LOAD8_U],
@@ -285,6 +304,7 @@ const FUSE: Array<[readonly Pat[], number]> = [
   [[0x20, 's', 0x88, 0x84], OP.LGET_I64C8_SHR_U_OR],
   [[0x20, 's', 0x86, 0x84], OP.LGET_I64C8_SHL_OR],
   [[0x20, 's', 0x87, 0x84], OP.LGET_I64C8_SHR_S_OR],
+  [['w', 0x71, 'n', 0x74, 'w', 0x6a, 'M28'], OP.C16_AND_C8_SHL_C16_ADD_LOAD],
   [['w', 0x6a, 'M28'], OP.I32C16_ADD_LOAD],
   [['w', 'M28'], OP.I32C16_LOAD],
   [[0x20, 'c', 0x6a, 0x21], OP.LGET_I32C_ADD_LSET],
@@ -297,7 +317,6 @@ const FUSE: Array<[readonly Pat[], number]> = [
   [[0x20, 'w', 0x6a], OP.LGET_I32C16_ADD],
   [['w', 0x6a], OP.I32C16_ADD],
   [['w', 0x49], OP.I32C16_LT_U],
-  [['w', 0x47], OP.I32C16_NE],
   [['w', 0x71], OP.I32C16_AND],
   [['W', 0x71], OP.I32C32_AND],
   [[0x22, 'k'], OP.LTEE_I64C8],
@@ -310,13 +329,11 @@ const FUSE: Array<[readonly Pat[], number]> = [
   [[0x20, 'm', 0x6b], OP.LGET_I32C_ADD],
   [[0x20, 0x20, 'c', 0x6a, 0x22, 0x4b, 0x0d], OP.LGET_LGET_I32C_ADD_LTEE_GT_U_BR_IF],
   [[0x20, 0x20, 0x6a, 0x22], OP.LGET_LGET_ADD_LTEE],
-  [[0x20, 0x20, 0x6a, 'M2d'], OP.LGET_LGET_ADD_LOAD8_U],
   [[0x20, 0x20, 0x6a], OP.LGET_LGET_ADD],
   [[0x20, 0x20], OP.LGET_LGET],
   [[0x21, 0x20], OP.LSET_LGET],
   [[0x21, 0x0c], OP.LSET_BR],
   [[0x22, 0x20], OP.LTEE_LGET],
-  [[0x22, 0x0d], OP.LTEE_BR_IF],
   [[0x20, 0x6a], OP.LGET_ADD],
   [[0x20, 'M2d'], OP.LGET_LOAD8_U],
   [[0x23, 0x49], OP.GGET_LT_U],
@@ -438,6 +455,14 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
       if (fused && SHIFT_CONST8.has(fused[0]) && original[at + 1]! > 31) return undefined;
       return fused;
     };
+    // local.get a; i32.const k (one byte); shl / shr_u / rotl; i32.xor at instruction j (LGET_CONST8_XOR), or a rotate
+    // without the xor (LGET_C8_ROTL: `i32.const; i32.rotl` alone is two dispatches since format 33)
+    const lgetConst8Xor = (j: number) => {
+      if (original[ins[j]!] !== 0x20 || ins[j + 1]! - ins[j]! !== 2 || ins[j + 3] === undefined) return false;
+      const c8 = const8(j + 1);
+      if (c8 === undefined) return false;
+      return (ins[j + 4] !== undefined && original[ins[j + 3]!] === 0x73 && LGET_CONST8_XOR[c8[0]] !== undefined) || c8[0] === ROTL_INNER;
+    };
     const wideConst = new Map(f.consts.filter((c) => c.wide).map((c) => [c.at, c]));
     for (let k = 0; k < ins.length; k++) {
       // i64.const k (a 5-byte LEB, 0 <= k < 2^32); i64.and: the mask as 4 raw bytes (one load, no LEB)
@@ -451,7 +476,7 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
         continue;
       }
       const c8 = const8(k);
-      if (c8) {
+      if (c8 && c8[0] !== ROTL_INNER) {
         const at = ins[k]!;
         out[at] = c8[0];
         out[at + 1] = c8[1](((original[at + 1]! << 25) >> 25)) & 0xff;
@@ -485,8 +510,11 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
       // likewise a pair ending in a local.get that LGET_LOAD8_U or the loop's back edge would take
       // (format 32: `local.set; local.get; i32.load8_u` is local.set + LGET_LOAD8_U, 24
       // instructions on the publish path against 27 as LSET_LGET + i32.load8_u)
+      // (session 12: and a local.get that starts `local.get; i32.const k; <shift or rotate>; i32.xor`,
+      // crc32's `crc ^ x >> 16`: lget + LGET_C8_SHR_U_XOR, 2 dispatches against LGET_LGET, I32C8_SHR_U, xor;
+      // or `local.get; i32.const k; i32.rotl`)
       const hit = FUSE.find(([pat]) => matches(k, pat) && !((pat[0] === 0x20 || pat[0] === 0x22) && (pat[1] === 'c' || pat[1] === 'w' || (pat[1] === 'k' && pat[0] === 0x22)) && pat.length === 2 && constHead(k + 1))
-        && !(pat.length === 2 && pat[1] === 0x20 && (matches(k + 1, [0x20, 'M2d']) || matches(k + 1, [0x20, 0x20, 'c', 0x6a, 0x22, 0x4b, 0x0d]))));
+        && !(pat.length === 2 && pat[1] === 0x20 && (matches(k + 1, [0x20, 'M2d']) || matches(k + 1, [0x20, 0x20, 'c', 0x6a, 0x22, 0x4b, 0x0d]) || lgetConst8Xor(k + 1) || LOOP_FORMS.some(([pat]) => matches(k + 1, pat)))));
       if (!hit) continue;
       out[ins[k]!] = hit[1];
       if (SUB_AS_ADD.has(hit[1]) && original[ins[k + 2]!] === 0x6b) out[ins[k + 1]! + 1] = -((original[ins[k + 1]! + 1]! << 25) >> 25) & 0x7f; // x - c as x + -c
@@ -522,7 +550,7 @@ export function immediateBytes(b: Uint8Array, p: number): number {
       if (sub >= 9 && sub <= 17) return leb(r) - q;
       return r - q;
     }
-    case OP.I32_CONST_16: case OP.I32C16_ADD: case OP.I32C16_LT_U: case OP.I32C16_NE: case OP.I32C16_AND: case OP.I32C16_LOAD: case OP.I32C16_ADD_LOAD: return 2;
+    case OP.I32_CONST_16: case OP.I32C16_ADD: case OP.I32C16_LT_U: case OP.I32C16_AND: case OP.I32C16_LOAD: case OP.I32C16_ADD_LOAD: case OP.C16_AND_C8_SHL_C16_ADD_LOAD: return 2;
     case OP.I64C8_SHR_U: case OP.SHL_SHR_S: case OP.I64C8_ADD: case OP.I32C_STORE8: return 1;
     case OP.I64_NE_BR_IF: return 0;
     case OP.BLOCK_RUN: return 3; // the first block type, the second opcode's byte (the run's end) and its block type
@@ -541,12 +569,12 @@ export function immediateBytes(b: Uint8Array, p: number): number {
       if (op === OP.I32C_ADD) return 1; // a raw byte, not a LEB
       if (op === 0x0c || op === 0x0d || op === 0x10 || (op >= 0x20 && op <= 0x26) || op === 0xd2 || op === 0x41 || op === 0x42 || op === 0x3f || op === 0x40) return leb(q) - q;
       if (op >= OP.LGET_LGET && op <= OP.LGET_LGET_ADD) return leb(q) - q;
-      if (op === OP.GGET_LT_U || op === OP.LSET_BR || op === OP.LTEE_LGET || op === OP.LTEE_BR_IF || op === OP.LGET_ADD) return leb(q) - q;
+      if (op === OP.GGET_LT_U || op === OP.LSET_BR || op === OP.LTEE_LGET || op === OP.LOOP_STEP_BR_IF || op === OP.LGET_ADD) return leb(q) - q;
       if (op === OP.GGET_LEB || op === OP.GSET_LEB || op === OP.LGET_C8_SHL || op === OP.LGET_I32C16_ADD || op === OP.LGET_I64C8_SHL || op === OP.LGET_C8_SHR_U_XOR
         || op === OP.LGET_LGET_ADD_LTEE || op === OP.LGET_I32C16_ADD_I32C_STORE8 || op === OP.LGET_C8_ROTL || op === OP.LGET_C8_SHL_XOR || op === OP.LTEE_I64C8
         || (op >= OP.LGET_C8_EQ && op <= OP.LGET_LOAD8_U) || op === OP.LGET_C8_ROTL_XOR || op === OP.LGET_I32C16_ADD_LOAD16_S
         || op === OP.LGET_I32C16_ADD_LOAD8_U || op === OP.LGET_I64C8_SHR_U_OR || op === OP.LGET_I64C8_SHL_OR
-        || op === OP.LGET_LGET_I32C_ADD_LTEE_GT_U_BR_IF || op === OP.LGET_LGET_ADD_LOAD8_U) return leb(q) - q;
+        || op === OP.LGET_LGET_I32C_ADD_LTEE_GT_U_BR_IF || op === OP.LOOP_STEP_NE16_BR_IF || op === OP.LOOP_LSTEP_LT16_BR_IF) return leb(q) - q;
       if (op >= 0x28 && op <= 0x3e) return leb(leb(q)) - q;
       return 0;
   }
@@ -602,17 +630,17 @@ function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
   const mv = new DataView(out.buffer, out.byteOffset, out.byteLength);
   const undoFirst: Record<number, number> = {
     [OP.LGET_LGET]: 0x20, [OP.LGET_I64C8_SHR_S_OR]: 0x20, [OP.LGET_I32C_ADD]: 0x20, [OP.LGET_LGET_ADD]: 0x20, [OP.GGET_LT_U]: 0x23,
-    [OP.LSET_LGET]: 0x21, [OP.LSET_BR]: 0x21, [OP.LTEE_LGET]: 0x22, [OP.LTEE_BR_IF]: 0x22, [OP.LGET_ADD]: 0x20,
+    [OP.LSET_LGET]: 0x21, [OP.LSET_BR]: 0x21, [OP.LTEE_LGET]: 0x22, [OP.LOOP_STEP_BR_IF]: 0x20, [OP.LGET_ADD]: 0x20,
     [OP.LGET_I32C16_ADD]: 0x20, [OP.ADD_LSET]: 0x6a, [OP.ADD_LTEE]: 0x6a, [OP.LGET_I64C8_SHL]: 0x20, [OP.LGET_C8_SHR_U_XOR]: 0x20,
     [OP.LGET_LGET_ADD_LTEE]: 0x20, [OP.LGET_I32C16_ADD_I32C_STORE8]: 0x20, [OP.LTEE_I64C8]: 0x22,
     [OP.LGET_C8_EQ]: 0x20, [OP.LGET_I32C_ADD_LSET]: 0x20, [OP.LGET_I32C_ADD_LTEE]: 0x20, [OP.LTEE_I32C_ADD]: 0x22,
     [OP.LTEE_C8_SHR_U_LGET_XOR]: 0x22, [OP.LGET_LOAD8_U]: 0x20, [OP.LGET_C8_ROTL]: 0x20, [OP.LGET_C8_SHL_XOR]: 0x20,
     [OP.LGET_C8_ROTL_XOR]: 0x20, [OP.LGET_I32C16_ADD_LOAD16_S]: 0x20, [OP.I32C_STORE8]: 0x41,
     [OP.LGET_I32C16_ADD_LOAD8_U]: 0x20, [OP.I64_NE_BR_IF]: 0x52, [OP.LGET_I64C8_SHR_U_OR]: 0x20, [OP.LGET_I64C8_SHL_OR]: 0x20,
-    [OP.LGET_LGET_I32C_ADD_LTEE_GT_U_BR_IF]: 0x20, [OP.LGET_LGET_ADD_LOAD8_U]: 0x20,
+    [OP.LGET_LGET_I32C_ADD_LTEE_GT_U_BR_IF]: 0x20, [OP.LOOP_STEP_NE16_BR_IF]: 0x20, [OP.LOOP_LSTEP_LT16_BR_IF]: 0x20,
     [OP.GGET_LEB]: 0x23, [OP.GSET_LEB]: 0x24, [OP.LGET_C8_SHL]: 0x20,
   };
-  const unC8 = Object.fromEntries(Object.entries(CONST8_BINOPS).map(([, [fused]]) => [fused, true]));
+  const unC8 = Object.fromEntries(Object.entries(CONST8_BINOPS).filter(([, [fused]]) => fused !== ROTL_INNER).map(([, [fused]]) => [fused, true]));
   for (const [start, end] of bodyRanges(module)) {
     for (let p = start; p <= end && p < out.length; ) {
       let op = out[p]!;
@@ -623,6 +651,7 @@ function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
       if (op === OP.I64C8_SHR_U || op === OP.I64C8_ADD) out[p] = op = OP.I64_CONST_8;
       if (op === OP.SHL_SHR_S) out[p] = op = OP.I32C8_SHL;
       if (op === OP.I32C32_AND) out[p] = op = OP.I32_CONST_32_PAD;
+      if (op === OP.LGET_C8_ROTL || op === OP.LGET_C8_ROTL_XOR) out[p + 3] = (32 - out[p + 3]!) & 31; // the left-rotate count back
       if (SUB_AS_ADD.has(op) && out[p + 4] === 0x6b) out[p + 3] = -((out[p + 3]! << 25) >> 25) & 0x7f;
       const imm = p + 1;
       if (op === OP.I32_CONST_24) {
@@ -647,7 +676,7 @@ function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
         out.set(slebFixed(mv.getBigInt64(imm, true), len - 1), imm);
       } else if (unC8[op]) {
         const raw = (out[imm]! << 24) >> 24;
-        const c = op === OP.I32C8_ROTL ? (32 - raw) & 31 : op === OP.I32C_ADD && out[p + 2] === 0x6b ? -raw : raw;
+        const c = op === OP.I32C_ADD && out[p + 2] === 0x6b ? -raw : raw;
         out[p] = 0x41;
         out[imm] = c & 0x7f;
       } else if (op === OP.COND_LEB) {

@@ -429,6 +429,127 @@ describe('predecode', () => {
     expect(Buffer.from(predecode(wasm).wasm)).toEqual(Buffer.from(wasm));
   });
 
+  // session 12 (format 33): a counted loop's back edge in one dispatch, `i += c` or `i -= c` then
+  // `br_if` on i (LOOP_STEP_BR_IF) or on `i != n` (LOOP_STEP_NE16_BR_IF, n a two-byte LEB), `j += s`
+  // then `j < n` (LOOP_LSTEP_LT16_BR_IF: s a local, n a two-byte LEB; `j += j` reads s before the tee,
+  // a negative s wraps past n unsigned); a tee into another local than the one read, a forward exit
+  // taken and not; and the forms left apart (`<` after a constant step, a one-byte bound) beside them
+  const loopSrc = `(module
+    (func (export "up_ne16") (param i32 i32) (result i32) (local i32 i32)
+      (local.set 2 (i32.and (local.get 0) (i32.const 255)))
+      (loop (local.set 3 (i32.add (local.get 3) (local.get 2)))
+        (br_if 0 (i32.ne (local.tee 2 (i32.add (local.get 2) (i32.const 1))) (i32.const 300)))) (local.get 3))
+    (func (export "down_nz") (param i32 i32) (result i32) (local i32 i32)
+      (local.set 2 (i32.add (i32.and (local.get 0) (i32.const 63)) (i32.const 1)))
+      (loop (local.set 3 (i32.add (i32.mul (local.get 3) (i32.const 3)) (local.get 2)))
+        (br_if 0 (local.tee 2 (i32.sub (local.get 2) (i32.const 1))))) (local.get 3))
+    (func (export "stride_lt16") (param i32 i32) (result i32) (local i32 i32 i32)
+      (local.set 2 (i32.and (local.get 0) (i32.const 15))) (local.set 4 (local.get 1))
+      (loop (local.set 3 (i32.xor (i32.rotl (local.get 3) (i32.const 5)) (local.get 2)))
+        (br_if 0 (i32.lt_u (local.tee 2 (i32.add (local.get 2) (local.get 4))) (i32.const 2000)))) (i32.add (local.get 3) (local.get 2)))
+    (func (export "up_lt8") (param i32 i32) (result i32) (local i32 i32)
+      (local.set 2 (i32.and (local.get 0) (i32.const 31)))
+      (loop (local.set 3 (i32.add (local.get 3) (i32.const 7)))
+        (br_if 0 (i32.lt_u (local.tee 2 (i32.add (local.get 2) (i32.const 3))) (i32.const 50)))) (i32.add (local.get 3) (local.get 2)))
+    (func (export "up_ne8") (param i32 i32) (result i32) (local i32 i32)
+      (local.set 2 (i32.shl (i32.and (local.get 0) (i32.const 7)) (i32.const 1)))
+      (loop (local.set 3 (i32.add (local.get 3) (local.get 2)))
+        (br_if 0 (i32.ne (local.tee 2 (i32.add (local.get 2) (i32.const 2))) (i32.const 40)))) (local.get 3))
+    (func (export "down_ne16") (param i32 i32) (result i32) (local i32 i32)
+      (local.set 2 (i32.add (i32.and (local.get 0) (i32.const 31)) (i32.const 1000)))
+      (loop (local.set 3 (i32.sub (local.get 3) (local.get 2)))
+        (br_if 0 (i32.ne (local.tee 2 (i32.sub (local.get 2) (i32.const 1))) (i32.const 900)))) (local.get 3))
+    (func (export "double_lt16") (param i32 i32) (result i32) (local i32 i32)
+      (local.set 2 (i32.add (i32.and (local.get 0) (i32.const 3)) (i32.const 1)))
+      (loop (local.set 3 (i32.add (local.get 3) (i32.const 1)))
+        (br_if 0 (i32.lt_u (local.tee 2 (i32.add (local.get 2) (local.get 2))) (i32.const 5000)))) (i32.add (i32.shl (local.get 3) (i32.const 16)) (local.get 2)))
+    (func (export "other_tee") (param i32 i32) (result i32) (local i32 i32 i32)
+      (local.set 4 (i32.and (local.get 0) (i32.const 63)))
+      (loop (local.set 2 (local.get 4)) (local.set 3 (i32.add (local.get 3) (local.get 2)))
+        (br_if 0 (i32.ne (local.tee 4 (i32.add (local.get 2) (i32.const 1))) (i32.const 100)))) (i32.add (local.get 3) (local.get 4)))
+    (func (export "local_nz") (param i32 i32) (result i32) (local i32 i32 i32)
+      (local.set 2 (i32.add (i32.and (local.get 0) (i32.const 31)) (i32.const 1))) (local.set 4 (i32.const -1))
+      (block (loop (local.set 3 (i32.add (local.get 3) (i32.const 1)))
+        (br_if 1 (i32.eqz (local.get 1)))
+        (br_if 0 (local.tee 2 (i32.add (local.get 2) (local.get 4)))))) (i32.add (i32.shl (local.get 3) (i32.const 8)) (local.get 2)))
+    (func (export "fwd_exit") (param i32 i32) (result i32) (local i32 i32)
+      (local.set 2 (i32.add (i32.and (local.get 0) (i32.const 1)) (i32.const 198)))
+      (block (loop (local.set 3 (i32.add (local.get 3) (i32.const 1)))
+        (br_if 1 (i32.ne (local.tee 2 (i32.add (local.get 2) (i32.const 1))) (i32.const 200)))
+        (br 0))) (i32.add (i32.shl (local.get 3) (i32.const 8)) (local.get 2))))`;
+
+  it('runs a counted loop\'s back edge fused (format 33: LOOP_STEP_BR_IF, LOOP_STEP_NE16_BR_IF, LOOP_LSTEP_LT16_BR_IF) as Node\'s engine does', () => {
+    const src = wat(loopSrc);
+    const { wasm, module: m } = predecode(src);
+    const fused = (op: number) => m.bodies.map((b) => b.instrs.filter((at) => wasm[at] === op).length);
+    expect(fused(OP.LOOP_STEP_BR_IF)).toEqual([0, 1, 0, 0, 0, 0, 0, 0, 0, 0]);
+    expect(fused(OP.LOOP_STEP_NE16_BR_IF)).toEqual([1, 0, 0, 0, 0, 1, 0, 1, 0, 1]);
+    expect(fused(OP.LOOP_LSTEP_LT16_BR_IF)).toEqual([0, 0, 1, 0, 0, 0, 1, 0, 0, 0]);
+    expect(wasm.some((b, i) => b === OP.LOOP_STEP_NE16_BR_IF && wasm[i + 4] === 0x6b && wasm[i + 3] === 0x7f)).toBe(true); // i - 1 as i + -1
+    expect(Buffer.from(predecode(wasm).wasm)).toEqual(Buffer.from(wasm)); // undone byte for byte
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(src)), {});
+    const calls: Array<[string, number, number]> = [];
+    for (const name of ['up_ne16', 'down_nz', 'stride_lt16', 'up_lt8', 'up_ne8', 'down_ne16', 'double_lt16', 'other_tee', 'local_nz', 'fwd_exit'])
+      for (const [a, b] of [[0, 1], [1, 3], [7, 0x7ff], [255, -1], [0x12345, 2], [-1, 1000]] as Array<[number, number]>) calls.push([name, a, b]);
+    const want = calls.map(([name, a, b]) => `ok ${(instance.exports[name] as (a: number, b: number) => number)(a, b) >>> 0}`);
+    const dir = mkdtempSync(join(tmpdir(), 'wqpd-'));
+    writeFileSync(join(dir, 'loop.wasm'), wasm);
+    const run = spawnSync(join(REPO, 'build/runtime/spec_driver'), {
+      input: [`load ${join(dir, 'loop.wasm')}`, ...calls.map(([name, a, b]) => `invoke ${name} 2 ${(a >>> 0).toString(16)} ${(b >>> 0).toString(16)}`)].join('\n') + '\n', encoding: 'utf8',
+    });
+    const out = run.stdout.trim().split('\n').map((l) => l.replace(/^ok ([0-9a-f]+)$/, (_, v: string) => `ok ${Number(BigInt('0x' + v) & 0xffffffffn)}`));
+    expect(out).toEqual(['ok', ...want]);
+  });
+
+  // session 12 (format 33): `T[x & m]` of words in one dispatch (C16_AND_C8_SHL_C16_ADD_LOAD: a CRC's
+  // table lookup, also with a load offset, a shift of 3, a negative table address, and an index that
+  // leaves memory, which traps); `i32.const c; i32.rotl` alone is two dispatches again and the
+  // local.get forms keep the rotate count in a plain i32.const
+  const tableData = Array.from({ length: 1024 }, (_, i) => '\\' + ((i * 167 + 13) & 255).toString(16).padStart(2, '0')).join('');
+  const tableSrc = `(module (memory 1) (data (i32.const 1024) "${tableData}")
+    (func (export "crc") (param i32 i32) (result i32) (local i32 i32)
+      (local.set 2 (i32.const -1))
+      (local.set 3 (i32.add (i32.and (local.get 1) (i32.const 15)) (i32.const 1)))
+      (loop
+        (local.set 2 (i32.xor (i32.load (i32.add (i32.shl (i32.and (i32.xor (local.get 2) (local.get 0)) (i32.const 255)) (i32.const 2)) (i32.const 1024)))
+          (i32.shr_u (local.get 2) (i32.const 8))))
+        (local.set 0 (i32.rotl (local.get 0) (i32.const 7)))
+        (br_if 0 (local.tee 3 (i32.sub (local.get 3) (i32.const 1)))))
+      (local.get 2))
+    (func (export "far") (param i32 i32) (result i32)
+      (i32.load offset=3 (i32.add (i32.shl (i32.and (local.get 0) (i32.const 8191)) (i32.const 3)) (i32.const 1024))))
+    (func (export "neg") (param i32 i32) (result i32)
+      (i32.load (i32.add (i32.shl (i32.and (local.get 0) (i32.const 255)) (i32.const 3)) (i32.const -2000))))
+    (func (export "rot") (param i32 i32) (result i32)
+      (i32.xor (i32.rotl (i32.add (local.get 0) (local.get 1)) (i32.const 13)) (i32.xor (i32.rotl (local.get 1) (i32.const 0)) (i32.rotl (local.get 0) (i32.const 27))))))`;
+
+  it('runs a table lookup fused (format 33: C16_AND_C8_SHL_C16_ADD_LOAD) and the rotates as Node\'s engine does, traps included', () => {
+    const src = wat(tableSrc);
+    const { wasm, module: m } = predecode(src);
+    expect(m.bodies.map((b) => b.instrs.filter((at) => wasm[at] === OP.C16_AND_C8_SHL_C16_ADD_LOAD).length)).toEqual([1, 1, 1, 0]);
+    // the rotates: after a local.get (crc's by 7, right by 25), with its xor (by 27, right by 5), alone (plain)
+    expect(usedOpcodes(wasm).ops.has(OP.LGET_C8_ROTL_XOR) && usedOpcodes(wasm).ops.has(OP.LGET_C8_ROTL) && usedOpcodes(wasm).ops.has(0x77)).toBe(true);
+    expect(wasm.some((b, i) => b === OP.LGET_C8_ROTL && wasm[i + 2] === 0x41 && wasm[i + 3] === 25 && wasm[i + 4] === 0x77)).toBe(true);
+    expect(wasm.some((b, i) => b === OP.LGET_C8_ROTL_XOR && wasm[i + 2] === 0x41 && wasm[i + 3] === 5 && wasm[i + 4] === 0x77 && wasm[i + 5] === 0x73)).toBe(true);
+    expect(Buffer.from(predecode(wasm).wasm)).toEqual(Buffer.from(wasm)); // undone byte for byte
+    const calls: Array<[string, number, number]> = [];
+    for (const name of ['crc', 'far', 'neg', 'rot'])
+      for (const [a, b] of [[0, 0], [1, 3], [255, 7], [0x1234, -1], [0x1fff, 2], [250, 9], [-1, 0x7fffffff], [7000, 5]] as Array<[number, number]>) calls.push([name, a, b]);
+    const want = calls.map(([name, a, b]) => {
+      const instance = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(src)), {});
+      try { return `ok ${(instance.exports[name] as (a: number, b: number) => number)(a, b) >>> 0}`; }
+      catch (e) { expect(String(e)).toMatch(/out of bounds/); return 'trap [trap] out of bounds memory access'; }
+    });
+    expect(want.filter((w) => w.startsWith('trap')).length).toBeGreaterThan(2); // both paths
+    const dir = mkdtempSync(join(tmpdir(), 'wqpd-'));
+    writeFileSync(join(dir, 'table.wasm'), wasm);
+    const lines = calls.flatMap(([name, a, b]) => [`load ${join(dir, 'table.wasm')}`, `invoke ${name} 2 ${(a >>> 0).toString(16)} ${(b >>> 0).toString(16)}`]);
+    const run = spawnSync(join(REPO, 'build/runtime/spec_driver'), { input: lines.join('\n') + '\n', encoding: 'utf8' });
+    const out = run.stdout.trim().split('\n').filter((l) => l !== 'ok')
+      .map((l) => l.replace(/^ok ([0-9a-f]+)$/, (_, v: string) => `ok ${Number(BigInt('0x' + v) & 0xffffffffn)}`));
+    expect(out).toEqual(want);
+  });
+
   it('refuses a body whose last byte is not its final `end`\'s marker (0x0f), hash and checksum intact', () => {
     const src = wat('(module (func (export "f") (result i32) (i32.const 1)))');
     const { wasm, module: m } = predecode(src);
@@ -445,7 +566,7 @@ describe('predecode', () => {
   });
 
   it('is idempotent: pre-decoding a pre-decoded module gives the same bytes (the rewriting is undone first)', () => {
-    for (const src of [wat('(module (func (export "f")))'), wat(rewriteSrc), wat(memSrc), wat(storeConstSrc), wat(lsetBrSrc), wat(blockRunSrc)]) {
+    for (const src of [wat('(module (func (export "f")))'), wat(rewriteSrc), wat(memSrc), wat(storeConstSrc), wat(lsetBrSrc), wat(blockRunSrc), wat(loopSrc), wat(tableSrc)]) {
       const once = predecode(src).wasm;
       expect(Buffer.from(predecode(once).wasm)).toEqual(Buffer.from(once));
     }
@@ -461,7 +582,7 @@ describe('predecode', () => {
       (i32.add (i32.load8_u (local.get 0)) (i32.load8_u offset=1 (local.get 0)))))`;
 
   it('walks every rewritten instruction at its original length (usedOpcodes and the undo depend on it)', () => {
-    for (const src of [wat(rewriteSrc), wat(memSrc), wat(storeConstSrc), wat(lsetBrSrc), wat(blockRunSrc)]) {
+    for (const src of [wat(rewriteSrc), wat(memSrc), wat(storeConstSrc), wat(lsetBrSrc), wat(blockRunSrc), wat(loopSrc), wat(tableSrc)]) {
       const { wasm, module: m } = predecode(src);
       for (const body of m.bodies) {
         for (let k = 0; k < body.instrs.length; k++) {
@@ -599,7 +720,7 @@ describe('predecode', () => {
   it('fused loads, stores and rotate-xor compute what Node\'s engine computes, traps included', async () => {
     const src = wat(memSrc);
     const { wasm } = predecode(src);
-    for (const op of [0xfd, 0xfe, 0xff, OP.LGET_I64C8_SHR_U_OR, OP.LGET_I64C8_SHL_OR, OP.I32C16_LOAD, OP.I32C16_ADD_LOAD, OP.LGET_I32C16_ADD_LOAD8_U, OP.LGET_LGET_ADD_LOAD8_U, OP.LGET_I64C8_SHR_S_OR, OP.LGET_I32C16_ADD_I32C_STORE8, OP.LGET_LOAD8_U]) {
+    for (const op of [0xfd, 0xfe, 0xff, OP.LGET_I64C8_SHR_U_OR, OP.LGET_I64C8_SHL_OR, OP.I32C16_LOAD, OP.I32C16_ADD_LOAD, OP.LGET_I32C16_ADD_LOAD8_U, OP.LGET_I64C8_SHR_S_OR, OP.LGET_I32C16_ADD_I32C_STORE8, OP.LGET_LOAD8_U]) {
       expect(usedOpcodes(wasm).ops.has(op), `opcode ${op.toString(16)}`).toBe(true);
     }
     expect(Buffer.from(predecode(wasm).wasm)).toEqual(Buffer.from(wasm)); // and undone exactly

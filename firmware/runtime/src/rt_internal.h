@@ -62,7 +62,9 @@
 #define WQ_OP_I64C_U32_AND      0xe6   /* i64.const k (a 5-byte LEB, 0 <= k < 2^32: 4 raw bytes + 1 unused); i64.and
                                           (format 28: 64-bit code's 32-bit masks; was i32.const c; i32.shr_s) */
 #define WQ_OP_I32C8_SHR_U       0xe7
-#define WQ_OP_I32C8_ROTL        0xe8
+#define WQ_OP_C16_AND_C8_SHL_C16_ADD_LOAD 0xe8   /* WQ_OP_I32_CONST_16 m; i32.and; i32.const k (0..31); i32.shl; WQ_OP_I32_CONST_16 t; i32.add;
+                                                     i32.load (one-byte memarg): a table of words indexed by x & m (format 33, was
+                                                     i32.const c; i32.rotl, now two dispatches; LGET_C8_ROTL(_XOR) hold a plain i32.const) */
 #define WQ_OP_I32C8_MUL         0xe9
 #define WQ_OP_I32C8_EQ          0xea   /* the same for comparisons (the result may go on to if / br_if) */
 #define WQ_OP_I32C8_NE          0xeb
@@ -73,7 +75,8 @@
 #define WQ_OP_GGET_LT_U         0xf0   /* global.get g (an i32); i32.lt_u (on to if / br_if; format 32, was local.set a; local.get b; i32.load8_u) */
 #define WQ_OP_LSET_BR           0xf1   /* local.set a; br l (format 31; a function's final `end` is 0x0f, `return`) */
 #define WQ_OP_LTEE_LGET         0xf2   /* local.tee a; local.get b */
-#define WQ_OP_LTEE_BR_IF        0xf3   /* local.tee a; br_if l */
+#define WQ_OP_LOOP_STEP_BR_IF   0xf3   /* local.get a; i32.const c (one-byte LEB); i32.add (or i32.sub, the const's byte -c); local.tee b; br_if l:
+                                          `while (--n)` (format 33, was local.tee a; br_if l) */
 #define WQ_OP_LGET_ADD          0xf4   /* local.get a; i32.add */
 /* An instruction whose index, block type or label takes two or more LEB bytes (format 6): the
  * plain opcodes then always have a one-byte immediate, read without a check. */
@@ -93,14 +96,18 @@
 #define WQ_OP_ADD_LTEE          0x14   /* i32.add; local.tee a */
 #define WQ_OP_LGET_I64C8_SHL    0x15   /* local.get a; i64.const c (I64_CONST_8, 0..63); i64.shl */
 #define WQ_OP_LGET_C8_SHR_U_XOR 0x16   /* local.get a; WQ_OP_I32C8_SHR_U c; i32.xor (format 24) */
-#define WQ_OP_LGET_LGET_ADD_LOAD8_U 0x17   /* local.get a; local.get b; i32.add; i32.load8_u (one-byte memarg; format 18) */
+#define WQ_OP_LOOP_STEP_NE16_BR_IF 0x17   /* local.get a; i32.const c (one-byte LEB); i32.add (or i32.sub, the byte -c); local.tee b;
+                                             WQ_OP_I32_CONST_16 n; i32.ne; br_if l: `for (...; i != n; i += c)` (format 33, was
+                                             local.get a; local.get b; i32.add; i32.load8_u) */
 #define WQ_OP_I64C8_SHR_U       0x18
 #define WQ_OP_LGET_LGET_ADD_LTEE 0x19  /* local.get a; local.get b; i32.add; local.tee c (format 19) */
 #define WQ_OP_LGET_I32C16_ADD_I32C_STORE8 0x1d   /* local.get a; WQ_OP_I32_CONST_16 c; i32.add; i32.const v; i32.store8 (one-byte memarg; format 22) */
 #define WQ_OP_I32C16_LT_U       0x1e   /* i32.const c (I32_CONST_16); i32.lt_u (may go on to if / br_if) */
-#define WQ_OP_I32C16_NE         0x1f   /* the same with i32.ne */
+#define WQ_OP_LOOP_LSTEP_LT16_BR_IF 0x1f   /* local.get a; local.get s; i32.add; local.tee b; WQ_OP_I32_CONST_16 n; i32.lt_u; br_if l:
+                                              `for (...; j < n; j += s)` (format 33, was WQ_OP_I32_CONST_16 c; i32.ne, which the
+                                              loop forms took over) */
 #define WQ_OP_I32C16_AND        0x27   /* i32.const c (I32_CONST_16); i32.and */
-#define WQ_OP_LGET_C8_ROTL      0xc5   /* local.get a; I32C8_ROTL c */
+#define WQ_OP_LGET_C8_ROTL      0xc5   /* local.get a; i32.const c (its byte the right-rotate count, 32 - c: format 33); i32.rotl */
 #define WQ_OP_LGET_C8_SHL_XOR   0xc6   /* local.get a; WQ_OP_I32C8_SHL c; i32.xor (CRC rounds; format 27, was local.get a; I32C8_SHR_U c) */
 #define WQ_OP_SHL_SHR_S         0xc7   /* I32C8_SHL k; i32.const j (0..31); i32.shr_s: a signed bit field */
 #define WQ_OP_LTEE_I64C8        0xc8   /* local.tee a; i64.const c (I64_CONST_8) */
@@ -111,7 +118,7 @@
 #define WQ_OP_LTEE_C8_SHR_U_LGET_XOR 0xcd   /* local.tee a; i32.const k (0..31: its LEB byte is k); i32.shr_u; local.get b; i32.xor (format 32, was local.get a; local.get b; i32.lt_u) */
 #define WQ_OP_LGET_LOAD8_U      0xce   /* local.get a; i32.load8_u (one-byte memarg; format 32, was local.get a; local.get b; i32.gt_s) */
 /* 0xfd..0xff: the SIMD and threads prefixes, never in a module the pre-decoder's validator accepts */
-#define WQ_OP_LGET_C8_ROTL_XOR  0xfd   /* local.get a; WQ_OP_I32C8_ROTL c; i32.xor */
+#define WQ_OP_LGET_C8_ROTL_XOR  0xfd   /* local.get a; i32.const c (as above); i32.rotl; i32.xor */
 #define WQ_OP_LGET_I32C16_ADD_LOAD16_S 0xfe   /* local.get a; WQ_OP_I32_CONST_16 c; i32.add; i32.load16_s (one-byte memarg) */
 #define WQ_OP_I32C_STORE8       0xff   /* i32.const c (one-byte LEB); i32.store8 (one-byte memarg) */
 /* format 16, on the opcodes of rare constant forms */
