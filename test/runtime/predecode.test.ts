@@ -98,7 +98,7 @@ describe('predecode', () => {
     const { off, dv } = blobOf(wasm);
     expect(off % 4).toBe(0);
     expect(dv.getUint32(0, true)).toBe(0x44505157);
-    expect(dv.getUint32(4, true)).toBe(32);
+    expect(dv.getUint32(4, true)).toBe(33);
     // the hash covers the rewritten module, which differs from the input only in the
     // function's final `end` (now `return`, 0x0f: format 31): no multi-byte constant, no fused sequence here
     expect(dv.getUint32(8, true)).toBe(fnv1a(wasm.subarray(0, src.length)));
@@ -368,6 +368,13 @@ describe('predecode', () => {
       (local.set 3 (i32.add (local.get 2) (i32.const 300)))
       (loop (local.set 0 (i32.xor (local.get 0) (local.get 2))) (br_if 0 (i32.gt_u (local.get 3) (local.tee 2 (i32.add (local.get 2) (i32.const 7))))))
       (loop (br_if 0 (i32.gt_u (local.get 2) (local.tee 2 (i32.add (local.get 2) (i32.const 1))))))
+      (local.set 1 (i64.add (i64.and (local.get 1) (i64.const 15)) (i64.const 1)))
+      (loop (local.set 2 (i32.add (local.get 2) (i32.const 3))) (br_if 0 (i64.ne (local.tee 1 (i64.sub (local.get 1) (i64.const 1))) (i64.const 0))))
+      (local.set 1 (i64.mul (i64.and (i64.extend_i32_u (local.get 2)) (i64.const 15)) (i64.const 3)))
+      (loop (local.set 2 (i32.xor (local.get 2) (i32.wrap_i64 (local.get 1)))) (br_if 0 (i64.ne (local.tee 1 (i64.add (local.get 1) (i64.const 3))) (i64.const 60))))
+      (local.set 1 (i64.sub (i64.const -1) (i64.shl (i64.and (i64.extend_i32_u (local.get 0)) (i64.const 3)) (i64.const 6))))
+      (loop (local.set 2 (i32.add (local.get 2) (i32.const 1))) (br_if 0 (i64.ne (local.tee 1 (i64.sub (local.get 1) (i64.const -64))) (i64.const 63))))
+      (local.set 2 (i32.add (local.get 2) (i32.wrap_i64 (local.get 1))))
       (i32.add (local.get 2) (i32.gt_u (local.get 0) (i32.const 2)))))`;
 
   // format 31: `local.set a; br l` (WQ_OP_LSET_BR, 0xf1: a loop's back-edge, a block's exit
@@ -485,9 +492,12 @@ describe('predecode', () => {
     const src = wat(rewriteSrc);
     const { wasm } = predecode(src);
     expect([...src].filter((b, i) => wasm[i] !== b).length).toBeGreaterThan(20); // it did rewrite
-    for (const op of [OP.I64C8_ADD, OP.I64_NE_BR_IF, OP.LGET_LGET_I32C_ADD_LTEE_GT_U_BR_IF, OP.GGET_LT_U, OP.LTEE_C8_SHR_U_LGET_XOR, OP.LTEE_C8_SHL_XOR, OP.I32C32_AND, OP.LGET_C8_SHL, OP.LGET_LGET_ADD_LTEE, OP.LGET_C8_SHR_U_XOR, OP.LGET_C8_SHL_XOR, OP.SHL_SHR_S, OP.I32C8_SHR_S, OP.I32C_ADD]) expect(usedOpcodes(wasm).ops.has(op), `opcode ${op.toString(16)}`).toBe(true);
+    for (const op of [OP.I64C8_ADD, OP.I64_NE_BR_IF, OP.I64C8_ADD_LTEE_I64C8_NE_BR_IF, OP.GGET_LT_U, OP.LTEE_C8_SHR_U_LGET_XOR, OP.LTEE_C8_SHL_XOR, OP.I32C32_AND, OP.LGET_C8_SHL, OP.LGET_LGET_ADD_LTEE, OP.LGET_C8_SHR_U_XOR, OP.LGET_C8_SHL_XOR, OP.SHL_SHR_S, OP.I32C8_SHR_S, OP.I32C_ADD]) expect(usedOpcodes(wasm).ops.has(op), `opcode ${op.toString(16)}`).toBe(true);
     // format 28: the two 32-bit masks fuse with their i64.and; a 5-byte constant outside 0..2^32-1 keeps its LEB
     expect(wasm.filter((b, i) => b === OP.I64C_U32_AND && src[i] === 0x42).length).toBe(2);
+    // format 33: the three 64-bit back edges (i64.sub 1 to 0, i64.add 3 to 60, i64.sub -64, whose byte holds 64)
+    expect(wasm.filter((b, i) => b === OP.I64C8_ADD_LTEE_I64C8_NE_BR_IF && src[i] === 0x42).length).toBe(3);
+    expect(wasm.some((b, i) => b === OP.I64C8_ADD_LTEE_I64C8_NE_BR_IF && wasm[i + 1] === 64 && wasm[i + 2] === 0x7d)).toBe(true);
     // format 32: local.get / local.tee; i32.const c; i32.sub ... is the i32.add form with the const's byte -c (c = -64 stays apart)
     for (const op of [OP.LGET_I32C_ADD, OP.LGET_I32C_ADD_LSET, OP.LGET_I32C_ADD_LTEE, OP.LTEE_I32C_ADD]) expect(wasm.some((b, i) => b === op && wasm[i + 4] === 0x6b), `opcode ${op.toString(16)} with i32.sub`).toBe(true);
     expect(wasm.some((b, i) => b === OP.LGET_I32C_ADD && wasm[i + 3] === 63 && wasm[i + 4] === 0x6b)).toBe(true);

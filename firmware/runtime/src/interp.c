@@ -106,15 +106,6 @@ static double f64_round(double a, int how) { if (a != a) return a + a; return ho
 #else
 #  define TAKEN_BRANCH do_br
 #endif
-/* The fused `++p < end` back edge (WQ_OP_LGET_LGET_I32C_ADD_LTEE_GT_U_BR_IF): in a per-image build GCC
- * copies do_br into it (measured on the publish path's CRC loop with the bound on the stack: 27.1
- * instructions with the loop head's local.get, 28.9 through do_branch); in the every-handler build the same goto cost the
- * suite's kernel +1.05% (GCC's registers in do_br), so it goes to do_branch there (measured). */
-#if defined(WQRT_OPCODE_MASK) && !defined(WQRT_FUEL)
-#  define LOOP_BRANCH do_br
-#else
-#  define LOOP_BRANCH do_branch
-#endif
 
 /* A per-image interpreter: the firmware build passes -DWQRT_OPCODE_MASK and a generated
  * wq_used_ops.h (host-tools/wasm/predecode.ts, usedOpcodesHeader) with the opcodes the embedded
@@ -750,6 +741,12 @@ next:
         OP(WQ_OP_LGET_I64C8_SHL_OR) { uint32_t i; READ_IDX(i); uint32_t c = pc[1]; pc += 4; COUNT_EXTRA(3); sp[-1] |= fp[i] << c; break; }
         OP(WQ_OP_I64C_U32_AND) { uint32_t k = *(const u32_u *)pc; pc += 6; COUNT_EXTRA(1); sp[-1] &= k; break; }   /* x & 0xffffffff */
         OP(WQ_OP_I64C8_ADD) { sp[-1] += (uint64_t)(int64_t)(int8_t)pc[0]; pc += 2; COUNT_EXTRA(1); break; }
+        OP(WQ_OP_I64C8_ADD_LTEE_I64C8_NE_BR_IF) {   /* while (--n != k) with a 64-bit n: n += c, stored, compared, on to the br_if */
+            uint64_t v = sp[-1] + (uint64_t)(int64_t)(int8_t)pc[0];
+            fp[pc[3]] = v; sp--; COUNT_EXTRA(5);
+            if (v != (uint64_t)(int64_t)(int8_t)pc[5]) { pc += 8; goto do_branch; }   /* pc just past the br_if's opcode */
+            pc += 9; stp++; DISPATCH;
+        }
         OP(WQ_OP_I64_NE_BR_IF) { cond = sp[-2] != sp[-1]; sp -= 2; pc++; COUNT_EXTRA(1); if (!cond) { pc++; stp++; DISPATCH; } goto do_branch; }
         OP(WQ_OP_LGET_LOAD8_U) {   /* load<u8>(p): the address never goes through the stack */
             off = pc[3]; COUNT_EXTRA(1);   /* pc moves once, at the end (as i32.load8_u) */
@@ -812,13 +809,6 @@ next:
 #define I32C16_CMP(expr) { uint32_t b = (uint32_t)(int32_t)*(const s16_u *)pc; pc += 3; COUNT_EXTRA(1); uint32_t a = (uint32_t)sp[-1]; cond = (expr); sp--; goto do_cond; }
         OP(WQ_OP_I32C16_LT_U) I32C16_CMP(a < b)
         OP(WQ_OP_I32C16_NE) I32C16_CMP(a != b)
-        OP(WQ_OP_LGET_LGET_I32C_ADD_LTEE_GT_U_BR_IF) {   /* do { ... } while (++p < end): end > (p += c), on to the br_if */
-            uint32_t e = (uint32_t)fp[pc[0]];   /* read before the store: e may be b */
-            uint32_t v = (uint32_t)fp[pc[2]] + (uint32_t)((int32_t)((uint32_t)pc[4] << 25) >> 25);
-            SET32(&fp[pc[7]], v); COUNT_EXTRA(6);
-            if (e > v) { pc += 10; goto LOOP_BRANCH; }   /* pc just past the br_if's opcode */
-            pc += 11; stp++; DISPATCH;
-        }
         OP(WQ_OP_LGET_C8_EQ) { uint32_t i; READ_IDX(i); uint32_t b = (uint32_t)(int32_t)(int8_t)pc[1]; pc += 3; COUNT_EXTRA(2); cond = (uint32_t)fp[i] == b; goto do_cond; }
         OP(WQ_OP_GGET_LT_U) { uint32_t i = pc[0]; pc += 2; COUNT_EXTRA(1); cond = (uint32_t)sp[-1] < globals[i]; sp--; goto do_cond; }   /* x < a bound kept in a global. Last before do_cond: a per-image build copies the dispatch only into hot handlers, and takes do_cond for part of this one */
         do_cond: {   /* a comparison's result: on to a following if / br_if (one-byte immediate) */
