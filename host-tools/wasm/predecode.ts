@@ -147,8 +147,10 @@ export const OP = {
   I32C8_AND: 0xe3,
   LGET_I32C16_ADD_LOAD8_U: 0xe4, // local.get a; I32_CONST_16 c; i32.add; i32.load8_u (one-byte memarg); not an I32C8 op
   // format 17, on the opcodes of block and loop with multi-byte block types
-  I64C8_ADD: 0xfa, // I64_CONST_8 c; i64.add, or i64.sub with the raw byte -c (undone through the op after it)
-  I64_NE_BR_IF: 0x07, // i64.ne; br_if l (one-byte label)
+  MUL_LGET_ADD: 0xfa, // i32.mul; local.get a; i32.add: a multiply-accumulate, `acc + x * y` (format 33; was I64_CONST_8 c; i64.add / i64.sub,
+  // which only aha-mont64's back edge ran, now I64C8_ADD_LTEE_I64C8_NE_BR_IF)
+  LOAD16_S_MUL: 0x07, // i32.load16_s (one-byte memarg); (local.tee t;) i32.mul: x * a[i] of 16-bit samples (format 33; was i64.ne; br_if l,
+  // which only aha-mont64's back edge ran)
   I32C8_SHL: 0xe5,
   I64C_U32_AND: 0xe6, // i64.const k, a 5-byte LEB with 0 <= k < 2^32 -> 4 raw bytes + 1 unused; i64.and
   // (format 28: the 32-bit masks of 64-bit C code, which decoded a 5-byte LEB; was i32.const c; i32.shr_s)
@@ -299,9 +301,8 @@ const FUSE: Array<[readonly Pat[], number]> = [
   [[0x20, 's', 0x86], OP.LGET_I64C8_SHL],
   [['k', 0x7c, 0x22, 'k', 0x52, 0x0d], OP.I64C8_ADD_LTEE_I64C8_NE_BR_IF],
   [['k', 0x7d, 0x22, 'k', 0x52, 0x0d], OP.I64C8_ADD_LTEE_I64C8_NE_BR_IF],
-  [['k', 0x7c], OP.I64C8_ADD],
-  [['k', 0x7d], OP.I64C8_ADD],
-  [[0x52, 0x0d], OP.I64_NE_BR_IF],
+  [['M2e', 0x6c], OP.LOAD16_S_MUL],
+  [[0x6c, 0x20, 0x6a], OP.MUL_LGET_ADD],
   [['s', 0x88], OP.I64C8_SHR_U],
   [[0x20, 'c', 0x6a], OP.LGET_I32C_ADD],
   [[0x20, 'm', 0x6b], OP.LGET_I32C_ADD],
@@ -473,7 +474,7 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
       if (!hit) continue;
       out[ins[k]!] = hit[1];
       if (SUB_AS_ADD.has(hit[1]) && original[ins[k + 2]!] === 0x6b) out[ins[k + 1]! + 1] = -((original[ins[k + 1]! + 1]! << 25) >> 25) & 0x7f; // x - c as x + -c
-      if ((hit[1] === OP.I64C8_ADD || hit[1] === OP.I64C8_ADD_LTEE_I64C8_NE_BR_IF) && original[ins[k + 1]!] === 0x7d) out[ins[k]! + 1] = -((out[ins[k]! + 1]! << 24) >> 24) & 0xff; // x - c as x + -c
+      if (hit[1] === OP.I64C8_ADD_LTEE_I64C8_NE_BR_IF && original[ins[k + 1]!] === 0x7d) out[ins[k]! + 1] = -((out[ins[k]! + 1]! << 24) >> 24) & 0xff; // x - c as x + -c
       k += hit[0].length - 1;
     }
   }
@@ -506,8 +507,9 @@ export function immediateBytes(b: Uint8Array, p: number): number {
       return r - q;
     }
     case OP.I32_CONST_16: case OP.I32C16_ADD: case OP.I32C16_LT_U: case OP.I32C16_NE: case OP.I32C16_AND: case OP.I32C16_LOAD: case OP.I32C16_ADD_LOAD: return 2;
-    case OP.I64C8_SHR_U: case OP.SHL_SHR_S: case OP.I64C8_ADD: case OP.I64C8_ADD_LTEE_I64C8_NE_BR_IF: case OP.I32C_STORE8: return 1;
-    case OP.I64_NE_BR_IF: return 0;
+    case OP.I64C8_SHR_U: case OP.SHL_SHR_S: case OP.I64C8_ADD_LTEE_I64C8_NE_BR_IF: case OP.I32C_STORE8: return 1;
+    case OP.MUL_LGET_ADD: return 0;
+    case OP.LOAD16_S_MUL: return 2; // a one-byte align and offset
     case OP.ADD_LSET: case OP.ADD_LTEE: return 0;
     case OP.I32_CONST_24: return 3;
     case OP.I32_CONST_32: return 4;
@@ -590,7 +592,7 @@ function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
     [OP.LGET_C8_EQ]: 0x20, [OP.LGET_I32C_ADD_LSET]: 0x20, [OP.LGET_I32C_ADD_LTEE]: 0x20, [OP.LTEE_I32C_ADD]: 0x22,
     [OP.LTEE_C8_SHR_U_LGET_XOR]: 0x22, [OP.LGET_LOAD8_U]: 0x20, [OP.LGET_C8_ROTL]: 0x20, [OP.LGET_C8_SHL_XOR]: 0x20,
     [OP.LGET_C8_ROTL_XOR]: 0x20, [OP.LGET_I32C16_ADD_LOAD16_S]: 0x20, [OP.I32C_STORE8]: 0x41,
-    [OP.LGET_I32C16_ADD_LOAD8_U]: 0x20, [OP.I64_NE_BR_IF]: 0x52, [OP.LGET_I64C8_SHR_U_OR]: 0x20, [OP.LGET_I64C8_SHL_OR]: 0x20,
+    [OP.LGET_I32C16_ADD_LOAD8_U]: 0x20, [OP.MUL_LGET_ADD]: 0x6c, [OP.LOAD16_S_MUL]: 0x2e, [OP.LGET_I64C8_SHR_U_OR]: 0x20, [OP.LGET_I64C8_SHL_OR]: 0x20,
     [OP.LGET_LGET_ADD_LOAD8_U]: 0x20,
     [OP.LTEE_C8_SHL_XOR]: 0x22, [OP.GGET_LEB]: 0x23, [OP.GSET_LEB]: 0x24, [OP.LGET_C8_SHL]: 0x20,
   };
@@ -601,8 +603,8 @@ function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
       const len = 1 + immediateBytes(out, p);
       if (p === end && op === 0x0f) { out[p] = 0x0b; break; } // the final `end` (rewriteCode)
       if (C16_HEADS.has(op)) out[p] = op = OP.I32_CONST_16; // then as a plain I32_CONST_16
-      if ((op === OP.I64C8_ADD || op === OP.I64C8_ADD_LTEE_I64C8_NE_BR_IF) && out[p + 2] === 0x7d) out[p + 1] = -((out[p + 1]! << 24) >> 24) & 0xff;
-      if (op === OP.I64C8_SHR_U || op === OP.I64C8_ADD || op === OP.I64C8_ADD_LTEE_I64C8_NE_BR_IF) out[p] = op = OP.I64_CONST_8;
+      if (op === OP.I64C8_ADD_LTEE_I64C8_NE_BR_IF && out[p + 2] === 0x7d) out[p + 1] = -((out[p + 1]! << 24) >> 24) & 0xff;
+      if (op === OP.I64C8_SHR_U || op === OP.I64C8_ADD_LTEE_I64C8_NE_BR_IF) out[p] = op = OP.I64_CONST_8;
       if (op === OP.SHL_SHR_S) out[p] = op = OP.I32C8_SHL;
       if (op === OP.I32C32_AND) out[p] = op = OP.I32_CONST_32_PAD;
       if (SUB_AS_ADD.has(op) && out[p + 4] === 0x6b) out[p + 3] = -((out[p + 3]! << 25) >> 25) & 0x7f;

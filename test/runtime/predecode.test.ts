@@ -375,6 +375,8 @@ describe('predecode', () => {
       (local.set 1 (i64.sub (i64.const -1) (i64.shl (i64.and (i64.extend_i32_u (local.get 0)) (i64.const 3)) (i64.const 6))))
       (loop (local.set 2 (i32.add (local.get 2) (i32.const 1))) (br_if 0 (i64.ne (local.tee 1 (i64.sub (local.get 1) (i64.const -64))) (i64.const 63))))
       (local.set 2 (i32.add (local.get 2) (i32.wrap_i64 (local.get 1))))
+      (local.set 2 (i32.add (i32.mul (local.get 2) (local.get 0)) (local.get 3)))
+      (local.set 2 (i32.add (i32.mul (local.get 2) (i32.const 3000)) (local.get 2)))
       (i32.add (local.get 2) (i32.gt_u (local.get 0) (i32.const 2)))))`;
 
   // format 31: `local.set a; br l` (WQ_OP_LSET_BR, 0xf1: a loop's back-edge, a block's exit
@@ -460,7 +462,7 @@ describe('predecode', () => {
 
   // `i32.const c; i32.store8` (WQ_OP_I32C_STORE8) with constants whose byte is also an opcode:
   // 0x07 and 0x0c (br, with an immediate). Until session 9 the walk over rewritten code took c
-  // for an instruction of its own: undoing turned 0x07 (WQ_OP_I64_NE_BR_IF) into 0x52, so a
+  // for an instruction of its own: undoing turned 0x07 (then WQ_OP_I64_NE_BR_IF) into 0x52, so a
   // second pre-decode stored 82, and 0x0c swallowed the store's opcode from usedOpcodes (a
   // per-image interpreter could have left i32.store8 out)
   const storeConstSrc = `(module (memory 1) (func (export "f") (param i32) (result i32)
@@ -480,7 +482,7 @@ describe('predecode', () => {
     const { wasm } = predecode(wat(storeConstSrc));
     expect(wasm.filter((b) => b === OP.I32C_STORE8).length).toBe(2);
     expect(usedOpcodes(wasm).ops.has(0x3a)).toBe(true);
-    expect(usedOpcodes(wasm).ops.has(OP.I64_NE_BR_IF)).toBe(false);
+    expect(usedOpcodes(wasm).ops.has(OP.LOAD16_S_MUL)).toBe(false);
     const twice = predecode(wasm).wasm;
     const dir = mkdtempSync(join(tmpdir(), 'wqpd-'));
     writeFileSync(join(dir, 'twice.wasm'), twice);
@@ -492,7 +494,7 @@ describe('predecode', () => {
     const src = wat(rewriteSrc);
     const { wasm } = predecode(src);
     expect([...src].filter((b, i) => wasm[i] !== b).length).toBeGreaterThan(20); // it did rewrite
-    for (const op of [OP.I64C8_ADD, OP.I64_NE_BR_IF, OP.I64C8_ADD_LTEE_I64C8_NE_BR_IF, OP.GGET_LT_U, OP.LTEE_C8_SHR_U_LGET_XOR, OP.LTEE_C8_SHL_XOR, OP.I32C32_AND, OP.LGET_C8_SHL, OP.LGET_LGET_ADD_LTEE, OP.LGET_C8_SHR_U_XOR, OP.LGET_C8_SHL_XOR, OP.SHL_SHR_S, OP.I32C8_SHR_S, OP.I32C_ADD]) expect(usedOpcodes(wasm).ops.has(op), `opcode ${op.toString(16)}`).toBe(true);
+    for (const op of [OP.MUL_LGET_ADD, OP.I64C8_ADD_LTEE_I64C8_NE_BR_IF, OP.GGET_LT_U, OP.LTEE_C8_SHR_U_LGET_XOR, OP.LTEE_C8_SHL_XOR, OP.I32C32_AND, OP.LGET_C8_SHL, OP.LGET_LGET_ADD_LTEE, OP.LGET_C8_SHR_U_XOR, OP.LGET_C8_SHL_XOR, OP.SHL_SHR_S, OP.I32C8_SHR_S, OP.I32C_ADD]) expect(usedOpcodes(wasm).ops.has(op), `opcode ${op.toString(16)}`).toBe(true);
     // format 28: the two 32-bit masks fuse with their i64.and; a 5-byte constant outside 0..2^32-1 keeps its LEB
     expect(wasm.filter((b, i) => b === OP.I64C_U32_AND && src[i] === 0x42).length).toBe(2);
     // format 33: the three 64-bit back edges (i64.sub 1 to 0, i64.add 3 to 60, i64.sub -64, whose byte holds 64)
@@ -519,6 +521,7 @@ describe('predecode', () => {
   // that put an access out of bounds trap in both engines
   const memSrc = `(module (memory 1) (data (i32.const 1000) "\\01\\80\\ff\\7f\\00\\90\\34\\12")
     (func (export "f") (param i32 i32) (result i32) (local i32 i64 i64)
+      (local.set 2 (i32.mul (local.get 1) (i32.load16_s offset=1 (local.get 0))))
       (local.set 3 (i64.or (i64.extend_i32_u (local.get 0)) (i64.shl (i64.extend_i32_u (local.get 1)) (i64.const 32))))
       (local.set 2 (i32.wrap_i64 (i64.or (i64.shl (local.get 3) (i64.const 1)) (i64.shr_u (local.get 3) (i64.const 63)))))
       (local.set 2 (i32.add (local.get 2) (i32.wrap_i64 (i64.shr_u (i64.or (i64.extend_i32_u (local.get 2)) (i64.shl (local.get 3) (i64.const 5))) (i64.const 3)))))
@@ -541,12 +544,13 @@ describe('predecode', () => {
       (i32.store8 (local.get 1) (i32.const 60))
       (i32.store8 offset=1 (local.get 1) (i32.const -64))
       (local.set 2 (i32.xor (i32.load8_u offset=1 (i32.add (local.get 0) (local.get 0))) (local.get 2)))
+      (local.set 2 (i32.add (local.get 2) (i32.mul (local.get 1) (i32.load16_s offset=3 (local.get 0)))))
       (i32.add (local.get 2) (i32.add (i32.load8_u offset=2 (local.get 0)) (i32.load16_u (local.get 1))))))`;
 
   it('fused loads, stores and rotate-xor compute what Node\'s engine computes, traps included', async () => {
     const src = wat(memSrc);
     const { wasm } = predecode(src);
-    for (const op of [0xfd, 0xfe, 0xff, OP.LGET_I64C8_SHR_U_OR, OP.LGET_I64C8_SHL_OR, OP.I32C16_LOAD, OP.I32C16_ADD_LOAD, OP.LGET_I32C16_ADD_LOAD8_U, OP.LGET_LGET_ADD_LOAD8_U, OP.LGET_I64C8_SHR_S_OR, OP.LGET_I32C16_ADD_I32C_STORE8, OP.LGET_LOAD8_U]) {
+    for (const op of [0xfd, 0xfe, 0xff, OP.LGET_I64C8_SHR_U_OR, OP.LGET_I64C8_SHL_OR, OP.I32C16_LOAD, OP.I32C16_ADD_LOAD, OP.LGET_I32C16_ADD_LOAD8_U, OP.LGET_LGET_ADD_LOAD8_U, OP.LGET_I64C8_SHR_S_OR, OP.LGET_I32C16_ADD_I32C_STORE8, OP.LGET_LOAD8_U, OP.LOAD16_S_MUL]) {
       expect(usedOpcodes(wasm).ops.has(op), `opcode ${op.toString(16)}`).toBe(true);
     }
     expect(Buffer.from(predecode(wasm).wasm)).toEqual(Buffer.from(wasm)); // and undone exactly

@@ -740,14 +740,23 @@ next:
         OP(WQ_OP_LGET_I64C8_SHR_S_OR) { uint32_t i; READ_IDX(i); uint32_t c = pc[1]; pc += 4; COUNT_EXTRA(3); sp[-1] |= (uint64_t)((int64_t)fp[i] >> c); break; }
         OP(WQ_OP_LGET_I64C8_SHL_OR) { uint32_t i; READ_IDX(i); uint32_t c = pc[1]; pc += 4; COUNT_EXTRA(3); sp[-1] |= fp[i] << c; break; }
         OP(WQ_OP_I64C_U32_AND) { uint32_t k = *(const u32_u *)pc; pc += 6; COUNT_EXTRA(1); sp[-1] &= k; break; }   /* x & 0xffffffff */
-        OP(WQ_OP_I64C8_ADD) { sp[-1] += (uint64_t)(int64_t)(int8_t)pc[0]; pc += 2; COUNT_EXTRA(1); break; }
+        /* DSP code's multiply-accumulate: acc + x * y with acc in a local, and x * a[i] of 16-bit samples */
+        OP(WQ_OP_MUL_LGET_ADD) { uint32_t r = (uint32_t)sp[-2] * (uint32_t)sp[-1] + (uint32_t)fp[pc[1]]; pc += 3; COUNT_EXTRA(2); SET32(&sp[-2], r); sp--; break; }   /* popped last, as select */
+        OP(WQ_OP_LOAD16_S_MUL) {   /* the loaded sample may be kept in a local first (local.tee t) */
+            off = pc[1];
+            uint32_t ea = (uint32_t)sp[-1] + off;
+            if (ea < off || ea >= rt->mem_end2) { pc += 2; TRAP(m3Err_trapOutOfBoundsMemoryAccess); }
+            uint32_t v = (uint32_t)(int32_t)*(const s16_u *)(MEM + ea);
+            sp--; SET32(&sp[-1], (uint32_t)sp[-1] * v);
+            pc += 3; COUNT_EXTRA(1);
+            break;
+        }
         OP(WQ_OP_I64C8_ADD_LTEE_I64C8_NE_BR_IF) {   /* while (--n != k) with a 64-bit n: n += c, stored, compared, on to the br_if */
             uint64_t v = sp[-1] + (uint64_t)(int64_t)(int8_t)pc[0];
             fp[pc[3]] = v; sp--; COUNT_EXTRA(5);
             if (v != (uint64_t)(int64_t)(int8_t)pc[5]) { pc += 8; goto do_branch; }   /* pc just past the br_if's opcode */
             pc += 9; stp++; DISPATCH;
         }
-        OP(WQ_OP_I64_NE_BR_IF) { cond = sp[-2] != sp[-1]; sp -= 2; pc++; COUNT_EXTRA(1); if (!cond) { pc++; stp++; DISPATCH; } goto do_branch; }
         OP(WQ_OP_LGET_LOAD8_U) {   /* load<u8>(p): the address never goes through the stack */
             off = pc[3]; COUNT_EXTRA(1);   /* pc moves once, at the end (as i32.load8_u) */
             uint32_t ea = (uint32_t)fp[pc[0]] + off;

@@ -121,8 +121,8 @@
 #define WQ_OP_I32C16_ADD_LOAD   0xda   /* WQ_OP_I32_CONST_16 c; i32.add; i32.load (one-byte memarg) */
 #define WQ_OP_LGET_I32C16_ADD_LOAD8_U 0xe4   /* local.get a; WQ_OP_I32_CONST_16 c; i32.add; i32.load8_u (one-byte memarg) */
 /* format 17, on the opcodes of block and loop with multi-byte block types (the plain ones skip any) */
-#define WQ_OP_I64C8_ADD         0xfa   /* WQ_OP_I64_CONST_8 c; i64.add (or i64.sub, the byte holding -c) */
-#define WQ_OP_I64_NE_BR_IF      0x07   /* i64.ne; br_if l (one-byte label) */
+#define WQ_OP_MUL_LGET_ADD      0xfa   /* i32.mul; local.get a; i32.add (format 33, was WQ_OP_I64_CONST_8 c; i64.add) */
+#define WQ_OP_LOAD16_S_MUL      0x07   /* i32.load16_s (one-byte memarg); optionally local.tee t; i32.mul (format 33, was i64.ne; br_if l) */
 #define WQ_OP_MEM_LEB           0x08   /* a load or store whose align or offset has 2+ bytes:
                                           (opcode - 0x28) | align << 5, then a raw u16 offset (format 25:
                                           a one-byte align, a two-byte offset LEB); | 0x80 for any other
