@@ -324,6 +324,12 @@ describe('predecode', () => {
       (local.set 2 (i32.add (i32.wrap_i64 (i64.shl (local.get 1) (i64.const 7))) (local.get 2)))
       (local.set 2 (i32.add (local.get 2) (i32.wrap_i64 (i64.shr_u (i64.shl (local.get 1) (i64.const 63)) (i64.const 40)))))
       (local.set 2 (i32.add (local.get 2) (i32.wrap_i64 (i64.shl (local.get 1) (i64.const -1)))))
+      (local.set 2 (i32.add (local.get 2) (i32.wrap_i64 (i64.shr_u (i64.or (i64.shl (local.get 1) (i64.const 0)) (i64.shr_u (local.get 1) (i64.const 0))) (i64.const 32)))))
+      (local.set 2 (i32.xor (local.get 2) (i32.wrap_i64 (i64.shr_u (i64.or (i64.extend_i32_u (local.get 0)) (i64.shr_s (local.get 1) (i64.const 0))) (i64.const 31)))))
+      (local.set 2 (i32.xor (local.get 2) (i32.wrap_i64 (i64.shr_u (i64.or (i64.extend_i32_u (local.get 0)) (i64.shr_s (local.get 1) (i64.const 32))) (i64.const 1)))))
+      (local.set 2 (i32.xor (local.get 2) (i32.wrap_i64 (i64.shr_u (i64.or (i64.extend_i32_u (local.get 2)) (i64.shl (local.get 1) (i64.const 32))) (i64.const 29)))))
+      (local.set 2 (i32.xor (local.get 2) (i32.wrap_i64 (i64.shr_u (i64.or (i64.extend_i32_u (local.get 2)) (i64.shr_u (local.get 1) (i64.const 32))) (i64.const 0)))))
+      (local.set 2 (i32.xor (local.get 2) (i32.wrap_i64 (i64.shr_u (i64.or (i64.shl (local.get 1) (i64.const 31)) (i64.shr_s (local.get 1) (i64.const 33))) (i64.const 17)))))
       (local.set 2 (i32.add (local.get 2) (i32.wrap_i64 (i64.shr_u (i64.const 0x123456789abcdef) (i64.const 4)))))
       (local.set 2 (i32.add (local.get 2) (i32.wrap_i64 (i64.const 200000000))))
       (local.set 2 (i32.add (local.get 2) (i32.wrap_i64 (i64.const 0x7fffffff))))
@@ -451,6 +457,46 @@ describe('predecode', () => {
     const run = (f: string) => spawnSync(join(REPO, 'build/runtime/spec_driver'), { input: `load ${join(dir, f)}\ninvoke f 0\n`, encoding: 'utf8' }).stdout.trim().split('\n');
     expect(run('good.wasm')).toEqual(['ok', 'ok 1']);
     expect(run('bad.wasm')[0]).toMatch(/^error .*corrupt/);
+  });
+
+  // format 33 on Cortex-M: the 64-bit shifts by a constant split on bit 5 and use the core's
+  // register shift (a count of 32 gives 0) for the cross-half part, which the host build does in C;
+  // every count at the edges (0, 1, 31, 32, 33, 63) through each fused shift, the i64 back edge and
+  // the multiply-accumulate, run under unicorn with the bench's interpreter object
+  it('runs the 64-bit shift forms, the i64 back edge and the multiply-accumulate on Cortex-M as Node\'s engine does', () => {
+    const counts = [0, 1, 31, 32, 33, 63];
+    const body = counts.map((c) => `
+          (local.set $acc (i32.add (local.get $acc) (i32.wrap_i64 (i64.shr_u (i64.shl (local.get $x) (i64.const ${c})) (i64.const 7)))))
+          (local.set $acc (i32.xor (local.get $acc) (i32.wrap_i64 (i64.shr_u (i64.or (i64.extend_i32_u (local.get $acc)) (i64.shr_u (local.get $x) (i64.const ${c}))) (i64.const ${c})))))
+          (local.set $acc (i32.add (local.get $acc) (i32.wrap_i64 (i64.shr_u (i64.or (i64.extend_i32_u (local.get $acc)) (i64.shr_s (local.get $x) (i64.const ${c}))) (i64.const 3)))))
+          (local.set $acc (i32.xor (local.get $acc) (i32.wrap_i64 (i64.shr_u (i64.or (i64.extend_i32_u (local.get $acc)) (i64.shl (local.get $x) (i64.const ${c}))) (i64.const 31)))))`).join('');
+    const src = `(module (func (export "calls") (param $n i32) (result i32) (local $x i64) (local $k i64) (local $acc i32)
+        (local.set $x (i64.or (i64.shl (i64.extend_i32_u (local.get $n)) (i64.const 40)) (i64.const 0x80000000fedcba98)))
+        (local.set $k (i64.add (i64.extend_i32_u (i32.and (local.get $n) (i32.const 7))) (i64.const 1)))
+        (loop $l ${body}
+          (local.set $acc (i32.add (i32.mul (i32.wrap_i64 (local.get $x)) (local.get $n)) (local.get $acc)))
+          (local.set $x (i64.add (i64.mul (local.get $x) (i64.const 6364136223846793005)) (i64.const 1442695040888963407)))
+          (br_if $l (i64.ne (local.tee $k (i64.sub (local.get $k) (i64.const 1))) (i64.const 0))))
+        (i32.add (local.get $acc) (i32.wrap_i64 (local.get $k)))))`;
+    const plain = wat(src);
+    const { wasm } = predecode(plain);
+    for (const op of [OP.LGET_I64C8_SHL, OP.LGET_I64C8_SHR_U_OR, OP.LGET_I64C8_SHR_S_OR, OP.LGET_I64C8_SHL_OR, OP.I64C8_SHR_U, OP.I64C8_ADD_LTEE_I64C8_NE_BR_IF, OP.MUL_LGET_ADD]) {
+      expect(usedOpcodes(wasm).ops.has(op), `opcode ${op.toString(16)}`).toBe(true);
+    }
+    const n = 13;
+    const want = (new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(plain)), {}).exports.calls as (n: number) => number)(n);
+    const dir = mkdtempSync(join(tmpdir(), 'wqpd-arm-'));
+    writeFileSync(join(dir, 'm.pd.wasm'), wasm);
+    execFileSync('node', ['--import', 'tsx', join(REPO, 'host-tools/wasm/embed-c.ts'), join(dir, 'm.pd.wasm'), join(dir, 'module.c'), 'callbench_module'], { cwd: REPO });
+    const at = (f: string) => join(REPO, f);
+    const elf = join(dir, 'forms.elf');
+    execFileSync('arm-none-eabi-gcc', ['-mthumb', '-mcpu=cortex-m3', '-ffreestanding', '-nostartfiles', '-nostdlib', '-ffunction-sections', '-fdata-sections',
+      '-Wl,--gc-sections', '-T', at('host-tools/wasm/armbench/bench.ld'), '-std=c11', '-Os', '-DCALLS=1', `-DN=${n}`, `-I${at('firmware/runtime/include')}`,
+      at('host-tools/wasm/armbench/crt.c'), at('host-tools/wasm/armbench/call_main.c'), join(dir, 'module.c'),
+      at('firmware/runtime/src/api.c'), at('firmware/runtime/src/loader.c'), at('build/runtime/arm/interp.o'), '-lgcc', '-o', elf]);
+    const done = /^([0-9a-f]+) T wq_done$/m.exec(execFileSync('arm-none-eabi-nm', [elf], { encoding: 'utf8' }))![1]!;
+    const out = execFileSync(at('build/runtime/bench/arm_count'), [elf, done], { encoding: 'utf8' }).trim().split(' ');
+    expect(Number(out[1]) | 0).toBe(want);
   });
 
   it('is idempotent: pre-decoding a pre-decoded module gives the same bytes (the rewriting is undone first)', () => {

@@ -60,6 +60,36 @@ static const uint8_t * leb_s64(const uint8_t * p, int64_t * out)
     return p;
 }
 
+/* 64-bit shifts by a count the pre-decoder checked (0..63), on 32-bit halves: GCC's shift by a
+ * variable count handles both ranges in one 8-instruction sequence; a test of bit 5 and the
+ * range's own sequence is shorter on each side. XSHL/XSHR are the cross-half shifts by 32 - c:
+ * Cortex-M's register-specified shift gives 0 for a count of 32 (c = 0), which C leaves undefined. */
+#if defined(__arm__)
+static inline uint32_t xshl(uint32_t x, uint32_t n) { uint32_t r; __asm__("lsl %0, %1, %2" : "=r"(r) : "r"(x), "r"(n)); return r; }
+static inline uint32_t xshr(uint32_t x, uint32_t n) { uint32_t r; __asm__("lsr %0, %1, %2" : "=r"(r) : "r"(x), "r"(n)); return r; }
+#else
+static inline uint32_t xshl(uint32_t x, uint32_t n) { return n >= 32 ? 0 : x << n; }
+static inline uint32_t xshr(uint32_t x, uint32_t n) { return n >= 32 ? 0 : x >> n; }
+#endif
+static inline uint64_t shl64c(uint64_t x, uint32_t c)
+{
+    uint32_t lo = (uint32_t)x, hi = (uint32_t)(x >> 32);
+    if (c & 32) return (uint64_t)(lo << (c & 31)) << 32;
+    return (uint64_t)((hi << c) | xshr(lo, 32 - c)) << 32 | (lo << c);
+}
+static inline uint64_t shr64c(uint64_t x, uint32_t c)
+{
+    uint32_t lo = (uint32_t)x, hi = (uint32_t)(x >> 32);
+    if (c & 32) return hi >> (c & 31);
+    return (uint64_t)(hi >> c) << 32 | (lo >> c) | xshl(hi, 32 - c);
+}
+static inline uint64_t sar64c(uint64_t x, uint32_t c)
+{
+    uint32_t lo = (uint32_t)x; int32_t hi = (int32_t)(x >> 32);
+    if (c & 32) return (uint64_t)(int64_t)(hi >> (c & 31));
+    return (uint64_t)(uint32_t)(hi >> c) << 32 | (lo >> c) | xshl((uint32_t)hi, 32 - c);
+}
+
 /* Unaligned little-endian access to linear memory (Cortex-M3 and x86 handle it in hardware). */
 typedef uint16_t __attribute__((aligned(1), may_alias)) u16_u;
 typedef uint32_t __attribute__((aligned(1), may_alias)) u32_u;
@@ -675,8 +705,8 @@ next:
             break;
         }
         /* 64-bit shifts by a constant (0..63) */
-        OP(WQ_OP_LGET_I64C8_SHL) { uint32_t i; READ_IDX(i); uint32_t c = pc[1]; pc += 3; COUNT_EXTRA(2); sp[0] = fp[i] << c; sp++; break; }   /* pushed, then sp moved: with *sp++ GCC copied sp twice */
-        OP(WQ_OP_I64C8_SHR_U) { uint32_t c = pc[0]; pc += 2; COUNT_EXTRA(1); sp[-1] >>= c; break; }
+        OP(WQ_OP_LGET_I64C8_SHL) { uint32_t i; READ_IDX(i); uint32_t c = pc[1]; pc += 3; COUNT_EXTRA(2); sp[0] = shl64c(fp[i], c); sp++; break; }   /* pushed, then sp moved: with *sp++ GCC copied sp twice */
+        OP(WQ_OP_I64C8_SHR_U) { uint32_t c = pc[0]; pc += 2; COUNT_EXTRA(1); sp[-1] = shr64c(sp[-1], c); break; }
         OP(WQ_OP_I32C32_AND) { uint32_t v = *(const u32_u *)pc; pc += 6; COUNT_EXTRA(1); SET32(&sp[-1], (uint32_t)sp[-1] & v); break; }   /* x & a 32-bit mask */
         OP(WQ_OP_I32C16_AND) { uint32_t v = (uint32_t)(int32_t)*(const s16_u *)pc; pc += 3; COUNT_EXTRA(1); SET32(&sp[-1], (uint32_t)sp[-1] & v); break; }
         OP(WQ_OP_LGET_C8_SHL) { uint32_t i; READ_IDX(i); uint32_t c = pc[1]; pc += 3; COUNT_EXTRA(2); SET32(sp, (uint32_t)fp[i] << c); sp++; break; }
@@ -736,9 +766,9 @@ next:
             break;
         }
         /* x >> c | y, x << c | y: 64-bit funnel shifts (bignum and crypto code) */
-        OP(WQ_OP_LGET_I64C8_SHR_U_OR) { uint32_t i; READ_IDX(i); uint32_t c = pc[1]; pc += 4; COUNT_EXTRA(3); sp[-1] |= fp[i] >> c; break; }
-        OP(WQ_OP_LGET_I64C8_SHR_S_OR) { uint32_t i; READ_IDX(i); uint32_t c = pc[1]; pc += 4; COUNT_EXTRA(3); sp[-1] |= (uint64_t)((int64_t)fp[i] >> c); break; }
-        OP(WQ_OP_LGET_I64C8_SHL_OR) { uint32_t i; READ_IDX(i); uint32_t c = pc[1]; pc += 4; COUNT_EXTRA(3); sp[-1] |= fp[i] << c; break; }
+        OP(WQ_OP_LGET_I64C8_SHR_U_OR) { uint32_t i; READ_IDX(i); uint32_t c = pc[1]; pc += 4; COUNT_EXTRA(3); sp[-1] |= shr64c(fp[i], c); break; }
+        OP(WQ_OP_LGET_I64C8_SHR_S_OR) { uint32_t i; READ_IDX(i); uint32_t c = pc[1]; pc += 4; COUNT_EXTRA(3); sp[-1] |= sar64c(fp[i], c); break; }
+        OP(WQ_OP_LGET_I64C8_SHL_OR) { uint32_t i; READ_IDX(i); uint32_t c = pc[1]; pc += 4; COUNT_EXTRA(3); sp[-1] |= shl64c(fp[i], c); break; }
         OP(WQ_OP_I64C_U32_AND) { uint32_t k = *(const u32_u *)pc; pc += 6; COUNT_EXTRA(1); sp[-1] &= k; break; }   /* x & 0xffffffff */
         /* DSP code's multiply-accumulate: acc + x * y with acc in a local, and x * a[i] of 16-bit samples */
         OP(WQ_OP_MUL_LGET_ADD) { uint32_t r = (uint32_t)sp[-2] * (uint32_t)sp[-1] + (uint32_t)fp[pc[1]]; pc += 3; COUNT_EXTRA(2); SET32(&sp[-2], r); sp--; break; }   /* popped last, as select */
