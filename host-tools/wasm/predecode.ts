@@ -200,7 +200,8 @@ export const OP = {
   ADD_LSET: 0x13, // i32.add; local.set a
   ADD_LTEE: 0x14, // i32.add; local.tee a
   // i64 shifts by a constant 0..63 (an I64_CONST_8): 64-bit arithmetic from C (mont64)
-  LGET_I64C8_SHL: 0x15, // local.get a; i64.const c; i64.shl
+  LGET_SHL_LGET_SHR_U_OR: 0x15, // local.get a; I64_CONST_8 c; i64.shl; local.get b; I64_CONST_8 d; i64.shr_u; i64.or: a funnel shift, a << c | b >> d
+  // (a multiword shift, 128-bit `x << c`; format 33, was local.get a; i64.const c; i64.shl, which only mont64 ran, in this funnel)
   LGET_C8_SHR_U_XOR: 0x16, // local.get a; I32C8_SHR_U c; i32.xor (hash rounds; format 24, was local.get a; i64.const c; i64.shr_u)
   LGET_LGET_ADD_LOAD8_U: 0x17, // local.get a; local.get b; i32.add; i32.load8_u (one-byte memarg); format 18, was i64.const c; i64.shl
   I64C8_SHR_U: 0x18, // i64.const c; i64.shr_u
@@ -278,6 +279,7 @@ const FUSE: Array<[readonly Pat[], number]> = [
   [['c', 'M3a'], OP.I32C_STORE8],
   [[0x20, 'w', 0x6a, 'M2d'], OP.LGET_I32C16_ADD_LOAD8_U],
   [[0x20, 'w', 0x6a, 'c', 'M3a'], OP.LGET_I32C16_ADD_I32C_STORE8],
+  [[0x20, 's', 0x86, 0x20, 's', 0x88, 0x84], OP.LGET_SHL_LGET_SHR_U_OR],
   [[0x20, 's', 0x88, 0x84], OP.LGET_I64C8_SHR_U_OR],
   [[0x20, 's', 0x86, 0x84], OP.LGET_I64C8_SHL_OR],
   [[0x20, 's', 0x87, 0x84], OP.LGET_I64C8_SHR_S_OR],
@@ -298,7 +300,6 @@ const FUSE: Array<[readonly Pat[], number]> = [
   [['w', 0x71], OP.I32C16_AND],
   [['W', 0x71], OP.I32C32_AND],
   [[0x22, 'k'], OP.LTEE_I64C8],
-  [[0x20, 's', 0x86], OP.LGET_I64C8_SHL],
   [['k', 0x7c, 0x22, 'k', 0x52, 0x0d], OP.I64C8_ADD_LTEE_I64C8_NE_BR_IF],
   [['k', 0x7d, 0x22, 'k', 0x52, 0x0d], OP.I64C8_ADD_LTEE_I64C8_NE_BR_IF],
   [['M2e', 0x6c], OP.LOAD16_S_MUL],
@@ -526,7 +527,7 @@ export function immediateBytes(b: Uint8Array, p: number): number {
       if (op === 0x0c || op === 0x0d || op === 0x10 || (op >= 0x20 && op <= 0x26) || op === 0xd2 || op === 0x41 || op === 0x42 || op === 0x3f || op === 0x40) return leb(q) - q;
       if (op >= OP.LGET_LGET && op <= OP.LGET_LGET_ADD) return leb(q) - q;
       if (op === OP.GGET_LT_U || op === OP.LSET_BR || op === OP.LTEE_LGET || op === OP.LTEE_BR_IF || op === OP.LGET_ADD) return leb(q) - q;
-      if (op === OP.LTEE_C8_SHL_XOR || op === OP.GGET_LEB || op === OP.GSET_LEB || op === OP.LGET_C8_SHL || op === OP.LGET_I32C16_ADD || op === OP.LGET_I64C8_SHL || op === OP.LGET_C8_SHR_U_XOR
+      if (op === OP.LTEE_C8_SHL_XOR || op === OP.GGET_LEB || op === OP.GSET_LEB || op === OP.LGET_C8_SHL || op === OP.LGET_I32C16_ADD || op === OP.LGET_SHL_LGET_SHR_U_OR || op === OP.LGET_C8_SHR_U_XOR
         || op === OP.LGET_LGET_ADD_LTEE || op === OP.LGET_I32C16_ADD_I32C_STORE8 || op === OP.LGET_C8_ROTL || op === OP.LGET_C8_SHL_XOR || op === OP.LTEE_I64C8
         || (op >= OP.LGET_C8_EQ && op <= OP.LGET_LOAD8_U) || op === OP.LGET_C8_ROTL_XOR || op === OP.LGET_I32C16_ADD_LOAD16_S
         || op === OP.LGET_I32C16_ADD_LOAD8_U || op === OP.LGET_I64C8_SHR_U_OR || op === OP.LGET_I64C8_SHL_OR
@@ -587,7 +588,7 @@ function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
   const undoFirst: Record<number, number> = {
     [OP.LGET_LGET]: 0x20, [OP.LGET_I64C8_SHR_S_OR]: 0x20, [OP.LGET_I32C_ADD]: 0x20, [OP.LGET_LGET_ADD]: 0x20, [OP.GGET_LT_U]: 0x23,
     [OP.LSET_LGET]: 0x21, [OP.LSET_BR]: 0x21, [OP.LTEE_LGET]: 0x22, [OP.LTEE_BR_IF]: 0x22, [OP.LGET_ADD]: 0x20,
-    [OP.LGET_I32C16_ADD]: 0x20, [OP.ADD_LSET]: 0x6a, [OP.ADD_LTEE]: 0x6a, [OP.LGET_I64C8_SHL]: 0x20, [OP.LGET_C8_SHR_U_XOR]: 0x20,
+    [OP.LGET_I32C16_ADD]: 0x20, [OP.ADD_LSET]: 0x6a, [OP.ADD_LTEE]: 0x6a, [OP.LGET_SHL_LGET_SHR_U_OR]: 0x20, [OP.LGET_C8_SHR_U_XOR]: 0x20,
     [OP.LGET_LGET_ADD_LTEE]: 0x20, [OP.LGET_I32C16_ADD_I32C_STORE8]: 0x20, [OP.LTEE_I64C8]: 0x22,
     [OP.LGET_C8_EQ]: 0x20, [OP.LGET_I32C_ADD_LSET]: 0x20, [OP.LGET_I32C_ADD_LTEE]: 0x20, [OP.LTEE_I32C_ADD]: 0x22,
     [OP.LTEE_C8_SHR_U_LGET_XOR]: 0x22, [OP.LGET_LOAD8_U]: 0x20, [OP.LGET_C8_ROTL]: 0x20, [OP.LGET_C8_SHL_XOR]: 0x20,

@@ -466,21 +466,22 @@ describe('predecode', () => {
   it('runs the 64-bit shift forms, the i64 back edge and the multiply-accumulate on Cortex-M as Node\'s engine does', () => {
     const counts = [0, 1, 31, 32, 33, 63];
     const body = counts.map((c) => `
-          (local.set $acc (i32.add (local.get $acc) (i32.wrap_i64 (i64.shr_u (i64.shl (local.get $x) (i64.const ${c})) (i64.const 7)))))
+          (local.set $acc (i32.add (local.get $acc) (i32.wrap_i64 (i64.shr_u (i64.or (i64.shl (local.get $x) (i64.const ${c})) (i64.shr_u (local.get $y) (i64.const ${(64 - c) & 63}))) (i64.const ${c})))))
           (local.set $acc (i32.xor (local.get $acc) (i32.wrap_i64 (i64.shr_u (i64.or (i64.extend_i32_u (local.get $acc)) (i64.shr_u (local.get $x) (i64.const ${c}))) (i64.const ${c})))))
           (local.set $acc (i32.add (local.get $acc) (i32.wrap_i64 (i64.shr_u (i64.or (i64.extend_i32_u (local.get $acc)) (i64.shr_s (local.get $x) (i64.const ${c}))) (i64.const 3)))))
           (local.set $acc (i32.xor (local.get $acc) (i32.wrap_i64 (i64.shr_u (i64.or (i64.extend_i32_u (local.get $acc)) (i64.shl (local.get $x) (i64.const ${c}))) (i64.const 31)))))`).join('');
-    const src = `(module (func (export "calls") (param $n i32) (result i32) (local $x i64) (local $k i64) (local $acc i32)
+    const src = `(module (func (export "calls") (param $n i32) (result i32) (local $x i64) (local $k i64) (local $acc i32) (local $y i64)
         (local.set $x (i64.or (i64.shl (i64.extend_i32_u (local.get $n)) (i64.const 40)) (i64.const 0x80000000fedcba98)))
         (local.set $k (i64.add (i64.extend_i32_u (i32.and (local.get $n) (i32.const 7))) (i64.const 1)))
-        (loop $l ${body}
+        (loop $l
+          (local.set $y (i64.xor (local.get $x) (i64.const 0xfedcba9876543210))) ${body}
           (local.set $acc (i32.add (i32.mul (i32.wrap_i64 (local.get $x)) (local.get $n)) (local.get $acc)))
           (local.set $x (i64.add (i64.mul (local.get $x) (i64.const 6364136223846793005)) (i64.const 1442695040888963407)))
           (br_if $l (i64.ne (local.tee $k (i64.sub (local.get $k) (i64.const 1))) (i64.const 0))))
         (i32.add (local.get $acc) (i32.wrap_i64 (local.get $k)))))`;
     const plain = wat(src);
     const { wasm } = predecode(plain);
-    for (const op of [OP.LGET_I64C8_SHL, OP.LGET_I64C8_SHR_U_OR, OP.LGET_I64C8_SHR_S_OR, OP.LGET_I64C8_SHL_OR, OP.I64C8_SHR_U, OP.I64C8_ADD_LTEE_I64C8_NE_BR_IF, OP.MUL_LGET_ADD]) {
+    for (const op of [OP.LGET_SHL_LGET_SHR_U_OR, OP.LGET_I64C8_SHR_U_OR, OP.LGET_I64C8_SHR_S_OR, OP.LGET_I64C8_SHL_OR, OP.I64C8_SHR_U, OP.I64C8_ADD_LTEE_I64C8_NE_BR_IF, OP.MUL_LGET_ADD]) {
       expect(usedOpcodes(wasm).ops.has(op), `opcode ${op.toString(16)}`).toBe(true);
     }
     const n = 13;

@@ -71,19 +71,19 @@ static inline uint32_t xshr(uint32_t x, uint32_t n) { uint32_t r; __asm__("lsr %
 static inline uint32_t xshl(uint32_t x, uint32_t n) { return n >= 32 ? 0 : x << n; }
 static inline uint32_t xshr(uint32_t x, uint32_t n) { return n >= 32 ? 0 : x >> n; }
 #endif
-static inline uint64_t shl64c(uint64_t x, uint32_t c)
+static inline __attribute__((always_inline)) uint64_t shl64c(uint64_t x, uint32_t c)
 {
     uint32_t lo = (uint32_t)x, hi = (uint32_t)(x >> 32);
     if (c & 32) return (uint64_t)(lo << (c & 31)) << 32;
     return (uint64_t)((hi << c) | xshr(lo, 32 - c)) << 32 | (lo << c);
 }
-static inline uint64_t shr64c(uint64_t x, uint32_t c)
+static inline __attribute__((always_inline)) uint64_t shr64c(uint64_t x, uint32_t c)
 {
     uint32_t lo = (uint32_t)x, hi = (uint32_t)(x >> 32);
     if (c & 32) return hi >> (c & 31);
     return (uint64_t)(hi >> c) << 32 | (lo >> c) | xshl(hi, 32 - c);
 }
-static inline uint64_t sar64c(uint64_t x, uint32_t c)
+static inline __attribute__((always_inline)) uint64_t sar64c(uint64_t x, uint32_t c)
 {
     uint32_t lo = (uint32_t)x; int32_t hi = (int32_t)(x >> 32);
     if (c & 32) return (uint64_t)(int64_t)(hi >> (c & 31));
@@ -705,7 +705,11 @@ next:
             break;
         }
         /* 64-bit shifts by a constant (0..63) */
-        OP(WQ_OP_LGET_I64C8_SHL) { uint32_t i; READ_IDX(i); uint32_t c = pc[1]; pc += 3; COUNT_EXTRA(2); sp[0] = shl64c(fp[i], c); sp++; break; }   /* pushed, then sp moved: with *sp++ GCC copied sp twice */
+        OP(WQ_OP_LGET_SHL_LGET_SHR_U_OR) {   /* a << c | b >> d: a multiword shift's funnel (bignum and 128-bit code) */
+            uint64_t r = shl64c(fp[pc[0]], pc[2]) | shr64c(fp[pc[5]], pc[7]);
+            pc += 10; COUNT_EXTRA(6);
+            sp[0] = r; sp++; break;   /* pushed, then sp moved: with *sp++ GCC copied sp twice */
+        }
         OP(WQ_OP_I64C8_SHR_U) { uint32_t c = pc[0]; pc += 2; COUNT_EXTRA(1); sp[-1] = shr64c(sp[-1], c); break; }
         OP(WQ_OP_I32C32_AND) { uint32_t v = *(const u32_u *)pc; pc += 6; COUNT_EXTRA(1); SET32(&sp[-1], (uint32_t)sp[-1] & v); break; }   /* x & a 32-bit mask */
         OP(WQ_OP_I32C16_AND) { uint32_t v = (uint32_t)(int32_t)*(const s16_u *)pc; pc += 3; COUNT_EXTRA(1); SET32(&sp[-1], (uint32_t)sp[-1] & v); break; }

@@ -91,7 +91,7 @@
 #define WQ_OP_LGET_I32C16_ADD   0x12   /* local.get a; i32.const c (I32_CONST_16); i32.add */
 #define WQ_OP_ADD_LSET          0x13   /* i32.add; local.set a */
 #define WQ_OP_ADD_LTEE          0x14   /* i32.add; local.tee a */
-#define WQ_OP_LGET_I64C8_SHL    0x15   /* local.get a; i64.const c (I64_CONST_8, 0..63); i64.shl */
+#define WQ_OP_LGET_SHL_LGET_SHR_U_OR 0x15   /* local.get a; I64_CONST_8 c; i64.shl; local.get b; I64_CONST_8 d; i64.shr_u; i64.or (c, d 0..63: a funnel shift; format 33, was local.get a; I64_CONST_8 c; i64.shl) */
 #define WQ_OP_LGET_C8_SHR_U_XOR 0x16   /* local.get a; WQ_OP_I32C8_SHR_U c; i32.xor (format 24) */
 #define WQ_OP_LGET_LGET_ADD_LOAD8_U 0x17   /* local.get a; local.get b; i32.add; i32.load8_u (one-byte memarg; format 18) */
 #define WQ_OP_I64C8_SHR_U       0x18
