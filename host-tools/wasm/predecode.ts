@@ -129,7 +129,8 @@ export const OP = {
   I32_CONST_32_PAD: 0xd5, // i32.const, 5-byte LEB -> 4 raw bytes + 1 unused
   I64_CONST_8: 0xd6, // i64.const, 1-byte LEB -> 1 raw byte (sign-extended); 2- to 8-byte LEBs stay as they are
   // (format 16: their opcodes, rare in the suite, went to the sequences below)
-  LGET_I64C8_SHR_U_OR: 0xd7, // local.get a; I64_CONST_8 c; i64.shr_u; i64.or (64-bit funnel shifts)
+  MUL_ADD_LSET: 0xd7, // i32.mul; i32.add; local.set a: a multiply-accumulate, `acc += x * y` with acc pushed first (format 33; was
+  // local.get a; I64_CONST_8 c; i64.shr_u; i64.or, which only mont64 ran, now inside LGET_SHL_LGET_SHR_U_OR)
   LGET_I64C8_SHL_OR: 0xd8, // local.get a; I64_CONST_8 c; i64.shl; i64.or
   I32C16_LOAD: 0xd9, // I32_CONST_16 c; i32.load (one-byte memarg): a C global
   I32C16_ADD_LOAD: 0xda, // I32_CONST_16 c; i32.add; i32.load (one-byte memarg): a table element
@@ -280,7 +281,6 @@ const FUSE: Array<[readonly Pat[], number]> = [
   [[0x20, 'w', 0x6a, 'M2d'], OP.LGET_I32C16_ADD_LOAD8_U],
   [[0x20, 'w', 0x6a, 'c', 'M3a'], OP.LGET_I32C16_ADD_I32C_STORE8],
   [[0x20, 's', 0x86, 0x20, 's', 0x88, 0x84], OP.LGET_SHL_LGET_SHR_U_OR],
-  [[0x20, 's', 0x88, 0x84], OP.LGET_I64C8_SHR_U_OR],
   [[0x20, 's', 0x86, 0x84], OP.LGET_I64C8_SHL_OR],
   [[0x20, 's', 0x87, 0x84], OP.LGET_I64C8_SHR_S_OR],
   [['w', 0x6a, 'M28'], OP.I32C16_ADD_LOAD],
@@ -304,6 +304,7 @@ const FUSE: Array<[readonly Pat[], number]> = [
   [['k', 0x7d, 0x22, 'k', 0x52, 0x0d], OP.I64C8_ADD_LTEE_I64C8_NE_BR_IF],
   [['M2e', 0x6c], OP.LOAD16_S_MUL],
   [[0x6c, 0x20, 0x6a], OP.MUL_LGET_ADD],
+  [[0x6c, 0x6a, 0x21], OP.MUL_ADD_LSET],
   [['s', 0x88], OP.I64C8_SHR_U],
   [[0x20, 'c', 0x6a], OP.LGET_I32C_ADD],
   [[0x20, 'm', 0x6b], OP.LGET_I32C_ADD],
@@ -467,11 +468,12 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
       // a local.get or local.tee before such a pair (or before a fused constant) stays on its
       // own: the pair saves more than the local op + const
       const constHead = (j: number) => const8(j) || matches(j, ['c', 0x6a]) || matches(j, ['c', 'M3a']) || FUSE.some(([pat]) => (pat[0] === 'w' || pat[0] === 's' || pat[0] === 'k') && pat.length === 2 && matches(j, pat));
-      // likewise a pair ending in a local.get that LGET_LOAD8_U or the loop's back edge would take
+      // likewise a pair ending in a local.get that LGET_LOAD8_U or the funnel shift would take
       // (format 32: `local.set; local.get; i32.load8_u` is local.set + LGET_LOAD8_U, 24
-      // instructions on the publish path against 27 as LSET_LGET + i32.load8_u)
+      // instructions on the publish path against 27 as LSET_LGET + i32.load8_u; format 33: the
+      // funnel's seven instructions in one dispatch, its shl part three without it)
       const hit = FUSE.find(([pat]) => matches(k, pat) && !((pat[0] === 0x20 || pat[0] === 0x22) && (pat[1] === 'c' || pat[1] === 'w' || (pat[1] === 'k' && pat[0] === 0x22)) && pat.length === 2 && constHead(k + 1))
-        && !(pat.length === 2 && pat[1] === 0x20 && (matches(k + 1, [0x20, 'M2d']))));
+        && !(pat.length === 2 && pat[1] === 0x20 && (matches(k + 1, [0x20, 'M2d']) || matches(k + 1, [0x20, 's', 0x86, 0x20, 's', 0x88, 0x84]))));
       if (!hit) continue;
       out[ins[k]!] = hit[1];
       if (SUB_AS_ADD.has(hit[1]) && original[ins[k + 2]!] === 0x6b) out[ins[k + 1]! + 1] = -((original[ins[k + 1]! + 1]! << 25) >> 25) & 0x7f; // x - c as x + -c
@@ -509,7 +511,7 @@ export function immediateBytes(b: Uint8Array, p: number): number {
     }
     case OP.I32_CONST_16: case OP.I32C16_ADD: case OP.I32C16_LT_U: case OP.I32C16_NE: case OP.I32C16_AND: case OP.I32C16_LOAD: case OP.I32C16_ADD_LOAD: return 2;
     case OP.I64C8_SHR_U: case OP.SHL_SHR_S: case OP.I64C8_ADD_LTEE_I64C8_NE_BR_IF: case OP.I32C_STORE8: return 1;
-    case OP.MUL_LGET_ADD: return 0;
+    case OP.MUL_LGET_ADD: case OP.MUL_ADD_LSET: return 0;
     case OP.LOAD16_S_MUL: return 2; // a one-byte align and offset
     case OP.ADD_LSET: case OP.ADD_LTEE: return 0;
     case OP.I32_CONST_24: return 3;
@@ -530,7 +532,7 @@ export function immediateBytes(b: Uint8Array, p: number): number {
       if (op === OP.LTEE_C8_SHL_XOR || op === OP.GGET_LEB || op === OP.GSET_LEB || op === OP.LGET_C8_SHL || op === OP.LGET_I32C16_ADD || op === OP.LGET_SHL_LGET_SHR_U_OR || op === OP.LGET_C8_SHR_U_XOR
         || op === OP.LGET_LGET_ADD_LTEE || op === OP.LGET_I32C16_ADD_I32C_STORE8 || op === OP.LGET_C8_ROTL || op === OP.LGET_C8_SHL_XOR || op === OP.LTEE_I64C8
         || (op >= OP.LGET_C8_EQ && op <= OP.LGET_LOAD8_U) || op === OP.LGET_C8_ROTL_XOR || op === OP.LGET_I32C16_ADD_LOAD16_S
-        || op === OP.LGET_I32C16_ADD_LOAD8_U || op === OP.LGET_I64C8_SHR_U_OR || op === OP.LGET_I64C8_SHL_OR
+        || op === OP.LGET_I32C16_ADD_LOAD8_U || op === OP.LGET_I64C8_SHL_OR
         || op === OP.LGET_LGET_ADD_LOAD8_U) return leb(q) - q;
       if (op >= 0x28 && op <= 0x3e) return leb(leb(q)) - q;
       return 0;
@@ -593,7 +595,7 @@ function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
     [OP.LGET_C8_EQ]: 0x20, [OP.LGET_I32C_ADD_LSET]: 0x20, [OP.LGET_I32C_ADD_LTEE]: 0x20, [OP.LTEE_I32C_ADD]: 0x22,
     [OP.LTEE_C8_SHR_U_LGET_XOR]: 0x22, [OP.LGET_LOAD8_U]: 0x20, [OP.LGET_C8_ROTL]: 0x20, [OP.LGET_C8_SHL_XOR]: 0x20,
     [OP.LGET_C8_ROTL_XOR]: 0x20, [OP.LGET_I32C16_ADD_LOAD16_S]: 0x20, [OP.I32C_STORE8]: 0x41,
-    [OP.LGET_I32C16_ADD_LOAD8_U]: 0x20, [OP.MUL_LGET_ADD]: 0x6c, [OP.LOAD16_S_MUL]: 0x2e, [OP.LGET_I64C8_SHR_U_OR]: 0x20, [OP.LGET_I64C8_SHL_OR]: 0x20,
+    [OP.LGET_I32C16_ADD_LOAD8_U]: 0x20, [OP.MUL_LGET_ADD]: 0x6c, [OP.LOAD16_S_MUL]: 0x2e, [OP.MUL_ADD_LSET]: 0x6c, [OP.LGET_I64C8_SHL_OR]: 0x20,
     [OP.LGET_LGET_ADD_LOAD8_U]: 0x20,
     [OP.LTEE_C8_SHL_XOR]: 0x22, [OP.GGET_LEB]: 0x23, [OP.GSET_LEB]: 0x24, [OP.LGET_C8_SHL]: 0x20,
   };

@@ -382,6 +382,7 @@ describe('predecode', () => {
       (loop (local.set 2 (i32.add (local.get 2) (i32.const 1))) (br_if 0 (i64.ne (local.tee 1 (i64.sub (local.get 1) (i64.const -64))) (i64.const 63))))
       (local.set 2 (i32.add (local.get 2) (i32.wrap_i64 (local.get 1))))
       (local.set 2 (i32.add (i32.mul (local.get 2) (local.get 0)) (local.get 3)))
+      (local.set 2 (i32.add (local.get 3) (i32.mul (local.get 2) (i32.const 3000))))
       (local.set 2 (i32.add (i32.mul (local.get 2) (i32.const 3000)) (local.get 2)))
       (i32.add (local.get 2) (i32.gt_u (local.get 0) (i32.const 2)))))`;
 
@@ -476,12 +477,13 @@ describe('predecode', () => {
         (loop $l
           (local.set $y (i64.xor (local.get $x) (i64.const 0xfedcba9876543210))) ${body}
           (local.set $acc (i32.add (i32.mul (i32.wrap_i64 (local.get $x)) (local.get $n)) (local.get $acc)))
+          (local.set $acc (i32.add (local.get $acc) (i32.mul (i32.wrap_i64 (local.get $y)) (local.get $n))))
           (local.set $x (i64.add (i64.mul (local.get $x) (i64.const 6364136223846793005)) (i64.const 1442695040888963407)))
           (br_if $l (i64.ne (local.tee $k (i64.sub (local.get $k) (i64.const 1))) (i64.const 0))))
         (i32.add (local.get $acc) (i32.wrap_i64 (local.get $k)))))`;
     const plain = wat(src);
     const { wasm } = predecode(plain);
-    for (const op of [OP.LGET_SHL_LGET_SHR_U_OR, OP.LGET_I64C8_SHR_U_OR, OP.LGET_I64C8_SHR_S_OR, OP.LGET_I64C8_SHL_OR, OP.I64C8_SHR_U, OP.I64C8_ADD_LTEE_I64C8_NE_BR_IF, OP.MUL_LGET_ADD]) {
+    for (const op of [OP.LGET_SHL_LGET_SHR_U_OR, OP.LGET_I64C8_SHR_S_OR, OP.LGET_I64C8_SHL_OR, OP.I64C8_SHR_U, OP.I64C8_ADD_LTEE_I64C8_NE_BR_IF, OP.MUL_LGET_ADD, OP.MUL_ADD_LSET]) {
       expect(usedOpcodes(wasm).ops.has(op), `opcode ${op.toString(16)}`).toBe(true);
     }
     const n = 13;
@@ -541,7 +543,7 @@ describe('predecode', () => {
     const src = wat(rewriteSrc);
     const { wasm } = predecode(src);
     expect([...src].filter((b, i) => wasm[i] !== b).length).toBeGreaterThan(20); // it did rewrite
-    for (const op of [OP.MUL_LGET_ADD, OP.I64C8_ADD_LTEE_I64C8_NE_BR_IF, OP.GGET_LT_U, OP.LTEE_C8_SHR_U_LGET_XOR, OP.LTEE_C8_SHL_XOR, OP.I32C32_AND, OP.LGET_C8_SHL, OP.LGET_LGET_ADD_LTEE, OP.LGET_C8_SHR_U_XOR, OP.LGET_C8_SHL_XOR, OP.SHL_SHR_S, OP.I32C8_SHR_S, OP.I32C_ADD]) expect(usedOpcodes(wasm).ops.has(op), `opcode ${op.toString(16)}`).toBe(true);
+    for (const op of [OP.MUL_LGET_ADD, OP.MUL_ADD_LSET, OP.I64C8_ADD_LTEE_I64C8_NE_BR_IF, OP.GGET_LT_U, OP.LTEE_C8_SHR_U_LGET_XOR, OP.LTEE_C8_SHL_XOR, OP.I32C32_AND, OP.LGET_C8_SHL, OP.LGET_LGET_ADD_LTEE, OP.LGET_C8_SHR_U_XOR, OP.LGET_C8_SHL_XOR, OP.SHL_SHR_S, OP.I32C8_SHR_S, OP.I32C_ADD]) expect(usedOpcodes(wasm).ops.has(op), `opcode ${op.toString(16)}`).toBe(true);
     // format 28: the two 32-bit masks fuse with their i64.and; a 5-byte constant outside 0..2^32-1 keeps its LEB
     expect(wasm.filter((b, i) => b === OP.I64C_U32_AND && src[i] === 0x42).length).toBe(2);
     // format 33: the three 64-bit back edges (i64.sub 1 to 0, i64.add 3 to 60, i64.sub -64, whose byte holds 64)
@@ -597,7 +599,7 @@ describe('predecode', () => {
   it('fused loads, stores and rotate-xor compute what Node\'s engine computes, traps included', async () => {
     const src = wat(memSrc);
     const { wasm } = predecode(src);
-    for (const op of [0xfd, 0xfe, 0xff, OP.LGET_I64C8_SHR_U_OR, OP.LGET_I64C8_SHL_OR, OP.I32C16_LOAD, OP.I32C16_ADD_LOAD, OP.LGET_I32C16_ADD_LOAD8_U, OP.LGET_LGET_ADD_LOAD8_U, OP.LGET_I64C8_SHR_S_OR, OP.LGET_I32C16_ADD_I32C_STORE8, OP.LGET_LOAD8_U, OP.LOAD16_S_MUL]) {
+    for (const op of [0xfd, 0xfe, 0xff, OP.LGET_SHL_LGET_SHR_U_OR, OP.LGET_I64C8_SHL_OR, OP.I32C16_LOAD, OP.I32C16_ADD_LOAD, OP.LGET_I32C16_ADD_LOAD8_U, OP.LGET_LGET_ADD_LOAD8_U, OP.LGET_I64C8_SHR_S_OR, OP.LGET_I32C16_ADD_I32C_STORE8, OP.LGET_LOAD8_U, OP.LOAD16_S_MUL]) {
       expect(usedOpcodes(wasm).ops.has(op), `opcode ${op.toString(16)}`).toBe(true);
     }
     expect(Buffer.from(predecode(wasm).wasm)).toEqual(Buffer.from(wasm)); // and undone exactly

@@ -770,12 +770,12 @@ next:
             break;
         }
         /* x >> c | y, x << c | y: 64-bit funnel shifts (bignum and crypto code) */
-        OP(WQ_OP_LGET_I64C8_SHR_U_OR) { uint32_t i; READ_IDX(i); uint32_t c = pc[1]; pc += 4; COUNT_EXTRA(3); sp[-1] |= shr64c(fp[i], c); break; }
         OP(WQ_OP_LGET_I64C8_SHR_S_OR) { uint32_t i; READ_IDX(i); uint32_t c = pc[1]; pc += 4; COUNT_EXTRA(3); sp[-1] |= sar64c(fp[i], c); break; }
         OP(WQ_OP_LGET_I64C8_SHL_OR) { uint32_t i; READ_IDX(i); uint32_t c = pc[1]; pc += 4; COUNT_EXTRA(3); sp[-1] |= shl64c(fp[i], c); break; }
         OP(WQ_OP_I64C_U32_AND) { uint32_t k = *(const u32_u *)pc; pc += 6; COUNT_EXTRA(1); sp[-1] &= k; break; }   /* x & 0xffffffff */
         /* DSP code's multiply-accumulate: acc + x * y with acc in a local, and x * a[i] of 16-bit samples */
         OP(WQ_OP_MUL_LGET_ADD) { uint32_t r = (uint32_t)sp[-2] * (uint32_t)sp[-1] + (uint32_t)fp[pc[1]]; pc += 3; COUNT_EXTRA(2); SET32(&sp[-2], r); sp--; break; }   /* popped last, as select */
+        OP(WQ_OP_MUL_ADD_LSET) { uint32_t r = (uint32_t)sp[-3] + (uint32_t)sp[-2] * (uint32_t)sp[-1]; SET32(&fp[pc[2]], r); pc += 3; COUNT_EXTRA(2); sp -= 3; break; }
         OP(WQ_OP_LOAD16_S_MUL) {   /* the loaded sample may be kept in a local first (local.tee t) */
             off = pc[1];
             uint32_t ea = (uint32_t)sp[-1] + off;

@@ -115,7 +115,7 @@
 #define WQ_OP_LGET_I32C16_ADD_LOAD16_S 0xfe   /* local.get a; WQ_OP_I32_CONST_16 c; i32.add; i32.load16_s (one-byte memarg) */
 #define WQ_OP_I32C_STORE8       0xff   /* i32.const c (one-byte LEB); i32.store8 (one-byte memarg) */
 /* format 16, on the opcodes of rare constant forms */
-#define WQ_OP_LGET_I64C8_SHR_U_OR 0xd7 /* local.get a; WQ_OP_I64_CONST_8 c; i64.shr_u; i64.or */
+#define WQ_OP_MUL_ADD_LSET      0xd7   /* i32.mul; i32.add; local.set a (format 33, was local.get a; WQ_OP_I64_CONST_8 c; i64.shr_u; i64.or) */
 #define WQ_OP_LGET_I64C8_SHL_OR 0xd8   /* local.get a; WQ_OP_I64_CONST_8 c; i64.shl; i64.or */
 #define WQ_OP_I32C16_LOAD       0xd9   /* WQ_OP_I32_CONST_16 c; i32.load (one-byte memarg) */
 #define WQ_OP_I32C16_ADD_LOAD   0xda   /* WQ_OP_I32_CONST_16 c; i32.add; i32.load (one-byte memarg) */
