@@ -40,8 +40,9 @@ import { parseModule, WasmError, type ParsedModule } from './module.ts';
 export const SECTION_NAME = 'wasmqtt.predecoded';
 export const BLOB_VERSION = 33;
 /** Blob versions whose code was rewritten in place with today's opcodes (undoRewrite puts the
- * original back). Formats 4 to 31 gave some of today's opcodes other meanings or used other
- * function records (format 33 (session 12): 0xf6 was `local.tee; i32.const; i32.shl; i32.xor`, now BLOCK_RUN; 0xf3 was `local.tee; br_if`, 0x17 `local.get; local.get; i32.add; i32.load8_u`, 0x1f `i32.const; i32.ne`, 0xe8 `i32.const; i32.rotl`; format 32 (session 11): the records hold parameter and result counts, not the type index; 0xce was `local.get; local.get; i32.gt_s`, 0xef `local.tee; i32.const; i32.lt_u`,
+ * original back). Formats 4 to 32 gave some of today's opcodes other meanings or used other
+ * function records (format 33 (session 12): 0xf6 was `local.tee; i32.const; i32.shl; i32.xor`, now BLOCK_RUN; 0xf3 was `local.tee; br_if`, 0x17 `local.get; local.get; i32.add; i32.load8_u`, 0x1f `i32.const; i32.ne`, 0xe8 `i32.const; i32.rotl`; 0xef was the `++p < end` back edge, 0x07 `i64.ne; br_if`, 0xfa `i64.const; i64.add`,
+ * 0x15 `local.get; i64.const; i64.shl`, 0xd7 `local.get; i64.const; i64.shr_u; i64.or`; format 32 (session 11): the records hold parameter and result counts, not the type index; 0xce was `local.get; local.get; i32.gt_s`, 0xef `local.tee; i32.const; i32.lt_u`,
  * 0xf0 `local.set; local.get; i32.load8_u`, 0xcd `local.get; local.get; i32.lt_u`, 0xf6 and 0xf7 local.set
  * and local.tee with a multi-byte index, now LOCAL_LEB's; format 31: 0xf1 was a function's final `end`, now `return`; format 30:
  * records relative to themselves and format 29's fused forms, both from session 10; format 27:
@@ -129,7 +130,8 @@ export const OP = {
   I32_CONST_32_PAD: 0xd5, // i32.const, 5-byte LEB -> 4 raw bytes + 1 unused
   I64_CONST_8: 0xd6, // i64.const, 1-byte LEB -> 1 raw byte (sign-extended); 2- to 8-byte LEBs stay as they are
   // (format 16: their opcodes, rare in the suite, went to the sequences below)
-  LGET_I64C8_SHR_U_OR: 0xd7, // local.get a; I64_CONST_8 c; i64.shr_u; i64.or (64-bit funnel shifts)
+  MUL_ADD_LSET: 0xd7, // i32.mul; i32.add; local.set a: a multiply-accumulate, `acc += x * y` with acc pushed first (format 33; was
+  // local.get a; I64_CONST_8 c; i64.shr_u; i64.or, which only mont64 ran, now inside LGET_SHL_LGET_SHR_U_OR)
   LGET_I64C8_SHL_OR: 0xd8, // local.get a; I64_CONST_8 c; i64.shl; i64.or
   I32C16_LOAD: 0xd9, // I32_CONST_16 c; i32.load (one-byte memarg): a C global
   I32C16_ADD_LOAD: 0xda, // I32_CONST_16 c; i32.add; i32.load (one-byte memarg): a table element
@@ -147,8 +149,10 @@ export const OP = {
   I32C8_AND: 0xe3,
   LGET_I32C16_ADD_LOAD8_U: 0xe4, // local.get a; I32_CONST_16 c; i32.add; i32.load8_u (one-byte memarg); not an I32C8 op
   // format 17, on the opcodes of block and loop with multi-byte block types
-  I64C8_ADD: 0xfa, // I64_CONST_8 c; i64.add, or i64.sub with the raw byte -c (undone through the op after it)
-  I64_NE_BR_IF: 0x07, // i64.ne; br_if l (one-byte label)
+  MUL_LGET_ADD: 0xfa, // i32.mul; local.get a; i32.add: a multiply-accumulate, `acc + x * y` (format 33; was I64_CONST_8 c; i64.add / i64.sub,
+  // which only aha-mont64's back edge ran, now I64C8_ADD_LTEE_I64C8_NE_BR_IF)
+  LOAD16_S_MUL: 0x07, // i32.load16_s (one-byte memarg); (local.tee t;) i32.mul: x * a[i] of 16-bit samples (format 33; was i64.ne; br_if l,
+  // which only aha-mont64's back edge ran)
   I32C8_SHL: 0xe5,
   I64C_U32_AND: 0xe6, // i64.const k, a 5-byte LEB with 0 <= k < 2^32 -> 4 raw bytes + 1 unused; i64.and
   // (format 28: the 32-bit masks of 64-bit C code, which decoded a 5-byte LEB; was i32.const c; i32.shr_s)
@@ -164,8 +168,9 @@ export const OP = {
   I32C8_LT_S: 0xec,
   I32C8_LT_U: 0xed,
   I32C8_GT_S: 0xee,
-  LGET_LGET_I32C_ADD_LTEE_GT_U_BR_IF: 0xef, // local.get e; local.get a; i32.const c; i32.add; local.tee b; i32.gt_u; br_if l (a loop's `++p < end`: the store's CRC-16 on the publish path;
-  // format 32, was local.tee a; I32_CONST_16 c; i32.lt_u, run by no workload)
+  I64C8_ADD_LTEE_I64C8_NE_BR_IF: 0xef, // I64_CONST_8 c; i64.add (or i64.sub, the raw byte -c); local.tee a; I64_CONST_8 k; i64.ne; br_if l:
+  // a 64-bit counted loop's back edge, `while (--n != k)` (format 33; was local.get e; local.get a; i32.const c; i32.add; local.tee b;
+  // i32.gt_u; br_if l, the store's CRC-16 back edge, which no workload runs since session 11's core change)
   GGET_LT_U: 0xf0, // global.get g; i32.lt_u (on to if / br_if; format 32, was local.set a; local.get b; i32.load8_u, now local.set + LGET_LOAD8_U)
   LSET_BR: 0xf1, // local.set a; br l (format 31: was a function's final `end`, which is now `return`, 0x0f)
   LTEE_LGET: 0xf2, // local.tee a; local.get b
@@ -208,7 +213,8 @@ export const OP = {
   ADD_LSET: 0x13, // i32.add; local.set a
   ADD_LTEE: 0x14, // i32.add; local.tee a
   // i64 shifts by a constant 0..63 (an I64_CONST_8): 64-bit arithmetic from C (mont64)
-  LGET_I64C8_SHL: 0x15, // local.get a; i64.const c; i64.shl
+  LGET_SHL_LGET_SHR_U_OR: 0x15, // local.get a; I64_CONST_8 c; i64.shl; local.get b; I64_CONST_8 d; i64.shr_u; i64.or: a funnel shift, a << c | b >> d
+  // (a multiword shift, 128-bit `x << c`; format 33, was local.get a; i64.const c; i64.shl, which only mont64 ran, in this funnel)
   LGET_C8_SHR_U_XOR: 0x16, // local.get a; I32C8_SHR_U c; i32.xor (hash rounds; format 24, was local.get a; i64.const c; i64.shr_u)
   // the same with the test `I32_CONST_16 n; i32.ne` before the br_if: `for (...; i != n; i += c)`, clang -O2's latch of a loop
   // with a constant trip count (format 33, was local.get a; local.get b; i32.add; i32.load8_u: 0.7% of the codec's dispatches)
@@ -301,7 +307,7 @@ const FUSE: Array<[readonly Pat[], number]> = [
   [['c', 'M3a'], OP.I32C_STORE8],
   [[0x20, 'w', 0x6a, 'M2d'], OP.LGET_I32C16_ADD_LOAD8_U],
   [[0x20, 'w', 0x6a, 'c', 'M3a'], OP.LGET_I32C16_ADD_I32C_STORE8],
-  [[0x20, 's', 0x88, 0x84], OP.LGET_I64C8_SHR_U_OR],
+  [[0x20, 's', 0x86, 0x20, 's', 0x88, 0x84], OP.LGET_SHL_LGET_SHR_U_OR],
   [[0x20, 's', 0x86, 0x84], OP.LGET_I64C8_SHL_OR],
   [[0x20, 's', 0x87, 0x84], OP.LGET_I64C8_SHR_S_OR],
   [['w', 0x71, 'n', 0x74, 'w', 0x6a, 'M28'], OP.C16_AND_C8_SHL_C16_ADD_LOAD],
@@ -320,14 +326,14 @@ const FUSE: Array<[readonly Pat[], number]> = [
   [['w', 0x71], OP.I32C16_AND],
   [['W', 0x71], OP.I32C32_AND],
   [[0x22, 'k'], OP.LTEE_I64C8],
-  [[0x20, 's', 0x86], OP.LGET_I64C8_SHL],
-  [['k', 0x7c], OP.I64C8_ADD],
-  [['k', 0x7d], OP.I64C8_ADD],
-  [[0x52, 0x0d], OP.I64_NE_BR_IF],
+  [['k', 0x7c, 0x22, 'k', 0x52, 0x0d], OP.I64C8_ADD_LTEE_I64C8_NE_BR_IF],
+  [['k', 0x7d, 0x22, 'k', 0x52, 0x0d], OP.I64C8_ADD_LTEE_I64C8_NE_BR_IF],
+  [['M2e', 0x6c], OP.LOAD16_S_MUL],
+  [[0x6c, 0x20, 0x6a], OP.MUL_LGET_ADD],
+  [[0x6c, 0x6a, 0x21], OP.MUL_ADD_LSET],
   [['s', 0x88], OP.I64C8_SHR_U],
   [[0x20, 'c', 0x6a], OP.LGET_I32C_ADD],
   [[0x20, 'm', 0x6b], OP.LGET_I32C_ADD],
-  [[0x20, 0x20, 'c', 0x6a, 0x22, 0x4b, 0x0d], OP.LGET_LGET_I32C_ADD_LTEE_GT_U_BR_IF],
   [[0x20, 0x20, 0x6a, 0x22], OP.LGET_LGET_ADD_LTEE],
   [[0x20, 0x20, 0x6a], OP.LGET_LGET_ADD],
   [[0x20, 0x20], OP.LGET_LGET],
@@ -507,18 +513,19 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
       // a local.get or local.tee before such a pair (or before a fused constant) stays on its
       // own: the pair saves more than the local op + const
       const constHead = (j: number) => const8(j) || matches(j, ['c', 0x6a]) || matches(j, ['c', 'M3a']) || FUSE.some(([pat]) => (pat[0] === 'w' || pat[0] === 's' || pat[0] === 'k') && pat.length === 2 && matches(j, pat));
-      // likewise a pair ending in a local.get that LGET_LOAD8_U or the loop's back edge would take
+      // likewise a pair ending in a local.get that LGET_LOAD8_U or the funnel shift would take
       // (format 32: `local.set; local.get; i32.load8_u` is local.set + LGET_LOAD8_U, 24
       // instructions on the publish path against 27 as LSET_LGET + i32.load8_u)
       // (session 12: and a local.get that starts `local.get; i32.const k; <shift or rotate>; i32.xor`,
       // crc32's `crc ^ x >> 16`: lget + LGET_C8_SHR_U_XOR, 2 dispatches against LGET_LGET, I32C8_SHR_U, xor;
       // or `local.get; i32.const k; i32.rotl`)
+      // (format 33: and a local.get that starts the funnel's seven instructions in one dispatch)
       const hit = FUSE.find(([pat]) => matches(k, pat) && !((pat[0] === 0x20 || pat[0] === 0x22) && (pat[1] === 'c' || pat[1] === 'w' || (pat[1] === 'k' && pat[0] === 0x22)) && pat.length === 2 && constHead(k + 1))
-        && !(pat.length === 2 && pat[1] === 0x20 && (matches(k + 1, [0x20, 'M2d']) || matches(k + 1, [0x20, 0x20, 'c', 0x6a, 0x22, 0x4b, 0x0d]) || lgetConst8Xor(k + 1) || LOOP_FORMS.some(([pat]) => matches(k + 1, pat)))));
+        && !(pat.length === 2 && pat[1] === 0x20 && (matches(k + 1, [0x20, 'M2d']) || lgetConst8Xor(k + 1) || LOOP_FORMS.some(([pat]) => matches(k + 1, pat)) || matches(k + 1, [0x20, 's', 0x86, 0x20, 's', 0x88, 0x84]))));
       if (!hit) continue;
       out[ins[k]!] = hit[1];
       if (SUB_AS_ADD.has(hit[1]) && original[ins[k + 2]!] === 0x6b) out[ins[k + 1]! + 1] = -((original[ins[k + 1]! + 1]! << 25) >> 25) & 0x7f; // x - c as x + -c
-      if (hit[1] === OP.I64C8_ADD && original[ins[k + 1]!] === 0x7d) out[ins[k]! + 1] = -((out[ins[k]! + 1]! << 24) >> 24) & 0xff; // x - c as x + -c
+      if (hit[1] === OP.I64C8_ADD_LTEE_I64C8_NE_BR_IF && original[ins[k + 1]!] === 0x7d) out[ins[k]! + 1] = -((out[ins[k]! + 1]! << 24) >> 24) & 0xff; // x - c as x + -c
       k += hit[0].length - 1;
     }
   }
@@ -551,8 +558,9 @@ export function immediateBytes(b: Uint8Array, p: number): number {
       return r - q;
     }
     case OP.I32_CONST_16: case OP.I32C16_ADD: case OP.I32C16_LT_U: case OP.I32C16_AND: case OP.I32C16_LOAD: case OP.I32C16_ADD_LOAD: case OP.C16_AND_C8_SHL_C16_ADD_LOAD: return 2;
-    case OP.I64C8_SHR_U: case OP.SHL_SHR_S: case OP.I64C8_ADD: case OP.I32C_STORE8: return 1;
-    case OP.I64_NE_BR_IF: return 0;
+    case OP.I64C8_SHR_U: case OP.SHL_SHR_S: case OP.I64C8_ADD_LTEE_I64C8_NE_BR_IF: case OP.I32C_STORE8: return 1;
+    case OP.MUL_LGET_ADD: case OP.MUL_ADD_LSET: return 0;
+    case OP.LOAD16_S_MUL: return 2; // a one-byte align and offset
     case OP.BLOCK_RUN: return 3; // the first block type, the second opcode's byte (the run's end) and its block type
     case OP.ADD_LSET: case OP.ADD_LTEE: return 0;
     case OP.I32_CONST_24: return 3;
@@ -570,11 +578,11 @@ export function immediateBytes(b: Uint8Array, p: number): number {
       if (op === 0x0c || op === 0x0d || op === 0x10 || (op >= 0x20 && op <= 0x26) || op === 0xd2 || op === 0x41 || op === 0x42 || op === 0x3f || op === 0x40) return leb(q) - q;
       if (op >= OP.LGET_LGET && op <= OP.LGET_LGET_ADD) return leb(q) - q;
       if (op === OP.GGET_LT_U || op === OP.LSET_BR || op === OP.LTEE_LGET || op === OP.LOOP_STEP_BR_IF || op === OP.LGET_ADD) return leb(q) - q;
-      if (op === OP.GGET_LEB || op === OP.GSET_LEB || op === OP.LGET_C8_SHL || op === OP.LGET_I32C16_ADD || op === OP.LGET_I64C8_SHL || op === OP.LGET_C8_SHR_U_XOR
+      if (op === OP.GGET_LEB || op === OP.GSET_LEB || op === OP.LGET_C8_SHL || op === OP.LGET_I32C16_ADD || op === OP.LGET_SHL_LGET_SHR_U_OR || op === OP.LGET_C8_SHR_U_XOR
         || op === OP.LGET_LGET_ADD_LTEE || op === OP.LGET_I32C16_ADD_I32C_STORE8 || op === OP.LGET_C8_ROTL || op === OP.LGET_C8_SHL_XOR || op === OP.LTEE_I64C8
         || (op >= OP.LGET_C8_EQ && op <= OP.LGET_LOAD8_U) || op === OP.LGET_C8_ROTL_XOR || op === OP.LGET_I32C16_ADD_LOAD16_S
-        || op === OP.LGET_I32C16_ADD_LOAD8_U || op === OP.LGET_I64C8_SHR_U_OR || op === OP.LGET_I64C8_SHL_OR
-        || op === OP.LGET_LGET_I32C_ADD_LTEE_GT_U_BR_IF || op === OP.LOOP_STEP_NE16_BR_IF || op === OP.LOOP_LSTEP_LT16_BR_IF) return leb(q) - q;
+        || op === OP.LGET_I32C16_ADD_LOAD8_U || op === OP.LGET_I64C8_SHL_OR
+        || op === OP.LOOP_STEP_NE16_BR_IF || op === OP.LOOP_LSTEP_LT16_BR_IF) return leb(q) - q;
       if (op >= 0x28 && op <= 0x3e) return leb(leb(q)) - q;
       return 0;
   }
@@ -631,13 +639,13 @@ function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
   const undoFirst: Record<number, number> = {
     [OP.LGET_LGET]: 0x20, [OP.LGET_I64C8_SHR_S_OR]: 0x20, [OP.LGET_I32C_ADD]: 0x20, [OP.LGET_LGET_ADD]: 0x20, [OP.GGET_LT_U]: 0x23,
     [OP.LSET_LGET]: 0x21, [OP.LSET_BR]: 0x21, [OP.LTEE_LGET]: 0x22, [OP.LOOP_STEP_BR_IF]: 0x20, [OP.LGET_ADD]: 0x20,
-    [OP.LGET_I32C16_ADD]: 0x20, [OP.ADD_LSET]: 0x6a, [OP.ADD_LTEE]: 0x6a, [OP.LGET_I64C8_SHL]: 0x20, [OP.LGET_C8_SHR_U_XOR]: 0x20,
+    [OP.LGET_I32C16_ADD]: 0x20, [OP.ADD_LSET]: 0x6a, [OP.ADD_LTEE]: 0x6a, [OP.LGET_SHL_LGET_SHR_U_OR]: 0x20, [OP.LGET_C8_SHR_U_XOR]: 0x20,
     [OP.LGET_LGET_ADD_LTEE]: 0x20, [OP.LGET_I32C16_ADD_I32C_STORE8]: 0x20, [OP.LTEE_I64C8]: 0x22,
     [OP.LGET_C8_EQ]: 0x20, [OP.LGET_I32C_ADD_LSET]: 0x20, [OP.LGET_I32C_ADD_LTEE]: 0x20, [OP.LTEE_I32C_ADD]: 0x22,
     [OP.LTEE_C8_SHR_U_LGET_XOR]: 0x22, [OP.LGET_LOAD8_U]: 0x20, [OP.LGET_C8_ROTL]: 0x20, [OP.LGET_C8_SHL_XOR]: 0x20,
     [OP.LGET_C8_ROTL_XOR]: 0x20, [OP.LGET_I32C16_ADD_LOAD16_S]: 0x20, [OP.I32C_STORE8]: 0x41,
-    [OP.LGET_I32C16_ADD_LOAD8_U]: 0x20, [OP.I64_NE_BR_IF]: 0x52, [OP.LGET_I64C8_SHR_U_OR]: 0x20, [OP.LGET_I64C8_SHL_OR]: 0x20,
-    [OP.LGET_LGET_I32C_ADD_LTEE_GT_U_BR_IF]: 0x20, [OP.LOOP_STEP_NE16_BR_IF]: 0x20, [OP.LOOP_LSTEP_LT16_BR_IF]: 0x20,
+    [OP.LGET_I32C16_ADD_LOAD8_U]: 0x20, [OP.MUL_LGET_ADD]: 0x6c, [OP.LOAD16_S_MUL]: 0x2e, [OP.MUL_ADD_LSET]: 0x6c, [OP.LGET_I64C8_SHL_OR]: 0x20,
+    [OP.LOOP_STEP_NE16_BR_IF]: 0x20, [OP.LOOP_LSTEP_LT16_BR_IF]: 0x20,
     [OP.GGET_LEB]: 0x23, [OP.GSET_LEB]: 0x24, [OP.LGET_C8_SHL]: 0x20,
   };
   const unC8 = Object.fromEntries(Object.entries(CONST8_BINOPS).filter(([, [fused]]) => fused !== ROTL_INNER).map(([, [fused]]) => [fused, true]));
@@ -647,8 +655,8 @@ function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
       const len = 1 + immediateBytes(out, p);
       if (p === end && op === 0x0f) { out[p] = 0x0b; break; } // the final `end` (rewriteCode)
       if (C16_HEADS.has(op)) out[p] = op = OP.I32_CONST_16; // then as a plain I32_CONST_16
-      if (op === OP.I64C8_ADD && out[p + 2] === 0x7d) out[p + 1] = -((out[p + 1]! << 24) >> 24) & 0xff;
-      if (op === OP.I64C8_SHR_U || op === OP.I64C8_ADD) out[p] = op = OP.I64_CONST_8;
+      if (op === OP.I64C8_ADD_LTEE_I64C8_NE_BR_IF && out[p + 2] === 0x7d) out[p + 1] = -((out[p + 1]! << 24) >> 24) & 0xff;
+      if (op === OP.I64C8_SHR_U || op === OP.I64C8_ADD_LTEE_I64C8_NE_BR_IF) out[p] = op = OP.I64_CONST_8;
       if (op === OP.SHL_SHR_S) out[p] = op = OP.I32C8_SHL;
       if (op === OP.I32C32_AND) out[p] = op = OP.I32_CONST_32_PAD;
       if (op === OP.LGET_C8_ROTL || op === OP.LGET_C8_ROTL_XOR) out[p + 3] = (32 - out[p + 3]!) & 31; // the left-rotate count back

@@ -324,6 +324,12 @@ describe('predecode', () => {
       (local.set 2 (i32.add (i32.wrap_i64 (i64.shl (local.get 1) (i64.const 7))) (local.get 2)))
       (local.set 2 (i32.add (local.get 2) (i32.wrap_i64 (i64.shr_u (i64.shl (local.get 1) (i64.const 63)) (i64.const 40)))))
       (local.set 2 (i32.add (local.get 2) (i32.wrap_i64 (i64.shl (local.get 1) (i64.const -1)))))
+      (local.set 2 (i32.add (local.get 2) (i32.wrap_i64 (i64.shr_u (i64.or (i64.shl (local.get 1) (i64.const 0)) (i64.shr_u (local.get 1) (i64.const 0))) (i64.const 32)))))
+      (local.set 2 (i32.xor (local.get 2) (i32.wrap_i64 (i64.shr_u (i64.or (i64.extend_i32_u (local.get 0)) (i64.shr_s (local.get 1) (i64.const 0))) (i64.const 31)))))
+      (local.set 2 (i32.xor (local.get 2) (i32.wrap_i64 (i64.shr_u (i64.or (i64.extend_i32_u (local.get 0)) (i64.shr_s (local.get 1) (i64.const 32))) (i64.const 1)))))
+      (local.set 2 (i32.xor (local.get 2) (i32.wrap_i64 (i64.shr_u (i64.or (i64.extend_i32_u (local.get 2)) (i64.shl (local.get 1) (i64.const 32))) (i64.const 29)))))
+      (local.set 2 (i32.xor (local.get 2) (i32.wrap_i64 (i64.shr_u (i64.or (i64.extend_i32_u (local.get 2)) (i64.shr_u (local.get 1) (i64.const 32))) (i64.const 0)))))
+      (local.set 2 (i32.xor (local.get 2) (i32.wrap_i64 (i64.shr_u (i64.or (i64.shl (local.get 1) (i64.const 31)) (i64.shr_s (local.get 1) (i64.const 33))) (i64.const 17)))))
       (local.set 2 (i32.add (local.get 2) (i32.wrap_i64 (i64.shr_u (i64.const 0x123456789abcdef) (i64.const 4)))))
       (local.set 2 (i32.add (local.get 2) (i32.wrap_i64 (i64.const 200000000))))
       (local.set 2 (i32.add (local.get 2) (i32.wrap_i64 (i64.const 0x7fffffff))))
@@ -368,6 +374,16 @@ describe('predecode', () => {
       (local.set 3 (i32.add (local.get 2) (i32.const 300)))
       (loop (local.set 0 (i32.xor (local.get 0) (local.get 2))) (br_if 0 (i32.gt_u (local.get 3) (local.tee 2 (i32.add (local.get 2) (i32.const 7))))))
       (loop (br_if 0 (i32.gt_u (local.get 2) (local.tee 2 (i32.add (local.get 2) (i32.const 1))))))
+      (local.set 1 (i64.add (i64.and (local.get 1) (i64.const 15)) (i64.const 1)))
+      (loop (local.set 2 (i32.add (local.get 2) (i32.const 3))) (br_if 0 (i64.ne (local.tee 1 (i64.sub (local.get 1) (i64.const 1))) (i64.const 0))))
+      (local.set 1 (i64.mul (i64.and (i64.extend_i32_u (local.get 2)) (i64.const 15)) (i64.const 3)))
+      (loop (local.set 2 (i32.xor (local.get 2) (i32.wrap_i64 (local.get 1)))) (br_if 0 (i64.ne (local.tee 1 (i64.add (local.get 1) (i64.const 3))) (i64.const 60))))
+      (local.set 1 (i64.sub (i64.const -1) (i64.shl (i64.and (i64.extend_i32_u (local.get 0)) (i64.const 3)) (i64.const 6))))
+      (loop (local.set 2 (i32.add (local.get 2) (i32.const 1))) (br_if 0 (i64.ne (local.tee 1 (i64.sub (local.get 1) (i64.const -64))) (i64.const 63))))
+      (local.set 2 (i32.add (local.get 2) (i32.wrap_i64 (local.get 1))))
+      (local.set 2 (i32.add (i32.mul (local.get 2) (local.get 0)) (local.get 3)))
+      (local.set 2 (i32.add (local.get 3) (i32.mul (local.get 2) (i32.const 3000))))
+      (local.set 2 (i32.add (i32.mul (local.get 2) (i32.const 3000)) (local.get 2)))
       (i32.add (local.get 2) (i32.gt_u (local.get 0) (i32.const 2)))))`;
 
   // format 31: `local.set a; br l` (WQ_OP_LSET_BR, 0xf1: a loop's back-edge, a block's exit
@@ -565,6 +581,48 @@ describe('predecode', () => {
     expect(run('bad.wasm')[0]).toMatch(/^error .*corrupt/);
   });
 
+  // format 33 on Cortex-M: the 64-bit shifts by a constant split on bit 5 and use the core's
+  // register shift (a count of 32 gives 0) for the cross-half part, which the host build does in C;
+  // every count at the edges (0, 1, 31, 32, 33, 63) through each fused shift, the i64 back edge and
+  // the multiply-accumulate, run under unicorn with the bench's interpreter object
+  it('runs the 64-bit shift forms, the i64 back edge and the multiply-accumulate on Cortex-M as Node\'s engine does', () => {
+    const counts = [0, 1, 31, 32, 33, 63];
+    const body = counts.map((c) => `
+          (local.set $acc (i32.add (local.get $acc) (i32.wrap_i64 (i64.shr_u (i64.or (i64.shl (local.get $x) (i64.const ${c})) (i64.shr_u (local.get $y) (i64.const ${(64 - c) & 63}))) (i64.const ${c})))))
+          (local.set $acc (i32.xor (local.get $acc) (i32.wrap_i64 (i64.shr_u (i64.or (i64.extend_i32_u (local.get $acc)) (i64.shr_u (local.get $x) (i64.const ${c}))) (i64.const ${c})))))
+          (local.set $acc (i32.add (local.get $acc) (i32.wrap_i64 (i64.shr_u (i64.or (i64.extend_i32_u (local.get $acc)) (i64.shr_s (local.get $x) (i64.const ${c}))) (i64.const 3)))))
+          (local.set $acc (i32.xor (local.get $acc) (i32.wrap_i64 (i64.shr_u (i64.or (i64.extend_i32_u (local.get $acc)) (i64.shl (local.get $x) (i64.const ${c}))) (i64.const 31)))))`).join('');
+    const src = `(module (func (export "calls") (param $n i32) (result i32) (local $x i64) (local $k i64) (local $acc i32) (local $y i64)
+        (local.set $x (i64.or (i64.shl (i64.extend_i32_u (local.get $n)) (i64.const 40)) (i64.const 0x80000000fedcba98)))
+        (local.set $k (i64.add (i64.extend_i32_u (i32.and (local.get $n) (i32.const 7))) (i64.const 1)))
+        (loop $l
+          (local.set $y (i64.xor (local.get $x) (i64.const 0xfedcba9876543210))) ${body}
+          (local.set $acc (i32.add (i32.mul (i32.wrap_i64 (local.get $x)) (local.get $n)) (local.get $acc)))
+          (local.set $acc (i32.add (local.get $acc) (i32.mul (i32.wrap_i64 (local.get $y)) (local.get $n))))
+          (local.set $x (i64.add (i64.mul (local.get $x) (i64.const 6364136223846793005)) (i64.const 1442695040888963407)))
+          (br_if $l (i64.ne (local.tee $k (i64.sub (local.get $k) (i64.const 1))) (i64.const 0))))
+        (i32.add (local.get $acc) (i32.wrap_i64 (local.get $k)))))`;
+    const plain = wat(src);
+    const { wasm } = predecode(plain);
+    for (const op of [OP.LGET_SHL_LGET_SHR_U_OR, OP.LGET_I64C8_SHR_S_OR, OP.LGET_I64C8_SHL_OR, OP.I64C8_SHR_U, OP.I64C8_ADD_LTEE_I64C8_NE_BR_IF, OP.MUL_LGET_ADD, OP.MUL_ADD_LSET]) {
+      expect(usedOpcodes(wasm).ops.has(op), `opcode ${op.toString(16)}`).toBe(true);
+    }
+    const n = 13;
+    const want = (new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(plain)), {}).exports.calls as (n: number) => number)(n);
+    const dir = mkdtempSync(join(tmpdir(), 'wqpd-arm-'));
+    writeFileSync(join(dir, 'm.pd.wasm'), wasm);
+    execFileSync('node', ['--import', 'tsx', join(REPO, 'host-tools/wasm/embed-c.ts'), join(dir, 'm.pd.wasm'), join(dir, 'module.c'), 'callbench_module'], { cwd: REPO });
+    const at = (f: string) => join(REPO, f);
+    const elf = join(dir, 'forms.elf');
+    execFileSync('arm-none-eabi-gcc', ['-mthumb', '-mcpu=cortex-m3', '-ffreestanding', '-nostartfiles', '-nostdlib', '-ffunction-sections', '-fdata-sections',
+      '-Wl,--gc-sections', '-T', at('host-tools/wasm/armbench/bench.ld'), '-std=c11', '-Os', '-DCALLS=1', `-DN=${n}`, `-I${at('firmware/runtime/include')}`,
+      at('host-tools/wasm/armbench/crt.c'), at('host-tools/wasm/armbench/call_main.c'), join(dir, 'module.c'),
+      at('firmware/runtime/src/api.c'), at('firmware/runtime/src/loader.c'), at('build/runtime/arm/interp.o'), '-lgcc', '-o', elf]);
+    const done = /^([0-9a-f]+) T wq_done$/m.exec(execFileSync('arm-none-eabi-nm', [elf], { encoding: 'utf8' }))![1]!;
+    const out = execFileSync(at('build/runtime/bench/arm_count'), [elf, done], { encoding: 'utf8' }).trim().split(' ');
+    expect(Number(out[1]) | 0).toBe(want);
+  });
+
   it('is idempotent: pre-decoding a pre-decoded module gives the same bytes (the rewriting is undone first)', () => {
     for (const src of [wat('(module (func (export "f")))'), wat(rewriteSrc), wat(memSrc), wat(storeConstSrc), wat(lsetBrSrc), wat(blockRunSrc), wat(loopSrc), wat(tableSrc)]) {
       const once = predecode(src).wasm;
@@ -574,7 +632,7 @@ describe('predecode', () => {
 
   // `i32.const c; i32.store8` (WQ_OP_I32C_STORE8) with constants whose byte is also an opcode:
   // 0x07 and 0x0c (br, with an immediate). Until session 9 the walk over rewritten code took c
-  // for an instruction of its own: undoing turned 0x07 (WQ_OP_I64_NE_BR_IF) into 0x52, so a
+  // for an instruction of its own: undoing turned 0x07 (then WQ_OP_I64_NE_BR_IF) into 0x52, so a
   // second pre-decode stored 82, and 0x0c swallowed the store's opcode from usedOpcodes (a
   // per-image interpreter could have left i32.store8 out)
   const storeConstSrc = `(module (memory 1) (func (export "f") (param i32) (result i32)
@@ -597,7 +655,7 @@ describe('predecode', () => {
     const { wasm } = predecode(wat(storeConstSrc));
     expect(wasm.filter((b) => b === OP.I32C_STORE8).length).toBe(2);
     expect(usedOpcodes(wasm).ops.has(0x3a)).toBe(true);
-    expect(usedOpcodes(wasm).ops.has(OP.I64_NE_BR_IF)).toBe(false);
+    expect(usedOpcodes(wasm).ops.has(OP.LOAD16_S_MUL)).toBe(false);
     const twice = predecode(wasm).wasm;
     const dir = mkdtempSync(join(tmpdir(), 'wqpd-'));
     writeFileSync(join(dir, 'twice.wasm'), twice);
@@ -609,9 +667,12 @@ describe('predecode', () => {
     const src = wat(rewriteSrc);
     const { wasm } = predecode(src);
     expect([...src].filter((b, i) => wasm[i] !== b).length).toBeGreaterThan(20); // it did rewrite
-    for (const op of [OP.I64C8_ADD, OP.I64_NE_BR_IF, OP.LGET_LGET_I32C_ADD_LTEE_GT_U_BR_IF, OP.GGET_LT_U, OP.LTEE_C8_SHR_U_LGET_XOR, OP.I32C32_AND, OP.LGET_C8_SHL, OP.LGET_LGET_ADD_LTEE, OP.LGET_C8_SHR_U_XOR, OP.LGET_C8_SHL_XOR, OP.SHL_SHR_S, OP.I32C8_SHR_S, OP.I32C_ADD]) expect(usedOpcodes(wasm).ops.has(op), `opcode ${op.toString(16)}`).toBe(true);
+    for (const op of [OP.MUL_LGET_ADD, OP.MUL_ADD_LSET, OP.I64C8_ADD_LTEE_I64C8_NE_BR_IF, OP.GGET_LT_U, OP.LTEE_C8_SHR_U_LGET_XOR, OP.I32C32_AND, OP.LGET_C8_SHL, OP.LGET_LGET_ADD_LTEE, OP.LGET_C8_SHR_U_XOR, OP.LGET_C8_SHL_XOR, OP.SHL_SHR_S, OP.I32C8_SHR_S, OP.I32C_ADD]) expect(usedOpcodes(wasm).ops.has(op), `opcode ${op.toString(16)}`).toBe(true);
     // format 28: the two 32-bit masks fuse with their i64.and; a 5-byte constant outside 0..2^32-1 keeps its LEB
     expect(wasm.filter((b, i) => b === OP.I64C_U32_AND && src[i] === 0x42).length).toBe(2);
+    // format 33: the three 64-bit back edges (i64.sub 1 to 0, i64.add 3 to 60, i64.sub -64, whose byte holds 64)
+    expect(wasm.filter((b, i) => b === OP.I64C8_ADD_LTEE_I64C8_NE_BR_IF && src[i] === 0x42).length).toBe(3);
+    expect(wasm.some((b, i) => b === OP.I64C8_ADD_LTEE_I64C8_NE_BR_IF && wasm[i + 1] === 64 && wasm[i + 2] === 0x7d)).toBe(true);
     // format 32: local.get / local.tee; i32.const c; i32.sub ... is the i32.add form with the const's byte -c (c = -64 stays apart)
     for (const op of [OP.LGET_I32C_ADD, OP.LGET_I32C_ADD_LSET, OP.LGET_I32C_ADD_LTEE, OP.LTEE_I32C_ADD]) expect(wasm.some((b, i) => b === op && wasm[i + 4] === 0x6b), `opcode ${op.toString(16)} with i32.sub`).toBe(true);
     expect(wasm.some((b, i) => b === OP.LGET_I32C_ADD && wasm[i + 3] === 63 && wasm[i + 4] === 0x6b)).toBe(true);
@@ -693,6 +754,7 @@ describe('predecode', () => {
   // that put an access out of bounds trap in both engines
   const memSrc = `(module (memory 1) (data (i32.const 1000) "\\01\\80\\ff\\7f\\00\\90\\34\\12")
     (func (export "f") (param i32 i32) (result i32) (local i32 i64 i64)
+      (local.set 2 (i32.mul (local.get 1) (i32.load16_s offset=1 (local.get 0))))
       (local.set 3 (i64.or (i64.extend_i32_u (local.get 0)) (i64.shl (i64.extend_i32_u (local.get 1)) (i64.const 32))))
       (local.set 2 (i32.wrap_i64 (i64.or (i64.shl (local.get 3) (i64.const 1)) (i64.shr_u (local.get 3) (i64.const 63)))))
       (local.set 2 (i32.add (local.get 2) (i32.wrap_i64 (i64.shr_u (i64.or (i64.extend_i32_u (local.get 2)) (i64.shl (local.get 3) (i64.const 5))) (i64.const 3)))))
@@ -715,12 +777,13 @@ describe('predecode', () => {
       (i32.store8 (local.get 1) (i32.const 60))
       (i32.store8 offset=1 (local.get 1) (i32.const -64))
       (local.set 2 (i32.xor (i32.load8_u offset=1 (i32.add (local.get 0) (local.get 0))) (local.get 2)))
+      (local.set 2 (i32.add (local.get 2) (i32.mul (local.get 1) (i32.load16_s offset=3 (local.get 0)))))
       (i32.add (local.get 2) (i32.add (i32.load8_u offset=2 (local.get 0)) (i32.load16_u (local.get 1))))))`;
 
   it('fused loads, stores and rotate-xor compute what Node\'s engine computes, traps included', async () => {
     const src = wat(memSrc);
     const { wasm } = predecode(src);
-    for (const op of [0xfd, 0xfe, 0xff, OP.LGET_I64C8_SHR_U_OR, OP.LGET_I64C8_SHL_OR, OP.I32C16_LOAD, OP.I32C16_ADD_LOAD, OP.LGET_I32C16_ADD_LOAD8_U, OP.LGET_I64C8_SHR_S_OR, OP.LGET_I32C16_ADD_I32C_STORE8, OP.LGET_LOAD8_U]) {
+    for (const op of [0xfd, 0xfe, 0xff, OP.LGET_SHL_LGET_SHR_U_OR, OP.LGET_I64C8_SHL_OR, OP.I32C16_LOAD, OP.I32C16_ADD_LOAD, OP.LGET_I32C16_ADD_LOAD8_U, OP.LGET_I64C8_SHR_S_OR, OP.LGET_I32C16_ADD_I32C_STORE8, OP.LGET_LOAD8_U, OP.LOAD16_S_MUL]) {
       expect(usedOpcodes(wasm).ops.has(op), `opcode ${op.toString(16)}`).toBe(true);
     }
     expect(Buffer.from(predecode(wasm).wasm)).toEqual(Buffer.from(wasm)); // and undone exactly

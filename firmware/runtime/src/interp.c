@@ -60,6 +60,36 @@ static const uint8_t * leb_s64(const uint8_t * p, int64_t * out)
     return p;
 }
 
+/* 64-bit shifts by a count the pre-decoder checked (0..63), on 32-bit halves: GCC's shift by a
+ * variable count handles both ranges in one 8-instruction sequence; a test of bit 5 and the
+ * range's own sequence is shorter on each side. XSHL/XSHR are the cross-half shifts by 32 - c:
+ * Cortex-M's register-specified shift gives 0 for a count of 32 (c = 0), which C leaves undefined. */
+#if defined(__arm__)
+static inline uint32_t xshl(uint32_t x, uint32_t n) { uint32_t r; __asm__("lsl %0, %1, %2" : "=r"(r) : "r"(x), "r"(n)); return r; }
+static inline uint32_t xshr(uint32_t x, uint32_t n) { uint32_t r; __asm__("lsr %0, %1, %2" : "=r"(r) : "r"(x), "r"(n)); return r; }
+#else
+static inline uint32_t xshl(uint32_t x, uint32_t n) { return n >= 32 ? 0 : x << n; }
+static inline uint32_t xshr(uint32_t x, uint32_t n) { return n >= 32 ? 0 : x >> n; }
+#endif
+static inline __attribute__((always_inline)) uint64_t shl64c(uint64_t x, uint32_t c)
+{
+    uint32_t lo = (uint32_t)x, hi = (uint32_t)(x >> 32);
+    if (c & 32) return (uint64_t)(lo << (c & 31)) << 32;
+    return (uint64_t)((hi << c) | xshr(lo, 32 - c)) << 32 | (lo << c);
+}
+static inline __attribute__((always_inline)) uint64_t shr64c(uint64_t x, uint32_t c)
+{
+    uint32_t lo = (uint32_t)x, hi = (uint32_t)(x >> 32);
+    if (c & 32) return hi >> (c & 31);
+    return (uint64_t)(hi >> c) << 32 | (lo >> c) | xshl(hi, 32 - c);
+}
+static inline __attribute__((always_inline)) uint64_t sar64c(uint64_t x, uint32_t c)
+{
+    uint32_t lo = (uint32_t)x; int32_t hi = (int32_t)(x >> 32);
+    if (c & 32) return (uint64_t)(int64_t)(hi >> (c & 31));
+    return (uint64_t)(uint32_t)(hi >> c) << 32 | (lo >> c) | xshl((uint32_t)hi, 32 - c);
+}
+
 /* Unaligned little-endian access to linear memory (Cortex-M3 and x86 handle it in hardware). */
 typedef uint16_t __attribute__((aligned(1), may_alias)) u16_u;
 typedef uint32_t __attribute__((aligned(1), may_alias)) u32_u;
@@ -105,15 +135,6 @@ static double f64_round(double a, int how) { if (a != a) return a + a; return ho
 #  define TAKEN_BRANCH do_branch
 #else
 #  define TAKEN_BRANCH do_br
-#endif
-/* The fused `++p < end` back edge (WQ_OP_LGET_LGET_I32C_ADD_LTEE_GT_U_BR_IF): in a per-image build GCC
- * copies do_br into it (measured on the publish path's CRC loop with the bound on the stack: 27.1
- * instructions with the loop head's local.get, 28.9 through do_branch); in the every-handler build the same goto cost the
- * suite's kernel +1.05% (GCC's registers in do_br), so it goes to do_branch there (measured). */
-#if defined(WQRT_OPCODE_MASK) && !defined(WQRT_FUEL)
-#  define LOOP_BRANCH do_br
-#else
-#  define LOOP_BRANCH do_branch
 #endif
 
 /* A per-image interpreter: the firmware build passes -DWQRT_OPCODE_MASK and a generated
@@ -692,8 +713,12 @@ next:
             break;
         }
         /* 64-bit shifts by a constant (0..63) */
-        OP(WQ_OP_LGET_I64C8_SHL) { uint32_t i; READ_IDX(i); uint32_t c = pc[1]; pc += 3; COUNT_EXTRA(2); sp[0] = fp[i] << c; sp++; break; }   /* pushed, then sp moved: with *sp++ GCC copied sp twice */
-        OP(WQ_OP_I64C8_SHR_U) { uint32_t c = pc[0]; pc += 2; COUNT_EXTRA(1); sp[-1] >>= c; break; }
+        OP(WQ_OP_LGET_SHL_LGET_SHR_U_OR) {   /* a << c | b >> d: a multiword shift's funnel (bignum and 128-bit code) */
+            uint64_t r = shl64c(fp[pc[0]], pc[2]) | shr64c(fp[pc[5]], pc[7]);
+            pc += 10; COUNT_EXTRA(6);
+            sp[0] = r; sp++; break;   /* pushed, then sp moved: with *sp++ GCC copied sp twice */
+        }
+        OP(WQ_OP_I64C8_SHR_U) { uint32_t c = pc[0]; pc += 2; COUNT_EXTRA(1); sp[-1] = shr64c(sp[-1], c); break; }
         OP(WQ_OP_I32C32_AND) { uint32_t v = *(const u32_u *)pc; pc += 6; COUNT_EXTRA(1); SET32(&sp[-1], (uint32_t)sp[-1] & v); break; }   /* x & a 32-bit mask */
         OP(WQ_OP_I32C16_AND) { uint32_t v = (uint32_t)(int32_t)*(const s16_u *)pc; pc += 3; COUNT_EXTRA(1); SET32(&sp[-1], (uint32_t)sp[-1] & v); break; }
         OP(WQ_OP_LGET_C8_SHL) { uint32_t i; READ_IDX(i); uint32_t c = pc[1]; pc += 3; COUNT_EXTRA(2); SET32(sp, (uint32_t)fp[i] << c); sp++; break; }
@@ -756,12 +781,27 @@ next:
             break;
         }
         /* x >> c | y, x << c | y: 64-bit funnel shifts (bignum and crypto code) */
-        OP(WQ_OP_LGET_I64C8_SHR_U_OR) { uint32_t i; READ_IDX(i); uint32_t c = pc[1]; pc += 4; COUNT_EXTRA(3); sp[-1] |= fp[i] >> c; break; }
-        OP(WQ_OP_LGET_I64C8_SHR_S_OR) { uint32_t i; READ_IDX(i); uint32_t c = pc[1]; pc += 4; COUNT_EXTRA(3); sp[-1] |= (uint64_t)((int64_t)fp[i] >> c); break; }
-        OP(WQ_OP_LGET_I64C8_SHL_OR) { uint32_t i; READ_IDX(i); uint32_t c = pc[1]; pc += 4; COUNT_EXTRA(3); sp[-1] |= fp[i] << c; break; }
+        OP(WQ_OP_LGET_I64C8_SHR_S_OR) { uint32_t i; READ_IDX(i); uint32_t c = pc[1]; pc += 4; COUNT_EXTRA(3); sp[-1] |= sar64c(fp[i], c); break; }
+        OP(WQ_OP_LGET_I64C8_SHL_OR) { uint32_t i; READ_IDX(i); uint32_t c = pc[1]; pc += 4; COUNT_EXTRA(3); sp[-1] |= shl64c(fp[i], c); break; }
         OP(WQ_OP_I64C_U32_AND) { uint32_t k = *(const u32_u *)pc; pc += 6; COUNT_EXTRA(1); sp[-1] &= k; break; }   /* x & 0xffffffff */
-        OP(WQ_OP_I64C8_ADD) { sp[-1] += (uint64_t)(int64_t)(int8_t)pc[0]; pc += 2; COUNT_EXTRA(1); break; }
-        OP(WQ_OP_I64_NE_BR_IF) { cond = sp[-2] != sp[-1]; sp -= 2; pc++; COUNT_EXTRA(1); if (!cond) { pc++; stp++; DISPATCH; } goto do_branch; }
+        /* DSP code's multiply-accumulate: acc + x * y with acc in a local, and x * a[i] of 16-bit samples */
+        OP(WQ_OP_MUL_LGET_ADD) { uint32_t r = (uint32_t)sp[-2] * (uint32_t)sp[-1] + (uint32_t)fp[pc[1]]; pc += 3; COUNT_EXTRA(2); SET32(&sp[-2], r); sp--; break; }   /* popped last, as select */
+        OP(WQ_OP_MUL_ADD_LSET) { uint32_t r = (uint32_t)sp[-3] + (uint32_t)sp[-2] * (uint32_t)sp[-1]; SET32(&fp[pc[2]], r); pc += 3; COUNT_EXTRA(2); sp -= 3; break; }
+        OP(WQ_OP_LOAD16_S_MUL) {   /* the loaded sample may be kept in a local first (local.tee t) */
+            off = pc[1];
+            uint32_t ea = (uint32_t)sp[-1] + off;
+            if (ea < off || ea >= rt->mem_end2) { pc += 2; TRAP(m3Err_trapOutOfBoundsMemoryAccess); }
+            uint32_t v = (uint32_t)(int32_t)*(const s16_u *)(MEM + ea);
+            sp--; SET32(&sp[-1], (uint32_t)sp[-1] * v);
+            pc += 3; COUNT_EXTRA(1);
+            break;
+        }
+        OP(WQ_OP_I64C8_ADD_LTEE_I64C8_NE_BR_IF) {   /* while (--n != k) with a 64-bit n: n += c, stored, compared, on to the br_if */
+            uint64_t v = sp[-1] + (uint64_t)(int64_t)(int8_t)pc[0];
+            fp[pc[3]] = v; sp--; COUNT_EXTRA(5);
+            if (v != (uint64_t)(int64_t)(int8_t)pc[5]) { pc += 8; goto do_branch; }   /* pc just past the br_if's opcode */
+            pc += 9; stp++; DISPATCH;
+        }
         OP(WQ_OP_LGET_LOAD8_U) {   /* load<u8>(p): the address never goes through the stack */
             off = pc[3]; COUNT_EXTRA(1);   /* pc moves once, at the end (as i32.load8_u) */
             uint32_t ea = (uint32_t)fp[pc[0]] + off;
@@ -812,13 +852,6 @@ next:
         OP(WQ_OP_I32C8_GT_S) I32C8_CMP((int32_t)a > (int32_t)b)
 #define I32C16_CMP(expr) { uint32_t b = (uint32_t)(int32_t)*(const s16_u *)pc; pc += 3; COUNT_EXTRA(1); uint32_t a = (uint32_t)sp[-1]; cond = (expr); sp--; goto do_cond; }
         OP(WQ_OP_I32C16_LT_U) I32C16_CMP(a < b)
-        OP(WQ_OP_LGET_LGET_I32C_ADD_LTEE_GT_U_BR_IF) {   /* do { ... } while (++p < end): end > (p += c), on to the br_if */
-            uint32_t e = (uint32_t)fp[pc[0]];   /* read before the store: e may be b */
-            uint32_t v = (uint32_t)fp[pc[2]] + (uint32_t)((int32_t)((uint32_t)pc[4] << 25) >> 25);
-            SET32(&fp[pc[7]], v); COUNT_EXTRA(6);
-            if (e > v) { pc += 10; goto LOOP_BRANCH; }   /* pc just past the br_if's opcode */
-            pc += 11; stp++; DISPATCH;
-        }
         OP(WQ_OP_LOOP_STEP_BR_IF) {   /* i -= 1 (i += c); while (i): a counted loop's back edge, no stack traffic */
             uint32_t v = (uint32_t)fp[pc[0]] + (uint32_t)((int32_t)((uint32_t)pc[2] << 25) >> 25);
             SET32(&fp[pc[5]], v); COUNT_EXTRA(4);

@@ -71,7 +71,7 @@
 #define WQ_OP_I32C8_LT_S        0xec
 #define WQ_OP_I32C8_LT_U        0xed
 #define WQ_OP_I32C8_GT_S        0xee
-#define WQ_OP_LGET_LGET_I32C_ADD_LTEE_GT_U_BR_IF 0xef   /* local.get e; local.get a; i32.const c; i32.add; local.tee b; i32.gt_u; br_if l (`do ... while (++p < end)`; format 32, was local.tee a; WQ_OP_I32_CONST_16 c; i32.lt_u) */
+#define WQ_OP_I64C8_ADD_LTEE_I64C8_NE_BR_IF 0xef   /* WQ_OP_I64_CONST_8 c; i64.add (or i64.sub, the byte -c); local.tee a; WQ_OP_I64_CONST_8 k; i64.ne; br_if l (a 64-bit counted loop's back edge; format 33, was the `++p < end` back edge local.get e; local.get a; i32.const c; i32.add; local.tee b; i32.gt_u; br_if l) */
 #define WQ_OP_GGET_LT_U         0xf0   /* global.get g (an i32); i32.lt_u (on to if / br_if; format 32, was local.set a; local.get b; i32.load8_u) */
 #define WQ_OP_LSET_BR           0xf1   /* local.set a; br l (format 31; a function's final `end` is 0x0f, `return`) */
 #define WQ_OP_LTEE_LGET         0xf2   /* local.tee a; local.get b */
@@ -94,7 +94,7 @@
 #define WQ_OP_LGET_I32C16_ADD   0x12   /* local.get a; i32.const c (I32_CONST_16); i32.add */
 #define WQ_OP_ADD_LSET          0x13   /* i32.add; local.set a */
 #define WQ_OP_ADD_LTEE          0x14   /* i32.add; local.tee a */
-#define WQ_OP_LGET_I64C8_SHL    0x15   /* local.get a; i64.const c (I64_CONST_8, 0..63); i64.shl */
+#define WQ_OP_LGET_SHL_LGET_SHR_U_OR 0x15   /* local.get a; I64_CONST_8 c; i64.shl; local.get b; I64_CONST_8 d; i64.shr_u; i64.or (c, d 0..63: a funnel shift; format 33, was local.get a; I64_CONST_8 c; i64.shl) */
 #define WQ_OP_LGET_C8_SHR_U_XOR 0x16   /* local.get a; WQ_OP_I32C8_SHR_U c; i32.xor (format 24) */
 #define WQ_OP_LOOP_STEP_NE16_BR_IF 0x17   /* local.get a; i32.const c (one-byte LEB); i32.add (or i32.sub, the byte -c); local.tee b;
                                              WQ_OP_I32_CONST_16 n; i32.ne; br_if l: `for (...; i != n; i += c)` (format 33, was
@@ -122,14 +122,14 @@
 #define WQ_OP_LGET_I32C16_ADD_LOAD16_S 0xfe   /* local.get a; WQ_OP_I32_CONST_16 c; i32.add; i32.load16_s (one-byte memarg) */
 #define WQ_OP_I32C_STORE8       0xff   /* i32.const c (one-byte LEB); i32.store8 (one-byte memarg) */
 /* format 16, on the opcodes of rare constant forms */
-#define WQ_OP_LGET_I64C8_SHR_U_OR 0xd7 /* local.get a; WQ_OP_I64_CONST_8 c; i64.shr_u; i64.or */
+#define WQ_OP_MUL_ADD_LSET      0xd7   /* i32.mul; i32.add; local.set a (format 33, was local.get a; WQ_OP_I64_CONST_8 c; i64.shr_u; i64.or) */
 #define WQ_OP_LGET_I64C8_SHL_OR 0xd8   /* local.get a; WQ_OP_I64_CONST_8 c; i64.shl; i64.or */
 #define WQ_OP_I32C16_LOAD       0xd9   /* WQ_OP_I32_CONST_16 c; i32.load (one-byte memarg) */
 #define WQ_OP_I32C16_ADD_LOAD   0xda   /* WQ_OP_I32_CONST_16 c; i32.add; i32.load (one-byte memarg) */
 #define WQ_OP_LGET_I32C16_ADD_LOAD8_U 0xe4   /* local.get a; WQ_OP_I32_CONST_16 c; i32.add; i32.load8_u (one-byte memarg) */
 /* format 17, on the opcodes of block and loop with multi-byte block types (the plain ones skip any) */
-#define WQ_OP_I64C8_ADD         0xfa   /* WQ_OP_I64_CONST_8 c; i64.add (or i64.sub, the byte holding -c) */
-#define WQ_OP_I64_NE_BR_IF      0x07   /* i64.ne; br_if l (one-byte label) */
+#define WQ_OP_MUL_LGET_ADD      0xfa   /* i32.mul; local.get a; i32.add (format 33, was WQ_OP_I64_CONST_8 c; i64.add) */
+#define WQ_OP_LOAD16_S_MUL      0x07   /* i32.load16_s (one-byte memarg); optionally local.tee t; i32.mul (format 33, was i64.ne; br_if l) */
 #define WQ_OP_MEM_LEB           0x08   /* a load or store whose align or offset has 2+ bytes:
                                           (opcode - 0x28) | align << 5, then a raw u16 offset (format 25:
                                           a one-byte align, a two-byte offset LEB); | 0x80 for any other
