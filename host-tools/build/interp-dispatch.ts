@@ -184,14 +184,15 @@ export const PER_IMAGE_HOT_OPCODES: ReadonlySet<number> = new Set([
   // session 10: the core's CRC loop now ends in these, and the comparisons' shared tail
   0xcb, 0x49, 0x45, 0x46, 0xec, 0x4e, 0x2f, 0x48, 0x3b,
   // (format 31: 0xf1 above is now `local.set; br`, ~18 a publish; the final `end` is 0x0f, also above)
-  // session 11 (format 32): `local.get; i32.load8_u`, ~117 a publish; the CRC loop's back edge, ~48;
-  // `global.get; i32.lt_u`, ~52 (0xcd above is now `local.tee; i32.const; i32.shr_u; local.get; i32.xor`, ~48);
-  // `local.tee; i32.const; i32.shl; i32.xor`, ~48; a 32-bit mask's `i32.and`, ~40; `local.get; i32.const; i32.shl`, ~59
-  0xce, 0xef, 0xf0, 0xf7, 0x06,
+  // session 11 (format 32): `local.get; i32.load8_u`, ~117 a publish; `global.get; i32.lt_u`, ~52 (0xcd above
+  // is now `local.tee; i32.const; i32.shr_u; local.get; i32.xor`, ~48); a 32-bit mask's `i32.and`, ~40;
+  // `local.get; i32.const; i32.shl`, ~59 (0xef, the CRC loop's old back edge, is a 64-bit loop's back edge
+  // since format 33, which the core does not hold: out)
+  0xce, 0xf0, 0xf7, 0x06,
   // out in session 12 (flash for i32.load16_u's own handler, 20 a publish at 10 instructions fewer each):
   // 0xf6 (format 33: BLOCK_RUN, 3 a publish), 0x47, 0xd9 and 0x2d (8 each)
-  // out in session 11 (flash for #15's floor): 0x4b, 0x1e, 0x17 and 0x08 run under 6 dispatches a
-  // publish each now (`i32.gt_u` is the back edge's, `LGET_LGET_ADD_LOAD8_U` gives way to `LGET_LOAD8_U`),
+  // out in session 11 (flash for #15's floor): 0x4b, 0x1e, 0x17 and 0x08 ran under 6 dispatches a
+  // publish each (0x17 is a loop's `i != n` back edge since format 33, which the core does not hold),
   // 0x0d and 0xe2 under 9 (the plain `br_if`: the comparisons take their own)
 ]);
 
