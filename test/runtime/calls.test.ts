@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { predecode } from '../../host-tools/wasm/predecode.ts';
+import { runCallsOnCortexM } from '../helpers/cortex-m.ts';
 
 const REPO = resolve(import.meta.dirname, '../..');
 
@@ -82,18 +83,6 @@ describe('call', () => {
     const want = (new WebAssembly.Instance(new WebAssembly.Module(plain), {}).exports.calls as (n: number) => number)(n);
     // each $lK adds K + 1 (its locals zero), $two n * 7, $none n to the global
     expect(want).toBe(n * (((K + 1) * (K + 2)) / 2) + 7 * (n * (n + 1)) / 2 + (n * (n + 1)) / 2);
-    writeFileSync(join(dir, 'm.pd.wasm'), predecode(plain).wasm);
-    execFileSync('node', ['--import', 'tsx', join(REPO, 'host-tools/wasm/embed-c.ts'), join(dir, 'm.pd.wasm'), join(dir, 'module.c'), 'callbench_module'], { cwd: REPO });
-    // the call benchmark's driver and linker script, the interpreter object the bench links
-    // (build/runtime/arm/interp.o: interp.c through the dispatch step)
-    const src_ = (f: string) => join(REPO, f);
-    const elf = join(dir, 'calls.elf');
-    execFileSync('arm-none-eabi-gcc', ['-mthumb', '-mcpu=cortex-m3', '-ffreestanding', '-nostartfiles', '-nostdlib', '-ffunction-sections', '-fdata-sections',
-      '-Wl,--gc-sections', '-T', src_('host-tools/wasm/armbench/bench.ld'), '-std=c11', '-Os', '-DCALLS=1', `-DN=${n}`, `-I${src_('firmware/runtime/include')}`,
-      src_('host-tools/wasm/armbench/crt.c'), src_('host-tools/wasm/armbench/call_main.c'), join(dir, 'module.c'),
-      src_('firmware/runtime/src/api.c'), src_('firmware/runtime/src/loader.c'), src_('build/runtime/arm/interp.o'), '-lgcc', '-o', elf]);
-    const done = /^([0-9a-f]+) T wq_done$/m.exec(execFileSync('arm-none-eabi-nm', [elf], { encoding: 'utf8' }))![1]!;
-    const out = execFileSync(src_('build/runtime/bench/arm_count'), [elf, done], { encoding: 'utf8' }).trim().split(' ');
-    expect(Number(out[1]) | 0).toBe(want);
+    expect(runCallsOnCortexM(predecode(plain).wasm, n)).toBe(want);
   });
 });

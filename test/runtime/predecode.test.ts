@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BLOB_HEADER as HEADER, fnv1a, immediateBytes, OP, predecode, SECTION_NAME, usedOpcodes } from '../../host-tools/wasm/predecode.ts';
 import { WasmError } from '../../host-tools/wasm/module.ts';
+import { runCallsOnCortexM } from '../helpers/cortex-m.ts';
 
 const REPO = resolve(import.meta.dirname, '../..');
 const wat = (src: string): Uint8Array => {
@@ -609,18 +610,7 @@ describe('predecode', () => {
     }
     const n = 13;
     const want = (new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(plain)), {}).exports.calls as (n: number) => number)(n);
-    const dir = mkdtempSync(join(tmpdir(), 'wqpd-arm-'));
-    writeFileSync(join(dir, 'm.pd.wasm'), wasm);
-    execFileSync('node', ['--import', 'tsx', join(REPO, 'host-tools/wasm/embed-c.ts'), join(dir, 'm.pd.wasm'), join(dir, 'module.c'), 'callbench_module'], { cwd: REPO });
-    const at = (f: string) => join(REPO, f);
-    const elf = join(dir, 'forms.elf');
-    execFileSync('arm-none-eabi-gcc', ['-mthumb', '-mcpu=cortex-m3', '-ffreestanding', '-nostartfiles', '-nostdlib', '-ffunction-sections', '-fdata-sections',
-      '-Wl,--gc-sections', '-T', at('host-tools/wasm/armbench/bench.ld'), '-std=c11', '-Os', '-DCALLS=1', `-DN=${n}`, `-I${at('firmware/runtime/include')}`,
-      at('host-tools/wasm/armbench/crt.c'), at('host-tools/wasm/armbench/call_main.c'), join(dir, 'module.c'),
-      at('firmware/runtime/src/api.c'), at('firmware/runtime/src/loader.c'), at('build/runtime/arm/interp.o'), '-lgcc', '-o', elf]);
-    const done = /^([0-9a-f]+) T wq_done$/m.exec(execFileSync('arm-none-eabi-nm', [elf], { encoding: 'utf8' }))![1]!;
-    const out = execFileSync(at('build/runtime/bench/arm_count'), [elf, done], { encoding: 'utf8' }).trim().split(' ');
-    expect(Number(out[1]) | 0).toBe(want);
+    expect(runCallsOnCortexM(wasm, n)).toBe(want);
   });
 
   it('is idempotent: pre-decoding a pre-decoded module gives the same bytes (the rewriting is undone first)', () => {

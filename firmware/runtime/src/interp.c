@@ -570,30 +570,23 @@ next:
             BYTE_TEE(v)   /* usually kept in a local */
             break;
         }
+/* An i32 load with its own copy (no width table, no inner switch): the access must start below
+ * END (rt->mem_end4 / mem_end2), READ turns the address into the value */
+#define LOAD_I32(END, READ) { \
+            uint32_t ea = (uint32_t)sp[-1] + off; \
+            if (ea < off || ea >= rt->END) TRAP(m3Err_trapOutOfBoundsMemoryAccess); \
+            SET32(&sp[-1], (uint32_t)(READ(MEM + ea))); \
+            break; \
+        }
         OP(0x28)   /* i32.load: compiled C's hot load (arrays, structs) keeps its own copy */
             READ_MEMARG();
-        mem_load32: {
-            uint32_t ea = (uint32_t)sp[-1] + off;
-            if (ea < off || ea >= rt->mem_end4) TRAP(m3Err_trapOutOfBoundsMemoryAccess);
-            SET32(&sp[-1], *(const u32_u *)(MEM + ea));
-            break;
-        }
+        mem_load32: LOAD_I32(mem_end4, *(const u32_u *))
         OP(0x2e)   /* i32.load16_s: 16-bit sample arrays (DSP code) */
             READ_MEMARG();
-        mem_load16_s: {
-            uint32_t ea = (uint32_t)sp[-1] + off;
-            if (ea < off || ea >= rt->mem_end2) TRAP(m3Err_trapOutOfBoundsMemoryAccess);
-            SET32(&sp[-1], (uint32_t)(int32_t)*(const s16_u *)(MEM + ea));
-            break;
-        }
+        mem_load16_s: LOAD_I32(mem_end2, (int32_t)*(const s16_u *))
         OP(0x2f)   /* i32.load16_u: 16-bit fields and arrays (protocol headers, CoreMark's matrices) */
             READ_MEMARG();
-        mem_load16_u: {
-            uint32_t ea = (uint32_t)sp[-1] + off;
-            if (ea < off || ea >= rt->mem_end2) TRAP(m3Err_trapOutOfBoundsMemoryAccess);
-            SET32(&sp[-1], *(const u16_u *)(MEM + ea));
-            break;
-        }
+        mem_load16_u: LOAD_I32(mem_end2, *(const u16_u *))
         case 0x29 ... 0x2c: case 0x30 ... 0x35: GATE(WQ_USED_RANGE(0x29, 0x2c) || WQ_USED_RANGE(0x30, 0x35))
             READ_MEMARG();
         mem_load: {
