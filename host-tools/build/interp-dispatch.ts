@@ -183,7 +183,8 @@ export const PER_IMAGE_HOT_OPCODES: ReadonlySet<number> = new Set([
   0xcf, 0x6b, 0xd5, 0x28, 0xe0, 0xcc, 0xf4, 0x6a, 0xe1, 0x3a, 0xc6,
   // session 10: the core's CRC loop now ends in these, and the comparisons' shared tail
   0xcb, 0x49, 0x45, 0x46, 0xec, 0x4e, 0x2f, 0x48, 0x3b,
-  // (format 31: 0xf1 above is now `local.set; br`, ~18 a publish; the final `end` is 0x0f, also above)
+  // (format 31: 0xf1 above was `local.set; br`, ~18 a publish; the final `end` is 0x0f, also above;
+  // session 12: 0xf1 is `local.get; local.get; i32.lt_u`, ~26 a publish)
   // session 11 (format 32): `local.get; i32.load8_u`, ~117 a publish; `global.get; i32.lt_u`, ~52 (0xcd above
   // is now `local.tee; i32.const; i32.shr_u; local.get; i32.xor`, ~48); a 32-bit mask's `i32.and`, ~40;
   // `local.get; i32.const; i32.shl`, ~59 (0xef, the CRC loop's old back edge, is a 64-bit loop's back edge

@@ -295,12 +295,6 @@ next:
             function's final `end` is 0x0f, `return`: format 31): a body of their own, as an empty case would
             target the loop head, before the jump table, and GCC then needs a word table (adr +
             ldr pc) instead of tbh: one instruction more per dispatch and 512 bytes more */
-        OP(WQ_OP_LSET_BR) {   /* local.set a; br l: the br's side entry is the next one (local.set has
-                               * none); pc just past the br's opcode, as a branch's entry wants. To
-                               * do_branch: through do_br, GCC's registers there cost kernel +1% */
-            uint32_t i; READ_IDX(i); fp[i] = *--sp; COUNT_FUSED(); pc++;
-            goto do_branch;
-        }
         case 0x02: case 0x03: GATE(WQ_USED(0x02) || WQ_USED(0x03)) SKIP_U32(); DISPATCH;   /* a block type is one byte (0x40, a
             value type, a type index below 64) or a multi-byte LEB; branches land past them */
         OP(WQ_OP_BLOCK_RUN) { pc += (pc[1] & 63) - 1; DISPATCH; }   /* no-ops in a row: on to where they end */
@@ -876,6 +870,11 @@ next:
 #endif
         }
         OP(WQ_OP_LGET_C8_EQ) { uint32_t i; READ_IDX(i); uint32_t b = (uint32_t)(int32_t)(int8_t)pc[1]; pc += 3; COUNT_EXTRA(2); cond = (uint32_t)fp[i] == b; goto do_cond; }
+        OP(WQ_OP_LGET_LGET_LT_U) {   /* `p < end`, `i < n` on two locals; a following `if` on the compare's own flags (no 0/1 to test) */
+            uint32_t a = (uint32_t)fp[pc[0]], b = (uint32_t)fp[pc[2]]; pc += 4; COUNT_EXTRA(2);
+            if (*pc == 0x04) { COUNT_FUSED(); if (a >= b) { pc++; goto do_jump; } pc += 2; stp++; DISPATCH; }
+            cond = a < b; goto do_cond;
+        }
         OP(WQ_OP_GGET_LT_U) { uint32_t i = pc[0]; pc += 2; COUNT_EXTRA(1); cond = (uint32_t)sp[-1] < globals[i]; sp--; goto do_cond; }   /* x < a bound kept in a global. Last before do_cond: a per-image build copies the dispatch only into hot handlers, and takes do_cond for part of this one */
         do_cond: {   /* a comparison's result: on to a following if / br_if (one-byte immediate) */
             uint32_t nx = *pc;
