@@ -289,6 +289,13 @@ const CONST8_BINOPS: Record<number, [number, (c: number) => number]> = {
 /** The shifts among them: counts only 0..31 are fused, so the masking keeps the rewrite invertible. */
 const SHIFT_CONST8 = new Set<number>([OP.I32C8_SHL, OP.I32C8_SHR_S, OP.I32C8_SHR_U, ROTL_INNER]);
 
+/** Whether the instruction at q does nothing at run time: `block` or `loop` (read from the original
+ * opcodes: BLOCK_RUN rewrites theirs) or a block's `end` (the function's final one is 0x0f, `return`, in
+ * the rewritten code). BLOCK_RUN folds runs of them; branches land past them (predecode). */
+function isNoop(original: Uint8Array, rewritten: Uint8Array, q: number): boolean {
+  return original[q] === 0x02 || original[q] === 0x03 || rewritten[q] === 0x0b;
+}
+
 /** 'c', 'k', 'w', 's': constants (see rewriteCode); 'M2e' and the like: that load or store
  * opcode with a one-byte align and offset. */
 type Pat = number | 'c' | 'm' | 'n' | 'k' | 'w' | 'W' | 's' | 'M28' | 'M2d' | 'M2e' | 'M3a';
@@ -428,8 +435,7 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
       const opener = (j: number) => (original[f.instrs[j]!] === 0x02 || original[f.instrs[j]!] === 0x03) && f.instrs[j + 1]! - f.instrs[j]! === 2;
       if (!opener(k) || !opener(k + 1)) continue;
       let j = k + 2;
-      const noop = (q: number) => original[q] === 0x02 || original[q] === 0x03 || (original[q] === 0x0b && q !== f.end);
-      while (j < f.instrs.length && noop(f.instrs[j]!) && f.instrs[j + 1] !== undefined && f.instrs[j + 1]! - at <= 63) j++;
+      while (j < f.instrs.length && isNoop(original, out, f.instrs[j]!) && f.instrs[j + 1] !== undefined && f.instrs[j + 1]! - at <= 63) j++;
       out[at] = OP.BLOCK_RUN;
       out[second] = (f.instrs[j]! - at) | (original[at] === 0x03 ? 0x40 : 0) | (original[second] === 0x03 ? 0x80 : 0);
       k = j - 1;
@@ -780,11 +786,8 @@ export function predecode(input: Uint8Array): PredecodeResult {
   // (format 33: read from the original opcodes, so a branch also lands past a whole BLOCK_RUN, never
   // inside one; the final `end` is 0x0f in the rewritten code only.)
   const skipNoops = (t: number): number => {
-    for (;;) {
-      if (original[t] === 0x02 || original[t] === 0x03) t += 1 + immediateBytes(original, t);
-      else if (base[t] === 0x0b) t += 1;
-      else return t;
-    }
+    while (isNoop(original, base, t)) t += 1 + immediateBytes(original, t);
+    return t;
   };
   const entries = m.bodies.flatMap((f, bi) =>
     f.side.map((e, k) => {
