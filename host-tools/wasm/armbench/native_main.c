@@ -20,6 +20,15 @@ void wasm_rt_allocate_memory(wasm_rt_memory_t * m, uint32_t initial, uint32_t ma
     for (uint32_t i = 0; i < m->size && i < sizeof linear; i++) linear[i] = 0;
 }
 void wasm_rt_free_memory(wasm_rt_memory_t * m) { (void)m; }
+/* a module's table (Embench's picojpeg calls through one): static, as the memory; 0 = null */
+static wasm_rt_funcref_t table_slots[256];
+void wasm_rt_allocate_funcref_table(wasm_rt_funcref_table_t * t, uint32_t elements, uint32_t max)
+{
+    if (elements > sizeof table_slots / sizeof table_slots[0]) wasm_rt_trap(WASM_RT_TRAP_OOB);
+    t->data = table_slots; t->size = elements; t->max_size = max;
+    for (uint32_t i = 0; i < elements; i++) table_slots[i] = (wasm_rt_funcref_t){ 0 };
+}
+void wasm_rt_free_funcref_table(wasm_rt_funcref_table_t * t) { (void)t; }
 static uint32_t ntypes;
 uint32_t wasm_rt_register_func_type(uint32_t params, uint32_t results, ...) { (void)params; (void)results; return ++ntypes; }
 

@@ -10,6 +10,7 @@ void * memmove(void * d, const void * s, size_t n)
 void * memset(void * d, int c, size_t n) { unsigned char * a = d; while (n--) *a++ = (unsigned char)c; return d; }
 int memcmp(const void * x, const void * y, size_t n) { const unsigned char * a = x, * b = y; for (; n; n--, a++, b++) if (*a != *b) return *a - *b; return 0; }
 size_t strlen(const char * s) { size_t n = 0; while (s[n]) n++; return n; }
+char * strchr(const char * s, int c) { for (;; s++) { if (*s == (char)c) return (char *)s; if (!*s) return NULL; } }
 void abort(void) { __builtin_trap(); }
 
 /* 128-bit multiply (compiler-rt's __multi3, which clang calls for aha-mont64's 64x64->128

@@ -5,3 +5,4 @@ void * memmove(void *, const void *, size_t);
 void * memset(void *, int, size_t);
 int memcmp(const void *, const void *, size_t);
 size_t strlen(const char *);
+char * strchr(const char *, int);
