@@ -478,45 +478,44 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
       return (ins[j + 4] !== undefined && original[ins[j + 3]!] === 0x73 && LGET_CONST8_XOR[c8[0]] !== undefined) || c8[0] === ROTL_INNER;
     };
     const wideConst = new Map(f.consts.filter((c) => c.wide).map((c) => [c.at, c]));
-    for (let k = 0; k < ins.length; k++) {
+    // Every rewrite that can start at instruction k: how many instructions it takes and the bytes
+    // it writes. The first is the one the hand-tuned order picks (the rules below); the others
+    // are the same forms without the rules' preferences, for the tiling below.
+    type Form = { len: number; apply: () => void };
+    const formsAt = (k: number): { pick?: Form; others: Form[] } => {
+      const forms: Form[] = [];
+      let pick: Form | undefined;   // the hand-tuned order's choice
       // i64.const k (a 5-byte LEB, 0 <= k < 2^32); i64.and: the mask as 4 raw bytes (one load, no LEB)
       const wc = wideConst.get(ins[k]!);
       if (wc && wc.lebLen === 5 && wc.value >= 0n && wc.value <= 0xffffffffn && ins[k + 2] !== undefined && original[ins[k + 1]!] === 0x83) {
         const at = ins[k]!;
-        out[at] = OP.I64C_U32_AND;
-        dv.setUint32(at + 1, Number(wc.value), true);
-        out[at + 5] = 0;
-        k += 1;
-        continue;
+        forms.push(pick = { len: 2, apply: () => { out[at] = OP.I64C_U32_AND; dv.setUint32(at + 1, Number(wc.value), true); out[at + 5] = 0; } });
       }
       const c8 = const8(k);
       if (c8 && c8[0] !== ROTL_INNER) {
         const at = ins[k]!;
-        out[at] = c8[0];
-        out[at + 1] = c8[1](((original[at + 1]! << 25) >> 25)) & 0xff;
+        const pair = () => { out[at] = c8[0]; out[at + 1] = c8[1](((original[at + 1]! << 25) >> 25)) & 0xff; };
         const at2 = ins[k + 2], at3 = ins[k + 3];
+        const two: Form = { len: 2, apply: pair };
+        forms.push(two);
         if (c8[0] === OP.I32C8_SHL && at2 !== undefined && at3 !== undefined && ins[k + 4] !== undefined && original[at2] === 0x41 && at3 - at2 === 2
           && original[at2 + 1]! <= 31 && original[at3] === 0x75) { // x << k >> j: one dispatch (j stays a plain i32.const)
-          out[at] = OP.SHL_SHR_S;
-          k += 3;
-          continue;
-        }
-        k += 1;
-        continue;
+          forms.push(pick = { len: 4, apply: () => { pair(); out[at] = OP.SHL_SHR_S; } });
+        } else pick = two;
       }
       // local.get before a rotate or shift by a constant: one dispatch for the three
       const lc8 = original[ins[k]!] === 0x20 && ins[k + 1]! - ins[k]! === 2 ? const8(k + 1) : undefined;
-      const xorForm = lc8 && ins[k + 4] !== undefined && original[ins[k + 3]!] === 0x73 ? LGET_CONST8_XOR[lc8[0]] : undefined;
-      // (`x << k >> j` keeps its SHL_SHR_S: a signed bit field in one dispatch after the local.get)
-      const bitField = lc8 && lc8[0] === OP.I32C8_SHL && ins[k + 5] !== undefined && original[ins[k + 3]!] === 0x41 && ins[k + 4]! - ins[k + 3]! === 2
-        && original[ins[k + 3]! + 1]! <= 31 && original[ins[k + 4]!] === 0x75;
-      if (lc8 && (xorForm !== undefined || (LGET_CONST8[lc8[0]] !== undefined && !bitField))) {
+      if (lc8) {
         const at = ins[k + 1]!;
-        out[ins[k]!] = xorForm ?? LGET_CONST8[lc8[0]]!;
-        out[at] = lc8[0];
-        out[at + 1] = lc8[1](((original[at + 1]! << 25) >> 25)) & 0xff;
-        k += xorForm !== undefined ? 3 : 2;
-        continue;
+        const three = (op: number): Form => ({ len: op === LGET_CONST8[lc8[0]] ? 3 : 4, apply: () => { out[ins[k]!] = op; out[at] = lc8[0]; out[at + 1] = lc8[1](((original[at + 1]! << 25) >> 25)) & 0xff; } });
+        const xorForm = ins[k + 4] !== undefined && original[ins[k + 3]!] === 0x73 && LGET_CONST8_XOR[lc8[0]] !== undefined ? three(LGET_CONST8_XOR[lc8[0]]!) : undefined;
+        const plain3 = LGET_CONST8[lc8[0]] !== undefined ? three(LGET_CONST8[lc8[0]]!) : undefined;
+        // (`x << k >> j` keeps its SHL_SHR_S: a signed bit field in one dispatch after the local.get)
+        const bitField = lc8[0] === OP.I32C8_SHL && ins[k + 5] !== undefined && original[ins[k + 3]!] === 0x41 && ins[k + 4]! - ins[k + 3]! === 2
+          && original[ins[k + 3]! + 1]! <= 31 && original[ins[k + 4]!] === 0x75;
+        if (xorForm) forms.push(xorForm);
+        if (plain3) forms.push(plain3);
+        pick = xorForm ?? (bitField ? undefined : plain3);
       }
       // a local.get or local.tee before such a pair (or before a fused constant) stays on its
       // own: the pair saves more than the local op + const
@@ -528,13 +527,36 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
       // crc32's `crc ^ x >> 16`: lget + LGET_C8_SHR_U_XOR, 2 dispatches against LGET_LGET, I32C8_SHR_U, xor;
       // or `local.get; i32.const k; i32.rotl`)
       // (format 33: and a local.get that starts the funnel's seven instructions in one dispatch)
-      const hit = FUSE.find(([pat]) => matches(k, pat) && !((pat[0] === 0x20 || pat[0] === 0x22) && (pat[1] === 'c' || pat[1] === 'w' || (pat[1] === 'k' && pat[0] === 0x22)) && pat.length === 2 && constHead(k + 1))
-        && !(pat.length === 2 && pat[1] === 0x20 && (matches(k + 1, [0x20, 'M2d']) || matches(k + 1, [0x20, 0x20, 0x49]) || lgetConst8Xor(k + 1) || LOOP_FORMS.some(([pat]) => matches(k + 1, pat)) || matches(k + 1, [0x20, 's', 0x86, 0x20, 's', 0x88, 0x84]))));
-      if (!hit) continue;
-      out[ins[k]!] = hit[1];
-      if (SUB_AS_ADD.has(hit[1]) && original[ins[k + 2]!] === 0x6b) out[ins[k + 1]! + 1] = -((original[ins[k + 1]! + 1]! << 25) >> 25) & 0x7f; // x - c as x + -c
-      if (hit[1] === OP.I64C8_ADD_LTEE_I64C8_NE_BR_IF && original[ins[k + 1]!] === 0x7d) out[ins[k]! + 1] = -((out[ins[k]! + 1]! << 24) >> 24) & 0xff; // x - c as x + -c
-      k += hit[0].length - 1;
+      const preferred = (pat: readonly Pat[]) => !((pat[0] === 0x20 || pat[0] === 0x22) && (pat[1] === 'c' || pat[1] === 'w' || (pat[1] === 'k' && pat[0] === 0x22)) && pat.length === 2 && constHead(k + 1))
+        && !(pat.length === 2 && pat[1] === 0x20 && (matches(k + 1, [0x20, 'M2d']) || matches(k + 1, [0x20, 0x20, 0x49]) || lgetConst8Xor(k + 1) || LOOP_FORMS.some(([pat]) => matches(k + 1, pat)) || matches(k + 1, [0x20, 's', 0x86, 0x20, 's', 0x88, 0x84])));
+      const fuse = (hit: [readonly Pat[], number]): Form => ({ len: hit[0].length, apply: () => {
+        out[ins[k]!] = hit[1];
+        if (SUB_AS_ADD.has(hit[1]) && original[ins[k + 2]!] === 0x6b) out[ins[k + 1]! + 1] = -((original[ins[k + 1]! + 1]! << 25) >> 25) & 0x7f; // x - c as x + -c
+        if (hit[1] === OP.I64C8_ADD_LTEE_I64C8_NE_BR_IF && original[ins[k + 1]!] === 0x7d) out[ins[k]! + 1] = -((out[ins[k]! + 1]! << 24) >> 24) & 0xff; // x - c as x + -c
+      } });
+      const hits = FUSE.filter(([pat]) => matches(k, pat));
+      const fused = hits.map(fuse);
+      if (!pick) { const i = hits.findIndex(([pat]) => preferred(pat)); if (i >= 0) pick = fused[i]; }
+      return { pick, others: [...forms, ...fused].filter((x) => x !== pick) };
+    };
+    // The tiling: the rewrites that leave the fewest dispatches over the body, the hand-tuned
+    // choice where it is one of the fewest (its rules prefer the form that costs fewer
+    // instructions among equal counts). Greedy left to right took `local.set a; local.get b`
+    // where `local.set a` alone, then `local.get b; i32.const c; i32.add; local.set b`, was one
+    // dispatch fewer (session 13: Embench's ud and matmult-int loops).
+    const options = ins.map((_, k) => formsAt(k));
+    const best = new Array<number>(ins.length + 1).fill(0), choice = new Array<Form | undefined>(ins.length);
+    for (let k = ins.length - 1; k >= 0; k--) {
+      const { pick, others } = options[k]!;
+      best[k] = 1 + best[k + 1]!;
+      if (pick && (1 + best[k + pick.len]! <= best[k]!)) { best[k] = 1 + best[k + pick.len]!; choice[k] = pick; }
+      for (const o of others) if (1 + best[k + o.len]! < best[k]!) { best[k] = 1 + best[k + o.len]!; choice[k] = o; }
+    }
+    for (let k = 0; k < ins.length; k++) {
+      const o = choice[k];
+      if (!o) continue;
+      o.apply();
+      k += o.len - 1;
     }
   }
   return out;

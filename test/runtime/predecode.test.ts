@@ -774,6 +774,36 @@ describe('predecode', () => {
     expect(run.stdout.trim().split('\n')).toEqual(['ok', ...args.map(([a, b]) => `ok ${(f(a, b) >>> 0).toString(16)}`)]);
   });
 
+  it('tiles a run with the fewest dispatches (session 13): `local.set; local.get; i32.const; i32.add; local.set` is two, not three, and runs as in Node', () => {
+    // a pointer-bumping loop (Embench's ud) after an i32.sub: greedy left to right took LSET_LGET, then I32C_ADD and a
+    // lone local.set; the tiling leaves the first local.set alone and fuses the increment whole
+    const src = wat(`(module (memory 1) (data (i32.const 0) "\\0b\\30\\55\\7a\\9f\\c4\\e9\\0e\\33\\58\\7d\\a2\\c7\\ec\\11\\36")
+      (func (export "f") (param i32 i32) (result i32) (local i32 i32)
+        (loop
+          (local.set 2 (i32.sub (local.get 2) (i32.load (local.get 0))))
+          (local.set 0 (i32.add (local.get 0) (i32.const 4)))
+          (local.set 3 (i32.add (local.get 3) (local.get 2)))
+          (br_if 0 (local.tee 1 (i32.sub (local.get 1) (i32.const 1)))))
+        (i32.xor (local.get 2) (local.get 3))))`);
+    const { wasm, module: m } = predecode(src);
+    const ins = m.bodies[0]!.instrs;
+    const sumSet = ins.filter((x) => src[x] === 0x21)[0]!;
+    // the local.set of the sum stays plain; the increment after it is one LGET_I32C_ADD_LSET
+    expect(wasm[sumSet]).toBe(0x21);
+    expect(wasm[ins[ins.indexOf(sumSet) + 1]!]).toBe(OP.LGET_I32C_ADD_LSET);
+    expect(Buffer.from(predecode(wasm).wasm)).toEqual(Buffer.from(wasm));
+    const f = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(src)), {}).exports.f as (a: number, b: number) => number;
+    const dir = mkdtempSync(join(tmpdir(), 'wqpd-'));
+    writeFileSync(join(dir, 'tile.wasm'), wasm);
+    const args: Array<[number, number]> = [[0, 1], [0, 4], [4, 3], [65528, 2], [65532, 2]];
+    const expected = args.map(([a, b]) => { try { return `ok ${(f(a, b) >>> 0).toString(16)}`; } catch { return 'trap'; } });
+    expect(expected).toContain('trap');   // the last reads past the memory's end
+    const run = spawnSync(join(REPO, 'build/runtime/spec_driver'), {
+      input: [`load ${join(dir, 'tile.wasm')}`, ...args.map(([a, b]) => `invoke f 2 ${(a >>> 0).toString(16)} ${(b >>> 0).toString(16)}`)].join('\n') + '\n', encoding: 'utf8',
+    });
+    expect(run.stdout.trim().split('\n').map((l) => (l.startsWith('trap') ? 'trap' : l))).toEqual(['ok', ...expected]);
+  });
+
   // the fused forms that touch memory or chain onto another fused form, each once; arguments
   // that put an access out of bounds trap in both engines
   const memSrc = `(module (memory 1) (data (i32.const 1000) "\\01\\80\\ff\\7f\\00\\90\\34\\12")
