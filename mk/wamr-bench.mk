@@ -34,8 +34,9 @@ WAMR_CHECK = test -n "$(WAMR_SRC)" -a -f "$(WAMR_SRC)/core/iwasm/include/wasm_ex
 $(WAMR_OUT)/source.txt: wamr-source
 	@mkdir -p $(@D)
 	@echo "$(WAMR_SRC)" | cmp -s - $@ || echo "$(WAMR_SRC)" > $@
-# A program: crt + driver + the embedded plain module + WAMR (the driver always -Os).
-WAMR_LINK = $(WAMR_CC) -Os -Wall -Wextra -Wno-type-limits -nostartfiles --specs=nano.specs -Wl,--gc-sections -T $(RT_BENCH_SRC)/bench.ld \
+# A program: crt + driver + the embedded plain module + WAMR (the driver always -Os). ld's
+# executable-stack warning (newlib's reent object has no .note.GNU-stack) means nothing on bare metal.
+WAMR_LINK = $(WAMR_CC) -Os -Wall -Wextra -Wno-type-limits -nostartfiles --specs=nano.specs -Wl,--gc-sections,--no-warn-execstack -T $(RT_BENCH_SRC)/bench.ld \
             -I$(RT_BENCH_SRC) $(WAMR_INC) $(RT_BENCH_SRC)/crt.c $(RT_BENCH_SRC)/wamr_main.c
 WAMR_DEPS = $(RT_BENCH_SRC)/wamr_main.c $(RT_BENCH_SRC)/workload.h $(RT_BENCH_SRC)/crt.c
 
