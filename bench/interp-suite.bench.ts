@@ -1,12 +1,13 @@
 // The interpreter suite: workloads the project did not write for itself, counted as Thumb
 // instructions on Cortex-M3 (unicorn, host-tools/wasm/armbench/arm_count.c) for our
-// interpreter, upstream wasm3 and the same wasm compiled natively by wasm2c -O2, all three
-// through the same driver (wasm3's embedding API for the two interpreters). Workloads:
+// interpreter, upstream wasm3, WAMR's fast interpreter (the second peer, session 13) and the
+// same wasm compiled natively by wasm2c -O2 (wasm3's embedding API drives our interpreter and
+// wasm3; WAMR's own API makes the same calls in host-tools/wasm/armbench/wamr_main.c). Workloads:
 // four Embench-IoT programs (crc32, edn, aha-mont64, nettle-sha256), EEMBC CoreMark (one
 // iteration, our port in host-tools/wasm/armbench/suite/coremark/) and a loop kernel
 // (host-tools/wasm/armbench/suite/kernel.c), compiled from C by clang-14 --target=wasm32 -O2,
 // and the core's codec (the runtime bench's workload). Sources that are not the project's
-// come from EMBENCH_SRC / COREMARK_SRC / WASM3_SRC, or else from the fetched mirrors under
+// come from EMBENCH_SRC / COREMARK_SRC / WASM3_SRC / WAMR_SRC, or else from the fetched mirrors under
 // /work/.mirror, extracted to a temp dir outside the repo; without them their figures say so.
 // CoreMark joined in session 12, after the other programs had steered eleven sessions of
 // tuning: the `_without_coremark` geomeans are the earlier suite's, for comparison.
@@ -15,9 +16,10 @@
 // outside check (session 13): code no tuning step looked at. It has its own geomean and
 // worst; the suite's figures above stay the seven workloads the issue's targets were set on.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { parseModule } from '../host-tools/wasm/module.ts';
 
 const REPO = resolve(import.meta.dirname, '..');
 const BENCH = join(REPO, 'build/runtime/bench');
@@ -66,9 +68,31 @@ function countOps(exe: string): [number, number, number] {
 const r2 = (x: number) => Math.round(x * 100) / 100;
 const geomean = (xs: number[]) => (xs.length ? r2(Math.exp(xs.reduce((a, x) => a + Math.log(x), 0) / xs.length)) : null);
 
-interface Files { interp: [string, string]; native: [string, string]; wasm3: [string, string]; host: [string, string] }
+interface Files { interp: [string, string]; native: [string, string]; wasm3: [string, string]; wamr: [string, string]; wamrO2: [string, string]; wamrPool: string; plainWasm: string; host: [string, string] }
 
-function measure(name: string, f: Files, withWasm3: boolean, checkVerify: boolean): Record<string, unknown> {
+/** Bytes the link kept from the objects `pick` selects, from a GNU ld map: flash (.text and
+ * .rodata input sections) and RAM (.data, .bss and COMMON). */
+function sizesFromMap(map: string, pick: (object: string) => boolean): { flash: number; ram: number } {
+  const text = readFileSync(map, 'utf8');
+  const kept = text.slice(text.indexOf('Linker script and memory map'));
+  let flash = 0, ram = 0;
+  const re = /^ (\.(?:text|rodata|data|bss)[^\s]*|COMMON)\s*\n?\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+(\S+)/gm;
+  for (let m; (m = re.exec(kept)); ) {
+    if (!pick(m[4]!)) continue;
+    if (/^\.(?:text|rodata)/.test(m[1]!)) flash += parseInt(m[3]!, 16);
+    else ram += parseInt(m[3]!, 16);
+  }
+  return { flash, ram };
+}
+
+/** wamr_main.c returns a negative step number when a WAMR API call fails. */
+const WAMR_STEPS: Record<number, string> = {
+  [-1]: 'wasm_runtime_full_init', [-2]: 'wasm_runtime_malloc (module copy)', [-3]: 'wasm_runtime_load', [-4]: 'wasm_runtime_instantiate',
+  [-5]: 'wasm_runtime_create_exec_env', [-6]: 'wasm_runtime_lookup_function', [-7]: 'the first call (run(1) / buf())',
+  [-8]: 'run(n) / the codec buffer check', [-9]: 'encodePublish', [-10]: 'decodeOne', [-11]: 'wasm_runtime_get_mem_alloc_info',
+};
+
+function measure(name: string, f: Files, withWasm3: boolean, withWamr: boolean, checkVerify: boolean): Record<string, unknown> {
   const diff = (pair: [string, string]) => {
     const [a, sa] = countInstructions(pair[0]);
     const [b] = countInstructions(pair[1]);
@@ -95,6 +119,34 @@ function measure(name: string, f: Files, withWasm3: boolean, checkVerify: boolea
     out.vs_wasm3 = r2(interp.instr / w.instr);
     out.wasm3_vs_wasm2c_O2 = r2(w.instr / native.instr);
   }
+  if (withWamr) {
+    // A WAMR API call that fails (the module cannot be loaded or run there) is reported in the
+    // figure, naming the call; a result that differs from the other engines' fails the bench.
+    const wamr = (pair: [string, string], build: string): { instr: number } | { failed: string } => {
+      const w = diff(pair);
+      if (w.sum === native.sum) return w;
+      const step = WAMR_STEPS[w.sum];
+      if (step) return { failed: `not run on WAMR (${build}): ${step} failed (wamr_main.c step ${w.sum})` };
+      throw new Error(`${name}: WAMR (${build}) disagrees on the result (${w.sum} vs ${native.sum})`);
+    };
+    const w = wamr(f.wamr, '-Os'), wO2 = wamr(f.wamrO2, '-O2');
+    if ('failed' in w) out.wamr_fast_thumb_instructions = w.failed;
+    else {
+      out.wamr_fast_thumb_instructions = w.instr;
+      out.vs_wamr_fast = r2(interp.instr / w.instr);
+      out.wamr_fast_vs_wasm2c_O2 = r2(w.instr / native.instr);
+      if (withWasm3) out.wamr_fast_vs_wasm3 = r2(w.instr / (out.wasm3_thumb_instructions as number));
+      const [, pool] = countInstructions(f.wamrPool);
+      out.wamr_fast_pool_bytes_used = pool > 0 ? pool : `the pool probe failed: ${WAMR_STEPS[pool] ?? 'unknown step'} (${pool})`;
+      if (pool > 0) out.wamr_fast_pool_bytes_beyond_linear_memory = pool - 65536 * (parseModule(readFileSync(f.plainWasm)).mems[0]?.min ?? 0);
+    }
+    if ('failed' in wO2) out.wamr_fast_O2_thumb_instructions = wO2.failed;
+    else {
+      out.wamr_fast_O2_thumb_instructions = wO2.instr;
+      out.vs_wamr_fast_O2 = r2(interp.instr / wO2.instr);
+      if (withWasm3) out.wamr_fast_O2_vs_wasm3 = r2(wO2.instr / (out.wasm3_thumb_instructions as number));
+    }
+  }
   return out;
 }
 
@@ -102,38 +154,81 @@ export async function run(): Promise<Record<string, unknown>> {
   const embench = sourceTree('EMBENCH_SRC', 'embench+embench-iot', ['src', 'support'], 'support/beebsc.c');
   const coremark = sourceTree('COREMARK_SRC', 'eembc+coremark', [...COREMARK_FILES, 'coremark.h'], 'core_main.c');
   const wasm3 = sourceTree('WASM3_SRC', 'wasm3+wasm3', ['source'], 'source/wasm3.h');
+  const wamr = sourceTree('WAMR_SRC', 'bytecodealliance+wasm-micro-runtime', ['core'], 'core/iwasm/include/wasm_export.h');
   const names = [...(embench.dir ? EMBENCH : []), ...(coremark.dir ? ['coremark'] : []), 'kernel'];
   const suiteFiles = (w: string): Files => ({
     interp: [join(SUITE, w, 'interp_n.elf'), join(SUITE, w, 'interp_0.elf')],
     native: [join(SUITE, w, 'native_n.elf'), join(SUITE, w, 'native_0.elf')],
     wasm3: [join(SUITE, w, 'wasm3_n.elf'), join(SUITE, w, 'wasm3_0.elf')],
+    wamr: [join(SUITE, w, 'wamr_n.elf'), join(SUITE, w, 'wamr_0.elf')],
+    wamrO2: [join(SUITE, w, 'wamrO2_n.elf'), join(SUITE, w, 'wamrO2_0.elf')],
+    wamrPool: join(SUITE, w, 'wamr_pool.elf'),
+    plainWasm: join(SUITE, w, 'plain.wasm'),
     host: [join(SUITE, w, 'host_n'), join(SUITE, w, 'host_0')],
   });
   const codec: Files = {
     interp: [join(BENCH, 'interp_1000.elf'), join(BENCH, 'interp_0.elf')],
     native: [join(BENCH, 'native_1000.elf'), join(BENCH, 'native_0.elf')],
     wasm3: [join(BENCH, 'wasm3_1000.elf'), join(BENCH, 'wasm3_0.elf')],
+    wamr: [join(BENCH, 'wamr_1000.elf'), join(BENCH, 'wamr_0.elf')],
+    wamrO2: [join(BENCH, 'wamrO2_1000.elf'), join(BENCH, 'wamrO2_0.elf')],
+    wamrPool: join(BENCH, 'wamr_pool.elf'),
+    plainWasm: join(REPO, 'build/core/codec-test.wasm'),
     host: [join(BENCH, 'host_count_1000'), join(BENCH, 'host_count_0')],
   };
   const more = embench.dir ? [...EMBENCH_MORE] : [];
   const targets = [...[...names, ...more].flatMap((w) => Object.values(suiteFiles(w)).flat()), ...Object.values(codec).flat()]
-    .filter((t) => wasm3.dir || !t.includes('wasm3_'))
+    .filter((t) => (wasm3.dir || !t.includes('wasm3_')) && (wamr.dir || !/\/wamr(?:O2)?_/.test(t)))
     .map((t) => t.slice(REPO.length + 1));
   const vars = [...(embench.dir ? [`EMBENCH_SRC=${embench.dir}`] : []), ...(coremark.dir ? [`COREMARK_SRC=${coremark.dir}`] : []),
-    ...(wasm3.dir ? [`WASM3_SRC=${wasm3.dir}`] : [])];
+    ...(wasm3.dir ? [`WASM3_SRC=${wasm3.dir}`] : []), ...(wamr.dir ? [`WAMR_SRC=${wamr.dir}`] : [])];
   try {
     execFileSync('make', ['-s', ...targets, ...vars], { cwd: REPO, stdio: ['ignore', 'inherit', 'inherit'] });
   } catch {
-    throw new Error(`building the suite's programs failed (make's output above; ${vars.join(' ') || 'no EMBENCH_SRC / COREMARK_SRC / WASM3_SRC'})`);
+    throw new Error(`building the suite's programs failed (make's output above; ${vars.join(' ') || 'no EMBENCH_SRC / COREMARK_SRC / WASM3_SRC / WAMR_SRC'})`);
   }
 
   const suite: Record<string, unknown> = {};
-  for (const w of names) suite[w] = measure(w, suiteFiles(w), !!wasm3.dir, w !== 'kernel');   // CoreMark's bit 0: its CRC validation
-  suite.codec = measure('codec', codec, !!wasm3.dir, false);
+  for (const w of names) suite[w] = measure(w, suiteFiles(w), !!wasm3.dir, !!wamr.dir, w !== 'kernel');   // CoreMark's bit 0: its CRC validation
+  suite.codec = measure('codec', codec, !!wasm3.dir, !!wamr.dir, false);
   const all = Object.values(suite) as Array<Record<string, number>>;
   suite.geomean_vs_wasm2c_O2 = geomean(all.map((x) => x.vs_wasm2c_O2!));
   suite.geomean_vs_wasm3 = wasm3.dir ? geomean(all.map((x) => x.vs_wasm3!)) : null;
   suite.worst_vs_wasm3 = wasm3.dir ? Math.max(...all.map((x) => x.vs_wasm3!)) : null;
+  if (wamr.dir) {
+    const ran = all.filter((x) => x.vs_wamr_fast !== undefined), ranO2 = all.filter((x) => x.vs_wamr_fast_O2 !== undefined);
+    if (ran.length < all.length || ranO2.length < all.length) {
+      suite.wamr_fast_geomeans_over = `${ran.length} of ${all.length} workloads (-Os), ${ranO2.length} (-O2): see wamr_fast_thumb_instructions for why the others did not run`;
+    }
+    suite.geomean_vs_wamr_fast = geomean(ran.map((x) => x.vs_wamr_fast!));
+    suite.worst_vs_wamr_fast = ran.length ? Math.max(...ran.map((x) => x.vs_wamr_fast!)) : null;
+    suite.wamr_fast_geomean_vs_wasm2c_O2 = geomean(ran.map((x) => x.wamr_fast_vs_wasm2c_O2!));
+    if (wasm3.dir) suite.wamr_fast_geomean_vs_wasm3 = geomean(ran.map((x) => x.wamr_fast_vs_wasm3!));
+    suite.geomean_vs_wamr_fast_O2 = geomean(ranO2.map((x) => x.vs_wamr_fast_O2!));
+    if (wasm3.dir) suite.wamr_fast_O2_geomean_vs_wasm3 = geomean(ranO2.map((x) => x.wamr_fast_O2_vs_wasm3!));
+    suite.wamr_fast_note = 'WAMR fast interpreter (classic interpreter, AOT and JITs off), built like wasm3 and ours: arm-none-eabi-gcc -Os -mthumb -mcpu=cortex-m3, '
+      + 'newlib-nano, sections collected (mk/wamr-bench.mk); the plain module copied to RAM, wasm_runtime_load, instantiate, then the same calls as wasm3. '
+      + 'run(n) minus run(0) excludes WAMR\'s load-time translation to its fast form (as wasm3\'s lazy compile is excluded), which favours WAMR: ours does that work on the host. '
+      + 'wamr_fast_pool_bytes_used: the pool\'s high-water mark (of 512 KB) after load, instantiation and run(1): linear memory, the 16 KB wasm stack, the module copy '
+      + '(wasm_runtime_load keeps and rewrites it) and the translated code included; _beyond_linear_memory leaves the linear memory out. '
+      + '_O2 figures: WAMR alone built -O2 (context; wasm3 and ours stay -Os): at -Os GCC makes WAMR\'s operand-read helpers calls';
+    // Flash and RAM of the WAMR build, from the codec program's link map: WAMR's objects and our
+    // platform layer (libwamr.a); the driver, crt.c and the pool are left out. The libc part is
+    // what the link pulled from newlib-nano, libm and libgcc (the driver itself uses only crt.c).
+    const map = join(BENCH, 'wamr_1000.map');
+    const own = sizesFromMap(map, (o) => o.includes('libwamr.a('));
+    const libc = sizesFromMap(map, (o) => /lib(?:c_nano|c|g_nano|m|gcc)\.a\(/.test(o));
+    suite.peer_wamr_fast_flash_bytes = own.flash;
+    suite.peer_wamr_fast_ram_bytes = own.ram;
+    suite.peer_wamr_fast_flash_bytes_with_libc = own.flash + libc.flash;
+    suite.peer_wamr_fast_ram_bytes_with_libc = own.ram + libc.ram;
+    suite.peer_wamr_fast_O2_flash_bytes = sizesFromMap(join(BENCH, 'wamrO2_1000.map'), (o) => o.includes('libwamr.a(')).flash;
+    const ours = join(BENCH, 'size.map');
+    if (existsSync(ours)) suite.runtime_flash_bytes_same_measure = sizesFromMap(ours, (o) => o.includes('build/runtime/arm/')).flash;
+    suite.peer_wamr_fast_size_note = 'from the link map of build/runtime/bench/wamr_1000.elf: .text+.rodata (flash) and .data+.bss (RAM) kept from WAMR\'s objects and our platform layer, '
+      + 'the pool, driver and crt.c excluded; _with_libc adds what the link pulled from newlib-nano, libm and libgcc (printf family, soft-float and libm: WAMR has no switch to leave floats out, '
+      + 'wasm3 and ours are built without them). runtime_flash_bytes_same_measure: our runtime by the same measure (size.map, as runtime_flash_bytes)';
+  }
   if (coremark.dir) {
     const six = Object.entries(suite).filter(([k, v]) => k !== 'coremark' && typeof v === 'object' && v !== null).map(([, v]) => v as Record<string, number>);
     suite.geomean_vs_wasm2c_O2_without_coremark = geomean(six.map((x) => x.vs_wasm2c_O2!));
@@ -144,9 +239,11 @@ export async function run(): Promise<Record<string, unknown>> {
   if (!coremark.dir) suite.coremark_missing = `CoreMark not run: ${coremark.why}`;
   if (!wasm3.dir) suite.wasm3_missing = `wasm3 not measured: ${wasm3.why}`;
   else suite.wasm3_source = wasm3.dir;
+  if (!wamr.dir) suite.wamr_missing = `WAMR not measured: ${wamr.why}`;
+  else suite.wamr_source = wamr.dir;
 
   const outside: Record<string, unknown> = {};
-  for (const w of more) outside[w] = measure(w, suiteFiles(w), !!wasm3.dir, true);
+  for (const w of more) outside[w] = measure(w, suiteFiles(w), !!wasm3.dir, !!wamr.dir, true);
   const progs = Object.entries(outside) as Array<[string, Record<string, number>]>;
   if (progs.length) {
     outside.geomean_vs_wasm2c_O2 = geomean(progs.map(([, x]) => x.vs_wasm2c_O2!));
@@ -158,6 +255,13 @@ export async function run(): Promise<Record<string, unknown>> {
       outside.over_0_8_vs_wasm3 = progs.filter(([, x]) => x.vs_wasm3! > 0.8).map(([k]) => k).join(', ') || 'none';
       // the suite's seven and these together: every workload the bench runs
       outside.all_workloads_geomean_vs_wasm3 = geomean([...all, ...progs.map(([, x]) => x)].map((x) => x.vs_wasm3!));
+    }
+    if (wamr.dir) {
+      const ran = progs.filter(([, x]) => x.vs_wamr_fast !== undefined), ranO2 = progs.filter(([, x]) => x.vs_wamr_fast_O2 !== undefined);
+      if (ran.length < progs.length || ranO2.length < progs.length) outside.wamr_fast_geomeans_over = `${ran.length} of ${progs.length} programs (-Os), ${ranO2.length} (-O2)`;
+      outside.geomean_vs_wamr_fast = geomean(ran.map(([, x]) => x.vs_wamr_fast!));
+      outside.geomean_vs_wamr_fast_O2 = geomean(ranO2.map(([, x]) => x.vs_wamr_fast_O2!));
+      if (wasm3.dir) outside.wamr_fast_O2_geomean_vs_wasm3 = geomean(ranO2.map(([, x]) => x.wamr_fast_O2_vs_wasm3!));
     }
     outside.programs = `${progs.length} Embench-IoT programs from ${embench.dir}; wikisort not run (double-precision sqrt: the device runtime has no floats)`;
   } else outside.embench_missing = `not run: ${embench.why}`;
