@@ -479,8 +479,8 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
     };
     const wideConst = new Map(f.consts.filter((c) => c.wide).map((c) => [c.at, c]));
     // Every rewrite that can start at instruction k: how many instructions it takes and the bytes
-    // it writes. The first is the one the hand-tuned order picks (the rules below); the others
-    // are the same forms without the rules' preferences, for the tiling below.
+    // it writes. `pick` is the one the hand-tuned order takes there (its rules below); `others`
+    // are the forms it passes over, for the tiling below.
     type Form = { len: number; apply: () => void };
     const formsAt = (k: number): { pick?: Form; others: Form[] } => {
       const forms: Form[] = [];
@@ -495,9 +495,9 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
       if (c8 && c8[0] !== ROTL_INNER) {
         const at = ins[k]!;
         const pair = () => { out[at] = c8[0]; out[at + 1] = c8[1](((original[at + 1]! << 25) >> 25)) & 0xff; };
-        const at2 = ins[k + 2], at3 = ins[k + 3];
         const two: Form = { len: 2, apply: pair };
         forms.push(two);
+        const at2 = ins[k + 2], at3 = ins[k + 3];
         if (c8[0] === OP.I32C8_SHL && at2 !== undefined && at3 !== undefined && ins[k + 4] !== undefined && original[at2] === 0x41 && at3 - at2 === 2
           && original[at2 + 1]! <= 31 && original[at3] === 0x75) { // x << k >> j: one dispatch (j stays a plain i32.const)
           forms.push(pick = { len: 4, apply: () => { pair(); out[at] = OP.SHL_SHR_S; } });
@@ -507,9 +507,9 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
       const lc8 = original[ins[k]!] === 0x20 && ins[k + 1]! - ins[k]! === 2 ? const8(k + 1) : undefined;
       if (lc8) {
         const at = ins[k + 1]!;
-        const three = (op: number): Form => ({ len: op === LGET_CONST8[lc8[0]] ? 3 : 4, apply: () => { out[ins[k]!] = op; out[at] = lc8[0]; out[at + 1] = lc8[1](((original[at + 1]! << 25) >> 25)) & 0xff; } });
-        const xorForm = ins[k + 4] !== undefined && original[ins[k + 3]!] === 0x73 && LGET_CONST8_XOR[lc8[0]] !== undefined ? three(LGET_CONST8_XOR[lc8[0]]!) : undefined;
-        const plain3 = LGET_CONST8[lc8[0]] !== undefined ? three(LGET_CONST8[lc8[0]]!) : undefined;
+        const form = (op: number, len: number): Form => ({ len, apply: () => { out[ins[k]!] = op; out[at] = lc8[0]; out[at + 1] = lc8[1](((original[at + 1]! << 25) >> 25)) & 0xff; } });
+        const xorForm = ins[k + 4] !== undefined && original[ins[k + 3]!] === 0x73 && LGET_CONST8_XOR[lc8[0]] !== undefined ? form(LGET_CONST8_XOR[lc8[0]]!, 4) : undefined;
+        const plain3 = LGET_CONST8[lc8[0]] !== undefined ? form(LGET_CONST8[lc8[0]]!, 3) : undefined;
         // (`x << k >> j` keeps its SHL_SHR_S: a signed bit field in one dispatch after the local.get)
         const bitField = lc8[0] === OP.I32C8_SHL && ins[k + 5] !== undefined && original[ins[k + 3]!] === 0x41 && ins[k + 4]! - ins[k + 3]! === 2
           && original[ins[k + 3]! + 1]! <= 31 && original[ins[k + 4]!] === 0x75;
@@ -549,7 +549,7 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
     for (let k = ins.length - 1; k >= 0; k--) {
       const { pick, others } = options[k]!;
       best[k] = 1 + best[k + 1]!;
-      if (pick && (1 + best[k + pick.len]! <= best[k]!)) { best[k] = 1 + best[k + pick.len]!; choice[k] = pick; }
+      if (pick && 1 + best[k + pick.len]! <= best[k]!) { best[k] = 1 + best[k + pick.len]!; choice[k] = pick; }
       for (const o of others) if (1 + best[k + o.len]! < best[k]!) { best[k] = 1 + best[k + o.len]!; choice[k] = o; }
     }
     for (let k = 0; k < ins.length; k++) {
