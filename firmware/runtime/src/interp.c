@@ -760,11 +760,18 @@ next:
             SET32(sp, *(const u32_u *)(MEM + ea)); sp++;
             break;
         }
-        OP(WQ_OP_I32C16_ADD_LOAD) {   /* table[x]: the table's address a constant */
-            uint32_t addr = (uint32_t)sp[-1] + (uint32_t)(int32_t)*(const s16_u *)pc; off = pc[5]; pc += 6; COUNT_EXTRA(2);
-            uint32_t ea = addr + off;
-            if (ea < off || ea >= rt->mem_end4) TRAP(m3Err_trapOutOfBoundsMemoryAccess);
-            SET32(&sp[-1], *(const u32_u *)(MEM + ea));
+        OP(WQ_OP_LGET_LOAD) {   /* p->field: the address never goes through the stack */
+            off = pc[3];   /* pc moves once, at the end (as LGET_LOAD8_U) */
+            uint32_t ea = (uint32_t)fp[pc[0]] + off;
+            if (ea < off || ea >= rt->mem_end4) { pc += 4; TRAP(m3Err_trapOutOfBoundsMemoryAccess); }
+            uint32_t v = *(const u32_u *)(MEM + ea);
+            if (pc[2] & 0x40) {   /* p = p->next; while (p): local.tee b; br_if l (the pre-decoder's mark in the align byte) */
+                SET32(&fp[pc[5]], v); COUNT_EXTRA(3);
+                if (v) { pc += 7; goto loop_branch; }   /* pc just past the br_if's opcode */
+                pc += 8; stp++; DISPATCH;
+            }
+            SET32(sp, v); sp++; COUNT_EXTRA(1);
+            pc += 4;
             break;
         }
         /* x >> c | y, x << c | y: 64-bit funnel shifts (bignum and crypto code) */

@@ -125,7 +125,8 @@
 #define WQ_OP_MUL_ADD_LSET      0xd7   /* i32.mul; i32.add; local.set a (format 33, was local.get a; WQ_OP_I64_CONST_8 c; i64.shr_u; i64.or) */
 #define WQ_OP_LGET_I64C8_SHL_OR 0xd8   /* local.get a; WQ_OP_I64_CONST_8 c; i64.shl; i64.or */
 #define WQ_OP_I32C16_LOAD       0xd9   /* WQ_OP_I32_CONST_16 c; i32.load (one-byte memarg) */
-#define WQ_OP_I32C16_ADD_LOAD   0xda   /* WQ_OP_I32_CONST_16 c; i32.add; i32.load (one-byte memarg) */
+#define WQ_OP_LGET_LOAD         0xda   /* local.get a; i32.load (one-byte memarg); with bit 6 in the load's align byte, then local.tee b;
+                                          br_if l: a list walk (format 34, was WQ_OP_I32_CONST_16 c; i32.add; i32.load) */
 #define WQ_OP_LGET_I32C16_ADD_LOAD8_U 0xe4   /* local.get a; WQ_OP_I32_CONST_16 c; i32.add; i32.load8_u (one-byte memarg) */
 /* format 17, on the opcodes of block and loop with multi-byte block types (the plain ones skip any) */
 #define WQ_OP_MUL_LGET_ADD      0xfa   /* i32.mul; local.get a; i32.add (format 33, was WQ_OP_I64_CONST_8 c; i64.add) */
