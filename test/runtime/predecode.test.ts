@@ -340,6 +340,8 @@ describe('predecode', () => {
       (local.set 2 (i32.add (local.get 2) (i32.sub (local.get 2) (i32.const -3))))
       (local.set 2 (i32.add (local.get 2) (i32.mul (local.get 2) (i32.const 9))))
       (local.set 2 (i32.add (local.get 2) (i32.and (local.get 2) (i32.const 60))))
+      (local.set 2 (i32.xor (local.get 2) (i32.and (i32.add (local.get 0) (i32.const 12345)) (i32.const 0xffff))))
+      (local.set 2 (i32.add (local.get 2) (i32.and (local.get 0) (i32.const -65536))))
       (local.set 2 (i32.add (i32.xor (local.get 2) (i32.const 5)) (local.get 0)))
       (local.set 2 (local.tee 2 (i32.add (local.get 2) (i32.const 1))))
       (block (br_if 0 (local.tee 2 (i32.sub (local.get 2) (i32.const 1)))))
@@ -654,7 +656,9 @@ describe('predecode', () => {
     const src = wat(rewriteSrc);
     const { wasm } = predecode(src);
     expect([...src].filter((b, i) => wasm[i] !== b).length).toBeGreaterThan(20); // it did rewrite
-    for (const op of [OP.MUL_LGET_ADD, OP.MUL_ADD_LSET, OP.I64C8_ADD_LTEE_I64C8_NE_BR_IF, OP.GGET_LT_U, OP.LTEE_C8_SHR_U_LGET_XOR, OP.I32C32_AND, OP.LGET_C8_SHL, OP.LGET_LGET_ADD_LTEE, OP.LGET_C8_SHR_U_XOR, OP.LGET_C8_SHL_XOR, OP.SHL_SHR_S, OP.I32C8_SHR_S, OP.I32C_ADD]) expect(usedOpcodes(wasm).ops.has(op), `opcode ${op.toString(16)}`).toBe(true);
+    for (const op of [OP.MUL_LGET_ADD, OP.MUL_ADD_LSET, OP.I64C8_ADD_LTEE_I64C8_NE_BR_IF, OP.GGET_LT_U, OP.LTEE_C8_SHR_U_LGET_XOR, OP.I32C32_AND, OP.I32C24_AND, OP.LGET_LGET_ADD_LTEE, OP.LGET_C8_SHR_U_XOR, OP.LGET_C8_SHL_XOR, OP.SHL_SHR_S, OP.I32C8_SHR_S, OP.I32C_ADD]) expect(usedOpcodes(wasm).ops.has(op), `opcode ${op.toString(16)}`).toBe(true);
+    // format 34: the 3-byte masks (0xffff, -65536) fuse with their i32.and; 300000 and 12345 stay apart (an add)
+    expect(wasm.filter((b, i) => b === OP.I32C24_AND && src[i] === 0x41).length).toBe(2);
     // format 28: the two 32-bit masks fuse with their i64.and; a 5-byte constant outside 0..2^32-1 keeps its LEB
     expect(wasm.filter((b, i) => b === OP.I64C_U32_AND && src[i] === 0x42).length).toBe(2);
     // format 33: the three 64-bit back edges (i64.sub 1 to 0, i64.add 3 to 60, i64.sub -64, whose byte holds 64)

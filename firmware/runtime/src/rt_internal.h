@@ -88,7 +88,7 @@
 #define WQ_OP_GSET_LEB          0xf9   /* likewise global.set */
 #define WQ_OP_COND_LEB          0xfb   /* if / br_if with a multi-byte immediate (format 32): n = 2: [v & 63 | kind << 6, v >> 6];
                                         * n = 3..5: [0x80 | kind << 6 | (n - 3), v u16 LE, unused]; kind 0 if, 1 br_if */
-#define WQ_OP_LGET_C8_SHL       0x06   /* local.get a; I32C8_SHL k (format 32) */
+#define WQ_OP_I32C24_AND        0x06   /* WQ_OP_I32_CONST_24 c; i32.and (format 34, was local.get a; I32C8_SHL k) */
 #define WQ_OP_I32_CONST_16      0x09   /* i32.const, 2-byte LEB -> 2 raw bytes (0x41 keeps one-byte LEBs only) */
 #define WQ_OP_I32C16_ADD        0x0a   /* i32.const c (I32_CONST_16); i32.add */
 #define WQ_OP_LGET_I32C16_ADD   0x12   /* local.get a; i32.const c (I32_CONST_16); i32.add */
