@@ -189,7 +189,9 @@ export const PER_IMAGE_HOT_OPCODES: ReadonlySet<number> = new Set([
   // is now `local.tee; i32.const; i32.shr_u; local.get; i32.xor`, ~48); a 32-bit mask's `i32.and`, ~40;
   // `local.get; i32.const; i32.shl`, ~59 (0xef, the CRC loop's old back edge, is a 64-bit loop's back edge
   // since format 33, which the core does not hold: out)
-  0xce, 0xf0, 0xf7, 0x06,
+  0xce, 0xf0, 0xf7,
+  // session 13 (format 34): 0x06 is now `I32_CONST_24; i32.and`, under 9 a publish: out (`local.get; i32.const;
+  // i32.shl` is local.get + 0xe5 again, both above)
   // out in session 12 (flash for i32.load16_u's own handler, 20 a publish at 10 instructions fewer each):
   // 0xf6 (format 33: BLOCK_RUN, 3 a publish), 0x47, 0xd9 and 0x2d (8 each)
   // out in session 11 (flash for #15's floor): 0x4b, 0x1e, 0x17 and 0x08 ran under 6 dispatches a

@@ -38,17 +38,17 @@ import { pathToFileURL } from 'node:url';
 import { parseModule, WasmError, type ParsedModule } from './module.ts';
 
 export const SECTION_NAME = 'wasmqtt.predecoded';
-export const BLOB_VERSION = 33;
+export const BLOB_VERSION = 34;
 /** Blob versions whose code was rewritten in place with today's opcodes (undoRewrite puts the
- * original back). Formats 4 to 32 gave some of today's opcodes other meanings or used other
- * function records (format 33 (session 12): 0xf6 was `local.tee; i32.const; i32.shl; i32.xor`, now BLOCK_RUN; 0xf3 was `local.tee; br_if`, 0x17 `local.get; local.get; i32.add; i32.load8_u`, 0x1f `i32.const; i32.ne`, 0xe8 `i32.const; i32.rotl`; 0xef was the `++p < end` back edge, 0x07 `i64.ne; br_if`, 0xfa `i64.const; i64.add`,
+ * original back). Formats 4 to 33 gave some of today's opcodes other meanings or used other
+ * function records (format 34 (session 13): 0xda was `I32_CONST_16; i32.add; i32.load`, now LGET_LOAD; format 33 (session 12): 0xf6 was `local.tee; i32.const; i32.shl; i32.xor`, now BLOCK_RUN; 0xf3 was `local.tee; br_if`, 0x17 `local.get; local.get; i32.add; i32.load8_u`, 0x1f `i32.const; i32.ne`, 0xe8 `i32.const; i32.rotl`; 0xef was the `++p < end` back edge, 0x07 `i64.ne; br_if`, 0xfa `i64.const; i64.add`,
  * 0x15 `local.get; i64.const; i64.shl`, 0xd7 `local.get; i64.const; i64.shr_u; i64.or`, 0xf1 `local.set; br`; format 32 (session 11): the records hold parameter and result counts, not the type index; 0xce was `local.get; local.get; i32.gt_s`, 0xef `local.tee; i32.const; i32.lt_u`,
  * 0xf0 `local.set; local.get; i32.load8_u`, 0xcd `local.get; local.get; i32.lt_u`, 0xf6 and 0xf7 local.set
  * and local.tee with a multi-byte index, now LOCAL_LEB's; format 31: 0xf1 was a function's final `end`, now `return`; format 30:
  * records relative to themselves and format 29's fused forms, both from session 10; format 27:
  * 0xc6 was `local.get; i32.const; i32.shr_u`): refused. */
-const REWRITTEN_VERSIONS = [33];
-const OLDER_REWRITTEN_VERSIONS = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32];
+const REWRITTEN_VERSIONS = [34];
+const OLDER_REWRITTEN_VERSIONS = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33];
 const MAGIC = 0x44505157; // "WQPD"
 const WIDE_FRAME = 0xff; // a function record's frame byte: see its wide record
 const IMPORT_CODE = 0xffff; // an imported function's record: frame WIDE_FRAME, this code
@@ -134,7 +134,10 @@ export const OP = {
   // local.get a; I64_CONST_8 c; i64.shr_u; i64.or, which only mont64 ran, now inside LGET_SHL_LGET_SHR_U_OR)
   LGET_I64C8_SHL_OR: 0xd8, // local.get a; I64_CONST_8 c; i64.shl; i64.or
   I32C16_LOAD: 0xd9, // I32_CONST_16 c; i32.load (one-byte memarg): a C global
-  I32C16_ADD_LOAD: 0xda, // I32_CONST_16 c; i32.add; i32.load (one-byte memarg): a table element
+  // local.get a; i32.load (one-byte memarg): `p->field`, the address never on the stack (format 34; was I32_CONST_16 c; i32.add;
+  // i32.load, 0.13% of the kernel's dispatches, now I32C16_ADD + i32.load). Followed by `local.tee b; br_if l` (`p = p->next;
+  // while (p)`, a list walk) the load's align byte gets bit 6 (LGET_LOAD_WALK) and the handler stores, tests and branches too
+  LGET_LOAD: 0xda,
   I64_CONST_64_SKIP: 0xdb, // i64.const, 9..10-byte LEB -> 8 raw bytes, then n: skip n bytes from there
   // Sequences: only the first opcode byte changes; the handler reads the rest as they are.
   LGET_LGET: 0xdc, // local.get a; local.get b
@@ -205,7 +208,9 @@ export const OP = {
   // unused] (kind 0 if, 1 br_if; a block type's index and a label below 65536 fit: longer
   // branches than that are refused). Undone through n, byte for byte.
   COND_LEB: 0xfb,
-  LGET_C8_SHL: 0x06, // local.get a; I32C8_SHL k (format 32: kernel's index scaling)
+  // I32_CONST_24 c; i32.and: a 16- to 20-bit mask, `x & 0xffff` (C's uint16_t arithmetic, CRCs, protocol fields; format 34, was
+  // local.get a; I32C8_SHL k, 0.3-0.5% of edn's, sha256's and the kernel's dispatches, now local.get + I32C8_SHL)
+  I32C24_AND: 0x06,
   // a load or store whose align or offset takes two or more bytes: the align's first byte
   // becomes (opcode - 0x28) | align << 5 | 0x80 when the align LEB goes on
   MEM_LEB: 0x08,
@@ -250,14 +255,16 @@ export const OP = {
  * byte becomes the right-rotate count (LGET_C8_ROTL, LGET_C8_ROTL_XOR read it). */
 const ROTL_INNER = 0x41;
 /** local.get a followed by these i32.const c (one byte); <op> pairs: fused opcode. */
-const LGET_CONST8: Record<number, number> = { [ROTL_INNER]: OP.LGET_C8_ROTL, [OP.I32C8_EQ]: OP.LGET_C8_EQ, [OP.I32C8_SHL]: OP.LGET_C8_SHL };
+const LGET_CONST8: Record<number, number> = { [ROTL_INNER]: OP.LGET_C8_ROTL, [OP.I32C8_EQ]: OP.LGET_C8_EQ };
 /** local.get a; i32.const c (one byte); <op>; i32.xor: fused opcode (hash and CRC rounds). */
 const LGET_CONST8_XOR: Record<number, number> = { [ROTL_INNER]: OP.LGET_C8_ROTL_XOR, [OP.I32C8_SHR_U]: OP.LGET_C8_SHR_U_XOR, [OP.I32C8_SHL]: OP.LGET_C8_SHL_XOR };
 /** Fused heads of `x; i32.const c; i32.add ...` that also take `i32.sub` with the const's byte
  * holding -c (format 32, as I32C_ADD since format 29): undone through the opcode after it. */
 const SUB_AS_ADD = new Set<number>([OP.LGET_I32C_ADD, OP.LGET_I32C_ADD_LSET, OP.LGET_I32C_ADD_LTEE, OP.LTEE_I32C_ADD, OP.LOOP_STEP_BR_IF, OP.LOOP_STEP_NE16_BR_IF]);
 /** Fused heads whose first instruction is an I32_CONST_16 (undone through it). */
-const C16_HEADS = new Set<number>([OP.I32C16_ADD, OP.I32C16_LT_U, OP.I32C16_AND, OP.I32C16_LOAD, OP.I32C16_ADD_LOAD, OP.C16_AND_C8_SHL_C16_ADD_LOAD]);
+const C16_HEADS = new Set<number>([OP.I32C16_ADD, OP.I32C16_LT_U, OP.I32C16_AND, OP.I32C16_LOAD, OP.C16_AND_C8_SHL_C16_ADD_LOAD]);
+/** LGET_LOAD's load align byte: bit 6 set when `local.tee b; br_if l` follows (an i32.load's align is 0..2). */
+const LGET_LOAD_WALK = 0x40;
 
 /** Global types whose value is one 32-bit word. */
 const THIN_GLOBALS = new Set([0x7f, 0x7d]);
@@ -298,7 +305,7 @@ function isNoop(original: Uint8Array, rewritten: Uint8Array, q: number): boolean
 
 /** 'c', 'k', 'w', 's': constants (see rewriteCode); 'M2e' and the like: that load or store
  * opcode with a one-byte align and offset. */
-type Pat = number | 'c' | 'm' | 'n' | 'k' | 'w' | 'W' | 's' | 'M28' | 'M2d' | 'M2e' | 'M3a';
+type Pat = number | 'c' | 'm' | 'n' | 'k' | 'w' | 'v' | 'W' | 's' | 'M28' | 'M2d' | 'M2e' | 'M3a';
 
 /** The counted loop's back edges: `i += c` (or `i -= c`), then the test. */
 const LOOP_FORMS: Array<[readonly Pat[], number]> = [
@@ -320,7 +327,6 @@ const FUSE: Array<[readonly Pat[], number]> = [
   [[0x20, 's', 0x86, 0x84], OP.LGET_I64C8_SHL_OR],
   [[0x20, 's', 0x87, 0x84], OP.LGET_I64C8_SHR_S_OR],
   [['w', 0x71, 'n', 0x74, 'w', 0x6a, 'M28'], OP.C16_AND_C8_SHL_C16_ADD_LOAD],
-  [['w', 0x6a, 'M28'], OP.I32C16_ADD_LOAD],
   [['w', 'M28'], OP.I32C16_LOAD],
   [[0x20, 'c', 0x6a, 0x21], OP.LGET_I32C_ADD_LSET],
   [[0x20, 'm', 0x6b, 0x21], OP.LGET_I32C_ADD_LSET],
@@ -334,6 +340,7 @@ const FUSE: Array<[readonly Pat[], number]> = [
   [['w', 0x49], OP.I32C16_LT_U],
   [['w', 0x71], OP.I32C16_AND],
   [['W', 0x71], OP.I32C32_AND],
+  [['v', 0x71], OP.I32C24_AND],
   [[0x22, 'k'], OP.LTEE_I64C8],
   [['k', 0x7c, 0x22, 'k', 0x52, 0x0d], OP.I64C8_ADD_LTEE_I64C8_NE_BR_IF],
   [['k', 0x7d, 0x22, 'k', 0x52, 0x0d], OP.I64C8_ADD_LTEE_I64C8_NE_BR_IF],
@@ -351,6 +358,8 @@ const FUSE: Array<[readonly Pat[], number]> = [
   [[0x22, 0x20], OP.LTEE_LGET],
   [[0x20, 0x6a], OP.LGET_ADD],
   [[0x20, 'M2d'], OP.LGET_LOAD8_U],
+  [[0x20, 'M28', 0x22, 0x0d], OP.LGET_LOAD],
+  [[0x20, 'M28'], OP.LGET_LOAD],
   [[0x23, 0x49], OP.GGET_LT_U],
   [[0x6a, 0x21], OP.ADD_LSET],
   [[0x6a, 0x22], OP.ADD_LTEE],
@@ -455,6 +464,7 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
         if (want === 's') return original[at] === 0x42 && ins[k + j + 1]! - at === 2 && original[at + 1]! < 64; // a shift count
         if (want === 'w') return original[at] === 0x41 && ins[k + j + 1]! - at === 3; // now I32_CONST_16
         if (want === 'W') return original[at] === 0x41 && ins[k + j + 1]! - at === 6; // now I32_CONST_32_PAD
+        if (want === 'v') return original[at] === 0x41 && ins[k + j + 1]! - at === 4; // now I32_CONST_24
         if (want === 'M28' || want === 'M2d' || want === 'M2e' || want === 'M3a') return original[at] === parseInt(want.slice(1), 16) && ins[k + j + 1]! - at === 3;
         // the fused handlers read one-byte indices and labels
         if (LEB_FORMS[want] !== undefined && ins[k + j + 1]! - at !== 2) return false;
@@ -528,10 +538,11 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
       // or `local.get; i32.const k; i32.rotl`)
       // (format 33: and a local.get that starts the funnel's seven instructions in one dispatch)
       const preferred = (pat: readonly Pat[]) => !((pat[0] === 0x20 || pat[0] === 0x22) && (pat[1] === 'c' || pat[1] === 'w' || (pat[1] === 'k' && pat[0] === 0x22)) && pat.length === 2 && constHead(k + 1))
-        && !(pat.length === 2 && pat[1] === 0x20 && (matches(k + 1, [0x20, 'M2d']) || matches(k + 1, [0x20, 0x20, 0x49]) || lgetConst8Xor(k + 1) || LOOP_FORMS.some(([pat]) => matches(k + 1, pat)) || matches(k + 1, [0x20, 's', 0x86, 0x20, 's', 0x88, 0x84])));
+        && !(pat.length === 2 && pat[1] === 0x20 && (matches(k + 1, [0x20, 'M2d']) || matches(k + 1, [0x20, 'M28']) || matches(k + 1, [0x20, 0x20, 0x49]) || lgetConst8Xor(k + 1) || LOOP_FORMS.some(([pat]) => matches(k + 1, pat)) || matches(k + 1, [0x20, 's', 0x86, 0x20, 's', 0x88, 0x84])));
       const fuse = (hit: [readonly Pat[], number]): Form => ({ len: hit[0].length, apply: () => {
         out[ins[k]!] = hit[1];
         if (SUB_AS_ADD.has(hit[1]) && original[ins[k + 2]!] === 0x6b) out[ins[k + 1]! + 1] = -((original[ins[k + 1]! + 1]! << 25) >> 25) & 0x7f; // x - c as x + -c
+        if (hit[1] === OP.LGET_LOAD && hit[0].length === 4) out[ins[k + 1]! + 1]! |= LGET_LOAD_WALK;
         if (hit[1] === OP.I64C8_ADD_LTEE_I64C8_NE_BR_IF && original[ins[k + 1]!] === 0x7d) out[ins[k]! + 1] = -((out[ins[k]! + 1]! << 24) >> 24) & 0xff; // x - c as x + -c
       } });
       const hits = FUSE.filter(([pat]) => matches(k, pat));
@@ -587,13 +598,13 @@ export function immediateBytes(b: Uint8Array, p: number): number {
       if (sub >= 9 && sub <= 17) return leb(r) - q;
       return r - q;
     }
-    case OP.I32_CONST_16: case OP.I32C16_ADD: case OP.I32C16_LT_U: case OP.I32C16_AND: case OP.I32C16_LOAD: case OP.I32C16_ADD_LOAD: case OP.C16_AND_C8_SHL_C16_ADD_LOAD: return 2;
+    case OP.I32_CONST_16: case OP.I32C16_ADD: case OP.I32C16_LT_U: case OP.I32C16_AND: case OP.I32C16_LOAD: case OP.C16_AND_C8_SHL_C16_ADD_LOAD: return 2;
     case OP.I64C8_SHR_U: case OP.SHL_SHR_S: case OP.I64C8_ADD_LTEE_I64C8_NE_BR_IF: case OP.I32C_STORE8: return 1;
     case OP.MUL_LGET_ADD: case OP.MUL_ADD_LSET: return 0;
     case OP.LOAD16_S_MUL: return 2; // a one-byte align and offset
     case OP.BLOCK_RUN: return 3; // the first block type, the second opcode's byte (the run's end) and its block type
     case OP.ADD_LSET: case OP.ADD_LTEE: return 0;
-    case OP.I32_CONST_24: return 3;
+    case OP.I32_CONST_24: case OP.I32C24_AND: return 3;
     case OP.I32_CONST_32: return 4;
     case OP.I32_CONST_32_PAD: case OP.I32C32_AND: return 5;
     case OP.I64_CONST_8: return 1;
@@ -608,10 +619,10 @@ export function immediateBytes(b: Uint8Array, p: number): number {
       if (op === 0x0c || op === 0x0d || op === 0x10 || (op >= 0x20 && op <= 0x26) || op === 0xd2 || op === 0x41 || op === 0x42 || op === 0x3f || op === 0x40) return leb(q) - q;
       if (op >= OP.LGET_LGET && op <= OP.LGET_LGET_ADD) return leb(q) - q;
       if (op === OP.GGET_LT_U || op === OP.LGET_LGET_LT_U || op === OP.LTEE_LGET || op === OP.LOOP_STEP_BR_IF || op === OP.LGET_ADD) return leb(q) - q;
-      if (op === OP.GGET_LEB || op === OP.GSET_LEB || op === OP.LGET_C8_SHL || op === OP.LGET_I32C16_ADD || op === OP.LGET_SHL_LGET_SHR_U_OR || op === OP.LGET_C8_SHR_U_XOR
+      if (op === OP.GGET_LEB || op === OP.GSET_LEB || op === OP.LGET_I32C16_ADD || op === OP.LGET_SHL_LGET_SHR_U_OR || op === OP.LGET_C8_SHR_U_XOR
         || op === OP.LGET_LGET_ADD_LTEE || op === OP.LGET_I32C16_ADD_I32C_STORE8 || op === OP.LGET_C8_ROTL || op === OP.LGET_C8_SHL_XOR || op === OP.LTEE_I64C8
         || (op >= OP.LGET_C8_EQ && op <= OP.LGET_LOAD8_U) || op === OP.LGET_C8_ROTL_XOR || op === OP.LGET_I32C16_ADD_LOAD16_S
-        || op === OP.LGET_I32C16_ADD_LOAD8_U || op === OP.LGET_I64C8_SHL_OR
+        || op === OP.LGET_I32C16_ADD_LOAD8_U || op === OP.LGET_I64C8_SHL_OR || op === OP.LGET_LOAD
         || op === OP.LOOP_STEP_NE16_BR_IF || op === OP.LOOP_LSTEP_LT16_BR_IF) return leb(q) - q;
       if (op >= 0x28 && op <= 0x3e) return leb(leb(q)) - q;
       return 0;
@@ -674,9 +685,9 @@ function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
     [OP.LGET_C8_EQ]: 0x20, [OP.LGET_I32C_ADD_LSET]: 0x20, [OP.LGET_I32C_ADD_LTEE]: 0x20, [OP.LTEE_I32C_ADD]: 0x22,
     [OP.LTEE_C8_SHR_U_LGET_XOR]: 0x22, [OP.LGET_LOAD8_U]: 0x20, [OP.LGET_C8_ROTL]: 0x20, [OP.LGET_C8_SHL_XOR]: 0x20,
     [OP.LGET_C8_ROTL_XOR]: 0x20, [OP.LGET_I32C16_ADD_LOAD16_S]: 0x20, [OP.I32C_STORE8]: 0x41,
-    [OP.LGET_I32C16_ADD_LOAD8_U]: 0x20, [OP.MUL_LGET_ADD]: 0x6c, [OP.LOAD16_S_MUL]: 0x2e, [OP.MUL_ADD_LSET]: 0x6c, [OP.LGET_I64C8_SHL_OR]: 0x20,
+    [OP.LGET_I32C16_ADD_LOAD8_U]: 0x20, [OP.LGET_LOAD]: 0x20, [OP.MUL_LGET_ADD]: 0x6c, [OP.LOAD16_S_MUL]: 0x2e, [OP.MUL_ADD_LSET]: 0x6c, [OP.LGET_I64C8_SHL_OR]: 0x20,
     [OP.LOOP_STEP_NE16_BR_IF]: 0x20, [OP.LOOP_LSTEP_LT16_BR_IF]: 0x20,
-    [OP.GGET_LEB]: 0x23, [OP.GSET_LEB]: 0x24, [OP.LGET_C8_SHL]: 0x20,
+    [OP.GGET_LEB]: 0x23, [OP.GSET_LEB]: 0x24,
   };
   const unC8 = Object.fromEntries(Object.entries(CONST8_BINOPS).filter(([, [fused]]) => fused !== ROTL_INNER).map(([, [fused]]) => [fused, true]));
   for (const [start, end] of bodyRanges(module)) {
@@ -688,7 +699,9 @@ function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
       if (op === OP.I64C8_ADD_LTEE_I64C8_NE_BR_IF && out[p + 2] === 0x7d) out[p + 1] = -((out[p + 1]! << 24) >> 24) & 0xff;
       if (op === OP.I64C8_SHR_U || op === OP.I64C8_ADD_LTEE_I64C8_NE_BR_IF) out[p] = op = OP.I64_CONST_8;
       if (op === OP.SHL_SHR_S) out[p] = op = OP.I32C8_SHL;
+      if (op === OP.LGET_LOAD) out[p + 3]! &= ~LGET_LOAD_WALK; // the load's align byte
       if (op === OP.I32C32_AND) out[p] = op = OP.I32_CONST_32_PAD;
+      if (op === OP.I32C24_AND) out[p] = op = OP.I32_CONST_24;
       if (op === OP.LGET_C8_ROTL || op === OP.LGET_C8_ROTL_XOR) out[p + 3] = (32 - out[p + 3]!) & 31; // the left-rotate count back
       if (SUB_AS_ADD.has(op) && out[p + 4] === 0x6b) out[p + 3] = -((out[p + 3]! << 25) >> 25) & 0x7f;
       const imm = p + 1;

@@ -99,7 +99,7 @@ describe('predecode', () => {
     const { off, dv } = blobOf(wasm);
     expect(off % 4).toBe(0);
     expect(dv.getUint32(0, true)).toBe(0x44505157);
-    expect(dv.getUint32(4, true)).toBe(33);
+    expect(dv.getUint32(4, true)).toBe(34);
     // the hash covers the rewritten module, which differs from the input only in the
     // function's final `end` (now `return`, 0x0f: format 31): no multi-byte constant, no fused sequence here
     expect(dv.getUint32(8, true)).toBe(fnv1a(wasm.subarray(0, src.length)));
@@ -340,6 +340,8 @@ describe('predecode', () => {
       (local.set 2 (i32.add (local.get 2) (i32.sub (local.get 2) (i32.const -3))))
       (local.set 2 (i32.add (local.get 2) (i32.mul (local.get 2) (i32.const 9))))
       (local.set 2 (i32.add (local.get 2) (i32.and (local.get 2) (i32.const 60))))
+      (local.set 2 (i32.xor (local.get 2) (i32.and (i32.add (local.get 0) (i32.const 12345)) (i32.const 0xffff))))
+      (local.set 2 (i32.add (local.get 2) (i32.and (local.get 0) (i32.const -65536))))
       (local.set 2 (i32.add (i32.xor (local.get 2) (i32.const 5)) (local.get 0)))
       (local.set 2 (local.tee 2 (i32.add (local.get 2) (i32.const 1))))
       (block (br_if 0 (local.tee 2 (i32.sub (local.get 2) (i32.const 1)))))
@@ -654,7 +656,9 @@ describe('predecode', () => {
     const src = wat(rewriteSrc);
     const { wasm } = predecode(src);
     expect([...src].filter((b, i) => wasm[i] !== b).length).toBeGreaterThan(20); // it did rewrite
-    for (const op of [OP.MUL_LGET_ADD, OP.MUL_ADD_LSET, OP.I64C8_ADD_LTEE_I64C8_NE_BR_IF, OP.GGET_LT_U, OP.LTEE_C8_SHR_U_LGET_XOR, OP.I32C32_AND, OP.LGET_C8_SHL, OP.LGET_LGET_ADD_LTEE, OP.LGET_C8_SHR_U_XOR, OP.LGET_C8_SHL_XOR, OP.SHL_SHR_S, OP.I32C8_SHR_S, OP.I32C_ADD]) expect(usedOpcodes(wasm).ops.has(op), `opcode ${op.toString(16)}`).toBe(true);
+    for (const op of [OP.MUL_LGET_ADD, OP.MUL_ADD_LSET, OP.I64C8_ADD_LTEE_I64C8_NE_BR_IF, OP.GGET_LT_U, OP.LTEE_C8_SHR_U_LGET_XOR, OP.I32C32_AND, OP.I32C24_AND, OP.LGET_LGET_ADD_LTEE, OP.LGET_C8_SHR_U_XOR, OP.LGET_C8_SHL_XOR, OP.SHL_SHR_S, OP.I32C8_SHR_S, OP.I32C_ADD]) expect(usedOpcodes(wasm).ops.has(op), `opcode ${op.toString(16)}`).toBe(true);
+    // format 34: the 3-byte masks (0xffff, -65536) fuse with their i32.and; 300000 and 12345 stay apart (an add)
+    expect(wasm.filter((b, i) => b === OP.I32C24_AND && src[i] === 0x41).length).toBe(2);
     // format 28: the two 32-bit masks fuse with their i64.and; a 5-byte constant outside 0..2^32-1 keeps its LEB
     expect(wasm.filter((b, i) => b === OP.I64C_U32_AND && src[i] === 0x42).length).toBe(2);
     // format 33: the three 64-bit back edges (i64.sub 1 to 0, i64.add 3 to 60, i64.sub -64, whose byte holds 64)
@@ -804,6 +808,62 @@ describe('predecode', () => {
     expect(run.stdout.trim().split('\n').map((l) => (l.startsWith('trap') ? 'trap' : l))).toEqual(['ok', ...expected]);
   });
 
+  // Format 34: `local.get a; i32.load off` in one dispatch (WQ_OP_LGET_LOAD: `p->field`), and with `local.tee b; br_if l`
+  // after it (`p = p->next; while (p)`, a list walk: bit 6 of the load's align byte) the store, the test and the branch too.
+  // A list built in memory, walked from its head (next at offset 0, the value at 4) and from a pointer given as an
+  // argument (0: not walked; one past the memory's end: the walk's own load traps); a plain field load that traps
+  const walkSrc = `(module (memory 1)
+    (func (export "f") (param i32 i32) (result i32) (local i32 i32 i32)
+      (block $done (loop $build
+        (br_if $done (i32.ge_u (local.get 3) (i32.and (local.get 1) (i32.const 15))))
+        (local.set 4 (i32.add (i32.const 1000) (i32.shl (local.get 3) (i32.const 3))))
+        (i32.store (local.get 4) (local.get 2))
+        (i32.store offset=4 (local.get 4) (i32.add (i32.mul (local.get 3) (i32.const 7)) (i32.const 1)))
+        (local.set 2 (local.get 4))
+        (local.set 3 (i32.add (local.get 3) (i32.const 1)))
+        (br $build)))
+      (local.set 3 (i32.const 0))
+      (if (local.get 2) (then (loop $walk
+        (local.set 3 (i32.add (local.get 3) (i32.load offset=4 (local.get 2))))
+        (br_if $walk (local.tee 2 (i32.load (local.get 2)))))))
+      (local.set 4 (i32.const 0))
+      (if (local.get 0) (then (loop $from
+        (local.set 4 (i32.add (local.get 4) (i32.const 1)))
+        (br_if $from (local.tee 0 (i32.load offset=4 (local.get 0)))))))
+      (i32.add (i32.add (local.get 3) (i32.mul (local.get 4) (i32.const 1000))) (i32.load offset=2 (local.get 1)))))`;
+
+  it('runs `local.get; i32.load` and a list walk in one dispatch each (LGET_LOAD) as Node\'s engine does, traps included, and undoes them byte for byte', () => {
+    const src = wat(walkSrc);
+    const { wasm, module: m } = predecode(src);
+    const fused = m.bodies.flatMap((b) => b.instrs).filter((at) => wasm[at] === OP.LGET_LOAD);
+    for (const at of fused) expect([src[at], src[at + 2]]).toEqual([0x20, 0x28]);
+    // the two walks carry the mark (and are followed by local.tee; br_if), the value's and the last load do not
+    const walks = fused.filter((at) => wasm[at + 3]! & 0x40);
+    expect(walks.length).toBe(2);
+    for (const at of walks) expect([src[at + 3]! & 0x40, src[at + 5], src[at + 7]]).toEqual([0, 0x22, 0x0d]);
+    expect(fused.length - walks.length).toBe(2);
+    expect(Buffer.from(predecode(wasm).wasm)).toEqual(Buffer.from(wasm));
+    const args: Array<[number, number]> = [[0, 3], [1000, 5], [1016, 6], [1020, 1000], [0, 0], [65533, 4], [0, 0xfffffff3], [1000, 1004], [0, 65534]];
+    const want: string[] = [];
+    for (const [a, b] of args) {
+      const instance = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(src)), {});
+      try {
+        want.push(`ok ${(instance.exports.f as (a: number, b: number) => number)(a, b) >>> 0}`);
+      } catch (e) {
+        expect(String(e)).toMatch(/out of bounds/);
+        want.push('trap [trap] out of bounds memory access');
+      }
+    }
+    expect(want.filter((w) => w.startsWith('trap')).length).toBe(3);   // the walk's load, the field's at and past the end
+    const dir = mkdtempSync(join(tmpdir(), 'wqpd-'));
+    writeFileSync(join(dir, 'walk.wasm'), wasm);
+    const lines = args.flatMap(([a, b]) => [`load ${join(dir, 'walk.wasm')}`, `invoke f 2 ${(a >>> 0).toString(16)} ${(b >>> 0).toString(16)}`]);
+    const run = spawnSync(join(REPO, 'build/runtime/spec_driver'), { input: lines.join('\n') + '\n', encoding: 'utf8' });
+    const out = run.stdout.trim().split('\n').filter((l) => l !== 'ok')
+      .map((l) => l.replace(/^ok ([0-9a-f]+)$/, (_, v: string) => `ok ${Number(BigInt('0x' + v) & 0xffffffffn)}`));
+    expect(out).toEqual(want);
+  });
+
   // the fused forms that touch memory or chain onto another fused form, each once; arguments
   // that put an access out of bounds trap in both engines
   const memSrc = `(module (memory 1) (data (i32.const 1000) "\\01\\80\\ff\\7f\\00\\90\\34\\12")
@@ -837,7 +897,7 @@ describe('predecode', () => {
   it('fused loads, stores and rotate-xor compute what Node\'s engine computes, traps included', async () => {
     const src = wat(memSrc);
     const { wasm } = predecode(src);
-    for (const op of [0xfd, 0xfe, 0xff, OP.LGET_SHL_LGET_SHR_U_OR, OP.LGET_I64C8_SHL_OR, OP.I32C16_LOAD, OP.I32C16_ADD_LOAD, OP.LGET_I32C16_ADD_LOAD8_U, OP.LGET_I64C8_SHR_S_OR, OP.LGET_I32C16_ADD_I32C_STORE8, OP.LGET_LOAD8_U, OP.LOAD16_S_MUL]) {
+    for (const op of [0xfd, 0xfe, 0xff, OP.LGET_SHL_LGET_SHR_U_OR, OP.LGET_I64C8_SHL_OR, OP.I32C16_LOAD, OP.LGET_I32C16_ADD_LOAD8_U, OP.LGET_I64C8_SHR_S_OR, OP.LGET_I32C16_ADD_I32C_STORE8, OP.LGET_LOAD8_U, OP.LOAD16_S_MUL]) {
       expect(usedOpcodes(wasm).ops.has(op), `opcode ${op.toString(16)}`).toBe(true);
     }
     expect(Buffer.from(predecode(wasm).wasm)).toEqual(Buffer.from(wasm)); // and undone exactly
@@ -894,6 +954,8 @@ describe('predecode', () => {
     expect(() => predecode(wasm)).toThrow(/pre-decoded by an older version of this tool \(format 15\); pre-decode the original module/);
     dv.setUint32(4, 32, true);   // format 32: 0xf6 was `local.tee; i32.const; i32.shl; i32.xor`, now BLOCK_RUN
     expect(() => predecode(wasm)).toThrow(/older version of this tool \(format 32\)/);
+    dv.setUint32(4, 33, true);   // format 33: 0xda was `I32_CONST_16; i32.add; i32.load`, now LGET_LOAD
+    expect(() => predecode(wasm)).toThrow(/older version of this tool \(format 33\)/);
   });
 
   it('rejects invalid and malformed modules with the reason', () => {

@@ -708,7 +708,7 @@ next:
         OP(WQ_OP_I64C8_SHR_U) { uint32_t c = pc[0]; pc += 2; COUNT_EXTRA(1); sp[-1] = shr64c(sp[-1], c); break; }
         OP(WQ_OP_I32C32_AND) { uint32_t v = *(const u32_u *)pc; pc += 6; COUNT_EXTRA(1); SET32(&sp[-1], (uint32_t)sp[-1] & v); break; }   /* x & a 32-bit mask */
         OP(WQ_OP_I32C16_AND) { uint32_t v = (uint32_t)(int32_t)*(const s16_u *)pc; pc += 3; COUNT_EXTRA(1); SET32(&sp[-1], (uint32_t)sp[-1] & v); break; }
-        OP(WQ_OP_LGET_C8_SHL) { uint32_t i; READ_IDX(i); uint32_t c = pc[1]; pc += 3; COUNT_EXTRA(2); SET32(sp, (uint32_t)fp[i] << c); sp++; break; }
+        OP(WQ_OP_I32C24_AND) { uint32_t v = (uint32_t)(*(const s32_u *)(pc - 1) >> 8); pc += 4; COUNT_EXTRA(1); SET32(&sp[-1], (uint32_t)sp[-1] & v); break; }   /* x & 0xffff: a 16- to 20-bit mask */
         OP(WQ_OP_LGET_C8_ROTL) { uint32_t i; READ_IDX(i); uint32_t c = pc[1], a = (uint32_t)fp[i]; pc += 3; COUNT_EXTRA(2); SET32(sp, (a >> c) | (a << ((32 - c) & 31))); sp++; break; }
         OP(WQ_OP_SHL_SHR_S) { uint32_t k = pc[0], j = pc[3]; pc += 5; COUNT_EXTRA(3); SET32(&sp[-1], (uint32_t)((int32_t)((uint32_t)sp[-1] << k) >> j)); break; }
         OP(WQ_OP_LTEE_I64C8) { uint32_t i; READ_IDX(i); fp[i] = sp[-1]; sp[0] = (uint64_t)(int64_t)(int8_t)pc[1]; pc += 2; sp++; COUNT_EXTRA(1); break; }
@@ -760,11 +760,18 @@ next:
             SET32(sp, *(const u32_u *)(MEM + ea)); sp++;
             break;
         }
-        OP(WQ_OP_I32C16_ADD_LOAD) {   /* table[x]: the table's address a constant */
-            uint32_t addr = (uint32_t)sp[-1] + (uint32_t)(int32_t)*(const s16_u *)pc; off = pc[5]; pc += 6; COUNT_EXTRA(2);
-            uint32_t ea = addr + off;
-            if (ea < off || ea >= rt->mem_end4) TRAP(m3Err_trapOutOfBoundsMemoryAccess);
-            SET32(&sp[-1], *(const u32_u *)(MEM + ea));
+        OP(WQ_OP_LGET_LOAD) {   /* p->field: the address never goes through the stack */
+            off = pc[3];   /* pc moves once, at the end (as LGET_LOAD8_U) */
+            uint32_t ea = (uint32_t)fp[pc[0]] + off;
+            if (ea < off || ea >= rt->mem_end4) { pc += 4; TRAP(m3Err_trapOutOfBoundsMemoryAccess); }
+            uint32_t v = *(const u32_u *)(MEM + ea);
+            if (pc[2] & 0x40) {   /* p = p->next; while (p): local.tee b; br_if l (the pre-decoder's mark in the align byte) */
+                SET32(&fp[pc[5]], v); COUNT_EXTRA(3);
+                if (v) { pc += 7; goto loop_branch; }   /* pc just past the br_if's opcode */
+                pc += 8; stp++; DISPATCH;
+            }
+            SET32(sp, v); sp++; COUNT_EXTRA(1);
+            pc += 4;
             break;
         }
         /* x >> c | y, x << c | y: 64-bit funnel shifts (bignum and crypto code) */

@@ -88,7 +88,7 @@
 #define WQ_OP_GSET_LEB          0xf9   /* likewise global.set */
 #define WQ_OP_COND_LEB          0xfb   /* if / br_if with a multi-byte immediate (format 32): n = 2: [v & 63 | kind << 6, v >> 6];
                                         * n = 3..5: [0x80 | kind << 6 | (n - 3), v u16 LE, unused]; kind 0 if, 1 br_if */
-#define WQ_OP_LGET_C8_SHL       0x06   /* local.get a; I32C8_SHL k (format 32) */
+#define WQ_OP_I32C24_AND        0x06   /* WQ_OP_I32_CONST_24 c; i32.and (format 34, was local.get a; I32C8_SHL k) */
 #define WQ_OP_I32_CONST_16      0x09   /* i32.const, 2-byte LEB -> 2 raw bytes (0x41 keeps one-byte LEBs only) */
 #define WQ_OP_I32C16_ADD        0x0a   /* i32.const c (I32_CONST_16); i32.add */
 #define WQ_OP_LGET_I32C16_ADD   0x12   /* local.get a; i32.const c (I32_CONST_16); i32.add */
@@ -125,7 +125,8 @@
 #define WQ_OP_MUL_ADD_LSET      0xd7   /* i32.mul; i32.add; local.set a (format 33, was local.get a; WQ_OP_I64_CONST_8 c; i64.shr_u; i64.or) */
 #define WQ_OP_LGET_I64C8_SHL_OR 0xd8   /* local.get a; WQ_OP_I64_CONST_8 c; i64.shl; i64.or */
 #define WQ_OP_I32C16_LOAD       0xd9   /* WQ_OP_I32_CONST_16 c; i32.load (one-byte memarg) */
-#define WQ_OP_I32C16_ADD_LOAD   0xda   /* WQ_OP_I32_CONST_16 c; i32.add; i32.load (one-byte memarg) */
+#define WQ_OP_LGET_LOAD         0xda   /* local.get a; i32.load (one-byte memarg); with bit 6 in the load's align byte, then local.tee b;
+                                          br_if l: a list walk (format 34, was WQ_OP_I32_CONST_16 c; i32.add; i32.load) */
 #define WQ_OP_LGET_I32C16_ADD_LOAD8_U 0xe4   /* local.get a; WQ_OP_I32_CONST_16 c; i32.add; i32.load8_u (one-byte memarg) */
 /* format 17, on the opcodes of block and loop with multi-byte block types (the plain ones skip any) */
 #define WQ_OP_MUL_LGET_ADD      0xfa   /* i32.mul; local.get a; i32.add (format 33, was WQ_OP_I64_CONST_8 c; i64.add) */
