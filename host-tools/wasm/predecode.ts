@@ -38,17 +38,17 @@ import { pathToFileURL } from 'node:url';
 import { parseModule, WasmError, type ParsedModule } from './module.ts';
 
 export const SECTION_NAME = 'wasmqtt.predecoded';
-export const BLOB_VERSION = 33;
+export const BLOB_VERSION = 34;
 /** Blob versions whose code was rewritten in place with today's opcodes (undoRewrite puts the
- * original back). Formats 4 to 32 gave some of today's opcodes other meanings or used other
- * function records (format 33 (session 12): 0xf6 was `local.tee; i32.const; i32.shl; i32.xor`, now BLOCK_RUN; 0xf3 was `local.tee; br_if`, 0x17 `local.get; local.get; i32.add; i32.load8_u`, 0x1f `i32.const; i32.ne`, 0xe8 `i32.const; i32.rotl`; 0xef was the `++p < end` back edge, 0x07 `i64.ne; br_if`, 0xfa `i64.const; i64.add`,
+ * original back). Formats 4 to 33 gave some of today's opcodes other meanings or used other
+ * function records (format 34 (session 13): 0x1e was `i32.const; i32.lt_u`; format 33 (session 12): 0xf6 was `local.tee; i32.const; i32.shl; i32.xor`, now BLOCK_RUN; 0xf3 was `local.tee; br_if`, 0x17 `local.get; local.get; i32.add; i32.load8_u`, 0x1f `i32.const; i32.ne`, 0xe8 `i32.const; i32.rotl`; 0xef was the `++p < end` back edge, 0x07 `i64.ne; br_if`, 0xfa `i64.const; i64.add`,
  * 0x15 `local.get; i64.const; i64.shl`, 0xd7 `local.get; i64.const; i64.shr_u; i64.or`, 0xf1 `local.set; br`; format 32 (session 11): the records hold parameter and result counts, not the type index; 0xce was `local.get; local.get; i32.gt_s`, 0xef `local.tee; i32.const; i32.lt_u`,
  * 0xf0 `local.set; local.get; i32.load8_u`, 0xcd `local.get; local.get; i32.lt_u`, 0xf6 and 0xf7 local.set
  * and local.tee with a multi-byte index, now LOCAL_LEB's; format 31: 0xf1 was a function's final `end`, now `return`; format 30:
  * records relative to themselves and format 29's fused forms, both from session 10; format 27:
  * 0xc6 was `local.get; i32.const; i32.shr_u`): refused. */
-const REWRITTEN_VERSIONS = [33];
-const OLDER_REWRITTEN_VERSIONS = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32];
+const REWRITTEN_VERSIONS = [34];
+const OLDER_REWRITTEN_VERSIONS = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33];
 const MAGIC = 0x44505157; // "WQPD"
 const WIDE_FRAME = 0xff; // a function record's frame byte: see its wide record
 const IMPORT_CODE = 0xffff; // an imported function's record: frame WIDE_FRAME, this code
@@ -224,7 +224,9 @@ export const OP = {
   I64C8_SHR_U: 0x18, // i64.const c; i64.shr_u
   LGET_LGET_ADD_LTEE: 0x19, // local.get a; local.get b; i32.add; local.tee c (format 19; was local.tee a; i32.const c)
   LGET_I32C16_ADD_I32C_STORE8: 0x1d, // local.get a; I32_CONST_16 c; i32.add; i32.const v; i32.store8 (one-byte memarg; format 22, was local.tee a; I32_CONST_16 c)
-  I32C16_LT_U: 0x1e, // i32.const c (I32_CONST_16); i32.lt_u (the result may go on to if / br_if)
+  // local.get b; i64.lt_u or i64.le_u; i64.extend_i32_u: `(uint64_t)(x < b)`, a carry or borrow in multiword
+  // arithmetic (format 34; was I32_CONST_16 c; i32.lt_u: 0.1% of edn's dispatches, 3 a publish)
+  LGET_I64_LTU_EXTU: 0x1e,
   // local.get a; local.get s; i32.add; local.tee b; I32_CONST_16 n; i32.lt_u; br_if l: `for (...; j < n; j += s)`, a
   // stride kept in a local (format 33, was I32_CONST_16 c; i32.ne, whose loop latches LOOP_STEP_NE16_BR_IF took)
   LOOP_LSTEP_LT16_BR_IF: 0x1f,
@@ -257,7 +259,7 @@ const LGET_CONST8_XOR: Record<number, number> = { [ROTL_INNER]: OP.LGET_C8_ROTL_
  * holding -c (format 32, as I32C_ADD since format 29): undone through the opcode after it. */
 const SUB_AS_ADD = new Set<number>([OP.LGET_I32C_ADD, OP.LGET_I32C_ADD_LSET, OP.LGET_I32C_ADD_LTEE, OP.LTEE_I32C_ADD, OP.LOOP_STEP_BR_IF, OP.LOOP_STEP_NE16_BR_IF]);
 /** Fused heads whose first instruction is an I32_CONST_16 (undone through it). */
-const C16_HEADS = new Set<number>([OP.I32C16_ADD, OP.I32C16_LT_U, OP.I32C16_AND, OP.I32C16_LOAD, OP.I32C16_ADD_LOAD, OP.C16_AND_C8_SHL_C16_ADD_LOAD]);
+const C16_HEADS = new Set<number>([OP.I32C16_ADD, OP.I32C16_AND, OP.I32C16_LOAD, OP.I32C16_ADD_LOAD, OP.C16_AND_C8_SHL_C16_ADD_LOAD]);
 
 /** Global types whose value is one 32-bit word. */
 const THIN_GLOBALS = new Set([0x7f, 0x7d]);
@@ -331,7 +333,6 @@ const FUSE: Array<[readonly Pat[], number]> = [
   [[0x22, 'n', 0x76, 0x20, 0x73], OP.LTEE_C8_SHR_U_LGET_XOR],
   [[0x20, 'w', 0x6a], OP.LGET_I32C16_ADD],
   [['w', 0x6a], OP.I32C16_ADD],
-  [['w', 0x49], OP.I32C16_LT_U],
   [['w', 0x71], OP.I32C16_AND],
   [['W', 0x71], OP.I32C32_AND],
   [[0x22, 'k'], OP.LTEE_I64C8],
@@ -341,6 +342,8 @@ const FUSE: Array<[readonly Pat[], number]> = [
   [[0x6c, 0x20, 0x6a], OP.MUL_LGET_ADD],
   [[0x6c, 0x6a, 0x21], OP.MUL_ADD_LSET],
   [['s', 0x88], OP.I64C8_SHR_U],
+  [[0x20, 0x54, 0xad], OP.LGET_I64_LTU_EXTU],
+  [[0x20, 0x58, 0xad], OP.LGET_I64_LTU_EXTU],
   [[0x20, 'c', 0x6a], OP.LGET_I32C_ADD],
   [[0x20, 'm', 0x6b], OP.LGET_I32C_ADD],
   [[0x20, 0x20, 0x49], OP.LGET_LGET_LT_U],
@@ -529,7 +532,7 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
       // or `local.get; i32.const k; i32.rotl`)
       // (format 33: and a local.get that starts the funnel's seven instructions in one dispatch)
       const hit = FUSE.find(([pat]) => matches(k, pat) && !((pat[0] === 0x20 || pat[0] === 0x22) && (pat[1] === 'c' || pat[1] === 'w' || (pat[1] === 'k' && pat[0] === 0x22)) && pat.length === 2 && constHead(k + 1))
-        && !(pat.length === 2 && pat[1] === 0x20 && (matches(k + 1, [0x20, 'M2d']) || matches(k + 1, [0x20, 0x20, 0x49]) || lgetConst8Xor(k + 1) || LOOP_FORMS.some(([pat]) => matches(k + 1, pat)) || matches(k + 1, [0x20, 's', 0x86, 0x20, 's', 0x88, 0x84]))));
+        && !(pat.length === 2 && pat[1] === 0x20 && (matches(k + 1, [0x20, 'M2d']) || matches(k + 1, [0x20, 0x20, 0x49]) || lgetConst8Xor(k + 1) || LOOP_FORMS.some(([pat]) => matches(k + 1, pat)) || matches(k + 1, [0x20, 's', 0x86, 0x20, 's', 0x88, 0x84]) || matches(k + 1, [0x20, 0x54, 0xad]) || matches(k + 1, [0x20, 0x58, 0xad]))));
       if (!hit) continue;
       out[ins[k]!] = hit[1];
       if (SUB_AS_ADD.has(hit[1]) && original[ins[k + 2]!] === 0x6b) out[ins[k + 1]! + 1] = -((original[ins[k + 1]! + 1]! << 25) >> 25) & 0x7f; // x - c as x + -c
@@ -565,7 +568,7 @@ export function immediateBytes(b: Uint8Array, p: number): number {
       if (sub >= 9 && sub <= 17) return leb(r) - q;
       return r - q;
     }
-    case OP.I32_CONST_16: case OP.I32C16_ADD: case OP.I32C16_LT_U: case OP.I32C16_AND: case OP.I32C16_LOAD: case OP.I32C16_ADD_LOAD: case OP.C16_AND_C8_SHL_C16_ADD_LOAD: return 2;
+    case OP.I32_CONST_16: case OP.I32C16_ADD: case OP.I32C16_AND: case OP.I32C16_LOAD: case OP.I32C16_ADD_LOAD: case OP.C16_AND_C8_SHL_C16_ADD_LOAD: return 2;
     case OP.I64C8_SHR_U: case OP.SHL_SHR_S: case OP.I64C8_ADD_LTEE_I64C8_NE_BR_IF: case OP.I32C_STORE8: return 1;
     case OP.MUL_LGET_ADD: case OP.MUL_ADD_LSET: return 0;
     case OP.LOAD16_S_MUL: return 2; // a one-byte align and offset
@@ -590,7 +593,7 @@ export function immediateBytes(b: Uint8Array, p: number): number {
         || op === OP.LGET_LGET_ADD_LTEE || op === OP.LGET_I32C16_ADD_I32C_STORE8 || op === OP.LGET_C8_ROTL || op === OP.LGET_C8_SHL_XOR || op === OP.LTEE_I64C8
         || (op >= OP.LGET_C8_EQ && op <= OP.LGET_LOAD8_U) || op === OP.LGET_C8_ROTL_XOR || op === OP.LGET_I32C16_ADD_LOAD16_S
         || op === OP.LGET_I32C16_ADD_LOAD8_U || op === OP.LGET_I64C8_SHL_OR
-        || op === OP.LOOP_STEP_NE16_BR_IF || op === OP.LOOP_LSTEP_LT16_BR_IF) return leb(q) - q;
+        || op === OP.LOOP_STEP_NE16_BR_IF || op === OP.LOOP_LSTEP_LT16_BR_IF || op === OP.LGET_I64_LTU_EXTU) return leb(q) - q;
       if (op >= 0x28 && op <= 0x3e) return leb(leb(q)) - q;
       return 0;
   }
@@ -653,7 +656,7 @@ function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
     [OP.LTEE_C8_SHR_U_LGET_XOR]: 0x22, [OP.LGET_LOAD8_U]: 0x20, [OP.LGET_C8_ROTL]: 0x20, [OP.LGET_C8_SHL_XOR]: 0x20,
     [OP.LGET_C8_ROTL_XOR]: 0x20, [OP.LGET_I32C16_ADD_LOAD16_S]: 0x20, [OP.I32C_STORE8]: 0x41,
     [OP.LGET_I32C16_ADD_LOAD8_U]: 0x20, [OP.MUL_LGET_ADD]: 0x6c, [OP.LOAD16_S_MUL]: 0x2e, [OP.MUL_ADD_LSET]: 0x6c, [OP.LGET_I64C8_SHL_OR]: 0x20,
-    [OP.LOOP_STEP_NE16_BR_IF]: 0x20, [OP.LOOP_LSTEP_LT16_BR_IF]: 0x20,
+    [OP.LOOP_STEP_NE16_BR_IF]: 0x20, [OP.LOOP_LSTEP_LT16_BR_IF]: 0x20, [OP.LGET_I64_LTU_EXTU]: 0x20,
     [OP.GGET_LEB]: 0x23, [OP.GSET_LEB]: 0x24, [OP.LGET_C8_SHL]: 0x20,
   };
   const unC8 = Object.fromEntries(Object.entries(CONST8_BINOPS).filter(([, [fused]]) => fused !== ROTL_INNER).map(([, [fused]]) => [fused, true]));

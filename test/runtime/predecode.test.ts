@@ -99,7 +99,7 @@ describe('predecode', () => {
     const { off, dv } = blobOf(wasm);
     expect(off % 4).toBe(0);
     expect(dv.getUint32(0, true)).toBe(0x44505157);
-    expect(dv.getUint32(4, true)).toBe(33);
+    expect(dv.getUint32(4, true)).toBe(34);
     // the hash covers the rewritten module, which differs from the input only in the
     // function's final `end` (now `return`, 0x0f: format 31): no multi-byte constant, no fused sequence here
     expect(dv.getUint32(8, true)).toBe(fnv1a(wasm.subarray(0, src.length)));
@@ -610,8 +610,46 @@ describe('predecode', () => {
     expect(runCallsOnCortexM(wasm, n)).toBe(want);
   });
 
+  // Format 34: `local.get b; i64.lt_u / i64.le_u; i64.extend_i32_u` in one dispatch (LGET_I64_LTU_EXTU): the carry or
+  // borrow of multiword arithmetic as a value. Both compares at the edges (equal, the halves differing one way and the
+  // other, the sign bit, all ones, an argument), after a local.get and after a local.tee (neither pair takes the
+  // compare's local.get), and a compare with a constant left apart; on the host and on Cortex-M (the handler is asm
+  // there: one subtract whose carry-in the compare's opcode gives)
+  const carryPairs: Array<[string, string]> = [['0', '0'], ['0', '1'], ['1', '0'], ['5', '5'], ['0x100000000', '0xffffffff'],
+    ['0xffffffff', '0x100000000'], ['0x100000001', '0x100000000'], ['0x100000000', '0x100000001'], ['-1', '-1'], ['-1', '0'],
+    ['0', '-1'], ['0x8000000000000000', '0x7fffffffffffffff'], ['0x7fffffffffffffff', '0x8000000000000000'], ['0x1234567800000000', '0x1234567800000000']];
+  const carrySrc = `(module (func (export "calls") (param $n i32) (result i32) (local $x i64) (local $y i64) (local $s i64) (local $acc i64)
+      ${[...carryPairs, ['$n', '7'], ['7', '$n']].map(([x, y]) => {
+        const v = (c: string) => c === '$n' ? '(i64.extend_i32_u (local.get $n))' : `(i64.const ${c})`;
+        return `(local.set $x ${v(x)}) (local.set $y ${v(y)})
+      (local.set $acc (i64.add (i64.shl (local.get $acc) (i64.const 1)) (i64.extend_i32_u (i64.lt_u (local.get $x) (local.get $y)))))
+      (local.set $acc (i64.add (i64.shl (local.get $acc) (i64.const 1)) (i64.extend_i32_u (i64.le_u (local.get $x) (local.get $y)))))`;
+      }).join('\n      ')}
+      (local.set $acc (i64.add (local.get $acc) (i64.extend_i32_u (i64.lt_u (local.tee $s (i64.add (local.get $x) (i64.const -8))) (local.get $x)))))
+      (local.set $acc (i64.add (local.get $acc) (i64.extend_i32_u (i64.le_u (local.get $y) (i64.const 6)))))
+      (i32.xor (i32.wrap_i64 (local.get $acc)) (i32.wrap_i64 (i64.shr_u (local.get $acc) (i64.const 32))))))`;
+
+  it('runs `local.get; i64.lt_u / i64.le_u; i64.extend_i32_u` in one dispatch (LGET_I64_LTU_EXTU) as Node\'s engine does, on Cortex-M too', () => {
+    const src = wat(carrySrc);
+    const { wasm, module: m } = predecode(src);
+    const fused = m.bodies.flatMap((b) => b.instrs).filter((at) => wasm[at] === OP.LGET_I64_LTU_EXTU);
+    expect(fused.length).toBe(2 * (carryPairs.length + 2) + 1);   // every pair's two compares and the tee's; not the constant's
+    for (const at of fused) expect([src[at], src[at + 2] === 0x54 || src[at + 2] === 0x58, src[at + 3]]).toEqual([0x20, true, 0xad]);
+    expect(fused.filter((at) => src[at + 2] === 0x58).length).toBe(carryPairs.length + 2);
+    expect(Buffer.from(predecode(wasm).wasm)).toEqual(Buffer.from(wasm));
+    const f = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(src)), {}).exports.calls as (n: number) => number;
+    const dir = mkdtempSync(join(tmpdir(), 'wqpd-'));
+    writeFileSync(join(dir, 'carry.wasm'), wasm);
+    const args = [0, 6, 7, 8, 13, 0xffffffff];
+    const run = spawnSync(join(REPO, 'build/runtime/spec_driver'), {
+      input: [`load ${join(dir, 'carry.wasm')}`, ...args.map((a) => `invoke calls 1 ${(a >>> 0).toString(16)}`)].join('\n') + '\n', encoding: 'utf8',
+    });
+    expect(run.stdout.trim().split('\n')).toEqual(['ok', ...args.map((a) => `ok ${(f(a) >>> 0).toString(16)}`)]);
+    for (const n of [6, 7, 8]) expect(runCallsOnCortexM(wasm, n)).toBe(f(n));
+  });
+
   it('is idempotent: pre-decoding a pre-decoded module gives the same bytes (the rewriting is undone first)', () => {
-    for (const src of [wat('(module (func (export "f")))'), wat(rewriteSrc), wat(memSrc), wat(storeConstSrc), wat(lsetBrSrc), wat(blockRunSrc), wat(loopSrc), wat(tableSrc)]) {
+    for (const src of [wat('(module (func (export "f")))'), wat(rewriteSrc), wat(memSrc), wat(storeConstSrc), wat(lsetBrSrc), wat(blockRunSrc), wat(loopSrc), wat(tableSrc), wat(carrySrc)]) {
       const once = predecode(src).wasm;
       expect(Buffer.from(predecode(once).wasm)).toEqual(Buffer.from(once));
     }
@@ -627,7 +665,7 @@ describe('predecode', () => {
       (i32.add (i32.load8_u (local.get 0)) (i32.load8_u offset=1 (local.get 0)))))`;
 
   it('walks every rewritten instruction at its original length (usedOpcodes and the undo depend on it)', () => {
-    for (const src of [wat(rewriteSrc), wat(memSrc), wat(storeConstSrc), wat(lsetBrSrc), wat(blockRunSrc), wat(loopSrc), wat(tableSrc)]) {
+    for (const src of [wat(rewriteSrc), wat(memSrc), wat(storeConstSrc), wat(lsetBrSrc), wat(blockRunSrc), wat(loopSrc), wat(tableSrc), wat(carrySrc)]) {
       const { wasm, module: m } = predecode(src);
       for (const body of m.bodies) {
         for (let k = 0; k < body.instrs.length; k++) {
@@ -864,6 +902,8 @@ describe('predecode', () => {
     expect(() => predecode(wasm)).toThrow(/pre-decoded by an older version of this tool \(format 15\); pre-decode the original module/);
     dv.setUint32(4, 32, true);   // format 32: 0xf6 was `local.tee; i32.const; i32.shl; i32.xor`, now BLOCK_RUN
     expect(() => predecode(wasm)).toThrow(/older version of this tool \(format 32\)/);
+    dv.setUint32(4, 33, true);   // format 33: 0x1e was `i32.const; i32.lt_u`, now LGET_I64_LTU_EXTU
+    expect(() => predecode(wasm)).toThrow(/older version of this tool \(format 33\)/);
   });
 
   it('rejects invalid and malformed modules with the reason', () => {

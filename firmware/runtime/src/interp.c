@@ -770,6 +770,27 @@ next:
         /* x >> c | y, x << c | y: 64-bit funnel shifts (bignum and crypto code) */
         OP(WQ_OP_LGET_I64C8_SHR_S_OR) { uint32_t i; READ_IDX(i); uint32_t c = pc[1]; pc += 4; COUNT_EXTRA(3); sp[-1] |= sar64c(fp[i], c); break; }
         OP(WQ_OP_LGET_I64C8_SHL_OR) { uint32_t i; READ_IDX(i); uint32_t c = pc[1]; pc += 4; COUNT_EXTRA(3); sp[-1] |= shl64c(fp[i], c); break; }
+        OP(WQ_OP_LGET_I64_LTU_EXTU) {   /* (uint64_t)(x < b), (uint64_t)(x <= b): multiword arithmetic's carry or borrow as a value */
+            uint64_t a = sp[-1], b = fp[pc[0]];
+#if defined(__arm__)
+            /* one subtract for both, b - a - 1 + C with C = bit 3 of the compare's opcode (clear for i64.lt_u,
+             * 0x54; set for i64.le_u, 0x58): it leaves C set exactly when the compare holds. No branch */
+            uint32_t r_, z_;
+            __asm__ volatile("ldrb %[r], [%[pc], #1]\n\t"
+                             "lsls %[r], %[r], #29\n\t"
+                             "sbcs %[r], %Q[b], %Q[a]\n\t"
+                             "sbcs %[r], %R[b], %R[a]\n\t"
+                             "movs %[z], #0\n\t"
+                             "adc %[r], %[z], #0\n\t"
+                             "strd %[r], %[z], [%[sp], #-8]"
+                             : [r] "=&r"(r_), [z] "=&r"(z_) : [a] "r"(a), [b] "r"(b), [pc] "r"(pc), [sp] "r"(sp) : "cc", "memory");
+            (void)r_; (void)z_;
+#else
+            sp[-1] = pc[1] & 4 ? a < b : a <= b;   /* i64.lt_u is 0x54, i64.le_u 0x58 */
+#endif
+            pc += 3; COUNT_EXTRA(2);
+            break;
+        }
         OP(WQ_OP_I64C_U32_AND) { uint32_t k = *(const u32_u *)pc; pc += 6; COUNT_EXTRA(1); sp[-1] &= k; break; }   /* x & 0xffffffff */
         /* DSP code's multiply-accumulate: acc + x * y with acc in a local, and x * a[i] of 16-bit samples */
         OP(WQ_OP_MUL_LGET_ADD) { uint32_t r = (uint32_t)sp[-2] * (uint32_t)sp[-1] + (uint32_t)fp[pc[1]]; pc += 3; COUNT_EXTRA(2); SET32(&sp[-2], r); sp--; break; }   /* popped last, as select */
@@ -837,8 +858,6 @@ next:
         OP(WQ_OP_I32C8_LT_S) I32C8_CMP((int32_t)a < (int32_t)b)
         OP(WQ_OP_I32C8_LT_U) I32C8_CMP(a < b)
         OP(WQ_OP_I32C8_GT_S) I32C8_CMP((int32_t)a > (int32_t)b)
-#define I32C16_CMP(expr) { uint32_t b = (uint32_t)(int32_t)*(const s16_u *)pc; pc += 3; COUNT_EXTRA(1); uint32_t a = (uint32_t)sp[-1]; cond = (expr); sp--; goto do_cond; }
-        OP(WQ_OP_I32C16_LT_U) I32C16_CMP(a < b)
         OP(WQ_OP_LOOP_STEP_BR_IF) {   /* i -= 1 (i += c); while (i): a counted loop's back edge, no stack traffic */
             uint32_t v = (uint32_t)fp[pc[0]] + (uint32_t)((int32_t)((uint32_t)pc[2] << 25) >> 25);
             SET32(&fp[pc[5]], v); COUNT_EXTRA(4);

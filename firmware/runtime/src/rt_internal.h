@@ -102,7 +102,8 @@
 #define WQ_OP_I64C8_SHR_U       0x18
 #define WQ_OP_LGET_LGET_ADD_LTEE 0x19  /* local.get a; local.get b; i32.add; local.tee c (format 19) */
 #define WQ_OP_LGET_I32C16_ADD_I32C_STORE8 0x1d   /* local.get a; WQ_OP_I32_CONST_16 c; i32.add; i32.const v; i32.store8 (one-byte memarg; format 22) */
-#define WQ_OP_I32C16_LT_U       0x1e   /* i32.const c (I32_CONST_16); i32.lt_u (may go on to if / br_if) */
+#define WQ_OP_LGET_I64_LTU_EXTU 0x1e   /* local.get b; i64.lt_u or i64.le_u; i64.extend_i32_u: a 64-bit carry or borrow as a value (format 34,
+                                          was WQ_OP_I32_CONST_16 c; i32.lt_u) */
 #define WQ_OP_LOOP_LSTEP_LT16_BR_IF 0x1f   /* local.get a; local.get s; i32.add; local.tee b; WQ_OP_I32_CONST_16 n; i32.lt_u; br_if l:
                                               `for (...; j < n; j += s)` (format 33, was WQ_OP_I32_CONST_16 c; i32.ne, which the
                                               loop forms took over) */
