@@ -186,6 +186,11 @@ export const OP = {
   // n LEB bytes become a kind (0 get, 1 set, 2 tee) and the index, raw: n = 2, [kind << 6 | idx
   // & 63, idx >> 6] (a 2-byte LEB holds 14 bits); n = 3..5, [0xc0 | (n - 3) << 2 | kind, idx u16
   // LE, the rest unused] (a function has at most 65535 locals). Undone through n, byte for byte.
+  // `if` and `br_if` with a multi-byte immediate share it too (format 34; COND_LEB's 0xfb until
+  // format 33): neither reads its value at run time (the side entry decides), only its length and
+  // which it is (kind 0 if, 1 br_if), in the codes the locals leave (0xc0 | bit 5): n = 2, [0xe0 |
+  // kind << 4 | v >> 8, v & 255] (v below 2048); n = 3..5, [0xe8 | kind << 4 | (n - 3), v u16 LE,
+  // unused] (v below 65536). A larger label or block type is refused, saying so.
   LOCAL_LEB: 0xf5,
   // a run of two or more no-ops run in sequence: `block` / `loop` (one-byte block types) twice, then any
   // more `block`, `loop` and inner `end`: a C switch's block nest before its br_table (CoreMark's
@@ -199,12 +204,6 @@ export const OP = {
   GGET_LEB: 0xf8, // also a one-byte index of a 64-bit or reference global
   GSET_LEB: 0xf9, // likewise
   // (block and loop keep a multi-byte block type: the plain handlers skip any; format 17)
-  // `if` and `br_if` with a multi-byte immediate share one (format 32; no workload runs them):
-  // neither reads its value at run time (the side entry decides), only its length and which it
-  // is. n = 2: [v & 63 | kind << 6, v >> 6]; n = 3..5: [0x80 | kind << 6 | (n - 3), v u16 LE,
-  // unused] (kind 0 if, 1 br_if; a block type's index and a label below 65536 fit: longer
-  // branches than that are refused). Undone through n, byte for byte.
-  COND_LEB: 0xfb,
   LGET_C8_SHL: 0x06, // local.get a; I32C8_SHL k (format 32: kernel's index scaling)
   // a load or store whose align or offset takes two or more bytes: the align's first byte
   // becomes (opcode - 0x28) | align << 5 | 0x80 when the align LEB goes on
@@ -227,6 +226,9 @@ export const OP = {
   // local.get b; i64.lt_u or i64.le_u; i64.extend_i32_u: `(uint64_t)(x < b)`, a carry or borrow in multiword
   // arithmetic (format 34; was I32_CONST_16 c; i32.lt_u: 0.1% of edn's dispatches, 3 a publish)
   LGET_I64_LTU_EXTU: 0x1e,
+  // i64.lt_u; select: `a < b ? x : y` on 64-bit a, b, clang's branch-free conditional subtract (Montgomery and
+  // modular reduction: `x - (x < m ? 0 : m)`), min and max (format 34; was COND_LEB, whose codes LOCAL_LEB took)
+  I64_LT_U_SELECT: 0xfb,
   // local.get a; local.get s; i32.add; local.tee b; I32_CONST_16 n; i32.lt_u; br_if l: `for (...; j < n; j += s)`, a
   // stride kept in a local (format 33, was I32_CONST_16 c; i32.ne, whose loop latches LOOP_STEP_NE16_BR_IF took)
   LOOP_LSTEP_LT16_BR_IF: 0x1f,
@@ -268,7 +270,7 @@ const THIN_GLOBALS = new Set([0x7f, 0x7d]);
  * the global is 64-bit or a reference). */
 const LEB_FORMS: Record<number, number> = {
   0x20: OP.LOCAL_LEB, 0x21: OP.LOCAL_LEB, 0x22: OP.LOCAL_LEB, 0x23: OP.GGET_LEB, 0x24: OP.GSET_LEB,
-  0x04: OP.COND_LEB, 0x0d: OP.COND_LEB,
+  0x04: OP.LOCAL_LEB, 0x0d: OP.LOCAL_LEB, // if / br_if: LOCAL_LEB's cond codes (format 34)
 };
 
 /** i32.const c; <op> pairs with a one-byte c: the binary op's opcode -> [fused opcode, the raw
@@ -343,6 +345,7 @@ const FUSE: Array<[readonly Pat[], number]> = [
   [[0x6c, 0x6a, 0x21], OP.MUL_ADD_LSET],
   [['s', 0x88], OP.I64C8_SHR_U],
   [[0x20, 0x54, 0xad], OP.LGET_I64_LTU_EXTU],
+  [[0x54, 0x1b], OP.I64_LT_U_SELECT],
   [[0x20, 0x58, 0xad], OP.LGET_I64_LTU_EXTU],
   [[0x20, 'c', 0x6a], OP.LGET_I32C_ADD],
   [[0x20, 'm', 0x6b], OP.LGET_I32C_ADD],
@@ -398,15 +401,17 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
       // or reference global takes the other form, which moves both
       const wideGlobal = (original[at] === 0x23 || original[at] === 0x24) && !THIN_GLOBALS.has(m.globals[original[at + 1]! & 0x7f]?.t ?? 0);
       if (long !== undefined && (f.instrs[k + 1]! - at > 2 || wideGlobal)) out[at] = long;
-      if (long === OP.COND_LEB && out[at] === long) {
+      const cond = original[at] === 0x04 || original[at] === 0x0d;
+      if (cond && out[at] === long) {
         const n = f.instrs[k + 1]! - at - 1, kind = original[at] === 0x0d ? 1 : 0;
         let v = 0;
         for (let j = n - 1; j >= 0; j--) v = v * 128 + (original[at + 1 + j]! & 0x7f);
         if (v > 0xffff) throw new WasmError('invalid', `a branch label or block type ${v} at byte ${at}; the pre-decoded form allows 65535`);
-        if (n === 2) { out[at + 1] = (v & 63) | kind << 6; out[at + 2] = v >> 6; }
-        else { out[at + 1] = 0x80 | kind << 6 | (n - 3); dv.setUint16(at + 2, v, true); }
+        if (n === 2 && v > 0x7ff) throw new WasmError('invalid', `a branch label or block type ${v} in two bytes at byte ${at}; the pre-decoded form allows 2047 there`);
+        if (n === 2) { out[at + 1] = 0xe0 | kind << 4 | v >> 8; out[at + 2] = v & 0xff; }
+        else { out[at + 1] = 0xe8 | kind << 4 | (n - 3); dv.setUint16(at + 2, v, true); }
       }
-      if (long === OP.LOCAL_LEB && out[at] === long) {
+      if (!cond && long === OP.LOCAL_LEB && out[at] === long) {
         const n = f.instrs[k + 1]! - at - 1, kind = original[at]! - 0x20;
         let idx = 0;
         for (let j = n - 1; j >= 0; j--) idx = idx * 128 + (original[at + 1 + j]! & 0x7f);
@@ -570,7 +575,7 @@ export function immediateBytes(b: Uint8Array, p: number): number {
     }
     case OP.I32_CONST_16: case OP.I32C16_ADD: case OP.I32C16_AND: case OP.I32C16_LOAD: case OP.I32C16_ADD_LOAD: case OP.C16_AND_C8_SHL_C16_ADD_LOAD: return 2;
     case OP.I64C8_SHR_U: case OP.SHL_SHR_S: case OP.I64C8_ADD_LTEE_I64C8_NE_BR_IF: case OP.I32C_STORE8: return 1;
-    case OP.MUL_LGET_ADD: case OP.MUL_ADD_LSET: return 0;
+    case OP.MUL_LGET_ADD: case OP.MUL_ADD_LSET: case OP.I64_LT_U_SELECT: return 0;
     case OP.LOAD16_S_MUL: return 2; // a one-byte align and offset
     case OP.BLOCK_RUN: return 3; // the first block type, the second opcode's byte (the run's end) and its block type
     case OP.ADD_LSET: case OP.ADD_LTEE: return 0;
@@ -580,8 +585,7 @@ export function immediateBytes(b: Uint8Array, p: number): number {
     case OP.I64_CONST_8: return 1;
     case OP.I64C_U32_AND: return 5;
     case OP.I64_CONST_64_SKIP: return 8 + b[q + 8]!;
-    case OP.COND_LEB: return b[q]! & 0x80 ? 3 + (b[q]! & 3) : 2;
-    case OP.LOCAL_LEB: return b[q]! >> 6 !== 3 ? 2 : ((b[q]! >> 2) & 3) + 3;
+    case OP.LOCAL_LEB: return b[q]! >> 6 !== 3 ? 2 : b[q]! & 0x20 ? (b[q]! & 8 ? 3 + (b[q]! & 3) : 2) : ((b[q]! >> 2) & 3) + 3; // (and if / br_if's codes: format 34)
     case OP.MEM_LEB: return b[q]! & 0x80 ? leb(b[q + 1]! < 0x80 ? q + 1 + b[q + 1]! : q + 1) - q : 3;
     default:
       if (op >= OP.I32C8_SHR_S && op <= OP.I32C8_GT_S && op !== OP.LGET_I32C16_ADD_LOAD8_U) return 1;
@@ -656,7 +660,7 @@ function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
     [OP.LTEE_C8_SHR_U_LGET_XOR]: 0x22, [OP.LGET_LOAD8_U]: 0x20, [OP.LGET_C8_ROTL]: 0x20, [OP.LGET_C8_SHL_XOR]: 0x20,
     [OP.LGET_C8_ROTL_XOR]: 0x20, [OP.LGET_I32C16_ADD_LOAD16_S]: 0x20, [OP.I32C_STORE8]: 0x41,
     [OP.LGET_I32C16_ADD_LOAD8_U]: 0x20, [OP.MUL_LGET_ADD]: 0x6c, [OP.LOAD16_S_MUL]: 0x2e, [OP.MUL_ADD_LSET]: 0x6c, [OP.LGET_I64C8_SHL_OR]: 0x20,
-    [OP.LOOP_STEP_NE16_BR_IF]: 0x20, [OP.LOOP_LSTEP_LT16_BR_IF]: 0x20, [OP.LGET_I64_LTU_EXTU]: 0x20,
+    [OP.LOOP_STEP_NE16_BR_IF]: 0x20, [OP.LOOP_LSTEP_LT16_BR_IF]: 0x20, [OP.LGET_I64_LTU_EXTU]: 0x20, [OP.I64_LT_U_SELECT]: 0x54,
     [OP.GGET_LEB]: 0x23, [OP.GSET_LEB]: 0x24, [OP.LGET_C8_SHL]: 0x20,
   };
   const unC8 = Object.fromEntries(Object.entries(CONST8_BINOPS).filter(([, [fused]]) => fused !== ROTL_INNER).map(([, [fused]]) => [fused, true]));
@@ -698,9 +702,9 @@ function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
         const c = op === OP.I32C_ADD && out[p + 2] === 0x6b ? -raw : raw;
         out[p] = 0x41;
         out[imm] = c & 0x7f;
-      } else if (op === OP.COND_LEB) {
-        const x = out[imm]!, n = len - 1, v = x & 0x80 ? mv.getUint16(imm + 1, true) : (x & 63) | (out[imm + 1]! << 6);
-        out[p] = x & 0x40 ? 0x0d : 0x04;
+      } else if (op === OP.LOCAL_LEB && out[imm]! >> 6 === 3 && out[imm]! & 0x20) { // if / br_if
+        const x = out[imm]!, n = len - 1, v = x & 8 ? mv.getUint16(imm + 1, true) : (x & 7) << 8 | out[imm + 1]!;
+        out[p] = x & 0x10 ? 0x0d : 0x04;
         for (let j = 0, w = v; j < n; j++, w >>= 7) out[imm + j] = (w & 0x7f) | (j < n - 1 ? 0x80 : 0);
       } else if (op === OP.LOCAL_LEB) {
         const x = out[imm]!, n = len - 1;

@@ -312,13 +312,6 @@ next:
             pc += WQ_SIDE_PC(e); stp += WQ_SIDE_STP(e);
             DISPATCH;
         }
-        OP(WQ_OP_COND_LEB) {   /* if / br_if with a multi-byte immediate: its length and which (format 32) */
-            uint32_t b = pc[0], n = b & 0x80 ? 3 + (b & 3) : 2;
-            cond = (uint32_t)*--sp;
-            if (b & 0x40) { if (cond) goto do_branch; pc += n; stp++; break; }   /* br_if */
-            if (!cond) goto do_jump;
-            pc += n; stp++; break;
-        }
         OP(0x0d)   /* br_if (a one-byte label); the fused forms that end in one test their condition
                     * themselves and go to do_branch when taken (through a shared do_br_if, GCC kept sp
                     * in another register in do_branch: one move more per taken branch) */
@@ -494,6 +487,13 @@ next:
         OP(WQ_OP_LOCAL_LEB) {   /* local.get / set / tee, the index raw with its kind (format 32: one opcode for the three) */
             uint32_t b = pc[0], i, kind = b >> 6;
             if (kind != 3) { i = (b & 63) | (uint32_t)pc[1] << 6; pc += 2; }
+            else if (b & 0x20) {   /* if / br_if with a multi-byte immediate: its length and which (format 34) */
+                uint32_t n = b & 8 ? 3 + (b & 3) : 2;
+                cond = (uint32_t)*--sp;
+                if (b & 0x10) { if (cond) goto do_branch; }   /* br_if */
+                else if (!cond) goto do_jump;
+                pc += n; stp++; break;
+            }
             else { kind = b & 3; i = *(const u16_u *)(pc + 1); pc += 3 + ((b >> 2) & 3); }
             if (kind == 0) *sp++ = fp[i];
             else if (kind == 1) fp[i] = *--sp;
@@ -770,6 +770,12 @@ next:
         /* x >> c | y, x << c | y: 64-bit funnel shifts (bignum and crypto code) */
         OP(WQ_OP_LGET_I64C8_SHR_S_OR) { uint32_t i; READ_IDX(i); uint32_t c = pc[1]; pc += 4; COUNT_EXTRA(3); sp[-1] |= sar64c(fp[i], c); break; }
         OP(WQ_OP_LGET_I64C8_SHL_OR) { uint32_t i; READ_IDX(i); uint32_t c = pc[1]; pc += 4; COUNT_EXTRA(3); sp[-1] |= shl64c(fp[i], c); break; }
+        OP(WQ_OP_I64_LT_U_SELECT) {   /* a < b ? x : y on 64-bit a, b: a branch-free conditional subtract, min or max */
+            uint64_t a = sp[-2], b = sp[-1];
+            if (!(a < b)) sp[-4] = sp[-3];
+            sp -= 3; pc++; COUNT_EXTRA(1);   /* popped last, as select */
+            break;
+        }
         OP(WQ_OP_LGET_I64_LTU_EXTU) {   /* (uint64_t)(x < b), (uint64_t)(x <= b): multiword arithmetic's carry or borrow as a value */
             uint64_t a = sp[-1], b = fp[pc[0]];
 #if defined(__arm__)

@@ -81,13 +81,15 @@
 /* An instruction whose index, block type or label takes two or more LEB bytes (format 6): the
  * plain opcodes then always have a one-byte immediate, read without a check. */
 #define WQ_OP_LOCAL_LEB         0xf5   /* local.get / set / tee with a multi-byte index (format 32): n = 2: [kind << 6 | i & 63, i >> 6];
-                                        * n = 3..5: [0xc0 | (n - 3) << 2 | kind, i u16 LE, unused]; kind 0 get, 1 set, 2 tee */
+                                        * n = 3..5: [0xc0 | (n - 3) << 2 | kind, i u16 LE, unused]; kind 0 get, 1 set, 2 tee.
+                                        * Also if / br_if with a multi-byte immediate (format 34, WQ_OP_COND_LEB's 0xfb until 33):
+                                        * n = 2: [0xe0 | kind << 4 | v >> 8, v & 255]; n = 3..5: [0xe8 | kind << 4 | (n - 3),
+                                        * v u16 LE, unused]; kind 0 if, 1 br_if */
 #define WQ_OP_BLOCK_RUN         0xf6   /* block/loop, block/loop (one-byte types), then more no-ops: the second opcode byte & 63 is where the run ends (format 33) */
 #define WQ_OP_I32C32_AND        0xf7   /* WQ_OP_I32_CONST_32_PAD c; i32.and (format 32) */
 #define WQ_OP_GGET_LEB          0xf8   /* also a 64-bit or reference global's global.get */
 #define WQ_OP_GSET_LEB          0xf9   /* likewise global.set */
-#define WQ_OP_COND_LEB          0xfb   /* if / br_if with a multi-byte immediate (format 32): n = 2: [v & 63 | kind << 6, v >> 6];
-                                        * n = 3..5: [0x80 | kind << 6 | (n - 3), v u16 LE, unused]; kind 0 if, 1 br_if */
+#define WQ_OP_I64_LT_U_SELECT   0xfb   /* i64.lt_u; select (format 34, was WQ_OP_COND_LEB, now in WQ_OP_LOCAL_LEB) */
 #define WQ_OP_LGET_C8_SHL       0x06   /* local.get a; I32C8_SHL k (format 32) */
 #define WQ_OP_I32_CONST_16      0x09   /* i32.const, 2-byte LEB -> 2 raw bytes (0x41 keeps one-byte LEBs only) */
 #define WQ_OP_I32C16_ADD        0x0a   /* i32.const c (I32_CONST_16); i32.add */
