@@ -236,7 +236,10 @@ export const OP = {
   LGET_C8_ROTL: 0xc5, // local.get a; i32.const c; i32.rotl, the const's byte the right-rotate count (format 33: the inner opcode stays 0x41)
   LGET_C8_SHL_XOR: 0xc6, // local.get a; I32C8_SHL c; i32.xor (CRC-16 rounds on the publish path; format 27, was local.get a; I32C8_SHR_U c)
   SHL_SHR_S: 0xc7, // I32C8_SHL k; i32.const j (0..31, its LEB byte is j); i32.shr_s (sign extension of a bit field)
-  LTEE_I64C8: 0xc8, // local.tee a; i64.const c (I64_CONST_8)
+  // local.get a; i32.const c; i32.add (or i32.sub, the byte -c); local.tee b; i32.const n; i32.lt_u; br_if l, both constants one
+  // byte: `for (...; i < n; i += c)` with a small bound (format 34; was local.tee a; I64_CONST_8 c, which only mont64 ran, at
+  // 1 instruction saved a dispatch)
+  LOOP_STEP_LT8_BR_IF: 0xc8,
   LGET_C8_EQ: 0xc9, // local.get a; I32C8_EQ c (the result may go on to if / br_if)
   LGET_I32C_ADD_LSET: 0xca, // local.get a; i32.const c; i32.add; local.set b (i++)
   LGET_I32C_ADD_LTEE: 0xcb, // local.get a; i32.const c; i32.add; local.tee b
@@ -259,7 +262,7 @@ const LGET_CONST8: Record<number, number> = { [ROTL_INNER]: OP.LGET_C8_ROTL, [OP
 const LGET_CONST8_XOR: Record<number, number> = { [ROTL_INNER]: OP.LGET_C8_ROTL_XOR, [OP.I32C8_SHR_U]: OP.LGET_C8_SHR_U_XOR, [OP.I32C8_SHL]: OP.LGET_C8_SHL_XOR };
 /** Fused heads of `x; i32.const c; i32.add ...` that also take `i32.sub` with the const's byte
  * holding -c (format 32, as I32C_ADD since format 29): undone through the opcode after it. */
-const SUB_AS_ADD = new Set<number>([OP.LGET_I32C_ADD, OP.LGET_I32C_ADD_LSET, OP.LGET_I32C_ADD_LTEE, OP.LTEE_I32C_ADD, OP.LOOP_STEP_BR_IF, OP.LOOP_STEP_NE16_BR_IF]);
+const SUB_AS_ADD = new Set<number>([OP.LGET_I32C_ADD, OP.LGET_I32C_ADD_LSET, OP.LGET_I32C_ADD_LTEE, OP.LTEE_I32C_ADD, OP.LOOP_STEP_BR_IF, OP.LOOP_STEP_NE16_BR_IF, OP.LOOP_STEP_LT8_BR_IF]);
 /** Fused heads whose first instruction is an I32_CONST_16 (undone through it). */
 const C16_HEADS = new Set<number>([OP.I32C16_ADD, OP.I32C16_AND, OP.I32C16_LOAD, OP.I32C16_ADD_LOAD, OP.C16_AND_C8_SHL_C16_ADD_LOAD]);
 
@@ -308,6 +311,7 @@ type Pat = number | 'c' | 'm' | 'n' | 'k' | 'w' | 'W' | 's' | 'M28' | 'M2d' | 'M
 const LOOP_FORMS: Array<[readonly Pat[], number]> = [
   [[0x20, 'c', 0x6a, 0x22, 'w', 0x47, 0x0d], OP.LOOP_STEP_NE16_BR_IF], [[0x20, 'm', 0x6b, 0x22, 'w', 0x47, 0x0d], OP.LOOP_STEP_NE16_BR_IF],
   [[0x20, 0x20, 0x6a, 0x22, 'w', 0x49, 0x0d], OP.LOOP_LSTEP_LT16_BR_IF],
+  [[0x20, 'c', 0x6a, 0x22, 'c', 0x49, 0x0d], OP.LOOP_STEP_LT8_BR_IF], [[0x20, 'm', 0x6b, 0x22, 'c', 0x49, 0x0d], OP.LOOP_STEP_LT8_BR_IF],
   [[0x20, 'c', 0x6a, 0x22, 0x0d], OP.LOOP_STEP_BR_IF], [[0x20, 'm', 0x6b, 0x22, 0x0d], OP.LOOP_STEP_BR_IF],
 ];
 
@@ -337,7 +341,6 @@ const FUSE: Array<[readonly Pat[], number]> = [
   [['w', 0x6a], OP.I32C16_ADD],
   [['w', 0x71], OP.I32C16_AND],
   [['W', 0x71], OP.I32C32_AND],
-  [[0x22, 'k'], OP.LTEE_I64C8],
   [['k', 0x7c, 0x22, 'k', 0x52, 0x0d], OP.I64C8_ADD_LTEE_I64C8_NE_BR_IF],
   [['k', 0x7d, 0x22, 'k', 0x52, 0x0d], OP.I64C8_ADD_LTEE_I64C8_NE_BR_IF],
   [['M2e', 0x6c], OP.LOAD16_S_MUL],
@@ -594,7 +597,7 @@ export function immediateBytes(b: Uint8Array, p: number): number {
       if (op >= OP.LGET_LGET && op <= OP.LGET_LGET_ADD) return leb(q) - q;
       if (op === OP.GGET_LT_U || op === OP.LGET_LGET_LT_U || op === OP.LTEE_LGET || op === OP.LOOP_STEP_BR_IF || op === OP.LGET_ADD) return leb(q) - q;
       if (op === OP.GGET_LEB || op === OP.GSET_LEB || op === OP.LGET_C8_SHL || op === OP.LGET_I32C16_ADD || op === OP.LGET_SHL_LGET_SHR_U_OR || op === OP.LGET_C8_SHR_U_XOR
-        || op === OP.LGET_LGET_ADD_LTEE || op === OP.LGET_I32C16_ADD_I32C_STORE8 || op === OP.LGET_C8_ROTL || op === OP.LGET_C8_SHL_XOR || op === OP.LTEE_I64C8
+        || op === OP.LGET_LGET_ADD_LTEE || op === OP.LGET_I32C16_ADD_I32C_STORE8 || op === OP.LGET_C8_ROTL || op === OP.LGET_C8_SHL_XOR || op === OP.LOOP_STEP_LT8_BR_IF
         || (op >= OP.LGET_C8_EQ && op <= OP.LGET_LOAD8_U) || op === OP.LGET_C8_ROTL_XOR || op === OP.LGET_I32C16_ADD_LOAD16_S
         || op === OP.LGET_I32C16_ADD_LOAD8_U || op === OP.LGET_I64C8_SHL_OR
         || op === OP.LOOP_STEP_NE16_BR_IF || op === OP.LOOP_LSTEP_LT16_BR_IF || op === OP.LGET_I64_LTU_EXTU) return leb(q) - q;
@@ -655,7 +658,7 @@ function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
     [OP.LGET_LGET]: 0x20, [OP.LGET_I64C8_SHR_S_OR]: 0x20, [OP.LGET_I32C_ADD]: 0x20, [OP.LGET_LGET_ADD]: 0x20, [OP.GGET_LT_U]: 0x23,
     [OP.LSET_LGET]: 0x21, [OP.LGET_LGET_LT_U]: 0x20, [OP.LTEE_LGET]: 0x22, [OP.LOOP_STEP_BR_IF]: 0x20, [OP.LGET_ADD]: 0x20,
     [OP.LGET_I32C16_ADD]: 0x20, [OP.ADD_LSET]: 0x6a, [OP.ADD_LTEE]: 0x6a, [OP.LGET_SHL_LGET_SHR_U_OR]: 0x20, [OP.LGET_C8_SHR_U_XOR]: 0x20,
-    [OP.LGET_LGET_ADD_LTEE]: 0x20, [OP.LGET_I32C16_ADD_I32C_STORE8]: 0x20, [OP.LTEE_I64C8]: 0x22,
+    [OP.LGET_LGET_ADD_LTEE]: 0x20, [OP.LGET_I32C16_ADD_I32C_STORE8]: 0x20, [OP.LOOP_STEP_LT8_BR_IF]: 0x20,
     [OP.LGET_C8_EQ]: 0x20, [OP.LGET_I32C_ADD_LSET]: 0x20, [OP.LGET_I32C_ADD_LTEE]: 0x20, [OP.LTEE_I32C_ADD]: 0x22,
     [OP.LTEE_C8_SHR_U_LGET_XOR]: 0x22, [OP.LGET_LOAD8_U]: 0x20, [OP.LGET_C8_ROTL]: 0x20, [OP.LGET_C8_SHL_XOR]: 0x20,
     [OP.LGET_C8_ROTL_XOR]: 0x20, [OP.LGET_I32C16_ADD_LOAD16_S]: 0x20, [OP.I32C_STORE8]: 0x41,

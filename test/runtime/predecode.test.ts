@@ -501,20 +501,29 @@ describe('predecode', () => {
       (local.set 2 (i32.add (i32.and (local.get 0) (i32.const 1)) (i32.const 198)))
       (block (loop (local.set 3 (i32.add (local.get 3) (i32.const 1)))
         (br_if 1 (i32.ne (local.tee 2 (i32.add (local.get 2) (i32.const 1))) (i32.const 200)))
-        (br 0))) (i32.add (i32.shl (local.get 3) (i32.const 8)) (local.get 2))))`;
+        (br 0))) (i32.add (i32.shl (local.get 3) (i32.const 8)) (local.get 2)))
+    (func (export "wrap_lt8") (param i32 i32) (result i32) (local i32 i32)
+      (local.set 2 (i32.sub (i32.const -8) (i32.and (local.get 0) (i32.const 3))))
+      (if (i32.and (local.get 1) (i32.const 1)) (then (local.set 2 (i32.and (local.get 0) (i32.const 15)))))
+      (loop (local.set 3 (i32.add (local.get 3) (i32.const 1)))
+        (br_if 0 (i32.lt_u (local.tee 2 (i32.sub (local.get 2) (i32.const -2))) (i32.const 40)))) (i32.add (i32.shl (local.get 3) (i32.const 8)) (local.get 2))))`;
 
-  it('runs a counted loop\'s back edge fused (format 33: LOOP_STEP_BR_IF, LOOP_STEP_NE16_BR_IF, LOOP_LSTEP_LT16_BR_IF) as Node\'s engine does', () => {
+  // (format 34: `up_lt8` and `wrap_lt8` take LOOP_STEP_LT8_BR_IF, a one-byte bound; `wrap_lt8` steps by `i32.sub` of -2 and
+  // starts past the bound as an unsigned number when its second argument is even: a signed compare would loop on)
+  it('runs a counted loop\'s back edge fused (format 33: LOOP_STEP_BR_IF, LOOP_STEP_NE16_BR_IF, LOOP_LSTEP_LT16_BR_IF; format 34: LOOP_STEP_LT8_BR_IF) as Node\'s engine does', () => {
     const src = wat(loopSrc);
     const { wasm, module: m } = predecode(src);
     const fused = (op: number) => m.bodies.map((b) => b.instrs.filter((at) => wasm[at] === op).length);
-    expect(fused(OP.LOOP_STEP_BR_IF)).toEqual([0, 1, 0, 0, 0, 0, 0, 0, 0, 0]);
-    expect(fused(OP.LOOP_STEP_NE16_BR_IF)).toEqual([1, 0, 0, 0, 0, 1, 0, 1, 0, 1]);
-    expect(fused(OP.LOOP_LSTEP_LT16_BR_IF)).toEqual([0, 0, 1, 0, 0, 0, 1, 0, 0, 0]);
+    expect(fused(OP.LOOP_STEP_BR_IF)).toEqual([0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    expect(fused(OP.LOOP_STEP_NE16_BR_IF)).toEqual([1, 0, 0, 0, 0, 1, 0, 1, 0, 1, 0]);
+    expect(fused(OP.LOOP_LSTEP_LT16_BR_IF)).toEqual([0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0]);
+    expect(fused(OP.LOOP_STEP_LT8_BR_IF)).toEqual([0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1]);
+    expect(wasm.some((b, i) => b === OP.LOOP_STEP_LT8_BR_IF && wasm[i + 4] === 0x6b && wasm[i + 3] === 2)).toBe(true); // i - -2 as i + 2
     expect(wasm.some((b, i) => b === OP.LOOP_STEP_NE16_BR_IF && wasm[i + 4] === 0x6b && wasm[i + 3] === 0x7f)).toBe(true); // i - 1 as i + -1
     expect(Buffer.from(predecode(wasm).wasm)).toEqual(Buffer.from(wasm)); // undone byte for byte
     const instance = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(src)), {});
     const calls: Array<[string, number, number]> = [];
-    for (const name of ['up_ne16', 'down_nz', 'stride_lt16', 'up_lt8', 'up_ne8', 'down_ne16', 'double_lt16', 'other_tee', 'local_nz', 'fwd_exit'])
+    for (const name of ['up_ne16', 'down_nz', 'stride_lt16', 'up_lt8', 'up_ne8', 'down_ne16', 'double_lt16', 'other_tee', 'local_nz', 'fwd_exit', 'wrap_lt8'])
       for (const [a, b] of [[0, 1], [1, 3], [7, 0x7ff], [255, -1], [0x12345, 2], [-1, 1000]] as Array<[number, number]>) calls.push([name, a, b]);
     const want = calls.map(([name, a, b]) => `ok ${(instance.exports[name] as (a: number, b: number) => number)(a, b) >>> 0}`);
     const dir = mkdtempSync(join(tmpdir(), 'wqpd-'));

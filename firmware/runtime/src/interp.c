@@ -711,7 +711,6 @@ next:
         OP(WQ_OP_LGET_C8_SHL) { uint32_t i; READ_IDX(i); uint32_t c = pc[1]; pc += 3; COUNT_EXTRA(2); SET32(sp, (uint32_t)fp[i] << c); sp++; break; }
         OP(WQ_OP_LGET_C8_ROTL) { uint32_t i; READ_IDX(i); uint32_t c = pc[1], a = (uint32_t)fp[i]; pc += 3; COUNT_EXTRA(2); SET32(sp, (a >> c) | (a << ((32 - c) & 31))); sp++; break; }
         OP(WQ_OP_SHL_SHR_S) { uint32_t k = pc[0], j = pc[3]; pc += 5; COUNT_EXTRA(3); SET32(&sp[-1], (uint32_t)((int32_t)((uint32_t)sp[-1] << k) >> j)); break; }
-        OP(WQ_OP_LTEE_I64C8) { uint32_t i; READ_IDX(i); fp[i] = sp[-1]; sp[0] = (uint64_t)(int64_t)(int8_t)pc[1]; pc += 2; sp++; COUNT_EXTRA(1); break; }
         OP(WQ_OP_LGET_I32C_ADD_LSET) { uint32_t i; READ_IDX(i); uint32_t v = (uint32_t)((int32_t)((uint32_t)pc[1] << 25) >> 25), j = pc[4]; pc += 5; COUNT_EXTRA(3); SET32(&fp[j], (uint32_t)fp[i] + v); break; }
         OP(WQ_OP_LGET_I32C_ADD_LTEE) { uint32_t i; READ_IDX(i); uint32_t v = (uint32_t)((int32_t)((uint32_t)pc[1] << 25) >> 25), j = pc[4]; pc += 5; COUNT_EXTRA(3); v += (uint32_t)fp[i]; SET32(&fp[j], v); SET32(sp, v); sp++; break; }
         OP(WQ_OP_LTEE_I32C_ADD) { uint32_t i; READ_IDX(i); uint32_t a = (uint32_t)sp[-1]; SET32(&fp[i], a); uint32_t v = (uint32_t)((int32_t)((uint32_t)pc[1] << 25) >> 25); pc += 3; COUNT_EXTRA(2); SET32(&sp[-1], a + v); break; }   /* a read once: the store to the local may alias the slot for GCC */
@@ -875,6 +874,12 @@ next:
             SET32(&fp[pc[5]], v); COUNT_EXTRA(6);
             if (v != (uint32_t)(int32_t)*(const s16_u *)(pc + 7)) { pc += 11; goto loop_branch; }
             pc += 12; stp++; DISPATCH;
+        }
+        OP(WQ_OP_LOOP_STEP_LT8_BR_IF) {   /* i += c; while (i < n), unsigned, n a small constant */
+            uint32_t v = (uint32_t)fp[pc[0]] + (uint32_t)((int32_t)((uint32_t)pc[2] << 25) >> 25);
+            SET32(&fp[pc[5]], v); COUNT_EXTRA(6);
+            if (v < (uint32_t)((int32_t)((uint32_t)pc[7] << 25) >> 25)) { pc += 10; goto loop_branch; }
+            pc += 11; stp++; DISPATCH;
         }
         OP(WQ_OP_LOOP_LSTEP_LT16_BR_IF) {   /* j += s; while (j < n), unsigned */
             uint32_t v = (uint32_t)fp[pc[0]] + (uint32_t)fp[pc[2]];   /* s read before the store: it may be b */

@@ -113,7 +113,8 @@
 #define WQ_OP_LGET_C8_ROTL      0xc5   /* local.get a; i32.const c (its byte the right-rotate count, 32 - c: format 33); i32.rotl */
 #define WQ_OP_LGET_C8_SHL_XOR   0xc6   /* local.get a; WQ_OP_I32C8_SHL c; i32.xor (CRC rounds; format 27, was local.get a; I32C8_SHR_U c) */
 #define WQ_OP_SHL_SHR_S         0xc7   /* I32C8_SHL k; i32.const j (0..31); i32.shr_s: a signed bit field */
-#define WQ_OP_LTEE_I64C8        0xc8   /* local.tee a; i64.const c (I64_CONST_8) */
+#define WQ_OP_LOOP_STEP_LT8_BR_IF 0xc8  /* local.get a; i32.const c (one-byte LEB); i32.add (or i32.sub, the byte -c); local.tee b; i32.const n
+                                          (one-byte LEB); i32.lt_u; br_if l: `for (...; i < n; i += c)` (format 34, was local.tee a; I64_CONST_8 c) */
 #define WQ_OP_LGET_C8_EQ        0xc9   /* local.get a; I32C8_EQ c (may go on to if / br_if) */
 #define WQ_OP_LGET_I32C_ADD_LSET 0xca  /* local.get a; i32.const c; i32.add; local.set b */
 #define WQ_OP_LGET_I32C_ADD_LTEE 0xcb  /* local.get a; i32.const c; i32.add; local.tee b */
