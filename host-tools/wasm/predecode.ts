@@ -137,7 +137,9 @@ export const OP = {
   I32C16_ADD_LOAD: 0xda, // I32_CONST_16 c; i32.add; i32.load (one-byte memarg): a table element
   I64_CONST_64_SKIP: 0xdb, // i64.const, 9..10-byte LEB -> 8 raw bytes, then n: skip n bytes from there
   // Sequences: only the first opcode byte changes; the handler reads the rest as they are.
-  LGET_LGET: 0xdc, // local.get a; local.get b
+  // local.tee a; i32.store (one-byte memarg): `*p = x` of a value also kept (format 34; was local.get a; local.get b, which saved
+  // no instruction on Cortex-M: 12 against two local.get of 6, and a branch to it missed the target's local.get peek)
+  LTEE_STORE: 0xdc,
   LGET_I64C8_SHR_S_OR: 0xdd, // local.get a; I64_CONST_8 c; i64.shr_s; i64.or (format 20; was local.get a; i32.const c)
   I32C_ADD: 0xde, // i32.const c (one-byte LEB, now a raw signed byte); i32.add, or i32.sub with the byte -c (format 29; undone through the op after it)
   LSET_LGET: 0xdf, // local.set a; local.get b
@@ -305,7 +307,7 @@ function isNoop(original: Uint8Array, rewritten: Uint8Array, q: number): boolean
 
 /** 'c', 'k', 'w', 's': constants (see rewriteCode); 'M2e' and the like: that load or store
  * opcode with a one-byte align and offset. */
-type Pat = number | 'c' | 'm' | 'n' | 'k' | 'w' | 'W' | 's' | 'M28' | 'M2d' | 'M2e' | 'M3a';
+type Pat = number | 'c' | 'm' | 'n' | 'k' | 'w' | 'W' | 's' | 'M28' | 'M2d' | 'M2e' | 'M36' | 'M3a';
 
 /** The counted loop's back edges: `i += c` (or `i -= c`), then the test. */
 const LOOP_FORMS: Array<[readonly Pat[], number]> = [
@@ -355,7 +357,7 @@ const FUSE: Array<[readonly Pat[], number]> = [
   [[0x20, 0x20, 0x49], OP.LGET_LGET_LT_U],
   [[0x20, 0x20, 0x6a, 0x22], OP.LGET_LGET_ADD_LTEE],
   [[0x20, 0x20, 0x6a], OP.LGET_LGET_ADD],
-  [[0x20, 0x20], OP.LGET_LGET],
+  [[0x22, 'M36'], OP.LTEE_STORE],
   [[0x21, 0x20], OP.LSET_LGET],
   [[0x22, 0x20], OP.LTEE_LGET],
   [[0x20, 0x6a], OP.LGET_ADD],
@@ -466,7 +468,7 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
         if (want === 's') return original[at] === 0x42 && ins[k + j + 1]! - at === 2 && original[at + 1]! < 64; // a shift count
         if (want === 'w') return original[at] === 0x41 && ins[k + j + 1]! - at === 3; // now I32_CONST_16
         if (want === 'W') return original[at] === 0x41 && ins[k + j + 1]! - at === 6; // now I32_CONST_32_PAD
-        if (want === 'M28' || want === 'M2d' || want === 'M2e' || want === 'M3a') return original[at] === parseInt(want.slice(1), 16) && ins[k + j + 1]! - at === 3;
+        if (want === 'M28' || want === 'M2d' || want === 'M2e' || want === 'M36' || want === 'M3a') return original[at] === parseInt(want.slice(1), 16) && ins[k + j + 1]! - at === 3;
         // the fused handlers read one-byte indices and labels
         if (LEB_FORMS[want] !== undefined && ins[k + j + 1]! - at !== 2) return false;
         return original[at] === want;
@@ -536,7 +538,7 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
       // (format 32: `local.set; local.get; i32.load8_u` is local.set + LGET_LOAD8_U, 24
       // instructions on the publish path against 27 as LSET_LGET + i32.load8_u)
       // (session 12: and a local.get that starts `local.get; i32.const k; <shift or rotate>; i32.xor`,
-      // crc32's `crc ^ x >> 16`: lget + LGET_C8_SHR_U_XOR, 2 dispatches against LGET_LGET, I32C8_SHR_U, xor;
+      // crc32's `crc ^ x >> 16`: lget + LGET_C8_SHR_U_XOR, 2 dispatches against LGET_LGET (until format 33), I32C8_SHR_U, xor;
       // or `local.get; i32.const k; i32.rotl`)
       // (format 33: and a local.get that starts the funnel's seven instructions in one dispatch)
       const hit = FUSE.find(([pat]) => matches(k, pat) && !((pat[0] === 0x20 || pat[0] === 0x22) && (pat[1] === 'c' || pat[1] === 'w' || (pat[1] === 'k' && pat[0] === 0x22)) && pat.length === 2 && constHead(k + 1))
@@ -594,7 +596,7 @@ export function immediateBytes(b: Uint8Array, p: number): number {
       if (op >= OP.I32C8_SHR_S && op <= OP.I32C8_GT_S && op !== OP.LGET_I32C16_ADD_LOAD8_U) return 1;
       if (op === OP.I32C_ADD) return 1; // a raw byte, not a LEB
       if (op === 0x0c || op === 0x0d || op === 0x10 || (op >= 0x20 && op <= 0x26) || op === 0xd2 || op === 0x41 || op === 0x42 || op === 0x3f || op === 0x40) return leb(q) - q;
-      if (op >= OP.LGET_LGET && op <= OP.LGET_LGET_ADD) return leb(q) - q;
+      if (op >= OP.LTEE_STORE && op <= OP.LGET_LGET_ADD) return leb(q) - q;
       if (op === OP.GGET_LT_U || op === OP.LGET_LGET_LT_U || op === OP.LTEE_LGET || op === OP.LOOP_STEP_BR_IF || op === OP.LGET_ADD) return leb(q) - q;
       if (op === OP.GGET_LEB || op === OP.GSET_LEB || op === OP.LGET_C8_SHL || op === OP.LGET_I32C16_ADD || op === OP.LGET_SHL_LGET_SHR_U_OR || op === OP.LGET_C8_SHR_U_XOR
         || op === OP.LGET_LGET_ADD_LTEE || op === OP.LGET_I32C16_ADD_I32C_STORE8 || op === OP.LGET_C8_ROTL || op === OP.LGET_C8_SHL_XOR || op === OP.LOOP_STEP_LT8_BR_IF
@@ -655,7 +657,7 @@ function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
   const out = module.slice();
   const mv = new DataView(out.buffer, out.byteOffset, out.byteLength);
   const undoFirst: Record<number, number> = {
-    [OP.LGET_LGET]: 0x20, [OP.LGET_I64C8_SHR_S_OR]: 0x20, [OP.LGET_I32C_ADD]: 0x20, [OP.LGET_LGET_ADD]: 0x20, [OP.GGET_LT_U]: 0x23,
+    [OP.LTEE_STORE]: 0x22, [OP.LGET_I64C8_SHR_S_OR]: 0x20, [OP.LGET_I32C_ADD]: 0x20, [OP.LGET_LGET_ADD]: 0x20, [OP.GGET_LT_U]: 0x23,
     [OP.LSET_LGET]: 0x21, [OP.LGET_LGET_LT_U]: 0x20, [OP.LTEE_LGET]: 0x22, [OP.LOOP_STEP_BR_IF]: 0x20, [OP.LGET_ADD]: 0x20,
     [OP.LGET_I32C16_ADD]: 0x20, [OP.ADD_LSET]: 0x6a, [OP.ADD_LTEE]: 0x6a, [OP.LGET_SHL_LGET_SHR_U_OR]: 0x20, [OP.LGET_C8_SHR_U_XOR]: 0x20,
     [OP.LGET_LGET_ADD_LTEE]: 0x20, [OP.LGET_I32C16_ADD_I32C_STORE8]: 0x20, [OP.LOOP_STEP_LT8_BR_IF]: 0x20,

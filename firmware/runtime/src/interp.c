@@ -675,7 +675,16 @@ next:
         OP(WQ_OP_I64_CONST_64_SKIP) { *sp++ = *(const u64_u *)pc; pc += 8; pc += *pc; break; }
         /* Sequences fused by the pre-decoder: the first opcode byte replaced, the rest as in the
          * original (the handler steps over the inner opcodes, pc++). */
-        OP(WQ_OP_LGET_LGET) { uint32_t i, j; READ_IDX(i); pc++; READ_IDX(j); COUNT_EXTRA(1); sp[0] = fp[i]; sp[1] = fp[j]; sp += 2; break; }
+        OP(WQ_OP_LTEE_STORE) {   /* *p = x with x kept in a local (an i32: its low word, as an i32 result) */
+            uint32_t v = (uint32_t)sp[-1]; SET32(&fp[pc[0]], v);
+            off = pc[3]; COUNT_EXTRA(1);   /* pc moves once, at the end */
+            uint32_t ea = (uint32_t)sp[-2] + off;
+            if (ea < off || ea >= rt->mem_end4) { pc += 4; TRAP(m3Err_trapOutOfBoundsMemoryAccess); }
+            sp -= 2;
+            *(u32_u *)(MEM + ea) = v;
+            pc += 4;
+            break;
+        }
         OP(WQ_OP_I32C_ADD) { uint32_t v = (uint32_t)(int32_t)(int8_t)*pc; pc += 2; COUNT_EXTRA(1); SET32(&sp[-1], (uint32_t)sp[-1] + v); break; }   /* also x - c, as x + -c */
         /* i32.const c; <op> with c a raw signed byte (shift counts already masked, rotl as a
          * right-rotate count): one load of the operand, no push and pop */

@@ -48,7 +48,7 @@
 /* (format 16: i64.const with a 2- to 8-byte LEB keeps it; 0xd7-0xda are sequences below) */
 #define WQ_OP_I64_CONST_64_SKIP 0xdb
 /* Fused sequences: the first instruction's opcode byte replaced, the others left as they are. */
-#define WQ_OP_LGET_LGET         0xdc   /* local.get a; local.get b */
+#define WQ_OP_LTEE_STORE        0xdc   /* local.tee a; i32.store (one-byte memarg; format 34, was local.get a; local.get b) */
 #define WQ_OP_LGET_I64C8_SHR_S_OR 0xdd /* local.get a; WQ_OP_I64_CONST_8 c; i64.shr_s; i64.or (format 20) */
 #define WQ_OP_I32C_ADD          0xde   /* i32.const c (one-byte LEB, now a raw signed byte); i32.add, or i32.sub with the byte -c (format 29) */
 #define WQ_OP_LSET_LGET         0xdf   /* local.set a; local.get b */
