@@ -41,7 +41,7 @@ export const SECTION_NAME = 'wasmqtt.predecoded';
 export const BLOB_VERSION = 34;
 /** Blob versions whose code was rewritten in place with today's opcodes (undoRewrite puts the
  * original back). Formats 4 to 33 gave some of today's opcodes other meanings or used other
- * function records (format 34 (session 13): 0xda was `I32_CONST_16; i32.add; i32.load`, now LGET_LOAD; format 33 (session 12): 0xf6 was `local.tee; i32.const; i32.shl; i32.xor`, now BLOCK_RUN; 0xf3 was `local.tee; br_if`, 0x17 `local.get; local.get; i32.add; i32.load8_u`, 0x1f `i32.const; i32.ne`, 0xe8 `i32.const; i32.rotl`; 0xef was the `++p < end` back edge, 0x07 `i64.ne; br_if`, 0xfa `i64.const; i64.add`,
+ * function records (format 34 (session 13): 0xda was `I32_CONST_16; i32.add; i32.load`, now LGET_LOAD; 0x06 `local.get; I32C8_SHL`, now I32C24_AND; 0x1e `i32.const; i32.lt_u`, now LGET_I64_LTU_EXTU; 0xfb COND_LEB, now I64_LT_U_SELECT (if / br_if in LOCAL_LEB's codes); 0xc8 `local.tee; I64_CONST_8`, now LOOP_STEP_LT8_BR_IF; 0xdc `local.get; local.get`, now LTEE_STORE; format 33 (session 12): 0xf6 was `local.tee; i32.const; i32.shl; i32.xor`, now BLOCK_RUN; 0xf3 was `local.tee; br_if`, 0x17 `local.get; local.get; i32.add; i32.load8_u`, 0x1f `i32.const; i32.ne`, 0xe8 `i32.const; i32.rotl`; 0xef was the `++p < end` back edge, 0x07 `i64.ne; br_if`, 0xfa `i64.const; i64.add`,
  * 0x15 `local.get; i64.const; i64.shl`, 0xd7 `local.get; i64.const; i64.shr_u; i64.or`, 0xf1 `local.set; br`; format 32 (session 11): the records hold parameter and result counts, not the type index; 0xce was `local.get; local.get; i32.gt_s`, 0xef `local.tee; i32.const; i32.lt_u`,
  * 0xf0 `local.set; local.get; i32.load8_u`, 0xcd `local.get; local.get; i32.lt_u`, 0xf6 and 0xf7 local.set
  * and local.tee with a multi-byte index, now LOCAL_LEB's; format 31: 0xf1 was a function's final `end`, now `return`; format 30:
@@ -140,7 +140,9 @@ export const OP = {
   LGET_LOAD: 0xda,
   I64_CONST_64_SKIP: 0xdb, // i64.const, 9..10-byte LEB -> 8 raw bytes, then n: skip n bytes from there
   // Sequences: only the first opcode byte changes; the handler reads the rest as they are.
-  LGET_LGET: 0xdc, // local.get a; local.get b
+  // local.tee a; i32.store (one-byte memarg): `*p = x` of a value also kept (format 34; was local.get a; local.get b, which saved
+  // no instruction on Cortex-M: 12 against two local.get of 6, and a branch to it missed the target's local.get peek)
+  LTEE_STORE: 0xdc,
   LGET_I64C8_SHR_S_OR: 0xdd, // local.get a; I64_CONST_8 c; i64.shr_s; i64.or (format 20; was local.get a; i32.const c)
   I32C_ADD: 0xde, // i32.const c (one-byte LEB, now a raw signed byte); i32.add, or i32.sub with the byte -c (format 29; undone through the op after it)
   LSET_LGET: 0xdf, // local.set a; local.get b
@@ -189,6 +191,11 @@ export const OP = {
   // n LEB bytes become a kind (0 get, 1 set, 2 tee) and the index, raw: n = 2, [kind << 6 | idx
   // & 63, idx >> 6] (a 2-byte LEB holds 14 bits); n = 3..5, [0xc0 | (n - 3) << 2 | kind, idx u16
   // LE, the rest unused] (a function has at most 65535 locals). Undone through n, byte for byte.
+  // `if` and `br_if` with a multi-byte immediate share it too (format 34; COND_LEB's 0xfb until
+  // format 33): neither reads its value at run time (the side entry decides), only its length and
+  // which it is (kind 0 if, 1 br_if), in the codes the locals leave (0xc0 | bit 5): n = 2, [0xe0 |
+  // kind << 4 | v >> 8, v & 255] (v below 2048); n = 3..5, [0xe8 | kind << 4 | (n - 3), v u16 LE,
+  // unused] (v below 65536). A larger label or block type is refused, saying so.
   LOCAL_LEB: 0xf5,
   // a run of two or more no-ops run in sequence: `block` / `loop` (one-byte block types) twice, then any
   // more `block`, `loop` and inner `end`: a C switch's block nest before its br_table (CoreMark's
@@ -202,12 +209,6 @@ export const OP = {
   GGET_LEB: 0xf8, // also a one-byte index of a 64-bit or reference global
   GSET_LEB: 0xf9, // likewise
   // (block and loop keep a multi-byte block type: the plain handlers skip any; format 17)
-  // `if` and `br_if` with a multi-byte immediate share one (format 32; no workload runs them):
-  // neither reads its value at run time (the side entry decides), only its length and which it
-  // is. n = 2: [v & 63 | kind << 6, v >> 6]; n = 3..5: [0x80 | kind << 6 | (n - 3), v u16 LE,
-  // unused] (kind 0 if, 1 br_if; a block type's index and a label below 65536 fit: longer
-  // branches than that are refused). Undone through n, byte for byte.
-  COND_LEB: 0xfb,
   // I32_CONST_24 c; i32.and: a 16- to 20-bit mask, `x & 0xffff` (C's uint16_t arithmetic, CRCs, protocol fields; format 34, was
   // local.get a; I32C8_SHL k, 0.3-0.5% of edn's, sha256's and the kernel's dispatches, now local.get + I32C8_SHL)
   I32C24_AND: 0x06,
@@ -229,7 +230,12 @@ export const OP = {
   I64C8_SHR_U: 0x18, // i64.const c; i64.shr_u
   LGET_LGET_ADD_LTEE: 0x19, // local.get a; local.get b; i32.add; local.tee c (format 19; was local.tee a; i32.const c)
   LGET_I32C16_ADD_I32C_STORE8: 0x1d, // local.get a; I32_CONST_16 c; i32.add; i32.const v; i32.store8 (one-byte memarg; format 22, was local.tee a; I32_CONST_16 c)
-  I32C16_LT_U: 0x1e, // i32.const c (I32_CONST_16); i32.lt_u (the result may go on to if / br_if)
+  // local.get b; i64.lt_u or i64.le_u; i64.extend_i32_u: `(uint64_t)(x < b)`, a carry or borrow in multiword
+  // arithmetic (format 34; was I32_CONST_16 c; i32.lt_u: 0.1% of edn's dispatches, 3 a publish)
+  LGET_I64_LTU_EXTU: 0x1e,
+  // i64.lt_u; select: `a < b ? x : y` on 64-bit a, b, clang's branch-free conditional subtract (Montgomery and
+  // modular reduction: `x - (x < m ? 0 : m)`), min and max (format 34; was COND_LEB, whose codes LOCAL_LEB took)
+  I64_LT_U_SELECT: 0xfb,
   // local.get a; local.get s; i32.add; local.tee b; I32_CONST_16 n; i32.lt_u; br_if l: `for (...; j < n; j += s)`, a
   // stride kept in a local (format 33, was I32_CONST_16 c; i32.ne, whose loop latches LOOP_STEP_NE16_BR_IF took)
   LOOP_LSTEP_LT16_BR_IF: 0x1f,
@@ -237,7 +243,10 @@ export const OP = {
   LGET_C8_ROTL: 0xc5, // local.get a; i32.const c; i32.rotl, the const's byte the right-rotate count (format 33: the inner opcode stays 0x41)
   LGET_C8_SHL_XOR: 0xc6, // local.get a; I32C8_SHL c; i32.xor (CRC-16 rounds on the publish path; format 27, was local.get a; I32C8_SHR_U c)
   SHL_SHR_S: 0xc7, // I32C8_SHL k; i32.const j (0..31, its LEB byte is j); i32.shr_s (sign extension of a bit field)
-  LTEE_I64C8: 0xc8, // local.tee a; i64.const c (I64_CONST_8)
+  // local.get a; i32.const c; i32.add (or i32.sub, the byte -c); local.tee b; i32.const n; i32.lt_u; br_if l, both constants one
+  // byte: `for (...; i < n; i += c)` with a small bound (format 34; was local.tee a; I64_CONST_8 c, which only mont64 ran, at
+  // 1 instruction saved a dispatch)
+  LOOP_STEP_LT8_BR_IF: 0xc8,
   LGET_C8_EQ: 0xc9, // local.get a; I32C8_EQ c (the result may go on to if / br_if)
   LGET_I32C_ADD_LSET: 0xca, // local.get a; i32.const c; i32.add; local.set b (i++)
   LGET_I32C_ADD_LTEE: 0xcb, // local.get a; i32.const c; i32.add; local.tee b
@@ -260,9 +269,9 @@ const LGET_CONST8: Record<number, number> = { [ROTL_INNER]: OP.LGET_C8_ROTL, [OP
 const LGET_CONST8_XOR: Record<number, number> = { [ROTL_INNER]: OP.LGET_C8_ROTL_XOR, [OP.I32C8_SHR_U]: OP.LGET_C8_SHR_U_XOR, [OP.I32C8_SHL]: OP.LGET_C8_SHL_XOR };
 /** Fused heads of `x; i32.const c; i32.add ...` that also take `i32.sub` with the const's byte
  * holding -c (format 32, as I32C_ADD since format 29): undone through the opcode after it. */
-const SUB_AS_ADD = new Set<number>([OP.LGET_I32C_ADD, OP.LGET_I32C_ADD_LSET, OP.LGET_I32C_ADD_LTEE, OP.LTEE_I32C_ADD, OP.LOOP_STEP_BR_IF, OP.LOOP_STEP_NE16_BR_IF]);
+const SUB_AS_ADD = new Set<number>([OP.LGET_I32C_ADD, OP.LGET_I32C_ADD_LSET, OP.LGET_I32C_ADD_LTEE, OP.LTEE_I32C_ADD, OP.LOOP_STEP_BR_IF, OP.LOOP_STEP_NE16_BR_IF, OP.LOOP_STEP_LT8_BR_IF]);
 /** Fused heads whose first instruction is an I32_CONST_16 (undone through it). */
-const C16_HEADS = new Set<number>([OP.I32C16_ADD, OP.I32C16_LT_U, OP.I32C16_AND, OP.I32C16_LOAD, OP.C16_AND_C8_SHL_C16_ADD_LOAD]);
+const C16_HEADS = new Set<number>([OP.I32C16_ADD, OP.I32C16_AND, OP.I32C16_LOAD, OP.C16_AND_C8_SHL_C16_ADD_LOAD]);
 /** LGET_LOAD's load align byte: bit 6 set when `local.tee b; br_if l` follows (an i32.load's align is 0..2). */
 const LGET_LOAD_WALK = 0x40;
 
@@ -273,7 +282,7 @@ const THIN_GLOBALS = new Set([0x7f, 0x7d]);
  * the global is 64-bit or a reference). */
 const LEB_FORMS: Record<number, number> = {
   0x20: OP.LOCAL_LEB, 0x21: OP.LOCAL_LEB, 0x22: OP.LOCAL_LEB, 0x23: OP.GGET_LEB, 0x24: OP.GSET_LEB,
-  0x04: OP.COND_LEB, 0x0d: OP.COND_LEB,
+  0x04: OP.LOCAL_LEB, 0x0d: OP.LOCAL_LEB, // if / br_if: LOCAL_LEB's cond codes (format 34)
 };
 
 /** i32.const c; <op> pairs with a one-byte c: the binary op's opcode -> [fused opcode, the raw
@@ -305,12 +314,13 @@ function isNoop(original: Uint8Array, rewritten: Uint8Array, q: number): boolean
 
 /** 'c', 'k', 'w', 's': constants (see rewriteCode); 'M2e' and the like: that load or store
  * opcode with a one-byte align and offset. */
-type Pat = number | 'c' | 'm' | 'n' | 'k' | 'w' | 'v' | 'W' | 's' | 'M28' | 'M2d' | 'M2e' | 'M3a';
+type Pat = number | 'c' | 'm' | 'n' | 'k' | 'w' | 'v' | 'W' | 's' | 'M28' | 'M2d' | 'M2e' | 'M36' | 'M3a';
 
 /** The counted loop's back edges: `i += c` (or `i -= c`), then the test. */
 const LOOP_FORMS: Array<[readonly Pat[], number]> = [
   [[0x20, 'c', 0x6a, 0x22, 'w', 0x47, 0x0d], OP.LOOP_STEP_NE16_BR_IF], [[0x20, 'm', 0x6b, 0x22, 'w', 0x47, 0x0d], OP.LOOP_STEP_NE16_BR_IF],
   [[0x20, 0x20, 0x6a, 0x22, 'w', 0x49, 0x0d], OP.LOOP_LSTEP_LT16_BR_IF],
+  [[0x20, 'c', 0x6a, 0x22, 'c', 0x49, 0x0d], OP.LOOP_STEP_LT8_BR_IF], [[0x20, 'm', 0x6b, 0x22, 'c', 0x49, 0x0d], OP.LOOP_STEP_LT8_BR_IF],
   [[0x20, 'c', 0x6a, 0x22, 0x0d], OP.LOOP_STEP_BR_IF], [[0x20, 'm', 0x6b, 0x22, 0x0d], OP.LOOP_STEP_BR_IF],
 ];
 
@@ -337,23 +347,24 @@ const FUSE: Array<[readonly Pat[], number]> = [
   [[0x22, 'n', 0x76, 0x20, 0x73], OP.LTEE_C8_SHR_U_LGET_XOR],
   [[0x20, 'w', 0x6a], OP.LGET_I32C16_ADD],
   [['w', 0x6a], OP.I32C16_ADD],
-  [['w', 0x49], OP.I32C16_LT_U],
   [['w', 0x71], OP.I32C16_AND],
   [['W', 0x71], OP.I32C32_AND],
   [['v', 0x71], OP.I32C24_AND],
-  [[0x22, 'k'], OP.LTEE_I64C8],
   [['k', 0x7c, 0x22, 'k', 0x52, 0x0d], OP.I64C8_ADD_LTEE_I64C8_NE_BR_IF],
   [['k', 0x7d, 0x22, 'k', 0x52, 0x0d], OP.I64C8_ADD_LTEE_I64C8_NE_BR_IF],
   [['M2e', 0x6c], OP.LOAD16_S_MUL],
   [[0x6c, 0x20, 0x6a], OP.MUL_LGET_ADD],
   [[0x6c, 0x6a, 0x21], OP.MUL_ADD_LSET],
   [['s', 0x88], OP.I64C8_SHR_U],
+  [[0x20, 0x54, 0xad], OP.LGET_I64_LTU_EXTU],
+  [[0x54, 0x1b], OP.I64_LT_U_SELECT],
+  [[0x20, 0x58, 0xad], OP.LGET_I64_LTU_EXTU],
   [[0x20, 'c', 0x6a], OP.LGET_I32C_ADD],
   [[0x20, 'm', 0x6b], OP.LGET_I32C_ADD],
   [[0x20, 0x20, 0x49], OP.LGET_LGET_LT_U],
   [[0x20, 0x20, 0x6a, 0x22], OP.LGET_LGET_ADD_LTEE],
   [[0x20, 0x20, 0x6a], OP.LGET_LGET_ADD],
-  [[0x20, 0x20], OP.LGET_LGET],
+  [[0x22, 'M36'], OP.LTEE_STORE],
   [[0x21, 0x20], OP.LSET_LGET],
   [[0x22, 0x20], OP.LTEE_LGET],
   [[0x20, 0x6a], OP.LGET_ADD],
@@ -404,15 +415,17 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
       // or reference global takes the other form, which moves both
       const wideGlobal = (original[at] === 0x23 || original[at] === 0x24) && !THIN_GLOBALS.has(m.globals[original[at + 1]! & 0x7f]?.t ?? 0);
       if (long !== undefined && (f.instrs[k + 1]! - at > 2 || wideGlobal)) out[at] = long;
-      if (long === OP.COND_LEB && out[at] === long) {
+      const cond = original[at] === 0x04 || original[at] === 0x0d;
+      if (cond && out[at] === long) {
         const n = f.instrs[k + 1]! - at - 1, kind = original[at] === 0x0d ? 1 : 0;
         let v = 0;
         for (let j = n - 1; j >= 0; j--) v = v * 128 + (original[at + 1 + j]! & 0x7f);
         if (v > 0xffff) throw new WasmError('invalid', `a branch label or block type ${v} at byte ${at}; the pre-decoded form allows 65535`);
-        if (n === 2) { out[at + 1] = (v & 63) | kind << 6; out[at + 2] = v >> 6; }
-        else { out[at + 1] = 0x80 | kind << 6 | (n - 3); dv.setUint16(at + 2, v, true); }
+        if (n === 2 && v > 0x7ff) throw new WasmError('invalid', `a branch label or block type ${v} in two bytes at byte ${at}; the pre-decoded form allows 2047 there`);
+        if (n === 2) { out[at + 1] = 0xe0 | kind << 4 | v >> 8; out[at + 2] = v & 0xff; }
+        else { out[at + 1] = 0xe8 | kind << 4 | (n - 3); dv.setUint16(at + 2, v, true); }
       }
-      if (long === OP.LOCAL_LEB && out[at] === long) {
+      if (!cond && long === OP.LOCAL_LEB && out[at] === long) {
         const n = f.instrs[k + 1]! - at - 1, kind = original[at]! - 0x20;
         let idx = 0;
         for (let j = n - 1; j >= 0; j--) idx = idx * 128 + (original[at + 1 + j]! & 0x7f);
@@ -465,7 +478,7 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
         if (want === 'w') return original[at] === 0x41 && ins[k + j + 1]! - at === 3; // now I32_CONST_16
         if (want === 'W') return original[at] === 0x41 && ins[k + j + 1]! - at === 6; // now I32_CONST_32_PAD
         if (want === 'v') return original[at] === 0x41 && ins[k + j + 1]! - at === 4; // now I32_CONST_24
-        if (want === 'M28' || want === 'M2d' || want === 'M2e' || want === 'M3a') return original[at] === parseInt(want.slice(1), 16) && ins[k + j + 1]! - at === 3;
+        if (want === 'M28' || want === 'M2d' || want === 'M2e' || want === 'M36' || want === 'M3a') return original[at] === parseInt(want.slice(1), 16) && ins[k + j + 1]! - at === 3;
         // the fused handlers read one-byte indices and labels
         if (LEB_FORMS[want] !== undefined && ins[k + j + 1]! - at !== 2) return false;
         return original[at] === want;
@@ -534,11 +547,11 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
       // (format 32: `local.set; local.get; i32.load8_u` is local.set + LGET_LOAD8_U, 24
       // instructions on the publish path against 27 as LSET_LGET + i32.load8_u)
       // (session 12: and a local.get that starts `local.get; i32.const k; <shift or rotate>; i32.xor`,
-      // crc32's `crc ^ x >> 16`: lget + LGET_C8_SHR_U_XOR, 2 dispatches against LGET_LGET, I32C8_SHR_U, xor;
+      // crc32's `crc ^ x >> 16`: lget + LGET_C8_SHR_U_XOR, 2 dispatches against LGET_LGET (until format 33), I32C8_SHR_U, xor;
       // or `local.get; i32.const k; i32.rotl`)
       // (format 33: and a local.get that starts the funnel's seven instructions in one dispatch)
       const preferred = (pat: readonly Pat[]) => !((pat[0] === 0x20 || pat[0] === 0x22) && (pat[1] === 'c' || pat[1] === 'w' || (pat[1] === 'k' && pat[0] === 0x22)) && pat.length === 2 && constHead(k + 1))
-        && !(pat.length === 2 && pat[1] === 0x20 && (matches(k + 1, [0x20, 'M2d']) || matches(k + 1, [0x20, 'M28']) || matches(k + 1, [0x20, 0x20, 0x49]) || lgetConst8Xor(k + 1) || LOOP_FORMS.some(([pat]) => matches(k + 1, pat)) || matches(k + 1, [0x20, 's', 0x86, 0x20, 's', 0x88, 0x84])));
+        && !(pat.length === 2 && pat[1] === 0x20 && (matches(k + 1, [0x20, 'M2d']) || matches(k + 1, [0x20, 'M28']) || matches(k + 1, [0x20, 0x20, 0x49]) || lgetConst8Xor(k + 1) || LOOP_FORMS.some(([pat]) => matches(k + 1, pat)) || matches(k + 1, [0x20, 's', 0x86, 0x20, 's', 0x88, 0x84]) || matches(k + 1, [0x20, 0x54, 0xad]) || matches(k + 1, [0x20, 0x58, 0xad])));
       const fuse = (hit: [readonly Pat[], number]): Form => ({ len: hit[0].length, apply: () => {
         out[ins[k]!] = hit[1];
         if (SUB_AS_ADD.has(hit[1]) && original[ins[k + 2]!] === 0x6b) out[ins[k + 1]! + 1] = -((original[ins[k + 1]! + 1]! << 25) >> 25) & 0x7f; // x - c as x + -c
@@ -598,9 +611,9 @@ export function immediateBytes(b: Uint8Array, p: number): number {
       if (sub >= 9 && sub <= 17) return leb(r) - q;
       return r - q;
     }
-    case OP.I32_CONST_16: case OP.I32C16_ADD: case OP.I32C16_LT_U: case OP.I32C16_AND: case OP.I32C16_LOAD: case OP.C16_AND_C8_SHL_C16_ADD_LOAD: return 2;
+    case OP.I32_CONST_16: case OP.I32C16_ADD: case OP.I32C16_AND: case OP.I32C16_LOAD: case OP.C16_AND_C8_SHL_C16_ADD_LOAD: return 2;
     case OP.I64C8_SHR_U: case OP.SHL_SHR_S: case OP.I64C8_ADD_LTEE_I64C8_NE_BR_IF: case OP.I32C_STORE8: return 1;
-    case OP.MUL_LGET_ADD: case OP.MUL_ADD_LSET: return 0;
+    case OP.MUL_LGET_ADD: case OP.MUL_ADD_LSET: case OP.I64_LT_U_SELECT: return 0;
     case OP.LOAD16_S_MUL: return 2; // a one-byte align and offset
     case OP.BLOCK_RUN: return 3; // the first block type, the second opcode's byte (the run's end) and its block type
     case OP.ADD_LSET: case OP.ADD_LTEE: return 0;
@@ -610,20 +623,19 @@ export function immediateBytes(b: Uint8Array, p: number): number {
     case OP.I64_CONST_8: return 1;
     case OP.I64C_U32_AND: return 5;
     case OP.I64_CONST_64_SKIP: return 8 + b[q + 8]!;
-    case OP.COND_LEB: return b[q]! & 0x80 ? 3 + (b[q]! & 3) : 2;
-    case OP.LOCAL_LEB: return b[q]! >> 6 !== 3 ? 2 : ((b[q]! >> 2) & 3) + 3;
+    case OP.LOCAL_LEB: return b[q]! >> 6 !== 3 ? 2 : b[q]! & 0x20 ? (b[q]! & 8 ? 3 + (b[q]! & 3) : 2) : ((b[q]! >> 2) & 3) + 3; // (and if / br_if's codes: format 34)
     case OP.MEM_LEB: return b[q]! & 0x80 ? leb(b[q + 1]! < 0x80 ? q + 1 + b[q + 1]! : q + 1) - q : 3;
     default:
       if (op >= OP.I32C8_SHR_S && op <= OP.I32C8_GT_S && op !== OP.LGET_I32C16_ADD_LOAD8_U) return 1;
       if (op === OP.I32C_ADD) return 1; // a raw byte, not a LEB
       if (op === 0x0c || op === 0x0d || op === 0x10 || (op >= 0x20 && op <= 0x26) || op === 0xd2 || op === 0x41 || op === 0x42 || op === 0x3f || op === 0x40) return leb(q) - q;
-      if (op >= OP.LGET_LGET && op <= OP.LGET_LGET_ADD) return leb(q) - q;
+      if (op >= OP.LTEE_STORE && op <= OP.LGET_LGET_ADD) return leb(q) - q;
       if (op === OP.GGET_LT_U || op === OP.LGET_LGET_LT_U || op === OP.LTEE_LGET || op === OP.LOOP_STEP_BR_IF || op === OP.LGET_ADD) return leb(q) - q;
       if (op === OP.GGET_LEB || op === OP.GSET_LEB || op === OP.LGET_I32C16_ADD || op === OP.LGET_SHL_LGET_SHR_U_OR || op === OP.LGET_C8_SHR_U_XOR
-        || op === OP.LGET_LGET_ADD_LTEE || op === OP.LGET_I32C16_ADD_I32C_STORE8 || op === OP.LGET_C8_ROTL || op === OP.LGET_C8_SHL_XOR || op === OP.LTEE_I64C8
+        || op === OP.LGET_LGET_ADD_LTEE || op === OP.LGET_I32C16_ADD_I32C_STORE8 || op === OP.LGET_C8_ROTL || op === OP.LGET_C8_SHL_XOR || op === OP.LOOP_STEP_LT8_BR_IF
         || (op >= OP.LGET_C8_EQ && op <= OP.LGET_LOAD8_U) || op === OP.LGET_C8_ROTL_XOR || op === OP.LGET_I32C16_ADD_LOAD16_S
         || op === OP.LGET_I32C16_ADD_LOAD8_U || op === OP.LGET_I64C8_SHL_OR || op === OP.LGET_LOAD
-        || op === OP.LOOP_STEP_NE16_BR_IF || op === OP.LOOP_LSTEP_LT16_BR_IF) return leb(q) - q;
+        || op === OP.LOOP_STEP_NE16_BR_IF || op === OP.LOOP_LSTEP_LT16_BR_IF || op === OP.LGET_I64_LTU_EXTU) return leb(q) - q;
       if (op >= 0x28 && op <= 0x3e) return leb(leb(q)) - q;
       return 0;
   }
@@ -678,15 +690,15 @@ function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
   const out = module.slice();
   const mv = new DataView(out.buffer, out.byteOffset, out.byteLength);
   const undoFirst: Record<number, number> = {
-    [OP.LGET_LGET]: 0x20, [OP.LGET_I64C8_SHR_S_OR]: 0x20, [OP.LGET_I32C_ADD]: 0x20, [OP.LGET_LGET_ADD]: 0x20, [OP.GGET_LT_U]: 0x23,
+    [OP.LTEE_STORE]: 0x22, [OP.LGET_I64C8_SHR_S_OR]: 0x20, [OP.LGET_I32C_ADD]: 0x20, [OP.LGET_LGET_ADD]: 0x20, [OP.GGET_LT_U]: 0x23,
     [OP.LSET_LGET]: 0x21, [OP.LGET_LGET_LT_U]: 0x20, [OP.LTEE_LGET]: 0x22, [OP.LOOP_STEP_BR_IF]: 0x20, [OP.LGET_ADD]: 0x20,
     [OP.LGET_I32C16_ADD]: 0x20, [OP.ADD_LSET]: 0x6a, [OP.ADD_LTEE]: 0x6a, [OP.LGET_SHL_LGET_SHR_U_OR]: 0x20, [OP.LGET_C8_SHR_U_XOR]: 0x20,
-    [OP.LGET_LGET_ADD_LTEE]: 0x20, [OP.LGET_I32C16_ADD_I32C_STORE8]: 0x20, [OP.LTEE_I64C8]: 0x22,
+    [OP.LGET_LGET_ADD_LTEE]: 0x20, [OP.LGET_I32C16_ADD_I32C_STORE8]: 0x20, [OP.LOOP_STEP_LT8_BR_IF]: 0x20,
     [OP.LGET_C8_EQ]: 0x20, [OP.LGET_I32C_ADD_LSET]: 0x20, [OP.LGET_I32C_ADD_LTEE]: 0x20, [OP.LTEE_I32C_ADD]: 0x22,
     [OP.LTEE_C8_SHR_U_LGET_XOR]: 0x22, [OP.LGET_LOAD8_U]: 0x20, [OP.LGET_C8_ROTL]: 0x20, [OP.LGET_C8_SHL_XOR]: 0x20,
     [OP.LGET_C8_ROTL_XOR]: 0x20, [OP.LGET_I32C16_ADD_LOAD16_S]: 0x20, [OP.I32C_STORE8]: 0x41,
     [OP.LGET_I32C16_ADD_LOAD8_U]: 0x20, [OP.LGET_LOAD]: 0x20, [OP.MUL_LGET_ADD]: 0x6c, [OP.LOAD16_S_MUL]: 0x2e, [OP.MUL_ADD_LSET]: 0x6c, [OP.LGET_I64C8_SHL_OR]: 0x20,
-    [OP.LOOP_STEP_NE16_BR_IF]: 0x20, [OP.LOOP_LSTEP_LT16_BR_IF]: 0x20,
+    [OP.LOOP_STEP_NE16_BR_IF]: 0x20, [OP.LOOP_LSTEP_LT16_BR_IF]: 0x20, [OP.LGET_I64_LTU_EXTU]: 0x20, [OP.I64_LT_U_SELECT]: 0x54,
     [OP.GGET_LEB]: 0x23, [OP.GSET_LEB]: 0x24,
   };
   const unC8 = Object.fromEntries(Object.entries(CONST8_BINOPS).filter(([, [fused]]) => fused !== ROTL_INNER).map(([, [fused]]) => [fused, true]));
@@ -730,9 +742,9 @@ function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
         const c = op === OP.I32C_ADD && out[p + 2] === 0x6b ? -raw : raw;
         out[p] = 0x41;
         out[imm] = c & 0x7f;
-      } else if (op === OP.COND_LEB) {
-        const x = out[imm]!, n = len - 1, v = x & 0x80 ? mv.getUint16(imm + 1, true) : (x & 63) | (out[imm + 1]! << 6);
-        out[p] = x & 0x40 ? 0x0d : 0x04;
+      } else if (op === OP.LOCAL_LEB && out[imm]! >> 6 === 3 && out[imm]! & 0x20) { // if / br_if
+        const x = out[imm]!, n = len - 1, v = x & 8 ? mv.getUint16(imm + 1, true) : (x & 7) << 8 | out[imm + 1]!;
+        out[p] = x & 0x10 ? 0x0d : 0x04;
         for (let j = 0, w = v; j < n; j++, w >>= 7) out[imm + j] = (w & 0x7f) | (j < n - 1 ? 0x80 : 0);
       } else if (op === OP.LOCAL_LEB) {
         const x = out[imm]!, n = len - 1;

@@ -312,13 +312,6 @@ next:
             pc += WQ_SIDE_PC(e); stp += WQ_SIDE_STP(e);
             DISPATCH;
         }
-        OP(WQ_OP_COND_LEB) {   /* if / br_if with a multi-byte immediate: its length and which (format 32) */
-            uint32_t b = pc[0], n = b & 0x80 ? 3 + (b & 3) : 2;
-            cond = (uint32_t)*--sp;
-            if (b & 0x40) { if (cond) goto do_branch; pc += n; stp++; break; }   /* br_if */
-            if (!cond) goto do_jump;
-            pc += n; stp++; break;
-        }
         OP(0x0d)   /* br_if (a one-byte label); the fused forms that end in one test their condition
                     * themselves and go to do_branch when taken (through a shared do_br_if, GCC kept sp
                     * in another register in do_branch: one move more per taken branch) */
@@ -494,6 +487,13 @@ next:
         OP(WQ_OP_LOCAL_LEB) {   /* local.get / set / tee, the index raw with its kind (format 32: one opcode for the three) */
             uint32_t b = pc[0], i, kind = b >> 6;
             if (kind != 3) { i = (b & 63) | (uint32_t)pc[1] << 6; pc += 2; }
+            else if (b & 0x20) {   /* if / br_if with a multi-byte immediate: its length and which (format 34) */
+                uint32_t n = b & 8 ? 3 + (b & 3) : 2;
+                cond = (uint32_t)*--sp;
+                if (b & 0x10) { if (cond) goto do_branch; }   /* br_if */
+                else if (!cond) goto do_jump;
+                pc += n; stp++; break;
+            }
             else { kind = b & 3; i = *(const u16_u *)(pc + 1); pc += 3 + ((b >> 2) & 3); }
             if (kind == 0) *sp++ = fp[i];
             else if (kind == 1) fp[i] = *--sp;
@@ -675,7 +675,16 @@ next:
         OP(WQ_OP_I64_CONST_64_SKIP) { *sp++ = *(const u64_u *)pc; pc += 8; pc += *pc; break; }
         /* Sequences fused by the pre-decoder: the first opcode byte replaced, the rest as in the
          * original (the handler steps over the inner opcodes, pc++). */
-        OP(WQ_OP_LGET_LGET) { uint32_t i, j; READ_IDX(i); pc++; READ_IDX(j); COUNT_EXTRA(1); sp[0] = fp[i]; sp[1] = fp[j]; sp += 2; break; }
+        OP(WQ_OP_LTEE_STORE) {   /* *p = x with x kept in a local (an i32: its low word, as an i32 result) */
+            uint32_t v = (uint32_t)sp[-1]; SET32(&fp[pc[0]], v);
+            off = pc[3]; COUNT_EXTRA(1);   /* pc moves once, at the end */
+            uint32_t ea = (uint32_t)sp[-2] + off;
+            if (ea < off || ea >= rt->mem_end4) { pc += 4; TRAP(m3Err_trapOutOfBoundsMemoryAccess); }
+            sp -= 2;
+            *(u32_u *)(MEM + ea) = v;
+            pc += 4;
+            break;
+        }
         OP(WQ_OP_I32C_ADD) { uint32_t v = (uint32_t)(int32_t)(int8_t)*pc; pc += 2; COUNT_EXTRA(1); SET32(&sp[-1], (uint32_t)sp[-1] + v); break; }   /* also x - c, as x + -c */
         /* i32.const c; <op> with c a raw signed byte (shift counts already masked, rotl as a
          * right-rotate count): one load of the operand, no push and pop */
@@ -711,7 +720,6 @@ next:
         OP(WQ_OP_I32C24_AND) { uint32_t v = (uint32_t)(*(const s32_u *)(pc - 1) >> 8); pc += 4; COUNT_EXTRA(1); SET32(&sp[-1], (uint32_t)sp[-1] & v); break; }   /* x & 0xffff: a 16- to 20-bit mask */
         OP(WQ_OP_LGET_C8_ROTL) { uint32_t i; READ_IDX(i); uint32_t c = pc[1], a = (uint32_t)fp[i]; pc += 3; COUNT_EXTRA(2); SET32(sp, (a >> c) | (a << ((32 - c) & 31))); sp++; break; }
         OP(WQ_OP_SHL_SHR_S) { uint32_t k = pc[0], j = pc[3]; pc += 5; COUNT_EXTRA(3); SET32(&sp[-1], (uint32_t)((int32_t)((uint32_t)sp[-1] << k) >> j)); break; }
-        OP(WQ_OP_LTEE_I64C8) { uint32_t i; READ_IDX(i); fp[i] = sp[-1]; sp[0] = (uint64_t)(int64_t)(int8_t)pc[1]; pc += 2; sp++; COUNT_EXTRA(1); break; }
         OP(WQ_OP_LGET_I32C_ADD_LSET) { uint32_t i; READ_IDX(i); uint32_t v = (uint32_t)((int32_t)((uint32_t)pc[1] << 25) >> 25), j = pc[4]; pc += 5; COUNT_EXTRA(3); SET32(&fp[j], (uint32_t)fp[i] + v); break; }
         OP(WQ_OP_LGET_I32C_ADD_LTEE) { uint32_t i; READ_IDX(i); uint32_t v = (uint32_t)((int32_t)((uint32_t)pc[1] << 25) >> 25), j = pc[4]; pc += 5; COUNT_EXTRA(3); v += (uint32_t)fp[i]; SET32(&fp[j], v); SET32(sp, v); sp++; break; }
         OP(WQ_OP_LTEE_I32C_ADD) { uint32_t i; READ_IDX(i); uint32_t a = (uint32_t)sp[-1]; SET32(&fp[i], a); uint32_t v = (uint32_t)((int32_t)((uint32_t)pc[1] << 25) >> 25); pc += 3; COUNT_EXTRA(2); SET32(&sp[-1], a + v); break; }   /* a read once: the store to the local may alias the slot for GCC */
@@ -777,6 +785,33 @@ next:
         /* x >> c | y, x << c | y: 64-bit funnel shifts (bignum and crypto code) */
         OP(WQ_OP_LGET_I64C8_SHR_S_OR) { uint32_t i; READ_IDX(i); uint32_t c = pc[1]; pc += 4; COUNT_EXTRA(3); sp[-1] |= sar64c(fp[i], c); break; }
         OP(WQ_OP_LGET_I64C8_SHL_OR) { uint32_t i; READ_IDX(i); uint32_t c = pc[1]; pc += 4; COUNT_EXTRA(3); sp[-1] |= shl64c(fp[i], c); break; }
+        OP(WQ_OP_I64_LT_U_SELECT) {   /* a < b ? x : y on 64-bit a, b: a branch-free conditional subtract, min or max */
+            uint64_t a = sp[-2], b = sp[-1];
+            if (!(a < b)) sp[-4] = sp[-3];
+            sp -= 3; pc++; COUNT_EXTRA(1);   /* popped last, as select */
+            break;
+        }
+        OP(WQ_OP_LGET_I64_LTU_EXTU) {   /* (uint64_t)(x < b), (uint64_t)(x <= b): multiword arithmetic's carry or borrow as a value */
+            uint64_t a = sp[-1], b = fp[pc[0]];
+#if defined(__arm__)
+            /* one subtract for both, b - a - 1 + C with C = bit 3 of the compare's opcode (clear for i64.lt_u,
+             * 0x54; set for i64.le_u, 0x58): it leaves C set exactly when the compare holds. No branch */
+            uint32_t r_, z_;
+            __asm__ volatile("ldrb %[r], [%[pc], #1]\n\t"
+                             "lsls %[r], %[r], #29\n\t"
+                             "sbcs %[r], %Q[b], %Q[a]\n\t"
+                             "sbcs %[r], %R[b], %R[a]\n\t"
+                             "movs %[z], #0\n\t"
+                             "adc %[r], %[z], #0\n\t"
+                             "strd %[r], %[z], [%[sp], #-8]"
+                             : [r] "=&r"(r_), [z] "=&r"(z_) : [a] "r"(a), [b] "r"(b), [pc] "r"(pc), [sp] "r"(sp) : "cc", "memory");
+            (void)r_; (void)z_;
+#else
+            sp[-1] = pc[1] & 4 ? a < b : a <= b;   /* i64.lt_u is 0x54, i64.le_u 0x58 */
+#endif
+            pc += 3; COUNT_EXTRA(2);
+            break;
+        }
         OP(WQ_OP_I64C_U32_AND) { uint32_t k = *(const u32_u *)pc; pc += 6; COUNT_EXTRA(1); sp[-1] &= k; break; }   /* x & 0xffffffff */
         /* DSP code's multiply-accumulate: acc + x * y with acc in a local, and x * a[i] of 16-bit samples */
         OP(WQ_OP_MUL_LGET_ADD) { uint32_t r = (uint32_t)sp[-2] * (uint32_t)sp[-1] + (uint32_t)fp[pc[1]]; pc += 3; COUNT_EXTRA(2); SET32(&sp[-2], r); sp--; break; }   /* popped last, as select */
@@ -844,8 +879,6 @@ next:
         OP(WQ_OP_I32C8_LT_S) I32C8_CMP((int32_t)a < (int32_t)b)
         OP(WQ_OP_I32C8_LT_U) I32C8_CMP(a < b)
         OP(WQ_OP_I32C8_GT_S) I32C8_CMP((int32_t)a > (int32_t)b)
-#define I32C16_CMP(expr) { uint32_t b = (uint32_t)(int32_t)*(const s16_u *)pc; pc += 3; COUNT_EXTRA(1); uint32_t a = (uint32_t)sp[-1]; cond = (expr); sp--; goto do_cond; }
-        OP(WQ_OP_I32C16_LT_U) I32C16_CMP(a < b)
         OP(WQ_OP_LOOP_STEP_BR_IF) {   /* i -= 1 (i += c); while (i): a counted loop's back edge, no stack traffic */
             uint32_t v = (uint32_t)fp[pc[0]] + (uint32_t)((int32_t)((uint32_t)pc[2] << 25) >> 25);
             SET32(&fp[pc[5]], v); COUNT_EXTRA(4);
@@ -857,6 +890,12 @@ next:
             SET32(&fp[pc[5]], v); COUNT_EXTRA(6);
             if (v != (uint32_t)(int32_t)*(const s16_u *)(pc + 7)) { pc += 11; goto loop_branch; }
             pc += 12; stp++; DISPATCH;
+        }
+        OP(WQ_OP_LOOP_STEP_LT8_BR_IF) {   /* i += c; while (i < n), unsigned, n a small constant */
+            uint32_t v = (uint32_t)fp[pc[0]] + (uint32_t)((int32_t)((uint32_t)pc[2] << 25) >> 25);
+            SET32(&fp[pc[5]], v); COUNT_EXTRA(6);
+            if (v < (uint32_t)((int32_t)((uint32_t)pc[7] << 25) >> 25)) { pc += 10; goto loop_branch; }
+            pc += 11; stp++; DISPATCH;
         }
         OP(WQ_OP_LOOP_LSTEP_LT16_BR_IF) {   /* j += s; while (j < n), unsigned */
             uint32_t v = (uint32_t)fp[pc[0]] + (uint32_t)fp[pc[2]];   /* s read before the store: it may be b */

@@ -48,7 +48,7 @@
 /* (format 16: i64.const with a 2- to 8-byte LEB keeps it; 0xd7-0xda are sequences below) */
 #define WQ_OP_I64_CONST_64_SKIP 0xdb
 /* Fused sequences: the first instruction's opcode byte replaced, the others left as they are. */
-#define WQ_OP_LGET_LGET         0xdc   /* local.get a; local.get b */
+#define WQ_OP_LTEE_STORE        0xdc   /* local.tee a; i32.store (one-byte memarg; format 34, was local.get a; local.get b) */
 #define WQ_OP_LGET_I64C8_SHR_S_OR 0xdd /* local.get a; WQ_OP_I64_CONST_8 c; i64.shr_s; i64.or (format 20) */
 #define WQ_OP_I32C_ADD          0xde   /* i32.const c (one-byte LEB, now a raw signed byte); i32.add, or i32.sub with the byte -c (format 29) */
 #define WQ_OP_LSET_LGET         0xdf   /* local.set a; local.get b */
@@ -81,13 +81,15 @@
 /* An instruction whose index, block type or label takes two or more LEB bytes (format 6): the
  * plain opcodes then always have a one-byte immediate, read without a check. */
 #define WQ_OP_LOCAL_LEB         0xf5   /* local.get / set / tee with a multi-byte index (format 32): n = 2: [kind << 6 | i & 63, i >> 6];
-                                        * n = 3..5: [0xc0 | (n - 3) << 2 | kind, i u16 LE, unused]; kind 0 get, 1 set, 2 tee */
+                                        * n = 3..5: [0xc0 | (n - 3) << 2 | kind, i u16 LE, unused]; kind 0 get, 1 set, 2 tee.
+                                        * Also if / br_if with a multi-byte immediate (format 34, WQ_OP_COND_LEB's 0xfb until 33):
+                                        * n = 2: [0xe0 | kind << 4 | v >> 8, v & 255]; n = 3..5: [0xe8 | kind << 4 | (n - 3),
+                                        * v u16 LE, unused]; kind 0 if, 1 br_if */
 #define WQ_OP_BLOCK_RUN         0xf6   /* block/loop, block/loop (one-byte types), then more no-ops: the second opcode byte & 63 is where the run ends (format 33) */
 #define WQ_OP_I32C32_AND        0xf7   /* WQ_OP_I32_CONST_32_PAD c; i32.and (format 32) */
 #define WQ_OP_GGET_LEB          0xf8   /* also a 64-bit or reference global's global.get */
 #define WQ_OP_GSET_LEB          0xf9   /* likewise global.set */
-#define WQ_OP_COND_LEB          0xfb   /* if / br_if with a multi-byte immediate (format 32): n = 2: [v & 63 | kind << 6, v >> 6];
-                                        * n = 3..5: [0x80 | kind << 6 | (n - 3), v u16 LE, unused]; kind 0 if, 1 br_if */
+#define WQ_OP_I64_LT_U_SELECT   0xfb   /* i64.lt_u; select (format 34, was WQ_OP_COND_LEB, now in WQ_OP_LOCAL_LEB) */
 #define WQ_OP_I32C24_AND        0x06   /* WQ_OP_I32_CONST_24 c; i32.and (format 34, was local.get a; I32C8_SHL k) */
 #define WQ_OP_I32_CONST_16      0x09   /* i32.const, 2-byte LEB -> 2 raw bytes (0x41 keeps one-byte LEBs only) */
 #define WQ_OP_I32C16_ADD        0x0a   /* i32.const c (I32_CONST_16); i32.add */
@@ -102,7 +104,8 @@
 #define WQ_OP_I64C8_SHR_U       0x18
 #define WQ_OP_LGET_LGET_ADD_LTEE 0x19  /* local.get a; local.get b; i32.add; local.tee c (format 19) */
 #define WQ_OP_LGET_I32C16_ADD_I32C_STORE8 0x1d   /* local.get a; WQ_OP_I32_CONST_16 c; i32.add; i32.const v; i32.store8 (one-byte memarg; format 22) */
-#define WQ_OP_I32C16_LT_U       0x1e   /* i32.const c (I32_CONST_16); i32.lt_u (may go on to if / br_if) */
+#define WQ_OP_LGET_I64_LTU_EXTU 0x1e   /* local.get b; i64.lt_u or i64.le_u; i64.extend_i32_u: a 64-bit carry or borrow as a value (format 34,
+                                          was WQ_OP_I32_CONST_16 c; i32.lt_u) */
 #define WQ_OP_LOOP_LSTEP_LT16_BR_IF 0x1f   /* local.get a; local.get s; i32.add; local.tee b; WQ_OP_I32_CONST_16 n; i32.lt_u; br_if l:
                                               `for (...; j < n; j += s)` (format 33, was WQ_OP_I32_CONST_16 c; i32.ne, which the
                                               loop forms took over) */
@@ -110,7 +113,8 @@
 #define WQ_OP_LGET_C8_ROTL      0xc5   /* local.get a; i32.const c (its byte the right-rotate count, 32 - c: format 33); i32.rotl */
 #define WQ_OP_LGET_C8_SHL_XOR   0xc6   /* local.get a; WQ_OP_I32C8_SHL c; i32.xor (CRC rounds; format 27, was local.get a; I32C8_SHR_U c) */
 #define WQ_OP_SHL_SHR_S         0xc7   /* I32C8_SHL k; i32.const j (0..31); i32.shr_s: a signed bit field */
-#define WQ_OP_LTEE_I64C8        0xc8   /* local.tee a; i64.const c (I64_CONST_8) */
+#define WQ_OP_LOOP_STEP_LT8_BR_IF 0xc8  /* local.get a; i32.const c (one-byte LEB); i32.add (or i32.sub, the byte -c); local.tee b; i32.const n
+                                          (one-byte LEB); i32.lt_u; br_if l: `for (...; i < n; i += c)` (format 34, was local.tee a; I64_CONST_8 c) */
 #define WQ_OP_LGET_C8_EQ        0xc9   /* local.get a; I32C8_EQ c (may go on to if / br_if) */
 #define WQ_OP_LGET_I32C_ADD_LSET 0xca  /* local.get a; i32.const c; i32.add; local.set b */
 #define WQ_OP_LGET_I32C_ADD_LTEE 0xcb  /* local.get a; i32.const c; i32.add; local.tee b */
