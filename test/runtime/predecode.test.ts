@@ -24,6 +24,29 @@ function blobOf(wasm: Uint8Array) {
   return { off, dv: new DataView(wasm.buffer, wasm.byteOffset + off) };
 }
 
+/** Calls f(a, b) of `src` in Node's engine, a fresh instance per call, and of the pre-decoded `wasm`
+ * on the C runtime (spec_driver, which loads the module again before each call): both engines'
+ * results as `ok <u32>` or the out-of-bounds trap's line. */
+function runBoth(src: Uint8Array, wasm: Uint8Array, args: Array<[number, number]>): { want: string[]; got: string[] } {
+  const want: string[] = [];
+  for (const [a, b] of args) {
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(src)), {});
+    try {
+      want.push(`ok ${(instance.exports.f as (a: number, b: number) => number)(a, b) >>> 0}`);
+    } catch (e) {
+      expect(String(e)).toMatch(/out of bounds/);
+      want.push('trap [trap] out of bounds memory access');
+    }
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'wqpd-'));
+  writeFileSync(join(dir, 'm.wasm'), wasm);
+  const lines = args.flatMap(([a, b]) => [`load ${join(dir, 'm.wasm')}`, `invoke f 2 ${(a >>> 0).toString(16)} ${(b >>> 0).toString(16)}`]);
+  const run = spawnSync(join(REPO, 'build/runtime/spec_driver'), { input: lines.join('\n') + '\n', encoding: 'utf8' });
+  const got = run.stdout.trim().split('\n').filter((l) => l !== 'ok')
+    .map((l) => l.replace(/^ok ([0-9a-f]+)$/, (_, v: string) => `ok ${Number(BigInt('0x' + v) & 0xffffffffn)}`));
+  return { want, got };
+}
+
 describe('predecode', () => {
   it('marks an imported function\'s record (format 26: frame 255, code 0xffff) so a call tests for an import only on the wide path', () => {
     const src = wat(`(module (import "env" "f" (func $f (param i32) (result i32)))
@@ -909,24 +932,9 @@ describe('predecode', () => {
     expect(fused.length - walks.length).toBe(2);
     expect(Buffer.from(predecode(wasm).wasm)).toEqual(Buffer.from(wasm));
     const args: Array<[number, number]> = [[0, 3], [1000, 5], [1016, 6], [1020, 1000], [0, 0], [65533, 4], [0, 0xfffffff3], [1000, 1004], [0, 65534]];
-    const want: string[] = [];
-    for (const [a, b] of args) {
-      const instance = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(src)), {});
-      try {
-        want.push(`ok ${(instance.exports.f as (a: number, b: number) => number)(a, b) >>> 0}`);
-      } catch (e) {
-        expect(String(e)).toMatch(/out of bounds/);
-        want.push('trap [trap] out of bounds memory access');
-      }
-    }
+    const { want, got } = runBoth(src, wasm, args);
     expect(want.filter((w) => w.startsWith('trap')).length).toBe(3);   // the walk's load, the field's at and past the end
-    const dir = mkdtempSync(join(tmpdir(), 'wqpd-'));
-    writeFileSync(join(dir, 'walk.wasm'), wasm);
-    const lines = args.flatMap(([a, b]) => [`load ${join(dir, 'walk.wasm')}`, `invoke f 2 ${(a >>> 0).toString(16)} ${(b >>> 0).toString(16)}`]);
-    const run = spawnSync(join(REPO, 'build/runtime/spec_driver'), { input: lines.join('\n') + '\n', encoding: 'utf8' });
-    const out = run.stdout.trim().split('\n').filter((l) => l !== 'ok')
-      .map((l) => l.replace(/^ok ([0-9a-f]+)$/, (_, v: string) => `ok ${Number(BigInt('0x' + v) & 0xffffffffn)}`));
-    expect(out).toEqual(want);
+    expect(got).toEqual(want);
   });
 
   // the fused forms that touch memory or chain onto another fused form, each once; arguments
@@ -968,24 +976,8 @@ describe('predecode', () => {
     }
     expect(Buffer.from(predecode(wasm).wasm)).toEqual(Buffer.from(wasm)); // and undone exactly
     const args: Array<[number, number]> = [[1000, 0], [1000, 2000], [1002, 7], [1004, 65534], [1001, -1], [65535, 3], [0xfffffff0, 5], [999, 100]];
-    const want: string[] = [];
-    for (const [a, b] of args) {
-      // a fresh instance per call, as the driver loads the module once per line below
-      const instance = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(src)), {});
-      try {
-        want.push(`ok ${(instance.exports.f as (a: number, b: number) => number)(a, b) >>> 0}`);
-      } catch (e) {
-        expect(String(e)).toMatch(/out of bounds/);
-        want.push('trap [trap] out of bounds memory access');
-      }
-    }
-    const dir = mkdtempSync(join(tmpdir(), 'wqpd-'));
-    writeFileSync(join(dir, 'mem.wasm'), wasm);
-    const lines = args.flatMap(([a, b]) => [`load ${join(dir, 'mem.wasm')}`, `invoke f 2 ${(a >>> 0).toString(16)} ${(b >>> 0).toString(16)}`]);
-    const run = spawnSync(join(REPO, 'build/runtime/spec_driver'), { input: lines.join('\n') + '\n', encoding: 'utf8' });
-    const out = run.stdout.trim().split('\n').filter((l) => l !== 'ok')
-      .map((l) => l.replace(/^ok ([0-9a-f]+)$/, (_, v: string) => `ok ${Number(BigInt('0x' + v) & 0xffffffffn)}`));
-    expect(out).toEqual(want);
+    const { want, got } = runBoth(src, wasm, args);
+    expect(got).toEqual(want);
     expect(want.filter((w) => w.startsWith("ok")).length).toBe(3); // both paths: results and traps (format 34: LTEE_STORE's word at 65,535)
   });
 
