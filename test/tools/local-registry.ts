@@ -4,6 +4,7 @@
 // while the tarballs keep their registry.npmjs.org addresses and come out of the npm cache that
 // `npm ci` filled. Anything the cache lacks fails fast through a dead proxy instead of reaching
 // the internet.
+import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { readFileSync } from 'node:fs';
 
@@ -42,8 +43,14 @@ export interface LocalRegistry { url: string; npmEnv: NodeJS.ProcessEnv; request
 export async function startLocalRegistry(lockFile: string): Promise<LocalRegistry> {
   const docs = packumentsFromLock(lockFile);
   const requests: string[] = [];
+  // a path of its own per registry: npm caches documents by URL, and with prefer-offline a
+  // document an earlier run's registry served on the same port would be answered from the
+  // cache, never asked of this one
+  const prefix = `/${randomBytes(6).toString('hex')}/`;
   const server: Server = createServer((req, res) => {
-    const name = decodeURIComponent((req.url ?? '/').slice(1).split('?')[0]!);
+    const path = (req.url ?? '/').split('?')[0]!;
+    if (!path.startsWith(prefix)) { res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}'); return; }
+    const name = decodeURIComponent(path.slice(prefix.length));
     requests.push(name);
     const versions = docs.get(name);
     if (!versions) { res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}'); return; }
@@ -55,7 +62,7 @@ export async function startLocalRegistry(lockFile: string): Promise<LocalRegistr
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const a = server.address();
-  const url = `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}/`;
+  const url = `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}${prefix}`;
   return {
     url,
     requests,
