@@ -47,9 +47,11 @@ static __attribute__((noinline)) uint64_t leb_u32_slow(const uint8_t * p)
  * two or more bytes opcodes of their own (WQ_OP_*_LEB), so these opcodes always have one byte,
  * read without a check (-2 instructions each on Cortex-M3) */
 #define READ_IDX(dst) FETCH_BYTE(dst)
+/* a raw byte's low 7 bits, signed: the one-byte constants the pre-decoder leaves in fused forms */
+#define S7(b) ((uint32_t)((int32_t)((uint32_t)(b) << 25) >> 25))
 /* i32.const: the pre-decoder leaves 0x41 only on one-byte LEBs (longer ones get fixed-width
  * raw immediates, WQ_OP_I32_CONST_16 and up), so the value is the byte's low 7 bits, signed */
-#define READ_S7(dst) do { uint32_t b_; FETCH_BYTE(b_); (dst) = (uint32_t)((int32_t)(b_ << 25) >> 25); } while (0)
+#define READ_S7(dst) do { uint32_t b_; FETCH_BYTE(b_); (dst) = S7(b_); } while (0)
 #define SKIP_U32() do { if (*pc++ & 0x80) { while (*pc++ & 0x80) {} } } while (0)
 static const uint8_t * leb_s64(const uint8_t * p, int64_t * out)
 {
@@ -720,9 +722,9 @@ next:
         OP(WQ_OP_I32C24_AND) { uint32_t v = (uint32_t)(*(const s32_u *)(pc - 1) >> 8); pc += 4; COUNT_EXTRA(1); SET32(&sp[-1], (uint32_t)sp[-1] & v); break; }   /* x & 0xffff: a 16- to 20-bit mask */
         OP(WQ_OP_LGET_C8_ROTL) { uint32_t i; READ_IDX(i); uint32_t c = pc[1], a = (uint32_t)fp[i]; pc += 3; COUNT_EXTRA(2); SET32(sp, (a >> c) | (a << ((32 - c) & 31))); sp++; break; }
         OP(WQ_OP_SHL_SHR_S) { uint32_t k = pc[0], j = pc[3]; pc += 5; COUNT_EXTRA(3); SET32(&sp[-1], (uint32_t)((int32_t)((uint32_t)sp[-1] << k) >> j)); break; }
-        OP(WQ_OP_LGET_I32C_ADD_LSET) { uint32_t i; READ_IDX(i); uint32_t v = (uint32_t)((int32_t)((uint32_t)pc[1] << 25) >> 25), j = pc[4]; pc += 5; COUNT_EXTRA(3); SET32(&fp[j], (uint32_t)fp[i] + v); break; }
-        OP(WQ_OP_LGET_I32C_ADD_LTEE) { uint32_t i; READ_IDX(i); uint32_t v = (uint32_t)((int32_t)((uint32_t)pc[1] << 25) >> 25), j = pc[4]; pc += 5; COUNT_EXTRA(3); v += (uint32_t)fp[i]; SET32(&fp[j], v); SET32(sp, v); sp++; break; }
-        OP(WQ_OP_LTEE_I32C_ADD) { uint32_t i; READ_IDX(i); uint32_t a = (uint32_t)sp[-1]; SET32(&fp[i], a); uint32_t v = (uint32_t)((int32_t)((uint32_t)pc[1] << 25) >> 25); pc += 3; COUNT_EXTRA(2); SET32(&sp[-1], a + v); break; }   /* a read once: the store to the local may alias the slot for GCC */
+        OP(WQ_OP_LGET_I32C_ADD_LSET) { uint32_t i; READ_IDX(i); uint32_t v = S7(pc[1]), j = pc[4]; pc += 5; COUNT_EXTRA(3); SET32(&fp[j], (uint32_t)fp[i] + v); break; }
+        OP(WQ_OP_LGET_I32C_ADD_LTEE) { uint32_t i; READ_IDX(i); uint32_t v = S7(pc[1]), j = pc[4]; pc += 5; COUNT_EXTRA(3); v += (uint32_t)fp[i]; SET32(&fp[j], v); SET32(sp, v); sp++; break; }
+        OP(WQ_OP_LTEE_I32C_ADD) { uint32_t i; READ_IDX(i); uint32_t a = (uint32_t)sp[-1]; SET32(&fp[i], a); uint32_t v = S7(pc[1]); pc += 3; COUNT_EXTRA(2); SET32(&sp[-1], a + v); break; }   /* a read once: the store to the local may alias the slot for GCC */
         OP(WQ_OP_LTEE_C8_SHR_U_LGET_XOR) {   /* x = v; v >> k ^ b (b read after the store: it may be x) */
             uint32_t v = (uint32_t)sp[-1]; SET32(&fp[pc[0]], v);
             uint32_t r = (v >> pc[2]) ^ (uint32_t)fp[pc[5]];   /* k is 0..31 (the pre-decoder's choice) */
@@ -843,14 +845,14 @@ next:
         }
         OP(WQ_OP_LGET_I32C16_ADD_I32C_STORE8) {   /* a[i + c] = v of bytes (a flag array) */
             uint32_t i; READ_IDX(i); uint32_t addr = (uint32_t)fp[i] + (uint32_t)(int32_t)*(const s16_u *)(pc + 1);
-            uint32_t v = (uint32_t)((int32_t)((uint32_t)pc[5] << 25) >> 25); off = pc[8]; pc += 9; COUNT_EXTRA(4);
+            uint32_t v = S7(pc[5]); off = pc[8]; pc += 9; COUNT_EXTRA(4);
             uint32_t ea = addr + off;
             if (ea < off || ea >= MEM_BYTES) TRAP(m3Err_trapOutOfBoundsMemoryAccess);
             MEM[ea] = (uint8_t)v;
             break;
         }
         OP(WQ_OP_I32C_STORE8) {
-            uint32_t v = (uint32_t)((int32_t)((uint32_t)pc[0] << 25) >> 25); off = pc[3]; pc += 4; COUNT_EXTRA(1);
+            uint32_t v = S7(pc[0]); off = pc[3]; pc += 4; COUNT_EXTRA(1);
             uint32_t ea = (uint32_t)sp[-1] + off;
             if (ea < off || ea >= MEM_BYTES) TRAP(m3Err_trapOutOfBoundsMemoryAccess);
             sp--;
@@ -880,21 +882,21 @@ next:
         OP(WQ_OP_I32C8_LT_U) I32C8_CMP(a < b)
         OP(WQ_OP_I32C8_GT_S) I32C8_CMP((int32_t)a > (int32_t)b)
         OP(WQ_OP_LOOP_STEP_BR_IF) {   /* i -= 1 (i += c); while (i): a counted loop's back edge, no stack traffic */
-            uint32_t v = (uint32_t)fp[pc[0]] + (uint32_t)((int32_t)((uint32_t)pc[2] << 25) >> 25);
+            uint32_t v = (uint32_t)fp[pc[0]] + S7(pc[2]);
             SET32(&fp[pc[5]], v); COUNT_EXTRA(4);
             if (v) { pc += 7; goto loop_branch; }   /* pc just past the br_if's opcode */
             pc += 8; stp++; DISPATCH;
         }
         OP(WQ_OP_LOOP_STEP_NE16_BR_IF) {   /* i += c; while (i != n) */
-            uint32_t v = (uint32_t)fp[pc[0]] + (uint32_t)((int32_t)((uint32_t)pc[2] << 25) >> 25);
+            uint32_t v = (uint32_t)fp[pc[0]] + S7(pc[2]);
             SET32(&fp[pc[5]], v); COUNT_EXTRA(6);
             if (v != (uint32_t)(int32_t)*(const s16_u *)(pc + 7)) { pc += 11; goto loop_branch; }
             pc += 12; stp++; DISPATCH;
         }
         OP(WQ_OP_LOOP_STEP_LT8_BR_IF) {   /* i += c; while (i < n), unsigned, n a small constant */
-            uint32_t v = (uint32_t)fp[pc[0]] + (uint32_t)((int32_t)((uint32_t)pc[2] << 25) >> 25);
+            uint32_t v = (uint32_t)fp[pc[0]] + S7(pc[2]);
             SET32(&fp[pc[5]], v); COUNT_EXTRA(6);
-            if (v < (uint32_t)((int32_t)((uint32_t)pc[7] << 25) >> 25)) { pc += 10; goto loop_branch; }
+            if (v < S7(pc[7])) { pc += 10; goto loop_branch; }
             pc += 11; stp++; DISPATCH;
         }
         OP(WQ_OP_LOOP_LSTEP_LT16_BR_IF) {   /* j += s; while (j < n), unsigned */
