@@ -150,6 +150,22 @@ function measure(name: string, f: Files, withWasm3: boolean, withWamr: boolean, 
   return out;
 }
 
+/** The WAMR geomeans over the workloads it ran (-Os and -O2 apart), and which were left out. */
+function wamrGeomeans(rows: Array<Record<string, number>>, withWasm3: boolean): Record<string, unknown> {
+  const ran = rows.filter((x) => x.vs_wamr_fast !== undefined), ranO2 = rows.filter((x) => x.vs_wamr_fast_O2 !== undefined);
+  const out: Record<string, unknown> = {};
+  if (ran.length < rows.length || ranO2.length < rows.length) {
+    out.wamr_fast_geomeans_over = `${ran.length} of ${rows.length} workloads (-Os), ${ranO2.length} (-O2): see wamr_fast_thumb_instructions for why the others did not run`;
+  }
+  out.geomean_vs_wamr_fast = geomean(ran.map((x) => x.vs_wamr_fast!));
+  out.worst_vs_wamr_fast = ran.length ? Math.max(...ran.map((x) => x.vs_wamr_fast!)) : null;
+  out.wamr_fast_geomean_vs_wasm2c_O2 = geomean(ran.map((x) => x.wamr_fast_vs_wasm2c_O2!));
+  if (withWasm3) out.wamr_fast_geomean_vs_wasm3 = geomean(ran.map((x) => x.wamr_fast_vs_wasm3!));
+  out.geomean_vs_wamr_fast_O2 = geomean(ranO2.map((x) => x.vs_wamr_fast_O2!));
+  if (withWasm3) out.wamr_fast_O2_geomean_vs_wasm3 = geomean(ranO2.map((x) => x.wamr_fast_O2_vs_wasm3!));
+  return out;
+}
+
 export async function run(): Promise<Record<string, unknown>> {
   const embench = sourceTree('EMBENCH_SRC', 'embench+embench-iot', ['src', 'support'], 'support/beebsc.c');
   const coremark = sourceTree('COREMARK_SRC', 'eembc+coremark', [...COREMARK_FILES, 'coremark.h'], 'core_main.c');
@@ -196,16 +212,7 @@ export async function run(): Promise<Record<string, unknown>> {
   suite.geomean_vs_wasm3 = wasm3.dir ? geomean(all.map((x) => x.vs_wasm3!)) : null;
   suite.worst_vs_wasm3 = wasm3.dir ? Math.max(...all.map((x) => x.vs_wasm3!)) : null;
   if (wamr.dir) {
-    const ran = all.filter((x) => x.vs_wamr_fast !== undefined), ranO2 = all.filter((x) => x.vs_wamr_fast_O2 !== undefined);
-    if (ran.length < all.length || ranO2.length < all.length) {
-      suite.wamr_fast_geomeans_over = `${ran.length} of ${all.length} workloads (-Os), ${ranO2.length} (-O2): see wamr_fast_thumb_instructions for why the others did not run`;
-    }
-    suite.geomean_vs_wamr_fast = geomean(ran.map((x) => x.vs_wamr_fast!));
-    suite.worst_vs_wamr_fast = ran.length ? Math.max(...ran.map((x) => x.vs_wamr_fast!)) : null;
-    suite.wamr_fast_geomean_vs_wasm2c_O2 = geomean(ran.map((x) => x.wamr_fast_vs_wasm2c_O2!));
-    if (wasm3.dir) suite.wamr_fast_geomean_vs_wasm3 = geomean(ran.map((x) => x.wamr_fast_vs_wasm3!));
-    suite.geomean_vs_wamr_fast_O2 = geomean(ranO2.map((x) => x.vs_wamr_fast_O2!));
-    if (wasm3.dir) suite.wamr_fast_O2_geomean_vs_wasm3 = geomean(ranO2.map((x) => x.wamr_fast_O2_vs_wasm3!));
+    Object.assign(suite, wamrGeomeans(all, !!wasm3.dir));
     suite.wamr_fast_note = 'WAMR fast interpreter (classic interpreter, AOT and JITs off), built like wasm3 and ours: arm-none-eabi-gcc -Os -mthumb -mcpu=cortex-m3, '
       + 'newlib-nano, sections collected (mk/wamr-bench.mk); the plain module copied to RAM, wasm_runtime_load, instantiate, then the same calls as wasm3. '
       + 'run(n) minus run(0) excludes WAMR\'s load-time translation to its fast form (as wasm3\'s lazy compile is excluded), which favours WAMR: ours does that work on the host. '
@@ -256,13 +263,7 @@ export async function run(): Promise<Record<string, unknown>> {
       // the suite's seven and these together: every workload the bench runs
       outside.all_workloads_geomean_vs_wasm3 = geomean([...all, ...progs.map(([, x]) => x)].map((x) => x.vs_wasm3!));
     }
-    if (wamr.dir) {
-      const ran = progs.filter(([, x]) => x.vs_wamr_fast !== undefined), ranO2 = progs.filter(([, x]) => x.vs_wamr_fast_O2 !== undefined);
-      if (ran.length < progs.length || ranO2.length < progs.length) outside.wamr_fast_geomeans_over = `${ran.length} of ${progs.length} programs (-Os), ${ranO2.length} (-O2)`;
-      outside.geomean_vs_wamr_fast = geomean(ran.map(([, x]) => x.vs_wamr_fast!));
-      outside.geomean_vs_wamr_fast_O2 = geomean(ranO2.map(([, x]) => x.vs_wamr_fast_O2!));
-      if (wasm3.dir) outside.wamr_fast_O2_geomean_vs_wasm3 = geomean(ranO2.map(([, x]) => x.wamr_fast_O2_vs_wasm3!));
-    }
+    if (wamr.dir) Object.assign(outside, wamrGeomeans(progs.map(([, x]) => x), !!wasm3.dir));
     outside.programs = `${progs.length} Embench-IoT programs from ${embench.dir}; wikisort not run (double-precision sqrt: the device runtime has no floats)`;
   } else outside.embench_missing = `not run: ${embench.why}`;
   return { interp_suite: suite, interp_embench: outside };
