@@ -76,7 +76,9 @@ describe('UART host side', () => {
     let text = '';
     port.on('data', (d: Buffer) => { text += d.toString('latin1'); });
     port.write('h');
-    await runner.until(() => text.includes('hello\r\n'), 1000, 'the reply to h');
+    // at speed 20, 1000 virtual ms is only 50 ms of wall time: the bytes cross serialport, the pty
+    // and socat in wall time, which on a loaded machine took longer (a run beside a bench failed)
+    await runner.until(() => text.includes('hello\r\n'), 20_000, 'the reply to h');
     await runner.until(() => runner.virtualMs > 60, 1000, 'any duplicate to arrive');
     expect(Buffer.from(received).toString('latin1')).toBe('h');
     expect(text.match(/hello\r\n/g)).toHaveLength(1); // the boot banner may precede it
