@@ -1,4 +1,5 @@
 /* Embedding API on top of the loader and interpreter: load, link, find, call. */
+#define WQ_RESULTS_AS_TEXTS   /* rt_internal.h: results without the public pointers */
 #include "rt_internal.h"
 
 static int name_eq(const uint8_t * s, uint32_t n, const char * z)

@@ -303,6 +303,58 @@ static inline void wq_global_set(IM3Runtime rt, uint32_t i, uint64_t v)
     rt->globals[i] = (uint32_t)v;
 }
 
+/* Results outside loader.c. wasm3.h's m3Err_X are const pointers to the texts (loader.c
+ * defines them), so another file's `return m3Err_X` loads the pointer's address, then the
+ * pointer. A file that defines WQ_RESULTS_AS_TEXTS (api.c) uses the texts' addresses themselves,
+ * which loader.c also names wq_res_X, and NULL for m3Err_none: one load fewer per result and no
+ * pointer kept in flash (session 14: -104 B with interp.c too, but GCC then merged interp.c's
+ * trap paths and a divide's zero test took two instructions instead of one, so interp.c keeps
+ * the pointers). The public pointers stay for embedders; the values are the same. */
+#define WQ_SHARED_RESULTS(X) \
+    X(argumentCountMismatch) \
+    X(functionImportMissing) \
+    X(functionLookupFailed) \
+    X(mallocFailed) \
+    X(moduleAlreadyLinked) \
+    X(moduleNotLinked) \
+    X(trapDivisionByZero) \
+    X(trapIndirectCallTypeMismatch) \
+    X(trapIntegerConversion) \
+    X(trapIntegerOverflow) \
+    X(trapOutOfBoundsMemoryAccess) \
+    X(trapStackOverflow) \
+    X(trapTableElementIsNull) \
+    X(trapTableIndexOutOfRange) \
+    X(trapUnreachable) \
+    X(unknownOpcode) \
+    X(wasmMalformed)
+#ifdef M3_IMPLEMENT_ERROR_STRINGS
+#  define WQ_RESULT_NAME(L) extern const char wq_res_##L[sizeof m3ErrText_##L] __attribute__((alias("m3ErrText_" #L)));
+#else
+#  define WQ_RESULT_NAME(L) extern const char wq_res_##L[];
+#endif
+WQ_SHARED_RESULTS(WQ_RESULT_NAME)
+#ifdef WQ_RESULTS_AS_TEXTS
+#  define m3Err_none ((M3Result)0)
+#  define m3Err_argumentCountMismatch ((M3Result)wq_res_argumentCountMismatch)
+#  define m3Err_functionImportMissing ((M3Result)wq_res_functionImportMissing)
+#  define m3Err_functionLookupFailed ((M3Result)wq_res_functionLookupFailed)
+#  define m3Err_mallocFailed ((M3Result)wq_res_mallocFailed)
+#  define m3Err_moduleAlreadyLinked ((M3Result)wq_res_moduleAlreadyLinked)
+#  define m3Err_moduleNotLinked ((M3Result)wq_res_moduleNotLinked)
+#  define m3Err_trapDivisionByZero ((M3Result)wq_res_trapDivisionByZero)
+#  define m3Err_trapIndirectCallTypeMismatch ((M3Result)wq_res_trapIndirectCallTypeMismatch)
+#  define m3Err_trapIntegerConversion ((M3Result)wq_res_trapIntegerConversion)
+#  define m3Err_trapIntegerOverflow ((M3Result)wq_res_trapIntegerOverflow)
+#  define m3Err_trapOutOfBoundsMemoryAccess ((M3Result)wq_res_trapOutOfBoundsMemoryAccess)
+#  define m3Err_trapStackOverflow ((M3Result)wq_res_trapStackOverflow)
+#  define m3Err_trapTableElementIsNull ((M3Result)wq_res_trapTableElementIsNull)
+#  define m3Err_trapTableIndexOutOfRange ((M3Result)wq_res_trapTableIndexOutOfRange)
+#  define m3Err_trapUnreachable ((M3Result)wq_res_trapUnreachable)
+#  define m3Err_unknownOpcode ((M3Result)wq_res_unknownOpcode)
+#  define m3Err_wasmMalformed ((M3Result)wq_res_wasmMalformed)
+#endif
+
 /* loader.c */
 extern const char wq_trapTableOOB[], wq_trapFuel[], wq_errReentrant[];
 int      wq_read_leb32(const uint8_t ** p, const uint8_t * end, uint32_t * out);
