@@ -69,33 +69,22 @@ M3Result m3_LinkRawFunctionEx(IM3Module m, const char * const modName, const cha
                               const char * const signature, M3RawCall fn, const void * userdata)
 {
     if (!m || !fnName || !fn) return m3Err_functionLookupFailed;
-    if (!m->sec[WQ_SEC(2)].end) return m3Err_functionLookupFailed;
-    const uint8_t * s = m->bytes + m->sec[WQ_SEC(2)].start, * se = m->bytes + m->sec[WQ_SEC(2)].end;
-    uint32_t n, fi = 0, u;
+    const uint8_t * s, * se;
+    uint32_t n, fi = 0;
+    WqImportEntry e;
     M3Result result = m3Err_functionLookupFailed;
-    if (!wq_read_leb32(&s, se, &n)) return m3Err_wasmMalformed;
+    wq_sec_open(m, WQ_SEC(2), &s, &se, &n);   /* m3_ParseModule checked the section */
     while (n--) {
-        uint32_t ml, nl;
-        if (!wq_read_leb32(&s, se, &ml) || (uint32_t)(se - s) < ml) return m3Err_wasmMalformed;
-        const uint8_t * mod = s; s += ml;
-        if (!wq_read_leb32(&s, se, &nl) || (uint32_t)(se - s) < nl) return m3Err_wasmMalformed;
-        const uint8_t * nm = s; s += nl;
-        if (s >= se) return m3Err_wasmMalformed;
-        uint8_t kind = *s++;
-        if (kind == 0) {
-            if (!wq_read_leb32(&s, se, &u)) return m3Err_wasmMalformed;
-            if ((!modName || (modName[0] == '*' && modName[1] == 0) || name_eq(mod, ml, modName)) && name_eq(nm, nl, fnName)) {
-                if (fi >= m->nimports) return wqrt_Err_predecodedCorrupt;
-                const WqType * t = &m->types[wq_func_type(m, fi)];
-                if (signature && !signature_matches(m, t, signature)) return wqrt_Err_signatureMismatch;
-                m->imports[fi].fn = fn; m->imports[fi].userdata = userdata;
-                result = m3Err_none;
-            }
-            fi++;
-        } else if (kind == 1) { s++; uint32_t f2; if (s > se || !wq_read_leb32(&s, se, &f2) || !wq_read_leb32(&s, se, &u)) return m3Err_wasmMalformed; if (f2 & 1) { if (!wq_read_leb32(&s, se, &u)) return m3Err_wasmMalformed; } }
-        else if (kind == 2) { uint32_t f2; if (!wq_read_leb32(&s, se, &f2) || !wq_read_leb32(&s, se, &u)) return m3Err_wasmMalformed; if (f2 & 1) { if (!wq_read_leb32(&s, se, &u)) return m3Err_wasmMalformed; } }
-        else if (kind == 3) { if (se - s < 2) return m3Err_wasmMalformed; s += 2; }
-        else return m3Err_wasmMalformed;
+        wq_import_next(&s, se, &e);
+        if (e.kind != 0) continue;
+        if ((!modName || (modName[0] == '*' && modName[1] == 0) || name_eq(e.mod, e.ml, modName)) && name_eq(e.nm, e.nl, fnName)) {
+            if (fi >= m->nimports) return wqrt_Err_predecodedCorrupt;
+            const WqType * t = &m->types[wq_func_type(m, fi)];
+            if (signature && !signature_matches(m, t, signature)) return wqrt_Err_signatureMismatch;
+            m->imports[fi].fn = fn; m->imports[fi].userdata = userdata;
+            result = m3Err_none;
+        }
+        fi++;
     }
     return result;
 }
@@ -137,10 +126,9 @@ M3Result m3_FindFunction(IM3Function * out, IM3Runtime rt, const char * const na
     *out = NULL;
     if (!rt || !rt->module || !name) return m3Err_moduleNotLinked;
     IM3Module m = rt->module;
-    if (!m->sec[WQ_SEC(7)].end) return m3Err_functionLookupFailed;
-    const uint8_t * s = m->bytes + m->sec[WQ_SEC(7)].start, * se = m->bytes + m->sec[WQ_SEC(7)].end;
+    const uint8_t * s, * se;
     uint32_t n, nl, idx;
-    if (!wq_read_leb32(&s, se, &n)) return m3Err_wasmMalformed;
+    if (!wq_sec_open(m, WQ_SEC(7), &s, &se, &n)) return m3Err_wasmMalformed;
     while (n--) {
         if (!wq_read_leb32(&s, se, &nl) || (uint32_t)(se - s) < nl + 1) return m3Err_wasmMalformed;
         const uint8_t * nm = s; s += nl;
