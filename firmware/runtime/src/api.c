@@ -33,36 +33,31 @@ M3Result m3_LoadModule(IM3Runtime rt, IM3Module m)
     return m3Err_none;
 }
 
-static const char * const_sig_char(uint8_t b)
-{
-    switch (b) { case 0x7f: return "i*"; case 0x7e: return "I"; case 0x7d: return "f"; case 0x7c: return "F"; default: return ""; }
-}
+/* wasm3 signature characters: i (or *, an i32 pointer) i32, I i64, f f32, F f64 */
 static int sig_char_ok(char c, uint8_t b)
 {
-    const char * ok = const_sig_char(b);
-    for (; *ok; ok++) if (*ok == c) return 1;
-    return 0;
+    return b >= 0x7c && b <= 0x7f && (c == "FfIi"[b - 0x7c] || (c == '*' && b == 0x7f));
 }
 
-/* wasm3 signature strings: results before '(', params inside; v = none, i/I/f/F, * = i32 pointer */
+/* wasm3 signature strings: results before '(', params inside; v = none */
 static int signature_matches(IM3Module m, const WqType * t, const char * sig)
 {
-    const uint8_t * res = m->bytes + t->results_off, * par = m->bytes + t->params_off;
-    uint32_t k = 0;
-    const char * s = sig;
-    while (*s && *s != '(') {
-        if (*s == 'v') { s++; continue; }
-        if (k >= t->nresults || !sig_char_ok(*s, res[k])) return 0;
-        k++; s++;
+    const uint8_t * types = m->bytes + t->results_off;
+    uint32_t count = t->nresults;
+    char close = '(';
+    for (int part = 0; part < 2; part++) {
+        uint32_t k = 0;
+        for (; *sig != close; sig++) {
+            if (*sig == 0) return 0;
+            if (*sig == 'v') continue;
+            if (k >= count || !sig_char_ok(*sig, types[k])) return 0;
+            k++;
+        }
+        if (k != count) return 0;
+        sig++;
+        types = m->bytes + t->params_off; count = t->nparams; close = ')';
     }
-    if (k != t->nresults || *s != '(') return 0;
-    s++; k = 0;
-    while (*s && *s != ')') {
-        if (*s == 'v' ) { s++; continue; }
-        if (k >= t->nparams || !sig_char_ok(*s, par[k])) return 0;
-        k++; s++;
-    }
-    return *s == ')' && s[1] == 0 && k == t->nparams;
+    return *sig == 0;
 }
 
 M3Result m3_LinkRawFunctionEx(IM3Module m, const char * const modName, const char * const fnName,

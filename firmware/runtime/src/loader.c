@@ -201,24 +201,29 @@ void m3_ResetErrorInfo(IM3Runtime rt) { if (rt) { rt->trap = NULL; rt->trap_func
 /* ---- parsing ---- */
 static const char kSection[] = "wasmqtt.predecoded";
 
-/* Skips a constant expression; returns 0 when it runs off the end. */
-static int skip_const(const uint8_t ** p, const uint8_t * end)
+/* Evaluates a constant expression (validated at build time) into a 64-bit slot; without a
+ * runtime (parsing) it only checks that the expression is whole, and skips it. */
+static M3Result eval_const(IM3Runtime rt, const uint8_t ** p, const uint8_t * end, uint64_t * out)
 {
-    uint64_t v; uint32_t u;
+    uint64_t v = 0; uint32_t u;
     for (;;) {
-        if (*p >= end) return 0;
+        if (*p >= end) return m3Err_wasmMissingInitExpr;
         uint8_t op = *(*p)++;
         switch (op) {
-        case 0x0b: return 1;
-        case 0x41: case 0x42: if (!read_sleb64(p, end, &v)) return 0; break;
-        case 0x43: if (end - *p < 4) return 0; *p += 4; break;
-        case 0x44: if (end - *p < 8) return 0; *p += 8; break;
-        case 0x23: case 0xd2: if (!wq_read_leb32(p, end, &u)) return 0; break;
-        case 0xd0: if (*p >= end) return 0; (*p)++; break;
-        default: return 0;
+        case 0x0b: *out = v; return m3Err_none;
+        case 0x41: if (!read_sleb64(p, end, &v)) return m3Err_wasmMalformed; v = (uint32_t)v; break;
+        case 0x42: if (!read_sleb64(p, end, &v)) return m3Err_wasmMalformed; break;
+        case 0x43: if (end - *p < 4) return m3Err_wasmUnderrun; v = rd32(*p); *p += 4; break;
+        case 0x44: if (end - *p < 8) return m3Err_wasmUnderrun; memcpy(&v, *p, 8); *p += 8; break;
+        case 0x23: if (!wq_read_leb32(p, end, &u) || (rt && u >= rt->module->nglobals)) return m3Err_wasmMalformed; if (rt) v = wq_global_get(rt, u); break;
+        case 0xd0: if (*p >= end) return m3Err_wasmUnderrun; (*p)++; v = 0; break;
+        case 0xd2: if (!wq_read_leb32(p, end, &u) || (rt && u >= rt->module->nfuncs)) return m3Err_wasmMalformed; v = (uint64_t)u + 1; break;
+        default: return m3Err_wasmMalformed;
         }
     }
 }
+
+static int skip_const(const uint8_t ** p, const uint8_t * end) { uint64_t v; return eval_const(NULL, p, end, &v) == m3Err_none; }
 
 static int skip_limits(const uint8_t ** p, const uint8_t * end, uint32_t * min, uint32_t * max)
 {
@@ -409,27 +414,6 @@ fail:
 }
 
 void m3_FreeModule(IM3Module m) { (void)m; }
-
-/* Evaluates a constant expression (validated at build time) into a 64-bit slot. */
-static M3Result eval_const(IM3Runtime rt, const uint8_t ** p, const uint8_t * end, uint64_t * out)
-{
-    uint64_t v = 0; uint32_t u;
-    for (;;) {
-        if (*p >= end) return m3Err_wasmMissingInitExpr;
-        uint8_t op = *(*p)++;
-        switch (op) {
-        case 0x0b: *out = v; return m3Err_none;
-        case 0x41: if (!read_sleb64(p, end, &v)) return m3Err_wasmMalformed; v = (uint32_t)v; break;
-        case 0x42: if (!read_sleb64(p, end, &v)) return m3Err_wasmMalformed; break;
-        case 0x43: if (end - *p < 4) return m3Err_wasmUnderrun; v = rd32(*p); *p += 4; break;
-        case 0x44: if (end - *p < 8) return m3Err_wasmUnderrun; memcpy(&v, *p, 8); *p += 8; break;
-        case 0x23: if (!wq_read_leb32(p, end, &u) || u >= rt->module->nglobals) return m3Err_wasmMalformed; v = wq_global_get(rt, u); break;
-        case 0xd0: if (*p >= end) return m3Err_wasmUnderrun; (*p)++; v = 0; break;
-        case 0xd2: if (!wq_read_leb32(p, end, &u) || u >= rt->module->nfuncs) return m3Err_wasmMalformed; v = (uint64_t)u + 1; break;
-        default: return m3Err_wasmMalformed;
-        }
-    }
-}
 
 /* Walks the data (data=1) or elem section to segment `index` and describes it. */
 M3Result wq_segment(IM3Module m, int data, uint32_t index, WqSeg * o)
