@@ -211,10 +211,12 @@ static M3Result eval_const(IM3Runtime rt, const uint8_t ** p, const uint8_t * en
         uint8_t op = *(*p)++;
         switch (op) {
         case 0x0b: *out = v; return m3Err_none;
-        case 0x41: if (!read_sleb64(p, end, &v)) return m3Err_wasmMalformed; v = (uint32_t)v; break;
-        case 0x42: if (!read_sleb64(p, end, &v)) return m3Err_wasmMalformed; break;
-        case 0x43: if (end - *p < 4) return m3Err_wasmUnderrun; v = rd32(*p); *p += 4; break;
-        case 0x44: if (end - *p < 8) return m3Err_wasmUnderrun; memcpy(&v, *p, 8); *p += 8; break;
+        case 0x41: case 0x42: if (!read_sleb64(p, end, &v)) return m3Err_wasmMalformed; if (op == 0x41) v = (uint32_t)v; break;
+        case 0x43: case 0x44: {   /* f32 / f64: the raw bits, zero-extended */
+            uint32_t w = op == 0x43 ? 4 : 8;
+            if ((uint32_t)(end - *p) < w) return m3Err_wasmUnderrun;
+            v = 0; memcpy(&v, *p, w); *p += w; break;
+        }
         case 0x23: if (!wq_read_leb32(p, end, &u) || (rt && u >= rt->module->nglobals)) return m3Err_wasmMalformed; if (rt) v = wq_global_get(rt, u); break;
         case 0xd0: if (*p >= end) return m3Err_wasmUnderrun; (*p)++; v = 0; break;
         case 0xd2: if (!wq_read_leb32(p, end, &u) || (rt && u >= rt->module->nfuncs)) return m3Err_wasmMalformed; v = (uint64_t)u + 1; break;
@@ -458,7 +460,7 @@ M3Result wq_table_init_from_segment(IM3Runtime rt, uint32_t t, uint32_t seg, uin
     if (!(rt->elem_dropped[seg >> 3] & (1u << (seg & 7)))) { M3Result r = wq_segment(m, 0, seg, &sg); if (r) return r; }
     const uint8_t * s = sg.items; uint32_t count = sg.count; uint8_t kind = sg.kind;
     WqTable * tab = &rt->tables[t];
-    if ((uint64_t)src + n > count || (uint64_t)dst + n > tab->size) return errTableOOB;
+    if (n > count || src > count - n || n > tab->size || dst > tab->size - n) return errTableOOB;   /* src + n > count, dst + n > size */
     const uint8_t * se = m->bytes + m->sec[WQ_SEC(9)].end;
     for (uint32_t k = 0; k < src + n; k++) {
         uint64_t v; uint32_t f;
@@ -539,17 +541,17 @@ M3Result wq_instantiate(IM3Runtime rt, IM3Module m)
         uint32_t avail = env->arena_size - env->arena_used;
         uint32_t cap = rt->mem_limit ? rt->mem_limit : avail;
         if (cap > avail) return errArena;
-        uint64_t want_max = (m->mem_max == UINT32_MAX ? 65536ull : m->mem_max) * 65536ull;
-        if (cap > want_max) cap = (uint32_t)want_max;
-        uint64_t init = (uint64_t)m->mem_min * 65536ull;
+        /* in 32 bits: a max of 65536 pages or more (or none) caps nothing; min pages fit when min <= cap >> 16 */
+        if (m->mem_max < 65536u && cap > (m->mem_max << 16)) cap = m->mem_max << 16;
+        uint32_t init = m->mem_min << 16;
         rt->mem = (uint8_t *)env->arena + env->arena_used;
-        if (init > cap) {
+        if (m->mem_min > (cap >> 16)) {
             /* below-one-page boards: memory is capped; the declared pages are kept for memory.size */
             if (m->mem_min > 1) return errMemCap;
             init = cap;
         }
         env->arena_used += (cap + 7u) & ~7u;
-        rt->mem_cap = cap; rt->mem_pages = m->mem_min; wq_set_mem_bytes(rt, (uint32_t)init);
+        rt->mem_cap = cap; rt->mem_pages = m->mem_min; wq_set_mem_bytes(rt, init);
         memset(rt->mem, 0, rt->mem_bytes);
     }
     /* active elem segments, then active data segments (spec order); both are dropped after */
@@ -569,7 +571,7 @@ M3Result wq_instantiate(IM3Runtime rt, IM3Module m)
         if (sg.flags == 1) continue;
         const uint8_t * e = sg.offset_expr;
         if ((r = eval_const(rt, &e, b + m->sec[WQ_SEC(11)].end, &off)) != m3Err_none) return r;
-        if ((uint64_t)(uint32_t)off + sg.count > rt->mem_bytes) return errSegmentOOB;
+        if (sg.count > rt->mem_bytes || (uint32_t)off > rt->mem_bytes - sg.count) return errSegmentOOB;   /* off + count > bytes */
         if (sg.count) memcpy(rt->mem + (uint32_t)off, sg.items, sg.count);
         rt->data_dropped[i >> 3] |= (uint8_t)(1u << (i & 7));
     }
