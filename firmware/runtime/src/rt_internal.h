@@ -309,7 +309,8 @@ static inline void wq_global_set(IM3Runtime rt, uint32_t i, uint64_t v)
  * which loader.c also names wq_res_X, and NULL for m3Err_none: one load fewer per result and no
  * pointer kept in flash (session 14: -104 B with interp.c too, but GCC then merged interp.c's
  * trap paths and a divide's zero test took two instructions instead of one, so interp.c keeps
- * the pointers). The public pointers stay for embedders; the values are the same. */
+ * the pointers). The public pointers stay for embedders; the values are the same. The list:
+ * the results api.c returns. */
 #define WQ_SHARED_RESULTS(X) \
     X(argumentCountMismatch) \
     X(functionImportMissing) \
@@ -317,16 +318,7 @@ static inline void wq_global_set(IM3Runtime rt, uint32_t i, uint64_t v)
     X(mallocFailed) \
     X(moduleAlreadyLinked) \
     X(moduleNotLinked) \
-    X(trapDivisionByZero) \
-    X(trapIndirectCallTypeMismatch) \
-    X(trapIntegerConversion) \
-    X(trapIntegerOverflow) \
-    X(trapOutOfBoundsMemoryAccess) \
     X(trapStackOverflow) \
-    X(trapTableElementIsNull) \
-    X(trapTableIndexOutOfRange) \
-    X(trapUnreachable) \
-    X(unknownOpcode) \
     X(wasmMalformed)
 #ifdef M3_IMPLEMENT_ERROR_STRINGS
 #  define WQ_RESULT_NAME(L) extern const char wq_res_##L[sizeof m3ErrText_##L] __attribute__((alias("m3ErrText_" #L)));
@@ -342,16 +334,7 @@ WQ_SHARED_RESULTS(WQ_RESULT_NAME)
 #  define m3Err_mallocFailed ((M3Result)wq_res_mallocFailed)
 #  define m3Err_moduleAlreadyLinked ((M3Result)wq_res_moduleAlreadyLinked)
 #  define m3Err_moduleNotLinked ((M3Result)wq_res_moduleNotLinked)
-#  define m3Err_trapDivisionByZero ((M3Result)wq_res_trapDivisionByZero)
-#  define m3Err_trapIndirectCallTypeMismatch ((M3Result)wq_res_trapIndirectCallTypeMismatch)
-#  define m3Err_trapIntegerConversion ((M3Result)wq_res_trapIntegerConversion)
-#  define m3Err_trapIntegerOverflow ((M3Result)wq_res_trapIntegerOverflow)
-#  define m3Err_trapOutOfBoundsMemoryAccess ((M3Result)wq_res_trapOutOfBoundsMemoryAccess)
 #  define m3Err_trapStackOverflow ((M3Result)wq_res_trapStackOverflow)
-#  define m3Err_trapTableElementIsNull ((M3Result)wq_res_trapTableElementIsNull)
-#  define m3Err_trapTableIndexOutOfRange ((M3Result)wq_res_trapTableIndexOutOfRange)
-#  define m3Err_trapUnreachable ((M3Result)wq_res_trapUnreachable)
-#  define m3Err_unknownOpcode ((M3Result)wq_res_unknownOpcode)
 #  define m3Err_wasmMalformed ((M3Result)wq_res_wasmMalformed)
 #endif
 
