@@ -121,8 +121,9 @@ M3Result m3_FindFunction(IM3Function * out, IM3Runtime rt, const char * const na
     *out = NULL;
     if (!rt || !rt->module || !name) return m3Err_moduleNotLinked;
     IM3Module m = rt->module;
-    /* not wq_sec_open (20 B less): GCC then walked the exports with one instruction more each,
-     * which the call benchmark's two lookups ("calls", "inline") turned into +0.002 per call */
+    /* not wq_sec_open (20 B less): GCC then compiled the export walk differently, and the call
+     * benchmark, whose two programs look up exports at different places ("calls", "inline"),
+     * read +0.002 per call */
     if (!m->sec[WQ_SEC(7)].end) return m3Err_functionLookupFailed;
     const uint8_t * s = m->bytes + m->sec[WQ_SEC(7)].start, * se = m->bytes + m->sec[WQ_SEC(7)].end;
     uint32_t n, nl, idx;
