@@ -54,3 +54,56 @@ describe('loader refuses modules that do not match their pre-decoded section', (
     expect(driver([`load ${join(dir, 'version.wasm')}`])[0]).toMatch(/^error .*other version: rerun predecode.ts/);
   });
 });
+
+describe('loader refuses a malformed import section at parse time', () => {
+  // Linking (m3_LinkRawFunctionEx) and instantiating read the import entries without checks
+  // (session 14): m3_ParseModule must refuse every malformed entry first, with a clear error.
+  const dir = mkdtempSync(join(tmpdir(), 'wqrt-imp-'));
+  const good = readFileSync(join(OUT, 'api.pd.wasm'));
+  const leb = (b: Buffer, at: number): [number, number] => {
+    let v = 0, shift = 0, n = 0;
+    for (;;) { const x = b[at + n++]!; v |= (x & 0x7f) << shift; shift += 7; if (!(x & 0x80)) return [v >>> 0, n]; }
+  };
+  const sections = (b: Buffer) => {
+    const out: { id: number; start: number; payload: number; end: number }[] = [];
+    for (let p = 8; p < b.length; ) {
+      const [size, n] = leb(b, p + 1);
+      out.push({ id: b[p]!, start: p, payload: p + 1 + n, end: p + 1 + n + size });
+      p += 1 + n + size;
+    }
+    return out;
+  };
+  const fnv1a = (b: Buffer, n: number) => {
+    let h = 0x811c9dc5;
+    for (let i = 0; i < n; i++) h = Math.imul(h ^ b[i]!, 0x01000193) >>> 0;
+    return h >>> 0;
+  };
+  /** The module with its first import's kind byte set to `kind`, its hash re-stamped so only the import is wrong. */
+  const withImportKind = (kind: number) => {
+    const bad = Buffer.from(good);
+    const secs = sections(bad);
+    const imp = secs.find((s) => s.id === 2)!;
+    let p = imp.payload + leb(bad, imp.payload)[1];
+    for (let k = 0; k < 2; k++) { const [len, n] = leb(bad, p); p += n + len; }   // module and field names
+    bad[p] = kind;
+    const blobSec = secs[secs.length - 1]!;
+    const magic = bad.indexOf(Buffer.from('WQPD'), blobSec.payload);
+    bad.writeUInt32LE(fnv1a(bad, blobSec.start), magic + 8);
+    return bad;
+  };
+
+  it('loads the module re-stamped with its own import kind (the re-stamp alone changes nothing)', () => {
+    const imp = sections(good).find((s) => s.id === 2);
+    expect(imp).toBeDefined();
+    const p0 = imp!.payload + leb(good, imp!.payload)[1];
+    let p = p0;
+    for (let k = 0; k < 2; k++) { const [len, n] = leb(good, p); p += n + len; }
+    writeFileSync(join(dir, 'same.wasm'), withImportKind(good[p]!));
+    expect(driver([`load ${join(dir, 'same.wasm')}`])).toEqual(['ok']);
+  });
+
+  it('refuses an import of an unknown kind as malformed', () => {
+    writeFileSync(join(dir, 'kind.wasm'), withImportKind(7));
+    expect(driver([`load ${join(dir, 'kind.wasm')}`])[0]).toMatch(/^error malformed Wasm binary/);
+  });
+});

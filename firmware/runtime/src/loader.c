@@ -201,24 +201,31 @@ void m3_ResetErrorInfo(IM3Runtime rt) { if (rt) { rt->trap = NULL; rt->trap_func
 /* ---- parsing ---- */
 static const char kSection[] = "wasmqtt.predecoded";
 
-/* Skips a constant expression; returns 0 when it runs off the end. */
-static int skip_const(const uint8_t ** p, const uint8_t * end)
+/* Evaluates a constant expression (validated at build time) into a 64-bit slot; without a
+ * runtime (parsing) it only checks that the expression is whole, and skips it. */
+static M3Result eval_const(IM3Runtime rt, const uint8_t ** p, const uint8_t * end, uint64_t * out)
 {
-    uint64_t v; uint32_t u;
+    uint64_t v = 0; uint32_t u;
     for (;;) {
-        if (*p >= end) return 0;
+        if (*p >= end) return m3Err_wasmMissingInitExpr;
         uint8_t op = *(*p)++;
         switch (op) {
-        case 0x0b: return 1;
-        case 0x41: case 0x42: if (!read_sleb64(p, end, &v)) return 0; break;
-        case 0x43: if (end - *p < 4) return 0; *p += 4; break;
-        case 0x44: if (end - *p < 8) return 0; *p += 8; break;
-        case 0x23: case 0xd2: if (!wq_read_leb32(p, end, &u)) return 0; break;
-        case 0xd0: if (*p >= end) return 0; (*p)++; break;
-        default: return 0;
+        case 0x0b: *out = v; return m3Err_none;
+        case 0x41: case 0x42: if (!read_sleb64(p, end, &v)) return m3Err_wasmMalformed; if (op == 0x41) v = (uint32_t)v; break;
+        case 0x43: case 0x44: {   /* f32 / f64: the raw bits, zero-extended */
+            uint32_t w = op == 0x43 ? 4 : 8;
+            if ((uint32_t)(end - *p) < w) return m3Err_wasmUnderrun;
+            v = 0; memcpy(&v, *p, w); *p += w; break;
+        }
+        case 0x23: if (!wq_read_leb32(p, end, &u) || (rt && u >= rt->module->nglobals)) return m3Err_wasmMalformed; if (rt) v = wq_global_get(rt, u); break;
+        case 0xd0: if (*p >= end) return m3Err_wasmUnderrun; (*p)++; v = 0; break;
+        case 0xd2: if (!wq_read_leb32(p, end, &u) || (rt && u >= rt->module->nfuncs)) return m3Err_wasmMalformed; v = (uint64_t)u + 1; break;
+        default: return m3Err_wasmMalformed;
         }
     }
 }
+
+static int skip_const(const uint8_t ** p, const uint8_t * end) { uint64_t v; return eval_const(NULL, p, end, &v) == m3Err_none; }
 
 static int skip_limits(const uint8_t ** p, const uint8_t * end, uint32_t * min, uint32_t * max)
 {
@@ -234,6 +241,32 @@ static int skip_name(const uint8_t ** p, const uint8_t * end, const uint8_t ** s
 {
     if (!wq_read_leb32(p, end, n) || (uint32_t)(end - *p) < *n) return 0;
     *s = *p; *p += *n; return 1;
+}
+
+/* Section slot k: *s at its first entry, *se at its end, *n its count (a start section: the
+ * function). An absent section reads as none (n = 0); returns 0 when the count is malformed. */
+int wq_sec_open(const struct M3Module * m, uint32_t k, const uint8_t ** s, const uint8_t ** se, uint32_t * n)
+{
+    *s = m->bytes + m->sec[k].start; *se = m->bytes + m->sec[k].end; *n = 0;
+    return !m->sec[k].end || wq_read_leb32(s, *se, n);
+}
+
+/* The import entry at *s (m3_ParseModule checks every one; linking and instantiating read them
+ * again through here). Returns 0 when it is malformed. */
+int wq_import_next(const uint8_t ** s, const uint8_t * se, WqImportEntry * e)
+{
+    if (!skip_name(s, se, &e->mod, &e->ml) || !skip_name(s, se, &e->nm, &e->nl) || *s >= se) return 0;
+    e->kind = *(*s)++;
+    switch (e->kind) {
+    case 0: return wq_read_leb32(s, se, &e->min);   /* its type index */
+    case 1:
+        if (*s >= se) return 0;
+        e->type = *(*s)++;
+        /* fall through */
+    case 2: return skip_limits(s, se, &e->min, &e->max);   /* a table's or memory's limits */
+    case 3: if (se - *s < 2) return 0; e->type = **s; *s += 2; return 1;
+    default: return 0;
+    }
 }
 
 M3Result m3_ParseModule(IM3Environment env, IM3Module * out, const uint8_t * const i_bytes, uint32_t len)
@@ -273,7 +306,7 @@ M3Result m3_ParseModule(IM3Environment env, IM3Module * out, const uint8_t * con
         if (blob) { err = wqrt_Err_predecodedCorrupt; goto fail; } /* our section must be last */
         if (id == 0) {
             const uint8_t * nm; uint32_t nlen;
-            if (!skip_name(&s, se, &nm, &nlen)) { err = m3Err_wasmMalformed; goto fail; }
+            if (!skip_name(&s, se, &nm, &nlen)) goto malformed;
             if (nlen == sizeof kSection - 1 && memcmp(nm, kSection, nlen) == 0) {
                 if (s >= se) { err = wqrt_Err_predecodedCorrupt; goto fail; }
                 uint8_t pad = *s++;
@@ -283,7 +316,7 @@ M3Result m3_ParseModule(IM3Environment env, IM3Module * out, const uint8_t * con
             }
             continue;
         }
-        if (id > 12) { err = m3Err_wasmMalformed; goto fail; }
+        if (id > 12) goto malformed;
         if (id == 10) { code = s; code_end = se; }
         if (id == 3) { fsec = s; fsec_end = se; }
         if (wq_sec_slot[id] >= 0) { m->sec[wq_sec_slot[id]].start = (uint32_t)(s - bytes); m->sec[wq_sec_slot[id]].end = (uint32_t)(se - bytes); }
@@ -337,7 +370,7 @@ M3Result m3_ParseModule(IM3Environment env, IM3Module * out, const uint8_t * con
             /* a short record's side entry must be a whole number of entries from the table's start */
             if (f->frame == WQ_FUNC_WIDE ? f->code_back >= nwide : (f->stp_fwd & 1u) != 0) { err = wqrt_Err_predecodedCorrupt; goto fail; }
             WQ_FUNC_FIELDS(m, f, c, stpb, nloc, frm);
-            if (!wq_read_leb32(&cp, code_end, &size) || size > (uint32_t)(code_end - cp)) { err = m3Err_wasmMalformed; goto fail; }
+            if (!wq_read_leb32(&cp, code_end, &size) || size > (uint32_t)(code_end - cp)) goto malformed;
             const uint8_t * body_end = cp + size;
             if (c < (uint32_t)(cp - bytes) || c >= (uint32_t)(body_end - bytes) || body_end[-1] != 0x0f
                 || stpb > m->nside || frm < nloc) { err = wqrt_Err_predecodedCorrupt; goto fail; }
@@ -345,61 +378,38 @@ M3Result m3_ParseModule(IM3Environment env, IM3Module * out, const uint8_t * con
         }
     }
 
-    /* imports: count globals, note memory/table imports */
-    if (m->sec[WQ_SEC(2)].end) {
-        const uint8_t * s = bytes + m->sec[WQ_SEC(2)].start, * se = bytes + m->sec[WQ_SEC(2)].end;
-        uint32_t n, u, mn, mx; const uint8_t * nm; uint32_t nl;
-        if (!wq_read_leb32(&s, se, &n)) { err = m3Err_wasmMalformed; goto fail; }
-        while (n--) {
-            if (!skip_name(&s, se, &nm, &nl) || !skip_name(&s, se, &nm, &nl) || s >= se) { err = m3Err_wasmMalformed; goto fail; }
-            uint8_t kind = *s++;
-            if (kind == 0) { if (!wq_read_leb32(&s, se, &u)) { err = m3Err_wasmMalformed; goto fail; } }
-            else if (kind == 1) { if (s >= se) { err = m3Err_wasmMalformed; goto fail; } s++; if (!skip_limits(&s, se, &mn, &mx)) { err = m3Err_wasmMalformed; goto fail; } m->ntables++; }
-            else if (kind == 2) { if (!skip_limits(&s, se, &mn, &mx)) { err = m3Err_wasmMalformed; goto fail; } m->has_memory++; m->mem_min = mn; m->mem_max = mx; }
-            else if (kind == 3) { if (se - s < 2) { err = m3Err_wasmMalformed; goto fail; } m->wide_globals |= WQ_WIDE(*s); s += 2; m->nglobals++; m->nimport_globals++; }
-            else { err = m3Err_wasmMalformed; goto fail; }
-        }
+    /* imports: count tables, memories and globals */
+    const uint8_t * s, * se; uint32_t n, mn, mx; WqImportEntry e;
+    if (!wq_sec_open(m, WQ_SEC(2), &s, &se, &n)) goto malformed;
+    while (n--) {
+        if (!wq_import_next(&s, se, &e)) goto malformed;
+        if (e.kind == 1) m->ntables++;
+        else if (e.kind == 2) { m->has_memory++; m->mem_min = e.min; m->mem_max = e.max; }
+        else if (e.kind == 3) { m->wide_globals |= WQ_WIDE(e.type); m->nglobals++; m->nimport_globals++; }
     }
-    if (m->sec[WQ_SEC(4)].end) {
-        const uint8_t * s = bytes + m->sec[WQ_SEC(4)].start, * se = bytes + m->sec[WQ_SEC(4)].end; uint32_t n;
-        if (!wq_read_leb32(&s, se, &n)) { err = m3Err_wasmMalformed; goto fail; }
-        m->ntables += n;
-    }
+    if (!wq_sec_open(m, WQ_SEC(4), &s, &se, &n)) goto malformed;
+    m->ntables += n;
     if (m->ntables > WQRT_MAX_TABLES) { err = wqrt_Err_unsupported; goto fail; }
-    if (m->sec[WQ_SEC(5)].end) {
-        const uint8_t * s = bytes + m->sec[WQ_SEC(5)].start, * se = bytes + m->sec[WQ_SEC(5)].end; uint32_t n, mn, mx;
-        if (!wq_read_leb32(&s, se, &n)) { err = m3Err_wasmMalformed; goto fail; }
-        if (n) { if (!skip_limits(&s, se, &mn, &mx)) { err = m3Err_wasmMalformed; goto fail; } m->has_memory += n; m->mem_min = mn; m->mem_max = mx; }
-    }
+    if (!wq_sec_open(m, WQ_SEC(5), &s, &se, &n)) goto malformed;
+    if (n) { if (!skip_limits(&s, se, &mn, &mx)) goto malformed; m->has_memory += n; m->mem_min = mn; m->mem_max = mx; }
     if (m->has_memory > 1) { err = m3Err_tooManyMemorySections; goto fail; }
-    if (m->sec[WQ_SEC(6)].end) {
-        const uint8_t * s = bytes + m->sec[WQ_SEC(6)].start, * se = bytes + m->sec[WQ_SEC(6)].end; uint32_t n;
-        if (!wq_read_leb32(&s, se, &n) || n > (uint32_t)(se - s)) { err = m3Err_wasmMalformed; goto fail; }
-        m->nglobals += n;
-        while (n--) {   /* only the types matter here: do the globals need high words? */
-            if (se - s < 2) { err = m3Err_wasmMalformed; goto fail; }
-            m->wide_globals |= WQ_WIDE(*s); s += 2;
-            if (!skip_const(&s, se)) { err = m3Err_wasmMalformed; goto fail; }
-        }
+    if (!wq_sec_open(m, WQ_SEC(6), &s, &se, &n) || n > (uint32_t)(se - s)) goto malformed;
+    m->nglobals += n;
+    while (n--) {   /* only the types matter here: do the globals need high words? */
+        if (se - s < 2) goto malformed;
+        m->wide_globals |= WQ_WIDE(*s); s += 2;
+        if (!skip_const(&s, se)) goto malformed;
     }
-    if (m->sec[WQ_SEC(8)].end) {
-        const uint8_t * s = bytes + m->sec[WQ_SEC(8)].start, * se = bytes + m->sec[WQ_SEC(8)].end;
-        if (!wq_read_leb32(&s, se, &m->start_func) || m->start_func >= m->nfuncs) { err = m3Err_wasmMalformed; goto fail; }
-    }
-    if (m->sec[WQ_SEC(9)].end) {
-        const uint8_t * s = bytes + m->sec[WQ_SEC(9)].start, * se = bytes + m->sec[WQ_SEC(9)].end;
-        if (!wq_read_leb32(&s, se, &m->nelem)) { err = m3Err_wasmMalformed; goto fail; }
-    }
-    if (m->sec[WQ_SEC(11)].end) {
-        const uint8_t * s = bytes + m->sec[WQ_SEC(11)].start, * se = bytes + m->sec[WQ_SEC(11)].end;
-        if (!wq_read_leb32(&s, se, &m->ndata)) { err = m3Err_wasmMalformed; goto fail; }
-    }
+    if (m->sec[WQ_SEC(8)].end && (!wq_sec_open(m, WQ_SEC(8), &s, &se, &m->start_func) || m->start_func >= m->nfuncs)) goto malformed;
+    if (!wq_sec_open(m, WQ_SEC(9), &s, &se, &m->nelem) || !wq_sec_open(m, WQ_SEC(11), &s, &se, &m->ndata)) goto malformed;
     if (m->nimports) {
         m->imports = (WqImport *)wq_alloc(env, m->nimports * (uint32_t)sizeof(WqImport));
         if (!m->imports) { err = m3Err_mallocFailed; goto fail; }
     }
     *out = m;
     return m3Err_none;
+malformed:
+    err = m3Err_wasmMalformed;
 fail:
     env->arena_used = saved_used;
     return err;
@@ -407,34 +417,12 @@ fail:
 
 void m3_FreeModule(IM3Module m) { (void)m; }
 
-/* Evaluates a constant expression (validated at build time) into a 64-bit slot. */
-static M3Result eval_const(IM3Runtime rt, const uint8_t ** p, const uint8_t * end, uint64_t * out)
-{
-    uint64_t v = 0; uint32_t u;
-    for (;;) {
-        if (*p >= end) return m3Err_wasmMissingInitExpr;
-        uint8_t op = *(*p)++;
-        switch (op) {
-        case 0x0b: *out = v; return m3Err_none;
-        case 0x41: if (!read_sleb64(p, end, &v)) return m3Err_wasmMalformed; v = (uint32_t)v; break;
-        case 0x42: if (!read_sleb64(p, end, &v)) return m3Err_wasmMalformed; break;
-        case 0x43: if (end - *p < 4) return m3Err_wasmUnderrun; v = rd32(*p); *p += 4; break;
-        case 0x44: if (end - *p < 8) return m3Err_wasmUnderrun; memcpy(&v, *p, 8); *p += 8; break;
-        case 0x23: if (!wq_read_leb32(p, end, &u) || u >= rt->module->nglobals) return m3Err_wasmMalformed; v = wq_global_get(rt, u); break;
-        case 0xd0: if (*p >= end) return m3Err_wasmUnderrun; (*p)++; v = 0; break;
-        case 0xd2: if (!wq_read_leb32(p, end, &u) || u >= rt->module->nfuncs) return m3Err_wasmMalformed; v = (uint64_t)u + 1; break;
-        default: return m3Err_wasmMalformed;
-        }
-    }
-}
-
 /* Walks the data (data=1) or elem section to segment `index` and describes it. */
 M3Result wq_segment(IM3Module m, int data, uint32_t index, WqSeg * o)
 {
-    WqSpan sp = m->sec[data ? WQ_SEC(11) : WQ_SEC(9)];
-    const uint8_t * s = m->bytes + sp.start, * se = m->bytes + sp.end;
+    const uint8_t * s, * se;
     uint32_t n, u;
-    if (!sp.end || !wq_read_leb32(&s, se, &n) || index >= n) return m3Err_wasmMalformed;
+    if (!wq_sec_open(m, data ? WQ_SEC(11) : WQ_SEC(9), &s, &se, &n) || index >= n) return m3Err_wasmMalformed;
     for (uint32_t i = 0; ; i++) {
         memset(o, 0, sizeof *o);
         if (!wq_read_leb32(&s, se, &o->flags)) return m3Err_wasmMalformed;
@@ -472,7 +460,7 @@ M3Result wq_table_init_from_segment(IM3Runtime rt, uint32_t t, uint32_t seg, uin
     if (!(rt->elem_dropped[seg >> 3] & (1u << (seg & 7)))) { M3Result r = wq_segment(m, 0, seg, &sg); if (r) return r; }
     const uint8_t * s = sg.items; uint32_t count = sg.count; uint8_t kind = sg.kind;
     WqTable * tab = &rt->tables[t];
-    if ((uint64_t)src + n > count || (uint64_t)dst + n > tab->size) return errTableOOB;
+    if (n > count || src > count - n || n > tab->size || dst > tab->size - n) return errTableOOB;   /* src + n > count, dst + n > size */
     const uint8_t * se = m->bytes + m->sec[WQ_SEC(9)].end;
     for (uint32_t k = 0; k < src + n; k++) {
         uint64_t v; uint32_t f;
@@ -505,42 +493,31 @@ M3Result wq_instantiate(IM3Runtime rt, IM3Module m)
     /* imported tables, memory and globals; the runtime creates imported tables/memories
      * itself from their declared limits (one module per runtime) */
     uint32_t ti = 0, gi = 0;
-    if (m->sec[WQ_SEC(2)].end) {
-        const uint8_t * s = b + m->sec[WQ_SEC(2)].start, * se = b + m->sec[WQ_SEC(2)].end; uint32_t n = 0, u = 0, mn = 0, mx = 0, ml = 0, nl = 0;
-        const uint8_t * mod = NULL, * nm = NULL;
-        wq_read_leb32(&s, se, &n);
-        while (n--) {
-            skip_name(&s, se, &mod, &ml); skip_name(&s, se, &nm, &nl);
-            uint8_t kind = *s++;
-            if (kind == 0) wq_read_leb32(&s, se, &u);
-            else if (kind == 1 || kind == 2) {
-                uint8_t et = kind == 1 ? *s++ : 0;
-                skip_limits(&s, se, &mn, &mx);
-                /* the host may say how big the imported table/memory really is */
-                int found = 0;
-                uint64_t v = g_resolver ? g_resolver((const char *)mod, ml, (const char *)nm, nl, kind == 1 ? WQRT_IMPORT_TABLE : WQRT_IMPORT_MEMORY, &found) : 0;
-                if (found) { mn = (uint32_t)v; mx = (uint32_t)(v >> 32); }
-                if (kind == 1) { rt->tables[ti].elem = et; rt->tables[ti].size = mn; rt->tables[ti++].max = mx; }
-                else { m->mem_min = mn; m->mem_max = mx; }
-            }
-            else {
-                uint8_t type = *s; s += 2;
-                int found = 0;
-                uint64_t v = g_resolver ? g_resolver((const char *)mod, ml, (const char *)nm, nl, type, &found) : 0;
-                if (!found) return errMissingGlobal;
-                wq_global_set(rt, gi++, v);
-            }
+    const uint8_t * s, * se; uint32_t n; WqImportEntry e;
+    wq_sec_open(m, WQ_SEC(2), &s, &se, &n);   /* m3_ParseModule checked the section */
+    while (n--) {
+        wq_import_next(&s, se, &e);
+        if (e.kind == 0) continue;
+        /* the host may say how big the imported table/memory really is; it gives every global's value */
+        int found = 0;
+        uint64_t v = g_resolver ? g_resolver((const char *)e.mod, e.ml, (const char *)e.nm, e.nl,
+                                             e.kind == 1 ? WQRT_IMPORT_TABLE : e.kind == 2 ? WQRT_IMPORT_MEMORY : e.type, &found) : 0;
+        if (e.kind == 3) {
+            if (!found) return errMissingGlobal;
+            wq_global_set(rt, gi++, v);
+            continue;
         }
+        if (found) { e.min = (uint32_t)v; e.max = (uint32_t)(v >> 32); }
+        if (e.kind == 1) { rt->tables[ti].elem = e.type; rt->tables[ti].size = e.min; rt->tables[ti++].max = e.max; }
+        else { m->mem_min = e.min; m->mem_max = e.max; }
     }
-    if (m->sec[WQ_SEC(4)].end) {
-        const uint8_t * s = b + m->sec[WQ_SEC(4)].start, * se = b + m->sec[WQ_SEC(4)].end; uint32_t n = 0, mn = 0, mx = 0;
-        wq_read_leb32(&s, se, &n);
-        while (n--) {
-            if (s >= se) return m3Err_wasmMalformed;
-            uint8_t et = *s++;
-            if (!skip_limits(&s, se, &mn, &mx)) return m3Err_wasmMalformed;
-            rt->tables[ti].elem = et; rt->tables[ti].size = mn; rt->tables[ti++].max = mx;
-        }
+    wq_sec_open(m, WQ_SEC(4), &s, &se, &n);   /* m3_ParseModule read the count */
+    while (n--) {
+        uint32_t mn, mx;
+        if (s >= se) return m3Err_wasmMalformed;
+        uint8_t et = *s++;
+        if (!skip_limits(&s, se, &mn, &mx)) return m3Err_wasmMalformed;
+        rt->tables[ti].elem = et; rt->tables[ti].size = mn; rt->tables[ti++].max = mx;
     }
     for (uint32_t t = 0; t < m->ntables; t++) {
         WqTable * tab = &rt->tables[t];
@@ -553,32 +530,28 @@ M3Result wq_instantiate(IM3Runtime rt, IM3Module m)
         tab->elems = (uint32_t *)wq_alloc(env, cap * 4u + 4u);
         if (!tab->elems) return errArena;
     }
-    if (m->sec[WQ_SEC(6)].end) {
-        const uint8_t * s = b + m->sec[WQ_SEC(6)].start, * se = b + m->sec[WQ_SEC(6)].end; uint32_t n = 0;
-        wq_read_leb32(&s, se, &n);
-        while (n--) {
-            if (se - s < 2) return m3Err_wasmMalformed;
-            s += 2;
-            uint64_t v;
-            if ((r = eval_const(rt, &s, se, &v)) != m3Err_none) return r;
-            wq_global_set(rt, gi++, v);
-        }
+    wq_sec_open(m, WQ_SEC(6), &s, &se, &n);   /* m3_ParseModule checked the section */
+    while (n--) {
+        uint64_t v;
+        s += 2;
+        if ((r = eval_const(rt, &s, se, &v)) != m3Err_none) return r;
+        wq_global_set(rt, gi++, v);
     }
     if (m->has_memory) {
         uint32_t avail = env->arena_size - env->arena_used;
         uint32_t cap = rt->mem_limit ? rt->mem_limit : avail;
         if (cap > avail) return errArena;
-        uint64_t want_max = (m->mem_max == UINT32_MAX ? 65536ull : m->mem_max) * 65536ull;
-        if (cap > want_max) cap = (uint32_t)want_max;
-        uint64_t init = (uint64_t)m->mem_min * 65536ull;
+        /* in 32 bits: a max of 65536 pages or more (or none) caps nothing; min pages fit when min <= cap >> 16 */
+        if (m->mem_max < 65536u && cap > (m->mem_max << 16)) cap = m->mem_max << 16;
+        uint32_t init = m->mem_min << 16;
         rt->mem = (uint8_t *)env->arena + env->arena_used;
-        if (init > cap) {
+        if (m->mem_min > (cap >> 16)) {
             /* below-one-page boards: memory is capped; the declared pages are kept for memory.size */
             if (m->mem_min > 1) return errMemCap;
             init = cap;
         }
         env->arena_used += (cap + 7u) & ~7u;
-        rt->mem_cap = cap; rt->mem_pages = m->mem_min; wq_set_mem_bytes(rt, (uint32_t)init);
+        rt->mem_cap = cap; rt->mem_pages = m->mem_min; wq_set_mem_bytes(rt, init);
         memset(rt->mem, 0, rt->mem_bytes);
     }
     /* active elem segments, then active data segments (spec order); both are dropped after */
@@ -598,7 +571,7 @@ M3Result wq_instantiate(IM3Runtime rt, IM3Module m)
         if (sg.flags == 1) continue;
         const uint8_t * e = sg.offset_expr;
         if ((r = eval_const(rt, &e, b + m->sec[WQ_SEC(11)].end, &off)) != m3Err_none) return r;
-        if ((uint64_t)(uint32_t)off + sg.count > rt->mem_bytes) return errSegmentOOB;
+        if (sg.count > rt->mem_bytes || (uint32_t)off > rt->mem_bytes - sg.count) return errSegmentOOB;   /* off + count > bytes */
         if (sg.count) memcpy(rt->mem + (uint32_t)off, sg.items, sg.count);
         rt->data_dropped[i >> 3] |= (uint8_t)(1u << (i & 7));
     }

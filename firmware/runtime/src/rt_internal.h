@@ -303,6 +303,41 @@ static inline void wq_global_set(IM3Runtime rt, uint32_t i, uint64_t v)
     rt->globals[i] = (uint32_t)v;
 }
 
+/* Results outside loader.c. wasm3.h's m3Err_X are const pointers to the texts (loader.c
+ * defines them), so another file's `return m3Err_X` loads the pointer's address, then the
+ * pointer. A file that defines WQ_RESULTS_AS_TEXTS (api.c) uses the texts' addresses themselves,
+ * which loader.c also names wq_res_X, and NULL for m3Err_none: one load fewer per result and no
+ * pointer kept in flash (session 14: -104 B with interp.c too, but GCC then merged interp.c's
+ * trap paths and a divide's zero test took two instructions instead of one, so interp.c keeps
+ * the pointers). The public pointers stay for embedders; the values are the same. The list:
+ * the results api.c returns. */
+#define WQ_SHARED_RESULTS(X) \
+    X(argumentCountMismatch) \
+    X(functionImportMissing) \
+    X(functionLookupFailed) \
+    X(mallocFailed) \
+    X(moduleAlreadyLinked) \
+    X(moduleNotLinked) \
+    X(trapStackOverflow) \
+    X(wasmMalformed)
+#ifdef M3_IMPLEMENT_ERROR_STRINGS
+#  define WQ_RESULT_NAME(L) extern const char wq_res_##L[sizeof m3ErrText_##L] __attribute__((alias("m3ErrText_" #L)));
+#else
+#  define WQ_RESULT_NAME(L) extern const char wq_res_##L[];
+#endif
+WQ_SHARED_RESULTS(WQ_RESULT_NAME)
+#ifdef WQ_RESULTS_AS_TEXTS
+#  define m3Err_none ((M3Result)0)
+#  define m3Err_argumentCountMismatch ((M3Result)wq_res_argumentCountMismatch)
+#  define m3Err_functionImportMissing ((M3Result)wq_res_functionImportMissing)
+#  define m3Err_functionLookupFailed ((M3Result)wq_res_functionLookupFailed)
+#  define m3Err_mallocFailed ((M3Result)wq_res_mallocFailed)
+#  define m3Err_moduleAlreadyLinked ((M3Result)wq_res_moduleAlreadyLinked)
+#  define m3Err_moduleNotLinked ((M3Result)wq_res_moduleNotLinked)
+#  define m3Err_trapStackOverflow ((M3Result)wq_res_trapStackOverflow)
+#  define m3Err_wasmMalformed ((M3Result)wq_res_wasmMalformed)
+#endif
+
 /* loader.c */
 extern const char wq_trapTableOOB[], wq_trapFuel[], wq_errReentrant[];
 int      wq_read_leb32(const uint8_t ** p, const uint8_t * end, uint32_t * out);
@@ -312,6 +347,11 @@ M3Result wq_segment(IM3Module m, int data, uint32_t index, WqSeg * o);
 /* Function f's type index: an import's record holds it, a defined function's is its function
  * section entry (the rare paths only: call_indirect's check, the API, linking). */
 uint32_t wq_func_type(const struct M3Module * m, uint32_t f);
+int      wq_sec_open(const struct M3Module * m, uint32_t k, const uint8_t ** s, const uint8_t ** se, uint32_t * n);
+/* An import entry: names, kind (0 function, 1 table, 2 memory, 3 global), for a function its
+ * type index in min, for a table or memory its limits, for a table or global its type byte. */
+typedef struct { const uint8_t * mod, * nm; uint32_t ml, nl, min, max; uint8_t kind, type; } WqImportEntry;
+int      wq_import_next(const uint8_t ** s, const uint8_t * se, WqImportEntry * e);
 void *   wq_alloc(IM3Environment env, uint32_t bytes);
 /* interp.c */
 M3Result wq_invoke(IM3Runtime rt, uint32_t func, uint32_t nargs);
