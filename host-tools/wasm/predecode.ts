@@ -514,7 +514,7 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
     // Every rewrite that can start at instruction k: how many instructions it takes and the bytes
     // it writes. `pick` is the one the hand-tuned order takes there (its rules below); `others`
     // are the forms it passes over, for the tiling below.
-    type Form = { len: number; apply: () => void };
+    type Form = { len: number; op: number; apply: () => void };
     const formsAt = (k: number): { pick?: Form; others: Form[] } => {
       const forms: Form[] = [];
       let pick: Form | undefined;   // the hand-tuned order's choice
@@ -522,25 +522,25 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
       const wc = wideConst.get(ins[k]!);
       if (wc && wc.lebLen === 5 && wc.value >= 0n && wc.value <= 0xffffffffn && ins[k + 2] !== undefined && original[ins[k + 1]!] === 0x83) {
         const at = ins[k]!;
-        forms.push(pick = { len: 2, apply: () => { out[at] = OP.I64C_U32_AND; dv.setUint32(at + 1, Number(wc.value), true); out[at + 5] = 0; } });
+        forms.push(pick = { len: 2, op: OP.I64C_U32_AND, apply: () => { out[at] = OP.I64C_U32_AND; dv.setUint32(at + 1, Number(wc.value), true); out[at + 5] = 0; } });
       }
       const c8 = const8(k);
       if (c8 && c8[0] !== ROTL_INNER) {
         const at = ins[k]!;
         const pair = () => { out[at] = c8[0]; out[at + 1] = c8[1](((original[at + 1]! << 25) >> 25)) & 0xff; };
-        const two: Form = { len: 2, apply: pair };
+        const two: Form = { len: 2, op: c8[0], apply: pair };
         forms.push(two);
         const at2 = ins[k + 2], at3 = ins[k + 3];
         if (c8[0] === OP.I32C8_SHL && at2 !== undefined && at3 !== undefined && ins[k + 4] !== undefined && original[at2] === 0x41 && at3 - at2 === 2
           && original[at2 + 1]! <= 31 && original[at3] === 0x75) { // x << k >> j: one dispatch (j stays a plain i32.const)
-          forms.push(pick = { len: 4, apply: () => { pair(); out[at] = OP.SHL_SHR_S; } });
+          forms.push(pick = { len: 4, op: OP.SHL_SHR_S, apply: () => { pair(); out[at] = OP.SHL_SHR_S; } });
         } else pick = two;
       }
       // local.get before a rotate or shift by a constant: one dispatch for the three
       const lc8 = original[ins[k]!] === 0x20 && ins[k + 1]! - ins[k]! === 2 ? const8(k + 1) : undefined;
       if (lc8) {
         const at = ins[k + 1]!;
-        const form = (op: number, len: number): Form => ({ len, apply: () => { out[ins[k]!] = op; out[at] = lc8[0]; out[at + 1] = lc8[1](((original[at + 1]! << 25) >> 25)) & 0xff; } });
+        const form = (op: number, len: number): Form => ({ len, op, apply: () => { out[ins[k]!] = op; out[at] = lc8[0]; out[at + 1] = lc8[1](((original[at + 1]! << 25) >> 25)) & 0xff; } });
         const xorForm = ins[k + 4] !== undefined && original[ins[k + 3]!] === 0x73 && LGET_CONST8_XOR[lc8[0]] !== undefined ? form(LGET_CONST8_XOR[lc8[0]]!, 4) : undefined;
         const plain3 = LGET_CONST8[lc8[0]] !== undefined ? form(LGET_CONST8[lc8[0]]!, 3) : undefined;
         // (`x << k >> j` keeps its SHL_SHR_S: a signed bit field in one dispatch after the local.get)
@@ -562,7 +562,7 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
       // (format 33: and a local.get that starts the funnel's seven instructions in one dispatch)
       const preferred = (pat: readonly Pat[]) => !((pat[0] === 0x20 || pat[0] === 0x22) && (pat[1] === 'c' || pat[1] === 'w' || (pat[1] === 'k' && pat[0] === 0x22)) && pat.length === 2 && constHead(k + 1))
         && !(pat.length === 2 && pat[1] === 0x20 && (matches(k + 1, [0x20, 'M2d']) || matches(k + 1, [0x20, 'M28']) || matches(k + 1, [0x20, 0x20, 0x49]) || lgetConst8Xor(k + 1) || LOOP_FORMS.some(([pat]) => matches(k + 1, pat)) || matches(k + 1, [0x20, 's', 0x86, 0x20, 's', 0x88, 0x84]) || matches(k + 1, [0x20, 0x54, 0xad]) || matches(k + 1, [0x20, 0x58, 0xad])));
-      const fuse = (hit: [readonly Pat[], number]): Form => ({ len: hit[0].length, apply: () => {
+      const fuse = (hit: [readonly Pat[], number]): Form => ({ len: hit[0].length, op: hit[1], apply: () => {
         out[ins[k]!] = hit[1];
         if (SUB_AS_ADD.has(hit[1]) && original[ins[k + 2]!] === 0x6b) out[ins[k + 1]! + 1] = -((original[ins[k + 1]! + 1]! << 25) >> 25) & 0x7f; // x - c as x + -c
         if (hit[1] === OP.LGET_LOAD && hit[0].length === 4) out[ins[k + 1]! + 1]! |= LGET_LOAD_WALK;
@@ -578,13 +578,26 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
     // instructions among equal counts). Greedy left to right took `local.set a; local.get b`
     // where `local.set a` alone, then `local.get b; i32.const c; i32.add; local.set b`, was one
     // dispatch fewer (session 13: Embench's ud and matmult-int loops).
+    // (session 14) Among tilings of as few dispatches, the one of the fewest Thumb instructions by
+    // HANDLER_COST wins; the hand-tuned pick where it is one of those.
     const options = ins.map((_, k) => formsAt(k));
-    const best = new Array<number>(ins.length + 1).fill(0), choice = new Array<Form | undefined>(ins.length);
+    const plainCost = (k: number) => {
+      const o = original[ins[k]!]!, prev = k > 0 ? original[ins[k - 1]!]! : -1;
+      if ((o === 0x0d || o === 0x04) && prev >= 0x45 && prev <= 0x4f) return 0; // taken in the comparison's own handler
+      return HANDLER_COST[out[ins[k]!]!] || 10;
+    };
+    const best = new Array<number>(ins.length + 1).fill(0), cost = new Array<number>(ins.length + 1).fill(0);
+    const choice = new Array<Form | undefined>(ins.length);
+    const better = (d: number, c: number, k: number, orEqual: boolean) => d < best[k]! || (d === best[k]! && (c < cost[k]! || (orEqual && c === cost[k]!)));
     for (let k = ins.length - 1; k >= 0; k--) {
       const { pick, others } = options[k]!;
-      best[k] = 1 + best[k + 1]!;
-      if (pick && 1 + best[k + pick.len]! <= best[k]!) { best[k] = 1 + best[k + pick.len]!; choice[k] = pick; }
-      for (const o of others) if (1 + best[k + o.len]! < best[k]!) { best[k] = 1 + best[k + o.len]!; choice[k] = o; }
+      best[k] = 1 + best[k + 1]!; cost[k] = plainCost(k) + cost[k + 1]!;
+      const take = (o: Form, orEqual: boolean) => {
+        const d = 1 + best[k + o.len]!, c = (HANDLER_COST[o.op] || 10) + cost[k + o.len]!;
+        if (better(d, c, k, orEqual)) { best[k] = d; cost[k] = c; choice[k] = o; }
+      };
+      if (pick) take(pick, true);
+      for (const o of others) take(o, false);
     }
     for (let k = 0; k < ins.length; k++) {
       const o = choice[k];
@@ -595,6 +608,21 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
   }
   return out;
 }
+
+/** Thumb instructions per dispatch of each opcode (0: never dispatched there), measured (session 14,
+ * format 35: every suite and Embench program on the bench's Cortex-M3 build, a unicorn hook on the
+ * dispatch's table jump); a comparison's includes the branch it hands its result to. The tiling's
+ * tie-break among equally few dispatches. */
+const HANDLER_COST: readonly number[] = [
+  0, 0, 5, 5, 12, 8, 7, 16, 24, 4, 6, 2, 15, 13, 26, 12, 40, 79, 8, 9, 14, 31, 10, 21, 12, 11, 3, 6, 0, 18, 14, 20,
+  6, 7, 6, 6, 7, 0, 0, 6, 13, 26, 0, 0, 26, 16, 13, 13, 0, 0, 0, 0, 26, 0, 14, 27, 0, 0, 14, 26, 25, 0, 0, 0,
+  0, 5, 28, 0, 0, 20, 21, 23, 21, 16, 17, 19, 20, 20, 25, 21, 9, 10, 11, 0, 0, 0, 10, 0, 0, 0, 10, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 7, 7, 7, 12, 11, 15, 12, 7, 13, 7, 8, 8, 8, 9, 0, 0, 0, 0, 8, 8, 11, 0,
+  0, 0, 0, 8, 8, 8, 15, 18, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 5, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 8, 0, 9, 21, 21, 10, 11, 10, 12, 18, 169, 0, 0, 0, 6, 4, 4, 6, 9, 20, 13, 18, 17, 16, 17, 6, 11,
+  10, 10, 6, 6, 21, 6, 8, 6, 20, 6, 15, 24, 17, 24, 19, 28, 0, 20, 11, 18, 8, 0, 6, 6, 0, 0, 10, 10, 134, 10, 17, 15,
+];
 
 /** Bytes of the immediates of the (original or rewritten) instruction at p, for walking code. */
 export function immediateBytes(b: Uint8Array, p: number): number {

@@ -931,6 +931,29 @@ describe('predecode', () => {
     expect(run.stdout.trim().split('\n').map((l) => (l.startsWith('trap') ? 'trap' : l))).toEqual(['ok', ...expected]);
   });
 
+  it('breaks a tie of dispatches by the handlers\' instructions (session 14): `local.set; local.get; i32.const; i32.add; local.set; local.get` keeps the increment whole', () => {
+    // Embench ud's `for (j = i + 1; j != n; j++)` as clang rotates it: `local.set a; local.get j; i32.const 1; i32.add;
+    // local.set j1; local.get j; i32.const 5; i32.ne; br_if`. LSET_LGET, I32C_ADD, LSET_LGET and I32C8_NE are four
+    // dispatches, and so are local.set, LGET_I32C_ADD_LSET, local.get and I32C8_NE, 5 instructions fewer (HANDLER_COST)
+    const src = wat(`(module
+      (func (export "f") (param i32 i32) (result i32) (local i32 i32 i32)
+        (loop
+          local.get 0 local.set 3
+          local.get 4 local.get 3 i32.mul local.get 1 i32.add local.set 4
+          local.get 3 i32.const 1 i32.add local.set 0
+          local.get 3 i32.const 5 i32.ne br_if 0)
+        (i32.add (local.get 4) (local.get 0))))`);
+    const { wasm, module: m } = predecode(src);
+    const ins = m.bodies[0]!.instrs;
+    const sets = ins.filter((x) => src[x] === 0x21);
+    expect(wasm[sets[1]!]).toBe(0x21);   // local.set 4 stays plain
+    expect(wasm[ins[ins.indexOf(sets[1]!) + 1]!]).toBe(OP.LGET_I32C_ADD_LSET);
+    expect(wasm[ins[ins.indexOf(sets[2]!) + 1]!]).toBe(0x20);   // and the local.get after it too
+    expect(Buffer.from(predecode(wasm).wasm)).toEqual(Buffer.from(wasm));
+    const { want, got } = runBoth(src, wasm, [[0, 1], [3, 7], [5, -2], [-3, 11]].map(([a, b]) => [a!, b!] as [number, number]));
+    expect(got).toEqual(want);
+  });
+
   // Format 34: `local.get a; i32.load off` in one dispatch (WQ_OP_LGET_LOAD: `p->field`), and with `local.tee b; br_if l`
   // after it (`p = p->next; while (p)`, a list walk: bit 6 of the load's align byte) the store, the test and the branch too.
   // A list built in memory, walked from its head (next at offset 0, the value at 4) and from a pointer given as an
