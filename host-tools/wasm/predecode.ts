@@ -38,17 +38,17 @@ import { pathToFileURL } from 'node:url';
 import { parseModule, WasmError, type ParsedModule } from './module.ts';
 
 export const SECTION_NAME = 'wasmqtt.predecoded';
-export const BLOB_VERSION = 34;
+export const BLOB_VERSION = 35;
 /** Blob versions whose code was rewritten in place with today's opcodes (undoRewrite puts the
- * original back). Formats 4 to 33 gave some of today's opcodes other meanings or used other
- * function records (format 34 (session 13): 0xda was `I32_CONST_16; i32.add; i32.load`, now LGET_LOAD; 0x06 `local.get; I32C8_SHL`, now I32C24_AND; 0x1e `i32.const; i32.lt_u`, now LGET_I64_LTU_EXTU; 0xfb COND_LEB, now I64_LT_U_SELECT (if / br_if in LOCAL_LEB's codes); 0xc8 `local.tee; I64_CONST_8`, now LOOP_STEP_LT8_BR_IF; 0xdc `local.get; local.get`, now LTEE_STORE; format 33 (session 12): 0xf6 was `local.tee; i32.const; i32.shl; i32.xor`, now BLOCK_RUN; 0xf3 was `local.tee; br_if`, 0x17 `local.get; local.get; i32.add; i32.load8_u`, 0x1f `i32.const; i32.ne`, 0xe8 `i32.const; i32.rotl`; 0xef was the `++p < end` back edge, 0x07 `i64.ne; br_if`, 0xfa `i64.const; i64.add`,
+ * original back). Formats 4 to 34 gave some of today's opcodes other meanings or used other
+ * function records (format 35 (session 14): 0xdb was `i64.const` with a 9- or 10-byte LEB only (8 raw bytes and a skip), now I64_CONST_RAW (5 to 10 bytes); format 34 (session 13): 0xda was `I32_CONST_16; i32.add; i32.load`, now LGET_LOAD; 0x06 `local.get; I32C8_SHL`, now I32C24_AND; 0x1e `i32.const; i32.lt_u`, now LGET_I64_LTU_EXTU; 0xfb COND_LEB, now I64_LT_U_SELECT (if / br_if in LOCAL_LEB's codes); 0xc8 `local.tee; I64_CONST_8`, now LOOP_STEP_LT8_BR_IF; 0xdc `local.get; local.get`, now LTEE_STORE; format 33 (session 12): 0xf6 was `local.tee; i32.const; i32.shl; i32.xor`, now BLOCK_RUN; 0xf3 was `local.tee; br_if`, 0x17 `local.get; local.get; i32.add; i32.load8_u`, 0x1f `i32.const; i32.ne`, 0xe8 `i32.const; i32.rotl`; 0xef was the `++p < end` back edge, 0x07 `i64.ne; br_if`, 0xfa `i64.const; i64.add`,
  * 0x15 `local.get; i64.const; i64.shl`, 0xd7 `local.get; i64.const; i64.shr_u; i64.or`, 0xf1 `local.set; br`; format 32 (session 11): the records hold parameter and result counts, not the type index; 0xce was `local.get; local.get; i32.gt_s`, 0xef `local.tee; i32.const; i32.lt_u`,
  * 0xf0 `local.set; local.get; i32.load8_u`, 0xcd `local.get; local.get; i32.lt_u`, 0xf6 and 0xf7 local.set
  * and local.tee with a multi-byte index, now LOCAL_LEB's; format 31: 0xf1 was a function's final `end`, now `return`; format 30:
  * records relative to themselves and format 29's fused forms, both from session 10; format 27:
  * 0xc6 was `local.get; i32.const; i32.shr_u`): refused. */
-const REWRITTEN_VERSIONS = [34];
-const OLDER_REWRITTEN_VERSIONS = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33];
+const REWRITTEN_VERSIONS = [35];
+const OLDER_REWRITTEN_VERSIONS = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34];
 const MAGIC = 0x44505157; // "WQPD"
 const WIDE_FRAME = 0xff; // a function record's frame byte: see its wide record
 const IMPORT_CODE = 0xffff; // an imported function's record: frame WIDE_FRAME, this code
@@ -138,7 +138,12 @@ export const OP = {
   // i32.load, 0.13% of the kernel's dispatches, now I32C16_ADD + i32.load). Followed by `local.tee b; br_if l` (`p = p->next;
   // while (p)`, a list walk) the load's align byte gets bit 6 (LGET_LOAD_WALK) and the handler stores, tests and branches too
   LGET_LOAD: 0xda,
-  I64_CONST_64_SKIP: 0xdb, // i64.const, 9..10-byte LEB -> 8 raw bytes, then n: skip n bytes from there
+  // i64.const, a 5- to 10-byte LEB (format 35; was 9..10 bytes only, 8 raw bytes and a skip): the low word raw, then a
+  // byte x; bit 0 set (9 or 10 bytes; x is 1 or 3): the high word raw after x, 9 + (x >> 1) bytes; clear (5..8 bytes, pad =
+  // x >> 1 & 3 = bytes - 5): the high word is x >> 3 and the pad bytes above it, sign-extended (7n bits fit in 8n - 35).
+  // clang merges two adjacent int constant stores into one i64.store of such a constant (Embench ud: 5.3% of its
+  // instructions went to decoding them)
+  I64_CONST_RAW: 0xdb,
   // Sequences: only the first opcode byte changes; the handler reads the rest as they are.
   // local.tee a; i32.store (one-byte memarg): `*p = x` of a value also kept (format 34; was local.get a; local.get b, which saved
   // no instruction on Cortex-M: 12 against two local.get of 6, and a branch to it missed the target's local.get peek)
@@ -399,12 +404,17 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
       if (n === 1) {
         out[c.at] = OP.I64_CONST_8;
         out[imm] = Number(v) & 0xff;
-      } else if (n >= 9) {
-        out[c.at] = OP.I64_CONST_64_SKIP;
-        dv.setBigInt64(imm, v, true);
-        out[imm + 8] = n - 8;
+      } else if (n >= 5) {
+        out[c.at] = OP.I64_CONST_RAW;
+        dv.setUint32(imm, Number(BigInt.asUintN(32, v)), true);
+        const hi = v >> 32n;
+        if (n >= 9) { out[imm + 4] = 1 | (n - 9) << 1; dv.setUint32(imm + 5, Number(BigInt.asUintN(32, hi)), true); }
+        else { // x = hi << 3 | pad << 1, then the pad bytes: hi's higher bits
+          const pad = n - 5, t = BigInt.asUintN(8 * (pad + 1), hi << 3n | BigInt(pad << 1));
+          for (let j = 0; j <= pad; j++) out[imm + 4 + j] = Number((t >> BigInt(8 * j)) & 0xffn);
+        }
       }
-      // 2- to 8-byte LEBs keep their LEB (rare in the suite; format 16 gave their opcodes to sequences)
+      // 2- to 4-byte LEBs keep their LEB (rare in the suite; format 16 gave their opcodes to sequences)
     }
     // a function's final `end` becomes `return` (so a block's `end` needs no check); a valid
     // body never ends in `return` itself, so undoRewrite knows which to put back
@@ -504,7 +514,7 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
     // Every rewrite that can start at instruction k: how many instructions it takes and the bytes
     // it writes. `pick` is the one the hand-tuned order takes there (its rules below); `others`
     // are the forms it passes over, for the tiling below.
-    type Form = { len: number; apply: () => void };
+    type Form = { len: number; op: number; apply: () => void };
     const formsAt = (k: number): { pick?: Form; others: Form[] } => {
       const forms: Form[] = [];
       let pick: Form | undefined;   // the hand-tuned order's choice
@@ -512,25 +522,25 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
       const wc = wideConst.get(ins[k]!);
       if (wc && wc.lebLen === 5 && wc.value >= 0n && wc.value <= 0xffffffffn && ins[k + 2] !== undefined && original[ins[k + 1]!] === 0x83) {
         const at = ins[k]!;
-        forms.push(pick = { len: 2, apply: () => { out[at] = OP.I64C_U32_AND; dv.setUint32(at + 1, Number(wc.value), true); out[at + 5] = 0; } });
+        forms.push(pick = { len: 2, op: OP.I64C_U32_AND, apply: () => { out[at] = OP.I64C_U32_AND; dv.setUint32(at + 1, Number(wc.value), true); out[at + 5] = 0; } });
       }
       const c8 = const8(k);
       if (c8 && c8[0] !== ROTL_INNER) {
         const at = ins[k]!;
         const pair = () => { out[at] = c8[0]; out[at + 1] = c8[1](((original[at + 1]! << 25) >> 25)) & 0xff; };
-        const two: Form = { len: 2, apply: pair };
+        const two: Form = { len: 2, op: c8[0], apply: pair };
         forms.push(two);
         const at2 = ins[k + 2], at3 = ins[k + 3];
         if (c8[0] === OP.I32C8_SHL && at2 !== undefined && at3 !== undefined && ins[k + 4] !== undefined && original[at2] === 0x41 && at3 - at2 === 2
           && original[at2 + 1]! <= 31 && original[at3] === 0x75) { // x << k >> j: one dispatch (j stays a plain i32.const)
-          forms.push(pick = { len: 4, apply: () => { pair(); out[at] = OP.SHL_SHR_S; } });
+          forms.push(pick = { len: 4, op: OP.SHL_SHR_S, apply: () => { pair(); out[at] = OP.SHL_SHR_S; } });
         } else pick = two;
       }
       // local.get before a rotate or shift by a constant: one dispatch for the three
       const lc8 = original[ins[k]!] === 0x20 && ins[k + 1]! - ins[k]! === 2 ? const8(k + 1) : undefined;
       if (lc8) {
         const at = ins[k + 1]!;
-        const form = (op: number, len: number): Form => ({ len, apply: () => { out[ins[k]!] = op; out[at] = lc8[0]; out[at + 1] = lc8[1](((original[at + 1]! << 25) >> 25)) & 0xff; } });
+        const form = (op: number, len: number): Form => ({ len, op, apply: () => { out[ins[k]!] = op; out[at] = lc8[0]; out[at + 1] = lc8[1](((original[at + 1]! << 25) >> 25)) & 0xff; } });
         const xorForm = ins[k + 4] !== undefined && original[ins[k + 3]!] === 0x73 && LGET_CONST8_XOR[lc8[0]] !== undefined ? form(LGET_CONST8_XOR[lc8[0]]!, 4) : undefined;
         const plain3 = LGET_CONST8[lc8[0]] !== undefined ? form(LGET_CONST8[lc8[0]]!, 3) : undefined;
         // (`x << k >> j` keeps its SHL_SHR_S: a signed bit field in one dispatch after the local.get)
@@ -552,7 +562,7 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
       // (format 33: and a local.get that starts the funnel's seven instructions in one dispatch)
       const preferred = (pat: readonly Pat[]) => !((pat[0] === 0x20 || pat[0] === 0x22) && (pat[1] === 'c' || pat[1] === 'w' || (pat[1] === 'k' && pat[0] === 0x22)) && pat.length === 2 && constHead(k + 1))
         && !(pat.length === 2 && pat[1] === 0x20 && (matches(k + 1, [0x20, 'M2d']) || matches(k + 1, [0x20, 'M28']) || matches(k + 1, [0x20, 0x20, 0x49]) || lgetConst8Xor(k + 1) || LOOP_FORMS.some(([pat]) => matches(k + 1, pat)) || matches(k + 1, [0x20, 's', 0x86, 0x20, 's', 0x88, 0x84]) || matches(k + 1, [0x20, 0x54, 0xad]) || matches(k + 1, [0x20, 0x58, 0xad])));
-      const fuse = (hit: [readonly Pat[], number]): Form => ({ len: hit[0].length, apply: () => {
+      const fuse = (hit: [readonly Pat[], number]): Form => ({ len: hit[0].length, op: hit[1], apply: () => {
         out[ins[k]!] = hit[1];
         if (SUB_AS_ADD.has(hit[1]) && original[ins[k + 2]!] === 0x6b) out[ins[k + 1]! + 1] = -((original[ins[k + 1]! + 1]! << 25) >> 25) & 0x7f; // x - c as x + -c
         if (hit[1] === OP.LGET_LOAD && hit[0].length === 4) out[ins[k + 1]! + 1]! |= LGET_LOAD_WALK;
@@ -568,13 +578,26 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
     // instructions among equal counts). Greedy left to right took `local.set a; local.get b`
     // where `local.set a` alone, then `local.get b; i32.const c; i32.add; local.set b`, was one
     // dispatch fewer (session 13: Embench's ud and matmult-int loops).
+    // (session 14) Among tilings of as few dispatches, the one of the fewest Thumb instructions by
+    // HANDLER_COST wins; the hand-tuned pick where it is one of those.
     const options = ins.map((_, k) => formsAt(k));
-    const best = new Array<number>(ins.length + 1).fill(0), choice = new Array<Form | undefined>(ins.length);
+    const plainCost = (k: number) => {
+      const o = original[ins[k]!]!, prev = k > 0 ? original[ins[k - 1]!]! : -1;
+      if ((o === 0x0d || o === 0x04) && prev >= 0x45 && prev <= 0x4f) return 0; // taken in the comparison's own handler
+      return HANDLER_COST[out[ins[k]!]!] || 10;
+    };
+    const best = new Array<number>(ins.length + 1).fill(0), cost = new Array<number>(ins.length + 1).fill(0);
+    const choice = new Array<Form | undefined>(ins.length);
+    const better = (d: number, c: number, k: number, orEqual: boolean) => d < best[k]! || (d === best[k]! && (c < cost[k]! || (orEqual && c === cost[k]!)));
     for (let k = ins.length - 1; k >= 0; k--) {
       const { pick, others } = options[k]!;
-      best[k] = 1 + best[k + 1]!;
-      if (pick && 1 + best[k + pick.len]! <= best[k]!) { best[k] = 1 + best[k + pick.len]!; choice[k] = pick; }
-      for (const o of others) if (1 + best[k + o.len]! < best[k]!) { best[k] = 1 + best[k + o.len]!; choice[k] = o; }
+      best[k] = 1 + best[k + 1]!; cost[k] = plainCost(k) + cost[k + 1]!;
+      const take = (o: Form, orEqual: boolean) => {
+        const d = 1 + best[k + o.len]!, c = (HANDLER_COST[o.op] || 10) + cost[k + o.len]!;
+        if (better(d, c, k, orEqual)) { best[k] = d; cost[k] = c; choice[k] = o; }
+      };
+      if (pick) take(pick, true);
+      for (const o of others) take(o, false);
     }
     for (let k = 0; k < ins.length; k++) {
       const o = choice[k];
@@ -585,6 +608,21 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
   }
   return out;
 }
+
+/** Thumb instructions per dispatch of each opcode (0: never dispatched there), measured (session 14,
+ * format 35: every suite and Embench program on the bench's Cortex-M3 build, a unicorn hook on the
+ * dispatch's table jump); a comparison's includes the branch it hands its result to. The tiling's
+ * tie-break among equally few dispatches. */
+const HANDLER_COST: readonly number[] = [
+  0, 0, 5, 5, 12, 8, 7, 16, 24, 4, 6, 2, 15, 13, 26, 12, 40, 79, 8, 9, 14, 31, 10, 21, 12, 11, 3, 6, 0, 18, 14, 20,
+  6, 7, 6, 6, 7, 0, 0, 6, 13, 26, 0, 0, 26, 16, 13, 13, 0, 0, 0, 0, 26, 0, 14, 27, 0, 0, 14, 26, 25, 0, 0, 0,
+  0, 5, 28, 0, 0, 20, 21, 23, 21, 16, 17, 19, 20, 20, 25, 21, 9, 10, 11, 0, 0, 0, 10, 0, 0, 0, 10, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 7, 7, 7, 12, 11, 15, 12, 7, 13, 7, 8, 8, 8, 9, 0, 0, 0, 0, 8, 8, 11, 0,
+  0, 0, 0, 8, 8, 8, 15, 18, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 5, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 8, 0, 9, 21, 21, 10, 11, 10, 12, 18, 169, 0, 0, 0, 6, 4, 4, 6, 9, 20, 13, 18, 17, 16, 17, 6, 11,
+  10, 10, 6, 6, 21, 6, 8, 6, 20, 6, 15, 24, 17, 24, 19, 28, 0, 20, 11, 18, 8, 0, 6, 6, 0, 0, 10, 10, 134, 10, 17, 15,
+];
 
 /** Bytes of the immediates of the (original or rewritten) instruction at p, for walking code. */
 export function immediateBytes(b: Uint8Array, p: number): number {
@@ -622,7 +660,7 @@ export function immediateBytes(b: Uint8Array, p: number): number {
     case OP.I32_CONST_32_PAD: case OP.I32C32_AND: return 5;
     case OP.I64_CONST_8: return 1;
     case OP.I64C_U32_AND: return 5;
-    case OP.I64_CONST_64_SKIP: return 8 + b[q + 8]!;
+    case OP.I64_CONST_RAW: return b[q + 4]! & 1 ? 9 + (b[q + 4]! >> 1) : 5 + ((b[q + 4]! >> 1) & 3);
     case OP.LOCAL_LEB: return b[q]! >> 6 !== 3 ? 2 : b[q]! & 0x20 ? (b[q]! & 8 ? 3 + (b[q]! & 3) : 2) : ((b[q]! >> 2) & 3) + 3; // (and if / br_if's codes: format 34)
     case OP.MEM_LEB: return b[q]! & 0x80 ? leb(b[q + 1]! < 0x80 ? q + 1 + b[q + 1]! : q + 1) - q : 3;
     default:
@@ -734,9 +772,18 @@ function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
       } else if (op === OP.I64C_U32_AND) {
         out[p] = 0x42;
         out.set(slebFixed(BigInt(mv.getUint32(imm, true)), 5), imm);
-      } else if (op === OP.I64_CONST_64_SKIP) {
+      } else if (op === OP.I64_CONST_RAW) {
+        const x = out[imm + 4]!, lo = BigInt(mv.getUint32(imm, true));
+        let hi: bigint;
+        if (x & 1) hi = BigInt(mv.getInt32(imm + 5, true));
+        else { // x and the pad bytes, little-endian, sign-extended, less x's three low bits
+          const pad = (x >> 1) & 3;
+          let t = 0n;
+          for (let j = pad; j >= 0; j--) t = t << 8n | BigInt(out[imm + 4 + j]!);
+          hi = BigInt.asIntN(8 * (pad + 1), t) >> 3n;
+        }
         out[p] = 0x42;
-        out.set(slebFixed(mv.getBigInt64(imm, true), len - 1), imm);
+        out.set(slebFixed(hi << 32n | lo, len - 1), imm);
       } else if (unC8[op]) {
         const raw = (out[imm]! << 24) >> 24;
         const c = op === OP.I32C_ADD && out[p + 2] === 0x6b ? -raw : raw;

@@ -53,12 +53,22 @@ static __attribute__((noinline)) uint64_t leb_u32_slow(const uint8_t * p)
  * raw immediates, WQ_OP_I32_CONST_16 and up), so the value is the byte's low 7 bits, signed */
 #define READ_S7(dst) do { uint32_t b_; FETCH_BYTE(b_); (dst) = S7(b_); } while (0)
 #define SKIP_U32() do { if (*pc++ & 0x80) { while (*pc++ & 0x80) {} } } while (0)
-static const uint8_t * leb_s64(const uint8_t * p, int64_t * out)
+/* i64.const with a 2- to 8-byte LEB (the pre-decoder leaves those; clang merges two adjacent int
+ * constant stores into one such i64.store): decoded in 32-bit halves, the first four bytes into the
+ * low word, a fifth and on into the high one (a loop of 64-bit shifts was ~100 instructions) */
+static const uint8_t * leb_s64(const uint8_t * p, uint64_t * out)
 {
-    uint64_t v = 0, b; unsigned shift = 0;
-    do { b = *p++; v |= (b & 0x7f) << shift; shift += 7; } while ((b & 0x80) && shift < 70);
-    if (shift < 64 && (b & 0x40)) v |= ~(uint64_t)0 << shift;
-    *out = (int64_t)v;
+    uint32_t lo = 0, hi, b, s = 0;
+    do { b = *p++; lo |= (b & 0x7f) << s; s += 7; } while ((b & 0x80) && s < 28);
+    if (b & 0x80) {
+        b = *p++; lo |= b << 28; hi = (b >> 4) & 7; s = 3;
+        while ((b & 0x80) && s < 38) { b = *p++; hi |= (b & 0x7f) << s; s += 7; }
+        if (s < 32 && (b & 0x40)) hi |= ~0u << s;
+    } else {
+        if (b & 0x40) lo |= ~0u << s;
+        hi = (uint32_t)((int32_t)lo >> 31);
+    }
+    *out = (uint64_t)hi << 32 | lo;
     return p;
 }
 
@@ -664,7 +674,7 @@ next:
             uint32_t v; READ_S7(v);
             SET32(sp, v); sp++; DISPATCH;
         }
-        OP(0x42) { int64_t v; pc = leb_s64(pc, &v); *sp++ = (uint64_t)v; break; }
+        OP(0x42) { pc = leb_s64(pc, sp); sp++; break; }
         OP(0x43) { uint32_t v = *(const u32_u *)pc; pc += 4; *sp++ = v; break; }
         OP(0x44) { uint64_t v = *(const u64_u *)pc; pc += 8; *sp++ = v; break; }
         /* Constants rewritten by the pre-decoder (host-tools/wasm/predecode.ts, OP): the same
@@ -674,7 +684,12 @@ next:
         OP(WQ_OP_I32_CONST_32) { uint32_t v = *(const u32_u *)pc; pc += 4; SET32(sp, v); sp++; break; }
         OP(WQ_OP_I32_CONST_32_PAD) { uint32_t v = *(const u32_u *)pc; pc += 5; SET32(sp, v); sp++; break; }
         OP(WQ_OP_I64_CONST_8) { sp[0] = (uint64_t)(int64_t)(int8_t)*pc; pc++; sp++; break; }
-        OP(WQ_OP_I64_CONST_64_SKIP) { *sp++ = *(const u64_u *)pc; pc += 8; pc += *pc; break; }
+        OP(WQ_OP_I64_CONST_RAW) {   /* clang merges two int constant stores into one i64.store of such a constant */
+            uint32_t lo = *(const u32_u *)pc, x = pc[4], hi;
+            if (x & 1) { hi = *(const u32_u *)(pc + 5); pc += 9 + (x >> 1); }
+            else { uint32_t pad = (x >> 1) & 3; hi = (uint32_t)(*(const s32_u *)(pc + 1 + pad) >> (27 - 8 * pad)); pc += 5 + pad; }
+            SET32(sp, lo); SET32((uint32_t *)(void *)sp + 1, hi); sp++; break;   /* (as one 64-bit store GCC moved sp twice) */
+        }
         /* Sequences fused by the pre-decoder: the first opcode byte replaced, the rest as in the
          * original (the handler steps over the inner opcodes, pc++). */
         OP(WQ_OP_LTEE_STORE) {   /* *p = x with x kept in a local (an i32: its low word, as an i32 result) */

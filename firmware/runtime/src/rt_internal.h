@@ -45,8 +45,11 @@
 #define WQ_OP_I32_CONST_32      0xd4
 #define WQ_OP_I32_CONST_32_PAD  0xd5   /* 4 raw bytes + 1 unused */
 #define WQ_OP_I64_CONST_8       0xd6
-/* (format 16: i64.const with a 2- to 8-byte LEB keeps it; 0xd7-0xda are sequences below) */
-#define WQ_OP_I64_CONST_64_SKIP 0xdb
+/* (format 16: i64.const with a 2- to 4-byte LEB keeps it; 0xd7-0xda are sequences below) */
+#define WQ_OP_I64_CONST_RAW     0xdb   /* i64.const, a 5- to 10-byte LEB (format 35; was 9..10 only): the low word raw,
+                                        * then x: bit 0 set (9 or 10 bytes) the high word raw after x, 9 + (x >> 1) bytes
+                                        * in all; clear (5..8 bytes, pad = x >> 1 & 3 = bytes - 5) the high word is x >> 3 and
+                                        * the pad bytes above it, sign-extended: the last 4 bytes read as one word, shifted */
 /* Fused sequences: the first instruction's opcode byte replaced, the others left as they are. */
 #define WQ_OP_LTEE_STORE        0xdc   /* local.tee a; i32.store (one-byte memarg; format 34, was local.get a; local.get b) */
 #define WQ_OP_LGET_I64C8_SHR_S_OR 0xdd /* local.get a; WQ_OP_I64_CONST_8 c; i64.shr_s; i64.or (format 20) */
