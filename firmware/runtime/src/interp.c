@@ -771,8 +771,10 @@ next:
             break;
         }
         OP(WQ_OP_I32C16_LOAD8_U) {   /* a C global byte (flags, state variables); pc moves once, at the end (as i32.load8_u) */
+            cond = (uint32_t)(int32_t)*(const s16_u *)pc;
+        load8_u_at:
             off = pc[4]; COUNT_EXTRA(1);
-            uint32_t ea = (uint32_t)(int32_t)*(const s16_u *)pc + off;
+            uint32_t ea = cond + off;
             if (ea < off || ea >= MEM_BYTES) { pc += 5; TRAP(m3Err_trapOutOfBoundsMemoryAccess); }
             uint32_t v = MEM[ea];
             SET32(sp, v); sp++;
@@ -780,6 +782,8 @@ next:
             pc += 5;
             break;
         }
+        OP(WQ_OP_LGET_LGET_ADD_LOAD8_U)   /* p[i] of bytes: on as above, the add's operand where the constant is */
+            cond = (uint32_t)fp[pc[0]] + (uint32_t)fp[pc[2]]; pc += 2; COUNT_EXTRA(2); goto load8_u_at;
         OP(WQ_OP_LGET_LOAD) {   /* p->field: the address never goes through the stack */
             off = pc[3];   /* pc moves once, at the end (as LGET_LOAD8_U) */
             uint32_t ea = (uint32_t)fp[pc[0]] + off;
@@ -888,7 +892,6 @@ next:
 #define I32C8_CMP(expr) { uint32_t b = (uint32_t)(int32_t)(int8_t)*pc; pc += 2; COUNT_EXTRA(1); uint32_t a = (uint32_t)sp[-1]; cond = (expr); sp--; goto do_cond; }
         OP(WQ_OP_I32C8_EQ) I32C8_CMP(a == b)
         OP(WQ_OP_I32C8_NE) I32C8_CMP(a != b)
-        OP(WQ_OP_I32C8_LT_S) I32C8_CMP((int32_t)a < (int32_t)b)
         OP(WQ_OP_I32C8_GT_S) I32C8_CMP((int32_t)a > (int32_t)b)
         OP(WQ_OP_LOOP_STEP_BR_IF) {   /* i -= 1 (i += c); while (i): a counted loop's back edge, no stack traffic */
             uint32_t v = (uint32_t)fp[pc[0]] + S7(pc[2]);

@@ -68,7 +68,7 @@
 #define WQ_OP_I32C8_MUL         0xe9
 #define WQ_OP_I32C8_EQ          0xea   /* the same for comparisons (the result may go on to if / br_if) */
 #define WQ_OP_I32C8_NE          0xeb
-#define WQ_OP_I32C8_LT_S        0xec
+#define WQ_OP_LGET_LGET_ADD_LOAD8_U 0xec   /* local.get a; local.get b; i32.add; i32.load8_u (one-byte memarg): p[i] of bytes (format 35, was i32.const c; i32.lt_s) */
 #define WQ_OP_I32C16_LOAD8_U    0xed   /* WQ_OP_I32_CONST_16 c; i32.load8_u (one-byte memarg): a C global byte (format 35, was i32.const c; i32.lt_u) */
 #define WQ_OP_I32C8_GT_S        0xee
 #define WQ_OP_I64C8_ADD_LTEE_I64C8_NE_BR_IF 0xef   /* WQ_OP_I64_CONST_8 c; i64.add (or i64.sub, the byte -c); local.tee a; WQ_OP_I64_CONST_8 k; i64.ne; br_if l (a 64-bit counted loop's back edge; format 33, was the `++p < end` back edge local.get e; local.get a; i32.const c; i32.add; local.tee b; i32.gt_u; br_if l) */
