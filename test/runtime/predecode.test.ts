@@ -1056,7 +1056,7 @@ describe('predecode', () => {
     expect(() => predecode(wasm)).toThrow(/older version of this tool \(format 32\)/);
     dv.setUint32(4, 33, true);   // format 33: 0xda was `I32_CONST_16; i32.add; i32.load` (now LGET_LOAD), 0x1e `i32.const; i32.lt_u` (now LGET_I64_LTU_EXTU)
     expect(() => predecode(wasm)).toThrow(/older version of this tool \(format 33\)/);
-    dv.setUint32(4, 34, true);   // format 34: 0xed was `i32.const c; i32.lt_u` (now I32C16_LOAD8_U), 0xec `i32.const c; i32.lt_s` (now LGET_LGET_ADD_LOAD8_U)
+    dv.setUint32(4, 34, true);   // format 34: 0xed was `i32.const c; i32.lt_u` (now I32C16_LOAD8_U), 0xf2 `local.tee a; local.get b` (now LGET_LGET_ADD_LOAD8_U)
     expect(() => predecode(wasm)).toThrow(/older version of this tool \(format 34\)/);
   });
 
