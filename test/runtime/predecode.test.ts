@@ -1039,6 +1039,48 @@ describe('predecode', () => {
     expect(want.filter((w) => w.startsWith("ok")).length).toBe(3); // both paths: results and traps (format 34: LTEE_STORE's word at 65,535)
   });
 
+  // Format 35: `I32_CONST_16 c; i32.load8_u` in one dispatch (I32C16_LOAD8_U: a C global byte, 10.7% of Embench statemate's
+  // dispatches), with a following `local.tee` taken too. Bytes with bit 7 set (a sign-extending handler fails), offsets, a
+  // negative address, one whose add wraps past 2^32 and one that ends at 2^32 - 1 (all three trap), and a two-byte offset
+  // (MEM_LEB: not fused). And `local.get a; local.get b; i32.add; i32.load8_u` (LGET_LGET_ADD_LOAD8_U: p[i] of bytes, 8.4% of
+  // Embench xgboost's), which shares the handler's tail: base and index from the arguments, so the sum wraps (as i32.add does),
+  // the offset's add passes 2^32, the address ends past the memory or reads the last byte
+  const globalByteSrc = `(module (memory 1) (data (i32.const 1000) "\\01\\80\\ff\\7f\\00\\90\\34\\12")
+    (func (export "f") (param i32 i32) (result i32) (local i32 i32)
+      (i32.store8 offset=3 (i32.const 1000) (local.get 1))
+      (local.set 2 (i32.load8_u offset=1 (i32.const 1000)))
+      (local.set 2 (i32.add (local.get 2) (i32.mul (local.tee 3 (i32.load8_u offset=3 (i32.const 1000))) (i32.const 3))))
+      (local.set 2 (i32.xor (local.get 2) (i32.shl (i32.load8_u (i32.const 1002)) (i32.const 8))))
+      (local.set 2 (i32.xor (local.get 2) (i32.shl (i32.load8_u offset=127 (i32.const 8000)) (i32.const 16))))
+      (if (i32.eq (local.get 0) (i32.const 1)) (then (local.set 2 (i32.add (local.get 2) (i32.load8_u (i32.const -200))))))
+      (if (i32.eq (local.get 0) (i32.const 2)) (then (local.set 2 (i32.add (local.get 2) (i32.load8_u offset=100 (i32.const -100))))))
+      (if (i32.eq (local.get 0) (i32.const 3)) (then (local.set 2 (i32.add (local.get 2) (i32.load8_u offset=99 (i32.const -100))))))
+      (if (i32.eq (local.get 0) (i32.const 4)) (then (local.set 2 (i32.add (local.get 2) (i32.load8_u offset=300 (i32.const 1000))))))
+      (if (i32.ge_u (local.get 0) (i32.const 16)) (then
+        (local.set 2 (i32.add (local.get 2) (i32.load8_u offset=2 (i32.add (local.get 0) (local.get 1)))))
+        (local.set 2 (i32.add (local.get 2) (i32.mul (local.tee 3 (i32.load8_u (i32.add (local.get 1) (local.get 0)))) (i32.const 5))))))
+      (i32.add (i32.add (local.get 2) (i32.shl (local.get 3) (i32.const 24))) (i32.load8_u offset=5 (i32.const 1000)))))`;
+
+  it('runs `I32_CONST_16; i32.load8_u` (a C global byte) and `local.get; local.get; i32.add; i32.load8_u` (p[i]) in one dispatch each (I32C16_LOAD8_U, LGET_LGET_ADD_LOAD8_U, format 35) as Node\'s engine does, traps included, and undoes them byte for byte', () => {
+    const src = wat(globalByteSrc);
+    const { wasm, module: m } = predecode(src);
+    const fused = m.bodies.flatMap((b) => b.instrs).filter((at) => wasm[at] === OP.I32C16_LOAD8_U);
+    for (const at of fused) expect([src[at], src[at + 3]]).toEqual([0x41, 0x2d]);
+    expect(fused.length).toBe(8);   // all but the two-byte offset's
+    expect(fused.filter((at) => wasm[at + 6] === 0x22).length).toBe(1);   // the one a local.tee follows
+    const indexed = m.bodies.flatMap((b) => b.instrs).filter((at) => wasm[at] === OP.LGET_LGET_ADD_LOAD8_U);
+    for (const at of indexed) expect([src[at], src[at + 2], src[at + 4], src[at + 5]]).toEqual([0x20, 0x20, 0x6a, 0x2d]);
+    expect(indexed.map((at) => wasm[at + 8] === 0x22)).toEqual([false, true]);
+    expect(Buffer.from(predecode(wasm).wasm)).toEqual(Buffer.from(wasm));
+    const args: Array<[number, number]> = [[0, 0], [0, 0x1ff], [1, 5], [2, 6], [3, 0x80], [4, 0xfe], [5, 0x7f],
+      [1000, 0x1ff], [1001, 0x80], [16, 65517], [16, 65518], [0xfffffff0, 1000], [0xfffffff0, 16], [1000, 0xfffffff0], [0xfffffff0, 15]];
+    const { want, got } = runBoth(src, wasm, args);
+    // -200; -100 + 100 (wraps to 0); -100 + 99 (2^32 - 1); p + i + 2 = 65,536; p + i = 2^32 - 1, + 2 past 2^32 (p + i itself
+    // wraps as i32.add does: no trap)
+    expect(want.filter((w) => w.startsWith('trap')).length).toBe(5);
+    expect(got).toEqual(want);
+  });
+
   it('moves the low word of i32 globals and both words of i64 ones, as Node\'s engine does', () => {
     const src = wat(`(module (global $a (mut i32) (i32.const -7)) (global $b (mut i64) (i64.const 0x123456789))
       (global $c (mut i32) (i32.const 5)) (global $d (mut i64) (i64.const -1))
@@ -1072,6 +1114,8 @@ describe('predecode', () => {
     expect(() => predecode(wasm)).toThrow(/older version of this tool \(format 32\)/);
     dv.setUint32(4, 33, true);   // format 33: 0xda was `I32_CONST_16; i32.add; i32.load` (now LGET_LOAD), 0x1e `i32.const; i32.lt_u` (now LGET_I64_LTU_EXTU)
     expect(() => predecode(wasm)).toThrow(/older version of this tool \(format 33\)/);
+    dv.setUint32(4, 34, true);   // format 34: 0xed was `i32.const c; i32.lt_u` (now I32C16_LOAD8_U), 0xf2 `local.tee a; local.get b` (now LGET_LGET_ADD_LOAD8_U)
+    expect(() => predecode(wasm)).toThrow(/older version of this tool \(format 34\)/);
   });
 
   it('rejects invalid and malformed modules with the reason', () => {

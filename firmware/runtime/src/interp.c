@@ -712,7 +712,6 @@ next:
         OP(WQ_OP_I32C8_SHR_U) I32C8(a >> b)
         OP(WQ_OP_I32C8_MUL) I32C8(a * b)
         OP(WQ_OP_LGET_ADD) { uint32_t i; READ_IDX(i); pc++; COUNT_EXTRA(1); SET32(&sp[-1], (uint32_t)sp[-1] + (uint32_t)fp[i]); break; }
-        OP(WQ_OP_LTEE_LGET) { uint32_t i, j; READ_IDX(i); pc++; READ_IDX(j); COUNT_EXTRA(1); fp[i] = sp[-1]; *sp++ = fp[j]; break; }
         OP(WQ_OP_LSET_LGET) { uint32_t i, j; READ_IDX(i); pc++; READ_IDX(j); COUNT_EXTRA(1); fp[i] = sp[-1]; sp[-1] = fp[j]; break; }
         OP(WQ_OP_LGET_I32C_ADD) { uint32_t i, v; READ_IDX(i); pc++; READ_S7(v); pc++; COUNT_EXTRA(2); SET32(sp, (uint32_t)fp[i] + v); sp++; break; }
         OP(WQ_OP_I32C16_ADD) { uint32_t v = (uint32_t)(int32_t)*(const s16_u *)pc; pc += 3; COUNT_EXTRA(1); SET32(&sp[-1], (uint32_t)sp[-1] + v); break; }
@@ -785,6 +784,20 @@ next:
             SET32(sp, *(const u32_u *)(MEM + ea)); sp++;
             break;
         }
+        OP(WQ_OP_I32C16_LOAD8_U) {   /* a C global byte (flags, state variables); pc moves once, at the end (as i32.load8_u) */
+            cond = (uint32_t)(int32_t)*(const s16_u *)pc;
+        load8_u_at:
+            off = pc[4]; COUNT_EXTRA(1);
+            uint32_t ea = cond + off;
+            if (ea < off || ea >= MEM_BYTES) { pc += 5; TRAP(m3Err_trapOutOfBoundsMemoryAccess); }
+            uint32_t v = MEM[ea];
+            SET32(sp, v); sp++;
+            if (pc[5] == 0x22) { uint32_t t_ = pc[6]; pc += 5; COUNT_FUSED(); pc += 2; SET32(&fp[t_], v); DISPATCH; }   /* as i32.load8_u */
+            pc += 5;
+            break;
+        }
+        OP(WQ_OP_LGET_LGET_ADD_LOAD8_U)   /* p[i] of bytes: on as above, the add's operand where the constant is */
+            cond = (uint32_t)fp[pc[0]] + (uint32_t)fp[pc[2]]; pc += 2; COUNT_EXTRA(2); goto load8_u_at;
         OP(WQ_OP_LGET_LOAD) {   /* p->field: the address never goes through the stack */
             off = pc[3];   /* pc moves once, at the end (as LGET_LOAD8_U) */
             uint32_t ea = (uint32_t)fp[pc[0]] + off;
@@ -894,7 +907,6 @@ next:
         OP(WQ_OP_I32C8_EQ) I32C8_CMP(a == b)
         OP(WQ_OP_I32C8_NE) I32C8_CMP(a != b)
         OP(WQ_OP_I32C8_LT_S) I32C8_CMP((int32_t)a < (int32_t)b)
-        OP(WQ_OP_I32C8_LT_U) I32C8_CMP(a < b)
         OP(WQ_OP_I32C8_GT_S) I32C8_CMP((int32_t)a > (int32_t)b)
         OP(WQ_OP_LOOP_STEP_BR_IF) {   /* i -= 1 (i += c); while (i): a counted loop's back edge, no stack traffic */
             uint32_t v = (uint32_t)fp[pc[0]] + S7(pc[2]);

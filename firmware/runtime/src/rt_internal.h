@@ -72,12 +72,12 @@
 #define WQ_OP_I32C8_EQ          0xea   /* the same for comparisons (the result may go on to if / br_if) */
 #define WQ_OP_I32C8_NE          0xeb
 #define WQ_OP_I32C8_LT_S        0xec
-#define WQ_OP_I32C8_LT_U        0xed
+#define WQ_OP_I32C16_LOAD8_U    0xed   /* WQ_OP_I32_CONST_16 c; i32.load8_u (one-byte memarg): a C global byte (format 35, was i32.const c; i32.lt_u) */
 #define WQ_OP_I32C8_GT_S        0xee
 #define WQ_OP_I64C8_ADD_LTEE_I64C8_NE_BR_IF 0xef   /* WQ_OP_I64_CONST_8 c; i64.add (or i64.sub, the byte -c); local.tee a; WQ_OP_I64_CONST_8 k; i64.ne; br_if l (a 64-bit counted loop's back edge; format 33, was the `++p < end` back edge local.get e; local.get a; i32.const c; i32.add; local.tee b; i32.gt_u; br_if l) */
 #define WQ_OP_GGET_LT_U         0xf0   /* global.get g (an i32); i32.lt_u (on to if / br_if; format 32, was local.set a; local.get b; i32.load8_u) */
 #define WQ_OP_LGET_LGET_LT_U     0xf1   /* local.get a; local.get b; i32.lt_u (on to if / br_if; format 33, was local.set a; br l) */
-#define WQ_OP_LTEE_LGET         0xf2   /* local.tee a; local.get b */
+#define WQ_OP_LGET_LGET_ADD_LOAD8_U 0xf2   /* local.get a; local.get b; i32.add; i32.load8_u (one-byte memarg): p[i] of bytes (format 35, was local.tee a; local.get b) */
 #define WQ_OP_LOOP_STEP_BR_IF   0xf3   /* local.get a; i32.const c (one-byte LEB); i32.add (or i32.sub, the const's byte -c); local.tee b; br_if l:
                                           `while (--n)` (format 33, was local.tee a; br_if l) */
 #define WQ_OP_LGET_ADD          0xf4   /* local.get a; i32.add */
