@@ -24,6 +24,11 @@ function blobOf(wasm: Uint8Array) {
   return { off, dv: new DataView(wasm.buffer, wasm.byteOffset + off) };
 }
 
+/** The instructions of pre-decoded `wasm` (parsed as `m`) that start with opcode `op`: their offsets. */
+function sitesOf(wasm: Uint8Array, m: ReturnType<typeof predecode>['module'], op: number): number[] {
+  return m.bodies.flatMap((b) => b.instrs).filter((at) => wasm[at] === op);
+}
+
 /** Calls f(a, b) of `src` in Node's engine, a fresh instance per call, and of the pre-decoded `wasm`
  * on the C runtime (spec_driver, which loads the module again before each call): both engines'
  * results as `ok <u32>` or the out-of-bounds trap's line. */
@@ -681,11 +686,11 @@ describe('predecode', () => {
   it('runs `local.get; i64.lt_u / i64.le_u; i64.extend_i32_u` (LGET_I64_LTU_EXTU) and `i64.lt_u; select` (I64_LT_U_SELECT) in one dispatch each as Node\'s engine does, on Cortex-M too', () => {
     const src = wat(carrySrc);
     const { wasm, module: m } = predecode(src);
-    const fused = m.bodies.flatMap((b) => b.instrs).filter((at) => wasm[at] === OP.LGET_I64_LTU_EXTU);
+    const fused = sitesOf(wasm, m, OP.LGET_I64_LTU_EXTU);
     expect(fused.length).toBe(2 * (carryPairs.length + 2) + 1);   // every pair's two compares and the tee's; not the constant's
     for (const at of fused) expect([src[at], src[at + 2] === 0x54 || src[at + 2] === 0x58, src[at + 3]]).toEqual([0x20, true, 0xad]);
     expect(fused.filter((at) => src[at + 2] === 0x58).length).toBe(carryPairs.length + 2);
-    const selects = m.bodies.flatMap((b) => b.instrs).filter((at) => wasm[at] === OP.I64_LT_U_SELECT);
+    const selects = sitesOf(wasm, m, OP.I64_LT_U_SELECT);
     expect(selects.length).toBe(2 * (carryPairs.length + 2));
     for (const at of selects) expect([src[at], src[at + 1]]).toEqual([0x54, 0x1b]);
     expect(Buffer.from(predecode(wasm).wasm)).toEqual(Buffer.from(wasm));
@@ -718,7 +723,7 @@ describe('predecode', () => {
   it('runs every i64.const of a 5- to 10-byte LEB as one raw form (I64_CONST_RAW) as Node\'s engine does, on Cortex-M too, and undoes it byte for byte', () => {
     const src = wat(i64ConstSrc);
     const { wasm, module: m } = predecode(src);
-    const raw = m.bodies.flatMap((b) => b.instrs).filter((at) => wasm[at] === OP.I64_CONST_RAW);
+    const raw = sitesOf(wasm, m, OP.I64_CONST_RAW);
     expect(raw.length).toBe(2 * i64Consts.length);
     const lengths = new Set(raw.map((at) => { expect(src[at]).toBe(0x42); return immediateBytes(wasm, at); }));
     expect([...lengths].sort((a, b) => a - b)).toEqual([5, 6, 7, 8, 9, 10]);
@@ -885,7 +890,7 @@ describe('predecode', () => {
   it('runs `local.get; local.get; i32.lt_u` in one dispatch (LGET_LGET_LT_U) as Node\'s engine does and undoes it byte for byte', () => {
     const src = wat(ltuSrc);
     const { wasm, module: m } = predecode(src);
-    const fused = m.bodies.flatMap((b) => b.instrs).filter((at) => wasm[at] === OP.LGET_LGET_LT_U);
+    const fused = sitesOf(wasm, m, OP.LGET_LGET_LT_U);
     // the if, the xor's compare after a local.set, the one after a local.get, the block's br_if
     // (the loop's bound is `i32.and`, the local 130 takes two bytes)
     expect(fused.length).toBe(4);
@@ -981,7 +986,7 @@ describe('predecode', () => {
   it('runs `local.get; i32.load` and a list walk in one dispatch each (LGET_LOAD) as Node\'s engine does, traps included, and undoes them byte for byte', () => {
     const src = wat(walkSrc);
     const { wasm, module: m } = predecode(src);
-    const fused = m.bodies.flatMap((b) => b.instrs).filter((at) => wasm[at] === OP.LGET_LOAD);
+    const fused = sitesOf(wasm, m, OP.LGET_LOAD);
     for (const at of fused) expect([src[at], src[at + 2]]).toEqual([0x20, 0x28]);
     // the two walks carry the mark (and are followed by local.tee; br_if), the value's and the last load do not
     const walks = fused.filter((at) => wasm[at + 3]! & 0x40);
@@ -1064,11 +1069,11 @@ describe('predecode', () => {
   it('runs `I32_CONST_16; i32.load8_u` (a C global byte) and `local.get; local.get; i32.add; i32.load8_u` (p[i]) in one dispatch each (I32C16_LOAD8_U, LGET_LGET_ADD_LOAD8_U, format 35) as Node\'s engine does, traps included, and undoes them byte for byte', () => {
     const src = wat(globalByteSrc);
     const { wasm, module: m } = predecode(src);
-    const fused = m.bodies.flatMap((b) => b.instrs).filter((at) => wasm[at] === OP.I32C16_LOAD8_U);
+    const fused = sitesOf(wasm, m, OP.I32C16_LOAD8_U);
     for (const at of fused) expect([src[at], src[at + 3]]).toEqual([0x41, 0x2d]);
     expect(fused.length).toBe(8);   // all but the two-byte offset's
     expect(fused.filter((at) => wasm[at + 6] === 0x22).length).toBe(1);   // the one a local.tee follows
-    const indexed = m.bodies.flatMap((b) => b.instrs).filter((at) => wasm[at] === OP.LGET_LGET_ADD_LOAD8_U);
+    const indexed = sitesOf(wasm, m, OP.LGET_LGET_ADD_LOAD8_U);
     for (const at of indexed) expect([src[at], src[at + 2], src[at + 4], src[at + 5]]).toEqual([0x20, 0x20, 0x6a, 0x2d]);
     expect(indexed.map((at) => wasm[at + 8] === 0x22)).toEqual([false, true]);
     expect(Buffer.from(predecode(wasm).wasm)).toEqual(Buffer.from(wasm));
