@@ -63,8 +63,8 @@ export class CoreHarness {
   uartOut = '';
   /** Called inside the core's event import (re-entrancy tests). */
   onEvent: ((e: CoreEvent) => void) | undefined;
-  /** TCP connections the chip opened (the address the core dialled). */
-  connects: Array<{ ip: number; port: number }> = [];
+  /** TCP connections the chip opened (the address the core dialled; Sn_MR.ND as the chip applied it). */
+  connects: Array<{ ip: number; port: number; noDelayedAck?: boolean }> = [];
   /** Connections the device closed (FIN or RST from the chip), at most one per connection. */
   closes = 0;
   /** Bytes the core sent since the last takeSent(). */
@@ -114,7 +114,8 @@ export class CoreHarness {
     const unsupported = (what: string) => new Error(`the core harness scripts TCP client connections only (the core opened ${what})`);
     return {
       tcpConnect: (to: HostEndpoint, ev: TcpEvents): TcpLink => {
-        this.connects.push({ ip: ipv4ToU32(to.host), port: to.port });
+        const dialled: { ip: number; port: number; noDelayedAck?: boolean } = { ip: ipv4ToU32(to.host), port: to.port };
+        this.connects.push(dialled);
         this.peerClosedNow = false;
         this.inbox = [];
         this.link = null;
@@ -129,6 +130,7 @@ export class CoreHarness {
           reset: closeOnce,
           pause: () => {},
           resume: () => {},
+          setNoDelayedAck: (on) => { dialled.noDelayedAck = on; },
           remote: { address: to.host, port: to.port },
         };
       },

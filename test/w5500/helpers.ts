@@ -57,8 +57,9 @@ export class TestDriver {
       if (a === b) return a;
     }
   }
-  openTcp(port = 50000): void {
-    w8(this.m, this.b, SN.MR, 0x01);
+  /** `mr`: Sn_MR, TCP (0x01) with any flags, e.g. 0x21 with ND. */
+  openTcp(port = 50000, mr = 0x01): void {
+    w8(this.m, this.b, SN.MR, mr);
     w16(this.m, this.b, SN.PORT, port);
     command(this.m, this.sn, CMD.OPEN);
   }

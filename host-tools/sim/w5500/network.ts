@@ -5,6 +5,7 @@
 import { createConnection, createServer, type Server, type Socket as NetSocket } from 'node:net';
 import { createSocket, type Socket as DgramSocket } from 'node:dgram';
 import type { HostEndpoint } from './address-map.ts';
+import { hostAck, type HostAck } from './host-ack.ts';
 
 export interface TcpEvents {
   connect(): void;
@@ -25,6 +26,8 @@ export interface TcpLink {
   reset(): void;
   pause(): void;
   resume(): void;
+  /** Sn_MR.ND: ACK every data segment as it arrives instead of on the stack's delayed-ACK timer. */
+  setNoDelayedAck(on: boolean): void;
   readonly remote: { address: string; port: number };
 }
 
@@ -74,11 +77,31 @@ export interface ChipNetwork {
     unreachable?: (to: HostEndpoint) => void, bind?: HostEndpoint): UdpLink;
 }
 
+/** A process warning once, whatever the number of chips (the trace note is per chip). */
+let ndWarned = false;
+
 /** Destinations a UDP socket keeps a connected Node socket for (to hear ICMP errors), oldest dropped first. */
 const UDP_PEERS_MAX = 8;
 
+export interface NodeNetworkOptions {
+  /** How the host is made to ACK now (Sn_MR.ND); default this platform's (TCP_QUICKACK on Linux). */
+  ack?: HostAck;
+  /** The chip's note (trace): told once when ND is asked for and the host cannot honour it. */
+  note?: (text: string) => void;
+}
+
 export class NodeNetwork implements ChipNetwork {
-  constructor(readonly activity: Activity) {}
+  private readonly ack: HostAck;
+  private readonly note: (text: string) => void;
+  private ndUnsupportedNoted = false;
+  /** The platform's own HostAck (not a test's): only then is a missing TCP_QUICKACK also a process warning. */
+  private readonly platformAck: boolean;
+
+  constructor(readonly activity: Activity, opts: NodeNetworkOptions = {}) {
+    this.platformAck = !opts.ack;
+    this.ack = opts.ack ?? hostAck();
+    this.note = opts.note ?? (() => {});
+  }
 
   tcpConnect(to: HostEndpoint, ev: TcpEvents): TcpLink {
     // allowHalfOpen: the peer's FIN does not end our side; the chip sends FIN on DISCON only
@@ -196,8 +219,14 @@ export class NodeNetwork implements ChipNetwork {
   private wrap(s: NetSocket, ev: TcpEvents, onGone: () => void): TcpLink {
     const activity = this.activity;
     let closed = false;
+    let noDelayedAck = false;
     s.setNoDelay(true);
-    s.on('data', (b) => { ev.data(new Uint8Array(b)); activity.notify(); });
+    s.on('data', (b) => {
+      // ACK first: the chip acknowledges a segment when it lands, before the host reads it.
+      if (noDelayedAck) this.ack.ackNow(s);
+      ev.data(new Uint8Array(b));
+      activity.notify();
+    });
     s.on('end', () => { ev.end(); activity.notify(); });
     s.on('error', () => { /* reported through 'close' with hadError */ });
     s.on('close', (hadError) => { closed = true; onGone(); ev.close(hadError); activity.notify(); });
@@ -214,6 +243,15 @@ export class NodeNetwork implements ChipNetwork {
       reset() { if (!closed) s.destroy(); },
       pause() { s.pause(); },
       resume() { s.resume(); },
+      setNoDelayedAck: (on) => {
+        noDelayedAck = on;
+        if (on && this.ack.unsupported && !this.ndUnsupportedNoted) {
+          this.ndUnsupportedNoted = true;
+          const text = `Sn_MR.ND not honoured: ${this.ack.unsupported}; the host's delayed ACK stands in for the chip's`;
+          this.note(text);
+          if (this.platformAck && !ndWarned) { ndWarned = true; process.emitWarning(text, 'W5500ModelWarning'); }
+        }
+      },
       get remote() { return { address: s.remoteAddress ?? '0.0.0.0', port: s.remotePort ?? 0 }; },
     };
   }

@@ -20,7 +20,7 @@ import type { BufferMemory } from './buffers.ts';
 import type { CommonRegisters } from './common-registers.ts';
 import type { ChipNetwork, Listener, TcpLink, UdpLink } from './network.ts';
 import {
-  BUF_SIZES_KB, CMD, IR_UNREACH, SN, SN_MR_MACRAW, SN_MR_TCP, SN_MR_UDP, SNIR_CON, SNIR_DISCON,
+  BUF_SIZES_KB, CMD, IR_UNREACH, SN, SN_MR_MACRAW, SN_MR_ND, SN_MR_TCP, SN_MR_UDP, SNIR_CON, SNIR_DISCON,
   SNIR_RECV, SNIR_SENDOK, SNIR_TIMEOUT, SOCKET_REG_SIZE, SR, TCP_MSS, hex,
 } from './registers.ts';
 
@@ -188,7 +188,11 @@ export class ChipSocket {
       return;
     }
     if (WRITABLE.has(addr)) this.regs[addr] = value;
+    if (addr === SN.MR) this.tcp?.setNoDelayedAck(this.noDelayedAck);
   }
+
+  /** Sn_MR.ND: in TCP mode, ACK each data segment at once (clear: after the chip's RTR timeout). */
+  private get noDelayedAck(): boolean { return (this.regs[SN.MR]! & SN_MR_ND) !== 0; }
 
   /** Raise Sn_IR bits; like the chip, a bit is only set when enabled in Sn_IMR. */
   private raise(bits: number): void { this.ir |= bits & this.regs[SN.IMR]!; }
@@ -311,6 +315,7 @@ export class ChipSocket {
         return;
       }
       this.tcp = accept(this.events(gen));
+      this.tcp.setNoDelayedAck(this.noDelayedAck);
       const r = this.tcp.remote;
       const rev = this.chip.addressMap.reverse(r.address, r.port);
       this.regs.set(rev?.ip ?? r.address.split('.').map(Number), SN.DIPR);
@@ -340,6 +345,7 @@ export class ChipSocket {
     const to = this.connectTo;
     this.connectTo = null;
     this.tcp = this.chip.network.tcpConnect(to, this.events(this.generation));
+    this.tcp.setNoDelayedAck(this.noDelayedAck);
   }
 
   private events(gen: number) {

@@ -99,7 +99,7 @@ export class W5500 implements FrameTarget {
       phyRead: () => this.phy.read(),
       phyWrite: (v) => this.phy.write(v),
     });
-    const network = opts.network ? opts.network(this.activity) : new NodeNetwork(this.activity);
+    const network = opts.network ? opts.network(this.activity) : new NodeNetwork(this.activity, { note: (t) => this.note(t) });
     const ctx: ChipContext = {
       now: () => this.clock(),
       common: this.common,
