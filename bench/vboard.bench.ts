@@ -289,6 +289,9 @@ function projection(soak: Soak, cpi: number): Record<string, unknown> {
       'the TX interrupt per byte, not the character times; the UART bound is the line rate. CPU bound = 72e6 / (instr × cpi_assumed + busy-wait cycles other than flash); ' +
       'flash bound = 72e6 / flash-busy cycles (half-word programs and page erases of the store, timed by the FLASH model); the device bound adds both, since the CPU waits for the flash.',
     pub_repeat_virtual_ms_per_publish: Number(soak.repeat.virtualMsPerPublish.toFixed(3)),
+    pub_repeat_virtual_ms_per_publish_note: 'virtual time of the `pub -n` run over its publishes: the device waiting on the broker\'s replies is in it (and its main-loop polls are in the instruction figures). ' +
+      'The firmware opens TCP with Sn_MR.ND and the W5500 model honours it (the host socket ACKs each arrival at once, TCP_QUICKACK), so Mosquitto\'s Nagle (set_tcp_nodelay false, its default) ' +
+      'does not hold each PUBACK behind a delayed ACK of the host (40 ms and more; docs/w5500.md)',
     instructions_reset_to_first_connect: soak.connectInstr,
     instructions_reset_to_first_connect_note: 'includes booting, loading device.wasm and typing `connect` at 115200 baud',
   };

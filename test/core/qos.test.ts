@@ -280,7 +280,8 @@ describe('connection management', () => {
     const c = h.connect();
     expect(c).toMatchObject({ clientId: 'dev-42', username: 'u', password: Buffer.from('p'), keepalive: 15, clean: true,
       will: { topic: 'dev/42/status', payload: Buffer.from('gone'), qos: 1, retain: true } });
-    expect(h.connects[0]).toEqual({ ip: 0x7f000001, port: 1883 });
+    // Sn_MR.ND: PUBACK/PUBREC round trips are not held by the chip's delayed ACK (docs/w5500.md)
+    expect(h.connects[0]).toEqual({ ip: 0x7f000001, port: 1883, noDelayedAck: true });
   });
   it('a refused CONNACK is reported with its code and retried with growing backoff', () => {
     const h = started((x) => { x.config(Cfg.BACKOFF_MIN_MS, 1000); x.config(Cfg.BACKOFF_MAX_MS, 8000); });

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createServer, type Server, type Socket } from 'node:net';
 import { createSocket } from 'node:dgram';
 import {
-  AddressMap, COMMON, FrameTrace, SN, SR, W5500, socketRegBlock,
+  AddressMap, COMMON, FrameTrace, SN, SN_MR_ND, SN_MR_TCP, SR, W5500, socketRegBlock,
 } from '../../host-tools/sim/w5500/index.ts';
 import { DriverHost, ip4 } from '../../host-tools/sim/w5500/driver-host.ts';
 import { VirtualClock, r8 } from './helpers.ts';
@@ -113,6 +113,18 @@ describe('W5500 driver TCP transport', () => {
     let got = '';
     await until(r.m, () => { const b = r.d.recv(); if (b instanceof Uint8Array) got += Buffer.from(b).toString(); return got === 'CONNACK'; }, 'CONNACK');
     expect(r.d.recv()).toEqual(new Uint8Array(0));
+  });
+
+  it('opens its TCP socket with Sn_MR.ND (no delayed ACK), so a Nagle broker is not held by our ACKs', async () => {
+    const trace = new FrameTrace();
+    const r = await rig({ trace });
+    await connected(r);
+    expect(r8(r.m, socketRegBlock(0), SN.MR)).toBe(SN_MR_TCP | SN_MR_ND);
+    // written before OPEN, as the datasheet asks of Sn_MR
+    const mr = trace.lines.findIndex((l) => / W S0\.MR 0x0000 \[21\]$/.test(l));
+    const open = trace.lines.findIndex((l) => / W S0\.CR 0x0001 \[01\]$/.test(l));
+    expect(mr).toBeGreaterThanOrEqual(0);
+    expect(open).toBeGreaterThan(mr);
   });
 
   it('moves 200 KB each way through one socket (pointer wrap, FSR refresh, deferred RECV)', async () => {

@@ -27,6 +27,12 @@ export const SN_RX_RD: u16 = 0x28;
 export const SN_IMR: u16 = 0x2c;
 
 export const MODE_TCP: u8 = 0x01;
+/**
+ * TCP with Sn_MR.ND (No Delayed ACK, bit 5): every data segment is ACKed at once. Without it the
+ * chip ACKs after its RTR timeout (200 ms at reset), and a broker with Nagle on (Mosquitto's
+ * default) holds its next PUBACK/PUBREC until then.
+ */
+export const MODE_TCP_ND: u8 = 0x21;
 export const MODE_UDP: u8 = 0x02;
 
 export const CR_OPEN: u8 = 0x01;

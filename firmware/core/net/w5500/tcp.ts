@@ -13,7 +13,7 @@
 //   CLOSE_WAIT, FIN_WAIT, CLOSING, TIME_WAIT, LAST_ACK → NET_CLOSING
 import {
   CR_CLOSE, CR_CONNECT, CR_DISCON, CR_OPEN, CR_RECV, CR_SEND, IR_CON, IR_DISCON, IR_RECV,
-  IR_TIMEOUT, MODE_TCP, SN_DIPR, SN_IMR, SN_IR, SN_MR, SN_PORT, SN_RX_RD, SN_RX_RSR,
+  IR_TIMEOUT, MODE_TCP_ND, SN_DIPR, SN_IMR, SN_IR, SN_MR, SN_PORT, SN_RX_RD, SN_RX_RSR,
   SN_SR, SN_TX_FSR, SN_TX_WR, SR_CLOSED, SR_CLOSE_WAIT, SR_ESTABLISHED, SR_FIN_WAIT, SR_INIT, SR_SYNRECV, SR_SYNSENT,
   rxBlock, txBlock,
 } from "./regs";
@@ -56,7 +56,7 @@ export function netConnect(ip: u32, port: i32): i32 {
   let e = w5EnsureConfigured(); // a chip reset since init (brown-out, RSTn glitch) loses everything
   if (e < 0) return e;
   if (sr != SR_CLOSED && commandSettled(SN, CR_CLOSE, 0) < 0) return W5_ERR_CHIP;
-  w8(SN_MR, REG, MODE_TCP);
+  w8(SN_MR, REG, MODE_TCP_ND); // ND: ACK the broker's replies at once (docs/w5500.md)
   w8(SN_IR, REG, 0xff); // clear stale interrupts so INTn only reports this connection
   w8(SN_IMR, REG, IR_CON | IR_DISCON | IR_RECV | IR_TIMEOUT);
   localPort = localPort >= 65000 ? 49152 : localPort + 1; // a fresh port per connection
