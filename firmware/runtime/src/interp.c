@@ -649,7 +649,19 @@ next:
             MEM[ea] = (uint8_t)v;
             break;
         }
-        case 0x37 ... 0x39: case 0x3b ... 0x3e: GATE(WQ_USED_RANGE(0x37, 0x39) || WQ_USED_RANGE(0x3b, 0x3e))
+        OP(0x37) {   /* i64.store: its own copy (no width table, no inner switch): clang merges two adjacent
+                      * int stores into one, so C's struct and array initialisers are full of them */
+            READ_MEMARG();
+            uint64_t v = *--sp;
+            uint32_t ea = (uint32_t)sp[-1] + off;
+            /* 8 bytes: both words must start below mem_end4 (below 2^32 - 3, so ea + 4 does not wrap
+             * once ea passed) */
+            if (ea < off || ea >= rt->mem_end4 || ea + 4 >= rt->mem_end4) TRAP(m3Err_trapOutOfBoundsMemoryAccess);
+            sp--;
+            *(u64_u *)(MEM + ea) = v;
+            break;
+        }
+        case 0x38 ... 0x39: case 0x3b ... 0x3e: GATE(WQ_USED_RANGE(0x38, 0x39) || WQ_USED_RANGE(0x3b, 0x3e))
             READ_MEMARG();
         mem_store: {
             uint64_t v = *--sp;
