@@ -101,33 +101,45 @@ describe('call', () => {
     expect(runCallsOnCortexM(predecode(plain).wasm, 5)).toBe(want);
   });
 
-  it('traps a call without room at the depth the frame records allow, with wasm3\'s stack overflow, on Cortex-M (the asm\'s one compare and the wide path)', () => {
+  it('traps a call without room at the depth the frame records allow, to the slot, with wasm3\'s stack overflow, on Cortex-M (the asm\'s one compare and the wide path)', () => {
     // call_main.c's runtime: 1,024 B of value stack and 64 frames of 16 B share one 2,048 B area,
-    // slots growing up from its start, frames down from its end. "calls" (its argument in slot 0)
-    // calls $rec with the argument in slot 1; $rec counts its entries and calls itself with its
-    // argument on top of its own K locals, so call j (j >= 1) finds sp at 16 + (j - 1) * 8 * (1 + K)
-    // and the frame pointer at 2048 - 16 * j. $rec's frame: K locals, 2 operand slots and the 16 B
-    // frame. K = 130 takes a wide record (the frame byte would be 134); trapping ends the run (code 1).
+    // slots growing up from its start, frames down from its end. "calls" (its argument and L
+    // locals in slots 0..L) calls $rec with the argument in slot L + 1; $rec counts its entries and
+    // calls itself with its argument on top of its own K locals, so call j (j >= 1) finds sp at
+    // 16 + 8L + (j - 1) * 8 * (1 + K) and the frame pointer at 2048 - 16 * j. $rec's frame: K
+    // locals, 2 operand slots and the 16 B frame; K = 130 takes a wide record (the frame byte would
+    // be 134). "calls"(n) recurses to depth n, which must return, then sets the count to 1,000 and
+    // recurses to n + 1, which must trap (code 1) at its last call. L is chosen so that the last
+    // call that fits has no slot to spare, or the first that does not misses by one slot: a check
+    // off by one slot either way fails.
+    const room = (k: number, l: number, j: number) => 2048 - 16 * j - (16 + 8 * l + (j - 1) * 8 * (1 + k)) - (8 * (k + 2) + 16);
     for (const k of [0, 3, 12, 130]) {
-      const src = `(module (global $d (mut i32) (i32.const 0))
-        (func $rec (param i32) (result i32) ${k ? `(local ${'i64 '.repeat(k)})` : ''}
-          (global.set $d (i32.add (global.get $d) (i32.const 1)))
-          (if (result i32) (local.get 0) (then (call $rec (i32.sub (local.get 0) (i32.const 1)))) (else (i32.const 0))))
-        (func (export "calls") (param i32) (result i32) (call $rec (local.get 0)))
-        (func (export "depth") (result i32) (global.get $d)))`;
-      const pd = predecode(wat(src)).wasm;
-      const blob = Buffer.from(pd).lastIndexOf(Buffer.from('WQPD'));
-      expect(new DataView(pd.buffer, pd.byteOffset + blob).getUint16(18, true), `K = ${k}: wide records`).toBe(k >= 124 ? 1 : 0);
-      const room = (j: number) => 2048 - 16 * j - (16 + (j - 1) * 8 * (1 + k)) >= 8 * (k + 2) + 16;
-      let deepest = 0;
-      while (room(deepest + 1)) deepest++;
-      expect(deepest, `K = ${k}`).toBeGreaterThan(0);
-      // a recursion that ends one call short of the limit returns; one that would need another traps
-      expect(runCallsOnCortexM(pd, deepest - 1), `K = ${k}: depth ${deepest}`).toBe(0);
-      expect(runCallsOnCortexM(pd, deepest), `K = ${k}: depth ${deepest + 1}`).toBe(-((1 << 24) | deepest));
-      expect(runCallsOnCortexM(pd, 100000), `K = ${k}: runaway`).toBe(-((1 << 24) | deepest));
+      const runs: Array<[number, number]> = [];   // [L, deepest]
+      for (const edge of [0, -8]) {
+        for (let l = 0; l <= k + 2; l++) {
+          let d = 0;
+          while (room(k, l, d + 1) >= 0) d++;
+          if (d > 0 && (edge === 0 ? room(k, l, d) === 0 : room(k, l, d + 1) === -8)) { runs.push([l, d]); break; }
+        }
+      }
+      expect(runs.length, `K = ${k}: layouts found`).toBe(k === 130 ? 1 : 2);   // the wide one: only the no-spare edge fits the area
+      for (const [l, deepest] of runs) {
+        const src = `(module (global $d (mut i32) (i32.const 0))
+          (func $rec (param i32) (result i32) ${k ? `(local ${'i64 '.repeat(k)})` : ''}
+            (global.set $d (i32.add (global.get $d) (i32.const 1)))
+            (if (result i32) (local.get 0) (then (call $rec (i32.sub (local.get 0) (i32.const 1)))) (else (i32.const 0))))
+          (func (export "calls") (param i32) (result i32) ${l ? `(local ${'i64 '.repeat(l)})` : ''}
+            (drop (call $rec (i32.sub (local.get 0) (i32.const 1))))
+            (global.set $d (i32.const 1000))
+            (call $rec (local.get 0)))
+          (func (export "depth") (result i32) (global.get $d)))`;
+        const pd = predecode(wat(src)).wasm;
+        const blob = Buffer.from(pd).lastIndexOf(Buffer.from('WQPD'));
+        expect(new DataView(pd.buffer, pd.byteOffset + blob).getUint16(18, true), `K = ${k}: wide records`).toBe((k >= 124 ? 1 : 0) + (l >= 124 ? 1 : 0));
+        expect(runCallsOnCortexM(pd, deepest), `K = ${k}, L = ${l}: depth ${deepest} returns, ${deepest + 1} traps`).toBe(-((1 << 24) | (1000 + deepest)));
+      }
     }
-  });
+  }, 120_000);
 
   it('traps an indirect call of the wrong type and an undefined element on Cortex-M, and makes the right one', () => {
     const src = `(module (type $i (func (param i32) (result i32))) (type $l (func (result i64)))

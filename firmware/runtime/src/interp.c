@@ -1291,7 +1291,7 @@ call_leb: {
         callee = &rt->records[f];
         goto call_wasm;
     }
-    /* call_wasm's one compare failed: a wide record, an import or no room */
+    /* the call's one compare (0x10's asm or call_wasm) failed: a wide record, an import or no room */
 call_slow:
     if (callee->frame != WQ_FUNC_WIDE) TRAP(m3Err_trapStackOverflow);
     /* call_wasm's work for a wide record (its fields did not fit the 8-byte one) */
