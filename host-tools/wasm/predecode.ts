@@ -22,9 +22,11 @@
 // itself (format 28), so a call finds them without the module's base addresses: the function's
 // instructions start codeBack bytes before the record (its final `end` is its body's last
 // byte), its first side entry stpFwd bytes after it. frame = nLocals + the most operand slots
-// it uses. A function whose numbers do not fit a byte or a u16 (code or side entries 64 KiB or
-// more from its record, frame >= 255) has frame = 255 and codeBack = the index of its wide
-// record. An imported function has frame = 255 and codeBack = 0xffff, an index no wide record
+// it uses + 2, the slots of a 16-byte call frame (format 36: the call's one compare bounds both,
+// and reads the byte signed, so an 8-byte record's frame is below 128 and 255 reads -1). A
+// function whose numbers do not fit (code or side entries 64 KiB or more from its record, the
+// frame byte 128 or more) has frame = 255 and codeBack = the index of its wide record, whose
+// frame is nLocals + the most operand slots (no frame slots). An imported function has frame = 255 and codeBack = 0xffff, an index no wide record
 // has (format 26: a call tests for an import only on the wide path), stpFwd = its type index,
 // nLocals = 0.
 // A side entry is relative to its branch: target pc = the address just past the branch opcode
@@ -38,7 +40,7 @@ import { pathToFileURL } from 'node:url';
 import { parseModule, WasmError, type ParsedModule } from './module.ts';
 
 export const SECTION_NAME = 'wasmqtt.predecoded';
-export const BLOB_VERSION = 35;
+export const BLOB_VERSION = 36;
 /** Blob versions whose code was rewritten in place with today's opcodes (undoRewrite puts the
  * original back). Formats 4 to 34 gave some of today's opcodes other meanings or used other
  * function records (format 35 (session 14): 0xdb was `i64.const` with a 9- or 10-byte LEB only (8 raw bytes and a skip), now I64_CONST_RAW (5 to 10 bytes); 0xed was `i32.const c; i32.lt_u` (I32C8_LT_U), now I32C16_LOAD8_U; 0xf2
@@ -48,10 +50,13 @@ export const BLOB_VERSION = 35;
  * and local.tee with a multi-byte index, now LOCAL_LEB's; format 31: 0xf1 was a function's final `end`, now `return`; format 30:
  * records relative to themselves and format 29's fused forms, both from session 10; format 27:
  * 0xc6 was `local.get; i32.const; i32.shr_u`): refused. */
-const REWRITTEN_VERSIONS = [35];
+const REWRITTEN_VERSIONS = [35, 36]; // format 36 changed a record's frame byte only: format 35's code undoes the same
 const OLDER_REWRITTEN_VERSIONS = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34];
 const MAGIC = 0x44505157; // "WQPD"
 const WIDE_FRAME = 0xff; // a function record's frame byte: see its wide record
+/** format 36: an 8-byte record's frame byte counts a 16-byte call frame's 2 slots too and is below
+ * this (the call reads it signed: the wide marker is then -1) */
+const FRAME_SLOTS = 2, SHORT_FRAME_LIMIT = 0x80;
 const IMPORT_CODE = 0xffff; // an imported function's record: frame WIDE_FRAME, this code
 export const BLOB_HEADER = 36; // the blob's header bytes (format 32: + funcTypes)
 
@@ -933,9 +938,9 @@ export function predecode(input: Uint8Array): PredecodeResult {
       if (!f) return { code: IMPORT_CODE, stp: typeIdx, type: typeIdx, nLocals: 0, frame: WIDE_FRAME };
       const recAt = BLOB_HEADER + ntypes * 8 + i * 8;
       const back = layout.blobOffset + recAt - f.codeStart, fwd = sideAt + stp * 2 - recAt;
-      const rec = { code: back, stp: fwd, type: typeIdx, nLocals: f.nLocals, frame: f.frame };
+      const rec = { code: back, stp: fwd, type: typeIdx, nLocals: f.nLocals, frame: f.frame + FRAME_SLOTS };
       stp += f.nside;
-      if (back <= 0xffff && fwd <= 0xffff && f.frame < WIDE_FRAME) return rec;
+      if (back <= 0xffff && fwd <= 0xffff && rec.frame < SHORT_FRAME_LIMIT) return rec;
       wide.push({ codeStart: f.codeStart, stp: stp - f.nside, nLocals: f.nLocals, frame: f.frame });
       if (wide.length > IMPORT_CODE) throw new WasmError('invalid', 'more than 65535 functions need wide records');
       return { code: wide.length - 1, stp: 0, type: typeIdx, nLocals: 0, frame: WIDE_FRAME };

@@ -85,4 +85,78 @@ describe('call', () => {
     expect(want).toBe(n * (((K + 1) * (K + 2)) / 2) + 7 * (n * (n + 1)) / 2 + (n * (n + 1)) / 2);
     expect(runCallsOnCortexM(predecode(plain).wasm, n)).toBe(want);
   });
+
+  it('reads one- and two-byte function indices in the Cortex-M call asm and three-byte ones out of line, as Node does', () => {
+    // 16,400 functions, function k returning 3k + 1: indices 127 and 128 on both sides of the
+    // second LEB byte, 16,383 the largest two-byte one, 16,384 the first of three bytes
+    const n = 16400;
+    const bodies = Array.from({ length: n - 1 }, (_, i) => `(func (result i32) (i32.const ${3 * (i + 1) + 1}))`).join('\n');
+    const src = `(module (func (export "calls") (param i32) (result i32)
+      (call 1) (call 127) (i32.add) (call 128) (i32.add) (call 200) (i32.add) (call 16383) (i32.add) (call 16384) (i32.add)
+      (local.get 0) (i32.add))
+      ${bodies})`;
+    const plain = wat(src);
+    const want = (new WebAssembly.Instance(new WebAssembly.Module(plain), {}).exports.calls as (n: number) => number)(5);
+    expect(want).toBe([1, 127, 128, 200, 16383, 16384].reduce((a, k) => a + 3 * k + 1, 5));
+    expect(runCallsOnCortexM(predecode(plain).wasm, 5)).toBe(want);
+  });
+
+  it('traps a call without room at the depth the frame records allow, to the slot, with wasm3\'s stack overflow, on Cortex-M (the asm\'s one compare and the wide path)', () => {
+    // call_main.c's runtime: 1,024 B of value stack and 64 frames of 16 B share one 2,048 B area,
+    // slots growing up from its start, frames down from its end. "calls" (its argument and L
+    // locals in slots 0..L) calls $rec with the argument in slot L + 1; $rec counts its entries and
+    // calls itself with its argument on top of its own K locals, so call j (j >= 1) finds sp at
+    // 16 + 8L + (j - 1) * 8 * (1 + K) and the frame pointer at 2048 - 16 * j. $rec's frame: K
+    // locals, 2 operand slots and the 16 B frame; K = 130 takes a wide record (the frame byte would
+    // be 134). "calls"(n) recurses to depth n, which must return, then sets the count to 1,000 and
+    // recurses to n + 1, which must trap (code 1) at its last call. L is chosen so that the last
+    // call that fits has no slot to spare, or the first that does not misses by one slot: a check
+    // off by one slot either way fails.
+    const room = (k: number, l: number, j: number) => 2048 - 16 * j - (16 + 8 * l + (j - 1) * 8 * (1 + k)) - (8 * (k + 2) + 16);
+    for (const k of [0, 3, 12, 130]) {
+      const runs: Array<[number, number]> = [];   // [L, deepest]
+      for (const edge of [0, -8]) {
+        for (let l = 0; l <= k + 2; l++) {
+          let d = 0;
+          while (room(k, l, d + 1) >= 0) d++;
+          if (d > 0 && (edge === 0 ? room(k, l, d) === 0 : room(k, l, d + 1) === -8)) { runs.push([l, d]); break; }
+        }
+      }
+      expect(runs.length, `K = ${k}: layouts found`).toBe(k === 130 ? 1 : 2);   // the wide one: only the no-spare edge fits the area
+      for (const [l, deepest] of runs) {
+        const src = `(module (global $d (mut i32) (i32.const 0))
+          (func $rec (param i32) (result i32) ${k ? `(local ${'i64 '.repeat(k)})` : ''}
+            (global.set $d (i32.add (global.get $d) (i32.const 1)))
+            (if (result i32) (local.get 0) (then (call $rec (i32.sub (local.get 0) (i32.const 1)))) (else (i32.const 0))))
+          (func (export "calls") (param i32) (result i32) ${l ? `(local ${'i64 '.repeat(l)})` : ''}
+            (drop (call $rec (i32.sub (local.get 0) (i32.const 1))))
+            (global.set $d (i32.const 1000))
+            (call $rec (local.get 0)))
+          (func (export "depth") (result i32) (global.get $d)))`;
+        const pd = predecode(wat(src)).wasm;
+        const blob = Buffer.from(pd).lastIndexOf(Buffer.from('WQPD'));
+        expect(new DataView(pd.buffer, pd.byteOffset + blob).getUint16(18, true), `K = ${k}: wide records`).toBe((k >= 124 ? 1 : 0) + (l >= 124 ? 1 : 0));
+        expect(runCallsOnCortexM(pd, deepest), `K = ${k}, L = ${l}: depth ${deepest} returns, ${deepest + 1} traps`).toBe(-((1 << 24) | (1000 + deepest)));
+      }
+    }
+  }, 120_000);
+
+  it('traps an indirect call of the wrong type and an undefined element on Cortex-M, and makes the right one', () => {
+    const src = `(module (type $i (func (param i32) (result i32))) (type $l (func (result i64)))
+      (table 2 funcref) (elem (i32.const 0) $f $g)
+      (func $f (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))
+      (func $g (result i64) (i64.const 5))
+      (func (export "calls") (param i32) (result i32) (call_indirect (type $i) (i32.const 41) (local.get 0))))`;
+    const pd = predecode(wat(src)).wasm;
+    expect(runCallsOnCortexM(pd, 0)).toBe(42);
+    expect(runCallsOnCortexM(pd, 1)).toBe(-(2 << 24)); // [trap] indirect call type mismatch
+    expect(runCallsOnCortexM(pd, 2)).toBe(-(3 << 24)); // another trap: [trap] undefined element
+  });
 });
+
+function wat(src: string): Uint8Array<ArrayBuffer> {
+  const dir = mkdtempSync(join(tmpdir(), 'wqcall-'));
+  writeFileSync(join(dir, 'm.wat'), src);
+  execFileSync('wat2wasm', [join(dir, 'm.wat'), '-o', join(dir, 'm.wasm')]);
+  return new Uint8Array(readFileSync(join(dir, 'm.wasm')));
+}

@@ -127,7 +127,7 @@ describe('predecode', () => {
     const { off, dv } = blobOf(wasm);
     expect(off % 4).toBe(0);
     expect(dv.getUint32(0, true)).toBe(0x44505157);
-    expect(dv.getUint32(4, true)).toBe(35);
+    expect(dv.getUint32(4, true)).toBe(36);
     // the hash covers the rewritten module, which differs from the input only in the
     // function's final `end` (now `return`, 0x0f: format 31): no multi-byte constant, no fused sequence here
     expect(dv.getUint32(8, true)).toBe(fnv1a(wasm.subarray(0, src.length)));
@@ -142,11 +142,12 @@ describe('predecode', () => {
     expect([dv.getUint16(HEADER, true), dv.getUint8(HEADER + 2), dv.getUint8(HEADER + 3)]).toEqual([0, 1, 1]);
     expect(wasm[dv.getUint16(HEADER + 4, true)]).toBe(0x7f); // the i32 parameter
     // function record (8 bytes): codeBack u16, stpFwd u16, nParams u8, nResults u8, nLocals u8,
-    // frame u8; the code and the first side entry relative to the record itself (format 28)
+    // frame u8; the code and the first side entry relative to the record itself (format 28); the
+    // frame: 2 operand slots and the 2 slots of a 16-byte call frame (format 36)
     const func = HEADER + ntypes * 8;
     const side = func + 8;
     const codeStart = off + func - dv.getUint16(func, true);
-    expect([dv.getUint16(func + 2, true), dv.getUint8(func + 4), dv.getUint8(func + 5), dv.getUint8(func + 6), dv.getUint8(func + 7)]).toEqual([side - func, 1, 1, 0, 2]);
+    expect([dv.getUint16(func + 2, true), dv.getUint8(func + 4), dv.getUint8(func + 5), dv.getUint8(func + 6), dv.getUint8(func + 7)]).toEqual([side - func, 1, 1, 0, 4]);
     expect(wasm[codeStart]).toBe(0x02); // the block: code points at the first instruction
     // one 16-bit short entry (br_if to the block end keeps one value and drops nothing, so
     // nothing moves): bit 0 clear, dStp bits 1-6, dPc bits 7-15
@@ -221,6 +222,25 @@ describe('predecode', () => {
       input: [`load ${join(dir, 'wide.wasm')}`, 'invoke f 1 2'].join('\n') + '\n', encoding: 'utf8',
     });
     expect(run.stdout.trim().split('\n').map((l) => l.replace(/ ([0-9a-f]+)$/, (_, v: string) => ` ${Number(BigInt('0x' + v) & 0xffffffffn)}`))).toEqual(['ok', 'ok 21']);
+  });
+
+  it('keeps a frame byte below 128 (a call reads it signed): 123 locals, 2 operand slots and the call frame\'s 2 fit, 124 take a wide record (format 36)', () => {
+    for (const [k, wide] of [[123, false], [124, true]] as const) {
+      const src = wat(`(module (func (export "f") (param i32) (result i32) (local ${'i32 '.repeat(k)})
+        (local.set ${k} (i32.add (local.get 0) (i32.const 5))) (local.get ${k})))`);
+      const { wasm } = predecode(src);
+      const { dv } = blobOf(wasm);
+      const func = HEADER + dv.getUint16(16, true) * 8;
+      expect(dv.getUint16(18, true), `${k} locals`).toBe(wide ? 1 : 0);
+      // short: the byte counts the locals, 2 operand slots (the add's) and 2 frame slots;
+      // wide: 0xff, and the 12-byte record the locals and operand slots only
+      if (wide) expect([dv.getUint8(func + 7), dv.getUint16(func + 8 + 10, true)]).toEqual([0xff, k + 2]);
+      else expect(dv.getUint8(func + 7)).toBe(k + 4);
+      const dir = mkdtempSync(join(tmpdir(), 'wqpd-'));
+      writeFileSync(join(dir, 'f.wasm'), wasm);
+      const run = spawnSync(join(REPO, 'build/runtime/spec_driver'), { input: `load ${join(dir, 'f.wasm')}\ninvoke f 1 2\n`, encoding: 'utf8' });
+      expect(run.stdout.trim().split('\n').map((l) => l.replace(/ ([0-9a-f]+)$/, (_, v: string) => ` ${Number(BigInt('0x' + v) & 0xffffffffn)}`))).toEqual(['ok', 'ok 7']);
+    }
   });
 
   it('gives multi-byte local/global indices, block types, br_if labels and memory offsets opcodes of their own, and they run as in Node', () => {
@@ -627,6 +647,26 @@ describe('predecode', () => {
     const run = (f: string) => spawnSync(join(REPO, 'build/runtime/spec_driver'), { input: `load ${join(dir, f)}\ninvoke f 0\n`, encoding: 'utf8' }).stdout.trim().split('\n');
     expect(run('good.wasm')).toEqual(['ok', 'ok 1']);
     expect(run('bad.wasm')[0]).toMatch(/^error .*corrupt/);
+  });
+
+  it('refuses a short record whose frame byte is 128 or more (read signed by a call) or leaves no room for its locals and the call frame, checksum intact', () => {
+    const src = wat('(module (func (export "f") (result i32) (local i32 i32) (i32.const 1)))');
+    const { wasm } = predecode(src);
+    const { off, dv } = blobOf(wasm);
+    const func = HEADER + dv.getUint16(16, true) * 8;
+    expect(dv.getUint8(func + 7)).toBe(5); // 2 locals, 1 operand slot, 2 frame slots
+    const dir = mkdtempSync(join(tmpdir(), 'wqpd-'));
+    const run = (frame: number) => {
+      const bad = wasm.slice();
+      const bv = new DataView(bad.buffer, off);
+      bv.setUint8(func + 7, frame);
+      bv.setUint32(12, fnv1a(bad.subarray(off + 16)), true);   // the blob's checksum matches again
+      writeFileSync(join(dir, 'm.wasm'), bad);
+      return spawnSync(join(REPO, 'build/runtime/spec_driver'), { input: `load ${join(dir, 'm.wasm')}\ninvoke f 0\n`, encoding: 'utf8' }).stdout.trim().split('\n');
+    };
+    expect(run(5)).toEqual(['ok', 'ok 1']);
+    expect(run(127)).toEqual(['ok', 'ok 1']);
+    for (const frame of [128, 200, 0xfe, 3]) expect(run(frame)[0], `frame byte ${frame}`).toMatch(/^error .*corrupt/);
   });
 
   // format 33 on Cortex-M: the 64-bit shifts by a constant split on bit 5 and use the core's
@@ -1121,6 +1161,14 @@ describe('predecode', () => {
     expect(() => predecode(wasm)).toThrow(/older version of this tool \(format 33\)/);
     dv.setUint32(4, 34, true);   // format 34: 0xed was `i32.const c; i32.lt_u` (now I32C16_LOAD8_U), 0xf2 `local.tee a; local.get b` (now LGET_LGET_ADD_LOAD8_U)
     expect(() => predecode(wasm)).toThrow(/older version of this tool \(format 34\)/);
+  });
+
+  it('undoes a format 35 module as its own format (36 changed only the records\' frame byte) and writes format 36', () => {
+    const src = wat(memSrc);
+    const { wasm } = predecode(src);
+    const { dv } = blobOf(wasm);
+    dv.setUint32(4, 35, true);
+    expect(Buffer.from(predecode(wasm).wasm)).toEqual(Buffer.from(predecode(src).wasm));
   });
 
   it('rejects invalid and malformed modules with the reason', () => {

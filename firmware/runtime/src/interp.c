@@ -186,7 +186,8 @@ static const uint8_t wq_host_return[1] = { 0xcf }, wq_host_call[1] = { 0xcf };
 _Static_assert(offsetof(WqFunc, code_back) == 0 && offsetof(WqFunc, stp_fwd) == 2 && offsetof(WqFunc, nparams) == 4
                && offsetof(WqFunc, nresults) == 5 && offsetof(WqFunc, nlocals) == 6, "the call's asm reads WqFunc by these offsets");
 _Static_assert(offsetof(WqFrame, pc) == 0 && offsetof(WqFrame, stp) == 4 && offsetof(WqFrame, fp) == 8
-               && offsetof(WqFrame, nresults) == 12 && sizeof(WqFrame) == 16, "the call's and the return's asm use this frame layout");
+               && offsetof(WqFrame, nresults) == 12 && sizeof(WqFrame) == 16 && sizeof(WqFrame) == WQ_FRAME_SLOTS * 8u,
+               "the call's and the return's asm use this frame layout, and a record's frame byte counts its slots");
 #endif
 
 static inline int dropped(const uint8_t * bits, uint32_t i) { return (bits[i >> 3] >> (i & 7)) & 1; }
@@ -373,9 +374,9 @@ next:
             if (nr == 1) { fp[0] = sp[-1]; sp = fp + 1; }
             else { uint64_t * s_ = sp - nr; for (uint32_t k = 0; k < nr; k++) fp[k] = s_[k]; sp = fp + nr; }
 #if defined(__arm__)
-            /* the frame's pop in three instructions: GCC moved the frame pointer through a
-             * scratch register and back (two moves per return) */
-            __asm__("ldrd %[pc], %[stp], [%[fr]]\n\tldr %[fp], [%[fr], #8]\n\tadd %[fr], %[fr], #16"
+            /* the frame's pop in two instructions (the second moves the frame pointer): GCC moved
+             * the frame pointer through a scratch register and back (two moves per return) */
+            __asm__("ldr %[fp], [%[fr], #8]\n\tldrd %[pc], %[stp], [%[fr]], #16"
                     : [pc] "=&r"(pc), [stp] "=&r"(stp), [fp] "=&r"(fp), [fr] "+r"(frame) : : "memory");
 #else
             frame = (WqFrame *)fr + 1;
@@ -384,73 +385,93 @@ next:
             break;
         }
         OP(0x10) {
-            /* the index: one or two LEB bytes inline (below 16,384 functions), longer ones out of line */
-            uint32_t f = pc[0];
-            if (f < 0x80) pc++;
-            else {
-                uint32_t b2_ = pc[1];
-                if (b2_ < 0x80) { pc += 2; f += (b2_ << 7) - 0x80; }
-                else { uint64_t r_ = leb_u32_slow(pc); pc += (uint32_t)(r_ >> 32); f = (uint32_t)r_; }
-            }
             /* not compared with nfuncs: the pre-decoder validated every call's index and the
-             * loader runs only code whose hash matches its blob (as local and global indices) */
-            callee = &rt->records[f];   /* rt, not m: the module pointer spills, rt stays in a register */
+             * loader runs only code whose hash matches its blob (as local and global indices).
+             * The callee's record is one load from rt (not m: the module pointer spills). The
+             * arguments are already on the stack: the callee's locals and operands need room above
+             * sp, its frame below the current one. One unsigned compare decides that and, with the
+             * frame byte read signed, a wide record or an import as well (format 36: an 8-byte
+             * record's frame byte also counts the 2 slots of a 16-byte frame and stays below 128,
+             * so only those records read -1, which no room holds); call_slow tells the three apart. */
+#if defined(__arm__) && !defined(WQRT_FUEL)
+            /* All in asm, to the dispatch: with the index read and the checks in C, GCC moved sp and
+             * pc through scratch registers and back (4 moves a call, session 15). A one- or two-byte
+             * index (below 16,384 functions); call_leb reads longer ones, and call_indirect and the
+             * host's call take call_wasm's C. */
+            uint32_t t_, z0_, z1_;
+            __asm__ goto("ldrb %[t], [%[pc]], #1\n\t"
+                    "cmp %[t], #127\n\t"
+                    "bls 0f\n\t"
+                    "ldrb %[z0], [%[pc]]\n\t"
+                    "cmp %[z0], #127\n\t"
+                    "bhi %l[call_leb]\n\t"
+                    "adds %[pc], #1\n\t"
+                    "sub %[t], %[t], #128\n\t"
+                    "add %[t], %[t], %[z0], lsl #7\n"
+                    "0:\tldr %[f], [%[rt], %[records]]\n\t"
+                    "add %[f], %[f], %[t], lsl #3\n\t"
+                    "ldrsb %[t], [%[f], #7]\n\t"
+                    "sub %[z0], %[fr], %[sp]\n\t"
+                    "cmp %[z0], %[t], lsl #3\n\t"
+                    "bcc %l[call_slow]\n\t"
+                    /* the push (the frame pointer moves with the first store), the callee's pc, stp, fp */
+                    "strd %[pc], %[stp], [%[fr], #-16]!\n\t"
+                    "ldrb %[t], [%[f], #5]\n\t"
+                    "strd %[fp], %[t], [%[fr], #8]\n\t"
+                    "ldrh %[t], [%[f]]\n\t"
+                    "sub %[pc], %[f], %[t]\n\t"
+                    "ldrh %[t], [%[f], #2]\n\t"
+                    "add %[stp], %[f], %[t]\n\t"
+                    "ldrb %[t], [%[f], #4]\n\t"
+                    "sub %[fp], %[sp], %[t], lsl #3\n\t"
+                    /* the zeroed locals: up to 8 by a jump into a run of stores (tbb), one
+                     * instruction a local; beyond 8, one at a time down to 8 first */
+                    "ldrb %[t], [%[f], #6]\n\t"
+                    "cbz %[t], 2f\n\t"
+                    "movs %[z0], #0\n\t"
+                    "movs %[z1], #0\n\t"
+                    "cmp %[t], #8\n\t"
+                    "bls 5f\n"
+                    "1:\tstrd %[z0], %[z1], [%[sp]], #8\n\t"
+                    "sub %[t], %[t], #1\n\t"
+                    "cmp %[t], #8\n\t"
+                    "bhi 1b\n"
+                    "5:\ttbb [pc, %[t]]\n"
+                    "4:\t.byte (2f-4b)/2, (17f-4b)/2, (16f-4b)/2, (15f-4b)/2, (14f-4b)/2, (13f-4b)/2, (12f-4b)/2, (11f-4b)/2, (10f-4b)/2\n\t"
+                    ".p2align 1\n"
+                    "10:\tstrd.w %[z0], %[z1], [%[sp]], #8\n"
+                    "11:\tstrd.w %[z0], %[z1], [%[sp]], #8\n"
+                    "12:\tstrd.w %[z0], %[z1], [%[sp]], #8\n"
+                    "13:\tstrd.w %[z0], %[z1], [%[sp]], #8\n"
+                    "14:\tstrd.w %[z0], %[z1], [%[sp]], #8\n"
+                    "15:\tstrd.w %[z0], %[z1], [%[sp]], #8\n"
+                    "16:\tstrd.w %[z0], %[z1], [%[sp]], #8\n"
+                    "17:\tstrd.w %[z0], %[z1], [%[sp]], #8\n"
+                    "2:"
+                    : [pc] "+r"(pc), [stp] "+r"(stp), [fp] "+r"(fp), [sp] "+r"(sp), [fr] "+r"(frame), [f] "=&r"(callee),
+                      [t] "=&l"(t_), [z0] "=&r"(z0_), [z1] "=&r"(z1_)
+                    : [rt] "r"(rt), [records] "i"(offsetof(struct M3Runtime, records)) : "memory", "cc" : call_leb, call_slow);
+            DISPATCH;
+#else
+            uint32_t f;
+            FETCH_BYTE(f);
+            if (f >= 0x80) goto call_leb;
+            callee = &rt->records[f];
+#endif
         }
-        call_wasm: {   /* call_indirect joins here */
+        call_wasm: {   /* call_indirect, call_leb and the host's call join here (a call on Cortex-M: 0x10's asm) */
             const WqFunc * f = callee;
 #ifdef WQRT_FUEL
             if (rt->fuel && --rt->fuel == 0) TRAP(wq_trapFuel);
 #endif
-            uint32_t frm = f->frame;
-            if (frm == WQ_FUNC_WIDE) goto call_wide;   /* an import or a wide record: both rare */
-            /* the arguments are already on the stack: the callee needs its locals and operands above sp */
+            int32_t frm = *(const int8_t *)&f->frame;
             WqFrame * nf = frame - 1;
-            if (sp + frm > (uint64_t *)nf) TRAP(m3Err_trapStackOverflow);
+            /* sp never passes the frame pointer, so frame - sp is the room (the one compare, as in 0x10's
+             * asm); a 64-bit host's frame is 32 bytes, not the 16 the record counts: two compares there */
+            if (sizeof(WqFrame) == WQ_FRAME_SLOTS * 8u
+                ? (uintptr_t)((uint8_t *)frame - (uint8_t *)sp) < (uintptr_t)(intptr_t)frm * 8u
+                : frm < 0 || (uintptr_t)nf + WQ_FRAME_SLOTS * 8u < (uintptr_t)sp + (uintptr_t)frm * 8u) goto call_slow;
             frame = nf;
-#if defined(__arm__)
-            /* the push and the callee's pc, stp and fp, as below, in nine instructions: GCC kept
-             * the old frame pointer in a scratch register for the stores, and stored one word at a time */
-            {
-                uint32_t t_, z0_, z1_;
-                __asm__("strd %[pc], %[stp], [%[nf]]\n\t"
-                        "ldrb %[t], [%[f], #5]\n\t"
-                        "strd %[fp], %[t], [%[nf], #8]\n\t"
-                        "ldrh %[t], [%[f]]\n\t"
-                        "sub %[pc], %[f], %[t]\n\t"
-                        "ldrh %[t], [%[f], #2]\n\t"
-                        "add %[stp], %[f], %[t]\n\t"
-                        "ldrb %[t], [%[f], #4]\n\t"
-                        "sub %[fp], %[sp], %[t], lsl #3\n\t"
-                        /* the zeroed locals: up to 8 by a jump into a run of stores (tbb), one
-                         * instruction a local; beyond 8, one at a time down to 8 first */
-                        "ldrb %[t], [%[f], #6]\n\t"
-                        "cmp %[t], #0\n\t"
-                        "beq 2f\n\t"
-                        "movs %[z0], #0\n\t"
-                        "movs %[z1], #0\n\t"
-                        "cmp %[t], #8\n\t"
-                        "bls 5f\n"
-                        "1:\tstrd %[z0], %[z1], [%[sp]], #8\n\t"
-                        "sub %[t], %[t], #1\n\t"
-                        "cmp %[t], #8\n\t"
-                        "bhi 1b\n"
-                        "5:\ttbb [pc, %[t]]\n"
-                        "4:\t.byte (2f-4b)/2, (17f-4b)/2, (16f-4b)/2, (15f-4b)/2, (14f-4b)/2, (13f-4b)/2, (12f-4b)/2, (11f-4b)/2, (10f-4b)/2\n\t"
-                        ".p2align 1\n"
-                        "10:\tstrd.w %[z0], %[z1], [%[sp]], #8\n"
-                        "11:\tstrd.w %[z0], %[z1], [%[sp]], #8\n"
-                        "12:\tstrd.w %[z0], %[z1], [%[sp]], #8\n"
-                        "13:\tstrd.w %[z0], %[z1], [%[sp]], #8\n"
-                        "14:\tstrd.w %[z0], %[z1], [%[sp]], #8\n"
-                        "15:\tstrd.w %[z0], %[z1], [%[sp]], #8\n"
-                        "16:\tstrd.w %[z0], %[z1], [%[sp]], #8\n"
-                        "17:\tstrd.w %[z0], %[z1], [%[sp]], #8\n"
-                        "2:"
-                        : [pc] "+&r"(pc), [stp] "+&r"(stp), [fp] "+&r"(fp), [sp] "+&r"(sp), [t] "=&r"(t_), [z0] "=&r"(z0_), [z1] "=&r"(z1_)
-                        : [nf] "r"(nf), [f] "r"(f) : "memory", "cc");
-            }
-            DISPATCH;
-#else
             /* the caller's state first: pc, stp and fp are free for the callee's from here */
             nf->pc = pc; nf->stp = stp; nf->fp = fp;
             /* the code and the side entries are relative to the record (format 28): no module base */
@@ -458,7 +479,6 @@ next:
             stp = WQ_FUNC_SIDE(f);
             nf->nresults = f->nresults;
             fp = sp - f->nparams;
-#endif
             /* zeroed locals: a bottom-tested loop, 3 instructions a local instead of 4 */
             uint32_t nloc = f->nlocals;
             if (nloc) { uint64_t * const e_ = sp + nloc; do *sp++ = 0; while (sp != e_); }
@@ -629,7 +649,19 @@ next:
             MEM[ea] = (uint8_t)v;
             break;
         }
-        case 0x37 ... 0x39: case 0x3b ... 0x3e: GATE(WQ_USED_RANGE(0x37, 0x39) || WQ_USED_RANGE(0x3b, 0x3e))
+        OP(0x37) {   /* i64.store: its own copy (no width table, no inner switch): clang merges two adjacent
+                      * int stores into one, so C's struct and array initialisers are full of them */
+            READ_MEMARG();
+            uint64_t v = *--sp;
+            uint32_t ea = (uint32_t)sp[-1] + off;
+            /* 8 bytes: both words must start below mem_end4 (below 2^32 - 3, so ea + 4 does not wrap
+             * once ea passed) */
+            if (ea < off || ea >= rt->mem_end4 || ea + 4 >= rt->mem_end4) TRAP(m3Err_trapOutOfBoundsMemoryAccess);
+            sp--;
+            *(u64_u *)(MEM + ea) = v;
+            break;
+        }
+        case 0x38 ... 0x39: case 0x3b ... 0x3e: GATE(WQ_USED_RANGE(0x38, 0x39) || WQ_USED_RANGE(0x3b, 0x3e))
             READ_MEMARG();
         mem_store: {
             uint64_t v = *--sp;
@@ -1250,8 +1282,20 @@ next:
 op_not_built:
     TRAP(wqrt_Err_opcodeNotBuilt);
 
+    /* a call's index of two or more LEB bytes (128 functions or more; three or more from 0x10's
+     * asm), pc past its first byte: two inline, longer ones out of line */
+call_leb: {
+        uint32_t f = pc[-1], b2_ = *pc;
+        if (b2_ < 0x80) { pc++; f += (b2_ << 7) - 0x80; }
+        else { uint64_t r_ = leb_u32_slow(pc - 1); pc += (uint32_t)(r_ >> 32) - 1; f = (uint32_t)r_; }
+        callee = &rt->records[f];
+        goto call_wasm;
+    }
+    /* the call's one compare (0x10's asm or call_wasm) failed: a wide record, an import or no room */
+call_slow:
+    if (callee->frame != WQ_FUNC_WIDE) TRAP(m3Err_trapStackOverflow);
     /* call_wasm's work for a wide record (its fields did not fit the 8-byte one) */
-call_wide: {
+    {
         if (*(const int16_t *)(const void *)&callee->code_back == (int16_t)WQ_FUNC_IMPORT_CODE) goto call_import;   /* a signed load: -1 is one compare, 0xffff two */
         const WqFuncWide * w = &WQ_FUNCS_WIDE(m)[callee->code_back];
         WqFrame * nf = frame - 1;

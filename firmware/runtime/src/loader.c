@@ -373,7 +373,8 @@ M3Result m3_ParseModule(IM3Environment env, IM3Module * out, const uint8_t * con
             if (!wq_read_leb32(&cp, code_end, &size) || size > (uint32_t)(code_end - cp)) goto malformed;
             const uint8_t * body_end = cp + size;
             if (c < (uint32_t)(cp - bytes) || c >= (uint32_t)(body_end - bytes) || body_end[-1] != 0x0f
-                || stpb > m->nside || frm < nloc) { err = wqrt_Err_predecodedCorrupt; goto fail; }
+                || stpb > m->nside || frm < nloc + (f->frame == WQ_FUNC_WIDE ? 0u : WQ_FRAME_SLOTS)
+                || (f->frame != WQ_FUNC_WIDE && f->frame >= WQ_SHORT_FRAME_LIMIT)) { err = wqrt_Err_predecodedCorrupt; goto fail; }
             cp = body_end;
         }
     }

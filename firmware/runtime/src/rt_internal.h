@@ -146,18 +146,23 @@
 
 typedef struct { uint16_t canon; uint8_t nparams, nresults; uint16_t params_off, results_off; } WqType;
 /* A function record (format 5) is 8 bytes: where its code starts, where its first side entry
- * is, its parameter and result counts, its locals and its frame (locals + operand slots). The
+ * is, its parameter and result counts, its locals and its frame (locals + operand slots + the
+ * WQ_FRAME_SLOTS of a 16-byte call frame, below WQ_SHORT_FRAME_LIMIT: format 36). The
  * first two are relative to the record itself (format 28): the code starts `code_back` bytes
  * before the record, the first side entry is `stp_fwd` bytes after it, so a call needs neither
  * the module's start nor the side table's. The counts are the type's (format 32: a call and a
  * return read no type record; the type index itself, for call_indirect, the API and linking, is
  * the function section's, wq_func_type). A function whose numbers do not fit (code or side
- * entries 64 KiB or more away, 255+ locals or slots) has frame = WQ_FUNC_WIDE and `code_back`
- * indexes a 12-byte WqFuncWide, which holds the code's offset from the module start and the side
- * entry's index. An imported function's record holds its type index in `stp_fwd`. */
+ * entries 64 KiB or more away, a frame byte of WQ_SHORT_FRAME_LIMIT or more) has frame =
+ * WQ_FUNC_WIDE and `code_back` indexes a 12-byte WqFuncWide, which holds the code's offset from
+ * the module start, the side entry's index and its frame without the frame slots. A call reads
+ * the frame byte signed: WQ_FUNC_WIDE is then -1, which fails the room check as no frame can, so
+ * one compare sends wide records and imports to the slow path (format 36). An imported function's record holds its type index in `stp_fwd`. */
 typedef struct { uint16_t code_back, stp_fwd; uint8_t nparams, nresults, nlocals, frame; } WqFunc;
 typedef struct { uint32_t code_start, stp_base; uint16_t nlocals, frame; } WqFuncWide;
 #define WQ_FUNC_WIDE 0xffu
+#define WQ_FRAME_SLOTS 2u
+#define WQ_SHORT_FRAME_LIMIT 0x80u
 /* an imported function's record (format 26): frame WQ_FUNC_WIDE and this code_back, an index no
  * wide record has, so a call tests for an import only on the wide path */
 #define WQ_FUNC_IMPORT_CODE 0xffffu

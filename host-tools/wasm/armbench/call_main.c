@@ -1,6 +1,9 @@
 /* Call-cost benchmark on our interpreter (test/runtime/fixtures/callbench.wat): runs the
  * "calls" export (CALLS=1) or the "inline" one (CALLS=0) over N iterations; the runner
- * subtracts the two counts and divides by N. Returns the checksum (both must agree). */
+ * subtracts the two counts and divides by N. Returns the checksum (both must agree).
+ * test/runtime/calls.test.ts runs its own modules through it too: a trap returns
+ * -(code << 24 | depth), code 1 for a stack overflow, 2 for an indirect call's type mismatch,
+ * 3 for any other, and depth what the module's "depth" export then returns (0 without one). */
 #include <stdint.h>
 #include "wasm3.h"
 #include "wasmqtt_rt.h"
@@ -23,7 +26,13 @@ int main(void)
     IM3Function f;
     if (m3_FindFunction(&f, rt, CALLS ? "calls" : "inline")) return -3;
     uint32_t acc = 0;
-    if (m3_CallV(f, (uint32_t)N)) return -4;
+    M3Result r = m3_CallV(f, (uint32_t)N);
+    if (r) {
+        uint32_t code = r == m3Err_trapStackOverflow ? 1 : r == m3Err_trapIndirectCallTypeMismatch ? 2 : 3, depth = 0;
+        IM3Function d;
+        if (!m3_FindFunction(&d, rt, "depth") && !m3_CallV(d)) m3_GetResultsV(d, &depth);
+        return -(int)(code << 24 | depth);
+    }
     m3_GetResultsV(f, &acc);
     return (int)acc;
 }

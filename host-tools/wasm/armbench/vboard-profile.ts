@@ -8,7 +8,8 @@
 //   node --import tsx host-tools/wasm/armbench/vboard-profile.ts [firmware.elf] [N]
 // PROFILE_SITES=FILE writes each table jump's address and count, PROFILE_OWN=FILE the same for
 // every instruction of the dispatch (fetches, jumps, branches back): how the per-image hot
-// opcodes of host-tools/build/interp-dispatch.ts were chosen.
+// opcodes of host-tools/build/interp-dispatch.ts were chosen. PROFILE_ALL=FILE writes every
+// executed flash halfword's address and count (how often each instruction of a handler ran).
 import koffi from 'koffi';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -169,6 +170,14 @@ async function main(): Promise<void> {
     for (const [a, t] of shape.calls) {
       const c = u64(flashOff + ((a - 0x08000000) >> 1) * 8);
       if (c) console.log(`${(c / N).toFixed(1).padStart(8)}  0x${a.toString(16)} bl ${t}`);
+    }
+    if (process.env.PROFILE_ALL) {
+      const all: string[] = [];
+      for (let k = 0; k < FLASH_HALFWORDS; k++) {
+        const c = u64(flashOff + k * 8);
+        if (c) all.push(`${(0x08000000 + k * 2).toString(16)} ${c}`);
+      }
+      writeFileSync(process.env.PROFILE_ALL, all.join('\n') + '\n');
     }
     // how the dispatches spread over the table jumps (the shared head and each replicated copy)
     if (process.env.PROFILE_OWN) writeFileSync(process.env.PROFILE_OWN, [...shape.own].map((a) => `${a.toString(16)} ${u64(flashOff + ((a - 0x08000000) >> 1) * 8)}`).join('\n') + '\n');
