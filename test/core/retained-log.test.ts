@@ -150,3 +150,31 @@ describe('retained RAM log full of messages awaiting acks', () => {
     expect(store.writes + store.erases).toBe(flashWrites);
   });
 });
+
+describe('retained RAM log: a message acked out of order leaves a free slot between live ones', () => {
+  it('the free slot is not spilled when the others are, and nothing of it comes back after a reset', () => {
+    const store = new NorStore(4096, 1024);
+    const keep = new RetainedRam(512);
+    const a = CoreHarness.started(store, undefined, undefined, keep);
+    a.connect();
+    const ids = [1, 2, 3].map(() => a.publish('t/hole', 'x'.repeat(20), 1));
+    a.run();
+    expect(ids.every((id) => id > 0)).toBe(true);
+    a.feedPacket({ cmd: 'puback', messageId: ids[1]! }); // the middle one: its slot stays, free, between the two
+    a.run();
+    const flashWrites = store.writes;
+    a.advance(1500); // past CFG_SPILL_MS: the two unacked messages go to the flash
+    expect(a.x.wq_stat(Stat.STORE_ERRORS)).toBe(0);
+    const spilled = store.writes - flashWrites;
+    a.feedPacket({ cmd: 'puback', messageId: ids[0]! });
+    a.feedPacket({ cmd: 'puback', messageId: ids[2]! });
+    a.run();
+    expect(a.ofKind('publish_done').map((e) => e.packetId).sort()).toEqual([...ids].sort());
+    // two records written to the flash, one per unacked message (a spill of the free slot adds one)
+    expect(spilled).toBe(2);
+    const b = CoreHarness.started(store, undefined, undefined, keep); // a reset
+    b.connect(true);
+    b.run();
+    expect(b.sentPackets().filter((p) => p.cmd === 'publish' || p.cmd === 'pubrel')).toEqual([]);
+  });
+});

@@ -370,15 +370,19 @@ let runAgain: bool = false;
 /** Sends queued PUBLISH/PUBREL packets in creation order while the window and TX room allow. */
 function pump(): void {
   let window = <i32>numOf(A.CFG_WINDOW);
-  S.outTally();
-  let inflight = S.nInflight;
+  // Counted when a first send needs it (outTally(): a pass over the table), not every step: most
+  // steps find nothing queued. The entries this loop sent before then count as they did.
+  let inflight = -1;
   for (let e = S.outBegin(); e < S.outEnd(); e += S.SLOT) {
     let st = S.oState(e);
     if (st == S.S_QUEUED) {
       let qos = S.oQos(e);
       let fl = S.oFlags(e);
       let resend = (fl & S.F_SENT) != 0;
-      if (qos > 0 && !resend && inflight >= window) break;
+      if (qos > 0 && !resend) {
+        if (inflight < 0) { S.outTally(); inflight = S.nInflight; }
+        if (inflight >= window) break;
+      }
       let len = S.oLen(e);
       if (txRoom() < len) { runAgain = true; break; }
       let p = TXB + txLen;
@@ -682,7 +686,7 @@ export function step(): i32 {
   // (step() runs at least every LINK_POLL_MS while not idle: no deadline of its own.)
   let spill = spillMs();
   for (let e = S.outBegin(); e < S.outEnd(); e += S.SLOT) {
-    if (S.oState(e) != S.S_FREE && S.isRam(e) && <u32>since(S.oSent(e)) >= spill) S.spill(e);
+    if (S.isRam(e) && <u32>since(S.oSent(e)) >= spill) S.spill(e); // (a free slot is in no tier)
   }
   if (state != A.ST_IDLE) {
     let l = linkWatch();

@@ -139,7 +139,9 @@ export function outAdd(off: u32, pid: i32, len: i32, qos: i32, state: i32, flags
 }
 
 export function outFree(e: usize): void {
-  setState(e, S_FREE);
+  // QoS, state, resends and flags 0: a free slot is no QoS > 0 entry (outFind) and in neither
+  // tier (isRam), so the scans that ask those need not test the state first
+  store<u32>(e, 0, 12);
   nUsed--;
   while (outHi > OUT && oState(outHi - SLOT) == S_FREE) outHi -= SLOT;
   if (outLo > outHi) outLo = outHi;
@@ -183,7 +185,7 @@ export function outTally(): void {
 /** The QoS > 0 entry with this packet id, or 0. */
 export function outFind(pid: i32): usize {
   // the id first: it rules out all but (at most) one entry with a single load
-  for (let e = outBegin(); e < outEnd(); e += SLOT) if (oPid(e) == pid && oState(e) != S_FREE && oQos(e) > 0) return e;
+  for (let e = outBegin(); e < outEnd(); e += SLOT) if (oPid(e) == pid && oQos(e) > 0) return e; // (a free slot's QoS is 0)
   return 0;
 }
 
@@ -195,9 +197,7 @@ export function outUnsend(): void {
 /** Link lost: every entry goes back to "send again" (PUBLISH with DUP=1, or PUBREL). */
 export function outLinkLost(): void {
   for (let e = outBegin(); e < outEnd(); e += SLOT) {
-    let s = oState(e);
-    if (s == S_FREE) continue;
-    let n = transition(s, E_LINK_LOST);
+    let n = transition(oState(e), E_LINK_LOST); // (-1 for a free slot)
     if (n >= 0) setState(e, n);
     setRetries(e, 0);
   }
@@ -413,7 +413,7 @@ function appendOnce(type: i32, p: usize, len: i32, reserve: u32, r: bool): i32 {
  * compaction is skipped only when it could not help. */
 function ramLiveMin(): u32 {
   let n = HDR;
-  for (let e = outBegin(); e < outEnd(); e += SLOT) if (oState(e) != S_FREE && isRam(e) && oOff(e) != NONE) n += 10 + <u32>oLen(e);
+  for (let e = outBegin(); e < outEnd(); e += SLOT) if (isRam(e) && oOff(e) != NONE) n += 10 + <u32>oLen(e);
   return n;
 }
 
@@ -587,7 +587,7 @@ export function compact(): i32 {
   if (r < 0) { compactAbort(); return r; }
   cfgOff = newCfg;
   appOff = newApp;
-  for (let e = outBegin(); e < outEnd(); e += SLOT) if (oState(e) != S_FREE) setOff(e, load<u32>(newOffAt(e)));
+  for (let e = outBegin(); e < outEnd(); e += SLOT) setOff(e, load<u32>(newOffAt(e))); // (a free slot's cell holds its offset)
   newOff = NONE; // inAdd's record was copied: inDelivered appends a marked one instead
   return 0;
 }
