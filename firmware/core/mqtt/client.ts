@@ -335,6 +335,13 @@ export function publish(tlen: i32, plen: i32, flags: i32): i32 {
   // A full table refuses all but a QoS 0 that can go out at once (whether it can needs nToSend):
   // refused here without outTally()'s pass, the cost of each retry while a burst waits for room.
   if (S.nUsed == A.OUT_SLOTS && (qos > 0 || state != A.ST_CONNECTED)) return A.ERR_QUEUE_FULL;
+  // ram-first: into the RAM log while the link is up, unless the app asked for `durable`
+  let toRam = state == A.ST_CONNECTED && (flags & A.PUB_DURABLE) == 0 && spillMs() != 0;
+  // The RAM log full of messages awaiting acks refuses it whatever follows: refused before the
+  // pass over the table, the packet id and the encode (each retry of a burst waiting for acks paid
+  // for them). The full path took an id and gave it back, which moved nextPid past ids in use;
+  // left where it is, allocPid() steps past them when a publish is taken (STAT_NEXT_PID may differ).
+  if (qos > 0 && toRam && S.ramRefuses(size)) return A.ERR_QUEUE_FULL;
   let f = (qos << 1) | ((flags >> 2) & 1);
   S.outTally(); // the counts below, and the live bytes persistPub() checks the store room with
   let online = state == A.ST_CONNECTED && S.nToSend == 0;
@@ -350,8 +357,7 @@ export function publish(tlen: i32, plen: i32, flags: i32): i32 {
   if (!direct) {
     store<u16>(dst - 4, <u16>pid);
     store<u16>(dst - 2, <u16>qos);
-    // ram-first: into the RAM log while the link is up, unless the app asked for `durable`
-    let off = S.persistPub(dst - 4, size, qos > 0 && !sendNow, state == A.ST_CONNECTED && (flags & A.PUB_DURABLE) == 0 && spillMs() != 0);
+    let off = S.persistPub(dst - 4, size, qos > 0 && !sendNow, toRam);
     if (off < 0) { if (qos > 0) S.setNextPid(pid); return off; }
     let e = S.outAdd(<u32>off, pid, size, qos, S.S_QUEUED,
       (qos > 0 && !sendNow ? S.F_QREC | S.F_MARK : 0) | ((<u32>off & KEEP) != 0 ? S.F_RAM : 0));
