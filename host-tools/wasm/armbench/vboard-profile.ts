@@ -10,8 +10,8 @@
 // every instruction of the dispatch (fetches, jumps, branches back): how the per-image hot
 // opcodes of host-tools/build/interp-dispatch.ts were chosen.
 // PROFILE_FN=1 also prints instructions and calls per wasm function (names from
-// build/core/device-names.wasm: run `make core-size` after the build), PROFILE_FN_OFFSETS=FILE the
-// counts per module offset.
+// build/core/device-names.wasm: run `make core-size` after the build; PROFILE_FN_NAMES=FILE for
+// another image's), PROFILE_FN_OFFSETS=FILE the counts per module offset.
 import koffi from 'koffi';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -230,7 +230,7 @@ function printFunctions(mod: Uint8Array, count: (off: number) => number, disp: (
     return { imports, ranges, names };
   };
   const m = bodies(mod);
-  const named = bodies(readFileSync(join(ROOT, 'build/core/device-names.wasm')));
+  const named = bodies(readFileSync(process.env.PROFILE_FN_NAMES ?? join(ROOT, 'build/core/device-names.wasm')));
   const per = new Map<string, number>();
   const calls = new Map<string, number>();
   const outside = count(32768);
