@@ -335,13 +335,13 @@ export function publish(tlen: i32, plen: i32, flags: i32): i32 {
   // A full table refuses all but a QoS 0 that can go out at once (whether it can needs nToSend):
   // refused here without outTally()'s pass, the cost of each retry while a burst waits for room.
   if (S.nUsed == A.OUT_SLOTS && (qos > 0 || state != A.ST_CONNECTED)) return A.ERR_QUEUE_FULL;
-  // ram-first: into the RAM log while the link is up, unless the app asked for `durable`
-  let toRam = state == A.ST_CONNECTED && (flags & A.PUB_DURABLE) == 0 && spillMs() != 0;
+  // ram-first (a RAM log, CFG_SPILL_MS > 0): into the RAM log while the link is up, unless the
+  // app asked for `durable`
+  let toRam = state == A.ST_CONNECTED && (flags & A.PUB_DURABLE) == 0 && S.inRam();
   // The RAM log full of messages awaiting acks refuses it whatever follows: refused before the
-  // pass over the table, the packet id and the encode (each retry of a burst waiting for acks paid
-  // for them). The full path took an id and gave it back, which moved nextPid past ids in use;
-  // left where it is, allocPid() steps past them when a publish is taken (STAT_NEXT_PID may differ).
-  if (qos > 0 && toRam && S.ramRefuses(size)) return A.ERR_QUEUE_FULL;
+  // pass over the table and the encode (each retry of a burst waiting for acks paid for them),
+  // the packet id left as the full path leaves it (taken and given back: past ids in use).
+  if (qos > 0 && toRam && S.ramRefuses(size)) { S.setNextPid(S.allocPid()); return A.ERR_QUEUE_FULL; }
   let f = (qos << 1) | ((flags >> 2) & 1);
   S.outTally(); // the counts below, and the live bytes persistPub() checks the store room with
   let online = state == A.ST_CONNECTED && S.nToSend == 0;
