@@ -109,6 +109,7 @@ export function oQos(i: i32): i32 { return S.oQos(S.slot(i)); }
 export function oState(i: i32): i32 { return S.oState(S.slot(i)); }
 export function oFlags(i: i32): i32 { return S.oFlags(S.slot(i)); }
 export function oLen(i: i32): i32 { return S.oLen(S.slot(i)); }
+export function oOff(i: i32): u32 { return S.oOff(S.slot(i)); }
 /** 1 when entry i's stored PUBLISH bytes are the ones pub() wrote, 0 when not, -1 on a read error. */
 export function pubIntact(i: i32): i32 {
   let e = S.slot(i);

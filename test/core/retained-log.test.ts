@@ -150,3 +150,62 @@ describe('retained RAM log full of messages awaiting acks', () => {
     expect(store.writes + store.erases).toBe(flashWrites);
   });
 });
+
+describe('retained RAM log: a publish it can never hold', () => {
+  it('goes to the flash while no message of ours is in the RAM log, and waits (refused, nothing written) while one is', () => {
+    const store = new NorStore(4096, 1024);
+    const keep = new RetainedRam(512); // two 256 B halves
+    const a = CoreHarness.started(store, undefined, undefined, keep);
+    a.connect();
+    const big = 'x'.repeat(240);
+    let flash = store.writes;
+    const first = a.publish('t/big', big, 1);
+    expect(first).toBeGreaterThan(0);
+    expect(store.writes).toBeGreaterThan(flash); // the flash took it: nothing of ours in the RAM log
+    a.run();
+    a.feedPacket({ cmd: 'puback', messageId: first });
+    a.run();
+    const small = a.publish('t/small', 'y', 1); // into the RAM log, unacked
+    expect(small).toBeGreaterThan(0);
+    a.run();
+    flash = store.writes;
+    const ram = keep.stats.writes;
+    expect(a.publish('t/big', big, 1)).toBe(Err.QUEUE_FULL); // our message's ack may make room: wait
+    expect([store.writes, keep.stats.writes]).toEqual([flash, ram]);
+    a.feedPacket({ cmd: 'puback', messageId: small });
+    a.run();
+    const again = a.publish('t/big', big, 1);
+    expect(again).toBeGreaterThan(0);
+    expect(store.writes).toBeGreaterThan(flash);
+    a.run();
+    expect(a.sentPackets().filter((p) => p.cmd === 'publish').map((p) => (p as { messageId?: number }).messageId)).toEqual([first, small, again]);
+  });
+});
+
+describe('retained RAM log: a message acked out of order leaves a free slot between live ones', () => {
+  it('the free slot is not spilled when the others are, and nothing of it comes back after a reset', () => {
+    const store = new NorStore(4096, 1024);
+    const keep = new RetainedRam(512);
+    const a = CoreHarness.started(store, undefined, undefined, keep);
+    a.connect();
+    const ids = [1, 2, 3].map(() => a.publish('t/hole', 'x'.repeat(20), 1));
+    a.run();
+    expect(ids.every((id) => id > 0)).toBe(true);
+    a.feedPacket({ cmd: 'puback', messageId: ids[1]! }); // the middle one: its slot stays, free, between the two
+    a.run();
+    const flashWrites = store.writes;
+    a.advance(1500); // past CFG_SPILL_MS: the two unacked messages go to the flash
+    expect(a.x.wq_stat(Stat.STORE_ERRORS)).toBe(0);
+    const spilled = store.writes - flashWrites;
+    a.feedPacket({ cmd: 'puback', messageId: ids[0]! });
+    a.feedPacket({ cmd: 'puback', messageId: ids[2]! });
+    a.run();
+    expect(a.ofKind('publish_done').map((e) => e.packetId).sort()).toEqual([...ids].sort());
+    // two records written to the flash, one per unacked message (a spill of the free slot adds one)
+    expect(spilled).toBe(2);
+    const b = CoreHarness.started(store, undefined, undefined, keep); // a reset
+    b.connect(true);
+    b.run();
+    expect(b.sentPackets().filter((p) => p.cmd === 'publish' || p.cmd === 'pubrel')).toEqual([]);
+  });
+});

@@ -335,6 +335,13 @@ export function publish(tlen: i32, plen: i32, flags: i32): i32 {
   // A full table refuses all but a QoS 0 that can go out at once (whether it can needs nToSend):
   // refused here without outTally()'s pass, the cost of each retry while a burst waits for room.
   if (S.nUsed == A.OUT_SLOTS && (qos > 0 || state != A.ST_CONNECTED)) return A.ERR_QUEUE_FULL;
+  // ram-first (a RAM log, CFG_SPILL_MS > 0): into the RAM log while the link is up, unless the
+  // app asked for `durable`
+  let toRam = state == A.ST_CONNECTED && (flags & A.PUB_DURABLE) == 0 && S.inRam();
+  // The RAM log full of messages awaiting acks refuses it whatever follows: refused before the
+  // pass over the table and the encode (each retry of a burst waiting for acks paid for them),
+  // the packet id left as the full path leaves it (taken and given back: past ids in use).
+  if (qos > 0 && toRam && S.ramRefuses(size)) { S.setNextPid(S.allocPid()); return A.ERR_QUEUE_FULL; }
   let f = (qos << 1) | ((flags >> 2) & 1);
   S.outTally(); // the counts below, and the live bytes persistPub() checks the store room with
   let online = state == A.ST_CONNECTED && S.nToSend == 0;
@@ -350,8 +357,7 @@ export function publish(tlen: i32, plen: i32, flags: i32): i32 {
   if (!direct) {
     store<u16>(dst - 4, <u16>pid);
     store<u16>(dst - 2, <u16>qos);
-    // ram-first: into the RAM log while the link is up, unless the app asked for `durable`
-    let off = S.persistPub(dst - 4, size, qos > 0 && !sendNow, state == A.ST_CONNECTED && (flags & A.PUB_DURABLE) == 0 && spillMs() != 0);
+    let off = S.persistPub(dst - 4, size, qos > 0 && !sendNow, toRam);
     if (off < 0) { if (qos > 0) S.setNextPid(pid); return off; }
     let e = S.outAdd(<u32>off, pid, size, qos, S.S_QUEUED,
       (qos > 0 && !sendNow ? S.F_QREC | S.F_MARK : 0) | ((<u32>off & KEEP) != 0 ? S.F_RAM : 0));
@@ -370,15 +376,19 @@ let runAgain: bool = false;
 /** Sends queued PUBLISH/PUBREL packets in creation order while the window and TX room allow. */
 function pump(): void {
   let window = <i32>numOf(A.CFG_WINDOW);
-  S.outTally();
-  let inflight = S.nInflight;
+  // Counted when a first send needs it (outTally(): a pass over the table), not every step: most
+  // steps find nothing queued. The entries this loop sent before then count as they did.
+  let inflight = -1;
   for (let e = S.outBegin(); e < S.outEnd(); e += S.SLOT) {
     let st = S.oState(e);
     if (st == S.S_QUEUED) {
       let qos = S.oQos(e);
       let fl = S.oFlags(e);
       let resend = (fl & S.F_SENT) != 0;
-      if (qos > 0 && !resend && inflight >= window) break;
+      if (qos > 0 && !resend) {
+        if (inflight < 0) { S.outTally(); inflight = S.nInflight; }
+        if (inflight >= window) break;
+      }
       let len = S.oLen(e);
       if (txRoom() < len) { runAgain = true; break; }
       let p = TXB + txLen;
@@ -682,7 +692,7 @@ export function step(): i32 {
   // (step() runs at least every LINK_POLL_MS while not idle: no deadline of its own.)
   let spill = spillMs();
   for (let e = S.outBegin(); e < S.outEnd(); e += S.SLOT) {
-    if (S.oState(e) != S.S_FREE && S.isRam(e) && <u32>since(S.oSent(e)) >= spill) S.spill(e);
+    if (S.isRam(e) && <u32>since(S.oSent(e)) >= spill) S.spill(e); // (a free slot is in no tier)
   }
   if (state != A.ST_IDLE) {
     let l = linkWatch();

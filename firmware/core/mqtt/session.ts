@@ -9,7 +9,7 @@
 //  - the packet-id allocator and SUBSCRIBE/UNSUBSCRIBE requests awaiting acks.
 import { OUT_SLOTS, IN_QOS2_RUNS, PENDING_REQ_SLOTS, ERR_QUEUE_FULL, ERR_STORE_IO, ERR_NO_STORE, STAT_STORE_ERRORS } from "../api/abi";
 import { storeAppend, storeFirst, storeNext, recType, recOff, recLen, storeReadPayload, dirty,
-  compactBegin, compactCopy, compactCommit, compactAbort, groupSize, storeMark, MARKED, recordSize, HDR,
+  compactBegin, compactCopy, compactCommit, compactAbort, groupSize, storeMark, MARKED, recordSize, HDR, writePos, limit,
   KEEP, ram, useTier, storeInit } from "../store/store";
 import { CFG, CONFIG_BYTES, spillMs } from "../config";
 import { bump } from "../api/stats";
@@ -139,7 +139,10 @@ export function outAdd(off: u32, pid: i32, len: i32, qos: i32, state: i32, flags
 }
 
 export function outFree(e: usize): void {
-  setState(e, S_FREE);
+  // No offset, and QoS, state, resends and flags 0: a free slot is no QoS > 0 entry (outFind),
+  // in neither tier (isRam) and has no record, so the scans that ask those need not test the state
+  setOff(e, NONE);
+  store<u32>(e, 0, 12);
   nUsed--;
   while (outHi > OUT && oState(outHi - SLOT) == S_FREE) outHi -= SLOT;
   if (outLo > outHi) outLo = outHi;
@@ -154,7 +157,7 @@ export let nInflight: i32 = 0;  // QoS 1/2 sent at least once and not completed 
 export let nFresh: i32 = 0;     // entries waiting for their first send
 export let nToSend: i32 = 0;    // entries waiting for a (re)send of their PUBLISH: new packets queue behind them
 export let nRam: i32 = 0;       // entries whose records are in the RAM log (F_RAM)
-/** Store bytes the entries' records take in a freshly compacted group (see liveBytes). */
+/** Store bytes the entries' records take in a freshly compacted group (see flashRefuses). */
 let outBytes: u32 = 0;
 
 /** Refreshes nInflight, nFresh, nToSend, nRam and outBytes. */
@@ -162,13 +165,12 @@ export function outTally(): void {
   let inflight = 0, fresh = 0, toSend = 0, inRamLog = 0;
   let bytes: u32 = 0;
   for (let e = outBegin(); e < outEnd(); e += SLOT) {
-    let s = oState(e);
-    if (s == S_FREE) continue;
+    let s = oState(e); // (a free slot counts nowhere: state, QoS and flags 0, no offset)
     let f = oFlags(e);
     let sent = (f & F_SENT) != 0;
     if (s == S_QUEUED) { toSend++; if (!sent) fresh++; }
     if (oQos(e) > 0 && (s != S_QUEUED || sent)) inflight++;
-    if ((f & F_RAM) != 0) { inRamLog++; continue; } // (liveBytes() is the flash's)
+    if ((f & F_RAM) != 0) { inRamLog++; continue; } // (flashRefuses() counts the flash's)
     if (s >= S_REL_QUEUED) bytes += 8; // R_REL
     // recordSize() written out: this loop runs on every publish (a call each costs more than the sum)
     else if (oOff(e) != NONE) bytes += 6 + <u32>((pubRecLen(oLen(e), (f & F_QREC) != 0) + 1) & ~1);
@@ -183,7 +185,7 @@ export function outTally(): void {
 /** The QoS > 0 entry with this packet id, or 0. */
 export function outFind(pid: i32): usize {
   // the id first: it rules out all but (at most) one entry with a single load
-  for (let e = outBegin(); e < outEnd(); e += SLOT) if (oPid(e) == pid && oState(e) != S_FREE && oQos(e) > 0) return e;
+  for (let e = outBegin(); e < outEnd(); e += SLOT) if (oPid(e) == pid && oQos(e) > 0) return e; // (a free slot's QoS is 0)
   return 0;
 }
 
@@ -195,9 +197,7 @@ export function outUnsend(): void {
 /** Link lost: every entry goes back to "send again" (PUBLISH with DUP=1, or PUBREL). */
 export function outLinkLost(): void {
   for (let e = outBegin(); e < outEnd(); e += SLOT) {
-    let s = oState(e);
-    if (s == S_FREE) continue;
-    let n = transition(s, E_LINK_LOST);
+    let n = transition(oState(e), E_LINK_LOST); // (-1 for a free slot)
     if (n >= 0) setState(e, n);
     setRetries(e, 0);
   }
@@ -401,20 +401,36 @@ function appendOnce(type: i32, p: usize, len: i32, reserve: u32, r: bool): i32 {
   if (r != ram) useTier(r); // (tested here: no call at all on the per-publish path)
   let o = storeAppend(type, p, len, reserve);
   // the RAM log: no compaction that cannot make room (a publish waiting for acks tries again and again)
-  if ((o == ERR_QUEUE_FULL || o == ERR_STORE_IO) && (!r || ramLiveMin() + recordSize(len) + reserve <= groupSize)) {
+  if ((o == ERR_QUEUE_FULL || o == ERR_STORE_IO) && (!r || HDR + ramLive() + recordSize(len) + reserve <= groupSize)) {
     if (compact() == 0) o = storeAppend(type, p, len, reserve);
   }
   return o;
 }
 
-/** At most the bytes compact() would write to the RAM log: its header and the PUBLISH records of
- * the entries it holds (10 B + the packet's length, or up to 2 B more); their R_REL records (an
+/** At least the bytes compact() would write to the RAM log after its header: the PUBLISH records
+ * of the entries it holds (10 B + the packet's length, or up to 2 B more); their R_REL records (an
  * entry past PUBREC has no offset) and its incoming QoS 2 ids left out. A bound from below: a
- * compaction is skipped only when it could not help. */
-function ramLiveMin(): u32 {
-  let n = HDR;
-  for (let e = outBegin(); e < outEnd(); e += SLOT) if (oState(e) != S_FREE && isRam(e) && oOff(e) != NONE) n += 10 + <u32>oLen(e);
+ * compaction is skipped only when it could not help. 0: no message of ours has a record there. */
+function ramLive(): u32 {
+  let n: u32 = 0;
+  for (let e = outBegin(); e < outEnd(); e += SLOT) if (isRam(e) && oOff(e) != NONE) n += 10 + <u32>oLen(e);
   return n;
+}
+
+/**
+ * True when a QoS 1/2 PUBLISH of `size` bytes bound for the RAM log is one persistPub() would
+ * refuse without compacting it (ERR_QUEUE_FULL: the log is full of our messages awaiting acks):
+ * `need`, a lower bound of what its append asks (the smaller record, R_PUB, and the 24 B reserve;
+ * an R_PUBQ is longer), does not fit now, a message of ours has a record there (nRam > 0), and a
+ * compaction could not make room for it (appendOnce's bound). Each test only fails sooner for a
+ * longer record, so whatever outTally() would decide, persistPub() refuses it without compacting.
+ */
+export function ramRefuses(size: i32): bool {
+  useTier(true); // (publish() asks only with a RAM log: inRam())
+  let need = <u32>size + 34; // recordSize(4 + size) + 24, less 1 B for an odd size
+  if (!dirty && writePos + need <= limit) return false;
+  let live = ramLive();
+  return live != 0 && HDR + live + need > groupSize;
 }
 
 /** Persists a small state record (payload u16 or u32 value) in the flash, or in the RAM log
@@ -464,7 +480,7 @@ export function persistPub(p: usize, size: i32, queued: bool, toRam: bool): i32 
   useTier(false);
   if (groupSize == 0) return ERR_NO_STORE;
   // Refuse early when even a compacted group could not hold it: no compaction that cannot help.
-  if (liveBytes() + recordSize(len) + RESERVE > groupSize) return ERR_QUEUE_FULL;
+  if (flashRefuses(recordSize(len))) return ERR_QUEUE_FULL;
   let r = appendOnce(type, p, len, RESERVE, false);
   return r == ERR_STORE_IO ? r : r < 0 ? ERR_QUEUE_FULL : r;
 }
@@ -485,7 +501,7 @@ export function spill(e: usize): void {
     useTier(false);
     outTally();
     let size = recordSize(pubRecLen(oLen(e), (oFlags(e) & F_QREC) != 0));
-    if (groupSize == 0 || liveBytes() + size + RESERVE > groupSize) return;
+    if (flashRefuses(size)) return; // (also with no flash store: groupSize 0)
     let r = compactCopy(off);
     if (r < 0 && compact() == 0) r = compactCopy(off); // (a torn record ends the log: compact first)
     if (r < 0) return;
@@ -533,14 +549,14 @@ function persistBlob(type: i32, p: usize, len: i32): i32 {
   return groupSize == 0 ? ERR_NO_STORE : appendOnce(type, p, len, 0, false);
 }
 
-/** Bytes the live set occupies in a freshly compacted group (what compact() would write); the
- * outgoing entries' share as of the last outTally(). */
-function liveBytes(): u32 {
-  let n: u32 = HDR + 8 + 10 * <u32>inN + outBytes; // header, R_PID, R_INQ2M records, outgoing records
+/** True when a compacted flash group could not hold a `size`-byte record and RESERVE besides the
+ * live set (what compact() would write; the outgoing entries' share as of the last outTally()). */
+function flashRefuses(size: u32): bool {
+  let n: u32 = HDR + 8 + 10 * <u32>inN + outBytes + size + RESERVE; // header, R_PID, R_INQ2M records, outgoing records
   if (cfgOff != NONE) n += recordSize(CONFIG_BYTES);
   if (appOff != NONE) n += recordSize(appLen);
   if (owner != NONE) n += 10;
-  return n;
+  return n > groupSize;
 }
 
 /** compact(): appends a small record (payload v: 2 or 4 bytes) from CREC, never SREC. */
@@ -570,7 +586,7 @@ export function compact(): i32 {
     let s = oState(e);
     let n = newOffAt(e);
     store<u32>(n, oOff(e));
-    if (s == S_FREE || isRam(e) != ram) continue;
+    if (isRam(e) != ram) continue; // (a free slot has no offset: nothing is copied for it)
     if (s == S_REL_QUEUED || s == S_REL_SENT) r = appendSmall(R_REL, oPid(e), 2);
     else if (oOff(e) != NONE) {
       r = compactCopy(oOff(e));
@@ -587,7 +603,7 @@ export function compact(): i32 {
   if (r < 0) { compactAbort(); return r; }
   cfgOff = newCfg;
   appOff = newApp;
-  for (let e = outBegin(); e < outEnd(); e += SLOT) if (oState(e) != S_FREE) setOff(e, load<u32>(newOffAt(e)));
+  for (let e = outBegin(); e < outEnd(); e += SLOT) setOff(e, load<u32>(newOffAt(e))); // (a free slot's cell holds its offset)
   newOff = NONE; // inAdd's record was copied: inDelivered appends a marked one instead
   return 0;
 }
@@ -641,7 +657,7 @@ function replay(): void {
       }
       case R_PUB_GONE: {
         let off = load<u32>(SREC);
-        for (let e = outBegin(); e < outEnd(); e += SLOT) if (oState(e) != S_FREE && oOff(e) == off) outFree(e);
+        for (let e = outBegin(); e < outEnd(); e += SLOT) if (oOff(e) == off) outFree(e); // (a free slot's offset is NONE)
         break;
       }
       case R_REL: {

@@ -10,6 +10,9 @@
 // every instruction of the dispatch (fetches, jumps, branches back): how the per-image hot
 // opcodes of host-tools/build/interp-dispatch.ts were chosen. PROFILE_ALL=FILE writes every
 // executed flash halfword's address and count (how often each instruction of a handler ran).
+// PROFILE_FN=1 also prints instructions and calls per wasm function (names from
+// build/core/device-names.wasm: run `make core-size` after the build; PROFILE_FN_NAMES=FILE for
+// another image's), PROFILE_FN_OFFSETS=FILE the counts per module offset.
 import koffi from 'koffi';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -30,18 +33,21 @@ const FLASH_HALFWORDS = 32 * 1024, RAM_HALFWORDS = 10 * 1024;
  * (host-tools/build/interp-dispatch.ts), every `ldr pc, [r9, rN, lsl #2]`; the dispatch's own
  * instructions: those jumps, the opcode fetch (`ldrb`) before each, and the unconditional
  * branches back to a shared head. */
-function dispatchShape(elf: string, lo: number, hi: number): { jumps: Set<number>; reg: number; own: Set<number>; calls: Map<number, string> } {
+function dispatchShape(elf: string, lo: number, hi: number): { jumps: Set<number>; reg: number; pcReg: number; exitAt: number; own: Set<number>; calls: Map<number, string> } {
   const dis = execFileSync('arm-none-eabi-objdump', ['-d', elf, `--start-address=0x${lo.toString(16)}`, `--stop-address=0x${hi.toString(16)}`], { encoding: 'utf8', maxBuffer: 64 << 20 });
   const lines = dis.split('\n').map((l) => /^\s*([0-9a-f]+):\s+(?:[0-9a-f]{4}\s?){1,2}\s+(\S+)\s*(.*)$/.exec(l)).filter((m) => m !== null);
   const jumps = new Set<number>(), own = new Set<number>(), heads = new Set<number>();
-  let reg = -1;
+  let reg = -1, pcReg = -1, exitAt = 0;
   lines.forEach((m, i) => {
+    if (/^ldm/.test(m[2]!) && /\bpc\}/.test(m[3]!)) exitAt = parseInt(m[1]!, 16);
     const r = /^\[pc, r(\d+), lsl #1\]/.exec(m[3]!) ?? /^\[r9, r(\d+), lsl #2\]/.exec(m[3]!);
     if (!((m[2] === 'tbh' && m[3]!.startsWith('[pc')) || (m[2]!.startsWith('ldr') && m[3]!.startsWith('pc, [r9')))) return;
     const rr = m[2] === 'tbh' ? r : /r(\d+), lsl #2/.exec(m[3]!);
     if (!rr || i < 1 || !/^ldrb/.test(lines[i - 1]![2]!)) return;
     if (m[2] === 'tbh' && heads.size) return; // only the interpreter's own tbh, the first
     reg = Number(rr[1]);
+    const pr = /\[r(\d+)\], #1/.exec(lines[i - 1]![3]!); // ldrb rOp, [rPC], #1: the wasm pc, one past the opcode
+    if (pr) pcReg = Number(pr[1]);
     const at = parseInt(m[1]!, 16), fetch = parseInt(lines[i - 1]![1]!, 16);
     jumps.add(at); own.add(at); own.add(fetch); heads.add(fetch);
   });
@@ -51,7 +57,7 @@ function dispatchShape(elf: string, lo: number, hi: number): { jumps: Set<number
     if (/^b(\.n|\.w)?$/.test(m[2]!) && heads.has(parseInt(m[3]!, 16))) own.add(parseInt(m[1]!, 16));
     if (m[2] === 'bl') calls.set(parseInt(m[1]!, 16), m[3]!);
   }
-  return { jumps, reg, own, calls };
+  return { jumps, reg, pcReg, exitAt, own, calls };
 }
 
 /** opcode value -> name: the WQ_OP_* defines of rt_internal.h, then the wasm ones the profile meets */
@@ -103,7 +109,9 @@ async function main(): Promise<void> {
     const shape = dispatchShape(ELF, lo, hi);
     // struct vb_profile: 6 u32, is_dispatch[] (u8), flash[], ram[], op_dispatches[257], op_instr[257] (u64)
     const hdr = 24 + FLASH_HALFWORDS, flashOff = hdr, ramOff = flashOff + FLASH_HALFWORDS * 8, dispOff = ramOff + RAM_HALFWORDS * 8, instrOff = dispOff + 257 * 8;
-    const bytes = instrOff + 257 * 8;
+    const fnHdr = instrOff + 257 * 8, fnOff = fnHdr + 24;
+    const dispAt = fnOff + (32768 + 1) * 8;
+    const bytes = dispAt + (32768 + 1) * 8;
     const mem = koffi.alloc('uint8_t', bytes);
     const zero = new Uint8Array(bytes);
     new DataView(zero.buffer).setUint32(4, lo, true);
@@ -111,6 +119,14 @@ async function main(): Promise<void> {
     new DataView(zero.buffer).setUint32(12, shape.reg, true);
     new DataView(zero.buffer).setUint32(16, 256, true);
     for (const a of shape.jumps) zero[24 + ((a - 0x08000000) >> 1)] = 1;
+    // PROFILE_FN=1: instructions per wasm function of the embedded module (core_wasm)
+    const modSym = b.image.symbols.find((s) => s.name === 'core_wasm');
+    const fnProfile = process.env.PROFILE_FN === '1' && modSym !== undefined && shape.pcReg >= 0 && shape.exitAt > 0;
+    if (fnProfile) {
+      const v = new DataView(zero.buffer);
+      v.setUint32(fnHdr, shape.pcReg, true); v.setUint32(fnHdr + 4, modSym.address, true);
+      v.setUint32(fnHdr + 8, modSym.size, true); v.setUint32(fnHdr + 12, shape.exitAt, true); v.setUint32(fnHdr + 16, 32768, true);
+    }
     koffi.encode(mem, koffi.array('uint8_t', bytes), Array.from(zero));
     const cpu = (b as unknown as { cpu: { uc: unknown } }).cpu;
     if (ucHookAdd(cpu.uc, [0], UC_HOOK_CODE, lib.symbol('vb_profile_hook'), mem, 1, 0) !== 0) throw new Error('uc_hook_add failed');
@@ -186,6 +202,7 @@ async function main(): Promise<void> {
     const all = sites.reduce((x, y) => x + y, 0);
     const share = (n: number) => (100 * sites.slice(0, n).reduce((x, y) => x + y, 0) / (all || 1)).toFixed(1);
     console.log(`\ntable jumps: ${sites.length} sites, ${sites.filter((c) => c > 0).length} executed; the busiest 10 / 25 / 50 / 75 take ${share(10)} / ${share(25)} / ${share(50)} / ${share(75)}% of the dispatches`);
+    if (fnProfile) printFunctions(b.readMemory(modSym!.address, modSym!.size), (o) => u64(fnOff + o * 8), (o) => u64(dispAt + o * 8), N);
     const names = opNames();
     const ops = [...Array(257).keys()].map((o) => ({ o, d: u64(dispOff + o * 8), i: u64(instrOff + o * 8) })).filter((x) => x.i > 0);
     const dispatches = ops.reduce((s, x) => s + x.d, 0);
@@ -200,6 +217,47 @@ async function main(): Promise<void> {
     await net.close();
     await mq.stop();
   }
+}
+
+/** PROFILE_FN: the wasm module's function bodies (from the image's flash) and their names (a
+ * named build of device.wasm: `make core-size` writes build/core/device-names.wasm, the same
+ * code with a name section), then instructions per function per publish. */
+function printFunctions(mod: Uint8Array, count: (off: number) => number, disp: (off: number) => number, n: number): void {
+  const leb = (b: Uint8Array, p: { i: number }): number => { let r = 0, s = 0, x; do { x = b[p.i++]!; r |= (x & 0x7f) << s; s += 7; } while (x & 0x80); return r >>> 0; };
+  const bodies = (b: Uint8Array): { imports: number; ranges: Array<[number, number]>; names: Map<number, string> } => {
+    const p = { i: 8 }; let imports = 0; const ranges: Array<[number, number]> = []; const names = new Map<number, string>();
+    while (p.i < b.length) {
+      const id = b[p.i++]!; const len = leb(b, p); const end = p.i + len;
+      if (id === 2) { const k = leb(b, p); for (let j = 0; j < k; j++) { const skip = (): void => { const l = leb(b, p); p.i += l; }; skip(); skip(); const kind = b[p.i++]!; if (kind === 0) { imports++; leb(b, p); } else if (kind === 1) { p.i++; const f = b[p.i++]!; leb(b, p); if (f & 1) leb(b, p); } else if (kind === 2) { const f = b[p.i++]!; leb(b, p); if (f & 1) leb(b, p); } else { p.i += 2; } } }
+      if (id === 10) { const k = leb(b, p); for (let j = 0; j < k; j++) { const l = leb(b, p); ranges.push([p.i, p.i + l]); p.i += l; } }
+      if (id === 0) {
+        const nl = leb(b, p); const nm = Buffer.from(b.subarray(p.i, p.i + nl)).toString(); p.i += nl;
+        if (nm === 'name') while (p.i < end) { const sid = b[p.i++]!; const sl = leb(b, p); const se = p.i + sl; if (sid === 1) { const k = leb(b, p); for (let j = 0; j < k; j++) { const ix = leb(b, p); const l = leb(b, p); names.set(ix, Buffer.from(b.subarray(p.i, p.i + l)).toString()); p.i += l; } } p.i = se; }
+      }
+      p.i = end;
+    }
+    return { imports, ranges, names };
+  };
+  const m = bodies(mod);
+  const named = bodies(readFileSync(process.env.PROFILE_FN_NAMES ?? join(ROOT, 'build/core/device-names.wasm')));
+  const per = new Map<string, number>();
+  const calls = new Map<string, number>();
+  const outside = count(32768);
+  m.ranges.forEach(([lo, hi], j) => {
+    let c = 0; for (let o = lo; o < hi; o++) c += count(o);
+    const name = (named.names.get(m.imports + j) ?? `func${m.imports + j}`).replace(/^~lib\/|^firmware\//, '');
+    const p = { i: lo }; const k = leb(mod, p); for (let x = 0; x < k; x++) { leb(mod, p); p.i++; } // the locals: the first op follows
+    if (c) { per.set(name, (per.get(name) ?? 0) + c); calls.set(name, disp(p.i)); }
+  });
+  let all = outside; for (const c of per.values()) all += c;
+  // PROFILE_FN_OFFSETS=FILE: instructions and dispatches per module offset (join with wasm-objdump -d of the module)
+  if (process.env.PROFILE_FN_OFFSETS) {
+    const rows: string[] = [];
+    for (let o = 0; o < mod.length; o++) if (count(o) || disp(o)) rows.push(`${o.toString(16)} ${(count(o) / n).toFixed(1)} ${(disp(o) / n).toFixed(2)}`);
+    writeFileSync(process.env.PROFILE_FN_OFFSETS, rows.join('\n') + '\n');
+  }
+  console.log(`\nper wasm function (instructions per publish, the host imports it calls included; calls per publish; outside the wasm ${(outside / n).toFixed(0)}):`);
+  for (const [f, c] of [...per].sort((x, y) => y[1] - x[1]).slice(0, 45)) console.log(`${(c / n).toFixed(0).padStart(8)}  ${(100 * c / all).toFixed(1).padStart(5)}%  ${((calls.get(f) ?? 0) / n).toFixed(2).padStart(6)}  ${f}`);
 }
 
 main().catch((e: Error) => { console.error(e.message); process.exit(1); });

@@ -25,6 +25,12 @@ struct vb_profile {
     uint64_t ram[RAM_HALFWORDS];
     uint64_t op_dispatches[257];
     uint64_t op_instr[257];
+    /* per wasm function (PROFILE_FN): instructions after a dispatch of the op at module offset
+     * `cur_off` (read from `pc_reg`, one past the opcode) go to fn_instr[cur_off]; from wq_invoke's
+     * epilogue (`exit_at`) to the next dispatch they go to the last slot (outside the wasm) */
+    uint32_t pc_reg, mod_lo, mod_len, exit_at, cur_off, pad2;
+    uint64_t fn_instr[32768 + 1];
+    uint64_t fn_disp[32768 + 1];    /* dispatches per module offset (a body's first op: its calls) */
 };
 
 void vb_profile_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *user_data)
@@ -46,5 +52,14 @@ void vb_profile_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *user_dat
         }
         if (fa == p->lo) p->cur_op = 256;   /* a new entry from the host */
         p->op_instr[p->cur_op]++;
+        if (p->mod_len && p->is_dispatch[(fa - FLASH_BASE) >> 1]) {
+            uint32_t v = 0;
+            uc_reg_read(uc, UC_ARM_REG_R0 + (int)p->pc_reg, &v);
+            uint32_t o = v - 1u - p->mod_lo;
+            p->cur_off = o < p->mod_len ? o : 32768u;
+            p->fn_disp[p->cur_off]++;
+        }
+        if (fa == p->exit_at) p->cur_off = 32768u;
     }
+    if (p->mod_len) p->fn_instr[p->cur_off < 32768u ? p->cur_off : 32768u]++;
 }
