@@ -8,7 +8,9 @@
 //   node --import tsx host-tools/wasm/armbench/vboard-profile.ts [firmware.elf] [N]
 // PROFILE_SITES=FILE writes each table jump's address and count, PROFILE_OWN=FILE the same for
 // every instruction of the dispatch (fetches, jumps, branches back): how the per-image hot
-// opcodes of host-tools/build/interp-dispatch.ts were chosen.
+// opcodes of host-tools/build/interp-dispatch.ts were chosen. PROFILE_PC=FILE writes, as JSON, the
+// embedded module (hex) and where it sits in flash, and per code offset dispatched there the
+// dispatches and instructions, with the dynamic successor pairs: which sequences to fuse next.
 import koffi from 'koffi';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -23,16 +25,17 @@ const ROOT = join(import.meta.dirname, '../../..');
 const ELF = process.argv[2] ?? join(ROOT, 'build/bluepill/firmware.elf');
 const N = Number(process.argv[3] ?? 200);
 const UC_HOOK_CODE = 1 << 2;
-const FLASH_HALFWORDS = 32 * 1024, RAM_HALFWORDS = 10 * 1024;
+const FLASH_HALFWORDS = 32 * 1024, RAM_HALFWORDS = 10 * 1024, PAIR_SLOTS = 1 << 16;
 
 /** wq_invoke's dispatches: the 256-entry `tbh [pc, rN, lsl #1]` or, with the replicated dispatch
  * (host-tools/build/interp-dispatch.ts), every `ldr pc, [r9, rN, lsl #2]`; the dispatch's own
  * instructions: those jumps, the opcode fetch (`ldrb`) before each, and the unconditional
  * branches back to a shared head. */
-function dispatchShape(elf: string, lo: number, hi: number): { jumps: Set<number>; reg: number; own: Set<number>; calls: Map<number, string> } {
+function dispatchShape(elf: string, lo: number, hi: number): { jumps: Set<number>; reg: number; own: Set<number>; calls: Map<number, string>; pcReg: Map<number, number> } {
   const dis = execFileSync('arm-none-eabi-objdump', ['-d', elf, `--start-address=0x${lo.toString(16)}`, `--stop-address=0x${hi.toString(16)}`], { encoding: 'utf8', maxBuffer: 64 << 20 });
   const lines = dis.split('\n').map((l) => /^\s*([0-9a-f]+):\s+(?:[0-9a-f]{4}\s?){1,2}\s+(\S+)\s*(.*)$/.exec(l)).filter((m) => m !== null);
   const jumps = new Set<number>(), own = new Set<number>(), heads = new Set<number>();
+  const pcReg = new Map<number, number>();   // jump -> the register the fetch before it post-increments (the wasm pc)
   let reg = -1;
   lines.forEach((m, i) => {
     const r = /^\[pc, r(\d+), lsl #1\]/.exec(m[3]!) ?? /^\[r9, r(\d+), lsl #2\]/.exec(m[3]!);
@@ -43,6 +46,8 @@ function dispatchShape(elf: string, lo: number, hi: number): { jumps: Set<number
     reg = Number(rr[1]);
     const at = parseInt(m[1]!, 16), fetch = parseInt(lines[i - 1]![1]!, 16);
     jumps.add(at); own.add(at); own.add(fetch); heads.add(fetch);
+    const base = /\[r(\d+)\], #1$/.exec(lines[i - 1]![3]!);
+    if (base) pcReg.set(at, Number(base[1]));
   });
   if (reg < 0) throw new Error('no dispatch found in wq_invoke');
   const calls = new Map<number, string>();   // bl sites: which handler calls out, how often
@@ -50,7 +55,7 @@ function dispatchShape(elf: string, lo: number, hi: number): { jumps: Set<number
     if (/^b(\.n|\.w)?$/.test(m[2]!) && heads.has(parseInt(m[3]!, 16))) own.add(parseInt(m[1]!, 16));
     if (m[2] === 'bl') calls.set(parseInt(m[1]!, 16), m[3]!);
   }
-  return { jumps, reg, own, calls };
+  return { jumps, reg, own, calls, pcReg };
 }
 
 /** opcode value -> name: the WQ_OP_* defines of rt_internal.h, then the wasm ones the profile meets */
@@ -102,14 +107,22 @@ async function main(): Promise<void> {
     const shape = dispatchShape(ELF, lo, hi);
     // struct vb_profile: 6 u32, is_dispatch[] (u8), flash[], ram[], op_dispatches[257], op_instr[257] (u64)
     const hdr = 24 + FLASH_HALFWORDS, flashOff = hdr, ramOff = flashOff + FLASH_HALFWORDS * 8, dispOff = ramOff + RAM_HALFWORDS * 8, instrOff = dispOff + 257 * 8;
-    const bytes = instrOff + 257 * 8;
+    // then (vboard_profile.c) sites u32, cur_site u32, site_disp[], site_instr[] (u64 per flash byte), pair_key[] u32, pair_count[] u64
+    const sitesOff = instrOff + 257 * 8, siteDispOff = sitesOff + 8, siteInstrOff = siteDispOff + FLASH_HALFWORDS * 16;
+    const pairKeyOff = siteInstrOff + FLASH_HALFWORDS * 16, pairCountOff = pairKeyOff + PAIR_SLOTS * 4;
+    const bytes = pairCountOff + PAIR_SLOTS * 8;
     const mem = koffi.alloc('uint8_t', bytes);
     const zero = new Uint8Array(bytes);
     new DataView(zero.buffer).setUint32(4, lo, true);
     new DataView(zero.buffer).setUint32(8, hi, true);
     new DataView(zero.buffer).setUint32(12, shape.reg, true);
     new DataView(zero.buffer).setUint32(16, 256, true);
-    for (const a of shape.jumps) zero[24 + ((a - 0x08000000) >> 1)] = 1;
+    const pcProfile = process.env.PROFILE_PC;
+    for (const a of shape.jumps) zero[24 + ((a - 0x08000000) >> 1)] = pcProfile && shape.pcReg.has(a) ? shape.pcReg.get(a)! + 1 : 1;
+    if (pcProfile) {
+      if (shape.pcReg.size !== shape.jumps.size) throw new Error('PROFILE_PC: a dispatch without a post-incremented fetch before it');
+      new DataView(zero.buffer).setUint32(sitesOff, 1, true);
+    }
     koffi.encode(mem, koffi.array('uint8_t', bytes), Array.from(zero));
     const cpu = (b as unknown as { cpu: { uc: unknown } }).cpu;
     if (ucHookAdd(cpu.uc, [0], UC_HOOK_CODE, lib.symbol('vb_profile_hook'), mem, 1, 0) !== 0) throw new Error('uc_hook_add failed');
@@ -173,6 +186,23 @@ async function main(): Promise<void> {
     // how the dispatches spread over the table jumps (the shared head and each replicated copy)
     if (process.env.PROFILE_OWN) writeFileSync(process.env.PROFILE_OWN, [...shape.own].map((a) => `${a.toString(16)} ${u64(flashOff + ((a - 0x08000000) >> 1) * 8)}`).join('\n') + '\n');
     if (process.env.PROFILE_SITES) writeFileSync(process.env.PROFILE_SITES, [...shape.jumps].map((a) => `${a.toString(16)} ${u64(flashOff + ((a - 0x08000000) >> 1) * 8)}`).join('\n') + '\n');
+    if (pcProfile) {
+      const mod = b.image.symbols.find((s) => s.name === 'core_wasm');
+      if (!mod) throw new Error('PROFILE_PC: no core_wasm symbol in the image');
+      const at = (mod.address & ~1) - 0x08000000;
+      const bin = readFileSync(ELF.replace(/\.elf$/, '.bin'));
+      const siteRows: number[][] = [];
+      for (let k = 0; k < FLASH_HALFWORDS * 2; k++) {
+        const d = u64(siteDispOff + k * 8);
+        if (d) siteRows.push([k - at, d, u64(siteInstrOff + k * 8)]);
+      }
+      const pairRows: number[][] = [];
+      for (let h = 0; h < PAIR_SLOTS; h++) {
+        const key = dv.getUint32(pairKeyOff + h * 4, true), c = u64(pairCountOff + h * 8);
+        if (c) pairRows.push([key >>> 16 === 0xffff ? -1 : (key >>> 16) - at, (key & 0xffff) - at, c]);
+      }
+      writeFileSync(pcProfile, JSON.stringify({ publishes: N, module: Buffer.from(bin.subarray(at, at + mod.size)).toString('hex'), sites: siteRows, pairs: pairRows }));
+    }
     const sites = [...shape.jumps].map((a) => u64(flashOff + ((a - 0x08000000) >> 1) * 8)).sort((x, y) => y - x);
     const all = sites.reduce((x, y) => x + y, 0);
     const share = (n: number) => (100 * sites.slice(0, n).reduce((x, y) => x + y, 0) / (all || 1)).toFixed(1);

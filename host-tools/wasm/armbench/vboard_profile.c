@@ -13,6 +13,7 @@ int uc_reg_read(uc_engine *uc, int regid, void *value);
 #define RAM_BASE 0x20000000u
 #define RAM_HALFWORDS (20u * 1024u / 2u)
 #define UC_ARM_REG_R0 66
+#define PAIR_SLOTS (1u << 16)
 
 struct vb_profile {
     uint32_t enabled;
@@ -25,6 +26,14 @@ struct vb_profile {
     uint64_t ram[RAM_HALFWORDS];
     uint64_t op_dispatches[257];
     uint64_t op_instr[257];
+    /* with sites set (PROFILE_PC): per flash byte of the wasm code dispatched there (the opcode's
+     * address, the fetch register less one), its dispatches and the instructions until the next,
+     * and the dynamic successor pairs (site, next site) in an open-addressed table */
+    uint32_t sites, cur_site;
+    uint64_t site_disp[FLASH_HALFWORDS * 2u];
+    uint64_t site_instr[FLASH_HALFWORDS * 2u];
+    uint32_t pair_key[PAIR_SLOTS];
+    uint64_t pair_count[PAIR_SLOTS];
 };
 
 void vb_profile_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *user_data)
@@ -43,8 +52,21 @@ void vb_profile_hook(uc_engine *uc, uint64_t addr, uint32_t size, void *user_dat
             uc_reg_read(uc, UC_ARM_REG_R0 + (int)p->op_reg, &v);
             p->cur_op = v & 0xff;
             p->op_dispatches[p->cur_op]++;
+            if (p->sites) {   /* is_dispatch holds the fetch register + 1 */
+                uint32_t pcv = 0;
+                uc_reg_read(uc, UC_ARM_REG_R0 + (int)p->is_dispatch[(fa - FLASH_BASE) >> 1] - 1, &pcv);
+                uint32_t site = pcv - 1u - FLASH_BASE;
+                if (site < FLASH_HALFWORDS * 2u) {
+                    p->site_disp[site]++;
+                    uint32_t key = (p->cur_site & 0xffffu) << 16 | site, h = (key * 2654435761u) >> 16, n = 0;
+                    while (p->pair_key[h] != key && p->pair_key[h] != 0 && ++n < PAIR_SLOTS) h = (h + 1) & (PAIR_SLOTS - 1);
+                    if (n < PAIR_SLOTS) { p->pair_key[h] = key; p->pair_count[h]++; }   /* a full table drops pairs */
+                    p->cur_site = site;
+                } else p->cur_site = 0xffffffffu;
+            }
         }
-        if (fa == p->lo) p->cur_op = 256;   /* a new entry from the host */
+        if (fa == p->lo) { p->cur_op = 256; p->cur_site = 0xffffffffu; }   /* a new entry from the host */
+        if (p->sites && p->cur_site < FLASH_HALFWORDS * 2u) p->site_instr[p->cur_site]++;
         p->op_instr[p->cur_op]++;
     }
 }
