@@ -35,7 +35,7 @@
 // long entries keep loops over 256 bytes and the spec suite's large functions working.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { parseModule, WasmError, type ParsedModule } from './module.ts';
+import { parseModule, WasmError, type ParsedModule, type SideEntry } from './module.ts';
 
 export const SECTION_NAME = 'wasmqtt.predecoded';
 export const BLOB_VERSION = 35;
@@ -873,6 +873,37 @@ export interface PredecodeResult {
   longEntries: number;
 }
 
+/** Branch threading (session 15): a branch that lands on `i32.const K` (one byte), then only block
+ * `end`s, then a plain `if` or `br_if` goes straight on to where that `if` / `br_if` goes with K:
+ * AssemblyScript writes `a && b` in a condition as `a; if (result i32) b else i32.const 0 end; if`,
+ * and when `a` is false the interpreter ran the constant, the `end` and the `if` only to jump again
+ * (~17 instructions and three dispatches, ~16 times a publish). The constant's push and the
+ * if's pop cancel, and the `end`s do nothing, so the stack where the branch lands is the one the
+ * second jump leaves, provided the first branch moves no values (drop 0; the second one's keep and
+ * drop then apply as they are; an `if`'s or `else`'s jump moves none, so it takes no target that
+ * drops). Forward only: a fuel build counts backward branches in do_branch, and an `if`'s or
+ * `else`'s jump (do_jump) counts none. Repeated while the target is another such run. `skipNoops`
+ * moves a target past no-ops, as every target. */
+function threadBranch(original: Uint8Array, side: readonly SideEntry[], sideOf: ReadonlyMap<number, number>, skipNoops: (t: number) => number,
+  e: SideEntry): { targetPc: number; targetStp: number; keep: number; drop: number } {
+  let at = { targetPc: skipNoops(e.targetPc), targetStp: e.targetStp, keep: e.keep, drop: e.drop };
+  const jumpOnly = original[e.originPc - 1] === 0x04 || original[e.originPc - 1] === 0x05; // an if's or else's jump (do_jump) moves no values
+  for (let hop = 0; hop < 8 && at.drop === 0; hop++) {
+    const t = at.targetPc;
+    if (original[t] !== 0x41 || original[t + 1]! & 0x80) break;
+    const q = skipNoops(t + 2), op = original[q];
+    if ((op !== 0x04 && op !== 0x0d) || original[q + 1]! & 0x80) break; // one-byte block type or label (the plain opcodes)
+    const j = sideOf.get(q + 1);
+    if (j === undefined) break;
+    const s = side[j]!, taken = (original[t + 1]! !== 0) === (op === 0x0d); // br_if with K != 0, or if with K == 0
+    const next = taken ? { targetPc: skipNoops(s.targetPc), targetStp: s.targetStp, keep: s.keep, drop: s.drop }
+      : { targetPc: skipNoops(q + 2), targetStp: j + 1, keep: at.keep, drop: 0 };
+    if (next.targetPc <= t || (next.drop && jumpOnly)) break;
+    at = next;
+  }
+  return at;
+}
+
 /** Validates `input` and returns it with the pre-decoded section appended. Throws WasmError. */
 export function predecode(input: Uint8Array): PredecodeResult {
   const original = stripOwnSection(input);
@@ -890,16 +921,18 @@ export function predecode(input: Uint8Array): PredecodeResult {
     while (isNoop(original, base, t)) t += 1 + immediateBytes(original, t);
     return t;
   };
-  const entries = m.bodies.flatMap((f, bi) =>
-    f.side.map((e, k) => {
-      if (e.keep > 0xff || e.drop > 0xff) throw new WasmError('invalid', `a branch keeps ${e.keep} and drops ${e.drop} values; the pre-decoded form allows 255 each`);
+  const entries = m.bodies.flatMap((f, bi) => {
+    const sideOf = new Map(f.side.map((e, k) => [e.originPc, k]));
+    return f.side.map((e, k) => {
+      const t = threadBranch(original, f.side, sideOf, skipNoops, e);
+      if (t.keep > 0xff || t.drop > 0xff) throw new WasmError('invalid', `a branch keeps ${t.keep} and drops ${t.drop} values; the pre-decoded form allows 255 each`);
       // relative to the branch itself, so the interpreter needs no per-function base registers
-      const dPc = skipNoops(e.targetPc) - e.originPc, dStp = e.targetStp - k;
+      const dPc = t.targetPc - e.originPc, dStp = t.targetStp - k;
       if (dPc < -0x8000 || dPc > 0x7fff || dStp < -0x8000 || dStp > 0x7fff)
         throw new WasmError('invalid', `function ${m.importedFuncs + bi} branches ${dPc} bytes and ${dStp} branches away; the pre-decoded form allows 32767 each way (split the function)`);
-      return { dPc, dStp, keep: e.keep, drop: e.drop };
-    }),
-  );
+      return { dPc, dStp, keep: t.keep, drop: t.drop };
+    });
+  });
   // 16-bit short entry: nothing dropped (then whatever is kept stays where it is), dStp in 6
   // bits, dPc in 9 (signed)
   const fitsShort = (e: { dPc: number; dStp: number; keep: number; drop: number }) =>

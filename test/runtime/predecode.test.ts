@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BLOB_HEADER as HEADER, fnv1a, immediateBytes, OP, predecode, SECTION_NAME, usedOpcodes } from '../../host-tools/wasm/predecode.ts';
-import { WasmError } from '../../host-tools/wasm/module.ts';
+import { parseModule, WasmError } from '../../host-tools/wasm/module.ts';
 import { runCallsOnCortexM } from '../helpers/cortex-m.ts';
 
 const REPO = resolve(import.meta.dirname, '../..');
@@ -1134,6 +1134,56 @@ describe('predecode', () => {
       expect((e as WasmError).kind).toBe('invalid');
       expect((e as Error).message).toMatch(/type mismatch/);
     }
+  });
+
+  it('threads a branch that lands on `i32.const K; end; if` or `...; br_if` on to where K sends it (session 15: `a && b`), forward only, and runs as Node\'s engine does', () => {
+    const src = wat(`(module (func (export "f") (param i32 i32) (result i32) (local i32 i32)
+      ;; a && b, AssemblyScript's shape: when a is false the if's jump lands on the else arm's i32.const 0
+      (if (if (result i32) (i32.gt_s (local.get 0) (i32.const 3)) (then (i32.lt_s (local.get 1) (i32.const 10))) (else (i32.const 0)))
+        (then (local.set 2 (i32.const 1))))
+      ;; a || b: the const is 1 (the then arm), the if's own jump lands on the else arm's compare: nothing to thread
+      (if (if (result i32) (i32.eqz (local.get 0)) (then (i32.const 1)) (else (i32.eq (local.get 1) (i32.const 5))))
+        (then (local.set 2 (i32.add (local.get 2) (i32.const 2)))) (else (local.set 2 (i32.add (local.get 2) (i32.const 100)))))
+      ;; K = 0 and K = 1 into a br_if out of a block that keeps one value and drops one (a long entry)
+      (local.set 2 (i32.add (local.get 2) (block (result i32) (i32.const 7) (i32.const 1000)
+        (br_if 0 (if (result i32) (i32.and (local.get 0) (i32.const 1)) (then (i32.and (local.get 1) (i32.const 1))) (else (i32.const 0))))
+        (br_if 0 (if (result i32) (i32.and (local.get 0) (i32.const 2)) (then (i32.and (local.get 1) (i32.const 2))) (else (i32.const 1))))
+        (drop) (drop) (i32.const 2000))))
+      ;; (a && b) && c: two hops, over two ends
+      (if (if (result i32) (if (result i32) (local.get 0) (then (local.get 1)) (else (i32.const 0))) (then (i32.ne (local.get 0) (local.get 1))) (else (i32.const 0)))
+        (then (local.set 2 (i32.add (local.get 2) (i32.const 10000)))))
+      ;; K = 1 into a br_if back to its loop: not threaded (a fuel build counts only backward branches taken through do_branch)
+      (loop (local.set 3 (i32.add (local.get 3) (i32.const 1)))
+        (br_if 0 (if (result i32) (i32.ge_u (local.get 3) (i32.and (local.get 1) (i32.const 7))) (then (i32.const 0)) (else (i32.const 1)))))
+      (i32.add (local.get 2) (i32.mul (local.get 3) (i32.const 100000)))))`);
+    const { wasm } = predecode(src);
+    // every side entry's target in the pre-decoded blob (short and long entries), by the parsed module's origins
+    const { dv } = blobOf(wasm);
+    const ntypes = dv.getUint16(16, true), rec = HEADER + ntypes * 8, first = rec + dv.getUint16(rec + 2, true);
+    const nside = dv.getUint32(28, true), longAt = first + nside * 2;
+    const side = parseModule(src).bodies[0]!.side;
+    expect(side.length).toBe(nside);
+    const targets = side.map((e, k) => {
+      const x = dv.getUint16(first + k * 2, true);
+      return e.originPc + (x & 1 ? dv.getInt16(longAt + (x >> 1) * 6, true) : (x << 16) >> 23);
+    });
+    // a target on `i32.const; end...; if / br_if`: only K = 1 into the br_if that drops a value (an if's jump
+    // moves none) and the loop's (its jump would go backward); the four others are threaded
+    const constThenCond = (t: number) => {
+      if (src[t] !== 0x41) return false;
+      let q = t + 2;
+      while (src[q] === 0x0b) q++;
+      return src[q] === 0x04 || src[q] === 0x0d;
+    };
+    const unthreaded = targets.filter(constThenCond);
+    expect(unthreaded.map((t) => src[t + 1])).toEqual([1, 1]);
+    expect(side.filter((e) => constThenCond(e.targetPc)).length).toBe(6);
+    const args: Array<[number, number]> = [];
+    for (const a of [0, 1, 2, 3, 4, 5, 7, -1, 0x7fffffff, -0x80000000]) for (const b of [0, 1, 2, 3, 5, 7, 9, 10, 11, -1]) args.push([a, b]);
+    const { want, got } = runBoth(src, wasm, args);
+    expect(got).toEqual(want);
+    expect(new Set(want).size).toBeGreaterThan(8); // the arguments take many paths
+    expect(Buffer.from(predecode(wasm).wasm)).toEqual(Buffer.from(wasm)); // the code is untouched: pre-decoding again gives the same bytes
   });
 
   it('CLI writes the output and explains a bad input without a stack trace', () => {
