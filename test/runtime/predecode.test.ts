@@ -1139,9 +1139,10 @@ describe('predecode', () => {
   // Session 15: LTEE_C8_SHR_U_LGET_XOR (`x = v ^ v >> k` on a value kept in a local) takes up to three scatter terms after
   // it, `local.tee c; i32.const k; i32.shl; i32.xor` then `local.get c; ...` on the same c: the store's table-less CRC-16
   // byte step (`crc ^ x << 12 ^ x << 5 ^ x` in the top half). Three, two, one and no terms; a fourth term and one on another
-  // local left to LGET_C8_SHL_XOR; shift counts 0 and 31 (32 is not a term); on the host and on Cortex-M
+  // local left to LGET_C8_SHL_XOR; shift counts 0 and 31 (32 is not a term); and `local.set c; local.get d; i32.const k;
+  // i32.shl` before the terms (the step's second half), d another local and d = c; on the host and on Cortex-M
   const scatterSrc = `(module
-    (func $step (param i32 i32) (result i32) (local i32 i32 i32 i32 i32 i32)
+    (func $step (param i32 i32) (result i32) (local i32 i32 i32 i32 i32 i32 i32 i32)
       local.get 0 local.set 2
       local.get 0 i32.const 8 i32.shl
       local.get 1 local.get 2 i32.const 24 i32.shr_u i32.xor
@@ -1165,18 +1166,32 @@ describe('predecode', () => {
       local.tee 4 i32.const 31 i32.shr_u local.get 4 i32.xor
       local.tee 7 i32.const 32 i32.shl i32.xor
       local.set 3
+      local.get 1
+      local.tee 4 i32.const 4 i32.shr_u local.get 4 i32.xor
+      local.set 8 local.get 3 i32.const 8 i32.shl
+      local.get 8 i32.const 28 i32.shl i32.xor
+      local.get 8 i32.const 21 i32.shl i32.xor
+      local.get 8 i32.const 16 i32.shl i32.xor
+      local.set 3
+      local.get 0
+      local.tee 4 i32.const 5 i32.shr_u local.get 3 i32.xor
+      local.set 9 local.get 9 i32.const 1 i32.shl
+      local.get 9 i32.const 2 i32.shl i32.xor
+      local.set 3
       local.get 3 local.get 2 i32.const 3 i32.mul i32.add local.get 4 i32.const 5 i32.mul i32.add
-      local.get 5 i32.const 7 i32.mul i32.add local.get 6 i32.const 11 i32.mul i32.add local.get 7 i32.const 13 i32.mul i32.add)
+      local.get 5 i32.const 7 i32.mul i32.add local.get 6 i32.const 11 i32.mul i32.add local.get 7 i32.const 13 i32.mul i32.add
+      local.get 8 i32.const 17 i32.mul i32.add local.get 9 i32.const 19 i32.mul i32.add)
     (func (export "f") (param i32 i32) (result i32) (call $step (local.get 0) (local.get 1)))
     (func (export "calls") (param $n i32) (result i32) (local $acc i32)
       (loop (local.set $acc (call $step (i32.xor (local.get $acc) (i32.mul (local.get $n) (i32.const 0x9e3779b9))) (local.get $n)))
         (br_if 0 (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
       (local.get $acc)))`;
-  it('runs `local.tee; i32.const; i32.shr_u; local.get; i32.xor` with up to three shift-xor terms after it in one dispatch (LTEE_C8_SHR_U_LGET_XOR, session 15) as Node\'s engine does, on Cortex-M too, and undoes it byte for byte', () => {
+  it('runs `local.tee; i32.const; i32.shr_u; local.get; i32.xor` with up to three shift-xor terms after it (and a shifted local before them) in one dispatch (LTEE_C8_SHR_U_LGET_XOR, session 15) as Node\'s engine does, on Cortex-M too, and undoes it byte for byte', () => {
     const src = wat(scatterSrc);
     const { wasm, module: m } = predecode(src);
     const fused = sitesOf(wasm, m, OP.LTEE_C8_SHR_U_LGET_XOR);
-    expect(fused.map((at) => [src[at], src[at + 3], wasm[at + 3]! >> 5])).toEqual([[0x22, 4, 3], [0x22, 7, 2], [0x22, 0, 1], [0x22, 31, 0]]);
+    // [its k, the terms] (4 + terms: `local.set c; local.get d; i32.const; i32.shl` first, the CRC step's second half)
+    expect(fused.map((at) => [src[at + 3], wasm[at + 3]! >> 5])).toEqual([[4, 3], [7, 2], [0, 1], [31, 0], [4, 4 + 3], [5, 4 + 1]]);
     expect(sitesOf(wasm, m, OP.LGET_C8_SHL_XOR).map((at) => src[at + 3])).toEqual([9, 1]); // the fourth term, the other local's
     expect(Buffer.from(predecode(wasm).wasm)).toEqual(Buffer.from(wasm));
     const edges = [0, 1, -1, 0x80000000, 0x7fffffff, 0x12345678, 0xdeadbeef, 0xffff0000, 0x0000ffff];
