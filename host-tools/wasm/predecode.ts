@@ -37,12 +37,14 @@
 // long entries keep loops over 256 bytes and the spec suite's large functions working.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { parseModule, WasmError, type ParsedModule } from './module.ts';
+import { parseModule, WasmError, type ParsedModule, type SideEntry } from './module.ts';
 
 export const SECTION_NAME = 'wasmqtt.predecoded';
 export const BLOB_VERSION = 36;
 /** Blob versions whose code was rewritten in place with today's opcodes (undoRewrite puts the
- * original back). Formats 4 to 34 gave some of today's opcodes other meanings or used other
+ * original back): format 36 (session 15) gave 0xcd (LTEE_C8_SHR_U_LGET_XOR) scatter terms, counted in
+ * bits 5-6 of its shift count's byte, which format 35 leaves clear, so format 35's code undoes the
+ * same way (the runtime refuses it: its loader takes one version). Formats 4 to 34 gave some of today's opcodes other meanings or used other
  * function records (format 35 (session 14): 0xdb was `i64.const` with a 9- or 10-byte LEB only (8 raw bytes and a skip), now I64_CONST_RAW (5 to 10 bytes); 0xed was `i32.const c; i32.lt_u` (I32C8_LT_U), now I32C16_LOAD8_U; 0xf2
  * `local.tee a; local.get b` (LTEE_LGET), now LGET_LGET_ADD_LOAD8_U; format 34 (session 13): 0xda was `I32_CONST_16; i32.add; i32.load`, now LGET_LOAD; 0x06 `local.get; I32C8_SHL`, now I32C24_AND; 0x1e `i32.const; i32.lt_u`, now LGET_I64_LTU_EXTU; 0xfb COND_LEB, now I64_LT_U_SELECT (if / br_if in LOCAL_LEB's codes); 0xc8 `local.tee; I64_CONST_8`, now LOOP_STEP_LT8_BR_IF; 0xdc `local.get; local.get`, now LTEE_STORE; format 33 (session 12): 0xf6 was `local.tee; i32.const; i32.shl; i32.xor`, now BLOCK_RUN; 0xf3 was `local.tee; br_if`, 0x17 `local.get; local.get; i32.add; i32.load8_u`, 0x1f `i32.const; i32.ne`, 0xe8 `i32.const; i32.rotl`; 0xef was the `++p < end` back edge, 0x07 `i64.ne; br_if`, 0xfa `i64.const; i64.add`,
  * 0x15 `local.get; i64.const; i64.shl`, 0xd7 `local.get; i64.const; i64.shr_u; i64.or`, 0xf1 `local.set; br`; format 32 (session 11): the records hold parameter and result counts, not the type index; 0xce was `local.get; local.get; i32.gt_s`, 0xef `local.tee; i32.const; i32.lt_u`,
@@ -50,7 +52,7 @@ export const BLOB_VERSION = 36;
  * and local.tee with a multi-byte index, now LOCAL_LEB's; format 31: 0xf1 was a function's final `end`, now `return`; format 30:
  * records relative to themselves and format 29's fused forms, both from session 10; format 27:
  * 0xc6 was `local.get; i32.const; i32.shr_u`): refused. */
-const REWRITTEN_VERSIONS = [35, 36]; // format 36 changed a record's frame byte only: format 35's code undoes the same
+const REWRITTEN_VERSIONS = [35, 36]; // format 36 changed a record's frame byte and gave 0xcd's shift byte xor terms in bits 5-7, clear in format 35: format 35's code undoes the same
 const OLDER_REWRITTEN_VERSIONS = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34];
 const MAGIC = 0x44505157; // "WQPD"
 const WIDE_FRAME = 0xff; // a function record's frame byte: see its wide record
@@ -267,6 +269,9 @@ export const OP = {
   LGET_I32C_ADD_LSET: 0xca, // local.get a; i32.const c; i32.add; local.set b (i++)
   LGET_I32C_ADD_LTEE: 0xcb, // local.get a; i32.const c; i32.add; local.tee b
   LTEE_I32C_ADD: 0xcc, // local.tee a; i32.const c; i32.add
+  // (format 36: then up to three `local.tee c; i32.const k; i32.shl; i32.xor`, `local.get c; ...` on the same c, their count in
+  // bits 5-6 of k's byte: `y ^= x << k1 ^ x << k2 ...`, the rest of a table-less CRC-16's byte step; with bit 7 set
+  // `local.set c; local.get d; i32.const k0; i32.shl` comes first and the one to three terms `local.get c; ...` after it)
   LTEE_C8_SHR_U_LGET_XOR: 0xcd, // local.tee a; i32.const k (0..31, its LEB byte kept); i32.shr_u; local.get b; i32.xor: `x ^= x >> k` on a value just
   // stored (the store's CRC-16 on the publish path; format 32, was local.get a; local.get b; i32.lt_u, 10 a publish and none in the suite)
   LGET_LOAD8_U: 0xce, // local.get a; i32.load8_u (one-byte memarg; format 32, was local.get a; local.get b; i32.gt_s, run by no workload)
@@ -339,6 +344,9 @@ const LOOP_FORMS: Array<[readonly Pat[], number]> = [
   [[0x20, 'c', 0x6a, 0x22, 0x0d], OP.LOOP_STEP_BR_IF], [[0x20, 'm', 0x6b, 0x22, 0x0d], OP.LOOP_STEP_BR_IF],
 ];
 
+/** `local.tee a; i32.const k; i32.shr_u; local.get b; i32.xor`: LTEE_C8_SHR_U_LGET_XOR, alone (FUSE) or with a scatter (formsAt). */
+const XORSHIFT: readonly Pat[] = [0x22, 'n', 0x76, 0x20, 0x73];
+
 /** Opcode sequences fused into one dispatch, longest first; 'c' is an i32.const with a one-byte
  * LEB (the plain opcode's only form; longer ones became I32_CONST_*). Chosen from the
  * interpreter suite's executed-sequence counts (bench/interp-suite.bench.ts). */
@@ -360,7 +368,7 @@ const FUSE: Array<[readonly Pat[], number]> = [
   [[0x20, 'm', 0x6b, 0x22], OP.LGET_I32C_ADD_LTEE],
   [[0x22, 'c', 0x6a], OP.LTEE_I32C_ADD],
   [[0x22, 'm', 0x6b], OP.LTEE_I32C_ADD],
-  [[0x22, 'n', 0x76, 0x20, 0x73], OP.LTEE_C8_SHR_U_LGET_XOR],
+  [XORSHIFT, OP.LTEE_C8_SHR_U_LGET_XOR],
   [[0x20, 'w', 0x6a], OP.LGET_I32C16_ADD],
   [['w', 0x6a], OP.I32C16_ADD],
   [['w', 0x71], OP.I32C16_AND],
@@ -579,6 +587,28 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
         if (hit[1] === OP.LGET_LOAD && hit[0].length === 4) out[ins[k + 1]! + 1]! |= LGET_LOAD_WALK;
         if (hit[1] === OP.I64C8_ADD_LTEE_I64C8_NE_BR_IF && original[ins[k + 1]!] === 0x7d) out[ins[k]! + 1] = -((out[ins[k]! + 1]! << 24) >> 24) & 0xff; // x - c as x + -c
       } });
+      // LTEE_C8_SHR_U_LGET_XOR and the scatter after it (session 15): `local.tee c; i32.const k; i32.shl; i32.xor`, then up
+      // to two `local.get c; i32.const k; i32.shl; i32.xor` on the same c, counted in bits 5-6 of the first const's byte
+      if (matches(k, XORSHIFT)) {
+        let n = 0;
+        const c = original[ins[k + 5]! + 1];
+        if (matches(k + 5, [0x22, 'n', 0x74, 0x73])) {
+          n = 1;
+          while (n < 3 && matches(k + 5 + 4 * n, [0x20, 'n', 0x74, 0x73]) && original[ins[k + 5 + 4 * n]! + 1] === c) n++;
+        }
+        for (let j = n; j >= 1; j--) {
+          const terms = j, at = ins[k + 1]! + 1;
+          forms.push({ len: 5 + 4 * terms, op: OP.LTEE_C8_SHR_U_LGET_XOR, apply: () => { out[ins[k]!] = OP.LTEE_C8_SHR_U_LGET_XOR; out[at] = original[at]! | terms << 5; } });
+        }
+        // or `local.set c; local.get d; i32.const k0; i32.shl` first, the terms on c after it (bit 7: the byte step's second half)
+        let m = 0;
+        const s = original[ins[k + 5]! + 1];
+        if (matches(k + 5, [0x21, 0x20, 'n', 0x74])) while (m < 3 && matches(k + 9 + 4 * m, [0x20, 'n', 0x74, 0x73]) && original[ins[k + 9 + 4 * m]! + 1] === s) m++;
+        for (let j = m; j >= 1; j--) {
+          const terms = j, at = ins[k + 1]! + 1;
+          forms.push({ len: 9 + 4 * terms, op: OP.LTEE_C8_SHR_U_LGET_XOR, apply: () => { out[ins[k]!] = OP.LTEE_C8_SHR_U_LGET_XOR; out[at] = original[at]! | terms << 5 | 0x80; } });
+        }
+      }
       const hits = FUSE.filter(([pat]) => matches(k, pat));
       const fused = hits.map(fuse);
       if (!pick) { const i = hits.findIndex(([pat]) => preferred(pat)); if (i >= 0) pick = fused[i]; }
@@ -624,7 +654,9 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
  * format 35, after the merge of its three forms: every suite and Embench program on the bench's
  * Cortex-M3 build, a unicorn hook on the dispatch's table jump); a comparison's includes the branch
  * it hands its result to. The tiling's tie-break among equally few dispatches; measure again when an
- * opcode changes meaning (a stale entry only moves ties). */
+ * opcode changes meaning (a stale entry only moves ties). Session 15: 0xcd 12 -> 14, its plain form's two
+ * instructions more for the scatter's test (CoreMark, the one workload that runs it: +1,184 instructions over its 592
+ * a run; its scatter forms, which only the publish path runs, ~36 and ~45 with three terms). */
 const HANDLER_COST: readonly number[] = [
   0, 0, 5, 5, 12, 8, 7, 16, 24, 4, 6, 2, 15, 13, 26, 12, 40, 79, 8, 9, 14, 31, 10, 21, 12, 11, 3, 6, 0, 18, 14, 20,
   6, 7, 6, 6, 7, 0, 0, 6, 13, 26, 0, 0, 26, 17, 13, 13, 0, 0, 0, 0, 26, 0, 14, 27, 0, 0, 14, 26, 25, 0, 0, 0,
@@ -632,7 +664,7 @@ const HANDLER_COST: readonly number[] = [
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 7, 7, 7, 12, 11, 15, 12, 7, 13, 7, 8, 8, 8, 9, 0, 0, 0, 0, 8, 8, 11, 0,
   0, 0, 0, 8, 8, 8, 15, 18, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 5, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 0, 0, 8, 0, 9, 21, 21, 10, 11, 10, 12, 18, 164, 0, 0, 0, 6, 4, 4, 6, 9, 20, 13, 18, 16, 16, 17, 6, 11,
+  0, 0, 0, 0, 0, 8, 0, 9, 21, 21, 10, 11, 10, 14, 18, 164, 0, 0, 0, 6, 4, 4, 6, 9, 20, 13, 18, 16, 16, 17, 6, 11,
   10, 10, 6, 6, 21, 6, 8, 6, 20, 6, 15, 24, 17, 17, 19, 28, 0, 20, 21, 18, 8, 0, 6, 6, 0, 0, 10, 10, 134, 10, 17, 15,
 ];
 
@@ -762,6 +794,7 @@ function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
       if (op === OP.I64C8_SHR_U || op === OP.I64C8_ADD_LTEE_I64C8_NE_BR_IF) out[p] = op = OP.I64_CONST_8;
       if (op === OP.SHL_SHR_S) out[p] = op = OP.I32C8_SHL;
       if (op === OP.LGET_LOAD) out[p + 3]! &= ~LGET_LOAD_WALK; // the load's align byte
+      if (op === OP.LTEE_C8_SHR_U_LGET_XOR) out[p + 3]! &= 31; // the scatter's term count and kind (its shift count is 0..31)
       if (op === OP.I32C32_AND) out[p] = op = OP.I32_CONST_32_PAD;
       if (op === OP.I32C24_AND) out[p] = op = OP.I32_CONST_24;
       if (op === OP.LGET_C8_ROTL || op === OP.LGET_C8_ROTL_XOR) out[p + 3] = (32 - out[p + 3]!) & 31; // the left-rotate count back
@@ -878,6 +911,37 @@ export interface PredecodeResult {
   longEntries: number;
 }
 
+/** Branch threading (session 15): a branch that lands on `i32.const K` (one byte), then only block
+ * `end`s, then a plain `if` or `br_if` goes straight on to where that `if` / `br_if` goes with K:
+ * AssemblyScript writes `a && b` in a condition as `a; if (result i32) b else i32.const 0 end; if`,
+ * and when `a` is false the interpreter ran the constant, the `end` and the `if` only to jump again
+ * (~17 instructions and three dispatches, ~16 times a publish). The constant's push and the
+ * if's pop cancel, and the `end`s do nothing, so the stack where the branch lands is the one the
+ * second jump leaves, provided the first branch moves no values (drop 0; the second one's keep and
+ * drop then apply as they are; an `if`'s or `else`'s jump moves none, so it takes no target that
+ * drops). Forward only: a fuel build counts backward branches in do_branch, and an `if`'s or
+ * `else`'s jump (do_jump) counts none. Repeated while the target is another such run. `skipNoops`
+ * moves a target past no-ops, as every target. */
+function threadBranch(original: Uint8Array, side: readonly SideEntry[], sideOf: ReadonlyMap<number, number>, skipNoops: (t: number) => number,
+  e: SideEntry): { targetPc: number; targetStp: number; keep: number; drop: number } {
+  let at = { targetPc: skipNoops(e.targetPc), targetStp: e.targetStp, keep: e.keep, drop: e.drop };
+  const jumpOnly = original[e.originPc - 1] === 0x04 || original[e.originPc - 1] === 0x05; // an if's or else's jump (do_jump) moves no values
+  for (let hop = 0; hop < 8 && at.drop === 0; hop++) {
+    const t = at.targetPc;
+    if (original[t] !== 0x41 || original[t + 1]! & 0x80) break;
+    const q = skipNoops(t + 2), op = original[q];
+    if ((op !== 0x04 && op !== 0x0d) || original[q + 1]! & 0x80) break; // one-byte block type or label (the plain opcodes)
+    const j = sideOf.get(q + 1);
+    if (j === undefined) break;
+    const s = side[j]!, taken = (original[t + 1]! !== 0) === (op === 0x0d); // br_if with K != 0, or if with K == 0
+    const next = taken ? { targetPc: skipNoops(s.targetPc), targetStp: s.targetStp, keep: s.keep, drop: s.drop }
+      : { targetPc: skipNoops(q + 2), targetStp: j + 1, keep: at.keep, drop: 0 };
+    if (next.targetPc <= t || (next.drop && jumpOnly)) break;
+    at = next;
+  }
+  return at;
+}
+
 /** Validates `input` and returns it with the pre-decoded section appended. Throws WasmError. */
 export function predecode(input: Uint8Array): PredecodeResult {
   const original = stripOwnSection(input);
@@ -895,16 +959,18 @@ export function predecode(input: Uint8Array): PredecodeResult {
     while (isNoop(original, base, t)) t += 1 + immediateBytes(original, t);
     return t;
   };
-  const entries = m.bodies.flatMap((f, bi) =>
-    f.side.map((e, k) => {
-      if (e.keep > 0xff || e.drop > 0xff) throw new WasmError('invalid', `a branch keeps ${e.keep} and drops ${e.drop} values; the pre-decoded form allows 255 each`);
+  const entries = m.bodies.flatMap((f, bi) => {
+    const sideOf = new Map(f.side.map((e, k) => [e.originPc, k]));
+    return f.side.map((e, k) => {
+      const t = threadBranch(original, f.side, sideOf, skipNoops, e);
+      if (t.keep > 0xff || t.drop > 0xff) throw new WasmError('invalid', `a branch keeps ${t.keep} and drops ${t.drop} values; the pre-decoded form allows 255 each`);
       // relative to the branch itself, so the interpreter needs no per-function base registers
-      const dPc = skipNoops(e.targetPc) - e.originPc, dStp = e.targetStp - k;
+      const dPc = t.targetPc - e.originPc, dStp = t.targetStp - k;
       if (dPc < -0x8000 || dPc > 0x7fff || dStp < -0x8000 || dStp > 0x7fff)
         throw new WasmError('invalid', `function ${m.importedFuncs + bi} branches ${dPc} bytes and ${dStp} branches away; the pre-decoded form allows 32767 each way (split the function)`);
-      return { dPc, dStp, keep: e.keep, drop: e.drop };
-    }),
-  );
+      return { dPc, dStp, keep: t.keep, drop: t.drop };
+    });
+  });
   // 16-bit short entry: nothing dropped (then whatever is kept stays where it is), dStp in 6
   // bits, dPc in 9 (signed)
   const fitsShort = (e: { dPc: number; dStp: number; keep: number; drop: number }) =>

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BLOB_HEADER as HEADER, fnv1a, immediateBytes, OP, predecode, SECTION_NAME, usedOpcodes } from '../../host-tools/wasm/predecode.ts';
-import { WasmError } from '../../host-tools/wasm/module.ts';
+import { parseModule, WasmError } from '../../host-tools/wasm/module.ts';
 import { runCallsOnCortexM } from '../helpers/cortex-m.ts';
 
 const REPO = resolve(import.meta.dirname, '../..');
@@ -1182,6 +1182,122 @@ describe('predecode', () => {
       expect((e as WasmError).kind).toBe('invalid');
       expect((e as Error).message).toMatch(/type mismatch/);
     }
+  });
+
+  // Session 15: LTEE_C8_SHR_U_LGET_XOR (`x = v ^ v >> k` on a value kept in a local) takes up to three scatter terms after
+  // it, `local.tee c; i32.const k; i32.shl; i32.xor` then `local.get c; ...` on the same c: the store's table-less CRC-16
+  // byte step (`crc ^ x << 12 ^ x << 5 ^ x` in the top half). Three, two, one and no terms; a fourth term and one on another
+  // local left to LGET_C8_SHL_XOR; shift counts 0 and 31 (32 is not a term); and `local.set c; local.get d; i32.const k;
+  // i32.shl` before the terms (the step's second half), d another local and d = c; on the host and on Cortex-M
+  const scatterSrc = `(module
+    (func $step (param i32 i32) (result i32) (local i32 i32 i32 i32 i32 i32 i32 i32)
+      local.get 0 local.set 2
+      local.get 0 i32.const 8 i32.shl
+      local.get 1 local.get 2 i32.const 24 i32.shr_u i32.xor
+      local.tee 2 i32.const 4 i32.shr_u local.get 2 i32.xor
+      local.tee 2 i32.const 28 i32.shl i32.xor
+      local.get 2 i32.const 21 i32.shl i32.xor
+      local.get 2 i32.const 16 i32.shl i32.xor
+      local.get 2 i32.const 9 i32.shl i32.xor
+      local.set 3
+      local.get 3 local.get 0
+      local.tee 4 i32.const 7 i32.shr_u local.get 1 i32.xor
+      local.tee 5 i32.const 3 i32.shl i32.xor
+      local.get 5 i32.const 31 i32.shl i32.xor
+      local.get 4 i32.const 1 i32.shl i32.xor
+      local.set 3
+      local.get 3 local.get 1
+      local.tee 4 i32.const 0 i32.shr_u local.get 0 i32.xor
+      local.tee 6 i32.const 0 i32.shl i32.xor
+      local.set 3
+      local.get 3 local.get 0
+      local.tee 4 i32.const 31 i32.shr_u local.get 4 i32.xor
+      local.tee 7 i32.const 32 i32.shl i32.xor
+      local.set 3
+      local.get 1
+      local.tee 4 i32.const 4 i32.shr_u local.get 4 i32.xor
+      local.set 8 local.get 3 i32.const 8 i32.shl
+      local.get 8 i32.const 28 i32.shl i32.xor
+      local.get 8 i32.const 21 i32.shl i32.xor
+      local.get 8 i32.const 16 i32.shl i32.xor
+      local.set 3
+      local.get 0
+      local.tee 4 i32.const 5 i32.shr_u local.get 3 i32.xor
+      local.set 9 local.get 9 i32.const 1 i32.shl
+      local.get 9 i32.const 2 i32.shl i32.xor
+      local.set 3
+      local.get 3 local.get 2 i32.const 3 i32.mul i32.add local.get 4 i32.const 5 i32.mul i32.add
+      local.get 5 i32.const 7 i32.mul i32.add local.get 6 i32.const 11 i32.mul i32.add local.get 7 i32.const 13 i32.mul i32.add
+      local.get 8 i32.const 17 i32.mul i32.add local.get 9 i32.const 19 i32.mul i32.add)
+    (func (export "f") (param i32 i32) (result i32) (call $step (local.get 0) (local.get 1)))
+    (func (export "calls") (param $n i32) (result i32) (local $acc i32)
+      (loop (local.set $acc (call $step (i32.xor (local.get $acc) (i32.mul (local.get $n) (i32.const 0x9e3779b9))) (local.get $n)))
+        (br_if 0 (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+      (local.get $acc)))`;
+  it('runs `local.tee; i32.const; i32.shr_u; local.get; i32.xor` with up to three shift-xor terms after it (and a shifted local before them) in one dispatch (LTEE_C8_SHR_U_LGET_XOR, session 15) as Node\'s engine does, on Cortex-M too, and undoes it byte for byte', () => {
+    const src = wat(scatterSrc);
+    const { wasm, module: m } = predecode(src);
+    const fused = sitesOf(wasm, m, OP.LTEE_C8_SHR_U_LGET_XOR);
+    // [its k, the terms] (4 + terms: `local.set c; local.get d; i32.const; i32.shl` first, the CRC step's second half)
+    expect(fused.map((at) => [src[at + 3], wasm[at + 3]! >> 5])).toEqual([[4, 3], [7, 2], [0, 1], [31, 0], [4, 4 + 3], [5, 4 + 1]]);
+    expect(sitesOf(wasm, m, OP.LGET_C8_SHL_XOR).map((at) => src[at + 3])).toEqual([9, 1]); // the fourth term, the other local's
+    expect(Buffer.from(predecode(wasm).wasm)).toEqual(Buffer.from(wasm));
+    const edges = [0, 1, -1, 0x80000000, 0x7fffffff, 0x12345678, 0xdeadbeef, 0xffff0000, 0x0000ffff];
+    const args: Array<[number, number]> = edges.flatMap((a) => edges.map((b): [number, number] => [a, b]));
+    const { want, got } = runBoth(src, wasm, args);
+    expect(got).toEqual(want);
+    const calls = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(src)), {}).exports.calls as (n: number) => number;
+    for (const n of [1, 7, 40]) expect(runCallsOnCortexM(wasm, n)).toBe(calls(n));
+  });
+
+  it('threads a branch that lands on `i32.const K; end; if` or `...; br_if` on to where K sends it (session 15: `a && b`), forward only, and runs as Node\'s engine does', () => {
+    const src = wat(`(module (func (export "f") (param i32 i32) (result i32) (local i32 i32)
+      ;; a && b, AssemblyScript's shape: when a is false the if's jump lands on the else arm's i32.const 0
+      (if (if (result i32) (i32.gt_s (local.get 0) (i32.const 3)) (then (i32.lt_s (local.get 1) (i32.const 10))) (else (i32.const 0)))
+        (then (local.set 2 (i32.const 1))))
+      ;; a || b: the const is 1 (the then arm), the if's own jump lands on the else arm's compare: nothing to thread
+      (if (if (result i32) (i32.eqz (local.get 0)) (then (i32.const 1)) (else (i32.eq (local.get 1) (i32.const 5))))
+        (then (local.set 2 (i32.add (local.get 2) (i32.const 2)))) (else (local.set 2 (i32.add (local.get 2) (i32.const 100)))))
+      ;; K = 0 and K = 1 into a br_if out of a block that keeps one value and drops one (a long entry)
+      (local.set 2 (i32.add (local.get 2) (block (result i32) (i32.const 7) (i32.const 1000)
+        (br_if 0 (if (result i32) (i32.and (local.get 0) (i32.const 1)) (then (i32.and (local.get 1) (i32.const 1))) (else (i32.const 0))))
+        (br_if 0 (if (result i32) (i32.and (local.get 0) (i32.const 2)) (then (i32.and (local.get 1) (i32.const 2))) (else (i32.const 1))))
+        (drop) (drop) (i32.const 2000))))
+      ;; (a && b) && c: two hops, over two ends
+      (if (if (result i32) (if (result i32) (local.get 0) (then (local.get 1)) (else (i32.const 0))) (then (i32.ne (local.get 0) (local.get 1))) (else (i32.const 0)))
+        (then (local.set 2 (i32.add (local.get 2) (i32.const 10000)))))
+      ;; K = 1 into a br_if back to its loop: not threaded (a fuel build counts only backward branches taken through do_branch)
+      (loop (local.set 3 (i32.add (local.get 3) (i32.const 1)))
+        (br_if 0 (if (result i32) (i32.ge_u (local.get 3) (i32.and (local.get 1) (i32.const 7))) (then (i32.const 0)) (else (i32.const 1)))))
+      (i32.add (local.get 2) (i32.mul (local.get 3) (i32.const 100000)))))`);
+    const { wasm } = predecode(src);
+    // every side entry's target in the pre-decoded blob (short and long entries), by the parsed module's origins
+    const { dv } = blobOf(wasm);
+    const ntypes = dv.getUint16(16, true), rec = HEADER + ntypes * 8, first = rec + dv.getUint16(rec + 2, true);
+    const nside = dv.getUint32(28, true), longAt = first + nside * 2;
+    const side = parseModule(src).bodies[0]!.side;
+    expect(side.length).toBe(nside);
+    const targets = side.map((e, k) => {
+      const x = dv.getUint16(first + k * 2, true);
+      return e.originPc + (x & 1 ? dv.getInt16(longAt + (x >> 1) * 6, true) : (x << 16) >> 23);
+    });
+    // a target on `i32.const; end...; if / br_if`: only K = 1 into the br_if that drops a value (an if's jump
+    // moves none) and the loop's (its jump would go backward); the four others are threaded
+    const constThenCond = (t: number) => {
+      if (src[t] !== 0x41) return false;
+      let q = t + 2;
+      while (src[q] === 0x0b) q++;
+      return src[q] === 0x04 || src[q] === 0x0d;
+    };
+    const unthreaded = targets.filter(constThenCond);
+    expect(unthreaded.map((t) => src[t + 1])).toEqual([1, 1]);
+    expect(side.filter((e) => constThenCond(e.targetPc)).length).toBe(6);
+    const args: Array<[number, number]> = [];
+    for (const a of [0, 1, 2, 3, 4, 5, 7, -1, 0x7fffffff, -0x80000000]) for (const b of [0, 1, 2, 3, 5, 7, 9, 10, 11, -1]) args.push([a, b]);
+    const { want, got } = runBoth(src, wasm, args);
+    expect(got).toEqual(want);
+    expect(new Set(want).size).toBeGreaterThan(8); // the arguments take many paths
+    expect(Buffer.from(predecode(wasm).wasm)).toEqual(Buffer.from(wasm)); // the code is untouched: pre-decoding again gives the same bytes
   });
 
   it('CLI writes the output and explains a bad input without a stack trace', () => {

@@ -773,7 +773,29 @@ next:
         OP(WQ_OP_LTEE_I32C_ADD) { uint32_t i; READ_IDX(i); uint32_t a = (uint32_t)sp[-1]; SET32(&fp[i], a); uint32_t v = S7(pc[1]); pc += 3; COUNT_EXTRA(2); SET32(&sp[-1], a + v); break; }   /* a read once: the store to the local may alias the slot for GCC */
         OP(WQ_OP_LTEE_C8_SHR_U_LGET_XOR) {   /* x = v; v >> k ^ b (b read after the store: it may be x) */
             uint32_t v = (uint32_t)sp[-1]; SET32(&fp[pc[0]], v);
-            uint32_t r = (v >> pc[2]) ^ (uint32_t)fp[pc[5]];   /* k is 0..31 (the pre-decoder's choice) */
+            uint32_t kb = pc[2];   /* k (0..31, the pre-decoder's choice), in bits 5-6 the scatter's terms, in bit 7 its kind */
+            uint32_t r = (v >> (kb & 31)) ^ (uint32_t)fp[pc[5]];
+            if (kb >> 5) {   /* then y ^= r << k1 ^ r << k2 ...: `local.tee c; i32.const k1; i32.shl; i32.xor` and up to two
+                              * `local.get c; i32.const k; i32.shl; i32.xor` (a table-less CRC's byte step; session 15) */
+                uint32_t n = (kb >> 5) & 3, y;
+                if (kb & 0x80) {   /* or `local.set c; local.get d; i32.const k0; i32.shl` first, then one to three
+                                    * `local.get c; ...`: y = d << k0 ^ r << k1 ..., in x's slot (d read after c is set) */
+                    SET32(&fp[pc[8]], r);
+                    y = ((uint32_t)fp[pc[10]] << pc[12]) ^ (r << pc[17]);
+                    if (n >= 2) y ^= r << pc[23];
+                    if (n >= 3) y ^= r << pc[29];
+                    SET32(&sp[-1], y);
+                    pc += 14 + 6 * n; COUNT_EXTRA(8 + 4 * n);
+                    break;
+                }
+                y = (uint32_t)sp[-2] ^ (r << pc[10]);
+                SET32(&fp[pc[8]], r);
+                if (n >= 2) y ^= r << pc[16];
+                if (n >= 3) y ^= r << pc[22];
+                sp--; SET32(&sp[-1], y);
+                pc += 7 + 6 * n; COUNT_EXTRA(4 + 4 * n);
+                break;
+            }
             pc += 7; COUNT_EXTRA(4);
             SET32(&sp[-1], r);
             break;
