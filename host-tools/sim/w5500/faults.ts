@@ -1,11 +1,21 @@
 // Faults on demand, for tests of delivery guarantees: a connection dropped or reset by the peer,
 // a stalled or black-holed path, delayed packets, a pulled cable, a chip reset.
-import type { W5500 } from './w5500.ts';
+import type { Phy } from './phy.ts';
+import type { ChipSocket } from './socket.ts';
 
 export type SocketSel = number | 'all';
 
+/** What the faults act on: the chip's sockets, its PHY's cable, its trace and its reset pin (the
+ * W5500 is one; naming only these keeps this file from importing the chip). */
+export interface FaultTarget {
+  readonly sockets: readonly ChipSocket[];
+  readonly phy: Pick<Phy, 'setCable'>;
+  note(text: string): void;
+  hardwareReset(): void;
+}
+
 export class FaultInjector {
-  constructor(private readonly chip: W5500) {}
+  constructor(private readonly chip: FaultTarget) {}
 
   private pick(sel: SocketSel) {
     if (sel === 'all') return this.chip.sockets;
