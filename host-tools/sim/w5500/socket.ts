@@ -1,6 +1,6 @@
 // One of the chip's 8 hardware sockets: its register block (BSB 1+4n), the Sn_CR command
-// machine, the Sn_SR state machine, TX/RX pointer arithmetic and the real Node connection behind
-// it. Network input is queued and applied at frame boundaries (the chip receives packets between
+// machine, the Sn_SR state machine and TX/RX pointer arithmetic; the real Node connection behind
+// it is socket-link.ts's. Network input is queued and applied at frame boundaries (the chip receives packets between
 // the host's SPI frames), so a 16-bit size register can change between two single-byte reads.
 //
 // TCP state transitions (Sn_SR), as modelled:
@@ -18,11 +18,12 @@
 import type { AddressMap, HostEndpoint } from './address-map.ts';
 import type { BufferMemory } from './buffers.ts';
 import type { CommonRegisters } from './common-registers.ts';
-import type { ChipNetwork, Listener, TcpLink, UdpLink } from './network.ts';
+import type { ChipNetwork } from './network.ts';
 import {
   BUF_SIZES_KB, CMD, IR_UNREACH, SN, SN_MR_MACRAW, SN_MR_ND, SN_MR_TCP, SN_MR_UDP, SNIR_CON, SNIR_DISCON,
   SNIR_RECV, SNIR_SENDOK, SNIR_TIMEOUT, SOCKET_REG_SIZE, SR, TCP_MSS, hex,
 } from './registers.ts';
+import { SocketLink } from './socket-link.ts';
 
 /** What a socket needs from its chip. */
 export interface ChipContext {
@@ -44,21 +45,6 @@ export interface ChipContext {
   udpSent(to: HostEndpoint, data: Uint8Array): void;
   udpReceived(from: HostEndpoint, data: Uint8Array): void;
 }
-
-type Inbound =
-  | { kind: 'connected'; at: number }
-  | { kind: 'data'; at: number; bytes: Uint8Array }
-  | { kind: 'fin'; at: number }
-  /** The Node connection ended both ways without error (after our FIN was acknowledged). */
-  | { kind: 'closed'; at: number }
-  | { kind: 'unreachable'; at: number; ip: Uint8Array; port: number }
-  | { kind: 'rst'; at: number }
-  | { kind: 'acked'; at: number; n: number }
-  | { kind: 'datagram'; at: number; from: HostEndpoint; bytes: Uint8Array };
-
-/** Bytes waiting in the inbound queue above which the Node socket is paused (back-pressure). */
-const PAUSE_ABOVE = 256 * 1024;
-const RESUME_BELOW = 64 * 1024;
 
 const WRITABLE = new Set<number>([
   SN.MR, SN.PORT, SN.PORT + 1, SN.DPORT, SN.DPORT + 1, SN.MSSR, SN.MSSR + 1, SN.TOS, SN.TTL,
@@ -83,21 +69,12 @@ export class ChipSocket {
   private ackPtr = 0;
   private rxWr = 0;
   private rxRdCommitted = 0;
-  private tcp: TcpLink | null = null;
-  private udp: UdpLink | null = null;
-  private listener: Listener | null = null;
-  private inbound: Inbound[] = [];
-  private inboundBytes = 0;
-  private paused = false;
-  /** Outbound TCP data held back by a black hole / stall / link down, with its first send time. */
-  private held: Uint8Array[] = [];
-  private heldSince = -1;
+  /** The Node side: the host connection, queued input, held output (socket-link.ts). */
+  private readonly link = new SocketLink(() => this.chip.now());
   /** Virtual-time deadline for the current timeout (ARPTO / TCPTO), or -1. */
   private deadline = -1;
   /** A CONNECT waiting for the path to open (black hole lifted) before its Node connect starts. */
   private connectTo: HostEndpoint | null = null;
-  /** Bumped whenever the Node side is torn down, so late callbacks of an old connection are ignored. */
-  private generation = 0;
 
   // Faults (set through FaultInjector).
   blackHole = false;
@@ -128,7 +105,7 @@ export class ChipSocket {
 
   get sr(): number { return this.status; }
   /** Received TCP payload bytes queued behind the RX buffer (arrived from Node, not yet in RX memory). */
-  get queuedInputBytes(): number { return this.inboundBytes; }
+  get queuedInputBytes(): number { return this.link.queuedBytes; }
   get irBits(): number { return this.ir; }
   get mode(): number { return this.regs[SN.MR]! & 0x0f; }
   private get txSize(): number { return this.chip.tx.size(this.n); }
@@ -188,7 +165,7 @@ export class ChipSocket {
       return;
     }
     if (WRITABLE.has(addr)) this.regs[addr] = value;
-    if (addr === SN.MR) this.tcp?.setNoDelayedAck(this.noDelayedAck);
+    if (addr === SN.MR) this.link.tcp?.setNoDelayedAck(this.noDelayedAck);
   }
 
   /** Sn_MR.ND: in TCP mode, ACK each data segment at once (clear: after the chip's RTR timeout). */
@@ -208,9 +185,9 @@ export class ChipSocket {
       else { const c = this.pendingCmd; this.pendingCmd = 0; this.take(c, 1); }
     }
     // Each step only when it has something to do: this runs at every SPI frame for all 8 sockets.
-    if (this.held.length > 0 || this.heldSince >= 0 || this.connectTo) this.flushHeld();
-    if (this.inbound.length > 0) this.deliver();
-    if (this.deadline >= 0 || this.heldSince >= 0) this.checkTimers();
+    if (this.link.holding || this.connectTo) this.flushHeld();
+    if (this.link.inbound.length > 0) this.deliver();
+    if (this.deadline >= 0 || this.link.heldSince >= 0) this.checkTimers();
     return this.changes !== before;
   }
 
@@ -235,11 +212,11 @@ export class ChipSocket {
   /** Next virtual time at which this socket has something scheduled (timeouts, delayed input), or -1. */
   nextDeadline(): number {
     let t = this.deadline;
-    if (this.heldSince >= 0 && !this.stalled) {
-      const to = this.heldSince + this.chip.common.tcpTimeoutMs();
+    if (this.link.heldSince >= 0 && !this.stalled) {
+      const to = this.link.heldSince + this.chip.common.tcpTimeoutMs();
       t = t < 0 ? to : Math.min(t, to);
     }
-    const head = this.inbound[0];
+    const head = this.link.inbound[0];
     if (head && this.delayMs > 0 && !this.pathBlocked()) {
       const d = head.at + this.delayMs;
       t = t < 0 ? d : Math.min(t, d);
@@ -263,8 +240,8 @@ export class ChipSocket {
       case CMD.CLOSE: this.teardown('close'); this.status = SR.CLOSED; return;
       case CMD.SEND: case CMD.SEND_MAC: return this.send(cmd);
       case CMD.SEND_KEEP:
-        if (this.status === SR.ESTABLISHED && this.regs[SN.KPALVTR] === 0 && this.pathBlocked() && this.heldSince < 0) {
-          this.heldSince = this.chip.now(); // the keep-alive probe goes unanswered
+        if (this.status === SR.ESTABLISHED && this.regs[SN.KPALVTR] === 0 && this.pathBlocked() && this.link.heldSince < 0) {
+          this.link.heldSince = this.chip.now(); // the keep-alive probe goes unanswered
         }
         return;
       case CMD.RECV:
@@ -292,14 +269,14 @@ export class ChipSocket {
 
   private openUdp(): void {
     this.status = SR.UDP;
-    const gen = this.generation;
+    const gen = this.link.current;
     const bind = this.chip.addressMap.udpBinding(this.r16(SN.PORT));
-    this.udp = this.chip.network.udpOpen((from, bytes) => {
-      if (gen === this.generation) { this.chip.udpReceived(from, bytes); this.push({ kind: 'datagram', at: this.chip.now(), from, bytes }); }
+    this.link.udp = this.chip.network.udpOpen((from, bytes) => {
+      if (this.link.live(gen)) { this.chip.udpReceived(from, bytes); this.link.push({ kind: 'datagram', at: this.chip.now(), from, bytes }); }
     }, (port) => this.chip.note(`S${this.n}: UDP port ${this.r16(SN.PORT)} is host ${bind?.host ?? '127.0.0.1'}:${port}`), (to) => {
-      if (gen !== this.generation) return;
+      if (!this.link.live(gen)) return;
       const dev = this.udpDest.get(`${to.host}:${to.port}`);
-      if (dev) this.push({ kind: 'unreachable', at: this.chip.now(), ip: dev.ip, port: dev.port });
+      if (dev) this.link.push({ kind: 'unreachable', at: this.chip.now(), ip: dev.ip, port: dev.port });
     }, bind);
   }
 
@@ -308,21 +285,21 @@ export class ChipSocket {
 
   private listen(): void {
     this.status = SR.LISTEN;
-    const gen = this.generation;
-    this.listener = this.chip.network.tcpListen((accept) => {
-      if (gen !== this.generation || this.status !== SR.LISTEN || this.tcp) {
-        accept(this.events(-1)).reset();
+    const gen = this.link.current;
+    this.link.listener = this.chip.network.tcpListen((accept) => {
+      if (!this.link.live(gen) || this.status !== SR.LISTEN || this.link.tcp) {
+        accept(this.link.events(-1)).reset();
         return;
       }
-      this.tcp = accept(this.events(gen));
-      this.tcp.setNoDelayedAck(this.noDelayedAck);
-      const r = this.tcp.remote;
+      const tcp = this.link.tcp = accept(this.link.events(gen));
+      tcp.setNoDelayedAck(this.noDelayedAck);
+      const r = tcp.remote;
       const rev = this.chip.addressMap.reverse(r.address, r.port);
       this.regs.set(rev?.ip ?? r.address.split('.').map(Number), SN.DIPR);
       this.w16(SN.DPORT, rev?.port ?? r.port);
-      this.push({ kind: 'connected', at: this.chip.now() });
-      this.listener?.close();
-      this.listener = null;
+      this.link.push({ kind: 'connected', at: this.chip.now() });
+      this.link.listener?.close();
+      this.link.listener = null;
     }, (port) => this.chip.listening(this.n, port));
   }
 
@@ -344,29 +321,8 @@ export class ChipSocket {
     if (!this.connectTo || this.pathBlocked()) return;
     const to = this.connectTo;
     this.connectTo = null;
-    this.tcp = this.chip.network.tcpConnect(to, this.events(this.generation));
-    this.tcp.setNoDelayedAck(this.noDelayedAck);
-  }
-
-  private events(gen: number) {
-    const live = () => gen === this.generation;
-    return {
-      connect: () => { if (live()) this.push({ kind: 'connected', at: this.chip.now() }); },
-      data: (bytes: Uint8Array) => { if (live()) this.push({ kind: 'data', at: this.chip.now(), bytes }); },
-      end: () => { if (live()) this.push({ kind: 'fin', at: this.chip.now() }); },
-      close: (reset: boolean) => {
-        if (!live()) return;
-        this.push(reset ? { kind: 'rst', at: this.chip.now() } : { kind: 'closed', at: this.chip.now() });
-      },
-    };
-  }
-
-  private push(ev: Inbound): void {
-    this.inbound.push(ev);
-    if (ev.kind === 'data') {
-      this.inboundBytes += ev.bytes.length;
-      if (this.inboundBytes > PAUSE_ABOVE && this.tcp && !this.paused) { this.paused = true; this.tcp.pause(); }
-    }
+    const tcp = this.link.tcp = this.chip.network.tcpConnect(to, this.link.events(this.link.current));
+    tcp.setNoDelayedAck(this.noDelayedAck);
   }
 
   private discon(): void {
@@ -374,15 +330,15 @@ export class ChipSocket {
       case SR.ESTABLISHED:
         this.status = SR.FIN_WAIT;
         this.deadline = this.chip.now() + this.chip.common.tcpTimeoutMs();
-        if (!this.pathBlocked()) this.tcp?.end();
+        if (!this.pathBlocked()) this.link.tcp?.end();
         return;
       case SR.CLOSE_WAIT:
         // Our FIN goes out only now (half-close: until DISCON the peer still gets our data);
         // CLOSED follows when it is acknowledged (the Node socket closes both ways).
         this.status = SR.LAST_ACK;
         this.deadline = this.chip.now() + this.chip.common.tcpTimeoutMs();
-        if (this.linkClosed || !this.tcp) this.push({ kind: 'closed', at: this.chip.now() });
-        else if (!this.pathBlocked()) this.tcp.end();
+        if (this.linkClosed || !this.link.tcp) this.link.push({ kind: 'closed', at: this.chip.now() });
+        else if (!this.pathBlocked()) this.link.tcp.end();
         return;
       case SR.INIT: case SR.LISTEN: case SR.SYNSENT:
         this.teardown('close');
@@ -396,7 +352,7 @@ export class ChipSocket {
     const data = this.chip.tx.copyOut(this.n, this.txRd, len);
     if (this.status === SR.ESTABLISHED || this.status === SR.CLOSE_WAIT) {
       this.txRd = this.txWr;
-      if (len > 0) this.tcpWrite(data);
+      if (len > 0) this.link.write(data, this.pathBlocked());
       this.raise(SNIR_SENDOK);
       return;
     }
@@ -405,9 +361,10 @@ export class ChipSocket {
       const dip = this.regs.slice(SN.DIPR, SN.DIPR + 4);
       const dport = this.r16(SN.DPORT);
       const dst = this.chip.linkUp() && !this.blackHole ? this.chip.addressMap.resolve(dip, dport) : undefined;
-      if (dst && this.udp) {
+      const udp = this.link.udp;
+      if (dst && udp) {
         this.udpDest.set(`${dst.host}:${dst.port}`, { ip: dip, port: dport });
-        this.udp.send(dst, data, () => {});
+        udp.send(dst, data, () => {});
         this.chip.udpSent(dst, data);
         this.raise(SNIR_SENDOK);
       } else if (cmd === CMD.SEND_MAC) {
@@ -427,33 +384,18 @@ export class ChipSocket {
     this.chip.note(`S${this.n}: SEND in Sn_SR ${hex(this.status, 2)} ignored (not connected)`);
   }
 
-  private tcpWrite(data: Uint8Array): void {
-    if (this.pathBlocked()) {
-      this.held.push(data);
-      if (this.heldSince < 0) this.heldSince = this.chip.now();
-      return;
-    }
-    const gen = this.generation;
-    // The peer's ACK arrives per segment; FSR grows as they land.
-    for (let off = 0; off < data.length; off += TCP_MSS) {
-      const seg = data.subarray(off, Math.min(data.length, off + TCP_MSS));
-      this.tcp?.write(seg, () => { if (gen === this.generation) this.push({ kind: 'acked', at: this.chip.now(), n: seg.length }); });
-    }
-  }
-
   private flushHeld(): void {
     if (this.pathBlocked()) return;
     if (this.connectTo) this.startConnect();
-    const h = this.held; this.held = []; this.heldSince = -1;
-    for (const d of h) this.tcpWrite(d);
+    this.link.flushHeld();
   }
 
   private deliver(): void {
     if (this.pathBlocked()) return;
     const now = this.chip.now();
     let segmentBudget = TCP_MSS; // one segment's worth of payload per frame boundary
-    while (this.inbound.length > 0) {
-      const ev = this.inbound[0]!;
+    while (this.link.inbound.length > 0) {
+      const ev = this.link.inbound[0]!;
       if (now < ev.at + this.delayMs) return;
       switch (ev.kind) {
         case 'connected':
@@ -477,8 +419,7 @@ export class ChipSocket {
           this.rxWr = (this.rxWr + n) & 0xffff;
           this.raise(SNIR_RECV);
           segmentBudget -= n;
-          this.inboundBytes -= n;
-          if (this.paused && this.inboundBytes < RESUME_BELOW) { this.paused = false; this.tcp?.resume(); }
+          this.link.consumed(n);
           if (n < ev.bytes.length) { ev.bytes = ev.bytes.subarray(n); return; }
           break;
         }
@@ -529,7 +470,7 @@ export class ChipSocket {
           break;
         }
       }
-      this.inbound.shift();
+      this.link.inbound.shift();
       this.changes++;
     }
   }
@@ -548,7 +489,7 @@ export class ChipSocket {
         return;
       }
     }
-    if (this.heldSince >= 0 && !this.stalled && now >= this.heldSince + this.chip.common.tcpTimeoutMs()) {
+    if (this.link.heldSince >= 0 && !this.stalled && now >= this.link.heldSince + this.chip.common.tcpTimeoutMs()) {
       this.changes++;
       this.chip.note(`S${this.n}: no ACK for ${this.chip.common.tcpTimeoutMs()} ms (RTR/RCR) → TIMEOUT, CLOSED`);
       this.teardown('close');
@@ -557,18 +498,10 @@ export class ChipSocket {
     }
   }
 
-  /** Drop the Node side. `close` sends FIN to the peer, `reset` RST, `gone` nothing (already closed). */
+  /** Drop the Node side (`close` sends FIN to the peer, `reset` RST, `gone` nothing: already
+   * closed) and the timers and pointers that belonged to the connection. */
   teardown(how: 'close' | 'reset' | 'gone'): void {
-    this.generation++;
-    if (this.tcp) {
-      if (how === 'close') this.tcp.end();
-      else if (how === 'reset') this.tcp.reset();
-    }
-    this.tcp = null;
-    this.udp?.close(); this.udp = null;
-    this.listener?.close(); this.listener = null;
-    this.inbound = []; this.inboundBytes = 0; this.paused = false;
-    this.held = []; this.heldSince = -1;
+    this.link.drop(how);
     this.deadline = -1;
     this.connectTo = null;
     this.ackPtr = this.txRd;
@@ -578,9 +511,9 @@ export class ChipSocket {
 
   /** Fault: the peer closes gracefully (FIN) or aborts (RST). */
   peerClose(reset: boolean): void {
-    if (!this.tcp) return;
-    if (reset) this.tcp.reset(); else this.tcp.end();
-    this.push(reset ? { kind: 'rst', at: this.chip.now() } : { kind: 'fin', at: this.chip.now() });
+    if (!this.link.tcp) return;
+    if (reset) this.link.tcp.reset(); else this.link.tcp.end();
+    this.link.push(reset ? { kind: 'rst', at: this.chip.now() } : { kind: 'fin', at: this.chip.now() });
   }
 
   private r16(a: number): number { return (this.regs[a]! << 8) | this.regs[a + 1]!; }
