@@ -122,7 +122,7 @@
 #define WQ_OP_LGET_I32C_ADD_LSET 0xca  /* local.get a; i32.const c; i32.add; local.set b */
 #define WQ_OP_LGET_I32C_ADD_LTEE 0xcb  /* local.get a; i32.const c; i32.add; local.tee b */
 #define WQ_OP_LTEE_I32C_ADD     0xcc   /* local.tee a; i32.const c; i32.add */
-#define WQ_OP_LTEE_C8_SHR_U_LGET_XOR 0xcd   /* local.tee a; i32.const k (0..31: its LEB byte is k); i32.shr_u; local.get b; i32.xor (format 32, was local.get a; local.get b; i32.lt_u); format 36: k's byte bits 5-6 count the shift-xor terms after it */
+#define WQ_OP_LTEE_C8_SHR_U_LGET_XOR 0xcd   /* local.tee a; i32.const k (0..31: its LEB byte is k); i32.shr_u; local.get b; i32.xor (format 32, was local.get a; local.get b; i32.lt_u); format 36: k's byte bits 5-6 count the shift-xor terms after it, bit 7 says a `local.set c; local.get d; i32.const k0; i32.shl` comes before them */
 #define WQ_OP_LGET_LOAD8_U      0xce   /* local.get a; i32.load8_u (one-byte memarg; format 32, was local.get a; local.get b; i32.gt_s) */
 /* 0xfd..0xff: the SIMD and threads prefixes, never in a module the pre-decoder's validator accepts */
 #define WQ_OP_LGET_C8_ROTL_XOR  0xfd   /* local.get a; i32.const c (as above); i32.rotl; i32.xor */
