@@ -239,19 +239,19 @@ export function parseModule(b: Uint8Array): ParsedModule {
   // constant expressions
   const ctx = { m, declaredRefs };
   globalInits.forEach((g, i) => {
-    const t = constExpr(g.r, ctx, i < m.importedGlobals ? 0 : m.importedGlobals, true);
+    const t = constExpr(g.r, ctx, i < m.importedGlobals ? 0 : m.importedGlobals);
     if (t !== g.t) invalid('type mismatch');
   });
   for (const e of elemExprs) {
     const ex = e as Reader & { isOffset?: number; elemType?: number };
-    const t = constExpr(e, ctx, m.importedGlobals, false);
+    const t = constExpr(e, ctx, m.importedGlobals);
     if (ex.isOffset !== undefined) {
       if (t !== I32) invalid('type mismatch');
     } else if (t !== ex.elemType) invalid('type mismatch');
   }
   for (const d of dataSegs) {
     if (d.off && d.mem >= m.mems.length) invalid('unknown memory');
-    if (d.off && constExpr(d.off, ctx, m.importedGlobals, false) !== I32) invalid('type mismatch');
+    if (d.off && constExpr(d.off, ctx, m.importedGlobals) !== I32) invalid('type mismatch');
   }
   if (codeReader) {
     for (let i = 0; i < nDefined; i++) {
@@ -288,7 +288,7 @@ function skipConstExpr(s: Reader) {
 }
 
 /** Validates a constant expression and returns its type. */
-function constExpr(r: Reader, ctx: { m: ParsedModule; declaredRefs: Set<number> }, globalsVisible: number, _isGlobal: boolean): number {
+function constExpr(r: Reader, ctx: { m: ParsedModule; declaredRefs: Set<number> }, globalsVisible: number): number {
   const stack: number[] = [];
   for (;;) {
     const op = r.u8();
