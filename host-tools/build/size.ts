@@ -2,7 +2,7 @@
 // against the board's budget, with the largest contributors (per object file from the map,
 // per symbol from the symbol table) when something is over.
 import { readFileSync } from 'node:fs';
-import { readElf, SHF_ALLOC, SHT_NOBITS, STT_FUNC, type Elf } from './elf.ts';
+import { readElf, SHF_ALLOC, SHT_NOBITS, STT_FUNC, type Elf } from '../elf/elf32.ts';
 import { arenaBytes, wasm3HeapBytes, type Board } from './boards.ts';
 
 export interface Contributor { name: string; bytes: number }

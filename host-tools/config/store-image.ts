@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Board } from '../build/boards.ts';
-import { readElf } from '../build/elf.ts';
+import { readElf } from '../elf/elf32.ts';
 import { hostBoardImports } from '../build/start-check.ts';
 import { Cfg, errorText } from '../sim/host/abi.ts';
 import { ipv4ToU32 } from '../sim/host/network.ts';

@@ -1,8 +1,17 @@
-// Just enough ELF32 reading to know what `wasmqtt flash` will write: the loadable segments'
+// What `wasmqtt flash` will write, from the ELF (read by elf/elf32.ts): the loadable segments'
 // physical (load) addresses and sizes, so an image that does not fit the board's flash is
 // refused before OpenOCD runs (OpenOCD only warns and then reports success).
 import { readFileSync } from 'node:fs';
 import { UserError } from '../config/load.ts';
+import { ElfError, parseElf, PT_LOAD, type Elf } from '../elf/elf32.ts';
+
+/** What to do about each way a file can fail to be a firmware ELF. */
+const ADVICE: Record<ElfError['kind'], string> = {
+  'not-elf': 'pass the .elf that `wasmqtt build` wrote (not the .bin or .hex)',
+  'not-le32': 'build it for the STM32F103 with `wasmqtt build`',
+  'not-arm': 'build it with arm-none-eabi-gcc via `wasmqtt build`',
+  'malformed': 'rebuild it with `wasmqtt build`',
+};
 
 export const STM32_FLASH_BASE = 0x0800_0000;
 
@@ -27,24 +36,16 @@ export function readElfImage(path: string, board = '<name>'): ElfImage {
   } catch {
     throw new UserError(`firmware image ${path} does not exist\n  build it first: wasmqtt build --board ${board}   (or pass --elf PATH)`);
   }
-  if (buf.length < 52 || buf.readUInt32BE(0) !== 0x7f454c46) {
-    throw new UserError(`${path} is not an ELF file; pass the .elf that \`wasmqtt build\` wrote (not the .bin or .hex)`);
+  let elf: Elf;
+  try {
+    elf = parseElf(buf, path);
+  } catch (err) {
+    if (!(err instanceof ElfError)) throw err;
+    throw new UserError(`${err.message}; ${ADVICE[err.kind]}`);
   }
-  if (buf[4] !== 1 || buf[5] !== 1) throw new UserError(`${path} is not a 32-bit little-endian ELF (is it built for the STM32F103?)`);
-  const machine = buf.readUInt16LE(18);
-  if (machine !== 40) throw new UserError(`${path} is not an ARM ELF (e_machine ${machine}); build it with arm-none-eabi-gcc via \`wasmqtt build\``);
-  const phoff = buf.readUInt32LE(28);
-  const phentsize = buf.readUInt16LE(42);
-  const phnum = buf.readUInt16LE(44);
-  if (phoff + phnum * phentsize > buf.length) throw new UserError(`${path} is truncated (program headers run past the end of the file)`);
-  const segments: LoadSegment[] = [];
-  for (let i = 0; i < phnum; i++) {
-    const o = phoff + i * phentsize;
-    const type = buf.readUInt32LE(o);
-    const paddr = buf.readUInt32LE(o + 12);
-    const fileSize = buf.readUInt32LE(o + 16);
-    if (type === 1 && fileSize > 0) segments.push({ paddr, fileSize });
-  }
+  const segments: LoadSegment[] = elf.segments
+    .filter((s) => s.type === PT_LOAD && s.filesz > 0)
+    .map((s) => ({ paddr: s.paddr, fileSize: s.filesz }));
   if (segments.length === 0) throw new UserError(`${path} has nothing to load (no PT_LOAD segment with data)`);
   const start = Math.min(...segments.map((s) => s.paddr));
   const end = Math.max(...segments.map((s) => s.paddr + s.fileSize));

@@ -2,9 +2,13 @@
 // table, reset handler, section placement, the reserved store pages, the stack guard, and no
 // heap, stdio or float code pulled in.
 import { describe, it, expect } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readElf, readLoaded, SHF_ALLOC, SHT_NOBITS, type Elf } from '../../host-tools/build/elf.ts';
+import { ElfError, parseElf, readElf, readLoaded, SHF_ALLOC, SHT_NOBITS, type Elf } from '../../host-tools/elf/elf32.ts';
+import { ElfImage } from '../../host-tools/sim/board/elf.ts';
+import { readElfImage } from '../../host-tools/flash/elf.ts';
+import { UserError } from '../../host-tools/config/load.ts';
 import { loadBoard, listBoards } from '../../host-tools/build/boards.ts';
 import { REPO_ROOT, requireArtifact } from './helpers.ts';
 
@@ -98,4 +102,37 @@ describe('firmware ELF images', () => {
       expect(board.memory.flashOrigin + bin.length).toBeLessThanOrEqual(storeStart);
     });
   }
+});
+
+// The one reader under the size report, the virtual board and `wasmqtt flash`: a cut or foreign
+// file is an ElfError of a kind each caller words for its user, never a RangeError from a read
+// past the end.
+describe('the ELF reader on bad files', () => {
+  const image = (): Buffer => readFileSync(requireArtifact(join(REPO_ROOT, 'build', 'bluepill', 'firmware.elf')));
+  const kindOf = (b: Buffer): string => {
+    try { parseElf(b, 'x.elf'); } catch (err) { return err instanceof ElfError ? err.kind : `other: ${String(err)}`; }
+    return 'parsed';
+  };
+
+  it('parses the real image and refuses it cut short, byte-swapped or for another machine', () => {
+    const good = image();
+    expect(kindOf(good)).toBe('parsed');
+    for (const cut of [40, 60, 1000, good.length >> 1, good.length - 1]) expect(kindOf(good.subarray(0, cut)), `cut at ${cut}`).toMatch(/^(not-elf|malformed)$/);
+    const be = Buffer.from(good); be[5] = 2;
+    expect(kindOf(be)).toBe('not-le32');
+    const x86 = Buffer.from(good); x86.writeUInt16LE(3, 0x12);
+    expect(kindOf(x86)).toBe('not-arm');
+    expect(kindOf(Buffer.from('not an elf at all, just text'.repeat(4)))).toBe('not-elf');
+  });
+
+  it('the board and the flash tool word the same failure for their users', () => {
+    const cut = image().subarray(0, 1000);
+    expect(() => new ElfImage(new Uint8Array(cut), 'cut.elf')).toThrow(/^cut\.elf is not a usable firmware image: cut\.elf is truncated/);
+    const dir = mkdtempSync(join(tmpdir(), 'wq-elf-'));
+    const file = join(dir, 'cut.elf');
+    writeFileSync(file, cut);
+    expect(() => readElfImage(file)).toThrow(UserError);
+    expect(() => readElfImage(file)).toThrow(/is truncated .*; rebuild it with `wasmqtt build`/);
+    rmSync(dir, { recursive: true });
+  });
 });

@@ -9,7 +9,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { VirtualBoard } from '../../host-tools/sim/board/board.ts';
-import { readElf } from '../../host-tools/build/elf.ts';
+import { readElf } from '../../host-tools/elf/elf32.ts';
 import { ARM_CFLAGS } from '../../host-tools/build/firmware.ts';
 import { REPO_ROOT } from './helpers.ts';
 

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { VirtualBoard } from '../../host-tools/sim/board/board.ts';
 import { W5500 } from '../../host-tools/sim/w5500/index.ts';
-import { readElf } from '../../host-tools/build/elf.ts';
+import { readElf } from '../../host-tools/elf/elf32.ts';
 import { REPO_ROOT, requireArtifact } from './helpers.ts';
 
 let open: VirtualBoard[] = [];

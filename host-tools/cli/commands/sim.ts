@@ -8,7 +8,7 @@ import { pick, UserError } from '../../config/load.ts';
 import { loadProject, type Project } from '../../config/project.ts';
 import { provisionKey, provisionStore, virtualChipId } from '../../config/store-image.ts';
 import { loadBoard as loadBoardFile } from '../../build/boards.ts';
-import { readElf } from '../../build/elf.ts';
+import { readElf } from '../../elf/elf32.ts';
 import { VirtualBoard } from '../../sim/board/board.ts';
 import { formatFault } from '../../sim/board/fault-report.ts';
 import { BoardRunner } from '../../sim/board/runner.ts';

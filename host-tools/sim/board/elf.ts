@@ -1,6 +1,8 @@
-// Minimal ELF32 (ARM, little-endian) reader: loadable segments at their load addresses (LMA, so
-// .data's initial image lands in flash) and the symbol table for fault backtraces.
+// The firmware image as the board loads it: loadable segments at their load addresses (LMA, so
+// .data's initial image lands in flash) and the function symbols for fault backtraces. Parsed by
+// the tools' one ELF reader (elf/elf32.ts).
 import { readFileSync } from 'node:fs';
+import { ElfError, parseElf, PT_LOAD, STT_FUNC, type Elf } from '../../elf/elf32.ts';
 
 export interface ElfSegment { address: number; data: Uint8Array }
 export interface ElfSymbol { name: string; address: number; size: number; isFunction: boolean }
@@ -12,37 +14,19 @@ export class ElfImage {
   private readonly functions: ElfSymbol[];
 
   constructor(readonly bytes: Uint8Array, readonly path = '<memory>') {
-    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const bad = (why: string) => new Error(`${path} is not a usable firmware image: ${why}`);
-    if (bytes.length < 52 || dv.getUint32(0) !== 0x7f454c46) throw bad('no ELF header');
-    if (bytes[4] !== 1 || bytes[5] !== 1) throw bad('need a 32-bit little-endian ELF');
-    if (dv.getUint16(18, true) !== 40) throw bad('machine is not ARM');
-    this.entry = dv.getUint32(24, true);
-    const phoff = dv.getUint32(28, true), phentsize = dv.getUint16(42, true), phnum = dv.getUint16(44, true);
-    for (let i = 0; i < phnum; i++) {
-      const o = phoff + i * phentsize;
-      if (dv.getUint32(o, true) !== 1) continue; // PT_LOAD
-      const offset = dv.getUint32(o + 4, true), paddr = dv.getUint32(o + 12, true), filesz = dv.getUint32(o + 16, true);
-      if (filesz === 0) continue;
-      if (offset + filesz > bytes.length) throw bad('segment extends past the end of the file');
-      this.segments.push({ address: paddr, data: bytes.subarray(offset, offset + filesz) });
+    let elf: Elf;
+    try {
+      elf = parseElf(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), path);
+    } catch (err) {
+      if (err instanceof ElfError) throw new Error(`${path} is not a usable firmware image: ${err.message}`);
+      throw err;
     }
-    const shoff = dv.getUint32(32, true), shentsize = dv.getUint16(46, true), shnum = dv.getUint16(48, true);
-    for (let i = 0; i < shnum && shoff > 0; i++) {
-      const o = shoff + i * shentsize;
-      if (dv.getUint32(o + 4, true) !== 2) continue; // SHT_SYMTAB
-      const symOff = dv.getUint32(o + 16, true), symSize = dv.getUint32(o + 20, true);
-      const strSec = shoff + dv.getUint32(o + 24, true) * shentsize;
-      const strOff = dv.getUint32(strSec + 16, true);
-      for (let s = symOff; s + 16 <= symOff + symSize; s += 16) {
-        const nameOff = dv.getUint32(s, true);
-        const info = bytes[s + 12]!;
-        if (nameOff === 0) continue;
-        let end = strOff + nameOff;
-        while (bytes[end] !== 0 && end < bytes.length) end++;
-        const name = new TextDecoder().decode(bytes.subarray(strOff + nameOff, end));
-        this.symbols.push({ name, address: dv.getUint32(s + 4, true), size: dv.getUint32(s + 8, true), isFunction: (info & 0xf) === 2 });
-      }
+    this.entry = elf.entry;
+    for (const s of elf.segments) {
+      if (s.type === PT_LOAD && s.filesz > 0) this.segments.push({ address: s.paddr, data: bytes.subarray(s.offset, s.offset + s.filesz) });
+    }
+    for (const s of elf.symbols) {
+      if (s.name !== '') this.symbols.push({ name: s.name, address: s.value, size: s.size, isFunction: s.type === STT_FUNC });
     }
     this.functions = this.symbols.filter((s) => s.isFunction).sort((a, b) => a.address - b.address);
   }
