@@ -11,7 +11,7 @@ import { UserError } from '../config/load.ts';
 import { PACKAGE_ROOT } from '../config/project.ts';
 import { VirtualBoard } from '../sim/board/board.ts';
 import { BoardRunner } from '../sim/board/runner.ts';
-import { UartStream } from '../sim/board/uart.ts';
+import { UartStream } from '../sim/board/host-serial.ts';
 import { W5500NetworkBackend } from '../sim/w5500/index.ts';
 import type { ConsoleTransport } from './console-device.ts';
 import { LAN_BROKER, LanRoutes, type LanRouting } from './lan-routes.ts';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { VirtualBoard } from '../../host-tools/sim/board/board.ts';
 import { BoardRunner } from '../../host-tools/sim/board/runner.ts';
-import { UartPty, UartStream } from '../../host-tools/sim/board/uart.ts';
+import { UartPty, UartStream } from '../../host-tools/sim/board/host-serial.ts';
 import { openSerialPort } from '../../host-tools/monitor/open-port.ts';
 import { FIXTURE_ELF, requireBuilt } from './helpers.ts';
 

@@ -12,7 +12,7 @@ import { readElf } from '../../elf/elf32.ts';
 import { VirtualBoard } from '../../sim/board/board.ts';
 import { formatFault } from '../../sim/board/fault-report.ts';
 import { BoardRunner } from '../../sim/board/runner.ts';
-import { UartPty, UartStream } from '../../sim/board/uart.ts';
+import { UartPty, UartStream } from '../../sim/board/host-serial.ts';
 import { serveBoardControl, type BoardAction } from '../../sim/board/control.ts';
 import { FaultInjector, W5500NetworkBackend } from '../../sim/w5500/index.ts';
 import { routeControlPath, serveRouteControl } from '../../sim/w5500/route-control.ts';

@@ -1,4 +1,4 @@
-// USART1 for the host side: a Node Duplex stream (tests, the HIL runner) and a pseudo-terminal
+// USART1 for the host side (the model itself is usart.ts): a Node Duplex stream (tests, the HIL runner) and a pseudo-terminal
 // (`wasmqtt monitor`, screen, minicom). Node has no pty API, so the pty comes from socat
 // (Debian `socat`): `socat PTY,raw,echo=0 STDIO` gives a /dev/pts/N whose other end is socat's
 // stdin/stdout, which we pipe to and from the stream.
