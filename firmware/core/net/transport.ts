@@ -17,11 +17,7 @@ import { millis } from "../api/board";
 import { num, macPtr, lanHook } from "../config";
 import { dnsAddr, dnsServerAddr, askedPort } from "./dns";
 import { inited, w5Init, w5Link, W5_ERR_BOOTING } from "./w5500/chip";
-import {
-  netConnect as w5Connect, netState as w5State, netSend as w5Send, netRecv as w5Recv, netClose as w5Close,
-} from "./w5500/tcp";
-
-import { NET_CLOSED, NET_CONNECTING } from "./w5500/tcp";
+import { tcpConnect, tcpState, tcpSend, tcpRecv, tcpClose, NET_CLOSED, NET_CONNECTING } from "./w5500/tcp";
 export { NET_CLOSED, NET_CONNECTING, NET_ESTABLISHED, NET_CLOSING } from "./w5500/tcp";
 
 /** How often PHYCFGR.LNK is read (one 4-byte frame): the delay before a pulled cable is noticed. */
@@ -81,7 +77,7 @@ export function netConnect(ip: u32, port: i32): i32 {
     resolving = true;
     return 0;
   }
-  return w5Connect(ip, port);
+  return tcpConnect(ip, port);
 }
 
 export function netState(): i32 {
@@ -91,9 +87,9 @@ export function netState(): i32 {
     resolving = false;
     if (r < 0) { dnsFailure = r; return NET_CLOSED; }
     triedIp = dnsAddr();
-    if (w5Connect(triedIp, triedPort) < 0) return NET_CLOSED;
+    if (tcpConnect(triedIp, triedPort) < 0) return NET_CLOSED;
   }
-  return w5State();
+  return tcpState();
 }
 
 /** Why the connect ended (NET_CLOSED while connecting): ERR_DNS_* for a DNS failure, else ERR_TCP_FAILED. */
@@ -109,9 +105,9 @@ export function netTried(at: usize): void {
   store<u16>(at + 4, <u16>(dnsFailure != 0 ? askedPort : triedPort));
 }
 
-export function netSend(src: usize, len: i32): i32 { return w5Send(src, len); }
-export function netRecv(dst: usize, max: i32): i32 { return w5Recv(dst, max); }
-export function netClose(): void { resolving = false; w5Close(); }
+export function netSend(src: usize, len: i32): i32 { return tcpSend(src, len); }
+export function netRecv(dst: usize, max: i32): i32 { return tcpRecv(dst, max); }
+export function netClose(): void { resolving = false; tcpClose(); }
 
 /** Link as last read: 1 up, 0 down, -1 not read yet. */
 export function netLinkState(): i32 { return link; }

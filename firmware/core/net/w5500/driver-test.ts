@@ -1,7 +1,7 @@
 // Test entry for the W5500 driver (build/w5500/driver-test.wasm): exports the driver over a
 // static staging buffer so a TypeScript board host can drive it against the chip model.
 import {
-  w5Init, w5Link, w5SetRetry, netConnect, netState, netSend, netRecv, netClose, tcpSetPolling,
+  w5Init, w5Link, w5SetRetry, tcpConnect, tcpState, tcpSend, tcpRecv, tcpClose, tcpSetPolling,
   udpOpen, udpClose, udpSendTo, udpRecvFrom, udpFromIp, udpFromPort,
 } from "./index";
 import { tcpSr, tcpTxFree, tcpRxAvail } from "./tcp";
@@ -19,11 +19,11 @@ export function dt_init(ip: u32, gw: u32, mask: u32): i32 { return w5Init(BUF, i
 export function dt_link(): i32 { return w5Link() ? 1 : 0; }
 export function dt_set_retry(rtr: i32, rcr: i32): void { w5SetRetry(<u16>rtr, <u8>rcr); }
 export function dt_polling(on: i32): void { tcpSetPolling(on != 0); }
-export function dt_connect(ip: u32, port: i32): i32 { return netConnect(ip, port); }
-export function dt_state(): i32 { return netState(); }
-export function dt_send(off: i32, len: i32): i32 { return inBuf(off, len) ? netSend(BUF + off, len) : ERR_RANGE; }
-export function dt_recv(off: i32, max: i32): i32 { return inBuf(off, max) ? netRecv(BUF + off, max) : ERR_RANGE; }
-export function dt_close(): void { netClose(); }
+export function dt_connect(ip: u32, port: i32): i32 { return tcpConnect(ip, port); }
+export function dt_state(): i32 { return tcpState(); }
+export function dt_send(off: i32, len: i32): i32 { return inBuf(off, len) ? tcpSend(BUF + off, len) : ERR_RANGE; }
+export function dt_recv(off: i32, max: i32): i32 { return inBuf(off, max) ? tcpRecv(BUF + off, max) : ERR_RANGE; }
+export function dt_close(): void { tcpClose(); }
 export function dt_sr(): i32 { return tcpSr(); }
 export function dt_tx_free(): i32 { return tcpTxFree(); }
 export function dt_rx_avail(): i32 { return tcpRxAvail(); }

@@ -1,5 +1,5 @@
 // The MQTT transport over W5500 socket 0: the same five functions as net/transport.ts
-// (netConnect, netState, netSend, netRecv, netClose), non-blocking, no allocation.
+// (tcpConnect, tcpState, tcpSend, tcpRecv, tcpClose), non-blocking, no allocation.
 //
 // SPI economy (the figures in docs/w5500.md): the driver keeps its own copies of TX_WR and
 // RX_RD and a lower bound of the TX free space, so a send is: previous-SEND-complete check
@@ -50,7 +50,7 @@ let localPort: i32 = 49152;
 export function tcpSetPolling(on: bool): void { polling = on; }
 
 /** Start a TCP connection to ip:port (ip u32, first octet in the top byte). 0 started, < 0 error. */
-export function netConnect(ip: u32, port: i32): i32 {
+export function tcpConnect(ip: u32, port: i32): i32 {
   if (!inited) return W5_ERR_NOT_INIT;
   if (port <= 0 || port > 0xffff) return W5_ERR_ARG;
   let e = w5EnsureConfigured(); // a chip reset since init (brown-out, RSTn glitch) loses everything
@@ -107,7 +107,7 @@ function update(): void {
   if (polling || sr != SR_ESTABLISHED || w5500_irq() != 0) service();
 }
 
-export function netState(): i32 {
+export function tcpState(): i32 {
   update();
   if (sr == SR_CLOSED) return NET_CLOSED;
   if (sr == SR_ESTABLISHED) return NET_ESTABLISHED;
@@ -116,9 +116,9 @@ export function netState(): i32 {
 }
 
 /** Queue up to len bytes from src; returns bytes accepted (0 when the TX buffer is full), < 0 when the connection is gone. */
-export function netSend(src: usize, len: i32): i32 {
+export function tcpSend(src: usize, len: i32): i32 {
   if (len < 0) return W5_ERR_ARG;
-  if (netState() != NET_ESTABLISHED) return -1;
+  if (tcpState() != NET_ESTABLISHED) return -1;
   if (len == 0) return 0;
   if (!sendDone(SN)) return 0; // the previous SEND is still going out: try again next step
   if (txFree < len) {
@@ -146,7 +146,7 @@ function commitRx(): void {
 }
 
 /** Read up to max bytes into dst: bytes read, 0 when none yet, < 0 when the peer closed and nothing is left. */
-export function netRecv(dst: usize, max: i32): i32 {
+export function tcpRecv(dst: usize, max: i32): i32 {
   if (max < 0) return W5_ERR_ARG;
   if (rxAvail == 0) update();
   if (rxAvail > 0 && max > 0) {
@@ -164,7 +164,7 @@ export function netRecv(dst: usize, max: i32): i32 {
 }
 
 /** Graceful close (FIN via DISCON); a connection not yet up is simply closed. Safe in any state. */
-export function netClose(): void {
+export function tcpClose(): void {
   if (sr == SR_CLOSED) return;
   if (sr == SR_ESTABLISHED || sr == SR_CLOSE_WAIT) {
     commitRx();
