@@ -226,6 +226,12 @@ function sendConnect(): void {
   lastRx = now;
 }
 
+/**
+ * Asks to be online: from ST_IDLE, starts bringing the chip up and connecting (DNS, TCP, CONNECT);
+ * in any other state only records the wish, so a dropped link reconnects with back-off until
+ * disconnect(). Never blocks: progress and the CONNACK come through step() as EV_STATE events.
+ * Returns 0, or ERR_NOT_STARTED before start().
+ */
 export function connect(): i32 {
   if (!started) return A.ERR_NOT_STARTED;
   wantOnline = true;
@@ -233,6 +239,11 @@ export function connect(): i32 {
   return 0;
 }
 
+/**
+ * Goes offline and stays there: a connected client sends DISCONNECT (the broker then drops the
+ * will) and closes; a connection in progress is abandoned. Queued QoS 1/2 messages stay in the
+ * store for the next connect(). Returns 0, or ERR_NOT_STARTED before start().
+ */
 export function disconnect(): i32 {
   if (!started) return A.ERR_NOT_STARTED;
   wantOnline = false;
@@ -287,6 +298,15 @@ function parseList(count: i32, withQos: bool): i32 {
   return <i32>(p - BUF);
 }
 
+/**
+ * SUBSCRIBE (or, with `unsub`, UNSUBSCRIBE) to the `count` filters staged in BUF, each a u16
+ * length, the filter and (SUBSCRIBE only) a requested QoS byte. A filter's routing slot is taken
+ * now, so its messages route as soon as the broker grants it (EV_SUBACK reports the grants).
+ * Returns the packet id, or ERR_NOT_STARTED, ERR_ARG (count 0 or over SUB_SLOTS, a list that runs
+ * past the staging buffer, QoS over 2), ERR_TOPIC (an invalid filter), ERR_TOO_BIG (a filter over
+ * FILTER_MAX or a packet over PACKET_MAX), ERR_NOT_CONNECTED, ERR_BUSY (requests in flight, TX
+ * room or routing slots all taken: try again after an event). Nothing is sent on an error.
+ */
 export function subscribe(count: i32, unsub: bool): i32 {
   if (!started) return A.ERR_NOT_STARTED;
   let listLen = parseList(count, !unsub);
