@@ -11,7 +11,7 @@ import { Cfg, CFG_BYTES_KEYS, ClientState, Err, EventKind, PUB_DURABLE, Stat, de
 import { RealClock, type Clock, VirtualClock } from './clock.ts';
 import { LinearMemory } from './memory.ts';
 import { mulberry32 } from './prng.ts';
-import { W5500NetworkBackend } from '../w5500/node-device-backend.ts';
+import { W5500NetworkBackend } from './w5500-backend.ts';
 import { type ImportFn, type ImportModules, type NetworkBackend, ipv4ToU32 } from './network.ts';
 import { MemoryStore, PowerCut } from './store.ts';
 import { keepImports, type RetainedRam } from './keep.ts';
@@ -23,6 +23,7 @@ import { loadModule, instantiateWith, type CoreExports } from './module-loader.t
 
 // Split out of this file (STYLE.md); re-exported so importers keep one entry point.
 export { CONNACK_TEXT, CoreError, QueueFullError, ConnackError, BadModuleError };
+export { W5500NetworkBackend, type W5500BackendOptions } from './w5500-backend.ts';
 export type { Will, NodeDeviceOptions, PublishOptions, Message };
 
 const here = dirname(fileURLToPath(import.meta.url));
