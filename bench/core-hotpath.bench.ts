@@ -12,7 +12,7 @@ import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startMosquitto } from '../test/helpers/mosquitto.ts';
 import { NodeDevice, DEFAULT_DEVICE_BROKER } from '../host-tools/sim/host/device.ts';
-import { W5500NetworkBackend } from '../host-tools/sim/w5500/node-device-backend.ts';
+import { W5500NetworkBackend } from '../host-tools/sim/host/w5500-backend.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'build/core-hotpath');

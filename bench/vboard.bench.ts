@@ -10,7 +10,8 @@ import { VirtualBoard } from '../host-tools/sim/board/board.ts';
 import type { FlashTiming } from '../host-tools/sim/board/flash.ts';
 import { Reg, UnicornCpu } from '../host-tools/sim/board/unicorn.ts';
 import { BoardRunner } from '../host-tools/sim/board/runner.ts';
-import { W5500, W5500NetworkBackend } from '../host-tools/sim/w5500/index.ts';
+import { W5500 } from '../host-tools/sim/w5500/index.ts';
+import { W5500NetworkBackend } from '../host-tools/sim/host/w5500-backend.ts';
 import { startMosquitto } from '../test/helpers/mosquitto.ts';
 
 const ROOT = join(import.meta.dirname, '..');

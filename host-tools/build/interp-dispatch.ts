@@ -6,8 +6,8 @@
 // still emits `cmp op, #255; bhi default` before the `tbh` (it does not use the range of a byte
 // load to drop the check). Those two instructions are ~10% of all the instructions the
 // interpreter executes. This step compiles interp.c to assembly, removes exactly that pair where
-// the proof holds (a byte load straight into the index, no label in between, a 256-entry table),
-// and assembles the result. Where the compiler's output has another shape (another GCC version,
+// the proof holds (a byte load straight into the index, no label in between, a 256-entry table,
+// or a shorter one it extends: removeDispatchRangeCheck), and assembles the result. Where the compiler's output has another shape (another GCC version,
 // other flags) nothing is changed and the caller is told why: the interpreter is then correct,
 // only slower. Then each handler's branch back to the dispatch becomes a dispatch of its own
 // through a word table whose address interp.c keeps in r9 (replicateDispatch, below): 2
@@ -39,8 +39,14 @@ function isInert(line: string): boolean {
   return t === '' || t.startsWith('@') || (t.startsWith('.') && !t.endsWith(':')) || /^\.L(VL|BB|BE|VU|FB|FE|CFI)\d+:$/.test(t);
 }
 
-/** Removes the `cmp idx, #255; bhi` pair in front of each `tbh` that dispatches on a byte just
- * loaded with `ldrb idx, [..], #1` and jumps through a table of exactly 256 entries. */
+/** Removes the `cmp idx, #N; bhi out` pair in front of each `tbh` that dispatches on a byte just
+ * loaded with `ldrb idx, [..], #1` and jumps through a table of N + 1 entries. With N = 255 the
+ * check is dead. A per-image interpreter whose module uses no opcode above some value sends all
+ * the cases above it to one label (op_not_built), and GCC folds that run into the check: the
+ * table ends at the last built opcode and `bhi` goes to op_not_built (images whose highest
+ * opcode is below 0xe0; test/runtime/interp-dispatch.test.ts builds one). Such a table gets
+ * 255 - N more entries, each the check's own target, so every byte still lands where it did and
+ * the check is dead again. Only for a target after the table: tbh jumps forward only. */
 export function removeDispatchRangeCheck(asm: string): DispatchPatch {
   const lines = asm.split('\n');
   let removed = 0;
@@ -50,33 +56,50 @@ export function removeDispatchRangeCheck(asm: string): DispatchPatch {
     if (!m) continue;
     seen++;
     const reg = m[1]!;
-    // the three instructions before the tbh, with nothing but inert lines between them
+    // the instructions before the tbh, with nothing but inert lines between them: one or two
+    // `cmp idx, #N; bhi` pairs (GCC doubles it when the check is a range of cases of its own: the
+    // first pair goes there, the second, then dead, to the table's default), then the fetch
     const before: number[] = [];
-    for (let j = i - 1; j >= 0 && before.length < 3; j--) {
+    for (let j = i - 1; j >= 0 && before.length < 5; j--) {
       if (isInert(lines[j]!)) continue;
       before.push(j);
     }
-    if (before.length < 3) continue;
-    const [bhi, cmp, ldrb] = before as [number, number, number];
-    if (!/^\tbhi\t\.L\d+$/.test(lines[bhi]!)) continue;
-    if (lines[cmp] !== `\tcmp\t${reg}, #255`) continue;
-    if (!new RegExp(String.raw`^\tldrb\t${reg}, \[${REG}\], #1(\t@.*)?$`).test(lines[ldrb]!)) continue;
+    const pairs: [number, number][] = []; // [cmp, bhi], nearest the tbh first
+    let n = -1;
+    let p = 0;
+    for (; p + 1 < before.length && pairs.length < 2; p += 2) {
+      const [bhi, cmp] = [before[p]!, before[p + 1]!];
+      const last = new RegExp(String.raw`^\tcmp\t${reg}, #(\d+)$`).exec(lines[cmp]!);
+      if (!last || !/^\tbhi\t\.L\d+$/.test(lines[bhi]!) || (n >= 0 && Number(last[1]) !== n)) break;
+      n = Number(last[1]);
+      pairs.push([cmp, bhi]);
+    }
+    if (!pairs.length || n > 255 || before[p] === undefined) continue;
+    if (!new RegExp(String.raw`^\tldrb\t${reg}, \[${REG}\], #1(\t@.*)?$`).test(lines[before[p]!]!)) continue;
+    const out = /^\tbhi\t(\.L\d+)$/.exec(lines[pairs[pairs.length - 1]![1]]!)![1]!; // where a byte above N goes
     // the table: a label, then one .2byte per entry
     let k = i + 1;
     while (k < lines.length && isInert(lines[k]!)) k++;
-    if (!/^\.L\d+:$/.test(lines[k] ?? '')) continue;
+    const table = /^(\.L\d+):$/.exec(lines[k] ?? '')?.[1];
+    if (!table) continue;
     let entries = 0;
     for (k++; k < lines.length && /^\t\.2byte\t/.test(lines[k]!); k++) entries++;
-    if (entries !== 256) continue;
-    lines[cmp] = `\t@ ${lines[cmp]!.trim()}  (removed: ${reg} is a byte and the table has 256 entries)`;
-    lines[bhi] = `\t@ ${lines[bhi]!.trim()}`;
+    if (entries !== n + 1) continue;
+    if (n < 255) {
+      if (!lines.slice(k).includes(`${out}:`)) continue; // the check's target is not after the table
+      lines.splice(k, 0, ...Array.from({ length: 255 - n }, () => `\t.2byte\t(${out}-${table})/2`));
+    }
+    for (const [cmp, bhi] of pairs) {
+      lines[cmp] = `\t@ ${lines[cmp]!.trim()}  (removed: ${reg} is a byte and the table has 256 entries${n < 255 ? `, ${255 - n} of them added for ${out}` : ''})`;
+      lines[bhi] = `\t@ ${lines[bhi]!.trim()}`;
+    }
     removed++;
   }
   if (removed) return { asm: lines.join('\n'), removed };
   return {
     asm,
     removed: 0,
-    reason: seen === 0 ? 'the compiler emitted no tbh jump table' : 'no tbh dispatch matched ldrb/cmp #255/bhi with a 256-entry table',
+    reason: seen === 0 ? 'the compiler emitted no tbh jump table' : 'no tbh dispatch matched ldrb/cmp #N/bhi with a table of N + 1 entries',
   };
 }
 

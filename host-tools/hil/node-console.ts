@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { NodeDevice } from '../sim/host/device.ts';
 import { MemoryStore } from '../sim/host/store.ts';
-import { W5500NetworkBackend } from '../sim/w5500/node-device-backend.ts';
+import { W5500NetworkBackend } from '../sim/host/w5500-backend.ts';
 import type { ConsoleTransport } from './console-device.ts';
 import type { ClientSettings } from './device.ts';
 import { LAN_BROKER, LanRoutes, type LanRouting } from './lan-routes.ts';

@@ -7,7 +7,7 @@ import type { CoreEvent } from '../sim/host/abi.ts';
 import { ConnectRefused, DeviceBase, type ClientSettings, type HilDevice } from './device.ts';
 import { LinkRelay } from './link-relay.ts';
 import { readFileSync } from 'node:fs';
-import { W5500NetworkBackend } from '../sim/w5500/node-device-backend.ts';
+import { W5500NetworkBackend } from '../sim/host/w5500-backend.ts';
 import type { DhcpRig } from '../sim/w5500/dhcp-rig.ts';
 
 /** The device's view of the LAN when the broker is given by name: broker and DNS server (the gateway). */

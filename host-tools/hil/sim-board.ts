@@ -12,7 +12,7 @@ import { PACKAGE_ROOT } from '../config/project.ts';
 import { VirtualBoard } from '../sim/board/board.ts';
 import { BoardRunner } from '../sim/board/runner.ts';
 import { UartStream } from '../sim/board/host-serial.ts';
-import { W5500NetworkBackend } from '../sim/w5500/index.ts';
+import { W5500NetworkBackend } from '../sim/host/w5500-backend.ts';
 import type { ConsoleTransport } from './console-device.ts';
 import { LAN_BROKER, LanRoutes, type LanRouting } from './lan-routes.ts';
 import { LinkRelay } from './link-relay.ts';

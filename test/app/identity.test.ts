@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { NodeDevice } from '../../host-tools/sim/host/device.ts';
 import { VirtualClock } from '../../host-tools/sim/host/clock.ts';
-import { W5500NetworkBackend } from '../../host-tools/sim/w5500/node-device-backend.ts';
+import { W5500NetworkBackend } from '../../host-tools/sim/host/w5500-backend.ts';
 import { BLOCK_COMMON, COMMON } from '../../host-tools/sim/w5500/registers.ts';
 import { startMosquitto } from '../helpers/mosquitto.ts';
 import { FIXTURE_ELF, ROOT, requireBuilt, tempStore } from '../vboard/helpers.ts';

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { VirtualBoard } from '../../host-tools/sim/board/board.ts';
 import { BoardRunner } from '../../host-tools/sim/board/runner.ts';
-import { W5500NetworkBackend } from '../../host-tools/sim/w5500/index.ts';
+import { W5500NetworkBackend } from '../../host-tools/sim/host/w5500-backend.ts';
 import { writeAppSettingsImage } from '../../host-tools/sim/host/provision-store.ts';
 import { startMosquitto } from '../helpers/mosquitto.ts';
 import { subscribedPeer } from '../helpers/peer.ts';

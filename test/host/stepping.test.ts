@@ -4,7 +4,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.ts';
 import { NodeDevice } from '../../host-tools/sim/host/device.ts';
-import type { W5500NetworkBackend } from '../../host-tools/sim/w5500/node-device-backend.ts';
+import type { W5500NetworkBackend } from '../../host-tools/sim/host/w5500-backend.ts';
 import { SN, SR } from '../../host-tools/sim/w5500/registers.ts';
 
 let broker: Mosquitto;

@@ -3,7 +3,7 @@
 // arm-none-eabi-gcc output of interp.c and the objects `make build` linked.
 import { describe, it, expect } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compileInterpreter, removeDispatchRangeCheck, replicateDispatch } from '../../host-tools/build/interp-dispatch.ts';
@@ -52,6 +52,46 @@ describe('removeDispatchRangeCheck', () => {
       expect(r.reason).toMatch(/no tbh dispatch matched/);
     }
     expect(removeDispatchRangeCheck('\tbx\tlr').reason).toMatch(/no tbh jump table/);
+  });
+
+  // A per-image interpreter whose module uses no opcode from 0xe0 up: GCC ends the table at the
+  // last built opcode and sends the bytes above it (all op_not_built) through the check, which
+  // it may write twice (the first pair to that run's label, the second to the default).
+  const trimmed = (opts: { doubled?: boolean; outBefore?: boolean } = {}) => [
+    ...(opts.outBefore ? ['.L97:', '\tbx\tlr'] : []),
+    '.L35:',
+    '\tldrb\tr3, [r4], #1\t@ zero_extendqisi2',
+    '\t.loc 1 305 9 view .LVU121',
+    '\tcmp\tr3, #223',
+    '\tbhi\t.L97',
+    ...(opts.doubled ? ['\tcmp\tr3, #223', '\tbhi\t.L21'] : []),
+    '\ttbh\t[pc, r3, lsl #1]',
+    '.L38:',
+    Array.from({ length: 224 }, (_, i) => `\t.2byte\t(.L${100 + i}-.L38)/2`).join('\n'),
+    '\t.p2align 1',
+    ...(opts.outBefore ? [] : ['.L97:', '\tbx\tlr']),
+  ].join('\n');
+
+  it('a table that ends below 255 gets the entries up to 256, each the check\'s target, and the check goes', () => {
+    for (const doubled of [false, true]) {
+      const r = removeDispatchRangeCheck(trimmed({ doubled }));
+      expect(r.removed, `doubled: ${doubled}`).toBe(1);
+      const lines = r.asm.split('\n');
+      const table = lines.slice(lines.indexOf('.L38:') + 1).filter((l) => l.startsWith('\t.2byte'));
+      expect(table).toHaveLength(256);
+      expect(table[223]).toBe('\t.2byte\t(.L323-.L38)/2');
+      expect(new Set(table.slice(224))).toEqual(new Set(['\t.2byte\t(.L97-.L38)/2']));
+      const code = lines.filter((l) => /^\t[a-z]/.test(l)).map((l) => l.trim().split('\t')[0]);
+      expect(code).toEqual(['ldrb', 'tbh', 'bx']);
+      expect(r.asm).toContain('32 of them added for .L97');
+      // and the replication step takes the table
+      const rep = replicateDispatch(`${r.asm}\n\t.word\twq_dispatch_table`);
+      expect(rep.reason).toBeUndefined();
+    }
+    // tbh jumps forward only: a target before the table stays behind the check
+    const back = removeDispatchRangeCheck(trimmed({ outBefore: true }));
+    expect(back.removed).toBe(0);
+    expect(back.asm).toBe(trimmed({ outBefore: true }));
   });
 });
 
@@ -134,6 +174,19 @@ describe('interp.c on arm-none-eabi-gcc', () => {
       expect(r.copies).toBeGreaterThan(100);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+    // a per-image interpreter whose module uses nothing from 0xe0 up (the tiny fixture's opcodes
+    // without those): GCC ends the table at 0xdf; the step extends it and the check still goes
+    const gen = mkdtempSync(join(tmpdir(), 'wq-dispatch-mask-'));
+    try {
+      const words = [0x0401aa31, 0x04002003, 0x000002e2, 0x00000c00, 0, 0, 0xc0200400, 0];
+      writeFileSync(join(gen, 'wq_used_ops.h'), [...words.map((w, i) => `#define WQRT_OPS_W${i} 0x${w.toString(16)}u`), '#define WQRT_OPS_FC 0x0u', ''].join('\n'));
+      const flags = ['-mthumb', '-mcpu=cortex-m3', '-Os', '-std=gnu11', `-I${join(REPO_ROOT, 'firmware/runtime/include')}`, `-I${gen}`, '-DWQRT_OPCODE_MASK'];
+      const r = await compileInterpreter('arm-none-eabi-gcc', flags, join(REPO_ROOT, 'firmware/runtime/src/interp.c'), join(gen, 'interp.o'));
+      expect(r).toMatchObject({ removed: 1, reason: undefined, replicateReason: undefined });
+      expect(r.copies).toBeGreaterThan(10);
+    } finally {
+      rmSync(gen, { recursive: true, force: true });
     }
     // what the build linked: every board's image, the size object and the benchmark program
     const linked = [...listBoards().map((b) => `build/${b}/firmware.elf`), 'build/runtime/arm/interp.o', 'build/runtime/bench/interp_1000.elf'];

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { VirtualBoard } from '../../host-tools/sim/board/board.ts';
 import { BoardRunner } from '../../host-tools/sim/board/runner.ts';
-import { W5500NetworkBackend } from '../../host-tools/sim/w5500/index.ts';
+import { W5500NetworkBackend } from '../../host-tools/sim/host/w5500-backend.ts';
 import { parseChipId } from '../../host-tools/flash/openocd.ts';
 import { loadBoard } from '../../host-tools/build/boards.ts';
 import { startMosquitto } from '../helpers/mosquitto.ts';

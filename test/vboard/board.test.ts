@@ -5,6 +5,7 @@ import { formatFault } from '../../host-tools/sim/board/fault-report.ts';
 import type { FaultInfo } from '../../host-tools/sim/board/board.ts';
 import { W5500 } from '../../host-tools/sim/w5500/index.ts';
 import { Exc } from '../../host-tools/sim/board/exceptions.ts';
+import type { CpuExceptions } from '../../host-tools/sim/board/cpu-exceptions.ts';
 import { Reg, type UnicornCpu } from '../../host-tools/sim/board/unicorn.ts';
 import { CapturedBoard, tempStore } from './helpers.ts';
 
@@ -51,13 +52,13 @@ describe('virtual board on the fixture firmware', () => {
     // this under `pub -n`: the USART handler ran its first loads under the block's conditions).
     const b = board();
     b.boot();
-    const inner = b.board as unknown as { cpu: UnicornCpu; pc: number; enterException(n: number, ret: number): void };
+    const inner = b.board as unknown as { cpu: UnicornCpu; pc: number; exceptions: CpuExceptions };
     const cpu = inner.cpu;
     const itState = 0x0600_1c00; // `itee ne` after its first instruction: two slots left
     cpu.setReg(Reg.XPSR, (cpu.reg(Reg.XPSR) | itState) >>> 0);
     expect(cpu.reg(Reg.XPSR) & 0x0600fc00).toBe(itState); // unicorn keeps what was written
     const ret = inner.pc;
-    inner.enterException(Exc.PendSV, ret);
+    inner.exceptions.enter(Exc.PendSV, ret);
     expect(cpu.reg(Reg.XPSR) & 0x0600fc00).toBe(0);
     expect(cpu.reg(Reg.IPSR)).toBe(Exc.PendSV);
     const frame = cpu.read(cpu.reg(Reg.SP), 32);

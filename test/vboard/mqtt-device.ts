@@ -2,7 +2,7 @@
 // through its USART console like a person at a terminal: the rig the MQTT end-to-end suites share.
 import { VirtualBoard } from '../../host-tools/sim/board/board.ts';
 import { BoardRunner } from '../../host-tools/sim/board/runner.ts';
-import { W5500NetworkBackend } from '../../host-tools/sim/w5500/index.ts';
+import { W5500NetworkBackend } from '../../host-tools/sim/host/w5500-backend.ts';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.ts';
 import { writeFileSync } from 'node:fs';
 import { ROOT, requireBuilt, tempStore } from './helpers.ts';

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.ts';
 import { NodeDevice } from '../../host-tools/sim/host/device.ts';
 import { MemoryStore } from '../../host-tools/sim/host/store.ts';
-import { W5500NetworkBackend } from '../../host-tools/sim/w5500/index.ts';
+import { W5500NetworkBackend } from '../../host-tools/sim/host/w5500-backend.ts';
 import { startDnsmasq, type Dnsmasq } from '../../host-tools/sim/w5500/dnsmasq.ts';
 
 const DEVICE_LAN = 'build/core/device-lan.wasm';

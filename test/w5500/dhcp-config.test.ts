@@ -11,7 +11,7 @@ import { NodeDevice } from '../../host-tools/sim/host/device.ts';
 import { MemoryStore } from '../../host-tools/sim/host/store.ts';
 import { VirtualClock } from '../../host-tools/sim/host/clock.ts';
 import { ClientState, DhcpState, Stat, type CoreEvent } from '../../host-tools/sim/host/abi.ts';
-import { W5500NetworkBackend } from '../../host-tools/sim/w5500/index.ts';
+import { W5500NetworkBackend } from '../../host-tools/sim/host/w5500-backend.ts';
 import { startDhcpRig } from '../helpers/dhcp-rig.ts';
 import { startMosquitto } from '../helpers/mosquitto.ts';
 

@@ -14,7 +14,7 @@ import { NodeDevice } from '../../host-tools/sim/host/device.ts';
 import { VirtualClock } from '../../host-tools/sim/host/clock.ts';
 import { Cfg, ClientState, DhcpState, Err, Stat, type CoreEvent } from '../../host-tools/sim/host/abi.ts';
 import { ipv4ToU32 } from '../../host-tools/sim/host/network.ts';
-import { W5500NetworkBackend } from '../../host-tools/sim/w5500/index.ts';
+import { W5500NetworkBackend } from '../../host-tools/sim/host/w5500-backend.ts';
 
 const CORE_LAN = 'build/w5500/core-lan.wasm';
 let cleanup: Array<() => Promise<void> | void> = [];

@@ -7,7 +7,7 @@ import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.ts';
 import { NodeDevice } from '../../host-tools/sim/host/device.ts';
 import { VirtualClock } from '../../host-tools/sim/host/clock.ts';
 import { ClientState, Err, Stat, errorText, type CoreEvent } from '../../host-tools/sim/host/abi.ts';
-import { W5500NetworkBackend } from '../../host-tools/sim/w5500/index.ts';
+import { W5500NetworkBackend } from '../../host-tools/sim/host/w5500-backend.ts';
 import { startDnsmasq, type Dnsmasq } from '../../host-tools/sim/w5500/dnsmasq.ts';
 
 const CORE_LAN = 'build/w5500/core-lan.wasm';

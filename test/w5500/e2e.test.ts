@@ -6,7 +6,8 @@ import mqtt from 'mqtt';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.ts';
 import { NodeDevice, type Message } from '../../host-tools/sim/host/device.ts';
 import { VirtualClock } from '../../host-tools/sim/host/clock.ts';
-import { W5500NetworkBackend, COMMON, DATASHEET_TIMING, SR } from '../../host-tools/sim/w5500/index.ts';
+import { COMMON, DATASHEET_TIMING, SR } from '../../host-tools/sim/w5500/index.ts';
+import { W5500NetworkBackend } from '../../host-tools/sim/host/w5500-backend.ts';
 import { ClientState, Err, Stat } from '../../host-tools/sim/host/abi.ts';
 import type { CoreEvent } from '../../host-tools/sim/host/abi.ts';
 

@@ -10,7 +10,7 @@ import { loadBoard } from '../../host-tools/build/boards.ts';
 import { imageModule, imageStoreRegion, provisionStore } from '../../host-tools/config/store-image.ts';
 import { VirtualBoard } from '../../host-tools/sim/board/board.ts';
 import { BoardRunner } from '../../host-tools/sim/board/runner.ts';
-import { W5500NetworkBackend } from '../../host-tools/sim/w5500/index.ts';
+import { W5500NetworkBackend } from '../../host-tools/sim/host/w5500-backend.ts';
 import { startDnsmasq } from '../../host-tools/sim/w5500/dnsmasq.ts';
 import { startMosquitto } from '../helpers/mosquitto.ts';
 import { ROOT, requireBuilt, tempStore } from '../vboard/helpers.ts';

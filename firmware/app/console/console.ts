@@ -11,8 +11,9 @@ import {
   CFG_GATEWAY, CFG_NETMASK, CFG_TRACE, CFG_SPILL_MS, CFG_CONSOLE_QUIET,
   STAT_STATE, STAT_INFLIGHT_OUT, STAT_QUEUED_OUT, STAT_INFLIGHT_IN, STAT_TX_PACKETS, STAT_RX_PACKETS,
   STAT_RETRANSMITS, STAT_RECONNECTS, STAT_LAST_ERROR, STAT_STORE_USED, STAT_STORE_CAPACITY,
-  EV_MESSAGE, EV_LINK, EV_DHCP, ERR_QUEUE_FULL, PACKET_MAX,
+  EV_DISCONNECTED, EV_MESSAGE, EV_PUBLISH_DONE, EV_LINK, EV_DHCP, ERR_QUEUE_FULL, PACKET_MAX,
 } from "../../core/api/abi";
+import { millis } from "../../core/api/board";
 // The LAN image's part (console-lan.ts: lanSetHost, lanClearHost, lanShowHost, lanShowDns,
 // lanTokIsDns, lanNetDns, lanStatus, lanDhcpEvent, lanSave, lanLoad) is @global and named
 // only under isDefined(WQ_LAN): asc drops those branches unresolved in device.wasm, which so stays
@@ -53,7 +54,13 @@ let echo = false;
 /** Reads what the UART has (at most 4 chunks per step, so the MQTT engine keeps running) and
  * executes every complete line. */
 export function consoleStep(): void {
-  if (pubLeft > 0) pubRun(); // a `pub -n` run waiting for room in the core
+  if (pubLeft > 0) { // a `pub -n` run waiting for room in the core
+    // A QoS 0 run's room comes from the core sending its queued QoS 0 messages, which no event
+    // reports: a slot per packet sent since the run stopped.
+    if (pubCredit == 0 && (msgFlags & 3) == 0) pubCredit = wq_stat(STAT_TX_PACKETS) - pubTx;
+    if (pubCredit == 0 && <i32>(millis() - pubRetryAt) >= 0) pubCredit = 1; // the timed retry
+    if (pubCredit != 0) pubRun();
+  }
   for (let round = 0; round < 4; round++) {
     let n = uart_read(RX, RX_CHUNK);
     if (n <= 0) return;
@@ -320,6 +327,17 @@ let pubQueued: u32 = 0;  // accepted by the core so far
 let pubRepeat = false;   // `-n` given: wait on queue-full, add queued= to the reply
 let pubPid: i32 = 0;     // pid of the last accepted publish (0 for QoS 0)
 let payLen: i32 = 0;     // the payload follows the topic in the line buffer (see cmdPub)
+// How many more publishes the core can take before a run expects `queue-full` (-1: no limit known,
+// publish until refused). A refusal sets it to 0, and only what frees room raises it again: an
+// acknowledged publish (PUBLISH_DONE) frees one slot; a link change changes what the core accepts
+// (no limit); a QoS 0 run counts packets sent (consoleStep). So a waiting run makes no call bound
+// to be refused, in either engine (vboard_instr_per_qos1_publish and its _engine_aot). What else
+// frees room (a spill from the RAM log) is found by the timed retry, one call every PUB_RETRY_MS,
+// so a run never hangs for want of an event.
+let pubCredit: i32 = -1;
+let pubRetryAt: u32 = 0; // millis() of the next timed retry while pubCredit is 0
+let pubTx: i32 = 0;      // STAT_TX_PACKETS when the run last stopped
+const PUB_RETRY_MS: u32 = 100;
 
 /** `pub [-n N] TOPIC QOS RETAIN [PAYLOAD...]`: the payload is the rest of the line. */
 function cmdPub(): void {
@@ -340,26 +358,35 @@ function cmdPub(): void {
   pubLeft = n;
   pubQueued = 0;
   pubPid = 0;
+  pubCredit = -1;
   pubRun();
 }
 
-/** Publishes until the run is done, the core has no room (a repeat run then waits for the next
- * step) or the core refuses the message; then prints the command's one reply line. */
+/** Publishes until the run is done, the core has no room (a repeat run then waits: pubCredit)
+ * or the core refuses the message; then prints the command's one reply line. */
 function pubRun(): void {
   let rc = 0;
   while (pubLeft > 0) {
+    if (pubCredit == 0) { pubWait(); return; }
     // The core builds the packet in place: stage a fresh copy every time.
     memory.copy(wq_buf(), topicPtr, <usize>(topicLen + payLen));
     rc = wq_publish(topicLen, payLen, msgFlags);
     if (rc < 0) {
-      if (rc == ERR_QUEUE_FULL && pubRepeat) return;
+      if (rc == ERR_QUEUE_FULL && pubRepeat) { pubCredit = 0; pubWait(); return; }
       break;
     }
+    if (pubCredit > 0) pubCredit--;
     pubPid = rc;
     pubQueued++;
     pubLeft--;
   }
   pubEnd(rc);
+}
+
+/** A run stops for room: what it waits for is counted from here. */
+function pubWait(): void {
+  pubTx = wq_stat(STAT_TX_PACKETS);
+  pubRetryAt = millis() + PUB_RETRY_MS;
 }
 
 /** `ok pub pid=LAST` or `err pub CODE`, plus `queued=N` for a repeat run; ends the run. */
@@ -529,6 +556,9 @@ const EVENT_MIN: usize = memory.data<u8>([0, 1, 5, 4, 8, 3, 3, 2, 8, 8, 1]);
 /** One `evt` line per core event. A record shorter than its layout is reported, never read;
  * an unknown kind is printed as `evt unknown kind= len=`. */
 export function consoleOnEvent(kind: i32, ptr: usize, len: i32): void {
+  // Room for a waiting `pub -n` run (pubCredit): an ack frees a slot, a link change may open the core.
+  if (kind == EV_PUBLISH_DONE) { if (pubCredit >= 0) pubCredit++; }
+  else if (kind <= EV_DISCONNECTED || kind == EV_LINK) pubCredit = -1; // (kinds 1..3: connected, connect-failed, disconnected)
   if (consoleQuiet() != 0) return; // the host reads events through the event import instead
   if (isDefined(WQ_LAN) && kind == EV_DHCP) { lanDhcpEvent(ptr, len); return; }
   let known = kind >= 1 && kind <= EV_LINK;

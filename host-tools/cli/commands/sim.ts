@@ -14,7 +14,8 @@ import { formatFault } from '../../sim/board/fault-report.ts';
 import { BoardRunner } from '../../sim/board/runner.ts';
 import { UartPty, UartStream } from '../../sim/board/host-serial.ts';
 import { serveBoardControl, type BoardAction } from '../../sim/board/control.ts';
-import { FaultInjector, W5500NetworkBackend } from '../../sim/w5500/index.ts';
+import { FaultInjector } from '../../sim/w5500/index.ts';
+import { W5500NetworkBackend } from '../../sim/host/w5500-backend.ts';
 import { routeControlPath, serveRouteControl } from '../../sim/w5500/route-control.ts';
 import { advertiseVirtualPort, virtualPortsDir } from '../../monitor/virtual-ports.ts';
 

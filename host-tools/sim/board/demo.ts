@@ -5,7 +5,7 @@
 // Run alone: node --import tsx host-tools/sim/board/demo.ts
 import { join, relative } from 'node:path';
 import { DemoBroker, type BrokerPacket } from '../../demo/broker.ts';
-import { W5500NetworkBackend } from '../w5500/index.ts';
+import { W5500NetworkBackend } from '../host/w5500-backend.ts';
 import { VirtualBoard } from './board.ts';
 import { BoardRunner } from './runner.ts';
 

@@ -169,6 +169,19 @@ function triedEndpoint(rec: Uint8Array): string | undefined {
   return `${ip >>> 24}.${(ip >>> 16) & 255}.${(ip >>> 8) & 255}.${ip & 255}:${dv.getUint16(12, true)}`;
 }
 
+/** The MESSAGE record (layout in abi.ts, EV_MESSAGE) decoded on the hot path: one decoder, one payload copy. */
+export function decodeMessage(rec: Uint8Array): CoreEvent {
+  const dv = new DataView(rec.buffer, rec.byteOffset, rec.byteLength);
+  const t = dv.getUint16(4, true);
+  const p = dv.getUint16(6, true);
+  if (8 + t + p > rec.byteLength) throw new Error(`core.wasm sent a MESSAGE record of ${rec.byteLength} bytes that claims ${8 + t + p}`);
+  return {
+    kind: 'message', qos: rec[0]! & 3, retain: (rec[0]! & 4) !== 0, dup: (rec[0]! & 8) !== 0, redelivered: (rec[0]! & 16) !== 0,
+    subscription: rec[1] === 0xff ? null : rec[1]!, packetId: dv.getUint16(2, true),
+    topic: topicDecoder.decode(rec.subarray(8, 8 + t)), payload: rec.slice(8 + t, 8 + t + p),
+  };
+}
+
 /** Decodes one event record (copy the bytes out of wasm memory first; the payload is copied). */
 export function decodeEvent(kind: number, rec: Uint8Array): CoreEvent {
   const dv = new DataView(rec.buffer, rec.byteOffset, rec.byteLength);

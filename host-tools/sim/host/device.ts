@@ -7,11 +7,11 @@ import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Cfg, CFG_BYTES_KEYS, ClientState, Err, EventKind, PUB_DURABLE, Stat, decodeEvent, errorText, topicDecoder, type CoreEvent } from './abi.ts';
+import { Cfg, CFG_BYTES_KEYS, ClientState, Err, EventKind, PUB_DURABLE, Stat, decodeEvent, decodeMessage, errorText, type CoreEvent } from './abi.ts';
 import { RealClock, type Clock, VirtualClock } from './clock.ts';
 import { LinearMemory } from './memory.ts';
 import { mulberry32 } from './prng.ts';
-import { W5500NetworkBackend } from '../w5500/node-device-backend.ts';
+import { W5500NetworkBackend } from './w5500-backend.ts';
 import { type ImportFn, type ImportModules, type NetworkBackend, ipv4ToU32 } from './network.ts';
 import { MemoryStore, PowerCut } from './store.ts';
 import { keepImports, type RetainedRam } from './keep.ts';
@@ -19,10 +19,11 @@ import { NodePins, reservedPins } from './pins.ts';
 import { loadBoardSpec } from '../board/board-spec.ts';
 import { CONNACK_TEXT, CoreError, QueueFullError, ConnackError, BadModuleError } from './errors.ts';
 import type { Will, NodeDeviceOptions, PublishOptions, Message } from './types.ts';
-import { loadModule, type CoreExports } from './module-loader.ts';
+import { loadModule, instantiateWith, type CoreExports } from './module-loader.ts';
 
 // Split out of this file (STYLE.md); re-exported so importers keep one entry point.
 export { CONNACK_TEXT, CoreError, QueueFullError, ConnackError, BadModuleError };
+export { W5500NetworkBackend, type W5500BackendOptions } from './w5500-backend.ts';
 export type { Will, NodeDeviceOptions, PublishOptions, Message };
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -218,26 +219,7 @@ export class NodeDevice extends EventEmitter {
     const net = this.network.imports(memory, this.clock);
     for (const [modName, fns] of Object.entries(net)) provided[modName] = { ...(provided[modName] ?? {}), ...fns };
 
-    const importObject: WebAssembly.Imports = {};
-    const missing: string[] = [];
-    for (const imp of WebAssembly.Module.imports(mod)) {
-      const fn = provided[imp.module]?.[imp.name];
-      if (imp.kind !== 'function' || !fn) {
-        missing.push(`${imp.module}.${imp.name}`);
-        continue;
-      }
-      (importObject[imp.module] ??= {})[imp.name] = fn;
-    }
-    if (missing.length > 0) {
-      throw new BadModuleError(`core.wasm needs imports this host does not provide: ${missing.join(', ')} ` +
-        `(network backend: ${this.network.constructor.name}; see docs/board-abi.md)`);
-    }
-    let inst: WebAssembly.Instance;
-    try {
-      inst = await WebAssembly.instantiate(mod, importObject);
-    } catch (err) {
-      throw new BadModuleError(`core.wasm could not be instantiated: ${err instanceof Error ? err.message : String(err)}`);
-    }
+    const inst = await instantiateWith(mod, provided, this.network.constructor.name);
     this.exports = inst.exports as unknown as CoreExports;
     memory.attach(this.exports.memory);
     this.mem = memory;
@@ -747,19 +729,6 @@ export class NodeDevice extends EventEmitter {
 function linkLostBefore(what: string, ack: string, pid: number, ev: Extract<CoreEvent, { kind: 'disconnected' }>): CoreError {
   const again = ack === 'SUBACK' ? 'the device subscribes again when it reconnects' : 'call unsubscribe() again once connected';
   return new CoreError(ev.reason, `${what}: the connection dropped before the ${ack} for packet ${pid} (${ev.message}); ${again}`);
-}
-
-/** The MESSAGE record (layout in abi.ts, EV_MESSAGE) decoded on the hot path: one decoder, one payload copy. */
-function decodeMessage(rec: Uint8Array): CoreEvent {
-  const dv = new DataView(rec.buffer, rec.byteOffset, rec.byteLength);
-  const t = dv.getUint16(4, true);
-  const p = dv.getUint16(6, true);
-  if (8 + t + p > rec.byteLength) throw new Error(`core.wasm sent a MESSAGE record of ${rec.byteLength} bytes that claims ${8 + t + p}`);
-  return {
-    kind: 'message', qos: rec[0]! & 3, retain: (rec[0]! & 4) !== 0, dup: (rec[0]! & 8) !== 0, redelivered: (rec[0]! & 16) !== 0,
-    subscription: rec[1] === 0xff ? null : rec[1]!, packetId: dv.getUint16(2, true),
-    topic: topicDecoder.decode(rec.subarray(8, 8 + t)), payload: rec.slice(8 + t, 8 + t + p),
-  };
 }
 
 export { EventKind };

@@ -3,6 +3,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { BadModuleError } from './errors.ts';
+import type { ImportModules } from './network.ts';
 
 export const REQUIRED_EXPORTS = ['memory', 'start', 'step', 'wq_buf', 'wq_buf_size', 'wq_config', 'wq_connect',
   'wq_disconnect', 'wq_publish', 'wq_subscribe', 'wq_unsubscribe', 'wq_stat'] as const;
@@ -51,4 +52,29 @@ export async function loadModule(src: string | Uint8Array): Promise<WebAssembly.
   }
   if (path !== null) compiled.set(path, mod);
   return mod;
+}
+
+/** Instantiates `mod` with the functions of `provided` it imports; a BadModuleError names every
+ * import missing from `provided` (`backend`: the network backend's name, for that message) or why
+ * instantiation failed. */
+export async function instantiateWith(mod: WebAssembly.Module, provided: ImportModules, backend: string): Promise<WebAssembly.Instance> {
+  const importObject: WebAssembly.Imports = {};
+  const missing: string[] = [];
+  for (const imp of WebAssembly.Module.imports(mod)) {
+    const fn = provided[imp.module]?.[imp.name];
+    if (imp.kind !== 'function' || !fn) {
+      missing.push(`${imp.module}.${imp.name}`);
+      continue;
+    }
+    (importObject[imp.module] ??= {})[imp.name] = fn;
+  }
+  if (missing.length > 0) {
+    throw new BadModuleError(`core.wasm needs imports this host does not provide: ${missing.join(', ')} ` +
+      `(network backend: ${backend}; see docs/board-abi.md)`);
+  }
+  try {
+    return await WebAssembly.instantiate(mod, importObject);
+  } catch (err) {
+    throw new BadModuleError(`core.wasm could not be instantiated: ${err instanceof Error ? err.message : String(err)}`);
+  }
 }

@@ -1,5 +1,5 @@
 // The one network seam of NodeDevice. A backend contributes wasm imports (the W5500 model's
-// `board.w5500_*` functions, host-tools/sim/w5500/node-device-backend.ts) and tells
+// `board.w5500_*` functions, host-tools/sim/host/w5500-backend.ts) and tells
 // the device when the network has news so the core is stepped early. NodeDevice knows nothing
 // else about the network, so the W5500 model (host-tools/sim/w5500) slots in here unchanged.
 import type { Clock } from './clock.ts';

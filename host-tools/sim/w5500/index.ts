@@ -4,5 +4,4 @@ export { AddressMap, type HostEndpoint } from './address-map.ts';
 export { FaultInjector } from './faults.ts';
 export { FrameTrace } from './trace.ts';
 export { w5500Imports, BoardAbiError, type W5500BoardImports } from './imports.ts';
-export { W5500NetworkBackend, type W5500BackendOptions } from './node-device-backend.ts';
 export * from './registers.ts';

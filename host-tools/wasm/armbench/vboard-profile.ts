@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { VirtualBoard } from '../../sim/board/board.ts';
 import { BoardRunner } from '../../sim/board/runner.ts';
-import { W5500NetworkBackend } from '../../sim/w5500/index.ts';
+import { W5500NetworkBackend } from '../../sim/host/w5500-backend.ts';
 import { startMosquitto } from '../../broker/mosquitto.ts';
 
 const ROOT = join(import.meta.dirname, '../../..');

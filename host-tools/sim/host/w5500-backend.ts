@@ -2,13 +2,13 @@
 // NetworkBackend seam with a W5500 model, so core.wasm's W5500 driver runs against the model
 // (and through it real sockets).
 // NodeDevice's clock becomes the chip's clock, so RTR/RCR timeouts follow virtual time.
-import type { Clock } from '../host/clock.ts';
-import type { LinearMemory } from '../host/memory.ts';
-import type { ImportModules, NetworkBackend } from '../host/network.ts';
-import { AddressMap } from './address-map.ts';
-import { w5500Imports } from './imports.ts';
-import { FrameTrace } from './trace.ts';
-import { W5500, type W5500Timing } from './w5500.ts';
+import type { Clock } from './clock.ts';
+import type { LinearMemory } from './memory.ts';
+import type { ImportModules, NetworkBackend } from './network.ts';
+import { AddressMap } from '../w5500/address-map.ts';
+import { w5500Imports } from '../w5500/imports.ts';
+import { FrameTrace } from '../w5500/trace.ts';
+import { W5500, type W5500Timing } from '../w5500/w5500.ts';
 
 export interface W5500BackendOptions {
   /**
