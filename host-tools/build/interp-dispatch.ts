@@ -39,67 +39,75 @@ function isInert(line: string): boolean {
   return t === '' || t.startsWith('@') || (t.startsWith('.') && !t.endsWith(':')) || /^\.L(VL|BB|BE|VU|FB|FE|CFI)\d+:$/.test(t);
 }
 
-/** Removes the `cmp idx, #N; bhi out` pair in front of each `tbh` that dispatches on a byte just
- * loaded with `ldrb idx, [..], #1` and jumps through a table of N + 1 entries. With N = 255 the
+/** Removes the `cmp idx, #M; bhi` pair in front of each `tbh` that dispatches on a byte just
+ * loaded with `ldrb idx, [..], #1` and jumps through a table of M + 1 entries. With M = 255 the
  * check is dead. A per-image interpreter whose module uses no opcode above some value sends all
  * the cases above it to one label (op_not_built), and GCC folds that run into the check: the
- * table ends at the last built opcode and `bhi` goes to op_not_built (images whose highest
- * opcode is below 0xe0; test/runtime/interp-dispatch.test.ts builds one). Such a table gets
- * 255 - N more entries, each the check's own target, so every byte still lands where it did and
- * the check is dead again. Only for a target after the table: tbh jumps forward only. */
+ * table ends at the last built opcode, a first `cmp #M; bhi` goes to op_not_built and a second
+ * (dead) to the default (modules with nothing from 0xe0 up); with fewer opcodes still (nothing
+ * from 0xae up) the table also starts at opcode 1 (`subs idx, idx, #1` before the second check,
+ * which 0 then fails). Such a table is made whole: an entry per byte above it, each the first
+ * check's target, and opcode 0's (the second check's target) in front, so every byte still
+ * lands where it did and the checks (and the `subs`) go. Only for targets after the table: tbh
+ * jumps forward only. test/runtime/interp-dispatch.test.ts builds both shapes with GCC. */
 export function removeDispatchRangeCheck(asm: string): DispatchPatch {
   const lines = asm.split('\n');
   let removed = 0;
   let seen = 0;
   for (let i = 0; i < lines.length; i++) {
-    const m = TBH.exec(lines[i]!);
-    if (!m) continue;
+    const reg = TBH.exec(lines[i]!)?.[1];
+    if (!reg) continue;
     seen++;
-    const reg = m[1]!;
-    // the instructions before the tbh, with nothing but inert lines between them: one or two
-    // `cmp idx, #N; bhi` pairs (GCC doubles it when the check is a range of cases of its own: the
-    // first pair goes there, the second, then dead, to the table's default), then the fetch
+    // the instructions before the tbh (nothing but inert lines between them), in program order;
+    // from the tbh back: `cmp idx, #M; bhi B`; maybe `subs idx, idx, #1` (the table starts at
+    // opcode 1, and 0 wraps past M to B); maybe `cmp idx, #N; bhi A` with N = M + that bias (GCC
+    // checks twice when the bytes above the table are a run of cases of their own, A); the fetch
     const before: number[] = [];
-    for (let j = i - 1; j >= 0 && before.length < 5; j--) {
+    for (let j = i - 1; j >= 0 && before.length < 6; j--) {
       if (isInert(lines[j]!)) continue;
-      before.push(j);
+      before.unshift(j);
     }
-    const pairs: [number, number][] = []; // [cmp, bhi], nearest the tbh first
-    let n = -1;
-    let p = 0;
-    for (; p + 1 < before.length && pairs.length < 2; p += 2) {
-      const [bhi, cmp] = [before[p]!, before[p + 1]!];
-      const last = new RegExp(String.raw`^\tcmp\t${reg}, #(\d+)$`).exec(lines[cmp]!);
-      if (!last || !/^\tbhi\t\.L\d+$/.test(lines[bhi]!) || (n >= 0 && Number(last[1]) !== n)) break;
-      n = Number(last[1]);
-      pairs.push([cmp, bhi]);
-    }
-    if (!pairs.length || n > 255 || before[p] === undefined) continue;
-    if (!new RegExp(String.raw`^\tldrb\t${reg}, \[${REG}\], #1(\t@.*)?$`).test(lines[before[p]!]!)) continue;
-    const out = /^\tbhi\t(\.L\d+)$/.exec(lines[pairs[pairs.length - 1]![1]]!)![1]!; // where a byte above N goes
-    // the table: a label, then one .2byte per entry
+    const at = (back: number): string | undefined => { const j = before[before.length - back]; return j === undefined ? undefined : lines[j]; };
+    const bhiTo = (l?: string) => (l === undefined ? undefined : /^\tbhi\t(\.L\d+)$/.exec(l)?.[1]);
+    const cmpTo = (l?: string) => { const c = l === undefined ? null : new RegExp(String.raw`^\tcmp\t${reg}, #(\d+)$`).exec(l); return c ? Number(c[1]) : -1; };
+    const inB = bhiTo(at(1));
+    const m = cmpTo(at(2));
+    if (!inB || m < 0 || m > 255) continue;
+    let q = 3;
+    const bias = at(q) === `\tsubs\t${reg}, ${reg}, #1` ? 1 : 0;
+    q += bias;
+    const outA = bhiTo(at(q)) !== undefined && cmpTo(at(q + 1)) === m + bias ? bhiTo(at(q)) : undefined;
+    if (outA) q += 2;
+    if (!new RegExp(String.raw`^\tldrb\t${reg}, \[${REG}\], #1(\t@.*)?$`).test(at(q) ?? '')) continue;
+    if (m + bias > 255) continue;
+    // the table: a label, then one .2byte per entry, for opcodes bias .. m + bias
     let k = i + 1;
     while (k < lines.length && isInert(lines[k]!)) k++;
     const table = /^(\.L\d+):$/.exec(lines[k] ?? '')?.[1];
     if (!table) continue;
+    const first = k + 1;
     let entries = 0;
     for (k++; k < lines.length && /^\t\.2byte\t/.test(lines[k]!); k++) entries++;
-    if (entries !== n + 1) continue;
-    if (n < 255) {
-      if (!lines.slice(k).includes(`${out}:`)) continue; // the check's target is not after the table
-      lines.splice(k, 0, ...Array.from({ length: 255 - n }, () => `\t.2byte\t(${out}-${table})/2`));
-    }
-    for (const [cmp, bhi] of pairs) {
-      lines[cmp] = `\t@ ${lines[cmp]!.trim()}  (removed: ${reg} is a byte and the table has 256 entries${n < 255 ? `, ${255 - n} of them added for ${out}` : ''})`;
-      lines[bhi] = `\t@ ${lines[bhi]!.trim()}`;
-    }
+    if (entries !== m + 1) continue;
+    // where the check sent the bytes outside the table: below it B, above it A (else B)
+    const above = outA ?? inB;
+    const added = 255 - m - bias;
+    const needed = [...(bias ? [inB] : []), ...(added ? [above] : [])];
+    const rest = lines.slice(k);
+    if (needed.some((l) => !rest.includes(`${l}:`))) continue; // tbh jumps forward only
+    const entry = (l: string) => `\t.2byte\t(${l}-${table})/2`;
+    lines.splice(k, 0, ...Array.from({ length: added }, () => entry(above)));
+    if (bias) lines.splice(first, 0, entry(inB));
+    const why = `removed: ${reg} is a byte and the table has 256 entries${bias ? `, opcode 0's added for ${inB}` : ''}${added ? `, ${added} added for ${above}` : ''}`;
+    const checks = before.slice(before.length - (q - 1));
+    checks.forEach((j, c) => { lines[j] = `\t@ ${lines[j]!.trim()}${c === 0 ? `  (${why})` : ''}`; });
     removed++;
   }
   if (removed) return { asm: lines.join('\n'), removed };
   return {
     asm,
     removed: 0,
-    reason: seen === 0 ? 'the compiler emitted no tbh jump table' : 'no tbh dispatch matched ldrb/cmp #N/bhi with a table of N + 1 entries',
+    reason: seen === 0 ? 'the compiler emitted no tbh jump table' : 'no tbh dispatch matched ldrb/cmp #M/bhi with a table of M + 1 entries',
   };
 }
 

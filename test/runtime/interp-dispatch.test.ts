@@ -83,11 +83,25 @@ describe('removeDispatchRangeCheck', () => {
       expect(new Set(table.slice(224))).toEqual(new Set(['\t.2byte\t(.L97-.L38)/2']));
       const code = lines.filter((l) => /^\t[a-z]/.test(l)).map((l) => l.trim().split('\t')[0]);
       expect(code).toEqual(['ldrb', 'tbh', 'bx']);
-      expect(r.asm).toContain('32 of them added for .L97');
+      expect(r.asm).toContain('32 added for .L97');
       // and the replication step takes the table
       const rep = replicateDispatch(`${r.asm}\n\t.word\twq_dispatch_table`);
       expect(rep.reason).toBeUndefined();
     }
+    // a table from opcode 1 (GCC's index biased by -1: 0 wraps past the second check)
+    const biased = [
+      '\tldrb\tr3, [r4], #1\t@ zero_extendqisi2',
+      '\tcmp\tr3, #173', '\tbhi\t.L20', '\tsubs\tr3, r3, #1', '\tcmp\tr3, #172', '\tbhi\t.L21',
+      '\ttbh\t[pc, r3, lsl #1]', '.L23:',
+      Array.from({ length: 173 }, (_, i) => `\t.2byte\t(.L${300 + i}-.L23)/2`).join('\n'),
+      '.L20:', '\tbx\tlr', '.L21:', '\tbx\tlr',
+    ].join('\n');
+    const b = removeDispatchRangeCheck(biased);
+    expect(b.removed).toBe(1);
+    const bl = b.asm.split('\n');
+    const bt = bl.filter((l) => l.startsWith('\t.2byte')).map((l) => /\((\.L\d+)-/.exec(l)![1]);
+    expect(bt).toEqual(['.L21', ...Array.from({ length: 173 }, (_, i) => `.L${300 + i}`), ...Array(82).fill('.L20')]);
+    expect(bl.filter((l) => /^\t[a-z]/.test(l)).map((l) => l.trim().split('\t')[0])).toEqual(['ldrb', 'tbh', 'bx', 'bx']);
     // tbh jumps forward only: a target before the table stays behind the check
     const back = removeDispatchRangeCheck(trimmed({ outBefore: true }));
     expect(back.removed).toBe(0);
@@ -175,18 +189,22 @@ describe('interp.c on arm-none-eabi-gcc', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-    // a per-image interpreter whose module uses nothing from 0xe0 up (the tiny fixture's opcodes
-    // without those): GCC ends the table at 0xdf; the step extends it and the check still goes
-    const gen = mkdtempSync(join(tmpdir(), 'wq-dispatch-mask-'));
-    try {
-      const words = [0x0401aa31, 0x04002003, 0x000002e2, 0x00000c00, 0, 0, 0xc0200400, 0];
-      writeFileSync(join(gen, 'wq_used_ops.h'), [...words.map((w, i) => `#define WQRT_OPS_W${i} 0x${w.toString(16)}u`), '#define WQRT_OPS_FC 0x0u', ''].join('\n'));
-      const flags = ['-mthumb', '-mcpu=cortex-m3', '-Os', '-std=gnu11', `-I${join(REPO_ROOT, 'firmware/runtime/include')}`, `-I${gen}`, '-DWQRT_OPCODE_MASK'];
-      const r = await compileInterpreter('arm-none-eabi-gcc', flags, join(REPO_ROOT, 'firmware/runtime/src/interp.c'), join(gen, 'interp.o'));
-      expect(r).toMatchObject({ removed: 1, reason: undefined, replicateReason: undefined });
-      expect(r.copies).toBeGreaterThan(10);
-    } finally {
-      rmSync(gen, { recursive: true, force: true });
+    // per-image interpreters whose module uses nothing from 0xe0 up, or from 0xae up (the tiny
+    // fixture's opcodes without those): GCC ends the table at 0xdf (and checks twice), or also
+    // starts it at opcode 1; the step makes it 256 entries again and the check still goes
+    const tiny = [0x0401aa31, 0x04002003, 0x000002e2, 0x00000c00, 0, 0, 0xc0200400, 0x00502000];
+    for (const top of [0xe0, 0xae]) {
+      const gen = mkdtempSync(join(tmpdir(), 'wq-dispatch-mask-'));
+      try {
+        const words = tiny.map((w, i) => (i * 32 >= top ? 0 : (i + 1) * 32 <= top ? w : w & ((1 << (top - i * 32)) - 1)));
+        writeFileSync(join(gen, 'wq_used_ops.h'), [...words.map((w, i) => `#define WQRT_OPS_W${i} 0x${(w >>> 0).toString(16)}u`), '#define WQRT_OPS_FC 0x0u', ''].join('\n'));
+        const flags = ['-mthumb', '-mcpu=cortex-m3', '-Os', '-std=gnu11', `-I${join(REPO_ROOT, 'firmware/runtime/include')}`, `-I${gen}`, '-DWQRT_OPCODE_MASK'];
+        const r = await compileInterpreter('arm-none-eabi-gcc', flags, join(REPO_ROOT, 'firmware/runtime/src/interp.c'), join(gen, 'interp.o'));
+        expect(r, `opcodes below 0x${top.toString(16)}`).toMatchObject({ removed: 1, reason: undefined, replicateReason: undefined });
+        expect(r.copies).toBeGreaterThan(10);
+      } finally {
+        rmSync(gen, { recursive: true, force: true });
+      }
     }
     // what the build linked: every board's image, the size object and the benchmark program
     const linked = [...listBoards().map((b) => `build/${b}/firmware.elf`), 'build/runtime/arm/interp.o', 'build/runtime/bench/interp_1000.elf'];
