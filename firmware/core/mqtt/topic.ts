@@ -6,6 +6,7 @@ import { checkUtf8 } from "./wire";
 const SLASH: u8 = 0x2f;
 const PLUS: u8 = 0x2b;
 const HASH: u8 = 0x23;
+const DOLLAR: u8 = 0x24; // first byte of the broker's own topics ($SYS/...), which wildcards at the start do not match
 
 /** 0 when [p, p+len) is a valid topic name (non-empty, UTF-8, no wildcards), else the error. */
 @inline export function checkTopicName(p: usize, len: i32): i32 { return checkTopic(p, len, false); }
@@ -47,7 +48,7 @@ function checkTopic(p: usize, len: i32, filter: bool): i32 {
  * '+' (always a whole level) consumes one topic level, '#' (always last) matches the rest.
  */
 export function topicMatches(f: usize, flen: i32, t: usize, tlen: i32): bool {
-  if (tlen > 0 && load<u8>(t) == 0x24 && flen > 0) {
+  if (tlen > 0 && load<u8>(t) == DOLLAR && flen > 0) {
     let c0 = load<u8>(f);
     if (c0 == PLUS || c0 == HASH) return false; // the '$' rule (§4.7.2)
   }

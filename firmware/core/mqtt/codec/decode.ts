@@ -1,6 +1,7 @@
 // The strict decoder's entry points: fixed header (framing) and per-type dispatch.
 import { ERR_RL_TOO_LONG, ERR_OVERSIZE, ERR_TYPE_RESERVED, ERR_FLAGS, ERR_QOS3, ERR_RL_MISMATCH,
-  PACKET_MAX, ERR_UNEXPECTED } from "../../api/abi";
+  PACKET_MAX, ERR_UNEXPECTED, PT_CONNECT, PT_CONNACK, PT_PUBLISH, PT_PUBACK, PT_PUBCOMP, PT_PUBREL, PT_SUBSCRIBE, PT_SUBACK,
+  PT_UNSUBSCRIBE, PT_UNSUBACK, PT_PINGREQ, PT_PINGRESP, PT_DISCONNECT } from "../../api/abi";
 import { readerInit, failAt } from "./reader";
 import { setHeader, setQos, fail, dQos } from "./packet";
 import { decodeConnect } from "./connect";
@@ -41,6 +42,9 @@ export function frame(p: usize, avail: i32): i32 {
   return ERR_RL_TOO_LONG;
 }
 
+/** Types whose fixed-header flags must be 0b0010 (§2.2.2), a bit per type; the others' are 0. */
+const RESERVED_0010: i32 = 1 << PT_PUBREL | 1 << PT_SUBSCRIBE | 1 << PT_UNSUBSCRIBE;
+
 /** Sets up the decoded header and reader; checks the fixed-header flags. Returns the type or an error. */
 function header(p: usize, total: i32): i32 {
   let first = <i32>load<u8>(p);
@@ -48,22 +52,22 @@ function header(p: usize, total: i32): i32 {
   let flags = first & 15;
   setHeader(type, flags, hdrLen, remLen);
   readerInit(p, p + hdrLen, p + total);
-  if (type == 3) {
+  if (type == PT_PUBLISH) {
     let qos = (flags >> 1) & 3;
     if (qos == 3) return failAt(ERR_QOS3, p);
     if (qos == 0 && (flags & 8) != 0) return failAt(ERR_FLAGS, p);
     setQos(qos);
-  } else if (flags != ((0x540 >> type) & 1) << 1) return failAt(ERR_FLAGS, p); // 0b0010 for PUBREL, SUBSCRIBE, UNSUBSCRIBE (bits 6, 8, 10), else 0
+  } else if (flags != ((RESERVED_0010 >> type) & 1) << 1) return failAt(ERR_FLAGS, p);
   return type;
 }
 
 /** Body of a packet a broker may send to a client; ERR_UNEXPECTED for the other types. */
 function brokerBody(type: i32, p: usize): i32 {
-  if (type == 3) return decodePublish(dQos);
-  if (<u32>(type - 4) < 4 || type == 11) return decodePidOnly(); // PUBACK..PUBCOMP, UNSUBACK
-  if (type == 2) return decodeConnack();
-  if (type == 9) return decodeSuback();
-  if (type == 13) return remLen != 0 ? failAt(ERR_RL_MISMATCH, p + 1) : 0;
+  if (type == PT_PUBLISH) return decodePublish(dQos);
+  if (<u32>(type - PT_PUBACK) < <u32>(PT_PUBCOMP - PT_PUBACK + 1) || type == PT_UNSUBACK) return decodePidOnly();
+  if (type == PT_CONNACK) return decodeConnack();
+  if (type == PT_SUBACK) return decodeSuback();
+  if (type == PT_PINGRESP) return remLen != 0 ? failAt(ERR_RL_MISMATCH, p + 1) : 0;
   return ERR_UNEXPECTED;
 }
 
@@ -85,10 +89,10 @@ export function decodeFramed(p: usize, total: i32): i32 {
   if (t < 0) return t;
   let e = 0;
   switch (t) {
-    case 1: e = decodeConnect(); break;
-    case 8: e = decodeSubList(true); break;
-    case 10: e = decodeUnsubscribe(); break;
-    case 12: case 14: e = remLen != 0 ? failAt(ERR_RL_MISMATCH, p + 1) : 0; break;
+    case PT_CONNECT: e = decodeConnect(); break;
+    case PT_SUBSCRIBE: e = decodeSubList(true); break;
+    case PT_UNSUBSCRIBE: e = decodeUnsubscribe(); break;
+    case PT_PINGREQ: case PT_DISCONNECT: e = remLen != 0 ? failAt(ERR_RL_MISMATCH, p + 1) : 0; break;
     default: e = brokerBody(t, p);
   }
   return e < 0 ? e : t;
