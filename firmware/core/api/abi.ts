@@ -129,7 +129,7 @@ export const ERR_STORE_IO: i32 = -10;      // store_read/write/erase failed
 export const ERR_NO_CONFIG: i32 = -11;     // configLoad found no valid config record
 export const ERR_NOT_STARTED: i32 = -12;   // start() has not run
 // Connection
-export const ERR_TCP_FAILED: i32 = -20;    // transport connect failed or the peer closed
+export const ERR_TCP_FAILED: i32 = -20;    // the broker refused or did not answer the TCP connect, or the peer closed
 export const ERR_TIMEOUT: i32 = -21;       // no TCP connection or CONNACK within CFG_TIMEOUT_MS
 export const ERR_KEEPALIVE: i32 = -22;     // no PINGRESP: dead link
 export const ERR_CONNACK_REFUSED: i32 = -23;// CONNACK return code != 0 (code in the record)
@@ -137,7 +137,7 @@ export const ERR_RETRIES: i32 = -24;       // CFG_MAX_RETRIES resends without ac
 export const ERR_UNEXPECTED: i32 = -25;    // a packet the broker must not send (or before CONNACK)
 export const ERR_ABORT: i32 = -26;         // internal assertion (never expected)
 export const ERR_LINK_DOWN: i32 = -27;     // no Ethernet link (PHYCFGR.LNK = 0): connecting waits for it, a connection is dropped at once
-export const ERR_NO_CHIP: i32 = -28;       // the W5500 does not answer (VERSIONR is not 4): wiring, SPI, power, reset pin
+export const ERR_NO_CHIP: i32 = -28;       // the W5500 does not answer (VERSIONR is not 4), at a link poll or a connect (chip reset and silent, or a socket command not taken): wiring, SPI, power, reset pin
 export const ERR_DNS_NAME: i32 = -29;      // CFG_BROKER_HOST does not resolve: the DNS server says no such name (or it has no A record)
 export const ERR_DNS_TIMEOUT: i32 = -30;   // no answer from the DNS server after 3 tries (1 + 2 + 4 s)
 export const ERR_DNS_SERVER: i32 = -31;    // the DNS server failed or refused the query (SERVFAIL, REFUSED)

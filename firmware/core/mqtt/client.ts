@@ -192,7 +192,9 @@ function beginConnect(): void {
   if (everConnected || attempt > 0) bump(A.STAT_RECONNECTS);
   stateAt = now;
   state = A.ST_TCP_CONNECTING;
-  if (netConnect(num(A.CFG_BROKER_IP), <i32>num(A.CFG_BROKER_PORT)) < 0) dropLink(A.ERR_TCP_FAILED);
+  // netConnect fails only before anything goes to the broker (the chip does not answer, was reset and is not
+  // back, or did not take a socket command): the board's fault, not the broker address's (that is netError())
+  if (netConnect(num(A.CFG_BROKER_IP), <i32>num(A.CFG_BROKER_PORT)) < 0) dropLink(A.ERR_NO_CHIP);
 }
 
 /** Identity (sessionIdentity()) of the CONNECT in flight: the session a CONNACK belongs to. */

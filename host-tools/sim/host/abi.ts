@@ -77,7 +77,7 @@ export const ERROR_TEXT: Readonly<Record<number, string>> = {
   [Err.UNEXPECTED]: 'broker sent a packet a client must not receive here: protocol error, reconnecting',
   [Err.ABORT]: 'internal assertion failed in the core: please report with the trace',
   [Err.LINK_DOWN]: 'no Ethernet link (PHYCFGR.LNK = 0): check the cable and the switch port; the core reconnects as soon as the link is back',
-  [Err.NO_CHIP]: 'the W5500 does not answer (VERSIONR is not 0x04): check its wiring, SPI mode 0/3, power and reset pin',
+  [Err.NO_CHIP]: 'no W5500 answered on SPI: check the wiring/board (SPI mode 0/3, power, reset pin; VERSIONR is not 0x04, or the chip lost its setup or did not take a socket command); nothing was sent to the broker; retrying',
   [Err.DNS_NAME]: 'the broker host name does not resolve: the DNS server says no such name (or no IPv4 address); check the spelling and the DNS server; retrying',
   [Err.DNS_TIMEOUT]: 'no answer from the DNS server (3 tries over 7 s): check the DNS server address (CFG_DNS_SERVER, or the gateway) and that it answers on UDP port 53; retrying',
   [Err.DNS_SERVER]: 'the DNS server failed or refused to resolve the broker host name (SERVFAIL/REFUSED): check that it may answer this device; retrying',
@@ -194,7 +194,9 @@ export function decodeEvent(kind: number, rec: Uint8Array): CoreEvent {
       const tried = triedEndpoint(rec);
       const what = error <= Err.DNS_NAME && error >= Err.DNS_BAD ? 'asked the DNS server'
         : error <= Err.DHCP_NO_OFFER && error >= Err.DHCP_DECLINED ? 'asked the DHCP server' : 'tried';
-      return { kind: 'connect_failed', error, returnCode: rc, message: tried ? `${text} (${what} ${tried})` : text, ...(tried ? { tried } : {}) };
+      // (ERR_NO_CHIP: the chip failed before anything went out, so no address is named)
+      const named = tried && error !== Err.NO_CHIP ? tried : undefined;
+      return { kind: 'connect_failed', error, returnCode: rc, message: named ? `${text} (${what} ${named})` : text, ...(named ? { tried: named } : {}) };
     }
     case EventKind.DISCONNECTED: {
       const reason = dv.getInt32(0, true);
