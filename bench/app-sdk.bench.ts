@@ -4,16 +4,16 @@
 // runtime, the HAL and what every app carries of the API), built here in the same run. The
 // linear memory the scaffolded app (templates/project) takes by the end of start(), against the
 // board's cap: what is left for an app's own buffers. Both apps are compiled as `wasmqtt build`
-// compiles a project's (host-tools/build/app.ts: asc + wasm-opt.flags), with their `wasmqtt/app`
+// compiles a project's (host-tools/fwbuild/app.ts: asc + wasm-opt.flags), with their `wasmqtt/app`
 // imports made relative (an entry inside this package reaching the SDK by name would compile
 // the core twice). Peers from the same run: the console image (build/bluepill*).
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { loadBoard, REPO_ROOT } from '../host-tools/build/boards.ts';
-import { compileApp } from '../host-tools/build/app.ts';
-import { buildFirmware } from '../host-tools/build/firmware.ts';
-import { runStartOnHost } from '../host-tools/build/start-check.ts';
-import type { SizeReport } from '../host-tools/build/size.ts';
+import { loadBoard, REPO_ROOT } from '../host-tools/fwbuild/boards.ts';
+import { compileApp } from '../host-tools/fwbuild/app.ts';
+import { buildFirmware } from '../host-tools/fwbuild/firmware.ts';
+import { runStartOnHost } from '../host-tools/fwbuild/start-check.ts';
+import type { SizeReport } from '../host-tools/fwbuild/size.ts';
 
 const EMPTY_APP = `import { App } from "wasmqtt/app";
 export * from "wasmqtt/app/exports";

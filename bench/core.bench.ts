@@ -7,7 +7,7 @@ import { CoreHarness, CORE_WASM, DEVICE_WASM } from '../test/core/harness.ts';
 import { NorStore } from '../test/core/nor-store.ts';
 import { RetainedRam } from '../host-tools/sim/host/keep.ts';
 import { Stat, Cfg } from '../host-tools/sim/host/abi.ts';
-import { listBoards, loadBoard } from '../host-tools/build/boards.ts';
+import { listBoards, loadBoard } from '../host-tools/fwbuild/boards.ts';
 
 /** STM32F103 flash endurance: program/erase cycles per page the datasheet guarantees. */
 const ENDURANCE_CYCLES = 10_000;

@@ -7,9 +7,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
-import { listBoards, REPO_ROOT } from '../host-tools/build/boards.ts';
-import { buildFirmware, buildHost } from '../host-tools/build/firmware.ts';
-import type { SizeReport } from '../host-tools/build/size.ts';
+import { listBoards, REPO_ROOT } from '../host-tools/fwbuild/boards.ts';
+import { buildFirmware, buildHost } from '../host-tools/fwbuild/firmware.ts';
+import type { SizeReport } from '../host-tools/fwbuild/size.ts';
 
 const pct = (a: number, b: number) => Math.round((a / b) * 1000) / 10;
 

@@ -6,9 +6,9 @@
 // the console's LAN image (device-lan-p4096.wasm) costs over the console image on stm32f103rc.
 import { existsSync, mkdtempSync, readFileSync, rmSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../host-tools/build/boards.ts';
-import { buildFirmware } from '../host-tools/build/firmware.ts';
-import type { SizeReport } from '../host-tools/build/size.ts';
+import { REPO_ROOT } from '../host-tools/fwbuild/boards.ts';
+import { buildFirmware } from '../host-tools/fwbuild/firmware.ts';
+import type { SizeReport } from '../host-tools/fwbuild/size.ts';
 
 function bytes(rel: string): number {
   const file = join(REPO_ROOT, rel);

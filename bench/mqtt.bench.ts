@@ -7,7 +7,7 @@ import { startMosquitto, type Mosquitto } from '../test/helpers/mosquitto.ts';
 import { NodeDevice } from '../host-tools/sim/host/device.ts';
 import { Err, Size, Stat } from '../host-tools/sim/host/abi.ts';
 import { MemoryStore } from '../host-tools/sim/host/store.ts';
-import { loadBoard } from '../host-tools/build/boards.ts';
+import { loadBoard } from '../host-tools/fwbuild/boards.ts';
 
 /** The bluepill's store geometry: the devices run on what the smallest board gives them. */
 const BLUEPILL = loadBoard('bluepill');

@@ -3,14 +3,14 @@
 # Outputs are written to a temp file and renamed, so tests running meanwhile never see a
 # missing or half-written module; the temp name carries the shell's PID, so two makes running
 # at once in the shared tree never take (and then miss) each other's file.
-CORE_SRC := $(shell find firmware/core -name '*.ts' -o -name '*.json' 2>/dev/null) asconfig.json mk/core.mk host-tools/build/wasm-opt.flags
+CORE_SRC := $(shell find firmware/core -name '*.ts' -o -name '*.json' 2>/dev/null) asconfig.json mk/core.mk host-tools/fwbuild/wasm-opt.flags
 APP_SRC := $(shell find firmware/app -name '*.ts' -o -name '*.json' 2>/dev/null)
 CORE_ASC := node_modules/.bin/asc
 CORE_QUIET := 2>&1 | { grep -v 'converge was suboptimal' || true; }
 
-# wasm-opt's flags (and why each) live in host-tools/build/wasm-opt.flags, shared with the app
-# build of `wasmqtt build` (host-tools/build/app.ts).
-CORE_WASM_OPT := wasm-opt $(shell grep -v '^\#' host-tools/build/wasm-opt.flags)
+# wasm-opt's flags (and why each) live in host-tools/fwbuild/wasm-opt.flags, shared with the app
+# build of `wasmqtt build` (host-tools/fwbuild/app.ts).
+CORE_WASM_OPT := wasm-opt $(shell grep -v '^\#' host-tools/fwbuild/wasm-opt.flags)
 
 # $(call CORE_MODULE,asconfig[,asc flags]): asc with that config's release target, then wasm-opt, into $@.
 # asc --debug: function names for wasm-opt's --no-inline (wasm-opt.flags), which strips them again.

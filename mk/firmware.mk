@@ -1,10 +1,10 @@
-# Firmware layer: STM32F103 HAL, binding, boards, linker scripts, `wasmqtt build` (host-tools/build).
+# Firmware layer: STM32F103 HAL, binding, boards, linker scripts, `wasmqtt build` (host-tools/fwbuild).
 # Every board's ELF, the POSIX host build of the binding (fake HAL) with the real device.wasm
 # (the MQTT core with the device console), and
 # the same host build with a tiny fixture module (test/firmware/fixtures/tiny-core.wat).
 FW_BOARDS := bluepill bluepill128 stm32f103rc stm32f103ze
 FW_C_SRCS := $(shell find firmware/hal firmware/binding firmware/runtime -name '*.[ch]' 2>/dev/null)
-FW_TOOL_SRCS := $(wildcard host-tools/build/*.ts host-tools/wasm/*.ts) host-tools/cli/commands/build.ts
+FW_TOOL_SRCS := $(wildcard host-tools/fwbuild/*.ts host-tools/wasm/*.ts) host-tools/cli/commands/build.ts
 FW_DEPS := $(FW_C_SRCS) $(wildcard linker/*.ld) $(FW_TOOL_SRCS)
 WASMQTT_CLI := $(NODE_TS) host-tools/cli/main.ts
 
@@ -57,5 +57,5 @@ endif
 
 # The console's word table follows the core's error codes (abi.ts); device.wasm depends on it
 # through mk/core.mk's source list, so a new ERR_* is named before the next device build.
-firmware/app/console/words.ts: firmware/core/api/abi.ts host-tools/build/console-words.ts | npm
-	@$(NODE_TS) host-tools/build/console-words.ts >/dev/null
+firmware/app/console/words.ts: firmware/core/api/abi.ts host-tools/fwbuild/console-words.ts | npm
+	@$(NODE_TS) host-tools/fwbuild/console-words.ts >/dev/null

@@ -50,13 +50,13 @@ $(RT_OUT)/%.pd.wasm: $(RT_OUT)/%.wasm $(RT_TS) | npm
 	@$(NODE_TS) host-tools/wasm/predecode.ts $< $@ >/dev/null
 
 # Cortex-M3 objects for the size figure (floats off, as on the bluepill). interp.c goes through
-# host-tools/build/interp-dispatch.ts, as in the firmware build (it drops the dead range check of
+# host-tools/fwbuild/interp-dispatch.ts, as in the firmware build (it drops the dead range check of
 # the opcode dispatch).
-RT_INTERP_CC := $(NODE_TS) host-tools/build/interp-dispatch.ts
+RT_INTERP_CC := $(NODE_TS) host-tools/fwbuild/interp-dispatch.ts
 $(RT_OUT)/arm/%.o: $(RT_DIR)/src/%.c $(RT_HDRS)
 	@mkdir -p $(@D)
 	@$(RT_ARM_CC) $(RT_ARM_FLAGS) -c $< -o $@
-$(RT_OUT)/arm/interp.o: $(RT_DIR)/src/interp.c $(RT_HDRS) host-tools/build/interp-dispatch.ts | npm
+$(RT_OUT)/arm/interp.o: $(RT_DIR)/src/interp.c $(RT_HDRS) host-tools/fwbuild/interp-dispatch.ts | npm
 	@mkdir -p $(@D)
 	@$(RT_INTERP_CC) $(RT_ARM_CC) $(RT_ARM_FLAGS) -c $< -o $@
 RT_ARM_OBJS := $(RT_SRCS:$(RT_DIR)/src/%.c=$(RT_OUT)/arm/%.o)

@@ -7,7 +7,7 @@
 #include "device_io.h"
 
 /* The embedded module (for our runtime: core.wasm with its pre-decoded custom section), written
- * by host-tools/build into build/<board>/core_wasm.c. Lives in flash; never copied. */
+ * by host-tools/fwbuild into build/<board>/core_wasm.c. Lives in flash; never copied. */
 extern const uint8_t core_wasm[];
 extern const uint32_t core_wasm_len;
 

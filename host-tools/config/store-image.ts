@@ -8,9 +8,9 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Board } from '../build/boards.ts';
+import type { Board } from '../fwbuild/boards.ts';
 import { readElf } from '../elf/elf32.ts';
-import { hostBoardImports } from '../build/start-check.ts';
+import { hostBoardImports } from '../fwbuild/start-check.ts';
 import { Cfg, errorText } from '../sim/host/abi.ts';
 import { ipv4ToU32 } from '../sim/host/network.ts';
 import { UserError } from './load.ts';

@@ -8,7 +8,7 @@ import { CoreHarness, DEVICE_WASM } from './harness.ts';
 import { Cfg, Err } from '../../host-tools/sim/host/abi.ts';
 
 const P4096 = 'build/core/device-p4096.wasm';
-/** the board schema's smallest packet limit (host-tools/build/boards.ts) */
+/** the board schema's smallest packet limit (host-tools/fwbuild/boards.ts) */
 const P128 = 'build/core/device-p128.wasm';
 
 /** A QoS 0 PUBLISH of `total` bytes in all. */

@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { cli, requireArtifact, TINY_WASM, REPO_ROOT } from './helpers.ts';
 import { runCli } from '../tools/run-cli.ts';
-import { mapContributors, contributorName } from '../../host-tools/build/size.ts';
-import { checkModule, readModuleFacts, interpImports, aotImports } from '../../host-tools/build/module-check.ts';
-import { loadBoard } from '../../host-tools/build/boards.ts';
-import { APP_ASC_OPTIONS, ascOptionArgs, wasmOptFlags, compileApp } from '../../host-tools/build/app.ts';
+import { mapContributors, contributorName } from '../../host-tools/fwbuild/size.ts';
+import { checkModule, readModuleFacts, interpImports, aotImports } from '../../host-tools/fwbuild/module-check.ts';
+import { loadBoard } from '../../host-tools/fwbuild/boards.ts';
+import { APP_ASC_OPTIONS, ascOptionArgs, wasmOptFlags, compileApp } from '../../host-tools/fwbuild/app.ts';
 
 /** A module from WAT text (wabt's wat2wasm), written into `dir`. */
 function wat(dir: string, name: string, text: string): string {
@@ -207,7 +207,7 @@ describe('wasmqtt build', () => {
     const { outFile: _out, ...release } = consoleCfg.targets.release;
     expect({ ...opts, ...release }).toEqual(APP_ASC_OPTIONS);
     expect(wasmOptFlags()).toEqual(expect.arrayContaining(['-Oz', '--converge', '--low-memory-unused', '--enable-bulk-memory']));
-    expect(readFileSync(join(REPO_ROOT, 'mk/core.mk'), 'utf8')).toContain('host-tools/build/wasm-opt.flags');
+    expect(readFileSync(join(REPO_ROOT, 'mk/core.mk'), 'utf8')).toContain('host-tools/fwbuild/wasm-opt.flags');
     // wasm-opt's --no-inline matches function names: asc emits them (--debug), wasm-opt strips them
     expect(ascOptionArgs('x')).toContain('--debug');
     expect(readFileSync(join(REPO_ROOT, 'mk/core.mk'), 'utf8')).toContain('--target release --debug');

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { CORE_HOST, HostDevice, requireArtifact } from './helpers.ts';
 import mqtt from 'mqtt';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.ts';
-import { generateWords, WORDS_FILE, coreErrors, CONSOLE_WORDS } from '../../host-tools/build/console-words.ts';
+import { generateWords, WORDS_FILE, coreErrors, CONSOLE_WORDS } from '../../host-tools/fwbuild/console-words.ts';
 
 function device(store: string): HostDevice {
   return new HostDevice(requireArtifact(CORE_HOST), ['--store', store, '--page-size', '1024', '--store-pages', '4']);
@@ -24,7 +24,7 @@ const tmpStore = () => join(mkdtempSync(join(tmpdir(), 'wasmqtt-console-')), 'st
 
 describe('console word table', () => {
   it('words.ts is generated from the current word list and abi.ts error codes', () => {
-    expect(readFileSync(WORDS_FILE, 'utf8'), 'run: node --import tsx host-tools/build/console-words.ts').toBe(generateWords());
+    expect(readFileSync(WORDS_FILE, 'utf8'), 'run: node --import tsx host-tools/fwbuild/console-words.ts').toBe(generateWords());
   });
   it('every core error code has a name', () => {
     const errs = coreErrors();

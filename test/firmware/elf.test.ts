@@ -9,7 +9,7 @@ import { ElfError, parseElf, readElf, readLoaded, SHF_ALLOC, SHT_NOBITS, type El
 import { ElfImage } from '../../host-tools/sim/board/elf.ts';
 import { readElfImage } from '../../host-tools/flash/elf.ts';
 import { UserError } from '../../host-tools/config/load.ts';
-import { loadBoard, listBoards } from '../../host-tools/build/boards.ts';
+import { loadBoard, listBoards } from '../../host-tools/fwbuild/boards.ts';
 import { REPO_ROOT, requireArtifact } from './helpers.ts';
 
 const FORBIDDEN = /^(malloc|_malloc_r|free|_free_r|calloc|realloc|_sbrk|_sbrk_r|printf|_printf_r|vfprintf|_vfprintf_r|_printf_float|_dtoa_r|puts|__aeabi_(f|d)(add|sub|mul|div)|__aeabi_(i|ui|l|ul)2(f|d))$/;

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { VirtualBoard } from '../../host-tools/sim/board/board.ts';
 import { readElf } from '../../host-tools/elf/elf32.ts';
-import { ARM_CFLAGS } from '../../host-tools/build/firmware.ts';
+import { ARM_CFLAGS } from '../../host-tools/fwbuild/firmware.ts';
 import { REPO_ROOT } from './helpers.ts';
 
 const M64 = (1n << 64n) - 1n;

@@ -2,7 +2,7 @@
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../../host-tools/build/boards.ts';
+import { REPO_ROOT } from '../../host-tools/fwbuild/boards.ts';
 
 export { REPO_ROOT };
 export const TINY_HOST = join(REPO_ROOT, 'build/firmware-test/host-tiny/wasmqtt-host');

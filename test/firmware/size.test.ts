@@ -7,8 +7,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { listBoards, loadBoard } from '../../host-tools/build/boards.ts';
-import { sizeReport, type SizeReport } from '../../host-tools/build/size.ts';
+import { listBoards, loadBoard } from '../../host-tools/fwbuild/boards.ts';
+import { sizeReport, type SizeReport } from '../../host-tools/fwbuild/size.ts';
 import { DEVICE_WASM, REPO_ROOT, requireArtifact } from './helpers.ts';
 
 /** Every image `make build` builds: each board (interpreter) and the bluepill AOT image. */

@@ -1,13 +1,13 @@
 // The Cortex-M build step that drops the opcode dispatch's dead range check
-// (host-tools/build/interp-dispatch.ts): on hand-written assembly shapes, and on the real
+// (host-tools/fwbuild/interp-dispatch.ts): on hand-written assembly shapes, and on the real
 // arm-none-eabi-gcc output of interp.c and the objects `make build` linked.
 import { describe, it, expect } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compileInterpreter, removeDispatchRangeCheck, replicateDispatch } from '../../host-tools/build/interp-dispatch.ts';
-import { listBoards } from '../../host-tools/build/boards.ts';
+import { compileInterpreter, removeDispatchRangeCheck, replicateDispatch } from '../../host-tools/fwbuild/interp-dispatch.ts';
+import { listBoards } from '../../host-tools/fwbuild/boards.ts';
 import { REPO_ROOT, requireArtifact } from '../firmware/helpers.ts';
 
 const table = (n: number) => Array.from({ length: n }, (_, i) => `\t.2byte\t(.L${100 + i}-.L38)/2`).join('\n');

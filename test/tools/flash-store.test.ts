@@ -14,7 +14,7 @@ import { VirtualBoard } from '../../host-tools/sim/board/board.ts';
 import { BoardRunner } from '../../host-tools/sim/board/runner.ts';
 import { W5500NetworkBackend } from '../../host-tools/sim/host/w5500-backend.ts';
 import { parseChipId } from '../../host-tools/flash/openocd.ts';
-import { loadBoard } from '../../host-tools/build/boards.ts';
+import { loadBoard } from '../../host-tools/fwbuild/boards.ts';
 import { startMosquitto } from '../helpers/mosquitto.ts';
 import { ROOT, requireBuilt } from '../vboard/helpers.ts';
 import { runCli } from './run-cli.ts';

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startLocalRegistry, type LocalRegistry } from './local-registry.ts';
-import { readModuleFacts } from '../../host-tools/build/module-check.ts';
+import { readModuleFacts } from '../../host-tools/fwbuild/module-check.ts';
 import { readElf } from '../../host-tools/elf/elf32.ts';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));

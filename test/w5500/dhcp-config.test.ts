@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { projectConfigSchema, type ProjectConfig } from '../../host-tools/config/schema.ts';
 import { provisionStore } from '../../host-tools/config/store-image.ts';
-import { loadBoard } from '../../host-tools/build/boards.ts';
+import { loadBoard } from '../../host-tools/fwbuild/boards.ts';
 import { NodeDevice } from '../../host-tools/sim/host/device.ts';
 import { MemoryStore } from '../../host-tools/sim/host/store.ts';
 import { VirtualClock } from '../../host-tools/sim/host/clock.ts';

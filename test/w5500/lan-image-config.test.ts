@@ -6,7 +6,7 @@
 // console's images had no DNS client.
 import { afterEach, describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
-import { loadBoard } from '../../host-tools/build/boards.ts';
+import { loadBoard } from '../../host-tools/fwbuild/boards.ts';
 import { imageModule, imageStoreRegion, provisionStore } from '../../host-tools/config/store-image.ts';
 import { VirtualBoard } from '../../host-tools/sim/board/board.ts';
 import { BoardRunner } from '../../host-tools/sim/board/runner.ts';

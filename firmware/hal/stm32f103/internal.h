@@ -2,7 +2,7 @@
 #ifndef WASMQTT_STM32F103_INTERNAL_H
 #define WASMQTT_STM32F103_INTERNAL_H
 #include <stdint.h>
-#include "board_config.h" /* generated per board from boards/<name>.json by host-tools/build */
+#include "board_config.h" /* generated per board from boards/<name>.json by host-tools/fwbuild */
 
 extern uint32_t hal_sysclk_hz;  /* 72 MHz from HSE, 64 MHz on the HSI fallback */
 extern int hal_clock_on_hsi;    /* 1 when HSE did not start */

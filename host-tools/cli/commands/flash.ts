@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { join, relative } from 'node:path';
 import { readFileSync } from 'node:fs';
-import { loadBoard } from '../../build/boards.ts';
+import { loadBoard } from '../../fwbuild/boards.ts';
 import { pick, UserError } from '../../config/load.ts';
 import { loadProject, type Project } from '../../config/project.ts';
 import { hasStoreSettings, imageModule, imageStoreRegion, provisionStore, storeSections } from '../../config/store-image.ts';

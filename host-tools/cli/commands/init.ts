@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
-import { listBoards } from '../../build/boards.ts';
+import { listBoards } from '../../fwbuild/boards.ts';
 import { UserError } from '../../config/load.ts';
 import { PACKAGE_ROOT } from '../../config/project.ts';
 

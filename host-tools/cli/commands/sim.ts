@@ -7,7 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { pick, UserError } from '../../config/load.ts';
 import { loadProject, type Project } from '../../config/project.ts';
 import { provisionKey, provisionStore, virtualChipId } from '../../config/store-image.ts';
-import { loadBoard as loadBoardFile } from '../../build/boards.ts';
+import { loadBoard as loadBoardFile } from '../../fwbuild/boards.ts';
 import { readElf } from '../../elf/elf32.ts';
 import { VirtualBoard } from '../../sim/board/board.ts';
 import { formatFault } from '../../sim/board/fault-report.ts';

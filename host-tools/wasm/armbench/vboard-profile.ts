@@ -8,7 +8,7 @@
 //   node --import tsx host-tools/wasm/armbench/vboard-profile.ts [firmware.elf] [N]
 // PROFILE_SITES=FILE writes each table jump's address and count, PROFILE_OWN=FILE the same for
 // every instruction of the dispatch (fetches, jumps, branches back): how the per-image hot
-// opcodes of host-tools/build/interp-dispatch.ts were chosen. PROFILE_ALL=FILE writes every
+// opcodes of host-tools/fwbuild/interp-dispatch.ts were chosen. PROFILE_ALL=FILE writes every
 // executed flash halfword's address and count (how often each instruction of a handler ran).
 // PROFILE_FN=1 also prints instructions and calls per wasm function (names from
 // build/core/device-names.wasm: run `make core-size` after the build; PROFILE_FN_NAMES=FILE for
@@ -30,7 +30,7 @@ const UC_HOOK_CODE = 1 << 2;
 const FLASH_HALFWORDS = 32 * 1024, RAM_HALFWORDS = 10 * 1024;
 
 /** wq_invoke's dispatches: the 256-entry `tbh [pc, rN, lsl #1]` or, with the replicated dispatch
- * (host-tools/build/interp-dispatch.ts), every `ldr pc, [r9, rN, lsl #2]`; the dispatch's own
+ * (host-tools/fwbuild/interp-dispatch.ts), every `ldr pc, [r9, rN, lsl #2]`; the dispatch's own
  * instructions: those jumps, the opcode fetch (`ldrb`) before each, and the unconditional
  * branches back to a shared head. */
 function dispatchShape(elf: string, lo: number, hi: number): { jumps: Set<number>; reg: number; pcReg: number; exitAt: number; own: Set<number>; calls: Map<number, string> } {

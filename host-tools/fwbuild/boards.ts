@@ -124,7 +124,7 @@ export function boardConfigHeader(b: Board, nameOverride?: string, host = false)
   const [intPort, intPin] = pinParts(b.pins.w5500Int);
   const [ledPort, ledPin] = b.pins.led ? pinParts(b.pins.led) : [-1, 0];
   const lines = [
-    `/* Generated from boards/${b.name}.json by host-tools/build; do not edit. */`,
+    `/* Generated from boards/${b.name}.json by host-tools/fwbuild; do not edit. */`,
     '#ifndef WASMQTT_BOARD_CONFIG_H',
     '#define WASMQTT_BOARD_CONFIG_H',
     `#define BOARD_NAME "${nameOverride ?? b.name}"`,

@@ -27,7 +27,7 @@ function sectionSize(elf: Elf, name: string): number {
   return elf.sections.find((s) => s.name === name)?.size ?? 0;
 }
 
-/** A map file's input file as a short name: objects named by host-tools/build (a__b__c.o) become
+/** A map file's input file as a short name: objects named by host-tools/fwbuild (a__b__c.o) become
  * a/b/c.o; library members keep their archive (libc_nano.a(memcpy.o)); the link-time optimiser's
  * partitions (/tmp/ccX.ltrans0.ltrans.o) are one contributor, the objects it merged. */
 export function contributorName(file: string): string {

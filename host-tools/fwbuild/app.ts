@@ -1,6 +1,6 @@
 // Compiling an app (AssemblyScript, compiled with the MQTT core into one module): asc with the
 // options of the device console's asconfig (firmware/app/console/asconfig.json), then wasm-opt
-// with host-tools/build/wasm-opt.flags, the flags mk/core.mk uses for core.wasm and device.wasm.
+// with host-tools/fwbuild/wasm-opt.flags, the flags mk/core.mk uses for core.wasm and device.wasm.
 // The app imports the SDK as `wasmqtt/app`; asc finds it through a `wasmqtt` link to this
 // package in the output folder, so it resolves the same inside this repo, from a project's
 // node_modules, or from a global install.
@@ -28,7 +28,7 @@ export const APP_ASC_OPTIONS = {
  * repo), and `~lib/wasmqtt/...` when it imports `wasmqtt/app`. */
 const CORE_ABORT = 'firmware/core/index/wqAbort';
 
-export function wasmOptFlags(file = join(PACKAGE_ROOT, 'host-tools/build/wasm-opt.flags')): string[] {
+export function wasmOptFlags(file = join(PACKAGE_ROOT, 'host-tools/fwbuild/wasm-opt.flags')): string[] {
   return readFileSync(file, 'utf8').split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
 }
 

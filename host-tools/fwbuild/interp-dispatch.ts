@@ -14,7 +14,7 @@
 // instructions per dispatch instead of 3.
 //
 // CLI (used by mk/runtime.mk):
-//   node --import tsx host-tools/build/interp-dispatch.ts <arm-gcc> <flags...> -c <interp.c> -o <obj>
+//   node --import tsx host-tools/fwbuild/interp-dispatch.ts <arm-gcc> <flags...> -c <interp.c> -o <obj>
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
