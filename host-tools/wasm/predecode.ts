@@ -352,6 +352,9 @@ const XORSHIFT: readonly Pat[] = [0x22, 'n', 0x76, 0x20, 0x73];
  * original order back (session 16). */
 const XORSHIFT_OTHER_ORDER: readonly Pat[] = [0x22, 0x20, 'n', 0x76, 0x73];
 const XORSHIFT_SWAPPED = 0x01;
+/** The first scatter term's i32.shl byte when three terms are followed by `local.tee t; i32.const k; i32.shr_u; i32.xor`,
+ * which the handler then runs too (session 16); undoRewrite puts 0x74 back. */
+const XORSHIFT_TAIL = 0x01;
 
 /** Opcode sequences fused into one dispatch, longest first; 'c' is an i32.const with a one-byte
  * LEB (the plain opcode's only form; longer ones became I32_CONST_*). Chosen from the
@@ -610,6 +613,12 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
           const terms = j, at = ins[k]! + 3;
           forms.push({ len: 5 + 4 * terms, op: OP.LTEE_C8_SHR_U_LGET_XOR, apply: () => { order(); out[ins[k]!] = OP.LTEE_C8_SHR_U_LGET_XOR; out[at] = out[at]! | terms << 5; } });
         }
+        // three terms, then `local.tee t; i32.const k; i32.shr_u; i32.xor` (the CRC's second byte's start: the sum kept in
+        // t, its top byte xored into the byte below it), the first term's shl byte XORSHIFT_TAIL (session 16)
+        if (n === 3 && matches(k + 17, [0x22, 'n', 0x76, 0x73])) {
+          const at = ins[k]! + 3;
+          forms.push({ len: 21, op: OP.LTEE_C8_SHR_U_LGET_XOR, apply: () => { order(); out[ins[k]!] = OP.LTEE_C8_SHR_U_LGET_XOR; out[at] = out[at]! | 3 << 5; out[ins[k]! + 12] = XORSHIFT_TAIL; } });
+        }
         // or `local.set c; local.get d; i32.const k0; i32.shl` first, the terms on c after it (bit 7: the byte step's second half)
         let m = 0;
         const s = original[ins[k + 5]! + 1];
@@ -805,6 +814,7 @@ function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
       if (op === OP.SHL_SHR_S) out[p] = op = OP.I32C8_SHL;
       if (op === OP.LGET_LOAD) out[p + 3]! &= ~LGET_LOAD_WALK; // the load's align byte
       if (op === OP.LTEE_C8_SHR_U_LGET_XOR) {
+        if ((out[p + 3]! & 0xe0) === 3 << 5 && out[p + 12] === XORSHIFT_TAIL) out[p + 12] = 0x74; // the first term's i32.shl
         out[p + 3]! &= 31; // the scatter's term count and kind (its shift count is 0..31)
         if (out[p + 4] === XORSHIFT_SWAPPED) out.set([0x20, out[p + 1]!, 0x41, out[p + 3]!, 0x76], p + 2); // the xor's operands the other way round
       }

@@ -1253,9 +1253,10 @@ describe('predecode', () => {
   // Session 16: the same step with the first xor's operands the other way round, `local.tee a; local.get a; i32.const k;
   // i32.shr_u; i32.xor` (wasm-opt's order in the store's CRC-16 since session 15's core work, two bytes a round): both
   // scatter kinds, no terms, shift counts 0 and 31, and `local.tee a; local.get b` with b another local (`v ^ b >> k`, not
-  // `v >> k ^ b`: left alone)
+  // `v >> k ^ b`: left alone); three terms then `local.tee t; i32.const k; i32.shr_u; i32.xor` (the CRC's second byte's
+  // start) in the same dispatch, in both orders, t another local and t = c
   const swappedSrc = `(module
-    (func $step (param i32 i32) (result i32) (local i32 i32 i32 i32 i32 i32)
+    (func $step (param i32 i32) (result i32) (local i32 i32 i32 i32 i32 i32 i32)
       local.get 1 i32.const 8 i32.shr_u
       local.get 0 i32.const 8 i32.shl
       local.get 1 local.get 0 i32.const 24 i32.shr_u i32.xor
@@ -1278,9 +1279,16 @@ describe('predecode', () => {
       local.get 0 i32.xor
       local.tee 5 local.get 1 i32.const 3 i32.shr_u i32.xor
       local.set 7
+      local.get 1 local.get 0 local.get 0 local.get 1 i32.mul
+      local.tee 5 i32.const 7 i32.shr_u local.get 5 i32.xor
+      local.tee 6 i32.const 3 i32.shl i32.xor
+      local.get 6 i32.const 9 i32.shl i32.xor
+      local.get 6 i32.const 30 i32.shl i32.xor
+      local.tee 6 i32.const 13 i32.shr_u i32.xor
+      local.set 8
       local.get 0 local.get 2 i32.const 3 i32.mul i32.add local.get 3 i32.const 5 i32.mul i32.add
       local.get 4 i32.const 7 i32.mul i32.add local.get 5 i32.const 11 i32.mul i32.add local.get 6 i32.const 13 i32.mul i32.add
-      local.get 7 i32.const 17 i32.mul i32.add)
+      local.get 7 i32.const 17 i32.mul i32.add local.get 8 i32.const 19 i32.mul i32.add)
     (func (export "f") (param i32 i32) (result i32) (call $step (local.get 0) (local.get 1)))
     (func (export "calls") (param $n i32) (result i32) (local $acc i32)
       (loop (local.set $acc (call $step (i32.xor (local.get $acc) (i32.mul (local.get $n) (i32.const 0x9e3779b9))) (local.get $n)))
@@ -1291,7 +1299,9 @@ describe('predecode', () => {
     const { wasm, module: m } = predecode(src);
     const fused = sitesOf(wasm, m, OP.LTEE_C8_SHR_U_LGET_XOR);
     // [its k, the terms (4 + terms: the second kind), the shift's byte: 0x01 marks the other order]
-    expect(fused.map((at) => [wasm[at + 3]! & 31, wasm[at + 3]! >> 5, wasm[at + 4]])).toEqual([[4, 3, 0x01], [4, 4 + 3, 0x01], [31, 0, 0x01], [0, 0, 0x01]]);
+    expect(fused.map((at) => [wasm[at + 3]! & 31, wasm[at + 3]! >> 5, wasm[at + 4]])).toEqual([[4, 3, 0x01], [4, 4 + 3, 0x01], [31, 0, 0x01], [0, 0, 0x01], [7, 3, 0x76]]);
+    // the first term's shl byte 0x01: the tail `local.tee t; i32.const k; i32.shr_u; i32.xor` is the form's too
+    expect(fused.map((at) => wasm[at + 12])).toEqual([0x01, 0x41, wasm[fused[2]! + 12], wasm[fused[3]! + 12], 0x01]);
     // written as the other order's bytes: the handler reads a at +1, k at +3 and b at +6
     for (const at of fused) expect([wasm[at + 2], wasm[at + 5], wasm[at + 6], wasm[at + 7]]).toEqual([0x41, 0x20, wasm[at + 1], 0x73]);
     expect(Buffer.from(predecode(wasm).wasm)).toEqual(Buffer.from(wasm));

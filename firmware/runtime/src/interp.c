@@ -796,7 +796,15 @@ next:
                 y = (uint32_t)sp[-2] ^ (r << pc[10]);
                 SET32(&fp[pc[8]], r);
                 if (n == 3) {   /* likewise */
-                    sp--; SET32(&sp[-1], y ^ r << pc[16] ^ r << pc[22]);
+                    y ^= r << pc[16] ^ r << pc[22];
+                    if (pc[11] == 0x01) {   /* the first term's shl byte marks `local.tee t; i32.const k; i32.shr_u; i32.xor`
+                                             * after the terms: y kept in t, the value below it ^= y >> k (session 16) */
+                        SET32(&fp[pc[26]], y);
+                        sp -= 2; SET32(&sp[-1], (uint32_t)sp[-1] ^ (y >> pc[28]));
+                        pc += 31; COUNT_EXTRA(20);
+                        break;
+                    }
+                    sp--; SET32(&sp[-1], y);
                     pc += 25; COUNT_EXTRA(16);
                     break;
                 }
