@@ -346,6 +346,15 @@ const LOOP_FORMS: Array<[readonly Pat[], number]> = [
 
 /** `local.tee a; i32.const k; i32.shr_u; local.get b; i32.xor`: LTEE_C8_SHR_U_LGET_XOR, alone (FUSE) or with a scatter (formsAt). */
 const XORSHIFT: readonly Pat[] = [0x22, 'n', 0x76, 0x20, 0x73];
+/** `local.tee a; local.get a; i32.const k; i32.shr_u; i32.xor`, the same `v ^ v >> k` with the xor's operands the other way
+ * round (how wasm-opt orders the store's CRC-16 since session 15's core work), a the same local in both: written as
+ * XORSHIFT's bytes with the i32.shr_u's byte XORSHIFT_SWAPPED, which the handler does not read, so undoRewrite puts the
+ * original order back (session 16). */
+const XORSHIFT_OTHER_ORDER: readonly Pat[] = [0x22, 0x20, 'n', 0x76, 0x73];
+const XORSHIFT_SWAPPED = 0x01;
+/** The first scatter term's i32.shl byte when three terms are followed by `local.tee t; i32.const k; i32.shr_u; i32.xor`,
+ * which the handler then runs too (session 16); undoRewrite puts 0x74 back. */
+const XORSHIFT_TAIL = 0x01;
 
 /** Opcode sequences fused into one dispatch, longest first; 'c' is an i32.const with a one-byte
  * LEB (the plain opcode's only form; longer ones became I32_CONST_*). Chosen from the
@@ -589,7 +598,11 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
       } });
       // LTEE_C8_SHR_U_LGET_XOR and the scatter after it (session 15): `local.tee c; i32.const k; i32.shl; i32.xor`, then up
       // to two `local.get c; i32.const k; i32.shl; i32.xor` on the same c, counted in bits 5-6 of the first const's byte
-      if (matches(k, XORSHIFT)) {
+      const swapped = !matches(k, XORSHIFT) && matches(k, XORSHIFT_OTHER_ORDER) && original[ins[k]! + 1] === original[ins[k + 1]! + 1];
+      if (matches(k, XORSHIFT) || swapped) {
+        // the other order's bytes as XORSHIFT's (tee a; const k; shr_u, marked; get a; xor): the handler reads a, k and b there
+        const order = () => { if (swapped) { const p = ins[k]!, a = original[p + 1]!; out.set([0x22, a, 0x41, original[p + 5]!, XORSHIFT_SWAPPED, 0x20, a, 0x73], p); } };
+        if (swapped) forms.push({ len: 5, op: OP.LTEE_C8_SHR_U_LGET_XOR, apply: () => { order(); out[ins[k]!] = OP.LTEE_C8_SHR_U_LGET_XOR; } });
         let n = 0;
         const c = original[ins[k + 5]! + 1];
         if (matches(k + 5, [0x22, 'n', 0x74, 0x73])) {
@@ -597,16 +610,22 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
           while (n < 3 && matches(k + 5 + 4 * n, [0x20, 'n', 0x74, 0x73]) && original[ins[k + 5 + 4 * n]! + 1] === c) n++;
         }
         for (let j = n; j >= 1; j--) {
-          const terms = j, at = ins[k + 1]! + 1;
-          forms.push({ len: 5 + 4 * terms, op: OP.LTEE_C8_SHR_U_LGET_XOR, apply: () => { out[ins[k]!] = OP.LTEE_C8_SHR_U_LGET_XOR; out[at] = original[at]! | terms << 5; } });
+          const terms = j, at = ins[k]! + 3;
+          forms.push({ len: 5 + 4 * terms, op: OP.LTEE_C8_SHR_U_LGET_XOR, apply: () => { order(); out[ins[k]!] = OP.LTEE_C8_SHR_U_LGET_XOR; out[at] = out[at]! | terms << 5; } });
+        }
+        // three terms, then `local.tee t; i32.const k; i32.shr_u; i32.xor` (the CRC's second byte's start: the sum kept in
+        // t, its top byte xored into the byte below it), the first term's shl byte XORSHIFT_TAIL (session 16)
+        if (n === 3 && matches(k + 17, [0x22, 'n', 0x76, 0x73])) {
+          const at = ins[k]! + 3;
+          forms.push({ len: 21, op: OP.LTEE_C8_SHR_U_LGET_XOR, apply: () => { order(); out[ins[k]!] = OP.LTEE_C8_SHR_U_LGET_XOR; out[at] = out[at]! | 3 << 5; out[ins[k]! + 12] = XORSHIFT_TAIL; } });
         }
         // or `local.set c; local.get d; i32.const k0; i32.shl` first, the terms on c after it (bit 7: the byte step's second half)
         let m = 0;
         const s = original[ins[k + 5]! + 1];
         if (matches(k + 5, [0x21, 0x20, 'n', 0x74])) while (m < 3 && matches(k + 9 + 4 * m, [0x20, 'n', 0x74, 0x73]) && original[ins[k + 9 + 4 * m]! + 1] === s) m++;
         for (let j = m; j >= 1; j--) {
-          const terms = j, at = ins[k + 1]! + 1;
-          forms.push({ len: 9 + 4 * terms, op: OP.LTEE_C8_SHR_U_LGET_XOR, apply: () => { out[ins[k]!] = OP.LTEE_C8_SHR_U_LGET_XOR; out[at] = original[at]! | terms << 5 | 0x80; } });
+          const terms = j, at = ins[k]! + 3;
+          forms.push({ len: 9 + 4 * terms, op: OP.LTEE_C8_SHR_U_LGET_XOR, apply: () => { order(); out[ins[k]!] = OP.LTEE_C8_SHR_U_LGET_XOR; out[at] = out[at]! | terms << 5 | 0x80; } });
         }
       }
       const hits = FUSE.filter(([pat]) => matches(k, pat));
@@ -656,7 +675,8 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
  * it hands its result to. The tiling's tie-break among equally few dispatches; measure again when an
  * opcode changes meaning (a stale entry only moves ties). Session 15: 0xcd 12 -> 14, its plain form's two
  * instructions more for the scatter's test (CoreMark, the one workload that runs it: +1,184 instructions over its 592
- * a run; its scatter forms, which only the publish path runs, ~36 and ~45 with three terms). */
+ * a run; its scatter forms, which only the publish path runs, ~36 and ~45 with three terms; session 16: ~32 and ~33, ~39
+ * with the tail, on the console image). */
 const HANDLER_COST: readonly number[] = [
   0, 0, 5, 5, 12, 8, 7, 16, 24, 4, 6, 2, 15, 13, 26, 12, 40, 79, 8, 9, 14, 31, 10, 21, 12, 11, 3, 6, 0, 18, 14, 20,
   6, 7, 6, 6, 7, 0, 0, 6, 13, 26, 0, 0, 26, 17, 13, 13, 0, 0, 0, 0, 26, 0, 14, 27, 0, 0, 14, 26, 25, 0, 0, 0,
@@ -794,7 +814,11 @@ function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
       if (op === OP.I64C8_SHR_U || op === OP.I64C8_ADD_LTEE_I64C8_NE_BR_IF) out[p] = op = OP.I64_CONST_8;
       if (op === OP.SHL_SHR_S) out[p] = op = OP.I32C8_SHL;
       if (op === OP.LGET_LOAD) out[p + 3]! &= ~LGET_LOAD_WALK; // the load's align byte
-      if (op === OP.LTEE_C8_SHR_U_LGET_XOR) out[p + 3]! &= 31; // the scatter's term count and kind (its shift count is 0..31)
+      if (op === OP.LTEE_C8_SHR_U_LGET_XOR) {
+        if ((out[p + 3]! & 0xe0) === 3 << 5 && out[p + 12] === XORSHIFT_TAIL) out[p + 12] = 0x74; // the first term's i32.shl
+        out[p + 3]! &= 31; // the scatter's term count and kind (its shift count is 0..31)
+        if (out[p + 4] === XORSHIFT_SWAPPED) out.set([0x20, out[p + 1]!, 0x41, out[p + 3]!, 0x76], p + 2); // the xor's operands the other way round
+      }
       if (op === OP.I32C32_AND) out[p] = op = OP.I32_CONST_32_PAD;
       if (op === OP.I32C24_AND) out[p] = op = OP.I32_CONST_24;
       if (op === OP.LGET_C8_ROTL || op === OP.LGET_C8_ROTL_XOR) out[p + 3] = (32 - out[p + 3]!) & 31; // the left-rotate count back

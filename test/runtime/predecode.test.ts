@@ -1250,6 +1250,70 @@ describe('predecode', () => {
     for (const n of [1, 7, 40]) expect(runCallsOnCortexM(wasm, n)).toBe(calls(n));
   });
 
+  // Session 16: the same step with the first xor's operands the other way round, `local.tee a; local.get a; i32.const k;
+  // i32.shr_u; i32.xor` (wasm-opt's order in the store's CRC-16 since session 15's core work, two bytes a round): both
+  // scatter kinds, no terms, shift counts 0 and 31, and `local.tee a; local.get b` with b another local (`v ^ b >> k`, not
+  // `v >> k ^ b`: left alone); three terms then `local.tee t; i32.const k; i32.shr_u; i32.xor` (the CRC's second byte's
+  // start) in the same dispatch, in both orders, t another local and t = c
+  const swappedSrc = `(module
+    (func $step (param i32 i32) (result i32) (local i32 i32 i32 i32 i32 i32 i32)
+      local.get 1 i32.const 8 i32.shr_u
+      local.get 0 i32.const 8 i32.shl
+      local.get 1 local.get 0 i32.const 24 i32.shr_u i32.xor
+      local.tee 2 local.get 2 i32.const 4 i32.shr_u i32.xor
+      local.tee 2 i32.const 28 i32.shl i32.xor
+      local.get 2 i32.const 21 i32.shl i32.xor
+      local.get 2 i32.const 16 i32.shl i32.xor
+      local.tee 3 i32.const 24 i32.shr_u i32.xor
+      local.tee 4 local.get 4 i32.const 4 i32.shr_u i32.xor
+      local.set 4 local.get 3 i32.const 8 i32.shl
+      local.get 4 i32.const 28 i32.shl i32.xor
+      local.get 4 i32.const 21 i32.shl i32.xor
+      local.get 4 i32.const 16 i32.shl i32.xor
+      local.set 0
+      local.get 0 local.get 1 i32.sub
+      local.tee 5 local.get 5 i32.const 31 i32.shr_u i32.xor
+      local.set 6
+      local.get 1
+      local.tee 7 local.get 7 i32.const 0 i32.shr_u i32.xor
+      local.get 0 i32.xor
+      local.tee 5 local.get 1 i32.const 3 i32.shr_u i32.xor
+      local.set 7
+      local.get 1 local.get 0 local.get 0 local.get 1 i32.mul
+      local.tee 5 i32.const 7 i32.shr_u local.get 5 i32.xor
+      local.tee 6 i32.const 3 i32.shl i32.xor
+      local.get 6 i32.const 9 i32.shl i32.xor
+      local.get 6 i32.const 30 i32.shl i32.xor
+      local.tee 6 i32.const 13 i32.shr_u i32.xor
+      local.set 8
+      local.get 0 local.get 2 i32.const 3 i32.mul i32.add local.get 3 i32.const 5 i32.mul i32.add
+      local.get 4 i32.const 7 i32.mul i32.add local.get 5 i32.const 11 i32.mul i32.add local.get 6 i32.const 13 i32.mul i32.add
+      local.get 7 i32.const 17 i32.mul i32.add local.get 8 i32.const 19 i32.mul i32.add)
+    (func (export "f") (param i32 i32) (result i32) (call $step (local.get 0) (local.get 1)))
+    (func (export "calls") (param $n i32) (result i32) (local $acc i32)
+      (loop (local.set $acc (call $step (i32.xor (local.get $acc) (i32.mul (local.get $n) (i32.const 0x9e3779b9))) (local.get $n)))
+        (br_if 0 (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+      (local.get $acc)))`;
+  it('runs `local.tee a; local.get a; i32.const; i32.shr_u; i32.xor` (the xor\'s operands the other way round) with its scatter terms in one dispatch (LTEE_C8_SHR_U_LGET_XOR, session 16) as Node\'s engine does, on Cortex-M too, and undoes it byte for byte', () => {
+    const src = wat(swappedSrc);
+    const { wasm, module: m } = predecode(src);
+    const fused = sitesOf(wasm, m, OP.LTEE_C8_SHR_U_LGET_XOR);
+    // [its k, the terms (4 + terms: the second kind), the shift's byte: 0x01 marks the other order]
+    expect(fused.map((at) => [wasm[at + 3]! & 31, wasm[at + 3]! >> 5, wasm[at + 4]])).toEqual([[4, 3, 0x01], [4, 4 + 3, 0x01], [31, 0, 0x01], [0, 0, 0x01], [7, 3, 0x76]]);
+    // the first term's shl byte 0x01: the tail `local.tee t; i32.const k; i32.shr_u; i32.xor` is the form's too
+    expect(fused.map((at) => wasm[at + 12])).toEqual([0x01, 0x41, wasm[fused[2]! + 12], wasm[fused[3]! + 12], 0x01]);
+    // written as the other order's bytes: the handler reads a at +1, k at +3 and b at +6
+    for (const at of fused) expect([wasm[at + 2], wasm[at + 5], wasm[at + 6], wasm[at + 7]]).toEqual([0x41, 0x20, wasm[at + 1], 0x73]);
+    expect(Buffer.from(predecode(wasm).wasm)).toEqual(Buffer.from(wasm));
+    const edges = [0, 1, -1, 0x80000000, 0x7fffffff, 0x12345678, 0xdeadbeef, 0xffff0000, 0x0000ffff];
+    const args: Array<[number, number]> = edges.flatMap((a) => edges.map((b): [number, number] => [a, b]));
+    const { want, got } = runBoth(src, wasm, args);
+    expect(got).toEqual(want);
+    expect(new Set(want).size).toBeGreaterThan(40);
+    const calls = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(src)), {}).exports.calls as (n: number) => number;
+    for (const n of [1, 7, 40]) expect(runCallsOnCortexM(wasm, n)).toBe(calls(n));
+  });
+
   it('threads a branch that lands on `i32.const K; end; if` or `...; br_if` on to where K sends it (session 15: `a && b`), forward only, and runs as Node\'s engine does', () => {
     const src = wat(`(module (func (export "f") (param i32 i32) (result i32) (local i32 i32)
       ;; a && b, AssemblyScript's shape: when a is false the if's jump lands on the else arm's i32.const 0

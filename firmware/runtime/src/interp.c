@@ -782,6 +782,11 @@ next:
                                     * `local.get c; ...`: y = d << k0 ^ r << k1 ..., in x's slot (d read after c is set) */
                     SET32(&fp[pc[8]], r);
                     y = ((uint32_t)fp[pc[10]] << pc[12]) ^ (r << pc[17]);
+                    if (n == 3) {   /* the CRC's: straight on (no count tests, a constant pc step) */
+                        SET32(&sp[-1], y ^ r << pc[23] ^ r << pc[29]);
+                        pc += 32; COUNT_EXTRA(20);
+                        break;
+                    }
                     if (n >= 2) y ^= r << pc[23];
                     if (n >= 3) y ^= r << pc[29];
                     SET32(&sp[-1], y);
@@ -790,6 +795,19 @@ next:
                 }
                 y = (uint32_t)sp[-2] ^ (r << pc[10]);
                 SET32(&fp[pc[8]], r);
+                if (n == 3) {   /* likewise */
+                    y ^= r << pc[16] ^ r << pc[22];
+                    if (pc[11] == 0x01) {   /* the first term's shl byte marks `local.tee t; i32.const k; i32.shr_u; i32.xor`
+                                             * after the terms: y kept in t, the value below it ^= y >> k (session 16) */
+                        SET32(&fp[pc[26]], y);
+                        sp -= 2; SET32(&sp[-1], (uint32_t)sp[-1] ^ (y >> pc[28]));
+                        pc += 31; COUNT_EXTRA(20);
+                        break;
+                    }
+                    sp--; SET32(&sp[-1], y);
+                    pc += 25; COUNT_EXTRA(16);
+                    break;
+                }
                 if (n >= 2) y ^= r << pc[16];
                 if (n >= 3) y ^= r << pc[22];
                 sp--; SET32(&sp[-1], y);
