@@ -426,7 +426,7 @@ function ramLive(): u32 {
  * longer record, so whatever outTally() would decide, persistPub() refuses it without compacting.
  */
 export function ramRefuses(size: i32): bool {
-  useTier(true); // (publish() asks only with a RAM log: inRam())
+  if (!ram) useTier(true); // (publish() asks only with a RAM log: inRam())
   let need = <u32>size + 34; // recordSize(4 + size) + 24, less 1 B for an odd size
   if (!dirty && writePos + need <= limit) return false;
   let live = ramLive();

@@ -241,9 +241,7 @@ export function storeAppend(type: i32, p: usize, len: i32, reserve: u32): i32 {
   if (writePos + size + reserve > limit) return ERR_QUEUE_FULL;
   let rec = p - 4;
   let save = load<u32>(rec);
-  store<u8>(rec, <u8>type);
-  store<u8>(rec + 1, 0);
-  store<u16>(rec + 2, <u16>len);
+  store<u32>(rec, <u32>type | <u32>len << 16); // [u8 type][u8 0][u16 len] (types are below 256)
   // a MARKED record's mark half-word counts as 0xFFFF, whatever it holds (as in readRecord)
   let marked = (type & MARKED) != 0 && len >= 2;
   let crc = crc16(CRC_START, rec, marked ? 2 + len : 4 + len);
