@@ -426,7 +426,7 @@ function ramLive(): u32 {
  * longer record, so whatever outTally() would decide, persistPub() refuses it without compacting.
  */
 export function ramRefuses(size: i32): bool {
-  useTier(true); // (publish() asks only with a RAM log: inRam())
+  if (!ram) useTier(true); // (publish() asks only with a RAM log: inRam())
   let need = <u32>size + 34; // recordSize(4 + size) + 24, less 1 B for an odd size
   if (!dirty && writePos + need <= limit) return false;
   let live = ramLive();
@@ -464,7 +464,9 @@ export function persistPub(p: usize, size: i32, queued: bool, toRam: bool): i32 
   let len = pubRecLen(size, queued);
   if (queued) {
     store<u8>(p + 3, <u8>(size & 1)); // pad bytes before the mark (keeps the mark half-word aligned)
-    store<u16>(p + <usize>len - 2, 0xffff);
+    // the pad byte (an odd size's; the CRC covers it) 0xFF as storeAppend pads, not whatever the
+    // staging buffer held there, then the mark: the same store image for the same traffic
+    store<u32>(p + 4 + <usize>size, 0xffffffff);
   }
   let type = queued ? R_PUBQ : R_PUB;
   if (toRam && keepOk) {
