@@ -585,7 +585,8 @@ next:
             case 0x3a - 0x28: goto mem_store8;
             case 0x2c - 0x28: goto mem_load8_s;
             case 0x29 - 0x28 ... 0x2b - 0x28: case 0x30 - 0x28 ... 0x35 - 0x28: goto mem_load;
-            case 0x37 - 0x28 ... 0x39 - 0x28: case 0x3b - 0x28 ... 0x3e - 0x28: goto mem_store;
+            case 0x3b - 0x28: goto mem_store16;
+            case 0x37 - 0x28 ... 0x39 - 0x28: case 0x3c - 0x28 ... 0x3e - 0x28: goto mem_store;
             default: TRAP(m3Err_unknownOpcode);
             }
         }
@@ -664,7 +665,17 @@ next:
             *(u64_u *)(MEM + ea) = v;
             break;
         }
-        case 0x38 ... 0x39: case 0x3b ... 0x3e: GATE(WQ_USED_RANGE(0x38, 0x39) || WQ_USED_RANGE(0x3b, 0x3e))
+        OP(0x3b)   /* i32.store16: 16-bit arrays (picojpeg's coefficients, edn's samples) */
+            READ_MEMARG();
+        mem_store16: {
+            uint32_t v = (uint32_t)*--sp;
+            uint32_t ea = (uint32_t)sp[-1] + off;
+            if (ea < off || ea >= rt->mem_end2) TRAP(m3Err_trapOutOfBoundsMemoryAccess);
+            sp--;
+            *(u16_u *)(MEM + ea) = (uint16_t)v;
+            break;
+        }
+        case 0x38 ... 0x39: case 0x3c ... 0x3e: GATE(WQ_USED_RANGE(0x38, 0x39) || WQ_USED_RANGE(0x3c, 0x3e))
             READ_MEMARG();
         mem_store: {
             uint64_t v = *--sp;
@@ -674,7 +685,7 @@ next:
             case 0x3c: *a = (uint8_t)v; break;
             case 0x38: case 0x3e: *(u32_u *)a = (uint32_t)v; break;
             case 0x37: case 0x39: *(u64_u *)a = v; break;
-            default: *(u16_u *)a = (uint16_t)v; break;   /* 0x3b, 0x3d */
+            default: *(u16_u *)a = (uint16_t)v; break;   /* 0x3d */
             }
             break;
         }
