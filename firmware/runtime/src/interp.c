@@ -345,7 +345,7 @@ next:
 #else
         do_br: ;   /* a taken branch, pc just past its opcode: a short entry moves here */
             int32_t e = *stp;
-            if (WQ_SIDE_LONG(e)) goto do_branch;
+            if (WQ_SIDE_LONG(e)) goto do_branch_long;   /* past do_branch's test of the same bit */
             pc += WQ_SIDE_PC(e); stp += WQ_SIDE_STP(e);
             if (*pc == 0x20) { COUNT_FUSED(); pc++; goto do_local_get; }
             DISPATCH;
@@ -358,7 +358,10 @@ next:
 #endif
             /* short entry, nothing dropped (loop back-edges, most forward exits): just move */
             if (!WQ_SIDE_LONG(e)) { pc += WQ_SIDE_PC(e); stp += WQ_SIDE_STP(e); goto branched; }
-            const WqSideLong * l = &m->side_long[WQ_SIDE_INDEX(e)];
+        }
+        do_branch_long: __attribute__((unused));   /* do_br's and loop_branch's long entries (a fuel build sends them to do_branch) */
+        {
+            const WqSideLong * l = &m->side_long[WQ_SIDE_INDEX(*stp)];
             uint32_t keep = l->keep, drop = l->drop;
             if (drop) { uint64_t * d_ = sp - keep - drop, * s_ = sp - keep; for (uint32_t k = 0; k < keep; k++) d_[k] = s_[k]; sp -= drop; }
             pc += l->pc; stp += l->stp;
@@ -1007,7 +1010,7 @@ next:
             goto do_branch;   /* which counts the branch */
 #else
             int32_t e = *stp;
-            if (WQ_SIDE_LONG(e)) goto do_branch;
+            if (WQ_SIDE_LONG(e)) goto do_branch_long;
             pc += WQ_SIDE_PC(e); stp += WQ_SIDE_STP(e);
             DISPATCH;
 #endif

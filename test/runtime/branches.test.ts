@@ -1,0 +1,43 @@
+// Taken branches whose side entry is long (a jump of more than 255 bytes or 31 entries, or values
+// dropped): a comparison's br_if (do_br) and a counted loop's back edge (loop_branch) go straight
+// to do_branch_long (interp.c, session 16), on Cortex-M (the bench's interpreter object under
+// unicorn) against Node's engine.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { predecode } from '../../host-tools/wasm/predecode.ts';
+import { runCallsOnCortexM } from '../helpers/cortex-m.ts';
+
+describe('long side entries', () => {
+  it('a comparison\'s br_if and a counted loop\'s back edge over 300 bytes, and a br_if that drops a value, as Node does', () => {
+    // 45 adds of distinct constants: ~300 bytes inside each loop, so both back edges take long entries
+    const pad = Array.from({ length: 45 }, (_, k) => `(local.set $s (i32.add (i32.mul (local.get $s) (i32.const 3)) (i32.const ${k * 7 + 1})))`).join('\n');
+    const src = `(module
+      (func (export "calls") (param $n i32) (result i32)
+        (local $i i32) (local $j i32) (local $s i32)
+        (loop $a
+          ${pad}
+          (br_if $a (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $n))))
+        (local.set $j (local.get $n))
+        (loop $b
+          ${pad}
+          (br_if $b (local.tee $j (i32.add (local.get $j) (i32.const -1)))))
+        ;; keeps 9 + s and drops 5 when taken: a long entry through the comparison's own br_if
+        (i32.add (local.get $s)
+          (block $k (result i32)
+            (i32.const 5)
+            (i32.add (i32.const 9) (local.get $s))
+            (br_if $k (i32.lt_u (i32.and (local.get $s) (i32.const 3)) (i32.const 2)))
+            (drop) (drop) (i32.const 1000)))))`;
+    const dir = mkdtempSync(join(tmpdir(), 'wqbranch-'));
+    writeFileSync(join(dir, 'm.wat'), src);
+    execFileSync('wat2wasm', [join(dir, 'm.wat'), '-o', join(dir, 'm.wasm')]);
+    const plain = new Uint8Array(readFileSync(join(dir, 'm.wasm')));
+    const pd = predecode(plain).wasm;
+    const calls = new WebAssembly.Instance(new WebAssembly.Module(plain), {}).exports.calls as (n: number) => number;
+    expect(pd).toContain(0xf3); // LOOP_STEP_BR_IF: loop $b's back edge
+    for (const n of [1, 2, 3, 7]) expect(runCallsOnCortexM(pd, n), `n = ${n}`).toBe(calls(n) | 0);
+  });
+});
