@@ -1,6 +1,6 @@
 // Taken branches whose side entry is long (a jump of more than 255 bytes or 31 entries, or values
 // dropped): a comparison's br_if (do_br) and a counted loop's back edge (loop_branch) go straight
-// to do_branch_long (interp.c, session 16), on Cortex-M (the bench's interpreter object under
+// to do_branch_long, and a taken branch to a local.get runs it in do_local_get_at_pc (interp.c, session 16), on Cortex-M (the bench's interpreter object under
 // unicorn) against Node's engine.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -11,7 +11,7 @@ import { predecode } from '../../host-tools/wasm/predecode.ts';
 import { runCallsOnCortexM } from '../helpers/cortex-m.ts';
 
 describe('long side entries', () => {
-  it('a comparison\'s br_if and a counted loop\'s back edge over 300 bytes, and a br_if that drops a value, as Node does', () => {
+  it('a comparison\'s br_if and a counted loop\'s back edge over 300 bytes, a short loop whose head is a local.get, and a br_if that drops a value, as Node does', () => {
     // 45 adds of distinct constants: ~300 bytes inside each loop, so both back edges take long entries
     const pad = Array.from({ length: 45 }, (_, k) => `(local.set $s (i32.add (i32.mul (local.get $s) (i32.const 3)) (i32.const ${k * 7 + 1})))`).join('\n');
     const src = `(module
@@ -24,6 +24,11 @@ describe('long side entries', () => {
         (loop $b
           ${pad}
           (br_if $b (local.tee $j (i32.add (local.get $j) (i32.const -1)))))
+        ;; a short loop whose head is a local.get: the branch runs it without a dispatch (do_local_get_at_pc)
+        (local.set $j (i32.const 0))
+        (loop $c
+          (local.set $s (i32.xor (i32.mul (local.get $s) (i32.const 5)) (local.get $j)))
+          (br_if $c (i32.lt_u (local.tee $j (i32.add (local.get $j) (i32.const 1))) (i32.const 9))))
         ;; keeps 9 + s and drops 5 when taken: a long entry through the comparison's own br_if
         (i32.add (local.get $s)
           (block $k (result i32)

@@ -347,7 +347,7 @@ next:
             int32_t e = *stp;
             if (WQ_SIDE_LONG(e)) goto do_branch_long;   /* past do_branch's test of the same bit */
             pc += WQ_SIDE_PC(e); stp += WQ_SIDE_STP(e);
-            if (*pc == 0x20) { COUNT_FUSED(); pc++; goto do_local_get; }
+            if (*pc == 0x20) goto do_local_get_at_pc;
             DISPATCH;
 #endif
         }
@@ -366,7 +366,7 @@ next:
             if (drop) { uint64_t * d_ = sp - keep - drop, * s_ = sp - keep; for (uint32_t k = 0; k < keep; k++) d_[k] = s_[k]; sp -= drop; }
             pc += l->pc; stp += l->stp;
         branched:
-            if (*pc == 0x20) { COUNT_FUSED(); pc++; goto do_local_get; }   /* loop heads reload a local */
+            if (*pc == 0x20) goto do_local_get_at_pc;   /* loop heads reload a local */
             DISPATCH;
         }
         OP(0x0f) {   /* also every function's final `end` (format 31) */
@@ -506,6 +506,9 @@ next:
         OP(0x1c) { pc += 2; uint32_t c = (uint32_t)*--sp; sp--; if (!c) sp[-1] = sp[0]; break; }
         OP(0x20)
         do_local_get: { uint32_t i; READ_IDX(i); *sp++ = fp[i]; DISPATCH; }
+        do_local_get_at_pc: { uint32_t i = pc[1]; pc += 2; COUNT_FUSED(); *sp++ = fp[i]; DISPATCH; }   /* a taken branch's
+            target starts with local.get (pc at its opcode): its own copy, as the branches' shared `pc++` and jump back
+            to do_local_get cost two branches more (0.25% of CoreMark's instructions) */
         OP(0x21) { uint32_t i; READ_IDX(i); fp[i] = *--sp; DISPATCH; }
         OP(0x22) {
             uint32_t i; READ_IDX(i); fp[i] = sp[-1];
