@@ -46,3 +46,36 @@ describe('long side entries', () => {
     for (const n of [1, 2, 3, 7]) expect(runCallsOnCortexM(pd, n), `n = ${n}`).toBe(calls(n) | 0);
   });
 });
+
+describe('i32.eqz before br_if / if', () => {
+  it('tests the value itself for a following br_if or if (taken or not, an if whose arm starts with local.get or not) and pushes 0/1 otherwise, as Node does', () => {
+    const src = `(module
+      (func (export "calls") (param $n i32) (result i32)
+        (local $i i32) (local $s i32) (local $m i32) ${'(local i32) '.repeat(28)}(local $z i32)
+        ;; local 32 (0x20, the local.get opcode's byte) holds a value of its own: a peek one byte off reads it
+        (local.set $z (i32.const 77777))
+        (local.set $i (local.get $n))
+        (block $out
+          (loop $top
+            (local.set $m (i32.and (local.get $i) (i32.const 3)))
+            ;; eqz; if: the arm starts with local.get
+            (if (i32.eqz (local.get $m)) (then (local.set $s (i32.sub (i32.mul (local.get $s) (local.get $n)) (i32.const 1000)))))
+            ;; eqz; if: the arm starts with something else
+            (if (i32.eqz (i32.and (local.get $i) (i32.const 4))) (then (local.set $s (i32.xor (i32.const 0x55) (local.get $s)))))
+            ;; eqz as a value
+            (local.set $s (i32.add (local.get $s) (i32.mul (i32.eqz (local.get $m)) (i32.const 7))))
+            (local.set $i (i32.sub (local.get $i) (i32.const 1)))
+            ;; eqz; br_if: out when i reaches 0
+            (br_if $out (i32.eqz (local.get $i)))
+            (local.set $s (i32.add (local.get $s) (local.get $i)))
+            (br $top)))
+        (local.get $s)))`;
+    const dir = mkdtempSync(join(tmpdir(), 'wqbranch-'));
+    writeFileSync(join(dir, 'm.wat'), src);
+    execFileSync('wat2wasm', [join(dir, 'm.wat'), '-o', join(dir, 'm.wasm')]);
+    const plain = new Uint8Array(readFileSync(join(dir, 'm.wasm')));
+    const pd = predecode(plain).wasm;
+    const calls = new WebAssembly.Instance(new WebAssembly.Module(plain), {}).exports.calls as (n: number) => number;
+    for (const n of [1, 4, 9]) expect(runCallsOnCortexM(pd, n), `n = ${n}`).toBe(calls(n) | 0);
+  });
+});

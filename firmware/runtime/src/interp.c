@@ -1041,7 +1041,19 @@ next:
             }
             SET32(sp, cond); sp++; DISPATCH;
         }
-        OP(0x45) { uint32_t a = (uint32_t)sp[-1]; FUSE_COND(1, a == 0) }
+        OP(0x45) {   /* i32.eqz: a following br_if or if tested here on the value itself (`while (!x)`, `if (!(f & m))`),
+                      * without do_cond's 0/1 and its tests (through do_cond, br_if only: the `if`s paid 2 more) */
+            uint32_t a = (uint32_t)sp[-1], nx = *pc;
+            if (nx == 0x0d) { COUNT_FUSED(); sp--; if (!a) { pc++; goto TAKEN_BRANCH; } pc += 2; stp++; DISPATCH; }
+            if (nx == 0x04) {
+                COUNT_FUSED(); sp--;
+                if (a) { pc++; goto do_jump; }
+                stp++;
+                if (pc[2] == 0x20) { pc += 2; goto do_local_get_at_pc; }   /* a taken `if` starts with local.get three times in four */
+                pc += 2; DISPATCH;
+            }
+            SET32(&sp[-1], a == 0); DISPATCH;
+        }
         OP(0x46) CMP32(a == b)
         OP(0x47) CMP32(a != b)
         OP(0x48) CMP32((int32_t)a < (int32_t)b)
