@@ -54,7 +54,14 @@ describe('i32.store16', () => {
     // two stores (offset=1: the plain opcode; offset=300: WQ_OP_MEM_LEB's path), read back as
     // bytes around them, weighted so a byte too many or too few, or the wrong half, shows
     const src = `(module (memory 1)
+      ;; a, a + 1, a + 2, a + 3 in one run (one Cortex-M build per start address), each result weighted by its step
       (func (export "calls") (param $a i32) (result i32)
+        (local $k i32) (local $s i32)
+        (loop $l
+          (local.set $s (i32.add (i32.mul (local.get $s) (i32.const 31)) (call $at (i32.add (local.get $a) (local.get $k)))))
+          (br_if $l (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 1))) (i32.const 4))))
+        (local.get $s))
+      (func $at (param $a i32) (result i32)
         (i32.store16 offset=1 (local.get $a) (i32.const 0x12345678))
         (i32.store16 offset=300 (local.get $a) (i32.sub (i32.const 0) (local.get $a)))
         (i32.add (i32.add (i32.load8_u (local.get $a)) (i32.mul (i32.load8_u offset=1 (local.get $a)) (i32.const 7)))
@@ -66,7 +73,7 @@ describe('i32.store16', () => {
     const plain = new Uint8Array(readFileSync(join(dir, 'm.wasm')));
     const pd = predecode(plain).wasm;
     const TRAP = -(3 << 24);
-    for (const a of [0, 1, 2, 3, 1001, -1, -2, -300, -302, 65536 + 5]) {
+    for (const a of [0, 1001, -2, -303, 65536 + 5]) {
       const calls = new WebAssembly.Instance(new WebAssembly.Module(plain), {}).exports.calls as (a: number) => number;
       let want: number;
       try { want = calls(a) | 0; } catch (e) { expect(String(e)).toMatch(/out of bounds/); want = TRAP; }
