@@ -47,3 +47,37 @@ describe('i64.store', () => {
     for (const a of [-1, -2, -4, -7, -8]) expect(runCallsOnCortexM(pd, a), `address ${a}`).toBe(-(3 << 24));
   });
 });
+
+// i32.store16's own handler (session 16; it had gone through the shared width-table store): the same check
+describe('i32.store16', () => {
+  it('stores the low 16 bits at any alignment, at one- and two-byte offsets, and traps past memory or 2^32, on Cortex-M, as Node does', () => {
+    // two stores (offset=1: the plain opcode; offset=300: WQ_OP_MEM_LEB's path), read back as
+    // bytes around them, weighted so a byte too many or too few, or the wrong half, shows
+    const src = `(module (memory 1)
+      ;; a, a + 1, a + 2, a + 3 in one run (one Cortex-M build per start address), each result weighted by its step
+      (func (export "calls") (param $a i32) (result i32)
+        (local $k i32) (local $s i32)
+        (loop $l
+          (local.set $s (i32.add (i32.mul (local.get $s) (i32.const 31)) (call $at (i32.add (local.get $a) (local.get $k)))))
+          (br_if $l (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 1))) (i32.const 4))))
+        (local.get $s))
+      (func $at (param $a i32) (result i32)
+        (i32.store16 offset=1 (local.get $a) (i32.const 0x12345678))
+        (i32.store16 offset=300 (local.get $a) (i32.sub (i32.const 0) (local.get $a)))
+        (i32.add (i32.add (i32.load8_u (local.get $a)) (i32.mul (i32.load8_u offset=1 (local.get $a)) (i32.const 7)))
+          (i32.add (i32.add (i32.mul (i32.load8_u offset=2 (local.get $a)) (i32.const 1000)) (i32.mul (i32.load8_u offset=3 (local.get $a)) (i32.const 3)))
+            (i32.add (i32.mul (i32.load8_u offset=300 (local.get $a)) (i32.const 100000)) (i32.mul (i32.load8_u offset=302 (local.get $a)) (i32.const 11)))))))`;
+    const dir = mkdtempSync(join(tmpdir(), 'wqstore-'));
+    writeFileSync(join(dir, 'm.wat'), src);
+    execFileSync('wat2wasm', [join(dir, 'm.wat'), '-o', join(dir, 'm.wasm')]);
+    const plain = new Uint8Array(readFileSync(join(dir, 'm.wasm')));
+    const pd = predecode(plain).wasm;
+    const TRAP = -(3 << 24);
+    for (const a of [0, 1001, -2, -303, 65536 + 5]) {
+      const calls = new WebAssembly.Instance(new WebAssembly.Module(plain), {}).exports.calls as (a: number) => number;
+      let want: number;
+      try { want = calls(a) | 0; } catch (e) { expect(String(e)).toMatch(/out of bounds/); want = TRAP; }
+      expect(runCallsOnCortexM(pd, a), `address ${a}`).toBe(want);
+    }
+  });
+});

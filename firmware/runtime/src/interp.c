@@ -280,7 +280,7 @@ M3Result wq_invoke(IM3Runtime rt, uint32_t func, uint32_t nargs)
      * pc in two registers and paid two moves per instruction (-3.5%). */
     uint32_t op;
 #if defined(__arm__) && defined(WQRT_DISPATCH_TABLE)
-    /* The Cortex-M build (host-tools/build/interp-dispatch.ts) turns GCC's one `tbh` dispatch into
+    /* The Cortex-M build (host-tools/fwbuild/interp-dispatch.ts) turns GCC's one `tbh` dispatch into
      * a word table, wq_dispatch_table, and gives every handler that branched back to it a copy of
      * the dispatch, `ldrb op, [pc], #1; ldr pc, [r9, op, lsl #2]`: one instruction fewer per
      * dispatch. The table's address must be in r9 wherever the dispatch runs; the empty asm at
@@ -345,9 +345,9 @@ next:
 #else
         do_br: ;   /* a taken branch, pc just past its opcode: a short entry moves here */
             int32_t e = *stp;
-            if (WQ_SIDE_LONG(e)) goto do_branch;
+            if (WQ_SIDE_LONG(e)) goto do_branch_long;   /* past do_branch's test of the same bit */
             pc += WQ_SIDE_PC(e); stp += WQ_SIDE_STP(e);
-            if (*pc == 0x20) { COUNT_FUSED(); pc++; goto do_local_get; }
+            if (*pc == 0x20) goto do_local_get_at_pc;
             DISPATCH;
 #endif
         }
@@ -358,12 +358,15 @@ next:
 #endif
             /* short entry, nothing dropped (loop back-edges, most forward exits): just move */
             if (!WQ_SIDE_LONG(e)) { pc += WQ_SIDE_PC(e); stp += WQ_SIDE_STP(e); goto branched; }
-            const WqSideLong * l = &m->side_long[WQ_SIDE_INDEX(e)];
+        }
+        do_branch_long: __attribute__((unused));   /* do_br's and loop_branch's long entries (a fuel build sends them to do_branch) */
+        {
+            const WqSideLong * l = &m->side_long[WQ_SIDE_INDEX(*stp)];
             uint32_t keep = l->keep, drop = l->drop;
             if (drop) { uint64_t * d_ = sp - keep - drop, * s_ = sp - keep; for (uint32_t k = 0; k < keep; k++) d_[k] = s_[k]; sp -= drop; }
             pc += l->pc; stp += l->stp;
         branched:
-            if (*pc == 0x20) { COUNT_FUSED(); pc++; goto do_local_get; }   /* loop heads reload a local */
+            if (*pc == 0x20) goto do_local_get_at_pc;   /* loop heads reload a local */
             DISPATCH;
         }
         OP(0x0f) {   /* also every function's final `end` (format 31) */
@@ -503,6 +506,9 @@ next:
         OP(0x1c) { pc += 2; uint32_t c = (uint32_t)*--sp; sp--; if (!c) sp[-1] = sp[0]; break; }
         OP(0x20)
         do_local_get: { uint32_t i; READ_IDX(i); *sp++ = fp[i]; DISPATCH; }
+        do_local_get_at_pc: { uint32_t i = pc[1]; pc += 2; COUNT_FUSED(); *sp++ = fp[i]; DISPATCH; }   /* a taken branch's
+            target starts with local.get (pc at its opcode): its own copy, as the branches' shared `pc++` and jump back
+            to do_local_get cost two branches more (0.25% of CoreMark's instructions) */
         OP(0x21) { uint32_t i; READ_IDX(i); fp[i] = *--sp; DISPATCH; }
         OP(0x22) {
             uint32_t i; READ_IDX(i); fp[i] = sp[-1];
@@ -583,8 +589,10 @@ next:
             case 0x2f - 0x28: goto mem_load16_u;
             case 0x36 - 0x28: goto mem_store32;
             case 0x3a - 0x28: goto mem_store8;
-            case 0x29 - 0x28 ... 0x2c - 0x28: case 0x30 - 0x28 ... 0x35 - 0x28: goto mem_load;
-            case 0x37 - 0x28 ... 0x39 - 0x28: case 0x3b - 0x28 ... 0x3e - 0x28: goto mem_store;
+            case 0x2c - 0x28: goto mem_load8_s;
+            case 0x29 - 0x28 ... 0x2b - 0x28: case 0x30 - 0x28 ... 0x35 - 0x28: goto mem_load;
+            case 0x3b - 0x28: goto mem_store16;
+            case 0x37 - 0x28 ... 0x39 - 0x28: case 0x3c - 0x28 ... 0x3e - 0x28: goto mem_store;
             default: TRAP(m3Err_unknownOpcode);
             }
         }
@@ -613,7 +621,10 @@ next:
         OP(0x2f)   /* i32.load16_u: 16-bit fields and arrays (protocol headers, CoreMark's matrices) */
             READ_MEMARG();
         mem_load16_u: LOAD_I32(mem_end2, *(const u16_u *))
-        case 0x29 ... 0x2c: case 0x30 ... 0x35: GATE(WQ_USED_RANGE(0x29, 0x2c) || WQ_USED_RANGE(0x30, 0x35))
+        OP(0x2c)   /* i32.load8_s: signed byte arrays (int8 tensors: Embench depthconv, interp_embench) */
+            READ_MEMARG();
+        mem_load8_s: LOAD_I32(mem_bytes, (int32_t)*(const int8_t *))
+        case 0x29 ... 0x2b: case 0x30 ... 0x35: GATE(WQ_USED_RANGE(0x29, 0x2b) || WQ_USED_RANGE(0x30, 0x35))
             READ_MEMARG();
         mem_load: {
             EA_CHECK(0x28, 4, 8, 4, 8, 1, 1, 2, 2, 1, 1, 2, 2, 4, 4)
@@ -621,7 +632,6 @@ next:
             case 0x31: sp[-1] = *a; break;
             case 0x2a: case 0x35: sp[-1] = *(const u32_u *)a; break;
             case 0x29: case 0x2b: sp[-1] = *(const u64_u *)a; break;
-            case 0x2c: sp[-1] = (uint32_t)(int32_t)(int8_t)*a; break;
             case 0x33: sp[-1] = *(const u16_u *)a; break;
             case 0x30: sp[-1] = (uint64_t)(int64_t)(int8_t)*a; break;
             case 0x32: sp[-1] = (uint64_t)(int64_t)(int16_t)*(const u16_u *)a; break;
@@ -661,7 +671,17 @@ next:
             *(u64_u *)(MEM + ea) = v;
             break;
         }
-        case 0x38 ... 0x39: case 0x3b ... 0x3e: GATE(WQ_USED_RANGE(0x38, 0x39) || WQ_USED_RANGE(0x3b, 0x3e))
+        OP(0x3b)   /* i32.store16: 16-bit arrays (picojpeg's coefficients, edn's samples) */
+            READ_MEMARG();
+        mem_store16: {
+            uint32_t v = (uint32_t)*--sp;
+            uint32_t ea = (uint32_t)sp[-1] + off;
+            if (ea < off || ea >= rt->mem_end2) TRAP(m3Err_trapOutOfBoundsMemoryAccess);
+            sp--;
+            *(u16_u *)(MEM + ea) = (uint16_t)v;
+            break;
+        }
+        case 0x38 ... 0x39: case 0x3c ... 0x3e: GATE(WQ_USED_RANGE(0x38, 0x39) || WQ_USED_RANGE(0x3c, 0x3e))
             READ_MEMARG();
         mem_store: {
             uint64_t v = *--sp;
@@ -671,7 +691,7 @@ next:
             case 0x3c: *a = (uint8_t)v; break;
             case 0x38: case 0x3e: *(u32_u *)a = (uint32_t)v; break;
             case 0x37: case 0x39: *(u64_u *)a = v; break;
-            default: *(u16_u *)a = (uint16_t)v; break;   /* 0x3b, 0x3d */
+            default: *(u16_u *)a = (uint16_t)v; break;   /* 0x3d */
             }
             break;
         }
@@ -1011,7 +1031,7 @@ next:
             goto do_branch;   /* which counts the branch */
 #else
             int32_t e = *stp;
-            if (WQ_SIDE_LONG(e)) goto do_branch;
+            if (WQ_SIDE_LONG(e)) goto do_branch_long;
             pc += WQ_SIDE_PC(e); stp += WQ_SIDE_STP(e);
             DISPATCH;
 #endif
@@ -1039,7 +1059,19 @@ next:
             }
             SET32(sp, cond); sp++; DISPATCH;
         }
-        OP(0x45) { uint32_t a = (uint32_t)sp[-1]; FUSE_COND(1, a == 0) }
+        OP(0x45) {   /* i32.eqz: a following br_if or if tested here on the value itself (`while (!x)`, `if (!(f & m))`),
+                      * without do_cond's 0/1 and its tests (through do_cond, br_if only: the `if`s paid 2 more) */
+            uint32_t a = (uint32_t)sp[-1], nx = *pc;
+            if (nx == 0x0d) { COUNT_FUSED(); sp--; if (!a) { pc++; goto TAKEN_BRANCH; } pc += 2; stp++; DISPATCH; }
+            if (nx == 0x04) {
+                COUNT_FUSED(); sp--;
+                if (a) { pc++; goto do_jump; }
+                stp++;
+                if (pc[2] == 0x20) { pc += 2; goto do_local_get_at_pc; }   /* a taken `if` starts with local.get three times in four */
+                pc += 2; DISPATCH;
+            }
+            SET32(&sp[-1], a == 0); DISPATCH;
+        }
         OP(0x46) CMP32(a == b)
         OP(0x47) CMP32(a != b)
         OP(0x48) CMP32((int32_t)a < (int32_t)b)
@@ -1306,7 +1338,7 @@ next:
          * other byte value has a case of its own (0xfd..0xff, the SIMD and threads prefixes the
          * validator refuses, are fused sequences), so GCC's jump table has all 256 entries: then
          * the range check it still emits in front of the table is dead, and the Cortex-M build
-         * removes it (host-tools/build/interp-dispatch.ts). An explicit default (not
+         * removes it (host-tools/fwbuild/interp-dispatch.ts). An explicit default (not
          * __builtin_unreachable) keeps opcode 0 in the table (GCC would otherwise bias every
          * dispatch by -1). */
         default:

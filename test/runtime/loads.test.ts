@@ -1,0 +1,48 @@
+// i32.load8_s's own handler (firmware/runtime/src/interp.c, session 16; it had gone through the
+// shared width-table load) on Cortex-M: the bench's interpreter object under unicorn against
+// Node's engine, bytes of each sign at one-byte offsets (the plain opcode) and at a two-byte
+// offset (WQ_OP_MEM_LEB's path to the same handler), and at addresses beyond the linear memory or
+// wrapping past 2^32 (call_main.c's 8 KB arena caps memory below a page, so the addresses are
+// well inside 8 KB or beyond 64 KB, where Node traps as well).
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { predecode } from '../../host-tools/wasm/predecode.ts';
+import { runCallsOnCortexM } from '../helpers/cortex-m.ts';
+
+describe('i32.load8_s', () => {
+  it('sign-extends bytes at one- and two-byte offsets and traps past memory or 2^32, on Cortex-M, as Node does', () => {
+    // each load weighted differently, so a byte read zero-extended, from the wrong address or
+    // not at all changes the sum
+    const src = `(module (memory 1)
+      (data (i32.const 0) "\\00\\7f\\80\\ff\\01\\fe\\81\\40")
+      (data (i32.const 300) "\\c3\\3c\\ff\\80")
+      (func $at (param $a i32) (result i32)
+        (i32.add (i32.add (i32.load8_s (local.get $a))
+                          (i32.mul (i32.load8_s offset=1 (local.get $a)) (i32.const 3)))
+                 (i32.add (i32.mul (i32.load8_s offset=2 (local.get $a)) (i32.const 1000))
+                          (i32.mul (i32.load8_s offset=300 (local.get $a)) (i32.const 100000)))))
+      ;; a, a + 1, ... a + 6 in one run (one Cortex-M build per start address), each sum weighted by its step
+      (func (export "calls") (param $a i32) (result i32)
+        (local $k i32) (local $s i32)
+        (loop $l
+          (local.set $s (i32.add (i32.mul (local.get $s) (i32.const 31)) (call $at (i32.add (local.get $a) (local.get $k)))))
+          (br_if $l (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 1))) (i32.const 7))))
+        (local.get $s)))`;
+    const dir = mkdtempSync(join(tmpdir(), 'wqload-'));
+    writeFileSync(join(dir, 'm.wat'), src);
+    execFileSync('wat2wasm', [join(dir, 'm.wat'), '-o', join(dir, 'm.wasm')]);
+    const plain = new Uint8Array(readFileSync(join(dir, 'm.wasm')));
+    const pd = predecode(plain).wasm;
+    expect(pd).toContain(0x2c); // the plain opcode stays (offsets 1 and 2)
+    const TRAP = -(3 << 24); // call_main.c: a trap other than stack overflow or a type mismatch
+    for (const a of [0, 4000, -1, -303, 65536 + 5]) {
+      const calls = new WebAssembly.Instance(new WebAssembly.Module(plain), {}).exports.calls as (a: number) => number;
+      let want: number;
+      try { want = calls(a) | 0; } catch (e) { expect(String(e)).toMatch(/out of bounds/); want = TRAP; }
+      expect(runCallsOnCortexM(pd, a), `address ${a}`).toBe(want);
+    }
+  });
+});
