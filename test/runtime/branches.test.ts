@@ -2,13 +2,11 @@
 // dropped): a comparison's br_if (do_br) and a counted loop's back edge (loop_branch) go straight
 // to do_branch_long, and a taken branch to a local.get runs it in do_local_get_at_pc (interp.c, session 16), on Cortex-M (the bench's interpreter object under
 // unicorn) against Node's engine.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { predecode } from '../../host-tools/wasm/predecode.ts';
 import { runCallsOnCortexM } from '../helpers/cortex-m.ts';
+import { wat2wasm } from '../helpers/wat.ts';
 
 describe('long side entries', () => {
   it('a comparison\'s br_if and a counted loop\'s back edge over 300 bytes, a short loop whose head is a local.get, and a br_if that drops a value, as Node does', () => {
@@ -36,10 +34,7 @@ describe('long side entries', () => {
             (i32.add (i32.const 9) (local.get $s))
             (br_if $k (i32.lt_u (i32.and (local.get $s) (i32.const 3)) (i32.const 2)))
             (drop) (drop) (i32.const 1000)))))`;
-    const dir = mkdtempSync(join(tmpdir(), 'wqbranch-'));
-    writeFileSync(join(dir, 'm.wat'), src);
-    execFileSync('wat2wasm', [join(dir, 'm.wat'), '-o', join(dir, 'm.wasm')]);
-    const plain = new Uint8Array(readFileSync(join(dir, 'm.wasm')));
+    const plain = wat2wasm(src);
     const pd = predecode(plain).wasm;
     const calls = new WebAssembly.Instance(new WebAssembly.Module(plain), {}).exports.calls as (n: number) => number;
     expect(pd).toContain(0xf3); // LOOP_STEP_BR_IF: loop $b's back edge
@@ -70,10 +65,7 @@ describe('i32.eqz before br_if / if', () => {
             (local.set $s (i32.add (local.get $s) (local.get $i)))
             (br $top)))
         (local.get $s)))`;
-    const dir = mkdtempSync(join(tmpdir(), 'wqbranch-'));
-    writeFileSync(join(dir, 'm.wat'), src);
-    execFileSync('wat2wasm', [join(dir, 'm.wat'), '-o', join(dir, 'm.wasm')]);
-    const plain = new Uint8Array(readFileSync(join(dir, 'm.wasm')));
+    const plain = wat2wasm(src);
     const pd = predecode(plain).wasm;
     const calls = new WebAssembly.Instance(new WebAssembly.Module(plain), {}).exports.calls as (n: number) => number;
     for (const n of [4, 9]) expect(runCallsOnCortexM(pd, n), `n = ${n}`).toBe(calls(n) | 0);

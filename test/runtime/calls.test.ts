@@ -3,13 +3,14 @@
 // forms, and calls through wide function records, run on the C runtime against Node's engine; and
 // the Cortex-M call and return (their inline asm: frame push and pop, zeroed locals) on the bench
 // build's interpreter under unicorn.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { predecode } from '../../host-tools/wasm/predecode.ts';
 import { runCallsOnCortexM } from '../helpers/cortex-m.ts';
+import { wat2wasm } from '../helpers/wat.ts';
 
 const REPO = resolve(import.meta.dirname, '../..');
 
@@ -27,10 +28,7 @@ describe('call', () => {
       (call 16384) (i32.add) (call 16399) (i32.add)
       (call 6) (nop) (i32.add) (call 7) (nop) (nop) (i32.add) (call 9) (nop) (nop) (nop) (nop) (i32.add))
       ${bodies})`;
-    const dir = mkdtempSync(join(tmpdir(), 'wqcall-'));
-    writeFileSync(join(dir, 'm.wat'), src);
-    execFileSync('wat2wasm', [join(dir, 'm.wat'), '-o', join(dir, 'm.wasm')]);
-    const plain = new Uint8Array(readFileSync(join(dir, 'm.wasm')));
+    const plain = wat2wasm(src);
     const patch = (from: number[], to: number[]) => {
       const at = plain.findIndex((_, i) => from.every((v, j) => plain[i + j] === v));
       expect(at, `bytes ${from.join(' ')}`).toBeGreaterThan(0);
@@ -46,6 +44,7 @@ describe('call', () => {
     // the path a module over 64 KiB takes
     const blob = Buffer.from(pd).lastIndexOf(Buffer.from('WQPD'));
     expect(new DataView(pd.buffer, pd.byteOffset + blob).getUint16(18, true)).toBe(n);
+    const dir = mkdtempSync(join(tmpdir(), 'wqcall-'));
     writeFileSync(join(dir, 'pd.wasm'), pd);
     const run = spawnSync(join(REPO, 'build/runtime/spec_driver'), { input: `load ${join(dir, 'pd.wasm')}\ninvoke f 0\n`, encoding: 'utf8' });
     expect(run.stdout.trim().split('\n')).toEqual(['ok', `ok ${want.toString(16)}`]);
@@ -75,10 +74,7 @@ describe('call', () => {
           (local.set $n (i32.sub (local.get $n) (i32.const 1)))
           (br_if $l (local.get $n)))
         (i32.wrap_i64 (i64.add (local.get $acc) (i64.extend_i32_u (global.get $g))))))`;
-    const dir = mkdtempSync(join(tmpdir(), 'wqcall-'));
-    writeFileSync(join(dir, 'm.wat'), src);
-    execFileSync('wat2wasm', [join(dir, 'm.wat'), '-o', join(dir, 'm.wasm')]);
-    const plain = new Uint8Array(readFileSync(join(dir, 'm.wasm')));
+    const plain = wat2wasm(src);
     const n = 3;
     const want = (new WebAssembly.Instance(new WebAssembly.Module(plain), {}).exports.calls as (n: number) => number)(n);
     // each $lK adds K + 1 (its locals zero), $two n * 7, $none n to the global
@@ -155,8 +151,5 @@ describe('call', () => {
 });
 
 function wat(src: string): Uint8Array<ArrayBuffer> {
-  const dir = mkdtempSync(join(tmpdir(), 'wqcall-'));
-  writeFileSync(join(dir, 'm.wat'), src);
-  execFileSync('wat2wasm', [join(dir, 'm.wat'), '-o', join(dir, 'm.wasm')]);
-  return new Uint8Array(readFileSync(join(dir, 'm.wasm')));
+  return wat2wasm(src);
 }

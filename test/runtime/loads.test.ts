@@ -4,13 +4,10 @@
 // offset (WQ_OP_MEM_LEB's path to the same handler), and at addresses beyond the linear memory or
 // wrapping past 2^32 (call_main.c's 8 KB arena caps memory below a page, so the addresses are
 // well inside 8 KB or beyond 64 KB, where Node traps as well).
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { predecode } from '../../host-tools/wasm/predecode.ts';
 import { runCallsOnCortexM } from '../helpers/cortex-m.ts';
+import { wat2wasm } from '../helpers/wat.ts';
 
 describe('i32.load8_s', () => {
   it('sign-extends bytes at one- and two-byte offsets and traps past memory or 2^32, on Cortex-M, as Node does', () => {
@@ -31,10 +28,7 @@ describe('i32.load8_s', () => {
           (local.set $s (i32.add (i32.mul (local.get $s) (i32.const 31)) (call $at (i32.add (local.get $a) (local.get $k)))))
           (br_if $l (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 1))) (i32.const 7))))
         (local.get $s)))`;
-    const dir = mkdtempSync(join(tmpdir(), 'wqload-'));
-    writeFileSync(join(dir, 'm.wat'), src);
-    execFileSync('wat2wasm', [join(dir, 'm.wat'), '-o', join(dir, 'm.wasm')]);
-    const plain = new Uint8Array(readFileSync(join(dir, 'm.wasm')));
+    const plain = wat2wasm(src);
     const pd = predecode(plain).wasm;
     expect(pd).toContain(0x2c); // the plain opcode stays (offsets 1 and 2)
     const TRAP = -(3 << 24); // call_main.c: a trap other than stack overflow or a type mismatch

@@ -1,5 +1,5 @@
 // The build-time pre-decoder: validation errors, the blob layout the C loader reads, and the CLI.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -7,14 +7,10 @@ import { describe, expect, it } from 'vitest';
 import { BLOB_HEADER as HEADER, fnv1a, immediateBytes, OP, predecode, SECTION_NAME, usedOpcodes } from '../../host-tools/wasm/predecode.ts';
 import { parseModule, WasmError } from '../../host-tools/wasm/module.ts';
 import { runCallsOnCortexM } from '../helpers/cortex-m.ts';
+import { wat2wasm } from '../helpers/wat.ts';
 
 const REPO = resolve(import.meta.dirname, '../..');
-const wat = (src: string): Uint8Array => {
-  const dir = mkdtempSync(join(tmpdir(), 'wqpd-'));
-  writeFileSync(join(dir, 'm.wat'), src);
-  execFileSync('wat2wasm', ['--no-check', join(dir, 'm.wat'), '-o', join(dir, 'm.wasm')]);
-  return readFileSync(join(dir, 'm.wasm'));
-};
+const wat = (src: string): Uint8Array => Buffer.from(wat2wasm(src, { noCheck: true }));
 
 function blobOf(wasm: Uint8Array) {
   const name = Buffer.from(SECTION_NAME);

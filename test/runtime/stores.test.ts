@@ -3,13 +3,10 @@
 // and at addresses that wrap past 2^32 or lie beyond the linear memory (the host's spec suite,
 // memory_trap.wast, covers the last 8 bytes of a page; call_main.c's 8 KB arena caps memory
 // below a page, so that edge is not Node's here).
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { predecode } from '../../host-tools/wasm/predecode.ts';
 import { runCallsOnCortexM } from '../helpers/cortex-m.ts';
+import { wat2wasm } from '../helpers/wat.ts';
 
 describe('i64.store', () => {
   it('stores 8 bytes at any alignment and offset and traps past memory or 2^32, on Cortex-M, as Node does', () => {
@@ -21,10 +18,7 @@ describe('i64.store', () => {
         (i32.add (i32.add (i32.xor (i32.load (local.get $a)) (i32.rotl (i32.load offset=4 (local.get $a)) (i32.const 7)))
                           (i32.xor (i32.load offset=8 (local.get $a)) (i32.rotl (i32.load offset=12 (local.get $a)) (i32.const 13))))
                  (i32.add (i32.load8_u offset=16 (local.get $a)) (i32.mul (i32.load8_u (i32.sub (local.get $a) (i32.const 1))) (i32.const 3))))))`;
-    const dir = mkdtempSync(join(tmpdir(), 'wqstore-'));
-    writeFileSync(join(dir, 'm.wat'), src);
-    execFileSync('wat2wasm', [join(dir, 'm.wat'), '-o', join(dir, 'm.wasm')]);
-    const plain = new Uint8Array(readFileSync(join(dir, 'm.wasm')));
+    const plain = wat2wasm(src);
     const pd = predecode(plain).wasm;
     const TRAP = -(3 << 24); // call_main.c: a trap other than stack overflow or a type mismatch
     for (const a of [1, 2, 3, 5, 6, 7, 100, 1001, 2047, -1, -4, -8, -12, 65536 + 5]) {
@@ -39,10 +33,7 @@ describe('i64.store', () => {
     const src = `(module (memory 1)
       (func (export "calls") (param $a i32) (result i32)
         (i64.store (local.get $a) (i64.const 0x0123456789abcdef)) (i32.load (i32.const 0))))`;
-    const dir = mkdtempSync(join(tmpdir(), 'wqstore-'));
-    writeFileSync(join(dir, 'm.wat'), src);
-    execFileSync('wat2wasm', [join(dir, 'm.wat'), '-o', join(dir, 'm.wasm')]);
-    const pd = predecode(new Uint8Array(readFileSync(join(dir, 'm.wasm')))).wasm;
+    const pd = predecode(wat2wasm(src)).wasm;
     expect(runCallsOnCortexM(pd, 0)).toBe(0x89abcdef | 0);
     for (const a of [-1, -2, -4, -7, -8]) expect(runCallsOnCortexM(pd, a), `address ${a}`).toBe(-(3 << 24));
   });
@@ -67,10 +58,7 @@ describe('i32.store16', () => {
         (i32.add (i32.add (i32.load8_u (local.get $a)) (i32.mul (i32.load8_u offset=1 (local.get $a)) (i32.const 7)))
           (i32.add (i32.add (i32.mul (i32.load8_u offset=2 (local.get $a)) (i32.const 1000)) (i32.mul (i32.load8_u offset=3 (local.get $a)) (i32.const 3)))
             (i32.add (i32.mul (i32.load8_u offset=300 (local.get $a)) (i32.const 100000)) (i32.mul (i32.load8_u offset=302 (local.get $a)) (i32.const 11)))))))`;
-    const dir = mkdtempSync(join(tmpdir(), 'wqstore-'));
-    writeFileSync(join(dir, 'm.wat'), src);
-    execFileSync('wat2wasm', [join(dir, 'm.wat'), '-o', join(dir, 'm.wasm')]);
-    const plain = new Uint8Array(readFileSync(join(dir, 'm.wasm')));
+    const plain = wat2wasm(src);
     const pd = predecode(plain).wasm;
     const TRAP = -(3 << 24);
     for (const a of [0, 1001, -2, -303, 65536 + 5]) {
