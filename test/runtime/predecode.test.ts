@@ -48,6 +48,18 @@ function runBoth(src: Uint8Array, wasm: Uint8Array, args: Array<[number, number]
   return { want, got };
 }
 
+/** The CRC-step modules' check: `f` over every pair of edge values on the host driver and `calls(n)`
+ * on Cortex-M, both against Node's engine; returns Node's `f` results. */
+function expectEdgesAsNode(src: Uint8Array, wasm: Uint8Array): string[] {
+  const edges = [0, 1, -1, 0x80000000, 0x7fffffff, 0x12345678, 0xdeadbeef, 0xffff0000, 0x0000ffff];
+  const args: Array<[number, number]> = edges.flatMap((a) => edges.map((b): [number, number] => [a, b]));
+  const { want, got } = runBoth(src, wasm, args);
+  expect(got).toEqual(want);
+  const calls = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(src)), {}).exports.calls as (n: number) => number;
+  for (const n of [1, 7, 40]) expect(runCallsOnCortexM(wasm, n), `calls(${n})`).toBe(calls(n));
+  return want;
+}
+
 describe('predecode', () => {
   it('marks an imported function\'s record (format 26: frame 255, code 0xffff) so a call tests for an import only on the wide path', () => {
     const src = wat(`(module (import "env" "f" (func $f (param i32) (result i32)))
@@ -1238,12 +1250,7 @@ describe('predecode', () => {
     expect(fused.map((at) => [src[at + 3], wasm[at + 3]! >> 5])).toEqual([[4, 3], [7, 2], [0, 1], [31, 0], [4, 4 + 3], [5, 4 + 1]]);
     expect(sitesOf(wasm, m, OP.LGET_C8_SHL_XOR).map((at) => src[at + 3])).toEqual([9, 1]); // the fourth term, the other local's
     expect(Buffer.from(predecode(wasm).wasm)).toEqual(Buffer.from(wasm));
-    const edges = [0, 1, -1, 0x80000000, 0x7fffffff, 0x12345678, 0xdeadbeef, 0xffff0000, 0x0000ffff];
-    const args: Array<[number, number]> = edges.flatMap((a) => edges.map((b): [number, number] => [a, b]));
-    const { want, got } = runBoth(src, wasm, args);
-    expect(got).toEqual(want);
-    const calls = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(src)), {}).exports.calls as (n: number) => number;
-    for (const n of [1, 7, 40]) expect(runCallsOnCortexM(wasm, n)).toBe(calls(n));
+    expectEdgesAsNode(src, wasm);
   });
 
   // Session 16: the same step with the first xor's operands the other way round, `local.tee a; local.get a; i32.const k;
@@ -1301,13 +1308,7 @@ describe('predecode', () => {
     // written as the other order's bytes: the handler reads a at +1, k at +3 and b at +6
     for (const at of fused) expect([wasm[at + 2], wasm[at + 5], wasm[at + 6], wasm[at + 7]]).toEqual([0x41, 0x20, wasm[at + 1], 0x73]);
     expect(Buffer.from(predecode(wasm).wasm)).toEqual(Buffer.from(wasm));
-    const edges = [0, 1, -1, 0x80000000, 0x7fffffff, 0x12345678, 0xdeadbeef, 0xffff0000, 0x0000ffff];
-    const args: Array<[number, number]> = edges.flatMap((a) => edges.map((b): [number, number] => [a, b]));
-    const { want, got } = runBoth(src, wasm, args);
-    expect(got).toEqual(want);
-    expect(new Set(want).size).toBeGreaterThan(40);
-    const calls = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(src)), {}).exports.calls as (n: number) => number;
-    for (const n of [1, 7, 40]) expect(runCallsOnCortexM(wasm, n)).toBe(calls(n));
+    expect(new Set(expectEdgesAsNode(src, wasm)).size).toBeGreaterThan(40);
   });
 
   it('threads a branch that lands on `i32.const K; end; if` or `...; br_if` on to where K sends it (session 15: `a && b`), forward only, and runs as Node\'s engine does', () => {
