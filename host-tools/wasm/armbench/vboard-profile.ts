@@ -12,7 +12,8 @@
 // executed flash halfword's address and count (how often each instruction of a handler ran).
 // PROFILE_FN=1 also prints instructions and calls per wasm function (names from
 // build/core/device-names.wasm: run `make core-size` after the build; PROFILE_FN_NAMES=FILE for
-// another image's), PROFILE_FN_OFFSETS=FILE the counts per module offset.
+// another image's), PROFILE_FN_OFFSETS=FILE the counts per module offset. An --engine aot image
+// (build/bluepill-aot/firmware.elf) has no interpreter: its profile is per C function only.
 import koffi from 'koffi';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -103,10 +104,10 @@ async function main(): Promise<void> {
     // installed before the first instruction runs: unicorn applies a new code hook only to
     // blocks translated after it
     const fns = b.image.symbols.filter((s) => s.isFunction && s.size > 0).sort((x, y) => x.address - y.address);
+    // an --engine aot image has no interpreter: per function only
     const inv = fns.find((s) => s.name === 'wq_invoke');
-    if (!inv) throw new Error('no wq_invoke in the image');
-    const lo = inv.address & ~1, hi = lo + inv.size;
-    const shape = dispatchShape(ELF, lo, hi);
+    const lo = inv ? inv.address & ~1 : 0, hi = inv ? lo + inv.size : 0;
+    const shape = inv ? dispatchShape(ELF, lo, hi) : { jumps: new Set<number>(), reg: 0, pcReg: -1, exitAt: 0, own: new Set<number>(), calls: new Map<number, string>() };
     // struct vb_profile: 6 u32, is_dispatch[] (u8), flash[], ram[], op_dispatches[257], op_instr[257] (u64)
     const hdr = 24 + FLASH_HALFWORDS, flashOff = hdr, ramOff = flashOff + FLASH_HALFWORDS * 8, dispOff = ramOff + RAM_HALFWORDS * 8, instrOff = dispOff + 257 * 8;
     const fnHdr = instrOff + 257 * 8, fnOff = fnHdr + 24;
