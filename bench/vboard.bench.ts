@@ -113,7 +113,7 @@ async function soakOn(b: VirtualBoard, net: W5500NetworkBackend, started: (r: Bo
     if (!reply || Number(reply[1]) !== REPEAT_PUBLISHES) throw new Error(`pub -n ${REPEAT_PUBLISHES} did not queue all: ${out.slice(mark, mark + 200)}`);
     // (the polls' own console bytes are taken out of the UART figure; their CPU time, a few
     // thousand instructions each, stays in: well under 1% of the run)
-    let r1 = snapshot(b, net, out.length);
+    let r1: Snapshot;
     let pollBytes = 0;
     for (let poll = 0; ; poll++) {
       if (poll > 200) throw new Error(`pub -n ${REPEAT_PUBLISHES}: still in flight after ${poll} status polls: ${out.slice(-200)}`);

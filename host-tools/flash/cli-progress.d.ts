@@ -7,13 +7,13 @@ declare module 'cli-progress' {
     hideCursor?: boolean;
     clearOnComplete?: boolean;
   }
-  class SingleBar {
+  export class SingleBar {
     constructor(opts: Options, preset?: object);
     start(total: number, start: number, payload?: Record<string, unknown>): void;
     update(value: number, payload?: Record<string, unknown>): void;
     stop(): void;
   }
-  const Presets: { shades_classic: object };
+  export const Presets: { shades_classic: object };
   const _default: { SingleBar: typeof SingleBar; Presets: typeof Presets };
   export default _default;
 }

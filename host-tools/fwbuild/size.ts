@@ -52,8 +52,8 @@ export function mapContributors(mapText: string): { flash: Contributor[]; ram: C
     if (outSec) { out = outSec[1]!; continue; }
     const named = /^ (\.\S+|COMMON)\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+(\S+)/.exec(l);
     const cont = /^\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+(\S+\.(?:o|a\(.*\)|obj))\s*$/.exec(l);
-    let size = 0;
-    let file = '';
+    let size: number;
+    let file: string;
     if (named) { size = parseInt(named[3]!, 16); file = named[4]!; pendingName = ''; }
     else if (cont && pendingName) { size = parseInt(cont[2]!, 16); file = cont[3]!; pendingName = ''; }
     else { const only = /^ (\.\S+|COMMON)\s*$/.exec(l); pendingName = only ? only[1]! : ''; continue; }

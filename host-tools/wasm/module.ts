@@ -9,7 +9,7 @@
 // expressions.
 
 import { FUNCREF, I32, I64, F32, F64, Reader, invalid, limits, malformed, refType, valType } from './reader.ts';
-import type { FuncType, Limits, Import, ParsedModule } from './types.ts';
+import type { ParsedModule } from './types.ts';
 import { validateBody } from './validate-body.ts';
 
 export { WasmError, I32, I64, F32, F64, FUNCREF, EXTERNREF } from './reader.ts';
@@ -197,7 +197,6 @@ export function parseModule(b: Uint8Array): ParsedModule {
       case 10: {
         sawCode = true;
         m.codeSection = { start: s.p, end: s.end };
-        codeReader = s;
         const n = s.u32();
         if (n !== nDefined) malformed('function and code section have inconsistent lengths');
         // bodies validated after all sections are read (data count must be known)

@@ -1008,7 +1008,7 @@ export function predecode(input: Uint8Array): PredecodeResult {
   // A record's offsets are relative to the record itself, so they depend on where the blob
   // lands in the module (fixed by the blob's length) and, for the side entries, on how many wide
   // records sit between: start with none and repeat until the count stops growing.
-  const funcs = m.funcs.map((typeIdx, i) => {
+  const funcs = m.funcs.map((_typeIdx, i) => {
     if (i < m.importedFuncs) return undefined;
     const f = m.bodies[i - m.importedFuncs]!;
     const frame = f.localCount + f.maxStack;
@@ -1016,9 +1016,9 @@ export function predecode(input: Uint8Array): PredecodeResult {
     return { codeStart: f.codeStart, nLocals: f.localCount, frame, nside: f.side.length };
   });
   let wide: Array<{ codeStart: number; stp: number; nLocals: number; frame: number }> = [];
-  let records: Array<{ code: number; stp: number; type: number; nLocals: number; frame: number }> = [];
+  let records: Array<{ code: number; stp: number; type: number; nLocals: number; frame: number }>;
   const counts = (typeIdx: number) => [m.types[typeIdx]!.params.length, m.types[typeIdx]!.results.length];
-  let blobLen = 0, layout = sectionLayout(base.length, 0);
+  let blobLen: number, layout: ReturnType<typeof sectionLayout>;
   for (let nwide = 0; ; nwide = wide.length) {
     blobLen = BLOB_HEADER + ntypes * 8 + nfuncs * 8 + nwide * 12 + nside * 2 + nlong * 6;
     layout = sectionLayout(base.length, blobLen);
@@ -1106,7 +1106,7 @@ export function predecode(input: Uint8Array): PredecodeResult {
   for (const x of uleb(name.length)) out[q++] = x;
   out.set(name, q);
   q += name.length;
-  out[q++] = layout.pad;
+  out[q] = layout.pad;
   out.set(blob, layout.blobOffset);
   return { wasm: out, module: m, blobBytes: blobLen, sideEntries: nside, longEntries: nlong };
 }

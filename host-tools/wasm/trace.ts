@@ -52,25 +52,24 @@ export class TraceRecorder {
 
   /** Records the next instantiated module (NodeDevice's core.wasm). */
   install(): void {
-    const self = this;
     const orig = this.original;
-    (WebAssembly as { instantiate: unknown }).instantiate = async function (mod: WebAssembly.Module, imports: WebAssembly.Imports) {
+    (WebAssembly as { instantiate: unknown }).instantiate = async (mod: WebAssembly.Module, imports: WebAssembly.Imports) => {
       const wrapped: WebAssembly.Imports = {};
       for (const [m, fns] of Object.entries(imports ?? {})) {
         wrapped[m] = {};
         for (const [name, fn] of Object.entries(fns as Record<string, (...a: number[]) => number>)) {
-          (wrapped[m] as Record<string, unknown>)[name] = (...args: number[]) => self.onImport(`${m}.${name}`, fn, args);
+          (wrapped[m] as Record<string, unknown>)[name] = (...args: number[]) => this.onImport(`${m}.${name}`, fn, args);
         }
       }
       const inst = (await orig(mod, wrapped)) as unknown as WebAssembly.Instance;
-      self.memory = inst.exports.memory as WebAssembly.Memory;
-      self.leave(); // data segments are not host writes
+      this.memory = inst.exports.memory as WebAssembly.Memory;
+      this.leave(); // data segments are not host writes
       const exports: Record<string, unknown> = {};
       for (const [name, v] of Object.entries(inst.exports)) {
-        exports[name] = typeof v === 'function' ? (...args: number[]) => self.onExport(name, v as (...a: number[]) => unknown, args) : v;
+        exports[name] = typeof v === 'function' ? (...args: number[]) => this.onExport(name, v as (...a: number[]) => unknown, args) : v;
       }
       return { exports } as unknown as WebAssembly.Instance;
-    } as typeof WebAssembly.instantiate;
+    };
   }
 
   uninstall(): void {

@@ -142,7 +142,7 @@ describe('pins and ADC through the app API', () => {
       board.adc.setInput(0, 0.825);
       const first = waitFor(/probe in=(\d) adc=(\d+) mv=(\d+) vdda=(\d+)\r\n/, 3000);
       expect(first.slice(1)).toEqual(['1', String(board.adc.code(0.825)), '825', '3300']); // floating PB5 reads its pull-up
-      let level = 0;
+      const level = 0;
       board.gpio[1]!.connectInput(5, () => level);
       board.adc.setInput(0, 3.0);
       const before = levels.length;

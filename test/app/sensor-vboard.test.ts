@@ -46,7 +46,7 @@ describe('examples/sensor firmware on the virtual board', () => {
       try {
         await runner.until(() => p.got.length >= 1, 15_000, 'the first temperature at the broker');
       } catch (err) {
-        throw new Error(`${(err as Error).message}; console:\n${io.out}`);
+        throw new Error(`${(err as Error).message}; console:\n${io.out}`, { cause: err });
       }
       expect(p.got[0]!.qos).toBe(1);
       expect(Math.abs(Number(p.got[0]!.payload) - 41.3)).toBeLessThanOrEqual(0.2);

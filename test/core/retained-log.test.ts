@@ -93,7 +93,7 @@ describe('retained RAM log: a reset at every RAM write of a QoS 2 flow', () => {
     let cuts = 0;
     for (let k = 0; ; k++) {
       const { store, keep, a, flashWrites } = connectedWithCut(k);
-      let delivered = 0;
+      let delivered: number;
       let pubrecSent = false;
       try {
         a.feedPacket({ cmd: 'publish', topic: 't/in', payload: Buffer.from('once'), qos: 2, messageId: 7, dup: false, retain: false });
@@ -133,7 +133,7 @@ describe('retained RAM log full of messages awaiting acks', () => {
     const a = CoreHarness.started(store, undefined, undefined, keep);
     a.connect();
     const ids: number[] = [];
-    let rc = 0;
+    let rc: number;
     while ((rc = a.publish('t/full', 'x'.repeat(20), 1)) > 0) { ids.push(rc); a.run(); }
     expect(rc).toBe(Err.QUEUE_FULL);
     expect(ids.length).toBeGreaterThan(2);

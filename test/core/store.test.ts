@@ -148,7 +148,7 @@ describe('store log: compaction and capacity', () => {
     const store = new NorStore(4 * 1024, 1024);
     const h = reboot(store);
     const ok: number[] = [];
-    let r = 0;
+    let r: number;
     while ((r = h.publish('big', 'x'.repeat(200), 1)) > 0) ok.push(r);
     expect(r).toBe(Err.QUEUE_FULL);
     expect(ok.length).toBeGreaterThan(3);

@@ -209,7 +209,7 @@ describe('ram-first: a burst deeper than the RAM log waits for acks, it never sp
     rig.proxy.pause(); // nothing reaches the broker: no PUBACK frees the RAM log
     const payload = 'p'.repeat(64);
     const ids: number[] = [];
-    let rc = 0;
+    let rc: number;
     while ((rc = a.dev.publishNow('keep/burst', payload, 1)) > 0) ids.push(rc);
     expect(rc).toBe(Err.QUEUE_FULL);
     expect(ids.length).toBeGreaterThan(0);

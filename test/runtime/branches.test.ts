@@ -2,7 +2,6 @@
 // dropped): a comparison's br_if (do_br) and a counted loop's back edge (loop_branch) go straight
 // to do_branch_long, and a taken branch to a local.get runs it in do_local_get_at_pc (interp.c, session 16), on Cortex-M (the bench's interpreter object under
 // unicorn) against Node's engine.
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { predecode } from '../../host-tools/wasm/predecode.ts';
 import { runCallsOnCortexM } from '../helpers/cortex-m.ts';

@@ -106,7 +106,7 @@ describe('wasmqtt flash writes the config into the chip\'s store', () => {
     try {
       await runner.until(() => mq.log().includes(` as wasmqtt-${idHex} `), 15_000, 'the connection at the config\'s broker');
     } catch (err) {
-      throw new Error(`${(err as Error).message}; console:\n${uart}\nbroker:\n${mq.log()}`);
+      throw new Error(`${(err as Error).message}; console:\n${uart}\nbroker:\n${mq.log()}`, { cause: err });
     }
     expect(mq.log()).toMatch(new RegExp(` as wasmqtt-${idHex} \\(p2, c\\d, k17\\)`));
     expect(b.fault).toBeUndefined();

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PassThrough } from 'node:stream';
+import { stripVTControlCharacters } from 'node:util';
 import { SerialPort } from 'serialport';
 import { ptyPair, type PtyPair } from './pty.ts';
 import { choosePort, detectPorts, listSysfsPorts } from '../../host-tools/monitor/ports.ts';
@@ -28,7 +29,7 @@ function collector(stream: NodeJS.ReadableStream, stripAnsi = false) {
   let text = '';
   const waiters: { re: RegExp; resolve: () => void }[] = [];
   stream.on('data', (d: Buffer) => {
-    text += stripAnsi ? d.toString().replace(/\x1b\[[0-9;]*[A-Za-z]/g, '') : d.toString();
+    text += stripAnsi ? stripVTControlCharacters(d.toString()) : d.toString();
     for (const w of [...waiters]) if (w.re.test(text)) { waiters.splice(waiters.indexOf(w), 1); w.resolve(); }
   });
   return {

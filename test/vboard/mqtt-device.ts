@@ -49,7 +49,7 @@ export class Device {
     try {
       await this.runner.until(() => re.test(this.out), maxVirtualMs, String(re));
     } catch (err) {
-      throw new Error(`${(err as Error).message}; console:\n${this.out}`);
+      throw new Error(`${(err as Error).message}; console:\n${this.out}`, { cause: err });
     }
     return re.exec(this.out)!;
   }

@@ -17,7 +17,7 @@ export async function serveBoardControl(path: string, handler: BoardActionHandle
     mkdirSync(dirname(path), { recursive: true });
     rmSync(path, { force: true });
   } catch (e) {
-    throw new Error(`cannot make the board control socket ${path} (${(e as Error).message}); set WASMQTT_VPORT_DIR to a writable directory`);
+    throw new Error(`cannot make the board control socket ${path} (${(e as Error).message}); set WASMQTT_VPORT_DIR to a writable directory`, { cause: e });
   }
   const server: Server = createServer((sock) => {
     let buf = '';

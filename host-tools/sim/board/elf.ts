@@ -18,7 +18,7 @@ export class ElfImage {
     try {
       elf = parseElf(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), path);
     } catch (err) {
-      if (err instanceof ElfError) throw new Error(`${path} is not a usable firmware image: ${err.message}`);
+      if (err instanceof ElfError) throw new Error(`${path} is not a usable firmware image: ${err.message}`, { cause: err });
       throw err;
     }
     this.entry = elf.entry;
@@ -34,7 +34,7 @@ export class ElfImage {
   static load(path: string): ElfImage {
     let data: Buffer;
     try { data = readFileSync(path); } catch (err) {
-      throw new Error(`cannot read firmware image ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; build it with \`wasmqtt build\` or pass --elf`);
+      throw new Error(`cannot read firmware image ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; build it with \`wasmqtt build\` or pass --elf`, { cause: err });
     }
     return new ElfImage(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), path);
   }

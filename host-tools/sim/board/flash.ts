@@ -80,7 +80,7 @@ export class FlashInterface implements Peripheral {
 
   read(offset: number, size: number): number {
     this.tick(this.time.cycles());
-    let v = 0;
+    let v: number;
     switch (offset & ~3) {
       case ACR: v = this.acr; break;
       case SR:

@@ -54,7 +54,7 @@ export class SysTick implements Peripheral {
   }
 
   read(offset: number, size: number): number {
-    let v = 0;
+    let v: number;
     switch (offset) {
       case CSR:
         this.tick(this.time.cycles());

@@ -45,8 +45,8 @@ const HookMem = koffi.proto('bool vb_hook_mem(void *uc, int type, uint64_t addre
 
 let lib: LibraryHandle | undefined;
 let clockLib: LibraryHandle | undefined;
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-let api: Record<string, (...args: any[]) => any> | undefined;
+// Each entry is what lib.func returns: koffi checks its arguments against the C signature string.
+let api: Record<string, ReturnType<LibraryHandle['func']>> | undefined;
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** Where mk/vboard.mk puts the native counter hook. */
@@ -57,7 +57,7 @@ function load(): NonNullable<typeof api> {
   try {
     lib = koffi.load('libunicorn.so.2');
   } catch (err) {
-    throw new Error(`cannot load libunicorn.so.2 (${(err as Error).message}); install Debian's libunicorn2 (make deps)`);
+    throw new Error(`cannot load libunicorn.so.2 (${(err as Error).message}); install Debian's libunicorn2 (make deps)`, { cause: err });
   }
   if (!existsSync(CLOCK_LIB_PATH)) {
     throw new Error(`${CLOCK_LIB_PATH} is missing; run \`make build\` (mk/vboard.mk builds it with gcc)`);

@@ -99,7 +99,7 @@ export class Usart implements Peripheral {
 
   read(offset: number, size: number): number {
     this.tick(this.time.cycles());
-    let v = 0;
+    let v: number;
     switch (offset & ~3) {
       case SR: {
         v = this.sr;
@@ -126,7 +126,7 @@ export class Usart implements Peripheral {
     return readSized(v, offset, size);
   }
 
-  write(offset: number, size: number, value: number): void {
+  write(offset: number, _size: number, value: number): void {
     this.tick(this.time.cycles());
     const before = this.interruptLine;
     this.writeRegister(offset, value);

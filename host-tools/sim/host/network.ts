@@ -6,8 +6,7 @@ import type { Clock } from './clock.ts';
 import type { LinearMemory } from './memory.ts';
 
 // Import functions take and return wasm i32 values.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type ImportFn = (...args: any[]) => number | void;
+export type ImportFn = (...args: number[]) => number | void;
 export type ImportModules = Record<string, Record<string, ImportFn>>;
 
 export interface NetworkBackend {

@@ -163,7 +163,7 @@ export class NodeNetwork implements ChipNetwork {
     const peers = new Map<string, Peer>();
     const peerFor = (to: HostEndpoint): Peer => {
       const key = `${to.host}:${to.port}`;
-      let p = peers.get(key);
+      const p = peers.get(key);
       if (p) { peers.delete(key); peers.set(key, p); return p; } // most recent last
       if (peers.size >= UDP_PEERS_MAX) {
         const [oldKey, old] = peers.entries().next().value!;
@@ -172,7 +172,6 @@ export class NodeNetwork implements ChipNetwork {
       const c = createSocket({ type: 'udp4', reuseAddr: true });
       let pending = true;
       const peer: Peer = { sock: c, ready: false, queue: [], settle: () => { if (pending) { pending = false; activity.end(); } } };
-      p = peer;
       peers.set(key, peer);
       c.on('message', receive);
       c.on('error', (e: NodeJS.ErrnoException) => {
