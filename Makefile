@@ -15,10 +15,11 @@ NODE_TS := node --import tsx
 
 include $(sort $(wildcard mk/*.mk))
 
-.PHONY: help deps apt npm build test demo bench soak fuzz typecheck clean
+.PHONY: help deps apt npm build test demo bench soak fuzz typecheck lint clean
 help:
 	@echo "make demo   - run the demo on embedded defaults (no board, no external broker)"
 	@echo "make test   - install what is needed, build, and run every test suite"
+	@echo "make lint   - ESLint on host-tools/, bench/, test/ (make test runs it, and tsc)"
 	@echo "make bench  - print benchmark figures and write bench/results.json"
 	@echo "make fuzz   - long fuzz runs;  make soak - long soak runs"
 
@@ -38,7 +39,12 @@ build: deps $(BUILD_ARTIFACTS)
 typecheck: deps
 	@tsc --noEmit -p tsconfig.json
 
-test: build typecheck
+# ESLint on the host TypeScript (eslint.config.js; firmware/ is AssemblyScript, not linted).
+# Silent when clean; the cache in build/ makes a re-run after a small edit take a few seconds.
+lint: deps
+	@eslint --cache --cache-location build/.eslintcache --max-warnings 0 .
+
+test: build typecheck lint
 	@for t in $(TEST_EXTRA); do $(MAKE) --no-print-directory $$t || exit 1; done
 	@mkdir -p build; status=0; vitest run --reporter=default --reporter=json --outputFile.json=build/vitest.json || status=$$?; \
 	  node scripts/test-summary.mjs build/vitest.json; exit $$status
