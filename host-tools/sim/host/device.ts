@@ -463,7 +463,6 @@ export class NodeDevice extends EventEmitter {
    * (`keep`) holds noise. */
   kill(): void {
     if (this.dead) return;
-    this.network.destroy();
     this.keep?.powerLoss();
     this.stop(new Error('device was killed (simulated power loss)'));
   }
@@ -472,7 +471,6 @@ export class NodeDevice extends EventEmitter {
    * RAM keeps what the core wrote. Start a new NodeDevice on the same `store` and `keep` to boot again. */
   reset(): void {
     if (this.dead) return;
-    this.network.destroy();
     this.stop(new Error('device was reset (simulated system reset)'));
   }
 
@@ -704,11 +702,11 @@ export class NodeDevice extends EventEmitter {
     const why = this.lastAppError ? ` after "${this.lastAppError}" (see docs/app-api.md, Errors)` : '';
     const e = err instanceof PowerCut ? err
       : new Error(`core.wasm stopped: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}${why}`);
-    this.network.destroy();
     this.stop(e);
     if (this.listenerCount('fatal') > 0) this.emit('fatal', e);
   }
 
+  /** The one teardown: close(), kill(), reset() and a core trap (die) all end here, once. */
   private stop(reason: Error): void {
     if (this.dead) return;
     this.dead = true;
