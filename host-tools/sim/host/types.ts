@@ -57,7 +57,7 @@ export interface NodeDeviceOptions {
    * added after start() misses nothing), input through uartInput(). Default: core.wasm, which
    * has no console ('uart' listeners and uartInput() throw). A module with a console given as
    * `wasm` without `console: true` prints its `evt` lines only while something listens for 'uart'
-   * (formatting lines nobody reads costs ~a third of the core's time per QoS 1 message).
+   * (a line nobody reads is core work spent on every message for nothing).
    */
   console?: boolean;
   /** Seed for entropy() so packet ids and jitter are reproducible; default random. */
