@@ -7,7 +7,10 @@ import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Cfg, CFG_BYTES_KEYS, ClientState, Err, EventKind, PUB_DURABLE, Stat, decodeEvent, decodeMessage, errorText, type CoreEvent } from './abi.ts';
+import {
+  Cfg, CFG_BYTES_KEYS, ClientState, Err, EventKind, PUB_DURABLE, Stat,
+  decodeEvent, decodeMessage, errorText, type CoreEvent,
+} from './abi.ts';
 import { RealClock, type Clock, VirtualClock } from './clock.ts';
 import { LinearMemory } from './memory.ts';
 import { mulberry32 } from './prng.ts';
@@ -37,7 +40,8 @@ export const DEFAULT_DEVICE_BROKER = '192.168.1.10:1883';
 
 const CFG_NAMES: Readonly<Record<number, string>> = Object.fromEntries(Object.entries(Cfg).map(([k, v]) => [v, k]));
 const STATE_NAMES: Readonly<Record<number, string>> = {
-  [ClientState.IDLE]: 'idle', [ClientState.BACKOFF]: 'waiting to reconnect', [ClientState.TCP_CONNECTING]: 'connecting TCP',
+  [ClientState.IDLE]: 'idle', [ClientState.BACKOFF]: 'waiting to reconnect',
+  [ClientState.TCP_CONNECTING]: 'connecting TCP',
   [ClientState.MQTT_CONNECTING]: 'waiting for CONNACK', [ClientState.CONNECTED]: 'connected',
 };
 
@@ -52,8 +56,9 @@ type Waiter = { match: (e: CoreEvent) => boolean; resolve: (e: CoreEvent) => voi
  * 'disconnected' ({reason, message}), 'connect_failed', 'error' (CoreError; a protocol error from
  * the broker, a keepalive timeout... the device keeps running and reconnects), 'trace'
  * (CoreEvent of kind trace), 'uart' (string), 'fatal' (the core trapped or power was cut; the
- * device is dead), 'event' (every CoreEvent), 'pin' ({pin: 'PC13', level}: an app's pin changed level). Invariant: the core is never re-entered: events are
- * queued during a wasm call and emitted after it returns.
+ * device is dead), 'event' (every CoreEvent), 'pin' ({pin: 'PC13', level}: an app's pin changed
+ * level). Invariant: the core is never re-entered: events are queued during a wasm call and
+ * emitted after it returns.
  */
 export class NodeDevice extends EventEmitter {
   readonly clock: Clock;
@@ -112,9 +117,13 @@ export class NodeDevice extends EventEmitter {
     this.pins = new NodePins(reservedPins(spec));
     this.memoryCap = (spec as { wasm?: { linearMemoryCapBytes?: number } }).wasm?.linearMemoryCapBytes ?? Infinity;
     this.pins.onChange((pin, level) => this.emit('pin', { pin, level }));
-    if (opts.uid !== undefined && !/^[0-9a-fA-F]{24}$/.test(opts.uid)) throw new Error(`uid must be 24 hex digits (96 bits), got "${opts.uid}"`);
+    if (opts.uid !== undefined && !/^[0-9a-fA-F]{24}$/.test(opts.uid)) {
+      throw new Error(`uid must be 24 hex digits (96 bits), got "${opts.uid}"`);
+    }
     const seeded = opts.seed !== undefined ? mulberry32(opts.seed ^ 0x55494400) : undefined;
-    this.uid = (opts.uid ?? Buffer.from(Array.from({ length: 12 }, () => (seeded ? seeded() : randomBytes(1)[0]!) & 0xff)).toString('hex')).toLowerCase();
+    const uidByte = () => (seeded ? seeded() : randomBytes(1)[0]!) & 0xff;
+    const uidBytes = () => Buffer.from(Array.from({ length: 12 }, uidByte));
+    this.uid = (opts.uid ?? uidBytes().toString('hex')).toLowerCase();
   }
 
   private static defaultNetwork(opts: NodeDeviceOptions): NetworkBackend {
@@ -123,17 +132,21 @@ export class NodeDevice extends EventEmitter {
       throw new Error(`broker URL must be mqtt://host:port (got ${opts.broker})`);
     }
     const port = url.port === '' ? 1883 : Number(url.port);
-    return new W5500NetworkBackend({ routes: { [opts.deviceBroker ?? DEFAULT_DEVICE_BROKER]: `${url.hostname}:${port}` } });
+    const deviceBroker = opts.deviceBroker ?? DEFAULT_DEVICE_BROKER;
+    return new W5500NetworkBackend({ routes: { [deviceBroker]: `${url.hostname}:${port}` } });
   }
 
-  /** Loads core.wasm (device.wasm with console: true), implements its imports, configures it and (unless waitConnected: false) connects. */
+  /** Loads core.wasm (device.wasm with console: true), implements its imports, configures it and
+   * (unless waitConnected: false) connects. */
   static async start(opts: NodeDeviceOptions = {}): Promise<NodeDevice> {
     const mod = await loadModule(opts.wasm ?? (opts.console === true ? DEFAULT_DEVICE_WASM : DEFAULT_CORE_WASM));
     const dev = new NodeDevice(opts);
     dev.hasConsole = WebAssembly.Module.imports(mod).some((i) => i.module === 'board' && i.name === 'uart_read');
     dev.hasUartOut = WebAssembly.Module.imports(mod).some((i) => i.module === 'board' && i.name === 'uart_write');
     if (opts.console === true && !dev.hasConsole) {
-      throw new BadModuleError(`console: true needs a module with the device console (build/core/device.wasm); ${typeof opts.wasm === 'string' ? opts.wasm : 'the given module'} has none`);
+      const which = typeof opts.wasm === 'string' ? opts.wasm : 'the given module';
+      throw new BadModuleError(
+        `console: true needs a module with the device console (build/core/device.wasm); ${which} has none`);
     }
     await dev.instantiate(mod);
     if (opts.trace === true || (opts.trace === undefined && dev.listenerCount('trace') > 0)) dev.setTrace(true);
@@ -172,7 +185,8 @@ export class NodeDevice extends EventEmitter {
   /** Resolves on the next CONNECTED; rejects with ConnackError on a refusal or a clear timeout. */
   async waitConnected(): Promise<void> {
     if (this.state() === ClientState.CONNECTED) return;
-    const ev = await this.waitFor((e) => e.kind === 'connected' || (e.kind === 'connect_failed' && e.error === Err.CONNACK_REFUSED),
+    const ev = await this.waitFor(
+      (e) => e.kind === 'connected' || (e.kind === 'connect_failed' && e.error === Err.CONNACK_REFUSED),
       `CONNACK from ${this.opts.broker ?? 'the broker'}`);
     if (ev.kind === 'connect_failed') throw new ConnackError(ev.returnCode ?? 0);
   }
@@ -202,8 +216,10 @@ export class NodeDevice extends EventEmitter {
       },
       store_size: () => this.store.size,
       store_page_size: () => this.store.pageSize,
-      store_read: (off: number, dst: number, len: number) => this.store.readInto(off, mem().range('store_read', dst, len)),
-      store_write: (off: number, src: number, len: number) => this.store.write(off, mem().range('store_write', src, len)),
+      store_read: (off: number, dst: number, len: number) =>
+        this.store.readInto(off, mem().range('store_read', dst, len)),
+      store_write: (off: number, src: number, len: number) =>
+        this.store.write(off, mem().range('store_write', src, len)),
       store_erase: (off: number) => this.store.erase(off),
       ...keepImports(this.keep, (what, ptr, len) => mem().range(what, ptr, len)),
       uid: (dst: number) => { mem().range('uid', dst, 12).set(Buffer.from(this.uid, 'hex')); },
@@ -212,7 +228,8 @@ export class NodeDevice extends EventEmitter {
       gpio_read: (pin: number) => this.pins.read(pin),
       adc_read: (channel: number) => this.pins.adcRead(channel),
       event: (kind: number, ptr: number, len: number) => {
-        this.pending.push(kind === EventKind.MESSAGE ? decodeMessage(mem().range('event', ptr, len)) : decodeEvent(kind, mem().copyOut('event', ptr, len)));
+        this.pending.push(kind === EventKind.MESSAGE ? decodeMessage(mem().range('event', ptr, len))
+          : decodeEvent(kind, mem().copyOut('event', ptr, len)));
       },
     };
     const provided: ImportModules = { board };
@@ -231,7 +248,11 @@ export class NodeDevice extends EventEmitter {
     const end = this.exports.wq_app_memory_end?.() ?? 0;
     if (end > this.memoryCap) {
       this.stop(new Error('memory over the cap'));
-      throw new BadModuleError(`the app uses ${end} bytes of linear memory after setup() (static data and its Texts), but ${this.opts.board ?? 'bluepill'} gives a module ${this.memoryCap} (wasm.linearMemoryCapBytes in its board file): on the board it traps; make fewer or smaller Texts, or shorten constant strings`);
+      throw new BadModuleError(
+        `the app uses ${end} bytes of linear memory after setup() (static data and its Texts), ` +
+        `but ${this.opts.board ?? 'bluepill'} gives a module ${this.memoryCap} ` +
+        '(wasm.linearMemoryCapBytes in its board file): ' +
+        'on the board it traps; make fewer or smaller Texts, or shorten constant strings');
     }
     if (typeof r === 'number' && r < 0) throw new CoreError(r, `core.wasm start() failed: ${errorText(r)}`);
   }
@@ -244,15 +265,22 @@ export class NodeDevice extends EventEmitter {
    * again on the same store). Throws for a module that is not an app or values that do not fit.
    */
   setAppSettings(values: Readonly<Record<string, string | number>>): void {
-    if (!this.exports.wq_app_settings) throw new BadModuleError('this module has no app settings (it is not built on the app API, firmware/app/sdk)');
+    if (!this.exports.wq_app_settings) {
+      throw new BadModuleError('this module has no app settings (it is not built on the app API, firmware/app/sdk)');
+    }
     const text = Object.entries(values).map(([k, v]) => {
-      if (/[=\n]/.test(k) || /\n/.test(String(v))) throw new Error(`app setting ${JSON.stringify(k)}: keys may not hold "=" or newlines, values no newlines`);
+      if (/[=\n]/.test(k) || /\n/.test(String(v))) {
+        throw new Error(`app setting ${JSON.stringify(k)}: keys may not hold "=" or newlines, values no newlines`);
+      }
       return `${k}=${v}\n`;
     }).join('');
     const bytes = utf8.encode(text);
     this.stage(bytes);
     const r = this.call(() => this.exports.wq_app_settings!(bytes.byteLength));
-    if (r < 0) throw new CoreError(r, `app settings (${bytes.byteLength} bytes): ${r === Err.ARG ? 'more than the 128 bytes an app keeps' : errorText(r)}`);
+    if (r < 0) {
+      const why = r === Err.ARG ? 'more than the 128 bytes an app keeps' : errorText(r);
+      throw new CoreError(r, `app settings (${bytes.byteLength} bytes): ${why}`);
+    }
   }
 
   /** Sets one config key (Cfg.*) to a number or bytes; throws CoreError on a bad key/value. */
@@ -284,7 +312,9 @@ export class NodeDevice extends EventEmitter {
         this.config(Cfg.BROKER_HOST, host!);
       } catch (e) {
         if (e instanceof CoreError && e.code === Err.CONFIG_KEY) {
-          throw new BadModuleError(`deviceBroker "${host}" is a host name, but this module has no DNS client (core.wasm is the MQTT client alone): use a module with the LAN services (build/w5500/core-lan.wasm) or give an IPv4 address`);
+          throw new BadModuleError(`deviceBroker "${host}" is a host name, but this module has no DNS client ` +
+            '(core.wasm is the MQTT client alone): use a module with the LAN services (build/w5500/core-lan.wasm) ' +
+            'or give an IPv4 address');
         }
         throw e;
       }
@@ -328,7 +358,8 @@ export class NodeDevice extends EventEmitter {
   /** For uartInput(): the module must have the console. */
   private requireConsole(): void {
     if (this.hasConsole) return;
-    throw new Error('this NodeDevice runs core.wasm, which has no console: start it with { console: true } to run device.wasm (the core with the device console)');
+    throw new Error('this NodeDevice runs core.wasm, which has no console: start it with { console: true } ' +
+      'to run device.wasm (the core with the device console)');
   }
 
   private setConsole(on: boolean): void {
@@ -353,7 +384,8 @@ export class NodeDevice extends EventEmitter {
     for (;;) {
       const pid = this.publishNow(topic, payload, qos, opts.retain ?? false, opts.durable ?? false);
       if (pid === Err.QUEUE_FULL && opts.waitForSlot) {
-        await this.waitFor((e) => e.kind === 'publish_done' || e.kind === 'connected', 'a free outgoing slot (PUBLISH_DONE)');
+        await this.waitFor((e) => e.kind === 'publish_done' || e.kind === 'connected',
+          'a free outgoing slot (PUBLISH_DONE)');
         continue;
       }
       if (pid === Err.QUEUE_FULL) throw new QueueFullError();
@@ -376,18 +408,26 @@ export class NodeDevice extends EventEmitter {
     const mem = this.mem.bytes();
     const staging = mem.subarray(buf, buf + size);
     const t = utf8.encodeInto(topic, staging);
-    if (t.read !== topic.length) throw new CoreError(Err.TOO_BIG, `topic "${topic.slice(0, 40)}..." does not fit the ${size}-byte staging buffer`);
+    if (t.read !== topic.length) {
+      throw new CoreError(Err.TOO_BIG, `topic "${topic.slice(0, 40)}..." does not fit the ${size}-byte staging buffer`);
+    }
     let plen: number;
     if (typeof payload === 'string') {
       const p = utf8.encodeInto(payload, staging.subarray(t.written));
-      if (p.read !== payload.length) throw new CoreError(Err.TOO_BIG, `topic + payload exceed the ${size}-byte staging buffer`);
+      if (p.read !== payload.length) {
+        throw new CoreError(Err.TOO_BIG, `topic + payload exceed the ${size}-byte staging buffer`);
+      }
       plen = p.written;
     } else {
-      if (t.written + payload.byteLength > size) throw new CoreError(Err.TOO_BIG, `topic + payload (${t.written + payload.byteLength} bytes) exceed the ${size}-byte staging buffer`);
+      if (t.written + payload.byteLength > size) {
+        const total = t.written + payload.byteLength;
+        throw new CoreError(Err.TOO_BIG, `topic + payload (${total} bytes) exceed the ${size}-byte staging buffer`);
+      }
       staging.set(payload, t.written);
       plen = payload.byteLength;
     }
-    const pid = this.call(() => this.exports.wq_publish(t.written, plen, (qos & 3) | (retain ? 4 : 0) | (durable ? PUB_DURABLE : 0)));
+    const flags = (qos & 3) | (retain ? 4 : 0) | (durable ? PUB_DURABLE : 0);
+    const pid = this.call(() => this.exports.wq_publish(t.written, plen, flags));
     this.wake();
     return pid;
   }
@@ -398,7 +438,9 @@ export class NodeDevice extends EventEmitter {
   }
 
   /** Subscribes to one or more filters; resolves with the granted QoS per filter (128 = refused). */
-  async subscribe(filters: string | string[] | Record<string, 0 | 1 | 2>, opts: { qos?: 0 | 1 | 2 } = {}): Promise<number[]> {
+  async subscribe(
+    filters: string | string[] | Record<string, 0 | 1 | 2>, opts: { qos?: 0 | 1 | 2 } = {},
+  ): Promise<number[]> {
     const entries: Array<[string, number]> = typeof filters === 'string' ? [[filters, opts.qos ?? 0]]
       : Array.isArray(filters) ? filters.map((f) => [f, opts.qos ?? 0]) : Object.entries(filters);
     const parts: number[] = [];
@@ -410,8 +452,11 @@ export class NodeDevice extends EventEmitter {
     const pid = this.call(() => this.exports.wq_subscribe(entries.length));
     if (pid < 0) throw new CoreError(pid, `subscribe ${entries.map((e) => e[0]).join(', ')}: ${errorText(pid)}`);
     this.wake();
-    const ev = await this.waitFor((e) => (e.kind === 'suback' && e.packetId === pid) || e.kind === 'disconnected', `SUBACK for packet ${pid}`);
-    if (ev.kind === 'disconnected') throw linkLostBefore(`subscribe ${entries.map((e) => e[0]).join(', ')}`, 'SUBACK', pid, ev);
+    const ev = await this.waitFor((e) => (e.kind === 'suback' && e.packetId === pid) || e.kind === 'disconnected',
+      `SUBACK for packet ${pid}`);
+    if (ev.kind === 'disconnected') {
+      throw linkLostBefore(`subscribe ${entries.map((e) => e[0]).join(', ')}`, 'SUBACK', pid, ev);
+    }
     return ev.kind === 'suback' ? ev.granted : [];
   }
 
@@ -426,7 +471,8 @@ export class NodeDevice extends EventEmitter {
     const pid = this.call(() => this.exports.wq_unsubscribe(list.length));
     if (pid < 0) throw new CoreError(pid, `unsubscribe ${list.join(', ')}: ${errorText(pid)}`);
     this.wake();
-    const ev = await this.waitFor((e) => (e.kind === 'unsuback' && e.packetId === pid) || e.kind === 'disconnected', `UNSUBACK for packet ${pid}`);
+    const ev = await this.waitFor((e) => (e.kind === 'unsuback' && e.packetId === pid) || e.kind === 'disconnected',
+      `UNSUBACK for packet ${pid}`);
     if (ev.kind === 'disconnected') throw linkLostBefore(`unsubscribe ${list.join(', ')}`, 'UNSUBACK', pid, ev);
   }
 
@@ -485,7 +531,9 @@ export class NodeDevice extends EventEmitter {
    * core asked for on the way and once at the end.
    */
   advance(ms: number): void {
-    if (!(this.clock instanceof VirtualClock)) throw new Error('advance() needs a VirtualClock (pass clock: new VirtualClock())');
+    if (!(this.clock instanceof VirtualClock)) {
+      throw new Error('advance() needs a VirtualClock (pass clock: new VirtualClock())');
+    }
     const target = this.clock.now() + ms;
     this.runStep();
     for (let guard = 0; !this.dead && guard < 1_000_000; guard++) {
@@ -542,7 +590,9 @@ export class NodeDevice extends EventEmitter {
       if (this.timer && due >= this.timerDue) return;
       if (this.timer) clearTimeout(this.timer);
       this.timerDue = due;
-      this.timer = setTimeout(() => { this.timer = null; this.timerDue = Infinity; this.stepQuietly(); }, Math.min(delay, 60_000));
+      this.timer = setTimeout(() => {
+        this.timer = null; this.timerDue = Infinity; this.stepQuietly();
+      }, Math.min(delay, 60_000));
     }
   }
 
@@ -594,7 +644,9 @@ export class NodeDevice extends EventEmitter {
 
   /** Calls into wasm with the re-entrancy guard, then emits queued events. */
   private call<T>(fn: () => T): T {
-    if (this.inCall) throw new Error('NodeDevice: re-entrant call into core.wasm (call the API after events, not inside an import)');
+    if (this.inCall) {
+      throw new Error('NodeDevice: re-entrant call into core.wasm (call the API after events, not inside an import)');
+    }
     this.inCall = true;
     let result: T;
     try {
@@ -619,7 +671,9 @@ export class NodeDevice extends EventEmitter {
    * one timer and one UTF-8 decode per turn, and a character split across writes stays whole.
    */
   private uartOut(bytes: Buffer): void {
-    if (bytes.length > 14 && bytes.subarray(0, 14).toString('latin1') === 'evt app-error ') this.lastAppError = bytes.toString('utf8').trim();
+    if (bytes.length > 14 && bytes.subarray(0, 14).toString('latin1') === 'evt app-error ') {
+      this.lastAppError = bytes.toString('utf8').trim();
+    }
     this.uartPending.push(bytes);
     if (this.uartPending.length > 1) return;
     setImmediate(() => {
@@ -641,7 +695,8 @@ export class NodeDevice extends EventEmitter {
     switch (e.kind) {
       case 'message':
         this.emitMessage({
-          topic: e.topic, payload: Buffer.from(e.payload.buffer, e.payload.byteOffset, e.payload.byteLength), qos: e.qos,
+          topic: e.topic, qos: e.qos,
+          payload: Buffer.from(e.payload.buffer, e.payload.byteOffset, e.payload.byteLength),
           retain: e.retain, dup: e.dup, redelivered: e.redelivered, packetId: e.packetId, subscription: e.subscription,
         } satisfies Message);
         break;
@@ -665,7 +720,10 @@ export class NodeDevice extends EventEmitter {
         break;
       case 'error':
         // 'error' on an EventEmitter throws when unhandled; the device keeps running, so only emit if someone listens.
-        if (this.listenerCount('error') > 0) this.emit('error', new CoreError(e.code, `${e.message} (core error ${e.code}, packet type ${e.packetType}, detail ${e.detail})`));
+        if (this.listenerCount('error') > 0) {
+          const where = `core error ${e.code}, packet type ${e.packetType}, detail ${e.detail}`;
+          this.emit('error', new CoreError(e.code, `${e.message} (${where})`));
+        }
         break;
       case 'trace': this.emit('trace', e); break;
       default: break;
@@ -688,7 +746,9 @@ export class NodeDevice extends EventEmitter {
   private stage(bytes: Uint8Array): void {
     this.assertAlive();
     const size = this.exports.wq_buf_size();
-    if (bytes.byteLength > size) throw new CoreError(Err.TOO_BIG, `argument of ${bytes.byteLength} bytes exceeds the ${size}-byte staging buffer`);
+    if (bytes.byteLength > size) {
+      throw new CoreError(Err.TOO_BIG, `argument of ${bytes.byteLength} bytes exceeds the ${size}-byte staging buffer`);
+    }
     this.mem.copyIn('staging', this.exports.wq_buf(), bytes);
   }
 
@@ -724,9 +784,13 @@ export class NodeDevice extends EventEmitter {
 
 /** subscribe()/unsubscribe() settle when the link drops before their ack: the core sends a
  * pending SUBSCRIBE again on the next connection (session kept), an UNSUBSCRIBE is not. */
-function linkLostBefore(what: string, ack: string, pid: number, ev: Extract<CoreEvent, { kind: 'disconnected' }>): CoreError {
-  const again = ack === 'SUBACK' ? 'the device subscribes again when it reconnects' : 'call unsubscribe() again once connected';
-  return new CoreError(ev.reason, `${what}: the connection dropped before the ${ack} for packet ${pid} (${ev.message}); ${again}`);
+function linkLostBefore(
+  what: string, ack: string, pid: number, ev: Extract<CoreEvent, { kind: 'disconnected' }>,
+): CoreError {
+  const again = ack === 'SUBACK' ? 'the device subscribes again when it reconnects'
+    : 'call unsubscribe() again once connected';
+  const dropped = `the connection dropped before the ${ack} for packet ${pid} (${ev.message})`;
+  return new CoreError(ev.reason, `${what}: ${dropped}; ${again}`);
 }
 
 export { EventKind };
