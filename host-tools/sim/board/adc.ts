@@ -75,7 +75,10 @@ export class Adc implements Peripheral {
 
   /** Test hook: the voltage on the pin of `channel` (0..15). */
   setInput(channel: number, volts: number): void {
-    if (!(channel >= 0 && channel < 16)) throw new Error(`ADC1 channel ${channel}: the pins are channels 0..15 (16 is the temperature sensor, 17 VREFINT)`);
+    if (!(channel >= 0 && channel < 16)) {
+      throw new Error(`ADC1 channel ${channel}: the pins are channels 0..15 ` +
+        '(16 is the temperature sensor, 17 VREFINT)');
+    }
     this.inputs[channel] = volts;
   }
 
@@ -101,7 +104,9 @@ export class Adc implements Peripheral {
 
   tick(cycles: number): void {
     if (cycles >= this.rstcalDoneAt) { this.rstcalDoneAt = Infinity; this.regs[CR2 >> 2]! &= ~CR2_RSTCAL; }
-    if (cycles >= this.calDoneAt) { this.calDoneAt = Infinity; this.calibrated = this.calGood; this.regs[CR2 >> 2]! &= ~CR2_CAL; }
+    if (cycles >= this.calDoneAt) {
+      this.calDoneAt = Infinity; this.calibrated = this.calGood; this.regs[CR2 >> 2]! &= ~CR2_CAL;
+    }
     if (cycles >= this.convDoneAt) {
       this.convDoneAt = Infinity;
       const aligned = (this.regs[CR2 >> 2]! & CR2_ALIGN) ? this.convResult << 4 : this.convResult;
@@ -159,17 +164,23 @@ export class Adc implements Peripheral {
     }
     if ((v & CR2_CAL) && !(before & CR2_CAL)) {
       next |= CR2_CAL;
-      if (!this.powered) this.onWarning('ADC1 CAL set while the ADC is off (ADON = 0): calibration never runs and CAL stays set');
+      if (!this.powered) {
+        this.onWarning('ADC1 CAL set while the ADC is off (ADON = 0): calibration never runs and CAL stays set');
+      }
       else {
         // Calibration needs the ADC stable (t_STAB) and at least 2 ADC clocks after ADON.
         const early = now - this.poweredAt < Math.max(this.nsToCycles(STAB_NS), this.adcToCycles(2));
-        if (early) this.onWarning('ADC1 calibration started before t_STAB (1 us) after power-up: the calibration is wrong');
+        if (early) {
+          this.onWarning('ADC1 calibration started before t_STAB (1 us) after power-up: the calibration is wrong');
+        }
         this.calGood = !early;
         this.calDoneAt = now + this.adcToCycles(CAL_CYCLES);
       }
     }
     this.regs[CR2 >> 2] = next >>> 0;
-    if ((v & CR2_SWSTART) && (next & CR2_EXTTRIG) && (next & CR2_EXTSEL_SWSTART) === CR2_EXTSEL_SWSTART) this.startConversion();
+    if ((v & CR2_SWSTART) && (next & CR2_EXTTRIG) && (next & CR2_EXTSEL_SWSTART) === CR2_EXTSEL_SWSTART) {
+      this.startConversion();
+    }
     else if (v & CR2_SWSTART) this.onWarning('ADC1 SWSTART without EXTTRIG = 1 and EXTSEL = 111: no conversion starts');
   }
 
@@ -178,10 +189,15 @@ export class Adc implements Peripheral {
   private startConversion(): void {
     const now = this.time.cycles();
     if (!this.powered) { this.onWarning('ADC1 conversion started while the ADC is off'); return; }
-    if (now - this.poweredAt < this.nsToCycles(STAB_NS)) this.onWarning('ADC1 conversion started before t_STAB (1 us) after power-up');
+    if (now - this.poweredAt < this.nsToCycles(STAB_NS)) {
+      this.onWarning('ADC1 conversion started before t_STAB (1 us) after power-up');
+    }
     const channel = this.regs[SQR3 >> 2]! & 0x1f;
-    if (((this.regs[SQR1 >> 2]! >>> 20) & 0xf) !== 0) this.onWarning('ADC1: the model converts only SQ1 (SQR1.L = 0, one conversion)');
-    const smpr = channel < 10 ? this.regs[SMPR2 >> 2]! >>> (3 * channel) : this.regs[SMPR1 >> 2]! >>> (3 * (channel - 10));
+    if (((this.regs[SQR1 >> 2]! >>> 20) & 0xf) !== 0) {
+      this.onWarning('ADC1: the model converts only SQ1 (SQR1.L = 0, one conversion)');
+    }
+    const smpr = channel < 10 ? this.regs[SMPR2 >> 2]! >>> (3 * channel)
+      : this.regs[SMPR1 >> 2]! >>> (3 * (channel - 10));
     const sample = SAMPLE_CYCLES[smpr & 7]!;
     this.convChannel = channel;
     this.convResult = this.convert(channel, (sample * 1e9) / this.adcHz());
@@ -195,7 +211,10 @@ export class Adc implements Peripheral {
     let volts: number;
     if (channel < 16) volts = this.inputs[channel]!;
     else if (channel > CHANNEL_VREFINT) { this.onWarning(`ADC1 channel ${channel} does not exist (0..17)`); volts = 0; }
-    else if (!(cr2 & CR2_TSVREFE)) { this.onWarning('ADC1 channel 16/17 converted with TSVREFE = 0: the sensor is disconnected, the reading is 0'); volts = 0; }
+    else if (!(cr2 & CR2_TSVREFE)) {
+      this.onWarning('ADC1 channel 16/17 converted with TSVREFE = 0: the sensor is disconnected, the reading is 0');
+      volts = 0;
+    }
     else {
       volts = channel === CHANNEL_TEMP ? temperatureVolts(this.celsius) : VREFINT_V;
       if (sampleNs < TEMP_MIN_SAMPLE_NS) {
@@ -204,8 +223,14 @@ export class Adc implements Peripheral {
       }
     }
     let code = this.code(volts);
-    if (!this.calibrated) { this.onWarning('ADC1 converted without calibration since power-up: readings are off'); code += CAL_ERROR_LSB; }
-    if (this.adcHz() > ADC_MAX_HZ) { this.onWarning(`ADC1 clock ${this.adcHz() / 1e6} MHz is above 14 MHz: readings are off`); code += OVERCLOCK_ERROR_LSB; }
+    if (!this.calibrated) {
+      this.onWarning('ADC1 converted without calibration since power-up: readings are off');
+      code += CAL_ERROR_LSB;
+    }
+    if (this.adcHz() > ADC_MAX_HZ) {
+      this.onWarning(`ADC1 clock ${this.adcHz() / 1e6} MHz is above 14 MHz: readings are off`);
+      code += OVERCLOCK_ERROR_LSB;
+    }
     return Math.max(0, Math.min(4095, code));
   }
 

@@ -30,7 +30,8 @@ export function loadBoardSpec(nameOrPath: string): BoardSpec {
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
-    throw new Error(`cannot read board file ${path}: ${(err as Error).message}; pick a board from boards/ (e.g. bluepill)`, { cause: err });
+    throw new Error(`cannot read board file ${path}: ${(err as Error).message}; ` +
+      'pick a board from boards/ (e.g. bluepill)', { cause: err });
   }
   const parsed = BoardJson.safeParse(raw);
   if (!parsed.success) {

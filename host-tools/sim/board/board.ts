@@ -122,7 +122,10 @@ export class VirtualBoard extends EventEmitter implements TimeSource {
   readonly cpi: number;
   readonly store: FlashStore;
   readonly storeBase: number;
-  readonly stats: BoardStats = { instructions: 0, idleCycles: 0, busyWaitCycles: 0, busyWaitBy: { flash: 0, usart: 0, dma: 0 }, exceptionsTaken: 0, resets: 0, cpuRuns: 0, flashStallCycles: 0, flashStalls: 0 };
+  readonly stats: BoardStats = {
+    instructions: 0, idleCycles: 0, busyWaitCycles: 0, busyWaitBy: { flash: 0, usart: 0, dma: 0 },
+    exceptionsTaken: 0, resets: 0, cpuRuns: 0, flashStallCycles: 0, flashStalls: 0,
+  };
   readonly flashTiming: FlashTiming;
 
   // Peripherals (rebuilt on a power cut, kept across resets).
@@ -182,23 +185,28 @@ export class VirtualBoard extends EventEmitter implements TimeSource {
     this.hseHz = opts.hseHz ?? this.spec.clock.hseHz;
     this.flashTiming = opts.flashTiming ?? 'typical';
     this.flashSizeKb = opts.flashSizeKb ?? this.spec.memory.flashBytes / 1024;
-    this.uidWords = opts.uid ?? (opts.storeFile ? uidOfPath(resolve(opts.storeFile)) : [randomBytes(4).readUInt32LE(0), randomBytes(4).readUInt32LE(0), randomBytes(4).readUInt32LE(0)]);
+    const randomWord = () => randomBytes(4).readUInt32LE(0);
+    this.uidWords = opts.uid
+      ?? (opts.storeFile ? uidOfPath(resolve(opts.storeFile)) : [randomWord(), randomWord(), randomWord()]);
     const m = this.spec.memory;
     const storeStart = this.image.symbol('__store_start');
     const storeEnd = this.image.symbol('__store_end');
     const pageBytes = m.flashPageBytes;
     this.storeBase = storeStart ?? m.flashOrigin + m.flashBytes - this.spec.storePages * pageBytes;
-    const storeSize = storeStart !== undefined && storeEnd !== undefined ? storeEnd - storeStart : this.spec.storePages * pageBytes;
+    const storeSize = storeStart !== undefined && storeEnd !== undefined ? storeEnd - storeStart
+      : this.spec.storePages * pageBytes;
     // unicorn maps memory in 1 KB pages on this CPU: flash below the store and the store's MMIO.
     if ((this.storeBase - m.flashOrigin) % 1024 !== 0 || storeSize % 1024 !== 0) {
-      throw new Error(`store at 0x${this.storeBase.toString(16)} (+${storeSize}) must start and end on a 1 KB boundary of flash for the virtual board`);
+      throw new Error(`store at 0x${this.storeBase.toString(16)} (+${storeSize}) ` +
+        'must start and end on a 1 KB boundary of flash for the virtual board');
     }
     this.store = new FlashStore(this.storeBase, storeSize, pageBytes, opts.storeFile);
     for (const seg of this.image.segments) {
       const inFlash = seg.address >= m.flashOrigin && seg.address + seg.data.length <= this.storeBase;
       const inRam = seg.address >= m.ramOrigin && seg.address + seg.data.length <= m.ramOrigin + m.ramBytes;
       if (!inFlash && !inRam) {
-        throw new Error(`${this.image.path}: segment at 0x${seg.address.toString(16)} (${seg.data.length} bytes) is outside this board's flash (below the store) and RAM; was it built for ${this.spec.name}?`);
+        throw new Error(`${this.image.path}: segment at 0x${seg.address.toString(16)} (${seg.data.length} bytes) ` +
+          `is outside this board's flash (below the store) and RAM; was it built for ${this.spec.name}?`);
       }
     }
     this.powerOn();
@@ -234,7 +242,9 @@ export class VirtualBoard extends EventEmitter implements TimeSource {
     const flashCode = this.storeBase - m.flashOrigin;
     const image = new Uint8Array(flashCode).fill(0xff);
     for (const seg of this.image.segments) {
-      if (seg.address >= m.flashOrigin && seg.address < this.storeBase) image.set(seg.data, seg.address - m.flashOrigin);
+      if (seg.address >= m.flashOrigin && seg.address < this.storeBase) {
+        image.set(seg.data, seg.address - m.flashOrigin);
+      }
     }
     for (const base of [0, m.flashOrigin]) {
       this.cpu.mapRam(base, flashCode, UC_PROT_READ | UC_PROT_EXEC);
@@ -286,16 +296,23 @@ export class VirtualBoard extends EventEmitter implements TimeSource {
     this.iwdg.onExpire = () => this.requestReset('watchdog');
     this.dwt = new Dwt(this);
     this.uid = new UniqueId(this.flashSizeKb, this.uidWords);
-    const all: Peripheral[] = [this.rcc, this.flash, ...this.gpio, this.afio, this.usart, this.spi, this.dma, this.systick,
-      this.nvic, this.scb, this.iwdg, this.dwt, this.adc];
+    const all: Peripheral[] = [this.rcc, this.flash, ...this.gpio, this.afio, this.usart, this.spi, this.dma,
+      this.systick, this.nvic, this.scb, this.iwdg, this.dwt, this.adc];
     for (const p of all) this.bus.attach(p);
     this.timed = [this.flash, this.usart, this.dma, this.systick, this.iwdg, this.adc];
-    this.cpu.mapMmio(0x40000000, 0x30000, { read: (o, s) => this.bus.read(0x40000000 + o, s), write: (o, s, v) => this.bus.write(0x40000000 + o, s, v) });
-    this.cpu.mapMmio(0xe0000000, 0x100000, { read: (o, s) => this.bus.read(0xe0000000 + o, s), write: (o, s, v) => this.bus.write(0xe0000000 + o, s, v) });
+    this.cpu.mapMmio(0x40000000, 0x30000, {
+      read: (o, s) => this.bus.read(0x40000000 + o, s), write: (o, s, v) => this.bus.write(0x40000000 + o, s, v),
+    });
+    this.cpu.mapMmio(0xe0000000, 0x100000, {
+      read: (o, s) => this.bus.read(0xe0000000 + o, s), write: (o, s, v) => this.bus.write(0xe0000000 + o, s, v),
+    });
     // System memory (2 KB, with the flash-size register and the unique ID at its end); the
     // reserved space above the option bytes (up to 0x1FFFFFFF, right below SRAM) is a bus error,
     // so a stack that runs off the bottom of SRAM faults.
-    this.cpu.mapMmio(0x1ffff000, 0x800, { read: (o, s) => this.uid.read(o, s), write: () => this.warnOnce('write to system memory (unique ID area) ignored') });
+    this.cpu.mapMmio(0x1ffff000, 0x800, {
+      read: (o, s) => this.uid.read(o, s),
+      write: () => this.warnOnce('write to system memory (unique ID area) ignored'),
+    });
     for (const base of [this.storeBase, this.storeBase - m.flashOrigin]) {
       this.cpu.mapMmio(base, this.store.bytes.length, {
         read: (o, s) => this.flash.readStore(this.storeBase + o, s),
@@ -351,7 +368,8 @@ export class VirtualBoard extends EventEmitter implements TimeSource {
     this.halted = undefined;
     this.sleeping = false;
     this.polling = false;
-    const flag = cause === 'power' ? ResetFlag.POR | ResetFlag.PIN : cause === 'software' ? ResetFlag.SFT | ResetFlag.PIN
+    const flag = cause === 'power' ? ResetFlag.POR | ResetFlag.PIN
+      : cause === 'software' ? ResetFlag.SFT | ResetFlag.PIN
       : cause === 'watchdog' ? ResetFlag.IWDG | ResetFlag.PIN : ResetFlag.PIN;
     // Flags accumulate until firmware clears them with RMVF (the F103 keeps PINRSTF on every reset).
     for (const p of this.bus.all()) if (p !== this.rcc) p.reset();
@@ -405,7 +423,9 @@ export class VirtualBoard extends EventEmitter implements TimeSource {
       if (this.resetRequest) { this.resetCore(this.resetRequest); continue; }
       // A level: while its handler runs, the handler itself clears the source (reads DR, writes DR,
       // clears TXEIE); the line is looked at again once it has returned, as the NVIC does.
-      if (this.usart.interruptLine && !this.exc.active[Exc.IRQ0 + this.usart.irq]) this.exc.setPending(Exc.IRQ0 + this.usart.irq);
+      if (this.usart.interruptLine && !this.exc.active[Exc.IRQ0 + this.usart.irq]) {
+        this.exc.setPending(Exc.IRQ0 + this.usart.irq);
+      }
       if (this.flashGuarded && !this.flash.busy) this.guardFlash(false);
       if (now >= target) return;
       if (this.flashStall) {
@@ -422,7 +442,10 @@ export class VirtualBoard extends EventEmitter implements TimeSource {
       if (pendingNow !== 0) {
         const take = this.exc.toTake(this.cpu.reg(Reg.PRIMASK), this.cpu.reg(Reg.FAULTMASK), this.cpu.reg(Reg.BASEPRI));
         // Exception entry reads the vector: from a table in flash it waits for the FLASH first.
-        if (take !== 0 && this.flash.busy && this.isFlashAddress((this.scb.vtor + 4 * take) >>> 0)) { this.startFlashStall(); continue; }
+        if (take !== 0 && this.flash.busy && this.isFlashAddress((this.scb.vtor + 4 * take) >>> 0)) {
+          this.startFlashStall();
+          continue;
+        }
         if (take !== 0) { this.sleeping = false; this.exceptions.enter(take, this.pc); continue; }
         if (this.sleeping) this.sleeping = false; // WFI also wakes on a masked pending interrupt
       }
@@ -431,7 +454,10 @@ export class VirtualBoard extends EventEmitter implements TimeSource {
         const next = Math.min(this.nextEvent(), target);
         if (next > now) {
           this.idleCycles += next - now; this.stats.idleCycles += next - now;
-          if (!this.sleeping) { this.stats.busyWaitCycles += next - now; this.stats.busyWaitBy[this.pollingOn] += next - now; }
+          if (!this.sleeping) {
+            this.stats.busyWaitCycles += next - now;
+            this.stats.busyWaitBy[this.pollingOn] += next - now;
+          }
         }
         if (this.sleeping && next === target) return;
         continue;
@@ -500,7 +526,9 @@ export class VirtualBoard extends EventEmitter implements TimeSource {
     this.flashGuarded = on;
     const m = this.spec.memory;
     const flashCode = this.storeBase - m.flashOrigin;
-    for (const base of [0, m.flashOrigin]) this.cpu.protect(base, flashCode, on ? UC_PROT_NONE : UC_PROT_READ | UC_PROT_EXEC);
+    for (const base of [0, m.flashOrigin]) {
+      this.cpu.protect(base, flashCode, on ? UC_PROT_NONE : UC_PROT_READ | UC_PROT_EXEC);
+    }
   }
 
   private busyPoll(source: BusyWaitSource): void {
@@ -535,7 +563,8 @@ export class VirtualBoard extends EventEmitter implements TimeSource {
   // ---------------------------------------------------------------- misc
 
   private reportUnmodelled(a: UnmodelledAccess): void {
-    this.warnOnce(`unmodelled peripheral: ${a.kind} of ${a.size} byte(s) at 0x${a.address.toString(16)} (PC 0x${a.pc.toString(16)}); reads return 0, writes are dropped`);
+    this.warnOnce(`unmodelled peripheral: ${a.kind} of ${a.size} byte(s) at 0x${a.address.toString(16)} ` +
+      `(PC 0x${a.pc.toString(16)}); reads return 0, writes are dropped`);
   }
 
   private warnOnce(text: string): void {

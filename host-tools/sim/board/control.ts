@@ -12,12 +12,15 @@ export const BOARD_ACTIONS: readonly BoardAction[] = ['power off', 'power on', '
 export type BoardActionHandler = (action: BoardAction) => void | Promise<void>;
 
 /** Serves `handler` on the Unix socket `path` (replacing a stale socket file). Close it with `close()`. */
-export async function serveBoardControl(path: string, handler: BoardActionHandler): Promise<{ close(): Promise<void> }> {
+export async function serveBoardControl(
+  path: string, handler: BoardActionHandler,
+): Promise<{ close(): Promise<void> }> {
   try {
     mkdirSync(dirname(path), { recursive: true });
     rmSync(path, { force: true });
   } catch (e) {
-    throw new Error(`cannot make the board control socket ${path} (${(e as Error).message}); set WASMQTT_VPORT_DIR to a writable directory`, { cause: e });
+    throw new Error(`cannot make the board control socket ${path} (${(e as Error).message}); ` +
+      'set WASMQTT_VPORT_DIR to a writable directory', { cause: e });
   }
   const server: Server = createServer((sock) => {
     let buf = '';
@@ -50,9 +53,13 @@ export function sendBoardAction(path: string, action: BoardAction, timeoutMs = 1
   return new Promise((resolve, reject) => {
     const sock = createConnection(path);
     let reply = '';
-    const timer = setTimeout(() => { sock.destroy(); reject(new Error(`virtual board on ${path} did not answer "${action}" within ${timeoutMs} ms`)); }, timeoutMs);
+    const timer = setTimeout(() => {
+      sock.destroy();
+      reject(new Error(`virtual board on ${path} did not answer "${action}" within ${timeoutMs} ms`));
+    }, timeoutMs);
     const done = (err?: Error) => { clearTimeout(timer); sock.end(); if (err) reject(err); else resolve(); };
-    sock.on('error', (e) => done(new Error(`cannot reach the virtual board's control socket ${path} (${e.message}); is wasmqtt sim still running?`)));
+    sock.on('error', (e) => done(new Error(
+      `cannot reach the virtual board's control socket ${path} (${e.message}); is wasmqtt sim still running?`)));
     sock.on('data', (d: Buffer) => {
       reply += d.toString('utf8');
       const nl = reply.indexOf('\n');

@@ -83,7 +83,9 @@ export class CpuExceptions {
     this.hooks.taken();
     const vector = cpu.read32((this.scb.vtor + 4 * n) >>> 0);
     if ((vector & 1) === 0) {
-      this.raiseFault(Exc.UsageFault, CFSR_BITS.INVSTATE, `vector ${n} at 0x${(this.scb.vtor + 4 * n).toString(16)} is 0x${vector.toString(16)} (not a Thumb address)`, vector);
+      this.raiseFault(Exc.UsageFault, CFSR_BITS.INVSTATE,
+        `vector ${n} at 0x${(this.scb.vtor + 4 * n).toString(16)} is 0x${vector.toString(16)} (not a Thumb address)`,
+        vector);
       return;
     }
     this.hooks.setPc(vector & ~1);
@@ -96,13 +98,15 @@ export class CpuExceptions {
    * push for HardFault itself is a lockup.
    */
   private stackingFailed(n: number, frame: number, sp: number): void {
-    const reason = `exception ${n} entry: cannot push the frame at 0x${frame.toString(16)} (stack pointer 0x${sp.toString(16)} is outside RAM)`;
+    const reason = `exception ${n} entry: cannot push the frame at 0x${frame.toString(16)} ` +
+      `(stack pointer 0x${sp.toString(16)} is outside RAM)`;
     if (n === Exc.HardFault || this.exc.stack.includes(Exc.HardFault)) { this.lockup(reason); return; }
     this.scb.cfsr |= CFSR_BITS.STKERR;
     const cpu = this.cpu;
     const masks = [cpu.reg(Reg.PRIMASK), cpu.reg(Reg.FAULTMASK), cpu.reg(Reg.BASEPRI)] as const;
     let target: number = Exc.BusFault;
-    if (n === Exc.BusFault || !this.scb.faultEnabled(Exc.BusFault) || this.exc.groupPriority(Exc.BusFault) >= this.exc.executionPriority(...masks)) {
+    if (n === Exc.BusFault || !this.scb.faultEnabled(Exc.BusFault)
+      || this.exc.groupPriority(Exc.BusFault) >= this.exc.executionPriority(...masks)) {
       target = Exc.HardFault;
       this.scb.hfsr |= HFSR_FORCED;
     }
@@ -129,7 +133,9 @@ export class CpuExceptions {
     const n = this.exc.stack[this.exc.stack.length - 1];
     const mode = excReturn & 0xf;
     if (n === undefined || (mode !== 1 && mode !== 9 && mode !== 0xd) || (mode === 1 && this.exc.stack.length < 2)) {
-      this.raiseFault(Exc.UsageFault, CFSR_BITS.INVPC, `branch to EXC_RETURN 0x${excReturn.toString(16)} ${n === undefined ? 'outside any exception handler' : 'with an invalid return mode'}`, excReturn);
+      const why = n === undefined ? 'outside any exception handler' : 'with an invalid return mode';
+      this.raiseFault(Exc.UsageFault, CFSR_BITS.INVPC, `branch to EXC_RETURN 0x${excReturn.toString(16)} ${why}`,
+        excReturn);
       return;
     }
     this.exc.stack.pop();
@@ -156,17 +162,22 @@ export class CpuExceptions {
    * reported as invalid, if any). */
   cpuStopped(rc: number, bad?: { kind: string; address: number }): void {
     const pc = this.hooks.pc() >>> 0;
-    if ((rc === UcErr.EXCEPTION || rc === UcErr.FETCH_UNMAPPED) && pc >= EXC_RETURN_MIN) { this.exceptionReturn(pc | 1); return; }
+    if ((rc === UcErr.EXCEPTION || rc === UcErr.FETCH_UNMAPPED) && pc >= EXC_RETURN_MIN) {
+      this.exceptionReturn(pc | 1);
+      return;
+    }
     switch (rc) {
       case UcErr.READ_UNMAPPED: case UcErr.WRITE_UNMAPPED: case UcErr.READ_PROT: case UcErr.WRITE_PROT: {
         const addr = bad?.address ?? 0;
         this.scb.bfar = addr;
+        const why = rc === UcErr.WRITE_PROT ? '(read-only flash)' : '(nothing mapped there)';
         this.raiseFault(Exc.BusFault, CFSR_BITS.PRECISERR | CFSR_BITS.BFARVALID,
-          `${bad?.kind ?? 'data'} access to 0x${addr.toString(16)} ${rc === UcErr.WRITE_PROT ? '(read-only flash)' : '(nothing mapped there)'}`, pc);
+          `${bad?.kind ?? 'data'} access to 0x${addr.toString(16)} ${why}`, pc);
         return;
       }
       case UcErr.FETCH_UNMAPPED: case UcErr.FETCH_PROT:
-        this.raiseFault(Exc.BusFault, CFSR_BITS.IBUSERR, `instruction fetch from 0x${pc.toString(16)} (not executable memory)`, pc);
+        this.raiseFault(Exc.BusFault, CFSR_BITS.IBUSERR,
+          `instruction fetch from 0x${pc.toString(16)} (not executable memory)`, pc);
         return;
       case UcErr.INSN_INVALID:
         this.raiseFault(Exc.UsageFault, CFSR_BITS.UNDEFINSTR, `undefined instruction at 0x${pc.toString(16)}`, pc);
@@ -187,7 +198,8 @@ export class CpuExceptions {
           this.raiseFault(Exc.UsageFault, CFSR_BITS.UNDEFINSTR, `UDF #${here[0]} at 0x${pc.toString(16)}`, pc);
           return;
         }
-        this.raiseFault(Exc.UsageFault, CFSR_BITS.INVSTATE, `CPU exception at 0x${pc.toString(16)} (invalid state, e.g. a branch to an ARM-mode address)`, pc);
+        this.raiseFault(Exc.UsageFault, CFSR_BITS.INVSTATE,
+          `CPU exception at 0x${pc.toString(16)} (invalid state, e.g. a branch to an ARM-mode address)`, pc);
         return;
       }
       default:
@@ -206,7 +218,10 @@ export class CpuExceptions {
       this.scb.hfsr |= HFSR_FORCED;
     }
     const info = this.faultInfo(n, reason, faultPc);
-    if (target === Exc.HardFault && execPrio <= -1) { this.lockup(`fault while at HardFault/NMI priority: ${reason}`, info); return; }
+    if (target === Exc.HardFault && execPrio <= -1) {
+      this.lockup(`fault while at HardFault/NMI priority: ${reason}`, info);
+      return;
+    }
     this.hooks.fault(info);
     this.enter(target, faultPc);
   }
@@ -223,7 +238,8 @@ export class CpuExceptions {
     const kinds: Record<number, FaultInfo['kind']> = { 3: 'hardfault', 4: 'memmanage', 5: 'busfault', 6: 'usagefault' };
     return {
       kind: kinds[n] ?? 'hardfault', reason, pc: pc >>> 0, lr: cpu.reg(Reg.LR), sp, xpsr: cpu.reg(Reg.XPSR),
-      regs: [Reg.R0, Reg.R1, Reg.R2, Reg.R3, Reg.R4, Reg.R5, Reg.R6, Reg.R7, Reg.R8, Reg.R9, Reg.R10, Reg.R11, Reg.R12].map((r) => cpu.reg(r)),
+      regs: [Reg.R0, Reg.R1, Reg.R2, Reg.R3, Reg.R4, Reg.R5, Reg.R6, Reg.R7, Reg.R8, Reg.R9, Reg.R10, Reg.R11, Reg.R12]
+        .map((r) => cpu.reg(r)),
       cfsr: this.scb.cfsr, hfsr: this.scb.hfsr, bfar: (this.scb.cfsr & CFSR_BITS.BFARVALID) ? this.scb.bfar : undefined,
       stack, cycles: this.hooks.cycles(),
     };

@@ -70,7 +70,9 @@ export class Dma implements Peripheral {
     switch (reg) {
       case 0:
         c.ccr = value & 0x7fff;
-        if ((c.ccr & CCR_EN) && n !== 2 && n !== 3) this.onWarning(`DMA1 channel ${n} enabled: only channels 2/3 (SPI1) are modelled`);
+        if ((c.ccr & CCR_EN) && n !== 2 && n !== 3) {
+          this.onWarning(`DMA1 channel ${n} enabled: only channels 2/3 (SPI1) are modelled`);
+        }
         break;
       case 1: if (!(c.ccr & CCR_EN)) c.cndtr = value & 0xffff; break;
       case 2: if (!(c.ccr & CCR_EN)) c.cpar = value >>> 0; break;
@@ -98,7 +100,8 @@ export class Dma implements Peripheral {
       return;
     }
     const len = tx.cndtr;
-    const out = (tx.ccr & CCR_MINC) ? this.mem.read(tx.cmar, len) : new Uint8Array(len).fill(this.mem.read(tx.cmar, 1)[0]!);
+    const out = (tx.ccr & CCR_MINC) ? this.mem.read(tx.cmar, len)
+      : new Uint8Array(len).fill(this.mem.read(tx.cmar, 1)[0]!);
     const got = new Uint8Array(len);
     for (let i = 0; i < len; i++) got[i] = this.spi.exchange(out[i]!);
     if (rxOn) {

@@ -18,15 +18,21 @@ export class ElfImage {
     try {
       elf = parseElf(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), path);
     } catch (err) {
-      if (err instanceof ElfError) throw new Error(`${path} is not a usable firmware image: ${err.message}`, { cause: err });
+      if (err instanceof ElfError) {
+        throw new Error(`${path} is not a usable firmware image: ${err.message}`, { cause: err });
+      }
       throw err;
     }
     this.entry = elf.entry;
     for (const s of elf.segments) {
-      if (s.type === PT_LOAD && s.filesz > 0) this.segments.push({ address: s.paddr, data: bytes.subarray(s.offset, s.offset + s.filesz) });
+      if (s.type === PT_LOAD && s.filesz > 0) {
+        this.segments.push({ address: s.paddr, data: bytes.subarray(s.offset, s.offset + s.filesz) });
+      }
     }
     for (const s of elf.symbols) {
-      if (s.name !== '') this.symbols.push({ name: s.name, address: s.value, size: s.size, isFunction: s.type === STT_FUNC });
+      if (s.name !== '') {
+        this.symbols.push({ name: s.name, address: s.value, size: s.size, isFunction: s.type === STT_FUNC });
+      }
     }
     this.functions = this.symbols.filter((s) => s.isFunction).sort((a, b) => a.address - b.address);
   }
@@ -34,7 +40,9 @@ export class ElfImage {
   static load(path: string): ElfImage {
     let data: Buffer;
     try { data = readFileSync(path); } catch (err) {
-      throw new Error(`cannot read firmware image ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; build it with \`wasmqtt build\` or pass --elf`, { cause: err });
+      const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+      throw new Error(`cannot read firmware image ${path}: ${why}; build it with \`wasmqtt build\` or pass --elf`,
+        { cause: err });
     }
     return new ElfImage(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), path);
   }

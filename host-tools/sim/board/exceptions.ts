@@ -44,7 +44,9 @@ export class ExceptionState {
   executionPriority(primask: number, faultmask: number, basepri: number): number {
     let p = 256;
     for (const n of this.stack) p = Math.min(p, this.groupPriority(n));
-    if ((basepri & PRIORITY_MASK) !== 0) p = Math.min(p, basepri & PRIORITY_MASK & ((0xff << (this.prigroup + 1)) & 0xff));
+    if ((basepri & PRIORITY_MASK) !== 0) {
+      p = Math.min(p, basepri & PRIORITY_MASK & ((0xff << (this.prigroup + 1)) & 0xff));
+    }
     if (primask & 1) p = Math.min(p, 0);
     if (faultmask & 1) p = Math.min(p, -1);
     return p;

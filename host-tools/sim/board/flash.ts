@@ -29,7 +29,8 @@ export class FlashStore {
     if (file && existsSync(file)) {
       const saved = readFileSync(file);
       if (saved.length !== size) {
-        throw new Error(`flash store file ${file} holds ${saved.length} bytes but the board's store is ${size}; delete it or pick another --store file`);
+        throw new Error(`flash store file ${file} holds ${saved.length} bytes but the board's store is ${size}; ` +
+          'delete it or pick another --store file');
       }
       this.bytes.set(saved);
     }
@@ -38,7 +39,8 @@ export class FlashStore {
   persist(): void { if (this.file) writeFileSync(this.file, this.bytes); }
 }
 
-type Pending = { kind: 'program'; off: number; value: number; doneAt: number } | { kind: 'erase'; off: number; doneAt: number };
+type Pending = { kind: 'program'; off: number; value: number; doneAt: number }
+  | { kind: 'erase'; off: number; doneAt: number };
 
 export class FlashInterface implements Peripheral {
   readonly name = 'FLASH';
@@ -63,7 +65,9 @@ export class FlashInterface implements Peripheral {
    * the operation (the bus stalls), so the read returns the finished content. */
   onBusyRead: () => void = () => {};
 
-  constructor(readonly store: FlashStore, private readonly time: TimeSource, readonly timing: FlashTiming = 'typical') {}
+  constructor(
+    readonly store: FlashStore, private readonly time: TimeSource, readonly timing: FlashTiming = 'typical',
+  ) {}
 
   /** True while a program or erase is in progress (BSY). */
   get busy(): boolean { return this.pending !== undefined; }
@@ -135,7 +139,8 @@ export class FlashInterface implements Peripheral {
   writeStore(addr: number, size: number, value: number): void {
     this.tick(this.time.cycles());
     if (!(this.cr & CR_PG) || (this.cr & CR_LOCK)) {
-      this.onWarning(`write to flash 0x${addr.toString(16)} without FLASH_CR.PG set (or while locked): ignored, as on the chip`);
+      this.onWarning(
+        `write to flash 0x${addr.toString(16)} without FLASH_CR.PG set (or while locked): ignored, as on the chip`);
       return;
     }
     if (this.sr & SR_BSY) { this.sr |= SR_PGERR; return; }
@@ -148,7 +153,8 @@ export class FlashInterface implements Peripheral {
     const current = this.store.bytes[off]! | (this.store.bytes[off + 1]! << 8);
     if (current !== 0xffff && (value & 0xffff) !== 0) { this.sr |= SR_PGERR; return; } // not erased
     this.sr |= SR_BSY;
-    this.pending = { kind: 'program', off, value: value & 0xffff, doneAt: this.time.cycles() + nsToCycles(FLASH_TIMES_NS[this.timing].program, this.time.hz()) };
+    const doneAt = this.time.cycles() + nsToCycles(FLASH_TIMES_NS[this.timing].program, this.time.hz());
+    this.pending = { kind: 'program', off, value: value & 0xffff, doneAt };
     this.onBusyStart();
   }
 
@@ -162,13 +168,15 @@ export class FlashInterface implements Peripheral {
     if (this.sr & SR_BSY) return;
     const addr = this.ar >= 0x08000000 ? this.ar : this.ar + 0x08000000;
     if (!this.store.contains(addr)) {
-      this.onWarning(`page erase at 0x${this.ar.toString(16)} is outside the store pages; only the store is erasable on the virtual board`);
+      this.onWarning(`page erase at 0x${this.ar.toString(16)} is outside the store pages; ` +
+        'only the store is erasable on the virtual board');
       this.sr |= SR_WRPRTERR | SR_EOP;
       return;
     }
     const off = Math.floor((addr - this.store.base) / this.store.pageSize) * this.store.pageSize;
     this.sr |= SR_BSY;
-    this.pending = { kind: 'erase', off, doneAt: this.time.cycles() + nsToCycles(FLASH_TIMES_NS[this.timing].pageErase, this.time.hz()) };
+    const doneAt = this.time.cycles() + nsToCycles(FLASH_TIMES_NS[this.timing].pageErase, this.time.hz());
+    this.pending = { kind: 'erase', off, doneAt };
     this.onBusyStart();
   }
 

@@ -67,7 +67,8 @@ export class GpioPort implements Peripheral {
 
   write(offset: number, size: number, value: number): void {
     if (!this.clockOn()) {
-      this.onWarning(`${this.name} written with its clock off (RCC_APB2ENR.IOP${this.name[4]}EN = 0): the write is lost, as on the chip`);
+      this.onWarning(`${this.name} written with its clock off (RCC_APB2ENR.IOP${this.name[4]}EN = 0): ` +
+        'the write is lost, as on the chip');
       return;
     }
     const before = this.odr;

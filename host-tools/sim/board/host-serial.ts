@@ -1,5 +1,5 @@
-// USART1 for the host side (the model itself is usart.ts): a Node Duplex stream (tests, the HIL runner) and a pseudo-terminal
-// (`wasmqtt monitor`, screen, minicom). Node has no pty API, so the pty comes from socat
+// USART1 for the host side (the model itself is usart.ts): a Node Duplex stream (tests, the HIL
+// runner) and a pseudo-terminal (`wasmqtt monitor`, screen, minicom). Node has no pty API, so the pty comes from socat
 // (Debian `socat`): `socat PTY,raw,echo=0 STDIO` gives a /dev/pts/N whose other end is socat's
 // stdin/stdout, which we pipe to and from the stream.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -58,12 +58,14 @@ export class UartPty {
     try {
       proc = spawn(socat, ['-d', '-d', addr, 'STDIO'], { stdio: ['pipe', 'pipe', 'pipe'] });
     } catch (err) {
-      return Promise.reject(new Error(`cannot start socat for the UART pty (${(err as Error).message}); install Debian's socat`));
+      return Promise.reject(
+        new Error(`cannot start socat for the UART pty (${(err as Error).message}); install Debian's socat`));
     }
     return new Promise((resolve, reject) => {
       let log = '';
       let wired = false;
-      const fail = (why: string) => reject(new Error(`socat could not make a pty: ${why}; is Debian's socat installed?`));
+      const fail = (why: string) =>
+        reject(new Error(`socat could not make a pty: ${why}; is Debian's socat installed?`));
       proc.on('error', (e) => { if (!wired) fail(e.message); });
       proc.on('exit', (code) => { if (!wired) fail(`exited with ${code}: ${log.trim()}`); });
       proc.stderr!.on('data', (d: Buffer) => {

@@ -25,8 +25,12 @@ export class Iwdg implements Peripheral {
 
   constructor(private readonly time: TimeSource) {}
 
-  /** A system reset does not stop the IWDG on real silicon only with the hardware option; we follow the default (software watchdog: reset stops it). */
-  reset(): void { this.pr = 0; this.rlr = 0xfff; this.unlocked = false; this.started = false; this.expiresAt = Infinity; this.lastReloadAt = undefined; }
+  /** A system reset does not stop the IWDG on real silicon only with the hardware option; we
+   * follow the default (software watchdog: reset stops it). */
+  reset(): void {
+    this.pr = 0; this.rlr = 0xfff; this.unlocked = false; this.started = false;
+    this.expiresAt = Infinity; this.lastReloadAt = undefined;
+  }
 
   get running(): boolean { return this.started; }
 
@@ -72,7 +76,9 @@ export class Iwdg implements Peripheral {
 
   private reload(): void {
     const now = this.time.cycles();
-    if (this.lastReloadAt !== undefined) this.maxUnfedNs = Math.max(this.maxUnfedNs, ((now - this.lastReloadAt) * 1e9) / this.time.hz());
+    if (this.lastReloadAt !== undefined) {
+      this.maxUnfedNs = Math.max(this.maxUnfedNs, ((now - this.lastReloadAt) * 1e9) / this.time.hz());
+    }
     this.lastReloadAt = now;
     this.expiresAt = this.time.cycles() + nsToCycles(this.periodNs(), this.time.hz());
   }

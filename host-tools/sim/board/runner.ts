@@ -49,7 +49,9 @@ export class BoardRunner extends EventEmitter {
   async until(cond: () => boolean, maxVirtualMs: number, what = 'condition'): Promise<void> {
     const end = this.board.millis() + maxVirtualMs;
     while (!cond()) {
-      if (this.board.fault?.kind === 'lockup') throw new Error(`board locked up while waiting for ${what}: ${this.board.fault.reason}`);
+      if (this.board.fault?.kind === 'lockup') {
+        throw new Error(`board locked up while waiting for ${what}: ${this.board.fault.reason}`);
+      }
       if (this.board.millis() >= end) throw new Error(`${what} did not happen within ${maxVirtualMs} virtual ms`);
       if (!this.running) throw new Error(`runner stopped while waiting for ${what}`);
       await sleep(1);

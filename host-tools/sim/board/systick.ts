@@ -23,7 +23,8 @@ export class SysTick implements Peripheral {
   constructor(private readonly time: TimeSource) {}
 
   reset(): void {
-    this.csr = 0; this.rvr = 0; this.cvrAtStart = 0; this.countflag = false; this.nextZero = Infinity; this.startCycles = 0;
+    this.csr = 0; this.rvr = 0; this.cvrAtStart = 0; this.countflag = false;
+    this.nextZero = Infinity; this.startCycles = 0;
   }
 
   private get divider(): number { return (this.csr & CSR_CLKSOURCE) ? 1 : 8; }
@@ -40,7 +41,8 @@ export class SysTick implements Peripheral {
     return this.rvr - since;
   }
 
-  nextEvent(): number { return this.running && (this.csr & CSR_TICKINT) ? this.nextZero : (this.running ? this.nextZero : Infinity); }
+  // (with TICKINT off the wrap still sets COUNTFLAG, so a running counter always has an event)
+  nextEvent(): number { return this.running ? this.nextZero : Infinity; }
 
   tick(cycles: number): void {
     if (!this.running || cycles < this.nextZero) return;

@@ -40,8 +40,10 @@ export const Reg = {
 } as const;
 
 const MmioRead = koffi.proto('uint64_t vb_mmio_read(void *uc, uint64_t offset, unsigned int size, void *user)');
-const MmioWrite = koffi.proto('void vb_mmio_write(void *uc, uint64_t offset, unsigned int size, uint64_t value, void *user)');
-const HookMem = koffi.proto('bool vb_hook_mem(void *uc, int type, uint64_t address, int size, int64_t value, void *user)');
+const MmioWrite = koffi.proto(
+  'void vb_mmio_write(void *uc, uint64_t offset, unsigned int size, uint64_t value, void *user)');
+const HookMem = koffi.proto(
+  'bool vb_hook_mem(void *uc, int type, uint64_t address, int size, int64_t value, void *user)');
 
 let lib: LibraryHandle | undefined;
 let clockLib: LibraryHandle | undefined;
@@ -57,7 +59,8 @@ function load(): NonNullable<typeof api> {
   try {
     lib = koffi.load('libunicorn.so.2');
   } catch (err) {
-    throw new Error(`cannot load libunicorn.so.2 (${(err as Error).message}); install Debian's libunicorn2 (make deps)`, { cause: err });
+    throw new Error(`cannot load libunicorn.so.2 (${(err as Error).message}); install Debian's libunicorn2 (make deps)`,
+      { cause: err });
   }
   if (!existsSync(CLOCK_LIB_PATH)) {
     throw new Error(`${CLOCK_LIB_PATH} is missing; run \`make build\` (mk/vboard.mk builds it with gcc)`);
@@ -71,14 +74,17 @@ function load(): NonNullable<typeof api> {
     uc_mem_map: lib.func('int uc_mem_map(void *uc, uint64_t address, size_t size, uint32_t perms)'),
     uc_mem_protect: lib.func('int uc_mem_protect(void *uc, uint64_t address, size_t size, uint32_t perms)'),
     uc_mem_map_ptr: lib.func('int uc_mem_map_ptr(void *uc, uint64_t address, size_t size, uint32_t perms, void *ptr)'),
-    uc_mmio_map: lib.func('int uc_mmio_map(void *uc, uint64_t address, size_t size, vb_mmio_read *r, void *ru, vb_mmio_write *w, void *wu)'),
+    uc_mmio_map: lib.func('int uc_mmio_map(void *uc, uint64_t address, size_t size, ' +
+      'vb_mmio_read *r, void *ru, vb_mmio_write *w, void *wu)'),
     uc_mem_read: lib.func('int uc_mem_read(void *uc, uint64_t address, _Out_ uint8_t *bytes, size_t size)'),
     uc_mem_write: lib.func('int uc_mem_write(void *uc, uint64_t address, const uint8_t *bytes, size_t size)'),
     uc_reg_read: lib.func('int uc_reg_read(void *uc, int regid, _Out_ uint32_t *value)'),
     uc_reg_write: lib.func('int uc_reg_write(void *uc, int regid, const uint32_t *value)'),
-    uc_emu_start: lib.func('int uc_emu_start(void *uc, uint64_t begin, uint64_t until, uint64_t timeout, size_t count)'),
+    uc_emu_start: lib.func(
+      'int uc_emu_start(void *uc, uint64_t begin, uint64_t until, uint64_t timeout, size_t count)'),
     uc_emu_stop: lib.func('int uc_emu_stop(void *uc)'),
-    uc_hook_add: lib.func('int uc_hook_add(void *uc, _Out_ size_t *hh, int type, void *callback, void *user, uint64_t begin, uint64_t end, ...)'),
+    uc_hook_add: lib.func('int uc_hook_add(void *uc, _Out_ size_t *hh, int type, void *callback, void *user, ' +
+      'uint64_t begin, uint64_t end, ...)'),
   };
   return api;
 }
@@ -148,7 +154,9 @@ export class UnicornCpu {
       try { return handler.read(Number(off), sz) >>> 0; } catch (err) { this.deferError(err); return 0; }
     }, koffi.pointer(MmioRead));
     const w = koffi.register((_uc: unknown, off: number | bigint, sz: number, value: number | bigint) => {
-      try { handler.write(Number(off), sz, Number(BigInt.asUintN(32, BigInt(value)))); } catch (err) { this.deferError(err); }
+      try {
+        handler.write(Number(off), sz, Number(BigInt.asUintN(32, BigInt(value))));
+      } catch (err) { this.deferError(err); }
     }, koffi.pointer(MmioWrite));
     this.registered.push(r, w);
     check(`uc_mmio_map(0x${address.toString(16)})`, this.api.uc_mmio_map(this.uc, address, size, r, null, w, null));
@@ -157,14 +165,15 @@ export class UnicornCpu {
   /** Called on invalid memory accesses (unmapped or write-protected); return value ignored (the access fails). */
   onInvalidAccess(cb: (kind: 'read' | 'write' | 'fetch', address: number) => void): void {
     const h = koffi.register((_uc: unknown, type: number, address: number | bigint) => {
-      // uc_mem_type: READ=16 WRITE=17 FETCH=18 READ_UNMAPPED=19 WRITE_UNMAPPED=20 FETCH_UNMAPPED=21 WRITE_PROT=22 READ_PROT=23 FETCH_PROT=24
+      // uc_mem_type: READ=16 WRITE=17 FETCH=18 READ_UNMAPPED=19 WRITE_UNMAPPED=20 FETCH_UNMAPPED=21
+      // WRITE_PROT=22 READ_PROT=23 FETCH_PROT=24
       const kind = type === 19 || type === 23 ? 'read' : type === 21 || type === 24 ? 'fetch' : 'write';
       cb(kind, Number(address));
       return false;
     }, koffi.pointer(HookMem));
     this.registered.push(h);
-    const types = UC_HOOK_MEM_READ_UNMAPPED | UC_HOOK_MEM_WRITE_UNMAPPED | UC_HOOK_MEM_FETCH_UNMAPPED | UC_HOOK_MEM_WRITE_PROT |
-      UC_HOOK_MEM_READ_PROT | UC_HOOK_MEM_FETCH_PROT;
+    const types = UC_HOOK_MEM_READ_UNMAPPED | UC_HOOK_MEM_WRITE_UNMAPPED | UC_HOOK_MEM_FETCH_UNMAPPED |
+      UC_HOOK_MEM_WRITE_PROT | UC_HOOK_MEM_READ_PROT | UC_HOOK_MEM_FETCH_PROT;
     check('uc_hook_add(mem invalid)', this.api.uc_hook_add(this.uc, [0], types, h, null, 1, 0));
   }
 
@@ -181,7 +190,8 @@ export class UnicornCpu {
   }
 
   write(address: number, bytes: Uint8Array): void {
-    check(`uc_mem_write(0x${address.toString(16)}, ${bytes.length})`, this.api.uc_mem_write(this.uc, address, bytes, bytes.length));
+    check(`uc_mem_write(0x${address.toString(16)}, ${bytes.length})`,
+      this.api.uc_mem_write(this.uc, address, bytes, bytes.length));
   }
 
   read32(address: number): number {
