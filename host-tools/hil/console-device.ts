@@ -325,7 +325,9 @@ export class ConsoleDevice extends DeviceBase implements HilDevice {
         await this.command('status');
         return;
       } catch (e) {
-        if (i + 1 >= attempts) throw new Error(`the console did not answer after power-on (${(e as Error).message})`, { cause: e });
+        if (i + 1 >= attempts) {
+          throw new Error(`the console did not answer after power-on (${(e as Error).message})`, { cause: e });
+        }
       }
     }
   }

@@ -19,7 +19,9 @@ afterEach(async () => { for (const n of networks.splice(0)) await n.close(); });
 async function device(store = new MemoryStore()): Promise<{ dev: NodeDevice; net: CountingBackend }> {
   const net = new CountingBackend({ routes: { [DEFAULT_DEVICE_BROKER]: '127.0.0.1:9' } });
   networks.push(net);
-  const dev = await NodeDevice.start({ network: net, clock: new VirtualClock(), store, waitConnected: false, clientId: 'teardown' });
+  const dev = await NodeDevice.start({
+    network: net, clock: new VirtualClock(), store, waitConnected: false, clientId: 'teardown',
+  });
   return { dev, net };
 }
 
