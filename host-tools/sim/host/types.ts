@@ -57,7 +57,8 @@ export interface NodeDeviceOptions {
    * added after start() misses nothing), input through uartInput(). Default: core.wasm, which
    * has no console ('uart' listeners and uartInput() throw). A module with a console given as
    * `wasm` without `console: true` prints its `evt` lines only while something listens for 'uart'
-   * (a line nobody reads is core work spent on every message for nothing).
+   * (a line nobody reads is core work spent on every message for nothing: docs/node-host.md,
+   * "Where QoS 1 time goes").
    */
   console?: boolean;
   /** Seed for entropy() so packet ids and jitter are reproducible; default random. */
