@@ -67,12 +67,11 @@ static int read_sleb64(const uint8_t ** p, const uint8_t * end, uint64_t * out)
     uint64_t v = 0; unsigned shift = 0;
     while (*p < end && shift < 70) {
         uint8_t b = *(*p)++;
-        v |= (uint64_t)(b & 0x7f) << shift;
+        /* the last byte's 7 bits are signed: shifted, they set every bit above it too */
+        int64_t d = (b & 0x80) ? (int64_t)(b & 0x7f) : (int64_t)(int8_t)(uint8_t)(b << 1) >> 1;
+        v |= (uint64_t)d << shift;
+        if (!(b & 0x80)) { *out = v; return 1; }
         shift += 7;
-        if (!(b & 0x80)) {
-            if (shift < 64 && (b & 0x40)) v |= ~(uint64_t)0 << shift;
-            *out = v; return 1;
-        }
     }
     return 0;
 }
@@ -330,9 +329,10 @@ M3Result m3_ParseModule(IM3Environment env, IM3Module * out, const uint8_t * con
     m->ntypes = rd16(blob + 16); m->nfuncs = rd32(blob + 20); m->nimports = rd32(blob + 24); m->nside = rd32(blob + 28);
     uint32_t nwide = rd16(blob + 18), nlong;
     {
-        uint64_t need = WQ_BLOB_HEADER + (uint64_t)m->ntypes * 8 + (uint64_t)m->nfuncs * 8 + (uint64_t)nwide * 12 + (uint64_t)m->nside * 2;
-        if (need > blob_len || (blob_len - need) % 6 || m->nimports > m->nfuncs) { err = wqrt_Err_predecodedCorrupt; goto fail; }
-        nlong = (uint32_t)((blob_len - need) / 6);
+        /* in 32 bits: with both counts below 2^28 the sum stays below 2^32 (the 16-bit counts add under 2^21) */
+        uint32_t need = WQ_BLOB_HEADER + (uint32_t)m->ntypes * 8 + m->nfuncs * 8 + nwide * 12 + m->nside * 2;
+        if ((m->nfuncs | m->nside) >> 28 || need > blob_len || (blob_len - need) % 6 || m->nimports > m->nfuncs) { err = wqrt_Err_predecodedCorrupt; goto fail; }
+        nlong = (blob_len - need) / 6;
     }
     m->types = (const WqType *)(const void *)(blob + WQ_BLOB_HEADER);
     m->funcs = (const WqFunc *)(const void *)(blob + WQ_BLOB_HEADER + m->ntypes * 8);
@@ -418,58 +418,58 @@ fail:
 
 void m3_FreeModule(IM3Module m) { (void)m; }
 
-/* Walks the data (data=1) or elem section to segment `index` and describes it. */
+/* Walks the data (data=1) or elem section to segment `index` and describes it. Data flags: 0
+ * active, 1 passive, 2 active with a memory index; elem flags: bit 0 passive or declarative,
+ * bit 1 a table index (active) or declarative, bit 2 items are expressions. */
 M3Result wq_segment(IM3Module m, int data, uint32_t index, WqSeg * o)
 {
     const uint8_t * s, * se;
-    uint32_t n, u;
+    uint32_t n;
     if (!wq_sec_open(m, data ? WQ_SEC(11) : WQ_SEC(9), &s, &se, &n) || index >= n) return m3Err_wasmMalformed;
     for (uint32_t i = 0; ; i++) {
         memset(o, 0, sizeof *o);
         if (!wq_read_leb32(&s, se, &o->flags)) return m3Err_wasmMalformed;
-        if (data) {
-            if (o->flags == 2 && !wq_read_leb32(&s, se, &o->index)) return m3Err_wasmMalformed;
-            if (o->flags != 1) { o->offset_expr = s; if (!skip_const(&s, se)) return m3Err_wasmMalformed; }
-            if (!wq_read_leb32(&s, se, &u) || (uint32_t)(se - s) < u) return m3Err_wasmMalformed;
-            o->items = s; o->count = u;
-            if (i == index) return m3Err_none;
-            s += u;
-        } else {
-            if ((o->flags & 1) == 0) {
-                if ((o->flags & 2) && !wq_read_leb32(&s, se, &o->index)) return m3Err_wasmMalformed;
-                o->offset_expr = s;
-                if (!skip_const(&s, se)) return m3Err_wasmMalformed;
-            }
-            if (o->flags & 3) { if (s >= se) return m3Err_wasmMalformed; s++; }
-            if (!wq_read_leb32(&s, se, &o->count)) return m3Err_wasmMalformed;
-            o->items = s; o->kind = (uint8_t)((o->flags & 4) ? 1 : 0);
-            if (i == index) return m3Err_none;
-            for (uint32_t k = 0; k < o->count; k++) {
-                if (o->kind) { if (!skip_const(&s, se)) return m3Err_wasmMalformed; }
-                else if (!wq_read_leb32(&s, se, &u)) return m3Err_wasmMalformed;
-            }
-        }
+        uint32_t f = o->flags;
+        if ((data ? f == 2 : (f & 3) == 2) && !wq_read_leb32(&s, se, &o->index)) return m3Err_wasmMalformed;
+        if (data ? f != 1 : !(f & 1)) { o->offset_expr = s; if (!skip_const(&s, se)) return m3Err_wasmMalformed; }
+        if (!data && (f & 3)) { if (s >= se) return m3Err_wasmMalformed; s++; }   /* the element kind or type */
+        if (!wq_read_leb32(&s, se, &o->count)) return m3Err_wasmMalformed;
+        o->items = s;
+        if (data) { if ((uint32_t)(se - s) < o->count) return m3Err_wasmMalformed; }
+        else o->kind = (uint8_t)((f & 4) ? 1 : 0);
+        if (i == index) return m3Err_none;
+        if (data) s += o->count;
+        else for (uint32_t k = 0, u; k < o->count; k++)
+            if (o->kind ? !skip_const(&s, se) : !wq_read_leb32(&s, se, &u)) return m3Err_wasmMalformed;
     }
 }
 
-/* Copies n elem items starting at item `src` of segment `seg` into table `t` at `dst`. */
+/* Copies n items of elem segment sg, from item src on, into table t at dst. */
+static M3Result table_init(IM3Runtime rt, uint32_t t, const WqSeg * sg, uint32_t dst, uint32_t src, uint32_t n)
+{
+    IM3Module m = rt->module;
+    if (t >= m->ntables) return errTableOOB;
+    const uint8_t * s = sg->items; uint32_t count = sg->count;
+    WqTable * tab = &rt->tables[t];
+    if (n > count || src > count - n || n > tab->size || dst > tab->size - n) return errTableOOB;   /* src + n > count, dst + n > size */
+    const uint8_t * se = m->bytes + m->sec[WQ_SEC(9)].end;
+    for (uint32_t k = 0; k < src + n; k++) {
+        uint64_t v; uint32_t f;
+        if (sg->kind) { M3Result r = eval_const(rt, &s, se, &v); if (r) return r; }
+        else { if (!wq_read_leb32(&s, se, &f)) return m3Err_wasmMalformed; v = (uint64_t)f + 1; }
+        if (k >= src) tab->elems[dst + k - src] = (uint32_t)v;
+    }
+    return m3Err_none;
+}
+
+/* table.init: segment `seg` (none left once dropped) into table t. */
 M3Result wq_table_init_from_segment(IM3Runtime rt, uint32_t t, uint32_t seg, uint32_t dst, uint32_t src, uint32_t n)
 {
     IM3Module m = rt->module;
     WqSeg sg; memset(&sg, 0, sizeof sg);
     if (seg >= m->nelem || t >= m->ntables) return errTableOOB;
     if (!(rt->elem_dropped[seg >> 3] & (1u << (seg & 7)))) { M3Result r = wq_segment(m, 0, seg, &sg); if (r) return r; }
-    const uint8_t * s = sg.items; uint32_t count = sg.count; uint8_t kind = sg.kind;
-    WqTable * tab = &rt->tables[t];
-    if (n > count || src > count - n || n > tab->size || dst > tab->size - n) return errTableOOB;   /* src + n > count, dst + n > size */
-    const uint8_t * se = m->bytes + m->sec[WQ_SEC(9)].end;
-    for (uint32_t k = 0; k < src + n; k++) {
-        uint64_t v; uint32_t f;
-        if (kind) { M3Result r = eval_const(rt, &s, se, &v); if (r) return r; }
-        else { if (!wq_read_leb32(&s, se, &f)) return m3Err_wasmMalformed; v = (uint64_t)f + 1; }
-        if (k >= src) tab->elems[dst + k - src] = (uint32_t)v;
-    }
-    return m3Err_none;
+    return table_init(rt, t, &sg, dst, src, n);
 }
 
 /* Creates globals, tables and memory in the arena and applies active segments. */
@@ -555,26 +555,21 @@ M3Result wq_instantiate(IM3Runtime rt, IM3Module m)
         rt->mem_cap = cap; rt->mem_pages = m->mem_min; wq_set_mem_bytes(rt, init);
         memset(rt->mem, 0, rt->mem_bytes);
     }
-    /* active elem segments, then active data segments (spec order); both are dropped after */
-    for (uint32_t i = 0; i < m->nelem; i++) {
-        WqSeg sg; uint64_t off;
-        if ((r = wq_segment(m, 0, i, &sg)) != m3Err_none) return r;
-        if ((sg.flags & 1) == 0) {
-            const uint8_t * e = sg.offset_expr;
-            if ((r = eval_const(rt, &e, b + m->sec[WQ_SEC(9)].end, &off)) != m3Err_none) return r;
-            if ((r = wq_table_init_from_segment(rt, sg.index, i, (uint32_t)off, 0, sg.count)) != m3Err_none) return r;
+    /* active elem segments, then active data segments (spec order); both are dropped after,
+     * and so are declarative elem segments (flags 3 and 7) */
+    for (int data = 0; data < 2; data++)
+        for (uint32_t i = 0; i < (data ? m->ndata : m->nelem); i++) {
+            WqSeg sg; uint64_t off;
+            if ((r = wq_segment(m, data, i, &sg)) != m3Err_none) return r;
+            const uint8_t * e = sg.offset_expr;   /* NULL: passive or declarative */
+            if (e) {
+                if ((r = eval_const(rt, &e, b + m->sec[data ? WQ_SEC(11) : WQ_SEC(9)].end, &off)) != m3Err_none) return r;
+                if (!data) r = table_init(rt, sg.index, &sg, (uint32_t)off, 0, sg.count);
+                else if (sg.count > rt->mem_bytes || (uint32_t)off > rt->mem_bytes - sg.count) r = errSegmentOOB;   /* off + count > bytes */
+                else if (sg.count) memcpy(rt->mem + (uint32_t)off, sg.items, sg.count);
+                if (r) return r;
+            } else if (data || !(sg.flags & 2)) continue;
+            (data ? rt->data_dropped : rt->elem_dropped)[i >> 3] |= (uint8_t)(1u << (i & 7));
         }
-        if ((sg.flags & 1) == 0 || (sg.flags & 2)) rt->elem_dropped[i >> 3] |= (uint8_t)(1u << (i & 7));
-    }
-    for (uint32_t i = 0; i < m->ndata; i++) {
-        WqSeg sg; uint64_t off;
-        if ((r = wq_segment(m, 1, i, &sg)) != m3Err_none) return r;
-        if (sg.flags == 1) continue;
-        const uint8_t * e = sg.offset_expr;
-        if ((r = eval_const(rt, &e, b + m->sec[WQ_SEC(11)].end, &off)) != m3Err_none) return r;
-        if (sg.count > rt->mem_bytes || (uint32_t)off > rt->mem_bytes - sg.count) return errSegmentOOB;   /* off + count > bytes */
-        if (sg.count) memcpy(rt->mem + (uint32_t)off, sg.items, sg.count);
-        rt->data_dropped[i >> 3] |= (uint8_t)(1u << (i & 7));
-    }
     return m3Err_none;
 }
