@@ -188,7 +188,7 @@ static M3Result call_begin(IM3Function f, IM3Runtime * rt_out, const WqType ** t
 {
     IM3Runtime rt = frt(f);
     if (!rt || !rt->module) return m3Err_moduleNotLinked;
-    if (rt->running) return wq_errReentrant;
+    if (rt->running) return wqrt_Err_reentrantCall;
     const WqType * t = type_in(rt->module, f);
     if ((uint32_t)t->nparams + t->nresults > (uint32_t)(rt->stack_end - rt->stack)) return m3Err_trapStackOverflow;   /* 32 bits: two 8-bit counts, a stack below 4 G slots */
     *rt_out = rt; *t_out = t;

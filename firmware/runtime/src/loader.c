@@ -1,26 +1,9 @@
 /* Loader and embedding API: parses the module in place (no copy), checks the pre-decoded
  * blob against it, binds imports and instantiates globals, tables, memory and segments in
  * the caller's arena. Every read of module bytes is bounds-checked. */
-#define M3_IMPLEMENT_ERROR_STRINGS
+#define M3_IMPLEMENT_ERROR_STRINGS   /* this file defines every result: wasm3.h's m3Err_*, wasmqtt_rt.h's wqrt_Err_* */
 #include "rt_internal.h"
 #undef M3_IMPLEMENT_ERROR_STRINGS
-
-/* The pre-decoded section's problems all have one fix: run host-tools/wasm/predecode.ts. */
-const char wqrt_Err_noPredecoded[] = "no wasmqtt.predecoded section: run predecode.ts";
-const char wqrt_Err_predecodedVersion[] = "wasmqtt.predecoded: other version: rerun predecode.ts";
-const char wqrt_Err_predecodedStale[] = "wasmqtt.predecoded: module changed (hash differs): rerun predecode.ts";
-const char wqrt_Err_predecodedCorrupt[] = "wasmqtt.predecoded: corrupt: rerun predecode.ts";
-const char wqrt_Err_signatureMismatch[] = "import signature mismatch";
-const char wqrt_Err_unsupported[] = "feature outside this runtime's build";
-static const char errMissingGlobal[] = "missing imported global";
-static const char errArena[] = "arena too small: give wqrt_SetArena more";
-#define errSegmentOOB m3Err_trapOutOfBoundsMemoryAccess
-const char wq_trapTableOOB[] = "[trap] out of bounds table access";
-#define errTableOOB wq_trapTableOOB
-static const char errMisaligned[] = "module not 4-byte aligned, arena full: declare it aligned(4)";
-static const char errMemCap[] = "memory min pages > wqrt_SetMemoryLimit";
-const char wq_trapFuel[] = "[trap] fuel exhausted";
-const char wq_errReentrant[] = "m3_Call inside a host function";
 
 static struct M3Environment g_env;
 const int8_t wq_sec_slot[13] = { -1, -1, 0, -1, 1, 2, 3, 4, 5, 6, -1, 7, -1 };
@@ -130,7 +113,7 @@ M3Result wqrt_SetArena(IM3Environment env, void * arena, uint32_t bytes)
     if (!env) return m3Err_mallocFailed;
     uintptr_t a = ((uintptr_t)arena + 7u) & ~(uintptr_t)7u;
     uint32_t lost = (uint32_t)(a - (uintptr_t)arena);
-    if (!arena || bytes <= lost) return errArena;
+    if (!arena || bytes <= lost) return wqrt_Err_arenaTooSmall;
     env->arena = (uint8_t *)a; env->arena_size = bytes - lost; env->arena_used = 0;
     return m3Err_none;
 }
@@ -165,7 +148,7 @@ M3Result wqrt_SetMemoryLimit(IM3Runtime rt, uint32_t bytes)
 M3Result wqrt_SetCallDepth(IM3Runtime rt, uint32_t frames)
 {
     if (!rt || rt->module || frames == 0) return m3Err_moduleAlreadyLinked;
-    return wq_stack_area(rt, (uint32_t)(rt->stack_end - rt->stack), frames) ? errArena : m3Err_none;
+    return wq_stack_area(rt, (uint32_t)(rt->stack_end - rt->stack), frames) ? wqrt_Err_arenaTooSmall : m3Err_none;
 }
 M3Result wqrt_GetTrapInfo(IM3Runtime rt, uint32_t * f, uint32_t * off)
 {
@@ -286,7 +269,7 @@ M3Result m3_ParseModule(IM3Environment env, IM3Module * out, const uint8_t * con
         /* The blob's tables are read as words: an unaligned module (a plain `unsigned char[]`,
          * a buffer at an odd offset) is copied once into the arena, as wasm3 copies code. */
         uint8_t * copy = (uint8_t *)wq_alloc(env, len);
-        if (!copy) { err = errMisaligned; goto fail; }
+        if (!copy) { err = wqrt_Err_moduleMisaligned; goto fail; }
         memcpy(copy, bytes, len);
         m->bytes = bytes = copy;
     }
@@ -448,10 +431,10 @@ M3Result wq_segment(IM3Module m, int data, uint32_t index, WqSeg * o)
 static M3Result table_init(IM3Runtime rt, uint32_t t, const WqSeg * sg, uint32_t dst, uint32_t src, uint32_t n)
 {
     IM3Module m = rt->module;
-    if (t >= m->ntables) return errTableOOB;
+    if (t >= m->ntables) return m3Err_trapTableOutOfBounds;
     const uint8_t * s = sg->items; uint32_t count = sg->count;
     WqTable * tab = &rt->tables[t];
-    if (n > count || src > count - n || n > tab->size || dst > tab->size - n) return errTableOOB;   /* src + n > count, dst + n > size */
+    if (n > count || src > count - n || n > tab->size || dst > tab->size - n) return m3Err_trapTableOutOfBounds;   /* src + n > count, dst + n > size */
     const uint8_t * se = m->bytes + m->sec[WQ_SEC(9)].end;
     for (uint32_t k = 0; k < src + n; k++) {
         uint64_t v; uint32_t f;
@@ -467,7 +450,7 @@ M3Result wq_table_init_from_segment(IM3Runtime rt, uint32_t t, uint32_t seg, uin
 {
     IM3Module m = rt->module;
     WqSeg sg; memset(&sg, 0, sizeof sg);
-    if (seg >= m->nelem || t >= m->ntables) return errTableOOB;
+    if (seg >= m->nelem || t >= m->ntables) return m3Err_trapTableOutOfBounds;
     if (!(rt->elem_dropped[seg >> 3] & (1u << (seg & 7)))) { M3Result r = wq_segment(m, 0, seg, &sg); if (r) return r; }
     return table_init(rt, t, &sg, dst, src, n);
 }
@@ -481,14 +464,14 @@ M3Result wq_instantiate(IM3Runtime rt, IM3Module m)
     if (m->nglobals) {
         /* low words; high words after them only when some global is 64-bit or a reference */
         rt->globals = (uint32_t *)wq_alloc(env, m->nglobals * (m->wide_globals ? 8u : 4u));
-        if (!rt->globals) return errArena;
+        if (!rt->globals) return wqrt_Err_arenaTooSmall;
         rt->globals_hi = m->wide_globals ? rt->globals + m->nglobals : rt->globals;
     }
     /* before linear memory, which takes the rest of the arena when it has no cap */
     if (m->ndata + m->nelem) {
         uint32_t dbytes = (m->ndata + 7u) / 8u;
         rt->data_dropped = (uint8_t *)wq_alloc(env, dbytes + (m->nelem + 7u) / 8u);
-        if (!rt->data_dropped) return errArena;
+        if (!rt->data_dropped) return wqrt_Err_arenaTooSmall;
         rt->elem_dropped = rt->data_dropped + dbytes;
     }
     /* imported tables, memory and globals; the runtime creates imported tables/memories
@@ -504,7 +487,7 @@ M3Result wq_instantiate(IM3Runtime rt, IM3Module m)
         uint64_t v = g_resolver ? g_resolver((const char *)e.mod, e.ml, (const char *)e.nm, e.nl,
                                              e.kind == 1 ? WQRT_IMPORT_TABLE : e.kind == 2 ? WQRT_IMPORT_MEMORY : e.type, &found) : 0;
         if (e.kind == 3) {
-            if (!found) return errMissingGlobal;
+            if (!found) return wqrt_Err_globalImportMissing;
             wq_global_set(rt, gi++, v);
             continue;
         }
@@ -526,10 +509,10 @@ M3Result wq_instantiate(IM3Runtime rt, IM3Module m)
         uint32_t cap = tab->max;
         if (cap > tab->size + WQRT_TABLE_GROW_CAP) cap = tab->size + WQRT_TABLE_GROW_CAP;
         if (cap < tab->size) cap = tab->size;
-        if (cap > (1u << 24)) return errArena;
+        if (cap > (1u << 24)) return wqrt_Err_arenaTooSmall;
         tab->max = cap;
         tab->elems = (uint32_t *)wq_alloc(env, cap * 4u + 4u);
-        if (!tab->elems) return errArena;
+        if (!tab->elems) return wqrt_Err_arenaTooSmall;
     }
     wq_sec_open(m, WQ_SEC(6), &s, &se, &n);   /* m3_ParseModule checked the section */
     while (n--) {
@@ -541,14 +524,14 @@ M3Result wq_instantiate(IM3Runtime rt, IM3Module m)
     if (m->has_memory) {
         uint32_t avail = env->arena_size - env->arena_used;
         uint32_t cap = rt->mem_limit ? rt->mem_limit : avail;
-        if (cap > avail) return errArena;
+        if (cap > avail) return wqrt_Err_arenaTooSmall;
         /* in 32 bits: a max of 65536 pages or more (or none) caps nothing; min pages fit when min <= cap >> 16 */
         if (m->mem_max < 65536u && cap > (m->mem_max << 16)) cap = m->mem_max << 16;
         uint32_t init = m->mem_min << 16;
         rt->mem = (uint8_t *)env->arena + env->arena_used;
         if (m->mem_min > (cap >> 16)) {
             /* below-one-page boards: memory is capped; the declared pages are kept for memory.size */
-            if (m->mem_min > 1) return errMemCap;
+            if (m->mem_min > 1) return wqrt_Err_memoryLimitTooSmall;
             init = cap;
         }
         env->arena_used += (cap + 7u) & ~7u;
@@ -565,7 +548,7 @@ M3Result wq_instantiate(IM3Runtime rt, IM3Module m)
             if (e) {
                 if ((r = eval_const(rt, &e, b + m->sec[data ? WQ_SEC(11) : WQ_SEC(9)].end, &off)) != m3Err_none) return r;
                 if (!data) r = table_init(rt, sg.index, &sg, (uint32_t)off, 0, sg.count);
-                else if (sg.count > rt->mem_bytes || (uint32_t)off > rt->mem_bytes - sg.count) r = errSegmentOOB;   /* off + count > bytes */
+                else if (sg.count > rt->mem_bytes || (uint32_t)off > rt->mem_bytes - sg.count) r = m3Err_trapOutOfBoundsMemoryAccess;   /* off + count > bytes */
                 else if (sg.count) memcpy(rt->mem + (uint32_t)off, sg.items, sg.count);
                 if (r) return r;
             } else if (data || !(sg.flags & 2)) continue;

@@ -315,10 +315,10 @@ static inline void wq_global_set(IM3Runtime rt, uint32_t i, uint64_t v)
  * defines them), so another file's `return m3Err_X` loads the pointer's address, then the
  * pointer. A file that defines WQ_RESULTS_AS_TEXTS (api.c) uses the texts' addresses themselves,
  * which loader.c also names wq_res_X, and NULL for m3Err_none: one load fewer per result and no
- * pointer kept in flash (session 14: -104 B with interp.c too, but GCC then merged interp.c's
- * trap paths and a divide's zero test took two instructions instead of one, so interp.c keeps
- * the pointers). The public pointers stay for embedders; the values are the same. The list:
- * the results api.c returns. */
+ * pointer kept in flash. These are not more names for embedders: wq_res_X is the value of the
+ * public m3Err_X. interp.c keeps the pointers (with texts, GCC merged its trap paths and a
+ * divide's zero test took two instructions instead of one: session 14, runtime_flash_bytes and
+ * interp_suite). The list: the results api.c returns. */
 #define WQ_SHARED_RESULTS(X) \
     X(argumentCountMismatch) \
     X(functionImportMissing) \
@@ -347,7 +347,6 @@ WQ_SHARED_RESULTS(WQ_RESULT_NAME)
 #endif
 
 /* loader.c */
-extern const char wq_trapTableOOB[], wq_trapFuel[], wq_errReentrant[];
 int      wq_read_leb32(const uint8_t ** p, const uint8_t * end, uint32_t * out);
 M3Result wq_instantiate(IM3Runtime rt, IM3Module m);
 typedef struct { uint32_t flags, index, count; uint8_t kind; const uint8_t * offset_expr; const uint8_t * items; } WqSeg;
