@@ -45,18 +45,17 @@ uint32_t wq_func_type(const struct M3Module * m, uint32_t f)
     if (w & WQ_FUNC_TYPES_BYTES) return p[f];   /* the API's calls take this path: no stack frame */
     return func_type_walk(p, m->bytes + m->len, f);
 }
+/* A signed LEB128 of up to 10 bytes, put together from its last byte down (one constant shift
+ * per byte; the last byte's 7 bits, read signed, extend the sign). */
 static int read_sleb64(const uint8_t ** p, const uint8_t * end, uint64_t * out)
 {
-    uint64_t v = 0; unsigned shift = 0;
-    while (*p < end && shift < 70) {
-        uint8_t b = *(*p)++;
-        /* the last byte's 7 bits are signed: shifted, they set every bit above it too */
-        int64_t d = (b & 0x80) ? (int64_t)(b & 0x7f) : (int64_t)(int8_t)(uint8_t)(b << 1) >> 1;
-        v |= (uint64_t)d << shift;
-        if (!(b & 0x80)) { *out = v; return 1; }
-        shift += 7;
-    }
-    return 0;
+    const uint8_t * s = *p, * q = s;
+    do if (q >= end || q - s >= 10) return 0; while (*q++ & 0x80);
+    *p = q;
+    uint64_t v = (uint64_t)(int64_t)((int8_t)(uint8_t)(q[-1] << 1) >> 1);
+    while (--q > s) v = v << 7 | (q[-1] & 0x7f);
+    *out = v;
+    return 1;
 }
 static uint32_t fnv1a(const uint8_t * p, uint32_t n)
 {
