@@ -121,13 +121,9 @@ M3Result m3_FindFunction(IM3Function * out, IM3Runtime rt, const char * const na
     *out = NULL;
     if (!rt || !rt->module || !name) return m3Err_moduleNotLinked;
     IM3Module m = rt->module;
-    /* not wq_sec_open (20 B less): GCC then compiled the export walk differently, and the call
-     * benchmark, whose two programs look up exports at different places ("calls", "inline"),
-     * read +0.002 per call */
-    if (!m->sec[WQ_SEC(7)].end) return m3Err_functionLookupFailed;
-    const uint8_t * s = m->bytes + m->sec[WQ_SEC(7)].start, * se = m->bytes + m->sec[WQ_SEC(7)].end;
+    const uint8_t * s, * se;
     uint32_t n, nl, idx;
-    if (!wq_read_leb32(&s, se, &n)) return m3Err_wasmMalformed;
+    if (!wq_sec_open(m, WQ_SEC(7), &s, &se, &n)) return m3Err_wasmMalformed;   /* no export section: n = 0 */
     while (n--) {
         if (!wq_read_leb32(&s, se, &nl) || (uint32_t)(se - s) < nl + 1) return m3Err_wasmMalformed;
         const uint8_t * nm = s; s += nl;
