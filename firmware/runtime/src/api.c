@@ -64,13 +64,13 @@ M3Result m3_LinkRawFunctionEx(IM3Module m, const char * const modName, const cha
                               const char * const signature, M3RawCall fn, const void * userdata)
 {
     if (!m || !fnName || !fn) return m3Err_functionLookupFailed;
-    const uint8_t * s, * se;
-    uint32_t n, fi = 0;
+    WqCursor c;
+    uint32_t fi = 0;
     WqImportEntry e;
     M3Result result = m3Err_functionLookupFailed;
-    wq_sec_open(m, WQ_SEC(2), &s, &se, &n);   /* m3_ParseModule checked the section */
-    while (n--) {
-        wq_import_next(&s, se, &e);
+    wq_sec_open(m, WQ_SEC(2), &c);   /* m3_ParseModule checked the section */
+    while (c.n--) {
+        wq_import_next(&c, &e);
         if (e.kind != 0) continue;
         if ((!modName || (modName[0] == '*' && modName[1] == 0) || name_eq(e.mod, e.ml, modName)) && name_eq(e.nm, e.nl, fnName)) {
             if (fi >= m->nimports) return wqrt_Err_predecodedCorrupt;
@@ -121,14 +121,14 @@ M3Result m3_FindFunction(IM3Function * out, IM3Runtime rt, const char * const na
     *out = NULL;
     if (!rt || !rt->module || !name) return m3Err_moduleNotLinked;
     IM3Module m = rt->module;
-    const uint8_t * s, * se;
-    uint32_t n, nl, idx;
-    if (!wq_sec_open(m, WQ_SEC(7), &s, &se, &n)) return m3Err_wasmMalformed;   /* no export section: n = 0 */
-    while (n--) {
-        if (!wq_read_leb32(&s, se, &nl) || (uint32_t)(se - s) < nl + 1) return m3Err_wasmMalformed;
-        const uint8_t * nm = s; s += nl;
-        uint8_t kind = *s++;
-        if (!wq_read_leb32(&s, se, &idx)) return m3Err_wasmMalformed;
+    WqCursor c;
+    uint32_t nl, idx;
+    if (!wq_sec_open(m, WQ_SEC(7), &c)) return m3Err_wasmMalformed;   /* no export section: n = 0 */
+    while (c.n--) {
+        if (!wq_read_leb32(&c.p, c.end, &nl) || (uint32_t)(c.end - c.p) < nl + 1) return m3Err_wasmMalformed;
+        const uint8_t * nm = c.p; c.p += nl;
+        uint8_t kind = *c.p++;
+        if (!wq_read_leb32(&c.p, c.end, &idx)) return m3Err_wasmMalformed;
         if (kind != 0 || !name_eq(nm, nl, name)) continue;
         if (idx >= m->nfuncs) return wqrt_Err_predecodedCorrupt;
         M3Result r = m3_RunStart(m);

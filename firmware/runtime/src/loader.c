@@ -224,18 +224,19 @@ static int skip_name(const uint8_t ** p, const uint8_t * end, const uint8_t ** s
     *s = *p; *p += *n; return 1;
 }
 
-/* Section slot k: *s at its first entry, *se at its end, *n its count (a start section: the
- * function). An absent section reads as none (n = 0); returns 0 when the count is malformed. */
-int wq_sec_open(const struct M3Module * m, uint32_t k, const uint8_t ** s, const uint8_t ** se, uint32_t * n)
+/* Section slot k: c->p at its first entry, c->end at its end, c->n its count (a start section:
+ * the function). An absent section reads as none (n = 0); returns 0 when the count is malformed. */
+int wq_sec_open(const struct M3Module * m, uint32_t k, WqCursor * c)
 {
-    *s = m->bytes + m->sec[k].start; *se = m->bytes + m->sec[k].end; *n = 0;
-    return !m->sec[k].end || wq_read_leb32(s, *se, n);
+    c->p = m->bytes + m->sec[k].start; c->end = m->bytes + m->sec[k].end; c->n = 0;
+    return !m->sec[k].end || wq_read_leb32(&c->p, c->end, &c->n);
 }
 
-/* The import entry at *s (m3_ParseModule checks every one; linking and instantiating read them
- * again through here). Returns 0 when it is malformed. */
-int wq_import_next(const uint8_t ** s, const uint8_t * se, WqImportEntry * e)
+/* The import entry at c->p (m3_ParseModule checks every one; linking and instantiating read
+ * them again through here). Returns 0 when it is malformed. */
+int wq_import_next(WqCursor * c, WqImportEntry * e)
 {
+    const uint8_t ** s = &c->p, * se = c->end;
     if (!skip_name(s, se, &e->mod, &e->ml) || !skip_name(s, se, &e->nm, &e->nl) || *s >= se) return 0;
     e->kind = *(*s)++;
     switch (e->kind) {
@@ -362,29 +363,32 @@ M3Result m3_ParseModule(IM3Environment env, IM3Module * out, const uint8_t * con
     }
 
     /* imports: count tables, memories and globals */
-    const uint8_t * s, * se; uint32_t n, mn, mx; WqImportEntry e;
-    if (!wq_sec_open(m, WQ_SEC(2), &s, &se, &n)) goto malformed;
-    while (n--) {
-        if (!wq_import_next(&s, se, &e)) goto malformed;
+    WqCursor c; uint32_t mn, mx; WqImportEntry e;
+    if (!wq_sec_open(m, WQ_SEC(2), &c)) goto malformed;
+    while (c.n--) {
+        if (!wq_import_next(&c, &e)) goto malformed;
         if (e.kind == 1) m->ntables++;
         else if (e.kind == 2) { m->has_memory++; m->mem_min = e.min; m->mem_max = e.max; }
         else if (e.kind == 3) { m->wide_globals |= WQ_WIDE(e.type); m->nglobals++; m->nimport_globals++; }
     }
-    if (!wq_sec_open(m, WQ_SEC(4), &s, &se, &n)) goto malformed;
-    m->ntables += n;
+    if (!wq_sec_open(m, WQ_SEC(4), &c)) goto malformed;
+    m->ntables += c.n;
     if (m->ntables > WQRT_MAX_TABLES) { err = wqrt_Err_unsupported; goto fail; }
-    if (!wq_sec_open(m, WQ_SEC(5), &s, &se, &n)) goto malformed;
-    if (n) { if (!skip_limits(&s, se, &mn, &mx)) goto malformed; m->has_memory += n; m->mem_min = mn; m->mem_max = mx; }
+    if (!wq_sec_open(m, WQ_SEC(5), &c)) goto malformed;
+    if (c.n) { if (!skip_limits(&c.p, c.end, &mn, &mx)) goto malformed; m->has_memory += c.n; m->mem_min = mn; m->mem_max = mx; }
     if (m->has_memory > 1) { err = m3Err_tooManyMemorySections; goto fail; }
-    if (!wq_sec_open(m, WQ_SEC(6), &s, &se, &n) || n > (uint32_t)(se - s)) goto malformed;
-    m->nglobals += n;
-    while (n--) {   /* only the types matter here: do the globals need high words? */
-        if (se - s < 2) goto malformed;
-        m->wide_globals |= WQ_WIDE(*s); s += 2;
-        if (!skip_const(&s, se)) goto malformed;
+    if (!wq_sec_open(m, WQ_SEC(6), &c) || c.n > (uint32_t)(c.end - c.p)) goto malformed;
+    m->nglobals += c.n;
+    while (c.n--) {   /* only the types matter here: do the globals need high words? */
+        if (c.end - c.p < 2) goto malformed;
+        m->wide_globals |= WQ_WIDE(*c.p); c.p += 2;
+        if (!skip_const(&c.p, c.end)) goto malformed;
     }
-    if (m->sec[WQ_SEC(8)].end && (!wq_sec_open(m, WQ_SEC(8), &s, &se, &m->start_func) || m->start_func >= m->nfuncs)) goto malformed;
-    if (!wq_sec_open(m, WQ_SEC(9), &s, &se, &m->nelem) || !wq_sec_open(m, WQ_SEC(11), &s, &se, &m->ndata)) goto malformed;
+    if (m->sec[WQ_SEC(8)].end && (!wq_sec_open(m, WQ_SEC(8), &c) || (m->start_func = c.n) >= m->nfuncs)) goto malformed;
+    if (!wq_sec_open(m, WQ_SEC(9), &c)) goto malformed;
+    m->nelem = c.n;
+    if (!wq_sec_open(m, WQ_SEC(11), &c)) goto malformed;
+    m->ndata = c.n;
     if (m->nimports) {
         m->imports = (WqImport *)wq_alloc(env, m->nimports * (uint32_t)sizeof(WqImport));
         if (!m->imports) { err = m3Err_mallocFailed; goto fail; }
@@ -405,24 +409,23 @@ void m3_FreeModule(IM3Module m) { (void)m; }
  * bit 1 a table index (active) or declarative, bit 2 items are expressions. */
 M3Result wq_segment(IM3Module m, int data, uint32_t index, WqSeg * o)
 {
-    const uint8_t * s, * se;
-    uint32_t n;
-    if (!wq_sec_open(m, data ? WQ_SEC(11) : WQ_SEC(9), &s, &se, &n) || index >= n) return m3Err_wasmMalformed;
+    WqCursor c;
+    if (!wq_sec_open(m, data ? WQ_SEC(11) : WQ_SEC(9), &c) || index >= c.n) return m3Err_wasmMalformed;
     for (uint32_t i = 0; ; i++) {
         memset(o, 0, sizeof *o);
-        if (!wq_read_leb32(&s, se, &o->flags)) return m3Err_wasmMalformed;
+        if (!wq_read_leb32(&c.p, c.end, &o->flags)) return m3Err_wasmMalformed;
         uint32_t f = o->flags;
-        if ((data ? f == 2 : (f & 3) == 2) && !wq_read_leb32(&s, se, &o->index)) return m3Err_wasmMalformed;
-        if (data ? f != 1 : !(f & 1)) { o->offset_expr = s; if (!skip_const(&s, se)) return m3Err_wasmMalformed; }
-        if (!data && (f & 3)) { if (s >= se) return m3Err_wasmMalformed; s++; }   /* the element kind or type */
-        if (!wq_read_leb32(&s, se, &o->count)) return m3Err_wasmMalformed;
-        o->items = s;
-        if (data) { if ((uint32_t)(se - s) < o->count) return m3Err_wasmMalformed; }
+        if ((data ? f == 2 : (f & 3) == 2) && !wq_read_leb32(&c.p, c.end, &o->index)) return m3Err_wasmMalformed;
+        if (data ? f != 1 : !(f & 1)) { o->offset_expr = c.p; if (!skip_const(&c.p, c.end)) return m3Err_wasmMalformed; }
+        if (!data && (f & 3)) { if (c.p >= c.end) return m3Err_wasmMalformed; c.p++; }   /* the element kind or type */
+        if (!wq_read_leb32(&c.p, c.end, &o->count)) return m3Err_wasmMalformed;
+        o->items = c.p;
+        if (data) { if ((uint32_t)(c.end - c.p) < o->count) return m3Err_wasmMalformed; }
         else o->kind = (uint8_t)((f & 4) ? 1 : 0);
         if (i == index) return m3Err_none;
-        if (data) s += o->count;
+        if (data) c.p += o->count;
         else for (uint32_t k = 0, u; k < o->count; k++)
-            if (o->kind ? !skip_const(&s, se) : !wq_read_leb32(&s, se, &u)) return m3Err_wasmMalformed;
+            if (o->kind ? !skip_const(&c.p, c.end) : !wq_read_leb32(&c.p, c.end, &u)) return m3Err_wasmMalformed;
     }
 }
 
@@ -476,10 +479,10 @@ M3Result wq_instantiate(IM3Runtime rt, IM3Module m)
     /* imported tables, memory and globals; the runtime creates imported tables/memories
      * itself from their declared limits (one module per runtime) */
     uint32_t ti = 0, gi = 0;
-    const uint8_t * s, * se; uint32_t n; WqImportEntry e;
-    wq_sec_open(m, WQ_SEC(2), &s, &se, &n);   /* m3_ParseModule checked the section */
-    while (n--) {
-        wq_import_next(&s, se, &e);
+    WqCursor c; WqImportEntry e;
+    wq_sec_open(m, WQ_SEC(2), &c);   /* m3_ParseModule checked the section */
+    while (c.n--) {
+        wq_import_next(&c, &e);
         if (e.kind == 0) continue;
         /* the host may say how big the imported table/memory really is; it gives every global's value */
         int found = 0;
@@ -494,12 +497,12 @@ M3Result wq_instantiate(IM3Runtime rt, IM3Module m)
         if (e.kind == 1) { rt->tables[ti].elem = e.type; rt->tables[ti].size = e.min; rt->tables[ti++].max = e.max; }
         else { m->mem_min = e.min; m->mem_max = e.max; }
     }
-    wq_sec_open(m, WQ_SEC(4), &s, &se, &n);   /* m3_ParseModule read the count */
-    while (n--) {
+    wq_sec_open(m, WQ_SEC(4), &c);   /* m3_ParseModule read the count */
+    while (c.n--) {
         uint32_t mn, mx;
-        if (s >= se) return m3Err_wasmMalformed;
-        uint8_t et = *s++;
-        if (!skip_limits(&s, se, &mn, &mx)) return m3Err_wasmMalformed;
+        if (c.p >= c.end) return m3Err_wasmMalformed;
+        uint8_t et = *c.p++;
+        if (!skip_limits(&c.p, c.end, &mn, &mx)) return m3Err_wasmMalformed;
         rt->tables[ti].elem = et; rt->tables[ti].size = mn; rt->tables[ti++].max = mx;
     }
     for (uint32_t t = 0; t < m->ntables; t++) {
@@ -513,11 +516,11 @@ M3Result wq_instantiate(IM3Runtime rt, IM3Module m)
         tab->elems = (uint32_t *)wq_alloc(env, cap * 4u + 4u);
         if (!tab->elems) return wqrt_Err_arenaTooSmall;
     }
-    wq_sec_open(m, WQ_SEC(6), &s, &se, &n);   /* m3_ParseModule checked the section */
-    while (n--) {
+    wq_sec_open(m, WQ_SEC(6), &c);   /* m3_ParseModule checked the section */
+    while (c.n--) {
         uint64_t v;
-        s += 2;
-        if ((r = eval_const(rt, &s, se, &v)) != m3Err_none) return r;
+        c.p += 2;
+        if ((r = eval_const(rt, &c.p, c.end, &v)) != m3Err_none) return r;
         wq_global_set(rt, gi++, v);
     }
     if (m->has_memory) {

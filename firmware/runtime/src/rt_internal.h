@@ -354,11 +354,13 @@ M3Result wq_segment(IM3Module m, int data, uint32_t index, WqSeg * o);
 /* Function f's type index: an import's record holds it, a defined function's is its function
  * section entry (the rare paths only: call_indirect's check, the API, linking). */
 uint32_t wq_func_type(const struct M3Module * m, uint32_t f);
-int      wq_sec_open(const struct M3Module * m, uint32_t k, const uint8_t ** s, const uint8_t ** se, uint32_t * n);
+/* A walk through one section's entries: the next byte, the section's end, the entries left. */
+typedef struct { const uint8_t * p, * end; uint32_t n; } WqCursor;
+int      wq_sec_open(const struct M3Module * m, uint32_t k, WqCursor * c);
 /* An import entry: names, kind (0 function, 1 table, 2 memory, 3 global), for a function its
  * type index in min, for a table or memory its limits, for a table or global its type byte. */
 typedef struct { const uint8_t * mod, * nm; uint32_t ml, nl, min, max; uint8_t kind, type; } WqImportEntry;
-int      wq_import_next(const uint8_t ** s, const uint8_t * se, WqImportEntry * e);
+int      wq_import_next(WqCursor * c, WqImportEntry * e);
 void *   wq_alloc(IM3Environment env, uint32_t bytes);
 /* interp.c */
 M3Result wq_invoke(IM3Runtime rt, uint32_t func, uint32_t nargs);
