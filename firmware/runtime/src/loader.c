@@ -14,6 +14,7 @@ __attribute__((weak, aligned(8))) uint64_t wqrt_default_arena[WQRT_DEFAULT_ARENA
 __attribute__((weak)) const uint32_t wqrt_default_arena_bytes = (WQRT_DEFAULT_ARENA / 8) * 8;
 
 static WqGlobalResolver g_resolver;
+_Static_assert(WQRT_IMPORT_TABLE == 1 && WQRT_IMPORT_MEMORY == 2, "the resolver is passed a table's or memory's import kind as its type");
 void wqrt_SetGlobalResolver(WqGlobalResolver fn) { g_resolver = fn; }
 
 /* ---- small readers ---- */
@@ -487,7 +488,7 @@ M3Result wq_instantiate(IM3Runtime rt, IM3Module m)
         /* the host may say how big the imported table/memory really is; it gives every global's value */
         int found = 0;
         uint64_t v = g_resolver ? g_resolver((const char *)e.mod, e.ml, (const char *)e.nm, e.nl,
-                                             e.kind == 1 ? WQRT_IMPORT_TABLE : e.kind == 2 ? WQRT_IMPORT_MEMORY : e.type, &found) : 0;
+                                             e.kind == 3 ? e.type : e.kind, &found) : 0;
         if (e.kind == 3) {
             if (!found) return wqrt_Err_globalImportMissing;
             wq_global_set(rt, gi++, v);
