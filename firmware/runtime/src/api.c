@@ -246,7 +246,8 @@ M3Result m3_GetResultsVL(IM3Function f, va_list ap)
     for (uint32_t i = 0; i < t->nresults; i++) {
         void * p = va_arg(ap, void *);
         /* stores of the result's width (i64 0x7e, f64 0x7c take 8 bytes); GCC turned two
-         * constant-size memcpy calls into one library call of variable size (~25 instructions) */
+         * constant-size memcpy calls into one library call of variable size, paid on every
+         * result read */
         if (types[i] == 0x7e || types[i] == 0x7c) *(uint64_t __attribute__((aligned(1), may_alias)) *)p = rt->stack[i];
         else *(uint32_t __attribute__((aligned(1), may_alias)) *)p = (uint32_t)rt->stack[i];
     }
