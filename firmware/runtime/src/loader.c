@@ -197,7 +197,8 @@ static M3Result eval_const(IM3Runtime rt, const uint8_t ** p, const uint8_t * en
         case 0x43: case 0x44: {   /* f32 / f64: the raw bits, zero-extended */
             uint32_t w = op == 0x43 ? 4 : 8;
             if ((uint32_t)(end - *p) < w) return m3Err_wasmUnderrun;
-            v = 0; memcpy(&v, *p, w); *p += w; break;
+            v = rd32(*p); if (w == 8) v |= (uint64_t)rd32(*p + 4) << 32;
+            *p += w; break;
         }
         case 0x23: if (!wq_read_leb32(p, end, &u) || (rt && u >= rt->module->nglobals)) return m3Err_wasmMalformed; if (rt) v = wq_global_get(rt, u); break;
         case 0xd0: if (*p >= end) return m3Err_wasmUnderrun; (*p)++; v = 0; break;
