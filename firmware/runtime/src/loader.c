@@ -371,7 +371,7 @@ M3Result m3_ParseModule(IM3Environment env, IM3Module * out, const uint8_t * con
         if (!wq_import_next(&c, &e)) goto malformed;
         if (e.kind == 1) m->ntables++;
         else if (e.kind == 2) { m->has_memory++; m->mem_min = e.min; m->mem_max = e.max; }
-        else if (e.kind == 3) { m->wide_globals |= WQ_WIDE(e.type); m->nglobals++; m->nimport_globals++; }
+        else if (e.kind == 3) { m->wide_globals |= WQ_WIDE(e.type); m->nglobals++; }
     }
     if (!wq_sec_open(m, WQ_SEC(4), &c)) goto malformed;
     m->ntables += c.n;

@@ -225,7 +225,7 @@ struct M3Module {
     const WqSide *  side;
     const WqSideLong * side_long;
     uint32_t        ntypes, nfuncs, nimports, nside;
-    uint32_t        nglobals, nimport_globals, ntables, ndata, nelem;
+    uint32_t        nglobals, ntables, ndata, nelem;
     uint32_t        wide_globals;        /* nonzero when a global is i64, f64 or a reference */
     uint32_t        start_func;          /* UINT32_MAX when none */
     int             has_memory;
