@@ -454,7 +454,7 @@ M3Result wq_table_init_from_segment(IM3Runtime rt, uint32_t t, uint32_t seg, uin
 {
     IM3Module m = rt->module;
     WqSeg sg; memset(&sg, 0, sizeof sg);
-    if (seg >= m->nelem || t >= m->ntables) return m3Err_trapTableOutOfBounds;
+    if (seg >= m->nelem || t >= m->ntables) return m3Err_trapTableOutOfBounds;   /* t first, as before the split (table_init checks it after the walk) */
     if (!(rt->elem_dropped[seg >> 3] & (1u << (seg & 7)))) { M3Result r = wq_segment(m, 0, seg, &sg); if (r) return r; }
     return table_init(rt, t, &sg, dst, src, n);
 }
