@@ -88,7 +88,7 @@ static uint32_t run_module(const uint8_t * bytes, uint32_t len, int call_all, ui
         rt->running = 1;
         M3Result r = wq_invoke(rt, idx, t->nparams);
         rt->running = 0;
-        if (r && r == wq_trapFuel) (*fuel_outs)++;
+        if (r && r == wqrt_Err_trapFuelExhausted) (*fuel_outs)++;
     }
     return 1;
 }

@@ -76,7 +76,11 @@ typedef struct M3ImportContext
     IM3Function     function;
 } M3ImportContext, * IM3ImportContext;
 
-/* ---- result strings (m3Err_none is NULL; every other result is a constant string) ---- */
+/* ---- result strings (m3Err_none is NULL; every other result is a constant string) ----
+ * wasm3's names and texts; wasmqtt_rt.h lists this runtime's own (wqrt_Err_*). A result is one of
+ * the two lists (or a host function's own result, passed on), so comparing pointers works. A trap's
+ * text starts with "[trap]" and no other result's does, in both lists (as in upstream wasm3):
+ * that first character tells a trap from an error (test/runtime/errors.test.ts checks it). */
 #if defined(M3_IMPLEMENT_ERROR_STRINGS)
 /* each text is its own object so --gc-sections drops the ones an image never uses */
 #  define d_m3ErrorConst(LABEL, STRING)   static const char m3ErrText_##LABEL[] = STRING; const M3Result m3Err_##LABEL = m3ErrText_##LABEL;
@@ -125,6 +129,7 @@ d_m3ErrorConst  (trapIntegerConversion,         "[trap] invalid conversion to in
 d_m3ErrorConst  (trapIndirectCallTypeMismatch,  "[trap] indirect call type mismatch")
 d_m3ErrorConst  (trapTableIndexOutOfRange,      "[trap] undefined element")
 d_m3ErrorConst  (trapTableElementIsNull,        "[trap] uninitialized element")
+d_m3ErrorConst  (trapTableOutOfBounds,          "[trap] out of bounds table access")
 d_m3ErrorConst  (trapExit,                      "[trap] program called exit")
 d_m3ErrorConst  (trapAbort,                     "[trap] program called abort")
 d_m3ErrorConst  (trapUnreachable,               "[trap] unreachable executed")

@@ -17,8 +17,10 @@ extern "C" {
 
 /* Hands the runtime its one RAM arena. Call before m3_NewRuntime. Everything the runtime
  * needs at run time (runtime struct, value stack, call frames, globals, tables, linear
- * memory) is carved from it; nothing grows with code size. Returns m3Err_mallocFailed
- * when later carving does not fit (the error says which part). */
+ * memory) is carved from it; nothing grows with code size. Returns wqrt_Err_arenaTooSmall
+ * for no arena or one smaller than its alignment; later carving that does not fit returns
+ * the same from wqrt_SetCallDepth and m3_LoadModule (m3_NewRuntime returns NULL,
+ * m3_ParseModule m3Err_mallocFailed or wqrt_Err_moduleMisaligned). */
 M3Result    wqrt_SetArena           (IM3Environment env, void * arena, uint32_t bytes);
 
 /* Caps linear memory (bytes, may be below one 64 KiB page). Accesses at or beyond the cap
@@ -49,14 +51,32 @@ uint32_t    wqrt_ArenaUsed          (IM3Environment env);
 typedef uint64_t (* WqGlobalResolver)(const char * mod, uint32_t modLen, const char * name, uint32_t nameLen, uint8_t type, int * found);
 void        wqrt_SetGlobalResolver  (WqGlobalResolver fn);
 
-/* Result strings specific to this runtime (load errors about the pre-decoded section). */
-extern const char wqrt_Err_noPredecoded[];      /* module has no wasmqtt.predecoded section */
-extern const char wqrt_Err_predecodedVersion[]; /* section written by another tool version */
-extern const char wqrt_Err_predecodedStale[];   /* code hash differs: module changed after pre-decoding */
-extern const char wqrt_Err_predecodedCorrupt[]; /* section checksum/shape wrong */
-extern const char wqrt_Err_signatureMismatch[]; /* import linked with a different signature */
-extern const char wqrt_Err_unsupported[];       /* feature outside this runtime's subset */
-extern const char wqrt_Err_opcodeNotBuilt[];    /* a per-image interpreter (WQRT_OPCODE_MASK) runs a module with an opcode it left out */
+/* ---- result strings of this runtime (wasm3.h's m3Err_* for the rest) ----
+ * Each is a text whose address is the result: compare with `r == wqrt_Err_arenaTooSmall`. A trap's
+ * text starts with "[trap]", as in wasm3.h's list. loader.c defines them (M3_IMPLEMENT_ERROR_STRINGS),
+ * each its own object, so an image keeps only the texts it can return. */
+#if defined(M3_IMPLEMENT_ERROR_STRINGS)
+#  define d_wqrtErrorConst(LABEL, STRING)   const char wqrt_Err_##LABEL[] = STRING;
+#else
+#  define d_wqrtErrorConst(LABEL, STRING)   extern const char wqrt_Err_##LABEL[];
+#endif
+/* m3_ParseModule: the pre-decoded section (fix: run host-tools/wasm/predecode.ts), the bytes */
+d_wqrtErrorConst  (noPredecoded,        "no wasmqtt.predecoded section: run predecode.ts")
+d_wqrtErrorConst  (predecodedVersion,   "wasmqtt.predecoded: other version: rerun predecode.ts")
+d_wqrtErrorConst  (predecodedStale,     "wasmqtt.predecoded: module changed (hash differs): rerun predecode.ts")
+d_wqrtErrorConst  (predecodedCorrupt,   "wasmqtt.predecoded: corrupt: rerun predecode.ts")   /* also from linking and lookups */
+d_wqrtErrorConst  (moduleMisaligned,    "module not 4-byte aligned, arena full: declare it aligned(4)")
+/* the arena (wqrt_SetArena, wqrt_SetCallDepth, m3_LoadModule) and linear memory (m3_LoadModule) */
+d_wqrtErrorConst  (arenaTooSmall,       "arena too small: give wqrt_SetArena more")
+d_wqrtErrorConst  (memoryLimitTooSmall, "memory min pages > wqrt_SetMemoryLimit")
+/* linking and calling */
+d_wqrtErrorConst  (globalImportMissing, "missing imported global")            /* m3_LoadModule: wqrt_SetGlobalResolver had no value */
+d_wqrtErrorConst  (signatureMismatch,   "import signature mismatch")          /* m3_LinkRawFunction(Ex) */
+d_wqrtErrorConst  (reentrantCall,       "m3_Call inside a host function")     /* m3_Call*: a host function may not call back into wasm */
+d_wqrtErrorConst  (unsupported,         "feature outside this runtime's build")   /* floats or reference types left out (WQRT_FLOATS, WQRT_REFTYPES), a limit */
+/* running */
+d_wqrtErrorConst  (opcodeNotBuilt,      "opcode left out of this image's interpreter: rebuild the firmware with this module")   /* per-image interpreter (WQRT_OPCODE_MASK) */
+d_wqrtErrorConst  (trapFuelExhausted,   "[trap] fuel exhausted")              /* host fuzz builds only (WQRT_FUEL) */
 
 #if defined(__cplusplus)
 }

@@ -64,13 +64,13 @@ M3Result m3_LinkRawFunctionEx(IM3Module m, const char * const modName, const cha
                               const char * const signature, M3RawCall fn, const void * userdata)
 {
     if (!m || !fnName || !fn) return m3Err_functionLookupFailed;
-    const uint8_t * s, * se;
-    uint32_t n, fi = 0;
+    WqCursor c;
+    uint32_t fi = 0;
     WqImportEntry e;
     M3Result result = m3Err_functionLookupFailed;
-    wq_sec_open(m, WQ_SEC(2), &s, &se, &n);   /* m3_ParseModule checked the section */
-    while (n--) {
-        wq_import_next(&s, se, &e);
+    wq_sec_open(m, WQ_SEC(2), &c);   /* m3_ParseModule checked the section */
+    while (c.n--) {
+        wq_import_next(&c, &e);
         if (e.kind != 0) continue;
         if ((!modName || (modName[0] == '*' && modName[1] == 0) || name_eq(e.mod, e.ml, modName)) && name_eq(e.nm, e.nl, fnName)) {
             if (fi >= m->nimports) return wqrt_Err_predecodedCorrupt;
@@ -121,18 +121,14 @@ M3Result m3_FindFunction(IM3Function * out, IM3Runtime rt, const char * const na
     *out = NULL;
     if (!rt || !rt->module || !name) return m3Err_moduleNotLinked;
     IM3Module m = rt->module;
-    /* not wq_sec_open (20 B less): GCC then compiled the export walk differently, and the call
-     * benchmark, whose two programs look up exports at different places ("calls", "inline"),
-     * read +0.002 per call */
-    if (!m->sec[WQ_SEC(7)].end) return m3Err_functionLookupFailed;
-    const uint8_t * s = m->bytes + m->sec[WQ_SEC(7)].start, * se = m->bytes + m->sec[WQ_SEC(7)].end;
-    uint32_t n, nl, idx;
-    if (!wq_read_leb32(&s, se, &n)) return m3Err_wasmMalformed;
-    while (n--) {
-        if (!wq_read_leb32(&s, se, &nl) || (uint32_t)(se - s) < nl + 1) return m3Err_wasmMalformed;
-        const uint8_t * nm = s; s += nl;
-        uint8_t kind = *s++;
-        if (!wq_read_leb32(&s, se, &idx)) return m3Err_wasmMalformed;
+    WqCursor c;
+    uint32_t nl, idx;
+    if (!wq_sec_open(m, WQ_SEC(7), &c)) return m3Err_wasmMalformed;   /* no export section: n = 0 */
+    while (c.n--) {
+        if (!wq_read_leb32(&c.p, c.end, &nl) || (uint32_t)(c.end - c.p) < nl + 1) return m3Err_wasmMalformed;
+        const uint8_t * nm = c.p; c.p += nl;
+        uint8_t kind = *c.p++;
+        if (!wq_read_leb32(&c.p, c.end, &idx)) return m3Err_wasmMalformed;
         if (kind != 0 || !name_eq(nm, nl, name)) continue;
         if (idx >= m->nfuncs) return wqrt_Err_predecodedCorrupt;
         M3Result r = m3_RunStart(m);
@@ -188,7 +184,7 @@ static M3Result call_begin(IM3Function f, IM3Runtime * rt_out, const WqType ** t
 {
     IM3Runtime rt = frt(f);
     if (!rt || !rt->module) return m3Err_moduleNotLinked;
-    if (rt->running) return wq_errReentrant;
+    if (rt->running) return wqrt_Err_reentrantCall;
     const WqType * t = type_in(rt->module, f);
     if ((uint32_t)t->nparams + t->nresults > (uint32_t)(rt->stack_end - rt->stack)) return m3Err_trapStackOverflow;   /* 32 bits: two 8-bit counts, a stack below 4 G slots */
     *rt_out = rt; *t_out = t;
@@ -250,7 +246,8 @@ M3Result m3_GetResultsVL(IM3Function f, va_list ap)
     for (uint32_t i = 0; i < t->nresults; i++) {
         void * p = va_arg(ap, void *);
         /* stores of the result's width (i64 0x7e, f64 0x7c take 8 bytes); GCC turned two
-         * constant-size memcpy calls into one library call of variable size (~25 instructions) */
+         * constant-size memcpy calls into one library call of variable size, paid on every
+         * result read */
         if (types[i] == 0x7e || types[i] == 0x7c) *(uint64_t __attribute__((aligned(1), may_alias)) *)p = rt->stack[i];
         else *(uint32_t __attribute__((aligned(1), may_alias)) *)p = (uint32_t)rt->stack[i];
     }

@@ -173,8 +173,6 @@ static double f64_round(double a, int how) { if (a != a) return a + a; return ho
 /* a handler's case label: `OP(0x20) body` */
 #define OP(x) case x: GATE(WQ_USED(x))
 
-const char wqrt_Err_opcodeNotBuilt[] = "opcode left out of this image's interpreter: rebuild the firmware with this module";
-
 /* The host frame's return address, and where wq_invoke starts (its default case then makes the
  * host's call): each one byte of the one opcode validated code never holds. */
 static const uint8_t wq_host_return[1] = { 0xcf }, wq_host_call[1] = { 0xcf };
@@ -264,7 +262,6 @@ M3Result wq_invoke(IM3Runtime rt, uint32_t func, uint32_t nargs)
 #endif
     uint64_t * sp = rt->stack + nargs;
 
-    (void)nargs;
     rt->trap = NULL;
     /* The host's entry is a call from wq_host_return, made by the default case (the loop starts
      * at wq_host_call): rt->frames, the top frame, holds it, and returning to it ends the run
@@ -354,7 +351,7 @@ next:
         do_branch: {
             int32_t e = *stp;
 #ifdef WQRT_FUEL
-            if (rt->fuel && --rt->fuel == 0) TRAP(wq_trapFuel);
+            if (rt->fuel && --rt->fuel == 0) TRAP(wqrt_Err_trapFuelExhausted);
 #endif
             /* short entry, nothing dropped (loop back-edges, most forward exits): just move */
             if (!WQ_SIDE_LONG(e)) { pc += WQ_SIDE_PC(e); stp += WQ_SIDE_STP(e); goto branched; }
@@ -465,7 +462,7 @@ next:
         call_wasm: {   /* call_indirect, call_leb and the host's call join here (a call on Cortex-M: 0x10's asm) */
             const WqFunc * f = callee;
 #ifdef WQRT_FUEL
-            if (rt->fuel && --rt->fuel == 0) TRAP(wq_trapFuel);
+            if (rt->fuel && --rt->fuel == 0) TRAP(wqrt_Err_trapFuelExhausted);
 #endif
             int32_t frm = *(const int8_t *)&f->frame;
             WqFrame * nf = frame - 1;
@@ -544,14 +541,14 @@ next:
         OP(0x25) {
             uint32_t ti_; READ_U32(ti_); WqTable * t = &rt->tables[ti_];
             uint32_t i = (uint32_t)sp[-1];
-            if (i >= t->size) TRAP(wq_trapTableOOB);
+            if (i >= t->size) TRAP(m3Err_trapTableOutOfBounds);
             sp[-1] = t->elems[i];
             break;
         }
         OP(0x26) {
             uint32_t ti_; READ_U32(ti_); WqTable * t = &rt->tables[ti_];
             uint64_t v = *--sp; uint32_t i = (uint32_t)*--sp;
-            if (i >= t->size) TRAP(wq_trapTableOOB);
+            if (i >= t->size) TRAP(m3Err_trapTableOutOfBounds);
             t->elems[i] = (uint32_t)v;
             break;
         }
@@ -1294,14 +1291,14 @@ next:
                 uint32_t seg, tab; READ_U32(seg); READ_U32(tab);
                 uint32_t n = (uint32_t)*--sp, s = (uint32_t)*--sp, d = (uint32_t)*--sp;
                 M3Result r = wq_table_init_from_segment(rt, tab, seg, d, s, n);
-                if (r) TRAP(r[0] == '[' ? r : wq_trapTableOOB);
+                if (r) TRAP(m3Err_trapTableOutOfBounds);   /* also for a malformed segment (the loader's other results) */
                 break;
             }
             case 13: { uint32_t seg; READ_U32(seg); if (seg < m->nelem) rt->elem_dropped[seg >> 3] |= (uint8_t)(1u << (seg & 7)); break; }
             case 14: {
                 uint32_t di_, si_; READ_U32(di_); READ_U32(si_); WqTable * td = &rt->tables[di_], * ts = &rt->tables[si_];
                 uint32_t n = (uint32_t)*--sp, s = (uint32_t)*--sp, d = (uint32_t)*--sp;
-                if ((uint64_t)s + n > ts->size || (uint64_t)d + n > td->size) TRAP(wq_trapTableOOB);
+                if ((uint64_t)s + n > ts->size || (uint64_t)d + n > td->size) TRAP(m3Err_trapTableOutOfBounds);
                 memmove(td->elems + d, ts->elems + s, n * 4u);
                 break;
             }
@@ -1318,7 +1315,7 @@ next:
             case 17: {
                 uint32_t ti_; READ_U32(ti_); WqTable * t = &rt->tables[ti_];
                 uint32_t n = (uint32_t)*--sp; uint32_t v = (uint32_t)*--sp; uint32_t d = (uint32_t)*--sp;
-                if ((uint64_t)d + n > t->size) TRAP(wq_trapTableOOB);
+                if ((uint64_t)d + n > t->size) TRAP(m3Err_trapTableOutOfBounds);
                 for (uint32_t k = 0; k < n; k++) t->elems[d + k] = v;
                 break;
             }

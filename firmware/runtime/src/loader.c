@@ -1,26 +1,9 @@
 /* Loader and embedding API: parses the module in place (no copy), checks the pre-decoded
  * blob against it, binds imports and instantiates globals, tables, memory and segments in
  * the caller's arena. Every read of module bytes is bounds-checked. */
-#define M3_IMPLEMENT_ERROR_STRINGS
+#define M3_IMPLEMENT_ERROR_STRINGS   /* this file defines every result: wasm3.h's m3Err_*, wasmqtt_rt.h's wqrt_Err_* */
 #include "rt_internal.h"
 #undef M3_IMPLEMENT_ERROR_STRINGS
-
-/* The pre-decoded section's problems all have one fix: run host-tools/wasm/predecode.ts. */
-const char wqrt_Err_noPredecoded[] = "no wasmqtt.predecoded section: run predecode.ts";
-const char wqrt_Err_predecodedVersion[] = "wasmqtt.predecoded: other version: rerun predecode.ts";
-const char wqrt_Err_predecodedStale[] = "wasmqtt.predecoded: module changed (hash differs): rerun predecode.ts";
-const char wqrt_Err_predecodedCorrupt[] = "wasmqtt.predecoded: corrupt: rerun predecode.ts";
-const char wqrt_Err_signatureMismatch[] = "import signature mismatch";
-const char wqrt_Err_unsupported[] = "feature outside this runtime's build";
-static const char errMissingGlobal[] = "missing imported global";
-static const char errArena[] = "arena too small: give wqrt_SetArena more";
-#define errSegmentOOB m3Err_trapOutOfBoundsMemoryAccess
-const char wq_trapTableOOB[] = "[trap] out of bounds table access";
-#define errTableOOB wq_trapTableOOB
-static const char errMisaligned[] = "module not 4-byte aligned, arena full: declare it aligned(4)";
-static const char errMemCap[] = "memory min pages > wqrt_SetMemoryLimit";
-const char wq_trapFuel[] = "[trap] fuel exhausted";
-const char wq_errReentrant[] = "m3_Call inside a host function";
 
 static struct M3Environment g_env;
 const int8_t wq_sec_slot[13] = { -1, -1, 0, -1, 1, 2, 3, 4, 5, 6, -1, 7, -1 };
@@ -31,6 +14,7 @@ __attribute__((weak, aligned(8))) uint64_t wqrt_default_arena[WQRT_DEFAULT_ARENA
 __attribute__((weak)) const uint32_t wqrt_default_arena_bytes = (WQRT_DEFAULT_ARENA / 8) * 8;
 
 static WqGlobalResolver g_resolver;
+_Static_assert(WQRT_IMPORT_TABLE == 1 && WQRT_IMPORT_MEMORY == 2, "the resolver is passed a table's or memory's import kind as its type");
 void wqrt_SetGlobalResolver(WqGlobalResolver fn) { g_resolver = fn; }
 
 /* ---- small readers ---- */
@@ -62,19 +46,17 @@ uint32_t wq_func_type(const struct M3Module * m, uint32_t f)
     if (w & WQ_FUNC_TYPES_BYTES) return p[f];   /* the API's calls take this path: no stack frame */
     return func_type_walk(p, m->bytes + m->len, f);
 }
+/* A signed LEB128 of up to 10 bytes, put together from its last byte down (one constant shift
+ * per byte; the last byte's 7 bits, read signed, extend the sign). */
 static int read_sleb64(const uint8_t ** p, const uint8_t * end, uint64_t * out)
 {
-    uint64_t v = 0; unsigned shift = 0;
-    while (*p < end && shift < 70) {
-        uint8_t b = *(*p)++;
-        v |= (uint64_t)(b & 0x7f) << shift;
-        shift += 7;
-        if (!(b & 0x80)) {
-            if (shift < 64 && (b & 0x40)) v |= ~(uint64_t)0 << shift;
-            *out = v; return 1;
-        }
-    }
-    return 0;
+    const uint8_t * s = *p, * q = s;
+    do if (q >= end || q - s >= 10) return 0; while (*q++ & 0x80);
+    *p = q;
+    uint64_t v = (uint64_t)(int64_t)((int8_t)(uint8_t)(q[-1] << 1) >> 1);
+    while (--q > s) v = v << 7 | (q[-1] & 0x7f);
+    *out = v;
+    return 1;
 }
 static uint32_t fnv1a(const uint8_t * p, uint32_t n)
 {
@@ -131,7 +113,7 @@ M3Result wqrt_SetArena(IM3Environment env, void * arena, uint32_t bytes)
     if (!env) return m3Err_mallocFailed;
     uintptr_t a = ((uintptr_t)arena + 7u) & ~(uintptr_t)7u;
     uint32_t lost = (uint32_t)(a - (uintptr_t)arena);
-    if (!arena || bytes <= lost) return errArena;
+    if (!arena || bytes <= lost) return wqrt_Err_arenaTooSmall;
     env->arena = (uint8_t *)a; env->arena_size = bytes - lost; env->arena_used = 0;
     return m3Err_none;
 }
@@ -166,7 +148,7 @@ M3Result wqrt_SetMemoryLimit(IM3Runtime rt, uint32_t bytes)
 M3Result wqrt_SetCallDepth(IM3Runtime rt, uint32_t frames)
 {
     if (!rt || rt->module || frames == 0) return m3Err_moduleAlreadyLinked;
-    return wq_stack_area(rt, (uint32_t)(rt->stack_end - rt->stack), frames) ? errArena : m3Err_none;
+    return wq_stack_area(rt, (uint32_t)(rt->stack_end - rt->stack), frames) ? wqrt_Err_arenaTooSmall : m3Err_none;
 }
 M3Result wqrt_GetTrapInfo(IM3Runtime rt, uint32_t * f, uint32_t * off)
 {
@@ -215,7 +197,8 @@ static M3Result eval_const(IM3Runtime rt, const uint8_t ** p, const uint8_t * en
         case 0x43: case 0x44: {   /* f32 / f64: the raw bits, zero-extended */
             uint32_t w = op == 0x43 ? 4 : 8;
             if ((uint32_t)(end - *p) < w) return m3Err_wasmUnderrun;
-            v = 0; memcpy(&v, *p, w); *p += w; break;
+            v = rd32(*p); if (w == 8) v |= (uint64_t)rd32(*p + 4) << 32;
+            *p += w; break;
         }
         case 0x23: if (!wq_read_leb32(p, end, &u) || (rt && u >= rt->module->nglobals)) return m3Err_wasmMalformed; if (rt) v = wq_global_get(rt, u); break;
         case 0xd0: if (*p >= end) return m3Err_wasmUnderrun; (*p)++; v = 0; break;
@@ -243,18 +226,19 @@ static int skip_name(const uint8_t ** p, const uint8_t * end, const uint8_t ** s
     *s = *p; *p += *n; return 1;
 }
 
-/* Section slot k: *s at its first entry, *se at its end, *n its count (a start section: the
- * function). An absent section reads as none (n = 0); returns 0 when the count is malformed. */
-int wq_sec_open(const struct M3Module * m, uint32_t k, const uint8_t ** s, const uint8_t ** se, uint32_t * n)
+/* Section slot k: c->p at its first entry, c->end at its end, c->n its count (a start section:
+ * the function). An absent section reads as none (n = 0); returns 0 when the count is malformed. */
+int wq_sec_open(const struct M3Module * m, uint32_t k, WqCursor * c)
 {
-    *s = m->bytes + m->sec[k].start; *se = m->bytes + m->sec[k].end; *n = 0;
-    return !m->sec[k].end || wq_read_leb32(s, *se, n);
+    c->p = m->bytes + m->sec[k].start; c->end = m->bytes + m->sec[k].end; c->n = 0;
+    return !m->sec[k].end || wq_read_leb32(&c->p, c->end, &c->n);
 }
 
-/* The import entry at *s (m3_ParseModule checks every one; linking and instantiating read them
- * again through here). Returns 0 when it is malformed. */
-int wq_import_next(const uint8_t ** s, const uint8_t * se, WqImportEntry * e)
+/* The import entry at c->p (m3_ParseModule checks every one; linking and instantiating read
+ * them again through here). Returns 0 when it is malformed. */
+int wq_import_next(WqCursor * c, WqImportEntry * e)
 {
+    const uint8_t ** s = &c->p, * se = c->end;
     if (!skip_name(s, se, &e->mod, &e->ml) || !skip_name(s, se, &e->nm, &e->nl) || *s >= se) return 0;
     e->kind = *(*s)++;
     switch (e->kind) {
@@ -287,7 +271,7 @@ M3Result m3_ParseModule(IM3Environment env, IM3Module * out, const uint8_t * con
         /* The blob's tables are read as words: an unaligned module (a plain `unsigned char[]`,
          * a buffer at an odd offset) is copied once into the arena, as wasm3 copies code. */
         uint8_t * copy = (uint8_t *)wq_alloc(env, len);
-        if (!copy) { err = errMisaligned; goto fail; }
+        if (!copy) { err = wqrt_Err_moduleMisaligned; goto fail; }
         memcpy(copy, bytes, len);
         m->bytes = bytes = copy;
     }
@@ -330,9 +314,10 @@ M3Result m3_ParseModule(IM3Environment env, IM3Module * out, const uint8_t * con
     m->ntypes = rd16(blob + 16); m->nfuncs = rd32(blob + 20); m->nimports = rd32(blob + 24); m->nside = rd32(blob + 28);
     uint32_t nwide = rd16(blob + 18), nlong;
     {
-        uint64_t need = WQ_BLOB_HEADER + (uint64_t)m->ntypes * 8 + (uint64_t)m->nfuncs * 8 + (uint64_t)nwide * 12 + (uint64_t)m->nside * 2;
-        if (need > blob_len || (blob_len - need) % 6 || m->nimports > m->nfuncs) { err = wqrt_Err_predecodedCorrupt; goto fail; }
-        nlong = (uint32_t)((blob_len - need) / 6);
+        /* in 32 bits: with both counts below 2^28 the sum stays below 2^32 (the 16-bit counts add under 2^21) */
+        uint32_t need = WQ_BLOB_HEADER + (uint32_t)m->ntypes * 8 + m->nfuncs * 8 + nwide * 12 + m->nside * 2;
+        if ((m->nfuncs | m->nside) >> 28 || need > blob_len || (blob_len - need) % 6 || m->nimports > m->nfuncs) { err = wqrt_Err_predecodedCorrupt; goto fail; }
+        nlong = (blob_len - need) / 6;
     }
     m->types = (const WqType *)(const void *)(blob + WQ_BLOB_HEADER);
     m->funcs = (const WqFunc *)(const void *)(blob + WQ_BLOB_HEADER + m->ntypes * 8);
@@ -380,29 +365,32 @@ M3Result m3_ParseModule(IM3Environment env, IM3Module * out, const uint8_t * con
     }
 
     /* imports: count tables, memories and globals */
-    const uint8_t * s, * se; uint32_t n, mn, mx; WqImportEntry e;
-    if (!wq_sec_open(m, WQ_SEC(2), &s, &se, &n)) goto malformed;
-    while (n--) {
-        if (!wq_import_next(&s, se, &e)) goto malformed;
+    WqCursor c; uint32_t mn, mx; WqImportEntry e;
+    if (!wq_sec_open(m, WQ_SEC(2), &c)) goto malformed;
+    while (c.n--) {
+        if (!wq_import_next(&c, &e)) goto malformed;
         if (e.kind == 1) m->ntables++;
         else if (e.kind == 2) { m->has_memory++; m->mem_min = e.min; m->mem_max = e.max; }
-        else if (e.kind == 3) { m->wide_globals |= WQ_WIDE(e.type); m->nglobals++; m->nimport_globals++; }
+        else if (e.kind == 3) { m->wide_globals |= WQ_WIDE(e.type); m->nglobals++; }
     }
-    if (!wq_sec_open(m, WQ_SEC(4), &s, &se, &n)) goto malformed;
-    m->ntables += n;
+    if (!wq_sec_open(m, WQ_SEC(4), &c)) goto malformed;
+    m->ntables += c.n;
     if (m->ntables > WQRT_MAX_TABLES) { err = wqrt_Err_unsupported; goto fail; }
-    if (!wq_sec_open(m, WQ_SEC(5), &s, &se, &n)) goto malformed;
-    if (n) { if (!skip_limits(&s, se, &mn, &mx)) goto malformed; m->has_memory += n; m->mem_min = mn; m->mem_max = mx; }
+    if (!wq_sec_open(m, WQ_SEC(5), &c)) goto malformed;
+    if (c.n) { if (!skip_limits(&c.p, c.end, &mn, &mx)) goto malformed; m->has_memory += c.n; m->mem_min = mn; m->mem_max = mx; }
     if (m->has_memory > 1) { err = m3Err_tooManyMemorySections; goto fail; }
-    if (!wq_sec_open(m, WQ_SEC(6), &s, &se, &n) || n > (uint32_t)(se - s)) goto malformed;
-    m->nglobals += n;
-    while (n--) {   /* only the types matter here: do the globals need high words? */
-        if (se - s < 2) goto malformed;
-        m->wide_globals |= WQ_WIDE(*s); s += 2;
-        if (!skip_const(&s, se)) goto malformed;
+    if (!wq_sec_open(m, WQ_SEC(6), &c) || c.n > (uint32_t)(c.end - c.p)) goto malformed;
+    m->nglobals += c.n;
+    while (c.n--) {   /* only the types matter here: do the globals need high words? */
+        if (c.end - c.p < 2) goto malformed;
+        m->wide_globals |= WQ_WIDE(*c.p); c.p += 2;
+        if (!skip_const(&c.p, c.end)) goto malformed;
     }
-    if (m->sec[WQ_SEC(8)].end && (!wq_sec_open(m, WQ_SEC(8), &s, &se, &m->start_func) || m->start_func >= m->nfuncs)) goto malformed;
-    if (!wq_sec_open(m, WQ_SEC(9), &s, &se, &m->nelem) || !wq_sec_open(m, WQ_SEC(11), &s, &se, &m->ndata)) goto malformed;
+    if (m->sec[WQ_SEC(8)].end && (!wq_sec_open(m, WQ_SEC(8), &c) || (m->start_func = c.n) >= m->nfuncs)) goto malformed;
+    if (!wq_sec_open(m, WQ_SEC(9), &c)) goto malformed;
+    m->nelem = c.n;
+    if (!wq_sec_open(m, WQ_SEC(11), &c)) goto malformed;
+    m->ndata = c.n;
     if (m->nimports) {
         m->imports = (WqImport *)wq_alloc(env, m->nimports * (uint32_t)sizeof(WqImport));
         if (!m->imports) { err = m3Err_mallocFailed; goto fail; }
@@ -418,58 +406,57 @@ fail:
 
 void m3_FreeModule(IM3Module m) { (void)m; }
 
-/* Walks the data (data=1) or elem section to segment `index` and describes it. */
+/* Walks the data (data=1) or elem section to segment `index` and describes it. Data flags: 0
+ * active, 1 passive, 2 active with a memory index; elem flags: bit 0 passive or declarative,
+ * bit 1 a table index (active) or declarative, bit 2 items are expressions. */
 M3Result wq_segment(IM3Module m, int data, uint32_t index, WqSeg * o)
 {
-    const uint8_t * s, * se;
-    uint32_t n, u;
-    if (!wq_sec_open(m, data ? WQ_SEC(11) : WQ_SEC(9), &s, &se, &n) || index >= n) return m3Err_wasmMalformed;
+    WqCursor c;
+    if (!wq_sec_open(m, data ? WQ_SEC(11) : WQ_SEC(9), &c) || index >= c.n) return m3Err_wasmMalformed;
     for (uint32_t i = 0; ; i++) {
         memset(o, 0, sizeof *o);
-        if (!wq_read_leb32(&s, se, &o->flags)) return m3Err_wasmMalformed;
-        if (data) {
-            if (o->flags == 2 && !wq_read_leb32(&s, se, &o->index)) return m3Err_wasmMalformed;
-            if (o->flags != 1) { o->offset_expr = s; if (!skip_const(&s, se)) return m3Err_wasmMalformed; }
-            if (!wq_read_leb32(&s, se, &u) || (uint32_t)(se - s) < u) return m3Err_wasmMalformed;
-            o->items = s; o->count = u;
-            if (i == index) return m3Err_none;
-            s += u;
-        } else {
-            if ((o->flags & 1) == 0) {
-                if ((o->flags & 2) && !wq_read_leb32(&s, se, &o->index)) return m3Err_wasmMalformed;
-                o->offset_expr = s;
-                if (!skip_const(&s, se)) return m3Err_wasmMalformed;
-            }
-            if (o->flags & 3) { if (s >= se) return m3Err_wasmMalformed; s++; }
-            if (!wq_read_leb32(&s, se, &o->count)) return m3Err_wasmMalformed;
-            o->items = s; o->kind = (uint8_t)((o->flags & 4) ? 1 : 0);
-            if (i == index) return m3Err_none;
-            for (uint32_t k = 0; k < o->count; k++) {
-                if (o->kind) { if (!skip_const(&s, se)) return m3Err_wasmMalformed; }
-                else if (!wq_read_leb32(&s, se, &u)) return m3Err_wasmMalformed;
-            }
-        }
+        if (!wq_read_leb32(&c.p, c.end, &o->flags)) return m3Err_wasmMalformed;
+        uint32_t f = o->flags;
+        if ((data ? f == 2 : (f & 3) == 2) && !wq_read_leb32(&c.p, c.end, &o->index)) return m3Err_wasmMalformed;
+        if (data ? f != 1 : !(f & 1)) { o->offset_expr = c.p; if (!skip_const(&c.p, c.end)) return m3Err_wasmMalformed; }
+        if (!data && (f & 3)) { if (c.p >= c.end) return m3Err_wasmMalformed; c.p++; }   /* the element kind or type */
+        if (!wq_read_leb32(&c.p, c.end, &o->count)) return m3Err_wasmMalformed;
+        o->items = c.p;
+        if (data) { if ((uint32_t)(c.end - c.p) < o->count) return m3Err_wasmMalformed; }
+        else o->kind = (uint8_t)((f & 4) ? 1 : 0);
+        if (i == index) return m3Err_none;
+        if (data) c.p += o->count;
+        else for (uint32_t k = 0, u; k < o->count; k++)
+            if (o->kind ? !skip_const(&c.p, c.end) : !wq_read_leb32(&c.p, c.end, &u)) return m3Err_wasmMalformed;
     }
 }
 
-/* Copies n elem items starting at item `src` of segment `seg` into table `t` at `dst`. */
-M3Result wq_table_init_from_segment(IM3Runtime rt, uint32_t t, uint32_t seg, uint32_t dst, uint32_t src, uint32_t n)
+/* Copies n items of elem segment sg, from item src on, into table t at dst. */
+static M3Result table_init(IM3Runtime rt, uint32_t t, const WqSeg * sg, uint32_t dst, uint32_t src, uint32_t n)
 {
     IM3Module m = rt->module;
-    WqSeg sg; memset(&sg, 0, sizeof sg);
-    if (seg >= m->nelem || t >= m->ntables) return errTableOOB;
-    if (!(rt->elem_dropped[seg >> 3] & (1u << (seg & 7)))) { M3Result r = wq_segment(m, 0, seg, &sg); if (r) return r; }
-    const uint8_t * s = sg.items; uint32_t count = sg.count; uint8_t kind = sg.kind;
+    if (t >= m->ntables) return m3Err_trapTableOutOfBounds;
+    const uint8_t * s = sg->items; uint32_t count = sg->count;
     WqTable * tab = &rt->tables[t];
-    if (n > count || src > count - n || n > tab->size || dst > tab->size - n) return errTableOOB;   /* src + n > count, dst + n > size */
+    if (n > count || src > count - n || n > tab->size || dst > tab->size - n) return m3Err_trapTableOutOfBounds;   /* src + n > count, dst + n > size */
     const uint8_t * se = m->bytes + m->sec[WQ_SEC(9)].end;
     for (uint32_t k = 0; k < src + n; k++) {
         uint64_t v; uint32_t f;
-        if (kind) { M3Result r = eval_const(rt, &s, se, &v); if (r) return r; }
+        if (sg->kind) { M3Result r = eval_const(rt, &s, se, &v); if (r) return r; }
         else { if (!wq_read_leb32(&s, se, &f)) return m3Err_wasmMalformed; v = (uint64_t)f + 1; }
         if (k >= src) tab->elems[dst + k - src] = (uint32_t)v;
     }
     return m3Err_none;
+}
+
+/* table.init: segment `seg` (none left once dropped) into table t. */
+M3Result wq_table_init_from_segment(IM3Runtime rt, uint32_t t, uint32_t seg, uint32_t dst, uint32_t src, uint32_t n)
+{
+    IM3Module m = rt->module;
+    WqSeg sg; memset(&sg, 0, sizeof sg);
+    if (seg >= m->nelem || t >= m->ntables) return m3Err_trapTableOutOfBounds;   /* t first, as before the split (table_init checks it after the walk) */
+    if (!(rt->elem_dropped[seg >> 3] & (1u << (seg & 7)))) { M3Result r = wq_segment(m, 0, seg, &sg); if (r) return r; }
+    return table_init(rt, t, &sg, dst, src, n);
 }
 
 /* Creates globals, tables and memory in the arena and applies active segments. */
@@ -481,30 +468,30 @@ M3Result wq_instantiate(IM3Runtime rt, IM3Module m)
     if (m->nglobals) {
         /* low words; high words after them only when some global is 64-bit or a reference */
         rt->globals = (uint32_t *)wq_alloc(env, m->nglobals * (m->wide_globals ? 8u : 4u));
-        if (!rt->globals) return errArena;
+        if (!rt->globals) return wqrt_Err_arenaTooSmall;
         rt->globals_hi = m->wide_globals ? rt->globals + m->nglobals : rt->globals;
     }
     /* before linear memory, which takes the rest of the arena when it has no cap */
     if (m->ndata + m->nelem) {
         uint32_t dbytes = (m->ndata + 7u) / 8u;
         rt->data_dropped = (uint8_t *)wq_alloc(env, dbytes + (m->nelem + 7u) / 8u);
-        if (!rt->data_dropped) return errArena;
+        if (!rt->data_dropped) return wqrt_Err_arenaTooSmall;
         rt->elem_dropped = rt->data_dropped + dbytes;
     }
     /* imported tables, memory and globals; the runtime creates imported tables/memories
      * itself from their declared limits (one module per runtime) */
     uint32_t ti = 0, gi = 0;
-    const uint8_t * s, * se; uint32_t n; WqImportEntry e;
-    wq_sec_open(m, WQ_SEC(2), &s, &se, &n);   /* m3_ParseModule checked the section */
-    while (n--) {
-        wq_import_next(&s, se, &e);
+    WqCursor c; WqImportEntry e;
+    wq_sec_open(m, WQ_SEC(2), &c);   /* m3_ParseModule checked the section */
+    while (c.n--) {
+        wq_import_next(&c, &e);
         if (e.kind == 0) continue;
         /* the host may say how big the imported table/memory really is; it gives every global's value */
         int found = 0;
         uint64_t v = g_resolver ? g_resolver((const char *)e.mod, e.ml, (const char *)e.nm, e.nl,
-                                             e.kind == 1 ? WQRT_IMPORT_TABLE : e.kind == 2 ? WQRT_IMPORT_MEMORY : e.type, &found) : 0;
+                                             e.kind == 3 ? e.type : e.kind, &found) : 0;
         if (e.kind == 3) {
-            if (!found) return errMissingGlobal;
+            if (!found) return wqrt_Err_globalImportMissing;
             wq_global_set(rt, gi++, v);
             continue;
         }
@@ -512,12 +499,12 @@ M3Result wq_instantiate(IM3Runtime rt, IM3Module m)
         if (e.kind == 1) { rt->tables[ti].elem = e.type; rt->tables[ti].size = e.min; rt->tables[ti++].max = e.max; }
         else { m->mem_min = e.min; m->mem_max = e.max; }
     }
-    wq_sec_open(m, WQ_SEC(4), &s, &se, &n);   /* m3_ParseModule read the count */
-    while (n--) {
+    wq_sec_open(m, WQ_SEC(4), &c);   /* m3_ParseModule read the count */
+    while (c.n--) {
         uint32_t mn, mx;
-        if (s >= se) return m3Err_wasmMalformed;
-        uint8_t et = *s++;
-        if (!skip_limits(&s, se, &mn, &mx)) return m3Err_wasmMalformed;
+        if (c.p >= c.end) return m3Err_wasmMalformed;
+        uint8_t et = *c.p++;
+        if (!skip_limits(&c.p, c.end, &mn, &mx)) return m3Err_wasmMalformed;
         rt->tables[ti].elem = et; rt->tables[ti].size = mn; rt->tables[ti++].max = mx;
     }
     for (uint32_t t = 0; t < m->ntables; t++) {
@@ -526,55 +513,50 @@ M3Result wq_instantiate(IM3Runtime rt, IM3Module m)
         uint32_t cap = tab->max;
         if (cap > tab->size + WQRT_TABLE_GROW_CAP) cap = tab->size + WQRT_TABLE_GROW_CAP;
         if (cap < tab->size) cap = tab->size;
-        if (cap > (1u << 24)) return errArena;
+        if (cap > (1u << 24)) return wqrt_Err_arenaTooSmall;
         tab->max = cap;
         tab->elems = (uint32_t *)wq_alloc(env, cap * 4u + 4u);
-        if (!tab->elems) return errArena;
+        if (!tab->elems) return wqrt_Err_arenaTooSmall;
     }
-    wq_sec_open(m, WQ_SEC(6), &s, &se, &n);   /* m3_ParseModule checked the section */
-    while (n--) {
+    wq_sec_open(m, WQ_SEC(6), &c);   /* m3_ParseModule checked the section */
+    while (c.n--) {
         uint64_t v;
-        s += 2;
-        if ((r = eval_const(rt, &s, se, &v)) != m3Err_none) return r;
+        c.p += 2;
+        if ((r = eval_const(rt, &c.p, c.end, &v)) != m3Err_none) return r;
         wq_global_set(rt, gi++, v);
     }
     if (m->has_memory) {
         uint32_t avail = env->arena_size - env->arena_used;
         uint32_t cap = rt->mem_limit ? rt->mem_limit : avail;
-        if (cap > avail) return errArena;
+        if (cap > avail) return wqrt_Err_arenaTooSmall;
         /* in 32 bits: a max of 65536 pages or more (or none) caps nothing; min pages fit when min <= cap >> 16 */
         if (m->mem_max < 65536u && cap > (m->mem_max << 16)) cap = m->mem_max << 16;
         uint32_t init = m->mem_min << 16;
         rt->mem = (uint8_t *)env->arena + env->arena_used;
         if (m->mem_min > (cap >> 16)) {
             /* below-one-page boards: memory is capped; the declared pages are kept for memory.size */
-            if (m->mem_min > 1) return errMemCap;
+            if (m->mem_min > 1) return wqrt_Err_memoryLimitTooSmall;
             init = cap;
         }
         env->arena_used += (cap + 7u) & ~7u;
         rt->mem_cap = cap; rt->mem_pages = m->mem_min; wq_set_mem_bytes(rt, init);
         memset(rt->mem, 0, rt->mem_bytes);
     }
-    /* active elem segments, then active data segments (spec order); both are dropped after */
-    for (uint32_t i = 0; i < m->nelem; i++) {
-        WqSeg sg; uint64_t off;
-        if ((r = wq_segment(m, 0, i, &sg)) != m3Err_none) return r;
-        if ((sg.flags & 1) == 0) {
-            const uint8_t * e = sg.offset_expr;
-            if ((r = eval_const(rt, &e, b + m->sec[WQ_SEC(9)].end, &off)) != m3Err_none) return r;
-            if ((r = wq_table_init_from_segment(rt, sg.index, i, (uint32_t)off, 0, sg.count)) != m3Err_none) return r;
+    /* active elem segments, then active data segments (spec order); both are dropped after,
+     * and so are declarative elem segments (flags 3 and 7) */
+    for (int data = 0; data < 2; data++)
+        for (uint32_t i = 0; i < (data ? m->ndata : m->nelem); i++) {
+            WqSeg sg; uint64_t off;
+            if ((r = wq_segment(m, data, i, &sg)) != m3Err_none) return r;
+            const uint8_t * e = sg.offset_expr;   /* NULL: passive or declarative */
+            if (e) {
+                if ((r = eval_const(rt, &e, b + m->sec[data ? WQ_SEC(11) : WQ_SEC(9)].end, &off)) != m3Err_none) return r;
+                if (!data) r = table_init(rt, sg.index, &sg, (uint32_t)off, 0, sg.count);
+                else if (sg.count > rt->mem_bytes || (uint32_t)off > rt->mem_bytes - sg.count) r = m3Err_trapOutOfBoundsMemoryAccess;   /* off + count > bytes */
+                else if (sg.count) memcpy(rt->mem + (uint32_t)off, sg.items, sg.count);
+                if (r) return r;
+            } else if (data || !(sg.flags & 2)) continue;
+            (data ? rt->data_dropped : rt->elem_dropped)[i >> 3] |= (uint8_t)(1u << (i & 7));
         }
-        if ((sg.flags & 1) == 0 || (sg.flags & 2)) rt->elem_dropped[i >> 3] |= (uint8_t)(1u << (i & 7));
-    }
-    for (uint32_t i = 0; i < m->ndata; i++) {
-        WqSeg sg; uint64_t off;
-        if ((r = wq_segment(m, 1, i, &sg)) != m3Err_none) return r;
-        if (sg.flags == 1) continue;
-        const uint8_t * e = sg.offset_expr;
-        if ((r = eval_const(rt, &e, b + m->sec[WQ_SEC(11)].end, &off)) != m3Err_none) return r;
-        if (sg.count > rt->mem_bytes || (uint32_t)off > rt->mem_bytes - sg.count) return errSegmentOOB;   /* off + count > bytes */
-        if (sg.count) memcpy(rt->mem + (uint32_t)off, sg.items, sg.count);
-        rt->data_dropped[i >> 3] |= (uint8_t)(1u << (i & 7));
-    }
     return m3Err_none;
 }

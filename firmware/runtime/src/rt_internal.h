@@ -225,7 +225,7 @@ struct M3Module {
     const WqSide *  side;
     const WqSideLong * side_long;
     uint32_t        ntypes, nfuncs, nimports, nside;
-    uint32_t        nglobals, nimport_globals, ntables, ndata, nelem;
+    uint32_t        nglobals, ntables, ndata, nelem;
     uint32_t        wide_globals;        /* nonzero when a global is i64, f64 or a reference */
     uint32_t        start_func;          /* UINT32_MAX when none */
     int             has_memory;
@@ -315,10 +315,10 @@ static inline void wq_global_set(IM3Runtime rt, uint32_t i, uint64_t v)
  * defines them), so another file's `return m3Err_X` loads the pointer's address, then the
  * pointer. A file that defines WQ_RESULTS_AS_TEXTS (api.c) uses the texts' addresses themselves,
  * which loader.c also names wq_res_X, and NULL for m3Err_none: one load fewer per result and no
- * pointer kept in flash (session 14: -104 B with interp.c too, but GCC then merged interp.c's
- * trap paths and a divide's zero test took two instructions instead of one, so interp.c keeps
- * the pointers). The public pointers stay for embedders; the values are the same. The list:
- * the results api.c returns. */
+ * pointer kept in flash. These are not more names for embedders: wq_res_X is the value of the
+ * public m3Err_X. interp.c keeps the pointers (with texts, GCC merged its trap paths and a
+ * divide's zero test took two instructions instead of one: session 14, runtime_flash_bytes and
+ * interp_suite). The list: the results api.c returns. */
 #define WQ_SHARED_RESULTS(X) \
     X(argumentCountMismatch) \
     X(functionImportMissing) \
@@ -347,7 +347,6 @@ WQ_SHARED_RESULTS(WQ_RESULT_NAME)
 #endif
 
 /* loader.c */
-extern const char wq_trapTableOOB[], wq_trapFuel[], wq_errReentrant[];
 int      wq_read_leb32(const uint8_t ** p, const uint8_t * end, uint32_t * out);
 M3Result wq_instantiate(IM3Runtime rt, IM3Module m);
 typedef struct { uint32_t flags, index, count; uint8_t kind; const uint8_t * offset_expr; const uint8_t * items; } WqSeg;
@@ -355,11 +354,13 @@ M3Result wq_segment(IM3Module m, int data, uint32_t index, WqSeg * o);
 /* Function f's type index: an import's record holds it, a defined function's is its function
  * section entry (the rare paths only: call_indirect's check, the API, linking). */
 uint32_t wq_func_type(const struct M3Module * m, uint32_t f);
-int      wq_sec_open(const struct M3Module * m, uint32_t k, const uint8_t ** s, const uint8_t ** se, uint32_t * n);
+/* A walk through one section's entries: the next byte, the section's end, the entries left. */
+typedef struct { const uint8_t * p, * end; uint32_t n; } WqCursor;
+int      wq_sec_open(const struct M3Module * m, uint32_t k, WqCursor * c);
 /* An import entry: names, kind (0 function, 1 table, 2 memory, 3 global), for a function its
  * type index in min, for a table or memory its limits, for a table or global its type byte. */
 typedef struct { const uint8_t * mod, * nm; uint32_t ml, nl, min, max; uint8_t kind, type; } WqImportEntry;
-int      wq_import_next(const uint8_t ** s, const uint8_t * se, WqImportEntry * e);
+int      wq_import_next(WqCursor * c, WqImportEntry * e);
 void *   wq_alloc(IM3Environment env, uint32_t bytes);
 /* interp.c */
 M3Result wq_invoke(IM3Runtime rt, uint32_t func, uint32_t nargs);

@@ -39,6 +39,17 @@ static m3ApiRawFunction(host_fail)
     (void)_sp; (void)_mem; (void)runtime; (void)_ctx;
     m3ApiTrap(m3Err_trapAbort);
 }
+#ifdef WASMQTT_RT
+/* host_note, linked again: calls back into wasm, which this runtime refuses */
+static IM3Function g_add;
+static M3Result reentry;
+static m3ApiRawFunction(host_reenter)
+{
+    (void)_sp; (void)_mem; (void)runtime; (void)_ctx;
+    reentry = m3_CallV(g_add, 1, 2);
+    m3ApiSuccess();
+}
+#endif
 
 int main(int argc, char ** argv)
 {
@@ -62,6 +73,9 @@ int main(int argc, char ** argv)
         uint32_t used = wqrt_ArenaUsed(env);
         CHECK(wqrt_SetCallDepth(rt, 128) == m3Err_none, "wqrt_SetCallDepth");
         CHECK(wqrt_ArenaUsed(env) - used == 64u * 4u * (uint32_t)sizeof(void *), "call depth 64 -> 128: %u more arena bytes", wqrt_ArenaUsed(env) - used);
+        /* this runtime's results are wasmqtt_rt.h's pointers (compare, as with m3Err_*) */
+        CHECK(wqrt_SetCallDepth(rt, 1u << 30) == wqrt_Err_arenaTooSmall, "a call depth beyond the arena");
+        CHECK(wqrt_SetArena(env, NULL, 64) == wqrt_Err_arenaTooSmall, "no arena");
     }
 #endif
 
@@ -76,6 +90,9 @@ int main(int argc, char ** argv)
     CHECK(r == m3Err_none, "m3_LoadModule: %s", r);
 
     CHECK(m3_LinkRawFunction(mod, "env", "host_add", "i(i)", host_add) != m3Err_none, "signature mismatch must be refused");
+#ifdef WASMQTT_RT
+    CHECK(m3_LinkRawFunction(mod, "env", "host_add", "i(i)", host_add) == wqrt_Err_signatureMismatch, "signature mismatch's result");
+#endif
     CHECK(m3_LinkRawFunction(mod, "env", "nope", "v()", host_fail) != m3Err_none, "unknown import must be refused");
     r = m3_LinkRawFunction(mod, "env", "host_add", "i(ii)", host_add);
     CHECK(r == m3Err_none, "link host_add: %s", r);
@@ -116,6 +133,11 @@ int main(int argc, char ** argv)
     if (m3_FindFunction(&fn, rt, "note") == m3Err_none) {
         r = m3_CallV(fn);
         CHECK(r == m3Err_none && note_calls == 1 && strcmp(noted, "hello") == 0, "note: %s '%s'", r, noted);
+#ifdef WASMQTT_RT
+        CHECK(m3_LinkRawFunction(mod, "env", "host_note", "v(ii)", host_reenter) == m3Err_none
+              && m3_FindFunction(&g_add, rt, "add") == m3Err_none && m3_CallV(fn) == m3Err_none
+              && reentry == wqrt_Err_reentrantCall, "m3_Call from a host function: %s", reentry);
+#endif
     } else CHECK(0, "find note");
     if (m3_FindFunction(&fn, rt, "fail") == m3Err_none) {
         r = m3_CallV(fn);
