@@ -1,7 +1,7 @@
 // PUBLISH (type 3). The encoder also works in place: when `topic` is the area right after the
 // header room (see client staging), the header, topic move and packet id never overwrite bytes
 // that are still to be read, because memory.copy is a memmove.
-import { ERR_RL_MISMATCH } from "../../api/abi";
+import { ERR_RL_MISMATCH, PT_PUBLISH } from "../../api/abi";
 import { putHeader, putU16, varintLen } from "../wire";
 import { checkTopicName } from "../topic";
 import { rp, rEnd, rLen, readBytes, readPid, failAt, failHere } from "./reader";
@@ -18,7 +18,7 @@ export function publishSize(tlen: i32, plen: i32, qos: i32): i32 {
 export function encodePublish(dst: usize, flags: i32, topic: usize, tlen: i32, pid: i32,
   payload: usize, plen: i32): i32 {
   let qos = (flags >> 1) & 3;
-  let p = putHeader(dst, 0x30 | (flags & 0x0f), 2 + tlen + (qos > 0 ? 2 : 0) + plen);
+  let p = putHeader(dst, PT_PUBLISH << 4 | (flags & 0x0f), 2 + tlen + (qos > 0 ? 2 : 0) + plen);
   p = putU16(p, tlen);
   memory.copy(p, topic, tlen);
   p += tlen;
