@@ -159,7 +159,7 @@ export function dropLink(reason: i32): void {
   S.outLinkLost();
   S.reqClear();
   if (reason != 0) setStat(A.STAT_LAST_ERROR, reason);
-  store<u8>(EVB + 4, <u8>(reason == A.ERR_CONNACK_REFUSED ? D.dCode : 0xff)); // (that CONNACK is the packet just decoded)
+  store<u8>(EVB + 4, <u8>(reason == A.ERR_CONNACK_REFUSED ? D.connackCode() : 0xff)); // (that CONNACK is the packet just decoded)
   netTried(EVB + 8); // [8] u32 address, [12] u16 port: what this connection went to
   emitEvb(was == A.ST_CONNECTED || reason == 0 ? A.EV_DISCONNECTED : A.EV_CONNECT_FAILED, reason, 14);
   if (wantOnline) enterBackoff();
@@ -484,9 +484,9 @@ function onPublish(p: usize): void {
       if (m != S.MARK_NEW) redelivered = 16; // a cut tore the mark: the app may have it already
     } else S.inAdd(pid);
   }
-  let t = D.dA;
-  let tlen = D.dALen;
-  let plen = D.dBLen;
+  let t = D.topic();
+  let tlen = D.topicLen();
+  let plen = D.payloadLen();
   let sub = subRoute(t, tlen);
   if (qos > 0) { memory.copy(t + 2, t, tlen); t += 2; }
   let rec = t - 8;
@@ -506,11 +506,11 @@ function onPublish(p: usize): void {
 }
 
 function onConnack(): void {
-  if (D.dCode != 0) {
+  if (D.connackCode() != 0) {
     dropLink(A.ERR_CONNACK_REFUSED);
     return;
   }
-  let sp = D.dExtra;
+  let sp = D.sessionPresent();
   state = A.ST_CONNECTED;
   attempt = 0;
   everConnected = true;
@@ -592,7 +592,7 @@ function onPacket(p: usize, total: i32): bool {
     let want = S.reqTake(pid, A.PT_SUBSCRIBE);
     // a SUBACK must answer a SUBSCRIBE, code for code (§3.9.3): anything else is the broker's error
     if (want != n) return protoFail(want < 0 ? A.ERR_ACK_UNKNOWN : A.ERR_SUBACK_MISMATCH, type, pid);
-    let codes = D.dA;
+    let codes = D.list(); // the SUBACK's return codes
     subGrant(pid, codes);
     store<u16>(codes - 3, <u16>pid);
     store<u8>(codes - 1, <u8>n);

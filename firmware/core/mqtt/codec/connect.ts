@@ -3,7 +3,7 @@ import { ERR_PROTOCOL_NAME, ERR_PROTOCOL_LEVEL, ERR_CONNECT_FLAGS,
   ERR_QOS3, ERR_RL_MISMATCH, PT_CONNECT } from "../../api/abi";
 import { putHeader, putStr, putU16 } from "../wire";
 import { rp, rEnd, rLen, readU16, readBytes, failAt, failHere } from "./reader";
-import { setA, setB, setC, setD, setE, setCode } from "./packet";
+import { setClientId, setWillTopic, setWillPayload, setUsername, setPassword, setConnect } from "./packet";
 
 // CONNECT flags (§3.1.2.3); the will's QoS is bits 3-4 and its retain bit 5 (CF_WILL_QOS_SHIFT).
 export const CF_RESERVED: i32 = 0x01;  // must be 0
@@ -63,27 +63,27 @@ export function decodeConnect(): i32 {
   if (wq == 3) return failAt(ERR_QOS3, at);
   if ((flags & CF_WILL) == 0 && (flags & CF_WILL_BITS) != 0) return failAt(ERR_CONNECT_FLAGS, at);
   if ((flags & CF_USERNAME) == 0 && (flags & CF_PASSWORD) != 0) return failAt(ERR_CONNECT_FLAGS, at);
-  setCode(flags, readU16());
+  setConnect(flags, readU16());
   let p = readBytes(true);
   if (p == 0) return rLen;
-  setA(p, rLen);
+  setClientId(p, rLen);
   if ((flags & CF_WILL) != 0) {
     p = readBytes(true);
     if (p == 0) return rLen;
-    setB(p, rLen);
+    setWillTopic(p, rLen);
     p = readBytes(false);
     if (p == 0) return rLen;
-    setC(p, rLen);
+    setWillPayload(p, rLen);
   }
   if ((flags & CF_USERNAME) != 0) {
     p = readBytes(true);
     if (p == 0) return rLen;
-    setD(p, rLen);
+    setUsername(p, rLen);
   }
   if ((flags & CF_PASSWORD) != 0) {
     p = readBytes(false);
     if (p == 0) return rLen;
-    setE(p, rLen);
+    setPassword(p, rLen);
   }
   if (rp != rEnd) return failHere(ERR_RL_MISMATCH);
   return 0;

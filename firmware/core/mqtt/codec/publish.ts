@@ -5,7 +5,7 @@ import { ERR_RL_MISMATCH, PT_PUBLISH } from "../../api/abi";
 import { putHeader, putU16, varintLen } from "../wire";
 import { checkTopicName } from "../topic";
 import { rp, rEnd, rLen, readBytes, readPid, failAt, failHere } from "./reader";
-import { setA, setB, setPid } from "./packet";
+import { setTopic, setPayload, setPid } from "./packet";
 
 /** Bytes of the PUBLISH packet for these sizes (fixed header included). */
 export function publishSize(tlen: i32, plen: i32, qos: i32): i32 {
@@ -33,13 +33,13 @@ export function decodePublish(qos: i32): i32 {
   if (t == 0) return rLen;
   let e = checkTopicName(t, rLen);
   if (e < 0) return failAt(e, t);
-  setA(t, rLen);
+  setTopic(t, rLen);
   if (qos > 0) {
     let pid = readPid();
     if (pid < 0) return pid;
     setPid(pid);
   }
   if (rp > rEnd) return failHere(ERR_RL_MISMATCH);
-  setB(rp, <i32>(rEnd - rp));
+  setPayload(rp, <i32>(rEnd - rp));
   return 0;
 }

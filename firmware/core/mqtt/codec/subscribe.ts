@@ -4,7 +4,7 @@ import { ERR_EMPTY_LIST, ERR_SUB_OPTIONS, ERR_QOS3, PT_SUBSCRIBE } from "../../a
 import { putHeader, putU16 } from "../wire";
 import { checkFilter } from "../topic";
 import { rp, rEnd, rLen, readBytes, readPid, failAt, failHere } from "./reader";
-import { setA, setPid, setCount } from "./packet";
+import { setList, setPid, setCount } from "./packet";
 import * as R from "./reader";
 
 /** list = entries in wire layout, listLen bytes. Returns the packet length (the caller keeps it
@@ -26,7 +26,7 @@ export function decodeSubList(withQos: bool): i32 {
   let pid = readPid();
   if (pid < 0) return pid;
   setPid(pid);
-  setA(rp, <i32>(rEnd - rp));
+  setList(rp, <i32>(rEnd - rp));
   let n = 0;
   while (R.rp < rEnd) {
     let f = readBytes(true);
