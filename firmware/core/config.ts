@@ -143,6 +143,26 @@ export function configSet(key: i32, src: usize, len: i32): i32 {
   return 0;
 }
 
+/** Copies key's running value to dst: a number as a little-endian u32 (returns 4), a string's
+ * bytes (returns its length, 0 when empty), CFG_MAC's 6 bytes (returns 6); ERR_CONFIG_KEY for a
+ * key this blob does not hold (app-api.ts wq_config_get). */
+export function configGet(key: i32, dst: usize): i32 {
+  let sf = strField(key);
+  let src = CFG + <usize>(sf >> 8) + 1; // (sf -1: CFG, read but not used)
+  let n = <i32>load<u8>(src - 1);
+  if (sf < 0) {
+    if (key != CFG_MAC) {
+      if (numOffset(key) < 0 && key != CFG_SPILL_MS) return ERR_CONFIG_KEY;
+      store<u32>(dst, num(key));
+      return 4;
+    }
+    src = CFG + S_MAC;
+    n = 6;
+  }
+  memory.copy(dst, src, n);
+  return n;
+}
+
 /**
  * The LAN services' hook (net/lan.ts lanEnable()), one function for two jobs so a module without
  * them pays for one function reference: config keys this blob does not hold (key > 0: returns

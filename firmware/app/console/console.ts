@@ -18,9 +18,8 @@ import { millis } from "../../core/api/board";
 // lanTokIsDns, lanNetDns, lanStatus, lanDhcpEvent, lanSave, lanLoad) is @global and named
 // only under isDefined(WQ_LAN): asc drops those branches unresolved in device.wasm, which so stays
 // byte for byte what it was without them (an import would lay out the LAN services' buffers in it).
-import { num, strPtr, strLen, macPtr, consoleQuiet } from "../../core/config";
 import {
-  wq_buf, wq_buf_size, wq_config, wq_connect, wq_disconnect, wq_publish, wq_subscribe,
+  wq_buf, wq_buf_size, wq_config, wq_config_get, wq_config_num, wq_connect, wq_disconnect, wq_publish, wq_subscribe,
   wq_unsubscribe, wq_stat, wq_config_save, wq_config_load,
 } from "./core_api";
 import { uart_read } from "./uart";
@@ -140,7 +139,7 @@ function execute(): void {
   let rc: i32;
   switch (c) {
     case W_HELP: cmdHelp(); return;
-    case W_SHOW: printLine(W_OK, FMT_SHOW, 0, 0, <i32>num(CFG_WILL_FLAGS)); return;
+    case W_SHOW: printLine(W_OK, FMT_SHOW, 0, 0, <i32>wq_config_num(CFG_WILL_FLAGS)); return;
     case W_NET: case W_SET: cmdField(); return;
     case W_SUB: case W_UNSUB: cmdSub(); return;
     case W_PUB: cmdPub(); return;
@@ -463,7 +462,11 @@ const LINE_FORMATS: usize = memory.data<u8>([
   <u8>W_LAST_ERROR, F_STAT_ERR, <u8>STAT_LAST_ERROR, FMT_END,
 ]);
 
-function putStr(cfgKey: i32): void { putEscaped(strPtr(cfgKey), strLen(cfgKey)); }
+/** A number key's value (`show`: wq_config_get stages it as a u32; wq_config_num would be
+ * inlined at each use). */
+function cfgNum(cfgKey: i32): u32 { wq_config_get(cfgKey); return load<u32>(wq_buf()); }
+/** Prints a string key's value, escaped. */
+function putStr(cfgKey: i32): void { let n = wq_config_get(cfgKey); putEscaped(wq_buf(), n); }
 
 // The last format printed and where it starts: a run of messages prints the same `evt` line
 // each time, so the walk over the formats before it is done once.
@@ -487,8 +490,8 @@ function printLine(prefix: i32, fmt: i32, ptr: usize, len: i32, bits: i32): void
     p += 3;
     key(k);
     switch (op) {
-      case F_NUM: putU32(num(arg)); break;
-      case F_IP: if (isDefined(WQ_LAN) && arg == CFG_BROKER_IP) lanShowHost(num(arg)); else putIp(num(arg)); break;
+      case F_NUM: putU32(cfgNum(arg)); break;
+      case F_IP: if (isDefined(WQ_LAN) && arg == CFG_BROKER_IP) lanShowHost(cfgNum(arg)); else putIp(cfgNum(arg)); break;
       case F_STR: putStr(arg); break;
       case F_STAT: putI32(wq_stat(arg)); break;
       case F_LIMIT: putU32(<u32>PACKET_MAX); break;
@@ -510,12 +513,13 @@ function printLine(prefix: i32, fmt: i32, ptr: usize, len: i32, bits: i32): void
         break;
       }
       case F_MAC: {
-        let m = macPtr();
+        wq_config_get(CFG_MAC);
+        let m = wq_buf();
         for (let i = 0; i < 6; i++) { if (i > 0) putByte(58); putHex(<i32>load<u8>(m + <usize>i), 87); }
         break;
       }
-      case F_PASS: putWord(strLen(CFG_PASSWORD) > 0 ? W_SET : W_NONE); break;
-      case F_WILL: if (strLen(CFG_WILL_TOPIC) > 0) putStr(CFG_WILL_TOPIC); else putWord(W_NONE); break;
+      case F_PASS: putWord(wq_config_get(CFG_PASSWORD) > 0 ? W_SET : W_NONE); break;
+      case F_WILL: { let n = wq_config_get(CFG_WILL_TOPIC); if (n > 0) putEscaped(wq_buf(), n); else putWord(W_NONE); break; }
       case F_STATE: {
         // ST_IDLE..ST_CONNECTED are 0..4; the words idle, backoff, tcp-connecting,
         // mqtt-connecting, connected follow each other in words.ts.
@@ -559,7 +563,7 @@ export function consoleOnEvent(kind: i32, ptr: usize, len: i32): void {
   // Room for a waiting `pub -n` run (pubCredit): an ack frees a slot, a link change may open the core.
   if (kind == EV_PUBLISH_DONE) { if (pubCredit >= 0) pubCredit++; }
   else if (kind <= EV_DISCONNECTED || kind == EV_LINK) pubCredit = -1; // (kinds 1..3: connected, connect-failed, disconnected)
-  if (consoleQuiet() != 0) return; // the host reads events through the event import instead
+  if (wq_config_num(CFG_CONSOLE_QUIET) != 0) return; // the host reads events through the event import instead
   if (isDefined(WQ_LAN) && kind == EV_DHCP) { lanDhcpEvent(ptr, len); return; }
   let known = kind >= 1 && kind <= EV_LINK;
   if (!known || len < <i32>load<u8>(EVENT_MIN + <usize>kind)

@@ -5,3 +5,4 @@ export {
   wq_buf, wq_buf_size, wq_config, wq_connect, wq_disconnect, wq_publish, wq_subscribe,
   wq_unsubscribe, wq_stat, wq_config_save, wq_config_load,
 } from "../../core/index";
+export { wq_config_get, wq_config_num } from "../../core/app-api";

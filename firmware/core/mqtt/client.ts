@@ -22,7 +22,7 @@ import { num, numOf, strPtr, strLen, spillMs, CONNECT_PAYLOAD_MAX } from "../con
 import { KEEP } from "../store/store";
 import { frame, decodeFromBroker } from "./codec/decode";
 import * as D from "./codec/packet";
-import { putConnectHead } from "./codec/connect";
+import { putConnectHead, CF_CLEAN, CF_WILL, CF_WILL_QOS_SHIFT, CF_USERNAME, CF_PASSWORD } from "./codec/connect";
 import { encodePublish, publishSize } from "./codec/publish";
 import { encodeList } from "./codec/subscribe";
 import { encodeEmpty } from "./codec/empty";
@@ -159,7 +159,7 @@ export function dropLink(reason: i32): void {
   S.outLinkLost();
   S.reqClear();
   if (reason != 0) setStat(A.STAT_LAST_ERROR, reason);
-  store<u8>(EVB + 4, <u8>(reason == A.ERR_CONNACK_REFUSED ? D.dCode : 0xff)); // (that CONNACK is the packet just decoded)
+  store<u8>(EVB + 4, <u8>(reason == A.ERR_CONNACK_REFUSED ? D.connackCode() : 0xff)); // (that CONNACK is the packet just decoded)
   netTried(EVB + 8); // [8] u32 address, [12] u16 port: what this connection went to
   emitEvb(was == A.ST_CONNECTED || reason == 0 ? A.EV_DISCONNECTED : A.EV_CONNECT_FAILED, reason, 14);
   if (wantOnline) enterBackoff();
@@ -203,15 +203,16 @@ let connIdentity: u32 = 0;
 /** CONNECT's payload fields after the client id, 16 bits each from the low end in wire order
  * (§3.1.3: will topic, will payload, username, password): the config key in the low byte, the
  * connect flag that says the field is there in the high byte. */
-const CONNECT_FIELDS: u64 = 0x4003_8002_0405_0404;
+const CONNECT_FIELDS: u64 = <u64>(CF_WILL << 8 | A.CFG_WILL_TOPIC) | <u64>(CF_WILL << 8 | A.CFG_WILL_PAYLOAD) << 16
+  | <u64>(CF_USERNAME << 8 | A.CFG_USERNAME) << 32 | <u64>(CF_PASSWORD << 8 | A.CFG_PASSWORD) << 48;
 
 function sendConnect(): void {
   connIdentity = sessionIdentity();
   // (TX and RX are empty: dropLink() and start() empty them, and nothing is sent or read before CONNECT)
   // a will when it has a topic; a password only with a username
-  let flags = num(A.CFG_CLEAN_SESSION) != 0 ? 2 : 0;
-  if (strLen(A.CFG_WILL_TOPIC) > 0) flags |= 4 | (<i32>num(A.CFG_WILL_FLAGS) & 7) << 3; // will QoS, retain
-  if (strLen(A.CFG_USERNAME) > 0) flags |= strLen(A.CFG_PASSWORD) > 0 ? 0xc0 : 0x80;
+  let flags = num(A.CFG_CLEAN_SESSION) != 0 ? CF_CLEAN : 0;
+  if (strLen(A.CFG_WILL_TOPIC) > 0) flags |= CF_WILL | (<i32>num(A.CFG_WILL_FLAGS) & 7) << CF_WILL_QOS_SHIFT; // will QoS, retain
+  if (strLen(A.CFG_USERNAME) > 0) flags |= CF_USERNAME | (strLen(A.CFG_PASSWORD) > 0 ? CF_PASSWORD : 0);
   // the payload first, behind room for the headers (at most 5 + 10 bytes), then the headers before it
   let body = TXB + 16;
   let p = putStr(body, strPtr(A.CFG_CLIENT_ID), strLen(A.CFG_CLIENT_ID));
@@ -220,7 +221,7 @@ function sendConnect(): void {
     if ((flags & <i32>f >> 8) != 0) p = putStr(p, strPtr(k), strLen(k));
   }
   let n = <i32>(p - body);
-  let q = putConnectHead(putHeader(TXB, 0x10, 10 + n), flags, <i32>numOf(A.CFG_KEEPALIVE_S));
+  let q = putConnectHead(putHeader(TXB, A.PT_CONNECT << 4, 10 + n), flags, <i32>numOf(A.CFG_KEEPALIVE_S));
   memory.copy(q, body, n);
   txCommit(<i32>(q - TXB) + n, 0);
   state = A.ST_MQTT_CONNECTING;
@@ -483,9 +484,9 @@ function onPublish(p: usize): void {
       if (m != S.MARK_NEW) redelivered = 16; // a cut tore the mark: the app may have it already
     } else S.inAdd(pid);
   }
-  let t = D.dA;
-  let tlen = D.dALen;
-  let plen = D.dBLen;
+  let t = D.topic();
+  let tlen = D.topicLen();
+  let plen = D.payloadLen();
   let sub = subRoute(t, tlen);
   if (qos > 0) { memory.copy(t + 2, t, tlen); t += 2; }
   let rec = t - 8;
@@ -505,11 +506,11 @@ function onPublish(p: usize): void {
 }
 
 function onConnack(): void {
-  if (D.dCode != 0) {
+  if (D.connackCode() != 0) {
     dropLink(A.ERR_CONNACK_REFUSED);
     return;
   }
-  let sp = D.dExtra;
+  let sp = D.sessionPresent();
   state = A.ST_CONNECTED;
   attempt = 0;
   everConnected = true;
@@ -591,7 +592,7 @@ function onPacket(p: usize, total: i32): bool {
     let want = S.reqTake(pid, A.PT_SUBSCRIBE);
     // a SUBACK must answer a SUBSCRIBE, code for code (§3.9.3): anything else is the broker's error
     if (want != n) return protoFail(want < 0 ? A.ERR_ACK_UNKNOWN : A.ERR_SUBACK_MISMATCH, type, pid);
-    let codes = D.dA;
+    let codes = D.list(); // the SUBACK's return codes
     subGrant(pid, codes);
     store<u16>(codes - 3, <u16>pid);
     store<u8>(codes - 1, <u8>n);

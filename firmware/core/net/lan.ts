@@ -9,6 +9,7 @@ import { storeReadPayload } from "../store/store";
 import { lanHookDns, lanConfigSet, dnsUse, dnsAsked, dnsSetDefault, dnsServerNow, dnsName, dnsServerCfg, DNS_NO_NAME, DNS_DONE } from "./dns";
 import { dhcpWanted, dhcpGate, dhcpPoll, dhcpSetFallback, dhcpFallbackIp, dhcpTakeLost, dhcpFailure, dhcpDns, dhcpStat, dhcpServer, dhcpGateway } from "./dhcp";
 import { netLinkState } from "./transport";
+import { w5EnsureConfigured } from "./w5500/chip";
 
 /** A connect is waiting for DHCP to hold an address (since `waitSince`, millis()). */
 let waiting: bool = false;
@@ -18,7 +19,11 @@ let waitSince: u32 = 0;
  * config.ts's LanHook: the LAN keys (key > 0), and the transport's name resolution (key 0 start,
  * -1 poll; `len` = millis()). With DHCP (CFG_DEVICE_IP 0) a connect first waits for an address:
  * pending (0) until one is held, or a DHCP failure, as the DNS failures are, once CFG_TIMEOUT_MS
- * has nearly passed (the transport reports ERR_NO_CHIP + the code: ERR_DHCP_*).
+ * has nearly passed (the transport reports ERR_NO_CHIP + the code: ERR_DHCP_*). A chip that
+ * stopped answering (or lost its setup and is not back) gets neither: a DHCP wait or a DNS query
+ * over it would end as their timeouts (ERR_DHCP_NO_OFFER, ERR_DNS_TIMEOUT, "check the server").
+ * The start call then answers "no host name", and the transport's TCP connect, which checks the
+ * chip the same way, fails: ERR_NO_CHIP, as in a module without LAN services.
  */
 function lanHook(key: i32, src: usize, len: i32): i32 {
   if (key == A.CFG_DHCP_FALLBACK) {
@@ -28,6 +33,7 @@ function lanHook(key: i32, src: usize, len: i32): i32 {
   }
   if (key > 0) return lanConfigSet(key, src, len);
   let now = <u32>len;
+  if (key == 0 && w5EnsureConfigured() < 0) return DNS_NO_NAME;
   // (the transport takes any answer but 2 from the start call as "pending" and polls: results come from polls)
   if (key == 0 && dhcpWanted()) { waiting = true; waitSince = now; return 0; }
   if (waiting) {

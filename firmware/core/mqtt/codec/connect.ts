@@ -1,9 +1,18 @@
 // CONNECT (type 1): encode for the client; decode for tests and symmetry.
 import { ERR_PROTOCOL_NAME, ERR_PROTOCOL_LEVEL, ERR_CONNECT_FLAGS,
-  ERR_QOS3, ERR_RL_MISMATCH } from "../../api/abi";
+  ERR_QOS3, ERR_RL_MISMATCH, PT_CONNECT } from "../../api/abi";
 import { putHeader, putStr, putU16 } from "../wire";
 import { rp, rEnd, rLen, readU16, readBytes, failAt, failHere } from "./reader";
-import { setA, setB, setC, setD, setE, setCode } from "./packet";
+import { setClientId, setWillTopic, setWillPayload, setUsername, setPassword, setConnect } from "./packet";
+
+// CONNECT flags (§3.1.2.3); the will's QoS is bits 3-4 and its retain bit 5 (CF_WILL_QOS_SHIFT).
+export const CF_RESERVED: i32 = 0x01;  // must be 0
+export const CF_CLEAN: i32 = 0x02;     // clean session
+export const CF_WILL: i32 = 0x04;      // a will topic and payload follow the client id
+export const CF_WILL_QOS_SHIFT: i32 = 3;
+export const CF_WILL_BITS: i32 = 0x38; // will QoS and retain: 0 without CF_WILL
+export const CF_PASSWORD: i32 = 0x40;  // a password follows (only with CF_USERNAME)
+export const CF_USERNAME: i32 = 0x80;  // a user name follows
 
 /**
  * Encodes CONNECT at dst. A length < 0 means the field is absent (user, password, will).
@@ -14,14 +23,14 @@ export function encodeConnect(dst: usize, cid: usize, cidLen: i32, user: usize, 
   pass: usize, passLen: i32, willT: usize, willTLen: i32, willP: usize, willPLen: i32,
   willFlags: i32, clean: i32, keepalive: i32): i32 {
   let rl = 10 + 2 + cidLen;
-  let flags = clean != 0 ? 0x02 : 0;
+  let flags = clean != 0 ? CF_CLEAN : 0;
   if (willTLen >= 0) {
     rl += 4 + willTLen + willPLen;
-    flags |= 0x04 | ((willFlags & 7) << 3); // will QoS to bits 3-4, will retain to bit 5
+    flags |= CF_WILL | ((willFlags & 7) << CF_WILL_QOS_SHIFT); // will QoS to bits 3-4, will retain to bit 5
   }
-  if (userLen >= 0) { rl += 2 + userLen; flags |= 0x80; }
-  if (passLen >= 0) { rl += 2 + passLen; flags |= 0x40; }
-  let p = putConnectHead(putHeader(dst, 0x10, rl), flags, keepalive);
+  if (userLen >= 0) { rl += 2 + userLen; flags |= CF_USERNAME; }
+  if (passLen >= 0) { rl += 2 + passLen; flags |= CF_PASSWORD; }
+  let p = putConnectHead(putHeader(dst, PT_CONNECT << 4, rl), flags, keepalive);
   p = putStr(p, cid, cidLen);
   if (willTLen >= 0) { p = putStr(p, willT, willTLen); p = putStr(p, willP, willPLen); }
   if (userLen >= 0) p = putStr(p, user, userLen);
@@ -50,31 +59,31 @@ export function decodeConnect(): i32 {
   let at = rp + 1;
   rp += 2;
   let wq = (flags >> 3) & 3;
-  if ((flags & 1) != 0) return failAt(ERR_CONNECT_FLAGS, at);
+  if ((flags & CF_RESERVED) != 0) return failAt(ERR_CONNECT_FLAGS, at);
   if (wq == 3) return failAt(ERR_QOS3, at);
-  if ((flags & 0x04) == 0 && (flags & 0x38) != 0) return failAt(ERR_CONNECT_FLAGS, at);
-  if ((flags & 0x80) == 0 && (flags & 0x40) != 0) return failAt(ERR_CONNECT_FLAGS, at);
-  setCode(flags, readU16());
+  if ((flags & CF_WILL) == 0 && (flags & CF_WILL_BITS) != 0) return failAt(ERR_CONNECT_FLAGS, at);
+  if ((flags & CF_USERNAME) == 0 && (flags & CF_PASSWORD) != 0) return failAt(ERR_CONNECT_FLAGS, at);
+  setConnect(flags, readU16());
   let p = readBytes(true);
   if (p == 0) return rLen;
-  setA(p, rLen);
-  if ((flags & 0x04) != 0) {
+  setClientId(p, rLen);
+  if ((flags & CF_WILL) != 0) {
     p = readBytes(true);
     if (p == 0) return rLen;
-    setB(p, rLen);
+    setWillTopic(p, rLen);
     p = readBytes(false);
     if (p == 0) return rLen;
-    setC(p, rLen);
+    setWillPayload(p, rLen);
   }
-  if ((flags & 0x80) != 0) {
+  if ((flags & CF_USERNAME) != 0) {
     p = readBytes(true);
     if (p == 0) return rLen;
-    setD(p, rLen);
+    setUsername(p, rLen);
   }
-  if ((flags & 0x40) != 0) {
+  if ((flags & CF_PASSWORD) != 0) {
     p = readBytes(false);
     if (p == 0) return rLen;
-    setE(p, rLen);
+    setPassword(p, rLen);
   }
   if (rp != rEnd) return failHere(ERR_RL_MISMATCH);
   return 0;
