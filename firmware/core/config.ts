@@ -68,7 +68,7 @@ const NUM_MAX: usize = memory.data<u32>([6, 65535, 1, 0xffffffff, 65535, 0xfffff
   0xffffffff, 0xffffffff, 255, 3600000, 3600000, 3600000, WINDOW_MAX, 1, 1]);
 const NUM_MIN1: i32 = 0b011110000010000; // BROKER_PORT, BACKOFF_MIN/MAX, TIMEOUT, WINDOW
 
-/** Pointer to a string field's bytes; its length via strLen (username/password: -1 when empty). */
+/** Pointer to a string field's bytes; its length via strLen (0 when empty: a length byte, never negative). */
 export function strPtr(key: i32): usize { return CFG + <usize>(strField(key) >> 8) + 1; }
 export function strLen(key: i32): i32 { return <i32>load<u8>(CFG + <usize>(strField(key) >> 8)); }
 export function macPtr(): usize { return CFG + S_MAC; }
