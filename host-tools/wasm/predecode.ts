@@ -40,20 +40,19 @@ import { pathToFileURL } from 'node:url';
 import { parseModule, WasmError, type ParsedModule, type SideEntry } from './module.ts';
 
 export const SECTION_NAME = 'wasmqtt.predecoded';
-export const BLOB_VERSION = 36;
+export const BLOB_VERSION = 37;
 /** Blob versions whose code was rewritten in place with today's opcodes (undoRewrite puts the
- * original back): format 36 (session 15) gave 0xcd (LTEE_C8_SHR_U_LGET_XOR) scatter terms, counted in
- * bits 5-6 of its shift count's byte, which format 35 leaves clear, so format 35's code undoes the
- * same way (the runtime refuses it: its loader takes one version). Formats 4 to 34 gave some of today's opcodes other meanings or used other
- * function records (format 35 (session 14): 0xdb was `i64.const` with a 9- or 10-byte LEB only (8 raw bytes and a skip), now I64_CONST_RAW (5 to 10 bytes); 0xed was `i32.const c; i32.lt_u` (I32C8_LT_U), now I32C16_LOAD8_U; 0xf2
+ * original back): format 37 only. Formats 4 to 36 gave some of today's opcodes other meanings or used other
+ * function records (format 36 (session 15) and 35: 0xf8 and 0xf9 were GGET_LEB and GSET_LEB, now LGET64 and
+ * GLOBAL64 (session 17), and a 64-bit local's local.get was the plain 0x20; format 35 (session 14): 0xdb was `i64.const` with a 9- or 10-byte LEB only (8 raw bytes and a skip), now I64_CONST_RAW (5 to 10 bytes); 0xed was `i32.const c; i32.lt_u` (I32C8_LT_U), now I32C16_LOAD8_U; 0xf2
  * `local.tee a; local.get b` (LTEE_LGET), now LGET_LGET_ADD_LOAD8_U; format 34 (session 13): 0xda was `I32_CONST_16; i32.add; i32.load`, now LGET_LOAD; 0x06 `local.get; I32C8_SHL`, now I32C24_AND; 0x1e `i32.const; i32.lt_u`, now LGET_I64_LTU_EXTU; 0xfb COND_LEB, now I64_LT_U_SELECT (if / br_if in LOCAL_LEB's codes); 0xc8 `local.tee; I64_CONST_8`, now LOOP_STEP_LT8_BR_IF; 0xdc `local.get; local.get`, now LTEE_STORE; format 33 (session 12): 0xf6 was `local.tee; i32.const; i32.shl; i32.xor`, now BLOCK_RUN; 0xf3 was `local.tee; br_if`, 0x17 `local.get; local.get; i32.add; i32.load8_u`, 0x1f `i32.const; i32.ne`, 0xe8 `i32.const; i32.rotl`; 0xef was the `++p < end` back edge, 0x07 `i64.ne; br_if`, 0xfa `i64.const; i64.add`,
  * 0x15 `local.get; i64.const; i64.shl`, 0xd7 `local.get; i64.const; i64.shr_u; i64.or`, 0xf1 `local.set; br`; format 32 (session 11): the records hold parameter and result counts, not the type index; 0xce was `local.get; local.get; i32.gt_s`, 0xef `local.tee; i32.const; i32.lt_u`,
  * 0xf0 `local.set; local.get; i32.load8_u`, 0xcd `local.get; local.get; i32.lt_u`, 0xf6 and 0xf7 local.set
  * and local.tee with a multi-byte index, now LOCAL_LEB's; format 31: 0xf1 was a function's final `end`, now `return`; format 30:
  * records relative to themselves and format 29's fused forms, both from session 10; format 27:
  * 0xc6 was `local.get; i32.const; i32.shr_u`): refused. */
-const REWRITTEN_VERSIONS = [35, 36]; // format 36 changed a record's frame byte and gave 0xcd's shift byte xor terms in bits 5-7, clear in format 35: format 35's code undoes the same
-const OLDER_REWRITTEN_VERSIONS = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34];
+const REWRITTEN_VERSIONS = [37]; // format 37 gave 0xf8 and 0xf9 new meanings (LGET64, GLOBAL64)
+const OLDER_REWRITTEN_VERSIONS = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36];
 const MAGIC = 0x44505157; // "WQPD"
 const WIDE_FRAME = 0xff; // a function record's frame byte: see its wide record
 /** format 36: an 8-byte record's frame byte counts a 16-byte call frame's 2 slots too and is below
@@ -214,6 +213,9 @@ export const OP = {
   // which it is (kind 0 if, 1 br_if), in the codes the locals leave (0xc0 | bit 5): n = 2, [0xe0 |
   // kind << 4 | v >> 8, v & 255] (v below 2048); n = 3..5, [0xe8 | kind << 4 | (n - 3), v u16 LE,
   // unused] (v below 65536). A larger label or block type is refused, saying so.
+  // global.get and global.set with a multi-byte index (format 37; GGET_LEB and GSET_LEB until format 36) take the
+  // codes the locals leave: n = 2, [0xd0 | g >> 8 << 1 | set, g & 255] (g below 2048); n = 3..5, the locals' long form
+  // with kind 3, [0xc3 | (n - 3) << 2, g << 1 | set u16 LE, unused] (g below 32768). Either moves both words of the global.
   LOCAL_LEB: 0xf5,
   // a run of two or more no-ops run in sequence: `block` / `loop` (one-byte block types) twice, then any
   // more `block`, `loop` and inner `end`: a C switch's block nest before its br_table (CoreMark's
@@ -224,8 +226,13 @@ export const OP = {
   // CRC-16 only).
   BLOCK_RUN: 0xf6,
   I32C32_AND: 0xf7, // I32_CONST_32_PAD c (a 5-byte LEB); i32.and: a 32-bit mask (CRC and hash code, the publish path's flags; format 32)
-  GGET_LEB: 0xf8, // also a one-byte index of a 64-bit or reference global
-  GSET_LEB: 0xf9, // likewise
+  // local.get a (one-byte a) of a 64-bit local (i64, f64, a reference): the plain 0x20 copies the low word only, an
+  // i32's or f32's value, one instruction fewer on Cortex-M (format 37; was GGET_LEB, whose forms GLOBAL64 and
+  // LOCAL_LEB took). local.set and local.tee keep one opcode, which moves the whole slot.
+  LGET64: 0xf8,
+  // global.get / global.set g (one-byte g) of a 64-bit or reference global: [GLOBAL64, g | set << 7] (format 37; was
+  // GSET_LEB). A global index of two or more LEB bytes (any type) takes LOCAL_LEB's codes.
+  GLOBAL64: 0xf9,
   // (block and loop keep a multi-byte block type: the plain handlers skip any; format 17)
   // I32_CONST_24 c; i32.and: a 16- to 20-bit mask, `x & 0xffff` (C's uint16_t arithmetic, CRCs, protocol fields; format 34, was
   // local.get a; I32C8_SHL k, 0.3-0.5% of edn's, sha256's and the kernel's dispatches, now local.get + I32C8_SHL)
@@ -298,11 +305,13 @@ const LGET_LOAD_WALK = 0x40;
 
 /** Global types whose value is one 32-bit word. */
 const THIN_GLOBALS = new Set([0x7f, 0x7d]);
+/** Local types whose value is one 32-bit word (the plain local.get copies that word only: format 37). */
+const THIN_LOCALS = THIN_GLOBALS;
 
 /** Plain opcode -> its opcode when the immediate takes two or more bytes (and, for globals, when
  * the global is 64-bit or a reference). */
 const LEB_FORMS: Record<number, number> = {
-  0x20: OP.LOCAL_LEB, 0x21: OP.LOCAL_LEB, 0x22: OP.LOCAL_LEB, 0x23: OP.GGET_LEB, 0x24: OP.GSET_LEB,
+  0x20: OP.LOCAL_LEB, 0x21: OP.LOCAL_LEB, 0x22: OP.LOCAL_LEB, 0x23: OP.LOCAL_LEB, 0x24: OP.LOCAL_LEB, // (format 37: globals too)
   0x04: OP.LOCAL_LEB, 0x0d: OP.LOCAL_LEB, // if / br_if: LOCAL_LEB's cond codes (format 34)
 };
 
@@ -452,7 +461,8 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
       // the plain global.get / global.set move the low word only (i32, f32: format 21); a 64-bit
       // or reference global takes the other form, which moves both
       const wideGlobal = (original[at] === 0x23 || original[at] === 0x24) && !THIN_GLOBALS.has(m.globals[original[at + 1]! & 0x7f]?.t ?? 0);
-      if (long !== undefined && (f.instrs[k + 1]! - at > 2 || wideGlobal)) out[at] = long;
+      if (long !== undefined && f.instrs[k + 1]! - at > 2) out[at] = long;
+      else if (wideGlobal) { out[at] = OP.GLOBAL64; out[at + 1]! |= (original[at]! - 0x23) << 7; }
       const cond = original[at] === 0x04 || original[at] === 0x0d;
       if (cond && out[at] === long) {
         const n = f.instrs[k + 1]! - at - 1, kind = original[at] === 0x0d ? 1 : 0;
@@ -467,7 +477,13 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
         const n = f.instrs[k + 1]! - at - 1, kind = original[at]! - 0x20;
         let idx = 0;
         for (let j = n - 1; j >= 0; j--) idx = idx * 128 + (original[at + 1 + j]! & 0x7f);
-        if (n === 2) { out[at + 1] = kind << 6 | (idx & 63); out[at + 2] = idx >> 6; }
+        if (kind >= 3) { // global.get / global.set (format 37)
+          const set = kind - 3;
+          if (n === 2 && idx > 0x7ff) throw new WasmError('invalid', `a global index ${idx} in two bytes at byte ${at}; the pre-decoded form allows 2047 there`);
+          if (n === 2) { out[at + 1] = 0xd0 | (idx >> 8) << 1 | set; out[at + 2] = idx & 0xff; }
+          else if (idx > 0x7fff) throw new WasmError('invalid', `a global index ${idx} at byte ${at}; the pre-decoded form allows 32767`);
+          else { out[at + 1] = 0xc3 | (n - 3) << 2; dv.setUint16(at + 2, idx << 1 | set, true); }
+        } else if (n === 2) { out[at + 1] = kind << 6 | (idx & 63); out[at + 2] = idx >> 6; }
         else { out[at + 1] = 0xc0 | (n - 3) << 2 | kind; dv.setUint16(at + 2, idx, true); }
       }
       const op = original[at]!;
@@ -644,6 +660,7 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
     const plainCost = (k: number) => {
       const o = original[ins[k]!]!, prev = k > 0 ? original[ins[k - 1]!]! : -1;
       if ((o === 0x0d || o === 0x04) && prev >= 0x45 && prev <= 0x4f) return 0; // taken in the comparison's own handler
+      if (o === 0x20 && out[ins[k]!] === 0x20 && !THIN_LOCALS.has(f.localTypes[original[ins[k]! + 1]!] ?? 0)) return HANDLER_COST[OP.LGET64]!; // (format 37)
       return HANDLER_COST[out[ins[k]!]!] || 10;
     };
     const best = new Array<number>(ins.length + 1).fill(0), cost = new Array<number>(ins.length + 1).fill(0);
@@ -665,6 +682,12 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
       o.apply();
       k += o.len - 1;
     }
+    // format 37: the plain local.get copies the low word (an i32's or f32's whole value); a 64-bit
+    // local's takes LGET64, inside fused forms too (a branch may land there, and the walk undoes it)
+    for (let k = 0; k + 1 < ins.length; k++) {
+      const at = ins[k]!;
+      if (out[at] === 0x20 && original[at] === 0x20 && ins[k + 1]! - at === 2 && !THIN_LOCALS.has(f.localTypes[original[at + 1]!] ?? 0)) out[at] = OP.LGET64;
+    }
   }
   return out;
 }
@@ -681,13 +704,13 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
  * own handler (mean over the seven programs that run the most of it but xgboost, 14-20 each). */
 const HANDLER_COST: readonly number[] = [
   0, 0, 5, 5, 12, 8, 7, 16, 24, 4, 6, 2, 15, 13, 26, 12, 40, 79, 8, 9, 14, 31, 10, 21, 12, 11, 3, 6, 0, 18, 14, 20,
-  6, 7, 6, 6, 7, 0, 0, 6, 13, 26, 0, 0, 13, 17, 13, 13, 0, 0, 0, 0, 26, 0, 14, 27, 0, 0, 14, 14, 25, 0, 0, 0,
+  5, 7, 6, 6, 7, 0, 0, 6, 13, 26, 0, 0, 13, 17, 13, 13, 0, 0, 0, 0, 26, 0, 14, 27, 0, 0, 14, 14, 25, 0, 0, 0,
   0, 5, 28, 0, 0, 17, 21, 23, 21, 16, 17, 19, 20, 20, 25, 21, 9, 10, 11, 0, 0, 0, 10, 0, 0, 0, 10, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 7, 7, 7, 12, 11, 15, 12, 7, 13, 7, 8, 8, 8, 9, 0, 0, 0, 0, 8, 8, 11, 0,
   0, 0, 0, 8, 8, 8, 15, 18, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 5, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 8, 0, 9, 21, 21, 10, 11, 10, 14, 18, 164, 0, 0, 0, 6, 4, 4, 6, 9, 20, 13, 18, 16, 16, 17, 6, 11,
-  10, 10, 6, 6, 21, 6, 8, 6, 20, 6, 15, 24, 17, 17, 19, 28, 0, 20, 21, 18, 8, 0, 6, 6, 0, 0, 10, 10, 134, 10, 17, 15,
+  10, 10, 6, 6, 21, 6, 8, 6, 20, 6, 15, 24, 17, 17, 19, 28, 0, 20, 21, 18, 8, 0, 6, 6, 6, 0, 10, 10, 134, 10, 17, 15,
 ];
 
 /** Bytes of the immediates of the (original or rewritten) instruction at p, for walking code. */
@@ -727,7 +750,8 @@ export function immediateBytes(b: Uint8Array, p: number): number {
     case OP.I64_CONST_8: return 1;
     case OP.I64C_U32_AND: return 5;
     case OP.I64_CONST_RAW: return b[q + 4]! & 1 ? 9 + (b[q + 4]! >> 1) : 5 + ((b[q + 4]! >> 1) & 3);
-    case OP.LOCAL_LEB: return b[q]! >> 6 !== 3 ? 2 : b[q]! & 0x20 ? (b[q]! & 8 ? 3 + (b[q]! & 3) : 2) : ((b[q]! >> 2) & 3) + 3; // (and if / br_if's codes: format 34)
+    case OP.LOCAL_LEB: return b[q]! >> 6 !== 3 ? 2 : b[q]! & 0x20 ? (b[q]! & 8 ? 3 + (b[q]! & 3) : 2) : b[q]! >= 0xd0 ? 2 : ((b[q]! >> 2) & 3) + 3; // (and if / br_if's codes: format 34; globals': format 37)
+    case OP.LGET64: case OP.GLOBAL64: return 1;
     case OP.MEM_LEB: return b[q]! & 0x80 ? leb(b[q + 1]! < 0x80 ? q + 1 + b[q + 1]! : q + 1) - q : 3;
     default:
       if (op >= OP.I32C8_SHR_S && op <= OP.I32C8_GT_S && op !== OP.LGET_I32C16_ADD_LOAD8_U && op !== OP.I32C16_LOAD8_U) return 1;
@@ -735,7 +759,7 @@ export function immediateBytes(b: Uint8Array, p: number): number {
       if (op === 0x0c || op === 0x0d || op === 0x10 || (op >= 0x20 && op <= 0x26) || op === 0xd2 || op === 0x41 || op === 0x42 || op === 0x3f || op === 0x40) return leb(q) - q;
       if (op >= OP.LTEE_STORE && op <= OP.LGET_LGET_ADD) return leb(q) - q;
       if (op === OP.GGET_LT_U || op === OP.LGET_LGET_LT_U || op === OP.LGET_LGET_ADD_LOAD8_U || op === OP.LOOP_STEP_BR_IF || op === OP.LGET_ADD) return leb(q) - q;
-      if (op === OP.GGET_LEB || op === OP.GSET_LEB || op === OP.LGET_I32C16_ADD || op === OP.LGET_SHL_LGET_SHR_U_OR || op === OP.LGET_C8_SHR_U_XOR
+      if (op === OP.LGET_I32C16_ADD || op === OP.LGET_SHL_LGET_SHR_U_OR || op === OP.LGET_C8_SHR_U_XOR
         || op === OP.LGET_LGET_ADD_LTEE || op === OP.LGET_I32C16_ADD_I32C_STORE8 || op === OP.LGET_C8_ROTL || op === OP.LGET_C8_SHL_XOR || op === OP.LOOP_STEP_LT8_BR_IF
         || (op >= OP.LGET_C8_EQ && op <= OP.LGET_LOAD8_U) || op === OP.LGET_C8_ROTL_XOR || op === OP.LGET_I32C16_ADD_LOAD16_S
         || op === OP.LGET_I32C16_ADD_LOAD8_U || op === OP.LGET_I64C8_SHL_OR || op === OP.LGET_LOAD
@@ -803,7 +827,7 @@ function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
     [OP.LGET_C8_ROTL_XOR]: 0x20, [OP.LGET_I32C16_ADD_LOAD16_S]: 0x20, [OP.I32C_STORE8]: 0x41,
     [OP.LGET_I32C16_ADD_LOAD8_U]: 0x20, [OP.LGET_LOAD]: 0x20, [OP.MUL_LGET_ADD]: 0x6c, [OP.LOAD16_S_MUL]: 0x2e, [OP.MUL_ADD_LSET]: 0x6c, [OP.LGET_I64C8_SHL_OR]: 0x20,
     [OP.LOOP_STEP_NE16_BR_IF]: 0x20, [OP.LOOP_LSTEP_LT16_BR_IF]: 0x20, [OP.LGET_I64_LTU_EXTU]: 0x20, [OP.I64_LT_U_SELECT]: 0x54,
-    [OP.GGET_LEB]: 0x23, [OP.GSET_LEB]: 0x24,
+    [OP.LGET64]: 0x20,
   };
   const unC8 = Object.fromEntries(Object.entries(CONST8_BINOPS).filter(([, [fused]]) => fused !== ROTL_INNER).map(([, [fused]]) => [fused, true]));
   for (const [start, end] of bodyRanges(module)) {
@@ -864,6 +888,14 @@ function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
         const x = out[imm]!, n = len - 1, v = x & 8 ? mv.getUint16(imm + 1, true) : (x & 7) << 8 | out[imm + 1]!;
         out[p] = x & 0x10 ? 0x0d : 0x04;
         for (let j = 0, w = v; j < n; j++, w >>= 7) out[imm + j] = (w & 0x7f) | (j < n - 1 ? 0x80 : 0);
+      } else if (op === OP.LOCAL_LEB && (out[imm]! >= 0xd0 || (out[imm]! >> 6 === 3 && (out[imm]! & 3) === 3))) { // a global (format 37)
+        const x = out[imm]!, n = len - 1, w = x >= 0xd0 ? 0 : mv.getUint16(imm + 1, true);
+        const idx = x >= 0xd0 ? (x & 0xe) << 7 | out[imm + 1]! : w >> 1;
+        out[p] = 0x23 + (x >= 0xd0 ? x & 1 : w & 1);
+        for (let j = 0, v = idx; j < n; j++, v >>= 7) out[imm + j] = (v & 0x7f) | (j < n - 1 ? 0x80 : 0);
+      } else if (op === OP.GLOBAL64) {
+        out[p] = 0x23 + (out[imm]! >> 7);
+        out[imm]! &= 0x7f;
       } else if (op === OP.LOCAL_LEB) {
         const x = out[imm]!, n = len - 1;
         const kind = x >> 6 !== 3 ? x >> 6 : x & 3, idx = x >> 6 !== 3 ? (x & 63) | (out[imm + 1]! << 6) : mv.getUint16(imm + 1, true);

@@ -9,7 +9,8 @@ export interface SideEntry { originPc: number; targetPc: number; targetStp: numb
 /** An i32.const / i64.const in a body: opcode offset, LEB length and value (predecode.ts rewrites
  * the multi-byte ones into fixed-width immediates). */
 export interface ConstSite { at: number; lebLen: number; wide: boolean; value: bigint }
-export interface FuncBody { start: number; end: number; codeStart: number; localCount: number; maxStack: number; side: SideEntry[]; consts: ConstSite[]; instrs: number[] }
+/** localTypes: the value types of the first 128 locals, parameters first (the one-byte indices) */
+export interface FuncBody { start: number; end: number; codeStart: number; localCount: number; maxStack: number; side: SideEntry[]; consts: ConstSite[]; instrs: number[]; localTypes: number[] }
 export interface ParsedModule {
   types: FuncType[];
   typeOffsets: { params: number; results: number }[];

@@ -202,7 +202,7 @@ export function validateBody(r: Reader, m: ParsedModule, typeIdx: number, declar
         pushVals(c.results);
         if (isFuncEnd) {
           if (!r.eof()) malformed('section size mismatch');
-          return { start, end: at, codeStart, localCount, maxStack, side, consts, instrs };
+          return { start, end: at, codeStart, localCount, maxStack, side, consts, instrs, localTypes: locals.slice(0, 128) };
         }
         break;
       }

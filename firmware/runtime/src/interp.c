@@ -502,10 +502,13 @@ next:
         OP(0x1b) { if (!(uint32_t)sp[-1]) sp[-3] = sp[-2]; sp -= 2; DISPATCH; }   /* popped last: GCC kept a popped sp in another register */
         OP(0x1c) { pc += 2; uint32_t c = (uint32_t)*--sp; sp--; if (!c) sp[-1] = sp[0]; break; }
         OP(0x20)
-        do_local_get: { uint32_t i; READ_IDX(i); *sp++ = fp[i]; DISPATCH; }
-        do_local_get_at_pc: { uint32_t i = pc[1]; pc += 2; COUNT_FUSED(); *sp++ = fp[i]; DISPATCH; }   /* a taken branch's
+        /* an i32 or f32 local (format 37): the low word only, `ldr` with the index scaled (a 64-bit
+         * slot needs its address first); a 64-bit local's local.get is WQ_OP_LGET64 */
+        do_local_get: { uint32_t i; READ_IDX(i); SET32(sp, fp[i]); sp++; DISPATCH; }
+        do_local_get_at_pc: { uint32_t i = pc[1]; pc += 2; COUNT_FUSED(); SET32(sp, fp[i]); sp++; DISPATCH; }   /* a taken branch's
             target starts with local.get (pc at its opcode): its own copy, as the branches' shared `pc++` and jump back
             to do_local_get cost two branches more (0.25% of CoreMark's instructions) */
+        OP(WQ_OP_LGET64) { uint32_t i; READ_IDX(i); *sp++ = fp[i]; DISPATCH; }
         OP(0x21) { uint32_t i; READ_IDX(i); fp[i] = *--sp; DISPATCH; }
         OP(0x22) {
             uint32_t i; READ_IDX(i); fp[i] = sp[-1];
@@ -529,14 +532,32 @@ next:
                 else if (!cond) goto do_jump;
                 pc += n; stp++; break;
             }
-            else { kind = b & 3; i = *(const u16_u *)(pc + 1); pc += 3 + ((b >> 2) & 3); }
+            else if (b >= 0xd0) {   /* global.get / global.set with a two-byte index (format 37: [0xd0 | g >> 8 << 1 | set, g]) */
+                off = (b & 0xe) << 7 | pc[1]; pc += 2;
+                if (b & 1) goto do_global64_set;
+                goto do_global64_get;
+            }
+            else {
+                kind = b & 3; i = *(const u16_u *)(pc + 1); pc += 3 + ((b >> 2) & 3);
+                if (kind == 3) {   /* a global's longer index (format 37): g << 1 | set */
+                    off = i >> 1;
+                    if (i & 1) goto do_global64_set;
+                    goto do_global64_get;
+                }
+            }
             if (kind == 0) *sp++ = fp[i];
             else if (kind == 1) fp[i] = *--sp;
             else fp[i] = sp[-1];
             break;
         }
-        OP(WQ_OP_GGET_LEB) { uint32_t i; READ_U32(i); *sp++ = (uint64_t)globals_hi[i] << 32 | globals[i]; break; }
-        OP(WQ_OP_GSET_LEB) { uint32_t i; READ_U32(i); uint64_t v = *--sp; globals_hi[i] = (uint32_t)(v >> 32); globals[i] = (uint32_t)v; break; }
+        OP(WQ_OP_GLOBAL64) {   /* a 64-bit global, [g | set << 7] (format 37); LOCAL_LEB's global codes come here with g in off
+                                * (the code each form took was measured the smallest: the flash budget) */
+            off = *pc++;
+            if (off < 0x80) goto do_global64_get;
+            off -= 0x80;
+        do_global64_set: { uint64_t v = *--sp; globals_hi[off] = (uint32_t)(v >> 32); globals[off] = (uint32_t)v; break; }
+        do_global64_get: *sp++ = (uint64_t)globals_hi[off] << 32 | globals[off]; break;
+        }
 #if WQRT_REFTYPES
         OP(0x25) {
             uint32_t ti_; READ_U32(ti_); WqTable * t = &rt->tables[ti_];

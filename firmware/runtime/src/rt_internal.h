@@ -90,8 +90,10 @@
                                         * v u16 LE, unused]; kind 0 if, 1 br_if */
 #define WQ_OP_BLOCK_RUN         0xf6   /* block/loop, block/loop (one-byte types), then more no-ops: the second opcode byte & 63 is where the run ends (format 33) */
 #define WQ_OP_I32C32_AND        0xf7   /* WQ_OP_I32_CONST_32_PAD c; i32.and (format 32) */
-#define WQ_OP_GGET_LEB          0xf8   /* also a 64-bit or reference global's global.get */
-#define WQ_OP_GSET_LEB          0xf9   /* likewise global.set */
+#define WQ_OP_LGET64            0xf8   /* local.get a (one-byte a) of an i64, f64 or reference local: the plain 0x20 copies
+                                          the low word only (format 37, was GGET_LEB) */
+#define WQ_OP_GLOBAL64          0xf9   /* global.get / global.set g (one-byte g) of a 64-bit or reference global: [g | set << 7]
+                                          (format 37, was GSET_LEB; a multi-byte global index takes WQ_OP_LOCAL_LEB's codes) */
 #define WQ_OP_I64_LT_U_SELECT   0xfb   /* i64.lt_u; select (format 34, was WQ_OP_COND_LEB, now in WQ_OP_LOCAL_LEB) */
 #define WQ_OP_I32C24_AND        0x06   /* WQ_OP_I32_CONST_24 c; i32.and (format 34, was local.get a; I32C8_SHL k) */
 #define WQ_OP_I32_CONST_16      0x09   /* i32.const, 2-byte LEB -> 2 raw bytes (0x41 keeps one-byte LEBs only) */
@@ -299,7 +301,7 @@ static inline void wq_set_mem_bytes(IM3Runtime rt, uint32_t bytes)
  * wins. No per-global type lookup at run time, 4 bytes of RAM per i32 global. In code, the plain
  * global.get / global.set are i32/f32 globals and move the low word only (an i32 global's high
  * word is then stale, as in an operand slot); the pre-decoder gives 64-bit and reference globals
- * WQ_OP_GGET_LEB / WQ_OP_GSET_LEB, which move both (format 21). */
+ * WQ_OP_GLOBAL64 (and a multi-byte index WQ_OP_LOCAL_LEB's codes), which move both (format 21; 37). */
 #define WQ_WIDE(t) ((t) != 0x7f && (t) != 0x7d)
 static inline uint64_t wq_global_get(IM3Runtime rt, uint32_t i)
 {

@@ -1,0 +1,76 @@
+// Format 37 (session 17): the plain local.get copies the low word of the slot (an i32's or f32's
+// whole value: one instruction fewer on Cortex-M), a 64-bit local's local.get is WQ_OP_LGET64, a
+// 64-bit global's one-byte global.get / global.set WQ_OP_GLOBAL64, and a global index of two LEB
+// bytes takes WQ_OP_LOCAL_LEB's global codes. On Cortex-M (the bench's interpreter object under
+// unicorn) against Node's engine.
+import { describe, expect, it } from 'vitest';
+import { OP, predecode } from '../../host-tools/wasm/predecode.ts';
+import { runCallsOnCortexM } from '../helpers/cortex-m.ts';
+import { wat2wasm } from '../helpers/wat.ts';
+
+describe('locals and globals of 32 and 64 bits (format 37)', () => {
+  it('moves a 64-bit local\'s and global\'s both words and an i32\'s low word, by one- and two-byte indices, on Cortex-M, as Node does', () => {
+    // 140 globals: $g130 (i32) and $w131 (i64) have two-byte indices; $w (i64) the one-byte 100.
+    // Every 64-bit value has a high word unlike its low word, so a copy of the low word only (or
+    // of the wrong slot) changes the result; i32 locals are stored over i64 values in the same
+    // slots' neighbours and read back through i64.extend_i32_u, so a stale high word would show.
+    const fill = (from: number, n: number) => Array.from({ length: n }, (_, i) => `(global (mut i32) (i32.const ${(from + i) * 7}))`).join(' ');
+    const src = `(module
+      ${fill(0, 100)}
+      (global $w (mut i64) (i64.const 0x1234567890abcdef))
+      ${fill(101, 29)}
+      (global $g130 (mut i32) (i32.const 11))
+      (global $w131 (mut i64) (i64.const -0x2222222233333334))
+      ${Array.from({ length: 8 }, (_, i) => `(global (mut i32) (i32.const ${i}))`).join(' ')}
+      (func $mix (param $a i64) (param $n i32) (result i64)
+        (local $x i64) (local $k i32) (local $y i64)
+        (local.set $x (i64.rotl (local.get $a) (i64.const 13)))
+        (local.set $k (i32.wrap_i64 (i64.shr_u (local.get $x) (i64.const 7))))
+        (loop $l
+          ;; the loop head reloads a 64-bit local (a branch target: LGET64, not the i32 copy)
+          (local.set $y (i64.add (local.get $y) (i64.xor (local.get $x) (i64.extend_i32_u (local.get $k)))))
+          (local.set $x (i64.mul (local.get $x) (i64.const 0x100000001b3)))
+          (global.set $w (i64.xor (global.get $w) (local.get $y)))
+          (global.set $w131 (i64.add (global.get $w131) (global.get $w)))
+          (global.set $g130 (i32.add (global.get $g130) (local.get $k)))
+          (local.set $k (i32.add (local.get $k) (i32.const 0x10001)))
+          (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+        (if (result i64) (i32.and (local.get $k) (i32.const 1))
+          (then (local.get $y))
+          (else (i64.sub (local.get $x) (local.get $y)))))
+      (func (export "calls") (param $n i32) (result i32)
+        (local $r i64)
+        ;; patched below to a 4-byte and a 3-byte index LEB (LOCAL_LEB's long global codes; wat2wasm does not pad)
+        global.get $w nop nop nop
+        i64.const 0x100000003
+        i64.add
+        global.set $w nop nop nop
+        (local.set $r (call $mix (i64.extend_i32_s (i32.mul (local.get $n) (i32.const 0x9e3779b9))) (i32.add (local.get $n) (i32.const 3))))
+        (local.set $r (i64.xor (local.get $r) (i64.rotl (global.get $w131) (i64.const 29))))
+        (local.set $r (i64.add (local.get $r) (i64.mul (global.get $w) (i64.extend_i32_u (global.get $g130)))))
+        (i32.xor (i32.wrap_i64 (local.get $r)) (i32.wrap_i64 (i64.shr_u (local.get $r) (i64.const 32))))))`;
+    const plain = wat2wasm(src);
+    const patch = (from: number[], to: number[]) => {
+      const at = [...plain.keys()].find((i) => from.every((b, j) => plain[i + j] === b));
+      expect(at, `bytes ${from}`).toBeDefined();
+      plain.set(to, at!);
+    };
+    patch([0x23, 100, 1, 1, 1], [0x23, 100 | 0x80, 0x80, 0x80, 0]);
+    patch([0x24, 100, 1, 1, 1], [0x24, 100 | 0x80, 0x80, 0, 1]);
+    const pd = predecode(plain).wasm;
+    const codes = [...pd.keys()].filter((i) => pd[i] === OP.LOCAL_LEB).map((i) => [plain[i], pd[i + 1]! & 0xf8]);
+    expect(codes).toContainEqual([0x23, 0xd0]); // global.get with a two-byte index
+    expect(codes).toContainEqual([0x24, 0xd0]); // global.set (0xd1)
+    expect(codes).toContainEqual([0x23, 0xc0]); // global.get with a 4-byte index (0xc7: the locals' long form, kind 3)
+    expect(codes).toContainEqual([0x24, 0xc0]); // global.set with a 3-byte one (0xc3)
+    expect(pd.filter((b, i) => b === OP.GLOBAL64 && plain[i] === 0x23).length).toBeGreaterThan(0);
+    expect(pd.filter((b, i) => b === OP.GLOBAL64 && plain[i] === 0x24).length).toBeGreaterThan(0);
+    expect(pd.filter((b, i) => b === OP.LGET64 && plain[i] === 0x20).length).toBeGreaterThan(0);
+    expect(pd.filter((b, i) => b === 0x20 && plain[i] === 0x20).length).toBeGreaterThan(0); // i32 locals keep the plain opcode
+    expect(Buffer.from(predecode(pd).wasm)).toEqual(Buffer.from(pd)); // undone exactly
+    for (const n of [0, 1, 5, 77]) {
+      const calls = new WebAssembly.Instance(new WebAssembly.Module(plain), {}).exports.calls as (n: number) => number;
+      expect(runCallsOnCortexM(pd, n), `n = ${n}`).toBe(calls(n) | 0);
+    }
+  });
+});
