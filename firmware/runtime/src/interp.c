@@ -993,9 +993,10 @@ next:
 /* An i32 comparison followed by `if` or `br_if` (a third of all comparisons in the codec)
  * hands its result straight to the branch: one dispatch and a stack push/pop fewer. Every
  * comparison ends in one shared tail (do_cond, its operands popped) rather than a copy of it. */
-#define FUSE_COND(npop, expr) { cond = (expr); sp -= (npop); goto do_cond; }
+#define COND_TO(expr) { if (expr) goto cond_true; goto cond_false; }
+#define FUSE_COND(npop, expr) { sp -= (npop); COND_TO(expr) }
 #define CMP32(expr) { uint32_t a = A32, b = B32; FUSE_COND(2, expr) }
-#define I32C8_CMP(expr) { uint32_t b = (uint32_t)(int32_t)(int8_t)*pc; pc += 2; COUNT_EXTRA(1); uint32_t a = (uint32_t)sp[-1]; cond = (expr); sp--; goto do_cond; }
+#define I32C8_CMP(expr) { uint32_t b = (uint32_t)(int32_t)(int8_t)*pc; pc += 2; COUNT_EXTRA(1); uint32_t a = (uint32_t)sp[-1]; sp--; COND_TO(expr) }
         OP(WQ_OP_I32C8_EQ) I32C8_CMP(a == b)
         OP(WQ_OP_I32C8_NE) I32C8_CMP(a != b)
         OP(WQ_OP_I32C8_LT_S) I32C8_CMP((int32_t)a < (int32_t)b)
@@ -1036,28 +1037,32 @@ next:
             DISPATCH;
 #endif
         }
-        OP(WQ_OP_LGET_C8_EQ) { uint32_t i; READ_IDX(i); uint32_t b = (uint32_t)(int32_t)(int8_t)pc[1]; pc += 3; COUNT_EXTRA(2); cond = (uint32_t)fp[i] == b; goto do_cond; }
+        OP(WQ_OP_LGET_C8_EQ) { uint32_t i; READ_IDX(i); uint32_t b = (uint32_t)(int32_t)(int8_t)pc[1]; pc += 3; COUNT_EXTRA(2); COND_TO((uint32_t)fp[i] == b) }
         OP(WQ_OP_LGET_LGET_LT_U) {   /* `p < end`, `i < n` on two locals; a following `if` on the compare's own flags (no 0/1 to test) */
             uint32_t a = (uint32_t)fp[pc[0]], b = (uint32_t)fp[pc[2]]; pc += 4; COUNT_EXTRA(2);
             if (*pc == 0x04) { COUNT_FUSED(); if (a >= b) { pc++; goto do_jump; } pc += 2; stp++; DISPATCH; }
-            cond = a < b; goto do_cond;
+            COND_TO(a < b)
         }
-        OP(WQ_OP_GGET_LT_U) { uint32_t i = pc[0]; pc += 2; COUNT_EXTRA(1); cond = (uint32_t)sp[-1] < globals[i]; sp--; goto do_cond; }   /* x < a bound kept in a global. Last before do_cond: a per-image build copies the dispatch only into hot handlers, and takes do_cond for part of this one */
-        do_cond: {   /* a comparison's result: on to a following if / br_if (one-byte immediate) */
+        OP(WQ_OP_GGET_LT_U) { uint32_t i = pc[0]; pc += 2; COUNT_EXTRA(1); uint32_t a = (uint32_t)sp[-1]; sp--; COND_TO(a < globals[i]) }   /* x < a bound kept in a global. Last before do_cond: a per-image build copies the dispatch only into hot handlers, and takes do_cond for part of this one */
+        /* a comparison's result, its operands popped: on to a following if / br_if (one-byte
+         * immediate). Two tails, one per outcome: the comparison's own flags choose, with no 0/1
+         * made and tested again (one tail was 3-4 instructions more a comparison, session 17) */
+        cond_true: {
             uint32_t nx = *pc;
             if (nx == 0x04) {
                 COUNT_FUSED();
-                if (!cond) { pc++; goto do_jump; }
                 stp++;   /* a taken `if` starts with local.get three times in four */
                 if (pc[2] == 0x20) { pc += 2; COUNT_FUSED(); pc++; goto do_local_get; }
                 pc += 2; DISPATCH;
             }
-            if (nx == 0x0d) {
-                COUNT_FUSED();
-                if (cond) { pc++; goto TAKEN_BRANCH; }
-                pc += 2; stp++; DISPATCH;
-            }
-            SET32(sp, cond); sp++; DISPATCH;
+            if (nx == 0x0d) { COUNT_FUSED(); pc++; goto TAKEN_BRANCH; }
+            SET32(sp, 1); sp++; DISPATCH;
+        }
+        cond_false: {
+            uint32_t nx = *pc;
+            if (nx == 0x04) { COUNT_FUSED(); pc++; goto do_jump; }
+            if (nx == 0x0d) { COUNT_FUSED(); pc += 2; stp++; DISPATCH; }
+            SET32(sp, 0); sp++; DISPATCH;
         }
         OP(0x45) {   /* i32.eqz: a following br_if or if tested here on the value itself (`while (!x)`, `if (!(f & m))`),
                       * without do_cond's 0/1 and its tests (through do_cond, br_if only: the `if`s paid 2 more) */
@@ -1129,7 +1134,12 @@ next:
         }
         OP(0x70) { uint32_t a = A32, b = B32; if (!b) TRAP(m3Err_trapDivisionByZero); sp--; sp[-1] = a % b; break; }
         OP(0x71) BIN32(a & b)
-        OP(0x72) CMP32(a | b)   /* often a combined condition for `if` */
+        OP(0x72) {   /* often a combined condition for `if`: then it goes to the comparisons' tails; otherwise
+                      * its value (not a 0/1) is the result */
+            uint32_t v = A32 | B32, nx = *pc;
+            if (nx == 0x04 || nx == 0x0d) FUSE_COND(2, v)
+            sp--; SET32(&sp[-1], v); DISPATCH;
+        }
         OP(0x73) BIN32(a ^ b)
         OP(0x74) BIN32(a << (b & 31))
         OP(0x75) BIN32((uint32_t)((int32_t)a >> (b & 31)))
