@@ -280,7 +280,7 @@ M3Result wq_invoke(IM3Runtime rt, uint32_t func, uint32_t nargs)
      * writes the index and the userdata of each call */
     struct M3Function import_fn = { NULL, 0, WQ_NO_SLOT };
     M3ImportContext import_ctx = { NULL, &import_fn };
-    uint32_t cond;                     /* a fused i32 comparison's result for if / br_if */
+    uint32_t cond;                     /* an if / br_if condition (the multi-byte-immediate forms), a load's address */
     uint32_t off;                      /* a load's or store's offset */
 
 
@@ -1000,7 +1000,8 @@ next:
 #define UN64(expr) { uint64_t a = sp[-1]; sp[-1] = (uint64_t)(expr); DISPATCH; }
 /* An i32 comparison followed by `if` or `br_if` (a third of all comparisons in the codec)
  * hands its result straight to the branch: one dispatch and a stack push/pop fewer. Every
- * comparison ends in one shared tail (do_cond, its operands popped) rather than a copy of it. */
+ * comparison ends in one of two shared tails (cond_true / cond_false, its operands popped),
+ * chosen by the compare's own flags, rather than a copy of them. */
 #define COND_TO(expr) { if (expr) goto cond_true; goto cond_false; }
 #define FUSE_COND(npop, expr) { sp -= (npop); COND_TO(expr) }
 #define CMP32(expr) { uint32_t a = A32, b = B32; FUSE_COND(2, expr) }
@@ -1051,7 +1052,7 @@ next:
             if (*pc == 0x04) { COUNT_FUSED(); if (a >= b) { pc++; goto do_jump; } pc += 2; stp++; DISPATCH; }
             COND_TO(a < b)
         }
-        OP(WQ_OP_GGET_LT_U) { uint32_t i = pc[0]; pc += 2; COUNT_EXTRA(1); uint32_t a = (uint32_t)sp[-1]; sp--; COND_TO(a < globals[i]) }   /* x < a bound kept in a global. Last before do_cond: a per-image build copies the dispatch only into hot handlers, and takes do_cond for part of this one */
+        OP(WQ_OP_GGET_LT_U) { uint32_t i = pc[0]; pc += 2; COUNT_EXTRA(1); uint32_t a = (uint32_t)sp[-1]; sp--; COND_TO(a < globals[i]) }   /* x < a bound kept in a global. Last before cond_true: a per-image build copies the dispatch only into hot handlers, and takes the tails for part of this one */
         /* a comparison's result, its operands popped: on to a following if / br_if (one-byte
          * immediate). Two tails, one per outcome: the comparison's own flags choose, with no 0/1
          * made and tested again (one tail was 3-4 instructions more a comparison, session 17) */
@@ -1073,7 +1074,7 @@ next:
             SET32(sp, 0); sp++; DISPATCH;
         }
         OP(0x45) {   /* i32.eqz: a following br_if or if tested here on the value itself (`while (!x)`, `if (!(f & m))`),
-                      * without do_cond's 0/1 and its tests (through do_cond, br_if only: the `if`s paid 2 more) */
+                      * without the comparisons' tails (through them, br_if only: the `if`s paid 2 more) */
             uint32_t a = (uint32_t)sp[-1], nx = *pc;
             if (nx == 0x0d) { COUNT_FUSED(); sp--; if (!a) { pc++; goto TAKEN_BRANCH; } pc += 2; stp++; DISPATCH; }
             if (nx == 0x04) {
