@@ -1,8 +1,9 @@
-// An i32 comparison's result (interp.c, session 17): the comparisons, their fused forms and
-// `i32.or` hand it to two tails, one per outcome (cond_true / cond_false), which go on to a
-// following `if` (its arm starting with local.get or not) or `br_if`, or push 1 / 0 (`i32.or` its
-// own value). Each form in each of those four places, over pairs of edge values, on Cortex-M (the
-// bench's interpreter object under unicorn) against Node's engine.
+// An i32 comparison's result (interp.c, session 17): the comparisons and their fused forms hand
+// it to two tails, one per outcome (cond_true / cond_false), which go on to a following `if` (its
+// arm starting with local.get or not) or `br_if`, or push 1 / 0; `i32.or`, which went there too
+// before, is a plain binary op again (its value is the result; `if` and `br_if` test it). Each form
+// in each of those four places, over pairs of edge values, on Cortex-M (the bench's interpreter
+// object under unicorn) against Node's engine.
 import { describe, expect, it } from 'vitest';
 import { OP, predecode } from '../../host-tools/wasm/predecode.ts';
 import { runCallsOnCortexM } from '../helpers/cortex-m.ts';
@@ -53,7 +54,7 @@ const src = `(module
     (local.get $s)))`;
 
 describe('an i32 comparison\'s two tails', () => {
-  it('go on to if (arm with local.get first or not) and br_if, or push 1/0 (i32.or its value), for every comparison form, as Node does', () => {
+  it('go on to if (arm with local.get first or not) and br_if, or push 1/0, for every comparison form (and i32.or), as Node does', () => {
     const plain = wat2wasm(src);
     const { wasm: pd, module: m } = predecode(plain);
     // every form under test is in the pre-decoded code
