@@ -320,11 +320,7 @@ next:
             value type, a type index below 64) or a multi-byte LEB; branches land past them */
         OP(WQ_OP_BLOCK_RUN) { pc += (pc[1] & 63) - 1; DISPATCH; }   /* no-ops in a row: on to where they end */
         OP(0x04)   /* the pop in each path: popped first, GCC kept sp in another register (2 moves) */
-            if ((uint32_t)sp[-1]) {   /* a taken `if` starts with local.get three times in four */
-                sp--; stp++;   /* (peeked before pc moves: GCC kept the moved pc in another register) */
-                if (pc[1] == 0x20) { pc++; COUNT_FUSED(); pc++; goto do_local_get; }
-                pc++; DISPATCH;
-            }
+            if ((uint32_t)sp[-1]) { sp--; stp++; pc++; DISPATCH; }
             sp--; goto do_jump;
         OP(0x05)
         do_jump: {   /* if (not taken) and else: no values move */
@@ -355,7 +351,6 @@ next:
             int32_t e = *stp;
             if (WQ_SIDE_LONG(e)) goto do_branch_long;   /* past do_branch's test of the same bit */
             pc += WQ_SIDE_PC(e); stp += WQ_SIDE_STP(e);
-            if (*pc == 0x20) goto do_local_get_at_pc;
             DISPATCH;
 #endif
         }
@@ -374,7 +369,6 @@ next:
             if (drop) { uint64_t * d_ = sp - keep - drop, * s_ = sp - keep; for (uint32_t k = 0; k < keep; k++) d_[k] = s_[k]; sp -= drop; }
             pc += l->pc; stp += l->stp;
         branched:
-            if (*pc == 0x20) goto do_local_get_at_pc;   /* loop heads reload a local */
             DISPATCH;
         }
         OP(0x0f) {   /* also every function's final `end` (format 31) */
@@ -512,11 +506,9 @@ next:
         OP(0x1a) sp--; __asm__ volatile(""); DISPATCH;   /* drop: a body of its own (GCC pointed its case at local.set's tail, whose dispatch then counted as drop's: no copy of it in a per-image build) */
         OP(0x1b) { if (!(uint32_t)sp[-1]) sp[-3] = sp[-2]; sp -= 2; DISPATCH; }   /* popped last: GCC kept a popped sp in another register */
         OP(0x1c) { pc += 2; uint32_t c = (uint32_t)*--sp; sp--; if (!c) sp[-1] = sp[0]; break; }
-        OP(0x20)
-        do_local_get: { uint32_t i; READ_IDX(i); *sp++ = fp[i]; DISPATCH; }
-        do_local_get_at_pc: { uint32_t i = pc[1]; pc += 2; COUNT_FUSED(); *sp++ = fp[i]; DISPATCH; }   /* a taken branch's
-            target starts with local.get (pc at its opcode): its own copy, as the branches' shared `pc++` and jump back
-            to do_local_get cost two branches more (0.25% of CoreMark's instructions) */
+        OP(0x20) { uint32_t i; READ_IDX(i); *sp++ = fp[i]; DISPATCH; }   /* a branch's target or a taken `if`'s arm
+            starting with local.get dispatches it too (session 17: a peek for it in the branches cost 3 instructions a
+            miss and 1 a hit, against the 2 of a replicated dispatch) */
         OP(0x21) { uint32_t i; READ_IDX(i); fp[i] = *--sp; DISPATCH; }
         OP(0x22) {
             uint32_t i; READ_IDX(i); fp[i] = sp[-1];
@@ -1060,9 +1052,7 @@ next:
             uint32_t nx = *pc;
             if (nx == 0x04) {
                 COUNT_FUSED();
-                stp++;   /* a taken `if` starts with local.get three times in four */
-                if (pc[2] == 0x20) { pc += 2; COUNT_FUSED(); pc++; goto do_local_get; }
-                pc += 2; DISPATCH;
+                stp++; pc += 2; DISPATCH;
             }
             if (nx == 0x0d) { COUNT_FUSED(); pc++; goto TAKEN_BRANCH; }
             SET32(sp, 1); sp++; DISPATCH;
@@ -1080,9 +1070,7 @@ next:
             if (nx == 0x04) {
                 COUNT_FUSED(); sp--;
                 if (a) { pc++; goto do_jump; }
-                stp++;
-                if (pc[2] == 0x20) { pc += 2; goto do_local_get_at_pc; }   /* a taken `if` starts with local.get three times in four */
-                pc += 2; DISPATCH;
+                stp++; pc += 2; DISPATCH;
             }
             SET32(&sp[-1], a == 0); DISPATCH;
         }
