@@ -224,7 +224,7 @@ export const PER_IMAGE_HOT_OPCODES: ReadonlySet<number> = new Set([
   // session 15 (per-opcode dispatches a publish from the profile): in `local.get; i32.load` (0xda, 14) and drop
   // (0x1a, 12), one instruction fewer each; out `local.tee; i32.const; i32.add` (0xcc, 6) and 0xf2 (`local.get;
   // local.get; i32.add; i32.load8_u` since format 35, 1 a publish, and it ends in 0xed's tail, so it had no copy).
-  // (i32.le_s, 13, gets none: the comparisons end in do_cond's shared tail)
+  // (i32.le_s, 13, gets none: the comparisons end in shared tails, cond_true / cond_false since session 17)
   0xda,
   // session 16 (flash for #15's floor after this session's handlers: the console image +416 B): out the entries
   // the publish path no longer dispatches (0x73, 0xf1, 0x1a, 0xdc, 0xd5, 0x27, 0x2d, 0x02: the CRC's new form,

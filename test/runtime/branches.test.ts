@@ -1,6 +1,6 @@
 // Taken branches whose side entry is long (a jump of more than 255 bytes or 31 entries, or values
 // dropped): a comparison's br_if (do_br) and a counted loop's back edge (loop_branch) go straight
-// to do_branch_long, and a taken branch to a local.get runs it in do_local_get_at_pc (interp.c, session 16), on Cortex-M (the bench's interpreter object under
+// to do_branch_long, and a taken branch to a local.get (run without a dispatch in session 16, dispatched again since session 17: the peek cost more than the dispatch), on Cortex-M (the bench's interpreter object under
 // unicorn) against Node's engine.
 import { describe, expect, it } from 'vitest';
 import { predecode } from '../../host-tools/wasm/predecode.ts';
@@ -21,7 +21,7 @@ describe('long side entries', () => {
         (loop $b
           ${pad}
           (br_if $b (local.tee $j (i32.add (local.get $j) (i32.const -1)))))
-        ;; a short loop whose head is a local.get: the branch runs it without a dispatch (do_local_get_at_pc)
+        ;; a short loop whose head is a local.get (session 16 ran it in the branch; dispatched since session 17)
         (local.set $j (i32.const 0))
         (loop $c
           (local.set $s (i32.xor (i32.mul (local.get $s) (i32.const 5)) (local.get $j)))

@@ -137,6 +137,51 @@ describe('call', () => {
     }
   }, 120_000);
 
+  it('calls host functions (imports) with 0 to 3 arguments and 0 or 1 results, directly and through call_indirect, their userdata and memory, on Cortex-M, as Node does', () => {
+    // call_main.c links env.* (the same functions in JavaScript below): the import path in wq_invoke
+    // (call_host, inlined since session 17, with the context's constant fields set once a run)
+    const src = `(module
+      (import "env" "mix" (func $mix (param i32 i32 i32) (result i32)))
+      (import "env" "tick" (func $tick))
+      (import "env" "count" (func $count (result i32)))
+      (import "env" "wide" (func $wide (param i64 i32) (result i64)))
+      (import "env" "poke" (func $poke (param i32 i32)))
+      (type $t3 (func (param i32 i32 i32) (result i32)))
+      (type $t0 (func (result i32)))
+      (memory (export "memory") 1)
+      (table 2 funcref) (elem (i32.const 0) $mix $count)
+      (func (export "calls") (param $n i32) (result i32)
+        (local $i i32) (local $s i32) (local $w i64)
+        (loop $l
+          ;; the product stays below the call's arguments on the operand stack
+          (local.set $s (i32.add (i32.mul (local.get $s) (i32.const 7)) (call $mix (local.get $i) (local.get $n) (local.get $s))))
+          ;; s lies below the call of an import without results: its stack top must not move
+          (local.set $s (i32.add (local.get $s) (block (result i32) (call $tick) (i32.const 3))))
+          (call $poke (i32.and (local.get $i) (i32.const 63)) (local.get $s))
+          (local.set $w (call $wide (i64.extend_i32_u (local.get $s)) (local.get $i)))
+          (local.set $s (i32.xor (local.get $s) (i32.wrap_i64 (i64.shr_u (local.get $w) (i64.const 3)))))
+          (local.set $s (i32.add (local.get $s) (call_indirect (type $t3) (local.get $s) (i32.const 5) (local.get $i) (i32.const 0))))
+          (local.set $s (i32.add (local.get $s) (call_indirect (type $t0) (i32.const 1))))
+          (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $n))))
+        (i32.add (i32.add (local.get $s) (call $count)) (i32.load (i32.const 8)))))`;
+    const plain = wat(src);
+    const pd = predecode(plain).wasm;
+    for (const n of [1, 5, 40]) {
+      let ticks = 0;
+      let mem: WebAssembly.Memory | undefined;
+      const env = {
+        mix: (a: number, b: number, c: number) => (Math.imul(a, 3) + ((b ^ c) >>> 0) + 1000) | 0,
+        tick: () => { ticks++; },
+        count: () => ticks,
+        wide: (a: bigint, b: number) => BigInt.asIntN(64, a ^ (BigInt(b >>> 0) << 7n)),
+        poke: (p: number, v: number) => { new Uint8Array(mem!.buffer)[p] = v & 255; },
+      };
+      const inst = new WebAssembly.Instance(new WebAssembly.Module(plain), { env });
+      mem = inst.exports.memory as WebAssembly.Memory;
+      expect(runCallsOnCortexM(pd, n), `calls(${n})`).toBe((inst.exports.calls as (n: number) => number)(n) | 0);
+    }
+  });
+
   it('traps an indirect call of the wrong type and an undefined element on Cortex-M, and makes the right one', () => {
     const src = `(module (type $i (func (param i32) (result i32))) (type $l (func (result i64)))
       (table 2 funcref) (elem (i32.const 0) $f $g)

@@ -5,7 +5,7 @@
 // wrapping past 2^32 (call_main.c's 8 KB arena caps memory below a page, so the addresses are
 // well inside 8 KB or beyond 64 KB, where Node traps as well).
 import { describe, expect, it } from 'vitest';
-import { predecode } from '../../host-tools/wasm/predecode.ts';
+import { OP, predecode } from '../../host-tools/wasm/predecode.ts';
 import { runCallsOnCortexM } from '../helpers/cortex-m.ts';
 import { wat2wasm } from '../helpers/wat.ts';
 
@@ -37,6 +37,33 @@ describe('i32.load8_s', () => {
       let want: number;
       try { want = calls(a) | 0; } catch (e) { expect(String(e)).toMatch(/out of bounds/); want = TRAP; }
       expect(runCallsOnCortexM(pd, a), `address ${a}`).toBe(want);
+    }
+  });
+});
+
+describe('local.get; i32.load8_u (LGET_LOAD8_U)', () => {
+  it('leaves its byte to a following local.tee, dispatched (session 17: no peek for it), on Cortex-M, as Node does', () => {
+    const src = `(module (memory 1)
+      (data (i32.const 0) "\\00\\7f\\80\\ff\\01\\fe\\81\\40\\c3\\3c")
+      (func (export "calls") (param $n i32) (result i32)
+        (local $p i32) (local $t i32) (local $s i32)
+        (loop $l
+          ;; the byte is kept in t and used on the stack: s = s * 7 + b * 3 + t, t = b
+          (local.set $s (i32.add (i32.add (i32.mul (local.get $s) (i32.const 7))
+                                          (i32.mul (local.tee $t (i32.load8_u (local.get $p))) (i32.const 3)))
+                                 (local.get $t)))
+          ;; and a byte not kept
+          (local.set $s (i32.xor (local.get $s) (i32.load8_u offset=1 (local.get $p))))
+          (br_if $l (i32.lt_u (local.tee $p (i32.add (local.get $p) (i32.const 1))) (i32.add (local.get $n) (i32.const 8)))))
+        (i32.add (local.get $s) (local.get $t))))`;
+    const plain = wat2wasm(src);
+    const { wasm: pd, module: m } = predecode(plain);
+    const sites = m.bodies.flatMap((b) => b.instrs).filter((at) => pd[at] === OP.LGET_LOAD8_U);
+    expect(sites.length).toBe(2);
+    expect(sites.some((at) => pd[at + 5] === 0x22)).toBe(true); // one followed by local.tee
+    for (const n of [0, 1]) {
+      const calls = new WebAssembly.Instance(new WebAssembly.Module(plain), {}).exports.calls as (n: number) => number;
+      expect(runCallsOnCortexM(pd, n), `n = ${n}`).toBe(calls(n) | 0);
     }
   });
 });

@@ -193,9 +193,13 @@ static inline int dropped(const uint8_t * bits, uint32_t i) { return (bits[i >> 
 /* Calls the imported function of record `rec` with its arguments on top of the operand stack at
  * `sp` (wasm3's raw-call layout: result slots first, then the arguments). Returns the new stack
  * top, or NULL with the trap in rt->trap. One copy for call, call_indirect and a host entry, for
- * flash. The caller has the record (no index to scale back); `frame` bounds the stack. Not
- * inlined: its one call site is in the loop, and inlined it made GCC spill the frame pointer. */
-static __attribute__((noinline)) uint64_t * call_host(IM3Runtime rt, const WqFunc * rec, uint64_t * sp, const WqFrame * frame)
+ * flash. The caller has the record (no index to scale back); `frame` bounds the stack. The
+ * context the import gets (`ctx`, naming `fn`) is wq_invoke's, whose constant fields it set once:
+ * a call writes only the function's index and the userdata. Inlined into its one call site
+ * (session 17: out of line it was ~10 instructions a host call more, and the image 20 B larger;
+ * session 9 had kept it out because inlined it spilled the frame pointer, pinned since) */
+static inline __attribute__((always_inline)) uint64_t * call_host(IM3Runtime rt, const WqFunc * rec, uint64_t * sp, const WqFrame * frame,
+                                                                  M3ImportContext * ctx, struct M3Function * fn)
 {
     IM3Module m = rt->module;
     uint32_t f = (uint32_t)(rec - m->funcs), nresults = rec->nresults;
@@ -209,9 +213,9 @@ static __attribute__((noinline)) uint64_t * call_host(IM3Runtime rt, const WqFun
     /* slide the arguments up over the result slots, top first (they overlap); a slot
      * loop instead of memmove: most imports take one or two arguments */
     if (nresults && sp != args) { uint64_t * s_ = sp, * d_ = sp + nresults; do *--d_ = *--s_; while (s_ != args); }
-    struct M3Function fn = { NULL, (uint16_t)f, WQ_NO_SLOT };
-    M3ImportContext ctx = { (void *)imp->userdata, &fn };
-    r = (M3Result)imp->fn(rt, &ctx, args, rt->mem);
+    fn->index = (uint16_t)f;
+    ctx->userdata = (void *)imp->userdata;
+    r = (M3Result)imp->fn(rt, ctx, args, rt->mem);
     if (!r) return args + nresults;
 fail:
     rt->trap = r;
@@ -269,7 +273,11 @@ M3Result wq_invoke(IM3Runtime rt, uint32_t func, uint32_t nargs)
      * frame holds the running function's result count (its return reads it there; a trap
      * finds the function from pc, wqrt_GetTrapInfo) and its caller's pc, stp and fp. */
     const WqFunc * callee;
-    uint32_t cond;                     /* a fused i32 comparison's result for if / br_if */
+    /* an import's context and the function it names (wasm3's API): set here once, call_host
+     * writes the index and the userdata of each call */
+    struct M3Function import_fn = { NULL, 0, WQ_NO_SLOT };
+    M3ImportContext import_ctx = { NULL, &import_fn };
+    uint32_t cond;                     /* an if / br_if condition (the multi-byte-immediate forms), a load's address */
     uint32_t off;                      /* a load's or store's offset */
 
 
@@ -309,11 +317,7 @@ next:
             value type, a type index below 64) or a multi-byte LEB; branches land past them */
         OP(WQ_OP_BLOCK_RUN) { pc += (pc[1] & 63) - 1; DISPATCH; }   /* no-ops in a row: on to where they end */
         OP(0x04)   /* the pop in each path: popped first, GCC kept sp in another register (2 moves) */
-            if ((uint32_t)sp[-1]) {   /* a taken `if` starts with local.get three times in four */
-                sp--; stp++;   /* (peeked before pc moves: GCC kept the moved pc in another register) */
-                if (pc[1] == 0x20) { pc++; COUNT_FUSED(); pc++; goto do_local_get; }
-                pc++; DISPATCH;
-            }
+            if ((uint32_t)sp[-1]) { sp--; stp++; pc++; DISPATCH; }
             sp--; goto do_jump;
         OP(0x05)
         do_jump: {   /* if (not taken) and else: no values move */
@@ -344,7 +348,6 @@ next:
             int32_t e = *stp;
             if (WQ_SIDE_LONG(e)) goto do_branch_long;   /* past do_branch's test of the same bit */
             pc += WQ_SIDE_PC(e); stp += WQ_SIDE_STP(e);
-            if (*pc == 0x20) goto do_local_get_at_pc;
             DISPATCH;
 #endif
         }
@@ -363,7 +366,6 @@ next:
             if (drop) { uint64_t * d_ = sp - keep - drop, * s_ = sp - keep; for (uint32_t k = 0; k < keep; k++) d_[k] = s_[k]; sp -= drop; }
             pc += l->pc; stp += l->stp;
         branched:
-            if (*pc == 0x20) goto do_local_get_at_pc;   /* loop heads reload a local */
             DISPATCH;
         }
         OP(0x0f) {   /* also every function's final `end` (format 31) */
@@ -501,13 +503,10 @@ next:
         OP(0x1a) sp--; __asm__ volatile(""); DISPATCH;   /* drop: a body of its own (GCC pointed its case at local.set's tail, whose dispatch then counted as drop's: no copy of it in a per-image build) */
         OP(0x1b) { if (!(uint32_t)sp[-1]) sp[-3] = sp[-2]; sp -= 2; DISPATCH; }   /* popped last: GCC kept a popped sp in another register */
         OP(0x1c) { pc += 2; uint32_t c = (uint32_t)*--sp; sp--; if (!c) sp[-1] = sp[0]; break; }
-        OP(0x20)
-        /* an i32 or f32 local (format 37): the low word only, `ldr` with the index scaled (a 64-bit
-         * slot needs its address first); a 64-bit local's local.get is WQ_OP_LGET64 */
-        do_local_get: { uint32_t i; READ_IDX(i); SET32(sp, fp[i]); sp++; DISPATCH; }
-        do_local_get_at_pc: { uint32_t i = pc[1]; pc += 2; COUNT_FUSED(); SET32(sp, fp[i]); sp++; DISPATCH; }   /* a taken branch's
-            target starts with local.get (pc at its opcode): its own copy, as the branches' shared `pc++` and jump back
-            to do_local_get cost two branches more (0.25% of CoreMark's instructions) */
+        OP(0x20) { uint32_t i; READ_IDX(i); SET32(sp, fp[i]); sp++; DISPATCH; }   /* an i32 or f32 local (format 37): the low
+            word only, `ldr` with the index scaled (a 64-bit slot needs its address first); a 64-bit local's local.get is
+            WQ_OP_LGET64. A branch's target or a taken `if`'s arm starting with local.get dispatches it too (session 17: a
+            peek for it in the branches cost 3 instructions a miss and 1 a hit, against the 2 of a replicated dispatch) */
         OP(WQ_OP_LGET64) { uint32_t i; READ_IDX(i); *sp++ = fp[i]; DISPATCH; }
         OP(0x21) { uint32_t i; READ_IDX(i); fp[i] = *--sp; DISPATCH; }
         OP(0x22) {
@@ -971,13 +970,14 @@ next:
             if (v != (uint64_t)(int64_t)(int8_t)pc[5]) { pc += 8; goto do_branch; }   /* pc just past the br_if's opcode */
             pc += 9; stp++; DISPATCH;
         }
-        OP(WQ_OP_LGET_LOAD8_U) {   /* load<u8>(p): the address never goes through the stack */
+        OP(WQ_OP_LGET_LOAD8_U) {   /* load<u8>(p): the address never goes through the stack. No peek for a following
+                                    * local.tee (session 17: on the publish path it missed nearly always, 4 instructions a
+                                    * dispatch; i32.load8_u and the constant-address form keep theirs) */
             off = pc[3]; COUNT_EXTRA(1);   /* pc moves once, at the end (as i32.load8_u) */
             uint32_t ea = (uint32_t)fp[pc[0]] + off;
             if (ea < off || ea >= MEM_BYTES) { pc += 4; TRAP(m3Err_trapOutOfBoundsMemoryAccess); }
             uint32_t v = MEM[ea];
             SET32(sp, v); sp++;
-            if (pc[4] == 0x22) { uint32_t t_ = pc[5]; pc += 4; COUNT_FUSED(); pc += 2; SET32(&fp[t_], v); DISPATCH; }   /* as i32.load8_u */
             pc += 4;
             break;
         }
@@ -1010,10 +1010,12 @@ next:
 #define UN64(expr) { uint64_t a = sp[-1]; sp[-1] = (uint64_t)(expr); DISPATCH; }
 /* An i32 comparison followed by `if` or `br_if` (a third of all comparisons in the codec)
  * hands its result straight to the branch: one dispatch and a stack push/pop fewer. Every
- * comparison ends in one shared tail (do_cond, its operands popped) rather than a copy of it. */
-#define FUSE_COND(npop, expr) { cond = (expr); sp -= (npop); goto do_cond; }
+ * comparison ends in one of two shared tails (cond_true / cond_false, its operands popped),
+ * chosen by the compare's own flags, rather than a copy of them. */
+#define COND_TO(expr) { if (expr) goto cond_true; goto cond_false; }
+#define FUSE_COND(npop, expr) { sp -= (npop); COND_TO(expr) }
 #define CMP32(expr) { uint32_t a = A32, b = B32; FUSE_COND(2, expr) }
-#define I32C8_CMP(expr) { uint32_t b = (uint32_t)(int32_t)(int8_t)*pc; pc += 2; COUNT_EXTRA(1); uint32_t a = (uint32_t)sp[-1]; cond = (expr); sp--; goto do_cond; }
+#define I32C8_CMP(expr) { uint32_t b = (uint32_t)(int32_t)(int8_t)*pc; pc += 2; COUNT_EXTRA(1); uint32_t a = (uint32_t)sp[-1]; sp--; COND_TO(expr) }
         OP(WQ_OP_I32C8_EQ) I32C8_CMP(a == b)
         OP(WQ_OP_I32C8_NE) I32C8_CMP(a != b)
         OP(WQ_OP_I32C8_LT_S) I32C8_CMP((int32_t)a < (int32_t)b)
@@ -1054,39 +1056,39 @@ next:
             DISPATCH;
 #endif
         }
-        OP(WQ_OP_LGET_C8_EQ) { uint32_t i; READ_IDX(i); uint32_t b = (uint32_t)(int32_t)(int8_t)pc[1]; pc += 3; COUNT_EXTRA(2); cond = (uint32_t)fp[i] == b; goto do_cond; }
+        OP(WQ_OP_LGET_C8_EQ) { uint32_t i; READ_IDX(i); uint32_t b = (uint32_t)(int32_t)(int8_t)pc[1]; pc += 3; COUNT_EXTRA(2); COND_TO((uint32_t)fp[i] == b) }
         OP(WQ_OP_LGET_LGET_LT_U) {   /* `p < end`, `i < n` on two locals; a following `if` on the compare's own flags (no 0/1 to test) */
             uint32_t a = (uint32_t)fp[pc[0]], b = (uint32_t)fp[pc[2]]; pc += 4; COUNT_EXTRA(2);
             if (*pc == 0x04) { COUNT_FUSED(); if (a >= b) { pc++; goto do_jump; } pc += 2; stp++; DISPATCH; }
-            cond = a < b; goto do_cond;
+            COND_TO(a < b)
         }
-        OP(WQ_OP_GGET_LT_U) { uint32_t i = pc[0]; pc += 2; COUNT_EXTRA(1); cond = (uint32_t)sp[-1] < globals[i]; sp--; goto do_cond; }   /* x < a bound kept in a global. Last before do_cond: a per-image build copies the dispatch only into hot handlers, and takes do_cond for part of this one */
-        do_cond: {   /* a comparison's result: on to a following if / br_if (one-byte immediate) */
+        OP(WQ_OP_GGET_LT_U) { uint32_t i = pc[0]; pc += 2; COUNT_EXTRA(1); uint32_t a = (uint32_t)sp[-1]; sp--; COND_TO(a < globals[i]) }   /* x < a bound kept in a global. Last before cond_true: a per-image build copies the dispatch only into hot handlers, and takes the tails for part of this one */
+        /* a comparison's result, its operands popped: on to a following if / br_if (one-byte
+         * immediate). Two tails, one per outcome: the comparison's own flags choose, with no 0/1
+         * made and tested again (one tail was 3-4 instructions more a comparison, session 17) */
+        cond_true: {
             uint32_t nx = *pc;
             if (nx == 0x04) {
                 COUNT_FUSED();
-                if (!cond) { pc++; goto do_jump; }
-                stp++;   /* a taken `if` starts with local.get three times in four */
-                if (pc[2] == 0x20) { pc += 2; COUNT_FUSED(); pc++; goto do_local_get; }
-                pc += 2; DISPATCH;
+                stp++; pc += 2; DISPATCH;
             }
-            if (nx == 0x0d) {
-                COUNT_FUSED();
-                if (cond) { pc++; goto TAKEN_BRANCH; }
-                pc += 2; stp++; DISPATCH;
-            }
-            SET32(sp, cond); sp++; DISPATCH;
+            if (nx == 0x0d) { COUNT_FUSED(); pc++; goto TAKEN_BRANCH; }
+            SET32(sp, 1); sp++; DISPATCH;
+        }
+        cond_false: {
+            uint32_t nx = *pc;
+            if (nx == 0x04) { COUNT_FUSED(); pc++; goto do_jump; }
+            if (nx == 0x0d) { COUNT_FUSED(); pc += 2; stp++; DISPATCH; }
+            SET32(sp, 0); sp++; DISPATCH;
         }
         OP(0x45) {   /* i32.eqz: a following br_if or if tested here on the value itself (`while (!x)`, `if (!(f & m))`),
-                      * without do_cond's 0/1 and its tests (through do_cond, br_if only: the `if`s paid 2 more) */
+                      * without the comparisons' tails (through them, br_if only: the `if`s paid 2 more) */
             uint32_t a = (uint32_t)sp[-1], nx = *pc;
             if (nx == 0x0d) { COUNT_FUSED(); sp--; if (!a) { pc++; goto TAKEN_BRANCH; } pc += 2; stp++; DISPATCH; }
             if (nx == 0x04) {
                 COUNT_FUSED(); sp--;
                 if (a) { pc++; goto do_jump; }
-                stp++;
-                if (pc[2] == 0x20) { pc += 2; goto do_local_get_at_pc; }   /* a taken `if` starts with local.get three times in four */
-                pc += 2; DISPATCH;
+                stp++; pc += 2; DISPATCH;
             }
             SET32(&sp[-1], a == 0); DISPATCH;
         }
@@ -1147,7 +1149,9 @@ next:
         }
         OP(0x70) { uint32_t a = A32, b = B32; if (!b) TRAP(m3Err_trapDivisionByZero); sp--; sp[-1] = a % b; break; }
         OP(0x71) BIN32(a & b)
-        OP(0x72) CMP32(a | b)   /* often a combined condition for `if` */
+        OP(0x72) BIN32(a | b)   /* a value five times in six on the publish path (the CRC's byte pair, flags): a
+                                  * following if / br_if tests it itself (session 17: through the comparisons'
+                                  * tails, a peek every or paid, -0.3 K a publish without) */
         OP(0x73) BIN32(a ^ b)
         OP(0x74) BIN32(a << (b & 31))
         OP(0x75) BIN32((uint32_t)((int32_t)a >> (b & 31)))
@@ -1401,7 +1405,7 @@ call_slow:
     }
 
 call_import: {
-        uint64_t * nsp = call_host(rt, callee, sp, frame);
+        uint64_t * nsp = call_host(rt, callee, sp, frame, &import_ctx, &import_fn);
         if (!nsp) TRAP(rt->trap);
         sp = nsp;
         goto next;
