@@ -7,35 +7,17 @@
 // NodeDevice over the W5500 model; no DHCP or DNS server answers, so the first failure is the
 // server's and the ones after the chip falls silent are the chip's.
 import { afterEach, describe, expect, it } from 'vitest';
-import { NodeDevice } from '../../host-tools/sim/host/device.ts';
-import { VirtualClock } from '../../host-tools/sim/host/clock.ts';
-import { W5500NetworkBackend } from '../../host-tools/sim/host/w5500-backend.ts';
-import { Cfg, Err, type CoreEvent } from '../../host-tools/sim/host/abi.ts';
+import { Cfg, Err } from '../../host-tools/sim/host/abi.ts';
+import { silentChipRig } from '../helpers/silent-chip-rig.ts';
 
 const CORE_LAN = 'build/w5500/core-lan.wasm';
 let cleanup: Array<() => Promise<void> | void> = [];
 afterEach(async () => { for (const c of cleanup.reverse()) await c(); cleanup = []; });
 
 async function rig(deviceBroker: string, deviceConfig: Array<[number, number]>) {
-  const net = new W5500NetworkBackend({ routes: {} });
-  cleanup.push(() => net.close());
-  const clock = new VirtualClock();
-  const dev = await NodeDevice.start({
-    wasm: CORE_LAN, network: net, clock, clientId: 'w5-no-chip-lan', keepalive: 0, deviceBroker, deviceConfig,
-    backoffMinMs: 200, backoffMaxMs: 200, connectTimeoutMs: 10_000, realTimeoutMs: 20_000, seed: 5, waitConnected: false,
-  });
-  cleanup.push(() => { if (dev.alive) dev.kill(); });
-  const failed: Array<Extract<CoreEvent, { kind: 'connect_failed' }>> = [];
-  dev.on('event', (e: CoreEvent) => { if (e.kind === 'connect_failed') failed.push(e); });
-  /** Virtual time in 10 ms steps, waiting for the model while datagrams are under way. */
-  const run = async (ms: number, until: () => boolean) => {
-    const end = clock.now() + ms;
-    const realDeadline = Date.now() + 20_000;
-    while (clock.now() < end && !until() && Date.now() < realDeadline) {
-      dev.advance(10);
-      await Promise.race([net.model.waitForInput(), new Promise<void>((r) => setTimeout(r, 2))]);
-    }
-  };
+  const { net, failed, run } = await silentChipRig({}, {
+    wasm: CORE_LAN, clientId: 'w5-no-chip-lan', deviceBroker, deviceConfig, connectTimeoutMs: 10_000,
+  }, cleanup);
   /** The first failure (the server's), then the chip falls silent: the next two are the chip's. */
   const failThenSilence = async (first: number) => {
     await run(15_000, () => failed.length > 0);

@@ -6,10 +6,8 @@
 // closed port), so the first failure is the broker's and the next one the chip's.
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { NodeDevice } from '../../host-tools/sim/host/device.ts';
-import { VirtualClock } from '../../host-tools/sim/host/clock.ts';
-import { W5500NetworkBackend } from '../../host-tools/sim/host/w5500-backend.ts';
-import { Err, type CoreEvent } from '../../host-tools/sim/host/abi.ts';
+import { Err } from '../../host-tools/sim/host/abi.ts';
+import { silentChipRig } from '../helpers/silent-chip-rig.ts';
 
 const CORE = 'build/core/core.wasm';
 let cleanup: Array<() => Promise<void> | void> = [];
@@ -25,26 +23,7 @@ async function closedPort(): Promise<number> {
 }
 
 async function rig() {
-  const net = new W5500NetworkBackend({ routes: { '192.168.1.10:1883': `127.0.0.1:${await closedPort()}` } });
-  cleanup.push(() => net.close());
-  const clock = new VirtualClock();
-  const dev = await NodeDevice.start({
-    wasm: CORE, network: net, clock, clientId: 'w5-no-chip', keepalive: 0,
-    backoffMinMs: 200, backoffMaxMs: 200, realTimeoutMs: 20_000, seed: 5, waitConnected: false,
-  });
-  cleanup.push(() => { if (dev.alive) dev.kill(); });
-  const failed: Array<Extract<CoreEvent, { kind: 'connect_failed' }>> = [];
-  dev.on('event', (e: CoreEvent) => { if (e.kind === 'connect_failed') failed.push(e); });
-  /** Virtual time in 10 ms steps, waiting for the real network while a connect is under way. */
-  const run = async (ms: number, until: () => boolean) => {
-    const end = clock.now() + ms;
-    const realDeadline = Date.now() + 20_000;
-    while (clock.now() < end && !until() && Date.now() < realDeadline) {
-      dev.advance(10);
-      await Promise.race([net.model.waitForInput(), new Promise<void>((r) => setTimeout(r, 2))]);
-    }
-  };
-  return { net, dev, failed, run };
+  return silentChipRig({ '192.168.1.10:1883': `127.0.0.1:${await closedPort()}` }, { wasm: CORE, clientId: 'w5-no-chip' }, cleanup);
 }
 
 describe('a W5500 that stops answering', () => {
