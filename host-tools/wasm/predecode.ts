@@ -40,10 +40,11 @@ import { pathToFileURL } from 'node:url';
 import { parseModule, WasmError, type ParsedModule, type SideEntry } from './module.ts';
 
 export const SECTION_NAME = 'wasmqtt.predecoded';
-export const BLOB_VERSION = 37;
+export const BLOB_VERSION = 38;
 /** Blob versions whose code was rewritten in place with today's opcodes (undoRewrite puts the
- * original back): format 37 only. Formats 4 to 36 gave some of today's opcodes other meanings or used other
- * function records (format 36 (session 15) and 35: 0xf8 and 0xf9 were GGET_LEB and GSET_LEB, now LGET64 and
+ * original back): format 38 only. Formats 4 to 37 gave some of today's opcodes other meanings or used other
+ * function records (format 37 (session 17): 0x1c and 0xd0 were `select` with a type and `ref.null`, now LTEE64
+ * and LSET_LGET64, and the plain local.tee and LSET_LGET moved both words of any local; format 36 (session 15) and 35: 0xf8 and 0xf9 were GGET_LEB and GSET_LEB, now LGET64 and
  * GLOBAL64 (session 17), and a 64-bit local's local.get was the plain 0x20; format 35 (session 14): 0xdb was `i64.const` with a 9- or 10-byte LEB only (8 raw bytes and a skip), now I64_CONST_RAW (5 to 10 bytes); 0xed was `i32.const c; i32.lt_u` (I32C8_LT_U), now I32C16_LOAD8_U; 0xf2
  * `local.tee a; local.get b` (LTEE_LGET), now LGET_LGET_ADD_LOAD8_U; format 34 (session 13): 0xda was `I32_CONST_16; i32.add; i32.load`, now LGET_LOAD; 0x06 `local.get; I32C8_SHL`, now I32C24_AND; 0x1e `i32.const; i32.lt_u`, now LGET_I64_LTU_EXTU; 0xfb COND_LEB, now I64_LT_U_SELECT (if / br_if in LOCAL_LEB's codes); 0xc8 `local.tee; I64_CONST_8`, now LOOP_STEP_LT8_BR_IF; 0xdc `local.get; local.get`, now LTEE_STORE; format 33 (session 12): 0xf6 was `local.tee; i32.const; i32.shl; i32.xor`, now BLOCK_RUN; 0xf3 was `local.tee; br_if`, 0x17 `local.get; local.get; i32.add; i32.load8_u`, 0x1f `i32.const; i32.ne`, 0xe8 `i32.const; i32.rotl`; 0xef was the `++p < end` back edge, 0x07 `i64.ne; br_if`, 0xfa `i64.const; i64.add`,
  * 0x15 `local.get; i64.const; i64.shl`, 0xd7 `local.get; i64.const; i64.shr_u; i64.or`, 0xf1 `local.set; br`; format 32 (session 11): the records hold parameter and result counts, not the type index; 0xce was `local.get; local.get; i32.gt_s`, 0xef `local.tee; i32.const; i32.lt_u`,
@@ -51,8 +52,8 @@ export const BLOB_VERSION = 37;
  * and local.tee with a multi-byte index, now LOCAL_LEB's; format 31: 0xf1 was a function's final `end`, now `return`; format 30:
  * records relative to themselves and format 29's fused forms, both from session 10; format 27:
  * 0xc6 was `local.get; i32.const; i32.shr_u`): refused. */
-const REWRITTEN_VERSIONS = [37]; // format 37 gave 0xf8 and 0xf9 new meanings (LGET64, GLOBAL64)
-const OLDER_REWRITTEN_VERSIONS = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36];
+const REWRITTEN_VERSIONS = [38]; // format 38 gave 0x1c and 0xd0 new meanings (LTEE64, LSET_LGET64)
+const OLDER_REWRITTEN_VERSIONS = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37];
 const MAGIC = 0x44505157; // "WQPD"
 const WIDE_FRAME = 0xff; // a function record's frame byte: see its wide record
 /** format 36: an 8-byte record's frame byte counts a 16-byte call frame's 2 slots too and is below
@@ -157,7 +158,10 @@ export const OP = {
   LTEE_STORE: 0xdc,
   LGET_I64C8_SHR_S_OR: 0xdd, // local.get a; I64_CONST_8 c; i64.shr_s; i64.or (format 20; was local.get a; i32.const c)
   I32C_ADD: 0xde, // i32.const c (one-byte LEB, now a raw signed byte); i32.add, or i32.sub with the byte -c (format 29; undone through the op after it)
-  LSET_LGET: 0xdf, // local.set a; local.get b
+  LSET_LGET: 0xdf, // local.set a; local.get b, both i32 or f32: one word each way (format 38)
+  // the same with either local 64-bit (i64, f64, a reference): both words (format 38; 0xd0 was `ref.null`, now in LOCAL_LEB's
+  // codes). mont64's are all of this kind.
+  LSET_LGET64: 0xd0,
   LGET_I32C_ADD: 0xe0, // local.get a; i32.const c (one-byte LEB); i32.add
   LGET_LGET_ADD: 0xe1, // local.get a; local.get b; i32.add
   // i32.const c (one-byte LEB); <binary op>: the LEB byte becomes the operand as a raw signed
@@ -216,6 +220,8 @@ export const OP = {
   // global.get and global.set with a multi-byte index (format 37; GGET_LEB and GSET_LEB until format 36) take the
   // codes the locals leave: n = 2, [0xd0 | g >> 8 << 1 | set, g & 255] (g below 2048); n = 3..5, the locals' long form
   // with kind 3, [0xc3 | (n - 3) << 2, g << 1 | set u16 LE, unused] (g below 32768). Either moves both words of the global.
+  // `select` with a type, [0x1c, 1, t], and `ref.null t` take codes nothing else uses (format 38, their opcodes went to
+  // LTEE64 and LSET_LGET64; no workload has either): [LOCAL_LEB, 0xcc, t] and [LOCAL_LEB, 0xcd] (funcref) or [LOCAL_LEB, 0xce] (externref).
   LOCAL_LEB: 0xf5,
   // a run of two or more no-ops run in sequence: `block` / `loop` (one-byte block types) twice, then any
   // more `block`, `loop` and inner `end`: a C switch's block nest before its br_table (CoreMark's
@@ -228,8 +234,11 @@ export const OP = {
   I32C32_AND: 0xf7, // I32_CONST_32_PAD c (a 5-byte LEB); i32.and: a 32-bit mask (CRC and hash code, the publish path's flags; format 32)
   // local.get a (one-byte a) of a 64-bit local (i64, f64, a reference): the plain 0x20 copies the low word only, an
   // i32's or f32's value, one instruction fewer on Cortex-M (format 37; was GGET_LEB, whose forms GLOBAL64 and
-  // LOCAL_LEB took). local.set and local.tee keep one opcode, which moves the whole slot.
+  // LOCAL_LEB took). local.set keeps one opcode, which moves the whole slot.
   LGET64: 0xf8,
+  // local.tee a (one-byte a) of a 64-bit local: the plain 0x22 stores the low word only, as 0x20 (format 38; 0x1c was
+  // `select` with a type, now in LOCAL_LEB's codes)
+  LTEE64: 0x1c,
   // global.get / global.set g (one-byte g) of a 64-bit or reference global: [GLOBAL64, g | set << 7] (format 37; was
   // GSET_LEB). A global index of two or more LEB bytes (any type) takes LOCAL_LEB's codes.
   GLOBAL64: 0xf9,
@@ -487,6 +496,8 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
         else { out[at + 1] = 0xc0 | (n - 3) << 2 | kind; dv.setUint16(at + 2, idx, true); }
       }
       const op = original[at]!;
+      if (op === 0x1c) { out[at] = OP.LOCAL_LEB; out[at + 1] = 0xcc; } // select with a type: [0xcc, t] (format 38)
+      if (op === 0xd0) { out[at] = OP.LOCAL_LEB; out[at + 1] = original[at + 1] === 0x6f ? 0xce : 0xcd; } // ref.null (format 38)
       if (op >= 0x28 && op <= 0x3e && f.instrs[k + 1]! - at > 3) {
         // format 25: a one-byte align and a two-byte offset (struct fields and statics at 128+:
         // a third of the loads and stores on the publish path) become a raw 16-bit offset,
@@ -661,6 +672,7 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
       const o = original[ins[k]!]!, prev = k > 0 ? original[ins[k - 1]!]! : -1;
       if ((o === 0x0d || o === 0x04) && prev >= 0x45 && prev <= 0x4f) return 0; // taken in the comparison's own handler
       if (o === 0x20 && out[ins[k]!] === 0x20 && !THIN_LOCALS.has(f.localTypes[original[ins[k]! + 1]!] ?? 0)) return HANDLER_COST[OP.LGET64]!; // (format 37)
+      if (o === 0x22 && out[ins[k]!] === 0x22 && !THIN_LOCALS.has(f.localTypes[original[ins[k]! + 1]!] ?? 0)) return HANDLER_COST[OP.LTEE64]!; // (format 38)
       return HANDLER_COST[out[ins[k]!]!] || 10;
     };
     const best = new Array<number>(ins.length + 1).fill(0), cost = new Array<number>(ins.length + 1).fill(0);
@@ -687,6 +699,9 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
     for (let k = 0; k + 1 < ins.length; k++) {
       const at = ins[k]!;
       if (out[at] === 0x20 && original[at] === 0x20 && ins[k + 1]! - at === 2 && !THIN_LOCALS.has(f.localTypes[original[at + 1]!] ?? 0)) out[at] = OP.LGET64;
+      // format 38: local.tee likewise (LTEE64), and LSET_LGET when either local is 64-bit (LSET_LGET64)
+      if (out[at] === 0x22 && original[at] === 0x22 && ins[k + 1]! - at === 2 && !THIN_LOCALS.has(f.localTypes[original[at + 1]!] ?? 0)) out[at] = OP.LTEE64;
+      if (out[at] === OP.LSET_LGET && (!THIN_LOCALS.has(f.localTypes[original[at + 1]!] ?? 0) || !THIN_LOCALS.has(f.localTypes[original[at + 3]!] ?? 0))) out[at] = OP.LSET_LGET64;
     }
   }
   return out;
@@ -701,15 +716,17 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
  * a run; its scatter forms, which only the publish path runs, ~36 and ~45 with three terms; session 16: ~32 and ~33, ~39
  * with the tail, on the console image). Session 16 also: 0x2c (i32.load8_s) 26 -> 13 and 0x3b (i32.store16) 26 -> 14,
  * handlers of their own (measured on depthconv, picojpeg and edn); 0x45 (i32.eqz) 20 -> 17, its br_if / if taken in its
- * own handler (mean over the seven programs that run the most of it but xgboost, 14-20 each). */
+ * own handler (mean over the seven programs that run the most of it but xgboost, 14-20 each). Format 38: local.tee 6 -> 5
+ * and LSET_LGET 11 -> 9 (one word each way, as local.get's 6 -> 5 in format 37), LTEE64 6 and LSET_LGET64 11 (the
+ * two-word handlers as they were). */
 const HANDLER_COST: readonly number[] = [
-  0, 0, 5, 5, 12, 8, 7, 16, 24, 4, 6, 2, 15, 13, 26, 12, 40, 79, 8, 9, 14, 31, 10, 21, 12, 11, 3, 6, 0, 18, 14, 20,
-  5, 7, 6, 6, 7, 0, 0, 6, 13, 26, 0, 0, 13, 17, 13, 13, 0, 0, 0, 0, 26, 0, 14, 27, 0, 0, 14, 14, 25, 0, 0, 0,
+  0, 0, 5, 5, 12, 8, 7, 16, 24, 4, 6, 2, 15, 13, 26, 12, 40, 79, 8, 9, 14, 31, 10, 21, 12, 11, 3, 6, 6, 18, 14, 20,
+  5, 7, 5, 6, 7, 0, 0, 6, 13, 26, 0, 0, 13, 17, 13, 13, 0, 0, 0, 0, 26, 0, 14, 27, 0, 0, 14, 14, 25, 0, 0, 0,
   0, 5, 28, 0, 0, 17, 21, 23, 21, 16, 17, 19, 20, 20, 25, 21, 9, 10, 11, 0, 0, 0, 10, 0, 0, 0, 10, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 7, 7, 7, 12, 11, 15, 12, 7, 13, 7, 8, 8, 8, 9, 0, 0, 0, 0, 8, 8, 11, 0,
   0, 0, 0, 8, 8, 8, 15, 18, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 5, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 0, 0, 8, 0, 9, 21, 21, 10, 11, 10, 14, 18, 164, 0, 0, 0, 6, 4, 4, 6, 9, 20, 13, 18, 16, 16, 17, 6, 11,
+  0, 0, 0, 0, 0, 8, 0, 9, 21, 21, 10, 11, 10, 14, 18, 164, 11, 0, 0, 6, 4, 4, 6, 9, 20, 13, 18, 16, 16, 17, 6, 9,
   10, 10, 6, 6, 21, 6, 8, 6, 20, 6, 15, 24, 17, 17, 19, 28, 0, 20, 21, 18, 8, 0, 6, 6, 6, 0, 10, 10, 134, 10, 17, 15,
 ];
 
@@ -726,10 +743,10 @@ export function immediateBytes(b: Uint8Array, p: number): number {
       return r - q;
     }
     case 0x11: return leb(leb(q)) - q;
-    case 0x1c: return leb(q) - q + b[q]!; // a count under 128 (one result type per the spec)
+    case OP.LTEE64: return 1; // (a plain module's 0x1c, `select` with a type, is never walked: see LOCAL_LEB)
     case 0x43: return 4;
     case 0x44: return 8;
-    case 0xd0: return 1;
+    case OP.LSET_LGET64: return 1; // (a plain module's 0xd0, `ref.null t`, has one byte too)
     case 0xfc: {
       const sub = b[q]!, r = leb(q);
       if (sub === 8 || sub === 14 || sub === 12) return (sub === 8 ? leb(r) + 1 : leb(leb(r))) - q;
@@ -750,7 +767,7 @@ export function immediateBytes(b: Uint8Array, p: number): number {
     case OP.I64_CONST_8: return 1;
     case OP.I64C_U32_AND: return 5;
     case OP.I64_CONST_RAW: return b[q + 4]! & 1 ? 9 + (b[q + 4]! >> 1) : 5 + ((b[q + 4]! >> 1) & 3);
-    case OP.LOCAL_LEB: return b[q]! >> 6 !== 3 ? 2 : b[q]! & 0x20 ? (b[q]! & 8 ? 3 + (b[q]! & 3) : 2) : b[q]! >= 0xd0 ? 2 : ((b[q]! >> 2) & 3) + 3; // (and if / br_if's codes: format 34; globals': format 37)
+    case OP.LOCAL_LEB: return b[q]! >> 6 !== 3 ? 2 : b[q]! & 0x20 ? (b[q]! & 8 ? 3 + (b[q]! & 3) : 2) : b[q]! >= 0xd0 ? 2 : b[q]! >= 0xcc ? (b[q]! === 0xcc ? 2 : 1) : ((b[q]! >> 2) & 3) + 3; // (and if / br_if's codes: format 34; globals': format 37; typed select and ref.null: 38)
     case OP.LGET64: case OP.GLOBAL64: return 1;
     case OP.MEM_LEB: return b[q]! & 0x80 ? leb(b[q + 1]! < 0x80 ? q + 1 + b[q + 1]! : q + 1) - q : 3;
     default:
@@ -827,7 +844,7 @@ function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
     [OP.LGET_C8_ROTL_XOR]: 0x20, [OP.LGET_I32C16_ADD_LOAD16_S]: 0x20, [OP.I32C_STORE8]: 0x41,
     [OP.LGET_I32C16_ADD_LOAD8_U]: 0x20, [OP.LGET_LOAD]: 0x20, [OP.MUL_LGET_ADD]: 0x6c, [OP.LOAD16_S_MUL]: 0x2e, [OP.MUL_ADD_LSET]: 0x6c, [OP.LGET_I64C8_SHL_OR]: 0x20,
     [OP.LOOP_STEP_NE16_BR_IF]: 0x20, [OP.LOOP_LSTEP_LT16_BR_IF]: 0x20, [OP.LGET_I64_LTU_EXTU]: 0x20, [OP.I64_LT_U_SELECT]: 0x54,
-    [OP.LGET64]: 0x20,
+    [OP.LGET64]: 0x20, [OP.LTEE64]: 0x22, [OP.LSET_LGET64]: 0x21,
   };
   const unC8 = Object.fromEntries(Object.entries(CONST8_BINOPS).filter(([, [fused]]) => fused !== ROTL_INNER).map(([, [fused]]) => [fused, true]));
   for (const [start, end] of bodyRanges(module)) {
@@ -888,6 +905,8 @@ function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
         const x = out[imm]!, n = len - 1, v = x & 8 ? mv.getUint16(imm + 1, true) : (x & 7) << 8 | out[imm + 1]!;
         out[p] = x & 0x10 ? 0x0d : 0x04;
         for (let j = 0, w = v; j < n; j++, w >>= 7) out[imm + j] = (w & 0x7f) | (j < n - 1 ? 0x80 : 0);
+      } else if (op === OP.LOCAL_LEB && out[imm]! >= 0xcc && out[imm]! < 0xd0) { // typed select, ref.null (format 38)
+        if (out[imm] === 0xcc) { out[p] = 0x1c; out[imm] = 1; } else { out[p] = 0xd0; out[imm] = out[imm] === 0xce ? 0x6f : 0x70; }
       } else if (op === OP.LOCAL_LEB && (out[imm]! >= 0xd0 || (out[imm]! >> 6 === 3 && (out[imm]! & 3) === 3))) { // a global (format 37)
         const x = out[imm]!, n = len - 1, w = x >= 0xd0 ? 0 : mv.getUint16(imm + 1, true);
         const idx = x >= 0xd0 ? (x & 0xe) << 7 | out[imm + 1]! : w >> 1;

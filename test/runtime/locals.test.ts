@@ -1,14 +1,16 @@
 // Format 37 (session 17): the plain local.get copies the low word of the slot (an i32's or f32's
 // whole value: one instruction fewer on Cortex-M), a 64-bit local's local.get is WQ_OP_LGET64, a
 // 64-bit global's one-byte global.get / global.set WQ_OP_GLOBAL64, and a global index of two LEB
-// bytes takes WQ_OP_LOCAL_LEB's global codes. On Cortex-M (the bench's interpreter object under
+// bytes takes WQ_OP_LOCAL_LEB's global codes. Format 38 (session 17): local.tee and LSET_LGET
+// likewise (WQ_OP_LTEE64, WQ_OP_LSET_LGET64 when either local is 64-bit), `select` with a type and
+// `ref.null` in WQ_OP_LOCAL_LEB's codes. On Cortex-M (the bench's interpreter object under
 // unicorn) against Node's engine.
 import { describe, expect, it } from 'vitest';
 import { OP, predecode } from '../../host-tools/wasm/predecode.ts';
 import { runCallsOnCortexM } from '../helpers/cortex-m.ts';
 import { wat2wasm } from '../helpers/wat.ts';
 
-describe('locals and globals of 32 and 64 bits (format 37)', () => {
+describe('locals and globals of 32 and 64 bits (formats 37 and 38)', () => {
   it('moves a 64-bit local\'s and global\'s both words and an i32\'s low word, by one- and two-byte indices, on Cortex-M, as Node does', () => {
     // 140 globals: $g130 (i32) and $w131 (i64) have two-byte indices; $w (i64) the one-byte 100.
     // Every 64-bit value has a high word unlike its low word, so a copy of the low word only (or
@@ -69,6 +71,118 @@ describe('locals and globals of 32 and 64 bits (format 37)', () => {
     expect(pd.filter((b, i) => b === 0x20 && plain[i] === 0x20).length).toBeGreaterThan(0); // i32 locals keep the plain opcode
     expect(Buffer.from(predecode(pd).wasm)).toEqual(Buffer.from(pd)); // undone exactly
     for (const n of [0, 1, 5, 77]) {
+      const calls = new WebAssembly.Instance(new WebAssembly.Module(plain), {}).exports.calls as (n: number) => number;
+      expect(runCallsOnCortexM(pd, n), `n = ${n}`).toBe(calls(n) | 0);
+    }
+  });
+
+  it('tees and sets-then-gets an i32 local\'s low word and a 64-bit local\'s both words, and runs a typed select, on Cortex-M, as Node does (format 38)', () => {
+    // Every i64 has a high word unlike its low word, so a one-word copy into or out of a 64-bit
+    // local changes the result; i32 locals sit between i64 ones, so a two-word store that spilled
+    // into a neighbour (or a wrong slot) shows too.
+    const src = `(module
+      (func $id64 (param i64) (result i64) (local.get 0))
+      (func $id32 (param i32) (result i32) (local.get 0))
+      (func $f (param $a i64) (param $n i32) (result i64)
+        (local $i i32) (local $x i64) (local $j i32) (local $y i64) (local $k i32)
+        local.get $a
+        i64.const 0x0123456789abcdef
+        i64.xor
+        call $id64
+        local.tee $x          ;; LTEE64
+        i64.const 0x5555aaaa00001111
+        i64.add
+        call $id64
+        local.set $y          ;; LSET_LGET64: both 64-bit
+        local.get $y
+        local.get $n
+        call $id32
+        local.set $i          ;; LSET_LGET64: an i32 set, an i64 get
+        local.get $x
+        i64.xor
+        local.set $x          ;; LSET_LGET64: an i64 set, an i32 get
+        local.get $i
+        local.set $k          ;; LSET_LGET: both i32
+        local.get $i
+        local.get $k
+        i32.add
+        call $id32
+        local.tee $j          ;; the plain local.tee: an i32
+        local.set $k
+        (loop $l
+          (block $b (result i64)
+            local.get $y
+            local.get $j
+            i32.const 1
+            i32.and
+            br_if $b          ;; lands on the block's end: the tee after it is a branch target
+            i64.const 0x0f0f0f0f00000001
+            i64.add
+            call $id64)
+          local.tee $y        ;; LTEE64 at a branch target
+          local.get $x
+          local.get $k
+          i32.const 3
+          i32.shr_u
+          i64.extend_i32_u
+          i64.add
+          i64.const 0x100000001b3
+          i64.mul
+          i64.const 0x70000000aaaaaaaa
+          local.get $i
+          i32.const 1
+          i32.and
+          select (result i64) ;; [LOCAL_LEB, 0xcc, 0x7e]
+          call $id64
+          local.set $x
+          local.get $x
+          i64.xor
+          call $id64
+          local.set $y
+          local.get $j
+          local.get $k
+          i32.const 13
+          i32.rotl
+          i32.xor
+          call $id32
+          local.set $i
+          local.get $i
+          local.get $k
+          local.get $j
+          select (result i32) ;; [LOCAL_LEB, 0xcc, 0x7f]
+          call $id32
+          local.tee $k
+          i32.const 0x10001
+          i32.add
+          local.set $j
+          (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+        local.get $y
+        local.get $x
+        i64.add
+        local.get $i
+        local.get $j
+        i32.xor
+        local.get $k
+        i32.add
+        i64.extend_i32_u
+        i64.xor)
+      (func (export "calls") (param $n i32) (result i32)
+        (local $r i64)
+        (local.set $r (call $f (i64.extend_i32_s (i32.mul (local.get $n) (i32.const 0x9e3779b9))) (i32.add (local.get $n) (i32.const 3))))
+        (i32.xor (i32.wrap_i64 (local.get $r)) (i32.wrap_i64 (i64.shr_u (local.get $r) (i64.const 32)))))
+      (func (export "refs") (result i32)
+        (i32.add (ref.is_null (ref.null func)) (ref.is_null (ref.null extern)))))`;
+    const plain = wat2wasm(src);
+    const pd = predecode(plain).wasm;
+    const count = (op: number, was: number) => pd.filter((b, i) => b === op && plain[i] === was).length;
+    expect(count(OP.LTEE64, 0x22), 'LTEE64').toBe(2);
+    expect(count(0x22, 0x22), 'one-word local.tee').toBeGreaterThanOrEqual(2);
+    expect(count(OP.LSET_LGET64, 0x21), 'LSET_LGET64').toBeGreaterThanOrEqual(3);
+    expect(count(OP.LSET_LGET, 0x21), 'one-word LSET_LGET').toBeGreaterThanOrEqual(1);
+    const escapes = [...pd.keys()].filter((i) => pd[i] === OP.LOCAL_LEB).map((i) => [plain[i], pd[i + 1], pd[i + 2]]);
+    expect(escapes).toEqual(expect.arrayContaining([[0x1c, 0xcc, 0x7e], [0x1c, 0xcc, 0x7f], [0xd0, 0xcd, expect.anything()], [0xd0, 0xce, expect.anything()]]));
+    expect(Buffer.from(predecode(pd).wasm)).toEqual(Buffer.from(pd)); // undone exactly, then the same again
+    for (const n of [1, 2, 9, 40]) {
       const calls = new WebAssembly.Instance(new WebAssembly.Module(plain), {}).exports.calls as (n: number) => number;
       expect(runCallsOnCortexM(pd, n), `n = ${n}`).toBe(calls(n) | 0);
     }

@@ -502,20 +502,21 @@ next:
         }
         OP(0x1a) sp--; __asm__ volatile(""); DISPATCH;   /* drop: a body of its own (GCC pointed its case at local.set's tail, whose dispatch then counted as drop's: no copy of it in a per-image build) */
         OP(0x1b) { if (!(uint32_t)sp[-1]) sp[-3] = sp[-2]; sp -= 2; DISPATCH; }   /* popped last: GCC kept a popped sp in another register */
-        OP(0x1c) { pc += 2; uint32_t c = (uint32_t)*--sp; sp--; if (!c) sp[-1] = sp[0]; break; }
         OP(0x20) { uint32_t i; READ_IDX(i); SET32(sp, fp[i]); sp++; DISPATCH; }   /* an i32 or f32 local (format 37): the low
             word only, `ldr` with the index scaled (a 64-bit slot needs its address first); a 64-bit local's local.get is
             WQ_OP_LGET64. A branch's target or a taken `if`'s arm starting with local.get dispatches it too (session 17: a
             peek for it in the branches cost 3 instructions a miss and 1 a hit, against the 2 of a replicated dispatch) */
         OP(WQ_OP_LGET64) { uint32_t i; READ_IDX(i); *sp++ = fp[i]; DISPATCH; }
         OP(0x21) { uint32_t i; READ_IDX(i); fp[i] = *--sp; DISPATCH; }
+        /* local.tee of an i32 or f32 local: the low word only, like local.get (format 38); a 64-bit local's is WQ_OP_LTEE64 */
         OP(0x22) {
-            uint32_t i; READ_IDX(i); fp[i] = sp[-1];
+            uint32_t i; READ_IDX(i); SET32(&fp[i], sp[-1]);
             DISPATCH;
         }
+        OP(WQ_OP_LTEE64) { uint32_t i; READ_IDX(i); fp[i] = sp[-1]; DISPATCH; }
         OP(WQ_OP_LGET_LGET_ADD_LTEE) { uint32_t i, j, k; READ_IDX(i); j = pc[1]; k = pc[4]; pc += 5; COUNT_EXTRA(3); uint32_t v = (uint32_t)fp[i] + (uint32_t)fp[j]; SET32(&fp[k], v); SET32(sp, v); sp++; break; }
         /* globals: see wq_global_get in rt_internal.h. The plain opcodes are i32 and f32 globals
-         * (the pre-decoder gives 64-bit and reference ones WQ_OP_GGET_LEB / GSET_LEB): the low word
+         * (the pre-decoder gives 64-bit and reference ones WQ_OP_GLOBAL64, format 37): the low word
          * only, like an i32.const */
         OP(0x23) { uint32_t i; READ_IDX(i); SET32(sp, globals[i]); sp++; DISPATCH; }
         OP(0x24) { uint32_t i; READ_IDX(i); globals[i] = (uint32_t)*--sp; DISPATCH; }
@@ -535,6 +536,15 @@ next:
                 off = (b & 0xe) << 7 | pc[1]; pc += 2;
                 if (b & 1) goto do_global64_set;
                 goto do_global64_get;
+            }
+            else if (b >= 0xcc) {   /* select with a type, [0xcc, t], and ref.null, [0xcd] or [0xce] (format 38: their opcodes
+                                     * went to LTEE64 and LSET_LGET64; no workload has either) */
+                if (b == 0xcc) { pc += 2; uint32_t c = (uint32_t)*--sp; sp--; if (!c) sp[-1] = sp[0]; break; }
+#if WQRT_REFTYPES
+                pc++; *sp++ = 0; break;
+#else
+                TRAP(wqrt_Err_unsupported);
+#endif
             }
             else {
                 kind = b & 3; i = *(const u16_u *)(pc + 1); pc += 3 + ((b >> 2) & 3);
@@ -781,7 +791,9 @@ next:
         OP(WQ_OP_I32C8_SHR_U) I32C8(a >> b)
         OP(WQ_OP_I32C8_MUL) I32C8(a * b)
         OP(WQ_OP_LGET_ADD) { uint32_t i; READ_IDX(i); pc++; COUNT_EXTRA(1); SET32(&sp[-1], (uint32_t)sp[-1] + (uint32_t)fp[i]); break; }
-        OP(WQ_OP_LSET_LGET) { uint32_t i, j; READ_IDX(i); pc++; READ_IDX(j); COUNT_EXTRA(1); fp[i] = sp[-1]; sp[-1] = fp[j]; break; }
+        /* both locals i32 or f32: one word each way (format 38); either 64-bit: WQ_OP_LSET_LGET64, both words */
+        OP(WQ_OP_LSET_LGET) { uint32_t i, j; READ_IDX(i); pc++; READ_IDX(j); COUNT_EXTRA(1); SET32(&fp[i], sp[-1]); SET32(&sp[-1], fp[j]); break; }
+        OP(WQ_OP_LSET_LGET64) { uint32_t i, j; READ_IDX(i); pc++; READ_IDX(j); COUNT_EXTRA(1); fp[i] = sp[-1]; sp[-1] = fp[j]; break; }
         OP(WQ_OP_LGET_I32C_ADD) { uint32_t i, v; READ_IDX(i); pc++; READ_S7(v); pc++; COUNT_EXTRA(2); SET32(sp, (uint32_t)fp[i] + v); sp++; break; }
         OP(WQ_OP_I32C16_ADD) { uint32_t v = (uint32_t)(int32_t)*(const s16_u *)pc; pc += 3; COUNT_EXTRA(1); SET32(&sp[-1], (uint32_t)sp[-1] + v); break; }
         OP(WQ_OP_LGET_I32C16_ADD) { uint32_t i; READ_IDX(i); uint32_t v = (uint32_t)(int32_t)*(const s16_u *)(pc + 1); pc += 4; COUNT_EXTRA(2); SET32(sp, (uint32_t)fp[i] + v); sp++; break; }
@@ -1255,7 +1267,6 @@ next:
         OP(0xc3) UN64((uint64_t)(int64_t)(int16_t)a)
         OP(0xc4) UN64((uint64_t)(int64_t)(int32_t)a)
 #if WQRT_REFTYPES
-        OP(0xd0) pc++; *sp++ = 0; break;
         OP(0xd1) sp[-1] = (sp[-1] == 0); break;
         OP(0xd2) { uint32_t f; READ_U32(f); *sp++ = (uint64_t)f + 1; break; }
 #endif
@@ -1353,7 +1364,7 @@ next:
         case 0x5b ... 0x66: case 0x8b ... 0xa6: case 0xa8 ... 0xab: case 0xae ... 0xbf:
 #endif
 #if !WQRT_REFTYPES
-        case 0x25: case 0x26: case 0xd0 ... 0xd2:
+        case 0x25: case 0x26: case 0xd1: case 0xd2:
 #endif
             TRAP(wqrt_Err_unsupported);
         /* 0xcf only: never in validated code; a trap keeps a tampered module harmless. Every

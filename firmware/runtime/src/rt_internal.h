@@ -54,7 +54,10 @@
 #define WQ_OP_LTEE_STORE        0xdc   /* local.tee a; i32.store (one-byte memarg; format 34, was local.get a; local.get b) */
 #define WQ_OP_LGET_I64C8_SHR_S_OR 0xdd /* local.get a; WQ_OP_I64_CONST_8 c; i64.shr_s; i64.or (format 20) */
 #define WQ_OP_I32C_ADD          0xde   /* i32.const c (one-byte LEB, now a raw signed byte); i32.add, or i32.sub with the byte -c (format 29) */
-#define WQ_OP_LSET_LGET         0xdf   /* local.set a; local.get b */
+#define WQ_OP_LSET_LGET         0xdf   /* local.set a; local.get b, both i32 or f32: one word each (format 38) */
+#define WQ_OP_LSET_LGET64       0xd0   /* the same with either local 64-bit: both words (format 38, was ref.null, now in WQ_OP_LOCAL_LEB) */
+#define WQ_OP_LTEE64            0x1c   /* local.tee a (one-byte a) of an i64, f64 or reference local: the plain 0x22 stores the low word
+                                          only (format 38, was select with a type, now in WQ_OP_LOCAL_LEB) */
 #define WQ_OP_LGET_I32C_ADD     0xe0   /* local.get a; i32.const c; i32.add (or i32.sub, the const's byte holding -c: format 32; also the next three) */
 #define WQ_OP_LGET_LGET_ADD     0xe1   /* local.get a; local.get b; i32.add */
 /* i32.const c (1-byte LEB, rewritten to a raw signed byte: shift counts masked to 0..31, rotl as
@@ -87,7 +90,8 @@
                                         * n = 3..5: [0xc0 | (n - 3) << 2 | kind, i u16 LE, unused]; kind 0 get, 1 set, 2 tee.
                                         * Also if / br_if with a multi-byte immediate (format 34, WQ_OP_COND_LEB's 0xfb until 33):
                                         * n = 2: [0xe0 | kind << 4 | v >> 8, v & 255]; n = 3..5: [0xe8 | kind << 4 | (n - 3),
-                                        * v u16 LE, unused]; kind 0 if, 1 br_if */
+                                        * v u16 LE, unused]; kind 0 if, 1 br_if. And (format 38) select with a type, [0xcc, t],
+                                        * and ref.null, [0xcd] or [0xce] (funcref, externref) */
 #define WQ_OP_BLOCK_RUN         0xf6   /* block/loop, block/loop (one-byte types), then more no-ops: the second opcode byte & 63 is where the run ends (format 33) */
 #define WQ_OP_I32C32_AND        0xf7   /* WQ_OP_I32_CONST_32_PAD c; i32.and (format 32) */
 #define WQ_OP_LGET64            0xf8   /* local.get a (one-byte a) of an i64, f64 or reference local: the plain 0x20 copies
