@@ -344,7 +344,8 @@ next:
 #ifdef WQRT_FUEL
             goto do_branch;   /* which counts the branch */
 #else
-        do_br: ;   /* a taken branch, pc just past its opcode: a short entry moves here */
+        do_br: ;   /* a taken branch (br, a comparison's br_if, the loop forms' back edges), pc just past its
+                    * opcode: a short entry moves here */
             int32_t e = *stp;
             if (WQ_SIDE_LONG(e)) goto do_branch_long;   /* past do_branch's test of the same bit */
             pc += WQ_SIDE_PC(e); stp += WQ_SIDE_STP(e);
@@ -359,7 +360,7 @@ next:
             /* short entry, nothing dropped (loop back-edges, most forward exits): just move */
             if (!WQ_SIDE_LONG(e)) { pc += WQ_SIDE_PC(e); stp += WQ_SIDE_STP(e); goto branched; }
         }
-        do_branch_long: __attribute__((unused));   /* do_br's and loop_branch's long entries (a fuel build sends them to do_branch) */
+        do_branch_long: __attribute__((unused));   /* do_br's long entries (a fuel build sends them to do_branch) */
         {
             const WqSideLong * l = &m->side_long[WQ_SIDE_INDEX(*stp)];
             uint32_t keep = l->keep, drop = l->drop;
@@ -926,7 +927,7 @@ next:
             uint32_t v = *(const u32_u *)(MEM + ea);
             if (pc[2] & 0x40) {   /* p = p->next; while (p): local.tee b; br_if l (the pre-decoder's mark in the align byte) */
                 SET32(&fp[pc[5]], v); COUNT_EXTRA(3);
-                if (v) { pc += 7; goto loop_branch; }   /* pc just past the br_if's opcode */
+                if (v) { pc += 7; goto TAKEN_BRANCH; }   /* pc just past the br_if's opcode */
                 pc += 8; stp++; DISPATCH;
             }
             SET32(sp, v); sp++; COUNT_EXTRA(1);
@@ -1035,38 +1036,26 @@ next:
         OP(WQ_OP_LOOP_STEP_BR_IF) {   /* i -= 1 (i += c); while (i): a counted loop's back edge, no stack traffic */
             uint32_t v = (uint32_t)fp[pc[0]] + S7(pc[2]);
             SET32(&fp[pc[5]], v); COUNT_EXTRA(4);
-            if (v) { pc += 7; goto loop_branch; }   /* pc just past the br_if's opcode */
+            if (v) { pc += 7; goto TAKEN_BRANCH; }   /* pc just past the br_if's opcode */
             pc += 8; stp++; DISPATCH;
         }
         OP(WQ_OP_LOOP_STEP_NE16_BR_IF) {   /* i += c; while (i != n) */
             uint32_t v = (uint32_t)fp[pc[0]] + S7(pc[2]);
             SET32(&fp[pc[5]], v); COUNT_EXTRA(6);
-            if (v != (uint32_t)(int32_t)*(const s16_u *)(pc + 7)) { pc += 11; goto loop_branch; }
+            if (v != (uint32_t)(int32_t)*(const s16_u *)(pc + 7)) { pc += 11; goto TAKEN_BRANCH; }
             pc += 12; stp++; DISPATCH;
         }
         OP(WQ_OP_LOOP_STEP_LT8_BR_IF) {   /* i += c; while (i < n), unsigned, n a small constant */
             uint32_t v = (uint32_t)fp[pc[0]] + S7(pc[2]);
             SET32(&fp[pc[5]], v); COUNT_EXTRA(6);
-            if (v < S7(pc[7])) { pc += 10; goto loop_branch; }
+            if (v < S7(pc[7])) { pc += 10; goto TAKEN_BRANCH; }
             pc += 11; stp++; DISPATCH;
         }
         OP(WQ_OP_LOOP_LSTEP_LT16_BR_IF) {   /* j += s; while (j < n), unsigned */
             uint32_t v = (uint32_t)fp[pc[0]] + (uint32_t)fp[pc[2]];   /* s read before the store: it may be b */
             SET32(&fp[pc[5]], v); COUNT_EXTRA(6);
             if (v >= (uint32_t)(int32_t)*(const s16_u *)(pc + 7)) { pc += 12; stp++; DISPATCH; }
-            pc += 11;
-        }
-        loop_branch: {   /* the loop forms' taken back edge, pc just past the br_if's opcode: a short entry moves
-                          * here, without do_br's look for a local.get at the loop head (crc32 -2.1%, kernel -3.2%
-                          * against do_br, measured) */
-#ifdef WQRT_FUEL
-            goto do_branch;   /* which counts the branch */
-#else
-            int32_t e = *stp;
-            if (WQ_SIDE_LONG(e)) goto do_branch_long;
-            pc += WQ_SIDE_PC(e); stp += WQ_SIDE_STP(e);
-            DISPATCH;
-#endif
+            pc += 11; goto TAKEN_BRANCH;
         }
         OP(WQ_OP_LGET_C8_EQ) { uint32_t i; READ_IDX(i); uint32_t b = (uint32_t)(int32_t)(int8_t)pc[1]; pc += 3; COUNT_EXTRA(2); COND_TO((uint32_t)fp[i] == b) }
         OP(WQ_OP_LGET_LGET_LT_U) {   /* `p < end`, `i < n` on two locals; a following `if` on the compare's own flags (no 0/1 to test) */
