@@ -584,6 +584,10 @@ export class NodeDevice extends EventEmitter {
     if (this.dead) return;
     const delay = ms < 0 ? 0 : ms;
     this.nextDeadline = this.clock.now() + delay;
+    // 0: "run me again now" (e.g. it stopped reading with more already in the chip). No time has
+    // to pass, so a virtual clock gets the step too: the data has all arrived and no network
+    // event would come to wake it (test/host/step-again.test.ts).
+    if (this.clock.virtual && delay === 0) { this.wake(); return; }
     if (!this.clock.virtual) {
       // Re-arm only for an earlier deadline: a timer firing early just runs one harmless extra step.
       const due = this.nextDeadline;
