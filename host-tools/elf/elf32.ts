@@ -1,5 +1,5 @@
 // One ELF32 little-endian ARM reader for every host tool: sections, symbols and program headers,
-// every offset checked against the file. The size report and firmware checks (build/), the
+// every offset checked against the file. The size report and firmware checks (fwbuild/), the
 // virtual board's loader (sim/board/elf.ts) and the flash pre-check (flash/elf.ts) read through
 // it and word its errors for their own users.
 import { readFileSync } from 'node:fs';
