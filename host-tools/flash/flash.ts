@@ -8,8 +8,10 @@ import cliProgress from 'cli-progress';
 import { UserError } from '../config/load.ts';
 import { loadBoard } from '../config/boards.ts';
 import { checkImageFits, readElfImage, type ElfImage } from './elf.ts';
-import { classifyOpenocdOutput, formatFailure, openocdChipIdArgs, openocdFlashArgs, openocdProbeArgs, openocdUnlockArgs,
-  parseChipId, type OpenocdTarget } from './openocd.ts';
+import {
+  classifyOpenocdOutput, formatFailure, openocdChipIdArgs, openocdFlashArgs, openocdProbeArgs, openocdUnlockArgs,
+  parseChipId, type OpenocdTarget,
+} from './openocd.ts';
 import { formatProbe, listProbes, type ProbeScan } from './probes.ts';
 import { FlashProgressTracker } from './progress.ts';
 

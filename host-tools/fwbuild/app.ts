@@ -5,8 +5,9 @@
 // package in the output folder, so it resolves the same inside this repo, from a project's
 // node_modules, or from a global install.
 import { createRequire } from 'node:module';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, lstatSync,
-  readlinkSync } from 'node:fs';
+import {
+  existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, lstatSync, readlinkSync,
+} from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { REPO_ROOT as PACKAGE_ROOT } from './boards.ts';
 import { findTool, run } from './toolchain.ts';

@@ -8,12 +8,14 @@
 // outputs go under the project folder (projectDir), never into the package.
 import { mkdirSync, readFileSync, readdirSync, writeFileSync, existsSync, realpathSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
-import { arenaBytes, boardConfigHeader, loadBoard, loadBoardFile, REPO_ROOT, BOARDS_DIR, wasm3HeapBytes,
-  type Board } from './boards.ts';
+import {
+  arenaBytes, boardConfigHeader, loadBoard, loadBoardFile, REPO_ROOT, BOARDS_DIR, wasm3HeapBytes, type Board,
+} from './boards.ts';
 import { findTool, pool, run, ToolchainError } from './toolchain.ts';
 import { compileApp, AppBuildError } from './app.ts';
-import { aotImports, checkModule, interpImports, ModuleFormatError, readModuleFacts, runtimeSegmentLimit,
-  type Engine } from './module-check.ts';
+import {
+  aotImports, checkModule, interpImports, ModuleFormatError, readModuleFacts, runtimeSegmentLimit, type Engine,
+} from './module-check.ts';
 import { runStartOnHost, startProblems } from './start-check.ts';
 import { formatReport, sizeReport, type SizeReport } from './size.ts';
 import { predecode, usedOpcodesHeader } from '../wasm/predecode.ts';

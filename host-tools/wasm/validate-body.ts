@@ -3,8 +3,9 @@
 // per branch-like instruction (if, else, br, br_if, br_table targets) with the target pc, target
 // side-table index, and how many values to keep and drop.
 
-import { F32, F64, FUNCREF, I32, I64, UNKNOWN, isNum, isRef, invalid, malformed, refType, valType,
-  type Reader } from './reader.ts';
+import {
+  F32, F64, FUNCREF, I32, I64, UNKNOWN, isNum, isRef, invalid, malformed, refType, valType, type Reader,
+} from './reader.ts';
 import type { ConstSite, FuncBody, ParsedModule, SideEntry } from './types.ts';
 
 interface Ctrl {

@@ -3,8 +3,9 @@ import { describe, it, expect } from 'vitest';
 import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { listBoards, loadBoard, loadBoardFile, boardConfigHeader, BoardError,
-  BOARDS_DIR } from '../../host-tools/fwbuild/boards.ts';
+import {
+  listBoards, loadBoard, loadBoardFile, boardConfigHeader, BoardError, BOARDS_DIR,
+} from '../../host-tools/fwbuild/boards.ts';
 import { REPO_ROOT } from './helpers.ts';
 
 /** Evaluates the few `NAME = value;` and MEMORY lines our chip scripts use. */

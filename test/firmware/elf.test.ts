@@ -6,7 +6,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  ElfError, parseElf, readElf, readLoaded, SHF_ALLOC, SHT_NOBITS, type Elf } from '../../host-tools/elf/elf32.ts';
+  ElfError, parseElf, readElf, readLoaded, SHF_ALLOC, SHT_NOBITS, type Elf,
+} from '../../host-tools/elf/elf32.ts';
 import { ElfImage } from '../../host-tools/sim/board/elf.ts';
 import { readElfImage } from '../../host-tools/flash/elf.ts';
 import { UserError } from '../../host-tools/config/load.ts';

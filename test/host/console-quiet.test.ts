@@ -6,7 +6,8 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.ts';
 import {
-  BadModuleError, DEFAULT_CORE_WASM, DEFAULT_DEVICE_WASM, NodeDevice } from '../../host-tools/sim/host/device.ts';
+  BadModuleError, DEFAULT_CORE_WASM, DEFAULT_DEVICE_WASM, NodeDevice,
+} from '../../host-tools/sim/host/device.ts';
 import { VirtualClock } from '../../host-tools/sim/host/clock.ts';
 import type { W5500NetworkBackend } from '../../host-tools/sim/host/w5500-backend.ts';
 

@@ -6,8 +6,9 @@ import { describe, it, expect } from 'vitest';
 import { W5500 } from '../../host-tools/sim/w5500/w5500.ts';
 import { BufferMemory } from '../../host-tools/sim/w5500/buffers.ts';
 import { FrameTrace } from '../../host-tools/sim/w5500/trace.ts';
-import { BLOCK_COMMON, SN, controlByte, socketRegBlock, socketRxBlock,
-  socketTxBlock } from '../../host-tools/sim/w5500/registers.ts';
+import {
+  BLOCK_COMMON, SN, controlByte, socketRegBlock, socketRxBlock, socketTxBlock,
+} from '../../host-tools/sim/w5500/registers.ts';
 import { mulberry32 } from '../../host-tools/sim/host/prng.ts';
 
 function chip(): { m: W5500; trace: FrameTrace } {

@@ -7,7 +7,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  compileInterpreter, removeDispatchRangeCheck, replicateDispatch } from '../../host-tools/fwbuild/interp-dispatch.ts';
+  compileInterpreter, removeDispatchRangeCheck, replicateDispatch,
+} from '../../host-tools/fwbuild/interp-dispatch.ts';
 import { listBoards } from '../../host-tools/fwbuild/boards.ts';
 import { REPO_ROOT, requireArtifact } from '../firmware/helpers.ts';
 

@@ -4,8 +4,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BLOB_HEADER as HEADER, fnv1a, immediateBytes, OP, predecode, SECTION_NAME,
-  usedOpcodes } from '../../host-tools/wasm/predecode.ts';
+import {
+  BLOB_HEADER as HEADER, fnv1a, immediateBytes, OP, predecode, SECTION_NAME, usedOpcodes,
+} from '../../host-tools/wasm/predecode.ts';
 import { parseModule, WasmError } from '../../host-tools/wasm/module.ts';
 import { runCallsOnCortexM } from '../helpers/cortex-m.ts';
 import { wat2wasm } from '../helpers/wat.ts';

@@ -5,8 +5,9 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FLOAT_FILES, INTEGER_CORE_FILES, formatSuite, runSpecFile, runSpecSuite, SPEC_DIR,
-  type SuiteResult } from '../../host-tools/wasm/spectest.ts';
+import {
+  FLOAT_FILES, INTEGER_CORE_FILES, formatSuite, runSpecFile, runSpecSuite, SPEC_DIR, type SuiteResult,
+} from '../../host-tools/wasm/spectest.ts';
 
 const DRIVER = resolve(import.meta.dirname, '../../build/runtime/spec_driver');
 const ASAN_DRIVER = resolve(import.meta.dirname, '../../build/runtime/spec_driver_asan');

@@ -10,8 +10,9 @@ import { SerialPort } from 'serialport';
 import { ptyPair, type PtyPair } from './pty.ts';
 import { choosePort, detectPorts, listSysfsPorts } from '../../host-tools/monitor/ports.ts';
 import { advertiseVirtualPort, listVirtualPorts } from '../../host-tools/monitor/virtual-ports.ts';
-import { describeConsoleLine, escapeArg, parseConsoleLine, unescapeValue,
-  valueBytes } from '../../host-tools/monitor/console-protocol.ts';
+import {
+  describeConsoleLine, escapeArg, parseConsoleLine, unescapeValue, valueBytes,
+} from '../../host-tools/monitor/console-protocol.ts';
 import { hexDump, MonitorSession } from '../../host-tools/monitor/session.ts';
 import { runCli } from './run-cli.ts';
 

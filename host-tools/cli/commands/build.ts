@@ -4,8 +4,9 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { relative, resolve } from 'node:path';
-import { buildFirmware, buildHost, buildModule, BuildError, type EngineKind,
-  type RuntimeKind } from '../../fwbuild/firmware.ts';
+import {
+  buildFirmware, buildHost, buildModule, BuildError, type EngineKind, type RuntimeKind,
+} from '../../fwbuild/firmware.ts';
 import { formatReport } from '../../fwbuild/size.ts';
 import { listBoards } from '../../fwbuild/boards.ts';
 import { pick, UserError } from '../../config/load.ts';

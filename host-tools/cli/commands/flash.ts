@@ -9,7 +9,8 @@ import { loadBoard } from '../../fwbuild/boards.ts';
 import { pick, UserError } from '../../config/load.ts';
 import { loadProject, type Project } from '../../config/project.ts';
 import {
-  hasStoreSettings, imageModule, imageStoreRegion, provisionStore, storeSections } from '../../config/store-image.ts';
+  hasStoreSettings, imageModule, imageStoreRegion, provisionStore, storeSections,
+} from '../../config/store-image.ts';
 import { readElfImage } from '../../flash/elf.ts';
 import { flashBoard, unlockBoard, type StorePlan } from '../../flash/flash.ts';
 

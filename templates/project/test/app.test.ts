@@ -2,8 +2,9 @@
 // NodeDevice, wasmqtt's board in Node, with virtual time, against a broker started here. The test
 // sets the chip's temperature and checks what the app publishes, then switches the LED.
 import { afterEach, expect, it } from 'vitest';
-import { ClientState, MemoryStore, NodeDevice, PinMode, Stat, TestBroker, VirtualClock, appModule, connectPeer,
-  runUntil } from 'wasmqtt/testing';
+import {
+  ClientState, MemoryStore, NodeDevice, PinMode, Stat, TestBroker, VirtualClock, appModule, connectPeer, runUntil,
+} from 'wasmqtt/testing';
 
 const UID = '0102030405060708090a0b0c'; // the chip's unique id; the app's default prefix is wasmqtt-<uid>
 const PREFIX = `wasmqtt-${UID}`;
