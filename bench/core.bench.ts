@@ -101,8 +101,8 @@ function storeWearByBoard(): Record<string, unknown> {
 
 /** Years each board's store lasts at one QoS 1 message a second, one in flight: `run` =
  * 'one_in_flight' (flash-first / durable) or 'ram_first_ack_50ms' (the default policy). */
-function lifetimeYears(wear: Record<string, unknown>, run: 'one_in_flight' | 'ram_first_ack_50ms'): Record<string,
-    number> {
+function lifetimeYears(
+    wear: Record<string, unknown>, run: 'one_in_flight' | 'ram_first_ack_50ms'): Record<string, number> {
   const out: Record<string, number> = {};
   for (const name of listBoards()) {
     const msgs = (wear[name] as Record<string, { lifetime_msgs: number }>)[run]!.lifetime_msgs;

@@ -97,8 +97,8 @@ const WAMR_STEPS: Record<number, string> = {
   [-11]: 'wasm_runtime_get_mem_alloc_info',
 };
 
-function measure(name: string, f: Files, withWasm3: boolean, withWamr: boolean, checkVerify: boolean): Record<string,
-    unknown> {
+function measure(
+    name: string, f: Files, withWasm3: boolean, withWamr: boolean, checkVerify: boolean): Record<string, unknown> {
   const diff = (pair: [string, string]) => {
     const [a, sa] = countInstructions(pair[0]);
     const [b] = countInstructions(pair[1]);

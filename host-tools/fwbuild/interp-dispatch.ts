@@ -284,11 +284,9 @@ export async function compileInterpreter(gcc: string, callerFlags: string[], src
 
 /** What the caller should print when the interpreter came out slower than it can be (null: nothing). */
 export function slowerDispatchWarning(src: string, r: Awaited<ReturnType<typeof compileInterpreter>>): string | null {
-  if (
-    !r.removed) return `warning: ${src}: dispatch range check kept (${r.reason}); the interpreter is correct but ` +
+  if (!r.removed) return `warning: ${src}: dispatch range check kept (${r.reason}); the interpreter is correct but ` +
     `~10% slower`;
-  if (
-    !r.copies) return `warning: ${src}: dispatch not copied into the handlers (${r.replicateReason}); the ` +
+  if (!r.copies) return `warning: ${src}: dispatch not copied into the handlers (${r.replicateReason}); the ` +
     `interpreter is correct but ~6% slower`;
   return null;
 }

@@ -27,8 +27,8 @@ describe('ABI mirror', () => {
   }
   it('sizes agree', () => {
     // PACKET_MAX (and the staging buffer sized from it) is a build setting: the mirror holds the default
-    const fromDefault: Record<string,
-      string> = { PACKET_MAX: 'PACKET_MAX_DEFAULT', STAGING_SIZE: 'PACKET_MAX_DEFAULT' };
+    const fromDefault: Record<string, string> = {
+      PACKET_MAX: 'PACKET_MAX_DEFAULT', STAGING_SIZE: 'PACKET_MAX_DEFAULT' };
     for (const [k, v] of Object.entries(M.Size)) expect(consts.get(fromDefault[k] ?? k), k).toBe(v);
   });
   it('every error code has a message that says what to do', () => {

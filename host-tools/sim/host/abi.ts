@@ -81,40 +81,29 @@ export const ERROR_TEXT: Readonly<Record<number, string>> = {
   [Err.RETRIES]: 'no ack after the maximum number of resends: link declared dead, reconnecting',
   [Err.UNEXPECTED]: 'broker sent a packet a client must not receive here: protocol error, reconnecting',
   [Err.ABORT]: 'internal assertion failed in the core: please report with the trace',
-  [
-    Err.LINK_DOWN]: 'no Ethernet link (PHYCFGR.LNK = 0): check the cable and the switch port; the core reconnects as ' +
+  [Err.LINK_DOWN]: 'no Ethernet link (PHYCFGR.LNK = 0): check the cable and the switch port; the core reconnects as ' +
     'soon as the link is back',
-  [
-    Err.NO_CHIP]: 'no W5500 answered on SPI: check the wiring/board (SPI mode 0/3, power, reset pin; VERSIONR is not ' +
+  [Err.NO_CHIP]: 'no W5500 answered on SPI: check the wiring/board (SPI mode 0/3, power, reset pin; VERSIONR is not ' +
     '0x04, or the chip lost its setup or did not take a socket command); nothing was sent to the broker; retrying',
-  [
-    Err.DNS_NAME]: 'the broker host name does not resolve: the DNS server says no such name (or no IPv4 address); ' +
+  [Err.DNS_NAME]: 'the broker host name does not resolve: the DNS server says no such name (or no IPv4 address); ' +
     'check the spelling and the DNS server; retrying',
-  [
-    Err.DNS_TIMEOUT]: 'no answer from the DNS server (3 tries over 7 s): check the DNS server address ' +
+  [Err.DNS_TIMEOUT]: 'no answer from the DNS server (3 tries over 7 s): check the DNS server address ' +
     '(CFG_DNS_SERVER, or the gateway) and that it answers on UDP port 53; retrying',
-  [
-    Err.DNS_SERVER]: 'the DNS server failed or refused to resolve the broker host name (SERVFAIL/REFUSED): check ' +
-    'that it may answer this device; retrying',
-  [
-    Err.DNS_BAD]: 'the broker host name cannot be looked up: not a valid host name (dot-separated labels, at most 63 ' +
+  [Err.DNS_SERVER]: 'the DNS server failed or refused to resolve the broker host name (SERVFAIL/REFUSED): check that ' +
+    'it may answer this device; retrying',
+  [Err.DNS_BAD]: 'the broker host name cannot be looked up: not a valid host name (dot-separated labels, at most 63 ' +
     'characters) or no DNS server known (set CFG_DNS_SERVER or a gateway)',
-  [
-    Err.DHCP_NO_OFFER]: 'DHCP, DISCOVER phase: no DHCP server offered an address in time: check that the LAN has a ' +
+  [Err.DHCP_NO_OFFER]: 'DHCP, DISCOVER phase: no DHCP server offered an address in time: check that the LAN has a ' +
     'DHCP server (router) on this segment and VLAN, and the cable; still asking (or set a static fallback)',
-  [
-    Err.DHCP_NO_ACK]: 'DHCP, REQUEST phase: the server that offered an address did not confirm it: check the DHCP ' +
+  [Err.DHCP_NO_ACK]: 'DHCP, REQUEST phase: the server that offered an address did not confirm it: check the DHCP ' +
     'server\'s log and that it is not overloaded; starting over with DISCOVER',
-  [
-    Err.DHCP_NAK]: 'DHCP, REQUEST/RENEW phase: the DHCP server refused the address (NAK; e.g. the pool or subnet ' +
+  [Err.DHCP_NAK]: 'DHCP, REQUEST/RENEW phase: the DHCP server refused the address (NAK; e.g. the pool or subnet ' +
     'changed): starting over with DISCOVER',
-  [
-    Err.DHCP_LEASE_LOST]: 'DHCP lease expired: renewal at T1 and rebinding at T2 went unanswered, so the address was ' +
+  [Err.DHCP_LEASE_LOST]: 'DHCP lease expired: renewal at T1 and rebinding at T2 went unanswered, so the address was ' +
     'dropped and the MQTT link with it: check that the DHCP server is running; asking for a new lease (also when a ' +
     'lease replaces the static fallback or a renewal moves the address: the link is made again over the new one)',
-  [
-    Err.DHCP_DECLINED]: 'DHCP, ACK phase: another host answers ARP for the leased address (address conflict): ' +
-    'DECLINE sent; check for a static address inside the DHCP pool; starting over',
+  [Err.DHCP_DECLINED]: 'DHCP, ACK phase: another host answers ARP for the leased address (address conflict): DECLINE ' +
+    'sent; check for a static address inside the DHCP pool; starting over',
   [Err.RL_TOO_LONG]: 'malformed packet: remaining length longer than 4 bytes; connection closed, session kept',
   [Err.RL_MISMATCH]: 'malformed packet: remaining length disagrees with its contents; connection closed, session kept',
   [Err.FLAGS]: 'malformed packet: reserved fixed-header flag bits wrong; connection closed, session kept',
@@ -138,14 +127,11 @@ export const ERROR_TEXT: Readonly<Record<number, string>> = {
   [Err.CONNECT_FLAGS]: 'malformed CONNECT: reserved flag, will QoS/retain without will, or password without username',
   [Err.FILTER]: 'malformed topic filter: + and # must fill a whole level and # must be last',
   [Err.SESSION_PRESENT]: 'malformed CONNACK: session present set with a non-zero return code; connection closed',
-  [
-    Err.ACK_QOS]: 'broker acknowledged a PUBLISH with the wrong kind of ack (PUBACK for QoS 2 or PUBREC for QoS 1): ' +
+  [Err.ACK_QOS]: 'broker acknowledged a PUBLISH with the wrong kind of ack (PUBACK for QoS 2 or PUBREC for QoS 1): ' +
     'protocol error; connection closed, session kept, the message is sent again on reconnect',
-  [
-    Err.SUBACK_MISMATCH]: 'broker sent a SUBACK whose return-code count differs from the SUBSCRIBE\'s filter count: ' +
+  [Err.SUBACK_MISMATCH]: 'broker sent a SUBACK whose return-code count differs from the SUBSCRIBE\'s filter count: ' +
     'protocol error; connection closed, session kept, the subscription is sent again on reconnect',
-  [
-    Err.ACK_UNKNOWN]: 'broker sent a SUBACK/UNSUBACK for a packet id no request is waiting for: protocol error; ' +
+  [Err.ACK_UNKNOWN]: 'broker sent a SUBACK/UNSUBACK for a packet id no request is waiting for: protocol error; ' +
     'connection closed, session kept, pending subscriptions are sent again on reconnect',
 };
 

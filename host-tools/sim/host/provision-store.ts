@@ -27,8 +27,8 @@ export async function appSettingsImage(wasm: string | Uint8Array, settings: Read
 }
 
 /** appSettingsImage() into a file (the virtual board's `storeFile`). */
-export async function writeAppSettingsImage(file: string, wasm: string | Uint8Array, settings: Readonly<Record<string,
-    string | number>>, board = 'bluepill'): Promise<void> {
+export async function writeAppSettingsImage(file: string, wasm: string | Uint8Array,
+    settings: Readonly<Record<string, string | number>>, board = 'bluepill'): Promise<void> {
   writeFileSync(file, await appSettingsImage(wasm, settings, board));
 }
 
