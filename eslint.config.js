@@ -1,6 +1,7 @@
 // ESLint for the host side (`make lint`, run by `make test`): host-tools/, bench/, test/ and scripts/.
 // firmware/ and app/ are AssemblyScript (their i32 / u8 / @inline are not TypeScript's), and
-// test/*/fixtures/*.ts are AssemblyScript too. No formatting rules: .editorconfig covers that.
+// test/*/fixtures/*.ts are AssemblyScript too. One layout rule, max-len at .editorconfig's 120 columns;
+// the rest of the layout is .editorconfig's.
 // Syntax-only (no type information), so a run takes seconds; tsc (`make typecheck`) does the types.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
@@ -25,6 +26,8 @@ export default tseslint.config(
       // and the one assignment after: the callback may run while the board is being built, so a
       // const there would be a TDZ ReferenceError.
       'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
+      // .editorconfig's 120 columns; a regex literal cannot be wrapped, so a line holding one may run longer.
+      'max-len': ['error', { code: 120, ignoreRegExpLiterals: true }],
     },
   },
   {

@@ -42,7 +42,8 @@ export async function run(): Promise<Record<string, unknown>> {
     writeFileSync(entry, inPackage(EMPTY_APP, tmp));
     const wasm = await compileApp({ entry, outFile: join(tmp, 'empty.wasm') });
     const template = join(tmp, 'template.ts');
-    writeFileSync(template, inPackage(readFileSync(join(REPO_ROOT, 'templates/project/src/main.ts'), 'utf8').replaceAll('{{name}}', 'my-device'), tmp));
+    writeFileSync(template, inPackage(
+      readFileSync(join(REPO_ROOT, 'templates/project/src/main.ts'), 'utf8').replaceAll('{{name}}', 'my-device'), tmp));
     const templateWasm = await compileApp({ entry: template, outFile: join(tmp, 'template.wasm') });
     const bluepill = loadBoard('bluepill');
     const started = await runStartOnHost(readFileSync(templateWasm), bluepill);
@@ -64,7 +65,8 @@ export async function run(): Promise<Record<string, unknown>> {
     for (const [key, engine, sensorDir, consoleDir] of [['bluepill', 'interp', 'bluepill-sensor', 'bluepill'],
       ['bluepill_aot', 'aot', 'bluepill-sensor-aot', 'bluepill-aot']] as const) {
       const sensor = sizeOf(sensorDir);
-      const empty = await buildFirmware({ board: 'bluepill', engine, wasm, outDir: join(tmp, key), allowOverBudget: true });
+      const empty = await buildFirmware(
+        { board: 'bluepill', engine, wasm, outDir: join(tmp, key), allowOverBudget: true });
       figures.sensor_flash_bytes[key] = sensor.flash.used;
       figures.sensor_ram_bytes[key] = sensor.ram.total;
       figures.sensor_within_budget[key] = sensor.overBudget.length === 0;
@@ -74,7 +76,8 @@ export async function run(): Promise<Record<string, unknown>> {
         // The interpreter is built per image with the handlers of the opcodes its module uses, so
         // an app's code brings the handlers it needs with it; with every handler built, this is
         // what is left if the app's code used every opcode the core does not.
-        const every = await buildFirmware({ board: 'bluepill', engine, wasm, outDir: join(tmp, `${key}-every`), allowOverBudget: true, everyOpcode: true });
+        const every = await buildFirmware({ board: 'bluepill', engine, wasm, outDir: join(tmp, `${key}-every`),
+          allowOverBudget: true, everyOpcode: true });
         figures.flash_left_for_user_code_bytes_every_opcode[key] = every.report.flash.budget - every.report.flash.used;
       }
       figures.console_flash_bytes[key] = sizeOf(consoleDir).flash.used;

@@ -19,7 +19,8 @@ const out = join(root, 'build/core-hotpath');
 // The binaryen that `make` runs (the Makefile puts node_modules/.bin first on PATH): Debian's
 // older wasm-opt prints and names the instrumentation differently.
 const WASM_OPT = join(root, 'node_modules/.bin/wasm-opt');
-const FEATURES = ['--enable-sign-ext', '--enable-bulk-memory', '--enable-mutable-globals', '--enable-nontrapping-float-to-int'];
+const FEATURES = [
+  '--enable-sign-ext', '--enable-bulk-memory', '--enable-mutable-globals', '--enable-nontrapping-float-to-int'];
 const PUBLISHES = 400;
 
 type Kind = 'entry' | 'loop' | 'return';
@@ -32,7 +33,8 @@ function buildInstrumented(): { wasm: string; ids: Map<number, [string, Kind]>; 
   const logged = join(out, 'core-log.wasm');
   const run = (cmd: string, args: string[]): string =>
     execFileSync(cmd, args, { cwd: root, encoding: 'utf8', maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'pipe'] });
-  run(join(root, 'node_modules/.bin/asc'), ['--config', 'asconfig.json', '--target', 'release', '--debug', '--outFile', asc]);
+  run(join(root, 'node_modules/.bin/asc'),
+    ['--config', 'asconfig.json', '--target', 'release', '--debug', '--outFile', asc]);
   // the flags of mk/core.mk's CORE_WASM_OPT, with -g to keep the names
   run(WASM_OPT, [...FEATURES, '-Oz', '--converge', '--low-memory-unused', '-g', asc, '-o', named]);
   run(WASM_OPT, [...FEATURES, '-g', '--log-execution', named, '-o', logged]);
@@ -43,7 +45,8 @@ function buildInstrumented(): { wasm: string; ids: Map<number, [string, Kind]>; 
   // lines of a `(loop` opening is an iteration; any other is a return.
   // The pass adds an import named log_execution; the printed text may call it by another name.
   const imp = /\(import "([^"]+)" "log_execution" \(func \$(\S+)/.exec(wat);
-  if (!imp) throw new Error('core-hotpath: the instrumented module imports no log_execution (binaryen changed its pass?)');
+  if (!imp) throw new Error('core-hotpath: the instrumented module imports no log_execution (binaryen changed its ' +
+    'pass?)');
   const [, importModule, logFn] = imp;
   const ids = new Map<number, [string, Kind]>();
   const lines = wat.split('\n');
@@ -80,14 +83,16 @@ export async function run(): Promise<Record<string, unknown>> {
       return { ...fns, [importModule]: { ...(fns[importModule] ?? {}), log_execution: log } };
     };
     const dev = await NodeDevice.start({
-      broker: broker.url, clientId: 'hotpath-pub', cleanSession: true, window: 8, wasm: readFileSync(wasm), network: net,
+      broker: broker.url, clientId: 'hotpath-pub', cleanSession: true, window: 8, wasm: readFileSync(wasm),
+      network: net,
     });
     const payload = Buffer.alloc(64, 0x61);
     let sent = 0;
     let acked = 0;
     counting = true;
     await new Promise<void>((done, fail) => {
-      const timer = setTimeout(() => fail(new Error(`core-hotpath: only ${acked} of ${PUBLISHES} publishes acknowledged in 60 s`)), 60_000);
+      const timer = setTimeout(
+        () => fail(new Error(`core-hotpath: only ${acked} of ${PUBLISHES} publishes acknowledged in 60 s`)), 60_000);
       const pump = (): void => {
         while (sent < PUBLISHES && dev.publishNow('bench/hotpath', payload, 1) > 0) sent++;
       };

@@ -1,6 +1,6 @@
 // Core figures: module size (core.wasm, and device.wasm = core + console), static memory
-// high-water, store bytes per message, and the raw speed of the QoS 1 engine (publish + PUBACK through core.wasm with an in-memory transport),
-// next to mqtt-packet generating and parsing the same two packets as a peer in the same run.
+// high-water, store bytes per message, and the raw speed of the QoS 1 engine (publish + PUBACK through core.wasm with
+// an in-memory transport), next to mqtt-packet generating and parsing the same two packets as a peer in the same run.
 import { statSync } from 'node:fs';
 import mqttPacket from 'mqtt-packet';
 import { CoreHarness, CORE_WASM, DEVICE_WASM } from '../test/core/harness.ts';
@@ -20,7 +20,8 @@ const ENDURANCE_CYCLES = 10_000;
  * policy (ram-first) runs; 0: no retained RAM, every message goes to the flash first (what
  * flash-first and `durable` cost). `ackMs`: virtual ms between a PUBLISH and its PUBACK (one
  * message a second: the rest of the second passes after the PUBACK). */
-function storeWear(storeBytes: number, pageBytes: number, depth: number, n: number, keepBytes = 0, ackMs = 0): Record<string, number | null> {
+function storeWear(storeBytes: number, pageBytes: number, depth: number, n: number, keepBytes = 0,
+    ackMs = 0): Record<string, number | null> {
   const store = new NorStore(storeBytes, pageBytes);
   const keep = keepBytes > 0 ? new RetainedRam(keepBytes) : undefined;
   const h = CoreHarness.started(store, undefined, undefined, keep);
@@ -76,8 +77,10 @@ const RAM_FIRST_MSGS = 20_000;
 function storeWearByBoard(): Record<string, unknown> {
   const out: Record<string, unknown> = {
     endurance_cycles_per_page: ENDURANCE_CYCLES,
-    traffic: 'QoS 1, 18-byte topic, 64-byte payload; one_in_flight = publish, PUBACK, next; window_8_full = 8 unacknowledged at all times (both flash-first); ' +
-      `ram_first_ack_50ms = the default policy with the board's retained RAM, one message a second, each PUBACK 50 ms after its PUBLISH (${RAM_FIRST_MSGS} messages)`,
+    traffic: 'QoS 1, 18-byte topic, 64-byte payload; one_in_flight = publish, PUBACK, next; window_8_full = 8 ' +
+      'unacknowledged at all times (both flash-first); ' +
+      `ram_first_ack_50ms = the default policy with the board's retained RAM, one message a second, each PUBACK 50 ` +
+        `ms after its PUBLISH (${RAM_FIRST_MSGS} messages)`,
   };
   const geometries: [string, number, number, number][] = listBoards().map((name) => {
     const b = loadBoard(name);
@@ -85,18 +88,21 @@ function storeWearByBoard(): Record<string, unknown> {
   });
   geometries.push(['previous_4_pages_of_1k', 4 * 1024, 1024, 0]);
   for (const [name, bytes, page, keepBytes] of geometries) {
-    out[name] = { store_bytes: bytes, keep_bytes: keepBytes, one_in_flight: storeWear(bytes, page, 0, 2000), window_8_full: storeWear(bytes, page, 8, 2000),
+    out[name] = { store_bytes: bytes, keep_bytes: keepBytes, one_in_flight: storeWear(bytes, page, 0, 2000),
+      window_8_full: storeWear(bytes, page, 8, 2000),
       ...(keepBytes > 0 ? { ram_first_ack_50ms: storeWear(bytes, page, 0, RAM_FIRST_MSGS, keepBytes, 50) } : {}) };
   }
   const now = (out.bluepill as { one_in_flight: { lifetime_msgs: number } }).one_in_flight.lifetime_msgs;
-  const before = (out.previous_4_pages_of_1k as { one_in_flight: { lifetime_msgs: number } }).one_in_flight.lifetime_msgs;
+  const before = (
+    out.previous_4_pages_of_1k as { one_in_flight: { lifetime_msgs: number } }).one_in_flight.lifetime_msgs;
   out.bluepill_lifetime_vs_previous_store = +(now / before).toFixed(2);
   return out;
 }
 
 /** Years each board's store lasts at one QoS 1 message a second, one in flight: `run` =
  * 'one_in_flight' (flash-first / durable) or 'ram_first_ack_50ms' (the default policy). */
-function lifetimeYears(wear: Record<string, unknown>, run: 'one_in_flight' | 'ram_first_ack_50ms'): Record<string, number> {
+function lifetimeYears(
+    wear: Record<string, unknown>, run: 'one_in_flight' | 'ram_first_ack_50ms'): Record<string, number> {
   const out: Record<string, number> = {};
   for (const name of listBoards()) {
     const msgs = (wear[name] as Record<string, { lifetime_msgs: number }>)[run]!.lifetime_msgs;
@@ -141,7 +147,8 @@ export async function run(): Promise<Record<string, unknown>> {
   const t1 = performance.now();
   for (let i = 0; i < N; i++) {
     const id = (i % 65535) + 1;
-    parser.parse(mqttPacket.generate({ cmd: 'publish', topic: 'bench/topic', payload, qos: 1, messageId: id, retain: false, dup: false }));
+    parser.parse(mqttPacket.generate(
+      { cmd: 'publish', topic: 'bench/topic', payload, qos: 1, messageId: id, retain: false, dup: false }));
     parser.parse(mqttPacket.generate({ cmd: 'puback', messageId: id }));
   }
   const peerMs = performance.now() - t1;
@@ -165,7 +172,9 @@ export async function run(): Promise<Record<string, unknown>> {
     store_writes_per_qos1_message_healthy_link: +(ramFirstStoreWrites / N).toFixed(2),
     store_writes_per_qos1_message_healthy_link_durable: +(storeWrites / N).toFixed(2),
     store_lifetime_years_at_1_qos1_per_s: lifetimeYears(wear, 'ram_first_ack_50ms'),
-    store_lifetime_years_at_1_qos1_per_s_note: `ram-first wrote no flash in ${RAM_FIRST_MSGS} messages per board: the figure is the lower bound one erase at the end of the run would give (core_store_wear.<board>.ram_first_ack_50ms)`,
+    store_lifetime_years_at_1_qos1_per_s_note: `ram-first wrote no flash in ${RAM_FIRST_MSGS} messages per board: ` +
+      `the figure is the lower bound one erase at the end of the run would give ` +
+      `(core_store_wear.<board>.ram_first_ack_50ms)`,
     store_lifetime_years_at_1_qos1_per_s_durable: lifetimeYears(wear, 'one_in_flight'),
     core_qos1_cycles_per_s: corePerS,
     mqtt_packet_qos1_generate_parse_per_s: peerPerS,

@@ -39,7 +39,8 @@ function consoleCommandsPerSecond(exe: string, store: string, n: number): Promis
     let oks = 0;
     let tail = '';
     const t0 = process.hrtime.bigint();
-    const timer = setTimeout(() => { p.kill('SIGKILL'); reject(new Error(`only ${oks} of ${n} replies in 120 s`)); }, 120_000);
+    const timer = setTimeout(
+      () => { p.kill('SIGKILL'); reject(new Error(`only ${oks} of ${n} replies in 120 s`)); }, 120_000);
     p.stdout.setEncoding('latin1');
     p.stdout.on('data', (d: string) => {
       const text = tail + d;
@@ -74,7 +75,8 @@ export async function run(): Promise<Record<string, unknown>> {
   const tmp = mkdtempSync(join(tmpdir(), 'wasmqtt-fw-bench-'));
   try {
     const tinyWasm = join(REPO_ROOT, 'build/firmware-test/tiny-core.wasm');
-    const platform = await buildFirmware({ board: 'bluepill', wasm: tinyWasm, outDir: join(tmp, 'platform'), allowOverBudget: true });
+    const platform = await buildFirmware(
+      { board: 'bluepill', wasm: tinyWasm, outDir: join(tmp, 'platform'), allowOverBudget: true });
     const platformBytes = platform.report.flash.used - platform.report.moduleBytes;
     const core = readFileSync(join(REPO_ROOT, 'build/core/core.wasm')).length;
     const device = readFileSync(join(REPO_ROOT, 'build/core/device.wasm')).length;
@@ -103,7 +105,8 @@ export async function run(): Promise<Record<string, unknown>> {
       host_speed_ratio_aot_vs_interpreter: Math.round((aotRate / interpRate) * 10) / 10,
     };
     if (process.env.WASM3_SRC) {
-      const w3 = await buildFirmware({ board: 'stm32f103ze', runtime: 'wasm3', wasm3Src: process.env.WASM3_SRC, wasm: deviceWasm, outDir: join(tmp, 'wasm3'), allowOverBudget: true });
+      const w3 = await buildFirmware({ board: 'stm32f103ze', runtime: 'wasm3', wasm3Src: process.env.WASM3_SRC,
+        wasm: deviceWasm, outDir: join(tmp, 'wasm3'), allowOverBudget: true });
       const ours = figures.stm32f103ze as ReturnType<typeof boardFigures>;
       figures.upstream_wasm3 = {
         firmware_flash_bytes: w3.report.flash.used,

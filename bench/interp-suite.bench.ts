@@ -27,7 +27,8 @@ const SUITE = join(BENCH, 'suite');
 const MIRROR = '/work/.mirror';
 const EMBENCH = ['crc32', 'edn', 'mont64', 'sha256'] as const;
 /** mk/runtime.mk's SUITE_EMBENCH_MORE (wikisort needs floats, which the device has not) */
-const EMBENCH_MORE = ['depthconv', 'huffbench', 'matmult-int', 'md5sum', 'nettle-aes', 'nsichneu', 'picojpeg', 'qrduino',
+const EMBENCH_MORE = [
+  'depthconv', 'huffbench', 'matmult-int', 'md5sum', 'nettle-aes', 'nsichneu', 'picojpeg', 'qrduino',
   'sglib-combined', 'slre', 'statemate', 'tarfind', 'ud', 'xgboost'] as const;
 const COREMARK_FILES = ['core_list_join.c', 'core_main.c', 'core_matrix.c', 'core_state.c', 'core_util.c'];
 
@@ -66,9 +67,11 @@ function countOps(exe: string): [number, number, number] {
 }
 
 const r2 = (x: number) => Math.round(x * 100) / 100;
-const geomean = (xs: number[]) => (xs.length ? r2(Math.exp(xs.reduce((a, x) => a + Math.log(x), 0) / xs.length)) : null);
+const geomean = (xs: number[]) => (
+  xs.length ? r2(Math.exp(xs.reduce((a, x) => a + Math.log(x), 0) / xs.length)) : null);
 
-interface Files { interp: [string, string]; native: [string, string]; wasm3: [string, string]; wamr: [string, string]; wamrO2: [string, string]; wamrPool: string; plainWasm: string; host: [string, string] }
+interface Files { interp: [string, string]; native: [string, string]; wasm3: [string, string]; wamr: [string, string];
+  wamrO2: [string, string]; wamrPool: string; plainWasm: string; host: [string, string] }
 
 /** Bytes the link kept from the objects `pick` selects, from a GNU ld map: flash (.text and
  * .rodata input sections) and RAM (.data, .bss and COMMON). */
@@ -87,12 +90,15 @@ function sizesFromMap(map: string, pick: (object: string) => boolean): { flash: 
 
 /** wamr_main.c returns a negative step number when a WAMR API call fails. */
 const WAMR_STEPS: Record<number, string> = {
-  [-1]: 'wasm_runtime_full_init', [-2]: 'wasm_runtime_malloc (module copy)', [-3]: 'wasm_runtime_load', [-4]: 'wasm_runtime_instantiate',
+  [-1]: 'wasm_runtime_full_init', [-2]: 'wasm_runtime_malloc (module copy)', [-3]: 'wasm_runtime_load',
+  [-4]: 'wasm_runtime_instantiate',
   [-5]: 'wasm_runtime_create_exec_env', [-6]: 'wasm_runtime_lookup_function', [-7]: 'the first call (run(1) / buf())',
-  [-8]: 'run(n) / the codec buffer check', [-9]: 'encodePublish', [-10]: 'decodeOne', [-11]: 'wasm_runtime_get_mem_alloc_info',
+  [-8]: 'run(n) / the codec buffer check', [-9]: 'encodePublish', [-10]: 'decodeOne',
+  [-11]: 'wasm_runtime_get_mem_alloc_info',
 };
 
-function measure(name: string, f: Files, withWasm3: boolean, withWamr: boolean, checkVerify: boolean): Record<string, unknown> {
+function measure(
+    name: string, f: Files, withWasm3: boolean, withWamr: boolean, checkVerify: boolean): Record<string, unknown> {
   const diff = (pair: [string, string]) => {
     const [a, sa] = countInstructions(pair[0]);
     const [b] = countInstructions(pair[1]);
@@ -102,8 +108,10 @@ function measure(name: string, f: Files, withWasm3: boolean, withWamr: boolean, 
   const [opsN, sumH, dispN] = countOps(f.host[0]);
   const [ops0, , disp0] = countOps(f.host[1]);
   const ops = opsN - ops0, dispatches = dispN - disp0;
-  if (interp.sum !== native.sum || sumH !== native.sum) throw new Error(`${name}: engines disagree on the result (interp ${interp.sum}, host ${sumH}, wasm2c ${native.sum})`);
-  if (checkVerify && (native.sum & 1) !== 1) throw new Error(`${name}: the program's own verification failed (result ${native.sum})`);
+  if (interp.sum !== native.sum || sumH !== native.sum) throw new Error(
+    `${name}: engines disagree on the result (interp ${interp.sum}, host ${sumH}, wasm2c ${native.sum})`);
+  if (checkVerify && (native.sum & 1) !== 1) throw new Error(
+    `${name}: the program's own verification failed (result ${native.sum})`);
   const out: Record<string, unknown> = {
     thumb_instructions: interp.instr,
     wasm2c_O2_thumb_instructions: native.instr,
@@ -137,8 +145,10 @@ function measure(name: string, f: Files, withWasm3: boolean, withWamr: boolean, 
       out.wamr_fast_vs_wasm2c_O2 = r2(w.instr / native.instr);
       if (withWasm3) out.wamr_fast_vs_wasm3 = r2(w.instr / (out.wasm3_thumb_instructions as number));
       const [, pool] = countInstructions(f.wamrPool);
-      out.wamr_fast_pool_bytes_used = pool > 0 ? pool : `the pool probe failed: ${WAMR_STEPS[pool] ?? 'unknown step'} (${pool})`;
-      if (pool > 0) out.wamr_fast_pool_bytes_beyond_linear_memory = pool - 65536 * (parseModule(readFileSync(f.plainWasm)).mems[0]?.min ?? 0);
+      out.wamr_fast_pool_bytes_used = pool > 0 ? pool :
+        `the pool probe failed: ${WAMR_STEPS[pool] ?? 'unknown step'} (${pool})`;
+      if (pool > 0) out.wamr_fast_pool_bytes_beyond_linear_memory = pool - 65536 * (
+        parseModule(readFileSync(f.plainWasm)).mems[0]?.min ?? 0);
     }
     if ('failed' in wO2) out.wamr_fast_O2_thumb_instructions = wO2.failed;
     else {
@@ -152,10 +162,13 @@ function measure(name: string, f: Files, withWasm3: boolean, withWamr: boolean, 
 
 /** The WAMR geomeans over the workloads it ran (-Os and -O2 apart), and which were left out. */
 function wamrGeomeans(rows: Array<Record<string, number>>, withWasm3: boolean): Record<string, unknown> {
-  const ran = rows.filter((x) => x.vs_wamr_fast !== undefined), ranO2 = rows.filter((x) => x.vs_wamr_fast_O2 !== undefined);
+  const ran = rows.filter((x) => x.vs_wamr_fast !== undefined),
+    ranO2 = rows.filter((x) => x.vs_wamr_fast_O2 !== undefined);
   const out: Record<string, unknown> = {};
   if (ran.length < rows.length || ranO2.length < rows.length) {
-    out.wamr_fast_geomeans_over = `${ran.length} of ${rows.length} workloads (-Os), ${ranO2.length} (-O2): see wamr_fast_thumb_instructions for why the others did not run`;
+    out.wamr_fast_geomeans_over =
+      `${ran.length} of ${rows.length} workloads (-Os), ${ranO2.length} (-O2): see wamr_fast_thumb_instructions for ` +
+      `why the others did not run`;
   }
   out.geomean_vs_wamr_fast = geomean(ran.map((x) => x.vs_wamr_fast!));
   out.worst_vs_wamr_fast = ran.length ? Math.max(...ran.map((x) => x.vs_wamr_fast!)) : null;
@@ -170,7 +183,8 @@ export async function run(): Promise<Record<string, unknown>> {
   const embench = sourceTree('EMBENCH_SRC', 'embench+embench-iot', ['src', 'support'], 'support/beebsc.c');
   const coremark = sourceTree('COREMARK_SRC', 'eembc+coremark', [...COREMARK_FILES, 'coremark.h'], 'core_main.c');
   const wasm3 = sourceTree('WASM3_SRC', 'wasm3+wasm3', ['source'], 'source/wasm3.h');
-  const wamr = sourceTree('WAMR_SRC', 'bytecodealliance+wasm-micro-runtime', ['core'], 'core/iwasm/include/wasm_export.h');
+  const wamr = sourceTree(
+    'WAMR_SRC', 'bytecodealliance+wasm-micro-runtime', ['core'], 'core/iwasm/include/wasm_export.h');
   const names = [...(embench.dir ? EMBENCH : []), ...(coremark.dir ? ['coremark'] : []), 'kernel'];
   const suiteFiles = (w: string): Files => ({
     interp: [join(SUITE, w, 'interp_n.elf'), join(SUITE, w, 'interp_0.elf')],
@@ -193,19 +207,24 @@ export async function run(): Promise<Record<string, unknown>> {
     host: [join(BENCH, 'host_count_1000'), join(BENCH, 'host_count_0')],
   };
   const more = embench.dir ? [...EMBENCH_MORE] : [];
-  const targets = [...[...names, ...more].flatMap((w) => Object.values(suiteFiles(w)).flat()), ...Object.values(codec).flat()]
+  const targets = [
+    ...[...names, ...more].flatMap((w) => Object.values(suiteFiles(w)).flat()), ...Object.values(codec).flat()]
     .filter((t) => (wasm3.dir || !t.includes('wasm3_')) && (wamr.dir || !/\/wamr(?:O2)?_/.test(t)))
     .map((t) => t.slice(REPO.length + 1));
-  const vars = [...(embench.dir ? [`EMBENCH_SRC=${embench.dir}`] : []), ...(coremark.dir ? [`COREMARK_SRC=${coremark.dir}`] : []),
+  const vars = [
+    ...(embench.dir ? [`EMBENCH_SRC=${embench.dir}`] : []), ...(coremark.dir ? [`COREMARK_SRC=${coremark.dir}`] : []),
     ...(wasm3.dir ? [`WASM3_SRC=${wasm3.dir}`] : []), ...(wamr.dir ? [`WAMR_SRC=${wamr.dir}`] : [])];
   try {
     execFileSync('make', ['-s', ...targets, ...vars], { cwd: REPO, stdio: ['ignore', 'inherit', 'inherit'] });
   } catch {
-    throw new Error(`building the suite's programs failed (make's output above; ${vars.join(' ') || 'no EMBENCH_SRC / COREMARK_SRC / WASM3_SRC / WAMR_SRC'})`);
+    throw new Error(
+      `building the suite's programs failed (make's output above; ` +
+      `${vars.join(' ') || 'no EMBENCH_SRC / COREMARK_SRC / WASM3_SRC / WAMR_SRC'})`);
   }
 
   const suite: Record<string, unknown> = {};
-  for (const w of names) suite[w] = measure(w, suiteFiles(w), !!wasm3.dir, !!wamr.dir, w !== 'kernel');   // CoreMark's bit 0: its CRC validation
+  // CoreMark's bit 0: its CRC validation
+  for (const w of names) suite[w] = measure(w, suiteFiles(w), !!wasm3.dir, !!wamr.dir, w !== 'kernel');
   suite.codec = measure('codec', codec, !!wasm3.dir, !!wamr.dir, false);
   const all = Object.values(suite) as Array<Record<string, number>>;
   suite.geomean_vs_wasm2c_O2 = geomean(all.map((x) => x.vs_wasm2c_O2!));
@@ -213,12 +232,18 @@ export async function run(): Promise<Record<string, unknown>> {
   suite.worst_vs_wasm3 = wasm3.dir ? Math.max(...all.map((x) => x.vs_wasm3!)) : null;
   if (wamr.dir) {
     Object.assign(suite, wamrGeomeans(all, !!wasm3.dir));
-    suite.wamr_fast_note = 'WAMR fast interpreter (classic interpreter, AOT and JITs off), built like wasm3 and ours: arm-none-eabi-gcc -Os -mthumb -mcpu=cortex-m3, '
-      + 'newlib-nano, sections collected (mk/wamr-bench.mk); the plain module copied to RAM, wasm_runtime_load, instantiate, then the same calls as wasm3. '
-      + 'run(n) minus run(0) excludes WAMR\'s load-time translation to its fast form (as wasm3\'s lazy compile is excluded), which favours WAMR: ours does that work on the host. '
-      + 'wamr_fast_pool_bytes_used: the pool\'s high-water mark (of 512 KB) after load, instantiation and run(1): linear memory, the 16 KB wasm stack, the module copy '
-      + '(wasm_runtime_load keeps and rewrites it) and the translated code included; _beyond_linear_memory leaves the linear memory out. '
-      + '_O2 figures: WAMR alone built -O2 (context; wasm3 and ours stay -Os): at -Os GCC makes WAMR\'s operand-read helpers calls';
+    suite.wamr_fast_note = 'WAMR fast interpreter (classic interpreter, AOT and JITs off), built like wasm3 and ' +
+      'ours: arm-none-eabi-gcc -Os -mthumb -mcpu=cortex-m3, '
+      + 'newlib-nano, sections collected (mk/wamr-bench.mk); the plain module copied to RAM, wasm_runtime_load, '
+      + 'instantiate, then the same calls as wasm3. '
+      + 'run(n) minus run(0) excludes WAMR\'s load-time translation to its fast form (as wasm3\'s lazy compile is '
+      + 'excluded), which favours WAMR: ours does that work on the host. '
+      + 'wamr_fast_pool_bytes_used: the pool\'s high-water mark (of 512 KB) after load, instantiation and run(1): '
+      + 'linear memory, the 16 KB wasm stack, the module copy '
+      + '(wasm_runtime_load keeps and rewrites it) and the translated code included; _beyond_linear_memory leaves the '
+      + 'linear memory out. '
+      + '_O2 figures: WAMR alone built -O2 (context; wasm3 and ours stay -Os): at -Os GCC makes WAMR\'s operand-read '
+      + 'helpers calls';
     // Flash and RAM of the WAMR build, from the codec program's link map: WAMR's objects and our
     // platform layer (libwamr.a); the driver, crt.c and the pool are left out. The libc part is
     // what the link pulled from newlib-nano, libm and libgcc (the driver itself uses only crt.c).
@@ -229,19 +254,27 @@ export async function run(): Promise<Record<string, unknown>> {
     suite.peer_wamr_fast_ram_bytes = own.ram;
     suite.peer_wamr_fast_flash_bytes_with_libc = own.flash + libc.flash;
     suite.peer_wamr_fast_ram_bytes_with_libc = own.ram + libc.ram;
-    suite.peer_wamr_fast_O2_flash_bytes = sizesFromMap(join(BENCH, 'wamrO2_1000.map'), (o) => o.includes('libwamr.a(')).flash;
+    suite.peer_wamr_fast_O2_flash_bytes = sizesFromMap(
+      join(BENCH, 'wamrO2_1000.map'), (o) => o.includes('libwamr.a(')).flash;
     const ours = join(BENCH, 'size.map');
-    if (existsSync(ours)) suite.runtime_flash_bytes_same_measure = sizesFromMap(ours, (o) => o.includes('build/runtime/arm/')).flash;
-    suite.peer_wamr_fast_size_note = 'from the link map of build/runtime/bench/wamr_1000.elf: .text+.rodata (flash) and .data+.bss (RAM) kept from WAMR\'s objects and our platform layer, '
-      + 'the pool, driver and crt.c excluded; _with_libc adds what the link pulled from newlib-nano, libm and libgcc (printf family, soft-float and libm: WAMR has no switch to leave floats out, '
-      + 'wasm3 and ours are built without them). runtime_flash_bytes_same_measure: our runtime by the same measure (size.map, as runtime_flash_bytes)';
+    if (existsSync(ours)) suite.runtime_flash_bytes_same_measure = sizesFromMap(
+      ours, (o) => o.includes('build/runtime/arm/')).flash;
+    suite.peer_wamr_fast_size_note = 'from the link map of build/runtime/bench/wamr_1000.elf: .text+.rodata (flash) ' +
+      'and .data+.bss (RAM) kept from WAMR\'s objects and our platform layer, '
+      + 'the pool, driver and crt.c excluded; _with_libc adds what the link pulled from newlib-nano, libm and libgcc '
+      + '(printf family, soft-float and libm: WAMR has no switch to leave floats out, '
+      + 'wasm3 and ours are built without them). runtime_flash_bytes_same_measure: our runtime by the same measure '
+      + '(size.map, as runtime_flash_bytes)';
   }
   if (coremark.dir) {
-    const six = Object.entries(suite).filter(([k, v]) => k !== 'coremark' && typeof v === 'object' && v !== null).map(([, v]) => v as Record<string, number>);
+    const six = Object.entries(suite).filter(([k, v]) => k !== 'coremark' && typeof v === 'object' && v !== null).map(
+      ([, v]) => v as Record<string, number>);
     suite.geomean_vs_wasm2c_O2_without_coremark = geomean(six.map((x) => x.vs_wasm2c_O2!));
     suite.geomean_vs_wasm3_without_coremark = wasm3.dir ? geomean(six.map((x) => x.vs_wasm3!)) : null;
   }
-  suite.workloads = `${names.join(', ')}, codec${embench.dir ? ` (Embench-IoT from ${embench.dir})` : ''}${coremark.dir ? ` (CoreMark from ${coremark.dir})` : ''}`;
+  suite.workloads =
+    `${names.join(', ')}, codec${embench.dir ? ` (Embench-IoT from ${embench.dir})` : ''}${coremark.dir ? ` ` +
+    `(CoreMark from ${coremark.dir})` : ''}`;
   if (!embench.dir) suite.embench_missing = `Embench-IoT workloads not run: ${embench.why}`;
   if (!coremark.dir) suite.coremark_missing = `CoreMark not run: ${coremark.why}`;
   if (!wasm3.dir) suite.wasm3_missing = `wasm3 not measured: ${wasm3.why}`;
@@ -264,7 +297,9 @@ export async function run(): Promise<Record<string, unknown>> {
       outside.all_workloads_geomean_vs_wasm3 = geomean([...all, ...progs.map(([, x]) => x)].map((x) => x.vs_wasm3!));
     }
     if (wamr.dir) Object.assign(outside, wamrGeomeans(progs.map(([, x]) => x), !!wasm3.dir));
-    outside.programs = `${progs.length} Embench-IoT programs from ${embench.dir}; wikisort not run (double-precision sqrt: the device runtime has no floats)`;
+    outside.programs =
+      `${progs.length} Embench-IoT programs from ${embench.dir}; wikisort not run (double-precision sqrt: the device ` +
+      `runtime has no floats)`;
   } else outside.embench_missing = `not run: ${embench.why}`;
   return { interp_suite: suite, interp_embench: outside };
 }

@@ -30,12 +30,14 @@ export async function run(): Promise<Record<string, unknown>> {
     // The console's LAN image (mk/w5500.mk) against the console image on the smallest board it fits:
     // both modules embedded in this run.
     const rc = async (wasm: string, dir: string) => (await buildFirmware({
-      board: 'stm32f103rc', engine: 'interp', wasm: join(REPO_ROOT, wasm), outDir: join(tmp, dir), allowOverBudget: true,
+      board: 'stm32f103rc', engine: 'interp', wasm: join(REPO_ROOT, wasm), outDir: join(tmp, dir),
+      allowOverBudget: true,
     })).report;
     const rcConsole = await rc('build/core/device-p4096.wasm', 'rc-console');
     const rcLan = await rc('build/core/device-lan-p4096.wasm', 'rc-console-lan');
     const consoleImage = join(REPO_ROOT, 'build/bluepill/size.json');
-    const consoleReport = existsSync(consoleImage) ? JSON.parse(readFileSync(consoleImage, 'utf8')) as SizeReport : undefined;
+    const consoleReport = existsSync(consoleImage) ? JSON.parse(readFileSync(consoleImage, 'utf8')) as SizeReport :
+      undefined;
     return {
       lan: {
         dhcp_dns_flash_bytes: withLan.flash.used - plain.flash.used,
@@ -45,7 +47,8 @@ export async function run(): Promise<Record<string, unknown>> {
         bluepill_core_image_flash_bytes: plain.flash.used,
         bluepill_core_lan_image_flash_bytes: withLan.flash.used,
         bluepill_flash_budget_bytes: plain.flash.budget,
-        ...(consoleReport ? { bluepill_console_image_flash_left_bytes: consoleReport.flash.budget - consoleReport.flash.used } : {}),
+        ...(consoleReport ? {
+          bluepill_console_image_flash_left_bytes: consoleReport.flash.budget - consoleReport.flash.used } : {}),
         dhcp_included: true,
         stm32f103rc_console_image_flash_bytes: rcConsole.flash.used,
         stm32f103rc_console_lan_image_flash_bytes: rcLan.flash.used,

@@ -64,7 +64,8 @@ async function finishRun(done: Promise<void>, t0: number, cpu0: NodeJS.CpuUsage,
   const ms = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   const { received, acked } = counts();
-  return { msgsPerS: Math.round((n / ms) * 1000), received, acked, ms: Math.round(ms), cpuUsPerMsg: +((cpu.user + cpu.system) / n).toFixed(1) };
+  return { msgsPerS: Math.round((n / ms) * 1000), received, acked, ms: Math.round(ms),
+    cpuUsPerMsg: +((cpu.user + cpu.system) / n).toFixed(1) };
 }
 
 export async function mqttjsRun(url: string, qos: 0 | 1 | 2, n: number, topic: string): Promise<RunResult> {
@@ -90,10 +91,13 @@ export async function mqttjsRun(url: string, qos: 0 | 1 | 2, n: number, topic: s
   }
 }
 
-export async function nodeDeviceRun(url: string, qos: 0 | 1 | 2, n: number, topic: string, window: number, storeBytes = BOARD_STORE_BYTES): Promise<RunResult> {
+export async function nodeDeviceRun(url: string, qos: 0 | 1 | 2, n: number, topic: string, window: number,
+    storeBytes = BOARD_STORE_BYTES): Promise<RunResult> {
   const store = () => new MemoryStore({ size: storeBytes, pageSize: BLUEPILL.memory.flashPageBytes });
-  const sub = await NodeDevice.start({ broker: url, clientId: `bench-dev-sub-${qos}`, cleanSession: true, window, store: store() });
-  const pub = await NodeDevice.start({ broker: url, clientId: `bench-dev-pub-${qos}`, cleanSession: true, window, store: store() });
+  const sub = await NodeDevice.start(
+    { broker: url, clientId: `bench-dev-sub-${qos}`, cleanSession: true, window, store: store() });
+  const pub = await NodeDevice.start(
+    { broker: url, clientId: `bench-dev-pub-${qos}`, cleanSession: true, window, store: store() });
   try {
     const granted = await sub.subscribe(topic, { qos });
     if (granted[0] !== qos) throw new Error(`subscriber was granted QoS ${granted[0]} instead of ${qos}`);
@@ -129,7 +133,8 @@ export async function nodeDeviceRun(url: string, qos: 0 | 1 | 2, n: number, topi
     const r = await finishRun(done, t0, cpu0, n, () => ({ received, acked }), `NodeDevice QoS ${qos}`);
     // The core agrees with the application's count: nothing is left in its outgoing slots.
     const left = pub.stat(Stat.INFLIGHT_OUT) + pub.stat(Stat.QUEUED_OUT);
-    if (left !== 0) throw new Error(`NodeDevice QoS ${qos}: ${left} message(s) still in the core after all were acknowledged`);
+    if (left !== 0) throw new Error(
+      `NodeDevice QoS ${qos}: ${left} message(s) still in the core after all were acknowledged`);
     return r;
   } finally {
     await pub.close();
@@ -146,7 +151,8 @@ export async function run(): Promise<Record<string, unknown>> {
     mqtt_bench_messages: MESSAGES, mqtt_bench_payload_bytes: PAYLOAD.byteLength, nodedevice_bench_window: DEVICE_WINDOW,
   };
   // A device run that stalls is a finding, not a crash of the whole bench: record it and go on.
-  const devRun = async (qos: 0 | 1 | 2, topic: string, variant = '', storeBytes?: number, window = DEVICE_WINDOW): Promise<RunResult | null> => {
+  const devRun = async (qos: 0 | 1 | 2, topic: string, variant = '', storeBytes?: number,
+      window = DEVICE_WINDOW): Promise<RunResult | null> => {
     try {
       return await nodeDeviceRun(broker.url, qos, MESSAGES, topic, window, storeBytes);
     } catch (err) {
@@ -172,13 +178,16 @@ export async function run(): Promise<Record<string, unknown>> {
       }
       const devs = pairs.map((p) => p.dev).filter((d): d is RunResult => d !== null);
       const ok = devs.length === pairs.length;
-      const js = { msgsPerS: median(pairs.map((p) => p.js.msgsPerS)), cpuUsPerMsg: median(pairs.map((p) => p.js.cpuUsPerMsg)) };
+      const js = {
+        msgsPerS: median(pairs.map((p) => p.js.msgsPerS)), cpuUsPerMsg: median(pairs.map((p) => p.js.cpuUsPerMsg)) };
       out[`nodedevice_qos${qos}_msgs_per_s`] = ok ? median(devs.map((d) => d.msgsPerS)) : null;
       out[`mqttjs_qos${qos}_msgs_per_s`] = js.msgsPerS;
-      out[`nodedevice_vs_mqttjs_qos${qos}_ratio`] = ok ? median(pairs.map((p) => ratio(p.dev!.msgsPerS, p.js.msgsPerS)!)) : null;
+      out[`nodedevice_vs_mqttjs_qos${qos}_ratio`] = ok ? median(
+        pairs.map((p) => ratio(p.dev!.msgsPerS, p.js.msgsPerS)!)) : null;
       out[`nodedevice_qos${qos}_cpu_us_per_msg`] = ok ? median(devs.map((d) => d.cpuUsPerMsg)) : null;
       out[`mqttjs_qos${qos}_cpu_us_per_msg`] = js.cpuUsPerMsg;
-      if (pairs.length > 1) out[`qos${qos}_pairs_nodedevice_mqttjs_msgs_per_s`] = pairs.map((p) => `${p.dev?.msgsPerS ?? 'error'}/${p.js.msgsPerS}`).join(' ');
+      if (pairs.length > 1) out[`qos${qos}_pairs_nodedevice_mqttjs_msgs_per_s`] = pairs.map(
+        (p) => `${p.dev?.msgsPerS ?? 'error'}/${p.js.msgsPerS}`).join(' ');
       if (qos === 1) {
         const big = await devRun(1, 'bench/dev/1big', '_16k_store', BIG_STORE_BYTES);
         out.nodedevice_qos1_msgs_per_s_16k_store = big?.msgsPerS ?? null;

@@ -65,7 +65,8 @@ async function main(): Promise<void> {
       if (typeof mod.run !== 'function') throw new Error(`${file} does not export \`async function run()\``);
       const figures = await mod.run();
       const dup = Object.keys(figures).filter((k) => k in merged && !only.length);
-      if (dup.length > 0) console.warn(`bench: ${file} overwrites keys already set by another bench: ${dup.join(', ')}`);
+      if (dup.length > 0) console.warn(
+        `bench: ${file} overwrites keys already set by another bench: ${dup.join(', ')}`);
       Object.assign(merged, figures);
       console.log(table(`${name} (${((performance.now() - started) / 1000).toFixed(1)} s)`, figures));
     } catch (err) {

@@ -55,7 +55,8 @@ export async function run(): Promise<Record<string, unknown>> {
   const [n1000, sumN] = countInstructions(join(BENCH, 'native_1000.elf'));
   const [n0] = countInstructions(join(BENCH, 'native_0.elf'));
   if (sumI !== sumN) throw new Error(`interpreter and native disagree on the workload checksum (${sumI} vs ${sumN})`);
-  const ops = (n: number) => Number(execFileSync(need(join(BENCH, `host_count_${n}`)), { encoding: 'utf8' }).split(' ')[0]);
+  const ops = (n: number) => Number(
+    execFileSync(need(join(BENCH, `host_count_${n}`)), { encoding: 'utf8' }).split(' ')[0]);
   const wasmOps = ops(1000) - ops(0);
   const interp = i1000 - i0, native = n1000 - n0;
   // call cost: the same loop with and without a call to a one-instruction accessor
@@ -65,7 +66,8 @@ export async function run(): Promise<Record<string, unknown>> {
   const devicePd = join(OUT, 'device.pd.wasm'), device = join(REPO, 'build/core/device.wasm');
   let wasm3: Record<string, unknown> | string = 'set WASM3_SRC to a wasm3 checkout to measure it on the same workload';
   if (process.env.WASM3_SRC) {
-    execFileSync('make', ['-s', join('build/runtime/bench/wasm3_1000.elf'), join('build/runtime/bench/wasm3_0.elf'), `WASM3_SRC=${process.env.WASM3_SRC}`], { cwd: REPO, stdio: 'inherit' });
+    execFileSync('make', ['-s', join('build/runtime/bench/wasm3_1000.elf'), join('build/runtime/bench/wasm3_0.elf'),
+      `WASM3_SRC=${process.env.WASM3_SRC}`], { cwd: REPO, stdio: 'inherit' });
     const [w1000, sumW] = countInstructions(join(BENCH, 'wasm3_1000.elf'));
     const [w0] = countInstructions(join(BENCH, 'wasm3_0.elf'));
     if (sumW !== sumN) throw new Error(`wasm3 disagrees on the workload checksum (${sumW} vs ${sumN})`);
@@ -86,9 +88,12 @@ export async function run(): Promise<Record<string, unknown>> {
     runtime_flash_bytes: flash.runtime,
     runtime_flash_bytes_with_libgcc_helpers: flash.runtime + flash.libgcc,
     runtime_ram_bytes: ramBytes,
-    runtime_ram_note: 'device.wasm (core + console, as the boards run it) loaded on Cortex-M3: arena bytes beyond linear memory, value stack and call frames; does not grow with code size',
-    device_predecoded_flash_added_bytes: existsSync(device) && existsSync(devicePd) ? statSync(devicePd).size - statSync(device).size : null,
-    workload: 'encode + decode 1,000 QoS 1 PUBLISH (19-byte topic, 64-byte payload) with the core codec (build/core/codec-test.wasm)',
+    runtime_ram_note: 'device.wasm (core + console, as the boards run it) loaded on Cortex-M3: arena bytes beyond ' +
+      'linear memory, value stack and call frames; does not grow with code size',
+    device_predecoded_flash_added_bytes: existsSync(device) &&
+      existsSync(devicePd) ? statSync(devicePd).size - statSync(device).size : null,
+    workload: 'encode + decode 1,000 QoS 1 PUBLISH (19-byte topic, 64-byte payload) with the core codec ' +
+      '(build/core/codec-test.wasm)',
     interp_thumb_instructions: interp,
     native_wasm2c_O2_thumb_instructions: native,
     interp_vs_native_instr_ratio: Math.round((interp / native) * 100) / 100,
@@ -96,7 +101,8 @@ export async function run(): Promise<Record<string, unknown>> {
     interp_thumb_instr_per_wasm_op: Math.round((interp / wasmOps) * 100) / 100,
     interp_load_instructions: i0,
     interp_thumb_instr_per_call: (c1 - c0) / 1000,
-    interp_call_note: 'one wasm call + return of a one-instruction accessor (1 param, 1 result; local.get 0 inside), both dispatches included (test/runtime/fixtures/callbench.wat)',
+    interp_call_note: 'one wasm call + return of a one-instruction accessor (1 param, 1 result; local.get 0 inside), ' +
+      'both dispatches included (test/runtime/fixtures/callbench.wat)',
     wasm3,
   };
 }

@@ -27,8 +27,10 @@ const UART_BYTES_PER_S = 115_200 / 10; // 8N1: 10 bit times per byte
 
 /** Per publish: instructions (idle subtracted), cycles polling a busy peripheral (CPU time on the
  * chip too, e.g. a polled UART TX), W5500 SPI bytes, console bytes in and out. */
-interface PathFigures { instr: number; busyWaitCycles: number; busyWaitBy: Record<string, number>; flashPrograms: number; flashErases: number; spiBytes: number; uartInBytes: number; uartOutBytes: number }
-interface Soak { typed: PathFigures; repeat: PathFigures & { virtualMsPerPublish: number }; idlePerMs: number; realtime: number; connectInstr: number; maxUnfedMs: number }
+interface PathFigures { instr: number; busyWaitCycles: number; busyWaitBy: Record<string, number>;
+  flashPrograms: number; flashErases: number; spiBytes: number; uartInBytes: number; uartOutBytes: number }
+interface Soak { typed: PathFigures; repeat: PathFigures & { virtualMsPerPublish: number }; idlePerMs: number;
+  realtime: number; connectInstr: number; maxUnfedMs: number }
 
 /**
  * QoS soak on the firmware with the W5500 transport against a real Mosquitto: reset → connect,
@@ -41,7 +43,8 @@ async function qosSoak(elf: string = ELF, flashTiming: FlashTiming = 'typical'):
   let net: W5500NetworkBackend | undefined;
   let runner: BoardRunner | undefined;
   try {
-    net = new W5500NetworkBackend({ clock: () => board?.millis() ?? 0, routes: { '127.0.0.1:1883': `127.0.0.1:${mq.port}` } });
+    net = new W5500NetworkBackend(
+      { clock: () => board?.millis() ?? 0, routes: { '127.0.0.1:1883': `127.0.0.1:${mq.port}` } });
     board = new VirtualBoard({ board: 'bluepill', elf, w5500: net.model, flashTiming });
     return await soakOn(board, net, (r) => { runner = r; });
   } finally {
@@ -102,21 +105,25 @@ async function soakOn(b: VirtualBoard, net: W5500NetworkBackend, started: (r: Bo
     const quietAt = out.length;
     b.uartInput('set quiet 1\r\n');
     await runner.until(() => out.slice(quietAt).includes('ok set\r\n'), 10_000, 'set quiet 1')
-      .catch((e: Error) => { throw new Error(`${e.message}; the console said: ${JSON.stringify(out.slice(quietAt, quietAt + 300))}`); });
+      .catch((e: Error) =>
+        { throw new Error(`${e.message}; the console said: ${JSON.stringify(out.slice(quietAt, quietAt + 300))}`); });
     b.runFor(20);
     const mark = out.length;
     const r0 = snapshot(b, net, mark);
     const repeatLine = `pub -n ${REPEAT_PUBLISHES} bench/repeat 1 0 message-x\r\n`;
     b.uartInput(repeatLine);
-    await runner.until(() => /ok pub pid=\d+ queued=\d+\r\n/.test(out.slice(mark)), 60_000, `pub -n ${REPEAT_PUBLISHES}`);
+    await runner.until(
+      () => /ok pub pid=\d+ queued=\d+\r\n/.test(out.slice(mark)), 60_000, `pub -n ${REPEAT_PUBLISHES}`);
     const reply = /ok pub pid=\d+ queued=(\d+)\r\n/.exec(out.slice(mark));
-    if (!reply || Number(reply[1]) !== REPEAT_PUBLISHES) throw new Error(`pub -n ${REPEAT_PUBLISHES} did not queue all: ${out.slice(mark, mark + 200)}`);
+    if (!reply || Number(reply[1]) !== REPEAT_PUBLISHES) throw new Error(
+      `pub -n ${REPEAT_PUBLISHES} did not queue all: ${out.slice(mark, mark + 200)}`);
     // (the polls' own console bytes are taken out of the UART figure; their CPU time, a few
     // thousand instructions each, stays in: well under 1% of the run)
     let r1: Snapshot;
     let pollBytes = 0;
     for (let poll = 0; ; poll++) {
-      if (poll > 200) throw new Error(`pub -n ${REPEAT_PUBLISHES}: still in flight after ${poll} status polls: ${out.slice(-200)}`);
+      if (poll > 200) throw new Error(
+        `pub -n ${REPEAT_PUBLISHES}: still in flight after ${poll} status polls: ${out.slice(-200)}`);
       r1 = snapshot(b, net, out.length - pollBytes);
       const at = out.length;
       b.uartInput('status\r\n');
@@ -125,17 +132,20 @@ async function soakOn(b: VirtualBoard, net: W5500NetworkBackend, started: (r: Bo
       pollBytes += out.length - at;
       b.runFor(50);
     }
-    if (out.slice(mark).includes('evt ')) throw new Error(`quiet console printed an event: ${out.slice(mark, mark + 200)}`);
+    if (out.slice(mark).includes('evt ')) throw new Error(
+      `quiet console printed an event: ${out.slice(mark, mark + 200)}`);
     const loudAt = out.length;
     b.uartInput('set quiet 0\r\n');
     await runner.until(() => out.slice(loudAt).includes('ok set\r\n'), 10_000, 'set quiet 0');
-    const repeat = { ...perPath(r0, r1, REPEAT_PUBLISHES, idlePerMs, repeatLine.length), virtualMsPerPublish: (r1.ms - r0.ms) / REPEAT_PUBLISHES };
+    const repeat = { ...perPath(r0, r1, REPEAT_PUBLISHES, idlePerMs, repeatLine.length),
+      virtualMsPerPublish: (r1.ms - r0.ms) / REPEAT_PUBLISHES };
     // The longest stretch without a watchdog feed since power-on (first-boot format included).
     return { typed, repeat, idlePerMs, realtime, connectInstr, maxUnfedMs: b.iwdg.maxUnfedNs / 1e6 };
 }
 
 /** Counters at one moment, to turn into per-publish figures with perPath(). */
-interface Snapshot { instr: number; ms: number; busy: number; busyBy: Record<string, number>; programs: number; erases: number; spi: number; outLen: number }
+interface Snapshot { instr: number; ms: number; busy: number; busyBy: Record<string, number>; programs: number;
+  erases: number; spi: number; outLen: number }
 
 function snapshot(b: VirtualBoard, net: W5500NetworkBackend, outLen: number): Snapshot {
   return { instr: b.instructions, ms: b.millis(), busy: b.stats.busyWaitCycles, busyBy: { ...b.stats.busyWaitBy },
@@ -176,11 +186,13 @@ export function consoleDuringErases(rounds = 150): Record<string, unknown> {
   try {
     let out = '';
     b.on('uart', (c: number) => { out += String.fromCharCode(c); });
-    if (!b.runUntil(() => out.includes('evt loaded'), 5000)) throw new Error(`console-during-erase: no boot: ${out.slice(-200)}`);
+    if (!b.runUntil(() => out.includes('evt loaded'), 5000)) throw new Error(
+      `console-during-erase: no boot: ${out.slice(-200)}`);
     b.runFor(100);
     b.uartInput('echo on\r\n');
     // the reply, then the echo of the line's own end (echo is on by then): both before counting
-    if (!b.runUntil(() => out.includes('ok echo\r\n\r\n'), 500)) throw new Error('console-during-erase: no reply to echo on');
+    if (!b.runUntil(() => out.includes('ok echo\r\n\r\n'), 500)) throw new Error(
+      'console-during-erase: no reply to echo on');
     out = '';
     // Bytes taken off the line while the FLASH was busy: counted around the USART model's tick.
     let duringBusy = 0;
@@ -194,7 +206,8 @@ export function consoleDuringErases(rounds = 150): Record<string, unknown> {
     // The firmware's millisecond counter against virtual time: SysTick ticks lost in a stall would
     // show as a growing gap.
     const millisAt = b.image.symbols.find((sym) => sym.name === 'millis_now')?.address;
-    const firmwareMillis = () => (millisAt === undefined ? NaN : new DataView(b.readMemory(millisAt, 4).buffer).getUint32(0, true));
+    const firmwareMillis = () => (
+      millisAt === undefined ? NaN : new DataView(b.readMemory(millisAt, 4).buffer).getUint32(0, true));
     const gap0 = b.millis() - firmwareMillis();
     let typed = 0;
     for (let k = 0; k < rounds; k++) {
@@ -216,9 +229,12 @@ export function consoleDuringErases(rounds = 150): Record<string, unknown> {
       vboard_console_erase_run_cpu_flash_stalls: b.stats.flashStalls,
       vboard_console_erase_run_millis_drift_ms: Number(drift.toFixed(1)),
       vboard_console_erase_run_virtual_ms_in_flash_ops: Number(((b.stats.busyWaitBy.flash / 72e6) * 1000).toFixed(0)),
-      vboard_console_bytes_lost_during_erase_note: `${rounds} rounds of \`save\` + \`set id ...\` typed at 115200 baud, the second line arriving while the store programs or compacts ` +
-        '(datasheet-max flash times: 70 us per half-word, 40 ms per page erase); lost = typed printable bytes minus echoed (`echo on`); ' +
-        'arrived_while_flash_busy is the peer: bytes that a firmware with its interrupt handlers in flash would have had to take during a stall',
+      vboard_console_bytes_lost_during_erase_note: `${rounds} rounds of \`save\` + \`set id ...\` typed at 115200 ` +
+        `baud, the second line arriving while the store programs or compacts ` +
+        '(datasheet-max flash times: 70 us per half-word, 40 ms per page erase); lost = typed printable bytes minus ' +
+          'echoed (`echo on`); ' +
+        'arrived_while_flash_busy is the peer: bytes that a firmware with its interrupt handlers in flash would have ' +
+          'had to take during a stall',
     };
   } finally {
     b.close();
@@ -256,7 +272,8 @@ function bounds(p: PathFigures, cpi: number): Record<string, unknown> {
   };
   const device = 72e6 / (cpuCycles + flashWait);
   const value = Math.min(device, limits.spi_18mhz, limits.uart_115200);
-  const limitedBy = value === device ? (cpuCycles >= flashWait ? 'cpu' : 'flash') : value === limits.spi_18mhz ? 'spi_18mhz' : 'uart_115200';
+  const limitedBy = value === device ? (cpuCycles >= flashWait ? 'cpu' : 'flash') : value === limits.spi_18mhz ?
+    'spi_18mhz' : 'uart_115200';
   return {
     instr_per_publish: Math.round(p.instr),
     busy_wait_cycles_per_publish: Math.round(p.busyWaitCycles),
@@ -279,22 +296,34 @@ function projection(soak: Soak, cpi: number): Record<string, unknown> {
   const mqtt = bounds(soak.repeat, cpi);
   return {
     vboard_instr_per_qos1_publish: Math.round(soak.repeat.instr),
-    vboard_instr_per_qos1_publish_includes: `MQTT path: one \`pub -n ${REPEAT_PUBLISHES}\` line, then per message the core's publish, the W5500 driver and PUBACK handling, with the console quiet (\`set quiet 1\`: no \`evt publish-done\` line per message, as an application prints none); the \`status\` polls that find the end are out of the count; idle-loop cost subtracted`,
+    vboard_instr_per_qos1_publish_includes: `MQTT path: one \`pub -n ${REPEAT_PUBLISHES}\` line, then per message ` +
+      `the core's publish, the W5500 driver and PUBACK handling, with the console quiet (\`set quiet 1\`: no \`evt ` +
+      `publish-done\` line per message, as an application prints none); the \`status\` polls that find the end are ` +
+      `out of the count; idle-loop cost subtracted`,
     vboard_instr_per_console_typed_qos1_publish: Math.round(soak.typed.instr),
     idle_instructions_per_ms_connected: Math.round(soak.idlePerMs),
     spi_bytes_per_qos1_publish: Number(soak.repeat.spiBytes.toFixed(1)),
     projected_msgs_per_s_72mhz: { ...mqtt, path: `pub -n ${REPEAT_PUBLISHES} (MQTT path)` },
-    projected_msgs_per_s_72mhz_console_typed: { ...bounds(soak.typed, cpi), path: 'one `pub` line typed per message, each waited for' },
-    projected_msgs_per_s_note: 'projected_msgs_per_s_72mhz is the MQTT path (what an application on the device gets: one `pub -n` run with the console quiet, no line out per message); the console-typed figure is what a terminal user gets, ' +
-      'and it also pays the console (line in, parse, reply and event out; its bytes at 115200 baud). UART TX is interrupt-driven, so the CPU bound counts ' +
-      'the TX interrupt per byte, not the character times; the UART bound is the line rate. CPU bound = 72e6 / (instr × cpi_assumed + busy-wait cycles other than flash); ' +
-      'flash bound = 72e6 / flash-busy cycles (half-word programs and page erases of the store, timed by the FLASH model); the device bound adds both, since the CPU waits for the flash.',
+    projected_msgs_per_s_72mhz_console_typed: {
+      ...bounds(soak.typed, cpi), path: 'one `pub` line typed per message, each waited for' },
+    projected_msgs_per_s_note: 'projected_msgs_per_s_72mhz is the MQTT path (what an application on the device gets: ' +
+      'one `pub -n` run with the console quiet, no line out per message); the console-typed figure is what a ' +
+      'terminal user gets, ' +
+      'and it also pays the console (line in, parse, reply and event out; its bytes at 115200 baud). UART TX is ' +
+        'interrupt-driven, so the CPU bound counts ' +
+      'the TX interrupt per byte, not the character times; the UART bound is the line rate. CPU bound = 72e6 / ' +
+        '(instr × cpi_assumed + busy-wait cycles other than flash); ' +
+      'flash bound = 72e6 / flash-busy cycles (half-word programs and page erases of the store, timed by the FLASH ' +
+        'model); the device bound adds both, since the CPU waits for the flash.',
     pub_repeat_virtual_ms_per_publish: Number(soak.repeat.virtualMsPerPublish.toFixed(3)),
-    pub_repeat_virtual_ms_per_publish_note: 'virtual time of the `pub -n` run over its publishes: the device waiting on the broker\'s replies is in it (and its main-loop polls are in the instruction figures). ' +
-      'The firmware opens TCP with Sn_MR.ND and the W5500 model honours it (the host socket ACKs each arrival at once, TCP_QUICKACK), so Mosquitto\'s Nagle (set_tcp_nodelay false, its default) ' +
+    pub_repeat_virtual_ms_per_publish_note: 'virtual time of the `pub -n` run over its publishes: the device waiting ' +
+      'on the broker\'s replies is in it (and its main-loop polls are in the instruction figures). ' +
+      'The firmware opens TCP with Sn_MR.ND and the W5500 model honours it (the host socket ACKs each arrival at ' +
+        'once, TCP_QUICKACK), so Mosquitto\'s Nagle (set_tcp_nodelay false, its default) ' +
       'does not hold each PUBACK behind a delayed ACK of the host (40 ms and more; docs/w5500.md)',
     instructions_reset_to_first_connect: soak.connectInstr,
-    instructions_reset_to_first_connect_note: 'includes booting, loading device.wasm and typing `connect` at 115200 baud',
+    instructions_reset_to_first_connect_note: 'includes booting, loading device.wasm and typing `connect` at 115200 ' +
+      'baud',
   };
 }
 
@@ -357,16 +386,21 @@ export async function run(): Promise<Record<string, unknown>> {
     instructions_reset_to_core_loaded: bootInstr,
     virtual_ms_reset_to_core_loaded: Number(bootMs.toFixed(2)),
     vboard_realtime_factor: soak ? Number(soak.realtime.toFixed(1)) : null,
-    vboard_realtime_factor_session: `QoS soak: ${SOAK_PUBLISHES} QoS 1 publishes typed on the console, real Mosquitto, runner capped at ${SOAK_SPEED}x`,
+    vboard_realtime_factor_session: `QoS soak: ` +
+      `${SOAK_PUBLISHES} QoS 1 publishes typed on the console, real Mosquitto, runner capped at ${SOAK_SPEED}x`,
     console_session_realtime_factor: Number((sessionVirtual / sessionWall).toFixed(1)),
     console_session_instructions_per_virtual_s: Math.round(sessionInstr / sessionVirtual),
     console_command_instructions: Math.round((sessionInstr - sessionIdlePerMs * sessionVirtual * 1000) / 100),
-    console_command_note: 'one `show` or `status` line in, its reply out (idle cost subtracted): the console share of a typed publish',
+    console_command_note: 'one `show` or `status` line in, its reply out (idle cost subtracted): the console share ' +
+      'of a typed publish',
     cpi_assumed: b.cpi,
     vboard_watchdog_max_unfed_ms_datasheet_max: Number(soakMax.maxUnfedMs.toFixed(1)),
     vboard_watchdog_max_unfed_ms_typical: soak ? Number(soak.maxUnfedMs.toFixed(1)) : null,
-    vboard_watchdog_max_unfed_note: `longest time between two IWDG reloads from power-on to the end of the QoS soak (first-boot store format, ${SOAK_PUBLISHES} typed and ${REPEAT_PUBLISHES} repeated QoS 1 publishes), ` +
-      'FLASH at the datasheet maximum (70 us per half-word program, 40 ms per page erase); the _typical figure is the main soak (52.5 us, 20 ms) as peer. The IWDG times out after 2 s at the nominal 40 kHz LSI, 1.33 s at its fastest (60 kHz)',
+    vboard_watchdog_max_unfed_note: `longest time between two IWDG reloads from power-on to the end of the QoS soak ` +
+      `(first-boot store format, ${SOAK_PUBLISHES} typed and ${REPEAT_PUBLISHES} repeated QoS 1 publishes), ` +
+      'FLASH at the datasheet maximum (70 us per half-word program, 40 ms per page erase); the _typical figure is ' +
+        'the main soak (52.5 us, 20 ms) as peer. The IWDG times out after 2 s at the nominal 40 kHz LSI, 1.33 s at ' +
+        'its fastest (60 kHz)',
     ...duringErases,
     ...(soak ? projection(soak, b.cpi) : {
       vboard_instr_per_qos1_publish: null, projected_msgs_per_s_72mhz: null,
@@ -374,8 +408,10 @@ export async function run(): Promise<Record<string, unknown>> {
     }),
     ...(aot ? {
       vboard_instr_per_qos1_publish_engine_aot: Math.round(aot.repeat.instr),
-      projected_msgs_per_s_72mhz_engine_aot: { ...bounds(aot.repeat, b.cpi), path: `pub -n ${REPEAT_PUBLISHES} (MQTT path), device.wasm through wasm2c instead of the interpreter` },
-      ...(soak ? { interpreter_vs_aot_instr_per_qos1_publish: Number((soak.repeat.instr / aot.repeat.instr).toFixed(1)) } : {}),
+      projected_msgs_per_s_72mhz_engine_aot: { ...bounds(aot.repeat, b.cpi),
+        path: `pub -n ${REPEAT_PUBLISHES} (MQTT path), device.wasm through wasm2c instead of the interpreter` },
+      ...(soak ? {
+        interpreter_vs_aot_instr_per_qos1_publish: Number((soak.repeat.instr / aot.repeat.instr).toFixed(1)) } : {}),
     } : { engine_aot_figures_missing_because: `${AOT_ELF} missing (make build)` }),
   };
 }

@@ -14,8 +14,10 @@ const PAYLOAD = Buffer.alloc(64, 0x5a);
 const PUBLISHES = 300;
 const SPI_HZ = 18_000_000;
 
-const connectPacket = (id: string) => mqttPacket.generate({ cmd: 'connect', clientId: id, protocolId: 'MQTT', protocolVersion: 4, clean: true, keepalive: 60 });
-const publishPacket = (pid: number) => mqttPacket.generate({ cmd: 'publish', topic: TOPIC, payload: PAYLOAD, qos: 1, messageId: pid, retain: false, dup: false });
+const connectPacket = (id: string) => mqttPacket.generate(
+  { cmd: 'connect', clientId: id, protocolId: 'MQTT', protocolVersion: 4, clean: true, keepalive: 60 });
+const publishPacket = (pid: number) => mqttPacket.generate(
+  { cmd: 'publish', topic: TOPIC, payload: PAYLOAD, qos: 1, messageId: pid, retain: false, dup: false });
 
 interface Link { send(b: Uint8Array): number; recv(): Uint8Array | number }
 
@@ -54,7 +56,8 @@ async function throughput(): Promise<{ upload: number; download: number }> {
   let t0 = performance.now();
   let sent = 0;
   let arrived = 0;
-  const allArrived = new Promise<void>((r) => s.on('data', (b: Buffer) => { arrived += b.length; if (arrived >= TOTAL) r(); }));
+  const allArrived = new Promise<void>(
+    (r) => s.on('data', (b: Buffer) => { arrived += b.length; if (arrived >= TOTAL) r(); }));
   while (sent < TOTAL) {
     const n = d.send(chunk.subarray(0, Math.min(chunk.length, TOTAL - sent)));
     if (n > 0) sent += n;
@@ -111,7 +114,8 @@ export async function run(): Promise<Record<string, unknown>> {
       w5500_spi_overhead_ratio: round(ours.spiBytes / wire),
       w5500_projected_msgs_per_s_at_18mhz: perSec(ours.spiBytes),
       // Same, assuming 1 µs per frame for chip select and MCU turnaround (an assumption, not a measurement).
-      w5500_projected_msgs_per_s_at_18mhz_1us_per_frame: Math.round(1 / ((ours.spiBytes * 8) / SPI_HZ + ours.frames * 1e-6)),
+      w5500_projected_msgs_per_s_at_18mhz_1us_per_frame: Math.round(
+        1 / ((ours.spiBytes * 8) / SPI_HZ + ours.frames * 1e-6)),
       w5500_vendor_style: {
         spi_bytes_per_qos1_publish: round(vendor.spiBytes),
         spi_frames_per_qos1_publish: round(vendor.frames),
@@ -121,7 +125,8 @@ export async function run(): Promise<Record<string, unknown>> {
       w5500_driver_vs_vendor_spi_bytes_ratio: round(ours.spiBytes / vendor.spiBytes),
       w5500_driver_model_upload_bytes_per_s: tp.upload,
       w5500_driver_model_download_bytes_per_s: tp.download,
-      w5500_note: 'SPI bytes count 3 header bytes per frame plus data, status polls included; the 18 MHz projection is bits on the bus only (no chip-select gaps, no MCU time).',
+      w5500_note: 'SPI bytes count 3 header bytes per frame plus data, status polls included; the 18 MHz projection ' +
+        'is bits on the bus only (no chip-select gaps, no MCU time).',
     };
   } finally {
     await broker.stop();

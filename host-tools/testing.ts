@@ -24,20 +24,23 @@ export function appModule(opts: { cwd?: string; board?: string } = {}): string {
   const project = loadProject(undefined, opts.cwd);
   const board = opts.board ?? project.config.board ?? 'bluepill';
   const file = join(project.dir, 'build', board, 'app.wasm');
-  if (!existsSync(file)) throw new Error(`${file} does not exist: run \`npx wasmqtt build --module-only\` (or \`npm run build\`) first`);
+  if (!existsSync(file)) throw new Error(
+    `${file} does not exist: run \`npx wasmqtt build --module-only\` (or \`npm run build\`) first`);
   return file;
 }
 
 /** An MQTT.js client on `url` (the other side of the app's conversation in a test). */
 export function connectPeer(url: string, opts: mqtt.IClientOptions = {}): Promise<mqtt.MqttClient> {
-  return mqtt.connectAsync(url, { clientId: `peer-${process.pid}-${Math.random().toString(16).slice(2, 8)}`, clean: true, ...opts });
+  return mqtt.connectAsync(
+    url, { clientId: `peer-${process.pid}-${Math.random().toString(16).slice(2, 8)}`, clean: true, ...opts });
 }
 
 /**
  * Advances the device's virtual time in `stepMs` steps until `done()` is true, letting real I/O
  * (the broker's answers) arrive between steps; throws after `maxMs` virtual ms.
  */
-export async function runUntil(dev: NodeDevice, done: () => boolean, maxMs: number, what = 'the condition', stepMs = 100): Promise<void> {
+export async function runUntil(
+    dev: NodeDevice, done: () => boolean, maxMs: number, what = 'the condition', stepMs = 100): Promise<void> {
   for (let t = 0; t <= maxMs; t += stepMs) {
     if (done()) return;
     dev.advance(stepMs);

@@ -53,7 +53,8 @@ const MOSQUITTO_BIN = process.env.MOSQUITTO_BIN ?? '/usr/sbin/mosquitto';
 
 export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Mosquitto> {
   if (!existsSync(MOSQUITTO_BIN)) {
-    throw new UserError(`Mosquitto not found at ${MOSQUITTO_BIN}\n  install it: apt-get install -y mosquitto  (or run \`make deps\`)`);
+    throw new UserError(
+      `Mosquitto not found at ${MOSQUITTO_BIN}\n  install it: apt-get install -y mosquitto  (or run \`make deps\`)`);
   }
   const dir = mkdtempSync(join(tmpdir(), 'wasmqtt-mosq-'));
   // Started as root, Mosquitto drops to the `mosquitto` user: it must still be able to write
@@ -83,7 +84,9 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Mosqu
       if (await canConnect(port)) return;
       await new Promise((r) => setTimeout(r, 25));
     }
-    throw new UserError(`mosquitto did not start on 127.0.0.1:${port} (is Debian's mosquitto installed? run \`make deps\`)\n${readLog()}`);
+    throw new UserError(
+      `mosquitto did not start on ` +
+      `127.0.0.1:${port} (is Debian's mosquitto installed? run \`make deps\`)\n${readLog()}`);
   };
   const readLog = (): string => { try { return readFileSync(logFile, 'utf8'); } catch { return ''; } };
   const kill = async (): Promise<void> => {

@@ -17,9 +17,12 @@ export interface BoardInfo {
 
 const FALLBACK: Record<string, BoardInfo> = {
   bluepill: { name: 'bluepill', mcu: 'STM32F103C8', flashBytes: 64 * 1024, ramBytes: 20 * 1024, storeBytes: 2 * 1024 },
-  bluepill128: { name: 'bluepill128', mcu: 'STM32F103CB', flashBytes: 128 * 1024, ramBytes: 20 * 1024, storeBytes: 2 * 1024 },
-  stm32f103rc: { name: 'stm32f103rc', mcu: 'STM32F103RC', flashBytes: 256 * 1024, ramBytes: 48 * 1024, storeBytes: 4 * 1024 },
-  stm32f103ze: { name: 'stm32f103ze', mcu: 'STM32F103ZE', flashBytes: 512 * 1024, ramBytes: 64 * 1024, storeBytes: 4 * 1024 },
+  bluepill128: {
+    name: 'bluepill128', mcu: 'STM32F103CB', flashBytes: 128 * 1024, ramBytes: 20 * 1024, storeBytes: 2 * 1024 },
+  stm32f103rc: {
+    name: 'stm32f103rc', mcu: 'STM32F103RC', flashBytes: 256 * 1024, ramBytes: 48 * 1024, storeBytes: 4 * 1024 },
+  stm32f103ze: {
+    name: 'stm32f103ze', mcu: 'STM32F103ZE', flashBytes: 512 * 1024, ramBytes: 64 * 1024, storeBytes: 4 * 1024 },
 };
 
 export const defaultBoardsDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'boards');
@@ -66,7 +69,8 @@ export function loadBoard(name: string, boardsDir: string = defaultBoardsDir): B
       throw new UserError(`board file ${file} is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
     }
     const base = FALLBACK[name];
-    const flashBytes = findSize(raw, ['flashBytes', 'flash_bytes', 'flashSize', 'flash_size', 'flash', 'flashKB']) ?? base?.flashBytes;
+    const flashBytes = findSize(raw, ['flashBytes', 'flash_bytes', 'flashSize', 'flash_size', 'flash', 'flashKB']) ??
+      base?.flashBytes;
     const ramBytes = findSize(raw, ['ramBytes', 'ram_bytes', 'ramSize', 'ram_size', 'ram', 'ramKB']) ?? base?.ramBytes;
     if (flashBytes === undefined || ramBytes === undefined) {
       throw new UserError(`board file ${file} does not give the flash and RAM sizes`);
@@ -74,7 +78,8 @@ export function loadBoard(name: string, boardsDir: string = defaultBoardsDir): B
     const pages = typeof raw.storePages === 'number' ? raw.storePages : undefined;
     const pageBytes = findSize(raw, ['flashPageBytes', 'pageBytes', 'flashPageSize']);
     const storeBytes = pages !== undefined && pageBytes !== undefined ? pages * pageBytes : base?.storeBytes ?? 0;
-    const mcu = typeof raw.mcu === 'string' ? raw.mcu : (raw.mcu as { name?: string } | undefined)?.name ?? base?.mcu ?? name;
+    const mcu = typeof raw.mcu === 'string' ? raw.mcu : (raw.mcu as { name?: string } | undefined)?.name ?? base?.mcu ??
+      name;
     return { name, mcu, flashBytes, ramBytes, storeBytes };
   }
   const fallback = FALLBACK[name];

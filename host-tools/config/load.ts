@@ -58,7 +58,8 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[], raw: unknown):
   return issues.map((issue) => {
     const field = issue.path.length ? issue.path.map(String).join('.') : '(top level)';
     if (issue.code === 'unrecognized_keys') {
-      return `${field}: unknown setting${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')} (check the spelling; see wasmqtt.config.example.json)`;
+      return `${field}: unknown setting${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}` +
+        `"`).join(', ')} (check the spelling; see wasmqtt.config.example.json)`;
     }
     return `${field}: ${issue.message} (got ${describeValue(valueAt(raw, issue.path))})`;
   });
@@ -73,12 +74,15 @@ export function parseConfig(text: string, source: string): ProjectConfig {
     const msg = err instanceof Error ? err.message : String(err);
     const m = /position (\d+)/.exec(msg);
     const where = m ? ` at ${lineCol(text, Number(m[1]))}` : '';
-    throw new UserError(`${source} is not valid JSON${where}: ${msg.replace(/ in JSON at position \d+.*$/, '')}\n  fix the syntax (comments and trailing commas are not allowed in JSON)`);
+    throw new UserError(
+      `${source} is not valid JSON${where}: ${msg.replace(/ in JSON at position \d+.*$/, '')}\n  fix the syntax ` +
+      `(comments and trailing commas are not allowed in JSON)`);
   }
   const result = projectConfigSchema.safeParse(raw);
   if (!result.success) {
     const lines = formatIssues(result.error.issues, raw);
-    throw new UserError(`${source} has ${lines.length} problem${lines.length > 1 ? 's' : ''}:\n  ${lines.join('\n  ')}`);
+    throw new UserError(
+      `${source} has ${lines.length} problem${lines.length > 1 ? 's' : ''}:\n  ${lines.join('\n  ')}`);
   }
   return result.data;
 }
@@ -94,7 +98,9 @@ export function loadProjectConfig(explicitPath?: string, cwd: string = process.c
   if (chosen) {
     path = resolve(cwd, chosen);
     if (!existsSync(path)) {
-      throw new UserError(`config file ${path} does not exist\n  create it from wasmqtt.config.example.json, or drop --config to use flags and defaults`);
+      throw new UserError(
+        `config file ${path} does not exist\n  create it from wasmqtt.config.example.json, or drop --config to use ` +
+        `flags and defaults`);
     }
   } else {
     path = findConfigFile(cwd);

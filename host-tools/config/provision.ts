@@ -9,7 +9,8 @@ import { brokerHostIsAddress, type ProjectConfig } from './schema.ts';
 
 /** The config needs a device with DHCP and DNS clients (the LAN image). */
 export function needsLan(c: ProjectConfig): boolean {
-  return !!c.network?.dhcp || c.network?.dns !== undefined || (c.broker !== undefined && !brokerHostIsAddress(c.broker.host));
+  return !!c.network?.dhcp || c.network?.dns !== undefined ||
+    (c.broker !== undefined && !brokerHostIsAddress(c.broker.host));
 }
 
 /** `lan`: the device runs the LAN image (its `status` line has dhcp=); without it DHCP and a
@@ -17,7 +18,8 @@ export function needsLan(c: ProjectConfig): boolean {
 export function provisionCommands(c: ProjectConfig, o: { lan?: boolean } = {}): string[] {
   const out: string[] = [];
   const n = c.network;
-  const image = 'the device runs the console image without DHCP and DNS; flash a LAN image (build/<board>-lan, docs/w5500.md "LAN images")';
+  const image = 'the device runs the console image without DHCP and DNS; flash a LAN image (build/<board>-lan, ' +
+    'docs/w5500.md "LAN images")';
   if (n?.dhcp && !o.lan) throw new UserError(`network.dhcp: ${image}, or give network.ip, gateway and mask`);
   if (n?.mac) out.push(`net mac ${n.mac}`);
   if (n?.dhcp) out.push('net ip 0.0.0.0');
@@ -38,8 +40,10 @@ export function provisionCommands(c: ProjectConfig, o: { lan?: boolean } = {}): 
   if (cl?.password !== undefined) out.push(`set pass ${escapeArg(cl.password)}`);
   if (cl?.keepalive !== undefined) out.push(`set keepalive ${cl.keepalive}`);
   if (cl?.cleanSession !== undefined) out.push(`set clean ${cl.cleanSession ? 1 : 0}`);
-  if (cl?.will) out.push(`set will ${escapeArg(cl.will.topic)} ${cl.will.qos} ${cl.will.retain ? 1 : 0} ${escapeArg(cl.will.payload)}`);
-  if (out.length === 0) throw new UserError('nothing to provision: the config has no network, broker or client settings');
+  if (cl?.will) out.push(
+    `set will ${escapeArg(cl.will.topic)} ${cl.will.qos} ${cl.will.retain ? 1 : 0} ${escapeArg(cl.will.payload)}`);
+  if (out.length === 0) throw new UserError(
+    'nothing to provision: the config has no network, broker or client settings');
   out.push('save');
   return out;
 }

@@ -9,19 +9,27 @@ const ipv4 = z.string().regex(/^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0
 const mac = z.string().regex(/^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/, {
   message: 'expected a MAC address like 02:00:00:00:00:01',
 });
-const port = z.number().int().min(1, { message: 'expected a TCP port 1..65535' }).max(65535, { message: 'expected a TCP port 1..65535' });
+const port = z.number().int().min(1, { message: 'expected a TCP port 1..65535' }).max(
+  65535, { message: 'expected a TCP port 1..65535' });
 
 export const networkSchema = z.strictObject({
   mac: mac.optional(),
   ip: ipv4.optional(),
   gateway: ipv4.optional(),
   mask: ipv4.optional(),
-  /** Lease the address by DHCP (a module with the LAN services: docs/w5500.md); then ip, gateway and mask come from the lease. */
+  /**
+   * Lease the address by DHCP (a module with the LAN services: docs/w5500.md); then ip, gateway and mask come from the
+   * lease.
+   */
   dhcp: z.boolean().optional(),
-  /** The DNS server asked for a broker host name (a module with the LAN services); default: the lease's, else the gateway. */
+  /**
+   * The DNS server asked for a broker host name (a module with the LAN services); default: the lease's, else the
+   * gateway.
+   */
   dns: ipv4.optional(),
 }).refine((n) => !n.dhcp || (n.ip === undefined && n.gateway === undefined && n.mask === undefined), {
-  message: 'dhcp: true takes the address, gateway and mask from the DHCP lease; drop ip, gateway and mask (or dhcp for a static address)',
+  message: 'dhcp: true takes the address, gateway and mask from the DHCP lease; drop ip, gateway and mask (or dhcp ' +
+    'for a static address)',
 });
 
 /** broker.host is an address (digits and dots) rather than a host name for the device's DNS client. */
@@ -42,7 +50,8 @@ export const willSchema = z.strictObject({
 });
 
 export const clientSchema = z.strictObject({
-  clientId: z.string().min(1).max(23, { message: 'MQTT 3.1.1 servers only have to accept client ids of up to 23 characters' }).optional(),
+  clientId: z.string().min(1).max(
+    23, { message: 'MQTT 3.1.1 servers only have to accept client ids of up to 23 characters' }).optional(),
   keepalive: z.number().int().min(0).max(65535, { message: 'keepalive is seconds, 0..65535' }).optional(),
   cleanSession: z.boolean().optional(),
   username: z.string().optional(),
@@ -69,7 +78,8 @@ export const monitorSchema = z.strictObject({
 
 export const hilSchema = z.strictObject({
   /** Broker URL the runner's broker-side client uses (mqtt://host:port). */
-  broker: z.string().regex(/^mqtts?:\/\/[^/]+$/, { message: 'expected a broker URL like mqtt://127.0.0.1:1883' }).optional(),
+  broker: z.string().regex(
+    /^mqtts?:\/\/[^/]+$/, { message: 'expected a broker URL like mqtt://127.0.0.1:1883' }).optional(),
   port: z.string().min(1).optional(),
   sim: z.boolean().optional(),
   /** Shell command that power-cycles a real board (a relay); {state} is replaced by off/on. */

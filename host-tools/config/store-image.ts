@@ -31,10 +31,13 @@ export function configEntries(c: ProjectConfig): Array<{ key: number; bytes: Uin
   if (n?.dhcp) {
     // DHCP is the saved device address 0.0.0.0 (firmware/core/net/dhcp.ts): the lease brings address, gateway and mask
     const fixed = (['ip', 'gateway', 'mask'] as const).filter((k) => n[k] !== undefined);
-    if (fixed.length) throw new UserError(`network.dhcp: the DHCP lease gives the device its address, gateway and mask; drop network.${fixed.join(', network.')} (or drop network.dhcp for a static address)`);
+    if (fixed.length) throw new UserError(
+      `network.dhcp: the DHCP lease gives the device its address, gateway and mask; drop ` +
+      `network.${fixed.join(', network.')} (or drop network.dhcp for a static address)`);
     out.push({ key: Cfg.DEVICE_IP, bytes: u32(0), field: 'network.dhcp' });
   }
-  if (n?.mac) out.push({ key: Cfg.MAC, bytes: Uint8Array.from(n.mac.split(':').map((h) => parseInt(h, 16))), field: 'network.mac' });
+  if (n?.mac) out.push(
+    { key: Cfg.MAC, bytes: Uint8Array.from(n.mac.split(':').map((h) => parseInt(h, 16))), field: 'network.mac' });
   if (n?.ip) out.push({ key: Cfg.DEVICE_IP, bytes: u32(ipv4ToU32(n.ip)), field: 'network.ip' });
   if (n?.gateway) out.push({ key: Cfg.GATEWAY, bytes: u32(ipv4ToU32(n.gateway)), field: 'network.gateway' });
   if (n?.mask) out.push({ key: Cfg.NETMASK, bytes: u32(ipv4ToU32(n.mask)), field: 'network.mask' });
@@ -46,11 +49,16 @@ export function configEntries(c: ProjectConfig): Array<{ key: number; bytes: Uin
     out.push({ key: Cfg.BROKER_PORT, bytes: u32(c.broker.port), field: 'broker.port' });
   }
   const cl = c.client;
-  if (cl?.clientId !== undefined) out.push({ key: Cfg.CLIENT_ID, bytes: utf8.encode(cl.clientId), field: 'client.clientId' });
-  if (cl?.username !== undefined) out.push({ key: Cfg.USERNAME, bytes: utf8.encode(cl.username), field: 'client.username' });
-  if (cl?.password !== undefined) out.push({ key: Cfg.PASSWORD, bytes: utf8.encode(cl.password), field: 'client.password' });
-  if (cl?.keepalive !== undefined) out.push({ key: Cfg.KEEPALIVE_S, bytes: u32(cl.keepalive), field: 'client.keepalive' });
-  if (cl?.cleanSession !== undefined) out.push({ key: Cfg.CLEAN_SESSION, bytes: u32(cl.cleanSession ? 1 : 0), field: 'client.cleanSession' });
+  if (cl?.clientId !== undefined) out.push(
+    { key: Cfg.CLIENT_ID, bytes: utf8.encode(cl.clientId), field: 'client.clientId' });
+  if (cl?.username !== undefined) out.push(
+    { key: Cfg.USERNAME, bytes: utf8.encode(cl.username), field: 'client.username' });
+  if (cl?.password !== undefined) out.push(
+    { key: Cfg.PASSWORD, bytes: utf8.encode(cl.password), field: 'client.password' });
+  if (cl?.keepalive !== undefined) out.push(
+    { key: Cfg.KEEPALIVE_S, bytes: u32(cl.keepalive), field: 'client.keepalive' });
+  if (cl?.cleanSession !== undefined) out.push(
+    { key: Cfg.CLEAN_SESSION, bytes: u32(cl.cleanSession ? 1 : 0), field: 'client.cleanSession' });
   if (cl?.will) {
     out.push({ key: Cfg.WILL_TOPIC, bytes: utf8.encode(cl.will.topic), field: 'client.will.topic' });
     out.push({ key: Cfg.WILL_PAYLOAD, bytes: utf8.encode(cl.will.payload), field: 'client.will.payload' });
@@ -77,7 +85,8 @@ export function virtualChipId(projectDir: string): [number, number, number] {
  * erased flash) is updated in place and returned. Throws UserError naming the field the core
  * refused.
  */
-export async function provisionStore(o: { module: Uint8Array; board: Board; store: Uint8Array; chipId: [number, number, number]; config: ProjectConfig }): Promise<Uint8Array> {
+export async function provisionStore(o: { module: Uint8Array; board: Board; store: Uint8Array;
+    chipId: [number, number, number]; config: ProjectConfig }): Promise<Uint8Array> {
   const entries = configEntries(o.config);
   const mod = await WebAssembly.compile(new Uint8Array(o.module));
   const uid = new Uint8Array(12);
@@ -87,11 +96,16 @@ export async function provisionStore(o: { module: Uint8Array; board: Board; stor
   const instance = await WebAssembly.instantiate(mod, hostBoardImports(mod, o.board, o.store, uid, mem, () => {}));
   const ex = instance.exports as Record<string, unknown>;
   for (const name of ['memory', 'start', 'wq_buf', 'wq_config', 'wq_config_save']) {
-    if (ex[name] === undefined) throw new UserError(`the module does not export ${name}, so the config cannot be saved into its store (an app re-exports "wasmqtt/app/exports")`);
+    if (ex[name] === undefined) throw new UserError(
+      `the module does not export ${name}, so the config cannot be saved into its store (an app re-exports ` +
+      `"wasmqtt/app/exports")`);
   }
   const lanField = entries.find((e) => e.field === 'network.dhcp' || e.field === 'network.dns')?.field;
   if (lanField && ex.wq_lan === undefined) {
-    throw new UserError(`wasmqtt.config.json ${lanField}: this module has no DHCP or DNS client (the firmware images, device.wasm and core.wasm carry none); use a module with the LAN services (build/w5500/core-lan.wasm, or an app that calls lanEnable(): docs/w5500.md, "LAN services"), or give network.ip, gateway and mask`);
+    throw new UserError(
+      `wasmqtt.config.json ${lanField}: this module has no DHCP or DNS client (the firmware images, device.wasm and ` +
+      `core.wasm carry none); use a module with the LAN services (build/w5500/core-lan.wasm, or an app that calls ` +
+      `lanEnable(): docs/w5500.md, "LAN services"), or give network.ip, gateway and mask`);
   }
   memory = ex.memory as WebAssembly.Memory;
   (ex.start as () => void)();
@@ -137,7 +151,8 @@ export function imageModule(elfPath: string): string | undefined {
   const marker = join(dir, 'image.json');
   if (existsSync(marker)) {
     let source: unknown;
-    try { source = (JSON.parse(readFileSync(marker, 'utf8')) as { source?: unknown }).source; } catch { /* unreadable: look for app.wasm */ }
+    try { source = (JSON.parse(readFileSync(marker, 'utf8')) as { source?: unknown })
+      .source; } catch { /* unreadable: look for app.wasm */ }
     if (typeof source === 'string' && source.endsWith('.wasm') && existsSync(source)) return source;
   }
   const app = join(dir, 'app.wasm');

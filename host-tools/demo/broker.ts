@@ -26,8 +26,10 @@ export class DemoBroker extends EventEmitter {
       const clientPort = socket.remotePort ?? 0;
       const inbound = mqttPacket.parser({ protocolVersion: 4 });
       const outbound = mqttPacket.parser({ protocolVersion: 4 });
-      inbound.on('packet', (packet: Packet) => self?.emit('packet', { dir: 'in', clientPort, packet } satisfies BrokerPacket));
-      outbound.on('packet', (packet: Packet) => self?.emit('packet', { dir: 'out', clientPort, packet } satisfies BrokerPacket));
+      inbound.on(
+        'packet', (packet: Packet) => self?.emit('packet', { dir: 'in', clientPort, packet } satisfies BrokerPacket));
+      outbound.on(
+        'packet', (packet: Packet) => self?.emit('packet', { dir: 'out', clientPort, packet } satisfies BrokerPacket));
       inbound.on('error', () => {});
       outbound.on('error', () => {});
       // aedes talks to a Duplex that forwards to the socket, so both directions are decoded whole.

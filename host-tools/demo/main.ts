@@ -40,7 +40,9 @@ async function boardPart(): Promise<void> {
   // WASMQTT_DEMO_ELF: another bluepill image (W5500 transport) to show instead of the built one.
   const elf = process.env.WASMQTT_DEMO_ELF || DEMO_ELF;
   if (!existsSync(elf)) {
-    throw new DemoSetupError(`the firmware image ${relative(process.cwd(), elf)} is not built: run \`make build\` (or \`wasmqtt build --board bluepill\`) first`);
+    throw new DemoSetupError(
+      `the firmware image ${relative(process.cwd(), elf)} is not built: run \`make build\` (or \`wasmqtt build ` +
+      `--board bluepill\`) first`);
   }
   console.log(color(1, '== Part 1: the firmware on the virtual board (STM32F103 + W5500 model) ==\n'));
   await virtualBoardDemo((line) => console.log(line), elf);
@@ -49,7 +51,8 @@ async function boardPart(): Promise<void> {
 async function nodePart(): Promise<void> {
   console.log(color(1, '\n== Part 2: the same MQTT core in Node (core.wasm in NodeDevice, no board) ==\n'));
   const broker = await DemoBroker.start();
-  console.log(`aedes broker on ${broker.url} (in-process); the device (core.wasm in Node) sees it as 192.168.1.10:1883`);
+  console.log(
+    `aedes broker on ${broker.url} (in-process); the device (core.wasm in Node) sees it as 192.168.1.10:1883`);
   console.log('left: packets as the device traced them; indented: the same packets on the broker\'s socket\n');
   let dev: NodeDevice | null = null;
   try {
@@ -59,7 +62,8 @@ async function nodePart(): Promise<void> {
       if (devicePort === -1 && p.dir === 'in' && p.packet.cmd === 'connect') devicePort = p.clientPort;
       if (p.clientPort === devicePort) lines.push(brokerLine(p));
     });
-    dev = await NodeDevice.start({ broker: broker.url, clientId: 'wasmqtt-demo', keepalive: 30, trace: true, waitConnected: false });
+    dev = await NodeDevice.start(
+      { broker: broker.url, clientId: 'wasmqtt-demo', keepalive: 30, trace: true, waitConnected: false });
     dev.on('trace', (e: Extract<CoreEvent, { kind: 'trace' }>) => lines.push(deviceLine(e)));
     dev.on('message', (m: { topic: string; payload: Buffer; qos: number }) =>
       lines.push(`  ${color(32, 'app     ◀── ')}message on ${m.topic} (qos ${m.qos}): "${m.payload.toString()}"`));
@@ -74,7 +78,8 @@ async function nodePart(): Promise<void> {
     show(`SUBSCRIBE demo/in/# at QoS 2 (granted ${granted.join(',')})`);
     // Resolves when the broker has received packet `cmd` from the device (its side of the flow is complete).
     const brokerGot = (cmd: string): Promise<void> => new Promise((resolve) => {
-      const on = (p: BrokerPacket) => { if (p.clientPort === devicePort && p.dir === 'in' && p.packet.cmd === cmd) { broker.off('packet', on); resolve(); } };
+      const on = (p: BrokerPacket) => { if (p.clientPort === devicePort && p.dir === 'in' &&
+        p.packet.cmd === cmd) { broker.off('packet', on); resolve(); } };
       broker.on('packet', on);
     });
     for (const qos of [0, 1, 2] as const) {
@@ -84,9 +89,11 @@ async function nodePart(): Promise<void> {
       await arrived;
       show(`QoS ${qos}, device → broker: publish demo/out/qos${qos}`);
       // Broker → device: the broker publishes to the device's subscription.
-      const delivered = dev.waitFor((e) => e.kind === 'message' && e.topic === `demo/in/qos${qos}`, `demo/in/qos${qos}`);
+      const delivered = dev.waitFor(
+        (e) => e.kind === 'message' && e.topic === `demo/in/qos${qos}`, `demo/in/qos${qos}`);
       const lastAck = qos === 0 ? Promise.resolve() : brokerGot(qos === 1 ? 'puback' : 'pubcomp');
-      broker.aedes.publish({ cmd: 'publish', topic: `demo/in/qos${qos}`, payload: Buffer.from(`command at QoS ${qos}`), qos, retain: false, dup: false }, () => {});
+      broker.aedes.publish({ cmd: 'publish', topic: `demo/in/qos${qos}`, payload: Buffer.from(`command at QoS ${qos}`),
+        qos, retain: false, dup: false }, () => {});
       await delivered;
       await lastAck;
       show(`QoS ${qos}, broker → device: message on demo/in/qos${qos}`);
@@ -108,6 +115,7 @@ try {
 } catch (err) {
   const msg = err instanceof Error ? err.message : String(err);
   console.error(`demo failed: ${msg}`);
-  if (!(err instanceof BadModuleError) && !(err instanceof DemoSetupError)) console.error('(see docs/virtual-board.md and docs/node-host.md)');
+  if (!(err instanceof BadModuleError) && !(err instanceof DemoSetupError)) console.error(
+    '(see docs/virtual-board.md and docs/node-host.md)');
   process.exitCode = 1;
 }

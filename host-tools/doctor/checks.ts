@@ -35,7 +35,8 @@ export interface DoctorEnv {
 }
 
 const projectRootDefault = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const DEFAULT_LIB_DIRS = ['/lib/x86_64-linux-gnu', '/usr/lib/x86_64-linux-gnu', '/lib/aarch64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib', '/usr/local/lib', '/lib'];
+const DEFAULT_LIB_DIRS = ['/lib/x86_64-linux-gnu', '/usr/lib/x86_64-linux-gnu', '/lib/aarch64-linux-gnu',
+  '/usr/lib/aarch64-linux-gnu', '/usr/lib', '/usr/local/lib', '/lib'];
 const MIN_NODE = [20, 19];
 
 function which(cmd: string, path: string): string | undefined {
@@ -65,20 +66,37 @@ interface ToolSpec {
 }
 
 const TOOLS: ToolSpec[] = [
-  { name: 'arm-none-eabi-gcc', cmd: 'arm-none-eabi-gcc', args: ['--version'], versionRe: /\)\s*(\d+\.\d+\.\d+)/, purpose: 'compiles the firmware (wasmqtt build)', required: true, fix: 'sudo apt-get install -y gcc-arm-none-eabi libnewlib-arm-none-eabi' },
-  { name: 'openocd', cmd: 'openocd', args: ['--version'], versionRe: /Open On-Chip Debugger (\S+)/, purpose: 'flashes boards over ST-Link (wasmqtt flash, probes)', required: true, fix: 'sudo apt-get install -y openocd' },
-  { name: 'mosquitto', cmd: 'mosquitto', args: ['-h'], versionRe: /mosquitto version (\S+)/, purpose: 'the broker the tests and HIL runs use', required: true, fix: 'sudo apt-get install -y mosquitto' },
-  { name: 'socat', cmd: 'socat', args: ['-V'], versionRe: /socat version (\S+)/, purpose: 'pseudo-terminal pairs (virtual board UART, monitor tests)', required: true, fix: 'sudo apt-get install -y socat' },
-  { name: 'wast2json (wabt)', cmd: 'wast2json', args: ['--version'], versionRe: /^(\d+\.\d+\.\d+)/m, purpose: 'converts the WebAssembly spec tests', required: true, fix: 'sudo apt-get install -y wabt' },
-  { name: 'wasm-opt (binaryen)', cmd: 'wasm-opt', args: ['--version'], versionRe: /version (\d+)/, purpose: 'wasm optimisation and inspection', required: false, fix: 'sudo apt-get install -y binaryen' },
-  { name: 'udevadm', cmd: 'udevadm', args: ['--version'], versionRe: /^(\d+)/m, purpose: 'lets serialport list USB serial ports with their vendor ids (monitor falls back to /dev and /sys without it)', required: false, fix: 'sudo apt-get install -y udev' },
+  {
+    name: 'arm-none-eabi-gcc', cmd: 'arm-none-eabi-gcc', args: ['--version'], versionRe: /\)\s*(\d+\.\d+\.\d+)/,
+    purpose: 'compiles the firmware (wasmqtt build)', required: true,
+    fix: 'sudo apt-get install -y gcc-arm-none-eabi libnewlib-arm-none-eabi' },
+  {
+    name: 'openocd', cmd: 'openocd', args: ['--version'], versionRe: /Open On-Chip Debugger (\S+)/,
+    purpose: 'flashes boards over ST-Link (wasmqtt flash, probes)', required: true,
+    fix: 'sudo apt-get install -y openocd' },
+  { name: 'mosquitto', cmd: 'mosquitto', args: ['-h'], versionRe: /mosquitto version (\S+)/,
+    purpose: 'the broker the tests and HIL runs use', required: true, fix: 'sudo apt-get install -y mosquitto' },
+  {
+    name: 'socat', cmd: 'socat', args: ['-V'], versionRe: /socat version (\S+)/,
+    purpose: 'pseudo-terminal pairs (virtual board UART, monitor tests)', required: true,
+    fix: 'sudo apt-get install -y socat' },
+  { name: 'wast2json (wabt)', cmd: 'wast2json', args: ['--version'], versionRe: /^(\d+\.\d+\.\d+)/m,
+    purpose: 'converts the WebAssembly spec tests', required: true, fix: 'sudo apt-get install -y wabt' },
+  { name: 'wasm-opt (binaryen)', cmd: 'wasm-opt', args: ['--version'], versionRe: /version (\d+)/,
+    purpose: 'wasm optimisation and inspection', required: false, fix: 'sudo apt-get install -y binaryen' },
+  {
+    name: 'udevadm', cmd: 'udevadm', args: ['--version'], versionRe: /^(\d+)/m,
+    purpose: 'lets serialport list USB serial ports with their vendor ids (monitor falls back to /dev and /sys ' +
+    'without it)', required: false, fix: 'sudo apt-get install -y udev' },
 ];
 
 function checkTool(t: ToolSpec, path: string): CheckResult {
   const bin = which(t.cmd, path);
-  if (!bin) return { name: t.name, purpose: t.purpose, required: t.required, ok: false, detail: `${t.cmd} not found on PATH`, fix: t.fix };
+  if (!bin) return { name: t.name, purpose: t.purpose, required: t.required, ok: false,
+    detail: `${t.cmd} not found on PATH`, fix: t.fix };
   const out = run(bin, t.args);
-  if (out === undefined) return { name: t.name, purpose: t.purpose, required: t.required, ok: false, detail: `${bin} exists but does not run`, fix: t.fix };
+  if (out === undefined) return { name: t.name, purpose: t.purpose, required: t.required, ok: false,
+    detail: `${bin} exists but does not run`, fix: t.fix };
   const version = t.versionRe.exec(out)?.[1];
   return { name: t.name, purpose: t.purpose, required: t.required, ok: true, version, detail: bin };
 }
@@ -89,14 +107,17 @@ function checkNode(version: string): CheckResult {
   return {
     name: 'node', purpose: 'runs the host tools', required: true, ok, version: version.replace(/^v/, ''),
     detail: ok ? process.execPath : `version ${version} is older than ${MIN_NODE.join('.')}`,
-    fix: ok ? undefined : `install Node.js ${MIN_NODE.join('.')} or newer (e.g. from https://nodejs.org or your distribution's nodejs package)`,
+    fix: ok ? undefined :
+      `install Node.js ${MIN_NODE.join('.')} or newer (e.g. from https://nodejs.org or your distribution's nodejs ` +
+      `package)`,
   };
 }
 
 function checkAsc(root: string): CheckResult {
   const bin = join(root, 'node_modules', '.bin', 'asc');
   const base = { name: 'asc (AssemblyScript)', purpose: 'compiles the MQTT core to core.wasm', required: true };
-  if (!existsSync(bin)) return { ...base, ok: false, detail: `${bin} not found`, fix: 'run `npm ci` (or `make deps`) in the project root' };
+  if (!existsSync(bin)) return {
+    ...base, ok: false, detail: `${bin} not found`, fix: 'run `npm ci` (or `make deps`) in the project root' };
   const out = run(process.execPath, [bin, '--version']);
   const version = out ? /Version (\S+)/.exec(out)?.[1] : undefined;
   if (!version) return { ...base, ok: false, detail: `${bin} does not run`, fix: 'run `npm ci` in the project root' };
@@ -115,17 +136,20 @@ function checkNewlib(path: string): CheckResult {
 }
 
 function checkUnicorn(libDirs: string[]): CheckResult {
-  const base = { name: 'libunicorn2', purpose: 'the CPU of the virtual board (wasmqtt sim, HIL --sim)', required: true };
+  const base = {
+    name: 'libunicorn2', purpose: 'the CPU of the virtual board (wasmqtt sim, HIL --sim)', required: true };
   for (const d of libDirs) {
     const p = join(d, 'libunicorn.so.2');
     if (existsSync(p)) return { ...base, ok: true, detail: p };
   }
-  return { ...base, ok: false, detail: `libunicorn.so.2 not found in ${libDirs.join(', ')}`, fix: 'sudo apt-get install -y libunicorn2' };
+  return { ...base, ok: false, detail: `libunicorn.so.2 not found in ${libDirs.join(', ')}`,
+    fix: 'sudo apt-get install -y libunicorn2' };
 }
 
 /** The project config is optional; when present it must be valid. */
 function checkConfig(cwd: string): CheckResult {
-  const base = { name: 'wasmqtt.config.json', purpose: 'project settings (board, network, broker, client)', required: true };
+  const base = {
+    name: 'wasmqtt.config.json', purpose: 'project settings (board, network, broker, client)', required: true };
   try {
     const { path } = loadProjectConfig(undefined, cwd);
     return { ...base, ok: true, detail: path ?? 'none found (optional; see wasmqtt.config.example.json)' };
@@ -166,8 +190,11 @@ export function formatDoctor(results: CheckResult[]): string {
     lines.push(`all required tools found${warned.length ? ` (${warned.length} optional missing)` : ''}`);
   } else {
     const apt = missing.map((r) => /apt-get install -y (.*)$/.exec(r.fix ?? '')?.[1]).filter(Boolean);
-    lines.push(`${missing.length} required tool${missing.length > 1 ? 's' : ''} missing: ${missing.map((r) => r.name).join(', ')}`);
-    if (apt.length) lines.push(`install them all at once: sudo apt-get install -y ${[...new Set(apt.join(' ').split(' '))].join(' ')}`);
+    lines.push(
+      `${missing.length} required tool${missing.length > 1 ? 's' : ''} missing: ` +
+      `${missing.map((r) => r.name).join(', ')}`);
+    if (apt.length) lines.push(
+      `install them all at once: sudo apt-get install -y ${[...new Set(apt.join(' ').split(' '))].join(' ')}`);
   }
   return lines.join('\n');
 }

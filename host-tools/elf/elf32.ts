@@ -1,13 +1,15 @@
 // One ELF32 little-endian ARM reader for every host tool: sections, symbols and program headers,
-// every offset checked against the file. The size report and firmware checks (build/), the
+// every offset checked against the file. The size report and firmware checks (fwbuild/), the
 // virtual board's loader (sim/board/elf.ts) and the flash pre-check (flash/elf.ts) read through
 // it and word its errors for their own users.
 import { readFileSync } from 'node:fs';
 
 export interface ElfSection { name: string; type: number; flags: number; addr: number; offset: number; size: number }
 export interface ElfSymbol { name: string; value: number; size: number; type: number; bind: number; section: number }
-export interface ElfSegment { type: number; offset: number; vaddr: number; paddr: number; filesz: number; memsz: number }
-export interface Elf { entry: number; sections: ElfSection[]; symbols: ElfSymbol[]; segments: ElfSegment[]; bytes: Buffer }
+export interface ElfSegment {
+  type: number; offset: number; vaddr: number; paddr: number; filesz: number; memsz: number }
+export interface Elf {
+  entry: number; sections: ElfSection[]; symbols: ElfSymbol[]; segments: ElfSegment[]; bytes: Buffer }
 
 export const SHT_NOBITS = 8;
 export const SHT_SYMTAB = 2;
@@ -36,10 +38,12 @@ function cstr(b: Buffer, off: number): string {
  * header points past its end. */
 export function parseElf(b: Buffer, file = '<memory>'): Elf {
   if (b.length < 52 || b.readUInt32BE(0) !== 0x7f454c46) throw new ElfError('not-elf', `${file} is not an ELF file`);
-  if (b[4] !== 1 || b[5] !== 1) throw new ElfError('not-le32', `${file} is not a 32-bit little-endian ELF (is it an ARM firmware?)`);
+  if (b[4] !== 1 || b[5] !== 1) throw new ElfError(
+    'not-le32', `${file} is not a 32-bit little-endian ELF (is it an ARM firmware?)`);
   const machine = b.readUInt16LE(0x12);
   if (machine !== EM_ARM) throw new ElfError('not-arm', `${file} is not an ARM ELF (e_machine ${machine})`);
-  const truncated = (what: string): never => { throw new ElfError('malformed', `${file} is truncated (${what} run past the end of the file)`); };
+  const truncated = (what: string): never =>
+    { throw new ElfError('malformed', `${file} is truncated (${what} run past the end of the file)`); };
   const entry = b.readUInt32LE(0x18);
   const phoff = b.readUInt32LE(0x1c);
   const shoff = b.readUInt32LE(0x20);
@@ -63,7 +67,8 @@ export function parseElf(b: Buffer, file = '<memory>'): Elf {
   const strtab = raw[shstrndx];
   if (shnum > 0 && !strtab) throw new ElfError('malformed', `${file}: no section name table`);
   const sections = raw.map((s) => ({
-    name: cstr(b, strtab!.offset + s.nameOff), type: s.type, flags: s.flags, addr: s.addr, offset: s.offset, size: s.size,
+    name: cstr(b, strtab!.offset + s.nameOff), type: s.type, flags: s.flags, addr: s.addr, offset: s.offset,
+    size: s.size,
   }));
   const symbols: ElfSymbol[] = [];
   raw.forEach((s) => {
@@ -81,7 +86,8 @@ export function parseElf(b: Buffer, file = '<memory>'): Elf {
   const segments = Array.from({ length: phnum }, (_, i) => {
     const o = phoff + i * phentsize;
     const s = {
-      type: b.readUInt32LE(o), offset: b.readUInt32LE(o + 4), vaddr: b.readUInt32LE(o + 8), paddr: b.readUInt32LE(o + 12),
+      type: b.readUInt32LE(o), offset: b.readUInt32LE(o + 4), vaddr: b.readUInt32LE(o + 8),
+      paddr: b.readUInt32LE(o + 12),
       filesz: b.readUInt32LE(o + 16), memsz: b.readUInt32LE(o + 20),
     };
     if (s.type === PT_LOAD && s.offset + s.filesz > b.length) truncated('segments');

@@ -34,7 +34,8 @@ export function readElfImage(path: string, board = '<name>'): ElfImage {
   try {
     buf = readFileSync(path);
   } catch {
-    throw new UserError(`firmware image ${path} does not exist\n  build it first: wasmqtt build --board ${board}   (or pass --elf PATH)`);
+    throw new UserError(
+      `firmware image ${path} does not exist\n  build it first: wasmqtt build --board ${board}   (or pass --elf PATH)`);
   }
   let elf: Elf;
   try {
@@ -56,17 +57,26 @@ export function readElfImage(path: string, board = '<name>'): ElfImage {
  * Throws when the image does not lie inside [base, base + flashBytes), or reaches into the
  * store pages at the end of flash (flashing over them would wipe the saved config and session).
  */
-export function checkImageFits(image: ElfImage, boardName: string, flashBytes: number, path: string, storeBytes = 0): void {
+export function checkImageFits(
+    image: ElfImage, boardName: string, flashBytes: number, path: string, storeBytes = 0): void {
   const limit = STM32_FLASH_BASE + flashBytes;
   const hex = (n: number): string => `0x${n.toString(16).padStart(8, '0')}`;
   if (image.start < STM32_FLASH_BASE) {
-    throw new UserError(`${path} loads data at ${hex(image.start)}, below flash (${hex(STM32_FLASH_BASE)}); check the linker script (build it with \`wasmqtt build --board ${boardName}\`)`);
+    throw new UserError(
+      `${path} loads data at ${hex(image.start)}, below flash (${hex(STM32_FLASH_BASE)}); check the linker script ` +
+      `(build it with \`wasmqtt build --board ${boardName}\`)`);
   }
   if (image.end > limit) {
     const over = image.end - limit;
-    throw new UserError(`${path} does not fit ${boardName}'s flash: the image ends at ${hex(image.end)}, ${over} bytes past the end of its ${flashBytes / 1024} KiB (${hex(STM32_FLASH_BASE)}..${hex(limit)})\n  build for this board (\`wasmqtt build --board ${boardName}\` checks the budget) or pick a board with more flash`);
+    throw new UserError(
+      `${path} does not fit ${boardName}'s flash: the image ends at ${hex(image.end)}, ${over} bytes past the end of ` +
+      `its ${flashBytes / 1024} KiB (${hex(STM32_FLASH_BASE)}..${hex(limit)})\n  build for this board (\`wasmqtt ` +
+      `build --board ${boardName}\` checks the budget) or pick a board with more flash`);
   }
   if (image.end > limit - storeBytes) {
-    throw new UserError(`${path} reaches into ${boardName}'s persistent store (the last ${storeBytes} bytes of flash, from ${hex(limit - storeBytes)}): flashing it would erase the saved config and MQTT session\n  rebuild with the board's linker script: wasmqtt build --board ${boardName}`);
+    throw new UserError(
+      `${path} reaches into ${boardName}'s persistent store (the last ${storeBytes} bytes of flash, from ` +
+      `${hex(limit - storeBytes)}): flashing it would erase the saved config and MQTT session\n  rebuild with the ` +
+      `board's linker script: wasmqtt build --board ${boardName}`);
   }
 }

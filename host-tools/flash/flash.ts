@@ -8,7 +8,10 @@ import cliProgress from 'cli-progress';
 import { UserError } from '../config/load.ts';
 import { loadBoard } from '../config/boards.ts';
 import { checkImageFits, readElfImage, type ElfImage } from './elf.ts';
-import { classifyOpenocdOutput, formatFailure, openocdChipIdArgs, openocdFlashArgs, openocdProbeArgs, openocdUnlockArgs, parseChipId, type OpenocdTarget } from './openocd.ts';
+import {
+  classifyOpenocdOutput, formatFailure, openocdChipIdArgs, openocdFlashArgs, openocdProbeArgs, openocdUnlockArgs,
+  parseChipId, type OpenocdTarget,
+} from './openocd.ts';
 import { formatProbe, listProbes, type ProbeScan } from './probes.ts';
 import { FlashProgressTracker } from './progress.ts';
 
@@ -55,12 +58,16 @@ export interface FlashResult {
   store?: StoreResult;
 }
 
-const APT_HINT = 'OpenOCD is not installed (or not on PATH)\n  install it: sudo apt-get install -y openocd   (or set flash.openocd in wasmqtt.config.json to its path)';
+const APT_HINT = 'OpenOCD is not installed (or not on PATH)\n  install it: sudo apt-get install -y openocd   (or set ' +
+  'flash.openocd in wasmqtt.config.json to its path)';
 
 /** Fails with the apt command when the OpenOCD binary cannot run. */
 export function ensureOpenocd(bin: string): void {
   const r = spawnSync(bin, ['--version'], { encoding: 'utf8', timeout: 10_000 });
-  if (r.error) throw new UserError(bin === 'openocd' ? APT_HINT : `cannot run OpenOCD at ${bin} (${(r.error as NodeJS.ErrnoException).code ?? r.error.message})\n  fix the path, or install Debian's: sudo apt-get install -y openocd`);
+  if (r.error) throw new UserError(
+    bin === 'openocd' ? APT_HINT :
+    `cannot run OpenOCD at ${bin} (${(r.error as NodeJS.ErrnoException).code ?? r.error.message})\n  fix the path, ` +
+    `or install Debian's: sudo apt-get install -y openocd`);
 }
 
 /**
@@ -71,14 +78,18 @@ export function chooseProbe(scan: ProbeScan, wanted: string | undefined): string
   if (!scan.usbVisible) return wanted; // cannot see USB here: let OpenOCD try, it reports what it finds
   if (wanted) {
     if (!scan.probes.some((p) => p.serial === wanted)) {
-      const list = scan.probes.length ? scan.probes.map((p, i) => `  ${formatProbe(p, i)}`).join('\n') : '  (none attached)';
-      throw new UserError(`no ST-Link with serial ${wanted} is attached; attached probes:\n${list}\n  pick one with --probe SERIAL`);
+      const list = scan.probes.length ? scan.probes.map((p, i) => `  ${formatProbe(p, i)}`).join('\n') :
+        '  (none attached)';
+      throw new UserError(
+        `no ST-Link with serial ${wanted} is attached; attached probes:\n${list}\n  pick one with --probe SERIAL`);
     }
     return wanted;
   }
   if (scan.probes.length > 1) {
     const list = scan.probes.map((p, i) => `  ${formatProbe(p, i)}`).join('\n');
-    throw new UserError(`${scan.probes.length} ST-Link probes are attached and none was chosen:\n${list}\n  pick one with --probe SERIAL, or set flash.probe in wasmqtt.config.json`);
+    throw new UserError(
+      `${scan.probes.length} ST-Link probes are attached and none was chosen:\n${list}\n  pick one with --probe ` +
+      `SERIAL, or set flash.probe in wasmqtt.config.json`);
   }
   return scan.probes[0]?.serial || undefined;
 }
@@ -124,7 +135,8 @@ export async function flashBoard(opts: FlashOptions): Promise<FlashResult> {
   if (opts.store) {
     const chipId = await readChipId(bin, target, out, opts.verbose);
     const bytes = await opts.store.image(chipId);
-    if (bytes.length !== opts.store.bytes) throw new Error(`store image is ${bytes.length} bytes, the store ${opts.store.bytes}`);
+    if (bytes.length !== opts.store.bytes) throw new Error(
+      `store image is ${bytes.length} bytes, the store ${opts.store.bytes}`);
     // a private file, removed after: it holds the broker password
     const dir = mkdtempSync(join(tmpdir(), 'wasmqtt-store-'));
     const path = join(dir, 'store.bin');
@@ -139,18 +151,23 @@ export async function flashBoard(opts: FlashOptions): Promise<FlashResult> {
 }
 
 /** Reads the chip's 96-bit unique id through the probe (the chip runs on afterwards). */
-async function readChipId(bin: string, target: OpenocdTarget, out: NodeJS.WritableStream, verbose?: boolean): Promise<[number, number, number]> {
+async function readChipId(bin: string, target: OpenocdTarget, out: NodeJS.WritableStream,
+    verbose?: boolean): Promise<[number, number, number]> {
   out.write('reading the chip\'s unique id\n');
-  const outcome = await runOpenocd(bin, openocdChipIdArgs(target), (line) => { if (verbose) out.write(`openocd: ${line}\n`); });
+  const outcome = await runOpenocd(
+    bin, openocdChipIdArgs(target), (line) => { if (verbose) out.write(`openocd: ${line}\n`); });
   const failure = classifyOpenocdOutput(outcome.output, outcome.code, target);
   if (failure) throw new UserError(`flash failed: ${formatFailure(failure)}`);
   const id = parseChipId(outcome.output);
-  if (!id) throw new UserError('flash failed: OpenOCD did not print the chip\'s unique id (at 0x1FFFF7E8), so the store cannot be made for this chip\n  hint: run it again with --verbose to see OpenOCD\'s output, or pass --keep-store to program the image only');
+  if (!id) throw new UserError('flash failed: OpenOCD did not print the chip\'s unique id (at 0x1FFFF7E8), so the ' +
+    'store cannot be made for this chip\n  hint: run it again with --verbose to see OpenOCD\'s output, or pass ' +
+    '--keep-store to program the image only');
   return id;
 }
 
 /** The OpenOCD run that programs, verifies (the image, then the store if any) and resets. */
-async function programImage(p: { opts: FlashOptions; bin: string; target: OpenocdTarget; board: string; image: ElfImage; t0: number;
+async function programImage(
+  p: { opts: FlashOptions; bin: string; target: OpenocdTarget; board: string; image: ElfImage; t0: number;
   store: { result: StoreResult; path: string } | undefined }): Promise<FlashResult> {
   const { opts, bin, target, image, t0, store } = p;
   const out = opts.out ?? process.stderr;
@@ -170,7 +187,8 @@ async function programImage(p: { opts: FlashOptions; bin: string; target: Openoc
     const s = tracker.state(Date.now());
     bar.update(Math.round(s.fraction * 100), { phase: s.phase });
   }, 100) : undefined;
-  const storeNote = store ? ` and the store (${store.result.bytes} bytes at 0x${store.result.address.toString(16).padStart(8, '0')})` : '';
+  const storeNote = store ?
+    ` and the store (${store.result.bytes} bytes at 0x${store.result.address.toString(16).padStart(8, '0')})` : '';
   if (!bar) out.write(`flashing ${opts.elfPath} (${image.flashBytes} bytes)${storeNote} to ${p.board}: connecting\n`);
 
   let outcome: RunOutcome;
@@ -192,7 +210,8 @@ async function programImage(p: { opts: FlashOptions; bin: string; target: Openoc
   bar?.update(100, { phase: 'done' });
   bar?.stop();
   const seconds = (Date.now() - t0) / 1000;
-  return { board: p.board, elfPath: opts.elfPath, imageBytes: image.flashBytes, seconds, probeSerial: serial, command: [bin, ...args], store: store?.result };
+  return { board: p.board, elfPath: opts.elfPath, imageBytes: image.flashBytes, seconds, probeSerial: serial,
+    command: [bin, ...args], store: store?.result };
 }
 
 /** Clears read protection (mass erase). */
@@ -213,7 +232,8 @@ export interface ProbeCheck {
 }
 
 /** Connects through the probe, halts the chip, reads its flash size, and lets it run again. */
-export async function checkTarget(opts: OpenocdTarget & { openocd?: string; probeScan?: ProbeScan }): Promise<ProbeCheck> {
+export async function checkTarget(
+    opts: OpenocdTarget & { openocd?: string; probeScan?: ProbeScan }): Promise<ProbeCheck> {
   const bin = opts.openocd ?? 'openocd';
   ensureOpenocd(bin);
   const serial = chooseProbe(opts.probeScan ?? listProbes(), opts.probeSerial);
@@ -221,6 +241,7 @@ export async function checkTarget(opts: OpenocdTarget & { openocd?: string; prob
   const outcome = await runOpenocd(bin, openocdProbeArgs(target), () => {});
   const failure = classifyOpenocdOutput(outcome.output, outcome.code, target);
   if (failure) throw new UserError(`target check failed: ${formatFailure(failure)}`);
-  const facts = outcome.output.split('\n').filter((l) => /flash size|device id|Target voltage|STLINK V/i.test(l)).map((l) => l.replace(/^Info\s*:\s*/, '').trim());
+  const facts = outcome.output.split('\n').filter((l) => /flash size|device id|Target voltage|STLINK V/i.test(l)).map(
+    (l) => l.replace(/^Info\s*:\s*/, '').trim());
   return { probeSerial: serial, facts };
 }

@@ -18,7 +18,8 @@ export interface OpenocdTarget {
 
 /** Escapes a path for a Tcl word in braces (OpenOCD's command language). */
 function tclWord(s: string): string {
-  if (/[{}\\]/.test(s)) throw new Error(`path ${s} contains { } or \\, which OpenOCD's command language cannot take; move the file`);
+  if (/[{}\\]/.test(s)) throw new Error(
+    `path ${s} contains { } or \\, which OpenOCD's command language cannot take; move the file`);
   return `{${s}}`;
 }
 
@@ -55,7 +56,8 @@ export const UID_ADDRESS = 0x1ffff7e8;
 
 /** Connects, halts, prints the chip's unique id words, lets the chip run again and exits. */
 export function openocdChipIdArgs(t: OpenocdTarget): string[] {
-  return [...openocdBaseArgs(t), '-c', 'init', '-c', 'reset halt', '-c', `mdw 0x${UID_ADDRESS.toString(16)} 3`, '-c', 'reset run', '-c', 'exit'];
+  return [...openocdBaseArgs(t), '-c', 'init', '-c', 'reset halt', '-c', `mdw 0x${UID_ADDRESS.toString(16)} 3`, '-c',
+    'reset run', '-c', 'exit'];
 }
 
 /** The three id words from `mdw`'s line ("0x1ffff7e8: 0034ffd8 4e4b3032 20333230"), or undefined. */
@@ -69,12 +71,14 @@ export function parseChipId(output: string): [number, number, number] | undefine
  * only way out of RDP; the new option bytes take effect after a power cycle.
  */
 export function openocdUnlockArgs(t: OpenocdTarget): string[] {
-  return [...openocdBaseArgs(t), '-c', 'init', '-c', 'reset halt', '-c', 'stm32f1x unlock 0', '-c', 'reset halt', '-c', 'exit'];
+  return [...openocdBaseArgs(t), '-c', 'init', '-c', 'reset halt', '-c', 'stm32f1x unlock 0', '-c', 'reset halt', '-c',
+    'exit'];
 }
 
 /** Connects, halts and prints the flash size and device id, then exits (used by `probes --check`). */
 export function openocdProbeArgs(t: OpenocdTarget): string[] {
-  return [...openocdBaseArgs(t), '-c', 'init', '-c', 'reset halt', '-c', 'flash probe 0', '-c', 'reset run', '-c', 'exit'];
+  return [
+    ...openocdBaseArgs(t), '-c', 'init', '-c', 'reset halt', '-c', 'flash probe 0', '-c', 'reset run', '-c', 'exit'];
 }
 
 export type FailureKind =
@@ -88,7 +92,8 @@ export interface OpenocdFailure {
 }
 
 /** The command that clears read protection, for the 'locked' hint. */
-const UNLOCK_HINT = 'clear the read protection (this ERASES the chip): wasmqtt flash --unlock, then power-cycle the board and flash again';
+const UNLOCK_HINT = 'clear the read protection (this ERASES the chip): wasmqtt flash --unlock, then power-cycle the ' +
+  'board and flash again';
 
 interface Rule {
   kind: FailureKind;
@@ -102,7 +107,8 @@ const RULES: Rule[] = [
   {
     kind: 'scripts-missing', re: /Can't find (\S+\.cfg)/,
     message: (m) => `OpenOCD cannot find its script ${m[1]}`,
-    hints: () => ['reinstall Debian\'s OpenOCD: sudo apt-get install --reinstall -y openocd (the scripts live in /usr/share/openocd/scripts)'],
+    hints: () => ['reinstall Debian\'s OpenOCD: sudo apt-get install --reinstall -y openocd (the scripts live in ' +
+      '/usr/share/openocd/scripts)'],
   },
   {
     kind: 'usb-permission', re: /LIBUSB_ERROR_ACCESS|libusb_open\(\) failed/,
@@ -112,12 +118,15 @@ const RULES: Rule[] = [
   {
     kind: 'probe-serial-mismatch', re: /ST-LINK open failed \(serial mismatch\)/,
     message: (_m, _o, t) => `no ST-Link with serial ${t.probeSerial ?? '?'} is attached`,
-    hints: () => ['list the attached probes and their serials: wasmqtt probes', 'pick one with --probe SERIAL (or flash.probe in wasmqtt.config.json)'],
+    hints: () => ['list the attached probes and their serials: wasmqtt probes',
+      'pick one with --probe SERIAL (or flash.probe in wasmqtt.config.json)'],
   },
   {
     kind: 'no-probe', re: /^Error: open failed$/m,
-    message: (_m, _o, t) => t.probeSerial ? `no ST-Link with serial ${t.probeSerial} was found` : 'no ST-Link probe was found',
-    hints: (t) => (t.probeSerial ? ['list the attached probes and their serials: wasmqtt probes', ...noProbeHints(t.board)] : noProbeHints(t.board)),
+    message: (_m, _o, t) => t.probeSerial ? `no ST-Link with serial ${t.probeSerial} was found` :
+      'no ST-Link probe was found',
+    hints: (t) => (t.probeSerial ? [
+      'list the attached probes and their serials: wasmqtt probes', ...noProbeHints(t.board)] : noProbeHints(t.board)),
   },
   {
     kind: 'locked', re: /stm32x device protected|Device Security Bit Set|read protection/i,
@@ -134,7 +143,8 @@ const RULES: Rule[] = [
   },
   {
     kind: 'low-voltage', re: /target voltage may be too low/i,
-    message: () => 'the probe sees no or too low target voltage: the board is not powered or its 3.3V pin is not wired to the probe',
+    message: () => 'the probe sees no or too low target voltage: the board is not powered or its 3.3V pin is not ' +
+      'wired to the probe',
     hints: () => ['power the board (USB or 3.3V) and connect the probe\'s 3.3V/VAPP pin to the board\'s 3.3V'],
   },
   {
@@ -142,23 +152,28 @@ const RULES: Rule[] = [
     message: () => 'the ST-Link was found but the target does not answer on SWD',
     hints: () => [
       'check the wiring: SWDIO, SWCLK, GND and 3.3V between probe and board',
-      'if the firmware disables SWD or sleeps: retry with --connect-under-reset (wire the probe\'s NRST) or hold RESET while starting',
+      'if the firmware disables SWD or sleeps: retry with --connect-under-reset (wire the probe\'s NRST) or hold ' +
+        'RESET while starting',
       'set BOOT0 = 0 (jumper) so the chip runs from flash; BOOT0 = 1 also helps recover a board that locks up at start',
     ],
   },
   {
     kind: 'outside-flash', re: /no flash bank found for address (0x[0-9a-f]+)/i,
-    message: (m) => `the image has data at ${m[1]}, outside the target's flash (OpenOCD skips such data and still reports success)`,
-    hints: () => ['check --board against the chip (a 64 KiB part cannot take a 128 KiB image) and rebuild with `wasmqtt build --board <name>`'],
+    message: (m) =>
+      `the image has data at ${m[1]}, outside the target's flash (OpenOCD skips such data and still reports success)`,
+    hints: () => ['check --board against the chip (a 64 KiB part cannot take a 128 KiB image) and rebuild with ' +
+      '`wasmqtt build --board <name>`'],
   },
   {
     kind: 'verify-mismatch', re: /\*\* Verify Failed \*\*|diff \d+ address (0x[0-9a-f]+)/,
     message: (_m, out) => {
       const d = /diff \d+ address (0x[0-9a-f]+)\. Was (0x[0-9a-f]+) instead of (0x[0-9a-f]+)/.exec(out);
-      return d ? `verify failed: flash at ${d[1]} reads ${d[2]} but the image has ${d[3]}` : 'verify failed: the flash does not read back as the image';
+      return d ? `verify failed: flash at ${d[1]} reads ${d[2]} but the image has ${d[3]}` :
+        'verify failed: the flash does not read back as the image';
     },
     hints: () => [
-      'flash again; if it persists, the chip may be write-protected (wasmqtt flash --unlock) or a clone with less flash than it reports',
+      'flash again; if it persists, the chip may be write-protected (wasmqtt flash --unlock) or a clone with less ' +
+        'flash than it reports',
       'a lower SWD clock helps with long or noisy wires: --speed 480',
     ],
   },
@@ -170,7 +185,8 @@ const RULES: Rule[] = [
   {
     kind: 'program-failed', re: /\*\* Programming Failed \*\*|error writing to flash at address (0x[0-9a-f]+)/,
     message: (m) => (m[1] ? `programming failed writing flash at ${m[1]}` : 'programming failed'),
-    hints: () => ['retry; if the board is read-protected, unlock it first: wasmqtt flash --unlock', 'a lower SWD clock helps with long wires: --speed 480'],
+    hints: () => ['retry; if the board is read-protected, unlock it first: wasmqtt flash --unlock',
+      'a lower SWD clock helps with long wires: --speed 480'],
   },
 ];
 
@@ -178,7 +194,8 @@ const RULES: Rule[] = [
  * Finds the cause of a failed (or falsely successful) OpenOCD run in its output. Returns
  * undefined when the output shows a clean program/verify/reset.
  */
-export function classifyOpenocdOutput(output: string, exitCode: number | null, t: OpenocdTarget = {}): OpenocdFailure | undefined {
+export function classifyOpenocdOutput(output: string, exitCode: number | null, t: OpenocdTarget = {}): OpenocdFailure |
+    undefined {
   for (const rule of RULES) {
     const m = rule.re.exec(output);
     if (!m) continue;

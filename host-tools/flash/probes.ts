@@ -75,7 +75,8 @@ export function formatProbe(p: Probe, index: number): string {
 export function noProbeHints(board = "<name>"): string[] {
   return [
     'check that the ST-Link is plugged in (a charge-only USB cable shows nothing)',
-    'Linux permissions: sudo cp /usr/share/openocd/contrib/60-openocd.rules /etc/udev/rules.d/ && sudo udevadm control --reload && sudo udevadm trigger, then replug the probe (and be in the plugdev group)',
+    'Linux permissions: sudo cp /usr/share/openocd/contrib/60-openocd.rules /etc/udev/rules.d/ && sudo udevadm ' +
+      'control --reload && sudo udevadm trigger, then replug the probe (and be in the plugdev group)',
     'in a container or VM, pass the USB device through (e.g. docker run --device /dev/bus/usb)',
     `no hardware? run the same firmware on the virtual board: wasmqtt sim --board ${board}`,
   ];

@@ -5,8 +5,10 @@
 export type FlashPhase = 'connecting' | 'programming' | 'verifying' | 'resetting' | 'done';
 
 /** Share of the bar each phase ends at. */
-const PHASE_END: Record<FlashPhase, number> = { connecting: 0.05, programming: 0.75, verifying: 0.95, resetting: 1, done: 1 };
-const PHASE_START: Record<FlashPhase, number> = { connecting: 0, programming: 0.05, verifying: 0.75, resetting: 0.95, done: 1 };
+const PHASE_END: Record<FlashPhase,
+  number> = { connecting: 0.05, programming: 0.75, verifying: 0.95, resetting: 1, done: 1 };
+const PHASE_START: Record<FlashPhase,
+  number> = { connecting: 0, programming: 0.05, verifying: 0.75, resetting: 0.95, done: 1 };
 /** Nominal write speed (erase + program) of an ST-Link/V2 on an STM32F1 at 1 MHz SWD, bytes/s. */
 export const NOMINAL_WRITE_BYTES_PER_S = 12 * 1024;
 const NOMINAL_VERIFY_BYTES_PER_S = 40 * 1024;

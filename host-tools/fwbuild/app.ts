@@ -5,7 +5,9 @@
 // package in the output folder, so it resolves the same inside this repo, from a project's
 // node_modules, or from a global install.
 import { createRequire } from 'node:module';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, lstatSync, readlinkSync } from 'node:fs';
+import {
+  existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, lstatSync, readlinkSync,
+} from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { REPO_ROOT as PACKAGE_ROOT } from './boards.ts';
 import { findTool, run } from './toolchain.ts';
@@ -37,7 +39,8 @@ export function ascOptionArgs(abortName: string): string[] {
   // --debug: function names, for wasm-opt.flags' --no-inline (its --strip-debug drops them), as mk/core.mk
   return ['--runtime', o.runtime, ...(o.noAssert ? ['--noAssert'] : []), '--debug', '--use', `abort=${abortName}`,
     '--initialMemory', String(o.initialMemory), '--maximumMemory', String(o.maximumMemory),
-    '--optimizeLevel', String(o.optimizeLevel), '--shrinkLevel', String(o.shrinkLevel), ...(o.converge ? ['--converge'] : [])];
+    '--optimizeLevel', String(o.optimizeLevel), '--shrinkLevel', String(o.shrinkLevel),
+      ...(o.converge ? ['--converge'] : [])];
 }
 
 function tsFilesUnder(dir: string, depth = 4): string[] {
@@ -65,7 +68,8 @@ function packageLinkDir(outDir: string): string {
   const link = join(dir, 'wasmqtt');
   mkdirSync(dir, { recursive: true });
   let ok = false;
-  try { ok = lstatSync(link).isSymbolicLink() && resolve(dir, readlinkSync(link)) === PACKAGE_ROOT; } catch { /* absent */ }
+  try { ok = lstatSync(link).isSymbolicLink() &&
+    resolve(dir, readlinkSync(link)) === PACKAGE_ROOT; } catch { /* absent */ }
   if (!ok) {
     rmSync(link, { force: true, recursive: true });
     symlinkSync(PACKAGE_ROOT, link, 'dir');
@@ -79,7 +83,8 @@ function ascBin(): string {
   try {
     pkg = req.resolve('assemblyscript/package.json');
   } catch {
-    throw new AppBuildError('the AssemblyScript compiler (npm package assemblyscript) is not installed next to wasmqtt; run npm install');
+    throw new AppBuildError('the AssemblyScript compiler (npm package assemblyscript) is not installed next to ' +
+      'wasmqtt; run npm install');
   }
   return join(dirname(pkg), 'bin', 'asc.js');
 }
@@ -112,7 +117,8 @@ export interface AppBuildOptions {
 /** Compiles an app with the core into one module (asc, then wasm-opt); returns outFile. */
 export async function compileApp(o: AppBuildOptions): Promise<string> {
   const entry = resolve(o.entry);
-  if (!existsSync(entry) || !statSync(entry).isFile()) throw new AppBuildError(`the app's entry file ${entry} does not exist (set "app" in wasmqtt.config.json, or run \`wasmqtt init\`)`);
+  if (!existsSync(entry) || !statSync(entry).isFile()) throw new AppBuildError(
+    `the app's entry file ${entry} does not exist (set "app" in wasmqtt.config.json, or run \`wasmqtt init\`)`);
   const outDir = dirname(resolve(o.outFile));
   mkdirSync(outDir, { recursive: true });
   const wasmOpt = wasmOptBin();
@@ -125,9 +131,12 @@ export async function compileApp(o: AppBuildOptions): Promise<string> {
   // sensor app). The package root for an app inside this repo (its relative imports reach the
   // core there), the project folder for a user's app (it reaches the package as ~lib/wasmqtt).
   const baseDir = inPackage ? PACKAGE_ROOT : resolve(o.projectDir ?? dirname(entry));
-  if (!(entry + sep).startsWith(baseDir + sep)) throw new AppBuildError(`the app's entry ${entry} must be inside the project folder ${baseDir}`);
-  const asc = await run(process.execPath, [ascBin(), relative(baseDir, entry), '--path', packageLinkDir(outDir), ...ascOptionArgs(abortName), '--outFile', `${tmp}.asc`], { cwd: baseDir });
-  const ascOut = (asc.stdout + asc.stderr).split('\n').filter((l) => !/converge was suboptimal/.test(l)).join('\n').trim();
+  if (!(entry + sep).startsWith(baseDir + sep)) throw new AppBuildError(
+    `the app's entry ${entry} must be inside the project folder ${baseDir}`);
+  const asc = await run(process.execPath, [ascBin(), relative(baseDir, entry), '--path', packageLinkDir(outDir),
+    ...ascOptionArgs(abortName), '--outFile', `${tmp}.asc`], { cwd: baseDir });
+  const ascOut = (asc.stdout + asc.stderr).split('\n').filter(
+    (l) => !/converge was suboptimal/.test(l)).join('\n').trim();
   if (asc.code !== 0 || !existsSync(`${tmp}.asc`)) {
     rmSync(`${tmp}.asc`, { force: true });
     throw new AppBuildError(`compiling ${entry} failed (asc):\n${ascOut}`);

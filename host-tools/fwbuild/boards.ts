@@ -62,7 +62,8 @@ export const BoardSchema = z.object({
 }).superRefine((b, ctx) => {
   const storeBytes = b.storePages * b.memory.flashPageBytes;
   if (b.budget.flashBytes > b.memory.flashBytes - storeBytes) {
-    ctx.addIssue({ code: 'custom', path: ['budget', 'flashBytes'], message: `exceeds the flash left after the ${storeBytes}-byte store` });
+    ctx.addIssue({ code: 'custom', path: ['budget', 'flashBytes'],
+      message: `exceeds the flash left after the ${storeBytes}-byte store` });
   }
   if (b.budget.ramBytes > b.memory.ramBytes) {
     ctx.addIssue({ code: 'custom', path: ['budget', 'ramBytes'], message: 'exceeds the RAM of the part' });
@@ -110,7 +111,8 @@ export function loadBoard(name: string, dir = BOARDS_DIR): Board {
 export const RUNTIME_STATE_BYTES = 2560;
 export const HOST_EXTRA_ARENA_BYTES = 2048;
 export function arenaBytes(b: Board, host = false): number {
-  return b.wasm.linearMemoryCapBytes + b.wasm.valueStackBytes + RUNTIME_STATE_BYTES + (host ? HOST_EXTRA_ARENA_BYTES : 0);
+  return b.wasm.linearMemoryCapBytes + b.wasm.valueStackBytes + RUNTIME_STATE_BYTES + (
+    host ? HOST_EXTRA_ARENA_BYTES : 0);
 }
 
 function pinParts(p: string): [number, number] {

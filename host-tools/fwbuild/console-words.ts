@@ -17,7 +17,8 @@ export const CONSOLE_WORDS = [
   // commands (their order is the `help` list)
   'help', 'show', 'net', 'set', 'save', 'load', 'connect', 'disconnect', 'sub', 'unsub', 'pub', 'status', 'echo',
   // fields and keys
-  'mac', 'ip', 'gw', 'mask', 'host', 'port', 'id', 'user', 'pass', 'keepalive', 'clean', 'will', 'trace', 'spill', 'quiet',
+  'mac', 'ip', 'gw', 'mask', 'host', 'port', 'id', 'user', 'pass', 'keepalive', 'clean', 'will', 'trace', 'spill',
+  'quiet',
   'on', 'off', 'commands', 'docs', 'docs/console.md',
   'pid', 'state', 'inflight', 'queued', 'inflight_in', 'tx', 'rx', 'retransmits', 'reconnects', 'last_error',
   'store_used', 'store_capacity', 'will_qos', 'will_retain', 'will_payload', 'session_present', 'error', 'rc',
@@ -115,12 +116,14 @@ export function compressWords(words: string[]): { enc: Symbols[]; frags: number[
   // Every word must expand back to itself (and fit the device's word buffer).
   const expand = (e: Symbols, depth: number): string => {
     if (depth > FRAG_MAX) throw new Error('console word fragments refer to each other in a cycle');
-    return e.map((x) => (x >= FRAG_SYM ? expand(enc[frags[x - FRAG_SYM]!]!, depth + 1) : String.fromCharCode(x))).join('');
+    return e.map(
+      (x) => (x >= FRAG_SYM ? expand(enc[frags[x - FRAG_SYM]!]!, depth + 1) : String.fromCharCode(x))).join('');
   };
   words.forEach((w, i) => {
     if (expand(enc[i]!, 0) !== w) throw new Error(`console word '${w}' does not round-trip through its fragments`);
   });
-  for (const e of enc) if (expand(e, 0).length > WORD_MAX) throw new Error(`a console word is longer than ${WORD_MAX} bytes`);
+  for (const e of enc) if (expand(e, 0).length > WORD_MAX) throw new Error(
+    `a console word is longer than ${WORD_MAX} bytes`);
   return { enc, frags };
 }
 
@@ -133,7 +136,8 @@ export function generateWords(): string {
     if (w.length === 0) throw new Error('console words must not be empty (the end bit marks a last byte)');
     for (const ch of w) {
       const c = ch.charCodeAt(0);
-      if (c < FRAG_MAX || c > 0x7e) throw new Error(`console word '${w}' must be printable ASCII from '-' on (lower codes are fragments)`);
+      if (c < FRAG_MAX || c > 0x7e) throw new Error(
+        `console word '${w}' must be printable ASCII from '-' on (lower codes are fragments)`);
     }
   }
   const { enc, frags } = compressWords(words);

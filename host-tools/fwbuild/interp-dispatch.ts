@@ -7,9 +7,9 @@
 // load to drop the check). Those two instructions are ~10% of all the instructions the
 // interpreter executes. This step compiles interp.c to assembly, removes exactly that pair where
 // the proof holds (a byte load straight into the index, no label in between, a 256-entry table,
-// or a shorter one it extends: removeDispatchRangeCheck), and assembles the result. Where the compiler's output has another shape (another GCC version,
-// other flags) nothing is changed and the caller is told why: the interpreter is then correct,
-// only slower. Then each handler's branch back to the dispatch becomes a dispatch of its own
+// or a shorter one it extends: removeDispatchRangeCheck), and assembles the result. Where the compiler's output has
+// another shape (another GCC version, other flags) nothing is changed and the caller is told why: the interpreter is
+// then correct, only slower. Then each handler's branch back to the dispatch becomes a dispatch of its own
 // through a word table whose address interp.c keeps in r9 (replicateDispatch, below): 2
 // instructions per dispatch instead of 3.
 //
@@ -36,7 +36,8 @@ const TBH = new RegExp(String.raw`^\ttbh\t\[pc, (${REG}), lsl #1\]$`);
  * labels GCC uses only for debug information (.LVL, .LBB, .LBE, .LVU, .LFB...). */
 function isInert(line: string): boolean {
   const t = line.trim();
-  return t === '' || t.startsWith('@') || (t.startsWith('.') && !t.endsWith(':')) || /^\.L(VL|BB|BE|VU|FB|FE|CFI)\d+:$/.test(t);
+  return t === '' || t.startsWith('@') || (t.startsWith('.') && !t.endsWith(':')) ||
+    /^\.L(VL|BB|BE|VU|FB|FE|CFI)\d+:$/.test(t);
 }
 
 /** Removes the `cmp idx, #M; bhi` pair in front of each `tbh` that dispatches on a byte just
@@ -67,9 +68,11 @@ export function removeDispatchRangeCheck(asm: string): DispatchPatch {
       if (isInert(lines[j]!)) continue;
       before.unshift(j);
     }
-    const at = (back: number): string | undefined => { const j = before[before.length - back]; return j === undefined ? undefined : lines[j]; };
+    const at = (back: number): string |
+      undefined => { const j = before[before.length - back]; return j === undefined ? undefined : lines[j]; };
     const bhiTo = (l?: string) => (l === undefined ? undefined : /^\tbhi\t(\.L\d+)$/.exec(l)?.[1]);
-    const cmpTo = (l?: string) => { const c = l === undefined ? null : new RegExp(String.raw`^\tcmp\t${reg}, #(\d+)$`).exec(l); return c ? Number(c[1]) : -1; };
+    const cmpTo = (l?: string) => { const c = l === undefined ? null : new RegExp(
+      String.raw`^\tcmp\t${reg}, #(\d+)$`).exec(l); return c ? Number(c[1]) : -1; };
     const inB = bhiTo(at(1));
     const m = cmpTo(at(2));
     if (!inB || m < 0 || m > 255) continue;
@@ -98,7 +101,9 @@ export function removeDispatchRangeCheck(asm: string): DispatchPatch {
     const entry = (l: string) => `\t.2byte\t(${l}-${table})/2`;
     lines.splice(k, 0, ...Array.from({ length: added }, () => entry(above)));
     if (bias) lines.splice(first, 0, entry(inB));
-    const why = `removed: ${reg} is a byte and the table has 256 entries${bias ? `, opcode 0's added for ${inB}` : ''}${added ? `, ${added} added for ${above}` : ''}`;
+    const why =
+      `removed: ${reg} is a byte and the table has 256 entries${bias ? `, opcode 0's added for ` +
+      `${inB}` : ''}${added ? `, ${added} added for ${above}` : ''}`;
     const checks = before.slice(before.length - (q - 1));
     checks.forEach((j, c) => { lines[j] = `\t@ ${lines[j]!.trim()}${c === 0 ? `  (${why})` : ''}`; });
     removed++;
@@ -107,7 +112,8 @@ export function removeDispatchRangeCheck(asm: string): DispatchPatch {
   return {
     asm,
     removed: 0,
-    reason: seen === 0 ? 'the compiler emitted no tbh jump table' : 'no tbh dispatch matched ldrb/cmp #M/bhi with a table of M + 1 entries',
+    reason: seen === 0 ? 'the compiler emitted no tbh jump table' :
+      'no tbh dispatch matched ldrb/cmp #M/bhi with a table of M + 1 entries',
   };
 }
 
@@ -249,7 +255,8 @@ const INTERP_FLAGS = ['-fno-builtin', '--param=min-crossjump-insns=6'];
 
 /** Compiles `src` with `gcc` and `flags` (plus INTERP_FLAGS) into `obj` through the dispatch patch.
  * Throws with the compiler's message when a step fails; returns the patch result for the caller to report. */
-export async function compileInterpreter(gcc: string, callerFlags: string[], src: string, obj: string): Promise<Omit<DispatchPatch, 'asm'> & { copies: number; replicateReason?: string }> {
+export async function compileInterpreter(gcc: string, callerFlags: string[], src: string,
+    obj: string): Promise<Omit<DispatchPatch, 'asm'> & { copies: number; replicateReason?: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'wqrt-interp-'));
   try {
     const s = join(dir, 'interp.s');
@@ -262,7 +269,8 @@ export async function compileInterpreter(gcc: string, callerFlags: string[], src
     let flags = [...callerFlags, ...INTERP_FLAGS, '-DWQRT_DISPATCH_TABLE'];
     let patch = await compile(flags);
     const perImage = callerFlags.includes('-DWQRT_OPCODE_MASK');
-    const rep = patch.removed ? replicateDispatch(patch.asm, perImage ? PER_IMAGE_HOT_OPCODES : undefined) : { asm: patch.asm, copies: 0, reason: 'the range check was kept' };
+    const rep = patch.removed ? replicateDispatch(patch.asm, perImage ? PER_IMAGE_HOT_OPCODES : undefined) : {
+      asm: patch.asm, copies: 0, reason: 'the range check was kept' };
     if (rep.copies) patch = { ...patch, asm: rep.asm };
     else patch = await compile(flags = [...callerFlags, ...INTERP_FLAGS]);
     writeFileSync(s, patch.asm);
@@ -276,8 +284,10 @@ export async function compileInterpreter(gcc: string, callerFlags: string[], src
 
 /** What the caller should print when the interpreter came out slower than it can be (null: nothing). */
 export function slowerDispatchWarning(src: string, r: Awaited<ReturnType<typeof compileInterpreter>>): string | null {
-  if (!r.removed) return `warning: ${src}: dispatch range check kept (${r.reason}); the interpreter is correct but ~10% slower`;
-  if (!r.copies) return `warning: ${src}: dispatch not copied into the handlers (${r.replicateReason}); the interpreter is correct but ~6% slower`;
+  if (!r.removed) return `warning: ${src}: dispatch range check kept (${r.reason}); the interpreter is correct but ` +
+    `~10% slower`;
+  if (!r.copies) return `warning: ${src}: dispatch not copied into the handlers (${r.replicateReason}); the ` +
+    `interpreter is correct but ~6% slower`;
   return null;
 }
 

@@ -12,7 +12,8 @@ import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Board } from './boards.ts';
 
-export interface ModuleImport { module: string; name: string; kind: 'func' | 'table' | 'memory' | 'global'; params?: number; results?: number }
+export interface ModuleImport {
+  module: string; name: string; kind: 'func' | 'table' | 'memory' | 'global'; params?: number; results?: number }
 export interface DataSegment { index: number; offset: number | null; bytes: number }
 export interface ModuleFacts {
   imports: ModuleImport[];
@@ -27,7 +28,8 @@ export class ModuleFormatError extends Error {}
 /** Reads the sections the checks need (imports, exports, memory, data, elem counts); the full
  * validation is the pre-decoder's (host-tools/wasm/module.ts). */
 export function readModuleFacts(b: Uint8Array): ModuleFacts {
-  if (b.length < 8 || b[0] !== 0 || b[1] !== 0x61 || b[2] !== 0x73 || b[3] !== 0x6d) throw new ModuleFormatError('not a WebAssembly module (no \\0asm header)');
+  if (b.length < 8 || b[0] !== 0 || b[1] !== 0x61 || b[2] !== 0x73 || b[3] !== 0x6d) throw new ModuleFormatError(
+    'not a WebAssembly module (no \\0asm header)');
   let p = 8;
   const u8 = (): number => {
     if (p >= b.length) throw new ModuleFormatError('unexpected end of module');
@@ -169,31 +171,44 @@ export interface CheckInput {
 export function checkModule(c: CheckInput): string[] {
   const problems: string[] = [];
   const { facts } = c;
-  const engineName = c.engine === 'aot' ? 'the AOT binding (--engine aot)' : c.engine === 'wasm3' ? 'the wasm3 binding' : 'the interpreter binding';
+  const engineName = c.engine === 'aot' ? 'the AOT binding (--engine aot)' : c.engine === 'wasm3' ?
+    'the wasm3 binding' : 'the interpreter binding';
   if (c.provided) {
     const known = [...c.provided.keys()].sort();
     for (const imp of facts.imports) {
       const key = `${imp.module}.${imp.name}`;
       if (imp.kind !== 'func') {
-        problems.push(`import ${key} is a ${imp.kind}: the board ABI provides functions only (compile with the default memory, not --importMemory/--importTable)`);
+        problems.push(
+          `import ${key} is a ${imp.kind}: the board ABI provides functions only (compile with the default memory, ` +
+          `not --importMemory/--importTable)`);
         continue;
       }
       const sig = c.provided.get(key);
       if (sig === undefined) {
         const hint = imp.module === 'env' && (imp.name === 'abort' || imp.name === 'trace' || imp.name === 'seed')
-          ? ` (AssemblyScript's ${imp.name}(); the app build maps abort to the core's; use the SDK's log() instead of trace() and its random source instead of Math.random())`
-          : imp.module === 'env' ? ' (an @external function or a `declare function` in the app: only the board ABI of docs/board-abi.md exists on the chip)' : '';
+          ?
+            ` (AssemblyScript's ${imp.name}(); the app build maps abort to the core's; use the SDK's log() instead ` +
+            `of trace() and its random source instead of Math.random())`
+          : imp.module === 'env' ? ' (an @external function or a `declare function` in the app: only the board ABI ' +
+            'of docs/board-abi.md exists on the chip)' : '';
         problems.push(`import ${key} is not provided by ${engineName}${hint}; the board ABI has: ${known.join(', ')}`);
       } else if (sig && (sig.params !== imp.params || sig.results !== imp.results)) {
-        problems.push(`import ${key} takes ${imp.params} argument(s) and returns ${imp.results} value(s), but the board ABI's ${key} takes ${sig.params} and returns ${sig.results}: match docs/board-abi.md`);
+        problems.push(
+          `import ${key} takes ${imp.params} argument(s) and returns ${imp.results} value(s), but the board ABI's ` +
+          `${key} takes ${sig.params} and returns ${sig.results}: match docs/board-abi.md`);
       }
     }
   }
   for (const e of REQUIRED_EXPORTS) {
-    if (!facts.exports.includes(e)) problems.push(`the module does not export ${e}: the firmware calls memory/start()/step(); export them from the app's entry file (see docs/app-api.md)`);
+    if (!facts.exports.includes(e)) problems.push(
+      `the module does not export ${e}: the firmware calls memory/start()/step(); export them from the app's entry ` +
+      `file (see docs/app-api.md)`);
   }
   if (c.engine === 'interp' && c.segmentLimit !== null && facts.data.length > c.segmentLimit) {
-    problems.push(`${facts.data.length} data segments, the interpreter takes ${c.segmentLimit}: fewer distinct constant strings/arrays (strings built with + each add segments; join them or reuse one buffer), or run it with --engine aot`);
+    problems.push(
+      `${facts.data.length} data segments, the interpreter takes ${c.segmentLimit}: fewer distinct constant ` +
+      `strings/arrays (strings built with + each add segments; join them or reuse one buffer), or run it with ` +
+      `--engine aot`);
   }
   if (c.engine === 'interp' && c.segmentLimit !== null && facts.elemSegments > c.segmentLimit) {
     problems.push(`${facts.elemSegments} element segments, the interpreter takes ${c.segmentLimit}`);
@@ -201,10 +216,16 @@ export function checkModule(c: CheckInput): string[] {
   const cap = c.board.wasm.linearMemoryCapBytes;
   const staticEnd = facts.data.reduce((m, d) => (d.offset === null ? m : Math.max(m, d.offset + d.bytes)), 0);
   if (staticEnd > cap) {
-    problems.push(`static data ends at byte ${staticEnd} of linear memory, but ${c.board.name} gives a module ${cap} bytes (wasm.linearMemoryCapBytes in ${c.boardFile}): shrink constant strings and static arrays by ${staticEnd - cap} bytes, or raise the cap if the board's RAM budget has room`);
+    problems.push(
+      `static data ends at byte ` +
+      `${staticEnd} of linear memory, but ${c.board.name} gives a module ${cap} bytes (wasm.linearMemoryCapBytes in ` +
+      `${c.boardFile}): shrink constant strings and static arrays by ${staticEnd - cap} bytes, or raise the cap if ` +
+      `the board's RAM budget has room`);
   }
   if (facts.memory && facts.memory.minPages > 1) {
-    problems.push(`the module asks for ${facts.memory.minPages} pages of initial memory; the firmware gives at most one capped page: compile with initialMemory 1`);
+    problems.push(
+      `the module asks for ${facts.memory.minPages} pages of initial memory; the firmware gives at most one capped ` +
+      `page: compile with initialMemory 1`);
   }
   return problems;
 }

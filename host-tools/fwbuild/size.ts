@@ -17,7 +17,8 @@ export interface SizeReport {
   };
   moduleBytes: number;
   overBudget: string[];
-  largest: { flashObjects: Contributor[]; ramObjects: Contributor[]; flashSymbols: Contributor[]; ramSymbols: Contributor[] };
+  largest: {
+    flashObjects: Contributor[]; ramObjects: Contributor[]; flashSymbols: Contributor[]; ramSymbols: Contributor[] };
 }
 
 const FLASH_SECTIONS = /^\.(isr_vector|text|rodata|ARM\.exidx|data)$/;
@@ -62,7 +63,8 @@ export function mapContributors(mapText: string): { flash: Contributor[]; ram: C
     if (FLASH_SECTIONS.test(out)) flash.set(key, (flash.get(key) ?? 0) + size);
     if (RAM_SECTIONS.test(out)) ram.set(key, (ram.get(key) ?? 0) + size);
   }
-  const top = (m: Map<string, number>) => [...m].map(([name, bytes]) => ({ name, bytes })).sort((a, b) => b.bytes - a.bytes);
+  const top = (m: Map<string, number>) => [...m].map(
+    ([name, bytes]) => ({ name, bytes })).sort((a, b) => b.bytes - a.bytes);
   return { flash: top(flash), ram: top(ram) };
 }
 
@@ -77,13 +79,15 @@ function splitModuleOut(flash: Contributor[], moduleBytes: number): void {
   flash.sort((a, b) => b.bytes - a.bytes);
 }
 
-export function sizeReport(elfFile: string, mapFile: string | undefined, board: Board, runtime: string, moduleBytes: number): SizeReport {
+export function sizeReport(
+    elfFile: string, mapFile: string | undefined, board: Board, runtime: string, moduleBytes: number): SizeReport {
   const elf = readElf(elfFile);
   const flashUsed = elf.sections
     .filter((s) => (s.flags & SHF_ALLOC) && s.type !== SHT_NOBITS && s.addr < 0x20000000 && FLASH_SECTIONS.test(s.name))
     .reduce((a, s) => a + s.size, 0) + sectionSize(elf, '.data');
   // .noinit (kept across resets) and the RAM vector table are static RAM too.
-  const ramStatic = sectionSize(elf, '.data') + sectionSize(elf, '.bss') + sectionSize(elf, '.noinit') + sectionSize(elf, '.ram_vectors');
+  const ramStatic = sectionSize(elf, '.data') + sectionSize(elf, '.bss') + sectionSize(elf, '.noinit') +
+    sectionSize(elf, '.ram_vectors');
   const stack = sectionSize(elf, '.stack');
   const guard = sectionSize(elf, '.stack_guard');
   const storeBytes = board.storePages * board.memory.flashPageBytes;
@@ -93,7 +97,8 @@ export function sizeReport(elfFile: string, mapFile: string | undefined, board: 
     flash: { used: flashUsed, budget: board.budget.flashBytes, region: board.memory.flashBytes - storeBytes },
     ram: {
       static: ramStatic, stack, guard, total: ramStatic + stack + guard, budget: board.budget.ramBytes,
-      region: board.memory.ramBytes, wasmArena: runtime === 'wasmqtt-rt' ? arenaBytes(board) : runtime === 'wasm3' ? wasm3HeapBytes(board) : board.wasm.linearMemoryCapBytes,
+      region: board.memory.ramBytes, wasmArena: runtime === 'wasmqtt-rt' ? arenaBytes(board) : runtime === 'wasm3' ?
+        wasm3HeapBytes(board) : board.wasm.linearMemoryCapBytes,
       linearMemoryCap: board.wasm.linearMemoryCapBytes,
     },
     moduleBytes,
@@ -110,7 +115,8 @@ export function sizeReport(elfFile: string, mapFile: string | undefined, board: 
   }
   const syms = elf.symbols.filter((s) => s.size > 0 && s.name);
   report.largest.flashSymbols = syms.filter((s) => s.value < 0x20000000 && s.value >= 0x08000000)
-    .sort((a, b) => b.size - a.size).slice(0, 8).map((s) => ({ name: s.name + (s.type === STT_FUNC ? '()' : ''), bytes: s.size }));
+    .sort((a, b) => b.size - a.size).slice(0, 8).map(
+      (s) => ({ name: s.name + (s.type === STT_FUNC ? '()' : ''), bytes: s.size }));
   report.largest.ramSymbols = syms.filter((s) => s.value >= 0x20000000)
     .sort((a, b) => b.size - a.size).slice(0, 8).map((s) => ({ name: s.name, bytes: s.size }));
   return report;
@@ -123,18 +129,28 @@ export function formatReport(r: SizeReport): string {
   const out: string[] = [];
   const mark = (over: boolean) => (over ? '  OVER BUDGET' : '');
   out.push(`size report: ${r.board} (${r.runtime})`);
-  out.push(`  flash       ${String(r.flash.used).padStart(7)} B  ${kb(r.flash.used).padStart(9)} of ${kb(r.flash.budget)} budget (${pct(r.flash.used, r.flash.budget)}), region ${kb(r.flash.region)}${mark(r.overBudget.includes('flash'))}`);
+  out.push(
+    `  flash       ${String(r.flash.used).padStart(7)} B  ${kb(r.flash.used).padStart(9)} of ${kb(r.flash.budget)} ` +
+    `budget (${pct(r.flash.used, r.flash.budget)}), region ${kb(r.flash.region)}` +
+    `${mark(r.overBudget.includes('flash'))}`);
   out.push(`    of which core.wasm module ${r.moduleBytes} B`);
-  out.push(`  static RAM  ${String(r.ram.static).padStart(7)} B  ${kb(r.ram.static).padStart(9)} (.data + .bss; ${r.runtime === 'wasm3' ? 'wasm3 fixed heap' : r.runtime === 'aot-wasm2c' ? 'linear memory' : 'wasm arena'} ${r.ram.wasmArena} B incl. linear-memory cap ${r.ram.linearMemoryCap} B)`);
+  out.push(
+    `  static RAM  ${String(r.ram.static).padStart(7)} B  ${kb(r.ram.static).padStart(9)} (.data + .bss; ` +
+    `${r.runtime === 'wasm3' ? 'wasm3 fixed heap' : r.runtime === 'aot-wasm2c' ? 'linear memory' : 'wasm arena'} ` +
+    `${r.ram.wasmArena} B incl. linear-memory cap ${r.ram.linearMemoryCap} B)`);
   out.push(`  stack       ${String(r.ram.stack).padStart(7)} B  + guard ${r.ram.guard} B`);
-  out.push(`  RAM total   ${String(r.ram.total).padStart(7)} B  ${kb(r.ram.total).padStart(9)} of ${kb(r.ram.budget)} budget (${pct(r.ram.total, r.ram.budget)}), part has ${kb(r.ram.region)}${mark(r.overBudget.includes('ram'))}`);
+  out.push(
+    `  RAM total   ${String(r.ram.total).padStart(7)} B  ${kb(r.ram.total).padStart(9)} of ${kb(r.ram.budget)} ` +
+    `budget (${pct(r.ram.total, r.ram.budget)}), part has ${kb(r.ram.region)}${mark(r.overBudget.includes('ram'))}`);
   if (r.overBudget.length > 0) {
     const list = (title: string, xs: Contributor[]) => {
       out.push(`  largest ${title}:`);
       for (const x of xs.slice(0, 6)) out.push(`    ${String(x.bytes).padStart(7)} B  ${x.name}`);
     };
-    if (r.overBudget.includes('flash')) { list('flash contributors (objects)', r.largest.flashObjects); list('flash symbols', r.largest.flashSymbols); }
-    if (r.overBudget.includes('ram')) { list('RAM contributors (objects)', r.largest.ramObjects); list('RAM symbols', r.largest.ramSymbols); }
+    if (r.overBudget.includes('flash')) { list('flash contributors (objects)', r.largest.flashObjects);
+      list('flash symbols', r.largest.flashSymbols); }
+    if (r.overBudget.includes('ram')) { list('RAM contributors (objects)', r.largest.ramObjects);
+      list('RAM symbols', r.largest.ramSymbols); }
   }
   return out.join('\n');
 }

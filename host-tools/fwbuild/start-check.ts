@@ -22,7 +22,8 @@ export interface StartCheck {
 /** Board imports that behave like the chip's at boot, for running a module on this machine:
  * the store in `store` (the board's geometry), `uid` as the chip id, the board's own pins
  * refused, no network (the W5500 reads as zeros), console output to `print`. */
-export function hostBoardImports(mod: WebAssembly.Module, board: Board, store: Uint8Array, uid: Uint8Array, mem: () => Uint8Array,
+export function hostBoardImports(
+  mod: WebAssembly.Module, board: Board, store: Uint8Array, uid: Uint8Array, mem: () => Uint8Array,
   print: (text: string) => void): Record<string, Record<string, (...a: number[]) => number | void>> {
   const storeSize = store.length;
   const reserved = reservedPins(board);
@@ -36,9 +37,12 @@ export function hostBoardImports(mod: WebAssembly.Module, board: Board, store: U
     uart_read: () => 0,
     store_size: () => storeSize,
     store_page_size: () => page,
-    store_read: (off, dst, len) => { if (off + len > storeSize) return -1; mem().set(store.subarray(off, off + len), dst); return 0; },
-    store_write: (off, src, len) => { if (off + len > storeSize) return -1; store.set(mem().subarray(src, src + len), off); return 0; },
-    store_erase: (off) => { if (off >= storeSize) return -1; const p = off - (off % page); store.fill(0xff, p, p + page); return 0; },
+    store_read: (off, dst, len) =>
+      { if (off + len > storeSize) return -1; mem().set(store.subarray(off, off + len), dst); return 0; },
+    store_write: (off, src, len) =>
+      { if (off + len > storeSize) return -1; store.set(mem().subarray(src, src + len), off); return 0; },
+    store_erase: (off) =>
+      { if (off >= storeSize) return -1; const p = off - (off % page); store.fill(0xff, p, p + page); return 0; },
     gpio_mode: (pin) => pinCall(pin),
     gpio_write: (pin) => pinCall(pin),
     gpio_read: (pin) => pinCall(pin),
@@ -86,12 +90,18 @@ export function startProblems(r: StartCheck, board: Board, boardFile: string): s
     const appError = /evt app-error "([^"]*)"/.exec(r.console);
     problems.push(appError
       ? `start() stops on ${board.name}: ${appError[1]} (the app API's check, run here with the board's pins)`
-      : `start() traps (${r.trap}) when run here with ${board.name}'s pins and a blank store; it would trap on the board too`);
+      :
+        `start() traps (${r.trap}) when run here with ${board.name}'s pins and a blank store; it would trap on the ` +
+        `board too`);
   }
   if (r.usedBytes > cap) {
-    problems.push(`start() uses linear memory up to byte ${r.usedBytes} (static data plus what setup() allocates), but ${board.name} gives a module ${cap} bytes ` +
-      `(wasm.linearMemoryCapBytes in ${boardFile}): the board would trap with "out of bounds memory access" in start. ` +
-      `Make the app's buffers (Text, arrays) ${r.usedBytes - cap} bytes smaller, or raise the cap if the RAM budget has room`);
+    problems.push(
+      `start() uses linear memory up to byte ` +
+      `${r.usedBytes} (static data plus what setup() allocates), but ${board.name} gives a module ${cap} bytes ` +
+      `(wasm.linearMemoryCapBytes in ${boardFile}): the board would trap with "out of bounds memory access" in ` +
+        `start. ` +
+      `Make the app's buffers (Text, arrays) ${r.usedBytes - cap} bytes smaller, or raise the cap if the RAM budget ` +
+        `has room`);
   }
   return problems;
 }

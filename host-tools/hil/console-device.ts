@@ -44,7 +44,8 @@ function connectFailed(f: Record<string, string>): Extract<CoreEvent, { kind: 'c
   rec[4] = f.rc === undefined || f.rc === 'none' ? 0xff : Number(f.rc);
   const [ip, port] = (f.addr ?? '').split(':');
   if (ip && port) { dv.setUint32(8, ipv4ToU32(ip), true); dv.setUint16(12, Number(port), true); }
-  return decodeEvent(EventKind.CONNECT_FAILED, f.addr ? rec : rec.subarray(0, 8)) as Extract<CoreEvent, { kind: 'connect_failed' }>;
+  return decodeEvent(EventKind.CONNECT_FAILED, f.addr ? rec : rec.subarray(0, 8)) as Extract<CoreEvent,
+    { kind: 'connect_failed' }>;
 }
 function dhcpEvent(f: Record<string, string>): CoreEvent {
   const rec = new Uint8Array(28);
@@ -62,7 +63,8 @@ interface Pending { cmd: string; resolve: (l: ConsoleLine) => void; reject: (e: 
 /** A console line with its arrival number: events that arrive in the same chunk as a reply
  * are seen by waits registered after that reply (they look back from the reply's number). */
 type Numbered = ConsoleLine & { seq: number };
-interface EventWaiter { match: (l: ConsoleLine) => boolean; resolve: (l: ConsoleLine) => void; reject: (e: Error) => void }
+interface EventWaiter {
+  match: (l: ConsoleLine) => boolean; resolve: (l: ConsoleLine) => void; reject: (e: Error) => void }
 const HISTORY = 1000;
 
 function seqOf(l: ConsoleLine): number {
@@ -92,7 +94,8 @@ export class ConsoleDevice extends DeviceBase implements HilDevice {
   /** Between powerOff and the next powerOn/connect: the console hears nothing. */
   private poweredOff = false;
 
-  constructor(private readonly transport: ConsoleTransport, private readonly replyTimeoutMs = 5000, private readonly connectWaitMs = 15_000) {
+  constructor(private readonly transport: ConsoleTransport, private readonly replyTimeoutMs = 5000,
+      private readonly connectWaitMs = 15_000) {
     super();
     this.description = transport.description;
     this.canPowerCycle = !!(transport.powerOff && transport.powerOn);
@@ -133,17 +136,20 @@ export class ConsoleDevice extends DeviceBase implements HilDevice {
       case 'disconnected': this.markConnected(false); break;
       case 'message':
         // the console prints topic bytes %XX-escaped: decoded as UTF-8 like every host (BOM kept)
-        this.emit('message', { topic: topicDecoder.decode(valueBytes(f.topic ?? '')), payload: valueBytes(f.payload ?? ''), qos: Number(f.qos), retain: f.retain === '1', dup: f.dup === '1' });
+        this.emit('message', { topic: topicDecoder.decode(valueBytes(f.topic ?? '')),
+          payload: valueBytes(f.payload ?? ''), qos: Number(f.qos), retain: f.retain === '1', dup: f.dup === '1' });
         break;
       case 'dhcp': this.emit('dhcp', dhcpEvent(f)); break;
-      case 'error': this.emit('device-error', { code: f.code ?? '?', message: `${f.code ?? '?'}${f.packet && f.packet !== '0' ? ` in ${packetName(f.packet)}` : ''}` }); break;
+      case 'error': this.emit('device-error', { code: f.code ?? '?',
+        message: `${f.code ?? '?'}${f.packet && f.packet !== '0' ? ` in ${packetName(f.packet)}` : ''}` }); break;
       case 'trace': {
         const name = packetName(f.type);
         const flags = Number(f.flags ?? 0);
         const pid = Number(f.pid ?? 0);
         this.emit('packet', {
           from: f.dir === 'tx' ? 'device' : 'broker', packet: name, packetId: pid || undefined,
-          qos: name === 'PUBLISH' ? (flags >> 1) & 3 : undefined, dup: name === 'PUBLISH' ? (flags & 8) !== 0 : undefined,
+          qos: name === 'PUBLISH' ? (flags >> 1) & 3 : undefined,
+          dup: name === 'PUBLISH' ? (flags & 8) !== 0 : undefined,
         });
         break;
       }
@@ -164,7 +170,8 @@ export class ConsoleDevice extends DeviceBase implements HilDevice {
       const t = setTimeout(() => {
         const i = this.replies.indexOf(p);
         if (i >= 0) this.replies.splice(i, 1);
-        reject(new Error(`no reply to "${line}" within ${this.replyTimeoutMs} ms (is the console running at the right baud rate?)`));
+        reject(new Error(
+          `no reply to "${line}" within ${this.replyTimeoutMs} ms (is the console running at the right baud rate?)`));
       }, this.replyTimeoutMs);
       this.replies.push(p);
       this.transport.write(line + '\r\n');
@@ -175,14 +182,17 @@ export class ConsoleDevice extends DeviceBase implements HilDevice {
   }
 
   /** Resolves with the first event matching that arrived after line number `since` (default: from now on). */
-  private nextEvent(match: (l: ConsoleLine) => boolean, what: string, ms: number, since?: number): { promise: Promise<ConsoleLine>; cancel: () => void } {
+  private nextEvent(match: (l: ConsoleLine) => boolean, what: string, ms: number, since?: number): {
+      promise: Promise<ConsoleLine>; cancel: () => void } {
     let w!: EventWaiter;
     let timer: NodeJS.Timeout;
     const seen = since === undefined ? undefined : this.history.find((l) => l.seq > since && match(l));
     if (seen) return { promise: Promise.resolve(seen), cancel: () => {} };
     const promise = new Promise<ConsoleLine>((resolve, reject) => {
-      w = { match, resolve: (l) => { clearTimeout(timer); resolve(l); }, reject: (e) => { clearTimeout(timer); reject(e); } };
-      timer = setTimeout(() => { this.eventWaiters.delete(w); reject(new Error(`timed out after ${ms} ms waiting for ${what}`)); }, ms);
+      w = { match, resolve: (l) => { clearTimeout(timer); resolve(l); },
+        reject: (e) => { clearTimeout(timer); reject(e); } };
+      timer = setTimeout(
+        () => { this.eventWaiters.delete(w); reject(new Error(`timed out after ${ms} ms waiting for ${what}`)); }, ms);
       this.eventWaiters.add(w);
     });
     return { promise, cancel: () => { clearTimeout(timer); this.eventWaiters.delete(w); } };
@@ -192,7 +202,8 @@ export class ConsoleDevice extends DeviceBase implements HilDevice {
     // The LAN image moving to another segment (a DHCP rig, or back to the static LAN) is powered
     // on there, as a board plugged into a new network is: no lease or address carried over.
     const segment = s.dhcp ? `dhcp ${s.dhcp.routerIp}` : 'static';
-    if (this.transport.lan && this.segment !== undefined && segment !== this.segment && this.canPowerCycle && !this.poweredOff) await this.powerOff();
+    if (this.transport.lan && this.segment !== undefined && segment !== this.segment && this.canPowerCycle &&
+      !this.poweredOff) await this.powerOff();
     this.segment = segment;
     if (this.poweredOff && this.transport.powerOn) {
       // An earlier scenario ended with the power cut (last-will): a new one starts from a powered board.
@@ -210,19 +221,23 @@ export class ConsoleDevice extends DeviceBase implements HilDevice {
     if (lan) {
       // The LAN image: by name through the scenario's DNS server, or a lease from its DHCP rig; else static.
       this.staticIp ??= (await this.command('show')).fields.ip;
-      if (s.brokerName !== undefined && s.dnsServer !== undefined) { await lan.routeDns(s.dnsServer); host = s.brokerName; }
+      if (s.brokerName !== undefined && s.dnsServer !== undefined) { await lan.routeDns(s.dnsServer);
+        host = s.brokerName; }
       if (s.dhcp) host = await lan.routeDhcp(s.dhcp);
       await this.command(`net ip ${s.dhcp ? '0.0.0.0' : this.staticIp}`);
     }
     await this.command(`set host ${escapeArg(host)}`).catch((e: Error) => {
       if (/^\d+(\.\d+){3}$/.test(host) || !/bad-ip/.test(e.message)) throw e;
-      throw new Error(`the device has no DNS client, so it cannot take the broker as "${host}" (${e.message}): run the console's LAN image (build/<board>-lan, docs/w5500.md "LAN images") or give the broker as an IPv4 address`);
+      throw new Error(
+        `the device has no DNS client, so it cannot take the broker as "${host}" (${e.message}): run the console's ` +
+        `LAN image (build/<board>-lan, docs/w5500.md "LAN images") or give the broker as an IPv4 address`);
     });
     await this.command(`set port ${addr.port}`);
     await this.command(`set id ${escapeArg(s.clientId)}`);
     await this.command(`set clean ${s.cleanSession ? 1 : 0}`);
     await this.command(`set keepalive ${s.keepalive}`);
-    if (s.will) await this.command(`set will ${escapeArg(s.will.topic)} ${s.will.qos} ${s.will.retain ? 1 : 0} ${escapeArg(s.will.payload)}`);
+    if (s.will) await this.command(
+      `set will ${escapeArg(s.will.topic)} ${s.will.qos} ${s.will.retain ? 1 : 0} ${escapeArg(s.will.payload)}`);
     else await this.command('set will');
   }
 
@@ -240,7 +255,8 @@ export class ConsoleDevice extends DeviceBase implements HilDevice {
     let last: ConsoleLine | undefined;
     const outcome = this.nextEvent((l) => {
       if (l.name === 'connect-failed') last = l;
-      return l.name === 'connected' || (l.name === 'connect-failed' && l.fields.rc !== undefined && l.fields.rc !== 'none')
+      return l.name === 'connected' ||
+        (l.name === 'connect-failed' && l.fields.rc !== undefined && l.fields.rc !== 'none')
         || (l.name === 'connect-failed' && /^dns-/.test(l.fields.error ?? '') && ++lookups >= 2);
     }, 'evt connected (CONNACK)', this.connectWaitMs);
     try {
@@ -261,7 +277,8 @@ export class ConsoleDevice extends DeviceBase implements HilDevice {
     if (l.name === 'connect-failed') {
       await this.command('disconnect').catch(() => undefined);
       const rc = Number(l.fields.rc);
-      throw new ConnectRefused(rc, `broker refused the connection: CONNACK return code ${rc} (${l.fields.error ?? ''})`);
+      throw new ConnectRefused(
+        rc, `broker refused the connection: CONNACK return code ${rc} (${l.fields.error ?? ''})`);
     }
     return { sessionPresent: l.fields.session_present === '1' };
   }
@@ -270,19 +287,22 @@ export class ConsoleDevice extends DeviceBase implements HilDevice {
     const ok = await this.command(`pub ${escapeArg(topic)} ${qos} ${retain ? 1 : 0} ${escapeArg(payload)}`);
     if (qos === 0) return;
     const pid = ok.fields.pid;
-    await this.nextEvent((l) => l.name === 'publish-done' && l.fields.pid === pid, `publish-done for packet ${pid}`, 30_000, seqOf(ok)).promise;
+    await this.nextEvent((l) => l.name === 'publish-done' && l.fields.pid === pid, `publish-done for packet ${pid}`,
+      30_000, seqOf(ok)).promise;
   }
 
   async subscribe(filter: string, qos: 0 | 1 | 2): Promise<number> {
     const ok = await this.command(`sub ${escapeArg(filter)} ${qos}`);
-    const ack = await this.nextEvent((l) => l.name === 'suback' && l.fields.pid === ok.fields.pid, `suback for packet ${ok.fields.pid}`, 15_000, seqOf(ok)).promise;
+    const ack = await this.nextEvent((l) => l.name === 'suback' && l.fields.pid === ok.fields.pid,
+      `suback for packet ${ok.fields.pid}`, 15_000, seqOf(ok)).promise;
     const first = (ack.fields.codes ?? '').split(',')[0];
     return first === 'failure' ? 0x80 : Number(first);
   }
 
   async unsubscribe(filter: string): Promise<void> {
     const ok = await this.command(`unsub ${escapeArg(filter)}`);
-    await this.nextEvent((l) => l.name === 'unsuback' && l.fields.pid === ok.fields.pid, `unsuback for packet ${ok.fields.pid}`, 15_000, seqOf(ok)).promise;
+    await this.nextEvent((l) => l.name === 'unsuback' && l.fields.pid === ok.fields.pid,
+      `unsuback for packet ${ok.fields.pid}`, 15_000, seqOf(ok)).promise;
   }
 
   async disconnect(): Promise<void> {

@@ -12,10 +12,16 @@ export interface ClientSettings {
   cleanSession: boolean;
   keepalive: number;
   will?: { topic: string; payload: string; qos: 0 | 1 | 2; retain: boolean };
-  /** Give the device the broker as this host name (its DNS client resolves it through `dnsServer`, host:port of a DNS server on this machine). */
+  /**
+   * Give the device the broker as this host name (its DNS client resolves it through `dnsServer`, host:port of a DNS
+   * server on this machine).
+   */
   brokerName?: string;
   dnsServer?: string;
-  /** Lease the device's address from this LAN's DHCP server (dnsmasq in a network namespace: sim/w5500/dhcp-rig.ts); the broker is on its router address. */
+  /**
+   * Lease the device's address from this LAN's DHCP server (dnsmasq in a network namespace: sim/w5500/dhcp-rig.ts); the
+   * broker is on its router address.
+   */
   dhcp?: DhcpRig;
 }
 
@@ -102,7 +108,8 @@ export abstract class DeviceBase extends EventEmitter {
   waitConnected(timeoutMs: number): Promise<void> {
     if (this.connected) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const t = setTimeout(() => { this.off('connected', on); reject(new Error(`device did not reconnect within ${timeoutMs} ms`)); }, timeoutMs);
+      const t = setTimeout(() => { this.off('connected', on);
+        reject(new Error(`device did not reconnect within ${timeoutMs} ms`)); }, timeoutMs);
       const on = (): void => { clearTimeout(t); resolve(); };
       this.once('connected', on);
     });

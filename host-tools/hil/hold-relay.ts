@@ -9,7 +9,9 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 export class MqttFramer {
   private buf: Buffer = Buffer.alloc(0);
 
-  /** Appends bytes; returns the packets now complete, in order. A malformed length passes the rest through as one chunk. */
+  /**
+   * Appends bytes; returns the packets now complete, in order. A malformed length passes the rest through as one chunk.
+   */
   push(chunk: Buffer): Buffer[] {
     this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
     const out: Buffer[] = [];
@@ -21,7 +23,8 @@ export class MqttFramer {
         mul *= 128;
         if ((b & 0x80) === 0) break;
       }
-      if (i > 4) { out.push(this.buf); this.buf = Buffer.alloc(0); return out; } // not MQTT framing: do not hold anything
+      // not MQTT framing: do not hold anything
+      if (i > 4) { out.push(this.buf); this.buf = Buffer.alloc(0); return out; }
       if (i >= this.buf.length || this.buf.length < i + 1 + len) return out;
       out.push(this.buf.subarray(0, i + 1 + len));
       this.buf = this.buf.subarray(i + 1 + len);

@@ -17,7 +17,9 @@ export const LAN_DNS = '192.168.1.1:53';
 export interface LanRouting {
   /** The device's DNS server (its gateway, 192.168.1.1, UDP 53) leads to `server` (host:port on this machine). */
   routeDns(server: string): Promise<void>;
-  /** Puts the device on `rig`'s segment (DHCP to its dnsmasq); returns the broker's address there (the rig's router). */
+  /**
+   * Puts the device on `rig`'s segment (DHCP to its dnsmasq); returns the broker's address there (the rig's router).
+   */
   routeDhcp(rig: DhcpRig): Promise<string>;
 }
 
@@ -27,7 +29,8 @@ export class LanRoutes implements LanRouting {
   private current: AddressMap | undefined;
 
   constructor(private readonly relay: LinkRelay) {
-    this.steps.set('broker', (map) => { map.add(`${LAN_BROKER.ip}:${LAN_BROKER.port}`, `127.0.0.1:${this.relay.port}`); });
+    this.steps.set(
+      'broker', (map) => { map.add(`${LAN_BROKER.ip}:${LAN_BROKER.port}`, `127.0.0.1:${this.relay.port}`); });
   }
 
   /** A (new) model's address map: every route so far, and later ones as they come. The relay must be listening. */

@@ -35,7 +35,9 @@ export class NodeConsoleTransport implements ConsoleTransport {
   constructor(private readonly wasmPath?: string) {
     const lan = hasLanServices(wasmPath);
     this.lan = lan ? this.routes : undefined;
-    this.description = `NodeDevice console (${lan ? `${wasmPath}: the console with DHCP and DNS` : wasmPath ?? 'device.wasm'} on Node, driven over its UART)`;
+    this.description =
+      `NodeDevice console (${lan ? `${wasmPath}: the console with DHCP and DNS` : wasmPath ?? 'device.wasm'} on ` +
+      `Node, driven over its UART)`;
   }
 
   private async boot(settings?: ClientSettings): Promise<void> {
@@ -43,9 +45,11 @@ export class NodeConsoleTransport implements ConsoleTransport {
     const network = new W5500NetworkBackend();
     this.routes.attach(network.model.addressMap);
     const dev = await NodeDevice.start({
-      network, broker: this.relay.url, deviceBroker: `${LAN_BROKER.ip}:${LAN_BROKER.port}`, store: this.store, wasm: this.wasmPath,
+      network, broker: this.relay.url, deviceBroker: `${LAN_BROKER.ip}:${LAN_BROKER.port}`, store: this.store,
+      wasm: this.wasmPath,
       waitConnected: false, backoffMinMs: 100, backoffMaxMs: 500, console: true,
-      ...(settings ? { clientId: settings.clientId, cleanSession: settings.cleanSession, keepalive: settings.keepalive } : {}),
+      ...(settings ? {
+        clientId: settings.clientId, cleanSession: settings.cleanSession, keepalive: settings.keepalive } : {}),
     });
     dev.on('uart', (text: string) => this.receiver?.(Buffer.from(text, 'utf8')));
     dev.on('error', () => { /* the console reports errors as evt lines */ });

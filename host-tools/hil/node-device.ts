@@ -35,7 +35,8 @@ export class NodeDeviceAdapter extends DeviceBase implements HilDevice {
   get resolvesNames(): boolean {
     if (!this.wasmPath) return false;
     try {
-      return WebAssembly.Module.exports(new WebAssembly.Module(readFileSync(this.wasmPath))).some((e) => e.name === 'wq_lan');
+      return WebAssembly.Module.exports(
+        new WebAssembly.Module(readFileSync(this.wasmPath))).some((e) => e.name === 'wq_lan');
     } catch {
       return false;
     }
@@ -73,7 +74,8 @@ export class NodeDeviceAdapter extends DeviceBase implements HilDevice {
       const byName = s.brokerName !== undefined && s.dnsServer !== undefined;
       const relay = new URL(this.relay!.url);
       const lan = byName ? {
-        network: new W5500NetworkBackend({ routes: { [LAN_BROKER]: `127.0.0.1:${relay.port}`, [LAN_DNS]: s.dnsServer! } }),
+        network: new W5500NetworkBackend(
+          { routes: { [LAN_BROKER]: `127.0.0.1:${relay.port}`, [LAN_DNS]: s.dnsServer! } }),
         deviceBroker: `${s.brokerName}:1883`,
       } : s.dhcp ? this.dhcpLan(s.dhcp, relay.port) : {};
       const dev = await NodeDevice.start({
@@ -97,11 +99,14 @@ export class NodeDeviceAdapter extends DeviceBase implements HilDevice {
     return { sessionPresent };
   }
 
-  /** The device on a DHCP LAN: address 0.0.0.0 (lease one), the broker on the LAN's router address, routed to the relay. */
+  /**
+   * The device on a DHCP LAN: address 0.0.0.0 (lease one), the broker on the LAN's router address, routed to the relay.
+   */
   private dhcpLan(rig: DhcpRig, relayPort: string) {
     const network = new W5500NetworkBackend({ routes: { [`${rig.routerIp}:1883`]: `127.0.0.1:${relayPort}` } });
     rig.route(network.model.addressMap);
-    return { network, deviceBroker: `${rig.routerIp}:1883`, deviceConfig: [[Cfg.DEVICE_IP, 0]] as Array<[number, number]> };
+    return {
+      network, deviceBroker: `${rig.routerIp}:1883`, deviceConfig: [[Cfg.DEVICE_IP, 0]] as Array<[number, number]> };
   }
 
   async outgoingHeld(): Promise<number> {

@@ -50,7 +50,9 @@ export function formatReport(r: HilReport): string {
   const w = Math.max(...r.scenarios.map((s) => s.id.length), 8);
   for (const s of r.scenarios) {
     const mark = statusMark(s.status);
-    lines.push(`  ${mark}  ${s.id.padEnd(w)}  ${(s.ms / 1000).toFixed(2).padStart(6)} s  ${s.title}${s.status === 'not-run' ? ` (not run: ${s.reason})` : ''}`);
+    lines.push(
+      `  ${mark}  ${s.id.padEnd(w)}  ${(s.ms / 1000).toFixed(2).padStart(6)} s  ` +
+      `${s.title}${s.status === 'not-run' ? ` (not run: ${s.reason})` : ''}`);
     if (s.status === 'pass') for (const c of s.checks) lines.push(`          ${' '.repeat(w)}                ✓ ${c}`);
   }
   const failed = r.scenarios.filter((s) => s.status === 'fail');

@@ -26,7 +26,8 @@ export interface Observer {
    * arrived and it is below `n`, the wait fails at once with the exact count instead of
    * running out the clock.
    */
-  waitForCount(n: number, match?: (m: { topic: string; payload: string }) => boolean, deliverable?: () => number): Promise<void>;
+  waitForCount(
+    n: number, match?: (m: { topic: string; payload: string }) => boolean, deliverable?: () => number): Promise<void>;
 }
 
 export interface ScenarioContext {
@@ -43,7 +44,8 @@ export interface ScenarioContext {
    * Waits for a condition on events, failing with `what` after the scenario's wait limit, or at
    * once with the reason `hopeless()` returns when the condition can no longer come true.
    */
-  waitUntil(cond: () => boolean, what: string | (() => string), ms?: number, hopeless?: () => string | undefined): Promise<void>;
+  waitUntil(cond: () => boolean, what: string | (() => string), ms?: number,
+    hopeless?: () => string | undefined): Promise<void>;
   waitMs: number;
 }
 
@@ -59,16 +61,25 @@ export interface RunnerOptions {
   onResult?: (r: ScenarioResult) => void;
 }
 
-const LAN_DEVICES = 'the console\'s LAN image, as --node (build/core/device-lan.wasm) runs it, and --sim on build/stm32f103rc-lan (booted by the runner when no wasmqtt sim is running, or wasmqtt sim --board stm32f103rc --elf build/stm32f103rc-lan/firmware.elf), or --node-api --wasm build/w5500/core-lan.wasm (device.wasm and the bluepill images carry none: docs/w5500.md, "LAN images")';
+const LAN_DEVICES = 'the console\'s LAN image, as --node (build/core/device-lan.wasm) runs it, and --sim on ' +
+  'build/stm32f103rc-lan (booted by the runner when no wasmqtt sim is running, or wasmqtt sim --board stm32f103rc ' +
+  '--elf build/stm32f103rc-lan/firmware.elf), or --node-api --wasm build/w5500/core-lan.wasm (device.wasm and the ' +
+  'bluepill images carry none: docs/w5500.md, "LAN images")';
 
 function capabilityMissing(c: Capability, o: RunnerOptions): string | undefined {
   switch (c) {
-    case 'powerCycle': return o.device.canPowerCycle ? undefined : 'the device cannot be power-cycled (use --sim, or --relay-command for a real board)';
-    case 'linkControl': return o.device.canControlLink ? undefined : 'the runner cannot pull this device\'s link (use --sim, or --link-command for a real board)';
-    case 'dns': return o.device.resolvesNames ? undefined : `needs a device with a DNS client on a network the runner routes: ${LAN_DEVICES}`;
-    case 'dhcp': return o.device.leasesAddress ? undefined : `needs a device with a DHCP client on a network the runner routes: ${LAN_DEVICES}`;
-    case 'brokerRestart': return o.broker.restart ? undefined : 'the broker is not the runner\'s own (omit --broker to let the runner start Mosquitto)';
-    case 'localBroker': return o.device.reachesRunnerLoopback ? undefined : 'needs a scripted broker on this machine\'s loopback, which a board on Ethernet cannot reach';
+    case 'powerCycle': return o.device.canPowerCycle ? undefined :
+      'the device cannot be power-cycled (use --sim, or --relay-command for a real board)';
+    case 'linkControl': return o.device.canControlLink ? undefined :
+      'the runner cannot pull this device\'s link (use --sim, or --link-command for a real board)';
+    case 'dns': return o.device.resolvesNames ? undefined :
+      `needs a device with a DNS client on a network the runner routes: ${LAN_DEVICES}`;
+    case 'dhcp': return o.device.leasesAddress ? undefined :
+      `needs a device with a DHCP client on a network the runner routes: ${LAN_DEVICES}`;
+    case 'brokerRestart': return o.broker.restart ? undefined :
+      'the broker is not the runner\'s own (omit --broker to let the runner start Mosquitto)';
+    case 'localBroker': return o.device.reachesRunnerLoopback ? undefined :
+      'needs a scripted broker on this machine\'s loopback, which a board on Ethernet cannot reach';
   }
 }
 
@@ -84,7 +95,8 @@ export async function runScenarios(o: RunnerOptions): Promise<HilReport> {
   }
   return {
     tool: 'wasmqtt hil', device: o.device.description, broker: o.broker.description,
-    startedAt: new Date(started).toISOString(), durationMs: Date.now() - started, summary: summarise(results), scenarios: results,
+    startedAt: new Date(started).toISOString(), durationMs: Date.now() - started, summary: summarise(results),
+    scenarios: results,
   };
 }
 
@@ -98,14 +110,16 @@ async function runOne(s: Scenario, o: RunnerOptions, tag: string): Promise<Scena
 
   const waitMs = o.waitMs ?? 10_000;
   const observers: MqttClient[] = [];
-  const onPacket = (p: { from: 'device' | 'broker'; packet: string; packetId?: number; qos?: number; dup?: boolean }): void =>
+  const onPacket = (
+    p: { from: 'device' | 'broker'; packet: string; packetId?: number; qos?: number; dup?: boolean }): void =>
     trace.packet(p.from, p.packet, { packetId: p.packetId, qos: p.qos, dup: p.dup });
   o.device.on('packet', onPacket);
   const prefix = `wasmqtt-hil/${tag}/${s.id}`;
   let n = 0;
   const ctx: ScenarioContext = {
     device: o.device, broker: o.broker, trace, prefix, waitMs,
-    settings: (over = {}) => ({ broker: o.broker.url, clientId: `hil-${tag}-${n++}`, cleanSession: true, keepalive: 30, ...over }),
+    settings: (over = {}) => (
+      { broker: o.broker.url, clientId: `hil-${tag}-${n++}`, cleanSession: true, keepalive: 30, ...over }),
     check: (t) => { checks.push(t); },
     waitUntil: (cond, what, ms = waitMs, hopeless = () => undefined) => new Promise<void>((resolve, reject) => {
       const until = Date.now() + ms;
@@ -121,16 +135,19 @@ async function runOne(s: Scenario, o: RunnerOptions, tag: string): Promise<Scena
       poll();
     }),
     observer: async (filter = `${prefix}/#`, qos = 2) => {
-      const client = await mqtt.connectAsync(o.broker.url, { clientId: `obs-${tag}-${n++}`, reconnectPeriod: 200, connectTimeout: waitMs });
+      const client = await mqtt.connectAsync(
+        o.broker.url, { clientId: `obs-${tag}-${n++}`, reconnectPeriod: 200, connectTimeout: waitMs });
       observers.push(client);
       const received: Observer['received'] = [];
-      client.on('message', (topic, payload, packet) => received.push({ topic, payload: payload.toString(), qos: packet.qos, retain: packet.retain }));
+      client.on('message', (topic, payload, packet) => received.push(
+        { topic, payload: payload.toString(), qos: packet.qos, retain: packet.retain }));
       await client.subscribeAsync(filter, { qos });
       return {
         client, received,
         waitForCount: (count, match = () => true, deliverable) => {
           const got = (): number => received.filter(match).length;
-          return ctx.waitUntil(() => got() >= count, () => `${count} message(s) at the broker-side observer (got ${got()})`, undefined, () => {
+          return ctx.waitUntil(() => got() >= count,
+              () => `${count} message(s) at the broker-side observer (got ${got()})`, undefined, () => {
             const d = deliverable?.();
             return d !== undefined && d < count && got() >= d
               ? `no more can arrive: the broker acknowledged only ${d} of the device's publishes` : undefined;
@@ -147,7 +164,8 @@ async function runOne(s: Scenario, o: RunnerOptions, tag: string): Promise<Scena
   try {
     await Promise.race([
       s.run(ctx),
-      new Promise((_r, reject) => { timer = setTimeout(() => reject(new Error(`scenario exceeded its ${limit} ms limit`)), limit); }),
+      new Promise((_r, reject) =>
+        { timer = setTimeout(() => reject(new Error(`scenario exceeded its ${limit} ms limit`)), limit); }),
     ]);
   } catch (err) {
     status = 'fail';

@@ -75,7 +75,8 @@ async function powerCycleOnPubrec(ctx: ScenarioContext, from: 'broker' | 'device
   let cut: Promise<void> | undefined;
   const onPacket = (p: DevicePacket): void => {
     if (!cut && p.from === from && p.packet === 'PUBREC') {
-      cut = new Promise<void>((r) => setTimeout(r, afterMs)).then(() => ctx.device.powerOff()).then(() => ctx.trace.note('power cut'));
+      cut = new Promise<void>((r) => setTimeout(r, afterMs)).then(() => ctx.device.powerOff()).then(
+        () => ctx.trace.note('power cut'));
     }
   };
   ctx.device.on('packet', onPacket);
@@ -93,7 +94,9 @@ async function powerCycleOnPubrec(ctx: ScenarioContext, from: 'broker' | 'device
   return before;
 }
 
-/** A relay to the broker that can hold packets back, where the device reaches this machine's loopback; else undefined. */
+/**
+ * A relay to the broker that can hold packets back, where the device reaches this machine's loopback; else undefined.
+ */
 async function holdRelayFor(ctx: ScenarioContext): Promise<HoldRelay | undefined> {
   if (!ctx.device.reachesRunnerLoopback) return undefined;
   const b = new URL(ctx.settings().broker);
@@ -120,14 +123,17 @@ function publishUp(qos: 0 | 1 | 2): Scenario {
         : () => ctx.trace.entries.filter((e) => e.from === 'broker' && e.packet === ack).length);
       const got = obs.received.map((m) => m.payload);
       const missing = sent.filter((p) => !got.includes(p));
-      assert(missing.length === 0, `broker side is missing ${missing.length} message(s): ${missing.slice(0, 5).join(', ')}`);
+      assert(
+        missing.length === 0, `broker side is missing ${missing.length} message(s): ${missing.slice(0, 5).join(', ')}`);
       if (qos === 2) {
         const dups = duplicates(got);
-        assert(dups.length === 0, `QoS 2 delivered ${dups.length} duplicate(s) at the broker side: ${dups.slice(0, 5).join(', ')}`);
+        assert(dups.length === 0,
+          `QoS 2 delivered ${dups.length} duplicate(s) at the broker side: ${dups.slice(0, 5).join(', ')}`);
         ctx.check(`broker side received exactly ${N}, no duplicate`);
       } else ctx.check(`broker side received all ${N} (${got.length} deliveries)`);
       const pubrecs = ctx.trace.entries.filter((e) => e.packet === 'PUBREC').length;
-      if (qos === 2) { assert(pubrecs >= N, `trace shows ${pubrecs} PUBREC for ${N} QoS 2 publishes`); ctx.check(`trace: PUBLISH → PUBREC → PUBREL → PUBCOMP for each`); }
+      if (qos === 2) { assert(pubrecs >= N, `trace shows ${pubrecs} PUBREC for ${N} QoS 2 publishes`);
+        ctx.check(`trace: PUBLISH → PUBREC → PUBREL → PUBCOMP for each`); }
     },
   };
 }
@@ -145,7 +151,8 @@ function receiveDown(qos: 0 | 1 | 2): Scenario {
       const obs = await ctx.observer(`${ctx.prefix}/none`);
       const sent = Array.from({ length: N }, (_, i) => `d${i}`);
       for (const p of sent) await obs.client.publishAsync(`${ctx.prefix}/down`, p, { qos });
-      await ctx.waitUntil(() => new Set(inbox.map((m) => m.payload.toString())).size >= N, `${N} messages at the device (got ${inbox.length})`);
+      await ctx.waitUntil(() => new Set(inbox.map((m) => m.payload.toString())).size >= N,
+        `${N} messages at the device (got ${inbox.length})`);
       const got = inbox.map((m) => m.payload.toString());
       if (qos === 2) {
         // Give a duplicate the chance to show: a marker published after the burst arrives after any resend of it.
@@ -155,7 +162,8 @@ function receiveDown(qos: 0 | 1 | 2): Scenario {
         assert(dups.length === 0, `device delivered ${dups.length} duplicate(s): ${dups.slice(0, 5).join(', ')}`);
         ctx.check(`device delivered exactly ${N}, no duplicate`);
       } else ctx.check(`device received all ${N} (${got.length} deliveries)`);
-      assert(inbox.every((m) => m.qos === qos), `device saw QoS ${[...new Set(inbox.map((m) => m.qos))].join('/')} instead of ${qos}`);
+      assert(inbox.every((m) => m.qos === qos),
+        `device saw QoS ${[...new Set(inbox.map((m) => m.qos))].join('/')} instead of ${qos}`);
     },
   };
 }
@@ -169,7 +177,8 @@ export const scenarios: Scenario[] = [
       assert(!r.sessionPresent, 'CONNACK reported a session present for a clean session');
       ctx.check('CONNACK 0, session present = 0');
       const kinds = ctx.trace.entries.map((e) => `${e.from}:${e.packet}`);
-      assert(kinds.includes('device:CONNECT') && kinds.includes('broker:CONNACK'), `trace lacks CONNECT/CONNACK: ${kinds.join(' ')}`);
+      assert(kinds.includes('device:CONNECT') && kinds.includes('broker:CONNACK'),
+        `trace lacks CONNECT/CONNACK: ${kinds.join(' ')}`);
       ctx.check('trace: CONNECT → CONNACK');
     },
   },
@@ -182,8 +191,12 @@ export const scenarios: Scenario[] = [
         const hostile = new HostileBroker({ connackCode: rc });
         await hostile.start();
         try {
-          const err = await ctx.device.connect(ctx.settings({ broker: hostile.url })).then(() => undefined, (e: unknown) => e);
-          assert(err instanceof ConnectRefused, `CONNACK ${rc}: connect did not fail with a refusal (${err instanceof Error ? err.message : 'it succeeded'})`);
+          const err = await ctx.device.connect(ctx.settings({ broker: hostile.url })).then(
+            () => undefined, (e: unknown) => e);
+          assert(
+            err instanceof ConnectRefused,
+            `CONNACK ` +
+            `${rc}: connect did not fail with a refusal (${err instanceof Error ? err.message : 'it succeeded'})`);
           assert(err.returnCode === rc, `CONNACK ${rc} reported as ${err.returnCode}`);
           ctx.check(`CONNACK ${rc}: ${err.message}`);
         } finally {
@@ -227,7 +240,8 @@ export const scenarios: Scenario[] = [
       await ctx.device.connect(ctx.settings());
       await ctx.device.subscribe(`${ctx.prefix}/state`, 1);
       await ctx.waitUntil(() => inbox.length > 0, 'the retained message at the device');
-      assert(inbox[0]!.retain && inbox[0]!.payload.toString() === 'on', `got ${JSON.stringify({ retain: inbox[0]!.retain, payload: inbox[0]!.payload.toString() })}`);
+      assert(inbox[0]!.retain && inbox[0]!.payload.toString() === 'on',
+        `got ${JSON.stringify({ retain: inbox[0]!.retain, payload: inbox[0]!.payload.toString() })}`);
       ctx.check('retained "on" delivered with retain = 1');
       await obs.client.publishAsync(`${ctx.prefix}/state`, '', { qos: 1, retain: true }); // clear it
     },
@@ -238,7 +252,8 @@ export const scenarios: Scenario[] = [
     needs: ['powerCycle'],
     async run(ctx) {
       const obs = await ctx.observer(`${ctx.prefix}/will`, 1);
-      await ctx.device.connect(ctx.settings({ keepalive: 5, will: { topic: `${ctx.prefix}/will`, payload: 'gone', qos: 1, retain: false } }));
+      await ctx.device.connect(
+        ctx.settings({ keepalive: 5, will: { topic: `${ctx.prefix}/will`, payload: 'gone', qos: 1, retain: false } }));
       await ctx.device.powerOff();
       ctx.trace.note('power cut');
       await obs.waitForCount(1, (m) => m.payload === 'gone');
@@ -272,8 +287,10 @@ export const scenarios: Scenario[] = [
         await ctx.waitUntil(() => !ctx.device.isConnected(), 'the device to give up on the silent broker', 5000);
         const ms = Date.now() - t0;
         // 1.5 x keepalive, plus up to a second for a busy host's timers (real time here, as on a board).
-        assert(ms <= 2500, `dead link noticed after ${ms} ms, more than 1.5 x keepalive (1500 ms) + 1000 ms scheduling allowance`);
-        assert(ctx.trace.entries.some((e) => e.from === 'device' && e.packet === 'PINGREQ'), 'no PINGREQ was sent before giving up');
+        assert(ms <= 2500,
+          `dead link noticed after ${ms} ms, more than 1.5 x keepalive (1500 ms) + 1000 ms scheduling allowance`);
+        assert(ctx.trace.entries.some((e) => e.from === 'device' && e.packet === 'PINGREQ'),
+          'no PINGREQ was sent before giving up');
         ctx.check(`PINGREQ unanswered; link declared dead after ${ms} ms (keepalive 1 s)`);
         // The device's close reaches the broker's socket a moment later (FIN over real TCP).
         await ctx.waitUntil(() => silent.closedByDevice > 0, 'the device to close the dead connection', 2000);
@@ -294,12 +311,14 @@ export const scenarios: Scenario[] = [
       await ctx.device.subscribe(`${ctx.prefix}/in`, 1);
       ctx.trace.note('broker restart');
       await ctx.broker.restart!();
-      await ctx.waitUntil(() => !ctx.device.isConnected() || ctx.trace.entries.filter((e) => e.packet === 'CONNACK').length >= 2, 'the device to notice the restart');
+      await ctx.waitUntil(() => !ctx.device.isConnected() ||
+        ctx.trace.entries.filter((e) => e.packet === 'CONNACK').length >= 2, 'the device to notice the restart');
       await ctx.device.waitConnected(ctx.waitMs);
       ctx.check('device reconnected after the restart');
       const obs = await ctx.observer(`${ctx.prefix}/out`);
       await obs.client.publishAsync(`${ctx.prefix}/in`, 'after-restart', { qos: 1 });
-      await ctx.waitUntil(() => inbox.some((m) => m.payload.toString() === 'after-restart'), 'a message on the persisted subscription');
+      await ctx.waitUntil(
+        () => inbox.some((m) => m.payload.toString() === 'after-restart'), 'a message on the persisted subscription');
       ctx.check('persisted subscription delivered a QoS 1 message (no resubscribe)');
       await ctx.device.publish(`${ctx.prefix}/out`, 'q2', 2);
       await obs.waitForCount(1);
@@ -332,7 +351,8 @@ export const scenarios: Scenario[] = [
   },
   {
     id: 'link-cable-out-qos2',
-    title: 'cable out mid-QoS 2 and back: the device drops at once, reconnects within 1 s of the link, nothing lost or doubled',
+    title: 'cable out mid-QoS 2 and back: the device drops at once, reconnects within 1 s of the link, nothing lost ' +
+      'or doubled',
     needs: ['linkControl'],
     async run(ctx) {
       const obs = await ctx.observer();
@@ -355,7 +375,8 @@ export const scenarios: Scenario[] = [
       const outAt = await pulled!;
       await ctx.waitUntil(() => !ctx.device.isConnected(), 'the device to drop the connection when the link went');
       const dropMs = Date.now() - outAt;
-      assert(dropMs < 5000, `the device took ${dropMs} ms to drop the connection after the cable was pulled (keepalive is 60 s)`);
+      assert(dropMs < 5000,
+        `the device took ${dropMs} ms to drop the connection after the cable was pulled (keepalive is 60 s)`);
       ctx.check(`connection dropped ${dropMs} ms after the cable was pulled, mid-QoS 2 (keepalive 60 s)`);
       ctx.trace.note('cable in');
       // on the device's clock where the runner has it (a virtual board), else the wall clock
@@ -365,7 +386,8 @@ export const scenarios: Scenario[] = [
       await ctx.device.waitConnected(10_000);
       const upMs = Math.round(clock() - inAt);
       const on = ctx.device.deviceMillis ? 'device time' : 'wall time';
-      assert(upMs <= 1000, `the device reconnected ${upMs} ms (${on}) after the link came back (at most 1000 ms expected)`);
+      assert(
+        upMs <= 1000, `the device reconnected ${upMs} ms (${on}) after the link came back (at most 1000 ms expected)`);
       ctx.check(`reconnected ${upMs} ms (${on}) after the link came back (≤ 1000 ms)`);
       await Promise.all(pending);
       await obs.waitForCount(N);
@@ -386,7 +408,8 @@ export const scenarios: Scenario[] = [
         const obs = await ctx.observer();
         await ctx.device.connect(ctx.settings({ brokerName: 'broker.hil.test', dnsServer: `127.0.0.1:${dns.port}` }));
         const asked = dns.queries.filter((q) => q.includes('query[A] broker.hil.test'));
-        assert(asked.length === 1, `expected one A query for broker.hil.test, dnsmasq logged: ${dns.queries.join('; ') || 'nothing'}`);
+        assert(asked.length === 1,
+          `expected one A query for broker.hil.test, dnsmasq logged: ${dns.queries.join('; ') || 'nothing'}`);
         ctx.check('broker.hil.test resolved with one A query to dnsmasq, then connected');
         await ctx.device.publish(`${ctx.prefix}/dns`, 'by-name', 1);
         await obs.waitForCount(1);
@@ -408,7 +431,8 @@ export const scenarios: Scenario[] = [
         await ctx.device.connect(ctx.settings({ brokerName: 'nosuch.hil.test', dnsServer: `127.0.0.1:${dns.port}` }))
           .catch((e: Error) => { err = e; });
         assert(err, 'the device connected to a name that does not resolve');
-        assert(/does not resolve/.test(err.message) && /asked the DNS server 192\.168\.1\.1:53/.test(err.message), `unclear error: ${err.message}`);
+        assert(/does not resolve/.test(err.message) && /asked the DNS server 192\.168\.1\.1:53/.test(err.message),
+          `unclear error: ${err.message}`);
         ctx.check(`connect failed: ${err.message.slice(err.message.indexOf('the broker host name'))}`);
         const asked = dns.queries.filter((q) => q.includes('query[A] nosuch.hil.test')).length;
         assert(asked >= 2, `the device asked ${asked} time(s); it should retry`);
@@ -421,13 +445,16 @@ export const scenarios: Scenario[] = [
   },
   {
     id: 'dhcp-lease',
-    title: 'DHCP: the device leases its address from dnsmasq (DISCOVER, OFFER, REQUEST, ACK), connects to the broker and publishes',
+    title: 'DHCP: the device leases its address from dnsmasq (DISCOVER, OFFER, REQUEST, ACK), connects to the broker ' +
+      'and publishes',
     needs: ['dhcp'],
     async run(ctx) {
       await withDhcpLease(ctx, undefined, async (rig, leases, obs) => {
         const bound = leases.find((e) => e.event === 'bound');
         assert(bound && bound.ip === rig.leaseIp && bound.gateway === rig.routerIp && bound.dns === rig.dnsIp,
-          `expected a lease of ${rig.leaseIp} (gateway ${rig.routerIp}, DNS ${rig.dnsIp}); the device reported: ${leases.map((e) => e.message).join('; ') || 'nothing'}`);
+          `expected a lease of ` +
+            `${rig.leaseIp} (gateway ${rig.routerIp}, DNS ${rig.dnsIp}); the device reported: ` +
+            `${leases.map((e) => e.message).join('; ') || 'nothing'}`);
         const asked = rig.log.map((l) => l.split('(')[0]).join(',');
         assert(asked === 'DHCPDISCOVER,DHCPOFFER,DHCPREQUEST,DHCPACK', `dnsmasq logged: ${rig.log.join('; ')}`);
         ctx.check(`${bound.message} (dnsmasq: DISCOVER, OFFER, REQUEST, ACK)`);
@@ -447,11 +474,13 @@ export const scenarios: Scenario[] = [
         const onDrop = (): void => { dropped = true; };
         ctx.device.on('disconnected', onDrop);
         // T1 is 4 s of the device's time: 20 s allows for an emulated board running behind the wall clock
-        await ctx.waitUntil(() => leases.some((e) => e.event === 'renewed'), () => `a renewal at T1 (the device reported: ${leases.map((e) => e.event).join(', ')})`, 20_000);
+        await ctx.waitUntil(() => leases.some((e) => e.event === 'renewed'),
+          () => `a renewal at T1 (the device reported: ${leases.map((e) => e.event).join(', ')})`, 20_000);
         ctx.device.off('disconnected', onDrop);
         const renewed = leases.find((e) => e.event === 'renewed')!;
         assert(renewed.ip === rig.leaseIp, `the renewal moved the device to ${renewed.ip}`);
-        assert(rig.log.slice(4).map((l) => l.split('(')[0]).join(',').startsWith('DHCPREQUEST,DHCPACK'), `dnsmasq logged: ${rig.log.join('; ')}`);
+        assert(rig.log.slice(4).map((l) => l.split('(')[0]).join(',').startsWith('DHCPREQUEST,DHCPACK'),
+          `dnsmasq logged: ${rig.log.join('; ')}`);
         assert(!dropped && ctx.device.isConnected(), 'the MQTT link dropped during the renewal');
         ctx.check(`renewed at T1: ${renewed.ip} kept, lease ${renewed.leaseS} s again; the MQTT link stayed up`);
         await ctx.device.publish(`${ctx.prefix}/dhcp`, 'renewed', 1);
@@ -462,18 +491,24 @@ export const scenarios: Scenario[] = [
   },
   {
     id: 'dhcp-server-gone',
-    title: 'DHCP: the server goes away (renew at T1, rebind at T2 unanswered), comes back: the rebind is answered, address and link kept',
+    title: 'DHCP: the server goes away (renew at T1, rebind at T2 unanswered), comes back: the rebind is answered, ' +
+      'address and link kept',
     needs: ['dhcp'],
     async run(ctx) {
       await withDhcpLease(ctx, { t1S: 4, t2S: 8 }, async (rig, leases, obs) => {
         await rig.stop();
         ctx.trace.note('dnsmasq killed');
-        await ctx.waitUntil(() => leases.some((e) => e.event === 'rebinding'), () => `renewing at T1 and rebinding at T2 (the device reported: ${leases.map((e) => e.event).join(', ')})`, 20_000);
+        await ctx.waitUntil(() => leases.some((e) => e.event === 'rebinding'), () =>
+          `renewing at T1 and rebinding at T2 (the device reported: ${leases.map((e) => e.event).join(', ')})`, 20_000);
         ctx.check(`events: ${leases.map((e) => e.message).join('; ')}`);
         assert(rig.log.filter((l) => l.startsWith('DHCPREQUEST')).length === 1, 'dnsmasq answered while it was gone');
         await rig.start();
         ctx.trace.note('dnsmasq restarted');
-        await ctx.waitUntil(() => leases.some((e) => e.event === 'renewed'), () => `the rebinding REQUEST answered by the restarted dnsmasq (the device reported: ${leases.map((e) => e.event).join(', ')})`, 20_000);
+        await ctx.waitUntil(
+          () => leases.some((e) => e.event === 'renewed'),
+          () =>
+          `the rebinding REQUEST answered by the restarted dnsmasq (the device reported: ` +
+          `${leases.map((e) => e.event).join(', ')})`, 20_000);
         const renewed = leases.find((e) => e.event === 'renewed')!;
         assert(renewed.ip === rig.leaseIp, `the device came back with ${renewed.ip}`);
         ctx.check(`rebound with ${renewed.server} after its restart: ${renewed.ip} kept`);
@@ -499,7 +534,8 @@ export const scenarios: Scenario[] = [
       // the cut is tried again with a new message.
       const relay = await holdRelayFor(ctx);
       try {
-        await ctx.device.connect(ctx.settings({ cleanSession: false, keepalive: 5, ...(relay ? { broker: relay.url } : {}) }));
+        await ctx.device.connect(
+          ctx.settings({ cleanSession: false, keepalive: 5, ...(relay ? { broker: relay.url } : {}) }));
         const ATTEMPTS = relay ? 1 : 5;
         const payloads: string[] = [];
         let resumed = false;
@@ -512,7 +548,8 @@ export const scenarios: Scenario[] = [
           // (1 s): a power cut before that loses the PUBREL owed (the broker has the message). With
           // the relay holding PUBCOMP, the cut waits past that bound, so it tests the flash resume.
           const before = await powerCycleOnPubrec(ctx, 'broker', relay,
-            () => ctx.device.publish(`${ctx.prefix}/x`, payload, 2).catch(() => undefined), 'PUBREC, to cut power after it', relay ? 2500 : 0);
+            () => ctx.device.publish(`${ctx.prefix}/x`, payload, 2).catch(() => undefined),
+              'PUBREC, to cut power after it', relay ? 2500 : 0);
           await ctx.device.waitConnected(10_000);
           const completed = (): boolean => ctx.trace.entries.slice(before).some((e) => e.packet === 'PUBCOMP');
           if (!relay && !completed() && await ctx.device.outgoingHeld() === 0) {
@@ -521,18 +558,27 @@ export const scenarios: Scenario[] = [
           }
           await ctx.waitUntil(completed, 'PUBCOMP after the power cycle');
           const after = ctx.trace.entries.slice(before);
-          assert(!after.some((e) => e.from === 'device' && e.packet === 'PUBLISH'), 'the device re-sent PUBLISH after PUBREC (must send PUBREL)');
+          assert(!after.some((e) => e.from === 'device' && e.packet === 'PUBLISH'),
+            'the device re-sent PUBLISH after PUBREC (must send PUBREL)');
           resumed = true;
         }
-        assert(resumed, `in ${ATTEMPTS} attempts the power cut never landed between PUBREC and PUBCOMP (the flow always completed first), so the PUBREL resume path was not exercised`);
-        ctx.check(`after power-on the device sent PUBREL (not PUBLISH) and got PUBCOMP${relay ? ' (PUBCOMP held by a relay until the cut)' : payloads.length > 1 ? ` (attempt ${payloads.length}; earlier cuts came after PUBCOMP)` : ''}`);
+        assert(
+          resumed,
+          `in ${ATTEMPTS} attempts the power cut never landed between PUBREC and PUBCOMP (the flow always completed ` +
+          `first), so the PUBREL resume path was not exercised`);
+        ctx.check(
+          `after power-on the device sent PUBREL (not PUBLISH) and got ` +
+          `PUBCOMP${relay ? ' (PUBCOMP held by a relay until the cut)' : payloads.length > 1 ? ` (attempt ` +
+          `${payloads.length}; earlier cuts came after PUBCOMP)` : ''}`);
         await obs.client.publishAsync(`${ctx.prefix}/marker`, 'm', { qos: 2 });
         await obs.waitForCount(1, (m) => m.payload === 'm');
         for (const payload of payloads) {
           const n = obs.received.filter((m) => m.payload === payload).length;
           assert(n === 1, `broker side received "${payload}" ${n} times`);
         }
-        ctx.check(`broker side received ${payloads.length === 1 ? 'it' : `each of the ${payloads.length} messages`} exactly once`);
+        ctx.check(
+          `broker side received ${payloads.length === 1 ? 'it' : `each of the ${payloads.length} messages`} exactly ` +
+          `once`);
       } finally {
         await ctx.device.disconnect().catch(() => undefined);
         await relay?.close();
@@ -549,22 +595,27 @@ export const scenarios: Scenario[] = [
       // PUBREL until the power is off, so the cut always lands inside the flow.
       const relay = await holdRelayFor(ctx);
       try {
-        await ctx.device.connect(ctx.settings({ cleanSession: false, keepalive: 5, ...(relay ? { broker: relay.url } : {}) }));
+        await ctx.device.connect(
+          ctx.settings({ cleanSession: false, keepalive: 5, ...(relay ? { broker: relay.url } : {}) }));
         await ctx.device.subscribe(`${ctx.prefix}/in`, 2);
         relay?.hold(PUBREL);
         const obs = await ctx.observer(`${ctx.prefix}/none`);
         const before = await powerCycleOnPubrec(ctx, 'device', relay,
-          () => obs.client.publishAsync(`${ctx.prefix}/in`, 'once', { qos: 2 }), 'the device\'s PUBREC, to cut power after it');
+          () => obs.client.publishAsync(`${ctx.prefix}/in`, 'once', { qos: 2 }),
+            'the device\'s PUBREC, to cut power after it');
         await obs.client.publishAsync(`${ctx.prefix}/in`, 'marker', { qos: 2 });
-        await ctx.waitUntil(() => inbox.some((m) => m.payload.toString() === 'marker'), 'the marker after the power cycle');
+        await ctx.waitUntil(
+          () => inbox.some((m) => m.payload.toString() === 'marker'), 'the marker after the power cycle');
         const n = inbox.filter((m) => m.payload.toString() === 'once').length;
         assert(n === 1, `the device delivered the message ${n} times across the power cut`);
         ctx.check('delivered exactly once across the power cut');
         if (relay) {
           const after = ctx.trace.entries.slice(before);
-          assert(after.some((e) => e.from === 'broker' && e.packet === 'PUBREL') && after.some((e) => e.from === 'device' && e.packet === 'PUBCOMP'),
+          assert(after.some((e) => e.from === 'broker' && e.packet === 'PUBREL') &&
+            after.some((e) => e.from === 'device' && e.packet === 'PUBCOMP'),
             'after power-on the broker\'s PUBREL was not answered with PUBCOMP');
-          ctx.check('the flow was open at the cut (PUBREL held by a relay); after power-on the device answered PUBREL with PUBCOMP');
+          ctx.check('the flow was open at the cut (PUBREL held by a relay); after power-on the device answered ' +
+            'PUBREL with PUBCOMP');
         }
       } finally {
         await ctx.device.disconnect().catch(() => undefined);
@@ -591,7 +642,8 @@ export const scenarios: Scenario[] = [
         ctx.device.on('device-error', onErr);
         try {
           await ctx.device.connect(ctx.settings({ broker: hostile.url }));
-          await ctx.waitUntil(() => errors.length > 0 && hostile.closedByDevice > 0, `an error event and the device closing the connection (${name})`);
+          await ctx.waitUntil(() => errors.length > 0 && hostile.closedByDevice > 0,
+            `an error event and the device closing the connection (${name})`);
           ctx.check(`${name}: "${errors[0]!.message}", connection closed by the device`);
         } finally {
           ctx.device.off('device-error', onErr);

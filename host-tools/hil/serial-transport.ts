@@ -32,7 +32,8 @@ function runHook(template: string, state: string): Promise<void> {
     let err = '';
     child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
     child.once('error', (e) => reject(new Error(`hook "${cmd}" could not run: ${e.message}`)));
-    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`hook "${cmd}" exited with ${code}: ${err.trim()}`))));
+    child.once('exit',
+      (code) => (code === 0 ? resolve() : reject(new Error(`hook "${cmd}" exited with ${code}: ${err.trim()}`))));
   });
 }
 
@@ -108,7 +109,9 @@ export class SerialTransport implements ConsoleTransport {
   async brokerAddress(url: string): Promise<{ ip: string; port: number }> {
     const u = new URL(url);
     if (u.hostname.startsWith('127.') && !this.reachesRunnerLoopback) {
-      throw new UserError(`the board cannot reach ${u.hostname} (this machine's loopback); pass --broker mqtt://<this machine's LAN address>:1883`);
+      throw new UserError(
+        `the board cannot reach ${u.hostname} (this machine's loopback); pass --broker mqtt://<this machine's LAN ` +
+        `address>:1883`);
     }
     this.broker = { ip: u.hostname, port: Number(u.port || 1883) };
     return { ip: u.hostname, port: Number(u.port || 1883) };

@@ -17,7 +17,10 @@ import type { ConsoleTransport } from './console-device.ts';
 import { LAN_BROKER, LanRoutes, type LanRouting } from './lan-routes.ts';
 import { LinkRelay } from './link-relay.ts';
 
-/** The board `hil --sim` boots when none is running: the smallest one whose LAN image fits (docs/w5500.md, "LAN images"). */
+/**
+ * The board `hil --sim` boots when none is running: the smallest one whose LAN image fits (docs/w5500.md, "LAN
+ * images").
+ */
 export const SIM_LAN_BOARD = 'stm32f103rc';
 export const simLanElf = (board = SIM_LAN_BOARD): string => join(PACKAGE_ROOT, 'build', `${board}-lan`, 'firmware.elf');
 
@@ -37,7 +40,8 @@ export class SimBoardTransport implements ConsoleTransport {
   private constructor(boardName: string, elf: string) {
     let board: VirtualBoard | undefined;
     this.net = new W5500NetworkBackend({ clock: () => board?.millis() ?? 0 });
-    board = new VirtualBoard({ board: boardName, elf, w5500: this.net.model, storeFile: join(this.storeDir, 'store.bin') });
+    board = new VirtualBoard(
+      { board: boardName, elf, w5500: this.net.model, storeFile: join(this.storeDir, 'store.bin') });
     this.board = board;
     this.uart = new UartStream(board);
     this.runner = new BoardRunner(board, { speed: 1 });
@@ -48,7 +52,9 @@ export class SimBoardTransport implements ConsoleTransport {
   /** Boots `elf` (default: the LAN image of SIM_LAN_BOARD) on the virtual board. */
   static async start(boardName = SIM_LAN_BOARD, elf = simLanElf(boardName)): Promise<SimBoardTransport> {
     if (!existsSync(elf)) {
-      throw new UserError(`${elf} does not exist: build it with \`make ${elf.slice(PACKAGE_ROOT.length + 1)}\` (or make build), or start a virtual board yourself (wasmqtt sim) and run wasmqtt hil --sim again`);
+      throw new UserError(
+        `${elf} does not exist: build it with \`make ${elf.slice(PACKAGE_ROOT.length + 1)}\` (or make build), or ` +
+        `start a virtual board yourself (wasmqtt sim) and run wasmqtt hil --sim again`);
     }
     const t = new SimBoardTransport(boardName, elf);
     await t.relay.start();
@@ -62,11 +68,18 @@ export class SimBoardTransport implements ConsoleTransport {
   private booted(ms = 20_000): Promise<void> {
     return new Promise((resolve, reject) => {
       let seen = '';
-      const timer = setTimeout(() => { this.uart.off('data', on); reject(new Error(`the virtual board printed no "evt loaded" within ${ms} ms; its UART said: ${seen.slice(-300) || 'nothing'}`)); }, ms);
+      const timer = setTimeout(
+        () =>
+        { this.uart.off('data', on);
+        reject(
+        new Error(
+        `the virtual board printed no "evt loaded" within ` +
+        `${ms} ms; its UART said: ${seen.slice(-300) || 'nothing'}`)); }, ms);
       const on = (d: Buffer): void => {
         seen += d.toString('latin1');
         if (/evt loaded [^\n]*\n/.test(seen)) { clearTimeout(timer); this.uart.off('data', on); resolve(); }
-        else if (/evt (fatal|trap|fault) /.test(seen)) { clearTimeout(timer); this.uart.off('data', on); reject(new Error(`the virtual board did not start: ${seen.trim()}`)); }
+        else if (/evt (fatal|trap|fault) /.test(seen)) { clearTimeout(timer); this.uart.off('data', on);
+          reject(new Error(`the virtual board did not start: ${seen.trim()}`)); }
       };
       this.uart.on('data', on);
     });
@@ -86,7 +99,10 @@ export class SimBoardTransport implements ConsoleTransport {
     return LAN_BROKER;
   }
 
-  /** As `wasmqtt sim`'s bench control: the CPU stops (virtual time with it) and the W5500 drops its connections without FIN. */
+  /**
+   * As `wasmqtt sim`'s bench control: the CPU stops (virtual time with it) and the W5500 drops its connections without
+   * FIN.
+   */
   async powerOff(): Promise<void> {
     if (!this.powered) return;
     await this.runner.stop();

@@ -27,7 +27,8 @@ export interface ConsoleLine {
 export function escapeArg(v: string | Uint8Array): string {
   const bytes = typeof v === 'string' ? Buffer.from(v, 'utf8') : v;
   let out = '';
-  for (const b of bytes) out += b < 0x21 || b > 0x7e || b === 0x25 ? `%${b.toString(16).toUpperCase().padStart(2, '0')}` : String.fromCharCode(b);
+  for (const b of bytes) out += b < 0x21 || b > 0x7e || b === 0x25
+    ? `%${b.toString(16).toUpperCase().padStart(2, '0')}` : String.fromCharCode(b);
   return out;
 }
 
@@ -103,18 +104,28 @@ export function describeConsoleLine(l: ConsoleLine): string {
   switch (l.name) {
     case 'connected': return `connected to the broker${f.session_present === '1' ? ' (session resumed)' : ''}`;
     case 'connect-failed':
-      return `connect failed: ${f.error ?? '?'}${f.rc && f.rc !== 'none' ? ` (CONNACK ${f.rc}: ${CONNACK_TEXT[f.rc] ?? 'unknown code'})` : ''}${tried(f.addr)}`;
-    case 'disconnected': return `disconnected${f.reason && f.reason !== 'requested' ? `: ${f.reason}` : ' (requested)'}${f.addr && f.addr !== '0.0.0.0:0' ? ` (${f.addr})` : ''}`;
+      return `connect failed: ${f.error ?? '?'}` +
+        `${f.rc && f.rc !== 'none' ? ` (CONNACK ${f.rc}: ${CONNACK_TEXT[f.rc] ?? 'unknown code'})` : ''}` +
+        `${tried(f.addr)}`;
+    case 'disconnected': return `disconnected` +
+      `${f.reason && f.reason !== 'requested' ? `: ${f.reason}` : ' (requested)'}` +
+      `${f.addr && f.addr !== '0.0.0.0:0' ? ` (${f.addr})` : ''}`;
     case 'message':
-      return `message on ${f.topic ?? '?'} ${showPayload(f.payload)} ${QOS_FLOW[f.qos ?? '0'] ?? `QoS ${f.qos}`}${pid}${f.retain === '1' ? ' retained' : ''}${f.dup === '1' ? ' dup' : ''}`;
-    case 'publish-done': return `publish${pid} complete (${QOS_FLOW[f.qos ?? ''] ?? `QoS ${f.qos ?? '?'}`} acknowledged)`;
+      return `message on ${f.topic ?? '?'} ${showPayload(f.payload)} ` +
+        `${QOS_FLOW[f.qos ?? '0'] ?? `QoS ${f.qos}`}${pid}` +
+        `${f.retain === '1' ? ' retained' : ''}${f.dup === '1' ? ' dup' : ''}`;
+    case 'publish-done':
+      return `publish${pid} complete (${QOS_FLOW[f.qos ?? ''] ?? `QoS ${f.qos ?? '?'}`} acknowledged)`;
     case 'suback': return `subscribed${pid}: granted ${f.codes ?? '?'}`;
     case 'unsuback': return `unsubscribed${pid}`;
-    case 'error': return `ERROR ${f.code ?? '?'}${f.packet && f.packet !== '0' ? ` in ${packetName(f.packet)}` : ''}${f.detail && f.detail !== '0' ? ` (detail ${f.detail})` : ''}`;
+    case 'error': return `ERROR ${f.code ?? '?'}` +
+      `${f.packet && f.packet !== '0' ? ` in ${packetName(f.packet)}` : ''}` +
+      `${f.detail && f.detail !== '0' ? ` (detail ${f.detail})` : ''}`;
     case 'trace': {
       const flags = Number(f.flags ?? 0);
       const name = packetName(f.type);
-      const extra = name === 'PUBLISH' ? ` QoS ${(flags >> 1) & 3}${flags & 8 ? ' DUP' : ''}` : name === 'CONNACK' ? ` rc ${f.extra ?? '?'}` : '';
+      const extra = name === 'PUBLISH' ? ` QoS ${(flags >> 1) & 3}${flags & 8 ? ' DUP' : ''}`
+        : name === 'CONNACK' ? ` rc ${f.extra ?? '?'}` : '';
       return `${f.dir === 'rx' ? '<-' : '->'} ${name}${pid}${extra}`;
     }
     default: return `${l.name}${Object.keys(f).length ? ` ${kv(f)}` : ''}`;

@@ -13,9 +13,13 @@ export async function openSerialPort(path: string, baudRate: number): Promise<Se
       if (!err) return resolve();
       const m = err.message;
       if (/EACCES|Permission denied/i.test(m)) {
-        reject(new UserError(`no permission to open ${path}\n  add yourself to the dialout group: sudo usermod -aG dialout $USER, then log out and in again`));
+        reject(
+          new UserError(
+          `no permission to open ${path}\n  add yourself to the dialout group: sudo usermod -aG dialout $USER, then ` +
+          `log out and in again`));
       } else if (/EBUSY|Resource busy|lock/i.test(m)) {
-        reject(new UserError(`${path} is in use by another program (another monitor, screen, minicom?); close it first`));
+        reject(
+          new UserError(`${path} is in use by another program (another monitor, screen, minicom?); close it first`));
       } else {
         reject(new UserError(`cannot open ${path}: ${m}`));
       }

@@ -57,7 +57,8 @@ export function listSysfsPorts(sysfsRoot = process.env.WASMQTT_SYSFS_ROOT ?? '/s
       if (!vid) dir = join(dir, '..');
     }
     const info = classify(vid);
-    out.push({ path: join(devDir, name), ...info, vendorId: vid, productId: attr(dir, 'idProduct'), serial: attr(dir, 'serial') });
+    out.push({ path: join(devDir, name), ...info, vendorId: vid, productId: attr(dir, 'idProduct'),
+      serial: attr(dir, 'serial') });
   }
   return out;
 }
@@ -68,14 +69,16 @@ async function listWithSerialport(): Promise<PortCandidate[]> {
     const ports = await SerialPort.list();
     return ports
       .filter((p) => p.vendorId !== undefined)
-      .map((p) => ({ path: p.path, ...classify(p.vendorId), vendorId: p.vendorId?.toLowerCase(), productId: p.productId?.toLowerCase(), serial: p.serialNumber }));
+      .map((p) => ({ path: p.path, ...classify(p.vendorId), vendorId: p.vendorId?.toLowerCase(),
+        productId: p.productId?.toLowerCase(), serial: p.serialNumber }));
   } catch {
     return [];
   }
 }
 
 /** Every candidate port, best first. */
-export async function detectPorts(opts: { sysfsRoot?: string; devDir?: string; virtualDir?: string } = {}): Promise<PortCandidate[]> {
+export async function detectPorts(
+    opts: { sysfsRoot?: string; devDir?: string; virtualDir?: string } = {}): Promise<PortCandidate[]> {
   const found = new Map<string, PortCandidate>();
   for (const p of [...(await listWithSerialport()), ...listSysfsPorts(opts.sysfsRoot, opts.devDir)]) {
     if (!found.has(p.path)) found.set(p.path, p);
@@ -101,7 +104,9 @@ export function choosePort(candidates: PortCandidate[]): PortCandidate {
   }
   const best = candidates.filter((c) => c.kind === candidates[0]!.kind);
   if (best.length > 1) {
-    throw new Error(`${best.length} ports could be the board; name one:\n${best.map((c) => `  wasmqtt monitor ${c.path}   (${c.description}${c.serial ? `, serial ${c.serial}` : ''})`).join('\n')}`);
+    throw new Error(
+      `${best.length} ports could be the board; name one:\n${best.map((c) => `  wasmqtt monitor ${c.path}   ` +
+      `(${c.description}${c.serial ? `, serial ${c.serial}` : ''})`).join('\n')}`);
   }
   return best[0]!;
 }

@@ -15,7 +15,8 @@ export interface SessionOptions {
 }
 
 export function timestamp(d: Date): string {
-  return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}:${String(d.getSeconds()).padStart(2, '0')}.${String(d.getMilliseconds()).padStart(3, '0')}`;
+  return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}:` +
+    `${String(d.getSeconds()).padStart(2, '0')}.${String(d.getMilliseconds()).padStart(3, '0')}`;
 }
 
 /** Hex + ASCII dump of one chunk, 16 bytes per row, offsets counted across the session. */
@@ -35,7 +36,8 @@ export class MonitorSession {
   private offset = 0;
   private lastDataAt = 0;
 
-  constructor(private readonly port: Duplex, private readonly screen: Writable, private readonly opts: SessionOptions = {}) {
+  constructor(
+      private readonly port: Duplex, private readonly screen: Writable, private readonly opts: SessionOptions = {}) {
     port.on('data', (chunk: Buffer) => this.fromDevice(chunk));
   }
 

@@ -23,7 +23,8 @@ function alive(pid: number): boolean {
 }
 
 /** For the virtual board: advertise its UART pty; returns a function that withdraws it. */
-export function advertiseVirtualPort(path: string, board: string, dir = virtualPortsDir(), pid = process.pid, control?: string): () => void {
+export function advertiseVirtualPort(
+    path: string, board: string, dir = virtualPortsDir(), pid = process.pid, control?: string): () => void {
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${pid}.json`);
   writeFileSync(file, JSON.stringify({ path, board, pid, control } satisfies VirtualPort));

@@ -18,12 +18,14 @@ export type { FuncType, Limits, Import, SideEntry, ConstSite, FuncBody, ParsedMo
 /** Parses and validates a module; throws WasmError on a malformed or invalid one. */
 export function parseModule(b: Uint8Array): ParsedModule {
   const r = new Reader(b, 0, b.length);
-  if (b.length < 4 || b[0] !== 0 || b[1] !== 0x61 || b[2] !== 0x73 || b[3] !== 0x6d) malformed('magic header not detected');
+  if (b.length < 4 || b[0] !== 0 || b[1] !== 0x61 || b[2] !== 0x73 ||
+    b[3] !== 0x6d) malformed('magic header not detected');
   r.p = 4;
   if (b.length < 8) malformed('unexpected end');
   if (b[4] !== 1 || b[5] !== 0 || b[6] !== 0 || b[7] !== 0) malformed('unknown binary version');
   r.p = 8;
-  const m: ParsedModule = { types: [], typeOffsets: [], funcs: [], importedFuncs: 0, tables: [], mems: [], globals: [], importedGlobals: 0, bodies: [], codeSection: null, funcTypes: null, dataCount: null, nData: 0, nElem: 0 };
+  const m: ParsedModule = { types: [], typeOffsets: [], funcs: [], importedFuncs: 0, tables: [], mems: [], globals: [],
+    importedGlobals: 0, bodies: [], codeSection: null, funcTypes: null, dataCount: null, nData: 0, nElem: 0 };
   const order = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 10, 11];
   let lastOrder = -1;
   let nDefined = 0;
@@ -228,7 +230,8 @@ export function parseModule(b: Uint8Array): ParsedModule {
     if (!s.eof()) malformed('section size mismatch');
   }
   if (!sawCode && nDefined > 0) malformed('function and code section have inconsistent lengths');
-  if (m.dataCount !== null && m.dataCount !== m.nData) malformed('data count and data section have inconsistent lengths');
+  if (m.dataCount !== null && m.dataCount !== m.nData) malformed(
+    'data count and data section have inconsistent lengths');
   if (m.mems.length > 1) invalid('multiple memories');
   if (startFunc !== null) {
     if (startFunc >= m.funcs.length) invalid('unknown function');
@@ -301,7 +304,8 @@ function constExpr(r: Reader, ctx: { m: ParsedModule; declaredRefs: Set<number> 
       case 0x44: r.bytes(8); stack.push(F64); break;
       case 0x23: {
         const g = r.u32();
-        if (g >= ctx.m.globals.length || g >= Math.max(globalsVisible, ctx.m.importedGlobals) + 0 && g >= ctx.m.globals.length) invalid('unknown global');
+        if (g >= ctx.m.globals.length || g >= Math.max(globalsVisible, ctx.m.importedGlobals) + 0 &&
+          g >= ctx.m.globals.length) invalid('unknown global');
         if (g >= ctx.m.importedGlobals) invalid('unknown global');
         if (ctx.m.globals[g]!.mut) invalid('constant expression required');
         stack.push(ctx.m.globals[g]!.t);

@@ -14,7 +14,8 @@ export const SPEC_DIR = resolve(REPO, '../shared/wasm-spec-tests');
 export const WORK_DIR = resolve(REPO, 'build/runtime/spec');
 export const DEFAULT_DRIVER = resolve(REPO, 'build/runtime/spec_driver');
 
-export type Kind = 'assert_return' | 'assert_trap' | 'assert_exhaustion' | 'assert_invalid' | 'assert_malformed' | 'other';
+export type Kind = 'assert_return' | 'assert_trap' | 'assert_exhaustion' | 'assert_invalid' | 'assert_malformed' |
+  'other';
 export interface FileResult {
   file: string;
   passed: number;
@@ -40,21 +41,28 @@ interface Command {
 
 /** Spec files whose assert_return/assert_trap/assert_exhaustion must all pass. */
 export const INTEGER_CORE_FILES = [
-  'i32', 'i64', 'int_exprs', 'int_literals', 'block', 'br', 'br_if', 'br_table', 'loop', 'if', 'call', 'return', 'labels',
+  'i32', 'i64', 'int_exprs', 'int_literals', 'block', 'br', 'br_if', 'br_table', 'loop', 'if', 'call', 'return',
+  'labels',
   'switch', 'nop', 'unreachable', 'select', 'fac', 'forward', 'stack', 'local_get', 'local_set', 'local_tee', 'unwind',
-  'memory', 'memory_grow', 'memory_size', 'memory_trap', 'memory_redundancy', 'address', 'align', 'endianness', 'load', 'store',
-  'bulk', 'memory_copy', 'memory_fill', 'memory_init', 'global', 'call_indirect', 'table', 'func', 'func_ptrs', 'traps', 'left-to-right',
+  'memory', 'memory_grow', 'memory_size', 'memory_trap', 'memory_redundancy', 'address', 'align', 'endianness', 'load',
+  'store',
+  'bulk', 'memory_copy', 'memory_fill', 'memory_init', 'global', 'call_indirect', 'table', 'func', 'func_ptrs', 'traps',
+  'left-to-right',
 ];
-export const FLOAT_FILES = ['f32', 'f32_bitwise', 'f32_cmp', 'f64', 'f64_bitwise', 'f64_cmp', 'float_exprs', 'float_literals', 'float_memory', 'float_misc', 'conversions'];
+export const FLOAT_FILES = ['f32', 'f32_bitwise', 'f32_cmp', 'f64', 'f64_bitwise', 'f64_cmp', 'float_exprs',
+  'float_literals', 'float_memory', 'float_misc', 'conversions'];
 
-const SPECTEST_IMPORTS = new Set(['print', 'print_i32', 'print_i64', 'print_f32', 'print_f64', 'print_i32_f32', 'print_f64_f64', 'global_i32', 'global_i64', 'global_f32', 'global_f64', 'table', 'memory']);
+const SPECTEST_IMPORTS = new Set(['print', 'print_i32', 'print_i64', 'print_f32', 'print_f64', 'print_i32_f32',
+  'print_f64_f64', 'global_i32', 'global_i64', 'global_f32', 'global_f64', 'table', 'memory']);
 
 function kindOf(t: string): Kind {
-  return (['assert_return', 'assert_trap', 'assert_exhaustion', 'assert_invalid', 'assert_malformed'] as const).find((k) => k === t) ?? 'other';
+  return (['assert_return', 'assert_trap', 'assert_exhaustion', 'assert_invalid', 'assert_malformed'] as const)
+    .find((k) => k === t) ?? 'other';
 }
 
 function toSlot(v: JsonValue): string {
-  if (v.type === 'externref' || v.type === 'funcref') return v.value === 'null' ? '0' : (BigInt(v.value as string) + 1n).toString(16);
+  if (v.type === 'externref' || v.type === 'funcref') return v.value === 'null' ? '0' : (
+    BigInt(v.value as string) + 1n).toString(16);
   if (Array.isArray(v.value)) throw new Error('vector values are not supported');
   return BigInt(v.value as string).toString(16);
 }
@@ -134,7 +142,8 @@ export async function runSpecFile(wast: string, driverPath = DEFAULT_DRIVER): Pr
     const b = (res.byKind[k] ??= { passed: 0, failed: 0, skipped: 0 });
     b[outcome]++;
     res[outcome]++;
-    if (outcome === 'failed') res.failures.push(`${file}.wast:${c.line} ${c.type}${c.action ? ' ' + c.action.field : ''}: ${why}`);
+    if (outcome === 'failed') res.failures.push(
+      `${file}.wast:${c.line} ${c.type}${c.action ? ' ' + c.action.field : ''}: ${why}`);
     if (outcome === 'skipped') res.skipReasons[why!] = (res.skipReasons[why!] ?? 0) + 1;
   };
   let conv;
@@ -168,13 +177,15 @@ export async function runSpecFile(wast: string, driverPath = DEFAULT_DRIVER): Pr
 
   const runAction = async (c: Command): Promise<string> => {
     const a = c.action!;
-    if (a.module !== undefined && a.module !== current) return 'skip:action on another (registered) module: one module per runtime';
+    if (a.module !== undefined &&
+      a.module !== current) return 'skip:action on another (registered) module: one module per runtime';
     if (liveSkip) return 'skip:' + liveSkip;
     if (!liveOk) return 'error module failed to load';
     if (a.type === 'get') return drv.ask(`get ${a.field}`);
     const args = a.args ?? [];
     if (args.some((x) => x.type === 'v128')) return 'skip:SIMD (v128) is outside Wasm 2.0 core subset run here';
-    if (/\s/.test(a.field) || a.field.length === 0) return 'skip:export names with spaces/empty cannot travel through the driver protocol';
+    if (/\s/.test(a.field) ||
+      a.field.length === 0) return 'skip:export names with spaces/empty cannot travel through the driver protocol';
     return drv.ask(`invoke ${a.field} ${args.length} ${args.map(toSlot).join(' ')}`.trim());
   };
 
@@ -216,7 +227,8 @@ export async function runSpecFile(wast: string, driverPath = DEFAULT_DRIVER): Pr
           }
           const got = r.split(' ').slice(1).map((h) => BigInt('0x' + h));
           const exp = c.expected ?? [];
-          if (exp.some((x) => x.type === 'v128')) count(c, 'skipped', 'SIMD (v128) is outside Wasm 2.0 core subset run here');
+          if (exp.some((x) => x.type === 'v128')) count(
+            c, 'skipped', 'SIMD (v128) is outside Wasm 2.0 core subset run here');
           else if (got.length === exp.length && exp.every((e, i) => matches(e, got[i]!))) count(c, 'passed');
           else count(c, 'failed', `expected ${JSON.stringify(exp.map((e) => e.value))} got ${r}`);
           break;
@@ -251,7 +263,8 @@ export async function runSpecFile(wast: string, driverPath = DEFAULT_DRIVER): Pr
           else if (p.skip) count(c, 'skipped', p.skip);
           else {
             const r = await drv.ask(`load ${p.path}`);
-            count(c, r !== 'ok' ? 'passed' : 'failed', `accepted an ${c.type === 'assert_invalid' ? 'invalid' : 'malformed'} module (${c.text})`);
+            count(c, r !== 'ok' ? 'passed' : 'failed',
+              `accepted an ${c.type === 'assert_invalid' ? 'invalid' : 'malformed'} module (${c.text})`);
             liveOk = false;
           }
           break;
@@ -268,7 +281,8 @@ export async function runSpecFile(wast: string, driverPath = DEFAULT_DRIVER): Pr
           break;
         }
         case 'assert_unlinkable':
-          count(c, 'skipped', 'assert_unlinkable: import type matching against other modules is outside the one-module embedding');
+          count(c, 'skipped', 'assert_unlinkable: import type matching against other modules is outside the ' +
+            'one-module embedding');
           break;
         default:
           count(c, 'skipped', `command ${c.type} not supported`);
@@ -338,7 +352,8 @@ export function specFiles(): string[] {
     .map((f) => join(SPEC_DIR, f));
 }
 
-export interface SuiteResult { files: FileResult[]; passed: number; failed: number; skipped: number; skipReasons: Record<string, number> }
+export interface SuiteResult {
+  files: FileResult[]; passed: number; failed: number; skipped: number; skipReasons: Record<string, number> }
 
 export async function runSpecSuite(files = specFiles(), driver = DEFAULT_DRIVER, parallel = 2): Promise<SuiteResult> {
   const out: FileResult[] = new Array(files.length);
@@ -366,7 +381,8 @@ export function formatSuite(r: SuiteResult): string {
   const lines = r.files.map((f) => `${f.file.padEnd(28)} ${f.passed} passed, ${f.failed} failed, ${f.skipped} skipped`);
   lines.push(`TOTAL: ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped`);
   lines.push('skipped, by reason:');
-  for (const [k, v] of Object.entries(r.skipReasons).sort((a, b) => b[1] - a[1])) lines.push(`  ${String(v).padStart(5)}  ${k}`);
+  for (const [k, v] of Object.entries(r.skipReasons).sort((a, b) => b[1] - a[1])) lines.push(
+    `  ${String(v).padStart(5)}  ${k}`);
   return lines.join('\n');
 }
 

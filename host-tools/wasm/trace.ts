@@ -53,12 +53,14 @@ export class TraceRecorder {
   /** Records the next instantiated module (NodeDevice's core.wasm). */
   install(): void {
     const orig = this.original;
-    (WebAssembly as { instantiate: unknown }).instantiate = async (mod: WebAssembly.Module, imports: WebAssembly.Imports) => {
+    (WebAssembly as { instantiate: unknown }).instantiate = async (
+        mod: WebAssembly.Module, imports: WebAssembly.Imports) => {
       const wrapped: WebAssembly.Imports = {};
       for (const [m, fns] of Object.entries(imports ?? {})) {
         wrapped[m] = {};
         for (const [name, fn] of Object.entries(fns as Record<string, (...a: number[]) => number>)) {
-          (wrapped[m] as Record<string, unknown>)[name] = (...args: number[]) => this.onImport(`${m}.${name}`, fn, args);
+          (wrapped[m] as Record<string, unknown>)[name] = (...args: number[]) =>
+            this.onImport(`${m}.${name}`, fn, args);
         }
       }
       const inst = (await orig(mod, wrapped)) as unknown as WebAssembly.Instance;
@@ -66,7 +68,8 @@ export class TraceRecorder {
       this.leave(); // data segments are not host writes
       const exports: Record<string, unknown> = {};
       for (const [name, v] of Object.entries(inst.exports)) {
-        exports[name] = typeof v === 'function' ? (...args: number[]) => this.onExport(name, v as (...a: number[]) => unknown, args) : v;
+        exports[name] = typeof v === 'function' ? (...args: number[]) => this.onExport(
+          name, v as (...a: number[]) => unknown, args) : v;
       }
       return { exports } as unknown as WebAssembly.Instance;
     };
@@ -93,7 +96,8 @@ export class TraceRecorder {
   }
 
   private onExport(name: string, fn: (...a: number[]) => unknown, args: number[]): unknown {
-    this.lines.push(`X ${name} ${args.length}${args.map((a) => ' ' + (a >>> 0)).join('')} W ${this.memory ? this.enter() : '0'}`);
+    this.lines.push(
+      `X ${name} ${args.length}${args.map((a) => ' ' + (a >>> 0)).join('')} W ${this.memory ? this.enter() : '0'}`);
     const r = fn(...args);
     if (this.memory) this.leave();
     this.lines.push(`R ${typeof r === 'number' ? r >>> 0 : 'v'}`);
@@ -103,7 +107,8 @@ export class TraceRecorder {
   private onImport(name: string, fn: (...a: number[]) => number, args: number[]): number {
     this.leave();
     const rd = READS[name];
-    const out = rd ? this.mem().subarray(args[rd[0]]! >>> 0, (args[rd[0]]! >>> 0) + (args[rd[1]]! >>> 0)) : new Uint8Array(0);
+    const out = rd ? this.mem().subarray(args[rd[0]]! >>> 0, (args[rd[0]]! >>> 0) + (args[rd[1]]! >>> 0)) :
+      new Uint8Array(0);
     this.lines.push(`I ${name} ${args.length}${args.map((a) => ' ' + (a >>> 0)).join('')} O ${hex(out)}`);
     const r = fn(...args);
     this.lines.push(`Y ${typeof r === 'number' ? r >>> 0 : 'v'} W ${this.enter()}`);

@@ -3,14 +3,16 @@
 
 export interface FuncType { params: number[]; results: number[] }
 export interface Limits { min: number; max: number | null }
-export interface Import { module: string; name: string; kind: number; type: number | Limits | { t: number; mut: boolean } | { elem: number; limits: Limits } }
+export interface Import { module: string; name: string; kind: number;
+  type: number | Limits | { t: number; mut: boolean } | { elem: number; limits: Limits } }
 /** originPc: just past the branch opcode (the pre-decoded form stores targets relative to it) */
 export interface SideEntry { originPc: number; targetPc: number; targetStp: number; keep: number; drop: number }
 /** An i32.const / i64.const in a body: opcode offset, LEB length and value (predecode.ts rewrites
  * the multi-byte ones into fixed-width immediates). */
 export interface ConstSite { at: number; lebLen: number; wide: boolean; value: bigint }
 /** localTypes: the value types of the first 128 locals, parameters first (the one-byte indices) */
-export interface FuncBody { start: number; end: number; codeStart: number; localCount: number; maxStack: number; side: SideEntry[]; consts: ConstSite[]; instrs: number[]; localTypes: number[] }
+export interface FuncBody { start: number; end: number; codeStart: number; localCount: number; maxStack: number;
+  side: SideEntry[]; consts: ConstSite[]; instrs: number[]; localTypes: number[] }
 export interface ParsedModule {
   types: FuncType[];
   typeOffsets: { params: number; results: number }[];

@@ -3,7 +3,9 @@
 // per branch-like instruction (if, else, br, br_if, br_table targets) with the target pc, target
 // side-table index, and how many values to keep and drop.
 
-import { F32, F64, FUNCREF, I32, I64, UNKNOWN, isNum, isRef, invalid, malformed, refType, valType, type Reader } from './reader.ts';
+import {
+  F32, F64, FUNCREF, I32, I64, UNKNOWN, isNum, isRef, invalid, malformed, refType, valType, type Reader,
+} from './reader.ts';
 import type { ConstSite, FuncBody, ParsedModule, SideEntry } from './types.ts';
 
 interface Ctrl {
@@ -20,7 +22,8 @@ interface Ctrl {
 
 const MAX_LOCALS = 50000;
 
-export function validateBody(r: Reader, m: ParsedModule, typeIdx: number, declaredRefs: Set<number>, elemTypes: number[]): FuncBody {
+export function validateBody(
+    r: Reader, m: ParsedModule, typeIdx: number, declaredRefs: Set<number>, elemTypes: number[]): FuncBody {
   const start = r.p;
   const ft = m.types[typeIdx]!;
   const locals = [...ft.params];
@@ -59,7 +62,8 @@ export function validateBody(r: Reader, m: ParsedModule, typeIdx: number, declar
   };
   const pushVals = (ts: number[]) => ts.forEach(push);
   const pushCtrl = (op: number, params: number[], results: number[]) => {
-    ctrls.push({ op, params, results, height: opds.length, unreachable: false, pending: [], loopPc: 0, loopStp: 0, ifEntry: -1 });
+    ctrls.push({
+      op, params, results, height: opds.length, unreachable: false, pending: [], loopPc: 0, loopStp: 0, ifEntry: -1 });
     pushVals(params);
   };
   const popCtrl = (): Ctrl => {
@@ -138,7 +142,8 @@ export function validateBody(r: Reader, m: ParsedModule, typeIdx: number, declar
     push(res);
   };
 
-  ctrls.push({ op: 0x02, params: [], results: ft.results, height: 0, unreachable: false, pending: [], loopPc: 0, loopStp: 0, ifEntry: -1 });
+  ctrls.push({ op: 0x02, params: [], results: ft.results, height: 0, unreachable: false, pending: [], loopPc: 0,
+    loopStp: 0, ifEntry: -1 });
   for (;;) {
     if (r.eof()) malformed(ctrls.length ? 'unexpected end of section or function' : 'section size mismatch');
     const at = r.p;
@@ -190,7 +195,8 @@ export function validateBody(r: Reader, m: ParsedModule, typeIdx: number, declar
         const c = popCtrl();
         if (c.op === 0x04) {
           // if without else: its params must equal its results
-          if (c.params.length !== c.results.length || c.params.some((t, i) => t !== c.results[i])) invalid('type mismatch');
+          if (c.params.length !== c.results.length ||
+            c.params.some((t, i) => t !== c.results[i])) invalid('type mismatch');
           side[c.ifEntry]!.targetPc = r.p;
           side[c.ifEntry]!.targetStp = side.length;
         }
@@ -202,7 +208,8 @@ export function validateBody(r: Reader, m: ParsedModule, typeIdx: number, declar
         pushVals(c.results);
         if (isFuncEnd) {
           if (!r.eof()) malformed('section size mismatch');
-          return { start, end: at, codeStart, localCount, maxStack, side, consts, instrs, localTypes: locals.slice(0, 128) };
+          return {
+            start, end: at, codeStart, localCount, maxStack, side, consts, instrs, localTypes: locals.slice(0, 128) };
         }
         break;
       }
@@ -411,7 +418,8 @@ export function validateBody(r: Reader, m: ParsedModule, typeIdx: number, declar
   }
 }
 
-function numeric(op: number, un: (a: number, r: number) => void, bin: (a: number, r: number) => void, pop: (t?: number) => number, push: (t: number) => void) {
+function numeric(op: number, un: (a: number, r: number) => void, bin: (a: number, r: number) => void,
+    pop: (t?: number) => number, push: (t: number) => void) {
   if (op === 0x45) return un(I32, I32);
   if (op <= 0x4f) return bin(I32, I32);
   if (op === 0x50) return un(I64, I32);

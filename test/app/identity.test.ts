@@ -56,17 +56,20 @@ describe('identity from the chip id', () => {
   it('the config overrides the client id; without a uid option each NodeDevice draws its own', async () => {
     const mq = await startMosquitto();
     cleanup.push(() => mq.stop());
-    const dev = await NodeDevice.start({ broker: `mqtt://127.0.0.1:${mq.port}`, clientId: 'kitchen', clock: new VirtualClock() });
+    const dev = await NodeDevice.start(
+      { broker: `mqtt://127.0.0.1:${mq.port}`, clientId: 'kitchen', clock: new VirtualClock() });
     cleanup.push(() => dev.close());
     expect(mq.log()).toContain(' as kitchen ');
-    const other = await NodeDevice.start({ wasm: `${ROOT}/build/core/core.wasm`, waitConnected: false, clock: new VirtualClock() });
+    const other = await NodeDevice.start(
+      { wasm: `${ROOT}/build/core/core.wasm`, waitConnected: false, clock: new VirtualClock() });
     cleanup.push(() => other.close());
     expect(dev.uid).toMatch(/^[0-9a-f]{24}$/);
     expect(other.uid).not.toBe(dev.uid);
     expect(mac(dev)).toBe(expectedMac(dev.uid));
   });
 
-  it('virtual boards: a unique id per board (random, or from its store file) unless one is given, kept across a power cut', () => {
+  it('virtual boards: a unique id per board (random, or from its store file) unless one is given, kept across a ' +
+      'power cut', () => {
     const uidOf = (b: VirtualBoard) => [0x7e8, 0x7ec, 0x7f0].map((o) => b.uid.read(o, 4));
     const a = new VirtualBoard({ board: 'bluepill', elf: requireBuilt(FIXTURE_ELF) });
     const b = new VirtualBoard({ board: 'bluepill', elf: requireBuilt(FIXTURE_ELF) });

@@ -61,7 +61,8 @@ describe('pins and ADC through the app API', () => {
       .rejects.toThrow(/evt app-error filter-invalid/);
   });
 
-  it('NodeDevice: an app whose setup() outgrows the board\'s linear memory fails at start, as it traps on the board', async () => {
+  it('NodeDevice: an app whose setup() outgrows the board\'s linear memory fails at start, as it traps on the ' +
+      'board', async () => {
     const store = new MemoryStore({ size: 12 * 1024, pageSize: 1024 });
     const first = await NodeDevice.start({ wasm: PROBE_WASM, store, clock: new VirtualClock(), waitConnected: false });
     first.setAppSettings({ text: 3000 });
@@ -70,7 +71,8 @@ describe('pins and ADC through the app API', () => {
       .rejects.toThrow(/the app uses \d+ bytes of linear memory after setup\(\) .* bluepill gives a module 8192/);
   });
 
-  it('NodeDevice: settings the app saves itself survive a restart; after() runs once, a cancelled timer never', async () => {
+  it('NodeDevice: settings the app saves itself survive a restart; after() runs once, a cancelled timer ' +
+      'never', async () => {
     const store = new MemoryStore({ size: 12 * 1024, pageSize: 1024 });
     const first = await NodeDevice.start({ wasm: PROBE_WASM, store, clock: new VirtualClock(), waitConnected: false });
     first.setAppSettings({ boots: 0 });
@@ -109,7 +111,8 @@ describe('pins and ADC through the app API', () => {
     }
   });
 
-  it('virtual board: the firmware refuses PB0 (the W5500 reset line) with the error line, then traps in start', async () => {
+  it('virtual board: the firmware refuses PB0 (the W5500 reset line) with the error line, then traps in ' +
+      'start', async () => {
     const file = tempStore();
     await writeAppSettingsImage(file, PROBE_WASM, { out: PB0 });
     const { board, waitFor } = probeOnBoard(file);
@@ -141,7 +144,8 @@ describe('pins and ADC through the app API', () => {
       board.gpio[1]!.onOutput((pin, level) => { if (pin === 6) levels.push(level); });
       board.adc.setInput(0, 0.825);
       const first = waitFor(/probe in=(\d) adc=(\d+) mv=(\d+) vdda=(\d+)\r\n/, 3000);
-      expect(first.slice(1)).toEqual(['1', String(board.adc.code(0.825)), '825', '3300']); // floating PB5 reads its pull-up
+      // floating PB5 reads its pull-up
+      expect(first.slice(1)).toEqual(['1', String(board.adc.code(0.825)), '825', '3300']);
       const level = 0;
       board.gpio[1]!.connectInput(5, () => level);
       board.adc.setInput(0, 3.0);

@@ -41,23 +41,27 @@ async function runUntil(dev: NodeDevice, done: () => boolean, maxMs: number, wha
 }
 
 describe('examples/sensor on NodeDevice', () => {
-  it('after the broker restarts (no session kept), it reconnects and subscribes again: the LED still obeys', async () => {
+  it('after the broker restarts (no session kept), it reconnects and subscribes again: the LED still ' +
+      'obeys', async () => {
     const mq = await startMosquitto();
     cleanup.push(() => mq.stop());
     const clock = new VirtualClock();
-    const dev = await startSensor(mq.url, new MemoryStore({ size: 12 * 1024, pageSize: 1024 }), clock, 'a1a2a3a4a5a6a7a8a9aaabac');
+    const dev = await startSensor(
+      mq.url, new MemoryStore({ size: 12 * 1024, pageSize: 1024 }), clock, 'a1a2a3a4a5a6a7a8a9aaabac');
     const prefix = 'wasmqtt-a1a2a3a4a5a6a7a8a9aaabac';
     await runUntil(dev, () => dev.stat(Stat.RX_PACKETS) >= 2, 2000, 'SUBACK');
     await mq.restart();
     const p = await peer(mq.port, `${prefix}/temp`);
     const rx = dev.stat(Stat.RX_PACKETS);
     // the device sees the drop, backs off, reconnects (CONNACK) and sends its SUBSCRIBE again (SUBACK)
-    await runUntil(dev, () => dev.state() === 4 && dev.stat(Stat.RX_PACKETS) >= rx + 2, 60_000, 'reconnection and SUBACK');
+    await runUntil(
+      dev, () => dev.state() === 4 && dev.stat(Stat.RX_PACKETS) >= rx + 2, 60_000, 'reconnection and SUBACK');
     await p.client.publishAsync(`${prefix}/led`, 'on', { qos: 2 });
     await runUntil(dev, () => dev.pins.levelOf('PC13') === 0, 2000, 'LED on after the restart');
   });
 
-  it('publishes the internal temperature at QoS 1 to <prefix>/temp every `period` s, from provisioned settings', async () => {
+  it('publishes the internal temperature at QoS 1 to <prefix>/temp every `period` s, from provisioned ' +
+      'settings', async () => {
     const { url, port } = await broker();
     const store = new MemoryStore({ size: 12 * 1024, pageSize: 1024 });
     const clock = new VirtualClock();
@@ -83,7 +87,8 @@ describe('examples/sensor on NodeDevice', () => {
   it('switches the PC13 LED (active low) from QoS 2 messages on <prefix>/led', async () => {
     const { url, port } = await broker();
     const clock = new VirtualClock();
-    const dev = await startSensor(url, new MemoryStore({ size: 12 * 1024, pageSize: 1024 }), clock, '0102030405060708090a0b0c');
+    const dev = await startSensor(
+      url, new MemoryStore({ size: 12 * 1024, pageSize: 1024 }), clock, '0102030405060708090a0b0c');
     const prefix = 'wasmqtt-0102030405060708090a0b0c'; // no prefix setting: the client id
     expect(dev.pins.modeOf('PC13')).toBe(PinMode.OUTPUT);
     expect(dev.pins.levelOf('PC13')).toBe(1); // off

@@ -13,13 +13,15 @@ import { subscribedPeer } from '../helpers/peer.ts';
 import { ROOT, requireBuilt, tempStore } from '../vboard/helpers.ts';
 
 const SENSOR_WASM = `${ROOT}/build/app/sensor.wasm`;
-const IMAGES = [['interpreter', `${ROOT}/build/bluepill-sensor/firmware.elf`], ['aot', `${ROOT}/build/bluepill-sensor-aot/firmware.elf`]] as const;
+const IMAGES = [['interpreter', `${ROOT}/build/bluepill-sensor/firmware.elf`],
+  ['aot', `${ROOT}/build/bluepill-sensor-aot/firmware.elf`]] as const;
 const cleanup: Array<() => Promise<unknown> | void> = [];
 afterEach(async () => { for (const c of cleanup.splice(0).reverse()) await c(); });
 
 async function bootSensor(elf: string, brokerPort: number, storeFile: string, uid: [number, number, number]) {
   let board: VirtualBoard | undefined;
-  const net = new W5500NetworkBackend({ clock: () => board?.millis() ?? 0, routes: { '127.0.0.1:1883': `127.0.0.1:${brokerPort}` } });
+  const net = new W5500NetworkBackend(
+    { clock: () => board?.millis() ?? 0, routes: { '127.0.0.1:1883': `127.0.0.1:${brokerPort}` } });
   board = new VirtualBoard({ board: 'bluepill', elf: requireBuilt(elf), w5500: net.model, storeFile, uid });
   const b = board;
   const io = { out: '', warnings: [] as string[] };

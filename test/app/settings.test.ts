@@ -29,19 +29,23 @@ async function provisioned(settings: Record<string, string | number>): Promise<M
 }
 
 describe('app settings', () => {
-  it('an app reads the running config: wq_config_get stages strings, numbers and the MAC and refuses unknown keys; wq_config_num returns a number', async () => {
+  it('an app reads the running config: wq_config_get stages strings, numbers and the MAC and refuses unknown keys; ' +
+      'wq_config_num returns a number', async () => {
     const store = new MemoryStore({ size: 12 * 1024, pageSize: 1024 });
     const dev = await NodeDevice.start({ wasm: WASM, store, clock: new VirtualClock(), waitConnected: false,
       clientId: 'cfg-read', username: 'ü', deviceBroker: '10.1.2.3:1999', spillMs: 250, window: 3 });
     dev.saveConfig();
     dev.setAppSettings({ op: 'config' });
     await dev.close();
-    expect(await boot(store)).toEqual(['a=-1', 'b=-1', // client id, user name, password, port, IP (first and last byte),
-      '8,cfg-read', '2,ü', '0', '4,1999', '4,10,3', '4,250', '6,2', '-7,-7', // spill, MAC (first byte), next pid and key 99: ERR_CONFIG_KEY
+    // client id, user name, password, port, IP (first and last byte),
+    expect(await boot(store)).toEqual(['a=-1', 'b=-1',
+      // spill, MAC (first byte), next pid and key 99: ERR_CONFIG_KEY
+      '8,cfg-read', '2,ü', '0', '4,1999', '4,10,3', '4,250', '6,2', '-7,-7',
       '1999,250,0,3']); // wq_config_num: port, spill, console quiet, window
   });
 
-  it('reads what the host provisioned; the app replaces a string and a number and saves; a restart sees them', async () => {
+  it('reads what the host provisioned; the app replaces a string and a number and saves; a restart sees ' +
+      'them', async () => {
     const store = await provisioned({ a: 'first', b: 7, op: 'swap' });
     expect(await boot(store)).toEqual(['a=5', 'first', 'b=7', 'set=1,1', 'save=0']);
     expect((await boot(store)).slice(0, 3)).toEqual(['a=6', 'héllo', 'b=-42']);

@@ -7,12 +7,14 @@ import { startMosquitto } from '../../host-tools/broker/mosquitto.ts';
 it('a persistent Mosquitto keeps a clean-session=0 session across restart() and writes its log', async () => {
   const broker = await startMosquitto({ persistence: true });
   try {
-    const first = await mqtt.connectAsync(broker.url, { clientId: 'launcher-persist', clean: false, reconnectPeriod: 0 });
+    const first = await mqtt.connectAsync(
+      broker.url, { clientId: 'launcher-persist', clean: false, reconnectPeriod: 0 });
     await first.subscribeAsync('launcher/x', { qos: 1 });
     await first.endAsync();
     await broker.restart();
     const again = mqtt.connect(broker.url, { clientId: 'launcher-persist', clean: false, reconnectPeriod: 0 });
-    const sessionPresent = await new Promise<boolean>((resolve) => again.once('connect', (ack) => resolve(ack.sessionPresent)));
+    const sessionPresent = await new Promise<boolean>(
+      (resolve) => again.once('connect', (ack) => resolve(ack.sessionPresent)));
     await again.endAsync();
     expect(broker.log()).toContain('mosquitto version');
     expect(sessionPresent).toBe(true);

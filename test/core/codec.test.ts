@@ -31,7 +31,8 @@ describe('codec: encode matches mqtt-packet byte for byte', () => {
     { clientId: 'dev-1', clean: true, keepalive: 60 },
     { clientId: '', clean: true, keepalive: 0 },
     { clientId: 'sensor', clean: false, keepalive: 30, username: 'user', password: Buffer.from('s3cret') },
-    { clientId: 'will', clean: false, keepalive: 10, will: { topic: 'dev/status', payload: Buffer.from('offline'), qos: 1, retain: true } },
+    { clientId: 'will', clean: false, keepalive: 10,
+      will: { topic: 'dev/status', payload: Buffer.from('offline'), qos: 1, retain: true } },
     { clientId: 'all', clean: true, keepalive: 65535, username: 'ü', password: Buffer.from([0, 1, 2]),
       will: { topic: 'w/t', payload: Buffer.alloc(0), qos: 2, retain: false } },
   ];
@@ -43,7 +44,8 @@ describe('codec: encode matches mqtt-packet byte for byte', () => {
         w ? w.topic : null, w ? w.payload : Buffer.alloc(0));
       const got = enc('encodeConnect', cid!, cidL!, u!, uL!, pw!, pwL!, wt!, wtL!, wp!, w ? wpL! : 0,
         w ? w.qos | (w.retain ? 4 : 0) : 0, k.clean ? 1 : 0, k.keepalive);
-      expect(got.toString('hex')).toBe(gen({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, ...k }).toString('hex'));
+      expect(got.toString('hex')).toBe(
+        gen({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, ...k }).toString('hex'));
     });
   }
   it('CONNACK', () => {
@@ -68,12 +70,14 @@ describe('codec: encode matches mqtt-packet byte for byte', () => {
   for (const [name, cmd] of [['encodePuback', 'puback'], ['encodePubrec', 'pubrec'], ['encodePubrel', 'pubrel'],
     ['encodePubcomp', 'pubcomp'], ['encodeUnsuback', 'unsuback']] as const) {
     it(cmd.toUpperCase(), () => {
-      for (const id of [1, 258, 65535]) expect(enc(name, id).toString('hex')).toBe(gen({ cmd, messageId: id }).toString('hex'));
+      for (const id of [1, 258, 65535]) expect(enc(name, id).toString('hex')).toBe(
+        gen({ cmd, messageId: id }).toString('hex'));
     });
   }
   const subList = (subs: Array<{ topic: string; qos?: number }>, withQos: boolean) => {
     const parts: number[] = [];
-    for (const s of subs) { const f = Buffer.from(s.topic); parts.push(f.length >> 8, f.length & 255, ...f); if (withQos) parts.push(s.qos!); }
+    for (const s of subs) { const f = Buffer.from(s.topic); parts.push(f.length >> 8, f.length & 255, ...f);
+      if (withQos) parts.push(s.qos!); }
     return Buffer.from(parts);
   };
   it('SUBSCRIBE', () => {
@@ -91,7 +95,8 @@ describe('codec: encode matches mqtt-packet byte for byte', () => {
   it('UNSUBSCRIBE', () => {
     const l = subList([{ topic: 'a/+' }, { topic: 'b' }], false);
     const p = c.put(l, 0);
-    expect(enc('encodeUnsubscribe', 9, p, l.length)).toEqual(gen({ cmd: 'unsubscribe', messageId: 9, unsubscriptions: ['a/+', 'b'] }));
+    expect(enc('encodeUnsubscribe', 9, p, l.length)).toEqual(
+      gen({ cmd: 'unsubscribe', messageId: 9, unsubscriptions: ['a/+', 'b'] }));
   });
   for (const [t, cmd] of [[12, 'pingreq'], [13, 'pingresp'], [14, 'disconnect']] as const) {
     it(cmd.toUpperCase(), () => expect(enc('encodeEmpty', t)).toEqual(gen({ cmd })));
@@ -101,7 +106,8 @@ describe('codec: encode matches mqtt-packet byte for byte', () => {
 describe('codec: mqtt-packet bytes decode to the same fields', () => {
   it('CONNECT with will, username and password', () => {
     const b = gen({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: 'dev', clean: true, keepalive: 42,
-      username: 'u', password: Buffer.from('pw'), will: { topic: 'w', payload: Buffer.from('bye'), qos: 2, retain: true } });
+      username: 'u', password: Buffer.from('pw'),
+        will: { topic: 'w', payload: Buffer.from('bye'), qos: 2, retain: true } });
     expect(c.decode(b)).toBe(1);
     expect(c.str('a', 'alen')).toBe('dev');
     expect(c.str('b', 'blen')).toBe('w');
@@ -112,7 +118,8 @@ describe('codec: mqtt-packet bytes decode to the same fields', () => {
     expect(c.get('code')).toBe(0x80 | 0x40 | 0x20 | 0x10 | 0x04 | 0x02);
   });
   it('CONNECT minimal', () => {
-    expect(c.decode(gen({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: 'x', clean: false, keepalive: 0 }))).toBe(1);
+    expect(c.decode(gen(
+      { cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: 'x', clean: false, keepalive: 0 }))).toBe(1);
     expect(c.str('a', 'alen')).toBe('x');
     expect(c.get('dlen')).toBe(-1);
   });
@@ -124,7 +131,8 @@ describe('codec: mqtt-packet bytes decode to the same fields', () => {
   });
   it('PUBLISH at each QoS', () => {
     for (const q of [0, 1, 2] as const) {
-      const b = gen({ cmd: 'publish', topic: 'a/ü', payload: Buffer.from('data' + q), qos: q, retain: q === 1, dup: q === 2, messageId: q ? 1000 + q : undefined });
+      const b = gen({ cmd: 'publish', topic: 'a/ü', payload: Buffer.from('data' + q), qos: q, retain: q === 1,
+        dup: q === 2, messageId: q ? 1000 + q : undefined });
       expect(c.decode(b)).toBe(3);
       expect(c.get('qos')).toBe(q);
       expect(c.get('pid')).toBe(q ? 1000 + q : 0);
@@ -140,7 +148,8 @@ describe('codec: mqtt-packet bytes decode to the same fields', () => {
     });
   }
   it('SUBSCRIBE', () => {
-    expect(c.decode(gen({ cmd: 'subscribe', messageId: 5, subscriptions: [{ topic: 'a/#', qos: 2 }, { topic: '+', qos: 0 }] }))).toBe(8);
+    expect(c.decode(gen(
+      { cmd: 'subscribe', messageId: 5, subscriptions: [{ topic: 'a/#', qos: 2 }, { topic: '+', qos: 0 }] }))).toBe(8);
     expect([c.get('pid'), c.get('count')]).toEqual([5, 2]);
   });
   it('SUBACK', () => {

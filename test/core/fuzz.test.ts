@@ -13,13 +13,15 @@ function rng(seed: number): () => number {
 }
 
 const VALID = [
-  { cmd: 'publish', topic: 'a/b/c', payload: Buffer.from('hello world'), qos: 2, messageId: 300, retain: true, dup: false },
+  { cmd: 'publish', topic: 'a/b/c', payload: Buffer.from('hello world'), qos: 2, messageId: 300, retain: true,
+    dup: false },
   { cmd: 'publish', topic: 'x', payload: Buffer.alloc(0), qos: 0, retain: false, dup: false },
   { cmd: 'suback', messageId: 7, granted: [0, 1, 2, 128] },
   { cmd: 'connack', returnCode: 0, sessionPresent: true },
   { cmd: 'pubrel', messageId: 9 },
   { cmd: 'subscribe', messageId: 5, subscriptions: [{ topic: 'a/+/#', qos: 1 }] },
-  { cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: 'c', clean: true, keepalive: 5, username: 'u', password: Buffer.from('p'),
+  { cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: 'c', clean: true, keepalive: 5, username: 'u',
+    password: Buffer.from('p'),
     will: { topic: 'w', payload: Buffer.from('x'), qos: 1, retain: false } },
 ].map((p) => mqttPacket.generate(p as mqttPacket.Packet, { protocolVersion: 4 }));
 

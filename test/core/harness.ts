@@ -111,7 +111,8 @@ export class CoreHarness {
   }
 
   private scriptedNetwork(): ChipNetwork {
-    const unsupported = (what: string) => new Error(`the core harness scripts TCP client connections only (the core opened ${what})`);
+    const unsupported = (what: string) => new Error(
+      `the core harness scripts TCP client connections only (the core opened ${what})`);
     return {
       tcpConnect: (to: HostEndpoint, ev: TcpEvents): TcpLink => {
         const dialled: { ip: number; port: number; noDelayedAck?: boolean } = { ip: ipv4ToU32(to.host), port: to.port };
@@ -120,7 +121,8 @@ export class CoreHarness {
         this.inbox = [];
         this.link = null;
         const me = { ev, closed: false };
-        const closeOnce = () => { if (this.link?.ev === ev && !me.closed) { me.closed = true; this.link.closed = true; this.closes++; this.netStateNow = 0; } };
+        const closeOnce = () => { if (this.link?.ev === ev && !me.closed) { me.closed = true; this.link.closed = true;
+          this.closes++; this.netStateNow = 0; } };
         if (this.refuseConnect) { this.netStateNow = 0; ev.close(true); }
         else if (this.establishNext) { this.establishNext = false; this.establish(ev); }
         else { this.netStateNow = 1; this.pendingConnect = ev; }
@@ -142,9 +144,11 @@ export class CoreHarness {
   constructor(readonly store: NorStore = new NorStore(), wasmPath = CORE_WASM, readonly keep?: RetainedRam) {
     const mem = () => new Uint8Array(this.x.memory.buffer);
     const check = (p: number, len: number) => {
-      if (p < 0 || len < 0 || p + len > this.x.memory.buffer.byteLength) throw new Error(`core passed out-of-range memory ${p}+${len}`);
+      if (p < 0 || len < 0 || p + len > this.x.memory.buffer.byteLength) throw new Error(
+        `core passed out-of-range memory ${p}+${len}`);
     };
-    this.chip = new W5500({ clock: () => this.now, addressMap: new IdentityMap(), network: () => this.scriptedNetwork() });
+    this.chip = new W5500(
+      { clock: () => this.now, addressMap: new IdentityMap(), network: () => this.scriptedNetwork() });
     const w5500 = w5500Imports(this.chip, () => this.x.memory);
     const imports = {
       board: {
@@ -159,11 +163,14 @@ export class CoreHarness {
         },
         store_size: () => this.store.size,
         store_page_size: () => this.store.pageSize,
-        store_read: (off: number, p: number, len: number) => { check(p, len); return this.store.read(off, mem().subarray(p, p + len)); },
-        store_write: (off: number, p: number, len: number) => { check(p, len); return this.store.write(off, mem().slice(p, p + len)); },
+        store_read: (off: number, p: number, len: number) =>
+          { check(p, len); return this.store.read(off, mem().subarray(p, p + len)); },
+        store_write: (off: number, p: number, len: number) =>
+          { check(p, len); return this.store.write(off, mem().slice(p, p + len)); },
         store_erase: (off: number) => this.store.erase(off),
         ...keepImports(keep, (_w, p, len) => { check(p, len); return mem().subarray(p, p + len); }),
-        uart_write: (p: number, len: number) => { check(p, len); this.uartOut += Buffer.from(mem().subarray(p, p + len)).toString('latin1'); },
+        uart_write: (p: number, len: number) =>
+          { check(p, len); this.uartOut += Buffer.from(mem().subarray(p, p + len)).toString('latin1'); },
         uart_read: (p: number, max: number) => {
           check(p, max);
           const n = Math.min(max, this.uartIn.length);
@@ -194,7 +201,8 @@ export class CoreHarness {
 
   config(key: number, value: number | string | Uint8Array): number {
     let bytes: Uint8Array;
-    if (typeof value === 'number') { bytes = new Uint8Array(4); new DataView(bytes.buffer).setUint32(0, value >>> 0, true); }
+    if (typeof value === 'number') { bytes = new Uint8Array(4);
+      new DataView(bytes.buffer).setUint32(0, value >>> 0, true); }
     else bytes = typeof value === 'string' ? new TextEncoder().encode(value) : value;
     this.stage(bytes);
     return this.x.wq_config(key, bytes.length);
@@ -232,7 +240,8 @@ export class CoreHarness {
 
   unsubscribe(filters: string[]): number {
     const parts: number[] = [];
-    for (const s of filters) { const f = new TextEncoder().encode(s); parts.push(f.length >> 8, f.length & 0xff, ...f); }
+    for (const s of filters) { const f = new TextEncoder().encode(s);
+      parts.push(f.length >> 8, f.length & 0xff, ...f); }
     this.stage(Uint8Array.from(parts));
     return this.x.wq_unsubscribe(filters.length);
   }

@@ -38,7 +38,8 @@ describe('outgoing table with completed entries in front', () => {
     h.feedPacket({ cmd: 'connack', returnCode: 0, sessionPresent: true });
     h.run();
     const again = publishes(h);
-    expect(again.map((p) => [p.messageId, p.dup])).toEqual([[ids[2], true], [ids[4], true], [ids[5], true], [ids[6], true]]);
+    expect(again.map((p) => [p.messageId, p.dup])).toEqual(
+      [[ids[2], true], [ids[4], true], [ids[5], true], [ids[6], true]]);
 
     for (const id of [ids[2]!, ids[4]!, ids[5]!, ids[6]!]) ack(h, id);
     for (let k = 7; k < 12; k++) {

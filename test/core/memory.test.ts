@@ -18,8 +18,10 @@ describe('core.wasm shape', () => {
   });
   it('exports the API of docs/core-api.md', () => {
     const names = WebAssembly.Module.exports(mod).map((e) => e.name);
-    for (const n of ['memory', 'start', 'step', 'wq_buf', 'wq_buf_size', 'wq_config', 'wq_config_save', 'wq_config_load',
-      'wq_connect', 'wq_disconnect', 'wq_publish', 'wq_subscribe', 'wq_unsubscribe', 'wq_stat']) expect(names).toContain(n);
+    for (const n of [
+      'memory', 'start', 'step', 'wq_buf', 'wq_buf_size', 'wq_config', 'wq_config_save', 'wq_config_load',
+      'wq_connect', 'wq_disconnect', 'wq_publish', 'wq_subscribe', 'wq_unsubscribe', 'wq_stat']) expect(names)
+        .toContain(n);
   });
   it('static data and buffers end below 8 KB', () => {
     const h = CoreHarness.started();
@@ -34,7 +36,8 @@ describe('core.wasm shape', () => {
 describe('device.wasm shape (core + console)', () => {
   it('imports what core.wasm imports plus the UART, and exports the same API', () => {
     expect(importNames(deviceMod).sort()).toEqual([...importNames(mod), 'board.uart_read', 'board.uart_write'].sort());
-    expect(WebAssembly.Module.exports(deviceMod).map((e) => e.name).sort()).toEqual(WebAssembly.Module.exports(mod).map((e) => e.name).sort());
+    expect(WebAssembly.Module.exports(deviceMod).map((e) => e.name).sort()).toEqual(
+      WebAssembly.Module.exports(mod).map((e) => e.name).sort());
   });
   it('static data and buffers, the console\'s included, end below 8 KB', () => {
     const h = CoreHarness.started(undefined, DEVICE_WASM);
@@ -65,7 +68,8 @@ describe('no allocation after start()', () => {
       h.x.step();
       h.takeSent();
       if (qos === 1) h.feed([0x40, 2, id >> 8, id & 255]);
-      if (qos === 2) { h.feed([0x50, 2, id >> 8, id & 255]); h.x.step(); h.takeSent(); h.feed([0x70, 2, id >> 8, id & 255]); }
+      if (qos === 2) { h.feed([0x50, 2, id >> 8, id & 255]); h.x.step(); h.takeSent();
+        h.feed([0x70, 2, id >> 8, id & 255]); }
       if (i % 1000 === 0) h.feed([0x30, 5, 0, 1, 0x61, 0x68, 0x69]); // an incoming QoS 0 message now and then
       h.x.step();
       h.takeSent();
@@ -85,7 +89,8 @@ describe('no allocation after start()', () => {
     const p0 = probe();
     const stride = probe() - p0;
     const before = probe();
-    const lines = ['pub bench/t 1 0 %41 payload', 'pub bench/t 0 1 x', 'status', 'show', 'bogus %zz', 'set port 1884', 'echo on', 'echo off'];
+    const lines = ['pub bench/t 1 0 %41 payload', 'pub bench/t 0 1 x', 'status', 'show', 'bogus %zz', 'set port 1884',
+      'echo on', 'echo off'];
     let acked = 0;
     for (let i = 0; i < 20_000; i++) {
       h.uartIn.push(...Buffer.from(`${lines[i % lines.length]}\r\n`));

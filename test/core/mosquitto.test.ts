@@ -20,7 +20,8 @@ class NetCore {
   constructor(readonly port: number, readonly store = new NorStore()) {
     const mem = () => new Uint8Array(this.x.memory.buffer);
     // Every device address goes to the broker on loopback (port 0 = the port the core dialled).
-    this.chip = new W5500({ clock: () => Math.floor(performance.now()), addressMap: new AddressMap().add('*:*', { host: '127.0.0.1', port }) });
+    this.chip = new W5500({ clock: () => Math.floor(performance.now()),
+      addressMap: new AddressMap().add('*:*', { host: '127.0.0.1', port }) });
     this.chip.onNetworkEvent(() => this.poke());
     const inst = new WebAssembly.Instance(new WebAssembly.Module(readFileSync('build/core/core.wasm')), {
       board: {
@@ -81,11 +82,13 @@ describe('core.wasm against a real Mosquitto', () => {
       await c.until(() => c.events.some((e) => e.kind === 'suback'));
       expect(c.events.find((e) => e.kind === 'suback')).toEqual({ kind: 'suback', packetId: sid, granted: [2] });
       const ids = [0, 1, 2].map((q) => c.publish(`core/it/q${q}`, `m${q}`, q));
-      await c.until(() => c.events.filter((e) => e.kind === 'message').length >= 3 && c.events.filter((e) => e.kind === 'publish_done').length >= 2);
+      await c.until(() => c.events.filter((e) => e.kind === 'message').length >= 3 &&
+        c.events.filter((e) => e.kind === 'publish_done').length >= 2);
       const msgs = c.events.filter((e): e is Extract<CoreEvent, { kind: 'message' }> => e.kind === 'message');
       expect(msgs.map((m) => [m.topic, Buffer.from(m.payload).toString(), m.qos]).sort()).toEqual([
         ['core/it/q0', 'm0', 0], ['core/it/q1', 'm1', 1], ['core/it/q2', 'm2', 2]]);
-      expect(c.events.filter((e) => e.kind === 'publish_done').map((e) => (e as { packetId: number }).packetId).sort()).toEqual([ids[1], ids[2]].sort());
+      expect(c.events.filter((e) => e.kind === 'publish_done').map((e) => (e as { packetId: number }).packetId).sort())
+        .toEqual([ids[1], ids[2]].sort());
       c.x.wq_disconnect();
       expect(c.events.filter((e) => e.kind === 'error')).toEqual([]);
       await c.chip.close();

@@ -14,10 +14,12 @@ const P128 = 'build/core/device-p128.wasm';
 /** A QoS 0 PUBLISH of `total` bytes in all. */
 function publishOf(total: number): Buffer {
   const topic = 't';
-  const head = mqttPacket.generate({ cmd: 'publish', topic, payload: Buffer.alloc(0), qos: 0, dup: false, retain: false });
+  const head = mqttPacket.generate(
+    { cmd: 'publish', topic, payload: Buffer.alloc(0), qos: 0, dup: false, retain: false });
   let payload = total - head.length;
   for (;;) {
-    const b = mqttPacket.generate({ cmd: 'publish', topic, payload: Buffer.alloc(payload, 0x41), qos: 0, dup: false, retain: false });
+    const b = mqttPacket.generate(
+      { cmd: 'publish', topic, payload: Buffer.alloc(payload, 0x41), qos: 0, dup: false, retain: false });
     if (b.length === total) return b;
     payload -= b.length - total;
   }
@@ -25,12 +27,14 @@ function publishOf(total: number): Buffer {
 
 describe('PACKET_MAX per build', () => {
   for (const [limit, wasm] of [[1024, DEVICE_WASM], [4096, P4096]] as const) {
-    it(`${wasm}: a ${limit}-byte PUBLISH is delivered, one byte more closes the link (ERR_OVERSIZE); publish() refuses more than ${limit} (ERR_TOO_BIG)`, () => {
+    it(`${wasm}: a ${limit}-byte PUBLISH is delivered, one byte more closes the link (ERR_OVERSIZE); publish() ` +
+        `refuses more than ${limit} (ERR_TOO_BIG)`, () => {
       const h = CoreHarness.started(undefined, wasm);
       h.connect();
       h.feed(publishOf(limit));
       h.run();
-      expect(h.ofKind('message').map((m) => m.payload.length)).toEqual([limit - 6]); // fixed header 3 (remaining length > 127) + topic 3
+      // fixed header 3 (remaining length > 127) + topic 3
+      expect(h.ofKind('message').map((m) => m.payload.length)).toEqual([limit - 6]);
       expect(h.ofKind('error')).toEqual([]);
       h.feed(publishOf(limit + 1));
       h.run();
@@ -51,7 +55,8 @@ describe('the CONNECT at every configured maximum', () => {
     it(`${wasm}: goes out whole and leaves the memory after the TX buffer alone`, () => {
       const strings: Array<[number, string]> = [[Cfg.CLIENT_ID, 'c'.repeat(64)], [Cfg.USERNAME, 'u'.repeat(64)],
         [Cfg.PASSWORD, 'p'.repeat(64)], [Cfg.WILL_TOPIC, 'w'.repeat(96)], [Cfg.WILL_PAYLOAD, 'l'.repeat(96)]];
-      const h = CoreHarness.started(undefined, wasm, (s) => { for (const [k, v] of strings) expect(s.config(k, v)).toBe(0); });
+      const h = CoreHarness.started(
+        undefined, wasm, (s) => { for (const [k, v] of strings) expect(s.config(k, v)).toBe(0); });
       const c = h.connect();
       expect(c.clientId).toBe('c'.repeat(64));
       expect(c.username).toBe('u'.repeat(64));

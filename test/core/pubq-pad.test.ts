@@ -41,7 +41,8 @@ function pubq(bytes: Uint8Array, off: number): { pad: number; crcOk: boolean; od
   const rec = bytes.slice(off, off + 4 + len);
   rec[len + 2] = 0xff; rec[len + 3] = 0xff; // the mark, outside the CRC
   let crc = 0xffff;
-  for (const x of rec) { crc ^= x << 8; for (let i = 0; i < 8; i++) crc = crc & 0x8000 ? (crc << 1 ^ 0x1021) & 0xffff : crc << 1 & 0xffff; }
+  for (const x of rec) { crc ^= x << 8;
+    for (let i = 0; i < 8; i++) crc = crc & 0x8000 ? (crc << 1 ^ 0x1021) & 0xffff : crc << 1 & 0xffff; }
   const stored = bytes[off + 4 + len + (len & 1)]! | bytes[off + 5 + len + (len & 1)]! << 8;
   return { pad: bytes[off + 4 + len - 3]!, crcOk: crc === stored, odd };
 }

@@ -10,7 +10,8 @@ import { NorStore } from './nor-store.ts';
 import { RetainedRam } from '../../host-tools/sim/host/keep.ts';
 import { Cfg, Stat } from '../../host-tools/sim/host/abi.ts';
 
-const ids = (pk: mqttPacket.Packet[], cmd: string) => pk.filter((p) => p.cmd === cmd).map((p) => (p as { messageId?: number }).messageId);
+const ids = (pk: mqttPacket.Packet[], cmd: string) => pk.filter((p) => p.cmd === cmd).map(
+  (p) => (p as { messageId?: number }).messageId);
 
 /** QoS 2 message M, then a burst of `acked` QoS 1 messages of `pad` payload bytes, then their
  * acks (whose state records fill the log), then PUBREC for M and a reset: M's PUBREL must still be owed. */
@@ -30,8 +31,10 @@ function pubrecThenReset(ram: boolean, acked: number, pad: number): { relOwed: b
   a.run();
   expect(ids(a.sentPackets(), 'pubrel')).toEqual([m]);
   // a compaction during the PUBREC: the flash counts it; the RAM log's header sequence moves
-  const seqOf = (b: Uint8Array) => Math.max(new DataView(b.buffer, b.byteOffset).getUint32(4, true), new DataView(b.buffer, b.byteOffset).getUint32(256 + 4, true));
-  const compactedInPubrec = ram ? seqOf(keep!.bytes) !== seqOf(ramBefore!) : a.x.wq_stat(Stat.STORE_COMPACTIONS) !== flashCompactions;
+  const seqOf = (b: Uint8Array) => Math.max(new DataView(b.buffer, b.byteOffset).getUint32(4, true),
+    new DataView(b.buffer, b.byteOffset).getUint32(256 + 4, true));
+  const compactedInPubrec = ram ? seqOf(keep!.bytes) !== seqOf(ramBefore!) :
+    a.x.wq_stat(Stat.STORE_COMPACTIONS) !== flashCompactions;
   const b = CoreHarness.started(store, undefined, setup, keep); // a reset: same flash, same RAM log
   b.connect(true);
   return { relOwed: ids(b.sentPackets(), 'pubrel').includes(m), compactedInPubrec };

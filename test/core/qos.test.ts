@@ -86,7 +86,8 @@ describe('outgoing QoS flows', () => {
     expect(h.ofKind('publish_done')).toEqual([{ kind: 'publish_done', packetId: id, qos: 2 }]);
     expect(cmds(reconnect(h))).toEqual([]);
   });
-  it('clean session = 1 (§3.1.2.4): unacked PUBLISH resent as new (DUP=0), QoS 2 past PUBREC completed without a PUBREL', () => {
+  it('clean session = 1 (§3.1.2.4): unacked PUBLISH resent as new (DUP=0), QoS 2 past PUBREC completed without a ' +
+      'PUBREL', () => {
     const h = started((c) => c.config(Cfg.CLEAN_SESSION, 1)); h.connect();
     const q1 = h.publish('t', 'one', 1);
     const q2 = h.publish('t', 'two', 2);
@@ -133,7 +134,8 @@ describe('outgoing QoS flows', () => {
     expect(cmds(h.sentPackets() as P[])).toEqual([`publish:${ids[3]}`, `publish:${ids[4]}`]);
   });
   it('retry timer: resends with DUP=1 up to MAX_RETRIES, then declares the link dead', () => {
-    const h = started((x) => { x.config(Cfg.RETRY_MS, 1000); x.config(Cfg.MAX_RETRIES, 2); x.config(Cfg.KEEPALIVE_S, 0); });
+    const h = started(
+      (x) => { x.config(Cfg.RETRY_MS, 1000); x.config(Cfg.MAX_RETRIES, 2); x.config(Cfg.KEEPALIVE_S, 0); });
     h.connect();
     const id = h.publish('t', 'r', 1);
     h.run();
@@ -201,14 +203,17 @@ describe('outgoing QoS flows', () => {
 describe('incoming QoS flows', () => {
   it('QoS 1: delivered, then PUBACK', () => {
     const h = started(); h.connect();
-    h.feedPacket({ cmd: 'publish', topic: 'in/1', payload: Buffer.from('p1'), qos: 1, messageId: 77, retain: true, dup: false });
+    h.feedPacket(
+      { cmd: 'publish', topic: 'in/1', payload: Buffer.from('p1'), qos: 1, messageId: 77, retain: true, dup: false });
     h.run();
-    expect(h.ofKind('message')).toMatchObject([{ topic: 'in/1', qos: 1, retain: true, packetId: 77, payload: new Uint8Array(Buffer.from('p1')) }]);
+    expect(h.ofKind('message')).toMatchObject(
+      [{ topic: 'in/1', qos: 1, retain: true, packetId: 77, payload: new Uint8Array(Buffer.from('p1')) }]);
     expect(cmds(h.sentPackets() as P[])).toEqual(['puback:77']);
   });
   it('QoS 2: delivered exactly once; duplicates get PUBREC only; PUBREL gets PUBCOMP', () => {
     const h = started(); h.connect();
-    const pub = { cmd: 'publish', topic: 'in/2', payload: Buffer.from('p2'), qos: 2, messageId: 9, retain: false, dup: false } as const;
+    const pub = { cmd: 'publish', topic: 'in/2', payload: Buffer.from('p2'), qos: 2, messageId: 9, retain: false,
+      dup: false } as const;
     h.feedPacket(pub);
     h.run();
     expect(cmds(h.sentPackets() as P[])).toEqual(['pubrec:9']);
@@ -231,7 +236,8 @@ describe('incoming QoS flows', () => {
   });
   it('incoming QoS 2 ids are forgotten when the broker has no session', () => {
     const h = started(); h.connect();
-    h.feedPacket({ cmd: 'publish', topic: 'x', payload: Buffer.from('1'), qos: 2, messageId: 5, retain: false, dup: false });
+    h.feedPacket(
+      { cmd: 'publish', topic: 'x', payload: Buffer.from('1'), qos: 2, messageId: 5, retain: false, dup: false });
     h.run(); h.sentPackets();
     expect(h.x.wq_stat(Stat.INFLIGHT_IN)).toBe(1);
     reconnect(h, false);
@@ -264,7 +270,8 @@ describe('packet identifiers', () => {
       expect(id).toBeGreaterThan(0);
       expect(inflight.has(id)).toBe(false);
       inflight.add(id);
-      if (inflight.size === 8) { const first = [...inflight][0]!; h.feed([0x40, 2, first >> 8, first & 255]); inflight.delete(first); }
+      if (inflight.size === 8) { const first = [...inflight][0]!; h.feed([0x40, 2, first >> 8, first & 255]);
+        inflight.delete(first); }
       h.run(); h.takeSent();
     }
   });
@@ -358,7 +365,8 @@ describe('subscriptions', () => {
     const h = started(); h.connect();
     const id = h.subscribe([{ filter: 'a/+', qos: 1 }, { filter: 'b/#', qos: 2 }]);
     h.run();
-    expect(h.sentPackets()).toMatchObject([{ cmd: 'subscribe', messageId: id, subscriptions: [{ topic: 'a/+', qos: 1 }, { topic: 'b/#', qos: 2 }] }]);
+    expect(h.sentPackets()).toMatchObject(
+      [{ cmd: 'subscribe', messageId: id, subscriptions: [{ topic: 'a/+', qos: 1 }, { topic: 'b/#', qos: 2 }] }]);
     h.feedPacket({ cmd: 'suback', messageId: id, granted: [1, 0x80] });
     h.run();
     expect(h.ofKind('suback')).toEqual([{ kind: 'suback', packetId: id, granted: [1, 0x80] }]);
@@ -396,15 +404,18 @@ describe('subscriptions', () => {
     h.feedPacket({ cmd: 'suback', messageId: id, granted: [1] }); h.run();
     expect(cmds(reconnect(h, false))).toEqual([]);
     // and the old filter no longer routes
-    h.feedPacket({ cmd: 'publish', topic: 's/1', payload: Buffer.from('x'), qos: 0, retain: false, dup: false }); h.run();
+    h.feedPacket({ cmd: 'publish', topic: 's/1', payload: Buffer.from('x'), qos: 0, retain: false, dup: false });
+      h.run();
     expect(h.ofKind('message').map((m) => m.subscription)).toEqual([null]);
   });
-  it('another client id (or broker) is another session: old filters and incoming QoS 2 ids dropped, queued messages sent as new', () => {
+  it('another client id (or broker) is another session: old filters and incoming QoS 2 ids dropped, queued messages ' +
+      'sent as new', () => {
     const h = started(); h.connect();
     const id = h.subscribe([{ filter: 'a/1', qos: 1 }, { filter: 'a/2', qos: 2 }]);
     h.run(); h.sentPackets();
     h.feedPacket({ cmd: 'suback', messageId: id, granted: [1, 2] });
-    h.feedPacket({ cmd: 'publish', topic: 'a/2', payload: Buffer.from('in'), qos: 2, messageId: 77, retain: false, dup: false });
+    h.feedPacket(
+      { cmd: 'publish', topic: 'a/2', payload: Buffer.from('in'), qos: 2, messageId: 77, retain: false, dup: false });
     const q1 = h.publish('o', 'x', 1);
     h.run(); h.sentPackets();
     expect(h.x.wq_stat(Stat.INFLIGHT_IN)).toBe(1);
@@ -412,7 +423,8 @@ describe('subscriptions', () => {
     // even when the broker has a session for the new id, the old one's state is not replayed
     expect(cmds(reconnect(h, true))).toEqual([`publish:${q1}`]);
     expect(h.x.wq_stat(Stat.INFLIGHT_IN)).toBe(0);
-    h.feedPacket({ cmd: 'publish', topic: 'a/2', payload: Buffer.from('in'), qos: 2, messageId: 77, retain: false, dup: false }); h.run();
+    h.feedPacket({ cmd: 'publish', topic: 'a/2', payload: Buffer.from('in'), qos: 2, messageId: 77, retain: false,
+      dup: false }); h.run();
     expect(h.ofKind('message').map((m) => m.subscription)).toEqual([1, null]); // delivered again: a new session's id
     h.sentPackets();
     expect(cmds(reconnect(h, true))).toEqual([`publish:${q1}:dup`]); // the same id again: its session is kept
@@ -426,7 +438,8 @@ describe('subscriptions', () => {
     expect(h.subscribe([{ filter: 'a/#/b', qos: 0 }])).toBe(Err.TOPIC);
     expect(h.subscribe([{ filter: 'a', qos: 3 }])).toBe(Err.ARG);
     expect(h.x.wq_subscribe(0)).toBe(Err.ARG);
-    for (let i = 0; i < Size.PENDING_REQ_SLOTS; i++) expect(h.subscribe([{ filter: `f/${i}`, qos: 1 }])).toBeGreaterThan(0);
+    for (let i = 0; i < Size.PENDING_REQ_SLOTS; i++) expect(
+      h.subscribe([{ filter: `f/${i}`, qos: 1 }])).toBeGreaterThan(0);
     expect(h.subscribe([{ filter: 'one/more', qos: 1 }])).toBe(Err.BUSY);
   });
 });
@@ -441,7 +454,8 @@ describe('re-entrant calls from event handlers', () => {
       expect(h.publish('echo', 'back', 1)).toBeGreaterThan(0);
       if (n === 2) h.x.wq_disconnect();
     };
-    for (let i = 1; i <= 3; i++) h.feedPacket({ cmd: 'publish', topic: 'in', payload: Buffer.from(`m${i}`), qos: 1, messageId: i, retain: false, dup: false });
+    for (let i = 1; i <= 3; i++) h.feedPacket(
+      { cmd: 'publish', topic: 'in', payload: Buffer.from(`m${i}`), qos: 1, messageId: i, retain: false, dup: false });
     h.run();
     expect(n).toBe(2); // the third one arrived after the disconnect and is not processed
     expect(h.ofKind('disconnected')).toHaveLength(1);
@@ -460,8 +474,10 @@ describe('trace events', () => {
     h.run();
     h.feedPacket({ cmd: 'pubrec', messageId: id }); h.run();
     h.feedPacket({ cmd: 'pubcomp', messageId: id }); h.run();
-    const ladder = h.ofKind('trace').map((t) => `${t.direction === 'sent' ? '->' : '<-'} ${t.name}${t.packetId ? ' ' + t.packetId : ''}`);
-    expect(ladder).toEqual(['-> CONNECT', '<- CONNACK', `-> PUBLISH ${id}`, `<- PUBREC ${id}`, `-> PUBREL ${id}`, `<- PUBCOMP ${id}`]);
+    const ladder = h.ofKind('trace').map(
+      (t) => `${t.direction === 'sent' ? '->' : '<-'} ${t.name}${t.packetId ? ' ' + t.packetId : ''}`);
+    expect(ladder).toEqual(
+      ['-> CONNECT', '<- CONNACK', `-> PUBLISH ${id}`, `<- PUBREC ${id}`, `-> PUBREL ${id}`, `<- PUBCOMP ${id}`]);
     expect(h.ofKind('trace')[1]).toMatchObject({ extra: 0, length: 4 });
   });
 });

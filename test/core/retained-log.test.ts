@@ -26,7 +26,8 @@ class CuttableRam extends RetainedRam {
   }
 }
 
-const ids = (pk: mqttPacket.Packet[], cmd: string) => pk.filter((p) => p.cmd === cmd).map((p) => (p as { messageId?: number }).messageId);
+const ids = (pk: mqttPacket.Packet[], cmd: string) => pk.filter((p) => p.cmd === cmd).map(
+  (p) => (p as { messageId?: number }).messageId);
 
 /** A connected core on a 4 KB flash store and a 512 B RAM log whose `k`-th write is cut by a
  * reset; `flashWrites` counts the flash operations so far (the flow must add none). */
@@ -89,14 +90,16 @@ describe('retained RAM log: a reset at every RAM write of a QoS 2 flow', () => {
     }
   });
 
-  it('broker → device: delivered once across a reset at any RAM write; the id stays known until PUBREL, no flash write', () => {
+  it('broker → device: delivered once across a reset at any RAM write; the id stays known until PUBREL, no flash ' +
+      'write', () => {
     let cuts = 0;
     for (let k = 0; ; k++) {
       const { store, keep, a, flashWrites } = connectedWithCut(k);
       let delivered: number;
       let pubrecSent = false;
       try {
-        a.feedPacket({ cmd: 'publish', topic: 't/in', payload: Buffer.from('once'), qos: 2, messageId: 7, dup: false, retain: false });
+        a.feedPacket({ cmd: 'publish', topic: 't/in', payload: Buffer.from('once'), qos: 2, messageId: 7, dup: false,
+          retain: false });
         a.run();
         delivered = a.ofKind('message').length;
         pubrecSent = ids(a.sentPackets(), 'pubrec').includes(7);
@@ -111,7 +114,8 @@ describe('retained RAM log: a reset at every RAM write of a QoS 2 flow', () => {
       const b = CoreHarness.started(store, undefined, undefined, keep);
       b.connect(true);
       // the broker resends what it has no answer for: the PUBLISH (DUP) if no PUBREC reached it, else the PUBREL
-      if (!pubrecSent) b.feedPacket({ cmd: 'publish', topic: 't/in', payload: Buffer.from('once'), qos: 2, messageId: 7, dup: true, retain: false });
+      if (!pubrecSent) b.feedPacket({
+        cmd: 'publish', topic: 't/in', payload: Buffer.from('once'), qos: 2, messageId: 7, dup: true, retain: false });
       b.feedPacket({ cmd: 'pubrel', messageId: 7 });
       b.run();
       const total = delivered + b.ofKind('message').length;
@@ -127,7 +131,8 @@ describe('retained RAM log: a reset at every RAM write of a QoS 2 flow', () => {
 });
 
 describe('retained RAM log full of messages awaiting acks', () => {
-  it('a publish refused for room does not compact it (nothing there is dead), and is taken once an ack frees room', () => {
+  it('a publish refused for room does not compact it (nothing there is dead), and is taken once an ack frees ' +
+      'room', () => {
     const store = new NorStore(4096, 1024);
     const keep = new RetainedRam(512);
     const a = CoreHarness.started(store, undefined, undefined, keep);
@@ -146,13 +151,15 @@ describe('retained RAM log full of messages awaiting acks', () => {
     const next = a.publish('t/full', 'x'.repeat(20), 1); // the ack's dead records: compacted now
     expect(next).toBeGreaterThan(0);
     a.run();
-    expect(a.sentPackets().filter((p) => p.cmd === 'publish').map((p) => (p as { messageId?: number }).messageId)).toContain(next);
+    expect(a.sentPackets().filter((p) => p.cmd === 'publish').map((p) => (p as { messageId?: number }).messageId))
+      .toContain(next);
     expect(store.writes + store.erases).toBe(flashWrites);
   });
 });
 
 describe('retained RAM log: a publish it can never hold', () => {
-  it('goes to the flash while no message of ours is in the RAM log, and waits (refused, nothing written) while one is', () => {
+  it('goes to the flash while no message of ours is in the RAM log, and waits (refused, nothing written) while one ' +
+      'is', () => {
     const store = new NorStore(4096, 1024);
     const keep = new RetainedRam(512); // two 256 B halves
     const a = CoreHarness.started(store, undefined, undefined, keep);
@@ -178,7 +185,8 @@ describe('retained RAM log: a publish it can never hold', () => {
     expect(again).toBeGreaterThan(0);
     expect(store.writes).toBeGreaterThan(flash);
     a.run();
-    expect(a.sentPackets().filter((p) => p.cmd === 'publish').map((p) => (p as { messageId?: number }).messageId)).toEqual([first, small, again]);
+    expect(a.sentPackets().filter((p) => p.cmd === 'publish').map((p) => (p as { messageId?: number }).messageId))
+      .toEqual([first, small, again]);
   });
 });
 

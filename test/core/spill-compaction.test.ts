@@ -11,7 +11,8 @@ import { NorStore } from './nor-store.ts';
 import { RetainedRam } from '../../host-tools/sim/host/keep.ts';
 import { Cfg } from '../../host-tools/sim/host/abi.ts';
 
-const publishes = (pk: mqttPacket.Packet[]) => pk.filter((p) => p.cmd === 'publish').map((p) => (p as { messageId?: number }).messageId);
+const publishes = (pk: mqttPacket.Packet[]) => pk.filter((p) => p.cmd === 'publish').map(
+  (p) => (p as { messageId?: number }).messageId);
 
 /** Message M in the RAM log, a burst of `fillers` QoS 1 messages and their acks, M spilled, M acked, reset. */
 function spillThenReset(fillers: number, pad: number): { resent: boolean; compactedInSpill: boolean } {
@@ -23,7 +24,8 @@ function spillThenReset(fillers: number, pad: number): { resent: boolean; compac
   const m = a.publish('m', 'spill me', 1);
   a.run();
   a.burstThenAck(fillers, pad);
-  const seq = () => Math.max(new DataView(keep.bytes.buffer).getUint32(4, true), new DataView(keep.bytes.buffer).getUint32(128 + 4, true));
+  const seq = () => Math.max(
+    new DataView(keep.bytes.buffer).getUint32(4, true), new DataView(keep.bytes.buffer).getUint32(128 + 4, true));
   const before = seq();
   a.advance(1500); // fillers acked; M unacked for longer than CFG_SPILL_MS: copied to the flash
   const compactedInSpill = seq() !== before;

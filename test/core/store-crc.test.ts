@@ -29,7 +29,8 @@ function walk(area: Uint8Array, what: string): { headers: number; records: numbe
   const n = { headers: 0, records: 0, marked: 0 };
   for (let base = 0; base + group <= area.length; base += group) {
     if (dv.getUint32(base, true) !== MAGIC) continue;
-    expect(dv.getUint16(base + 8, true), `${what} group at ${base}: header CRC`).toBe(crcRef(area.subarray(base, base + 8)));
+    expect(dv.getUint16(base + 8, true), `${what} group at ${base}: header CRC`).toBe(
+      crcRef(area.subarray(base, base + 8)));
     n.headers++;
     for (let at = base + 12; at + 6 <= base + group;) {
       if (dv.getUint16(at, true) === 0xffff) break; // the end of the log
@@ -41,7 +42,8 @@ function walk(area: Uint8Array, what: string): { headers: number; records: numbe
       const marked = (type & MARKED) !== 0 && len >= 2;
       const covered = Uint8Array.from(area.subarray(at, at + 4 + len));
       if (marked) covered.fill(0xff, 4 + len - 2);
-      expect(dv.getUint16(at + size - 2, true), `${what}: CRC of the type ${type} record at ${at} (${len} B)`).toBe(crcRef(covered));
+      expect(dv.getUint16(at + size - 2, true), `${what}: CRC of the type ${type} record at ${at} (${len} B)`)
+        .toBe(crcRef(covered));
       n.records++;
       if (marked) n.marked++;
       at += size;
@@ -54,7 +56,8 @@ describe('store CRC-16', () => {
   const mod = new WebAssembly.Module(readFileSync('build/core/session-test.wasm'));
   const none = () => -1;
   const x = new WebAssembly.Instance(mod, {
-    board: { store_size: () => 0, store_page_size: () => 0, store_read: none, store_write: none, store_erase: none, keep_size: () => 0, keep_read: none, keep_write: none },
+    board: { store_size: () => 0, store_page_size: () => 0, store_read: none, store_write: none, store_erase: none,
+      keep_size: () => 0, keep_read: none, keep_write: none },
   }).exports as unknown as { memory: WebAssembly.Memory; crc(start: number, len: number): number; pkt(): number };
   const put = (b: Uint8Array) => new Uint8Array(x.memory.buffer).set(b, x.pkt());
 
@@ -103,7 +106,8 @@ describe('store CRC-16', () => {
     for (const len of [63, 64, 65, 127, 128, 255, 256, 257]) {
       const b = Uint8Array.from({ length: len }, () => rnd() & 0xff);
       put(b);
-      for (const start of [0, 1, 0x1021, 0x8000, 0xb4b6, 0xffff]) expect(x.crc(start, len), `length ${len} from 0x${start.toString(16)}`).toBe(crcRef(b, start));
+      for (const start of [0, 1, 0x1021, 0x8000, 0xb4b6, 0xffff]) expect(
+        x.crc(start, len), `length ${len} from 0x${start.toString(16)}`).toBe(crcRef(b, start));
     }
   });
 
@@ -119,7 +123,8 @@ describe('store CRC-16', () => {
       const p = new Uint8Array(i % 23).fill(i);
       h.stage(Uint8Array.from([...t, ...p]));
       h.x.wq_publish(t.length, p.length, (1 + (i % 2)) | (i % 3 === 0 ? 8 : 0));
-      if (i % 4 === 0) h.feedPacket({ cmd: 'publish', topic: 'in', payload: Buffer.from('q2'), qos: 2, messageId: 500 + i, retain: false, dup: false });
+      if (i % 4 === 0) h.feedPacket({ cmd: 'publish', topic: 'in', payload: Buffer.from('q2'), qos: 2,
+        messageId: 500 + i, retain: false, dup: false });
       h.run();
       for (const pk of h.sentPackets() as Array<{ cmd: string; messageId?: number; qos?: number }>) {
         if (pk.cmd === 'publish') h.feedPacket({ cmd: pk.qos === 1 ? 'puback' : 'pubrec', messageId: pk.messageId! });

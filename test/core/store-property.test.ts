@@ -60,7 +60,8 @@ function live(s: Record<string, Fn>): string[] {
   const ids: Array<[number, string]> = [];
   for (let i = 0; i < s.inN!(); i++) {
     const m = s.inMark!(i);
-    for (let id = s.inLo!(i); id <= s.inHi!(i); id++) ids.push([id, m === 0 ? 'delivered' : m === 0xffff ? 'received' : 'torn']);
+    for (let id = s.inLo!(i); id <= s.inHi!(i); id++) ids.push(
+      [id, m === 0 ? 'delivered' : m === 0xffff ? 'received' : 'torn']);
   }
   for (const [id, m] of ids.sort((a, b) => a[0] - b[0])) out.push(`in ${id} ${m}`);
   return out;
@@ -81,9 +82,11 @@ function prng(seed: number): () => number {
 type Step = { name: string; run: (s: Record<string, Fn>) => void };
 
 /** The next random step for the session as it stands (every record kind, weighted). */
-function nextStep(s: Record<string, Fn>, rnd: () => number, ids: { next: number; inNext: number }, pubShare = 0.25, forceCompact = true): Step {
+function nextStep(s: Record<string, Fn>, rnd: () => number, ids: { next: number; inNext: number }, pubShare = 0.25,
+    forceCompact = true): Step {
   const live: Array<{ pid: number; qos: number; st: number; sent: boolean }> = [];
-  for (let i = s.outLo!(); i < s.outN!(); i++) if (s.oState!(i) !== 0) live.push({ pid: s.oPid!(i), qos: s.oQos!(i), st: s.oState!(i), sent: (s.oFlags!(i) & 1) !== 0 });
+  for (let i = s.outLo!(); i < s.outN!(); i++) if (s.oState!(i) !== 0) live.push(
+    { pid: s.oPid!(i), qos: s.oQos!(i), st: s.oState!(i), sent: (s.oFlags!(i) & 1) !== 0 });
   const inIds: number[] = [];
   for (let i = 0; i < s.inN!(); i++) for (let id = s.inLo!(i); id <= s.inHi!(i); id++) inIds.push(id);
   const pick = <T>(a: T[]) => a[Math.floor(rnd() * a.length)]!;
@@ -96,22 +99,26 @@ function nextStep(s: Record<string, Fn>, rnd: () => number, ids: { next: number;
     return { name: `pub ${id} q${qos} ${size}B${now ? ' now' : ''}`, run: (x) => { x.pub!(id, qos, size, now); } };
   }
   const queued = live.filter((e) => e.st === 1);
-  if (r < 0.35 && queued.length) { const e = pick(queued); return { name: `send ${e.pid}`, run: (x) => x.send!(e.pid) }; }
+  if (r < 0.35 && queued.length) { const e = pick(queued);
+    return { name: `send ${e.pid}`, run: (x) => x.send!(e.pid) }; }
   const q2 = live.filter((e) => e.qos === 2 && e.st < 3 && e.sent);
   if (r < 0.45 && q2.length) { const e = pick(q2); return { name: `pubrec ${e.pid}`, run: (x) => x.pubrec!(e.pid) }; }
   const finishing = live.filter((e) => (e.qos === 1 && e.sent) || e.st >= 3);
-  if (r < 0.55 && finishing.length) { const e = pick(finishing); return { name: `done ${e.pid}`, run: (x) => x.done!(e.pid) }; }
+  if (r < 0.55 && finishing.length) { const e = pick(finishing);
+    return { name: `done ${e.pid}`, run: (x) => x.done!(e.pid) }; }
   if (r < 0.72) {
     // incoming ids mostly in sequence (a broker's numbering), sometimes a gap or a resend
     const id = rnd() < 0.15 && inIds.length ? pick(inIds) : (ids.inNext += rnd() < 0.2 ? 2 : 1);
     return { name: `in ${id}`, run: (x) => { x.inMsg!(id); } };
   }
-  if (r < 0.88 && inIds.length) { const id = pick(inIds); return { name: `pubrel ${id}`, run: (x) => { x.inRel!(id); } }; }
+  if (r < 0.88 && inIds.length) { const id = pick(inIds);
+    return { name: `pubrel ${id}`, run: (x) => { x.inRel!(id); } }; }
   if (r < 0.90) return { name: 'session lost', run: (x) => x.inNone!() };
   // A session move (owner) only with no PUBLISH outstanding: one that is still owed at a move
   // and sent after it replays as never sent, since R_OWNER follows its record in the log
   // (docs/mqtt-core.md, Known limits: its resend after a reset carries DUP=0).
-  if (r < 0.92 && live.every((e) => e.st >= 3)) { const id = 1 + Math.floor(rnd() * 3); return { name: `owner ${id}`, run: (x) => x.owner!(id) }; }
+  if (r < 0.92 && live.every((e) => e.st >= 3)) { const id = 1 + Math.floor(rnd() * 3);
+    return { name: `owner ${id}`, run: (x) => x.owner!(id) }; }
   if (r < 0.95 || !forceCompact) return { name: 'link lost', run: (x) => x.linkLost!() };
   return { name: 'compact', run: (x) => { x.compact!(); } };
 }
@@ -120,7 +127,8 @@ function nextStep(s: Record<string, Fn>, rnd: () => number, ids: { next: number;
 const newStore = () => new NorStore(4 * 512, 512);
 
 describe('session store property: replaying the store gives exactly the live session', () => {
-  it(`${SEEDS} random sequences of ${STEPS} steps, every record kind, compactions inside the appends and forced between steps`, () => {
+  it(`${SEEDS} random sequences of ${STEPS} steps, every record kind, compactions inside the appends and forced ` +
+      `between steps`, () => {
     let checks = 0;
     let compactions = 0;
     const compactedIn = new Set<string>();
@@ -149,10 +157,14 @@ describe('session store property: replaying the store gives exactly the live ses
     // (persist() of a small record, the path the SREC bug was on, runs inside 'in' and 'pubrel' alike)
     for (const kind of ['pub', 'compact']) expect(compactedIn, kind).toContain(kind);
     expect(['in', 'pubrel'].some((k) => compactedIn.has(k)), "a compaction inside a small record's append").toBe(true);
-    console.log(`store property: ${checks} steps checked by replay over ${SEEDS} sequences, ${compactions} compactions (inside: ${[...compactedIn].join(', ')})`);
+    console.log(
+      `store property: ` +
+      `${checks} steps checked by replay over ${SEEDS} sequences, ${compactions} compactions (inside: ` +
+      `${[...compactedIn].join(', ')})`);
   });
 
-  it(`power cut at every half-word of every step (${CUT_SEEDS} sequences of ${CUT_STEPS} steps): the replay is the session before or after the step`, () => {
+  it(`power cut at every half-word of every step (${CUT_SEEDS} sequences of ${CUT_STEPS} steps): the replay is the ` +
+      `session before or after the step`, () => {
     let cases = 0;
     for (let seed = 1; seed <= CUT_SEEDS; seed++) {
       const rnd = prng(seed * 104729);
@@ -180,9 +192,11 @@ describe('session store property: replaying the store gives exactly the live ses
           const got = replayed(cut);
           // an incoming message is recorded, delivered, then marked: a cut in between leaves it
           // "received" (the broker's resend delivers it) or with a torn mark (flagged redelivery)
-          const between = step.name.startsWith('in ') ? [after.map((l) => l.replace(/^(in \d+) delivered$/, (m, a) => (step.name === a ? `${a} received` : m))),
+          const between = step.name.startsWith('in ') ? [
+            after.map((l) => l.replace(/^(in \d+) delivered$/, (m, a) => (step.name === a ? `${a} received` : m))),
             after.map((l) => (l === `${step.name} delivered` ? `${step.name} torn` : l))] : [];
-          expect([before, after, ...between].map((v) => JSON.stringify(v)), `seed ${seed} step ${k} (${step.name}) cut at byte ${h}`).toContain(JSON.stringify(got));
+          expect([before, after, ...between].map((v) => JSON.stringify(v)),
+            `seed ${seed} step ${k} (${step.name}) cut at byte ${h}`).toContain(JSON.stringify(got));
           cases++;
         }
       }

@@ -45,7 +45,8 @@ describe('reset with clean session = 0 resumes the session', () => {
   it('an incoming QoS 2 message is not delivered again after a reset before PUBREL', () => {
     const store = new NorStore();
     const a = reboot(store); a.connect();
-    const pub = { cmd: 'publish', topic: 'in', payload: Buffer.from('once'), qos: 2, messageId: 321, retain: false, dup: false } as const;
+    const pub = { cmd: 'publish', topic: 'in', payload: Buffer.from('once'), qos: 2, messageId: 321, retain: false,
+      dup: false } as const;
     a.feedPacket(pub); a.run();
     expect(cmds(a.sentPackets() as P[])).toEqual(['pubrec:321']);
     expect(a.ofKind('message')).toHaveLength(1);
@@ -69,7 +70,8 @@ describe('reset with clean session = 0 resumes the session', () => {
     expect(sent.map((p) => p.payload!.toString())).toEqual(['a', 'b', 'c']);
     expect(sent.map((p) => p.messageId ?? 0)).toEqual([ids[0], undefined, ids[2]].map((x) => x ?? 0));
   });
-  it('DUP after a reset: sent before → DUP=1, queued (window or offline) and never sent → DUP=0, also across compaction', () => {
+  it('DUP after a reset: sent before → DUP=1, queued (window or offline) and never sent → DUP=0, also across ' +
+      'compaction', () => {
     const store = new NorStore();
     const a = reboot(store, (h) => h.config(Cfg.WINDOW, 1)); a.connect();
     const sent = a.publish('t', 'sent', 1);
@@ -89,7 +91,8 @@ describe('reset with clean session = 0 resumes the session', () => {
     const c = reboot(store, (h) => h.config(Cfg.WINDOW, 1));
     c.connect(true);
     expect(cmds(c.sentPackets() as P[])).toEqual([`publish:${beyond}:dup`]);
-    for (let i = 0; i < 400 && c.x.wq_stat(Stat.STORE_COMPACTIONS) === 0; i++) { c.config(Cfg.TRACE, 0); c.x.wq_config_save(); }
+    for (let i = 0; i < 400 && c.x.wq_stat(Stat.STORE_COMPACTIONS) === 0; i++) { c.config(Cfg.TRACE, 0);
+      c.x.wq_config_save(); }
     expect(c.x.wq_stat(Stat.STORE_COMPACTIONS)).toBeGreaterThan(0);
     const d = reboot(store, (h) => h.config(Cfg.WINDOW, 1));
     d.connect(true);
@@ -98,7 +101,8 @@ describe('reset with clean session = 0 resumes the session', () => {
     d.feedPacket({ cmd: 'pubcomp', messageId: beyond }); d.run();
     expect(cmds(d.sentPackets() as P[])).toEqual([`pubrel:${beyond}`, `publish:${offline}`]);
   });
-  it('a power cut at the first send of a queued PUBLISH: before its mark is programmed → DUP=0 after the reset, after → DUP=1', () => {
+  it('a power cut at the first send of a queued PUBLISH: before its mark is programmed → DUP=0 after the reset, ' +
+      'after → DUP=1', () => {
     for (const [budget, dup] of [[10, false], [12, true]] as const) {
       const store = new NorStore();
       const a = reboot(store, (h) => h.config(Cfg.WINDOW, 1)); a.connect();
@@ -112,7 +116,8 @@ describe('reset with clean session = 0 resumes the session', () => {
       else { a.run(); expect(cmds(a.sentPackets() as P[])).toEqual([`publish:${queued}`]); }
       store.cutAfter = undefined;
       const b = reboot(store); b.connect(true);
-      expect(cmds(b.sentPackets() as P[]), `cut after ${budget} bytes`).toEqual([`publish:${queued}${dup ? ':dup' : ''}`]);
+      expect(cmds(b.sentPackets() as P[]), `cut after ${budget} bytes`).toEqual(
+        [`publish:${queued}${dup ? ':dup' : ''}`]);
     }
   });
   it('the packet-id counter continues after a reset', () => {
@@ -134,7 +139,8 @@ describe('store log: compaction and capacity', () => {
       expect(id).toBeGreaterThan(0);
       h.run(); h.takeSent();
       if (qos === 1) h.feedPacket({ cmd: 'puback', messageId: id });
-      else { h.feedPacket({ cmd: 'pubrec', messageId: id }); h.run(); h.takeSent(); h.feedPacket({ cmd: 'pubcomp', messageId: id }); }
+      else { h.feedPacket({ cmd: 'pubrec', messageId: id }); h.run(); h.takeSent();
+        h.feedPacket({ cmd: 'pubcomp', messageId: id }); }
       h.run(); h.takeSent();
     }
     expect(h.x.wq_stat(Stat.STORE_COMPACTIONS)).toBeGreaterThan(10);
@@ -191,7 +197,10 @@ describe('store log: compaction and capacity', () => {
     }
     const perMsg = (store.writes - w0) / N;
     const compactionsPerMsg = (h.x.wq_stat(Stat.STORE_COMPACTIONS) - c0) / N;
-    console.log(`4 KB store, window 16, 64-byte QoS 1: ${perMsg.toFixed(2)} writes, ${((store.erases - e0) / N).toFixed(2)} erases, ${compactionsPerMsg.toFixed(2)} compactions per message`);
+    console.log(
+      `4 KB store, window 16, 64-byte QoS 1: ` +
+      `${perMsg.toFixed(2)} writes, ${((store.erases - e0) / N).toFixed(2)} erases, ${compactionsPerMsg.toFixed(2)} ` +
+      `compactions per message`);
     // Live set ~16 × 90 B + reserve in a 2 KB group: ~230 B free after each compaction.
     expect(compactionsPerMsg).toBeLessThanOrEqual(0.3);
     expect((store.erases - e0) / N).toBeLessThanOrEqual(0.6); // 2 pages per compaction
@@ -204,7 +213,8 @@ describe('store log: compaction and capacity', () => {
     a.config(Cfg.CLIENT_ID, 'saved-id'); a.config(Cfg.BROKER_PORT, 1999); a.config(Cfg.KEEPALIVE_S, 7);
     expect(a.x.wq_config_save()).toBe(0);
     a.connect();
-    for (let i = 0; i < 300; i++) { const id = a.publish('t', 'y'.repeat(100), 1); a.run(); a.takeSent(); a.feed([0x40, 2, id >> 8, id & 255]); a.run(); }
+    for (let i = 0; i < 300; i++) { const id = a.publish('t', 'y'.repeat(100), 1); a.run(); a.takeSent();
+      a.feed([0x40, 2, id >> 8, id & 255]); a.run(); }
     expect(a.x.wq_stat(Stat.STORE_COMPACTIONS)).toBeGreaterThan(0);
     const b = reboot(store);
     const c = b.connect();
@@ -214,7 +224,8 @@ describe('store log: compaction and capacity', () => {
   it('a blank store uses defaults and reports no saved config; the client id comes from the chip id', () => {
     const h = reboot(new NorStore());
     expect(h.x.wq_config_load()).toBe(Err.NO_CONFIG);
-    expect(h.connect()).toMatchObject({ clientId: `wasmqtt-${Buffer.from(HARNESS_UID).toString('hex')}`, keepalive: 60, clean: false });
+    expect(h.connect()).toMatchObject(
+      { clientId: `wasmqtt-${Buffer.from(HARNESS_UID).toString('hex')}`, keepalive: 60, clean: false });
   });
   it('no store: a clear error, QoS 0 still works online', () => {
     const h = reboot(new NorStore(0, 1024));
@@ -229,7 +240,8 @@ describe('power cuts (torn writes)', () => {
   /** Runs `act` with the power cut after `budget` programmed bytes; returns whether it was cut. */
   function cutDuring(h: CoreHarness, budget: number, act: () => void): boolean {
     h.store.cutAfter = budget;
-    try { act(); return false; } catch (e) { if (e instanceof PowerCut) return true; throw e; } finally { h.store.cutAfter = undefined; }
+    try { act(); return false; } catch (e) { if (e instanceof PowerCut) return true;
+      throw e; } finally { h.store.cutAfter = undefined; }
   }
 
   it('a PUBLISH whose record is torn at any byte is either fully there or absent, and the store keeps working', () => {
@@ -272,7 +284,8 @@ describe('power cuts (torn writes)', () => {
       } catch (e) { if (!(e instanceof PowerCut)) throw e; cut = true; }
       store.cutAfter = undefined;
       // erases started (1 is the initial format) > compactions finished: the cut hit a compaction
-      if (cut && store.erases + (store.cutIn === 'erase' ? 1 : 0) - 1 > a.x.wq_stat(Stat.STORE_COMPACTIONS)) compactingCuts++;
+      if (cut &&
+        store.erases + (store.cutIn === 'erase' ? 1 : 0) - 1 > a.x.wq_stat(Stat.STORE_COMPACTIONS)) compactingCuts++;
       expect(cut, `budget ${budget}`).toBe(true);
       const b = reboot(store);
       b.connect(true);

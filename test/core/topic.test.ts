@@ -58,7 +58,8 @@ describe('topic filter matching', () => {
 
 describe('topic name and filter validation', () => {
   it('accepts valid filters', () => {
-    for (const f of ['#', '+', 'a/+/b', 'a/#', '+/+', '/', 'a//b', '$SYS/#', 'ü/+']) expect(check('checkFilter', f), f).toBe(0);
+    for (const f of ['#', '+', 'a/+/b', 'a/#', '+/+', '/', 'a//b', '$SYS/#', 'ü/+']) expect(check('checkFilter', f), f)
+      .toBe(0);
   });
   it('rejects misplaced wildcards', () => {
     for (const f of ['a#', 'a/#/b', 'a+', '+a', 'a/b+', '##', '']) expect(check('checkFilter', f), f).toBe(Err.FILTER);
@@ -77,7 +78,8 @@ describe('topic name and filter validation', () => {
     const fatal = new TextDecoder('utf-8', { fatal: true });
     const valid = (b: Uint8Array) => { try { return !fatal.decode(b).includes('\0'); } catch { return false; } };
     // bytes biased toward lead/continuation/boundary values so that valid and invalid cases both occur
-    const pool = [0x00, 0x41, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xc1, 0xc2, 0xdf, 0xe0, 0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xf8, 0xff];
+    const pool = [0x00, 0x41, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xc1, 0xc2, 0xdf, 0xe0, 0xed, 0xef, 0xf0,
+      0xf4, 0xf5, 0xf8, 0xff];
     let seed = 11, ok = 0;
     const rnd = (n: number) => { seed = (seed * 1103515245 + 12345) >>> 0; return (seed >>> 8) % n; };
     for (let i = 0; i < 20_000; i++) {

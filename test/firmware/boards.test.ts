@@ -3,7 +3,9 @@ import { describe, it, expect } from 'vitest';
 import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { listBoards, loadBoard, loadBoardFile, boardConfigHeader, BoardError, BOARDS_DIR } from '../../host-tools/fwbuild/boards.ts';
+import {
+  listBoards, loadBoard, loadBoardFile, boardConfigHeader, BoardError, BOARDS_DIR,
+} from '../../host-tools/fwbuild/boards.ts';
 import { REPO_ROOT } from './helpers.ts';
 
 /** Evaluates the few `NAME = value;` and MEMORY lines our chip scripts use. */
@@ -44,7 +46,8 @@ describe('board files', () => {
   }
 
   it('the sizes the issue names: bluepill 64/20 KB, a 128 KB variant, rc 256/48 KB, ze 512/64 KB', () => {
-    const kb = (n: string) => { const b = loadBoard(n); return [b.memory.flashBytes / 1024, b.memory.ramBytes / 1024]; };
+    const kb = (n: string) =>
+      { const b = loadBoard(n); return [b.memory.flashBytes / 1024, b.memory.ramBytes / 1024]; };
     expect(kb('bluepill')).toEqual([64, 20]);
     expect(kb('bluepill128')).toEqual([128, 20]);
     expect(kb('stm32f103rc')).toEqual([256, 48]);
@@ -62,19 +65,22 @@ describe('board files', () => {
   });
 
   it('an unknown board names the known ones', () => {
-    expect(() => loadBoard('nucleo')).toThrow(/unknown board 'nucleo'. Known boards: bluepill, bluepill128, stm32f103rc, stm32f103ze/);
+    expect(() => loadBoard('nucleo')).toThrow(
+      /unknown board 'nucleo'. Known boards: bluepill, bluepill128, stm32f103rc, stm32f103ze/);
   });
 
   it('a malformed board file is rejected with the field and the reason', () => {
     const dir = mkdtempSync(join(tmpdir(), 'wasmqtt-boards-'));
     mkdirSync(dir, { recursive: true });
     const good = JSON.parse(readFileSync(join(BOARDS_DIR, 'bluepill.json'), 'utf8'));
-    const bad = { ...good, name: 'broken', pins: { ...good.pins, w5500Cs: 'PZ99' }, budget: { flashBytes: 70000, ramBytes: 1 } };
+    const bad = {
+      ...good, name: 'broken', pins: { ...good.pins, w5500Cs: 'PZ99' }, budget: { flashBytes: 70000, ramBytes: 1 } };
     writeFileSync(join(dir, 'broken.json'), JSON.stringify(bad));
     let msg = '';
     try { loadBoard('broken', dir); } catch (e) { msg = (e as Error).message; expect(e).toBeInstanceOf(BoardError); }
     expect(msg).toMatch(/pins\.w5500Cs: a pin like PA4/);
-    expect(msg).toContain(`budget.flashBytes: exceeds the flash left after the ${good.storePages * good.memory.flashPageBytes}-byte store`);
+    expect(msg).toContain(
+      `budget.flashBytes: exceeds the flash left after the ${good.storePages * good.memory.flashPageBytes}-byte store`);
     writeFileSync(join(dir, 'notjson.json'), '{ nope');
     expect(() => loadBoardFile(join(dir, 'notjson.json'))).toThrow(/is not readable JSON/);
   });

@@ -43,9 +43,11 @@ describe('wasmqtt build', () => {
   it('a missing toolchain names the apt-get command', () => {
     // An empty PATH folder: no arm-none-eabi-gcc (node itself is started by absolute path).
     const empty = mkdtempSync(join(tmpdir(), 'wasmqtt-nopath-'));
-    const r = cli(['build', '--board', 'bluepill', '--wasm', requireArtifact(TINY_WASM)], { ...process.env, PATH: empty });
+    const r = cli(
+      ['build', '--board', 'bluepill', '--wasm', requireArtifact(TINY_WASM)], { ...process.env, PATH: empty });
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('arm-none-eabi-gcc not found on PATH. Install it with: sudo apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi');
+    expect(r.stderr).toContain('arm-none-eabi-gcc not found on PATH. Install it with: sudo apt-get install ' +
+      'gcc-arm-none-eabi libnewlib-arm-none-eabi');
     expect(r.stderr).not.toMatch(/\n\s+at /);
   }, 120_000);
 
@@ -56,7 +58,8 @@ describe('wasmqtt build', () => {
     board.budget = { flashBytes: 8 * 1024, ramBytes: 4 * 1024 };
     writeFileSync(join(dir, 'tight.json'), JSON.stringify(board));
     const out = join(dir, 'out');
-    const text = cli(['build', '--board', 'tight', '--boards-dir', dir, '--wasm', requireArtifact(TINY_WASM), '--out', out]);
+    const text = cli(
+      ['build', '--board', 'tight', '--boards-dir', dir, '--wasm', requireArtifact(TINY_WASM), '--out', out]);
     expect(text.code).toBe(1);
     expect(text.stderr).toMatch(/tight is over budget \(flash, ram\)/);
     expect(text.stderr).toMatch(/flash\s+\d+ B .* of 8\.0 KB budget .*OVER BUDGET/);
@@ -81,12 +84,14 @@ describe('wasmqtt build', () => {
     const ok = JSON.parse(fits.stdout);
     expect(ok.ok).toBe(true);
     expect(ok.report.overBudget).toEqual([]);
-    for (const f of ['firmware.elf', 'firmware.bin', 'firmware.hex', 'firmware.map']) expect(existsSync(join(out, f))).toBe(true);
+    for (const f of ['firmware.elf', 'firmware.bin', 'firmware.hex', 'firmware.map']) expect(existsSync(join(out, f)))
+      .toBe(true);
     expect(readFileSync(join(out, 'firmware.hex'), 'utf8').startsWith(':02000004080')).toBe(true);
   }, 240_000); // three full compiles; the machine is shared
 
   it('--runtime wasm3 without --wasm3-src says what to pass', () => {
-    const r = cli(['build', '--board', 'stm32f103rc', '--runtime', 'wasm3', '--wasm', requireArtifact(TINY_WASM), '--out', mkdtempSync(join(tmpdir(), 'wasmqtt-w3-'))]);
+    const r = cli(['build', '--board', 'stm32f103rc', '--runtime', 'wasm3', '--wasm', requireArtifact(TINY_WASM),
+      '--out', mkdtempSync(join(tmpdir(), 'wasmqtt-w3-'))]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/--runtime wasm3 needs --wasm3-src DIR/);
   });
@@ -98,7 +103,8 @@ describe('wasmqtt build', () => {
       ' .text.wq_invoke',
       '                0x08000130     0x1a84 /x/build/bluepill/obj/runtime__src__interp.o',
       ' .text.main     0x08001bb4      0x1bc /x/build/bluepill/obj/binding__main.o',
-      ' .text          0x08001d70       0x10 /usr/lib/arm-none-eabi/newlib/thumb/v7-m/nofp/libc_nano.a(libc_a-memcpy-stub.o)',
+      ' .text          0x08001d70       0x10 ' +
+        '/usr/lib/arm-none-eabi/newlib/thumb/v7-m/nofp/libc_nano.a(libc_a-memcpy-stub.o)',
       '.bss            0x20000000     0x2a00',
       ' .bss.wasm_arena',
       '                0x20000000     0x2a00 /x/build/bluepill/obj/binding__main.o',
@@ -115,7 +121,9 @@ describe('wasmqtt build', () => {
 
   it('a module importing what the board ABI lacks fails the build for both engines, naming the import', () => {
     const dir = project({ board: 'bluepill' });
-    const bad = wat(dir, 'gpio', `(module (import "board" "gpio_frob" (func (param i32))) (import "env" "abort" (func (param i32 i32 i32 i32))) ${MODULE_HEAD})`);
+    const bad = wat(
+      dir, 'gpio', `(module (import "board" "gpio_frob" (func (param i32))) (import "env" "abort" (func (param i32 ` +
+      `i32 i32 i32))) ${MODULE_HEAD})`);
     for (const engine of ['interp', 'aot']) {
       const r = runCli(['build', '--wasm', bad, '--engine', engine], { cwd: dir, timeoutMs: 120_000 });
       expect(r.code, r.stdout).toBe(1);
@@ -123,17 +131,22 @@ describe('wasmqtt build', () => {
       expect(r.stderr).toMatch(/import env\.abort is not provided .*AssemblyScript's abort/);
       expect(r.stderr).toContain('board.w5500_read');
       expect(r.stderr).not.toMatch(/\n\s+at /);
-      expect(existsSync(join(dir, 'build/gpio', engine === 'aot' ? 'bluepill-aot' : 'bluepill', 'firmware.elf'))).toBe(false);
+      expect(existsSync(join(dir, 'build/gpio', engine === 'aot' ? 'bluepill-aot' : 'bluepill', 'firmware.elf')))
+        .toBe(false);
     }
   });
 
   it('static data beyond the linear-memory cap, a wrong signature and missing exports fail with what to change', () => {
     const dir = project({ board: 'bluepill' });
     const cap = loadBoard('bluepill').wasm.linearMemoryCapBytes;
-    const big = wat(dir, 'big', `(module (import "board" "millis" (func (param i32))) (memory (export "memory") 1) (data (i32.const ${cap - 4}) "0123456789"))`);
+    const big = wat(
+      dir, 'big',
+      `(module (import "board" "millis" (func (param i32))) (memory (export "memory") 1) (data (i32.const ` +
+      `${cap - 4}) "0123456789"))`);
     const r = runCli(['build', '--wasm', big], { cwd: dir });
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`static data ends at byte ${cap + 6} of linear memory, but bluepill gives a module ${cap} bytes`);
+    expect(r.stderr).toContain(
+      `static data ends at byte ${cap + 6} of linear memory, but bluepill gives a module ${cap} bytes`);
     expect(r.stderr).toMatch(/import board\.millis takes 1 argument\(s\) and returns 0 value\(s\), but the board ABI's board\.millis takes 0 and returns 1/);
     expect(r.stderr).toMatch(/does not export start/);
   });
@@ -147,7 +160,9 @@ describe('wasmqtt build', () => {
       (func (export "step") (result i32) (i32.const 10)))`);
     const r = runCli(['build', '--wasm', heap], { cwd: dir });
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`start() uses linear memory up to byte ${cap + 20} (static data plus what setup() allocates), but bluepill gives a module ${cap} bytes`);
+    expect(r.stderr).toContain(
+      `start() uses linear memory up to byte ` +
+      `${cap + 20} (static data plus what setup() allocates), but bluepill gives a module ${cap} bytes`);
     // the app API's own refusal (a pin the board uses), printed on the console, then a trap
     const pin = wat(dir, 'pin', `(module (import "board" "gpio_mode" (func $mode (param i32 i32) (result i32)))
       (import "board" "uart_write" (func $w (param i32 i32))) (memory (export "memory") 1)
@@ -169,7 +184,8 @@ describe('wasmqtt build', () => {
     const base = { facts, moduleName: 'segs.wasm', board, boardFile: 'boards/bluepill.json', segmentLimit: 32 };
     expect(checkModule({ ...base, engine: 'interp', provided: interpImports(join(REPO_ROOT, 'firmware/binding')) }))
       .toEqual([expect.stringMatching(/^39 data segments, the interpreter takes 32: fewer distinct constant strings/)]);
-    expect(checkModule({ ...base, engine: 'aot', provided: aotImports(join(REPO_ROOT, 'firmware/binding/aot')) })).toEqual([]);
+    expect(checkModule({ ...base, engine: 'aot', provided: aotImports(join(REPO_ROOT, 'firmware/binding/aot')) }))
+      .toEqual([]);
   });
 
   it('both bindings provide the same board ABI (the import check reads them from their C sources)', () => {
@@ -179,7 +195,8 @@ describe('wasmqtt build', () => {
     expect(Object.fromEntries(aot)).toEqual(Object.fromEntries(interp));
   });
 
-  it('in a project: the board comes from wasmqtt.config.json; another module gets its own output folder, never the project image\'s', () => {
+  it('in a project: the board comes from wasmqtt.config.json; another module gets its own output folder, never the ' +
+      'project image\'s', () => {
     const dir = project({ board: 'bluepill' });
     const tiny = join(dir, 'tiny-core.wasm');
     copyFileSync(requireArtifact(TINY_WASM), tiny);
@@ -206,7 +223,8 @@ describe('wasmqtt build', () => {
     const { use: _use, ...opts } = consoleCfg.options;
     const { outFile: _out, ...release } = consoleCfg.targets.release;
     expect({ ...opts, ...release }).toEqual(APP_ASC_OPTIONS);
-    expect(wasmOptFlags()).toEqual(expect.arrayContaining(['-Oz', '--converge', '--low-memory-unused', '--enable-bulk-memory']));
+    expect(wasmOptFlags()).toEqual(
+      expect.arrayContaining(['-Oz', '--converge', '--low-memory-unused', '--enable-bulk-memory']));
     expect(readFileSync(join(REPO_ROOT, 'mk/core.mk'), 'utf8')).toContain('host-tools/fwbuild/wasm-opt.flags');
     // wasm-opt's --no-inline matches function names: asc emits them (--debug), wasm-opt strips them
     expect(ascOptionArgs('x')).toContain('--debug');
@@ -214,7 +232,8 @@ describe('wasmqtt build', () => {
     expect(wasmOptFlags().at(-1)).toBe('--strip-debug');
   });
 
-  it('an app is optimised by the binaryen package the core is built with, whatever wasm-opt is first on PATH', async () => {
+  it('an app is optimised by the binaryen package the core is built with, whatever wasm-opt is first on ' +
+      'PATH', async () => {
     // A wasm-opt first on PATH that fails if run (as Debian's older binaryen would make another module).
     const bin = mkdtempSync(join(tmpdir(), 'wasmqtt-wasmopt-'));
     writeFileSync(join(bin, 'wasm-opt'), '#!/bin/sh\necho "the PATH wasm-opt was run" >&2\nexit 3\n', { mode: 0o755 });
@@ -222,7 +241,8 @@ describe('wasmqtt build', () => {
     const dir = mkdtempSync(join(REPO_ROOT, 'build/app/pin-'));
     const sdk = relative(dir, join(REPO_ROOT, 'firmware/app/sdk'));
     writeFileSync(join(dir, 'app.ts'), `import { App } from "${sdk}/index";\nexport * from "${sdk}/exports";\n`
-      + 'export function start(): void { App.start(setup); }\nexport function step(): i32 { return App.step(); }\nfunction setup(): void {}\n');
+      + 'export function start(): void { App.start(setup); }\nexport function step(): i32 { return App.step(); '
+      + '}\nfunction setup(): void {}\n');
     const path = process.env.PATH;
     process.env.PATH = `${bin}:${path}`;
     try {

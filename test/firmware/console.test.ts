@@ -24,7 +24,8 @@ const tmpStore = () => join(mkdtempSync(join(tmpdir(), 'wasmqtt-console-')), 'st
 
 describe('console word table', () => {
   it('words.ts is generated from the current word list and abi.ts error codes', () => {
-    expect(readFileSync(WORDS_FILE, 'utf8'), 'run: node --import tsx host-tools/fwbuild/console-words.ts').toBe(generateWords());
+    expect(readFileSync(WORDS_FILE, 'utf8'), 'run: node --import tsx host-tools/fwbuild/console-words.ts')
+      .toBe(generateWords());
   });
   it('every core error code has a name', () => {
     const errs = coreErrors();
@@ -39,7 +40,9 @@ describe('device console', () => {
   it('sets every network, broker and client field, and show reports them', async () => {
     const dev = await booted(tmpStore());
     try {
-      expect(await dev.command('help')).toBe('ok help commands=help,show,net,set,save,load,connect,disconnect,sub,unsub,pub,status,echo docs=docs/console.md');
+      expect(await dev.command('help')).toBe(
+        'ok help commands=help,show,net,set,save,load,connect,disconnect,sub,unsub,pub,status,echo ' +
+        'docs=docs/console.md');
       for (const cmd of ['net mac 02:AB:cd:00:00:09', 'net ip 10.0.0.7', 'net gw 10.0.0.1', 'net mask 255.255.255.0']) {
         expect(await dev.command(cmd), cmd).toBe('ok net');
       }
@@ -52,7 +55,8 @@ describe('device console', () => {
         + 'will_retain=1 will_payload=gone%20%20offline spill=250 quiet=0 packet-max=1024');
       expect(await dev.command('set will')).toBe('ok set');
       expect(await dev.command('set pass')).toBe('ok set');
-      expect(await dev.command('show')).toMatch(/ pass=none .* will=none will_qos=0 will_retain=0 will_payload= spill=250 quiet=0 packet-max=1024$/);
+      expect(await dev.command('show')).toMatch(
+        / pass=none .* will=none will_qos=0 will_retain=0 will_payload= spill=250 quiet=0 packet-max=1024$/);
       // spill 0 is flash-first (docs/mqtt-core.md "Persistence policies")
       expect(await dev.command('set spill 0')).toBe('ok set');
       expect(await dev.command('show')).toMatch(/ spill=0 quiet=0 packet-max=1024$/);
@@ -135,7 +139,8 @@ describe('device console', () => {
     let rnd = 0x2545f491;
     const next = () => { rnd ^= rnd << 13; rnd ^= rnd >>> 17; rnd ^= rnd << 5; return (rnd >>> 0) / 2 ** 32; };
     const vocab = ['help', 'show', 'net', 'set', 'connect', 'disconnect', 'sub', 'unsub', 'pub', 'status', 'echo',
-      'mac', 'ip', 'gw', 'mask', 'host', 'port', 'id', 'user', 'pass', 'keepalive', 'clean', 'will', 'trace', 'on', 'off',
+      'mac', 'ip', 'gw', 'mask', 'host', 'port', 'id', 'user', 'pass', 'keepalive', 'clean', 'will', 'trace', 'on',
+      'off',
       '0', '1', '2', '3', '65535', '4294967296', '1.2.3.4', '255.255.255.255', '02:00:00:00:00:01', 'a/b', '#', '+/x',
       '%', '%4', '%41', '%00', '\t', '', 'x'.repeat(70)];
     try {
@@ -147,7 +152,8 @@ describe('device console', () => {
           for (let j = 0; j < n; j++) line += String.fromCharCode(Math.floor(next() * 256));
         } else {
           const n = 1 + Math.floor(next() * 6);
-          line = Array.from({ length: n }, () => vocab[Math.floor(next() * vocab.length)]).join(next() < 0.8 ? ' ' : '  ');
+          line = Array.from(
+            { length: n }, () => vocab[Math.floor(next() * vocab.length)]).join(next() < 0.8 ? ' ' : '  ');
         }
         // Everything but the two commands that touch the saved config on purpose.
         sent += line.replace(/save|load/g, 'sav') + (next() < 0.5 ? '\n' : '\r\n');
@@ -179,7 +185,8 @@ describe('pub -n (repeat count)', () => {
       const three = /^ok pub pid=(\d+) queued=3$/.exec(await dev.command('pub -n 3 t/a 1 0 two words'))!;
       expect(Number(three[1])).toBe(Number(one[1]) + 3);
       expect(await dev.command('pub -n 1 t/a 0 0')).toMatch(/^ok pub pid=0 queued=1$/);
-      const counts = (st: string) => { const m = /inflight=(\d+) queued=(\d+)/.exec(st)!; return Number(m[1]) + Number(m[2]); };
+      const counts = (st: string) =>
+        { const m = /inflight=(\d+) queued=(\d+)/.exec(st)!; return Number(m[1]) + Number(m[2]); };
       expect(counts(await dev.command('status'))).toBe(5);
       const cases: [string, string][] = [
         ['pub -n', 'err pub missing-argument'],

@@ -5,7 +5,9 @@ import { describe, it, expect } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ElfError, parseElf, readElf, readLoaded, SHF_ALLOC, SHT_NOBITS, type Elf } from '../../host-tools/elf/elf32.ts';
+import {
+  ElfError, parseElf, readElf, readLoaded, SHF_ALLOC, SHT_NOBITS, type Elf,
+} from '../../host-tools/elf/elf32.ts';
 import { ElfImage } from '../../host-tools/sim/board/elf.ts';
 import { readElfImage } from '../../host-tools/flash/elf.ts';
 import { UserError } from '../../host-tools/config/load.ts';
@@ -67,7 +69,8 @@ describe('firmware ELF images', () => {
       expect(ramVectors.size).toBe(76 * 4);
 
       // Everything loaded into flash stays below the store; RAM sections stay in RAM.
-      for (const s of elf.sections.filter((x) => (x.flags & SHF_ALLOC) && x.type !== SHT_NOBITS && x.addr < 0x20000000)) {
+      for (const s of elf.sections.filter(
+          (x) => (x.flags & SHF_ALLOC) && x.type !== SHT_NOBITS && x.addr < 0x20000000)) {
         expect(s.addr + s.size, s.name).toBeLessThanOrEqual(storeStart);
       }
       const bss = section(elf, '.bss');
@@ -117,7 +120,8 @@ describe('the ELF reader on bad files', () => {
   it('parses the real image and refuses it cut short, byte-swapped or for another machine', () => {
     const good = image();
     expect(kindOf(good)).toBe('parsed');
-    for (const cut of [40, 60, 1000, good.length >> 1, good.length - 1]) expect(kindOf(good.subarray(0, cut)), `cut at ${cut}`).toMatch(/^(not-elf|malformed)$/);
+    for (const cut of [40, 60, 1000, good.length >> 1, good.length - 1]) expect(
+      kindOf(good.subarray(0, cut)), `cut at ${cut}`).toMatch(/^(not-elf|malformed)$/);
     const be = Buffer.from(good); be[5] = 2;
     expect(kindOf(be)).toBe('not-le32');
     const x86 = Buffer.from(good); x86.writeUInt16LE(3, 0x12);
@@ -127,7 +131,8 @@ describe('the ELF reader on bad files', () => {
 
   it('the board and the flash tool word the same failure for their users', () => {
     const cut = image().subarray(0, 1000);
-    expect(() => new ElfImage(new Uint8Array(cut), 'cut.elf')).toThrow(/^cut\.elf is not a usable firmware image: cut\.elf is truncated/);
+    expect(() => new ElfImage(new Uint8Array(cut), 'cut.elf')).toThrow(
+      /^cut\.elf is not a usable firmware image: cut\.elf is truncated/);
     const dir = mkdtempSync(join(tmpdir(), 'wq-elf-'));
     const file = join(dir, 'cut.elf');
     writeFileSync(file, cut);

@@ -81,7 +81,8 @@ const HARNESS = `#include <stdint.h>
 void *memmove(void *, const void *, size_t); void *memcpy(void *, const void *, size_t);
 void *memset(void *, int, size_t); int memcmp(const void *, const void *, size_t);
 static const uint64_t ucases[][2] = { ${unsignedCases.map(([a, b]) => `{${u64(a)}, ${u64(b)}}`).join(', ')} };
-static const int64_t scases[][2] = { ${signedCases.map(([a, b]) => `{(int64_t)${u64(a)}, (int64_t)${u64(b)}}`).join(', ')} };
+static const int64_t scases[][2] = {
+  ${signedCases.map(([a, b]) => `{(int64_t)${u64(a)}, (int64_t)${u64(b)}}`).join(', ')} };
 static const uint8_t mcases[][4] = { ${memCases.map((c) => `{${c.join(', ')}}`).join(', ')} };
 #define COUNT(a) (sizeof a / sizeof a[0])
 volatile uint64_t uout[COUNT(ucases)][2];
@@ -90,11 +91,20 @@ volatile uint32_t mout[COUNT(mcases)];
 volatile uint32_t pout[COUNT(ucases)][2];
 volatile uint32_t done;
 static uint8_t buf[64];
-static uint32_t fnv(void) { uint32_t h = 0x811c9dc5u; for (int i = 0; i < 64; i++) h = (h ^ buf[i]) * 0x01000193u; return h; }
+static uint32_t fnv(void) {
+  uint32_t h = 0x811c9dc5u; for (int i = 0; i < 64; i++) h = (h ^ buf[i]) * 0x01000193u; return h;
+}
 void Reset_Handler(void) {
-  for (unsigned i = 0; i < COUNT(ucases); i++) { uout[i][0] = ucases[i][0] / ucases[i][1]; uout[i][1] = ucases[i][0] % ucases[i][1]; }
-  for (unsigned i = 0; i < COUNT(ucases); i++) { pout[i][0] = (uint32_t)__builtin_popcount((uint32_t)ucases[i][1]); pout[i][1] = (uint32_t)__builtin_popcountll(ucases[i][0]); }
-  for (unsigned i = 0; i < COUNT(scases); i++) { sout[i][0] = scases[i][0] / scases[i][1]; sout[i][1] = scases[i][0] % scases[i][1]; }
+  for (unsigned i = 0; i < COUNT(ucases); i++) {
+    uout[i][0] = ucases[i][0] / ucases[i][1]; uout[i][1] = ucases[i][0] % ucases[i][1];
+  }
+  for (unsigned i = 0; i < COUNT(ucases); i++) {
+    pout[i][0] = (uint32_t)__builtin_popcount((uint32_t)ucases[i][1]);
+    pout[i][1] = (uint32_t)__builtin_popcountll(ucases[i][0]);
+  }
+  for (unsigned i = 0; i < COUNT(scases); i++) {
+    sout[i][0] = scases[i][0] / scases[i][1]; sout[i][1] = scases[i][0] % scases[i][1];
+  }
   for (unsigned i = 0; i < COUNT(mcases); i++) {
     const uint8_t *c = mcases[i];
     for (int k = 0; k < 64; k++) buf[k] = (uint8_t)(k * 7 + 1);
@@ -117,10 +127,13 @@ let elf = '';
 beforeAll(() => {
   const dir = mkdtempSync(join(tmpdir(), 'wasmqtt-libc-'));
   writeFileSync(join(dir, 'harness.c'), HARNESS);
-  writeFileSync(join(dir, 'harness.ld'), 'MEMORY { FLASH (rx) : ORIGIN = 0x08000000, LENGTH = 54K  RAM (rwx) : ORIGIN = 0x20000000, LENGTH = 20K }\n' +
-    'SECTIONS { .isr_vector : { KEEP(*(.isr_vector)) } > FLASH  .text : { *(.text*) *(.rodata*) } > FLASH  .bss (NOLOAD) : { *(.bss*) *(COMMON) } > RAM }\n');
+  writeFileSync(join(dir, 'harness.ld'),
+    'MEMORY { FLASH (rx) : ORIGIN = 0x08000000, LENGTH = 54K  RAM (rwx) : ORIGIN = 0x20000000, LENGTH = 20K }\n' +
+    'SECTIONS { .isr_vector : { KEEP(*(.isr_vector)) } > FLASH  .text : { *(.text*) *(.rodata*) } > FLASH  .bss ' +
+      '(NOLOAD) : { *(.bss*) *(COMMON) } > RAM }\n');
   elf = join(dir, 'libc.elf');
-  execFileSync('arm-none-eabi-gcc', [...ARM_CFLAGS, '-fno-builtin', '-nostdlib', '-nostartfiles', '-T', join(dir, 'harness.ld'),
+  execFileSync(
+    'arm-none-eabi-gcc', [...ARM_CFLAGS, '-fno-builtin', '-nostdlib', '-nostartfiles', '-T', join(dir, 'harness.ld'),
     join(dir, 'harness.c'), join(REPO_ROOT, 'firmware/hal/stm32f103/libc.c'), '-lgcc', '-o', elf]);
 }, 60_000);
 

@@ -25,7 +25,8 @@ function boot(elf: string, hseHz?: number) {
   let out = '';
   b.on('uart', (c: number) => { out += String.fromCharCode(c); });
   const waitFor = (re: RegExp, ms = 1000) => {
-    if (!b.runUntil(() => re.test(out), ms)) throw new Error(`no ${re} within ${ms} virtual ms; console: ${JSON.stringify(out)}`);
+    if (!b.runUntil(() => re.test(out), ms)) throw new Error(
+      `no ${re} within ${ms} virtual ms; console: ${JSON.stringify(out)}`);
     return re.exec(out)![0];
   };
   const command = (line: string, re: RegExp) => { out = ''; b.uartInput(`${line}\r\n`); return waitFor(re); };
@@ -54,7 +55,8 @@ describe('HAL on the virtual board', () => {
     const ram = interp.board.readMemory(0x20000000 + 20 * 1024 - 512, 76 * 4);
     const flash = interp.board.readMemory(0x08000000, 16 * 4);
     const vec = (b: Uint8Array, i: number) => new DataView(b.buffer, b.byteOffset).getUint32(i * 4, true);
-    expect(Array.from({ length: 16 }, (_, i) => vec(ram, i))).toEqual(Array.from({ length: 16 }, (_, i) => vec(flash, i)));
+    expect(Array.from({ length: 16 }, (_, i) => vec(ram, i))).toEqual(
+      Array.from({ length: 16 }, (_, i) => vec(flash, i)));
     expect(Array.from({ length: 60 }, (_, i) => vec(ram, 16 + i)))
       .toEqual(Array.from({ length: 60 }, (_, i) => fn(i === 37 ? 'USART1_IRQHandler' : 'Default_Handler')));
     expect(interp.board.hz()).toBe(72_000_000);

@@ -35,7 +35,8 @@ export class HostDevice {
   exited: Promise<number | null>;
 
   constructor(exe: string, args: string[]) {
-    this.proc = spawn(exe, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=0' } });
+    this.proc = spawn(
+      exe, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=0' } });
     this.proc.stdout.setEncoding('latin1');
     this.proc.stdout.on('data', (d: string) => {
       this.buf += d;
@@ -47,8 +48,10 @@ export class HostDevice {
       this.waiters.splice(0).forEach((w) => w());
     });
     this.proc.stderr.setEncoding('utf8');
-    this.proc.stderr.on('data', (d: string) => { this.lines.push(`[stderr] ${d}`); this.waiters.splice(0).forEach((w) => w()); });
-    this.exited = new Promise((resolve) => this.proc.on('exit', (code) => { resolve(code); this.waiters.splice(0).forEach((w) => w()); }));
+    this.proc.stderr.on(
+      'data', (d: string) => { this.lines.push(`[stderr] ${d}`); this.waiters.splice(0).forEach((w) => w()); });
+    this.exited = new Promise(
+      (resolve) => this.proc.on('exit', (code) => { resolve(code); this.waiters.splice(0).forEach((w) => w()); }));
   }
 
   /** The raw bytes printed so far that do not end in a newline yet. */

@@ -15,12 +15,14 @@ let broker: Mosquitto;
 beforeAll(async () => { broker = await startMosquitto(); });
 afterAll(async () => { await broker?.stop(); });
 
-for (const [engine, exe, tag] of [['interpreter', CORE_HOST, 'interp'], ['aot (wasm2c)', CORE_HOST_AOT, 'aot']] as const) {
+for (const [engine, exe, tag] of [
+    ['interpreter', CORE_HOST, 'interp'], ['aot (wasm2c)', CORE_HOST_AOT, 'aot']] as const) {
 const device = (store: string): HostDevice =>
   new HostDevice(requireArtifact(exe), ['--store', store, '--page-size', '1024', '--store-pages', '4']);
 
 describe(`firmware binding + ${engine} + device.wasm on the host, against Mosquitto`, () => {
-  it('configures, connects, subscribes, receives, publishes QoS 2, and keeps its config and queue across a power cut', async () => {
+  it('configures, connects, subscribes, receives, publishes QoS 2, and keeps its config and queue across a power ' +
+      'cut', async () => {
     const store = join(mkdtempSync(join(tmpdir(), 'wasmqtt-fw-mqtt-')), 'store.bin');
     const peer = await mqtt.connectAsync(broker.url, { clientId: `fw-peer-${tag}` });
     const got: { topic: string; payload: string; qos: number }[] = [];
@@ -43,7 +45,8 @@ describe(`firmware binding + ${engine} + device.wasm on the host, against Mosqui
       let from = dev.lines.length;
       await peer.publishAsync(`wasmqtt/fw/in-${tag}`, 'hello world', { qos: 1 });
       expect(await dev.waitFor(/^evt message /, from))
-        .toMatch(new RegExp(`^evt message topic=wasmqtt/fw/in-${tag} qos=1 retain=0 dup=0 pid=\\d+ len=11 payload=hello%20world$`));
+        .toMatch(new RegExp(
+          `^evt message topic=wasmqtt/fw/in-${tag} qos=1 retain=0 dup=0 pid=\\d+ len=11 payload=hello%20world$`));
 
       from = dev.lines.length;
       const pub = await dev.command(`pub wasmqtt/fw/out-${tag} 2 0 from the device %E2%9C%93`);
@@ -66,7 +69,8 @@ describe(`firmware binding + ${engine} + device.wasm on the host, against Mosqui
     dev = device(store);
     try {
       await dev.waitFor(/^evt loaded /);
-      expect(await dev.command('show')).toMatch(new RegExp(`^ok show .* port=${broker.port} id=fw-host-${tag} .* keepalive=30 `));
+      expect(await dev.command('show')).toMatch(
+        new RegExp(`^ok show .* port=${broker.port} id=fw-host-${tag} .* keepalive=30 `));
       // The session came back from the store: one QoS 1 message waiting (the core counts a
       // restored, never-acked publish as in flight or queued; either way exactly one).
       const st = /inflight=(\d+) queued=(\d+)/.exec(await dev.command('status'))!;

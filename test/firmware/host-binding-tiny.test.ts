@@ -90,6 +90,7 @@ describe('binding on the host (tiny module)', () => {
     const dev = new HostDevice(requireArtifact(TINY_HOST), ['--bogus', '1']);
     const code = await dev.exited;
     expect(code).toBe(2);
-    expect(dev.lines.join('\n')).toMatch(/unknown option --bogus \(known: --store --store-pages --page-size --w5500-bridge --uid\)/);
+    expect(dev.lines.join('\n')).toMatch(
+      /unknown option --bogus \(known: --store --store-pages --page-size --w5500-bridge --uid\)/);
   });
 });

@@ -20,14 +20,17 @@ describe('size budgets (make build output)', () => {
       const out = join(REPO_ROOT, 'build', dir);
       const report = JSON.parse(readFileSync(requireArtifact(join(out, 'size.json')), 'utf8')) as SizeReport;
       const board = loadBoard(name);
-      const fresh = sizeReport(join(out, 'firmware.elf'), join(out, 'firmware.map'), board, report.runtime, report.moduleBytes);
+      const fresh = sizeReport(
+        join(out, 'firmware.elf'), join(out, 'firmware.map'), board, report.runtime, report.moduleBytes);
       expect(report.board).toBe(name);
       expect(report.flash).toEqual(fresh.flash);
       expect(report.ram).toEqual(fresh.ram);
       // The budget comes from the board file, not from the report or from this test.
       expect(report.flash.budget).toBe(board.budget.flashBytes);
       expect(report.ram.budget).toBe(board.budget.ramBytes);
-      const why = `${dir}: flash ${report.flash.used}/${board.budget.flashBytes} B, RAM ${report.ram.total}/${board.budget.ramBytes} B; largest: ` +
+      const why =
+        `${dir}: flash ${report.flash.used}/${board.budget.flashBytes} B, RAM ${report.ram.total}/` +
+        `${board.budget.ramBytes} B; largest: ` +
         report.largest.flashObjects.slice(0, 3).map((c) => `${c.name} ${c.bytes} B`).join(', ');
       expect(report.overBudget, why).toEqual([]);
       expect(report.flash.used, why).toBeLessThanOrEqual(board.budget.flashBytes);
@@ -47,7 +50,8 @@ describe('size budgets (make build output)', () => {
     try {
       // -o: never rebuild device.wasm from here (another layer's rule); only this board's image.
       const r = spawnSync('make', ['-s', '--no-print-directory', '-o', 'build/core/device.wasm', '-o', 'npm',
-        `build/${name}/firmware.elf`, `FW_BOARDS_DIR=${boards}`], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 120_000 });
+        `build/${name}/firmware.elf`, `FW_BOARDS_DIR=${boards}`],
+          { cwd: REPO_ROOT, encoding: 'utf8', timeout: 120_000 });
       expect(r.status, r.stdout + r.stderr).not.toBe(0);
       expect(r.stderr).toMatch(new RegExp(`${name} is over budget \\(flash\\)`));
       expect(r.stderr).toMatch(/flash\s+\d+ B .* of 16\.0 KB budget .*OVER BUDGET/);
@@ -57,7 +61,8 @@ describe('size budgets (make build output)', () => {
       expect(r.stderr).not.toMatch(/\n\s+at /);
       // Kept for inspection, but dated so that make does not take it as up to date.
       expect(statSync(join(out, 'firmware.elf')).mtimeMs).toBe(0);
-      const again = spawnSync('make', ['-q', '-o', 'build/core/device.wasm', '-o', 'npm', `build/${name}/firmware.elf`, `FW_BOARDS_DIR=${boards}`], { cwd: REPO_ROOT });
+      const again = spawnSync('make', ['-q', '-o', 'build/core/device.wasm', '-o', 'npm', `build/${name}/firmware.elf`,
+        `FW_BOARDS_DIR=${boards}`], { cwd: REPO_ROOT });
       expect(again.status).not.toBe(0);
     } finally {
       rmSync(out, { recursive: true, force: true });

@@ -11,7 +11,8 @@ import { CORE_HOST, requireArtifact } from './helpers.ts';
 describe('host build: W5500 bridge', () => {
   it('a bridge command that fails ends the program with a message naming the bridge', () => {
     const store = join(mkdtempSync(join(tmpdir(), 'wasmqtt-bridge-')), 'store.bin');
-    const r = spawnSync(requireArtifact(CORE_HOST), ['--store', store, '--w5500-bridge', 'echo "no such bridge" >&2; exit 3'], {
+    const r = spawnSync(
+        requireArtifact(CORE_HOST), ['--store', store, '--w5500-bridge', 'echo "no such bridge" >&2; exit 3'], {
       input: 'connect\n', encoding: 'utf8', timeout: 20_000, env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=0' },
     });
     expect(r.status).toBe(2);

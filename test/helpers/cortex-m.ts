@@ -34,8 +34,10 @@ function moduleObjects(predecoded: Uint8Array): string {
 export function runCallsOnCortexM(predecoded: Uint8Array, n: number): number {
   const dir = moduleObjects(predecoded);
   const elf = join(dir, `calls-${n}.elf`);
-  execFileSync('arm-none-eabi-gcc', [...CFLAGS, '-nostartfiles', '-Wl,--gc-sections', '-T', at('host-tools/wasm/armbench/bench.ld'), '-DCALLS=1', `-DN=${n}`,
-    join(dir, 'crt.o'), at('host-tools/wasm/armbench/call_main.c'), join(dir, 'module.o'), join(dir, 'api.o'), join(dir, 'loader.o'),
+  execFileSync('arm-none-eabi-gcc', [...CFLAGS, '-nostartfiles', '-Wl,--gc-sections', '-T',
+    at('host-tools/wasm/armbench/bench.ld'), '-DCALLS=1', `-DN=${n}`,
+    join(dir, 'crt.o'), at('host-tools/wasm/armbench/call_main.c'), join(dir, 'module.o'), join(dir, 'api.o'),
+    join(dir, 'loader.o'),
     at('build/runtime/arm/interp.o'), '-lgcc', '-o', elf]);
   const done = /^([0-9a-f]+) T wq_done$/m.exec(execFileSync('arm-none-eabi-nm', [elf], { encoding: 'utf8' }))![1]!;
   const out = execFileSync(at('build/runtime/bench/arm_count'), [elf, done], { encoding: 'utf8' }).trim().split(' ');

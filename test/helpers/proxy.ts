@@ -20,7 +20,9 @@ export interface SniffedPacket {
 export interface RandomCutOptions {
   /** Seed of the PRNG picking the cut points, so a failing run can be replayed. */
   seed: number;
-  /** Each connection is cut after a random number of forwarded bytes in [minBytes, maxBytes] (both directions counted). */
+  /**
+   * Each connection is cut after a random number of forwarded bytes in [minBytes, maxBytes] (both directions counted).
+   */
   minBytes: number;
   maxBytes: number;
   mode: CutMode;
@@ -101,7 +103,8 @@ export class FaultProxy extends EventEmitter {
 
   /** Cuts connections at random byte counts until stopRandomCuts() (or maxCuts). */
   randomCuts(opts: RandomCutOptions): void {
-    if (opts.minBytes < 1 || opts.maxBytes < opts.minBytes) throw new RangeError('randomCuts: need 1 ≤ minBytes ≤ maxBytes');
+    if (opts.minBytes < 1 || opts.maxBytes < opts.minBytes) throw new RangeError(
+      'randomCuts: need 1 ≤ minBytes ≤ maxBytes');
     this.random = { ...opts, next: prng(opts.seed) };
     for (const l of this.links) if (!l.dead) this.armRandom(l);
   }
@@ -124,7 +127,10 @@ export class FaultProxy extends EventEmitter {
     }
   }
 
-  /** Accepts and silently drops traffic in the given directions (default both): a dead link that never closes. Emits 'dropped' (conn, dir, bytes). */
+  /**
+   * Accepts and silently drops traffic in the given directions (default both): a dead link that never closes. Emits
+   * 'dropped' (conn, dir, bytes).
+   */
   blackhole(on: boolean, dirs: Direction[] = ['up', 'down']): void {
     this.holeDirs = on ? new Set(dirs) : new Set();
   }
@@ -158,7 +164,8 @@ export class FaultProxy extends EventEmitter {
    * ['up publish', 'down pubrec', 'up pubrel dup'...]. */
   flow(conn: number, id: number): string[] {
     return this.packets
-      .filter((p) => p.conn === conn && ['publish', 'puback', 'pubrec', 'pubrel', 'pubcomp'].includes(p.packet.cmd) && (p.packet as { messageId?: number }).messageId === id)
+      .filter((p) => p.conn === conn && ['publish', 'puback', 'pubrec', 'pubrel', 'pubcomp'].includes(p.packet.cmd) &&
+        (p.packet as { messageId?: number }).messageId === id)
       .map((p) => `${p.dir} ${p.packet.cmd}${(p.packet as { dup?: boolean }).dup ? ' dup' : ''}`);
   }
 

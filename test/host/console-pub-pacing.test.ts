@@ -28,7 +28,8 @@ function withPublishProbe(): Uint8Array {
   const f = binaryen.getFunctionInfo(fn);
   const bump = m.global.set(PROBE, m.i32.add(m.global.get(PROBE, binaryen.i32), m.i32.const(1)));
   // (binaryen.js has Function.setBody; its typings put it elsewhere)
-  (binaryen as unknown as { Function: { setBody(fn: binaryen.FunctionRef, body: binaryen.ExpressionRef): void } }).Function.setBody(fn, m.block(null, [bump, f.body], f.results));
+  (binaryen as unknown as { Function: { setBody(fn: binaryen.FunctionRef, body: binaryen.ExpressionRef): void } })
+    .Function.setBody(fn, m.block(null, [bump, f.body], f.results));
   expect(m.validate()).toBeTruthy();
   return m.emitBinary();
 }
@@ -49,7 +50,8 @@ async function rig(clientId: string, topic: string) {
   const dev = await NodeDevice.start({ broker: broker.url, clientId, console: true, clock, wasm: probed });
   let text = '';
   dev.on('uart', (s: string) => { text += s; });
-  const calls = () => (dev as unknown as { exports: Record<string, WebAssembly.Global> }).exports[PROBE]!.value as number;
+  const calls = () => (
+    dev as unknown as { exports: Record<string, WebAssembly.Global> }).exports[PROBE]!.value as number;
   const line = (re: RegExp) => text.split('\r\n').find((l) => re.test(l));
   /** Lets real I/O happen (time moves by `ms` virtual ms per round) until `done()`. */
   const until = async (done: () => boolean, ms = 0, what = 'the run') => {
@@ -64,7 +66,8 @@ async function rig(clientId: string, topic: string) {
 }
 
 describe('console pub -n waits for room instead of retrying every step', () => {
-  it('QoS 1 through a full window: the core is called once per message, plus the one refusal that found it full', async () => {
+  it('QoS 1 through a full window: the core is called once per message, plus the one refusal that found it ' +
+      'full', async () => {
     const r = await rig('pacing-q1', 'pacing/q1');
     try {
       const N = 300;
@@ -99,7 +102,8 @@ describe('console pub -n waits for room instead of retrying every step', () => {
     }
   }, 30_000);
 
-  it('offline with the queue full: only the timed retry calls the core; the connection lets the run finish', async () => {
+  it('offline with the queue full: only the timed retry calls the core; the connection lets the run ' +
+      'finish', async () => {
     const r = await rig('pacing-off', 'pacing/off');
     try {
       r.dev.uartInput('disconnect\r\n');

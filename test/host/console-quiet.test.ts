@@ -5,7 +5,9 @@
 // 'uart' listener turns the lines back on from then on.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.ts';
-import { BadModuleError, DEFAULT_CORE_WASM, DEFAULT_DEVICE_WASM, NodeDevice } from '../../host-tools/sim/host/device.ts';
+import {
+  BadModuleError, DEFAULT_CORE_WASM, DEFAULT_DEVICE_WASM, NodeDevice,
+} from '../../host-tools/sim/host/device.ts';
 import { VirtualClock } from '../../host-tools/sim/host/clock.ts';
 import type { W5500NetworkBackend } from '../../host-tools/sim/host/w5500-backend.ts';
 
@@ -57,7 +59,8 @@ describe('NodeDevice console lines', () => {
 
   it('prints the Ethernet link going down and up (evt link)', async () => {
     const clock = new VirtualClock();
-    const dev = await NodeDevice.start({ broker: broker.url, clientId: 'link-console', console: true, clock, backoffMinMs: 100, backoffMaxMs: 100 });
+    const dev = await NodeDevice.start(
+      { broker: broker.url, clientId: 'link-console', console: true, clock, backoffMinMs: 100, backoffMaxMs: 100 });
     try {
       const uart = tapUart(dev);
       const model = (dev.network as W5500NetworkBackend).model;
@@ -67,9 +70,11 @@ describe('NodeDevice console lines', () => {
       await down;
       model.faults.linkUp();
       const back = dev.waitFor((e) => e.kind === 'connected', 'the reconnection on link up');
-      for (let i = 0; i < 30 && !/evt connected/.test(uart()); i++) { dev.advance(100); await new Promise((r) => setTimeout(r, 5)); }
+      for (let i = 0; i < 30 && !/evt connected/.test(uart()); i++) { dev.advance(100);
+        await new Promise((r) => setTimeout(r, 5)); }
       await back;
-      expect(uart()).toMatch(/evt link up=0\r\n[^]*evt disconnected reason=link-down[^]*evt link up=1\r\n[^]*evt connected/);
+      expect(uart()).toMatch(
+        /evt link up=0\r\n[^]*evt disconnected reason=link-down[^]*evt link up=1\r\n[^]*evt connected/);
       expect(uart()).not.toMatch(/evt unknown/);
     } finally {
       await dev.close();
@@ -80,7 +85,8 @@ describe('NodeDevice console lines', () => {
     const dev = await NodeDevice.start({ broker: broker.url, clientId: 'no-console' });
     try {
       const uart = tapUart(dev);
-      expect(() => dev.on('uart', () => {})).toThrow(/runs core\.wasm, which has no console: start it with \{ console: true \}/);
+      expect(() => dev.on('uart', () => {})).toThrow(
+        /runs core\.wasm, which has no console: start it with \{ console: true \}/);
       expect(() => dev.uartInput('status\r\n')).toThrow(/has no console/);
       expect(dev.listenerCount('uart')).toBe(0);
       await dev.publish('quiet/t', 'x', { qos: 1 }); // the device itself is unharmed
@@ -88,8 +94,10 @@ describe('NodeDevice console lines', () => {
     } finally {
       await dev.close();
     }
-    const err = await NodeDevice.start({ broker: broker.url, clientId: 'no-console', wasm: DEFAULT_CORE_WASM, console: true }).catch((e: unknown) => e);
+    const err = await NodeDevice.start(
+      { broker: broker.url, clientId: 'no-console', wasm: DEFAULT_CORE_WASM, console: true }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BadModuleError);
-    expect((err as Error).message).toMatch(/console: true needs a module with the device console \(build\/core\/device\.wasm\); .*core\.wasm has none/);
+    expect((err as Error).message).toMatch(
+      /console: true needs a module with the device console \(build\/core\/device\.wasm\); .*core\.wasm has none/);
   });
 });

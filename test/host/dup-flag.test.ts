@@ -19,7 +19,8 @@ describe('DUP flag after a power cut', () => {
 
     const store = new MemoryStore();
     const boot = async () => {
-      const d = await NodeDevice.start({ broker: proxy.url, clientId: 'dup-dev', cleanSession: false, store, window: 2, backoffMinMs: 20, backoffMaxMs: 40 });
+      const d = await NodeDevice.start({ broker: proxy.url, clientId: 'dup-dev', cleanSession: false, store, window: 2,
+        backoffMinMs: 20, backoffMaxMs: 40 });
       cleanups.push(() => d.kill());
       return d;
     };

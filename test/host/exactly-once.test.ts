@@ -49,7 +49,8 @@ async function faultRun(mode: CutMode, N: number, N1: number): Promise<FaultRun>
   // Unlimited queue so nothing is dropped for the device while it is between connections.
   const broker = await startMosquitto({ extraConfig: ['max_queued_messages 0'] });
   const proxy = await FaultProxy.start(broker.port);
-  proxy.recordPackets = false; // counts are checked at the ends; keeping every packet would grow without bound in `make soak`
+  // counts are checked at the ends; keeping every packet would grow without bound in `make soak`
+  proxy.recordPackets = false;
   const clock = new VirtualClock();
   let dev: NodeDevice | null = null;
   const peer = await mqtt.connectAsync(broker.url, { clientId: 'eo-peer', clean: true, reconnectPeriod: 0 });
@@ -65,7 +66,8 @@ async function faultRun(mode: CutMode, N: number, N1: number): Promise<FaultRun>
     d.on('trace', (t: Extract<CoreEvent, { kind: 'trace' }>) => {
       if (t.direction === 'received' && t.name === 'PUBREC') pastPubrec.add(t.packetId);
       if (t.direction === 'received' && t.name === 'PUBCOMP') pastPubrec.delete(t.packetId);
-      if (t.direction === 'sent' && t.name === 'PUBLISH' && ((t.flags >> 1) & 3) === 2 && pastPubrec.has(t.packetId)) publishAfterPubrec.push(t.packetId);
+      if (t.direction === 'sent' && t.name === 'PUBLISH' && ((t.flags >> 1) & 3) === 2 &&
+        pastPubrec.has(t.packetId)) publishAfterPubrec.push(t.packetId);
     });
     const stopDriving = autoReconnect(d, 200);
     const fatal = new Promise<never>((_, reject) => d.on('fatal', reject));
@@ -164,11 +166,13 @@ async function faultRun(mode: CutMode, N: number, N1: number): Promise<FaultRun>
     const dups = (got: Map<string, number>) => [...got].filter(([, n]) => n > 1).map(([k, n]) => `${k}×${n}`);
     expect(d.stat(Stat.INFLIGHT_OUT) + d.stat(Stat.QUEUED_OUT)).toBe(0);
     console.log(`fault run (${mode.toUpperCase()} cuts): ${N} QoS 2 + ${N1} QoS 1 each way, ${cutsDuringRun} cuts, ` +
-      `${d.stat(Stat.RETRANSMITS)} device retransmits, ${d.stat(Stat.DUPS_SUPPRESSED)} duplicate QoS 2 deliveries suppressed, ` +
+      `${d.stat(Stat.RETRANSMITS)} device retransmits, ${d.stat(Stat.DUPS_SUPPRESSED)} duplicate QoS 2 deliveries ` +
+        `suppressed, ` +
       `QoS 1 duplicates at device ${dups(atDevice.q1).length}, at peer ${dups(atPeer.q1).length}`);
     return {
       cuts: cutsDuringRun,
-      missing: { q2ToDevice: missing(wantDev2, atDevice.q2), q2ToPeer: missing(wantPeer2, atPeer.q2), q1ToDevice: missing(wantDev1, atDevice.q1), q1ToPeer: missing(wantPeer1, atPeer.q1) },
+      missing: { q2ToDevice: missing(wantDev2, atDevice.q2), q2ToPeer: missing(wantPeer2, atPeer.q2),
+        q1ToDevice: missing(wantDev1, atDevice.q1), q1ToPeer: missing(wantPeer1, atPeer.q1) },
       dups: { q2AtDevice: dups(atDevice.q2), q2AtPeer: dups(atPeer.q2) },
       publishAfterPubrec,
     };
@@ -193,11 +197,13 @@ describe('exactly-once under random connection cuts', () => {
   // With RST, Mosquitto 2.0.11 can resend a QoS 2 PUBLISH after its PUBREL (DESIGN.md), so
   // duplicates are only reported; loss is still failed, and so is the device breaking the
   // sender rule (seen in its own trace, so it is the device's side).
-  it(`RST cuts (stress): ${N_RST} QoS 2 and ${Math.floor(N_RST / 4)} QoS 1 messages each way, nothing lost, device never resends a PUBLISH after PUBREC`, async () => {
+  it(`RST cuts (stress): ${N_RST} QoS 2 and ${Math.floor(N_RST / 4)} QoS 1 messages each way, nothing lost, device ` +
+      `never resends a PUBLISH after PUBREC`, async () => {
     const r = await faultRun('rst', N_RST, Math.floor(N_RST / 4));
     expect(r.cuts).toBeGreaterThanOrEqual(5);
     expect(r.missing).toEqual(NO_LOSS);
     expect(r.publishAfterPubrec).toEqual([]);
-    if (r.dups.q2AtDevice.length + r.dups.q2AtPeer.length > 0) console.log(`RST run duplicates (broker side per DESIGN.md): ${JSON.stringify(r.dups)}`);
+    if (r.dups.q2AtDevice.length + r.dups.q2AtPeer.length > 0) console.log(
+      `RST run duplicates (broker side per DESIGN.md): ${JSON.stringify(r.dups)}`);
   }, TIMEOUT + 30_000);
 });

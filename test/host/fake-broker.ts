@@ -13,7 +13,10 @@ export interface FakeConn {
   closed: Promise<void>;
   isClosed: boolean;
   send(bytes: number[] | Buffer): void;
-  /** Resolves with the next packet of type `cmd` received on this connection (or one already received after index `from`). */
+  /**
+   * Resolves with the next packet of type `cmd` received on this connection (or one already received after index
+   * `from`).
+   */
   next(cmd: string, from?: number): Promise<Packet>;
 }
 

@@ -28,7 +28,8 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function device(clientId: string, extra: Parameters<typeof NodeDevice.start>[0] = {}): Promise<{ dev: NodeDevice; traces: Trace[] }> {
+async function device(clientId: string, extra: Parameters<typeof NodeDevice.start>[0] = {}): Promise<{
+    dev: NodeDevice; traces: Trace[] }> {
   const traces: Trace[] = [];
   const dev = await NodeDevice.start({ broker: proxy.url, clientId, trace: true, ...extra });
   dev.on('trace', (t: Trace) => traces.push(t));
@@ -59,7 +60,8 @@ function pid(p: Packet): number | undefined {
 
 describe('QoS flows against Mosquitto, checked on the wire', () => {
   for (const qos of [0, 1, 2] as const) {
-    it(`device publishes at QoS ${qos}: PUBLISH${qos === 1 ? ' → PUBACK' : qos === 2 ? ' → PUBREC → PUBREL → PUBCOMP' : ''}`, async () => {
+    it(`device publishes at QoS ` +
+        `${qos}: PUBLISH${qos === 1 ? ' → PUBACK' : qos === 2 ? ' → PUBREC → PUBREL → PUBCOMP' : ''}`, async () => {
       const obs = await observer(`obs-out-${qos}`);
       await obs.subscribeAsync(`flows/out/${qos}`, { qos });
       const got = new Promise<{ payload: string; qos: number }>((resolve) =>
@@ -72,14 +74,17 @@ describe('QoS flows against Mosquitto, checked on the wire', () => {
       if (qos === 0) expect(id).toBe(0);
       else expect(id).toBeGreaterThan(0);
       const flow = wire(conn, (p) => ['publish', 'puback', 'pubrec', 'pubrel', 'pubcomp'].includes(p.packet.cmd));
-      const expected = qos === 0 ? ['up publish'] : qos === 1 ? ['up publish', 'down puback'] : ['up publish', 'down pubrec', 'up pubrel', 'down pubcomp'];
+      const expected = qos === 0 ? ['up publish'] : qos === 1 ? ['up publish', 'down puback'] : [
+        'up publish', 'down pubrec', 'up pubrel', 'down pubcomp'];
       expect(flow).toEqual(expected);
       // Every packet of the flow carries the id the core returned, and the first PUBLISH is not a DUP.
-      const flowPackets = proxy.packets.filter((p) => p.conn === conn && p.packet.cmd !== 'connect' && p.packet.cmd !== 'connack');
+      const flowPackets = proxy.packets.filter(
+        (p) => p.conn === conn && p.packet.cmd !== 'connect' && p.packet.cmd !== 'connack');
       for (const p of flowPackets) if (qos > 0) expect(pid(p.packet)).toBe(id);
       expect((flowPackets[0]!.packet as { dup?: boolean }).dup ?? false).toBe(false);
       // The device's trace agrees with the wire.
-      const traced = traces.filter((t) => t.packetType >= 3 && t.packetType <= 7).map((t) => `${t.direction} ${t.name}`);
+      const traced = traces.filter((t) => t.packetType >= 3 && t.packetType <= 7).map(
+        (t) => `${t.direction} ${t.name}`);
       expect(traced).toEqual(expected.map(asTrace));
       expect(dev.stat(2 /* INFLIGHT_OUT */)).toBe(0);
     });
@@ -96,12 +101,14 @@ describe('QoS flows against Mosquitto, checked on the wire', () => {
       const order: string[] = [];
       dev.on('event', (e: CoreEvent) => {
         if (e.kind === 'message') order.push('delivered');
-        if (e.kind === 'trace' && e.direction === 'sent' && (e.name === 'PUBACK' || e.name === 'PUBREC')) order.push(`sent ${e.name}`);
+        if (e.kind === 'trace' && e.direction === 'sent' &&
+          (e.name === 'PUBACK' || e.name === 'PUBREC')) order.push(`sent ${e.name}`);
       });
       const pub = await observer(`obs-in-${qos}`);
       const lastAck = qos === 0 ? null : new Promise<void>((resolve) => {
         const want = qos === 1 ? 'puback' : 'pubcomp';
-        const on = (p: SniffedPacket) => { if (p.conn === conn && p.packet.cmd === want) { proxy.off('packet', on); resolve(); } };
+        const on = (p: SniffedPacket) =>
+          { if (p.conn === conn && p.packet.cmd === want) { proxy.off('packet', on); resolve(); } };
         proxy.on('packet', on);
       });
       const delivered = dev.waitFor((e) => e.kind === 'message', 'the message');
@@ -113,17 +120,20 @@ describe('QoS flows against Mosquitto, checked on the wire', () => {
       expect(messages[0]).toMatchObject({ topic: `flows/in/${qos}`, qos, retain: false, subscription: 0 });
       expect(messages[0]!.payload.toString()).toBe(`in${qos}`);
       const flow = wire(conn, (p) => ['publish', 'puback', 'pubrec', 'pubrel', 'pubcomp'].includes(p.packet.cmd));
-      const expected = qos === 0 ? ['down publish'] : qos === 1 ? ['down publish', 'up puback'] : ['down publish', 'up pubrec', 'down pubrel', 'up pubcomp'];
+      const expected = qos === 0 ? ['down publish'] : qos === 1 ? ['down publish', 'up puback'] : [
+        'down publish', 'up pubrec', 'down pubrel', 'up pubcomp'];
       expect(flow).toEqual(expected);
       if (qos > 0) {
-        const ids = proxy.packets.filter((p) => p.conn === conn && ['publish', 'puback', 'pubrec', 'pubrel', 'pubcomp'].includes(p.packet.cmd)).map((p) => pid(p.packet));
+        const ids = proxy.packets.filter((p) => p.conn === conn &&
+          ['publish', 'puback', 'pubrec', 'pubrel', 'pubcomp'].includes(p.packet.cmd)).map((p) => pid(p.packet));
         expect(new Set(ids).size).toBe(1);
         expect(messages[0]!.packetId).toBe(ids[0]);
       }
     });
   }
 
-  it('subscribes to several filters at once, routes by +, # and the $-topic rule, downgrades to the granted QoS', async () => {
+  it('subscribes to several filters at once, routes by +, # and the $-topic rule, downgrades to the granted ' +
+      'QoS', async () => {
     const { dev } = await device('dev-multi');
     const granted = await dev.subscribe({ 'multi/+/temp': 2, 'multi/#': 1, '#': 0 });
     expect(granted).toEqual([2, 1, 0]);
@@ -145,7 +155,8 @@ describe('QoS flows against Mosquitto, checked on the wire', () => {
     expect(messages.some((m) => m.topic === '$SYS-like/x')).toBe(false);
   });
 
-  it('routes each message to the first matching subscription, and never matches a $ topic with a leading wildcard', async () => {
+  it('routes each message to the first matching subscription, and never matches a $ topic with a leading ' +
+      'wildcard', async () => {
     const fake = await FakeBroker.start();
     cleanups.push(() => fake.close());
     fake.on('packet', (c, p: Packet) => {
@@ -161,7 +172,8 @@ describe('QoS flows against Mosquitto, checked on the wire', () => {
     const last = dev.waitFor((e) => e.kind === 'message' && e.topic === 'end', 'the last message');
     for (const t of ['a/b', 'c', 'z/x', '$SYS/x', '$SYS', 'end']) publish(t);
     await last;
-    expect(messages.map((m) => [m.topic, m.subscription])).toEqual([['a/b', 0], ['c', 1], ['z/x', 1], ['$SYS/x', null], ['$SYS', null], ['end', 1]]);
+    expect(messages.map((m) => [m.topic, m.subscription])).toEqual(
+      [['a/b', 0], ['c', 1], ['z/x', 1], ['$SYS/x', null], ['$SYS', null], ['end', 1]]);
   });
 
   it('unsubscribes: no more messages on that filter', async () => {
@@ -178,7 +190,8 @@ describe('QoS flows against Mosquitto, checked on the wire', () => {
     expect(messages.map((m) => m.topic)).toEqual(['unsub/b']);
   });
 
-  it('retained messages: the device publishes one a new subscriber gets, and receives one with retain set', async () => {
+  it('retained messages: the device publishes one a new subscriber gets, and receives one with retain ' +
+      'set', async () => {
     const { dev } = await device('dev-retain');
     await dev.publish('retain/from-device', 'kept', { qos: 1, retain: true });
     const late = await observer('obs-retain-late');
@@ -203,9 +216,11 @@ describe('QoS flows against Mosquitto, checked on the wire', () => {
     await obs.subscribeAsync('will/+', { qos: 1 });
     const wills: string[] = [];
     obs.on('message', (t, p) => wills.push(`${t}=${p.toString()}`));
-    const { dev: polite } = await device('dev-will-polite', { will: { topic: 'will/polite', payload: 'gone', qos: 1 } });
+    const { dev: polite } = await device(
+      'dev-will-polite', { will: { topic: 'will/polite', payload: 'gone', qos: 1 } });
     await polite.close();
-    const { dev } = await device('dev-will', { will: { topic: 'will/dev', payload: 'offline', qos: 1, retain: false } });
+    const { dev } = await device(
+      'dev-will', { will: { topic: 'will/dev', payload: 'offline', qos: 1, retain: false } });
     const will = new Promise<void>((resolve) => obs.on('message', (t) => { if (t === 'will/dev') resolve(); }));
     dev.kill();
     await will;
@@ -215,7 +230,8 @@ describe('QoS flows against Mosquitto, checked on the wire', () => {
   it('username/password reach the broker in CONNECT', async () => {
     const before = proxy.connections;
     const { dev } = await device('dev-cred', { username: 'alice', password: 's3cret' });
-    const connect = proxy.packets.find((p) => p.conn === before + 1 && p.packet.cmd === 'connect')!.packet as { username?: string; password?: Buffer; clientId: string; clean: boolean; keepalive: number };
+    const connect = proxy.packets.find((p) => p.conn === before + 1 && p.packet.cmd === 'connect')!.packet as {
+      username?: string; password?: Buffer; clientId: string; clean: boolean; keepalive: number };
     expect(connect.username).toBe('alice');
     expect(connect.password?.toString()).toBe('s3cret');
     expect(connect.clientId).toBe('dev-cred');
@@ -225,13 +241,15 @@ describe('QoS flows against Mosquitto, checked on the wire', () => {
 });
 
 describe('CONNACK refusals become clear errors', () => {
-  for (const [code, text] of [[1, /protocol version/], [2, /identifier rejected/], [3, /server unavailable/], [4, /user name or password/], [5, /not authorized/]] as const) {
+  for (const [code, text] of [[1, /protocol version/], [2, /identifier rejected/], [3, /server unavailable/],
+      [4, /user name or password/], [5, /not authorized/]] as const) {
     it(`return code ${code}`, async () => {
       const fake = await FakeBroker.start();
       fake.autoConnack = false;
       fake.on('packet', (c, p: Packet) => { if (p.cmd === 'connect') c.send([0x20, 0x02, 0x00, code]); });
       try {
-        const err = await NodeDevice.start({ broker: fake.url, clientId: 'refused' }).then(() => null, (e: unknown) => e);
+        const err = await NodeDevice.start(
+          { broker: fake.url, clientId: 'refused' }).then(() => null, (e: unknown) => e);
         expect(err).toBeInstanceOf(ConnackError);
         expect((err as ConnackError).returnCode).toBe(code);
         expect((err as Error).message).toMatch(text);

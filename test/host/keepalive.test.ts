@@ -22,14 +22,17 @@ afterAll(async () => {
 });
 
 describe('keepalive (virtual time)', () => {
-  it('pings a live broker every keepalive and stays connected; detects a silent one within 1.5 × keepalive', async () => {
+  it('pings a live broker every keepalive and stays connected; detects a silent one within 1.5 × ' +
+      'keepalive', async () => {
     const clock = new VirtualClock();
-    const dev = await NodeDevice.start({ broker: proxy.url, clientId: 'ka-dev', keepalive: KEEPALIVE_S, clock, trace: true, backoffMinMs: 1000, backoffMaxMs: 1000 });
+    const dev = await NodeDevice.start({ broker: proxy.url, clientId: 'ka-dev', keepalive: KEEPALIVE_S, clock,
+      trace: true, backoffMinMs: 1000, backoffMaxMs: 1000 });
     try {
       const events: Array<{ t: number; e: CoreEvent }> = [];
       dev.on('event', (e: CoreEvent) => events.push({ t: clock.now(), e }));
       let lastHeard = clock.now();
-      dev.on('trace', (e: Extract<CoreEvent, { kind: 'trace' }>) => { if (e.direction === 'received') lastHeard = clock.now(); });
+      dev.on('trace',
+        (e: Extract<CoreEvent, { kind: 'trace' }>) => { if (e.direction === 'received') lastHeard = clock.now(); });
 
       // Live link: 4 keepalive periods in 100 ms steps; each PINGREQ is answered (real I/O) before time moves on.
       for (let t = 0; t < 4 * KEEPALIVE_S * 1000; t += 100) {
@@ -42,7 +45,8 @@ describe('keepalive (virtual time)', () => {
       const pingTimes = events.filter((x) => x.e.kind === 'trace' && x.e.name === 'PINGREQ').map((x) => x.t);
       expect(pingTimes.length).toBeGreaterThanOrEqual(3);
       // A PINGREQ goes out no later than one keepalive after the previous packet sent.
-      for (let i = 1; i < pingTimes.length; i++) expect(pingTimes[i]! - pingTimes[i - 1]!).toBeLessThanOrEqual(KEEPALIVE_S * 1000);
+      for (let i = 1; i < pingTimes.length; i++) expect(
+        pingTimes[i]! - pingTimes[i - 1]!).toBeLessThanOrEqual(KEEPALIVE_S * 1000);
       expect(events.some((x) => x.e.kind === 'disconnected')).toBe(false);
       expect(dev.state()).toBe(ClientState.CONNECTED);
 
@@ -52,7 +56,8 @@ describe('keepalive (virtual time)', () => {
       let detectedAt = -1;
       for (let t = 0; t < 3 * KEEPALIVE_S * 1000 && detectedAt < 0; t += 100) {
         dev.advance(100);
-        const d = events.find((x) => x.e.kind === 'disconnected' || (x.e.kind === 'error' && x.e.code === Err.KEEPALIVE));
+        const d = events.find(
+          (x) => x.e.kind === 'disconnected' || (x.e.kind === 'error' && x.e.code === Err.KEEPALIVE));
         if (d) detectedAt = d.t;
       }
       expect(detectedAt).toBeGreaterThan(0);

@@ -55,7 +55,8 @@ describe('NodeDevice module loading', () => {
   });
 
   it('a module needing imports this host lacks names them', async () => {
-    const err = await NodeDevice.start({ wasm: wat(`(module (import "board" "teleport" (func)) ${apiExports('')})`) }).catch((e: unknown) => e);
+    const err = await NodeDevice.start(
+      { wasm: wat(`(module (import "board" "teleport" (func)) ${apiExports('')})`) }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BadModuleError);
     expect((err as Error).message).toMatch(/needs imports this host does not provide: board\.teleport/);
   });
@@ -65,7 +66,8 @@ describe('NodeDevice module loading', () => {
     const mod = wat(`(module (import "board" "store_write" (func $w (param i32 i32 i32) (result i32)))
       ${apiExports('(drop (call $w (i32.const 0) (i32.const 65534) (i32.const 4)))')})`);
     const err = await NodeDevice.start({ wasm: mod, store, waitConnected: false }).catch((e: unknown) => e);
-    expect((err as Error).message).toMatch(/store_write: range \[65534, 65538\) is outside core.wasm's linear memory \(65536 bytes\)/);
+    expect((err as Error).message).toMatch(
+      /store_write: range \[65534, 65538\) is outside core.wasm's linear memory \(65536 bytes\)/);
     expect(store.snapshot().every((b) => b === 0xff)).toBe(true);
   });
 

@@ -15,7 +15,8 @@ const utf8 = new TextDecoder();
 const CUT_POINTS = Array.from({ length: 24 }, (_, i) => i * 3); // half-words programmed before the cut
 
 describe('power cut during a store write or erase', () => {
-  it(`${CUT_POINTS.length} cut points across QoS 2 traffic: no loss of accepted publishes, no duplicate, both directions`, async () => {
+  it(`${CUT_POINTS.length} cut points across QoS 2 traffic: no loss of accepted publishes, no duplicate, both ` +
+      `directions`, async () => {
     const broker = await startMosquitto();
     const observer = await mqtt.connectAsync(broker.url, { clientId: 'pc-observer', reconnectPeriod: 0 });
     const store = new MemoryStore();
@@ -95,25 +96,32 @@ describe('power cut during a store write or erase', () => {
       expect(dupes(atObserver), 'device → observer duplicates').toEqual([]);
       expect(dupes(atDevice), 'observer → device duplicates').toEqual([]);
       // A flagged redelivery only follows a torn mark, and only for a message the app already had.
-      expect(redelivered.length, `flagged redeliveries [${redelivered}] vs torn mark writes`).toBeLessThanOrEqual(markCuts);
-      expect(redelivered.filter((k) => !atDevice.has(k)), 'flagged redeliveries of messages never delivered').toEqual([]);
+      expect(
+        redelivered.length, `flagged redeliveries [${redelivered}] vs torn mark writes`).toBeLessThanOrEqual(markCuts);
+      expect(
+        redelivered.filter((k) => !atDevice.has(k)), 'flagged redeliveries of messages never delivered').toEqual([]);
       expect(accepted.filter((k) => !atObserver.has(k)), 'accepted publishes lost').toEqual([]);
       expect(sentIn.filter((k) => !atDevice.has(k)), 'inbound messages lost').toEqual([]);
       // Publishes the core never accepted may be lost, never duplicated (checked above).
-      console.log(`power cuts: ${cuts} of ${CUT_POINTS.length} cut points hit a store operation (${markCuts} a delivered mark, ${redelivered.length} flagged redeliveries); ${accepted.length} publishes accepted`);
+      console.log(
+        `power cuts: ` +
+        `${cuts} of ${CUT_POINTS.length} cut points hit a store operation (${markCuts} a delivered mark, ` +
+        `${redelivered.length} flagged redeliveries); ${accepted.length} publishes accepted`);
     } finally {
       dev?.kill();
       await observer.endAsync(true);
       await broker.stop();
     }
   }, 90_000);
-  it('a cut at each half-word of one inbound QoS 2 flow: exactly once, or a flagged redelivery when the cut tore the delivered mark', async () => {
+  it('a cut at each half-word of one inbound QoS 2 flow: exactly once, or a flagged redelivery when the cut tore the ' +
+      'delivered mark', async () => {
     const broker = await startMosquitto();
     const observer = await mqtt.connectAsync(broker.url, { clientId: 'pc2-observer', reconnectPeriod: 0 });
     const store = new MemoryStore();
     const seen: { payload: string; redelivered: boolean }[] = [];
     const boot = async (): Promise<NodeDevice> => {
-      const d = await NodeDevice.start({ broker: broker.url, clientId: 'pc2-dev', cleanSession: false, store, trace: true });
+      const d = await NodeDevice.start(
+        { broker: broker.url, clientId: 'pc2-dev', cleanSession: false, store, trace: true });
       d.on('message', (m: Message) => seen.push({ payload: m.payload.toString(), redelivered: m.redelivered }));
       return d;
     };
@@ -128,25 +136,30 @@ describe('power cut during a store write or erase', () => {
         store.lastCut = null;
         store.powerCutAfter(k);
         // The device's flow ends when it sends PUBCOMP (the observer's own PUBCOMP comes from the broker).
-        const done = d.waitFor((e) => e.kind === 'trace' && e.direction === 'sent' && e.name === 'PUBCOMP', `PUBCOMP for q${k}`)
+        const done = d.waitFor(
+          (e) => e.kind === 'trace' && e.direction === 'sent' && e.name === 'PUBCOMP', `PUBCOMP for q${k}`)
           .then(() => 'done' as const, () => 'died' as const);
         await observer.publishAsync('pc2/in', `q${k}`, { qos: 2 });
         const outcome = await Promise.race([died, done]);
         store.powerCutAfter(-1);
         const c = store.lastCut as MemoryStore['lastCut']; // set by the cut (TS narrowed it to null above)
-        const tornMark = outcome === 'died' && c?.op === 'write' && c.data.length === 2 && c.data[0] === 0 && c.data[1] === 0;
+        const tornMark = outcome === 'died' && c?.op === 'write' && c.data.length === 2 && c.data[0] === 0 &&
+          c.data[1] === 0;
         if (tornMark) markCuts++;
         d.kill();
         dev = await boot();
         // A sentinel after it: Mosquitto resends the interrupted flow first, so once the sentinel is in, all is in.
-        const sentinel = dev.waitFor((e) => e.kind === 'message' && utf8.decode(e.payload) === `s${k}`, `sentinel s${k}`);
+        const sentinel = dev.waitFor(
+          (e) => e.kind === 'message' && utf8.decode(e.payload) === `s${k}`, `sentinel s${k}`);
         await observer.publishAsync('pc2/in', `s${k}`, { qos: 2 });
         const sm = await sentinel;
         const sid = sm.kind === 'message' ? sm.packetId : -1;
         // ...and its flow is over (PUBCOMP sent), so the next cut lands in the next flow only.
-        await dev.waitFor((e) => e.kind === 'trace' && e.direction === 'sent' && e.name === 'PUBCOMP' && e.packetId === sid, `PUBCOMP for s${k}`);
+        await dev.waitFor((e) => e.kind === 'trace' && e.direction === 'sent' && e.name === 'PUBCOMP' &&
+          e.packetId === sid, `PUBCOMP for s${k}`);
         const got = seen.filter((m) => m.payload === `q${k}`);
-        const want = tornMark ? [{ payload: `q${k}`, redelivered: false }, { payload: `q${k}`, redelivered: true }] : [{ payload: `q${k}`, redelivered: false }];
+        const want = tornMark ? [{ payload: `q${k}`, redelivered: false }, { payload: `q${k}`, redelivered: true }] : [
+          { payload: `q${k}`, redelivered: false }];
         expect(got, `cut after ${k} half-words (${outcome}, ${c?.op ?? 'no cut'})`).toEqual(want);
       }
       expect(markCuts, 'exactly one cut point (after 5 half-words) tears the delivered mark').toBe(1);

@@ -12,11 +12,13 @@ import { FakeBroker, type FakeConn } from './fake-broker.ts';
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => { for (const c of cleanups.splice(0).reverse()) await c(); });
 
-async function connected(name: string): Promise<{ fake: FakeBroker; dev: NodeDevice; c1: FakeConn; events: CoreEvent[] }> {
+async function connected(name: string): Promise<{
+    fake: FakeBroker; dev: NodeDevice; c1: FakeConn; events: CoreEvent[] }> {
   const fake = await FakeBroker.start();
   cleanups.push(() => fake.close());
   const clock = new VirtualClock();
-  const dev = await NodeDevice.start({ broker: fake.url, clientId: name, cleanSession: false, clock, keepalive: 0, backoffMinMs: 100, backoffMaxMs: 100 });
+  const dev = await NodeDevice.start({
+    broker: fake.url, clientId: name, cleanSession: false, clock, keepalive: 0, backoffMinMs: 100, backoffMaxMs: 100 });
   cleanups.push(() => dev.kill());
   const events: CoreEvent[] = [];
   dev.on('event', (e: CoreEvent) => events.push(e));
@@ -43,7 +45,8 @@ describe('a topic that begins with U+FEFF keeps it [MQTT-1.5.3-3]', () => {
     let feed!: (chunk: Buffer) => void;
     const consoleHost = new ConsoleDevice({
       description: 'a scripted console', reachesRunnerLoopback: false, write: () => {},
-      onData: (fn) => { feed = fn; }, brokerAddress: async () => ({ ip: '127.0.0.1', port: 1883 }), close: async () => {},
+      onData: (fn) => { feed = fn; }, brokerAddress: async () => ({ ip: '127.0.0.1', port: 1883 }),
+      close: async () => {},
     });
     const got: Array<{ topic: string }> = [];
     consoleHost.on('message', (m: { topic: string }) => got.push(m));
@@ -76,7 +79,8 @@ describe('acks that do not match what the device sent: protocol errors, session 
       const err = await sub.then(() => null, (e: Error) => e);
       expect(err).toBeInstanceOf(CoreError);
       expect(err!.message).toMatch(/SUBACK.*return-code count differs/);
-      expect(events.find((e) => e.kind === 'error')).toMatchObject({ code: Err.SUBACK_MISMATCH, packetType: 9, detail: pidOf(s1) });
+      expect(events.find((e) => e.kind === 'error')).toMatchObject(
+        { code: Err.SUBACK_MISMATCH, packetType: 9, detail: pidOf(s1) });
       await c1.closed;
       // reconnect, session present: the subscription goes again and is granted
       dev.advance(200);
@@ -90,31 +94,37 @@ describe('acks that do not match what the device sent: protocol errors, session 
     });
   }
 
-  it('a SUBACK for a packet id no SUBSCRIBE waits for: error naming it, and the pending subscribe() settles', async () => {
+  it('a SUBACK for a packet id no SUBSCRIBE waits for: error naming it, and the pending subscribe() ' +
+      'settles', async () => {
     const { dev, c1, events } = await connected('suback-unknown');
     const sub = dev.subscribe('b/1', { qos: 1 });
     const s1 = await c1.next('subscribe', 0);
     const wrong = pidOf(s1) + 100;
     c1.send([0x90, 0x03, wrong >> 8, wrong & 0xff, 0x01]);
     const err = await sub.then(() => null, (e: Error) => e);
-    expect(err!.message).toMatch(new RegExp(`connection dropped before the SUBACK for packet ${pidOf(s1)}.*no request is waiting`));
-    expect(events.find((e) => e.kind === 'error')).toMatchObject({ code: Err.ACK_UNKNOWN, packetType: 9, detail: wrong });
+    expect(err!.message).toMatch(
+      new RegExp(`connection dropped before the SUBACK for packet ${pidOf(s1)}.*no request is waiting`));
+    expect(events.find((e) => e.kind === 'error')).toMatchObject(
+      { code: Err.ACK_UNKNOWN, packetType: 9, detail: wrong });
   });
 
   it('an UNSUBACK for a packet id nobody waits for is an error too', async () => {
     const { c1, events } = await connected('unsuback-unknown');
     c1.send([0xb0, 0x02, 0x12, 0x34]);
     await c1.closed;
-    expect(events.find((e) => e.kind === 'error')).toMatchObject({ code: Err.ACK_UNKNOWN, packetType: 11, detail: 0x1234 });
+    expect(events.find((e) => e.kind === 'error')).toMatchObject(
+      { code: Err.ACK_UNKNOWN, packetType: 11, detail: 0x1234 });
   });
 
-  it('a PUBACK answering a QoS 2 PUBLISH: error, link closed, the PUBLISH goes again (DUP) and publish() completes', async () => {
+  it('a PUBACK answering a QoS 2 PUBLISH: error, link closed, the PUBLISH goes again (DUP) and publish() ' +
+      'completes', async () => {
     const { fake, dev, c1, events } = await connected('puback-q2');
     const done = dev.publish('c/2', 'two', { qos: 2 });
     const p1 = await c1.next('publish', 0);
     c1.send([0x40, 0x02, pidOf(p1) >> 8, pidOf(p1) & 0xff]);
     await c1.closed;
-    expect(events.find((e) => e.kind === 'error')).toMatchObject({ code: Err.ACK_QOS, packetType: 4, detail: pidOf(p1) });
+    expect(events.find((e) => e.kind === 'error')).toMatchObject(
+      { code: Err.ACK_QOS, packetType: 4, detail: pidOf(p1) });
     dev.advance(200);
     const c2 = await fake.connection(2);
     c2.send([0x20, 0x02, 0x01, 0x00]);
@@ -132,7 +142,8 @@ describe('acks that do not match what the device sent: protocol errors, session 
     const p1 = await c1.next('publish', 0);
     c1.send([0x50, 0x02, pidOf(p1) >> 8, pidOf(p1) & 0xff]);
     await c1.closed;
-    expect(events.find((e) => e.kind === 'error')).toMatchObject({ code: Err.ACK_QOS, packetType: 5, detail: pidOf(p1) });
+    expect(events.find((e) => e.kind === 'error')).toMatchObject(
+      { code: Err.ACK_QOS, packetType: 5, detail: pidOf(p1) });
     expect(c1.packets.some((p) => p.cmd === 'pubrel')).toBe(false);
   });
 });

@@ -85,7 +85,8 @@ describe('FaultProxy', () => {
     while (got.data().length < 4) await new Promise((r) => c.once('data', r));
     expect(got.data().toString()).toBe('held');
     proxy.blackhole(true, ['down']);
-    const dropped = new Promise<[number, string, number]>((r) => proxy!.once('dropped', (...a: [number, string, number]) => r(a)));
+    const dropped = new Promise<[number, string, number]>(
+      (r) => proxy!.once('dropped', (...a: [number, string, number]) => r(a)));
     c.write('gone');
     // The bytes went up to the echo server and its answer died in the proxy: nothing reached the client.
     expect(await dropped).toEqual([1, 'down', 4]);

@@ -55,10 +55,12 @@ describe('QoS 2 bursts to the device: every message once, no link drop', () => {
   // 1,000: measured, fixed in Mosquitto 2.0.13). At 20 the publisher keeps 20 outstanding; an
   // MQTT.js subscriber in the same run is the control.
   for (const [inflight, window] of [[0, N], [20, 20]] as const) {
-    it(`real Mosquitto, max_inflight_messages ${inflight}: ${N} QoS 2 published back to back (publisher window ${window})`, async () => {
+    it(`real Mosquitto, max_inflight_messages ` +
+        `${inflight}: ${N} QoS 2 published back to back (publisher window ${window})`, async () => {
       const broker = await startMosquitto({ extraConfig: [`max_inflight_messages ${inflight}`] });
       cleanups.push(() => broker.stop());
-      const dev = await NodeDevice.start({ broker: broker.url, clientId: `burst-${inflight}`, cleanSession: false, store: new MemoryStore() });
+      const dev = await NodeDevice.start(
+        { broker: broker.url, clientId: `burst-${inflight}`, cleanSession: false, store: new MemoryStore() });
       cleanups.push(() => dev.kill());
       const errors: Error[] = [];
       dev.on('error', (e: Error) => errors.push(e));
@@ -71,7 +73,8 @@ describe('QoS 2 bursts to the device: every message once, no link drop', () => {
         highest = Math.max(highest, dev.stat(Stat.INFLIGHT_IN));
       });
       await dev.subscribe({ 'burst/in': 2 });
-      const control = await mqtt.connectAsync(broker.url, { clientId: `control-${inflight}`, clean: false, reconnectPeriod: 0 });
+      const control = await mqtt.connectAsync(
+        broker.url, { clientId: `control-${inflight}`, clean: false, reconnectPeriod: 0 });
       cleanups.push(() => control.endAsync(true));
       const atControl = new Set<string>();
       control.on('message', (_t, p) => atControl.add(p.toString()));
@@ -88,12 +91,14 @@ describe('QoS 2 bursts to the device: every message once, no link drop', () => {
       expect(drops).toBe(0);
       expect(dev.stat(Stat.RECONNECTS)).toBe(0);
       expect(errors).toEqual([]);
-      console.log(`QoS 2 burst, Mosquitto inflight ${inflight}: ${counts.size}/${N} delivered once, ${drops} link drops, ` +
+      console.log(
+        `QoS 2 burst, Mosquitto inflight ${inflight}: ${counts.size}/${N} delivered once, ${drops} link drops, ` +
         `up to ${highest} ids awaiting PUBREL`);
     }, 60_000);
   }
 
-  it(`real Mosquitto unlimited, random FIN cuts: ${N} QoS 2 back to back, exactly once, every link drop is a cut`, async () => {
+  it(`real Mosquitto unlimited, random FIN cuts: ${N} QoS 2 back to back, exactly once, every link drop is a ` +
+      `cut`, async () => {
     const broker = await startMosquitto({ extraConfig: ['max_inflight_messages 0', 'max_queued_messages 0'] });
     cleanups.push(() => broker.stop());
     const proxy = await FaultProxy.start(broker.port);
@@ -123,7 +128,8 @@ describe('QoS 2 bursts to the device: every message once, no link drop', () => {
     proxy.stopRandomCuts();
     const cuts = proxy.cuts;
     // a sentinel after everything closes the window for late duplicates
-    const sentinel = dev.waitFor((e) => e.kind === 'message' && Buffer.from(e.payload).toString() === 'end', 'the sentinel');
+    const sentinel = dev.waitFor(
+      (e) => e.kind === 'message' && Buffer.from(e.payload).toString() === 'end', 'the sentinel');
     await pub.publishAsync('burst/cut', 'end', { qos: 2 });
     await sentinel;
 
@@ -132,7 +138,8 @@ describe('QoS 2 bursts to the device: every message once, no link drop', () => {
     expect([...counts].filter(([, n]) => n !== 1)).toEqual([]);
     expect(drops, 'link drops beyond the cuts are self-inflicted').toBeLessThanOrEqual(cuts);
     expect(errors).toEqual([]);
-    console.log(`QoS 2 burst with FIN cuts: ${counts.size - 1}/${N} delivered once, ${cuts} cuts, ${drops} link drops, ` +
+    console.log(
+      `QoS 2 burst with FIN cuts: ${counts.size - 1}/${N} delivered once, ${cuts} cuts, ${drops} link drops, ` +
       `${dev.stat(Stat.DUPS_SUPPRESSED)} duplicates suppressed`);
   }, 90_000);
 });
@@ -143,7 +150,8 @@ describe('a full table of runs: flow control, never a dropped link', () => {
     cleanups.push(() => fake.close());
     fake.autoConnack = false;
     const clock = new VirtualClock();
-    const starting = NodeDevice.start({ broker: fake.url, clientId: name, cleanSession: false, clock, store: new MemoryStore(), keepalive: 0 });
+    const starting = NodeDevice.start(
+      { broker: fake.url, clientId: name, cleanSession: false, clock, store: new MemoryStore(), keepalive: 0 });
     const c = await fake.connection(1);
     c.send([0x20, 0x02, 0x00, 0x00]);
     const dev = await starting;
@@ -158,7 +166,8 @@ describe('a full table of runs: flow control, never a dropped link', () => {
   /** Ids 1, 3, 5, ...: every one its own run. */
   const gapped = Array.from({ length: runs }, (_, i) => 2 * i + 1);
 
-  it(`${runs} ids with gaps fill the table; the next new id waits in the RX buffer until a PUBREL behind it frees a run`, async () => {
+  it(`${runs} ids with gaps fill the table; the next new id waits in the RX buffer until a PUBREL behind it frees a ` +
+      `run`, async () => {
     const { c, dev, got, events } = await scripted('held');
     for (const id of gapped) c.send(publishQos2(id));
     await c.next('pubrec', c.packets.length);
@@ -169,14 +178,16 @@ describe('a full table of runs: flow control, never a dropped link', () => {
     c.send([...publishQos2(extra), ...pubrel(1)]);
     const rec = await c.next('pubrec', c.packets.length);
     expect(rec).toMatchObject({ messageId: extra });
-    const order = c.packets.filter((p) => p.cmd === 'pubcomp' || (p.cmd === 'pubrec' && p.messageId === extra)).map((p) => `${p.cmd} ${p.messageId}`);
+    const order = c.packets.filter((p) => p.cmd === 'pubcomp' || (p.cmd === 'pubrec' && p.messageId === extra)).map(
+      (p) => `${p.cmd} ${p.messageId}`);
     expect(order).toEqual(['pubcomp 1', `pubrec ${extra}`]); // the PUBREL overtook the PUBLISH it followed
     expect(got).toEqual([...gapped, extra].map((id) => `m${id}`));
     expect(events).toEqual([]);
     expect(c.isClosed).toBe(false);
   });
 
-  it('a held PUBLISH with no PUBREL behind it: the socket is not drained, nothing is dropped, and it goes once a PUBREL comes', async () => {
+  it('a held PUBLISH with no PUBREL behind it: the socket is not drained, nothing is dropped, and it goes once a ' +
+      'PUBREL comes', async () => {
     const { c, dev, got, events } = await scripted('held-wait');
     for (const id of gapped) c.send(publishQos2(id));
     while (c.packets.filter((p) => p.cmd === 'pubrec').length < runs) await c.next('pubrec', c.packets.length);

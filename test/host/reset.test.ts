@@ -8,7 +8,8 @@ import { MemoryStore } from '../../host-tools/sim/host/store.ts';
 
 const rig = useProxiedBroker('reset-observer');
 
-async function boot(clientId: string, store: MemoryStore): Promise<{ dev: NodeDevice; conn: number; messages: Message[] }> {
+async function boot(clientId: string, store: MemoryStore): Promise<{
+    dev: NodeDevice; conn: number; messages: Message[] }> {
   const conn = rig.proxy.connections + 1;
   const dev = await NodeDevice.start({ broker: rig.proxy.url, clientId, cleanSession: false, store, trace: true });
   const messages: Message[] = [];
@@ -47,12 +48,14 @@ describe('reset mid-QoS 2 flow (new instance on the same store)', () => {
     seen.stop();
   });
 
-  it('device → broker, power lost after PUBREC/PUBREL, before PUBCOMP: only PUBREL is resent, never the PUBLISH', async () => {
+  it('device → broker, power lost after PUBREC/PUBREL, before PUBCOMP: only PUBREL is resent, never the ' +
+      'PUBLISH', async () => {
     await rig.observer.subscribeAsync('reset/out/b', { qos: 2 });
     const seen = count('reset/out/b');
     const store = new MemoryStore();
     const a = await boot('reset-b', store);
-    const recvd = rig.proxy.nextPacket(a.conn, 'down', 'pubrec', () => rig.proxy.blackhole(true, ['down'])); // PUBREC passes, PUBCOMP will not
+    // PUBREC passes, PUBCOMP will not
+    const recvd = rig.proxy.nextPacket(a.conn, 'down', 'pubrec', () => rig.proxy.blackhole(true, ['down']));
     void a.dev.publish('reset/out/b', 'y', { qos: 2 }).catch(() => {});
     const rec = await recvd;
     const id = (rec.packet as { messageId: number }).messageId;
@@ -69,13 +72,15 @@ describe('reset mid-QoS 2 flow (new instance on the same store)', () => {
     seen.stop();
   });
 
-  it('broker → device, power lost after delivery but before the PUBREC got out: the resent PUBLISH is not delivered again', async () => {
+  it('broker → device, power lost after delivery but before the PUBREC got out: the resent PUBLISH is not delivered ' +
+      'again', async () => {
     const store = new MemoryStore();
     const a = await boot('reset-c', store);
     await a.dev.subscribe({ 'reset/in/c': 2 });
     const delivered = a.dev.waitFor((e) => e.kind === 'message', 'the message');
     const sentRec = a.dev.waitFor((e) => e.kind === 'trace' && e.direction === 'sent' && e.name === 'PUBREC', 'PUBREC');
-    rig.proxy.nextPacket(a.conn, 'down', 'publish', () => rig.proxy.blackhole(true, ['up'])); // the device's PUBREC will be lost
+    // the device's PUBREC will be lost
+    rig.proxy.nextPacket(a.conn, 'down', 'publish', () => rig.proxy.blackhole(true, ['up']));
     await rig.observer.publishAsync('reset/in/c', 'once', { qos: 2 });
     await delivered;
     await sentRec;
@@ -86,7 +91,8 @@ describe('reset mid-QoS 2 flow (new instance on the same store)', () => {
     // The broker resends the PUBLISH (DUP) on the resumed session; the device answers without delivering.
     const done = rig.proxy.nextPacket(b.conn, 'up', 'pubcomp');
     await done;
-    const id = (rig.proxy.packets.find((p) => p.conn === b.conn && p.packet.cmd === 'publish')!.packet as { messageId: number }).messageId;
+    const id = (rig.proxy.packets.find(
+      (p) => p.conn === b.conn && p.packet.cmd === 'publish')!.packet as { messageId: number }).messageId;
     expect(rig.proxy.flow(b.conn, id)).toEqual(['down publish dup', 'up pubrec', 'down pubrel', 'up pubcomp']);
     // A marker proves the new instance delivers normally; the first message was not delivered again.
     const marker = b.dev.waitFor((e) => e.kind === 'message' && e.topic === 'reset/in/c', 'the marker');
@@ -95,11 +101,13 @@ describe('reset mid-QoS 2 flow (new instance on the same store)', () => {
     expect([...a.messages, ...b.messages].map((m) => m.payload.toString())).toEqual(['once', 'marker']);
   });
 
-  it('broker → device, power lost after PUBREC, before PUBREL: the resumed PUBREL completes it, no second delivery', async () => {
+  it('broker → device, power lost after PUBREC, before PUBREL: the resumed PUBREL completes it, no second ' +
+      'delivery', async () => {
     const store = new MemoryStore();
     const a = await boot('reset-d', store);
     await a.dev.subscribe({ 'reset/in/d': 2 });
-    const rec = rig.proxy.nextPacket(a.conn, 'up', 'pubrec', () => rig.proxy.blackhole(true, ['down'])); // the PUBREL will be lost
+    // the PUBREL will be lost
+    const rec = rig.proxy.nextPacket(a.conn, 'up', 'pubrec', () => rig.proxy.blackhole(true, ['down']));
     await rig.observer.publishAsync('reset/in/d', 'once', { qos: 2 });
     await rec;
     a.dev.kill();
@@ -112,6 +120,7 @@ describe('reset mid-QoS 2 flow (new instance on the same store)', () => {
     await marker;
     expect([...a.messages, ...b.messages].map((m) => m.payload.toString())).toEqual(['once', 'marker']);
     const first = rig.proxy.packets.find((p) => p.conn === b.conn && p.packet.cmd === 'pubrel')!;
-    expect(rig.proxy.flow(b.conn, (first.packet as { messageId: number }).messageId)).toEqual(['down pubrel', 'up pubcomp']);
+    expect(
+      rig.proxy.flow(b.conn, (first.packet as { messageId: number }).messageId)).toEqual(['down pubrel', 'up pubcomp']);
   });
 });

@@ -15,9 +15,11 @@ const rig = useProxiedBroker('keep-observer');
 interface Board { store: MemoryStore; keep: RetainedRam }
 const newBoard = (): Board => ({ store: new MemoryStore(), keep: new RetainedRam(1024) });
 
-async function boot(clientId: string, b: Board, spillMs?: number): Promise<{ dev: NodeDevice; conn: number; messages: Message[] }> {
+async function boot(clientId: string, b: Board, spillMs?: number): Promise<{
+    dev: NodeDevice; conn: number; messages: Message[] }> {
   const conn = rig.proxy.connections + 1;
-  const dev = await NodeDevice.start({ broker: rig.proxy.url, clientId, cleanSession: false, store: b.store, keep: b.keep, trace: true, spillMs });
+  const dev = await NodeDevice.start(
+    { broker: rig.proxy.url, clientId, cleanSession: false, store: b.store, keep: b.keep, trace: true, spillMs });
   const messages: Message[] = [];
   dev.on('message', (m: Message) => messages.push(m));
   rig.cleanups.push(() => dev.kill());
@@ -82,7 +84,8 @@ describe('ram-first: a system reset mid-QoS 2 resumes from the retained RAM log,
     expect(flashOps(b)).toBe(ops);
   });
 
-  it('broker → device, reset after delivery, before the PUBREC got out: the resent PUBLISH is not delivered again', async () => {
+  it('broker → device, reset after delivery, before the PUBREC got out: the resent PUBLISH is not delivered ' +
+      'again', async () => {
     const b = newBoard();
     const a = await boot('keep-c', b, LONG);
     await a.dev.subscribe({ 'keep/in/c': 2 });
@@ -94,7 +97,8 @@ describe('ram-first: a system reset mid-QoS 2 resumes from the retained RAM log,
     await stop(a, 'reset');
     const n = await boot('keep-c', b, LONG);
     await rig.proxy.nextPacket(n.conn, 'up', 'pubcomp');
-    const id = (rig.proxy.packets.find((p) => p.conn === n.conn && p.packet.cmd === 'publish')!.packet as { messageId: number }).messageId;
+    const id = (rig.proxy.packets.find(
+      (p) => p.conn === n.conn && p.packet.cmd === 'publish')!.packet as { messageId: number }).messageId;
     expect(rig.proxy.flow(n.conn, id)).toEqual(['down publish dup', 'up pubrec', 'down pubrel', 'up pubcomp']);
     expect(flashOps(b)).toBe(ops);
     const marker = n.dev.waitFor((e) => e.kind === 'message' && e.topic === 'keep/in/c', 'the marker');
@@ -103,7 +107,8 @@ describe('ram-first: a system reset mid-QoS 2 resumes from the retained RAM log,
     expect([...a.messages, ...n.messages].map((m) => m.payload.toString())).toEqual(['once', 'marker']);
   });
 
-  it('broker → device, reset after PUBREC, before PUBREL: the resumed PUBREL completes it, no second delivery', async () => {
+  it('broker → device, reset after PUBREC, before PUBREL: the resumed PUBREL completes it, no second ' +
+      'delivery', async () => {
     const b = newBoard();
     const a = await boot('keep-d', b, LONG);
     await a.dev.subscribe({ 'keep/in/d': 2 });
@@ -125,7 +130,8 @@ describe('ram-first: a system reset mid-QoS 2 resumes from the retained RAM log,
 describe('power loss: what each policy keeps', () => {
   /** Publishes QoS 1 into a black hole, cuts the power (after `wait` ms), boots again and reports
    * whether the message reached the broker, plus the flash operations the publish cost. */
-  async function cutAfterPublish(name: string, opts: { spillMs?: number; durable?: boolean; wait?: number; keep?: boolean }): Promise<{ delivered: number; flashOpsForIt: number }> {
+  async function cutAfterPublish(name: string, opts: { spillMs?: number; durable?: boolean; wait?: number;
+      keep?: boolean }): Promise<{ delivered: number; flashOpsForIt: number }> {
     const topic = `keep/power/${name}`;
     await rig.observer.subscribeAsync(topic, { qos: 1 });
     const seen = count(topic);
@@ -134,7 +140,8 @@ describe('power loss: what each policy keeps', () => {
     const ops = flashOps(b);
     rig.proxy.blackhole(true, ['up', 'down']); // the broker never gets it: only the device can deliver it
     const lost = new Promise<void>((resolve) => {
-      const on = (conn: number, dir: Direction) => { if (conn === a.conn && dir === 'up') { rig.proxy.off('dropped', on); resolve(); } };
+      const on = (conn: number, dir: Direction) =>
+        { if (conn === a.conn && dir === 'up') { rig.proxy.off('dropped', on); resolve(); } };
       rig.proxy.on('dropped', on);
     });
     const id = a.dev.publishNow(topic, 'cut', 1, false, opts.durable ?? false);
@@ -147,15 +154,18 @@ describe('power loss: what each policy keeps', () => {
     const cost = flashOps(b) - ops;
     await stop(a, 'power');
     const n = await boot(name, b, opts.spillMs);
-    if (n.dev.stat(Stat.INFLIGHT_OUT) > 0) await n.dev.waitFor((e) => e.kind === 'publish_done' && e.packetId === id, `PUBACK for ${id}`);
+    if (n.dev.stat(Stat.INFLIGHT_OUT) > 0) await n.dev.waitFor(
+      (e) => e.kind === 'publish_done' && e.packetId === id, `PUBACK for ${id}`);
     await n.dev.publish(topic, 'marker', { qos: 1 });
-    while (seen.n() < 1 || !rig.proxy.packets.some((p) => p.conn === n.conn && p.packet.cmd === 'puback')) await new Promise((r) => setTimeout(r, 20));
+    while (seen.n() < 1 || !rig.proxy.packets.some(
+      (p) => p.conn === n.conn && p.packet.cmd === 'puback')) await new Promise((r) => setTimeout(r, 20));
     await new Promise((r) => setTimeout(r, 100)); // a late duplicate, if any
     seen.stop();
     return { delivered: seen.n() - 1, flashOpsForIt: cost };
   }
 
-  it('ram-first, cut before the spill bound: the message only RAM held is lost (documented), no flash written for it', async () => {
+  it('ram-first, cut before the spill bound: the message only RAM held is lost (documented), no flash written for ' +
+      'it', async () => {
     const r = await cutAfterPublish('p-ram', { spillMs: LONG });
     expect(r).toEqual({ delivered: 0, flashOpsForIt: 0 });
   });
@@ -179,12 +189,14 @@ describe('power loss: what each policy keeps', () => {
   });
 
   for (const [policy, spillMs, deliveries] of [['ram-first', LONG, 2], ['flash-first', 0, 1]] as const) {
-    it(`incoming QoS 2, ${policy}: power cut after delivery, before the PUBREC got out: delivered ${deliveries}x`, async () => {
+    it(`incoming QoS 2, ${policy}: power cut after delivery, before the PUBREC got out: ` +
+        `delivered ${deliveries}x`, async () => {
       const b = newBoard();
       const name = `in-${policy}`;
       const a = await boot(name, b, spillMs);
       await a.dev.subscribe({ [`keep/in/${name}`]: 2 });
-      const sentRec = a.dev.waitFor((e) => e.kind === 'trace' && e.direction === 'sent' && e.name === 'PUBREC', 'PUBREC');
+      const sentRec = a.dev.waitFor(
+        (e) => e.kind === 'trace' && e.direction === 'sent' && e.name === 'PUBREC', 'PUBREC');
       rig.proxy.nextPacket(a.conn, 'down', 'publish', () => rig.proxy.blackhole(true, ['up']));
       await rig.observer.publishAsync(`keep/in/${name}`, 'once', { qos: 2 });
       await sentRec;
@@ -200,7 +212,8 @@ describe('power loss: what each policy keeps', () => {
 });
 
 describe('ram-first: a burst deeper than the RAM log waits for acks, it never spills to the flash', () => {
-  it('publishes are refused (queue-full) while unacked messages fill the RAM log, go again as acks free it, and only a durable one writes the flash', async () => {
+  it('publishes are refused (queue-full) while unacked messages fill the RAM log, go again as acks free it, and only ' +
+      'a durable one writes the flash', async () => {
     await rig.observer.subscribeAsync('keep/burst', { qos: 1 });
     const seen = count('keep/burst');
     const b: Board = { store: new MemoryStore(), keep: new RetainedRam(512) };

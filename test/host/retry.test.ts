@@ -15,7 +15,8 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function setup(): Promise<{ fake: FakeBroker; dev: NodeDevice; clock: VirtualClock; sent: Array<{ t: number; tr: Trace }>; events: CoreEvent[] }> {
+async function setup(): Promise<{ fake: FakeBroker; dev: NodeDevice; clock: VirtualClock;
+    sent: Array<{ t: number; tr: Trace }>; events: CoreEvent[] }> {
   const fake = await FakeBroker.start();
   cleanups.push(() => fake.close());
   const clock = new VirtualClock();

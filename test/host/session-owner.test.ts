@@ -12,7 +12,8 @@ import { Cfg } from '../../host-tools/sim/host/abi.ts';
 const rig = useProxiedBroker('owner-observer');
 
 async function boot(clientId: string, store: MemoryStore, window?: number): Promise<NodeDevice> {
-  const dev = await NodeDevice.start({ broker: rig.proxy.url, clientId, cleanSession: false, store, window, backoffMinMs: 20, backoffMaxMs: 40 });
+  const dev = await NodeDevice.start(
+    { broker: rig.proxy.url, clientId, cleanSession: false, store, window, backoffMinMs: 20, backoffMaxMs: 40 });
   rig.cleanups.push(() => dev.kill());
   return dev;
 }
@@ -33,7 +34,8 @@ function upOn(conn: number): string[] {
 }
 
 /** Counts observer deliveries per payload on a topic; `until` waits for a marker payload. */
-async function watch(topic: string): Promise<{ got: Map<string, number>; until: (payload: string) => Promise<void>; stop: () => void }> {
+async function watch(topic: string): Promise<{
+    got: Map<string, number>; until: (payload: string) => Promise<void>; stop: () => void }> {
   await rig.observer.subscribeAsync(topic, { qos: 1 });
   const got = new Map<string, number>();
   const waiters: Array<() => void> = [];
@@ -43,12 +45,14 @@ async function watch(topic: string): Promise<{ got: Map<string, number>; until: 
     for (const w of waiters.splice(0)) w();
   };
   rig.observer.on('message', on);
-  const until = async (payload: string) => { while (!got.has(payload)) await new Promise<void>((r) => waiters.push(r)); };
+  const until = async (payload: string) =>
+    { while (!got.has(payload)) await new Promise<void>((r) => waiters.push(r)); };
   return { got, until, stop: () => rig.observer.off('message', on) };
 }
 
 describe('the stored session belongs to one (client id, broker)', () => {
-  it('a running device switched to another client id: no SUBSCRIBE for the old filters, the queued QoS 1 goes once as new', async () => {
+  it('a running device switched to another client id: no SUBSCRIBE for the old filters, the queued QoS 1 goes once ' +
+      'as new', async () => {
     const seen = await watch('owner/out/1');
     const store = new MemoryStore();
     const dev = await boot('owner-a1', store);
@@ -77,7 +81,8 @@ describe('the stored session belongs to one (client id, broker)', () => {
     expect(await stray).toBe('none');
   });
 
-  it('a reset into another client id: both the in-flight and the never-sent QoS 1 of the old id go as new messages (DUP=0), once each', async () => {
+  it('a reset into another client id: both the in-flight and the never-sent QoS 1 of the old id go as new messages ' +
+      '(DUP=0), once each', async () => {
     const seen = await watch('owner/out/2');
     const store = new MemoryStore();
     const a = await boot('owner-a2', store, 1);
@@ -87,7 +92,8 @@ describe('the stored session belongs to one (client id, broker)', () => {
     rig.proxy.blackhole(true, ['up']);
     const aConn = rig.proxy.connections;
     const dropped = new Promise<void>((r) => {
-      const on = (conn: number, dir: string) => { if (conn === aConn && dir === 'up') { rig.proxy.off('dropped', on); r(); } };
+      const on = (conn: number, dir: string) =>
+        { if (conn === aConn && dir === 'up') { rig.proxy.off('dropped', on); r(); } };
       rig.proxy.on('dropped', on);
     });
     const sent = a.publishNow('owner/out/2', 'in-flight', 1);
@@ -103,11 +109,13 @@ describe('the stored session belongs to one (client id, broker)', () => {
     await b.publish('owner/out/2', 'marker', { qos: 1 });
     await seen.until('marker');
     seen.stop();
-    expect(upOn(connOf('owner-b2'))).toEqual(['connect', 'publish owner/out/2', 'publish owner/out/2', 'publish owner/out/2']);
+    expect(upOn(connOf('owner-b2'))).toEqual(
+      ['connect', 'publish owner/out/2', 'publish owner/out/2', 'publish owner/out/2']);
     expect([...seen.got]).toEqual([['in-flight', 1], ['never-sent', 1], ['marker', 1]]);
   });
 
-  it('the same client id after a reset keeps its session: nothing is re-subscribed while the broker has it', async () => {
+  it('the same client id after a reset keeps its session: nothing is re-subscribed while the broker has ' +
+      'it', async () => {
     const store = new MemoryStore();
     const a = await boot('owner-same', store);
     await a.subscribe({ 'owner/same/x': 1 });
@@ -116,7 +124,8 @@ describe('the stored session belongs to one (client id, broker)', () => {
     await b.publish('owner/same/out', 'after-reset', { qos: 1 });
     expect(upOn(connOf('owner-same'))).toEqual(['connect', 'publish owner/same/out']);
     // the broker-side subscription of the resumed session still delivers
-    const got = b.waitFor((e) => e.kind === 'message' && e.topic === 'owner/same/x', 'a message on the resumed subscription');
+    const got = b.waitFor(
+      (e) => e.kind === 'message' && e.topic === 'owner/same/x', 'a message on the resumed subscription');
     await rig.observer.publishAsync('owner/same/x', 'still-mine', { qos: 1 });
     await got;
   });

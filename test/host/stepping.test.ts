@@ -28,7 +28,8 @@ describe('NodeDevice stepping', () => {
         dev.once('publish_done', () => {
           const before = tx().rd;
           // Queued before the publish, so it runs before any step the publish could schedule.
-          setImmediate(() => { const now = tx(); resolve({ sentBytes: (now.rd - before) & 0xffff, unsent: now.unsent }); });
+          setImmediate(
+            () => { const now = tx(); resolve({ sentBytes: (now.rd - before) & 0xffff, unsent: now.unsent }); });
           second = dev.publishNow('stepping/t', 'second', 1);
         });
       });
@@ -54,7 +55,8 @@ describe('NodeDevice stepping', () => {
         // Each completion publishes the next: a chain longer than runStep's re-step limit.
         dev.on('publish_done', () => {
           done++;
-          if (sent < n) { sent++; if (dev.publishNow('stepping/chain', String(sent), 1) < 0) reject(new Error('publish refused')); }
+          if (sent < n) { sent++;
+            if (dev.publishNow('stepping/chain', String(sent), 1) < 0) reject(new Error('publish refused')); }
           if (done === n) resolve();
         });
       });

@@ -3,7 +3,9 @@ import { describe, it, expect } from 'vitest';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MemoryStore, FileStore, PowerCut, STORE_OK, STORE_OUT_OF_RANGE, STORE_PGERR } from '../../host-tools/sim/host/store.ts';
+import {
+  MemoryStore, FileStore, PowerCut, STORE_OK, STORE_OUT_OF_RANGE, STORE_PGERR,
+} from '../../host-tools/sim/host/store.ts';
 
 describe('MemoryStore (NOR flash rules)', () => {
   it('starts erased and programs half-words that read 0xFFFF', () => {

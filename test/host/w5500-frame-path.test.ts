@@ -6,7 +6,9 @@ import { describe, it, expect } from 'vitest';
 import { W5500 } from '../../host-tools/sim/w5500/w5500.ts';
 import { BufferMemory } from '../../host-tools/sim/w5500/buffers.ts';
 import { FrameTrace } from '../../host-tools/sim/w5500/trace.ts';
-import { BLOCK_COMMON, SN, controlByte, socketRegBlock, socketRxBlock, socketTxBlock } from '../../host-tools/sim/w5500/registers.ts';
+import {
+  BLOCK_COMMON, SN, controlByte, socketRegBlock, socketRxBlock, socketTxBlock,
+} from '../../host-tools/sim/w5500/registers.ts';
 import { mulberry32 } from '../../host-tools/sim/host/prng.ts';
 
 function chip(): { m: W5500; trace: FrameTrace } {
@@ -72,8 +74,10 @@ describe('W5500 frame fast path', () => {
     expect(b.trace.lines).toEqual(a.trace.lines);
     // The whole buffer memory and every socket's registers end up the same.
     for (let sn = 0; sn < 8; sn++) {
-      expect(same(b.m.tx.copyOut(sn, 0, 16 * 1024), a.m.tx.copyOut(sn, 0, 16 * 1024)), `TX memory of socket ${sn}`).toBe(true);
-      expect(same(b.m.rx.copyOut(sn, 0, 16 * 1024), a.m.rx.copyOut(sn, 0, 16 * 1024)), `RX memory of socket ${sn}`).toBe(true);
+      expect(same(b.m.tx.copyOut(sn, 0, 16 * 1024), a.m.tx.copyOut(sn, 0, 16 * 1024)), `TX memory of socket ${sn}`)
+        .toBe(true);
+      expect(same(b.m.rx.copyOut(sn, 0, 16 * 1024), a.m.rx.copyOut(sn, 0, 16 * 1024)), `RX memory of socket ${sn}`)
+        .toBe(true);
       expect(b.m.read(0, socketRegBlock(sn), 0x30)).toEqual(a.m.read(0, socketRegBlock(sn), 0x30));
     }
   });

@@ -34,7 +34,8 @@ describe('loader refuses modules that do not match their pre-decoded section', (
     const at = bad.indexOf(Buffer.from('hello'));
     bad[at] = 'j'.charCodeAt(0);
     writeFileSync(join(dir, 'stale.wasm'), bad);
-    expect(driver([`load ${join(dir, 'stale.wasm')}`])[0]).toMatch(/^error .*module changed \(hash differs\): rerun predecode.ts/);
+    expect(driver([`load ${join(dir, 'stale.wasm')}`])[0]).toMatch(
+      /^error .*module changed \(hash differs\): rerun predecode.ts/);
   });
 
   it('refuses a corrupted side table and a module without the section', () => {
@@ -43,7 +44,8 @@ describe('loader refuses modules that do not match their pre-decoded section', (
     writeFileSync(join(dir, 'corrupt.wasm'), bad);
     expect(driver([`load ${join(dir, 'corrupt.wasm')}`])[0]).toMatch(/^error .*corrupt/);
     writeFileSync(join(dir, 'plain.wasm'), readFileSync(join(OUT, 'api.wasm')));
-    expect(driver([`load ${join(dir, 'plain.wasm')}`])[0]).toMatch(/^error no wasmqtt.predecoded section: run predecode.ts/);
+    expect(driver([`load ${join(dir, 'plain.wasm')}`])[0]).toMatch(
+      /^error no wasmqtt.predecoded section: run predecode.ts/);
   });
 
   it('refuses another blob format version', () => {

@@ -1,16 +1,19 @@
 // Taken branches whose side entry is long (a jump of more than 255 bytes or 31 entries, or values
 // dropped): a comparison's br_if (do_br) and a counted loop's back edge (loop_branch) go straight
-// to do_branch_long, and a taken branch to a local.get (run without a dispatch in session 16, dispatched again since session 17: the peek cost more than the dispatch), on Cortex-M (the bench's interpreter object under
-// unicorn) against Node's engine.
+// to do_branch_long, and a taken branch to a local.get (run without a dispatch in session 16, dispatched again since
+// session 17: the peek cost more than the dispatch), on Cortex-M (the bench's interpreter object under unicorn) against
+// Node's engine.
 import { describe, expect, it } from 'vitest';
 import { predecode } from '../../host-tools/wasm/predecode.ts';
 import { runCallsOnCortexM } from '../helpers/cortex-m.ts';
 import { wat2wasm } from '../helpers/wat.ts';
 
 describe('long side entries', () => {
-  it('a comparison\'s br_if and a counted loop\'s back edge over 300 bytes, a short loop whose head is a local.get, and a br_if that drops a value, as Node does', () => {
+  it('a comparison\'s br_if and a counted loop\'s back edge over 300 bytes, a short loop whose head is a local.get, ' +
+      'and a br_if that drops a value, as Node does', () => {
     // 45 adds of distinct constants: ~300 bytes inside each loop, so both back edges take long entries
-    const pad = Array.from({ length: 45 }, (_, k) => `(local.set $s (i32.add (i32.mul (local.get $s) (i32.const 3)) (i32.const ${k * 7 + 1})))`).join('\n');
+    const pad = Array.from({ length: 45 },
+      (_, k) => `(local.set $s (i32.add (i32.mul (local.get $s) (i32.const 3)) (i32.const ${k * 7 + 1})))`).join('\n');
     const src = `(module
       (func (export "calls") (param $n i32) (result i32)
         (local $i i32) (local $j i32) (local $s i32)
@@ -42,7 +45,8 @@ describe('long side entries', () => {
 });
 
 describe('i32.eqz before br_if / if', () => {
-  it('tests the value itself for a following br_if or if (taken or not, an if whose arm starts with local.get or not) and pushes 0/1 otherwise, as Node does', () => {
+  it('tests the value itself for a following br_if or if (taken or not, an if whose arm starts with local.get or ' +
+      'not) and pushes 0/1 otherwise, as Node does', () => {
     const src = `(module
       (func (export "calls") (param $n i32) (result i32)
         (local $i i32) (local $s i32) (local $m i32) ${'(local i32) '.repeat(28)}(local $z i32)
@@ -53,9 +57,11 @@ describe('i32.eqz before br_if / if', () => {
           (loop $top
             (local.set $m (i32.and (local.get $i) (i32.const 3)))
             ;; eqz; if: the arm starts with local.get
-            (if (i32.eqz (local.get $m)) (then (local.set $s (i32.sub (i32.mul (local.get $s) (local.get $n)) (i32.const 1000)))))
+            (if (i32.eqz (local.get $m)) (then (local.set $s (i32.sub (i32.mul (local.get $s) (local.get $n))
+              (i32.const 1000)))))
             ;; eqz; if: the arm starts with something else
-            (if (i32.eqz (i32.and (local.get $i) (i32.const 4))) (then (local.set $s (i32.xor (i32.const 0x55) (local.get $s)))))
+            (if (i32.eqz (i32.and (local.get $i) (i32.const 4))) (then (local.set $s (i32.xor (i32.const 0x55)
+              (local.get $s)))))
             ;; eqz as a value
             (local.set $s (i32.add (local.get $s) (i32.mul (i32.eqz (local.get $m)) (i32.const 7))))
             (local.set $i (i32.sub (local.get $i) (i32.const 1)))

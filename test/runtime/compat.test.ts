@@ -10,7 +10,8 @@ import { describe, expect, it } from 'vitest';
 const OUT = resolve(import.meta.dirname, '../../build/runtime');
 const plain = (module: string, offset: number, fn: string, ...args: number[]): string => {
   try {
-    return execFileSync(join(OUT, 'plain_driver'), [join(OUT, module), String(offset), fn, ...args.map(String)], { encoding: 'utf8' }).trim();
+    return execFileSync(join(OUT, 'plain_driver'), [join(OUT, module), String(offset), fn, ...args.map(String)],
+      { encoding: 'utf8' }).trim();
   } catch (e) {
     return String((e as { stdout?: string }).stdout ?? e).trim();
   }
@@ -56,6 +57,7 @@ describe('data segments', () => {
       p = next;
     }
     expect(count).toBeGreaterThanOrEqual(39);
-    for (const v of [0, 1, 12345, -99999]) expect(plain('strings.pd.wasm', 0, 'run', v)).toBe(`ok ${await nodeRun('strings.wasm', v)}`);
+    for (const v of [0, 1, 12345, -99999]) expect(plain('strings.pd.wasm', 0, 'run', v)).toBe(
+      `ok ${await nodeRun('strings.wasm', v)}`);
   });
 });

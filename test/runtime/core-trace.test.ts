@@ -25,7 +25,8 @@ describe('core.wasm: C runtime vs Node engine', () => {
     let dev: NodeDevice | null = null;
     const peer = await mqtt.connectAsync(broker.url, { clientId: 'rt-peer', reconnectPeriod: 0 });
     try {
-      dev = await NodeDevice.start({ broker: broker.url, clientId: 'rt-dev', clock: new VirtualClock(), seed: 42, keepalive: 0, wasm: CORE });
+      dev = await NodeDevice.start(
+        { broker: broker.url, clientId: 'rt-dev', clock: new VirtualClock(), seed: 42, keepalive: 0, wasm: CORE });
       rec.uninstall();
       const got: Message[] = [];
       dev.on('message', (m: Message) => got.push(m));
@@ -33,10 +34,13 @@ describe('core.wasm: C runtime vs Node engine', () => {
       await peer.subscribeAsync('rt/out/#', { qos: 2 });
       const atPeer: string[] = [];
       peer.on('message', (_t, p) => atPeer.push(p.toString()));
-      for (let i = 0; i < 6; i++) await dev.publish('rt/out/x', `m${i}-${'z'.repeat(i * 20)}`, { qos: (i % 3) as 0 | 1 | 2 });
-      for (let i = 0; i < 6; i++) await peer.publishAsync('rt/in/y', Buffer.from(`p${i}`), { qos: (i % 3) as 0 | 1 | 2 });
+      for (let i = 0; i < 6; i++) await dev.publish(
+        'rt/out/x', `m${i}-${'z'.repeat(i * 20)}`, { qos: (i % 3) as 0 | 1 | 2 });
+      for (let i = 0; i < 6; i++) await peer.publishAsync(
+        'rt/in/y', Buffer.from(`p${i}`), { qos: (i % 3) as 0 | 1 | 2 });
       const deadline = Date.now() + 10_000;
-      while ((got.length < 6 || atPeer.length < 6) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      while ((got.length < 6 || atPeer.length < 6) &&
+        Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       expect(got.map((m) => m.payload.toString()).sort()).toEqual(['p0', 'p1', 'p2', 'p3', 'p4', 'p5']);
       expect(atPeer.length).toBe(6);
     } finally {
@@ -46,11 +50,13 @@ describe('core.wasm: C runtime vs Node engine', () => {
       await broker.stop();
     }
     // Wire bytes: W5500 frames into a socket's TX buffer (block select 2 + 4n).
-    const sends = rec.lines.filter((l) => { const m = /^I board\.w5500_write 4 \d+ (\d+) /.exec(l); return m !== null && (Number(m[1]) & 3) === 2; });
+    const sends = rec.lines.filter((l) =>
+      { const m = /^I board\.w5500_write 4 \d+ (\d+) /.exec(l); return m !== null && (Number(m[1]) & 3) === 2; });
     expect(sends.length).toBeGreaterThan(5);
     const dir = mkdtempSync(join(tmpdir(), 'wqtrace-'));
     writeFileSync(join(dir, 'trace.txt'), rec.lines.join('\n') + '\n');
-    const r = spawnSync(join(OUT, 'core_trace'), [join(OUT, 'core.pd.wasm'), join(dir, 'trace.txt')], { encoding: 'utf8' });
+    const r = spawnSync(
+      join(OUT, 'core_trace'), [join(OUT, 'core.pd.wasm'), join(dir, 'trace.txt')], { encoding: 'utf8' });
     expect(r.stdout).toMatch(/core_trace: identical: \d+ export calls, \d+ import calls/);
     expect(r.status).toBe(0);
   }, 60_000);
@@ -60,7 +66,8 @@ describe('core.wasm: C runtime vs Node engine', () => {
     // a trace claiming start() returns something else than what the core returns
     execFileSync('true');
     writeFileSync(join(dir, 'bad.txt'), 'X wq_buf_size 0 W 0\nR 12345\n');
-    const r = spawnSync(join(OUT, 'core_trace'), [join(OUT, 'core.pd.wasm'), join(dir, 'bad.txt')], { encoding: 'utf8' });
+    const r = spawnSync(
+      join(OUT, 'core_trace'), [join(OUT, 'core.pd.wasm'), join(dir, 'bad.txt')], { encoding: 'utf8' });
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(/DIVERGED .*export result differs/);
   });

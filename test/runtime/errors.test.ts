@@ -28,7 +28,8 @@ describe('runtime results: one list per public header', () => {
   });
 
   it('a text starts with "[trap]" exactly when its name says trap: the one check a caller needs', () => {
-    for (const [name, text] of all) expect(text.startsWith('[trap]'), `${name}: "${text}"`).toBe(/_trap[A-Z]/.test(name!));
+    for (const [name, text] of all) expect(
+      text.startsWith('[trap]'), `${name}: "${text}"`).toBe(/_trap[A-Z]/.test(name!));
   });
 
   it('no two results share a text', () => {
@@ -46,7 +47,8 @@ describe('runtime results: one list per public header', () => {
       // m3Err_X, wqrt_Err_X and rt_internal.h's wq_res_X (the text of m3Err_X) name listed results
       for (const [, prefix, label] of code.matchAll(/\b(m3Err_|wqrt_Err_|wq_res_)(\w+)/g)) {
         if (label === 'none' || label === '' || /^#/.test(label!)) continue;
-        expect(listed.has(`${prefix === 'wqrt_Err_' ? 'wqrt_Err_' : 'm3Err_'}${label}`), `${file}: ${prefix}${label}`).toBe(true);
+        expect(listed.has(`${prefix === 'wqrt_Err_' ? 'wqrt_Err_' : 'm3Err_'}${label}`), `${file}: ${prefix}${label}`)
+          .toBe(true);
       }
       // the schemes the lists replaced
       expect(code.match(/\b(wq_trap\w*|wq_err\w*|err[A-Z]\w*)\b/g) ?? [], file).toEqual([]);

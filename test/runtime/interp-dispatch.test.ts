@@ -6,7 +6,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compileInterpreter, removeDispatchRangeCheck, replicateDispatch } from '../../host-tools/fwbuild/interp-dispatch.ts';
+import {
+  compileInterpreter, removeDispatchRangeCheck, replicateDispatch,
+} from '../../host-tools/fwbuild/interp-dispatch.ts';
 import { listBoards } from '../../host-tools/fwbuild/boards.ts';
 import { REPO_ROOT, requireArtifact } from '../firmware/helpers.ts';
 
@@ -29,7 +31,8 @@ describe('removeDispatchRangeCheck', () => {
   it('removes cmp/bhi in front of a byte-indexed tbh with a 256-entry table, keeping debug lines', () => {
     const r = removeDispatchRangeCheck(dispatch());
     expect(r.removed).toBe(1);
-    const code = r.asm.split('\n').filter((l) => /^\t[a-z]/.test(l) && !l.startsWith('\t.')).map((l) => l.trim().split('\t')[0]);
+    const code = r.asm.split('\n').filter((l) => /^\t[a-z]/.test(l) && !l.startsWith('\t.')).map(
+      (l) => l.trim().split('\t')[0]);
     expect(code).toEqual(['ldrb', 'tbh']);
     expect(r.asm).toContain('.loc 1 184 5');
     expect(r.asm).toContain('@ cmp\tr8, #255');
@@ -101,7 +104,8 @@ describe('removeDispatchRangeCheck', () => {
     const bl = b.asm.split('\n');
     const bt = bl.filter((l) => l.startsWith('\t.2byte')).map((l) => /\((\.L\d+)-/.exec(l)![1]);
     expect(bt).toEqual(['.L21', ...Array.from({ length: 173 }, (_, i) => `.L${300 + i}`), ...Array(82).fill('.L20')]);
-    expect(bl.filter((l) => /^\t[a-z]/.test(l)).map((l) => l.trim().split('\t')[0])).toEqual(['ldrb', 'tbh', 'bx', 'bx']);
+    expect(
+      bl.filter((l) => /^\t[a-z]/.test(l)).map((l) => l.trim().split('\t')[0])).toEqual(['ldrb', 'tbh', 'bx', 'bx']);
     // tbh jumps forward only: a target before the table stays behind the check
     const back = removeDispatchRangeCheck(trimmed({ outBefore: true }));
     expect(back.removed).toBe(0);
@@ -140,7 +144,8 @@ describe('replicateDispatch', () => {
     const code = r.asm.split('\n');
     const dispatch = ['\tldrb\tr3, [r4], #1', '\tldr\tpc, [r9, r3, lsl #2]'];
     // the head keeps its fetch and jumps through the table; the tails end in the same two
-    expect(code.slice(code.indexOf('.L30:') + 1, code.indexOf('.L30:') + 4)).toEqual([code[code.indexOf('.L30:') + 1], '\t@ cmp\tr3, #255  (removed)', dispatch[1]]);
+    expect(code.slice(code.indexOf('.L30:') + 1, code.indexOf('.L30:') + 4)).toEqual(
+      [code[code.indexOf('.L30:') + 1], '\t@ cmp\tr3, #255  (removed)', dispatch[1]]);
     expect(code.slice(code.indexOf('.L100:') + 2, code.indexOf('.L100:') + 4)).toEqual(dispatch);
     const itAt = code.indexOf('\tit\teq');
     expect(code.slice(itAt + 2, itAt + 4)).toEqual(dispatch);   // the last `b .L474`
@@ -157,7 +162,8 @@ describe('replicateDispatch', () => {
     const r = replicateDispatch(loop(), new Set([0]));   // .L100 is opcode 0's case, .L101 opcode 1's
     expect(r.copies).toBe(1);
     const code = r.asm.split('\n');
-    expect(code.slice(code.indexOf('.L100:') + 2, code.indexOf('.L100:') + 4)).toEqual(['\tldrb\tr3, [r4], #1', '\tldr\tpc, [r9, r3, lsl #2]']);
+    expect(code.slice(code.indexOf('.L100:') + 2, code.indexOf('.L100:') + 4)).toEqual(
+      ['\tldrb\tr3, [r4], #1', '\tldr\tpc, [r9, r3, lsl #2]']);
     expect(code[code.indexOf('\tit\teq') + 2]).toBe('\tb\t.L474');
   });
 
@@ -179,11 +185,14 @@ describe('replicateDispatch', () => {
 });
 
 describe('interp.c on arm-none-eabi-gcc', () => {
-  it('compiles with exactly one range check removed and the dispatch replicated, and the board images and bench objects have it so', async () => {
+  it('compiles with exactly one range check removed and the dispatch replicated, and the board images and bench ' +
+      'objects have it so', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'wq-dispatch-'));
     try {
-      const flags = ['-mthumb', '-mcpu=cortex-m3', '-Os', '-std=c11', `-I${join(REPO_ROOT, 'firmware/runtime/include')}`];
-      const r = await compileInterpreter('arm-none-eabi-gcc', flags, join(REPO_ROOT, 'firmware/runtime/src/interp.c'), join(dir, 'interp.o'));
+      const flags = [
+        '-mthumb', '-mcpu=cortex-m3', '-Os', '-std=c11', `-I${join(REPO_ROOT, 'firmware/runtime/include')}`];
+      const r = await compileInterpreter(
+        'arm-none-eabi-gcc', flags, join(REPO_ROOT, 'firmware/runtime/src/interp.c'), join(dir, 'interp.o'));
       expect(r).toMatchObject({ removed: 1, reason: undefined, replicateReason: undefined });
       expect(r.copies).toBeGreaterThan(100);
     } finally {
@@ -196,28 +205,37 @@ describe('interp.c on arm-none-eabi-gcc', () => {
     for (const top of [0xe0, 0xae]) {
       const gen = mkdtempSync(join(tmpdir(), 'wq-dispatch-mask-'));
       try {
-        const words = tiny.map((w, i) => (i * 32 >= top ? 0 : (i + 1) * 32 <= top ? w : w & ((1 << (top - i * 32)) - 1)));
-        writeFileSync(join(gen, 'wq_used_ops.h'), [...words.map((w, i) => `#define WQRT_OPS_W${i} 0x${(w >>> 0).toString(16)}u`), '#define WQRT_OPS_FC 0x0u', ''].join('\n'));
-        const flags = ['-mthumb', '-mcpu=cortex-m3', '-Os', '-std=gnu11', `-I${join(REPO_ROOT, 'firmware/runtime/include')}`, `-I${gen}`, '-DWQRT_OPCODE_MASK'];
-        const r = await compileInterpreter('arm-none-eabi-gcc', flags, join(REPO_ROOT, 'firmware/runtime/src/interp.c'), join(gen, 'interp.o'));
-        expect(r, `opcodes below 0x${top.toString(16)}`).toMatchObject({ removed: 1, reason: undefined, replicateReason: undefined });
+        const words = tiny.map(
+          (w, i) => (i * 32 >= top ? 0 : (i + 1) * 32 <= top ? w : w & ((1 << (top - i * 32)) - 1)));
+        writeFileSync(join(gen, 'wq_used_ops.h'), [...words.map(
+          (w, i) => `#define WQRT_OPS_W${i} 0x${(w >>> 0).toString(16)}u`), '#define WQRT_OPS_FC 0x0u', ''].join('\n'));
+        const flags = ['-mthumb', '-mcpu=cortex-m3', '-Os', '-std=gnu11',
+          `-I${join(REPO_ROOT, 'firmware/runtime/include')}`, `-I${gen}`, '-DWQRT_OPCODE_MASK'];
+        const r = await compileInterpreter(
+          'arm-none-eabi-gcc', flags, join(REPO_ROOT, 'firmware/runtime/src/interp.c'), join(gen, 'interp.o'));
+        expect(r, `opcodes below 0x${top.toString(16)}`).toMatchObject(
+          { removed: 1, reason: undefined, replicateReason: undefined });
         expect(r.copies).toBeGreaterThan(10);
       } finally {
         rmSync(gen, { recursive: true, force: true });
       }
     }
     // what the build linked: every board's image, the size object and the benchmark program
-    const linked = [...listBoards().map((b) => `build/${b}/firmware.elf`), 'build/runtime/arm/interp.o', 'build/runtime/bench/interp_1000.elf'];
+    const linked = [...listBoards().map((b) => `build/${b}/firmware.elf`), 'build/runtime/arm/interp.o',
+      'build/runtime/bench/interp_1000.elf'];
     for (const file of linked) {
-      const dis = execFileSync('arm-none-eabi-objdump', ['-d', '--no-show-raw-insn', requireArtifact(join(REPO_ROOT, file))], { encoding: 'utf8', maxBuffer: 64 << 20 });
+      const dis = execFileSync('arm-none-eabi-objdump', [
+        '-d', '--no-show-raw-insn', requireArtifact(join(REPO_ROOT, file))], { encoding: 'utf8', maxBuffer: 64 << 20 });
       const fn = dis.slice(dis.indexOf('<wq_invoke>:'));
       const body = fn.slice(0, fn.search(/\n\n/));
       const insns = body.split('\n').map((l) => /^\s*[0-9a-f]+:\s+(\S+)\s*(.*)$/.exec(l)).filter((m) => m !== null);
       // no tbh dispatch left (a `tbh` right after an opcode fetch; an inner switch, e.g. the
       // loads' and stores' on their width, may use one): the handlers jump through the word
       // table, each after its own fetch
-      expect(insns.some((m, i) => m[1] === 'tbh' && m[2]!.includes('lsl #1') && /^ldrb(\.w)?$/.test(insns[i - 1]![1]!) && /\], #1$/.test(insns[i - 1]![2]!)), file).toBe(false);
-      const jumps = insns.map((m, i) => [m, i] as const).filter(([m]) => /^ldr(\.w)?$/.test(m[1]!) && /^pc, \[r9, \w+, lsl #2\]/.test(m[2]!));
+      expect(insns.some((m, i) => m[1] === 'tbh' && m[2]!.includes('lsl #1') &&
+        /^ldrb(\.w)?$/.test(insns[i - 1]![1]!) && /\], #1$/.test(insns[i - 1]![2]!)), file).toBe(false);
+      const jumps = insns.map((m, i) => [m, i] as const).filter(
+        ([m]) => /^ldr(\.w)?$/.test(m[1]!) && /^pc, \[r9, \w+, lsl #2\]/.test(m[2]!));
       expect(jumps.length, file).toBeGreaterThan(30);
       for (const [m, i] of jumps) {
         const reg = /\[r9, (\w+),/.exec(m[2]!)![1];

@@ -25,7 +25,8 @@ describe('i32.load8_s', () => {
       (func (export "calls") (param $a i32) (result i32)
         (local $k i32) (local $s i32)
         (loop $l
-          (local.set $s (i32.add (i32.mul (local.get $s) (i32.const 31)) (call $at (i32.add (local.get $a) (local.get $k)))))
+          (local.set $s (i32.add (i32.mul (local.get $s) (i32.const 31)) (call $at (i32.add (local.get $a)
+            (local.get $k)))))
           (br_if $l (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 1))) (i32.const 7))))
         (local.get $s)))`;
     const plain = wat2wasm(src);
@@ -42,7 +43,8 @@ describe('i32.load8_s', () => {
 });
 
 describe('local.get; i32.load8_u (LGET_LOAD8_U)', () => {
-  it('leaves its byte to a following local.tee, dispatched (session 17: no peek for it), on Cortex-M, as Node does', () => {
+  it('leaves its byte to a following local.tee, dispatched (session 17: no peek for it), on Cortex-M, as Node ' +
+      'does', () => {
     const src = `(module (memory 1)
       (data (i32.const 0) "\\00\\7f\\80\\ff\\01\\fe\\81\\40\\c3\\3c")
       (func (export "calls") (param $n i32) (result i32)
@@ -54,7 +56,8 @@ describe('local.get; i32.load8_u (LGET_LOAD8_U)', () => {
                                  (local.get $t)))
           ;; and a byte not kept
           (local.set $s (i32.xor (local.get $s) (i32.load8_u offset=1 (local.get $p))))
-          (br_if $l (i32.lt_u (local.tee $p (i32.add (local.get $p) (i32.const 1))) (i32.add (local.get $n) (i32.const 8)))))
+          (br_if $l (i32.lt_u (local.tee $p (i32.add (local.get $p) (i32.const 1))) (i32.add (local.get $n)
+            (i32.const 8)))))
         (i32.add (local.get $s) (local.get $t))))`;
     const plain = wat2wasm(src);
     const { wasm: pd, module: m } = predecode(plain);

@@ -11,12 +11,14 @@ import { runCallsOnCortexM } from '../helpers/cortex-m.ts';
 import { wat2wasm } from '../helpers/wat.ts';
 
 describe('locals and globals of 32 and 64 bits (formats 37 and 38)', () => {
-  it('moves a 64-bit local\'s and global\'s both words and an i32\'s low word, by one- and two-byte indices, on Cortex-M, as Node does', () => {
+  it('moves a 64-bit local\'s and global\'s both words and an i32\'s low word, by one- and two-byte indices, on ' +
+      'Cortex-M, as Node does', () => {
     // 140 globals: $g130 (i32) and $w131 (i64) have two-byte indices; $w (i64) the one-byte 100.
     // Every 64-bit value has a high word unlike its low word, so a copy of the low word only (or
     // of the wrong slot) changes the result; i32 locals are stored over i64 values in the same
     // slots' neighbours and read back through i64.extend_i32_u, so a stale high word would show.
-    const fill = (from: number, n: number) => Array.from({ length: n }, (_, i) => `(global (mut i32) (i32.const ${(from + i) * 7}))`).join(' ');
+    const fill = (from: number, n: number) => Array.from(
+      { length: n }, (_, i) => `(global (mut i32) (i32.const ${(from + i) * 7}))`).join(' ');
     const src = `(module
       ${fill(0, 100)}
       (global $w (mut i64) (i64.const 0x1234567890abcdef))
@@ -47,7 +49,8 @@ describe('locals and globals of 32 and 64 bits (formats 37 and 38)', () => {
         i64.const 0x100000003
         i64.add
         global.set $w nop nop nop
-        (local.set $r (call $mix (i64.extend_i32_s (i32.mul (local.get $n) (i32.const 0x9e3779b9))) (i32.add (local.get $n) (i32.const 3))))
+        (local.set $r (call $mix (i64.extend_i32_s (i32.mul (local.get $n) (i32.const 0x9e3779b9))) (i32.add
+          (local.get $n) (i32.const 3))))
         (local.set $r (i64.xor (local.get $r) (i64.rotl (global.get $w131) (i64.const 29))))
         (local.set $r (i64.add (local.get $r) (i64.mul (global.get $w) (i64.extend_i32_u (global.get $g130)))))
         (i32.xor (i32.wrap_i64 (local.get $r)) (i32.wrap_i64 (i64.shr_u (local.get $r) (i64.const 32))))))`;
@@ -68,7 +71,8 @@ describe('locals and globals of 32 and 64 bits (formats 37 and 38)', () => {
     expect(pd.filter((b, i) => b === OP.GLOBAL64 && plain[i] === 0x23).length).toBeGreaterThan(0);
     expect(pd.filter((b, i) => b === OP.GLOBAL64 && plain[i] === 0x24).length).toBeGreaterThan(0);
     expect(pd.filter((b, i) => b === OP.LGET64 && plain[i] === 0x20).length).toBeGreaterThan(0);
-    expect(pd.filter((b, i) => b === 0x20 && plain[i] === 0x20).length).toBeGreaterThan(0); // i32 locals keep the plain opcode
+    // i32 locals keep the plain opcode
+    expect(pd.filter((b, i) => b === 0x20 && plain[i] === 0x20).length).toBeGreaterThan(0);
     expect(Buffer.from(predecode(pd).wasm)).toEqual(Buffer.from(pd)); // undone exactly
     for (const n of [0, 1, 5, 77]) {
       const calls = new WebAssembly.Instance(new WebAssembly.Module(plain), {}).exports.calls as (n: number) => number;
@@ -76,7 +80,8 @@ describe('locals and globals of 32 and 64 bits (formats 37 and 38)', () => {
     }
   });
 
-  it('tees and sets-then-gets an i32 local\'s low word and a 64-bit local\'s both words, and runs a typed select, on Cortex-M, as Node does (format 38)', () => {
+  it('tees and sets-then-gets an i32 local\'s low word and a 64-bit local\'s both words, and runs a typed select, on ' +
+      'Cortex-M, as Node does (format 38)', () => {
     // Every i64 has a high word unlike its low word, so a one-word copy into or out of a 64-bit
     // local changes the result; i32 locals sit between i64 ones, so a two-word store that spilled
     // into a neighbour (or a wrong slot) shows too.
@@ -168,7 +173,8 @@ describe('locals and globals of 32 and 64 bits (formats 37 and 38)', () => {
         i64.xor)
       (func (export "calls") (param $n i32) (result i32)
         (local $r i64)
-        (local.set $r (call $f (i64.extend_i32_s (i32.mul (local.get $n) (i32.const 0x9e3779b9))) (i32.add (local.get $n) (i32.const 3))))
+        (local.set $r (call $f (i64.extend_i32_s (i32.mul (local.get $n) (i32.const 0x9e3779b9))) (i32.add
+          (local.get $n) (i32.const 3))))
         (i32.xor (i32.wrap_i64 (local.get $r)) (i32.wrap_i64 (i64.shr_u (local.get $r) (i64.const 32)))))
       (func (export "refs") (result i32)
         (i32.add (ref.is_null (ref.null func)) (ref.is_null (ref.null extern)))))`;
@@ -180,7 +186,8 @@ describe('locals and globals of 32 and 64 bits (formats 37 and 38)', () => {
     expect(count(OP.LSET_LGET64, 0x21), 'LSET_LGET64').toBeGreaterThanOrEqual(3);
     expect(count(OP.LSET_LGET, 0x21), 'one-word LSET_LGET').toBeGreaterThanOrEqual(1);
     const escapes = [...pd.keys()].filter((i) => pd[i] === OP.LOCAL_LEB).map((i) => [plain[i], pd[i + 1], pd[i + 2]]);
-    expect(escapes).toEqual(expect.arrayContaining([[0x1c, 0xcc, 0x7e], [0x1c, 0xcc, 0x7f], [0xd0, 0xcd, expect.anything()], [0xd0, 0xce, expect.anything()]]));
+    expect(escapes).toEqual(expect.arrayContaining(
+      [[0x1c, 0xcc, 0x7e], [0x1c, 0xcc, 0x7f], [0xd0, 0xcd, expect.anything()], [0xd0, 0xce, expect.anything()]]));
     expect(Buffer.from(predecode(pd).wasm)).toEqual(Buffer.from(pd)); // undone exactly, then the same again
     for (const n of [1, 2, 9, 40]) {
       const calls = new WebAssembly.Instance(new WebAssembly.Module(plain), {}).exports.calls as (n: number) => number;

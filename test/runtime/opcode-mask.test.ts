@@ -23,7 +23,8 @@ const wat = (name: string, src: string): Uint8Array => {
 // f: what the gated build is made for (local.get; i32.const 1000; i32.add: one fused handler);
 // g: the same module plus an i32.mul of two locals, and an i32.div_u
 const F = `(func (export "f") (param i32) (result i32) (i32.add (local.get 0) (i32.const 1000)))`;
-const G = `(func (export "g") (param i32) (result i32) (i32.div_u (i32.mul (local.get 0) (local.get 0)) (i32.const 3)))`;
+const G =
+  `(func (export "g") (param i32) (result i32) (i32.div_u (i32.mul (local.get 0) (local.get 0)) (i32.const 3)))`;
 
 /** plain_driver.c (wasm3 API only) built with the interpreter gated by `forModule`'s opcodes */
 function gatedDriver(name: string, forModule: Uint8Array): string {
@@ -57,7 +58,8 @@ describe('usedOpcodes', () => {
     const { ops, fc } = usedOpcodes(predecode(wat('m', `(module (memory 1) ${F} ${G}
       (func (export "h") (memory.fill (i32.const 0) (i32.const 0) (i32.const 8))))`)).wasm);
     // (format 34: `local.get; local.get` stays two local.get, LGET_LGET's 0xdc is LTEE_STORE)
-    expect([...ops].sort((x, y) => x - y)).toEqual([OP.I32_CONST_16, OP.LGET_I32C16_ADD, 0x20, 0x41, 0x6a, 0x6c, 0x6e, 0x0f, 0xfc].sort((x, y) => x - y));
+    expect([...ops].sort((x, y) => x - y)).toEqual(
+      [OP.I32_CONST_16, OP.LGET_I32C16_ADD, 0x20, 0x41, 0x6a, 0x6c, 0x6e, 0x0f, 0xfc].sort((x, y) => x - y));
     expect([...fc]).toEqual([11]);
   });
 
@@ -83,7 +85,8 @@ describe('a per-image interpreter (WQRT_OPCODE_MASK)', () => {
 
   it('traps with a clear message on an opcode it left out, and runs what it has', () => {
     expect(call(onlyF, 'b.pd.wasm', 'f', 5)).toBe('ok 1005');
-    expect(call(onlyF, 'b.pd.wasm', 'g', 5)).toBe("error opcode left out of this image's interpreter: rebuild the firmware with this module");
+    expect(call(onlyF, 'b.pd.wasm', 'g', 5)).toBe(
+      "error opcode left out of this image's interpreter: rebuild the firmware with this module");
     // the same module on the full interpreter
     expect(call(join(REPO, 'build/runtime/plain_driver'), 'b.pd.wasm', 'g', 5)).toBe('ok 8');
   });

@@ -5,7 +5,9 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FLOAT_FILES, INTEGER_CORE_FILES, formatSuite, runSpecFile, runSpecSuite, SPEC_DIR, type SuiteResult } from '../../host-tools/wasm/spectest.ts';
+import {
+  FLOAT_FILES, INTEGER_CORE_FILES, formatSuite, runSpecFile, runSpecSuite, SPEC_DIR, type SuiteResult,
+} from '../../host-tools/wasm/spectest.ts';
 
 const DRIVER = resolve(import.meta.dirname, '../../build/runtime/spec_driver');
 const ASAN_DRIVER = resolve(import.meta.dirname, '../../build/runtime/spec_driver_asan');
@@ -33,7 +35,8 @@ describe('wasm spec tests on the host build', () => {
       for (const k of ['assert_return', 'assert_trap', 'assert_exhaustion']) {
         const b = f!.byKind[k];
         if (!b) continue;
-        expect({ file: name, kind: k, failed: b.failed, skipped: b.skipped }).toEqual({ file: name, kind: k, failed: 0, skipped: 0 });
+        expect({ file: name, kind: k, failed: b.failed, skipped: b.skipped }).toEqual(
+          { file: name, kind: k, failed: 0, skipped: 0 });
         executed += b.passed;
       }
     }
@@ -53,7 +56,8 @@ describe('wasm spec tests on the host build', () => {
 
   it('runs a subset clean under AddressSanitizer and UBSan', async () => {
     expect(existsSync(ASAN_DRIVER), 'build/runtime/spec_driver_asan missing: run make build').toBe(true);
-    for (const name of ['i32', 'i64', 'br_table', 'call_indirect', 'memory_trap', 'bulk', 'memory_init', 'conversions', 'table_grow', 'skip-stack-guard-page']) {
+    for (const name of ['i32', 'i64', 'br_table', 'call_indirect', 'memory_trap', 'bulk', 'memory_init', 'conversions',
+        'table_grow', 'skip-stack-guard-page']) {
       const r = await runSpecFile(resolve(SPEC_DIR, `${name}.wast`), ASAN_DRIVER);
       expect({ name, failed: r.failed, failures: r.failures.slice(0, 5) }).toEqual({ name, failed: 0, failures: [] });
       expect(r.passed).toBeGreaterThan(0);

@@ -22,7 +22,8 @@ describe('wasmqtt bin entry', () => {
     symlinkSync(BIN, join(bin, 'wasmqtt'));
     const r = runScript(join(bin, 'wasmqtt'), ['--help']);
     expect(r.code, r.stderr).toBe(0);
-    for (const cmd of ['init', 'build', 'flash', 'sim', 'monitor', 'hil', 'doctor']) expect(r.stdout).toMatch(new RegExp(`^\\s+${cmd}\\b`, 'm'));
+    for (const cmd of ['init', 'build', 'flash', 'sim', 'monitor', 'hil', 'doctor']) expect(r.stdout).toMatch(
+      new RegExp(`^\\s+${cmd}\\b`, 'm'));
     // run once, not twice (main.ts must not also run itself when bin.mjs imports it)
     expect(r.stdout.match(/^Usage: wasmqtt/gm)).toHaveLength(1);
   });

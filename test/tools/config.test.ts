@@ -15,13 +15,15 @@ describe('project config', () => {
   });
 
   it('names the file, line and column of a JSON syntax error', () => {
-    expect(() => parseConfig('{\n  "board": "bluepill",\n}', 'x.json')).toThrow(/x\.json is not valid JSON at line 3, column 1/);
+    expect(() => parseConfig('{\n  "board": "bluepill",\n}', 'x.json')).toThrow(
+      /x\.json is not valid JSON at line 3, column 1/);
   });
 
   it('lists every invalid field with what was given', () => {
     let msg = '';
     try {
-      parseConfig(JSON.stringify({ broker: { host: 'h', port: 70000 }, network: { ip: '300.1.1.1', mac: 'zz' }, client: { keepalive: -1 } }), 'cfg.json');
+      parseConfig(JSON.stringify({ broker: { host: 'h', port: 70000 }, network: { ip: '300.1.1.1', mac: 'zz' },
+        client: { keepalive: -1 } }), 'cfg.json');
     } catch (e) { msg = (e as Error).message; }
     expect(msg).toMatch(/^cfg\.json has 4 problems:/);
     expect(msg).toContain('broker.port: expected a TCP port 1..65535 (got 70000)');
@@ -36,7 +38,8 @@ describe('project config', () => {
   });
 
   it('rejects a will topic with wildcards', () => {
-    expect(() => parseConfig('{"client": {"will": {"topic": "a/#"}}}', 'c.json')).toThrow(/client\.will\.topic: a will topic cannot contain \+ or #/);
+    expect(() => parseConfig('{"client": {"will": {"topic": "a/#"}}}', 'c.json')).toThrow(
+      /client\.will\.topic: a will topic cannot contain \+ or #/);
   });
 
   it('finds the nearest config file upward, and an explicit missing path is an error', () => {
@@ -77,8 +80,11 @@ describe('board loader', () => {
 
   it('reads sizes from a board file and lists the known boards for an unknown name', () => {
     const dir = mkdtempSync(join(tmpdir(), 'wasmqtt-boards-'));
-    writeFileSync(join(dir, 'myboard.json'), JSON.stringify({ mcu: 'STM32F103RB', memory: { flash: '128K', ram: 20480, flashPageBytes: 1024 }, storePages: 2 }));
-    expect(loadBoard('myboard', dir)).toEqual({ name: 'myboard', mcu: 'STM32F103RB', flashBytes: 131072, ramBytes: 20480, storeBytes: 2048 });
-    expect(() => loadBoard('nucleo', dir)).toThrow(/unknown board "nucleo"; known boards: bluepill, bluepill128, myboard, stm32f103rc, stm32f103ze/);
+    writeFileSync(join(dir, 'myboard.json'), JSON.stringify(
+      { mcu: 'STM32F103RB', memory: { flash: '128K', ram: 20480, flashPageBytes: 1024 }, storePages: 2 }));
+    expect(loadBoard('myboard', dir)).toEqual(
+      { name: 'myboard', mcu: 'STM32F103RB', flashBytes: 131072, ramBytes: 20480, storeBytes: 2048 });
+    expect(() => loadBoard('nucleo', dir)).toThrow(
+      /unknown board "nucleo"; known boards: bluepill, bluepill128, myboard, stm32f103rc, stm32f103ze/);
   });
 });

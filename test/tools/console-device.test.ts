@@ -20,7 +20,8 @@ class ScriptedConsole implements ConsoleTransport {
     for (const line of text.split('\r\n').filter(Boolean)) {
       this.sent.push(line);
       // Reply asynchronously and in pieces, as a UART would.
-      setImmediate(() => this.answer(line, (s) => { const b = Buffer.from(s + '\r\n'); this.rx?.(b.subarray(0, 3)); this.rx?.(b.subarray(3)); }));
+      setImmediate(() => this.answer(
+        line, (s) => { const b = Buffer.from(s + '\r\n'); this.rx?.(b.subarray(0, 3)); this.rx?.(b.subarray(3)); }));
     }
   }
   onData(fn: (c: Buffer) => void) { this.rx = fn; }
@@ -60,7 +61,8 @@ describe('ConsoleDevice (HIL adapter over the device console)', () => {
     const dev = new ConsoleDevice(t, 1000);
     const packets: DevicePacket[] = [];
     dev.on('packet', (p: DevicePacket) => packets.push(p));
-    const r = await dev.connect({ broker: 'mqtt://x:1', clientId: 'hil 1', cleanSession: false, keepalive: 5, will: { topic: 'w/t', payload: 'gone now', qos: 1, retain: true } });
+    const r = await dev.connect({ broker: 'mqtt://x:1', clientId: 'hil 1', cleanSession: false, keepalive: 5,
+      will: { topic: 'w/t', payload: 'gone now', qos: 1, retain: true } });
     expect(r).toEqual({ sessionPresent: false });
     expect(t.sent).toEqual([
       'disconnect', 'set trace 1', 'set host 192.168.1.10', 'set port 1883', 'set id hil%201', 'set clean 0',
@@ -83,15 +85,18 @@ describe('ConsoleDevice (HIL adapter over the device console)', () => {
     expect(packets).toContainEqual({ from: 'broker', packet: 'PUBREC', packetId: 1, qos: undefined, dup: undefined });
     expect(await dev.subscribe('t/#', 1)).toBe(1);
     await new Promise((r) => setImmediate(r));
-    expect(msgs).toEqual([{ topic: 't/a b', payload: Buffer.from('\x00hi', 'latin1'), qos: 1, retain: true, dup: false }]);
+    expect(msgs).toEqual(
+      [{ topic: 't/a b', payload: Buffer.from('\x00hi', 'latin1'), qos: 1, retain: true, dup: false }]);
   });
 
   it('reports a CONNACK refusal with its code, a command error, and a silent console', async () => {
     const dev = new ConsoleDevice(new ScriptedConsole(firmwareLike(4)), 1000);
-    const err = await dev.connect({ broker: 'mqtt://x:1', clientId: 'c', cleanSession: true, keepalive: 5 }).catch((e: unknown) => e);
+    const err = await dev.connect(
+      { broker: 'mqtt://x:1', clientId: 'c', cleanSession: true, keepalive: 5 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConnectRefused);
     expect((err as ConnectRefused).returnCode).toBe(4);
-    await expect(dev.command('set bad 1')).rejects.toThrow('device answered "err set bad-field set takes host, port, id"');
+    await expect(dev.command('set bad 1')).rejects.toThrow(
+      'device answered "err set bad-field set takes host, port, id"');
     const silent = new ConsoleDevice(new ScriptedConsole(() => {}), 100);
     await expect(silent.command('status')).rejects.toThrow(/no reply to "status" within 100 ms/);
     expect(silent.canPowerCycle).toBe(false);
@@ -101,7 +106,8 @@ describe('ConsoleDevice (HIL adapter over the device console)', () => {
 describe('SerialTransport (a board on a serial port)', () => {
   it('drives the console over a pty, and powers the board through the relay hook', async () => {
     const pair = await ptyPair();
-    const board = await new Promise<SerialPort>((resolve, reject) => { const p = new SerialPort({ path: pair.b, baudRate: 115200 }, (e) => (e ? reject(e) : resolve(p))); });
+    const board = await new Promise<SerialPort>((resolve, reject) =>
+      { const p = new SerialPort({ path: pair.b, baudRate: 115200 }, (e) => (e ? reject(e) : resolve(p))); });
     const answer = firmwareLike();
     let pending = '';
     board.on('data', (d: Buffer) => {
@@ -114,7 +120,8 @@ describe('SerialTransport (a board on a serial port)', () => {
       }
     });
     const log = join(mkdtempSync(join(tmpdir(), 'wasmqtt-relay-')), 'relay.log');
-    const transport = await SerialTransport.open({ path: pair.a, relayCommand: `echo power {state} >> ${log}`, allowLoopback: true });
+    const transport = await SerialTransport.open(
+      { path: pair.a, relayCommand: `echo power {state} >> ${log}`, allowLoopback: true });
     const dev = new ConsoleDevice(transport, 2000);
     try {
       expect(dev.canPowerCycle).toBe(true);
@@ -148,9 +155,11 @@ describe('SerialTransport (a board on a serial port)', () => {
 });
 
 describe('ConsoleDevice and a broker host name', () => {
-  it('an image without a DNS client (set host NAME: err set bad-ip) is reported as that, naming the LAN image', async () => {
+  it('an image without a DNS client (set host NAME: err set bad-ip) is reported as that, naming the LAN ' +
+      'image', async () => {
     const fw = firmwareLike();
-    const t = new ScriptedConsole((line, say) => (line === 'set host broker.local' ? say('err set bad-ip') : fw(line, say)));
+    const t = new ScriptedConsole(
+      (line, say) => (line === 'set host broker.local' ? say('err set bad-ip') : fw(line, say)));
     t.brokerAddress = async () => ({ ip: 'broker.local', port: 1883 });
     const dev = new ConsoleDevice(t, 1000);
     await expect(dev.connect({ broker: 'mqtt://broker.local:1883', clientId: 'c', cleanSession: true, keepalive: 5 }))
@@ -174,7 +183,8 @@ describe('ConsoleDevice when the device never connects', () => {
 
 describe('ConsoleDevice across scenarios', () => {
   it('powers the board back on before the next connect when the last scenario ended with the power cut', async () => {
-    const t = new ScriptedConsole(firmwareLike()) as ScriptedConsole & { powerOff(): Promise<void>; powerOn(): Promise<void> };
+    const t = new ScriptedConsole(firmwareLike()) as ScriptedConsole & {
+      powerOff(): Promise<void>; powerOn(): Promise<void> };
     const power: string[] = [];
     t.powerOff = async () => { power.push('off'); };
     t.powerOn = async () => { power.push('on'); };

@@ -19,7 +19,8 @@ describe('wasmqtt doctor', () => {
 
   it('says how to install each missing tool, and the one apt command for all', () => {
     const empty = mkdtempSync(join(tmpdir(), 'wasmqtt-nopath-'));
-    const results = runDoctor({ path: empty, libDirs: [empty], nodeVersion: 'v18.0.0', projectRoot: empty, cwd: empty });
+    const results = runDoctor(
+      { path: empty, libDirs: [empty], nodeVersion: 'v18.0.0', projectRoot: empty, cwd: empty });
     expect(results.filter((r) => r.ok).map((r) => r.name)).toEqual(['wasmqtt.config.json']); // none is fine
     const text = formatDoctor(results);
     expect(text).toContain('[MISS] openocd');
@@ -40,7 +41,8 @@ describe('wasmqtt doctor', () => {
   });
 
   it('runs as a CLI command and exits 0 when everything required is there', () => {
-    const out = execFileSync(process.execPath, ['--import', 'tsx', 'host-tools/cli/main.ts', 'doctor', '--json'], { encoding: 'utf8' });
+    const out = execFileSync(
+      process.execPath, ['--import', 'tsx', 'host-tools/cli/main.ts', 'doctor', '--json'], { encoding: 'utf8' });
     const parsed = JSON.parse(out) as { name: string; ok: boolean }[];
     expect(parsed.find((r) => r.name === 'node')?.ok).toBe(true);
   });

@@ -48,9 +48,11 @@ function fakeOpenocd(dir: string, o: { noId?: boolean } = {}): string {
     'echo "Open On-Chip Debugger 0.12.0" >&2',
     'echo "Info : STLINK V2J37S7 (API v2) VID:PID 0483:3748" >&2',
     'case "$*" in *mdw*)',
-    o.noId ? '  exit 0;;' : `  echo "0x1ffff7e8: ${CHIP_ID.map((w) => w.toString(16).padStart(8, '0')).join(' ')} " >&2; exit 0;;`,
+    o.noId ? '  exit 0;;' :
+      `  echo "0x1ffff7e8: ${CHIP_ID.map((w) => w.toString(16).padStart(8, '0')).join(' ')} " >&2; exit 0;;`,
     'esac',
-    'for a in "$@"; do case "$a" in "program {"*".bin} "*) f="${a#program \\{}"; cp "${f%%\\}*}" "$0.store";; esac; done',
+    'for a in "$@"; do case "$a" in "program {"*".bin} "*) f="${a#program \\{}"; cp "${f%%\\}*}" "$0.store";; esac; ' +
+      'done',
     ...[...ok, ...ok, '** Resetting Target **', 'shutdown command invoked'].map((l) => `echo '${l}' >&2`),
     'exit 0',
   ].join('\n'), { mode: 0o755 });
@@ -63,15 +65,18 @@ function project(config: object): string {
   return dir;
 }
 
-const runs = (ocd: string): string[] => (existsSync(`${ocd}.runs`) ? readFileSync(`${ocd}.runs`, 'utf8').trim().split('\n') : []);
+const runs = (ocd: string): string[] => (
+  existsSync(`${ocd}.runs`) ? readFileSync(`${ocd}.runs`, 'utf8').trim().split('\n') : []);
 
 beforeAll(() => { requireBuilt(SENSOR_ELF); });
 
 describe('wasmqtt flash writes the config into the chip\'s store', () => {
-  it('reads the chip id, programs the image then the store at its address, and that store makes the firmware dial the config\'s broker', async () => {
+  it('reads the chip id, programs the image then the store at its address, and that store makes the firmware dial ' +
+      'the config\'s broker', async () => {
     const dir = project({ board: 'bluepill', broker: { host: '10.11.12.13', port: 1883 }, client: { keepalive: 17 } });
     const ocd = fakeOpenocd(dir);
-    const r = runCli(['flash', '--elf', SENSOR_ELF, '--openocd', ocd, '--json'], { cwd: dir, env: NO_USB, timeoutMs: 60_000 });
+    const r = runCli(
+      ['flash', '--elf', SENSOR_ELF, '--openocd', ocd, '--json'], { cwd: dir, env: NO_USB, timeoutMs: 60_000 });
     expect(r.code, r.stderr).toBe(0);
     const [idRun, programRun, ...more] = runs(ocd);
     expect(more).toEqual([]);
@@ -93,7 +98,8 @@ describe('wasmqtt flash writes the config into the chip\'s store', () => {
     const storeFile = join(dir, 'chip-store.bin');
     copyFileSync(`${ocd}.store`, storeFile);
     let board: VirtualBoard | undefined;
-    const net = new W5500NetworkBackend({ clock: () => board?.millis() ?? 0, routes: { '10.11.12.13:1883': `127.0.0.1:${mq.port}` } });
+    const net = new W5500NetworkBackend(
+      { clock: () => board?.millis() ?? 0, routes: { '10.11.12.13:1883': `127.0.0.1:${mq.port}` } });
     board = new VirtualBoard({ board: 'bluepill', elf: SENSOR_ELF, w5500: net.model, storeFile, uid: CHIP_ID });
     const b = board;
     let uart = '';
@@ -104,7 +110,8 @@ describe('wasmqtt flash writes the config into the chip\'s store', () => {
     // the client id the core makes from the id bytes in address order (words little-endian)
     const idHex = Buffer.from(new Uint32Array(CHIP_ID).buffer).toString('hex');
     try {
-      await runner.until(() => mq.log().includes(` as wasmqtt-${idHex} `), 15_000, 'the connection at the config\'s broker');
+      await runner.until(
+        () => mq.log().includes(` as wasmqtt-${idHex} `), 15_000, 'the connection at the config\'s broker');
     } catch (err) {
       throw new Error(`${(err as Error).message}; console:\n${uart}\nbroker:\n${mq.log()}`, { cause: err });
     }
@@ -118,9 +125,12 @@ describe('wasmqtt flash writes the config into the chip\'s store', () => {
     const r = runCli(['flash', '--elf', SENSOR_ELF, '--openocd', ocd], { cwd: dir, env: NO_USB, timeoutMs: 60_000 });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('reading the chip\'s unique id\n');
-    expect(r.stderr).toContain(`(${STORE_BYTES} bytes at ${HEX_ADDRESS}) to bluepill: connecting\n  programming\n  verifying\n  resetting\n`);
+    expect(r.stderr).toContain(
+      `(${STORE_BYTES} bytes at ${HEX_ADDRESS}) to bluepill: connecting\n  programming\n  verifying\n  resetting\n`);
     expect(r.stdout).toMatch(/^flashed .*firmware\.elf \([\d.]+ KiB\) to bluepill: verified, reset, \d+\.\d\d s\n/);
-    expect(r.stdout).toContain(`store: broker settings from the config for chip 0034ffd8 4e4b3032 20333230 (${(STORE_BYTES / 1024).toFixed(1)} KiB at ${HEX_ADDRESS}); the chip's previous store was replaced\n`);
+    expect(r.stdout).toContain(
+      `store: broker settings from the config for chip 0034ffd8 4e4b3032 20333230 ` +
+      `(${(STORE_BYTES / 1024).toFixed(1)} KiB at ${HEX_ADDRESS}); the chip's previous store was replaced\n`);
   }, 60_000);
 
   it('--keep-store programs the image only, without reading the chip id', () => {
@@ -128,7 +138,8 @@ describe('wasmqtt flash writes the config into the chip\'s store', () => {
     const ocd = fakeOpenocd(dir);
     const r = runCli(['flash', '--elf', SENSOR_ELF, '--openocd', ocd, '--keep-store'], { cwd: dir, env: NO_USB });
     expect(r.code, r.stderr).toBe(0);
-    expect(runs(ocd)).toEqual([`-f interface/stlink.cfg -f target/stm32f1x.cfg -c program {${SENSOR_ELF}} verify reset exit`]);
+    expect(runs(ocd)).toEqual(
+      [`-f interface/stlink.cfg -f target/stm32f1x.cfg -c program {${SENSOR_ELF}} verify reset exit`]);
     expect(r.stderr).toContain('note: --keep-store: the chip keeps its store (saved settings and session)');
     expect(r.stdout).not.toContain('store:');
   });
@@ -140,11 +151,13 @@ describe('wasmqtt flash writes the config into the chip\'s store', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(runs(ocd)).toHaveLength(1);
     expect(runs(ocd)[0]).not.toContain('mdw');
-    expect(r.stderr).toContain('note: wasmqtt.config.json has no network, broker or client settings: the image only, the chip keeps its store');
+    expect(r.stderr).toContain('note: wasmqtt.config.json has no network, broker or client settings: the image only, ' +
+      'the chip keeps its store');
   });
 
   it('a setting the device refuses stops before the probe is touched', () => {
-    const dir = project({ board: 'bluepill', broker: { host: '192.168.1.10', port: 1883 }, client: { username: 'u'.repeat(300) } });
+    const dir = project(
+      { board: 'bluepill', broker: { host: '192.168.1.10', port: 1883 }, client: { username: 'u'.repeat(300) } });
     const ocd = fakeOpenocd(dir);
     const r = runCli(['flash', '--elf', SENSOR_ELF, '--openocd', ocd], { cwd: dir, env: NO_USB });
     expect(r.code).toBe(1);
@@ -160,7 +173,9 @@ describe('wasmqtt flash writes the config into the chip\'s store', () => {
     const ocd = fakeOpenocd(dir);
     const r = runCli(['flash', '--elf', elf, '--openocd', ocd], { cwd: dir, env: NO_USB });
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`cannot find the module ${elf} was built from (image.json or app.wasm beside it), which writes the config's broker settings into the chip's store`);
+    expect(r.stderr).toContain(
+      `cannot find the module ${elf} was built from (image.json or app.wasm beside it), which writes the config's ` +
+      `broker settings into the chip's store`);
     expect(r.stderr).toContain('or pass --keep-store to program the image only');
     expect(runs(ocd)).toEqual([]);
   });

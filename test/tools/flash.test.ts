@@ -18,9 +18,12 @@ let bigElf = '';
 function buildElf(name: string, extra: number): string {
   const c = join(dir, `${name}.c`);
   const ld = join(dir, `${name}.ld`);
-  writeFileSync(c, `void Reset_Handler(void){for(;;);}\n__attribute__((section(".isr_vector"),used)) void* const vec[2]={(void*)0x20005000,(void*)Reset_Handler};\n` +
+  writeFileSync(
+    c, `void Reset_Handler(void){for(;;);}\n__attribute__((section(".isr_vector"),used)) void* const ` +
+    `vec[2]={(void*)0x20005000,(void*)Reset_Handler};\n` +
     (extra ? `__attribute__((used)) const unsigned char blob[${extra}] = {1};\n` : ''));
-  writeFileSync(ld, 'MEMORY { FLASH (rx) : ORIGIN = 0x08000000, LENGTH = 512K  RAM (rwx) : ORIGIN = 0x20000000, LENGTH = 20K }\n' +
+  writeFileSync(
+    ld, 'MEMORY { FLASH (rx) : ORIGIN = 0x08000000, LENGTH = 512K  RAM (rwx) : ORIGIN = 0x20000000, LENGTH = 20K }\n' +
     'SECTIONS { .isr_vector : { KEEP(*(.isr_vector)) } > FLASH  .text : { *(.text*) *(.rodata*) } > FLASH }\n');
   const elf = join(dir, `${name}.elf`);
   execFileSync('arm-none-eabi-gcc', ['-mcpu=cortex-m3', '-mthumb', '-nostdlib', '-T', ld, c, '-o', elf]);
@@ -55,9 +58,11 @@ describe('OpenOCD command lines', () => {
     ]);
   });
   it('selects the probe by serial; clone id before the target script, speed and reset mode after it', () => {
-    expect(openocdFlashArgs({ probeSerial: '066DFF', speedKHz: 480, anyCpuTapId: true, connectUnderReset: true }, 'fw.elf')).toEqual([
+    expect(openocdFlashArgs(
+      { probeSerial: '066DFF', speedKHz: 480, anyCpuTapId: true, connectUnderReset: true }, 'fw.elf')).toEqual([
       '-f', 'interface/stlink.cfg', '-c', 'adapter serial 066DFF', '-c', 'set CPUTAPID 0',
-      '-f', 'target/stm32f1x.cfg', '-c', 'adapter speed 480', '-c', 'reset_config srst_only srst_nogate connect_assert_srst',
+      '-f', 'target/stm32f1x.cfg', '-c', 'adapter speed 480', '-c',
+      'reset_config srst_only srst_nogate connect_assert_srst',
       '-c', 'program {fw.elf} verify reset exit',
     ]);
   });
@@ -67,7 +72,8 @@ describe('OpenOCD command lines', () => {
     ]);
   });
   it('unlocks with stm32f1x unlock between halts', () => {
-    expect(openocdUnlockArgs({}).slice(4)).toEqual(['-c', 'init', '-c', 'reset halt', '-c', 'stm32f1x unlock 0', '-c', 'reset halt', '-c', 'exit']);
+    expect(openocdUnlockArgs({}).slice(4)).toEqual(
+      ['-c', 'init', '-c', 'reset halt', '-c', 'stm32f1x unlock 0', '-c', 'reset halt', '-c', 'exit']);
   });
   it('refuses a path OpenOCD cannot quote', () => {
     expect(() => openocdFlashArgs({}, '/tmp/a{b}.elf')).toThrow(/cannot take; move the file/);
@@ -76,7 +82,8 @@ describe('OpenOCD command lines', () => {
 
 describe('real OpenOCD without a probe', () => {
   it('reports no probe found with setup hints (OpenOCD says only "open failed")', async () => {
-    const err = await flashBoard({ board: 'bluepill', elfPath: smallElf, probeScan: { usbVisible: false, probes: [] }, out: { write: () => true } as never })
+    const err = await flashBoard({ board: 'bluepill', elfPath: smallElf, probeScan: { usbVisible: false, probes: [] },
+      out: { write: () => true } as never })
       .then(() => undefined, (e: Error) => e);
     expect(err?.message).toMatch(/^flash failed: no ST-Link probe was found\n/);
     expect(err?.message).toContain('60-openocd.rules');
@@ -84,7 +91,8 @@ describe('real OpenOCD without a probe', () => {
   });
 
   it('through the CLI: names the serial asked for, exit code 1, no stack trace', () => {
-    const r = runCli(['flash', '--board', 'bluepill', '--elf', smallElf, '--probe', 'ABC123'], { env: { WASMQTT_SYSFS_ROOT: '/nonexistent' } });
+    const r = runCli(['flash', '--board', 'bluepill', '--elf', smallElf, '--probe', 'ABC123'],
+      { env: { WASMQTT_SYSFS_ROOT: '/nonexistent' } });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('wasmqtt: flash failed: no ST-Link with serial ABC123 was found');
     expect(r.stderr).toContain('hint: list the attached probes and their serials: wasmqtt probes');
@@ -96,7 +104,8 @@ describe('real OpenOCD without a probe', () => {
     const { openocdProbeArgs, openocdChipIdArgs } = await import('../../host-tools/flash/openocd.ts');
     const all = { probeSerial: 'ABC', speedKHz: 480, anyCpuTapId: true, connectUnderReset: true };
     const withStore = openocdFlashArgs(all, smallElf, { path: join(dir, 'store.bin'), address: 0x0800d800 });
-    for (const args of [openocdFlashArgs(all, smallElf), withStore, openocdUnlockArgs(all), openocdProbeArgs(all), openocdChipIdArgs(all)]) {
+    for (const args of [openocdFlashArgs(all, smallElf), withStore, openocdUnlockArgs(all), openocdProbeArgs(all),
+        openocdChipIdArgs(all)]) {
       const r = spawnSync('openocd', args, { encoding: 'utf8', timeout: 20_000 });
       const out = `${r.stdout}${r.stderr}`;
       expect(out, args.join(' ')).toContain('Error: open failed');
@@ -139,8 +148,14 @@ describe('real OpenOCD without a probe', () => {
 function fakeOpenocd(mode: 'ok' | 'verify-fail'): string {
   const file = join(dir, `openocd-${mode}.sh`);
   const lines = mode === 'ok'
-    ? ['** Programming Started **', 'Info : device id = 0x20036410', 'Info : flash size = 64kbytes', '** Programming Finished **', '** Verify Started **', 'verified 14 bytes from file fw.elf in 0.1s (0.137 KiB/s)', '** Verified OK **', '** Resetting Target **', 'shutdown command invoked']
-    : ['** Programming Started **', '** Programming Finished **', '** Verify Started **', 'Error: checksum mismatch - attempting binary compare', 'diff 0 address 0x08000004. Was 0xff instead of 0x41', '** Verify Failed **'];
+    ? [
+      '** Programming Started **', 'Info : device id = 0x20036410', 'Info : flash size = 64kbytes',
+      '** Programming Finished **', '** Verify Started **', 'verified 14 bytes from file fw.elf in 0.1s (0.137 KiB/s)',
+      '** Verified OK **', '** Resetting Target **', 'shutdown command invoked']
+    : [
+      '** Programming Started **', '** Programming Finished **', '** Verify Started **',
+      'Error: checksum mismatch - attempting binary compare', 'diff 0 address 0x08000004. Was 0xff instead of 0x41',
+      '** Verify Failed **'];
   writeFileSync(file, [
     '#!/bin/sh',
     'if [ "$1" = "--version" ]; then echo "Open On-Chip Debugger 0.12.0" >&2; exit 0; fi',
@@ -155,12 +170,15 @@ function fakeOpenocd(mode: 'ok' | 'verify-fail'): string {
 describe('flash output handling (OpenOCD stand-in with a probe)', () => {
   it('reports success with size, board and time, and JSON with the exact command', () => {
     const ocd = fakeOpenocd('ok');
-    const r = runCli(['flash', '--board', 'bluepill', '--elf', smallElf, '--openocd', ocd, '--speed', '480'], { env: { WASMQTT_SYSFS_ROOT: '/nonexistent' } });
+    const r = runCli(['flash', '--board', 'bluepill', '--elf', smallElf, '--openocd', ocd, '--speed', '480'],
+      { env: { WASMQTT_SYSFS_ROOT: '/nonexistent' } });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^flashed .*small\.elf \(\d+ bytes\) to bluepill: verified, reset, \d+\.\d\d s\n$/);
     expect(r.stderr).toMatch(/connecting\n  programming\n  verifying\n  resetting\n/);
-    const json = runCli(['flash', '--board', 'bluepill', '--elf', smallElf, '--openocd', ocd, '--json'], { env: { WASMQTT_SYSFS_ROOT: '/nonexistent' } });
-    expect(JSON.parse(json.stdout).command).toEqual([ocd, '-f', 'interface/stlink.cfg', '-f', 'target/stm32f1x.cfg', '-c', `program {${smallElf}} verify reset exit`]);
+    const json = runCli(['flash', '--board', 'bluepill', '--elf', smallElf, '--openocd', ocd, '--json'],
+      { env: { WASMQTT_SYSFS_ROOT: '/nonexistent' } });
+    expect(JSON.parse(json.stdout).command).toEqual([
+      ocd, '-f', 'interface/stlink.cfg', '-f', 'target/stm32f1x.cfg', '-c', `program {${smallElf}} verify reset exit`]);
   });
 
   it('draws a progress bar on a terminal', async () => {
@@ -168,7 +186,11 @@ describe('flash output handling (OpenOCD stand-in with a probe)', () => {
     const { spawn } = await import('node:child_process');
     const bin = new URL('../../host-tools/cli/bin.mjs', import.meta.url).pathname;
     // socat gives the command a real terminal, so cli-progress draws (stdin stays open meanwhile).
-    const term = spawn('socat', [`EXEC:${process.execPath} ${bin} flash --board bluepill --elf ${smallElf} --openocd ${ocd},pty,setsid,ctty,stderr`, 'STDIO'],
+    const term = spawn(
+      'socat',
+      [
+      `EXEC:${process.execPath} ${bin} flash --board bluepill --elf ${smallElf} --openocd ${ocd}` +
+      `,pty,setsid,ctty,stderr`, 'STDIO'],
       { env: { ...process.env, WASMQTT_SYSFS_ROOT: '/nonexistent' } });
     let out = '';
     term.stdout.on('data', (d: Buffer) => { out += d.toString(); });
@@ -180,9 +202,11 @@ describe('flash output handling (OpenOCD stand-in with a probe)', () => {
   });
 
   it('turns a verify failure into the address and values, exit code 1', () => {
-    const r = runCli(['flash', '--board', 'bluepill', '--elf', smallElf, '--openocd', fakeOpenocd('verify-fail')], { env: { WASMQTT_SYSFS_ROOT: '/nonexistent' } });
+    const r = runCli(['flash', '--board', 'bluepill', '--elf', smallElf, '--openocd', fakeOpenocd('verify-fail')],
+      { env: { WASMQTT_SYSFS_ROOT: '/nonexistent' } });
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('wasmqtt: flash failed: verify failed: flash at 0x08000004 reads 0xff but the image has 0x41');
+    expect(r.stderr).toContain('wasmqtt: flash failed: verify failed: flash at 0x08000004 reads 0xff but the image ' +
+      'has 0x41');
   });
 });
 
@@ -193,8 +217,10 @@ describe('pre-flight checks', () => {
     expect(img.flashBytes).toBeGreaterThan(70 * 1024);
   });
   it('refuses an image larger than the board flash before running OpenOCD', async () => {
-    const err = await flashBoard({ board: 'bluepill', elfPath: bigElf, openocd: '/nonexistent/openocd' }).catch((e: Error) => e);
-    expect((err as Error).message).toMatch(/does not fit bluepill's flash: the image ends at 0x0801....,\s\d+ bytes past the end of its 64 KiB/);
+    const err = await flashBoard(
+      { board: 'bluepill', elfPath: bigElf, openocd: '/nonexistent/openocd' }).catch((e: Error) => e);
+    expect((err as Error).message).toMatch(
+      /does not fit bluepill's flash: the image ends at 0x0801....,\s\d+ bytes past the end of its 64 KiB/);
   });
   it('refuses an image that reaches into the persistent store pages', () => {
     const img = readElfImage(bigElf);
@@ -234,7 +260,8 @@ describe('probe discovery and choice', () => {
     const none = runCli(['probes'], { env: { WASMQTT_SYSFS_ROOT: '/nonexistent' } });
     expect(none.code).toBe(1);
     expect(none.stdout).toContain('shows no USB bus');
-    const two = runCli(['probes'], { env: { WASMQTT_SYSFS_ROOT: fakeSysfs([['0483', '3748', 'AAA'], ['0483', '3752', 'BBB']]) } });
+    const two = runCli(
+      ['probes'], { env: { WASMQTT_SYSFS_ROOT: fakeSysfs([['0483', '3748', 'AAA'], ['0483', '3752', 'BBB']]) } });
     expect(two.code).toBe(0);
     expect(two.stdout).toContain('2 ST-Link probes attached:');
     expect(two.stdout).toContain('pick one with: wasmqtt flash --probe SERIAL');
@@ -242,16 +269,28 @@ describe('probe discovery and choice', () => {
 });
 
 // Transcripts in OpenOCD 0.12's wording (the strings are those in Debian's binary).
-const HEAD = 'Open On-Chip Debugger 0.12.0\nInfo : clock speed 1000 kHz\nInfo : STLINK V2J37S7 (API v2) VID:PID 0483:3748\nInfo : Target voltage: 3.245\n';
+const HEAD = 'Open On-Chip Debugger 0.12.0\nInfo : clock speed 1000 kHz\nInfo : STLINK V2J37S7 (API v2) VID:PID ' +
+  '0483:3748\nInfo : Target voltage: 3.245\n';
 describe('OpenOCD output → clear errors', () => {
   it('maps each known failure to its cause and fix', () => {
     const cases: [string, number, RegExp, RegExp][] = [
-      [HEAD + '** Programming Started **\nError: stm32x device protected\nError: failed erasing sectors 0 to 23\n** Programming Failed **\n', 1, /read\/write protected/, /wasmqtt flash --unlock/],
-      [HEAD + 'Error: UNEXPECTED idcode: 0x2ba01477\nError: expected 1 of 1: 0x1ba01477\n', 1, /id 0x2ba01477, not an STM32F103/, /--any-cpu-id/],
-      ['Info : Target voltage: 0.012\nError: target voltage may be too low for reliable debugging\nError: init mode failed (unable to connect to the target)\n', 1, /not powered/, /3\.3V/],
-      [HEAD + 'Error: init mode failed (unable to connect to the target)\n', 1, /does not answer on SWD/, /--connect-under-reset/],
-      [HEAD + '** Programming Started **\nWarn : no flash bank found for address 0x08010000\n** Programming Finished **\n** Verify Started **\n** Verified OK **\n', 0, /data at 0x08010000, outside the target's flash/, /check --board/],
-      [HEAD + '** Verify Started **\nError: checksum mismatch - attempting binary compare\ndiff 0 address 0x08000004. Was 0xff instead of 0x41\n** Verify Failed **\n', 1, /flash at 0x08000004 reads 0xff but the image has 0x41/, /--speed 480/],
+      [
+        HEAD + '** Programming Started **\nError: stm32x device protected\nError: failed erasing sectors 0 to 23\n** ' +
+        'Programming Failed **\n', 1, /read\/write protected/, /wasmqtt flash --unlock/],
+      [HEAD + 'Error: UNEXPECTED idcode: 0x2ba01477\nError: expected 1 of 1: 0x1ba01477\n', 1,
+        /id 0x2ba01477, not an STM32F103/, /--any-cpu-id/],
+      ['Info : Target voltage: 0.012\nError: target voltage may be too low for reliable debugging\nError: init mode ' +
+        'failed (unable to connect to the target)\n', 1, /not powered/, /3\.3V/],
+      [HEAD + 'Error: init mode failed (unable to connect to the target)\n', 1, /does not answer on SWD/,
+        /--connect-under-reset/],
+      [
+        HEAD + '** Programming Started **\nWarn : no flash bank found for address 0x08010000\n** Programming ' +
+        'Finished **\n** Verify Started **\n** Verified OK **\n', 0, /data at 0x08010000, outside the target's flash/,
+        /check --board/],
+      [
+        HEAD + '** Verify Started **\nError: checksum mismatch - attempting binary compare\ndiff 0 address ' +
+        '0x08000004. Was 0xff instead of 0x41\n** Verify Failed **\n', 1,
+        /flash at 0x08000004 reads 0xff but the image has 0x41/, /--speed 480/],
       ['Error: libusb_open() failed with LIBUSB_ERROR_ACCESS\nError: open failed\n', 1, /may not open it/, /plugdev/],
     ];
     for (const [out, code, msg, hint] of cases) {
@@ -261,9 +300,11 @@ describe('OpenOCD output → clear errors', () => {
     }
   });
   it('accepts a clean run and reports an unknown failure with its last error line', () => {
-    const ok = HEAD + '** Programming Started **\n** Programming Finished **\n** Verify Started **\n** Verified OK **\n** Resetting Target **\nshutdown command invoked\n';
+    const ok = HEAD + '** Programming Started **\n** Programming Finished **\n** Verify Started **\n** Verified OK ' +
+      '**\n** Resetting Target **\nshutdown command invoked\n';
     expect(classifyOpenocdOutput(ok, 0)).toBeUndefined();
-    expect(classifyOpenocdOutput('Error: something new\n', 1)?.message).toBe('OpenOCD failed (exit code 1): something new');
+    expect(classifyOpenocdOutput('Error: something new\n', 1)?.message).toBe(
+      'OpenOCD failed (exit code 1): something new');
   });
 });
 

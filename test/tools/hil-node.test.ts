@@ -34,7 +34,8 @@ describe('wasmqtt hil on the core in Node', () => {
       // device.wasm has no DNS or DHCP client (docs/w5500.md, "LAN services"): exactly the dns and
       // dhcp scenarios are not run, each saying which module to use; test/w5500/hil-lan.test.ts runs them
       const notRun = report.scenarios.filter((s) => s.status === 'not-run');
-      expect(notRun.map((s) => s.id)).toEqual(scenarios.filter((s) => s.needs?.includes('dns') || s.needs?.includes('dhcp')).map((s) => s.id));
+      expect(notRun.map((s) => s.id)).toEqual(
+        scenarios.filter((s) => s.needs?.includes('dns') || s.needs?.includes('dhcp')).map((s) => s.id));
       for (const s of notRun) expect(s.reason).toMatch(/core-lan\.wasm/);
       expect(report.summary.passed).toBe(scenarios.length - notRun.length);
       const q2 = report.scenarios.find((s) => s.id === 'power-cycle-qos2-out')!;
@@ -55,7 +56,8 @@ describe('wasmqtt hil on the core in Node', () => {
     try {
       const only = ['publish-qos2', 'receive-qos2', 'link-down-up', 'power-cycle-qos2-in', 'hostile-broker'];
       const report = await runScenarios({ device, broker, scenarios, only, timeoutMs: 20_000 });
-      expect(report.scenarios.map((s) => [s.id, s.status, s.reason])).toEqual(only.map((id) => [id, 'pass', undefined]));
+      expect(report.scenarios.map((s) => [s.id, s.status, s.reason])).toEqual(
+        only.map((id) => [id, 'pass', undefined]));
     } finally {
       await device.close();
     }
@@ -77,10 +79,12 @@ describe('wasmqtt hil on the core in Node', () => {
     try {
       // The wait ends when the observer holds every publish the broker acknowledged (19), not on
       // a real-time limit: waitMs only guards against a hang.
-      const report = await runScenarios({ device: lossy, broker, scenarios, only: ['publish-qos2'], timeoutMs: 20_000 });
+      const report = await runScenarios(
+        { device: lossy, broker, scenarios, only: ['publish-qos2'], timeoutMs: 20_000 });
       const r = report.scenarios[0]!;
       expect(r.status).toBe('fail');
-      expect(r.reason).toBe('20 message(s) at the broker-side observer (got 19): no more can arrive: the broker acknowledged only 19 of the device\'s publishes');
+      expect(r.reason).toBe('20 message(s) at the broker-side observer (got 19): no more can arrive: the broker ' +
+        'acknowledged only 19 of the device\'s publishes');
       const dir = mkdtempSync(join(tmpdir(), 'wasmqtt-hil-'));
       const [svg] = writeLadders(report, dir);
       const text = readFileSync(svg!, 'utf8');
@@ -94,7 +98,8 @@ describe('wasmqtt hil on the core in Node', () => {
   it('runs from the CLI with a JSON report for CI', () => {
     const dir = mkdtempSync(join(tmpdir(), 'wasmqtt-hil-cli-'));
     const json = join(dir, 'report.json');
-    const r = runCli(['hil', '--node', '--only', 'connect,publish-qos1', '--json', json, '--svg-dir', dir], { timeoutMs: 60_000 });
+    const r = runCli(
+      ['hil', '--node', '--only', 'connect,publish-qos1', '--json', json, '--svg-dir', dir], { timeoutMs: 60_000 });
     expect(r.stdout).toMatch(/PASS +connect/);
     expect(r.stdout).toMatch(/2 passed, 0 failed, 0 not run/);
     expect(r.code).toBe(0);

@@ -15,7 +15,8 @@ class ScriptedDevice extends EventEmitter {
   readonly canControlLink = false;
   readonly reachesRunnerLoopback = false;
   disconnects = 0;
-  async connect() { this.emit('packet', { from: 'device', packet: 'CONNECT' }); this.emit('packet', { from: 'broker', packet: 'CONNACK' }); return { sessionPresent: false }; }
+  async connect() { this.emit('packet', { from: 'device', packet: 'CONNECT' });
+    this.emit('packet', { from: 'broker', packet: 'CONNACK' }); return { sessionPresent: false }; }
   async publish(_t: string, _p: string, qos: number) {
     this.emit('packet', { from: 'device', packet: 'PUBLISH', packetId: 1, qos });
     this.emit('packet', { from: 'broker', packet: 'PUBREC', packetId: 1 });
@@ -38,8 +39,10 @@ describe('HIL runner', () => {
   it('passes, fails with the reason and trace, skips what the device cannot do, and times out', async () => {
     const device = new ScriptedDevice();
     const scenarios: Scenario[] = [
-      { id: 'ok', title: 'passes', run: async (ctx) => { await ctx.device.connect(ctx.settings()); ctx.check('connected'); } },
-      { id: 'stuck-qos2', title: 'fails', run: async (ctx) => { await ctx.device.publish('t', 'p', 2); throw new Error('no PUBCOMP after PUBREC'); } },
+      { id: 'ok', title: 'passes',
+        run: async (ctx) => { await ctx.device.connect(ctx.settings()); ctx.check('connected'); } },
+      { id: 'stuck-qos2', title: 'fails',
+        run: async (ctx) => { await ctx.device.publish('t', 'p', 2); throw new Error('no PUBCOMP after PUBREC'); } },
       { id: 'power', title: 'needs power', needs: ['powerCycle'], run: async () => {} },
       { id: 'restart', title: 'needs restart', needs: ['brokerRestart'], run: async () => {} },
       { id: 'hostile', title: 'needs a scripted broker', needs: ['localBroker'], run: async () => {} },
@@ -47,7 +50,8 @@ describe('HIL runner', () => {
     ];
     const report = await runScenarios({ device: device as unknown as HilDevice, broker, scenarios, timeoutMs: 300 });
     expect(report.scenarios.map((s) => [s.id, s.status])).toEqual([
-      ['ok', 'pass'], ['stuck-qos2', 'fail'], ['power', 'not-run'], ['restart', 'not-run'], ['hostile', 'not-run'], ['slow', 'fail'],
+      ['ok', 'pass'], ['stuck-qos2', 'fail'], ['power', 'not-run'], ['restart', 'not-run'], ['hostile', 'not-run'],
+      ['slow', 'fail'],
     ]);
     expect(report.summary).toEqual({ passed: 1, failed: 2, notRun: 3 });
     const stuck = report.scenarios[1]!;
@@ -81,7 +85,8 @@ describe('HIL runner', () => {
   it('runs only the chosen scenarios', async () => {
     const ran: string[] = [];
     const mk = (id: string): Scenario => ({ id, title: id, run: async () => { ran.push(id); } });
-    await runScenarios({ device: new ScriptedDevice() as unknown as HilDevice, broker, scenarios: [mk('a'), mk('b'), mk('c')], only: ['c', 'a'] });
+    await runScenarios({ device: new ScriptedDevice() as unknown as HilDevice, broker,
+      scenarios: [mk('a'), mk('b'), mk('c')], only: ['c', 'a'] });
     expect(ran).toEqual(['a', 'c']);
   });
 });

@@ -10,7 +10,8 @@ const PINGRESP = Buffer.from([0xd0, 0x00]);
 
 describe('MqttFramer', () => {
   it('returns whole packets however the bytes are split', () => {
-    const big = Buffer.concat([Buffer.from([0x30, 0x80, 0x01]), Buffer.alloc(128, 0x61)]); // remaining length 128: two bytes
+    // remaining length 128: two bytes
+    const big = Buffer.concat([Buffer.from([0x30, 0x80, 0x01]), Buffer.alloc(128, 0x61)]);
     const stream = Buffer.concat([PUBREC, big, PINGRESP, PUBCOMP]);
     for (const step of [1, 2, 3, 7, stream.length]) {
       const f = new MqttFramer();
@@ -36,7 +37,8 @@ describe('HoldRelay', () => {
     await new Promise<void>((r) => (upstream ? upstream.close(() => r()) : r()));
   });
 
-  async function setup(): Promise<{ brokerSide: Promise<Socket>; received: Buffer[]; waitBytes: (n: number) => Promise<void> }> {
+  async function setup(): Promise<{
+      brokerSide: Promise<Socket>; received: Buffer[]; waitBytes: (n: number) => Promise<void> }> {
     let accept!: (s: Socket) => void;
     const brokerSide = new Promise<Socket>((r) => { accept = r; });
     upstream = createServer((s) => accept(s));
@@ -75,7 +77,8 @@ describe('HoldRelay', () => {
     const got: Buffer[] = [];
     broker.on('data', (d: Buffer) => got.push(d));
     device!.write(PUBREC);
-    for (let i = 0; i < 200 && Buffer.concat(got).length < PUBREC.length; i++) await new Promise((r) => setTimeout(r, 5));
+    for (let i = 0; i < 200 &&
+      Buffer.concat(got).length < PUBREC.length; i++) await new Promise((r) => setTimeout(r, 5));
     expect(Buffer.concat(got).toString('hex')).toBe(PUBREC.toString('hex'));
   });
 });

@@ -12,19 +12,22 @@ describe('wasmqtt init', () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'wasmqtt-init-')), 'greenhouse');
     const r = runCli(['init', dir, '--board', 'bluepill128']);
     expect(r.code, r.stderr).toBe(0);
-    for (const f of ['src/main.ts', 'src/tsconfig.json', 'test/app.test.ts', 'wasmqtt.config.json', 'wasmqtt.config.example.json', '.gitignore', 'README.md', 'package.json']) {
+    for (const f of ['src/main.ts', 'src/tsconfig.json', 'test/app.test.ts', 'wasmqtt.config.json',
+        'wasmqtt.config.example.json', '.gitignore', 'README.md', 'package.json']) {
       expect(existsSync(join(dir, f)), f).toBe(true);
     }
     const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
     expect(pkg.name).toBe('greenhouse');
-    expect(pkg.scripts).toEqual({ build: 'wasmqtt build', sim: 'wasmqtt sim', flash: 'wasmqtt flash', test: 'wasmqtt build --module-only && vitest run' });
+    expect(pkg.scripts).toEqual({ build: 'wasmqtt build', sim: 'wasmqtt sim', flash: 'wasmqtt flash',
+      test: 'wasmqtt build --module-only && vitest run' });
     expect(Object.keys(pkg.devDependencies)).toEqual(['vitest', 'wasmqtt']);
     const config = parseConfig(readFileSync(join(dir, 'wasmqtt.config.json'), 'utf8'), 'wasmqtt.config.json');
     expect(config.board).toBe('bluepill128');
     expect(config.broker?.host).toBeDefined();
     expect(config.client?.clientId).toBeUndefined(); // the chip id makes it, unique per board
     const ignore = readFileSync(join(dir, '.gitignore'), 'utf8');
-    for (const line of ['wasmqtt.config.json', '*store.bin', 'build/', 'node_modules/']) expect(ignore.split('\n')).toContain(line);
+    for (const line of ['wasmqtt.config.json', '*store.bin', 'build/', 'node_modules/']) expect(ignore.split('\n'))
+      .toContain(line);
     const app = readFileSync(join(dir, 'src/main.ts'), 'utf8');
     expect(app).toContain('from "wasmqtt/app"');
     expect(app).toMatch(/Pin\.mode\(PC13/);
@@ -34,7 +37,10 @@ describe('wasmqtt init', () => {
 
   it('merges into an existing package.json and keeps existing files unless --force', () => {
     const dir = mkdtempSync(join(tmpdir(), 'wasmqtt-init-'));
-    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'mine', scripts: { test: 'echo "Error: no test specified" && exit 1', build: 'make' }, devDependencies: { wasmqtt: 'file:../wasmqtt-0.1.0.tgz' } }));
+    writeFileSync(
+      join(dir, 'package.json'),
+      JSON.stringify({ name: 'mine', scripts: { test: 'echo "Error: no test specified" && exit 1', build: 'make' },
+      devDependencies: { wasmqtt: 'file:../wasmqtt-0.1.0.tgz' } }));
     writeFileSync(join(dir, 'README.md'), 'my readme\n');
     const r = runCli(['init'], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);

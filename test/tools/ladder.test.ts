@@ -22,7 +22,8 @@ const qos2: TraceEntry[] = [
 ];
 
 function arrows(svg: string): { from: string; packet: string; x1: number; x2: number; y: number }[] {
-  return [...svg.matchAll(/<line class="arrow" data-from="(\w+)" data-packet="(\w+)" x1="(\d+)" y1="(\d+)" x2="(\d+)"/g)]
+  return [
+    ...svg.matchAll(/<line class="arrow" data-from="(\w+)" data-packet="(\w+)" x1="(\d+)" y1="(\d+)" x2="(\d+)"/g)]
     .map((m) => ({ from: m[1]!, packet: m[2]!, x1: Number(m[3]), y: Number(m[4]), x2: Number(m[5]) }));
 }
 
@@ -42,7 +43,8 @@ describe('ladder diagram (SVG)', () => {
   });
 
   it('colours each QoS flow packet and marks resends with DUP', () => {
-    const svg = renderLadderSvg([{ t: 0, from: 'device', packet: 'PUBLISH', packetId: 3, qos: 1, dup: true }, { t: 1, from: 'broker', packet: 'PUBACK', packetId: 3 }]);
+    const svg = renderLadderSvg([{ t: 0, from: 'device', packet: 'PUBLISH', packetId: 3, qos: 1, dup: true },
+      { t: 1, from: 'broker', packet: 'PUBACK', packetId: 3 }]);
     expect(svg).toContain('>PUBLISH id 3 QoS 1 DUP<');
     expect(svg).toMatch(/data-packet="PUBLISH"[^>]*stroke="#1f6feb"/);
     expect(svg).toMatch(/data-packet="PUBACK"[^>]*stroke="#2da44e"/);

@@ -49,7 +49,8 @@ export async function startLocalRegistry(lockFile: string): Promise<LocalRegistr
   const prefix = `/${randomBytes(6).toString('hex')}/`;
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0]!;
-    if (!path.startsWith(prefix)) { res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}'); return; }
+    if (!path.startsWith(prefix)) { res.writeHead(
+      404, { 'content-type': 'application/json' }).end('{"error":"not found"}'); return; }
     const name = decodeURIComponent(path.slice(prefix.length));
     requests.push(name);
     const versions = docs.get(name);

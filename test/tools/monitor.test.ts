@@ -10,7 +10,9 @@ import { SerialPort } from 'serialport';
 import { ptyPair, type PtyPair } from './pty.ts';
 import { choosePort, detectPorts, listSysfsPorts } from '../../host-tools/monitor/ports.ts';
 import { advertiseVirtualPort, listVirtualPorts } from '../../host-tools/monitor/virtual-ports.ts';
-import { describeConsoleLine, escapeArg, parseConsoleLine, unescapeValue, valueBytes } from '../../host-tools/monitor/console-protocol.ts';
+import {
+  describeConsoleLine, escapeArg, parseConsoleLine, unescapeValue, valueBytes,
+} from '../../host-tools/monitor/console-protocol.ts';
 import { hexDump, MonitorSession } from '../../host-tools/monitor/session.ts';
 import { runCli } from './run-cli.ts';
 
@@ -44,7 +46,8 @@ function collector(stream: NodeJS.ReadableStream, stripAnsi = false) {
 
 function startMonitor(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcessWithoutNullStreams {
   const child = spawn(process.execPath, [BIN, 'monitor', ...args], { env: { ...process.env, ...env } });
-  cleanups.push(() => new Promise<void>((r) => { if (child.exitCode !== null) return r(); child.once('exit', () => r()); child.kill('SIGTERM'); }));
+  cleanups.push(() => new Promise<void>(
+    (r) => { if (child.exitCode !== null) return r(); child.once('exit', () => r()); child.kill('SIGTERM'); }));
   return child;
 }
 
@@ -58,21 +61,27 @@ describe('console line protocol (monitor decoding)', () => {
   });
   it('parses ok / err / evt lines and leaves free text alone', () => {
     expect(parseConsoleLine('ok pub pid=12')).toMatchObject({ kind: 'ok', name: 'pub', fields: { pid: '12' } });
-    expect(parseConsoleLine('err sub not-connected core returned -4')).toMatchObject({ kind: 'error', name: 'sub', code: 'not-connected', text: 'core returned -4' });
+    expect(parseConsoleLine('err sub not-connected core returned -4')).toMatchObject(
+      { kind: 'error', name: 'sub', code: 'not-connected', text: 'core returned -4' });
     expect(parseConsoleLine('wasmqtt 0.1 ready\r')).toMatchObject({ kind: 'text', raw: 'wasmqtt 0.1 ready' });
   });
   it('decodes events readably', () => {
     const d = (s: string) => describeConsoleLine(parseConsoleLine(s));
-    expect(d('evt message topic=sensors/t qos=2 retain=1 dup=0 pid=7 len=4 payload=21.5')).toBe('message on sensors/t "21.5" QoS 2 (PUBREC/PUBREL/PUBCOMP) id 7 retained');
+    expect(d('evt message topic=sensors/t qos=2 retain=1 dup=0 pid=7 len=4 payload=21.5')).toBe(
+      'message on sensors/t "21.5" QoS 2 (PUBREC/PUBREL/PUBCOMP) id 7 retained');
     expect(d('evt publish-done pid=3 qos=1')).toBe('publish id 3 complete (QoS 1 (PUBACK) acknowledged)');
-    expect(d('evt connect-failed error=connack-refused rc=5')).toBe('connect failed: connack-refused (CONNACK 5: not authorized)');
-    expect(d('evt connect-failed error=tcp-failed rc=none addr=10.0.0.7:1883')).toBe('connect failed: tcp-failed, tried 10.0.0.7:1883');
-    expect(d('evt disconnected reason=broker-closed addr=10.0.0.7:1883')).toBe('disconnected: broker-closed (10.0.0.7:1883)');
+    expect(d('evt connect-failed error=connack-refused rc=5')).toBe(
+      'connect failed: connack-refused (CONNACK 5: not authorized)');
+    expect(d('evt connect-failed error=tcp-failed rc=none addr=10.0.0.7:1883')).toBe(
+      'connect failed: tcp-failed, tried 10.0.0.7:1883');
+    expect(d('evt disconnected reason=broker-closed addr=10.0.0.7:1883')).toBe(
+      'disconnected: broker-closed (10.0.0.7:1883)');
     expect(d('evt error code=qos3 packet=3 detail=0')).toBe('ERROR qos3 in PUBLISH');
     expect(d('evt trace dir=tx type=6 flags=2 extra=0 pid=9 len=4')).toBe('-> PUBREL id 9');
     expect(d('evt trace dir=rx type=3 flags=12 extra=0 pid=5 len=20')).toBe('<- PUBLISH id 5 QoS 2 DUP');
     expect(d('evt suback pid=2 codes=1,failure')).toBe('subscribed id 2: granted 1,failure');
-    expect(d('err - unknown-command frob is not a command; type help')).toBe('ERROR unknown-command (frob is not a command; type help)');
+    expect(d('err - unknown-command frob is not a command; type help')).toBe(
+      'ERROR unknown-command (frob is not a command; type help)');
   });
 });
 
@@ -110,7 +119,8 @@ describe('port detection', () => {
 
   it('with nothing attached, says what to plug in or start', () => {
     expect(() => choosePort([])).toThrow(/no serial port found[\s\S]*wasmqtt sim --board bluepill/);
-    expect(() => choosePort([{ path: '/dev/ttyUSB0', kind: 'usb-uart', description: 'a' }, { path: '/dev/ttyUSB1', kind: 'usb-uart', description: 'b' }]))
+    expect(() => choosePort([{ path: '/dev/ttyUSB0', kind: 'usb-uart', description: 'a' },
+      { path: '/dev/ttyUSB1', kind: 'usb-uart', description: 'b' }]))
       .toThrow(/2 ports could be the board; name one:\n  wasmqtt monitor \/dev\/ttyUSB0/);
   });
 });
@@ -123,7 +133,8 @@ describe('MonitorSession', () => {
     let screen = '';
     const out = new PassThrough();
     out.on('data', (d: Buffer) => { screen += d.toString(); });
-    const s = new MonitorSession(duplex as never, out, { timestamps: true, now: () => new Date(2026, 0, 1, 9, 8, 7, 6) });
+    const s = new MonitorSession(
+      duplex as never, out, { timestamps: true, now: () => new Date(2026, 0, 1, 9, 8, 7, 6) });
     port.emit('data', Buffer.from('evt conn'));
     port.emit('data', Buffer.from('ected session_present=1\r\nhello\n'));
     s.send('status');
@@ -150,7 +161,8 @@ describe('wasmqtt monitor over a socat pty pair', () => {
     await err.waitFor(/at 115200 baud/);
     device.write('evt message topic=a/b qos=1 retain=0 dup=0 pid=4 len=2 payload=hi\r\nplain text\r\n');
     await out.waitFor(/plain text/);
-    expect(out.text()).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] message on a\/b "hi" QoS 1 \(PUBACK\) id 4\n\[\d\d:\d\d:\d\d\.\d{3}\] plain text\n$/);
+    expect(out.text()).toMatch(
+      /^\[\d\d:\d\d:\d\d\.\d{3}\] message on a\/b "hi" QoS 1 \(PUBACK\) id 4\n\[\d\d:\d\d:\d\d\.\d{3}\] plain text\n$/);
     mon.stdin.write('pub t/x hello 2\n');
     await fromMonitor.waitFor(/pub t\/x hello 2\r\n/);
   });
@@ -174,9 +186,11 @@ describe('wasmqtt monitor over a socat pty pair', () => {
     const vdir = mkdtempSync(join(tmpdir(), 'wasmqtt-vp-'));
     cleanups.push(advertiseVirtualPort(pty.a, 'bluepill', vdir));
     const env = { WASMQTT_VPORT_DIR: vdir, WASMQTT_SYSFS_ROOT: join(vdir, 'nosys') };
-    expect(runCli(['monitor', '--list'], { env }).stdout).toContain(`${pty.a}  virtual board bluepill (pid ${process.pid})`);
+    expect(runCli(['monitor', '--list'], { env }).stdout).toContain(
+      `${pty.a}  virtual board bluepill (pid ${process.pid})`);
     const mon = startMonitor([], env);
-    await collector(mon.stderr).waitFor(new RegExp(`using ${pty.a.replace(/[/.]/g, '\\$&')} \\(virtual board bluepill`));
+    await collector(mon.stderr).waitFor(
+      new RegExp(`using ${pty.a.replace(/[/.]/g, '\\$&')} \\(virtual board bluepill`));
   });
 
   it('on a terminal: line editing, history, and device lines redrawn around the prompt', async () => {
@@ -187,7 +201,8 @@ describe('wasmqtt monitor over a socat pty pair', () => {
     const fromMonitor = collector(device);
     // socat gives the monitor a real terminal (a pty) as stdin/stdout, as a person would have.
     const term = spawn('socat', [`EXEC:${process.execPath} ${BIN} monitor ${pty.a},pty,setsid,ctty,stderr`, 'STDIO']);
-    cleanups.push(() => new Promise<void>((r) => { if (term.exitCode !== null) return r(); term.once('exit', () => r()); term.kill('SIGTERM'); }));
+    cleanups.push(() => new Promise<void>(
+      (r) => { if (term.exitCode !== null) return r(); term.once('exit', () => r()); term.kill('SIGTERM'); }));
     const screen = collector(term.stdout, true);
     await screen.waitFor(/> $/);
     term.stdin.write('pub t 0 0 hellp');
@@ -207,7 +222,8 @@ describe('wasmqtt monitor over a socat pty pair', () => {
     const missing = runCli(['monitor', '/dev/ttyNOPE9']);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('serial port /dev/ttyNOPE9 does not exist');
-    const none = runCli(['monitor'], { env: { WASMQTT_VPORT_DIR: '/nonexistent', WASMQTT_SYSFS_ROOT: '/nonexistent' } });
+    const none = runCli(
+      ['monitor'], { env: { WASMQTT_VPORT_DIR: '/nonexistent', WASMQTT_SYSFS_ROOT: '/nonexistent' } });
     expect(none.code).toBe(1);
     expect(none.stderr).toContain('no serial port found');
   });

@@ -21,7 +21,8 @@ let tarball: string;
 let env: NodeJS.ProcessEnv;
 
 /** Runs a command without blocking this process: the registry above answers from its event loop. */
-function sh(cmd: string, args: string[], cwd: string, timeoutMs = 300_000): Promise<{ code: number | null; out: string; stdout: string }> {
+function sh(cmd: string, args: string[], cwd: string, timeoutMs = 300_000): Promise<{
+    code: number | null; out: string; stdout: string }> {
   return new Promise((resolve) => {
     const p = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs });
     let stdout = '';
@@ -58,7 +59,8 @@ describe('a project outside the repo, from the packed tarball', () => {
 
     const help = await sh('npx', ['wasmqtt', '--help'], proj, 60_000);
     expect(help.code, help.out).toBe(0);
-    for (const cmd of ['init', 'build', 'sim', 'flash', 'monitor', 'probes', 'hil', 'doctor']) expect(help.stdout).toMatch(new RegExp(`^\\s+${cmd}\\b`, 'm'));
+    for (const cmd of ['init', 'build', 'sim', 'flash', 'monitor', 'probes', 'hil', 'doctor']) expect(help.stdout)
+      .toMatch(new RegExp(`^\\s+${cmd}\\b`, 'm'));
 
     // npm exec reaches the same bin
     const version = await sh('npm', ['exec', '--', 'wasmqtt', '--version'], proj, 60_000);
@@ -67,7 +69,8 @@ describe('a project outside the repo, from the packed tarball', () => {
 
     const init = await sh('npx', ['wasmqtt', 'init'], proj, 60_000);
     expect(init.code, init.out).toBe(0);
-    for (const f of ['src/main.ts', 'test/app.test.ts', 'wasmqtt.config.json', '.gitignore', 'README.md']) expect(existsSync(join(proj, f)), f).toBe(true);
+    for (const f of ['src/main.ts', 'test/app.test.ts', 'wasmqtt.config.json', '.gitignore', 'README.md']) expect(
+      existsSync(join(proj, f)), f).toBe(true);
     const pkg = JSON.parse(readFileSync(join(proj, 'package.json'), 'utf8'));
     expect(Object.keys(pkg.scripts)).toEqual(expect.arrayContaining(['build', 'sim', 'flash', 'test']));
     expect(pkg.devDependencies.wasmqtt).toMatch(/^file:/); // the tarball, kept
@@ -90,7 +93,8 @@ describe('a project outside the repo, from the packed tarball', () => {
 
     // the packaged virtual board boots the image: the app's first console line
     // (the config's broker 192.168.1.10 is routed to a closed loopback port: no LAN traffic)
-    const sim = await sh('npx', ['wasmqtt', 'sim', '--broker', '127.0.0.1:1', '--for', '3000', '--no-pty', '--speed', 'max'], proj, 120_000);
+    const sim = await sh('npx',
+      ['wasmqtt', 'sim', '--broker', '127.0.0.1:1', '--for', '3000', '--no-pty', '--speed', 'max'], proj, 120_000);
     expect(sim.code, sim.out).toBe(0);
     expect(sim.out).toContain('my-device started');
     expect(sim.out).not.toMatch(/evt trap|evt fault/);

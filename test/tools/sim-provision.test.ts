@@ -44,7 +44,8 @@ afterAll(async () => { await broker?.close(); });
 describe('wasmqtt sim with an app image', () => {
   it('boots with the config\'s broker and client settings saved into its store, once', async () => {
     const connects: BrokerPacket['packet'][] = [];
-    broker.on('packet', (p: BrokerPacket) => { if (p.dir === 'in' && p.packet.cmd === 'connect') connects.push(p.packet); });
+    broker.on(
+      'packet', (p: BrokerPacket) => { if (p.dir === 'in' && p.packet.cmd === 'connect') connects.push(p.packet); });
     const args = ['sim', '--broker', `127.0.0.1:${broker.port}`, '--for', '4000', '--no-pty', '--speed', 'max'];
     const first = await cliAsync(args, dir);
     expect(first.code, first.out).toBe(0);

@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { Adc, AdcRegs as R, CAL_ERROR_LSB } from '../../host-tools/sim/board/adc.ts';
 import { ManualTime } from '../../host-tools/sim/board/peripheral.ts';
 
-const ADON = 1, CAL = 1 << 2, RSTCAL = 1 << 3, SWSTART_CFG = (7 << 17) | (1 << 20), SWSTART = 1 << 22, TSVREFE = 1 << 23;
+const ADON = 1, CAL = 1 << 2, RSTCAL = 1 << 3, SWSTART_CFG = (7 << 17) | (1 << 20), SWSTART = 1 << 22,
+  TSVREFE = 1 << 23;
 const ADCPRE_DIV6 = 2 << 14;
 
 function adc(opts: { clockOn?: boolean } = {}) {

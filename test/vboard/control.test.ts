@@ -25,9 +25,11 @@ async function until(cond: () => boolean, what: string, ms = 10_000): Promise<vo
 
 async function startSim(): Promise<{ vport: VirtualPort; port: SerialPort; text: () => string }> {
   const dir = mkdtempSync(join(tmpdir(), 'vboard-vports-'));
-  const proc: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'host-tools/cli/main.ts', 'sim', '--elf', requireBuilt(FIXTURE_ELF), '--store', tempStore(), '--speed', '20'],
+  const proc: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'host-tools/cli/main.ts', 'sim', '--elf',
+    requireBuilt(FIXTURE_ELF), '--store', tempStore(), '--speed', '20'],
     { cwd: ROOT, env: { ...process.env, WASMQTT_VPORT_DIR: dir }, stdio: 'ignore' });
-  cleanup.push(() => new Promise<void>((r) => { if (proc.exitCode !== null) return r(); proc.once('exit', () => r()); proc.kill('SIGTERM'); }));
+  cleanup.push(() => new Promise<void>(
+    (r) => { if (proc.exitCode !== null) return r(); proc.once('exit', () => r()); proc.kill('SIGTERM'); }));
   const json = () => readdirSync(dir).find((f) => f.endsWith('.json'));
   await until(() => existsSync(dir) && json() !== undefined, 'the sim to advertise its pty', 30_000);
   const vport = JSON.parse(readFileSync(join(dir, json()!), 'utf8')) as VirtualPort;
@@ -66,7 +68,9 @@ describe('virtual board bench controls', () => {
     cleanup.push(() => server.close());
     await sendBoardAction(path, 'link down');
     expect(seen).toEqual(['link down']);
-    await expect(sendBoardAction(path, 'reboot' as never)).rejects.toThrow('unknown action "reboot"; one of: power off, power on, link down, link up');
-    await expect(sendBoardAction(join(dir, 'gone'), 'power off')).rejects.toThrow(/cannot reach the virtual board's control socket .*is wasmqtt sim still running\?/);
+    await expect(sendBoardAction(path, 'reboot' as never)).rejects.toThrow(
+      'unknown action "reboot"; one of: power off, power on, link down, link up');
+    await expect(sendBoardAction(join(dir, 'gone'), 'power off')).rejects.toThrow(
+      /cannot reach the virtual board's control socket .*is wasmqtt sim still running\?/);
   });
 });

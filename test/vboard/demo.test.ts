@@ -13,7 +13,8 @@ describe('virtual board demo', () => {
     const text = out.join('\n');
     expect(text).toContain('every flow completed');
     const qos2In = text.slice(text.indexOf('QoS 2, broker -> device'));
-    for (const step of ['device  <-- PUBLISH', 'device  --> PUBREC', 'device  <-- PUBREL', 'device  --> PUBCOMP', '-->  broker PUBCOMP']) {
+    for (const step of ['device  <-- PUBLISH', 'device  --> PUBREC', 'device  <-- PUBREL', 'device  --> PUBCOMP',
+        '-->  broker PUBCOMP']) {
       expect(qos2In).toContain(step);
     }
     expect(qos2In.match(/app {5}<-- message topic=demo\/in\/qos2/g)).toHaveLength(1);
@@ -21,7 +22,8 @@ describe('virtual board demo', () => {
 });
 
 describe('make demo (host-tools/demo/main.ts)', () => {
-  const run = (env: NodeJS.ProcessEnv = {}) => spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'host-tools/demo/main.ts')],
+  const run = (env: NodeJS.ProcessEnv = {}) => spawnSync(
+    process.execPath, ['--import', 'tsx', join(ROOT, 'host-tools/demo/main.ts')],
     { cwd: ROOT, encoding: 'utf8', timeout: 60_000, env: { ...process.env, ...env } });
 
   it('boots the virtual board first, then the Node device, and both complete every flow', () => {

@@ -16,7 +16,8 @@ afterEach(() => { for (const b of boards) b.close(); boards = []; });
 function boot(opts: Partial<BoardOptions> = {}) {
   let board: VirtualBoard | undefined;
   const chip = new W5500({ clock: () => board?.millis() ?? 0 });
-  board = new VirtualBoard({ board: 'bluepill', elf: requireBuilt(FIRMWARE_ELF), w5500: chip, flashTiming: 'max', ...opts });
+  board = new VirtualBoard(
+    { board: 'bluepill', elf: requireBuilt(FIRMWARE_ELF), w5500: chip, flashTiming: 'max', ...opts });
   boards.push(board);
   const b = board;
   const io = { out: '', resets: [] as string[], faults: [] as FaultInfo[], warnings: [] as string[] };
@@ -25,7 +26,8 @@ function boot(opts: Partial<BoardOptions> = {}) {
   b.on('reset', (c: string) => io.resets.push(c));
   b.on('fault', (f: FaultInfo) => io.faults.push(f));
   const waitFor = (re: RegExp, ms = 2000) => {
-    if (!b.runUntil(() => re.test(io.out), ms)) throw new Error(`no ${re} within ${ms} ms; console: ${JSON.stringify(io.out.slice(-400))}`);
+    if (!b.runUntil(() => re.test(io.out), ms)) throw new Error(
+      `no ${re} within ${ms} ms; console: ${JSON.stringify(io.out.slice(-400))}`);
   };
   waitFor(/evt loaded [^\n]*\r\n/, 3000);
   b.runFor(100);
@@ -171,7 +173,8 @@ describe('real firmware on a board that stalls on flash (datasheet-max timing)',
   });
 
   it('bluepill128 on a chip whose flash-size register says 64 KB says so at boot', () => {
-    const small = boot({ board: 'bluepill128', elf: requireBuilt(FIRMWARE_128), flashTiming: 'typical', flashSizeKb: 64 });
+    const small = boot(
+      { board: 'bluepill128', elf: requireBuilt(FIRMWARE_128), flashTiming: 'typical', flashSizeKb: 64 });
     expect(small.io.out).toMatch(/evt warn code=flash-size chip_kb=64 need_kb=128\r\n/);
     const right = boot({ board: 'bluepill128', elf: requireBuilt(FIRMWARE_128), flashTiming: 'typical' });
     expect(right.io.out).not.toMatch(/flash-size/);

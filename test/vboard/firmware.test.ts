@@ -19,11 +19,13 @@ function boot(storeFile = tempStore()) {
   b.on('uart', (c: number) => { io.out += String.fromCharCode(c); });
   b.on('warning', (t: string) => io.warnings.push(t));
   const waitLine = (re: RegExp, ms = 500) => {
-    if (!b.runUntil(() => re.test(io.out), ms)) throw new Error(`no ${re} within ${ms} ms; console: ${JSON.stringify(io.out)}`);
+    if (!b.runUntil(() => re.test(io.out), ms)) throw new Error(
+      `no ${re} within ${ms} ms; console: ${JSON.stringify(io.out)}`);
     return io.out;
   };
   /** Send a line; returns the first line of output matching `re` (events may interleave). */
-  const cmd = (line: string, re: RegExp) => { io.out = ''; b.uartInput(`${line}\r\n`); return re.exec(waitLine(re))![0]; };
+  const cmd = (line: string, re: RegExp) =>
+    { io.out = ''; b.uartInput(`${line}\r\n`); return re.exec(waitLine(re))![0]; };
   /** Boot until the core is loaded and its start-up events are out. */
   const ready = () => { waitLine(/evt loaded [^\n]*\r\n/); b.runFor(100); };
   return { b, chip, io, waitLine, cmd, ready };

@@ -38,7 +38,8 @@ export class CapturedBoard {
   /** Run until the console shows `text` (after the current output) or `maxMs` virtual ms pass. */
   waitFor(text: string | RegExp, maxMs = 200): string {
     const seen = () => (typeof text === 'string' ? this.out.includes(text) : text.test(this.out));
-    if (!this.board.runUntil(seen, maxMs)) throw new Error(`console never showed ${String(text)} in ${maxMs} ms; got ${JSON.stringify(this.out)}`);
+    if (!this.board.runUntil(seen, maxMs)) throw new Error(
+      `console never showed ${String(text)} in ${maxMs} ms; got ${JSON.stringify(this.out)}`);
     return this.out;
   }
 

@@ -19,8 +19,10 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-function cli(args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; out: () => string; done: Promise<number> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'host-tools/cli/main.ts', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+function cli(args: string[], env: NodeJS.ProcessEnv): {
+    child: ChildProcess; out: () => string; done: Promise<number> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'host-tools/cli/main.ts', ...args],
+    { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let out = '';
   child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
@@ -37,7 +39,8 @@ describe('wasmqtt hil --sim', () => {
     const sim = cli(['sim', '--board', 'bluepill', '--elf', requireBuilt(ELF), '--store', tempStore()], env);
     // The board is advertised once its pty exists; the runner finds it through WASMQTT_VPORT_DIR.
     const up = await Promise.race([
-      new Promise<boolean>((resolve) => { const t = setInterval(() => { if (/UART: \S+/.test(sim.out())) { clearInterval(t); resolve(true); } }, 20); }),
+      new Promise<boolean>((resolve) => { const t = setInterval(
+        () => { if (/UART: \S+/.test(sim.out())) { clearInterval(t); resolve(true); } }, 20); }),
       sim.done.then(() => false),
     ]);
     expect(up, `wasmqtt sim did not start:\n${sim.out()}`).toBe(true);

@@ -18,7 +18,8 @@ export const SPEED = 5;
  * address leads (a fault proxy in front of the broker, say); `storeImage` is the store the board
  * boots with (e.g. a saved config: host-tools/sim/host/provision-store.ts), else a blank one. */
 export async function setupDevice(cleanup: Array<() => Promise<void> | void>, elf = FW_W5500,
-  extraConfig: string[] = [], brokerPort?: (mq: Mosquitto) => Promise<number>, storeImage?: Uint8Array): Promise<{ mq: Mosquitto; dev: Device }> {
+  extraConfig: string[] = [], brokerPort?: (mq: Mosquitto) => Promise<number>,
+      storeImage?: Uint8Array): Promise<{ mq: Mosquitto; dev: Device }> {
   const mq = await startMosquitto({ extraConfig });
   cleanup.push(() => mq.stop());
   const storeFile = tempStore();
@@ -36,7 +37,8 @@ export class Device {
 
   constructor(brokerPort: number, storeFile: string, elf: string) {
     let board: VirtualBoard | undefined;
-    this.net = new W5500NetworkBackend({ clock: () => board?.millis() ?? 0, routes: { '127.0.0.1:1883': `127.0.0.1:${brokerPort}` } });
+    this.net = new W5500NetworkBackend(
+      { clock: () => board?.millis() ?? 0, routes: { '127.0.0.1:1883': `127.0.0.1:${brokerPort}` } });
     board = new VirtualBoard({ board: 'bluepill', elf: requireBuilt(elf), w5500: this.net.model, storeFile });
     this.board = board;
     board.on('uart', (c: number) => { this.out += String.fromCharCode(c); });

@@ -53,7 +53,8 @@ describe('virtual board + W5500 model + Mosquitto', () => {
   });
 
   for (const [engine, elf] of [['interpreter', FW_W5500], ['aot', FW_AOT]] as const) {
-    it(`${engine} image: a \`pub -n 100\` QoS 1 burst reaches the peer once per message, window full, no fault`, async () => {
+    it(`${engine} image: a \`pub -n 100\` QoS 1 burst reaches the peer once per message, window full, no ` +
+        `fault`, async () => {
       const { mq, dev } = await setup(elf);
       const p = await peer(mq.port, 'vb/burst');
       await dev.see(/evt loaded [^\n]*\n/, 2000);
@@ -61,7 +62,8 @@ describe('virtual board + W5500 model + Mosquitto', () => {
       await dev.see(/evt connected session_present=\d/, 20_000);
       dev.send('pub -n 100 vb/burst 1 0 burst-message');
       await dev.see(/ok pub pid=\d+ queued=100\r\n/, 20_000);
-      await dev.runner.until(() => dev.count(/evt publish-done pid=\d+ qos=1/) === 100, 20_000, '100 publish-done events');
+      await dev.runner.until(
+        () => dev.count(/evt publish-done pid=\d+ qos=1/) === 100, 20_000, '100 publish-done events');
       await dev.runner.until(() => p.got.length >= 100, 5000, 'the peer receiving 100 messages');
       dev.send('status');
       await dev.see(/ok status [^\n]*inflight=0 /, 2000);
@@ -80,7 +82,8 @@ describe('virtual board + W5500 model + Mosquitto', () => {
     // cut lands after the device stored and sent its PUBLISH and before any PUBREC.
     await dev.connectThenHold();
     dev.send('pub vb/cut 2 0 survive-the-cut');
-    const stored = () => storeRecords(dev.board.store.bytes).some((r) => r.type === R_PUB && r.text.includes('survive-the-cut'));
+    const stored = () => storeRecords(dev.board.store.bytes).some(
+      (r) => r.type === R_PUB && r.text.includes('survive-the-cut'));
     expect(dev.board.runUntil(stored, 100, 0.05)).toBe(true);
     const frames0 = dev.net.model.counters.frames;
     dev.board.runFor(3); // the SPI frames that hand the PUBLISH to the W5500 and SEND it

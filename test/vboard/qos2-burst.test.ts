@@ -14,7 +14,8 @@ afterEach(async () => { for (const c of cleanup.splice(0).reverse()) await c(); 
 
 /** Publishes n0..n<n-1> at QoS 2 with at most `window` outstanding. */
 async function publishBurst(port: number, topic: string, window: number): Promise<void> {
-  const pub = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { clientId: `burst-pub-${process.pid}`, reconnectPeriod: 0 });
+  const pub = await mqtt.connectAsync(
+    `mqtt://127.0.0.1:${port}`, { clientId: `burst-pub-${process.pid}`, reconnectPeriod: 0 });
   cleanup.push(() => pub.endAsync(true));
   let next = 0;
   await Promise.all(Array.from({ length: Math.min(window, N) }, async () => {
@@ -41,11 +42,13 @@ async function subscribed(dev: Device, topic: string): Promise<void> {
 
 describe('firmware image: QoS 2 bursts to the device', () => {
   for (const [inflight, window] of [[0, N], [20, 20]] as const) {
-    it(`Mosquitto max_inflight_messages ${inflight}: ${N} QoS 2 back to back (publisher window ${window}), each delivered once, no link drop`, async () => {
+    it(`Mosquitto max_inflight_messages ${inflight}: ${N} QoS 2 back to back (publisher window ${window}), each ` +
+        `delivered once, no link drop`, async () => {
       const { mq, dev } = await setupDevice(cleanup, FW_W5500, [`max_inflight_messages ${inflight}`]);
       await subscribed(dev, 'vb/b');
       const publishing = publishBurst(mq.port, 'vb/b', window);
-      await dev.runner.until(() => delivered(dev, 'vb\\/b').size === N, 300_000, `${N} distinct messages on the console`);
+      await dev.runner.until(
+        () => delivered(dev, 'vb\\/b').size === N, 300_000, `${N} distinct messages on the console`);
       await publishing;
       dev.board.runFor(500); // a late duplicate, if any, would show now
       const counts = delivered(dev, 'vb\\/b');
@@ -55,13 +58,17 @@ describe('firmware image: QoS 2 bursts to the device', () => {
       expect(dev.count(/evt (fault|trap)/)).toBe(0);
       expect(dev.count(/evt boot /)).toBe(1); // no restart on the way
       expect(dev.board.fault).toBeUndefined();
-      console.log(`firmware QoS 2 burst, Mosquitto inflight ${inflight}: ${counts.size}/${N} delivered once, ${dev.count(/evt disconnected/)} link drops`);
+      console.log(
+        `firmware QoS 2 burst, Mosquitto inflight ` +
+        `${inflight}: ${counts.size}/${N} delivered once, ${dev.count(/evt disconnected/)} link drops`);
     }, 240_000);
   }
 
-  it(`random FIN cuts in front of Mosquitto (unlimited): ${N} QoS 2 back to back, exactly once, every link drop a cut`, async () => {
+  it(`random FIN cuts in front of Mosquitto (unlimited): ${N} QoS 2 back to back, exactly once, every link drop a ` +
+      `cut`, async () => {
     let proxy!: FaultProxy;
-    const { mq, dev } = await setupDevice(cleanup, FW_W5500, ['max_inflight_messages 0', 'max_queued_messages 0'], async (m) => {
+    const { mq, dev } = await setupDevice(
+        cleanup, FW_W5500, ['max_inflight_messages 0', 'max_queued_messages 0'], async (m) => {
       proxy = await FaultProxy.start(m.port);
       proxy.recordPackets = false;
       cleanup.push(() => proxy.close());
@@ -84,6 +91,8 @@ describe('firmware image: QoS 2 bursts to the device', () => {
     expect(dev.count(/evt disconnected/), 'link drops beyond the cuts are self-inflicted').toBeLessThanOrEqual(cuts);
     expect(dev.count(/evt (fault|trap)/)).toBe(0);
     expect(dev.count(/evt boot /)).toBe(1);
-    console.log(`firmware QoS 2 burst with FIN cuts: ${counts.size}/${N} delivered once, ${cuts} cuts, ${dev.count(/evt disconnected/)} link drops`);
+    console.log(
+      `firmware QoS 2 burst with FIN cuts: ` +
+      `${counts.size}/${N} delivered once, ${cuts} cuts, ${dev.count(/evt disconnected/)} link drops`);
   }, 400_000);
 });

@@ -13,7 +13,8 @@ const cleanup: Array<() => Promise<void> | void> = [];
 afterEach(async () => { for (const c of cleanup.splice(0).reverse()) await c(); });
 
 async function peer(port: number, topic?: string): Promise<{ client: mqtt.MqttClient; got: string[] }> {
-  const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { clientId: `keep-peer-${process.pid}`, clean: true });
+  const client = await mqtt.connectAsync(
+    `mqtt://127.0.0.1:${port}`, { clientId: `keep-peer-${process.pid}`, clean: true });
   const got: string[] = [];
   client.on('message', (_t, payload) => got.push(payload.toString()));
   if (topic) await client.subscribeAsync(topic, { qos: 2 });
@@ -42,7 +43,8 @@ async function resume(dev: Device, cause: string): Promise<void> {
 }
 
 describe('virtual board: the retained RAM log across a system reset', () => {
-  it('device → broker QoS 2, watchdog reset after the PUBLISH went out: resumed from RAM, delivered once, flash untouched', async () => {
+  it('device → broker QoS 2, watchdog reset after the PUBLISH went out: resumed from RAM, delivered once, flash ' +
+      'untouched', async () => {
     const { mq, dev } = await setupDevice(cleanup);
     const p = await peer(mq.port, 'vb/keep/out');
     await dev.connectThenHold();
@@ -66,7 +68,8 @@ describe('virtual board: the retained RAM log across a system reset', () => {
   it.each([
     ['reset pin', 'pin'],
     ['watchdog reset', 'watchdog'],
-  ] as const)('broker → device QoS 2, %s right after delivery: not delivered twice, flow completed, flash untouched', async (_what, cause) => {
+  ] as const)('broker → device QoS 2, %s right after delivery: not delivered twice, flow completed, flash untouched',
+      async (_what, cause) => {
     const { mq, dev } = await setupDevice(cleanup);
     const p = await peer(mq.port);
     await dev.see(/evt loaded [^\n]*\n/, 2000);
@@ -95,7 +98,8 @@ describe('virtual board: the retained RAM log across a system reset', () => {
     expect(Buffer.from(dev.board.store.bytes).equals(Buffer.from(flash))).toBe(true);
   });
 
-  it('flash-first (CFG_SPILL_MS 0 saved): a watchdog reset mid-QoS 2 resumes from the flash, delivered once', async () => {
+  it('flash-first (CFG_SPILL_MS 0 saved): a watchdog reset mid-QoS 2 resumes from the flash, delivered ' +
+      'once', async () => {
     const { mq, dev } = await setupDevice(cleanup, undefined, [], undefined, await configImage({ spillMs: 0 }));
     const p = await peer(mq.port, 'vb/keep/ff');
     await dev.connectThenHold();
@@ -113,7 +117,8 @@ describe('virtual board: the retained RAM log across a system reset', () => {
     expect(p.got).toEqual(['kept-in-flash']);
   });
 
-  it('ram-first, power cut before a QoS 2 PUBLISH left: RAM held it only, so it is gone (documented); the keep area is noise, the firmware boots clean', async () => {
+  it('ram-first, power cut before a QoS 2 PUBLISH left: RAM held it only, so it is gone (documented); the keep area ' +
+      'is noise, the firmware boots clean', async () => {
     const { mq, dev } = await setupDevice(cleanup);
     const p = await peer(mq.port, 'vb/keep/pwr');
     await dev.connectThenHold();

@@ -42,7 +42,8 @@ describe('UART host side', () => {
     const pty = await UartPty.open(uart);
     cleanup.push(() => pty.close());
     expect(pty.path).toMatch(/^\/dev\/pts\/\d+$/);
-    const fd = openSync(pty.path, constants.O_RDWR | constants.O_NONBLOCK | constants.O_NOCTTY); // never block the event loop
+    // never block the event loop
+    const fd = openSync(pty.path, constants.O_RDWR | constants.O_NONBLOCK | constants.O_NOCTTY);
     cleanup.push(() => closeSync(fd));
     await runner.until(() => runner.virtualMs > 20, 1000, 'boot');
     writeSync(fd, 'h');
@@ -51,7 +52,8 @@ describe('UART host side', () => {
     const deadline = Date.now() + 5000;
     while (!text.includes('hello\r\n') && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 10));
-      try { const n = readSync(fd, buf, 0, buf.length, null); text += buf.toString('latin1', 0, n); } catch { /* EAGAIN: nothing yet */ }
+      try { const n = readSync(fd, buf, 0, buf.length, null);
+        text += buf.toString('latin1', 0, n); } catch { /* EAGAIN: nothing yet */ }
     }
     expect(text).toContain('hello\r\n');
   });
@@ -61,12 +63,14 @@ describe('UART host side', () => {
     // "PTY is ..." then "reading from and writing to stdio", "starting data transfer loop".
     const dir = mkdtempSync(join(tmpdir(), 'vboard-socat-'));
     const socat = join(dir, 'socat-slow-log');
-    writeFileSync(socat, '#!/bin/bash\nexec socat "$@" 2> >(while IFS= read -r l; do printf "%s\\n" "$l" >&2; sleep 0.05; done)\n');
+    writeFileSync(
+      socat, '#!/bin/bash\nexec socat "$@" 2> >(while IFS= read -r l; do printf "%s\\n" "$l" >&2; sleep 0.05; done)\n');
     chmodSync(socat, 0o755);
     const { board, uart, runner } = start(20);
     const received: number[] = [];
     const feed = board.uartInput.bind(board);
-    board.uartInput = (bytes: Uint8Array | string) => { received.push(...(typeof bytes === 'string' ? Buffer.from(bytes) : bytes)); feed(bytes); };
+    board.uartInput = (bytes: Uint8Array | string) =>
+      { received.push(...(typeof bytes === 'string' ? Buffer.from(bytes) : bytes)); feed(bytes); };
     const pty = await UartPty.open(uart, undefined, socat);
     cleanup.push(() => pty.close());
     await new Promise((r) => setTimeout(r, 300)); // the whole log has arrived

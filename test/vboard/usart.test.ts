@@ -55,7 +55,8 @@ describe('USART1 model', () => {
     expect(sent).toEqual([]);
   });
 
-  it('raises the TXE interrupt line while TXEIE is set and the holding register is empty (what the TX ring ISR relies on)', () => {
+  it('raises the TXE interrupt line while TXEIE is set and the holding register is empty (what the TX ring ISR ' +
+      'relies on)', () => {
     const { time, u, sent } = setup();
     let raised = 0;
     u.onLineRaised = () => raised++;
@@ -101,7 +102,8 @@ describe('USART1 model', () => {
     expect(u.interruptLine).toBe(false);
   });
 
-  it('takes only a run of SR reads with TXE=0 for a busy poll (the board skips ahead), not one read from an ISR', () => {
+  it('takes only a run of SR reads with TXE=0 for a busy poll (the board skips ahead), not one read from an ' +
+      'ISR', () => {
     const { time, u } = setup();
     let polls = 0;
     u.onBusyPoll = () => polls++;

@@ -87,7 +87,8 @@ describe('W5500 common registers', () => {
     expect(r8(m, C, COMMON.PHYCFGR) & 1).toBe(0);
   });
 
-  it('PHYCFGR reads back a forced mode after the PHY reset: 10/half → 0xC1, 10/full 0xCD, 100/half 0xD3, 100/full 0xDF', () => {
+  it('PHYCFGR reads back a forced mode after the PHY reset: 10/half → 0xC1, 10/full 0xCD, 100/half 0xD3, 100/full ' +
+      '0xDF', () => {
     const m = chip();
     const force = (opmdc: number) => {
       w8(m, C, COMMON.PHYCFGR, 0x40 | (opmdc << 3)); // RST=0 with the new mode (ioLibrary wizphy_setphyconf + reset)
@@ -99,7 +100,8 @@ describe('W5500 common registers', () => {
     expect(r8(m, C, COMMON.PHYCFGR)).toBe(0xf8); // speed/duplex are only reported with a link
   });
 
-  it('datasheet timing: a short RSTn pulse is ignored, the SPI is dead until the PLL locks, the link needs auto-negotiation', () => {
+  it('datasheet timing: a short RSTn pulse is ignored, the SPI is dead until the PLL locks, the link needs ' +
+      'auto-negotiation', () => {
     const clock = new VirtualClock();
     const m = new W5500({ clock: clock.now, timing: DATASHEET_TIMING });
     w8(m, C, COMMON.RCR, 3);

@@ -18,7 +18,8 @@ afterEach(async () => { for (const c of cleanup.reverse()) await c(); cleanup = 
 /** A console on UART: `send(line)` resolves with the reply line; `lines` holds everything printed. */
 async function consoleOn(wasm: string, store: MemoryStore, routes: Record<string, string>) {
   const net = new W5500NetworkBackend({ routes });
-  const dev = await NodeDevice.start({ wasm, console: true, network: net, store, waitConnected: false, backoffMinMs: 200, backoffMaxMs: 400 });
+  const dev = await NodeDevice.start(
+    { wasm, console: true, network: net, store, waitConnected: false, backoffMinMs: 200, backoffMaxMs: 400 });
   cleanup.push(() => { if (dev.alive) dev.kill(); return net.close(); });
   let text = '';
   dev.on('uart', (s: string) => { text += s; });
@@ -28,7 +29,8 @@ async function consoleOn(wasm: string, store: MemoryStore, routes: Record<string
     for (;;) {
       const hit = lines().slice(from).find((l) => re.test(l));
       if (hit) return hit;
-      if (Date.now() > until) throw new Error(`no line matching ${re} within ${ms} ms; the console printed:\n${lines().join('\n')}`);
+      if (Date.now() > until) throw new Error(
+        `no line matching ${re} within ${ms} ms; the console printed:\n${lines().join('\n')}`);
       await new Promise((r) => setTimeout(r, 5));
     }
   };
@@ -48,7 +50,8 @@ async function lan(): Promise<{ broker: Mosquitto; dns: Dnsmasq; routes: Record<
   const dns = await startDnsmasq({ hosts: { 'broker.wq.test': '10.0.0.9' } });
   cleanup.push(() => dns.stop());
   // the device's gateway (its default DNS server) is 192.168.1.1
-  return { broker, dns, routes: { '10.0.0.9:1883': `127.0.0.1:${broker.port}`, '192.168.1.1:53': `127.0.0.1:${dns.port}` } };
+  return {
+    broker, dns, routes: { '10.0.0.9:1883': `127.0.0.1:${broker.port}`, '192.168.1.1:53': `127.0.0.1:${dns.port}` } };
 }
 
 describe('the LAN image\'s console (device-lan.wasm)', () => {
@@ -73,20 +76,23 @@ describe('the LAN image\'s console (device-lan.wasm)', () => {
     expect(await again.send('status')).toMatch(/ state=connected .* link=1 ip=192\.168\.1\.50 dhcp=0 lease=-1$/);
   }, 30_000);
 
-  it('a name that does not resolve: connect-failed names the error and the DNS server asked, and it retries', async () => {
+  it('a name that does not resolve: connect-failed names the error and the DNS server asked, and it ' +
+      'retries', async () => {
     const { dns, routes } = await lan();
     const c = await consoleOn(DEVICE_LAN, new MemoryStore(), routes);
     expect(await c.send('set host nosuch.wq.test')).toBe('ok set');
     const at = c.lines().length;
     await c.send('connect');
-    expect(await c.waitLine(/^evt connect-failed /, at)).toBe('evt connect-failed error=dns-name rc=none addr=192.168.1.1:53');
+    expect(await c.waitLine(/^evt connect-failed /, at)).toBe(
+      'evt connect-failed error=dns-name rc=none addr=192.168.1.1:53');
     const n = c.lines().length;
     await c.waitLine(/^evt connect-failed /, n);
     expect(dns.queries.filter((q) => q.includes('query[A] nosuch.wq.test')).length).toBeGreaterThanOrEqual(2);
     await c.send('disconnect');
   }, 30_000);
 
-  it('set host A.B.C.D drops the name (no lookup; a refused connect names the address), and 300.1.1.1 is bad-ip', async () => {
+  it('set host A.B.C.D drops the name (no lookup; a refused connect names the address), and 300.1.1.1 is ' +
+      'bad-ip', async () => {
     const { dns, routes } = await lan();
     const c = await consoleOn(DEVICE_LAN, new MemoryStore(), routes);
     expect(await c.send('set host broker.wq.test')).toBe('ok set');
@@ -101,18 +107,21 @@ describe('the LAN image\'s console (device-lan.wasm)', () => {
     const at = c.lines().length;
     await c.send('connect');
     // 10.0.0.7 is routed nowhere: no ARP answer, the connect fails naming the address and port tried
-    expect(await c.waitLine(/^evt connect-failed /, at)).toMatch(/^evt connect-failed error=\S+ rc=none addr=10\.0\.0\.7:1883$/);
+    expect(await c.waitLine(/^evt connect-failed /, at)).toMatch(
+      /^evt connect-failed error=\S+ rc=none addr=10\.0\.0\.7:1883$/);
     expect(dns.queries).toEqual([]);
     await c.send('disconnect');
   }, 30_000);
 
-  it('device.wasm (the bluepill\'s image, no DNS client) still takes IPv4 only, and a failed connect names the address tried', async () => {
+  it('device.wasm (the bluepill\'s image, no DNS client) still takes IPv4 only, and a failed connect names the ' +
+      'address tried', async () => {
     const c = await consoleOn(DEVICE, new MemoryStore(), {});
     expect(await c.send('set host broker.wq.test')).toBe('err set bad-ip');
     expect(await c.send('set host 10.0.0.7')).toBe('ok set');
     const at = c.lines().length;
     await c.send('connect');
-    expect(await c.waitLine(/^evt connect-failed /, at)).toMatch(/^evt connect-failed error=\S+ rc=none addr=10\.0\.0\.7:1883$/);
+    expect(await c.waitLine(/^evt connect-failed /, at)).toMatch(
+      /^evt connect-failed error=\S+ rc=none addr=10\.0\.0\.7:1883$/);
     await c.send('disconnect');
   }, 30_000);
 });

@@ -27,23 +27,27 @@ describe('network.dhcp in the project config', () => {
   it('is refused together with a static ip, gateway or mask (the lease gives them)', () => {
     const r = projectConfigSchema.safeParse({ network: { dhcp: true, ip: '192.168.1.50' } });
     expect(r.success).toBe(false);
-    expect(r.error!.issues[0]!.message).toMatch(/takes the address, gateway and mask from the DHCP lease; drop ip, gateway and mask/);
+    expect(r.error!.issues[0]!.message).toMatch(
+      /takes the address, gateway and mask from the DHCP lease; drop ip, gateway and mask/);
     expect(projectConfigSchema.safeParse({ network: { dhcp: true } }).success).toBe(true);
   });
 
   it('a module without a DHCP client (core.wasm) is refused, naming the module to use', async () => {
     const config: ProjectConfig = { network: { dhcp: true } } as ProjectConfig;
-    await expect(provisionStore({ module: readFileSync('build/core/core.wasm'), board, store: storeBytes(), chipId, config }))
+    await expect(
+      provisionStore({ module: readFileSync('build/core/core.wasm'), board, store: storeBytes(), chipId, config }))
       .rejects.toThrow(/network\.dhcp: this module has no DHCP or DNS client.*build\/w5500\/core-lan\.wasm/);
   });
 
-  it('saved by core-lan.wasm into the store: the device boots from it, leases its address from dnsmasq and connects', async () => {
+  it('saved by core-lan.wasm into the store: the device boots from it, leases its address from dnsmasq and ' +
+      'connects', async () => {
     const rig = await startDhcpRig();
     cleanup.push(() => rig.close());
     const broker = await startMosquitto();
     cleanup.push(() => broker.stop());
     const config = projectConfigSchema.parse({ network: { dhcp: true }, broker: { host: rig.routerIp, port: 1883 } });
-    const saved = await provisionStore({ module: readFileSync('build/w5500/core-lan.wasm'), board, store: storeBytes(), chipId, config });
+    const saved = await provisionStore(
+      { module: readFileSync('build/w5500/core-lan.wasm'), board, store: storeBytes(), chipId, config });
     const store = new MemoryStore({ size: saved.length, pageSize: board.memory.flashPageBytes });
     store.write(0, saved);
     const net = new W5500NetworkBackend({ routes: { [`${rig.routerIp}:1883`]: `127.0.0.1:${broker.port}` } });
@@ -51,11 +55,13 @@ describe('network.dhcp in the project config', () => {
     cleanup.push(() => net.close());
     const clock = new VirtualClock();
     // no deviceConfig: the address 0.0.0.0 comes from the store
-    const dev = await NodeDevice.start({ wasm: 'build/w5500/core-lan.wasm', network: net, clock, store, uid, deviceBroker: `${rig.routerIp}:1883`, waitConnected: false, keepalive: 0, seed: 2 });
+    const dev = await NodeDevice.start({ wasm: 'build/w5500/core-lan.wasm', network: net, clock, store, uid,
+      deviceBroker: `${rig.routerIp}:1883`, waitConnected: false, keepalive: 0, seed: 2 });
     cleanup.push(() => { if (dev.alive) dev.kill(); });
     const events: CoreEvent[] = [];
     dev.on('event', (e: CoreEvent) => events.push(e));
-    // each DISCOVER and REQUEST (option 53 = 1, 3) gets its answer before virtual time moves on (5 s of real time at most)
+    // each DISCOVER and REQUEST (option 53 = 1, 3) gets its answer before virtual time moves on (5 s of real time at
+    // most)
     let owed = 0;
     net.model.onUdp((dir, peer, data) => {
       if (peer.host !== rig.serverIp) return;
@@ -68,7 +74,8 @@ describe('network.dhcp in the project config', () => {
       }
       await net.model.settled();
       // CONNECT sent: the CONNACK comes in real time (2 s of it at most)
-      if (dev.stat(Stat.STATE) === ClientState.MQTT_CONNECTING) await Promise.race([net.model.waitForInput(), new Promise<void>((r) => setTimeout(r, 2000))]);
+      if (dev.stat(Stat.STATE) === ClientState.MQTT_CONNECTING) await Promise.race(
+        [net.model.waitForInput(), new Promise<void>((r) => setTimeout(r, 2000))]);
       await new Promise<void>((r) => setImmediate(r));
     }
     expect(events.find((e) => e.kind === 'dhcp')).toMatchObject({ event: 'bound', ip: rig.leaseIp });

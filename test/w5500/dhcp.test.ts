@@ -22,7 +22,8 @@ afterEach(async () => { for (const c of cleanup.reverse()) await c(); cleanup = 
 
 type Dhcp = Extract<CoreEvent, { kind: 'dhcp' }>;
 
-async function lan(o: DhcpRigOptions & { config?: Array<[number, number]>; serverDown?: boolean; holder?: boolean } = {}) {
+async function lan(
+    o: DhcpRigOptions & { config?: Array<[number, number]>; serverDown?: boolean; holder?: boolean } = {}) {
   const rig: DhcpRig = await startDhcpRig(o);
   cleanup.push(() => rig.close());
   if (o.serverDown) await rig.stop();
@@ -31,7 +32,8 @@ async function lan(o: DhcpRigOptions & { config?: Array<[number, number]>; serve
   // the broker on the LAN's router address, reached on this machine's loopback
   const net = new W5500NetworkBackend({ routes: { [`${rig.routerIp}:1883`]: `127.0.0.1:${broker.port}` } });
   rig.route(net.model.addressMap);
-  // another host on the LAN already using the address dnsmasq leases: it answers ARP (any route makes the model's ARP succeed)
+  // another host on the LAN already using the address dnsmasq leases: it answers ARP (any route makes the model's ARP
+  // succeed)
   if (o.holder) net.model.addressMap.add(`${rig.leaseIp}:*`, '127.0.0.1:0');
   cleanup.push(() => net.close());
   const clock = new VirtualClock();
@@ -53,7 +55,8 @@ async function lan(o: DhcpRigOptions & { config?: Array<[number, number]>; serve
   net.model.onUdp((dir, peer, data) => {
     if (`${peer.host}:${peer.port}` !== server) return;
     if (dir === 'received') owed = Math.max(0, owed - 1);
-    else if (serverUp && (data[242] === 1 || data[242] === 3)) owed++; // option 53 (the first option): DISCOVER, REQUEST
+    // option 53 (the first option): DISCOVER, REQUEST
+    else if (serverUp && (data[242] === 1 || data[242] === 3)) owed++;
   });
   /**
    * Virtual time in 20 ms steps until `until` holds or `ms` have passed. While dnsmasq runs,
@@ -66,15 +69,18 @@ async function lan(o: DhcpRigOptions & { config?: Array<[number, number]>; serve
     const realDeadline = Date.now() + 60_000;
     while (clock.now() < end && !until()) {
       if (Date.now() > realDeadline) throw new Error(`virtual time stuck at ${clock.now()} ms`);
-      // dnsmasq answers within milliseconds; 5 s of real time is a dead server (the test then fails on what it expected)
+      // dnsmasq answers within milliseconds; 5 s of real time is a dead server (the test then fails on what it
+      // expected)
       const give = Date.now() + 5000;
       while (owed > 0 && Date.now() < give) {
         await Promise.race([net.model.waitForInput(), new Promise<void>((r) => setTimeout(r, 50))]);
       }
       const st = dev.stat(Stat.STATE);
       if (st === ClientState.TCP_CONNECTING) await net.model.settled();
-      // CONNECT sent: Mosquitto's CONNACK comes in real time (2 s of it at most), not by luck within CFG_TIMEOUT_MS of virtual time
-      if (st === ClientState.MQTT_CONNECTING) await Promise.race([net.model.waitForInput(), new Promise<void>((r) => setTimeout(r, 2000))]);
+      // CONNECT sent: Mosquitto's CONNACK comes in real time (2 s of it at most), not by luck within CFG_TIMEOUT_MS of
+      // virtual time
+      if (st === ClientState.MQTT_CONNECTING) await Promise.race(
+        [net.model.waitForInput(), new Promise<void>((r) => setTimeout(r, 2000))]);
       dev.advance(20);
       await net.model.settled();
       await new Promise<void>((r) => setImmediate(r));
@@ -86,7 +92,8 @@ async function lan(o: DhcpRigOptions & { config?: Array<[number, number]>; serve
     rig, broker, net, clock, dev, events, run, dhcp, count,
     /** Until dnsmasq has logged a line like `re` (real time, at most 5 s). */
     async logged(re: RegExp) {
-      for (const give = Date.now() + 5000; !rig.log.some((l) => re.test(l)) && Date.now() < give;) await new Promise((res) => setTimeout(res, 20));
+      for (const give = Date.now() + 5000; !rig.log.some((l) => re.test(l)) &&
+        Date.now() < give;) await new Promise((res) => setTimeout(res, 20));
     },
     setServerUp(up: boolean) { serverUp = up; if (!up) owed = 0; },
   };
@@ -95,13 +102,17 @@ async function lan(o: DhcpRigOptions & { config?: Array<[number, number]>; serve
 const ip = (s: string) => ipv4ToU32(s) | 0;
 
 describe('DHCP client against dnsmasq (in a network namespace of its own)', () => {
-  it('leases an address (DISCOVER, OFFER, REQUEST, ACK), reports it as an event and in the stats, then connects and publishes', async () => {
+  it('leases an address (DISCOVER, OFFER, REQUEST, ACK), reports it as an event and in the stats, then connects and ' +
+      'publishes', async () => {
     const r = await lan();
     await r.run(5000, () => r.count('connected') > 0);
     expect(r.rig.log.map((l) => l.split('(')[0])).toEqual(['DHCPDISCOVER', 'DHCPOFFER', 'DHCPREQUEST', 'DHCPACK']);
     const bound = r.dhcp().find((e) => e.event === 'bound')!;
-    expect(bound).toMatchObject({ ip: r.rig.leaseIp, gateway: r.rig.routerIp, netmask: '255.255.255.0', dns: r.rig.dnsIp, leaseS: 120, server: r.rig.serverIp });
-    expect(bound.message).toBe(`DHCP bound: ${r.rig.leaseIp} mask 255.255.255.0 gateway ${r.rig.routerIp} dns ${r.rig.dnsIp}, lease 120 s from ${r.rig.serverIp}`);
+    expect(bound).toMatchObject({ ip: r.rig.leaseIp, gateway: r.rig.routerIp, netmask: '255.255.255.0',
+      dns: r.rig.dnsIp, leaseS: 120, server: r.rig.serverIp });
+    expect(bound.message).toBe(
+      `DHCP bound: ${r.rig.leaseIp} mask 255.255.255.0 gateway ${r.rig.routerIp} dns ${r.rig.dnsIp}, lease 120 s ` +
+      `from ${r.rig.serverIp}`);
     expect(r.count('connected')).toBe(1);
     expect(r.dev.stat(Stat.DHCP_STATE)).toBe(DhcpState.BOUND);
     expect(r.dev.stat(Stat.IP)).toBe(ip(r.rig.leaseIp));
@@ -138,7 +149,8 @@ describe('DHCP client against dnsmasq (in a network namespace of its own)', () =
     await r.dev.publish('dhcp/t', 'after renew', { qos: 1 });
   });
 
-  it('a NAK at renewal (the pool changed under the lease): the address and the MQTT link go at once, a new lease, reconnected', async () => {
+  it('a NAK at renewal (the pool changed under the lease): the address and the MQTT link go at once, a new lease, ' +
+      'reconnected', async () => {
     const r = await lan();
     await r.run(5000, () => r.count('connected') > 0);
     const newIp = r.rig.leaseIp.replace(/\.10$/, '.11');
@@ -155,7 +167,8 @@ describe('DHCP client against dnsmasq (in a network namespace of its own)', () =
     expect(r.count('connected')).toBe(2);
   });
 
-  it('the cable out and back in: the address is confirmed with a REQUEST (INIT-REBOOT) before it is trusted again', async () => {
+  it('the cable out and back in: the address is confirmed with a REQUEST (INIT-REBOOT) before it is trusted ' +
+      'again', async () => {
     const r = await lan();
     await r.run(5000, () => r.count('connected') > 0);
     r.net.model.faults.linkDown();
@@ -185,7 +198,8 @@ describe('DHCP client against dnsmasq (in a network namespace of its own)', () =
     expect(r.dev.stat(Stat.STATE)).toBe(ClientState.CONNECTED);
   });
 
-  it('the cable moved to a network whose server refuses the address: NAK, a new lease, reconnected over it', async () => {
+  it('the cable moved to a network whose server refuses the address: NAK, a new lease, reconnected over ' +
+      'it', async () => {
     const r = await lan();
     await r.run(5000, () => r.count('connected') > 0);
     const newIp = r.rig.leaseIp.replace(/\.10$/, '.11');
@@ -194,14 +208,16 @@ describe('DHCP client against dnsmasq (in a network namespace of its own)', () =
     await r.rig.start(newIp);
     await r.run(1000);
     r.net.model.faults.linkUp();
-    await r.run(10_000, () => r.dhcp().filter((e) => e.event === 'bound').length > 1 && r.dev.stat(Stat.STATE) === ClientState.CONNECTED);
+    await r.run(10_000, () => r.dhcp().filter((e) => e.event === 'bound').length > 1 &&
+      r.dev.stat(Stat.STATE) === ClientState.CONNECTED);
     expect(r.dhcp().map((e) => e.event)).toEqual(['bound', 'verifying', 'nak', 'bound']);
     expect(r.rig.log.some((l) => l.startsWith('DHCPNAK'))).toBe(true);
     expect(r.dev.stat(Stat.IP)).toBe(ip(newIp));
     expect(r.dev.stat(Stat.STATE)).toBe(ClientState.CONNECTED);
   });
 
-  it('server gone: renew at T1 and rebind at T2 unanswered, the lease expires (address and link dropped), DISCOVER until it is back', async () => {
+  it('server gone: renew at T1 and rebind at T2 unanswered, the lease expires (address and link dropped), DISCOVER ' +
+      'until it is back', async () => {
     const r = await lan();
     await r.run(5000, () => r.count('connected') > 0);
     const boundAt = r.events.find((x) => x.e.kind === 'dhcp')!.at;
@@ -217,7 +233,8 @@ describe('DHCP client against dnsmasq (in a network namespace of its own)', () =
     expect(at('expired')).toBeLessThan(120_000 - 1700);
     const drop = r.events.find((x) => x.e.kind === 'disconnected')!;
     expect(drop.e).toMatchObject({ reason: Err.DHCP_LEASE_LOST });
-    expect((drop.e as { message: string }).message).toMatch(/DHCP lease expired.*check that the DHCP server is running/);
+    expect((drop.e as { message: string }).message).toMatch(
+      /DHCP lease expired.*check that the DHCP server is running/);
     expect(drop.at - boundAt - at('expired')).toBeLessThan(100); // dropped with the address, not by a timeout
     expect(r.dev.stat(Stat.IP)).toBe(0);
     expect(r.dev.stat(Stat.LEASE_LEFT_S)).toBe(-1);
@@ -227,7 +244,8 @@ describe('DHCP client against dnsmasq (in a network namespace of its own)', () =
     await r.run(15_000, () => r.events.some((x) => x.e.kind === 'connect_failed'));
     const failed = r.events.find((x) => x.e.kind === 'connect_failed')!.e as { error: number; message: string };
     expect(failed.error).toBe(Err.DHCP_NO_OFFER);
-    expect(failed.message).toMatch(/^DHCP, DISCOVER phase: no DHCP server offered an address.*\(asked the DHCP server 255\.255\.255\.255:67\)$/);
+    expect(failed.message).toMatch(
+      /^DHCP, DISCOVER phase: no DHCP server offered an address.*\(asked the DHCP server 255\.255\.255\.255:67\)$/);
     // the server is back: the next DISCOVER gets the address again and the device reconnects
     r.rig.log.length = 0;
     await r.rig.start();
@@ -238,15 +256,18 @@ describe('DHCP client against dnsmasq (in a network namespace of its own)', () =
     expect(r.count('connected')).toBe(2);
   }, 60_000);
 
-  it('the leased address answers ARP (another host has it): DECLINE, no address taken, DISCOVER again after 10 s', async () => {
+  it('the leased address answers ARP (another host has it): DECLINE, no address taken, DISCOVER again after 10 ' +
+      's', async () => {
     const r = await lan({ holder: true });
     await r.run(15_000, () => r.events.some((x) => x.e.kind === 'connect_failed'));
     expect(r.dhcp().map((e) => e.event)).toEqual(['declined']);
     await r.logged(/^DHCPDECLINE/); // (unanswered, so nothing else tells when dnsmasq has logged it)
-    expect(r.rig.log.map((l) => l.split('(')[0])).toEqual(['DHCPDISCOVER', 'DHCPOFFER', 'DHCPREQUEST', 'DHCPACK', 'DHCPDECLINE']);
+    expect(r.rig.log.map((l) => l.split('(')[0])).toEqual(
+      ['DHCPDISCOVER', 'DHCPOFFER', 'DHCPREQUEST', 'DHCPACK', 'DHCPDECLINE']);
     const failed = r.events.find((x) => x.e.kind === 'connect_failed')!.e as { error: number; message: string };
     expect(failed.error).toBe(Err.DHCP_DECLINED);
-    expect(failed.message).toMatch(/another host answers ARP for the leased address.*\(asked the DHCP server 255\.255\.255\.255:67\)$/);
+    expect(failed.message).toMatch(
+      /another host answers ARP for the leased address.*\(asked the DHCP server 255\.255\.255\.255:67\)$/);
     expect(r.dev.stat(Stat.IP)).toBe(0);
     expect([...r.net.model.read(0x000f, 0, 4)]).toEqual([0, 0, 0, 0]); // never put on the chip
     const declinedAt = r.events.find((x) => x.e.kind === 'dhcp')!.at;
@@ -258,8 +279,10 @@ describe('DHCP client against dnsmasq (in a network namespace of its own)', () =
     expect(r.count('connected')).toBe(0);
   }, 60_000);
 
-  it('no DHCP server and a static fallback configured: the fallback after CFG_TIMEOUT_MS, connected over it, still asking; a lease later replaces it', async () => {
-    const r = await lan({ serverDown: true, config: [[Cfg.DHCP_FALLBACK, ipv4ToU32('10.99.0.50')], [Cfg.GATEWAY, ipv4ToU32('10.99.0.1')]] });
+  it('no DHCP server and a static fallback configured: the fallback after CFG_TIMEOUT_MS, connected over it, still ' +
+      'asking; a lease later replaces it', async () => {
+    const r = await lan({ serverDown: true,
+      config: [[Cfg.DHCP_FALLBACK, ipv4ToU32('10.99.0.50')], [Cfg.GATEWAY, ipv4ToU32('10.99.0.1')]] });
     await r.run(30_000, () => r.count('connected') > 0);
     const fb = r.dhcp().find((e) => e.event === 'fallback')!;
     expect(fb).toMatchObject({ ip: '10.99.0.50', gateway: '10.99.0.1', netmask: '255.255.255.0', state: 'fallback' });
@@ -283,7 +306,8 @@ describe('DHCP client against dnsmasq (in a network namespace of its own)', () =
   it('core.wasm has no DHCP client: the fallback key is refused as unknown', async () => {
     const net = new W5500NetworkBackend({ routes: {} });
     cleanup.push(() => net.close());
-    await expect(NodeDevice.start({ wasm: 'build/core/core.wasm', network: net, clock: new VirtualClock(), waitConnected: false,
+    await expect(
+      NodeDevice.start({ wasm: 'build/core/core.wasm', network: net, clock: new VirtualClock(), waitConnected: false,
       deviceConfig: [[Cfg.DHCP_FALLBACK, 1]] })).rejects.toThrow(/config DHCP_FALLBACK: unknown config key/);
   });
 });

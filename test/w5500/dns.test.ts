@@ -42,7 +42,8 @@ async function rig(opts: { name: string; wasm?: string; dns?: Dnsmasq; ttl?: num
       const st = dev.stat(Stat.STATE);
       const waitingOnNet = (st === ClientState.TCP_CONNECTING || st === ClientState.MQTT_CONNECTING) && idle < 5;
       if (waitingOnNet) {
-        const news = await Promise.race([net.model.waitForInput().then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 20))]);
+        const news = await Promise.race(
+          [net.model.waitForInput().then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 20))]);
         idle = news ? 0 : idle + 1;
         dev.advance(0);
         continue;
@@ -83,7 +84,8 @@ describe('DNS client against dnsmasq', () => {
     expect(r.dns.queries.filter((q) => q.includes('query[A] broker.wq.test'))).toHaveLength(2);
   });
 
-  it('a name that does not resolve: ERR_DNS_NAME naming what to check, then retries with backoff, each asking again', async () => {
+  it('a name that does not resolve: ERR_DNS_NAME naming what to check, then retries with backoff, each asking ' +
+      'again', async () => {
     const r = await rig({ name: 'nosuch.wq.test' });
     await r.run(5000, () => failures(r.events).length >= 3);
     const f = failures(r.events);
@@ -96,7 +98,8 @@ describe('DNS client against dnsmasq', () => {
     expect(r.events.some((x) => x.e.kind === 'connected')).toBe(false);
   });
 
-  it('the DNS server is gone: ERR_DNS_TIMEOUT once the tries at 0, 1 and 3 s have had 4 s more (7 s of virtual time)', async () => {
+  it('the DNS server is gone: ERR_DNS_TIMEOUT once the tries at 0, 1 and 3 s have had 4 s more (7 s of virtual ' +
+      'time)', async () => {
     const dns = await startDnsmasq({ hosts: { 'broker.wq.test': '10.0.0.9' } });
     await dns.stop(); // before the device asks: its port now answers with ICMP port unreachable
     const r = await rig({ name: 'broker.wq.test', dns });
@@ -106,13 +109,15 @@ describe('DNS client against dnsmasq', () => {
     r.dev.advance(200);
     const f = failures(r.events);
     expect(f.map((e) => e.error)).toEqual([Err.DNS_TIMEOUT]);
-    expect(f[0]!.message).toMatch(/no answer from the DNS server.*UDP port 53.*\(asked the DNS server 192\.168\.1\.1:53\)$/);
+    expect(f[0]!.message).toMatch(
+      /no answer from the DNS server.*UDP port 53.*\(asked the DNS server 192\.168\.1\.1:53\)$/);
   });
 
   it('core.wasm has no DNS client: a host name is refused at start, saying which module to use', async () => {
     const net = new W5500NetworkBackend({ routes: {} });
     cleanup.push(() => net.close());
-    await expect(NodeDevice.start({ wasm: CORE, network: net, clock: new VirtualClock(), deviceBroker: 'broker.wq.test:1883', waitConnected: false }))
+    await expect(NodeDevice.start({
+      wasm: CORE, network: net, clock: new VirtualClock(), deviceBroker: 'broker.wq.test:1883', waitConnected: false }))
       .rejects.toThrow(/"broker\.wq\.test" is a host name, but this module has no DNS client.*core-lan\.wasm/);
   });
 

@@ -37,7 +37,8 @@ async function rig(opts: { busy?: number; trace?: FrameTrace } = {}) {
   const map = new AddressMap().add('192.168.1.10:1883', `127.0.0.1:${peer.port}`);
   const m = new W5500({ clock: clock.now, addressMap: map, commandBusyFrames: opts.busy, trace: opts.trace });
   const d = await DriverHost.load(m);
-  cleanup.push(() => new Promise<void>((r) => { for (const c of peer.conns) c.destroy(); peer.server.close(() => r()); }));
+  cleanup.push(
+    () => new Promise<void>((r) => { for (const c of peer.conns) c.destroy(); peer.server.close(() => r()); }));
   cleanup.push(() => m.close());
   expect(d.init(MAC, '192.168.1.50', '192.168.1.1', '255.255.255.0')).toBe(0);
   return { peer, clock, m, d };
@@ -111,7 +112,8 @@ describe('W5500 driver TCP transport', () => {
     expect(received(r.peer).toString()).toBe('CONNECT');
     r.peer.conns[0]!.write('CONNACK');
     let got = '';
-    await until(r.m, () => { const b = r.d.recv(); if (b instanceof Uint8Array) got += Buffer.from(b).toString(); return got === 'CONNACK'; }, 'CONNACK');
+    await until(r.m, () => { const b = r.d.recv(); if (b instanceof Uint8Array) got += Buffer.from(b).toString();
+      return got === 'CONNACK'; }, 'CONNACK');
     expect(r.d.recv()).toEqual(new Uint8Array(0));
   });
 
@@ -164,7 +166,8 @@ describe('W5500 driver TCP transport', () => {
     r.peer.conns[0]!.end('last words');
     let got = '';
     let end = 0;
-    await until(r.m, () => { const b = r.d.recv(); if (typeof b === 'number') { end = b; return true; } got += Buffer.from(b).toString(); return false; }, 'close');
+    await until(r.m, () => { const b = r.d.recv();
+      if (typeof b === 'number') { end = b; return true; } got += Buffer.from(b).toString(); return false; }, 'close');
     expect(got).toBe('last words');
     expect(end).toBeLessThan(0);
     expect(r.d.x.dt_state()).toBe(NET_CLOSING);
@@ -234,7 +237,8 @@ describe('W5500 driver TCP transport', () => {
     await connected(r);
     r.peer.conns[0]!.write('polled');
     let got = '';
-    await until(r.m, () => { const b = r.d.recv(); if (b instanceof Uint8Array) got += Buffer.from(b).toString(); return got === 'polled'; }, 'data');
+    await until(r.m, () => { const b = r.d.recv(); if (b instanceof Uint8Array) got += Buffer.from(b).toString();
+      return got === 'polled'; }, 'data');
   });
 
   it('uses INTn: with no interrupt pending, an idle poll costs no SPI bytes', async () => {
@@ -275,7 +279,8 @@ describe('W5500 driver UDP', () => {
     peer.send('answer', got[0]!.port, '127.0.0.1');
     peer.send('second', got[0]!.port, '127.0.0.1');
     const msgs: Array<{ data: string; ip: string; port: number }> = [];
-    await until(m, () => { const x = d.udpRecvFrom(); if (x) msgs.push({ data: Buffer.from(x.data).toString(), ip: x.ip, port: x.port }); return msgs.length === 2; }, 'two datagrams');
+    await until(m, () => { const x = d.udpRecvFrom(); if (x) msgs.push(
+      { data: Buffer.from(x.data).toString(), ip: x.ip, port: x.port }); return msgs.length === 2; }, 'two datagrams');
     expect(msgs).toEqual([
       { data: 'answer', ip: '192.168.1.20', port: 5683 },
       { data: 'second', ip: '192.168.1.20', port: 5683 },

@@ -91,7 +91,8 @@ describe('core.wasm over the W5500 driver and model, real Mosquitto', () => {
     // A connect started while the cable was out still fails by ARPTO; then backoff, then success.
     for (let i = 0; i < 40 && !connected; i++) {
       dev.advance(250);
-      await Promise.race([net.model.waitForInput(), dev.waitFor((e) => e.kind === 'connected', 'reconnect', 200).catch(() => {})]);
+      await Promise.race(
+        [net.model.waitForInput(), dev.waitFor((e) => e.kind === 'connected', 'reconnect', 200).catch(() => {})]);
     }
     expect(connected).toBe(true);
     await Promise.all(done);
@@ -104,10 +105,12 @@ describe('core.wasm over the W5500 driver and model, real Mosquitto', () => {
     }
   });
 
-  it('link awareness with datasheet timing: waits for auto-negotiation, drops at once on cable out, reconnects within 1 s of link up, QoS 2 exactly once', async () => {
+  it('link awareness with datasheet timing: waits for auto-negotiation, drops at once on cable out, reconnects ' +
+      'within 1 s of link up, QoS 2 exactly once', async () => {
     const broker: Mosquitto = await startMosquitto();
     cleanup.push(() => broker.stop());
-    const net = new W5500NetworkBackend({ routes: { '192.168.1.10:1883': `127.0.0.1:${broker.port}` }, timing: DATASHEET_TIMING });
+    const net = new W5500NetworkBackend(
+      { routes: { '192.168.1.10:1883': `127.0.0.1:${broker.port}` }, timing: DATASHEET_TIMING });
     cleanup.push(() => net.close());
     const clock = new VirtualClock();
     const dev = await NodeDevice.start({
@@ -183,7 +186,8 @@ describe('core.wasm over the W5500 driver and model, real Mosquitto', () => {
     await run(3000, () => atPeer.size === N);
     await Promise.all(done);
     const deadline = Date.now() + 10_000; // the peer's copies come through the broker on real time
-    while (atPeer.size < N && Date.now() < deadline) await new Promise<void>((r) => { peer.once('message', () => r()); setTimeout(r, 200); });
+    while (atPeer.size < N && Date.now() < deadline) await new Promise<void>(
+      (r) => { peer.once('message', () => r()); setTimeout(r, 200); });
     for (let i = 0; i < N; i++) expect(atPeer.get(`m${i}`), `m${i}`).toBe(1);
   });
 });

@@ -13,7 +13,8 @@ export function r16(m: W5500, block: number, addr: number): number {
   return (b[0]! << 8) | b[1]!;
 }
 export function w8(m: W5500, block: number, addr: number, v: number): void { m.write(addr, block, Uint8Array.of(v)); }
-export function w16(m: W5500, block: number, addr: number, v: number): void { m.write(addr, block, Uint8Array.of(v >> 8, v & 0xff)); }
+export function w16(
+  m: W5500, block: number, addr: number, v: number): void { m.write(addr, block, Uint8Array.of(v >> 8, v & 0xff)); }
 
 /**
  * Issue a socket command and wait like WIZnet's driver does: spin on Sn_CR, then (Sn_SR lags the

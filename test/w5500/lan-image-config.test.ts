@@ -21,7 +21,8 @@ let cleanup: Array<() => Promise<void> | void> = [];
 afterEach(async () => { for (const c of cleanup.reverse()) await c(); cleanup = []; });
 
 describe('the LAN image with a broker host name from wasmqtt.config.json', () => {
-  it('is saved into the store by the image\'s module; the firmware shows it and connects by it through dnsmasq', async () => {
+  it('is saved into the store by the image\'s module; the firmware shows it and connects by it through ' +
+      'dnsmasq', async () => {
     const broker = await startMosquitto();
     cleanup.push(() => broker.stop());
     const dns = await startDnsmasq({ hosts: { 'broker.office.test': '10.0.0.9' } });
@@ -40,14 +41,16 @@ describe('the LAN image with a broker host name from wasmqtt.config.json', () =>
     writeFileSync(storeFile, store);
 
     let vb: VirtualBoard | undefined;
-    const net = new W5500NetworkBackend({ clock: () => vb?.millis() ?? 0, routes: { '10.0.0.9:1883': `127.0.0.1:${broker.port}`, '192.168.1.1:53': `127.0.0.1:${dns.port}` } });
+    const net = new W5500NetworkBackend({ clock: () => vb?.millis() ?? 0,
+      routes: { '10.0.0.9:1883': `127.0.0.1:${broker.port}`, '192.168.1.1:53': `127.0.0.1:${dns.port}` } });
     vb = new VirtualBoard({ board: 'stm32f103rc', elf: ELF, w5500: net.model, storeFile, uid: chipId });
     let out = '';
     vb.on('uart', (c: number) => { out += String.fromCharCode(c); });
     const runner = new BoardRunner(vb, { speed: 5 });
     cleanup.push(async () => { await runner.stop(); await net.close(); vb!.close(); });
     runner.start();
-    const see = (re: RegExp, ms: number) => runner.until(() => re.test(out), ms, String(re)).catch((e: Error) => { throw new Error(`${e.message}; console:\n${out}`); });
+    const see = (re: RegExp, ms: number) => runner.until(() => re.test(out), ms, String(re)).catch(
+      (e: Error) => { throw new Error(`${e.message}; console:\n${out}`); });
     await see(/evt loaded [^\n]*\n/, 3000);
     vb.uartInput('show\r\n');
     await see(/ok show [^\n]*\n/, 2000);

@@ -23,7 +23,8 @@ async function closedPort(): Promise<number> {
 }
 
 async function rig() {
-  return silentChipRig({ '192.168.1.10:1883': `127.0.0.1:${await closedPort()}` }, { wasm: CORE, clientId: 'w5-no-chip' }, cleanup);
+  return silentChipRig(
+    { '192.168.1.10:1883': `127.0.0.1:${await closedPort()}` }, { wasm: CORE, clientId: 'w5-no-chip' }, cleanup);
 }
 
 describe('a W5500 that stops answering', () => {

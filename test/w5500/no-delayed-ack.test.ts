@@ -34,7 +34,8 @@ function chipFor(peer: Peer, ack?: HostAck, trace?: FrameTrace): W5500 {
     clock: new VirtualClock().now, addressMap: map, trace,
     network: ack ? (activity) => new NodeNetwork(activity, { ack, note: (t) => m.note(t) }) : undefined,
   });
-  cleanup.push(() => new Promise<void>((r) => { for (const c of peer.conns) c.destroy(); peer.server.close(() => r()); }));
+  cleanup.push(
+    () => new Promise<void>((r) => { for (const c of peer.conns) c.destroy(); peer.server.close(() => r()); }));
   cleanup.push(() => m.close());
   return m;
 }
@@ -144,9 +145,12 @@ describe('Sn_MR.ND on this host (Linux TCP_QUICKACK): a Nagle peer is not held b
     };
     const withNd = await rounds(nd);
     const without = await rounds(plain);
-    const text = `round ms with ND ${withNd.map((x) => x.toFixed(1)).join(' ')}; without ${without.map((x) => x.toFixed(1)).join(' ')}`;
+    const text =
+      `round ms with ND ` +
+      `${withNd.map((x) => x.toFixed(1)).join(' ')}; without ${without.map((x) => x.toFixed(1)).join(' ')}`;
     const delayed = without.filter((ms) => ms >= 35).length;
-    expect(delayed, `the host did not delay its ACKs, so this scenario shows nothing: ${text}`).toBeGreaterThanOrEqual(4);
+    expect(
+      delayed, `the host did not delay its ACKs, so this scenario shows nothing: ${text}`).toBeGreaterThanOrEqual(4);
     expect(median(withNd), text).toBeLessThan(20);
   });
 });

@@ -33,7 +33,8 @@ async function setup(opts: { busy?: number } = {}) {
   const clock = new VirtualClock();
   const map = new AddressMap().add('192.168.1.10:1883', `127.0.0.1:${peer.port}`);
   const m = new W5500({ clock: clock.now, addressMap: map, commandBusyFrames: opts.busy });
-  cleanup.push(() => new Promise<void>((r) => { for (const c of peer.conns) c.destroy(); peer.server.close(() => r()); }));
+  cleanup.push(
+    () => new Promise<void>((r) => { for (const c of peer.conns) c.destroy(); peer.server.close(() => r()); }));
   cleanup.push(() => m.close());
   return { peer, clock, m, d: new TestDriver(m, 0) };
 }
@@ -136,7 +137,8 @@ describe('W5500 TCP client through the address map', () => {
     await until(s.m, () => s.d.sr() === SR.CLOSED, 'CLOSED');
   });
 
-  it('half-close: in CLOSE_WAIT data still reaches the peer, TX_FSR comes back to full, our FIN only on DISCON', async () => {
+  it('half-close: in CLOSE_WAIT data still reaches the peer, TX_FSR comes back to full, our FIN only on ' +
+      'DISCON', async () => {
     const s = await setup();
     await established(s);
     const conn = s.peer.conns.at(-1)!;

@@ -2,7 +2,9 @@
 // (build/core/device-lan*.wasm, entry index-lan.ts, asc `--use WQ_LAN=1`), where console.ts calls
 // it from branches under isDefined(WQ_LAN); device.wasm, the bluepill's image, stays byte for
 // byte what it was. Its words live here, not in words.ts, for the same reason.
-import { STAT_LINK, STAT_DHCP_STATE, STAT_IP, STAT_LEASE_LEFT_S, CFG_BROKER_HOST, CFG_DNS_SERVER } from "../../core/api/abi";
+import {
+  STAT_LINK, STAT_DHCP_STATE, STAT_IP, STAT_LEASE_LEFT_S, CFG_BROKER_HOST, CFG_DNS_SERVER,
+} from "../../core/api/abi";
 import { millis } from "../../core/api/board";
 import { dnsName, dnsServerCfg } from "../../core/net/dns";
 import { lanStat, lanSave as lanCoreSave, lanLoad as lanCoreLoad } from "../../core/net/lan";

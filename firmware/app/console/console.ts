@@ -23,7 +23,9 @@ import {
   wq_unsubscribe, wq_stat, wq_config_save, wq_config_load,
 } from "./core_api";
 import { uart_read } from "./uart";
-import { putByte, putWord, putErr, errWord, putU32, putI32, putIp, putHex, putEscaped, key, endLine, flush } from "./out";
+import {
+  putByte, putWord, putErr, errWord, putU32, putI32, putIp, putHex, putEscaped, key, endLine, flush,
+} from "./out";
 import {
   LINE, LINE_MAX, lineLen, setLineLen, beginParse, nextToken, restOfLine, tokIs, tokU32, tokNum, tokBytes,
   tokPtr, tokLen, badEscape, tokIsOption,
@@ -35,7 +37,8 @@ import {
   W_PID, W_STATE, W_INFLIGHT, W_QUEUED, W_INFLIGHT_IN, W_TX, W_RX, W_RETRANSMITS, W_RECONNECTS,
   W_LAST_ERROR, W_STORE_USED, W_STORE_CAPACITY, W_WILL_QOS, W_WILL_RETAIN, W_WILL_PAYLOAD,
   W_SESSION_PRESENT, W_ERROR, W_RC, W_REASON, W_TOPIC, W_QOS, W_RETAIN, W_DUP, W_LEN, W_PAYLOAD,
-  W_CODES, W_CODE, W_PACKET, W_DETAIL, W_KIND, W_DIR, W_TYPE, W_FLAGS, W_EXTRA, W_PACKET_MAX, W_LINK, W_UP, W_ADDR, W_NONE, W_REQUESTED,
+  W_CODES, W_CODE, W_PACKET, W_DETAIL, W_KIND, W_DIR, W_TYPE, W_FLAGS, W_EXTRA, W_PACKET_MAX, W_LINK, W_UP, W_ADDR,
+  W_NONE, W_REQUESTED,
   W_FAILURE, W_IDLE, W_UNKNOWN, W_MALFORMED_EVENT, W_MESSAGE, W_CONNECT_FAILED, W_DISCONNECTED,
   W_PUBLISH_DONE, W_SUBACK, W_UNSUBACK, W_LINE_TOO_LONG, W_BAD_BYTE, W_BAD_ESCAPE, W_UNKNOWN_COMMAND,
   W_MISSING_ARGUMENT, W_EXTRA_ARGUMENT, W_BAD_FIELD, W_BAD_MAC, W_BAD_IP, W_BAD_NUMBER, W_TOO_LONG,
@@ -192,7 +195,8 @@ const V_IP: u8 = 0 << 5, V_NUM: u8 = 1 << 5, V_STR: u8 = 2 << 5, V_MAC: u8 = 3 <
 const FIELDS: usize = memory.data<u8>([
   V_MAC | <u8>CFG_MAC, V_IP | <u8>CFG_DEVICE_IP, V_IP | <u8>CFG_GATEWAY, V_IP | <u8>CFG_NETMASK, // net
   V_IP | <u8>CFG_BROKER_IP, V_NUM | <u8>CFG_BROKER_PORT, V_STR | <u8>CFG_CLIENT_ID, V_STR | <u8>CFG_USERNAME, // set
-  V_STR | <u8>CFG_PASSWORD, V_NUM | <u8>CFG_KEEPALIVE_S, V_NUM | <u8>CFG_CLEAN_SESSION, V_WILL, V_NUM | <u8>CFG_TRACE, V_NUM | <u8>CFG_SPILL_MS, V_NUM | <u8>CFG_CONSOLE_QUIET,
+  V_STR | <u8>CFG_PASSWORD, V_NUM | <u8>CFG_KEEPALIVE_S, V_NUM | <u8>CFG_CLEAN_SESSION, V_WILL, V_NUM | <u8>CFG_TRACE,
+  V_NUM | <u8>CFG_SPILL_MS, V_NUM | <u8>CFG_CONSOLE_QUIET,
 ]);
 
 /** `net mac|ip|gw|mask VALUE` and `set host|port|id|user|pass|keepalive|clean|will|trace|spill|quiet ...`. */
@@ -453,7 +457,8 @@ const LINE_FORMATS: usize = memory.data<u8>([
   <u8>W_ID, F_STR, <u8>CFG_CLIENT_ID, <u8>W_USER, F_STR, <u8>CFG_USERNAME, <u8>W_PASS, F_PASS, 0,
   <u8>W_KEEPALIVE, F_NUM, <u8>CFG_KEEPALIVE_S, <u8>W_CLEAN, F_NUM, <u8>CFG_CLEAN_SESSION, <u8>W_WILL, F_WILL, 0,
   <u8>W_WILL_QOS, F_BITS, 0, <u8>W_WILL_RETAIN, F_BITS, 2, <u8>W_WILL_PAYLOAD, F_STR, <u8>CFG_WILL_PAYLOAD,
-  <u8>W_SPILL, F_NUM, <u8>CFG_SPILL_MS, <u8>W_QUIET, F_NUM, <u8>CFG_CONSOLE_QUIET, <u8>W_PACKET_MAX, F_LIMIT, 0, FMT_END,
+  <u8>W_SPILL, F_NUM, <u8>CFG_SPILL_MS, <u8>W_QUIET, F_NUM, <u8>CFG_CONSOLE_QUIET, <u8>W_PACKET_MAX, F_LIMIT, 0,
+  FMT_END,
   <u8>W_STATUS, <u8>W_STATE, F_STATE, 0, <u8>W_INFLIGHT, F_STAT, <u8>STAT_INFLIGHT_OUT,
   <u8>W_QUEUED, F_STAT, <u8>STAT_QUEUED_OUT, <u8>W_INFLIGHT_IN, F_STAT, <u8>STAT_INFLIGHT_IN,
   <u8>W_TX, F_STAT, <u8>STAT_TX_PACKETS, <u8>W_RX, F_STAT, <u8>STAT_RX_PACKETS,
@@ -491,7 +496,9 @@ function printLine(prefix: i32, fmt: i32, ptr: usize, len: i32, bits: i32): void
     key(k);
     switch (op) {
       case F_NUM: putU32(cfgNum(arg)); break;
-      case F_IP: if (isDefined(WQ_LAN) && arg == CFG_BROKER_IP) lanShowHost(cfgNum(arg)); else putIp(cfgNum(arg)); break;
+      case F_IP:
+        if (isDefined(WQ_LAN) && arg == CFG_BROKER_IP) lanShowHost(cfgNum(arg)); else putIp(cfgNum(arg));
+        break;
       case F_STR: putStr(arg); break;
       case F_STAT: putI32(wq_stat(arg)); break;
       case F_LIMIT: putU32(<u32>PACKET_MAX); break;
@@ -519,7 +526,9 @@ function printLine(prefix: i32, fmt: i32, ptr: usize, len: i32, bits: i32): void
         break;
       }
       case F_PASS: putWord(wq_config_get(CFG_PASSWORD) > 0 ? W_SET : W_NONE); break;
-      case F_WILL: { let n = wq_config_get(CFG_WILL_TOPIC); if (n > 0) putEscaped(wq_buf(), n); else putWord(W_NONE); break; }
+      case F_WILL: {
+        let n = wq_config_get(CFG_WILL_TOPIC); if (n > 0) putEscaped(wq_buf(), n); else putWord(W_NONE); break;
+      }
       case F_STATE: {
         // ST_IDLE..ST_CONNECTED are 0..4; the words idle, backoff, tcp-connecting,
         // mqtt-connecting, connected follow each other in words.ts.
@@ -562,13 +571,15 @@ const EVENT_MIN: usize = memory.data<u8>([0, 1, 5, 4, 8, 3, 3, 2, 8, 8, 1]);
 export function consoleOnEvent(kind: i32, ptr: usize, len: i32): void {
   // Room for a waiting `pub -n` run (pubCredit): an ack frees a slot, a link change may open the core.
   if (kind == EV_PUBLISH_DONE) { if (pubCredit >= 0) pubCredit++; }
-  else if (kind <= EV_DISCONNECTED || kind == EV_LINK) pubCredit = -1; // (kinds 1..3: connected, connect-failed, disconnected)
+  // (kinds 1..3: connected, connect-failed, disconnected)
+  else if (kind <= EV_DISCONNECTED || kind == EV_LINK) pubCredit = -1;
   if (wq_config_num(CFG_CONSOLE_QUIET) != 0) return; // the host reads events through the event import instead
   if (isDefined(WQ_LAN) && kind == EV_DHCP) { lanDhcpEvent(ptr, len); return; }
   let known = kind >= 1 && kind <= EV_LINK;
   if (!known || len < <i32>load<u8>(EVENT_MIN + <usize>kind)
     || kind == EV_MESSAGE && 8 + u16at(ptr, 4) + u16at(ptr, 6) > len) {
-    lineStart(W_EVT, known ? W_MALFORMED_EVENT : W_UNKNOWN); key(W_KIND); putI32(kind); key(W_LEN); putI32(len); endLine();
+    lineStart(W_EVT, known ? W_MALFORMED_EVENT : W_UNKNOWN); key(W_KIND); putI32(kind); key(W_LEN); putI32(len);
+      endLine();
     return;
   }
   printLine(W_EVT, kind - 1, ptr, len, u8at(ptr, 0));

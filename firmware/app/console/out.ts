@@ -1,7 +1,9 @@
 // Console output: one static line buffer, flushed to the UART when full or at end of line.
 // Text comes from the word table (words.ts); nothing here allocates.
 import { uart_write } from "./uart";
-import { WORD_BYTES, WORD_INDEX, WORD_COUNT, WORD_MAX, FRAG_CODES, FRAG_WORD, ERR_WORD, ERR_WORD_COUNT, W_UNKNOWN } from "./words";
+import {
+  WORD_BYTES, WORD_INDEX, WORD_COUNT, WORD_MAX, FRAG_CODES, FRAG_WORD, ERR_WORD, ERR_WORD_COUNT, W_UNKNOWN,
+} from "./words";
 
 const OUT_BYTES: i32 = 128;
 const OUT: usize = memory.data(OUT_BYTES);

@@ -8,7 +8,9 @@ import { readFileSync } from 'node:fs';
 import { loadBoard } from '../../fwbuild/boards.ts';
 import { pick, UserError } from '../../config/load.ts';
 import { loadProject, type Project } from '../../config/project.ts';
-import { hasStoreSettings, imageModule, imageStoreRegion, provisionStore, storeSections } from '../../config/store-image.ts';
+import {
+  hasStoreSettings, imageModule, imageStoreRegion, provisionStore, storeSections,
+} from '../../config/store-image.ts';
 import { readElfImage } from '../../flash/elf.ts';
 import { flashBoard, unlockBoard, type StorePlan } from '../../flash/flash.ts';
 
@@ -38,7 +40,9 @@ export function register(program: Command): void {
     .option('--connect-under-reset', 'hold NRST while connecting (firmware that disables SWD or sleeps)')
     .option('--any-cpu-id', 'accept any Cortex-M3 id (CKS32/GD32/APM32 clones)')
     .option('--openocd <path>', 'OpenOCD binary')
-    .option('--keep-store', 'program the image only: the chip keeps its store (saved settings, queued session) instead of the config\'s settings')
+    .option(
+      '--keep-store', 'program the image only: the chip keeps its store (saved settings, queued session) instead of ' +
+      'the config\'s settings')
     .option('--unlock', 'clear read protection (ERASES the chip), then exit')
     .option('-v, --verbose', 'print OpenOCD\'s output')
     .option('--json', 'print the result as JSON')
@@ -72,15 +76,23 @@ export function register(program: Command): void {
       const store = f.keepStore ? undefined : await planStore(project, board, elfPath);
       if (!store) {
         console.error(f.keepStore ? 'note: --keep-store: the chip keeps its store (saved settings and session)'
-          : `note: ${project.configPath ? `${relative(process.cwd(), project.configPath) || project.configPath} has no network, broker or client settings` : 'no wasmqtt.config.json'}: the image only, the chip keeps its store (saved settings and session)`);
+          :
+            `note: ${project.configPath ? `${relative(process.cwd(), project.configPath) || project.configPath} has ` +
+            `no network, broker or client settings` : 'no wasmqtt.config.json'}: the image only, the chip keeps its ` +
+            `store (saved settings and session)`);
       }
       const r = await flashBoard({ ...common, elfPath, store });
       if (f.json) console.log(JSON.stringify(r, null, 2));
       else {
-        console.log(`flashed ${r.elfPath} (${size(r.imageBytes)}) to ${r.board}${r.probeSerial ? ` via ST-Link ${r.probeSerial}` : ''}: verified, reset, ${r.seconds.toFixed(2)} s`);
+        console.log(
+          `flashed ${r.elfPath} (${size(r.imageBytes)}) to ${r.board}${r.probeSerial ? ` via ST-Link ` +
+          `${r.probeSerial}` : ''}: verified, reset, ${r.seconds.toFixed(2)} s`);
         if (r.store) {
           const id = r.store.chipId.map((w) => w.toString(16).padStart(8, '0')).join(' ');
-          console.log(`store: ${storeSections(project.config).join(', ')} settings from the config for chip ${id} (${size(r.store.bytes)} at 0x${r.store.address.toString(16).padStart(8, '0')}); the chip's previous store was replaced`);
+          console.log(
+            `store: ${storeSections(project.config).join(', ')} settings from the config for chip ${id} ` +
+            `(${size(r.store.bytes)} at 0x${r.store.address.toString(16).padStart(8, '0')}); the chip's previous ` +
+            `store was replaced`);
         }
       }
     });
@@ -102,7 +114,10 @@ async function planStore(project: Project, boardName: string, elfPath: string): 
   const board = loadBoard(boardName);
   const modulePath = imageModule(elfPath);
   if (!modulePath) {
-    throw new UserError(`cannot find the module ${elfPath} was built from (image.json or app.wasm beside it), which writes the config's ${storeSections(config).join(', ')} settings into the chip's store\n` +
+    throw new UserError(
+      `cannot find the module ` +
+      `${elfPath} was built from (image.json or app.wasm beside it), which writes the config's ` +
+      `${storeSections(config).join(', ')} settings into the chip's store\n` +
       '  flash the image `wasmqtt build` wrote, or pass --keep-store to program the image only');
   }
   const module = new Uint8Array(readFileSync(modulePath));

@@ -34,7 +34,8 @@ function templateFiles(dir: string, base = dir): string[] {
 }
 
 function packageVersion(): { version: string; vitest: string } {
-  const pkg = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string; devDependencies?: Record<string, string> };
+  const pkg = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as {
+    version: string; devDependencies?: Record<string, string> };
   return { version: pkg.version, vitest: pkg.devDependencies?.vitest ?? '^3.2.0' };
 }
 
@@ -47,11 +48,13 @@ function projectConfig(board: string): string {
   }, null, 2) + '\n';
 }
 
-export interface InitResult { dir: string; written: string[]; kept: string[]; packageJson: 'created' | 'updated' | 'unchanged' }
+export interface InitResult {
+  dir: string; written: string[]; kept: string[]; packageJson: 'created' | 'updated' | 'unchanged' }
 
 export function initProject(dirArg: string, o: InitFlags): InitResult {
   const dir = resolve(dirArg);
-  if (!listBoards().includes(o.board)) throw new UserError(`unknown board "${o.board}"; known boards: ${listBoards().join(', ')}`);
+  if (!listBoards().includes(o.board)) throw new UserError(
+    `unknown board "${o.board}"; known boards: ${listBoards().join(', ')}`);
   if (existsSync(dir) && !statSync(dir).isDirectory()) throw new UserError(`${dir} is not a folder`);
   mkdirSync(dir, { recursive: true });
   const name = o.name ?? (basename(dir).replace(/[^\w.-]/g, '-') || 'device');
@@ -80,7 +83,8 @@ export function initProject(dirArg: string, o: InitFlags): InitResult {
     try {
       pkg = JSON.parse(readFileSync(pkgFile, 'utf8')) as Record<string, unknown>;
     } catch (e) {
-      throw new UserError(`${pkgFile} is not valid JSON (${(e as Error).message}); fix it, then run wasmqtt init again`);
+      throw new UserError(
+        `${pkgFile} is not valid JSON (${(e as Error).message}); fix it, then run wasmqtt init again`);
     }
     packageJson = 'unchanged';
   }
@@ -109,7 +113,8 @@ export function register(program: Command): void {
   program
     .command('init')
     .argument('[dir]', 'project folder (created if missing)', '.')
-    .description('scaffold a device project: src/main.ts (the app), test/, wasmqtt.config.json, package.json scripts (build, sim, flash, test), .gitignore, README')
+    .description('scaffold a device project: src/main.ts (the app), test/, wasmqtt.config.json, package.json scripts ' +
+      '(build, sim, flash, test), .gitignore, README')
     .option('-b, --board <name>', `board (${listBoards().join(', ')})`, 'bluepill')
     .option('--name <name>', 'project name (default: the folder name)')
     .option('-f, --force', 'overwrite files that exist (and package.json scripts of the same name)')
@@ -120,6 +125,9 @@ export function register(program: Command): void {
       console.log(`  package.json ${r.packageJson}`);
       for (const f of r.kept) console.log(`  kept  ${f} (exists; --force replaces it)`);
       const cd = where === '.' ? '' : `cd ${where} && `;
-      console.log(`\nnext: ${cd}npm install, then\n  npx wasmqtt build    firmware for ${o.board} -> build/${o.board}/firmware.elf\n  npx wasmqtt sim      run it on the virtual board\n  npm test             the app's tests (test/)\n  npx wasmqtt flash    program the board over ST-Link`);
+      console.log(
+        `\nnext: ${cd}npm install, then\n  npx wasmqtt build    firmware for ${o.board} -> build/${o.board}` +
+        `/firmware.elf\n  npx wasmqtt sim      run it on the virtual board\n  npm test             the app's tests ` +
+        `(test/)\n  npx wasmqtt flash    program the board over ST-Link`);
     });
 }

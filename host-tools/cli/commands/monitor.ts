@@ -46,7 +46,8 @@ export function register(program: Command): void {
         return;
       }
       const baud = Number(pick(f.baud, config.monitor?.baud?.toString(), '115200'));
-      if (!Number.isInteger(baud) || baud <= 0) throw new UserError(`--baud ${f.baud} is not a baud rate; e.g. --baud 115200`);
+      if (!Number.isInteger(baud) || baud <= 0) throw new UserError(
+        `--baud ${f.baud} is not a baud rate; e.g. --baud 115200`);
       const eol = EOLS[f.eol ?? 'crlf'];
       if (eol === undefined) throw new UserError(`--eol ${f.eol}: use crlf, lf or cr`);
       let path = pick(portArg, config.monitor?.port);
@@ -68,7 +69,8 @@ export function register(program: Command): void {
         try {
           const commands = provisionCommands(config, { lan });
           for (const c of commands) {
-            await device.command(c).catch((e: Error) => { throw new UserError(`provisioning stopped at "${c}": ${e.message}`); });
+            await device.command(c).catch(
+              (e: Error) => { throw new UserError(`provisioning stopped at "${c}": ${e.message}`); });
             console.log(`ok  ${c.startsWith('set pass') ? 'set pass ***' : c}`);
           }
           console.log(`provisioned ${path}: ${commands.length - 1} settings saved to the device's flash`);
@@ -98,7 +100,8 @@ export function register(program: Command): void {
         port.close(() => process.exit(code));
         setTimeout(() => process.exit(code), 500).unref();
       };
-      port.on('close', () => { process.stderr.write(`\n--- ${path} closed (device unplugged or virtual board stopped) ---\n`); process.exit(1); });
+      port.on('close', () => { process.stderr.write(
+        `\n--- ${path} closed (device unplugged or virtual board stopped) ---\n`); process.exit(1); });
       port.on('error', (e: Error) => { process.stderr.write(`\n--- ${path}: ${e.message} ---\n`); quit(1); });
       process.on('SIGTERM', () => quit(0));
 
@@ -110,11 +113,13 @@ export function register(program: Command): void {
         });
         return;
       }
-      const rl = createInterface({ input: process.stdin, output: interactive ? process.stdout : undefined, terminal: interactive, historySize: 200, prompt: '> ' });
+      const rl = createInterface({ input: process.stdin, output: interactive ? process.stdout : undefined,
+        terminal: interactive, historySize: 200, prompt: '> ' });
       if (interactive) {
         clearLine = () => { process.stdout.write('\r\x1b[K'); };
         redraw = () => rl.prompt(true);
-        process.stdin.on('keypress', (_s: string, key: { ctrl?: boolean; name?: string; sequence?: string } | undefined) => {
+        process.stdin.on(
+            'keypress', (_s: string, key: { ctrl?: boolean; name?: string; sequence?: string } | undefined) => {
           if (key?.sequence === '\x1d') quit(0);
         });
         rl.prompt();

@@ -15,9 +15,11 @@ export function register(program: Command): void {
     .action(async (opts: { json?: boolean; check?: boolean; probe?: string; config?: string }) => {
       if (opts.check) {
         const { config } = loadProjectConfig(opts.config);
-        const r = await checkTarget({ probeSerial: pick(opts.probe, config.flash?.probe), openocd: config.flash?.openocd, speedKHz: config.flash?.speedKHz });
+        const r = await checkTarget({ probeSerial: pick(opts.probe, config.flash?.probe),
+          openocd: config.flash?.openocd, speedKHz: config.flash?.speedKHz });
         if (opts.json) console.log(JSON.stringify(r, null, 2));
-        else console.log([`target answers${r.probeSerial ? ` via ST-Link ${r.probeSerial}` : ''}:`, ...r.facts.map((f) => `  ${f}`)].join('\n'));
+        else console.log([`target answers${r.probeSerial ? ` via ST-Link ${r.probeSerial}` : ''}:`,
+          ...r.facts.map((f) => `  ${f}`)].join('\n'));
         return;
       }
       const scan = listProbes();
@@ -26,7 +28,8 @@ export function register(program: Command): void {
         return;
       }
       if (!scan.usbVisible) {
-        console.log('this machine shows no USB bus (/sys/bus/usb is missing: a container or VM without USB passthrough?)');
+        console.log('this machine shows no USB bus (/sys/bus/usb is missing: a container or VM without USB ' +
+          'passthrough?)');
         for (const h of noProbeHints().slice(2)) console.log(`  hint: ${h}`);
         process.exitCode = 1;
         return;

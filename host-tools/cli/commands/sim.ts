@@ -39,30 +39,39 @@ export function register(program: Command): void {
     .command('sim')
     .description('run a firmware image on the virtual STM32F103 board; its UART appears as a pty')
     .option('--board <name>', 'board from boards/ (default: "board" in wasmqtt.config.json, else bluepill)')
-    .option('--elf <path>', 'firmware image (default: build/<board>/firmware.elf from `wasmqtt build`, in the project folder)')
-    .option('--broker <host:port>', 'where the device\'s broker connection goes on this machine (default: the config\'s broker)')
-    .option('--device-broker <ip:port>', 'the broker address configured on the device (default: the config\'s broker, else 127.0.0.1:1883)')
+    .option('--elf <path>', 'firmware image (default: build/<board>/firmware.elf from `wasmqtt build`, in the ' +
+      'project folder)')
+    .option('--broker <host:port>', 'where the device\'s broker connection goes on this machine (default: the ' +
+      'config\'s broker)')
+    .option('--device-broker <ip:port>',
+      'the broker address configured on the device (default: the config\'s broker, else 127.0.0.1:1883)')
     .option('-c, --config <file>', 'project config (default: nearest wasmqtt.config.json)')
-    .option('--route <dev=host>', 'extra device→host endpoint route, e.g. 192.168.1.20:80=127.0.0.1:8080 (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--route <dev=host>', 'extra device→host endpoint route, e.g. 192.168.1.20:80=127.0.0.1:8080 (repeatable)',
+      (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--store <file>', 'file keeping the persistent-store flash pages (default: build/<board>/vboard-store.bin)')
     .option('--trace <file>', 'write the W5500 SPI frame trace to this file')
     .option('--speed <ratio>', 'virtual seconds per wall second (1 = real time; "max" = as fast as possible)', '1')
     .option('--for <ms>', 'stop after this many virtual milliseconds')
-    .option('--flash-timing <typical|max>', 'flash program/erase times: typical (52.5 us, 20 ms) or the datasheet maximum (70 us, 40 ms)', 'typical')
+    .option('--flash-timing <typical|max>',
+      'flash program/erase times: typical (52.5 us, 20 ms) or the datasheet maximum (70 us, 40 ms)', 'typical')
     .option('--no-pty', 'no pseudo-terminal: copy the UART to stdout and stdin to the UART')
     .action(async (f: SimFlags) => {
       const project = loadProject(f.config);
       const boardName = pick(f.board, project.config.board, 'bluepill');
       const elf = resolve(f.elf ?? join(project.dir, 'build', boardName, 'firmware.elf'));
-      if (!existsSync(elf)) throw new UserError(`${elf} does not exist; build it with \`wasmqtt build --board ${boardName}\` (or make build), or pass --elf`);
-      const configured = project.config.broker ? `${project.config.broker.host}:${project.config.broker.port}` : undefined;
+      if (!existsSync(elf)) throw new UserError(
+        `${elf} does not exist; build it with \`wasmqtt build --board ${boardName}\` (or make build), or pass --elf`);
+      const configured = project.config.broker ? `${project.config.broker.host}:${project.config.broker.port}` :
+        undefined;
       // The device only knows IPv4 addresses; a broker named by host name is reached from this
       // machine by that name, and the device is given the loopback address for it.
-      const deviceBroker = pick(f.deviceBroker, configured && /^\d+\.\d+\.\d+\.\d+:\d+$/.test(configured) ? configured : undefined, '127.0.0.1:1883');
+      const deviceBroker = pick(f.deviceBroker, configured &&
+        /^\d+\.\d+\.\d+\.\d+:\d+$/.test(configured) ? configured : undefined, '127.0.0.1:1883');
       const broker = pick(f.broker, configured);
       const speed = f.speed === 'max' ? Infinity : Number(f.speed);
       if (!(speed > 0)) throw new Error(`--speed ${f.speed} is not a positive number or "max"`);
-      if (f.flashTiming !== 'typical' && f.flashTiming !== 'max') throw new UserError(`--flash-timing ${f.flashTiming}: use typical or max`);
+      if (f.flashTiming !== 'typical' && f.flashTiming !== 'max') throw new UserError(
+        `--flash-timing ${f.flashTiming}: use typical or max`);
       // The device's loopback is this machine's loopback, same port: a broker the HIL runner
       // starts on 127.0.0.1:<port> is reachable at that address from the device too.
       const routes: Record<string, string> = { '127.0.0.1:*': '127.0.0.1:0' };
@@ -78,7 +87,8 @@ export function register(program: Command): void {
       await provisionVirtualStore(project, boardName, elf, storeFile, chipId);
       let board: VirtualBoard | undefined;
       const net = new W5500NetworkBackend({ clock: () => board?.millis() ?? 0, routes, traceFile: f.trace });
-      board = new VirtualBoard({ board: boardName, elf, w5500: net.model, flashTiming: f.flashTiming, storeFile, uid: chipId });
+      board = new VirtualBoard(
+        { board: boardName, elf, w5500: net.model, flashTiming: f.flashTiming, storeFile, uid: chipId });
       const b = board;
       b.on('warning', (t: string) => console.error(`sim: ${t}`));
       b.on('fault', (info) => console.error(formatFault(info, b.image)));
@@ -134,7 +144,8 @@ export function register(program: Command): void {
  * and they changed since the last run (`<store>.provisioned` holds what was written). The store
  * keeps its session otherwise.
  */
-async function provisionVirtualStore(project: Project, boardName: string, elf: string, storeFile: string, chipId: [number, number, number]): Promise<void> {
+async function provisionVirtualStore(project: Project, boardName: string, elf: string, storeFile: string,
+    chipId: [number, number, number]): Promise<void> {
   const c = project.config;
   const module = join(dirname(elf), 'app.wasm');
   if (!(c.network || c.broker || c.client) || !existsSync(module)) return;
@@ -148,12 +159,16 @@ async function provisionVirtualStore(project: Project, boardName: string, elf: s
   const end = symbols.find((x) => x.name === '__store_end')?.value;
   const size = start !== undefined && end !== undefined ? end - start : board.storePages * board.memory.flashPageBytes;
   const current = existsSync(storeFile) ? new Uint8Array(readFileSync(storeFile)) : new Uint8Array(size).fill(0xff);
-  if (current.length !== size) throw new UserError(`${storeFile} holds ${current.length} bytes but the image's store is ${size}; delete it (the device's saved session and settings) or pass another --store`);
+  if (current.length !== size) throw new UserError(
+    `${storeFile} holds ${current.length} bytes but the image's store is ${size}; delete it (the device's saved ` +
+    `session and settings) or pass another --store`);
   const store = await provisionStore({ module: bytes, board, store: current, chipId, config: c });
   mkdirSync(dirname(storeFile), { recursive: true });
   writeFileSync(storeFile, store);
   writeFileSync(marker, key + '\n');
-  console.error(`sim: saved wasmqtt.config.json's ${['network', 'broker', 'client'].filter((k) => c[k as 'network']).join(', ')} settings into the board's store`);
+  console.error(
+    `sim: saved wasmqtt.config.json's ` +
+    `${['network', 'broker', 'client'].filter((k) => c[k as 'network']).join(', ')} settings into the board's store`);
 }
 
 /**
@@ -162,7 +177,8 @@ async function provisionVirtualStore(project: Project, boardName: string, elf: s
  * does; power on is a cold start: RAM and peripherals lost, the store file kept.
  */
 let poweredOff = false;
-async function benchAction(action: BoardAction, board: VirtualBoard, runner: BoardRunner, net: W5500NetworkBackend): Promise<void> {
+async function benchAction(
+    action: BoardAction, board: VirtualBoard, runner: BoardRunner, net: W5500NetworkBackend): Promise<void> {
   switch (action) {
     case 'power off':
       if (poweredOff) return;

@@ -6,7 +6,9 @@ export const Size = {
   SUB_SLOTS: 8, FILTER_MAX: 64, PENDING_REQ_SLOTS: 4,
 } as const;
 
-/** wq_config keys. Strings: UTF-8 bytes. Numbers: little-endian, 1..4 bytes. IPv4 as u32 (192.168.1.10 = 0xC0A8010A). */
+/**
+ * wq_config keys. Strings: UTF-8 bytes. Numbers: little-endian, 1..4 bytes. IPv4 as u32 (192.168.1.10 = 0xC0A8010A).
+ */
 export const Cfg = {
   CLIENT_ID: 1, USERNAME: 2, PASSWORD: 3, WILL_TOPIC: 4, WILL_PAYLOAD: 5, WILL_FLAGS: 6,
   KEEPALIVE_S: 7, CLEAN_SESSION: 8, BROKER_IP: 9, BROKER_PORT: 10, MAC: 11, DEVICE_IP: 12,
@@ -32,10 +34,13 @@ export const Stat = {
 } as const;
 
 /** STAT_DHCP_STATE values and the names `status` prints. */
-export const DhcpState = { STATIC: 0, SELECTING: 1, REQUESTING: 2, BOUND: 3, RENEWING: 4, REBINDING: 5, FALLBACK: 6 } as const;
-export const DHCP_STATE_NAMES = ['static', 'selecting', 'requesting', 'bound', 'renewing', 'rebinding', 'fallback'] as const;
+export const DhcpState = {
+  STATIC: 0, SELECTING: 1, REQUESTING: 2, BOUND: 3, RENEWING: 4, REBINDING: 5, FALLBACK: 6 } as const;
+export const DHCP_STATE_NAMES = [
+  'static', 'selecting', 'requesting', 'bound', 'renewing', 'rebinding', 'fallback'] as const;
 /** EV_DHCP's [0]: what happened. */
-export const DHCP_EVENT_NAMES = ['', 'bound', 'renewed', 'renewing', 'rebinding', 'expired', 'nak', 'declined', 'fallback', 'verifying'] as const;
+export const DHCP_EVENT_NAMES = [
+  '', 'bound', 'renewed', 'renewing', 'rebinding', 'expired', 'nak', 'declined', 'fallback', 'verifying'] as const;
 
 /** STAT_STATE values. */
 export const ClientState = { IDLE: 0, BACKOFF: 1, TCP_CONNECTING: 2, MQTT_CONNECTING: 3, CONNECTED: 4 } as const;
@@ -76,17 +81,29 @@ export const ERROR_TEXT: Readonly<Record<number, string>> = {
   [Err.RETRIES]: 'no ack after the maximum number of resends: link declared dead, reconnecting',
   [Err.UNEXPECTED]: 'broker sent a packet a client must not receive here: protocol error, reconnecting',
   [Err.ABORT]: 'internal assertion failed in the core: please report with the trace',
-  [Err.LINK_DOWN]: 'no Ethernet link (PHYCFGR.LNK = 0): check the cable and the switch port; the core reconnects as soon as the link is back',
-  [Err.NO_CHIP]: 'no W5500 answered on SPI: check the wiring/board (SPI mode 0/3, power, reset pin; VERSIONR is not 0x04, or the chip lost its setup or did not take a socket command); nothing was sent to the broker; retrying',
-  [Err.DNS_NAME]: 'the broker host name does not resolve: the DNS server says no such name (or no IPv4 address); check the spelling and the DNS server; retrying',
-  [Err.DNS_TIMEOUT]: 'no answer from the DNS server (3 tries over 7 s): check the DNS server address (CFG_DNS_SERVER, or the gateway) and that it answers on UDP port 53; retrying',
-  [Err.DNS_SERVER]: 'the DNS server failed or refused to resolve the broker host name (SERVFAIL/REFUSED): check that it may answer this device; retrying',
-  [Err.DNS_BAD]: 'the broker host name cannot be looked up: not a valid host name (dot-separated labels, at most 63 characters) or no DNS server known (set CFG_DNS_SERVER or a gateway)',
-  [Err.DHCP_NO_OFFER]: 'DHCP, DISCOVER phase: no DHCP server offered an address in time: check that the LAN has a DHCP server (router) on this segment and VLAN, and the cable; still asking (or set a static fallback)',
-  [Err.DHCP_NO_ACK]: 'DHCP, REQUEST phase: the server that offered an address did not confirm it: check the DHCP server\'s log and that it is not overloaded; starting over with DISCOVER',
-  [Err.DHCP_NAK]: 'DHCP, REQUEST/RENEW phase: the DHCP server refused the address (NAK; e.g. the pool or subnet changed): starting over with DISCOVER',
-  [Err.DHCP_LEASE_LOST]: 'DHCP lease expired: renewal at T1 and rebinding at T2 went unanswered, so the address was dropped and the MQTT link with it: check that the DHCP server is running; asking for a new lease (also when a lease replaces the static fallback or a renewal moves the address: the link is made again over the new one)',
-  [Err.DHCP_DECLINED]: 'DHCP, ACK phase: another host answers ARP for the leased address (address conflict): DECLINE sent; check for a static address inside the DHCP pool; starting over',
+  [Err.LINK_DOWN]: 'no Ethernet link (PHYCFGR.LNK = 0): check the cable and the switch port; the core reconnects as ' +
+    'soon as the link is back',
+  [Err.NO_CHIP]: 'no W5500 answered on SPI: check the wiring/board (SPI mode 0/3, power, reset pin; VERSIONR is not ' +
+    '0x04, or the chip lost its setup or did not take a socket command); nothing was sent to the broker; retrying',
+  [Err.DNS_NAME]: 'the broker host name does not resolve: the DNS server says no such name (or no IPv4 address); ' +
+    'check the spelling and the DNS server; retrying',
+  [Err.DNS_TIMEOUT]: 'no answer from the DNS server (3 tries over 7 s): check the DNS server address ' +
+    '(CFG_DNS_SERVER, or the gateway) and that it answers on UDP port 53; retrying',
+  [Err.DNS_SERVER]: 'the DNS server failed or refused to resolve the broker host name (SERVFAIL/REFUSED): check that ' +
+    'it may answer this device; retrying',
+  [Err.DNS_BAD]: 'the broker host name cannot be looked up: not a valid host name (dot-separated labels, at most 63 ' +
+    'characters) or no DNS server known (set CFG_DNS_SERVER or a gateway)',
+  [Err.DHCP_NO_OFFER]: 'DHCP, DISCOVER phase: no DHCP server offered an address in time: check that the LAN has a ' +
+    'DHCP server (router) on this segment and VLAN, and the cable; still asking (or set a static fallback)',
+  [Err.DHCP_NO_ACK]: 'DHCP, REQUEST phase: the server that offered an address did not confirm it: check the DHCP ' +
+    'server\'s log and that it is not overloaded; starting over with DISCOVER',
+  [Err.DHCP_NAK]: 'DHCP, REQUEST/RENEW phase: the DHCP server refused the address (NAK; e.g. the pool or subnet ' +
+    'changed): starting over with DISCOVER',
+  [Err.DHCP_LEASE_LOST]: 'DHCP lease expired: renewal at T1 and rebinding at T2 went unanswered, so the address was ' +
+    'dropped and the MQTT link with it: check that the DHCP server is running; asking for a new lease (also when a ' +
+    'lease replaces the static fallback or a renewal moves the address: the link is made again over the new one)',
+  [Err.DHCP_DECLINED]: 'DHCP, ACK phase: another host answers ARP for the leased address (address conflict): DECLINE ' +
+    'sent; check for a static address inside the DHCP pool; starting over',
   [Err.RL_TOO_LONG]: 'malformed packet: remaining length longer than 4 bytes; connection closed, session kept',
   [Err.RL_MISMATCH]: 'malformed packet: remaining length disagrees with its contents; connection closed, session kept',
   [Err.FLAGS]: 'malformed packet: reserved fixed-header flag bits wrong; connection closed, session kept',
@@ -110,9 +127,12 @@ export const ERROR_TEXT: Readonly<Record<number, string>> = {
   [Err.CONNECT_FLAGS]: 'malformed CONNECT: reserved flag, will QoS/retain without will, or password without username',
   [Err.FILTER]: 'malformed topic filter: + and # must fill a whole level and # must be last',
   [Err.SESSION_PRESENT]: 'malformed CONNACK: session present set with a non-zero return code; connection closed',
-  [Err.ACK_QOS]: 'broker acknowledged a PUBLISH with the wrong kind of ack (PUBACK for QoS 2 or PUBREC for QoS 1): protocol error; connection closed, session kept, the message is sent again on reconnect',
-  [Err.SUBACK_MISMATCH]: 'broker sent a SUBACK whose return-code count differs from the SUBSCRIBE\'s filter count: protocol error; connection closed, session kept, the subscription is sent again on reconnect',
-  [Err.ACK_UNKNOWN]: 'broker sent a SUBACK/UNSUBACK for a packet id no request is waiting for: protocol error; connection closed, session kept, pending subscriptions are sent again on reconnect',
+  [Err.ACK_QOS]: 'broker acknowledged a PUBLISH with the wrong kind of ack (PUBACK for QoS 2 or PUBREC for QoS 1): ' +
+    'protocol error; connection closed, session kept, the message is sent again on reconnect',
+  [Err.SUBACK_MISMATCH]: 'broker sent a SUBACK whose return-code count differs from the SUBSCRIBE\'s filter count: ' +
+    'protocol error; connection closed, session kept, the subscription is sent again on reconnect',
+  [Err.ACK_UNKNOWN]: 'broker sent a SUBACK/UNSUBACK for a packet id no request is waiting for: protocol error; ' +
+    'connection closed, session kept, pending subscriptions are sent again on reconnect',
 };
 
 /** CONNACK return codes 1..5 (MQTT 3.1.1 §3.2.2.3) and what to do about each. */
@@ -157,11 +177,15 @@ export type CoreEvent =
   | { kind: 'trace'; direction: 'sent' | 'received'; packetType: number; name: string; flags: number;
       extra: number; packetId: number; length: number }
   | { kind: 'link'; up: boolean }
-  | { kind: 'dhcp'; event: string; state: string; ip: string; gateway: string; netmask: string; dns: string; leaseS: number; server: string; message: string };
+  | { kind: 'dhcp'; event: string; state: string; ip: string; gateway: string; netmask: string; dns: string;
+    leaseS: number; server: string; message: string };
 
 function ipText(v: number): string { return `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`; }
 
-/** "a.b.c.d:port" from [8] u32 address, [12] u16 port of a CONNECT_FAILED/DISCONNECTED record (cores before it: undefined). */
+/**
+ * "a.b.c.d:port" from [8] u32 address, [12] u16 port of a CONNECT_FAILED/DISCONNECTED record (cores before it:
+ * undefined).
+ */
 function triedEndpoint(rec: Uint8Array): string | undefined {
   if (rec.length < 14) return undefined;
   const dv = new DataView(rec.buffer, rec.byteOffset, rec.byteLength);
@@ -174,9 +198,11 @@ export function decodeMessage(rec: Uint8Array): CoreEvent {
   const dv = new DataView(rec.buffer, rec.byteOffset, rec.byteLength);
   const t = dv.getUint16(4, true);
   const p = dv.getUint16(6, true);
-  if (8 + t + p > rec.byteLength) throw new Error(`core.wasm sent a MESSAGE record of ${rec.byteLength} bytes that claims ${8 + t + p}`);
+  if (8 + t + p > rec.byteLength) throw new Error(
+    `core.wasm sent a MESSAGE record of ${rec.byteLength} bytes that claims ${8 + t + p}`);
   return {
-    kind: 'message', qos: rec[0]! & 3, retain: (rec[0]! & 4) !== 0, dup: (rec[0]! & 8) !== 0, redelivered: (rec[0]! & 16) !== 0,
+    kind: 'message', qos: rec[0]! & 3, retain: (rec[0]! & 4) !== 0, dup: (rec[0]! & 8) !== 0,
+    redelivered: (rec[0]! & 16) !== 0,
     subscription: rec[1] === 0xff ? null : rec[1]!, packetId: dv.getUint16(2, true),
     topic: topicDecoder.decode(rec.subarray(8, 8 + t)), payload: rec.slice(8 + t, 8 + t + p),
   };
@@ -190,31 +216,36 @@ export function decodeEvent(kind: number, rec: Uint8Array): CoreEvent {
     case EventKind.CONNECT_FAILED: {
       const error = dv.getInt32(0, true);
       const rc = rec[4] === 0xff ? null : rec[4]!;
-      const text = error === Err.CONNACK_REFUSED && rc !== null ? `broker refused the connection (CONNACK ${rc}): ${CONNACK_TEXT[rc] ?? 'unknown code'}` : errorText(error);
+      const text = error === Err.CONNACK_REFUSED && rc !== null ?
+        `broker refused the connection (CONNACK ${rc}): ${CONNACK_TEXT[rc] ?? 'unknown code'}` : errorText(error);
       const tried = triedEndpoint(rec);
       const what = error <= Err.DNS_NAME && error >= Err.DNS_BAD ? 'asked the DNS server'
         : error <= Err.DHCP_NO_OFFER && error >= Err.DHCP_DECLINED ? 'asked the DHCP server' : 'tried';
       // (ERR_NO_CHIP: the chip failed before anything went out, so no address is named)
       const named = tried && error !== Err.NO_CHIP ? tried : undefined;
-      return { kind: 'connect_failed', error, returnCode: rc, message: named ? `${text} (${what} ${named})` : text, ...(named ? { tried: named } : {}) };
+      return { kind: 'connect_failed', error, returnCode: rc, message: named ? `${text} (${what} ${named})` : text,
+        ...(named ? { tried: named } : {}) };
     }
     case EventKind.DISCONNECTED: {
       const reason = dv.getInt32(0, true);
       const tried = triedEndpoint(rec);
       const text = reason === 0 ? 'disconnected by request' : errorText(reason);
       // (a requested disconnect says nothing about where: no `tried`)
-      return { kind: 'disconnected', reason, message: tried && reason !== 0 ? `${text} (broker ${tried})` : text, ...(tried && reason !== 0 ? { tried } : {}) };
+      return { kind: 'disconnected', reason, message: tried && reason !== 0 ? `${text} (broker ${tried})` : text,
+        ...(tried && reason !== 0 ? { tried } : {}) };
     }
     case EventKind.MESSAGE: {
       const t = dv.getUint16(4, true), p = dv.getUint16(6, true);
       return {
-        kind: 'message', qos: rec[0]! & 3, retain: (rec[0]! & 4) !== 0, dup: (rec[0]! & 8) !== 0, redelivered: (rec[0]! & 16) !== 0,
+        kind: 'message', qos: rec[0]! & 3, retain: (rec[0]! & 4) !== 0, dup: (rec[0]! & 8) !== 0,
+        redelivered: (rec[0]! & 16) !== 0,
         subscription: rec[1] === 0xff ? null : rec[1]!, packetId: dv.getUint16(2, true),
         topic: topicDecoder.decode(rec.subarray(8, 8 + t)), payload: rec.slice(8 + t, 8 + t + p),
       };
     }
     case EventKind.PUBLISH_DONE: return { kind: 'publish_done', packetId: dv.getUint16(0, true), qos: rec[2]! };
-    case EventKind.SUBACK: return { kind: 'suback', packetId: dv.getUint16(0, true), granted: [...rec.subarray(3, 3 + rec[2]!)] };
+    case EventKind.SUBACK: return {
+      kind: 'suback', packetId: dv.getUint16(0, true), granted: [...rec.subarray(3, 3 + rec[2]!)] };
     case EventKind.UNSUBACK: return { kind: 'unsuback', packetId: dv.getUint16(0, true) };
     case EventKind.ERROR: {
       const code = dv.getInt32(0, true);
@@ -234,10 +265,13 @@ export function decodeEvent(kind: number, rec: Uint8Array): CoreEvent {
       const state = DHCP_STATE_NAMES[rec[1]!] ?? `state${rec[1]}`;
       const leaseS = dv.getUint32(20, true);
       const lease = `${at(4)} mask ${at(12)} gateway ${at(8)} dns ${at(16)}`;
-      const message = event === 'bound' || event === 'renewed' ? `DHCP ${event}: ${lease}, lease ${leaseS} s from ${at(24)}`
-        : event === 'fallback' ? `DHCP: no offer in time, static fallback ${at(4)} mask ${at(12)} gateway ${at(8)} (still asking)`
+      const message = event === 'bound' ||
+        event === 'renewed' ? `DHCP ${event}: ${lease}, lease ${leaseS} s from ${at(24)}`
+        : event === 'fallback' ?
+          `DHCP: no offer in time, static fallback ${at(4)} mask ${at(12)} gateway ${at(8)} (still asking)`
         : `DHCP ${event}${event === 'expired' ? ': address dropped' : ''} (now ${state})`;
-      return { kind: 'dhcp', event, state, ip: at(4), gateway: at(8), netmask: at(12), dns: at(16), leaseS, server: at(24), message };
+      return { kind: 'dhcp', event, state, ip: at(4), gateway: at(8), netmask: at(12), dns: at(16), leaseS,
+        server: at(24), message };
     }
     default: throw new Error(`core.wasm sent unknown event kind ${kind}; host and core ABI versions differ`);
   }

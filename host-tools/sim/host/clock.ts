@@ -24,7 +24,8 @@ export class VirtualClock implements Clock {
 
   /** Moves time forward by `ms` (≥ 0). Prefer NodeDevice.advance(), which also runs the core's deadlines. */
   advance(ms: number): void {
-    if (!(ms >= 0) || !Number.isFinite(ms)) throw new RangeError(`VirtualClock.advance: ms must be a finite number ≥ 0, got ${ms}`);
+    if (!(ms >= 0) || !Number.isFinite(ms)) throw new RangeError(
+      `VirtualClock.advance: ms must be a finite number ≥ 0, got ${ms}`);
     this.t += ms;
   }
 }

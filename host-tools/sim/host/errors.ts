@@ -30,7 +30,10 @@ export class QueueFullError extends CoreError {
 /** The broker refused the CONNECT. */
 export class ConnackError extends CoreError {
   constructor(readonly returnCode: number) {
-    super(Err.CONNACK_REFUSED, `broker refused the connection: CONNACK return code ${returnCode}, ${CONNACK_TEXT[returnCode] ?? 'unknown code'}`);
+    super(
+      Err.CONNACK_REFUSED,
+      `broker refused the connection: CONNACK return code ` +
+      `${returnCode}, ${CONNACK_TEXT[returnCode] ?? 'unknown code'}`);
     this.name = 'ConnackError';
   }
 }

@@ -16,7 +16,8 @@ export class RetainedRam {
 
   /** `size` bytes, holding power-on noise (seeded: runs repeat). */
   constructor(size = 1024, private readonly seed = 1) {
-    if (!Number.isInteger(size) || size < 0) throw new RangeError(`retained RAM size must be a non-negative integer, got ${size}`);
+    if (!Number.isInteger(size) || size < 0) throw new RangeError(
+      `retained RAM size must be a non-negative integer, got ${size}`);
     this.size = size;
     this.bytes = new Uint8Array(size);
     this.powerLoss();
@@ -54,7 +55,8 @@ export class RetainedRam {
 
 /** The keep_* imports over `ram` (none: keep_size() 0, the core then runs flash-first). `span`
  * resolves (ptr, len) in the module's linear memory, trapping outside it. */
-export function keepImports(ram: RetainedRam | undefined, span: (what: string, ptr: number, len: number) => Uint8Array): Record<string, (...a: number[]) => number> {
+export function keepImports(ram: RetainedRam | undefined,
+    span: (what: string, ptr: number, len: number) => Uint8Array): Record<string, (...a: number[]) => number> {
   return {
     keep_size: () => ram?.size ?? 0,
     keep_read: (off, dst, len) => ram ? ram.read(off, span('keep_read', dst, len)) : KEEP_OUT_OF_RANGE,

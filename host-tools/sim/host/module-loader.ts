@@ -43,12 +43,15 @@ export async function loadModule(src: string | Uint8Array): Promise<WebAssembly.
     mod = await WebAssembly.compile(bytes);
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
-    throw new BadModuleError(`${path ?? 'the given bytes'} is not a valid WebAssembly module (${why}): rebuild core.wasm with \`make build\``);
+    throw new BadModuleError(
+      `${path ?? 'the given bytes'} is not a valid WebAssembly module (${why}): rebuild core.wasm with \`make build\``);
   }
   const names = new Set(WebAssembly.Module.exports(mod).map((e) => e.name));
   const missing = REQUIRED_EXPORTS.filter((n) => !names.has(n));
   if (missing.length > 0) {
-    throw new BadModuleError(`${path ?? 'the given module'} is not a wasmqtt core: it lacks the exports ${missing.join(', ')} (see docs/core-api.md)`);
+    throw new BadModuleError(
+      `${path ?? 'the given module'} is not a wasmqtt core: it lacks the exports ${missing.join(', ')} (see ` +
+      `docs/core-api.md)`);
   }
   if (path !== null) compiled.set(path, mod);
   return mod;
@@ -57,7 +60,8 @@ export async function loadModule(src: string | Uint8Array): Promise<WebAssembly.
 /** Instantiates `mod` with the functions of `provided` it imports; a BadModuleError names every
  * import missing from `provided` (`backend`: the network backend's name, for that message) or why
  * instantiation failed. */
-export async function instantiateWith(mod: WebAssembly.Module, provided: ImportModules, backend: string): Promise<WebAssembly.Instance> {
+export async function instantiateWith(
+    mod: WebAssembly.Module, provided: ImportModules, backend: string): Promise<WebAssembly.Instance> {
   const importObject: WebAssembly.Imports = {};
   const missing: string[] = [];
   for (const imp of WebAssembly.Module.imports(mod)) {
@@ -75,6 +79,7 @@ export async function instantiateWith(mod: WebAssembly.Module, provided: ImportM
   try {
     return await WebAssembly.instantiate(mod, importObject);
   } catch (err) {
-    throw new BadModuleError(`core.wasm could not be instantiated: ${err instanceof Error ? err.message : String(err)}`);
+    throw new BadModuleError(
+      `core.wasm could not be instantiated: ${err instanceof Error ? err.message : String(err)}`);
   }
 }

@@ -7,7 +7,8 @@ import { ADC_CHANNEL_PINS, CHANNEL_TEMP, CHANNEL_VREFINT, VREFINT_V, temperature
 import type { BoardSpec } from '../board/board-spec.ts';
 
 /** gpio_mode's modes (firmware/hal/hal.h HAL_PIN_*). */
-export const PinMode = { INPUT: 0, INPUT_PULLUP: 1, INPUT_PULLDOWN: 2, OUTPUT: 3, OUTPUT_OPEN_DRAIN: 4, ANALOG: 5 } as const;
+export const PinMode = {
+  INPUT: 0, INPUT_PULLUP: 1, INPUT_PULLDOWN: 2, OUTPUT: 3, OUTPUT_OPEN_DRAIN: 4, ANALOG: 5 } as const;
 export const PIN_NONE = -1;
 export const PIN_RESERVED = -2;
 const PIN_COUNT = 80; // PA0..PE15

@@ -12,7 +12,8 @@ import { VirtualClock } from './clock.ts';
  * `settings` as its app settings, and returns the store bytes. The config record stays absent
  * (the board boots on its defaults: identity from its chip id).
  */
-export async function appSettingsImage(wasm: string | Uint8Array, settings: Readonly<Record<string, string | number>>, board = 'bluepill', storeBytes?: number): Promise<Uint8Array> {
+export async function appSettingsImage(wasm: string | Uint8Array, settings: Readonly<Record<string, string | number>>,
+    board = 'bluepill', storeBytes?: number): Promise<Uint8Array> {
   const spec = loadBoardSpec(board);
   const pageSize = spec.memory.flashPageBytes;
   const store = new MemoryStore({ size: storeBytes ?? spec.storePages * pageSize, pageSize });
@@ -26,7 +27,8 @@ export async function appSettingsImage(wasm: string | Uint8Array, settings: Read
 }
 
 /** appSettingsImage() into a file (the virtual board's `storeFile`). */
-export async function writeAppSettingsImage(file: string, wasm: string | Uint8Array, settings: Readonly<Record<string, string | number>>, board = 'bluepill'): Promise<void> {
+export async function writeAppSettingsImage(file: string, wasm: string | Uint8Array,
+    settings: Readonly<Record<string, string | number>>, board = 'bluepill'): Promise<void> {
   writeFileSync(file, await appSettingsImage(wasm, settings, board));
 }
 

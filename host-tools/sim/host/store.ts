@@ -164,7 +164,10 @@ export class FileStore extends MemoryStore {
       const actual = fstatSync(this.fd).size;
       if (actual !== this.size) {
         closeSync(this.fd);
-        throw new Error(`store file ${path} has ${actual} bytes but the store is configured for ${this.size}; delete it or pass size: ${actual}`);
+        throw new Error(
+          `store file ` +
+          `${path} has ${actual} bytes but the store is configured for ${this.size}; delete it or pass size: ` +
+          `${actual}`);
       }
       readSync(this.fd, this.data, 0, this.size, 0);
     }

@@ -47,9 +47,14 @@ export interface NodeDeviceOptions {
   wasm?: string | Uint8Array;
   /** The network seam; default a W5500 model routing deviceBroker → broker. */
   network?: NetworkBackend;
-  /** More config keys (Cfg.*) set after the others, before connecting: e.g. [[Cfg.DEVICE_IP, 0]] for DHCP (LAN module). */
+  /**
+   * More config keys (Cfg.*) set after the others, before connecting: e.g. [[Cfg.DEVICE_IP, 0]] for DHCP (LAN module).
+   */
   deviceConfig?: Array<[key: number, value: number | string]>;
-  /** The broker address the device is configured with: IPv4 or host name (resolved by the device's DNS) and port. Default 192.168.1.10:1883. */
+  /**
+   * The broker address the device is configured with: IPv4 or host name (resolved by the device's DNS) and port.
+   * Default 192.168.1.10:1883.
+   */
   deviceBroker?: string;
   /**
    * true: run the device console (docs/console.md) as the firmware does: device.wasm unless
@@ -69,7 +74,9 @@ export interface NodeDeviceOptions {
   onMessage?: (m: Message) => void;
   /** Wait for CONNACK before start() resolves (default true); a refusal rejects start(). */
   waitConnected?: boolean;
-  /** Real-time guard for waits (start, publish acks...) so a broken link fails a test instead of hanging. Default 15000. */
+  /**
+   * Real-time guard for waits (start, publish acks...) so a broken link fails a test instead of hanging. Default 15000.
+   */
   realTimeoutMs?: number;
   /** The chip's 96-bit unique id as 24 hex digits (the default client id and MAC come from it);
    * default random, or derived from `seed` when given. */

@@ -15,7 +15,8 @@ export class AddressMap {
   add(device: string, target: HostEndpoint | string): this {
     const m = /^(\d+\.\d+\.\d+\.\d+|\*):(\d+|\*)$/.exec(device);
     if (!m || (m[1] !== '*' && !isIpv4(m[1]!)) || (m[1] === '*' && m[2] !== '*')) {
-      throw new Error(`address map: "${device}" is not a device endpoint; write it as 192.168.1.10:1883, 192.168.1.10:* or *:*`);
+      throw new Error(
+        `address map: "${device}" is not a device endpoint; write it as 192.168.1.10:1883, 192.168.1.10:* or *:*`);
     }
     const t = typeof target === 'string' ? parseHostEndpoint(target) : target;
     if (!Number.isInteger(t.port) || t.port < 0 || t.port > 65535) {

@@ -38,7 +38,9 @@ export interface DhcpRig {
   route(map: AddressMap): void;
   /** Kills dnsmasq (the server is gone; its lease file stays). */
   stop(): Promise<void>;
-  /** Starts dnsmasq again with the same lease file, optionally leasing `poolIp` instead (then the old address gets NAK). */
+  /**
+   * Starts dnsmasq again with the same lease file, optionally leasing `poolIp` instead (then the old address gets NAK).
+   */
   start(poolIp?: string): Promise<void>;
   /** dnsmasq stopped, namespace and veth deleted. */
   close(): Promise<void>;
@@ -50,7 +52,9 @@ function run(cmd: string[], what: string): string {
   const r = spawnSync(cmd[0]!, cmd.slice(1), { encoding: 'utf8' });
   if (r.error || r.status !== 0) {
     const why = r.error ? r.error.message : (r.stderr || r.stdout).trim();
-    throw new Error(`DHCP test rig: ${what} failed (${cmd.join(' ')}): ${why}. The rig needs root (ip netns add, veth pairs) and iproute2.`);
+    throw new Error(
+      `DHCP test rig: ${what} failed (${cmd.join(' ')}): ${why}. The rig needs root (ip netns add, veth pairs) and ` +
+      `iproute2.`);
   }
   return r.stdout;
 }
@@ -105,7 +109,8 @@ export async function startDhcpRig(opts: DhcpRigOptions = {}): Promise<DhcpRig> 
     run(['ip', 'link', 'set', nsIf, 'netns', ns], 'moving one veth end into the namespace');
     run(['ip', 'addr', 'add', `${leaseIp}/24`, 'dev', hostIf], 'addressing the host end');
     run(['ip', 'link', 'set', hostIf, 'up'], 'bringing the host end up');
-    run(['ip', 'netns', 'exec', ns, 'ip', 'addr', 'add', `${serverIp}/24`, 'dev', nsIf], 'addressing the namespace end');
+    run(
+      ['ip', 'netns', 'exec', ns, 'ip', 'addr', 'add', `${serverIp}/24`, 'dev', nsIf], 'addressing the namespace end');
     run(['ip', 'netns', 'exec', ns, 'ip', 'link', 'set', nsIf, 'up'], 'bringing the namespace end up');
     run(['ip', 'netns', 'exec', ns, 'ip', 'link', 'set', 'lo', 'up'], 'bringing the namespace loopback up');
   } catch (e) {
@@ -141,12 +146,15 @@ export async function startDhcpRig(opts: DhcpRigOptions = {}): Promise<DhcpRig> 
       for (const line of b.toString().split('\n')) {
         if (process.env.WQ_DHCP_RIG_DEBUG) process.stderr.write(`[dnsmasq ${ns}] ${line}\n`);
         if (/DHCP, IP range/.test(line)) ready();
-        if (/DHCP(DISCOVER|OFFER|REQUEST|ACK|NAK|DECLINE|RELEASE|INFORM)/.test(line)) log.push(line.replace(/^dnsmasq-dhcp(\[\d+\])?: (\d+ )?/, ''));
+        if (/DHCP(DISCOVER|OFFER|REQUEST|ACK|NAK|DECLINE|RELEASE|INFORM)/.test(line)) log.push(
+          line.replace(/^dnsmasq-dhcp(\[\d+\])?: (\d+ )?/, ''));
       }
     });
     exited = new Promise<void>((r) => p.once('exit', () => r()));
-    const gone = exited.then(() => { throw new Error(`DHCP test rig: dnsmasq did not start in ${ns}: ${stderr.trim() || 'it exited'}`); });
-    const late = new Promise<never>((_, rej) => setTimeout(() => rej(new Error(`DHCP test rig: dnsmasq in ${ns} logged no "DHCP, IP range" line within 5 s: ${stderr.trim()}`)), 5000).unref());
+    const gone = exited.then(
+      () => { throw new Error(`DHCP test rig: dnsmasq did not start in ${ns}: ${stderr.trim() || 'it exited'}`); });
+    const late = new Promise<never>((_, rej) => setTimeout(() => rej(new Error(
+      `DHCP test rig: dnsmasq in ${ns} logged no "DHCP, IP range" line within 5 s: ${stderr.trim()}`)), 5000).unref());
     await Promise.race([up, gone, late]);
   };
   const stop = async (): Promise<void> => {

@@ -9,7 +9,10 @@ import { freePort } from '../../broker/mosquitto.ts';
 export interface DnsmasqOptions {
   /** name → IPv4 answered (A records). */
   hosts: Record<string, string>;
-  /** Domain dnsmasq is authoritative for (unknown names there: NXDOMAIN, never forwarded). Default: the first host's parent domain. */
+  /**
+   * Domain dnsmasq is authoritative for (unknown names there: NXDOMAIN, never forwarded). Default: the first host's
+   * parent domain.
+   */
   domain?: string;
   /** TTL of the answers in seconds (default 60). */
   ttl?: number;

@@ -74,6 +74,7 @@ export class DriverHost {
     const n = this.x.dt_udp_recvfrom(0, max);
     if (n <= 0) return null;
     const ip = this.x.dt_udp_from_ip() >>> 0;
-    return { data: this.buf.slice(0, n), ip: [24, 16, 8, 0].map((s) => (ip >>> s) & 0xff).join('.'), port: this.x.dt_udp_from_port() };
+    return { data: this.buf.slice(0, n), ip: [24, 16, 8, 0].map((s) => (ip >>> s) & 0xff).join('.'),
+      port: this.x.dt_udp_from_port() };
   }
 }

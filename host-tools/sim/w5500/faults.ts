@@ -25,13 +25,17 @@ export class FaultInjector {
   }
 
   /** The peer closes the connection gracefully (FIN): the socket goes to CLOSE_WAIT with Sn_IR.DISCON. */
-  dropConnection(sel: SocketSel): void { for (const s of this.pick(sel)) s.peerClose(false); this.chip.note(`fault: drop connection ${sel}`); }
+  dropConnection(sel: SocketSel): void { for (const s of this.pick(sel)) s.peerClose(false);
+    this.chip.note(`fault: drop connection ${sel}`); }
   /** The peer aborts the connection (RST): the socket goes to CLOSED with Sn_IR.DISCON. */
-  resetConnection(sel: SocketSel): void { for (const s of this.pick(sel)) s.peerClose(true); this.chip.note(`fault: reset connection ${sel}`); }
+  resetConnection(sel: SocketSel): void { for (const s of this.pick(sel)) s.peerClose(true);
+    this.chip.note(`fault: reset connection ${sel}`); }
   /** Nothing gets through either way; unacknowledged data times out after TCPTO (RTR/RCR). */
-  blackHole(sel: SocketSel, on = true): void { for (const s of this.pick(sel)) s.blackHole = on; this.chip.note(`fault: black hole ${sel} ${on ? 'on' : 'off'}`); }
+  blackHole(sel: SocketSel, on = true): void { for (const s of this.pick(sel)) s.blackHole = on;
+    this.chip.note(`fault: black hole ${sel} ${on ? 'on' : 'off'}`); }
   /** The peer stops reading and sending but keeps the connection (zero window: no timeout). */
-  stall(sel: SocketSel, on = true): void { for (const s of this.pick(sel)) s.stalled = on; this.chip.note(`fault: stall ${sel} ${on ? 'on' : 'off'}`); }
+  stall(sel: SocketSel, on = true): void { for (const s of this.pick(sel)) s.stalled = on;
+    this.chip.note(`fault: stall ${sel} ${on ? 'on' : 'off'}`); }
   /** Every received packet and ACK arrives `ms` virtual milliseconds late. */
   delay(sel: SocketSel, ms: number): void {
     if (!(ms >= 0)) throw new Error(`fault: delay must be ≥ 0 ms, got ${ms}`);

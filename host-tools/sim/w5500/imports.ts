@@ -22,7 +22,8 @@ function view(src: MemorySource): Uint8Array {
 }
 
 function check(name: string, memory: Uint8Array, addr: number, block: number, ptr: number, len: number): void {
-  if (addr >>> 0 > 0xffff) throw new BoardAbiError(`${name}: addr ${addr >>> 0} is not a 16-bit W5500 offset (0..0xFFFF)`);
+  if (addr >>> 0 > 0xffff) throw new BoardAbiError(
+    `${name}: addr ${addr >>> 0} is not a 16-bit W5500 offset (0..0xFFFF)`);
   if (block >>> 0 > 31) throw new BoardAbiError(`${name}: block ${block >>> 0} is not a 5-bit block select (0..31)`);
   const size = memory.byteLength;
   const p = ptr >>> 0;

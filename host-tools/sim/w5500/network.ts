@@ -171,7 +171,8 @@ export class NodeNetwork implements ChipNetwork {
       }
       const c = createSocket({ type: 'udp4', reuseAddr: true });
       let pending = true;
-      const peer: Peer = { sock: c, ready: false, queue: [], settle: () => { if (pending) { pending = false; activity.end(); } } };
+      const peer: Peer = {
+        sock: c, ready: false, queue: [], settle: () => { if (pending) { pending = false; activity.end(); } } };
       peers.set(key, peer);
       c.on('message', receive);
       c.on('error', (e: NodeJS.ErrnoException) => {
@@ -198,7 +199,8 @@ export class NodeNetwork implements ChipNetwork {
         // twin bound to the same port would get every broadcast a second time (the kernel hands a
         // broadcast to each matching socket), so ICMP unreachable is not heard there.
         if (bind) {
-          const out = () => { if (!open) { activity.end(); return; } sock.send(data, to.port, to.host, () => { activity.end(); sent(); }); };
+          const out = () => { if (!open) { activity.end(); return; } sock.send(
+            data, to.port, to.host, () => { activity.end(); sent(); }); };
           if (binding) afterBind.push(out); else out();
           return;
         }
@@ -246,7 +248,8 @@ export class NodeNetwork implements ChipNetwork {
         noDelayedAck = on;
         if (on && this.ack.unsupported && !this.ndUnsupportedNoted) {
           this.ndUnsupportedNoted = true;
-          const text = `Sn_MR.ND not honoured: ${this.ack.unsupported}; the host's delayed ACK stands in for the chip's`;
+          const text =
+            `Sn_MR.ND not honoured: ${this.ack.unsupported}; the host's delayed ACK stands in for the chip's`;
           this.note(text);
           if (this.platformAck && !ndWarned) { ndWarned = true; process.emitWarning(text, 'W5500ModelWarning'); }
         }

@@ -6,12 +6,17 @@ import {
 
 /** OPMDC values (PHYCFGR[5:3] with OPMD = 1), datasheet PHYCFGR description. */
 const OPMDC_POWER_DOWN = 0x30;
-/** Speed/duplex status bits per OPMDC when the link is up: 10H, 10F, 100H, 100F, 100H+AN, (unused), power down, all+AN. */
+/**
+ * Speed/duplex status bits per OPMDC when the link is up: 10H, 10F, 100H, 100F, 100H+AN, (unused), power down, all+AN.
+ */
 const MODE_STATUS = [0, PHY_DPX, PHY_SPD, PHY_SPD | PHY_DPX, PHY_SPD, PHY_SPD | PHY_DPX, 0, PHY_SPD | PHY_DPX];
 
 export class Phy {
   private config = PHYCFGR_RESET & (PHY_RST | PHY_OPMD | PHY_OPMDC_MASK);
-  /** The mode the PHY runs in: latched from config when the PHY leaves reset (datasheet: set OPMD/OPMDC, then reset the PHY). */
+  /**
+   * The mode the PHY runs in: latched from config when the PHY leaves reset (datasheet: set OPMD/OPMDC, then reset the
+   * PHY).
+   */
   private activeMode = PHYCFGR_RESET & (PHY_OPMD | PHY_OPMDC_MASK);
   /** Whether a cable and a partner are present (the test controls this). */
   private cable = true;
@@ -61,7 +66,8 @@ export class Phy {
   read(): number {
     let status = 0;
     if (this.linkUp) {
-      const opmdc = (this.activeMode & PHY_OPMD) !== 0 ? (this.activeMode & PHY_OPMDC_MASK) >> 3 : 7; // OPMD=0: hardware pins, all capable
+      // OPMD=0: hardware pins, all capable
+      const opmdc = (this.activeMode & PHY_OPMD) !== 0 ? (this.activeMode & PHY_OPMDC_MASK) >> 3 : 7;
       status = MODE_STATUS[opmdc]! | PHY_LNK;
     }
     return (this.config & ~0x07) | status;

@@ -24,7 +24,8 @@ export async function serveRouteControl(path: string, map: AddressMap): Promise<
         buf = buf.slice(nl + 1);
         const [verb, dev, host, ...extra] = line.split(/\s+/);
         try {
-          if (extra.length || !dev || !host) throw new Error(`expected "route DEVICE_IP:PORT HOST:PORT" or "bind-udp PORT HOST:PORT", got "${line}"`);
+          if (extra.length || !dev || !host) throw new Error(
+            `expected "route DEVICE_IP:PORT HOST:PORT" or "bind-udp PORT HOST:PORT", got "${line}"`);
           if (verb === 'route') map.add(dev, host);
           else if (verb === 'bind-udp') map.bindUdp(Number(dev), host);
           else throw new Error(`unknown route command "${verb}"; one of: route, bind-udp`);
@@ -49,9 +50,11 @@ export function sendRoutes(path: string, lines: string[], timeoutMs = 5000): Pro
     const sock = createConnection(path);
     let reply = '';
     let answered = 0;
-    const timer = setTimeout(() => { sock.destroy(); reject(new Error(`virtual board's route control ${path} did not answer within ${timeoutMs} ms`)); }, timeoutMs);
+    const timer = setTimeout(() => { sock.destroy();
+      reject(new Error(`virtual board's route control ${path} did not answer within ${timeoutMs} ms`)); }, timeoutMs);
     const done = (err?: Error) => { clearTimeout(timer); sock.end(); if (err) reject(err); else resolve(); };
-    sock.on('error', (e) => done(new Error(`cannot reach the virtual board's route control ${path} (${e.message}); is wasmqtt sim still running?`)));
+    sock.on('error', (e) => done(new Error(
+      `cannot reach the virtual board's route control ${path} (${e.message}); is wasmqtt sim still running?`)));
     sock.on('data', (d: Buffer) => {
       reply += d.toString('utf8');
       for (let nl = reply.indexOf('\n'); nl >= 0; nl = reply.indexOf('\n')) {
@@ -71,8 +74,10 @@ export function routeRecorder(): { map: AddressMap; lines: string[] } {
   const lines: string[] = [];
   const endpoint = (t: string | { host: string; port: number }) => (typeof t === 'string' ? t : `${t.host}:${t.port}`);
   const map = {
-    add(device: string, target: string | { host: string; port: number }) { lines.push(`route ${device} ${endpoint(target)}`); return map; },
-    bindUdp(port: number, host: string | { host: string; port: number }) { lines.push(`bind-udp ${port} ${endpoint(host)}`); return map; },
+    add(device: string, target: string | { host: string; port: number }) { lines.push(
+      `route ${device} ${endpoint(target)}`); return map; },
+    bindUdp(port: number,
+      host: string | { host: string; port: number }) { lines.push(`bind-udp ${port} ${endpoint(host)}`); return map; },
   };
   return { map: map as unknown as AddressMap, lines };
 }

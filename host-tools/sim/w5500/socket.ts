@@ -8,8 +8,8 @@
 //   INIT    --LISTEN--> LISTEN --peer SYN--> ESTABLISHED (+CON)
 //   INIT    --CONNECT--> SYNSENT --SYN/ACK--> ESTABLISHED (+CON) | --ARPTO/TCPTO--> CLOSED (+TIMEOUT)
 //                                          | --RST--> CLOSED (+DISCON)
-//   ESTABLISHED --peer FIN--> CLOSE_WAIT (+DISCON; SEND still works: half-close) --DISCON (our FIN)--> LAST_ACK --ACK--> CLOSED
-//   ESTABLISHED --DISCON--> FIN_WAIT --peer FIN--> CLOSED (+DISCON) | --TCPTO--> CLOSED (+TIMEOUT)
+//   ESTABLISHED --peer FIN--> CLOSE_WAIT (+DISCON; SEND still works: half-close) --DISCON (our FIN)--> LAST_ACK
+// --ACK--> CLOSED   ESTABLISHED --DISCON--> FIN_WAIT --peer FIN--> CLOSED (+DISCON) | --TCPTO--> CLOSED (+TIMEOUT)
 //   ESTABLISHED/CLOSE_WAIT --unacked data for TCPTO--> CLOSED (+TIMEOUT);  any --RST--> CLOSED (+DISCON)
 //   any --CLOSE--> CLOSED
 // Sn_SR shows a command's new state only timing.statusLatencyFrames frames after Sn_CR reads 0.
@@ -147,7 +147,9 @@ export class ChipSocket {
     if (addr === SN.CR) {
       if (value === 0) return;
       if (this.pendingCmd !== 0) {
-        this.chip.note(`S${this.n}: Sn_CR ${hex(value, 2)} written while ${hex(this.pendingCmd, 2)} not yet taken: ignored (wait until Sn_CR reads 0)`);
+        this.chip.note(
+          `S${this.n}: Sn_CR ${hex(value, 2)} written while ${hex(this.pendingCmd, 2)} not yet taken: ignored (wait ` +
+          `until Sn_CR reads 0)`);
         return;
       }
       this.cmdBusy = this.chip.commandBusyFrames;
@@ -158,7 +160,9 @@ export class ChipSocket {
     if (addr === SN.IR) { this.ir &= ~value & 0x1f; return; }
     if (addr === SN.RXBUF_SIZE || addr === SN.TXBUF_SIZE) {
       if (!BUF_SIZES_KB.includes(value)) {
-        this.chip.note(`S${this.n}: ${addr === SN.RXBUF_SIZE ? 'Sn_RXBUF_SIZE' : 'Sn_TXBUF_SIZE'}=${value} is not 0,1,2,4,8 or 16 KB: ignored`);
+        this.chip.note(
+          `S${this.n}: ${addr === SN.RXBUF_SIZE ? 'Sn_RXBUF_SIZE' : 'Sn_TXBUF_SIZE'}=${value} is not 0,1,2,4,8 or 16 ` +
+          `KB: ignored`);
         return;
       }
       (addr === SN.RXBUF_SIZE ? this.chip.rx : this.chip.tx).sizesKb[this.n] = value;
@@ -240,7 +244,8 @@ export class ChipSocket {
       case CMD.CLOSE: this.teardown('close'); this.status = SR.CLOSED; return;
       case CMD.SEND: case CMD.SEND_MAC: return this.send(cmd);
       case CMD.SEND_KEEP:
-        if (this.status === SR.ESTABLISHED && this.regs[SN.KPALVTR] === 0 && this.pathBlocked() && this.link.heldSince < 0) {
+        if (this.status === SR.ESTABLISHED && this.regs[SN.KPALVTR] === 0 && this.pathBlocked() &&
+            this.link.heldSince < 0) {
           this.link.heldSince = this.chip.now(); // the keep-alive probe goes unanswered
         }
         return;
@@ -272,8 +277,10 @@ export class ChipSocket {
     const gen = this.link.current;
     const bind = this.chip.addressMap.udpBinding(this.r16(SN.PORT));
     this.link.udp = this.chip.network.udpOpen((from, bytes) => {
-      if (this.link.live(gen)) { this.chip.udpReceived(from, bytes); this.link.push({ kind: 'datagram', at: this.chip.now(), from, bytes }); }
-    }, (port) => this.chip.note(`S${this.n}: UDP port ${this.r16(SN.PORT)} is host ${bind?.host ?? '127.0.0.1'}:${port}`), (to) => {
+      if (this.link.live(gen)) { this.chip.udpReceived(from, bytes);
+        this.link.push({ kind: 'datagram', at: this.chip.now(), from, bytes }); }
+    }, (port) => this.chip.note(
+        `S${this.n}: UDP port ${this.r16(SN.PORT)} is host ${bind?.host ?? '127.0.0.1'}:${port}`), (to) => {
       if (!this.link.live(gen)) return;
       const dev = this.udpDest.get(`${to.host}:${to.port}`);
       if (dev) this.link.push({ kind: 'unreachable', at: this.chip.now(), ip: dev.ip, port: dev.port });
@@ -436,13 +443,15 @@ export class ChipSocket {
             this.teardown('close');
             this.status = SR.CLOSED;
             return;
-          } else if (this.status === SR.SYNSENT) { this.teardown('close'); this.status = SR.CLOSED; this.raise(SNIR_DISCON); return; }
+          } else if (this.status === SR.SYNSENT) { this.teardown('close'); this.status = SR.CLOSED;
+            this.raise(SNIR_DISCON); return; }
           break;
         case 'unreachable':
           if (this.status !== SR.UDP) break;
           this.chip.common.setUnreachable(ev.ip, ev.port);
           this.chip.common.raise(IR_UNREACH);
-          this.chip.note(`S${this.n}: ICMP port unreachable from ${Array.from(ev.ip).join('.')}:${ev.port} → IR.UNREACH`);
+          this.chip.note(
+            `S${this.n}: ICMP port unreachable from ${Array.from(ev.ip).join('.')}:${ev.port} → IR.UNREACH`);
           break;
         case 'rst':
           if (this.status !== SR.CLOSED && this.mode === SN_MR_TCP) {
@@ -462,7 +471,8 @@ export class ChipSocket {
             this.chip.note(`S${this.n}: UDP datagram of ${ev.bytes.length} bytes dropped (RX buffer full)`);
             break;
           }
-          const hdr = new Uint8Array([ip[0]!, ip[1]!, ip[2]!, ip[3]!, port >> 8, port & 0xff, ev.bytes.length >> 8, ev.bytes.length & 0xff]);
+          const hdr = new Uint8Array(
+            [ip[0]!, ip[1]!, ip[2]!, ip[3]!, port >> 8, port & 0xff, ev.bytes.length >> 8, ev.bytes.length & 0xff]);
           this.chip.rx.copyIn(this.n, this.rxWr, hdr);
           this.chip.rx.copyIn(this.n, (this.rxWr + 8) & 0xffff, ev.bytes);
           this.rxWr = (this.rxWr + need) & 0xffff;

@@ -34,10 +34,12 @@ export interface BridgeOptions {
 /** Parses argv; exits with a message naming the bad option. */
 function options(argv: string[]): BridgeOptions {
   try {
-    const { values } = parseArgs({ args: argv, options: { route: { type: 'string', multiple: true }, trace: { type: 'string' } } });
+    const { values } = parseArgs(
+      { args: argv, options: { route: { type: 'string', multiple: true }, trace: { type: 'string' } } });
     return { routes: values.route ?? ['*:*=127.0.0.1:0'], traceFile: values.trace };
   } catch (err) {
-    process.stderr.write(`spi-bridge: ${(err as Error).message} (usage: spi-bridge.ts [--route DEVICE=HOST:PORT]... [--trace FILE])\n`);
+    process.stderr.write(
+      `spi-bridge: ${(err as Error).message} (usage: spi-bridge.ts [--route DEVICE=HOST:PORT]... [--trace FILE])\n`);
     process.exit(2);
   }
 }
@@ -47,12 +49,15 @@ export function runBridge(opts: BridgeOptions): void {
   const map = new AddressMap();
   for (const r of opts.routes) {
     const i = r.indexOf('=');
-    if (i <= 0) { process.stderr.write(`spi-bridge: --route ${r}: write it as DEVICE=HOST:PORT, e.g. 192.168.1.10:1883=127.0.0.1:18830\n`); process.exit(2); }
+    if (i <= 0) { process.stderr.write(
+      `spi-bridge: --route ${r}: write it as DEVICE=HOST:PORT, e.g. 192.168.1.10:1883=127.0.0.1:18830\n`);
+      process.exit(2); }
     map.add(r.slice(0, i), r.slice(i + 1));
   }
   const t0 = performance.now();
   const clock = (): number => Math.floor(performance.now() - t0);
-  const model = new W5500({ clock, addressMap: map, trace: opts.traceFile ? new FrameTrace(opts.traceFile) : undefined });
+  const model = new W5500(
+    { clock, addressMap: map, trace: opts.traceFile ? new FrameTrace(opts.traceFile) : undefined });
 
   const events = createWriteStream('', { fd: 3 });
   events.on('error', () => process.exit(0)); // the program is gone
@@ -71,7 +76,8 @@ export function runBridge(opts: BridgeOptions): void {
     deadlineTimer = null;
     const due = model.nextDeadline();
     if (due < 0) return;
-    deadlineTimer = setTimeout(() => { deadlineTimer = null; model.poll(); notify(); armDeadline(); }, Math.max(0, due - clock()) + 1);
+    deadlineTimer = setTimeout(
+      () => { deadlineTimer = null; model.poll(); notify(); armDeadline(); }, Math.max(0, due - clock()) + 1);
   };
 
   let pending: Buffer = Buffer.alloc(0);
@@ -102,7 +108,9 @@ export function runBridge(opts: BridgeOptions): void {
           replies.push(Buffer.of(model.intAsserted ? 1 : 0));
           break;
         default:
-          process.stderr.write(`spi-bridge: unknown request op 0x${pending[0]!.toString(16)} (the program and bridge disagree on the protocol)\n`);
+          process.stderr.write(
+            `spi-bridge: unknown request op 0x${pending[0]!.toString(16)} (the program and bridge disagree on the ` +
+            `protocol)\n`);
           process.exit(2);
       }
       pending = pending.subarray(need);

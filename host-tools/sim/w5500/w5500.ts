@@ -35,7 +35,9 @@ export interface W5500Options {
 export interface W5500Timing {
   /** RSTn must stay low at least this long to reset the chip (datasheet T_RC: 500 µs); a shorter pulse is ignored. */
   resetLowMinMs: number;
-  /** After RSTn goes high the chip answers nothing until its PLL locks (datasheet T_PL: 1 ms max): reads 0, writes lost. */
+  /**
+   * After RSTn goes high the chip answers nothing until its PLL locks (datasheet T_PL: 1 ms max): reads 0, writes lost.
+   */
   pllLockMs: number;
   /** Link up this long after a reset, a PHY reset or a cable plug (auto-negotiation, commonly 1-3 s). */
   linkUpMs: number;
@@ -44,7 +46,8 @@ export interface W5500Timing {
 }
 
 /** What the silicon does (datasheet v1.0.9 section 5.5 for reset/PLL; auto-negotiation a typical 1.5 s). */
-export const DATASHEET_TIMING: W5500Timing = { resetLowMinMs: 0.5, pllLockMs: 1, linkUpMs: 1500, statusLatencyFrames: 2 };
+export const DATASHEET_TIMING: W5500Timing = {
+  resetLowMinMs: 0.5, pllLockMs: 1, linkUpMs: 1500, statusLatencyFrames: 2 };
 /**
  * The default: the chip's Sn_SR latency (drivers must wait for Sn_SR, as WIZnet's do) and the
  * reset-pulse rule, but no PLL-lock wait and the link up at once, so hosts whose reset import
@@ -74,8 +77,12 @@ export class W5500 implements FrameTarget {
   /** UDP datagrams that arrived from the network for an open UDP socket. */
   udpDatagramsReceived = 0;
   private udpWatchers: Array<(dir: 'sent' | 'received', peer: HostEndpoint, data: Uint8Array) => void> = [];
-  /** Called for every UDP datagram sent to (or received from) a host endpoint, e.g. to tell a DHCP request from a DECLINE. */
-  onUdp(cb: (dir: 'sent' | 'received', peer: HostEndpoint, data: Uint8Array) => void): void { this.udpWatchers.push(cb); }
+  /**
+   * Called for every UDP datagram sent to (or received from) a host endpoint, e.g. to tell a DHCP request from a
+   * DECLINE.
+   */
+  onUdp(
+    cb: (dir: 'sent' | 'received', peer: HostEndpoint, data: Uint8Array) => void): void { this.udpWatchers.push(cb); }
   private readonly activity = new Activity();
   private readonly decoder = new SpiFrameDecoder(this);
   private readonly clock: () => number;
@@ -92,14 +99,16 @@ export class W5500 implements FrameTarget {
     this.trace = opts.trace;
     this.timing = { ...DEFAULT_TIMING, ...opts.timing };
     this.addressMap = opts.addressMap ?? new AddressMap();
-    this.phy = new Phy((up) => { this.note(`PHY link ${up ? 'up' : 'down'}`); this.activity.notify(); }, () => this.clock(), this.timing.linkUpMs);
+    this.phy = new Phy((up) => { this.note(`PHY link ${up ? 'up' : 'down'}`); this.activity.notify(); },
+      () => this.clock(), this.timing.linkUpMs);
     this.common = new CommonRegisters({
       softwareReset: () => this.softwareReset(),
       socketInterrupts: () => this.sir(),
       phyRead: () => this.phy.read(),
       phyWrite: (v) => this.phy.write(v),
     });
-    const network = opts.network ? opts.network(this.activity) : new NodeNetwork(this.activity, { note: (t) => this.note(t) });
+    const network = opts.network ? opts.network(this.activity) : new NodeNetwork(
+      this.activity, { note: (t) => this.note(t) });
     const ctx: ChipContext = {
       now: () => this.clock(),
       common: this.common,
@@ -111,9 +120,11 @@ export class W5500 implements FrameTarget {
       commandBusyFrames: opts.commandBusyFrames ?? 0,
       statusLatencyFrames: this.timing.statusLatencyFrames,
       note: (t) => this.note(t),
-      listening: (sn, port) => { this.listenPorts.set(sn, port); this.note(`S${sn}: LISTEN reachable at 127.0.0.1:${port}`); },
+      listening: (sn, port) =>
+        { this.listenPorts.set(sn, port); this.note(`S${sn}: LISTEN reachable at 127.0.0.1:${port}`); },
       udpSent: (to, data) => { this.udpDatagramsSent++; for (const w of this.udpWatchers) w('sent', to, data); },
-      udpReceived: (from, data) => { this.udpDatagramsReceived++; for (const w of this.udpWatchers) w('received', from, data); },
+      udpReceived: (from, data) =>
+        { this.udpDatagramsReceived++; for (const w of this.udpWatchers) w('received', from, data); },
     };
     this.sockets = Array.from({ length: SOCKET_COUNT }, (_, n) => new ChipSocket(n, ctx));
     this.faults = new FaultInjector(this);
@@ -161,7 +172,9 @@ export class W5500 implements FrameTarget {
   private checkFrame(control: number, len: number, writeWithoutData: boolean): void {
     const fixed = FDM_LENGTH[control & 3]!;
     if (fixed !== 0 && len !== fixed) {
-      throw new Error(`W5500 frame: control byte 0x${control.toString(16)} selects fixed length ${fixed} but ${len} data bytes were given; use OM=00 (VDM) for other lengths`);
+      throw new Error(
+        `W5500 frame: control byte 0x${control.toString(16)} selects fixed length ${fixed} but ${len} data bytes ` +
+        `were given; use OM=00 (VDM) for other lengths`);
     }
     if (writeWithoutData) throw new Error('W5500 frame: a write frame needs its data bytes, not a length');
     if (len < 1) throw new Error('W5500 frame: a frame carries at least one data byte');
@@ -174,7 +187,8 @@ export class W5500 implements FrameTarget {
    * have side effects, e.g. Sn_CR).
    */
   private frameData(addr: number, control: number, data: Uint8Array): void {
-    if (this.decoder.isSelected) this.decoder.deselect(); // a byte-clocked frame in progress ends, as select() would end it
+    // a byte-clocked frame in progress ends, as select() would end it
+    if (this.decoder.isSelected) this.decoder.deselect();
     this.frameStart();
     const write = (control & CTRL_RWB_WRITE) !== 0;
     const block = control >> 3;

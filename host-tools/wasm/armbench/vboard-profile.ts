@@ -34,15 +34,19 @@ const FLASH_HALFWORDS = 32 * 1024, RAM_HALFWORDS = 10 * 1024;
  * (host-tools/fwbuild/interp-dispatch.ts), every `ldr pc, [r9, rN, lsl #2]`; the dispatch's own
  * instructions: those jumps, the opcode fetch (`ldrb`) before each, and the unconditional
  * branches back to a shared head. */
-function dispatchShape(elf: string, lo: number, hi: number): { jumps: Set<number>; reg: number; pcReg: number; exitAt: number; own: Set<number>; calls: Map<number, string> } {
-  const dis = execFileSync('arm-none-eabi-objdump', ['-d', elf, `--start-address=0x${lo.toString(16)}`, `--stop-address=0x${hi.toString(16)}`], { encoding: 'utf8', maxBuffer: 64 << 20 });
-  const lines = dis.split('\n').map((l) => /^\s*([0-9a-f]+):\s+(?:[0-9a-f]{4}\s?){1,2}\s+(\S+)\s*(.*)$/.exec(l)).filter((m) => m !== null);
+function dispatchShape(elf: string, lo: number, hi: number): {
+    jumps: Set<number>; reg: number; pcReg: number; exitAt: number; own: Set<number>; calls: Map<number, string> } {
+  const dis = execFileSync('arm-none-eabi-objdump', ['-d', elf, `--start-address=0x${lo.toString(16)}`,
+    `--stop-address=0x${hi.toString(16)}`], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const lines = dis.split('\n').map(
+    (l) => /^\s*([0-9a-f]+):\s+(?:[0-9a-f]{4}\s?){1,2}\s+(\S+)\s*(.*)$/.exec(l)).filter((m) => m !== null);
   const jumps = new Set<number>(), own = new Set<number>(), heads = new Set<number>();
   let reg = -1, pcReg = -1, exitAt = 0;
   lines.forEach((m, i) => {
     if (/^ldm/.test(m[2]!) && /\bpc\}/.test(m[3]!)) exitAt = parseInt(m[1]!, 16);
     const r = /^\[pc, r(\d+), lsl #1\]/.exec(m[3]!) ?? /^\[r9, r(\d+), lsl #2\]/.exec(m[3]!);
-    if (!((m[2] === 'tbh' && m[3]!.startsWith('[pc')) || (m[2]!.startsWith('ldr') && m[3]!.startsWith('pc, [r9')))) return;
+    if (!(
+      (m[2] === 'tbh' && m[3]!.startsWith('[pc')) || (m[2]!.startsWith('ldr') && m[3]!.startsWith('pc, [r9')))) return;
     const rr = m[2] === 'tbh' ? r : /r(\d+), lsl #2/.exec(m[3]!);
     if (!rr || i < 1 || !/^ldrb/.test(lines[i - 1]![2]!)) return;
     if (m[2] === 'tbh' && heads.size) return; // only the interpreter's own tbh, the first
@@ -66,17 +70,22 @@ function opNames(): Map<number, string> {
   const names = new Map<number, string>([
     [0x00, 'unreachable'], [0x01, 'nop'], [0x02, 'block'], [0x03, 'loop'], [0x04, 'if'], [0x05, 'else'], [0x0b, 'end'],
     [0x0c, 'br'], [0x0d, 'br_if'], [0x0e, 'br_table'], [0x0f, 'return'], [0x10, 'call'], [0x11, 'call_indirect'],
-    [0x1a, 'drop'], [0x1b, 'select'], [0x20, 'local.get'], [0x21, 'local.set'], [0x22, 'local.tee'], [0x23, 'global.get'],
+    [0x1a, 'drop'], [0x1b, 'select'], [0x20, 'local.get'], [0x21, 'local.set'], [0x22, 'local.tee'],
+    [0x23, 'global.get'],
     [0x24, 'global.set'], [0x28, 'i32.load'], [0x29, 'i64.load'], [0x2c, 'i32.load8_s'], [0x2d, 'i32.load8_u'],
     [0x2e, 'i32.load16_s'], [0x2f, 'i32.load16_u'], [0x31, 'i64.load8_u'], [0x35, 'i64.load32_u'], [0x36, 'i32.store'],
     [0x37, 'i64.store'], [0x3a, 'i32.store8'], [0x3b, 'i32.store16'], [0x3c, 'i64.store8'], [0x3f, 'memory.size'],
-    [0x40, 'memory.grow'], [0x41, 'i32.const'], [0x42, 'i64.const'], [0x45, 'i32.eqz'], [0x46, 'i32.eq'], [0x47, 'i32.ne'],
-    [0x48, 'i32.lt_s'], [0x49, 'i32.lt_u'], [0x4a, 'i32.gt_s'], [0x4b, 'i32.gt_u'], [0x4c, 'i32.le_s'], [0x4d, 'i32.le_u'],
+    [0x40, 'memory.grow'], [0x41, 'i32.const'], [0x42, 'i64.const'], [0x45, 'i32.eqz'], [0x46, 'i32.eq'],
+    [0x47, 'i32.ne'],
+    [0x48, 'i32.lt_s'], [0x49, 'i32.lt_u'], [0x4a, 'i32.gt_s'], [0x4b, 'i32.gt_u'], [0x4c, 'i32.le_s'],
+    [0x4d, 'i32.le_u'],
     [0x4e, 'i32.ge_s'], [0x4f, 'i32.ge_u'], [0x50, 'i64.eqz'], [0x51, 'i64.eq'], [0x52, 'i64.ne'], [0x54, 'i64.lt_u'],
-    [0x56, 'i64.gt_u'], [0x6a, 'i32.add'], [0x6b, 'i32.sub'], [0x6c, 'i32.mul'], [0x6d, 'i32.div_s'], [0x6e, 'i32.div_u'],
+    [0x56, 'i64.gt_u'], [0x6a, 'i32.add'], [0x6b, 'i32.sub'], [0x6c, 'i32.mul'], [0x6d, 'i32.div_s'],
+    [0x6e, 'i32.div_u'],
     [0x70, 'i32.rem_u'], [0x71, 'i32.and'], [0x72, 'i32.or'], [0x73, 'i32.xor'], [0x74, 'i32.shl'], [0x75, 'i32.shr_s'],
     [0x76, 'i32.shr_u'], [0x7c, 'i64.add'], [0x7d, 'i64.sub'], [0x7e, 'i64.mul'], [0x83, 'i64.and'], [0x84, 'i64.or'],
-    [0x86, 'i64.shl'], [0x88, 'i64.shr_u'], [0xa7, 'i32.wrap_i64'], [0xac, 'i64.extend_i32_s'], [0xad, 'i64.extend_i32_u'],
+    [0x86, 'i64.shl'], [0x88, 'i64.shr_u'], [0xa7, 'i32.wrap_i64'], [0xac, 'i64.extend_i32_s'],
+    [0xad, 'i64.extend_i32_u'],
     [0xfc, '0xfc prefix (memory.copy/fill)'], [256, '(entry from the host)'],
   ]);
   const h = readFileSync(join(ROOT, 'firmware/runtime/src/rt_internal.h'), 'utf8');
@@ -87,14 +96,17 @@ function opNames(): Map<number, string> {
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'vbprofile-'));
   const so = join(dir, 'libvbprofile.so');
-  execFileSync('gcc', ['-O2', '-shared', '-fPIC', '-Wall', '-Werror', join(import.meta.dirname, 'vboard_profile.c'), '-o', so, '-l:libunicorn.so.2']);
+  execFileSync('gcc', ['-O2', '-shared', '-fPIC', '-Wall', '-Werror', join(import.meta.dirname, 'vboard_profile.c'),
+    '-o', so, '-l:libunicorn.so.2']);
   const lib = koffi.load(so);
   const uc = koffi.load('libunicorn.so.2');
-  const ucHookAdd = uc.func('int uc_hook_add(void *uc, _Out_ size_t *hh, int type, void *callback, void *user, uint64_t begin, uint64_t end, ...)');
+  const ucHookAdd = uc.func('int uc_hook_add(void *uc, _Out_ size_t *hh, int type, void *callback, void *user, ' +
+    'uint64_t begin, uint64_t end, ...)');
 
   const mq = await startMosquitto();
   let board: VirtualBoard | undefined;
-  const net = new W5500NetworkBackend({ clock: () => board?.millis() ?? 0, routes: { '127.0.0.1:1883': `127.0.0.1:${mq.port}` } });
+  const net = new W5500NetworkBackend(
+    { clock: () => board?.millis() ?? 0, routes: { '127.0.0.1:1883': `127.0.0.1:${mq.port}` } });
   board = new VirtualBoard({ board: 'bluepill', elf: ELF, w5500: net.model });
   const b = board;
   const runner = new BoardRunner(b, { speed: 50 });
@@ -107,9 +119,11 @@ async function main(): Promise<void> {
     // an --engine aot image has no interpreter: per function only
     const inv = fns.find((s) => s.name === 'wq_invoke');
     const lo = inv ? inv.address & ~1 : 0, hi = inv ? lo + inv.size : 0;
-    const shape = inv ? dispatchShape(ELF, lo, hi) : { jumps: new Set<number>(), reg: 0, pcReg: -1, exitAt: 0, own: new Set<number>(), calls: new Map<number, string>() };
+    const shape = inv ? dispatchShape(ELF, lo, hi) : { jumps: new Set<number>(), reg: 0, pcReg: -1, exitAt: 0,
+      own: new Set<number>(), calls: new Map<number, string>() };
     // struct vb_profile: 6 u32, is_dispatch[] (u8), flash[], ram[], op_dispatches[257], op_instr[257] (u64)
-    const hdr = 24 + FLASH_HALFWORDS, flashOff = hdr, ramOff = flashOff + FLASH_HALFWORDS * 8, dispOff = ramOff + RAM_HALFWORDS * 8, instrOff = dispOff + 257 * 8;
+    const hdr = 24 + FLASH_HALFWORDS, flashOff = hdr, ramOff = flashOff + FLASH_HALFWORDS * 8,
+      dispOff = ramOff + RAM_HALFWORDS * 8, instrOff = dispOff + 257 * 8;
     const fnHdr = instrOff + 257 * 8, fnOff = fnHdr + 24;
     const dispAt = fnOff + (32768 + 1) * 8;
     const bytes = dispAt + (32768 + 1) * 8;
@@ -126,11 +140,13 @@ async function main(): Promise<void> {
     if (fnProfile) {
       const v = new DataView(zero.buffer);
       v.setUint32(fnHdr, shape.pcReg, true); v.setUint32(fnHdr + 4, modSym.address, true);
-      v.setUint32(fnHdr + 8, modSym.size, true); v.setUint32(fnHdr + 12, shape.exitAt, true); v.setUint32(fnHdr + 16, 32768, true);
+      v.setUint32(fnHdr + 8, modSym.size, true); v.setUint32(fnHdr + 12, shape.exitAt, true);
+        v.setUint32(fnHdr + 16, 32768, true);
     }
     koffi.encode(mem, koffi.array('uint8_t', bytes), Array.from(zero));
     const cpu = (b as unknown as { cpu: { uc: unknown } }).cpu;
-    if (ucHookAdd(cpu.uc, [0], UC_HOOK_CODE, lib.symbol('vb_profile_hook'), mem, 1, 0) !== 0) throw new Error('uc_hook_add failed');
+    if (ucHookAdd(
+      cpu.uc, [0], UC_HOOK_CODE, lib.symbol('vb_profile_hook'), mem, 1, 0) !== 0) throw new Error('uc_hook_add failed');
 
     runner.start();
     await runner.until(() => out.includes('evt loaded'), 2000, 'boot');
@@ -165,7 +181,8 @@ async function main(): Promise<void> {
     let counted = 0, dispatch = 0;
     const fnAt = (a: number) => { // binary search over sorted function symbols
       let l = 0, h = fns.length - 1, r: (typeof fns)[number] | undefined;
-      while (l <= h) { const m = (l + h) >> 1; if ((fns[m]!.address & ~1) <= a) { r = fns[m]; l = m + 1; } else h = m - 1; }
+      while (l <= h) { const m = (l + h) >> 1;
+        if ((fns[m]!.address & ~1) <= a) { r = fns[m]; l = m + 1; } else h = m - 1; }
       return r && a < (r.address & ~1) + r.size ? r.name : '?';
     };
     for (let k = 0; k < FLASH_HALFWORDS; k++) {
@@ -180,9 +197,12 @@ async function main(): Promise<void> {
       byFn.set(fnAt(a) + ' (RAM)', (byFn.get(fnAt(a) + ' (RAM)') ?? 0) + c);
     }
     const per = (x: number) => (x / N).toFixed(0).padStart(8);
-    console.log(`pub -n ${N}: ${total} instructions in ${ms.toFixed(0)} virtual ms (${(total / N).toFixed(0)} per publish, idle included; hook counted ${counted})`);
+    console.log(
+      `pub -n ${N}: ${total} instructions in ${ms.toFixed(0)} virtual ms (${(total / N).toFixed(0)} per publish, ` +
+      `idle included; hook counted ${counted})`);
     console.log('\nper function (instructions per publish):');
-    for (const [f, c] of [...byFn].sort((x, y) => y[1] - x[1]).slice(0, 40)) console.log(`${per(c)}  ${(100 * c / counted).toFixed(1).padStart(5)}%  ${f}`);
+    for (const [f, c] of [...byFn].sort((x, y) => y[1] - x[1]).slice(0, 40)) console.log(
+      `${per(c)}  ${(100 * c / counted).toFixed(1).padStart(5)}%  ${f}`);
     console.log('\ncalls out of wq_invoke (per publish):');
     for (const [a, t] of shape.calls) {
       const c = u64(flashOff + ((a - 0x08000000) >> 1) * 8);
@@ -197,20 +217,34 @@ async function main(): Promise<void> {
       writeFileSync(process.env.PROFILE_ALL, all.join('\n') + '\n');
     }
     // how the dispatches spread over the table jumps (the shared head and each replicated copy)
-    if (process.env.PROFILE_OWN) writeFileSync(process.env.PROFILE_OWN, [...shape.own].map((a) => `${a.toString(16)} ${u64(flashOff + ((a - 0x08000000) >> 1) * 8)}`).join('\n') + '\n');
-    if (process.env.PROFILE_SITES) writeFileSync(process.env.PROFILE_SITES, [...shape.jumps].map((a) => `${a.toString(16)} ${u64(flashOff + ((a - 0x08000000) >> 1) * 8)}`).join('\n') + '\n');
+    if (process.env.PROFILE_OWN) writeFileSync(process.env.PROFILE_OWN,
+      [...shape.own].map((a) => `${a.toString(16)} ${u64(flashOff + ((a - 0x08000000) >> 1) * 8)}`).join('\n') + '\n');
+    if (process.env.PROFILE_SITES) writeFileSync(process.env.PROFILE_SITES, [...shape.jumps].map(
+      (a) => `${a.toString(16)} ${u64(flashOff + ((a - 0x08000000) >> 1) * 8)}`).join('\n') + '\n');
     const sites = [...shape.jumps].map((a) => u64(flashOff + ((a - 0x08000000) >> 1) * 8)).sort((x, y) => y - x);
     const all = sites.reduce((x, y) => x + y, 0);
     const share = (n: number) => (100 * sites.slice(0, n).reduce((x, y) => x + y, 0) / (all || 1)).toFixed(1);
-    console.log(`\ntable jumps: ${sites.length} sites, ${sites.filter((c) => c > 0).length} executed; the busiest 10 / 25 / 50 / 75 take ${share(10)} / ${share(25)} / ${share(50)} / ${share(75)}% of the dispatches`);
-    if (fnProfile) printFunctions(b.readMemory(modSym!.address, modSym!.size), (o) => u64(fnOff + o * 8), (o) => u64(dispAt + o * 8), N);
+    console.log(
+      `\ntable jumps: ` +
+      `${sites.length} sites, ${sites.filter((c) => c > 0).length} executed; the busiest 10 / 25 / 50 / 75 take ` +
+      `${share(10)} / ${share(25)} / ${share(50)} / ${share(75)}% of the dispatches`);
+    if (fnProfile) printFunctions(
+      b.readMemory(modSym!.address, modSym!.size), (o) => u64(fnOff + o * 8), (o) => u64(dispAt + o * 8), N);
     const names = opNames();
-    const ops = [...Array(257).keys()].map((o) => ({ o, d: u64(dispOff + o * 8), i: u64(instrOff + o * 8) })).filter((x) => x.i > 0);
+    const ops = [...Array(257).keys()].map(
+      (o) => ({ o, d: u64(dispOff + o * 8), i: u64(instrOff + o * 8) })).filter((x) => x.i > 0);
     const dispatches = ops.reduce((s, x) => s + x.d, 0);
-    console.log(`\ninterpreter: ${per(byFn.get('wq_invoke') ?? 0)} per publish, ${(dispatches / N).toFixed(0)} dispatches per publish, dispatch itself (fetch, table jump, branch back) ${per(dispatch)} (${(dispatch / dispatches).toFixed(2)} per dispatch)`);
-    console.log('\nper opcode dispatched (instructions in wq_invoke until the next dispatch, per publish; instr/dispatch):');
+    console.log(
+      `\ninterpreter: ` +
+      `${per(byFn.get('wq_invoke') ?? 0)} per publish, ${(dispatches / N).toFixed(0)} dispatches per publish, ` +
+      `dispatch itself (fetch, table jump, branch back) ${per(dispatch)} (${(dispatch / dispatches).toFixed(2)} per ` +
+      `dispatch)`);
+    console.log('\nper opcode dispatched (instructions in wq_invoke until the next dispatch, per publish; ' +
+      'instr/dispatch):');
     for (const x of ops.sort((p, q) => q.i - p.i).slice(0, 60)) {
-      console.log(`${per(x.i)}  ${(x.d / N).toFixed(1).padStart(7)} disp  ${(x.d ? x.i / x.d : 0).toFixed(1).padStart(6)}  0x${x.o.toString(16).padStart(2, '0')} ${names.get(x.o) ?? ''}`);
+      console.log(
+        `${per(x.i)}  ${(x.d / N).toFixed(1).padStart(7)} disp  ${(x.d ? x.i / x.d : 0).toFixed(1).padStart(6)}  ` +
+        `0x${x.o.toString(16).padStart(2, '0')} ${names.get(x.o) ?? ''}`);
     }
   } finally {
     await runner.stop();
@@ -223,17 +257,28 @@ async function main(): Promise<void> {
 /** PROFILE_FN: the wasm module's function bodies (from the image's flash) and their names (a
  * named build of device.wasm: `make core-size` writes build/core/device-names.wasm, the same
  * code with a name section), then instructions per function per publish. */
-function printFunctions(mod: Uint8Array, count: (off: number) => number, disp: (off: number) => number, n: number): void {
-  const leb = (b: Uint8Array, p: { i: number }): number => { let r = 0, s = 0, x; do { x = b[p.i++]!; r |= (x & 0x7f) << s; s += 7; } while (x & 0x80); return r >>> 0; };
+function printFunctions(
+    mod: Uint8Array, count: (off: number) => number, disp: (off: number) => number, n: number): void {
+  const leb = (b: Uint8Array, p: { i: number }): number =>
+    { let r = 0, s = 0, x; do { x = b[p.i++]!; r |= (x & 0x7f) << s; s += 7; } while (x & 0x80); return r >>> 0; };
   const bodies = (b: Uint8Array): { imports: number; ranges: Array<[number, number]>; names: Map<number, string> } => {
-    const p = { i: 8 }; let imports = 0; const ranges: Array<[number, number]> = []; const names = new Map<number, string>();
+    const p = { i: 8 }; let imports = 0; const ranges: Array<[number, number]> = []; const names = new Map<number,
+      string>();
     while (p.i < b.length) {
       const id = b[p.i++]!; const len = leb(b, p); const end = p.i + len;
-      if (id === 2) { const k = leb(b, p); for (let j = 0; j < k; j++) { const skip = (): void => { const l = leb(b, p); p.i += l; }; skip(); skip(); const kind = b[p.i++]!; if (kind === 0) { imports++; leb(b, p); } else if (kind === 1) { p.i++; const f = b[p.i++]!; leb(b, p); if (f & 1) leb(b, p); } else if (kind === 2) { const f = b[p.i++]!; leb(b, p); if (f & 1) leb(b, p); } else { p.i += 2; } } }
-      if (id === 10) { const k = leb(b, p); for (let j = 0; j < k; j++) { const l = leb(b, p); ranges.push([p.i, p.i + l]); p.i += l; } }
+      if (id === 2) { const k = leb(b, p);
+        for (let j = 0; j < k; j++) { const skip = (): void => { const l = leb(b, p); p.i += l; }; skip(); skip();
+        const kind = b[p.i++]!;
+        if (kind === 0) { imports++; leb(b, p); } else if (kind === 1) { p.i++; const f = b[p.i++]!; leb(b, p);
+        if (f & 1) leb(b, p); } else if (kind === 2) { const f = b[p.i++]!; leb(b, p);
+        if (f & 1) leb(b, p); } else { p.i += 2; } } }
+      if (id === 10) { const k = leb(b, p);
+        for (let j = 0; j < k; j++) { const l = leb(b, p); ranges.push([p.i, p.i + l]); p.i += l; } }
       if (id === 0) {
         const nl = leb(b, p); const nm = Buffer.from(b.subarray(p.i, p.i + nl)).toString(); p.i += nl;
-        if (nm === 'name') while (p.i < end) { const sid = b[p.i++]!; const sl = leb(b, p); const se = p.i + sl; if (sid === 1) { const k = leb(b, p); for (let j = 0; j < k; j++) { const ix = leb(b, p); const l = leb(b, p); names.set(ix, Buffer.from(b.subarray(p.i, p.i + l)).toString()); p.i += l; } } p.i = se; }
+        if (nm === 'name') while (p.i < end) { const sid = b[p.i++]!; const sl = leb(b, p); const se = p.i + sl;
+          if (sid === 1) { const k = leb(b, p); for (let j = 0; j < k; j++) { const ix = leb(b, p); const l = leb(b, p);
+          names.set(ix, Buffer.from(b.subarray(p.i, p.i + l)).toString()); p.i += l; } } p.i = se; }
       }
       p.i = end;
     }
@@ -247,18 +292,23 @@ function printFunctions(mod: Uint8Array, count: (off: number) => number, disp: (
   m.ranges.forEach(([lo, hi], j) => {
     let c = 0; for (let o = lo; o < hi; o++) c += count(o);
     const name = (named.names.get(m.imports + j) ?? `func${m.imports + j}`).replace(/^~lib\/|^firmware\//, '');
-    const p = { i: lo }; const k = leb(mod, p); for (let x = 0; x < k; x++) { leb(mod, p); p.i++; } // the locals: the first op follows
+    // the locals: the first op follows
+    const p = { i: lo }; const k = leb(mod, p); for (let x = 0; x < k; x++) { leb(mod, p); p.i++; }
     if (c) { per.set(name, (per.get(name) ?? 0) + c); calls.set(name, disp(p.i)); }
   });
   let all = outside; for (const c of per.values()) all += c;
   // PROFILE_FN_OFFSETS=FILE: instructions and dispatches per module offset (join with wasm-objdump -d of the module)
   if (process.env.PROFILE_FN_OFFSETS) {
     const rows: string[] = [];
-    for (let o = 0; o < mod.length; o++) if (count(o) || disp(o)) rows.push(`${o.toString(16)} ${(count(o) / n).toFixed(1)} ${(disp(o) / n).toFixed(2)}`);
+    for (let o = 0; o < mod.length; o++) if (count(o) || disp(o)) rows.push(
+      `${o.toString(16)} ${(count(o) / n).toFixed(1)} ${(disp(o) / n).toFixed(2)}`);
     writeFileSync(process.env.PROFILE_FN_OFFSETS, rows.join('\n') + '\n');
   }
-  console.log(`\nper wasm function (instructions per publish, the host imports it calls included; calls per publish; outside the wasm ${(outside / n).toFixed(0)}):`);
-  for (const [f, c] of [...per].sort((x, y) => y[1] - x[1]).slice(0, 45)) console.log(`${(c / n).toFixed(0).padStart(8)}  ${(100 * c / all).toFixed(1).padStart(5)}%  ${((calls.get(f) ?? 0) / n).toFixed(2).padStart(6)}  ${f}`);
+  console.log(`\nper wasm function (instructions per publish, the host imports it calls included; calls per publish; ` +
+    `outside the wasm ${(outside / n).toFixed(0)}):`);
+  for (const [f, c] of [...per].sort((x, y) => y[1] - x[1]).slice(0, 45)) console.log(
+    `${(c / n).toFixed(0).padStart(8)}  ${(100 * c / all).toFixed(1).padStart(5)}%  ` +
+    `${((calls.get(f) ?? 0) / n).toFixed(2).padStart(6)}  ${f}`);
 }
 
 main().catch((e: Error) => { console.error(e.message); process.exit(1); });

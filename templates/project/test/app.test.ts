@@ -2,7 +2,9 @@
 // NodeDevice, wasmqtt's board in Node, with virtual time, against a broker started here. The test
 // sets the chip's temperature and checks what the app publishes, then switches the LED.
 import { afterEach, expect, it } from 'vitest';
-import { ClientState, MemoryStore, NodeDevice, PinMode, Stat, TestBroker, VirtualClock, appModule, connectPeer, runUntil } from 'wasmqtt/testing';
+import {
+  ClientState, MemoryStore, NodeDevice, PinMode, Stat, TestBroker, VirtualClock, appModule, connectPeer, runUntil,
+} from 'wasmqtt/testing';
 
 const UID = '0102030405060708090a0b0c'; // the chip's unique id; the app's default prefix is wasmqtt-<uid>
 const PREFIX = `wasmqtt-${UID}`;
@@ -44,7 +46,8 @@ it('switches the LED on PC13 (active low) from QoS 2 messages', async () => {
   expect(dev.pins.levelOf('PC13')).toBe(1); // off
   const p = await peer(broker.url, `${PREFIX}/temp`);
   await runUntil(dev, () => dev.state() === ClientState.CONNECTED, 5_000, 'connection');
-  await runUntil(dev, () => dev.stat(Stat.RX_PACKETS) >= 2, 5_000, 'SUBACK'); // CONNACK, then the SUBACK of <prefix>/led
+  // CONNACK, then the SUBACK of <prefix>/led
+  await runUntil(dev, () => dev.stat(Stat.RX_PACKETS) >= 2, 5_000, 'SUBACK');
   for (const [payload, level] of [['on', 0], ['off', 1], ['toggle', 0]] as const) {
     await p.client.publishAsync(`${PREFIX}/led`, payload, { qos: 2 });
     await runUntil(dev, () => dev.pins.levelOf('PC13') === level, 5_000, `LED ${payload}`);
