@@ -52,8 +52,10 @@ class RawClient {
     const sock = tcpConnect({ host: '127.0.0.1', port });
     await new Promise<void>((r, j) => { sock.once('connect', () => r()); sock.once('error', j); });
     const c = new RawClient(sock);
-    const connect = mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId, clean: false, keepalive: 0 });
-    const sub = subscribe ? mqttPacket.generate({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: subscribe, qos: 1 }] }) : null;
+    const connect = mqttPacket.generate(
+      { cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId, clean: false, keepalive: 0 });
+    const sub = subscribe ? mqttPacket.generate(
+      { cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: subscribe, qos: 1 }] }) : null;
     return { c, burst: await c.send(sub ? [connect, sub] : [connect]) };
   }
 
@@ -76,7 +78,8 @@ class RawClient {
 }
 
 describe('Mosquitto 2.0.11: the reconnect burst of a persistent session with a backlog', () => {
-  it(`one PUBACK per connection grows the in-flight set by max_inflight_messages - 1, and every CONNACK resends all of it (backlog ${BACKLOG} QoS 1)`, async () => {
+  it(`one PUBACK per connection grows the in-flight set by max_inflight_messages - 1, and every CONNACK resends all ` +
+      `of it (backlog ${BACKLOG} QoS 1)`, async () => {
     const broker = await startMosquitto({ extraConfig: ['max_queued_messages 0'] });
     const peer = await mqtt.connectAsync(broker.url, { clientId: 'burst-peer', clean: true, reconnectPeriod: 0 });
     try {

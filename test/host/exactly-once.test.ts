@@ -113,7 +113,8 @@ async function faultRun(mode: CutMode, N: number, N1: number): Promise<FaultRun>
       const pending: Array<Promise<unknown>> = [];
       for (let i = 0; i < N + N1; i++) {
         const qos = i % 5 === 4 && i / 5 < N1 ? 1 : 2;
-        while (outstanding >= PEER_WINDOW || i - delivered() >= DEVICE_BACKLOG) await new Promise<void>((r) => { wake = r; });
+        while (outstanding >= PEER_WINDOW ||
+          i - delivered() >= DEVICE_BACKLOG) await new Promise<void>((r) => { wake = r; });
         outstanding++;
         pending.push(peer.publishAsync(qos === 2 ? 'eo/in/2' : 'eo/in/1', `p${qos}-${i}`, { qos }).finally(() => {
           outstanding--;

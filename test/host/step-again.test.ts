@@ -14,10 +14,12 @@ const cleanups: Array<() => unknown> = [];
 afterEach(async () => { while (cleanups.length) await cleanups.pop()!(); });
 
 describe('a step that asks to run again at once', () => {
-  it('a burst larger than one step reads is all delivered, with no further network event (virtual clock, keepalive 0)', async () => {
+  it('a burst larger than one step reads is all delivered with no further network event ' +
+      '(virtual clock, keepalive 0)', async () => {
     const fake = await FakeBroker.start();
     cleanups.push(() => fake.close());
-    const dev = await NodeDevice.start({ broker: fake.url, clientId: 'again', clock: new VirtualClock(), keepalive: 0, realTimeoutMs: 5000 });
+    const dev = await NodeDevice.start(
+      { broker: fake.url, clientId: 'again', clock: new VirtualClock(), keepalive: 0, realTimeoutMs: 5000 });
     cleanups.push(() => dev.kill());
     const c = await fake.connection(1);
     const sub = dev.subscribe({ 'again/#': 0 });
@@ -31,7 +33,8 @@ describe('a step that asks to run again at once', () => {
     const COUNT = 100;
     const body = 'x'.repeat(500);
     const burst = Buffer.concat(Array.from({ length: COUNT }, (_, i) =>
-      mqttPacket.generate({ cmd: 'publish', topic: 'again/t', payload: `${i}:${body}`, qos: 0, dup: false, retain: false })));
+      mqttPacket.generate(
+        { cmd: 'publish', topic: 'again/t', payload: `${i}:${body}`, qos: 0, dup: false, retain: false })));
     const all = dev.waitFor(() => got.length === COUNT, `all ${COUNT} messages`);
     c.send(burst);
     await all;
