@@ -618,7 +618,8 @@ next:
             case 0x36 - 0x28: goto mem_store32;
             case 0x3a - 0x28: goto mem_store8;
             case 0x2c - 0x28: goto mem_load8_s;
-            case 0x29 - 0x28 ... 0x2b - 0x28: case 0x30 - 0x28 ... 0x35 - 0x28: goto mem_load;
+            case 0x34 - 0x28: goto mem_load32_s;
+            case 0x29 - 0x28 ... 0x2b - 0x28: case 0x30 - 0x28 ... 0x33 - 0x28: case 0x35 - 0x28: goto mem_load;
             case 0x3b - 0x28: goto mem_store16;
             case 0x37 - 0x28 ... 0x39 - 0x28: case 0x3c - 0x28 ... 0x3e - 0x28: goto mem_store;
             default: TRAP(m3Err_unknownOpcode);
@@ -652,18 +653,25 @@ next:
         OP(0x2c)   /* i32.load8_s: signed byte arrays (int8 tensors: Embench depthconv, interp_embench) */
             READ_MEMARG();
         mem_load8_s: LOAD_I32(mem_bytes, (int32_t)*(const int8_t *))
-        case 0x29 ... 0x2b: case 0x30 ... 0x35: GATE(WQ_USED_RANGE(0x29, 0x2b) || WQ_USED_RANGE(0x30, 0x35))
+        OP(0x34)   /* i64.load32_s: int32 arrays widened to 64 bits (Embench depthconv, interp_embench) */
+            READ_MEMARG();
+        mem_load32_s: {
+            uint32_t ea = (uint32_t)sp[-1] + off;
+            if (ea < off || ea >= rt->mem_end4) TRAP(m3Err_trapOutOfBoundsMemoryAccess);
+            sp[-1] = (uint64_t)(int64_t)*(const s32_u *)(MEM + ea);
+            break;
+        }
+        case 0x29 ... 0x2b: case 0x30 ... 0x33: case 0x35: GATE(WQ_USED_RANGE(0x29, 0x2b) || WQ_USED_RANGE(0x30, 0x33) || WQ_USED(0x35))
             READ_MEMARG();
         mem_load: {
             EA_CHECK(0x28, 4, 8, 4, 8, 1, 1, 2, 2, 1, 1, 2, 2, 4, 4)
             switch (op) {
             case 0x31: sp[-1] = *a; break;
-            case 0x2a: case 0x35: sp[-1] = *(const u32_u *)a; break;
             case 0x29: case 0x2b: sp[-1] = *(const u64_u *)a; break;
             case 0x33: sp[-1] = *(const u16_u *)a; break;
             case 0x30: sp[-1] = (uint64_t)(int64_t)(int8_t)*a; break;
             case 0x32: sp[-1] = (uint64_t)(int64_t)(int16_t)*(const u16_u *)a; break;
-            default: sp[-1] = (uint64_t)(int64_t)(int32_t)*(const u32_u *)a; break;   /* 0x34 */
+            default: sp[-1] = *(const u32_u *)a; break;   /* 0x2a, 0x35 (0x34 has its own handler) */
             }
             break;
         }
