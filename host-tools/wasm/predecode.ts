@@ -40,10 +40,12 @@ import { pathToFileURL } from 'node:url';
 import { parseModule, WasmError, type ParsedModule, type SideEntry } from './module.ts';
 
 export const SECTION_NAME = 'wasmqtt.predecoded';
-export const BLOB_VERSION = 38;
+export const BLOB_VERSION = 39;
 /** Blob versions whose code was rewritten in place with today's opcodes (undoRewrite puts the
- * original back): format 38 only. Formats 4 to 37 gave some of today's opcodes other meanings or used other
- * function records (format 37 (session 17): 0x1c and 0xd0 were `select` with a type and `ref.null`, now LTEE64
+ * original back): format 39 only. Formats 4 to 38 gave some of today's opcodes other meanings or used other
+ * function records (format 38 (session 18): 0x3f was memory.size, now LSET64 (0x40, memory.grow's, is spare), and the
+ * plain local.set moved both words of any local; format 37 (session 17): 0x1c and 0xd0 were `select` with a type and
+ * `ref.null`, now LTEE64
  * and LSET_LGET64, and the plain local.tee and LSET_LGET moved both words of any local; format 36 (session 15) and 35:
  * 0xf8 and 0xf9 were GGET_LEB and GSET_LEB, now LGET64 and
  * GLOBAL64 (session 17), and a 64-bit local's local.get was the plain 0x20; format 35 (session 14): 0xdb was
@@ -64,9 +66,10 @@ export const BLOB_VERSION = 38;
  * format 30:
  * records relative to themselves and format 29's fused forms, both from session 10; format 27:
  * 0xc6 was `local.get; i32.const; i32.shr_u`): refused. */
-const REWRITTEN_VERSIONS = [38]; // format 38 gave 0x1c and 0xd0 new meanings (LTEE64, LSET_LGET64)
+const REWRITTEN_VERSIONS = [39]; // format 39 gave 0x3f a new meaning (LSET64) and moved memory.size and memory.grow
+// behind 0xfc
 const OLDER_REWRITTEN_VERSIONS = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26,
-  27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37];
+  27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38];
 const MAGIC = 0x44505157; // "WQPD"
 const WIDE_FRAME = 0xff; // a function record's frame byte: see its wide record
 /** format 36: an 8-byte record's frame byte counts a 16-byte call frame's 2 slots too and is below
@@ -262,6 +265,9 @@ export const OP = {
   // local.tee a (one-byte a) of a 64-bit local: the plain 0x22 stores the low word only, as 0x20 (format 38; 0x1c was
   // `select` with a type, now in LOCAL_LEB's codes)
   LTEE64: 0x1c,
+  // local.set a (one-byte a) of a 64-bit local: the plain 0x21 stores the low word only, as 0x20 and 0x22 (format 39;
+  // 0x3f was memory.size, now [0xfc, 18] at its length, and memory.grow [0xfc, 19]: no workload has either)
+  LSET64: 0x3f,
   // global.get / global.set g (one-byte g) of a 64-bit or reference global: [GLOBAL64, g | set << 7] (format 37; was
   // GSET_LEB). A global index of two or more LEB bytes (any type) takes LOCAL_LEB's codes.
   GLOBAL64: 0xf9,
@@ -353,6 +359,9 @@ const LGET_LOAD_WALK = 0x40;
 const THIN_GLOBALS = new Set([0x7f, 0x7d]);
 /** Local types whose value is one 32-bit word (the plain local.get copies that word only: format 37). */
 const THIN_LOCALS = THIN_GLOBALS;
+/** memory.size and memory.grow behind the 0xfc prefix, [0xfc, sub] (format 39: 0x3f went to LSET64, 0x40 is spare);
+ * sub-opcodes Wasm 2.0 leaves unassigned, below 32 (usedOpcodesHeader's WQRT_OPS_FC) */
+const MEMORY_SIZE_FC = 18, MEMORY_GROW_FC = 19;
 
 /** Plain opcode -> its opcode when the immediate takes two or more bytes (and, for globals, when
  * the global is 64-bit or a reference). */
@@ -549,6 +558,8 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
       if (op === 0x1c) { out[at] = OP.LOCAL_LEB; out[at + 1] = 0xcc; } // select with a type: [0xcc, t] (format 38)
       if (op === 0xd0) { out[at] = OP.LOCAL_LEB; out[at + 1] = original[at + 1] === 0x6f ? 0xce : 0xcd; } // ref.null
       // (format 38)
+      // (format 39; the memory index byte is 0)
+      if (op === 0x3f || op === 0x40) { out[at] = 0xfc; out[at + 1] = op === 0x3f ? MEMORY_SIZE_FC : MEMORY_GROW_FC; }
       if (op >= 0x28 && op <= 0x3e && f.instrs[k + 1]! - at > 3) {
         // format 25: a one-byte align and a two-byte offset (struct fields and statics at 128+:
         // a third of the loads and stores on the publish path) become a raw 16-bit offset,
@@ -766,6 +777,9 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
       // (format 38)
       if (o === 0x22 && out[ins[k]!] === 0x22 &&
         !THIN_LOCALS.has(f.localTypes[original[ins[k]! + 1]!] ?? 0)) return HANDLER_COST[OP.LTEE64]!;
+      // (format 39)
+      if (o === 0x21 && out[ins[k]!] === 0x21 &&
+        !THIN_LOCALS.has(f.localTypes[original[ins[k]! + 1]!] ?? 0)) return HANDLER_COST[OP.LSET64]!;
       return HANDLER_COST[out[ins[k]!]!] || 10;
     };
     const best = new Array<number>(ins.length + 1).fill(0), cost = new Array<number>(ins.length + 1).fill(0);
@@ -797,6 +811,9 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
       // format 38: local.tee likewise (LTEE64), and LSET_LGET when either local is 64-bit (LSET_LGET64)
       if (out[at] === 0x22 && original[at] === 0x22 && ins[k + 1]! - at === 2 &&
         !THIN_LOCALS.has(f.localTypes[original[at + 1]!] ?? 0)) out[at] = OP.LTEE64;
+      // format 39: local.set likewise (LSET64)
+      if (out[at] === 0x21 && original[at] === 0x21 && ins[k + 1]! - at === 2 &&
+        !THIN_LOCALS.has(f.localTypes[original[at + 1]!] ?? 0)) out[at] = OP.LSET64;
       if (out[at] === OP.LSET_LGET && (!THIN_LOCALS.has(f.localTypes[original[at + 1]!] ?? 0) ||
         !THIN_LOCALS.has(f.localTypes[original[at + 3]!] ?? 0))) out[at] = OP.LSET_LGET64;
     }
@@ -817,10 +834,12 @@ function rewriteCode(original: Uint8Array, m: ParsedModule): Uint8Array {
  * own handler (mean over the seven programs that run the most of it but xgboost, 14-20 each). Format 38: local.tee 6 ->
  * 5
  * and LSET_LGET 11 -> 9 (one word each way, as local.get's 6 -> 5 in format 37), LTEE64 6 and LSET_LGET64 11 (the
- * two-word handlers as they were). */
+ * two-word handlers as they were). Format 39 (session 18), set from the handlers' shapes, not measured again: local.set
+ * 7 -> 6 (one word; GCC keeps the pop apart from the load), LSET64 7 (the old handler), i64.load32_s 26 -> 13 (its own
+ * handler, as i32.load16_s). */
 const HANDLER_COST: readonly number[] = [
   0, 0, 5, 5, 12, 8, 7, 16, 24, 4, 6, 2, 15, 13, 26, 12, 40, 79, 8, 9, 14, 31, 10, 21, 12, 11, 3, 6, 6, 18, 14, 20,
-  5, 7, 5, 6, 7, 0, 0, 6, 13, 26, 0, 0, 13, 17, 13, 13, 0, 0, 0, 0, 26, 0, 14, 27, 0, 0, 14, 14, 25, 0, 0, 0,
+  5, 6, 5, 6, 7, 0, 0, 6, 13, 26, 0, 0, 13, 17, 13, 13, 0, 0, 0, 0, 13, 0, 14, 27, 0, 0, 14, 14, 25, 0, 0, 7,
   0, 5, 28, 0, 0, 17, 21, 23, 21, 16, 17, 19, 20, 20, 25, 21, 9, 10, 11, 0, 0, 0, 10, 0, 0, 0, 10, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 7, 7, 7, 12, 11, 15, 12, 7, 13, 7, 8, 8, 8, 9, 0, 0, 0, 0, 8, 8, 11, 0,
   0, 0, 0, 8, 8, 8, 15, 18, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
@@ -959,7 +978,7 @@ function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
     [OP.MUL_ADD_LSET]: 0x6c, [OP.LGET_I64C8_SHL_OR]: 0x20,
     [OP.LOOP_STEP_NE16_BR_IF]: 0x20, [OP.LOOP_LSTEP_LT16_BR_IF]: 0x20, [OP.LGET_I64_LTU_EXTU]: 0x20,
     [OP.I64_LT_U_SELECT]: 0x54,
-    [OP.LGET64]: 0x20, [OP.LTEE64]: 0x22, [OP.LSET_LGET64]: 0x21,
+    [OP.LGET64]: 0x20, [OP.LTEE64]: 0x22, [OP.LSET_LGET64]: 0x21, [OP.LSET64]: 0x21,
   };
   const unC8 = Object.fromEntries(
     Object.entries(CONST8_BINOPS).filter(([, [fused]]) => fused !== ROTL_INNER).map(([, [fused]]) => [fused, true]));
@@ -1054,6 +1073,9 @@ function undoRewrite(module: Uint8Array, blob: Uint8Array): Uint8Array {
           out[imm] = align | 0x80;
           for (let j = 1; j <= n; j++) out[imm + j] = j < n ? 0x80 : 0x00;
         } else out[imm] = align;
+      } else if (op === 0xfc && (out[imm] === MEMORY_SIZE_FC || out[imm] === MEMORY_GROW_FC)) { // (format 39)
+        out[p] = out[imm] === MEMORY_SIZE_FC ? 0x3f : 0x40;
+        out[imm] = 0;
       } else if (op === OP.BLOCK_RUN) {
         const x = out[p + 2]!;
         out[p] = x & 0x40 ? 0x03 : 0x02;

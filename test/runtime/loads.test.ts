@@ -70,3 +70,37 @@ describe('local.get; i32.load8_u (LGET_LOAD8_U)', () => {
     }
   });
 });
+
+describe('i64.load32_s', () => {
+  it('sign-extends words at one- and two-byte offsets, unaligned, and traps past memory or 2^32, on Cortex-M, as ' +
+      'Node does (session 18: its own handler)', () => {
+    // the high word of each value is folded into the result, so a load that zero-extends (or
+    // leaves the slot's old high word) changes it; each load weighted differently
+    const src = `(module (memory 1)
+      (data (i32.const 0) "\\00\\7f\\80\\ff\\01\\fe\\81\\40\\c3\\3c\\ff\\80")
+      (data (i32.const 300) "\\c3\\3c\\ff\\80\\12\\34\\56\\78\\9a\\bc\\de\\f0")
+      (func $fold (param $x i64) (result i32) (i32.wrap_i64 (i64.xor (local.get $x) (i64.shr_u (local.get $x)
+        (i64.const 29)))))
+      (func $at (param $a i32) (result i32)
+        (i32.add (i32.add (call $fold (i64.load32_s (local.get $a)))
+                          (i32.mul (call $fold (i64.load32_s offset=1 (local.get $a))) (i32.const 3)))
+                 (i32.mul (call $fold (i64.load32_s offset=300 (local.get $a))) (i32.const 1000))))
+      (func (export "calls") (param $a i32) (result i32)
+        (local $k i32) (local $s i32)
+        (loop $l
+          (local.set $s (i32.add (i32.mul (local.get $s) (i32.const 31)) (call $at (i32.add (local.get $a)
+            (local.get $k)))))
+          (br_if $l (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 1))) (i32.const 7))))
+        (local.get $s)))`;
+    const plain = wat2wasm(src);
+    const pd = predecode(plain).wasm;
+    expect(pd).toContain(0x34); // the plain opcode stays (offsets 0 and 1)
+    const TRAP = -(3 << 24); // call_main.c: a trap other than stack overflow or a type mismatch
+    for (const a of [0, 1, 4000, -1, -303, 65536 + 5]) {
+      const calls = new WebAssembly.Instance(new WebAssembly.Module(plain), {}).exports.calls as (a: number) => number;
+      let want: number;
+      try { want = calls(a) | 0; } catch (e) { expect(String(e)).toMatch(/out of bounds/); want = TRAP; }
+      expect(runCallsOnCortexM(pd, a), `address ${a}`).toBe(want);
+    }
+  });
+});

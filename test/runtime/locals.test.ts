@@ -3,7 +3,8 @@
 // 64-bit global's one-byte global.get / global.set WQ_OP_GLOBAL64, and a global index of two LEB
 // bytes takes WQ_OP_LOCAL_LEB's global codes. Format 38 (session 17): local.tee and LSET_LGET
 // likewise (WQ_OP_LTEE64, WQ_OP_LSET_LGET64 when either local is 64-bit), `select` with a type and
-// `ref.null` in WQ_OP_LOCAL_LEB's codes. On Cortex-M (the bench's interpreter object under
+// `ref.null` in WQ_OP_LOCAL_LEB's codes. Format 39 (session 18): local.set likewise (WQ_OP_LSET64), memory.size
+// and memory.grow behind the 0xfc prefix ([0xfc, 18] and [0xfc, 19]). On Cortex-M (the bench's interpreter object under
 // unicorn) against Node's engine.
 import { describe, expect, it } from 'vitest';
 import { OP, predecode } from '../../host-tools/wasm/predecode.ts';
@@ -188,6 +189,99 @@ describe('locals and globals of 32 and 64 bits (formats 37 and 38)', () => {
     const escapes = [...pd.keys()].filter((i) => pd[i] === OP.LOCAL_LEB).map((i) => [plain[i], pd[i + 1], pd[i + 2]]);
     expect(escapes).toEqual(expect.arrayContaining(
       [[0x1c, 0xcc, 0x7e], [0x1c, 0xcc, 0x7f], [0xd0, 0xcd, expect.anything()], [0xd0, 0xce, expect.anything()]]));
+    expect(Buffer.from(predecode(pd).wasm)).toEqual(Buffer.from(pd)); // undone exactly, then the same again
+    for (const n of [1, 2, 9, 40]) {
+      const calls = new WebAssembly.Instance(new WebAssembly.Module(plain), {}).exports.calls as (n: number) => number;
+      expect(runCallsOnCortexM(pd, n), `n = ${n}`).toBe(calls(n) | 0);
+    }
+  });
+
+  it('sets an i32 local\'s low word and a 64-bit local\'s both words, and runs memory.size and memory.grow behind ' +
+      '0xfc, on Cortex-M, as Node does (format 39)', () => {
+    // As above: every i64's high word differs from its low word, and i32 locals sit between i64
+    // ones. No local.set here is followed by a local.get (that pair is LSET_LGET's).
+    const src = `(module (memory 1 1)
+      (func $id64 (param i64) (result i64) (local.get 0))
+      (func $id32 (param i32) (result i32) (local.get 0))
+      (func $f (param $a i64) (param $n i32) (result i64)
+        (local $i i32) (local $x i64) (local $j i32) (local $y i64) (local $k i32)
+        local.get $a
+        i64.const 0x0123456789abcdef
+        i64.xor
+        call $id64
+        local.set $x          ;; LSET64
+        i64.const 0x5555aaaa00001111
+        call $id64
+        local.set $y          ;; LSET64
+        i32.const 0x7f00ff01
+        call $id32
+        local.set $k          ;; the plain local.set: an i32
+        local.get $n
+        i32.const 0x55
+        i32.xor
+        local.set $i          ;; an i32, before a loop
+        (loop $l
+          (block $b (result i64)
+            local.get $x
+            local.get $i
+            i32.const 1
+            i32.and
+            br_if $b          ;; lands on the block's end: the set after it is a branch target
+            i64.const 0x0f0f0f0f00000001
+            i64.add
+            call $id64)
+          local.set $y        ;; LSET64 at a branch target
+          i64.const 0x100000001b3
+          local.get $y
+          i64.mul
+          local.get $k
+          i64.extend_i32_u
+          i64.add
+          call $id64
+          local.set $x        ;; LSET64
+          i32.const 13
+          local.get $i
+          i32.rotl
+          local.get $k
+          i32.add
+          local.set $j        ;; an i32 between two i64s
+          block
+            local.get $j
+            i32.const 0x10001
+            i32.xor
+            local.set $k
+          end
+          local.get $i
+          local.get $j
+          i32.add
+          local.set $i
+          (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+        local.get $y
+        local.get $x
+        i64.add
+        local.get $i
+        local.get $j
+        i32.xor
+        local.get $k
+        i32.add
+        i64.extend_i32_u
+        i64.xor)
+      (func (export "calls") (param $n i32) (result i32)
+        (local $r i64)
+        (local.set $r (call $f (i64.extend_i32_s (i32.mul (local.get $n) (i32.const 0x9e3779b9))) (i32.add
+          (local.get $n) (i32.const 3))))
+        ;; memory.size (1), memory.grow by 0 (1) and by 1 (-1: the maximum is 1), weighted apart
+        (i32.add (i32.xor (i32.wrap_i64 (local.get $r)) (i32.wrap_i64 (i64.shr_u (local.get $r) (i64.const 32))))
+                 (i32.add (i32.mul (memory.size) (i32.const 3))
+                          (i32.add (i32.mul (memory.grow (i32.const 0)) (i32.const 5)) (i32.mul (memory.grow
+                            (i32.const 1)) (i32.const 7)))))))`;
+    const plain = wat2wasm(src);
+    const pd = predecode(plain).wasm;
+    const count = (op: number, was: number) => pd.filter((b, i) => b === op && plain[i] === was).length;
+    expect(count(OP.LSET64, 0x21), 'LSET64').toBe(4);
+    expect(count(0x21, 0x21), 'one-word local.set').toBeGreaterThanOrEqual(4);
+    const escapes = [...pd.keys()].filter((i) => pd[i] === 0xfc).map((i) => [plain[i], plain[i + 1], pd[i + 1]]);
+    expect(escapes).toEqual([[0x3f, 0, 18], [0x40, 0, 19], [0x40, 0, 19]]);
     expect(Buffer.from(predecode(pd).wasm)).toEqual(Buffer.from(pd)); // undone exactly, then the same again
     for (const n of [1, 2, 9, 40]) {
       const calls = new WebAssembly.Instance(new WebAssembly.Module(plain), {}).exports.calls as (n: number) => number;

@@ -13,7 +13,7 @@ extern "C" {
 #endif
 
 /* Version of the pre-decoded custom section ("wasmqtt.predecoded") this runtime reads. */
-#define WQRT_BLOB_VERSION 38u
+#define WQRT_BLOB_VERSION 39u
 
 /* Hands the runtime its one RAM arena. Call before m3_NewRuntime. Everything the runtime
  * needs at run time (runtime struct, value stack, call frames, globals, tables, linear

@@ -56,6 +56,8 @@
 #define WQ_OP_I32C_ADD          0xde   /* i32.const c (one-byte LEB, now a raw signed byte); i32.add, or i32.sub with the byte -c (format 29) */
 #define WQ_OP_LSET_LGET         0xdf   /* local.set a; local.get b, both i32 or f32: one word each (format 38) */
 #define WQ_OP_LSET_LGET64       0xd0   /* the same with either local 64-bit: both words (format 38, was ref.null, now in WQ_OP_LOCAL_LEB) */
+#define WQ_OP_LSET64            0x3f   /* local.set a (one-byte a) of an i64, f64 or reference local: the plain 0x21 stores the low word
+                                          only (format 39, was memory.size, now [0xfc, 18]) */
 #define WQ_OP_LTEE64            0x1c   /* local.tee a (one-byte a) of an i64, f64 or reference local: the plain 0x22 stores the low word
                                           only (format 38, was select with a type, now in WQ_OP_LOCAL_LEB) */
 #define WQ_OP_LGET_I32C_ADD     0xe0   /* local.get a; i32.const c; i32.add (or i32.sub, the const's byte holding -c: format 32; also the next three) */
