@@ -512,7 +512,7 @@ export function spill(e: usize): void {
   // a flash entry before the RAM log's record: a compaction inside that append must not copy it back
   setFlags(e, oFlags(e) & ~F_RAM);
   if (off == NONE) persist(R_REL_GONE, pid, 2, true);
-  else persist(R_PUB_GONE, off, 4, true);
+  else retire(off);
 }
 
 /**
@@ -702,7 +702,14 @@ export function dropPubBytes(e: usize): void {
   let off = oOff(e);
   if (off == NONE) return;
   setOff(e, NONE);
-  persist(R_PUB_GONE, off, 4, (off & KEEP) != 0);
+  retire(off);
+}
+/** The record at `off` is no longer needed: an R_PUB_GONE record in the flash; in the RAM log,
+ * whose bytes can be rewritten, the record itself becomes DEAD (one half-word: no append, no
+ * CRC, no room taken; a reset cannot tear a store of the type byte further). */
+function retire(off: u32): void {
+  if ((off & KEEP) == 0) persist(R_PUB_GONE, off, 4);
+  else if (storeMark(off) != 0) bump(STAT_STORE_ERRORS);
 }
 
 export function readPub(e: usize, dst: usize): i32 { return storeReadPayload(oOff(e), 4, dst, oLen(e)); }
