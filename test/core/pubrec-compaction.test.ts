@@ -3,6 +3,8 @@
 // already see the entry as "PUBREL owed", or the compacted log has neither its PUBLISH nor its
 // R_REL and a reset forgets the message (no PUBREL is ever sent). Each case fills the log with
 // acked QoS 1 messages until the appends of one PUBREC land on the group's end, in both tiers.
+// In the RAM log the bytes are retired in place (the record made DEAD, no append), so a PUBREC
+// appends its R_REL only, into the room its PUBLISH kept for it: no compaction there at all.
 import { describe, it, expect } from 'vitest';
 import type mqttPacket from 'mqtt-packet';
 import { CoreHarness } from './harness.ts';
@@ -51,7 +53,8 @@ describe('PUBREC with a compaction between its two store appends', () => {
           if (r.compactedInPubrec) hits++;
         }
       }
-      expect(hits).toBeGreaterThan(0); // the edge was reached
+      if (ram) expect(hits).toBe(0); // an acked QoS 1 message appends nothing: the R_REL fits
+      else expect(hits).toBeGreaterThan(0); // the edge was reached
     });
   }
 });

@@ -21,12 +21,13 @@ function crcRef(bytes: Uint8Array, crc = 0xffff): number {
 
 const MAGIC = 0x31535157; // "WQS1"
 const MARKED = 0x40;
+const DEAD = 0;
 
 /** Walks a store area of two page groups; the CRC checks made, by kind. Throws at the first bad CRC. */
-function walk(area: Uint8Array, what: string): { headers: number; records: number; marked: number } {
+function walk(area: Uint8Array, what: string): { headers: number; records: number; marked: number; dead: number } {
   const dv = new DataView(area.buffer, area.byteOffset, area.byteLength);
   const group = area.length >> 1;
-  const n = { headers: 0, records: 0, marked: 0 };
+  const n = { headers: 0, records: 0, marked: 0, dead: 0 };
   for (let base = 0; base + group <= area.length; base += group) {
     if (dv.getUint32(base, true) !== MAGIC) continue;
     expect(dv.getUint16(base + 8, true), `${what} group at ${base}: header CRC`).toBe(
@@ -38,6 +39,8 @@ function walk(area: Uint8Array, what: string): { headers: number; records: numbe
       const len = dv.getUint16(at + 2, true);
       const size = 6 + ((len + 1) & ~1);
       expect(at + size, `${what}: record at ${at} runs past its group`).toBeLessThanOrEqual(base + group);
+      // a DEAD record (type 0: retired in place, the RAM log only) keeps its length; its CRC is not read
+      if (type === DEAD) { expect(what, `a DEAD record at ${at}`).toBe('RAM log'); n.dead++; at += size; continue; }
       // a MARKED record's last payload half-word counts as 0xFFFF whatever it holds
       const marked = (type & MARKED) !== 0 && len >= 2;
       const covered = Uint8Array.from(area.subarray(at, at + 4 + len));
@@ -116,7 +119,7 @@ describe('store CRC-16', () => {
     const keep = new RetainedRam(512);
     const h = CoreHarness.started(store, undefined, (c) => c.config(Cfg.WINDOW, 4), keep);
     h.connect();
-    const checked = { headers: 0, records: 0, marked: 0 };
+    const checked = { headers: 0, records: 0, marked: 0, dead: 0 };
     for (let i = 0; i < 120; i++) {
       // odd and even lengths; durable (flag bit 3) ones go to the flash, queued ones as R_PUBQ (MARKED)
       const t = new TextEncoder().encode(`t/${'x'.repeat(i % 5)}`);
@@ -134,13 +137,14 @@ describe('store CRC-16', () => {
       h.run();
       for (const [area, what] of [[store.bytes, 'flash'], [keep.bytes, 'RAM log']] as const) {
         const n = walk(area, what);
-        checked.headers += n.headers; checked.records += n.records; checked.marked += n.marked;
+        checked.headers += n.headers; checked.records += n.records; checked.marked += n.marked; checked.dead += n.dead;
       }
     }
     // the walk saw both tiers' headers, many records and marked ones (not a vacuous pass)
     expect(checked.headers).toBeGreaterThan(100);
     expect(checked.records).toBeGreaterThan(1000);
     expect(checked.marked).toBeGreaterThan(10);
+    expect(checked.dead).toBeGreaterThan(10); // acked RAM-log messages, retired in place
     expect(h.x.wq_stat(Stat.STORE_COMPACTIONS)).toBeGreaterThan(0); // flash compactions happened
   });
 });

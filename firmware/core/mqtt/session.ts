@@ -512,7 +512,7 @@ export function spill(e: usize): void {
   // a flash entry before the RAM log's record: a compaction inside that append must not copy it back
   setFlags(e, oFlags(e) & ~F_RAM);
   if (off == NONE) persist(R_REL_GONE, pid, 2, true);
-  else persist(R_PUB_GONE, off, 4, true);
+  else deadMark(off); // (as dropPubBytes: the RAM copy retired in place)
 }
 
 /**
@@ -702,7 +702,13 @@ export function dropPubBytes(e: usize): void {
   let off = oOff(e);
   if (off == NONE) return;
   setOff(e, NONE);
-  persist(R_PUB_GONE, off, 4, (off & KEEP) != 0);
+  // the flash: an R_PUB_GONE record; the RAM log, whose bytes can be rewritten: the record itself
+  // becomes DEAD (one half-word: no append, no CRC, no room taken; a reset cannot tear a store of
+  // the type byte further)
+  if ((off & KEEP) == 0) persist(R_PUB_GONE, off, 4);
+  else deadMark(off);
 }
+/** Makes the RAM-log record at `off` DEAD (store.ts); a failed store is counted in STAT_STORE_ERRORS. */
+function deadMark(off: u32): void { if (storeMark(off) != 0) bump(STAT_STORE_ERRORS); }
 
 export function readPub(e: usize, dst: usize): i32 { return storeReadPayload(oOff(e), 4, dst, oLen(e)); }

@@ -27,6 +27,9 @@ export const HDR: u32 = 12;
 const CHUNK: i32 = 64;
 const scratch: usize = memory.data(CHUNK + 16);
 const FFFF: usize = memory.data<u16>([0xffff, 0]);
+/** Record type 0, in the RAM log only: a record retired in place (storeMark over its first
+ * half-word, the type byte and its 0), skipped by replay and never copied. */
+export const DEAD: i32 = 0;
 /** Record-type bit: the payload's last half-word is a mark outside the CRC (see above). */
 export const MARKED: i32 = 0x40;
 /** Offset bit of the retained RAM tier. */
@@ -195,20 +198,23 @@ function readRecord(): bool {
   let type = <i32>load<u8>(scratch);
   let len = <i32>load<u16>(scratch + 2);
   if (writePos + recordSize(len) > end) { dirty = true; return false; }
-  let crc = crc16(CRC_START, scratch, 4);
-  let p = writePos + 4;
-  let marked = (type & MARKED) != 0 && len >= 2;
-  let left = marked ? len - 2 : len;
-  while (left > 0) {
-    let n = left < CHUNK ? left : CHUNK;
-    rd(p, scratch, n);
-    crc = crc16(crc, scratch, n);
-    p += <u32>n;
-    left -= n;
+  // (a RAM-log record of type DEAD: its bytes are not checked, only skipped)
+  if (type != DEAD || !ram) {
+    let crc = crc16(CRC_START, scratch, 4);
+    let p = writePos + 4;
+    let marked = (type & MARKED) != 0 && len >= 2;
+    let left = marked ? len - 2 : len;
+    while (left > 0) {
+      let n = left < CHUNK ? left : CHUNK;
+      rd(p, scratch, n);
+      crc = crc16(crc, scratch, n);
+      p += <u32>n;
+      left -= n;
+    }
+    if (marked) crc = crc16(crc, FFFF, 2);
+    rd(writePos + 4 + <u32>((len + 1) & ~1), scratch, 2);
+    if (<i32>load<u16>(scratch) != crc) { dirty = true; return false; }
   }
-  if (marked) crc = crc16(crc, FFFF, 2);
-  rd(writePos + 4 + <u32>((len + 1) & ~1), scratch, 2);
-  if (<i32>load<u16>(scratch) != crc) { dirty = true; return false; }
   recType = type;
   recOff = writePos;
   recLen = len;
@@ -257,7 +263,8 @@ export function storeAppend(type: i32, p: usize, len: i32, reserve: u32): i32 {
   return <i32>off;
 }
 
-/** Flips the mark half-word at `at` (0xFFFF) to 0x0000 with a single half-word program. */
+/** Flips the mark half-word at `at` (0xFFFF) to 0x0000 with a single half-word program (and a
+ * RAM-log record's first half-word, making it DEAD). */
 export function storeMark(at: u32): i32 {
   store<u16>(scratch, 0);
   return wr(at, scratch, 2) == 0 ? 0 : ERR_STORE_IO;
