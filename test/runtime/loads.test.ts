@@ -9,6 +9,28 @@ import { OP, predecode } from '../../host-tools/wasm/predecode.ts';
 import { runCallsOnCortexM } from '../helpers/cortex-m.ts';
 import { wat2wasm } from '../helpers/wat.ts';
 
+/** The export "calls" of the load tests: $at at a, a + 1, ... a + 6 in one run (one Cortex-M build per start
+ * address), each sum weighted by its step. */
+const AT_SEVEN_ADDRESSES = `(func (export "calls") (param $a i32) (result i32)
+        (local $k i32) (local $s i32)
+        (loop $l
+          (local.set $s (i32.add (i32.mul (local.get $s) (i32.const 31)) (call $at (i32.add (local.get $a)
+            (local.get $k)))))
+          (br_if $l (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 1))) (i32.const 7))))
+        (local.get $s))`;
+
+/** "calls" at each start address on Cortex-M gives what Node's engine gives, or a trap where Node traps out of
+ * bounds. */
+function expectAddressesAsNode(plain: Uint8Array<ArrayBuffer>, pd: Uint8Array, addresses: number[]): void {
+  const TRAP = -(3 << 24); // call_main.c: a trap other than stack overflow or a type mismatch
+  for (const a of addresses) {
+    const calls = new WebAssembly.Instance(new WebAssembly.Module(plain), {}).exports.calls as (a: number) => number;
+    let want: number;
+    try { want = calls(a) | 0; } catch (e) { expect(String(e)).toMatch(/out of bounds/); want = TRAP; }
+    expect(runCallsOnCortexM(pd, a), `address ${a}`).toBe(want);
+  }
+}
+
 describe('i32.load8_s', () => {
   it('sign-extends bytes at one- and two-byte offsets and traps past memory or 2^32, on Cortex-M, as Node does', () => {
     // each load weighted differently, so a byte read zero-extended, from the wrong address or
@@ -21,24 +43,11 @@ describe('i32.load8_s', () => {
                           (i32.mul (i32.load8_s offset=1 (local.get $a)) (i32.const 3)))
                  (i32.add (i32.mul (i32.load8_s offset=2 (local.get $a)) (i32.const 1000))
                           (i32.mul (i32.load8_s offset=300 (local.get $a)) (i32.const 100000)))))
-      ;; a, a + 1, ... a + 6 in one run (one Cortex-M build per start address), each sum weighted by its step
-      (func (export "calls") (param $a i32) (result i32)
-        (local $k i32) (local $s i32)
-        (loop $l
-          (local.set $s (i32.add (i32.mul (local.get $s) (i32.const 31)) (call $at (i32.add (local.get $a)
-            (local.get $k)))))
-          (br_if $l (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 1))) (i32.const 7))))
-        (local.get $s)))`;
+      ${AT_SEVEN_ADDRESSES})`;
     const plain = wat2wasm(src);
     const pd = predecode(plain).wasm;
     expect(pd).toContain(0x2c); // the plain opcode stays (offsets 1 and 2)
-    const TRAP = -(3 << 24); // call_main.c: a trap other than stack overflow or a type mismatch
-    for (const a of [0, 4000, -1, -303, 65536 + 5]) {
-      const calls = new WebAssembly.Instance(new WebAssembly.Module(plain), {}).exports.calls as (a: number) => number;
-      let want: number;
-      try { want = calls(a) | 0; } catch (e) { expect(String(e)).toMatch(/out of bounds/); want = TRAP; }
-      expect(runCallsOnCortexM(pd, a), `address ${a}`).toBe(want);
-    }
+    expectAddressesAsNode(plain, pd, [0, 4000, -1, -303, 65536 + 5]);
   });
 });
 
@@ -85,22 +94,10 @@ describe('i64.load32_s', () => {
         (i32.add (i32.add (call $fold (i64.load32_s (local.get $a)))
                           (i32.mul (call $fold (i64.load32_s offset=1 (local.get $a))) (i32.const 3)))
                  (i32.mul (call $fold (i64.load32_s offset=300 (local.get $a))) (i32.const 1000))))
-      (func (export "calls") (param $a i32) (result i32)
-        (local $k i32) (local $s i32)
-        (loop $l
-          (local.set $s (i32.add (i32.mul (local.get $s) (i32.const 31)) (call $at (i32.add (local.get $a)
-            (local.get $k)))))
-          (br_if $l (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 1))) (i32.const 7))))
-        (local.get $s)))`;
+      ${AT_SEVEN_ADDRESSES})`;
     const plain = wat2wasm(src);
     const pd = predecode(plain).wasm;
     expect(pd).toContain(0x34); // the plain opcode stays (offsets 0 and 1)
-    const TRAP = -(3 << 24); // call_main.c: a trap other than stack overflow or a type mismatch
-    for (const a of [0, 1, 4000, -1, -303, 65536 + 5]) {
-      const calls = new WebAssembly.Instance(new WebAssembly.Module(plain), {}).exports.calls as (a: number) => number;
-      let want: number;
-      try { want = calls(a) | 0; } catch (e) { expect(String(e)).toMatch(/out of bounds/); want = TRAP; }
-      expect(runCallsOnCortexM(pd, a), `address ${a}`).toBe(want);
-    }
+    expectAddressesAsNode(plain, pd, [0, 1, 4000, -1, -303, 65536 + 5]);
   });
 });

@@ -11,6 +11,23 @@ import { OP, predecode } from '../../host-tools/wasm/predecode.ts';
 import { runCallsOnCortexM } from '../helpers/cortex-m.ts';
 import { wat2wasm } from '../helpers/wat.ts';
 
+/** The end of the two 64-bit-locals programs below: $f folds its locals into its result, and "calls" sets
+ * $r to $f of two values made from n (what "calls" then returns is each program's own). */
+const FOLD_AND_CALL_F = `local.get $y
+        local.get $x
+        i64.add
+        local.get $i
+        local.get $j
+        i32.xor
+        local.get $k
+        i32.add
+        i64.extend_i32_u
+        i64.xor)
+      (func (export "calls") (param $n i32) (result i32)
+        (local $r i64)
+        (local.set $r (call $f (i64.extend_i32_s (i32.mul (local.get $n) (i32.const 0x9e3779b9))) (i32.add
+          (local.get $n) (i32.const 3))))`;
+
 describe('locals and globals of 32 and 64 bits (formats 37 and 38)', () => {
   it('moves a 64-bit local\'s and global\'s both words and an i32\'s low word, by one- and two-byte indices, on ' +
       'Cortex-M, as Node does', () => {
@@ -162,20 +179,7 @@ describe('locals and globals of 32 and 64 bits (formats 37 and 38)', () => {
           i32.add
           local.set $j
           (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
-        local.get $y
-        local.get $x
-        i64.add
-        local.get $i
-        local.get $j
-        i32.xor
-        local.get $k
-        i32.add
-        i64.extend_i32_u
-        i64.xor)
-      (func (export "calls") (param $n i32) (result i32)
-        (local $r i64)
-        (local.set $r (call $f (i64.extend_i32_s (i32.mul (local.get $n) (i32.const 0x9e3779b9))) (i32.add
-          (local.get $n) (i32.const 3))))
+        ${FOLD_AND_CALL_F}
         (i32.xor (i32.wrap_i64 (local.get $r)) (i32.wrap_i64 (i64.shr_u (local.get $r) (i64.const 32)))))
       (func (export "refs") (result i32)
         (i32.add (ref.is_null (ref.null func)) (ref.is_null (ref.null extern)))))`;
@@ -256,20 +260,7 @@ describe('locals and globals of 32 and 64 bits (formats 37 and 38)', () => {
           i32.add
           local.set $i
           (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
-        local.get $y
-        local.get $x
-        i64.add
-        local.get $i
-        local.get $j
-        i32.xor
-        local.get $k
-        i32.add
-        i64.extend_i32_u
-        i64.xor)
-      (func (export "calls") (param $n i32) (result i32)
-        (local $r i64)
-        (local.set $r (call $f (i64.extend_i32_s (i32.mul (local.get $n) (i32.const 0x9e3779b9))) (i32.add
-          (local.get $n) (i32.const 3))))
+        ${FOLD_AND_CALL_F}
         ;; memory.size (1), memory.grow by 0 (1) and by 1 (-1: the maximum is 1), weighted apart
         (i32.add (i32.xor (i32.wrap_i64 (local.get $r)) (i32.wrap_i64 (i64.shr_u (local.get $r) (i64.const 32))))
                  (i32.add (i32.mul (memory.size) (i32.const 3))
