@@ -33,8 +33,8 @@ static __attribute__((noinline)) uint64_t leb_u32_slow(const uint8_t * p)
     return (uint64_t)v | ((uint64_t)n << 32);
 }
 /* GCC reads `*pc` and increments pc as two instructions even where a post-indexed load does
- * both; on Cortex-M the load is written out (-3.4% instructions: local.get/set/tee, globals and
- * calls all read an index). */
+ * both; on Cortex-M the load is written out (local.get/set/tee, globals and calls all read an
+ * index: `interp_thumb_instructions`, docs/runtime.md "Figures", session 4). */
 #if defined(__arm__)
 #  define FETCH_BYTE(dst) __asm__("ldrb %0, [%1], #1" : "=r"(dst), "+r"(pc) : "m"(*pc))
 #else
@@ -136,8 +136,9 @@ static double f64_round(double a, int how) { if (a != a) return a + a; return ho
 
 /* Handlers end with `break` back to the one dispatch switch. A direct-threaded variant
  * (computed goto) was measured: on Cortex-M3 at -Os GCC folds the jumps back into one, and at
- * -O2 it saved ~7% of instructions for +3.4 KB of flash, so it was removed. The Cortex-M build
- * copies the dispatch into the handlers on the assembly instead (WQRT_DISPATCH_TABLE below). */
+ * -O2 the instructions it saved cost more `runtime_flash_bytes` than the budget has, so it was
+ * removed. The Cortex-M build copies the dispatch into the handlers on the assembly instead
+ * (WQRT_DISPATCH_TABLE below; docs/runtime.md "A replicated dispatch"). */
 #define DISPATCH break
 /* A comparison's taken br_if, pc just past the br_if's opcode: do_br moves by a short side entry
  * itself and leaves long ones to do_branch (a fuel build counts every branch there). The other
@@ -196,8 +197,9 @@ static inline int dropped(const uint8_t * bits, uint32_t i) { return (bits[i >> 
  * flash. The caller has the record (no index to scale back); `frame` bounds the stack. The
  * context the import gets (`ctx`, naming `fn`) is wq_invoke's, whose constant fields it set once:
  * a call writes only the function's index and the userdata. Inlined into its one call site
- * (session 17: out of line it was ~10 instructions a host call more, and the image 20 B larger;
- * session 9 had kept it out because inlined it spilled the frame pointer, pinned since) */
+ * (out of line it cost instructions a host call and `runtime_flash_bytes`: docs/runtime.md
+ * "Where a publish goes", session 17; session 9 had kept it out because inlined it spilled the
+ * frame pointer, pinned since) */
 static inline __attribute__((always_inline)) uint64_t * call_host(IM3Runtime rt, const WqFunc * rec, uint64_t * sp, const WqFrame * frame,
                                                                   M3ImportContext * ctx, struct M3Function * fn)
 {
@@ -238,9 +240,10 @@ M3Result wq_invoke(IM3Runtime rt, uint32_t func, uint32_t nargs)
 #if defined(__arm__)
     /* the every-handler build (bench, size object, wasm3-API programs) spilled the frame pointer
      * (a load on every call and return). The per-image one kept it in a register by itself until
-     * format 32 (pinned, GCC then spilled the module pointer: +1.1 K instructions per publish);
+     * format 32 (pinned, GCC then spilled the module pointer: more `vboard_instr_per_qos1_publish`);
      * since a call finds its record through rt, pinning it takes two moves off a return there
-     * and 112 B off the console image (session 11) */
+     * and shrinks `app_sdk.console_flash_bytes.bluepill` (docs/runtime.md "Where a publish
+     * goes", session 11's calls and returns) */
     register WqFrame * frame __asm__("r8") = rt->frames + 1;   /* the host's call pushes rt->frames */
 #else
     WqFrame * frame = rt->frames + 1;   /* the host's call below pushes rt->frames */
@@ -257,7 +260,7 @@ M3Result wq_invoke(IM3Runtime rt, uint32_t func, uint32_t nargs)
 #if defined(__arm__)
     /* GCC at -Os spills the frame pointer and the side-table pointer to the stack (an extra
      * load on every local.get and branch); pinning them to callee-saved registers keeps them
-     * out (-2.4% and -1.9% instructions on the Cortex-M3 benchmark). */
+     * out (`interp_thumb_instructions`; docs/runtime.md "Figures", session 2). */
     register uint64_t * fp __asm__("r10") = rt->stack;
     register const WqSide * stp __asm__("r11") = NULL;
 #else
@@ -282,7 +285,8 @@ M3Result wq_invoke(IM3Runtime rt, uint32_t func, uint32_t nargs)
 
 
     /* The next opcode is fetched at the bottom of the loop: with the fetch at the top GCC kept
-     * pc in two registers and paid two moves per instruction (-3.5%). */
+     * pc in two registers and paid two moves per instruction (`interp_thumb_instructions`;
+     * docs/runtime.md "Figures", session 2). */
     uint32_t op;
 #if defined(__arm__) && defined(WQRT_DISPATCH_TABLE)
     /* The Cortex-M build (host-tools/fwbuild/interp-dispatch.ts) turns GCC's one `tbh` dispatch into
@@ -746,9 +750,11 @@ next:
             pc += 2;
             break;
         }
-        /* a spare value (format 39: memory.grow's, now [0xfc, 19]); validated code never holds it. A case of its own:
-         * `local.get; i32.store` here (the value from the local) changed GCC's allocation of the whole loop, coremark
-         * +0.43% and slre +0.79% with no module using it, more than the form saved */
+        /* a spare value (format 39: memory.grow's, now [0xfc, 19]); validated code never holds it. A
+         * case of its own: `local.get; i32.store` here (the value from the local) changed GCC's
+         * allocation of the whole loop, and with no module using it `interp_suite.coremark.thumb_instructions`
+         * and `interp_embench.slre` grew more than the form saved (docs/runtime.md "The outside
+         * check", session 18) */
         case 0x40: TRAP(m3Err_unknownOpcode);
         OP(0x41)
         do_i32_const: {   /* an i32 fills the low half of its slot only */
@@ -1151,9 +1157,11 @@ next:
         }
         OP(0x70) { uint32_t a = A32, b = B32; if (!b) TRAP(m3Err_trapDivisionByZero); sp--; sp[-1] = a % b; break; }
         OP(0x71) BIN32(a & b)
-        OP(0x72) BIN32(a | b)   /* a value five times in six on the publish path (the CRC's byte pair, flags): a
-                                  * following if / br_if tests it itself (session 17: through the comparisons'
-                                  * tails, a peek every or paid, -0.3 K a publish without) */
+        OP(0x72) BIN32(a | b)   /* a value five times in six on the publish path (the CRC's byte pair,
+                                  * flags): a following if / br_if tests it itself (through the
+                                  * comparisons' tails a peek every or paid; without it
+                                  * `vboard_instr_per_qos1_publish` fell: docs/runtime.md "Where a
+                                  * publish goes", session 17) */
         OP(0x73) BIN32(a ^ b)
         OP(0x74) BIN32(a << (b & 31))
         OP(0x75) BIN32((uint32_t)((int32_t)a >> (b & 31)))
@@ -1291,8 +1299,9 @@ next:
                 if ((uint64_t)s + n > MEM_BYTES || (uint64_t)d + n > MEM_BYTES) TRAP(m3Err_trapOutOfBoundsMemoryAccess);
                 /* a word at a time, unaligned (Cortex-M3 and hosts do that in hardware): the
                  * firmware's memmove goes a byte at a time unless both ends are aligned, and the
-                 * publish path's copies (topics, payloads, a queue moving up) ran 380 to 1,200
-                 * instructions each. Upwards when the destination is below the source or past its
+                 * publish path's copies (topics, payloads, a queue moving up) were slow
+                 * (`vboard_instr_per_qos1_publish`; docs/runtime.md "The interpreter suite",
+                 * session 9). Upwards when the destination is below the source or past its
                  * end, else downwards from the end: no byte is written before it is read. */
                 uint8_t * dst = MEM + d; const uint8_t * src = MEM + s;
                 if (d - s >= n) {
