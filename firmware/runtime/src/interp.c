@@ -512,11 +512,12 @@ next:
             WQ_OP_LGET64. A branch's target or a taken `if`'s arm starting with local.get dispatches it too (session 17: a
             peek for it in the branches cost 3 instructions a miss and 1 a hit, against the 2 of a replicated dispatch) */
         OP(WQ_OP_LGET64) { uint32_t i; READ_IDX(i); *sp++ = fp[i]; DISPATCH; }
-        /* local.set of an i32 or f32 local: the low word only, like local.get and local.tee (format 39); a 64-bit local's
-         * is WQ_OP_LSET64 */
+        /* local.set of an i32 or f32 local: the low word only, like local.get and local.tee (format 39); a 64-bit
+         * local's is WQ_OP_LSET64 */
         OP(0x21) { uint32_t i; READ_IDX(i); SET32(&fp[i], *--sp); DISPATCH; }
         OP(WQ_OP_LSET64) { uint32_t i; READ_IDX(i); fp[i] = *--sp; DISPATCH; }
-        /* local.tee of an i32 or f32 local: the low word only, like local.get (format 38); a 64-bit local's is WQ_OP_LTEE64 */
+        /* local.tee of an i32 or f32 local: the low word only, like local.get (format 38); a 64-bit local's is
+         * WQ_OP_LTEE64 */
         OP(0x22) {
             uint32_t i; READ_IDX(i); SET32(&fp[i], sp[-1]);
             DISPATCH;
@@ -530,7 +531,8 @@ next:
         OP(0x24) { uint32_t i; READ_IDX(i); globals[i] = (uint32_t)*--sp; DISPATCH; }
         /* the same with an index of two or more bytes (128+ locals or globals), and 64-bit or
          * reference globals (high word first on a write) */
-        OP(WQ_OP_LOCAL_LEB) {   /* local.get / set / tee, the index raw with its kind (format 32: one opcode for the three) */
+        OP(WQ_OP_LOCAL_LEB) {   /* local.get / set / tee, the index raw with its kind (format 32: one opcode for the
+                                 * three) */
             uint32_t b = pc[0], i, kind = b >> 6;
             if (kind != 3) { i = (b & 63) | (uint32_t)pc[1] << 6; pc += 2; }
             else if (b & 0x20) {   /* if / br_if with a multi-byte immediate: its length and which (format 34) */
@@ -540,13 +542,14 @@ next:
                 else if (!cond) goto do_jump;
                 pc += n; stp++; break;
             }
-            else if (b >= 0xd0) {   /* global.get / global.set with a two-byte index (format 37: [0xd0 | g >> 8 << 1 | set, g]) */
+            else if (b >= 0xd0) {   /* global.get / global.set with a two-byte index (format 37: [0xd0 | g >> 8 << 1 |
+                                     * set, g]) */
                 off = (b & 0xe) << 7 | pc[1]; pc += 2;
                 if (b & 1) goto do_global64_set;
                 goto do_global64_get;
             }
-            else if (b >= 0xcc) {   /* select with a type, [0xcc, t], and ref.null, [0xcd] or [0xce] (format 38: their opcodes
-                                     * went to LTEE64 and LSET_LGET64; no workload has either) */
+            else if (b >= 0xcc) {   /* select with a type, [0xcc, t], and ref.null, [0xcd] or [0xce] (format 38: their
+                                     * opcodes went to LTEE64 and LSET_LGET64; no workload has either) */
                 if (b == 0xcc) { pc += 2; uint32_t c = (uint32_t)*--sp; sp--; if (!c) sp[-1] = sp[0]; break; }
 #if WQRT_REFTYPES
                 pc++; *sp++ = 0; break;
@@ -567,8 +570,8 @@ next:
             else fp[i] = sp[-1];
             break;
         }
-        OP(WQ_OP_GLOBAL64) {   /* a 64-bit global, [g | set << 7] (format 37); LOCAL_LEB's global codes come here with g in off
-                                * (the code each form took was measured the smallest: the flash budget) */
+        OP(WQ_OP_GLOBAL64) {   /* a 64-bit global, [g | set << 7] (format 37); LOCAL_LEB's global codes come here with g
+                                * in off (the code each form took was measured the smallest: the flash budget) */
             off = *pc++;
             if (off < 0x80) goto do_global64_get;
             off -= 0x80;
@@ -830,13 +833,16 @@ next:
         OP(WQ_OP_LTEE_I32C_ADD) { uint32_t i; READ_IDX(i); uint32_t a = (uint32_t)sp[-1]; SET32(&fp[i], a); uint32_t v = S7(pc[1]); pc += 3; COUNT_EXTRA(2); SET32(&sp[-1], a + v); break; }   /* a read once: the store to the local may alias the slot for GCC */
         OP(WQ_OP_LTEE_C8_SHR_U_LGET_XOR) {   /* x = v; v >> k ^ b (b read after the store: it may be x) */
             uint32_t v = (uint32_t)sp[-1]; SET32(&fp[pc[0]], v);
-            uint32_t kb = pc[2];   /* k (0..31, the pre-decoder's choice), in bits 5-6 the scatter's terms, in bit 7 its kind */
+            uint32_t kb = pc[2];   /* k (0..31, the pre-decoder's choice), in bits 5-6 the scatter's terms, in bit 7 its
+                                    * kind */
             uint32_t r = (v >> (kb & 31)) ^ (uint32_t)fp[pc[5]];
-            if (kb >> 5) {   /* then y ^= r << k1 ^ r << k2 ...: `local.tee c; i32.const k1; i32.shl; i32.xor` and up to two
-                              * `local.get c; i32.const k; i32.shl; i32.xor` (a table-less CRC's byte step; session 15) */
+            if (kb >> 5) {   /* then y ^= r << k1 ^ r << k2 ...: `local.tee c; i32.const k1; i32.shl; i32.xor` and up to
+                              * two `local.get c; i32.const k; i32.shl; i32.xor` (a table-less CRC's byte step; session
+                              * 15) */
                 uint32_t n = (kb >> 5) & 3, y;
                 if (kb & 0x80) {   /* or `local.set c; local.get d; i32.const k0; i32.shl` first, then one to three
-                                    * `local.get c; ...`: y = d << k0 ^ r << k1 ..., in x's slot (d read after c is set) */
+                                    * `local.get c; ...`: y = d << k0 ^ r << k1 ..., in x's slot (d read after c is
+                                    * set) */
                     SET32(&fp[pc[8]], r);
                     y = ((uint32_t)fp[pc[10]] << pc[12]) ^ (r << pc[17]);
                     if (n == 3) {   /* the CRC's: straight on (no count tests, a constant pc step) */
@@ -854,8 +860,9 @@ next:
                 SET32(&fp[pc[8]], r);
                 if (n == 3) {   /* likewise */
                     y ^= r << pc[16] ^ r << pc[22];
-                    if (pc[11] == 0x01) {   /* the first term's shl byte marks `local.tee t; i32.const k; i32.shr_u; i32.xor`
-                                             * after the terms: y kept in t, the value below it ^= y >> k (session 16) */
+                    if (pc[11] == 0x01) {   /* the first term's shl byte marks `local.tee t; i32.const k; i32.shr_u;
+                                             * i32.xor` after the terms: y kept in t, the value below it ^= y >> k
+                                             * (session 16) */
                         SET32(&fp[pc[26]], y);
                         sp -= 2; SET32(&sp[-1], (uint32_t)sp[-1] ^ (y >> pc[28]));
                         pc += 31; COUNT_EXTRA(20);
@@ -898,7 +905,8 @@ next:
             break;
         }
         OP(WQ_OP_C16_AND_C8_SHL_C16_ADD_LOAD) {   /* T[x & m] of words (a CRC's or a hash's table): masked, scaled,
-                                                   * added to the table's address and loaded, the address never on the stack */
+                                                   * added to the table's address and loaded, the address never on the
+                                                   * stack */
             uint32_t addr = (((uint32_t)sp[-1] & (uint32_t)(int32_t)*(const s16_u *)pc) << pc[4]) + (uint32_t)(int32_t)*(const s16_u *)(pc + 7);
             off = pc[12]; pc += 13; COUNT_EXTRA(6);
             uint32_t ea = addr + off;
@@ -913,7 +921,8 @@ next:
             SET32(sp, *(const u32_u *)(MEM + ea)); sp++;
             break;
         }
-        OP(WQ_OP_I32C16_LOAD8_U) {   /* a C global byte (flags, state variables); pc moves once, at the end (as i32.load8_u) */
+        OP(WQ_OP_I32C16_LOAD8_U) {   /* a C global byte (flags, state variables); pc moves once, at the end (as
+                                      * i32.load8_u) */
             cond = (uint32_t)(int32_t)*(const s16_u *)pc;
         load8_u_at:
             off = pc[4]; COUNT_EXTRA(1);
@@ -932,7 +941,8 @@ next:
             uint32_t ea = (uint32_t)fp[pc[0]] + off;
             if (ea < off || ea >= rt->mem_end4) { pc += 4; TRAP(m3Err_trapOutOfBoundsMemoryAccess); }
             uint32_t v = *(const u32_u *)(MEM + ea);
-            if (pc[2] & 0x40) {   /* p = p->next; while (p): local.tee b; br_if l (the pre-decoder's mark in the align byte) */
+            if (pc[2] & 0x40) {   /* p = p->next; while (p): local.tee b; br_if l (the pre-decoder's mark in the align
+                                   * byte) */
                 SET32(&fp[pc[5]], v); COUNT_EXTRA(3);
                 if (v) { pc += 7; goto TAKEN_BRANCH; }   /* pc just past the br_if's opcode */
                 pc += 8; stp++; DISPATCH;
@@ -950,7 +960,8 @@ next:
             sp -= 3; pc++; COUNT_EXTRA(1);   /* popped last, as select */
             break;
         }
-        OP(WQ_OP_LGET_I64_LTU_EXTU) {   /* (uint64_t)(x < b), (uint64_t)(x <= b): multiword arithmetic's carry or borrow as a value */
+        OP(WQ_OP_LGET_I64_LTU_EXTU) {   /* (uint64_t)(x < b), (uint64_t)(x <= b): multiword arithmetic's carry or borrow
+                                         * as a value */
             uint64_t a = sp[-1], b = fp[pc[0]];
 #if defined(__arm__)
             /* one subtract for both, b - a - 1 + C with C = bit 3 of the compare's opcode (clear for i64.lt_u,
@@ -984,15 +995,16 @@ next:
             pc += 3; COUNT_EXTRA(1);
             break;
         }
-        OP(WQ_OP_I64C8_ADD_LTEE_I64C8_NE_BR_IF) {   /* while (--n != k) with a 64-bit n: n += c, stored, compared, on to the br_if */
+        OP(WQ_OP_I64C8_ADD_LTEE_I64C8_NE_BR_IF) {   /* while (--n != k) with a 64-bit n: n += c, stored, compared, on to
+                                                     * the br_if */
             uint64_t v = sp[-1] + (uint64_t)(int64_t)(int8_t)pc[0];
             fp[pc[3]] = v; sp--; COUNT_EXTRA(5);
             if (v != (uint64_t)(int64_t)(int8_t)pc[5]) { pc += 8; goto do_branch; }   /* pc just past the br_if's opcode */
             pc += 9; stp++; DISPATCH;
         }
         OP(WQ_OP_LGET_LOAD8_U) {   /* load<u8>(p): the address never goes through the stack. No peek for a following
-                                    * local.tee (session 17: on the publish path it missed nearly always, 4 instructions a
-                                    * dispatch; i32.load8_u and the constant-address form keep theirs) */
+                                    * local.tee (session 17: on the publish path it missed nearly always, 4 instructions
+                                    * a dispatch; i32.load8_u and the constant-address form keep theirs) */
             off = pc[3]; COUNT_EXTRA(1);   /* pc moves once, at the end (as i32.load8_u) */
             uint32_t ea = (uint32_t)fp[pc[0]] + off;
             if (ea < off || ea >= MEM_BYTES) { pc += 4; TRAP(m3Err_trapOutOfBoundsMemoryAccess); }
@@ -1065,7 +1077,8 @@ next:
             pc += 11; goto TAKEN_BRANCH;
         }
         OP(WQ_OP_LGET_C8_EQ) { uint32_t i; READ_IDX(i); uint32_t b = (uint32_t)(int32_t)(int8_t)pc[1]; pc += 3; COUNT_EXTRA(2); COND_TO((uint32_t)fp[i] == b) }
-        OP(WQ_OP_LGET_LGET_LT_U) {   /* `p < end`, `i < n` on two locals; a following `if` on the compare's own flags (no 0/1 to test) */
+        OP(WQ_OP_LGET_LGET_LT_U) {   /* `p < end`, `i < n` on two locals; a following `if` on the compare's own flags
+                                      * (no 0/1 to test) */
             uint32_t a = (uint32_t)fp[pc[0]], b = (uint32_t)fp[pc[2]]; pc += 4; COUNT_EXTRA(2);
             if (*pc == 0x04) { COUNT_FUSED(); if (a >= b) { pc++; goto do_jump; } pc += 2; stp++; DISPATCH; }
             COND_TO(a < b)
@@ -1089,8 +1102,8 @@ next:
             if (nx == 0x0d) { COUNT_FUSED(); pc += 2; stp++; DISPATCH; }
             SET32(sp, 0); sp++; DISPATCH;
         }
-        OP(0x45) {   /* i32.eqz: a following br_if or if tested here on the value itself (`while (!x)`, `if (!(f & m))`),
-                      * without the comparisons' tails (through them, br_if only: the `if`s paid 2 more) */
+        OP(0x45) {   /* i32.eqz: a following br_if or if tested here on the value itself (`while (!x)`, `if (!(f &
+                      * m))`), without the comparisons' tails (through them, br_if only: the `if`s paid 2 more) */
             uint32_t a = (uint32_t)sp[-1], nx = *pc;
             if (nx == 0x0d) { COUNT_FUSED(); sp--; if (!a) { pc++; goto TAKEN_BRANCH; } pc += 2; stp++; DISPATCH; }
             if (nx == 0x04) {
@@ -1321,8 +1334,8 @@ next:
                 memset(MEM + d, v, n);
                 break;
             }
-            /* memory.size and memory.grow (format 39: 0x3f went to WQ_OP_LSET64, 0x40 is spare; no workload has either):
-             * [0xfc, 18 | 19] has their length, the sub-opcode in the memory index byte */
+            /* memory.size and memory.grow (format 39: 0x3f went to WQ_OP_LSET64, 0x40 is spare; no workload has
+             * either): [0xfc, 18 | 19] has their length, the sub-opcode in the memory index byte */
             case 18: GATE(WQ_USED_FC(18)) *sp++ = rt->mem_pages; break;
             case 19: GATE(WQ_USED_FC(19)) {
                 uint32_t delta = (uint32_t)sp[-1], old = rt->mem_pages;
@@ -1341,7 +1354,8 @@ next:
                 uint32_t seg, tab; READ_U32(seg); READ_U32(tab);
                 uint32_t n = (uint32_t)*--sp, s = (uint32_t)*--sp, d = (uint32_t)*--sp;
                 M3Result r = wq_table_init_from_segment(rt, tab, seg, d, s, n);
-                if (r) TRAP(m3Err_trapTableOutOfBounds);   /* also for a malformed segment (the loader's other results) */
+                if (r) TRAP(m3Err_trapTableOutOfBounds);   /* also for a malformed segment (the loader's other
+                                                            * results) */
                 break;
             }
             case 13: { uint32_t seg; READ_U32(seg); if (seg < m->nelem) rt->elem_dropped[seg >> 3] |= (uint8_t)(1u << (seg & 7)); break; }

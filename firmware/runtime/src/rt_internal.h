@@ -47,59 +47,79 @@
 #define WQ_OP_I64_CONST_8       0xd6
 /* (format 16: i64.const with a 2- to 4-byte LEB keeps it; 0xd7-0xda are sequences below) */
 #define WQ_OP_I64_CONST_RAW     0xdb   /* i64.const, a 5- to 10-byte LEB (format 35; was 9..10 only): the low word raw,
-                                        * then x: bit 0 set (9 or 10 bytes) the high word raw after x, 9 + (x >> 1) bytes
-                                        * in all; clear (5..8 bytes, pad = x >> 1 & 3 = bytes - 5) the high word is x >> 3 and
-                                        * the pad bytes above it, sign-extended: the last 4 bytes read as one word, shifted */
+                                        * then x: bit 0 set (9 or 10 bytes) the high word raw after x, 9 + (x >> 1)
+                                        * bytes in all; clear (5..8 bytes, pad = x >> 1 & 3 = bytes - 5) the high word
+                                        * is x >> 3 and the pad bytes above it, sign-extended: the last 4 bytes read as
+                                        * one word, shifted */
 /* Fused sequences: the first instruction's opcode byte replaced, the others left as they are. */
-#define WQ_OP_LTEE_STORE        0xdc   /* local.tee a; i32.store (one-byte memarg; format 34, was local.get a; local.get b) */
+#define WQ_OP_LTEE_STORE        0xdc   /* local.tee a; i32.store (one-byte memarg; format 34, was local.get a; local.get
+                                        * b) */
 #define WQ_OP_LGET_I64C8_SHR_S_OR 0xdd /* local.get a; WQ_OP_I64_CONST_8 c; i64.shr_s; i64.or (format 20) */
-#define WQ_OP_I32C_ADD          0xde   /* i32.const c (one-byte LEB, now a raw signed byte); i32.add, or i32.sub with the byte -c (format 29) */
+#define WQ_OP_I32C_ADD          0xde   /* i32.const c (one-byte LEB, now a raw signed byte); i32.add, or i32.sub with
+                                        * the byte -c (format 29) */
 #define WQ_OP_LSET_LGET         0xdf   /* local.set a; local.get b, both i32 or f32: one word each (format 38) */
-#define WQ_OP_LSET_LGET64       0xd0   /* the same with either local 64-bit: both words (format 38, was ref.null, now in WQ_OP_LOCAL_LEB) */
-#define WQ_OP_LSET64            0x3f   /* local.set a (one-byte a) of an i64, f64 or reference local: the plain 0x21 stores the low word
-                                          only (format 39, was memory.size, now [0xfc, 18]) */
-#define WQ_OP_LTEE64            0x1c   /* local.tee a (one-byte a) of an i64, f64 or reference local: the plain 0x22 stores the low word
-                                          only (format 38, was select with a type, now in WQ_OP_LOCAL_LEB) */
-#define WQ_OP_LGET_I32C_ADD     0xe0   /* local.get a; i32.const c; i32.add (or i32.sub, the const's byte holding -c: format 32; also the next three) */
+#define WQ_OP_LSET_LGET64       0xd0   /* the same with either local 64-bit: both words (format 38, was ref.null, now in
+                                        * WQ_OP_LOCAL_LEB) */
+#define WQ_OP_LSET64            0x3f   /* local.set a (one-byte a) of an i64, f64 or reference local: the plain 0x21
+                                        * stores the low word only (format 39, was memory.size, now [0xfc, 18]) */
+#define WQ_OP_LTEE64            0x1c   /* local.tee a (one-byte a) of an i64, f64 or reference local: the plain 0x22
+                                        * stores the low word only (format 38, was select with a type, now in
+                                        * WQ_OP_LOCAL_LEB) */
+#define WQ_OP_LGET_I32C_ADD     0xe0   /* local.get a; i32.const c; i32.add (or i32.sub, the const's byte holding -c:
+                                        * format 32; also the next three) */
 #define WQ_OP_LGET_LGET_ADD     0xe1   /* local.get a; local.get b; i32.add */
 /* i32.const c (1-byte LEB, rewritten to a raw signed byte: shift counts masked to 0..31, rotl as
  * a right-rotate count); <op> */
-#define WQ_OP_I32C8_SHR_S       0xe2   /* format 29 (format 28 gave 0xe6 to WQ_OP_I64C_U32_AND; i32.const c; i32.sub is WQ_OP_I32C_ADD) */
+#define WQ_OP_I32C8_SHR_S       0xe2   /* format 29 (format 28 gave 0xe6 to WQ_OP_I64C_U32_AND; i32.const c; i32.sub is
+                                        * WQ_OP_I32C_ADD) */
 #define WQ_OP_I32C8_AND         0xe3
 #define WQ_OP_I32C8_SHL         0xe5
 #define WQ_OP_I64C_U32_AND      0xe6   /* i64.const k (a 5-byte LEB, 0 <= k < 2^32: 4 raw bytes + 1 unused); i64.and
                                           (format 28: 64-bit code's 32-bit masks; was i32.const c; i32.shr_s) */
 #define WQ_OP_I32C8_SHR_U       0xe7
-#define WQ_OP_C16_AND_C8_SHL_C16_ADD_LOAD 0xe8   /* WQ_OP_I32_CONST_16 m; i32.and; i32.const k (0..31); i32.shl; WQ_OP_I32_CONST_16 t; i32.add;
-                                                     i32.load (one-byte memarg): a table of words indexed by x & m (format 33, was
-                                                     i32.const c; i32.rotl, now two dispatches; LGET_C8_ROTL(_XOR) hold a plain i32.const) */
+#define WQ_OP_C16_AND_C8_SHL_C16_ADD_LOAD 0xe8   /* WQ_OP_I32_CONST_16 m; i32.and; i32.const k (0..31); i32.shl;
+                                                  * WQ_OP_I32_CONST_16 t; i32.add; i32.load (one-byte memarg): a table
+                                                  * of words indexed by x & m (format 33, was i32.const c; i32.rotl, now
+                                                  * two dispatches; LGET_C8_ROTL(_XOR) hold a plain i32.const) */
 #define WQ_OP_I32C8_MUL         0xe9
 #define WQ_OP_I32C8_EQ          0xea   /* the same for comparisons (the result may go on to if / br_if) */
 #define WQ_OP_I32C8_NE          0xeb
 #define WQ_OP_I32C8_LT_S        0xec
-#define WQ_OP_I32C16_LOAD8_U    0xed   /* WQ_OP_I32_CONST_16 c; i32.load8_u (one-byte memarg): a C global byte (format 35, was i32.const c; i32.lt_u) */
+#define WQ_OP_I32C16_LOAD8_U    0xed   /* WQ_OP_I32_CONST_16 c; i32.load8_u (one-byte memarg): a C global byte (format
+                                        * 35, was i32.const c; i32.lt_u) */
 #define WQ_OP_I32C8_GT_S        0xee
-#define WQ_OP_I64C8_ADD_LTEE_I64C8_NE_BR_IF 0xef   /* WQ_OP_I64_CONST_8 c; i64.add (or i64.sub, the byte -c); local.tee a; WQ_OP_I64_CONST_8 k; i64.ne; br_if l (a 64-bit counted loop's back edge; format 33, was the `++p < end` back edge local.get e; local.get a; i32.const c; i32.add; local.tee b; i32.gt_u; br_if l) */
-#define WQ_OP_GGET_LT_U         0xf0   /* global.get g (an i32); i32.lt_u (on to if / br_if; format 32, was local.set a; local.get b; i32.load8_u) */
-#define WQ_OP_LGET_LGET_LT_U     0xf1   /* local.get a; local.get b; i32.lt_u (on to if / br_if; format 33, was local.set a; br l) */
-#define WQ_OP_LGET_LGET_ADD_LOAD8_U 0xf2   /* local.get a; local.get b; i32.add; i32.load8_u (one-byte memarg): p[i] of bytes (format 35, was local.tee a; local.get b) */
-#define WQ_OP_LOOP_STEP_BR_IF   0xf3   /* local.get a; i32.const c (one-byte LEB); i32.add (or i32.sub, the const's byte -c); local.tee b; br_if l:
-                                          `while (--n)` (format 33, was local.tee a; br_if l) */
+#define WQ_OP_I64C8_ADD_LTEE_I64C8_NE_BR_IF 0xef   /* WQ_OP_I64_CONST_8 c; i64.add (or i64.sub, the byte -c); local.tee
+                                                    * a; WQ_OP_I64_CONST_8 k; i64.ne; br_if l (a 64-bit counted loop's
+                                                    * back edge; format 33, was the `++p < end` back edge local.get e;
+                                                    * local.get a; i32.const c; i32.add; local.tee b; i32.gt_u; br_if
+                                                    * l) */
+#define WQ_OP_GGET_LT_U         0xf0   /* global.get g (an i32); i32.lt_u (on to if / br_if; format 32, was local.set a;
+                                        * local.get b; i32.load8_u) */
+#define WQ_OP_LGET_LGET_LT_U     0xf1   /* local.get a; local.get b; i32.lt_u (on to if / br_if; format 33, was
+                                         * local.set a; br l) */
+#define WQ_OP_LGET_LGET_ADD_LOAD8_U 0xf2   /* local.get a; local.get b; i32.add; i32.load8_u (one-byte memarg): p[i] of
+                                            * bytes (format 35, was local.tee a; local.get b) */
+#define WQ_OP_LOOP_STEP_BR_IF   0xf3   /* local.get a; i32.const c (one-byte LEB); i32.add (or i32.sub, the const's byte
+                                        * -c); local.tee b; br_if l: `while (--n)` (format 33, was local.tee a; br_if
+                                        * l) */
 #define WQ_OP_LGET_ADD          0xf4   /* local.get a; i32.add */
 /* An instruction whose index, block type or label takes two or more LEB bytes (format 6): the
  * plain opcodes then always have a one-byte immediate, read without a check. */
-#define WQ_OP_LOCAL_LEB         0xf5   /* local.get / set / tee with a multi-byte index (format 32): n = 2: [kind << 6 | i & 63, i >> 6];
-                                        * n = 3..5: [0xc0 | (n - 3) << 2 | kind, i u16 LE, unused]; kind 0 get, 1 set, 2 tee.
-                                        * Also if / br_if with a multi-byte immediate (format 34, WQ_OP_COND_LEB's 0xfb until 33):
-                                        * n = 2: [0xe0 | kind << 4 | v >> 8, v & 255]; n = 3..5: [0xe8 | kind << 4 | (n - 3),
-                                        * v u16 LE, unused]; kind 0 if, 1 br_if. And (format 38) select with a type, [0xcc, t],
-                                        * and ref.null, [0xcd] or [0xce] (funcref, externref) */
-#define WQ_OP_BLOCK_RUN         0xf6   /* block/loop, block/loop (one-byte types), then more no-ops: the second opcode byte & 63 is where the run ends (format 33) */
+#define WQ_OP_LOCAL_LEB         0xf5   /* local.get / set / tee with a multi-byte index (format 32): n = 2: [kind << 6 |
+                                        * i & 63, i >> 6]; n = 3..5: [0xc0 | (n - 3) << 2 | kind, i u16 LE, unused];
+                                        * kind 0 get, 1 set, 2 tee. Also if / br_if with a multi-byte immediate (format
+                                        * 34, WQ_OP_COND_LEB's 0xfb until 33): n = 2: [0xe0 | kind << 4 | v >> 8, v &
+                                        * 255]; n = 3..5: [0xe8 | kind << 4 | (n - 3), v u16 LE, unused]; kind 0 if, 1
+                                        * br_if. And (format 38) select with a type, [0xcc, t], and ref.null, [0xcd] or
+                                        * [0xce] (funcref, externref) */
+#define WQ_OP_BLOCK_RUN         0xf6   /* block/loop, block/loop (one-byte types), then more no-ops: the second opcode
+                                        * byte & 63 is where the run ends (format 33) */
 #define WQ_OP_I32C32_AND        0xf7   /* WQ_OP_I32_CONST_32_PAD c; i32.and (format 32) */
-#define WQ_OP_LGET64            0xf8   /* local.get a (one-byte a) of an i64, f64 or reference local: the plain 0x20 copies
-                                          the low word only (format 37, was GGET_LEB) */
-#define WQ_OP_GLOBAL64          0xf9   /* global.get / global.set g (one-byte g) of a 64-bit or reference global: [g | set << 7]
-                                          (format 37, was GSET_LEB; a multi-byte global index takes WQ_OP_LOCAL_LEB's codes) */
+#define WQ_OP_LGET64            0xf8   /* local.get a (one-byte a) of an i64, f64 or reference local: the plain 0x20
+                                        * copies the low word only (format 37, was GGET_LEB) */
+#define WQ_OP_GLOBAL64          0xf9   /* global.get / global.set g (one-byte g) of a 64-bit or reference global: [g |
+                                        * set << 7] (format 37, was GSET_LEB; a multi-byte global index takes
+                                        * WQ_OP_LOCAL_LEB's codes) */
 #define WQ_OP_I64_LT_U_SELECT   0xfb   /* i64.lt_u; select (format 34, was WQ_OP_COND_LEB, now in WQ_OP_LOCAL_LEB) */
 #define WQ_OP_I32C24_AND        0x06   /* WQ_OP_I32_CONST_24 c; i32.and (format 34, was local.get a; I32C8_SHL k) */
 #define WQ_OP_I32_CONST_16      0x09   /* i32.const, 2-byte LEB -> 2 raw bytes (0x41 keeps one-byte LEBs only) */
@@ -107,45 +127,60 @@
 #define WQ_OP_LGET_I32C16_ADD   0x12   /* local.get a; i32.const c (I32_CONST_16); i32.add */
 #define WQ_OP_ADD_LSET          0x13   /* i32.add; local.set a */
 #define WQ_OP_ADD_LTEE          0x14   /* i32.add; local.tee a */
-#define WQ_OP_LGET_SHL_LGET_SHR_U_OR 0x15   /* local.get a; I64_CONST_8 c; i64.shl; local.get b; I64_CONST_8 d; i64.shr_u; i64.or (c, d 0..63: a funnel shift; format 33, was local.get a; I64_CONST_8 c; i64.shl) */
+#define WQ_OP_LGET_SHL_LGET_SHR_U_OR 0x15   /* local.get a; I64_CONST_8 c; i64.shl; local.get b; I64_CONST_8 d;
+                                             * i64.shr_u; i64.or (c, d 0..63: a funnel shift; format 33, was local.get
+                                             * a; I64_CONST_8 c; i64.shl) */
 #define WQ_OP_LGET_C8_SHR_U_XOR 0x16   /* local.get a; WQ_OP_I32C8_SHR_U c; i32.xor (format 24) */
-#define WQ_OP_LOOP_STEP_NE16_BR_IF 0x17   /* local.get a; i32.const c (one-byte LEB); i32.add (or i32.sub, the byte -c); local.tee b;
-                                             WQ_OP_I32_CONST_16 n; i32.ne; br_if l: `for (...; i != n; i += c)` (format 33, was
-                                             local.get a; local.get b; i32.add; i32.load8_u) */
+#define WQ_OP_LOOP_STEP_NE16_BR_IF 0x17   /* local.get a; i32.const c (one-byte LEB); i32.add (or i32.sub, the byte -c);
+                                           * local.tee b; WQ_OP_I32_CONST_16 n; i32.ne; br_if l: `for (...; i != n; i +=
+                                           * c)` (format 33, was local.get a; local.get b; i32.add; i32.load8_u) */
 #define WQ_OP_I64C8_SHR_U       0x18
 #define WQ_OP_LGET_LGET_ADD_LTEE 0x19  /* local.get a; local.get b; i32.add; local.tee c (format 19) */
-#define WQ_OP_LGET_I32C16_ADD_I32C_STORE8 0x1d   /* local.get a; WQ_OP_I32_CONST_16 c; i32.add; i32.const v; i32.store8 (one-byte memarg; format 22) */
-#define WQ_OP_LGET_I64_LTU_EXTU 0x1e   /* local.get b; i64.lt_u or i64.le_u; i64.extend_i32_u: a 64-bit carry or borrow as a value (format 34,
-                                          was WQ_OP_I32_CONST_16 c; i32.lt_u) */
-#define WQ_OP_LOOP_LSTEP_LT16_BR_IF 0x1f   /* local.get a; local.get s; i32.add; local.tee b; WQ_OP_I32_CONST_16 n; i32.lt_u; br_if l:
-                                              `for (...; j < n; j += s)` (format 33, was WQ_OP_I32_CONST_16 c; i32.ne, which the
-                                              loop forms took over) */
+#define WQ_OP_LGET_I32C16_ADD_I32C_STORE8 0x1d   /* local.get a; WQ_OP_I32_CONST_16 c; i32.add; i32.const v; i32.store8
+                                                  * (one-byte memarg; format 22) */
+#define WQ_OP_LGET_I64_LTU_EXTU 0x1e   /* local.get b; i64.lt_u or i64.le_u; i64.extend_i32_u: a 64-bit carry or borrow
+                                        * as a value (format 34, was WQ_OP_I32_CONST_16 c; i32.lt_u) */
+#define WQ_OP_LOOP_LSTEP_LT16_BR_IF 0x1f   /* local.get a; local.get s; i32.add; local.tee b; WQ_OP_I32_CONST_16 n;
+                                            * i32.lt_u; br_if l: `for (...; j < n; j += s)` (format 33, was
+                                            * WQ_OP_I32_CONST_16 c; i32.ne, which the loop forms took over) */
 #define WQ_OP_I32C16_AND        0x27   /* i32.const c (I32_CONST_16); i32.and */
-#define WQ_OP_LGET_C8_ROTL      0xc5   /* local.get a; i32.const c (its byte the right-rotate count, 32 - c: format 33); i32.rotl */
-#define WQ_OP_LGET_C8_SHL_XOR   0xc6   /* local.get a; WQ_OP_I32C8_SHL c; i32.xor (CRC rounds; format 27, was local.get a; I32C8_SHR_U c) */
+#define WQ_OP_LGET_C8_ROTL      0xc5   /* local.get a; i32.const c (its byte the right-rotate count, 32 - c: format 33);
+                                        * i32.rotl */
+#define WQ_OP_LGET_C8_SHL_XOR   0xc6   /* local.get a; WQ_OP_I32C8_SHL c; i32.xor (CRC rounds; format 27, was local.get
+                                        * a; I32C8_SHR_U c) */
 #define WQ_OP_SHL_SHR_S         0xc7   /* I32C8_SHL k; i32.const j (0..31); i32.shr_s: a signed bit field */
-#define WQ_OP_LOOP_STEP_LT8_BR_IF 0xc8  /* local.get a; i32.const c (one-byte LEB); i32.add (or i32.sub, the byte -c); local.tee b; i32.const n
-                                          (one-byte LEB); i32.lt_u; br_if l: `for (...; i < n; i += c)` (format 34, was local.tee a; I64_CONST_8 c) */
+#define WQ_OP_LOOP_STEP_LT8_BR_IF 0xc8  /* local.get a; i32.const c (one-byte LEB); i32.add (or i32.sub, the byte -c);
+                                         * local.tee b; i32.const n (one-byte LEB); i32.lt_u; br_if l: `for (...; i < n;
+                                         * i += c)` (format 34, was local.tee a; I64_CONST_8 c) */
 #define WQ_OP_LGET_C8_EQ        0xc9   /* local.get a; I32C8_EQ c (may go on to if / br_if) */
 #define WQ_OP_LGET_I32C_ADD_LSET 0xca  /* local.get a; i32.const c; i32.add; local.set b */
 #define WQ_OP_LGET_I32C_ADD_LTEE 0xcb  /* local.get a; i32.const c; i32.add; local.tee b */
 #define WQ_OP_LTEE_I32C_ADD     0xcc   /* local.tee a; i32.const c; i32.add */
-#define WQ_OP_LTEE_C8_SHR_U_LGET_XOR 0xcd   /* local.tee a; i32.const k (0..31: its LEB byte is k); i32.shr_u; local.get b; i32.xor (format 32, was local.get a; local.get b; i32.lt_u); format 36: k's byte bits 5-6 count the shift-xor terms after it, bit 7 says a `local.set c; local.get d; i32.const k0; i32.shl` comes before them */
-#define WQ_OP_LGET_LOAD8_U      0xce   /* local.get a; i32.load8_u (one-byte memarg; format 32, was local.get a; local.get b; i32.gt_s) */
+#define WQ_OP_LTEE_C8_SHR_U_LGET_XOR 0xcd   /* local.tee a; i32.const k (0..31: its LEB byte is k); i32.shr_u; local.get
+                                             * b; i32.xor (format 32, was local.get a; local.get b; i32.lt_u); format
+                                             * 36: k's byte bits 5-6 count the shift-xor terms after it, bit 7 says a
+                                             * `local.set c; local.get d; i32.const k0; i32.shl` comes before them */
+#define WQ_OP_LGET_LOAD8_U      0xce   /* local.get a; i32.load8_u (one-byte memarg; format 32, was local.get a;
+                                        * local.get b; i32.gt_s) */
 /* 0xfd..0xff: the SIMD and threads prefixes, never in a module the pre-decoder's validator accepts */
 #define WQ_OP_LGET_C8_ROTL_XOR  0xfd   /* local.get a; i32.const c (as above); i32.rotl; i32.xor */
-#define WQ_OP_LGET_I32C16_ADD_LOAD16_S 0xfe   /* local.get a; WQ_OP_I32_CONST_16 c; i32.add; i32.load16_s (one-byte memarg) */
+#define WQ_OP_LGET_I32C16_ADD_LOAD16_S 0xfe   /* local.get a; WQ_OP_I32_CONST_16 c; i32.add; i32.load16_s (one-byte
+                                               * memarg) */
 #define WQ_OP_I32C_STORE8       0xff   /* i32.const c (one-byte LEB); i32.store8 (one-byte memarg) */
 /* format 16, on the opcodes of rare constant forms */
-#define WQ_OP_MUL_ADD_LSET      0xd7   /* i32.mul; i32.add; local.set a (format 33, was local.get a; WQ_OP_I64_CONST_8 c; i64.shr_u; i64.or) */
+#define WQ_OP_MUL_ADD_LSET      0xd7   /* i32.mul; i32.add; local.set a (format 33, was local.get a; WQ_OP_I64_CONST_8
+                                        * c; i64.shr_u; i64.or) */
 #define WQ_OP_LGET_I64C8_SHL_OR 0xd8   /* local.get a; WQ_OP_I64_CONST_8 c; i64.shl; i64.or */
 #define WQ_OP_I32C16_LOAD       0xd9   /* WQ_OP_I32_CONST_16 c; i32.load (one-byte memarg) */
-#define WQ_OP_LGET_LOAD         0xda   /* local.get a; i32.load (one-byte memarg); with bit 6 in the load's align byte, then local.tee b;
-                                          br_if l: a list walk (format 34, was WQ_OP_I32_CONST_16 c; i32.add; i32.load) */
-#define WQ_OP_LGET_I32C16_ADD_LOAD8_U 0xe4   /* local.get a; WQ_OP_I32_CONST_16 c; i32.add; i32.load8_u (one-byte memarg) */
+#define WQ_OP_LGET_LOAD         0xda   /* local.get a; i32.load (one-byte memarg); with bit 6 in the load's align byte,
+                                        * then local.tee b; br_if l: a list walk (format 34, was WQ_OP_I32_CONST_16 c;
+                                        * i32.add; i32.load) */
+#define WQ_OP_LGET_I32C16_ADD_LOAD8_U 0xe4   /* local.get a; WQ_OP_I32_CONST_16 c; i32.add; i32.load8_u (one-byte
+                                              * memarg) */
 /* format 17, on the opcodes of block and loop with multi-byte block types (the plain ones skip any) */
 #define WQ_OP_MUL_LGET_ADD      0xfa   /* i32.mul; local.get a; i32.add (format 33, was WQ_OP_I64_CONST_8 c; i64.add) */
-#define WQ_OP_LOAD16_S_MUL      0x07   /* i32.load16_s (one-byte memarg); optionally local.tee t; i32.mul (format 33, was i64.ne; br_if l) */
+#define WQ_OP_LOAD16_S_MUL      0x07   /* i32.load16_s (one-byte memarg); optionally local.tee t; i32.mul (format 33,
+                                        * was i64.ne; br_if l) */
 #define WQ_OP_MEM_LEB           0x08   /* a load or store whose align or offset has 2+ bytes:
                                           (opcode - 0x28) | align << 5, then a raw u16 offset (format 25:
                                           a one-byte align, a two-byte offset LEB); | 0x80 for any other
@@ -153,19 +188,17 @@
                                           second byte holds the count of its continuation bytes */
 
 typedef struct { uint16_t canon; uint8_t nparams, nresults; uint16_t params_off, results_off; } WqType;
-/* A function record (format 5) is 8 bytes: where its code starts, where its first side entry
- * is, its parameter and result counts, its locals and its frame (locals + operand slots + the
- * WQ_FRAME_SLOTS of a 16-byte call frame, below WQ_SHORT_FRAME_LIMIT: format 36). The
- * first two are relative to the record itself (format 28): the code starts `code_back` bytes
- * before the record, the first side entry is `stp_fwd` bytes after it, so a call needs neither
- * the module's start nor the side table's. The counts are the type's (format 32: a call and a
- * return read no type record; the type index itself, for call_indirect, the API and linking, is
- * the function section's, wq_func_type). A function whose numbers do not fit (code or side
- * entries 64 KiB or more away, a frame byte of WQ_SHORT_FRAME_LIMIT or more) has frame =
- * WQ_FUNC_WIDE and `code_back` indexes a 12-byte WqFuncWide, which holds the code's offset from
- * the module start, the side entry's index and its frame without the frame slots. A call reads
- * the frame byte signed: WQ_FUNC_WIDE is then -1, which fails the room check as no frame can, so
- * one compare sends wide records and imports to the slow path (format 36). An imported function's record holds its type index in `stp_fwd`. */
+/* A function record (format 5) is 8 bytes: where its code starts, where its first side entry is, its parameter and
+ * result counts, its locals and its frame (locals + operand slots + the WQ_FRAME_SLOTS of a 16-byte call frame, below
+ * WQ_SHORT_FRAME_LIMIT: format 36). The first two are relative to the record itself (format 28): the code starts
+ * `code_back` bytes before the record, the first side entry is `stp_fwd` bytes after it, so a call needs neither the
+ * module's start nor the side table's. The counts are the type's (format 32: a call and a return read no type record;
+ * the type index itself, for call_indirect, the API and linking, is the function section's, wq_func_type). A function
+ * whose numbers do not fit (code or side entries 64 KiB or more away, a frame byte of WQ_SHORT_FRAME_LIMIT or more) has
+ * frame = WQ_FUNC_WIDE and `code_back` indexes a 12-byte WqFuncWide, which holds the code's offset from the module
+ * start, the side entry's index and its frame without the frame slots. A call reads the frame byte signed: WQ_FUNC_WIDE
+ * is then -1, which fails the room check as no frame can, so one compare sends wide records and imports to the slow
+ * path (format 36). An imported function's record holds its type index in `stp_fwd`. */
 typedef struct { uint16_t code_back, stp_fwd; uint8_t nparams, nresults, nlocals, frame; } WqFunc;
 typedef struct { uint32_t code_start, stp_base; uint16_t nlocals, frame; } WqFuncWide;
 #define WQ_FUNC_WIDE 0xffu
