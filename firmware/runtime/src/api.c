@@ -72,7 +72,8 @@ M3Result m3_LinkRawFunctionEx(IM3Module m, const char * const modName, const cha
     while (c.n--) {
         wq_import_next(&c, &e);
         if (e.kind != 0) continue;
-        if ((!modName || (modName[0] == '*' && modName[1] == 0) || name_eq(e.mod, e.ml, modName)) && name_eq(e.nm, e.nl, fnName)) {
+        if ((!modName || (modName[0] == '*' && modName[1] == 0) || name_eq(e.mod, e.ml, modName))
+            && name_eq(e.nm, e.nl, fnName)) {
             if (fi >= m->nimports) return wqrt_Err_predecodedCorrupt;
             const WqType * t = &m->types[wq_func_type(m, fi)];
             if (signature && !signature_matches(m, t, signature)) return wqrt_Err_signatureMismatch;
@@ -186,7 +187,8 @@ static M3Result call_begin(IM3Function f, IM3Runtime * rt_out, const WqType ** t
     if (!rt || !rt->module) return m3Err_moduleNotLinked;
     if (rt->running) return wqrt_Err_reentrantCall;
     const WqType * t = type_in(rt->module, f);
-    if ((uint32_t)t->nparams + t->nresults > (uint32_t)(rt->stack_end - rt->stack)) return m3Err_trapStackOverflow;   /* 32 bits: two 8-bit counts, a stack below 4 G slots */
+    /* 32 bits: two 8-bit counts, a stack below 4 G slots */
+    if ((uint32_t)t->nparams + t->nresults > (uint32_t)(rt->stack_end - rt->stack)) return m3Err_trapStackOverflow;
     *rt_out = rt; *t_out = t;
     return m3Err_none;
 }

@@ -14,7 +14,8 @@ __attribute__((weak, aligned(8))) uint64_t wqrt_default_arena[WQRT_DEFAULT_ARENA
 __attribute__((weak)) const uint32_t wqrt_default_arena_bytes = (WQRT_DEFAULT_ARENA / 8) * 8;
 
 static WqGlobalResolver g_resolver;
-_Static_assert(WQRT_IMPORT_TABLE == 1 && WQRT_IMPORT_MEMORY == 2, "the resolver is passed a table's or memory's import kind as its type");
+_Static_assert(WQRT_IMPORT_TABLE == 1 && WQRT_IMPORT_MEMORY == 2,
+               "the resolver is passed a table's or memory's import kind as its type");
 void wqrt_SetGlobalResolver(WqGlobalResolver fn) { g_resolver = fn; }
 
 /* ---- small readers ---- */
@@ -193,22 +194,35 @@ static M3Result eval_const(IM3Runtime rt, const uint8_t ** p, const uint8_t * en
         uint8_t op = *(*p)++;
         switch (op) {
         case 0x0b: *out = v; return m3Err_none;
-        case 0x41: case 0x42: if (!read_sleb64(p, end, &v)) return m3Err_wasmMalformed; if (op == 0x41) v = (uint32_t)v; break;
+        case 0x41: case 0x42:
+            if (!read_sleb64(p, end, &v)) return m3Err_wasmMalformed;
+            if (op == 0x41) v = (uint32_t)v;
+            break;
         case 0x43: case 0x44: {   /* f32 / f64: the raw bits, zero-extended */
             uint32_t w = op == 0x43 ? 4 : 8;
             if ((uint32_t)(end - *p) < w) return m3Err_wasmUnderrun;
             v = rd32(*p); if (w == 8) v |= (uint64_t)rd32(*p + 4) << 32;
             *p += w; break;
         }
-        case 0x23: if (!wq_read_leb32(p, end, &u) || (rt && u >= rt->module->nglobals)) return m3Err_wasmMalformed; if (rt) v = wq_global_get(rt, u); break;
+        case 0x23:
+            if (!wq_read_leb32(p, end, &u) || (rt && u >= rt->module->nglobals)) return m3Err_wasmMalformed;
+            if (rt) v = wq_global_get(rt, u);
+            break;
         case 0xd0: if (*p >= end) return m3Err_wasmUnderrun; (*p)++; v = 0; break;
-        case 0xd2: if (!wq_read_leb32(p, end, &u) || (rt && u >= rt->module->nfuncs)) return m3Err_wasmMalformed; v = (uint64_t)u + 1; break;
+        case 0xd2:
+            if (!wq_read_leb32(p, end, &u) || (rt && u >= rt->module->nfuncs)) return m3Err_wasmMalformed;
+            v = (uint64_t)u + 1;
+            break;
         default: return m3Err_wasmMalformed;
         }
     }
 }
 
-static int skip_const(const uint8_t ** p, const uint8_t * end) { uint64_t v; return eval_const(NULL, p, end, &v) == m3Err_none; }
+static int skip_const(const uint8_t ** p, const uint8_t * end)
+{
+    uint64_t v;
+    return eval_const(NULL, p, end, &v) == m3Err_none;
+}
 
 static int skip_limits(const uint8_t ** p, const uint8_t * end, uint32_t * min, uint32_t * max)
 {
@@ -303,7 +317,10 @@ M3Result m3_ParseModule(IM3Environment env, IM3Module * out, const uint8_t * con
         if (id > 12) goto malformed;
         if (id == 10) { code = s; code_end = se; }
         if (id == 3) { fsec = s; fsec_end = se; }
-        if (wq_sec_slot[id] >= 0) { m->sec[wq_sec_slot[id]].start = (uint32_t)(s - bytes); m->sec[wq_sec_slot[id]].end = (uint32_t)(se - bytes); }
+        if (wq_sec_slot[id] >= 0) {
+            m->sec[wq_sec_slot[id]].start = (uint32_t)(s - bytes);
+            m->sec[wq_sec_slot[id]].end = (uint32_t)(se - bytes);
+        }
     }
     if (!blob) { err = wqrt_Err_noPredecoded; goto fail; }
     if (blob_len < WQ_BLOB_HEADER || rd32(blob) != WQRT_MAGIC) { err = wqrt_Err_predecodedCorrupt; goto fail; }
@@ -316,7 +333,8 @@ M3Result m3_ParseModule(IM3Environment env, IM3Module * out, const uint8_t * con
     {
         /* in 32 bits: with both counts below 2^28 the sum stays below 2^32 (the 16-bit counts add under 2^21) */
         uint32_t need = WQ_BLOB_HEADER + (uint32_t)m->ntypes * 8 + m->nfuncs * 8 + nwide * 12 + m->nside * 2;
-        if ((m->nfuncs | m->nside) >> 28 || need > blob_len || (blob_len - need) % 6 || m->nimports > m->nfuncs) { err = wqrt_Err_predecodedCorrupt; goto fail; }
+        if ((m->nfuncs | m->nside) >> 28 || need > blob_len || (blob_len - need) % 6 || m->nimports > m->nfuncs)
+            { err = wqrt_Err_predecodedCorrupt; goto fail; }
         nlong = (blob_len - need) / 6;
     }
     m->types = (const WqType *)(const void *)(blob + WQ_BLOB_HEADER);
@@ -324,7 +342,8 @@ M3Result m3_ParseModule(IM3Environment env, IM3Module * out, const uint8_t * con
     m->side = (const WqSide *)(const void *)(blob + WQ_BLOB_HEADER + m->ntypes * 8 + m->nfuncs * 8 + nwide * 12);
     m->side_long = (const WqSideLong *)(const void *)(m->side + m->nside);
     for (uint32_t i = 0; i < m->nside; i++)   /* the interpreter follows long indices unchecked */
-        if (WQ_SIDE_LONG(m->side[i]) && WQ_SIDE_INDEX(m->side[i]) >= nlong) { err = wqrt_Err_predecodedCorrupt; goto fail; }
+        if (WQ_SIDE_LONG(m->side[i]) && WQ_SIDE_INDEX(m->side[i]) >= nlong)
+            { err = wqrt_Err_predecodedCorrupt; goto fail; }
     /* The blob passed its checksum and the module its hash, so both come from the build
      * tool; these range checks keep a bug there from turning into a wild read here. Defined
      * function j's record must point into body j of the code section, whose last byte is its
@@ -334,10 +353,12 @@ M3Result m3_ParseModule(IM3Environment env, IM3Module * out, const uint8_t * con
         uint32_t nbodies = 0, ntyped = 0, ft = WQ_FUNC_TYPES(m);
         /* the header's word says where the function section's type indices are, and (bit 31)
          * that each is one byte: then the section holds nothing else */
-        if ((m->nfuncs > m->nimports) && (!code || !wq_read_leb32(&cp, code_end, &nbodies) || nbodies != m->nfuncs - m->nimports
+        if ((m->nfuncs > m->nimports)
+            && (!code || !wq_read_leb32(&cp, code_end, &nbodies) || nbodies != m->nfuncs - m->nimports
             || !fsec || !wq_read_leb32(&tp, fsec_end, &ntyped) || ntyped != nbodies
             || (ft & ~WQ_FUNC_TYPES_BYTES) != (uint32_t)(tp - bytes)
-            || ((ft & WQ_FUNC_TYPES_BYTES) && (uint32_t)(fsec_end - tp) != nbodies))) { err = wqrt_Err_predecodedCorrupt; goto fail; }
+            || ((ft & WQ_FUNC_TYPES_BYTES) && (uint32_t)(fsec_end - tp) != nbodies)))
+            { err = wqrt_Err_predecodedCorrupt; goto fail; }
         for (uint32_t i = 0; i < m->nfuncs; i++) {
             const WqFunc * f = &m->funcs[i];
             /* the record's counts are its type's (a call and a return read only the record); the
@@ -346,20 +367,24 @@ M3Result m3_ParseModule(IM3Environment env, IM3Module * out, const uint8_t * con
             uint32_t ti;
             if (i < m->nimports) ti = f->stp_fwd;
             else if (!wq_read_leb32(&tp, fsec_end, &ti)) { err = wqrt_Err_predecodedCorrupt; goto fail; }
-            if (ti >= m->ntypes || f->nparams != m->types[ti].nparams || f->nresults != m->types[ti].nresults) { err = wqrt_Err_predecodedCorrupt; goto fail; }
+            if (ti >= m->ntypes || f->nparams != m->types[ti].nparams || f->nresults != m->types[ti].nresults)
+                { err = wqrt_Err_predecodedCorrupt; goto fail; }
             if (i < m->nimports) {
-                if (f->frame != WQ_FUNC_WIDE || f->code_back != WQ_FUNC_IMPORT_CODE) { err = wqrt_Err_predecodedCorrupt; goto fail; }
+                if (f->frame != WQ_FUNC_WIDE || f->code_back != WQ_FUNC_IMPORT_CODE)
+                    { err = wqrt_Err_predecodedCorrupt; goto fail; }
                 continue;
             }
             uint32_t size, c, stpb, nloc, frm;
             /* a short record's side entry must be a whole number of entries from the table's start */
-            if (f->frame == WQ_FUNC_WIDE ? f->code_back >= nwide : (f->stp_fwd & 1u) != 0) { err = wqrt_Err_predecodedCorrupt; goto fail; }
+            if (f->frame == WQ_FUNC_WIDE ? f->code_back >= nwide : (f->stp_fwd & 1u) != 0)
+                { err = wqrt_Err_predecodedCorrupt; goto fail; }
             WQ_FUNC_FIELDS(m, f, c, stpb, nloc, frm);
             if (!wq_read_leb32(&cp, code_end, &size) || size > (uint32_t)(code_end - cp)) goto malformed;
             const uint8_t * body_end = cp + size;
             if (c < (uint32_t)(cp - bytes) || c >= (uint32_t)(body_end - bytes) || body_end[-1] != 0x0f
                 || stpb > m->nside || frm < nloc + (f->frame == WQ_FUNC_WIDE ? 0u : WQ_FRAME_SLOTS)
-                || (f->frame != WQ_FUNC_WIDE && f->frame >= WQ_SHORT_FRAME_LIMIT)) { err = wqrt_Err_predecodedCorrupt; goto fail; }
+                || (f->frame != WQ_FUNC_WIDE && f->frame >= WQ_SHORT_FRAME_LIMIT))
+                { err = wqrt_Err_predecodedCorrupt; goto fail; }
             cp = body_end;
         }
     }
@@ -377,7 +402,10 @@ M3Result m3_ParseModule(IM3Environment env, IM3Module * out, const uint8_t * con
     m->ntables += c.n;
     if (m->ntables > WQRT_MAX_TABLES) { err = wqrt_Err_unsupported; goto fail; }
     if (!wq_sec_open(m, WQ_SEC(5), &c)) goto malformed;
-    if (c.n) { if (!skip_limits(&c.p, c.end, &mn, &mx)) goto malformed; m->has_memory += c.n; m->mem_min = mn; m->mem_max = mx; }
+    if (c.n) {
+        if (!skip_limits(&c.p, c.end, &mn, &mx)) goto malformed;
+        m->has_memory += c.n; m->mem_min = mn; m->mem_max = mx;
+    }
     if (m->has_memory > 1) { err = m3Err_tooManyMemorySections; goto fail; }
     if (!wq_sec_open(m, WQ_SEC(6), &c) || c.n > (uint32_t)(c.end - c.p)) goto malformed;
     m->nglobals += c.n;
@@ -418,7 +446,10 @@ M3Result wq_segment(IM3Module m, int data, uint32_t index, WqSeg * o)
         if (!wq_read_leb32(&c.p, c.end, &o->flags)) return m3Err_wasmMalformed;
         uint32_t f = o->flags;
         if ((data ? f == 2 : (f & 3) == 2) && !wq_read_leb32(&c.p, c.end, &o->index)) return m3Err_wasmMalformed;
-        if (data ? f != 1 : !(f & 1)) { o->offset_expr = c.p; if (!skip_const(&c.p, c.end)) return m3Err_wasmMalformed; }
+        if (data ? f != 1 : !(f & 1)) {
+            o->offset_expr = c.p;
+            if (!skip_const(&c.p, c.end)) return m3Err_wasmMalformed;
+        }
         if (!data && (f & 3)) { if (c.p >= c.end) return m3Err_wasmMalformed; c.p++; }   /* the element kind or type */
         if (!wq_read_leb32(&c.p, c.end, &o->count)) return m3Err_wasmMalformed;
         o->items = c.p;
@@ -438,7 +469,8 @@ static M3Result table_init(IM3Runtime rt, uint32_t t, const WqSeg * sg, uint32_t
     if (t >= m->ntables) return m3Err_trapTableOutOfBounds;
     const uint8_t * s = sg->items; uint32_t count = sg->count;
     WqTable * tab = &rt->tables[t];
-    if (n > count || src > count - n || n > tab->size || dst > tab->size - n) return m3Err_trapTableOutOfBounds;   /* src + n > count, dst + n > size */
+    /* src + n > count, dst + n > size */
+    if (n > count || src > count - n || n > tab->size || dst > tab->size - n) return m3Err_trapTableOutOfBounds;
     const uint8_t * se = m->bytes + m->sec[WQ_SEC(9)].end;
     for (uint32_t k = 0; k < src + n; k++) {
         uint64_t v; uint32_t f;
@@ -454,7 +486,8 @@ M3Result wq_table_init_from_segment(IM3Runtime rt, uint32_t t, uint32_t seg, uin
 {
     IM3Module m = rt->module;
     WqSeg sg; memset(&sg, 0, sizeof sg);
-    if (seg >= m->nelem || t >= m->ntables) return m3Err_trapTableOutOfBounds;   /* t first, as before the split (table_init checks it after the walk) */
+    /* t first, as before the split (table_init checks it after the walk) */
+    if (seg >= m->nelem || t >= m->ntables) return m3Err_trapTableOutOfBounds;
     if (!(rt->elem_dropped[seg >> 3] & (1u << (seg & 7)))) { M3Result r = wq_segment(m, 0, seg, &sg); if (r) return r; }
     return table_init(rt, t, &sg, dst, src, n);
 }
@@ -550,9 +583,11 @@ M3Result wq_instantiate(IM3Runtime rt, IM3Module m)
             if ((r = wq_segment(m, data, i, &sg)) != m3Err_none) return r;
             const uint8_t * e = sg.offset_expr;   /* NULL: passive or declarative */
             if (e) {
-                if ((r = eval_const(rt, &e, b + m->sec[data ? WQ_SEC(11) : WQ_SEC(9)].end, &off)) != m3Err_none) return r;
+                const uint8_t * sec_end = b + m->sec[data ? WQ_SEC(11) : WQ_SEC(9)].end;
+                if ((r = eval_const(rt, &e, sec_end, &off)) != m3Err_none) return r;
                 if (!data) r = table_init(rt, sg.index, &sg, (uint32_t)off, 0, sg.count);
-                else if (sg.count > rt->mem_bytes || (uint32_t)off > rt->mem_bytes - sg.count) r = m3Err_trapOutOfBoundsMemoryAccess;   /* off + count > bytes */
+                else if (sg.count > rt->mem_bytes || (uint32_t)off > rt->mem_bytes - sg.count)   /* off + count > bytes */
+                    r = m3Err_trapOutOfBoundsMemoryAccess;
                 else if (sg.count) memcpy(rt->mem + (uint32_t)off, sg.items, sg.count);
                 if (r) return r;
             } else if (data || !(sg.flags & 2)) continue;

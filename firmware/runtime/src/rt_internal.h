@@ -252,7 +252,8 @@ struct M3Environment {
 /* Section bounds: start/end offsets of the payload of each section the runtime reads after
  * loading (import, table, memory, global, export, start, elem, data), 0/0 when absent. */
 typedef struct { uint32_t start, end; } WqSpan;
-#define WQ_SEC(id) ((id) == 2 ? 0 : (id) == 4 ? 1 : (id) == 5 ? 2 : (id) == 6 ? 3 : (id) == 7 ? 4 : (id) == 8 ? 5 : (id) == 9 ? 6 : 7)
+#define WQ_SEC(id) ((id) == 2 ? 0 : (id) == 4 ? 1 : (id) == 5 ? 2 : (id) == 6 ? 3 \
+                    : (id) == 7 ? 4 : (id) == 8 ? 5 : (id) == 9 ? 6 : 7)
 extern const int8_t wq_sec_slot[13];
 
 struct M3Module {
@@ -390,7 +391,9 @@ WQ_SHARED_RESULTS(WQ_RESULT_NAME)
 /* loader.c */
 int      wq_read_leb32(const uint8_t ** p, const uint8_t * end, uint32_t * out);
 M3Result wq_instantiate(IM3Runtime rt, IM3Module m);
-typedef struct { uint32_t flags, index, count; uint8_t kind; const uint8_t * offset_expr; const uint8_t * items; } WqSeg;
+typedef struct {
+    uint32_t flags, index, count; uint8_t kind; const uint8_t * offset_expr; const uint8_t * items;
+} WqSeg;
 M3Result wq_segment(IM3Module m, int data, uint32_t index, WqSeg * o);
 /* Function f's type index: an import's record holds it, a defined function's is its function
  * section entry (the rare paths only: call_indirect's check, the API, linking). */
@@ -405,6 +408,7 @@ int      wq_import_next(WqCursor * c, WqImportEntry * e);
 void *   wq_alloc(IM3Environment env, uint32_t bytes);
 /* interp.c */
 M3Result wq_invoke(IM3Runtime rt, uint32_t func, uint32_t nargs);
-M3Result wq_table_init_from_segment(IM3Runtime rt, uint32_t table, uint32_t seg, uint32_t dst, uint32_t src, uint32_t n);
+M3Result wq_table_init_from_segment(IM3Runtime rt, uint32_t table, uint32_t seg,
+                                    uint32_t dst, uint32_t src, uint32_t n);
 
 #endif
