@@ -83,7 +83,8 @@ typedef struct M3ImportContext
  * that first character tells a trap from an error (test/runtime/errors.test.ts checks it). */
 #if defined(M3_IMPLEMENT_ERROR_STRINGS)
 /* each text is its own object so --gc-sections drops the ones an image never uses */
-#  define d_m3ErrorConst(LABEL, STRING)   static const char m3ErrText_##LABEL[] = STRING; const M3Result m3Err_##LABEL = m3ErrText_##LABEL;
+#  define d_m3ErrorConst(LABEL, STRING)   static const char m3ErrText_##LABEL[] = STRING; \
+                                          const M3Result m3Err_##LABEL = m3ErrText_##LABEL;
 const M3Result m3Err_none = NULL;
 #else
 #  define d_m3ErrorConst(LABEL, STRING)   extern const M3Result m3Err_##LABEL;
@@ -207,9 +208,12 @@ const char*         m3_GetFunctionName          (IM3Function i_function);
 #define m3ApiGetArgMem(TYPE, NAME)            TYPE NAME = (TYPE)m3ApiOffsetToPtr(* ((uint32_t *) (_sp++)));
 
 #define m3ApiIsNullPtr(addr)       ((void*)(addr) <= _mem)
-#define m3ApiCheckMem(addr, len)   { if (M3_UNLIKELY(((void*)(addr) < _mem) || ((uint64_t)(uintptr_t)(addr) + (len)) > ((uint64_t)(uintptr_t)(_mem)+m3_GetMemorySize(runtime)))) m3ApiTrap(m3Err_trapOutOfBoundsMemoryAccess); }
+#define m3ApiCheckMem(addr, len)   { if (M3_UNLIKELY(((void*)(addr) < _mem) \
+        || ((uint64_t)(uintptr_t)(addr) + (len)) > ((uint64_t)(uintptr_t)(_mem)+m3_GetMemorySize(runtime)))) \
+        m3ApiTrap(m3Err_trapOutOfBoundsMemoryAccess); }
 
-#define m3ApiRawFunction(NAME)     const void * NAME (IM3Runtime runtime, IM3ImportContext _ctx, uint64_t * _sp, void * _mem)
+#define m3ApiRawFunction(NAME)     const void * NAME (IM3Runtime runtime, IM3ImportContext _ctx, uint64_t * _sp, \
+                                                      void * _mem)
 #define m3ApiReturn(VALUE)                   { *raw_return = (VALUE); return m3Err_none;}
 #define m3ApiMultiValueReturn(NAME, VALUE)   { *NAME = (VALUE); }
 #define m3ApiTrap(VALUE)                     { return VALUE; }

@@ -48,7 +48,8 @@ uint32_t    wqrt_ArenaUsed          (IM3Environment env);
  * answer the runtime creates them from the declared limits. */
 #define WQRT_IMPORT_TABLE  0x01
 #define WQRT_IMPORT_MEMORY 0x02
-typedef uint64_t (* WqGlobalResolver)(const char * mod, uint32_t modLen, const char * name, uint32_t nameLen, uint8_t type, int * found);
+typedef uint64_t (* WqGlobalResolver)(const char * mod, uint32_t modLen, const char * name, uint32_t nameLen,
+                                      uint8_t type, int * found);
 void        wqrt_SetGlobalResolver  (WqGlobalResolver fn);
 
 /* ---- result strings of this runtime (wasm3.h's m3Err_* for the rest) ----
@@ -64,18 +65,23 @@ void        wqrt_SetGlobalResolver  (WqGlobalResolver fn);
 d_wqrtErrorConst  (noPredecoded,        "no wasmqtt.predecoded section: run predecode.ts")
 d_wqrtErrorConst  (predecodedVersion,   "wasmqtt.predecoded: other version: rerun predecode.ts")
 d_wqrtErrorConst  (predecodedStale,     "wasmqtt.predecoded: module changed (hash differs): rerun predecode.ts")
-d_wqrtErrorConst  (predecodedCorrupt,   "wasmqtt.predecoded: corrupt: rerun predecode.ts")   /* also from linking and lookups */
+/* predecodedCorrupt: also from linking and lookups */
+d_wqrtErrorConst  (predecodedCorrupt,   "wasmqtt.predecoded: corrupt: rerun predecode.ts")
 d_wqrtErrorConst  (moduleMisaligned,    "module not 4-byte aligned, arena full: declare it aligned(4)")
 /* the arena (wqrt_SetArena, wqrt_SetCallDepth, m3_LoadModule) and linear memory (m3_LoadModule) */
 d_wqrtErrorConst  (arenaTooSmall,       "arena too small: give wqrt_SetArena more")
 d_wqrtErrorConst  (memoryLimitTooSmall, "memory min pages > wqrt_SetMemoryLimit")
 /* linking and calling */
-d_wqrtErrorConst  (globalImportMissing, "missing imported global")            /* m3_LoadModule: wqrt_SetGlobalResolver had no value */
+/* globalImportMissing: m3_LoadModule, wqrt_SetGlobalResolver had no value */
+d_wqrtErrorConst  (globalImportMissing, "missing imported global")
 d_wqrtErrorConst  (signatureMismatch,   "import signature mismatch")          /* m3_LinkRawFunction(Ex) */
-d_wqrtErrorConst  (reentrantCall,       "m3_Call inside a host function")     /* m3_Call*: a host function may not call back into wasm */
-d_wqrtErrorConst  (unsupported,         "feature outside this runtime's build")   /* floats or reference types left out (WQRT_FLOATS, WQRT_REFTYPES), a limit */
+/* reentrantCall: m3_Call*, a host function may not call back into wasm */
+d_wqrtErrorConst  (reentrantCall,       "m3_Call inside a host function")
+/* unsupported: floats or reference types left out (WQRT_FLOATS, WQRT_REFTYPES), a limit */
+d_wqrtErrorConst  (unsupported,         "feature outside this runtime's build")
 /* running */
-d_wqrtErrorConst  (opcodeNotBuilt,      "opcode left out of this image's interpreter: rebuild the firmware with this module")   /* per-image interpreter (WQRT_OPCODE_MASK) */
+/* opcodeNotBuilt: the per-image interpreter (WQRT_OPCODE_MASK) */
+d_wqrtErrorConst  (opcodeNotBuilt,      "opcode left out of this image's interpreter: rebuild the firmware with this module")
 d_wqrtErrorConst  (trapFuelExhausted,   "[trap] fuel exhausted")              /* host fuzz builds only (WQRT_FUEL) */
 
 #if defined(__cplusplus)

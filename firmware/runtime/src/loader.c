@@ -586,7 +586,8 @@ M3Result wq_instantiate(IM3Runtime rt, IM3Module m)
                 const uint8_t * sec_end = b + m->sec[data ? WQ_SEC(11) : WQ_SEC(9)].end;
                 if ((r = eval_const(rt, &e, sec_end, &off)) != m3Err_none) return r;
                 if (!data) r = table_init(rt, sg.index, &sg, (uint32_t)off, 0, sg.count);
-                else if (sg.count > rt->mem_bytes || (uint32_t)off > rt->mem_bytes - sg.count)   /* off + count > bytes */
+                /* off + count > bytes */
+                else if (sg.count > rt->mem_bytes || (uint32_t)off > rt->mem_bytes - sg.count)
                     r = m3Err_trapOutOfBoundsMemoryAccess;
                 else if (sg.count) memcpy(rt->mem + (uint32_t)off, sg.items, sg.count);
                 if (r) return r;
