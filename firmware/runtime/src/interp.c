@@ -116,15 +116,28 @@ static inline float f32_of(uint64_t s) { F32U x; x.u = (uint32_t)s; return x.f; 
 static inline double f64_of(uint64_t s) { F64U x; x.u = s; return x.f; }
 static inline uint64_t of_f32(float f) { F32U x; x.f = f; return x.u; }
 static inline uint64_t of_f64(double f) { F64U x; x.f = f; return x.u; }
-static float f32_min(float a, float b) { if (a != a || b != b) return a + b; if (a == 0 && b == 0) return of_f32(a) >> 31 ? a : b; return a < b ? a : b; }
-static float f32_max(float a, float b) { if (a != a || b != b) return a + b; if (a == 0 && b == 0) return of_f32(a) >> 31 ? b : a; return a > b ? a : b; }
-static double f64_min(double a, double b) { if (a != a || b != b) return a + b; if (a == 0 && b == 0) return of_f64(a) >> 63 ? a : b; return a < b ? a : b; }
-static double f64_max(double a, double b) { if (a != a || b != b) return a + b; if (a == 0 && b == 0) return of_f64(a) >> 63 ? b : a; return a > b ? a : b; }
+static float f32_min(float a, float b) {
+    if (a != a || b != b) return a + b; if (a == 0 && b == 0) return of_f32(a) >> 31 ? a : b; return a < b ? a : b;
+}
+static float f32_max(float a, float b) {
+    if (a != a || b != b) return a + b; if (a == 0 && b == 0) return of_f32(a) >> 31 ? b : a; return a > b ? a : b;
+}
+static double f64_min(double a, double b) {
+    if (a != a || b != b) return a + b; if (a == 0 && b == 0) return of_f64(a) >> 63 ? a : b; return a < b ? a : b;
+}
+static double f64_max(double a, double b) {
+    if (a != a || b != b) return a + b; if (a == 0 && b == 0) return of_f64(a) >> 63 ? b : a; return a > b ? a : b;
+}
 /* rounding helpers quiet a signalling NaN input, as wasm requires an arithmetic NaN out */
 static float f32_nearest(float a) { return a != a ? a + a : __builtin_nearbyintf(a); }
 static double f64_nearest(double a) { return a != a ? a + a : __builtin_nearbyint(a); }
-static float f32_round(float a, int how) { if (a != a) return a + a; return how == 0 ? __builtin_ceilf(a) : how == 1 ? __builtin_floorf(a) : __builtin_truncf(a); }
-static double f64_round(double a, int how) { if (a != a) return a + a; return how == 0 ? __builtin_ceil(a) : how == 1 ? __builtin_floor(a) : __builtin_trunc(a); }
+static float f32_round(float a, int how) {
+    if (a != a) return a + a;
+    return how == 0 ? __builtin_ceilf(a) : how == 1 ? __builtin_floorf(a) : __builtin_truncf(a);
+}
+static double f64_round(double a, int how) {
+    if (a != a) return a + a; return how == 0 ? __builtin_ceil(a) : how == 1 ? __builtin_floor(a) : __builtin_trunc(a);
+}
 #endif
 
 /* i32 results are stored as the low 32 bits of their slot; every i32 reader truncates, so the
@@ -326,7 +339,9 @@ next:
         OP(0x05)
         do_jump: {   /* if (not taken) and else: no values move */
             int32_t e = *stp;
-            if (WQ_SIDE_LONG(e)) { const WqSideLong * l = &m->side_long[WQ_SIDE_INDEX(e)]; pc += l->pc; stp += l->stp; DISPATCH; }
+            if (WQ_SIDE_LONG(e)) {
+                const WqSideLong * l = &m->side_long[WQ_SIDE_INDEX(e)]; pc += l->pc; stp += l->stp; DISPATCH;
+            }
             pc += WQ_SIDE_PC(e); stp += WQ_SIDE_STP(e);
             DISPATCH;
         }
@@ -368,7 +383,10 @@ next:
         {
             const WqSideLong * l = &m->side_long[WQ_SIDE_INDEX(*stp)];
             uint32_t keep = l->keep, drop = l->drop;
-            if (drop) { uint64_t * d_ = sp - keep - drop, * s_ = sp - keep; for (uint32_t k = 0; k < keep; k++) d_[k] = s_[k]; sp -= drop; }
+            if (drop) {
+                uint64_t * d_ = sp - keep - drop, * s_ = sp - keep; for (uint32_t k = 0; k < keep; k++) d_[k] = s_[k];
+                sp -= drop;
+            }
             pc += l->pc; stp += l->stp;
         branched:
             DISPATCH;
@@ -506,7 +524,10 @@ next:
             goto call_wasm;
         }
         OP(0x1a) sp--; __asm__ volatile(""); DISPATCH;   /* drop: a body of its own (GCC pointed its case at local.set's tail, whose dispatch then counted as drop's: no copy of it in a per-image build) */
-        OP(0x1b) { if (!(uint32_t)sp[-1]) sp[-3] = sp[-2]; sp -= 2; DISPATCH; }   /* popped last: GCC kept a popped sp in another register */
+        /* popped last: GCC kept a popped sp in another register */
+        OP(0x1b) {
+            if (!(uint32_t)sp[-1]) sp[-3] = sp[-2]; sp -= 2; DISPATCH;
+        }
         OP(0x20) { uint32_t i; READ_IDX(i); SET32(sp, fp[i]); sp++; DISPATCH; }   /* an i32 or f32 local (format 37): the low
             word only, `ldr` with the index scaled (a 64-bit slot needs its address first); a 64-bit local's local.get is
             WQ_OP_LGET64. A branch's target or a taken `if`'s arm starting with local.get dispatches it too (session 17: a
@@ -523,7 +544,10 @@ next:
             DISPATCH;
         }
         OP(WQ_OP_LTEE64) { uint32_t i; READ_IDX(i); fp[i] = sp[-1]; DISPATCH; }
-        OP(WQ_OP_LGET_LGET_ADD_LTEE) { uint32_t i, j, k; READ_IDX(i); j = pc[1]; k = pc[4]; pc += 5; COUNT_EXTRA(3); uint32_t v = (uint32_t)fp[i] + (uint32_t)fp[j]; SET32(&fp[k], v); SET32(sp, v); sp++; break; }
+        OP(WQ_OP_LGET_LGET_ADD_LTEE) {
+            uint32_t i, j, k; READ_IDX(i); j = pc[1]; k = pc[4]; pc += 5; COUNT_EXTRA(3);
+            uint32_t v = (uint32_t)fp[i] + (uint32_t)fp[j]; SET32(&fp[k], v); SET32(sp, v); sp++; break;
+        }
         /* globals: see wq_global_get in rt_internal.h. The plain opcodes are i32 and f32 globals
          * (the pre-decoder gives 64-bit and reference ones WQ_OP_GLOBAL64, format 37): the low word
          * only, like an i32.const */
@@ -575,7 +599,9 @@ next:
             off = *pc++;
             if (off < 0x80) goto do_global64_get;
             off -= 0x80;
-        do_global64_set: { uint64_t v = *--sp; globals_hi[off] = (uint32_t)(v >> 32); globals[off] = (uint32_t)v; break; }
+        do_global64_set: {
+            uint64_t v = *--sp; globals_hi[off] = (uint32_t)(v >> 32); globals[off] = (uint32_t)v; break;
+        }
         do_global64_get: *sp++ = (uint64_t)globals_hi[off] << 32 | globals[off]; break;
         }
 #if WQRT_REFTYPES
@@ -749,7 +775,10 @@ next:
             if (ea < off || ea >= MEM_BYTES) { pc += 2; TRAP(m3Err_trapOutOfBoundsMemoryAccess); }
             uint32_t v = MEM[ea];
             SET32(&sp[-1], v);
-            if (pc[2] == 0x22) { uint32_t t_ = pc[3]; pc += 2; COUNT_FUSED(); pc += 2; SET32(&fp[t_], v); DISPATCH; }   /* usually kept in a local */
+            /* usually kept in a local */
+            if (pc[2] == 0x22) {
+                uint32_t t_ = pc[3]; pc += 2; COUNT_FUSED(); pc += 2; SET32(&fp[t_], v); DISPATCH;
+            }
             pc += 2;
             break;
         }
@@ -769,16 +798,24 @@ next:
         OP(0x44) { uint64_t v = *(const u64_u *)pc; pc += 8; *sp++ = v; break; }
         /* Constants rewritten by the pre-decoder (host-tools/wasm/predecode.ts, OP): the same
          * bytes, a fixed-width little-endian immediate instead of a multi-byte LEB. */
-        OP(WQ_OP_I32_CONST_16) { uint32_t v = (uint32_t)(int32_t)*(const s16_u *)pc; pc += 2; SET32(sp, v); sp++; break; }
-        OP(WQ_OP_I32_CONST_24) { uint32_t v = (uint32_t)(*(const s32_u *)(pc - 1) >> 8); pc += 3; SET32(sp, v); sp++; break; }
+        OP(WQ_OP_I32_CONST_16) {
+            uint32_t v = (uint32_t)(int32_t)*(const s16_u *)pc; pc += 2; SET32(sp, v); sp++; break;
+        }
+        OP(WQ_OP_I32_CONST_24) {
+            uint32_t v = (uint32_t)(*(const s32_u *)(pc - 1) >> 8); pc += 3; SET32(sp, v); sp++; break;
+        }
         OP(WQ_OP_I32_CONST_32) { uint32_t v = *(const u32_u *)pc; pc += 4; SET32(sp, v); sp++; break; }
         OP(WQ_OP_I32_CONST_32_PAD) { uint32_t v = *(const u32_u *)pc; pc += 5; SET32(sp, v); sp++; break; }
         OP(WQ_OP_I64_CONST_8) { sp[0] = (uint64_t)(int64_t)(int8_t)*pc; pc++; sp++; break; }
         OP(WQ_OP_I64_CONST_RAW) {   /* clang merges two int constant stores into one i64.store of such a constant */
             uint32_t lo = *(const u32_u *)pc, x = pc[4], hi;
             if (x & 1) { hi = *(const u32_u *)(pc + 5); pc += 9 + (x >> 1); }
-            else { uint32_t pad = (x >> 1) & 3; hi = (uint32_t)(*(const s32_u *)(pc + 1 + pad) >> (27 - 8 * pad)); pc += 5 + pad; }
-            SET32(sp, lo); SET32((uint32_t *)(void *)sp + 1, hi); sp++; break;   /* (as one 64-bit store GCC moved sp twice) */
+            else {
+                uint32_t pad = (x >> 1) & 3; hi = (uint32_t)(*(const s32_u *)(pc + 1 + pad) >> (27 - 8 * pad));
+                pc += 5 + pad;
+            }
+            /* (as one 64-bit store GCC moved sp twice) */
+            SET32(sp, lo); SET32((uint32_t *)(void *)sp + 1, hi); sp++; break;
         }
         /* Sequences fused by the pre-decoder: the first opcode byte replaced, the rest as in the
          * original (the handler steps over the inner opcodes, pc++). */
@@ -792,7 +829,11 @@ next:
             pc += 4;
             break;
         }
-        OP(WQ_OP_I32C_ADD) { uint32_t v = (uint32_t)(int32_t)(int8_t)*pc; pc += 2; COUNT_EXTRA(1); SET32(&sp[-1], (uint32_t)sp[-1] + v); break; }   /* also x - c, as x + -c */
+        /* also x - c, as x + -c */
+        OP(WQ_OP_I32C_ADD) {
+            uint32_t v = (uint32_t)(int32_t)(int8_t)*pc; pc += 2; COUNT_EXTRA(1); SET32(&sp[-1], (uint32_t)sp[-1] + v);
+            break;
+        }
         /* i32.const c; <op> with c a raw signed byte (shift counts already masked, rotl as a
          * right-rotate count): one load of the operand, no push and pop */
 #define I32C8(expr) { uint32_t b = (uint32_t)(int32_t)(int8_t)*pc; pc += 2; COUNT_EXTRA(1); uint32_t a = (uint32_t)sp[-1]; SET32(&sp[-1], expr); break; }
@@ -801,14 +842,33 @@ next:
         OP(WQ_OP_I32C8_SHL) I32C8(a << b)
         OP(WQ_OP_I32C8_SHR_U) I32C8(a >> b)
         OP(WQ_OP_I32C8_MUL) I32C8(a * b)
-        OP(WQ_OP_LGET_ADD) { uint32_t i; READ_IDX(i); pc++; COUNT_EXTRA(1); SET32(&sp[-1], (uint32_t)sp[-1] + (uint32_t)fp[i]); break; }
+        OP(WQ_OP_LGET_ADD) {
+            uint32_t i; READ_IDX(i); pc++; COUNT_EXTRA(1); SET32(&sp[-1], (uint32_t)sp[-1] + (uint32_t)fp[i]); break;
+        }
         /* both locals i32 or f32: one word each way (format 38); either 64-bit: WQ_OP_LSET_LGET64, both words */
-        OP(WQ_OP_LSET_LGET) { uint32_t i, j; READ_IDX(i); pc++; READ_IDX(j); COUNT_EXTRA(1); SET32(&fp[i], sp[-1]); SET32(&sp[-1], fp[j]); break; }
-        OP(WQ_OP_LSET_LGET64) { uint32_t i, j; READ_IDX(i); pc++; READ_IDX(j); COUNT_EXTRA(1); fp[i] = sp[-1]; sp[-1] = fp[j]; break; }
-        OP(WQ_OP_LGET_I32C_ADD) { uint32_t i, v; READ_IDX(i); pc++; READ_S7(v); pc++; COUNT_EXTRA(2); SET32(sp, (uint32_t)fp[i] + v); sp++; break; }
-        OP(WQ_OP_I32C16_ADD) { uint32_t v = (uint32_t)(int32_t)*(const s16_u *)pc; pc += 3; COUNT_EXTRA(1); SET32(&sp[-1], (uint32_t)sp[-1] + v); break; }
-        OP(WQ_OP_LGET_I32C16_ADD) { uint32_t i; READ_IDX(i); uint32_t v = (uint32_t)(int32_t)*(const s16_u *)(pc + 1); pc += 4; COUNT_EXTRA(2); SET32(sp, (uint32_t)fp[i] + v); sp++; break; }
-        OP(WQ_OP_ADD_LSET) { uint32_t i = pc[1]; pc += 2; COUNT_EXTRA(1); sp -= 2; SET32(&fp[i], (uint32_t)sp[0] + (uint32_t)sp[1]); break; }
+        OP(WQ_OP_LSET_LGET) {
+            uint32_t i, j; READ_IDX(i); pc++; READ_IDX(j); COUNT_EXTRA(1); SET32(&fp[i], sp[-1]); SET32(&sp[-1], fp[j]);
+            break;
+        }
+        OP(WQ_OP_LSET_LGET64) {
+            uint32_t i, j; READ_IDX(i); pc++; READ_IDX(j); COUNT_EXTRA(1); fp[i] = sp[-1]; sp[-1] = fp[j]; break;
+        }
+        OP(WQ_OP_LGET_I32C_ADD) {
+            uint32_t i, v; READ_IDX(i); pc++; READ_S7(v); pc++; COUNT_EXTRA(2); SET32(sp, (uint32_t)fp[i] + v); sp++;
+            break;
+        }
+        OP(WQ_OP_I32C16_ADD) {
+            uint32_t v = (uint32_t)(int32_t)*(const s16_u *)pc; pc += 3; COUNT_EXTRA(1);
+            SET32(&sp[-1], (uint32_t)sp[-1] + v); break;
+        }
+        OP(WQ_OP_LGET_I32C16_ADD) {
+            uint32_t i; READ_IDX(i); uint32_t v = (uint32_t)(int32_t)*(const s16_u *)(pc + 1); pc += 4; COUNT_EXTRA(2);
+            SET32(sp, (uint32_t)fp[i] + v); sp++; break;
+        }
+        OP(WQ_OP_ADD_LSET) {
+            uint32_t i = pc[1]; pc += 2; COUNT_EXTRA(1); sp -= 2; SET32(&fp[i], (uint32_t)sp[0] + (uint32_t)sp[1]);
+            break;
+        }
         OP(WQ_OP_ADD_LTEE) {
             uint32_t i = pc[1]; pc += 2; COUNT_EXTRA(1);
             uint32_t r = (uint32_t)sp[-2] + (uint32_t)sp[-1];
@@ -823,14 +883,40 @@ next:
             sp[0] = r; sp++; break;   /* pushed, then sp moved: with *sp++ GCC copied sp twice */
         }
         OP(WQ_OP_I64C8_SHR_U) { uint32_t c = pc[0]; pc += 2; COUNT_EXTRA(1); sp[-1] = shr64c(sp[-1], c); break; }
-        OP(WQ_OP_I32C32_AND) { uint32_t v = *(const u32_u *)pc; pc += 6; COUNT_EXTRA(1); SET32(&sp[-1], (uint32_t)sp[-1] & v); break; }   /* x & a 32-bit mask */
-        OP(WQ_OP_I32C16_AND) { uint32_t v = (uint32_t)(int32_t)*(const s16_u *)pc; pc += 3; COUNT_EXTRA(1); SET32(&sp[-1], (uint32_t)sp[-1] & v); break; }
-        OP(WQ_OP_I32C24_AND) { uint32_t v = (uint32_t)(*(const s32_u *)(pc - 1) >> 8); pc += 4; COUNT_EXTRA(1); SET32(&sp[-1], (uint32_t)sp[-1] & v); break; }   /* x & 0xffff: a 16- to 20-bit mask */
-        OP(WQ_OP_LGET_C8_ROTL) { uint32_t i; READ_IDX(i); uint32_t c = pc[1], a = (uint32_t)fp[i]; pc += 3; COUNT_EXTRA(2); SET32(sp, (a >> c) | (a << ((32 - c) & 31))); sp++; break; }
-        OP(WQ_OP_SHL_SHR_S) { uint32_t k = pc[0], j = pc[3]; pc += 5; COUNT_EXTRA(3); SET32(&sp[-1], (uint32_t)((int32_t)((uint32_t)sp[-1] << k) >> j)); break; }
-        OP(WQ_OP_LGET_I32C_ADD_LSET) { uint32_t i; READ_IDX(i); uint32_t v = S7(pc[1]), j = pc[4]; pc += 5; COUNT_EXTRA(3); SET32(&fp[j], (uint32_t)fp[i] + v); break; }
-        OP(WQ_OP_LGET_I32C_ADD_LTEE) { uint32_t i; READ_IDX(i); uint32_t v = S7(pc[1]), j = pc[4]; pc += 5; COUNT_EXTRA(3); v += (uint32_t)fp[i]; SET32(&fp[j], v); SET32(sp, v); sp++; break; }
-        OP(WQ_OP_LTEE_I32C_ADD) { uint32_t i; READ_IDX(i); uint32_t a = (uint32_t)sp[-1]; SET32(&fp[i], a); uint32_t v = S7(pc[1]); pc += 3; COUNT_EXTRA(2); SET32(&sp[-1], a + v); break; }   /* a read once: the store to the local may alias the slot for GCC */
+        /* x & a 32-bit mask */
+        OP(WQ_OP_I32C32_AND) {
+            uint32_t v = *(const u32_u *)pc; pc += 6; COUNT_EXTRA(1); SET32(&sp[-1], (uint32_t)sp[-1] & v); break;
+        }
+        OP(WQ_OP_I32C16_AND) {
+            uint32_t v = (uint32_t)(int32_t)*(const s16_u *)pc; pc += 3; COUNT_EXTRA(1);
+            SET32(&sp[-1], (uint32_t)sp[-1] & v); break;
+        }
+        /* x & 0xffff: a 16- to 20-bit mask */
+        OP(WQ_OP_I32C24_AND) {
+            uint32_t v = (uint32_t)(*(const s32_u *)(pc - 1) >> 8); pc += 4; COUNT_EXTRA(1);
+            SET32(&sp[-1], (uint32_t)sp[-1] & v); break;
+        }
+        OP(WQ_OP_LGET_C8_ROTL) {
+            uint32_t i; READ_IDX(i); uint32_t c = pc[1], a = (uint32_t)fp[i]; pc += 3; COUNT_EXTRA(2);
+            SET32(sp, (a >> c) | (a << ((32 - c) & 31))); sp++; break;
+        }
+        OP(WQ_OP_SHL_SHR_S) {
+            uint32_t k = pc[0], j = pc[3]; pc += 5; COUNT_EXTRA(3);
+            SET32(&sp[-1], (uint32_t)((int32_t)((uint32_t)sp[-1] << k) >> j)); break;
+        }
+        OP(WQ_OP_LGET_I32C_ADD_LSET) {
+            uint32_t i; READ_IDX(i); uint32_t v = S7(pc[1]), j = pc[4]; pc += 5; COUNT_EXTRA(3);
+            SET32(&fp[j], (uint32_t)fp[i] + v); break;
+        }
+        OP(WQ_OP_LGET_I32C_ADD_LTEE) {
+            uint32_t i; READ_IDX(i); uint32_t v = S7(pc[1]), j = pc[4]; pc += 5; COUNT_EXTRA(3); v += (uint32_t)fp[i];
+            SET32(&fp[j], v); SET32(sp, v); sp++; break;
+        }
+        /* a read once: the store to the local may alias the slot for GCC */
+        OP(WQ_OP_LTEE_I32C_ADD) {
+            uint32_t i; READ_IDX(i); uint32_t a = (uint32_t)sp[-1]; SET32(&fp[i], a); uint32_t v = S7(pc[1]); pc += 3;
+            COUNT_EXTRA(2); SET32(&sp[-1], a + v); break;
+        }
         OP(WQ_OP_LTEE_C8_SHR_U_LGET_XOR) {   /* x = v; v >> k ^ b (b read after the store: it may be x) */
             uint32_t v = (uint32_t)sp[-1]; SET32(&fp[pc[0]], v);
             uint32_t kb = pc[2];   /* k (0..31, the pre-decoder's choice), in bits 5-6 the scatter's terms, in bit 7 its
@@ -882,9 +968,18 @@ next:
             SET32(&sp[-1], r);
             break;
         }
-        OP(WQ_OP_LGET_C8_SHR_U_XOR) { uint32_t i; READ_IDX(i); uint32_t c = pc[1]; pc += 4; COUNT_EXTRA(3); SET32(&sp[-1], (uint32_t)sp[-1] ^ ((uint32_t)fp[i] >> c)); break; }
-        OP(WQ_OP_LGET_C8_SHL_XOR) { uint32_t i; READ_IDX(i); uint32_t c = pc[1]; pc += 4; COUNT_EXTRA(3); SET32(&sp[-1], (uint32_t)sp[-1] ^ ((uint32_t)fp[i] << c)); break; }
-        OP(WQ_OP_LGET_C8_ROTL_XOR) { uint32_t i; READ_IDX(i); uint32_t c = pc[1], a = (uint32_t)fp[i]; pc += 4; COUNT_EXTRA(3); SET32(&sp[-1], (uint32_t)sp[-1] ^ ((a >> c) | (a << ((32 - c) & 31)))); break; }
+        OP(WQ_OP_LGET_C8_SHR_U_XOR) {
+            uint32_t i; READ_IDX(i); uint32_t c = pc[1]; pc += 4; COUNT_EXTRA(3);
+            SET32(&sp[-1], (uint32_t)sp[-1] ^ ((uint32_t)fp[i] >> c)); break;
+        }
+        OP(WQ_OP_LGET_C8_SHL_XOR) {
+            uint32_t i; READ_IDX(i); uint32_t c = pc[1]; pc += 4; COUNT_EXTRA(3);
+            SET32(&sp[-1], (uint32_t)sp[-1] ^ ((uint32_t)fp[i] << c)); break;
+        }
+        OP(WQ_OP_LGET_C8_ROTL_XOR) {
+            uint32_t i; READ_IDX(i); uint32_t c = pc[1], a = (uint32_t)fp[i]; pc += 4; COUNT_EXTRA(3);
+            SET32(&sp[-1], (uint32_t)sp[-1] ^ ((a >> c) | (a << ((32 - c) & 31)))); break;
+        }
         OP(WQ_OP_LGET_I32C16_ADD_LOAD16_S) {   /* a[i + c]: the address never goes through the stack */
             uint32_t i; READ_IDX(i); uint32_t addr = (uint32_t)fp[i] + (uint32_t)(int32_t)*(const s16_u *)(pc + 1);
             off = pc[6]; pc += 7; COUNT_EXTRA(3);
@@ -899,7 +994,12 @@ next:
             off = pc[7]; COUNT_EXTRA(3);
             uint32_t ea = addr + off;
             if (ea < off || ea >= MEM_BYTES) { pc += 8; TRAP(m3Err_trapOutOfBoundsMemoryAccess); }
-            if (pc[8] == 0x0d) { pc += 8; COUNT_FUSED(); if (MEM[ea]) { pc++; goto do_branch; } pc += 2; stp++; DISPATCH; }   /* a flag array's test */
+            /* a flag array's test */
+            if (pc[8] == 0x0d) {
+                pc += 8; COUNT_FUSED(); if (MEM[ea]) {
+                    pc++; goto do_branch;
+                } pc += 2; stp++; DISPATCH;
+            }
             SET32(sp, MEM[ea]); sp++;
             pc += 8;
             break;
@@ -930,7 +1030,10 @@ next:
             if (ea < off || ea >= MEM_BYTES) { pc += 5; TRAP(m3Err_trapOutOfBoundsMemoryAccess); }
             uint32_t v = MEM[ea];
             SET32(sp, v); sp++;
-            if (pc[5] == 0x22) { uint32_t t_ = pc[6]; pc += 5; COUNT_FUSED(); pc += 2; SET32(&fp[t_], v); DISPATCH; }   /* as i32.load8_u */
+            /* as i32.load8_u */
+            if (pc[5] == 0x22) {
+                uint32_t t_ = pc[6]; pc += 5; COUNT_FUSED(); pc += 2; SET32(&fp[t_], v); DISPATCH;
+            }
             pc += 5;
             break;
         }
@@ -952,8 +1055,12 @@ next:
             break;
         }
         /* x >> c | y, x << c | y: 64-bit funnel shifts (bignum and crypto code) */
-        OP(WQ_OP_LGET_I64C8_SHR_S_OR) { uint32_t i; READ_IDX(i); uint32_t c = pc[1]; pc += 4; COUNT_EXTRA(3); sp[-1] |= sar64c(fp[i], c); break; }
-        OP(WQ_OP_LGET_I64C8_SHL_OR) { uint32_t i; READ_IDX(i); uint32_t c = pc[1]; pc += 4; COUNT_EXTRA(3); sp[-1] |= shl64c(fp[i], c); break; }
+        OP(WQ_OP_LGET_I64C8_SHR_S_OR) {
+            uint32_t i; READ_IDX(i); uint32_t c = pc[1]; pc += 4; COUNT_EXTRA(3); sp[-1] |= sar64c(fp[i], c); break;
+        }
+        OP(WQ_OP_LGET_I64C8_SHL_OR) {
+            uint32_t i; READ_IDX(i); uint32_t c = pc[1]; pc += 4; COUNT_EXTRA(3); sp[-1] |= shl64c(fp[i], c); break;
+        }
         OP(WQ_OP_I64_LT_U_SELECT) {   /* a < b ? x : y on 64-bit a, b: a branch-free conditional subtract, min or max */
             uint64_t a = sp[-2], b = sp[-1];
             if (!(a < b)) sp[-4] = sp[-3];
@@ -982,10 +1089,20 @@ next:
             pc += 3; COUNT_EXTRA(2);
             break;
         }
-        OP(WQ_OP_I64C_U32_AND) { uint32_t k = *(const u32_u *)pc; pc += 6; COUNT_EXTRA(1); sp[-1] &= k; break; }   /* x & 0xffffffff */
+        /* x & 0xffffffff */
+        OP(WQ_OP_I64C_U32_AND) {
+            uint32_t k = *(const u32_u *)pc; pc += 6; COUNT_EXTRA(1); sp[-1] &= k; break;
+        }
         /* DSP code's multiply-accumulate: acc + x * y with acc in a local, and x * a[i] of 16-bit samples */
-        OP(WQ_OP_MUL_LGET_ADD) { uint32_t r = (uint32_t)sp[-2] * (uint32_t)sp[-1] + (uint32_t)fp[pc[1]]; pc += 3; COUNT_EXTRA(2); SET32(&sp[-2], r); sp--; break; }   /* popped last, as select */
-        OP(WQ_OP_MUL_ADD_LSET) { uint32_t r = (uint32_t)sp[-3] + (uint32_t)sp[-2] * (uint32_t)sp[-1]; SET32(&fp[pc[2]], r); pc += 3; COUNT_EXTRA(2); sp -= 3; break; }
+        /* popped last, as select */
+        OP(WQ_OP_MUL_LGET_ADD) {
+            uint32_t r = (uint32_t)sp[-2] * (uint32_t)sp[-1] + (uint32_t)fp[pc[1]]; pc += 3; COUNT_EXTRA(2);
+            SET32(&sp[-2], r); sp--; break;
+        }
+        OP(WQ_OP_MUL_ADD_LSET) {
+            uint32_t r = (uint32_t)sp[-3] + (uint32_t)sp[-2] * (uint32_t)sp[-1]; SET32(&fp[pc[2]], r); pc += 3;
+            COUNT_EXTRA(2); sp -= 3; break;
+        }
         OP(WQ_OP_LOAD16_S_MUL) {   /* the loaded sample may be kept in a local first (local.tee t) */
             off = pc[1];
             uint32_t ea = (uint32_t)sp[-1] + off;
@@ -999,7 +1116,10 @@ next:
                                                      * the br_if */
             uint64_t v = sp[-1] + (uint64_t)(int64_t)(int8_t)pc[0];
             fp[pc[3]] = v; sp--; COUNT_EXTRA(5);
-            if (v != (uint64_t)(int64_t)(int8_t)pc[5]) { pc += 8; goto do_branch; }   /* pc just past the br_if's opcode */
+            /* pc just past the br_if's opcode */
+            if (v != (uint64_t)(int64_t)(int8_t)pc[5]) {
+                pc += 8; goto do_branch;
+            }
             pc += 9; stp++; DISPATCH;
         }
         OP(WQ_OP_LGET_LOAD8_U) {   /* load<u8>(p): the address never goes through the stack. No peek for a following
@@ -1029,7 +1149,10 @@ next:
             MEM[ea] = (uint8_t)v;
             break;
         }
-        OP(WQ_OP_LGET_LGET_ADD) { uint32_t i, j; READ_IDX(i); pc++; READ_IDX(j); pc++; COUNT_EXTRA(2); SET32(sp, (uint32_t)fp[i] + (uint32_t)fp[j]); sp++; break; }
+        OP(WQ_OP_LGET_LGET_ADD) {
+            uint32_t i, j; READ_IDX(i); pc++; READ_IDX(j); pc++; COUNT_EXTRA(2);
+            SET32(sp, (uint32_t)fp[i] + (uint32_t)fp[j]); sp++; break;
+        }
 
 #define A32 ((uint32_t)sp[-2])
 #define B32 ((uint32_t)sp[-1])
@@ -1076,7 +1199,9 @@ next:
             if (v >= (uint32_t)(int32_t)*(const s16_u *)(pc + 7)) { pc += 12; stp++; DISPATCH; }
             pc += 11; goto TAKEN_BRANCH;
         }
-        OP(WQ_OP_LGET_C8_EQ) { uint32_t i; READ_IDX(i); uint32_t b = (uint32_t)(int32_t)(int8_t)pc[1]; pc += 3; COUNT_EXTRA(2); COND_TO((uint32_t)fp[i] == b) }
+        OP(WQ_OP_LGET_C8_EQ) {
+            uint32_t i; READ_IDX(i); uint32_t b = (uint32_t)(int32_t)(int8_t)pc[1]; pc += 3; COUNT_EXTRA(2);
+            COND_TO((uint32_t)fp[i] == b) }
         OP(WQ_OP_LGET_LGET_LT_U) {   /* `p < end`, `i < n` on two locals; a following `if` on the compare's own flags
                                       * (no 0/1 to test) */
             uint32_t a = (uint32_t)fp[pc[0]], b = (uint32_t)fp[pc[2]]; pc += 4; COUNT_EXTRA(2);
@@ -1226,7 +1351,10 @@ next:
         OP(0x95) FBIN32(a / b)
         OP(0x96) FBIN32(f32_min(a, b))
         OP(0x97) FBIN32(f32_max(a, b))
-        OP(0x98) { uint32_t a = (uint32_t)sp[-2], b = (uint32_t)sp[-1]; sp--; sp[-1] = (a & 0x7fffffffu) | (b & 0x80000000u); break; }
+        OP(0x98) {
+            uint32_t a = (uint32_t)sp[-2], b = (uint32_t)sp[-1]; sp--; sp[-1] = (a & 0x7fffffffu) | (b & 0x80000000u);
+            break;
+        }
         OP(0x99) sp[-1] &= 0x7fffffffffffffffull; break;
         OP(0x9a) sp[-1] ^= 0x8000000000000000ull; break;
         OP(0x9b) FUN64(f64_round(a, 0))
@@ -1240,7 +1368,10 @@ next:
         OP(0xa3) FBIN64(a / b)
         OP(0xa4) FBIN64(f64_min(a, b))
         OP(0xa5) FBIN64(f64_max(a, b))
-        OP(0xa6) { uint64_t a = sp[-2], b = sp[-1]; sp--; sp[-1] = (a & 0x7fffffffffffffffull) | (b & 0x8000000000000000ull); break; }
+        OP(0xa6) {
+            uint64_t a = sp[-2], b = sp[-1]; sp--; sp[-1] = (a & 0x7fffffffffffffffull) | (b & 0x8000000000000000ull);
+            break;
+        }
 #endif
         OP(0xa7) sp[-1] = (uint32_t)sp[-1]; break;
 #if WQRT_FLOATS
@@ -1256,10 +1387,25 @@ next:
         OP(0xac) sp[-1] = (uint64_t)(int64_t)(int32_t)(uint32_t)sp[-1]; break;
         OP(0xad) sp[-1] = (uint32_t)sp[-1]; break;
 #if WQRT_FLOATS
-        OP(0xae) { float a = f32_of(sp[-1]); if (a != a) TRAP(m3Err_trapIntegerConversion); if (!(a >= -9223372036854775808.0f && a < 9223372036854775808.0f)) TRAP(m3Err_trapIntegerOverflow); sp[-1] = (uint64_t)(int64_t)a; break; }
-        OP(0xaf) { float a = f32_of(sp[-1]); if (a != a) TRAP(m3Err_trapIntegerConversion); if (!(a > -1.0f && a < 18446744073709551616.0f)) TRAP(m3Err_trapIntegerOverflow); sp[-1] = (uint64_t)a; break; }
-        OP(0xb0) { double a = f64_of(sp[-1]); if (a != a) TRAP(m3Err_trapIntegerConversion); if (!(a >= -9223372036854775808.0 && a < 9223372036854775808.0)) TRAP(m3Err_trapIntegerOverflow); sp[-1] = (uint64_t)(int64_t)a; break; }
-        OP(0xb1) { double a = f64_of(sp[-1]); if (a != a) TRAP(m3Err_trapIntegerConversion); if (!(a > -1.0 && a < 18446744073709551616.0)) TRAP(m3Err_trapIntegerOverflow); sp[-1] = (uint64_t)a; break; }
+        OP(0xae) {
+            float a = f32_of(sp[-1]); if (a != a) TRAP(m3Err_trapIntegerConversion);
+            if (!(a >= -9223372036854775808.0f && a < 9223372036854775808.0f)) TRAP(m3Err_trapIntegerOverflow);
+            sp[-1] = (uint64_t)(int64_t)a; break;
+        }
+        OP(0xaf) {
+            float a = f32_of(sp[-1]); if (a != a) TRAP(m3Err_trapIntegerConversion);
+            if (!(a > -1.0f && a < 18446744073709551616.0f)) TRAP(m3Err_trapIntegerOverflow); sp[-1] = (uint64_t)a;
+            break;
+        }
+        OP(0xb0) {
+            double a = f64_of(sp[-1]); if (a != a) TRAP(m3Err_trapIntegerConversion);
+            if (!(a >= -9223372036854775808.0 && a < 9223372036854775808.0)) TRAP(m3Err_trapIntegerOverflow);
+            sp[-1] = (uint64_t)(int64_t)a; break;
+        }
+        OP(0xb1) {
+            double a = f64_of(sp[-1]); if (a != a) TRAP(m3Err_trapIntegerConversion);
+            if (!(a > -1.0 && a < 18446744073709551616.0)) TRAP(m3Err_trapIntegerOverflow); sp[-1] = (uint64_t)a; break;
+        }
         OP(0xb2) sp[-1] = of_f32((float)(int32_t)(uint32_t)sp[-1]); break;
         OP(0xb3) sp[-1] = of_f32((float)(uint32_t)sp[-1]); break;
         OP(0xb4) sp[-1] = of_f32((float)(int64_t)sp[-1]); break;
@@ -1292,20 +1438,31 @@ next:
             case 2: SAT(f64_of, int32_t, -2147483649.0, 2147483648.0, INT32_MIN, INT32_MAX, uint32_t)
             case 3: SAT(f64_of, uint32_t, -1.0, 4294967296.0, 0, UINT32_MAX, uint32_t)
             case 4: { double a = (double)f32_of(sp[-1]); sp[-1] = (a != a) ? 0 : (a < -9223372036854775808.0) ? (uint64_t)INT64_MIN : (a >= 9223372036854775808.0) ? (uint64_t)INT64_MAX : (uint64_t)(int64_t)a; break; }
-            case 5: { double a = (double)f32_of(sp[-1]); sp[-1] = (a != a || a <= -1.0) ? 0 : (a >= 18446744073709551616.0) ? UINT64_MAX : (uint64_t)a; break; }
+            case 5: {
+                double a = (double)f32_of(sp[-1]);
+                sp[-1] = (a != a || a <= -1.0) ? 0 : (a >= 18446744073709551616.0) ? UINT64_MAX : (uint64_t)a; break;
+            }
             case 6: { double a = f64_of(sp[-1]); sp[-1] = (a != a) ? 0 : (a < -9223372036854775808.0) ? (uint64_t)INT64_MIN : (a >= 9223372036854775808.0) ? (uint64_t)INT64_MAX : (uint64_t)(int64_t)a; break; }
-            case 7: { double a = f64_of(sp[-1]); sp[-1] = (a != a || a <= -1.0) ? 0 : (a >= 18446744073709551616.0) ? UINT64_MAX : (uint64_t)a; break; }
+            case 7: {
+                double a = f64_of(sp[-1]);
+                sp[-1] = (a != a || a <= -1.0) ? 0 : (a >= 18446744073709551616.0) ? UINT64_MAX : (uint64_t)a; break;
+            }
 #endif
             case 8: GATE(WQ_USED_FC(8)) { /* memory.init */
                 uint32_t seg; READ_U32(seg); pc++;
                 uint32_t n = (uint32_t)*--sp, s = (uint32_t)*--sp, d = (uint32_t)*--sp;
                 WqSeg sg; sg.count = 0; sg.items = NULL;
-                if (seg < m->ndata && !dropped(rt->data_dropped, seg)) { M3Result r = wq_segment(m, 1, seg, &sg); if (r) TRAP(r); }
+                if (seg < m->ndata && !dropped(rt->data_dropped, seg)) {
+                    M3Result r = wq_segment(m, 1, seg, &sg); if (r) TRAP(r);
+                }
                 if ((uint64_t)s + n > sg.count || (uint64_t)d + n > MEM_BYTES) TRAP(m3Err_trapOutOfBoundsMemoryAccess);
                 if (n) memcpy(MEM + d, sg.items + s, n);
                 break;
             }
-            case 9: GATE(WQ_USED_FC(9)) { uint32_t seg; READ_U32(seg); if (seg < m->ndata) rt->data_dropped[seg >> 3] |= (uint8_t)(1u << (seg & 7)); break; }
+            case 9: GATE(WQ_USED_FC(9)) {
+                uint32_t seg; READ_U32(seg);
+                if (seg < m->ndata) rt->data_dropped[seg >> 3] |= (uint8_t)(1u << (seg & 7)); break;
+            }
             case 10: GATE(WQ_USED_FC(10)) {
                 pc += 2;
                 uint32_t n = (uint32_t)*--sp, s = (uint32_t)*--sp, d = (uint32_t)*--sp;
@@ -1358,9 +1515,13 @@ next:
                                                             * results) */
                 break;
             }
-            case 13: { uint32_t seg; READ_U32(seg); if (seg < m->nelem) rt->elem_dropped[seg >> 3] |= (uint8_t)(1u << (seg & 7)); break; }
+            case 13: {
+                uint32_t seg; READ_U32(seg);
+                if (seg < m->nelem) rt->elem_dropped[seg >> 3] |= (uint8_t)(1u << (seg & 7)); break;
+            }
             case 14: {
-                uint32_t di_, si_; READ_U32(di_); READ_U32(si_); WqTable * td = &rt->tables[di_], * ts = &rt->tables[si_];
+                uint32_t di_, si_; READ_U32(di_); READ_U32(si_);
+                WqTable * td = &rt->tables[di_], * ts = &rt->tables[si_];
                 uint32_t n = (uint32_t)*--sp, s = (uint32_t)*--sp, d = (uint32_t)*--sp;
                 if ((uint64_t)s + n > ts->size || (uint64_t)d + n > td->size) TRAP(m3Err_trapTableOutOfBounds);
                 memmove(td->elems + d, ts->elems + s, n * 4u);
@@ -1404,7 +1565,10 @@ next:
          * dispatch by -1). */
         default:
             if (pc == wq_host_return + 1) goto done;   /* the return to the host's frame */
-            if (pc == wq_host_call + 1) { pc = wq_host_return; callee = &funcs[func]; goto call_wasm; }   /* the host's call */
+            /* the host's call */
+            if (pc == wq_host_call + 1) {
+                pc = wq_host_return; callee = &funcs[func]; goto call_wasm;
+            }
             TRAP(m3Err_unknownOpcode);
         }
         op = *pc++;
