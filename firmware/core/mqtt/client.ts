@@ -343,9 +343,14 @@ export function subscribe(count: i32, unsub: bool): i32 {
 // ---- publish ----
 /**
  * Publishes topic BUF[0..tlen) with payload BUF[tlen..tlen+plen). QoS 1/2 (and QoS 0 that cannot
- * go out now) is first written to the store, so nothing accepted is ever lost; returns the packet
- * id (0 for QoS 0) or ERR_ARG / ERR_TOPIC / ERR_TOO_BIG / ERR_QUEUE_FULL / ERR_STORE_IO.
- * The staging buffer's contents are consumed (rewritten) by the call.
+ * go out now) is first written to the store, so nothing accepted is ever lost. The staging
+ * buffer's contents are consumed (rewritten) by the call. Returns the packet id (0 for QoS 0),
+ * or ERR_NOT_STARTED (before start()), ERR_ARG (flag bits above 3, QoS 3, an empty topic, lengths
+ * past the staging buffer), ERR_TOPIC (not a valid topic name), ERR_TOO_BIG (the packet over
+ * PACKET_MAX), ERR_QUEUE_FULL (no free outgoing slot, the RAM log full of unacked messages, no
+ * room in the store even after a compaction: try again after an event), ERR_NO_STORE (a message
+ * that must be stored, with no store), ERR_STORE_IO (the store write failed). On an error nothing
+ * is queued or sent.
  */
 export function publish(tlen: i32, plen: i32, flags: i32): i32 {
   if (!started) return A.ERR_NOT_STARTED;
