@@ -117,16 +117,24 @@ static inline double f64_of(uint64_t s) { F64U x; x.u = s; return x.f; }
 static inline uint64_t of_f32(float f) { F32U x; x.f = f; return x.u; }
 static inline uint64_t of_f64(double f) { F64U x; x.f = f; return x.u; }
 static float f32_min(float a, float b) {
-    if (a != a || b != b) return a + b; if (a == 0 && b == 0) return of_f32(a) >> 31 ? a : b; return a < b ? a : b;
+    if (a != a || b != b) return a + b;
+    if (a == 0 && b == 0) return of_f32(a) >> 31 ? a : b;
+    return a < b ? a : b;
 }
 static float f32_max(float a, float b) {
-    if (a != a || b != b) return a + b; if (a == 0 && b == 0) return of_f32(a) >> 31 ? b : a; return a > b ? a : b;
+    if (a != a || b != b) return a + b;
+    if (a == 0 && b == 0) return of_f32(a) >> 31 ? b : a;
+    return a > b ? a : b;
 }
 static double f64_min(double a, double b) {
-    if (a != a || b != b) return a + b; if (a == 0 && b == 0) return of_f64(a) >> 63 ? a : b; return a < b ? a : b;
+    if (a != a || b != b) return a + b;
+    if (a == 0 && b == 0) return of_f64(a) >> 63 ? a : b;
+    return a < b ? a : b;
 }
 static double f64_max(double a, double b) {
-    if (a != a || b != b) return a + b; if (a == 0 && b == 0) return of_f64(a) >> 63 ? b : a; return a > b ? a : b;
+    if (a != a || b != b) return a + b;
+    if (a == 0 && b == 0) return of_f64(a) >> 63 ? b : a;
+    return a > b ? a : b;
 }
 /* rounding helpers quiet a signalling NaN input, as wasm requires an arithmetic NaN out */
 static float f32_nearest(float a) { return a != a ? a + a : __builtin_nearbyintf(a); }
@@ -136,7 +144,8 @@ static float f32_round(float a, int how) {
     return how == 0 ? __builtin_ceilf(a) : how == 1 ? __builtin_floorf(a) : __builtin_truncf(a);
 }
 static double f64_round(double a, int how) {
-    if (a != a) return a + a; return how == 0 ? __builtin_ceil(a) : how == 1 ? __builtin_floor(a) : __builtin_trunc(a);
+    if (a != a) return a + a;
+    return how == 0 ? __builtin_ceil(a) : how == 1 ? __builtin_floor(a) : __builtin_trunc(a);
 }
 #endif
 
@@ -526,7 +535,8 @@ next:
         OP(0x1a) sp--; __asm__ volatile(""); DISPATCH;   /* drop: a body of its own (GCC pointed its case at local.set's tail, whose dispatch then counted as drop's: no copy of it in a per-image build) */
         /* popped last: GCC kept a popped sp in another register */
         OP(0x1b) {
-            if (!(uint32_t)sp[-1]) sp[-3] = sp[-2]; sp -= 2; DISPATCH;
+            if (!(uint32_t)sp[-1]) sp[-3] = sp[-2];
+            sp -= 2; DISPATCH;
         }
         OP(0x20) { uint32_t i; READ_IDX(i); SET32(sp, fp[i]); sp++; DISPATCH; }   /* an i32 or f32 local (format 37): the low
             word only, `ldr` with the index scaled (a 64-bit slot needs its address first); a 64-bit local's local.get is
@@ -1394,7 +1404,8 @@ next:
         }
         OP(0xaf) {
             float a = f32_of(sp[-1]); if (a != a) TRAP(m3Err_trapIntegerConversion);
-            if (!(a > -1.0f && a < 18446744073709551616.0f)) TRAP(m3Err_trapIntegerOverflow); sp[-1] = (uint64_t)a;
+            if (!(a > -1.0f && a < 18446744073709551616.0f)) TRAP(m3Err_trapIntegerOverflow);
+            sp[-1] = (uint64_t)a;
             break;
         }
         OP(0xb0) {
@@ -1404,7 +1415,8 @@ next:
         }
         OP(0xb1) {
             double a = f64_of(sp[-1]); if (a != a) TRAP(m3Err_trapIntegerConversion);
-            if (!(a > -1.0 && a < 18446744073709551616.0)) TRAP(m3Err_trapIntegerOverflow); sp[-1] = (uint64_t)a; break;
+            if (!(a > -1.0 && a < 18446744073709551616.0)) TRAP(m3Err_trapIntegerOverflow);
+            sp[-1] = (uint64_t)a; break;
         }
         OP(0xb2) sp[-1] = of_f32((float)(int32_t)(uint32_t)sp[-1]); break;
         OP(0xb3) sp[-1] = of_f32((float)(uint32_t)sp[-1]); break;
@@ -1461,7 +1473,8 @@ next:
             }
             case 9: GATE(WQ_USED_FC(9)) {
                 uint32_t seg; READ_U32(seg);
-                if (seg < m->ndata) rt->data_dropped[seg >> 3] |= (uint8_t)(1u << (seg & 7)); break;
+                if (seg < m->ndata) rt->data_dropped[seg >> 3] |= (uint8_t)(1u << (seg & 7));
+                break;
             }
             case 10: GATE(WQ_USED_FC(10)) {
                 pc += 2;
@@ -1517,7 +1530,8 @@ next:
             }
             case 13: {
                 uint32_t seg; READ_U32(seg);
-                if (seg < m->nelem) rt->elem_dropped[seg >> 3] |= (uint8_t)(1u << (seg & 7)); break;
+                if (seg < m->nelem) rt->elem_dropped[seg >> 3] |= (uint8_t)(1u << (seg & 7));
+                break;
             }
             case 14: {
                 uint32_t di_, si_; READ_U32(di_); READ_U32(si_);
