@@ -77,8 +77,14 @@ static const uint8_t * leb_s64(const uint8_t * p, uint64_t * out)
  * range's own sequence is shorter on each side. XSHL/XSHR are the cross-half shifts by 32 - c:
  * Cortex-M's register-specified shift gives 0 for a count of 32 (c = 0), which C leaves undefined. */
 #if defined(__arm__)
-static inline uint32_t xshl(uint32_t x, uint32_t n) { uint32_t r; __asm__("lsl %0, %1, %2" : "=r"(r) : "r"(x), "r"(n)); return r; }
-static inline uint32_t xshr(uint32_t x, uint32_t n) { uint32_t r; __asm__("lsr %0, %1, %2" : "=r"(r) : "r"(x), "r"(n)); return r; }
+static inline uint32_t xshl(uint32_t x, uint32_t n)
+{
+    uint32_t r; __asm__("lsl %0, %1, %2" : "=r"(r) : "r"(x), "r"(n)); return r;
+}
+static inline uint32_t xshr(uint32_t x, uint32_t n)
+{
+    uint32_t r; __asm__("lsr %0, %1, %2" : "=r"(r) : "r"(x), "r"(n)); return r;
+}
 #else
 static inline uint32_t xshl(uint32_t x, uint32_t n) { return n >= 32 ? 0 : x << n; }
 static inline uint32_t xshr(uint32_t x, uint32_t n) { return n >= 32 ? 0 : x >> n; }
@@ -205,7 +211,8 @@ static const uint8_t wq_host_return[1] = { 0xcf }, wq_host_call[1] = { 0xcf };
  * offset: a change of either layout must fail the build, not the calls. */
 #include <stddef.h>
 _Static_assert(offsetof(WqFunc, code_back) == 0 && offsetof(WqFunc, stp_fwd) == 2 && offsetof(WqFunc, nparams) == 4
-               && offsetof(WqFunc, nresults) == 5 && offsetof(WqFunc, nlocals) == 6, "the call's asm reads WqFunc by these offsets");
+               && offsetof(WqFunc, nresults) == 5 && offsetof(WqFunc, nlocals) == 6,
+               "the call's asm reads WqFunc by these offsets");
 _Static_assert(offsetof(WqFrame, pc) == 0 && offsetof(WqFrame, stp) == 4 && offsetof(WqFrame, fp) == 8
                && offsetof(WqFrame, nresults) == 12 && sizeof(WqFrame) == 16 && sizeof(WqFrame) == WQ_FRAME_SLOTS * 8u,
                "the call's and the return's asm use this frame layout, and a record's frame byte counts its slots");
@@ -222,8 +229,9 @@ static inline int dropped(const uint8_t * bits, uint32_t i) { return (bits[i >> 
  * (out of line it cost instructions a host call and `runtime_flash_bytes`: docs/runtime.md
  * "Where a publish goes", session 17; session 9 had kept it out because inlined it spilled the
  * frame pointer, pinned since) */
-static inline __attribute__((always_inline)) uint64_t * call_host(IM3Runtime rt, const WqFunc * rec, uint64_t * sp, const WqFrame * frame,
-                                                                  M3ImportContext * ctx, struct M3Function * fn)
+static inline __attribute__((always_inline))
+uint64_t * call_host(IM3Runtime rt, const WqFunc * rec, uint64_t * sp, const WqFrame * frame,
+                     M3ImportContext * ctx, struct M3Function * fn)
 {
     IM3Module m = rt->module;
     uint32_t f = (uint32_t)(rec - m->funcs), nresults = rec->nresults;
@@ -532,16 +540,19 @@ next:
             if (ct != ti && types[ct].canon != types[ti].canon) TRAP(m3Err_trapIndirectCallTypeMismatch);
             goto call_wasm;
         }
-        OP(0x1a) sp--; __asm__ volatile(""); DISPATCH;   /* drop: a body of its own (GCC pointed its case at local.set's tail, whose dispatch then counted as drop's: no copy of it in a per-image build) */
+        /* drop: a body of its own (GCC pointed its case at local.set's tail, whose dispatch then counted as
+         * drop's: no copy of it in a per-image build) */
+        OP(0x1a) sp--; __asm__ volatile(""); DISPATCH;
         /* popped last: GCC kept a popped sp in another register */
         OP(0x1b) {
             if (!(uint32_t)sp[-1]) sp[-3] = sp[-2];
             sp -= 2; DISPATCH;
         }
-        OP(0x20) { uint32_t i; READ_IDX(i); SET32(sp, fp[i]); sp++; DISPATCH; }   /* an i32 or f32 local (format 37): the low
-            word only, `ldr` with the index scaled (a 64-bit slot needs its address first); a 64-bit local's local.get is
-            WQ_OP_LGET64. A branch's target or a taken `if`'s arm starting with local.get dispatches it too (session 17: a
-            peek for it in the branches cost 3 instructions a miss and 1 a hit, against the 2 of a replicated dispatch) */
+        /* an i32 or f32 local (format 37): the low word only, `ldr` with the index scaled (a 64-bit slot
+         * needs its address first); a 64-bit local's local.get is WQ_OP_LGET64. A branch's target or a
+         * taken `if`'s arm starting with local.get dispatches it too (session 17: a peek for it in the
+         * branches cost 3 instructions a miss and 1 a hit, against the 2 of a replicated dispatch) */
+        OP(0x20) { uint32_t i; READ_IDX(i); SET32(sp, fp[i]); sp++; DISPATCH; }
         OP(WQ_OP_LGET64) { uint32_t i; READ_IDX(i); *sp++ = fp[i]; DISPATCH; }
         /* local.set of an i32 or f32 local: the low word only, like local.get and local.tee (format 39); a 64-bit
          * local's is WQ_OP_LSET64 */
@@ -1017,7 +1028,8 @@ next:
         OP(WQ_OP_C16_AND_C8_SHL_C16_ADD_LOAD) {   /* T[x & m] of words (a CRC's or a hash's table): masked, scaled,
                                                    * added to the table's address and loaded, the address never on the
                                                    * stack */
-            uint32_t addr = (((uint32_t)sp[-1] & (uint32_t)(int32_t)*(const s16_u *)pc) << pc[4]) + (uint32_t)(int32_t)*(const s16_u *)(pc + 7);
+            uint32_t addr = (((uint32_t)sp[-1] & (uint32_t)(int32_t)*(const s16_u *)pc) << pc[4])
+                            + (uint32_t)(int32_t)*(const s16_u *)(pc + 7);
             off = pc[12]; pc += 13; COUNT_EXTRA(6);
             uint32_t ea = addr + off;
             if (ea < off || ea >= rt->mem_end4) TRAP(m3Err_trapOutOfBoundsMemoryAccess);
@@ -1218,7 +1230,11 @@ next:
             if (*pc == 0x04) { COUNT_FUSED(); if (a >= b) { pc++; goto do_jump; } pc += 2; stp++; DISPATCH; }
             COND_TO(a < b)
         }
-        OP(WQ_OP_GGET_LT_U) { uint32_t i = pc[0]; pc += 2; COUNT_EXTRA(1); uint32_t a = (uint32_t)sp[-1]; sp--; COND_TO(a < globals[i]) }   /* x < a bound kept in a global. Last before cond_true: a per-image build copies the dispatch only into hot handlers, and takes the tails for part of this one */
+        /* x < a bound kept in a global. Last before cond_true: a per-image build copies the dispatch only
+         * into hot handlers, and takes the tails for part of this one */
+        OP(WQ_OP_GGET_LT_U) {
+            uint32_t i = pc[0]; pc += 2; COUNT_EXTRA(1); uint32_t a = (uint32_t)sp[-1]; sp--; COND_TO(a < globals[i])
+        }
         /* a comparison's result, its operands popped: on to a following if / br_if (one-byte
          * immediate). Two tails, one per outcome: the comparison's own flags choose, with no 0/1
          * made and tested again (one tail was 3-4 instructions more a comparison, session 17) */
@@ -1428,7 +1444,9 @@ next:
         OP(0xb9) sp[-1] = of_f64((double)(int64_t)sp[-1]); break;
         OP(0xba) sp[-1] = of_f64((double)sp[-1]); break;
         OP(0xbb) sp[-1] = of_f64((double)f32_of(sp[-1])); break;
-        case 0xbc: case 0xbd: case 0xbe: case 0xbf: GATE(WQ_USED(0xbc) || WQ_USED(0xbd) || WQ_USED(0xbe) || WQ_USED(0xbf)) break; /* reinterpret: same bits */
+        /* reinterpret: same bits */
+        case 0xbc: case 0xbd: case 0xbe: case 0xbf: GATE(WQ_USED(0xbc) || WQ_USED(0xbd) || WQ_USED(0xbe) || WQ_USED(0xbf))
+            break;
 #endif
         OP(0xc0) UN32((uint32_t)(int32_t)(int8_t)a)
         OP(0xc1) UN32((uint32_t)(int32_t)(int16_t)a)
@@ -1449,12 +1467,22 @@ next:
             case 1: SAT(f32_of, uint32_t, -1.0, 4294967296.0, 0, UINT32_MAX, uint32_t)
             case 2: SAT(f64_of, int32_t, -2147483649.0, 2147483648.0, INT32_MIN, INT32_MAX, uint32_t)
             case 3: SAT(f64_of, uint32_t, -1.0, 4294967296.0, 0, UINT32_MAX, uint32_t)
-            case 4: { double a = (double)f32_of(sp[-1]); sp[-1] = (a != a) ? 0 : (a < -9223372036854775808.0) ? (uint64_t)INT64_MIN : (a >= 9223372036854775808.0) ? (uint64_t)INT64_MAX : (uint64_t)(int64_t)a; break; }
+            case 4: {
+                double a = (double)f32_of(sp[-1]);
+                sp[-1] = (a != a) ? 0 : (a < -9223372036854775808.0) ? (uint64_t)INT64_MIN
+                       : (a >= 9223372036854775808.0) ? (uint64_t)INT64_MAX : (uint64_t)(int64_t)a;
+                break;
+            }
             case 5: {
                 double a = (double)f32_of(sp[-1]);
                 sp[-1] = (a != a || a <= -1.0) ? 0 : (a >= 18446744073709551616.0) ? UINT64_MAX : (uint64_t)a; break;
             }
-            case 6: { double a = f64_of(sp[-1]); sp[-1] = (a != a) ? 0 : (a < -9223372036854775808.0) ? (uint64_t)INT64_MIN : (a >= 9223372036854775808.0) ? (uint64_t)INT64_MAX : (uint64_t)(int64_t)a; break; }
+            case 6: {
+                double a = f64_of(sp[-1]);
+                sp[-1] = (a != a) ? 0 : (a < -9223372036854775808.0) ? (uint64_t)INT64_MIN
+                       : (a >= 9223372036854775808.0) ? (uint64_t)INT64_MAX : (uint64_t)(int64_t)a;
+                break;
+            }
             case 7: {
                 double a = f64_of(sp[-1]);
                 sp[-1] = (a != a || a <= -1.0) ? 0 : (a >= 18446744073709551616.0) ? UINT64_MAX : (uint64_t)a; break;
@@ -1607,7 +1635,8 @@ call_slow:
     if (callee->frame != WQ_FUNC_WIDE) TRAP(m3Err_trapStackOverflow);
     /* call_wasm's work for a wide record (its fields did not fit the 8-byte one) */
     {
-        if (*(const int16_t *)(const void *)&callee->code_back == (int16_t)WQ_FUNC_IMPORT_CODE) goto call_import;   /* a signed load: -1 is one compare, 0xffff two */
+        /* a signed load: -1 is one compare, 0xffff two */
+        if (*(const int16_t *)(const void *)&callee->code_back == (int16_t)WQ_FUNC_IMPORT_CODE) goto call_import;
         const WqFuncWide * w = &WQ_FUNCS_WIDE(m)[callee->code_back];
         WqFrame * nf = frame - 1;
         if (sp + w->frame > (uint64_t *)nf) TRAP(m3Err_trapStackOverflow);
