@@ -41,33 +41,29 @@ import { parseModule, WasmError, type ParsedModule, type SideEntry } from './mod
 
 export const SECTION_NAME = 'wasmqtt.predecoded';
 export const BLOB_VERSION = 39;
-/** Blob versions whose code was rewritten in place with today's opcodes (undoRewrite puts the
- * original back): format 39 only. Formats 4 to 38 gave some of today's opcodes other meanings or used other
- * function records (format 38 (session 18): 0x3f was memory.size, now LSET64 (0x40, memory.grow's, is spare), and the
- * plain local.set moved both words of any local; format 37 (session 17): 0x1c and 0xd0 were `select` with a type and
- * `ref.null`, now LTEE64
- * and LSET_LGET64, and the plain local.tee and LSET_LGET moved both words of any local; format 36 (session 15) and 35:
- * 0xf8 and 0xf9 were GGET_LEB and GSET_LEB, now LGET64 and
- * GLOBAL64 (session 17), and a 64-bit local's local.get was the plain 0x20; format 35 (session 14): 0xdb was
- * `i64.const` with a 9- or 10-byte LEB only (8 raw bytes and a skip), now I64_CONST_RAW (5 to 10 bytes); 0xed was
- * `i32.const c; i32.lt_u` (I32C8_LT_U), now I32C16_LOAD8_U; 0xf2
- * `local.tee a; local.get b` (LTEE_LGET), now LGET_LGET_ADD_LOAD8_U; format 34 (session 13): 0xda was `I32_CONST_16;
- * i32.add; i32.load`, now LGET_LOAD; 0x06 `local.get; I32C8_SHL`, now I32C24_AND; 0x1e `i32.const; i32.lt_u`, now
- * LGET_I64_LTU_EXTU; 0xfb COND_LEB, now I64_LT_U_SELECT (if / br_if in LOCAL_LEB's codes); 0xc8 `local.tee;
- * I64_CONST_8`, now LOOP_STEP_LT8_BR_IF; 0xdc `local.get; local.get`, now LTEE_STORE; format 33 (session 12): 0xf6 was
- * `local.tee; i32.const; i32.shl; i32.xor`, now BLOCK_RUN; 0xf3 was `local.tee; br_if`, 0x17 `local.get; local.get;
- * i32.add; i32.load8_u`, 0x1f `i32.const; i32.ne`, 0xe8 `i32.const; i32.rotl`; 0xef was the `++p < end` back edge, 0x07
- * `i64.ne; br_if`, 0xfa `i64.const; i64.add`,
- * 0x15 `local.get; i64.const; i64.shl`, 0xd7 `local.get; i64.const; i64.shr_u; i64.or`, 0xf1 `local.set; br`; format 32
- * (session 11): the records hold parameter and result counts, not the type index; 0xce was `local.get; local.get;
- * i32.gt_s`, 0xef `local.tee; i32.const; i32.lt_u`,
- * 0xf0 `local.set; local.get; i32.load8_u`, 0xcd `local.get; local.get; i32.lt_u`, 0xf6 and 0xf7 local.set
- * and local.tee with a multi-byte index, now LOCAL_LEB's; format 31: 0xf1 was a function's final `end`, now `return`;
- * format 30:
- * records relative to themselves and format 29's fused forms, both from session 10; format 27:
- * 0xc6 was `local.get; i32.const; i32.shr_u`): refused. */
-const REWRITTEN_VERSIONS = [39]; // format 39 gave 0x3f a new meaning (LSET64) and moved memory.size and memory.grow
-// behind 0xfc
+/** Blob versions whose code was rewritten in place with today's opcodes (undoRewrite puts the original back): format 39
+ * only. Formats 4 to 38 gave some of today's opcodes other meanings or used other function records (format 38 (session
+ * 17): 0x3f was memory.size, now LSET64 (format 39, session 18; 0x40, memory.grow's, is spare), and the plain local.set
+ * moved both words of any local; format 37 (session 17): 0x1c and 0xd0 were `select` with a type and `ref.null`, now
+ * LTEE64 and LSET_LGET64, and the plain local.tee and LSET_LGET moved both words of any local; format 36 (session 15)
+ * and 35: 0xf8 and 0xf9 were GGET_LEB and GSET_LEB, now LGET64 and GLOBAL64 (session 17), and a 64-bit local's
+ * local.get was the plain 0x20; format 35 (session 14): 0xdb was `i64.const` with a 9- or 10-byte LEB only (8 raw bytes
+ * and a skip), now I64_CONST_RAW (5 to 10 bytes); 0xed was `i32.const c; i32.lt_u` (I32C8_LT_U), now I32C16_LOAD8_U;
+ * 0xf2 `local.tee a; local.get b` (LTEE_LGET), now LGET_LGET_ADD_LOAD8_U; format 34 (session 13): 0xda was
+ * `I32_CONST_16; i32.add; i32.load`, now LGET_LOAD; 0x06 `local.get; I32C8_SHL`, now I32C24_AND; 0x1e `i32.const;
+ * i32.lt_u`, now LGET_I64_LTU_EXTU; 0xfb COND_LEB, now I64_LT_U_SELECT (if / br_if in LOCAL_LEB's codes); 0xc8
+ * `local.tee; I64_CONST_8`, now LOOP_STEP_LT8_BR_IF; 0xdc `local.get; local.get`, now LTEE_STORE; format 33 (session
+ * 12): 0xf6 was `local.tee; i32.const; i32.shl; i32.xor`, now BLOCK_RUN; 0xf3 was `local.tee; br_if`, 0x17 `local.get;
+ * local.get; i32.add; i32.load8_u`, 0x1f `i32.const; i32.ne`, 0xe8 `i32.const; i32.rotl`; 0xef was the `++p < end` back
+ * edge, 0x07 `i64.ne; br_if`, 0xfa `i64.const; i64.add`, 0x15 `local.get; i64.const; i64.shl`, 0xd7 `local.get;
+ * i64.const; i64.shr_u; i64.or`, 0xf1 `local.set; br`; format 32 (session 11): the records hold parameter and result
+ * counts, not the type index; 0xce was `local.get; local.get; i32.gt_s`, 0xef `local.tee; i32.const; i32.lt_u`, 0xf0
+ * `local.set; local.get; i32.load8_u`, 0xcd `local.get; local.get; i32.lt_u`, 0xf6 and 0xf7 local.set and local.tee
+ * with a multi-byte index, now LOCAL_LEB's; format 31: 0xf1 was a function's final `end`, now `return`; format 30:
+ * records relative to themselves and format 29's fused forms, both from session 10; format 27: 0xc6 was `local.get;
+ * i32.const; i32.shr_u`): refused. */
+// format 39 gave 0x3f a new meaning (LSET64) and moved memory.size and memory.grow behind 0xfc
+const REWRITTEN_VERSIONS = [39];
 const OLDER_REWRITTEN_VERSIONS = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26,
   27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38];
 const MAGIC = 0x44505157; // "WQPD"
