@@ -16,9 +16,14 @@ const N1 = Math.max(50, Math.floor(N / 4));
 const N_RST = Number(process.env.WASMQTT_FAULT_RST_MESSAGES ?? 300);
 const SEED = Number(process.env.WASMQTT_FAULT_SEED ?? 20261123);
 const TIMEOUT = Number(process.env.WASMQTT_FAULT_TIMEOUT_MS ?? 150_000);
-// Cut points, in forwarded bytes per connection (a long soak spaces them wider).
-const CUT_MIN = Number(process.env.WASMQTT_FAULT_CUT_MIN_BYTES ?? 200);
-const CUT_MAX = Number(process.env.WASMQTT_FAULT_CUT_MAX_BYTES ?? 3000);
+// Cut points, in forwarded bytes per connection, for the FIN run (a long soak spaces them
+// wider). The RST run keeps the default spacing: it stays 300 messages in a soak, where the
+// soak's spacing would leave it fewer cuts than the 5 it requires.
+const CUT_DEFAULT = { minBytes: 200, maxBytes: 3000 };
+const CUT_FIN = {
+  minBytes: Number(process.env.WASMQTT_FAULT_CUT_MIN_BYTES ?? CUT_DEFAULT.minBytes),
+  maxBytes: Number(process.env.WASMQTT_FAULT_CUT_MAX_BYTES ?? CUT_DEFAULT.maxBytes),
+};
 // The peer keeps at most this many QoS 1/2 publishes outstanding (Mosquitto 2.0.11 silently
 // drops incoming QoS 2 beyond max_inflight_messages = 20; see DESIGN.md).
 const PEER_WINDOW = 20;
@@ -26,10 +31,10 @@ const PEER_WINDOW = 20;
 // does not hold its in-flight window to a reconnecting session with a backlog: it resends the
 // whole backlog on every CONNACK before it answers the device's retransmissions
 // (broker-reconnect-burst.test.ts). Unbounded, the backlog grew whenever the device fell behind
-// the peer (a loaded machine), up to a ~15 KB burst against cut budgets of CUT_MIN..CUT_MAX
-// bytes: almost no connection then carried an answer to the device's retransmissions, and it
-// waited for a free slot past the time limit. Bounded, the burst (about 20 bytes a message)
-// stays inside the budget whatever the relative speeds.
+// the peer (a loaded machine), up to a ~15 KB burst against the default cut budgets
+// (CUT_DEFAULT): almost no connection then carried an answer to the device's retransmissions,
+// and it waited for a free slot past the time limit. Bounded, the burst (about 20 bytes a
+// message) stays inside the budget whatever the relative speeds.
 const DEVICE_BACKLOG = 20;
 const STALL_MS = 20_000;
 
@@ -45,7 +50,7 @@ interface FaultRun {
   publishAfterPubrec: number[];
 }
 
-async function faultRun(mode: CutMode, N: number, N1: number): Promise<FaultRun> {
+async function faultRun(mode: CutMode, N: number, N1: number, cut: typeof CUT_DEFAULT): Promise<FaultRun> {
   // Unlimited queue so nothing is dropped for the device while it is between connections.
   const broker = await startMosquitto({ extraConfig: ['max_queued_messages 0'] });
   const proxy = await FaultProxy.start(broker.port);
@@ -79,7 +84,7 @@ async function faultRun(mode: CutMode, N: number, N1: number): Promise<FaultRun>
     d.on('message', (m: Message) => tally(m.topic === 'eo/in/2' ? atDevice.q2 : atDevice.q1, m.payload.toString()));
     peer.on('message', (t, p) => tally(t === 'eo/out/2' ? atPeer.q2 : atPeer.q1, p.toString()));
 
-    proxy.randomCuts({ seed: SEED, minBytes: CUT_MIN, maxBytes: CUT_MAX, mode });
+    proxy.randomCuts({ seed: SEED, ...cut, mode });
 
     // Device → peer: hand messages to the core as fast as its slots allow.
     const devicePublishing = (async () => {
@@ -189,7 +194,7 @@ const NO_LOSS = { q2ToDevice: [], q2ToPeer: [], q1ToDevice: [], q1ToPeer: [] };
 
 describe('exactly-once under random connection cuts', () => {
   it(`FIN cuts: ${N} QoS 2 and ${N1} QoS 1 messages each way, QoS 2 exactly once, QoS 1 at least once`, async () => {
-    const r = await faultRun('fin', N, N1);
+    const r = await faultRun('fin', N, N1, CUT_FIN);
     expect(r.cuts, 'the proxy must actually have cut connections').toBeGreaterThanOrEqual(Math.min(10, N / 50));
     expect(r.missing).toEqual(NO_LOSS);
     expect(r.dups).toEqual({ q2AtDevice: [], q2AtPeer: [] });
@@ -200,7 +205,7 @@ describe('exactly-once under random connection cuts', () => {
   // sender rule (seen in its own trace, so it is the device's side).
   it(`RST cuts (stress): ${N_RST} QoS 2 and ${Math.floor(N_RST / 4)} QoS 1 messages each way, nothing lost, device ` +
       `never resends a PUBLISH after PUBREC`, async () => {
-    const r = await faultRun('rst', N_RST, Math.floor(N_RST / 4));
+    const r = await faultRun('rst', N_RST, Math.floor(N_RST / 4), CUT_DEFAULT);
     expect(r.cuts).toBeGreaterThanOrEqual(5);
     expect(r.missing).toEqual(NO_LOSS);
     expect(r.publishAfterPubrec).toEqual([]);
