@@ -4,7 +4,7 @@
 // them; messages go to the handler of the first filter that matches.
 import * as A from "../../core/api/abi";
 import { wq_buf, wq_connect, wq_disconnect, wq_publish, wq_subscribe, wq_stat } from "../../core/index";
-import { strPtr, strLen } from "../../core/config";
+import { wq_config_get } from "../../core/app-api";
 import { checkFilter, topicMatches } from "../../core/mqtt/topic";
 import { Text, bytesEqual, parseInt32, utf8Into } from "./text";
 import { LINE, LINE_BYTES, fail, E_FILTERS_FULL, E_FILTER_INVALID, E_FILTER_SIZE, E_QOS } from "./state";
@@ -138,8 +138,9 @@ export class Mqtt {
    * negative core error, e.g. ERR_KEEPALIVE -22); the client reconnects by itself. */
   static onDisconnect(handler: DisconnectHandler): void { disconnectHandler = changetype<usize>(handler); }
 
-  /** Appends the client id in use to `into` (default "wasmqtt-" + the chip id). */
-  static clientId(into: Text): Text { return into.addBytes(strPtr(A.CFG_CLIENT_ID), strLen(A.CFG_CLIENT_ID)); }
+  /** Appends the client id in use to `into` (default "wasmqtt-" + the chip id); read through
+   * wq_config_get, so it overwrites what is staged in wq_buf. */
+  static clientId(into: Text): Text { return into.addBytes(wq_buf(), wq_config_get(A.CFG_CLIENT_ID)); }
 }
 
 /** The app's step(): connects when asked, sends subscriptions not sent on this connection. */
