@@ -5,10 +5,10 @@
 import {
   STAT_LINK, STAT_DHCP_STATE, STAT_IP, STAT_LEASE_LEFT_S, CFG_BROKER_HOST, CFG_DNS_SERVER,
 } from "../../core/api/abi";
-import { millis } from "../../core/api/board";
 import { dnsName, dnsServerCfg } from "../../core/net/dns";
-import { lanStat, lanSave as lanCoreSave, lanLoad as lanCoreLoad } from "../../core/net/lan";
-import { wq_stat, wq_config, wq_buf } from "./core_api";
+import { lanSave as lanCoreSave, lanLoad as lanCoreLoad } from "../../core/net/lan";
+import { wq_stat } from "../../core/net/lan-core"; // (core/index's wq_stat without the LAN keys)
+import { wq_config, wq_buf } from "./core_api";
 import { need, noMore, fail, result } from "./console";
 import { tokPtr, tokLen, tokBytes } from "./parse";
 import { putByte, putWord, putU32, putI32, putIp, putEscaped, key, endLine } from "./out";
@@ -87,9 +87,9 @@ function lanKey(w: i32): void { putByte(32); putLanWord(w); putByte(61); }
 /** `status`'s LAN fields: ` link= ip= dhcp= lease=` (STAT_LINK, STAT_IP, STAT_DHCP_STATE, STAT_LEASE_LEFT_S). */
 @global export function lanStatus(): void {
   key(W_LINK); putI32(wq_stat(STAT_LINK));
-  key(W_IP); putIp(<u32>lanStat(STAT_IP, millis()));
-  lanKey(L_DHCP); putI32(lanStat(STAT_DHCP_STATE, millis()));
-  lanKey(L_LEASE); putI32(lanStat(STAT_LEASE_LEFT_S, millis()));
+  key(W_IP); putIp(<u32>wq_stat(STAT_IP));
+  lanKey(L_DHCP); putI32(wq_stat(STAT_DHCP_STATE));
+  lanKey(L_LEASE); putI32(wq_stat(STAT_LEASE_LEFT_S));
 }
 
 /** EV_DHCP: `evt dhcp event=NAME state=N ip= gw= mask= dns= lease= server=` (api/abi.ts layout). */
