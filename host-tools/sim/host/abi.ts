@@ -1,5 +1,6 @@
 // TypeScript mirror of firmware/core/api/abi.ts (the core's ABI constants). Keep the two in
 // step: test/core/abi-mirror.test.ts compares every value. Event records are little-endian.
+import { u32ToIpv4 } from './network.ts';
 
 export const Size = {
   PACKET_MAX: 1024, STAGING_SIZE: 1024, OUT_SLOTS: 40, WINDOW_MAX: 32, IN_QOS2_RUNS: 16,
@@ -180,8 +181,6 @@ export type CoreEvent =
   | { kind: 'dhcp'; event: string; state: string; ip: string; gateway: string; netmask: string; dns: string;
     leaseS: number; server: string; message: string };
 
-function ipText(v: number): string { return `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`; }
-
 /**
  * "a.b.c.d:port" from [8] u32 address, [12] u16 port of a CONNECT_FAILED/DISCONNECTED record (cores before it:
  * undefined).
@@ -189,8 +188,7 @@ function ipText(v: number): string { return `${v >>> 24}.${(v >>> 16) & 255}.${(
 function triedEndpoint(rec: Uint8Array): string | undefined {
   if (rec.length < 14) return undefined;
   const dv = new DataView(rec.buffer, rec.byteOffset, rec.byteLength);
-  const ip = dv.getUint32(8, true);
-  return `${ip >>> 24}.${(ip >>> 16) & 255}.${(ip >>> 8) & 255}.${ip & 255}:${dv.getUint16(12, true)}`;
+  return `${u32ToIpv4(dv.getUint32(8, true))}:${dv.getUint16(12, true)}`;
 }
 
 /** The MESSAGE record (layout in abi.ts, EV_MESSAGE) decoded on the hot path: one decoder, one payload copy. */
@@ -260,7 +258,7 @@ export function decodeEvent(kind: number, rec: Uint8Array): CoreEvent {
     };
     case EventKind.LINK: return { kind: 'link', up: rec[0] === 1 };
     case EventKind.DHCP: {
-      const at = (o: number) => ipText(dv.getUint32(o, true));
+      const at = (o: number) => u32ToIpv4(dv.getUint32(o, true));
       const event = DHCP_EVENT_NAMES[rec[0]!] || `event${rec[0]}`;
       const state = DHCP_STATE_NAMES[rec[1]!] ?? `state${rec[1]}`;
       const leaseS = dv.getUint32(20, true);

@@ -29,6 +29,7 @@ export function ipv4ToU32(ip: string): number {
   return parts.reduce((acc, p) => ((acc << 8) | Number(p)) >>> 0, 0);
 }
 
+/** 0xC0A8010A → "192.168.1.10". */
 export function u32ToIpv4(ip: number): string {
   return [24, 16, 8, 0].map((s) => (ip >>> s) & 0xff).join('.');
 }
