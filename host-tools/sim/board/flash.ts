@@ -18,8 +18,6 @@ export const FLASH_TIMES_NS: Record<FlashTiming, { program: number; pageErase: n
   typical: { program: 52_500, pageErase: 20_000_000 },
   max: { program: 70_000, pageErase: 40_000_000 },
 };
-export const PROGRAM_NS = FLASH_TIMES_NS.typical.program;
-export const PAGE_ERASE_NS = FLASH_TIMES_NS.typical.pageErase;
 
 /** The store pages' bytes, optionally backed by a file written after every change. */
 export class FlashStore {
