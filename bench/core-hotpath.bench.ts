@@ -3,8 +3,9 @@
 // instrumented by binaryen's --log-execution, which calls an imported log_execution(id) at every
 // function entry and every loop iteration. The module runs in NodeDevice against a real
 // Mosquitto (window 8, 64-byte payload); the counts over N acknowledged publishes, divided by
-// N, are the figures. On the device interpreter a wasm call costs ~85 Thumb instructions, so
-// calls per publish are the figure to cut. Everything it writes stays under build/core-hotpath/.
+// N, are the figures. On the device interpreter a wasm call costs tens of Thumb instructions
+// (interp_thumb_instr_per_call, the runtime bench), so calls per publish are a figure to cut.
+// Everything it writes stays under build/core-hotpath/.
 // HOTPATH_TOP=40 lists more than the top 10 functions.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
