@@ -4,14 +4,16 @@
 import { readFileSync } from 'node:fs';
 import { ElfError, parseElf, PT_LOAD, STT_FUNC, type Elf } from '../../elf/elf32.ts';
 
-export interface ElfSegment { address: number; data: Uint8Array }
-export interface ElfSymbol { name: string; address: number; size: number; isFunction: boolean }
+/** A loadable segment as the board maps it (elf32's ElfSegment at its load address, with its bytes). */
+export interface ImageSegment { address: number; data: Uint8Array }
+/** A named symbol as backtraces use it (from elf32's ElfSymbol). */
+export interface ImageSymbol { name: string; address: number; size: number; isFunction: boolean }
 
 export class ElfImage {
   readonly entry: number;
-  readonly segments: ElfSegment[] = [];
-  readonly symbols: ElfSymbol[] = [];
-  private readonly functions: ElfSymbol[];
+  readonly segments: ImageSegment[] = [];
+  readonly symbols: ImageSymbol[] = [];
+  private readonly functions: ImageSymbol[];
 
   constructor(readonly bytes: Uint8Array, readonly path = '<memory>') {
     let elf: Elf;
@@ -54,7 +56,7 @@ export class ElfImage {
   /** "function+0xoff" for a code address, or undefined outside every known function. */
   symbolize(address: number): string | undefined {
     const a = address & ~1;
-    let lo = 0, hi = this.functions.length - 1, hit: ElfSymbol | undefined;
+    let lo = 0, hi = this.functions.length - 1, hit: ImageSymbol | undefined;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
       const f = this.functions[mid]!;
