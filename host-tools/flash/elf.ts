@@ -20,7 +20,7 @@ export interface LoadSegment {
   fileSize: number;
 }
 
-export interface ElfImage {
+export interface FlashImage {
   segments: LoadSegment[];
   /** Bytes written to flash (sum of loadable file sizes). */
   flashBytes: number;
@@ -29,7 +29,7 @@ export interface ElfImage {
   end: number;
 }
 
-export function readElfImage(path: string, board = '<name>'): ElfImage {
+export function readFlashImage(path: string, board = '<name>'): FlashImage {
   let buf: Buffer;
   try {
     buf = readFileSync(path);
@@ -58,7 +58,7 @@ export function readElfImage(path: string, board = '<name>'): ElfImage {
  * store pages at the end of flash (flashing over them would wipe the saved config and session).
  */
 export function checkImageFits(
-    image: ElfImage, boardName: string, flashBytes: number, path: string, storeBytes = 0): void {
+    image: FlashImage, boardName: string, flashBytes: number, path: string, storeBytes = 0): void {
   const limit = STM32_FLASH_BASE + flashBytes;
   const hex = (n: number): string => `0x${n.toString(16).padStart(8, '0')}`;
   if (image.start < STM32_FLASH_BASE) {

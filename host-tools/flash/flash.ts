@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import { UserError } from '../config/load.ts';
 import { loadBoard } from '../config/boards.ts';
-import { checkImageFits, readElfImage, type ElfImage } from './elf.ts';
+import { checkImageFits, readFlashImage, type FlashImage } from './elf.ts';
 import {
   classifyOpenocdOutput, formatFailure, openocdChipIdArgs, openocdFlashArgs, openocdProbeArgs, openocdUnlockArgs,
   parseChipId, type OpenocdTarget,
@@ -125,7 +125,7 @@ export async function flashBoard(opts: FlashOptions): Promise<FlashResult> {
   const out = opts.out ?? process.stderr;
   const bin = opts.openocd ?? 'openocd';
   const board = loadBoard(opts.board);
-  const image = readElfImage(opts.elfPath, board.name);
+  const image = readFlashImage(opts.elfPath, board.name);
   checkImageFits(image, board.name, board.flashBytes, opts.elfPath, board.storeBytes);
   ensureOpenocd(bin);
   const serial = chooseProbe(opts.probeScan ?? listProbes(), opts.probeSerial);
@@ -167,7 +167,7 @@ async function readChipId(bin: string, target: OpenocdTarget, out: NodeJS.Writab
 
 /** The OpenOCD run that programs, verifies (the image, then the store if any) and resets. */
 async function programImage(
-  p: { opts: FlashOptions; bin: string; target: OpenocdTarget; board: string; image: ElfImage; t0: number;
+  p: { opts: FlashOptions; bin: string; target: OpenocdTarget; board: string; image: FlashImage; t0: number;
   store: { result: StoreResult; path: string } | undefined }): Promise<FlashResult> {
   const { opts, bin, target, image, t0, store } = p;
   const out = opts.out ?? process.stderr;

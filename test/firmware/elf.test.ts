@@ -9,7 +9,7 @@ import {
   ElfError, parseElf, readElf, readLoaded, SHF_ALLOC, SHT_NOBITS, type Elf,
 } from '../../host-tools/elf/elf32.ts';
 import { ElfImage } from '../../host-tools/sim/board/elf.ts';
-import { readElfImage } from '../../host-tools/flash/elf.ts';
+import { readFlashImage } from '../../host-tools/flash/elf.ts';
 import { UserError } from '../../host-tools/config/load.ts';
 import { loadBoard, listBoards } from '../../host-tools/fwbuild/boards.ts';
 import { REPO_ROOT, requireArtifact } from './helpers.ts';
@@ -136,8 +136,8 @@ describe('the ELF reader on bad files', () => {
     const dir = mkdtempSync(join(tmpdir(), 'wq-elf-'));
     const file = join(dir, 'cut.elf');
     writeFileSync(file, cut);
-    expect(() => readElfImage(file)).toThrow(UserError);
-    expect(() => readElfImage(file)).toThrow(/is truncated .*; rebuild it with `wasmqtt build`/);
+    expect(() => readFlashImage(file)).toThrow(UserError);
+    expect(() => readFlashImage(file)).toThrow(/is truncated .*; rebuild it with `wasmqtt build`/);
     rmSync(dir, { recursive: true });
   });
 });

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { openocdFlashArgs, openocdUnlockArgs, classifyOpenocdOutput } from '../../host-tools/flash/openocd.ts';
 import { listProbes, type ProbeScan } from '../../host-tools/flash/probes.ts';
 import { chooseProbe, flashBoard } from '../../host-tools/flash/flash.ts';
-import { checkImageFits, readElfImage } from '../../host-tools/flash/elf.ts';
+import { checkImageFits, readFlashImage } from '../../host-tools/flash/elf.ts';
 import { FlashProgressTracker } from '../../host-tools/flash/progress.ts';
 import { runCli } from './run-cli.ts';
 
@@ -212,7 +212,7 @@ describe('flash output handling (OpenOCD stand-in with a probe)', () => {
 
 describe('pre-flight checks', () => {
   it('reads the load segments of a real ELF', () => {
-    const img = readElfImage(bigElf);
+    const img = readFlashImage(bigElf);
     expect(img.start).toBe(0x08000000);
     expect(img.flashBytes).toBeGreaterThan(70 * 1024);
   });
@@ -223,7 +223,7 @@ describe('pre-flight checks', () => {
       /does not fit bluepill's flash: the image ends at 0x0801....,\s\d+ bytes past the end of its 64 KiB/);
   });
   it('refuses an image that reaches into the persistent store pages', () => {
-    const img = readElfImage(bigElf);
+    const img = readFlashImage(bigElf);
     expect(() => checkImageFits(img, 'bluepill128', 128 * 1024, 'big.elf', 128 * 1024 - 60 * 1024))
       .toThrow(/reaches into bluepill128's persistent store .* would erase the saved config and MQTT session/);
     expect(() => checkImageFits(img, 'bluepill128', 128 * 1024, 'big.elf', 2048)).not.toThrow();
@@ -231,7 +231,7 @@ describe('pre-flight checks', () => {
   it('refuses a file that is not an ELF', () => {
     const notElf = join(dir, 'fw.bin');
     writeFileSync(notElf, Buffer.alloc(100));
-    expect(() => readElfImage(notElf)).toThrow(/is not an ELF file; pass the \.elf/);
+    expect(() => readFlashImage(notElf)).toThrow(/is not an ELF file; pass the \.elf/);
   });
 });
 

@@ -11,7 +11,7 @@ import { loadProject, type Project } from '../../config/project.ts';
 import {
   hasStoreSettings, imageModule, imageStoreRegion, provisionStore, storeSections,
 } from '../../config/store-image.ts';
-import { readElfImage } from '../../flash/elf.ts';
+import { readFlashImage } from '../../flash/elf.ts';
 import { flashBoard, unlockBoard, type StorePlan } from '../../flash/flash.ts';
 
 interface FlashFlags {
@@ -110,7 +110,7 @@ function size(bytes: number): string {
 async function planStore(project: Project, boardName: string, elfPath: string): Promise<StorePlan | undefined> {
   const config = project.config;
   if (!hasStoreSettings(config)) return undefined;
-  readElfImage(elfPath, boardName); // a missing or foreign file: its own message first
+  readFlashImage(elfPath, boardName); // a missing or foreign file: its own message first
   const board = loadBoard(boardName);
   const modulePath = imageModule(elfPath);
   if (!modulePath) {
