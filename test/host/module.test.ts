@@ -1,23 +1,9 @@
 // NodeDevice's handling of bad modules and of a module that breaks the sandbox rule. These use
 // tiny hand-written modules (a unit test of the host layer alone), compiled with wabt's wat2wasm.
 import { describe, it, expect } from 'vitest';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { NodeDevice, BadModuleError } from '../../host-tools/sim/host/device.ts';
 import { MemoryStore } from '../../host-tools/sim/host/store.ts';
-
-function wat(src: string): Uint8Array {
-  const dir = mkdtempSync(join(tmpdir(), 'wasmqtt-wat-'));
-  try {
-    writeFileSync(join(dir, 'm.wat'), src);
-    execFileSync('wat2wasm', [join(dir, 'm.wat'), '-o', join(dir, 'm.wasm')]);
-    return new Uint8Array(readFileSync(join(dir, 'm.wasm')));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+import { wat2wasm } from '../helpers/wat.ts';
 
 // The API surface of docs/core-api.md with trivial bodies; `start` is supplied per test.
 const apiExports = (start: string) => `
@@ -49,21 +35,21 @@ describe('NodeDevice module loading', () => {
   });
 
   it('a valid module that is not a wasmqtt core names the missing exports', async () => {
-    const err = await NodeDevice.start({ wasm: wat('(module (func (export "start")))') }).catch((e: unknown) => e);
+    const err = await NodeDevice.start({ wasm: wat2wasm('(module (func (export "start")))') }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BadModuleError);
     expect((err as Error).message).toMatch(/lacks the exports memory, step, wq_buf/);
   });
 
   it('a module needing imports this host lacks names them', async () => {
     const err = await NodeDevice.start(
-      { wasm: wat(`(module (import "board" "teleport" (func)) ${apiExports('')})`) }).catch((e: unknown) => e);
+      { wasm: wat2wasm(`(module (import "board" "teleport" (func)) ${apiExports('')})`) }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BadModuleError);
     expect((err as Error).message).toMatch(/needs imports this host does not provide: board\.teleport/);
   });
 
   it('an import given a pointer range outside linear memory is refused (sandbox), and nothing is written', async () => {
     const store = new MemoryStore();
-    const mod = wat(`(module (import "board" "store_write" (func $w (param i32 i32 i32) (result i32)))
+    const mod = wat2wasm(`(module (import "board" "store_write" (func $w (param i32 i32 i32) (result i32)))
       ${apiExports('(drop (call $w (i32.const 0) (i32.const 65534) (i32.const 4)))')})`);
     const err = await NodeDevice.start({ wasm: mod, store, waitConnected: false }).catch((e: unknown) => e);
     expect((err as Error).message).toMatch(
@@ -74,7 +60,7 @@ describe('NodeDevice module loading', () => {
   it('bridges store_* to the NOR store with its result codes', async () => {
     const store = new MemoryStore({ size: 2048, pageSize: 1024 });
     // start(): write "AB" at 0 (ok), write again at 0 (PGERR -2), record both results at 100/104 of memory.
-    const mod = wat(`(module
+    const mod = wat2wasm(`(module
       (import "board" "store_write" (func $w (param i32 i32 i32) (result i32)))
       (import "board" "store_size" (func $s (result i32)))
       ${apiExports(`(i32.store16 (i32.const 0) (i32.const 0x4241))

@@ -102,7 +102,7 @@ describe('call', () => {
         (i32.add)
       (local.get 0) (i32.add))
       ${bodies})`;
-    const plain = wat(src);
+    const plain = wat2wasm(src);
     const want = (
       new WebAssembly.Instance(new WebAssembly.Module(plain), {}).exports.calls as (n: number) => number)(5);
     expect(want).toBe([1, 127, 128, 200, 16383, 16384].reduce((a, k) => a + 3 * k + 1, 5));
@@ -145,7 +145,7 @@ describe('call', () => {
             (global.set $d (i32.const 1000))
             (call $rec (local.get 0)))
           (func (export "depth") (result i32) (global.get $d)))`;
-        const pd = predecode(wat(src)).wasm;
+        const pd = predecode(wat2wasm(src)).wasm;
         const blob = Buffer.from(pd).lastIndexOf(Buffer.from('WQPD'));
         expect(new DataView(pd.buffer, pd.byteOffset + blob).getUint16(18, true), `K = ${k}: wide records`).toBe(
           (k >= 124 ? 1 : 0) + (l >= 124 ? 1 : 0));
@@ -185,7 +185,7 @@ describe('call', () => {
           (local.set $s (i32.add (local.get $s) (call_indirect (type $t0) (i32.const 1))))
           (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $n))))
         (i32.add (i32.add (local.get $s) (call $count)) (i32.load (i32.const 8)))))`;
-    const plain = wat(src);
+    const plain = wat2wasm(src);
     const pd = predecode(plain).wasm;
     for (const n of [1, 5, 40]) {
       let ticks = 0;
@@ -209,13 +209,9 @@ describe('call', () => {
       (func $f (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))
       (func $g (result i64) (i64.const 5))
       (func (export "calls") (param i32) (result i32) (call_indirect (type $i) (i32.const 41) (local.get 0))))`;
-    const pd = predecode(wat(src)).wasm;
+    const pd = predecode(wat2wasm(src)).wasm;
     expect(runCallsOnCortexM(pd, 0)).toBe(42);
     expect(runCallsOnCortexM(pd, 1)).toBe(-(2 << 24)); // [trap] indirect call type mismatch
     expect(runCallsOnCortexM(pd, 2)).toBe(-(3 << 24)); // another trap: [trap] undefined element
   });
 });
-
-function wat(src: string): Uint8Array<ArrayBuffer> {
-  return wat2wasm(src);
-}
