@@ -2,37 +2,23 @@
 // real Node sockets: bring-up, TCP transport contract, pointer wrap, closes and timeouts,
 // chip reset recovery, busy Sn_CR, polling mode, UDP.
 import { afterEach, describe, expect, it } from 'vitest';
-import { createServer, type Server, type Socket } from 'node:net';
 import { createSocket } from 'node:dgram';
 import {
   AddressMap, COMMON, FrameTrace, SN, SN_MR_ND, SN_MR_TCP, SR, W5500, socketRegBlock,
 } from '../../host-tools/sim/w5500/index.ts';
 import { DriverHost, ip4 } from '../../host-tools/sim/w5500/driver-host.ts';
-import { VirtualClock, r8 } from './helpers.ts';
+import { VirtualClock, r8, startTcpPeer, type TcpPeer } from './helpers.ts';
 
 const NET_CLOSED = 0, NET_CONNECTING = 1, NET_ESTABLISHED = 2, NET_CLOSING = 3;
 const MAC = [0x02, 0x00, 0x00, 0x00, 0x00, 0x01];
 
-interface Peer { server: Server; port: number; conns: Socket[]; data: Buffer[]; ended: number }
-async function startPeer(): Promise<Peer> {
-  const p: Peer = { server: createServer(), port: 0, conns: [], data: [], ended: 0 };
-  p.server.on('connection', (s) => {
-    p.conns.push(s);
-    s.on('data', (d) => p.data.push(d));
-    s.on('end', () => { p.ended++; });
-    s.on('error', () => {});
-  });
-  await new Promise<void>((r) => p.server.listen(0, '127.0.0.1', r));
-  p.port = (p.server.address() as { port: number }).port;
-  return p;
-}
-const received = (p: Peer) => Buffer.concat(p.data);
+const received = (p: TcpPeer) => Buffer.concat(p.received);
 
 let cleanup: Array<() => Promise<void> | void> = [];
 afterEach(async () => { for (const c of cleanup.reverse()) await c(); cleanup = []; });
 
 async function rig(opts: { busy?: number; trace?: FrameTrace } = {}) {
-  const peer = await startPeer();
+  const peer = await startTcpPeer();
   const clock = new VirtualClock();
   const map = new AddressMap().add('192.168.1.10:1883', `127.0.0.1:${peer.port}`);
   const m = new W5500({ clock: clock.now, addressMap: map, commandBusyFrames: opts.busy, trace: opts.trace });
@@ -181,7 +167,7 @@ describe('W5500 driver TCP transport', () => {
     await connected(r);
     r.d.x.dt_close();
     expect(r.d.x.dt_state()).toBe(NET_CLOSING);
-    await until(r.m, () => r.peer.ended === 1 && r.d.x.dt_state() === NET_CLOSED, 'FIN both ways');
+    await until(r.m, () => r.peer.fins === 1 && r.d.x.dt_state() === NET_CLOSED, 'FIN both ways');
   });
 
   it('an unreachable broker fails after ARPTO in virtual time; reconnecting afterwards works', async () => {

@@ -1,10 +1,35 @@
 // Small helpers for W5500 tests: a virtual clock and register access through whole SPI frames.
+import { createServer, type Server, type Socket } from 'node:net';
 import { W5500, socketRegBlock, socketRxBlock, socketTxBlock, SN, CMD } from '../../host-tools/sim/w5500/index.ts';
 
 export class VirtualClock {
   ms = 0;
   readonly now = (): number => this.ms;
   advance(ms: number): void { this.ms += ms; }
+}
+
+/** A TCP server on 127.0.0.1: the far end of the model's sockets. Nagle stays on (Node's
+ * default): no-delayed-ack.test.ts relies on it. */
+export interface TcpPeer {
+  server: Server; port: number; conns: Socket[];
+  /** Every chunk received, in order, over all connections. */
+  received: Buffer[];
+  /** FINs heard (the chip's side closing). */
+  fins: number;
+}
+
+/** Starts a TcpPeer; `onData` answers each arrival (default: nothing). */
+export async function startTcpPeer(onData: (s: Socket) => void = () => {}): Promise<TcpPeer> {
+  const peer: TcpPeer = { server: createServer(), port: 0, conns: [], received: [], fins: 0 };
+  peer.server.on('connection', (s) => {
+    peer.conns.push(s);
+    s.on('data', (d) => { peer.received.push(d); onData(s); });
+    s.on('end', () => { peer.fins++; });
+    s.on('error', () => {});
+  });
+  await new Promise<void>((r) => peer.server.listen(0, '127.0.0.1', r));
+  peer.port = (peer.server.address() as { port: number }).port;
+  return peer;
 }
 
 export function r8(m: W5500, block: number, addr: number): number { return m.read(addr, block, 1)[0]!; }

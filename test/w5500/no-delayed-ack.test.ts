@@ -3,32 +3,17 @@
 // effect on Linux against a peer with Nagle on, whose second small write waits for the ACK of its
 // first (the Mosquitto PUBACK case of docs/w5500.md).
 import { afterEach, describe, expect, it } from 'vitest';
-import { createServer, type Server, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { AddressMap, FrameTrace, SN, SN_MR_ND, SN_MR_TCP, SR, W5500 } from '../../host-tools/sim/w5500/index.ts';
 import { NodeNetwork } from '../../host-tools/sim/w5500/network.ts';
 import type { HostAck } from '../../host-tools/sim/w5500/host-ack.ts';
-import { TestDriver, VirtualClock, until, w8 } from './helpers.ts';
-
-interface Peer { server: Server; port: number; conns: Socket[] }
-
-/** A TCP peer; `onData` answers each arrival (default: nothing). Nagle stays on (Node's default). */
-async function startPeer(onData: (s: Socket) => void = () => {}): Promise<Peer> {
-  const peer: Peer = { server: createServer(), port: 0, conns: [] };
-  peer.server.on('connection', (s) => {
-    peer.conns.push(s);
-    s.on('data', () => onData(s));
-    s.on('error', () => {});
-  });
-  await new Promise<void>((r) => peer.server.listen(0, '127.0.0.1', r));
-  peer.port = (peer.server.address() as { port: number }).port;
-  return peer;
-}
+import { TestDriver, VirtualClock, startTcpPeer, until, w8, type TcpPeer } from './helpers.ts';
 
 let cleanup: Array<() => Promise<void> | void> = [];
 afterEach(async () => { for (const c of cleanup.reverse()) await c(); cleanup = []; });
 
 /** A chip whose sockets reach `peer` at 192.168.1.10:1883; `ack` replaces the host's ACK-now. */
-function chipFor(peer: Peer, ack?: HostAck, trace?: FrameTrace): W5500 {
+function chipFor(peer: TcpPeer, ack?: HostAck, trace?: FrameTrace): W5500 {
   const map = new AddressMap().add('192.168.1.10:1883', `127.0.0.1:${peer.port}`);
   const m = new W5500({
     clock: new VirtualClock().now, addressMap: map, trace,
@@ -41,7 +26,7 @@ function chipFor(peer: Peer, ack?: HostAck, trace?: FrameTrace): W5500 {
 }
 
 /** Connects socket `d` (Sn_MR = `mr`) to the peer; returns the peer's end of the connection. */
-async function connect(m: W5500, d: TestDriver, peer: Peer, mr: number, port: number): Promise<Socket> {
+async function connect(m: W5500, d: TestDriver, peer: TcpPeer, mr: number, port: number): Promise<Socket> {
   const before = peer.conns.length;
   d.openTcp(port, mr);
   d.connect([192, 168, 1, 10], 1883);
@@ -72,7 +57,7 @@ class CountingAck implements HostAck {
 
 describe('Sn_MR.ND: which arrivals the host is told to ACK', () => {
   it('with ND every arrival is ACKed at once; without ND none; Sn_MR is followed while connected', async () => {
-    const peer = await startPeer();
+    const peer = await startTcpPeer();
     const ack = new CountingAck();
     const m = chipFor(peer, ack);
     const nd = new TestDriver(m, 0), plain = new TestDriver(m, 1);
@@ -99,7 +84,7 @@ describe('Sn_MR.ND: which arrivals the host is told to ACK', () => {
   });
 
   it('a host that cannot ACK on demand is noted once in the trace, and traffic goes on', async () => {
-    const peer = await startPeer();
+    const peer = await startTcpPeer();
     const ack = new CountingAck('no TCP_QUICKACK on this test host');
     const trace = new FrameTrace();
     const m = chipFor(peer, ack, trace);
@@ -127,7 +112,7 @@ describe('Sn_MR.ND on this host (Linux TCP_QUICKACK): a Nagle peer is not held b
   const median = (xs: number[]) => [...xs].sort((p, q) => p - q)[xs.length >> 1]!;
 
   it('answers arrive at once with ND, a delayed-ACK time later without', async () => {
-    const peer = await startPeer((s) => { s.write('a'); s.write('b'); });
+    const peer = await startTcpPeer((s) => { s.write('a'); s.write('b'); });
     const m = chipFor(peer);
     const nd = new TestDriver(m, 0), plain = new TestDriver(m, 1);
     await connect(m, nd, peer, SN_MR_TCP | SN_MR_ND, 50005);

@@ -2,34 +2,20 @@
 // ACK, pointer wrap past 64 KB, peer FIN / RST, DISCON, LISTEN, UDP with the 8-byte header,
 // and timeouts (ARPTO, TCPTO) in virtual time under black hole and link-down faults.
 import { afterEach, describe, expect, it } from 'vitest';
-import { createServer, connect as netConnect, type Server, type Socket } from 'node:net';
+import { connect as netConnect } from 'node:net';
 import { createSocket } from 'node:dgram';
 import {
   AddressMap, COMMON, IR_UNREACH, SN, SR, SNIR_CON, SNIR_DISCON, SNIR_RECV, SNIR_SENDOK, SNIR_TIMEOUT, W5500, CMD,
 } from '../../host-tools/sim/w5500/index.ts';
-import { TestDriver, VirtualClock, command, r16, until, w8 } from './helpers.ts';
+import { TestDriver, VirtualClock, command, r16, startTcpPeer, until, w8, type TcpPeer } from './helpers.ts';
 
-interface Peer { server: Server; port: number; conns: Socket[]; received: Buffer[]; ended: boolean }
-
-async function startPeer(): Promise<Peer> {
-  const peer: Peer = { server: createServer(), port: 0, conns: [], received: [], ended: false };
-  peer.server.on('connection', (s) => {
-    peer.conns.push(s);
-    s.on('data', (d) => peer.received.push(d));
-    s.on('end', () => { peer.ended = true; });
-    s.on('error', () => {});
-  });
-  await new Promise<void>((r) => peer.server.listen(0, '127.0.0.1', r));
-  peer.port = (peer.server.address() as { port: number }).port;
-  return peer;
-}
-const total = (p: Peer) => p.received.reduce((a, b) => a + b.length, 0);
+const total = (p: TcpPeer) => p.received.reduce((a, b) => a + b.length, 0);
 
 let cleanup: Array<() => Promise<void> | void> = [];
 afterEach(async () => { for (const c of cleanup.reverse()) await c(); cleanup = []; });
 
 async function setup(opts: { busy?: number } = {}) {
-  const peer = await startPeer();
+  const peer = await startTcpPeer();
   const clock = new VirtualClock();
   const map = new AddressMap().add('192.168.1.10:1883', `127.0.0.1:${peer.port}`);
   const m = new W5500({ clock: clock.now, addressMap: map, commandBusyFrames: opts.busy });
@@ -147,15 +133,15 @@ describe('W5500 TCP client through the address map', () => {
     conn.end(); // the peer is done sending, but still reads (Node: allowHalfOpen false ends after our FIN)
     await until(s.m, () => s.d.sr() === SR.CLOSE_WAIT, 'CLOSE_WAIT');
     await s.m.settled();
-    expect(s.peer.ended).toBe(false); // our side: no FIN yet (peer.ended is the peer hearing OUR FIN)
+    expect(s.peer.fins).toBe(0); // our side: no FIN yet (peer.fins counts the FINs the peer heard from us)
     expect(s.d.send(new TextEncoder().encode('late'))).toBe(true);
     await until(s.m, () => total(s.peer) === 4 && s.d.stable16(SN.TX_FSR) === 2048, 'data at peer and FSR full');
     expect(Buffer.concat(s.peer.received).toString()).toBe('late');
-    expect(s.peer.ended).toBe(false);
+    expect(s.peer.fins).toBe(0);
     expect(s.d.sr()).toBe(SR.CLOSE_WAIT);
     command(s.m, 0, CMD.DISCON);
     await until(s.m, () => s.d.sr() === SR.CLOSED, 'CLOSED after our FIN is acknowledged');
-    expect(s.peer.ended).toBe(true);
+    expect(s.peer.fins).toBe(1);
     expect(closedAt).toBe(4);
   });
 
@@ -165,7 +151,7 @@ describe('W5500 TCP client through the address map', () => {
     command(s.m, 0, CMD.DISCON);
     expect(s.d.sr()).toBe(SR.FIN_WAIT);
     await until(s.m, () => s.d.sr() === SR.CLOSED, 'CLOSED');
-    expect(s.peer.ended).toBe(true);
+    expect(s.peer.fins).toBe(1);
   });
 
   it('peer RST → CLOSED with DISCON', async () => {
@@ -268,7 +254,7 @@ describe('W5500 TCP client through the address map', () => {
     await established(s);
     s.m.faults.chipReset();
     expect(s.d.sr()).toBe(SR.CLOSED);
-    await until(s.m, () => s.peer.ended, 'peer to see the end');
+    await until(s.m, () => s.peer.fins > 0, 'peer to see the end');
   });
 });
 
