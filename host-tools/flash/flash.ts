@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import { UserError } from '../config/load.ts';
-import { loadBoard } from '../config/boards.ts';
+import { loadBoard } from '../fwbuild/boards.ts';
 import { checkImageFits, readFlashImage, type FlashImage } from './elf.ts';
 import {
   classifyOpenocdOutput, formatFailure, openocdChipIdArgs, openocdFlashArgs, openocdProbeArgs, openocdUnlockArgs,
@@ -126,7 +126,8 @@ export async function flashBoard(opts: FlashOptions): Promise<FlashResult> {
   const bin = opts.openocd ?? 'openocd';
   const board = loadBoard(opts.board);
   const image = readFlashImage(opts.elfPath, board.name);
-  checkImageFits(image, board.name, board.flashBytes, opts.elfPath, board.storeBytes);
+  checkImageFits(image, board.name, board.memory.flashBytes, opts.elfPath,
+    board.storePages * board.memory.flashPageBytes);
   ensureOpenocd(bin);
   const serial = chooseProbe(opts.probeScan ?? listProbes(), opts.probeSerial);
   const target: OpenocdTarget = { ...opts, probeSerial: serial };

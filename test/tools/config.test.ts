@@ -3,7 +3,6 @@ import { mkdtempSync, writeFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadProjectConfig, parseConfig, pick, findConfigFile } from '../../host-tools/config/load.ts';
-import { loadBoard, knownBoardNames } from '../../host-tools/config/boards.ts';
 
 describe('project config', () => {
   it('accepts the example config shipped in the repository', () => {
@@ -60,31 +59,5 @@ describe('project config', () => {
     expect(pick(undefined, 'file', 'default')).toBe('file');
     expect(pick(undefined, undefined, 'default')).toBe('default');
     expect(pick(false, true)).toBe(false);
-  });
-});
-
-describe('board loader', () => {
-  it('knows the four boards and their flash sizes without board files', () => {
-    const empty = mkdtempSync(join(tmpdir(), 'wasmqtt-boards-'));
-    expect(knownBoardNames(empty)).toEqual(['bluepill', 'bluepill128', 'stm32f103rc', 'stm32f103ze']);
-    expect(loadBoard('bluepill', empty).flashBytes).toBe(65536);
-    expect(loadBoard('stm32f103ze', empty).flashBytes).toBe(512 * 1024);
-  });
-
-  it('reads the repository\'s board files (flash size and store pages)', () => {
-    const b = loadBoard('bluepill');
-    expect(b.flashBytes).toBe(65536);
-    expect(b.storeBytes).toBeGreaterThan(0);
-    expect(b.storeBytes % 1024).toBe(0);
-  });
-
-  it('reads sizes from a board file and lists the known boards for an unknown name', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'wasmqtt-boards-'));
-    writeFileSync(join(dir, 'myboard.json'), JSON.stringify(
-      { mcu: 'STM32F103RB', memory: { flash: '128K', ram: 20480, flashPageBytes: 1024 }, storePages: 2 }));
-    expect(loadBoard('myboard', dir)).toEqual(
-      { name: 'myboard', mcu: 'STM32F103RB', flashBytes: 131072, ramBytes: 20480, storeBytes: 2048 });
-    expect(() => loadBoard('nucleo', dir)).toThrow(
-      /unknown board "nucleo"; known boards: bluepill, bluepill128, myboard, stm32f103rc, stm32f103ze/);
   });
 });

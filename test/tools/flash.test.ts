@@ -13,6 +13,7 @@ import { runCli } from './run-cli.ts';
 const dir = mkdtempSync(join(tmpdir(), 'wasmqtt-flash-'));
 let smallElf = '';
 let bigElf = '';
+let storeElf = '';
 
 /** A real Cortex-M3 ELF from arm-none-eabi-gcc, with `extra` bytes of constant data in flash. */
 function buildElf(name: string, extra: number): string {
@@ -49,6 +50,7 @@ function fakeSysfs(devs: [string, string, string][]): string {
 beforeAll(() => {
   smallElf = buildElf('small', 0);
   bigElf = buildElf('big', 70 * 1024);
+  storeElf = buildElf('store', 58 * 1024); // fits the blue pill's 64 KiB, not its last 10 pages (the store)
 });
 
 describe('OpenOCD command lines', () => {
@@ -221,6 +223,11 @@ describe('pre-flight checks', () => {
       { board: 'bluepill', elfPath: bigElf, openocd: '/nonexistent/openocd' }).catch((e: Error) => e);
     expect((err as Error).message).toMatch(
       /does not fit bluepill's flash: the image ends at 0x0801....,\s\d+ bytes past the end of its 64 KiB/);
+  });
+  it('refuses an image that fits the flash but reaches into the store pages of the board file', async () => {
+    const err = await flashBoard(
+      { board: 'bluepill', elfPath: storeElf, openocd: '/nonexistent/openocd' }).catch((e: Error) => e);
+    expect((err as Error).message).toMatch(/reaches into bluepill's persistent store/);
   });
   it('refuses an image that reaches into the persistent store pages', () => {
     const img = readFlashImage(bigElf);
