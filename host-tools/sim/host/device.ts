@@ -115,7 +115,7 @@ export class NodeDevice extends EventEmitter {
     this.rand = opts.seed !== undefined ? mulberry32(opts.seed) : () => randomBytes(4).readUInt32LE(0);
     const spec = loadBoardSpec(opts.board ?? 'bluepill');
     this.pins = new NodePins(reservedPins(spec));
-    this.memoryCap = (spec as { wasm?: { linearMemoryCapBytes?: number } }).wasm?.linearMemoryCapBytes ?? Infinity;
+    this.memoryCap = spec.wasm.linearMemoryCapBytes;
     this.pins.onChange((pin, level) => this.emit('pin', { pin, level }));
     if (opts.uid !== undefined && !/^[0-9a-fA-F]{24}$/.test(opts.uid)) {
       throw new Error(`uid must be 24 hex digits (96 bits), got "${opts.uid}"`);
