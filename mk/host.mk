@@ -1,6 +1,7 @@
 # Node host (host-tools/sim/host, NodeDevice): nothing to build beyond core.wasm (mk/core.mk).
 # `make soak` runs the exactly-once fault test long: 20,000 QoS 2 messages each way through
-# random connection cuts (the short, 1,000-message version runs inside `make test`).
+# random connection cuts (the short, 1,000-message version runs inside `make test`), spaced
+# wider; the file's RST stress run keeps its 300 messages and default cut spacing.
 .PHONY: soak-host
 soak: soak-host
 soak-host: build
