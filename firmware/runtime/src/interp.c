@@ -367,12 +367,12 @@ next:
                     * in another register in do_branch: one move more per taken branch) */
             if ((uint32_t)sp[-1]) { sp--; goto do_branch; }
             sp--; pc++; stp++; DISPATCH;
-        OP(0x0e) {
-            const uint8_t * origin = pc;   /* side entries are relative to just past the opcode */
-            uint32_t n; READ_U32(n);
-            uint32_t i = (uint32_t)*--sp;
+        OP(0x0e) {   /* side entries are relative to just past the opcode: pc stays there (read through
+                      * a copy moved past the count, GCC kept a second pc: a move a br_table) */
+            uint32_t n = *pc;
+            if (n >= 0x80) n = (uint32_t)leb_u32_slow(pc);
+            uint32_t i = (uint32_t)sp[-1]; sp--;
             stp += i < n ? i : n;
-            pc = origin;
             goto do_branch;
         }
         OP(0x0c) {   /* br: its own copy of a short entry's move (since the comparisons share one
