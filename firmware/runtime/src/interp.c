@@ -3,6 +3,7 @@
  * operand height) and the branch side table (target pc, target side-table index, values to
  * keep and drop). Values are 64-bit slots (wasm3's raw-call layout); locals sit below the
  * operand stack in the same array. Every memory access is checked against mem_bytes. */
+#include <stddef.h>
 #include "rt_internal.h"
 
 #ifdef WQRT_COUNT_OPS
@@ -202,6 +203,18 @@ static double f64_round(double a, int how) {
 /* a handler's case label: `OP(0x20) body` */
 #define OP(x) case x: GATE(WQ_USED(x))
 
+/* A long side entry e (bit 0 set) names side_long[e >> 1], 6 bytes each. Its fields are read from
+ * q = side_long + 3e, 3 bytes past the entry's start (e is odd): one `add q, e, e, lsl #1` where the index's
+ * shift and GCC's multiply by 6 (a constant load and a `muls` at -Os) were three instructions a long
+ * branch (`interp_suite.coremark`, `interp_embench.slre`; docs/runtime.md "The outside check", session 19) */
+#define SIDE_LONG_Q(e) ((const uint8_t *)m->side_long + (uint32_t)(uint16_t)(e) * 3u)
+#define LONG_PC(q) (*(const int16_t *)(const void *)((q) - 3))
+#define LONG_STP(q) (*(const int16_t *)(const void *)((q) - 1))
+#define LONG_KEEP(q) ((q)[1])
+#define LONG_DROP(q) ((q)[2])
+_Static_assert(offsetof(WqSideLong, pc) == 0 && offsetof(WqSideLong, stp) == 2 && offsetof(WqSideLong, keep) == 4
+               && offsetof(WqSideLong, drop) == 5 && sizeof(WqSideLong) == 6, "SIDE_LONG_Q's field offsets");
+
 /* The host frame's return address, and where wq_invoke starts (its default case then makes the
  * host's call): each one byte of the one opcode validated code never holds. */
 static const uint8_t wq_host_return[1] = { 0xcf }, wq_host_call[1] = { 0xcf };
@@ -209,7 +222,6 @@ static const uint8_t wq_host_return[1] = { 0xcf }, wq_host_call[1] = { 0xcf };
 #if defined(__arm__)
 /* The call's and the return's asm (below) address the record's and the frame's fields by
  * offset: a change of either layout must fail the build, not the calls. */
-#include <stddef.h>
 _Static_assert(offsetof(WqFunc, code_back) == 0 && offsetof(WqFunc, stp_fwd) == 2 && offsetof(WqFunc, nparams) == 4
                && offsetof(WqFunc, nresults) == 5 && offsetof(WqFunc, nlocals) == 6,
                "the call's asm reads WqFunc by these offsets");
@@ -357,7 +369,7 @@ next:
         do_jump: {   /* if (not taken) and else: no values move */
             int32_t e = *stp;
             if (WQ_SIDE_LONG(e)) {
-                const WqSideLong * l = &m->side_long[WQ_SIDE_INDEX(e)]; pc += l->pc; stp += l->stp; DISPATCH;
+                const uint8_t * q = SIDE_LONG_Q(e); pc += LONG_PC(q); stp += LONG_STP(q); DISPATCH;
             }
             pc += WQ_SIDE_PC(e); stp += WQ_SIDE_STP(e);
             DISPATCH;
@@ -367,12 +379,12 @@ next:
                     * in another register in do_branch: one move more per taken branch) */
             if ((uint32_t)sp[-1]) { sp--; goto do_branch; }
             sp--; pc++; stp++; DISPATCH;
-        OP(0x0e) {
-            const uint8_t * origin = pc;   /* side entries are relative to just past the opcode */
-            uint32_t n; READ_U32(n);
-            uint32_t i = (uint32_t)*--sp;
+        OP(0x0e) {   /* side entries are relative to just past the opcode: pc stays there (read through
+                      * a copy moved past the count, GCC kept a second pc: a move a br_table) */
+            uint32_t n = *pc;
+            if (n >= 0x80) n = (uint32_t)leb_u32_slow(pc);
+            uint32_t i = (uint32_t)sp[-1]; sp--;
             stp += i < n ? i : n;
-            pc = origin;
             goto do_branch;
         }
         OP(0x0c) {   /* br: its own copy of a short entry's move (since the comparisons share one
@@ -398,13 +410,13 @@ next:
         }
         do_branch_long: __attribute__((unused));   /* do_br's long entries (a fuel build sends them to do_branch) */
         {
-            const WqSideLong * l = &m->side_long[WQ_SIDE_INDEX(*stp)];
-            uint32_t keep = l->keep, drop = l->drop;
+            const uint8_t * q = SIDE_LONG_Q(*stp);
+            uint32_t keep = LONG_KEEP(q), drop = LONG_DROP(q);
             if (drop) {
                 uint64_t * d_ = sp - keep - drop, * s_ = sp - keep; for (uint32_t k = 0; k < keep; k++) d_[k] = s_[k];
                 sp -= drop;
             }
-            pc += l->pc; stp += l->stp;
+            pc += LONG_PC(q); stp += LONG_STP(q);
         branched:
             DISPATCH;
         }
