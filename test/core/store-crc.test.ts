@@ -87,7 +87,7 @@ describe('store CRC-16', () => {
     }
   });
 
-  it('odd and even lengths from every start value (two bytes a round: an odd length has one byte of its own)', () => {
+  it('odd and even lengths from every start value', () => {
     // every 16-bit start value, as CRC_START (-1) and as a continued CRC (readRecord's chunks, the
     // mark's 0xFFFF), over lengths 1..6 (an odd length's lone byte and the pairs after or before it)
     let seed = 11;
