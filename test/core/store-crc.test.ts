@@ -164,9 +164,10 @@ describe('store CRC-16', () => {
     const h = CoreHarness.started(store, undefined, (c) => c.config(Cfg.WINDOW, 4), keep);
     h.connect();
     const sent: number[] = [];
-    // an R_PUB (sent at once) and an R_PUBQ (queued behind the window of 1), odd and even lengths
+    // an R_PUB (sent at once) and an R_PUBQ (queued behind the window of 1), odd and even lengths,
+    // the second longer than the 64-byte chunks records are copied in
     h.config(Cfg.WINDOW, 1);
-    for (const [t, p] of [['t/a', 'odd'], ['t/bb', 'even']]) sent.push(h.publish(t!, p!, 1));
+    for (const [t, p] of [['t/a', 'odd'], ['t/bb', 'e'.repeat(90)]]) sent.push(h.publish(t!, p!, 1));
     h.run();
     const before = walk(store.bytes, 'flash').records;
     h.advance(3000); // unacked past CFG_SPILL_MS: both copied to the flash
