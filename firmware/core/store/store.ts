@@ -306,7 +306,8 @@ export function compactCopy(off: u32): i32 {
   if (rd(off, scratch, CHUNK) != 0) { rd(off, scratch, 4); have = 0; }
   let size = sizeOfRecord(<i32>load<u16>(scratch + 2));
   if (writePos + size > limit) return ERR_QUEUE_FULL;
-  // a RAM-log record copied to the flash (a spill) gets its CRC there (the RAM log's carry 0)
+  // a record from the other tier (only a spill copies across: RAM log to flash) gets its CRC
+  // here, as the RAM log's records carry 0 in its place
   let crc = -1;
   if (((off & KEEP) != 0) != ram) { crc = recordCrc(off); have = 0; }
   let dst = writePos;
