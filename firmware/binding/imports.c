@@ -173,7 +173,9 @@ static m3ApiRawFunction(b_uid)
  * core's RAM log as it was; after a power cut it is noise, which the log's header CRC rejects. */
 static uint8_t keep_area[BOARD_KEEP_BYTES] __attribute__((section(".noinit"), aligned(4)));
 
-/* Copies between linear memory and the retained RAM: 0, or -1 when off/len leave it. */
+/* Copies between linear memory and the retained RAM: 0, or -1 when off/len leave it. A write
+ * goes forward (libc.c's memcpy), and the core relies on it: a RAM-log record's last half-word,
+ * written last, commits it (docs/mqtt-core.md, "Store format"). */
 static int32_t keep_copy(uint32_t off, uint8_t *p, uint32_t len, int write)
 {
     if (off > BOARD_KEEP_BYTES || len > BOARD_KEEP_BYTES - off) return -1;

@@ -1,7 +1,8 @@
 // The store's CRC-16 against an independent bit-by-bit CRC-16/CCITT-FALSE, and the store images
 // the core writes (flash and retained RAM log) walked here record by record with that reference:
-// every header and record CRC must be the one the format defines (docs/mqtt-core.md, "Store
-// format"). The core reads its own records back with its own CRC, so a CRC formulation that
+// every header and flash record CRC must be the one the format defines, every RAM-log record
+// ends in 0 instead (docs/mqtt-core.md, "Store format"), and a record spilled from the RAM log
+// to the flash gets its CRC there. The core reads its own records back with its own CRC, so a CRC formulation that
 // changed the values would still pass every round-trip test; these would fail.
 import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
@@ -39,8 +40,17 @@ function walk(area: Uint8Array, what: string): { headers: number; records: numbe
       const len = dv.getUint16(at + 2, true);
       const size = 6 + ((len + 1) & ~1);
       expect(at + size, `${what}: record at ${at} runs past its group`).toBeLessThanOrEqual(base + group);
-      // a DEAD record (type 0: retired in place, the RAM log only) keeps its length; its CRC is not read
-      if (type === DEAD) { expect(what, `a DEAD record at ${at}`).toBe('RAM log'); n.dead++; at += size; continue; }
+      if (type === DEAD) expect(what, `a DEAD record at ${at}`).toBe('RAM log');
+      if (what === 'RAM log') {
+        // the RAM log's records end in 0, not a CRC (written last, it commits the record); a DEAD
+        // record (type 0: retired in place) keeps its length and that 0
+        expect(dv.getUint16(at + size - 2, true), `${what}: the last half-word of the type ${type} record at ${at}`)
+          .toBe(0);
+        if (type === DEAD) n.dead++; else n.records++;
+        if (type !== DEAD && (type & MARKED) !== 0) n.marked++;
+        at += size;
+        continue;
+      }
       // a MARKED record's last payload half-word counts as 0xFFFF whatever it holds
       const marked = (type & MARKED) !== 0 && len >= 2;
       const covered = Uint8Array.from(area.subarray(at, at + 4 + len));
@@ -87,7 +97,7 @@ describe('store CRC-16', () => {
     }
   });
 
-  it('odd and even lengths from every start value (two bytes a round: an odd length has one byte of its own)', () => {
+  it('odd and even lengths from every start value', () => {
     // every 16-bit start value, as CRC_START (-1) and as a continued CRC (readRecord's chunks, the
     // mark's 0xFFFF), over lengths 1..6 (an odd length's lone byte and the pairs after or before it)
     let seed = 11;
@@ -114,7 +124,7 @@ describe('store CRC-16', () => {
     }
   });
 
-  it('every header and record the core writes carries the reference CRC, in the flash and in the RAM log', () => {
+  it('every header and flash record the core writes carries the reference CRC; every RAM-log record ends in 0', () => {
     const store = new NorStore(2048, 512);
     const keep = new RetainedRam(512);
     const h = CoreHarness.started(store, undefined, (c) => c.config(Cfg.WINDOW, 4), keep);
@@ -146,5 +156,30 @@ describe('store CRC-16', () => {
     expect(checked.marked).toBeGreaterThan(10);
     expect(checked.dead).toBeGreaterThan(10); // acked RAM-log messages, retired in place
     expect(h.x.wq_stat(Stat.STORE_COMPACTIONS)).toBeGreaterThan(0); // flash compactions happened
+  });
+
+  it('a record spilled from the RAM log (which carries no CRC) has the reference CRC in the flash, and replays', () => {
+    const store = new NorStore(2048, 512);
+    const keep = new RetainedRam(512);
+    const h = CoreHarness.started(store, undefined, (c) => c.config(Cfg.WINDOW, 4), keep);
+    h.connect();
+    const sent: number[] = [];
+    // an R_PUB (sent at once) and an R_PUBQ (queued behind the window of 1), odd and even lengths,
+    // the second longer than the 64-byte chunks records are copied in
+    h.config(Cfg.WINDOW, 1);
+    for (const [t, p] of [['t/a', 'odd'], ['t/bb', 'e'.repeat(90)]]) sent.push(h.publish(t!, p!, 1));
+    h.run();
+    const before = walk(store.bytes, 'flash').records;
+    h.advance(3000); // unacked past CFG_SPILL_MS: both copied to the flash
+    expect(h.sentPackets().filter((p) => p.cmd === 'publish').length).toBeGreaterThan(0);
+    const after = walk(store.bytes, 'flash');
+    expect(after.records - before).toBe(2);
+    expect(after.marked).toBe(1);
+    walk(keep.bytes, 'RAM log');
+    // after a reset both come back from the flash
+    const b = CoreHarness.started(store, undefined, undefined, keep);
+    b.connect(true);
+    b.run();
+    expect(b.sentPackets().filter((p) => p.cmd === 'publish').map((p) => p.messageId).sort()).toEqual(sent.sort());
   });
 });

@@ -14,7 +14,10 @@
 //
 // Two tiers share this code: the flash store, and the retained RAM log (board keep_* imports:
 // SRAM that survives a system reset but not a power cut), one group per half of it, the same
-// header and records (the header's magic and CRC tell a log from power-on noise). A RAM-tier
+// header and records (the header's magic and CRC tell a log from power-on noise), except that a
+// RAM-log record ends in 0 instead of its CRC: it is written in one forward copy, so that
+// half-word is written last and commits it (a reset tearing the copy leaves it erased), and RAM
+// keeps what was written (a spill to the flash computes the CRC there: compactCopy). A RAM-tier
 // offset has the KEEP bit set, so reads, writes and marks find their tier from the offset alone;
 // appends, compaction and replay work on the tier useTier() selected (the flash, by default). A
 // selection stays until the next useTier(): whoever reads a tier's state (groupSize, storeUsed)
@@ -85,25 +88,13 @@ const CRC_MAGIC: i32 = 0xb4b6;
 
 /**
  * CRC-16/CCITT-FALSE (poly 0x1021; the caller passes CRC_START to start) over len >= 1 bytes at
- * p, continuing from `crc`. Two bytes per round, in one step for both (fewer instructions than
- * two byte steps, and the loop's control once a pair), an odd length's last byte on its own. */
+ * p, continuing from `crc`. A byte a round: it runs over the flash's records and the group
+ * headers only (the RAM log's records carry none: storeAppend), so the two-bytes-a-round form
+ * (sessions 11-16, 80 B more of core.wasm) no longer pays on the publish path. */
 export function crc16(crc: i32, p: usize, len: i32): i32 {
   let c = crc << 16;
-  let end = p + <usize>(len & ~1);
-  if (p < end) do {
-    // v: the 16 bits the pair moves out of the CRC. Their quotient by the polynomial, q, solves
-    // q = v ^ q >> 4 ^ q >> 11 (the bits at and above x^16 of q * poly are v), so with 16-bit
-    // values q = v ^ v >> 4 ^ v >> 8 ^ v >> 11 ^ v >> 12 = w ^ w >> 8, w = v ^ v >> 4 ^ v >> 11
-    // (w >> 8's v >> 19 is 0); the CRC is q * poly below x^16: q ^ q << 5 ^ q << 12, here in the
-    // high half, where what leaves it is dropped. (`v ^ v >> k`, not `v >> k ^ v`: that order
-    // pre-decodes to 0xcd, whose handler the bluepill image would then hold, +176 B of flash, for
-    // no fewer instructions here; the loop's test on p, not a count to 0, likewise: no 0xf3.)
-    let v = (c >>> 16) ^ (<i32>load<u8>(p) << 8 | <i32>load<u8>(p, 1));
-    let w = v ^ (v >> 4) ^ (v >> 11);
-    let q = w ^ (w >> 8);
-    c = q << 16 ^ q << 21 ^ q << 28;
-  } while ((p += 2) < end);
-  if ((len & 1) != 0) c = crcByte(c, <i32>load<u8>(p));
+  let end = p + <usize>len;
+  do c = crcByte(c, <i32>load<u8>(p)); while (++p < end);
   return c >>> 16;
 }
 /** One byte without a table: with x = the byte xor the CRC's high byte, and x ^= x >> 4, the
@@ -189,32 +180,41 @@ function writeHeader(base: u32, s: u32): i32 {
   return 0;
 }
 
+/** The CRC of the record at `at` (type..payload, a MARKED record's mark counted as 0xFFFF), its
+ * header in scratch (scratch is clobbered). */
+function recordCrc(at: u32): i32 {
+  let type = <i32>load<u8>(scratch);
+  let len = <i32>load<u16>(scratch + 2);
+  let crc = crc16(CRC_START, scratch, 4);
+  let p = at + 4;
+  let marked = (type & MARKED) != 0 && len >= 2;
+  let left = marked ? len - 2 : len;
+  while (left > 0) {
+    let n = left < CHUNK ? left : CHUNK;
+    rd(p, scratch, n);
+    crc = crc16(crc, scratch, n);
+    p += <u32>n;
+    left -= n;
+  }
+  if (marked) crc = crc16(crc, FFFF, 2);
+  return crc;
+}
+
 /** Reads the record at writePos into recType/recLen; false at the end of the log. */
 function readRecord(): bool {
-  let end = activeBase + groupSize;
+  // (the log is only read outside a compaction, where `limit` is the active group's end)
+  let end = limit;
   if (writePos + 6 > end) return false;
   if (rd(writePos, scratch, 4) != 0) { dirty = true; return false; }
   if (load<u16>(scratch) == 0xffff) return false;          // erased: clean end
   let type = <i32>load<u8>(scratch);
   let len = <i32>load<u16>(scratch + 2);
   if (writePos + recordSize(len) > end) { dirty = true; return false; }
-  // (a RAM-log record of type DEAD: its bytes are not checked, only skipped)
-  if (type != DEAD || !ram) {
-    let crc = crc16(CRC_START, scratch, 4);
-    let p = writePos + 4;
-    let marked = (type & MARKED) != 0 && len >= 2;
-    let left = marked ? len - 2 : len;
-    while (left > 0) {
-      let n = left < CHUNK ? left : CHUNK;
-      rd(p, scratch, n);
-      crc = crc16(crc, scratch, n);
-      p += <u32>n;
-      left -= n;
-    }
-    if (marked) crc = crc16(crc, FFFF, 2);
-    rd(writePos + 4 + <u32>((len + 1) & ~1), scratch, 2);
-    if (<i32>load<u16>(scratch) != crc) { dirty = true; return false; }
-  }
+  // A RAM-log record's last half-word is 0, not a CRC (see storeAppend): written last, it
+  // commits the record (a DEAD one keeps it too).
+  let crc = ram ? 0 : recordCrc(writePos);
+  rd(writePos + 4 + <u32>((len + 1) & ~1), scratch, 2);
+  if (<i32>load<u16>(scratch) != crc) { dirty = true; return false; }
   recType = type;
   recOff = writePos;
   recLen = len;
@@ -249,8 +249,17 @@ export function storeAppend(type: i32, p: usize, len: i32, reserve: u32): i32 {
   store<u32>(rec, <u32>type | <u32>len << 16); // [u8 type][u8 0][u16 len] (types are below 256)
   // a MARKED record's mark half-word counts as 0xFFFF, whatever it holds (as in readRecord)
   let marked = (type & MARKED) != 0 && len >= 2;
-  let crc = crc16(CRC_START, rec, marked ? 2 + len : 4 + len);
-  if (marked) crc = crc16(crc, FFFF, 2);
+  // In the RAM log the last half-word is 0 instead of the CRC: the record goes in one forward
+  // copy (the binding's memcpy) over erased bytes, so a reset that tears it leaves that half-word
+  // 0xFFFF (or half of it) and replay drops the record, marking the log dirty: it is compacted
+  // before the next append, which therefore never lands on torn bytes. RAM holds what was
+  // written otherwise (a power cut is noise the group header's CRC rejects). That is 35 B a QoS 1
+  // publish the CRC no longer runs over (docs/mqtt-core.md, session 19).
+  let crc = 0;
+  if (!ram) {
+    crc = crc16(CRC_START, rec, marked ? 2 + len : 4 + len);
+    if (marked) crc = crc16(crc, FFFF, 2);
+  }
   let saveTail = load<u32>(p + len);
   store<u8>(p + len, 0xff); // the pad byte of an odd length (an even one's CRC goes over it)
   store<u16>(p + <usize>((len + 1) & ~1), <u16>crc);
@@ -297,11 +306,16 @@ export function compactCopy(off: u32): i32 {
   if (rd(off, scratch, CHUNK) != 0) { rd(off, scratch, 4); have = 0; }
   let size = sizeOfRecord(<i32>load<u16>(scratch + 2));
   if (writePos + size > limit) return ERR_QUEUE_FULL;
+  // a record from the other tier (only a spill copies across: RAM log to flash) gets its CRC
+  // here, as the RAM log's records carry 0 in its place
+  let crc = -1;
+  if (((off & KEEP) != 0) != ram) { crc = recordCrc(off); have = 0; }
   let dst = writePos;
   let done: u32 = 0;
   while (done < size) {
     let n = size - done < <u32>CHUNK ? size - done : <u32>CHUNK;
     if (done >= have) rd(off + done, scratch, <i32>n);
+    if (crc >= 0 && done + n == size) store<u16>(scratch + n - 2, <u16>crc);
     if (wr(dst + done, scratch, <i32>n) != 0) return ERR_STORE_IO;
     done += n;
   }

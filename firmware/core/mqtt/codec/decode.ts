@@ -12,6 +12,10 @@ import { decodeSubList } from "./subscribe";
 import { decodeSuback } from "./suback";
 import { decodeUnsubscribe } from "./unsubscribe";
 
+/** The packet types MQTT 3.1.1 reserves (§2.2.1, "Forbidden"): a first byte of 0x0? or 0xF?. */
+const PT_RESERVED_LOW: i32 = 0;
+const PT_RESERVED_HIGH: i32 = 15;
+
 export let hdrLen: i32 = 0;
 export let remLen: i32 = 0;
 
@@ -23,7 +27,7 @@ export let remLen: i32 = 0;
 export function frame(p: usize, avail: i32): i32 {
   if (avail < 1) return 0;
   let t = load<u8>(p) >> 4;
-  if (t == 0 || t == 15) return ERR_TYPE_RESERVED;
+  if (t == PT_RESERVED_LOW || t == PT_RESERVED_HIGH) return ERR_TYPE_RESERVED;
   let rl = 0;
   let shift = 0;
   for (let i = 1; i <= 4; i++) {
