@@ -265,3 +265,78 @@ describe('retained RAM log: a message acked out of order leaves a free slot betw
     expect(b.sentPackets().filter((p) => p.cmd === 'publish' || p.cmd === 'pubrel')).toEqual([]);
   });
 });
+
+/** CRC-16/CCITT-FALSE one bit at a time (the store's record CRC; store-crc.test.ts checks the core's). */
+function crc16Ref(bytes: Uint8Array): number {
+  let crc = 0xffff;
+  for (const b of bytes) {
+    crc ^= b << 8;
+    for (let i = 0; i < 8; i++) crc = (crc & 0x8000 ? (crc << 1) ^ 0x1021 : crc << 1) & 0xffff;
+  }
+  return crc;
+}
+
+/** Rewrites a RAM log as a firmware before session 19 wrote it: every record ends in its CRC
+ * (a MARKED record's mark counted as 0xFFFF), a DEAD one (retired in place) in the CRC it had
+ * before its type was cleared, here that of the record as an R_PUB. Returns the records per type. */
+function toOldRamLog(ram: Uint8Array): Map<number, number> {
+  const dv = new DataView(ram.buffer, ram.byteOffset, ram.byteLength);
+  const types = new Map<number, number>();
+  const group = ram.length >> 1;
+  for (let base = 0; base < ram.length; base += group) {
+    if (dv.getUint32(base, true) !== 0x31535157) continue; // "WQS1": a group with a header
+    for (let at = base + 12; at + 6 <= base + group && dv.getUint16(at, true) !== 0xffff;) {
+      const type = ram[at]!;
+      const len = dv.getUint16(at + 2, true);
+      const size = 6 + ((len + 1) & ~1);
+      const covered = Uint8Array.from(ram.subarray(at, at + 4 + len));
+      if ((type & 0x40) !== 0 && len >= 2) covered.fill(0xff, 4 + len - 2);
+      if (type === 0) covered[0] = 2;
+      dv.setUint16(at + size - 2, crc16Ref(covered), true);
+      types.set(type, (types.get(type) ?? 0) + 1);
+      at += size;
+    }
+  }
+  return types;
+}
+
+describe('retained RAM log written by a firmware before session 19 (records end in their CRC)', () => {
+  /** Two QoS 1 messages and a QoS 2 one in the RAM log, the first acked (a DEAD record), the log
+   * then rewritten in the old format; `corrupt` flips a byte of the QoS 2 message's payload. */
+  function updatedOverReset(corrupt: boolean): { sent: mqttPacket.IPublishPacket[]; owed: number[] } {
+    const store = new NorStore(4096, 1024);
+    const keep = new RetainedRam(512);
+    const a = CoreHarness.started(store, undefined, undefined, keep);
+    a.connect();
+    const acked = a.publish('t/acked', 'one', 1);
+    const owed = [a.publish('t/owed', 'two', 1), a.publish('t/owed2', 'three!', 2)];
+    a.run();
+    a.feedPacket({ cmd: 'puback', messageId: acked });
+    a.run();
+    const types = toOldRamLog(keep.bytes);
+    expect(types.get(0), 'the acked message is a DEAD record').toBe(1);
+    expect(types.get(2), 'two R_PUB records are owed').toBe(2);
+    if (corrupt) {
+      const at = Buffer.from(keep.bytes).indexOf('three!');
+      expect(at).toBeGreaterThan(0);
+      keep.bytes[at]! ^= 0x20;
+    }
+    const flashWrites = store.writes + store.erases;
+    const b = CoreHarness.started(store, undefined, undefined, keep); // the new firmware, after a reset
+    b.connect(true);
+    b.run();
+    expect(store.writes + store.erases, 'replay needed no flash').toBe(flashWrites);
+    return { sent: b.sentPackets().filter((p) => p.cmd === 'publish') as mqttPacket.IPublishPacket[], owed };
+  }
+
+  it('replays: its records are checked by their CRC and its DEAD records skipped, so the owed messages resume', () => {
+    const { sent, owed } = updatedOverReset(false);
+    expect(sent.map((p) => [p.messageId, p.topic, p.payload.toString(), p.dup])).toEqual(
+      [[owed[0], 't/owed', 'two', true], [owed[1], 't/owed2', 'three!', true]]);
+  });
+
+  it('a record whose CRC does not match is still dropped (the log ends before it)', () => {
+    const { sent, owed } = updatedOverReset(true);
+    expect(sent.map((p) => [p.messageId, p.topic, p.dup])).toEqual([[owed[0], 't/owed', true]]);
+  });
+});

@@ -200,8 +200,10 @@ function recordCrc(at: u32): i32 {
   return crc;
 }
 
-/** Reads the record at writePos into recType/recLen; false at the end of the log. */
-function readRecord(): bool {
+/** Moves to the next record: reads the one at writePos into recType/recOff/recLen and moves
+ * writePos past it; false at the end of the log, where writePos is then left (the end of the
+ * log: the next append goes there). */
+export function storeNext(): bool {
   // (the log is only read outside a compaction, where `limit` is the active group's end)
   let end = limit;
   if (writePos + 6 > end) return false;
@@ -209,28 +211,28 @@ function readRecord(): bool {
   if (load<u16>(scratch) == 0xffff) return false;          // erased: clean end
   let type = <i32>load<u8>(scratch);
   let len = <i32>load<u16>(scratch + 2);
-  if (writePos + recordSize(len) > end) { dirty = true; return false; }
+  let next = writePos + recordSize(len);
+  if (next > end) { dirty = true; return false; }
   // A RAM-log record's last half-word is 0, not a CRC (see storeAppend): written last, it
-  // commits the record (a DEAD one keeps it too).
-  let crc = ram ? 0 : recordCrc(writePos);
-  rd(writePos + 4 + <u32>((len + 1) & ~1), scratch, 2);
-  if (<i32>load<u16>(scratch) != crc) { dirty = true; return false; }
+  // commits the record (a DEAD one keeps it too). A RAM log written by a firmware before
+  // session 19 ends its records in their CRC, checked as the flash's are, and its DEAD ones in
+  // a stale one, so a firmware update over a reset loses none of its messages. (The tail goes
+  // after the header in scratch: recordCrc reads the header there.)
+  rd(next - 2, scratch + 4, 2);
+  let tail = <i32>load<u16>(scratch + 4);
+  // (tail * type is 0 for a 0 tail or a DEAD record: DEAD is 0)
+  if (!(ram && tail * type == 0) && tail != recordCrc(writePos)) { dirty = true; return false; }
   recType = type;
   recOff = writePos;
   recLen = len;
+  writePos = next;
   return true;
 }
 
 /** Starts iterating the active log; false when it is empty. Ends with writePos = end of log. */
 export function storeFirst(): bool {
   writePos = activeBase + HDR;
-  return readRecord();
-}
-
-/** Moves to the next record; false at the end (writePos then points past the last valid record). */
-export function storeNext(): bool {
-  writePos = recOff + recordSize(recLen);
-  return readRecord();
+  return storeNext();
 }
 
 /**
