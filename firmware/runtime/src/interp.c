@@ -285,7 +285,7 @@ M3Result wq_invoke(IM3Runtime rt, uint32_t func, uint32_t nargs)
     /* Linear memory's base is read with the access's bound (MEM_END4 and MEM_BYTES set mem_ first):
      * rt_internal.h keeps mem between mem_end4 and mem_bytes, so GCC loads the pair with one ldrd on
      * Cortex-M3, one instruction fewer per access (`interp_suite.geomean_vs_wasm3`; docs/runtime.md
-     * "Memory accesses: base and bound in one load"). rt->mem never changes while wq_invoke runs, so
+     * "The loop's code generation"). rt->mem never changes while wq_invoke runs, so
      * mem_ is right on every path; the initial value only matters to a use no bound precedes. */
     uint8_t * mem_ = rt->mem;
 #define MEM mem_
