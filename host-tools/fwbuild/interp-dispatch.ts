@@ -250,8 +250,10 @@ export const PER_IMAGE_HOT_OPCODES: ReadonlySet<number> = new Set([
  * the boards run the code the bench measures. Cross-jumping only tails of 6+ instructions (GCC's
  * default 5): it merged handlers' short `store; b dispatch` tails into one, an extra branch per
  * dispatch, most in the per-image interpreter (codec: 10.95 M -> 10.63 M instructions there,
- * +364 B; 10.62 M -> 10.60 M with every handler, +60 B). */
-const INTERP_FLAGS = ['-fno-builtin', '--param=min-crossjump-insns=6'];
+ * +364 B; 10.62 M -> 10.60 M with every handler, +60 B). No second scheduling pass: it only
+ * reorders (instruction counts the same), and without it GCC's output is smaller (`runtime_flash_bytes`,
+ * `app_sdk.flash_left_for_user_code_bytes.bluepill`; docs/runtime.md "The loop's code generation"). */
+const INTERP_FLAGS = ['-fno-builtin', '--param=min-crossjump-insns=6', '-fno-schedule-insns2'];
 
 /** Compiles `src` with `gcc` and `flags` (plus INTERP_FLAGS) into `obj` through the dispatch patch.
  * Throws with the compiler's message when a step fails; returns the patch result for the caller to report. */

@@ -228,6 +228,10 @@ _Static_assert(offsetof(WqFunc, code_back) == 0 && offsetof(WqFunc, stp_fwd) == 
 _Static_assert(offsetof(WqFrame, pc) == 0 && offsetof(WqFrame, stp) == 4 && offsetof(WqFrame, fp) == 8
                && offsetof(WqFrame, nresults) == 12 && sizeof(WqFrame) == 16 && sizeof(WqFrame) == WQ_FRAME_SLOTS * 8u,
                "the call's and the return's asm use this frame layout, and a record's frame byte counts its slots");
+/* a memory access loads base and bound with one ldrd only while they are adjacent (MEM_END4, MEM_BYTES) */
+_Static_assert(offsetof(struct M3Runtime, mem) == offsetof(struct M3Runtime, mem_end4) + 4
+               && offsetof(struct M3Runtime, mem_bytes) == offsetof(struct M3Runtime, mem) + 4,
+               "rt->mem must sit between mem_end4 and mem_bytes (wq_invoke's accesses load each pair with one ldrd)");
 #endif
 
 static inline int dropped(const uint8_t * bits, uint32_t i) { return (bits[i >> 3] >> (i & 7)) & 1; }
@@ -290,8 +294,16 @@ M3Result wq_invoke(IM3Runtime rt, uint32_t func, uint32_t nargs)
 #else
     WqFrame * frame = rt->frames + 1;   /* the host's call below pushes rt->frames */
 #endif
-#define MEM (rt->mem)
-#define MEM_BYTES (rt->mem_bytes)
+    /* Linear memory's base is read with the access's bound (MEM_END4 and MEM_BYTES set mem_ first):
+     * rt_internal.h keeps mem between mem_end4 and mem_bytes, so GCC loads the pair with one ldrd on
+     * Cortex-M3, one instruction fewer per access (`interp_suite.geomean_vs_wasm3`; docs/runtime.md
+     * "The loop's code generation"). rt->mem never changes while wq_invoke runs, so
+     * mem_ is right on every path; the initial value only matters to a use no bound precedes. */
+    uint8_t * mem_ = rt->mem;
+#define MEM mem_
+#define MEM_BYTES (mem_ = rt->mem, rt->mem_bytes)
+#define MEM_END4 (mem_ = rt->mem, rt->mem_end4)
+#define MEM_END2 (mem_ = rt->mem, rt->mem_end2)
     uint32_t * const globals = rt->globals;
     uint32_t * const globals_hi = rt->globals_hi;
     /* set by every TRAP on its way to `trap:`. Not initialised to m3Err_none (an extern, so a
@@ -706,27 +718,27 @@ next:
  * END (rt->mem_end4 / mem_end2), READ turns the address into the value */
 #define LOAD_I32(END, READ) { \
             uint32_t ea = (uint32_t)sp[-1] + off; \
-            if (ea < off || ea >= rt->END) TRAP(m3Err_trapOutOfBoundsMemoryAccess); \
+            if (ea < off || ea >= END) TRAP(m3Err_trapOutOfBoundsMemoryAccess); \
             SET32(&sp[-1], (uint32_t)(READ(MEM + ea))); \
             break; \
         }
         OP(0x28)   /* i32.load: compiled C's hot load (arrays, structs) keeps its own copy */
             READ_MEMARG();
-        mem_load32: LOAD_I32(mem_end4, *(const u32_u *))
+        mem_load32: LOAD_I32(MEM_END4, *(const u32_u *))
         OP(0x2e)   /* i32.load16_s: 16-bit sample arrays (DSP code) */
             READ_MEMARG();
-        mem_load16_s: LOAD_I32(mem_end2, (int32_t)*(const s16_u *))
+        mem_load16_s: LOAD_I32(MEM_END2, (int32_t)*(const s16_u *))
         OP(0x2f)   /* i32.load16_u: 16-bit fields and arrays (protocol headers, CoreMark's matrices) */
             READ_MEMARG();
-        mem_load16_u: LOAD_I32(mem_end2, *(const u16_u *))
+        mem_load16_u: LOAD_I32(MEM_END2, *(const u16_u *))
         OP(0x2c)   /* i32.load8_s: signed byte arrays (int8 tensors: Embench depthconv, interp_embench) */
             READ_MEMARG();
-        mem_load8_s: LOAD_I32(mem_bytes, (int32_t)*(const int8_t *))
+        mem_load8_s: LOAD_I32(MEM_BYTES, (int32_t)*(const int8_t *))
         OP(0x34)   /* i64.load32_s: int32 arrays widened to 64 bits (Embench depthconv, interp_embench) */
             READ_MEMARG();
         mem_load32_s: {
             uint32_t ea = (uint32_t)sp[-1] + off;
-            if (ea < off || ea >= rt->mem_end4) TRAP(m3Err_trapOutOfBoundsMemoryAccess);
+            if (ea < off || ea >= MEM_END4) TRAP(m3Err_trapOutOfBoundsMemoryAccess);
             sp[-1] = (uint64_t)(int64_t)*(const s32_u *)(MEM + ea);
             break;
         }
@@ -749,7 +761,7 @@ next:
         mem_store32: {
             uint32_t v = (uint32_t)*--sp;
             uint32_t ea = (uint32_t)sp[-1] + off;
-            if (ea < off || ea >= rt->mem_end4) TRAP(m3Err_trapOutOfBoundsMemoryAccess);
+            if (ea < off || ea >= MEM_END4) TRAP(m3Err_trapOutOfBoundsMemoryAccess);
             sp--;
             *(u32_u *)(MEM + ea) = v;
             break;
@@ -771,7 +783,7 @@ next:
             uint32_t ea = (uint32_t)sp[-1] + off;
             /* 8 bytes: both words must start below mem_end4 (below 2^32 - 3, so ea + 4 does not wrap
              * once ea passed) */
-            if (ea < off || ea >= rt->mem_end4 || ea + 4 >= rt->mem_end4) TRAP(m3Err_trapOutOfBoundsMemoryAccess);
+            if (ea < off || ea >= MEM_END4 || ea + 4 >= MEM_END4) TRAP(m3Err_trapOutOfBoundsMemoryAccess);
             sp--;
             *(u64_u *)(MEM + ea) = v;
             break;
@@ -781,7 +793,7 @@ next:
         mem_store16: {
             uint32_t v = (uint32_t)*--sp;
             uint32_t ea = (uint32_t)sp[-1] + off;
-            if (ea < off || ea >= rt->mem_end2) TRAP(m3Err_trapOutOfBoundsMemoryAccess);
+            if (ea < off || ea >= MEM_END2) TRAP(m3Err_trapOutOfBoundsMemoryAccess);
             sp--;
             *(u16_u *)(MEM + ea) = (uint16_t)v;
             break;
@@ -856,7 +868,7 @@ next:
             uint32_t v = (uint32_t)sp[-1]; SET32(&fp[pc[0]], v);
             off = pc[3]; COUNT_EXTRA(1);   /* pc moves once, at the end */
             uint32_t ea = (uint32_t)sp[-2] + off;
-            if (ea < off || ea >= rt->mem_end4) { pc += 4; TRAP(m3Err_trapOutOfBoundsMemoryAccess); }
+            if (ea < off || ea >= MEM_END4) { pc += 4; TRAP(m3Err_trapOutOfBoundsMemoryAccess); }
             sp -= 2;
             *(u32_u *)(MEM + ea) = v;
             pc += 4;
@@ -1017,7 +1029,7 @@ next:
             uint32_t i; READ_IDX(i); uint32_t addr = (uint32_t)fp[i] + (uint32_t)(int32_t)*(const s16_u *)(pc + 1);
             off = pc[6]; pc += 7; COUNT_EXTRA(3);
             uint32_t ea = addr + off;
-            if (ea < off || ea >= rt->mem_end2) TRAP(m3Err_trapOutOfBoundsMemoryAccess);
+            if (ea < off || ea >= MEM_END2) TRAP(m3Err_trapOutOfBoundsMemoryAccess);
             SET32(sp, (uint32_t)(int32_t)*(const s16_u *)(MEM + ea)); sp++;
             break;
         }
@@ -1044,14 +1056,14 @@ next:
                             + (uint32_t)(int32_t)*(const s16_u *)(pc + 7);
             off = pc[12]; pc += 13; COUNT_EXTRA(6);
             uint32_t ea = addr + off;
-            if (ea < off || ea >= rt->mem_end4) TRAP(m3Err_trapOutOfBoundsMemoryAccess);
+            if (ea < off || ea >= MEM_END4) TRAP(m3Err_trapOutOfBoundsMemoryAccess);
             SET32(&sp[-1], *(const u32_u *)(MEM + ea));
             break;
         }
         OP(WQ_OP_I32C16_LOAD) {   /* a C global: its address a constant */
             uint32_t addr = (uint32_t)(int32_t)*(const s16_u *)pc; off = pc[4]; pc += 5; COUNT_EXTRA(1);
             uint32_t ea = addr + off;
-            if (ea < off || ea >= rt->mem_end4) TRAP(m3Err_trapOutOfBoundsMemoryAccess);
+            if (ea < off || ea >= MEM_END4) TRAP(m3Err_trapOutOfBoundsMemoryAccess);
             SET32(sp, *(const u32_u *)(MEM + ea)); sp++;
             break;
         }
@@ -1076,7 +1088,7 @@ next:
         OP(WQ_OP_LGET_LOAD) {   /* p->field: the address never goes through the stack */
             off = pc[3];   /* pc moves once, at the end (as LGET_LOAD8_U) */
             uint32_t ea = (uint32_t)fp[pc[0]] + off;
-            if (ea < off || ea >= rt->mem_end4) { pc += 4; TRAP(m3Err_trapOutOfBoundsMemoryAccess); }
+            if (ea < off || ea >= MEM_END4) { pc += 4; TRAP(m3Err_trapOutOfBoundsMemoryAccess); }
             uint32_t v = *(const u32_u *)(MEM + ea);
             if (pc[2] & 0x40) {   /* p = p->next; while (p): local.tee b; br_if l (the pre-decoder's mark in the align
                                    * byte) */
@@ -1140,7 +1152,7 @@ next:
         OP(WQ_OP_LOAD16_S_MUL) {   /* the loaded sample may be kept in a local first (local.tee t) */
             off = pc[1];
             uint32_t ea = (uint32_t)sp[-1] + off;
-            if (ea < off || ea >= rt->mem_end2) { pc += 2; TRAP(m3Err_trapOutOfBoundsMemoryAccess); }
+            if (ea < off || ea >= MEM_END2) { pc += 2; TRAP(m3Err_trapOutOfBoundsMemoryAccess); }
             uint32_t v = (uint32_t)(int32_t)*(const s16_u *)(MEM + ea);
             sp--; SET32(&sp[-1], (uint32_t)sp[-1] * v);
             pc += 3; COUNT_EXTRA(1);
@@ -1684,4 +1696,6 @@ trap:
 #undef side
 #undef MEM
 #undef MEM_BYTES
+#undef MEM_END4
+#undef MEM_END2
 }

@@ -287,9 +287,12 @@ struct M3Runtime {
     WqFrame *       frames;              /* the host's frame, the top one: deeper frames go down from it */
     const WqFunc *  records;             /* module->funcs: a call's record is one load from rt (format 32; the
                                           * word held a frame count nothing read) */
+    /* mem between the two bounds the hottest accesses test (4-byte and 1-byte): wq_invoke loads base
+     * and bound with one ldrd (interp.c, MEM_END4 / MEM_BYTES) */
+    uint32_t        mem_end4;            /* a 4-byte access must start below this (0: none fits) */
     uint8_t *       mem;
     uint32_t        mem_bytes;           /* accessible bytes: min(pages * 64 KiB, cap) */
-    uint32_t        mem_end2, mem_end4;  /* a 2- or 4-byte access must start below these (0: none fits) */
+    uint32_t        mem_end2;            /* a 2-byte access must start below this (0: none fits) */
     uint32_t        mem_pages;
     uint32_t        mem_cap;             /* bytes reserved for linear memory */
     uint32_t        mem_limit;           /* user cap (wqrt_SetMemoryLimit), 0 = all of the arena */
