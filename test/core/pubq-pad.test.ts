@@ -9,6 +9,7 @@ import { CoreHarness } from './harness.ts';
 import { NorStore } from './nor-store.ts';
 import { RetainedRam } from '../../host-tools/sim/host/keep.ts';
 import { Cfg } from '../../host-tools/sim/host/abi.ts';
+import { recordCrcRef } from './store-format.ts';
 
 const TOPIC = 'pad/t';
 const PAYLOAD = 'odd-!!'; // a QoS 1 PUBLISH of 2 + 2 + 5 + 2 + 6 = 17 B: odd, one pad byte
@@ -39,11 +40,7 @@ function pubq(bytes: Uint8Array, off: number): { pad: number; crcOk: boolean; st
   expect(bytes[off]).toBe(0x42); // R_PUBQ
   const len = bytes[off + 2]! | bytes[off + 3]! << 8;
   const odd = bytes[off + 7]! === 1; // the pad count
-  const rec = bytes.slice(off, off + 4 + len);
-  rec[len + 2] = 0xff; rec[len + 3] = 0xff; // the mark, outside the CRC
-  let crc = 0xffff;
-  for (const x of rec) { crc ^= x << 8;
-    for (let i = 0; i < 8; i++) crc = crc & 0x8000 ? (crc << 1 ^ 0x1021) & 0xffff : crc << 1 & 0xffff; }
+  const crc = recordCrcRef(bytes, off); // the mark counted as 0xFFFF
   const stored = bytes[off + 4 + len + (len & 1)]! | bytes[off + 5 + len + (len & 1)]! << 8;
   return { pad: bytes[off + 4 + len - 3]!, crcOk: crc === stored, stored, odd };
 }

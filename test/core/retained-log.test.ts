@@ -9,6 +9,7 @@ import { CoreHarness } from './harness.ts';
 import { NorStore } from './nor-store.ts';
 import { RetainedRam } from '../../host-tools/sim/host/keep.ts';
 import { Stat, Err } from '../../host-tools/sim/host/abi.ts';
+import { DEAD, groupRecords, headedGroups, recordCrcRef } from './store-format.ts';
 
 class Reset extends Error {}
 
@@ -266,35 +267,16 @@ describe('retained RAM log: a message acked out of order leaves a free slot betw
   });
 });
 
-/** CRC-16/CCITT-FALSE one bit at a time (the store's record CRC; store-crc.test.ts checks the core's). */
-function crc16Ref(bytes: Uint8Array): number {
-  let crc = 0xffff;
-  for (const b of bytes) {
-    crc ^= b << 8;
-    for (let i = 0; i < 8; i++) crc = (crc & 0x8000 ? (crc << 1) ^ 0x1021 : crc << 1) & 0xffff;
-  }
-  return crc;
-}
-
-/** Rewrites a RAM log as a firmware before session 19 wrote it: every record ends in its CRC
- * (a MARKED record's mark counted as 0xFFFF), a DEAD one (retired in place) in the CRC it had
- * before its type was cleared, here that of the record as an R_PUB. Returns the records per type. */
+/** Rewrites a RAM log as a firmware before session 19 wrote it: every record ends in its CRC, a
+ * DEAD one (retired in place) in the CRC it had before its type was cleared, here that of the
+ * record as an R_PUB. Returns the records per type. */
 function toOldRamLog(ram: Uint8Array): Map<number, number> {
   const dv = new DataView(ram.buffer, ram.byteOffset, ram.byteLength);
   const types = new Map<number, number>();
-  const group = ram.length >> 1;
-  for (let base = 0; base < ram.length; base += group) {
-    if (dv.getUint32(base, true) !== 0x31535157) continue; // "WQS1": a group with a header
-    for (let at = base + 12; at + 6 <= base + group && dv.getUint16(at, true) !== 0xffff;) {
-      const type = ram[at]!;
-      const len = dv.getUint16(at + 2, true);
-      const size = 6 + ((len + 1) & ~1);
-      const covered = Uint8Array.from(ram.subarray(at, at + 4 + len));
-      if ((type & 0x40) !== 0 && len >= 2) covered.fill(0xff, 4 + len - 2);
-      if (type === 0) covered[0] = 2;
-      dv.setUint16(at + size - 2, crc16Ref(covered), true);
+  for (const base of headedGroups(ram)) {
+    for (const { at, type, size } of groupRecords(ram, base)) {
+      dv.setUint16(at + size - 2, recordCrcRef(ram, at, type === DEAD ? 2 : type), true);
       types.set(type, (types.get(type) ?? 0) + 1);
-      at += size;
     }
   }
   return types;

@@ -10,37 +10,21 @@ import { CoreHarness } from './harness.ts';
 import { NorStore } from './nor-store.ts';
 import { RetainedRam } from '../../host-tools/sim/host/keep.ts';
 import { Cfg, Stat } from '../../host-tools/sim/host/abi.ts';
-
-/** CRC-16/CCITT-FALSE one bit at a time (poly 0x1021, MSB first, no reflection, no final xor). */
-function crcRef(bytes: Uint8Array, crc = 0xffff): number {
-  for (const b of bytes) {
-    crc ^= b << 8;
-    for (let i = 0; i < 8; i++) crc = (crc & 0x8000 ? (crc << 1) ^ 0x1021 : crc << 1) & 0xffff;
-  }
-  return crc;
-}
-
-const MAGIC = 0x31535157; // "WQS1"
-const MARKED = 0x40;
-const DEAD = 0;
+import { crc16Ref, DEAD, groupRecords, headedGroups, MARKED, recordCrcRef } from './store-format.ts';
 
 /** Walks a store area of two page groups; the CRC checks made, by kind. Throws at the first bad CRC. */
 function walk(area: Uint8Array, what: string): { headers: number; records: number; marked: number; dead: number } {
   const dv = new DataView(area.buffer, area.byteOffset, area.byteLength);
   const group = area.length >> 1;
   const n = { headers: 0, records: 0, marked: 0, dead: 0 };
-  for (let base = 0; base + group <= area.length; base += group) {
-    if (dv.getUint32(base, true) !== MAGIC) continue;
+  for (const base of headedGroups(area)) {
     expect(dv.getUint16(base + 8, true), `${what} group at ${base}: header CRC`).toBe(
-      crcRef(area.subarray(base, base + 8)));
+      crc16Ref(area.subarray(base, base + 8)));
     n.headers++;
-    for (let at = base + 12; at + 6 <= base + group;) {
-      if (dv.getUint16(at, true) === 0xffff) break; // the end of the log
-      const type = area[at]!;
-      const len = dv.getUint16(at + 2, true);
-      const size = 6 + ((len + 1) & ~1);
+    for (const { at, type, len, size } of groupRecords(area, base)) {
       expect(at + size, `${what}: record at ${at} runs past its group`).toBeLessThanOrEqual(base + group);
       if (type === DEAD) expect(what, `a DEAD record at ${at}`).toBe('RAM log');
+      const marked = type !== DEAD && (type & MARKED) !== 0 && len >= 2;
       if (what === 'RAM log') {
         // the RAM log's records end in 0, not a CRC (written last, it commits the record); a DEAD
         // record (type 0: retired in place) keeps its length and that 0
@@ -48,18 +32,12 @@ function walk(area: Uint8Array, what: string): { headers: number; records: numbe
           .toBe(0);
         if (type === DEAD) n.dead++; else n.records++;
         if (type !== DEAD && (type & MARKED) !== 0) n.marked++;
-        at += size;
         continue;
       }
-      // a MARKED record's last payload half-word counts as 0xFFFF whatever it holds
-      const marked = (type & MARKED) !== 0 && len >= 2;
-      const covered = Uint8Array.from(area.subarray(at, at + 4 + len));
-      if (marked) covered.fill(0xff, 4 + len - 2);
       expect(dv.getUint16(at + size - 2, true), `${what}: CRC of the type ${type} record at ${at} (${len} B)`)
-        .toBe(crcRef(covered));
+        .toBe(recordCrcRef(area, at));
       n.records++;
       if (marked) n.marked++;
-      at += size;
     }
   }
   return n;
@@ -86,13 +64,13 @@ describe('store CRC-16', () => {
       const b = Uint8Array.from({ length: len }, () => rnd() & 0xff);
       if (len % 7 === 0) b.fill(0xff); // the start value xor 0xFF bytes: the CRC's high byte goes through 0
       put(b);
-      const want = crcRef(b);
+      const want = crc16Ref(b);
       expect(x.crc(-1, len), `length ${len}`).toBe(want);
       // continued from a previous value (as readRecord does chunk by chunk)
       const cut = len >> 1;
       if (cut > 0) {
         put(b.subarray(cut));
-        expect(x.crc(crcRef(b.subarray(0, cut)), len - cut), `length ${len} continued at ${cut}`).toBe(want);
+        expect(x.crc(crc16Ref(b.subarray(0, cut)), len - cut), `length ${len} continued at ${cut}`).toBe(want);
       }
     }
   });
@@ -106,21 +84,21 @@ describe('store CRC-16', () => {
       const b = Uint8Array.from({ length: len }, () => rnd() & 0xff);
       put(b);
       for (let start = 0; start <= 0xffff; start++) {
-        const got = x.crc(start, len);
-        if (got !== crcRef(b, start)) expect(got, `length ${len} from 0x${start.toString(16)}`).toBe(crcRef(b, start));
+        const got = x.crc(start, len), want = crc16Ref(b, start);
+        if (got !== want) expect(got, `length ${len} from 0x${start.toString(16)}`).toBe(want);
       }
-      expect(x.crc(-1, len), `length ${len} from CRC_START`).toBe(crcRef(b));
+      expect(x.crc(-1, len), `length ${len} from CRC_START`).toBe(crc16Ref(b));
     }
     // the header's start: CRC_MAGIC continued over the sequence number (4 bytes)
     const hdr = Uint8Array.from([0x57, 0x51, 0x53, 0x31, 0x78, 0x56, 0x34, 0x12]);
     put(hdr.subarray(4));
-    expect(x.crc(0xb4b6, 4)).toBe(crcRef(hdr));
+    expect(x.crc(0xb4b6, 4)).toBe(crc16Ref(hdr));
     // long odd and even runs from non-trivial start values
     for (const len of [63, 64, 65, 127, 128, 255, 256, 257]) {
       const b = Uint8Array.from({ length: len }, () => rnd() & 0xff);
       put(b);
       for (const start of [0, 1, 0x1021, 0x8000, 0xb4b6, 0xffff]) expect(
-        x.crc(start, len), `length ${len} from 0x${start.toString(16)}`).toBe(crcRef(b, start));
+        x.crc(start, len), `length ${len} from 0x${start.toString(16)}`).toBe(crc16Ref(b, start));
     }
   });
 
