@@ -206,7 +206,7 @@ static double f64_round(double a, int how) {
 /* A long side entry e (bit 0 set) names side_long[e >> 1], 6 bytes each. Its fields are read from
  * q = side_long + 3e, 3 bytes past the entry's start (e is odd): one `add q, e, e, lsl #1` where the index's
  * shift and GCC's multiply by 6 (a constant load and a `muls` at -Os) were three instructions a long
- * branch (`interp_suite.coremark`, `interp_embench.slre`; docs/runtime.md "The outside check", session 19) */
+ * branch (`interp_suite.coremark`, `interp_embench.slre`; docs/runtime-log.md, the suite, session 19) */
 #define SIDE_LONG_Q(e) ((const uint8_t *)m->side_long + (uint32_t)(uint16_t)(e) * 3u)
 #define LONG_PC(q) (*(const int16_t *)(const void *)((q) - 3))
 #define LONG_STP(q) (*(const int16_t *)(const void *)((q) - 1))
@@ -242,8 +242,8 @@ static inline int dropped(const uint8_t * bits, uint32_t i) { return (bits[i >> 
  * flash. The caller has the record (no index to scale back); `frame` bounds the stack. The
  * context the import gets (`ctx`, naming `fn`) is wq_invoke's, whose constant fields it set once:
  * a call writes only the function's index and the userdata. Inlined into its one call site
- * (out of line it cost instructions a host call and `runtime_flash_bytes`: docs/runtime.md
- * "Where a publish goes", session 17; session 9 had kept it out because inlined it spilled the
+ * (out of line it cost instructions a host call and `runtime_flash_bytes`: docs/runtime-log.md
+ * "The publish path", session 17; session 9 had kept it out because inlined it spilled the
  * frame pointer, pinned since) */
 static inline __attribute__((always_inline))
 uint64_t * call_host(IM3Runtime rt, const WqFunc * rec, uint64_t * sp, const WqFrame * frame,
@@ -288,8 +288,8 @@ M3Result wq_invoke(IM3Runtime rt, uint32_t func, uint32_t nargs)
      * (a load on every call and return). The per-image one kept it in a register by itself until
      * format 32 (pinned, GCC then spilled the module pointer: more `vboard_instr_per_qos1_publish`);
      * since a call finds its record through rt, pinning it takes two moves off a return there
-     * and shrinks `app_sdk.console_flash_bytes.bluepill` (docs/runtime.md "Where a publish
-     * goes", session 11's calls and returns) */
+     * and shrinks `app_sdk.console_flash_bytes.bluepill` (docs/runtime-log.md "The publish
+     * path", session 11's calls and returns) */
     register WqFrame * frame __asm__("r8") = rt->frames + 1;   /* the host's call pushes rt->frames */
 #else
     WqFrame * frame = rt->frames + 1;   /* the host's call below pushes rt->frames */
@@ -830,8 +830,8 @@ next:
         /* a spare value (format 39: memory.grow's, now [0xfc, 19]); validated code never holds it. A
          * case of its own: `local.get; i32.store` here (the value from the local) changed GCC's
          * allocation of the whole loop, and with no module using it `interp_suite.coremark.thumb_instructions`
-         * and `interp_embench.slre` grew more than the form saved (docs/runtime.md "The outside
-         * check", session 18) */
+         * and `interp_embench.slre` grew more than the form saved (docs/runtime-log.md, the
+         * suite, session 18) */
         case 0x40: TRAP(m3Err_unknownOpcode);
         OP(0x41)
         do_i32_const: {   /* an i32 fills the low half of its slot only */
@@ -1348,8 +1348,8 @@ next:
         OP(0x72) BIN32(a | b)   /* a value five times in six on the publish path (the CRC's byte pair,
                                   * flags): a following if / br_if tests it itself (through the
                                   * comparisons' tails a peek every or paid; without it
-                                  * `vboard_instr_per_qos1_publish` fell: docs/runtime.md "Where a
-                                  * publish goes", session 17) */
+                                  * `vboard_instr_per_qos1_publish` fell: docs/runtime-log.md "The
+                                  * publish path", session 17) */
         OP(0x73) BIN32(a ^ b)
         OP(0x74) BIN32(a << (b & 31))
         OP(0x75) BIN32((uint32_t)((int32_t)a >> (b & 31)))
@@ -1535,7 +1535,7 @@ next:
                 /* a word at a time, unaligned (Cortex-M3 and hosts do that in hardware): the
                  * firmware's memmove goes a byte at a time unless both ends are aligned, and the
                  * publish path's copies (topics, payloads, a queue moving up) were slow
-                 * (`vboard_instr_per_qos1_publish`; docs/runtime.md "The interpreter suite",
+                 * (`vboard_instr_per_qos1_publish`; docs/runtime-log.md "The interpreter suite",
                  * session 9). Upwards when the destination is below the source or past its
                  * end, else downwards from the end: no byte is written before it is read. */
                 uint8_t * dst = MEM + d; const uint8_t * src = MEM + s;
