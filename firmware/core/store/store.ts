@@ -256,7 +256,7 @@ export function storeAppend(type: i32, p: usize, len: i32, reserve: u32): i32 {
   // 0xFFFF (or half of it) and replay drops the record, marking the log dirty: it is compacted
   // before the next append, which therefore never lands on torn bytes. RAM holds what was
   // written otherwise (a power cut is noise the group header's CRC rejects). That is 35 B a QoS 1
-  // publish the CRC no longer runs over (docs/mqtt-core.md, session 19).
+  // publish the CRC no longer runs over (docs/mqtt-core-log.md, session 19).
   let crc = 0;
   if (!ram) {
     crc = crc16(CRC_START, rec, marked ? 2 + len : 4 + len);
