@@ -9,15 +9,16 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   Cfg, CFG_BYTES_KEYS, ClientState, Err, EventKind, PUB_DURABLE, Stat,
-  decodeEvent, decodeMessage, errorText, type CoreEvent,
+  errorText, type CoreEvent,
 } from './abi.ts';
 import { RealClock, type Clock, VirtualClock } from './clock.ts';
 import { LinearMemory } from './memory.ts';
 import { mulberry32 } from './prng.ts';
 import { W5500NetworkBackend } from './w5500-backend.ts';
-import { type ImportFn, type ImportModules, type NetworkBackend, ipv4ToU32 } from './network.ts';
+import { type ImportModules, type NetworkBackend, ipv4ToU32 } from './network.ts';
 import { MemoryStore, PowerCut } from './store.ts';
-import { keepImports, type RetainedRam } from './keep.ts';
+import type { RetainedRam } from './keep.ts';
+import { boardImports } from './board-imports.ts';
 import { NodePins, reservedPins } from './pins.ts';
 import { loadBoardSpec } from '../board/board-spec.ts';
 import { CONNACK_TEXT, CoreError, QueueFullError, ConnackError, BadModuleError } from './errors.ts';
@@ -202,36 +203,10 @@ export class NodeDevice extends EventEmitter {
     // Imports are bound before instantiation; the memory they check against is attached after it.
     const memory = new LinearMemory();
     const mem = (): LinearMemory => memory;
-    const board: Record<string, ImportFn> = {
-      millis: () => this.clock.now() >>> 0,
-      entropy: () => this.rand() | 0,
-      uart_write: (src: number, len: number) => {
-        this.uartOut(Buffer.from(mem().range('uart_write', src, len)));
-      },
-      uart_read: (dst: number, max: number) => {
-        const view = mem().range('uart_read', dst, max);
-        const n = Math.min(max, this.uartIn.length);
-        for (let i = 0; i < n; i++) view[i] = this.uartIn.shift()!;
-        return n;
-      },
-      store_size: () => this.store.size,
-      store_page_size: () => this.store.pageSize,
-      store_read: (off: number, dst: number, len: number) =>
-        this.store.readInto(off, mem().range('store_read', dst, len)),
-      store_write: (off: number, src: number, len: number) =>
-        this.store.write(off, mem().range('store_write', src, len)),
-      store_erase: (off: number) => this.store.erase(off),
-      ...keepImports(this.keep, (what, ptr, len) => mem().range(what, ptr, len)),
-      uid: (dst: number) => { mem().range('uid', dst, 12).set(Buffer.from(this.uid, 'hex')); },
-      gpio_mode: (pin: number, mode: number) => this.pins.mode(pin, mode),
-      gpio_write: (pin: number, level: number) => this.pins.write(pin, level),
-      gpio_read: (pin: number) => this.pins.read(pin),
-      adc_read: (channel: number) => this.pins.adcRead(channel),
-      event: (kind: number, ptr: number, len: number) => {
-        this.pending.push(kind === EventKind.MESSAGE ? decodeMessage(mem().range('event', ptr, len))
-          : decodeEvent(kind, mem().copyOut('event', ptr, len)));
-      },
-    };
+    const board = boardImports({
+      clock: this.clock, rand: this.rand, store: this.store, keep: this.keep, pins: this.pins, uid: this.uid,
+      uartOut: (bytes) => this.uartOut(bytes), uartIn: this.uartIn, onEvent: (e) => { this.pending.push(e); },
+    }, mem);
     const provided: ImportModules = { board };
     const net = this.network.imports(memory, this.clock);
     for (const [modName, fns] of Object.entries(net)) provided[modName] = { ...(provided[modName] ?? {}), ...fns };
