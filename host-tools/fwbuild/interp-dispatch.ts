@@ -4,14 +4,15 @@
 // The dispatch is `ldrb op, [pc], #1` then a `tbh` jump table. interp.c gives every one of the
 // 256 byte values a case, so the table has 256 entries and any byte indexes inside it; yet GCC 12
 // still emits `cmp op, #255; bhi default` before the `tbh` (it does not use the range of a byte
-// load to drop the check). Those two instructions are ~10% of all the instructions the
-// interpreter executes. This step compiles interp.c to assembly, removes exactly that pair where
-// the proof holds (a byte load straight into the index, no label in between, a 256-entry table,
-// or a shorter one it extends: removeDispatchRangeCheck), and assembles the result. Where the compiler's output has
-// another shape (another GCC version, other flags) nothing is changed and the caller is told why: the interpreter is
-// then correct, only slower. Then each handler's branch back to the dispatch becomes a dispatch of its own
-// through a word table whose address interp.c keeps in r9 (replicateDispatch, below): 2
-// instructions per dispatch instead of 3.
+// load to drop the check), and those two instructions run at every dispatch
+// (`interp_thumb_instructions`; docs/runtime.md "A replicated dispatch"). This step compiles
+// interp.c to assembly, removes exactly that pair where the proof holds (a byte load straight into
+// the index, no label in between, a 256-entry table, or a shorter one it extends:
+// removeDispatchRangeCheck), and assembles the result. Where the compiler's output has another
+// shape (another GCC version, other flags) nothing is changed and the caller is told why: the
+// interpreter is then correct, only slower. Then each handler's branch back to the dispatch
+// becomes a dispatch of its own through a word table whose address interp.c keeps in r9
+// (replicateDispatch, below): 2 instructions per dispatch instead of 3.
 //
 // CLI (used by mk/runtime.mk):
 //   node --import tsx host-tools/fwbuild/interp-dispatch.ts <arm-gcc> <flags...> -c <interp.c> -o <obj>
@@ -210,49 +211,29 @@ export function replicateDispatch(asm: string, hot?: ReadonlySet<number>): Dispa
 
 /** A per-image interpreter (-DWQRT_OPCODE_MASK, the firmware build) gives only these opcodes'
  * handlers their own dispatch: the bluepill's flash is tight (6 B a copy, and 512 B more for the
- * word table). They are the most dispatched on the virtual board's publish path (the console
- * image, host-tools/wasm/armbench/vboard-profile.ts, its PROFILE_OWN dump: ~97% of its
- * dispatches), with br_if and return; 0xcf is the default case, after which GCC lays out the
- * call path. WQ_OP_* values as in firmware/runtime/src/rt_internal.h. */
+ * word table). The rule: the opcodes the virtual board's publish path dispatches most (the console
+ * image, host-tools/wasm/armbench/vboard-profile.ts, its PROFILE_OWN dump; `vboard_instr_per_qos1_publish`),
+ * with br_if and return, minus those that end in a shared tail anyway (the comparisons' cond_true /
+ * cond_false) and those dispatched too rarely to pay 6 B; 0xcf is the default case, after which GCC
+ * lays out the call path. Each addition and removal, with its dispatch counts, is in
+ * docs/runtime-log.md ("The per-image hot opcodes"). WQ_OP_* values as in firmware/runtime/src/rt_internal.h. */
 export const PER_IMAGE_HOT_OPCODES: ReadonlySet<number> = new Set([
   0x20, 0x23, 0xe5, 0x41, 0x0c, 0x22, 0x10, 0x04, 0x21, 0xdf, 0x09, 0x24, 0xde, 0x1b, 0x0b,
   0xcd, 0xca, 0x71, 0x72, 0xc9, 0xeb, 0xee, 0xe3, 0xea, 0xe7, 0x16, 0x05, 0x36, 0x0a, 0x0f, 0x03,
   0xcf, 0x6b, 0x28, 0xe0, 0xf4, 0x6a, 0x3a, 0xc6,
-  // session 10: the core's CRC loop now ends in these, and the comparisons' shared tail
   0xcb, 0x49, 0x45, 0x46, 0xec, 0x4e, 0x2f, 0x48,
-  // (format 31: 0xf1 above was `local.set; br`, ~18 a publish; the final `end` is 0x0f, also above;
-  // session 12: 0xf1 is `local.get; local.get; i32.lt_u`, ~26 a publish)
-  // session 11 (format 32): `local.get; i32.load8_u`, ~117 a publish; `global.get; i32.lt_u`, ~52 (0xcd above
-  // is now `local.tee; i32.const; i32.shr_u; local.get; i32.xor`, ~48); a 32-bit mask's `i32.and`, ~40;
-  // `local.get; i32.const; i32.shl`, ~59 (0xef, the CRC loop's old back edge, is a 64-bit loop's back edge
-  // since format 33, which the core does not hold: out)
   0xce, 0xf0, 0xf7,
-  // session 15 (per-opcode dispatches a publish from the profile): in `local.get; i32.load` (0xda, 14) and drop
-  // (0x1a, 12), one instruction fewer each; out `local.tee; i32.const; i32.add` (0xcc, 6) and 0xf2 (`local.get;
-  // local.get; i32.add; i32.load8_u` since format 35, 1 a publish, and it ends in 0xed's tail, so it had no copy).
-  // (i32.le_s, 13, gets none: the comparisons end in shared tails, cond_true / cond_false since session 17)
   0xda,
-  // session 16 (flash for #15's floor after this session's handlers: the console image +416 B): out the entries
-  // the publish path no longer dispatches (0x73, 0xf1, 0x1a, 0xdc, 0xd5, 0x27, 0x2d, 0x02: the CRC's new form,
-  // fused shapes) and the two least dispatched, i32.store16 (0x3b, 6 a publish) and LGET_LGET_ADD (0xe1, 10)
-  // session 13 (format 34): 0x06 is now `I32_CONST_24; i32.and`, under 9 a publish: out (`local.get; i32.const;
-  // i32.shl` is local.get + 0xe5 again, both above)
-  // out in session 12 (flash for i32.load16_u's own handler, 20 a publish at 10 instructions fewer each):
-  // 0xf6 (format 33: BLOCK_RUN, 3 a publish), 0x47, 0xd9 and 0x2d (8 each)
-  // out in session 11 (flash for #15's floor): 0x4b, 0x1e, 0x17 and 0x08 ran under 6 dispatches a
-  // publish each (0x17 is a loop's `i != n` back edge since format 33, which the core does not hold),
-  // 0x0d and 0xe2 under 9 (the plain `br_if`: the comparisons take their own)
 ]);
 
-/** Added to the caller's flags for interp.c: with GCC's memset/memcpy builtins the interpreter
- * runs 4.7% more instructions on the benchmark (register allocation in the dispatch loop shifts);
- * +28 B. The bench programs were always built freestanding, which implies it, so with this flag
+/** Added to the caller's flags for interp.c. No builtins: with GCC's memset/memcpy builtins the
+ * dispatch loop's register allocation shifts and the interpreter runs more instructions
+ * (`interp_thumb_instructions`); the bench programs are built freestanding, which implies it, so
  * the boards run the code the bench measures. Cross-jumping only tails of 6+ instructions (GCC's
- * default 5): it merged handlers' short `store; b dispatch` tails into one, an extra branch per
- * dispatch, most in the per-image interpreter (codec: 10.95 M -> 10.63 M instructions there,
- * +364 B; 10.62 M -> 10.60 M with every handler, +60 B). No second scheduling pass: it only
- * reorders (instruction counts the same), and without it GCC's output is smaller (`runtime_flash_bytes`,
- * `app_sdk.flash_left_for_user_code_bytes.bluepill`; docs/runtime.md "The loop's code generation"). */
+ * default is 5): it merged handlers' short `store; b dispatch` tails into one, an extra branch per
+ * dispatch, most in the per-image interpreter (`vboard_instr_per_qos1_publish`). No second
+ * scheduling pass: it only reorders (the same counts), and GCC's output is smaller without it
+ * (`runtime_flash_bytes`). The measurements behind each: docs/runtime-log.md. */
 const INTERP_FLAGS = ['-fno-builtin', '--param=min-crossjump-insns=6', '-fno-schedule-insns2'];
 
 /** Compiles `src` with `gcc` and `flags` (plus INTERP_FLAGS) into `obj` through the dispatch patch.
