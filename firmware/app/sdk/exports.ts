@@ -5,7 +5,7 @@
 // firmware/app/sdk/exports).
 import { wq_buf } from "../../core/index";
 import { SETTINGS, settingsLen, settingsReplace } from "./settings";
-import { persistApp } from "../../core/mqtt/session";
+import { wq_app_blob_save } from "../../core/app-api";
 import { ERR_ARG } from "../../core/api/abi";
 import { memoryEnd } from "./app";
 
@@ -23,5 +23,5 @@ export function wq_app_memory_end(): i32 { return <i32>memoryEnd; }
  * next start(). */
 export function wq_app_settings(len: i32): i32 {
   if (settingsReplace(wq_buf(), len) != 0) return ERR_ARG;
-  return persistApp(SETTINGS, settingsLen);
+  return wq_app_blob_save(SETTINGS, settingsLen);
 }

@@ -4,8 +4,7 @@
 // them; messages go to the handler of the first filter that matches.
 import * as A from "../../core/api/abi";
 import { wq_buf, wq_connect, wq_disconnect, wq_publish, wq_subscribe, wq_stat } from "../../core/index";
-import { wq_config_get } from "../../core/app-api";
-import { checkFilter, topicMatches } from "../../core/mqtt/topic";
+import { wq_config_get, checkFilter, topicMatches } from "../../core/app-api";
 import { Text, bytesEqual, parseInt32, utf8Into } from "./text";
 import { LINE, LINE_BYTES, fail, E_FILTERS_FULL, E_FILTER_INVALID, E_FILTER_SIZE, E_QOS } from "./state";
 

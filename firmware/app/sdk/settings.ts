@@ -2,20 +2,19 @@
 // loaded at start, changed in RAM with set() and written with save(). A host or the build can
 // provision them (the `wq_app_settings` export takes the whole blob). Layout: "key=value\n"
 // lines, 128 bytes in all.
-import { appOff, appLen, persistApp } from "../../core/mqtt/session";
-import { storeReadPayload } from "../../core/store/store";
+import { wq_app_blob_len, wq_app_blob_read, wq_app_blob_save, wq_app_blob_saved } from "../../core/app-api";
 import { Text, bytesEqual, parseInt32, utf8Into } from "./text";
 
 export const SETTINGS_BYTES: i32 = 128;
-/** The blob, with the 4 bytes of room on each side that persistApp() needs. */
+/** The blob, with the 4 bytes of room on each side that wq_app_blob_save() needs. */
 export const SETTINGS: usize = memory.data(SETTINGS_BYTES + 8) + 4;
 export let settingsLen: i32 = 0;
 
 /** Loads the saved blob (start()); a missing or oversized one leaves no settings. */
 export function settingsLoad(): void {
   settingsLen = 0;
-  if (appOff == 0xffffffff || appLen > SETTINGS_BYTES) return;
-  if (storeReadPayload(appOff, 0, SETTINGS, appLen) == 0) settingsLen = appLen;
+  if (!wq_app_blob_saved() || wq_app_blob_len() > SETTINGS_BYTES) return;
+  if (wq_app_blob_read(SETTINGS, wq_app_blob_len()) == 0) settingsLen = wq_app_blob_len();
 }
 
 /** Replaces the blob with `len` bytes from `p` (the host's provisioning path); 0 or -1 when too long. */
@@ -120,5 +119,5 @@ export class Settings {
 
   /** Writes the settings to the store (one record; the previous one becomes garbage). 0, or a
    * negative store error (ERR_NO_STORE, ERR_STORE_IO, ERR_QUEUE_FULL). */
-  static save(): i32 { return persistApp(SETTINGS, settingsLen); }
+  static save(): i32 { return wq_app_blob_save(SETTINGS, settingsLen); }
 }

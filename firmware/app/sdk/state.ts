@@ -1,7 +1,7 @@
 // What every part of the app API shares: whether setup() is over, the console line buffer, and
 // the one way the API stops an app that asked for something impossible.
 import { uart_write } from "./board";
-import { BUF } from "../../core/mqtt/client";
+import { STAGING_BUF } from "../../core/app-api";
 
 /** True once setup() has returned: from then on the API allocates nothing. */
 export let running = false;
@@ -10,7 +10,7 @@ export function setRunning(): void { running = true; }
 /** One console line (log(), errors) or filter, CR LF included: the core's staging buffer, free
  * whenever the app runs (the core reads it only inside an API call, and each call stages anew). */
 export const LINE_BYTES: i32 = 128;
-export const LINE: usize = BUF;
+export const LINE: usize = STAGING_BUF;
 
 // Error codes (docs/app-api.md "Errors"), kept as ASCII bytes: as string literals they would
 // take four times the linear memory.
