@@ -40,7 +40,8 @@ export const CHIP_UID: usize = UID;
 
 /**
  * Saves an app's blob [p, p + len) in the store as its one R_APP record (the previous one becomes
- * garbage); 0 or a negative ERR_* (ERR_NO_STORE, ERR_STORE_IO, ERR_QUEUE_FULL when the store is full). p needs 4 writable bytes on each side of the blob.
+ * garbage); 0 or a negative ERR_* (ERR_NO_STORE, ERR_STORE_IO, ERR_QUEUE_FULL when the store is
+ * full). p needs 4 writable bytes on each side of the blob.
  * Example: `wq_app_blob_save(SETTINGS, settingsLen)`.
  */
 @inline export function wq_app_blob_save(p: usize, len: i32): i32 { return persistApp(p, len); }

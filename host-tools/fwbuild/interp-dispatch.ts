@@ -233,7 +233,8 @@ export const PER_IMAGE_HOT_OPCODES: ReadonlySet<number> = new Set([
  * default is 5): it merged handlers' short `store; b dispatch` tails into one, an extra branch per
  * dispatch, most in the per-image interpreter (`vboard_instr_per_qos1_publish`). No second
  * scheduling pass: it only reorders (the same counts), and GCC's output is smaller without it
- * (`runtime_flash_bytes`). The measurements behind each: docs/runtime-log.md. */
+ * (`runtime_flash_bytes`). The measurements behind each: docs/runtime.md ("A per-image interpreter",
+ * "Figures") and docs/runtime-log.md. */
 const INTERP_FLAGS = ['-fno-builtin', '--param=min-crossjump-insns=6', '-fno-schedule-insns2'];
 
 /** Compiles `src` with `gcc` and `flags` (plus INTERP_FLAGS) into `obj` through the dispatch patch.
