@@ -3,7 +3,7 @@
 // arm-none-eabi-gcc output of interp.c and the objects `make build` linked.
 import { describe, it, expect } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -181,6 +181,18 @@ describe('replicateDispatch', () => {
       expect(r.asm).toBe(asm);
       expect(r.reason).toMatch(why);
     }
+  });
+});
+
+describe('interp.c\'s pinned registers', () => {
+  // r7 is Thumb's frame pointer to GCC: a local pinned there with `register ... __asm__("r7")` is
+  // taken for non-zero and its memory for the function's own frame, so tests on it fold and stores
+  // through it are dropped as dead (a top-of-stack register there made every br_if taken, session 20).
+  it('pins no variable to r7', () => {
+    const src = readFileSync(join(REPO_ROOT, 'firmware/runtime/src/interp.c'), 'utf8');
+    const pins = [...src.matchAll(/register\s[^;]*?__asm__\s*\(\s*"(r\d+|fp|sl|sb|ip)"\s*\)/g)].map((m) => m[1]);
+    expect(pins.length).toBeGreaterThan(0);
+    expect(pins).not.toContain('r7');
   });
 });
 

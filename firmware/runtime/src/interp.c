@@ -290,6 +290,9 @@ M3Result wq_invoke(IM3Runtime rt, uint32_t func, uint32_t nargs)
      * since a call finds its record through rt, pinning it takes two moves off a return there
      * and shrinks `app_sdk.console_flash_bytes.bluepill` (docs/runtime-log.md "The publish
      * path", session 11's calls and returns) */
+    /* Never pin a variable to r7, Thumb's frame pointer: GCC then takes the value for non-zero and
+     * what it points at for this function's own frame, so `if (x)` folds and stores through it can
+     * vanish (docs/runtime.md "Next: a register form"; test/runtime/interp-dispatch.test.ts) */
     register WqFrame * frame __asm__("r8") = rt->frames + 1;   /* the host's call pushes rt->frames */
 #else
     WqFrame * frame = rt->frames + 1;   /* the host's call below pushes rt->frames */
