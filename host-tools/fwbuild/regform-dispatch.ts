@@ -70,12 +70,30 @@ export function replicateComputedGoto(asm: string): GotoPatch {
     if (l === `\tb\t${head}`) {
       let p = out.length - 1;
       while (p >= 0 && isInert(out[p]!)) p--;
-      const m = tail.exec(out[p] ?? '');
+      // up to two register moves GCC scheduled between the table load and the branch (the call and
+      // the host call's return paths restore pc and fp there): they go before the load when they
+      // neither read its result nor write its address registers
+      const moves: number[] = [];
+      let m = tail.exec(out[p] ?? '');
+      while (!m && moves.length < 2) {
+        const mv = new RegExp(String.raw`^\tmov\t(${REG}), (${REG})$`).exec(out[p] ?? '');
+        if (!mv) break;
+        moves.unshift(p);
+        p--;
+        while (p >= 0 && isInert(out[p]!)) p--;
+        m = tail.exec(out[p] ?? '');
+      }
+      const movesStay = (mm: RegExpExecArray) => moves.some((k) => {
+        const [, rd, rs] = new RegExp(String.raw`^\tmov\t(${REG}), (${REG})$`).exec(out[k]!)!;
+        return rs === headReg || [headReg, mm[1], mm[2]].includes(rd);
+      });
       // never inside an IT block (GCC writes a conditional branch as b<cond>; checked anyway)
       let q = p - 1;
       while (q >= 0 && isInert(out[q]!)) q--;
-      if (m && !/^\tit/.test(out[q] ?? '')) {
-        out[p] = `\tldr\tpc, [${m[1]}, ${m[2]}, lsl #2]`;
+      if (m && !movesStay(m) && !/^\tit/.test(out[q] ?? '')) {
+        const moved = moves.map((k) => out[k]!);
+        for (const k of [...moves].reverse()) out.splice(k, 1);
+        out.splice(p, 1, ...moved, `\tldr\tpc, [${m[1]}, ${m[2]}, lsl #2]`);
         copies++;
         continue;
       }

@@ -36,6 +36,25 @@ describe('replicateComputedGoto', () => {
     expect(lines).toContain('\tldrb r3, [r0, #3]!');
   });
 
+  it('moves up to two register moves between the table load and the branch in front of the load', () => {
+    const asm = engine({ tail: '\tldr\tr3, [r2, r3, lsl #2]\n\tmov\tr4, r10\n\tmov\tr9, ip\n\tb\t.L2' });
+    const r = replicateComputedGoto(asm);
+    expect(r.copies).toBe(2);
+    const lines = r.asm.split('\n');
+    const at = lines.indexOf('\tldr\tpc, [r2, r3, lsl #2]');
+    expect(lines.slice(at - 2, at + 1)).toEqual(['\tmov\tr4, r10', '\tmov\tr9, ip', '\tldr\tpc, [r2, r3, lsl #2]']);
+    expect(lines.some((l) => l === '\tb\t.L2')).toBe(false);
+    // a move that reads the loaded address, or writes the table's or the index's register, must stay after the
+    // load: then the tail keeps its branch to the head
+    for (const mv of ['\tmov\tr4, r3', '\tmov\tr2, r5', '\tmov\tr3, r5']) {
+      const keep = replicateComputedGoto(engine({ tail: `\tldr\tr3, [r2, r3, lsl #2]\n${mv}\n\tb\t.L2` }));
+      expect(keep.copies).toBe(0);
+    }
+    // three moves: more than the step looks through
+    expect(replicateComputedGoto(engine({
+      tail: '\tldr\tr3, [r2, r3, lsl #2]\n\tmov\tr4, r10\n\tmov\tr5, r1\n\tmov\tr9, ip\n\tb\t.L2' })).copies).toBe(0);
+  });
+
   it('leaves every other shape alone and says why', () => {
     for (const [asm, why] of [
       [engine({ head: '\tbx\tr3' }), /no shared computed-goto head/],
