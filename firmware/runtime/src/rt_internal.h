@@ -8,6 +8,9 @@
 #include "wasm3.h"
 #include "wasmqtt_rt.h"
 
+#ifndef WQRT_REGFORM
+#  define WQRT_REGFORM 0             /* 1: the register form (format 40, rf_engine.c) instead of the stack form */
+#endif
 #ifndef WQRT_FLOATS
 #  define WQRT_FLOATS 0              /* f32/f64 support (off on the bluepill build) */
 #endif
@@ -199,7 +202,15 @@ typedef struct { uint16_t canon; uint8_t nparams, nresults; uint16_t params_off,
  * start, the side entry's index and its frame without the frame slots. A call reads the frame byte signed: WQ_FUNC_WIDE
  * is then -1, which fails the room check as no frame can, so one compare sends wide records and imports to the slow
  * path (format 36). An imported function's record holds its type index in `stp_fwd`. */
+#if WQRT_REGFORM
+/* The register form's function record (format 40, host-tools/wasm/regform/blob.ts): where its code starts
+ * (from the blob's code, m->rf_code; an import's record holds its type index there), its parameter and result
+ * counts, the locals a call zeroes (after the parameters) and its frame: every 64-bit slot it names (parameters,
+ * locals, operand slots, a scratch slot). */
+typedef struct { uint32_t code; uint8_t nparams, nresults, nzero, frame; } WqFunc;
+#else
 typedef struct { uint16_t code_back, stp_fwd; uint8_t nparams, nresults, nlocals, frame; } WqFunc;
+#endif
 typedef struct { uint32_t code_start, stp_base; uint16_t nlocals, frame; } WqFuncWide;
 #define WQ_FUNC_WIDE 0xffu
 #define WQ_FRAME_SLOTS 2u
@@ -236,7 +247,13 @@ typedef struct { uint32_t size, max; uint8_t elem; uint32_t * elems; } WqTable;
 
 /* A call frame: the caller's pc, side-table pointer and fp, and the running function's result
  * count (format 32: the return's one load; it was the type's address, two dependent loads). */
+#if WQRT_REGFORM
+/* The register form's call frame: where the caller resumes and its slots (a return reads no counts: the callee
+ * left its results in its own first slots, which are the caller's argument slots). */
+typedef struct { const uint8_t * pc; uint64_t * fp; } WqFrame;
+#else
 typedef struct { const uint8_t * pc; const WqSide * stp; uint64_t * fp; uint32_t nresults; } WqFrame;
+#endif
 
 /* A handle from m3_FindFunction lives in its runtime's handles[]; `slot` finds the runtime
  * again (no module pointer: 8 bytes on Cortex-M3). Import contexts use slot = WQ_NO_SLOT. */
@@ -273,6 +290,10 @@ struct M3Module {
     int             has_memory;
     uint32_t        mem_min, mem_max;    /* pages */
     WqImport *      imports;             /* nimports entries in RAM: the link-time binding */
+#if WQRT_REGFORM
+    const uint8_t * rf_code;             /* the register-form code (format 40): records' code offsets start here */
+    uint32_t        rf_code_len;
+#endif
     uint32_t        started;             /* WQ_STARTED | WQ_IMPORTS_BOUND */
 };
 #define WQ_STARTED        1u
@@ -294,6 +315,9 @@ struct M3Runtime {
     uint32_t        mem_bytes;           /* accessible bytes: min(pages * 64 KiB, cap) */
     uint32_t        mem_end2;            /* a 2-byte access must start below this (0: none fits) */
     uint32_t        mem_pages;
+#if WQRT_REGFORM
+    uint32_t        mem_end8;            /* an 8-byte access must start below this (0: none fits) */
+#endif
     uint32_t        mem_cap;             /* bytes reserved for linear memory */
     uint32_t        mem_limit;           /* user cap (wqrt_SetMemoryLimit), 0 = all of the arena */
     uint32_t *      globals;             /* low 32-bit word of each global */
@@ -335,6 +359,9 @@ static inline void wq_set_mem_bytes(IM3Runtime rt, uint32_t bytes)
     rt->mem_bytes = bytes;
     rt->mem_end2 = bytes >= 2 ? bytes - 1 : 0;
     rt->mem_end4 = bytes >= 4 ? bytes - 3 : 0;
+#if WQRT_REGFORM
+    rt->mem_end8 = bytes >= 8 ? bytes - 7 : 0;
+#endif
 }
 
 /* Globals are 32-bit words: global i's low word is globals[i]; its high word is globals_hi[i],
@@ -409,7 +436,7 @@ int      wq_sec_open(const struct M3Module * m, uint32_t k, WqCursor * c);
 typedef struct { const uint8_t * mod, * nm; uint32_t ml, nl, min, max; uint8_t kind, type; } WqImportEntry;
 int      wq_import_next(WqCursor * c, WqImportEntry * e);
 void *   wq_alloc(IM3Environment env, uint32_t bytes);
-/* interp.c */
+/* interp.c (rf_engine.c with WQRT_REGFORM) */
 M3Result wq_invoke(IM3Runtime rt, uint32_t func, uint32_t nargs);
 M3Result wq_table_init_from_segment(IM3Runtime rt, uint32_t table, uint32_t seg,
                                     uint32_t dst, uint32_t src, uint32_t n);
