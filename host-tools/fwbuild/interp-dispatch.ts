@@ -35,7 +35,7 @@ const REG = String.raw`(?:r\d{1,2}|sl|fp|ip|lr)`;
 const TBH = new RegExp(String.raw`^\ttbh\t\[pc, (${REG}), lsl #1\]$`);
 /** Lines that emit no instruction and cannot be a branch target: directives, comments and the
  * labels GCC uses only for debug information (.LVL, .LBB, .LBE, .LVU, .LFB...). */
-function isInert(line: string): boolean {
+export function isInert(line: string): boolean {
   const t = line.trim();
   return t === '' || t.startsWith('@') || (t.startsWith('.') && !t.endsWith(':')) ||
     /^\.L(VL|BB|BE|VU|FB|FE|CFI)\d+:$/.test(t);
@@ -235,7 +235,7 @@ export const PER_IMAGE_HOT_OPCODES: ReadonlySet<number> = new Set([
  * scheduling pass: it only reorders (the same counts), and GCC's output is smaller without it
  * (`runtime_flash_bytes`). The measurements behind each: docs/runtime.md ("A per-image interpreter",
  * "Figures") and docs/runtime-log.md. */
-const INTERP_FLAGS = ['-fno-builtin', '--param=min-crossjump-insns=6', '-fno-schedule-insns2'];
+export const INTERP_FLAGS = ['-fno-builtin', '--param=min-crossjump-insns=6', '-fno-schedule-insns2'];
 
 /** Compiles `src` with `gcc` and `flags` (plus INTERP_FLAGS) into `obj` through the dispatch patch.
  * Throws with the compiler's message when a step fails; returns the patch result for the caller to report. */
