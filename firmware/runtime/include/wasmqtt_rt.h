@@ -74,8 +74,7 @@ d_wqrtErrorConst  (predecodedVersion,   "wasmqtt.predecoded: other version: reru
 /* format 39 in a WQRT_REGFORM=1 build (the default build returns predecodedVersion for format 40: no flash for
  * another text) */
 #if defined(WQRT_REGFORM) && WQRT_REGFORM
-d_wqrtErrorConst  (predecodedStackForm, "wasmqtt.predecoded: format 39 (stack form): this runtime reads format 40, "
-                                        "run host-tools/wasm/regform/blob.ts, or use a build without WQRT_REGFORM")
+d_wqrtErrorConst  (predecodedStackForm, "wasmqtt.predecoded: format 39 (stack form): this runtime reads format 40: run regform/blob.ts, or use a build without WQRT_REGFORM")
 #endif
 d_wqrtErrorConst  (predecodedStale,     "wasmqtt.predecoded: module changed (hash differs): rerun predecode.ts")
 /* predecodedCorrupt: also from linking and lookups */
