@@ -39,11 +39,20 @@ uint64_t wqrt_op_hist[256];       /* dispatches per op byte */
 /* ---- the handlers' vocabulary ---- */
 #define SL(k) (fp[pc[k]].w)
 #define SQ(k) (fp[pc[k]].q)
-#define IMM32(k) (((const U32 *)(const void *)(pc + (k)))->v)
-#define IMM64(k) (((const U64 *)(const void *)(pc + (k)))->v)
-#define OFF16(k) ((uint32_t)((const U16 *)(const void *)(pc + (k)))->v)
-#define RELJ(k) ((int32_t)((const S16 *)(const void *)(pc + (k)))->v)
-/* IMM, REL, OFF and CIDX (their widths follow the encoding) come from rf_ops.h */
+/* IMM, REL, OFF and CIDX (their widths follow the encoding) come from rf_ops.h, and the fixed-width fields
+ * too when it defines them */
+#ifndef IMM32
+#  define IMM32(k) (((const U32 *)(const void *)(pc + (k)))->v)
+#endif
+#ifndef IMM64
+#  define IMM64(k) (((const U64 *)(const void *)(pc + (k)))->v)
+#endif
+#ifndef OFF16
+#  define OFF16(k) ((uint32_t)((const U16 *)(const void *)(pc + (k)))->v)
+#endif
+#ifndef RELJ
+#  define RELJ(k) ((int32_t)((const S16 *)(const void *)(pc + (k)))->v)
+#endif
 #if defined(__arm__) && !defined(WQRT_FUEL) && !defined(WQRT_COUNT_OPS)
 /* the pre-indexed fetch in asm (GCC at -Os otherwise keeps the new pc in a second register and moves
  * it), then one computed goto per handler: the Cortex-M dispatch step (host-tools/fwbuild/) gives each
@@ -62,7 +71,7 @@ uint64_t wqrt_op_hist[256];       /* dispatches per op byte */
 #else
 #  define FUEL() ((void)0)
 #endif
-#define JUMP(d) do { FUEL(); NEXT(d); } while (0)
+#define JUMP(d) do { FUEL(); pc += (d); NEXT(0); } while (0)   /* d: a run-time offset (NEXT's is a constant) */
 #define TRAP(res) do { rf_err = (res); goto trap; } while (0)
 #define MEM_BASE (rt->mem)
 #define MEM_BYTES (rt->mem_bytes)
