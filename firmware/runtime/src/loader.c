@@ -293,7 +293,7 @@ static M3Result rf_records(IM3Module m, const uint8_t * blob, uint32_t blob_len,
         || WQ_BLOB_HEADER + m->ntypes * 8u + m->nfuncs * 8u + code_len != blob_len) return wqrt_Err_predecodedCorrupt;
     m->types = (const WqType *)(const void *)(blob + WQ_BLOB_HEADER);
     m->funcs = (const WqFunc *)(const void *)(blob + WQ_BLOB_HEADER + m->ntypes * 8u);
-    m->rf_code = blob + WQ_BLOB_HEADER + m->ntypes * 8u + m->nfuncs * 8u; m->rf_code_len = code_len;
+    m->rf_code = blob + WQ_BLOB_HEADER + m->ntypes * 8u + m->nfuncs * 8u;
     (void)code;
     const uint8_t * tp = fsec;
     uint32_t ntyped = 0, ft = WQ_FUNC_TYPES(m), next_code = 0;

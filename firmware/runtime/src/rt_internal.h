@@ -281,19 +281,20 @@ struct M3Module {
     WqSpan          sec[8];
     const WqType *  types;
     const WqFunc *  funcs;              /* then the WqFuncWide records (WQ_FUNCS_WIDE) */
+#if WQRT_REGFORM
+    const uint8_t * rf_code;             /* the register code (format 40): the records' code offsets start here */
+    uint32_t        ntypes, nfuncs, nimports;
+#else
     const WqSide *  side;
     const WqSideLong * side_long;
     uint32_t        ntypes, nfuncs, nimports, nside;
+#endif
     uint32_t        nglobals, ntables, ndata, nelem;
     uint32_t        wide_globals;        /* nonzero when a global is i64, f64 or a reference */
     uint32_t        start_func;          /* UINT32_MAX when none */
     int             has_memory;
     uint32_t        mem_min, mem_max;    /* pages */
     WqImport *      imports;             /* nimports entries in RAM: the link-time binding */
-#if WQRT_REGFORM
-    const uint8_t * rf_code;             /* the register-form code (format 40): records' code offsets start here */
-    uint32_t        rf_code_len;
-#endif
     uint32_t        started;             /* WQ_STARTED | WQ_IMPORTS_BOUND */
 };
 #define WQ_STARTED        1u
@@ -343,7 +344,9 @@ static inline const WqFuncWide * wq_funcs_wide(const struct M3Module * m)
     return (const WqFuncWide *)(const void *)(m->funcs + m->nfuncs);
 }
 #define WQ_FUNCS_WIDE(m) wq_funcs_wide(m)
+#if !WQRT_REGFORM
 static inline const WqSide * wq_side_table(const struct M3Module * m) { return m->side; }
+#endif
 
 /* The blob's header is WQ_BLOB_HEADER bytes, the type records follow it (m->types). Its last
  * word, WQ_FUNC_TYPES, is where the function section's type indices start (from the module
