@@ -42,11 +42,13 @@ export function decodeOps(code: Uint8Array, from: number, to: number, num: OpNum
         case 'h': case 'O': args.push(dv.getUint16(p, true)); break;
         case 'L': args.push(at + dv.getInt8(p)); break;
         case 'J': args.push(at + dv.getInt16(p, true)); break;
+        case 'W': args.push(at + dv.getInt32(p, true)); break;
         default: throw new Error(`regform disasm: field ${k}`);
       }
       p += FIELD_BYTES[k]!;
-      // brtab: the count, then one 16-bit target per entry and the default
+      // brtab: the count, then one 16-bit target per entry and the default (brtabw: 32-bit ones)
       if (name === 'brtab' && k === 'h') fields += 'J'.repeat((args[1] as number) + 1);
+      if (name === 'brtabw' && k === 'I') fields += 'W'.repeat((args[1] as number) + 1);
     }
     out.push({ at: start, name, args, len: p - start });
   }

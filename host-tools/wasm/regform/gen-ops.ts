@@ -70,7 +70,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const args = process.argv.slice(2);
   const only = args.indexOf('--only');
   const onlyFile = only >= 0 ? args[only + 1] : undefined;
-  const out = args.filter((_, i) => i !== only && i !== only + 1)[0];
+  const out = only < 0 ? args[0] : args.filter((_, i) => i !== only && i !== only + 1)[0];
   if (!out || (only >= 0 && !onlyFile)) {
     process.stderr.write('usage: gen-ops.ts OUTDIR [--only USED.txt]\n');
     process.exit(2);

@@ -6,7 +6,7 @@
 // sources in encoding order, one letter each (FIELD_BYTES): s = a frame slot (one byte), k = the
 // accumulator (no byte: a value the previous op left in a machine register), i = a 16-bit sign-extended
 // immediate, I = a 32-bit immediate. Other fields follow them: o = 8-bit memory offset, O = 16-bit
-// offset, L = 8-bit branch, J = 16-bit branch (both from the op's own code byte), h = 16-bit count or
+// offset, L = 8-bit branch, J = 16-bit branch, W = 32-bit branch (all from the op's own code byte), h = 16-bit count or
 // type, g = one byte (a global, a table, a small constant), c = 8-bit call index, q = 64-bit constant.
 //
 // Handler bodies use only the vocabulary the engine defines (the register-form engine's header):
@@ -28,7 +28,7 @@
 
 /** Bytes of each operand field in the code. */
 export const FIELD_BYTES: Readonly<Record<string, number>> = {
-  s: 1, k: 0, i: 2, I: 4, q: 8, o: 1, O: 2, L: 1, J: 2, h: 2, g: 1, c: 1,
+  s: 1, k: 0, i: 2, I: 4, q: 8, o: 1, O: 2, L: 1, J: 2, W: 4, h: 2, g: 1, c: 1,
 };
 
 export type Guard = 'WQRT_FLOATS' | 'WQRT_REFTYPES';
@@ -111,6 +111,68 @@ export const CMP64: Readonly<Record<string, string>> = {
 };
 
 const OOB = 'TRAP(m3Err_trapOutOfBoundsMemoryAccess)';
+/** i64 loads of 8 and 16 bits (past the board set) */
+export const LOAD64X: Readonly<Record<string, [string, string]>> = {
+  ld64_8u: ['MEM_BYTES', '(uint64_t)*p'], ld64_8s: ['MEM_BYTES', '(uint64_t)(int64_t)(int8_t)*p'],
+  ld64_16u: ['MEM_END2', '(uint64_t)((const RfU16 *)p)->v'],
+  ld64_16s: ['MEM_END2', '(uint64_t)(int64_t)((const RfS16 *)p)->v'],
+};
+/** float binary ops: C of a and b; `f` suffixes the f32 helpers' names */
+const FBIN: Readonly<Record<string, (f: string) => string>> = {
+  add: () => 'a + b', sub: () => 'a - b', mul: () => 'a * b', div: () => 'a / b',
+  min: (f) => `${f ? 'f32' : 'f64'}_min(a, b)`, max: (f) => `${f ? 'f32' : 'f64'}_max(a, b)`,
+};
+/** float unary ops (the rounding ones quiet a signalling NaN: interp.c's helpers) */
+const FUN: Readonly<Record<string, (t: string) => string>> = {
+  ceil: (t) => `${t}_round(a, 0)`, floor: (t) => `${t}_round(a, 1)`, trunc: (t) => `${t}_round(a, 2)`,
+  nearest: (t) => `${t}_nearest(a)`, sqrt: (t) => (t === 'f32' ? '__builtin_sqrtf(a)' : '__builtin_sqrt(a)'),
+};
+const FCMP: Readonly<Record<string, string>> = { eq: 'a == b', ne: 'a != b', lt: 'a < b', gt: 'a > b', le: 'a <= b',
+  ge: 'a >= b' };
+/** float <-> integer conversions: a trapping truncation checks NaN, then the range `ok`; a saturating one
+ * clamps at `low` / `high` (interp.c's bounds, as doubles: every f32 is exact in one) */
+const src = (of: string) => `(double)${of}(${of === 'f32_of' ? 'SL(2)' : 'SQ(2)'})`;
+const trunc = (of: string, dst: string, ok: string, cast: string) =>
+  `{ double a = ${src(of)}; if (a != a) TRAP(m3Err_trapIntegerConversion); ` +
+  `if (!(${ok})) TRAP(m3Err_trapIntegerOverflow); ${dst} = ${cast}a; NEXT(3); }`;
+const sat = (of: string, dst: string, low: string, minv: string, high: string, maxv: string, cast: string) =>
+  `{ double a = ${src(of)}; ${dst} = (a != a) ? 0 : (${low}) ? ${minv} : (${high}) ? ${maxv} : ${cast}a; NEXT(3); }`;
+const OK32S = 'a > -2147483649.0 && a < 2147483648.0', OK32U = 'a > -1.0 && a < 4294967296.0';
+const OK64S = 'a >= -9223372036854775808.0 && a < 9223372036854775808.0';
+const OK64U = 'a > -1.0 && a < 18446744073709551616.0';
+const S32 = ['a <= -2147483649.0', '(uint32_t)INT32_MIN', 'a >= 2147483648.0', '(uint32_t)INT32_MAX'] as const;
+const U32 = ['a <= -1.0', '0', 'a >= 4294967296.0', 'UINT32_MAX'] as const;
+const S64 = ['a < -9223372036854775808.0', '(uint64_t)INT64_MIN', 'a >= 9223372036854775808.0',
+  '(uint64_t)INT64_MAX'] as const;
+const U64 = ['a <= -1.0', '0', 'a >= 18446744073709551616.0', 'UINT64_MAX'] as const;
+const CONVERT: Readonly<Record<string, string>> = {
+  i32_trunc_f32_s: trunc('f32_of', 'SL(1)', OK32S, '(uint32_t)(int32_t)'),
+  i32_trunc_f32_u: trunc('f32_of', 'SL(1)', OK32U, '(uint32_t)'),
+  i32_trunc_f64_s: trunc('f64_of', 'SL(1)', OK32S, '(uint32_t)(int32_t)'),
+  i32_trunc_f64_u: trunc('f64_of', 'SL(1)', OK32U, '(uint32_t)'),
+  i64_trunc_f32_s: trunc('f32_of', 'SQ(1)', OK64S, '(uint64_t)(int64_t)'),
+  i64_trunc_f32_u: trunc('f32_of', 'SQ(1)', OK64U, '(uint64_t)'),
+  i64_trunc_f64_s: trunc('f64_of', 'SQ(1)', OK64S, '(uint64_t)(int64_t)'),
+  i64_trunc_f64_u: trunc('f64_of', 'SQ(1)', OK64U, '(uint64_t)'),
+  i32_trunc_sat_f32_s: sat('f32_of', 'SL(1)', ...S32, '(uint32_t)(int32_t)'),
+  i32_trunc_sat_f32_u: sat('f32_of', 'SL(1)', ...U32, '(uint32_t)'),
+  i32_trunc_sat_f64_s: sat('f64_of', 'SL(1)', ...S32, '(uint32_t)(int32_t)'),
+  i32_trunc_sat_f64_u: sat('f64_of', 'SL(1)', ...U32, '(uint32_t)'),
+  i64_trunc_sat_f32_s: sat('f32_of', 'SQ(1)', ...S64, '(uint64_t)(int64_t)'),
+  i64_trunc_sat_f32_u: sat('f32_of', 'SQ(1)', ...U64, '(uint64_t)'),
+  i64_trunc_sat_f64_s: sat('f64_of', 'SQ(1)', ...S64, '(uint64_t)(int64_t)'),
+  i64_trunc_sat_f64_u: sat('f64_of', 'SQ(1)', ...U64, '(uint64_t)'),
+  f32_convert_i32_s: 'SL(1) = (uint32_t)of_f32((float)(int32_t)SL(2)); NEXT(3);',
+  f32_convert_i32_u: 'SL(1) = (uint32_t)of_f32((float)SL(2)); NEXT(3);',
+  f32_convert_i64_s: 'SL(1) = (uint32_t)of_f32((float)(int64_t)SQ(2)); NEXT(3);',
+  f32_convert_i64_u: 'SL(1) = (uint32_t)of_f32((float)SQ(2)); NEXT(3);',
+  f32_demote_f64: 'SL(1) = (uint32_t)of_f32((float)f64_of(SQ(2))); NEXT(3);',
+  f64_convert_i32_s: 'SQ(1) = of_f64((double)(int32_t)SL(2)); NEXT(3);',
+  f64_convert_i32_u: 'SQ(1) = of_f64((double)SL(2)); NEXT(3);',
+  f64_convert_i64_s: 'SQ(1) = of_f64((double)(int64_t)SQ(2)); NEXT(3);',
+  f64_convert_i64_u: 'SQ(1) = of_f64((double)SQ(2)); NEXT(3);',
+  f64_promote_f32: 'SQ(1) = of_f64((double)f32_of(SL(2))); NEXT(3);',
+};
 
 // ---------------------------------------------------------------- every form the generator can make
 // The order is the prototype's (session 20), so the board set's codes follow it.
@@ -296,6 +358,82 @@ if (BOARD_OPS.length !== BOARD_NAMES.size) throw new Error('ops.ts: a REQUIRED/K
 // express (they never replace a board form), and an image gets them only if its module uses them.
 function extraForms(): OpDef[] {
   const out: OpDef[] = [];
+  const op = (name: string, fields: string, body: string, guard?: Guard) =>
+    out.push({ name, fields, body, extra: true, ...(guard ? { guard } : {}) });
+  const call = (expr: string, len: number) => `{ M3Result r_ = ${expr}; if (r_) TRAP(r_); NEXT(${len}); }`;
+  // calls past the 8-bit index, call_indirect on another table, offsets past 16 bits
+  op('callw', 'sh', 'CALL(OFF16(2), pc[1], 4);');
+  // branches past 32 KB of code (a function that large, or a br_table that long)
+  op('brw', 'W', 'JUMP((int32_t)IMM32(1));');
+  op('brtabw', 'sI', '{ uint32_t i = SL(1), n = IMM32(2); if (i > n) i = n; JUMP((int32_t)IMM32(6 + 4 * i)); }');
+  op('calli_t', 'sshh', 'CALL_INDIRECT(OFF16(5), SL(1), OFF16(3), pc[2], 7);');
+  op('eaddr32', 'ssI', `{ uint32_t o = IMM32(3), ea = SL(2) + o; if (ea < o) ${OOB}; SL(1) = ea; NEXT(7); }`);
+  // i64 ops outside the board set (slot forms only)
+  const min64 = '(b == ~(uint64_t)0 && a == (uint64_t)1 << 63)';
+  op('i64_div_s_sss', 'sss', `{ uint64_t a = SQ(2), b = SQ(3); if (!b) TRAP(m3Err_trapDivisionByZero); ` +
+    `if ${min64} TRAP(m3Err_trapIntegerOverflow); SQ(1) = (uint64_t)((int64_t)a / (int64_t)b); NEXT(4); }`);
+  op('i64_div_u_sss', 'sss',
+    '{ uint64_t a = SQ(2), b = SQ(3); if (!b) TRAP(m3Err_trapDivisionByZero); SQ(1) = a / b; NEXT(4); }');
+  op('i64_rem_s_sss', 'sss', `{ uint64_t a = SQ(2), b = SQ(3); if (!b) TRAP(m3Err_trapDivisionByZero); ` +
+    `SQ(1) = ${min64} ? 0 : (uint64_t)((int64_t)a % (int64_t)b); NEXT(4); }`);
+  op('i64_rem_u_sss', 'sss',
+    '{ uint64_t a = SQ(2), b = SQ(3); if (!b) TRAP(m3Err_trapDivisionByZero); SQ(1) = a % b; NEXT(4); }');
+  op('i64_rotl_sss', 'sss',
+    '{ uint64_t a = SQ(2), b = SQ(3) & 63; SQ(1) = (a << b) | (a >> ((64 - b) & 63)); NEXT(4); }');
+  op('i64_rotr_sss', 'sss',
+    '{ uint64_t a = SQ(2), b = SQ(3) & 63; SQ(1) = (a >> b) | (a << ((64 - b) & 63)); NEXT(4); }');
+  for (const [nm, e] of [['clz', 'a ? (uint64_t)__builtin_clzll(a) : 64'],
+    ['ctz', 'a ? (uint64_t)__builtin_ctzll(a) : 64'],
+    ['popcnt', '(uint64_t)__builtin_popcountll(a)'], ['ext8s', '(uint64_t)(int64_t)(int8_t)a'],
+    ['ext16s', '(uint64_t)(int64_t)(int16_t)a'], ['ext32s', '(uint64_t)(int64_t)(int32_t)a']]) {
+    op(`i64_${nm}_ss`, 'ss', `{ uint64_t a = SQ(2); SQ(1) = ${e}; NEXT(3); }`);
+  }
+  for (const [nm, [end, val]] of Object.entries(LOAD64X)) {
+    op(`${nm}_ss`, 'sso', `{ uint32_t o = OFF(3), ea = SL(2) + o; if (ea < o || ea >= ${end}) ${OOB}; ` +
+      `const uint8_t * p = MEM_BASE + ea; SQ(1) = ${val}; NEXT(4); }`);
+  }
+  // memory size and the bulk-memory ops (the engine re-reads its bounds after a grow)
+  op('msize', 's', 'SL(1) = rf_memory_size(rt); NEXT(2);');
+  op('mgrow', 'ss', 'SL(1) = rf_memory_grow(rt, SL(2)); NEXT(3);');
+  op('minit', 'sssh', call('rf_memory_init(rt, OFF16(4), SL(1), SL(2), SL(3))', 6));
+  op('ddrop', 'h', 'rf_data_drop(rt, OFF16(1)); NEXT(3);');
+  // floats: slot forms only; f32 in a slot's low word, f64 in all of it
+  const F32 = 'WQRT_FLOATS' as const;
+  for (const [nm, e] of Object.entries(FBIN)) {
+    op(`f32_${nm}_sss`, 'sss', `{ float a = f32_of(SL(2)), b = f32_of(SL(3)); SL(1) = (uint32_t)of_f32(${e('f')}); ` +
+      'NEXT(4); }', F32);
+    op(`f64_${nm}_sss`, 'sss',
+      `{ double a = f64_of(SQ(2)), b = f64_of(SQ(3)); SQ(1) = of_f64(${e('')}); NEXT(4); }`, F32);
+  }
+  op('f32_copysign_sss', 'sss', 'SL(1) = (SL(2) & 0x7fffffffu) | (SL(3) & 0x80000000u); NEXT(4);', F32);
+  op('f64_copysign_sss', 'sss',
+    'SQ(1) = (SQ(2) & 0x7fffffffffffffffull) | (SQ(3) & 0x8000000000000000ull); NEXT(4);', F32);
+  op('f32_abs_ss', 'ss', 'SL(1) = SL(2) & 0x7fffffffu; NEXT(3);', F32);
+  op('f32_neg_ss', 'ss', 'SL(1) = SL(2) ^ 0x80000000u; NEXT(3);', F32);
+  op('f64_abs_ss', 'ss', 'SQ(1) = SQ(2) & 0x7fffffffffffffffull; NEXT(3);', F32);
+  op('f64_neg_ss', 'ss', 'SQ(1) = SQ(2) ^ 0x8000000000000000ull; NEXT(3);', F32);
+  for (const [nm, e] of Object.entries(FUN)) {
+    op(`f32_${nm}_ss`, 'ss', `{ float a = f32_of(SL(2)); SL(1) = (uint32_t)of_f32(${e('f32')}); NEXT(3); }`, F32);
+    op(`f64_${nm}_ss`, 'ss', `{ double a = f64_of(SQ(2)); SQ(1) = of_f64(${e('f64')}); NEXT(3); }`, F32);
+  }
+  for (const [nm, e] of Object.entries(FCMP)) {
+    op(`f32_${nm}_sss`, 'sss',
+      `{ float a = f32_of(SL(2)), b = f32_of(SL(3)); SL(1) = (uint32_t)(${e}); NEXT(4); }`, F32);
+    op(`f64_${nm}_sss`, 'sss',
+      `{ double a = f64_of(SQ(2)), b = f64_of(SQ(3)); SL(1) = (uint32_t)(${e}); NEXT(4); }`, F32);
+  }
+  for (const [nm, body] of Object.entries(CONVERT)) op(`${nm}_ss`, 'ss', body, F32);
+  // reference types: a reference is its slot's value, 0 = null, a function = its index + 1
+  const R = 'WQRT_REFTYPES' as const;
+  op('tget', 'ssh', '{ uint32_t v_ = 0; M3Result r_ = rf_table_get(rt, OFF16(3), SL(2), &v_); if (r_) TRAP(r_); ' +
+    'SQ(1) = v_; NEXT(5); }', R);
+  op('tset', 'ssh', call('rf_table_set(rt, OFF16(3), SL(1), SL(2))', 5), R);
+  op('tsize', 'sh', 'SQ(1) = rf_table_size(rt, OFF16(2)); NEXT(4);', R);
+  op('tgrow', 'sssh', 'SQ(1) = rf_table_grow(rt, OFF16(4), SL(2), SL(3)); NEXT(6);', R);
+  op('tfill', 'sssh', call('rf_table_fill(rt, OFF16(4), SL(1), SL(2), SL(3))', 6), R);
+  op('tcopy', 'ssshh', call('rf_table_copy(rt, OFF16(4), OFF16(6), SL(1), SL(2), SL(3))', 8), R);
+  op('tinit', 'ssshh', call('rf_table_init(rt, OFF16(4), OFF16(6), SL(1), SL(2), SL(3))', 8), R);
+  op('edrop', 'h', 'rf_elem_drop(rt, OFF16(1)); NEXT(3);', R);
   return out;
 }
 /** Every op, in canonical order: the board set, then the extra ops. */

@@ -12,11 +12,17 @@
 //   i64.extend_i32_u writes the extend's destination (both exact: see ops.ts);
 // - the accumulator: a temp written by one op and read by the very next (no label between) passes
 //   through a machine register instead of its slot, when both ops have that form;
-// - branches start 8-bit; one out of reach becomes its inverse over a 16-bit `br` (relax).
+// - branches start 8-bit; one out of reach becomes its inverse over a 16-bit `br` (relax), and a 16-bit
+//   one past 32 KB the 32-bit form;
+// - blocks with parameters keep them in the block's first slots; a branch carrying values moves them to
+//   its target's slots first (br_table: through a stub per target), and several results go to slots
+//   0..n-1 before `ret0`;
+// - floats, reference types and the rare ops use ops.ts's extra forms (slots only).
+// Limits (WasmError): a frame over MAX_FRAME slots, more than 256 globals, indices past 16 bits.
 
 import { WasmError, type ParsedModule } from '../module.ts';
 import {
-  CMP32, COMMUTATIVE, FIELD_BYTES, INVERSE, LOAD32, LOAD64, MIRROR, OP_BY_NAME, STORE32, numbering,
+  CMP32, COMMUTATIVE, FIELD_BYTES, INVERSE, LOAD32, LOAD64, LOAD64X, MIRROR, OP_BY_NAME, STORE32, numbering,
   type OpNumbering,
 } from './ops.ts';
 import { decodeBody, type Instr } from './decode.ts';
@@ -63,7 +69,12 @@ const isConst = (v: Val): v is { c: bigint; bits: 32 | 64 } => 'c' in v;
 
 /** Ops whose name is their base (no operand signature). */
 const SPECIAL = new Set(['const8', 'const16', 'brs', 'eaddr', 'calli', 'mcopy', 'mfill', 'trap', 'br', 'call',
-  'ret', 'ret0', 'select', 'gget', 'gset', 'brtab', 'const32', 'const64', 'const64s']);
+  'ret', 'ret0', 'select', 'gget', 'gset', 'brtab', 'const32', 'const64', 'const64s',
+  'callw', 'calli_t', 'eaddr32', 'msize', 'mgrow', 'minit', 'ddrop', 'tget', 'tset', 'tsize', 'tgrow', 'tfill',
+  'tcopy', 'tinit', 'edrop', 'brw', 'brtabw']);
+/** ops that take a memory address (a constant one too wide for the immediate moves to a slot + offset 0) */
+const MEMORY_OPS = new Set([...Object.keys(LOAD32), ...Object.keys(LOAD64), ...Object.keys(LOAD64X),
+  ...Object.keys(STORE32), 'st64']);
 const hasDest = (base: string) => !/^(br|st|gset|ret|call|trap|mcopy|mfill)/.test(base);
 const nameOf = (base: string, f: Field[]) =>
   SPECIAL.has(base) ? base : base + '_' + f.filter((x) => 'skiI'.includes(x.k)).map((x) => x.k).join('');
@@ -132,8 +143,10 @@ function invertBranch(o: Op): [string, Field[]] | null {
   return null;
 }
 
-interface Ctrl { kind: 'func' | 'block' | 'loop' | 'if'; h: number; nres: number; end: number; start?: number;
-  els?: number; dead: boolean; deadNest: number }
+/** A block: its kind, base height, parameter and result counts, labels (loop start, if's else) and
+ * whether the rest of it is unreachable (skipped, counting nested blocks). */
+interface Ctrl { kind: 'func' | 'block' | 'loop' | 'if'; h: number; np: number; nres: number; end: number;
+  start?: number; els?: number; dead: boolean; deadNest: number }
 
 // ---------------------------------------------------------------- one function
 class FuncTranslator {
@@ -204,10 +217,7 @@ class FuncTranslator {
       else this.emitConst(SCRATCH, { c: BigInt(v >>> 0), bits: 32 });
       fields = [...fields];
       fields[j] = F('s', SCRATCH);
-      const b = base.replace(/w+$/, '');
-      if ((b in LOAD32 || b in LOAD64 || b in STORE32 || b === 'st64') && !fields.some((x) => x.k === 'o')) {
-        fields.push(F('o', 0));
-      }
+      if (MEMORY_OPS.has(base.replace(/w+$/, '')) && !fields.some((x) => x.k === 'o')) fields.push(F('o', 0));
     }
     this.ir.push({ op: base, f: fields });
   }
@@ -276,15 +286,24 @@ class FuncTranslator {
   wideOffset(sa: number, off: number, h: number): number {
     const t = this.canon(h);
     this.maxh = Math.max(this.maxh, h + 1);
-    if (off > 0xffff) refuse('memory offsets above 65535 are not supported by the register form');
-    this.emit('eaddr', F('s', t), F('s', sa), F('O', off));
+    if (off > 0xffff) this.emit('eaddr32', F('s', t), F('s', sa), F('I', off));
+    else this.emit('eaddr', F('s', t), F('s', sa), F('O', off));
     return t;
   }
 
   translate() {
-    const ctl: Ctrl[] = [{ kind: 'func', h: 0, nres: this.nres, end: this.label(), dead: false, deadNest: 0 }];
+    const ctl: Ctrl[] = [{ kind: 'func', h: 0, np: 0, nres: this.nres, end: this.label(), dead: false, deadNest: 0 }];
     const body = this.body;
-    const arity = (c: Ctrl) => (c.kind === 'loop' ? 0 : c.nres);
+    const arity = (c: Ctrl) => (c.kind === 'loop' ? c.np : c.nres);
+    /** the values a branch to c carries are in c's slots already */
+    const inPlace = (c: Ctrl) => {
+      const n = arity(c);
+      for (let k = 0; k < n; k++) {
+        const v = this.vs[this.vs.length - n + k];
+        if (v === undefined || isConst(v) || v.s !== this.canon(c.h + k)) return false;
+      }
+      return true;
+    };
     const target = (c: Ctrl) => (c.kind === 'loop' ? c.start! : c.end);
     const putResults = (c: Ctrl) => {
       const n = arity(c);
@@ -294,10 +313,11 @@ class FuncTranslator {
         else if (src.s !== want) this.emitMov(want, src.s);
       }
     };
-    const blockResults = (bt: number) => {
-      if (bt === -64) return 0;
-      if (bt < 0) return 1;
-      return refuse('block type indices are not supported yet');
+    const blockType = (bt: number) => {
+      if (bt === -64) return { np: 0, nres: 0 };
+      if (bt < 0) return { np: 0, nres: 1 };
+      const t = this.m.types[bt]!;
+      return { np: t.params.length, nres: t.results.length };
     };
     let i = 0;
     while (i < body.length) {
@@ -326,7 +346,8 @@ class FuncTranslator {
         case 0x02:
         case 0x03: {
           this.matAll();
-          const nc: Ctrl = { kind: o === 0x02 ? 'block' : 'loop', h: this.vs.length, nres: blockResults(ins.a!),
+          const bt = blockType(ins.a!);
+          const nc: Ctrl = { kind: o === 0x02 ? 'block' : 'loop', h: this.vs.length - bt.np, ...bt,
             end: this.label(), dead: false, deadNest: 0 };
           if (o === 0x03) {
             nc.start = this.label();
@@ -338,7 +359,8 @@ class FuncTranslator {
         case 0x04: {
           const cond = this.pop();
           this.matAll();
-          const nc: Ctrl = { kind: 'if', h: this.vs.length, nres: blockResults(ins.a!), end: this.label(),
+          const bt = blockType(ins.a!);
+          const nc: Ctrl = { kind: 'if', h: this.vs.length - bt.np, ...bt, end: this.label(),
             els: this.label(), dead: false, deadNest: 0 };
           this.condBranch(cond, false, nc.els!);
           ctl.push(nc);
@@ -351,7 +373,9 @@ class FuncTranslator {
           }
           this.place(c.els!);
           c.els = undefined;
+          // the else branch starts from the if's parameters, still in their slots (the then branch was skipped)
           this.vs.length = c.h;
+          for (let k = 0; k < c.np; k++) this.push({ s: this.canon(c.h + k) });
           c.dead = false;
           c.deadNest = 0;
           break;
@@ -381,8 +405,7 @@ class FuncTranslator {
         case 0x0d: {
           const t = ctl[ctl.length - 1 - ins.a!]!;
           const cond = this.pop();
-          const top = this.vs[this.vs.length - 1];
-          if (arity(t) && (top === undefined || isConst(top) || top.s !== this.canon(t.h))) {
+          if (!inPlace(t)) {
             const skip = this.label();
             this.condBranch(cond, false, skip);
             putResults(t);
@@ -395,9 +418,22 @@ class FuncTranslator {
           const ls = ins.ls!;
           const a = this.pop();
           const sa = this.slotOf(a, this.vs.length);
-          if (ls.some((d) => arity(ctl[ctl.length - 1 - d]!))) refuse('br_table with values is not supported yet');
-          const targets = ls.map((d) => F('J', target(ctl[ctl.length - 1 - d]!)));
+          // a target whose values must move first gets a stub after the table: the moves, then a br
+          const stubs = new Map<number, number>();
+          const targets = ls.map((d) => {
+            const t = ctl[ctl.length - 1 - d]!;
+            if (inPlace(t)) return F('J', target(t));
+            if (!stubs.has(d)) stubs.set(d, this.label());
+            return F('J', stubs.get(d)!);
+          });
+          if (ls.length > 0x10000) refuse('br_table with more than 65536 targets');
           this.emit('brtab', F('s', sa), F('h', ls.length - 1), ...targets);
+          for (const [d, l] of stubs) {
+            const t = ctl[ctl.length - 1 - d]!;
+            this.place(l);
+            putResults(t);
+            this.emit('br', F('J', target(t)));
+          }
           this.vs.length = c.h;
           c.dead = true;
           break;
@@ -417,8 +453,9 @@ class FuncTranslator {
           const ft = this.m.types[this.m.funcs[f]!]!;
           const base = this.vs.length - ft.params.length;
           for (let k = base; k < this.vs.length; k++) this.mat(k);
-          if (f > 255) refuse('more than 256 functions are not supported yet');
-          this.emit('call', F('s', this.canon(base)), F('c', f));
+          if (f > 0xffff) refuse('calls to function indices above 65535 are not supported by the register form');
+          if (f > 255) this.emit('callw', F('s', this.canon(base)), F('h', f));
+          else this.emit('call', F('s', this.canon(base)), F('c', f));
           this.vs.length = base;
           for (let k = 0; k < ft.results.length; k++) this.push({ s: this.canon(base + k) });
           break;
@@ -431,7 +468,9 @@ class FuncTranslator {
           for (let k = base; k < this.vs.length; k++) this.mat(k);
           const sx = this.slotOf(x, this.vs.length);
           // the index first: the handler steps over it
-          this.emit('calli', F('s', sx), F('s', this.canon(base)), F('h', this.canonType(ti)));
+          const operands = [F('s', sx), F('s', this.canon(base)), F('h', this.canonType(ti))];
+          if (ins.b) this.emit('calli_t', ...operands, F('h', ins.b));
+          else this.emit('calli', ...operands);
           this.maxh = Math.max(this.maxh, this.vs.length + 1);
           this.vs.length = base;
           for (let k = 0; k < ft.results.length; k++) this.push({ s: this.canon(base + k) });
@@ -461,25 +500,99 @@ class FuncTranslator {
           break;
         }
         case 0x23: {
+          if (ins.a! > 255) refuse('more than 256 globals are not supported by the register form');
           let d: number;
           [d, step] = this.dest(i);
           this.emit('gget', F('s', d), F('g', ins.a!));
           break;
         }
         case 0x24: {
+          if (ins.a! > 255) refuse('more than 256 globals are not supported by the register form');
           const v = this.pop();
           this.emit('gset', F('g', ins.a!), F('s', this.slotOf(v, this.vs.length)));
           break;
         }
         case 0x41:
-        case 0x42:
-          this.push({ c: ins.c!, bits: o === 0x41 ? 32 : 64 });
+        case 0x43:
+          this.push({ c: ins.c!, bits: 32 });
           break;
+        case 0x42:
+        case 0x44:
+          this.push({ c: ins.c!, bits: 64 });
+          break;
+        case 0xbc:
+        case 0xbd:
+        case 0xbe:
+        case 0xbf:
+          break; // reinterpret: the same bits in the same slot
+        case 0xd0:
+          this.push({ c: 0n, bits: 64 }); // ref.null: a reference is 0 or a function's index + 1, all 64 bits
+          break;
+        case 0xd2:
+          this.push({ c: BigInt(ins.a! + 1), bits: 64 });
+          break;
+        case 0x3f: {
+          let d: number;
+          [d, step] = this.dest(i);
+          this.emit('msize', F('s', d));
+          break;
+        }
+        case 0x40: {
+          const sn = this.slotOf(this.pop(), this.vs.length);
+          let d: number;
+          [d, step] = this.dest(i);
+          this.emit('mgrow', F('s', d), F('s', sn));
+          break;
+        }
+        case 0xfc09:
+          this.emit('ddrop', F('h', ins.a!));
+          break;
+        case 0xfc0d:
+          this.emit('edrop', F('h', ins.a!));
+          break;
+        case 0x25: {
+          const si = this.slotOf(this.pop(), this.vs.length);
+          let d: number;
+          [d, step] = this.dest(i);
+          this.emit('tget', F('s', d), F('s', si), F('h', ins.a!));
+          break;
+        }
+        case 0x26: {
+          const v = this.pop(), x = this.pop(), h = this.vs.length;
+          const sv = this.slotOf(v, h + 1), si = this.slotOf(x, h);
+          this.emit('tset', F('s', si), F('s', sv), F('h', ins.a!));
+          break;
+        }
+        case 0xfc10: {
+          let d: number;
+          [d, step] = this.dest(i);
+          this.emit('tsize', F('s', d), F('h', ins.a!));
+          break;
+        }
+        case 0xfc0f: {
+          const n = this.pop(), v = this.pop(), h = this.vs.length;
+          const sn = this.slotOf(n, h + 1), sv = this.slotOf(v, h);
+          let d: number;
+          [d, step] = this.dest(i);
+          this.emit('tgrow', F('s', d), F('s', sv), F('s', sn), F('h', ins.a!));
+          break;
+        }
+        case 0xfc08:
         case 0xfc0a:
-        case 0xfc0b: {
+        case 0xfc0b:
+        case 0xfc0c:
+        case 0xfc0e:
+        case 0xfc11: {
+          // three operands (destination, source or value, count) and the op's indices
           const n = this.pop(), b = this.pop(), a = this.pop(), h = this.vs.length;
           const sn = this.slotOf(n, h + 2), sb = this.slotOf(b, h + 1), sa = this.slotOf(a, h);
-          this.emit(o === 0xfc0a ? 'mcopy' : 'mfill', F('s', sa), F('s', sb), F('s', sn));
+          const ops = [F('s', sa), F('s', sb), F('s', sn)];
+          if (o === 0xfc08) this.emit('minit', ...ops, F('h', ins.a!));
+          else if (o === 0xfc0a) this.emit('mcopy', ...ops);
+          else if (o === 0xfc0b) this.emit('mfill', ...ops);
+          else if (o === 0xfc0c) this.emit('tinit', ...ops, F('h', ins.b!), F('h', ins.a!));
+          else if (o === 0xfc0e) this.emit('tcopy', ...ops, F('h', ins.a!), F('h', ins.b!));
+          else this.emit('tfill', ...ops, F('h', ins.a!));
           break;
         }
         default:
@@ -577,6 +690,14 @@ class FuncTranslator {
       }
       return step;
     }
+    const fb = W_FLOAT_BIN[o];
+    if (fb) {
+      const b = this.pop(), a = this.pop(), h = this.vs.length;
+      const sa = this.slotOf(a, h), sb = this.slotOf(b, h + 1);
+      [d, step] = this.dest(i);
+      this.emit(fb, F('s', d), F('s', sa), F('s', sb));
+      return step;
+    }
     const un = W_UNARY[o];
     if (un) {
       const a = this.pop();
@@ -585,7 +706,7 @@ class FuncTranslator {
       this.emit(un, F('s', d), F('s', sa));
       return step;
     }
-    return refuse(`opcode 0x${o.toString(16)} is not supported by the register form yet`);
+    throw new Error(`regform: opcode 0x${o.toString(16)} has no translation`);
   }
 
   /** a branch to `lab` taken when `cond` is true (whenTrue) or false; fuses the compare / eqz just emitted */
@@ -617,8 +738,15 @@ class FuncTranslator {
   }
 
   emitReturn() {
-    if (this.nres) this.emit('ret', F('s', this.slotOf(this.vs[this.vs.length - 1]!, this.vs.length - 1)));
-    else this.emit('ret0');
+    const n = this.nres, top = this.vs.length - n;
+    if (n === 1) this.emit('ret', F('s', this.slotOf(this.vs[top]!, top)));
+    else {
+      // several results: each into its own slot first (a local may be one of the targets), then down to
+      // slots 0..n-1 in ascending order (a source, at nl + its height, is never a later target)
+      for (let k = 0; k < n; k++) this.mat(top + k);
+      for (let k = 0; k < n; k++) if (this.canon(top + k) !== k) this.emitMov(k, this.canon(top + k));
+      this.emit('ret0');
+    }
   }
 
   // ------------------------------------------------------------ IR passes
@@ -690,7 +818,8 @@ class FuncTranslator {
     }
   }
 
-  /** 8-bit branches: start short; a branch out of reach becomes its inverse over a 16-bit br */
+  /** 8-bit branches: start short; a branch out of reach becomes its inverse over a 16-bit br, and a 16-bit
+   * one out of reach (more than 32 KB of code) takes the 32-bit form */
   relax(num: OpNumbering) {
     for (const x of this.ir) {
       if (isOp(x) && x.op === 'br') {
@@ -713,11 +842,21 @@ class FuncTranslator {
         p += 1 + page2 + fieldBytes(x.f);
       }
       const far: number[] = [];
+      let widened = false;
       this.ir.forEach((x, j) => {
         const reach = (f: Field) => pos.get(f.v)! - at[j]!;
         if (isOp(x) && x.f.some((f) => f.k === 'L' && (reach(f) < -128 || reach(f) > 127))) far.push(j);
+        if (isOp(x) && x.f.some((f) => f.k === 'J' && (reach(f) < -32768 || reach(f) > 32767))) {
+          if (x.op === 'br') x.op = 'brw';
+          else if (x.op === 'brtab') {
+            x.op = 'brtabw';
+            x.f[1] = F('I', x.f[1]!.v);
+          } else throw new Error(`regform: no wide form of ${x.op}`);
+          x.f = x.f.map((f) => (f.k === 'J' ? F('W', f.v) : f));
+          widened = true;
+        }
       });
-      if (!far.length) return;
+      if (!far.length && !widened) return;
       for (const j of far.reverse()) {
         const x = this.ir[j] as Op;
         const lab = x.f.find((f) => f.k === 'L')!.v;
@@ -790,6 +929,7 @@ class FuncTranslator {
             break;
           case 'h':
           case 'O':
+            if (f.v > 0xffff) refuse(`function ${this.fi}: an index ${f.v} does not fit 16 bits`);
             dv.setUint16(w, f.v, true);
             w += 2;
             break;
@@ -798,15 +938,14 @@ class FuncTranslator {
             dv.setInt8(w++, d);
             break;
           }
-          case 'J': {
-            const d = pos.get(f.v)! - at;
-            if (d < -32768 || d > 32767) {
-              refuse(`function ${this.fi}: a branch spans more than 32 KB of register code; split the function`);
-            }
-            dv.setInt16(w, d, true);
+          case 'J':
+            dv.setInt16(w, pos.get(f.v)! - at, true);
             w += 2;
             break;
-          }
+          case 'W':
+            dv.setInt32(w, pos.get(f.v)! - at, true);
+            w += 4;
+            break;
           default:
             throw new Error(`regform: field kind ${f.k}`);
         }
@@ -824,16 +963,38 @@ const W_BIN32: Record<number, string> = { 0x6a: 'add', 0x6b: 'sub', 0x6c: 'mul',
   0x77: 'rotl', 0x78: 'rotr' };
 const W_CMP32: Record<number, string> = { 0x46: 'eq', 0x47: 'ne', 0x48: 'lt_s', 0x49: 'lt_u', 0x4a: 'gt_s',
   0x4b: 'gt_u', 0x4c: 'le_s', 0x4d: 'le_u', 0x4e: 'ge_s', 0x4f: 'ge_u' };
-const W_BIN64: Record<number, string> = { 0x7c: 'add', 0x7d: 'sub', 0x7e: 'mul', 0x83: 'and', 0x84: 'or',
-  0x85: 'xor', 0x86: 'shl', 0x87: 'shr_s', 0x88: 'shr_u' };
+const W_BIN64: Record<number, string> = { 0x7c: 'add', 0x7d: 'sub', 0x7e: 'mul', 0x7f: 'div_s', 0x80: 'div_u',
+  0x81: 'rem_s', 0x82: 'rem_u', 0x83: 'and', 0x84: 'or', 0x85: 'xor', 0x86: 'shl', 0x87: 'shr_s', 0x88: 'shr_u',
+  0x89: 'rotl', 0x8a: 'rotr' };
 const W_CMP64: Record<number, string> = { 0x51: 'eq', 0x52: 'ne', 0x53: 'lt_s', 0x54: 'lt_u', 0x55: 'gt_s',
   0x56: 'gt_u', 0x57: 'le_s', 0x58: 'le_u', 0x59: 'ge_s', 0x5a: 'ge_u' };
+/** one operand, one result (ref.is_null is eqz: a null reference is 0) */
 const W_UNARY: Record<number, string> = { 0x45: 'eqz', 0x67: 'clz', 0x68: 'ctz', 0x69: 'popcnt', 0xc0: 'ext8s',
-  0xc1: 'ext16s', 0xa7: 'wrap', 0xad: 'ext_u', 0xac: 'ext_s', 0x50: 'i64_eqz' };
+  0xc1: 'ext16s', 0xa7: 'wrap', 0xad: 'ext_u', 0xac: 'ext_s', 0x50: 'i64_eqz', 0xd1: 'eqz',
+  0x79: 'i64_clz', 0x7a: 'i64_ctz', 0x7b: 'i64_popcnt', 0xc2: 'i64_ext8s', 0xc3: 'i64_ext16s', 0xc4: 'i64_ext32s',
+  0x8b: 'f32_abs', 0x8c: 'f32_neg', 0x8d: 'f32_ceil', 0x8e: 'f32_floor', 0x8f: 'f32_trunc', 0x90: 'f32_nearest',
+  0x91: 'f32_sqrt', 0x99: 'f64_abs', 0x9a: 'f64_neg', 0x9b: 'f64_ceil', 0x9c: 'f64_floor', 0x9d: 'f64_trunc',
+  0x9e: 'f64_nearest', 0x9f: 'f64_sqrt',
+  0xa8: 'i32_trunc_f32_s', 0xa9: 'i32_trunc_f32_u', 0xaa: 'i32_trunc_f64_s', 0xab: 'i32_trunc_f64_u',
+  0xae: 'i64_trunc_f32_s', 0xaf: 'i64_trunc_f32_u', 0xb0: 'i64_trunc_f64_s', 0xb1: 'i64_trunc_f64_u',
+  0xb2: 'f32_convert_i32_s', 0xb3: 'f32_convert_i32_u', 0xb4: 'f32_convert_i64_s', 0xb5: 'f32_convert_i64_u',
+  0xb6: 'f32_demote_f64', 0xb7: 'f64_convert_i32_s', 0xb8: 'f64_convert_i32_u', 0xb9: 'f64_convert_i64_s',
+  0xba: 'f64_convert_i64_u', 0xbb: 'f64_promote_f32',
+  0xfc00: 'i32_trunc_sat_f32_s', 0xfc01: 'i32_trunc_sat_f32_u', 0xfc02: 'i32_trunc_sat_f64_s',
+  0xfc03: 'i32_trunc_sat_f64_u', 0xfc04: 'i64_trunc_sat_f32_s', 0xfc05: 'i64_trunc_sat_f32_u',
+  0xfc06: 'i64_trunc_sat_f64_s', 0xfc07: 'i64_trunc_sat_f64_u' };
+/** float binary ops and compares: slot operands only */
+const W_FLOAT_BIN: Record<number, string> = Object.fromEntries([
+  ...['eq', 'ne', 'lt', 'gt', 'le', 'ge'].flatMap((c, k) => [[0x5b + k, `f32_${c}`], [0x61 + k, `f64_${c}`]]),
+  ...['add', 'sub', 'mul', 'div', 'min', 'max', 'copysign'].flatMap((c, k) => [[0x92 + k, `f32_${c}`],
+    [0xa0 + k, `f64_${c}`]]),
+]);
+/** f32 / f64 loads and stores move the same bits as the integer ones */
 const W_LOAD: Record<number, string> = { 0x28: 'ld32', 0x2d: 'ld8u', 0x2c: 'ld8s', 0x2f: 'ld16u', 0x2e: 'ld16s',
-  0x29: 'ld64', 0x35: 'ld64_32u', 0x34: 'ld64_32s' };
+  0x29: 'ld64', 0x35: 'ld64_32u', 0x34: 'ld64_32s', 0x2a: 'ld32', 0x2b: 'ld64', 0x30: 'ld64_8s', 0x31: 'ld64_8u',
+  0x32: 'ld64_16s', 0x33: 'ld64_16u' };
 const W_STORE: Record<number, string> = { 0x36: 'st32', 0x3a: 'st8', 0x3b: 'st16', 0x37: 'st64', 0x3e: 'st32',
-  0x3c: 'st8', 0x3d: 'st16' };
+  0x3c: 'st8', 0x3d: 'st16', 0x38: 'st32', 0x39: 'st64' };
 
 /** Translates every defined function of a validated module (`bytes` is the module `m` was parsed
  * from). Throws WasmError for what the register form cannot hold (e.g. a frame over MAX_FRAME slots). */
@@ -855,13 +1016,13 @@ export function translateModule(m: ParsedModule, bytes: Uint8Array, opts: Transl
   for (let fi = 0; fi < m.bodies.length; fi++) {
     const t = new FuncTranslator(m, fi, bytes, canonType);
     t.translate();
-    const code = t.encode(num, used);
-    const typeIdx = m.funcs[m.importedFuncs + fi]!;
-    const ft = m.types[typeIdx]!;
     if (t.frame > MAX_FRAME) {
       refuse(`function ${m.importedFuncs + fi} needs ${t.frame} frame slots (locals + operand stack + scratch); ` +
         `the register form addresses at most ${MAX_FRAME}: split the function or use fewer locals`);
     }
+    const code = t.encode(num, used);
+    const typeIdx = m.funcs[m.importedFuncs + fi]!;
+    const ft = m.types[typeIdx]!;
     funcs.push({ codeOff: off, nparams: ft.params.length, nresults: ft.results.length, nlocals: t.nl, frame: t.frame,
       typeIdx });
     parts.push(code);
@@ -875,4 +1036,10 @@ export function translateModule(m: ParsedModule, bytes: Uint8Array, opts: Transl
   }
   const order = num.labels.filter((n) => n !== 'esc');
   return { code, funcs, used: order.filter((n) => used.has(n)), ops: order };
+}
+
+/** An image's translation: numbered with only the ops its code uses (one byte each when they are at most
+ * 255), so `gen-ops --only` with the result's `ops` gives the image its own handlers and nothing more. */
+export function translateForImage(m: ParsedModule, bytes: Uint8Array): RfModule {
+  return translateModule(m, bytes, { ops: translateModule(m, bytes).used });
 }
