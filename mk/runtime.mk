@@ -32,7 +32,7 @@ RT_RF_OPS   := $(RT_RF_OUT)/rf_ops.h $(RT_RF_OUT)/rf_ops.inc
 RT_RF_DEFS  := -DWQRT_REGFORM=1 -I$(RT_RF_OUT)
 $(RT_RF_OUT)/rf_ops.inc: $(RT_RF_TS) | npm
 	@mkdir -p $(@D)
-	@$(NODE_TS) -e "import('./host-tools/wasm/regform/gen-ops.ts').then((g) => g.writeOps('$(@D)'))"   # (its CLI drops OUTDIR without --only)
+	@$(NODE_TS) host-tools/wasm/regform/gen-ops.ts $(@D)
 $(RT_RF_OUT)/rf_ops.h: $(RT_RF_OUT)/rf_ops.inc
 # the spec driver and the API tests through the register form (host-tools/wasm/spectest.ts --regform)
 $(RT_OUT)/spec_driver_rf: $(RT_SRCS) $(RT_HDRS) $(RT_RF_OPS) $(RT_DIR)/host/spec_driver.c

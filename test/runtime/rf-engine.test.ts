@@ -1,0 +1,87 @@
+// The register form (format 40, host-tools/wasm/regform/blob.ts) through the runtime built with WQRT_REGFORM=1
+// (firmware/runtime/src/rf_engine.c): the embedding API's checks (host imports, traps and their trap info, calls
+// and call_indirect), memory.grow, the loader's checks of a format 40 blob, and each build refusing the other
+// form's blob by name.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { fnv1a } from '../../host-tools/wasm/predecode.ts';
+import { regform } from '../../host-tools/wasm/regform/blob.ts';
+
+const REPO = resolve(import.meta.dirname, '../..');
+const OUT = join(REPO, 'build/runtime');
+const dir = mkdtempSync(join(tmpdir(), 'wqrt-rf-'));
+const run = (driver: string, cmds: string[]) => {
+  const r = spawnSync(join(OUT, driver), { input: cmds.join('\n') + '\n', encoding: 'utf8' });
+  return r.stdout.trim().split('\n');
+};
+/** `wat` in the register form, written to a file: its path and the blob's offset in the module */
+function rfModule(name: string, wat: string): { path: string; bytes: Buffer; blobAt: number } {
+  const watPath = join(dir, `${name}.wat`), wasmPath = join(dir, `${name}.wasm`);
+  writeFileSync(watPath, wat);
+  execFileSync('wat2wasm', [watPath, '-o', wasmPath]);
+  const r = regform(readFileSync(wasmPath));
+  const path = join(dir, `${name}.rf.wasm`);
+  writeFileSync(path, r.wasm);
+  return { path, bytes: Buffer.from(r.wasm), blobAt: r.wasm.length - r.blobBytes };
+}
+
+beforeAll(() => {
+  execFileSync('make', ['-s', 'build/runtime/spec_driver_rf', 'build/runtime/api_test_rf', 'build/runtime/api.rf.wasm',
+    'build/runtime/spec_driver', 'build/runtime/api.pd.wasm'], { cwd: REPO, stdio: 'inherit' });
+}, 240_000);
+
+describe('the register form through the embedding API', () => {
+  it('passes every API check under ASan/UBSan (imports, traps and trap info, call_indirect, globals, memory)', () => {
+    const out = execFileSync(join(OUT, 'api_test_rf'), [join(OUT, 'api.rf.wasm')], { encoding: 'utf8' });
+    expect(out).toMatch(/api_test: (\d+) checks, 0 failed/);
+    expect(Number(/(\d+) checks/.exec(out)![1])).toBeGreaterThanOrEqual(30);
+  });
+
+  it('grows memory, reads and writes the new page, and refuses growth past the maximum', () => {
+    const m = rfModule('grow', `(module (memory 1 3)
+      (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+      (func (export "size") (result i32) (memory.size))
+      (func (export "poke") (param i32 i32) (i32.store (local.get 0) (local.get 1)))
+      (func (export "peek") (param i32) (result i32) (i32.load (local.get 0))))`);
+    expect(run('spec_driver_rf', [`load ${m.path}`, 'invoke peek 1 10000', 'invoke grow 1 1', 'invoke size 0',
+      'invoke poke 2 1fffc 12345678', 'invoke peek 1 1fffc', 'invoke peek 1 1fffd', 'invoke grow 1 2',
+      'invoke size 0', 'invoke grow 1 1', 'invoke size 0'])).toEqual([
+      'ok', 'trap [trap] out of bounds memory access', 'ok 1', 'ok 2', 'ok', 'ok 12345678',
+      'trap [trap] out of bounds memory access', 'ok ffffffff', 'ok 2', 'ok 2', 'ok 3']);
+  });
+
+  it('gives a trap its reason, a call its results, and keeps running after a trap', () => {
+    const m = rfModule('calls', `(module
+      (func $sum3 (param i32 i32 i32) (result i32) (i32.add (i32.add (local.get 0) (local.get 1)) (local.get 2)))
+      (func $swap (param i64 i64) (result i64 i64) (local.get 1) (local.get 0))
+      (func (export "f") (param i32) (result i32) (local i32)
+        (local.set 1 (call $sum3 (local.get 0) (i32.const 10) (i32.const 100)))
+        (i32.add (local.get 1) (call $sum3 (local.get 1) (local.get 1) (local.get 1))))
+      (func (export "swap") (param i64 i64) (result i64 i64) (call $swap (local.get 0) (local.get 1)))
+      (func (export "rem") (param i32 i32) (result i32) (i32.rem_u (local.get 0) (local.get 1))))`);
+    expect(run('spec_driver_rf', [`load ${m.path}`, 'invoke f 1 1', 'invoke swap 2 5 7', 'invoke rem 2 7 0',
+      'invoke rem 2 7 4'])).toEqual(['ok', 'ok 1bc', 'ok 7 5', 'trap [trap] integer divide by zero', 'ok 3']);
+  });
+});
+
+describe('the loader and a format 40 blob', () => {
+  it('refuses format 39 in a WQRT_REGFORM=1 build and format 40 in the default one, saying which reads it', () => {
+    expect(run('spec_driver_rf', [`load ${join(OUT, 'api.pd.wasm')}`])[0]).toMatch(
+      /^error wasmqtt.predecoded: format 39 \(stack form\): this runtime reads format 40/);
+    expect(run('spec_driver', [`load ${join(OUT, 'api.rf.wasm')}`])[0]).toMatch(/^error .*other version/);
+  });
+
+  it('refuses a function record whose code lies outside the blob\'s code, even with the hashes right', () => {
+    const m = rfModule('records', '(module (func (export "one") (result i32) (i32.const 1)))');
+    expect(run('spec_driver_rf', [`load ${m.path}`, 'invoke one 0'])).toEqual(['ok', 'ok 1']);
+    const bad = Buffer.from(m.bytes);
+    const ntypes = bad.readUInt16LE(m.blobAt + 16), codeLen = bad.readUInt32LE(m.blobAt + 28);
+    bad.writeUInt32LE(codeLen, m.blobAt + 36 + ntypes * 8);   // function 0's code offset, one past the code
+    bad.writeUInt32LE(fnv1a(bad.subarray(m.blobAt + 16)), m.blobAt + 12);
+    writeFileSync(join(dir, 'bad-record.wasm'), bad);
+    expect(run('spec_driver_rf', [`load ${join(dir, 'bad-record.wasm')}`])[0]).toMatch(/^error .*corrupt/);
+  });
+});
