@@ -1,7 +1,7 @@
 // The register form (format 40, host-tools/wasm/regform/blob.ts) through the runtime built with WQRT_REGFORM=1
 // (firmware/runtime/src/rf_engine.c): the embedding API's checks (host imports, traps and their trap info, calls
 // and call_indirect), memory.grow, the loader's checks of a format 40 blob, and each build refusing the other
-// form's blob by name.
+// form's blob by name; and the spec suite's target files through it.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +9,9 @@ import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fnv1a } from '../../host-tools/wasm/predecode.ts';
 import { regform } from '../../host-tools/wasm/regform/blob.ts';
+import {
+  FLOAT_FILES, INTEGER_CORE_FILES, REGFORM_DRIVER, runSpecSuite, SPEC_DIR,
+} from '../../host-tools/wasm/spectest.ts';
 
 const REPO = resolve(import.meta.dirname, '../..');
 const OUT = join(REPO, 'build/runtime');
@@ -84,4 +87,21 @@ describe('the loader and a format 40 blob', () => {
     writeFileSync(join(dir, 'bad-record.wasm'), bad);
     expect(run('spec_driver_rf', [`load ${join(dir, 'bad-record.wasm')}`])[0]).toMatch(/^error .*corrupt/);
   });
+});
+
+describe('the spec suite through the register form', () => {
+  it('passes every assert_return, assert_trap and assert_exhaustion of the integer and float target files', async () => {
+    const files = [...INTEGER_CORE_FILES, ...FLOAT_FILES].map((f) => join(SPEC_DIR, `${f}.wast`));
+    const suite = await runSpecSuite(files, REGFORM_DRIVER, 2, { regform: true });
+    expect(suite.files.flatMap((f) => f.failures).slice(0, 20)).toEqual([]);
+    let executed = 0;
+    for (const f of suite.files) for (const k of ['assert_return', 'assert_trap', 'assert_exhaustion']) {
+      const b = f.byKind[k];
+      if (!b) continue;
+      expect({ file: f.file, kind: k, failed: b.failed, skipped: b.skipped }).toEqual(
+        { file: f.file, kind: k, failed: 0, skipped: 0 });
+      executed += b.passed;
+    }
+    expect(executed).toBeGreaterThan(20_000);
+  }, 240_000);
 });
