@@ -90,7 +90,7 @@ describe('the loader and a format 40 blob', () => {
 });
 
 describe('the spec suite through the register form', () => {
-  it('passes every assert_return, assert_trap and assert_exhaustion of the integer and float target files', async () => {
+  it('passes every assert_return, assert_trap and assert_exhaustion of the integer and float files', async () => {
     const files = [...INTEGER_CORE_FILES, ...FLOAT_FILES].map((f) => join(SPEC_DIR, `${f}.wast`));
     const suite = await runSpecSuite(files, REGFORM_DRIVER, 2, { regform: true });
     expect(suite.files.flatMap((f) => f.failures).slice(0, 20)).toEqual([]);
