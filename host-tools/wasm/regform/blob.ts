@@ -1,7 +1,10 @@
 // Build-time writer of the register form (format 40): validates a module, translates every function body to
 // register code (translate.ts) and appends the custom section "wasmqtt.predecoded" holding it, for a runtime built
 // with WQRT_REGFORM=1 (firmware/runtime/src/rf_engine.c). Format 39 (../predecode.ts) is the stack form's.
-// Usage: node --import tsx host-tools/wasm/regform/blob.ts in.wasm out.wasm
+// Usage: node --import tsx host-tools/wasm/regform/blob.ts [--image] in.wasm out.wasm
+//   --image: the code numbers only the ops this module uses (translateForImage), and out.wasm.ops lists them in
+//   that order for the image's engine (`gen-ops.ts OUTDIR --only out.wasm.ops`); without it, every op is numbered
+//   (the engine every module runs on: the spec driver, the bench).
 //
 // The section is format 39's (name, pad-length byte, pad zeros so the blob starts 4-byte aligned in the module, then
 // the blob, little-endian; the module's last section). The blob:
@@ -26,7 +29,7 @@ import { parseModule, WasmError, type ParsedModule } from '../module.ts';
 import {
   BLOB_HEADER, fnv1a, sectionLayout, stripOwnSection, withSection, writeTypeRecords,
 } from '../predecode.ts';
-import { translateModule, type RfModule } from './translate.ts';
+import { translateForImage, translateModule, type RfModule } from './translate.ts';
 
 export const REGFORM_BLOB_VERSION = 40;
 const MAGIC = 0x44505157; // "WQPD"
@@ -38,6 +41,8 @@ export interface RegformResult {
   module: ParsedModule;
   blobBytes: number;
   codeBytes: number;
+  /** the numbering the code is encoded with (gen-ops.ts --only takes it for an image's engine) */
+  ops: string[];
 }
 
 /** The format 40 blob for module `m` (its bytes `base`, with no wasmqtt.predecoded section) and its translation. */
@@ -92,19 +97,22 @@ export function regformBlob(base: Uint8Array, m: ParsedModule, rf: RfModule): Ui
 
 /** Validates `input` (any wasmqtt.predecoded section it has is dropped first), translates it and returns it with
  * the format 40 section appended. Throws WasmError for a module it cannot take (what and why). */
-export function regform(input: Uint8Array): RegformResult {
+export function regform(input: Uint8Array, opts: { image?: boolean } = {}): RegformResult {
   const base = stripOwnSection(input);
   const m = parseModule(base);
-  const rf = translateModule(m, base);
+  const rf = opts.image ? translateForImage(m, base) : translateModule(m, base);
   const blob = regformBlob(base, m, rf);
   const wasm = withSection(base, blob, sectionLayout(base.length, blob.length));
-  return { wasm, module: m, blobBytes: blob.length, codeBytes: rf.code.length };
+  return { wasm, module: m, blobBytes: blob.length, codeBytes: rf.code.length, ops: rf.ops };
 }
 
-function main(argv: string[]) {
+function main(args: string[]) {
+  const image = args[0] === '--image';
+  const argv = image ? args.slice(1) : args;
   if (argv.length !== 2) {
-    console.error('usage: regform/blob.ts IN.wasm OUT.wasm  (validates IN, translates it to the register form and ' +
-      'writes it with the wasmqtt.predecoded section, format 40, for a WQRT_REGFORM=1 runtime)');
+    console.error('usage: regform/blob.ts [--image] IN.wasm OUT.wasm  (validates IN, translates it to the register ' +
+      'form and writes it with the wasmqtt.predecoded section, format 40, for a WQRT_REGFORM=1 runtime; --image: ' +
+      'numbers only its own ops and lists them in OUT.wasm.ops for gen-ops.ts --only)');
     process.exit(2);
   }
   let input: Uint8Array;
@@ -115,8 +123,9 @@ function main(argv: string[]) {
     process.exit(1);
   }
   try {
-    const r = regform(input);
+    const r = regform(input, { image });
     writeFileSync(argv[1]!, r.wasm);
+    if (image) writeFileSync(`${argv[1]}.ops`, r.ops.join('\n') + '\n');
     console.log(`regform: ${argv[0]} -> ${argv[1]}: ${r.module.bodies.length} functions, ${r.codeBytes} bytes of ` +
       `register code, ${r.blobBytes} bytes of flash added (format ${REGFORM_BLOB_VERSION})`);
   } catch (e) {
