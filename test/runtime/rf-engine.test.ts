@@ -70,6 +70,32 @@ describe('the register form through the embedding API', () => {
   });
 });
 
+describe('an image\'s own engine', () => {
+  it('runs a module on an engine built with only its ops (blob.ts --image, gen-ops.ts --only)', () => {
+    const wat = join(dir, 'image.wat'), wasm = join(dir, 'image.wasm'), rf = join(dir, 'image.rf.wasm');
+    writeFileSync(wat, `(module
+      (func $sq (param i32) (result i32) (i32.mul (local.get 0) (local.get 0)))
+      (func (export "sumsq") (param i32) (result i32) (local i32)
+        (block (loop (br_if 1 (i32.eqz (local.get 0)))
+          (local.set 1 (i32.add (local.get 1) (call $sq (local.get 0))))
+          (local.set 0 (i32.sub (local.get 0) (i32.const 1))) (br 0)))
+        (local.get 1)))`);
+    execFileSync('wat2wasm', [wat, '-o', wasm]);
+    const tool = (args: string[]) => execFileSync('node', ['--import', 'tsx', ...args], { cwd: REPO });
+    tool(['host-tools/wasm/regform/blob.ts', '--image', wasm, rf]);
+    const ops = readFileSync(`${rf}.ops`, 'utf8').split(/\s+/).filter(Boolean);
+    tool(['host-tools/wasm/regform/gen-ops.ts', join(dir, 'image-ops'), '--only', `${rf}.ops`]);
+    expect(readFileSync(join(dir, 'image-ops/rf_ops.h'), 'utf8')).toContain(`#define NUM_OPS ${ops.length}\n`);
+    const driver = join(dir, 'image_driver');
+    execFileSync('gcc', ['-std=c11', '-O1', '-Ifirmware/runtime/include', '-DWQRT_REGFORM=1',
+      `-I${join(dir, 'image-ops')}`,
+      ...['api.c', 'loader.c', 'interp.c', 'rf_engine.c'].map((f) => `firmware/runtime/src/${f}`),
+      'firmware/runtime/host/spec_driver.c', '-o', driver, '-lm'], { cwd: REPO });
+    const r = spawnSync(driver, { input: `load ${rf}\ninvoke sumsq 1 a\ninvoke sumsq 1 0\n`, encoding: 'utf8' });
+    expect(r.stdout.trim().split('\n')).toEqual(['ok', 'ok 181', 'ok 0']);   // 0x181 = 1 + 4 + ... + 100
+  }, 60_000);
+});
+
 describe('the loader and a format 40 blob', () => {
   it('refuses format 39 in a WQRT_REGFORM=1 build and format 40 in the default one, saying which reads it', () => {
     expect(run('spec_driver_rf', [`load ${join(OUT, 'api.pd.wasm')}`])[0]).toMatch(
