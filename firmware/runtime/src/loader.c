@@ -4,6 +4,9 @@
 #define M3_IMPLEMENT_ERROR_STRINGS   /* this file defines every result: wasm3.h's m3Err_*, wasmqtt_rt.h's wqrt_Err_* */
 #include "rt_internal.h"
 #undef M3_IMPLEMENT_ERROR_STRINGS
+#if WQRT_REGFORM
+#  include "rf_ops.h"   /* RF_OPS_HASH: the numbering this engine's handlers have */
+#endif
 
 static struct M3Environment g_env;
 const int8_t wq_sec_slot[13] = { -1, -1, 0, -1, 1, 2, 3, 4, 5, 6, -1, 7, -1 };
@@ -289,8 +292,12 @@ static M3Result rf_records(IM3Module m, const uint8_t * blob, uint32_t blob_len,
     m->ntypes = rd16(blob + 16); m->nfuncs = rd32(blob + 20); m->nimports = rd32(blob + 24);
     uint32_t code_len = rd32(blob + 28);
     /* in 32 bits: the counts below 2^28 keep the sum below 2^32 */
-    if ((m->nfuncs | code_len) >> 28 || m->nimports > m->nfuncs || rd16(blob + 18) != 0
+    if ((m->nfuncs | code_len) >> 28 || m->nimports > m->nfuncs
         || WQ_BLOB_HEADER + m->ntypes * 8u + m->nfuncs * 8u + code_len != blob_len) return wqrt_Err_predecodedCorrupt;
+#ifdef RF_OPS_HASH
+    /* the code's ops are numbered as the engine's handlers are (an image's own engine numbers only its ops) */
+    if (rd16(blob + 18) != RF_OPS_HASH) return wqrt_Err_predecodedOtherOps;
+#endif
     m->types = (const WqType *)(const void *)(blob + WQ_BLOB_HEADER);
     m->funcs = (const WqFunc *)(const void *)(blob + WQ_BLOB_HEADER + m->ntypes * 8u);
     m->rf_code = blob + WQ_BLOB_HEADER + m->ntypes * 8u + m->nfuncs * 8u;

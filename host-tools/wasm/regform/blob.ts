@@ -9,7 +9,9 @@
 // The section is format 39's (name, pad-length byte, pad zeros so the blob starts 4-byte aligned in the module, then
 // the blob, little-endian; the module's last section). The blob:
 //   0 magic "WQPD"   4 version 40   8 module hash (FNV-1a of every module byte before this section)
-//   12 blob hash (FNV-1a of blob bytes 16..end)   16 ntypes u16   18 0 u16
+//   12 blob hash (FNV-1a of blob bytes 16..end)   16 ntypes u16
+//   18 ops hash u16: the numbering the code is encoded with (opsHash; rf_ops.h's RF_OPS_HASH: a runtime whose
+//      handlers are numbered otherwise refuses the module)
 //   20 nfuncs (imports included)   24 nimported funcs   28 code bytes
 //   32 funcTypes (where the function section's first type index is, from the module start; bit 31 set when every
 //      index there is one byte), as format 39
@@ -32,6 +34,12 @@ import {
 import { translateForImage, translateModule, type RfModule } from './translate.ts';
 
 export const REGFORM_BLOB_VERSION = 40;
+
+/** The 16-bit hash of an op numbering (the names in code order): FNV-1a of their UTF-8 joined by '\n', folded. */
+export function opsHash(ops: readonly string[]): number {
+  const h = fnv1a(new TextEncoder().encode(ops.join('\n')));
+  return ((h ^ (h >>> 16)) & 0xffff) >>> 0;
+}
 const MAGIC = 0x44505157; // "WQPD"
 const RECORD_BYTES = 8;
 const MAX_FRAME = 0xff;
@@ -58,6 +66,7 @@ export function regformBlob(base: Uint8Array, m: ParsedModule, rf: RfModule): Ui
   dv.setUint32(4, REGFORM_BLOB_VERSION, true);
   dv.setUint32(8, fnv1a(base), true);
   dv.setUint16(16, ntypes, true);
+  dv.setUint16(18, opsHash(rf.ops), true);
   dv.setUint32(20, nfuncs, true);
   dv.setUint32(24, m.importedFuncs, true);
   dv.setUint32(28, rf.code.length, true);
