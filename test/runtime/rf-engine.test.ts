@@ -107,8 +107,10 @@ describe('the loader and a format 40 blob', () => {
     const m = rfModule('records', '(module (func (export "one") (result i32) (i32.const 1)))');
     expect(run('spec_driver_rf', [`load ${m.path}`, 'invoke one 0'])).toEqual(['ok', 'ok 1']);
     const bad = Buffer.from(m.bytes);
-    const ntypes = bad.readUInt16LE(m.blobAt + 16), codeLen = bad.readUInt32LE(m.blobAt + 28);
-    bad.writeUInt32LE(codeLen, m.blobAt + 36 + ntypes * 8);   // function 0's code offset, one past the code
+    const ntypes = bad.readUInt16LE(m.blobAt + 16), nfuncs = bad.readUInt32LE(m.blobAt + 20);
+    const codeLen = bad.readUInt32LE(m.blobAt + 28);
+    // function 0's code, from its record: past the records, then one past the code
+    bad.writeUInt32LE(nfuncs * 8 + codeLen, m.blobAt + 36 + ntypes * 8);
     bad.writeUInt32LE(fnv1a(bad.subarray(m.blobAt + 16)), m.blobAt + 12);
     writeFileSync(join(dir, 'bad-record.wasm'), bad);
     expect(run('spec_driver_rf', [`load ${join(dir, 'bad-record.wasm')}`])[0]).toMatch(/^error .*corrupt/);

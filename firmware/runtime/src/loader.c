@@ -44,7 +44,7 @@ static __attribute__((noinline)) uint32_t func_type_walk(const uint8_t * p, cons
 uint32_t wq_func_type(const struct M3Module * m, uint32_t f)
 {
 #if WQRT_REGFORM
-    if (f < m->nimports) return m->funcs[f].code;
+    if (f < m->nimports) return m->funcs[f].nzero | (uint32_t)m->funcs[f].frame << 8;
 #else
     if (f < m->nimports) return m->funcs[f].stp_fwd;
 #endif
@@ -171,7 +171,7 @@ M3Result wqrt_GetTrapInfo(IM3Runtime rt, uint32_t * f, uint32_t * off)
             for (uint32_t i = m->nfuncs; i-- > m->nimports; ) {
 #if WQRT_REGFORM
                 /* the register form's code sits in the blob; trap_offset is just past the trapping op's first byte */
-                if ((uint32_t)(m->rf_code - m->bytes) + m->funcs[i].code < rt->trap_offset) { *f = i; break; }
+                if ((uint32_t)(WQ_RF_CODE(&m->funcs[i]) - m->bytes) < rt->trap_offset) { *f = i; break; }
 #else
                 uint32_t code, stpb, nloc, frm;
                 WQ_FUNC_FIELDS(m, &m->funcs[i], code, stpb, nloc, frm);
@@ -300,7 +300,6 @@ static M3Result rf_records(IM3Module m, const uint8_t * blob, uint32_t blob_len,
 #endif
     m->types = (const WqType *)(const void *)(blob + WQ_BLOB_HEADER);
     m->funcs = (const WqFunc *)(const void *)(blob + WQ_BLOB_HEADER + m->ntypes * 8u);
-    m->rf_code = blob + WQ_BLOB_HEADER + m->ntypes * 8u + m->nfuncs * 8u;
     (void)code;
     const uint8_t * tp = fsec;
     uint32_t ntyped = 0, ft = WQ_FUNC_TYPES(m), next_code = 0;
@@ -311,14 +310,17 @@ static M3Result rf_records(IM3Module m, const uint8_t * blob, uint32_t blob_len,
             || ((ft & WQ_FUNC_TYPES_BYTES) && (uint32_t)(fsec_end - tp) != ntyped))) return wqrt_Err_predecodedCorrupt;
     for (uint32_t i = 0; i < m->nfuncs; i++) {
         const WqFunc * f = &m->funcs[i];
-        uint32_t ti = f->code;   /* an import's record holds its type index */
+        uint32_t ti = f->nzero | (uint32_t)f->frame << 8;   /* an import's record holds its type index */
         if (i >= m->nimports && !wq_read_leb32(&tp, fsec_end, &ti)) return wqrt_Err_predecodedCorrupt;
         if (ti >= m->ntypes || f->nparams != m->types[ti].nparams || f->nresults != m->types[ti].nresults)
             return wqrt_Err_predecodedCorrupt;
-        if (i < m->nimports) { if (f->nzero | f->frame) return wqrt_Err_predecodedCorrupt; continue; }
-        if (f->code < next_code || f->code >= code_len || f->frame < (uint32_t)f->nparams + f->nzero
+        if ((i < m->nimports) != (f->code == WQ_RF_IMPORT)) return wqrt_Err_predecodedCorrupt;
+        if (i < m->nimports) continue;
+        /* the code's offset from the record: past the records left, then into the code, after the last function's */
+        uint32_t back = (m->nfuncs - i) * 8u, at = f->code - back;
+        if (f->code < back || at >= code_len || at < next_code || f->frame < (uint32_t)f->nparams + f->nzero
             || f->frame < f->nresults) return wqrt_Err_predecodedCorrupt;
-        next_code = f->code + 1;
+        next_code = at + 1;
     }
     return m3Err_none;
 }
