@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fnv1a } from '../../host-tools/wasm/predecode.ts';
+import { fnv1a, predecode } from '../../host-tools/wasm/predecode.ts';
 import { regform } from '../../host-tools/wasm/regform/blob.ts';
 import {
   FLOAT_FILES, INTEGER_CORE_FILES, REGFORM_DRIVER, runSpecSuite, SPEC_DIR,
@@ -68,6 +68,29 @@ describe('the register form through the embedding API', () => {
     expect(run('spec_driver_rf', [`load ${m.path}`, 'invoke f 1 1', 'invoke swap 2 5 7', 'invoke rem 2 7 0',
       'invoke rem 2 7 4'])).toEqual(['ok', 'ok 1bc', 'ok 7 5', 'trap [trap] integer divide by zero', 'ok 3']);
   });
+});
+
+describe('fuel (WQRT_FUEL, host fuzz builds)', () => {
+  it('ends an endless loop and an endless recursion with fuel exhausted, in both forms, and runs on after', () => {
+    const wat = join(dir, 'fuel.wat'), wasm = join(dir, 'fuel.wasm');
+    writeFileSync(wat, `(module
+      (func (export "spin") (param i32) (loop $l (br $l)))
+      (func $recurse (export "recurse") (param i32) (call $recurse (i32.add (local.get 0) (i32.const 1))))
+      (func (export "add") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1))))`);
+    execFileSync('wat2wasm', [wat, '-o', wasm]);
+    writeFileSync(join(dir, 'fuel.rf.wasm'), regform(readFileSync(wasm)).wasm);
+    writeFileSync(join(dir, 'fuel.pd.wasm'), predecode(readFileSync(wasm)).wasm);
+    const expected = ['spin: [trap] fuel exhausted, fuel left 0', 'recurse: [trap] fuel exhausted, fuel left 0',
+      'add: 42'];
+    for (const [form, defs] of [['rf', ['-DWQRT_REGFORM=1', '-Ibuild/runtime/regform']], ['pd', []]] as const) {
+      const exe = join(dir, `fuel_${form}`);
+      execFileSync('gcc', ['-std=gnu11', '-O1', '-Ifirmware/runtime/include', '-DWQRT_FUEL', ...defs,
+        ...['api.c', 'loader.c', 'interp.c', 'rf_engine.c'].map((f) => `firmware/runtime/src/${f}`),
+        'test/runtime/api/fuel_test.c', '-o', exe], { cwd: REPO });
+      const out = execFileSync(exe, [join(dir, `fuel.${form}.wasm`)], { encoding: 'utf8', timeout: 10_000 });
+      expect(out.trim().split('\n'), form).toEqual(expected);
+    }
+  }, 60_000);
 });
 
 describe('an image\'s own engine', () => {
