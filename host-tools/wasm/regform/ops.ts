@@ -23,6 +23,8 @@
 // - More than 255 ops (the full set, for the spec suite): the board set keeps one-byte codes, an
 //   escape code follows it and page two holds the rest; a page-two handler sees pc at its second byte.
 //   An image built with `gen-ops --only` numbers only the ops its module uses (translate.ts `ops`).
+// - rf_ops.h carries RF_OPS_HASH, a 16-bit hash of the numbering (opsHash), which the blob repeats, so
+//   a loader refuses code numbered for another engine.
 // - Floats are slot-only forms under WQRT_FLOATS, reference types under WQRT_REFTYPES; with the
 //   guard off their labels share one trap (the loader refuses such a module before it runs).
 
@@ -439,6 +441,14 @@ function extraForms(): OpDef[] {
 /** Every op, in canonical order: the board set, then the extra ops. */
 export const OPS: readonly OpDef[] = [...BOARD_OPS, ...extraForms()];
 export const OP_BY_NAME: ReadonlyMap<string, OpDef> = new Map(OPS.map((o) => [o.name, o]));
+
+/** The 16-bit hash of a numbering (its ops in code order, RfModule.ops): FNV-1a of the names joined by
+ * newlines, folded. rf_ops.h and the blob both carry it. */
+export function opsHash(ops: readonly string[]): number {
+  let h = 0x811c9dc5;
+  for (const b of new TextEncoder().encode(ops.join('\n'))) h = Math.imul(h ^ b, 0x01000193) >>> 0;
+  return (h ^ (h >>> 16)) & 0xffff;
+}
 
 /** An op list's codes: `code` is the op's code byte (after the escape byte for page two). */
 export interface OpNumbering {
