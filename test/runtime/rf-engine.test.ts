@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fnv1a, predecode } from '../../host-tools/wasm/predecode.ts';
+import { fnv1a, predecode, sectionLayout, withSection } from '../../host-tools/wasm/predecode.ts';
 import { regform } from '../../host-tools/wasm/regform/blob.ts';
 import {
   FLOAT_FILES, INTEGER_CORE_FILES, REGFORM_DRIVER, runSpecSuite, SPEC_DIR,
@@ -116,10 +116,38 @@ describe('an image\'s own engine', () => {
       'firmware/runtime/host/spec_driver.c', '-o', driver, '-lm'], { cwd: REPO });
     const r = spawnSync(driver, { input: `load ${rf}\ninvoke sumsq 1 a\ninvoke sumsq 1 0\n`, encoding: 'utf8' });
     expect(r.stdout.trim().split('\n')).toEqual(['ok', 'ok 181', 'ok 0']);   // 0x181 = 1 + 4 + ... + 100
+    // the every-op engine numbers its handlers otherwise: it refuses the image's blob (RF_OPS_HASH)
+    expect(run('spec_driver_rf', [`load ${rf}`])[0]).toMatch(/^error .*numbered for another engine/);
   }, 60_000);
 });
 
+/** The module's bytes without section `id` (the sections are read, not validated: a test's own modules). */
+function withoutSection(b: Uint8Array, id: number): Uint8Array {
+  const parts: Uint8Array[] = [b.subarray(0, 8)];
+  for (let p = 8; p < b.length;) {
+    const start = p++;
+    let size = 0, shift = 0, byte: number;
+    do { byte = b[p++]!; size += (byte & 0x7f) * 2 ** shift; shift += 7; } while (byte & 0x80);
+    p += size;
+    if (b[start] !== id) parts.push(b.subarray(start, p));
+  }
+  return Buffer.concat(parts);
+}
+
 describe('the loader and a format 40 blob', () => {
+  it('runs a module whose code section is left out (a board image drops it: format 40 never reads it)', () => {
+    const m = rfModule('nocode', `(module (memory 1) (data (i32.const 8) "\\2a")
+      (func $at (param i32) (result i32) (i32.load8_u (local.get 0)))
+      (func (export "twice") (param i32) (result i32) (i32.add (call $at (local.get 0)) (call $at (local.get 0)))))`);
+    const original = readFileSync(join(dir, 'nocode.wasm')), base = withoutSection(original, 10);
+    const stamped = Buffer.from(m.bytes.subarray(m.blobAt));
+    stamped.writeUInt32LE(fnv1a(base), 8);   // the module's hash: every byte before the section
+    const path = join(dir, 'nocode.rf.wasm');
+    writeFileSync(path, withSection(base, stamped, sectionLayout(base.length, stamped.length)));
+    expect(base.length).toBeLessThan(original.length);
+    expect(run('spec_driver_rf', [`load ${path}`, 'invoke twice 1 8'])).toEqual(['ok', 'ok 54']);
+  });
+
   it('refuses format 39 in a WQRT_REGFORM=1 build and format 40 in the default one, saying which reads it', () => {
     expect(run('spec_driver_rf', [`load ${join(OUT, 'api.pd.wasm')}`])[0]).toMatch(
       /^error wasmqtt.predecoded: format 39 \(stack form\): this runtime reads format 40/);

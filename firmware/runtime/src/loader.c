@@ -286,8 +286,8 @@ int wq_import_next(WqCursor * c, WqImportEntry * e)
  * into a wild read: every record's counts are its type's, every defined function's code starts inside the code and
  * after the previous one's (wqrt_GetTrapInfo finds a function by its code's start), its frame holds its parameters,
  * zeroed locals and results. The module's code section is not read. */
-static M3Result rf_records(IM3Module m, const uint8_t * blob, uint32_t blob_len, const uint8_t * code,
-                           const uint8_t * fsec, const uint8_t * fsec_end)
+static M3Result rf_records(IM3Module m, const uint8_t * blob, uint32_t blob_len, const uint8_t * fsec,
+                           const uint8_t * fsec_end)
 {
     m->ntypes = rd16(blob + 16); m->nfuncs = rd32(blob + 20); m->nimports = rd32(blob + 24);
     uint32_t code_len = rd32(blob + 28);
@@ -300,7 +300,6 @@ static M3Result rf_records(IM3Module m, const uint8_t * blob, uint32_t blob_len,
 #endif
     m->types = (const WqType *)(const void *)(blob + WQ_BLOB_HEADER);
     m->funcs = (const WqFunc *)(const void *)(blob + WQ_BLOB_HEADER + m->ntypes * 8u);
-    (void)code;
     const uint8_t * tp = fsec;
     uint32_t ntyped = 0, ft = WQ_FUNC_TYPES(m), next_code = 0;
     /* the header's word says where the function section's type indices are, and (bit 31) that each is one byte */
@@ -395,8 +394,8 @@ M3Result m3_ParseModule(IM3Environment env, IM3Module * out, const uint8_t * con
     if (fnv1a(bytes, blob_section_start) != rd32(blob + 8)) { err = wqrt_Err_predecodedStale; goto fail; }
     if (fnv1a(blob + 16, blob_len - 16) != rd32(blob + 12)) { err = wqrt_Err_predecodedCorrupt; goto fail; }
 #if WQRT_REGFORM
-    (void)code_end;
-    if ((err = rf_records(m, blob, blob_len, code, fsec, fsec_end)) != m3Err_none) goto fail;
+    (void)code; (void)code_end;   /* not read: an image may leave the code section out (the hash then covers its absence) */
+    if ((err = rf_records(m, blob, blob_len, fsec, fsec_end)) != m3Err_none) goto fail;
 #else
     m->ntypes = rd16(blob + 16); m->nfuncs = rd32(blob + 20); m->nimports = rd32(blob + 24); m->nside = rd32(blob + 28);
     uint32_t nwide = rd16(blob + 18), nlong;

@@ -10,8 +10,8 @@
 // the blob, little-endian; the module's last section). The blob:
 //   0 magic "WQPD"   4 version 40   8 module hash (FNV-1a of every module byte before this section)
 //   12 blob hash (FNV-1a of blob bytes 16..end)   16 ntypes u16
-//   18 ops hash u16: the numbering the code is encoded with (opsHash; rf_ops.h's RF_OPS_HASH: a runtime whose
-//      handlers are numbered otherwise refuses the module)
+//   18 ops hash u16: the numbering the code is encoded with (ops.ts opsHash of RfModule.ops; rf_ops.h's
+//      RF_OPS_HASH: a runtime whose handlers are numbered otherwise refuses the module)
 //   20 nfuncs (imports included)   24 nimported funcs   28 code bytes
 //   32 funcTypes (where the function section's first type index is, from the module start; bit 31 set when every
 //      index there is one byte), as format 39
@@ -32,15 +32,11 @@ import { parseModule, WasmError, type ParsedModule } from '../module.ts';
 import {
   BLOB_HEADER, fnv1a, sectionLayout, stripOwnSection, withSection, writeTypeRecords,
 } from '../predecode.ts';
+import { opsHash } from './ops.ts';
 import { translateForImage, translateModule, type RfModule } from './translate.ts';
 
 export const REGFORM_BLOB_VERSION = 40;
 
-/** The 16-bit hash of an op numbering (the names in code order): FNV-1a of their UTF-8 joined by '\n', folded. */
-export function opsHash(ops: readonly string[]): number {
-  const h = fnv1a(new TextEncoder().encode(ops.join('\n')));
-  return ((h ^ (h >>> 16)) & 0xffff) >>> 0;
-}
 const MAGIC = 0x44505157; // "WQPD"
 const RECORD_BYTES = 8;
 const MAX_FRAME = 0xff;
