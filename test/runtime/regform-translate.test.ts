@@ -171,6 +171,6 @@ describe('regform translator', () => {
     const all = generateOps();
     expect(all.h).toMatch(/#define RF_OP_ESC \d+/);
     expect(all.inc).toMatch(/#if WQRT_FLOATS\nL_f32_add_sss: /);
-    expect(all.inc).toMatch(/#else\nL_f32_add_sss: .*\n +TRAP\(m3Err_trapUnreachable\);\n#endif/);
+    expect(all.inc).toMatch(/#else\nL_f32_add_sss: .*\n +TRAP\(wqrt_Err_unsupported\);\n#endif/);
   });
 });
