@@ -78,7 +78,9 @@ uint64_t wqrt_op_hist[256];       /* dispatches per op byte */
 #define MEM_END2 (rt->mem_end2)
 #define MEM_END4 (rt->mem_end4)
 #define MEM_END8 (rt->mem_end8)
-#define GGET(g) wq_global_get(rt, (g))
+/* both words without a test: when every global is 32-bit, globals_hi is globals and the high word is the low
+ * one again (stale bits an i32 or f32 reader ignores, as in an operand slot; rt_internal.h, "Globals") */
+#define GGET(g) ((uint64_t)rt->globals_hi[(g)] << 32 | rt->globals[(g)])
 #define GSET(g, v) wq_global_set(rt, (g), (v))
 #define GGET32(g) (rt->globals[(g)])
 #define GSET32(g, v) (rt->globals[(g)] = (uint32_t)(v))
