@@ -24,6 +24,28 @@ $(RT_OUT)/spec_driver: $(RT_SRCS) $(RT_HDRS) $(RT_DIR)/host/spec_driver.c
 $(RT_OUT)/spec_driver_asan: $(RT_SRCS) $(RT_HDRS) $(RT_DIR)/host/spec_driver.c
 	@mkdir -p $(@D)
 	@gcc $(RT_CFLAGS) $(RT_SAN) -DWQRT_FLOATS=1 $(RT_SPEC_DEFS) $(RT_SRCS) $(RT_DIR)/host/spec_driver.c -o $@ -lm
+# The register form (format 40, WQRT_REGFORM=1: rf_engine.c instead of interp.c): its handlers are generated
+# from the translator's op table (host-tools/wasm/regform/gen-ops.ts) into build/runtime/regform/.
+RT_RF_OUT   := $(RT_OUT)/regform
+RT_RF_TS    := $(wildcard host-tools/wasm/regform/*.ts)
+RT_RF_OPS   := $(RT_RF_OUT)/rf_ops.h $(RT_RF_OUT)/rf_ops.inc
+RT_RF_DEFS  := -DWQRT_REGFORM=1 -I$(RT_RF_OUT)
+$(RT_RF_OUT)/rf_ops.inc: $(RT_RF_TS) | npm
+	@mkdir -p $(@D)
+	@$(NODE_TS) host-tools/wasm/regform/gen-ops.ts $(@D)
+$(RT_RF_OUT)/rf_ops.h: $(RT_RF_OUT)/rf_ops.inc
+# the spec driver and the API tests through the register form (host-tools/wasm/spectest.ts --regform)
+$(RT_OUT)/spec_driver_rf: $(RT_SRCS) $(RT_HDRS) $(RT_RF_OPS) $(RT_DIR)/host/spec_driver.c
+	@mkdir -p $(@D)
+	@gcc $(RT_CFLAGS) -O2 -DWQRT_FLOATS=1 $(RT_SPEC_DEFS) $(RT_RF_DEFS) $(RT_SRCS) $(RT_DIR)/host/spec_driver.c -o $@ -lm
+$(RT_OUT)/api_test_rf: $(RT_SRCS) $(RT_HDRS) $(RT_RF_OPS) test/runtime/api/api_test.c
+	@mkdir -p $(@D)
+	@gcc $(RT_CFLAGS) $(RT_SAN) $(RT_RF_DEFS) $(RT_SRCS) test/runtime/api/api_test.c -o $@
+$(RT_OUT)/fuzz_loader_rf: $(RT_SRCS) $(RT_HDRS) $(RT_RF_OPS) $(RT_DIR)/host/fuzz_loader.c
+	@mkdir -p $(@D)
+	@gcc $(RT_CFLAGS) $(RT_SAN) -std=gnu11 -DWQRT_FUEL $(RT_SPEC_DEFS) $(RT_RF_DEFS) $(RT_SRCS) $(RT_DIR)/host/fuzz_loader.c -o $@
+$(RT_OUT)/%.rf.wasm: $(RT_OUT)/%.wasm $(RT_TS) $(RT_RF_TS) | npm
+	@$(NODE_TS) host-tools/wasm/regform/blob.ts $< $@ >/dev/null
 $(RT_OUT)/api_test: $(RT_SRCS) $(RT_HDRS) test/runtime/api/api_test.c
 	@mkdir -p $(@D)
 	@gcc $(RT_CFLAGS) $(RT_SAN) $(RT_SRCS) test/runtime/api/api_test.c -o $@
@@ -68,11 +90,14 @@ RT_ARTIFACTS += $(RT_OUT)/core_trace
 endif
 BUILD_ARTIFACTS += $(RT_ARTIFACTS)
 
-.PHONY: fuzz fuzz-runtime fuzz-runtime-short test-wasm3
+.PHONY: fuzz fuzz-runtime fuzz-runtime-short fuzz-rf test-wasm3
 # `make fuzz`: >= 1,000,000 executions (FUZZ_ITERATIONS, FUZZ_SEED to vary).
 fuzz: fuzz-runtime
 fuzz-runtime: $(RT_OUT)/fuzz_loader $(RT_FIXTURES)
 	@$(RT_OUT)/fuzz_loader $(FUZZ_ITERATIONS) $(FUZZ_SEED) $(RT_FIXTURES) $(wildcard $(RT_OUT)/core.pd.wasm $(RT_OUT)/device.pd.wasm)
+# `make fuzz-rf`: the same through the register form (format 40 seeds, WQRT_REGFORM=1).
+fuzz-rf: $(RT_OUT)/fuzz_loader_rf $(RT_OUT)/api.rf.wasm $(RT_OUT)/fuzz-seed.rf.wasm
+	@$(RT_OUT)/fuzz_loader_rf $(FUZZ_ITERATIONS) $(FUZZ_SEED) $(RT_OUT)/api.rf.wasm $(RT_OUT)/fuzz-seed.rf.wasm
 # The short run inside `make test`.
 fuzz-runtime-short: $(RT_OUT)/fuzz_loader $(RT_FIXTURES)
 	@$(RT_OUT)/fuzz_loader 30000 $$(date +%j) $(RT_FIXTURES)
@@ -128,6 +153,19 @@ $(RT_BENCH)/size.elf: $(RT_BENCH_SRC)/size_main.c $(RT_BENCH_SRC)/crt.c $(RT_ARM
 	@mkdir -p $(@D)
 	@$(RT_BENCH_ARM) -std=c11 -Os -I$(RT_DIR)/include $(RT_BENCH_SRC)/crt.c $(RT_BENCH_SRC)/size_main.c $(RT_ARM_OBJS) -lgcc -Wl,-Map=$(RT_BENCH)/size.map -o $@
 RT_BENCH_ARTIFACTS += $(RT_BENCH)/ram.elf $(RT_BENCH)/size.elf
+# The register form on Cortex-M (floats off): rf_engine.c through the dispatch step
+# (host-tools/fwbuild/regform-dispatch.ts), loader.c and api.c with WQRT_REGFORM=1; size_rf.elf's map
+# measures that runtime as size.map measures today's (runtime_flash_bytes; not a bench key yet).
+RT_RF_ARM := $(RT_OUT)/arm-rf
+$(RT_RF_ARM)/rf_engine.o: $(RT_DIR)/src/rf_engine.c $(RT_HDRS) $(RT_RF_OPS) host-tools/fwbuild/regform-dispatch.ts | npm
+	@mkdir -p $(@D)
+	@$(NODE_TS) host-tools/fwbuild/regform-dispatch.ts $(RT_ARM_CC) $(RT_ARM_FLAGS) $(RT_RF_DEFS) -c $< -o $@
+$(RT_RF_ARM)/%.o: $(RT_DIR)/src/%.c $(RT_HDRS)
+	@mkdir -p $(@D)
+	@$(RT_ARM_CC) $(RT_ARM_FLAGS) $(RT_RF_DEFS) -c $< -o $@
+$(RT_BENCH)/size_rf.elf: $(RT_BENCH_SRC)/size_main.c $(RT_BENCH_SRC)/crt.c $(RT_RF_ARM)/rf_engine.o $(RT_RF_ARM)/loader.o $(RT_RF_ARM)/api.o
+	@mkdir -p $(@D)
+	@$(RT_BENCH_ARM) -std=c11 -Os -I$(RT_DIR)/include $(RT_BENCH_SRC)/crt.c $(RT_BENCH_SRC)/size_main.c $(filter %.o,$^) -lgcc -Wl,-Map=$(RT_BENCH)/size_rf.map -o $@
 $(RT_BENCH)/host_count_%: $(RT_BENCH_SRC)/interp_main.c $(RT_BENCH_SRC)/workload.h $(RT_BENCH_SRC)/workload_m3.h $(RT_BENCH_SRC)/host_count.c $(RT_BENCH)/codec_module.c $(RT_SRCS) $(RT_HDRS)
 	@gcc -std=c11 -O2 -DWQRT_COUNT_OPS -DHOST_WRAPPER -DITERATIONS=$* -I$(RT_DIR)/include -I$(RT_BENCH_SRC) $(RT_BENCH_SRC)/interp_main.c $(RT_BENCH_SRC)/host_count.c $(RT_BENCH)/codec_module.c $(RT_SRCS) -o $@
 RT_BENCH_ARTIFACTS += $(RT_BENCH)/host_count_1000 $(RT_BENCH)/host_count_0

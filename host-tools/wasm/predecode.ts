@@ -96,7 +96,7 @@ function uleb(n: number): number[] {
 
 /** Removes an existing wasmqtt.predecoded section so a module can be pre-decoded again, and
  * undoes the code rewriting it describes (rewriteCode), so the result is the original module. */
-function stripOwnSection(b: Uint8Array): Uint8Array {
+export function stripOwnSection(b: Uint8Array): Uint8Array {
   let blob: Uint8Array | undefined;
   const stripped = stripSection(b, (payload) => { blob = payload; });
   return blob ? undoRewrite(stripped, blob) : stripped;
@@ -1253,23 +1253,7 @@ export function predecode(input: Uint8Array): PredecodeResult {
   dv.setUint32(24, m.importedFuncs, true);
   dv.setUint32(28, nside, true);
   dv.setUint32(32, m.funcTypes ? (m.funcTypes.start | (m.funcTypes.oneByte ? 0x80000000 : 0)) >>> 0 : 0, true);
-  let o = BLOB_HEADER;
-  const sigKey = m.types.map((t) => `${t.params.join(',')}>${t.results.join(',')}`);
-  m.types.forEach((t, i) => {
-    if (t.params.length > 0xff || t.results.length > 0xff) throw new WasmError(
-      'invalid',
-      `type ${i} has ${t.params.length} parameters and ${t.results.length} results; the pre-decoded form allows 255 ` +
-      `each`);
-    const offs = m.typeOffsets[i]!;
-    if (offs.params > 0xffff || offs.results > 0xffff) throw new WasmError(
-      'invalid', 'the type section ends beyond the module\'s first 64 KiB (move custom sections after it)');
-    dv.setUint16(o, sigKey.indexOf(sigKey[i]!), true);
-    dv.setUint8(o + 2, t.params.length);
-    dv.setUint8(o + 3, t.results.length);
-    dv.setUint16(o + 4, offs.params, true);
-    dv.setUint16(o + 6, offs.results, true);
-    o += 8;
-  });
+  let o = writeTypeRecords(m, dv, BLOB_HEADER);
   for (const r of records) {
     dv.setUint16(o, r.code, true);
     dv.setUint16(o + 2, r.stp, true);
@@ -1303,9 +1287,38 @@ export function predecode(input: Uint8Array): PredecodeResult {
   }
   dv.setUint32(12, fnv1a(blob.subarray(16)), true);
 
-  // section: id 0, size, name, pad byte, pad, blob (at layout.blobOffset, 4-byte aligned)
+  const out = withSection(base, blob, layout);
+  return { wasm: out, module: m, blobBytes: blobLen, sideEntries: nside, longEntries: nlong };
+}
+
+/** Writes the type records (8 bytes each: canon u16, nparams u8, nresults u8, paramsOff u16, resultsOff u16; see the
+ * header comment) at `at`; returns where they end. Formats 39 and 40 (regform/blob.ts) share them. */
+export function writeTypeRecords(m: ParsedModule, dv: DataView, at: number): number {
+  let o = at;
+  const sigKey = m.types.map((t) => `${t.params.join(',')}>${t.results.join(',')}`);
+  m.types.forEach((t, i) => {
+    if (t.params.length > 0xff || t.results.length > 0xff) throw new WasmError(
+      'invalid',
+      `type ${i} has ${t.params.length} parameters and ${t.results.length} results; the pre-decoded form allows 255 ` +
+      `each`);
+    const offs = m.typeOffsets[i]!;
+    if (offs.params > 0xffff || offs.results > 0xffff) throw new WasmError(
+      'invalid', 'the type section ends beyond the module\'s first 64 KiB (move custom sections after it)');
+    dv.setUint16(o, sigKey.indexOf(sigKey[i]!), true);
+    dv.setUint8(o + 2, t.params.length);
+    dv.setUint8(o + 3, t.results.length);
+    dv.setUint16(o + 4, offs.params, true);
+    dv.setUint16(o + 6, offs.results, true);
+    o += 8;
+  });
+  return o;
+}
+
+/** `base` with the section appended: id 0, size, name, pad byte, pad, `blob` (at layout.blobOffset, 4-byte aligned). */
+export function withSection(base: Uint8Array, blob: Uint8Array,
+  layout: ReturnType<typeof sectionLayout>): Uint8Array {
   const name = new TextEncoder().encode(SECTION_NAME);
-  const out = new Uint8Array(layout.blobOffset + blobLen);
+  const out = new Uint8Array(layout.blobOffset + blob.length);
   out.set(base, 0);
   let q = base.length;
   out[q++] = 0;
@@ -1315,12 +1328,13 @@ export function predecode(input: Uint8Array): PredecodeResult {
   q += name.length;
   out[q] = layout.pad;
   out.set(blob, layout.blobOffset);
-  return { wasm: out, module: m, blobBytes: blobLen, sideEntries: nside, longEntries: nlong };
+  return out;
 }
 
 /** Where a blob of blobLen bytes starts in the module: the section (id 0, size, name, pad byte,
  * pad) after the moduleLen bytes, with the pad that puts the blob 4-byte aligned. */
-function sectionLayout(moduleLen: number, blobLen: number): { pad: number; sizeBytes: number[]; blobOffset: number } {
+export function sectionLayout(moduleLen: number, blobLen: number):
+{ pad: number; sizeBytes: number[]; blobOffset: number } {
   const nameLen = new TextEncoder().encode(SECTION_NAME).length;
   for (let pad = 0; pad < 8; pad++) {   // 8: a size LEB that grows by a byte skips a remainder
     const sizeBytes = uleb(uleb(nameLen).length + nameLen + 1 + pad + blobLen);

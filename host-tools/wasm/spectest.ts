@@ -1,18 +1,24 @@
 // Spec-test harness: converts ../shared/wasm-spec-tests/*.wast with Debian's wast2json,
 // pre-decodes every module with predecode.ts, and runs each command against the host build
-// of the C runtime (build/runtime/spec_driver, a line protocol on stdin/stdout).
-// Usage: node --import tsx host-tools/wasm/spectest.ts [DRIVER] [file.wast ...]
+// of the C runtime (build/runtime/spec_driver, a line protocol on stdin/stdout). With --regform, every module is
+// written in the register form instead (regform/blob.ts, format 40) and run on build/runtime/spec_driver_rf
+// (WQRT_REGFORM=1).
+// Usage: node --import tsx host-tools/wasm/spectest.ts [--regform] [DRIVER] [file.wast ...]
 import { spawn, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import { predecode } from './predecode.ts';
+import { regform } from './regform/blob.ts';
 
 export const REPO = resolve(import.meta.dirname, '../..');
 export const SPEC_DIR = resolve(REPO, '../shared/wasm-spec-tests');
 export const WORK_DIR = resolve(REPO, 'build/runtime/spec');
 export const DEFAULT_DRIVER = resolve(REPO, 'build/runtime/spec_driver');
+export const REGFORM_DRIVER = resolve(REPO, 'build/runtime/spec_driver_rf');
+/** regform: write each module in the register form (format 40) for a WQRT_REGFORM=1 driver */
+export interface SpecOptions { regform?: boolean }
 
 export type Kind = 'assert_return' | 'assert_trap' | 'assert_exhaustion' | 'assert_invalid' | 'assert_malformed' |
   'other';
@@ -134,7 +140,8 @@ function convert(wast: string): { dir: string; json: string } {
 }
 
 /** Runs one .wast file; every command is counted as passed, failed or skipped (with a reason). */
-export async function runSpecFile(wast: string, driverPath = DEFAULT_DRIVER): Promise<FileResult> {
+export async function runSpecFile(wast: string, driverPath = DEFAULT_DRIVER, opts: SpecOptions = {}):
+Promise<FileResult> {
   const file = basename(wast, '.wast');
   const res: FileResult = { file, passed: 0, failed: 0, skipped: 0, byKind: {}, failures: [], skipReasons: {} };
   const count = (c: Command, outcome: 'passed' | 'failed' | 'skipped', why?: string) => {
@@ -163,10 +170,10 @@ export async function runSpecFile(wast: string, driverPath = DEFAULT_DRIVER): Pr
   const prepare = (filename: string): { path?: string; rejected?: string; skip?: string } => {
     const bytes = readFileSync(join(conv.dir, filename));
     try {
-      const out = predecode(bytes);
+      const out = opts.regform ? regform(bytes) : predecode(bytes);
       const foreign = importsOutsideSpectest(bytes);
       if (foreign) return { skip: 'cross-module linking (imports from a registered module): one module per runtime' };
-      const path = join(conv.dir, filename.replace(/\.wasm$/, '.pd.wasm'));
+      const path = join(conv.dir, filename.replace(/\.wasm$/, opts.regform ? '.rf.wasm' : '.pd.wasm'));
       writeFileSync(path, out.wasm);
       return { path };
     } catch (e) {
@@ -355,14 +362,15 @@ export function specFiles(): string[] {
 export interface SuiteResult {
   files: FileResult[]; passed: number; failed: number; skipped: number; skipReasons: Record<string, number> }
 
-export async function runSpecSuite(files = specFiles(), driver = DEFAULT_DRIVER, parallel = 2): Promise<SuiteResult> {
+export async function runSpecSuite(files = specFiles(), driver = DEFAULT_DRIVER, parallel = 2, opts: SpecOptions = {}):
+Promise<SuiteResult> {
   const out: FileResult[] = new Array(files.length);
   let next = 0;
   await Promise.all(
     Array.from({ length: parallel }, async () => {
       while (next < files.length) {
         const i = next++;
-        out[i] = await runSpecFile(files[i]!, driver);
+        out[i] = await runSpecFile(files[i]!, driver, opts);
       }
     }),
   );
@@ -388,9 +396,11 @@ export function formatSuite(r: SuiteResult): string {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const args = process.argv.slice(2);
-  const driver = args[0] && !args[0].endsWith('.wast') ? args.shift()! : DEFAULT_DRIVER;
+  const opts: SpecOptions = { regform: args[0] === '--regform' };
+  if (opts.regform) args.shift();
+  const driver = args[0] && !args[0].endsWith('.wast') ? args.shift()! : opts.regform ? REGFORM_DRIVER : DEFAULT_DRIVER;
   const files = args.length ? args.map((a) => resolve(a)) : specFiles();
-  const r = await runSpecSuite(files, driver);
+  const r = await runSpecSuite(files, driver, 2, opts);
   console.log(formatSuite(r));
   const fails = r.files.flatMap((f) => f.failures);
   if (fails.length) console.log('failures:\n' + fails.slice(0, 200).join('\n'));

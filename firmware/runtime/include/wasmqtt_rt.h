@@ -12,8 +12,15 @@
 extern "C" {
 #endif
 
-/* Version of the pre-decoded custom section ("wasmqtt.predecoded") this runtime reads. */
-#define WQRT_BLOB_VERSION 39u
+/* Version of the pre-decoded custom section ("wasmqtt.predecoded") this runtime reads: 39, the stack form
+ * (host-tools/wasm/predecode.ts), or with WQRT_REGFORM=1 40, the register form (host-tools/wasm/regform/blob.ts). */
+#define WQRT_BLOB_VERSION_STACK 39u
+#define WQRT_BLOB_VERSION_REGFORM 40u
+#if defined(WQRT_REGFORM) && WQRT_REGFORM
+#  define WQRT_BLOB_VERSION WQRT_BLOB_VERSION_REGFORM
+#else
+#  define WQRT_BLOB_VERSION WQRT_BLOB_VERSION_STACK
+#endif
 
 /* Hands the runtime its one RAM arena. Call before m3_NewRuntime. Everything the runtime
  * needs at run time (runtime struct, value stack, call frames, globals, tables, linear
@@ -64,6 +71,12 @@ void        wqrt_SetGlobalResolver  (WqGlobalResolver fn);
 /* m3_ParseModule: the pre-decoded section (fix: run host-tools/wasm/predecode.ts), the bytes */
 d_wqrtErrorConst  (noPredecoded,        "no wasmqtt.predecoded section: run predecode.ts")
 d_wqrtErrorConst  (predecodedVersion,   "wasmqtt.predecoded: other version: rerun predecode.ts")
+/* format 39 in a WQRT_REGFORM=1 build (the default build returns predecodedVersion for format 40: no flash for
+ * another text) */
+#if defined(WQRT_REGFORM) && WQRT_REGFORM
+d_wqrtErrorConst  (predecodedStackForm, "wasmqtt.predecoded: format 39: this runtime reads format 40 (regform/blob.ts)")
+d_wqrtErrorConst  (predecodedOtherOps,  "wasmqtt.predecoded: ops numbered for another engine: rebuild it with this module's")
+#endif
 d_wqrtErrorConst  (predecodedStale,     "wasmqtt.predecoded: module changed (hash differs): rerun predecode.ts")
 /* predecodedCorrupt: also from linking and lookups */
 d_wqrtErrorConst  (predecodedCorrupt,   "wasmqtt.predecoded: corrupt: rerun predecode.ts")

@@ -8,6 +8,9 @@
 #include "wasm3.h"
 #include "wasmqtt_rt.h"
 
+#ifndef WQRT_REGFORM
+#  define WQRT_REGFORM 0             /* 1: the register form (format 40, rf_engine.c) instead of the stack form */
+#endif
 #ifndef WQRT_FLOATS
 #  define WQRT_FLOATS 0              /* f32/f64 support (off on the bluepill build) */
 #endif
@@ -199,7 +202,18 @@ typedef struct { uint16_t canon; uint8_t nparams, nresults; uint16_t params_off,
  * start, the side entry's index and its frame without the frame slots. A call reads the frame byte signed: WQ_FUNC_WIDE
  * is then -1, which fails the room check as no frame can, so one compare sends wide records and imports to the slow
  * path (format 36). An imported function's record holds its type index in `stp_fwd`. */
+#if WQRT_REGFORM
+/* The register form's function record (format 40, host-tools/wasm/regform/blob.ts): where its code starts,
+ * in bytes from the record itself (a call needs no code base), its parameter and result counts, the locals a
+ * call zeroes (after the parameters) and its frame: every 64-bit slot it names (parameters, locals, operand
+ * slots, a scratch slot). An import's record has code WQ_RF_IMPORT and its type index in nzero | frame << 8:
+ * a call tells it apart by the word it loads anyway. */
+typedef struct { uint32_t code; uint8_t nparams, nresults, nzero, frame; } WqFunc;
+#define WQ_RF_IMPORT 0xffffffffu
+#define WQ_RF_CODE(f) ((const uint8_t *)(f) + (f)->code)
+#else
 typedef struct { uint16_t code_back, stp_fwd; uint8_t nparams, nresults, nlocals, frame; } WqFunc;
+#endif
 typedef struct { uint32_t code_start, stp_base; uint16_t nlocals, frame; } WqFuncWide;
 #define WQ_FUNC_WIDE 0xffu
 #define WQ_FRAME_SLOTS 2u
@@ -236,7 +250,13 @@ typedef struct { uint32_t size, max; uint8_t elem; uint32_t * elems; } WqTable;
 
 /* A call frame: the caller's pc, side-table pointer and fp, and the running function's result
  * count (format 32: the return's one load; it was the type's address, two dependent loads). */
+#if WQRT_REGFORM
+/* The register form's call frame: where the caller resumes and its slots (a return reads no counts: the callee
+ * left its results in its own first slots, which are the caller's argument slots). */
+typedef struct { const uint8_t * pc; uint64_t * fp; } WqFrame;
+#else
 typedef struct { const uint8_t * pc; const WqSide * stp; uint64_t * fp; uint32_t nresults; } WqFrame;
+#endif
 
 /* A handle from m3_FindFunction lives in its runtime's handles[]; `slot` finds the runtime
  * again (no module pointer: 8 bytes on Cortex-M3). Import contexts use slot = WQ_NO_SLOT. */
@@ -264,9 +284,13 @@ struct M3Module {
     WqSpan          sec[8];
     const WqType *  types;
     const WqFunc *  funcs;              /* then the WqFuncWide records (WQ_FUNCS_WIDE) */
+#if WQRT_REGFORM
+    uint32_t        ntypes, nfuncs, nimports;   /* format 40: no side table (the records locate the code) */
+#else
     const WqSide *  side;
     const WqSideLong * side_long;
     uint32_t        ntypes, nfuncs, nimports, nside;
+#endif
     uint32_t        nglobals, ntables, ndata, nelem;
     uint32_t        wide_globals;        /* nonzero when a global is i64, f64 or a reference */
     uint32_t        start_func;          /* UINT32_MAX when none */
@@ -294,6 +318,9 @@ struct M3Runtime {
     uint32_t        mem_bytes;           /* accessible bytes: min(pages * 64 KiB, cap) */
     uint32_t        mem_end2;            /* a 2-byte access must start below this (0: none fits) */
     uint32_t        mem_pages;
+#if WQRT_REGFORM
+    uint32_t        mem_end8;            /* an 8-byte access must start below this (0: none fits) */
+#endif
     uint32_t        mem_cap;             /* bytes reserved for linear memory */
     uint32_t        mem_limit;           /* user cap (wqrt_SetMemoryLimit), 0 = all of the arena */
     uint32_t *      globals;             /* low 32-bit word of each global */
@@ -319,7 +346,9 @@ static inline const WqFuncWide * wq_funcs_wide(const struct M3Module * m)
     return (const WqFuncWide *)(const void *)(m->funcs + m->nfuncs);
 }
 #define WQ_FUNCS_WIDE(m) wq_funcs_wide(m)
+#if !WQRT_REGFORM
 static inline const WqSide * wq_side_table(const struct M3Module * m) { return m->side; }
+#endif
 
 /* The blob's header is WQ_BLOB_HEADER bytes, the type records follow it (m->types). Its last
  * word, WQ_FUNC_TYPES, is where the function section's type indices start (from the module
@@ -335,6 +364,9 @@ static inline void wq_set_mem_bytes(IM3Runtime rt, uint32_t bytes)
     rt->mem_bytes = bytes;
     rt->mem_end2 = bytes >= 2 ? bytes - 1 : 0;
     rt->mem_end4 = bytes >= 4 ? bytes - 3 : 0;
+#if WQRT_REGFORM
+    rt->mem_end8 = bytes >= 8 ? bytes - 7 : 0;
+#endif
 }
 
 /* Globals are 32-bit words: global i's low word is globals[i]; its high word is globals_hi[i],
@@ -409,7 +441,7 @@ int      wq_sec_open(const struct M3Module * m, uint32_t k, WqCursor * c);
 typedef struct { const uint8_t * mod, * nm; uint32_t ml, nl, min, max; uint8_t kind, type; } WqImportEntry;
 int      wq_import_next(WqCursor * c, WqImportEntry * e);
 void *   wq_alloc(IM3Environment env, uint32_t bytes);
-/* interp.c */
+/* interp.c (rf_engine.c with WQRT_REGFORM) */
 M3Result wq_invoke(IM3Runtime rt, uint32_t func, uint32_t nargs);
 M3Result wq_table_init_from_segment(IM3Runtime rt, uint32_t table, uint32_t seg,
                                     uint32_t dst, uint32_t src, uint32_t n);

@@ -68,11 +68,16 @@ int main(int argc, char ** argv)
     IM3Runtime rt = m3_NewRuntime(env, 8192, NULL);
     CHECK(rt != NULL, "m3_NewRuntime");
 #ifdef WASMQTT_RT
-    {   /* frames share the value stack's area (a frame is four pointers): a deeper call depth
-         * right after m3_NewRuntime grows that area in place, no second copy in the arena */
+    {   /* frames share the value stack's area (a frame is four pointers, two in the register form): a deeper
+         * call depth right after m3_NewRuntime grows that area in place, no second copy in the arena */
+#if defined(WQRT_REGFORM) && WQRT_REGFORM
+        const uint32_t frame_words = 2;
+#else
+        const uint32_t frame_words = 4;
+#endif
         uint32_t used = wqrt_ArenaUsed(env);
         CHECK(wqrt_SetCallDepth(rt, 128) == m3Err_none, "wqrt_SetCallDepth");
-        CHECK(wqrt_ArenaUsed(env) - used == 64u * 4u * (uint32_t)sizeof(void *), "call depth 64 -> 128: %u more arena bytes", wqrt_ArenaUsed(env) - used);
+        CHECK(wqrt_ArenaUsed(env) - used == 64u * frame_words * (uint32_t)sizeof(void *), "call depth 64 -> 128: %u more arena bytes", wqrt_ArenaUsed(env) - used);
         /* this runtime's results are wasmqtt_rt.h's pointers (compare, as with m3Err_*) */
         CHECK(wqrt_SetCallDepth(rt, 1u << 30) == wqrt_Err_arenaTooSmall, "a call depth beyond the arena");
         CHECK(wqrt_SetArena(env, NULL, 64) == wqrt_Err_arenaTooSmall, "no arena");
