@@ -41,6 +41,9 @@ $(RT_OUT)/spec_driver_rf: $(RT_SRCS) $(RT_HDRS) $(RT_RF_OPS) $(RT_DIR)/host/spec
 $(RT_OUT)/api_test_rf: $(RT_SRCS) $(RT_HDRS) $(RT_RF_OPS) test/runtime/api/api_test.c
 	@mkdir -p $(@D)
 	@gcc $(RT_CFLAGS) $(RT_SAN) $(RT_RF_DEFS) $(RT_SRCS) test/runtime/api/api_test.c -o $@
+$(RT_OUT)/fuzz_loader_rf: $(RT_SRCS) $(RT_HDRS) $(RT_RF_OPS) $(RT_DIR)/host/fuzz_loader.c
+	@mkdir -p $(@D)
+	@gcc $(RT_CFLAGS) $(RT_SAN) -std=gnu11 -DWQRT_FUEL $(RT_SPEC_DEFS) $(RT_RF_DEFS) $(RT_SRCS) $(RT_DIR)/host/fuzz_loader.c -o $@
 $(RT_OUT)/%.rf.wasm: $(RT_OUT)/%.wasm $(RT_TS) $(RT_RF_TS) | npm
 	@$(NODE_TS) host-tools/wasm/regform/blob.ts $< $@ >/dev/null
 $(RT_OUT)/api_test: $(RT_SRCS) $(RT_HDRS) test/runtime/api/api_test.c
@@ -87,11 +90,14 @@ RT_ARTIFACTS += $(RT_OUT)/core_trace
 endif
 BUILD_ARTIFACTS += $(RT_ARTIFACTS)
 
-.PHONY: fuzz fuzz-runtime fuzz-runtime-short test-wasm3
+.PHONY: fuzz fuzz-runtime fuzz-runtime-short fuzz-rf test-wasm3
 # `make fuzz`: >= 1,000,000 executions (FUZZ_ITERATIONS, FUZZ_SEED to vary).
 fuzz: fuzz-runtime
 fuzz-runtime: $(RT_OUT)/fuzz_loader $(RT_FIXTURES)
 	@$(RT_OUT)/fuzz_loader $(FUZZ_ITERATIONS) $(FUZZ_SEED) $(RT_FIXTURES) $(wildcard $(RT_OUT)/core.pd.wasm $(RT_OUT)/device.pd.wasm)
+# `make fuzz-rf`: the same through the register form (format 40 seeds, WQRT_REGFORM=1).
+fuzz-rf: $(RT_OUT)/fuzz_loader_rf $(RT_OUT)/api.rf.wasm $(RT_OUT)/fuzz-seed.rf.wasm
+	@$(RT_OUT)/fuzz_loader_rf $(FUZZ_ITERATIONS) $(FUZZ_SEED) $(RT_OUT)/api.rf.wasm $(RT_OUT)/fuzz-seed.rf.wasm
 # The short run inside `make test`.
 fuzz-runtime-short: $(RT_OUT)/fuzz_loader $(RT_FIXTURES)
 	@$(RT_OUT)/fuzz_loader 30000 $$(date +%j) $(RT_FIXTURES)

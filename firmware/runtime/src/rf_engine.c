@@ -243,7 +243,6 @@ M3Result wq_invoke(IM3Runtime rt, uint32_t func, uint32_t nargs)
     const void * const * rf_t = rf_labels;
     __asm__("" : "+r"(rf_t));   /* opaque: GCC keeps it in a register instead of reloading the constant */
     IM3Module m = rt->module;
-    const uint8_t * const code = m->rf_code;
     WqFrame * const host = rt->frames;   /* the host's frame: its pc NULL ends the run */
     WqFrame * frame = host;
     Slot * fp = (Slot *)(void *)rt->stack;
@@ -263,7 +262,7 @@ M3Result wq_invoke(IM3Runtime rt, uint32_t func, uint32_t nargs)
         const WqFunc * f = &m->funcs[func];
         if ((const uint8_t *)(fp + f->frame) > (const uint8_t *)host) TRAP(m3Err_trapStackOverflow);
         for (uint32_t k = nargs, e = (uint32_t)f->nparams + f->nzero; k < e; k++) fp[k].q = 0;
-        pc = code + f->code;
+        pc = WQ_RF_CODE(f);
     }
     NEXT(0);
 
@@ -271,18 +270,20 @@ M3Result wq_invoke(IM3Runtime rt, uint32_t func, uint32_t nargs)
 
 do_call: {   /* the callee (imports included), its frame at the caller's slot rf_cbase; the caller resumes at rf_npc */
         FUEL();
-        if (rf_callee < m->nimports) {
+        const WqFunc * f = &rt->records[rf_callee];
+        uint32_t rel = f->code;   /* an import's is WQ_RF_IMPORT: no module pointer, no count */
+        if (rel == WQ_RF_IMPORT) {
             if ((rf_err = rf_call_host(rt, rf_callee, &fp[rf_cbase].q, frame)) != NULL) goto trap;
             pc = rf_npc; NEXT(0);
         }
-        const WqFunc * f = &rt->records[rf_callee];
         Slot * nfp = fp + rf_cbase;
         WqFrame * nf = frame - 1;
         if ((const uint8_t *)(nfp + f->frame) > (const uint8_t *)nf) TRAP(m3Err_trapStackOverflow);
         nf->pc = rf_npc; nf->fp = &fp->q;
         frame = nf; fp = nfp;
-        for (Slot * z = nfp + f->nparams, * e = z + f->nzero; z != e; z++) z->q = 0;
-        pc = code + f->code;
+        uint32_t nz = f->nzero;
+        if (nz) { Slot * z = nfp + f->nparams, * e = z + nz; do (z++)->q = 0; while (z != e); }
+        pc = (const uint8_t *)f + rel;
         NEXT(0);
     }
 do_return: {   /* the results are in fp[0..nresults): the caller's argument slots */
