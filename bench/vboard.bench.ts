@@ -19,6 +19,9 @@ const ELF = join(ROOT, 'build/bluepill/firmware.elf');
 // The same firmware with device.wasm compiled to C by wasm2c (`wasmqtt build --engine aot`): the peer
 // that shows what the interpreter costs on the MQTT path.
 const AOT_ELF = join(ROOT, 'build/bluepill-aot/firmware.elf');
+// The same firmware on the register form (`wasmqtt build --engine regform`: device.wasm translated to
+// format 40, rf_engine.c): issue 18's engine, measured beside the other two.
+const REGFORM_ELF = join(ROOT, 'build/bluepill-regform/firmware.elf');
 const SOAK_PUBLISHES = 200;
 const SOAK_SPEED = 50;
 const REPEAT_PUBLISHES = 200;
@@ -371,6 +374,7 @@ export async function run(): Promise<Record<string, unknown>> {
   const raw = rawUnicornMips();
   const soak = existsSync(ELF) ? await qosSoak() : undefined;
   const aot = existsSync(AOT_ELF) ? await qosSoak(AOT_ELF) : undefined;
+  const regform = existsSync(REGFORM_ELF) ? await qosSoak(REGFORM_ELF) : undefined;
   // The same soak with the FLASH at the datasheet's maximum times: how long the watchdog goes unfed.
   const soakMax = await qosSoak(ELF, 'max');
   const duringErases = consoleDuringErases();
@@ -413,5 +417,15 @@ export async function run(): Promise<Record<string, unknown>> {
       ...(soak ? {
         interpreter_vs_aot_instr_per_qos1_publish: Number((soak.repeat.instr / aot.repeat.instr).toFixed(1)) } : {}),
     } : { engine_aot_figures_missing_because: `${AOT_ELF} missing (make build)` }),
+    ...(regform ? {
+      vboard_instr_per_qos1_publish_regform: Math.round(regform.repeat.instr),
+      projected_msgs_per_s_72mhz_regform: { ...bounds(regform.repeat, b.cpi),
+        path: `pub -n ${REPEAT_PUBLISHES} (MQTT path), device.wasm in the register form (--engine regform)` },
+      ...(aot ? {
+        regform_vs_aot_instr_per_qos1_publish: Number((regform.repeat.instr / aot.repeat.instr).toFixed(2)) } : {}),
+      ...(soak ? {
+        regform_vs_interpreter_instr_per_qos1_publish: Number((regform.repeat.instr / soak.repeat.instr).toFixed(3)) } :
+        {}),
+    } : { engine_regform_figures_missing_because: `${REGFORM_ELF} missing (make build)` }),
   };
 }

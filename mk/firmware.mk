@@ -30,6 +30,16 @@ build/bluepill-aot/firmware.elf: boards/bluepill.json build/core/device.wasm $(F
 	@set -o pipefail; $(WASMQTT_CLI) build --board bluepill --engine aot --wasm build/core/device.wasm --out $(@D) \
 	  | grep -E '^  (flash|RAM total)' | sed 's/^/bluepill-aot: /' || $(call FW_BUDGET_FAIL,bluepill-aot)
 
+# Engine "regform": device.wasm translated to the register form (format 40) with the image's own op
+# numbering, and rf_engine.c with only those handlers (WQRT_REGFORM=1); the stack form stays the default.
+build/bluepill-regform/firmware.elf: boards/bluepill.json build/core/device.wasm $(FW_DEPS) $(wildcard host-tools/wasm/regform/*.ts) | npm
+	@set -o pipefail; $(WASMQTT_CLI) build --board bluepill --engine regform --wasm build/core/device.wasm --out $(@D) \
+	  | grep -E '^  (flash|RAM total)' | sed 's/^/bluepill-regform: /' || $(call FW_BUDGET_FAIL,bluepill-regform)
+
+# The host build of the binding on the register form (test/firmware with WASMQTT_FIRMWARE_ENGINE=regform).
+build/host-regform/wasmqtt-host: build/core/device.wasm boards/bluepill.json $(FW_DEPS) $(wildcard host-tools/wasm/regform/*.ts) | npm
+	@$(WASMQTT_CLI) build --host --engine regform --wasm build/core/device.wasm --out build/host-regform >/dev/null
+
 build/host-aot/wasmqtt-host: build/core/device.wasm boards/bluepill.json $(FW_DEPS) $(wildcard firmware/binding/aot/*) | npm
 	@$(WASMQTT_CLI) build --host --engine aot --wasm build/core/device.wasm --out build/host-aot >/dev/null
 
@@ -52,7 +62,8 @@ BUILD_ARTIFACTS += build/firmware-test/host-tiny/wasmqtt-host build/firmware-tes
 # The images embed the real device.wasm, whose rule lives in mk/core.mk.
 ifneq ($(wildcard mk/core.mk),)
 BUILD_ARTIFACTS += $(FW_BOARDS:%=build/%/firmware.elf) build/host/wasmqtt-host \
-  build/bluepill-aot/firmware.elf build/host-aot/wasmqtt-host
+  build/bluepill-aot/firmware.elf build/host-aot/wasmqtt-host \
+  build/bluepill-regform/firmware.elf build/host-regform/wasmqtt-host
 endif
 
 # The console's word table follows the core's error codes (abi.ts); device.wasm depends on it

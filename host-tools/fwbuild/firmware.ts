@@ -18,12 +18,19 @@ import {
 } from './module-check.ts';
 import { runStartOnHost, startProblems } from './start-check.ts';
 import { formatReport, sizeReport, type SizeReport } from './size.ts';
-import { predecode, usedOpcodesHeader } from '../wasm/predecode.ts';
+import { predecode, sectionLayout, stripOwnSection, usedOpcodesHeader, withSection } from '../wasm/predecode.ts';
+import { parseModule, WasmError } from '../wasm/module.ts';
+import { regformBlob } from '../wasm/regform/blob.ts';
+import { generateOps } from '../wasm/regform/gen-ops.ts';
+import { translateForImage, translateModule } from '../wasm/regform/translate.ts';
 import { compileInterpreter, slowerDispatchWarning } from './interp-dispatch.ts';
+import { compileRegformEngine } from './regform-dispatch.ts';
 
 export type RuntimeKind = 'wasmqtt-rt' | 'wasm3';
-/** interp: the module embedded and interpreted; aot: the module compiled to C by wasm2c. */
-export type EngineKind = 'interp' | 'aot';
+/** interp: the module embedded and interpreted (the stack form, format 39); regform: the module
+ * embedded in the register form (format 40) and interpreted by rf_engine.c; aot: the module compiled
+ * to C by wasm2c. */
+export type EngineKind = 'interp' | 'regform' | 'aot';
 
 export interface BuildOptions {
   board: string;
@@ -64,6 +71,7 @@ export class BuildError extends Error {
 
 const FW = join(REPO_ROOT, 'firmware');
 const INTERP_C = join(FW, 'runtime/src/interp.c');
+const RF_ENGINE_C = join(FW, 'runtime/src/rf_engine.c');
 const DEVICE_WASM = join(REPO_ROOT, 'build/core/device.wasm');
 
 export const ARM_CFLAGS = [
@@ -101,6 +109,47 @@ async function ensureDeviceWasm(log: (s: string) => void): Promise<string> {
 /** The module bytes to embed: pre-decoded for our runtime, as-is for upstream wasm3. */
 export function moduleForRuntime(wasm: Uint8Array, runtime: RuntimeKind): Uint8Array {
   return runtime === 'wasmqtt-rt' ? predecode(wasm).wasm : wasm;
+}
+
+/** The module in the register form for one image: translated with the image's own op numbering
+ * (only the ops its code uses, one byte each), the format 40 blob appended, and the handlers of those
+ * ops (rf_ops.h, rf_ops.inc: gen-ops.ts) for rf_engine.c. `everyOp`: numbered with every op and
+ * every handler generated (the size an app using every op would bring; bench/app-sdk.bench.ts). */
+export function regformForImage(wasm: Uint8Array, everyOp = false): { wasm: Uint8Array; ops: string[];
+    opsH: string; opsInc: string } {
+  const base = stripOwnSection(wasm);
+  const m = parseModule(base);
+  const rf = everyOp ? translateModule(m, base) : translateForImage(m, base);
+  // the register code replaces the bodies, which the WQRT_REGFORM loader never reads (loader.c, rf_records):
+  // the image leaves the code section out, and the blob's module hash covers what stays
+  const kept = withoutSection(base, CODE_SECTION_ID);
+  const blob = regformBlob(kept, m, rf);
+  const { h, inc } = generateOps(rf.ops);
+  return { wasm: withSection(kept, blob, sectionLayout(kept.length, blob.length)), ops: rf.ops, opsH: h, opsInc: inc };
+}
+
+const CODE_SECTION_ID = 10;
+
+/** `wasm` (a validated module) without its section `id`: the sections after it keep their offsets' order, and
+ * those before it (types, functions: what the blob's records point into) their offsets. */
+function withoutSection(wasm: Uint8Array, id: number): Uint8Array {
+  const parts: Uint8Array[] = [wasm.subarray(0, 8)];
+  let p = 8;
+  while (p < wasm.length) {
+    const start = p++;
+    let size = 0, shift = 0, byte: number;
+    do {
+      byte = wasm[p++]!;
+      size += (byte & 0x7f) * 2 ** shift;
+      shift += 7;
+    } while (byte & 0x80);
+    p += size;
+    if (wasm[start] !== id) parts.push(wasm.subarray(start, p));
+  }
+  const out = new Uint8Array(parts.reduce((n, x) => n + x.length, 0));
+  let o = 0;
+  for (const x of parts) { out.set(x, o); o += x.length; }
+  return out;
 }
 
 /** core_wasm.c: the module as a 4-byte-aligned const array in flash (the pre-decoded blob
@@ -193,7 +242,8 @@ function realOrResolved(p: string): string {
 /** Where an image goes when no --out is given (see BuildOptions.outDir). */
 export function defaultOutDir(o: { board: string; engine: EngineKind; runtime: RuntimeKind; projectDir: string;
     source: string; ownImage: boolean }): string {
-  const leaf = o.engine === 'aot' ? `${o.board}-aot` : o.runtime === 'wasm3' ? `${o.board}-wasm3` : o.board;
+  const leaf = o.engine === 'aot' ? `${o.board}-aot` : o.engine === 'regform' ? `${o.board}-regform` :
+    o.runtime === 'wasm3' ? `${o.board}-wasm3` : o.board;
   if (o.ownImage) return join(o.projectDir, 'build', leaf);
   // an app's entry is named by its folder (examples/sensor/main.ts -> sensor), a module by its file
   const stem = o.source.endsWith('.ts') ? basename(dirname(o.source)) : basename(o.source).replace(/\.wasm$/, '');
@@ -248,6 +298,8 @@ async function prepareModule(opts: BuildOptions): Promise<PreparedModule> {
   const engine = opts.engine ?? 'interp';
   if (engine === 'aot' && runtime !== 'wasmqtt-rt') throw new BuildError(
     '--engine aot replaces the runtime; do not combine it with --runtime wasm3');
+  if (engine === 'regform' && runtime !== 'wasmqtt-rt') throw new BuildError(
+    '--engine regform is the wasmqtt runtime\'s register-form interpreter; do not combine it with --runtime wasm3');
   if (opts.app && opts.wasm) throw new BuildError(
     'give either an app (--app FILE or "app" in wasmqtt.config.json) or a module (--wasm FILE), not both');
   const projectDir = resolve(opts.projectDir ?? REPO_ROOT);
@@ -306,20 +358,35 @@ export async function buildFirmware(opts: BuildOptions): Promise<BuildResult> {
     sources = [...cFiles(join(FW, 'hal/stm32f103')), ...aot.files];
   } else {
     try {
-      moduleBytes = moduleForRuntime(readFileSync(coreFile), runtime);
+      if (engine === 'regform') {
+        // a per-image engine: the register code numbered with the ops this module uses, and only their handlers
+        const rf = regformForImage(readFileSync(coreFile), opts.everyOpcode);
+        moduleBytes = rf.wasm;
+        writeIfChanged(join(gen, 'rf_ops.h'), rf.opsH);
+        writeIfChanged(join(gen, 'rf_ops.inc'), rf.opsInc);
+      } else {
+        moduleBytes = moduleForRuntime(readFileSync(coreFile), runtime);
+      }
     } catch (e) {
-      throw new BuildError(`pre-decoding ${coreFile} failed: ${(e as Error).message}`);
+      const what = e instanceof WasmError ? '' : ' (an internal error of the translator: report it)';
+      throw new BuildError(`${engine === 'regform' ? 'translating' : 'pre-decoding'} ${coreFile} failed${what}: ` +
+        (e as Error).message);
     }
     writeIfChanged(join(gen, 'core_wasm.c'), embedModuleC(moduleBytes, relative(REPO_ROOT, coreFile)));
     // a per-image interpreter: only the handlers of the opcodes this module uses (interp.c, WQRT_OPCODE_MASK)
-    if (runtime === 'wasmqtt-rt') writeIfChanged(
+    if (runtime === 'wasmqtt-rt' && engine === 'interp') writeIfChanged(
       join(gen, 'wq_used_ops.h'), usedOpcodesHeader(moduleBytes, relative(REPO_ROOT, coreFile)));
     rt = runtimeSources(runtime, opts.wasm3Src, board);
+    if (engine === 'regform') {
+      // rf_engine.c is the engine; interp.c compiles to nothing under WQRT_REGFORM, so it is left out
+      rt = { ...rt, files: rt.files.filter((f) => f !== INTERP_C), defines: [...rt.defines, '-DWQRT_REGFORM=1'] };
+    }
     sources = [
       ...cFiles(join(FW, 'hal/stm32f103')), ...cFiles(join(FW, 'binding')), ...rt.files, join(gen, 'core_wasm.c')];
   }
   const includes = [gen, join(FW, 'hal/stm32f103'), ...rt.includes].flatMap((d) => ['-I', d]);
-  log(`cc: ${sources.length} files for ${board.name} (${engine === 'aot' ? 'aot-wasm2c' : runtime})`);
+  const runtimeLabel = engine === 'aot' ? 'aot-wasm2c' : engine === 'regform' ? `${runtime} regform` : runtime;
+  log(`cc: ${sources.length} files for ${board.name} (${runtimeLabel})`);
   const objs = await pool(sources.map((src) => async () => {
     const obj = join(objDir, objectName(src));
     const flags = [...ARM_CFLAGS, ...rt.defines, ...includes];
@@ -329,6 +396,15 @@ export async function buildFirmware(opts: BuildOptions): Promise<BuildResult> {
         .catch((e: Error) => { throw new BuildError(e.message); });
       const warning = slowerDispatchWarning('interp.c', r);
       if (warning) console.warn(warning);
+      return obj;
+    }
+    if (src === RF_ENGINE_C && engine === 'regform') {
+      // through the step that gives every handler its own dispatch (regform-dispatch.ts)
+      const r = await compileRegformEngine(gcc, flags, src, obj)
+        .catch((e: Error) => { throw new BuildError(e.message); });
+      if (!r.copies) console.warn(
+        `warning: rf_engine.c: the dispatch was not copied into the handlers (${r.reason}); the engine is correct ` +
+        'but slower');
       return obj;
     }
     const r = await run(gcc, [...flags, ...(src === LIBC_C ? [] : LTO), '-c', src, '-o', obj]);
@@ -362,7 +438,7 @@ export async function buildFirmware(opts: BuildOptions): Promise<BuildResult> {
       if (r.code !== 0) throw new BuildError(`objcopy ${fmt} failed: ${r.stderr.trim()}`);
     }
   }
-  const report = sizeReport(elf, map, board, engine === 'aot' ? 'aot-wasm2c' : runtime, moduleBytes.length);
+  const report = sizeReport(elf, map, board, runtimeLabel, moduleBytes.length);
   if (overflow && report.overBudget.length === 0) report.overBudget.push('link');
   writeFileSync(join(out, 'size.json'), JSON.stringify(report, null, 2) + '\n');
   if (report.overBudget.length > 0 && !opts.allowOverBudget) {
@@ -395,6 +471,15 @@ export async function buildHost(opts: { wasm?: string; outDir?: string; board?: 
     const aot = await generateAot(coreFile, gen);
     rt = { files: aot.files, includes: [join(FW, 'binding/aot')], defines: aot.defines };
     sources = [join(FW, 'hal/posix/hal_posix.c'), ...aot.files];
+  } else if (engine === 'regform') {
+    const rf = regformForImage(readFileSync(coreFile));
+    writeIfChanged(join(gen, 'rf_ops.h'), rf.opsH);
+    writeIfChanged(join(gen, 'rf_ops.inc'), rf.opsInc);
+    writeIfChanged(join(gen, 'core_wasm.c'), embedModuleC(rf.wasm, relative(REPO_ROOT, coreFile)));
+    rt = runtimeSources(runtime, opts.wasm3Src, board);
+    rt = { ...rt, files: rt.files.filter((f) => f !== INTERP_C), defines: [...rt.defines, '-DWQRT_REGFORM=1'] };
+    sources = [
+      join(FW, 'hal/posix/hal_posix.c'), ...cFiles(join(FW, 'binding')), ...rt.files, join(gen, 'core_wasm.c')];
   } else {
     const moduleBytes = moduleForRuntime(readFileSync(coreFile), runtime);
     writeIfChanged(join(gen, 'core_wasm.c'), embedModuleC(moduleBytes, relative(REPO_ROOT, coreFile)));

@@ -97,8 +97,10 @@ export function sizeReport(
     flash: { used: flashUsed, budget: board.budget.flashBytes, region: board.memory.flashBytes - storeBytes },
     ram: {
       static: ramStatic, stack, guard, total: ramStatic + stack + guard, budget: board.budget.ramBytes,
-      region: board.memory.ramBytes, wasmArena: runtime === 'wasmqtt-rt' ? arenaBytes(board) : runtime === 'wasm3' ?
-        wasm3HeapBytes(board) : board.wasm.linearMemoryCapBytes,
+      region: board.memory.ramBytes,
+      // 'wasmqtt-rt' or 'wasmqtt-rt regform': the same runtime's arena
+      wasmArena: runtime.startsWith('wasmqtt-rt') ? arenaBytes(board) : runtime === 'wasm3' ? wasm3HeapBytes(board) :
+        board.wasm.linearMemoryCapBytes,
       linearMemoryCap: board.wasm.linearMemoryCapBytes,
     },
     moduleBytes,

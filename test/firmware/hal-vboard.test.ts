@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { VirtualBoard } from '../../host-tools/sim/board/board.ts';
 import { W5500 } from '../../host-tools/sim/w5500/index.ts';
 import { readElf } from '../../host-tools/elf/elf32.ts';
-import { REPO_ROOT, requireArtifact } from './helpers.ts';
+import { BLUEPILL_ELF, REPO_ROOT, requireArtifact } from './helpers.ts';
 
 let open: VirtualBoard[] = [];
 afterEach(() => { for (const b of open) b.close(); open = []; });
@@ -35,7 +35,7 @@ function boot(elf: string, hseHz?: number) {
 
 describe('HAL on the virtual board', () => {
   it('without a crystal: falls back to HSI/2 x 16 = 64 MHz, says so, and the console still works', () => {
-    const { board, waitFor, command } = boot('build/bluepill/firmware.elf', 0);
+    const { board, waitFor, command } = boot(BLUEPILL_ELF, 0);
     expect(waitFor(/evt warn code=hse-failed [^\n]*\n/)).toContain('running on HSI at 64 MHz');
     waitFor(/evt loaded [^\n]*\n/);
     expect(board.hz()).toBe(64_000_000);
@@ -45,12 +45,12 @@ describe('HAL on the virtual board', () => {
   });
 
   it('with the crystal: 72 MHz, no warning; the aot image boots and answers too', () => {
-    const interp = boot('build/bluepill/firmware.elf');
+    const interp = boot(BLUEPILL_ELF);
     interp.waitFor(/evt loaded [^\n]*\n/);
     // The vector table VTOR points at (top 512 bytes of RAM), written by the reset handler: the
     // 16 system entries from flash, USART1 (IRQ 37) to its handler, every other interrupt to
     // the handler that reports it.
-    const elf = readElf(join(REPO_ROOT, 'build/bluepill/firmware.elf'));
+    const elf = readElf(join(REPO_ROOT, BLUEPILL_ELF));
     const fn = (name: string) => elf.symbols.find((s) => s.name === name)!.value | 1;
     const ram = interp.board.readMemory(0x20000000 + 20 * 1024 - 512, 76 * 4);
     const flash = interp.board.readMemory(0x08000000, 16 * 4);

@@ -7,7 +7,18 @@ import { VirtualBoard, type BoardOptions } from '../../host-tools/sim/board/boar
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const FIXTURE_ELF = join(ROOT, 'build/vboard/fixture.elf');
-export const FIRMWARE_ELF = join(ROOT, 'build/bluepill/firmware.elf');
+/** The bluepill image the firmware suites run (`make build` writes each): the stack-form interpreter's by default;
+ * WASMQTT_FIRMWARE_ENGINE=regform runs them on the register form's (`wasmqtt build --engine regform`), =aot on
+ * wasm2c's. */
+export const FIRMWARE_ELF = bluepillElf(process.env.WASMQTT_FIRMWARE_ENGINE);
+
+export function bluepillElf(engine = 'interp'): string {
+  const dirs: Record<string, string> = { interp: 'bluepill', regform: 'bluepill-regform', aot: 'bluepill-aot' };
+  const dir = dirs[engine];
+  if (!dir) throw new Error(
+    `WASMQTT_FIRMWARE_ENGINE=${engine}: not an engine; use one of ${Object.keys(dirs).join(', ')}`);
+  return join(ROOT, 'build', dir, 'firmware.elf');
+}
 
 export function requireBuilt(path: string): string {
   if (!existsSync(path)) throw new Error(`${path} is missing: run \`make build\` first`);

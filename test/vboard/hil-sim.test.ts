@@ -7,9 +7,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ROOT, requireBuilt, tempStore } from './helpers.ts';
+import { FIRMWARE_ELF, ROOT, requireBuilt, tempStore } from './helpers.ts';
 
-const ELF = `${ROOT}/build/bluepill/firmware.elf`;
+const ELF = FIRMWARE_ELF;
 const SCENARIOS = ['power-cycle-qos2-out', 'power-cycle-qos2-in', 'broker-restart', 'link-down-up'];
 
 const children: ChildProcess[] = [];

@@ -5,9 +5,9 @@ import { BoardRunner } from '../../host-tools/sim/board/runner.ts';
 import { W5500NetworkBackend } from '../../host-tools/sim/host/w5500-backend.ts';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.ts';
 import { writeFileSync } from 'node:fs';
-import { ROOT, requireBuilt, tempStore } from './helpers.ts';
+import { FIRMWARE_ELF, ROOT, requireBuilt, tempStore } from './helpers.ts';
 
-export const FW_W5500 = `${ROOT}/build/bluepill/firmware.elf`;
+export const FW_W5500 = FIRMWARE_ELF;
 export const FW_AOT = `${ROOT}/build/bluepill-aot/firmware.elf`;
 // Broker replies take wall time while the firmware's timeouts run on virtual time: at 5x a
 // 1 ms wall reply is 5 virtual ms, far inside the core's 10 s timeout.

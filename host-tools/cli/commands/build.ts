@@ -38,8 +38,9 @@ export function register(program: Command): void {
       `board file in boards/ (${listBoards().join(', ')}); default "board" in wasmqtt.config.json`)
     .addOption(
       new Option('--runtime <name>', 'wasm runtime to link').choices(['wasmqtt-rt', 'wasm3']).default('wasmqtt-rt'))
-    .addOption(new Option('--engine <name>', 'interp: interpret the embedded module; aot: compile it to C with wasm2c')
-      .choices(['interp', 'aot']).default('interp'))
+    .addOption(new Option('--engine <name>', 'interp: interpret the embedded module (stack form); regform: ' +
+      'interpret it translated to the register form (faster, per-image handlers); aot: compile it to C with wasm2c')
+      .choices(['interp', 'regform', 'aot']).default('interp'))
     .option('--wasm3-src <dir>', 'upstream wasm3 checkout, for --runtime wasm3')
     .option(
       '--app <file>', 'the app\'s entry file (AssemblyScript); default "app" in wasmqtt.config.json, else src/main.ts')

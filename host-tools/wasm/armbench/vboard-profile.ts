@@ -13,12 +13,14 @@
 // PROFILE_FN=1 also prints instructions and calls per wasm function (names from
 // build/core/device-names.wasm: run `make core-size` after the build; PROFILE_FN_NAMES=FILE for
 // another image's), PROFILE_FN_OFFSETS=FILE the counts per module offset. An --engine aot image
-// (build/bluepill-aot/firmware.elf) has no interpreter: its profile is per C function only.
+// (build/bluepill-aot/firmware.elf) has no interpreter: its profile is per C function only. An
+// --engine regform image (build/bluepill-regform/firmware.elf): the same tables, its ops named by the
+// image's gen/rf_ops.h, and per wasm function by the blob's function records (its code's offsets).
 import koffi from 'koffi';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { VirtualBoard } from '../../sim/board/board.ts';
 import { BoardRunner } from '../../sim/board/runner.ts';
 import { W5500NetworkBackend } from '../../sim/host/w5500-backend.ts';
@@ -35,7 +37,8 @@ const FLASH_HALFWORDS = 32 * 1024, RAM_HALFWORDS = 10 * 1024;
  * instructions: those jumps, the opcode fetch (`ldrb`) before each, and the unconditional
  * branches back to a shared head. */
 function dispatchShape(elf: string, lo: number, hi: number): {
-    jumps: Set<number>; reg: number; pcReg: number; exitAt: number; own: Set<number>; calls: Map<number, string> } {
+    jumps: Set<number>; reg: number; pcReg: number; exitAt: number; own: Set<number>; calls: Map<number, string>;
+    regform: boolean } {
   const dis = execFileSync('arm-none-eabi-objdump', ['-d', elf, `--start-address=0x${lo.toString(16)}`,
     `--stop-address=0x${hi.toString(16)}`], { encoding: 'utf8', maxBuffer: 64 << 20 });
   const lines = dis.split('\n').map(
@@ -56,13 +59,47 @@ function dispatchShape(elf: string, lo: number, hi: number): {
     const at = parseInt(m[1]!, 16), fetch = parseInt(lines[i - 1]![1]!, 16);
     jumps.add(at); own.add(at); own.add(fetch); heads.add(fetch);
   });
-  if (reg < 0) throw new Error('no dispatch found in wq_invoke');
+  if (reg < 0) return regformShape(lines);
   const calls = new Map<number, string>();   // bl sites: which handler calls out, how often
   for (const m of lines) {
     if (/^b(\.n|\.w)?$/.test(m[2]!) && heads.has(parseInt(m[3]!, 16))) own.add(parseInt(m[1]!, 16));
     if (m[2] === 'bl') calls.set(parseInt(m[1]!, 16), m[3]!);
   }
-  return { jumps, reg, pcReg, exitAt, own, calls };
+  return { jumps, reg, pcReg, exitAt, own, calls, regform: false };
+}
+
+/** The register form's engine (rf_engine.c through host-tools/fwbuild/regform-dispatch.ts): each handler ends in
+ * `ldrb rOp, [rPC, #n]!; ldr pc, [rT, rOp, lsl #2]` (a taken branch: `ldrb rOp, [rPC]` after moving rPC), the
+ * paths through the shared head (the first dispatch, calls, returns) in `ldr rX, [rT, rOp, lsl #2]; b head`. Both
+ * loads are dispatches; rPC then holds the op's own address. */
+function regformShape(lines: RegExpExecArray[]): ReturnType<typeof dispatchShape> {
+  const jumps = new Set<number>(), own = new Set<number>(), calls = new Map<number, string>();
+  let reg = -1, pcReg = -1, exitAt = 0, table = '';
+  lines.forEach((m, i) => {
+    if (/^ldm/.test(m[2]!) && /\bpc\}/.test(m[3]!)) exitAt = parseInt(m[1]!, 16);
+    if (m[2] === 'bl') calls.set(parseInt(m[1]!, 16), m[3]!);
+    const j = /^pc, \[(r\d+), r(\d+), lsl #2\]/.exec(m[3]!);
+    const f = i > 0 ? /^r\d+, \[r(\d+)(?:, #\d+)?\]!?/.exec(lines[i - 1]![3]!) : null;   // a branch: no writeback
+    if (!j || !/^ldr/.test(m[2]!) || !f || !/^ldrb/.test(lines[i - 1]![2]!)) return;
+    table = j[1]!; reg = Number(j[2]); pcReg = Number(f[1]);
+    jumps.add(parseInt(m[1]!, 16)); own.add(parseInt(m[1]!, 16)); own.add(parseInt(lines[i - 1]![1]!, 16));
+  });
+  if (reg < 0) throw new Error('no dispatch found in wq_invoke (neither the stack form\'s nor the register form\'s)');
+  for (const m of lines) {   // the shared head's loads
+    if (/^ldr/.test(m[2]!) && m[3]!.includes(`, [${table}, r${reg}, lsl #2]`) && !m[3]!.startsWith('pc')) {
+      jumps.add(parseInt(m[1]!, 16)); own.add(parseInt(m[1]!, 16));
+    }
+  }
+  return { jumps, reg, pcReg, exitAt, own, calls, regform: true };
+}
+
+/** The register form's op names, in code order, from the image's gen/rf_ops.h (host-tools/wasm/regform/gen-ops.ts). */
+function regformOpNames(elf: string): Map<number, string> {
+  const h = readFileSync(join(dirname(elf), 'gen/rf_ops.h'), 'utf8');
+  const list = /#define OP_LIST([^]*?)\n\n/.exec(h)?.[1] ?? '';
+  const names = new Map<number, string>([...list.matchAll(/X\((\w+)\)/g)].map((m, i) => [i, m[1]!]));
+  names.set(256, '(entry from the host)');
+  return names;
 }
 
 /** opcode value -> name: the WQ_OP_* defines of rt_internal.h, then the wasm ones the profile meets */
@@ -120,7 +157,7 @@ async function main(): Promise<void> {
     const inv = fns.find((s) => s.name === 'wq_invoke');
     const lo = inv ? inv.address & ~1 : 0, hi = inv ? lo + inv.size : 0;
     const shape = inv ? dispatchShape(ELF, lo, hi) : { jumps: new Set<number>(), reg: 0, pcReg: -1, exitAt: 0,
-      own: new Set<number>(), calls: new Map<number, string>() };
+      own: new Set<number>(), calls: new Map<number, string>(), regform: false };
     // struct vb_profile: 6 u32, is_dispatch[] (u8), flash[], ram[], op_dispatches[257], op_instr[257] (u64)
     const hdr = 24 + FLASH_HALFWORDS, flashOff = hdr, ramOff = flashOff + FLASH_HALFWORDS * 8,
       dispOff = ramOff + RAM_HALFWORDS * 8, instrOff = dispOff + 257 * 8;
@@ -139,7 +176,8 @@ async function main(): Promise<void> {
     const fnProfile = process.env.PROFILE_FN === '1' && modSym !== undefined && shape.pcReg >= 0 && shape.exitAt > 0;
     if (fnProfile) {
       const v = new DataView(zero.buffer);
-      v.setUint32(fnHdr, shape.pcReg, true); v.setUint32(fnHdr + 4, modSym.address, true);
+      // the stack form's pc register is one past the opcode (the hook takes 1 off), the register form's at it
+      v.setUint32(fnHdr, shape.pcReg, true); v.setUint32(fnHdr + 4, modSym.address - (shape.regform ? 1 : 0), true);
       v.setUint32(fnHdr + 8, modSym.size, true); v.setUint32(fnHdr + 12, shape.exitAt, true);
         v.setUint32(fnHdr + 16, 32768, true);
     }
@@ -229,8 +267,9 @@ async function main(): Promise<void> {
       `${sites.length} sites, ${sites.filter((c) => c > 0).length} executed; the busiest 10 / 25 / 50 / 75 take ` +
       `${share(10)} / ${share(25)} / ${share(50)} / ${share(75)}% of the dispatches`);
     if (fnProfile) printFunctions(
-      b.readMemory(modSym!.address, modSym!.size), (o) => u64(fnOff + o * 8), (o) => u64(dispAt + o * 8), N);
-    const names = opNames();
+      b.readMemory(modSym!.address, modSym!.size), (o) => u64(fnOff + o * 8), (o) => u64(dispAt + o * 8), N,
+      shape.regform);
+    const names = shape.regform ? regformOpNames(ELF) : opNames();
     const ops = [...Array(257).keys()].map(
       (o) => ({ o, d: u64(dispOff + o * 8), i: u64(instrOff + o * 8) })).filter((x) => x.i > 0);
     const dispatches = ops.reduce((s, x) => s + x.d, 0);
@@ -258,7 +297,7 @@ async function main(): Promise<void> {
  * named build of device.wasm: `make core-size` writes build/core/device-names.wasm, the same
  * code with a name section), then instructions per function per publish. */
 function printFunctions(
-    mod: Uint8Array, count: (off: number) => number, disp: (off: number) => number, n: number): void {
+    mod: Uint8Array, count: (off: number) => number, disp: (off: number) => number, n: number, regform: boolean): void {
   const leb = (b: Uint8Array, p: { i: number }): number =>
     { let r = 0, s = 0, x; do { x = b[p.i++]!; r |= (x & 0x7f) << s; s += 7; } while (x & 0x80); return r >>> 0; };
   const bodies = (b: Uint8Array): { imports: number; ranges: Array<[number, number]>; names: Map<number, string> } => {
@@ -284,7 +323,7 @@ function printFunctions(
     }
     return { imports, ranges, names };
   };
-  const m = bodies(mod);
+  const m = regform ? regformBodies(mod) : bodies(mod);
   const named = bodies(readFileSync(process.env.PROFILE_FN_NAMES ?? join(ROOT, 'build/core/device-names.wasm')));
   const per = new Map<string, number>();
   const calls = new Map<string, number>();
@@ -292,8 +331,9 @@ function printFunctions(
   m.ranges.forEach(([lo, hi], j) => {
     let c = 0; for (let o = lo; o < hi; o++) c += count(o);
     const name = (named.names.get(m.imports + j) ?? `func${m.imports + j}`).replace(/^~lib\/|^firmware\//, '');
-    // the locals: the first op follows
-    const p = { i: lo }; const k = leb(mod, p); for (let x = 0; x < k; x++) { leb(mod, p); p.i++; }
+    // the locals: the first op follows (the register form's code starts with its first op)
+    const p = { i: lo };
+    if (!regform) { const k = leb(mod, p); for (let x = 0; x < k; x++) { leb(mod, p); p.i++; } }
     if (c) { per.set(name, (per.get(name) ?? 0) + c); calls.set(name, disp(p.i)); }
   });
   let all = outside; for (const c of per.values()) all += c;
@@ -309,6 +349,22 @@ function printFunctions(
   for (const [f, c] of [...per].sort((x, y) => y[1] - x[1]).slice(0, 45)) console.log(
     `${(c / n).toFixed(0).padStart(8)}  ${(100 * c / all).toFixed(1).padStart(5)}%  ` +
     `${((calls.get(f) ?? 0) / n).toFixed(2).padStart(6)}  ${f}`);
+}
+
+/** The register form's function ranges in the module: the format 40 blob (the custom section wasmqtt.predecoded,
+ * host-tools/wasm/regform/blob.ts) holds, after its header and type records, one record per function whose first
+ * word is where its code starts in the code that follows the records. */
+function regformBodies(mod: Uint8Array):
+    { imports: number; ranges: Array<[number, number]>; names: Map<number, string> } {
+  const dv = new DataView(mod.buffer, mod.byteOffset, mod.byteLength);
+  const name = Buffer.from(mod).indexOf('wasmqtt.predecoded');   // then the pad length, the pad, the blob
+  const at = name < 0 ? -1 : name + 18 + 1 + mod[name + 18]!;
+  if (at < 0 || dv.getUint32(at + 4, true) !== 40) throw new Error('no format 40 blob in the image\'s module');
+  const ntypes = dv.getUint16(at + 16, true), nfuncs = dv.getUint32(at + 20, true);
+  const imports = dv.getUint32(at + 24, true), codeLen = dv.getUint32(at + 28, true);
+  const recs = at + 36 + ntypes * 8, code = recs + nfuncs * 8;
+  const starts = [...Array(nfuncs - imports).keys()].map((j) => code + dv.getUint32(recs + (imports + j) * 8, true));
+  return { imports, names: new Map(), ranges: starts.map((s, j) => [s, starts[j + 1] ?? code + codeLen]) };
 }
 
 main().catch((e: Error) => { console.error(e.message); process.exit(1); });

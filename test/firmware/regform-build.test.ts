@@ -1,0 +1,111 @@
+// `wasmqtt build --engine regform`: the image on the register form (format 40, rf_engine.c). The image `make build`
+// writes (build/bluepill-regform) embeds device.wasm translated with its own op numbering and no code section, and
+// links only the handlers of the ops it uses; a board too small for it fails loudly; a module the translator
+// refuses and a wrong combination of options fail with what to change.
+import { describe, it, expect } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cli, DEVICE_WASM, REPO_ROOT, requireArtifact, TINY_WASM } from './helpers.ts';
+import { readElf, readLoaded } from '../../host-tools/elf/elf32.ts';
+import { loadBoard } from '../../host-tools/fwbuild/boards.ts';
+import { parseModule } from '../../host-tools/wasm/module.ts';
+import { translateForImage, translateModule } from '../../host-tools/wasm/regform/translate.ts';
+import type { SizeReport } from '../../host-tools/fwbuild/size.ts';
+
+const IMAGE = join(REPO_ROOT, 'build/bluepill-regform');
+
+/** The section ids of a module, and the custom sections' names. */
+function sections(b: Uint8Array): Array<{ id: number; name?: string; payload: Uint8Array }> {
+  const out: Array<{ id: number; name?: string; payload: Uint8Array }> = [];
+  const leb = (p: { i: number }) => {
+    let r = 0, s = 0, x;
+    do { x = b[p.i++]!; r += (x & 0x7f) * 2 ** s; s += 7; } while (x & 0x80);
+    return r;
+  };
+  const p = { i: 8 };
+  while (p.i < b.length) {
+    const id = b[p.i++]!;
+    const len = leb(p), end = p.i + len;
+    if (id === 0) {
+      const n = leb(p);
+      out.push({ id, name: Buffer.from(b.subarray(p.i, p.i + n)).toString(), payload: b.subarray(p.i + n, end) });
+    } else {
+      out.push({ id, payload: b.subarray(p.i, end) });
+    }
+    p.i = end;
+  }
+  return out;
+}
+
+describe('wasmqtt build --engine regform', () => {
+  it('the bluepill image embeds device.wasm in format 40 without its code section, with its own handlers only', () => {
+    const elf = readElf(requireArtifact(join(IMAGE, 'firmware.elf')));
+    const sym = elf.symbols.find((s) => s.name === 'core_wasm')!;
+    const bytes = readLoaded(elf, sym.value, sym.size);
+    const secs = sections(bytes);
+    expect(secs.map((s) => s.id)).not.toContain(10);   // the bodies: the register code replaces them
+    const own = secs.filter((s) => s.name === 'wasmqtt.predecoded');
+    expect(own).toHaveLength(1);
+    const blob = own[0]!.payload.subarray(1 + own[0]!.payload[0]!);
+    expect(Buffer.from(blob.subarray(0, 4)).toString()).toBe('WQPD');
+    expect(new DataView(blob.buffer, blob.byteOffset).getUint32(4, true)).toBe(40);
+    // the engine is rf_engine.c (its label table), not interp.c
+    expect(elf.symbols.some((s) => s.name.startsWith('rf_labels'))).toBe(true);
+    // numbered with the ops device.wasm uses, as translateForImage numbers them: fewer than every op
+    const wasm = readFileSync(DEVICE_WASM);
+    const m = parseModule(wasm);
+    const ops = translateForImage(m, wasm).ops;
+    const h = readFileSync(join(IMAGE, 'gen/rf_ops.h'), 'utf8');
+    expect(Number(/#define NUM_OPS (\d+)/.exec(h)![1])).toBe(ops.length);
+    expect(ops.length).toBeLessThan(translateModule(m, wasm).ops.length);
+    const list = /#define OP_LIST \\\n([^]*?)\n\n/.exec(h)![1]!;
+    expect([...list.matchAll(/X\((\w+)\)/g)].map((x) => x[1])).toEqual(ops);
+  });
+
+  it('the bluepill image fits the board\'s budgets, smaller than the stack form\'s', () => {
+    const rf = JSON.parse(readFileSync(requireArtifact(join(IMAGE, 'size.json')), 'utf8')) as SizeReport;
+    const stack = JSON.parse(readFileSync(join(REPO_ROOT, 'build/bluepill/size.json'), 'utf8')) as SizeReport;
+    const board = loadBoard('bluepill');
+    expect(rf.runtime).toBe('wasmqtt-rt regform');
+    expect(rf.overBudget).toEqual([]);
+    expect(rf.flash.used).toBeLessThanOrEqual(board.budget.flashBytes);
+    expect(rf.ram.total).toBeLessThanOrEqual(board.budget.ramBytes);
+    expect(rf.ram.wasmArena).toBe(stack.ram.wasmArena);
+    expect(rf.flash.used).toBeLessThan(stack.flash.used);
+  });
+
+  it('over budget fails loudly, naming the register-form engine among the contributors', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wasmqtt-rf-budget-'));
+    const board = JSON.parse(readFileSync(join(REPO_ROOT, 'boards/bluepill.json'), 'utf8'));
+    board.name = 'tight';
+    board.budget = { flashBytes: 8 * 1024, ramBytes: 16 * 1024 };
+    writeFileSync(join(dir, 'tight.json'), JSON.stringify(board));
+    const r = cli(['build', '--board', 'tight', '--boards-dir', dir, '--engine', 'regform', '--wasm',
+      requireArtifact(TINY_WASM), '--out', join(dir, 'out')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/tight is over budget \(flash\)/);
+    expect(r.stderr).toMatch(/size report: tight \(wasmqtt-rt regform\)/);
+    expect(r.stderr).toMatch(/largest flash contributors \(objects\):\n(\s+\d+ B {2}.*\n)*\s+\d+ B {2}runtime\/src\/rf_engine\.o/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);   // no stack trace
+  }, 120_000);
+
+  it('a function the register form cannot hold, and --runtime wasm3, fail with what to do', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wasmqtt-rf-refuse-'));
+    const src = join(dir, 'wide.wat');
+    writeFileSync(src, `(module (memory (export "memory") 1)
+      (func (export "start") (local ${Array(300).fill('i32').join(' ')}) (local.set 299 (i32.const 1)))
+      (func (export "step") (result i32) (i32.const 10)))`);
+    execFileSync('wat2wasm', [src, '-o', join(dir, 'wide.wasm')]);
+    const r = cli(['build', '--board', 'bluepill', '--engine', 'regform', '--wasm', join(dir, 'wide.wasm'), '--out',
+      join(dir, 'out')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/translating .*wide\.wasm failed: function 0 needs \d+ frame slots .* split the function/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    const w = cli(['build', '--board', 'bluepill', '--engine', 'regform', '--runtime', 'wasm3', '--wasm', TINY_WASM,
+      '--out', join(dir, 'out3')]);
+    expect(w.code).toBe(1);
+    expect(w.stderr).toMatch(/--engine regform is the wasmqtt runtime's register-form interpreter; do not combine it with --runtime wasm3/);
+  }, 60_000);
+});
