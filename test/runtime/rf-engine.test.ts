@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fnv1a } from '../../host-tools/wasm/predecode.ts';
+import { fnv1a, predecode, sectionLayout, withSection } from '../../host-tools/wasm/predecode.ts';
 import { regform } from '../../host-tools/wasm/regform/blob.ts';
 import {
   FLOAT_FILES, INTEGER_CORE_FILES, REGFORM_DRIVER, runSpecSuite, SPEC_DIR,
@@ -70,6 +70,29 @@ describe('the register form through the embedding API', () => {
   });
 });
 
+describe('fuel (WQRT_FUEL, host fuzz builds)', () => {
+  it('ends an endless loop and an endless recursion with fuel exhausted, in both forms, and runs on after', () => {
+    const wat = join(dir, 'fuel.wat'), wasm = join(dir, 'fuel.wasm');
+    writeFileSync(wat, `(module
+      (func (export "spin") (param i32) (loop $l (br $l)))
+      (func $recurse (export "recurse") (param i32) (call $recurse (i32.add (local.get 0) (i32.const 1))))
+      (func (export "add") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1))))`);
+    execFileSync('wat2wasm', [wat, '-o', wasm]);
+    writeFileSync(join(dir, 'fuel.rf.wasm'), regform(readFileSync(wasm)).wasm);
+    writeFileSync(join(dir, 'fuel.pd.wasm'), predecode(readFileSync(wasm)).wasm);
+    const expected = ['spin: [trap] fuel exhausted, fuel left 0', 'recurse: [trap] fuel exhausted, fuel left 0',
+      'add: 42'];
+    for (const [form, defs] of [['rf', ['-DWQRT_REGFORM=1', '-Ibuild/runtime/regform']], ['pd', []]] as const) {
+      const exe = join(dir, `fuel_${form}`);
+      execFileSync('gcc', ['-std=gnu11', '-O1', '-Ifirmware/runtime/include', '-DWQRT_FUEL', ...defs,
+        ...['api.c', 'loader.c', 'interp.c', 'rf_engine.c'].map((f) => `firmware/runtime/src/${f}`),
+        'test/runtime/api/fuel_test.c', '-o', exe], { cwd: REPO });
+      const out = execFileSync(exe, [join(dir, `fuel.${form}.wasm`)], { encoding: 'utf8', timeout: 10_000 });
+      expect(out.trim().split('\n'), form).toEqual(expected);
+    }
+  }, 60_000);
+});
+
 describe('an image\'s own engine', () => {
   it('runs a module on an engine built with only its ops (blob.ts --image, gen-ops.ts --only)', () => {
     const wat = join(dir, 'image.wat'), wasm = join(dir, 'image.wasm'), rf = join(dir, 'image.rf.wasm');
@@ -93,13 +116,41 @@ describe('an image\'s own engine', () => {
       'firmware/runtime/host/spec_driver.c', '-o', driver, '-lm'], { cwd: REPO });
     const r = spawnSync(driver, { input: `load ${rf}\ninvoke sumsq 1 a\ninvoke sumsq 1 0\n`, encoding: 'utf8' });
     expect(r.stdout.trim().split('\n')).toEqual(['ok', 'ok 181', 'ok 0']);   // 0x181 = 1 + 4 + ... + 100
+    // the every-op engine numbers its handlers otherwise: it refuses the image's blob (RF_OPS_HASH)
+    expect(run('spec_driver_rf', [`load ${rf}`])[0]).toMatch(/^error .*numbered for another engine/);
   }, 60_000);
 });
 
+/** The module's bytes without section `id` (the sections are read, not validated: a test's own modules). */
+function withoutSection(b: Uint8Array, id: number): Uint8Array {
+  const parts: Uint8Array[] = [b.subarray(0, 8)];
+  for (let p = 8; p < b.length;) {
+    const start = p++;
+    let size = 0, shift = 0, byte: number;
+    do { byte = b[p++]!; size += (byte & 0x7f) * 2 ** shift; shift += 7; } while (byte & 0x80);
+    p += size;
+    if (b[start] !== id) parts.push(b.subarray(start, p));
+  }
+  return Buffer.concat(parts);
+}
+
 describe('the loader and a format 40 blob', () => {
+  it('runs a module whose code section is left out (a board image drops it: format 40 never reads it)', () => {
+    const m = rfModule('nocode', `(module (memory 1) (data (i32.const 8) "\\2a")
+      (func $at (param i32) (result i32) (i32.load8_u (local.get 0)))
+      (func (export "twice") (param i32) (result i32) (i32.add (call $at (local.get 0)) (call $at (local.get 0)))))`);
+    const original = readFileSync(join(dir, 'nocode.wasm')), base = withoutSection(original, 10);
+    const stamped = Buffer.from(m.bytes.subarray(m.blobAt));
+    stamped.writeUInt32LE(fnv1a(base), 8);   // the module's hash: every byte before the section
+    const path = join(dir, 'nocode.rf.wasm');
+    writeFileSync(path, withSection(base, stamped, sectionLayout(base.length, stamped.length)));
+    expect(base.length).toBeLessThan(original.length);
+    expect(run('spec_driver_rf', [`load ${path}`, 'invoke twice 1 8'])).toEqual(['ok', 'ok 54']);
+  });
+
   it('refuses format 39 in a WQRT_REGFORM=1 build and format 40 in the default one, saying which reads it', () => {
     expect(run('spec_driver_rf', [`load ${join(OUT, 'api.pd.wasm')}`])[0]).toMatch(
-      /^error wasmqtt.predecoded: format 39 \(stack form\): this runtime reads format 40/);
+      /^error wasmqtt.predecoded: format 39: this runtime reads format 40/);
     expect(run('spec_driver', [`load ${join(OUT, 'api.rf.wasm')}`])[0]).toMatch(/^error .*other version/);
   });
 
@@ -107,8 +158,10 @@ describe('the loader and a format 40 blob', () => {
     const m = rfModule('records', '(module (func (export "one") (result i32) (i32.const 1)))');
     expect(run('spec_driver_rf', [`load ${m.path}`, 'invoke one 0'])).toEqual(['ok', 'ok 1']);
     const bad = Buffer.from(m.bytes);
-    const ntypes = bad.readUInt16LE(m.blobAt + 16), codeLen = bad.readUInt32LE(m.blobAt + 28);
-    bad.writeUInt32LE(codeLen, m.blobAt + 36 + ntypes * 8);   // function 0's code offset, one past the code
+    const ntypes = bad.readUInt16LE(m.blobAt + 16), nfuncs = bad.readUInt32LE(m.blobAt + 20);
+    const codeLen = bad.readUInt32LE(m.blobAt + 28);
+    // function 0's code, from its record: past the records, then one past the code
+    bad.writeUInt32LE(nfuncs * 8 + codeLen, m.blobAt + 36 + ntypes * 8);
     bad.writeUInt32LE(fnv1a(bad.subarray(m.blobAt + 16)), m.blobAt + 12);
     writeFileSync(join(dir, 'bad-record.wasm'), bad);
     expect(run('spec_driver_rf', [`load ${join(dir, 'bad-record.wasm')}`])[0]).toMatch(/^error .*corrupt/);

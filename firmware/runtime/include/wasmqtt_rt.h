@@ -74,8 +74,8 @@ d_wqrtErrorConst  (predecodedVersion,   "wasmqtt.predecoded: other version: reru
 /* format 39 in a WQRT_REGFORM=1 build (the default build returns predecodedVersion for format 40: no flash for
  * another text) */
 #if defined(WQRT_REGFORM) && WQRT_REGFORM
-d_wqrtErrorConst  (predecodedStackForm, "wasmqtt.predecoded: format 39 (stack form): this runtime reads format 40: run regform/blob.ts, or use a build without WQRT_REGFORM")
-d_wqrtErrorConst  (predecodedOtherOps,  "wasmqtt.predecoded: register code numbered for another engine: build the engine with the module's ops (blob.ts --image, gen-ops.ts --only)")
+d_wqrtErrorConst  (predecodedStackForm, "wasmqtt.predecoded: format 39: this runtime reads format 40 (regform/blob.ts)")
+d_wqrtErrorConst  (predecodedOtherOps,  "wasmqtt.predecoded: ops numbered for another engine: rebuild it with this module's")
 #endif
 d_wqrtErrorConst  (predecodedStale,     "wasmqtt.predecoded: module changed (hash differs): rerun predecode.ts")
 /* predecodedCorrupt: also from linking and lookups */

@@ -44,7 +44,7 @@ static __attribute__((noinline)) uint32_t func_type_walk(const uint8_t * p, cons
 uint32_t wq_func_type(const struct M3Module * m, uint32_t f)
 {
 #if WQRT_REGFORM
-    if (f < m->nimports) return m->funcs[f].code;
+    if (f < m->nimports) return m->funcs[f].nzero | (uint32_t)m->funcs[f].frame << 8;
 #else
     if (f < m->nimports) return m->funcs[f].stp_fwd;
 #endif
@@ -171,7 +171,7 @@ M3Result wqrt_GetTrapInfo(IM3Runtime rt, uint32_t * f, uint32_t * off)
             for (uint32_t i = m->nfuncs; i-- > m->nimports; ) {
 #if WQRT_REGFORM
                 /* the register form's code sits in the blob; trap_offset is just past the trapping op's first byte */
-                if ((uint32_t)(m->rf_code - m->bytes) + m->funcs[i].code < rt->trap_offset) { *f = i; break; }
+                if ((uint32_t)(WQ_RF_CODE(&m->funcs[i]) - m->bytes) < rt->trap_offset) { *f = i; break; }
 #else
                 uint32_t code, stpb, nloc, frm;
                 WQ_FUNC_FIELDS(m, &m->funcs[i], code, stpb, nloc, frm);
@@ -286,8 +286,8 @@ int wq_import_next(WqCursor * c, WqImportEntry * e)
  * into a wild read: every record's counts are its type's, every defined function's code starts inside the code and
  * after the previous one's (wqrt_GetTrapInfo finds a function by its code's start), its frame holds its parameters,
  * zeroed locals and results. The module's code section is not read. */
-static M3Result rf_records(IM3Module m, const uint8_t * blob, uint32_t blob_len, const uint8_t * code,
-                           const uint8_t * fsec, const uint8_t * fsec_end)
+static M3Result rf_records(IM3Module m, const uint8_t * blob, uint32_t blob_len, const uint8_t * fsec,
+                           const uint8_t * fsec_end)
 {
     m->ntypes = rd16(blob + 16); m->nfuncs = rd32(blob + 20); m->nimports = rd32(blob + 24);
     uint32_t code_len = rd32(blob + 28);
@@ -300,8 +300,6 @@ static M3Result rf_records(IM3Module m, const uint8_t * blob, uint32_t blob_len,
 #endif
     m->types = (const WqType *)(const void *)(blob + WQ_BLOB_HEADER);
     m->funcs = (const WqFunc *)(const void *)(blob + WQ_BLOB_HEADER + m->ntypes * 8u);
-    m->rf_code = blob + WQ_BLOB_HEADER + m->ntypes * 8u + m->nfuncs * 8u;
-    (void)code;
     const uint8_t * tp = fsec;
     uint32_t ntyped = 0, ft = WQ_FUNC_TYPES(m), next_code = 0;
     /* the header's word says where the function section's type indices are, and (bit 31) that each is one byte */
@@ -311,14 +309,17 @@ static M3Result rf_records(IM3Module m, const uint8_t * blob, uint32_t blob_len,
             || ((ft & WQ_FUNC_TYPES_BYTES) && (uint32_t)(fsec_end - tp) != ntyped))) return wqrt_Err_predecodedCorrupt;
     for (uint32_t i = 0; i < m->nfuncs; i++) {
         const WqFunc * f = &m->funcs[i];
-        uint32_t ti = f->code;   /* an import's record holds its type index */
+        uint32_t ti = f->nzero | (uint32_t)f->frame << 8;   /* an import's record holds its type index */
         if (i >= m->nimports && !wq_read_leb32(&tp, fsec_end, &ti)) return wqrt_Err_predecodedCorrupt;
         if (ti >= m->ntypes || f->nparams != m->types[ti].nparams || f->nresults != m->types[ti].nresults)
             return wqrt_Err_predecodedCorrupt;
-        if (i < m->nimports) { if (f->nzero | f->frame) return wqrt_Err_predecodedCorrupt; continue; }
-        if (f->code < next_code || f->code >= code_len || f->frame < (uint32_t)f->nparams + f->nzero
+        if ((i < m->nimports) != (f->code == WQ_RF_IMPORT)) return wqrt_Err_predecodedCorrupt;
+        if (i < m->nimports) continue;
+        /* the code's offset from the record: past the records left, then into the code, after the last function's */
+        uint32_t back = (m->nfuncs - i) * 8u, at = f->code - back;
+        if (f->code < back || at >= code_len || at < next_code || f->frame < (uint32_t)f->nparams + f->nzero
             || f->frame < f->nresults) return wqrt_Err_predecodedCorrupt;
-        next_code = f->code + 1;
+        next_code = at + 1;
     }
     return m3Err_none;
 }
@@ -393,8 +394,8 @@ M3Result m3_ParseModule(IM3Environment env, IM3Module * out, const uint8_t * con
     if (fnv1a(bytes, blob_section_start) != rd32(blob + 8)) { err = wqrt_Err_predecodedStale; goto fail; }
     if (fnv1a(blob + 16, blob_len - 16) != rd32(blob + 12)) { err = wqrt_Err_predecodedCorrupt; goto fail; }
 #if WQRT_REGFORM
-    (void)code_end;
-    if ((err = rf_records(m, blob, blob_len, code, fsec, fsec_end)) != m3Err_none) goto fail;
+    (void)code; (void)code_end;   /* not read: an image may leave the code section out (the hash then covers its absence) */
+    if ((err = rf_records(m, blob, blob_len, fsec, fsec_end)) != m3Err_none) goto fail;
 #else
     m->ntypes = rd16(blob + 16); m->nfuncs = rd32(blob + 20); m->nimports = rd32(blob + 24); m->nside = rd32(blob + 28);
     uint32_t nwide = rd16(blob + 18), nlong;

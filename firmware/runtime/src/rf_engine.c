@@ -73,12 +73,17 @@ uint64_t wqrt_op_hist[256];       /* dispatches per op byte */
 #endif
 #define JUMP(d) do { FUEL(); pc += (d); NEXT(0); } while (0)   /* d: a run-time offset (NEXT's is a constant) */
 #define TRAP(res) do { rf_err = (res); goto trap; } while (0)
-#define MEM_BASE (rt->mem)
-#define MEM_BYTES (rt->mem_bytes)
-#define MEM_END2 (rt->mem_end2)
-#define MEM_END4 (rt->mem_end4)
-#define MEM_END8 (rt->mem_end8)
-#define GGET(g) wq_global_get(rt, (g))
+/* Linear memory's base is read with the access's bound (rt->mem sits between mem_end4 and mem_bytes, so GCC
+ * loads the pair with one ldrd, as interp.c's MEM_END4 / MEM_BYTES do); rt->mem never moves while wq_invoke
+ * runs (memory.grow stays within mem_cap), so rf_mem is right on every path */
+#define MEM_BASE rf_mem
+#define MEM_BYTES (rf_mem = rt->mem, rt->mem_bytes)
+#define MEM_END2 (rf_mem = rt->mem, rt->mem_end2)
+#define MEM_END4 (rf_mem = rt->mem, rt->mem_end4)
+#define MEM_END8 (rf_mem = rt->mem, rt->mem_end8)
+/* both words without a test: when every global is 32-bit, globals_hi is globals and the high word is the low
+ * one again (stale bits an i32 or f32 reader ignores, as in an operand slot; rt_internal.h, "Globals") */
+#define GGET(g) ((uint64_t)rt->globals_hi[(g)] << 32 | rt->globals[(g)])
 #define GSET(g, v) wq_global_set(rt, (g), (v))
 #define GGET32(g) (rt->globals[(g)])
 #define GSET32(g, v) (rt->globals[(g)] = (uint32_t)(v))
@@ -243,11 +248,11 @@ M3Result wq_invoke(IM3Runtime rt, uint32_t func, uint32_t nargs)
     const void * const * rf_t = rf_labels;
     __asm__("" : "+r"(rf_t));   /* opaque: GCC keeps it in a register instead of reloading the constant */
     IM3Module m = rt->module;
-    const uint8_t * const code = m->rf_code;
     WqFrame * const host = rt->frames;   /* the host's frame: its pc NULL ends the run */
     WqFrame * frame = host;
     Slot * fp = (Slot *)(void *)rt->stack;
     const uint8_t * pc = NULL, * rf_npc;
+    uint8_t * rf_mem = rt->mem;   /* MEM_BASE */
     uint32_t acc = 0, rf_callee, rf_cbase;   /* acc: a value passed from one op to the next (never pinned to r7) */
     M3Result rf_err;
     (void)acc;
@@ -263,7 +268,7 @@ M3Result wq_invoke(IM3Runtime rt, uint32_t func, uint32_t nargs)
         const WqFunc * f = &m->funcs[func];
         if ((const uint8_t *)(fp + f->frame) > (const uint8_t *)host) TRAP(m3Err_trapStackOverflow);
         for (uint32_t k = nargs, e = (uint32_t)f->nparams + f->nzero; k < e; k++) fp[k].q = 0;
-        pc = code + f->code;
+        pc = WQ_RF_CODE(f);
     }
     NEXT(0);
 
@@ -271,18 +276,20 @@ M3Result wq_invoke(IM3Runtime rt, uint32_t func, uint32_t nargs)
 
 do_call: {   /* the callee (imports included), its frame at the caller's slot rf_cbase; the caller resumes at rf_npc */
         FUEL();
-        if (rf_callee < m->nimports) {
+        const WqFunc * f = &rt->records[rf_callee];
+        uint32_t rel = f->code;   /* an import's is WQ_RF_IMPORT: no module pointer, no count */
+        if (rel == WQ_RF_IMPORT) {
             if ((rf_err = rf_call_host(rt, rf_callee, &fp[rf_cbase].q, frame)) != NULL) goto trap;
             pc = rf_npc; NEXT(0);
         }
-        const WqFunc * f = &rt->records[rf_callee];
         Slot * nfp = fp + rf_cbase;
         WqFrame * nf = frame - 1;
         if ((const uint8_t *)(nfp + f->frame) > (const uint8_t *)nf) TRAP(m3Err_trapStackOverflow);
         nf->pc = rf_npc; nf->fp = &fp->q;
         frame = nf; fp = nfp;
-        for (Slot * z = nfp + f->nparams, * e = z + f->nzero; z != e; z++) z->q = 0;
-        pc = code + f->code;
+        uint32_t nz = f->nzero;
+        if (nz) { Slot * z = nfp + f->nparams, * e = z + nz; do (z++)->q = 0; while (z != e); }
+        pc = (const uint8_t *)f + rel;
         NEXT(0);
     }
 do_return: {   /* the results are in fp[0..nresults): the caller's argument slots */

@@ -203,11 +203,14 @@ typedef struct { uint16_t canon; uint8_t nparams, nresults; uint16_t params_off,
  * is then -1, which fails the room check as no frame can, so one compare sends wide records and imports to the slow
  * path (format 36). An imported function's record holds its type index in `stp_fwd`. */
 #if WQRT_REGFORM
-/* The register form's function record (format 40, host-tools/wasm/regform/blob.ts): where its code starts
- * (from the blob's code, m->rf_code; an import's record holds its type index there), its parameter and result
- * counts, the locals a call zeroes (after the parameters) and its frame: every 64-bit slot it names (parameters,
- * locals, operand slots, a scratch slot). */
+/* The register form's function record (format 40, host-tools/wasm/regform/blob.ts): where its code starts,
+ * in bytes from the record itself (a call needs no code base), its parameter and result counts, the locals a
+ * call zeroes (after the parameters) and its frame: every 64-bit slot it names (parameters, locals, operand
+ * slots, a scratch slot). An import's record has code WQ_RF_IMPORT and its type index in nzero | frame << 8:
+ * a call tells it apart by the word it loads anyway. */
 typedef struct { uint32_t code; uint8_t nparams, nresults, nzero, frame; } WqFunc;
+#define WQ_RF_IMPORT 0xffffffffu
+#define WQ_RF_CODE(f) ((const uint8_t *)(f) + (f)->code)
 #else
 typedef struct { uint16_t code_back, stp_fwd; uint8_t nparams, nresults, nlocals, frame; } WqFunc;
 #endif
@@ -282,8 +285,7 @@ struct M3Module {
     const WqType *  types;
     const WqFunc *  funcs;              /* then the WqFuncWide records (WQ_FUNCS_WIDE) */
 #if WQRT_REGFORM
-    const uint8_t * rf_code;             /* the register code (format 40): the records' code offsets start here */
-    uint32_t        ntypes, nfuncs, nimports;
+    uint32_t        ntypes, nfuncs, nimports;   /* format 40: no side table (the records locate the code) */
 #else
     const WqSide *  side;
     const WqSideLong * side_long;

@@ -10,18 +10,19 @@
 // the blob, little-endian; the module's last section). The blob:
 //   0 magic "WQPD"   4 version 40   8 module hash (FNV-1a of every module byte before this section)
 //   12 blob hash (FNV-1a of blob bytes 16..end)   16 ntypes u16
-//   18 ops hash u16: the numbering the code is encoded with (opsHash; rf_ops.h's RF_OPS_HASH: a runtime whose
-//      handlers are numbered otherwise refuses the module)
+//   18 ops hash u16: the numbering the code is encoded with (ops.ts opsHash of RfModule.ops; rf_ops.h's
+//      RF_OPS_HASH: a runtime whose handlers are numbered otherwise refuses the module)
 //   20 nfuncs (imports included)   24 nimported funcs   28 code bytes
 //   32 funcTypes (where the function section's first type index is, from the module start; bit 31 set when every
 //      index there is one byte), as format 39
 //   36 ntypes x { canon u16, nparams u8, nresults u8, paramsOff u16, resultsOff u16 }, as format 39
 //      nfuncs x { code u32, nparams u8, nresults u8, nzero u8, frame u8 }
 //      the code (code bytes), to the blob's end
-// A defined function's record: code = where its first op is, from the code's start (records in code order: the
-// runtime finds a trap's function by it); nparams, nresults its type's; nzero the locals after the parameters that a
-// call zeroes; frame every 64-bit slot the function names (parameters, locals, one per operand-stack height, a
-// scratch slot), at most 255. An imported function's record: code = its type index, nzero = frame = 0.
+// A defined function's record: code = where its first op is, in bytes from the record itself (a call needs no code
+// base; records in code order: the runtime finds a trap's function by it); nparams, nresults its type's; nzero the
+// locals after the parameters that a call zeroes; frame every 64-bit slot the function names (parameters, locals,
+// one per operand-stack height, a scratch slot), at most 255. An imported function's record: code = 0xffffffff
+// (the word a call loads anyway tells it apart), its type index in nzero | frame << 8.
 // What the loader reads from the module itself, as for format 39: types' value-type bytes (paramsOff, resultsOff),
 // the function section's type indices, imports, tables, memory, globals, exports, start, elements and data. The code
 // section is not read (its bodies stay in the module: the hash covers them, and a build may drop them later).
@@ -31,18 +32,15 @@ import { parseModule, WasmError, type ParsedModule } from '../module.ts';
 import {
   BLOB_HEADER, fnv1a, sectionLayout, stripOwnSection, withSection, writeTypeRecords,
 } from '../predecode.ts';
+import { opsHash } from './ops.ts';
 import { translateForImage, translateModule, type RfModule } from './translate.ts';
 
 export const REGFORM_BLOB_VERSION = 40;
 
-/** The 16-bit hash of an op numbering (the names in code order): FNV-1a of their UTF-8 joined by '\n', folded. */
-export function opsHash(ops: readonly string[]): number {
-  const h = fnv1a(new TextEncoder().encode(ops.join('\n')));
-  return ((h ^ (h >>> 16)) & 0xffff) >>> 0;
-}
 const MAGIC = 0x44505157; // "WQPD"
 const RECORD_BYTES = 8;
 const MAX_FRAME = 0xff;
+const IMPORT_CODE = 0xffffffff; // an imported function's record's code word
 
 export interface RegformResult {
   wasm: Uint8Array;
@@ -78,7 +76,8 @@ export function regformBlob(base: Uint8Array, m: ParsedModule, rf: RfModule): Ui
     dv.setUint8(o + 4, t.params.length);
     dv.setUint8(o + 5, t.results.length);
     if (i < m.importedFuncs) {
-      dv.setUint32(o, typeIdx, true);
+      dv.setUint32(o, IMPORT_CODE, true);
+      dv.setUint16(o + 6, typeIdx, true);
     } else {
       const f = rf.funcs[i - m.importedFuncs]!;
       if (f.nparams !== t.params.length || f.nresults !== t.results.length || f.typeIdx !== typeIdx) throw new Error(
@@ -93,7 +92,7 @@ export function regformBlob(base: Uint8Array, m: ParsedModule, rf: RfModule): Ui
         `internal: function ${i}'s code starts at ${f.codeOff} (code ${rf.code.length} bytes, previous at ` +
         `${lastCode}): functions must be in code order`);
       lastCode = f.codeOff;
-      dv.setUint32(o, f.codeOff, true);
+      dv.setUint32(o, (nfuncs - i) * RECORD_BYTES + f.codeOff, true);   // from the record to the function's code
       dv.setUint8(o + 6, f.nlocals - f.nparams);
       dv.setUint8(o + 7, f.frame);
     }

@@ -381,17 +381,25 @@ class FuncTranslator {
           break;
         }
         case 0x0b: {
+          if (c.kind === 'func') {
+            // the function's end: the fall-through returns its values from where they are; the end label
+            // (and a return from the slots branches leave their values in) only if a branch goes there
+            if (!c.dead) this.emitReturn();
+            if (this.ir.some((x) => isOp(x) && x.f.some((f) => (f.k === 'L' || f.k === 'J') && f.v === c.end))) {
+              this.place(c.end);
+              this.vs.length = 0;
+              for (let k = 0; k < c.nres; k++) this.push({ s: this.canon(k) });
+              this.emitReturn();
+            }
+            i = body.length;
+            continue;
+          }
           if (!c.dead) for (let k = 0; k < c.nres; k++) this.mat(c.h + k);
           ctl.pop();
           if (c.els !== undefined) this.place(c.els);
           this.place(c.end);
           this.vs.length = c.h;
           for (let k = 0; k < c.nres; k++) this.push({ s: this.canon(c.h + k) });
-          if (c.kind === 'func') {
-            this.emitReturn();
-            i = body.length;
-            continue;
-          }
           break;
         }
         case 0x0c: {
@@ -600,7 +608,8 @@ class FuncTranslator {
       }
       i += step;
     }
-    this.frame = this.canon(this.maxh) + (this.usedScratch ? 1 : 0);
+    // (at least the results' slots: the callee leaves them in its slots 0..nres-1)
+    this.frame = Math.max(this.canon(this.maxh) + (this.usedScratch ? 1 : 0), this.nres);
   }
 
   /** loads, stores and the numeric ops; returns how many instructions it consumed */
@@ -739,7 +748,11 @@ class FuncTranslator {
 
   emitReturn() {
     const n = this.nres, top = this.vs.length - n;
-    if (n === 1) this.emit('ret', F('s', this.slotOf(this.vs[top]!, top)));
+    if (n === 1) {
+      const x = this.slotOf(this.vs[top]!, top);
+      if (x === 0) this.emit('ret0'); // already where the caller reads it
+      else this.emit('ret', F('s', x));
+    }
     else {
       // several results: each into its own slot first (a local may be one of the targets), then down to
       // slots 0..n-1 in ascending order (a source, at nl + its height, is never a later target)
