@@ -67,11 +67,15 @@ function countOps(exe: string): [number, number, number] {
 }
 
 const r2 = (x: number) => Math.round(x * 100) / 100;
-const geomean = (xs: number[]) => (
-  xs.length ? r2(Math.exp(xs.reduce((a, x) => a + Math.log(x), 0) / xs.length)) : null);
+const r3 = (x: number) => Math.round(x * 1000) / 1000;
+const geomeanOf = (xs: number[]) => Math.exp(xs.reduce((a, x) => a + Math.log(x), 0) / xs.length);
+const geomean = (xs: number[]) => (xs.length ? r2(geomeanOf(xs)) : null);
+const geomean3 = (xs: number[]) => (xs.length ? r3(geomeanOf(xs)) : null);
 
 interface Files { interp: [string, string]; native: [string, string]; wasm3: [string, string]; wamr: [string, string];
-  wamrO2: [string, string]; wamrPool: string; plainWasm: string; host: [string, string] }
+  wamrO2: [string, string]; wamrPool: string; plainWasm: string; host: [string, string];
+  /** the register form (format 40, WQRT_REGFORM): its programs and its host dispatch counters */
+  regform: [string, string]; regformHost: [string, string] }
 
 /** Bytes the link kept from the objects `pick` selects, from a GNU ld map: flash (.text and
  * .rodata input sections) and RAM (.data, .bss and COMMON). */
@@ -120,12 +124,27 @@ function measure(
     dispatches_per_wasm_op: r2(dispatches / ops),
     wasm_instructions: ops,
   };
+  // The register form runs the same wasm instructions (`wasm_instructions`, counted by the stack
+  // form's host build); its own host build counts only its dispatches.
+  const rf = diff(f.regform);
+  const [, sumRf, rfDispN] = countOps(f.regformHost[0]);
+  const [, , rfDisp0] = countOps(f.regformHost[1]);
+  if (rf.sum !== native.sum || sumRf !== native.sum) throw new Error(
+    `${name}: the register form disagrees on the result (Cortex-M ${rf.sum}, host ${sumRf}, wasm2c ${native.sum})`);
+  Object.assign(out, {
+    regform_thumb_instructions: rf.instr,
+    regform_vs_stack_form: r3(rf.instr / interp.instr),
+    regform_vs_wasm2c_O2: r2(rf.instr / native.instr),
+    regform_thumb_instr_per_wasm_op: r2(rf.instr / ops),
+    regform_dispatches_per_wasm_op: r2((rfDispN - rfDisp0) / ops),
+  });
   if (withWasm3) {
     const w = diff(f.wasm3);
     if (w.sum !== native.sum) throw new Error(`${name}: wasm3 disagrees on the result (${w.sum} vs ${native.sum})`);
     out.wasm3_thumb_instructions = w.instr;
     out.vs_wasm3 = r2(interp.instr / w.instr);
     out.wasm3_vs_wasm2c_O2 = r2(w.instr / native.instr);
+    out.regform_vs_wasm3 = r3(rf.instr / w.instr);
   }
   if (withWamr) {
     // A WAMR API call that fails (the module cannot be loaded or run there) is reported in the
@@ -156,6 +175,20 @@ function measure(
       out.vs_wamr_fast_O2 = r2(interp.instr / wO2.instr);
       if (withWasm3) out.wamr_fast_O2_vs_wasm3 = r2(wO2.instr / (out.wasm3_thumb_instructions as number));
     }
+  }
+  return out;
+}
+
+/** The register form's geomeans and worst (the `regform_` keys of each workload), three decimals: the
+ * issue's targets are close to them. */
+function regformGeomeans(rows: Array<Record<string, number>>, withWasm3: boolean): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    regform_geomean_vs_stack_form: geomean3(rows.map((x) => x.regform_vs_stack_form!)),
+    regform_geomean_vs_wasm2c_O2: geomean(rows.map((x) => x.regform_vs_wasm2c_O2!)),
+  };
+  if (withWasm3) {
+    out.regform_geomean_vs_wasm3 = geomean3(rows.map((x) => x.regform_vs_wasm3!));
+    out.regform_worst_vs_wasm3 = Math.max(...rows.map((x) => x.regform_vs_wasm3!));
   }
   return out;
 }
@@ -195,6 +228,8 @@ export async function run(): Promise<Record<string, unknown>> {
     wamrPool: join(SUITE, w, 'wamr_pool.elf'),
     plainWasm: join(SUITE, w, 'plain.wasm'),
     host: [join(SUITE, w, 'host_n'), join(SUITE, w, 'host_0')],
+    regform: [join(SUITE, w, 'rf_n.elf'), join(SUITE, w, 'rf_0.elf')],
+    regformHost: [join(SUITE, w, 'host_rf_n'), join(SUITE, w, 'host_rf_0')],
   });
   const codec: Files = {
     interp: [join(BENCH, 'interp_1000.elf'), join(BENCH, 'interp_0.elf')],
@@ -205,6 +240,8 @@ export async function run(): Promise<Record<string, unknown>> {
     wamrPool: join(BENCH, 'wamr_pool.elf'),
     plainWasm: join(REPO, 'build/core/codec-test.wasm'),
     host: [join(BENCH, 'host_count_1000'), join(BENCH, 'host_count_0')],
+    regform: [join(BENCH, 'rf_1000.elf'), join(BENCH, 'rf_0.elf')],
+    regformHost: [join(BENCH, 'host_rf_count_1000'), join(BENCH, 'host_rf_count_0')],
   };
   const more = embench.dir ? [...EMBENCH_MORE] : [];
   const targets = [
@@ -230,6 +267,7 @@ export async function run(): Promise<Record<string, unknown>> {
   suite.geomean_vs_wasm2c_O2 = geomean(all.map((x) => x.vs_wasm2c_O2!));
   suite.geomean_vs_wasm3 = wasm3.dir ? geomean(all.map((x) => x.vs_wasm3!)) : null;
   suite.worst_vs_wasm3 = wasm3.dir ? Math.max(...all.map((x) => x.vs_wasm3!)) : null;
+  Object.assign(suite, regformGeomeans(all, !!wasm3.dir));
   if (wamr.dir) {
     Object.assign(suite, wamrGeomeans(all, !!wasm3.dir));
     suite.wamr_fast_note = 'WAMR fast interpreter (classic interpreter, AOT and JITs off), built like wasm3 and ' +
@@ -295,7 +333,10 @@ export async function run(): Promise<Record<string, unknown>> {
       outside.over_0_8_vs_wasm3 = progs.filter(([, x]) => x.vs_wasm3! > 0.8).map(([k]) => k).join(', ') || 'none';
       // the suite's seven and these together: every workload the bench runs
       outside.all_workloads_geomean_vs_wasm3 = geomean([...all, ...progs.map(([, x]) => x)].map((x) => x.vs_wasm3!));
+      outside.regform_all_workloads_geomean_vs_wasm3 = geomean3(
+        [...all, ...progs.map(([, x]) => x)].map((x) => x.regform_vs_wasm3!));
     }
+    Object.assign(outside, regformGeomeans(progs.map(([, x]) => x), !!wasm3.dir));
     if (wamr.dir) Object.assign(outside, wamrGeomeans(progs.map(([, x]) => x), !!wasm3.dir));
     outside.programs =
       `${progs.length} Embench-IoT programs from ${embench.dir}; wikisort not run (double-precision sqrt: the device ` +

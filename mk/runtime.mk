@@ -302,3 +302,30 @@ $(RT_SUITE)/%/wasm3_$(1).elf: $(RT_SUITE)/%/plain_module.c $(RT_BENCH_SRC)/wasm3
 endef
 $(eval $(call SUITE_RULES,n,$$(SUITE_N_$$*)))
 $(eval $(call SUITE_RULES,0,0))
+# The register form on the same programs (bench/interp-suite.bench.ts, the `regform_` keys): the
+# module in format 40 with the every-op numbering, the runtime as RT_BENCH_RT but with
+# WQRT_REGFORM=1 and rf_engine.c through the dispatch step (the every-op engine, as interp.o is for
+# the stack form); host_rf_* count its dispatches.
+RT_RF_BENCH_RT := $(filter-out %/interp.c %/rf_engine.c,$(RT_SRCS)) $(RT_RF_ARM)/rf_engine.o
+$(RT_SUITE)/%/rf.wasm: $(RT_SUITE)/%/plain.wasm $(RT_TS) $(RT_RF_TS) | npm
+	@$(NODE_TS) host-tools/wasm/regform/blob.ts $< $@ >/dev/null
+$(RT_SUITE)/%/rf_module.c: $(RT_SUITE)/%/rf.wasm host-tools/wasm/embed-c.ts
+	@$(NODE_TS) host-tools/wasm/embed-c.ts $< $@ bench_module
+$(RT_BENCH)/codec-test.rf.wasm: build/core/codec-test.wasm $(RT_TS) $(RT_RF_TS) | npm
+	@mkdir -p $(@D)
+	@$(NODE_TS) host-tools/wasm/regform/blob.ts $< $@ >/dev/null
+$(RT_BENCH)/codec_rf_module.c: $(RT_BENCH)/codec-test.rf.wasm host-tools/wasm/embed-c.ts
+	@$(NODE_TS) host-tools/wasm/embed-c.ts $< $@ bench_module
+.SECONDARY: $(foreach w,$(SUITE_EMBENCH) $(SUITE_EMBENCH_MORE) kernel coremark,$(addprefix $(RT_SUITE)/$(w)/,rf.wasm rf_module.c)) $(RT_BENCH)/codec-test.rf.wasm $(RT_BENCH)/codec_rf_module.c
+define SUITE_RF_RULES
+$(RT_SUITE)/%/rf_$(1).elf: $(RT_SUITE)/%/rf_module.c $(RT_BENCH_SRC)/interp_main.c $(RT_BENCH_SRC)/workload_m3.h $(RT_BENCH_SRC)/crt.c $(RT_RF_BENCH_RT) $(RT_HDRS) $(RT_RF_OPS)
+	@$(RT_BENCH_ARM) -std=c11 -Os -DSUITE -DITERATIONS=$(2) $(RT_RF_DEFS) -I$(RT_DIR)/include -I$(RT_BENCH_SRC) $(RT_BENCH_SRC)/crt.c $(RT_BENCH_SRC)/interp_main.c $$< $(RT_RF_BENCH_RT) -lgcc -o $$@
+$(RT_SUITE)/%/host_rf_$(1): $(RT_SUITE)/%/rf_module.c $(RT_BENCH_SRC)/interp_main.c $(RT_BENCH_SRC)/workload_m3.h $(RT_BENCH_SRC)/host_count.c $(RT_SRCS) $(RT_HDRS) $(RT_RF_OPS)
+	@gcc -std=c11 -O2 -DWQRT_COUNT_OPS -DHOST_WRAPPER -DSUITE -DITERATIONS=$(2) $(RT_RF_DEFS) -I$(RT_DIR)/include -I$(RT_BENCH_SRC) $(RT_BENCH_SRC)/interp_main.c $(RT_BENCH_SRC)/host_count.c $$< $(RT_SRCS) -o $$@
+endef
+$(eval $(call SUITE_RF_RULES,n,$$(SUITE_N_$$*)))
+$(eval $(call SUITE_RF_RULES,0,0))
+$(RT_BENCH)/rf_%.elf: $(RT_BENCH_SRC)/interp_main.c $(RT_BENCH_SRC)/workload.h $(RT_BENCH_SRC)/workload_m3.h $(RT_BENCH_SRC)/crt.c $(RT_BENCH)/codec_rf_module.c $(RT_RF_BENCH_RT) $(RT_HDRS) $(RT_RF_OPS)
+	@$(RT_BENCH_ARM) -std=c11 -Os -DITERATIONS=$* $(RT_RF_DEFS) -I$(RT_DIR)/include -I$(RT_BENCH_SRC) $(RT_BENCH_SRC)/crt.c $(RT_BENCH_SRC)/interp_main.c $(RT_BENCH)/codec_rf_module.c $(RT_RF_BENCH_RT) -lgcc -o $@
+$(RT_BENCH)/host_rf_count_%: $(RT_BENCH_SRC)/interp_main.c $(RT_BENCH_SRC)/workload.h $(RT_BENCH_SRC)/workload_m3.h $(RT_BENCH_SRC)/host_count.c $(RT_BENCH)/codec_rf_module.c $(RT_SRCS) $(RT_HDRS) $(RT_RF_OPS)
+	@gcc -std=c11 -O2 -DWQRT_COUNT_OPS -DHOST_WRAPPER -DITERATIONS=$* $(RT_RF_DEFS) -I$(RT_DIR)/include -I$(RT_BENCH_SRC) $(RT_BENCH_SRC)/interp_main.c $(RT_BENCH_SRC)/host_count.c $(RT_BENCH)/codec_rf_module.c $(RT_SRCS) -o $@
