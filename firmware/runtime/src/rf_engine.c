@@ -73,12 +73,17 @@ uint64_t wqrt_op_hist[256];       /* dispatches per op byte */
 #endif
 #define JUMP(d) do { FUEL(); pc += (d); NEXT(0); } while (0)   /* d: a run-time offset (NEXT's is a constant) */
 #define TRAP(res) do { rf_err = (res); goto trap; } while (0)
-#define MEM_BASE (rt->mem)
-#define MEM_BYTES (rt->mem_bytes)
-#define MEM_END2 (rt->mem_end2)
-#define MEM_END4 (rt->mem_end4)
-#define MEM_END8 (rt->mem_end8)
-#define GGET(g) wq_global_get(rt, (g))
+/* Linear memory's base is read with the access's bound (rt->mem sits between mem_end4 and mem_bytes, so GCC
+ * loads the pair with one ldrd, as interp.c's MEM_END4 / MEM_BYTES do); rt->mem never moves while wq_invoke
+ * runs (memory.grow stays within mem_cap), so rf_mem is right on every path */
+#define MEM_BASE rf_mem
+#define MEM_BYTES (rf_mem = rt->mem, rt->mem_bytes)
+#define MEM_END2 (rf_mem = rt->mem, rt->mem_end2)
+#define MEM_END4 (rf_mem = rt->mem, rt->mem_end4)
+#define MEM_END8 (rf_mem = rt->mem, rt->mem_end8)
+/* both words without a test: when every global is 32-bit, globals_hi is globals and the high word is the low
+ * one again (stale bits an i32 or f32 reader ignores, as in an operand slot; rt_internal.h, "Globals") */
+#define GGET(g) ((uint64_t)rt->globals_hi[(g)] << 32 | rt->globals[(g)])
 #define GSET(g, v) wq_global_set(rt, (g), (v))
 #define GGET32(g) (rt->globals[(g)])
 #define GSET32(g, v) (rt->globals[(g)] = (uint32_t)(v))
@@ -247,6 +252,7 @@ M3Result wq_invoke(IM3Runtime rt, uint32_t func, uint32_t nargs)
     WqFrame * frame = host;
     Slot * fp = (Slot *)(void *)rt->stack;
     const uint8_t * pc = NULL, * rf_npc;
+    uint8_t * rf_mem = rt->mem;   /* MEM_BASE */
     uint32_t acc = 0, rf_callee, rf_cbase;   /* acc: a value passed from one op to the next (never pinned to r7) */
     M3Result rf_err;
     (void)acc;
