@@ -353,7 +353,7 @@ function printFunctions(
 
 /** The register form's function ranges in the module: the format 40 blob (the custom section wasmqtt.predecoded,
  * host-tools/wasm/regform/blob.ts) holds, after its header and type records, one record per function whose first
- * word is where its code starts in the code that follows the records. */
+ * word is where its code starts (in the code that follows the records), in bytes from the record. */
 function regformBodies(mod: Uint8Array):
     { imports: number; ranges: Array<[number, number]>; names: Map<number, string> } {
   const dv = new DataView(mod.buffer, mod.byteOffset, mod.byteLength);
@@ -363,7 +363,11 @@ function regformBodies(mod: Uint8Array):
   const ntypes = dv.getUint16(at + 16, true), nfuncs = dv.getUint32(at + 20, true);
   const imports = dv.getUint32(at + 24, true), codeLen = dv.getUint32(at + 28, true);
   const recs = at + 36 + ntypes * 8, code = recs + nfuncs * 8;
-  const starts = [...Array(nfuncs - imports).keys()].map((j) => code + dv.getUint32(recs + (imports + j) * 8, true));
+  // a record's code word counts from the record itself
+  const starts = [...Array(nfuncs - imports).keys()].map((j) => {
+    const rec = recs + (imports + j) * 8;
+    return rec + dv.getUint32(rec, true);
+  });
   return { imports, names: new Map(), ranges: starts.map((s, j) => [s, starts[j + 1] ?? code + codeLen]) };
 }
 
