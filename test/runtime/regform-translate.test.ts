@@ -55,6 +55,20 @@ describe('regform translator', () => {
     sameAsV8(b, 'f', 0, [[0], [-5], [0x7fffffff]]);
   });
 
+  it('returns a function\'s value from the slot it is in, with no end label when nothing branches there', () => {
+    const b = build(`(module
+      (func (export "get") (param i32) (result i32) local.get 0)
+      (func (export "pick") (param i32 i32) (result i32) local.get 1)
+      (func (export "early") (param i32) (result i32)
+        block local.get 0 br_if 0 i32.const 7 return end i32.const 9))`);
+    expect(ops(b, 0)).toEqual(['ret0']);
+    expect(ops(b, 1)).toEqual(['ret 1']);
+    expect(names(b, 2).filter((n) => n.startsWith('ret'))).toHaveLength(2);
+    sameAsV8(b, 'get', 0, [[5]]);
+    sameAsV8(b, 'pick', 1, [[5, 6]]);
+    sameAsV8(b, 'early', 2, [[0], [1]]);
+  });
+
   it('fuses a compare and br_if into one conditional branch', () => {
     const b = build(`(module (func (export "f") (param i32) (result i32)
       block local.get 0 i32.const 10 i32.lt_s br_if 0 i32.const 1 return end i32.const 2))`);
@@ -157,6 +171,6 @@ describe('regform translator', () => {
     const all = generateOps();
     expect(all.h).toMatch(/#define RF_OP_ESC \d+/);
     expect(all.inc).toMatch(/#if WQRT_FLOATS\nL_f32_add_sss: /);
-    expect(all.inc).toMatch(/#else\nL_f32_add_sss: .*\n +TRAP\(m3Err_trapUnreachable\);\n#endif/);
+    expect(all.inc).toMatch(/#else\nL_f32_add_sss: .*\n +TRAP\(wqrt_Err_unsupported\);\n#endif/);
   });
 });

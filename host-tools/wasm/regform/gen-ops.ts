@@ -29,9 +29,9 @@ export function generateOps(names?: Iterable<string>): { inc: string; h: string 
   for (const [guard, ops] of byGuard) {
     inc.push(`#if ${guard}\n`);
     for (const n of ops) inc.push(`L_${n}: ${OP_BY_NAME.get(n)!.body}\n`);
-    // without the feature the labels stay (the codes do not move) and share one trap; the loader
-    // refuses a module that needs them before it runs
-    inc.push(`#else\n${ops.map((n) => `L_${n}:`).join(' ')}\n    TRAP(m3Err_trapUnreachable);\n#endif\n`);
+    // without the feature the labels stay (the codes do not move) and share one trap: a module that
+    // uses them stops there with `unsupported`, as in interp.c's build without the feature
+    inc.push(`#else\n${ops.map((n) => `L_${n}:`).join(' ')}\n    TRAP(wqrt_Err_unsupported);\n#endif\n`);
   }
   const h = [HEADER,
     '#ifndef RF_OPS_H\n#define RF_OPS_H\n#include <stdint.h>\n\n',

@@ -6,10 +6,10 @@
 // sources in encoding order, one letter each (FIELD_BYTES): s = a frame slot (one byte), k = the
 // accumulator (no byte: a value the previous op left in a machine register), i = a 16-bit sign-extended
 // immediate, I = a 32-bit immediate. Other fields follow them: o = 8-bit memory offset, O = 16-bit
-// offset, L = 8-bit branch, J = 16-bit branch, W = 32-bit branch (all from the op's own code byte), h = 16-bit count or
-// type, g = one byte (a global, a table, a small constant), c = 8-bit call index, q = 64-bit constant.
+// offset, L / J / W = 8 / 16 / 32-bit branch (from the op's own code byte), h = 16-bit count, index or
+// type, g = one byte (a global, a small constant), c = 8-bit call index, q = 64-bit constant.
 //
-// Handler bodies use only the vocabulary the engine defines (the register-form engine's header):
+// Handler bodies use only the vocabulary the engine defines (firmware/runtime/src/rf_engine.c):
 // pc, fp, acc, rt; SL / SQ (slot as u32 / u64), the field readers IMM / IMM32 / IMM64 / OFF / OFF16 /
 // REL / RELJ / CIDX (rf_ops.h), NEXT / JUMP / TRAP / CALL / CALL_INDIRECT / RETURN, MEM_BASE /
 // MEM_BYTES / MEM_END2 / MEM_END4 / MEM_END8 (an access of width w at ea is in bounds iff ea < END_w),
@@ -26,7 +26,7 @@
 // - rf_ops.h carries RF_OPS_HASH, a 16-bit hash of the numbering (opsHash), which the blob repeats, so
 //   a loader refuses code numbered for another engine.
 // - Floats are slot-only forms under WQRT_FLOATS, reference types under WQRT_REFTYPES; with the
-//   guard off their labels share one trap (the loader refuses such a module before it runs).
+//   guard off their labels stay (the codes do not move) and share one trap.
 
 /** Bytes of each operand field in the code. */
 export const FIELD_BYTES: Readonly<Record<string, number>> = {
