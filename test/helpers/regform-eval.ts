@@ -195,6 +195,16 @@ export function runRf(rf: RfModule, m: ParsedModule, fi: number, args: bigint[],
           next(); break;
         case 'gget': slots[fp + x[0]!] = globals[x[1]!]!; next(); break;
         case 'gset': globals[x[0]!] = slots[fp + x[1]!]!; next(); break;
+        // an i32 global is one word: the slot's high half keeps what it had (stale, as on the device)
+        case 'gget32': put(dst(), Number(globals[x[pos]!]! & 0xffffffffn)); next(); break;
+        case 'gset32': globals[x[0]!] = BigInt(get()); next(); break;
+        case 'lget': slots[fp + x[0]!] = slots[fp + x[1]!]!; next(); break;
+        case 'lset': slots[fp + x[0]!] = slots[fp + x[1]!]!; next(); break;
+        case 'wframe':
+          if (fp + x[1]! > slots.length) throw new RfTrap('stack overflow');
+          for (let k = x[0]!; k < x[1]!; k++) slots[fp + k] = 0n;
+          next();
+          break;
         case 'eaddr': case 'eaddr32': {
           const ea = Number(slots[fp + x[1]!]! & 0xffffffffn) + x[2]!;
           if (ea > 0xffffffff) throw new RfTrap('out of bounds memory access');

@@ -369,6 +369,13 @@ function extraForms(): OpDef[] {
   op('brw', 'W', 'JUMP((int32_t)IMM32(1));');
   op('brtabw', 'sI', '{ uint32_t i = SL(1), n = IMM32(2); if (i > n) i = n; JUMP((int32_t)IMM32(6 + 4 * i)); }');
   op('calli_t', 'sshh', 'CALL_INDIRECT(OFF16(5), SL(1), OFF16(3), pc[2], 7);');
+  // a frame past the one-byte slot index (more locals than fit): locals from slot 255 on move through a low
+  // slot, and the function's first op checks the whole frame against the frame stack (the engine's bound,
+  // rf_engine.c do_call, whose `frame` is the current call's record) and zeroes what the call did not
+  op('lget', 'sh', 'SQ(1) = fp[OFF16(2)].q; NEXT(4);');
+  op('lset', 'hs', 'fp[OFF16(1)].q = SQ(3); NEXT(4);');
+  op('wframe', 'hh', '{ uint32_t n = OFF16(3); if ((const uint8_t *)(fp + n) > (const uint8_t *)frame) ' +
+    'TRAP(m3Err_trapStackOverflow); for (uint32_t k = OFF16(1); k < n; k++) fp[k].q = 0; NEXT(5); }');
   op('eaddr32', 'ssI', `{ uint32_t o = IMM32(3), ea = SL(2) + o; if (ea < o) ${OOB}; SL(1) = ea; NEXT(7); }`);
   // i64 ops outside the board set (slot forms only)
   const min64 = '(b == ~(uint64_t)0 && a == (uint64_t)1 << 63)';

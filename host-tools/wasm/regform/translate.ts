@@ -68,7 +68,7 @@ type Val = { s: number } | { c: bigint; bits: 32 | 64 };
 const isConst = (v: Val): v is { c: bigint; bits: 32 | 64 } => 'c' in v;
 
 /** Ops whose name is their base (no operand signature). */
-const SPECIAL = new Set(['const8', 'const16', 'brs', 'eaddr', 'calli', 'mcopy', 'mfill', 'trap', 'br', 'call',
+const SPECIAL = new Set(['lget', 'lset', 'wframe', 'const8', 'const16', 'brs', 'eaddr', 'calli', 'mcopy', 'mfill', 'trap', 'br', 'call',
   'ret', 'ret0', 'select', 'gget', 'gset', 'brtab', 'const32', 'const64', 'const64s',
   'callw', 'calli_t', 'eaddr32', 'msize', 'mgrow', 'minit', 'ddrop', 'tget', 'tset', 'tsize', 'tgrow', 'tfill',
   'tcopy', 'tinit', 'edrop', 'brw', 'brtabw']);
@@ -160,12 +160,22 @@ class FuncTranslator {
   nlab = 0;
   usedScratch = false;
   frame = 0;
+  /** the slots a call zeroes end here (nlocals in the record); a wide frame zeroes the rest itself */
+  zeroEnd = 0;
+  readonly np: number;
+  /** the first temp's slot: nl, or np in a wide frame */
+  readonly tempBase: number;
+  /** a wide frame: the first local after the parameters sits here (after the temps and the scratch slot) */
+  readonly lowBase: number;
 
+  /** `wideTemps`: lay the frame out wide (parameters, then this many temps and the scratch slot, then the
+   * other locals, those past slot MAX_FRAME - 1 reached through lget / lset) */
   constructor(
     readonly m: ParsedModule,
     readonly fi: number,
     bytes: Uint8Array,
     readonly canonType: (t: number) => number,
+    readonly wideTemps?: number,
   ) {
     const ft = m.types[m.funcs[m.importedFuncs + fi]!]!;
     const fb = m.bodies[fi]!;
@@ -173,11 +183,29 @@ class FuncTranslator {
     const d = decodeBody(bytes, fb.start, fb.end);
     this.ltypes = [...ft.params, ...d.locals];
     this.nl = this.ltypes.length;
+    this.np = ft.params.length;
     this.body = d.instrs;
+    this.tempBase = wideTemps === undefined ? this.nl : this.np;
+    this.lowBase = wideTemps === undefined ? 0 : this.np + wideTemps + 1;
   }
 
   canon(h: number) {
-    return this.nl + h;
+    return this.tempBase + h;
+  }
+  /** local x's slot (in a wide frame, one at MAX_FRAME or above is reached only by lget / lset) */
+  localSlot(x: number) {
+    return this.wideTemps === undefined || x < this.np ? x : this.lowBase + x - this.np;
+  }
+  isHigh(slot: number) {
+    return slot >= MAX_FRAME;
+  }
+  /** the local in `slot`, or -1 (a temp or the scratch slot) */
+  localAt(slot: number) {
+    if (this.wideTemps === undefined) return slot < this.nl ? slot : -1;
+    return slot < this.np ? slot : slot >= this.lowBase ? this.np + slot - this.lowBase : -1;
+  }
+  isTemp(slot: number) {
+    return this.localAt(slot) < 0;
   }
   label() {
     return ++this.nlab;
@@ -236,7 +264,8 @@ class FuncTranslator {
   }
   /** a copy of an i32 local moves one word (types are known for locals; temps copy the whole slot) */
   emitMov(d: number, x: number) {
-    this.emit(x < this.nl && this.ltypes[x] === 0x7f ? 'mov32' : 'mov', F('s', d), F('s', x));
+    const l = this.localAt(x);
+    this.emit(l >= 0 && this.ltypes[l] === 0x7f ? 'mov32' : 'mov', F('s', d), F('s', x));
   }
   push(v: Val) {
     this.vs.push(v);
@@ -256,7 +285,8 @@ class FuncTranslator {
     for (let i = 0; i < this.vs.length; i++) this.mat(i);
   }
   /** pending reads of local x, materialised before x is written */
-  matLocal(x: number) {
+  matLocal(local: number) {
+    const x = this.localSlot(local);
     this.vs.forEach((e, i) => {
       if (!isConst(e) && e.s === x) this.mat(i);
     });
@@ -272,9 +302,9 @@ class FuncTranslator {
    * returns the slot and how many instructions that consumed */
   dest(i: number): [number, number] {
     const nx = this.body[i + 1];
-    if (nx && (nx.op === 0x21 || nx.op === 0x22)) {
-      const x = nx.a!;
-      this.matLocal(x);
+    if (nx && (nx.op === 0x21 || nx.op === 0x22) && !this.isHigh(this.localSlot(nx.a!))) {
+      const x = this.localSlot(nx.a!);
+      this.matLocal(nx.a!);
       if (nx.op === 0x22) this.push({ s: x });
       return [x, 2];
     }
@@ -495,13 +525,26 @@ class FuncTranslator {
           this.emit('select', F('s', d), F('s', sa), F('s', sb), F('s', sc));
           break;
         }
-        case 0x20:
-          this.push({ s: ins.a! });
+        case 0x20: {
+          const x = this.localSlot(ins.a!);
+          if (this.isHigh(x)) {
+            // a local past the byte: copied into the temp of its height now (a later set cannot change it)
+            const t = this.canon(this.vs.length);
+            this.emit('lget', F('s', t), F('h', x));
+            this.push({ s: t });
+          } else this.push({ s: x });
           break;
+        }
         case 0x21:
         case 0x22: {
-          const x = ins.a!, v = this.pop();
-          this.matLocal(x);
+          const x = this.localSlot(ins.a!), v = this.pop();
+          if (this.isHigh(x)) {
+            const sv = this.slotOf(v, this.vs.length);
+            this.emit('lset', F('h', x), F('s', sv));
+            if (o === 0x22) this.push({ s: sv });
+            break;
+          }
+          this.matLocal(ins.a!);
           if (isConst(v)) this.emitConst(x, v);
           else if (v.s !== x) this.emitMov(x, v.s);
           if (o === 0x22) this.push({ s: x });
@@ -610,6 +653,15 @@ class FuncTranslator {
     }
     // (at least the results' slots: the callee leaves them in its slots 0..nres-1)
     this.frame = Math.max(this.canon(this.maxh) + (this.usedScratch ? 1 : 0), this.nres);
+    this.zeroEnd = this.nl;
+    if (this.wideTemps !== undefined) {
+      this.frame = Math.max(this.lowBase + this.nl - this.np, this.nres);
+      if (this.frame > MAX_FRAME) {
+        // the call checks and zeroes the low part; the first op the rest
+        this.ir.unshift({ op: 'wframe', f: [F('h', MAX_FRAME), F('h', this.frame)] });
+        this.frame = this.zeroEnd = MAX_FRAME;
+      } else this.zeroEnd = this.frame;
+    }
   }
 
   /** loads, stores and the numeric ops; returns how many instructions it consumed */
@@ -721,7 +773,7 @@ class FuncTranslator {
   /** a branch to `lab` taken when `cond` is true (whenTrue) or false; fuses the compare / eqz just emitted */
   condBranch(cond: Val, whenTrue: boolean, lab: number) {
     const last = this.ir[this.ir.length - 1];
-    if (!isConst(cond) && cond.s >= this.nl && isOp(last) && last.f[0]!.k === 's' && last.f[0]!.v === cond.s &&
+    if (!isConst(cond) && this.isTemp(cond.s) && isOp(last) && last.f[0]!.k === 's' && last.f[0]!.v === cond.s &&
       (last.op in CMP32 || last.op === 'eqz' || last.op === 'i64_eqz' ||
         (last.op.startsWith('i64_') && last.op.slice(4) in CMP32))) {
       this.ir.pop();
@@ -769,7 +821,7 @@ class FuncTranslator {
     const ir = this.ir;
     for (let j = 0; j + 1 < ir.length;) {
       const p = ir[j], c = ir[j + 1];
-      if (isOp(p) && isOp(c) && p.op === 'add' && p.f[2]!.k === 'i' && p.f[0]!.k === 's' && p.f[0]!.v >= this.nl &&
+      if (isOp(p) && isOp(c) && p.op === 'add' && p.f[2]!.k === 'i' && p.f[0]!.k === 's' && this.isTemp(p.f[0]!.v) &&
         c.op in LOAD32 && has(c.op + 'w_ss') && c.f.length === 3 && c.f[1]!.k === 's' && c.f[1]!.v === p.f[0]!.v &&
         c.f[2]!.k === 'o' && c.f[2]!.v === 0 && p.f[2]!.v <= 0xffff && p.f[1]!.k === 's') {
         c.op += 'w';
@@ -787,7 +839,7 @@ class FuncTranslator {
     for (let j = 0; j + 1 < ir.length;) {
       const p = ir[j], c = ir[j + 1];
       if (isOp(p) && isOp(c) && c.op === 'ext_u' && p.op.startsWith('i64_') && p.op.slice(4) in CMP32 &&
-        p.f[0]!.k === 's' && p.f[0]!.v >= this.nl && c.f[1]!.k === 's' && c.f[1]!.v === p.f[0]!.v) {
+        p.f[0]!.k === 's' && this.isTemp(p.f[0]!.v) && c.f[1]!.k === 's' && c.f[1]!.v === p.f[0]!.v) {
         p.f[0] = c.f[0]!;
         ir.splice(j + 1, 1);
         continue;
@@ -800,7 +852,7 @@ class FuncTranslator {
     const ir = this.ir;
     for (let j = 0; j + 1 < ir.length; j++) {
       const p = ir[j], c = ir[j + 1];
-      if (!isOp(p) || !isOp(c) || !hasDest(p.op) || p.f[0]!.k !== 's' || p.f[0]!.v < this.nl) continue;
+      if (!isOp(p) || !isOp(c) || !hasDest(p.op) || p.f[0]!.k !== 's' || !this.isTemp(p.f[0]!.v)) continue;
       if (SPECIAL.has(p.op) || SPECIAL.has(c.op)) continue;
       const t = p.f[0]!.v;
       const first = hasDest(c.op) ? 1 : 0;
@@ -1027,16 +1079,26 @@ export function translateModule(m: ParsedModule, bytes: Uint8Array, opts: Transl
   const used = new Set<string>();
   let off = 0;
   for (let fi = 0; fi < m.bodies.length; fi++) {
-    const t = new FuncTranslator(m, fi, bytes, canonType);
+    let t = new FuncTranslator(m, fi, bytes, canonType);
     t.translate();
-    if (t.frame > MAX_FRAME) {
-      refuse(`function ${m.importedFuncs + fi} needs ${t.frame} frame slots (locals + operand stack + scratch); ` +
-        `the register form addresses at most ${MAX_FRAME}: split the function or use fewer locals`);
+    // too many slots: the wide layout (temps low, then the locals), with room for as many temps as it uses
+    for (let temps = t.maxh; t.frame > MAX_FRAME || (t.wideTemps !== undefined && t.maxh > t.wideTemps);) {
+      if (t.np + temps + 1 > MAX_FRAME) {
+        refuse(`function ${m.importedFuncs + fi} needs ${t.np} parameter and ${temps + 1} operand-stack and ` +
+          `scratch slots; the register form addresses at most ${MAX_FRAME} of them (the other locals may be ` +
+          'more): split the function or use fewer parameters');
+      }
+      if (t.nl + temps + 1 > 0xffff) {
+        refuse(`function ${m.importedFuncs + fi} needs ${t.nl + temps + 1} frame slots; the register form allows 65535`);
+      }
+      t = new FuncTranslator(m, fi, bytes, canonType, temps);
+      t.translate();
+      temps = Math.max(temps, t.maxh);
     }
     const code = t.encode(num, used);
     const typeIdx = m.funcs[m.importedFuncs + fi]!;
     const ft = m.types[typeIdx]!;
-    funcs.push({ codeOff: off, nparams: ft.params.length, nresults: ft.results.length, nlocals: t.nl, frame: t.frame,
+    funcs.push({ codeOff: off, nparams: ft.params.length, nresults: ft.results.length, nlocals: t.zeroEnd, frame: t.frame,
       typeIdx });
     parts.push(code);
     off += code.length;
