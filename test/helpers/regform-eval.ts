@@ -196,8 +196,8 @@ export function runRf(rf: RfModule, m: ParsedModule, fi: number, args: bigint[],
         case 'gget': slots[fp + x[0]!] = globals[x[1]!]!; next(); break;
         case 'gset': globals[x[0]!] = slots[fp + x[1]!]!; next(); break;
         // an i32 global is one word: the slot's high half keeps what it had (stale, as on the device)
-        case 'gget32': put(dst(), Number(globals[x[pos]!]! & 0xffffffffn)); next(); break;
-        case 'gset32': globals[x[0]!] = BigInt(get()); next(); break;
+        case 'gget32': { const d = dst(); put(d, Number(globals[x[ai]!]! & 0xffffffffn)); next(); break; }
+        case 'gset32': ai = 1; globals[x[0]!] = BigInt(get()); next(); break;
         case 'lget': slots[fp + x[0]!] = slots[fp + x[1]!]!; next(); break;
         case 'lset': slots[fp + x[0]!] = slots[fp + x[1]!]!; next(); break;
         case 'wframe':

@@ -139,6 +139,19 @@ describe('regform translator', () => {
     sameAsV8(big, 'g', 0, [[]]);
   });
 
+  it('moves an i32 global as one word (gget32 / gset32, through the accumulator), an i64 one as two', () => {
+    const b = build(`(module (global $n (mut i32) (i32.const 0)) (global $w (mut i64) (i64.const 0))
+      (func (export "f") (param i32) (result i32)
+        global.get $n local.get 0 i32.add global.set $n
+        global.get $n i32.const 3 i32.mul
+        global.get $w i64.const 0x100000001 i64.add global.set $w
+        global.get $w i32.wrap_i64 i32.add))`);
+    expect(names(b)).toEqual(['gget32_k', 'add_kks', 'gset32_k', 'gget32_k', 'mul_ski', 'gget', 'const64',
+      'i64_add_sss', 'gset', 'gget', 'wrap_ss', 'add_sss', 'ret']);
+    // one call an instance (the evaluator starts from the initial globals each run)
+    for (const x of [1, -7, 0x7fffffff]) sameAsV8(b, 'f', 0, [[x]]);
+  });
+
   it('refuses a function whose parameters and operand stack alone need more than 255 slots', () => {
     const bytes = wat2wasm(`(module (func (export "f") (param ${'i32 '.repeat(200)}) (result i32)
       ${'local.get 0 '.repeat(60)}${'i32.add '.repeat(59)}))`);

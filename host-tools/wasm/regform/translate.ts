@@ -204,6 +204,11 @@ class FuncTranslator {
     if (this.wideTemps === undefined) return slot < this.nl ? slot : -1;
     return slot < this.np ? slot : slot >= this.lowBase ? this.np + slot - this.lowBase : -1;
   }
+  /** an i32 or f32 global: gget32 / gset32 move its one word */
+  oneWord(g: number) {
+    const t = this.m.globals[g]!.t;
+    return t === 0x7f || t === 0x7d;
+  }
   isTemp(slot: number) {
     return this.localAt(slot) < 0;
   }
@@ -554,13 +559,13 @@ class FuncTranslator {
           if (ins.a! > 255) refuse('more than 256 globals are not supported by the register form');
           let d: number;
           [d, step] = this.dest(i);
-          this.emit('gget', F('s', d), F('g', ins.a!));
+          this.emit(this.oneWord(ins.a!) ? 'gget32' : 'gget', F('s', d), F('g', ins.a!));
           break;
         }
         case 0x24: {
           if (ins.a! > 255) refuse('more than 256 globals are not supported by the register form');
           const v = this.pop();
-          this.emit('gset', F('g', ins.a!), F('s', this.slotOf(v, this.vs.length)));
+          this.emit(this.oneWord(ins.a!) ? 'gset32' : 'gset', F('g', ins.a!), F('s', this.slotOf(v, this.vs.length)));
           break;
         }
         case 0x41:
