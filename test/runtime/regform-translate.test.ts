@@ -134,7 +134,8 @@ describe('regform translator', () => {
     }
     sameAsV8(b, 'f', 0, [[1], [2], [7]]);
     // a far i64 local reads 0
-    const big = build(`(module (func (export "g") (result i32) (local ${'i64 '.repeat(300)}) local.get 299 i32.wrap_i64))`);
+    const big = build(`(module (func (export "g") (result i32) (local ${'i64 '.repeat(300)})
+      local.get 299 i32.wrap_i64))`);
     expect(names(big)[0]).toBe('wframe');
     sameAsV8(big, 'g', 0, [[]]);
   });

@@ -2,7 +2,9 @@
 // (one byte), immediate or the accumulator; ops.ts lists them with their C handlers.
 //
 // Frame: 64-bit slots, wasm locals 0..nl-1, then one slot per operand-stack height (height h at
-// nl + h), then the scratch slot when the function needs one (an immediate too wide for its op).
+// nl + h), then the scratch slot when the function needs one (an immediate too wide for its op). A
+// frame past MAX_FRAME slots is laid out wide: parameters, temps, scratch, then the other locals; those
+// from slot MAX_FRAME on move through lget / lset, and the first op (wframe) checks and zeroes the rest.
 // Translation, per function:
 // - local.get / i32.const / i64.const are pushed lazily and folded into their consumer; a following
 //   local.set / tee becomes the op's destination; pending copies of a local are materialised before
@@ -18,7 +20,8 @@
 //   its target's slots first (br_table: through a stub per target), and several results go to slots
 //   0..n-1 before `ret0`;
 // - floats, reference types and the rare ops use ops.ts's extra forms (slots only).
-// Limits (WasmError): a frame over MAX_FRAME slots, more than 256 globals, indices past 16 bits.
+// Limits (WasmError): parameters + temps + scratch over MAX_FRAME slots, a frame over 65,535, more than
+// 256 globals, indices past 16 bits.
 
 import { WasmError, type ParsedModule } from '../module.ts';
 import {
@@ -27,6 +30,8 @@ import {
 } from './ops.ts';
 import { decodeBody, type Instr } from './decode.ts';
 
+/** nlocals: the call zeroes slots nparams..nlocals-1 (the wasm locals; a wide frame's record part, all of
+ * it); frame: the slots the call checks */
 export interface RfFunction { codeOff: number; nparams: number; nresults: number; nlocals: number; frame: number;
   typeIdx: number }
 export interface RfModule {
@@ -44,8 +49,7 @@ export interface TranslateOptions {
   ops?: readonly string[];
 }
 
-/** The largest frame a function may have: slot indices are one byte, and the engine's records hold
- * the frame in one byte. */
+/** The largest frame a record holds (one byte; slot indices are one byte too): a larger one is wide. */
 export const MAX_FRAME = 255;
 const MAX_OFF8 = 255;
 
@@ -68,7 +72,8 @@ type Val = { s: number } | { c: bigint; bits: 32 | 64 };
 const isConst = (v: Val): v is { c: bigint; bits: 32 | 64 } => 'c' in v;
 
 /** Ops whose name is their base (no operand signature). */
-const SPECIAL = new Set(['lget', 'lset', 'wframe', 'const8', 'const16', 'brs', 'eaddr', 'calli', 'mcopy', 'mfill', 'trap', 'br', 'call',
+const SPECIAL = new Set(['lget', 'lset', 'wframe',
+  'const8', 'const16', 'brs', 'eaddr', 'calli', 'mcopy', 'mfill', 'trap', 'br', 'call',
   'ret', 'ret0', 'select', 'gget', 'gset', 'brtab', 'const32', 'const64', 'const64s',
   'callw', 'calli_t', 'eaddr32', 'msize', 'mgrow', 'minit', 'ddrop', 'tget', 'tset', 'tsize', 'tgrow', 'tfill',
   'tcopy', 'tinit', 'edrop', 'brw', 'brtabw']);
@@ -160,7 +165,7 @@ class FuncTranslator {
   nlab = 0;
   usedScratch = false;
   frame = 0;
-  /** the slots a call zeroes end here (nlocals in the record); a wide frame zeroes the rest itself */
+  /** the slots a call zeroes end here (RfFunction.nlocals); a wide frame's wframe zeroes the rest */
   zeroEnd = 0;
   readonly np: number;
   /** the first temp's slot: nl, or np in a wide frame */
@@ -1067,7 +1072,8 @@ const W_STORE: Record<number, string> = { 0x36: 'st32', 0x3a: 'st8', 0x3b: 'st16
   0x3c: 'st8', 0x3d: 'st16', 0x38: 'st32', 0x39: 'st64' };
 
 /** Translates every defined function of a validated module (`bytes` is the module `m` was parsed
- * from). Throws WasmError for what the register form cannot hold (e.g. a frame over MAX_FRAME slots). */
+ * from). Throws WasmError for what the register form cannot hold (e.g. parameters and operand stack over
+ * MAX_FRAME slots). */
 export function translateModule(m: ParsedModule, bytes: Uint8Array, opts: TranslateOptions = {}): RfModule {
   const num = numbering(opts.ops);
   const sig = (t: number) => {
@@ -1094,7 +1100,8 @@ export function translateModule(m: ParsedModule, bytes: Uint8Array, opts: Transl
           'more): split the function or use fewer parameters');
       }
       if (t.nl + temps + 1 > 0xffff) {
-        refuse(`function ${m.importedFuncs + fi} needs ${t.nl + temps + 1} frame slots; the register form allows 65535`);
+        refuse(`function ${m.importedFuncs + fi} needs ${t.nl + temps + 1} frame slots; the register form ` +
+          'allows 65535');
       }
       t = new FuncTranslator(m, fi, bytes, canonType, temps);
       t.translate();
@@ -1103,8 +1110,8 @@ export function translateModule(m: ParsedModule, bytes: Uint8Array, opts: Transl
     const code = t.encode(num, used);
     const typeIdx = m.funcs[m.importedFuncs + fi]!;
     const ft = m.types[typeIdx]!;
-    funcs.push({ codeOff: off, nparams: ft.params.length, nresults: ft.results.length, nlocals: t.zeroEnd, frame: t.frame,
-      typeIdx });
+    funcs.push({ codeOff: off, nparams: ft.params.length, nresults: ft.results.length, nlocals: t.zeroEnd,
+      frame: t.frame, typeIdx });
     parts.push(code);
     off += code.length;
   }
