@@ -229,7 +229,7 @@ export function runRf(rf: RfModule, m: ParsedModule, fi: number, args: bigint[],
           ({ pc, fp } = back);
           break;
         }
-        case 'call': case 'callw': {
+        case 'call': case 'callw': case 'callx': {
           const f = x[1]!, at = fp + x[0]!;
           if (f < m.importedFuncs) {
             const t = m.types[m.funcs[f]!]!;

@@ -153,6 +153,17 @@ describe('regform translator', () => {
     for (const x of [1, -7, 0x7fffffff]) sameAsV8(b, 'f', 0, [[x]]);
   });
 
+  it('calls from a wide frame past all of its locals, so the callee leaves them alone', () => {
+    // w(n) = (n ? w(n - 1) : 100) + n, with n kept in local 299 (slot 255 on) across the call
+    const b = build(`(module (func $w (export "w") (param i32) (result i32) (local ${'i32 '.repeat(299)})
+      local.get 0 local.set 299
+      local.get 0 if (result i32) local.get 0 i32.const 1 i32.sub call $w else i32.const 100 end
+      local.get 299 i32.add))`);
+    expect(names(b)).toContain('callx');
+    expect(names(b)).not.toContain('call');
+    sameAsV8(b, 'w', 0, [[0], [1], [4]]);
+  });
+
   it('refuses a function whose parameters and operand stack alone need more than 255 slots', () => {
     const bytes = wat2wasm(`(module (func (export "f") (param ${'i32 '.repeat(200)}) (result i32)
       ${'local.get 0 '.repeat(60)}${'i32.add '.repeat(59)}))`);

@@ -378,6 +378,9 @@ function extraForms(): OpDef[] {
   // rf_engine.c do_call, whose `frame` is the current call's record) and zeroes what the call did not
   op('lget', 'sh', 'SQ(1) = fp[OFF16(2)].q; NEXT(4);');
   op('lset', 'hs', 'fp[OFF16(1)].q = SQ(3); NEXT(4);');
+  // its calls: the callee's frame past every local (a 16-bit base)
+  op('callx', 'hh', 'CALL(OFF16(3), OFF16(1), 5);');
+  op('callix', 'shhh', 'CALL_INDIRECT(OFF16(6), SL(1), OFF16(4), OFF16(2), 8);');
   op('wframe', 'hh', '{ uint32_t n = OFF16(3); if ((const uint8_t *)(fp + n) > (const uint8_t *)frame) ' +
     'TRAP(m3Err_trapStackOverflow); for (uint32_t k = OFF16(1); k < n; k++) fp[k].q = 0; NEXT(5); }');
   op('gget', 'sg', 'SQ(1) = GGET(pc[2]); NEXT(3);');

@@ -72,7 +72,7 @@ type Val = { s: number } | { c: bigint; bits: 32 | 64 };
 const isConst = (v: Val): v is { c: bigint; bits: 32 | 64 } => 'c' in v;
 
 /** Ops whose name is their base (no operand signature). */
-const SPECIAL = new Set(['lget', 'lset', 'wframe',
+const SPECIAL = new Set(['lget', 'lset', 'wframe', 'callx', 'callix',
   'const8', 'const16', 'brs', 'eaddr', 'calli', 'mcopy', 'mfill', 'trap', 'br', 'call',
   'ret', 'ret0', 'select', 'gget', 'gset', 'brtab', 'const32', 'const64', 'const64s',
   'callw', 'calli_t', 'eaddr32', 'msize', 'mgrow', 'minit', 'ddrop', 'tget', 'tset', 'tsize', 'tgrow', 'tfill',
@@ -167,6 +167,8 @@ class FuncTranslator {
   frame = 0;
   /** the slots a call zeroes end here (RfFunction.nlocals); a wide frame's wframe zeroes the rest */
   zeroEnd = 0;
+  /** a wide frame's call area: the most slots a call's arguments or results take */
+  outSlots = 0;
   readonly np: number;
   /** the first temp's slot: nl, or np in a wide frame */
   readonly tempBase: number;
@@ -208,6 +210,15 @@ class FuncTranslator {
   localAt(slot: number) {
     if (this.wideTemps === undefined) return slot < this.nl ? slot : -1;
     return slot < this.np ? slot : slot >= this.lowBase ? this.np + slot - this.lowBase : -1;
+  }
+  /** a call from a wide frame: the callee's frame starts past every local (the call area, after them),
+   * so the arguments move up there (lset), the call names it with a 16-bit base, the results come down */
+  wideCall(base: number, ft: { params: number[]; results: number[] }, call: (at: number) => void) {
+    const at = this.lowBase + this.nl - this.np;
+    this.outSlots = Math.max(this.outSlots, ft.params.length, ft.results.length);
+    for (let k = 0; k < ft.params.length; k++) this.emit('lset', F('h', at + k), F('s', this.canon(base + k)));
+    call(at);
+    for (let k = 0; k < ft.results.length; k++) this.emit('lget', F('s', this.canon(base + k)), F('h', at + k));
   }
   /** an i32 or f32 global: gget32 / gset32 move its one word */
   oneWord(g: number) {
@@ -502,7 +513,8 @@ class FuncTranslator {
           const base = this.vs.length - ft.params.length;
           for (let k = base; k < this.vs.length; k++) this.mat(k);
           if (f > 0xffff) refuse('calls to function indices above 65535 are not supported by the register form');
-          if (f > 255) this.emit('callw', F('s', this.canon(base)), F('h', f));
+          if (this.wideTemps !== undefined) this.wideCall(base, ft, (at) => this.emit('callx', F('h', at), F('h', f)));
+          else if (f > 255) this.emit('callw', F('s', this.canon(base)), F('h', f));
           else this.emit('call', F('s', this.canon(base)), F('c', f));
           this.vs.length = base;
           for (let k = 0; k < ft.results.length; k++) this.push({ s: this.canon(base + k) });
@@ -517,7 +529,10 @@ class FuncTranslator {
           const sx = this.slotOf(x, this.vs.length);
           // the index first: the handler steps over it
           const operands = [F('s', sx), F('s', this.canon(base)), F('h', this.canonType(ti))];
-          if (ins.b) this.emit('calli_t', ...operands, F('h', ins.b));
+          if (this.wideTemps !== undefined) {
+            this.wideCall(base, ft, (at) => this.emit('callix', F('s', sx), F('h', at), F('h', this.canonType(ti)),
+              F('h', ins.b ?? 0)));
+          } else if (ins.b) this.emit('calli_t', ...operands, F('h', ins.b));
           else this.emit('calli', ...operands);
           this.maxh = Math.max(this.maxh, this.vs.length + 1);
           this.vs.length = base;
@@ -665,7 +680,7 @@ class FuncTranslator {
     this.frame = Math.max(this.canon(this.maxh) + (this.usedScratch ? 1 : 0), this.nres);
     this.zeroEnd = this.nl;
     if (this.wideTemps !== undefined) {
-      this.frame = Math.max(this.lowBase + this.nl - this.np, this.nres);
+      this.frame = Math.max(this.lowBase + this.nl - this.np + this.outSlots, this.nres);
       if (this.frame > MAX_FRAME) {
         // the call checks and zeroes the low part; the first op the rest
         this.ir.unshift({ op: 'wframe', f: [F('h', MAX_FRAME), F('h', this.frame)] });
