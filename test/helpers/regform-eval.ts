@@ -195,6 +195,16 @@ export function runRf(rf: RfModule, m: ParsedModule, fi: number, args: bigint[],
           next(); break;
         case 'gget': slots[fp + x[0]!] = globals[x[1]!]!; next(); break;
         case 'gset': globals[x[0]!] = slots[fp + x[1]!]!; next(); break;
+        // an i32 global is one word: the slot's high half keeps what it had (stale, as on the device)
+        case 'gget32': { const d = dst(); put(d, Number(globals[x[ai]!]! & 0xffffffffn)); next(); break; }
+        case 'gset32': ai = 1; globals[x[0]!] = BigInt(get()); next(); break;
+        case 'lget': slots[fp + x[0]!] = slots[fp + x[1]!]!; next(); break;
+        case 'lset': slots[fp + x[0]!] = slots[fp + x[1]!]!; next(); break;
+        case 'wframe':
+          if (fp + x[1]! > slots.length) throw new RfTrap('stack overflow');
+          for (let k = x[0]!; k < x[1]!; k++) slots[fp + k] = 0n;
+          next();
+          break;
         case 'eaddr': case 'eaddr32': {
           const ea = Number(slots[fp + x[1]!]! & 0xffffffffn) + x[2]!;
           if (ea > 0xffffffff) throw new RfTrap('out of bounds memory access');
@@ -219,7 +229,7 @@ export function runRf(rf: RfModule, m: ParsedModule, fi: number, args: bigint[],
           ({ pc, fp } = back);
           break;
         }
-        case 'call': case 'callw': {
+        case 'call': case 'callw': case 'callx': {
           const f = x[1]!, at = fp + x[0]!;
           if (f < m.importedFuncs) {
             const t = m.types[m.funcs[f]!]!;

@@ -199,8 +199,12 @@ function allForms(): OpDef[] {
   op('ret', 's', '{ fp[0].q = SQ(1); RETURN(); }');
   op('ret0', '', 'RETURN();');
   op('select', 'ssss', 'SQ(1) = SL(4) ? SQ(2) : SQ(3); NEXT(5);');
-  op('gget', 'sg', 'SQ(1) = GGET(pc[2]); NEXT(3);');
-  op('gset', 'gs', 'GSET(pc[1], SQ(2)); NEXT(3);');
+  // i32 (and f32) globals: one word, no 64-bit global logic (an i32 slot's high half may stay stale); the
+  // boards' modules have no others (i64 / f64 globals: gget / gset, past the board budget)
+  op('gget32_s', 'sg', 'SL(1) = GGET32(pc[2]); NEXT(3);');
+  op('gget32_k', 'kg', 'acc = GGET32(pc[1]); NEXT(2);');
+  op('gset32_s', 'gs', 'GSET32(pc[1], SL(2)); NEXT(3);');
+  op('gset32_k', 'gk', 'GSET32(pc[1], acc); NEXT(2);');
   op('brtab', 'sh', '{ uint32_t i = SL(1), n = OFF16(2); if (i > n) i = n; JUMP(RELJ(4 + 2 * i)); }');
   // a memory offset too wide for the byte: the address with wasm's no-carry check, then offset 0
   op('eaddr', 'ssO', `{ uint32_t o = OFF16(3), ea = SL(2) + o; if (ea < o) ${OOB}; SL(1) = ea; NEXT(5); }`);
@@ -333,7 +337,7 @@ export const REQUIRED_OPS: readonly string[] = `
   br_i64_le_u_ss br_i64_lt_s_ss br_i64_lt_u_ss br_i64_ne_ss br_i64_nz_s br_i64_z_s br_le_s_ss br_le_u_ss
   br_lt_s_si br_lt_s_ss br_lt_u_si br_lt_u_ss br_ne_si br_ne_ss br_nz_s br_z_s brs brtab call calli clz_ss
   const16 const32 const64 const64s const8 ctz_ss div_s_sss div_u_sss eaddr eq_ssi eq_sss eqz_ss ext16s_ss
-  ext8s_ss ext_s_ss ext_u_ss ge_s_ssi ge_u_ssi gget gset i64_add_sss i64_and_sss i64_eq_sss i64_eqz_ss
+  ext8s_ss ext_s_ss ext_u_ss ge_s_ssi ge_u_ssi gget32_s gset32_s i64_add_sss i64_and_sss i64_eq_sss i64_eqz_ss
   i64_le_s_sss i64_le_u_sss i64_lt_s_sss i64_lt_u_sss i64_mul_sss i64_ne_sss i64_or_sss i64_shl_hi_ssi
   i64_shl_lo_ssi i64_shl_sss i64_shr_s_hi_ssi i64_shr_s_lo_ssi i64_shr_s_sss i64_shr_u_hi_ssi i64_shr_u_lo_ssi
   i64_shr_u_sss i64_sub_sss i64_xor_sss ld16s_ss ld16u_ss ld32_ss ld64_32s_ss ld64_32u_ss ld64_ss ld8s_ss
@@ -347,7 +351,7 @@ export const KEPT_OPS: readonly string[] = `
   and_ksi and_ski and_kks ld32w_sk mul_kks and_sks sub_ksi add_kss ld8u_ks ld8uw_ss add_ski shr_s_kks or_kss
   shr_s_ksi add_ssI shr_u_kki ld8u_si add_kki or_sks mul_sks or_kks ld32_ks ld16s_si mul_ksi st8_ks br_le_s_si
   ld32w_ss br_ne_ki br_nz_k i64_sub_ssi br_i64_ne_si ld32_kk gt_s_sss sub_kss ld16u_ks st8_si br_eq_ki
-  mul_ski`.split(/\s+/).filter(Boolean);
+  mul_ski gget32_k gset32_k`.split(/\s+/).filter(Boolean);
 
 const ALL_FORMS = allForms();
 const BOARD_NAMES = new Set([...REQUIRED_OPS, ...KEPT_OPS]);
@@ -369,6 +373,18 @@ function extraForms(): OpDef[] {
   op('brw', 'W', 'JUMP((int32_t)IMM32(1));');
   op('brtabw', 'sI', '{ uint32_t i = SL(1), n = IMM32(2); if (i > n) i = n; JUMP((int32_t)IMM32(6 + 4 * i)); }');
   op('calli_t', 'sshh', 'CALL_INDIRECT(OFF16(5), SL(1), OFF16(3), pc[2], 7);');
+  // a frame past the one-byte slot index (more locals than fit): locals from slot 255 on move through a low
+  // slot, and the function's first op checks the whole frame against the frame stack (the engine's bound,
+  // rf_engine.c do_call, whose `frame` is the current call's record) and zeroes what the call did not
+  op('lget', 'sh', 'SQ(1) = fp[OFF16(2)].q; NEXT(4);');
+  op('lset', 'hs', 'fp[OFF16(1)].q = SQ(3); NEXT(4);');
+  // its calls: the callee's frame past every local (a 16-bit base)
+  op('callx', 'hh', 'CALL(OFF16(3), OFF16(1), 5);');
+  op('callix', 'shhh', 'CALL_INDIRECT(OFF16(6), SL(1), OFF16(4), OFF16(2), 8);');
+  op('wframe', 'hh', '{ uint32_t n = OFF16(3); if ((const uint8_t *)(fp + n) > (const uint8_t *)frame) ' +
+    'TRAP(m3Err_trapStackOverflow); for (uint32_t k = OFF16(1); k < n; k++) fp[k].q = 0; NEXT(5); }');
+  op('gget', 'sg', 'SQ(1) = GGET(pc[2]); NEXT(3);');
+  op('gset', 'gs', 'GSET(pc[1], SQ(2)); NEXT(3);');
   op('eaddr32', 'ssI', `{ uint32_t o = IMM32(3), ea = SL(2) + o; if (ea < o) ${OOB}; SL(1) = ea; NEXT(7); }`);
   // i64 ops outside the board set (slot forms only)
   const min64 = '(b == ~(uint64_t)0 && a == (uint64_t)1 << 63)';

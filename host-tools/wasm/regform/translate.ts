@@ -2,7 +2,9 @@
 // (one byte), immediate or the accumulator; ops.ts lists them with their C handlers.
 //
 // Frame: 64-bit slots, wasm locals 0..nl-1, then one slot per operand-stack height (height h at
-// nl + h), then the scratch slot when the function needs one (an immediate too wide for its op).
+// nl + h), then the scratch slot when the function needs one (an immediate too wide for its op). A
+// frame past MAX_FRAME slots is laid out wide: parameters, temps, scratch, then the other locals; those
+// from slot MAX_FRAME on move through lget / lset, and the first op (wframe) checks and zeroes the rest.
 // Translation, per function:
 // - local.get / i32.const / i64.const are pushed lazily and folded into their consumer; a following
 //   local.set / tee becomes the op's destination; pending copies of a local are materialised before
@@ -18,7 +20,8 @@
 //   its target's slots first (br_table: through a stub per target), and several results go to slots
 //   0..n-1 before `ret0`;
 // - floats, reference types and the rare ops use ops.ts's extra forms (slots only).
-// Limits (WasmError): a frame over MAX_FRAME slots, more than 256 globals, indices past 16 bits.
+// Limits (WasmError): parameters + temps + scratch over MAX_FRAME slots, a frame over 65,535, more than
+// 256 globals, indices past 16 bits.
 
 import { WasmError, type ParsedModule } from '../module.ts';
 import {
@@ -27,6 +30,8 @@ import {
 } from './ops.ts';
 import { decodeBody, type Instr } from './decode.ts';
 
+/** nlocals: the call zeroes slots nparams..nlocals-1 (the wasm locals; a wide frame's record part, all of
+ * it); frame: the slots the call checks */
 export interface RfFunction { codeOff: number; nparams: number; nresults: number; nlocals: number; frame: number;
   typeIdx: number }
 export interface RfModule {
@@ -44,8 +49,7 @@ export interface TranslateOptions {
   ops?: readonly string[];
 }
 
-/** The largest frame a function may have: slot indices are one byte, and the engine's records hold
- * the frame in one byte. */
+/** The largest frame a record holds (one byte; slot indices are one byte too): a larger one is wide. */
 export const MAX_FRAME = 255;
 const MAX_OFF8 = 255;
 
@@ -68,7 +72,8 @@ type Val = { s: number } | { c: bigint; bits: 32 | 64 };
 const isConst = (v: Val): v is { c: bigint; bits: 32 | 64 } => 'c' in v;
 
 /** Ops whose name is their base (no operand signature). */
-const SPECIAL = new Set(['const8', 'const16', 'brs', 'eaddr', 'calli', 'mcopy', 'mfill', 'trap', 'br', 'call',
+const SPECIAL = new Set(['lget', 'lset', 'wframe', 'callx', 'callix',
+  'const8', 'const16', 'brs', 'eaddr', 'calli', 'mcopy', 'mfill', 'trap', 'br', 'call',
   'ret', 'ret0', 'select', 'gget', 'gset', 'brtab', 'const32', 'const64', 'const64s',
   'callw', 'calli_t', 'eaddr32', 'msize', 'mgrow', 'minit', 'ddrop', 'tget', 'tset', 'tsize', 'tgrow', 'tfill',
   'tcopy', 'tinit', 'edrop', 'brw', 'brtabw']);
@@ -160,12 +165,24 @@ class FuncTranslator {
   nlab = 0;
   usedScratch = false;
   frame = 0;
+  /** the slots a call zeroes end here (RfFunction.nlocals); a wide frame's wframe zeroes the rest */
+  zeroEnd = 0;
+  /** a wide frame's call area: the most slots a call's arguments or results take */
+  outSlots = 0;
+  readonly np: number;
+  /** the first temp's slot: nl, or np in a wide frame */
+  readonly tempBase: number;
+  /** a wide frame: the first local after the parameters sits here (after the temps and the scratch slot) */
+  readonly lowBase: number;
 
+  /** `wideTemps`: lay the frame out wide (parameters, then this many temps and the scratch slot, then the
+   * other locals, those past slot MAX_FRAME - 1 reached through lget / lset) */
   constructor(
     readonly m: ParsedModule,
     readonly fi: number,
     bytes: Uint8Array,
     readonly canonType: (t: number) => number,
+    readonly wideTemps?: number,
   ) {
     const ft = m.types[m.funcs[m.importedFuncs + fi]!]!;
     const fb = m.bodies[fi]!;
@@ -173,11 +190,43 @@ class FuncTranslator {
     const d = decodeBody(bytes, fb.start, fb.end);
     this.ltypes = [...ft.params, ...d.locals];
     this.nl = this.ltypes.length;
+    this.np = ft.params.length;
     this.body = d.instrs;
+    this.tempBase = wideTemps === undefined ? this.nl : this.np;
+    this.lowBase = wideTemps === undefined ? 0 : this.np + wideTemps + 1;
   }
 
   canon(h: number) {
-    return this.nl + h;
+    return this.tempBase + h;
+  }
+  /** local x's slot (in a wide frame, one at MAX_FRAME or above is reached only by lget / lset) */
+  localSlot(x: number) {
+    return this.wideTemps === undefined || x < this.np ? x : this.lowBase + x - this.np;
+  }
+  isHigh(slot: number) {
+    return slot >= MAX_FRAME;
+  }
+  /** the local in `slot`, or -1 (a temp or the scratch slot) */
+  localAt(slot: number) {
+    if (this.wideTemps === undefined) return slot < this.nl ? slot : -1;
+    return slot < this.np ? slot : slot >= this.lowBase ? this.np + slot - this.lowBase : -1;
+  }
+  /** a call from a wide frame: the callee's frame starts past every local (the call area, after them),
+   * so the arguments move up there (lset), the call names it with a 16-bit base, the results come down */
+  wideCall(base: number, ft: { params: number[]; results: number[] }, call: (at: number) => void) {
+    const at = this.lowBase + this.nl - this.np;
+    this.outSlots = Math.max(this.outSlots, ft.params.length, ft.results.length);
+    for (let k = 0; k < ft.params.length; k++) this.emit('lset', F('h', at + k), F('s', this.canon(base + k)));
+    call(at);
+    for (let k = 0; k < ft.results.length; k++) this.emit('lget', F('s', this.canon(base + k)), F('h', at + k));
+  }
+  /** an i32 or f32 global: gget32 / gset32 move its one word */
+  oneWord(g: number) {
+    const t = this.m.globals[g]!.t;
+    return t === 0x7f || t === 0x7d;
+  }
+  isTemp(slot: number) {
+    return this.localAt(slot) < 0;
   }
   label() {
     return ++this.nlab;
@@ -236,7 +285,8 @@ class FuncTranslator {
   }
   /** a copy of an i32 local moves one word (types are known for locals; temps copy the whole slot) */
   emitMov(d: number, x: number) {
-    this.emit(x < this.nl && this.ltypes[x] === 0x7f ? 'mov32' : 'mov', F('s', d), F('s', x));
+    const l = this.localAt(x);
+    this.emit(l >= 0 && this.ltypes[l] === 0x7f ? 'mov32' : 'mov', F('s', d), F('s', x));
   }
   push(v: Val) {
     this.vs.push(v);
@@ -256,7 +306,8 @@ class FuncTranslator {
     for (let i = 0; i < this.vs.length; i++) this.mat(i);
   }
   /** pending reads of local x, materialised before x is written */
-  matLocal(x: number) {
+  matLocal(local: number) {
+    const x = this.localSlot(local);
     this.vs.forEach((e, i) => {
       if (!isConst(e) && e.s === x) this.mat(i);
     });
@@ -272,9 +323,9 @@ class FuncTranslator {
    * returns the slot and how many instructions that consumed */
   dest(i: number): [number, number] {
     const nx = this.body[i + 1];
-    if (nx && (nx.op === 0x21 || nx.op === 0x22)) {
-      const x = nx.a!;
-      this.matLocal(x);
+    if (nx && (nx.op === 0x21 || nx.op === 0x22) && !this.isHigh(this.localSlot(nx.a!))) {
+      const x = this.localSlot(nx.a!);
+      this.matLocal(nx.a!);
       if (nx.op === 0x22) this.push({ s: x });
       return [x, 2];
     }
@@ -462,7 +513,8 @@ class FuncTranslator {
           const base = this.vs.length - ft.params.length;
           for (let k = base; k < this.vs.length; k++) this.mat(k);
           if (f > 0xffff) refuse('calls to function indices above 65535 are not supported by the register form');
-          if (f > 255) this.emit('callw', F('s', this.canon(base)), F('h', f));
+          if (this.wideTemps !== undefined) this.wideCall(base, ft, (at) => this.emit('callx', F('h', at), F('h', f)));
+          else if (f > 255) this.emit('callw', F('s', this.canon(base)), F('h', f));
           else this.emit('call', F('s', this.canon(base)), F('c', f));
           this.vs.length = base;
           for (let k = 0; k < ft.results.length; k++) this.push({ s: this.canon(base + k) });
@@ -477,7 +529,10 @@ class FuncTranslator {
           const sx = this.slotOf(x, this.vs.length);
           // the index first: the handler steps over it
           const operands = [F('s', sx), F('s', this.canon(base)), F('h', this.canonType(ti))];
-          if (ins.b) this.emit('calli_t', ...operands, F('h', ins.b));
+          if (this.wideTemps !== undefined) {
+            this.wideCall(base, ft, (at) => this.emit('callix', F('s', sx), F('h', at), F('h', this.canonType(ti)),
+              F('h', ins.b ?? 0)));
+          } else if (ins.b) this.emit('calli_t', ...operands, F('h', ins.b));
           else this.emit('calli', ...operands);
           this.maxh = Math.max(this.maxh, this.vs.length + 1);
           this.vs.length = base;
@@ -495,13 +550,26 @@ class FuncTranslator {
           this.emit('select', F('s', d), F('s', sa), F('s', sb), F('s', sc));
           break;
         }
-        case 0x20:
-          this.push({ s: ins.a! });
+        case 0x20: {
+          const x = this.localSlot(ins.a!);
+          if (this.isHigh(x)) {
+            // a local past the byte: copied into the temp of its height now (a later set cannot change it)
+            const t = this.canon(this.vs.length);
+            this.emit('lget', F('s', t), F('h', x));
+            this.push({ s: t });
+          } else this.push({ s: x });
           break;
+        }
         case 0x21:
         case 0x22: {
-          const x = ins.a!, v = this.pop();
-          this.matLocal(x);
+          const x = this.localSlot(ins.a!), v = this.pop();
+          if (this.isHigh(x)) {
+            const sv = this.slotOf(v, this.vs.length);
+            this.emit('lset', F('h', x), F('s', sv));
+            if (o === 0x22) this.push({ s: sv });
+            break;
+          }
+          this.matLocal(ins.a!);
           if (isConst(v)) this.emitConst(x, v);
           else if (v.s !== x) this.emitMov(x, v.s);
           if (o === 0x22) this.push({ s: x });
@@ -511,13 +579,13 @@ class FuncTranslator {
           if (ins.a! > 255) refuse('more than 256 globals are not supported by the register form');
           let d: number;
           [d, step] = this.dest(i);
-          this.emit('gget', F('s', d), F('g', ins.a!));
+          this.emit(this.oneWord(ins.a!) ? 'gget32' : 'gget', F('s', d), F('g', ins.a!));
           break;
         }
         case 0x24: {
           if (ins.a! > 255) refuse('more than 256 globals are not supported by the register form');
           const v = this.pop();
-          this.emit('gset', F('g', ins.a!), F('s', this.slotOf(v, this.vs.length)));
+          this.emit(this.oneWord(ins.a!) ? 'gset32' : 'gset', F('g', ins.a!), F('s', this.slotOf(v, this.vs.length)));
           break;
         }
         case 0x41:
@@ -610,6 +678,15 @@ class FuncTranslator {
     }
     // (at least the results' slots: the callee leaves them in its slots 0..nres-1)
     this.frame = Math.max(this.canon(this.maxh) + (this.usedScratch ? 1 : 0), this.nres);
+    this.zeroEnd = this.nl;
+    if (this.wideTemps !== undefined) {
+      this.frame = Math.max(this.lowBase + this.nl - this.np + this.outSlots, this.nres);
+      if (this.frame > MAX_FRAME) {
+        // the call checks and zeroes the low part; the first op the rest
+        this.ir.unshift({ op: 'wframe', f: [F('h', MAX_FRAME), F('h', this.frame)] });
+        this.frame = this.zeroEnd = MAX_FRAME;
+      } else this.zeroEnd = this.frame;
+    }
   }
 
   /** loads, stores and the numeric ops; returns how many instructions it consumed */
@@ -721,7 +798,7 @@ class FuncTranslator {
   /** a branch to `lab` taken when `cond` is true (whenTrue) or false; fuses the compare / eqz just emitted */
   condBranch(cond: Val, whenTrue: boolean, lab: number) {
     const last = this.ir[this.ir.length - 1];
-    if (!isConst(cond) && cond.s >= this.nl && isOp(last) && last.f[0]!.k === 's' && last.f[0]!.v === cond.s &&
+    if (!isConst(cond) && this.isTemp(cond.s) && isOp(last) && last.f[0]!.k === 's' && last.f[0]!.v === cond.s &&
       (last.op in CMP32 || last.op === 'eqz' || last.op === 'i64_eqz' ||
         (last.op.startsWith('i64_') && last.op.slice(4) in CMP32))) {
       this.ir.pop();
@@ -769,7 +846,7 @@ class FuncTranslator {
     const ir = this.ir;
     for (let j = 0; j + 1 < ir.length;) {
       const p = ir[j], c = ir[j + 1];
-      if (isOp(p) && isOp(c) && p.op === 'add' && p.f[2]!.k === 'i' && p.f[0]!.k === 's' && p.f[0]!.v >= this.nl &&
+      if (isOp(p) && isOp(c) && p.op === 'add' && p.f[2]!.k === 'i' && p.f[0]!.k === 's' && this.isTemp(p.f[0]!.v) &&
         c.op in LOAD32 && has(c.op + 'w_ss') && c.f.length === 3 && c.f[1]!.k === 's' && c.f[1]!.v === p.f[0]!.v &&
         c.f[2]!.k === 'o' && c.f[2]!.v === 0 && p.f[2]!.v <= 0xffff && p.f[1]!.k === 's') {
         c.op += 'w';
@@ -787,7 +864,7 @@ class FuncTranslator {
     for (let j = 0; j + 1 < ir.length;) {
       const p = ir[j], c = ir[j + 1];
       if (isOp(p) && isOp(c) && c.op === 'ext_u' && p.op.startsWith('i64_') && p.op.slice(4) in CMP32 &&
-        p.f[0]!.k === 's' && p.f[0]!.v >= this.nl && c.f[1]!.k === 's' && c.f[1]!.v === p.f[0]!.v) {
+        p.f[0]!.k === 's' && this.isTemp(p.f[0]!.v) && c.f[1]!.k === 's' && c.f[1]!.v === p.f[0]!.v) {
         p.f[0] = c.f[0]!;
         ir.splice(j + 1, 1);
         continue;
@@ -800,7 +877,7 @@ class FuncTranslator {
     const ir = this.ir;
     for (let j = 0; j + 1 < ir.length; j++) {
       const p = ir[j], c = ir[j + 1];
-      if (!isOp(p) || !isOp(c) || !hasDest(p.op) || p.f[0]!.k !== 's' || p.f[0]!.v < this.nl) continue;
+      if (!isOp(p) || !isOp(c) || !hasDest(p.op) || p.f[0]!.k !== 's' || !this.isTemp(p.f[0]!.v)) continue;
       if (SPECIAL.has(p.op) || SPECIAL.has(c.op)) continue;
       const t = p.f[0]!.v;
       const first = hasDest(c.op) ? 1 : 0;
@@ -1010,7 +1087,8 @@ const W_STORE: Record<number, string> = { 0x36: 'st32', 0x3a: 'st8', 0x3b: 'st16
   0x3c: 'st8', 0x3d: 'st16', 0x38: 'st32', 0x39: 'st64' };
 
 /** Translates every defined function of a validated module (`bytes` is the module `m` was parsed
- * from). Throws WasmError for what the register form cannot hold (e.g. a frame over MAX_FRAME slots). */
+ * from). Throws WasmError for what the register form cannot hold (e.g. parameters and operand stack over
+ * MAX_FRAME slots). */
 export function translateModule(m: ParsedModule, bytes: Uint8Array, opts: TranslateOptions = {}): RfModule {
   const num = numbering(opts.ops);
   const sig = (t: number) => {
@@ -1027,17 +1105,28 @@ export function translateModule(m: ParsedModule, bytes: Uint8Array, opts: Transl
   const used = new Set<string>();
   let off = 0;
   for (let fi = 0; fi < m.bodies.length; fi++) {
-    const t = new FuncTranslator(m, fi, bytes, canonType);
+    let t = new FuncTranslator(m, fi, bytes, canonType);
     t.translate();
-    if (t.frame > MAX_FRAME) {
-      refuse(`function ${m.importedFuncs + fi} needs ${t.frame} frame slots (locals + operand stack + scratch); ` +
-        `the register form addresses at most ${MAX_FRAME}: split the function or use fewer locals`);
+    // too many slots: the wide layout (temps low, then the locals), with room for as many temps as it uses
+    for (let temps = t.maxh; t.frame > MAX_FRAME || (t.wideTemps !== undefined && t.maxh > t.wideTemps);) {
+      if (t.np + temps + 1 > MAX_FRAME) {
+        refuse(`function ${m.importedFuncs + fi} needs ${t.np} parameter and ${temps + 1} operand-stack and ` +
+          `scratch slots; the register form addresses at most ${MAX_FRAME} of them (the other locals may be ` +
+          'more): split the function or use fewer parameters');
+      }
+      if (t.nl + temps + 1 > 0xffff) {
+        refuse(`function ${m.importedFuncs + fi} needs ${t.nl + temps + 1} frame slots; the register form ` +
+          'allows 65535');
+      }
+      t = new FuncTranslator(m, fi, bytes, canonType, temps);
+      t.translate();
+      temps = Math.max(temps, t.maxh);
     }
     const code = t.encode(num, used);
     const typeIdx = m.funcs[m.importedFuncs + fi]!;
     const ft = m.types[typeIdx]!;
-    funcs.push({ codeOff: off, nparams: ft.params.length, nresults: ft.results.length, nlocals: t.nl, frame: t.frame,
-      typeIdx });
+    funcs.push({ codeOff: off, nparams: ft.params.length, nresults: ft.results.length, nlocals: t.zeroEnd,
+      frame: t.frame, typeIdx });
     parts.push(code);
     off += code.length;
   }
