@@ -83,7 +83,7 @@ $(RT_OUT)/arm/interp.o: $(RT_DIR)/src/interp.c $(RT_HDRS) host-tools/fwbuild/int
 	@$(RT_INTERP_CC) $(RT_ARM_CC) $(RT_ARM_FLAGS) -c $< -o $@
 RT_ARM_OBJS := $(RT_SRCS:$(RT_DIR)/src/%.c=$(RT_OUT)/arm/%.o)
 
-RT_ARTIFACTS := $(RT_OUT)/plain_driver $(RT_OUT)/strings.pd.wasm $(RT_OUT)/api.wasm $(RT_OUT)/fuzz-seed.wasm $(RT_OUT)/spec_driver $(RT_OUT)/spec_driver_asan $(RT_OUT)/api_test $(RT_OUT)/fuzz_loader \
+RT_ARTIFACTS := $(RT_OUT)/plain_driver $(RT_OUT)/strings.pd.wasm $(RT_OUT)/api.wasm $(RT_OUT)/fuzz-seed.wasm $(RT_OUT)/spec_driver $(RT_OUT)/spec_driver_asan $(RT_OUT)/spec_driver_rf $(RT_OUT)/api_test $(RT_OUT)/fuzz_loader \
                 $(RT_FIXTURES) $(RT_ARM_OBJS)
 ifneq ($(wildcard $(RT_DIR)/host/core_trace.c),)
 RT_ARTIFACTS += $(RT_OUT)/core_trace

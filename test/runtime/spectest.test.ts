@@ -11,6 +11,7 @@ import {
 
 const DRIVER = resolve(import.meta.dirname, '../../build/runtime/spec_driver');
 const ASAN_DRIVER = resolve(import.meta.dirname, '../../build/runtime/spec_driver_asan');
+const REGFORM_DRIVER = resolve(import.meta.dirname, '../../build/runtime/spec_driver_rf');
 
 describe('wasm spec tests on the host build', () => {
   let suite: SuiteResult;
@@ -63,4 +64,22 @@ describe('wasm spec tests on the host build', () => {
       expect(r.passed).toBeGreaterThan(0);
     }
   }, 120_000);
+});
+
+describe('wasm spec tests through the register form (format 40, WQRT_REGFORM=1)', () => {
+  it('runs every .wast file with the same counts as the stack form: no failure, the same skips', async () => {
+    expect(existsSync(REGFORM_DRIVER), 'build/runtime/spec_driver_rf missing: run make build').toBe(true);
+    const rf = await runSpecSuite(undefined, REGFORM_DRIVER, 2, { regform: true });
+    console.log(formatSuite(rf));
+    expect(rf.files.flatMap((f) => f.failures).slice(0, 20)).toEqual([]);
+    expect(rf.failed).toBe(0);
+    for (const name of [...INTEGER_CORE_FILES, ...FLOAT_FILES]) {
+      const f = rf.files.find((x) => x.file === name);
+      expect(f, `${name}.wast not run`).toBeDefined();
+      for (const k of ['assert_return', 'assert_trap', 'assert_exhaustion'])
+        expect({ file: name, kind: k, skipped: f!.byKind[k]?.skipped ?? 0 })
+          .toEqual({ file: name, kind: k, skipped: 0 });
+    }
+    expect(rf.passed).toBeGreaterThan(25000);
+  }, 300_000);
 });
