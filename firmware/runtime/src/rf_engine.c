@@ -2,7 +2,7 @@
  * (host-tools/wasm/regform/blob.ts), in place from flash. Each op names its operands as one-byte
  * indices of 64-bit frame slots, or immediates; the handlers are generated from one op table with
  * the translator (host-tools/wasm/regform/gen-ops.ts -> rf_ops.inc, rf_ops.h) and use only the
- * vocabulary defined here (/tmp/team/regform-contract.md; docs/runtime.md "Next: a register form").
+ * vocabulary defined here (docs/runtime.md "The register form in the tree" and "The register form's translator").
  * Frames: slot 0 the first parameter; a call's arguments sit in the caller's slots base.. and the
  * callee's frame starts there, so its results land where the caller reads them. Call frames (the
  * caller's pc and fp) grow down from the top of the value stack's area (loader.c), so one compare
