@@ -72,10 +72,14 @@ const geomeanOf = (xs: number[]) => Math.exp(xs.reduce((a, x) => a + Math.log(x)
 const geomean = (xs: number[]) => (xs.length ? r2(geomeanOf(xs)) : null);
 const geomean3 = (xs: number[]) => (xs.length ? r3(geomeanOf(xs)) : null);
 
-interface Files { interp: [string, string]; native: [string, string]; wasm3: [string, string]; wamr: [string, string];
-  wamrO2: [string, string]; wamrPool: string; plainWasm: string; host: [string, string];
-  /** the register form (format 40, WQRT_REGFORM): its programs and its host dispatch counters */
-  regform: [string, string]; regformHost: [string, string] }
+interface Files {
+  /** the default interpreter, the register form (format 40, rf_engine.c): its programs and its host dispatch counter */
+  interp: [string, string]; interpHost: [string, string];
+  /** the stack form (format 39, interp.c, `wasmqtt build --engine stack`): its programs, and its host build, which
+   * counts the wasm instructions every figure's per-op keys divide by */
+  stack: [string, string]; stackHost: [string, string];
+  native: [string, string]; wasm3: [string, string]; wamr: [string, string];
+  wamrO2: [string, string]; wamrPool: string; plainWasm: string }
 
 /** Bytes the link kept from the objects `pick` selects, from a GNU ld map: flash (.text and
  * .rodata input sections) and RAM (.data, .bss and COMMON). */
@@ -108,12 +112,18 @@ function measure(
     const [b] = countInstructions(pair[1]);
     return { instr: a - b, sum: sa };
   };
-  const interp = diff(f.interp), native = diff(f.native);
-  const [opsN, sumH, dispN] = countOps(f.host[0]);
-  const [ops0, , disp0] = countOps(f.host[1]);
-  const ops = opsN - ops0, dispatches = dispN - disp0;
-  if (interp.sum !== native.sum || sumH !== native.sum) throw new Error(
-    `${name}: engines disagree on the result (interp ${interp.sum}, host ${sumH}, wasm2c ${native.sum})`);
+  const interp = diff(f.interp), stack = diff(f.stack), native = diff(f.native);
+  // the wasm instructions run are counted by the stack form's host build (one count per wasm op); the register
+  // form's host build counts only its own dispatches
+  const [opsN, sumH, stackDispN] = countOps(f.stackHost[0]);
+  const [ops0, , stackDisp0] = countOps(f.stackHost[1]);
+  const [, sumRf, dispN] = countOps(f.interpHost[0]);
+  const [, , disp0] = countOps(f.interpHost[1]);
+  const ops = opsN - ops0;
+  if (interp.sum !== native.sum || sumRf !== native.sum) throw new Error(
+    `${name}: the interpreter disagrees on the result (Cortex-M ${interp.sum}, host ${sumRf}, wasm2c ${native.sum})`);
+  if (stack.sum !== native.sum || sumH !== native.sum) throw new Error(
+    `${name}: the stack form disagrees on the result (Cortex-M ${stack.sum}, host ${sumH}, wasm2c ${native.sum})`);
   if (checkVerify && (native.sum & 1) !== 1) throw new Error(
     `${name}: the program's own verification failed (result ${native.sum})`);
   const out: Record<string, unknown> = {
@@ -121,30 +131,21 @@ function measure(
     wasm2c_O2_thumb_instructions: native.instr,
     vs_wasm2c_O2: r2(interp.instr / native.instr),
     thumb_instr_per_wasm_op: r2(interp.instr / ops),
-    dispatches_per_wasm_op: r2(dispatches / ops),
+    dispatches_per_wasm_op: r2((dispN - disp0) / ops),
     wasm_instructions: ops,
+    vs_stack_form: r3(interp.instr / stack.instr),
+    stack_thumb_instructions: stack.instr,
+    stack_vs_wasm2c_O2: r2(stack.instr / native.instr),
+    stack_thumb_instr_per_wasm_op: r2(stack.instr / ops),
+    stack_dispatches_per_wasm_op: r2((stackDispN - stackDisp0) / ops),
   };
-  // The register form runs the same wasm instructions (`wasm_instructions`, counted by the stack
-  // form's host build); its own host build counts only its dispatches.
-  const rf = diff(f.regform);
-  const [, sumRf, rfDispN] = countOps(f.regformHost[0]);
-  const [, , rfDisp0] = countOps(f.regformHost[1]);
-  if (rf.sum !== native.sum || sumRf !== native.sum) throw new Error(
-    `${name}: the register form disagrees on the result (Cortex-M ${rf.sum}, host ${sumRf}, wasm2c ${native.sum})`);
-  Object.assign(out, {
-    regform_thumb_instructions: rf.instr,
-    regform_vs_stack_form: r3(rf.instr / interp.instr),
-    regform_vs_wasm2c_O2: r2(rf.instr / native.instr),
-    regform_thumb_instr_per_wasm_op: r2(rf.instr / ops),
-    regform_dispatches_per_wasm_op: r2((rfDispN - rfDisp0) / ops),
-  });
   if (withWasm3) {
     const w = diff(f.wasm3);
     if (w.sum !== native.sum) throw new Error(`${name}: wasm3 disagrees on the result (${w.sum} vs ${native.sum})`);
     out.wasm3_thumb_instructions = w.instr;
-    out.vs_wasm3 = r2(interp.instr / w.instr);
+    out.vs_wasm3 = r3(interp.instr / w.instr);
     out.wasm3_vs_wasm2c_O2 = r2(w.instr / native.instr);
-    out.regform_vs_wasm3 = r3(rf.instr / w.instr);
+    out.stack_vs_wasm3 = r2(stack.instr / w.instr);
   }
   if (withWamr) {
     // A WAMR API call that fails (the module cannot be loaded or run there) is reported in the
@@ -179,16 +180,18 @@ function measure(
   return out;
 }
 
-/** The register form's geomeans and worst (the `regform_` keys of each workload), three decimals: the
- * issue's targets are close to them. */
-function regformGeomeans(rows: Array<Record<string, number>>, withWasm3: boolean): Record<string, unknown> {
+/** The interpreter's geomeans and worst, three decimals (the issue's targets are close to them), and the
+ * stack form's beside them (its `stack_` keys). */
+function geomeans(rows: Array<Record<string, number>>, withWasm3: boolean): Record<string, unknown> {
   const out: Record<string, unknown> = {
-    regform_geomean_vs_stack_form: geomean3(rows.map((x) => x.regform_vs_stack_form!)),
-    regform_geomean_vs_wasm2c_O2: geomean(rows.map((x) => x.regform_vs_wasm2c_O2!)),
+    geomean_vs_wasm2c_O2: geomean(rows.map((x) => x.vs_wasm2c_O2!)),
+    geomean_vs_stack_form: geomean3(rows.map((x) => x.vs_stack_form!)),
+    stack_geomean_vs_wasm2c_O2: geomean(rows.map((x) => x.stack_vs_wasm2c_O2!)),
   };
   if (withWasm3) {
-    out.regform_geomean_vs_wasm3 = geomean3(rows.map((x) => x.regform_vs_wasm3!));
-    out.regform_worst_vs_wasm3 = Math.max(...rows.map((x) => x.regform_vs_wasm3!));
+    out.geomean_vs_wasm3 = geomean3(rows.map((x) => x.vs_wasm3!));
+    out.worst_vs_wasm3 = Math.max(...rows.map((x) => x.vs_wasm3!));
+    out.stack_geomean_vs_wasm3 = geomean(rows.map((x) => x.stack_vs_wasm3!));
   }
   return out;
 }
@@ -220,28 +223,28 @@ export async function run(): Promise<Record<string, unknown>> {
     'WAMR_SRC', 'bytecodealliance+wasm-micro-runtime', ['core'], 'core/iwasm/include/wasm_export.h');
   const names = [...(embench.dir ? EMBENCH : []), ...(coremark.dir ? ['coremark'] : []), 'kernel'];
   const suiteFiles = (w: string): Files => ({
-    interp: [join(SUITE, w, 'interp_n.elf'), join(SUITE, w, 'interp_0.elf')],
+    interp: [join(SUITE, w, 'rf_n.elf'), join(SUITE, w, 'rf_0.elf')],
+    interpHost: [join(SUITE, w, 'host_rf_n'), join(SUITE, w, 'host_rf_0')],
+    stack: [join(SUITE, w, 'interp_n.elf'), join(SUITE, w, 'interp_0.elf')],
+    stackHost: [join(SUITE, w, 'host_n'), join(SUITE, w, 'host_0')],
     native: [join(SUITE, w, 'native_n.elf'), join(SUITE, w, 'native_0.elf')],
     wasm3: [join(SUITE, w, 'wasm3_n.elf'), join(SUITE, w, 'wasm3_0.elf')],
     wamr: [join(SUITE, w, 'wamr_n.elf'), join(SUITE, w, 'wamr_0.elf')],
     wamrO2: [join(SUITE, w, 'wamrO2_n.elf'), join(SUITE, w, 'wamrO2_0.elf')],
     wamrPool: join(SUITE, w, 'wamr_pool.elf'),
     plainWasm: join(SUITE, w, 'plain.wasm'),
-    host: [join(SUITE, w, 'host_n'), join(SUITE, w, 'host_0')],
-    regform: [join(SUITE, w, 'rf_n.elf'), join(SUITE, w, 'rf_0.elf')],
-    regformHost: [join(SUITE, w, 'host_rf_n'), join(SUITE, w, 'host_rf_0')],
   });
   const codec: Files = {
-    interp: [join(BENCH, 'interp_1000.elf'), join(BENCH, 'interp_0.elf')],
+    interp: [join(BENCH, 'rf_1000.elf'), join(BENCH, 'rf_0.elf')],
+    interpHost: [join(BENCH, 'host_rf_count_1000'), join(BENCH, 'host_rf_count_0')],
+    stack: [join(BENCH, 'interp_1000.elf'), join(BENCH, 'interp_0.elf')],
+    stackHost: [join(BENCH, 'host_count_1000'), join(BENCH, 'host_count_0')],
     native: [join(BENCH, 'native_1000.elf'), join(BENCH, 'native_0.elf')],
     wasm3: [join(BENCH, 'wasm3_1000.elf'), join(BENCH, 'wasm3_0.elf')],
     wamr: [join(BENCH, 'wamr_1000.elf'), join(BENCH, 'wamr_0.elf')],
     wamrO2: [join(BENCH, 'wamrO2_1000.elf'), join(BENCH, 'wamrO2_0.elf')],
     wamrPool: join(BENCH, 'wamr_pool.elf'),
     plainWasm: join(REPO, 'build/core/codec-test.wasm'),
-    host: [join(BENCH, 'host_count_1000'), join(BENCH, 'host_count_0')],
-    regform: [join(BENCH, 'rf_1000.elf'), join(BENCH, 'rf_0.elf')],
-    regformHost: [join(BENCH, 'host_rf_count_1000'), join(BENCH, 'host_rf_count_0')],
   };
   const more = embench.dir ? [...EMBENCH_MORE] : [];
   const targets = [
@@ -264,10 +267,8 @@ export async function run(): Promise<Record<string, unknown>> {
   for (const w of names) suite[w] = measure(w, suiteFiles(w), !!wasm3.dir, !!wamr.dir, w !== 'kernel');
   suite.codec = measure('codec', codec, !!wasm3.dir, !!wamr.dir, false);
   const all = Object.values(suite) as Array<Record<string, number>>;
-  suite.geomean_vs_wasm2c_O2 = geomean(all.map((x) => x.vs_wasm2c_O2!));
-  suite.geomean_vs_wasm3 = wasm3.dir ? geomean(all.map((x) => x.vs_wasm3!)) : null;
-  suite.worst_vs_wasm3 = wasm3.dir ? Math.max(...all.map((x) => x.vs_wasm3!)) : null;
-  Object.assign(suite, regformGeomeans(all, !!wasm3.dir));
+  Object.assign(suite, geomeans(all, !!wasm3.dir));
+  if (!wasm3.dir) suite.geomean_vs_wasm3 = null;
   if (wamr.dir) {
     Object.assign(suite, wamrGeomeans(all, !!wasm3.dir));
     suite.wamr_fast_note = 'WAMR fast interpreter (classic interpreter, AOT and JITs off), built like wasm3 and ' +
@@ -332,11 +333,11 @@ export async function run(): Promise<Record<string, unknown>> {
       outside.worst_workload = worst[0];
       outside.over_0_8_vs_wasm3 = progs.filter(([, x]) => x.vs_wasm3! > 0.8).map(([k]) => k).join(', ') || 'none';
       // the suite's seven and these together: every workload the bench runs
-      outside.all_workloads_geomean_vs_wasm3 = geomean([...all, ...progs.map(([, x]) => x)].map((x) => x.vs_wasm3!));
-      outside.regform_all_workloads_geomean_vs_wasm3 = geomean3(
-        [...all, ...progs.map(([, x]) => x)].map((x) => x.regform_vs_wasm3!));
+      outside.all_workloads_geomean_vs_wasm3 = geomean3([...all, ...progs.map(([, x]) => x)].map((x) => x.vs_wasm3!));
+      outside.stack_all_workloads_geomean_vs_wasm3 = geomean(
+        [...all, ...progs.map(([, x]) => x)].map((x) => x.stack_vs_wasm3!));
     }
-    Object.assign(outside, regformGeomeans(progs.map(([, x]) => x), !!wasm3.dir));
+    Object.assign(outside, geomeans(progs.map(([, x]) => x), !!wasm3.dir));
     if (wamr.dir) Object.assign(outside, wamrGeomeans(progs.map(([, x]) => x), !!wasm3.dir));
     outside.programs =
       `${progs.length} Embench-IoT programs from ${embench.dir}; wikisort not run (double-precision sqrt: the device ` +

@@ -329,3 +329,19 @@ $(RT_BENCH)/rf_%.elf: $(RT_BENCH_SRC)/interp_main.c $(RT_BENCH_SRC)/workload.h $
 	@$(RT_BENCH_ARM) -std=c11 -Os -DITERATIONS=$* $(RT_RF_DEFS) -I$(RT_DIR)/include -I$(RT_BENCH_SRC) $(RT_BENCH_SRC)/crt.c $(RT_BENCH_SRC)/interp_main.c $(RT_BENCH)/codec_rf_module.c $(RT_RF_BENCH_RT) -lgcc -o $@
 $(RT_BENCH)/host_rf_count_%: $(RT_BENCH_SRC)/interp_main.c $(RT_BENCH_SRC)/workload.h $(RT_BENCH_SRC)/workload_m3.h $(RT_BENCH_SRC)/host_count.c $(RT_BENCH)/codec_rf_module.c $(RT_SRCS) $(RT_HDRS) $(RT_RF_OPS)
 	@gcc -std=c11 -O2 -DWQRT_COUNT_OPS -DHOST_WRAPPER -DITERATIONS=$* $(RT_RF_DEFS) -I$(RT_DIR)/include -I$(RT_BENCH_SRC) $(RT_BENCH_SRC)/interp_main.c $(RT_BENCH_SRC)/host_count.c $(RT_BENCH)/codec_rf_module.c $(RT_SRCS) -o $@
+# The default interpreter's RAM and call cost (bench/runtime.bench.ts): ram.elf's and call_*.elf's programs
+# on the register form (format 40, every-op numbering), linked as the suite's rf_*.elf are.
+$(RT_OUT)/device.rf.wasm: build/core/device.wasm $(RT_TS) $(RT_RF_TS) | npm
+	@$(NODE_TS) host-tools/wasm/regform/blob.ts $< $@ >/dev/null
+$(RT_BENCH)/core_rf_module.c: $(RT_OUT)/device.rf.wasm host-tools/wasm/embed-c.ts
+	@mkdir -p $(@D)
+	@$(NODE_TS) host-tools/wasm/embed-c.ts $< $@ core_module
+$(RT_BENCH)/ram_rf.elf: $(RT_BENCH_SRC)/ram_main.c $(RT_BENCH_SRC)/crt.c $(RT_BENCH)/core_rf_module.c $(RT_RF_BENCH_RT) $(RT_HDRS) $(RT_RF_OPS)
+	@$(RT_BENCH_ARM) -std=c11 -Os $(RT_RF_DEFS) -I$(RT_DIR)/include $(RT_BENCH_SRC)/crt.c $(RT_BENCH_SRC)/ram_main.c $(RT_BENCH)/core_rf_module.c $(RT_RF_BENCH_RT) -lgcc -o $@
+.SECONDARY: $(RT_OUT)/callbench.rf.wasm $(RT_BENCH)/core_rf_module.c $(RT_BENCH)/callbench_rf_module.c
+$(RT_BENCH)/callbench_rf_module.c: $(RT_OUT)/callbench.rf.wasm host-tools/wasm/embed-c.ts
+	@mkdir -p $(@D)
+	@$(NODE_TS) host-tools/wasm/embed-c.ts $< $@ callbench_module
+# (call_%.elf matches these names too; make takes the rule with the shorter stem)
+$(RT_BENCH)/call_rf_%.elf: $(RT_BENCH_SRC)/call_main.c $(RT_BENCH_SRC)/crt.c $(RT_BENCH)/callbench_rf_module.c $(RT_RF_BENCH_RT) $(RT_HDRS) $(RT_RF_OPS)
+	@$(RT_BENCH_ARM) -std=c11 -Os -DCALLS=$* -DN=1000 $(RT_RF_DEFS) -I$(RT_DIR)/include $(RT_BENCH_SRC)/crt.c $(RT_BENCH_SRC)/call_main.c $(RT_BENCH)/callbench_rf_module.c $(RT_RF_BENCH_RT) -lgcc -o $@
