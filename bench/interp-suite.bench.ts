@@ -1,6 +1,7 @@
 // The interpreter suite: workloads the project did not write for itself, counted as Thumb
 // instructions on Cortex-M3 (unicorn, host-tools/wasm/armbench/arm_count.c) for our
-// interpreter, upstream wasm3, WAMR's fast interpreter (the second peer, session 13) and the
+// interpreter (the register form, the default: the unprefixed keys; the stack form beside it: the
+// `stack_` keys), upstream wasm3, WAMR's fast interpreter (the second peer, session 13) and the
 // same wasm compiled natively by wasm2c -O2 (wasm3's embedding API drives our interpreter and
 // wasm3; WAMR's own API makes the same calls in host-tools/wasm/armbench/wamr_main.c). Workloads:
 // four Embench-IoT programs (crc32, edn, aha-mont64, nettle-sha256), EEMBC CoreMark (one
@@ -295,15 +296,15 @@ export async function run(): Promise<Record<string, unknown>> {
     suite.peer_wamr_fast_ram_bytes_with_libc = own.ram + libc.ram;
     suite.peer_wamr_fast_O2_flash_bytes = sizesFromMap(
       join(BENCH, 'wamrO2_1000.map'), (o) => o.includes('libwamr.a(')).flash;
-    const ours = join(BENCH, 'size.map');
+    const ours = join(BENCH, 'size_rf.map');
     if (existsSync(ours)) suite.runtime_flash_bytes_same_measure = sizesFromMap(
-      ours, (o) => o.includes('build/runtime/arm/')).flash;
+      ours, (o) => o.includes('build/runtime/arm-rf/')).flash;
     suite.peer_wamr_fast_size_note = 'from the link map of build/runtime/bench/wamr_1000.elf: .text+.rodata (flash) ' +
       'and .data+.bss (RAM) kept from WAMR\'s objects and our platform layer, '
       + 'the pool, driver and crt.c excluded; _with_libc adds what the link pulled from newlib-nano, libm and libgcc '
       + '(printf family, soft-float and libm: WAMR has no switch to leave floats out, '
       + 'wasm3 and ours are built without them). runtime_flash_bytes_same_measure: our runtime by the same measure '
-      + '(size.map, as runtime_flash_bytes)';
+      + '(size_rf.map, as runtime_flash_bytes)';
   }
   if (coremark.dir) {
     const six = Object.entries(suite).filter(([k, v]) => k !== 'coremark' && typeof v === 'object' && v !== null).map(
@@ -325,9 +326,8 @@ export async function run(): Promise<Record<string, unknown>> {
   for (const w of more) outside[w] = measure(w, suiteFiles(w), !!wasm3.dir, !!wamr.dir, true);
   const progs = Object.entries(outside) as Array<[string, Record<string, number>]>;
   if (progs.length) {
-    outside.geomean_vs_wasm2c_O2 = geomean(progs.map(([, x]) => x.vs_wasm2c_O2!));
+    Object.assign(outside, geomeans(progs.map(([, x]) => x), !!wasm3.dir));
     if (wasm3.dir) {
-      outside.geomean_vs_wasm3 = geomean(progs.map(([, x]) => x.vs_wasm3!));
       const worst = progs.reduce((a, b) => (b[1].vs_wasm3! > a[1].vs_wasm3! ? b : a));
       outside.worst_vs_wasm3 = worst[1].vs_wasm3;
       outside.worst_workload = worst[0];
@@ -337,7 +337,6 @@ export async function run(): Promise<Record<string, unknown>> {
       outside.stack_all_workloads_geomean_vs_wasm3 = geomean(
         [...all, ...progs.map(([, x]) => x)].map((x) => x.stack_vs_wasm3!));
     }
-    Object.assign(outside, geomeans(progs.map(([, x]) => x), !!wasm3.dir));
     if (wamr.dir) Object.assign(outside, wamrGeomeans(progs.map(([, x]) => x), !!wasm3.dir));
     outside.programs =
       `${progs.length} Embench-IoT programs from ${embench.dir}; wikisort not run (double-precision sqrt: the device ` +

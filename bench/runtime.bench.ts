@@ -74,7 +74,8 @@ export async function run(): Promise<Record<string, unknown>> {
 
   const rf = workload('rf'), stack = workload('interp'), nat = workload('native');
   for (const [what, w] of [['the interpreter', rf], ['the stack form', stack]] as const) {
-    if (w.sum !== nat.sum) throw new Error(`${what} and native disagree on the workload checksum (${w.sum} vs ${nat.sum})`);
+    if (w.sum !== nat.sum) throw new Error(
+      `${what} and native disagree on the workload checksum (${w.sum} vs ${nat.sum})`);
   }
   // the wasm instructions run, counted by the stack form's host build (one count per wasm op)
   const ops = (n: number) => Number(
