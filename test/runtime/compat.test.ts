@@ -5,19 +5,22 @@
 // define, as a user's program is: the default, the register form (format 40, *.rf.wasm);
 // plain_driver_stack is the stack form (WQRT_REGFORM=0, format 39, *.pd.wasm).
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-const OUT = resolve(import.meta.dirname, '../../build/runtime');
+const REPO = resolve(import.meta.dirname, '../..');
+const OUT = join(REPO, 'build/runtime');
 /** each engine: its driver, the suffix of the modules pre-decoded for it, and the pre-decoder its messages name */
 const FORMS = [
   { form: 'the register form (the default)', driver: 'plain_driver', ext: 'rf', tool: 'regform/blob.ts' },
   { form: 'the stack form', driver: 'plain_driver_stack', ext: 'pd', tool: 'predecode.ts' },
 ] as const;
+/** runs DRIVER (a program in build/runtime, or a path) on build/runtime/MODULE: its one line of output */
 const plain = (driver: string, module: string, offset: number, fn: string, ...args: number[]): string => {
   try {
-    return execFileSync(join(OUT, driver), [join(OUT, module), String(offset), fn, ...args.map(String)],
+    return execFileSync(resolve(OUT, driver), [join(OUT, module), String(offset), fn, ...args.map(String)],
       { encoding: 'utf8' }).trim();
   } catch (e) {
     return String((e as { stdout?: string }).stdout ?? e).trim();
@@ -53,6 +56,16 @@ describe('the default build', () => {
     expect(plain('plain_driver', 'strings.pd.wasm', 0, 'run', 1)).toBe(
       'error wasmqtt.predecoded: format 39: this runtime reads format 40 (regform/blob.ts)');
   });
+
+  it('needs nothing but the runtime\'s own files: gcc src/*.c prog.c -Iinclude, no define, no generated folder', () => {
+    const exe = join(mkdtempSync(join(tmpdir(), 'wqrt-plain-')), 'plain');
+    const src = join(REPO, 'firmware/runtime/src');
+    const files = readdirSync(src).filter((f) => f.endsWith('.c')).map((f) => join(src, f));
+    execFileSync('gcc', [...files, join(REPO, 'firmware/runtime/host/plain_driver.c'),
+      `-I${join(REPO, 'firmware/runtime/include')}`, '-o', exe], { cwd: tmpdir() });
+    expect(plain(exe, 'strings.rf.wasm', 1, 'run', 99)).toBe(plain('plain_driver', 'strings.rf.wasm', 1, 'run', 99));
+    expect(plain(exe, 'strings.rf.wasm', 1, 'run', 99)).toMatch(/^ok \d+$/);
+  }, 60_000);
 });
 
 describe('data segments', () => {
