@@ -107,8 +107,9 @@ endif
 BUILD_ARTIFACTS += $(RT_ARTIFACTS)
 
 .PHONY: fuzz fuzz-runtime fuzz-runtime-short fuzz-rf test-wasm3
-# `make fuzz`: >= 1,000,000 executions (FUZZ_ITERATIONS, FUZZ_SEED to vary).
-fuzz: fuzz-runtime
+# `make fuzz`: >= 1,000,000 executions per engine (FUZZ_ITERATIONS, FUZZ_SEED to vary): the stack form
+# (fuzz-runtime) and the default, the register form (fuzz-rf).
+fuzz: fuzz-runtime fuzz-rf
 fuzz-runtime: $(RT_OUT)/fuzz_loader $(RT_FIXTURES)
 	@$(RT_OUT)/fuzz_loader $(FUZZ_ITERATIONS) $(FUZZ_SEED) $(RT_FIXTURES) $(wildcard $(RT_OUT)/core.pd.wasm $(RT_OUT)/device.pd.wasm)
 # `make fuzz-rf`: the same through the register form (the default engine; format 40 seeds).
