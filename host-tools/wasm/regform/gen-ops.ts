@@ -91,18 +91,19 @@ export function writeEveryOpFiles(): void {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const args = process.argv.slice(2);
-  if (args.length === 1 && args[0] === '--every-op') {
-    writeEveryOpFiles();
-    process.exit(0);
-  }
+  const everyOp = args.includes('--every-op');
   const only = args.indexOf('--only');
   const onlyFile = only >= 0 ? args[only + 1] : undefined;
   const out = only < 0 ? args[0] : args.filter((_, i) => i !== only && i !== only + 1)[0];
-  if (!out || (only >= 0 && !onlyFile)) {
+  if (everyOp ? args.length !== 1 : !out || (only >= 0 && !onlyFile)) {
     process.stderr.write('usage: gen-ops.ts OUTDIR [--only USED.txt]   or   gen-ops.ts --every-op\n');
     process.exit(2);
   }
   try {
+    if (everyOp) {
+      writeEveryOpFiles();
+      process.exit(0);
+    }
     const names = onlyFile ? readFileSync(onlyFile, 'utf8').split(/\s+/).filter(Boolean) : undefined;
     writeOps(out, names);
   } catch (e) {
