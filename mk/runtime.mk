@@ -2,38 +2,44 @@
 # Owner: runtime engineer. Outputs under build/runtime/.
 RT_DIR      := firmware/runtime
 RT_SRCS     := $(wildcard $(RT_DIR)/src/*.c)
-RT_HDRS     := $(wildcard $(RT_DIR)/src/*.h $(RT_DIR)/include/*.h)
+RT_HDRS     := $(wildcard $(RT_DIR)/src/*.h $(RT_DIR)/include/*.h) $(RT_DIR)/src/rf_ops_all.inc
 RT_TS       := $(wildcard host-tools/wasm/*.ts)
 RT_OUT      := build/runtime
 RT_CFLAGS   := -std=c11 -Wall -Wextra -Wno-unused-parameter -I$(RT_DIR)/include
 RT_SAN      := -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all
 RT_ARM_CC   := arm-none-eabi-gcc
 RT_ARM_FLAGS := -std=c11 -Os -mthumb -mcpu=cortex-m3 -ffunction-sections -fdata-sections -Wall -I$(RT_DIR)/include
-# Seeds for the fuzzer and the fixture the API tests load (the same file serves upstream wasm3).
+# The engine: the register form is the default (rf_engine.c, format 40); the stack form's builds (interp.c,
+# format 39 from host-tools/wasm/predecode.ts) say so with RT_STACK_DEFS.
+RT_STACK_DEFS := -DWQRT_REGFORM=0
+# Seeds for the stack form's fuzzer and the fixture its API tests load (the same file serves upstream wasm3).
 RT_FIXTURES := $(RT_OUT)/api.pd.wasm $(RT_OUT)/fuzz-seed.pd.wasm
+# The same through the register form.
+RT_RF_FIXTURES := $(RT_OUT)/api.rf.wasm $(RT_OUT)/fuzz-seed.rf.wasm
 # The spec suite needs more tables/segments/handles than a board build keeps room for.
 RT_SPEC_DEFS := -DWQRT_REFTYPES=1 -DWQRT_MAX_HANDLES=4096 -DWQRT_MAX_TABLES=8 -DWQRT_TABLE_GROW_CAP=1024
 FUZZ_ITERATIONS ?= 1000000
 FUZZ_SEED ?= 1
 
-# Spec driver: plain -O2 with floats on (the whole suite runs on it; ASan runs the API tests,
-# the fuzzer and an ASan spec subset).
+# Spec driver (the stack form): plain -O2 with floats on (the whole suite runs on it; ASan runs the API
+# tests, the fuzzer and an ASan spec subset).
 $(RT_OUT)/spec_driver: $(RT_SRCS) $(RT_HDRS) $(RT_DIR)/host/spec_driver.c
 	@mkdir -p $(@D)
-	@gcc $(RT_CFLAGS) -O2 -DWQRT_FLOATS=1 $(RT_SPEC_DEFS) $(RT_SRCS) $(RT_DIR)/host/spec_driver.c -o $@ -lm
+	@gcc $(RT_CFLAGS) -O2 -DWQRT_FLOATS=1 $(RT_SPEC_DEFS) $(RT_STACK_DEFS) $(RT_SRCS) $(RT_DIR)/host/spec_driver.c -o $@ -lm
 $(RT_OUT)/spec_driver_asan: $(RT_SRCS) $(RT_HDRS) $(RT_DIR)/host/spec_driver.c
 	@mkdir -p $(@D)
-	@gcc $(RT_CFLAGS) $(RT_SAN) -DWQRT_FLOATS=1 $(RT_SPEC_DEFS) $(RT_SRCS) $(RT_DIR)/host/spec_driver.c -o $@ -lm
-# The register form (format 40, WQRT_REGFORM=1: rf_engine.c instead of interp.c): its handlers are generated
-# from the translator's op table (host-tools/wasm/regform/gen-ops.ts) into build/runtime/regform/.
-RT_RF_OUT   := $(RT_OUT)/regform
+	@gcc $(RT_CFLAGS) $(RT_SAN) -DWQRT_FLOATS=1 $(RT_SPEC_DEFS) $(RT_STACK_DEFS) $(RT_SRCS) $(RT_DIR)/host/spec_driver.c -o $@ -lm
+# The register form (format 40, rf_engine.c; interp.c compiles to nothing): the handlers of every op, numbered
+# as host-tools/wasm/regform/blob.ts numbers a module, are committed beside rf_engine.c (rf_ops_all.h/.inc,
+# from the translator's op table by gen-ops.ts), so a plain gcc of the runtime builds it; an image's own
+# numbering (WQRT_RF_IMAGE_OPS=1) comes from its build folder. -DWQRT_REGFORM=1 only says what the default is.
 RT_RF_TS    := $(wildcard host-tools/wasm/regform/*.ts)
-RT_RF_OPS   := $(RT_RF_OUT)/rf_ops.h $(RT_RF_OUT)/rf_ops.inc
-RT_RF_DEFS  := -DWQRT_REGFORM=1 -I$(RT_RF_OUT)
-$(RT_RF_OUT)/rf_ops.inc: $(RT_RF_TS) | npm
-	@mkdir -p $(@D)
-	@$(NODE_TS) host-tools/wasm/regform/gen-ops.ts $(@D)
-$(RT_RF_OUT)/rf_ops.h: $(RT_RF_OUT)/rf_ops.inc
+RT_RF_OPS   := $(RT_DIR)/src/rf_ops_all.h $(RT_DIR)/src/rf_ops_all.inc
+RT_RF_DEFS  := -DWQRT_REGFORM=1
+$(RT_DIR)/src/rf_ops_all.inc: $(RT_RF_TS) | npm
+	@$(NODE_TS) host-tools/wasm/regform/gen-ops.ts --every-op
+	@touch $(RT_RF_OPS)
+$(RT_DIR)/src/rf_ops_all.h: $(RT_DIR)/src/rf_ops_all.inc
 # the spec driver and the API tests through the register form (host-tools/wasm/spectest.ts --regform)
 $(RT_OUT)/spec_driver_rf: $(RT_SRCS) $(RT_HDRS) $(RT_RF_OPS) $(RT_DIR)/host/spec_driver.c
 	@mkdir -p $(@D)
@@ -48,22 +54,30 @@ $(RT_OUT)/%.rf.wasm: $(RT_OUT)/%.wasm $(RT_TS) $(RT_RF_TS) | npm
 	@$(NODE_TS) host-tools/wasm/regform/blob.ts $< $@ >/dev/null
 $(RT_OUT)/api_test: $(RT_SRCS) $(RT_HDRS) test/runtime/api/api_test.c
 	@mkdir -p $(@D)
-	@gcc $(RT_CFLAGS) $(RT_SAN) $(RT_SRCS) test/runtime/api/api_test.c -o $@
+	@gcc $(RT_CFLAGS) $(RT_SAN) $(RT_STACK_DEFS) $(RT_SRCS) test/runtime/api/api_test.c -o $@
 $(RT_OUT)/fuzz_loader: $(RT_SRCS) $(RT_HDRS) $(RT_DIR)/host/fuzz_loader.c
 	@mkdir -p $(@D)
-	@gcc $(RT_CFLAGS) $(RT_SAN) -std=gnu11 -DWQRT_FUEL $(RT_SPEC_DEFS) $(RT_SRCS) $(RT_DIR)/host/fuzz_loader.c -o $@
-# A wasm3-API-only program (no wqrt_* calls: default arena, unaligned module bytes).
+	@gcc $(RT_CFLAGS) $(RT_SAN) -std=gnu11 -DWQRT_FUEL $(RT_SPEC_DEFS) $(RT_STACK_DEFS) $(RT_SRCS) $(RT_DIR)/host/fuzz_loader.c -o $@
+# A wasm3-API-only program (no wqrt_* calls: default arena, unaligned module bytes), built as a user's program
+# would be: no engine define, so the default (the register form). plain_driver_stack: the same on the stack form.
 $(RT_OUT)/plain_driver: $(RT_SRCS) $(RT_HDRS) $(RT_DIR)/host/plain_driver.c
 	@mkdir -p $(@D)
 	@gcc $(RT_CFLAGS) $(RT_SAN) $(RT_SRCS) $(RT_DIR)/host/plain_driver.c -o $@
+$(RT_OUT)/plain_driver_stack: $(RT_SRCS) $(RT_HDRS) $(RT_DIR)/host/plain_driver.c
+	@mkdir -p $(@D)
+	@gcc $(RT_CFLAGS) $(RT_SAN) $(RT_STACK_DEFS) $(RT_SRCS) $(RT_DIR)/host/plain_driver.c -o $@
 # Ordinary AssemblyScript string code: 83 data segments (one per literal and itoa table).
 $(RT_OUT)/strings.wasm: test/runtime/fixtures/strings.ts test/runtime/fixtures/strings.asconfig.json | node_modules/.package-lock.json
 	@mkdir -p $(@D)
 	@node_modules/.bin/asc --config test/runtime/fixtures/strings.asconfig.json --outFile $@
-# Host harness that runs core.wasm with recorded board imports (compared with Node's engine).
+# Host harness that runs core.wasm with recorded board imports (compared with Node's engine), on the default
+# engine (the register form: build/runtime/core.rf.wasm); core_trace_stack: the stack form (core.pd.wasm).
 $(RT_OUT)/core_trace: $(RT_SRCS) $(RT_HDRS) $(RT_DIR)/host/core_trace.c
 	@mkdir -p $(@D)
 	@gcc $(RT_CFLAGS) $(RT_SAN) $(RT_SRCS) $(RT_DIR)/host/core_trace.c -o $@
+$(RT_OUT)/core_trace_stack: $(RT_SRCS) $(RT_HDRS) $(RT_DIR)/host/core_trace.c
+	@mkdir -p $(@D)
+	@gcc $(RT_CFLAGS) $(RT_SAN) $(RT_STACK_DEFS) $(RT_SRCS) $(RT_DIR)/host/core_trace.c -o $@
 
 $(RT_OUT)/%.wasm: test/runtime/fixtures/%.wat
 	@mkdir -p $(@D)
@@ -71,36 +85,40 @@ $(RT_OUT)/%.wasm: test/runtime/fixtures/%.wat
 $(RT_OUT)/%.pd.wasm: $(RT_OUT)/%.wasm $(RT_TS) | npm
 	@$(NODE_TS) host-tools/wasm/predecode.ts $< $@ >/dev/null
 
-# Cortex-M3 objects for the size figure (floats off, as on the bluepill). interp.c goes through
-# host-tools/fwbuild/interp-dispatch.ts, as in the firmware build (it drops the dead range check of
+# Cortex-M3 objects of the stack form for the size figure (floats off, as on the bluepill). interp.c goes
+# through host-tools/fwbuild/interp-dispatch.ts, as in the firmware build (it drops the dead range check of
 # the opcode dispatch).
 RT_INTERP_CC := $(NODE_TS) host-tools/fwbuild/interp-dispatch.ts
 $(RT_OUT)/arm/%.o: $(RT_DIR)/src/%.c $(RT_HDRS)
 	@mkdir -p $(@D)
-	@$(RT_ARM_CC) $(RT_ARM_FLAGS) -c $< -o $@
+	@$(RT_ARM_CC) $(RT_ARM_FLAGS) $(RT_STACK_DEFS) -c $< -o $@
 $(RT_OUT)/arm/interp.o: $(RT_DIR)/src/interp.c $(RT_HDRS) host-tools/fwbuild/interp-dispatch.ts | npm
 	@mkdir -p $(@D)
-	@$(RT_INTERP_CC) $(RT_ARM_CC) $(RT_ARM_FLAGS) -c $< -o $@
+	@$(RT_INTERP_CC) $(RT_ARM_CC) $(RT_ARM_FLAGS) $(RT_STACK_DEFS) -c $< -o $@
 RT_ARM_OBJS := $(RT_SRCS:$(RT_DIR)/src/%.c=$(RT_OUT)/arm/%.o)
 
-RT_ARTIFACTS := $(RT_OUT)/plain_driver $(RT_OUT)/strings.pd.wasm $(RT_OUT)/api.wasm $(RT_OUT)/fuzz-seed.wasm $(RT_OUT)/spec_driver $(RT_OUT)/spec_driver_asan $(RT_OUT)/spec_driver_rf $(RT_OUT)/api_test $(RT_OUT)/fuzz_loader \
-                $(RT_FIXTURES) $(RT_ARM_OBJS)
+RT_ARTIFACTS := $(RT_OUT)/plain_driver $(RT_OUT)/plain_driver_stack $(RT_OUT)/strings.pd.wasm $(RT_OUT)/strings.rf.wasm \
+                $(RT_OUT)/api.wasm $(RT_OUT)/fuzz-seed.wasm $(RT_OUT)/spec_driver $(RT_OUT)/spec_driver_asan \
+                $(RT_OUT)/spec_driver_rf $(RT_OUT)/api_test $(RT_OUT)/api_test_rf $(RT_OUT)/fuzz_loader $(RT_OUT)/fuzz_loader_rf \
+                $(RT_FIXTURES) $(RT_RF_FIXTURES) $(RT_ARM_OBJS)
 ifneq ($(wildcard $(RT_DIR)/host/core_trace.c),)
-RT_ARTIFACTS += $(RT_OUT)/core_trace
+RT_ARTIFACTS += $(RT_OUT)/core_trace $(RT_OUT)/core_trace_stack
 endif
 BUILD_ARTIFACTS += $(RT_ARTIFACTS)
 
 .PHONY: fuzz fuzz-runtime fuzz-runtime-short fuzz-rf test-wasm3
-# `make fuzz`: >= 1,000,000 executions (FUZZ_ITERATIONS, FUZZ_SEED to vary).
-fuzz: fuzz-runtime
+# `make fuzz`: >= 1,000,000 executions per engine (FUZZ_ITERATIONS, FUZZ_SEED to vary): the stack form
+# (fuzz-runtime) and the default, the register form (fuzz-rf).
+fuzz: fuzz-runtime fuzz-rf
 fuzz-runtime: $(RT_OUT)/fuzz_loader $(RT_FIXTURES)
 	@$(RT_OUT)/fuzz_loader $(FUZZ_ITERATIONS) $(FUZZ_SEED) $(RT_FIXTURES) $(wildcard $(RT_OUT)/core.pd.wasm $(RT_OUT)/device.pd.wasm)
-# `make fuzz-rf`: the same through the register form (format 40 seeds, WQRT_REGFORM=1).
-fuzz-rf: $(RT_OUT)/fuzz_loader_rf $(RT_OUT)/api.rf.wasm $(RT_OUT)/fuzz-seed.rf.wasm
-	@$(RT_OUT)/fuzz_loader_rf $(FUZZ_ITERATIONS) $(FUZZ_SEED) $(RT_OUT)/api.rf.wasm $(RT_OUT)/fuzz-seed.rf.wasm
-# The short run inside `make test`.
-fuzz-runtime-short: $(RT_OUT)/fuzz_loader $(RT_FIXTURES)
+# `make fuzz-rf`: the same through the register form (the default engine; format 40 seeds).
+fuzz-rf: $(RT_OUT)/fuzz_loader_rf $(RT_RF_FIXTURES)
+	@$(RT_OUT)/fuzz_loader_rf $(FUZZ_ITERATIONS) $(FUZZ_SEED) $(RT_RF_FIXTURES) $(wildcard $(RT_OUT)/core.rf.wasm)
+# The short runs inside `make test`: both engines, 30,000 executions each.
+fuzz-runtime-short: $(RT_OUT)/fuzz_loader $(RT_FIXTURES) $(RT_OUT)/fuzz_loader_rf $(RT_RF_FIXTURES)
 	@$(RT_OUT)/fuzz_loader 30000 $$(date +%j) $(RT_FIXTURES)
+	@$(RT_OUT)/fuzz_loader_rf 30000 $$(date +%j) $(RT_RF_FIXTURES)
 TEST_EXTRA += fuzz-runtime-short
 
 # `make test-wasm3 WASM3_SRC=DIR`: the API tests built against a user's upstream wasm3 checkout
@@ -133,7 +151,7 @@ $(RT_BENCH)/codec.c: build/core/codec-test.wasm
 	@wasm2c $< -n codec -o $@
 	@cp /usr/include/wasm-rt.h $(@D)/wasm-rt.h
 $(RT_BENCH)/interp_%.elf: $(RT_BENCH_SRC)/interp_main.c $(RT_BENCH_SRC)/workload.h $(RT_BENCH_SRC)/workload_m3.h $(RT_BENCH_SRC)/crt.c $(RT_BENCH)/codec_module.c $(RT_BENCH_RT) $(RT_HDRS)
-	@$(RT_BENCH_ARM) -std=c11 -Os -DITERATIONS=$* -I$(RT_DIR)/include -I$(RT_BENCH_SRC) $(RT_BENCH_SRC)/crt.c $(RT_BENCH_SRC)/interp_main.c $(RT_BENCH)/codec_module.c $(RT_BENCH_RT) -lgcc -o $@
+	@$(RT_BENCH_ARM) -std=c11 -Os -DITERATIONS=$* $(RT_STACK_DEFS) -I$(RT_DIR)/include -I$(RT_BENCH_SRC) $(RT_BENCH_SRC)/crt.c $(RT_BENCH_SRC)/interp_main.c $(RT_BENCH)/codec_module.c $(RT_BENCH_RT) -lgcc -o $@
 $(RT_BENCH)/native_%.elf: $(RT_BENCH_SRC)/native_main.c $(RT_BENCH_SRC)/crt.c $(RT_BENCH)/codec.c
 	@$(RT_BENCH_ARM) -std=gnu11 -O2 -w -DNDEBUG -DITERATIONS=$* -I$(RT_BENCH) -I$(RT_BENCH_SRC) $(RT_BENCH_SRC)/crt.c $(RT_BENCH_SRC)/native_main.c $(RT_BENCH)/codec.c -lgcc -o $@
 RT_BENCH_ARTIFACTS := $(RT_OUT)/core.pd.wasm $(RT_OUT)/device.pd.wasm $(RT_BENCH)/arm_count $(RT_BENCH)/interp_1000.elf $(RT_BENCH)/interp_0.elf $(RT_BENCH)/native_1000.elf $(RT_BENCH)/native_0.elf
@@ -145,17 +163,21 @@ $(RT_OUT)/core.pd.wasm: build/core/core.wasm $(RT_TS) | npm
 	@$(NODE_TS) host-tools/wasm/predecode.ts $< $@ >/dev/null
 $(RT_OUT)/device.pd.wasm: build/core/device.wasm $(RT_TS) | npm
 	@$(NODE_TS) host-tools/wasm/predecode.ts $< $@ >/dev/null
+# core_trace's module (test/runtime/core-trace.test.ts): the core in the register form
+$(RT_OUT)/core.rf.wasm: build/core/core.wasm $(RT_TS) $(RT_RF_TS) | npm
+	@$(NODE_TS) host-tools/wasm/regform/blob.ts $< $@ >/dev/null
+RT_BENCH_ARTIFACTS += $(RT_OUT)/core.rf.wasm
 $(RT_BENCH)/ram.elf: $(RT_BENCH_SRC)/ram_main.c $(RT_BENCH_SRC)/crt.c $(RT_BENCH)/core_module.c $(RT_BENCH_RT) $(RT_HDRS)
-	@$(RT_BENCH_ARM) -std=c11 -Os -I$(RT_DIR)/include $(RT_BENCH_SRC)/crt.c $(RT_BENCH_SRC)/ram_main.c $(RT_BENCH)/core_module.c $(RT_BENCH_RT) -lgcc -o $@
+	@$(RT_BENCH_ARM) -std=c11 -Os $(RT_STACK_DEFS) -I$(RT_DIR)/include $(RT_BENCH_SRC)/crt.c $(RT_BENCH_SRC)/ram_main.c $(RT_BENCH)/core_module.c $(RT_BENCH_RT) -lgcc -o $@
 # size.elf links the Cortex-M3 objects (-Os, floats off) with the binding's API use; its map
 # gives runtime_flash_bytes.
 $(RT_BENCH)/size.elf: $(RT_BENCH_SRC)/size_main.c $(RT_BENCH_SRC)/crt.c $(RT_ARM_OBJS)
 	@mkdir -p $(@D)
-	@$(RT_BENCH_ARM) -std=c11 -Os -I$(RT_DIR)/include $(RT_BENCH_SRC)/crt.c $(RT_BENCH_SRC)/size_main.c $(RT_ARM_OBJS) -lgcc -Wl,-Map=$(RT_BENCH)/size.map -o $@
+	@$(RT_BENCH_ARM) -std=c11 -Os $(RT_STACK_DEFS) -I$(RT_DIR)/include $(RT_BENCH_SRC)/crt.c $(RT_BENCH_SRC)/size_main.c $(RT_ARM_OBJS) -lgcc -Wl,-Map=$(RT_BENCH)/size.map -o $@
 RT_BENCH_ARTIFACTS += $(RT_BENCH)/ram.elf $(RT_BENCH)/size.elf
 # The register form on Cortex-M (floats off): rf_engine.c through the dispatch step
-# (host-tools/fwbuild/regform-dispatch.ts), loader.c and api.c with WQRT_REGFORM=1; size_rf.elf's map
-# measures that runtime as size.map measures today's (runtime_flash_bytes; not a bench key yet).
+# (host-tools/fwbuild/regform-dispatch.ts), loader.c and api.c, with the every-op numbering; size_rf.elf's map
+# measures that runtime as size.map measures the stack form's (runtime_flash_bytes).
 RT_RF_ARM := $(RT_OUT)/arm-rf
 $(RT_RF_ARM)/rf_engine.o: $(RT_DIR)/src/rf_engine.c $(RT_HDRS) $(RT_RF_OPS) host-tools/fwbuild/regform-dispatch.ts | npm
 	@mkdir -p $(@D)
@@ -167,7 +189,7 @@ $(RT_BENCH)/size_rf.elf: $(RT_BENCH_SRC)/size_main.c $(RT_BENCH_SRC)/crt.c $(RT_
 	@mkdir -p $(@D)
 	@$(RT_BENCH_ARM) -std=c11 -Os -I$(RT_DIR)/include $(RT_BENCH_SRC)/crt.c $(RT_BENCH_SRC)/size_main.c $(filter %.o,$^) -lgcc -Wl,-Map=$(RT_BENCH)/size_rf.map -o $@
 $(RT_BENCH)/host_count_%: $(RT_BENCH_SRC)/interp_main.c $(RT_BENCH_SRC)/workload.h $(RT_BENCH_SRC)/workload_m3.h $(RT_BENCH_SRC)/host_count.c $(RT_BENCH)/codec_module.c $(RT_SRCS) $(RT_HDRS)
-	@gcc -std=c11 -O2 -DWQRT_COUNT_OPS -DHOST_WRAPPER -DITERATIONS=$* -I$(RT_DIR)/include -I$(RT_BENCH_SRC) $(RT_BENCH_SRC)/interp_main.c $(RT_BENCH_SRC)/host_count.c $(RT_BENCH)/codec_module.c $(RT_SRCS) -o $@
+	@gcc -std=c11 -O2 -DWQRT_COUNT_OPS -DHOST_WRAPPER -DITERATIONS=$* $(RT_STACK_DEFS) -I$(RT_DIR)/include -I$(RT_BENCH_SRC) $(RT_BENCH_SRC)/interp_main.c $(RT_BENCH_SRC)/host_count.c $(RT_BENCH)/codec_module.c $(RT_SRCS) -o $@
 RT_BENCH_ARTIFACTS += $(RT_BENCH)/host_count_1000 $(RT_BENCH)/host_count_0
 # The same workload on upstream wasm3 (only when WASM3_SRC is given; `make bench WASM3_SRC=DIR`).
 $(RT_BENCH)/codec_plain.c: build/core/codec-test.wasm host-tools/wasm/embed-c.ts
@@ -187,7 +209,7 @@ $(RT_BENCH)/callbench_module.c: $(RT_OUT)/callbench.pd.wasm host-tools/wasm/embe
 	@mkdir -p $(@D)
 	@$(NODE_TS) host-tools/wasm/embed-c.ts $< $@ callbench_module
 $(RT_BENCH)/call_%.elf: $(RT_BENCH_SRC)/call_main.c $(RT_BENCH_SRC)/crt.c $(RT_BENCH)/callbench_module.c $(RT_BENCH_RT) $(RT_HDRS)
-	@$(RT_BENCH_ARM) -std=c11 -Os -DCALLS=$* -DN=1000 -I$(RT_DIR)/include $(RT_BENCH_SRC)/crt.c $(RT_BENCH_SRC)/call_main.c $(RT_BENCH)/callbench_module.c $(RT_BENCH_RT) -lgcc -o $@
+	@$(RT_BENCH_ARM) -std=c11 -Os -DCALLS=$* -DN=1000 $(RT_STACK_DEFS) -I$(RT_DIR)/include $(RT_BENCH_SRC)/crt.c $(RT_BENCH_SRC)/call_main.c $(RT_BENCH)/callbench_module.c $(RT_BENCH_RT) -lgcc -o $@
 RT_BENCH_ARTIFACTS += $(RT_BENCH)/call_1.elf $(RT_BENCH)/call_0.elf
 
 # Last, so every RT_BENCH_ARTIFACTS addition above is in (BUILD_ARTIFACTS expands on +=).
@@ -288,11 +310,11 @@ $(RT_SUITE)/%/suite.c: $(RT_SUITE)/%/plain.wasm
 # Two programs per engine and workload: run(n) (K = n) and run(0) (K = 0, the baseline).
 define SUITE_RULES
 $(RT_SUITE)/%/interp_$(1).elf: $(RT_SUITE)/%/module.c $(RT_BENCH_SRC)/interp_main.c $(RT_BENCH_SRC)/workload_m3.h $(RT_BENCH_SRC)/crt.c $(RT_BENCH_RT) $(RT_HDRS)
-	@$(RT_BENCH_ARM) -std=c11 -Os -DSUITE -DITERATIONS=$(2) -I$(RT_DIR)/include -I$(RT_BENCH_SRC) $(RT_BENCH_SRC)/crt.c $(RT_BENCH_SRC)/interp_main.c $$< $(RT_BENCH_RT) -lgcc -o $$@
+	@$(RT_BENCH_ARM) -std=c11 -Os -DSUITE -DITERATIONS=$(2) $(RT_STACK_DEFS) -I$(RT_DIR)/include -I$(RT_BENCH_SRC) $(RT_BENCH_SRC)/crt.c $(RT_BENCH_SRC)/interp_main.c $$< $(RT_BENCH_RT) -lgcc -o $$@
 $(RT_SUITE)/%/native_$(1).elf: $(RT_SUITE)/%/suite.c $(RT_BENCH_SRC)/native_main.c $(RT_BENCH_SRC)/crt.c
 	@$(RT_BENCH_ARM) -std=gnu11 -O2 -w -DNDEBUG -DSUITE -DITERATIONS=$(2) -I$$(@D) -I$(RT_BENCH_SRC) $(RT_BENCH_SRC)/crt.c $(RT_BENCH_SRC)/native_main.c $$< -lgcc -o $$@
 $(RT_SUITE)/%/host_$(1): $(RT_SUITE)/%/module.c $(RT_BENCH_SRC)/interp_main.c $(RT_BENCH_SRC)/workload_m3.h $(RT_BENCH_SRC)/host_count.c $(RT_SRCS) $(RT_HDRS)
-	@gcc -std=c11 -O2 -DWQRT_COUNT_OPS -DHOST_WRAPPER -DSUITE -DITERATIONS=$(2) -I$(RT_DIR)/include -I$(RT_BENCH_SRC) $(RT_BENCH_SRC)/interp_main.c $(RT_BENCH_SRC)/host_count.c $$< $(RT_SRCS) -o $$@
+	@gcc -std=c11 -O2 -DWQRT_COUNT_OPS -DHOST_WRAPPER -DSUITE -DITERATIONS=$(2) $(RT_STACK_DEFS) -I$(RT_DIR)/include -I$(RT_BENCH_SRC) $(RT_BENCH_SRC)/interp_main.c $(RT_BENCH_SRC)/host_count.c $$< $(RT_SRCS) -o $$@
 $(RT_SUITE)/%/wasm3_$(1).elf: $(RT_SUITE)/%/plain_module.c $(RT_BENCH_SRC)/wasm3_main.c $(RT_BENCH_SRC)/workload_m3.h $(RT_BENCH_SRC)/crt.c
 	@test -n "$(WASM3_SRC)" -a -d "$(WASM3_SRC)/source" || { echo "set WASM3_SRC to a wasm3 checkout (the folder that holds source/)"; exit 2; }
 	@arm-none-eabi-gcc -mthumb -mcpu=cortex-m3 -Os -std=gnu11 -w -ffunction-sections -fdata-sections -Wl,--gc-sections \
@@ -303,8 +325,8 @@ endef
 $(eval $(call SUITE_RULES,n,$$(SUITE_N_$$*)))
 $(eval $(call SUITE_RULES,0,0))
 # The register form on the same programs (bench/interp-suite.bench.ts, the `regform_` keys): the
-# module in format 40 with the every-op numbering, the runtime as RT_BENCH_RT but with
-# WQRT_REGFORM=1 and rf_engine.c through the dispatch step (the every-op engine, as interp.o is for
+# module in format 40 with the every-op numbering, the runtime as RT_BENCH_RT but on the register
+# form and rf_engine.c through the dispatch step (the every-op engine, as interp.o is for
 # the stack form); host_rf_* count its dispatches.
 RT_RF_BENCH_RT := $(filter-out %/interp.c %/rf_engine.c,$(RT_SRCS)) $(RT_RF_ARM)/rf_engine.o
 $(RT_SUITE)/%/rf.wasm: $(RT_SUITE)/%/plain.wasm $(RT_TS) $(RT_RF_TS) | npm

@@ -379,7 +379,10 @@ export async function buildFirmware(opts: BuildOptions): Promise<BuildResult> {
     rt = runtimeSources(runtime, opts.wasm3Src, board);
     if (engine === 'regform') {
       // rf_engine.c is the engine; interp.c compiles to nothing under WQRT_REGFORM, so it is left out
-      rt = { ...rt, files: rt.files.filter((f) => f !== INTERP_C), defines: [...rt.defines, '-DWQRT_REGFORM=1'] };
+      rt = { ...rt, files: rt.files.filter((f) => f !== INTERP_C),
+        defines: [...rt.defines, '-DWQRT_REGFORM=1', '-DWQRT_RF_IMAGE_OPS=1'] };
+    } else if (runtime === 'wasmqtt-rt') {
+      rt = { ...rt, defines: [...rt.defines, '-DWQRT_REGFORM=0'] };
     }
     sources = [
       ...cFiles(join(FW, 'hal/stm32f103')), ...cFiles(join(FW, 'binding')), ...rt.files, join(gen, 'core_wasm.c')];
@@ -477,13 +480,15 @@ export async function buildHost(opts: { wasm?: string; outDir?: string; board?: 
     writeIfChanged(join(gen, 'rf_ops.inc'), rf.opsInc);
     writeIfChanged(join(gen, 'core_wasm.c'), embedModuleC(rf.wasm, relative(REPO_ROOT, coreFile)));
     rt = runtimeSources(runtime, opts.wasm3Src, board);
-    rt = { ...rt, files: rt.files.filter((f) => f !== INTERP_C), defines: [...rt.defines, '-DWQRT_REGFORM=1'] };
+    rt = { ...rt, files: rt.files.filter((f) => f !== INTERP_C),
+      defines: [...rt.defines, '-DWQRT_REGFORM=1', '-DWQRT_RF_IMAGE_OPS=1'] };
     sources = [
       join(FW, 'hal/posix/hal_posix.c'), ...cFiles(join(FW, 'binding')), ...rt.files, join(gen, 'core_wasm.c')];
   } else {
     const moduleBytes = moduleForRuntime(readFileSync(coreFile), runtime);
     writeIfChanged(join(gen, 'core_wasm.c'), embedModuleC(moduleBytes, relative(REPO_ROOT, coreFile)));
     rt = runtimeSources(runtime, opts.wasm3Src, board);
+    if (runtime === 'wasmqtt-rt') rt = { ...rt, defines: [...rt.defines, '-DWQRT_REGFORM=0'] };
     sources = [
       join(FW, 'hal/posix/hal_posix.c'), ...cFiles(join(FW, 'binding')), ...rt.files, join(gen, 'core_wasm.c')];
   }

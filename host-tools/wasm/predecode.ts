@@ -1,5 +1,6 @@
-// Build-time pre-decoder: validates a module and appends the custom section
-// "wasmqtt.predecoded" that lets firmware/runtime execute the module in place from flash.
+// Build-time pre-decoder of the stack form (format 39, for a runtime built with WQRT_REGFORM=0: interp.c):
+// validates a module and appends the custom section "wasmqtt.predecoded" that lets firmware/runtime execute the
+// module in place from flash. The default engine, the register form, reads format 40: regform/blob.ts writes it.
 // Usage: node --import tsx host-tools/wasm/predecode.ts in.wasm out.wasm
 //
 // Section payload: name, pad-length byte, pad zeros (so the blob starts 4-byte aligned in
@@ -1347,7 +1348,8 @@ export function sectionLayout(moduleLen: number, blobLen: number):
 function main(argv: string[]) {
   if (argv.length !== 2) {
     console.error('usage: predecode.ts IN.wasm OUT.wasm  (validates IN and writes it with the wasmqtt.predecoded ' +
-      'section)');
+      'section, format 39, for the stack form\'s runtime (WQRT_REGFORM=0); the default runtime, the register form, ' +
+      'reads format 40: host-tools/wasm/regform/blob.ts)');
     process.exit(2);
   }
   let input: Uint8Array;

@@ -1,6 +1,7 @@
-// Runs a pre-decoded module's `calls(n)` export on Cortex-M3 under unicorn: the call benchmark's
-// driver and linker script with the interpreter object the bench links (build/runtime/arm/interp.o:
-// interp.c through the dispatch step). Returns the export's result as the ELF leaves it in r0.
+// Runs a pre-decoded module's `calls(n)` export on Cortex-M3 under unicorn, on the stack form (format 39,
+// WQRT_REGFORM=0): the call benchmark's driver and linker script with the interpreter object the bench links
+// (build/runtime/arm/interp.o: interp.c through the dispatch step). Returns the export's result as the ELF leaves
+// it in r0.
 // A module's objects are compiled once per test process; each n (a compile-time constant of
 // call_main.c) costs one small compile and a link.
 import { createHash } from 'node:crypto';
@@ -13,7 +14,7 @@ import { cArray } from '../../host-tools/wasm/embed-c.ts';
 const REPO = resolve(import.meta.dirname, '../..');
 const at = (f: string) => join(REPO, f);
 const CFLAGS = ['-mthumb', '-mcpu=cortex-m3', '-ffreestanding', '-nostdlib', '-ffunction-sections', '-fdata-sections',
-  '-std=c11', '-Os', `-I${at('firmware/runtime/include')}`];
+  '-std=c11', '-Os', '-DWQRT_REGFORM=0', `-I${at('firmware/runtime/include')}`];
 /** pre-decoded module (sha-1) -> its folder with crt.o, module.o, api.o and loader.o */
 const built = new Map<string, string>();
 

@@ -1,5 +1,7 @@
 // The wasm3 embedding API as the firmware binding uses it (test/runtime/api/api_test.c,
-// built with ASan + UBSan), and the loader's refusals of bad pre-decoded sections.
+// built with ASan + UBSan), and the loader's refusals of bad pre-decoded sections: on both engines,
+// the register form (the default: api_test_rf, spec_driver_rf, format 40) and the stack form
+// (WQRT_REGFORM=0: api_test, spec_driver, format 39).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,61 +9,73 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const OUT = resolve(import.meta.dirname, '../../build/runtime');
-const driver = (cmds: string[]) => {
-  const r = spawnSync(join(OUT, 'spec_driver'), { input: cmds.join('\n') + '\n', encoding: 'utf8' });
+/** each engine: its API test program, its spec driver, the API fixture pre-decoded for it, and the pre-decoder
+ * its messages name */
+const FORMS = [
+  { form: 'the register form (the default)', apiTest: 'api_test_rf', specDriver: 'spec_driver_rf',
+    fixture: 'api.rf.wasm', tool: 'regform/blob.ts' },
+  { form: 'the stack form', apiTest: 'api_test', specDriver: 'spec_driver', fixture: 'api.pd.wasm',
+    tool: 'predecode.ts' },
+] as const;
+const run = (specDriver: string, cmds: string[]) => {
+  const r = spawnSync(join(OUT, specDriver), { input: cmds.join('\n') + '\n', encoding: 'utf8' });
   return r.stdout.trim().split('\n');
 };
 
-describe('embedding API (wasm3 names and signatures)', () => {
+describe.each(FORMS)('embedding API (wasm3 names and signatures) on $form', ({ apiTest, fixture }) => {
   it('passes every API check under ASan/UBSan', () => {
-    const out = execFileSync(join(OUT, 'api_test'), [join(OUT, 'api.pd.wasm')], { encoding: 'utf8' });
+    const out = execFileSync(join(OUT, apiTest), [join(OUT, fixture)], { encoding: 'utf8' });
     expect(out).toMatch(/api_test: (\d+) checks, 0 failed/);
     expect(Number(/(\d+) checks/.exec(out)![1])).toBeGreaterThanOrEqual(30);
   });
 });
 
-describe('loader refuses modules that do not match their pre-decoded section', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'wqrt-'));
-  const good = readFileSync(join(OUT, 'api.pd.wasm'));
+describe.each(FORMS)('loader on $form refuses modules that do not match their pre-decoded section',
+  ({ specDriver, fixture, tool }) => {
+    const dir = mkdtempSync(join(tmpdir(), 'wqrt-'));
+    const good = readFileSync(join(OUT, fixture));
+    const driver = (cmds: string[]) => run(specDriver, cmds);
 
-  it('loads the intact module', () => {
-    writeFileSync(join(dir, 'ok.wasm'), good);
-    expect(driver([`load ${join(dir, 'ok.wasm')}`])).toEqual(['ok']);
+    it('loads the intact module', () => {
+      writeFileSync(join(dir, 'ok.wasm'), good);
+      expect(driver([`load ${join(dir, 'ok.wasm')}`])).toEqual(['ok']);
+    });
+
+    it('refuses a module changed after pre-decoding (hash differs)', () => {
+      const bad = Buffer.from(good);
+      const at = bad.indexOf(Buffer.from('hello'));
+      expect(at).toBeGreaterThan(0);
+      bad[at] = 'j'.charCodeAt(0);
+      writeFileSync(join(dir, 'stale.wasm'), bad);
+      expect(driver([`load ${join(dir, 'stale.wasm')}`])[0]).toMatch(
+        new RegExp(`^error .*module changed \\(hash differs\\): rerun ${tool}$`));
+    });
+
+    it('refuses a corrupted blob and a module without the section', () => {
+      const bad = Buffer.from(good);
+      bad[bad.length - 3] ^= 0x40;
+      writeFileSync(join(dir, 'corrupt.wasm'), bad);
+      expect(driver([`load ${join(dir, 'corrupt.wasm')}`])[0]).toBe(`error wasmqtt.predecoded: corrupt: rerun ${tool}`);
+      writeFileSync(join(dir, 'plain.wasm'), readFileSync(join(OUT, 'api.wasm')));
+      expect(driver([`load ${join(dir, 'plain.wasm')}`])[0]).toBe(`error no wasmqtt.predecoded section: run ${tool}`);
+    });
+
+    it('refuses another blob format version', () => {
+      const bad = Buffer.from(good);
+      const magic = bad.indexOf(Buffer.from('WQPD'));
+      bad.writeUInt32LE(99, magic + 4);
+      writeFileSync(join(dir, 'version.wasm'), bad);
+      expect(driver([`load ${join(dir, 'version.wasm')}`])[0]).toBe(
+        `error wasmqtt.predecoded: other version: rerun ${tool}`);
+    });
   });
 
-  it('refuses a module changed after pre-decoding (hash differs)', () => {
-    const bad = Buffer.from(good);
-    const at = bad.indexOf(Buffer.from('hello'));
-    bad[at] = 'j'.charCodeAt(0);
-    writeFileSync(join(dir, 'stale.wasm'), bad);
-    expect(driver([`load ${join(dir, 'stale.wasm')}`])[0]).toMatch(
-      /^error .*module changed \(hash differs\): rerun predecode.ts/);
-  });
-
-  it('refuses a corrupted side table and a module without the section', () => {
-    const bad = Buffer.from(good);
-    bad[bad.length - 3] ^= 0x40;
-    writeFileSync(join(dir, 'corrupt.wasm'), bad);
-    expect(driver([`load ${join(dir, 'corrupt.wasm')}`])[0]).toMatch(/^error .*corrupt/);
-    writeFileSync(join(dir, 'plain.wasm'), readFileSync(join(OUT, 'api.wasm')));
-    expect(driver([`load ${join(dir, 'plain.wasm')}`])[0]).toMatch(
-      /^error no wasmqtt.predecoded section: run predecode.ts/);
-  });
-
-  it('refuses another blob format version', () => {
-    const bad = Buffer.from(good);
-    const magic = bad.indexOf(Buffer.from('WQPD'));
-    bad.writeUInt32LE(99, magic + 4);
-    writeFileSync(join(dir, 'version.wasm'), bad);
-    expect(driver([`load ${join(dir, 'version.wasm')}`])[0]).toMatch(/^error .*other version: rerun predecode.ts/);
-  });
-});
-
-describe('loader refuses a malformed import section at parse time', () => {
+describe.each(FORMS)('loader on $form refuses a malformed import section at parse time', ({ specDriver, fixture }) => {
   // Linking (m3_LinkRawFunctionEx) and instantiating read the import entries without checks
   // (session 14): m3_ParseModule must refuse every malformed entry first, with a clear error.
   const dir = mkdtempSync(join(tmpdir(), 'wqrt-imp-'));
-  const good = readFileSync(join(OUT, 'api.pd.wasm'));
+  const good = readFileSync(join(OUT, fixture));
+  const driver = (cmds: string[]) => run(specDriver, cmds);
   const leb = (b: Buffer, at: number): [number, number] => {
     let v = 0, shift = 0, n = 0;
     for (;;) { const x = b[at + n++]!; v |= (x & 0x7f) << shift; shift += 7; if (!(x & 0x80)) return [v >>> 0, n]; }

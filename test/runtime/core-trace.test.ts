@@ -1,7 +1,9 @@
 // core.wasm on the C runtime vs Node's own WebAssembly engine: a real MQTT session (NodeDevice
 // against a real Mosquitto: connect, subscribe, QoS 0/1/2 publishes both ways) is recorded on
 // Node's engine, then replayed on the host build of our interpreter, which must make exactly the
-// same import calls with byte-identical arguments and wire bytes and return the same results.
+// same import calls with byte-identical arguments and wire bytes and return the same results: on both
+// engines, the register form (the default: core_trace, core.rf.wasm) and the stack form (core_trace_stack,
+// core.pd.wasm).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +17,8 @@ import { TraceRecorder } from '../../host-tools/wasm/trace.ts';
 
 const OUT = resolve(import.meta.dirname, '../../build/runtime');
 const CORE = resolve(import.meta.dirname, '../../build/core/core.wasm');
+/** each engine: its replay program and the core pre-decoded for it */
+const FORMS = [['core_trace', 'core.rf.wasm'], ['core_trace_stack', 'core.pd.wasm']] as const;
 
 describe('core.wasm: C runtime vs Node engine', () => {
   it('replays a real MQTT session with byte-identical imports and results', async () => {
@@ -55,10 +59,11 @@ describe('core.wasm: C runtime vs Node engine', () => {
     expect(sends.length).toBeGreaterThan(5);
     const dir = mkdtempSync(join(tmpdir(), 'wqtrace-'));
     writeFileSync(join(dir, 'trace.txt'), rec.lines.join('\n') + '\n');
-    const r = spawnSync(
-      join(OUT, 'core_trace'), [join(OUT, 'core.pd.wasm'), join(dir, 'trace.txt')], { encoding: 'utf8' });
-    expect(r.stdout).toMatch(/core_trace: identical: \d+ export calls, \d+ import calls/);
-    expect(r.status).toBe(0);
+    for (const [program, module] of FORMS) {
+      const r = spawnSync(join(OUT, program), [join(OUT, module), join(dir, 'trace.txt')], { encoding: 'utf8' });
+      expect(r.stdout, program).toMatch(/core_trace: identical: \d+ export calls, \d+ import calls/);
+      expect(r.status, program).toBe(0);
+    }
   }, 60_000);
 
   it('notices a divergence (the replay is not vacuous)', () => {
@@ -66,9 +71,10 @@ describe('core.wasm: C runtime vs Node engine', () => {
     // a trace claiming start() returns something else than what the core returns
     execFileSync('true');
     writeFileSync(join(dir, 'bad.txt'), 'X wq_buf_size 0 W 0\nR 12345\n');
-    const r = spawnSync(
-      join(OUT, 'core_trace'), [join(OUT, 'core.pd.wasm'), join(dir, 'bad.txt')], { encoding: 'utf8' });
-    expect(r.status).toBe(1);
-    expect(r.stdout).toMatch(/DIVERGED .*export result differs/);
+    for (const [program, module] of FORMS) {
+      const r = spawnSync(join(OUT, program), [join(OUT, module), join(dir, 'bad.txt')], { encoding: 'utf8' });
+      expect(r.status, program).toBe(1);
+      expect(r.stdout, program).toMatch(/DIVERGED .*export result differs/);
+    }
   });
 });

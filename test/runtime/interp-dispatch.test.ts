@@ -202,7 +202,8 @@ describe('interp.c on arm-none-eabi-gcc', () => {
     const dir = mkdtempSync(join(tmpdir(), 'wq-dispatch-'));
     try {
       const flags = [
-        '-mthumb', '-mcpu=cortex-m3', '-Os', '-std=c11', `-I${join(REPO_ROOT, 'firmware/runtime/include')}`];
+        '-mthumb', '-mcpu=cortex-m3', '-Os', '-std=c11', '-DWQRT_REGFORM=0',
+        `-I${join(REPO_ROOT, 'firmware/runtime/include')}`];
       const r = await compileInterpreter(
         'arm-none-eabi-gcc', flags, join(REPO_ROOT, 'firmware/runtime/src/interp.c'), join(dir, 'interp.o'));
       expect(r).toMatchObject({ removed: 1, reason: undefined, replicateReason: undefined });
@@ -221,7 +222,7 @@ describe('interp.c on arm-none-eabi-gcc', () => {
           (w, i) => (i * 32 >= top ? 0 : (i + 1) * 32 <= top ? w : w & ((1 << (top - i * 32)) - 1)));
         writeFileSync(join(gen, 'wq_used_ops.h'), [...words.map(
           (w, i) => `#define WQRT_OPS_W${i} 0x${(w >>> 0).toString(16)}u`), '#define WQRT_OPS_FC 0x0u', ''].join('\n'));
-        const flags = ['-mthumb', '-mcpu=cortex-m3', '-Os', '-std=gnu11',
+        const flags = ['-mthumb', '-mcpu=cortex-m3', '-Os', '-std=gnu11', '-DWQRT_REGFORM=0',
           `-I${join(REPO_ROOT, 'firmware/runtime/include')}`, `-I${gen}`, '-DWQRT_OPCODE_MASK'];
         const r = await compileInterpreter(
           'arm-none-eabi-gcc', flags, join(REPO_ROOT, 'firmware/runtime/src/interp.c'), join(gen, 'interp.o'));

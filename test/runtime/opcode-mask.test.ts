@@ -26,14 +26,15 @@ const F = `(func (export "f") (param i32) (result i32) (i32.add (local.get 0) (i
 const G =
   `(func (export "g") (param i32) (result i32) (i32.div_u (i32.mul (local.get 0) (local.get 0)) (i32.const 3)))`;
 
-/** plain_driver.c (wasm3 API only) built with the interpreter gated by `forModule`'s opcodes */
+/** plain_driver.c (wasm3 API only) built on the stack form with the interpreter gated by `forModule`'s opcodes */
 function gatedDriver(name: string, forModule: Uint8Array): string {
   const inc = join(dir, `${name}-inc`);
   execFileSync('mkdir', ['-p', inc]);
   writeFileSync(join(inc, 'wq_used_ops.h'), usedOpcodesHeader(forModule, `${name}.wasm`));
   const exe = join(dir, name);
   const srcs = ['api.c', 'interp.c', 'loader.c'].map((f) => join(RT, 'src', f));
-  execFileSync('gcc', ['-std=c11', '-O1', '-Wall', '-Wextra', '-Wno-unused-parameter', '-Werror', '-DWQRT_OPCODE_MASK',
+  execFileSync('gcc', ['-std=c11', '-O1', '-Wall', '-Wextra', '-Wno-unused-parameter', '-Werror', '-DWQRT_REGFORM=0',
+    '-DWQRT_OPCODE_MASK',
     `-I${join(RT, 'include')}`, `-I${inc}`, ...srcs, join(RT, 'host/plain_driver.c'), '-o', exe]);
   return exe;
 }
@@ -88,6 +89,6 @@ describe('a per-image interpreter (WQRT_OPCODE_MASK)', () => {
     expect(call(onlyF, 'b.pd.wasm', 'g', 5)).toBe(
       "error opcode left out of this image's interpreter: rebuild the firmware with this module");
     // the same module on the full interpreter
-    expect(call(join(REPO, 'build/runtime/plain_driver'), 'b.pd.wasm', 'g', 5)).toBe('ok 8');
+    expect(call(join(REPO, 'build/runtime/plain_driver_stack'), 'b.pd.wasm', 'g', 5)).toBe('ok 8');
   });
 });

@@ -1,9 +1,10 @@
 // The register-form translator (host-tools/wasm/regform/): what it makes of small wat functions, and
 // that the code computes what V8 computes for the same wasm (through test/helpers/regform-eval.ts).
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { WasmError, parseModule, type ParsedModule } from '../../host-tools/wasm/module.ts';
 import { disassemble } from '../../host-tools/wasm/regform/disasm.ts';
-import { generateOps } from '../../host-tools/wasm/regform/gen-ops.ts';
+import { EVERY_OP_FILES, generateOps } from '../../host-tools/wasm/regform/gen-ops.ts';
 import { translateForImage, translateModule, type RfModule } from '../../host-tools/wasm/regform/translate.ts';
 import { RfTrap, runRf, type HostFn } from '../helpers/regform-eval.ts';
 import { wat2wasm } from '../helpers/wat.ts';
@@ -224,5 +225,15 @@ describe('regform translator', () => {
     expect(all.h).toMatch(/#define RF_OP_ESC \d+/);
     expect(all.inc).toMatch(/#if WQRT_FLOATS\nL_f32_add_sss: /);
     expect(all.inc).toMatch(/#else\nL_f32_add_sss: .*\n +TRAP\(wqrt_Err_unsupported\);\n#endif/);
+  });
+
+  it('the committed every-op files (the runtime\'s default numbering) are what gen-ops.ts makes of ops.ts now', () => {
+    // stale files would build an engine whose RF_OPS_HASH refuses every blob that blob.ts writes (or, worse, one
+    // whose handlers disagree with the translator): `make build` (or gen-ops.ts --every-op) rewrites them
+    const all = generateOps();
+    const stale = 'stale: run `node --import tsx host-tools/wasm/regform/gen-ops.ts --every-op` and commit';
+    expect(readFileSync(EVERY_OP_FILES.h, 'utf8'), `${EVERY_OP_FILES.h} ${stale}`).toBe(all.h);
+    expect(readFileSync(EVERY_OP_FILES.inc, 'utf8'), `${EVERY_OP_FILES.inc} ${stale}`).toBe(all.inc);
+    expect(EVERY_OP_FILES.h).toMatch(/firmware\/runtime\/src\/rf_ops_all\.h$/);
   });
 });

@@ -1,4 +1,4 @@
-// The register form (format 40, host-tools/wasm/regform/blob.ts) through the runtime built with WQRT_REGFORM=1
+// The register form (format 40, host-tools/wasm/regform/blob.ts) through the runtime's default engine
 // (firmware/runtime/src/rf_engine.c): the embedding API's checks (host imports, traps and their trap info, calls
 // and call_indirect), memory.grow, the loader's checks of a format 40 blob, and each build refusing the other
 // form's blob by name; and the spec suite's target files through it.
@@ -82,7 +82,7 @@ describe('fuel (WQRT_FUEL, host fuzz builds)', () => {
     writeFileSync(join(dir, 'fuel.pd.wasm'), predecode(readFileSync(wasm)).wasm);
     const expected = ['spin: [trap] fuel exhausted, fuel left 0', 'recurse: [trap] fuel exhausted, fuel left 0',
       'add: 42'];
-    for (const [form, defs] of [['rf', ['-DWQRT_REGFORM=1', '-Ibuild/runtime/regform']], ['pd', []]] as const) {
+    for (const [form, defs] of [['rf', []], ['pd', ['-DWQRT_REGFORM=0']]] as const) {
       const exe = join(dir, `fuel_${form}`);
       execFileSync('gcc', ['-std=gnu11', '-O1', '-Ifirmware/runtime/include', '-DWQRT_FUEL', ...defs,
         ...['api.c', 'loader.c', 'interp.c', 'rf_engine.c'].map((f) => `firmware/runtime/src/${f}`),
@@ -110,7 +110,7 @@ describe('an image\'s own engine', () => {
     tool(['host-tools/wasm/regform/gen-ops.ts', join(dir, 'image-ops'), '--only', `${rf}.ops`]);
     expect(readFileSync(join(dir, 'image-ops/rf_ops.h'), 'utf8')).toContain(`#define NUM_OPS ${ops.length}\n`);
     const driver = join(dir, 'image_driver');
-    execFileSync('gcc', ['-std=c11', '-O1', '-Ifirmware/runtime/include', '-DWQRT_REGFORM=1',
+    execFileSync('gcc', ['-std=c11', '-O1', '-Ifirmware/runtime/include', '-DWQRT_RF_IMAGE_OPS=1',
       `-I${join(dir, 'image-ops')}`,
       ...['api.c', 'loader.c', 'interp.c', 'rf_engine.c'].map((f) => `firmware/runtime/src/${f}`),
       'firmware/runtime/host/spec_driver.c', '-o', driver, '-lm'], { cwd: REPO });
@@ -148,7 +148,8 @@ describe('the loader and a format 40 blob', () => {
     expect(run('spec_driver_rf', [`load ${path}`, 'invoke twice 1 8'])).toEqual(['ok', 'ok 54']);
   });
 
-  it('refuses format 39 in a WQRT_REGFORM=1 build and format 40 in the default one, saying which reads it', () => {
+  it('refuses format 39 in the default build and format 40 in the stack form\'s (WQRT_REGFORM=0), saying which ' +
+      'reads it', () => {
     expect(run('spec_driver_rf', [`load ${join(OUT, 'api.pd.wasm')}`])[0]).toMatch(
       /^error wasmqtt.predecoded: format 39: this runtime reads format 40/);
     expect(run('spec_driver', [`load ${join(OUT, 'api.rf.wasm')}`])[0]).toMatch(/^error .*other version/);

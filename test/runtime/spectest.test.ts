@@ -66,7 +66,7 @@ describe('wasm spec tests on the host build', () => {
   }, 120_000);
 });
 
-describe('wasm spec tests through the register form (format 40, WQRT_REGFORM=1)', () => {
+describe('wasm spec tests through the register form (format 40, the default engine)', () => {
   it('runs every .wast file with the same counts as the stack form: no failure, the same skips', async () => {
     expect(existsSync(REGFORM_DRIVER), 'build/runtime/spec_driver_rf missing: run make build').toBe(true);
     const rf = await runSpecSuite(undefined, REGFORM_DRIVER, 2, { regform: true });

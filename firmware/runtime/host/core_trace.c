@@ -2,7 +2,8 @@
 /* Replays a core.wasm trace recorded on Node's engine (host-tools/wasm/trace.ts) on this
  * runtime: feeds the recorded inputs (host memory writes, import results) and checks that every
  * import call (name, arguments, bytes it reads - the wire traffic) and every export result is
- * byte-identical.   core_trace MODULE.pd.wasm TRACE */
+ * byte-identical.   core_trace MODULE TRACE   (MODULE pre-decoded for this build's engine: .rf.wasm from
+ * regform/blob.ts, the default; .pd.wasm from predecode.ts with WQRT_REGFORM=0) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,7 +77,7 @@ static m3ApiRawFunction(replay_import)
 
 int main(int argc, char ** argv)
 {
-    if (argc != 3) { fprintf(stderr, "usage: core_trace MODULE.pd.wasm TRACE\n"); return 2; }
+    if (argc != 3) { fprintf(stderr, "usage: core_trace MODULE TRACE\n"); return 2; }
     FILE * f = fopen(argv[1], "rb");
     if (!f) { fprintf(stderr, "core_trace: cannot open %s\n", argv[1]); return 2; }
     static uint8_t wasm[1 << 18] __attribute__((aligned(8)));

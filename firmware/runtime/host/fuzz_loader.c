@@ -1,5 +1,6 @@
 /* Seeded mutation fuzzer for the loader and interpreter (host build with ASan + UBSan).
- *   fuzz_loader ITERATIONS SEED module.pd.wasm...
+ *   fuzz_loader ITERATIONS SEED MODULE...   (seeds pre-decoded for this build's engine: .rf.wasm, or .pd.wasm
+ *   with WQRT_REGFORM=0)
  * Each iteration is one execution of one of:
  *   0 mutated bytes anywhere in a seed module -> parse + load (+ calls when accepted)
  *   1 mutated bytes with the module hash re-stamped and the blob checksum re-stamped, so the
@@ -95,7 +96,7 @@ static uint32_t run_module(const uint8_t * bytes, uint32_t len, int call_all, ui
 
 int main(int argc, char ** argv)
 {
-    if (argc < 4) { fprintf(stderr, "usage: fuzz_loader ITERATIONS SEED module.pd.wasm...\n"); return 2; }
+    if (argc < 4) { fprintf(stderr, "usage: fuzz_loader ITERATIONS SEED MODULE...\n"); return 2; }
     unsigned long iters = strtoul(argv[1], NULL, 10);
     rng_state = strtoull(argv[2], NULL, 10) * 2654435761u + 88172645463325252ull;
     int nseeds = argc - 3;

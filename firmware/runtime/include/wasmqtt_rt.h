@@ -12,11 +12,16 @@
 extern "C" {
 #endif
 
-/* Version of the pre-decoded custom section ("wasmqtt.predecoded") this runtime reads: 39, the stack form
- * (host-tools/wasm/predecode.ts), or with WQRT_REGFORM=1 40, the register form (host-tools/wasm/regform/blob.ts). */
+/* The engine: 1 (the default) the register form (rf_engine.c), 0 the stack form (interp.c). A binding that
+ * looks at it (a frame's size, the blob format it embeds) sees the runtime's choice through this header. */
+#ifndef WQRT_REGFORM
+#  define WQRT_REGFORM 1
+#endif
+/* Version of the pre-decoded custom section ("wasmqtt.predecoded") this runtime reads: 40, the register form
+ * (host-tools/wasm/regform/blob.ts), or with WQRT_REGFORM=0 39, the stack form (host-tools/wasm/predecode.ts). */
 #define WQRT_BLOB_VERSION_STACK 39u
 #define WQRT_BLOB_VERSION_REGFORM 40u
-#if defined(WQRT_REGFORM) && WQRT_REGFORM
+#if WQRT_REGFORM
 #  define WQRT_BLOB_VERSION WQRT_BLOB_VERSION_REGFORM
 #else
 #  define WQRT_BLOB_VERSION WQRT_BLOB_VERSION_STACK
@@ -68,18 +73,22 @@ void        wqrt_SetGlobalResolver  (WqGlobalResolver fn);
 #else
 #  define d_wqrtErrorConst(LABEL, STRING)   extern const char wqrt_Err_##LABEL[];
 #endif
-/* m3_ParseModule: the pre-decoded section (fix: run host-tools/wasm/predecode.ts), the bytes */
-d_wqrtErrorConst  (noPredecoded,        "no wasmqtt.predecoded section: run predecode.ts")
-d_wqrtErrorConst  (predecodedVersion,   "wasmqtt.predecoded: other version: rerun predecode.ts")
-/* format 39 in a WQRT_REGFORM=1 build (the default build returns predecodedVersion for format 40: no flash for
- * another text) */
-#if defined(WQRT_REGFORM) && WQRT_REGFORM
+/* m3_ParseModule: the pre-decoded section (fix: run the engine's pre-decoder, host-tools/wasm/regform/blob.ts or
+ * for the stack form host-tools/wasm/predecode.ts), the bytes. predecodedCorrupt: also from linking and lookups. */
+#if WQRT_REGFORM
+d_wqrtErrorConst  (noPredecoded,        "no wasmqtt.predecoded section: run regform/blob.ts")
+d_wqrtErrorConst  (predecodedVersion,   "wasmqtt.predecoded: other version: rerun regform/blob.ts")
+/* format 39 here (the stack form's build returns predecodedVersion for format 40: no flash for another text) */
 d_wqrtErrorConst  (predecodedStackForm, "wasmqtt.predecoded: format 39: this runtime reads format 40 (regform/blob.ts)")
 d_wqrtErrorConst  (predecodedOtherOps,  "wasmqtt.predecoded: ops numbered for another engine: rebuild it with this module's")
-#endif
+d_wqrtErrorConst  (predecodedStale,     "wasmqtt.predecoded: module changed (hash differs): rerun regform/blob.ts")
+d_wqrtErrorConst  (predecodedCorrupt,   "wasmqtt.predecoded: corrupt: rerun regform/blob.ts")
+#else
+d_wqrtErrorConst  (noPredecoded,        "no wasmqtt.predecoded section: run predecode.ts")
+d_wqrtErrorConst  (predecodedVersion,   "wasmqtt.predecoded: other version: rerun predecode.ts")
 d_wqrtErrorConst  (predecodedStale,     "wasmqtt.predecoded: module changed (hash differs): rerun predecode.ts")
-/* predecodedCorrupt: also from linking and lookups */
 d_wqrtErrorConst  (predecodedCorrupt,   "wasmqtt.predecoded: corrupt: rerun predecode.ts")
+#endif
 d_wqrtErrorConst  (moduleMisaligned,    "module not 4-byte aligned, arena full: declare it aligned(4)")
 /* the arena (wqrt_SetArena, wqrt_SetCallDepth, m3_LoadModule) and linear memory (m3_LoadModule) */
 d_wqrtErrorConst  (arenaTooSmall,       "arena too small: give wqrt_SetArena more")

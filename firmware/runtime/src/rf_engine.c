@@ -1,19 +1,24 @@
-/* The register-form engine (WQRT_REGFORM=1): runs the code of the pre-decoded blob's format 40
+/* The register-form engine (the default, WQRT_REGFORM=1): runs the code of the pre-decoded blob's format 40
  * (host-tools/wasm/regform/blob.ts), in place from flash. Each op names its operands as one-byte
  * indices of 64-bit frame slots, or immediates; the handlers are generated from one op table with
- * the translator (host-tools/wasm/regform/gen-ops.ts -> rf_ops.inc, rf_ops.h) and use only the
- * vocabulary defined here (docs/runtime.md "The register form in the tree" and "The register form's translator").
+ * the translator (host-tools/wasm/regform/gen-ops.ts -> rf_ops_all.inc and .h for every op, or an image's
+ * rf_ops.inc and .h with WQRT_RF_IMAGE_OPS) and use only the vocabulary defined here (docs/runtime.md
+ * "The register form in the tree" and "The register form's translator").
  * Frames: slot 0 the first parameter; a call's arguments sit in the caller's slots base.. and the
  * callee's frame starts there, so its results land where the caller reads them. Call frames (the
  * caller's pc and fp) grow down from the top of the value stack's area (loader.c), so one compare
  * bounds both. Every linear-memory access is checked in the handler against MEM_BYTES / MEM_END*.
- * Without WQRT_REGFORM this file is empty (interp.c is the engine). */
+ * With WQRT_REGFORM=0 this file is empty (interp.c, the stack form, is the engine). */
 #include <stddef.h>
 #include "rt_internal.h"
 
 #if WQRT_REGFORM
 #include "rt_values.h"
-#include "rf_ops.h"
+#if WQRT_RF_IMAGE_OPS
+#  include "rf_ops.h"       /* an image's own numbering, from its build's gen folder (-I) */
+#else
+#  include "rf_ops_all.h"   /* every op (committed beside this file) */
+#endif
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #  error "wasmqtt runtime: little-endian targets only"
@@ -272,7 +277,11 @@ M3Result wq_invoke(IM3Runtime rt, uint32_t func, uint32_t nargs)
     }
     NEXT(0);
 
-#include "rf_ops.inc"
+#if WQRT_RF_IMAGE_OPS
+#  include "rf_ops.inc"
+#else
+#  include "rf_ops_all.inc"
+#endif
 
 do_call: {   /* the callee (imports included), its frame at the caller's slot rf_cbase; the caller resumes at rf_npc */
         FUEL();

@@ -1,10 +1,12 @@
-// Build-time writer of the register form (format 40): validates a module, translates every function body to
-// register code (translate.ts) and appends the custom section "wasmqtt.predecoded" holding it, for a runtime built
-// with WQRT_REGFORM=1 (firmware/runtime/src/rf_engine.c). Format 39 (../predecode.ts) is the stack form's.
+// Build-time writer of the register form (format 40), the default pre-decoder: validates a module, translates every
+// function body to register code (translate.ts) and appends the custom section "wasmqtt.predecoded" holding it, for
+// the runtime's default engine (firmware/runtime/src/rf_engine.c). Format 39 (../predecode.ts) is the stack form's
+// (a runtime built with WQRT_REGFORM=0).
 // Usage: node --import tsx host-tools/wasm/regform/blob.ts [--image] in.wasm out.wasm
 //   --image: the code numbers only the ops this module uses (translateForImage), and out.wasm.ops lists them in
-//   that order for the image's engine (`gen-ops.ts OUTDIR --only out.wasm.ops`); without it, every op is numbered
-//   (the engine every module runs on: the spec driver, the bench).
+//   that order for the image's engine (`gen-ops.ts OUTDIR --only out.wasm.ops`, built with -DWQRT_RF_IMAGE_OPS=1
+//   -I OUTDIR); without it, every op is numbered (the runtime's default, firmware/runtime/src/rf_ops_all.h: the
+//   engine every module runs on, as the spec driver and the bench do).
 //
 // The section is format 39's (name, pad-length byte, pad zeros so the blob starts 4-byte aligned in the module, then
 // the blob, little-endian; the module's last section). The blob:
@@ -119,8 +121,8 @@ function main(args: string[]) {
   const argv = image ? args.slice(1) : args;
   if (argv.length !== 2) {
     console.error('usage: regform/blob.ts [--image] IN.wasm OUT.wasm  (validates IN, translates it to the register ' +
-      'form and writes it with the wasmqtt.predecoded section, format 40, for a WQRT_REGFORM=1 runtime; --image: ' +
-      'numbers only its own ops and lists them in OUT.wasm.ops for gen-ops.ts --only)');
+      'form and writes it with the wasmqtt.predecoded section, format 40, for the runtime\'s default engine; ' +
+      '--image: numbers only its own ops and lists them in OUT.wasm.ops for gen-ops.ts --only)');
     process.exit(2);
   }
   let input: Uint8Array;

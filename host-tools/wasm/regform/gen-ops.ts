@@ -2,10 +2,14 @@
 // rf_ops.h (OP_LIST in code order, NUM_OPS, the escape's codes, the operand-field readers).
 // Usage: node --import tsx host-tools/wasm/regform/gen-ops.ts OUTDIR [--only USED.txt]
 //   --only: an image's own op list (whitespace-separated names, e.g. RfModule.ops): only those
-//   handlers, numbered as translateModule(m, bytes, { ops }) numbers them.
+//   handlers, numbered as translateModule(m, bytes, { ops }) numbers them (built with WQRT_RF_IMAGE_OPS=1).
+//        node --import tsx host-tools/wasm/regform/gen-ops.ts --every-op
+//   the every-op numbering the runtime builds with by default: firmware/runtime/src/rf_ops_all.h and
+//   rf_ops_all.inc, committed (so a plain gcc of the runtime needs no generated folder; mk/runtime.mk reruns
+//   this when an op changes, and test/runtime/regform-translate.test.ts checks they are current).
 
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { OP_BY_NAME, numbering, opsHash, type Guard } from './ops.ts';
 
@@ -68,16 +72,38 @@ export function writeOps(outDir: string, names?: Iterable<string>) {
   writeFileSync(join(outDir, 'rf_ops.h'), h);
 }
 
+/** The committed every-op files (not rf_ops.h: a quoted include looks beside rf_engine.c first, so that name
+ * would hide an image's own rf_ops.h from -I). */
+export const EVERY_OP_FILES = {
+  h: resolve(import.meta.dirname, '../../../firmware/runtime/src/rf_ops_all.h'),
+  inc: resolve(import.meta.dirname, '../../../firmware/runtime/src/rf_ops_all.inc'),
+};
+
+/** Writes EVERY_OP_FILES from the op table; a file whose text is already current is left alone. */
+export function writeEveryOpFiles(): void {
+  const { inc, h } = generateOps();
+  for (const [file, text] of [[EVERY_OP_FILES.h, h], [EVERY_OP_FILES.inc, inc]] as const) {
+    let old: string | undefined;
+    try { old = readFileSync(file, 'utf8'); } catch { old = undefined; }
+    if (old !== text) writeFileSync(file, text);
+  }
+}
+
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const args = process.argv.slice(2);
+  const everyOp = args.includes('--every-op');
   const only = args.indexOf('--only');
   const onlyFile = only >= 0 ? args[only + 1] : undefined;
   const out = only < 0 ? args[0] : args.filter((_, i) => i !== only && i !== only + 1)[0];
-  if (!out || (only >= 0 && !onlyFile)) {
-    process.stderr.write('usage: gen-ops.ts OUTDIR [--only USED.txt]\n');
+  if (everyOp ? args.length !== 1 : !out || (only >= 0 && !onlyFile)) {
+    process.stderr.write('usage: gen-ops.ts OUTDIR [--only USED.txt]   or   gen-ops.ts --every-op\n');
     process.exit(2);
   }
   try {
+    if (everyOp) {
+      writeEveryOpFiles();
+      process.exit(0);
+    }
     const names = onlyFile ? readFileSync(onlyFile, 'utf8').split(/\s+/).filter(Boolean) : undefined;
     writeOps(out, names);
   } catch (e) {

@@ -1,6 +1,7 @@
 /* API-level tests of the wasm3 embedding subset. Uses only wasm3.h (plus wasmqtt_rt.h under
  * #ifdef WASMQTT_RT), so the same file builds against upstream wasm3 (`make test-wasm3`).
- * Usage: api_test FIXTURE.wasm   (the pre-decoded fixture; upstream ignores the extra section) */
+ * Usage: api_test FIXTURE.wasm   (the fixture pre-decoded for the build's engine, api.rf.wasm or with
+ * WQRT_REGFORM=0 api.pd.wasm; upstream ignores the extra section) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
