@@ -1,5 +1,6 @@
 // The app API's cost on the blue pill (docs/app-api.md): the examples/sensor images `make build`
-// wrote (both engines) against the board's budget, and the flash an app of your own has left:
+// wrote (the default engine, the register form, and aot; the stack form's built here) against the board's
+// budget, and the flash an app of your own has left:
 // the budget minus an image whose app is empty (App.start with an empty setup: the core, the
 // runtime, the HAL and what every app carries of the API), built here in the same run. The
 // linear memory the scaffolded app (templates/project) takes by the end of start(), against the
@@ -62,11 +63,11 @@ export async function run(): Promise<Record<string, unknown>> {
       template_linear_memory_bytes: { bluepill: started.usedBytes },
       linear_memory_left_after_template_bytes: { bluepill: bluepill.wasm.linearMemoryCapBytes - started.usedBytes },
     };
-    // the register form (`--engine regform`): `make build` writes its console image only; its sensor image is
-    // built here from the sensor module the others embed
-    for (const [key, engine, sensorDir, consoleDir] of [['bluepill', 'interp', 'bluepill-sensor', 'bluepill'],
+    // the unsuffixed keys are the default engine (the register form); the stack form (`--engine stack`): `make build`
+    // writes its console image only; its sensor image is built here from the sensor module the others embed
+    for (const [key, engine, sensorDir, consoleDir] of [['bluepill', 'regform', 'bluepill-sensor', 'bluepill'],
       ['bluepill_aot', 'aot', 'bluepill-sensor-aot', 'bluepill-aot'],
-      ['bluepill_regform', 'regform', undefined, 'bluepill-regform']] as const) {
+      ['bluepill_stack', 'stack', undefined, 'bluepill-stack']] as const) {
       const sensor = sensorDir ? sizeOf(sensorDir) : (await buildFirmware({ board: 'bluepill', engine,
         wasm: join(REPO_ROOT, 'build/app/sensor.wasm'), outDir: join(tmp, `${key}-sensor`), allowOverBudget: true }))
         .report;
@@ -78,9 +79,9 @@ export async function run(): Promise<Record<string, unknown>> {
       figures.empty_app_flash_bytes[key] = empty.report.flash.used;
       figures.flash_left_for_user_code_bytes[key] = empty.report.flash.budget - empty.report.flash.used;
       if (engine !== 'aot') {
-        // The interpreter is built per image with the handlers of the opcodes its module uses, so
+        // The interpreter is built per image with the handlers of the ops its module uses, so
         // an app's code brings the handlers it needs with it; with every handler built, this is
-        // what is left if the app's code used every opcode the core does not.
+        // what is left if the app's code used every op the core does not.
         const every = await buildFirmware({ board: 'bluepill', engine, wasm, outDir: join(tmp, `${key}-every`),
           allowOverBudget: true, everyOpcode: true });
         figures.flash_left_for_user_code_bytes_every_opcode[key] = every.report.flash.budget - every.report.flash.used;

@@ -1,6 +1,6 @@
 // What the LAN services (firmware/core/net/lan.ts: the DHCP and DNS clients, net/dhcp.ts, net/dns.ts)
 // cost: build/w5500/core-lan.wasm (core.wasm with lanEnable()) against its peer core.wasm, both
-// from the same `make build`, and in a bluepill image (interpreter engine): each module embedded
+// from the same `make build`, and in a bluepill image (the default engine, the register form): each module embedded
 // by `wasmqtt build` in this run, so the difference is what the image pays. Also the flash the
 // console image leaves (the default firmware: whether the services would fit beside it), and what
 // the console's LAN image (device-lan-p4096.wasm) costs over the console image on stm32f103rc.
@@ -23,14 +23,14 @@ export async function run(): Promise<Record<string, unknown>> {
   const tmp = mkdtempSync(join(REPO_ROOT, 'build/w5500/bench-'));
   try {
     const image = async (wasm: string, dir: string) => (await buildFirmware({
-      board: 'bluepill', engine: 'interp', wasm: join(REPO_ROOT, wasm), outDir: join(tmp, dir), allowOverBudget: true,
+      board: 'bluepill', wasm: join(REPO_ROOT, wasm), outDir: join(tmp, dir), allowOverBudget: true,
     })).report;
     const plain = await image('build/core/core.wasm', 'core');
     const withLan = await image('build/w5500/core-lan.wasm', 'core-lan');
     // The console's LAN image (mk/w5500.mk) against the console image on the smallest board it fits:
     // both modules embedded in this run.
     const rc = async (wasm: string, dir: string) => (await buildFirmware({
-      board: 'stm32f103rc', engine: 'interp', wasm: join(REPO_ROOT, wasm), outDir: join(tmp, dir),
+      board: 'stm32f103rc', wasm: join(REPO_ROOT, wasm), outDir: join(tmp, dir),
       allowOverBudget: true,
     })).report;
     const rcConsole = await rc('build/core/device-p4096.wasm', 'rc-console');

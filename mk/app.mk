@@ -6,13 +6,13 @@
 APP_SDK_SRC := $(shell find firmware/app/sdk -name '*.ts' 2>/dev/null)
 APP_CORE_SRC := $(shell find firmware/core -name '*.ts' -o -name '*.json' 2>/dev/null) asconfig.json mk/core.mk
 APP_FW_DEPS := $(shell find firmware/hal firmware/binding firmware/runtime -name '*.[ch]' 2>/dev/null) $(wildcard linker/*.ld) \
-  $(wildcard host-tools/fwbuild/*.ts host-tools/wasm/*.ts) host-tools/cli/commands/build.ts
+  $(wildcard host-tools/fwbuild/*.ts host-tools/wasm/*.ts host-tools/wasm/regform/*.ts) host-tools/cli/commands/build.ts
 
 # examples/sensor: internal temperature at QoS 1, the PC13 LED from QoS 2 messages.
 build/app/sensor.wasm: $(APP_CORE_SRC) $(APP_SDK_SRC) mk/app.mk $(wildcard examples/sensor/*.ts examples/sensor/*.json) | node_modules/.package-lock.json
 	$(call CORE_MODULE,examples/sensor/asconfig.json)
 
-# Its firmware images, both engines (the virtual-board tests and the bench run them).
+# Its firmware images: the default engine (the register form) and aot (the virtual-board tests and the bench run them).
 build/bluepill-sensor/firmware.elf: boards/bluepill.json build/app/sensor.wasm $(APP_FW_DEPS) | npm
 	@set -o pipefail; $(WASMQTT_CLI) build --board bluepill --wasm build/app/sensor.wasm --out build/bluepill-sensor \
 	  | grep -E '^  (flash|RAM total)' | sed 's/^/bluepill-sensor: /' || $(call FW_BUDGET_FAIL,bluepill-sensor)

@@ -1,11 +1,13 @@
 # Firmware layer: STM32F103 HAL, binding, boards, linker scripts, `wasmqtt build` (host-tools/fwbuild).
-# Every board's ELF, the POSIX host build of the binding (fake HAL) with the real device.wasm
-# (the MQTT core with the device console), and
-# the same host build with a tiny fixture module (test/firmware/fixtures/tiny-core.wat).
+# Every board's ELF on the default engine (the register form), the POSIX host build of the binding (fake HAL)
+# with the real device.wasm (the MQTT core with the device console), and
+# the same host build with a tiny fixture module (test/firmware/fixtures/tiny-core.wat); the bluepill and host
+# builds again on the stack form (--engine stack) and AOT (--engine aot).
 FW_BOARDS := bluepill bluepill128 stm32f103rc stm32f103ze
 FW_C_SRCS := $(shell find firmware/hal firmware/binding firmware/runtime -name '*.[ch]' 2>/dev/null)
 FW_TOOL_SRCS := $(wildcard host-tools/fwbuild/*.ts host-tools/wasm/*.ts) host-tools/cli/commands/build.ts
-FW_DEPS := $(FW_C_SRCS) $(wildcard linker/*.ld) $(FW_TOOL_SRCS)
+# the register form's translator and handler generator (host-tools/wasm/regform) build every default image
+FW_DEPS := $(FW_C_SRCS) $(wildcard linker/*.ld) $(FW_TOOL_SRCS) $(wildcard host-tools/wasm/regform/*.ts)
 WASMQTT_CLI := $(NODE_TS) host-tools/cli/main.ts
 
 # Budgets are enforced: a board image over its flash or RAM budget (boards/<board>.json) fails
@@ -30,21 +32,22 @@ build/bluepill-aot/firmware.elf: boards/bluepill.json build/core/device.wasm $(F
 	@set -o pipefail; $(WASMQTT_CLI) build --board bluepill --engine aot --wasm build/core/device.wasm --out $(@D) \
 	  | grep -E '^  (flash|RAM total)' | sed 's/^/bluepill-aot: /' || $(call FW_BUDGET_FAIL,bluepill-aot)
 
-# Engine "regform": device.wasm translated to the register form (format 40) with the image's own op
-# numbering, and rf_engine.c with only those handlers (WQRT_REGFORM=1); the stack form stays the default.
-build/bluepill-regform/firmware.elf: boards/bluepill.json build/core/device.wasm $(FW_DEPS) $(wildcard host-tools/wasm/regform/*.ts) | npm
-	@set -o pipefail; $(WASMQTT_CLI) build --board bluepill --engine regform --wasm build/core/device.wasm --out $(@D) \
-	  | grep -E '^  (flash|RAM total)' | sed 's/^/bluepill-regform: /' || $(call FW_BUDGET_FAIL,bluepill-regform)
+# Engine "stack": device.wasm pre-decoded in the stack form (format 39) and interp.c with only the handlers of
+# the opcodes it uses (WQRT_REGFORM=0): the non-default engine, for its tests (WASMQTT_FIRMWARE_ENGINE=stack,
+# interp-dispatch's image) and the bench's _stack keys.
+build/bluepill-stack/firmware.elf: boards/bluepill.json build/core/device.wasm $(FW_DEPS) | npm
+	@set -o pipefail; $(WASMQTT_CLI) build --board bluepill --engine stack --wasm build/core/device.wasm --out $(@D) \
+	  | grep -E '^  (flash|RAM total)' | sed 's/^/bluepill-stack: /' || $(call FW_BUDGET_FAIL,bluepill-stack)
 
-# The host build of the binding on the register form (test/firmware with WASMQTT_FIRMWARE_ENGINE=regform).
-build/host-regform/wasmqtt-host: build/core/device.wasm boards/bluepill.json $(FW_DEPS) $(wildcard host-tools/wasm/regform/*.ts) | npm
-	@$(WASMQTT_CLI) build --host --engine regform --wasm build/core/device.wasm --out build/host-regform >/dev/null
+# The host build of the binding on the stack form (test/firmware with WASMQTT_FIRMWARE_ENGINE=stack).
+build/host-stack/wasmqtt-host: build/core/device.wasm boards/bluepill.json $(FW_DEPS) | npm
+	@$(WASMQTT_CLI) build --host --engine stack --wasm build/core/device.wasm --out build/host-stack >/dev/null
 
 build/host-aot/wasmqtt-host: build/core/device.wasm boards/bluepill.json $(FW_DEPS) $(wildcard firmware/binding/aot/*) | npm
 	@$(WASMQTT_CLI) build --host --engine aot --wasm build/core/device.wasm --out build/host-aot >/dev/null
 
 build/host/wasmqtt-host: build/core/device.wasm boards/bluepill.json $(FW_DEPS) | npm
-	@$(WASMQTT_CLI) build --host --wasm build/core/device.wasm >/dev/null
+	@$(WASMQTT_CLI) build --host --wasm build/core/device.wasm --out build/host >/dev/null
 
 build/firmware-test/tiny-core.wasm: test/firmware/fixtures/tiny-core.wat
 	@mkdir -p $(@D)
@@ -63,7 +66,7 @@ BUILD_ARTIFACTS += build/firmware-test/host-tiny/wasmqtt-host build/firmware-tes
 ifneq ($(wildcard mk/core.mk),)
 BUILD_ARTIFACTS += $(FW_BOARDS:%=build/%/firmware.elf) build/host/wasmqtt-host \
   build/bluepill-aot/firmware.elf build/host-aot/wasmqtt-host \
-  build/bluepill-regform/firmware.elf build/host-regform/wasmqtt-host
+  build/bluepill-stack/firmware.elf build/host-stack/wasmqtt-host
 endif
 
 # The console's word table follows the core's error codes (abi.ts); device.wasm depends on it

@@ -1,7 +1,7 @@
 // `wasmqtt build`: the module (device.wasm, the core with the console app, via the core layer's
 // make rule; or an app compiled by ./app.ts; or --wasm FILE) -> checks (./module-check.ts) ->
-// pre-decoded module
-// (host-tools/wasm/predecode.ts) -> embedded as a C array -> HAL + binding + runtime compiled
+// the module in the register form (host-tools/wasm/regform, the default engine; --engine stack: pre-decoded by
+// host-tools/wasm/predecode.ts) -> embedded as a C array -> HAL + binding + runtime compiled
 // with arm-none-eabi-gcc (-Os, sections, LTO, --gc-sections, newlib-nano, no heap, no printf) ->
 // .elf/.bin/.hex/.map under build/<board>/ -> size report against the board budget.
 // Sources come from this package (REPO_ROOT is its root, in this repo or in node_modules);
@@ -27,10 +27,36 @@ import { compileInterpreter, slowerDispatchWarning } from './interp-dispatch.ts'
 import { compileRegformEngine } from './regform-dispatch.ts';
 
 export type RuntimeKind = 'wasmqtt-rt' | 'wasm3';
-/** interp: the module embedded and interpreted (the stack form, format 39); regform: the module
- * embedded in the register form (format 40) and interpreted by rf_engine.c; aot: the module compiled
- * to C by wasm2c. */
-export type EngineKind = 'interp' | 'regform' | 'aot';
+/** regform (the default): the module embedded in the register form (format 40) and interpreted by rf_engine.c;
+ * stack: the module embedded pre-decoded (the stack form, format 39) and interpreted by interp.c; aot: the module
+ * compiled to C by wasm2c. */
+export type EngineKind = 'regform' | 'stack' | 'aot';
+
+/** The engine a build uses when none is given: the register form, except under upstream wasm3 (--runtime wasm3),
+ * which runs the module as it is (what the stack form's path embeds for that runtime). */
+export function defaultEngine(runtime: RuntimeKind): EngineKind {
+  return runtime === 'wasm3' ? 'stack' : 'regform';
+}
+
+/** The engine and runtime of a build, checked: aot and regform belong to the wasmqtt runtime. */
+function engineFor(engine: EngineKind | undefined, runtime: RuntimeKind): EngineKind {
+  const e = engine ?? defaultEngine(runtime);
+  if (e === 'aot' && runtime !== 'wasmqtt-rt') throw new BuildError(
+    '--engine aot replaces the runtime; do not combine it with --runtime wasm3');
+  if (e === 'regform' && runtime !== 'wasmqtt-rt') throw new BuildError(
+    '--engine regform is the wasmqtt runtime\'s register-form interpreter; do not combine it with --runtime wasm3 ' +
+    '(leave --engine out: wasm3 runs the module as it is)');
+  return e;
+}
+
+/** The C flags and the left-out interpreter of the wasmqtt runtime's two engines: the register form's per-image
+ * build (rf_ops.h/.inc from the build's gen folder), or the stack form (interp.c). */
+function engineRuntime(rt: { files: string[]; includes: string[]; defines: string[] }, engine: EngineKind):
+    { files: string[]; includes: string[]; defines: string[] } {
+  if (engine === 'regform') return { ...rt, files: rt.files.filter((f) => f !== INTERP_C),
+    defines: [...rt.defines, '-DWQRT_REGFORM=1', '-DWQRT_RF_IMAGE_OPS=1'] };
+  return { ...rt, files: rt.files.filter((f) => f !== RF_ENGINE_C), defines: [...rt.defines, '-DWQRT_REGFORM=0'] };
+}
 
 export interface BuildOptions {
   board: string;
@@ -46,9 +72,9 @@ export interface BuildOptions {
   /** The folder whose build/ receives the outputs: a user's project (where its
    * wasmqtt.config.json is), default this package's root (the repo). */
   projectDir?: string;
-  /** Output folder; default <projectDir>/build/<board>[-aot|-wasm3] for the project's own image
+  /** Output folder; default <projectDir>/build/<board>[-stack|-aot|-wasm3] for the project's own image
    * (device.wasm in this repo, the configured app in a project), and
-   * <projectDir>/build/<module name>/<board>[-aot|-wasm3] for any other module, so building
+   * <projectDir>/build/<module name>/<board>[-stack|-aot|-wasm3] for any other module, so building
    * another module never replaces the default image. */
   outDir?: string;
   /** Rebuild into an output folder that holds another module's image. */
@@ -239,11 +265,15 @@ function realOrResolved(p: string): string {
   try { return realpathSync(p); } catch { return resolve(p); }
 }
 
+/** The output folder's suffix for an engine: none for the default (the register form). */
+function outDirSuffix(engine: EngineKind, runtime: RuntimeKind): string {
+  return engine === 'aot' ? '-aot' : runtime === 'wasm3' ? '-wasm3' : engine === 'stack' ? '-stack' : '';
+}
+
 /** Where an image goes when no --out is given (see BuildOptions.outDir). */
 export function defaultOutDir(o: { board: string; engine: EngineKind; runtime: RuntimeKind; projectDir: string;
     source: string; ownImage: boolean }): string {
-  const leaf = o.engine === 'aot' ? `${o.board}-aot` : o.engine === 'regform' ? `${o.board}-regform` :
-    o.runtime === 'wasm3' ? `${o.board}-wasm3` : o.board;
+  const leaf = `${o.board}${outDirSuffix(o.engine, o.runtime)}`;
   if (o.ownImage) return join(o.projectDir, 'build', leaf);
   // an app's entry is named by its folder (examples/sensor/main.ts -> sensor), a module by its file
   const stem = o.source.endsWith('.ts') ? basename(dirname(o.source)) : basename(o.source).replace(/\.wasm$/, '');
@@ -274,6 +304,7 @@ export function checkModuleForBoard(
     if (e instanceof ModuleFormatError) throw new BuildError(`${name}: ${e.message}`);
     throw e;
   }
+  // both of the wasmqtt runtime's engines take the same imports and segment limit (module-check's 'interp')
   const kind: Engine = engine === 'aot' ? 'aot' : runtime === 'wasm3' ? 'wasm3' : 'interp';
   const provided = kind === 'aot' ? aotImports(join(FW, 'binding/aot')) : interpImports(join(FW, 'binding'));
   const problems = checkModule({
@@ -295,11 +326,7 @@ async function prepareModule(opts: BuildOptions): Promise<PreparedModule> {
   const runtime = opts.runtime ?? 'wasmqtt-rt';
   const board: Board = opts.boardsDir ? loadBoard(opts.board, opts.boardsDir) : loadBoard(opts.board, BOARDS_DIR);
   const boardFile = opts.boardsDir ? join(opts.boardsDir, `${board.name}.json`) : `boards/${board.name}.json`;
-  const engine = opts.engine ?? 'interp';
-  if (engine === 'aot' && runtime !== 'wasmqtt-rt') throw new BuildError(
-    '--engine aot replaces the runtime; do not combine it with --runtime wasm3');
-  if (engine === 'regform' && runtime !== 'wasmqtt-rt') throw new BuildError(
-    '--engine regform is the wasmqtt runtime\'s register-form interpreter; do not combine it with --runtime wasm3');
+  const engine = engineFor(opts.engine, runtime);
   if (opts.app && opts.wasm) throw new BuildError(
     'give either an app (--app FILE or "app" in wasmqtt.config.json) or a module (--wasm FILE), not both');
   const projectDir = resolve(opts.projectDir ?? REPO_ROOT);
@@ -374,26 +401,21 @@ export async function buildFirmware(opts: BuildOptions): Promise<BuildResult> {
     }
     writeIfChanged(join(gen, 'core_wasm.c'), embedModuleC(moduleBytes, relative(REPO_ROOT, coreFile)));
     // a per-image interpreter: only the handlers of the opcodes this module uses (interp.c, WQRT_OPCODE_MASK)
-    if (runtime === 'wasmqtt-rt' && engine === 'interp') writeIfChanged(
+    if (runtime === 'wasmqtt-rt' && engine === 'stack') writeIfChanged(
       join(gen, 'wq_used_ops.h'), usedOpcodesHeader(moduleBytes, relative(REPO_ROOT, coreFile)));
     rt = runtimeSources(runtime, opts.wasm3Src, board);
-    if (engine === 'regform') {
-      // rf_engine.c is the engine; interp.c compiles to nothing under WQRT_REGFORM, so it is left out
-      rt = { ...rt, files: rt.files.filter((f) => f !== INTERP_C),
-        defines: [...rt.defines, '-DWQRT_REGFORM=1', '-DWQRT_RF_IMAGE_OPS=1'] };
-    } else if (runtime === 'wasmqtt-rt') {
-      rt = { ...rt, defines: [...rt.defines, '-DWQRT_REGFORM=0'] };
-    }
+    // one interpreter of the two: rf_engine.c (the default) or interp.c
+    if (runtime === 'wasmqtt-rt') rt = engineRuntime(rt, engine);
     sources = [
       ...cFiles(join(FW, 'hal/stm32f103')), ...cFiles(join(FW, 'binding')), ...rt.files, join(gen, 'core_wasm.c')];
   }
   const includes = [gen, join(FW, 'hal/stm32f103'), ...rt.includes].flatMap((d) => ['-I', d]);
-  const runtimeLabel = engine === 'aot' ? 'aot-wasm2c' : engine === 'regform' ? `${runtime} regform` : runtime;
+  const runtimeLabel = engine === 'aot' ? 'aot-wasm2c' : runtime === 'wasm3' ? runtime : `${runtime} ${engine}`;
   log(`cc: ${sources.length} files for ${board.name} (${runtimeLabel})`);
   const objs = await pool(sources.map((src) => async () => {
     const obj = join(objDir, objectName(src));
     const flags = [...ARM_CFLAGS, ...rt.defines, ...includes];
-    if (src === INTERP_C) {
+    if (src === INTERP_C && engine === 'stack') {
       // through the step that drops the opcode dispatch's dead range check (interp-dispatch.ts)
       const r = await compileInterpreter(gcc, opts.everyOpcode ? flags : [...flags, '-DWQRT_OPCODE_MASK'], src, obj)
         .catch((e: Error) => { throw new BuildError(e.message); });
@@ -455,15 +477,16 @@ export async function buildFirmware(opts: BuildOptions): Promise<BuildResult> {
 }
 
 /** The POSIX host build of the binding: same binding + runtime + core.wasm, fake HAL, host gcc.
- * Used by the tests to prove the C glue against a real broker before any chip is involved. */
+ * Used by the tests to prove the C glue against a real broker before any chip is involved. Default output:
+ * build/host (the register form), build/host-stack, build/host-aot, build/host-wasm3. */
 export async function buildHost(opts: { wasm?: string; outDir?: string; board?: string; runtime?: RuntimeKind;
     engine?: EngineKind; wasm3Src?: string; sanitize?: boolean; log?: (s: string) => void } = {}): Promise<string> {
   const runtime = opts.runtime ?? 'wasmqtt-rt';
-  const engine = opts.engine ?? 'interp';
+  const engine = engineFor(opts.engine, runtime);
   const log = opts.log ?? (() => {});
   const cc = findTool('gcc');
   const board = loadBoard(opts.board ?? 'bluepill');
-  const out = opts.outDir ?? join(REPO_ROOT, 'build/host');
+  const out = opts.outDir ?? join(REPO_ROOT, `build/host${outDirSuffix(engine, runtime)}`);
   const gen = join(out, 'gen');
   mkdirSync(gen, { recursive: true });
   const coreFile = opts.wasm ? resolve(opts.wasm) : await ensureDeviceWasm(log);
@@ -479,16 +502,14 @@ export async function buildHost(opts: { wasm?: string; outDir?: string; board?: 
     writeIfChanged(join(gen, 'rf_ops.h'), rf.opsH);
     writeIfChanged(join(gen, 'rf_ops.inc'), rf.opsInc);
     writeIfChanged(join(gen, 'core_wasm.c'), embedModuleC(rf.wasm, relative(REPO_ROOT, coreFile)));
-    rt = runtimeSources(runtime, opts.wasm3Src, board);
-    rt = { ...rt, files: rt.files.filter((f) => f !== INTERP_C),
-      defines: [...rt.defines, '-DWQRT_REGFORM=1', '-DWQRT_RF_IMAGE_OPS=1'] };
+    rt = engineRuntime(runtimeSources(runtime, opts.wasm3Src, board), engine);
     sources = [
       join(FW, 'hal/posix/hal_posix.c'), ...cFiles(join(FW, 'binding')), ...rt.files, join(gen, 'core_wasm.c')];
   } else {
     const moduleBytes = moduleForRuntime(readFileSync(coreFile), runtime);
     writeIfChanged(join(gen, 'core_wasm.c'), embedModuleC(moduleBytes, relative(REPO_ROOT, coreFile)));
     rt = runtimeSources(runtime, opts.wasm3Src, board);
-    if (runtime === 'wasmqtt-rt') rt = { ...rt, defines: [...rt.defines, '-DWQRT_REGFORM=0'] };
+    if (runtime === 'wasmqtt-rt') rt = engineRuntime(rt, engine);
     sources = [
       join(FW, 'hal/posix/hal_posix.c'), ...cFiles(join(FW, 'binding')), ...rt.files, join(gen, 'core_wasm.c')];
   }

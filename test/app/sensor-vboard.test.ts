@@ -1,5 +1,5 @@
-// examples/sensor as firmware (build/bluepill-sensor*, the real ELF from arm-none-eabi-gcc, both
-// engines) on the virtual STM32F103 + W5500 model against a real Mosquitto: the HAL brings up
+// examples/sensor as firmware (build/bluepill-sensor*, the real ELF from arm-none-eabi-gcc: the default engine,
+// the register form, and aot) on the virtual STM32F103 + W5500 model against a real Mosquitto: the HAL brings up
 // ADC1 (power-up, calibration, 239.5-cycle sampling, TSVREFE) on the register model, the
 // temperature set on the model comes back from the broker at QoS 1, QoS 2 messages drive PC13
 // through GPIOC's registers; settings from a store image the app itself wrote.

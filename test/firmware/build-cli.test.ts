@@ -11,6 +11,7 @@ import { runCli } from '../tools/run-cli.ts';
 import { mapContributors, contributorName } from '../../host-tools/fwbuild/size.ts';
 import { checkModule, readModuleFacts, interpImports, aotImports } from '../../host-tools/fwbuild/module-check.ts';
 import { loadBoard } from '../../host-tools/fwbuild/boards.ts';
+import { defaultEngine, defaultOutDir, type EngineKind, type RuntimeKind } from '../../host-tools/fwbuild/firmware.ts';
 import { APP_ASC_OPTIONS, ascOptionArgs, wasmOptFlags, compileApp } from '../../host-tools/fwbuild/app.ts';
 
 /** A module from WAT text (wabt's wat2wasm), written into `dir`. */
@@ -63,8 +64,9 @@ describe('wasmqtt build', () => {
     expect(text.code).toBe(1);
     expect(text.stderr).toMatch(/tight is over budget \(flash, ram\)/);
     expect(text.stderr).toMatch(/flash\s+\d+ B .* of 8\.0 KB budget .*OVER BUDGET/);
-    // HAL, binding and loader are one link-time-optimised unit; the interpreter stays its own object
-    expect(text.stderr).toMatch(/largest flash contributors \(objects\):\n\s+\d+ B  \(link-time optimised: HAL, binding, runtime loader\)\n\s+\d+ B  runtime\/src\/interp\.o/);
+    // HAL, binding and loader are one link-time-optimised unit; the interpreter (the register form's, the default)
+    // stays its own object
+    expect(text.stderr).toMatch(/largest flash contributors \(objects\):\n\s+\d+ B  \(link-time optimised: HAL, binding, runtime loader\)\n\s+\d+ B  runtime\/src\/rf_engine\.o/);
     expect(text.stderr).toMatch(/largest RAM contributors \(objects\):\n\s+\d+ B  \(link-time optimised/);
     expect(text.stderr).toMatch(/wqrt_default_arena/); // the binding's board-sized arena (firmware/binding/main.c)
 
@@ -119,21 +121,51 @@ describe('wasmqtt build', () => {
     expect(contributorName('/a/b/hal__stm32f103__spi.o')).toBe('hal/stm32f103/spi.o');
   });
 
-  it('a module importing what the board ABI lacks fails the build for both engines, naming the import', () => {
+  it('a module importing what the board ABI lacks fails the build for every engine, naming the import', () => {
     const dir = project({ board: 'bluepill' });
     const bad = wat(
       dir, 'gpio', `(module (import "board" "gpio_frob" (func (param i32))) (import "env" "abort" (func (param i32 ` +
       `i32 i32 i32))) ${MODULE_HEAD})`);
-    for (const engine of ['interp', 'aot']) {
+    for (const engine of ['regform', 'stack', 'aot']) {
       const r = runCli(['build', '--wasm', bad, '--engine', engine], { cwd: dir, timeoutMs: 120_000 });
       expect(r.code, r.stdout).toBe(1);
       expect(r.stderr).toMatch(/import board\.gpio_frob is not provided by the (interpreter|AOT) binding/);
       expect(r.stderr).toMatch(/import env\.abort is not provided .*AssemblyScript's abort/);
       expect(r.stderr).toContain('board.w5500_read');
       expect(r.stderr).not.toMatch(/\n\s+at /);
-      expect(existsSync(join(dir, 'build/gpio', engine === 'aot' ? 'bluepill-aot' : 'bluepill', 'firmware.elf')))
-        .toBe(false);
+      expect(existsSync(join(dir, 'build/gpio', { regform: 'bluepill', stack: 'bluepill-stack', aot: 'bluepill-aot' }[
+        engine]!, 'firmware.elf'))).toBe(false);
     }
+  });
+
+  it('the engines\' output folders: the default (the register form) build/<board>, the others suffixed', () => {
+    const at = (engine: EngineKind, runtime: RuntimeKind = 'wasmqtt-rt') => relative('/p', defaultOutDir(
+      { board: 'bluepill', engine, runtime, projectDir: '/p', source: '/p/src/main.ts', ownImage: true }));
+    expect(at(defaultEngine('wasmqtt-rt'))).toBe('build/bluepill');
+    expect(at('regform')).toBe('build/bluepill');
+    expect(at('stack')).toBe('build/bluepill-stack');
+    expect(at('aot')).toBe('build/bluepill-aot');
+    expect(at(defaultEngine('wasm3'), 'wasm3')).toBe('build/bluepill-wasm3');
+    expect(relative('/p', defaultOutDir({ board: 'bluepill', engine: 'stack', runtime: 'wasmqtt-rt', projectDir: '/p',
+      source: '/x/other.wasm', ownImage: false }))).toBe('build/other/bluepill-stack');
+  });
+
+  it('--runtime wasm3 alone runs the module as it is (no register form); an old engine name is refused', () => {
+    const dir = project({ board: 'bluepill' });
+    const tiny = join(dir, 'tiny-core.wasm');
+    copyFileSync(requireArtifact(TINY_WASM), tiny);
+    // past the engine's choice to the runtime's own need (a wasm3 checkout), not refused as the register form
+    const w = runCli(['build', '--wasm', tiny, '--runtime', 'wasm3'], { cwd: dir, timeoutMs: 120_000 });
+    expect(w.code).toBe(1);
+    expect(w.stderr).toContain('--runtime wasm3 needs --wasm3-src DIR');
+    expect(w.stderr).not.toMatch(/regform/);
+    const m = runCli(['build', '--wasm', tiny, '--runtime', 'wasm3', '--module-only'], { cwd: dir });
+    expect(m.code, m.stderr).toBe(0);
+    expect(m.stdout).toMatch(/checked for bluepill \(wasm3\)/);
+    const old = runCli(['build', '--wasm', tiny, '--engine', 'interp'], { cwd: dir });
+    expect(old.code).toBe(1);
+    expect(old.stderr).toMatch(/argument 'interp' is invalid. Allowed choices are regform, stack, aot/);
+    expect(old.stderr).not.toMatch(/\n\s+at /);
   });
 
   it('static data beyond the linear-memory cap, a wrong signature and missing exports fail with what to change', () => {

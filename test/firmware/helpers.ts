@@ -7,21 +7,24 @@ import { REPO_ROOT } from '../../host-tools/fwbuild/boards.ts';
 export { REPO_ROOT };
 export const TINY_HOST = join(REPO_ROOT, 'build/firmware-test/host-tiny/wasmqtt-host');
 export const TINY_WASM = join(REPO_ROOT, 'build/firmware-test/tiny-core.wasm');
-/** The host build of the binding with device.wasm: the stack-form interpreter's by default,
- * WASMQTT_FIRMWARE_ENGINE=regform the register form's (`wasmqtt build --host --engine regform`). */
-export const CORE_HOST = coreHost(process.env.WASMQTT_FIRMWARE_ENGINE);
+/** The host build of the binding with device.wasm: the default engine's (the register form) when
+ * WASMQTT_FIRMWARE_ENGINE is unset, =stack the stack form's (`wasmqtt build --host --engine stack`), =aot wasm2c's. */
+export const CORE_HOST = join(REPO_ROOT, 'build', `host${engineSuffix(process.env.WASMQTT_FIRMWARE_ENGINE)}`,
+  'wasmqtt-host');
 
-/** The bluepill console image (from the repo's root) the HAL suite boots: build/bluepill by default,
- * build/bluepill-regform with WASMQTT_FIRMWARE_ENGINE=regform. */
-export const BLUEPILL_ELF = process.env.WASMQTT_FIRMWARE_ENGINE === 'regform' ?
-  'build/bluepill-regform/firmware.elf' : 'build/bluepill/firmware.elf';
+/** The bluepill console image (from the repo's root) the HAL suite boots: build/bluepill (the register form) by
+ * default, build/bluepill-stack with WASMQTT_FIRMWARE_ENGINE=stack, build/bluepill-aot with =aot. */
+export const BLUEPILL_ELF = `build/bluepill${engineSuffix(process.env.WASMQTT_FIRMWARE_ENGINE)}/firmware.elf`;
 
-function coreHost(engine = 'interp'): string {
-  const dirs: Record<string, string> = { interp: 'host', regform: 'host-regform', aot: 'host-aot' };
-  const dir = dirs[engine];
-  if (!dir) throw new Error(
-    `WASMQTT_FIRMWARE_ENGINE=${engine}: not an engine; use one of ${Object.keys(dirs).join(', ')}`);
-  return join(REPO_ROOT, 'build', dir, 'wasmqtt-host');
+/** The output folders' suffix for an engine (fwbuild/firmware.ts defaultOutDir): none for the default. */
+export function engineSuffix(engine: string | undefined): string {
+  const suffixes: Record<string, string> = { regform: '', stack: '-stack', aot: '-aot' };
+  if (engine === undefined || engine === '') return '';
+  const suffix = suffixes[engine];
+  if (suffix === undefined) throw new Error(
+    `WASMQTT_FIRMWARE_ENGINE=${engine}: not an engine; use one of ${Object.keys(suffixes).join(', ')} ` +
+    '(or leave it unset for the default, regform)');
+  return suffix;
 }
 /** The same binding loop with device.wasm compiled to C by wasm2c (engine aot). */
 export const CORE_HOST_AOT = join(REPO_ROOT, 'build/host-aot/wasmqtt-host');

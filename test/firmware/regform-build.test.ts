@@ -1,7 +1,8 @@
-// `wasmqtt build --engine regform`: the image on the register form (format 40, rf_engine.c). The image `make build`
-// writes (build/bluepill-regform) embeds device.wasm translated with its own op numbering and no code section, and
-// links only the handlers of the ops it uses; a board too small for it fails loudly; a module the translator
-// refuses and a wrong combination of options fail with what to change.
+// `wasmqtt build` on its default engine, the register form (format 40, rf_engine.c; `--engine regform`). The image
+// `make build` writes (build/bluepill) embeds device.wasm translated with its own op numbering and no code section,
+// and links only the handlers of the ops it uses; the stack form's (build/bluepill-stack, `--engine stack`) embeds
+// format 39 and links interp.c instead; a board too small fails loudly; a module the translator refuses and a wrong
+// combination of options fail with what to change.
 import { describe, it, expect } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -14,7 +15,21 @@ import { parseModule } from '../../host-tools/wasm/module.ts';
 import { translateForImage, translateModule } from '../../host-tools/wasm/regform/translate.ts';
 import type { SizeReport } from '../../host-tools/fwbuild/size.ts';
 
-const IMAGE = join(REPO_ROOT, 'build/bluepill-regform');
+const IMAGE = join(REPO_ROOT, 'build/bluepill');
+const STACK_IMAGE = join(REPO_ROOT, 'build/bluepill-stack');
+
+/** The module a bluepill image embeds (its core_wasm array) and its own section's blob format. */
+function embedded(elfFile: string): { secs: ReturnType<typeof sections>; format: number; symbols: string[] } {
+  const elf = readElf(requireArtifact(elfFile));
+  const sym = elf.symbols.find((s) => s.name === 'core_wasm')!;
+  const secs = sections(readLoaded(elf, sym.value, sym.size));
+  const own = secs.filter((s) => s.name === 'wasmqtt.predecoded');
+  expect(own).toHaveLength(1);
+  const blob = own[0]!.payload.subarray(1 + own[0]!.payload[0]!);
+  expect(Buffer.from(blob.subarray(0, 4)).toString()).toBe('WQPD');
+  return { secs, format: new DataView(blob.buffer, blob.byteOffset).getUint32(4, true),
+    symbols: elf.symbols.map((s) => s.name) };
+}
 
 /** The section ids of a module, and the custom sections' names. */
 function sections(b: Uint8Array): Array<{ id: number; name?: string; payload: Uint8Array }> {
@@ -39,20 +54,13 @@ function sections(b: Uint8Array): Array<{ id: number; name?: string; payload: Ui
   return out;
 }
 
-describe('wasmqtt build --engine regform', () => {
+describe('wasmqtt build: the register form, the default engine', () => {
   it('the bluepill image embeds device.wasm in format 40 without its code section, with its own handlers only', () => {
-    const elf = readElf(requireArtifact(join(IMAGE, 'firmware.elf')));
-    const sym = elf.symbols.find((s) => s.name === 'core_wasm')!;
-    const bytes = readLoaded(elf, sym.value, sym.size);
-    const secs = sections(bytes);
+    const { secs, format, symbols } = embedded(join(IMAGE, 'firmware.elf'));
     expect(secs.map((s) => s.id)).not.toContain(10);   // the bodies: the register code replaces them
-    const own = secs.filter((s) => s.name === 'wasmqtt.predecoded');
-    expect(own).toHaveLength(1);
-    const blob = own[0]!.payload.subarray(1 + own[0]!.payload[0]!);
-    expect(Buffer.from(blob.subarray(0, 4)).toString()).toBe('WQPD');
-    expect(new DataView(blob.buffer, blob.byteOffset).getUint32(4, true)).toBe(40);
+    expect(format).toBe(40);
     // the engine is rf_engine.c (its label table), not interp.c
-    expect(elf.symbols.some((s) => s.name.startsWith('rf_labels'))).toBe(true);
+    expect(symbols.some((s) => s.startsWith('rf_labels'))).toBe(true);
     // numbered with the ops device.wasm uses, as translateForImage numbers them: fewer than every op
     const wasm = readFileSync(DEVICE_WASM);
     const m = parseModule(wasm);
@@ -64,9 +72,20 @@ describe('wasmqtt build --engine regform', () => {
     expect([...list.matchAll(/X\((\w+)\)/g)].map((x) => x[1])).toEqual(ops);
   });
 
+  it('the stack form\'s image (--engine stack, build/bluepill-stack) embeds format 39 with its code, run by interp.c',
+      () => {
+    const { secs, format, symbols } = embedded(join(STACK_IMAGE, 'firmware.elf'));
+    expect(secs.map((s) => s.id)).toContain(10);   // pre-decoded in place: the code section stays
+    expect(format).toBe(39);
+    expect(symbols.some((s) => s.startsWith('rf_labels'))).toBe(false);
+    const report = JSON.parse(readFileSync(requireArtifact(join(STACK_IMAGE, 'size.json')), 'utf8')) as SizeReport;
+    expect(report.runtime).toBe('wasmqtt-rt stack');
+    expect(report.overBudget).toEqual([]);
+  });
+
   it('the bluepill image fits the board\'s budgets, smaller than the stack form\'s', () => {
     const rf = JSON.parse(readFileSync(requireArtifact(join(IMAGE, 'size.json')), 'utf8')) as SizeReport;
-    const stack = JSON.parse(readFileSync(join(REPO_ROOT, 'build/bluepill/size.json'), 'utf8')) as SizeReport;
+    const stack = JSON.parse(readFileSync(requireArtifact(join(STACK_IMAGE, 'size.json')), 'utf8')) as SizeReport;
     const board = loadBoard('bluepill');
     expect(rf.runtime).toBe('wasmqtt-rt regform');
     expect(rf.overBudget).toEqual([]);

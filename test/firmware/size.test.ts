@@ -11,8 +11,10 @@ import { listBoards, loadBoard } from '../../host-tools/fwbuild/boards.ts';
 import { sizeReport, type SizeReport } from '../../host-tools/fwbuild/size.ts';
 import { DEVICE_WASM, REPO_ROOT, requireArtifact } from './helpers.ts';
 
-/** Every image `make build` builds: each board (interpreter) and the bluepill AOT image. */
-const IMAGES = [...listBoards().map((b) => ({ dir: b, board: b })), { dir: 'bluepill-aot', board: 'bluepill' }];
+/** Every image `make build` builds: each board (the default engine, the register form), the bluepill image on the
+ * stack form and the bluepill AOT image. */
+const IMAGES = [...listBoards().map((b) => ({ dir: b, board: b })), { dir: 'bluepill-stack', board: 'bluepill' },
+  { dir: 'bluepill-aot', board: 'bluepill' }];
 
 describe('size budgets (make build output)', () => {
   for (const { dir, board: name } of IMAGES) {

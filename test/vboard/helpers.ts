@@ -7,16 +7,17 @@ import { VirtualBoard, type BoardOptions } from '../../host-tools/sim/board/boar
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const FIXTURE_ELF = join(ROOT, 'build/vboard/fixture.elf');
-/** The bluepill image the firmware suites run (`make build` writes each): the stack-form interpreter's by default;
- * WASMQTT_FIRMWARE_ENGINE=regform runs them on the register form's (`wasmqtt build --engine regform`), =aot on
- * wasm2c's. */
+/** The bluepill image the firmware suites run (`make build` writes each): the default engine's (the register form)
+ * when WASMQTT_FIRMWARE_ENGINE is unset; =stack runs them on the stack form's (`wasmqtt build --engine stack`), =aot
+ * on wasm2c's. */
 export const FIRMWARE_ELF = bluepillElf(process.env.WASMQTT_FIRMWARE_ENGINE);
 
-export function bluepillElf(engine = 'interp'): string {
-  const dirs: Record<string, string> = { interp: 'bluepill', regform: 'bluepill-regform', aot: 'bluepill-aot' };
-  const dir = dirs[engine];
+export function bluepillElf(engine = 'regform'): string {
+  const dirs: Record<string, string> = { regform: 'bluepill', stack: 'bluepill-stack', aot: 'bluepill-aot' };
+  const dir = engine === '' ? dirs.regform : dirs[engine];
   if (!dir) throw new Error(
-    `WASMQTT_FIRMWARE_ENGINE=${engine}: not an engine; use one of ${Object.keys(dirs).join(', ')}`);
+    `WASMQTT_FIRMWARE_ENGINE=${engine}: not an engine; use one of ${Object.keys(dirs).join(', ')} ` +
+    '(or leave it unset for the default, regform)');
   return join(ROOT, 'build', dir, 'firmware.elf');
 }
 

@@ -15,7 +15,8 @@ import { loadProject } from '../../config/project.ts';
 interface BuildCliOptions {
   board?: string;
   runtime: RuntimeKind;
-  engine: EngineKind;
+  /** undefined: the default for the runtime (fwbuild/firmware.ts defaultEngine) */
+  engine?: EngineKind;
   wasm3Src?: string;
   wasm?: string;
   app?: string;
@@ -38,9 +39,11 @@ export function register(program: Command): void {
       `board file in boards/ (${listBoards().join(', ')}); default "board" in wasmqtt.config.json`)
     .addOption(
       new Option('--runtime <name>', 'wasm runtime to link').choices(['wasmqtt-rt', 'wasm3']).default('wasmqtt-rt'))
-    .addOption(new Option('--engine <name>', 'interp: interpret the embedded module (stack form); regform: ' +
-      'interpret it translated to the register form (faster, per-image handlers); aot: compile it to C with wasm2c')
-      .choices(['interp', 'regform', 'aot']).default('interp'))
+    // no commander default: --runtime wasm3 alone must not get the register form
+    .addOption(new Option('--engine <name>', 'regform (the default): interpret the module translated to the ' +
+      'register form (per-image handlers); stack: interpret it pre-decoded in the stack form (output folder ' +
+      'build/<board>-stack); aot: compile it to C with wasm2c (build/<board>-aot)')
+      .choices(['regform', 'stack', 'aot']))
     .option('--wasm3-src <dir>', 'upstream wasm3 checkout, for --runtime wasm3')
     .option(
       '--app <file>', 'the app\'s entry file (AssemblyScript); default "app" in wasmqtt.config.json, else src/main.ts')
@@ -52,7 +55,7 @@ export function register(program: Command): void {
     .option('-c, --config <file>', 'project config (default: nearest wasmqtt.config.json)')
     .option('--module-only', 'compile and check the app module only (build/<board>/app.wasm, what the project\'s ' +
       'tests run), no C toolchain')
-    .option('--host', 'build the POSIX host binary of the binding (fake HAL) into build/host instead')
+    .option('--host', 'build the POSIX host binary of the binding (fake HAL) into build/host[-stack|-aot] instead')
     .option('--allow-over-budget', 'report but do not fail when over the board budget')
     .option('--json', 'print the size report as JSON (machine-readable)')
     .action(async (o: BuildCliOptions) => {

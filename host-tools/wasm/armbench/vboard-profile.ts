@@ -1,5 +1,6 @@
 // Where a QoS 1 publish's instructions go on the virtual board (docs/runtime.md, "Where a
-// publish goes"): the bluepill console image against a real Mosquitto, `set quiet 1`, then one
+// publish goes"): the bluepill console image (build/bluepill, the default engine: the register form; or the ELF
+// given, e.g. the stack form's build/bluepill-stack/firmware.elf) against a real Mosquitto, `set quiet 1`, then one
 // `pub -n N` line, profiled from the line until nothing is in flight, as the vboard bench's
 // per-publish figure (idle time is reported, not subtracted). A native code hook
 // (vboard_profile.c) counts instructions per halfword and, inside wq_invoke, per wasm opcode
@@ -13,8 +14,8 @@
 // PROFILE_FN=1 also prints instructions and calls per wasm function (names from
 // build/core/device-names.wasm: run `make core-size` after the build; PROFILE_FN_NAMES=FILE for
 // another image's), PROFILE_FN_OFFSETS=FILE the counts per module offset. An --engine aot image
-// (build/bluepill-aot/firmware.elf) has no interpreter: its profile is per C function only. An
-// --engine regform image (build/bluepill-regform/firmware.elf): the same tables, its ops named by the
+// (build/bluepill-aot/firmware.elf) has no interpreter: its profile is per C function only. A
+// register-form image (the default, build/bluepill/firmware.elf): the same tables, its ops named by the
 // image's gen/rf_ops.h, and per wasm function by the blob's function records (its code's offsets).
 import koffi from 'koffi';
 import { execFileSync } from 'node:child_process';
