@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, existsSync, copyFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { cli, requireArtifact, TINY_WASM, REPO_ROOT } from './helpers.ts';
+import { cli, cliAsync, requireArtifact, TINY_WASM, REPO_ROOT } from './helpers.ts';
 import { runCli } from '../tools/run-cli.ts';
 import { mapContributors, contributorName } from '../../host-tools/fwbuild/size.ts';
 import { checkModule, readModuleFacts, interpImports, aotImports } from '../../host-tools/fwbuild/module-check.ts';
@@ -121,13 +121,13 @@ describe('wasmqtt build', () => {
     expect(contributorName('/a/b/hal__stm32f103__spi.o')).toBe('hal/stm32f103/spi.o');
   });
 
-  it('a module importing what the board ABI lacks fails the build for every engine, naming the import', () => {
+  it('a module importing what the board ABI lacks fails the build for every engine, naming the import', async () => {
     const dir = project({ board: 'bluepill' });
     const bad = wat(
       dir, 'gpio', `(module (import "board" "gpio_frob" (func (param i32))) (import "env" "abort" (func (param i32 ` +
       `i32 i32 i32))) ${MODULE_HEAD})`);
     for (const engine of ['regform', 'stack', 'aot']) {
-      const r = runCli(['build', '--wasm', bad, '--engine', engine], { cwd: dir, timeoutMs: 120_000 });
+      const r = await cliAsync(['build', '--wasm', bad, '--engine', engine], { cwd: dir });
       expect(r.code, r.stdout).toBe(1);
       expect(r.stderr).toMatch(/import board\.gpio_frob is not provided by the (interpreter|AOT) binding/);
       expect(r.stderr).toMatch(/import env\.abort is not provided .*AssemblyScript's abort/);
@@ -150,19 +150,19 @@ describe('wasmqtt build', () => {
       source: '/x/other.wasm', ownImage: false }))).toBe('build/other/bluepill-stack');
   });
 
-  it('--runtime wasm3 alone runs the module as it is (no register form); an old engine name is refused', () => {
+  it('--runtime wasm3 alone runs the module as it is (no register form); an old engine name is refused', async () => {
     const dir = project({ board: 'bluepill' });
     const tiny = join(dir, 'tiny-core.wasm');
     copyFileSync(requireArtifact(TINY_WASM), tiny);
     // past the engine's choice to the runtime's own need (a wasm3 checkout), not refused as the register form
-    const w = runCli(['build', '--wasm', tiny, '--runtime', 'wasm3'], { cwd: dir, timeoutMs: 120_000 });
+    const w = await cliAsync(['build', '--wasm', tiny, '--runtime', 'wasm3'], { cwd: dir });
     expect(w.code).toBe(1);
     expect(w.stderr).toContain('--runtime wasm3 needs --wasm3-src DIR');
     expect(w.stderr).not.toMatch(/regform/);
-    const m = runCli(['build', '--wasm', tiny, '--runtime', 'wasm3', '--module-only'], { cwd: dir });
+    const m = await cliAsync(['build', '--wasm', tiny, '--runtime', 'wasm3', '--module-only'], { cwd: dir });
     expect(m.code, m.stderr).toBe(0);
     expect(m.stdout).toMatch(/checked for bluepill \(wasm3\)/);
-    const old = runCli(['build', '--wasm', tiny, '--engine', 'interp'], { cwd: dir });
+    const old = await cliAsync(['build', '--wasm', tiny, '--engine', 'interp'], { cwd: dir });
     expect(old.code).toBe(1);
     expect(old.stderr).toMatch(/argument 'interp' is invalid. Allowed choices are regform, stack, aot/);
     expect(old.stderr).not.toMatch(/\n\s+at /);

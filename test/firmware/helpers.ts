@@ -44,6 +44,21 @@ export function cli(args: string[], env: NodeJS.ProcessEnv = process.env) {
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** `cli` without blocking: the test's worker keeps answering vitest while the build runs (a file of blocking
+ * builds only can hold its worker past vitest's RPC timeout on a loaded machine). `cwd` defaults to the repo. */
+export function cliAsync(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}):
+    Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    // bin.mjs registers tsx itself, so any cwd works (a project folder has no tsx of its own)
+    const p = spawn(process.execPath, [join(REPO_ROOT, 'host-tools/cli/bin.mjs'), ...args], {
+      cwd: opts.cwd ?? REPO_ROOT, env: opts.env ?? process.env, timeout: opts.timeoutMs ?? 120_000 });
+    let stdout = '', stderr = '';
+    p.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
+    p.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+    p.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
 /** A running host build of the firmware: write console lines, wait for output lines. */
 export class HostDevice {
   readonly proc: ChildProcessWithoutNullStreams;
