@@ -4,10 +4,8 @@
 #define M3_IMPLEMENT_ERROR_STRINGS   /* this file defines every result: wasm3.h's m3Err_*, wasmqtt_rt.h's wqrt_Err_* */
 #include "rt_internal.h"
 #undef M3_IMPLEMENT_ERROR_STRINGS
-#if WQRT_REGFORM && WQRT_RF_IMAGE_OPS
-#  include "rf_ops.h"       /* RF_OPS_HASH: the numbering this engine's handlers have (an image's own, -I) */
-#elif WQRT_REGFORM
-#  include "rf_ops_all.h"   /* RF_OPS_HASH of the every-op numbering */
+#if WQRT_REGFORM
+#  include WQRT_RF_OPS_H    /* RF_OPS_HASH: the numbering this engine's handlers have */
 #endif
 
 static struct M3Environment g_env;

@@ -14,11 +14,7 @@
 
 #if WQRT_REGFORM
 #include "rt_values.h"
-#if WQRT_RF_IMAGE_OPS
-#  include "rf_ops.h"       /* an image's own numbering, from its build's gen folder (-I) */
-#else
-#  include "rf_ops_all.h"   /* every op (committed beside this file) */
-#endif
+#include WQRT_RF_OPS_H      /* every op's numbering, or an image's own (rt_internal.h) */
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #  error "wasmqtt runtime: little-endian targets only"
@@ -277,11 +273,7 @@ M3Result wq_invoke(IM3Runtime rt, uint32_t func, uint32_t nargs)
     }
     NEXT(0);
 
-#if WQRT_RF_IMAGE_OPS
-#  include "rf_ops.inc"
-#else
-#  include "rf_ops_all.inc"
-#endif
+#include WQRT_RF_OPS_INC
 
 do_call: {   /* the callee (imports included), its frame at the caller's slot rf_cbase; the caller resumes at rf_npc */
         FUEL();
