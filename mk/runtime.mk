@@ -40,7 +40,7 @@ $(RT_DIR)/src/rf_ops_all.inc: $(RT_RF_TS) | npm
 	@$(NODE_TS) host-tools/wasm/regform/gen-ops.ts --every-op
 	@touch $(RT_RF_OPS)
 $(RT_DIR)/src/rf_ops_all.h: $(RT_DIR)/src/rf_ops_all.inc
-# the spec driver and the API tests through the register form (host-tools/wasm/spectest.ts --regform)
+# the spec driver and the API tests through the register form (host-tools/wasm/spectest.ts without --stack)
 $(RT_OUT)/spec_driver_rf: $(RT_SRCS) $(RT_HDRS) $(RT_RF_OPS) $(RT_DIR)/host/spec_driver.c
 	@mkdir -p $(@D)
 	@gcc $(RT_CFLAGS) -O2 -DWQRT_FLOATS=1 $(RT_SPEC_DEFS) $(RT_RF_DEFS) $(RT_SRCS) $(RT_DIR)/host/spec_driver.c -o $@ -lm

@@ -1,9 +1,9 @@
-// Spec-test harness: converts ../shared/wasm-spec-tests/*.wast with Debian's wast2json,
-// pre-decodes every module with predecode.ts, and runs each command against the host build
-// of the C runtime (build/runtime/spec_driver, a line protocol on stdin/stdout). With --regform, every module is
-// written in the register form instead (regform/blob.ts, format 40) and run on build/runtime/spec_driver_rf
-// (WQRT_REGFORM=1).
-// Usage: node --import tsx host-tools/wasm/spectest.ts [--regform] [DRIVER] [file.wast ...]
+// Spec-test harness: converts ../shared/wasm-spec-tests/*.wast with Debian's wast2json, writes every module
+// for one of the runtime's two engines and runs each command against a host build of the C runtime (a line
+// protocol on stdin/stdout): the register form, the default (regform/blob.ts, format 40,
+// build/runtime/spec_driver_rf), or the stack form (predecode.ts, format 39, build/runtime/spec_driver,
+// WQRT_REGFORM=0). The functions below take the stack form unless given { regform: true }.
+// Usage: node --import tsx host-tools/wasm/spectest.ts [--stack] [DRIVER] [file.wast ...]
 import { spawn, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
@@ -15,7 +15,7 @@ import { regform } from './regform/blob.ts';
 export const REPO = resolve(import.meta.dirname, '../..');
 export const SPEC_DIR = resolve(REPO, '../shared/wasm-spec-tests');
 export const WORK_DIR = resolve(REPO, 'build/runtime/spec');
-export const DEFAULT_DRIVER = resolve(REPO, 'build/runtime/spec_driver');
+export const STACK_DRIVER = resolve(REPO, 'build/runtime/spec_driver');
 export const REGFORM_DRIVER = resolve(REPO, 'build/runtime/spec_driver_rf');
 /** regform: write each module in the register form (format 40) for a WQRT_REGFORM=1 driver */
 export interface SpecOptions { regform?: boolean }
@@ -140,7 +140,7 @@ function convert(wast: string): { dir: string; json: string } {
 }
 
 /** Runs one .wast file; every command is counted as passed, failed or skipped (with a reason). */
-export async function runSpecFile(wast: string, driverPath = DEFAULT_DRIVER, opts: SpecOptions = {}):
+export async function runSpecFile(wast: string, driverPath = STACK_DRIVER, opts: SpecOptions = {}):
 Promise<FileResult> {
   const file = basename(wast, '.wast');
   const res: FileResult = { file, passed: 0, failed: 0, skipped: 0, byKind: {}, failures: [], skipReasons: {} };
@@ -362,7 +362,7 @@ export function specFiles(): string[] {
 export interface SuiteResult {
   files: FileResult[]; passed: number; failed: number; skipped: number; skipReasons: Record<string, number> }
 
-export async function runSpecSuite(files = specFiles(), driver = DEFAULT_DRIVER, parallel = 2, opts: SpecOptions = {}):
+export async function runSpecSuite(files = specFiles(), driver = STACK_DRIVER, parallel = 2, opts: SpecOptions = {}):
 Promise<SuiteResult> {
   const out: FileResult[] = new Array(files.length);
   let next = 0;
@@ -396,9 +396,10 @@ export function formatSuite(r: SuiteResult): string {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const args = process.argv.slice(2);
-  const opts: SpecOptions = { regform: args[0] === '--regform' };
-  if (opts.regform) args.shift();
-  const driver = args[0] && !args[0].endsWith('.wast') ? args.shift()! : opts.regform ? REGFORM_DRIVER : DEFAULT_DRIVER;
+  const stack = args[0] === '--stack';
+  if (stack) args.shift();
+  const opts: SpecOptions = { regform: !stack };
+  const driver = args[0] && !args[0].endsWith('.wast') ? args.shift()! : stack ? STACK_DRIVER : REGFORM_DRIVER;
   const files = args.length ? args.map((a) => resolve(a)) : specFiles();
   const r = await runSpecSuite(files, driver, 2, opts);
   console.log(formatSuite(r));
