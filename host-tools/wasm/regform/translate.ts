@@ -295,6 +295,16 @@ class FuncTranslator {
   pop(): Val {
     return this.vs.pop()!;
   }
+  /** A binary op's two operands, popped, with a constant moved to the right where the op allows it (a commutative
+   * op, or a comparison, then mirrored); the op's name after that, and the height below both. */
+  binaryOperands(op: string, cmp: boolean): { a: Val; b: Val; nm: string; h: number } {
+    let b = this.pop(), a = this.pop(), nm = op;
+    if (isConst(a) && !isConst(b) && (COMMUTATIVE.has(nm) || cmp)) {
+      [a, b] = [b, a];
+      if (cmp) nm = MIRROR[nm]!;
+    }
+    return { a, b, nm, h: this.vs.length };
+  }
   /** the value at stack index i into its own slot */
   mat(i: number) {
     const e = this.vs[i]!, c = this.canon(i);
@@ -728,14 +738,7 @@ class FuncTranslator {
     }
     const b32 = W_BIN32[o] ?? W_CMP32[o];
     if (b32) {
-      let nm = b32;
-      const cmp = o in W_CMP32;
-      let b = this.pop(), a = this.pop();
-      const h = this.vs.length;
-      if (isConst(a) && !isConst(b) && (COMMUTATIVE.has(nm) || cmp)) {
-        [a, b] = [b, a];
-        if (cmp) nm = MIRROR[nm]!;
-      }
+      const { a, b, nm, h } = this.binaryOperands(b32, o in W_CMP32);
       if (isConst(b)) {
         const sa = this.slotOf(a, h);
         [d, step] = this.dest(i);
@@ -749,14 +752,7 @@ class FuncTranslator {
     }
     const b64 = W_BIN64[o] ?? W_CMP64[o];
     if (b64) {
-      let nm = b64;
-      const cmp = o in W_CMP64;
-      let b = this.pop(), a = this.pop();
-      const h = this.vs.length;
-      if (isConst(a) && !isConst(b) && (COMMUTATIVE.has(nm) || cmp)) {
-        [a, b] = [b, a];
-        if (cmp) nm = MIRROR[nm]!;
-      }
+      const { a, b, nm, h } = this.binaryOperands(b64, o in W_CMP64);
       if (isConst(b) && ['shl', 'shr_u', 'shr_s'].includes(nm)) {
         const k = Number(b.c & 63n);
         const sa = this.slotOf(a, h);
