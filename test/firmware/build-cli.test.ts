@@ -64,6 +64,8 @@ describe('wasmqtt build', () => {
     expect(text.code).toBe(1);
     expect(text.stderr).toMatch(/tight is over budget \(flash, ram\)/);
     expect(text.stderr).toMatch(/flash\s+\d+ B .* of 8\.0 KB budget .*OVER BUDGET/);
+    // the default engine, named in the report
+    expect(text.stderr).toMatch(/size report: tight \(wasmqtt-rt regform\)/);
     // HAL, binding and loader are one link-time-optimised unit; the interpreter (the register form's, the default)
     // stays its own object
     expect(text.stderr).toMatch(/largest flash contributors \(objects\):\n\s+\d+ B  \(link-time optimised: HAL, binding, runtime loader\)\n\s+\d+ B  runtime\/src\/rf_engine\.o/);

@@ -1,8 +1,8 @@
 // `wasmqtt build` on its default engine, the register form (format 40, rf_engine.c; `--engine regform`). The image
 // `make build` writes (build/bluepill) embeds device.wasm translated with its own op numbering and no code section,
 // and links only the handlers of the ops it uses; the stack form's (build/bluepill-stack, `--engine stack`) embeds
-// format 39 and links interp.c instead; a board too small fails loudly; a module the translator refuses and a wrong
-// combination of options fail with what to change.
+// format 39 and links interp.c instead; a module the translator refuses and a wrong combination of options fail with
+// what to change (a board too small: build-cli.test.ts, on the default engine).
 import { describe, it, expect } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -94,21 +94,6 @@ describe('wasmqtt build: the register form, the default engine', () => {
     expect(rf.ram.wasmArena).toBe(stack.ram.wasmArena);
     expect(rf.flash.used).toBeLessThan(stack.flash.used);
   });
-
-  it('over budget fails loudly, naming the register-form engine among the contributors', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'wasmqtt-rf-budget-'));
-    const board = JSON.parse(readFileSync(join(REPO_ROOT, 'boards/bluepill.json'), 'utf8'));
-    board.name = 'tight';
-    board.budget = { flashBytes: 8 * 1024, ramBytes: 16 * 1024 };
-    writeFileSync(join(dir, 'tight.json'), JSON.stringify(board));
-    const r = cli(['build', '--board', 'tight', '--boards-dir', dir, '--engine', 'regform', '--wasm',
-      requireArtifact(TINY_WASM), '--out', join(dir, 'out')]);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/tight is over budget \(flash\)/);
-    expect(r.stderr).toMatch(/size report: tight \(wasmqtt-rt regform\)/);
-    expect(r.stderr).toMatch(/largest flash contributors \(objects\):\n(\s+\d+ B {2}.*\n)*\s+\d+ B {2}runtime\/src\/rf_engine\.o/);
-    expect(r.stderr).not.toMatch(/\n\s+at /);   // no stack trace
-  }, 120_000);
 
   it('a function the register form cannot hold, and --runtime wasm3, fail with what to do', () => {
     const dir = mkdtempSync(join(tmpdir(), 'wasmqtt-rf-refuse-'));
